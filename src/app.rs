@@ -1,0 +1,82 @@
+//! `App::build(config)`: the database, the router and its state, the background
+//! workers. Used by `main` and by the integration tests alike, so the tests exercise the
+//! real thing.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    clock::Clock,
+    config::Config,
+    http::{self, AppState},
+    metrics::Metrics,
+    ratelimit::RateLimiter,
+    service::Ctx,
+    store::Db,
+};
+
+/// A built application, ready to serve.
+pub struct App {
+    pub router: Router,
+    pub state: AppState,
+}
+
+impl App {
+    /// Connects to (and migrates) the database and assembles the router.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+        let db = open_database(&config).await?;
+        Ok(Self::with_db(config, clock, db))
+    }
+
+    /// Assembles the application over an already migrated database.
+    pub fn with_db(config: Config, clock: Arc<dyn Clock>, db: Db) -> App {
+        let state = AppState {
+            limiter: Arc::new(RateLimiter::new(config.auth_rate_limit_per_minute)),
+            ctx: Ctx {
+                db,
+                clock,
+                config: Arc::new(config),
+            },
+            metrics: Arc::new(Metrics::new()),
+        };
+        let (api, openapi) = http::api::router().split_for_parts();
+        let api = api.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi));
+        App {
+            router: http::router(state.clone(), api),
+            state,
+        }
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests
+    /// finish and returns.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Opens the configured database (creating the data directory for SQLite) and applies
+/// migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
+    }
+    let db = Db::connect(&config.effective_database_url()).await?;
+    db.migrate().await?;
+    Ok(db)
+}

@@ -1,0 +1,292 @@
+//! The command line: `serve` (default), `migrate`, `admin create`. Every flag can also
+//! be set by an environment variable (`mentorhub --help` lists them).
+
+use std::{
+    io::Read,
+    net::SocketAddr,
+    path::PathBuf,
+    process::ExitCode,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::{
+    app::{App, open_database},
+    clock::SystemClock,
+    config::Config,
+    service::{Ctx, admin},
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mentorhub",
+    version,
+    about = "A self-hostable mentorship marketplace"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct Settings {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "MENTORHUB_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    listen: SocketAddr,
+    /// Directory for the SQLite database.
+    #[arg(
+        long,
+        env = "MENTORHUB_DATA_DIR",
+        default_value = "mentorhub-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// Database URL: `postgres://user@host/db` or `sqlite://path?mode=rwc`. Default: a
+    /// SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Public base URL of this site (for links in emails and calendar feeds).
+    #[arg(long, env = "MENTORHUB_BASE_URL", global = true)]
+    base_url: Option<String>,
+    /// Log format.
+    #[arg(
+        long,
+        env = "MENTORHUB_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+    /// Sign-in and sign-up attempts allowed per minute, per client address and per
+    /// account (0 disables the limit).
+    #[arg(
+        long,
+        env = "MENTORHUB_AUTH_RATE_LIMIT",
+        default_value_t = 10,
+        global = true
+    )]
+    auth_rate_limit: u32,
+    /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
+    #[arg(long, env = "MENTORHUB_TRUST_FORWARDED_FOR", global = true)]
+    trust_forwarded_for: bool,
+    /// Mark cookies Secure (set this when the site is served over https).
+    #[arg(long, env = "MENTORHUB_SECURE_COOKIES", global = true)]
+    secure_cookies: bool,
+    /// Approve mentor applications at once instead of queueing them for an admin.
+    #[arg(long, env = "MENTORHUB_AUTO_APPROVE_MENTORS", global = true)]
+    auto_approve_mentors: bool,
+    /// Lifetime of API access tokens, in seconds.
+    #[arg(
+        long,
+        env = "MENTORHUB_ACCESS_TOKEN_TTL_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    access_token_ttl_secs: u64,
+    /// Lifetime of API refresh tokens, in seconds.
+    #[arg(long, env = "MENTORHUB_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600, global = true)]
+    refresh_token_ttl_secs: u64,
+    /// Lifetime of a web sign-in, in seconds.
+    #[arg(long, env = "MENTORHUB_WEB_SESSION_TTL_SECS", default_value_t = 14 * 24 * 3600, global = true)]
+    web_session_ttl_secs: u64,
+}
+
+impl Settings {
+    fn into_config(self) -> Config {
+        let defaults = Config::default();
+        Config {
+            base_url: self
+                .base_url
+                .unwrap_or_else(|| format!("http://{}", self.listen))
+                .trim_end_matches('/')
+                .to_string(),
+            listen: self.listen,
+            data_dir: self.data_dir,
+            database_url: self.database_url.filter(|u| !u.trim().is_empty()),
+            log_json: self.log_format == LogFormat::Json,
+            auth_rate_limit_per_minute: self.auth_rate_limit,
+            trust_forwarded_for: self.trust_forwarded_for,
+            secure_cookies: self.secure_cookies,
+            auto_approve_mentors: self.auto_approve_mentors,
+            access_token_ttl: Duration::from_secs(self.access_token_ttl_secs.max(60)),
+            refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs.max(300)),
+            web_session_ttl: Duration::from_secs(self.web_session_ttl_secs.max(300)),
+            ..defaults
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the site (the default).
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Administrative tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an admin account (or make an existing account an admin and set its password).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The password (visible in the process list; prefer --password-stdin).
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn init_logging(json: bool) {
+    use tracing_subscriber::{EnvFilter, fmt};
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = fmt().with_env_filter(filter).with_target(false);
+    if json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+/// The process entry point.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = cli.settings.into_config();
+    init_logging(config.log_json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(config).await,
+            Command::Migrate => {
+                open_database(&config).await?;
+                println!("database is up to date");
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Admin { command } => admin_command(config, command).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "fatal");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    tracing::info!(?config, "starting mentorhub");
+    let listen = config.listen;
+    let app = App::build(config, Arc::new(SystemClock)).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    tracing::info!(
+        address = %listen,
+        backend = app.state.backend_name(),
+        startup_ms = started.elapsed().as_millis() as u64,
+        "mentorhub is ready at http://{listen}"
+    );
+    app.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested: finishing in-flight requests");
+}
+
+async fn admin_command(config: Config, command: AdminCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AdminCommand::Create {
+            email,
+            password,
+            password_stdin,
+        } => {
+            let password = match (password, password_stdin) {
+                (Some(p), false) => p,
+                (None, true) => {
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    s.trim_end_matches(['\r', '\n']).to_string()
+                }
+                _ => anyhow::bail!("give the password with --password-stdin (or --password)"),
+            };
+            let db = open_database(&config).await?;
+            let ctx = Ctx {
+                db,
+                clock: Arc::new(SystemClock),
+                config: Arc::new(config),
+            };
+            match admin::create_admin(&ctx, &email, &password).await {
+                Ok((user, outcome)) => {
+                    let what = match outcome {
+                        admin::AdminCreated::Created => "created admin",
+                        admin::AdminCreated::Promoted => "made existing account an admin",
+                    };
+                    println!("{what}: {} ({})", user.email, user.id);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(crate::error::AppError::Invalid(errors)) => {
+                    for e in errors {
+                        eprintln!("error: {}: {}", e.field, e.message);
+                    }
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Typed settings, read from flags and environment variables by `cli`, passed by value
+//! into [`crate::app::App::build`]. Never a global. Secrets are redacted in `Debug`.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+/// Everything the server needs to run. `Config::default()` is what a bare `serve` uses.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database (and other local state).
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; `None` means a SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Public base URL, used in links (calendar feeds, emails).
+    pub base_url: String,
+    /// Log as JSON lines instead of human-readable text.
+    pub log_json: bool,
+    /// Attempts per minute allowed on login/register, per IP and per account. 0 disables.
+    pub auth_rate_limit_per_minute: u32,
+    /// Trust `X-Forwarded-For` for the client address (only behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// Lifetime of an API access token.
+    pub access_token_ttl: Duration,
+    /// Lifetime of an API refresh token (and so of an API session without activity).
+    pub refresh_token_ttl: Duration,
+    /// Lifetime of a web session cookie.
+    pub web_session_ttl: Duration,
+    /// Mark cookies `Secure` (set when served over https).
+    pub secure_cookies: bool,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+    /// Approve mentor applications at once instead of queueing them for an admin.
+    pub auto_approve_mentors: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("mentorhub-data"),
+            database_url: None,
+            base_url: "http://127.0.0.1:8080".into(),
+            log_json: false,
+            auth_rate_limit_per_minute: 10,
+            trust_forwarded_for: false,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            web_session_ttl: Duration::from_secs(14 * 24 * 3600),
+            secure_cookies: false,
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            auto_approve_mentors: false,
+        }
+    }
+}
+
+impl Config {
+    /// The database URL to use: the explicit one, or a SQLite file in the data directory.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("mentorhub.db").display()
+            ),
+        }
+    }
+}
+
+/// Hides the password part of a database URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            if userinfo.contains(':') {
+                format!("{}://{}:***{}", &url[..scheme_end], user, &url[at..])
+            } else {
+                url.to_string()
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("base_url", &self.base_url)
+            .field("log_json", &self.log_json)
+            .field(
+                "auth_rate_limit_per_minute",
+                &self.auth_rate_limit_per_minute,
+            )
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("web_session_ttl", &self.web_session_ttl)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .field("auto_approve_mentors", &self.auto_approve_mentors)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        let c = Config {
+            database_url: Some("postgres://a:hunter2@h/d".into()),
+            ..Config::default()
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,6 @@
+//! Pure rules and types: no axum, no sqlx, no tokio, no clock reads. Raw input is
+//! parsed into these types at the edge; code past the edge never re-checks it.
+
+pub mod ids;
+pub mod text;
+pub mod user;

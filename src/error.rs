@@ -1,0 +1,195 @@
+//! The one application error. Every layer returns [`AppError`]; the HTTP layer turns it
+//! into `application/problem+json` (see `http::problem`), the web layer into a page.
+//! Codes are stable snake_case strings that clients may match on.
+
+use std::fmt;
+
+/// One invalid input field: which field, a stable code, and a human message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_string(),
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What can go wrong, by kind. The HTTP status is chosen by the `http` layer.
+#[derive(Debug)]
+pub enum AppError {
+    /// Input that fails validation: 422 `invalid_input` with per-field errors.
+    Invalid(Vec<FieldError>),
+    /// A request that is malformed as a whole (bad JSON, bad query): 400.
+    BadRequest { code: &'static str, detail: String },
+    /// Missing or bad credentials: 401.
+    Unauthorized { code: &'static str, detail: String },
+    /// Signed in, but not allowed: 403.
+    Forbidden { detail: String },
+    /// No such resource, or not yours to see: 404.
+    NotFound,
+    /// The resource is in a state that forbids this: 409.
+    Conflict { code: &'static str, detail: String },
+    /// Not enough credits: 402.
+    PaymentRequired { code: &'static str, detail: String },
+    /// Too many attempts: 429 with `Retry-After`.
+    RateLimited { retry_after_secs: u64 },
+    /// The path exists but not with this method: 405.
+    MethodNotAllowed,
+    /// The body is larger than the server accepts: 413.
+    PayloadTooLarge { limit_bytes: usize },
+    /// The body is not in a format this endpoint takes: 415.
+    UnsupportedMediaType { detail: String },
+    /// A feature that is switched off or a dependency that is down: 503.
+    Unavailable { code: &'static str, detail: String },
+    /// A bug or an outage; logged with its cause, answered with a generic body: 500.
+    Internal(anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        AppError::Forbidden {
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::Unauthorized {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// The stable machine code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Invalid(_) => "invalid_input",
+            AppError::BadRequest { code, .. }
+            | AppError::Unauthorized { code, .. }
+            | AppError::Conflict { code, .. }
+            | AppError::PaymentRequired { code, .. }
+            | AppError::Unavailable { code, .. } => code,
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// A human explanation, safe to show to the client.
+    pub fn detail(&self) -> String {
+        match self {
+            AppError::Invalid(errors) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                format!("Some fields are invalid: {}.", fields.join(", "))
+            }
+            AppError::BadRequest { detail, .. }
+            | AppError::Unauthorized { detail, .. }
+            | AppError::Forbidden { detail }
+            | AppError::UnsupportedMediaType { detail }
+            | AppError::Conflict { detail, .. }
+            | AppError::PaymentRequired { detail, .. }
+            | AppError::Unavailable { detail, .. } => detail.clone(),
+            AppError::NotFound => "The requested resource does not exist.".into(),
+            AppError::MethodNotAllowed => "This path does not accept this HTTP method.".into(),
+            AppError::RateLimited { retry_after_secs } => {
+                format!("Too many attempts. Try again in {retry_after_secs} seconds.")
+            }
+            AppError::PayloadTooLarge { limit_bytes } => {
+                format!(
+                    "The request body is larger than the {limit_bytes} bytes this server accepts."
+                )
+            }
+            AppError::Internal(_) => "Something went wrong on our side.".into(),
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Internal(e) => write!(f, "internal error: {e:#}"),
+            other => write!(f, "{}: {}", other.code(), other.detail()),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        AppError::Internal(e)
+    }
+}
+
+/// Collects field errors while parsing an input, then fails once with all of them.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the error of a failed parse and returns the value of a successful one.
+    pub fn check<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.errors.push(e);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, e: FieldError) {
+        self.errors.push(e);
+    }
+
+    /// `Ok(())` when nothing failed, else the whole list.
+    pub fn finish(self) -> AppResult<()> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self.errors))
+        }
+    }
+}

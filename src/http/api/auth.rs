@@ -1,0 +1,145 @@
+//! `/api/v1/auth/*`: register, login, refresh, logout.
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::UserView;
+use crate::{
+    error::AppError,
+    http::{
+        AppState,
+        extract::{ApiJson, Client, CurrentUser},
+        problem::Problem,
+    },
+    service::{
+        accounts::{self, LoginInput, RegisterInput},
+        auth::{self, TokenPair},
+    },
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+}
+
+/// A signed-in user and their tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthResponse {
+    pub user: UserView,
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Single use: trade it at `/api/v1/auth/refresh` for a new pair.
+    pub refresh_token: String,
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+}
+
+impl From<TokenPair> for TokenResponse {
+    fn from(p: TokenPair) -> Self {
+        TokenResponse {
+            access_token: p.access_token,
+            refresh_token: p.refresh_token,
+            token_type: "Bearer".into(),
+            expires_in: p.expires_in_secs,
+        }
+    }
+}
+
+fn auth_response(user: &crate::store::users::UserRow, pair: TokenPair) -> AuthResponse {
+    let t = TokenResponse::from(pair);
+    AuthResponse {
+        user: UserView::from(user),
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        token_type: t.token_type,
+        expires_in: t.expires_in,
+    }
+}
+
+/// Create an account (a mentee) and sign it in.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
+    request_body = RegisterInput,
+    responses(
+        (status = 201, description = "Account created", body = AuthResponse),
+        (status = 422, description = "Invalid input, or the email is taken (`email_taken`)", body = Problem),
+        (status = 429, description = "Too many attempts", body = Problem),
+    ))]
+async fn register(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(input): ApiJson<RegisterInput>,
+) -> Result<impl IntoResponse, AppError> {
+    state.limit_auth("register", &client.ip, &input.email)?;
+    let (user, pair) = accounts::register(&state.ctx, &input, &client).await?;
+    Ok((StatusCode::CREATED, axum::Json(auth_response(&user, pair))))
+}
+
+/// Sign in with email and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginInput,
+    responses(
+        (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 401, description = "Unknown email or wrong password (`invalid_credentials`)", body = Problem),
+        (status = 403, description = "The account is suspended", body = Problem),
+        (status = 429, description = "Too many attempts", body = Problem),
+    ))]
+async fn login(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> Result<axum::Json<AuthResponse>, AppError> {
+    state.limit_auth("login", &client.ip, &input.email)?;
+    let (user, pair) = accounts::login(&state.ctx, &input, &client).await?;
+    Ok(axum::Json(auth_response(&user, pair)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshInput {
+    pub refresh_token: String,
+}
+
+/// Trade a refresh token for a new token pair. The old refresh token stops working;
+/// presenting it again ends the session.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
+    request_body = RefreshInput,
+    responses(
+        (status = 200, description = "A new pair", body = TokenResponse),
+        (status = 401, description = "Invalid, expired or reused refresh token", body = Problem),
+    ))]
+async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<RefreshInput>,
+) -> Result<axum::Json<TokenResponse>, AppError> {
+    let pair = auth::refresh(&state.ctx, &input.refresh_token).await?;
+    Ok(axum::Json(pair.into()))
+}
+
+/// End this session: its access and refresh tokens stop working.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = Problem),
+    ))]
+async fn logout(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+) -> Result<StatusCode, AppError> {
+    auth::logout(&state.ctx, &me.session_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

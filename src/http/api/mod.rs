@@ -1,0 +1,160 @@
+//! The JSON API under `/api/v1`, and the OpenAPI document generated from it. Each
+//! resource file has a `router()` collecting its handlers; every handler carries a
+//! `#[utoipa::path]`, so a route cannot exist without being documented.
+
+pub mod admin;
+pub mod auth;
+pub mod me;
+pub mod ops;
+pub mod users;
+
+use base64::Engine;
+use serde::Serialize;
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+};
+use utoipa_axum::router::OpenApiRouter;
+
+use super::AppState;
+use crate::{
+    clock::from_micros,
+    domain::user::{Role, Roles},
+    error::AppError,
+    store::users::UserRow,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "mentorhub API",
+        description = "Mentorship marketplace: accounts, mentors, bookings paid in credits, chat, articles.\n\n\
+            Errors are `application/problem+json` with a stable `code`. Lists take `limit` (default 20, max 100) \
+            and `cursor`, and answer `{items, next_cursor}`. Times are RFC 3339 in UTC.",
+        license(name = "MIT")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(super::problem::Problem, crate::error::FieldError)),
+    tags(
+        (name = "auth", description = "Sign up, sign in, tokens"),
+        (name = "me", description = "The signed-in user's own account"),
+        (name = "users", description = "Public profiles"),
+        (name = "admin", description = "Administration (admins only)"),
+        (name = "ops", description = "Health, readiness, metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// Every API and ops route, with the OpenAPI document describing them.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::router())
+        .merge(me::router())
+        .merge(users::router())
+        .merge(admin::router())
+        .merge(ops::router())
+}
+
+/// A user as they see themself (and as admins see them).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub first_name: String,
+    pub last_name: String,
+    pub headline: String,
+    pub bio: String,
+    pub avatar_url: String,
+    pub resume_url: String,
+    pub linkedin_url: String,
+    /// IANA time zone name.
+    pub timezone: String,
+    /// `active`, `suspended` or `deleted`.
+    pub status: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub fn ts(us: i64) -> String {
+    from_micros(us).to_string()
+}
+
+impl From<&UserRow> for UserView {
+    fn from(u: &UserRow) -> Self {
+        UserView {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            roles: Roles::from_db(&u.roles).list().to_vec(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            headline: u.headline.clone(),
+            bio: u.bio.clone(),
+            avatar_url: u.avatar_url.clone(),
+            resume_url: u.resume_url.clone(),
+            linkedin_url: u.linkedin_url.clone(),
+            timezone: u.timezone.clone(),
+            status: user_status(u).to_string(),
+            created_at: ts(u.created_at),
+            updated_at: ts(u.updated_at),
+        }
+    }
+}
+
+pub fn user_status(u: &UserRow) -> &'static str {
+    if u.deleted_at.is_some() {
+        "deleted"
+    } else if u.suspended_at.is_some() {
+        "suspended"
+    } else {
+        "active"
+    }
+}
+
+/// Parses `limit` (default 20, 1..=100).
+pub fn parse_limit(limit: Option<i64>) -> Result<i64, AppError> {
+    match limit {
+        None => Ok(20),
+        Some(n) if (1..=100).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::invalid(
+            "limit",
+            "out_of_range",
+            "limit must be between 1 and 100.",
+        )),
+    }
+}
+
+/// Cursors are opaque to clients: base64url of the last item's sort key.
+pub fn encode_cursor(key: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
+pub fn decode_cursor(raw: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(raw) = raw.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "cursor",
+                "invalid_cursor",
+                "The cursor is not one this server issued.",
+            )
+        })
+}

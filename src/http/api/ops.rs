@@ -1,0 +1,71 @@
+//! Operations endpoints: liveness, readiness, Prometheus metrics.
+
+use axum::{
+    extract::State,
+    http::{StatusCode, header},
+    response::IntoResponse,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::http::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when a dependency is down.
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    responses((status = 200, body = Health)))]
+async fn healthz(State(state): State<AppState>) -> axum::Json<Health> {
+    axum::Json(Health {
+        status: "ok".into(),
+        database: state.backend_name().into(),
+    })
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "ops",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let ok = tokio::time::timeout(std::time::Duration::from_secs(3), state.ctx.db.ping())
+        .await
+        .is_ok_and(|r| r.is_ok());
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        axum::Json(Health {
+            status: if ok { "ok" } else { "unavailable" }.into(),
+            database: state.backend_name().into(),
+        }),
+    )
+}
+
+/// Prometheus text format: request counts and latency histograms by route and status.
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}

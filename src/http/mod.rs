@@ -1,0 +1,173 @@
+//! HTTP: the JSON API (`api`), the HTML pages (`web`), and the middleware around both
+//! (request ids, tracing, metrics, security headers, body limit, timeout, panics).
+
+pub mod api;
+pub mod extract;
+pub mod problem;
+pub mod web;
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
+
+use crate::{
+    error::AppError, metrics::Metrics, ratelimit::RateLimiter, service::Ctx, store::Backend,
+};
+
+/// Shared by every handler: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub ctx: Ctx,
+    pub metrics: Arc<Metrics>,
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    pub fn backend_name(&self) -> &'static str {
+        match self.ctx.db.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// Counts a sign-in or sign-up attempt against the client address and the account.
+    pub fn limit_auth(&self, action: &str, ip: &str, email: &str) -> Result<(), AppError> {
+        let now = self.ctx.now();
+        let account = email.trim().to_lowercase();
+        self.limiter
+            .hit(&format!("{action}:ip:{ip}"), now)
+            .and_then(|()| self.limiter.hit(&format!("{action}:acct:{account}"), now))
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
+    }
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application router, with middleware.
+pub fn router(state: AppState, api: axum::Router<AppState>) -> Router {
+    let max_body = state.ctx.config.max_body_bytes;
+    Router::new()
+        .merge(api)
+        .merge(web::router())
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), timeout))
+        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CatchPanicLayer::custom(|_panic| {
+            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                .make_span_with(|req: &Request<Body>| {
+                let id = req
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .with_state(state)
+}
+
+fn wants_html(req: &Request) -> bool {
+    let path = req.uri().path();
+    !(path.starts_with("/api/") || path == "/api")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+}
+
+async fn fallback(State(state): State<AppState>, req: Request) -> Response {
+    if wants_html(&req) {
+        let (parts, _) = req.into_parts();
+        return web::not_found_page(&state, parts).await;
+    }
+    AppError::NotFound.into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    AppError::MethodNotAllowed.into_response()
+}
+
+async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let res = next.run(req).await;
+    state
+        .metrics
+        .record(&method, &route, res.status().as_u16(), started.elapsed());
+    res
+}
+
+async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.ctx.config.request_timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => AppError::Unavailable {
+            code: "timeout",
+            detail: "The server took too long to answer; try again.".into(),
+        }
+        .into_response(),
+    }
+}
+
+/// The page policy: no inline script or style anywhere in our pages. The API docs page
+/// (third-party Swagger UI) needs inline styles, and only it gets them.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' https: data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP_DOCS: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+    form-action 'self'; frame-ancestors 'none'";
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let docs = req.uri().path().starts_with("/api/docs");
+    let mut res = next.run(req).await;
+    let ok = res.status() == StatusCode::OK;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(if docs { CSP_DOCS } else { CSP }),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    if ok && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}

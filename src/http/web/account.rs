@@ -1,0 +1,485 @@
+//! Sign up, sign in, sign out, and the settings page (profile, password, export, close).
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::State,
+    http::{StatusCode, Uri},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::{FormErrors, Layout, WebCtx, WebForm, error_page, page_query, safe_next, timezones};
+use crate::{
+    error::AppError,
+    http::AppState,
+    service::{
+        accounts::{self, LoginInput, PasswordChange, ProfilePatch, RegisterInput},
+        auth,
+    },
+    store::users::UserRow,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/signup", get(signup_form).post(signup))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", get(logout_form).post(logout))
+        .route("/settings", get(settings))
+        .route("/settings/profile", post(save_profile))
+        .route("/settings/password", post(change_password))
+        .route("/settings/delete", post(close_account))
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    layout: Layout,
+    email: String,
+    first_name: String,
+    last_name: String,
+    timezone: String,
+    timezones: &'static [String],
+    errors: FormErrors,
+    form_error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SignupForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    timezone: String,
+}
+
+async fn signup_form(State(state): State<AppState>, web: WebCtx) -> Response {
+    if web.auth.is_some() {
+        return Redirect::to("/dashboard").into_response();
+    }
+    web.render(
+        &state,
+        &SignupPage {
+            layout: web.layout(),
+            email: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+            timezone: "UTC".into(),
+            timezones: timezones(),
+            errors: FormErrors::default(),
+            form_error: None,
+        },
+    )
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<SignupForm>,
+) -> Response {
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let input = RegisterInput {
+        email: f.email.clone(),
+        password: f.password.clone(),
+        first_name: f.first_name.clone(),
+        last_name: f.last_name.clone(),
+        timezone: Some(f.timezone.clone()).filter(|t| !t.is_empty()),
+        as_mentor: None,
+    };
+    let result = match state.limit_auth("register", &web.client.ip, &f.email) {
+        Ok(()) => accounts::register_web(&state.ctx, &input, &web.client).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((_, session)) => {
+            let mut res = web.redirect_flash("/dashboard", "welcome");
+            web.set_session_cookie(
+                &mut res,
+                &session.cookie_token,
+                state.ctx.config.web_session_ttl.as_secs() as i64,
+            );
+            res
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::RateLimited { .. })) => {
+            let status = crate::http::problem::status_of(&e);
+            let form_error = matches!(e, AppError::RateLimited { .. }).then(|| e.detail());
+            web.render_status(
+                &state,
+                status,
+                &SignupPage {
+                    layout: web.layout(),
+                    email: f.email,
+                    first_name: f.first_name,
+                    last_name: f.last_name,
+                    timezone: if f.timezone.is_empty() {
+                        "UTC".into()
+                    } else {
+                        f.timezone
+                    },
+                    timezones: timezones(),
+                    errors: FormErrors::from_error(&e),
+                    form_error,
+                },
+            )
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    form_error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_form(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+    let next = safe_next(&page_query::<NextQuery>(&uri).next);
+    if web.auth.is_some() {
+        return Redirect::to(&next).into_response();
+    }
+    web.render(
+        &state,
+        &LoginPage {
+            layout: web.layout(),
+            email: String::new(),
+            next,
+            form_error: None,
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<LoginForm>,
+) -> Response {
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let next = safe_next(&f.next);
+    let input = LoginInput {
+        email: f.email.clone(),
+        password: f.password,
+    };
+    let result = match state.limit_auth("login", &web.client.ip, &f.email) {
+        Ok(()) => accounts::login_web(&state.ctx, &input, &web.client).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((_, session)) => {
+            let mut res = web.redirect_flash(&next, "signed_in");
+            web.set_session_cookie(
+                &mut res,
+                &session.cookie_token,
+                state.ctx.config.web_session_ttl.as_secs() as i64,
+            );
+            res
+        }
+        Err(
+            e @ (AppError::Unauthorized { .. }
+            | AppError::Forbidden { .. }
+            | AppError::RateLimited { .. }),
+        ) => {
+            let status = crate::http::problem::status_of(&e);
+            web.render_status(
+                &state,
+                status,
+                &LoginPage {
+                    layout: web.layout(),
+                    email: f.email,
+                    next,
+                    form_error: Some(e.detail()),
+                },
+            )
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "logout.html")]
+struct LogoutPage {
+    layout: Layout,
+}
+
+async fn logout_form(State(state): State<AppState>, web: WebCtx) -> Response {
+    if web.auth.is_none() {
+        return Redirect::to("/").into_response();
+    }
+    web.render(
+        &state,
+        &LogoutPage {
+            layout: web.layout(),
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<CsrfOnly>,
+) -> Response {
+    let Some(me) = &web.auth else {
+        return Redirect::to("/").into_response();
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    if let Err(e) = auth::logout(&state.ctx, &me.session_id).await {
+        return error_page(&state, Some(&web), e);
+    }
+    let mut res = web.redirect_flash("/", "signed_out");
+    web.clear_session_cookie(&mut res);
+    res
+}
+
+/// Values shown in the profile form.
+struct ProfileValues {
+    first_name: String,
+    last_name: String,
+    headline: String,
+    bio: String,
+    avatar_url: String,
+    resume_url: String,
+    linkedin_url: String,
+    timezone: String,
+}
+
+impl From<&UserRow> for ProfileValues {
+    fn from(u: &UserRow) -> Self {
+        ProfileValues {
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            headline: u.headline.clone(),
+            bio: u.bio.clone(),
+            avatar_url: u.avatar_url.clone(),
+            resume_url: u.resume_url.clone(),
+            linkedin_url: u.linkedin_url.clone(),
+            timezone: u.timezone.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    p: ProfileValues,
+    timezones: &'static [String],
+    errors: FormErrors,
+    profile_failed: bool,
+}
+
+async fn settings(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    web.render(
+        &state,
+        &SettingsPage {
+            layout: web.layout(),
+            p: ProfileValues::from(&me),
+            timezones: timezones(),
+            errors: FormErrors::default(),
+            profile_failed: false,
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ProfileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    headline: String,
+    #[serde(default)]
+    bio: String,
+    #[serde(default)]
+    avatar_url: String,
+    #[serde(default)]
+    resume_url: String,
+    #[serde(default)]
+    linkedin_url: String,
+    #[serde(default)]
+    timezone: String,
+}
+
+async fn save_profile(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<ProfileForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let patch = ProfilePatch {
+        first_name: Some(f.first_name.clone()),
+        last_name: Some(f.last_name.clone()),
+        headline: Some(f.headline.clone()),
+        bio: Some(f.bio.clone()),
+        avatar_url: Some(f.avatar_url.clone()),
+        resume_url: Some(f.resume_url.clone()),
+        linkedin_url: Some(f.linkedin_url.clone()),
+        timezone: Some(f.timezone.clone()),
+    };
+    match accounts::update_profile(&state.ctx, &me, &patch).await {
+        Ok(_) => web.redirect_flash("/settings", "profile_saved"),
+        Err(e @ AppError::Invalid(_)) => web.render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SettingsPage {
+                layout: web.layout(),
+                p: ProfileValues {
+                    first_name: f.first_name,
+                    last_name: f.last_name,
+                    headline: f.headline,
+                    bio: f.bio,
+                    avatar_url: f.avatar_url,
+                    resume_url: f.resume_url,
+                    linkedin_url: f.linkedin_url,
+                    timezone: f.timezone,
+                },
+                timezones: timezones(),
+                errors: FormErrors::from_error(&e),
+                profile_failed: true,
+            },
+        ),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+fn settings_with_errors(state: &AppState, web: &WebCtx, me: &UserRow, e: &AppError) -> Response {
+    web.render_status(
+        state,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &SettingsPage {
+            layout: web.layout(),
+            p: ProfileValues::from(me),
+            timezones: timezones(),
+            errors: FormErrors::from_error(e),
+            profile_failed: false,
+        },
+    )
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<PasswordForm>,
+) -> Response {
+    let (me, session_id) = match web.require_user() {
+        Ok(a) => (a.user.clone(), a.session_id.clone()),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let input = PasswordChange {
+        current_password: f.current_password,
+        new_password: f.new_password,
+    };
+    match accounts::change_password(&state.ctx, &me, &session_id, &input).await {
+        Ok(()) => web.redirect_flash("/settings", "password_changed"),
+        Err(e @ AppError::Invalid(_)) => settings_with_errors(&state, &web, &me, &e),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn close_account(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<DeleteForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    // On the web a stolen cookie must not be enough to close an account: ask again.
+    match auth::verify_password(&f.password, &me.password_hash).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let e = AppError::invalid(
+                "confirm_password",
+                "wrong_password",
+                "The password is not correct; the account was not closed.",
+            );
+            return settings_with_errors(&state, &web, &me, &e);
+        }
+        Err(e) => return error_page(&state, Some(&web), e),
+    }
+    match accounts::close_account(&state.ctx, &me).await {
+        Ok(()) => {
+            let mut res = web.redirect_flash("/", "account_closed");
+            web.clear_session_cookie(&mut res);
+            res
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}

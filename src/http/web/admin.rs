@@ -1,0 +1,238 @@
+//! The admin console (users: search, suspend, roles). Later features add their queues.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::Uri,
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::{Layout, WebCtx, WebForm, error_page, page_query, urlencode};
+use crate::{
+    domain::user::{Role, Roles},
+    error::AppError,
+    http::{
+        AppState,
+        api::{decode_cursor, encode_cursor, user_status},
+        extract::path_id,
+    },
+    service::admin::{self, RolesInput, SuspendInput, UserQuery},
+    store::users::{UserRow, UserStatus},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(console))
+        .route("/admin/users/{id}/suspend", post(suspend))
+        .route("/admin/users/{id}/unsuspend", post(unsuspend))
+        .route("/admin/users/{id}/roles", post(roles))
+}
+
+struct UserLine {
+    id: String,
+    name: String,
+    email: String,
+    roles: String,
+    is_mentor: bool,
+    is_admin: bool,
+    status: &'static str,
+    joined: String,
+    /// False for the admin's own row and closed accounts.
+    editable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    layout: Layout,
+    q: String,
+    role: String,
+    status: String,
+    users: Vec<UserLine>,
+    next_href: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ConsoleQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+fn require_admin(state: &AppState, web: &WebCtx) -> Result<UserRow, Response> {
+    let me = web.require_user()?.user.clone();
+    if Roles::from_db(&me.roles).has(Role::Admin) {
+        Ok(me)
+    } else {
+        Err(error_page(
+            state,
+            Some(web),
+            AppError::forbidden("Only administrators can open the admin console."),
+        ))
+    }
+}
+
+async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+    let me = match require_admin(&state, &web) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let q: ConsoleQuery = page_query(&uri);
+    let status = match q.status.as_str() {
+        "active" => Some(UserStatus::Active),
+        "suspended" => Some(UserStatus::Suspended),
+        "deleted" => Some(UserStatus::Deleted),
+        _ => None,
+    };
+    let before_id = decode_cursor(Some(&q.cursor)).unwrap_or(None);
+    let limit = 50;
+    let query = UserQuery {
+        q: Some(q.q.clone()),
+        role: Role::parse(&q.role),
+        status,
+        before_id,
+        limit: limit + 1,
+    };
+    let mut rows = match admin::list_users(&state.ctx, &me, &query).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    let next_href = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|u| {
+            format!(
+                "/admin?q={}&role={}&status={}&cursor={}",
+                urlencode(&q.q),
+                urlencode(&q.role),
+                urlencode(&q.status),
+                encode_cursor(&u.id)
+            )
+        })
+    } else {
+        None
+    };
+    let users = rows
+        .iter()
+        .map(|u| {
+            let roles = Roles::from_db(&u.roles);
+            let status = user_status(u);
+            UserLine {
+                id: u.id.clone(),
+                name: format!("{} {}", u.first_name, u.last_name),
+                email: u.email.clone(),
+                roles: roles
+                    .list()
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                is_mentor: roles.has(Role::Mentor),
+                is_admin: roles.has(Role::Admin),
+                status,
+                joined: crate::clock::from_micros(u.created_at)
+                    .strftime("%Y-%m-%d")
+                    .to_string(),
+                editable: u.id != me.id && status != "deleted",
+            }
+        })
+        .collect();
+    web.render(
+        &state,
+        &AdminPage {
+            layout: web.layout(),
+            q: q.q,
+            role: q.role,
+            status: q.status,
+            users,
+            next_href,
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    mentor: Option<String>,
+    #[serde(default)]
+    admin: Option<String>,
+}
+
+async fn act(
+    state: &AppState,
+    web: &WebCtx,
+    id: &str,
+    f: &ActionForm,
+    action: &str,
+) -> Result<&'static str, AppError> {
+    web.check_csrf(&f.csrf)?;
+    let me = web.auth.as_ref().ok_or(AppError::NotFound)?.user.clone();
+    let id = path_id(id)?;
+    match action {
+        "suspend" => {
+            admin::suspend(&state.ctx, &me, &id, &SuspendInput::default()).await?;
+            Ok("user_suspended")
+        }
+        "unsuspend" => {
+            admin::unsuspend(&state.ctx, &me, &id).await?;
+            Ok("user_unsuspended")
+        }
+        _ => {
+            let mut roles = vec![];
+            if f.mentor.is_some() {
+                roles.push("mentor".to_string());
+            }
+            if f.admin.is_some() {
+                roles.push("admin".to_string());
+            }
+            admin::set_roles(&state.ctx, &me, &id, &RolesInput { roles }).await?;
+            Ok("roles_saved")
+        }
+    }
+}
+
+async fn run(state: AppState, web: WebCtx, id: String, f: ActionForm, action: &str) -> Response {
+    if let Err(r) = require_admin(&state, &web) {
+        return r;
+    }
+    match act(&state, &web, &id, &f, action).await {
+        Ok(flash) => web.redirect_flash("/admin", flash),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+async fn suspend(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<ActionForm>,
+) -> Response {
+    run(state, web, id, f, "suspend").await
+}
+
+async fn unsuspend(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<ActionForm>,
+) -> Response {
+    run(state, web, id, f, "unsuspend").await
+}
+
+async fn roles(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<ActionForm>,
+) -> Response {
+    run(state, web, id, f, "roles").await
+}

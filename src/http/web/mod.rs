@@ -1,0 +1,482 @@
+//! Server-rendered HTML pages. Forms post plain `application/x-www-form-urlencoded`
+//! bodies and work without JavaScript; each carries a CSRF token (the session's when
+//! signed in, a double-submit cookie before). After a successful post the browser is
+//! redirected (post/redirect/get) with a one-shot flash message.
+
+mod account;
+mod admin;
+mod pages;
+
+use std::sync::OnceLock;
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{FromRef, FromRequest, FromRequestParts, Request, rejection::FormRejection},
+    http::{HeaderValue, StatusCode, header, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+use serde::de::DeserializeOwned;
+
+use super::{
+    AppState,
+    extract::{SESSION_COOKIE, client_info, constant_time_eq, cookie, set_cookie},
+};
+use crate::{
+    domain::user::{Role, Roles},
+    error::{AppError, FieldError},
+    service::{ClientInfo, auth::Authenticated},
+};
+
+const CSRF_COOKIE: &str = "mh_csrf";
+const FLASH_COOKIE: &str = "mh_flash";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .merge(pages::router())
+        .merge(account::router())
+        .merge(admin::router())
+}
+
+async fn css() -> Response {
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../../static/app.css"),
+    )
+}
+
+async fn js() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/app.js"),
+    )
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A one-shot message shown at the top of the next page.
+#[derive(Debug, Clone)]
+pub struct Flash {
+    /// `ok`, `error` or `info` (a CSS class suffix).
+    pub kind: &'static str,
+    pub message: &'static str,
+}
+
+/// Flash messages are codes from this table, so a cookie can never inject text.
+const FLASHES: &[(&str, &str, &str)] = &[
+    (
+        "welcome",
+        "ok",
+        "Welcome to mentorhub! Your account is ready.",
+    ),
+    ("signed_in", "ok", "You are signed in."),
+    ("signed_out", "info", "You are signed out."),
+    ("profile_saved", "ok", "Your profile is saved."),
+    (
+        "password_changed",
+        "ok",
+        "Your password is changed. Your other sessions were signed out.",
+    ),
+    (
+        "account_closed",
+        "info",
+        "Your account is closed and your personal data erased.",
+    ),
+    (
+        "user_suspended",
+        "ok",
+        "The user is suspended and signed out everywhere.",
+    ),
+    ("user_unsuspended", "ok", "The suspension is lifted."),
+    ("roles_saved", "ok", "The roles are saved."),
+    ("sign_in_first", "info", "Sign in to continue."),
+];
+
+fn flash_from_code(code: &str) -> Option<Flash> {
+    FLASHES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, kind, message)| Flash { kind, message })
+}
+
+/// Everything a page handler needs about the browser: who is signed in, the CSRF
+/// token for forms, the flash message, the path.
+#[derive(Debug, Clone)]
+pub struct WebCtx {
+    pub auth: Option<Authenticated>,
+    pub client: ClientInfo,
+    anon_csrf: String,
+    new_anon_csrf: bool,
+    flash: Option<Flash>,
+    had_flash: bool,
+    pub path: String,
+    secure_cookies: bool,
+}
+
+impl<S> FromRequestParts<S> for WebCtx
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let auth = match cookie(&parts.headers, SESSION_COOKIE) {
+            Some(c) => crate::service::auth::resolve_cookie(&state.ctx, &c)
+                .await
+                .map_err(|e| error_page(&state, None, e))?,
+            None => None,
+        };
+        let (anon_csrf, new_anon_csrf) = match cookie(&parts.headers, CSRF_COOKIE) {
+            Some(c) if c.len() == 43 => (c, false),
+            _ => (crate::service::auth::new_token(), true),
+        };
+        let flash_cookie = cookie(&parts.headers, FLASH_COOKIE);
+        Ok(WebCtx {
+            auth,
+            client: client_info(parts, state.ctx.config.trust_forwarded_for),
+            anon_csrf,
+            new_anon_csrf,
+            flash: flash_cookie.as_deref().and_then(flash_from_code),
+            had_flash: flash_cookie.is_some(),
+            path: parts.uri.path().to_string(),
+            secure_cookies: state.ctx.config.secure_cookies,
+        })
+    }
+}
+
+impl WebCtx {
+    /// The token forms must carry.
+    pub fn csrf(&self) -> &str {
+        match &self.auth {
+            Some(a) => &a.csrf_token,
+            None => &self.anon_csrf,
+        }
+    }
+
+    /// Checks a form's CSRF token.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
+        if constant_time_eq(sent, self.csrf()) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(
+                "This form has expired or did not come from this site. Go back, reload the page and try again.",
+            ))
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.auth
+            .as_ref()
+            .is_some_and(|a| Roles::from_db(&a.user.roles).has(Role::Admin))
+    }
+
+    /// The layout data every page template gets.
+    pub fn layout(&self) -> Layout {
+        let mut nav = vec![];
+        let mut add = |href: &'static str, label: &'static str| {
+            let current = self.path == href || (href != "/" && self.path.starts_with(href));
+            nav.push(NavItem {
+                href,
+                label,
+                current,
+            });
+        };
+        add("/", "Home");
+        if self.auth.is_some() {
+            add("/dashboard", "Dashboard");
+            add("/settings", "Settings");
+        }
+        if self.is_admin() {
+            add("/admin", "Admin");
+        }
+        Layout {
+            user: self.auth.as_ref().map(|a| NavUser {
+                name: format!("{} {}", a.user.first_name, a.user.last_name),
+            }),
+            csrf: self.csrf().to_string(),
+            flash: self.flash.clone(),
+            nav,
+        }
+    }
+
+    fn cookie(&self, name: &'static str, value: String, max_age_secs: i64) -> String {
+        set_cookie(name, &value, max_age_secs, self.secure_cookies)
+    }
+
+    /// Attaches the cookies this request owes the browser (a new anonymous CSRF token,
+    /// clearing a consumed flash).
+    pub fn finish(&self, mut res: Response) -> Response {
+        let mut add = |c: String| {
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+        };
+        if self.new_anon_csrf && self.auth.is_none() {
+            add(self.cookie(CSRF_COOKIE, self.anon_csrf.clone(), 7 * 24 * 3600));
+        }
+        if self.had_flash {
+            add(self.cookie(FLASH_COOKIE, String::new(), 0));
+        }
+        res
+    }
+
+    /// Renders a page with status 200.
+    pub fn render(&self, state: &AppState, page: &impl Template) -> Response {
+        self.render_status(state, StatusCode::OK, page)
+    }
+
+    pub fn render_status(
+        &self,
+        state: &AppState,
+        status: StatusCode,
+        page: &impl Template,
+    ) -> Response {
+        match page.render() {
+            Ok(html) => self.finish(
+                (
+                    status,
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    html,
+                )
+                    .into_response(),
+            ),
+            Err(e) => error_page(
+                state,
+                Some(self),
+                AppError::Internal(anyhow::anyhow!("rendering a template: {e}")),
+            ),
+        }
+    }
+
+    /// Redirects (303) with a flash message from the table above.
+    pub fn redirect_flash(&self, to: &str, flash_code: &'static str) -> Response {
+        let mut res = Redirect::to(to).into_response();
+        if let Ok(v) = HeaderValue::from_str(&self.cookie(FLASH_COOKIE, flash_code.to_string(), 60))
+        {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+        res
+    }
+
+    /// Sets the web session cookie (after sign-in) on a response.
+    pub fn set_session_cookie(&self, res: &mut Response, token: &str, max_age_secs: i64) {
+        if let Ok(v) =
+            HeaderValue::from_str(&self.cookie(SESSION_COOKIE, token.to_string(), max_age_secs))
+        {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+
+    pub fn clear_session_cookie(&self, res: &mut Response) {
+        if let Ok(v) = HeaderValue::from_str(&self.cookie(SESSION_COOKIE, String::new(), 0)) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+
+    /// The signed-in user, or a redirect to the sign-in page that comes back here.
+    pub fn require_user(&self) -> Result<&Authenticated, Response> {
+        match &self.auth {
+            Some(a) => Ok(a),
+            None => Err(self.redirect_flash(
+                &format!("/login?next={}", urlencode(&self.path)),
+                "sign_in_first",
+            )),
+        }
+    }
+}
+
+/// Percent-encodes a path for use in a query string.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A local path to return to after sign-in; anything else (another site, `//host`)
+/// becomes the dashboard.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains(['\r', '\n'])
+    {
+        next.to_string()
+    } else {
+        "/dashboard".to_string()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    pub name: String,
+}
+
+/// What `base.html` needs.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+    pub nav: Vec<NavItem>,
+}
+
+/// Field errors of a form, for the template.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(Vec<FieldError>);
+
+impl FormErrors {
+    pub fn from_error(e: &AppError) -> Self {
+        match e {
+            AppError::Invalid(errors) => FormErrors(errors.clone()),
+            _ => FormErrors::default(),
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    title: String,
+    detail: String,
+}
+
+/// An error as a page (HTML counterpart of problem+json).
+pub fn error_page(state: &AppState, web: Option<&WebCtx>, e: AppError) -> Response {
+    let status = super::problem::status_of(&e);
+    if let AppError::Internal(cause) = &e {
+        tracing::error!(error = format!("{cause:#}"), "internal error (page)");
+    }
+    let layout = web.map(WebCtx::layout).unwrap_or(Layout {
+        user: None,
+        csrf: String::new(),
+        flash: None,
+        nav: vec![NavItem {
+            href: "/",
+            label: "Home",
+            current: false,
+        }],
+    });
+    let page = ErrorPage {
+        layout,
+        status: status.as_u16(),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        detail: e.detail(),
+    };
+    let _ = state;
+    let html = page.render().unwrap_or_else(|_| {
+        "<!doctype html><title>Error</title><p>Something went wrong.</p>".into()
+    });
+    let mut res = (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response();
+    if let AppError::RateLimited { retry_after_secs } = e
+        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// The HTML 404 for unknown paths.
+pub async fn not_found_page(state: &AppState, mut parts: Parts) -> Response {
+    let web = WebCtx::from_request_parts(&mut parts, state).await.ok();
+    error_page(state, web.as_ref(), AppError::NotFound)
+}
+
+/// Reads a page's query string; a malformed one falls back to the defaults (a page
+/// should still render when someone hand-edits its URL).
+pub fn page_query<T: DeserializeOwned + Default>(uri: &axum::http::Uri) -> T {
+    axum::extract::Query::<T>::try_from_uri(uri)
+        .map(|q| q.0)
+        .unwrap_or_default()
+}
+
+/// A urlencoded form whose rejection is an error page, not a bare text answer.
+pub struct WebForm<T>(pub T);
+
+impl<S, T> FromRequest<S> for WebForm<T>
+where
+    T: DeserializeOwned,
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(WebForm(v)),
+            Err(r) => {
+                let app = AppState::from_ref(state);
+                let e = match r {
+                    FormRejection::InvalidFormContentType(_) => AppError::UnsupportedMediaType {
+                        detail: "Forms must be sent as application/x-www-form-urlencoded.".into(),
+                    },
+                    FormRejection::BytesRejection(b)
+                        if b.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+                    {
+                        AppError::PayloadTooLarge {
+                            limit_bytes: app.ctx.config.max_body_bytes,
+                        }
+                    }
+                    other => AppError::bad_request("bad_form", other.body_text()),
+                };
+                Err(error_page(&app, None, e))
+            }
+        }
+    }
+}
+
+/// Every IANA zone name in the bundled database, sorted, for time zone pickers.
+pub fn timezones() -> &'static [String] {
+    static ZONES: OnceLock<Vec<String>> = OnceLock::new();
+    ZONES.get_or_init(|| {
+        let mut v: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|n| n.to_string())
+            .filter(|n| n.contains('/') || n == "UTC")
+            .filter(|n| !n.starts_with("Etc/") && !n.starts_with("SystemV/"))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    })
+}

@@ -1,0 +1,411 @@
+//! Accounts: register, sign in, own profile, password, export, closing an account.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{
+    ClientInfo, Ctx,
+    auth::{self, TokenPair, WebSession},
+};
+use crate::{
+    domain::{
+        ids::new_id,
+        text,
+        user::{Email, Password, Role, Roles, TimeZoneName},
+    },
+    error::{AppError, AppResult, FieldError, Validator},
+    store::{self, users::UserRow},
+};
+
+/// `POST /api/v1/auth/register`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterInput {
+    pub email: String,
+    pub password: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// IANA time zone name; defaults to UTC.
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Also apply to become a mentor (completed by filling in the mentor profile).
+    #[serde(default)]
+    pub as_mentor: Option<bool>,
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+pub const NAME_MAX: usize = 100;
+pub const HEADLINE_MAX: usize = 160;
+pub const BIO_MAX: usize = 5000;
+
+struct ValidRegistration {
+    email: Email,
+    password: Password,
+    first_name: String,
+    last_name: String,
+    timezone: TimeZoneName,
+}
+
+fn validate_registration(input: &RegisterInput) -> AppResult<ValidRegistration> {
+    let mut v = Validator::new();
+    let email = v.check(Email::parse(&input.email));
+    let password = v.check(Password::parse("password", &input.password));
+    let first_name = v.check(text::required_line(
+        "first_name",
+        &input.first_name,
+        NAME_MAX,
+    ));
+    let last_name = v.check(text::required_line("last_name", &input.last_name, NAME_MAX));
+    let timezone = v.check(TimeZoneName::parse(
+        "timezone",
+        input.timezone.as_deref().unwrap_or("UTC"),
+    ));
+    v.finish()?;
+    match (email, password, first_name, last_name, timezone) {
+        (Some(email), Some(password), Some(first_name), Some(last_name), Some(timezone)) => {
+            Ok(ValidRegistration {
+                email,
+                password,
+                first_name,
+                last_name,
+                timezone,
+            })
+        }
+        _ => Err(AppError::Internal(anyhow::anyhow!(
+            "validator passed with a missing field"
+        ))),
+    }
+}
+
+fn email_taken() -> AppError {
+    AppError::Invalid(vec![FieldError::new(
+        "email",
+        "email_taken",
+        "An account with this email already exists. Sign in instead.",
+    )])
+}
+
+/// Creates the account row (as a mentee) and returns it, inside `tx`.
+async fn create_user(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    r: &ValidRegistration,
+    roles: &Roles,
+) -> AppResult<UserRow> {
+    let hash = auth::hash_password(r.password.expose()).await?;
+    let id = new_id();
+    let now = ctx.now();
+    let res = store::users::insert(
+        &mut **tx,
+        &store::users::NewUser {
+            id: &id,
+            email: r.email.as_str(),
+            password_hash: &hash,
+            roles: &roles.to_db(),
+            first_name: &r.first_name,
+            last_name: &r.last_name,
+            timezone: r.timezone.as_str(),
+            now,
+        },
+    )
+    .await;
+    match res {
+        Err(e) if store::is_unique_violation(&e) => return Err(email_taken()),
+        other => other?,
+    }
+    store::users::by_id(&mut **tx, &id)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("inserted user vanished")))
+}
+
+/// Registers an account and signs it in through the API.
+pub async fn register(
+    ctx: &Ctx,
+    input: &RegisterInput,
+    client: &ClientInfo,
+) -> AppResult<(UserRow, TokenPair)> {
+    let r = validate_registration(input)?;
+    let mut tx = ctx.db.begin_write().await?;
+    let user = create_user(ctx, &mut tx, &r, &Roles::new(vec![Role::Mentee])).await?;
+    let pair = auth::start_api_session(ctx, &mut tx, &user.id, client).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, "account registered");
+    Ok((user, pair))
+}
+
+/// Registers an account and signs it in on the web.
+pub async fn register_web(
+    ctx: &Ctx,
+    input: &RegisterInput,
+    client: &ClientInfo,
+) -> AppResult<(UserRow, WebSession)> {
+    let r = validate_registration(input)?;
+    let mut tx = ctx.db.begin_write().await?;
+    let user = create_user(ctx, &mut tx, &r, &Roles::new(vec![Role::Mentee])).await?;
+    let session = auth::start_web_session(ctx, &mut tx, &user.id, client).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, "account registered");
+    Ok((user, session))
+}
+
+fn bad_credentials() -> AppError {
+    AppError::unauthorized(
+        "invalid_credentials",
+        "The email or password is not correct.",
+    )
+}
+
+/// Checks an email and password. Unknown email, wrong password and a closed account all
+/// give the same answer, in the same time. A suspended account is told so (after the
+/// password matched), so its owner knows why.
+pub async fn check_credentials(ctx: &Ctx, input: &LoginInput) -> AppResult<UserRow> {
+    let Ok(email) = Email::parse(&input.email) else {
+        auth::verify_against_dummy(&input.password).await?;
+        return Err(bad_credentials());
+    };
+    if input.password.is_empty() || input.password.chars().count() > Password::MAX {
+        return Err(bad_credentials());
+    }
+    let user = store::users::by_email(&ctx.db.pool, email.as_str()).await?;
+    let Some(user) = user.filter(|u| u.deleted_at.is_none()) else {
+        auth::verify_against_dummy(&input.password).await?;
+        return Err(bad_credentials());
+    };
+    if !auth::verify_password(&input.password, &user.password_hash).await? {
+        return Err(bad_credentials());
+    }
+    if user.suspended_at.is_some() {
+        return Err(AppError::forbidden(
+            "This account is suspended. Contact the administrators of this site.",
+        ));
+    }
+    Ok(user)
+}
+
+pub async fn login(
+    ctx: &Ctx,
+    input: &LoginInput,
+    client: &ClientInfo,
+) -> AppResult<(UserRow, TokenPair)> {
+    let user = check_credentials(ctx, input).await?;
+    let mut tx = ctx.db.begin_write().await?;
+    let pair = auth::start_api_session(ctx, &mut tx, &user.id, client).await?;
+    tx.commit().await?;
+    Ok((user, pair))
+}
+
+pub async fn login_web(
+    ctx: &Ctx,
+    input: &LoginInput,
+    client: &ClientInfo,
+) -> AppResult<(UserRow, WebSession)> {
+    let user = check_credentials(ctx, input).await?;
+    let mut tx = ctx.db.begin_write().await?;
+    let session = auth::start_web_session(ctx, &mut tx, &user.id, client).await?;
+    tx.commit().await?;
+    Ok((user, session))
+}
+
+/// `PATCH /api/v1/me`: every field optional; an absent field is left as it is, an empty
+/// string clears an optional one.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub headline: Option<String>,
+    pub bio: Option<String>,
+    /// https URL of a picture.
+    pub avatar_url: Option<String>,
+    /// https URL of a résumé.
+    pub resume_url: Option<String>,
+    /// https URL of a LinkedIn profile.
+    pub linkedin_url: Option<String>,
+    /// IANA time zone name, e.g. `Europe/Paris`.
+    pub timezone: Option<String>,
+}
+
+pub async fn update_profile(ctx: &Ctx, user: &UserRow, patch: &ProfilePatch) -> AppResult<UserRow> {
+    let mut v = Validator::new();
+    let pick = |new: &Option<String>, old: &str| new.clone().unwrap_or_else(|| old.to_string());
+    let first_name = v.check(text::required_line(
+        "first_name",
+        &pick(&patch.first_name, &user.first_name),
+        NAME_MAX,
+    ));
+    let last_name = v.check(text::required_line(
+        "last_name",
+        &pick(&patch.last_name, &user.last_name),
+        NAME_MAX,
+    ));
+    let headline = v.check(text::optional_line(
+        "headline",
+        &pick(&patch.headline, &user.headline),
+        HEADLINE_MAX,
+    ));
+    let bio = v.check(text::optional_text(
+        "bio",
+        &pick(&patch.bio, &user.bio),
+        BIO_MAX,
+    ));
+    let avatar_url = v.check(text::optional_https_url(
+        "avatar_url",
+        &pick(&patch.avatar_url, &user.avatar_url),
+    ));
+    let resume_url = v.check(text::optional_https_url(
+        "resume_url",
+        &pick(&patch.resume_url, &user.resume_url),
+    ));
+    let linkedin_url = v.check(text::optional_https_url(
+        "linkedin_url",
+        &pick(&patch.linkedin_url, &user.linkedin_url),
+    ));
+    let timezone = v.check(TimeZoneName::parse(
+        "timezone",
+        &pick(&patch.timezone, &user.timezone),
+    ));
+    v.finish()?;
+    let (
+        Some(first_name),
+        Some(last_name),
+        Some(headline),
+        Some(bio),
+        Some(avatar_url),
+        Some(resume_url),
+        Some(linkedin_url),
+        Some(timezone),
+    ) = (
+        first_name,
+        last_name,
+        headline,
+        bio,
+        avatar_url,
+        resume_url,
+        linkedin_url,
+        timezone,
+    )
+    else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "validator passed with a missing field"
+        )));
+    };
+    store::users::update_profile(
+        &ctx.db.pool,
+        &user.id,
+        &store::users::ProfileUpdate {
+            first_name: &first_name,
+            last_name: &last_name,
+            headline: &headline,
+            bio: &bio,
+            avatar_url: &avatar_url,
+            resume_url: &resume_url,
+            linkedin_url: &linkedin_url,
+            timezone: timezone.as_str(),
+        },
+        ctx.now(),
+    )
+    .await?;
+    store::users::by_id(&ctx.db.pool, &user.id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// `PUT /api/v1/me/password`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes the password; every other session of the user ends.
+pub async fn change_password(
+    ctx: &Ctx,
+    user: &UserRow,
+    current_session: &str,
+    input: &PasswordChange,
+) -> AppResult<()> {
+    let new = Password::parse("new_password", &input.new_password)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    if !auth::verify_password(&input.current_password, &user.password_hash).await? {
+        return Err(AppError::invalid(
+            "current_password",
+            "wrong_password",
+            "The current password is not correct.",
+        ));
+    }
+    let hash = auth::hash_password(new.expose()).await?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    store::users::set_password_hash(&mut *tx, &user.id, &hash, now).await?;
+    store::sessions::revoke_all_for_user(&mut *tx, &user.id, Some(current_session), now).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, "password changed; other sessions ended");
+    Ok(())
+}
+
+/// Everything the platform holds about a user, as JSON.
+pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
+    let sessions = store::sessions::list_for_user(&ctx.db.pool, &user.id).await?;
+    let audit = store::audit::for_target(&ctx.db.pool, "user", &user.id).await?;
+    let ts = |us: i64| crate::clock::from_micros(us).to_string();
+    Ok(serde_json::json!({
+        "exported_at": ctx.clock.now().to_string(),
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "roles": Roles::from_db(&user.roles).list(),
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "headline": user.headline,
+            "bio": user.bio,
+            "avatar_url": user.avatar_url,
+            "resume_url": user.resume_url,
+            "linkedin_url": user.linkedin_url,
+            "timezone": user.timezone,
+            "created_at": ts(user.created_at),
+            "updated_at": ts(user.updated_at),
+        },
+        "sessions": sessions.iter().map(|s| serde_json::json!({
+            "kind": s.kind,
+            "user_agent": s.user_agent,
+            "ip": s.ip,
+            "created_at": ts(s.created_at),
+            "last_used_at": ts(s.last_used_at),
+            "expires_at": ts(s.expires_at),
+            "revoked_at": s.revoked_at.map(ts),
+        })).collect::<Vec<_>>(),
+        "admin_actions_on_account": audit.iter().map(|a| serde_json::json!({
+            "action": a.action,
+            "at": ts(a.created_at),
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// Closes an account: personal data is erased, the row stays so that shared history
+/// (bookings, messages, ledger) keeps pointing at an anonymous "Deleted user", and every
+/// session ends.
+pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
+    store::users::anonymise(&mut *tx, &user.id, now).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, "account closed");
+    Ok(())
+}
+
+/// A public profile: visible while the account is active.
+pub async fn public_profile(ctx: &Ctx, id: &str) -> AppResult<UserRow> {
+    store::users::by_id(&ctx.db.pool, id)
+        .await?
+        .filter(|u| u.deleted_at.is_none() && u.suspended_at.is_none())
+        .ok_or(AppError::NotFound)
+}

@@ -1,0 +1,262 @@
+//! Admin use cases on accounts. Every change is written to the audit log in the same
+//! transaction as the change itself.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{Ctx, auth};
+use crate::{
+    domain::{
+        ids::new_id,
+        text,
+        user::{Email, Password, Role, Roles},
+    },
+    error::{AppError, AppResult, FieldError},
+    store::{
+        self,
+        audit::NewAudit,
+        users::{UserFilter, UserRow, UserStatus},
+    },
+};
+
+fn require_admin(actor: &UserRow) -> AppResult<()> {
+    if Roles::from_db(&actor.roles).has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("Only administrators can do this."))
+    }
+}
+
+/// Parsed query of the admin user list.
+#[derive(Debug, Default)]
+pub struct UserQuery {
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<UserStatus>,
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+pub async fn list_users(ctx: &Ctx, actor: &UserRow, q: &UserQuery) -> AppResult<Vec<UserRow>> {
+    require_admin(actor)?;
+    let filter = UserFilter {
+        q: q.q
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| store::like_escape(&s.to_lowercase())),
+        role_pattern: q.role.map(Roles::like_pattern),
+        status: q.status,
+        before_id: q.before_id.clone(),
+        limit: q.limit,
+    };
+    Ok(store::users::search(&ctx.db.pool, &filter).await?)
+}
+
+async fn target(ctx: &Ctx, id: &str) -> AppResult<UserRow> {
+    store::users::by_id(&ctx.db.pool, id)
+        .await?
+        .filter(|u| u.deleted_at.is_none())
+        .ok_or(AppError::NotFound)
+}
+
+/// `POST /api/v1/admin/users/{id}/suspend`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendInput {
+    /// Why, shown to other admins.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Suspends a user: every session ends at once, and no token works on the next request.
+pub async fn suspend(
+    ctx: &Ctx,
+    actor: &UserRow,
+    id: &str,
+    input: &SuspendInput,
+) -> AppResult<UserRow> {
+    require_admin(actor)?;
+    let reason = text::optional_line("reason", input.reason.as_deref().unwrap_or(""), 500)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let user = target(ctx, id).await?;
+    if user.id == actor.id {
+        return Err(AppError::conflict(
+            "cannot_suspend_self",
+            "You cannot suspend your own account.",
+        ));
+    }
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    store::users::set_suspension(&mut *tx, &user.id, Some(now), &reason, now).await?;
+    store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
+    store::audit::insert(
+        &mut *tx,
+        &NewAudit {
+            actor_id: Some(&actor.id),
+            action: "user.suspend",
+            target_type: "user",
+            target_id: &user.id,
+            before: serde_json::json!({"suspended": user.suspended_at.is_some()}),
+            after: serde_json::json!({"suspended": true, "reason": reason}),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    target(ctx, id).await
+}
+
+pub async fn unsuspend(ctx: &Ctx, actor: &UserRow, id: &str) -> AppResult<UserRow> {
+    require_admin(actor)?;
+    let user = target(ctx, id).await?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    store::users::set_suspension(&mut *tx, &user.id, None, "", now).await?;
+    store::audit::insert(
+        &mut *tx,
+        &NewAudit {
+            actor_id: Some(&actor.id),
+            action: "user.unsuspend",
+            target_type: "user",
+            target_id: &user.id,
+            before: serde_json::json!({"suspended": user.suspended_at.is_some()}),
+            after: serde_json::json!({"suspended": false}),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    target(ctx, id).await
+}
+
+/// `PUT /api/v1/admin/users/{id}/roles`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolesInput {
+    /// The complete new set, e.g. `["mentee", "mentor"]`. `mentee` is always kept.
+    pub roles: Vec<String>,
+}
+
+pub async fn set_roles(
+    ctx: &Ctx,
+    actor: &UserRow,
+    id: &str,
+    input: &RolesInput,
+) -> AppResult<UserRow> {
+    require_admin(actor)?;
+    let mut roles = vec![Role::Mentee];
+    for (i, raw) in input.roles.iter().enumerate() {
+        match Role::parse(raw) {
+            Some(r) => roles.push(r),
+            None => {
+                return Err(AppError::Invalid(vec![FieldError::new(
+                    &format!("roles[{i}]"),
+                    "invalid_role",
+                    "A role is one of mentee, mentor, admin.",
+                )]));
+            }
+        }
+    }
+    let roles = Roles::new(roles);
+    let user = target(ctx, id).await?;
+    if user.id == actor.id && !roles.has(Role::Admin) {
+        return Err(AppError::conflict(
+            "cannot_demote_self",
+            "You cannot remove your own admin role; ask another admin.",
+        ));
+    }
+    let before = Roles::from_db(&user.roles);
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    store::users::set_roles(&mut *tx, &user.id, &roles.to_db(), now).await?;
+    store::audit::insert(
+        &mut *tx,
+        &NewAudit {
+            actor_id: Some(&actor.id),
+            action: "user.set_roles",
+            target_type: "user",
+            target_id: &user.id,
+            before: serde_json::json!({"roles": before.list()}),
+            after: serde_json::json!({"roles": roles.list()}),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    target(ctx, id).await
+}
+
+/// What `admin create` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminCreated {
+    Created,
+    Promoted,
+}
+
+/// CLI `admin create`: makes a new admin account, or, when the email is already
+/// registered, grants it the admin role and sets the given password.
+pub async fn create_admin(
+    ctx: &Ctx,
+    email: &str,
+    password: &str,
+) -> AppResult<(UserRow, AdminCreated)> {
+    let email = Email::parse(email).map_err(|e| AppError::Invalid(vec![e]))?;
+    let password = Password::parse("password", password).map_err(|e| AppError::Invalid(vec![e]))?;
+    let hash = auth::hash_password(password.expose()).await?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let outcome = match store::users::by_email(&mut *tx, email.as_str()).await? {
+        Some(existing) if existing.deleted_at.is_none() => {
+            let mut roles = Roles::from_db(&existing.roles).list().to_vec();
+            roles.push(Role::Admin);
+            store::users::set_roles(&mut *tx, &existing.id, &Roles::new(roles).to_db(), now)
+                .await?;
+            store::users::set_password_hash(&mut *tx, &existing.id, &hash, now).await?;
+            store::sessions::revoke_all_for_user(&mut *tx, &existing.id, None, now).await?;
+            (existing.id, AdminCreated::Promoted)
+        }
+        _ => {
+            let id = new_id();
+            let local = email
+                .as_str()
+                .split('@')
+                .next()
+                .unwrap_or("admin")
+                .to_string();
+            store::users::insert(
+                &mut *tx,
+                &store::users::NewUser {
+                    id: &id,
+                    email: email.as_str(),
+                    password_hash: &hash,
+                    roles: &Roles::new(vec![Role::Mentee, Role::Admin]).to_db(),
+                    first_name: &local.chars().take(100).collect::<String>(),
+                    last_name: "(admin)",
+                    timezone: "UTC",
+                    now,
+                },
+            )
+            .await?;
+            (id, AdminCreated::Created)
+        }
+    };
+    store::audit::insert(
+        &mut *tx,
+        &NewAudit {
+            actor_id: None,
+            action: "user.admin_create",
+            target_type: "user",
+            target_id: &outcome.0,
+            before: serde_json::Value::Null,
+            after: serde_json::json!({"admin": true, "via": "cli"}),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let user = store::users::by_id(&ctx.db.pool, &outcome.0)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((user, outcome.1))
+}

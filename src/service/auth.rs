@@ -1,0 +1,293 @@
+//! Credentials: password hashing, opaque tokens, sessions.
+//!
+//! Tokens are 32 random bytes, base64url-encoded; only their SHA-256 is stored, so a
+//! database leak gives no usable token. An API sign-in is a session holding a short-lived
+//! access token and a single-use refresh token; each refresh rotates both, and presenting
+//! a rotated refresh token again revokes the whole session (it was stolen or replayed).
+//! A web sign-in is a session whose token travels in an HttpOnly cookie, with a CSRF
+//! token kept on the session.
+
+use std::sync::OnceLock;
+
+use argon2::{
+    Algorithm, Argon2, Params, Version,
+    password_hash::{PasswordHasher, PasswordVerifier},
+};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use super::{ClientInfo, Ctx, micros};
+use crate::{
+    domain::ids::new_id,
+    error::{AppError, AppResult},
+    store::{self, Tx, sessions::NewSession, users::UserRow},
+};
+
+/// A fresh random token (256 bits), base64url without padding.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    // The OS random source does not fail on supported platforms; if it ever did,
+    // issuing a predictable token would be worse than stopping.
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The stored form of a token.
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP's recommended argon2id setting: 19 MiB, 2 passes, 1 lane.
+    let params = Params::new(19 * 1024, 2, 1, None).expect("static argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password with argon2id, off the async runtime.
+pub async fn hash_password(password: &str) -> AppResult<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        argon2()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("password hashing task: {e}"))?
+    .map_err(AppError::Internal)
+}
+
+/// Checks a password against a stored hash, off the async runtime. A malformed or
+/// disabled hash (`!`) never matches.
+pub async fn verify_password(password: &str, hash: &str) -> AppResult<bool> {
+    let password = password.to_owned();
+    let hash = hash.to_owned();
+    tokio::task::spawn_blocking(move || {
+        argon2::password_hash::phc::PasswordHash::new(&hash)
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("password check task: {e}")))
+}
+
+/// Spends the same time as a real check when there is no account, so that response
+/// times do not tell which emails are registered.
+pub async fn verify_against_dummy(password: &str) -> AppResult<()> {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let hash = match DUMMY.get() {
+        Some(h) => h.clone(),
+        None => {
+            let h = hash_password("not a real password, only for timing").await?;
+            DUMMY.get_or_init(|| h).clone()
+        }
+    };
+    verify_password(password, &hash).await.map(|_| ())
+}
+
+/// A freshly issued API token pair.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in_secs: u64,
+}
+
+async fn issue_pair(ctx: &Ctx, tx: &mut Tx, session_id: &str, now: i64) -> AppResult<TokenPair> {
+    let access = new_token();
+    let refresh = new_token();
+    store::sessions::insert_token(
+        &mut **tx,
+        &hash_token(&access),
+        session_id,
+        "access",
+        now + micros(ctx.config.access_token_ttl),
+        now,
+    )
+    .await?;
+    store::sessions::insert_token(
+        &mut **tx,
+        &hash_token(&refresh),
+        session_id,
+        "refresh",
+        now + micros(ctx.config.refresh_token_ttl),
+        now,
+    )
+    .await?;
+    Ok(TokenPair {
+        access_token: access,
+        refresh_token: refresh,
+        expires_in_secs: ctx.config.access_token_ttl.as_secs(),
+    })
+}
+
+fn clip(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+/// Starts an API session for `user` inside `tx` and returns its first token pair.
+pub async fn start_api_session(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    user_id: &str,
+    client: &ClientInfo,
+) -> AppResult<TokenPair> {
+    let now = ctx.now();
+    let session_id = new_id();
+    store::sessions::insert_session(
+        &mut **tx,
+        &NewSession {
+            id: &session_id,
+            user_id,
+            kind: "api",
+            csrf_token: "",
+            user_agent: &clip(&client.user_agent, 256),
+            ip: &clip(&client.ip, 64),
+            // An API session lives as long as it keeps being refreshed; each refresh
+            // extends it (see `refresh`).
+            expires_at: now + micros(ctx.config.refresh_token_ttl),
+            now,
+        },
+    )
+    .await?;
+    issue_pair(ctx, tx, &session_id, now).await
+}
+
+/// A new web session: the cookie value and the CSRF token for its forms.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    pub cookie_token: String,
+    pub csrf_token: String,
+}
+
+pub async fn start_web_session(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    user_id: &str,
+    client: &ClientInfo,
+) -> AppResult<WebSession> {
+    let now = ctx.now();
+    let session_id = new_id();
+    let cookie_token = new_token();
+    let csrf_token = new_token();
+    let expires_at = now + micros(ctx.config.web_session_ttl);
+    store::sessions::insert_session(
+        &mut **tx,
+        &NewSession {
+            id: &session_id,
+            user_id,
+            kind: "web",
+            csrf_token: &csrf_token,
+            user_agent: &clip(&client.user_agent, 256),
+            ip: &clip(&client.ip, 64),
+            expires_at,
+            now,
+        },
+    )
+    .await?;
+    store::sessions::insert_token(
+        &mut **tx,
+        &hash_token(&cookie_token),
+        &session_id,
+        "web",
+        expires_at,
+        now,
+    )
+    .await?;
+    Ok(WebSession {
+        cookie_token,
+        csrf_token,
+    })
+}
+
+/// The signed-in user behind a request, and the session it came through.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: UserRow,
+    pub session_id: String,
+    pub csrf_token: String,
+    /// True for a web cookie session (forms need the CSRF token), false for a bearer token.
+    pub via_cookie: bool,
+}
+
+/// Resolves a bearer access token. `None`: unknown, expired or revoked.
+pub async fn resolve_bearer(ctx: &Ctx, token: &str) -> AppResult<Option<Authenticated>> {
+    resolve(ctx, token, "access").await
+}
+
+/// Resolves a web session cookie.
+pub async fn resolve_cookie(ctx: &Ctx, token: &str) -> AppResult<Option<Authenticated>> {
+    resolve(ctx, token, "web").await
+}
+
+async fn resolve(ctx: &Ctx, token: &str, kind: &str) -> AppResult<Option<Authenticated>> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    let row = store::sessions::resolve(&ctx.db.pool, &hash_token(token), kind, ctx.now()).await?;
+    Ok(row.map(|r| Authenticated {
+        user: r.user,
+        session_id: r.session_id,
+        csrf_token: r.csrf_token,
+        via_cookie: kind == "web",
+    }))
+}
+
+/// Rotates a refresh token: the old one stops working and a new pair is issued. A
+/// token presented a second time revokes its session (token theft or replay).
+pub async fn refresh(ctx: &Ctx, refresh_token: &str) -> AppResult<TokenPair> {
+    let invalid = || AppError::unauthorized("invalid_token", "The refresh token is not valid.");
+    if refresh_token.is_empty() || refresh_token.len() > 128 {
+        return Err(invalid());
+    }
+    let hash = hash_token(refresh_token);
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(row) = store::sessions::find_refresh(&mut *tx, &hash).await? else {
+        return Err(invalid());
+    };
+    if row.revoked_at.is_some()
+        || row.suspended_at.is_some()
+        || row.deleted_at.is_some()
+        || row.token_expires_at <= now
+        || row.session_expires_at <= now
+    {
+        return Err(invalid());
+    }
+    if row.used_at.is_some() || !store::sessions::mark_refresh_used(&mut *tx, &hash, now).await? {
+        // Reuse of a rotated token: end the whole family, and make that stick.
+        store::sessions::revoke(&mut *tx, &row.session_id, now).await?;
+        tx.commit().await?;
+        tracing::warn!(session_id = %row.session_id, user_id = %row.user_id,
+            "refresh token reused; session revoked");
+        return Err(AppError::unauthorized(
+            "refresh_token_reused",
+            "This refresh token was already used; the session has been ended for safety. Sign in again.",
+        ));
+    }
+    store::sessions::extend(
+        &mut *tx,
+        &row.session_id,
+        now + micros(ctx.config.refresh_token_ttl),
+        now,
+    )
+    .await?;
+    let pair = issue_pair(ctx, &mut tx, &row.session_id, now).await?;
+    tx.commit().await?;
+    Ok(pair)
+}
+
+/// Ends one session.
+pub async fn logout(ctx: &Ctx, session_id: &str) -> AppResult<()> {
+    store::sessions::revoke(&ctx.db.pool, session_id, ctx.now()).await?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Use cases. Every write goes through here, whether it comes from the JSON API, a web
+//! form, a socket or a job, so the rules are enforced once.
+
+pub mod accounts;
+pub mod admin;
+pub mod auth;
+
+use std::sync::Arc;
+
+use crate::{clock::Clock, config::Config, store::Db};
+
+/// What every use case needs: the database, the clock and the settings.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+}
+
+impl Ctx {
+    /// Now, in stored form (microseconds since the epoch).
+    pub fn now(&self) -> i64 {
+        crate::clock::to_micros(self.clock.now())
+    }
+}
+
+/// Where a request came from; recorded on sessions.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// Microseconds in a `std::time::Duration`, saturating.
+pub fn micros(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}

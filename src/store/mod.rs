@@ -1,0 +1,161 @@
+//! The only place with SQL. One connection pool (`sqlx::Any`) serves SQLite and
+//! PostgreSQL with one query text; where the dialects truly differ, a function forks on
+//! [`Backend`] locally.
+//!
+//! Conventions that keep `Any` working on both: ids are TEXT, instants are BIGINT
+//! microseconds since the epoch, booleans are BIGINT 0/1, JSON is TEXT.
+
+pub mod audit;
+pub mod sessions;
+pub mod users;
+
+use std::{borrow::Cow, str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sqlx::{
+    Any, AnyPool, AssertSqlSafe, SqlSafeStr, Transaction,
+    any::AnyPoolOptions,
+    migrate::{Migration, MigrationType, Migrator},
+};
+
+/// Which database engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl FromStr for Backend {
+    type Err = anyhow::Error;
+
+    fn from_str(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!("unsupported database URL (expected sqlite:// or postgres://)")
+        }
+    }
+}
+
+/// A handle to the database: cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+pub type Tx = Transaction<'static, Any>;
+
+impl Db {
+    /// Connects (creating a SQLite file if needed) with the settings each engine needs:
+    /// on SQLite WAL, foreign keys, a busy timeout and full fsync on commit, so an
+    /// acknowledged write survives a crash or power loss.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend: Backend = url.parse()?;
+        let opts = match backend {
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 10000",
+                            "PRAGMA synchronous = FULL",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                        Ok(())
+                    })
+                }),
+            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+        };
+        let pool = opts
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .with_context(|| {
+                format!(
+                    "connecting to the database at {}",
+                    crate::config::redact_url(url)
+                )
+            })?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Applies every embedded migration not yet applied. Safe with several instances
+    /// starting at once (the migrator takes a database lock on Postgres).
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let files: &[(i64, &str, &str)] = match self.backend {
+            Backend::Sqlite => MIGRATIONS_SQLITE,
+            Backend::Postgres => MIGRATIONS_POSTGRES,
+        };
+        let migrations = files
+            .iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*name),
+                    MigrationType::Simple,
+                    AssertSqlSafe(*sql).into_sql_str(),
+                    false,
+                )
+            })
+            .collect();
+        Migrator::with_migrations(migrations)
+            .run(&self.pool)
+            .await
+            .context("applying database migrations")?;
+        Ok(())
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue instead of deadlocking on upgrade.
+    pub async fn begin_write(&self) -> sqlx::Result<Tx> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+}
+
+macro_rules! migrations {
+    ($dir:literal: $($version:literal $name:literal),* $(,)?) => {
+        &[$(($version, $name, include_str!(concat!("../../migrations/", $dir, "/", $name, ".sql")))),*]
+    };
+}
+
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation");
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation");
+
+/// True when the error is a unique-constraint violation (on either engine).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db.is_unique_violation(),
+        _ => false,
+    }
+}
+
+/// Escapes `%`, `_` and `\` for use inside a `LIKE … ESCAPE '\'` pattern.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,236 @@
+//! Sign-in sessions and their tokens (stored as SHA-256 hashes only).
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::users::UserRow;
+
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub kind: &'a str,
+    pub csrf_token: &'a str,
+    pub user_agent: &'a str,
+    pub ip: &'a str,
+    pub expires_at: i64,
+    pub now: i64,
+}
+
+pub async fn insert_session<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    s: &NewSession<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, kind, csrf_token, user_agent, ip, expires_at, \
+         last_used_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)",
+    )
+    .bind(s.id)
+    .bind(s.user_id)
+    .bind(s.kind)
+    .bind(s.csrf_token)
+    .bind(s.user_agent)
+    .bind(s.ip)
+    .bind(s.expires_at)
+    .bind(s.now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_token<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    token_hash: &str,
+    session_id: &str,
+    kind: &str,
+    expires_at: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO session_tokens (token_hash, session_id, kind, expires_at, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(token_hash)
+    .bind(session_id)
+    .bind(kind)
+    .bind(expires_at)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// A live session resolved from a presented token, with its user.
+#[derive(Debug, Clone, FromRow)]
+pub struct AuthRow {
+    pub session_id: String,
+    pub session_kind: String,
+    pub csrf_token: String,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
+/// Resolves an access token or web cookie: the token must be unexpired, its session not
+/// revoked or expired, and its user neither suspended nor deleted. One query per request.
+pub async fn resolve<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    token_hash: &str,
+    kind: &str,
+    now: i64,
+) -> sqlx::Result<Option<AuthRow>> {
+    let sql = format!(
+        "SELECT s.id AS session_id, s.kind AS session_kind, s.csrf_token, {} \
+         FROM session_tokens t JOIN sessions s ON s.id = t.session_id \
+         JOIN users u ON u.id = s.user_id \
+         WHERE t.token_hash = $1 AND t.kind = $2 AND t.expires_at > $3 \
+         AND s.revoked_at IS NULL AND s.expires_at > $3 \
+         AND u.suspended_at IS NULL AND u.deleted_at IS NULL",
+        super::users::USER_COLUMNS
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(token_hash)
+        .bind(kind)
+        .bind(now)
+        .fetch_optional(ex)
+        .await
+}
+
+/// What a refresh needs to know about a presented refresh token.
+#[derive(Debug, Clone, FromRow)]
+pub struct RefreshRow {
+    pub session_id: String,
+    pub user_id: String,
+    pub token_expires_at: i64,
+    pub used_at: Option<i64>,
+    pub session_expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub suspended_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+pub async fn find_refresh<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    token_hash: &str,
+) -> sqlx::Result<Option<RefreshRow>> {
+    sqlx::query_as(
+        "SELECT s.id AS session_id, s.user_id, t.expires_at AS token_expires_at, t.used_at, \
+         s.expires_at AS session_expires_at, s.revoked_at, u.suspended_at, u.deleted_at \
+         FROM session_tokens t JOIN sessions s ON s.id = t.session_id \
+         JOIN users u ON u.id = s.user_id \
+         WHERE t.token_hash = $1 AND t.kind = 'refresh'",
+    )
+    .bind(token_hash)
+    .fetch_optional(ex)
+    .await
+}
+
+/// Marks a refresh token as used; returns false if it already was (a concurrent
+/// refresh, or a replay).
+pub async fn mark_refresh_used<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE session_tokens SET used_at = $2, updated_at = $2 \
+         WHERE token_hash = $1 AND used_at IS NULL",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Pushes a session's expiry to `expires_at` and records its use (on refresh).
+pub async fn extend<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    session_id: &str,
+    expires_at: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE sessions SET expires_at = $2, last_used_at = $3, updated_at = $3 WHERE id = $1",
+    )
+    .bind(session_id)
+    .bind(expires_at)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Revokes one session. Its tokens stop resolving at once (the join checks
+/// `revoked_at`); the rows are kept so a replayed refresh token is recognised.
+pub async fn revoke<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    session_id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE sessions SET revoked_at = $2, updated_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Revokes every live session of a user, except `keep` when given.
+pub async fn revoke_all_for_user<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    keep: Option<&str>,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE sessions SET revoked_at = $2, updated_at = $2 \
+         WHERE user_id = $1 AND revoked_at IS NULL AND ($3 IS NULL OR id <> $3)",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(keep)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Number of live sessions of a user (for the export and the tests).
+pub async fn count_live<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(ex)
+    .await
+}
+
+/// Sessions of a user, newest first, for the data export.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct SessionInfo {
+    pub id: String,
+    pub kind: String,
+    pub user_agent: String,
+    pub ip: String,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+pub async fn list_for_user<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<Vec<SessionInfo>> {
+    sqlx::query_as(
+        "SELECT id, kind, user_agent, ip, created_at, last_used_at, expires_at, revoked_at \
+         FROM sessions WHERE user_id = $1 ORDER BY created_at DESC",
+    )
+    .bind(user_id)
+    .fetch_all(ex)
+    .await
+}

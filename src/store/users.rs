@@ -1,0 +1,243 @@
+//! Users: accounts, profile fields, roles, suspension, soft deletion.
+
+use sqlx::{Any, Executor, FromRow};
+
+/// One row of `users`.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub roles: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub headline: String,
+    pub bio: String,
+    pub avatar_url: String,
+    pub resume_url: String,
+    pub linkedin_url: String,
+    pub timezone: String,
+    pub suspended_at: Option<i64>,
+    pub suspended_reason: String,
+    pub deleted_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The columns of [`UserRow`], for queries that join.
+pub const USER_COLUMNS: &str = "u.id, u.email, u.password_hash, u.roles, u.first_name, \
+    u.last_name, u.headline, u.bio, u.avatar_url, u.resume_url, u.linkedin_url, u.timezone, \
+    u.suspended_at, u.suspended_reason, u.deleted_at, u.created_at, u.updated_at";
+
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub roles: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub timezone: &'a str,
+    pub now: i64,
+}
+
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    u: &NewUser<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, roles, first_name, last_name, timezone, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(u.id)
+    .bind(u.email)
+    .bind(u.password_hash)
+    .bind(u.roles)
+    .bind(u.first_name)
+    .bind(u.last_name)
+    .bind(u.timezone)
+    .bind(u.now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn by_id<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as("SELECT * FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn by_email<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    email: &str,
+) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as("SELECT * FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(ex)
+        .await
+}
+
+/// The profile fields a user edits about themself.
+pub struct ProfileUpdate<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub headline: &'a str,
+    pub bio: &'a str,
+    pub avatar_url: &'a str,
+    pub resume_url: &'a str,
+    pub linkedin_url: &'a str,
+    pub timezone: &'a str,
+}
+
+pub async fn update_profile<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    p: &ProfileUpdate<'_>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET first_name = $2, last_name = $3, headline = $4, bio = $5, \
+         avatar_url = $6, resume_url = $7, linkedin_url = $8, timezone = $9, updated_at = $10 \
+         WHERE id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .bind(p.first_name)
+    .bind(p.last_name)
+    .bind(p.headline)
+    .bind(p.bio)
+    .bind(p.avatar_url)
+    .bind(p.resume_url)
+    .bind(p.linkedin_url)
+    .bind(p.timezone)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_password_hash<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(hash)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_suspension<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    suspended_at: Option<i64>,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET suspended_at = $2, suspended_reason = $3, updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(suspended_at)
+    .bind(reason)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_roles<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    roles: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET roles = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(roles)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Soft-deletes an account: the row stays (history points at it) but every piece of
+/// personal data is erased and the email is freed for a new sign-up.
+pub async fn anonymise<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET email = $2, password_hash = '!', first_name = 'Deleted', \
+         last_name = 'user', headline = '', bio = '', avatar_url = '', resume_url = '', \
+         linkedin_url = '', timezone = 'UTC', deleted_at = $3, updated_at = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(format!("deleted-{id}@deleted.invalid"))
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Filters for the admin's user list.
+#[derive(Debug, Default)]
+pub struct UserFilter {
+    /// Matches email or name, case-insensitively (already LIKE-escaped, lower-cased).
+    pub q: Option<String>,
+    /// A `LIKE` pattern on `roles` (see `Roles::like_pattern`).
+    pub role_pattern: Option<String>,
+    pub status: Option<UserStatus>,
+    /// Return only ids strictly before this one (newest first).
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    Active,
+    Suspended,
+    Deleted,
+}
+
+pub async fn search<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    f: &UserFilter,
+) -> sqlx::Result<Vec<UserRow>> {
+    let status_sql = match f.status {
+        None => "",
+        Some(UserStatus::Active) => " AND suspended_at IS NULL AND deleted_at IS NULL",
+        Some(UserStatus::Suspended) => " AND suspended_at IS NOT NULL AND deleted_at IS NULL",
+        Some(UserStatus::Deleted) => " AND deleted_at IS NOT NULL",
+    };
+    let sql = format!(
+        "SELECT * FROM users WHERE ($1 IS NULL OR LOWER(email) LIKE $1 ESCAPE '\\' \
+         OR LOWER(first_name || ' ' || last_name) LIKE $1 ESCAPE '\\') \
+         AND ($2 IS NULL OR roles LIKE $2) AND ($3 IS NULL OR id < $3){status_sql} \
+         ORDER BY id DESC LIMIT $4"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(f.q.as_deref().map(|q| format!("%{q}%")))
+        .bind(f.role_pattern.as_deref())
+        .bind(f.before_id.as_deref())
+        .bind(f.limit)
+        .fetch_all(ex)
+        .await
+}
+
+/// Accounts that are neither suspended nor closed.
+pub async fn count_active<'e, E: Executor<'e, Database = Any>>(ex: E) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE deleted_at IS NULL AND suspended_at IS NULL",
+    )
+    .fetch_one(ex)
+    .await
+}
