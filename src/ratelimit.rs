@@ -39,7 +39,9 @@ impl RateLimiter {
         }
         if entry.0 >= self.per_minute {
             let left = WINDOW_MICROS - (now_micros - entry.1);
-            return Err(u64::try_from(left.div_euclid(1_000_000) + 1).unwrap_or(60));
+            return Err(u64::try_from((left + 999_999) / 1_000_000)
+                .unwrap_or(60)
+                .max(1));
         }
         entry.0 += 1;
         Ok(())

@@ -328,3 +328,23 @@ where
 pub fn path_id(raw: &str) -> Result<String, AppError> {
     crate::domain::ids::parse_id(raw).ok_or(AppError::NotFound)
 }
+
+/// A resource id from the path. A segment that does not decode, or is not a well-formed
+/// id, is "not found" (as if the resource did not exist), never a bare 400.
+#[derive(Debug, Clone)]
+pub struct IdPath(pub String);
+
+impl<S> FromRequestParts<S> for IdPath
+where
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound)?;
+        path_id(&raw).map(IdPath)
+    }
+}

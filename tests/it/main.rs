@@ -1,1 +1,13 @@
-fn main() {}
+//! The one integration-test binary. Every test runs against the real application on a
+//! fresh database (SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set).
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod accounts;
+mod admin;
+mod browser_flows;
+mod errors;
+mod ops;
+mod web;

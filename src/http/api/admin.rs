@@ -1,6 +1,6 @@
 //! `/api/v1/admin/users*`: user administration. Admins only; every change is audited.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -11,7 +11,7 @@ use crate::{
     error::AppError,
     http::{
         AppState,
-        extract::{ApiJson, ApiQuery, CurrentUser, OptionalJson, path_id},
+        extract::{ApiJson, ApiQuery, CurrentUser, IdPath, OptionalJson},
         problem::Problem,
     },
     service::admin::{self, RolesInput, SuspendInput, UserQuery},
@@ -116,11 +116,11 @@ async fn list_users(
 async fn suspend(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     OptionalJson(body): OptionalJson<SuspendInput>,
 ) -> Result<axum::Json<UserView>, AppError> {
     let input = body.unwrap_or_default();
-    let u = admin::suspend(&state.ctx, &me.user, &path_id(&id)?, &input).await?;
+    let u = admin::suspend(&state.ctx, &me.user, &id, &input).await?;
     Ok(axum::Json(UserView::from(&u)))
 }
 
@@ -136,9 +136,9 @@ async fn suspend(
 async fn unsuspend(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<axum::Json<UserView>, AppError> {
-    let u = admin::unsuspend(&state.ctx, &me.user, &path_id(&id)?).await?;
+    let u = admin::unsuspend(&state.ctx, &me.user, &id).await?;
     Ok(axum::Json(UserView::from(&u)))
 }
 
@@ -156,9 +156,9 @@ async fn unsuspend(
 async fn set_roles(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(input): ApiJson<RolesInput>,
 ) -> Result<axum::Json<UserView>, AppError> {
-    let u = admin::set_roles(&state.ctx, &me.user, &path_id(&id)?, &input).await?;
+    let u = admin::set_roles(&state.ctx, &me.user, &id, &input).await?;
     Ok(axum::Json(UserView::from(&u)))
 }

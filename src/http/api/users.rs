@@ -1,6 +1,6 @@
 //! `/api/v1/users/{id}`: public profiles.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -9,7 +9,7 @@ use super::ts;
 use crate::{
     domain::user::{Role, Roles},
     error::AppError,
-    http::{AppState, extract::path_id, problem::Problem},
+    http::{AppState, extract::IdPath, problem::Problem},
     service::accounts,
 };
 
@@ -40,9 +40,9 @@ pub struct PublicUserView {
     ))]
 async fn get_user(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<axum::Json<PublicUserView>, AppError> {
-    let u = accounts::public_profile(&state.ctx, &path_id(&id)?).await?;
+    let u = accounts::public_profile(&state.ctx, &id).await?;
     Ok(axum::Json(PublicUserView {
         id: u.id,
         first_name: u.first_name,

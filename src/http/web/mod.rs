@@ -3,6 +3,10 @@
 //! signed in, a double-submit cookie before). After a successful post the browser is
 //! redirected (post/redirect/get) with a one-shot flash message.
 
+// Page helpers return `Result<_, Response>`: the error *is* the page to send (a redirect
+// or an error page), produced once per request, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 mod account;
 mod admin;
 mod pages;

@@ -1,0 +1,553 @@
+//! Accounts: register, login, tokens, profile, password, export, closing.
+
+use jiff::SignedDuration;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{TestApp, assert_problem, test_config};
+
+#[tokio::test]
+async fn register_then_me_then_login_with_any_case() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": " Ada@Example.COM ", "password": "correct horse battery",
+                   "first_name": "Ada", "last_name": "Lovelace", "timezone": "Europe/London"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["user"]["email"], "ada@example.com");
+    assert_eq!(body["user"]["roles"], json!(["mentee"]));
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert!(body["user"].get("password_hash").is_none());
+    let token = body["access_token"].as_str().unwrap();
+
+    let (status, me) = app.get("/api/v1/me", Some(token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["timezone"], "Europe/London");
+    assert_eq!(me["status"], "active");
+    assert!(me["created_at"].as_str().unwrap().ends_with('Z'));
+
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "ADA@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["id"], me["id"]);
+}
+
+#[tokio::test]
+async fn duplicate_email_is_a_field_error_whatever_the_case() {
+    let app = TestApp::spawn().await;
+    app.register("sam@example.com").await;
+    let got = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "SAM@example.com", "password": "another password",
+                   "first_name": "Sam", "last_name": "Two"}),
+        )
+        .await;
+    assert_problem(&got, 422, "invalid_input");
+    assert_eq!(got.1["errors"][0]["field"], "email");
+    assert_eq!(got.1["errors"][0]["code"], "email_taken");
+}
+
+#[tokio::test]
+async fn registration_reports_every_invalid_field() {
+    let app = TestApp::spawn().await;
+    let got = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "not-an-email", "password": "short", "first_name": " ",
+                   "last_name": "x".repeat(101), "timezone": "Mars/Olympus_Mons"}),
+        )
+        .await;
+    assert_problem(&got, 422, "invalid_input");
+    let mut fields: Vec<&str> = got.1["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["email", "first_name", "last_name", "password", "timezone"]
+    );
+    // Nothing was created.
+    let got = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "not-an-email", "password": "short"}),
+        )
+        .await;
+    assert_problem(&got, 401, "invalid_credentials");
+}
+
+#[tokio::test]
+async fn passwords_are_8_to_128_characters_and_never_truncated() {
+    let app = TestApp::spawn().await;
+    let long = "p".repeat(100) + "END";
+    let register = |email: &str, password: &str| json!({"email": email, "password": password, "first_name": "A", "last_name": "B"});
+    let ok = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            register("long@example.com", &long),
+        )
+        .await;
+    assert_eq!(ok.0, StatusCode::CREATED);
+    // A prefix (as bcrypt's 72-byte truncation would accept) does not sign in.
+    let got = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "long@example.com", "password": &long[..72]}),
+        )
+        .await;
+    assert_problem(&got, 401, "invalid_credentials");
+    let got = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            register("max@example.com", &"é".repeat(128)),
+        )
+        .await;
+    assert_eq!(
+        got.0,
+        StatusCode::CREATED,
+        "128 characters (256 bytes) is allowed"
+    );
+    let got = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            register("over@example.com", &"a".repeat(129)),
+        )
+        .await;
+    assert_problem(&got, 422, "invalid_input");
+    let got = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            register("under@example.com", "1234567"),
+        )
+        .await;
+    assert_problem(&got, 422, "invalid_input");
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_answer_the_same() {
+    let app = TestApp::spawn().await;
+    app.register("known@example.com").await;
+    let unknown = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "nobody@example.com", "password": "whatever123"}),
+        )
+        .await;
+    let wrong = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "known@example.com", "password": "whatever123"}),
+        )
+        .await;
+    assert_problem(&unknown, 401, "invalid_credentials");
+    assert_eq!(unknown, wrong);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_family() {
+    let app = TestApp::spawn().await;
+    let s = app.register("rot@example.com").await;
+    let (status, first) = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": s.refresh}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let new_access = first["access_token"].as_str().unwrap();
+    let new_refresh = first["refresh_token"].as_str().unwrap();
+    assert_ne!(new_refresh, s.refresh);
+    assert_eq!(
+        app.get("/api/v1/me", Some(new_access)).await.0,
+        StatusCode::OK
+    );
+
+    // The rotated token presented again: refused, and the whole session ends.
+    let replay = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": s.refresh}),
+        )
+        .await;
+    assert_problem(&replay, 401, "refresh_token_reused");
+    let after = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": new_refresh}),
+        )
+        .await;
+    assert_problem(&after, 401, "invalid_token");
+    assert_problem(
+        &app.get("/api/v1/me", Some(new_access)).await,
+        401,
+        "invalid_token",
+    );
+
+    let junk = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": "not-a-token"}),
+        )
+        .await;
+    assert_problem(&junk, 401, "invalid_token");
+}
+
+#[tokio::test]
+async fn access_tokens_expire_and_refresh_tokens_outlive_them() {
+    let app = TestApp::spawn().await;
+    let s = app.register("ttl@example.com").await;
+    app.clock.advance(SignedDuration::from_mins(16));
+    assert_problem(
+        &app.get("/api/v1/me", s.token()).await,
+        401,
+        "invalid_token",
+    );
+    let (status, pair) = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": s.refresh}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", pair["access_token"].as_str()).await.0,
+        StatusCode::OK
+    );
+    // A refresh token unused for longer than its lifetime is dead.
+    app.clock.advance(SignedDuration::from_hours(31 * 24));
+    let got = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": pair["refresh_token"]}),
+        )
+        .await;
+    assert_problem(&got, 401, "invalid_token");
+}
+
+#[tokio::test]
+async fn logout_ends_this_session_only() {
+    let app = TestApp::spawn().await;
+    let a = app.register("two@example.com").await;
+    let (_, b) = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "two@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    let b_access = b["access_token"].as_str().unwrap();
+    let (status, _) = app
+        .call(Method::POST, "/api/v1/auth/logout", a.token(), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_problem(
+        &app.get("/api/v1/me", a.token()).await,
+        401,
+        "invalid_token",
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": a.refresh}),
+        )
+        .await,
+        401,
+        "invalid_token",
+    );
+    assert_eq!(
+        app.get("/api/v1/me", Some(b_access)).await.0,
+        StatusCode::OK
+    );
+    assert_problem(
+        &app.call(Method::POST, "/api/v1/auth/logout", None, None)
+            .await,
+        401,
+        "unauthenticated",
+    );
+}
+
+#[tokio::test]
+async fn profile_updates_validate_urls_and_time_zones() {
+    let app = TestApp::spawn().await;
+    let s = app.register("pat@example.com").await;
+    let patch = |body| app.call(Method::PATCH, "/api/v1/me", s.token(), Some(body));
+
+    let (status, me) = patch(json!({
+        "headline": "Rust developer", "bio": "Line one\nLine two",
+        "avatar_url": "https://example.com/a.png", "linkedin_url": "https://www.linkedin.com/in/pat",
+        "timezone": "Asia/Kolkata"
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["timezone"], "Asia/Kolkata");
+    assert_eq!(me["bio"], "Line one\nLine two");
+    assert_eq!(me["first_name"], "Test", "absent fields are kept");
+
+    for (body, field) in [
+        (
+            json!({"avatar_url": "http://example.com/a.png"}),
+            "avatar_url",
+        ),
+        (json!({"resume_url": "javascript:alert(1)"}), "resume_url"),
+        (json!({"timezone": "Not/AZone"}), "timezone"),
+        (json!({"first_name": ""}), "first_name"),
+        (json!({"headline": "h".repeat(161)}), "headline"),
+    ] {
+        let got = patch(body).await;
+        assert_problem(&got, 422, "invalid_input");
+        assert_eq!(got.1["errors"][0]["field"], field);
+    }
+    assert_problem(
+        &patch(json!({"email": "x@y.com"})).await,
+        422,
+        "invalid_input",
+    );
+
+    let (_, me) = patch(json!({"avatar_url": ""})).await;
+    assert_eq!(me["avatar_url"], "", "an empty string clears");
+    assert_eq!(
+        me["headline"], "Rust developer",
+        "failed patches changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn password_change_ends_other_sessions() {
+    let app = TestApp::spawn().await;
+    let a = app.register("pw@example.com").await;
+    let (_, b) = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "pw@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    let b_access = b["access_token"].as_str().unwrap().to_string();
+
+    let wrong = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            a.token(),
+            Some(json!({"current_password": "nope nope nope", "new_password": "a new password"})),
+        )
+        .await;
+    assert_problem(&wrong, 422, "invalid_input");
+    assert_eq!(wrong.1["errors"][0]["field"], "current_password");
+    let weak = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            a.token(),
+            Some(json!({"current_password": "correct horse battery", "new_password": "short"})),
+        )
+        .await;
+    assert_problem(&weak, 422, "invalid_input");
+    assert_eq!(
+        app.get("/api/v1/me", Some(&b_access)).await.0,
+        StatusCode::OK,
+        "failed changes end nothing"
+    );
+
+    let (status, _) = app
+        .call(Method::PUT, "/api/v1/me/password", a.token(),
+            Some(json!({"current_password": "correct horse battery", "new_password": "a new password"})))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get("/api/v1/me", a.token()).await.0,
+        StatusCode::OK,
+        "this session continues"
+    );
+    assert_problem(
+        &app.get("/api/v1/me", Some(&b_access)).await,
+        401,
+        "invalid_token",
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "pw@example.com", "password": "correct horse battery"}),
+        )
+        .await,
+        401,
+        "invalid_credentials",
+    );
+    let ok = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "pw@example.com", "password": "a new password"}),
+        )
+        .await;
+    assert_eq!(ok.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn export_holds_my_data_and_no_secrets() {
+    let app = TestApp::spawn().await;
+    let s = app.register("exp@example.com").await;
+    let res = app
+        .http
+        .get(app.url("/api/v1/me/export"))
+        .bearer_auth(&s.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let text = res.text().await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["account"]["email"], "exp@example.com");
+    assert_eq!(doc["sessions"].as_array().unwrap().len(), 1);
+    assert!(!text.contains("argon2"), "no password hash in the export");
+    assert!(!text.contains(&s.access), "no token in the export");
+}
+
+#[tokio::test]
+async fn closing_an_account_erases_it_and_frees_the_email() {
+    let app = TestApp::spawn().await;
+    let s = app.register("bye@example.com").await;
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        s.token(),
+        Some(json!({"bio": "secret bio"})),
+    )
+    .await;
+    let (status, _) = app
+        .call(Method::DELETE, "/api/v1/me", s.token(), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_problem(
+        &app.get("/api/v1/me", s.token()).await,
+        401,
+        "invalid_token",
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "bye@example.com", "password": "correct horse battery"}),
+        )
+        .await,
+        401,
+        "invalid_credentials",
+    );
+    assert_problem(
+        &app.get(&format!("/api/v1/users/{}", s.user_id), None).await,
+        404,
+        "not_found",
+    );
+    let row = mentorhub::store::users::by_id(&app.ctx().db.pool, &s.user_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.deleted_at.is_some(), "the row stays for history");
+    assert!(!row.email.contains("bye@"), "the email is erased");
+    assert_eq!(row.bio, "");
+    app.register("bye@example.com").await;
+}
+
+#[tokio::test]
+async fn public_profiles_show_no_private_fields() {
+    let app = TestApp::spawn().await;
+    let s = app.register("pub@example.com").await;
+    let (status, p) = app.get(&format!("/api/v1/users/{}", s.user_id), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(p["id"], s.user_id.as_str());
+    assert!(
+        p.get("email").is_none() && p.get("resume_url").is_none() && p.get("timezone").is_none()
+    );
+    assert_problem(
+        &app.get("/api/v1/users/not-a-uuid", None).await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.get("/api/v1/users/0190b1c4-0000-7000-8000-000000000000", None)
+            .await,
+        404,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn login_and_register_are_rate_limited_per_address_and_account() {
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        auth_rate_limit_per_minute: 3,
+        ..test_config()
+    })
+    .await;
+    let attempt = |email: &'static str| {
+        app.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": email, "password": "wrong password"}),
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt("a@example.com").await.0, StatusCode::UNAUTHORIZED);
+    }
+    let res = app
+        .http
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "a@example.com", "password": "wrong password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    // The address is limited for every account too.
+    assert_eq!(
+        attempt("b@example.com").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Registration has its own budget; a new window opens after a minute.
+    app.clock.advance(SignedDuration::from_secs(61));
+    assert_eq!(attempt("a@example.com").await.0, StatusCode::UNAUTHORIZED);
+}

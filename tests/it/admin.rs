@@ -1,0 +1,301 @@
+//! Administration: permissions, user search, suspension, roles, the audit log, the CLI.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{TestApp, assert_problem};
+
+#[tokio::test]
+async fn only_admins_reach_admin_endpoints() {
+    let app = TestApp::spawn().await;
+    let user = app.register("plain@example.com").await;
+    let target = format!("/api/v1/admin/users/{}/suspend", user.user_id);
+    assert_problem(
+        &app.get("/api/v1/admin/users", None).await,
+        401,
+        "unauthenticated",
+    );
+    assert_problem(
+        &app.get("/api/v1/admin/users", user.token()).await,
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &app.post(&target, user.token(), json!({})).await,
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &app.call(
+            Method::PUT,
+            &format!("/api/v1/admin/users/{}/roles", user.user_id),
+            user.token(),
+            Some(json!({"roles": ["admin"]})),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    let (_, me) = app.get("/api/v1/me", user.token()).await;
+    assert_eq!(me["roles"], json!(["mentee"]), "no self-promotion");
+}
+
+#[tokio::test]
+async fn admins_search_filter_and_page_users() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    for name in ["alice", "bob", "carol", "dave", "erin"] {
+        app.register(&format!("{name}@example.com")).await;
+    }
+    let (status, page) = app.get("/api/v1/admin/users?q=CAROL", admin.token()).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(page["items"][0]["email"], "carol@example.com");
+
+    let (_, admins) = app
+        .get("/api/v1/admin/users?role=admin", admin.token())
+        .await;
+    assert_eq!(admins["items"].as_array().unwrap().len(), 1);
+
+    // Pages of 2, newest first, no overlap, all six users.
+    let mut seen = vec![];
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/admin/users?limit=2&cursor={c}"),
+            None => "/api/v1/admin/users?limit=2".to_string(),
+        };
+        let (status, page) = app.get(&path, admin.token()).await;
+        assert_eq!(status, StatusCode::OK);
+        for u in page["items"].as_array().unwrap() {
+            seen.push(u["email"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 6);
+    assert_eq!(seen[0], "erin@example.com");
+    let mut dedup = seen.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), 6);
+
+    for bad in [
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "role=wizard",
+        "status=sleeping",
+        "cursor=%%%",
+    ] {
+        assert_problem(
+            &app.get(&format!("/api/v1/admin/users?{bad}"), admin.token())
+                .await,
+            422,
+            "invalid_input",
+        );
+    }
+}
+
+#[tokio::test]
+async fn suspension_ends_sessions_at_once_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let user = app.register("sus@example.com").await;
+    let (status, u) = app
+        .post(
+            &format!("/api/v1/admin/users/{}/suspend", user.user_id),
+            admin.token(),
+            json!({"reason": "spam"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_eq!(u["status"], "suspended");
+    assert_problem(
+        &app.get("/api/v1/me", user.token()).await,
+        401,
+        "invalid_token",
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": user.refresh}),
+        )
+        .await,
+        401,
+        "invalid_token",
+    );
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "sus@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_problem(&login, 403, "forbidden");
+    assert_problem(
+        &app.get(&format!("/api/v1/users/{}", user.user_id), None)
+            .await,
+        404,
+        "not_found",
+    );
+    let (_, listed) = app
+        .get("/api/v1/admin/users?status=suspended", admin.token())
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+
+    // The suspend endpoint also takes no body at all.
+    let (status, u) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/users/{}/unsuspend", user.user_id),
+            admin.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(u["status"], "active");
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "sus@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(login.0, StatusCode::OK);
+
+    let audit = mentorhub::store::audit::for_target(&app.ctx().db.pool, "user", &user.user_id)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["user.unsuspend", "user.suspend"]);
+    assert_eq!(audit[1].actor_id.as_deref(), Some(admin.user_id.as_str()));
+    assert!(audit[1].after_json.contains("spam"));
+
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/users/{}/suspend", admin.user_id),
+            admin.token(),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "admins cannot lock themselves out"
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/admin/users/0190b1c4-0000-7000-8000-000000000000/suspend",
+            admin.token(),
+            json!({}),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn admins_set_roles() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let user = app.register("role@example.com").await;
+    let path = format!("/api/v1/admin/users/{}/roles", user.user_id);
+    let (status, u) = app
+        .call(
+            Method::PUT,
+            &path,
+            admin.token(),
+            Some(json!({"roles": ["mentor"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_eq!(u["roles"], json!(["mentee", "mentor"]));
+    let (_, me) = app.get("/api/v1/me", user.token()).await;
+    assert_eq!(
+        me["roles"],
+        json!(["mentee", "mentor"]),
+        "takes effect on the next request"
+    );
+    let bad = app
+        .call(
+            Method::PUT,
+            &path,
+            admin.token(),
+            Some(json!({"roles": ["wizard"]})),
+        )
+        .await;
+    assert_problem(&bad, 422, "invalid_input");
+    assert_eq!(bad.1["errors"][0]["field"], "roles[0]");
+    let own = format!("/api/v1/admin/users/{}/roles", admin.user_id);
+    assert_problem(
+        &app.call(Method::PUT, &own, admin.token(), Some(json!({"roles": []})))
+            .await,
+        409,
+        "cannot_demote_self",
+    );
+}
+
+#[tokio::test]
+async fn cli_admin_create_reads_the_password_from_stdin() {
+    use std::io::Write;
+    let app = TestApp::spawn().await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"))
+        .args([
+            "--database-url",
+            &app.db.url,
+            "admin",
+            "create",
+            "--email",
+            "Ops@Example.com",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run mentorhub");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a strong admin password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created admin: ops@example.com"));
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "ops@example.com", "password": "a strong admin password"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["roles"], json!(["mentee", "admin"]));
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"))
+        .args([
+            "--database-url",
+            &app.db.url,
+            "admin",
+            "create",
+            "--email",
+            "x@example.com",
+            "--password",
+            "short",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a weak password is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
+}

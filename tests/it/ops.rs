@@ -1,0 +1,157 @@
+//! Operations: health, readiness, metrics, OpenAPI, headers, graceful shutdown.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["database"],
+        if app.db.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    );
+    // With the database gone, readiness says so (and liveness does not care).
+    app.ctx().db.pool.close().await;
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(app.get("/healthz", None).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let app = TestApp::spawn().await;
+    let s = app.register("m@example.com").await;
+    app.get(&format!("/api/v1/users/{}", s.user_id), None).await;
+    app.get("/api/v1/users/0190b1c4-0000-7000-8000-000000000000", None)
+        .await;
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            r#"http_requests_total{method="GET",route="/api/v1/users/{id}",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(
+        r#"http_requests_total{method="GET",route="/api/v1/users/{id}",status="404"} 1"#
+    ));
+    assert!(text.contains(r#"http_request_duration_seconds_bucket{method="POST",route="/api/v1/auth/register",status="201",le="+Inf"} 1"#));
+    assert!(!text.contains(&s.user_id), "raw paths never become labels");
+}
+
+#[tokio::test]
+async fn openapi_documents_every_api_route() {
+    let app = TestApp::spawn().await;
+    let (status, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let expected = [
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/me", "patch"),
+        ("/api/v1/me", "delete"),
+        ("/api/v1/me/password", "put"),
+        ("/api/v1/me/export", "get"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/admin/users", "get"),
+        ("/api/v1/admin/users/{id}/suspend", "post"),
+        ("/api/v1/admin/users/{id}/unsuspend", "post"),
+        ("/api/v1/admin/users/{id}/roles", "put"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+
+    let res = app.http.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("swagger"), "the docs page is served locally");
+}
+
+#[tokio::test]
+async fn every_answer_has_a_request_id_and_security_headers() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/api/v1/me", "/healthz", "/nope"] {
+        let res = app
+            .http
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        let h = res.headers();
+        assert!(h.contains_key("x-request-id"), "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+    }
+    let res = app
+        .http
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["x-request-id"],
+        "abc-123",
+        "an incoming id is kept"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_finishes_in_flight_requests() {
+    let mut app = TestApp::spawn().await;
+    let url = app.url("/api/v1/auth/register");
+    let http = app.http.clone();
+    // Registration hashes a password, so it is still running when shutdown starts.
+    let in_flight = tokio::spawn(async move {
+        http.post(url)
+            .json(
+                &json!({"email": "late@example.com", "password": "correct horse battery",
+                          "first_name": "L", "last_name": "Ate"}),
+            )
+            .send()
+            .await
+            .map(|r| r.status())
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    app.stop().await;
+    assert_eq!(in_flight.await.unwrap().unwrap(), StatusCode::CREATED);
+    assert!(
+        app.http.get(app.url("/healthz")).send().await.is_err(),
+        "no longer accepting"
+    );
+}

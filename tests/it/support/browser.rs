@@ -1,0 +1,201 @@
+//! Real headless Chromium through chromedriver (Debian's `chromium` and
+//! `chromium-driver`). Where they are not installed, browser tests print why and skip;
+//! set `MENTORHUB_REQUIRE_BROWSER=1` (CI does) to make a missing browser a failure.
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+/// One browser at a time: two cores do not run several Chromiums well.
+static BROWSER_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _guard: tokio::sync::MutexGuard<'static, ()>,
+}
+
+fn find(env: &str, candidates: &[&str]) -> Option<String> {
+    if let Ok(p) = std::env::var(env)
+        && std::path::Path::new(&p).exists()
+    {
+        return Some(p);
+    }
+    candidates
+        .iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .map(|p| p.to_string())
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session, or `None` (with a printed
+    /// reason) when they are not installed.
+    pub async fn start() -> Option<Browser> {
+        let driver_bin = find("CHROMEDRIVER", &["/usr/bin/chromedriver"]);
+        let chrome_bin = find(
+            "CHROME",
+            &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        );
+        let (Some(driver_bin), Some(chrome_bin)) = (driver_bin, chrome_bin) else {
+            let msg = "browser test skipped: chromium and chromedriver are not installed \
+                       (apt-get install -y chromium chromium-driver)";
+            if std::env::var("MENTORHUB_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+                panic!("{msg}, and MENTORHUB_REQUIRE_BROWSER=1");
+            }
+            eprintln!("{msg}");
+            return None;
+        };
+        let guard = BROWSER_LOCK.lock().await;
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            l.local_addr().expect("addr").port()
+        };
+        let driver = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let url = format!("http://127.0.0.1:{port}");
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": chrome_bin,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                ]
+            }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        let mut last_err = None;
+        for _ in 0..50 {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Some(Browser {
+                        client,
+                        driver,
+                        _guard: guard,
+                    });
+                }
+                Err(e) => {
+                    last_err = Some(e);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        panic!("could not start a Chromium session: {last_err:?}");
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("goto");
+    }
+
+    pub async fn fill(&self, css: &str, value: &str) {
+        let el = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"));
+        el.clear().await.expect("clear");
+        el.send_keys(value).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// Clicks the first button whose text is `text`.
+    pub async fn click_button(&self, text: &str) {
+        let xpath = format!("//button[normalize-space(.)='{text}']");
+        self.client
+            .find(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("find button {text}: {e}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// Waits (up to 10 s) for the browser to arrive at `path`, and returns where it is.
+    pub async fn wait_for_path(&self, path: &str) -> String {
+        let mut now = self.path().await;
+        for _ in 0..100 {
+            if now == path {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            now = self.path().await;
+        }
+        now
+    }
+
+    pub async fn path(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .to_string()
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .text()
+            .await
+            .expect("text")
+    }
+
+    pub async fn value(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    }
+
+    /// Saves a screenshot when `MENTORHUB_SCREENSHOTS` names a directory.
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("MENTORHUB_SCREENSHOTS") {
+            let png = self.client.screenshot().await.expect("screenshot");
+            let _ = std::fs::create_dir_all(&dir);
+            std::fs::write(format!("{dir}/{name}.png"), png).expect("write screenshot");
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}

@@ -1,0 +1,306 @@
+//! Test support: each test gets the real application (built by `App::with_db`, as in
+//! `main`) on a loopback port, a fresh database, a controllable clock, and an HTTP
+//! client. Set `TEST_DATABASE_URL=postgres://…` to run every test on its own fresh
+//! PostgreSQL database instead of a temporary SQLite file.
+
+#![allow(dead_code)]
+
+pub mod browser;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use jiff::Timestamp;
+use mentorhub::{
+    app::App,
+    clock::ManualClock,
+    config::Config,
+    http::AppState,
+    service::{Ctx, admin},
+    store::Db,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// A fresh database for one test, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(admin_url) => {
+                let name = format!("mh_test_{}", uuid_simple());
+                let admin = sqlx_admin(&admin_url).await;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin)
+                    .await
+                    .expect("create the test database");
+                admin.close().await;
+                let url = replace_db_name(&admin_url, &name);
+                TestDb {
+                    url,
+                    _dir: None,
+                    pg: Some((admin_url, name)),
+                }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    pg: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg.take() {
+            // Drop runs outside async context: use a small runtime on its own thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async move {
+                    let admin = sqlx_admin(&admin_url).await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&admin)
+                    .await;
+                    admin.close().await;
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn sqlx_admin(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .expect("connect to TEST_DATABASE_URL")
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+fn uuid_simple() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// A running application for one test.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub clock: ManualClock,
+    pub state: AppState,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// The instant every test starts at (a Monday), unless it moves the clock.
+pub fn test_epoch() -> Timestamp {
+    "2026-03-02T09:00:00Z".parse().expect("valid timestamp")
+}
+
+/// Settings for tests: the auth rate limit is high so tests may sign up many users
+/// from 127.0.0.1 (the rate-limit test sets its own).
+pub fn test_config() -> Config {
+    Config {
+        auth_rate_limit_per_minute: 1000,
+        ..Config::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(test_config()).await
+    }
+
+    pub async fn spawn_with(mut config: Config) -> TestApp {
+        let db = TestDb::new().await;
+        config.database_url = Some(db.url.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        config.listen = addr;
+        config.base_url = format!("http://{addr}");
+        let clock = ManualClock::new(test_epoch());
+        let database = Db::connect(&db.url).await.expect("connect");
+        database.migrate().await.expect("migrate");
+        let app = App::with_db(config, Arc::new(clock.clone()), database);
+        let state = app.state.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve(listener, async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            clock,
+            state,
+            db,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    pub fn ctx(&self) -> &Ctx {
+        &self.state.ctx
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops accepting and waits for in-flight requests (graceful shutdown).
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server");
+        }
+    }
+
+    /// Sends a request and returns the status and the JSON body (Null when empty or
+    /// not JSON).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Registers a user and returns their session.
+    pub async fn register(&self, email: &str) -> Session {
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({
+                    "email": email,
+                    "password": "correct horse battery",
+                    "first_name": "Test",
+                    "last_name": email.split('@').next().unwrap_or("user"),
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register {email}: {body}");
+        Session::from_auth(&body)
+    }
+
+    /// Creates an admin account (as the CLI does) and signs it in.
+    pub async fn admin(&self) -> Session {
+        admin::create_admin(self.ctx(), "root@example.com", "admin password 1")
+            .await
+            .expect("create admin");
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": "root@example.com", "password": "admin password 1"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "admin login: {body}");
+        Session::from_auth(&body)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A signed-in API client's credentials.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl Session {
+    pub fn from_auth(body: &Value) -> Session {
+        Session {
+            user_id: body["user"]["id"].as_str().expect("user id").to_string(),
+            access: body["access_token"].as_str().expect("access").to_string(),
+            refresh: body["refresh_token"].as_str().expect("refresh").to_string(),
+        }
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        Some(&self.access)
+    }
+}
+
+/// Asserts a problem+json answer with this status and code.
+#[track_caller]
+pub fn assert_problem(got: &(StatusCode, Value), status: u16, code: &str) {
+    assert_eq!(got.0.as_u16(), status, "status; body: {}", got.1);
+    assert_eq!(got.1["code"], code, "code; body: {}", got.1);
+    assert_eq!(got.1["status"], status, "status field; body: {}", got.1);
+}

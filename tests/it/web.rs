@@ -1,0 +1,319 @@
+//! The web pages over plain HTTP: forms, CSRF, cookies, redirects, escaping.
+
+use reqwest::{Client, StatusCode, header};
+use serde_json::json;
+
+use crate::support::TestApp;
+
+fn browser_like() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The CSRF token of the first form on a page.
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a csrf field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+async fn page(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let res = c.get(app.url(path)).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn sign_up(c: &Client, app: &TestApp, email: &str) -> reqwest::Response {
+    let (_, html) = page(c, app, "/signup").await;
+    c.post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", email),
+            ("password", "correct horse battery"),
+            ("first_name", "Ada"),
+            ("last_name", "Lovelace"),
+            ("timezone", "Europe/Paris"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sign_up_needs_the_csrf_token_and_sets_a_safe_cookie() {
+    let app = TestApp::spawn().await;
+    let c = browser_like();
+    let res = c
+        .post(app.url("/signup"))
+        .form(&[
+            ("email", "x@example.com"),
+            ("password", "correct horse battery"),
+            ("first_name", "X"),
+            ("last_name", "Y"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no token, no account");
+
+    let res = sign_up(&c, &app, "ada@example.com").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/dashboard");
+    let cookies: Vec<&str> = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("mh_session="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Lax")
+            && session.contains("Path=/"),
+        "{session}"
+    );
+
+    let (status, html) = page(&c, &app, "/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Hello, Ada"), "{html}");
+    assert!(
+        html.contains("Welcome to mentorhub"),
+        "the flash message shows once"
+    );
+    let (_, again) = page(&c, &app, "/dashboard").await;
+    assert!(!again.contains("Welcome to mentorhub"), "and only once");
+    assert!(again.contains("Europe/Paris"));
+}
+
+#[tokio::test]
+async fn invalid_sign_up_redisplays_the_form_with_messages() {
+    let app = TestApp::spawn().await;
+    let c = browser_like();
+    let (_, html) = page(&c, &app, "/signup").await;
+    let res = c
+        .post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", "bad"),
+            ("password", "short"),
+            ("first_name", "Keep me"),
+            ("last_name", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("value=\"Keep me\""), "input is kept");
+    assert!(html.contains("Use at least 8 characters."));
+    assert!(html.contains("This field is required."));
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_come_back_after_sign_in() {
+    let app = TestApp::spawn().await;
+    app.register("back@example.com").await;
+    let c = browser_like();
+    let res = c.get(app.url("/settings")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/login?next=/settings");
+    let (_, html) = page(&c, &app, "/login?next=/settings").await;
+    assert!(html.contains("name=\"next\" value=\"/settings\""));
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", "back@example.com"),
+            ("password", "wrong password"),
+            ("next", "/settings"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("The email or password is not correct.")
+    );
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", "back@example.com"),
+            ("password", "correct horse battery"),
+            ("next", "/settings"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        res.text().await
+    );
+    assert_eq!(res.headers()[header::LOCATION], "/settings");
+
+    // Open redirects are refused.
+    for evil in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let c2 = browser_like();
+        let (_, html) = page(&c2, &app, "/login").await;
+        let res = c2
+            .post(app.url("/login"))
+            .form(&[
+                ("csrf", csrf_of(&html).as_str()),
+                ("email", "back@example.com"),
+                ("password", "correct horse battery"),
+                ("next", evil),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()[header::LOCATION], "/dashboard", "{evil}");
+    }
+}
+
+#[tokio::test]
+async fn the_cookie_works_on_the_api_with_the_csrf_header_for_writes() {
+    let app = TestApp::spawn().await;
+    let c = browser_like();
+    sign_up(&c, &app, "cookie@example.com").await;
+    let res = c.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c
+        .patch(app.url("/api/v1/me"))
+        .json(&json!({"headline": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "a cross-site write would not know the token"
+    );
+    let (_, html) = page(&c, &app, "/settings").await;
+    let res = c
+        .patch(app.url("/api/v1/me"))
+        .header("x-csrf-token", csrf_of(&html))
+        .json(&json!({"headline": "From a script"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn user_text_is_escaped_on_pages() {
+    let app = TestApp::spawn().await;
+    let c = browser_like();
+    sign_up(&c, &app, "xss@example.com").await;
+    let (_, html) = page(&c, &app, "/settings").await;
+    let res = c
+        .post(app.url("/settings/profile"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("first_name", "<script>alert(1)</script>"),
+            ("last_name", "\"><img src=x onerror=alert(1)>"),
+            ("headline", ""),
+            ("bio", "</textarea><script>alert(2)</script>"),
+            ("avatar_url", ""),
+            ("resume_url", ""),
+            ("linkedin_url", ""),
+            ("timezone", "UTC"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    for path in ["/dashboard", "/settings"] {
+        let (_, html) = page(&c, &app, path).await;
+        assert!(!html.contains("<script>alert"), "{path}");
+        assert!(!html.contains("<img src=x"), "{path}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+                || html.contains("&#60;script&#62;"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let c = browser_like();
+    sign_up(&c, &app, "out@example.com").await;
+    let (_, html) = page(&c, &app, "/dashboard").await;
+    let res = c
+        .post(app.url("/logout"))
+        .form(&[("csrf", csrf_of(&html))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = c.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed out");
+    assert_eq!(
+        c.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn unknown_pages_are_friendly_404s() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .http
+        .get(app.url("/no/such/page"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(res.text().await.unwrap().contains("Go to the home page"));
+}
+
+#[tokio::test]
+async fn the_admin_console_is_for_admins() {
+    let app = TestApp::spawn().await;
+    let c = browser_like();
+    sign_up(&c, &app, "notadmin@example.com").await;
+    assert_eq!(
+        c.get(app.url("/admin")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    mentorhub::service::admin::create_admin(app.ctx(), "boss@example.com", "boss password 1")
+        .await
+        .unwrap();
+    let c = browser_like();
+    let (_, html) = page(&c, &app, "/login").await;
+    c.post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", "boss@example.com"),
+            ("password", "boss password 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (status, html) = page(&c, &app, "/admin?q=notadmin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("notadmin@example.com"));
+    assert!(!html.contains("boss@example.com"), "the search filters");
+}
