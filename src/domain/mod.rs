@@ -2,5 +2,8 @@
 //! parsed into these types at the edge; code past the edge never re-checks it.
 
 pub mod ids;
+pub mod mentor;
+pub mod mentorship;
+pub mod recommend;
 pub mod text;
 pub mod user;

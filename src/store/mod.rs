@@ -137,8 +137,8 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation");
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation");
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors");
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors");
 
 /// True when the error is a unique-constraint violation (on either engine).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {

@@ -1,0 +1,287 @@
+//! Mentors: application status, profile input rules, tags, services.
+
+use serde::{Deserialize, Serialize};
+
+use super::text;
+use crate::error::{FieldError, Validator};
+
+/// Where a mentor application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MentorStatus {
+    /// Signed up as a mentor; the profile is not filled in yet.
+    Draft,
+    Pending,
+    Approved,
+    Rejected,
+    Suspended,
+}
+
+impl MentorStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MentorStatus::Draft => "draft",
+            MentorStatus::Pending => "pending",
+            MentorStatus::Approved => "approved",
+            MentorStatus::Rejected => "rejected",
+            MentorStatus::Suspended => "suspended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            MentorStatus::Draft,
+            MentorStatus::Pending,
+            MentorStatus::Approved,
+            MentorStatus::Rejected,
+            MentorStatus::Suspended,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+    }
+}
+
+pub const MAX_TAGS: usize = 20;
+pub const TAG_MAX_CHARS: usize = 40;
+
+/// Normalises one tag: trimmed, lower-case, inner whitespace collapsed.
+pub fn normalize_tag(raw: &str) -> String {
+    raw.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Normalises a list of tags (deduplicated, order kept) and checks its limits.
+pub fn tags(field: &str, raw: &[String]) -> Result<Vec<String>, FieldError> {
+    let mut out: Vec<String> = Vec::new();
+    for t in raw {
+        let t = normalize_tag(t);
+        if t.is_empty() {
+            continue;
+        }
+        if t.chars().count() > TAG_MAX_CHARS || t.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                field,
+                "invalid_tag",
+                format!("Each entry has at most {TAG_MAX_CHARS} characters and no control characters."),
+            ));
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(FieldError::new(
+            field,
+            "too_many",
+            format!("At most {MAX_TAGS} entries."),
+        ));
+    }
+    Ok(out)
+}
+
+/// One past or current position on a mentor's profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExperienceEntry {
+    pub company: String,
+    pub title: String,
+    /// `YYYY-MM-DD`.
+    pub start_date: String,
+    /// `YYYY-MM-DD`; absent or empty for a current position.
+    #[serde(default)]
+    pub end_date: Option<String>,
+    #[serde(default)]
+    pub description: String,
+}
+
+fn date(field: &str, raw: &str) -> Result<jiff::civil::Date, FieldError> {
+    raw.trim()
+        .parse::<jiff::civil::Date>()
+        .map_err(|_| FieldError::new(field, "invalid_date", "Use a date like 2021-09-01."))
+}
+
+pub fn experience(entries: &[ExperienceEntry], v: &mut Validator) -> Vec<ExperienceEntry> {
+    if entries.len() > 30 {
+        v.push(FieldError::new("experience", "too_many", "At most 30 entries."));
+        return vec![];
+    }
+    let mut out = vec![];
+    for (i, e) in entries.iter().enumerate() {
+        let f = |name: &str| format!("experience[{i}].{name}");
+        let company = v.check(text::required_line(&f("company"), &e.company, 120));
+        let title = v.check(text::required_line(&f("title"), &e.title, 120));
+        let description = v.check(text::optional_text(&f("description"), &e.description, 2000));
+        let start = v.check(date(&f("start_date"), &e.start_date));
+        let end = match e.end_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Some(None),
+            Some(raw) => v.check(date(&f("end_date"), raw)).map(Some),
+        };
+        if let (Some(s), Some(Some(en))) = (start, end)
+            && en < s
+        {
+            v.push(FieldError::new(
+                &f("end_date"),
+                "before_start",
+                "The end date is before the start date.",
+            ));
+            continue;
+        }
+        if let (Some(company), Some(title), Some(description), Some(start), Some(end)) =
+            (company, title, description, start, end)
+        {
+            out.push(ExperienceEntry {
+                company,
+                title,
+                start_date: start.to_string(),
+                end_date: end.map(|d| d.to_string()),
+                description,
+            });
+        }
+    }
+    out
+}
+
+/// What a mentor offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    Session,
+    ResumeReview,
+    LinkedinReview,
+    Custom,
+}
+
+impl ServiceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::Session => "session",
+            ServiceKind::ResumeReview => "resume_review",
+            ServiceKind::LinkedinReview => "linkedin_review",
+            ServiceKind::Custom => "custom",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ServiceKind::Session,
+            ServiceKind::ResumeReview,
+            ServiceKind::LinkedinReview,
+            ServiceKind::Custom,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// Reviews are delivered by a deadline instead of met at a time.
+    pub fn is_review(self) -> bool {
+        matches!(self, ServiceKind::ResumeReview | ServiceKind::LinkedinReview)
+    }
+}
+
+/// Limits on numbers a mentor sets.
+pub const MAX_HOURLY_RATE: i64 = 100_000;
+pub const MAX_MENTEES_LIMIT: i64 = 500;
+pub const MIN_DURATION: i64 = 15;
+pub const MAX_DURATION: i64 = 8 * 60;
+
+pub fn hourly_rate(v: i64) -> Result<i64, FieldError> {
+    if (0..=MAX_HOURLY_RATE).contains(&v) {
+        Ok(v)
+    } else {
+        Err(FieldError::new(
+            "hourly_rate",
+            "out_of_range",
+            format!("The hourly rate is between 0 and {MAX_HOURLY_RATE} credits."),
+        ))
+    }
+}
+
+pub fn max_mentees(v: i64) -> Result<i64, FieldError> {
+    if (1..=MAX_MENTEES_LIMIT).contains(&v) {
+        Ok(v)
+    } else {
+        Err(FieldError::new(
+            "max_mentees",
+            "out_of_range",
+            format!("max_mentees is between 1 and {MAX_MENTEES_LIMIT}."),
+        ))
+    }
+}
+
+pub fn duration(v: i64) -> Result<i64, FieldError> {
+    if (MIN_DURATION..=MAX_DURATION).contains(&v) && v % 5 == 0 {
+        Ok(v)
+    } else {
+        Err(FieldError::new(
+            "duration_minutes",
+            "out_of_range",
+            format!("A duration is {MIN_DURATION} to {MAX_DURATION} minutes, in steps of 5."),
+        ))
+    }
+}
+
+pub fn credit_cost(v: i64) -> Result<i64, FieldError> {
+    if (0..=MAX_HOURLY_RATE).contains(&v) {
+        Ok(v)
+    } else {
+        Err(FieldError::new(
+            "credit_cost",
+            "out_of_range",
+            format!("A cost is between 0 and {MAX_HOURLY_RATE} credits."),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_normalise_and_dedupe() {
+        let got = tags("skills", &["  Rust ".into(), "rust".into(), "Distributed   Systems".into(), "".into()]).unwrap();
+        assert_eq!(got, ["rust", "distributed systems"]);
+        assert!(tags("skills", &vec!["x".to_string(); 1].iter().cycle().take(3).cloned().collect::<Vec<_>>()).is_ok());
+        let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+        assert_eq!(tags("skills", &many).unwrap_err().code, "too_many");
+        assert_eq!(tags("skills", &["a".repeat(41)]).unwrap_err().code, "invalid_tag");
+    }
+
+    #[test]
+    fn experience_dates_are_checked() {
+        let mut v = Validator::new();
+        let got = experience(
+            &[ExperienceEntry {
+                company: "Acme".into(),
+                title: "Engineer".into(),
+                start_date: "2020-01-01".into(),
+                end_date: Some("2019-01-01".into()),
+                description: String::new(),
+            }],
+            &mut v,
+        );
+        assert!(got.is_empty());
+        assert!(v.finish().is_err());
+        let mut v = Validator::new();
+        let got = experience(
+            &[ExperienceEntry {
+                company: "Acme".into(),
+                title: "Engineer".into(),
+                start_date: "2020-01-01".into(),
+                end_date: Some("".into()),
+                description: String::new(),
+            }],
+            &mut v,
+        );
+        assert!(v.finish().is_ok());
+        assert_eq!(got[0].end_date, None);
+    }
+
+    #[test]
+    fn numbers_have_ranges() {
+        assert!(hourly_rate(-1).is_err() && hourly_rate(0).is_ok());
+        assert!(max_mentees(0).is_err() && max_mentees(3).is_ok());
+        assert!(duration(60).is_ok() && duration(61).is_err() && duration(10).is_err());
+    }
+}
