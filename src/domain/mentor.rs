@@ -64,7 +64,9 @@ pub fn tags(field: &str, raw: &[String]) -> Result<Vec<String>, FieldError> {
             return Err(FieldError::new(
                 field,
                 "invalid_tag",
-                format!("Each entry has at most {TAG_MAX_CHARS} characters and no control characters."),
+                format!(
+                    "Each entry has at most {TAG_MAX_CHARS} characters and no control characters."
+                ),
             ));
         }
         if !out.contains(&t) {
@@ -104,7 +106,11 @@ fn date(field: &str, raw: &str) -> Result<jiff::civil::Date, FieldError> {
 
 pub fn experience(entries: &[ExperienceEntry], v: &mut Validator) -> Vec<ExperienceEntry> {
     if entries.len() > 30 {
-        v.push(FieldError::new("experience", "too_many", "At most 30 entries."));
+        v.push(FieldError::new(
+            "experience",
+            "too_many",
+            "At most 30 entries.",
+        ));
         return vec![];
     }
     let mut out = vec![];
@@ -114,7 +120,12 @@ pub fn experience(entries: &[ExperienceEntry], v: &mut Validator) -> Vec<Experie
         let title = v.check(text::required_line(&f("title"), &e.title, 120));
         let description = v.check(text::optional_text(&f("description"), &e.description, 2000));
         let start = v.check(date(&f("start_date"), &e.start_date));
-        let end = match e.end_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let end = match e
+            .end_date
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => Some(None),
             Some(raw) => v.check(date(&f("end_date"), raw)).map(Some),
         };
@@ -176,7 +187,10 @@ impl ServiceKind {
 
     /// Reviews are delivered by a deadline instead of met at a time.
     pub fn is_review(self) -> bool {
-        matches!(self, ServiceKind::ResumeReview | ServiceKind::LinkedinReview)
+        matches!(
+            self,
+            ServiceKind::ResumeReview | ServiceKind::LinkedinReview
+        )
     }
 }
 
@@ -240,12 +254,35 @@ mod tests {
 
     #[test]
     fn tags_normalise_and_dedupe() {
-        let got = tags("skills", &["  Rust ".into(), "rust".into(), "Distributed   Systems".into(), "".into()]).unwrap();
+        let got = tags(
+            "skills",
+            &[
+                "  Rust ".into(),
+                "rust".into(),
+                "Distributed   Systems".into(),
+                "".into(),
+            ],
+        )
+        .unwrap();
         assert_eq!(got, ["rust", "distributed systems"]);
-        assert!(tags("skills", &vec!["x".to_string(); 1].iter().cycle().take(3).cloned().collect::<Vec<_>>()).is_ok());
+        assert!(
+            tags(
+                "skills",
+                &vec!["x".to_string(); 1]
+                    .iter()
+                    .cycle()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            )
+            .is_ok()
+        );
         let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
         assert_eq!(tags("skills", &many).unwrap_err().code, "too_many");
-        assert_eq!(tags("skills", &["a".repeat(41)]).unwrap_err().code, "invalid_tag");
+        assert_eq!(
+            tags("skills", &["a".repeat(41)]).unwrap_err().code,
+            "invalid_tag"
+        );
     }
 
     #[test]

@@ -123,7 +123,9 @@ mod tests {
                         (Action::Decline, Side::Mentor, Pending) => Ok(Declined),
                         (Action::Cancel, Side::Mentee, Pending) => Ok(Cancelled),
                         (Action::End, _, Accepted) => Ok(Ended),
-                        (Action::Accept | Action::Decline, Side::Mentee, _) => Err(TransitionError::NotYours),
+                        (Action::Accept | Action::Decline, Side::Mentee, _) => {
+                            Err(TransitionError::NotYours)
+                        }
                         (Action::Cancel, Side::Mentor, _) => Err(TransitionError::NotYours),
                         (_, _, f) => Err(TransitionError::WrongState(f)),
                     };

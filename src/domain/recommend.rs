@@ -77,9 +77,8 @@ pub fn recommend(mentee: &MenteeInterests, candidates: &[Candidate]) -> Vec<Reco
             let skills = shared(&terms, &c.skills);
             let expertise = shared(&terms, &c.expertise);
             let industries = shared(&terms, &c.industries);
-            let overlap = 3.0 * skills.len() as f64
-                + 2.0 * expertise.len() as f64
-                + industries.len() as f64;
+            let overlap =
+                3.0 * skills.len() as f64 + 2.0 * expertise.len() as f64 + industries.len() as f64;
             let confidence = (c.rating_count.min(10) as f64) / 10.0;
             let rating = (c.rating_avg.clamp(0.0, 5.0) / 5.0) * 1.5 * confidence;
             let room = (c.max_mentees - c.active_mentees).max(0);
@@ -135,7 +134,14 @@ pub fn recommend(mentee: &MenteeInterests, candidates: &[Candidate]) -> Vec<Reco
 mod tests {
     use super::*;
 
-    fn cand(id: &str, skills: &[&str], rating: f64, count: i64, active: i64, max: i64) -> Candidate {
+    fn cand(
+        id: &str,
+        skills: &[&str],
+        rating: f64,
+        count: i64,
+        active: i64,
+        max: i64,
+    ) -> Candidate {
         Candidate {
             id: id.into(),
             expertise: vec![],
@@ -163,7 +169,10 @@ mod tests {
                 cand("c", &["rust"], 0.0, 0, 0, 3),
             ],
         );
-        assert_eq!(got.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["b", "c", "a"]);
+        assert_eq!(
+            got.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["b", "c", "a"]
+        );
         assert_eq!(got[0].reasons[0], "shares skills: rust, tokio");
         assert!(got[2].reasons.iter().any(|r| r.starts_with("rated 5.0")));
     }
@@ -176,18 +185,28 @@ mod tests {
         };
         let got = recommend(
             &mentee,
-            &[cand("full", &["rust"], 5.0, 10, 3, 3), cand("weak", &[], 0.0, 0, 0, 3)],
+            &[
+                cand("full", &["rust"], 5.0, 10, 3, 3),
+                cand("weak", &[], 0.0, 0, 0, 3),
+            ],
         );
         assert_eq!(got[0].id, "weak");
         assert_eq!(got[1].id, "full");
         assert!(got[1].at_capacity);
-        assert!(got[1].reasons.contains(&"currently at capacity".to_string()));
+        assert!(
+            got[1]
+                .reasons
+                .contains(&"currently at capacity".to_string())
+        );
     }
 
     #[test]
     fn ties_are_stable() {
         let m = MenteeInterests::default();
-        let got = recommend(&m, &[cand("z", &[], 0.0, 0, 0, 1), cand("y", &[], 0.0, 0, 0, 1)]);
+        let got = recommend(
+            &m,
+            &[cand("z", &[], 0.0, 0, 0, 1), cand("y", &[], 0.0, 0, 0, 1)],
+        );
         assert_eq!(got[0].id, "y");
     }
 }

@@ -134,6 +134,9 @@ pub async fn register(
     let r = validate_registration(input)?;
     let mut tx = ctx.db.begin_write().await?;
     let user = create_user(ctx, &mut tx, &r, &Roles::new(vec![Role::Mentee])).await?;
+    if input.as_mentor == Some(true) {
+        super::mentors::start_draft(&mut tx, &user.id, ctx.now()).await?;
+    }
     let pair = auth::start_api_session(ctx, &mut tx, &user.id, client).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "account registered");
@@ -149,6 +152,9 @@ pub async fn register_web(
     let r = validate_registration(input)?;
     let mut tx = ctx.db.begin_write().await?;
     let user = create_user(ctx, &mut tx, &r, &Roles::new(vec![Role::Mentee])).await?;
+    if input.as_mentor == Some(true) {
+        super::mentors::start_draft(&mut tx, &user.id, ctx.now()).await?;
+    }
     let session = auth::start_web_session(ctx, &mut tx, &user.id, client).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "account registered");
@@ -312,9 +318,11 @@ pub async fn update_profile(ctx: &Ctx, user: &UserRow, patch: &ProfilePatch) -> 
         ctx.now(),
     )
     .await?;
-    store::users::by_id(&ctx.db.pool, &user.id)
+    let updated = store::users::by_id(&ctx.db.pool, &user.id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    super::mentors::refresh_search_doc(ctx, &updated).await?;
+    Ok(updated)
 }
 
 /// `PUT /api/v1/me/password`.

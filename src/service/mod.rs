@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod mentors;
+pub mod mentorships;
 
 use std::sync::Arc;
 

@@ -227,11 +227,16 @@ pub async fn applications<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Live mentees (accepted mentorships) of a mentor.
-pub async fn active_mentees<'e, E: Executor<'e, Database = Any>>(ex: E, mentor_id: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM mentorships WHERE mentor_id = $1 AND status = 'accepted'")
-        .bind(mentor_id)
-        .fetch_one(ex)
-        .await
+pub async fn active_mentees<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mentorships WHERE mentor_id = $1 AND status = 'accepted'",
+    )
+    .bind(mentor_id)
+    .fetch_one(ex)
+    .await
 }
 
 // ---------------------------------------------------------------- mentee profiles
@@ -358,7 +363,11 @@ pub async fn update_service<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Removes a service from offer; the row stays for the bookings that used it.
-pub async fn delete_service<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn delete_service<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE services SET deleted_at = $2, active = 0, updated_at = $2 WHERE id = $1")
         .bind(id)
         .bind(now)
@@ -367,7 +376,10 @@ pub async fn delete_service<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str
     Ok(())
 }
 
-pub async fn service<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) -> sqlx::Result<Option<ServiceRow>> {
+pub async fn service<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<ServiceRow>> {
     sqlx::query_as("SELECT * FROM services WHERE id = $1")
         .bind(id)
         .fetch_optional(ex)

@@ -6,6 +6,9 @@
 //! microseconds since the epoch, booleans are BIGINT 0/1, JSON is TEXT.
 
 pub mod audit;
+pub mod discovery;
+pub mod mentors;
+pub mod mentorships;
 pub mod sessions;
 pub mod users;
 
@@ -137,8 +140,10 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors");
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors");
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] =
+    migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors");
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] =
+    migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors");
 
 /// True when the error is a unique-constraint violation (on either engine).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -158,4 +163,58 @@ pub fn like_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A value bound to a dynamically built query.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    Float(f64),
+}
+
+/// A query assembled piece by piece with numbered placeholders (`$1`, `$2`, …), which
+/// both engines accept.
+#[derive(Debug, Default, Clone)]
+pub struct SqlBuilder {
+    pub sql: String,
+    pub args: Vec<Arg>,
+}
+
+impl SqlBuilder {
+    pub fn new(start: &str) -> Self {
+        Self {
+            sql: start.to_string(),
+            args: vec![],
+        }
+    }
+
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.sql.push_str(s);
+        self
+    }
+
+    /// Appends a placeholder for `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.sql.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub fn query_as<'q, T>(&'q self) -> sqlx::query::QueryAs<'q, Any, T, sqlx::any::AnyArguments>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut q = sqlx::query_as::<Any, T>(AssertSqlSafe(self.sql.clone()));
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.clone()),
+                Arg::OptText(s) => q.bind(s.clone()),
+                Arg::Int(i) => q.bind(*i),
+                Arg::Float(f) => q.bind(*f),
+            };
+        }
+        q
+    }
 }

@@ -21,7 +21,11 @@ async fn register_then_me_then_login_with_any_case() {
     assert_eq!(body["user"]["email"], "ada@example.com");
     assert_eq!(body["user"]["roles"], json!(["mentee"]));
     assert_eq!(body["token_type"], "Bearer");
-    assert_eq!(body["expires_in"], 900);
+    assert_eq!(
+        body["expires_in"],
+        400 * 24 * 3600,
+        "the configured lifetime"
+    );
     assert!(body["user"].get("password_hash").is_none());
     let token = body["access_token"].as_str().unwrap();
 
@@ -222,7 +226,13 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
 
 #[tokio::test]
 async fn access_tokens_expire_and_refresh_tokens_outlive_them() {
-    let app = TestApp::spawn().await;
+    let defaults = mentorhub::config::Config::default();
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        access_token_ttl: defaults.access_token_ttl,
+        refresh_token_ttl: defaults.refresh_token_ttl,
+        ..test_config()
+    })
+    .await;
     let s = app.register("ttl@example.com").await;
     app.clock.advance(SignedDuration::from_mins(16));
     assert_problem(

@@ -9,5 +9,7 @@ mod accounts;
 mod admin;
 mod browser_flows;
 mod errors;
+mod mentors;
+mod mentorships;
 mod ops;
 mod web;

@@ -5,6 +5,8 @@
 pub mod admin;
 pub mod auth;
 pub mod me;
+pub mod mentors;
+pub mod mentorships;
 pub mod ops;
 pub mod users;
 
@@ -39,6 +41,8 @@ use crate::{
         (name = "auth", description = "Sign up, sign in, tokens"),
         (name = "me", description = "The signed-in user's own account"),
         (name = "users", description = "Public profiles"),
+        (name = "mentors", description = "Mentor and mentee profiles, services, discovery"),
+        (name = "mentorships", description = "Mentorship requests and relationships"),
         (name = "admin", description = "Administration (admins only)"),
         (name = "ops", description = "Health, readiness, metrics"),
     )
@@ -64,6 +68,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(me::router())
         .merge(users::router())
         .merge(admin::router())
+        .merge(mentors::router())
+        .merge(mentorships::router())
         .merge(ops::router())
 }
 

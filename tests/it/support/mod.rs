@@ -138,10 +138,14 @@ pub fn test_epoch() -> Timestamp {
 }
 
 /// Settings for tests: the auth rate limit is high so tests may sign up many users
-/// from 127.0.0.1 (the rate-limit test sets its own).
+/// from 127.0.0.1 (the rate-limit test sets its own), and tokens live long enough for
+/// tests that move the clock by weeks (the token-expiry test sets the real lifetimes).
 pub fn test_config() -> Config {
     Config {
         auth_rate_limit_per_minute: 1000,
+        access_token_ttl: std::time::Duration::from_secs(400 * 24 * 3600),
+        refresh_token_ttl: std::time::Duration::from_secs(800 * 24 * 3600),
+        web_session_ttl: std::time::Duration::from_secs(400 * 24 * 3600),
         ..Config::default()
     }
 }
@@ -303,4 +307,58 @@ pub fn assert_problem(got: &(StatusCode, Value), status: u16, code: &str) {
     assert_eq!(got.0.as_u16(), status, "status; body: {}", got.1);
     assert_eq!(got.1["code"], code, "code; body: {}", got.1);
     assert_eq!(got.1["status"], status, "status field; body: {}", got.1);
+}
+
+/// A valid mentor profile body.
+pub fn mentor_profile(expertise: &[&str], skills: &[&str], rate: i64) -> Value {
+    json!({
+        "bio": "I help engineers grow.",
+        "expertise": expertise,
+        "skills": skills,
+        "industries": ["software"],
+        "company": "Acme",
+        "title": "Staff Engineer",
+        "experience": [{"company": "Acme", "title": "Staff Engineer", "start_date": "2019-04-01", "description": "Platform team"}],
+        "hourly_rate": rate,
+        "max_mentees": 3,
+        "is_public": true
+    })
+}
+
+impl TestApp {
+    /// Registers a user, files a mentor profile and has `admin` approve it.
+    pub async fn approved_mentor(&self, admin: &Session, email: &str, profile: Value) -> Session {
+        let s = self.register(email).await;
+        let (status, body) = self
+            .call(
+                Method::PUT,
+                "/api/v1/me/mentor-profile",
+                s.token(),
+                Some(profile),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "mentor profile {email}: {body}");
+        let (status, body) = self
+            .post(
+                &format!("/api/v1/admin/mentor-applications/{}/approve", s.user_id),
+                admin.token(),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "approve {email}: {body}");
+        s
+    }
+
+    /// Sets a mentor's rating directly (reviews arrive with bookings).
+    pub async fn set_rating(&self, mentor_id: &str, avg: f64, count: i64) {
+        sqlx::query(
+            "UPDATE mentor_profiles SET rating_avg = $1, rating_count = $2 WHERE user_id = $3",
+        )
+        .bind(avg)
+        .bind(count)
+        .bind(mentor_id)
+        .execute(&self.ctx().db.pool)
+        .await
+        .expect("set rating");
+    }
 }

@@ -1,0 +1,255 @@
+//! Mentorship requests and relationships: ask, accept, decline, cancel, end, expire.
+//!
+//! Invariants enforced in the database, whatever the concurrency: one live (pending or
+//! accepted) relationship per pair (a partial unique index); at most
+//! [`MAX_PENDING_PER_MENTEE`] pending requests per mentee and at most `max_mentees`
+//! accepted mentees per mentor (checked inside a write transaction that holds the
+//! mentee's or mentor's row lock on Postgres, and SQLite's single write lock).
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Ctx;
+use crate::{
+    domain::{
+        ids::new_id,
+        mentorship::{
+            self, Action, EXPIRY_DAYS, MAX_PENDING_PER_MENTEE, MentorshipStatus, Side,
+            TransitionError,
+        },
+        text,
+    },
+    error::{AppError, AppResult, FieldError},
+    store::{
+        self,
+        mentorships::{ListFilter, MentorshipListRow, NewMentorship},
+        users::UserRow,
+    },
+};
+
+/// `POST /api/v1/mentorships`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestInput {
+    pub mentor_id: String,
+    /// Why you are asking, what you hope to work on.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// Body of accept/decline/cancel/end (all optional).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    /// A note to the other side (e.g. why a request was declined).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+const DAY_MICROS: i64 = 24 * 3600 * 1_000_000;
+
+pub async fn request(
+    ctx: &Ctx,
+    mentee: &UserRow,
+    input: &RequestInput,
+) -> AppResult<MentorshipListRow> {
+    let message = text::optional_text("message", &input.message, 2000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let mentor_id = crate::domain::ids::parse_id(&input.mentor_id).ok_or_else(|| {
+        AppError::Invalid(vec![FieldError::new(
+            "mentor_id",
+            "not_found",
+            "There is no such mentor.",
+        )])
+    })?;
+    if mentor_id == mentee.id {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "mentor_id",
+            "cannot_request_self",
+            "You cannot ask yourself for mentorship.",
+        )]));
+    }
+    // Only mentors visible in discovery take requests.
+    if store::discovery::listed_mentor(&ctx.db.pool, &mentor_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "mentor_id",
+            "not_found",
+            "There is no such mentor taking requests.",
+        )]));
+    }
+    let now = ctx.now();
+    let id = new_id();
+    let mut tx = ctx.db.begin_write().await?;
+    store::mentorships::lock_user(&mut tx, ctx.db.backend, &mentee.id).await?;
+    if store::mentorships::live_between(&mut *tx, &mentor_id, &mentee.id)
+        .await?
+        .is_some()
+    {
+        return Err(already());
+    }
+    if store::mentorships::count_pending_for_mentee(&mut tx, &mentee.id, now).await?
+        >= MAX_PENDING_PER_MENTEE
+    {
+        return Err(AppError::conflict(
+            "too_many_pending",
+            format!(
+                "You already have {MAX_PENDING_PER_MENTEE} requests waiting for an answer. Wait for one, or cancel one."
+            ),
+        ));
+    }
+    // Expired-by-time requests still hold the pair's slot until the sweep: expire them now.
+    store::mentorships::expire_due(&mut *tx, now).await?;
+    let res = store::mentorships::insert(
+        &mut tx,
+        &NewMentorship {
+            id: &id,
+            mentor_id: &mentor_id,
+            mentee_id: &mentee.id,
+            message: &message,
+            expires_at: now + EXPIRY_DAYS * DAY_MICROS,
+            now,
+        },
+    )
+    .await;
+    match res {
+        Err(e) if store::is_unique_violation(&e) => return Err(already()),
+        other => other?,
+    }
+    tx.commit().await?;
+    store::mentorships::get(&ctx.db.pool, &id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn already() -> AppError {
+    AppError::conflict(
+        "mentorship_exists",
+        "You already have a pending or active mentorship with this mentor.",
+    )
+}
+
+/// Gets a mentorship the user is part of (404 otherwise).
+pub async fn get(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<MentorshipListRow> {
+    store::mentorships::get(&ctx.db.pool, id)
+        .await?
+        .filter(|m| m.m.mentor_id == user.id || m.m.mentee_id == user.id)
+        .ok_or(AppError::NotFound)
+}
+
+/// Applies an answer or an ending to a mentorship.
+pub async fn act(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    action: Action,
+    input: &AnswerInput,
+) -> AppResult<MentorshipListRow> {
+    let reason = text::optional_text("reason", input.reason.as_deref().unwrap_or(""), 1000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(row) = store::mentorships::get(&mut *tx, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let m = &row.m;
+    let side = if m.mentor_id == user.id {
+        Side::Mentor
+    } else if m.mentee_id == user.id {
+        Side::Mentee
+    } else {
+        return Err(AppError::NotFound);
+    };
+    let from = MentorshipStatus::parse(&m.status).unwrap_or(MentorshipStatus::Expired);
+    if from == MentorshipStatus::Pending && m.expires_at <= now {
+        // Past its time: it expired, whatever the sweep has done so far.
+        store::mentorships::transition(&mut tx, id, "pending", "expired", None, None, now).await?;
+        tx.commit().await?;
+        return Err(wrong_state(action, MentorshipStatus::Expired));
+    }
+    let to = match mentorship::transition(from, action, side) {
+        Ok(to) => to,
+        Err(TransitionError::NotYours) => {
+            return Err(AppError::forbidden(match action {
+                Action::Accept | Action::Decline => {
+                    "Only the mentor can answer a mentorship request."
+                }
+                Action::Cancel => "Only the mentee can cancel a request; the mentor declines it.",
+                Action::End => "Only the two people in a mentorship can end it.",
+            }));
+        }
+        Err(TransitionError::WrongState(s)) => return Err(wrong_state(action, s)),
+    };
+    if to == MentorshipStatus::Accepted {
+        store::mentors::lock_profile(&mut tx, ctx.db.backend, &m.mentor_id).await?;
+        let profile = store::mentors::profile(&mut *tx, &m.mentor_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let active = store::mentors::active_mentees(&mut *tx, &m.mentor_id).await?;
+        if active >= profile.max_mentees {
+            return Err(AppError::conflict(
+                "mentor_at_capacity",
+                format!(
+                    "You already mentor {active} people, your maximum. End a mentorship or raise max_mentees first."
+                ),
+            ));
+        }
+    }
+    let answer = (!reason.is_empty()).then_some(reason.as_str());
+    let ended_by = (to == MentorshipStatus::Ended).then_some(user.id.as_str());
+    if !store::mentorships::transition(
+        &mut tx,
+        id,
+        from.as_str(),
+        to.as_str(),
+        answer,
+        ended_by,
+        now,
+    )
+    .await?
+    {
+        // Someone else moved it first.
+        let current = store::mentorships::get(&mut *tx, id)
+            .await?
+            .map(|r| r.m.status)
+            .unwrap_or_default();
+        return Err(wrong_state(
+            action,
+            MentorshipStatus::parse(&current).unwrap_or(from),
+        ));
+    }
+    tx.commit().await?;
+    store::mentorships::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn wrong_state(action: Action, s: MentorshipStatus) -> AppError {
+    let verb = match action {
+        Action::Accept => "accepted",
+        Action::Decline => "declined",
+        Action::Cancel => "cancelled",
+        Action::End => "ended",
+    };
+    AppError::conflict(
+        "invalid_transition",
+        format!("This mentorship is {}; it cannot be {verb} now.", s.as_str()),
+    )
+}
+
+pub async fn list(ctx: &Ctx, filter: &ListFilter) -> AppResult<Vec<MentorshipListRow>> {
+    Ok(store::mentorships::list(&ctx.db.pool, filter).await?)
+}
+
+/// Expires pending requests older than 14 days. Run by the background worker.
+pub async fn expire_due(ctx: &Ctx) -> AppResult<u64> {
+    let mut tx = ctx.db.begin_write().await?;
+    let n = store::mentorships::expire_due(&mut *tx, ctx.now()).await?;
+    tx.commit().await?;
+    if n > 0 {
+        tracing::info!(count = n, "expired unanswered mentorship requests");
+    }
+    Ok(n)
+}

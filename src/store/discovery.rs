@@ -1,0 +1,227 @@
+//! Finding mentors: full-text search with filters and sorting, and the candidates for
+//! recommendations. Only listed mentors ever come out of here: approved, public, and
+//! with an account that is neither suspended nor closed.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::{Arg, Backend, SqlBuilder, mentors::PROFILE_COLUMNS};
+
+/// The condition that makes a mentor visible in discovery (profile `p`, user `u`).
+pub const LISTED: &str = "p.status = 'approved' AND p.is_public = 1 \
+    AND u.suspended_at IS NULL AND u.deleted_at IS NULL";
+
+/// A listed mentor with what a result card shows.
+#[derive(Debug, Clone, FromRow)]
+pub struct MentorCardRow {
+    #[sqlx(flatten)]
+    pub profile: super::mentors::MentorProfileRow,
+    pub first_name: String,
+    pub last_name: String,
+    pub headline: String,
+    pub avatar_url: String,
+    pub timezone: String,
+    pub active_mentees: i64,
+}
+
+const CARD_EXTRA: &str = ", u.first_name, u.last_name, u.headline, u.avatar_url, u.timezone, \
+    (SELECT COUNT(*) FROM mentorships m WHERE m.mentor_id = p.user_id AND m.status = 'accepted') \
+    AS active_mentees";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Relevance,
+    Rating,
+    Price,
+}
+
+/// A parsed search.
+#[derive(Debug, Clone)]
+pub struct Search {
+    /// Words to look for (already split and cleaned: letters and digits only).
+    pub words: Vec<String>,
+    pub expertise: Vec<String>,
+    pub skills: Vec<String>,
+    pub industries: Vec<String>,
+    pub company: Option<String>,
+    pub min_rating: Option<f64>,
+    pub max_rate: Option<i64>,
+    /// Restrict to these mentors (e.g. those with a free slot); `None`: no restriction.
+    pub only_ids: Option<Vec<String>>,
+    pub sort: SortBy,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+fn tag_filter(b: &mut SqlBuilder, kind: &str, tag: &str) {
+    b.push(" AND EXISTS (SELECT 1 FROM mentor_tags t WHERE t.user_id = p.user_id AND t.kind = ")
+        .bind(Arg::Text(kind.into()))
+        .push(" AND t.tag = ")
+        .bind(Arg::Text(tag.into()))
+        .push(")");
+}
+
+pub async fn search<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    backend: Backend,
+    s: &Search,
+) -> sqlx::Result<Vec<MentorCardRow>> {
+    let text = !s.words.is_empty();
+    let mut b = SqlBuilder::new(&format!("SELECT {PROFILE_COLUMNS}{CARD_EXTRA} "));
+    let rank = match (text, backend) {
+        (false, _) => None,
+        (true, Backend::Sqlite) => {
+            // FTS5 query: every word, each as a quoted prefix ("rus"* finds rust).
+            let q = s
+                .words
+                .iter()
+                .map(|w| format!("\"{}\"*", w.replace('"', "")))
+                .collect::<Vec<_>>()
+                .join(" ");
+            b.push(
+                "FROM mentor_fts JOIN mentor_profiles p ON p.rowid = mentor_fts.rowid \
+                    JOIN users u ON u.id = p.user_id WHERE mentor_fts MATCH ",
+            )
+            .bind(Arg::Text(q));
+            Some("bm25(mentor_fts)".to_string())
+        }
+        (true, Backend::Postgres) => {
+            let q = s
+                .words
+                .iter()
+                .map(|w| format!("{w}:*"))
+                .collect::<Vec<_>>()
+                .join(" & ");
+            b.push(
+                "FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
+                    WHERE p.search_tsv @@ to_tsquery('english', ",
+            )
+            .bind(Arg::Text(q));
+            let n = b.args.len();
+            b.push(")");
+            Some(format!(
+                "-ts_rank(p.search_tsv, to_tsquery('english', ${n}))"
+            ))
+        }
+    };
+    if !text {
+        b.push("FROM mentor_profiles p JOIN users u ON u.id = p.user_id WHERE 1 = 1");
+    }
+    b.push(" AND ").push(LISTED);
+    for t in &s.expertise {
+        tag_filter(&mut b, "expertise", t);
+    }
+    for t in &s.skills {
+        tag_filter(&mut b, "skill", t);
+    }
+    for t in &s.industries {
+        tag_filter(&mut b, "industry", t);
+    }
+    if let Some(c) = &s.company {
+        b.push(" AND LOWER(p.company) = ")
+            .bind(Arg::Text(c.clone()));
+    }
+    if let Some(r) = s.min_rating {
+        b.push(" AND p.rating_avg >= ").bind(Arg::Float(r));
+    }
+    if let Some(r) = s.max_rate {
+        b.push(" AND p.hourly_rate <= ").bind(Arg::Int(r));
+    }
+    if let Some(ids) = &s.only_ids {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        b.push(" AND p.user_id IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.bind(Arg::Text(id.clone()));
+        }
+        b.push(")");
+    }
+    let order = match (s.sort, rank) {
+        (SortBy::Relevance, Some(rank)) => format!("{rank}, p.rating_avg DESC, p.user_id"),
+        (SortBy::Price, _) => "p.hourly_rate, p.rating_avg DESC, p.user_id".into(),
+        _ => "p.rating_avg DESC, p.rating_count DESC, p.user_id".into(),
+    };
+    b.push(&format!(" ORDER BY {order} LIMIT "))
+        .bind(Arg::Int(s.limit))
+        .push(" OFFSET ")
+        .bind(Arg::Int(s.offset));
+    b.query_as().fetch_all(ex).await
+}
+
+/// One listed mentor, by id.
+pub async fn listed_mentor<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<MentorCardRow>> {
+    let sql = format!(
+        "SELECT {PROFILE_COLUMNS}{CARD_EXTRA} FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
+         WHERE p.user_id = $1 AND {LISTED}"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// A mentor by id whatever their status (for their own and admins' eyes).
+pub async fn any_mentor<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<MentorCardRow>> {
+    let sql = format!(
+        "SELECT {PROFILE_COLUMNS}{CARD_EXTRA} FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
+         WHERE p.user_id = $1 AND u.deleted_at IS NULL"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Candidates for recommendations: listed mentors sharing at least one tag with
+/// `terms`, plus the best rated ones so a mentee with an empty profile still gets
+/// suggestions. At most `limit` of each.
+pub async fn recommendation_candidates<'e, E: Executor<'e, Database = Any> + Copy>(
+    ex: E,
+    terms: &[String],
+    exclude_user: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<MentorCardRow>> {
+    let mut rows: Vec<MentorCardRow> = vec![];
+    if !terms.is_empty() {
+        let mut b = SqlBuilder::new(&format!(
+            "SELECT {PROFILE_COLUMNS}{CARD_EXTRA} FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
+             WHERE {LISTED} AND p.user_id <> "
+        ));
+        b.bind(Arg::Text(exclude_user.into()));
+        b.push(" AND p.user_id IN (SELECT t.user_id FROM mentor_tags t WHERE t.tag IN (");
+        for (i, t) in terms.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.bind(Arg::Text(t.clone()));
+        }
+        b.push(")) ORDER BY p.rating_avg DESC, p.user_id LIMIT ")
+            .bind(Arg::Int(limit));
+        rows = b.query_as().fetch_all(ex).await?;
+    }
+    let sql = format!(
+        "SELECT {PROFILE_COLUMNS}{CARD_EXTRA} FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
+         WHERE {LISTED} AND p.user_id <> $1 \
+         ORDER BY p.rating_avg DESC, p.rating_count DESC, p.user_id LIMIT $2"
+    );
+    let top: Vec<MentorCardRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(exclude_user)
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
+    for r in top {
+        if !rows.iter().any(|x| x.profile.user_id == r.profile.user_id) {
+            rows.push(r);
+        }
+    }
+    Ok(rows)
+}

@@ -1,0 +1,562 @@
+//! Becoming a mentor, approval, services, search and recommendations.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{TestApp, assert_problem, mentor_profile, test_config};
+
+#[tokio::test]
+async fn applying_then_approval_makes_a_listed_mentor() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let ann = app.register("ann@example.com").await;
+    assert_problem(
+        &app.get("/api/v1/me/mentor-profile", ann.token()).await,
+        404,
+        "not_found",
+    );
+
+    let bad = app
+        .call(Method::PUT, "/api/v1/me/mentor-profile", ann.token(),
+            Some(json!({"bio": "", "expertise": [], "hourly_rate": -5, "max_mentees": 0,
+                        "experience": [{"company": "X", "title": "Y", "start_date": "2020-13-01"}]})))
+        .await;
+    assert_problem(&bad, 422, "invalid_input");
+    let fields: Vec<&str> = bad.1["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "bio",
+        "expertise",
+        "hourly_rate",
+        "max_mentees",
+        "experience[0].start_date",
+    ] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+
+    let (status, p) = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/mentor-profile",
+            ann.token(),
+            Some(mentor_profile(&["Backend"], &["Rust", "Tokio"], 40)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["status"], "pending");
+    assert_eq!(p["expertise"], json!(["backend"]));
+    assert_eq!(p["skills"], json!(["rust", "tokio"]));
+
+    // A pending mentor is invisible to everyone but themself and admins.
+    let (_, found) = app.get("/api/v1/mentors?q=ann", None).await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 0);
+    assert_problem(
+        &app.get(&format!("/api/v1/mentors/{}", ann.user_id), None)
+            .await,
+        404,
+        "not_found",
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/mentors/{}", ann.user_id), ann.token())
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    // Mentees cannot approve, not even themselves.
+    let approve = format!("/api/v1/admin/mentor-applications/{}/approve", ann.user_id);
+    assert_problem(
+        &app.post(&approve, ann.token(), json!({})).await,
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &app.get("/api/v1/admin/mentor-applications", ann.token())
+            .await,
+        403,
+        "forbidden",
+    );
+
+    let (_, queue) = app
+        .get(
+            "/api/v1/admin/mentor-applications?status=pending",
+            admin.token(),
+        )
+        .await;
+    assert_eq!(queue["items"][0]["user_id"], ann.user_id.as_str());
+    assert_eq!(queue["items"][0]["email"], "ann@example.com");
+
+    let (status, p) = app
+        .post(&approve, admin.token(), json!({"reason": "Welcome!"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["status"], "approved");
+    let (_, me) = app.get("/api/v1/me", ann.token()).await;
+    assert_eq!(me["roles"], json!(["mentee", "mentor"]));
+    let (_, services) = app
+        .get(&format!("/api/v1/mentors/{}/services", ann.user_id), None)
+        .await;
+    assert_eq!(
+        services["items"].as_array().unwrap().len(),
+        1,
+        "a default session"
+    );
+    assert_eq!(services["items"][0]["kind"], "session");
+    assert_eq!(services["items"][0]["duration_minutes"], 60);
+    assert_eq!(services["items"][0]["credit_cost"], 40);
+    let (_, found) = app.get("/api/v1/mentors?q=tokio", None).await;
+    assert_eq!(found["items"][0]["id"], ann.user_id.as_str());
+    assert_problem(
+        &app.post(&approve, admin.token(), json!({})).await,
+        409,
+        "invalid_transition",
+    );
+
+    // Editing an approved profile keeps it approved.
+    let (_, p) = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/mentor-profile",
+            ann.token(),
+            Some(mentor_profile(&["Backend"], &["Rust"], 50)),
+        )
+        .await;
+    assert_eq!(p["status"], "approved");
+    let audit = mentorhub::store::audit::for_target(&app.ctx().db.pool, "user", &ann.user_id)
+        .await
+        .unwrap();
+    assert_eq!(audit[0].action, "mentor.approve");
+    assert_eq!(audit[0].actor_id.as_deref(), Some(admin.user_id.as_str()));
+}
+
+#[tokio::test]
+async fn rejection_is_explained_and_reapplying_files_again() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bo = app.register("bo@example.com").await;
+    app.call(
+        Method::PUT,
+        "/api/v1/me/mentor-profile",
+        bo.token(),
+        Some(mentor_profile(&["design"], &[], 10)),
+    )
+    .await;
+    let (status, p) = app
+        .post(
+            &format!("/api/v1/admin/mentor-applications/{}/reject", bo.user_id),
+            admin.token(),
+            json!({"reason": "Add more experience"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(p["status"], "rejected");
+    let (_, mine) = app.get("/api/v1/me/mentor-profile", bo.token()).await;
+    assert_eq!(mine["status"], "rejected");
+    assert_eq!(mine["decision_reason"], "Add more experience");
+    let (_, p) = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/mentor-profile",
+            bo.token(),
+            Some(mentor_profile(&["design"], &["figma"], 10)),
+        )
+        .await;
+    assert_eq!(p["status"], "pending");
+    let (_, queue) = app
+        .get(
+            "/api/v1/admin/mentor-applications?status=pending",
+            admin.token(),
+        )
+        .await;
+    assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+    assert_problem(
+        &app.get(
+            "/api/v1/admin/mentor-applications?status=bogus",
+            admin.token(),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+}
+
+#[tokio::test]
+async fn signing_up_as_a_mentor_starts_a_draft_and_auto_approval_skips_the_queue() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "d@example.com", "password": "correct horse battery",
+            "first_name": "D", "last_name": "Raft", "as_mentor": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let token = body["access_token"].as_str().unwrap();
+    let (_, p) = app.get("/api/v1/me/mentor-profile", Some(token)).await;
+    assert_eq!(p["status"], "draft");
+    let admin = app.admin().await;
+    let (_, queue) = app
+        .get("/api/v1/admin/mentor-applications", admin.token())
+        .await;
+    assert_eq!(
+        queue["items"].as_array().unwrap().len(),
+        0,
+        "drafts are not in the queue"
+    );
+
+    let auto = TestApp::spawn_with(mentorhub::config::Config {
+        auto_approve_mentors: true,
+        ..test_config()
+    })
+    .await;
+    let s = auto.register("auto@example.com").await;
+    let (_, p) = auto
+        .call(
+            Method::PUT,
+            "/api/v1/me/mentor-profile",
+            s.token(),
+            Some(mentor_profile(&["data"], &["sql"], 5)),
+        )
+        .await;
+    assert_eq!(p["status"], "approved");
+    let (_, found) = auto.get("/api/v1/mentors", None).await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn services_belong_to_their_mentor() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = app
+        .approved_mentor(
+            &admin,
+            "svc@example.com",
+            mentor_profile(&["career"], &[], 30),
+        )
+        .await;
+    let other = app
+        .approved_mentor(
+            &admin,
+            "other@example.com",
+            mentor_profile(&["career"], &[], 30),
+        )
+        .await;
+    let mentee = app.register("mentee@example.com").await;
+
+    let body = json!({"kind": "resume_review", "title": "Résumé review", "description": "Written feedback", "duration_minutes": 45, "credit_cost": 20});
+    assert_problem(
+        &app.post("/api/v1/me/services", mentee.token(), body.clone())
+            .await,
+        403,
+        "forbidden",
+    );
+    let (status, svc) = app.post("/api/v1/me/services", m.token(), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{svc}");
+    let id = svc["id"].as_str().unwrap();
+    let bad = app
+        .post(
+            "/api/v1/me/services",
+            m.token(),
+            json!({"kind": "massage", "title": "", "duration_minutes": 7, "credit_cost": -1}),
+        )
+        .await;
+    assert_problem(&bad, 422, "invalid_input");
+    assert_eq!(bad.1["errors"].as_array().unwrap().len(), 4);
+
+    let path = format!("/api/v1/me/services/{id}");
+    assert_problem(
+        &app.call(
+            Method::PATCH,
+            &path,
+            other.token(),
+            Some(json!({"credit_cost": 1})),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+    let (status, svc) = app
+        .call(
+            Method::PATCH,
+            &path,
+            m.token(),
+            Some(json!({"credit_cost": 25, "active": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(svc["credit_cost"], 25);
+    assert_eq!(svc["title"], "Résumé review");
+    let (_, public) = app
+        .get(&format!("/api/v1/mentors/{}/services", m.user_id), None)
+        .await;
+    assert_eq!(
+        public["items"].as_array().unwrap().len(),
+        1,
+        "inactive services are not offered"
+    );
+    let (_, mine) = app.get("/api/v1/me/services", m.token()).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.call(Method::DELETE, &path, m.token(), None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, mine) = app.get("/api/v1/me/services", m.token()).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    assert_problem(
+        &app.call(Method::DELETE, &path, m.token(), None).await,
+        404,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn search_filters_sorts_and_pages() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut p = mentor_profile(&["backend"], &["rust", "tokio"], 80);
+    p["company"] = json!("Ferrous Systems");
+    p["industries"] = json!(["developer tools"]);
+    let rusty = app.approved_mentor(&admin, "rusty@example.com", p).await;
+    let pyra = app
+        .approved_mentor(
+            &admin,
+            "pyra@example.com",
+            mentor_profile(&["data science"], &["python", "pandas"], 20),
+        )
+        .await;
+    let cheap = app
+        .approved_mentor(
+            &admin,
+            "cheap@example.com",
+            mentor_profile(&["backend"], &["go"], 5),
+        )
+        .await;
+    app.set_rating(&rusty.user_id, 4.8, 12).await;
+    app.set_rating(&pyra.user_id, 3.9, 4).await;
+
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, r) = app.get("/api/v1/mentors?q=rust", None).await;
+    assert_eq!(ids(&r), vec![rusty.user_id.clone()]);
+    let (_, r) = app.get("/api/v1/mentors?q=ferrous%20tok", None).await;
+    assert_eq!(
+        ids(&r),
+        vec![rusty.user_id.clone()],
+        "all words, prefixes match"
+    );
+    let (_, r) = app
+        .get("/api/v1/mentors?expertise=Backend&sort=price", None)
+        .await;
+    assert_eq!(ids(&r), [cheap.user_id.clone(), rusty.user_id.clone()]);
+    let (_, r) = app.get("/api/v1/mentors?skills=python,pandas", None).await;
+    assert_eq!(ids(&r), vec![pyra.user_id.clone()]);
+    let (_, r) = app
+        .get("/api/v1/mentors?industry=developer%20tools", None)
+        .await;
+    assert_eq!(ids(&r), vec![rusty.user_id.clone()]);
+    let (_, r) = app
+        .get("/api/v1/mentors?company=ferrous%20systems", None)
+        .await;
+    assert_eq!(ids(&r), vec![rusty.user_id.clone()]);
+    let (_, r) = app.get("/api/v1/mentors?min_rating=4", None).await;
+    assert_eq!(ids(&r), vec![rusty.user_id.clone()]);
+    let (_, r) = app
+        .get("/api/v1/mentors?max_rate=20&sort=rating", None)
+        .await;
+    assert_eq!(ids(&r), [pyra.user_id.clone(), cheap.user_id.clone()]);
+    let (_, r) = app.get("/api/v1/mentors?sort=rating", None).await;
+    assert_eq!(ids(&r)[0], rusty.user_id);
+    let (status, r) = app
+        .get("/api/v1/mentors?expertise=bakend&q=rsut", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "typos are not errors");
+    assert_eq!(ids(&r).len(), 0);
+    let card = &app.get("/api/v1/mentors?q=rust", None).await.1["items"][0];
+    assert_eq!(card["rating_avg"], 4.8);
+    assert_eq!(card["accepting_mentees"], true);
+    assert!(card.get("email").is_none());
+
+    for bad in [
+        "min_rating=abc",
+        "min_rating=6",
+        "max_rate=-1",
+        "max_rate=1.5",
+        "sort=best",
+        "limit=0",
+        "cursor=zzz",
+        "colour=red",
+    ] {
+        assert_problem(
+            &app.get(&format!("/api/v1/mentors?{bad}"), None).await,
+            422,
+            "invalid_input",
+        );
+    }
+    let (_, bad) = app.get("/api/v1/mentors?min_rating=abc", None).await;
+    assert_eq!(bad["errors"][0]["field"], "min_rating");
+
+    // Paging is complete and stable.
+    let mut seen = vec![];
+    let mut path = "/api/v1/mentors?limit=1&sort=price".to_string();
+    loop {
+        let (_, page) = app.get(&path, None).await;
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/mentors?limit=1&sort=price&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            cheap.user_id.clone(),
+            pyra.user_id.clone(),
+            rusty.user_id.clone()
+        ]
+    );
+
+    // Suspended or hidden mentors leave discovery.
+    app.post(
+        &format!("/api/v1/admin/users/{}/suspend", rusty.user_id),
+        admin.token(),
+        json!({}),
+    )
+    .await;
+    let mut hidden = mentor_profile(&["data science"], &["python"], 20);
+    hidden["is_public"] = json!(false);
+    app.call(
+        Method::PUT,
+        "/api/v1/me/mentor-profile",
+        pyra.token(),
+        Some(hidden),
+    )
+    .await;
+    let (_, r) = app.get("/api/v1/mentors", None).await;
+    assert_eq!(ids(&r), vec![cheap.user_id.clone()]);
+    assert_problem(
+        &app.get(&format!("/api/v1/mentors/{}", rusty.user_id), None)
+            .await,
+        404,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn renaming_a_mentor_updates_search() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = app
+        .approved_mentor(
+            &admin,
+            "rename@example.com",
+            mentor_profile(&["ml"], &[], 10),
+        )
+        .await;
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        m.token(),
+        Some(json!({"first_name": "Zenobia", "headline": "Machine learning lead"})),
+    )
+    .await;
+    let (_, r) = app.get("/api/v1/mentors?q=zenobia", None).await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 1);
+    let (_, r) = app.get("/api/v1/mentors?q=lead", None).await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn recommendations_explain_themselves_and_full_mentors_sink() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut full = mentor_profile(&["backend"], &["rust", "tokio"], 10);
+    full["max_mentees"] = json!(1);
+    let full = app.approved_mentor(&admin, "full@example.com", full).await;
+    let good = app
+        .approved_mentor(
+            &admin,
+            "good@example.com",
+            mentor_profile(&["backend"], &["rust"], 10),
+        )
+        .await;
+    let other = app
+        .approved_mentor(
+            &admin,
+            "other@example.com",
+            mentor_profile(&["design"], &["figma"], 10),
+        )
+        .await;
+    let me = app.register("learner@example.com").await;
+    let (status, _) = app
+        .call(Method::PUT, "/api/v1/me/mentee-profile", me.token(),
+            Some(json!({"bio": "", "goals": ["Learn Rust"], "skills": ["tokio"], "interests": ["backend"]})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Fill the first mentor's only spot.
+    let taker = app.register("taker@example.com").await;
+    let (_, req) = app
+        .post(
+            "/api/v1/mentorships",
+            taker.token(),
+            json!({"mentor_id": full.user_id}),
+        )
+        .await;
+    app.post(
+        &format!("/api/v1/mentorships/{}/accept", req["id"].as_str().unwrap()),
+        full.token(),
+        json!({}),
+    )
+    .await;
+
+    let (status, r) = app.get("/api/v1/mentors/recommended", me.token()).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let items = r["items"].as_array().unwrap();
+    let order: Vec<&str> = items
+        .iter()
+        .map(|i| i["mentor"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            good.user_id.as_str(),
+            other.user_id.as_str(),
+            full.user_id.as_str()
+        ]
+    );
+    assert!(
+        items[0]["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("shares skills: rust"))
+    );
+    assert!(
+        items[0]["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("expert in: backend"))
+    );
+    assert!(
+        items[2]["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("currently at capacity"))
+    );
+    assert_eq!(items[2]["mentor"]["accepting_mentees"], false);
+    assert_problem(
+        &app.get("/api/v1/mentors/recommended", None).await,
+        401,
+        "unauthenticated",
+    );
+}

@@ -1,0 +1,507 @@
+//! Mentorship requests: the seed's cases, every rule, and the races.
+
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{Session, TestApp, assert_problem, mentor_profile};
+
+async fn setup() -> (TestApp, Session, Session) {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "mentor@example.com",
+            mentor_profile(&["backend"], &["rust"], 10),
+        )
+        .await;
+    (app, admin, mentor)
+}
+
+#[tokio::test]
+async fn a_mentee_can_send_a_request_and_a_mentor_can_accept() {
+    let (app, _, mentor) = setup().await;
+    let mentee = app.register("mentee@example.com").await;
+    let (status, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "message": "I want to learn Rust"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    assert_eq!(m["status"], "pending");
+    assert_eq!(m["mentee"]["id"], mentee.user_id.as_str());
+    assert_eq!(m["message"], "I want to learn Rust");
+    let id = m["id"].as_str().unwrap();
+
+    let (_, incoming) = app
+        .get(
+            "/api/v1/mentorships?role=mentor&status=pending",
+            mentor.token(),
+        )
+        .await;
+    assert_eq!(incoming["items"][0]["id"], id);
+    let (_, none) = app
+        .get("/api/v1/mentorships?role=mentee", mentor.token())
+        .await;
+    assert_eq!(none["items"].as_array().unwrap().len(), 0);
+
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/mentorships/{id}/accept"),
+            mentee.token(),
+            json!({}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    let (status, m) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/mentorships/{id}/accept"),
+            mentor.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{m}");
+    assert_eq!(m["status"], "accepted");
+    assert!(m["started_at"].is_string());
+    let (_, mine) = app
+        .get(
+            "/api/v1/mentorships?role=mentee&status=accepted",
+            mentee.token(),
+        )
+        .await;
+    assert_eq!(mine["items"][0]["mentor"]["id"], mentor.user_id.as_str());
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/mentorships/{id}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+
+    // Nobody else sees it.
+    let stranger = app.register("stranger@example.com").await;
+    assert_problem(
+        &app.get(&format!("/api/v1/mentorships/{id}"), stranger.token())
+            .await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/mentorships/{id}/end"),
+            stranger.token(),
+            json!({}),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn nobody_can_request_themselves() {
+    let (app, _, mentor) = setup().await;
+    let got = app
+        .post(
+            "/api/v1/mentorships",
+            mentor.token(),
+            json!({"mentor_id": mentor.user_id}),
+        )
+        .await;
+    assert_problem(&got, 422, "invalid_input");
+    assert_eq!(got.1["errors"][0]["code"], "cannot_request_self");
+    let mentee = app.register("self@example.com").await;
+    let got = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentee.user_id}),
+        )
+        .await;
+    assert_eq!(got.1["errors"][0]["code"], "cannot_request_self");
+    let got = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": "nope"}),
+        )
+        .await;
+    assert_problem(&got, 422, "invalid_input");
+}
+
+#[tokio::test]
+async fn one_live_relationship_per_pair() {
+    let (app, _, mentor) = setup().await;
+    let mentee = app.register("dup@example.com").await;
+    let (_, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id}),
+        )
+        .await;
+    let id = m["id"].as_str().unwrap().to_string();
+    assert_problem(
+        &app.post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id}),
+        )
+        .await,
+        409,
+        "mentorship_exists",
+    );
+    app.post(
+        &format!("/api/v1/mentorships/{id}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    assert_problem(
+        &app.post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id}),
+        )
+        .await,
+        409,
+        "mentorship_exists",
+    );
+    // Either side ends it; then a new request is fine.
+    let (status, m) = app
+        .post(
+            &format!("/api/v1/mentorships/{id}/end"),
+            mentee.token(),
+            json!({"reason": "Done, thanks!"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(m["status"], "ended");
+    assert_eq!(m["ended_by"], mentee.user_id.as_str());
+    let (status, _) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn decline_cancel_and_who_may_do_what() {
+    let (app, _, mentor) = setup().await;
+    let a = app.register("a@example.com").await;
+    let b = app.register("b@example.com").await;
+    let (_, ma) = app
+        .post(
+            "/api/v1/mentorships",
+            a.token(),
+            json!({"mentor_id": mentor.user_id}),
+        )
+        .await;
+    let (_, mb) = app
+        .post(
+            "/api/v1/mentorships",
+            b.token(),
+            json!({"mentor_id": mentor.user_id}),
+        )
+        .await;
+    let (ida, idb) = (ma["id"].as_str().unwrap(), mb["id"].as_str().unwrap());
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/mentorships/{ida}/decline"),
+            a.token(),
+            json!({}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    let (status, m) = app
+        .post(
+            &format!("/api/v1/mentorships/{ida}/decline"),
+            mentor.token(),
+            json!({"reason": "Full this month"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (m["status"].as_str(), m["answer"].as_str()),
+        (Some("declined"), Some("Full this month"))
+    );
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/mentorships/{idb}/cancel"),
+            mentor.token(),
+            json!({}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    let (_, m) = app
+        .post(
+            &format!("/api/v1/mentorships/{idb}/cancel"),
+            b.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(m["status"], "cancelled");
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/mentorships/{idb}/end"),
+            b.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/mentorships/{ida}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/mentorships/not-an-id/accept",
+            mentor.token(),
+            json!({}),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn at_most_five_pending_requests_per_mentee() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentee = app.register("eager@example.com").await;
+    let mut mentors = vec![];
+    for i in 0..6 {
+        mentors.push(
+            app.approved_mentor(
+                &admin,
+                &format!("m{i}@example.com"),
+                mentor_profile(&["x"], &[], 1),
+            )
+            .await,
+        );
+    }
+    for m in &mentors[..5] {
+        assert_eq!(
+            app.post(
+                "/api/v1/mentorships",
+                mentee.token(),
+                json!({"mentor_id": m.user_id})
+            )
+            .await
+            .0,
+            StatusCode::CREATED
+        );
+    }
+    assert_problem(
+        &app.post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentors[5].user_id}),
+        )
+        .await,
+        409,
+        "too_many_pending",
+    );
+}
+
+#[tokio::test]
+async fn unanswered_requests_expire_after_fourteen_days() {
+    let (app, _, mentor) = setup().await;
+    let mentee = app.register("patient@example.com").await;
+    let (_, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id}),
+        )
+        .await;
+    let id = m["id"].as_str().unwrap();
+    app.clock.advance(SignedDuration::from_hours(13 * 24));
+    assert_eq!(
+        mentorhub::service::mentorships::expire_due(app.ctx())
+            .await
+            .unwrap(),
+        0
+    );
+    app.clock.advance(SignedDuration::from_hours(24));
+    // Even before the sweep runs, an answer past the deadline is refused.
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/mentorships/{id}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+    let (_, m) = app
+        .get(&format!("/api/v1/mentorships/{id}"), mentee.token())
+        .await;
+    assert_eq!(m["status"], "expired");
+    let (status, _) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "the pair may start again");
+    // The sweep expires the ones nobody touched.
+    let other = app.register("other@example.com").await;
+    app.post(
+        "/api/v1/mentorships",
+        other.token(),
+        json!({"mentor_id": mentor.user_id}),
+    )
+    .await;
+    app.clock.advance(SignedDuration::from_hours(15 * 24));
+    assert_eq!(
+        mentorhub::service::mentorships::expire_due(app.ctx())
+            .await
+            .unwrap(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_accepts_respect_max_mentees() {
+    let app = Arc::new(TestApp::spawn().await);
+    let admin = app.admin().await;
+    let mut p = mentor_profile(&["x"], &[], 1);
+    p["max_mentees"] = json!(2);
+    let mentor = app.approved_mentor(&admin, "cap@example.com", p).await;
+    let mut ids = vec![];
+    for i in 0..8 {
+        let s = app.register(&format!("c{i}@example.com")).await;
+        let (_, m) = app
+            .post(
+                "/api/v1/mentorships",
+                s.token(),
+                json!({"mentor_id": mentor.user_id}),
+            )
+            .await;
+        ids.push(m["id"].as_str().unwrap().to_string());
+    }
+    let tasks: Vec<_> = ids
+        .into_iter()
+        .map(|id| {
+            let (app, token) = (app.clone(), mentor.access.clone());
+            tokio::spawn(async move {
+                app.post(
+                    &format!("/api/v1/mentorships/{id}/accept"),
+                    Some(&token),
+                    json!({}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status.as_u16() {
+            200 => accepted += 1,
+            409 => assert_eq!(body["code"], "mentor_at_capacity", "{body}"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(accepted, 2);
+    let (_, list) = app
+        .get(
+            "/api/v1/mentorships?role=mentor&status=accepted",
+            mentor.token(),
+        )
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_requests_create_one_relationship_and_five_pending_at_most() {
+    let app = Arc::new(TestApp::spawn().await);
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(&admin, "race@example.com", mentor_profile(&["x"], &[], 1))
+        .await;
+    let mentee = app.register("racer@example.com").await;
+    let same: Vec<_> = (0..10)
+        .map(|_| {
+            let (app, token, mid) = (app.clone(), mentee.access.clone(), mentor.user_id.clone());
+            tokio::spawn(async move {
+                app.post(
+                    "/api/v1/mentorships",
+                    Some(&token),
+                    json!({"mentor_id": mid}),
+                )
+                .await
+                .0
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for t in same {
+        let s = t.await.unwrap();
+        assert!(s == StatusCode::CREATED || s == StatusCode::CONFLICT, "{s}");
+        created += usize::from(s == StatusCode::CREATED);
+    }
+    assert_eq!(created, 1, "one live relationship per pair");
+
+    let mut others = vec![];
+    for i in 0..8 {
+        others.push(
+            app.approved_mentor(
+                &admin,
+                &format!("o{i}@example.com"),
+                mentor_profile(&["x"], &[], 1),
+            )
+            .await,
+        );
+    }
+    let many: Vec<_> = others
+        .iter()
+        .map(|m| {
+            let (app, token, mid) = (app.clone(), mentee.access.clone(), m.user_id.clone());
+            tokio::spawn(async move {
+                app.post(
+                    "/api/v1/mentorships",
+                    Some(&token),
+                    json!({"mentor_id": mid}),
+                )
+                .await
+                .0
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in many {
+        ok += usize::from(t.await.unwrap() == StatusCode::CREATED);
+    }
+    assert_eq!(ok, 4, "five pending at most, one was already pending");
+}
