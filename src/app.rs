@@ -58,13 +58,39 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let worker = tokio::spawn(maintenance(self.state.clone()));
+        let served = axum::serve(
             listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        // Each maintenance pass is one transaction, so stopping between or inside
+        // passes loses nothing: the next start picks the work up again.
+        worker.abort();
+        served
+    }
+}
+
+/// How often time-driven work (expiring unanswered requests) runs.
+const MAINTENANCE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Time-driven work, run periodically by every instance. Each pass is idempotent
+/// (conditional updates), so several instances may run it at once.
+async fn maintenance(state: AppState) {
+    let mut tick = tokio::time::interval(MAINTENANCE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        run_maintenance(&state.ctx).await;
+    }
+}
+
+/// One pass of time-driven work; tests call it after moving the clock.
+pub async fn run_maintenance(ctx: &crate::service::Ctx) {
+    if let Err(e) = crate::service::mentorships::expire_due(ctx).await {
+        tracing::warn!(error = %e, "expiring mentorship requests failed; will retry");
     }
 }
 

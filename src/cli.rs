@@ -137,6 +137,15 @@ enum Command {
     Serve,
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Fill an empty database with a believable demo marketplace.
+    Demo {
+        /// How many approved mentors to create (at least 40 make the site feel alive).
+        #[arg(long, default_value_t = 48)]
+        mentors: usize,
+        /// How many mentees (default: a quarter as many as mentors, at least 20).
+        #[arg(long)]
+        mentees: Option<usize>,
+    },
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]
@@ -195,6 +204,7 @@ pub fn main() -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Admin { command } => admin_command(config, command).await,
+            Command::Demo { mentors, mentees } => demo(config, mentors, mentees).await,
         }
     });
     match result {
@@ -246,6 +256,39 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutdown requested: finishing in-flight requests");
+}
+
+async fn demo(config: Config, mentors: usize, mentees: Option<usize>) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let db = open_database(&config).await?;
+    let ctx = Ctx {
+        db,
+        clock: Arc::new(SystemClock),
+        config: Arc::new(config),
+    };
+    let mentees = mentees.unwrap_or((mentors / 4).max(20));
+    let show = std::io::IsTerminal::is_terminal(&std::io::stderr()) || mentors >= 1000;
+    match crate::service::demo::fill(&ctx, mentors, mentees, show).await {
+        Ok(r) => {
+            println!(
+                "demo data ready in {:.1}s: {} mentors, {} mentees, {} mentorships.\n\
+                 Every demo account's password is `{}`: sign in as {} (admin), \
+                 mentor1@demo.example.com or mentee1@demo.example.com.",
+                started.elapsed().as_secs_f64(),
+                r.mentors,
+                r.mentees,
+                r.mentorships,
+                crate::service::demo::DEMO_PASSWORD,
+                r.admin_email
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(crate::error::AppError::Conflict { detail, .. }) => {
+            eprintln!("error: {detail}");
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
 }
 
 async fn admin_command(config: Config, command: AdminCommand) -> anyhow::Result<ExitCode> {

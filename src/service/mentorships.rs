@@ -235,7 +235,10 @@ fn wrong_state(action: Action, s: MentorshipStatus) -> AppError {
     };
     AppError::conflict(
         "invalid_transition",
-        format!("This mentorship is {}; it cannot be {verb} now.", s.as_str()),
+        format!(
+            "This mentorship is {}; it cannot be {verb} now.",
+            s.as_str()
+        ),
     )
 }
 

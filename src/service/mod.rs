@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod demo;
 pub mod mentors;
 pub mod mentorships;
 

@@ -55,3 +55,77 @@ async fn sign_up_sign_in_edit_profile_sign_out() {
     assert_eq!(b.wait_for_path("/login").await, "/login");
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_open_profile_request_then_mentor_accepts() {
+    use crate::support::mentor_profile;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut p = mentor_profile(&["backend"], &["elixir", "phoenix"], 30);
+    p["company"] = serde_json::json!("Plataformatec");
+    let mentor = app.approved_mentor(&admin, "jose@example.com", p).await;
+    app.approved_mentor(
+        &admin,
+        "someone@example.com",
+        mentor_profile(&["design"], &["figma"], 10),
+    )
+    .await;
+    app.register("learner@example.com").await;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+
+    b.sign_in(&app.base, "learner@example.com", "correct horse battery")
+        .await;
+    b.goto(&app.url("/mentorship/find")).await;
+    b.fill("#q", "elixir").await;
+    b.click_button("Search").await;
+    assert_eq!(
+        b.wait_for_path("/mentorship/find").await,
+        "/mentorship/find"
+    );
+    let cards = b
+        .client
+        .find_all(fantoccini::Locator::Css(".mentor-card"))
+        .await
+        .unwrap();
+    assert_eq!(cards.len(), 1, "only the Elixir mentor matches");
+    b.screenshot("10-find").await;
+    b.click(".mentor-card h3 a").await;
+    assert_eq!(
+        b.wait_for_path(&format!("/mentors/{}", mentor.user_id))
+            .await,
+        format!("/mentors/{}", mentor.user_id)
+    );
+    assert!(b.page_has("Plataformatec").await);
+    b.fill("#message", "I'd like to learn OTP properly.").await;
+    b.screenshot("11-mentor-profile").await;
+    b.click_button("Request mentorship").await;
+    assert_eq!(b.wait_for_path("/mentorship").await, "/mentorship");
+    assert!(b.text(".flash").await.contains("on its way"));
+    assert!(b.page_has("pending").await);
+    b.click_button("Sign out").await;
+    assert_eq!(b.wait_for_path("/").await, "/");
+
+    b.sign_in(&app.base, "jose@example.com", "correct horse battery")
+        .await;
+    b.goto(&app.url("/mentorship")).await;
+    assert!(
+        b.page_has("I'd like to learn OTP properly.").await,
+        "the mentor reads the message"
+    );
+    b.screenshot("12-mentees").await;
+    b.click_button("Accept").await;
+    assert_eq!(b.wait_for_path("/mentorship").await, "/mentorship");
+    assert!(b.text(".flash").await.contains("Request accepted"));
+    assert!(b.page_has("accepted").await);
+    b.close().await;
+
+    let (_, list) = app
+        .get(
+            "/api/v1/mentorships?role=mentor&status=accepted",
+            mentor.token(),
+        )
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}

@@ -13,3 +13,4 @@ mod mentors;
 mod mentorships;
 mod ops;
 mod web;
+mod web_mentors;

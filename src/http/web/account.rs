@@ -59,6 +59,8 @@ struct SignupForm {
     last_name: String,
     #[serde(default)]
     timezone: String,
+    #[serde(default)]
+    as_mentor: Option<String>,
 }
 
 async fn signup_form(State(state): State<AppState>, web: WebCtx) -> Response {
@@ -94,7 +96,7 @@ async fn signup(
         first_name: f.first_name.clone(),
         last_name: f.last_name.clone(),
         timezone: Some(f.timezone.clone()).filter(|t| !t.is_empty()),
-        as_mentor: None,
+        as_mentor: Some(f.as_mentor.is_some()),
     };
     let result = match state.limit_auth("register", &web.client.ip, &f.email) {
         Ok(()) => accounts::register_web(&state.ctx, &input, &web.client).await,
@@ -102,7 +104,12 @@ async fn signup(
     };
     match result {
         Ok((_, session)) => {
-            let mut res = web.redirect_flash("/dashboard", "welcome");
+            let to = if f.as_mentor.is_some() {
+                "/settings/mentor"
+            } else {
+                "/dashboard"
+            };
+            let mut res = web.redirect_flash(to, "welcome");
             web.set_session_cookie(
                 &mut res,
                 &session.cookie_token,
@@ -301,6 +308,7 @@ impl From<&UserRow> for ProfileValues {
 #[template(path = "settings.html")]
 struct SettingsPage {
     layout: Layout,
+    show_services: bool,
     p: ProfileValues,
     timezones: &'static [String],
     errors: FormErrors,
@@ -316,6 +324,7 @@ async fn settings(State(state): State<AppState>, web: WebCtx) -> Response {
         &state,
         &SettingsPage {
             layout: web.layout(),
+            show_services: offers_services(&state, &me).await,
             p: ProfileValues::from(&me),
             timezones: timezones(),
             errors: FormErrors::default(),
@@ -375,6 +384,7 @@ async fn save_profile(
             StatusCode::UNPROCESSABLE_ENTITY,
             &SettingsPage {
                 layout: web.layout(),
+                show_services: offers_services(&state, &me).await,
                 p: ProfileValues {
                     first_name: f.first_name,
                     last_name: f.last_name,
@@ -404,12 +414,23 @@ struct PasswordForm {
     new_password: String,
 }
 
-fn settings_with_errors(state: &AppState, web: &WebCtx, me: &UserRow, e: &AppError) -> Response {
+/// Whether the settings tabs show "Services" (the user has a mentor profile).
+async fn offers_services(state: &AppState, me: &UserRow) -> bool {
+    matches!(crate::service::mentors::my_profile(&state.ctx, me).await, Ok(Some(p)) if p.status != "draft")
+}
+
+async fn settings_with_errors(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    e: &AppError,
+) -> Response {
     web.render_status(
         state,
         StatusCode::UNPROCESSABLE_ENTITY,
         &SettingsPage {
             layout: web.layout(),
+            show_services: offers_services(state, me).await,
             p: ProfileValues::from(me),
             timezones: timezones(),
             errors: FormErrors::from_error(e),
@@ -436,7 +457,7 @@ async fn change_password(
     };
     match accounts::change_password(&state.ctx, &me, &session_id, &input).await {
         Ok(()) => web.redirect_flash("/settings", "password_changed"),
-        Err(e @ AppError::Invalid(_)) => settings_with_errors(&state, &web, &me, &e),
+        Err(e @ AppError::Invalid(_)) => settings_with_errors(&state, &web, &me, &e).await,
         Err(e) => error_page(&state, Some(&web), e),
     }
 }
@@ -470,7 +491,7 @@ async fn close_account(
                 "wrong_password",
                 "The password is not correct; the account was not closed.",
             );
-            return settings_with_errors(&state, &web, &me, &e);
+            return settings_with_errors(&state, &web, &me, &e).await;
         }
         Err(e) => return error_page(&state, Some(&web), e),
     }

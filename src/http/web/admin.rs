@@ -12,14 +12,20 @@ use serde::Deserialize;
 
 use super::{Layout, WebCtx, WebForm, error_page, page_query, urlencode};
 use crate::{
-    domain::user::{Role, Roles},
+    domain::{
+        mentor::MentorStatus,
+        user::{Role, Roles},
+    },
     error::AppError,
     http::{
         AppState,
         api::{decode_cursor, encode_cursor, user_status},
         extract::path_id,
     },
-    service::admin::{self, RolesInput, SuspendInput, UserQuery},
+    service::{
+        admin::{self, RolesInput, SuspendInput, UserQuery},
+        mentors,
+    },
     store::users::{UserRow, UserStatus},
 };
 
@@ -29,6 +35,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/suspend", post(suspend))
         .route("/admin/users/{id}/unsuspend", post(unsuspend))
         .route("/admin/users/{id}/roles", post(roles))
+        .route("/admin/applications", get(applications))
+        .route(
+            "/admin/applications/{id}/approve",
+            post(approve_application),
+        )
+        .route("/admin/applications/{id}/reject", post(reject_application))
 }
 
 struct UserLine {
@@ -235,4 +247,145 @@ async fn roles(
     WebForm(f): WebForm<ActionForm>,
 ) -> Response {
     run(state, web, id, f, "roles").await
+}
+
+pub struct ApplicationLine {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub headline: String,
+    pub title_company: String,
+    pub expertise: String,
+    pub skills: String,
+    pub bio: String,
+    pub hourly_rate: i64,
+    pub max_mentees: i64,
+    pub status: String,
+    pub applied: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_applications.html")]
+struct ApplicationsPage {
+    layout: Layout,
+    status: String,
+    apps: Vec<ApplicationLine>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ApplicationsQuery {
+    #[serde(default)]
+    status: String,
+}
+
+async fn applications(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+    let me = match require_admin(&state, &web) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let q: ApplicationsQuery = page_query(&uri);
+    let status = MentorStatus::parse(if q.status.is_empty() {
+        "pending"
+    } else {
+        &q.status
+    })
+    .filter(|s| *s != MentorStatus::Draft)
+    .unwrap_or(MentorStatus::Pending);
+    let rows = match mentors::applications(&state.ctx, &me, Some(status), None, 200).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    let apps = rows
+        .iter()
+        .map(|a| {
+            let p = &a.profile;
+            ApplicationLine {
+                user_id: p.user_id.clone(),
+                name: format!("{} {}", a.first_name, a.last_name),
+                email: a.email.clone(),
+                headline: a.headline.clone(),
+                title_company: [p.title.as_str(), p.company.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" at "),
+                expertise: mentors::parse_tags(&p.expertise).join(", "),
+                skills: mentors::parse_tags(&p.skills).join(", "),
+                bio: p.bio.clone(),
+                hourly_rate: p.hourly_rate,
+                max_mentees: p.max_mentees,
+                status: p.status.clone(),
+                applied: crate::clock::from_micros(p.applied_at)
+                    .strftime("%Y-%m-%d")
+                    .to_string(),
+                reason: p.decision_reason.clone(),
+            }
+        })
+        .collect();
+    web.render(
+        &state,
+        &ApplicationsPage {
+            layout: web.layout(),
+            status: status.as_str().to_string(),
+            apps,
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decide(
+    state: AppState,
+    web: WebCtx,
+    id: String,
+    f: DecisionForm,
+    approve: bool,
+) -> Response {
+    let me = match require_admin(&state, &web) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let r = async {
+        web.check_csrf(&f.csrf)?;
+        let id = path_id(&id)?;
+        mentors::decide(&state.ctx, &me, &id, approve, Some(&f.reason)).await
+    }
+    .await;
+    match r {
+        Ok(_) => web.redirect_flash(
+            "/admin/applications",
+            if approve {
+                "application_approved"
+            } else {
+                "application_rejected"
+            },
+        ),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+async fn approve_application(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<DecisionForm>,
+) -> Response {
+    decide(state, web, id, f, true).await
+}
+
+async fn reject_application(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<DecisionForm>,
+) -> Response {
+    decide(state, web, id, f, false).await
 }

@@ -9,7 +9,9 @@
 
 mod account;
 mod admin;
+mod mentors;
 mod pages;
+mod profiles;
 
 use std::sync::OnceLock;
 
@@ -43,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .merge(pages::router())
         .merge(account::router())
         .merge(admin::router())
+        .merge(mentors::router())
+        .merge(profiles::router())
 }
 
 async fn css() -> Response {
@@ -106,6 +110,37 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("user_unsuspended", "ok", "The suspension is lifted."),
     ("roles_saved", "ok", "The roles are saved."),
     ("sign_in_first", "info", "Sign in to continue."),
+    (
+        "request_sent",
+        "ok",
+        "Your request is on its way. The mentor has 14 days to answer.",
+    ),
+    (
+        "mentorship_accepted",
+        "ok",
+        "Request accepted. Say hello to your new mentee!",
+    ),
+    ("mentorship_declined", "info", "Request declined."),
+    ("mentorship_cancelled", "info", "Request withdrawn."),
+    ("mentorship_ended", "info", "Mentorship ended."),
+    (
+        "application_filed",
+        "ok",
+        "Your mentor application is filed. An admin will review it soon.",
+    ),
+    (
+        "mentor_profile_first",
+        "info",
+        "Fill in your mentor profile first.",
+    ),
+    ("service_saved", "ok", "Service saved."),
+    ("service_removed", "info", "Service removed."),
+    (
+        "application_approved",
+        "ok",
+        "Application approved: the mentor is now listed.",
+    ),
+    ("application_rejected", "info", "Application rejected."),
 ];
 
 fn flash_from_code(code: &str) -> Option<Flash> {
@@ -192,7 +227,10 @@ impl WebCtx {
     pub fn layout(&self) -> Layout {
         let mut nav = vec![];
         let mut add = |href: &'static str, label: &'static str| {
-            let current = self.path == href || (href != "/" && self.path.starts_with(href));
+            let current = self.path == href
+                || (href != "/"
+                    && self.path.starts_with(href)
+                    && !(href == "/mentorship" && self.path.starts_with("/mentorship/find")));
             nav.push(NavItem {
                 href,
                 label,
@@ -200,8 +238,10 @@ impl WebCtx {
             });
         };
         add("/", "Home");
+        add("/mentorship/find", "Find a mentor");
         if self.auth.is_some() {
             add("/dashboard", "Dashboard");
+            add("/mentorship", "Mentorship");
             add("/settings", "Settings");
         }
         if self.is_admin() {

@@ -3,11 +3,15 @@
 use askama::Template;
 use axum::{Router, extract::State, response::Response, routing::get};
 
-use super::{Layout, WebCtx};
+use super::{Layout, WebCtx, mentors::CardView};
 use crate::{
     domain::user::{Role, Roles},
     http::AppState,
-    store,
+    service::mentors,
+    store::{
+        self,
+        discovery::{Search, SortBy},
+    },
 };
 
 pub fn router() -> Router<AppState> {
@@ -21,14 +25,33 @@ pub fn router() -> Router<AppState> {
 struct IndexPage {
     layout: Layout,
     signed_in: bool,
+    featured: Vec<CardView>,
 }
 
 async fn index(State(state): State<AppState>, web: WebCtx) -> Response {
+    let search = Search {
+        words: vec![],
+        expertise: vec![],
+        skills: vec![],
+        industries: vec![],
+        company: None,
+        min_rating: None,
+        max_rate: None,
+        only_ids: None,
+        sort: SortBy::Rating,
+        offset: 0,
+        limit: 6,
+    };
+    let featured = match mentors::search(&state.ctx, &search).await {
+        Ok(rows) => rows.iter().map(CardView::from_row).collect(),
+        Err(e) => return super::error_page(&state, Some(&web), e),
+    };
     web.render(
         &state,
         &IndexPage {
             layout: web.layout(),
             signed_in: web.auth.is_some(),
+            featured,
         },
     )
 }

@@ -178,6 +178,24 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Signs in through the login form and waits for the dashboard.
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.click_button("Sign in").await;
+        assert_eq!(
+            self.wait_for_path("/dashboard").await,
+            "/dashboard",
+            "signed in as {email}"
+        );
+    }
+
+    /// Whether the page's text contains `needle`.
+    pub async fn page_has(&self, needle: &str) -> bool {
+        self.text("body").await.contains(needle)
+    }
+
     /// Saves a screenshot when `MENTORHUB_SCREENSHOTS` names a directory.
     pub async fn screenshot(&self, name: &str) {
         if let Ok(dir) = std::env::var("MENTORHUB_SCREENSHOTS") {

@@ -1,0 +1,573 @@
+//! Discovery and mentorship pages: find a mentor, a mentor's profile (with the request
+//! form), and the mentorship hub (my mentors, my mentees, discover).
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::{StatusCode, Uri},
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::{Layout, WebCtx, WebForm, error_page, page_query};
+use crate::{
+    domain::{
+        mentor::MentorStatus,
+        mentorship::{Action, MentorshipStatus},
+    },
+    error::AppError,
+    http::{
+        AppState,
+        api::{encode_cursor, mentors::search_offset},
+        extract::path_id,
+    },
+    service::{
+        mentors::{self, SearchParams, parse_tags},
+        mentorships::{self, AnswerInput, RequestInput},
+    },
+    store::{
+        self,
+        discovery::MentorCardRow,
+        mentorships::{ListFilter, MentorshipListRow},
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/mentorship/find", get(find))
+        .route("/mentors/{id}", get(mentor_page))
+        .route("/mentors/{id}/request", post(request))
+        .route("/mentorship", get(hub))
+        .route("/mentorship/{id}/{action}", post(act))
+}
+
+/// What a mentor card shows.
+pub struct CardView {
+    pub id: String,
+    pub name: String,
+    pub initials: String,
+    pub headline: String,
+    pub avatar_url: String,
+    pub role_line: String,
+    pub expertise: Vec<String>,
+    pub rating: String,
+    pub rate: i64,
+    pub accepting: bool,
+    pub reasons: Vec<String>,
+}
+
+impl CardView {
+    pub fn from_row(r: &MentorCardRow) -> Self {
+        let p = &r.profile;
+        let role_line = match (p.title.is_empty(), p.company.is_empty()) {
+            (false, false) => format!("{} at {}", p.title, p.company),
+            (false, true) => p.title.clone(),
+            (true, false) => p.company.clone(),
+            (true, true) => String::new(),
+        };
+        CardView {
+            id: p.user_id.clone(),
+            name: format!("{} {}", r.first_name, r.last_name),
+            initials: format!(
+                "{}{}",
+                r.first_name.chars().next().unwrap_or('?'),
+                r.last_name.chars().next().unwrap_or(' ')
+            )
+            .trim()
+            .to_uppercase(),
+            headline: r.headline.clone(),
+            avatar_url: r.avatar_url.clone(),
+            role_line,
+            expertise: parse_tags(&p.expertise).into_iter().take(5).collect(),
+            rating: if p.rating_count > 0 {
+                format!("★ {:.1} ({})", p.rating_avg, p.rating_count)
+            } else {
+                "New mentor".into()
+            },
+            rate: p.hourly_rate,
+            accepting: r.active_mentees < p.max_mentees,
+            reasons: vec![],
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "find.html")]
+struct FindPage {
+    layout: Layout,
+    f: FindForm,
+    sorts: Vec<(&'static str, &'static str)>,
+    mentors: Vec<CardView>,
+    error: Option<String>,
+    next_href: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+struct FindForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    expertise: String,
+    #[serde(default)]
+    skills: String,
+    #[serde(default)]
+    industry: String,
+    #[serde(default)]
+    company: String,
+    #[serde(default)]
+    min_rating: String,
+    #[serde(default)]
+    max_rate: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+    let f: FindForm = page_query(&uri);
+    let params = SearchParams {
+        q: opt(&f.q),
+        expertise: opt(&f.expertise),
+        skills: opt(&f.skills),
+        industry: opt(&f.industry),
+        company: opt(&f.company),
+        min_rating: opt(&f.min_rating),
+        max_rate: opt(&f.max_rate),
+        sort: opt(&f.sort),
+        ..SearchParams::default()
+    };
+    let limit = 24;
+    let result = async {
+        let offset = search_offset(opt(&f.cursor).as_deref())?;
+        let search = mentors::parse_search(&params, offset, limit + 1)?;
+        let rows = mentors::search(&state.ctx, &search).await?;
+        Ok::<_, AppError>((offset, rows))
+    }
+    .await;
+    let (mentors, error, next_href, status) = match result {
+        Ok((offset, mut rows)) => {
+            let next = (rows.len() as i64 > limit).then(|| {
+                rows.truncate(limit as usize);
+                let q = uri.query().unwrap_or("");
+                let kept: Vec<&str> = q
+                    .split('&')
+                    .filter(|kv| !kv.starts_with("cursor=") && !kv.is_empty())
+                    .collect();
+                format!(
+                    "/mentorship/find?{}{}cursor={}",
+                    kept.join("&"),
+                    if kept.is_empty() { "" } else { "&" },
+                    encode_cursor(&format!("o:{}", offset + limit))
+                )
+            });
+            (
+                rows.iter().map(CardView::from_row).collect(),
+                None,
+                next,
+                StatusCode::OK,
+            )
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let msg = match &e {
+                AppError::Invalid(errs) => errs
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                _ => e.detail(),
+            };
+            (vec![], Some(msg), None, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    web.render_status(
+        &state,
+        status,
+        &FindPage {
+            layout: web.layout(),
+            f,
+            sorts: vec![
+                ("relevance", "Best match"),
+                ("rating", "Highest rated"),
+                ("price", "Lowest price"),
+            ],
+            mentors,
+            error,
+            next_href,
+        },
+    )
+}
+
+pub struct ServiceLine {
+    pub title: String,
+    pub kind: String,
+    pub description: String,
+    pub duration_minutes: i64,
+    pub credit_cost: i64,
+}
+
+pub struct ExperienceLine {
+    pub title: String,
+    pub company: String,
+    pub period: String,
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "mentor.html")]
+struct MentorPage {
+    layout: Layout,
+    m: CardView,
+    bio: String,
+    timezone: String,
+    skills: Vec<String>,
+    industries: Vec<String>,
+    capacity: String,
+    unlisted_status: Option<String>,
+    experience: Vec<ExperienceLine>,
+    services: Vec<ServiceLine>,
+    signed_in: bool,
+    is_self: bool,
+    relationship: Option<String>,
+    form_error: Option<String>,
+    message: String,
+}
+
+async fn render_mentor(
+    state: &AppState,
+    web: &WebCtx,
+    id: &str,
+    status: StatusCode,
+    form_error: Option<String>,
+    message: String,
+) -> Response {
+    let viewer = web.auth.as_ref().map(|a| &a.user);
+    let row = match mentors::mentor_page(&state.ctx, viewer, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(state, Some(web), e),
+    };
+    let services = match store::mentors::services_of(&state.ctx.db.pool, id, false).await {
+        Ok(s) => s,
+        Err(e) => return error_page(state, Some(web), e.into()),
+    };
+    let relationship = match viewer {
+        Some(v) if v.id != id => {
+            match store::mentorships::live_between(&state.ctx.db.pool, id, &v.id).await {
+                Ok(r) => r.map(|m| m.status),
+                Err(e) => return error_page(state, Some(web), e.into()),
+            }
+        }
+        _ => None,
+    };
+    let p = &row.profile;
+    let experience: Vec<crate::domain::mentor::ExperienceEntry> =
+        serde_json::from_str(&p.experience).unwrap_or_default();
+    let page = MentorPage {
+        layout: web.layout(),
+        m: CardView::from_row(&row),
+        bio: p.bio.clone(),
+        timezone: row.timezone.clone(),
+        skills: parse_tags(&p.skills),
+        industries: parse_tags(&p.industries),
+        capacity: format!(
+            "{} of {} mentee spots taken",
+            row.active_mentees, p.max_mentees
+        ),
+        unlisted_status: (p.status != MentorStatus::Approved.as_str() || p.is_public == 0).then(
+            || {
+                if p.is_public == 0 && p.status == "approved" {
+                    "hidden from discovery".to_string()
+                } else {
+                    p.status.clone()
+                }
+            },
+        ),
+        experience: experience
+            .into_iter()
+            .map(|e| ExperienceLine {
+                period: format!(
+                    "{} – {}",
+                    e.start_date,
+                    e.end_date.unwrap_or_else(|| "now".into())
+                ),
+                title: e.title,
+                company: e.company,
+                description: e.description,
+            })
+            .collect(),
+        services: services
+            .into_iter()
+            .map(|s| ServiceLine {
+                title: s.title,
+                kind: s.kind.replace('_', " "),
+                description: s.description,
+                duration_minutes: s.duration_minutes,
+                credit_cost: s.credit_cost,
+            })
+            .collect(),
+        signed_in: viewer.is_some(),
+        is_self: viewer.is_some_and(|v| v.id == id),
+        relationship,
+        form_error,
+        message,
+    };
+    web.render_status(state, status, &page)
+}
+
+async fn mentor_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> Response {
+    match path_id(&id) {
+        Ok(id) => render_mentor(&state, &web, &id, StatusCode::OK, None, String::new()).await,
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RequestForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    message: String,
+}
+
+async fn request(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<RequestForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let Ok(id) = path_id(&id) else {
+        return error_page(&state, Some(&web), AppError::NotFound);
+    };
+    match mentorships::request(
+        &state.ctx,
+        &me,
+        &RequestInput {
+            mentor_id: id.clone(),
+            message: f.message.clone(),
+        },
+    )
+    .await
+    {
+        Ok(_) => web.redirect_flash("/mentorship?tab=mentors", "request_sent"),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let msg = match &e {
+                AppError::Invalid(errs) => errs
+                    .iter()
+                    .map(|x| x.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.detail(),
+            };
+            render_mentor(
+                &state,
+                &web,
+                &id,
+                super::super::problem::status_of(&e),
+                Some(msg),
+                f.message,
+            )
+            .await
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+pub struct RelationLine {
+    pub id: String,
+    pub other_id: String,
+    pub other_name: String,
+    pub other_headline: String,
+    pub status: String,
+    pub message: String,
+    pub since: String,
+    pub waiting: String,
+}
+
+#[derive(Template)]
+#[template(path = "mentorship.html")]
+struct HubPage {
+    layout: Layout,
+    tab: String,
+    is_mentor: bool,
+    lines: Vec<RelationLine>,
+    recommendations: Vec<CardView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HubQuery {
+    #[serde(default)]
+    tab: String,
+}
+
+fn relation_line(
+    r: &MentorshipListRow,
+    i_am_mentor: bool,
+    now: i64,
+    tz: &jiff::tz::TimeZone,
+) -> RelationLine {
+    let m = &r.m;
+    let (other_id, name, headline) = if i_am_mentor {
+        (
+            m.mentee_id.clone(),
+            format!("{} {}", r.mentee_first_name, r.mentee_last_name),
+            r.mentee_headline.clone(),
+        )
+    } else {
+        (
+            m.mentor_id.clone(),
+            format!("{} {}", r.mentor_first_name, r.mentor_last_name),
+            r.mentor_headline.clone(),
+        )
+    };
+    let day = |us: i64| {
+        crate::clock::from_micros(us)
+            .to_zoned(tz.clone())
+            .strftime("%b %-d, %Y")
+            .to_string()
+    };
+    let waited_days = (now - m.created_at) / (24 * 3600 * 1_000_000);
+    RelationLine {
+        id: m.id.clone(),
+        other_id,
+        other_name: name,
+        other_headline: headline,
+        status: m.status.clone(),
+        message: m.message.clone(),
+        since: day(m.started_at.unwrap_or(m.created_at)),
+        waiting: match waited_days {
+            0 => "today".into(),
+            1 => "1 day ago".into(),
+            n => format!("{n} days ago"),
+        },
+    }
+}
+
+async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let is_mentor = matches!(store::mentors::profile(&state.ctx.db.pool, &me.id).await, Ok(Some(p)) if p.status == "approved");
+    let q: HubQuery = page_query(&uri);
+    let tab = match q.tab.as_str() {
+        "mentees" if is_mentor => "mentees",
+        "discover" => "discover",
+        "mentors" => "mentors",
+        _ if is_mentor => "mentees",
+        _ => "mentors",
+    }
+    .to_string();
+    let tz = jiff::tz::TimeZone::get(&me.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let mut lines = vec![];
+    let mut recommendations = vec![];
+    if tab == "discover" {
+        match mentors::recommended(&state.ctx, &me, 12).await {
+            Ok(recs) => {
+                recommendations = recs
+                    .iter()
+                    .map(|(row, rec)| CardView {
+                        reasons: rec.reasons.clone(),
+                        ..CardView::from_row(row)
+                    })
+                    .collect()
+            }
+            Err(e) => return error_page(&state, Some(&web), e),
+        }
+    } else {
+        let as_mentor = tab == "mentees";
+        let filter = ListFilter {
+            user_id: me.id.clone(),
+            role: Some(if as_mentor { "mentor" } else { "mentee" }),
+            statuses: vec!["pending".into(), "accepted".into()],
+            before_id: None,
+            limit: 100,
+        };
+        match mentorships::list(&state.ctx, &filter).await {
+            Ok(rows) => {
+                let now = state.ctx.now();
+                lines = rows
+                    .iter()
+                    .map(|r| relation_line(r, as_mentor, now, &tz))
+                    .collect();
+                // Requests waiting for an answer first.
+                lines.sort_by_key(|l| l.status != MentorshipStatus::Pending.as_str());
+            }
+            Err(e) => return error_page(&state, Some(&web), e),
+        }
+    }
+    web.render(
+        &state,
+        &HubPage {
+            layout: web.layout(),
+            tab,
+            is_mentor,
+            lines,
+            recommendations,
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ActForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn act(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path((id, action)): Path<(String, String)>,
+    WebForm(f): WebForm<ActForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let (action, flash) = match action.as_str() {
+        "accept" => (Action::Accept, "mentorship_accepted"),
+        "decline" => (Action::Decline, "mentorship_declined"),
+        "cancel" => (Action::Cancel, "mentorship_cancelled"),
+        "end" => (Action::End, "mentorship_ended"),
+        _ => return error_page(&state, Some(&web), AppError::NotFound),
+    };
+    let Ok(id) = path_id(&id) else {
+        return error_page(&state, Some(&web), AppError::NotFound);
+    };
+    let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
+    match mentorships::act(&state.ctx, &me, &id, action, &AnswerInput { reason }).await {
+        Ok(_) => {
+            let back = if f.back == "mentees" {
+                "/mentorship?tab=mentees"
+            } else {
+                "/mentorship?tab=mentors"
+            };
+            web.redirect_flash(back, flash)
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}

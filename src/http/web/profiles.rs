@@ -1,0 +1,622 @@
+//! Settings sub-pages for mentoring: the mentee profile, the mentor application and
+//! profile, and the mentor's services.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::{FormErrors, Layout, WebCtx, WebForm, error_page};
+use crate::{
+    domain::mentor::{ExperienceEntry, MentorStatus},
+    error::AppError,
+    http::{AppState, extract::path_id},
+    service::mentors::{
+        self, MenteeProfileInput, MentorProfileInput, ServiceInput, ServicePatch, parse_tags,
+    },
+    store::users::UserRow,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/settings/mentee", get(mentee_form).post(save_mentee))
+        .route("/settings/mentor", get(mentor_form).post(save_mentor))
+        .route("/settings/services", get(services_page).post(add_service))
+        .route("/settings/services/{id}", post(edit_service))
+        .route("/settings/services/{id}/delete", post(remove_service))
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+fn join_list(json: &str) -> String {
+    parse_tags(json).join(", ")
+}
+
+/// The settings tabs and whether the services tab shows.
+async fn has_mentor_profile(state: &AppState, user: &UserRow) -> bool {
+    matches!(mentors::my_profile(&state.ctx, user).await, Ok(Some(p)) if p.status != MentorStatus::Draft.as_str())
+}
+
+// ------------------------------------------------------------------ mentee
+
+#[derive(Template)]
+#[template(path = "settings_mentee.html")]
+struct MenteePage {
+    layout: Layout,
+    show_services: bool,
+    bio: String,
+    goals: String,
+    skills: String,
+    interests: String,
+    errors: FormErrors,
+}
+
+async fn mentee_form(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let p = match mentors::mentee_profile(&state.ctx, &me).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    web.render(
+        &state,
+        &MenteePage {
+            layout: web.layout(),
+            show_services: has_mentor_profile(&state, &me).await,
+            bio: p.as_ref().map(|p| p.bio.clone()).unwrap_or_default(),
+            goals: p.as_ref().map(|p| join_list(&p.goals)).unwrap_or_default(),
+            skills: p.as_ref().map(|p| join_list(&p.skills)).unwrap_or_default(),
+            interests: p
+                .as_ref()
+                .map(|p| join_list(&p.interests))
+                .unwrap_or_default(),
+            errors: FormErrors::default(),
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MenteeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    bio: String,
+    #[serde(default)]
+    goals: String,
+    #[serde(default)]
+    skills: String,
+    #[serde(default)]
+    interests: String,
+}
+
+async fn save_mentee(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<MenteeForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let input = MenteeProfileInput {
+        bio: f.bio.clone(),
+        goals: split_list(&f.goals),
+        skills: split_list(&f.skills),
+        interests: split_list(&f.interests),
+    };
+    match mentors::save_mentee_profile(&state.ctx, &me, &input).await {
+        Ok(_) => web.redirect_flash("/settings/mentee", "profile_saved"),
+        Err(e @ AppError::Invalid(_)) => web.render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &MenteePage {
+                layout: web.layout(),
+                show_services: has_mentor_profile(&state, &me).await,
+                bio: f.bio,
+                goals: f.goals,
+                skills: f.skills,
+                interests: f.interests,
+                errors: FormErrors::from_error(&e),
+            },
+        ),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+// ------------------------------------------------------------------ mentor
+
+pub struct ExpRow {
+    pub company: String,
+    pub title: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings_mentor.html")]
+struct MentorFormPage {
+    layout: Layout,
+    show_services: bool,
+    status: String,
+    decision_reason: String,
+    f: MentorFormValues,
+    rows: Vec<ExpRow>,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Clone)]
+struct MentorFormValues {
+    bio: String,
+    expertise: String,
+    skills: String,
+    industries: String,
+    company: String,
+    title: String,
+    hourly_rate: String,
+    max_mentees: String,
+    is_public: bool,
+}
+
+const EXP_ROWS: usize = 5;
+
+async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let p = match mentors::my_profile(&state.ctx, &me).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    let (status, reason, values, exp) = match &p {
+        Some(p) => (
+            p.status.clone(),
+            p.decision_reason.clone(),
+            MentorFormValues {
+                bio: p.bio.clone(),
+                expertise: join_list(&p.expertise),
+                skills: join_list(&p.skills),
+                industries: join_list(&p.industries),
+                company: p.company.clone(),
+                title: p.title.clone(),
+                hourly_rate: if p.status == "draft" {
+                    String::new()
+                } else {
+                    p.hourly_rate.to_string()
+                },
+                max_mentees: p.max_mentees.to_string(),
+                is_public: p.is_public == 1,
+            },
+            serde_json::from_str::<Vec<ExperienceEntry>>(&p.experience).unwrap_or_default(),
+        ),
+        None => (
+            String::new(),
+            String::new(),
+            MentorFormValues {
+                max_mentees: "3".into(),
+                is_public: true,
+                ..Default::default()
+            },
+            vec![],
+        ),
+    };
+    let mut rows: Vec<ExpRow> = exp
+        .into_iter()
+        .map(|e| ExpRow {
+            company: e.company,
+            title: e.title,
+            start_date: e.start_date,
+            end_date: e.end_date.unwrap_or_default(),
+            description: e.description,
+        })
+        .collect();
+    while rows.len() < EXP_ROWS {
+        rows.push(ExpRow {
+            company: String::new(),
+            title: String::new(),
+            start_date: String::new(),
+            end_date: String::new(),
+            description: String::new(),
+        });
+    }
+    web.render(
+        &state,
+        &MentorFormPage {
+            layout: web.layout(),
+            show_services: p.as_ref().is_some_and(|p| p.status != "draft"),
+            status,
+            decision_reason: reason,
+            f: values,
+            rows,
+            errors: FormErrors::default(),
+        },
+    )
+}
+
+async fn save_mentor(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(form): WebForm<Vec<(String, String)>>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if let Err(e) = web.check_csrf(&get("csrf")) {
+        return error_page(&state, Some(&web), e);
+    }
+    let mut rows = vec![];
+    let mut experience = vec![];
+    for i in 0..EXP_ROWS {
+        let row = ExpRow {
+            company: get(&format!("exp_company_{i}")),
+            title: get(&format!("exp_title_{i}")),
+            start_date: get(&format!("exp_start_{i}")),
+            end_date: get(&format!("exp_end_{i}")),
+            description: get(&format!("exp_description_{i}")),
+        };
+        if [
+            &row.company,
+            &row.title,
+            &row.start_date,
+            &row.end_date,
+            &row.description,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+        {
+            experience.push(ExperienceEntry {
+                company: row.company.clone(),
+                title: row.title.clone(),
+                start_date: row.start_date.clone(),
+                end_date: Some(row.end_date.clone()),
+                description: row.description.clone(),
+            });
+        }
+        rows.push(row);
+    }
+    let values = MentorFormValues {
+        bio: get("bio"),
+        expertise: get("expertise"),
+        skills: get("skills"),
+        industries: get("industries"),
+        company: get("company"),
+        title: get("title"),
+        hourly_rate: get("hourly_rate"),
+        max_mentees: get("max_mentees"),
+        is_public: form.iter().any(|(k, _)| k == "is_public"),
+    };
+    let mut number_errors = vec![];
+    let mut num = |field: &str, raw: &str| match raw.trim().parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => {
+            number_errors.push(crate::error::FieldError::new(
+                field,
+                "invalid_number",
+                "Enter a whole number.",
+            ));
+            0
+        }
+    };
+    let hourly_rate = num("hourly_rate", &values.hourly_rate);
+    let max_mentees = num("max_mentees", &values.max_mentees);
+    let input = MentorProfileInput {
+        bio: values.bio.clone(),
+        expertise: split_list(&values.expertise),
+        skills: split_list(&values.skills),
+        industries: split_list(&values.industries),
+        company: values.company.clone(),
+        title: values.title.clone(),
+        experience,
+        hourly_rate,
+        max_mentees,
+        is_public: values.is_public,
+    };
+    let result = if number_errors.is_empty() {
+        mentors::save_profile(&state.ctx, &me, &input).await
+    } else {
+        Err(AppError::Invalid(number_errors))
+    };
+    match result {
+        Ok(p) => web.redirect_flash(
+            "/settings/mentor",
+            match p.status.as_str() {
+                "pending" => "application_filed",
+                _ => "profile_saved",
+            },
+        ),
+        Err(e @ AppError::Invalid(_)) => {
+            let current = mentors::my_profile(&state.ctx, &me).await.ok().flatten();
+            web.render_status(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &MentorFormPage {
+                    layout: web.layout(),
+                    show_services: current.as_ref().is_some_and(|p| p.status != "draft"),
+                    status: current
+                        .as_ref()
+                        .map(|p| p.status.clone())
+                        .unwrap_or_default(),
+                    decision_reason: current.map(|p| p.decision_reason).unwrap_or_default(),
+                    f: values,
+                    rows,
+                    errors: FormErrors::from_error(&e),
+                },
+            )
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+// ------------------------------------------------------------------ services
+
+pub struct ServiceRowView {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub duration_minutes: i64,
+    pub credit_cost: i64,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "settings_services.html")]
+struct ServicesPage {
+    layout: Layout,
+    show_services: bool,
+    services: Vec<ServiceRowView>,
+    kinds: Vec<(&'static str, &'static str)>,
+    errors: FormErrors,
+    form_error: Option<String>,
+}
+
+fn kinds() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("session", "Session (video call)"),
+        ("resume_review", "Résumé review"),
+        ("linkedin_review", "LinkedIn review"),
+        ("custom", "Custom"),
+    ]
+}
+
+async fn render_services(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    status: StatusCode,
+    errors: FormErrors,
+    form_error: Option<String>,
+) -> Response {
+    let rows = match mentors::my_services(&state.ctx, me).await {
+        Ok(r) => r,
+        Err(e) => return error_page(state, Some(web), e),
+    };
+    web.render_status(
+        state,
+        status,
+        &ServicesPage {
+            layout: web.layout(),
+            show_services: true,
+            services: rows
+                .into_iter()
+                .map(|s| ServiceRowView {
+                    id: s.id,
+                    kind: s.kind,
+                    title: s.title,
+                    description: s.description,
+                    duration_minutes: s.duration_minutes,
+                    credit_cost: s.credit_cost,
+                    active: s.active == 1,
+                })
+                .collect(),
+            kinds: kinds(),
+            errors,
+            form_error,
+        },
+    )
+}
+
+async fn services_page(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if !has_mentor_profile(&state, &me).await {
+        return web.redirect_flash("/settings/mentor", "mentor_profile_first");
+    }
+    render_services(
+        &state,
+        &web,
+        &me,
+        StatusCode::OK,
+        FormErrors::default(),
+        None,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ServiceForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    duration_minutes: String,
+    #[serde(default)]
+    credit_cost: String,
+    #[serde(default)]
+    active: Option<String>,
+}
+
+fn service_numbers(f: &ServiceForm) -> Result<(i64, i64), AppError> {
+    let d = f.duration_minutes.trim().parse::<i64>();
+    let c = f.credit_cost.trim().parse::<i64>();
+    let mut errs = vec![];
+    if d.is_err() {
+        errs.push(crate::error::FieldError::new(
+            "duration_minutes",
+            "invalid_number",
+            "Enter the minutes as a whole number.",
+        ));
+    }
+    if c.is_err() {
+        errs.push(crate::error::FieldError::new(
+            "credit_cost",
+            "invalid_number",
+            "Enter the credits as a whole number.",
+        ));
+    }
+    match (d, c) {
+        (Ok(d), Ok(c)) => Ok((d, c)),
+        _ => Err(AppError::Invalid(errs)),
+    }
+}
+
+async fn service_result(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    r: Result<(), AppError>,
+    flash: &'static str,
+) -> Response {
+    match r {
+        Ok(()) => web.redirect_flash("/settings/services", flash),
+        Err(e @ AppError::Invalid(_)) => {
+            let msg = match &e {
+                AppError::Invalid(errs) => errs
+                    .iter()
+                    .map(|x| x.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                _ => String::new(),
+            };
+            render_services(
+                state,
+                web,
+                me,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FormErrors::from_error(&e),
+                Some(msg),
+            )
+            .await
+        }
+        Err(e) => error_page(state, Some(web), e),
+    }
+}
+
+async fn add_service(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<ServiceForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let r = async {
+        let (d, c) = service_numbers(&f)?;
+        let input = ServiceInput {
+            kind: f.kind.clone(),
+            title: f.title.clone(),
+            description: f.description.clone(),
+            duration_minutes: d,
+            credit_cost: c,
+            active: true,
+        };
+        mentors::create_service(&state.ctx, &me, &input)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    service_result(&state, &web, &me, r, "service_saved").await
+}
+
+async fn edit_service(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<ServiceForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let r = async {
+        let id = path_id(&id)?;
+        let (d, c) = service_numbers(&f)?;
+        let patch = ServicePatch {
+            kind: Some(f.kind.clone()),
+            title: Some(f.title.clone()),
+            description: Some(f.description.clone()),
+            duration_minutes: Some(d),
+            credit_cost: Some(c),
+            active: Some(f.active.is_some()),
+        };
+        mentors::update_service(&state.ctx, &me, &id, &patch)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    service_result(&state, &web, &me, r, "service_saved").await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn remove_service(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let r = async {
+        let id = path_id(&id)?;
+        mentors::delete_service(&state.ctx, &me, &id).await
+    }
+    .await;
+    service_result(&state, &web, &me, r, "service_removed").await
+}

@@ -1,0 +1,179 @@
+//! Mentoring pages over plain HTTP: the application form, the admin queue, search,
+//! services.
+
+use reqwest::{Client, StatusCode, header};
+
+use crate::support::TestApp;
+
+fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a csrf field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> Client {
+    let c = client();
+    let html = c
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign in {email}");
+    c
+}
+
+async fn text(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let res = c.get(app.url(path)).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn apply_through_the_form_then_an_admin_approves_on_the_queue_page() {
+    let app = TestApp::spawn().await;
+    app.register("applicant@example.com").await;
+    let c = sign_in(&app, "applicant@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, "/settings/mentor").await;
+    assert!(html.contains("Apply to mentor"));
+    let csrf = csrf_of(&html);
+
+    // Invalid first: the form comes back with messages and the values kept.
+    let res = c
+        .post(app.url("/settings/mentor"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("bio", "Kept bio"),
+            ("expertise", ""),
+            ("hourly_rate", "lots"),
+            ("max_mentees", "2"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Kept bio") && html.contains("Enter a whole number."),
+        "{html}"
+    );
+
+    let res = c
+        .post(app.url("/settings/mentor"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("bio", "Twenty years of shipping software."),
+            ("expertise", "Backend, Career Growth"),
+            ("skills", "rust, sql"),
+            ("industries", "fintech"),
+            ("company", "Acme"),
+            ("title", "CTO"),
+            ("hourly_rate", "45"),
+            ("max_mentees", "2"),
+            ("is_public", "on"),
+            ("exp_company_0", "Acme"),
+            ("exp_title_0", "CTO"),
+            ("exp_start_0", "2015-01-01"),
+            ("exp_end_0", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&c, &app, "/settings/mentor").await;
+    assert!(html.contains("waiting for an admin"), "{html}");
+    assert!(html.contains("backend, career growth"));
+
+    mentorhub::service::admin::create_admin(app.ctx(), "boss@example.com", "boss password 1")
+        .await
+        .unwrap();
+    let a = sign_in(&app, "boss@example.com", "boss password 1").await;
+    let (_, html) = text(&a, &app, "/admin/applications").await;
+    assert!(html.contains("Twenty years of shipping software."));
+    let me = mentorhub::store::users::by_email(&app.ctx().db.pool, "applicant@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let res = a
+        .post(app.url(&format!("/admin/applications/{}/approve", me.id)))
+        .form(&[("csrf", csrf_of(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&client(), &app, "/mentorship/find?q=shipping").await;
+    assert!(
+        html.contains(&format!("/mentors/{}", me.id)),
+        "listed after approval"
+    );
+
+    // The new mentor manages services on their page.
+    let (status, html) = text(&c, &app, "/settings/services").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("1:1 mentoring session"),
+        "the default service"
+    );
+    let res = c
+        .post(app.url("/settings/services"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("kind", "linkedin_review"),
+            ("title", "LinkedIn glow-up"),
+            ("duration_minutes", "30"),
+            ("credit_cost", "15"),
+            ("description", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/settings/services");
+    let (_, html) = text(&client(), &app, &format!("/mentors/{}", me.id)).await;
+    assert!(html.contains("LinkedIn glow-up"));
+}
+
+#[tokio::test]
+async fn the_find_page_explains_bad_filters() {
+    let app = TestApp::spawn().await;
+    let (status, html) = text(&client(), &app, "/mentorship/find?min_rating=abc").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("min_rating is a number from 0 to 5."));
+    let (status, html) = text(&client(), &app, "/mentorship/find?q=nobody").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No mentor matches yet"));
+}
+
+#[tokio::test]
+async fn the_mentorship_hub_needs_a_session_and_lists_requests() {
+    let app = TestApp::spawn().await;
+    let res = client().get(app.url("/mentorship")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    app.register("hub@example.com").await;
+    let c = sign_in(&app, "hub@example.com", "correct horse battery").await;
+    let (status, html) = text(&c, &app, "/mentorship").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("You have no mentor yet"));
+    let (status, html) = text(&c, &app, "/mentorship?tab=discover").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No mentors to suggest yet"));
+}
