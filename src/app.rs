@@ -34,13 +34,10 @@ impl App {
 
     /// Assembles the application over an already migrated database.
     pub fn with_db(config: Config, clock: Arc<dyn Clock>, db: Db) -> App {
+        let limiter = Arc::new(RateLimiter::new(config.auth_rate_limit_per_minute));
         let state = AppState {
-            limiter: Arc::new(RateLimiter::new(config.auth_rate_limit_per_minute)),
-            ctx: Ctx {
-                db,
-                clock,
-                config: Arc::new(config),
-            },
+            limiter,
+            ctx: Ctx::new(db, clock, config),
             metrics: Arc::new(Metrics::new()),
         };
         let (api, openapi) = http::api::router().split_for_parts();

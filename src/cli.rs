@@ -90,6 +90,14 @@ struct Settings {
     /// Approve mentor applications at once instead of queueing them for an admin.
     #[arg(long, env = "MENTORHUB_AUTO_APPROVE_MENTORS", global = true)]
     auto_approve_mentors: bool,
+    /// Seconds a mentor search result may be served from cache (0 disables the cache).
+    #[arg(
+        long,
+        env = "MENTORHUB_SEARCH_CACHE_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    search_cache_secs: u64,
     /// Lifetime of API access tokens, in seconds.
     #[arg(
         long,
@@ -123,6 +131,7 @@ impl Settings {
             trust_forwarded_for: self.trust_forwarded_for,
             secure_cookies: self.secure_cookies,
             auto_approve_mentors: self.auto_approve_mentors,
+            search_cache_ttl: Duration::from_secs(self.search_cache_secs),
             access_token_ttl: Duration::from_secs(self.access_token_ttl_secs.max(60)),
             refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs.max(300)),
             web_session_ttl: Duration::from_secs(self.web_session_ttl_secs.max(300)),
@@ -261,11 +270,7 @@ async fn shutdown_signal() {
 async fn demo(config: Config, mentors: usize, mentees: Option<usize>) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let db = open_database(&config).await?;
-    let ctx = Ctx {
-        db,
-        clock: Arc::new(SystemClock),
-        config: Arc::new(config),
-    };
+    let ctx = Ctx::new(db, Arc::new(SystemClock), config);
     let mentees = mentees.unwrap_or((mentors / 4).max(20));
     let show = std::io::IsTerminal::is_terminal(&std::io::stderr()) || mentors >= 1000;
     match crate::service::demo::fill(&ctx, mentors, mentees, show).await {
@@ -308,11 +313,7 @@ async fn admin_command(config: Config, command: AdminCommand) -> anyhow::Result<
                 _ => anyhow::bail!("give the password with --password-stdin (or --password)"),
             };
             let db = open_database(&config).await?;
-            let ctx = Ctx {
-                db,
-                clock: Arc::new(SystemClock),
-                config: Arc::new(config),
-            };
+            let ctx = Ctx::new(db, Arc::new(SystemClock), config);
             match admin::create_admin(&ctx, &email, &password).await {
                 Ok((user, outcome)) => {
                     let what = match outcome {

@@ -34,6 +34,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Approve mentor applications at once instead of queueing them for an admin.
     pub auto_approve_mentors: bool,
+    /// How long a discovery result may be served from cache (zero: no cache).
+    pub search_cache_ttl: Duration,
 }
 
 impl Default for Config {
@@ -53,6 +55,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             auto_approve_mentors: false,
+            search_cache_ttl: Duration::from_secs(10),
         }
     }
 }
@@ -109,6 +112,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("auto_approve_mentors", &self.auto_approve_mentors)
+            .field("search_cache_ttl", &self.search_cache_ttl)
             .finish()
     }
 }

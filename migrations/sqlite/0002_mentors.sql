@@ -26,8 +26,12 @@ CREATE TABLE mentor_profiles (
     updated_at      BIGINT NOT NULL
 );
 CREATE INDEX mentor_profiles_status ON mentor_profiles (status, applied_at);
-CREATE INDEX mentor_profiles_rating ON mentor_profiles (rating_avg, rating_count);
-CREATE INDEX mentor_profiles_rate ON mentor_profiles (hourly_rate);
+-- Discovery lists listed mentors by rating or by price: these indexes give those
+-- orders directly, so a page is read in order and the scan stops after it.
+CREATE INDEX mentor_profiles_by_rating ON mentor_profiles
+    (status, is_public, rating_avg DESC, rating_count DESC, user_id);
+CREATE INDEX mentor_profiles_by_price ON mentor_profiles
+    (status, is_public, hourly_rate, rating_avg DESC, user_id);
 CREATE INDEX mentor_profiles_company ON mentor_profiles (company);
 
 -- One row per (mentor, kind, tag), lower-cased: the filters and recommendations look here.
@@ -39,7 +43,7 @@ CREATE TABLE mentor_tags (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, kind, tag)
 );
-CREATE INDEX mentor_tags_lookup ON mentor_tags (kind, tag);
+CREATE INDEX mentor_tags_lookup ON mentor_tags (kind, tag, user_id);
 
 -- Full-text index over mentor_profiles.search_doc (external content, kept in step by
 -- the triggers below; it is an index, so it has no timestamps of its own).

@@ -406,6 +406,7 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
     store::users::anonymise(&mut *tx, &user.id, now).await?;
     tx.commit().await?;
+    ctx.discovery.invalidate();
     tracing::info!(user_id = %user.id, "account closed");
     Ok(())
 }

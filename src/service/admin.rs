@@ -104,6 +104,7 @@ pub async fn suspend(
     )
     .await?;
     tx.commit().await?;
+    ctx.discovery.invalidate();
     target(ctx, id).await
 }
 
@@ -127,6 +128,7 @@ pub async fn unsuspend(ctx: &Ctx, actor: &UserRow, id: &str) -> AppResult<UserRo
     )
     .await?;
     tx.commit().await?;
+    ctx.discovery.invalidate();
     target(ctx, id).await
 }
 
@@ -184,6 +186,7 @@ pub async fn set_roles(
     )
     .await?;
     tx.commit().await?;
+    ctx.discovery.invalidate();
     target(ctx, id).await
 }
 

@@ -207,6 +207,7 @@ pub async fn save_profile(
         audit_decision(&mut tx, None, &user.id, from, status, "auto-approved", now).await?;
     }
     tx.commit().await?;
+    ctx.discovery.invalidate();
     store::mentors::profile(&ctx.db.pool, &user.id)
         .await?
         .ok_or(AppError::NotFound)
@@ -351,6 +352,7 @@ pub async fn decide(
     }
     audit_decision(&mut tx, Some(&actor.id), user_id, from, to, &reason, now).await?;
     tx.commit().await?;
+    ctx.discovery.invalidate();
     store::mentors::profile(&ctx.db.pool, user_id)
         .await?
         .ok_or(AppError::NotFound)
@@ -378,6 +380,7 @@ pub async fn refresh_search_doc(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     let mut tx = ctx.db.begin_write().await?;
     store::mentors::set_search_doc(&mut tx, &user.id, &doc, ctx.now()).await?;
     tx.commit().await?;
+    ctx.discovery.invalidate();
     Ok(())
 }
 
@@ -743,8 +746,17 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<Sear
     })
 }
 
-pub async fn search(ctx: &Ctx, s: &Search) -> AppResult<Vec<MentorCardRow>> {
-    Ok(store::discovery::search(&ctx.db.pool, ctx.db.backend, s).await?)
+/// Runs a search, from the discovery cache when a fresh page is there.
+pub async fn search(ctx: &Ctx, s: &Search) -> AppResult<std::sync::Arc<Vec<MentorCardRow>>> {
+    let key = format!("{s:?}");
+    if let Some(hit) = ctx.discovery.get(&key) {
+        return Ok(hit);
+    }
+    let generation = ctx.discovery.generation();
+    let rows =
+        std::sync::Arc::new(store::discovery::search(&ctx.db.pool, ctx.db.backend, s).await?);
+    ctx.discovery.put(key, generation, rows.clone());
+    Ok(rows)
 }
 
 /// A mentor's public page: listed mentors for everyone; the mentor themself and admins

@@ -221,6 +221,10 @@ pub async fn act(
         ));
     }
     tx.commit().await?;
+    if matches!(to, MentorshipStatus::Accepted | MentorshipStatus::Ended) {
+        // A mentor's free capacity shows in discovery.
+        ctx.discovery.invalidate();
+    }
     store::mentorships::get(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)

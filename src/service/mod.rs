@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod cache;
 pub mod demo;
 pub mod mentors;
 pub mod mentorships;
@@ -12,15 +13,26 @@ use std::sync::Arc;
 
 use crate::{clock::Clock, config::Config, store::Db};
 
-/// What every use case needs: the database, the clock and the settings.
+/// What every use case needs: the database, the clock, the settings, and the
+/// discovery cache.
 #[derive(Clone)]
 pub struct Ctx {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    pub discovery: Arc<cache::DiscoveryCache>,
 }
 
 impl Ctx {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config) -> Self {
+        Ctx {
+            discovery: Arc::new(cache::DiscoveryCache::new(config.search_cache_ttl)),
+            db,
+            clock,
+            config: Arc::new(config),
+        }
+    }
+
     /// Now, in stored form (microseconds since the epoch).
     pub fn now(&self) -> i64 {
         crate::clock::to_micros(self.clock.now())

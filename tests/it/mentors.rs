@@ -463,6 +463,9 @@ async fn renaming_a_mentor_updates_search() {
             mentor_profile(&["ml"], &[], 10),
         )
         .await;
+    // Searched (and cached) before the change…
+    let (_, r) = app.get("/api/v1/mentors?q=zenobia", None).await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 0);
     app.call(
         Method::PATCH,
         "/api/v1/me",

@@ -433,15 +433,15 @@ async fn search(
     let limit = parse_limit(p.limit)?;
     let offset = search_offset(p.cursor.as_deref())?;
     let s = mentors::parse_search(&p, offset, limit + 1)?;
-    let mut rows = mentors::search(&state.ctx, &s).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        Some(encode_cursor(&format!("o:{}", offset + limit)))
-    } else {
-        None
-    };
+    let rows = mentors::search(&state.ctx, &s).await?;
+    let next_cursor =
+        (rows.len() as i64 > limit).then(|| encode_cursor(&format!("o:{}", offset + limit)));
     Ok(axum::Json(MentorList {
-        items: rows.iter().map(MentorCard::from).collect(),
+        items: rows
+            .iter()
+            .take(limit as usize)
+            .map(MentorCard::from)
+            .collect(),
         next_cursor,
     }))
 }

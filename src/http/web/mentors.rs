@@ -152,9 +152,8 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response 
     }
     .await;
     let (mentors, error, next_href, status) = match result {
-        Ok((offset, mut rows)) => {
+        Ok((offset, rows)) => {
             let next = (rows.len() as i64 > limit).then(|| {
-                rows.truncate(limit as usize);
                 let q = uri.query().unwrap_or("");
                 let kept: Vec<&str> = q
                     .split('&')
@@ -168,7 +167,10 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response 
                 )
             });
             (
-                rows.iter().map(CardView::from_row).collect(),
+                rows.iter()
+                    .take(limit as usize)
+                    .map(CardView::from_row)
+                    .collect(),
                 None,
                 next,
                 StatusCode::OK,
