@@ -563,3 +563,32 @@ async fn recommendations_explain_themselves_and_full_mentors_sink() {
         "unauthenticated",
     );
 }
+
+#[tokio::test]
+async fn relevance_puts_the_closest_match_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut passing = mentor_profile(&["leadership"], &["hiring"], 10);
+    passing["bio"] = json!(
+        "I have led teams in many languages and cultures for twenty years, across startups, \
+         agencies and large companies, and once wrote a little Rust, but mostly I help new \
+         managers with hiring, feedback, planning, delegation and difficult conversations."
+    );
+    let passing = app
+        .approved_mentor(&admin, "passing@example.com", passing)
+        .await;
+    let mut expert = mentor_profile(&["rust"], &["rust", "async rust"], 10);
+    expert["bio"] =
+        json!("Rust trainer. I teach Rust, review Rust code and mentor Rust beginners.");
+    let expert = app
+        .approved_mentor(&admin, "expert@example.com", expert)
+        .await;
+    let (_, r) = app.get("/api/v1/mentors?q=rust", None).await;
+    let ids: Vec<&str> = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [expert.user_id.as_str(), passing.user_id.as_str()]);
+}
