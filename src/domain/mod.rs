@@ -1,6 +1,8 @@
 //! Pure rules and types: no axum, no sqlx, no tokio, no clock reads. Raw input is
 //! parsed into these types at the edge; code past the edge never re-checks it.
 
+pub mod availability;
+pub mod ics;
 pub mod ids;
 pub mod mentor;
 pub mod mentorship;
