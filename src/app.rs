@@ -86,8 +86,18 @@ async fn maintenance(state: AppState) {
 
 /// One pass of time-driven work; tests call it after moving the clock.
 pub async fn run_maintenance(ctx: &crate::service::Ctx) {
-    if let Err(e) = crate::service::mentorships::expire_due(ctx).await {
+    use crate::service::{availability, bookings, mentorships};
+    if let Err(e) = mentorships::expire_due(ctx).await {
         tracing::warn!(error = %e, "expiring mentorship requests failed; will retry");
+    }
+    if let Err(e) = bookings::expire_due(ctx).await {
+        tracing::warn!(error = %e, "expiring booking requests failed; will retry");
+    }
+    if let Err(e) = bookings::finish_due(ctx).await {
+        tracing::warn!(error = %e, "completing past bookings failed; will retry");
+    }
+    if let Err(e) = availability::refresh_stale(ctx, 200).await {
+        tracing::warn!(error = %e, "refreshing next free slots failed; will retry");
     }
 }
 

@@ -98,6 +98,34 @@ struct Settings {
         global = true
     )]
     search_cache_secs: u64,
+    /// Meeting link template for accepted sessions; `{room}` (a random room name) and
+    /// `{booking_id}` are replaced. Default: a Jitsi Meet room.
+    #[arg(long, env = "MENTORHUB_MEETING_URL_TEMPLATE", global = true)]
+    meeting_url_template: Option<String>,
+    /// A mentee cancelling at least this many hours ahead gets a full refund.
+    #[arg(
+        long,
+        env = "MENTORHUB_CANCEL_NOTICE_HOURS",
+        default_value_t = 24,
+        global = true
+    )]
+    cancel_notice_hours: i64,
+    /// Percent refunded when a mentee cancels later than that (the rest pays the mentor).
+    #[arg(
+        long,
+        env = "MENTORHUB_LATE_CANCEL_REFUND_PERCENT",
+        default_value_t = 50,
+        global = true
+    )]
+    late_cancel_refund_percent: i64,
+    /// Percent of each mentor payout kept as platform revenue.
+    #[arg(
+        long,
+        env = "MENTORHUB_PLATFORM_FEE_PERCENT",
+        default_value_t = 0,
+        global = true
+    )]
+    platform_fee_percent: i64,
     /// Lifetime of API access tokens, in seconds.
     #[arg(
         long,
@@ -132,6 +160,15 @@ impl Settings {
             secure_cookies: self.secure_cookies,
             auto_approve_mentors: self.auto_approve_mentors,
             search_cache_ttl: Duration::from_secs(self.search_cache_secs),
+            meeting_url_template: self
+                .meeting_url_template
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or(defaults.meeting_url_template.clone()),
+            policy: crate::domain::booking::Policy {
+                full_refund_notice_hours: self.cancel_notice_hours.clamp(0, 24 * 365),
+                late_refund_percent: self.late_cancel_refund_percent.clamp(0, 100),
+                platform_fee_percent: self.platform_fee_percent.clamp(0, 100),
+            },
             access_token_ttl: Duration::from_secs(self.access_token_ttl_secs.max(60)),
             refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs.max(300)),
             web_session_ttl: Duration::from_secs(self.web_session_ttl_secs.max(300)),

@@ -36,6 +36,18 @@ pub struct Config {
     pub auto_approve_mentors: bool,
     /// How long a discovery result may be served from cache (zero: no cache).
     pub search_cache_ttl: Duration,
+    /// Meeting link for an accepted booking: `{room}` and `{booking_id}` are replaced.
+    /// Default: a Jitsi Meet room (no account or key needed).
+    pub meeting_url_template: String,
+    /// Cancellation refunds and the platform fee.
+    pub policy: crate::domain::booking::Policy,
+    /// A booking request not answered within this many hours expires (or at its start).
+    pub pending_expiry_hours: i64,
+    /// A review service is due this many hours after it is requested.
+    pub review_due_hours: i64,
+    /// An accepted session completes automatically this long after its end (time in
+    /// which either side can still report a no-show).
+    pub completion_grace_minutes: i64,
 }
 
 impl Default for Config {
@@ -56,6 +68,11 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             auto_approve_mentors: false,
             search_cache_ttl: Duration::from_secs(10),
+            meeting_url_template: "https://meet.jit.si/mentorhub-{room}".into(),
+            policy: crate::domain::booking::Policy::default(),
+            pending_expiry_hours: 48,
+            review_due_hours: 72,
+            completion_grace_minutes: 60,
         }
     }
 }
@@ -113,6 +130,11 @@ impl fmt::Debug for Config {
             .field("request_timeout", &self.request_timeout)
             .field("auto_approve_mentors", &self.auto_approve_mentors)
             .field("search_cache_ttl", &self.search_cache_ttl)
+            .field("meeting_url_template", &self.meeting_url_template)
+            .field("policy", &self.policy)
+            .field("pending_expiry_hours", &self.pending_expiry_hours)
+            .field("review_due_hours", &self.review_due_hours)
+            .field("completion_grace_minutes", &self.completion_grace_minutes)
             .finish()
     }
 }

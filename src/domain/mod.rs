@@ -2,6 +2,7 @@
 //! parsed into these types at the edge; code past the edge never re-checks it.
 
 pub mod availability;
+pub mod booking;
 pub mod ics;
 pub mod ids;
 pub mod mentor;

@@ -60,6 +60,7 @@ pub fn router(state: AppState, api: axum::Router<AppState>) -> Router {
     let max_body = state.ctx.config.max_body_bytes;
     Router::new()
         .merge(api)
+        .route("/calendar/{file}", axum::routing::get(api::bookings::feed))
         .merge(web::router())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

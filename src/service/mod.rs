@@ -4,10 +4,15 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod availability;
+pub mod bookings;
 pub mod cache;
+pub mod calendar;
+pub mod credits;
 pub mod demo;
 pub mod mentors;
 pub mod mentorships;
+pub mod reviews;
 
 use std::sync::Arc;
 

@@ -6,9 +6,14 @@
 //! microseconds since the epoch, booleans are BIGINT 0/1, JSON is TEXT.
 
 pub mod audit;
+pub mod availability;
+pub mod bookings;
+pub mod calendar;
 pub mod discovery;
+pub mod ledger;
 pub mod mentors;
 pub mod mentorships;
+pub mod reviews;
 pub mod sessions;
 pub mod users;
 
@@ -141,9 +146,9 @@ macro_rules! migrations {
 }
 
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] =
-    migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors");
+    migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings");
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] =
-    migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors");
+    migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings");
 
 /// True when the error is a unique-constraint violation (on either engine).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {

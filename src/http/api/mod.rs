@@ -4,10 +4,12 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bookings;
 pub mod me;
 pub mod mentors;
 pub mod mentorships;
 pub mod ops;
+pub mod scheduling;
 pub mod users;
 
 use base64::Engine;
@@ -43,6 +45,8 @@ use crate::{
         (name = "users", description = "Public profiles"),
         (name = "mentors", description = "Mentor and mentee profiles, services, discovery"),
         (name = "mentorships", description = "Mentorship requests and relationships"),
+        (name = "bookings", description = "Availability, slots, bookings, reviews, calendar files"),
+        (name = "credits", description = "The credits wallet"),
         (name = "admin", description = "Administration (admins only)"),
         (name = "ops", description = "Health, readiness, metrics"),
     )
@@ -70,6 +74,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(mentors::router())
         .merge(mentorships::router())
+        .merge(scheduling::router())
+        .merge(bookings::router())
         .merge(ops::router())
 }
 

@@ -362,3 +362,96 @@ impl TestApp {
         .expect("set rating");
     }
 }
+
+/// Weekly availability: every weekday 09:00–17:00 in `tz`, default settings but no
+/// notice, hourly slots.
+pub fn weekdays_nine_to_five(tz: &str) -> Value {
+    let days = ["monday", "tuesday", "wednesday", "thursday", "friday"];
+    json!({
+        "timezone": tz,
+        "weekly": days.iter().map(|d| json!({"weekday": d, "start": "09:00", "end": "17:00"})).collect::<Vec<_>>(),
+        "overrides": [],
+        "settings": {"min_notice_minutes": 0, "buffer_before_minutes": 0, "buffer_after_minutes": 0,
+                     "horizon_days": 60, "slot_step_minutes": 60, "max_per_day": 0}
+    })
+}
+
+impl TestApp {
+    pub async fn set_availability(&self, mentor: &Session, body: Value) {
+        let (status, b) = self
+            .call(
+                Method::PUT,
+                "/api/v1/me/availability",
+                mentor.token(),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "availability: {b}");
+    }
+
+    pub async fn grant(&self, admin: &Session, user_id: &str, amount: i64) {
+        let (status, b) = self
+            .post(
+                "/api/v1/admin/credits/grant",
+                admin.token(),
+                json!({"user_id": user_id, "amount": amount, "reason": "test"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "grant: {b}");
+    }
+
+    /// The id of a mentor's first active service.
+    pub async fn first_service(&self, mentor_id: &str) -> String {
+        let (_, s) = self
+            .get(&format!("/api/v1/mentors/{mentor_id}/services"), None)
+            .await;
+        s["items"][0]["id"].as_str().expect("a service").to_string()
+    }
+
+    pub async fn balance(&self, s: &Session) -> (i64, i64) {
+        let (_, c) = self.get("/api/v1/me/credits", s.token()).await;
+        (
+            c["balance"].as_i64().unwrap_or(-1),
+            c["held"].as_i64().unwrap_or(-1),
+        )
+    }
+
+    /// Runs the server's time-driven work now (after moving the clock).
+    pub async fn tick(&self) {
+        mentorhub::app::run_maintenance(self.ctx()).await;
+    }
+
+    /// Every ledger invariant holds.
+    pub async fn assert_ledger_ok(&self) {
+        let breaches = mentorhub::store::ledger::verify(&self.ctx().db.pool)
+            .await
+            .expect("verify");
+        assert!(breaches.is_empty(), "ledger breaches: {breaches:?}");
+    }
+
+    /// A mentor (approved, weekday availability in `tz`, a 60-minute session costing
+    /// `cost`), a mentee with `credits`, and the service id.
+    pub async fn booking_setup(
+        &self,
+        admin: &Session,
+        tz: &str,
+        cost: i64,
+        credits: i64,
+    ) -> (Session, Session, String) {
+        let mentor = self
+            .approved_mentor(
+                admin,
+                "mentor@example.com",
+                mentor_profile(&["backend"], &["rust"], cost),
+            )
+            .await;
+        self.set_availability(&mentor, weekdays_nine_to_five(tz))
+            .await;
+        let mentee = self.register("mentee@example.com").await;
+        if credits > 0 {
+            self.grant(admin, &mentee.user_id, credits).await;
+        }
+        let service = self.first_service(&mentor.user_id).await;
+        (mentor, mentee, service)
+    }
+}

@@ -1,0 +1,477 @@
+//! A mentor's availability, free slots, and the cached "next free slot" discovery uses.
+
+use jiff::{SignedDuration, Timestamp, tz::TimeZone};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Ctx;
+use crate::{
+    clock::{from_micros, to_micros},
+    domain::{
+        availability::{
+            self as av, Availability, Busy, DateOverride, Settings, SlotQuery, WeeklyRule,
+        },
+        mentor::{MentorStatus, ServiceKind},
+        user::TimeZoneName,
+    },
+    error::{AppError, AppResult, FieldError, Validator},
+    store::{self, availability::AvailabilityRow, users::UserRow},
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleIo {
+    /// `monday` … `sunday`.
+    pub weekday: String,
+    /// `HH:MM`, local to the availability's time zone.
+    pub start: String,
+    /// `HH:MM` (up to `24:00`), after `start`.
+    pub end: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideIo {
+    /// `YYYY-MM-DD`, local.
+    pub date: String,
+    /// false: a day off (no times) or a blocked window (with times); true: extra hours
+    /// (times required).
+    pub available: bool,
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsIo {
+    pub min_notice_minutes: i64,
+    pub buffer_before_minutes: i64,
+    pub buffer_after_minutes: i64,
+    pub horizon_days: i64,
+    pub slot_step_minutes: i64,
+    /// 0: no daily limit.
+    pub max_per_day: i64,
+}
+
+impl From<Settings> for SettingsIo {
+    fn from(s: Settings) -> Self {
+        SettingsIo {
+            min_notice_minutes: s.min_notice_minutes,
+            buffer_before_minutes: s.buffer_before_minutes,
+            buffer_after_minutes: s.buffer_after_minutes,
+            horizon_days: s.horizon_days,
+            slot_step_minutes: s.slot_step_minutes,
+            max_per_day: s.max_per_day,
+        }
+    }
+}
+
+impl From<SettingsIo> for Settings {
+    fn from(s: SettingsIo) -> Self {
+        Settings {
+            min_notice_minutes: s.min_notice_minutes,
+            buffer_before_minutes: s.buffer_before_minutes,
+            buffer_after_minutes: s.buffer_after_minutes,
+            horizon_days: s.horizon_days,
+            slot_step_minutes: s.slot_step_minutes,
+            max_per_day: s.max_per_day,
+        }
+    }
+}
+
+/// `GET/PUT /api/v1/me/availability`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityIo {
+    /// IANA time zone the rules are in.
+    pub timezone: String,
+    pub weekly: Vec<RuleIo>,
+    #[serde(default)]
+    pub overrides: Vec<OverrideIo>,
+    pub settings: SettingsIo,
+}
+
+struct Parsed {
+    tz: TimeZoneName,
+    weekly: Vec<WeeklyRule>,
+    overrides: Vec<DateOverride>,
+    settings: Settings,
+}
+
+fn parse(input: &AvailabilityIo) -> AppResult<Parsed> {
+    let mut v = Validator::new();
+    let tz = v.check(TimeZoneName::parse("timezone", &input.timezone));
+    if input.weekly.len() > 50 {
+        v.push(FieldError::new(
+            "weekly",
+            "too_many",
+            "At most 50 weekly rules.",
+        ));
+    }
+    if input.overrides.len() > 366 {
+        v.push(FieldError::new(
+            "overrides",
+            "too_many",
+            "At most 366 overrides.",
+        ));
+    }
+    let mut weekly = vec![];
+    for (i, r) in input.weekly.iter().enumerate().take(50) {
+        let f = |n: &str| format!("weekly[{i}].{n}");
+        let wd = v.check(av::parse_weekday(&f("weekday"), &r.weekday));
+        let s = v.check(av::parse_hhmm(&f("start"), &r.start));
+        let e = v.check(av::parse_hhmm(&f("end"), &r.end));
+        if let (Some(weekday), Some(start), Some(end)) = (wd, s, e) {
+            if end <= start {
+                v.push(FieldError::new(
+                    &f("end"),
+                    "before_start",
+                    "The end is after the start.",
+                ));
+            } else {
+                weekly.push(WeeklyRule {
+                    weekday,
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+    let mut overrides = vec![];
+    for (i, o) in input.overrides.iter().enumerate().take(366) {
+        let f = |n: &str| format!("overrides[{i}].{n}");
+        let date = v.check(o.date.trim().parse::<jiff::civil::Date>().map_err(|_| {
+            FieldError::new(&f("date"), "invalid_date", "Use a date like 2026-03-02.")
+        }));
+        let window = match (
+            o.start.as_deref().filter(|s| !s.is_empty()),
+            o.end.as_deref().filter(|s| !s.is_empty()),
+        ) {
+            (None, None) => Some(None),
+            (Some(s), Some(e)) => {
+                match (
+                    v.check(av::parse_hhmm(&f("start"), s)),
+                    v.check(av::parse_hhmm(&f("end"), e)),
+                ) {
+                    (Some(s), Some(e)) if e > s => Some(Some((s, e))),
+                    (Some(_), Some(_)) => {
+                        v.push(FieldError::new(
+                            &f("end"),
+                            "before_start",
+                            "The end is after the start.",
+                        ));
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            _ => {
+                v.push(FieldError::new(
+                    &f("start"),
+                    "incomplete",
+                    "Give both start and end, or neither.",
+                ));
+                None
+            }
+        };
+        if o.available && matches!(window, Some(None)) {
+            v.push(FieldError::new(
+                &f("start"),
+                "required",
+                "Extra hours need a start and an end.",
+            ));
+            continue;
+        }
+        if let (Some(date), Some(window)) = (date, window) {
+            overrides.push(DateOverride {
+                date,
+                available: o.available,
+                window,
+            });
+        }
+    }
+    let settings: Settings = input.settings.into();
+    for e in av::check_settings(&settings) {
+        v.push(e);
+    }
+    v.finish()?;
+    let tz = tz.ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("validator passed without a time zone"))
+    })?;
+    Ok(Parsed {
+        tz,
+        weekly,
+        overrides,
+        settings,
+    })
+}
+
+fn to_io(row: &AvailabilityRow) -> AvailabilityIo {
+    AvailabilityIo {
+        timezone: row.timezone.clone(),
+        weekly: serde_json::from_str(&row.weekly).unwrap_or_default(),
+        overrides: serde_json::from_str(&row.overrides).unwrap_or_default(),
+        settings: SettingsIo {
+            min_notice_minutes: row.min_notice_minutes,
+            buffer_before_minutes: row.buffer_before_minutes,
+            buffer_after_minutes: row.buffer_after_minutes,
+            horizon_days: row.horizon_days,
+            slot_step_minutes: row.slot_step_minutes,
+            max_per_day: row.max_per_day,
+        },
+    }
+}
+
+/// My availability (empty rules in my time zone until I set some).
+pub async fn get(ctx: &Ctx, user: &UserRow) -> AppResult<AvailabilityIo> {
+    Ok(
+        match store::availability::get(&ctx.db.pool, &user.id).await? {
+            Some(row) => to_io(&row),
+            None => AvailabilityIo {
+                timezone: user.timezone.clone(),
+                weekly: vec![],
+                overrides: vec![],
+                settings: Settings::default().into(),
+            },
+        },
+    )
+}
+
+/// Replaces my availability (mentors only).
+pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult<AvailabilityIo> {
+    let profile = store::mentors::profile(&ctx.db.pool, &user.id).await?;
+    if profile.is_none_or(|p| p.status == MentorStatus::Draft.as_str()) {
+        return Err(AppError::forbidden(
+            "Fill in your mentor profile first: availability belongs to mentors.",
+        ));
+    }
+    let p = parse(input)?;
+    // Store the normalised form.
+    let weekly: Vec<RuleIo> = p
+        .weekly
+        .iter()
+        .map(|r| RuleIo {
+            weekday: av::weekday_name(r.weekday).into(),
+            start: av::format_hhmm(r.start),
+            end: av::format_hhmm(r.end),
+        })
+        .collect();
+    let overrides: Vec<OverrideIo> = p
+        .overrides
+        .iter()
+        .map(|o| OverrideIo {
+            date: o.date.to_string(),
+            available: o.available,
+            start: o.window.map(|w| av::format_hhmm(w.0)),
+            end: o.window.map(|w| av::format_hhmm(w.1)),
+        })
+        .collect();
+    let now = ctx.now();
+    let row = AvailabilityRow {
+        mentor_id: user.id.clone(),
+        timezone: p.tz.as_str().to_string(),
+        weekly: serde_json::to_string(&weekly).map_err(|e| AppError::Internal(e.into()))?,
+        overrides: serde_json::to_string(&overrides).map_err(|e| AppError::Internal(e.into()))?,
+        min_notice_minutes: p.settings.min_notice_minutes,
+        buffer_before_minutes: p.settings.buffer_before_minutes,
+        buffer_after_minutes: p.settings.buffer_after_minutes,
+        horizon_days: p.settings.horizon_days,
+        slot_step_minutes: p.settings.slot_step_minutes,
+        max_per_day: p.settings.max_per_day,
+        created_at: now,
+        updated_at: now,
+    };
+    store::availability::put(&ctx.db.pool, &row).await?;
+    refresh_next_free(ctx, &user.id).await?;
+    Ok(to_io(&row))
+}
+
+/// The domain form of a mentor's availability, if they set one.
+pub async fn load(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Availability>> {
+    let Some(row) = store::availability::get(&ctx.db.pool, mentor_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(from_row(&row)?))
+}
+
+pub fn from_row(row: &AvailabilityRow) -> AppResult<Availability> {
+    let io = to_io(row);
+    let p = parse(&io)?;
+    Ok(Availability {
+        tz: TimeZone::get(p.tz.as_str()).unwrap_or(TimeZone::UTC),
+        weekly: p.weekly,
+        overrides: p.overrides,
+        settings: p.settings,
+    })
+}
+
+/// The longest range one slots query may cover.
+pub const MAX_RANGE_DAYS: i64 = 62;
+
+/// What to look for: free starts of `duration` minutes for a mentor in `[from, to)`,
+/// ignoring booking `except` (the one being moved).
+pub struct SlotAsk<'a> {
+    pub mentor_id: &'a str,
+    pub duration: i64,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub except: Option<&'a str>,
+}
+
+/// Free starts for `ask`, reading the mentor's live bookings through `exec` (inside the
+/// caller's transaction when it must be exact).
+pub async fn free_starts(
+    ctx: &Ctx,
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    a: &Availability,
+    ask: &SlotAsk<'_>,
+) -> AppResult<Vec<Timestamp>> {
+    // Bookings that could touch the range, with room for buffers.
+    let pad = SignedDuration::from_mins(
+        a.settings.buffer_before_minutes + a.settings.buffer_after_minutes + 24 * 60,
+    );
+    let busy = store::bookings::mentor_busy(
+        exec,
+        ask.mentor_id,
+        to_micros(ask.from - pad),
+        to_micros(ask.to + pad),
+        ask.except,
+    )
+    .await?;
+    let busy: Vec<Busy> = busy
+        .into_iter()
+        .map(|(s, e)| Busy {
+            start: from_micros(s),
+            end: from_micros(e),
+        })
+        .collect();
+    Ok(av::free_slots(
+        a,
+        &busy,
+        &SlotQuery {
+            from: ask.from,
+            to: ask.to,
+            duration_minutes: ask.duration,
+            now: ctx.clock.now(),
+        },
+    ))
+}
+
+/// `GET /api/v1/mentors/{id}/slots` for a listed mentor and one of their timed services.
+pub async fn slots(
+    ctx: &Ctx,
+    mentor_id: &str,
+    service_id: &str,
+    from: Timestamp,
+    to: Timestamp,
+) -> AppResult<Vec<Timestamp>> {
+    store::discovery::listed_mentor(&ctx.db.pool, mentor_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let service = store::mentors::service(&ctx.db.pool, service_id)
+        .await?
+        .filter(|s| s.mentor_id == mentor_id && s.active == 1 && s.deleted_at.is_none())
+        .ok_or_else(|| {
+            AppError::invalid(
+                "service_id",
+                "not_found",
+                "This mentor offers no such service.",
+            )
+        })?;
+    if ServiceKind::parse(&service.kind).is_some_and(ServiceKind::is_review) {
+        return Err(AppError::invalid(
+            "service_id",
+            "not_timed",
+            "A review has a deadline, not time slots: book it directly.",
+        ));
+    }
+    if to <= from {
+        return Err(AppError::invalid(
+            "to",
+            "before_from",
+            "`to` is after `from`.",
+        ));
+    }
+    if to.duration_since(from) > SignedDuration::from_hours(24 * MAX_RANGE_DAYS) {
+        return Err(AppError::invalid(
+            "to",
+            "range_too_long",
+            format!("Ask for at most {MAX_RANGE_DAYS} days at a time."),
+        ));
+    }
+    let Some(a) = load(ctx, mentor_id).await? else {
+        return Ok(vec![]);
+    };
+    let ask = SlotAsk {
+        mentor_id,
+        duration: service.duration_minutes,
+        from,
+        to,
+        except: None,
+    };
+    free_starts(ctx, &ctx.db.pool, &a, &ask).await
+}
+
+/// The first free slot of the mentor's shortest timed service, if any.
+pub async fn next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Timestamp>> {
+    let Some(a) = load(ctx, mentor_id).await? else {
+        return Ok(None);
+    };
+    let services = store::mentors::services_of(&ctx.db.pool, mentor_id, false).await?;
+    let Some(duration) = services
+        .iter()
+        .filter(|s| !ServiceKind::parse(&s.kind).is_some_and(ServiceKind::is_review))
+        .map(|s| s.duration_minutes)
+        .min()
+    else {
+        return Ok(None);
+    };
+    let now = ctx.clock.now();
+    let to = now + SignedDuration::from_hours(24 * a.settings.horizon_days.min(MAX_RANGE_DAYS));
+    // Look a week at a time: the first slot is usually close.
+    let mut from = now;
+    while from < to {
+        let until = (from + SignedDuration::from_hours(24 * 7)).min(to);
+        let found = free_starts(
+            ctx,
+            &ctx.db.pool,
+            &a,
+            &SlotAsk {
+                mentor_id,
+                duration,
+                from,
+                to: until,
+                except: None,
+            },
+        )
+        .await?;
+        if let Some(first) = found.first() {
+            return Ok(Some(*first));
+        }
+        from = until;
+    }
+    Ok(None)
+}
+
+/// Recomputes and stores a mentor's next free slot (after anything that changes it).
+pub async fn refresh_next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<()> {
+    let next = next_free(ctx, mentor_id).await?;
+    store::availability::set_next_free(&ctx.db.pool, mentor_id, next.map(to_micros)).await?;
+    ctx.discovery.invalidate();
+    Ok(())
+}
+
+/// Refreshes mentors whose cached next slot has passed. Run by the maintenance loop.
+pub async fn refresh_stale(ctx: &Ctx, batch: i64) -> AppResult<usize> {
+    let ids = store::availability::stale_next_free(&ctx.db.pool, ctx.now(), batch).await?;
+    for id in &ids {
+        let next = next_free(ctx, id).await?;
+        store::availability::set_next_free(&ctx.db.pool, id, next.map(to_micros)).await?;
+    }
+    if !ids.is_empty() {
+        ctx.discovery.invalidate();
+    }
+    Ok(ids.len())
+}

@@ -1,0 +1,771 @@
+//! Booking sessions and reviews: request, answer, cancel, move, complete, deliver.
+//!
+//! Guarantees, whatever the concurrency: a request re-checks that its start is a free
+//! slot *inside* a write transaction that holds both people's row locks (Postgres) or
+//! the database's single write lock (SQLite), so two live bookings never overlap for a
+//! mentor (with buffers) or a mentee; the credits move to escrow in that same
+//! transaction, so only a booking that exists is paid for; escrow is released exactly
+//! once per booking (the settlement transfer's idempotency key is the booking id).
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::{Ctx, availability, credits};
+use crate::{
+    clock::to_micros,
+    domain::{
+        booking::{self as rules, Actor, BookingAction, BookingStatus, Facts, Refusal},
+        ids::new_id,
+        mentor::ServiceKind,
+        text,
+        user::{Role, Roles, TimeZoneName},
+    },
+    error::{AppError, AppResult},
+    store::{
+        self,
+        bookings::{BookingFull, BookingText, ListFilter, NewBooking, StatusChange},
+        users::UserRow,
+    },
+};
+
+/// `POST /api/v1/bookings`.
+#[derive(Debug, Clone, Deserialize, ToSchema, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingInput {
+    pub mentor_id: String,
+    pub service_id: String,
+    /// RFC 3339 start of a session (one of the mentor's free slots). Not used for review
+    /// services, which have a deadline instead.
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub topic: String,
+    #[serde(default)]
+    pub message: String,
+    /// The booker's IANA time zone (defaults to their profile's).
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+/// Optional body of the transition endpoints.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActInput {
+    /// Why (decline, cancel, no-show).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/bookings/{id}/reschedule`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleInput {
+    /// RFC 3339 new start: one of the mentor's free slots.
+    pub start: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/bookings/{id}/deliver` (review services).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverInput {
+    /// The review itself, or a note with the link.
+    #[serde(default)]
+    pub text: String,
+    /// An https link to the delivered review.
+    #[serde(default)]
+    pub url: String,
+}
+
+/// `PUT /api/v1/bookings/{id}/notes`: my notes on a booking.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotesInput {
+    /// Before the meeting (agenda, questions).
+    #[serde(default)]
+    pub pre_meeting: String,
+    /// Shown to the other side (default true).
+    #[serde(default = "yes")]
+    pub pre_meeting_shared: bool,
+    /// After the session (takeaways, next steps).
+    #[serde(default)]
+    pub post_session: String,
+    /// Shown to the other side (default false: private).
+    #[serde(default)]
+    pub post_session_shared: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+const HOUR: i64 = 3_600_000_000;
+
+pub fn parse_instant(field: &str, raw: &str) -> AppResult<Timestamp> {
+    raw.trim().parse::<Timestamp>().map_err(|_| {
+        AppError::invalid(
+            field,
+            "invalid_datetime",
+            "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
+        )
+    })
+}
+
+fn slot_taken() -> AppError {
+    AppError::conflict(
+        "slot_unavailable",
+        "This time is no longer free. Pick another slot.",
+    )
+}
+
+fn request_hash(input: &BookingInput) -> String {
+    let canonical = serde_json::to_string(input).unwrap_or_default();
+    let d = Sha256::digest(canonical.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Requests a booking. With an idempotency key, a retry returns the first booking
+/// (`replayed = true`) and changes nothing; the same key with other parameters is 422.
+pub async fn request(
+    ctx: &Ctx,
+    mentee: &UserRow,
+    input: &BookingInput,
+    idempotency_key: Option<&str>,
+) -> AppResult<(BookingFull, bool)> {
+    let key = idempotency_key.map(str::trim).filter(|k| !k.is_empty());
+    if let Some(k) = key
+        && k.len() > 200
+    {
+        return Err(AppError::bad_request(
+            "invalid_idempotency_key",
+            "An Idempotency-Key has at most 200 characters.",
+        ));
+    }
+    let hash = request_hash(input);
+    if let Some(k) = key
+        && let Some(existing) =
+            store::bookings::by_idempotency_key(&ctx.db.pool, &mentee.id, k).await?
+    {
+        return replay(ctx, &existing.id, &existing.request_hash, &hash).await;
+    }
+
+    let mut v = crate::error::Validator::new();
+    let topic = v.check(text::optional_line("topic", &input.topic, 200));
+    let message = v.check(text::optional_text("message", &input.message, 2000));
+    let tz = v.check(TimeZoneName::parse(
+        "timezone",
+        input.timezone.as_deref().unwrap_or(&mentee.timezone),
+    ));
+    v.finish()?;
+    let (topic, message, tz) = (
+        topic.unwrap_or_default(),
+        message.unwrap_or_default(),
+        tz.map(|t| t.as_str().to_string()).unwrap_or_default(),
+    );
+    let no_mentor = || {
+        AppError::invalid(
+            "mentor_id",
+            "not_found",
+            "There is no such mentor taking bookings.",
+        )
+    };
+    let mentor_id = crate::domain::ids::parse_id(&input.mentor_id).ok_or_else(no_mentor)?;
+    if mentor_id == mentee.id {
+        return Err(AppError::invalid(
+            "mentor_id",
+            "cannot_book_self",
+            "You cannot book yourself.",
+        ));
+    }
+    store::discovery::listed_mentor(&ctx.db.pool, &mentor_id)
+        .await?
+        .ok_or_else(no_mentor)?;
+    let service = crate::domain::ids::parse_id(&input.service_id)
+        .map(|id| async move { store::mentors::service(&ctx.db.pool, &id).await });
+    let service = match service {
+        Some(f) => f.await?,
+        None => None,
+    }
+    .filter(|s| s.mentor_id == mentor_id && s.active == 1 && s.deleted_at.is_none())
+    .ok_or_else(|| {
+        AppError::invalid(
+            "service_id",
+            "not_found",
+            "This mentor offers no such service.",
+        )
+    })?;
+    let kind = ServiceKind::parse(&service.kind).unwrap_or(ServiceKind::Custom);
+    let timed = !kind.is_review();
+    let now = ctx.clock.now();
+    let (start, end) = if timed {
+        let raw = input.start.as_deref().ok_or_else(|| {
+            AppError::invalid(
+                "start",
+                "required",
+                "Pick a start time among the mentor's free slots.",
+            )
+        })?;
+        let start = parse_instant("start", raw)?;
+        (
+            start,
+            start + SignedDuration::from_mins(service.duration_minutes),
+        )
+    } else {
+        (
+            now,
+            now + SignedDuration::from_hours(ctx.config.review_due_hours),
+        )
+    };
+    let expires_at = if timed {
+        to_micros(start).min(to_micros(now) + ctx.config.pending_expiry_hours * HOUR)
+    } else {
+        to_micros(now) + ctx.config.pending_expiry_hours * HOUR
+    };
+
+    let availability = if timed {
+        Some(
+            availability::load(ctx, &mentor_id)
+                .await?
+                .ok_or_else(slot_taken)?,
+        )
+    } else {
+        None
+    };
+    let id = new_id();
+    let mut tx = ctx.db.begin_write().await?;
+    store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor_id, &mentee.id).await?;
+    if let Some(a) = &availability {
+        let free = availability::free_starts(
+            ctx,
+            &mut *tx,
+            a,
+            &availability::SlotAsk {
+                mentor_id: &mentor_id,
+                duration: service.duration_minutes,
+                from: start,
+                to: start + SignedDuration::from_mins(1),
+                except: None,
+            },
+        )
+        .await?;
+        if free.first() != Some(&start) {
+            return Err(slot_taken());
+        }
+        if store::bookings::mentee_overlaps(
+            &mut *tx,
+            &mentee.id,
+            to_micros(start),
+            to_micros(end),
+            None,
+        )
+        .await?
+        {
+            return Err(AppError::conflict(
+                "slot_unavailable",
+                "You already have a session at that time.",
+            ));
+        }
+    }
+    let mentorship_id =
+        store::bookings::accepted_mentorship(&mut *tx, &mentor_id, &mentee.id).await?;
+    let inserted = store::bookings::insert(
+        &mut tx,
+        &NewBooking {
+            id: &id,
+            mentor_id: &mentor_id,
+            mentee_id: &mentee.id,
+            service_id: &service.id,
+            kind: kind.as_str(),
+            title: &service.title,
+            duration_minutes: service.duration_minutes,
+            timed,
+            start_at: to_micros(start),
+            end_at: to_micros(end),
+            timezone: &tz,
+            topic: &topic,
+            message: &message,
+            mentorship_id: mentorship_id.as_deref(),
+            credits_held: service.credit_cost,
+            expires_at,
+            idempotency_key: key,
+            request_hash: &hash,
+            now: to_micros(now),
+        },
+    )
+    .await;
+    if let Err(e) = inserted {
+        if store::is_unique_violation(&e)
+            && let Some(k) = key
+        {
+            // The same key raced in: answer with the winner.
+            drop(tx);
+            if let Some(existing) =
+                store::bookings::by_idempotency_key(&ctx.db.pool, &mentee.id, k).await?
+            {
+                return replay(ctx, &existing.id, &existing.request_hash, &hash).await;
+            }
+        }
+        return Err(e.into());
+    }
+    credits::hold(
+        &mut tx,
+        &mentee.id,
+        &id,
+        service.credit_cost,
+        to_micros(now),
+    )
+    .await?;
+    store::bookings::add_event(
+        &mut tx,
+        &id,
+        Some(&mentee.id),
+        "requested",
+        None,
+        "",
+        to_micros(now),
+    )
+    .await?;
+    tx.commit().await?;
+    if timed {
+        availability::refresh_next_free(ctx, &mentor_id).await?;
+    }
+    let b = store::bookings::get(&ctx.db.pool, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((b, false))
+}
+
+async fn replay(
+    ctx: &Ctx,
+    id: &str,
+    stored_hash: &str,
+    hash: &str,
+) -> AppResult<(BookingFull, bool)> {
+    if stored_hash != hash {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different booking request.",
+        ));
+    }
+    let b = store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((b, true))
+}
+
+fn is_admin(u: &UserRow) -> bool {
+    Roles::from_db(&u.roles).has(Role::Admin)
+}
+
+/// A booking its participants (and admins) may see.
+pub async fn get(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<BookingFull> {
+    store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .filter(|b| b.b.mentor_id == viewer.id || b.b.mentee_id == viewer.id || is_admin(viewer))
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn list(ctx: &Ctx, filter: &ListFilter) -> AppResult<Vec<BookingFull>> {
+    Ok(store::bookings::list(&ctx.db.pool, filter).await?)
+}
+
+fn refusal(r: Refusal, action: BookingAction) -> AppError {
+    match r {
+        Refusal::NotYours => AppError::forbidden(match action {
+            BookingAction::Accept | BookingAction::Decline => {
+                "Only the mentor answers a booking request."
+            }
+            BookingAction::Complete | BookingAction::Deliver => {
+                "Only the mentor completes a booking."
+            }
+            BookingAction::MenteeNoShow => "Only the mentor reports that the mentee did not come.",
+            BookingAction::MentorNoShow => "Only the mentee reports that the mentor did not come.",
+            _ => "You cannot do this to this booking.",
+        }),
+        Refusal::WrongState(s) => AppError::conflict(
+            "invalid_transition",
+            format!("This booking is {}; that is not possible now.", s.as_str()),
+        ),
+        Refusal::WrongTime(why) => AppError::conflict("invalid_transition", why),
+        Refusal::WrongKind(why) => AppError::conflict("invalid_transition", why),
+    }
+}
+
+fn meeting_link(ctx: &Ctx, booking_id: &str) -> String {
+    let mut bytes = [0u8; 10];
+    // A predictable room name would let strangers join: stop rather than guess.
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    let room: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    ctx.config
+        .meeting_url_template
+        .replace("{room}", &room)
+        .replace("{booking_id}", booking_id)
+}
+
+fn actor_of(b: &BookingFull, user: &UserRow) -> Option<Actor> {
+    if b.b.mentor_id == user.id {
+        Some(Actor::Mentor)
+    } else if b.b.mentee_id == user.id {
+        Some(Actor::Mentee)
+    } else {
+        None
+    }
+}
+
+/// Applies a transition for a participant (or the server, with `user = None`).
+pub async fn act(
+    ctx: &Ctx,
+    user: Option<&UserRow>,
+    id: &str,
+    action: BookingAction,
+    input: &ActInput,
+) -> AppResult<BookingFull> {
+    let reason = text::optional_text("reason", input.reason.as_deref().unwrap_or(""), 1000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    transition(ctx, user, id, action, &reason, None).await
+}
+
+/// Marks a review service delivered (and so completed and paid).
+pub async fn deliver(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    input: &DeliverInput,
+) -> AppResult<BookingFull> {
+    let mut v = crate::error::Validator::new();
+    let text_ = v.check(text::optional_text("text", &input.text, 20_000));
+    let url = v.check(text::optional_https_url("url", &input.url));
+    v.finish()?;
+    let (text_, url) = (text_.unwrap_or_default(), url.unwrap_or_default());
+    if text_.is_empty() && url.is_empty() {
+        return Err(AppError::invalid(
+            "text",
+            "required",
+            "Deliver the review as text, an https link, or both.",
+        ));
+    }
+    transition(
+        ctx,
+        Some(user),
+        id,
+        BookingAction::Deliver,
+        "",
+        Some((text_, url)),
+    )
+    .await
+}
+
+async fn transition(
+    ctx: &Ctx,
+    user: Option<&UserRow>,
+    id: &str,
+    action: BookingAction,
+    reason: &str,
+    delivery: Option<(String, String)>,
+) -> AppResult<BookingFull> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let b = store::bookings::get_for_update(&mut tx, ctx.db.backend, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = match user {
+        None => Actor::System,
+        Some(u) => actor_of(&b, u).ok_or(AppError::NotFound)?,
+    };
+    let from = BookingStatus::parse(&b.b.status).unwrap_or(BookingStatus::Cancelled);
+    let facts = Facts {
+        status: from,
+        timed: b.b.timed == 1,
+        start: b.b.start_at,
+        end: b.b.end_at,
+        expires_at: b.b.expires_at,
+        now,
+    };
+    let to = rules::next(&facts, action, actor).map_err(|r| refusal(r, action))?;
+    let finished = !to.is_live();
+    let s = if finished {
+        rules::settle(
+            b.b.credits_held,
+            from,
+            to,
+            actor,
+            b.b.start_at,
+            now,
+            &ctx.config.policy,
+        )
+    } else {
+        rules::Settlement::default()
+    };
+    let moved = store::bookings::change_status(
+        &mut tx,
+        &StatusChange {
+            id,
+            from: from.as_str(),
+            to: to.as_str(),
+            refunded: s.to_mentee,
+            paid: s.to_mentor,
+            finished,
+            now,
+        },
+    )
+    .await?;
+    if !moved {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            "This booking changed meanwhile; reload it.",
+        ));
+    }
+    if finished {
+        let memo = match to {
+            BookingStatus::Completed => "Session completed",
+            BookingStatus::Declined => "Request declined: credits returned",
+            BookingStatus::Expired => "Request expired: credits returned",
+            BookingStatus::NoShow => "No-show settled",
+            _ => "Booking cancelled",
+        };
+        credits::settle(&mut tx, id, &b.b.mentee_id, &b.b.mentor_id, &s, memo, now).await?;
+    }
+    let user_id = user.map(|u| u.id.as_str());
+    let event = match action {
+        BookingAction::Accept => {
+            let link = meeting_link(ctx, id);
+            if b.b.timed == 1 {
+                store::bookings::set_text(&mut tx, id, BookingText::MeetingLink, &link, now)
+                    .await?;
+            }
+            "accepted"
+        }
+        BookingAction::Decline => {
+            store::bookings::set_text(&mut tx, id, BookingText::DeclineReason, reason, now).await?;
+            "declined"
+        }
+        BookingAction::Cancel => {
+            let why = if actor == Actor::System && reason.is_empty() {
+                "The review was not delivered by its deadline."
+            } else {
+                reason
+            };
+            store::bookings::set_text(&mut tx, id, BookingText::CancelReason, why, now).await?;
+            store::bookings::set_cancelled_by(&mut tx, id, user_id).await?;
+            "cancelled"
+        }
+        BookingAction::MenteeNoShow => {
+            store::bookings::set_text(&mut tx, id, BookingText::NoShowParty, "mentee", now).await?;
+            "no_show"
+        }
+        BookingAction::MentorNoShow => {
+            store::bookings::set_text(&mut tx, id, BookingText::NoShowParty, "mentor", now).await?;
+            store::bookings::count_mentor_no_show(&mut tx, &b.b.mentor_id).await?;
+            "no_show"
+        }
+        BookingAction::Deliver => {
+            let (t, u) = delivery.unwrap_or_default();
+            store::bookings::set_delivery(&mut tx, id, &t, &u, now).await?;
+            "delivered"
+        }
+        BookingAction::Complete => "completed",
+        BookingAction::Expire => "expired",
+        BookingAction::Reschedule => "rescheduled",
+    };
+    store::bookings::add_event(&mut tx, id, user_id, event, None, reason, now).await?;
+    tx.commit().await?;
+    if finished && b.b.timed == 1 {
+        availability::refresh_next_free(ctx, &b.b.mentor_id).await?;
+    }
+    store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Moves a live session to another free slot of the mentor, keeping its history.
+pub async fn reschedule(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    input: &RescheduleInput,
+) -> AppResult<BookingFull> {
+    let reason = text::optional_text("reason", input.reason.as_deref().unwrap_or(""), 1000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let start = parse_instant("start", &input.start)?;
+    let now = ctx.now();
+    let current = store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = actor_of(&current, user).ok_or(AppError::NotFound)?;
+    let a = availability::load(ctx, &current.b.mentor_id)
+        .await?
+        .ok_or_else(slot_taken)?;
+    let mut tx = ctx.db.begin_write().await?;
+    store::bookings::lock_people(
+        &mut tx,
+        ctx.db.backend,
+        &current.b.mentor_id,
+        &current.b.mentee_id,
+    )
+    .await?;
+    let b = store::bookings::get_for_update(&mut tx, ctx.db.backend, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let from = BookingStatus::parse(&b.b.status).unwrap_or(BookingStatus::Cancelled);
+    let facts = Facts {
+        status: from,
+        timed: b.b.timed == 1,
+        start: b.b.start_at,
+        end: b.b.end_at,
+        expires_at: b.b.expires_at,
+        now,
+    };
+    rules::next(&facts, BookingAction::Reschedule, actor)
+        .map_err(|r| refusal(r, BookingAction::Reschedule))?;
+    let end = start + SignedDuration::from_mins(b.b.duration_minutes);
+    if to_micros(start) == b.b.start_at {
+        return Err(AppError::invalid(
+            "start",
+            "unchanged",
+            "That is already the booking's time.",
+        ));
+    }
+    let free = availability::free_starts(
+        ctx,
+        &mut *tx,
+        &a,
+        &availability::SlotAsk {
+            mentor_id: &b.b.mentor_id,
+            duration: b.b.duration_minutes,
+            from: start,
+            to: start + SignedDuration::from_mins(1),
+            except: Some(id),
+        },
+    )
+    .await?;
+    if free.first() != Some(&start) {
+        return Err(slot_taken());
+    }
+    if store::bookings::mentee_overlaps(
+        &mut *tx,
+        &b.b.mentee_id,
+        to_micros(start),
+        to_micros(end),
+        Some(id),
+    )
+    .await?
+    {
+        return Err(AppError::conflict(
+            "slot_unavailable",
+            "The mentee already has a session at that time.",
+        ));
+    }
+    let expires_at = if from == BookingStatus::Pending {
+        to_micros(start).min(b.b.created_at + ctx.config.pending_expiry_hours * HOUR)
+    } else {
+        b.b.expires_at
+    };
+    store::bookings::reschedule(
+        &mut tx,
+        id,
+        to_micros(start),
+        to_micros(end),
+        expires_at,
+        now,
+    )
+    .await?;
+    store::bookings::add_event(
+        &mut tx,
+        id,
+        Some(&user.id),
+        "rescheduled",
+        Some((b.b.start_at, to_micros(start))),
+        &reason,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    availability::refresh_next_free(ctx, &b.b.mentor_id).await?;
+    store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Saves my notes on a booking.
+pub async fn save_notes(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    input: &NotesInput,
+) -> AppResult<BookingFull> {
+    let b = store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let side = match actor_of(&b, user) {
+        Some(Actor::Mentor) => "mentor",
+        Some(Actor::Mentee) => "mentee",
+        _ => return Err(AppError::NotFound),
+    };
+    let mut v = crate::error::Validator::new();
+    let pre = v.check(text::optional_text(
+        "pre_meeting",
+        &input.pre_meeting,
+        10_000,
+    ));
+    let post = v.check(text::optional_text(
+        "post_session",
+        &input.post_session,
+        10_000,
+    ));
+    v.finish()?;
+    store::bookings::set_notes(
+        &ctx.db.pool,
+        id,
+        side,
+        (&pre.unwrap_or_default(), input.pre_meeting_shared),
+        (&post.unwrap_or_default(), input.post_session_shared),
+        ctx.now(),
+    )
+    .await?;
+    store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Expires unanswered requests whose time is up. Returns how many.
+pub async fn expire_due(ctx: &Ctx) -> AppResult<usize> {
+    let ids = store::bookings::due_expiries(&ctx.db.pool, ctx.now(), 200).await?;
+    let mut n = 0;
+    for id in ids {
+        match transition(ctx, None, &id, BookingAction::Expire, "", None).await {
+            Ok(_) => n += 1,
+            Err(AppError::Conflict { .. }) => {} // answered meanwhile
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Completes sessions past their end (plus the grace period for no-show reports) and
+/// cancels, with a refund, reviews not delivered by their deadline.
+pub async fn finish_due(ctx: &Ctx) -> AppResult<usize> {
+    let now = ctx.now();
+    let cutoff = now - ctx.config.completion_grace_minutes * 60_000_000;
+    let ids = store::bookings::due_endings(&ctx.db.pool, cutoff, now, 200).await?;
+    let mut n = 0;
+    for id in ids {
+        let Some(b) = store::bookings::get(&ctx.db.pool, &id).await? else {
+            continue;
+        };
+        let action = if b.b.timed == 1 {
+            BookingAction::Complete
+        } else {
+            BookingAction::Cancel
+        };
+        match transition(ctx, None, &id, action, "", None).await {
+            Ok(_) => n += 1,
+            Err(AppError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}

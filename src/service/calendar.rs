@@ -1,0 +1,110 @@
+//! Calendar files: one booking as `.ics`, and a secret per-user feed of all bookings
+//! (a URL holding a random token; only its hash is stored; issuing a new one revokes
+//! the old).
+
+use super::{Ctx, auth};
+use crate::{
+    clock::from_micros,
+    domain::{
+        booking::BookingStatus,
+        ics::{self, IcsEvent, IcsStatus},
+    },
+    error::{AppError, AppResult},
+    store::{
+        self,
+        bookings::{BookingFull, ListFilter},
+        users::UserRow,
+    },
+};
+
+/// The event a booking is, as `viewer` sees it.
+pub fn event(ctx: &Ctx, b: &BookingFull, viewer_id: &str) -> IcsEvent {
+    let other = if b.b.mentor_id == viewer_id {
+        format!("{} {}", b.mentee_first_name, b.mentee_last_name)
+    } else {
+        format!("{} {}", b.mentor_first_name, b.mentor_last_name)
+    };
+    let status = match BookingStatus::parse(&b.b.status) {
+        Some(BookingStatus::Pending) => IcsStatus::Tentative,
+        Some(BookingStatus::Accepted | BookingStatus::Completed | BookingStatus::NoShow) => {
+            IcsStatus::Confirmed
+        }
+        _ => IcsStatus::Cancelled,
+    };
+    let mut description = String::new();
+    if !b.b.topic.is_empty() {
+        description.push_str(&format!("Topic: {}\n", b.b.topic));
+    }
+    if !b.b.message.is_empty() {
+        description.push_str(&format!("{}\n", b.b.message));
+    }
+    if !b.b.meeting_link.is_empty() {
+        description.push_str(&format!("Join: {}\n", b.b.meeting_link));
+    }
+    description.push_str(&format!(
+        "Booking: {}/bookings/{}",
+        ctx.config.base_url, b.b.id
+    ));
+    IcsEvent {
+        uid: format!("{}@mentorhub", b.b.id),
+        sequence: b.b.sequence,
+        stamp: from_micros(b.b.updated_at),
+        start: from_micros(b.b.start_at),
+        end: from_micros(b.b.end_at),
+        summary: format!("{} with {other}", b.b.title),
+        description,
+        url: Some(b.b.meeting_link.clone()).filter(|l| !l.is_empty()),
+        status,
+        organizer: None,
+        attendees: vec![],
+    }
+}
+
+/// One booking as an iCalendar file (participants only).
+pub async fn booking_ics(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<String> {
+    let b = store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .filter(|b| b.b.mentor_id == viewer.id || b.b.mentee_id == viewer.id)
+        .ok_or(AppError::NotFound)?;
+    Ok(ics::calendar(
+        "mentorhub booking",
+        &[event(ctx, &b, &viewer.id)],
+    ))
+}
+
+/// Issues (or re-issues, revoking the old one) the user's secret feed URL.
+pub async fn issue_feed(ctx: &Ctx, user: &UserRow) -> AppResult<String> {
+    let token = auth::new_token();
+    store::calendar::put_feed(&ctx.db.pool, &user.id, &auth::hash_token(&token), ctx.now()).await?;
+    Ok(format!("{}/calendar/{token}.ics", ctx.config.base_url))
+}
+
+/// The feed for a token: the user's bookings from 90 days ago on (meetings only).
+pub async fn feed(ctx: &Ctx, token: &str) -> AppResult<String> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(AppError::NotFound);
+    }
+    let user = store::calendar::user_of_feed(&ctx.db.pool, &auth::hash_token(token))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows = store::bookings::list(
+        &ctx.db.pool,
+        &ListFilter {
+            user_id: user.id.clone(),
+            from: Some(ctx.now() - 90 * 24 * 3_600_000_000),
+            ascending: true,
+            limit: 1000,
+            ..ListFilter::default()
+        },
+    )
+    .await?;
+    let events: Vec<IcsEvent> = rows
+        .iter()
+        .filter(|b| b.b.timed == 1)
+        .map(|b| event(ctx, b, &user.id))
+        .collect();
+    Ok(ics::calendar(
+        &format!("mentorhub: {} {}", user.first_name, user.last_name),
+        &events,
+    ))
+}

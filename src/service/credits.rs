@@ -1,0 +1,277 @@
+//! Credits: balances and history, admin grants, and the escrow movements of bookings.
+//! Every movement is a balanced ledger transfer with an idempotency key, written in the
+//! same transaction as the change that causes it.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Ctx;
+use crate::{
+    domain::{
+        booking::Settlement,
+        ids::new_id,
+        user::{Role, Roles},
+    },
+    error::{AppError, AppResult},
+    store::{
+        self, Tx,
+        audit::NewAudit,
+        ledger::{ESCROW, Outcome, REVENUE, Transfer, TransferError, WORLD},
+        users::UserRow,
+    },
+};
+
+fn transfer_error(e: TransferError, need: i64) -> AppError {
+    match e {
+        TransferError::Insufficient { .. } => AppError::PaymentRequired {
+            code: "insufficient_credits",
+            detail: format!(
+                "This needs {need} credits and your wallet does not have them. Buy or ask for credits first."
+            ),
+        },
+        TransferError::Unbalanced => {
+            AppError::Internal(anyhow::anyhow!("an unbalanced transfer was attempted"))
+        }
+        TransferError::Db(e) => e.into(),
+    }
+}
+
+/// Moves a booking's cost from the mentee's wallet to escrow.
+pub async fn hold(
+    tx: &mut Tx,
+    mentee_id: &str,
+    booking_id: &str,
+    amount: i64,
+    now: i64,
+) -> AppResult<()> {
+    if amount == 0 {
+        return Ok(());
+    }
+    let wallet = store::ledger::wallet(tx, mentee_id, now).await?;
+    store::ledger::transfer(
+        tx,
+        &Transfer {
+            key: &format!("hold:{booking_id}"),
+            kind: "booking_hold",
+            booking_id: Some(booking_id),
+            actor_id: Some(mentee_id),
+            memo: "Credits held for a booking",
+            legs: vec![(wallet, -amount), (ESCROW.to_string(), amount)],
+            now,
+        },
+    )
+    .await
+    .map_err(|e| transfer_error(e, amount))?;
+    Ok(())
+}
+
+/// Releases a booking's escrow once, as the settlement says. Returns false when it had
+/// already been settled (a replay changes nothing).
+pub async fn settle(
+    tx: &mut Tx,
+    booking_id: &str,
+    mentee_id: &str,
+    mentor_id: &str,
+    s: &Settlement,
+    memo: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let total = s.to_mentee + s.to_mentor + s.to_platform;
+    if total == 0 {
+        return Ok(true);
+    }
+    let mut legs = vec![(ESCROW.to_string(), -total)];
+    if s.to_mentee > 0 {
+        legs.push((
+            store::ledger::wallet(tx, mentee_id, now).await?,
+            s.to_mentee,
+        ));
+    }
+    if s.to_mentor > 0 {
+        legs.push((
+            store::ledger::wallet(tx, mentor_id, now).await?,
+            s.to_mentor,
+        ));
+    }
+    if s.to_platform > 0 {
+        legs.push((REVENUE.to_string(), s.to_platform));
+    }
+    let outcome = store::ledger::transfer(
+        tx,
+        &Transfer {
+            key: &format!("settle:{booking_id}"),
+            kind: "booking_settle",
+            booking_id: Some(booking_id),
+            actor_id: None,
+            memo,
+            legs,
+            now,
+        },
+    )
+    .await
+    .map_err(|e| transfer_error(e, total))?;
+    Ok(matches!(outcome, Outcome::Applied(_)))
+}
+
+/// `GET /api/v1/me/credits`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreditsView {
+    /// Credits in the wallet, free to spend.
+    pub balance: i64,
+    /// Credits held in escrow for pending and accepted bookings.
+    pub held: i64,
+    /// Wallet history, newest first.
+    pub entries: Vec<EntryView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryView {
+    pub id: String,
+    /// Positive: credits in; negative: credits out.
+    pub amount: i64,
+    /// `grant`, `booking_hold`, `booking_settle`, `purchase`, …
+    pub kind: String,
+    pub memo: String,
+    pub booking_id: Option<String>,
+    pub created_at: String,
+}
+
+pub async fn view(
+    ctx: &Ctx,
+    user: &UserRow,
+    before_id: Option<&str>,
+    limit: i64,
+) -> AppResult<CreditsView> {
+    let balance = store::ledger::wallet_balance(&ctx.db.pool, &user.id).await?;
+    let held = store::ledger::held_for(&ctx.db.pool, &user.id).await?;
+    let mut rows =
+        store::ledger::wallet_entries(&ctx.db.pool, &user.id, before_id, limit + 1).await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.clone())
+    } else {
+        None
+    };
+    Ok(CreditsView {
+        balance,
+        held,
+        entries: rows
+            .into_iter()
+            .map(|r| EntryView {
+                id: r.id,
+                amount: r.amount,
+                kind: r.kind,
+                memo: r.memo,
+                booking_id: r.booking_id,
+                created_at: crate::clock::from_micros(r.created_at).to_string(),
+            })
+            .collect(),
+        next_cursor,
+    })
+}
+
+/// `POST /api/v1/admin/credits/grant`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantInput {
+    pub user_id: String,
+    /// 1 to 1,000,000 credits.
+    pub amount: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantView {
+    pub transfer_id: String,
+    pub user_id: String,
+    pub amount: i64,
+    /// The user's wallet balance after the grant.
+    pub balance: i64,
+    /// True when this was a replay of an earlier request with the same idempotency key.
+    pub replayed: bool,
+}
+
+/// Grants credits from the outside world to a user's wallet. With an idempotency key,
+/// a retried request grants once.
+pub async fn grant(
+    ctx: &Ctx,
+    actor: &UserRow,
+    input: &GrantInput,
+    idempotency_key: Option<&str>,
+) -> AppResult<GrantView> {
+    if !Roles::from_db(&actor.roles).has(Role::Admin) {
+        return Err(AppError::forbidden(
+            "Only administrators can grant credits.",
+        ));
+    }
+    let mut v = crate::error::Validator::new();
+    if !(1..=1_000_000).contains(&input.amount) {
+        v.push(crate::error::FieldError::new(
+            "amount",
+            "out_of_range",
+            "Grant between 1 and 1,000,000 credits.",
+        ));
+    }
+    let reason = v.check(crate::domain::text::required_line(
+        "reason",
+        &input.reason,
+        500,
+    ));
+    v.finish()?;
+    let reason = reason.unwrap_or_default();
+    let user_id = crate::domain::ids::parse_id(&input.user_id)
+        .ok_or_else(|| AppError::invalid("user_id", "not_found", "There is no such user."))?;
+    let user = store::users::by_id(&ctx.db.pool, &user_id)
+        .await?
+        .filter(|u| u.deleted_at.is_none())
+        .ok_or_else(|| AppError::invalid("user_id", "not_found", "There is no such user."))?;
+    let key = match idempotency_key {
+        Some(k) => format!("grant:{}:{k}", actor.id),
+        None => format!("grant:{}", new_id()),
+    };
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let wallet = store::ledger::wallet(&mut tx, &user.id, now).await?;
+    let outcome = store::ledger::transfer(
+        &mut tx,
+        &Transfer {
+            key: &key,
+            kind: "grant",
+            booking_id: None,
+            actor_id: Some(&actor.id),
+            memo: &reason,
+            legs: vec![(WORLD.to_string(), -input.amount), (wallet, input.amount)],
+            now,
+        },
+    )
+    .await
+    .map_err(|e| transfer_error(e, input.amount))?;
+    let (transfer_id, replayed) = match outcome {
+        Outcome::Applied(id) => (id, false),
+        Outcome::Replayed(id) => (id, true),
+    };
+    if !replayed {
+        store::audit::insert(
+            &mut *tx,
+            &NewAudit {
+                actor_id: Some(&actor.id),
+                action: "credits.grant",
+                target_type: "user",
+                target_id: &user.id,
+                before: serde_json::Value::Null,
+                after: serde_json::json!({"amount": input.amount, "reason": reason}),
+                now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(GrantView {
+        transfer_id,
+        user_id: user.id.clone(),
+        amount: input.amount,
+        balance: store::ledger::wallet_balance(&ctx.db.pool, &user.id).await?,
+        replayed,
+    })
+}

@@ -1,0 +1,144 @@
+//! Reviews: one per completed booking, by its mentee; the mentor may reply once. A
+//! mentor's rating average and count are recomputed from the reviews in the same
+//! transaction that adds one.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Ctx;
+use crate::{
+    domain::{booking::BookingStatus, ids::new_id, text},
+    error::{AppError, AppResult},
+    store::{
+        self,
+        reviews::{NewReview, ReviewRow},
+        users::UserRow,
+    },
+};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    /// 1 to 5 stars.
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyInput {
+    pub reply: String,
+}
+
+/// The mentee reviews a completed booking, once.
+pub async fn create(
+    ctx: &Ctx,
+    user: &UserRow,
+    booking_id: &str,
+    input: &ReviewInput,
+) -> AppResult<ReviewRow> {
+    let mut v = crate::error::Validator::new();
+    if !(1..=5).contains(&input.rating) {
+        v.push(crate::error::FieldError::new(
+            "rating",
+            "out_of_range",
+            "A rating is 1 to 5 stars.",
+        ));
+    }
+    let comment = v.check(text::optional_text("comment", &input.comment, 5000));
+    v.finish()?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let b = store::bookings::get(&mut *tx, booking_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if b.b.mentee_id != user.id {
+        return Err(if b.b.mentor_id == user.id {
+            AppError::forbidden("Only the mentee reviews a booking.")
+        } else {
+            AppError::NotFound
+        });
+    }
+    if b.b.status != BookingStatus::Completed.as_str() {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            format!(
+                "Only a completed booking can be reviewed; this one is {}.",
+                b.b.status
+            ),
+        ));
+    }
+    let id = new_id();
+    let inserted = store::reviews::insert(
+        &mut tx,
+        &NewReview {
+            id: &id,
+            booking_id,
+            mentor_id: &b.b.mentor_id,
+            mentee_id: &user.id,
+            rating: input.rating,
+            comment: &comment.unwrap_or_default(),
+            now,
+        },
+    )
+    .await;
+    match inserted {
+        Err(e) if store::is_unique_violation(&e) => {
+            return Err(AppError::conflict(
+                "already_reviewed",
+                "You already reviewed this booking.",
+            ));
+        }
+        other => other?,
+    };
+    store::reviews::recompute_rating(&mut tx, &b.b.mentor_id, now).await?;
+    tx.commit().await?;
+    ctx.discovery.invalidate();
+    store::reviews::get(&ctx.db.pool, &id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The mentor replies to a review of theirs, once.
+pub async fn reply(
+    ctx: &Ctx,
+    user: &UserRow,
+    review_id: &str,
+    input: &ReplyInput,
+) -> AppResult<ReviewRow> {
+    let reply = text::required_line("reply", &input.reply.replace(['\r', '\n'], " "), 2000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let r = store::reviews::get(&ctx.db.pool, review_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if r.mentor_id != user.id {
+        return Err(AppError::forbidden("Only the reviewed mentor can reply."));
+    }
+    if !store::reviews::set_reply(&ctx.db.pool, review_id, &reply, ctx.now()).await? {
+        return Err(AppError::conflict(
+            "already_replied",
+            "You already replied to this review.",
+        ));
+    }
+    store::reviews::get(&ctx.db.pool, review_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A listed mentor's reviews, newest first.
+pub async fn for_mentor(
+    ctx: &Ctx,
+    mentor_id: &str,
+    before_id: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<ReviewRow>> {
+    store::discovery::listed_mentor(&ctx.db.pool, mentor_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(store::reviews::for_mentor(&ctx.db.pool, mentor_id, before_id, limit).await?)
+}
+
+pub async fn of_booking(ctx: &Ctx, booking_id: &str) -> AppResult<Option<ReviewRow>> {
+    Ok(store::reviews::of_booking(&ctx.db.pool, booking_id).await?)
+}

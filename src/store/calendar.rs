@@ -1,0 +1,37 @@
+//! Secret calendar feed tokens (hashed).
+
+use sqlx::{Any, Executor};
+
+pub async fn put_feed<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO calendar_feeds (user_id, token_hash, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(token_hash)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The active user a feed token belongs to.
+pub async fn user_of_feed<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    token_hash: &str,
+) -> sqlx::Result<Option<super::users::UserRow>> {
+    let sql = format!(
+        "SELECT {} FROM calendar_feeds f JOIN users u ON u.id = f.user_id \
+         WHERE f.token_hash = $1 AND u.deleted_at IS NULL AND u.suspended_at IS NULL",
+        super::users::USER_COLUMNS
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(token_hash)
+        .fetch_optional(ex)
+        .await
+}

@@ -1,0 +1,240 @@
+//! The double-entry credits ledger. A transfer is a set of entries that sum to zero,
+//! written with its unique idempotency key in the caller's transaction. Balances are
+//! updated with a condition that keeps every account except `world` at or above zero,
+//! so an overdraft is refused by the database itself, whatever the concurrency.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::Tx;
+use crate::domain::ids::new_id;
+
+pub const ESCROW: &str = "escrow";
+pub const REVENUE: &str = "revenue";
+pub const WORLD: &str = "world";
+
+/// The wallet account of a user, created on first use.
+pub async fn wallet(tx: &mut Tx, user_id: &str, now: i64) -> sqlx::Result<String> {
+    sqlx::query(
+        "INSERT INTO ledger_accounts (id, kind, user_id, balance, created_at, updated_at) \
+         VALUES ($1, 'wallet', $2, 0, $3, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query_scalar("SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1")
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// A user's wallet balance (0 when they never had one).
+pub async fn wallet_balance<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<i64> {
+    let b: Option<i64> = sqlx::query_scalar(
+        "SELECT balance FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(ex)
+    .await?;
+    Ok(b.unwrap_or(0))
+}
+
+#[derive(Debug)]
+pub enum TransferError {
+    /// This account would go below zero.
+    Insufficient {
+        account: String,
+    },
+    /// The legs do not sum to zero (a bug in the caller).
+    Unbalanced,
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for TransferError {
+    fn from(e: sqlx::Error) -> Self {
+        TransferError::Db(e)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Applied(String),
+    /// A transfer with this key already exists: nothing was changed.
+    Replayed(String),
+}
+
+pub struct Transfer<'a> {
+    pub key: &'a str,
+    pub kind: &'a str,
+    pub booking_id: Option<&'a str>,
+    pub actor_id: Option<&'a str>,
+    pub memo: &'a str,
+    /// (account id, signed amount); zero amounts are skipped.
+    pub legs: Vec<(String, i64)>,
+    pub now: i64,
+}
+
+pub async fn transfer(tx: &mut Tx, t: &Transfer<'_>) -> Result<Outcome, TransferError> {
+    if t.legs.iter().map(|(_, a)| a).sum::<i64>() != 0 {
+        return Err(TransferError::Unbalanced);
+    }
+    let id = new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO ledger_transfers (id, idempotency_key, kind, booking_id, actor_id, memo, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(t.key)
+    .bind(t.kind)
+    .bind(t.booking_id)
+    .bind(t.actor_id)
+    .bind(t.memo)
+    .bind(t.now)
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        let existing: String =
+            sqlx::query_scalar("SELECT id FROM ledger_transfers WHERE idempotency_key = $1")
+                .bind(t.key)
+                .fetch_one(&mut **tx)
+                .await?;
+        return Ok(Outcome::Replayed(existing));
+    }
+    // Touch accounts in one global order so concurrent transfers cannot deadlock.
+    let mut legs: Vec<&(String, i64)> = t.legs.iter().filter(|(_, a)| *a != 0).collect();
+    legs.sort_by(|a, b| a.0.cmp(&b.0));
+    for (account, amount) in legs {
+        let r = sqlx::query(
+            "UPDATE ledger_accounts SET balance = balance + $2, updated_at = $3 \
+             WHERE id = $1 AND (kind = 'world' OR balance + $2 >= 0)",
+        )
+        .bind(account)
+        .bind(*amount)
+        .bind(t.now)
+        .execute(&mut **tx)
+        .await?;
+        if r.rows_affected() != 1 {
+            return Err(TransferError::Insufficient {
+                account: account.clone(),
+            });
+        }
+        sqlx::query(
+            "INSERT INTO ledger_entries (id, transfer_id, account_id, amount, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(account)
+        .bind(*amount)
+        .bind(t.now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Outcome::Applied(id))
+}
+
+/// One line of an account's history.
+#[derive(Debug, Clone, FromRow)]
+pub struct EntryRow {
+    pub id: String,
+    pub amount: i64,
+    pub kind: String,
+    pub memo: String,
+    pub booking_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// A wallet's entries, newest first.
+pub async fn wallet_entries<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    before_id: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<EntryRow>> {
+    sqlx::query_as(
+        "SELECT e.id, e.amount, t.kind, t.memo, t.booking_id, e.created_at FROM ledger_entries e \
+         JOIN ledger_transfers t ON t.id = e.transfer_id JOIN ledger_accounts a ON a.id = e.account_id \
+         WHERE a.kind = 'wallet' AND a.user_id = $1 AND ($2 IS NULL OR e.id < $2) \
+         ORDER BY e.id DESC LIMIT $3",
+    )
+    .bind(user_id)
+    .bind(before_id)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// Credits a mentee has in escrow for live bookings.
+pub async fn held_for<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(credits_held), 0) AS BIGINT) FROM bookings \
+         WHERE mentee_id = $1 AND status IN ('pending', 'accepted')",
+    )
+    .bind(user_id)
+    .fetch_one(ex)
+    .await
+}
+
+/// Checks every ledger invariant; returns the breaches found (empty: all hold).
+pub async fn verify<'e, E: Executor<'e, Database = Any> + Copy>(
+    ex: E,
+) -> sqlx::Result<Vec<String>> {
+    let mut breaches = vec![];
+    let unbalanced: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT transfer_id, CAST(SUM(amount) AS BIGINT) FROM ledger_entries \
+         GROUP BY transfer_id HAVING SUM(amount) <> 0",
+    )
+    .fetch_all(ex)
+    .await?;
+    for (t, s) in unbalanced {
+        breaches.push(format!(
+            "transfer {t} does not balance: its entries sum to {s}"
+        ));
+    }
+    let negative: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT id, kind, balance FROM ledger_accounts WHERE kind <> 'world' AND balance < 0",
+    )
+    .fetch_all(ex)
+    .await?;
+    for (id, kind, b) in negative {
+        breaches.push(format!("{kind} account {id} is negative: {b}"));
+    }
+    let total: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM ledger_accounts")
+            .fetch_one(ex)
+            .await?;
+    if total != 0 {
+        breaches.push(format!("all balances sum to {total}, not 0"));
+    }
+    let drift: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT a.id, a.balance, CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM ledger_accounts a \
+         LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id, a.balance \
+         HAVING a.balance <> COALESCE(SUM(e.amount), 0)",
+    )
+    .fetch_all(ex)
+    .await?;
+    for (id, b, s) in drift {
+        breaches.push(format!("account {id} says {b} but its entries sum to {s}"));
+    }
+    let escrow: i64 = sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE id = 'escrow'")
+        .fetch_one(ex)
+        .await?;
+    let held: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(credits_held), 0) AS BIGINT) FROM bookings WHERE status IN ('pending', 'accepted')",
+    )
+    .fetch_one(ex)
+    .await?;
+    if escrow != held {
+        breaches.push(format!(
+            "escrow holds {escrow} but live bookings hold {held}"
+        ));
+    }
+    Ok(breaches)
+}

@@ -1,0 +1,130 @@
+//! Reviews of completed bookings, and the mentor rating derived from them.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::Tx;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ReviewRow {
+    pub id: String,
+    pub booking_id: String,
+    pub mentor_id: String,
+    pub mentee_id: String,
+    pub rating: i64,
+    pub comment: String,
+    pub reply: String,
+    pub replied_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub mentee_first_name: String,
+    pub mentee_last_name: String,
+    pub service_title: String,
+}
+
+const SELECT: &str = "SELECT r.*, u.first_name AS mentee_first_name, u.last_name AS mentee_last_name, \
+    b.title AS service_title FROM reviews r JOIN users u ON u.id = r.mentee_id JOIN bookings b ON b.id = r.booking_id";
+
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<ReviewRow>> {
+    let sql = format!("{SELECT} WHERE r.id = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn of_booking<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    booking_id: &str,
+) -> sqlx::Result<Option<ReviewRow>> {
+    let sql = format!("{SELECT} WHERE r.booking_id = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(booking_id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// A mentor's reviews, newest first.
+pub async fn for_mentor<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+    before_id: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<ReviewRow>> {
+    let sql = format!(
+        "{SELECT} WHERE r.mentor_id = $1 AND ($2 IS NULL OR r.id < $2) ORDER BY r.id DESC LIMIT $3"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(mentor_id)
+        .bind(before_id)
+        .bind(limit)
+        .fetch_all(ex)
+        .await
+}
+
+pub struct NewReview<'a> {
+    pub id: &'a str,
+    pub booking_id: &'a str,
+    pub mentor_id: &'a str,
+    pub mentee_id: &'a str,
+    pub rating: i64,
+    pub comment: &'a str,
+    pub now: i64,
+}
+
+pub async fn insert(tx: &mut Tx, r: &NewReview<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO reviews (id, booking_id, mentor_id, mentee_id, rating, comment, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(r.id)
+    .bind(r.booking_id)
+    .bind(r.mentor_id)
+    .bind(r.mentee_id)
+    .bind(r.rating)
+    .bind(r.comment)
+    .bind(r.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Recomputes a mentor's rating average and count from their reviews.
+pub async fn recompute_rating(tx: &mut Tx, mentor_id: &str, now: i64) -> sqlx::Result<()> {
+    let (count, sum): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM reviews WHERE mentor_id = $1")
+            .bind(mentor_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let avg = if count > 0 {
+        sum as f64 / count as f64
+    } else {
+        0.0
+    };
+    sqlx::query("UPDATE mentor_profiles SET rating_avg = $2, rating_count = $3, updated_at = $4 WHERE user_id = $1")
+        .bind(mentor_id)
+        .bind(avg)
+        .bind(count)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Sets the mentor's reply unless there already is one; returns whether it was set.
+pub async fn set_reply<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    reply: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE reviews SET reply = $2, replied_at = $3, updated_at = $3 WHERE id = $1 AND replied_at IS NULL")
+        .bind(id)
+        .bind(reply)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
