@@ -192,11 +192,22 @@ enum Command {
         #[arg(long)]
         mentees: Option<usize>,
     },
+    /// Credits ledger tasks.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Check every ledger invariant on the live database; exit 1 on any breach.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +262,19 @@ pub fn main() -> ExitCode {
             }
             Command::Admin { command } => admin_command(config, command).await,
             Command::Demo { mentors, mentees } => demo(config, mentors, mentees).await,
+            Command::Ledger { command: LedgerCommand::Verify } => {
+                let db = open_database(&config).await?;
+                let breaches = crate::store::ledger::verify(&db.pool).await?;
+                if breaches.is_empty() {
+                    println!("ledger ok: every transfer balances, no wallet is negative, balances sum to zero, escrow matches live bookings");
+                    Ok(ExitCode::SUCCESS)
+                } else {
+                    for b in &breaches {
+                        eprintln!("ledger breach: {b}");
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
     });
     match result {

@@ -663,8 +663,11 @@ pub fn search_words(q: &str) -> Vec<String> {
         .collect()
 }
 
+/// A time window a mentor must have a free slot in.
+pub type Window = Option<(jiff::Timestamp, jiff::Timestamp)>;
+
 /// Parses search parameters; `offset` comes from the cursor.
-pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<Search> {
+pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Search, Window)> {
     let mut v = Validator::new();
     let min_rating = match p
         .min_rating
@@ -717,16 +720,59 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<Sear
         "" | "relevance" => Some(SortBy::Relevance),
         "rating" => Some(SortBy::Rating),
         "price" => Some(SortBy::Price),
+        "soonest" => Some(SortBy::Soonest),
         _ => {
             v.push(FieldError::new(
                 "sort",
                 "invalid_sort",
-                "sort is one of relevance, rating, price.",
+                "sort is one of relevance, rating, price, soonest.",
             ));
             None
         }
     };
+    let instant = |field: &str, raw: &Option<String>, v: &mut Validator| match raw
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(r) => v.check(r.parse::<jiff::Timestamp>().map_err(|_| {
+            FieldError::new(
+                field,
+                "invalid_datetime",
+                "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
+            )
+        })),
+    };
+    let available_from = instant("available_from", &p.available_from, &mut v);
+    let available_to = instant("available_to", &p.available_to, &mut v);
     v.finish()?;
+    let window = match (available_from, available_to) {
+        (None, None) => None,
+        (from, to) => {
+            let week = jiff::SignedDuration::from_hours(24 * 7);
+            let from =
+                from.unwrap_or_else(|| to.map(|t| t - week).unwrap_or(jiff::Timestamp::UNIX_EPOCH));
+            let to = to.unwrap_or(from + week);
+            if to <= from {
+                return Err(AppError::invalid(
+                    "available_to",
+                    "before_from",
+                    "available_to is after available_from.",
+                ));
+            }
+            if to.duration_since(from)
+                > jiff::SignedDuration::from_hours(24 * super::availability::MAX_RANGE_DAYS)
+            {
+                return Err(AppError::invalid(
+                    "available_to",
+                    "range_too_long",
+                    "Ask for a window of at most 62 days.",
+                ));
+            }
+            Some((from, to))
+        }
+    };
     Ok(Search {
         words,
         expertise: list_param(&p.expertise),
@@ -740,23 +786,85 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<Sear
         min_rating,
         max_rate,
         only_ids: None,
+        free_before: window.map(|(_, to)| crate::clock::to_micros(to)),
         sort: sort.unwrap_or(SortBy::Relevance),
         offset,
         limit,
     })
+    .map(|s| (s, window))
 }
 
 /// Runs a search, from the discovery cache when a fresh page is there.
-pub async fn search(ctx: &Ctx, s: &Search) -> AppResult<std::sync::Arc<Vec<MentorCardRow>>> {
-    let key = format!("{s:?}");
+pub async fn search(
+    ctx: &Ctx,
+    s: &Search,
+    window: Window,
+) -> AppResult<std::sync::Arc<Vec<MentorCardRow>>> {
+    let key = format!("{s:?}{window:?}");
     if let Some(hit) = ctx.discovery.get(&key) {
         return Ok(hit);
     }
     let generation = ctx.discovery.generation();
-    let rows =
-        std::sync::Arc::new(store::discovery::search(&ctx.db.pool, ctx.db.backend, s).await?);
+    let rows = match window {
+        None => store::discovery::search(&ctx.db.pool, ctx.db.backend, s).await?,
+        Some((from, to)) => {
+            let wide = Search {
+                offset: 0,
+                limit: AVAILABILITY_CANDIDATES,
+                ..s.clone()
+            };
+            let candidates = store::discovery::search(&ctx.db.pool, ctx.db.backend, &wide).await?;
+            let mut kept = vec![];
+            for c in candidates {
+                if has_free_slot(ctx, &c.profile.user_id, from, to).await? {
+                    kept.push(c);
+                }
+            }
+            kept.into_iter()
+                .skip(s.offset.max(0) as usize)
+                .take(s.limit.max(0) as usize)
+                .collect()
+        }
+    };
+    let rows = std::sync::Arc::new(rows);
     ctx.discovery.put(key, generation, rows.clone());
     Ok(rows)
+}
+
+/// How many candidates an availability search checks exactly (ordered as asked; with
+/// `sort=soonest`, the likeliest come first).
+const AVAILABILITY_CANDIDATES: i64 = 500;
+
+async fn has_free_slot(
+    ctx: &Ctx,
+    mentor_id: &str,
+    from: jiff::Timestamp,
+    to: jiff::Timestamp,
+) -> AppResult<bool> {
+    let Some(a) = super::availability::load(ctx, mentor_id).await? else {
+        return Ok(false);
+    };
+    let services = store::mentors::services_of(&ctx.db.pool, mentor_id, false).await?;
+    let Some(duration) = services
+        .iter()
+        .filter(|s| !ServiceKind::parse(&s.kind).is_some_and(ServiceKind::is_review))
+        .map(|s| s.duration_minutes)
+        .min()
+    else {
+        return Ok(false);
+    };
+    let ask = super::availability::SlotAsk {
+        mentor_id,
+        duration,
+        from,
+        to,
+        except: None,
+    };
+    Ok(
+        !super::availability::free_starts(ctx, &ctx.db.pool, &a, &ask)
+            .await?
+            .is_empty(),
+    )
 }
 
 /// A mentor's public page: listed mentors for everyone; the mentor themself and admins

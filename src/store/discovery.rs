@@ -32,6 +32,8 @@ pub enum SortBy {
     Relevance,
     Rating,
     Price,
+    /// Earliest next free slot first.
+    Soonest,
 }
 
 /// A parsed search.
@@ -47,6 +49,9 @@ pub struct Search {
     pub max_rate: Option<i64>,
     /// Restrict to these mentors (e.g. those with a free slot); `None`: no restriction.
     pub only_ids: Option<Vec<String>>,
+    /// Only mentors whose next free slot is before this instant (a necessary condition
+    /// for a free slot in a window ending then; the exact check is the service's).
+    pub free_before: Option<i64>,
     pub sort: SortBy,
     pub offset: i64,
     pub limit: i64,
@@ -167,6 +172,10 @@ async fn search_ids<'e, E: Executor<'e, Database = Any>>(
     if let Some(r) = s.max_rate {
         b.push(" AND p.hourly_rate <= ").bind(Arg::Int(r));
     }
+    if let Some(before) = s.free_before {
+        b.push(" AND p.next_free_at IS NOT NULL AND p.next_free_at < ")
+            .bind(Arg::Int(before));
+    }
     if let Some(ids) = &s.only_ids {
         if ids.is_empty() {
             return Ok(vec![]);
@@ -183,6 +192,9 @@ async fn search_ids<'e, E: Executor<'e, Database = Any>>(
     let order = match (s.sort, rank) {
         (SortBy::Relevance, Some(rank)) => format!("{rank}, p.rating_avg DESC, p.user_id"),
         (SortBy::Price, _) => "p.hourly_rate, p.rating_avg DESC, p.user_id".into(),
+        (SortBy::Soonest, _) => {
+            "CASE WHEN p.next_free_at IS NULL THEN 1 ELSE 0 END, p.next_free_at, p.user_id".into()
+        }
         _ => "p.rating_avg DESC, p.rating_count DESC, p.user_id".into(),
     };
     b.push(&format!(" ORDER BY {order} LIMIT "))

@@ -9,7 +9,7 @@ use super::{Backend, Tx};
 pub const PROFILE_COLUMNS: &str = "p.user_id, p.status, p.bio, p.expertise, p.skills, \
     p.industries, p.company, p.title, p.experience, p.hourly_rate, p.max_mentees, p.is_public, \
     p.rating_avg, p.rating_count, p.decision_reason, p.decided_by, p.decided_at, p.applied_at, \
-    p.created_at, p.updated_at";
+    p.created_at, p.updated_at, p.next_free_at, p.no_show_count";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct MentorProfileRow {
@@ -35,6 +35,10 @@ pub struct MentorProfileRow {
     pub applied_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The next free slot, kept fresh by the server (None: none, or no availability).
+    pub next_free_at: Option<i64>,
+    /// Sessions mentees reported the mentor missed.
+    pub no_show_count: i64,
 }
 
 pub async fn profile<'e, E: Executor<'e, Database = Any>>(

@@ -1133,3 +1133,101 @@ async fn admins_grant_credits_once_per_key() {
     }
     app.assert_ledger_ok().await;
 }
+
+#[tokio::test]
+async fn discovery_knows_who_is_free_and_when() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let weekdays = app
+        .approved_mentor(&admin, "a@example.com", mentor_profile(&["x"], &[], 10))
+        .await;
+    app.set_availability(&weekdays, weekdays_nine_to_five("UTC"))
+        .await;
+    let thursdays = app
+        .approved_mentor(&admin, "b@example.com", mentor_profile(&["x"], &[], 10))
+        .await;
+    let mut thu = weekdays_nine_to_five("UTC");
+    thu["weekly"] = json!([{"weekday": "thursday", "start": "09:00", "end": "12:00"}]);
+    app.set_availability(&thursdays, thu).await;
+    let never = app
+        .approved_mentor(&admin, "c@example.com", mentor_profile(&["x"], &[], 10))
+        .await;
+
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, r) = app.get("/api/v1/mentors?sort=soonest", None).await;
+    assert_eq!(
+        ids(&r),
+        vec![
+            weekdays.user_id.clone(),
+            thursdays.user_id.clone(),
+            never.user_id.clone()
+        ]
+    );
+    assert_eq!(r["items"][0]["next_free_slot"], "2026-03-02T09:00:00Z");
+    assert_eq!(r["items"][1]["next_free_slot"], "2026-03-05T09:00:00Z");
+    assert!(r["items"][2]["next_free_slot"].is_null());
+
+    let (_, r) = app
+        .get(
+            "/api/v1/mentors?available_from=2026-03-05T09:30:00Z&available_to=2026-03-05T11:30:00Z",
+            None,
+        )
+        .await;
+    let mut got = ids(&r);
+    got.sort();
+    let mut want = vec![weekdays.user_id.clone(), thursdays.user_id.clone()];
+    want.sort();
+    assert_eq!(got, want, "both are free on Thursday morning");
+    let (_, r) = app
+        .get(
+            "/api/v1/mentors?available_from=2026-03-04T09:00:00Z&available_to=2026-03-04T17:00:00Z",
+            None,
+        )
+        .await;
+    assert_eq!(
+        ids(&r),
+        vec![weekdays.user_id.clone()],
+        "only one works Wednesdays"
+    );
+
+    // Booking the only Thursday slots takes that mentor out of the window.
+    let mentee = app.register("e@example.com").await;
+    app.grant(&admin, &mentee.user_id, 100).await;
+    let svc = app.first_service(&thursdays.user_id).await;
+    for h in ["09", "10", "11"] {
+        let (s, b) = app.post("/api/v1/bookings", mentee.token(), json!({"mentor_id": thursdays.user_id, "service_id": svc, "start": format!("2026-03-05T{h}:00:00Z")})).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let (_, r) = app
+        .get(
+            "/api/v1/mentors?available_from=2026-03-05T09:00:00Z&available_to=2026-03-05T12:00:00Z",
+            None,
+        )
+        .await;
+    assert_eq!(ids(&r), vec![weekdays.user_id.clone()]);
+    let (_, m) = app
+        .get(&format!("/api/v1/mentors/{}", thursdays.user_id), None)
+        .await;
+    assert_eq!(
+        m["next_free_slot"], "2026-03-12T09:00:00Z",
+        "the next free Thursday"
+    );
+    for bad in [
+        "available_from=soon",
+        "available_from=2026-03-05T12:00:00Z&available_to=2026-03-05T09:00:00Z",
+        "sort=later",
+    ] {
+        assert_problem(
+            &app.get(&format!("/api/v1/mentors?{bad}"), None).await,
+            422,
+            "invalid_input",
+        );
+    }
+}

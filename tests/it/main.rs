@@ -10,6 +10,7 @@ mod admin;
 mod bookings;
 mod browser_flows;
 mod errors;
+mod ledger;
 mod mentors;
 mod mentorships;
 mod ops;

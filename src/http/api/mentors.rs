@@ -111,6 +111,8 @@ pub struct MentorCard {
     pub active_mentees: i64,
     /// False when the mentor has no mentee spot left.
     pub accepting_mentees: bool,
+    /// Start of the mentor's next free session slot (UTC), if any.
+    pub next_free_slot: Option<String>,
 }
 
 impl From<&MentorCardRow> for MentorCard {
@@ -135,6 +137,7 @@ impl From<&MentorCardRow> for MentorCard {
             max_mentees: p.max_mentees,
             active_mentees: r.active_mentees,
             accepting_mentees: r.active_mentees < p.max_mentees,
+            next_free_slot: p.next_free_at.map(ts),
         }
     }
 }
@@ -432,8 +435,8 @@ async fn search(
 ) -> Result<axum::Json<MentorList>, AppError> {
     let limit = parse_limit(p.limit)?;
     let offset = search_offset(p.cursor.as_deref())?;
-    let s = mentors::parse_search(&p, offset, limit + 1)?;
-    let rows = mentors::search(&state.ctx, &s).await?;
+    let (s, window) = mentors::parse_search(&p, offset, limit + 1)?;
+    let rows = mentors::search(&state.ctx, &s, window).await?;
     let next_cursor =
         (rows.len() as i64 > limit).then(|| encode_cursor(&format!("o:{}", offset + limit)));
     Ok(axum::Json(MentorList {

@@ -146,8 +146,8 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response 
     let limit = 24;
     let result = async {
         let offset = search_offset(opt(&f.cursor).as_deref())?;
-        let search = mentors::parse_search(&params, offset, limit + 1)?;
-        let rows = mentors::search(&state.ctx, &search).await?;
+        let (search, window) = mentors::parse_search(&params, offset, limit + 1)?;
+        let rows = mentors::search(&state.ctx, &search, window).await?;
         Ok::<_, AppError>((offset, rows))
     }
     .await;

@@ -38,11 +38,12 @@ async fn index(State(state): State<AppState>, web: WebCtx) -> Response {
         min_rating: None,
         max_rate: None,
         only_ids: None,
+        free_before: None,
         sort: SortBy::Rating,
         offset: 0,
         limit: 6,
     };
-    let featured = match mentors::search(&state.ctx, &search).await {
+    let featured = match mentors::search(&state.ctx, &search, None).await {
         Ok(rows) => rows.iter().map(CardView::from_row).collect(),
         Err(e) => return super::error_page(&state, Some(&web), e),
     };

@@ -416,6 +416,11 @@ impl TestApp {
         )
     }
 
+    pub fn clock_now(&self) -> jiff::Timestamp {
+        use mentorhub::clock::Clock;
+        self.clock.now()
+    }
+
     /// Runs the server's time-driven work now (after moving the clock).
     pub async fn tick(&self) {
         mentorhub::app::run_maintenance(self.ctx()).await;
