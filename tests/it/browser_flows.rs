@@ -129,3 +129,71 @@ async fn search_open_profile_request_then_mentor_accepts() {
         .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentee_books_a_slot_mentor_accepts_both_see_the_link() {
+    use crate::support::{mentor_profile, weekdays_nine_to_five};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "coach@example.com",
+            mentor_profile(&["career"], &["interviews"], 25),
+        )
+        .await;
+    app.set_availability(&mentor, weekdays_nine_to_five("Europe/Paris"))
+        .await;
+    let mentee = app.register("booker@example.com").await;
+    app.grant(&admin, &mentee.user_id, 100).await;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+
+    b.sign_in(&app.base, "booker@example.com", "correct horse battery")
+        .await;
+    b.goto(&app.url(&format!("/mentors/{}", mentor.user_id)))
+        .await;
+    b.screenshot("20-slot-picker").await;
+    b.click(".slot-week .slot-day:nth-child(2) a.slot").await;
+    assert_eq!(
+        b.wait_for_path(&format!("/mentors/{}/book", mentor.user_id))
+            .await,
+        format!("/mentors/{}/book", mentor.user_id)
+    );
+    b.fill("#topic", "Interview practice").await;
+    b.click_button("Request booking").await;
+    let path = b.wait_for_path("/bookings/").await;
+    assert!(path.starts_with("/bookings/"), "{path}");
+    let booking_path = b.path().await;
+    assert!(b.text(".flash").await.contains("Booking requested"));
+    assert!(b.page_has("pending").await);
+    b.screenshot("21-booking-pending").await;
+    b.click_button("Sign out").await;
+    assert_eq!(b.wait_for_path("/").await, "/");
+
+    b.sign_in(&app.base, "coach@example.com", "correct horse battery")
+        .await;
+    b.goto(&app.url(&booking_path)).await;
+    b.click_button("Accept").await;
+    assert_eq!(b.wait_for_path(&booking_path).await, booking_path);
+    let link = b.text(".meeting-link").await;
+    assert!(link.starts_with("https://meet.jit.si/mentorhub-"), "{link}");
+    b.screenshot("22-booking-accepted-mentor").await;
+    b.click_button("Sign out").await;
+    assert_eq!(b.wait_for_path("/").await, "/");
+
+    b.sign_in(&app.base, "booker@example.com", "correct horse battery")
+        .await;
+    b.goto(&app.url("/mentorship?tab=sessions")).await;
+    assert!(b.page_has("Interview practice").await || b.page_has("1:1 mentoring session").await);
+    b.goto(&app.url(&booking_path)).await;
+    assert_eq!(
+        b.text(".meeting-link").await,
+        link,
+        "the mentee sees the same link"
+    );
+    b.screenshot("23-booking-accepted-mentee").await;
+    b.close().await;
+    app.assert_ledger_ok().await;
+}

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/unsuspend", post(unsuspend))
         .route("/admin/users/{id}/roles", post(roles))
         .route("/admin/applications", get(applications))
+        .route("/admin/credits", post(grant_credits))
         .route(
             "/admin/applications/{id}/approve",
             post(approve_application),
@@ -388,4 +389,58 @@ async fn reject_application(
     WebForm(f): WebForm<DecisionForm>,
 ) -> Response {
     decide(state, web, id, f, false).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct GrantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn grant_credits(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<GrantForm>,
+) -> Response {
+    let me = match require_admin(&state, &web) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let r = async {
+        web.check_csrf(&f.csrf)?;
+        let email =
+            crate::domain::user::Email::parse(&f.email).map_err(|e| AppError::Invalid(vec![e]))?;
+        let user = crate::store::users::by_email(&state.ctx.db.pool, email.as_str())
+            .await?
+            .ok_or_else(|| AppError::invalid("email", "not_found", "No account has this email."))?;
+        let amount = f.amount.trim().parse::<i64>().map_err(|_| {
+            AppError::invalid(
+                "amount",
+                "invalid_number",
+                "Enter a whole number of credits.",
+            )
+        })?;
+        crate::service::credits::grant(
+            &state.ctx,
+            &me,
+            &crate::service::credits::GrantInput {
+                user_id: user.id,
+                amount,
+                reason: f.reason.clone(),
+            },
+            None,
+        )
+        .await
+    }
+    .await;
+    match r {
+        Ok(_) => web.redirect_flash("/admin", "credits_granted"),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
 }

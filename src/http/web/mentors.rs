@@ -222,10 +222,49 @@ pub struct ExperienceLine {
     pub description: String,
 }
 
+/// `?service=&week=` on a mentor's page.
+#[derive(Debug, Default, Deserialize)]
+pub struct PickerQuery {
+    #[serde(default)]
+    service: String,
+    /// A date (`YYYY-MM-DD`, in the viewer's zone) inside the week to show.
+    #[serde(default)]
+    week: String,
+}
+
+pub struct PickerService {
+    pub id: String,
+    pub title: String,
+    pub selected: bool,
+}
+
+pub struct DayColumn {
+    pub label: String,
+    /// (UTC start for the form, local time label)
+    pub slots: Vec<(String, String)>,
+}
+
+pub struct ReviewLine {
+    pub stars: String,
+    pub comment: String,
+    pub by: String,
+    pub reply: String,
+}
+
 #[derive(Template)]
 #[template(path = "mentor.html")]
 struct MentorPage {
     layout: Layout,
+    picker_services: Vec<PickerService>,
+    selected_service: String,
+    selected_timed: bool,
+    days: Vec<DayColumn>,
+    week_label: String,
+    prev_week: String,
+    next_week: String,
+    viewer_zone: String,
+    next_free: String,
+    reviews: Vec<ReviewLine>,
     m: CardView,
     bio: String,
     timezone: String,
@@ -249,6 +288,7 @@ async fn render_mentor(
     status: StatusCode,
     form_error: Option<String>,
     message: String,
+    q: PickerQuery,
 ) -> Response {
     let viewer = web.auth.as_ref().map(|a| &a.user);
     let row = match mentors::mentor_page(&state.ctx, viewer, id).await {
@@ -271,8 +311,129 @@ async fn render_mentor(
     let p = &row.profile;
     let experience: Vec<crate::domain::mentor::ExperienceEntry> =
         serde_json::from_str(&p.experience).unwrap_or_default();
+    // The slot picker: one week, in the viewer's zone.
+    let tz = viewer
+        .and_then(|v| jiff::tz::TimeZone::get(&v.timezone).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let is_timed = |k: &str| {
+        !crate::domain::mentor::ServiceKind::parse(k)
+            .is_some_and(crate::domain::mentor::ServiceKind::is_review)
+    };
+    let selected = services
+        .iter()
+        .find(|s| s.id == q.service)
+        .or_else(|| services.iter().find(|s| is_timed(&s.kind)))
+        .or(services.first())
+        .map(|s| (s.id.clone(), is_timed(&s.kind), s.duration_minutes));
+    let today = state.ctx.clock.now().to_zoned(tz.clone()).date();
+    let week_start = q
+        .week
+        .parse::<jiff::civil::Date>()
+        .unwrap_or(today)
+        .max(today);
+    let week_end = week_start
+        .checked_add(jiff::Span::new().days(7))
+        .unwrap_or(week_start);
+    let mut days: Vec<DayColumn> = (0..7)
+        .filter_map(|i| week_start.checked_add(jiff::Span::new().days(i)).ok())
+        .map(|d| DayColumn {
+            label: d.strftime("%a %-d %b").to_string(),
+            slots: vec![],
+        })
+        .collect();
+    if let Some((_, true, duration)) = &selected
+        && let Ok(Some(a)) = crate::service::availability::load(&state.ctx, id).await
+    {
+        let from = week_start
+            .to_zoned(tz.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(state.ctx.clock.now());
+        let to = week_end
+            .to_zoned(tz.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(from);
+        let ask = crate::service::availability::SlotAsk {
+            mentor_id: id,
+            duration: *duration,
+            from,
+            to,
+            except: None,
+        };
+        if let Ok(starts) =
+            crate::service::availability::free_starts(&state.ctx, &state.ctx.db.pool, &a, &ask)
+                .await
+        {
+            for s in starts {
+                let z = s.to_zoned(tz.clone());
+                let idx = (z.date() - week_start).get_days();
+                if let Some(col) = usize::try_from(idx).ok().and_then(|i| days.get_mut(i)) {
+                    col.slots
+                        .push((s.to_string(), z.strftime("%H:%M").to_string()));
+                }
+            }
+        }
+    }
+    let week_href = |d: jiff::civil::Date| {
+        format!(
+            "/mentors/{id}?service={}&week={d}#book",
+            selected.as_ref().map(|s| s.0.as_str()).unwrap_or("")
+        )
+    };
+    let prev = week_start
+        .checked_sub(jiff::Span::new().days(7))
+        .unwrap_or(week_start);
+    let reviews = crate::store::reviews::for_mentor(&state.ctx.db.pool, id, None, 5)
+        .await
+        .unwrap_or_default();
     let page = MentorPage {
         layout: web.layout(),
+        picker_services: services
+            .iter()
+            .map(|s| PickerService {
+                id: s.id.clone(),
+                title: format!(
+                    "{} · {} min · {} credits",
+                    s.title, s.duration_minutes, s.credit_cost
+                ),
+                selected: selected.as_ref().is_some_and(|x| x.0 == s.id),
+            })
+            .collect(),
+        selected_service: selected.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
+        selected_timed: selected.as_ref().is_some_and(|s| s.1),
+        days,
+        week_label: format!(
+            "{} – {}",
+            week_start.strftime("%-d %b"),
+            week_end
+                .yesterday()
+                .unwrap_or(week_end)
+                .strftime("%-d %b %Y")
+        ),
+        prev_week: if week_start > today {
+            week_href(prev.max(today))
+        } else {
+            String::new()
+        },
+        next_week: week_href(week_end),
+        viewer_zone: tz.iana_name().unwrap_or("UTC").to_string(),
+        next_free: p
+            .next_free_at
+            .map(|t| crate::http::web::bookings::when(crate::clock::from_micros(t), &tz))
+            .unwrap_or_default(),
+        reviews: reviews
+            .iter()
+            .map(|r| ReviewLine {
+                stars: "★".repeat(r.rating.clamp(0, 5) as usize)
+                    + &"☆".repeat(5 - r.rating.clamp(0, 5) as usize),
+                comment: r.comment.clone(),
+                by: format!(
+                    "{} {}.",
+                    r.mentee_first_name,
+                    r.mentee_last_name.chars().next().unwrap_or(' ')
+                ),
+                reply: r.reply.clone(),
+            })
+            .collect(),
         m: CardView::from_row(&row),
         bio: p.bio.clone(),
         timezone: row.timezone.clone(),
@@ -305,7 +466,8 @@ async fn render_mentor(
             })
             .collect(),
         services: services
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|s| ServiceLine {
                 title: s.title,
                 kind: s.kind.replace('_', " "),
@@ -327,9 +489,21 @@ async fn mentor_page(
     State(state): State<AppState>,
     web: WebCtx,
     Path(id): Path<String>,
+    uri: Uri,
 ) -> Response {
     match path_id(&id) {
-        Ok(id) => render_mentor(&state, &web, &id, StatusCode::OK, None, String::new()).await,
+        Ok(id) => {
+            render_mentor(
+                &state,
+                &web,
+                &id,
+                StatusCode::OK,
+                None,
+                String::new(),
+                page_query(&uri),
+            )
+            .await
+        }
         Err(e) => error_page(&state, Some(&web), e),
     }
 }
@@ -385,6 +559,7 @@ async fn request(
                 super::super::problem::status_of(&e),
                 Some(msg),
                 f.message,
+                PickerQuery::default(),
             )
             .await
         }
@@ -411,6 +586,8 @@ struct HubPage {
     is_mentor: bool,
     lines: Vec<RelationLine>,
     recommendations: Vec<CardView>,
+    upcoming: Vec<super::bookings::SessionLine>,
+    past: Vec<super::bookings::SessionLine>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -472,6 +649,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
     let tab = match q.tab.as_str() {
         "mentees" if is_mentor => "mentees",
         "discover" => "discover",
+        "sessions" => "sessions",
         "mentors" => "mentors",
         _ if is_mentor => "mentees",
         _ => "mentors",
@@ -480,7 +658,13 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
     let tz = jiff::tz::TimeZone::get(&me.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let mut lines = vec![];
     let mut recommendations = vec![];
-    if tab == "discover" {
+    let (mut upcoming, mut past) = (vec![], vec![]);
+    if tab == "sessions" {
+        match super::bookings::sessions(&state, &me).await {
+            Ok((u, p)) => (upcoming, past) = (u, p),
+            Err(e) => return error_page(&state, Some(&web), e),
+        }
+    } else if tab == "discover" {
         match mentors::recommended(&state.ctx, &me, 12).await {
             Ok(recs) => {
                 recommendations = recs
@@ -523,6 +707,8 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
             is_mentor,
             lines,
             recommendations,
+            upcoming,
+            past,
         },
     )
 }

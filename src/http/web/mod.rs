@@ -9,6 +9,7 @@
 
 mod account;
 mod admin;
+pub mod bookings;
 mod mentors;
 mod pages;
 mod profiles;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(mentors::router())
         .merge(profiles::router())
+        .merge(bookings::router())
 }
 
 async fn css() -> Response {
@@ -141,6 +143,31 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Application approved: the mentor is now listed.",
     ),
     ("application_rejected", "info", "Application rejected."),
+    (
+        "booking_requested",
+        "ok",
+        "Booking requested: the credits are held until the mentor answers.",
+    ),
+    (
+        "booking_accepted",
+        "ok",
+        "Booking accepted. The meeting link is below.",
+    ),
+    (
+        "booking_declined",
+        "info",
+        "Booking declined; the credits went back.",
+    ),
+    ("booking_cancelled", "info", "Booking cancelled."),
+    ("booking_completed", "ok", "Session completed."),
+    ("booking_no_show", "info", "No-show recorded."),
+    ("booking_moved", "ok", "Booking moved to the new time."),
+    ("booking_delivered", "ok", "Review delivered."),
+    ("notes_saved", "ok", "Notes saved."),
+    ("review_saved", "ok", "Thank you for your review."),
+    ("reply_saved", "ok", "Reply posted."),
+    ("availability_saved", "ok", "Availability saved."),
+    ("credits_granted", "ok", "Credits granted."),
 ];
 
 fn flash_from_code(code: &str) -> Option<Flash> {
@@ -242,6 +269,7 @@ impl WebCtx {
         if self.auth.is_some() {
             add("/dashboard", "Dashboard");
             add("/mentorship", "Mentorship");
+            add("/credits", "Credits");
             add("/settings", "Settings");
         }
         if self.is_admin() {

@@ -135,11 +135,19 @@ impl Browser {
             .expect("click");
     }
 
-    /// Waits (up to 10 s) for the browser to arrive at `path`, and returns where it is.
+    /// Waits (up to 10 s) for the browser to arrive at `path` (or, when `path` ends
+    /// with `/`, anywhere under it), and returns where it is.
     pub async fn wait_for_path(&self, path: &str) -> String {
+        let arrived = |now: &str| {
+            if path.ends_with('/') && path.len() > 1 {
+                now.starts_with(path)
+            } else {
+                now == path
+            }
+        };
         let mut now = self.path().await;
         for _ in 0..100 {
-            if now == path {
+            if arrived(&now) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
