@@ -411,10 +411,59 @@ pub async fn fill(
     .await?;
     tx.commit().await?;
 
+    const BATCH: usize = 250;
+    const DAY: i64 = 24 * 3_600_000_000;
+
+    // Mentees first (mentors' past sessions need them), each with some credits.
+    let mut mentee_ids = Vec::with_capacity(mentees);
+    for start in (0..mentees).step_by(BATCH) {
+        let mut tx = ctx.db.begin_write().await?;
+        for i in start..(start + BATCH).min(mentees) {
+            let id = new_id();
+            let first = g.pick(FIRST);
+            let last = g.pick(LAST);
+            let zone = ZONES[g.below(ZONES.len())];
+            let email = format!("mentee{}@demo.example.com", i + 1);
+            store::users::insert(
+                &mut *tx,
+                &NewUser {
+                    id: &id,
+                    email: &email,
+                    password_hash: &hash,
+                    roles: &Roles::new(vec![Role::Mentee]).to_db(),
+                    first_name: first,
+                    last_name: last,
+                    timezone: zone,
+                    now,
+                },
+            )
+            .await?;
+            let (area, skills_of) = AREAS[g.below(AREAS.len())];
+            let n = 1 + g.below(2);
+            let goals = g.some(GOALS, n);
+            let n = 1 + g.below(2);
+            let skills = g.some(skills_of, n);
+            store::mentors::upsert_mentee_profile(
+                &mut *tx,
+                &id,
+                &format!("Learning {area}; I'd love guidance from someone who has been there."),
+                &serde_json::to_string(&goals).unwrap_or_default(),
+                &serde_json::to_string(&skills).unwrap_or_default(),
+                &serde_json::to_string(&[area]).unwrap_or_default(),
+                now,
+            )
+            .await?;
+            grant(&mut tx, &id, 200, "Welcome credits (demo)", now).await?;
+            mentee_ids.push(id);
+            progress("mentees", i + 1, mentees, show_progress);
+        }
+        tx.commit().await?;
+    }
+    report.mentees = mentees;
+
     let mentor_roles = Roles::new(vec![Role::Mentee, Role::Mentor]).to_db();
     let mut mentor_ids = Vec::with_capacity(mentors);
     let mut max_of = Vec::with_capacity(mentors);
-    const BATCH: usize = 250;
     for start in (0..mentors).step_by(BATCH) {
         let mut tx = ctx.db.begin_write().await?;
         for i in start..(start + BATCH).min(mentors) {
@@ -532,9 +581,10 @@ pub async fn fill(
                 now,
             )
             .await?;
+            let session_id = new_id();
             store::mentors::insert_service(
                 &mut *tx,
-                &new_id(),
+                &session_id,
                 &id,
                 &ServiceWrite {
                     kind: ServiceKind::Session.as_str(),
@@ -564,6 +614,63 @@ pub async fn fill(
                 )
                 .await?;
             }
+            // Weekly hours in the mentor's own zone: mornings, afternoons or evenings on
+            // a few weekdays.
+            let (from, to) =
+                [("09:00", "12:00"), ("13:00", "17:00"), ("18:00", "21:00")][g.below(3)];
+            let days: Vec<&str> = [
+                "monday",
+                "tuesday",
+                "wednesday",
+                "thursday",
+                "friday",
+                "saturday",
+            ]
+            .into_iter()
+            .filter(|_| g.below(3) != 0)
+            .collect();
+            let weekly: Vec<serde_json::Value> = days
+                .iter()
+                .map(|d| serde_json::json!({"weekday": d, "start": from, "end": to}))
+                .collect();
+            let row = store::availability::AvailabilityRow {
+                mentor_id: id.clone(),
+                timezone: zone.to_string(),
+                weekly: serde_json::Value::Array(weekly).to_string(),
+                overrides: "[]".into(),
+                min_notice_minutes: 240,
+                buffer_before_minutes: 0,
+                buffer_after_minutes: 15,
+                horizon_days: 45,
+                slot_step_minutes: 30,
+                max_per_day: 4,
+                created_at: now,
+                updated_at: now,
+            };
+            let next = super::availability::from_row(&row).ok().and_then(|a| {
+                let q = crate::domain::availability::SlotQuery {
+                    from: ctx.clock.now(),
+                    to: ctx.clock.now() + jiff::SignedDuration::from_hours(24 * 45),
+                    duration_minutes: 60,
+                    now: ctx.clock.now(),
+                };
+                crate::domain::availability::free_slots(&a, &[], &q)
+                    .first()
+                    .copied()
+            });
+            store::availability::put(&mut *tx, &row).await?;
+            store::availability::set_next_free(&mut *tx, &id, next.map(crate::clock::to_micros))
+                .await?;
+            // Some mentors have a history: past sessions that were reviewed.
+            if !mentee_ids.is_empty() && g.below(3) != 0 {
+                let reviews = 1 + g.below(5);
+                for k in 0..reviews {
+                    let mentee = &mentee_ids[g.below(mentee_ids.len())];
+                    let at = now - (7 + 9 * k as i64 + g.below(5) as i64) * DAY;
+                    past_session(&mut tx, &id, mentee, &session_id, rate, at, &mut g).await?;
+                }
+                store::reviews::recompute_rating(&mut tx, &id, now).await?;
+            }
             mentor_ids.push(id);
             max_of.push(max_mentees);
             progress("mentors", i + 1, mentors, show_progress);
@@ -572,74 +679,156 @@ pub async fn fill(
     }
     report.mentors = mentors;
 
+    // About half the mentees have a mentor, some have a request waiting.
     let mut active = vec![0i64; mentor_ids.len()];
-    for start in (0..mentees).step_by(BATCH) {
+    for chunk in mentee_ids.chunks(BATCH) {
         let mut tx = ctx.db.begin_write().await?;
-        for i in start..(start + BATCH).min(mentees) {
-            let id = new_id();
-            let first = g.pick(FIRST);
-            let last = g.pick(LAST);
-            let zone = ZONES[g.below(ZONES.len())];
-            let email = format!("mentee{}@demo.example.com", i + 1);
-            store::users::insert(
-                &mut *tx,
-                &NewUser {
-                    id: &id,
-                    email: &email,
-                    password_hash: &hash,
-                    roles: &Roles::new(vec![Role::Mentee]).to_db(),
-                    first_name: first,
-                    last_name: last,
-                    timezone: zone,
+        for mentee in chunk {
+            if mentor_ids.is_empty() || g.below(2) != 0 {
+                continue;
+            }
+            let k = g.below(mentor_ids.len());
+            let accepted = active[k] < max_of[k] && g.below(3) != 0;
+            let mid = new_id();
+            store::mentorships::insert(
+                &mut tx,
+                &store::mentorships::NewMentorship {
+                    id: &mid,
+                    mentor_id: &mentor_ids[k],
+                    mentee_id: mentee,
+                    message: "Hi! I'd love your help with my goals.",
+                    expires_at: now + EXPIRY_DAYS * DAY,
                     now,
                 },
             )
             .await?;
-            let (area, skills_of) = AREAS[g.below(AREAS.len())];
-            let n = 1 + g.below(2);
-            let goals = g.some(GOALS, n);
-            let n = 1 + g.below(2);
-            let skills = g.some(skills_of, n);
-            store::mentors::upsert_mentee_profile(
-                &mut *tx,
-                &id,
-                &format!("Learning {area}; I'd love guidance from someone who has been there."),
-                &serde_json::to_string(&goals).unwrap_or_default(),
-                &serde_json::to_string(&skills).unwrap_or_default(),
-                &serde_json::to_string(&[area]).unwrap_or_default(),
-                now,
-            )
-            .await?;
-            // About half the mentees have a mentor, some have a request waiting.
-            if !mentor_ids.is_empty() && g.below(2) == 0 {
-                let k = g.below(mentor_ids.len());
-                let accepted = active[k] < max_of[k] && g.below(3) != 0;
-                let mid = new_id();
-                store::mentorships::insert(
-                    &mut tx,
-                    &store::mentorships::NewMentorship {
-                        id: &mid,
-                        mentor_id: &mentor_ids[k],
-                        mentee_id: &id,
-                        message: "Hi! I'd love your help with my goals.",
-                        expires_at: now + EXPIRY_DAYS * 24 * 3600 * 1_000_000,
-                        now,
-                    },
+            if accepted {
+                store::mentorships::transition(
+                    &mut tx, &mid, "pending", "accepted", None, None, now,
                 )
                 .await?;
-                if accepted {
-                    store::mentorships::transition(
-                        &mut tx, &mid, "pending", "accepted", None, None, now,
-                    )
-                    .await?;
-                    active[k] += 1;
-                }
-                report.mentorships += 1;
+                active[k] += 1;
             }
-            progress("mentees", i + 1, mentees, show_progress);
+            report.mentorships += 1;
         }
         tx.commit().await?;
     }
-    report.mentees = mentees;
     Ok(report)
+}
+
+/// Credits from the outside world (demo grants).
+async fn grant(
+    tx: &mut store::Tx,
+    user_id: &str,
+    amount: i64,
+    memo: &str,
+    now: i64,
+) -> AppResult<()> {
+    let wallet = store::ledger::wallet(tx, user_id, now).await?;
+    store::ledger::transfer(
+        tx,
+        &store::ledger::Transfer {
+            key: &format!("demo-grant:{}", new_id()),
+            kind: "grant",
+            booking_id: None,
+            actor_id: None,
+            memo,
+            legs: vec![
+                (store::ledger::WORLD.to_string(), -amount),
+                (wallet, amount),
+            ],
+            now,
+        },
+    )
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("demo grant: {e:?}")))?;
+    Ok(())
+}
+
+const COMMENTS: &[&str] = &[
+    "Clear, kind and practical. I left with a plan.",
+    "Great questions that made me rethink my approach.",
+    "Very experienced; the examples from real projects helped a lot.",
+    "Helpful session, though we ran out of time.",
+    "Exactly the feedback I needed before my interview.",
+    "",
+];
+
+/// A past, completed and reviewed session, paid through the ledger like a real one.
+async fn past_session(
+    tx: &mut store::Tx,
+    mentor_id: &str,
+    mentee_id: &str,
+    service_id: &str,
+    cost: i64,
+    at: i64,
+    g: &mut Gen,
+) -> AppResult<()> {
+    let id = new_id();
+    grant(tx, mentee_id, cost, "Credits for a past session (demo)", at).await?;
+    store::bookings::insert(
+        tx,
+        &store::bookings::NewBooking {
+            id: &id,
+            mentor_id,
+            mentee_id,
+            service_id,
+            kind: "session",
+            title: "1:1 mentoring session",
+            duration_minutes: 60,
+            timed: true,
+            start_at: at,
+            end_at: at + 3_600_000_000,
+            timezone: "UTC",
+            topic: "Career and next steps",
+            message: "",
+            mentorship_id: None,
+            credits_held: cost,
+            expires_at: at,
+            idempotency_key: None,
+            request_hash: "",
+            now: at - 3 * 24 * 3_600_000_000,
+        },
+    )
+    .await?;
+    super::credits::hold(tx, mentee_id, &id, cost, at).await?;
+    for (from, to, finished) in [
+        ("pending", "accepted", false),
+        ("accepted", "completed", true),
+    ] {
+        store::bookings::change_status(
+            tx,
+            &store::bookings::StatusChange {
+                id: &id,
+                from,
+                to,
+                refunded: 0,
+                paid: if finished { cost } else { 0 },
+                finished,
+                now: at,
+            },
+        )
+        .await?;
+    }
+    let s = crate::domain::booking::Settlement {
+        to_mentee: 0,
+        to_mentor: cost,
+        to_platform: 0,
+    };
+    super::credits::settle(tx, &id, mentee_id, mentor_id, &s, "Session completed", at).await?;
+    let rating = [5, 5, 4, 5, 4, 3][g.below(6)];
+    store::reviews::insert(
+        tx,
+        &store::reviews::NewReview {
+            id: &new_id(),
+            booking_id: &id,
+            mentor_id,
+            mentee_id,
+            rating,
+            comment: COMMENTS[g.below(COMMENTS.len())],
+            now: at + 3_600_000_000,
+        },
+    )
+    .await?;
+    Ok(())
 }

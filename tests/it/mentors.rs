@@ -592,3 +592,61 @@ async fn relevance_puts_the_closest_match_first() {
         .collect();
     assert_eq!(ids, [expert.user_id.as_str(), passing.user_id.as_str()]);
 }
+
+#[tokio::test]
+async fn demo_data_is_a_consistent_living_marketplace() {
+    let app = TestApp::spawn().await;
+    let report = mentorhub::service::demo::fill(app.ctx(), 45, 20, false)
+        .await
+        .unwrap();
+    assert_eq!((report.mentors, report.mentees), (45, 20));
+    app.assert_ledger_ok().await;
+    let (_, page) = app.get("/api/v1/mentors?limit=100&sort=rating", None).await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 45, "all demo mentors are listed");
+    let zones: std::collections::BTreeSet<&str> = items
+        .iter()
+        .map(|m| m["timezone"].as_str().unwrap())
+        .collect();
+    assert!(zones.len() >= 10, "across time zones: {zones:?}");
+    let rated: Vec<&serde_json::Value> = items
+        .iter()
+        .filter(|m| m["rating_count"].as_i64().unwrap() > 0)
+        .collect();
+    assert!(!rated.is_empty(), "some mentors have reviews");
+    // Ratings come from real reviews.
+    let m = rated[0];
+    let (_, reviews) = app
+        .get(
+            &format!(
+                "/api/v1/mentors/{}/reviews?limit=100",
+                m["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    let stars: Vec<i64> = reviews["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rating"].as_i64().unwrap())
+        .collect();
+    assert_eq!(stars.len() as i64, m["rating_count"].as_i64().unwrap());
+    let avg = stars.iter().sum::<i64>() as f64 / stars.len() as f64;
+    assert!((avg - m["rating_avg"].as_f64().unwrap()).abs() < 0.01);
+    assert!(
+        items.iter().any(|m| m["next_free_slot"].is_string()),
+        "mentors have free slots"
+    );
+    // Demo accounts sign in with the documented password.
+    let (status, _) = app
+        .post("/api/v1/auth/login", None, json!({"email": "mentee1@demo.example.com", "password": mentorhub::service::demo::DEMO_PASSWORD}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        mentorhub::service::demo::fill(app.ctx(), 1, 1, false)
+            .await
+            .is_err(),
+        "only into an empty database"
+    );
+}
