@@ -195,19 +195,23 @@ pub fn free_slots(a: &Availability, busy: &[Busy], q: &SlotQuery) -> Vec<Timesta
         .map(|(s, e)| e.duration_since(*s))
         .max()
         .unwrap_or(SignedDuration::ZERO);
-    // Live bookings per local date, for the daily cap.
-    let mut per_day: Vec<(Date, i64)> = vec![];
-    if st.max_per_day > 0 {
-        for b in busy {
-            let d = b.start.to_zoned(a.tz.clone()).date();
-            match per_day.iter_mut().find(|(x, _)| *x == d) {
-                Some((_, n)) => *n += 1,
-                None => per_day.push((d, 1)),
-            }
-        }
-    }
+    // Booking starts, sorted, for the daily cap: a day's count is the number of starts
+    // between its local midnight and the next (a binary search, no per-booking zone
+    // conversion).
+    let mut starts: Vec<Timestamp> = busy.iter().map(|b| b.start).collect();
+    starts.sort();
     let full = |d: Date| {
-        st.max_per_day > 0 && per_day.iter().any(|(x, n)| *x == d && *n >= st.max_per_day)
+        if st.max_per_day <= 0 {
+            return false;
+        }
+        let (Some(lo), Some(hi)) = (
+            local_instant(&a.tz, d, 0, false),
+            local_instant(&a.tz, d, 1440, false),
+        ) else {
+            return false;
+        };
+        let n = starts.partition_point(|t| *t < hi) - starts.partition_point(|t| *t < lo);
+        n as i64 >= st.max_per_day
     };
 
     let conflicts = |s: Timestamp, e: Timestamp| {
@@ -232,8 +236,9 @@ pub fn free_slots(a: &Availability, busy: &[Busy], q: &SlotQuery) -> Vec<Timesta
     let mut out = vec![];
     let mut day = first_day;
     while day <= last_day {
-        if !full(day) {
-            for (ws, we) in windows_on(a, day) {
+        let windows = windows_on(a, day);
+        if !windows.is_empty() && !full(day) {
+            for (ws, we) in windows {
                 let mut s = ws;
                 while s + duration <= we {
                     if s >= latest {
