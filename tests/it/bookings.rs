@@ -816,11 +816,13 @@ async fn no_shows_and_notes() {
         (ns["no_show_party"].as_str(), ns["credits_paid"].as_i64()),
         (Some("mentee"), Some(10))
     );
-    let p = mentorhub::store::mentors::profile(&app.ctx().db.pool, &mentor.user_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(p.rating_count, 0);
+    let (_, m) = app
+        .get(&format!("/api/v1/mentors/{}", mentor.user_id), None)
+        .await;
+    assert_eq!(
+        m["missed_sessions"], 1,
+        "the mentor's no-show counts against them"
+    );
     app.assert_ledger_ok().await;
 }
 

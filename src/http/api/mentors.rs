@@ -150,6 +150,8 @@ pub struct MentorDetail {
     /// `approved` for everyone; the mentor and admins may see other statuses.
     pub status: MentorStatus,
     pub services: Vec<ServiceView>,
+    /// Sessions mentees reported this mentor did not attend.
+    pub missed_sessions: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -506,6 +508,7 @@ async fn mentor(
         experience: serde_json::from_str(&row.profile.experience).unwrap_or_default(),
         status: MentorStatus::parse(&row.profile.status).unwrap_or(MentorStatus::Draft),
         services: services.iter().map(ServiceView::from).collect(),
+        missed_sessions: row.profile.no_show_count,
     }))
 }
 

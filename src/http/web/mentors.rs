@@ -255,6 +255,7 @@ pub struct ReviewLine {
 #[template(path = "mentor.html")]
 struct MentorPage {
     layout: Layout,
+    missed: i64,
     picker_services: Vec<PickerService>,
     selected_service: String,
     selected_timed: bool,
@@ -387,6 +388,7 @@ async fn render_mentor(
         .unwrap_or_default();
     let page = MentorPage {
         layout: web.layout(),
+        missed: p.no_show_count,
         picker_services: services
             .iter()
             .map(|s| PickerService {
