@@ -56,6 +56,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let worker = tokio::spawn(maintenance(self.state.clone()));
+        let jobs = tokio::spawn(job_worker(self.state.clone()));
         let served = axum::serve(
             listener,
             self.router
@@ -66,6 +67,7 @@ impl App {
         // Each maintenance pass is one transaction, so stopping between or inside
         // passes loses nothing: the next start picks the work up again.
         worker.abort();
+        jobs.abort();
         served
     }
 }
@@ -84,9 +86,28 @@ async fn maintenance(state: AppState) {
     }
 }
 
-/// One pass of time-driven work; tests call it after moving the clock.
+/// Runs due jobs every second. Each job is claimed with a lease in its own
+/// transaction, so stopping here (or crashing) loses nothing: an unfinished job is
+/// claimed again when its lease runs out.
+async fn job_worker(state: AppState) {
+    let worker = format!("worker-{}", crate::domain::ids::new_id());
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::service::jobs::run_due(&state.ctx, &worker).await {
+            tracing::warn!(error = %e, "running jobs failed; will retry");
+        }
+    }
+}
+
+/// One pass of time-driven work (due jobs, then the safety-net sweeps); tests call it
+/// after moving the clock.
 pub async fn run_maintenance(ctx: &crate::service::Ctx) {
-    use crate::service::{availability, bookings, mentorships};
+    use crate::service::{availability, bookings, jobs, mentorships};
+    if let Err(e) = jobs::run_due(ctx, "maintenance").await {
+        tracing::warn!(error = %e, "running jobs failed; will retry");
+    }
     if let Err(e) = mentorships::expire_due(ctx).await {
         tracing::warn!(error = %e, "expiring mentorship requests failed; will retry");
     }

@@ -126,6 +126,23 @@ struct Settings {
         global = true
     )]
     platform_fee_percent: i64,
+    /// SMTP server for email: smtp://host:port, smtp://user:pass@host?tls=required or
+    /// smtps://user:pass@host. Unset: emails are written to the log and kept in the outbox.
+    #[arg(
+        long,
+        env = "MENTORHUB_SMTP_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    smtp_url: Option<String>,
+    /// Sender address of emails.
+    #[arg(
+        long,
+        env = "MENTORHUB_MAIL_FROM",
+        default_value = "mentorhub <no-reply@mentorhub.invalid>",
+        global = true
+    )]
+    mail_from: String,
     /// Lifetime of API access tokens, in seconds.
     #[arg(
         long,
@@ -164,6 +181,8 @@ impl Settings {
                 .meeting_url_template
                 .filter(|t| !t.trim().is_empty())
                 .unwrap_or(defaults.meeting_url_template.clone()),
+            smtp_url: self.smtp_url.filter(|u| !u.trim().is_empty()),
+            mail_from: self.mail_from,
             policy: crate::domain::booking::Policy {
                 full_refund_notice_hours: self.cancel_notice_hours.clamp(0, 24 * 365),
                 late_refund_percent: self.late_cancel_refund_percent.clamp(0, 100),

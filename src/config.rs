@@ -48,6 +48,11 @@ pub struct Config {
     /// An accepted session completes automatically this long after its end (time in
     /// which either side can still report a no-show).
     pub completion_grace_minutes: i64,
+    /// SMTP server for email (`smtp://host:port`, `smtp://…?tls=required`,
+    /// `smtps://user:pass@host`); `None`: emails are logged and kept in the outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of every email.
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -73,6 +78,8 @@ impl Default for Config {
             pending_expiry_hours: 48,
             review_due_hours: 72,
             completion_grace_minutes: 60,
+            smtp_url: None,
+            mail_from: "mentorhub <no-reply@mentorhub.invalid>".into(),
         }
     }
 }
@@ -135,6 +142,8 @@ impl fmt::Debug for Config {
             .field("pending_expiry_hours", &self.pending_expiry_hours)
             .field("review_due_hours", &self.review_due_hours)
             .field("completion_grace_minutes", &self.completion_grace_minutes)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::{Ctx, availability, credits};
+use super::{Ctx, availability, credits, jobs, notify};
 use crate::{
     clock::to_micros,
     domain::{
@@ -328,6 +328,27 @@ pub async fn request(
         to_micros(now),
     )
     .await?;
+    jobs::enqueue(
+        &mut tx,
+        jobs::kind::BOOKING_EXPIRE,
+        jobs::booking(&id),
+        expires_at,
+        Some(&format!("expire:{id}:{expires_at}")),
+        to_micros(now),
+    )
+    .await?;
+    if let Some(full) = store::bookings::get(&mut *tx, &id).await? {
+        let note = notify::booking_note(
+            ctx,
+            &full,
+            true,
+            notify::BOOKING_REQUESTED,
+            "New booking request",
+            &full.b.message,
+            false,
+        );
+        notify::notify(ctx, &mut tx, &note, to_micros(now)).await?;
+    }
     tx.commit().await?;
     if timed {
         availability::refresh_next_free(ctx, &mentor_id).await?;
@@ -572,6 +593,12 @@ async fn transition(
         BookingAction::Reschedule => "rescheduled",
     };
     store::bookings::add_event(&mut tx, id, user_id, event, None, reason, now).await?;
+    if to == BookingStatus::Accepted {
+        schedule_accepted(ctx, &mut tx, &b.b, b.b.start_at, b.b.end_at, now).await?;
+    }
+    if let Some(after) = store::bookings::get(&mut *tx, id).await? {
+        notify_transition(ctx, &mut tx, &after, action, actor, reason, now).await?;
+    }
     tx.commit().await?;
     if finished && b.b.timed == 1 {
         availability::refresh_next_free(ctx, &b.b.mentor_id).await?;
@@ -683,6 +710,31 @@ pub async fn reschedule(
         now,
     )
     .await?;
+    if from == BookingStatus::Pending {
+        jobs::enqueue(
+            &mut tx,
+            jobs::kind::BOOKING_EXPIRE,
+            jobs::booking(id),
+            expires_at,
+            Some(&format!("expire:{id}:{expires_at}")),
+            now,
+        )
+        .await?;
+    } else {
+        schedule_accepted(ctx, &mut tx, &b.b, to_micros(start), to_micros(end), now).await?;
+    }
+    if let Some(after) = store::bookings::get(&mut *tx, id).await? {
+        let note = notify::booking_note(
+            ctx,
+            &after,
+            actor == Actor::Mentee,
+            notify::BOOKING_RESCHEDULED,
+            "Booking moved",
+            &reason,
+            true,
+        );
+        notify::notify(ctx, &mut tx, &note, now).await?;
+    }
     tx.commit().await?;
     availability::refresh_next_free(ctx, &b.b.mentor_id).await?;
     store::bookings::get(&ctx.db.pool, id)
@@ -729,6 +781,164 @@ pub async fn save_notes(
     store::bookings::get(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// Jobs an accepted booking needs: completion (or the review's deadline) and, for a
+/// session, reminders 24 hours and 1 hour before. Keyed by start, so a moved booking
+/// gets new ones and the old ones find nothing to do.
+async fn schedule_accepted(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    b: &store::bookings::BookingRow,
+    start: i64,
+    end: i64,
+    now: i64,
+) -> AppResult<()> {
+    let id = &b.id;
+    let finish_at = if b.timed == 1 {
+        end + ctx.config.completion_grace_minutes * 60_000_000
+    } else {
+        end
+    };
+    jobs::enqueue(
+        tx,
+        jobs::kind::BOOKING_FINISH,
+        jobs::booking(id),
+        finish_at,
+        Some(&format!("finish:{id}:{finish_at}")),
+        now,
+    )
+    .await?;
+    if b.timed == 1 {
+        for (lead, before) in [("24h", 24 * HOUR), ("1h", HOUR)] {
+            let at = start - before;
+            if at > now {
+                let payload =
+                    serde_json::json!({"booking_id": id, "start_at": start, "lead": lead});
+                jobs::enqueue(
+                    tx,
+                    jobs::kind::BOOKING_REMINDER,
+                    payload,
+                    at,
+                    Some(&format!("remind:{lead}:{id}:{start}")),
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Tells the other side (or both) what happened.
+async fn notify_transition(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    b: &BookingFull,
+    action: BookingAction,
+    actor: Actor,
+    reason: &str,
+    now: i64,
+) -> AppResult<()> {
+    let detail = if reason.is_empty() {
+        String::new()
+    } else {
+        format!("Reason: {reason}")
+    };
+    let notes: Vec<(bool, &'static str, &str, bool)> = match action {
+        BookingAction::Accept => vec![(false, notify::BOOKING_ACCEPTED, "Booking accepted", true)],
+        BookingAction::Decline => {
+            vec![(false, notify::BOOKING_DECLINED, "Booking declined", false)]
+        }
+        BookingAction::Cancel => match actor {
+            Actor::Mentor => vec![(false, notify::BOOKING_CANCELLED, "Booking cancelled", true)],
+            Actor::Mentee => vec![(true, notify::BOOKING_CANCELLED, "Booking cancelled", true)],
+            Actor::System => vec![
+                (
+                    false,
+                    notify::BOOKING_CANCELLED,
+                    "Review not delivered in time",
+                    false,
+                ),
+                (
+                    true,
+                    notify::BOOKING_CANCELLED,
+                    "Review not delivered in time",
+                    false,
+                ),
+            ],
+        },
+        BookingAction::Expire => vec![
+            (
+                false,
+                notify::BOOKING_EXPIRED,
+                "Booking request expired",
+                false,
+            ),
+            (
+                true,
+                notify::BOOKING_EXPIRED,
+                "Booking request expired",
+                false,
+            ),
+        ],
+        BookingAction::MenteeNoShow => {
+            vec![(false, notify::BOOKING_CANCELLED, "Marked as missed", false)]
+        }
+        BookingAction::MentorNoShow => vec![(
+            true,
+            notify::BOOKING_CANCELLED,
+            "Reported as missed by the mentee",
+            false,
+        )],
+        _ => vec![],
+    };
+    for (to_mentor, kind, headline, attach) in notes {
+        let note = notify::booking_note(ctx, b, to_mentor, kind, headline, &detail, attach);
+        notify::notify(ctx, tx, &note, now).await?;
+    }
+    Ok(())
+}
+
+/// A `booking.expire` job: expires the request if it is still pending and due.
+pub async fn expire_one(ctx: &Ctx, id: &str) -> AppResult<()> {
+    let Some(b) = store::bookings::get(&ctx.db.pool, id).await? else {
+        return Ok(());
+    };
+    if b.b.status != "pending" || b.b.expires_at > ctx.now() {
+        return Ok(());
+    }
+    ignore_conflict(transition(ctx, None, id, BookingAction::Expire, "", None).await)
+}
+
+/// A `booking.finish` job: completes a session past its end (plus the grace period),
+/// or cancels with a refund a review not delivered by its deadline.
+pub async fn finish_one(ctx: &Ctx, id: &str) -> AppResult<()> {
+    let Some(b) = store::bookings::get(&ctx.db.pool, id).await? else {
+        return Ok(());
+    };
+    let now = ctx.now();
+    if b.b.status != "accepted" {
+        return Ok(());
+    }
+    if b.b.timed == 1 {
+        if b.b.end_at + ctx.config.completion_grace_minutes * 60_000_000 > now {
+            return Ok(()); // moved later: a newer job will come
+        }
+        ignore_conflict(transition(ctx, None, id, BookingAction::Complete, "", None).await)
+    } else {
+        if b.b.end_at > now {
+            return Ok(());
+        }
+        ignore_conflict(transition(ctx, None, id, BookingAction::Cancel, "", None).await)
+    }
+}
+
+fn ignore_conflict<T>(r: AppResult<T>) -> AppResult<()> {
+    match r {
+        Ok(_) | Err(AppError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Expires unanswered requests whose time is up. Returns how many.

@@ -350,6 +350,21 @@ pub async fn decide(
             .collect();
         store::users::set_roles(&mut *tx, user_id, &Roles::new(roles).to_db(), now).await?;
     }
+    let note = super::notify::Note {
+        user_id: &user.id,
+        email: &user.email,
+        kind: super::notify::APPLICATION_DECIDED,
+        title: if approve {
+            "You are now a mentor on mentorhub".into()
+        } else {
+            "Your mentor application was not approved".into()
+        },
+        body: reason.clone(),
+        link: "/settings/mentor".into(),
+        related_id: None,
+        ics: None,
+    };
+    super::notify::notify(ctx, &mut tx, &note, now).await?;
     audit_decision(&mut tx, Some(&actor.id), user_id, from, to, &reason, now).await?;
     tx.commit().await?;
     ctx.discovery.invalidate();

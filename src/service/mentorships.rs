@@ -118,6 +118,32 @@ pub async fn request(
         Err(e) if store::is_unique_violation(&e) => return Err(already()),
         other => other?,
     }
+    let expires_at = now + EXPIRY_DAYS * DAY_MICROS;
+    super::jobs::enqueue(
+        &mut tx,
+        super::jobs::kind::MENTORSHIP_EXPIRE,
+        serde_json::json!({"mentorship_id": id}),
+        expires_at,
+        None,
+        now,
+    )
+    .await?;
+    if let Some(mentor) = store::users::by_id(&mut *tx, &mentor_id).await? {
+        let note = super::notify::Note {
+            user_id: &mentor.id,
+            email: &mentor.email,
+            kind: super::notify::MENTORSHIP_REQUESTED,
+            title: format!(
+                "{} {} asks you for mentorship",
+                mentee.first_name, mentee.last_name
+            ),
+            body: message.clone(),
+            link: "/mentorship?tab=mentees".into(),
+            related_id: Some(&id),
+            ics: None,
+        };
+        super::notify::notify(ctx, &mut tx, &note, now).await?;
+    }
     tx.commit().await?;
     store::mentorships::get(&ctx.db.pool, &id)
         .await?
@@ -220,6 +246,27 @@ pub async fn act(
             MentorshipStatus::parse(&current).unwrap_or(from),
         ));
     }
+    if matches!(to, MentorshipStatus::Accepted | MentorshipStatus::Declined)
+        && let Some(mentee) = store::users::by_id(&mut *tx, &m.mentee_id).await?
+    {
+        let accepted = to == MentorshipStatus::Accepted;
+        let note = super::notify::Note {
+            user_id: &mentee.id,
+            email: &mentee.email,
+            kind: super::notify::MENTORSHIP_ANSWERED,
+            title: format!(
+                "{} {} {} your mentorship request",
+                row.mentor_first_name,
+                row.mentor_last_name,
+                if accepted { "accepted" } else { "declined" }
+            ),
+            body: reason.clone(),
+            link: "/mentorship?tab=mentors".into(),
+            related_id: Some(id),
+            ics: None,
+        };
+        super::notify::notify(ctx, &mut tx, &note, now).await?;
+    }
     tx.commit().await?;
     if matches!(to, MentorshipStatus::Accepted | MentorshipStatus::Ended) {
         // A mentor's free capacity shows in discovery.
@@ -248,6 +295,20 @@ fn wrong_state(action: Action, s: MentorshipStatus) -> AppError {
 
 pub async fn list(ctx: &Ctx, filter: &ListFilter) -> AppResult<Vec<MentorshipListRow>> {
     Ok(store::mentorships::list(&ctx.db.pool, filter).await?)
+}
+
+/// A `mentorship.expire` job: expires the request if it is still pending and due.
+pub async fn expire_one(ctx: &Ctx, id: &str) -> AppResult<()> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(m) = store::mentorships::get(&mut *tx, id).await? else {
+        return Ok(());
+    };
+    if m.m.status == "pending" && m.m.expires_at <= now {
+        store::mentorships::transition(&mut tx, id, "pending", "expired", None, None, now).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// Expires pending requests older than 14 days. Run by the background worker.

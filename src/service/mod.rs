@@ -10,8 +10,10 @@ pub mod cache;
 pub mod calendar;
 pub mod credits;
 pub mod demo;
+pub mod jobs;
 pub mod mentors;
 pub mod mentorships;
+pub mod notify;
 pub mod reviews;
 
 use std::sync::Arc;

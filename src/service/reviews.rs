@@ -92,6 +92,20 @@ pub async fn create(
         }
         other => other?,
     };
+    let note = super::notify::Note {
+        user_id: &b.b.mentor_id,
+        email: &b.mentor_email,
+        kind: super::notify::REVIEW_RECEIVED,
+        title: format!(
+            "{} {} reviewed your session: {} stars",
+            b.mentee_first_name, b.mentee_last_name, input.rating
+        ),
+        body: input.comment.clone(),
+        link: format!("/bookings/{booking_id}"),
+        related_id: Some(booking_id),
+        ics: None,
+    };
+    super::notify::notify(ctx, &mut tx, &note, now).await?;
     store::reviews::recompute_rating(&mut tx, &b.b.mentor_id, now).await?;
     tx.commit().await?;
     ctx.discovery.invalidate();

@@ -10,9 +10,11 @@ pub mod availability;
 pub mod bookings;
 pub mod calendar;
 pub mod discovery;
+pub mod jobs;
 pub mod ledger;
 pub mod mentors;
 pub mod mentorships;
+pub mod notify;
 pub mod reviews;
 pub mod sessions;
 pub mod users;
@@ -145,10 +147,8 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] =
-    migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings");
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] =
-    migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings");
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging");
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging");
 
 /// True when the error is a unique-constraint violation (on either engine).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {

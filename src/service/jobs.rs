@@ -1,0 +1,114 @@
+//! The job runner: claims due jobs, runs their handler, and records the outcome.
+//! Handlers are idempotent (each re-checks the state it acts on), so a job retried
+//! after a crash, or whose effect already happened another way, changes nothing twice.
+
+use serde_json::{Value, json};
+
+use super::Ctx;
+use crate::{
+    error::{AppError, AppResult},
+    store::{self, Tx},
+};
+
+/// Kinds of jobs.
+pub mod kind {
+    pub const BOOKING_EXPIRE: &str = "booking.expire";
+    pub const BOOKING_FINISH: &str = "booking.finish";
+    pub const BOOKING_REMINDER: &str = "booking.reminder";
+    pub const MENTORSHIP_EXPIRE: &str = "mentorship.expire";
+    pub const EMAIL_SEND: &str = "email.send";
+    /// Does nothing (tests and health checks of the queue).
+    pub const NOOP: &str = "noop";
+}
+
+/// How long a claimed job is ours before another worker may take it over.
+const LEASE_MICROS: i64 = 5 * 60 * 1_000_000;
+
+pub async fn enqueue(
+    tx: &mut Tx,
+    kind: &str,
+    payload: Value,
+    run_at: i64,
+    dedupe_key: Option<&str>,
+    now: i64,
+) -> AppResult<()> {
+    store::jobs::enqueue(tx, kind, &payload, run_at, dedupe_key, now).await?;
+    Ok(())
+}
+
+/// Retry delay after `attempts` failures: 30 s doubling, at most an hour.
+pub fn backoff_micros(attempts: i64) -> i64 {
+    let secs = 30i64
+        .saturating_mul(1i64 << (attempts.clamp(1, 20) - 1))
+        .min(3600);
+    secs * 1_000_000
+}
+
+/// Runs every job due now, in batches, until none is left. Returns how many ran.
+pub async fn run_due(ctx: &Ctx, worker: &str) -> AppResult<usize> {
+    let mut total = 0;
+    loop {
+        let now = ctx.now();
+        let mut tx = ctx.db.begin_write().await?;
+        let batch =
+            store::jobs::claim(&mut tx, ctx.db.backend, worker, now, now + LEASE_MICROS, 20)
+                .await?;
+        tx.commit().await?;
+        if batch.is_empty() {
+            return Ok(total);
+        }
+        for job in batch {
+            total += 1;
+            let payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
+            let outcome = handle(ctx, &job.kind, &payload).await;
+            let now = ctx.now();
+            match outcome {
+                Ok(()) => store::jobs::done(&ctx.db.pool, &job.id, worker, now).await?,
+                Err(e) => {
+                    let retry = (job.attempts < job.max_attempts)
+                        .then(|| now + backoff_micros(job.attempts));
+                    tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, error = %e,
+                        dead = retry.is_none(), "job failed");
+                    store::jobs::failed(&ctx.db.pool, &job.id, worker, &e.to_string(), retry, now)
+                        .await?;
+                }
+            }
+        }
+    }
+}
+
+fn id_of(payload: &Value, key: &str) -> AppResult<String> {
+    payload[key]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("job payload without {key}")))
+}
+
+async fn handle(ctx: &Ctx, kind: &str, payload: &Value) -> AppResult<()> {
+    match kind {
+        kind::BOOKING_EXPIRE => {
+            super::bookings::expire_one(ctx, &id_of(payload, "booking_id")?).await
+        }
+        kind::BOOKING_FINISH => {
+            super::bookings::finish_one(ctx, &id_of(payload, "booking_id")?).await
+        }
+        kind::BOOKING_REMINDER => {
+            let start = payload["start_at"].as_i64().unwrap_or_default();
+            let lead = payload["lead"].as_str().unwrap_or("");
+            super::notify::booking_reminder(ctx, &id_of(payload, "booking_id")?, start, lead).await
+        }
+        kind::MENTORSHIP_EXPIRE => {
+            super::mentorships::expire_one(ctx, &id_of(payload, "mentorship_id")?).await
+        }
+        kind::EMAIL_SEND => super::notify::send_email(ctx, &id_of(payload, "outbox_id")?).await,
+        kind::NOOP => Ok(()),
+        other => Err(AppError::Internal(anyhow::anyhow!(
+            "unknown job kind {other}"
+        ))),
+    }
+}
+
+/// A payload naming one booking.
+pub fn booking(id: &str) -> Value {
+    json!({ "booking_id": id })
+}

@@ -1,0 +1,418 @@
+//! Notifications: in-app (listed, counted, pushed live) and email (through the durable
+//! outbox), per kind and channel as each user prefers. Emails show booking times in
+//! the recipient's zone and the other party's, with the booking's `.ics` attached.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Ctx, jobs};
+use crate::{
+    clock::from_micros,
+    domain::ics,
+    error::{AppError, AppResult},
+    store::{self, Tx, bookings::BookingFull, notify::NewEmail, notify::NewNotification},
+};
+
+/// A kind of notification, its label and default channels.
+pub struct Kind {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub in_app: bool,
+    pub email: bool,
+}
+
+pub const BOOKING_REQUESTED: &str = "booking_requested";
+pub const BOOKING_ACCEPTED: &str = "booking_accepted";
+pub const BOOKING_DECLINED: &str = "booking_declined";
+pub const BOOKING_CANCELLED: &str = "booking_cancelled";
+pub const BOOKING_RESCHEDULED: &str = "booking_rescheduled";
+pub const BOOKING_EXPIRED: &str = "booking_expired";
+pub const BOOKING_REMINDER: &str = "booking_reminder";
+pub const NEW_MESSAGE: &str = "new_message";
+pub const REVIEW_RECEIVED: &str = "review_received";
+pub const MENTORSHIP_REQUESTED: &str = "mentorship_requested";
+pub const MENTORSHIP_ANSWERED: &str = "mentorship_answered";
+pub const APPLICATION_DECIDED: &str = "application_decided";
+
+pub const KINDS: &[Kind] = &[
+    Kind {
+        kind: BOOKING_REQUESTED,
+        label: "Someone books a session with me",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: BOOKING_ACCEPTED,
+        label: "My booking is accepted",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: BOOKING_DECLINED,
+        label: "My booking is declined",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: BOOKING_CANCELLED,
+        label: "A booking is cancelled",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: BOOKING_RESCHEDULED,
+        label: "A booking is moved",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: BOOKING_EXPIRED,
+        label: "A booking request expires",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: BOOKING_REMINDER,
+        label: "Reminders 24 hours and 1 hour before a session",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: NEW_MESSAGE,
+        label: "A new chat message while I am away",
+        in_app: true,
+        email: false,
+    },
+    Kind {
+        kind: REVIEW_RECEIVED,
+        label: "I receive a review",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: MENTORSHIP_REQUESTED,
+        label: "Someone asks me for mentorship",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: MENTORSHIP_ANSWERED,
+        label: "My mentorship request is answered",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: APPLICATION_DECIDED,
+        label: "My mentor application is decided",
+        in_app: true,
+        email: true,
+    },
+];
+
+fn kind_info(kind: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.kind == kind)
+}
+
+/// Whether a user wants `kind` in-app and by email.
+async fn wants(tx: &mut Tx, user_id: &str, kind: &str) -> AppResult<(bool, bool)> {
+    let stored = store::notify::preferences(&mut **tx, user_id).await?;
+    if let Some((_, a, e)) = stored.iter().find(|(k, _, _)| k == kind) {
+        return Ok((*a == 1, *e == 1));
+    }
+    Ok(kind_info(kind)
+        .map(|k| (k.in_app, k.email))
+        .unwrap_or((true, false)))
+}
+
+/// One notification to one person.
+pub struct Note<'a> {
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub kind: &'static str,
+    pub title: String,
+    pub body: String,
+    /// A site path (`/bookings/…`).
+    pub link: String,
+    pub related_id: Option<&'a str>,
+    /// An iCalendar file to attach to the email.
+    pub ics: Option<String>,
+}
+
+/// Records a notification in the caller's transaction, as the recipient prefers: an
+/// in-app row and/or an email in the outbox with a job to send it.
+pub async fn notify(ctx: &Ctx, tx: &mut Tx, note: &Note<'_>, now: i64) -> AppResult<()> {
+    let (in_app, email) = wants(tx, note.user_id, note.kind).await?;
+    if in_app {
+        store::notify::insert(
+            tx,
+            &NewNotification {
+                user_id: note.user_id,
+                kind: note.kind,
+                title: &note.title,
+                body: &note.body,
+                link: &note.link,
+                related_id: note.related_id,
+                now,
+            },
+        )
+        .await?;
+    }
+    if email && !note.email.ends_with(".invalid") {
+        let body = format!(
+            "{}\n\n{}\n\nOpen: {}{}\n\n--\nmentorhub. Choose which emails you get: {}/settings/notifications\n",
+            note.title, note.body, ctx.config.base_url, note.link, ctx.config.base_url
+        );
+        let id = store::notify::queue_email(
+            tx,
+            &NewEmail {
+                user_id: Some(note.user_id),
+                to_email: note.email,
+                subject: &note.title,
+                body: &body,
+                ics: note.ics.as_deref().unwrap_or(""),
+                now,
+            },
+        )
+        .await?;
+        jobs::enqueue(
+            tx,
+            jobs::kind::EMAIL_SEND,
+            serde_json::json!({ "outbox_id": id }),
+            now,
+            None,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn zone(name: &str) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// "Tue 3 Mar 2026, 10:00 (Europe/Paris)".
+fn at(us: i64, tz_name: &str) -> String {
+    format!(
+        "{} ({tz_name})",
+        from_micros(us)
+            .to_zoned(zone(tz_name))
+            .strftime("%a %-d %b %Y, %H:%M")
+    )
+}
+
+/// The notification for one side of a booking event: times in the recipient's zone and
+/// the other side's, the `.ics` attached for events that change the calendar.
+pub fn booking_note<'a>(
+    ctx: &Ctx,
+    b: &'a BookingFull,
+    to_mentor: bool,
+    kind: &'static str,
+    headline: &str,
+    detail: &str,
+    attach: bool,
+) -> Note<'a> {
+    let r = &b.b;
+    let (user_id, email, tz, other, other_tz) = if to_mentor {
+        (
+            r.mentor_id.as_str(),
+            b.mentor_email.as_str(),
+            b.mentor_timezone.as_str(),
+            format!("{} {}", b.mentee_first_name, b.mentee_last_name),
+            b.mentee_timezone.as_str(),
+        )
+    } else {
+        (
+            r.mentee_id.as_str(),
+            b.mentee_email.as_str(),
+            b.mentee_timezone.as_str(),
+            format!("{} {}", b.mentor_first_name, b.mentor_last_name),
+            b.mentor_timezone.as_str(),
+        )
+    };
+    let when = if r.timed == 1 {
+        format!(
+            "When: {}\nFor {other}: {}",
+            at(r.start_at, tz),
+            at(r.start_at, other_tz)
+        )
+    } else {
+        format!("Due: {}", at(r.end_at, tz))
+    };
+    let mut body = format!("{} with {other}.\n{when}", r.title);
+    if !detail.is_empty() {
+        body.push_str(&format!("\n{detail}"));
+    }
+    let ics = (attach && r.timed == 1).then(|| {
+        ics::calendar(
+            "mentorhub booking",
+            &[super::calendar::event(ctx, b, user_id)],
+        )
+    });
+    Note {
+        user_id,
+        email,
+        kind,
+        title: format!("{headline}: {} with {other}", r.title),
+        body,
+        link: format!("/bookings/{}", r.id),
+        related_id: Some(r.id.as_str()),
+        ics,
+    }
+}
+
+/// A reminder job: only for a booking still accepted at the same start.
+pub async fn booking_reminder(
+    ctx: &Ctx,
+    booking_id: &str,
+    start_at: i64,
+    lead: &str,
+) -> AppResult<()> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(b) = store::bookings::get(&mut *tx, booking_id).await? else {
+        return Ok(());
+    };
+    if b.b.status != "accepted" || b.b.start_at != start_at || now >= start_at {
+        return Ok(()); // cancelled, moved, or too late: no reminder
+    }
+    let headline = if lead == "1h" {
+        "In one hour"
+    } else {
+        "Tomorrow"
+    };
+    let link = if b.b.meeting_link.is_empty() {
+        String::new()
+    } else {
+        format!("Join: {}", b.b.meeting_link)
+    };
+    for to_mentor in [true, false] {
+        let note = booking_note(ctx, &b, to_mentor, BOOKING_REMINDER, headline, &link, true);
+        notify(ctx, &mut tx, &note, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An `email.send` job: deliver one outbox email over SMTP, or log it when no SMTP
+/// server is configured (it stays in the outbox either way).
+pub async fn send_email(ctx: &Ctx, outbox_id: &str) -> AppResult<()> {
+    let Some(e) = store::notify::email(&ctx.db.pool, outbox_id).await? else {
+        return Ok(());
+    };
+    if e.status == "sent" || e.status == "logged" {
+        return Ok(());
+    }
+    let now = ctx.now();
+    let Some(url) = ctx.config.smtp_url.as_deref() else {
+        tracing::info!(to = %e.to_email, subject = %e.subject, body = %e.body, "email (no SMTP server configured; kept in the outbox)");
+        store::notify::email_outcome(&ctx.db.pool, outbox_id, "logged", "", now).await?;
+        return Ok(());
+    };
+    match smtp_send(url, &ctx.config.mail_from, &e).await {
+        Ok(()) => {
+            store::notify::email_outcome(&ctx.db.pool, outbox_id, "sent", "", now).await?;
+            Ok(())
+        }
+        Err(err) => {
+            store::notify::email_outcome(&ctx.db.pool, outbox_id, "queued", &err, now).await?;
+            Err(AppError::Unavailable {
+                code: "smtp_failed",
+                detail: err,
+            })
+        }
+    }
+}
+
+async fn smtp_send(url: &str, from: &str, e: &store::notify::OutboxRow) -> Result<(), String> {
+    use lettre::{
+        AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+        message::{Attachment, MultiPart, SinglePart, header::ContentType},
+    };
+    let builder = Message::builder()
+        .from(
+            from.parse()
+                .map_err(|e| format!("bad sender address: {e}"))?,
+        )
+        .to(e
+            .to_email
+            .parse()
+            .map_err(|e| format!("bad recipient address: {e}"))?)
+        .subject(e.subject.clone());
+    let msg = if e.ics.is_empty() {
+        builder.header(ContentType::TEXT_PLAIN).body(e.body.clone())
+    } else {
+        let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+            .map_err(|e| e.to_string())?;
+        builder.multipart(
+            MultiPart::mixed()
+                .singlepart(SinglePart::plain(e.body.clone()))
+                .singlepart(Attachment::new("booking.ics".into()).body(e.ics.clone(), calendar)),
+        )
+    }
+    .map_err(|e| format!("building the email: {e}"))?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|e| format!("MENTORHUB_SMTP_URL: {e}"))?
+        .timeout(Some(std::time::Duration::from_secs(20)))
+        .build();
+    transport
+        .send(msg)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("SMTP: {e}"))
+}
+
+// ------------------------------------------------------------------ user-facing
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, Clone)]
+pub struct Preference {
+    /// A notification kind, e.g. `booking_reminder`.
+    pub kind: String,
+    /// What it is, for people.
+    #[serde(default)]
+    pub label: String,
+    pub in_app: bool,
+    pub email: bool,
+}
+
+pub async fn preferences(ctx: &Ctx, user_id: &str) -> AppResult<Vec<Preference>> {
+    let stored = store::notify::preferences(&ctx.db.pool, user_id).await?;
+    Ok(KINDS
+        .iter()
+        .map(|k| {
+            let (in_app, email) = stored
+                .iter()
+                .find(|(kind, _, _)| kind == k.kind)
+                .map(|(_, a, e)| (*a == 1, *e == 1))
+                .unwrap_or((k.in_app, k.email));
+            Preference {
+                kind: k.kind.into(),
+                label: k.label.into(),
+                in_app,
+                email,
+            }
+        })
+        .collect())
+}
+
+pub async fn set_preferences(
+    ctx: &Ctx,
+    user_id: &str,
+    prefs: &[Preference],
+) -> AppResult<Vec<Preference>> {
+    for (i, p) in prefs.iter().enumerate() {
+        if kind_info(&p.kind).is_none() {
+            return Err(AppError::invalid(
+                &format!("preferences[{i}].kind"),
+                "invalid_kind",
+                "Unknown notification kind.",
+            ));
+        }
+    }
+    let now = ctx.now();
+    for p in prefs {
+        store::notify::set_preference(&ctx.db.pool, user_id, &p.kind, p.in_app, p.email, now)
+            .await?;
+    }
+    preferences(ctx, user_id).await
+}

@@ -1,0 +1,162 @@
+//! The durable job queue. Jobs are claimed with a lease (Postgres: `FOR UPDATE SKIP
+//! LOCKED`, so instances never claim the same row; SQLite: one writer at a time). A job
+//! whose lease expired (its worker died) is claimed again.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::{Backend, Tx};
+use crate::domain::ids::new_id;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct JobRow {
+    pub id: String,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+/// Enqueues a job in the caller's transaction. With a dedupe key, enqueueing the same
+/// key twice keeps the first.
+pub async fn enqueue(
+    tx: &mut Tx,
+    kind: &str,
+    payload: &serde_json::Value,
+    run_at: i64,
+    dedupe_key: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(kind)
+    .bind(payload.to_string())
+    .bind(dedupe_key)
+    .bind(run_at)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Claims up to `limit` due jobs (or jobs whose lease ran out) for `worker`.
+pub async fn claim(
+    tx: &mut Tx,
+    backend: Backend,
+    worker: &str,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<JobRow>> {
+    let lock = match backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
+         updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) \
+         OR (status = 'running' AND locked_until <= $3) ORDER BY run_at LIMIT $4{lock}) \
+         RETURNING id, kind, payload, attempts, max_attempts"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(worker)
+        .bind(lease_until)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// Marks a job done (only if this worker still holds it).
+pub async fn done<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    worker: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'")
+        .bind(id)
+        .bind(worker)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Records a failure: retried at `retry_at`, or dead-lettered when out of attempts.
+pub async fn failed<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    worker: &str,
+    error: &str,
+    retry_at: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET status = CASE WHEN $4 IS NULL THEN 'dead' ELSE 'queued' END, \
+         run_at = COALESCE($4, run_at), last_error = $3, locked_until = NULL, updated_at = $5 \
+         WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+    )
+    .bind(id)
+    .bind(worker)
+    .bind(error)
+    .bind(retry_at)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// A job as the admin page lists it.
+#[derive(Debug, Clone, FromRow)]
+pub struct JobInfo {
+    pub id: String,
+    pub kind: String,
+    pub payload: String,
+    pub status: String,
+    pub run_at: i64,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub last_error: String,
+    pub updated_at: i64,
+}
+
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    status: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<JobInfo>> {
+    sqlx::query_as(
+        "SELECT id, kind, payload, status, run_at, attempts, max_attempts, last_error, updated_at FROM jobs \
+         WHERE ($1 IS NULL OR status = $1) ORDER BY updated_at DESC LIMIT $2",
+    )
+    .bind(status)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// Counts by status, for the admin page and metrics.
+pub async fn counts<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status")
+        .fetch_all(ex)
+        .await
+}
+
+/// Puts a dead job back in the queue (admin "retry").
+pub async fn retry<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE jobs SET status = 'queued', run_at = $2, attempts = 0, updated_at = $2 WHERE id = $1 AND status = 'dead'")
+        .bind(id)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}

@@ -1,0 +1,222 @@
+//! Notifications, their per-kind preferences, and the email outbox.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::Tx;
+use crate::domain::ids::new_id;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct NotificationRow {
+    pub id: String,
+    pub user_id: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub related_id: Option<String>,
+    pub read_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub struct NewNotification<'a> {
+    pub user_id: &'a str,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub link: &'a str,
+    pub related_id: Option<&'a str>,
+    pub now: i64,
+}
+
+pub async fn insert(tx: &mut Tx, n: &NewNotification<'_>) -> sqlx::Result<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO notifications (id, user_id, kind, title, body, link, related_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(&id)
+    .bind(n.user_id)
+    .bind(n.kind)
+    .bind(n.title)
+    .bind(n.body)
+    .bind(n.link)
+    .bind(n.related_id)
+    .bind(n.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    unread_only: bool,
+    before_id: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<NotificationRow>> {
+    sqlx::query_as(
+        "SELECT * FROM notifications WHERE user_id = $1 AND ($2 = 0 OR read_at IS NULL) \
+         AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4",
+    )
+    .bind(user_id)
+    .bind(i64::from(unread_only))
+    .bind(before_id)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn unread_count<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user_id)
+        .fetch_one(ex)
+        .await
+}
+
+/// Marks one (or, with `id = None`, every) unread notification of a user read.
+pub async fn mark_read<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    id: Option<&str>,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query("UPDATE notifications SET read_at = $3, updated_at = $3 WHERE user_id = $1 AND read_at IS NULL AND ($2 IS NULL OR id = $2)")
+        .bind(user_id)
+        .bind(id)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<NotificationRow>> {
+    sqlx::query_as("SELECT * FROM notifications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// The stored preferences of a user: (kind, in_app, email).
+pub async fn preferences<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<Vec<(String, i64, i64)>> {
+    sqlx::query_as("SELECT kind, in_app, email FROM notification_preferences WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(ex)
+        .await
+}
+
+pub async fn set_preference<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    kind: &str,
+    in_app: bool,
+    email: bool,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notification_preferences (user_id, kind, in_app, email, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (user_id, kind) DO UPDATE SET in_app = excluded.in_app, \
+         email = excluded.email, updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(kind)
+    .bind(i64::from(in_app))
+    .bind(i64::from(email))
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OutboxRow {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub to_email: String,
+    pub subject: String,
+    pub body: String,
+    pub ics: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: String,
+    pub sent_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub struct NewEmail<'a> {
+    pub user_id: Option<&'a str>,
+    pub to_email: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub ics: &'a str,
+    pub now: i64,
+}
+
+pub async fn queue_email(tx: &mut Tx, e: &NewEmail<'_>) -> sqlx::Result<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO outbox (id, user_id, to_email, subject, body, ics, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $7)",
+    )
+    .bind(&id)
+    .bind(e.user_id)
+    .bind(e.to_email)
+    .bind(e.subject)
+    .bind(e.body)
+    .bind(e.ics)
+    .bind(e.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+pub async fn email<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<OutboxRow>> {
+    sqlx::query_as("SELECT * FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn email_outcome<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    status: &str,
+    error: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = $2, last_error = $3, attempts = attempts + 1, \
+         sent_at = CASE WHEN $2 IN ('sent', 'logged') THEN $4 ELSE sent_at END, updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(error)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Emails sent to a user (newest first), for tests and the export.
+pub async fn emails_for<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    to_email: &str,
+) -> sqlx::Result<Vec<OutboxRow>> {
+    sqlx::query_as("SELECT * FROM outbox WHERE to_email = $1 ORDER BY id DESC")
+        .bind(to_email)
+        .fetch_all(ex)
+        .await
+}
