@@ -55,8 +55,11 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let worker = tokio::spawn(maintenance(self.state.clone()));
-        let jobs = tokio::spawn(job_worker(self.state.clone()));
+        let background = self.state.ctx.config.background_workers;
+        let worker = background.then(|| tokio::spawn(maintenance(self.state.clone())));
+        let jobs = background.then(|| tokio::spawn(job_worker(self.state.clone())));
+        let events = (self.state.ctx.db.backend == crate::store::Backend::Postgres)
+            .then(|| tokio::spawn(listen_events(self.state.clone())));
         let served = axum::serve(
             listener,
             self.router
@@ -66,8 +69,12 @@ impl App {
         .await;
         // Each maintenance pass is one transaction, so stopping between or inside
         // passes loses nothing: the next start picks the work up again.
-        worker.abort();
-        jobs.abort();
+        for task in [worker, jobs].into_iter().flatten() {
+            task.abort();
+        }
+        if let Some(l) = events {
+            l.abort();
+        }
         served
     }
 }
@@ -83,6 +90,34 @@ async fn maintenance(state: AppState) {
     loop {
         tick.tick().await;
         run_maintenance(&state.ctx).await;
+    }
+}
+
+/// On Postgres: receives the live events every instance publishes and hands them to
+/// this instance's connections. Reconnects after a lost connection.
+async fn listen_events(state: AppState) {
+    use crate::service::events::CHANNEL;
+    let url = state.ctx.config.effective_database_url();
+    loop {
+        match sqlx::postgres::PgListener::connect(&url).await {
+            Ok(mut l) => {
+                if let Err(e) = l.listen(CHANNEL).await {
+                    tracing::warn!(error = %e, "LISTEN failed; retrying");
+                } else {
+                    loop {
+                        match l.recv().await {
+                            Ok(n) => state.ctx.realtime.deliver_notification(n.payload()),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "event listener lost its connection; reconnecting");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "event listener cannot connect; retrying"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 

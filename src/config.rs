@@ -53,6 +53,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of every email.
     pub mail_from: String,
+    /// Run the job worker and the maintenance loop in this process (tests that drive
+    /// time-driven work themselves switch them off).
+    pub background_workers: bool,
 }
 
 impl Default for Config {
@@ -80,6 +83,7 @@ impl Default for Config {
             completion_grace_minutes: 60,
             smtp_url: None,
             mail_from: "mentorhub <no-reply@mentorhub.invalid>".into(),
+            background_workers: true,
         }
     }
 }
@@ -144,6 +148,7 @@ impl fmt::Debug for Config {
             .field("completion_grace_minutes", &self.completion_grace_minutes)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
+            .field("background_workers", &self.background_workers)
             .finish()
     }
 }

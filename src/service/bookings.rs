@@ -12,7 +12,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::{Ctx, availability, credits, jobs, notify};
+use super::{Ctx, availability, credits, jobs, messages, notify};
 use crate::{
     clock::to_micros,
     domain::{
@@ -337,6 +337,7 @@ pub async fn request(
         to_micros(now),
     )
     .await?;
+    let mut invite_thread = None;
     if let Some(full) = store::bookings::get(&mut *tx, &id).await? {
         let note = notify::booking_note(
             ctx,
@@ -348,8 +349,17 @@ pub async fn request(
             false,
         );
         notify::notify(ctx, &mut tx, &note, to_micros(now)).await?;
+        invite_thread = Some(messages::booking_invite(&mut tx, &full, to_micros(now)).await?);
     }
     tx.commit().await?;
+    if let Some(m) = invite_thread {
+        messages::push(
+            ctx,
+            &m.thread_id,
+            serde_json::json!({"type": "message", "message": messages::message_json(&m)}),
+        )
+        .await;
+    }
     if timed {
         availability::refresh_next_free(ctx, &mentor_id).await?;
     }
@@ -596,10 +606,29 @@ async fn transition(
     if to == BookingStatus::Accepted {
         schedule_accepted(ctx, &mut tx, &b.b, b.b.start_at, b.b.end_at, now).await?;
     }
+    let mut thread = None;
     if let Some(after) = store::bookings::get(&mut *tx, id).await? {
         notify_transition(ctx, &mut tx, &after, action, actor, reason, now).await?;
+        let what = format!("Booking {}", to.as_str().replace('_', " "));
+        thread = messages::booking_changed(&mut tx, &after, &what, now).await?;
     }
     tx.commit().await?;
+    let people = vec![b.b.mentor_id.clone(), b.b.mentee_id.clone()];
+    ctx.realtime
+        .publish(
+            ctx,
+            &people,
+            serde_json::json!({"type": "booking", "booking_id": id, "status": to.as_str()}),
+        )
+        .await;
+    if let Some(t) = thread {
+        messages::push(
+            ctx,
+            &t,
+            serde_json::json!({"type": "thread_updated", "thread_id": t}),
+        )
+        .await;
+    }
     if finished && b.b.timed == 1 {
         availability::refresh_next_free(ctx, &b.b.mentor_id).await?;
     }

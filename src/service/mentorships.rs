@@ -246,6 +246,9 @@ pub async fn act(
             MentorshipStatus::parse(&current).unwrap_or(from),
         ));
     }
+    if to == MentorshipStatus::Accepted {
+        super::messages::mentorship_started(&mut tx, &m.mentor_id, &m.mentee_id, now).await?;
+    }
     if matches!(to, MentorshipStatus::Accepted | MentorshipStatus::Declined)
         && let Some(mentee) = store::users::by_id(&mut *tx, &m.mentee_id).await?
     {

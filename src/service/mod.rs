@@ -10,9 +10,11 @@ pub mod cache;
 pub mod calendar;
 pub mod credits;
 pub mod demo;
+pub mod events;
 pub mod jobs;
 pub mod mentors;
 pub mod mentorships;
+pub mod messages;
 pub mod notify;
 pub mod reviews;
 
@@ -28,12 +30,15 @@ pub struct Ctx {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub discovery: Arc<cache::DiscoveryCache>,
+    /// Live events to connected clients.
+    pub realtime: Arc<events::Hub>,
 }
 
 impl Ctx {
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config) -> Self {
         Ctx {
             discovery: Arc::new(cache::DiscoveryCache::new(config.search_cache_ttl)),
+            realtime: Arc::new(events::Hub::new()),
             db,
             clock,
             config: Arc::new(config),

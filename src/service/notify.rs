@@ -143,7 +143,7 @@ pub struct Note<'a> {
 pub async fn notify(ctx: &Ctx, tx: &mut Tx, note: &Note<'_>, now: i64) -> AppResult<()> {
     let (in_app, email) = wants(tx, note.user_id, note.kind).await?;
     if in_app {
-        store::notify::insert(
+        let id = store::notify::insert(
             tx,
             &NewNotification {
                 user_id: note.user_id,
@@ -156,6 +156,11 @@ pub async fn notify(ctx: &Ctx, tx: &mut Tx, note: &Note<'_>, now: i64) -> AppRes
             },
         )
         .await?;
+        let unread = store::notify::unread_count(&mut **tx, note.user_id).await?;
+        let event = serde_json::json!({"type": "notification", "id": id, "kind": note.kind, "title": note.title, "link": note.link, "unread_count": unread});
+        ctx.realtime
+            .publish_in(tx, ctx.db.backend, &[note.user_id.to_string()], event)
+            .await;
     }
     if email && !note.email.ends_with(".invalid") {
         let body = format!(

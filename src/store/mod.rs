@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod mentors;
 pub mod mentorships;
+pub mod messages;
 pub mod notify;
 pub mod reviews;
 pub mod sessions;
@@ -222,4 +223,28 @@ impl SqlBuilder {
         }
         q
     }
+}
+
+/// Sends a notification to every instance listening on `channel` (Postgres only).
+pub async fn notify_instances(
+    pool: &sqlx::AnyPool,
+    channel: &str,
+    payload: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(channel)
+        .bind(payload)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// NOTIFY inside a transaction: delivered to listeners only when it commits.
+pub async fn notify_in(tx: &mut Tx, channel: &str, payload: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(channel)
+        .bind(payload)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

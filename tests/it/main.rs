@@ -13,6 +13,7 @@ mod errors;
 mod ledger;
 mod mentors;
 mod mentorships;
+mod messaging;
 mod ops;
 mod web;
 mod web_mentors;

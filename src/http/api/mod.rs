@@ -8,9 +8,12 @@ pub mod bookings;
 pub mod me;
 pub mod mentors;
 pub mod mentorships;
+pub mod messages;
+pub mod notifications;
 pub mod ops;
 pub mod scheduling;
 pub mod users;
+pub mod ws;
 
 use base64::Engine;
 use serde::Serialize;
@@ -47,6 +50,8 @@ use crate::{
         (name = "mentorships", description = "Mentorship requests and relationships"),
         (name = "bookings", description = "Availability, slots, bookings, reviews, calendar files"),
         (name = "credits", description = "The credits wallet"),
+        (name = "messages", description = "Threads, messages and the live event socket"),
+        (name = "notifications", description = "Notifications and preferences"),
         (name = "admin", description = "Administration (admins only)"),
         (name = "ops", description = "Health, readiness, metrics"),
     )
@@ -76,6 +81,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(mentorships::router())
         .merge(scheduling::router())
         .merge(bookings::router())
+        .merge(messages::router())
+        .merge(notifications::router())
+        .merge(ws::router())
         .merge(ops::router())
 }
 

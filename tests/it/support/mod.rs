@@ -30,6 +30,17 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// The same database, for a second instance (dropping it removes nothing).
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            _dir: None,
+            pg: None,
+        }
+    }
+}
+
+impl TestDb {
     pub async fn new() -> TestDb {
         match std::env::var("TEST_DATABASE_URL")
             .ok()
@@ -155,8 +166,22 @@ impl TestApp {
         Self::spawn_with(test_config()).await
     }
 
-    pub async fn spawn_with(mut config: Config) -> TestApp {
-        let db = TestDb::new().await;
+    pub async fn spawn_with(config: Config) -> TestApp {
+        Self::spawn_on(TestDb::new().await, config, ManualClock::new(test_epoch())).await
+    }
+
+    /// A second instance on this one's database (and clock), as when several app
+    /// instances share one Postgres.
+    pub async fn second_instance(&self) -> TestApp {
+        Self::spawn_on(
+            self.db.shared(),
+            (*self.ctx().config).clone(),
+            self.clock.clone(),
+        )
+        .await
+    }
+
+    pub async fn spawn_on(db: TestDb, mut config: Config, clock: ManualClock) -> TestApp {
         config.database_url = Some(db.url.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -164,7 +189,6 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         config.listen = addr;
         config.base_url = format!("http://{addr}");
-        let clock = ManualClock::new(test_epoch());
         let database = Db::connect(&db.url).await.expect("connect");
         database.migrate().await.expect("migrate");
         let app = App::with_db(config, Arc::new(clock.clone()), database);
@@ -458,5 +482,118 @@ impl TestApp {
         }
         let service = self.first_service(&mentor.user_id).await;
         (mentor, mentee, service)
+    }
+}
+
+/// A WebSocket client of `/api/v1/ws`.
+pub struct Ws {
+    pub stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl TestApp {
+    pub async fn ws(&self, token: &str) -> Ws {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("ws://{}/api/v1/ws", self.addr)
+            .into_client_request()
+            .expect("request");
+        req.headers_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("websocket");
+        let mut ws = Ws { stream };
+        let hello = ws.next_event(|_| true).await;
+        assert_eq!(hello["type"], "hello");
+        ws
+    }
+}
+
+impl Ws {
+    /// The next JSON event that `pick` accepts (skipping others), within 5 seconds.
+    pub async fn next_event(&mut self, pick: impl Fn(&Value) -> bool) -> Value {
+        use futures_util::StreamExt;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .expect("an event in time")
+                .expect("open")
+                .expect("frame");
+            if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
+                let v: Value = serde_json::from_str(&t).expect("json");
+                if pick(&v) {
+                    return v;
+                }
+            }
+        }
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        use futures_util::SinkExt;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                v.to_string().into(),
+            ))
+            .await
+            .expect("send");
+    }
+}
+
+/// A tiny SMTP server on loopback that accepts every message and keeps it.
+pub struct SmtpSink {
+    pub addr: SocketAddr,
+    pub messages: Arc<tokio::sync::Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let messages = Arc::new(tokio::sync::Mutex::new(vec![]));
+        let store = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    let _ = w.write_all(b"220 sink ESMTP\r\n").await;
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(buf) = data.as_mut() {
+                            if line == "." {
+                                store.lock().await.push(data.take().unwrap_or_default());
+                                let _ = w.write_all(b"250 queued\r\n").await;
+                            } else {
+                                buf.push_str(&line);
+                                buf.push('\n');
+                            }
+                            continue;
+                        }
+                        let cmd = line.to_ascii_uppercase();
+                        let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                            b"250-sink\r\n250 OK\r\n"
+                        } else if cmd.starts_with("DATA") {
+                            data = Some(String::new());
+                            b"354 go on\r\n"
+                        } else if cmd.starts_with("QUIT") {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            break;
+                        } else {
+                            b"250 OK\r\n"
+                        };
+                        let _ = w.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        SmtpSink { addr, messages }
     }
 }

@@ -1,0 +1,493 @@
+//! Threads and messages. A mentee and a mentor get a 1:1 thread when a mentorship is
+//! accepted or a booking requested (their existing thread is reused); the booking
+//! appears there as an invite message whose `metadata.status` follows the booking.
+//! People open threads only with those they are connected to (a mentorship or a
+//! booking), except admins. Every change is pushed live to the participants.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::Ctx;
+use crate::{
+    domain::{
+        text,
+        user::{Role, Roles},
+    },
+    error::{AppError, AppResult, FieldError},
+    store::{
+        self, Tx,
+        messages::{MessageRow, MyThreadRow, NewMessage, pair_key},
+        users::UserRow,
+    },
+};
+
+pub const MAX_CONTENT: usize = 4000;
+
+fn ts(us: i64) -> String {
+    crate::clock::from_micros(us).to_string()
+}
+
+/// The 1:1 thread of two users, created when missing.
+pub async fn direct_thread(tx: &mut Tx, a: &str, b: &str, now: i64) -> AppResult<String> {
+    let key = pair_key(a, b);
+    if let Some(t) = store::messages::by_pair(&mut **tx, &key).await? {
+        return Ok(t.id);
+    }
+    let id = store::messages::create_thread(tx, "direct", "", Some(a), Some(&key), now).await?;
+    store::messages::add_participant(tx, &id, a, now).await?;
+    store::messages::add_participant(tx, &id, b, now).await?;
+    Ok(id)
+}
+
+/// Posts a message in the caller's transaction and returns it.
+pub async fn post_in(tx: &mut Tx, m: &NewMessage<'_>) -> AppResult<MessageRow> {
+    let id = store::messages::insert_message(tx, m).await?;
+    store::messages::message(&mut **tx, &id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The JSON clients get for a message.
+pub fn message_json(m: &MessageRow) -> Value {
+    json!({
+        "id": m.id,
+        "thread_id": m.thread_id,
+        "sender_id": m.sender_id,
+        "kind": m.kind,
+        "content": if m.deleted_at.is_some() { Value::Null } else { Value::String(m.content.clone()) },
+        "metadata": serde_json::from_str::<Value>(&m.metadata).unwrap_or(json!({})),
+        "booking_id": m.booking_id,
+        "deleted": m.deleted_at.is_some(),
+        "edited_at": m.edited_at.map(ts),
+        "created_at": ts(m.created_at),
+    })
+}
+
+async fn participant_ids(ctx: &Ctx, thread_id: &str) -> AppResult<Vec<String>> {
+    Ok(store::messages::participants(&ctx.db.pool, thread_id)
+        .await?
+        .into_iter()
+        .map(|p| p.user_id)
+        .collect())
+}
+
+/// Pushes an event to a thread's participants.
+pub async fn push(ctx: &Ctx, thread_id: &str, event: Value) {
+    match participant_ids(ctx, thread_id).await {
+        Ok(users) => ctx.realtime.publish(ctx, &users, event).await,
+        Err(e) => tracing::warn!(error = %e, "listing participants for a live event failed"),
+    }
+}
+
+/// A booking request: the pair's thread gets an invite message (in the caller's tx).
+pub async fn booking_invite(
+    tx: &mut Tx,
+    b: &store::bookings::BookingFull,
+    now: i64,
+) -> AppResult<MessageRow> {
+    let thread = direct_thread(tx, &b.b.mentee_id, &b.b.mentor_id, now).await?;
+    let meta = json!({
+        "booking_id": b.b.id, "status": b.b.status, "title": b.b.title,
+        "start": ts(b.b.start_at), "end": ts(b.b.end_at),
+    });
+    post_in(
+        tx,
+        &NewMessage {
+            thread_id: &thread,
+            sender_id: Some(&b.b.mentee_id),
+            kind: "invite",
+            content: &b.b.message,
+            metadata: &meta.to_string(),
+            booking_id: Some(&b.b.id),
+            now,
+        },
+    )
+    .await
+}
+
+/// A booking changed: its invite follows the status and a system message says so.
+/// Returns the thread to push to (after commit).
+pub async fn booking_changed(
+    tx: &mut Tx,
+    b: &store::bookings::BookingFull,
+    what: &str,
+    now: i64,
+) -> AppResult<Option<String>> {
+    let Some(invite) = store::messages::invite_of(&mut **tx, &b.b.id).await? else {
+        return Ok(None);
+    };
+    let mut meta: Value = serde_json::from_str(&invite.metadata).unwrap_or(json!({}));
+    meta["status"] = json!(b.b.status);
+    meta["start"] = json!(ts(b.b.start_at));
+    meta["end"] = json!(ts(b.b.end_at));
+    store::messages::set_metadata(tx, &invite.id, &meta.to_string(), now).await?;
+    post_in(
+        tx,
+        &NewMessage {
+            thread_id: &invite.thread_id,
+            sender_id: None,
+            kind: "system",
+            content: what,
+            metadata: &json!({"booking_id": b.b.id, "status": b.b.status}).to_string(),
+            booking_id: None,
+            now,
+        },
+    )
+    .await?;
+    Ok(Some(invite.thread_id))
+}
+
+/// A mentorship was accepted: the pair's thread opens (or is reused) with a note.
+pub async fn mentorship_started(
+    tx: &mut Tx,
+    mentor_id: &str,
+    mentee_id: &str,
+    now: i64,
+) -> AppResult<String> {
+    let thread = direct_thread(tx, mentee_id, mentor_id, now).await?;
+    post_in(
+        tx,
+        &NewMessage {
+            thread_id: &thread,
+            sender_id: None,
+            kind: "system",
+            content: "Mentorship started. Say hello!",
+            metadata: "{}",
+            booking_id: None,
+            now,
+        },
+    )
+    .await?;
+    Ok(thread)
+}
+
+/// `POST /api/v1/threads`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewThreadInput {
+    /// The other participants: one for a 1:1 thread (an existing one is reused), two or
+    /// more for a group (mentors and admins only).
+    pub participant_ids: Vec<String>,
+    /// A group's title.
+    #[serde(default)]
+    pub title: String,
+}
+
+pub async fn create_thread(
+    ctx: &Ctx,
+    me: &UserRow,
+    input: &NewThreadInput,
+) -> AppResult<(String, bool)> {
+    let mut others: Vec<String> = vec![];
+    for (i, raw) in input.participant_ids.iter().enumerate() {
+        let id = crate::domain::ids::parse_id(raw).ok_or_else(|| {
+            AppError::Invalid(vec![FieldError::new(
+                &format!("participant_ids[{i}]"),
+                "not_found",
+                "There is no such user.",
+            )])
+        })?;
+        if id != me.id && !others.contains(&id) {
+            others.push(id);
+        }
+    }
+    if others.is_empty() {
+        return Err(AppError::invalid(
+            "participant_ids",
+            "required",
+            "Name at least one other person.",
+        ));
+    }
+    if others.len() > 50 {
+        return Err(AppError::invalid(
+            "participant_ids",
+            "too_many",
+            "A group has at most 50 other people.",
+        ));
+    }
+    let roles = Roles::from_db(&me.roles);
+    let admin = roles.has(Role::Admin);
+    for (i, other) in others.iter().enumerate() {
+        let exists = store::users::by_id(&ctx.db.pool, other)
+            .await?
+            .is_some_and(|u| u.deleted_at.is_none() && u.suspended_at.is_none());
+        if !exists {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                &format!("participant_ids[{i}]"),
+                "not_found",
+                "There is no such user.",
+            )]));
+        }
+        if !admin && !store::messages::connected(&ctx.db.pool, &me.id, other).await? {
+            return Err(AppError::forbidden(
+                "You can message people you have a mentorship or a booking with.",
+            ));
+        }
+    }
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    if others.len() == 1 {
+        let existed = store::messages::by_pair(&mut *tx, &pair_key(&me.id, &others[0]))
+            .await?
+            .is_some();
+        let id = direct_thread(&mut tx, &me.id, &others[0], now).await?;
+        tx.commit().await?;
+        return Ok((id, !existed));
+    }
+    if !admin && !roles.has(Role::Mentor) {
+        return Err(AppError::forbidden(
+            "Group threads are started by mentors and admins.",
+        ));
+    }
+    let title =
+        text::required_line("title", &input.title, 120).map_err(|e| AppError::Invalid(vec![e]))?;
+    let id =
+        store::messages::create_thread(&mut tx, "group", &title, Some(&me.id), None, now).await?;
+    store::messages::add_participant(&mut tx, &id, &me.id, now).await?;
+    for o in &others {
+        store::messages::add_participant(&mut tx, &id, o, now).await?;
+    }
+    tx.commit().await?;
+    Ok((id, true))
+}
+
+pub async fn my_thread(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<MyThreadRow> {
+    store::messages::my_thread(&ctx.db.pool, &me.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// `POST /api/v1/threads/{id}/messages`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageInput {
+    /// Plain text (up to 4000 characters), or for `image` an https URL.
+    pub content: String,
+    /// `text` (default) or `image`.
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+pub async fn send(
+    ctx: &Ctx,
+    me: &UserRow,
+    thread_id: &str,
+    input: &MessageInput,
+) -> AppResult<MessageRow> {
+    my_thread(ctx, me, thread_id).await?;
+    let kind = input.kind.as_deref().unwrap_or("text");
+    let content = match kind {
+        "text" => text::optional_text("content", &input.content, MAX_CONTENT).and_then(|t| {
+            if t.is_empty() {
+                Err(FieldError::new(
+                    "content",
+                    "required",
+                    "Write something first.",
+                ))
+            } else {
+                Ok(t)
+            }
+        }),
+        "image" => text::optional_https_url("content", &input.content).and_then(|u| {
+            if u.is_empty() {
+                Err(FieldError::new(
+                    "content",
+                    "required",
+                    "An image message is an https URL.",
+                ))
+            } else {
+                Ok(u)
+            }
+        }),
+        _ => Err(FieldError::new(
+            "kind",
+            "invalid_kind",
+            "kind is text or image.",
+        )),
+    }
+    .map_err(|e| AppError::Invalid(vec![e]))?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let m = post_in(
+        &mut tx,
+        &NewMessage {
+            thread_id,
+            sender_id: Some(&me.id),
+            kind,
+            content: &content,
+            metadata: "{}",
+            booking_id: None,
+            now,
+        },
+    )
+    .await?;
+    store::messages::mark_read(&mut *tx, thread_id, &me.id, &m.id, now).await?;
+    // People not connected right now get a notification (and an email if they want).
+    for p in store::messages::participants(&mut *tx, thread_id).await? {
+        if p.user_id == me.id || ctx.realtime.is_online(&p.user_id) {
+            continue;
+        }
+        if let Some(u) = store::users::by_id(&mut *tx, &p.user_id).await? {
+            let preview: String = content.chars().take(140).collect();
+            let note = super::notify::Note {
+                user_id: &u.id,
+                email: &u.email,
+                kind: super::notify::NEW_MESSAGE,
+                title: format!("New message from {} {}", me.first_name, me.last_name),
+                body: preview,
+                link: format!("/chat/{thread_id}"),
+                related_id: Some(thread_id),
+                ics: None,
+            };
+            super::notify::notify(ctx, &mut tx, &note, now).await?;
+        }
+    }
+    tx.commit().await?;
+    push(
+        ctx,
+        thread_id,
+        json!({"type": "message", "message": message_json(&m)}),
+    )
+    .await;
+    Ok(m)
+}
+
+pub async fn page(
+    ctx: &Ctx,
+    me: &UserRow,
+    thread_id: &str,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<MessageRow>> {
+    my_thread(ctx, me, thread_id).await?;
+    Ok(store::messages::messages(&ctx.db.pool, thread_id, before, limit).await?)
+}
+
+/// Moves my read marker to `message_id` (default: the newest) and tells the others.
+pub async fn read(
+    ctx: &Ctx,
+    me: &UserRow,
+    thread_id: &str,
+    message_id: Option<&str>,
+) -> AppResult<()> {
+    my_thread(ctx, me, thread_id).await?;
+    let upto = match message_id {
+        Some(id) => {
+            store::messages::message(&ctx.db.pool, id)
+                .await?
+                .filter(|m| m.thread_id == thread_id)
+                .ok_or(AppError::NotFound)?
+                .id
+        }
+        None => match store::messages::messages(&ctx.db.pool, thread_id, None, 1)
+            .await?
+            .first()
+        {
+            Some(m) => m.id.clone(),
+            None => return Ok(()),
+        },
+    };
+    store::messages::mark_read(&ctx.db.pool, thread_id, &me.id, &upto, ctx.now()).await?;
+    push(
+        ctx,
+        thread_id,
+        json!({"type": "read", "thread_id": thread_id, "user_id": me.id, "message_id": upto}),
+    )
+    .await;
+    Ok(())
+}
+
+pub async fn archive(ctx: &Ctx, me: &UserRow, thread_id: &str, archived: bool) -> AppResult<()> {
+    my_thread(ctx, me, thread_id).await?;
+    store::messages::set_archived(&ctx.db.pool, thread_id, &me.id, archived, ctx.now()).await?;
+    Ok(())
+}
+
+async fn own_message(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<MessageRow> {
+    let m = store::messages::message(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !store::messages::is_participant(&ctx.db.pool, &m.thread_id, &me.id).await? {
+        return Err(AppError::NotFound);
+    }
+    if m.sender_id.as_deref() != Some(me.id.as_str()) {
+        return Err(AppError::forbidden(
+            "You can only change your own messages.",
+        ));
+    }
+    if m.deleted_at.is_some() {
+        return Err(AppError::conflict(
+            "message_deleted",
+            "This message was deleted.",
+        ));
+    }
+    Ok(m)
+}
+
+/// `PATCH /api/v1/messages/{id}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditInput {
+    pub content: String,
+}
+
+pub async fn edit(ctx: &Ctx, me: &UserRow, id: &str, input: &EditInput) -> AppResult<MessageRow> {
+    let m = own_message(ctx, me, id).await?;
+    if m.kind != "text" {
+        return Err(AppError::conflict(
+            "not_editable",
+            "Only text messages can be edited.",
+        ));
+    }
+    let content = text::optional_text("content", &input.content, MAX_CONTENT)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    if content.is_empty() {
+        return Err(AppError::invalid(
+            "content",
+            "required",
+            "Write something, or delete the message.",
+        ));
+    }
+    store::messages::edit_message(&ctx.db.pool, id, &content, ctx.now()).await?;
+    let m = store::messages::message(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    push(
+        ctx,
+        &m.thread_id,
+        json!({"type": "message_updated", "message": message_json(&m)}),
+    )
+    .await;
+    Ok(m)
+}
+
+pub async fn delete(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<()> {
+    let m = own_message(ctx, me, id).await?;
+    store::messages::delete_message(&ctx.db.pool, id, ctx.now()).await?;
+    push(
+        ctx,
+        &m.thread_id,
+        json!({"type": "message_deleted", "thread_id": m.thread_id, "message_id": id}),
+    )
+    .await;
+    Ok(())
+}
+
+/// A typing indicator from a participant (over the socket).
+pub async fn typing(ctx: &Ctx, me: &UserRow, thread_id: &str) -> AppResult<()> {
+    my_thread(ctx, me, thread_id).await?;
+    let others: Vec<String> = participant_ids(ctx, thread_id)
+        .await?
+        .into_iter()
+        .filter(|u| *u != me.id)
+        .collect();
+    ctx.realtime
+        .publish(
+            ctx,
+            &others,
+            json!({"type": "typing", "thread_id": thread_id, "user_id": me.id}),
+        )
+        .await;
+    Ok(())
+}

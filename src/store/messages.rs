@@ -1,0 +1,403 @@
+//! Threads (1:1 and group), participants with read markers and archive flags, and
+//! messages (ids are time-ordered, so "unread" is "newer than my read marker").
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::{Arg, SqlBuilder, Tx};
+use crate::domain::ids::new_id;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ThreadRow {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub created_by: Option<String>,
+    pub pair_key: Option<String>,
+    pub last_message_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A thread as one participant sees it.
+#[derive(Debug, Clone, FromRow)]
+pub struct MyThreadRow {
+    #[sqlx(flatten)]
+    pub t: ThreadRow,
+    pub archived: i64,
+    pub last_read_id: String,
+    pub unread_count: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MessageRow {
+    pub id: String,
+    pub thread_id: String,
+    pub sender_id: Option<String>,
+    pub kind: String,
+    pub content: String,
+    pub metadata: String,
+    pub booking_id: Option<String>,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ParticipantRow {
+    pub user_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub avatar_url: String,
+    pub last_read_id: String,
+    pub archived: i64,
+}
+
+/// The key of a direct thread between two users.
+pub fn pair_key(a: &str, b: &str) -> String {
+    if a < b {
+        format!("{a}:{b}")
+    } else {
+        format!("{b}:{a}")
+    }
+}
+
+pub async fn by_pair<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    key: &str,
+) -> sqlx::Result<Option<ThreadRow>> {
+    sqlx::query_as("SELECT * FROM threads WHERE pair_key = $1")
+        .bind(key)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn thread<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<ThreadRow>> {
+    sqlx::query_as("SELECT * FROM threads WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn create_thread(
+    tx: &mut Tx,
+    kind: &str,
+    title: &str,
+    created_by: Option<&str>,
+    pair_key: Option<&str>,
+    now: i64,
+) -> sqlx::Result<String> {
+    let id = new_id();
+    sqlx::query("INSERT INTO threads (id, kind, title, created_by, pair_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
+        .bind(&id)
+        .bind(kind)
+        .bind(title)
+        .bind(created_by)
+        .bind(pair_key)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
+pub async fn add_participant(
+    tx: &mut Tx,
+    thread_id: &str,
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO thread_participants (thread_id, user_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(thread_id)
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn participants<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    thread_id: &str,
+) -> sqlx::Result<Vec<ParticipantRow>> {
+    sqlx::query_as(
+        "SELECT p.user_id, u.first_name, u.last_name, u.avatar_url, p.last_read_id, p.archived \
+         FROM thread_participants p JOIN users u ON u.id = p.user_id WHERE p.thread_id = $1 ORDER BY u.first_name, p.user_id",
+    )
+    .bind(thread_id)
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn is_participant<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    thread_id: &str,
+    user_id: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM thread_participants WHERE thread_id = $1 AND user_id = $2",
+    )
+    .bind(thread_id)
+    .bind(user_id)
+    .fetch_one(ex)
+    .await?;
+    Ok(n > 0)
+}
+
+const UNREAD: &str = "(SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id AND m.id > p.last_read_id \
+    AND (m.sender_id IS NULL OR m.sender_id <> p.user_id) AND m.deleted_at IS NULL)";
+
+/// My threads (archived or not), most recent activity first.
+pub async fn my_threads<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    archived: Option<bool>,
+    before: Option<(i64, String)>,
+    limit: i64,
+) -> sqlx::Result<Vec<MyThreadRow>> {
+    let mut b = SqlBuilder::new(&format!(
+        "SELECT t.*, p.archived, p.last_read_id, {UNREAD} AS unread_count FROM threads t \
+         JOIN thread_participants p ON p.thread_id = t.id WHERE p.user_id = "
+    ));
+    b.bind(Arg::Text(user_id.into()));
+    if let Some(a) = archived {
+        b.push(" AND p.archived = ").bind(Arg::Int(i64::from(a)));
+    }
+    if let Some((at, id)) = before {
+        b.push(" AND (COALESCE(t.last_message_at, t.created_at) < ")
+            .bind(Arg::Int(at));
+        b.push(" OR (COALESCE(t.last_message_at, t.created_at) = ")
+            .bind(Arg::Int(at));
+        b.push(" AND t.id < ").bind(Arg::Text(id)).push("))");
+    }
+    b.push(" ORDER BY COALESCE(t.last_message_at, t.created_at) DESC, t.id DESC LIMIT ")
+        .bind(Arg::Int(limit));
+    b.query_as().fetch_all(ex).await
+}
+
+pub async fn my_thread<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    thread_id: &str,
+) -> sqlx::Result<Option<MyThreadRow>> {
+    let sql = format!(
+        "SELECT t.*, p.archived, p.last_read_id, {UNREAD} AS unread_count FROM threads t \
+         JOIN thread_participants p ON p.thread_id = t.id WHERE p.user_id = $1 AND t.id = $2"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(thread_id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Unread messages over all my (unarchived) threads.
+pub async fn unread_total<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages m JOIN thread_participants p ON p.thread_id = m.thread_id \
+         WHERE p.user_id = $1 AND p.archived = 0 AND m.id > p.last_read_id \
+         AND (m.sender_id IS NULL OR m.sender_id <> p.user_id) AND m.deleted_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_one(ex)
+    .await
+}
+
+/// The last message of each of these threads.
+pub async fn last_messages<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    thread_ids: &[String],
+) -> sqlx::Result<Vec<MessageRow>> {
+    if thread_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut b = SqlBuilder::new(
+        "SELECT m.* FROM messages m WHERE m.id IN (SELECT MAX(x.id) FROM messages x WHERE x.thread_id IN (",
+    );
+    for (i, id) in thread_ids.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.bind(Arg::Text(id.clone()));
+    }
+    b.push(") GROUP BY x.thread_id)");
+    b.query_as().fetch_all(ex).await
+}
+
+pub struct NewMessage<'a> {
+    pub thread_id: &'a str,
+    pub sender_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub content: &'a str,
+    pub metadata: &'a str,
+    pub booking_id: Option<&'a str>,
+    pub now: i64,
+}
+
+pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> sqlx::Result<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO messages (id, thread_id, sender_id, kind, content, metadata, booking_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(&id)
+    .bind(m.thread_id)
+    .bind(m.sender_id)
+    .bind(m.kind)
+    .bind(m.content)
+    .bind(m.metadata)
+    .bind(m.booking_id)
+    .bind(m.now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE threads SET last_message_at = $2, updated_at = $2 WHERE id = $1")
+        .bind(m.thread_id)
+        .bind(m.now)
+        .execute(&mut **tx)
+        .await?;
+    // A new message brings an archived thread back for everyone.
+    sqlx::query("UPDATE thread_participants SET archived = 0, updated_at = $2 WHERE thread_id = $1 AND archived = 1")
+        .bind(m.thread_id)
+        .bind(m.now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
+pub async fn message<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<MessageRow>> {
+    sqlx::query_as("SELECT * FROM messages WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// A page of a thread's messages, newest first.
+pub async fn messages<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    thread_id: &str,
+    before_id: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<MessageRow>> {
+    sqlx::query_as("SELECT * FROM messages WHERE thread_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3")
+        .bind(thread_id)
+        .bind(before_id)
+        .bind(limit)
+        .fetch_all(ex)
+        .await
+}
+
+pub async fn edit_message<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    content: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE messages SET content = $2, edited_at = $3, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL")
+        .bind(id)
+        .bind(content)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a message: its content is erased, the row stays (shown as deleted).
+pub async fn delete_message<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE messages SET content = '', metadata = '{}', deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL")
+        .bind(id)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Moves my read marker forward to `message_id` (never back).
+pub async fn mark_read<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    thread_id: &str,
+    user_id: &str,
+    message_id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE thread_participants SET last_read_id = $3, updated_at = $4 \
+         WHERE thread_id = $1 AND user_id = $2 AND last_read_id < $3",
+    )
+    .bind(thread_id)
+    .bind(user_id)
+    .bind(message_id)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_archived<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    thread_id: &str,
+    user_id: &str,
+    archived: bool,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE thread_participants SET archived = $3, updated_at = $4 WHERE thread_id = $1 AND user_id = $2")
+        .bind(thread_id)
+        .bind(user_id)
+        .bind(i64::from(archived))
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// The invite message of a booking, if any.
+pub async fn invite_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    booking_id: &str,
+) -> sqlx::Result<Option<MessageRow>> {
+    sqlx::query_as("SELECT * FROM messages WHERE booking_id = $1 AND kind = 'invite'")
+        .bind(booking_id)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn set_metadata(tx: &mut Tx, id: &str, metadata: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE messages SET metadata = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(metadata)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Whether two users are connected (a mentorship or a booking between them, either way).
+pub async fn connected<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    a: &str,
+    b: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM mentorships WHERE (mentor_id = $1 AND mentee_id = $2) OR (mentor_id = $2 AND mentee_id = $1)) \
+         + (SELECT COUNT(*) FROM bookings WHERE (mentor_id = $1 AND mentee_id = $2) OR (mentor_id = $2 AND mentee_id = $1))",
+    )
+    .bind(a)
+    .bind(b)
+    .fetch_one(ex)
+    .await?;
+    Ok(n > 0)
+}

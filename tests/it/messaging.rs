@@ -1,0 +1,771 @@
+//! Threads, messages, live delivery, notifications, reminders, email, the job queue.
+
+use jiff::SignedDuration;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{Session, SmtpSink, TestApp, assert_problem, mentor_profile, test_config};
+
+/// A mentor and a mentee with an accepted mentorship (so a thread), returned with it.
+async fn pair(app: &TestApp) -> (Session, Session, Session, String) {
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "mentor@example.com",
+            mentor_profile(&["x"], &[], 10),
+        )
+        .await;
+    let mentee = app.register("mentee@example.com").await;
+    let (_, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Hi"}),
+        )
+        .await;
+    app.post(
+        &format!("/api/v1/mentorships/{}/accept", m["id"].as_str().unwrap()),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let (_, threads) = app.get("/api/v1/threads", mentee.token()).await;
+    let thread = threads["items"][0]["id"]
+        .as_str()
+        .expect("a thread opened on accept")
+        .to_string();
+    (admin, mentor, mentee, thread)
+}
+
+#[tokio::test]
+async fn accepting_a_mentorship_opens_a_thread_and_messages_flow() {
+    let app = TestApp::spawn().await;
+    let (_, mentor, mentee, thread) = pair(&app).await;
+    let (_, t) = app
+        .get(&format!("/api/v1/threads/{thread}"), mentor.token())
+        .await;
+    assert_eq!(t["kind"], "direct");
+    assert_eq!(t["participants"].as_array().unwrap().len(), 2);
+    assert_eq!(t["last_message"]["kind"], "system");
+
+    let (status, m) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentee.token(),
+            json!({"content": "Hello!\nFirst question…"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    assert_eq!(m["content"], "Hello!\nFirst question…");
+    let (_, list) = app.get("/api/v1/threads", mentor.token()).await;
+    assert_eq!(
+        list["items"][0]["unread_count"], 2,
+        "the system note and the message"
+    );
+    assert_eq!(list["unread_total"], 2);
+    assert_eq!(list["items"][0]["last_message"]["id"], m["id"]);
+    assert_eq!(
+        app.call(
+            Method::POST,
+            &format!("/api/v1/threads/{thread}/read"),
+            mentor.token(),
+            None
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, list) = app.get("/api/v1/threads", mentor.token()).await;
+    assert_eq!(list["unread_total"], 0);
+    let (_, mine) = app.get("/api/v1/threads", mentee.token()).await;
+    assert_eq!(
+        mine["items"][0]["unread_count"], 0,
+        "sending reads the thread up to my message"
+    );
+
+    // Paging newest first.
+    for i in 0..5 {
+        app.post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentor.token(),
+            json!({"content": format!("m{i}")}),
+        )
+        .await;
+    }
+    let (_, page) = app
+        .get(
+            &format!("/api/v1/threads/{thread}/messages?limit=3"),
+            mentee.token(),
+        )
+        .await;
+    let texts: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["m4", "m3", "m2"]);
+    let (_, next) = app
+        .get(
+            &format!(
+                "/api/v1/threads/{thread}/messages?limit=3&cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+            mentee.token(),
+        )
+        .await;
+    assert_eq!(next["items"][0]["content"], "m1");
+
+    // Edit and delete my own only.
+    let mid = m["id"].as_str().unwrap();
+    assert_problem(
+        &app.call(
+            Method::PATCH,
+            &format!("/api/v1/messages/{mid}"),
+            mentor.token(),
+            Some(json!({"content": "x"})),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    let (_, e) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/messages/{mid}"),
+            mentee.token(),
+            Some(json!({"content": "Hello, edited"})),
+        )
+        .await;
+    assert_eq!(e["content"], "Hello, edited");
+    assert!(e["edited_at"].is_string());
+    assert_eq!(
+        app.call(
+            Method::DELETE,
+            &format!("/api/v1/messages/{mid}"),
+            mentee.token(),
+            None
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, all) = app
+        .get(
+            &format!("/api/v1/threads/{thread}/messages?limit=100"),
+            mentor.token(),
+        )
+        .await;
+    let gone = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == mid)
+        .unwrap();
+    assert_eq!(
+        (gone["deleted"].as_bool(), gone["content"].is_null()),
+        (Some(true), true)
+    );
+
+    // Archive: out of the list until a new message brings it back.
+    app.call(
+        Method::POST,
+        &format!("/api/v1/threads/{thread}/archive"),
+        mentee.token(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/threads", mentee.token()).await.1["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/threads?archived=true", mentee.token())
+            .await
+            .1["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    app.post(
+        &format!("/api/v1/threads/{thread}/messages"),
+        mentor.token(),
+        json!({"content": "ping"}),
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/threads", mentee.token()).await.1["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn threads_are_private_and_only_between_connected_people() {
+    let app = TestApp::spawn().await;
+    let (_, mentor, mentee, thread) = pair(&app).await;
+    let stranger = app.register("stranger@example.com").await;
+    assert_problem(
+        &app.get(&format!("/api/v1/threads/{thread}"), stranger.token())
+            .await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            stranger.token(),
+            json!({"content": "hi"}),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/threads",
+            stranger.token(),
+            json!({"participant_ids": [mentor.user_id]}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    // Connected people get their existing thread back.
+    let (status, t) = app
+        .post(
+            "/api/v1/threads",
+            mentee.token(),
+            json!({"participant_ids": [mentor.user_id]}),
+        )
+        .await;
+    assert_eq!(
+        (status, t["id"].as_str()),
+        (StatusCode::OK, Some(thread.as_str()))
+    );
+    for bad in [
+        json!({"content": ""}),
+        json!({"content": "x".repeat(4001)}),
+        json!({"content": "http://x.com/a.png", "kind": "image"}),
+        json!({"content": "hi", "kind": "invite"}),
+    ] {
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/threads/{thread}/messages"),
+                mentee.token(),
+                bad,
+            )
+            .await,
+            422,
+            "invalid_input",
+        );
+    }
+    let (status, img) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentee.token(),
+            json!({"content": "https://example.com/cat.png", "kind": "image"}),
+        )
+        .await;
+    assert_eq!(
+        (status, img["kind"].as_str()),
+        (StatusCode::CREATED, Some("image"))
+    );
+    // Groups: mentors start them with people they are connected to.
+    let other = app.register("other@example.com").await;
+    assert_problem(
+        &app.post(
+            "/api/v1/threads",
+            mentee.token(),
+            json!({"participant_ids": [mentor.user_id, other.user_id], "title": "x"}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+}
+
+#[tokio::test]
+async fn a_booking_request_is_an_invite_that_follows_the_booking() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (_, b) = app.post("/api/v1/bookings", mentee.token(), json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-03T10:00:00Z", "message": "About my CV"})).await;
+    let id = b["id"].as_str().unwrap();
+    let (_, threads) = app.get("/api/v1/threads", mentor.token()).await;
+    let invite = &threads["items"][0]["last_message"];
+    assert_eq!(
+        (
+            invite["kind"].as_str(),
+            invite["metadata"]["status"].as_str()
+        ),
+        (Some("invite"), Some("pending"))
+    );
+    assert_eq!(invite["booking_id"], id);
+    app.post(
+        &format!("/api/v1/bookings/{id}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let thread = threads["items"][0]["id"].as_str().unwrap();
+    let (_, msgs) = app
+        .get(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentee.token(),
+        )
+        .await;
+    let items = msgs["items"].as_array().unwrap();
+    assert_eq!(
+        (items[0]["kind"].as_str(), items[0]["content"].as_str()),
+        (Some("system"), Some("Booking accepted"))
+    );
+    let inv = items.iter().find(|m| m["kind"] == "invite").unwrap();
+    assert_eq!(inv["metadata"]["status"], "accepted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_delivery_read_receipts_and_typing_over_the_socket() {
+    let app = TestApp::spawn().await;
+    let (_, mentor, mentee, thread) = pair(&app).await;
+    let mut a = app.ws(&mentor.access).await;
+    let mut b = app.ws(&mentee.access).await;
+    let (_, sent) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentor.token(),
+            json!({"content": "Live!"}),
+        )
+        .await;
+    let got = b.next_event(|e| e["type"] == "message").await;
+    assert_eq!(got["message"]["content"], "Live!");
+    assert_eq!(got["message"]["id"], sent["id"]);
+    app.call(
+        Method::POST,
+        &format!("/api/v1/threads/{thread}/read"),
+        mentee.token(),
+        None,
+    )
+    .await;
+    let receipt = a.next_event(|e| e["type"] == "read").await;
+    assert_eq!(
+        (receipt["user_id"].as_str(), receipt["message_id"].as_str()),
+        (Some(mentee.user_id.as_str()), sent["id"].as_str())
+    );
+    b.send(json!({"type": "typing", "thread_id": thread})).await;
+    let typing = a.next_event(|e| e["type"] == "typing").await;
+    assert_eq!(typing["user_id"], mentee.user_id.as_str());
+    // Notifications are pushed too.
+    app.post(
+        "/api/v1/mentorships",
+        mentee.token(),
+        json!({"mentor_id": "0190b1c4-0000-7000-8000-000000000000"}),
+    )
+    .await;
+    let other = app.register("third@example.com").await;
+    app.post(
+        "/api/v1/mentorships",
+        other.token(),
+        json!({"mentor_id": mentor.user_id}),
+    )
+    .await;
+    let n = a.next_event(|e| e["type"] == "notification").await;
+    assert_eq!(n["kind"], "mentorship_requested");
+    assert!(n["unread_count"].as_i64().unwrap() >= 1);
+}
+
+#[tokio::test]
+async fn the_socket_refuses_strangers_and_foreign_pages() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app = TestApp::spawn().await;
+    let s = app.register("ws@example.com").await;
+    let url = format!("ws://{}/api/v1/ws", app.addr);
+    let err = tokio_tungstenite::connect_async(url.clone())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("401"), "{err}");
+    let mut req = url.clone().into_client_request().unwrap();
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", s.access).parse().unwrap(),
+    );
+    req.headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    let err = tokio_tungstenite::connect_async(req)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("403"), "{err}");
+    let ok = tokio_tungstenite::connect_async(format!("{url}?access_token={}", s.access)).await;
+    assert!(
+        ok.is_ok(),
+        "a token in the query works for clients without headers"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_on_one_instance_reaches_a_socket_on_another() {
+    let app = TestApp::spawn().await;
+    if !app.db.is_postgres() {
+        eprintln!("cross-instance delivery needs PostgreSQL (LISTEN/NOTIFY): skipped on SQLite");
+        return;
+    }
+    let (_, mentor, mentee, thread) = pair(&app).await;
+    let second = app.second_instance().await;
+    let mut b = second.ws(&mentee.access).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await; // the listener is up
+    app.post(
+        &format!("/api/v1/threads/{thread}/messages"),
+        mentor.token(),
+        json!({"content": "Across instances"}),
+    )
+    .await;
+    let got = b.next_event(|e| e["type"] == "message").await;
+    assert_eq!(got["message"]["content"], "Across instances");
+}
+
+#[tokio::test]
+async fn notifications_list_read_and_preferences() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(&admin, "n@example.com", mentor_profile(&["x"], &[], 10))
+        .await;
+    let mentee = app.register("e@example.com").await;
+    app.post(
+        "/api/v1/mentorships",
+        mentee.token(),
+        json!({"mentor_id": mentor.user_id, "message": "Teach me"}),
+    )
+    .await;
+    let (_, n) = app
+        .get("/api/v1/notifications?unread=true", mentor.token())
+        .await;
+    let kinds: Vec<&str> = n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"mentorship_requested") && kinds.contains(&"application_decided"),
+        "{kinds:?}"
+    );
+    assert_eq!(n["unread_count"].as_i64(), Some(kinds.len() as i64));
+    let first = n["items"][0]["id"].as_str().unwrap();
+    assert_problem(
+        &app.call(
+            Method::POST,
+            &format!("/api/v1/notifications/{first}/read"),
+            mentee.token(),
+            None,
+        )
+        .await,
+        404,
+        "not_found",
+    );
+    app.call(
+        Method::POST,
+        &format!("/api/v1/notifications/{first}/read"),
+        mentor.token(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/notifications", mentor.token()).await.1["unread_count"].as_i64(),
+        Some(kinds.len() as i64 - 1)
+    );
+    app.call(
+        Method::POST,
+        "/api/v1/notifications/read-all",
+        mentor.token(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/notifications", mentor.token()).await.1["unread_count"],
+        0
+    );
+    // The mentor had an email for the request (kept in the outbox, no SMTP here).
+    app.tick().await;
+    let mails = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "n@example.com")
+        .await
+        .unwrap();
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.contains("asks you for mentorship") && m.status == "logged")
+    );
+
+    // Preferences: no email for booking requests, no in-app for messages.
+    let (_, p) = app
+        .get("/api/v1/me/notification-preferences", mentor.token())
+        .await;
+    assert!(p["preferences"].as_array().unwrap().len() >= 10);
+    let (status, p) = app
+        .call(Method::PUT, "/api/v1/me/notification-preferences", mentor.token(),
+            Some(json!({"preferences": [{"kind": "mentorship_requested", "in_app": true, "email": false}]})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let other = app.register("o@example.com").await;
+    app.post(
+        "/api/v1/mentorships",
+        other.token(),
+        json!({"mentor_id": mentor.user_id}),
+    )
+    .await;
+    app.tick().await;
+    let mails = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "n@example.com")
+        .await
+        .unwrap();
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.subject.contains("asks you for mentorship"))
+            .count(),
+        1,
+        "no second email"
+    );
+    assert_problem(
+        &app.call(
+            Method::PUT,
+            "/api/v1/me/notification-preferences",
+            mentor.token(),
+            Some(json!({"preferences": [{"kind": "bogus", "in_app": true, "email": true}]})),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+}
+
+/// The bookings a user got reminders for (one entry per reminder).
+async fn reminders(app: &TestApp, s: &Session) -> Vec<String> {
+    let (_, n) = app.get("/api/v1/notifications?limit=100", s.token()).await;
+    n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == "booking_reminder")
+        .map(|x| x["related_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn reminders_come_a_day_and_an_hour_before_and_reach_a_real_smtp_server() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        smtp_url: Some(format!("smtp://{}", sink.addr)),
+        ..test_config()
+    })
+    .await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let book =
+        |start: &str| json!({"mentor_id": mentor.user_id, "service_id": service, "start": start});
+    let (_, keep) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-04T10:00:00Z"),
+        )
+        .await;
+    let (_, cancel) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-04T12:00:00Z"),
+        )
+        .await;
+    let (_, moved) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-04T14:00:00Z"),
+        )
+        .await;
+    for b in [&keep, &cancel, &moved] {
+        app.post(
+            &format!("/api/v1/bookings/{}/accept", b["id"].as_str().unwrap()),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    }
+    app.post(
+        &format!("/api/v1/bookings/{}/cancel", cancel["id"].as_str().unwrap()),
+        mentee.token(),
+        json!({}),
+    )
+    .await;
+    app.post(
+        &format!(
+            "/api/v1/bookings/{}/reschedule",
+            moved["id"].as_str().unwrap()
+        ),
+        mentee.token(),
+        json!({"start": "2026-03-05T14:00:00Z"}),
+    )
+    .await;
+    app.clock.set("2026-03-03T09:59:00Z".parse().unwrap());
+    app.tick().await;
+    assert!(reminders(&app, &mentee).await.is_empty(), "not yet");
+    app.clock.set("2026-03-03T10:00:00Z".parse().unwrap());
+    app.tick().await;
+    assert_eq!(
+        reminders(&app, &mentee).await,
+        vec![keep["id"].as_str().unwrap().to_string()],
+        "24 hours before the kept one only"
+    );
+    assert_eq!(reminders(&app, &mentor).await.len(), 1, "both sides");
+    app.clock.set("2026-03-04T09:00:00Z".parse().unwrap());
+    app.tick().await;
+    assert_eq!(
+        reminders(&app, &mentee).await.len(),
+        2,
+        "and one hour before"
+    );
+    app.clock.set("2026-03-04T14:00:00Z".parse().unwrap());
+    app.tick().await;
+    assert_eq!(
+        reminders(&app, &mentee).await.len(),
+        3,
+        "the moved one at its new time, not the old"
+    );
+    assert!(
+        !reminders(&app, &mentee)
+            .await
+            .contains(&cancel["id"].as_str().unwrap().to_string()),
+        "never for a cancelled booking"
+    );
+    // The SMTP server got the reminder emails, with the calendar file.
+    let mails = sink.messages.lock().await.clone();
+    let reminder = mails
+        .iter()
+        .find(|m| m.contains("Tomorrow"))
+        .expect("a reminder email");
+    assert!(
+        reminder.contains("BEGIN:VCALENDAR"),
+        "with the .ics attached"
+    );
+    assert!(
+        reminder.contains("mentee@example.com")
+            || mails.iter().any(|m| m.contains("mentee@example.com"))
+    );
+}
+
+#[tokio::test]
+async fn jobs_survive_crashes_retry_with_backoff_and_dead_letter() {
+    use mentorhub::{service::jobs, store};
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        background_workers: false,
+        ..test_config()
+    })
+    .await;
+    let ctx = app.ctx();
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await.unwrap();
+    jobs::enqueue(&mut tx, jobs::kind::NOOP, json!({}), now, None, now)
+        .await
+        .unwrap();
+    jobs::enqueue(&mut tx, "no.such.kind", json!({}), now, None, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // A worker claims the noop and dies before finishing it.
+    let mut tx = ctx.db.begin_write().await.unwrap();
+    let claimed = store::jobs::claim(
+        &mut tx,
+        ctx.db.backend,
+        "crashed",
+        now,
+        now + 300_000_000,
+        1,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let crashed = claimed[0].id.clone();
+    jobs::run_due(ctx, "healthy").await.unwrap();
+    let status = |id: String| async move {
+        store::jobs::list(&ctx.db.pool, None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|j| j.id == id)
+            .unwrap()
+    };
+    assert_eq!(
+        status(crashed.clone()).await.status,
+        "running",
+        "leased to the dead worker"
+    );
+    app.clock.advance(SignedDuration::from_mins(6));
+    jobs::run_due(ctx, "healthy").await.unwrap();
+    assert_eq!(
+        status(crashed).await.status,
+        "done",
+        "taken over after the lease"
+    );
+    // The failing job retries with growing delays, then is dead-lettered.
+    for _ in 0..10 {
+        app.clock.advance(SignedDuration::from_hours(2));
+        jobs::run_due(ctx, "healthy").await.unwrap();
+    }
+    let dead = store::jobs::list(&ctx.db.pool, Some("dead"), 10)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].attempts, 8);
+    assert!(dead[0].last_error.contains("unknown job kind"));
+    assert_eq!(jobs::backoff_micros(1), 30_000_000);
+    assert_eq!(jobs::backoff_micros(3), 120_000_000);
+    assert_eq!(jobs::backoff_micros(30), 3_600_000_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_run_every_job_exactly_once() {
+    use mentorhub::{service::jobs, store};
+    let app = TestApp::spawn().await;
+    let second = app.second_instance().await;
+    let now = app.ctx().now();
+    let mut tx = app.ctx().db.begin_write().await.unwrap();
+    for _ in 0..200 {
+        jobs::enqueue(&mut tx, jobs::kind::NOOP, json!({}), now, None, now)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    // Both instances' background workers run too: four workers race for the rows.
+    let (a, b) = tokio::join!(
+        jobs::run_due(app.ctx(), "instance-a"),
+        jobs::run_due(second.ctx(), "instance-b")
+    );
+    a.unwrap();
+    b.unwrap();
+    let mut all = vec![];
+    for _ in 0..50 {
+        all = store::jobs::list(&app.ctx().db.pool, None, 500)
+            .await
+            .unwrap();
+        if all.iter().all(|j| j.status == "done") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(all.len(), 200);
+    assert!(all.iter().all(|j| j.status == "done"), "every job ran");
+    assert!(
+        all.iter().all(|j| j.attempts == 1),
+        "none was claimed twice"
+    );
+}
