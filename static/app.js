@@ -13,4 +13,128 @@ document.addEventListener("DOMContentLoaded", () => {
       // Older browsers: keep the server's default.
     }
   }
+  if (document.body.dataset.live === "1") {
+    live();
+  }
 });
+
+// Live updates over the event socket: the notification bell, unread chat messages,
+// and the open conversation (new messages, typing).
+function live() {
+  const csrfField = document.querySelector("input[name=csrf]");
+  const csrf = csrfField ? csrfField.value : "";
+  const conversation = document.getElementById("conversation");
+  const thread = conversation ? conversation.dataset.thread : null;
+  const me = conversation ? conversation.dataset.me : null;
+  const list = document.getElementById("messages");
+  const typing = document.getElementById("typing");
+  let socket = null;
+  let retry = 1000;
+  let typingTimer = null;
+
+  const setBadge = (id, n) => {
+    const el = document.getElementById(id);
+    if (!el) return;
+    el.textContent = String(n);
+    el.hidden = n <= 0;
+  };
+  const scrollDown = () => {
+    if (list) list.scrollTop = list.scrollHeight;
+  };
+
+  const appendMessage = (m) => {
+    if (!list || list.querySelector(`[data-id="${CSS.escape(m.id)}"]`)) return;
+    const li = document.createElement("li");
+    li.className = "message" + (m.sender_id === me ? " mine" : "") + (m.kind === "system" ? " system" : "");
+    li.dataset.id = m.id;
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = m.deleted ? "(deleted)" : m.content || "";
+    li.appendChild(text);
+    const meta = document.createElement("span");
+    meta.className = "meta muted";
+    meta.textContent = new Date(m.created_at).toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    li.appendChild(meta);
+    list.appendChild(li);
+    scrollDown();
+  };
+
+  const markRead = () => {
+    if (!thread) return;
+    fetch(`/api/v1/threads/${thread}/read`, { method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" });
+  };
+
+  const onEvent = (e) => {
+    if (e.type === "notification" && typeof e.unread_count === "number") {
+      setBadge("bell-count", e.unread_count);
+    } else if (e.type === "message") {
+      if (thread && e.message.thread_id === thread) {
+        appendMessage(e.message);
+        if (typing) typing.hidden = true;
+        if (e.message.sender_id !== me) markRead();
+      } else if (e.message.sender_id !== me) {
+        const badge = document.getElementById("chat-badge");
+        setBadge("chat-badge", (parseInt(badge ? badge.textContent : "0", 10) || 0) + 1);
+      }
+    } else if (e.type === "message_deleted" && list) {
+      const li = list.querySelector(`[data-id="${CSS.escape(e.message_id)}"] .text`);
+      if (li) li.textContent = "(deleted)";
+    } else if (e.type === "typing" && thread && e.thread_id === thread && typing) {
+      typing.textContent = "typing…";
+      typing.hidden = false;
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(() => (typing.hidden = true), 3000);
+    }
+  };
+
+  const connect = () => {
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v1/ws";
+    socket = new WebSocket(url);
+    socket.onopen = () => (retry = 1000);
+    socket.onmessage = (msg) => {
+      try {
+        onEvent(JSON.parse(msg.data));
+      } catch (_) {
+        // Ignore what we do not understand.
+      }
+    };
+    socket.onclose = () => {
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
+    };
+  };
+  connect();
+
+  // The composer: send without reloading; typing indicators (at most every 2 s).
+  const composer = document.getElementById("composer");
+  if (composer && thread) {
+    scrollDown();
+    const box = composer.querySelector("textarea");
+    let lastTyping = 0;
+    box.addEventListener("input", () => {
+      const now = Date.now();
+      if (socket && socket.readyState === 1 && now - lastTyping > 2000) {
+        lastTyping = now;
+        socket.send(JSON.stringify({ type: "typing", thread_id: thread }));
+      }
+    });
+    composer.addEventListener("submit", async (ev) => {
+      const content = box.value.trim();
+      if (!content) return;
+      ev.preventDefault();
+      try {
+        const res = await fetch(`/api/v1/threads/${thread}/messages`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+          credentials: "same-origin",
+          body: JSON.stringify({ content }),
+        });
+        if (!res.ok) throw new Error(String(res.status));
+        appendMessage(await res.json());
+        box.value = "";
+      } catch (_) {
+        composer.submit(); // fall back to the plain form
+      }
+    });
+  }
+}

@@ -197,3 +197,78 @@ async fn mentee_books_a_slot_mentor_accepts_both_see_the_link() {
     b.close().await;
     app.assert_ledger_ok().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_people_chat_live() {
+    use crate::support::mentor_profile;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "talker@example.com",
+            mentor_profile(&["x"], &[], 10),
+        )
+        .await;
+    let mentee = app.register("listener@example.com").await;
+    let (_, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            serde_json::json!({"mentor_id": mentor.user_id}),
+        )
+        .await;
+    app.post(
+        &format!("/api/v1/mentorships/{}/accept", m["id"].as_str().unwrap()),
+        mentor.token(),
+        serde_json::json!({}),
+    )
+    .await;
+    let (_, threads) = app.get("/api/v1/threads", mentee.token()).await;
+    let thread = threads["items"][0]["id"].as_str().unwrap().to_string();
+    let Some(a) = Browser::start().await else {
+        return;
+    };
+    let b = a.twin().await;
+
+    a.sign_in(&app.base, "listener@example.com", "correct horse battery")
+        .await;
+    b.sign_in(&app.base, "talker@example.com", "correct horse battery")
+        .await;
+    a.goto(&app.url(&format!("/chat/{thread}"))).await;
+    b.goto(&app.url("/chat")).await;
+    assert!(b.page_has("Test listener").await, "the thread is listed");
+    b.click(".thread-line a").await;
+    assert_eq!(
+        b.wait_for_path(&format!("/chat/{thread}")).await,
+        format!("/chat/{thread}")
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // both sockets open
+
+    b.fill("#content", "Hello from your mentor!").await;
+    a.fill("#content", "typing a reply").await; // the mentor's page hears it
+    b.click_button("Send").await;
+    assert!(
+        a.wait_for_text("Hello from your mentor!").await,
+        "delivered live, without a reload"
+    );
+    assert_eq!(
+        a.path().await,
+        format!("/chat/{thread}"),
+        "no navigation happened"
+    );
+    a.screenshot("30-chat-live").await;
+    a.fill("#content", "Thanks, see you Tuesday").await;
+    a.click_button("Send").await;
+    assert!(b.wait_for_text("Thanks, see you Tuesday").await);
+    b.screenshot("31-chat-live-other").await;
+    b.close().await;
+    a.close().await;
+    let (_, msgs) = app
+        .get(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentor.token(),
+        )
+        .await;
+    assert_eq!(msgs["items"][0]["content"], "Thanks, see you Tuesday");
+}

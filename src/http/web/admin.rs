@@ -37,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/roles", post(roles))
         .route("/admin/applications", get(applications))
         .route("/admin/credits", post(grant_credits))
+        .route("/admin/jobs", get(jobs_page))
+        .route("/admin/jobs/{id}/retry", post(retry_job))
         .route(
             "/admin/applications/{id}/approve",
             post(approve_application),
@@ -441,6 +443,108 @@ async fn grant_credits(
     .await;
     match r {
         Ok(_) => web.redirect_flash("/admin", "credits_granted"),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+pub struct JobLine {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub attempts: String,
+    pub run_at: String,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_jobs.html")]
+struct JobsPage {
+    layout: Layout,
+    counts: Vec<(String, i64)>,
+    dead: Vec<JobLine>,
+    recent: Vec<JobLine>,
+}
+
+fn job_line(j: crate::store::jobs::JobInfo) -> JobLine {
+    JobLine {
+        id: j.id,
+        kind: j.kind,
+        status: j.status,
+        attempts: format!("{}/{}", j.attempts, j.max_attempts),
+        run_at: crate::clock::from_micros(j.run_at)
+            .strftime("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
+        error: j.last_error,
+    }
+}
+
+async fn jobs_page(State(state): State<AppState>, web: WebCtx) -> Response {
+    if let Err(r) = require_admin(&state, &web) {
+        return r;
+    }
+    let pool = &state.ctx.db.pool;
+    let r = async {
+        Ok::<_, AppError>((
+            crate::store::jobs::counts(pool).await?,
+            crate::store::jobs::list(pool, Some("dead"), 100).await?,
+            crate::store::jobs::list(pool, None, 50).await?,
+        ))
+    }
+    .await;
+    match r {
+        Ok((counts, dead, recent)) => web.render(
+            &state,
+            &JobsPage {
+                layout: web.layout(),
+                counts,
+                dead: dead.into_iter().map(job_line).collect(),
+                recent: recent.into_iter().map(job_line).collect(),
+            },
+        ),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+async fn retry_job(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<DecisionForm>,
+) -> Response {
+    let me = match require_admin(&state, &web) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let r = async {
+        web.check_csrf(&f.csrf)?;
+        let id = path_id(&id)?;
+        let now = state.ctx.now();
+        if !crate::store::jobs::retry(&state.ctx.db.pool, &id, now).await? {
+            return Err(AppError::conflict(
+                "not_dead",
+                "Only a dead job can be retried.",
+            ));
+        }
+        let mut tx = state.ctx.db.begin_write().await?;
+        crate::store::audit::insert(
+            &mut *tx,
+            &crate::store::audit::NewAudit {
+                actor_id: Some(&me.id),
+                action: "job.retry",
+                target_type: "job",
+                target_id: &id,
+                before: serde_json::json!({"status": "dead"}),
+                after: serde_json::json!({"status": "queued"}),
+                now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    match r {
+        Ok(()) => web.redirect_flash("/admin/jobs", "job_retried"),
         Err(e) => error_page(&state, Some(&web), e),
     }
 }

@@ -10,6 +10,7 @@
 mod account;
 mod admin;
 pub mod bookings;
+mod chat;
 mod mentors;
 mod pages;
 mod profiles;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(mentors::router())
         .merge(profiles::router())
         .merge(bookings::router())
+        .merge(chat::router())
 }
 
 async fn css() -> Response {
@@ -168,6 +170,9 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("reply_saved", "ok", "Reply posted."),
     ("availability_saved", "ok", "Availability saved."),
     ("credits_granted", "ok", "Credits granted."),
+    ("notifications_read", "ok", "All notifications marked read."),
+    ("preferences_saved", "ok", "Notification settings saved."),
+    ("job_retried", "ok", "The job is queued again."),
 ];
 
 fn flash_from_code(code: &str) -> Option<Flash> {
@@ -189,6 +194,8 @@ pub struct WebCtx {
     had_flash: bool,
     pub path: String,
     secure_cookies: bool,
+    /// Unread notifications and chat messages, for the navigation badges.
+    counts: (i64, i64),
 }
 
 impl<S> FromRequestParts<S> for WebCtx
@@ -211,7 +218,19 @@ where
             _ => (crate::service::auth::new_token(), true),
         };
         let flash_cookie = cookie(&parts.headers, FLASH_COOKIE);
+        let counts = match &auth {
+            Some(a) => (
+                crate::store::notify::unread_count(&state.ctx.db.pool, &a.user.id)
+                    .await
+                    .unwrap_or(0),
+                crate::store::messages::unread_total(&state.ctx.db.pool, &a.user.id)
+                    .await
+                    .unwrap_or(0),
+            ),
+            None => (0, 0),
+        };
         Ok(WebCtx {
+            counts,
             auth,
             client: client_info(parts, state.ctx.config.trust_forwarded_for),
             anon_csrf,
@@ -269,6 +288,7 @@ impl WebCtx {
         if self.auth.is_some() {
             add("/dashboard", "Dashboard");
             add("/mentorship", "Mentorship");
+            add("/chat", "Chat");
             add("/credits", "Credits");
             add("/settings", "Settings");
         }
@@ -282,6 +302,8 @@ impl WebCtx {
             csrf: self.csrf().to_string(),
             flash: self.flash.clone(),
             nav,
+            unread_notifications: self.counts.0,
+            unread_messages: self.counts.1,
         }
     }
 
@@ -417,6 +439,8 @@ pub struct Layout {
     pub csrf: String,
     pub flash: Option<Flash>,
     pub nav: Vec<NavItem>,
+    pub unread_notifications: i64,
+    pub unread_messages: i64,
 }
 
 /// Field errors of a form, for the template.
@@ -463,6 +487,8 @@ pub fn error_page(state: &AppState, web: Option<&WebCtx>, e: AppError) -> Respon
             label: "Home",
             current: false,
         }],
+        unread_notifications: 0,
+        unread_messages: 0,
     });
     let page = ErrorPage {
         layout,

@@ -16,8 +16,10 @@ static BROWSER_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub struct Browser {
     pub client: Client,
-    driver: Child,
-    _guard: tokio::sync::MutexGuard<'static, ()>,
+    driver: Option<Child>,
+    _guard: Option<tokio::sync::MutexGuard<'static, ()>>,
+    url: String,
+    caps: serde_json::Map<String, serde_json::Value>,
 }
 
 fn find(env: &str, candidates: &[&str]) -> Option<String> {
@@ -72,9 +74,8 @@ impl Browser {
                 ]
             }
         });
-        let caps = match caps {
-            serde_json::Value::Object(m) => m,
-            _ => unreachable!(),
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!("a JSON object literal")
         };
         let mut last_err = None;
         for _ in 0..50 {
@@ -86,8 +87,10 @@ impl Browser {
                 Ok(client) => {
                     return Some(Browser {
                         client,
-                        driver,
-                        _guard: guard,
+                        driver: Some(driver),
+                        _guard: Some(guard),
+                        url,
+                        caps,
                     });
                 }
                 Err(e) => {
@@ -97,6 +100,33 @@ impl Browser {
             }
         }
         panic!("could not start a Chromium session: {last_err:?}");
+    }
+
+    /// A second, independent browser session on the same driver (another person).
+    pub async fn twin(&self) -> Browser {
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(self.caps.clone())
+            .connect(&self.url)
+            .await
+            .expect("a second session");
+        Browser {
+            client,
+            driver: None,
+            _guard: None,
+            url: self.url.clone(),
+            caps: self.caps.clone(),
+        }
+    }
+
+    /// Waits (up to 10 s) until the page's text contains `needle`.
+    pub async fn wait_for_text(&self, needle: &str) -> bool {
+        for _ in 0..100 {
+            if self.page_has(needle).await {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
     }
 
     pub async fn goto(&self, url: &str) {
@@ -215,13 +245,17 @@ impl Browser {
 
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        if let Some(d) = self.driver.as_mut() {
+            let _ = d.kill();
+            let _ = d.wait();
+        }
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        if let Some(d) = self.driver.as_mut() {
+            let _ = d.kill();
+        }
     }
 }

@@ -1,0 +1,434 @@
+//! Chat and notifications pages. Forms post without JavaScript; `static/app.js` adds
+//! live updates (new messages, typing, the notification count) over the socket.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::{Layout, WebCtx, WebForm, error_page};
+use crate::{
+    clock::from_micros,
+    error::AppError,
+    http::{AppState, extract::path_id},
+    service::{messages, notify},
+    store::{self, users::UserRow},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/chat", get(threads))
+        .route("/chat/{id}", get(conversation).post(send))
+        .route("/notifications", get(notifications))
+        .route("/notifications/read-all", post(read_all))
+        .route("/notifications/{id}/open", get(open))
+        .route("/settings/notifications", get(prefs_form).post(save_prefs))
+}
+
+fn zone(u: &UserRow) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(&u.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+fn short_time(us: i64, tz: &jiff::tz::TimeZone) -> String {
+    from_micros(us)
+        .to_zoned(tz.clone())
+        .strftime("%-d %b, %H:%M")
+        .to_string()
+}
+
+pub struct ThreadLine {
+    pub id: String,
+    pub name: String,
+    pub preview: String,
+    pub unread: i64,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "chat.html")]
+struct ThreadsPage {
+    layout: Layout,
+    threads: Vec<ThreadLine>,
+}
+
+async fn thread_name(
+    state: &AppState,
+    thread_id: &str,
+    title: &str,
+    me: &str,
+) -> Result<String, AppError> {
+    if !title.is_empty() {
+        return Ok(title.to_string());
+    }
+    let others: Vec<String> = store::messages::participants(&state.ctx.db.pool, thread_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.user_id != me)
+        .map(|p| format!("{} {}", p.first_name, p.last_name))
+        .collect();
+    Ok(others.join(", "))
+}
+
+fn preview(m: &store::messages::MessageRow) -> String {
+    if m.deleted_at.is_some() {
+        return "(deleted)".into();
+    }
+    let text = match m.kind.as_str() {
+        "image" => "(image)".to_string(),
+        "invite" => format!("Booking request: {}", m.content),
+        _ => m.content.clone(),
+    };
+    let short: String = text.chars().take(80).collect();
+    if short.len() < text.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+async fn threads(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let r = async {
+        let rows =
+            store::messages::my_threads(&state.ctx.db.pool, &me.id, Some(false), None, 100).await?;
+        let ids: Vec<String> = rows.iter().map(|t| t.t.id.clone()).collect();
+        let lasts = store::messages::last_messages(&state.ctx.db.pool, &ids).await?;
+        let tz = zone(&me);
+        let mut out = vec![];
+        for t in rows {
+            let last = lasts.iter().find(|m| m.thread_id == t.t.id);
+            out.push(ThreadLine {
+                name: thread_name(&state, &t.t.id, &t.t.title, &me.id).await?,
+                preview: last.map(preview).unwrap_or_default(),
+                unread: t.unread_count,
+                when: short_time(t.t.last_message_at.unwrap_or(t.t.created_at), &tz),
+                id: t.t.id,
+            });
+        }
+        Ok::<_, AppError>(out)
+    }
+    .await;
+    match r {
+        Ok(threads) => web.render(
+            &state,
+            &ThreadsPage {
+                layout: web.layout(),
+                threads,
+            },
+        ),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+pub struct MessageLine {
+    pub id: String,
+    pub mine: bool,
+    pub sender: String,
+    pub kind: String,
+    pub content: String,
+    pub deleted: bool,
+    pub when: String,
+    pub booking_id: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "conversation.html")]
+struct ConversationPage {
+    layout: Layout,
+    thread_id: String,
+    name: String,
+    me: String,
+    messages: Vec<MessageLine>,
+    error: Option<String>,
+    draft: String,
+}
+
+async fn render_conversation(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    id: &str,
+    error: Option<String>,
+    draft: String,
+) -> Response {
+    let r = async {
+        let id = path_id(id)?;
+        let t = messages::my_thread(&state.ctx, me, &id).await?;
+        let mut rows = messages::page(&state.ctx, me, &id, None, 100).await?;
+        rows.reverse();
+        messages::read(&state.ctx, me, &id, None).await?;
+        let names: Vec<(String, String)> = store::messages::participants(&state.ctx.db.pool, &id)
+            .await?
+            .into_iter()
+            .map(|p| (p.user_id, p.first_name))
+            .collect();
+        let tz = zone(me);
+        let lines = rows
+            .into_iter()
+            .map(|m| {
+                let meta: serde_json::Value = serde_json::from_str(&m.metadata).unwrap_or_default();
+                MessageLine {
+                    mine: m.sender_id.as_deref() == Some(me.id.as_str()),
+                    sender: m
+                        .sender_id
+                        .as_ref()
+                        .and_then(|s| names.iter().find(|(id, _)| id == s).map(|(_, n)| n.clone()))
+                        .unwrap_or_default(),
+                    kind: m.kind.clone(),
+                    content: m.content.clone(),
+                    deleted: m.deleted_at.is_some(),
+                    when: short_time(m.created_at, &tz),
+                    booking_id: m.booking_id.clone().unwrap_or_default(),
+                    status: meta["status"].as_str().unwrap_or("").to_string(),
+                    id: m.id,
+                }
+            })
+            .collect();
+        Ok::<_, AppError>((
+            id.clone(),
+            thread_name(state, &id, &t.t.title, &me.id).await?,
+            lines,
+        ))
+    }
+    .await;
+    match r {
+        Ok((thread_id, name, messages)) => web.render(
+            state,
+            &ConversationPage {
+                layout: web.layout(),
+                thread_id,
+                name,
+                me: me.id.clone(),
+                messages,
+                error,
+                draft,
+            },
+        ),
+        Err(e) => error_page(state, Some(web), e),
+    }
+}
+
+async fn conversation(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    render_conversation(&state, &web, &me, &id, None, String::new()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SendForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    content: String,
+}
+
+async fn send(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<SendForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let Ok(tid) = path_id(&id) else {
+        return error_page(&state, Some(&web), AppError::NotFound);
+    };
+    match messages::send(
+        &state.ctx,
+        &me,
+        &tid,
+        &messages::MessageInput {
+            content: f.content.clone(),
+            kind: None,
+        },
+    )
+    .await
+    {
+        Ok(_) => axum::response::IntoResponse::into_response(axum::response::Redirect::to(
+            &format!("/chat/{tid}#composer"),
+        )),
+        Err(AppError::Invalid(errs)) => {
+            let msg = errs
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
+            render_conversation(&state, &web, &me, &tid, Some(msg), f.content).await
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+pub struct NotificationLine {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    pub when: String,
+    pub unread: bool,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    layout: Layout,
+    items: Vec<NotificationLine>,
+}
+
+async fn notifications(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    match store::notify::list(&state.ctx.db.pool, &me.id, false, None, 100).await {
+        Ok(rows) => {
+            let tz = zone(&me);
+            let items = rows
+                .into_iter()
+                .map(|n| NotificationLine {
+                    unread: n.read_at.is_none(),
+                    when: short_time(n.created_at, &tz),
+                    title: n.title,
+                    body: n.body,
+                    id: n.id,
+                })
+                .collect();
+            web.render(
+                &state,
+                &NotificationsPage {
+                    layout: web.layout(),
+                    items,
+                },
+            )
+        }
+        Err(e) => error_page(&state, Some(&web), e.into()),
+    }
+}
+
+/// Opens a notification: marks it read and goes where it points.
+async fn open(State(state): State<AppState>, web: WebCtx, Path(id): Path<String>) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let r = async {
+        let id = path_id(&id)?;
+        let n = store::notify::get(&state.ctx.db.pool, &id)
+            .await?
+            .filter(|n| n.user_id == me.id)
+            .ok_or(AppError::NotFound)?;
+        store::notify::mark_read(&state.ctx.db.pool, &me.id, Some(&id), state.ctx.now()).await?;
+        Ok::<_, AppError>(if n.link.starts_with('/') {
+            n.link
+        } else {
+            "/notifications".into()
+        })
+    }
+    .await;
+    match r {
+        Ok(to) => axum::response::IntoResponse::into_response(axum::response::Redirect::to(&to)),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn read_all(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<CsrfForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    match store::notify::mark_read(&state.ctx.db.pool, &me.id, None, state.ctx.now()).await {
+        Ok(_) => web.redirect_flash("/notifications", "notifications_read"),
+        Err(e) => error_page(&state, Some(&web), e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "settings_notifications.html")]
+struct PrefsPage {
+    layout: Layout,
+    show_services: bool,
+    prefs: Vec<notify::Preference>,
+}
+
+async fn prefs_form(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let show_services = matches!(crate::service::mentors::my_profile(&state.ctx, &me).await, Ok(Some(p)) if p.status != "draft");
+    match notify::preferences(&state.ctx, &me.id).await {
+        Ok(prefs) => web.render(
+            &state,
+            &PrefsPage {
+                layout: web.layout(),
+                show_services,
+                prefs,
+            },
+        ),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+async fn save_prefs(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(form): WebForm<Vec<(String, String)>>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if let Err(e) = web.check_csrf(csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let has = |k: &str| form.iter().any(|(n, _)| n == k);
+    let prefs: Vec<notify::Preference> = notify::KINDS
+        .iter()
+        .map(|k| notify::Preference {
+            kind: k.kind.into(),
+            label: String::new(),
+            in_app: has(&format!("{}_in_app", k.kind)),
+            email: has(&format!("{}_email", k.kind)),
+        })
+        .collect();
+    match notify::set_preferences(&state.ctx, &me.id, &prefs).await {
+        Ok(_) => web.redirect_flash("/settings/notifications", "preferences_saved"),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
