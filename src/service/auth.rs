@@ -9,10 +9,7 @@
 
 use std::sync::OnceLock;
 
-use argon2::{
-    Algorithm, Argon2, Params, Version,
-    password_hash::{PasswordHasher, PasswordVerifier},
-};
+use argon2::{Algorithm, Argon2, Params, Version, password_hash::PasswordVerifier};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -48,14 +45,59 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes a password with argon2id, off the async runtime.
+/// At most this many argon2 computations run at once. Each takes 19 MiB: without a
+/// bound, a burst of sign-ins would grow memory by 19 MiB per request in flight (and
+/// the allocator keeps it). Requests beyond the bound wait their turn.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+async fn hashing_permit() -> AppResult<tokio::sync::SemaphorePermit<'static>> {
+    HASHING
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing limiter closed: {e}")))
+}
+
+/// Reusable argon2 memory (19 MiB each), at most one per permit. Allocating it for
+/// every hash made the allocator keep tens of megabytes per sign-in.
+static BUFFERS: std::sync::Mutex<Vec<Vec<argon2::Block>>> = std::sync::Mutex::new(Vec::new());
+
+/// Runs argon2id with our parameters into `out`, in a pooled memory buffer.
+fn argon2_into(password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), argon2::Error> {
+    let a = argon2();
+    let blocks = a.params().block_count();
+    let mut buf = BUFFERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop()
+        .filter(|b| b.len() >= blocks)
+        .unwrap_or_else(|| vec![argon2::Block::new(); blocks]);
+    let r = a.hash_password_into_with_memory(password, salt, out, &mut buf[..blocks]);
+    let mut pool = BUFFERS.lock().unwrap_or_else(|e| e.into_inner());
+    if pool.len() < 4 {
+        pool.push(buf);
+    }
+    r
+}
+
+/// The PHC prefix of our hashes: argon2id v19, m=19456, t=2, p=1.
+const PHC_PREFIX: &str = "$argon2id$v=19$m=19456,t=2,p=1$";
+
+/// Hashes a password with argon2id (PHC string), off the async runtime.
 pub async fn hash_password(password: &str) -> AppResult<String> {
+    let _permit = hashing_permit().await?;
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
-        argon2()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("random salt: {e}"))?;
+        let mut out = [0u8; 32];
+        argon2_into(password.as_bytes(), &salt, &mut out)
+            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
+        let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+        Ok::<_, anyhow::Error>(format!(
+            "{PHC_PREFIX}{}${}",
+            b64.encode(salt),
+            b64.encode(out)
+        ))
     })
     .await
     .map_err(|e| anyhow::anyhow!("password hashing task: {e}"))?
@@ -63,11 +105,28 @@ pub async fn hash_password(password: &str) -> AppResult<String> {
 }
 
 /// Checks a password against a stored hash, off the async runtime. A malformed or
-/// disabled hash (`!`) never matches.
+/// disabled hash (`!`) never matches. Hashes with other parameters (from an older
+/// setting) are still checked, by the library's own path.
 pub async fn verify_password(password: &str, hash: &str) -> AppResult<bool> {
+    let _permit = hashing_permit().await?;
     let password = password.to_owned();
     let hash = hash.to_owned();
     tokio::task::spawn_blocking(move || {
+        let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+        if let Some((salt, expected)) = hash
+            .strip_prefix(PHC_PREFIX)
+            .and_then(|rest| rest.split_once('$'))
+            && let (Ok(salt), Ok(expected)) = (b64.decode(salt), b64.decode(expected))
+        {
+            let mut out = vec![0u8; expected.len()];
+            return argon2_into(password.as_bytes(), &salt, &mut out).is_ok()
+                && out.len() == expected.len()
+                && out
+                    .iter()
+                    .zip(&expected)
+                    .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                    == 0;
+        }
         argon2::password_hash::phc::PasswordHash::new(&hash)
             .map(|parsed| {
                 argon2()
@@ -290,4 +349,35 @@ pub async fn refresh(ctx: &Ctx, refresh_token: &str) -> AppResult<TokenPair> {
 pub async fn logout(ctx: &Ctx, session_id: &str) -> AppResult<()> {
     store::sessions::revoke(&ctx.db.pool, session_id, ctx.now()).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_standard_phc_and_verify_both_ways() {
+        let h = hash_password("correct horse battery").await.unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        // The library reads our hash, and we read the library's.
+        let parsed = argon2::password_hash::phc::PasswordHash::new(&h).unwrap();
+        assert!(
+            argon2()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
+        assert!(verify_password("correct horse battery", &h).await.unwrap());
+        assert!(!verify_password("correct horse batterz", &h).await.unwrap());
+        let theirs = {
+            use argon2::password_hash::PasswordHasher;
+            argon2().hash_password(b"other one").unwrap().to_string()
+        };
+        assert!(verify_password("other one", &theirs).await.unwrap());
+        assert!(!verify_password("x", "!").await.unwrap());
+        assert!(
+            !verify_password("x", "$argon2id$v=19$m=19456,t=2,p=1$$")
+                .await
+                .unwrap()
+        );
+    }
 }

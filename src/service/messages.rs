@@ -275,7 +275,10 @@ pub async fn send(
     thread_id: &str,
     input: &MessageInput,
 ) -> AppResult<MessageRow> {
-    my_thread(ctx, me, thread_id).await?;
+    // Membership only (cheap): no unread counting on the hot path.
+    if !store::messages::is_participant(&ctx.db.pool, thread_id, &me.id).await? {
+        return Err(AppError::NotFound);
+    }
     let kind = input.kind.as_deref().unwrap_or("text");
     let content = match kind {
         "text" => text::optional_text("content", &input.content, MAX_CONTENT).and_then(|t| {
@@ -324,7 +327,8 @@ pub async fn send(
     .await?;
     store::messages::mark_read(&mut *tx, thread_id, &me.id, &m.id, now).await?;
     // People not connected right now get a notification (and an email if they want).
-    for p in store::messages::participants(&mut *tx, thread_id).await? {
+    let people = store::messages::participants(&mut *tx, thread_id).await?;
+    for p in &people {
         if p.user_id == me.id || ctx.realtime.is_online(&p.user_id) {
             continue;
         }
@@ -344,12 +348,14 @@ pub async fn send(
         }
     }
     tx.commit().await?;
-    push(
-        ctx,
-        thread_id,
-        json!({"type": "message", "message": message_json(&m)}),
-    )
-    .await;
+    let users: Vec<String> = people.into_iter().map(|p| p.user_id).collect();
+    ctx.realtime
+        .publish(
+            ctx,
+            &users,
+            json!({"type": "message", "message": message_json(&m)}),
+        )
+        .await;
     Ok(m)
 }
 

@@ -80,7 +80,14 @@ async fn ws(
         }
         (None, None) => return Err(AppError::unauthorized("unauthenticated", "Sign in first.")),
     };
-    Ok(upgrade.on_upgrade(move |socket| session(state, user, socket)))
+    // Small buffers: clients send tiny frames (typing, ping), and 1,000 idle sockets
+    // should not cost 128 KiB each (tungstenite's default read buffer).
+    Ok(upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024)
+        .on_upgrade(move |socket| session(state, user, socket)))
 }
 
 #[derive(Deserialize)]
