@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{UserView, decode_cursor, encode_cursor, parse_limit};
+use super::{UserView, decode_cursor, next_page, parse_limit};
 use crate::{
     domain::user::Role,
     error::AppError,
@@ -90,12 +90,7 @@ async fn list_users(
         limit: limit + 1,
     };
     let mut rows = admin::list_users(&state.ctx, &me.user, &query).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|u| encode_cursor(&u.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |u| u.id.clone());
     Ok(axum::Json(UserList {
         items: rows.iter().map(UserView::from).collect(),
         next_cursor,

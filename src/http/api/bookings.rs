@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{decode_cursor, encode_cursor, parse_limit, scheduling::viewer_zone, ts};
+use super::{decode_cursor, encode_cursor, next_page, parse_limit, scheduling::viewer_zone, ts};
 use crate::{
     clock::from_micros,
     domain::booking::{BookingAction, BookingStatus},
@@ -412,13 +412,7 @@ async fn list(
         },
     )
     .await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|b| encode_cursor(&format!("{}|{}", b.b.start_at, b.b.id)))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |b| format!("{}|{}", b.b.start_at, b.b.id));
     Ok(axum::Json(BookingList {
         items: rows
             .iter()
@@ -712,12 +706,7 @@ async fn mentor_reviews(
     let limit = parse_limit(p.limit)?;
     let before = decode_cursor(p.cursor.as_deref())?;
     let mut rows = reviews::for_mentor(&s.ctx, &id, before.as_deref(), limit + 1).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor(&r.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |r| r.id.clone());
     Ok(axum::Json(ReviewList {
         items: rows.iter().map(ReviewView::from).collect(),
         next_cursor,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{decode_cursor, encode_cursor, parse_limit, ts};
+use super::{decode_cursor, encode_cursor, next_page, parse_limit, ts};
 use crate::{
     domain::mentor::{ExperienceEntry, MentorStatus},
     error::AppError,
@@ -345,13 +345,9 @@ async fn list_applications(
         })
         .transpose()?;
     let mut rows = mentors::applications(&state.ctx, &me.user, status, after, limit + 1).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|a| encode_cursor(&format!("{}|{}", a.profile.applied_at, a.profile.user_id)))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |a| {
+        format!("{}|{}", a.profile.applied_at, a.profile.user_id)
+    });
     Ok(axum::Json(ApplicationList {
         items: rows.iter().map(ApplicationView::from).collect(),
         next_cursor,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{decode_cursor, encode_cursor, parse_limit, ts};
+use super::{decode_cursor, next_page, parse_limit, ts};
 use crate::{
     domain::mentorship::{Action, MentorshipStatus},
     error::AppError,
@@ -156,12 +156,7 @@ async fn list(
         },
     )
     .await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor(&r.m.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |r| r.m.id.clone());
     Ok(axum::Json(MentorshipList {
         items: rows.iter().map(MentorshipView::from).collect(),
         next_cursor,

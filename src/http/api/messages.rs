@@ -6,7 +6,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{decode_cursor, encode_cursor, parse_limit, ts};
+use super::{decode_cursor, encode_cursor, next_page, parse_limit, ts};
 use crate::{
     error::AppError,
     http::{
@@ -226,12 +226,7 @@ async fn list_messages(
     let limit = parse_limit(p.limit)?;
     let before = decode_cursor(p.cursor.as_deref())?;
     let mut rows = messages::page(&s.ctx, &me.user, &id, before.as_deref(), limit + 1).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|m| encode_cursor(&m.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |m| m.id.clone());
     Ok(axum::Json(MessageList {
         items: rows.iter().map(message_json).collect(),
         next_cursor,

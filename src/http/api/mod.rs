@@ -156,6 +156,16 @@ pub fn parse_limit(limit: Option<i64>) -> Result<i64, AppError> {
     }
 }
 
+/// Trims a page fetched with one extra row to `limit` and returns the cursor of the
+/// next page (the last kept row's key), if there is one.
+pub fn next_page<T>(rows: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Option<String> {
+    if rows.len() as i64 <= limit {
+        return None;
+    }
+    rows.truncate(limit.max(0) as usize);
+    rows.last().map(|r| encode_cursor(&key(r)))
+}
+
 /// Cursors are opaque to clients: base64url of the last item's sort key.
 pub fn encode_cursor(key: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)

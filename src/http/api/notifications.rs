@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{decode_cursor, encode_cursor, parse_limit, ts};
+use super::{decode_cursor, next_page, parse_limit, ts};
 use crate::{
     error::AppError,
     http::{
@@ -88,12 +88,7 @@ async fn list(
         limit + 1,
     )
     .await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor(&r.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |r| r.id.clone());
     Ok(axum::Json(NotificationList {
         items: rows.iter().map(NotificationView::from).collect(),
         unread_count: store::notify::unread_count(&s.ctx.db.pool, &me.user.id).await?,
