@@ -359,12 +359,54 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Everything the platform holds about a user, as JSON.
+/// Everything the platform holds about a user, as JSON: account, sign-ins, profiles,
+/// mentorships, bookings (with notes), credits, reviews, messages written,
+/// notifications and admin actions on the account.
 pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
-    let sessions = store::sessions::list_for_user(&ctx.db.pool, &user.id).await?;
-    let audit = store::audit::for_target(&ctx.db.pool, "user", &user.id).await?;
+    use serde_json::json;
+    let pool = &ctx.db.pool;
+    const MAX: i64 = 10_000;
+    let sessions = store::sessions::list_for_user(pool, &user.id).await?;
+    let audit = store::audit::for_target(pool, "user", &user.id).await?;
     let ts = |us: i64| crate::clock::from_micros(us).to_string();
-    Ok(serde_json::json!({
+    let tags = |raw: &str| serde_json::from_str::<serde_json::Value>(raw).unwrap_or(json!([]));
+    let mentor = store::mentors::profile(pool, &user.id).await?.map(|p| {
+        json!({
+            "status": p.status, "bio": p.bio, "expertise": tags(&p.expertise), "skills": tags(&p.skills),
+            "industries": tags(&p.industries), "company": p.company, "title": p.title,
+            "experience": tags(&p.experience), "hourly_rate": p.hourly_rate, "max_mentees": p.max_mentees,
+            "is_public": p.is_public == 1, "rating_avg": p.rating_avg, "rating_count": p.rating_count,
+            "decision_reason": p.decision_reason, "applied_at": ts(p.applied_at),
+        })
+    });
+    let mentee = store::mentors::mentee_profile(pool, &user.id).await?.map(|p| {
+        json!({"bio": p.bio, "goals": tags(&p.goals), "skills": tags(&p.skills), "interests": tags(&p.interests)})
+    });
+    let mentorships = store::mentorships::list(
+        pool,
+        &store::mentorships::ListFilter {
+            user_id: user.id.clone(),
+            role: None,
+            statuses: vec![],
+            before_id: None,
+            limit: MAX,
+        },
+    )
+    .await?;
+    let bookings = store::bookings::list(
+        pool,
+        &store::bookings::ListFilter {
+            user_id: user.id.clone(),
+            limit: MAX,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let entries = store::ledger::wallet_entries(pool, &user.id, None, MAX).await?;
+    let reviews = store::reviews::for_mentor(pool, &user.id, None, MAX).await?;
+    let messages = store::messages::sent_by(pool, &user.id, MAX).await?;
+    let notifications = store::notify::list(pool, &user.id, false, None, MAX).await?;
+    Ok(json!({
         "exported_at": ctx.clock.now().to_string(),
         "account": {
             "id": user.id,
@@ -381,7 +423,7 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
             "created_at": ts(user.created_at),
             "updated_at": ts(user.updated_at),
         },
-        "sessions": sessions.iter().map(|s| serde_json::json!({
+        "sessions": sessions.iter().map(|s| json!({
             "kind": s.kind,
             "user_agent": s.user_agent,
             "ip": s.ip,
@@ -390,7 +432,38 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
             "expires_at": ts(s.expires_at),
             "revoked_at": s.revoked_at.map(ts),
         })).collect::<Vec<_>>(),
-        "admin_actions_on_account": audit.iter().map(|a| serde_json::json!({
+        "mentor_profile": mentor,
+        "mentee_profile": mentee,
+        "mentorships": mentorships.iter().map(|m| json!({
+            "id": m.m.id, "mentor_id": m.m.mentor_id, "mentee_id": m.m.mentee_id, "status": m.m.status,
+            "message": m.m.message, "answer": m.m.answer, "created_at": ts(m.m.created_at),
+        })).collect::<Vec<_>>(),
+        "bookings": bookings.iter().map(|b| {
+            let mine_mentor = b.b.mentor_id == user.id;
+            json!({
+                "id": b.b.id, "role": if mine_mentor { "mentor" } else { "mentee" }, "title": b.b.title,
+                "status": b.b.status, "start": ts(b.b.start_at), "end": ts(b.b.end_at), "topic": b.b.topic,
+                "message": b.b.message, "credits": b.b.credits_held,
+                "my_pre_meeting_notes": if mine_mentor { &b.b.mentor_pre_notes } else { &b.b.mentee_pre_notes },
+                "my_post_session_notes": if mine_mentor { &b.b.mentor_post_notes } else { &b.b.mentee_post_notes },
+            })
+        }).collect::<Vec<_>>(),
+        "credits": {
+            "balance": store::ledger::wallet_balance(pool, &user.id).await?,
+            "entries": entries.iter().map(|e| json!({
+                "amount": e.amount, "kind": e.kind, "memo": e.memo, "booking_id": e.booking_id, "at": ts(e.created_at),
+            })).collect::<Vec<_>>(),
+        },
+        "reviews_received": reviews.iter().map(|r| json!({
+            "rating": r.rating, "comment": r.comment, "reply": r.reply, "at": ts(r.created_at),
+        })).collect::<Vec<_>>(),
+        "messages_written": messages.iter().map(|m| json!({
+            "thread_id": m.thread_id, "kind": m.kind, "content": m.content, "deleted": m.deleted_at.is_some(), "at": ts(m.created_at),
+        })).collect::<Vec<_>>(),
+        "notifications": notifications.iter().map(|n| json!({
+            "kind": n.kind, "title": n.title, "body": n.body, "read": n.read_at.is_some(), "at": ts(n.created_at),
+        })).collect::<Vec<_>>(),
+        "admin_actions_on_account": audit.iter().map(|a| json!({
             "action": a.action,
             "at": ts(a.created_at),
         })).collect::<Vec<_>>(),

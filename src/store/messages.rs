@@ -401,3 +401,16 @@ pub async fn connected<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(n > 0)
 }
+
+/// Messages a user wrote, newest first (for the data export).
+pub async fn sent_by<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<MessageRow>> {
+    sqlx::query_as("SELECT * FROM messages WHERE sender_id = $1 ORDER BY id DESC LIMIT $2")
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(ex)
+        .await
+}

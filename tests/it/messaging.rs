@@ -769,3 +769,43 @@ async fn two_instances_run_every_job_exactly_once() {
         "none was claimed twice"
     );
 }
+
+#[tokio::test]
+async fn the_data_export_holds_bookings_credits_and_messages() {
+    let app = TestApp::spawn().await;
+    let (admin, mentor, mentee, thread) = pair(&app).await;
+    app.set_availability(&mentor, crate::support::weekdays_nine_to_five("UTC"))
+        .await;
+    app.grant(&admin, &mentee.user_id, 50).await;
+    let service = app.first_service(&mentor.user_id).await;
+    app.post("/api/v1/bookings", mentee.token(), json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-03T10:00:00Z", "topic": "Export me"})).await;
+    app.post(
+        &format!("/api/v1/threads/{thread}/messages"),
+        mentee.token(),
+        json!({"content": "My words"}),
+    )
+    .await;
+    app.call(
+        Method::PUT,
+        "/api/v1/me/mentee-profile",
+        mentee.token(),
+        Some(json!({"goals": ["learn rust"]})),
+    )
+    .await;
+    let (status, doc) = app.get("/api/v1/me/export", mentee.token()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["bookings"][0]["topic"], "Export me");
+    assert_eq!(doc["credits"]["balance"], 40);
+    assert_eq!(doc["messages_written"][0]["content"], "My words");
+    assert_eq!(doc["mentee_profile"]["goals"], json!(["learn rust"]));
+    assert_eq!(doc["mentorships"].as_array().unwrap().len(), 1);
+    let (_, m) = app.get("/api/v1/me/export", mentor.token()).await;
+    assert_eq!(m["mentor_profile"]["status"], "approved");
+    assert!(
+        m["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "booking_requested")
+    );
+}
