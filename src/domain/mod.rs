@@ -1,6 +1,7 @@
 //! Pure rules and types: no axum, no sqlx, no tokio, no clock reads. Raw input is
 //! parsed into these types at the edge; code past the edge never re-checks it.
 
+pub mod article;
 pub mod availability;
 pub mod booking;
 pub mod ics;

@@ -1,0 +1,437 @@
+//! Mentor articles: who may read one, its stable slug, Markdown rendered to safe
+//! HTML, and the privacy-preserving key that counts an anonymous view once a day.
+//!
+//! Rendering: CommonMark (with tables and strikethrough) to HTML, then sanitised with
+//! an allowlist (ammonia): no scripts, styles, frames, forms or event handlers; URLs
+//! only `http`, `https`, `mailto` or relative; every link gets
+//! `rel="nofollow noopener noreferrer"`. Raw HTML written in the Markdown goes through
+//! the same allowlist, so a body is safe whatever its author typed.
+
+use std::collections::HashSet;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::FieldError;
+
+/// Who may read a published article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    Members,
+    /// Only the author's current (accepted) mentees.
+    MyMentees,
+}
+
+impl Visibility {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        match raw.trim() {
+            "public" => Ok(Self::Public),
+            "members" => Ok(Self::Members),
+            "my_mentees" => Ok(Self::MyMentees),
+            _ => Err(FieldError::new(
+                "visibility",
+                "invalid",
+                "Choose public, members or my_mentees.",
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Members => "members",
+            Self::MyMentees => "my_mentees",
+        }
+    }
+}
+
+/// What the reader is, relative to one article's author.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reader<'a> {
+    /// The signed-in user's id, `None` for an anonymous visitor.
+    pub user_id: Option<&'a str>,
+    pub is_admin: bool,
+    /// The reader has an accepted mentorship with the article's author.
+    pub is_current_mentee: bool,
+}
+
+/// The one rule for every place an article can surface (feed, knowledge base, direct
+/// link, search, bookmarks, comments): drafts only to their author and admins;
+/// published ones by their visibility.
+pub fn can_read(
+    reader: Reader<'_>,
+    author_id: &str,
+    visibility: Visibility,
+    published: bool,
+) -> bool {
+    if reader.is_admin || reader.user_id == Some(author_id) {
+        return true;
+    }
+    if !published {
+        return false;
+    }
+    match visibility {
+        Visibility::Public => true,
+        Visibility::Members => reader.user_id.is_some(),
+        Visibility::MyMentees => reader.user_id.is_some() && reader.is_current_mentee,
+    }
+}
+
+/// Longest title-derived part of a slug, in characters.
+const SLUG_WORDS_MAX: usize = 60;
+
+/// A stable, URL-safe slug: the title's ASCII letters and digits in lower case, words
+/// joined by `-`, then the tail of the article id so two articles with the same title
+/// never collide and a later title change does not need to move the URL.
+pub fn slug(title: &str, id: &str) -> String {
+    let mut words = String::new();
+    for c in title.chars() {
+        let c = fold_latin(c);
+        if c.is_ascii_alphanumeric() {
+            if words.len() >= SLUG_WORDS_MAX {
+                break;
+            }
+            words.push(c.to_ascii_lowercase());
+        } else if !words.is_empty() && !words.ends_with('-') {
+            words.push('-');
+        }
+    }
+    let words = words.trim_end_matches('-');
+    let tail: String = id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .chars()
+        .rev()
+        .take(8)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    match (words.is_empty(), tail.is_empty()) {
+        (true, true) => "article".to_string(),
+        (true, false) => format!("article-{tail}"),
+        (false, true) => words.to_string(),
+        (false, false) => format!("{words}-{tail}"),
+    }
+}
+
+/// Common accented Latin letters to their base letter, so "Café" gives "cafe".
+fn fold_latin(c: char) -> char {
+    match c {
+        'à'..='å' | 'À'..='Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è'..='ë' | 'È'..='Ë' => 'e',
+        'ì'..='ï' | 'Ì'..='Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò'..='ö' | 'Ò'..='Ö' | 'ø' | 'Ø' => 'o',
+        'ù'..='ü' | 'Ù'..='Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        other => other,
+    }
+}
+
+/// Markdown to sanitised HTML, safe to put in a page as is.
+pub fn render_markdown(src: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut raw = String::with_capacity(src.len() * 3 / 2);
+    html::push_html(&mut raw, Parser::new_ext(src, opts));
+    sanitize(&raw)
+}
+
+fn sanitize(html: &str) -> String {
+    let schemes: HashSet<&str> = ["http", "https", "mailto"].into_iter().collect();
+    ammonia::Builder::default()
+        .url_schemes(schemes)
+        .link_rel(Some("nofollow noopener noreferrer"))
+        .clean(html)
+        .to_string()
+}
+
+/// The key that counts an anonymous view once per day without storing who it was:
+/// a SHA-256 over a server secret, the day and the client's address and user agent.
+/// It cannot be reversed to the address, and changes every day so views on
+/// different days cannot be linked.
+pub fn anonymous_viewer_key(secret: &[u8], day: &str, addr: &str, user_agent: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        secret,
+        day.as_bytes(),
+        addr.as_bytes(),
+        user_agent.as_bytes(),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    let digest = h.finalize();
+    let mut out = String::with_capacity(34);
+    out.push_str("a:");
+    for b in &digest[..16] {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AUTHOR: &str = "author";
+
+    fn reader(user: Option<&str>, admin: bool, mentee: bool) -> Reader<'_> {
+        Reader {
+            user_id: user,
+            is_admin: admin,
+            is_current_mentee: mentee,
+        }
+    }
+
+    #[test]
+    fn the_visibility_matrix() {
+        use Visibility::*;
+        let anonymous = reader(None, false, false);
+        let member = reader(Some("m"), false, false);
+        let mentee = reader(Some("me"), false, true);
+        let author = reader(Some(AUTHOR), false, false);
+        let admin = reader(Some("adm"), true, false);
+        // (reader, visibility, published) -> expected
+        let cases = [
+            (anonymous, Public, true, true),
+            (anonymous, Members, true, false),
+            (anonymous, MyMentees, true, false),
+            (member, Public, true, true),
+            (member, Members, true, true),
+            (member, MyMentees, true, false),
+            (mentee, Public, true, true),
+            (mentee, Members, true, true),
+            (mentee, MyMentees, true, true),
+            (author, MyMentees, true, true),
+            (admin, MyMentees, true, true),
+        ];
+        for (r, v, published, want) in cases {
+            assert_eq!(
+                can_read(r, AUTHOR, v, published),
+                want,
+                "{r:?} {v:?} {published}"
+            );
+        }
+        for v in [Public, Members, MyMentees] {
+            assert!(!can_read(anonymous, AUTHOR, v, false));
+            assert!(!can_read(member, AUTHOR, v, false));
+            assert!(
+                !can_read(mentee, AUTHOR, v, false),
+                "drafts are not for mentees"
+            );
+            assert!(can_read(author, AUTHOR, v, false));
+            assert!(can_read(admin, AUTHOR, v, false));
+        }
+        // A mentee flag without a signed-in user never opens anything.
+        assert!(!can_read(
+            reader(None, false, true),
+            AUTHOR,
+            MyMentees,
+            true
+        ));
+    }
+
+    #[test]
+    fn visibility_parses_only_known_values() {
+        for v in [
+            Visibility::Public,
+            Visibility::Members,
+            Visibility::MyMentees,
+        ] {
+            assert_eq!(Visibility::parse(v.as_str()).unwrap(), v);
+        }
+        assert!(Visibility::parse("everyone").is_err());
+        assert!(Visibility::parse("").is_err());
+    }
+
+    #[test]
+    fn slugs_are_url_safe_and_unique_per_id() {
+        let id = "0193f1a2-7b3c-7d4e-8f90-a1b2c3d4e5f6";
+        assert_eq!(slug("Hello, World!", id), "hello-world-c3d4e5f6");
+        assert_eq!(slug("  Café   au lait ", id), "cafe-au-lait-c3d4e5f6");
+        assert_eq!(slug("日本語", id), "article-c3d4e5f6");
+        assert_eq!(
+            slug("<script>alert(1)</script>", id),
+            "script-alert-1-script-c3d4e5f6"
+        );
+        let long = slug(&"word ".repeat(100), id);
+        assert!(long.len() <= SLUG_WORDS_MAX + 9, "{long}");
+        assert!(!long.contains("--"));
+        assert_ne!(slug("Same", "id-00000001"), slug("Same", "id-00000002"));
+        assert!(
+            slug("a/b?c#d e%f", id)
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        );
+    }
+
+    #[test]
+    fn markdown_renders_and_links_are_marked() {
+        let html = render_markdown(
+            "# Title\n\nSome *emphasis* and [a link](https://example.com).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        );
+        assert!(html.contains("<h1>Title</h1>"), "{html}");
+        assert!(html.contains("<em>emphasis</em>"));
+        assert!(html.contains("<table>"));
+        assert!(html.contains(r#"href="https://example.com""#));
+        assert!(html.contains(r#"rel="nofollow noopener noreferrer""#));
+        let code = render_markdown("```\n<b>not bold</b>\n```");
+        assert!(code.contains("&lt;b&gt;not bold&lt;/b&gt;"), "{code}");
+    }
+
+    /// At least 50 stored-XSS payloads, in Markdown and raw HTML forms: none may keep
+    /// a script, an event handler, a dangerous URL scheme or an embedding element.
+    const XSS: &[&str] = &[
+        "<script>alert(1)</script>",
+        "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
+        "<img src=x onerror=alert(1)>",
+        "<img src=\"x\" onerror=\"alert(1)\">",
+        "<IMG SRC=\"javascript:alert('XSS');\">",
+        "<img src=javascript:alert(1)>",
+        "<img src=`javascript:alert(1)`>",
+        "<svg onload=alert(1)>",
+        "<svg><script>alert(1)</script></svg>",
+        "<body onload=alert(1)>",
+        "<iframe src=\"https://evil.example\"></iframe>",
+        "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
+        "<object data=\"javascript:alert(1)\"></object>",
+        "<embed src=\"javascript:alert(1)\">",
+        "<a href=\"javascript:alert(1)\">x</a>",
+        "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+        "<a href=\"  javascript:alert(1)\">x</a>",
+        "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
+        "<a href=\"jav&#97;script:alert(1)\">x</a>",
+        "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>",
+        "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+        "<a href=\"vbscript:msgbox(1)\">x</a>",
+        "[click](javascript:alert(1))",
+        "[click](JAVASCRIPT:alert(1))",
+        "[click](data:text/html,<script>alert(1)</script>)",
+        "[click](vbscript:alert(1))",
+        "![img](javascript:alert(1))",
+        "![img](x \"onerror=alert(1)\")",
+        "[x](https://ok.example \"\" onmouseover=\"alert(1))",
+        "<a href=\"https://ok.example\" onclick=\"alert(1)\">x</a>",
+        "<div onmouseover=\"alert(1)\">hover</div>",
+        "<p style=\"background:url(javascript:alert(1))\">x</p>",
+        "<style>body{background:url(javascript:alert(1))}</style>",
+        "<link rel=stylesheet href=https://evil.example/x.css>",
+        "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+        "<form action=\"javascript:alert(1)\"><button>go</button></form>",
+        "<input onfocus=alert(1) autofocus>",
+        "<textarea onfocus=alert(1) autofocus></textarea>",
+        "<select onfocus=alert(1) autofocus></select>",
+        "<details open ontoggle=alert(1)>",
+        "<video><source onerror=\"alert(1)\"></video>",
+        "<audio src=x onerror=alert(1)>",
+        "<marquee onstart=alert(1)>x</marquee>",
+        "<base href=\"javascript:alert(1)//\">",
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+        "<scr<script>ipt>alert(1)</script>",
+        "<<script>script>alert(1)<</script>/script>",
+        "\"><script>alert(1)</script>",
+        "'><img src=x onerror=alert(1)>",
+        "<a href=\"#\" onmouseover=alert(1)>x</a>",
+        "<table background=\"javascript:alert(1)\"></table>",
+        "<isindex type=image src=1 onerror=alert(1)>",
+        "<x onclick=alert(1)>click</x>",
+        "<template><script>alert(1)</script></template>",
+        "<a href=\"javascript&colon;alert(1)\">x</a>",
+    ];
+
+    /// Checks rendered HTML the way a browser would see it: text is escaped (`&lt;`),
+    /// so every literal `<` opens a real tag, and only tags can run code.
+    fn is_inert(html: &str) -> Result<(), String> {
+        let lower = html.to_ascii_lowercase();
+        for tag in lower.split('<').skip(1) {
+            let tag = tag.split('>').next().unwrap_or_default();
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            if [
+                "script", "iframe", "object", "embed", "style", "link", "meta", "form", "input",
+                "textarea", "select", "base", "svg", "math", "video", "audio", "template",
+                "isindex", "marquee", "frame", "frameset", "applet",
+            ]
+            .contains(&name.as_str())
+            {
+                return Err(format!("keeps a <{name}> element"));
+            }
+            for scheme in ["javascript:", "vbscript:", "data:", "style="] {
+                if tag.contains(scheme) {
+                    return Err(format!("keeps {scheme} in <{tag}>"));
+                }
+            }
+            // An attribute named on…: whitespace or `/`, `on`, letters, then `=`.
+            for (i, c) in tag.char_indices() {
+                if !(c.is_ascii_whitespace() || c == '/') {
+                    continue;
+                }
+                if let Some(rest) = tag[i + 1..].strip_prefix("on") {
+                    let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+                    if letters > 0 && rest[letters..].trim_start().starts_with('=') {
+                        return Err(format!("keeps an event handler in <{tag}>"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_xss_corpus_renders_inert() {
+        assert!(XSS.len() >= 50, "the corpus must hold at least 50 payloads");
+        for payload in XSS {
+            for src in [
+                payload.to_string(),
+                format!("Intro\n\n{payload}\n\nOutro"),
+                format!("- {payload}"),
+            ] {
+                let html = render_markdown(&src);
+                if let Err(why) = is_inert(&html) {
+                    panic!("payload {payload:?} {why}: {html}");
+                }
+            }
+        }
+        // The checker itself catches what it must.
+        assert!(is_inert("<img src=x onerror=alert(1)>").is_err());
+        assert!(is_inert("<a href=\"javascript:x\">").is_err());
+        assert!(is_inert("<a href=\"https://x\" onclick=\"y\">").is_err());
+        assert!(is_inert("<p>on = fine text, javascript: &lt;script&gt;</p>").is_ok());
+    }
+
+    #[test]
+    fn anonymous_view_keys_are_daily_and_opaque() {
+        let k = anonymous_viewer_key(b"secret", "2026-11-21", "203.0.113.7", "Firefox");
+        assert_eq!(
+            k,
+            anonymous_viewer_key(b"secret", "2026-11-21", "203.0.113.7", "Firefox")
+        );
+        assert_ne!(
+            k,
+            anonymous_viewer_key(b"secret", "2026-11-22", "203.0.113.7", "Firefox")
+        );
+        assert_ne!(
+            k,
+            anonymous_viewer_key(b"secret", "2026-11-21", "203.0.113.8", "Firefox")
+        );
+        assert_ne!(
+            k,
+            anonymous_viewer_key(b"other", "2026-11-21", "203.0.113.7", "Firefox")
+        );
+        assert!(!k.contains("203.0.113.7"));
+        assert_eq!(k.len(), 34);
+    }
+}
