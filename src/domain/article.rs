@@ -99,17 +99,8 @@ pub fn slug(title: &str, id: &str) -> String {
         }
     }
     let words = words.trim_end_matches('-');
-    let tail: String = id
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .chars()
-        .rev()
-        .take(8)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let id: Vec<char> = id.chars().filter(char::is_ascii_alphanumeric).collect();
+    let tail: String = id[id.len().saturating_sub(8)..].iter().collect();
     match (words.is_empty(), tail.is_empty()) {
         (true, true) => "article".to_string(),
         (true, false) => format!("article-{tail}"),
