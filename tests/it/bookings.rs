@@ -6,7 +6,7 @@ use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{TestApp, assert_problem, mentor_profile, weekdays_nine_to_five};
+use crate::support::{Session, TestApp, assert_problem, mentor_profile, weekdays_nine_to_five};
 
 const TUE_10: &str = "2026-03-03T10:00:00Z";
 const TUE_11: &str = "2026-03-03T11:00:00Z";
@@ -14,6 +14,34 @@ const WED_10: &str = "2026-03-04T10:00:00Z";
 
 fn book(mentor: &str, service: &str, start: &str) -> serde_json::Value {
     json!({"mentor_id": mentor, "service_id": service, "start": start, "topic": "Career", "message": "Hello"})
+}
+
+/// The mentee books `start` and the mentor accepts; returns the booking id.
+async fn accepted_booking(
+    app: &TestApp,
+    mentor: &Session,
+    mentee: &Session,
+    service: &str,
+    start: &str,
+) -> String {
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, service, start),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_str().unwrap().to_string();
+    let (status, a) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    id
 }
 
 #[tokio::test]
@@ -587,21 +615,7 @@ async fn cancellation_refunds_follow_the_policy() {
         "2026-03-05T12:00:00Z",
         "2026-03-06T10:00:00Z",
     ] {
-        let (_, b) = app
-            .post(
-                "/api/v1/bookings",
-                mentee.token(),
-                book(&mentor.user_id, &service, start),
-            )
-            .await;
-        let id = b["id"].as_str().unwrap().to_string();
-        app.post(
-            &format!("/api/v1/bookings/{id}/accept"),
-            mentor.token(),
-            json!({}),
-        )
-        .await;
-        ids.push(id);
+        ids.push(accepted_booking(&app, &mentor, &mentee, &service, start).await);
     }
     // Early mentee cancel: everything back.
     let (_, c) = app
@@ -661,20 +675,7 @@ async fn reschedule_moves_atomically_and_keeps_history() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
-    let (_, a) = app
-        .post(
-            "/api/v1/bookings",
-            mentee.token(),
-            book(&mentor.user_id, &service, TUE_10),
-        )
-        .await;
-    let id = a["id"].as_str().unwrap();
-    app.post(
-        &format!("/api/v1/bookings/{id}/accept"),
-        mentor.token(),
-        json!({}),
-    )
-    .await;
+    let id = &accepted_booking(&app, &mentor, &mentee, &service, TUE_10).await;
     let other = app.register("o@example.com").await;
     app.grant(&admin, &other.user_id, 100).await;
     app.post(
@@ -915,20 +916,7 @@ async fn calendar_files_parse_and_follow_changes() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
-    let (_, b) = app
-        .post(
-            "/api/v1/bookings",
-            mentee.token(),
-            book(&mentor.user_id, &service, TUE_10),
-        )
-        .await;
-    let id = b["id"].as_str().unwrap();
-    app.post(
-        &format!("/api/v1/bookings/{id}/accept"),
-        mentor.token(),
-        json!({}),
-    )
-    .await;
+    let id = &accepted_booking(&app, &mentor, &mentee, &service, TUE_10).await;
 
     let res = app
         .http
