@@ -145,6 +145,58 @@ fn sanitize(html: &str) -> String {
         .to_string()
 }
 
+/// Longest excerpt, in characters.
+const EXCERPT_MAX: usize = 240;
+
+/// A plain-text excerpt of a Markdown body for cards and lists: its text, without
+/// markup or code blocks, whitespace collapsed, cut at a word near 240 characters.
+pub fn excerpt(src: &str) -> String {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+
+    let mut text = String::new();
+    let mut in_code = false;
+    for ev in Parser::new(src) {
+        match ev {
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Text(t) | Event::Code(t) if !in_code => {
+                text.push_str(&t);
+            }
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
+                text.push(' ');
+            }
+            _ => {}
+        }
+        if text.len() > EXCERPT_MAX * 4 {
+            break;
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = String::new();
+    for w in words {
+        if out.chars().count() + w.chars().count() + 1 > EXCERPT_MAX {
+            out.push('…');
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// Most tags on one article.
+pub const MAX_TAGS: usize = 10;
+/// Longest title, in characters.
+pub const TITLE_MAX: usize = 200;
+/// Longest body, in characters.
+pub const CONTENT_MAX: usize = 100_000;
+/// Longest comment, in characters.
+pub const COMMENT_MAX: usize = 2_000;
+
 /// The key that counts an anonymous view once per day without storing who it was:
 /// a SHA-256 over a server secret, the day and the client's address and user agent.
 /// It cannot be reversed to the address, and changes every day so views on
@@ -229,6 +281,20 @@ mod tests {
             MyMentees,
             true
         ));
+    }
+
+    #[test]
+    fn excerpts_are_plain_text() {
+        let e = excerpt(
+            "# Title\n\nSome *emphasis*, `code` and [a link](https://x.example).\n\n```\nlet hidden = 1;\n```\n\n<script>x</script>",
+        );
+        assert_eq!(e, "Title Some emphasis, code and a link.");
+        let long = excerpt(&"word ".repeat(200));
+        assert!(
+            long.chars().count() <= EXCERPT_MAX + 1 && long.ends_with('…'),
+            "{long}"
+        );
+        assert_eq!(excerpt(""), "");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod articles;
 pub mod auth;
 pub mod availability;
 pub mod bookings;
@@ -32,6 +33,8 @@ pub struct Ctx {
     pub discovery: Arc<cache::DiscoveryCache>,
     /// Live events to connected clients.
     pub realtime: Arc<events::Hub>,
+    /// The installation's salt for anonymous article-view keys, once read.
+    pub view_salt: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Ctx {
@@ -39,6 +42,7 @@ impl Ctx {
         Ctx {
             discovery: Arc::new(cache::DiscoveryCache::new(config.search_cache_ttl)),
             realtime: Arc::new(events::Hub::new()),
+            view_salt: Arc::default(),
             db,
             clock,
             config: Arc::new(config),

@@ -7,6 +7,7 @@ mod support;
 
 mod accounts;
 mod admin;
+mod articles;
 mod bookings;
 mod browser_flows;
 mod errors;

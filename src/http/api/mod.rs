@@ -3,6 +3,7 @@
 //! `#[utoipa::path]`, so a route cannot exist without being documented.
 
 pub mod admin;
+pub mod articles;
 pub mod auth;
 pub mod bookings;
 pub mod me;
@@ -52,6 +53,7 @@ use crate::{
         (name = "credits", description = "The credits wallet"),
         (name = "messages", description = "Threads, messages and the live event socket"),
         (name = "notifications", description = "Notifications and preferences"),
+        (name = "articles", description = "Mentor articles, bookmarks and comments"),
         (name = "admin", description = "Administration (admins only)"),
         (name = "ops", description = "Health, readiness, metrics"),
     )
@@ -83,6 +85,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(bookings::router())
         .merge(messages::router())
         .merge(notifications::router())
+        .merge(articles::router())
         .merge(ws::router())
         .merge(ops::router())
 }

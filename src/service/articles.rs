@@ -1,0 +1,484 @@
+//! Mentor articles: write, publish, read, search, bookmark, comment, count views.
+//!
+//! Rules (one place for the API and the pages):
+//! - Only approved mentors with an active account create and publish; the author may
+//!   always edit, unpublish or delete their own; admins may unpublish or delete any
+//!   (moderation) but not rewrite one.
+//! - Reading follows `domain::article::can_read`; an article the reader may not see
+//!   answers 404 (as if it did not exist), never 403, so links do not leak drafts.
+//!   The articles of a suspended or closed account are hidden from all but admins.
+//! - A view counts once per viewer per UTC day; the author's own reads do not count.
+//! - Comments: signed-in readers of a published article; the comment's author, the
+//!   article's author and admins delete.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Ctx;
+use crate::{
+    domain::{
+        article::{self, COMMENT_MAX, CONTENT_MAX, MAX_TAGS, Reader, TITLE_MAX, Visibility},
+        ids::new_id,
+        mentor, text,
+        user::{Role, Roles},
+    },
+    error::{AppError, AppResult, FieldError, Validator},
+    store::{
+        self,
+        articles::{ArticleFields, ArticleRow, CommentRow, ListQuery, ReaderQ},
+        users::UserRow,
+    },
+};
+
+/// `POST /api/v1/articles`: a new draft.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleInput {
+    pub title: String,
+    /// Markdown.
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `public` (default), `members` or `my_mentees`.
+    #[serde(default)]
+    pub visibility: Option<String>,
+}
+
+/// `PATCH /api/v1/articles/{id}`: the fields to change.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticlePatch {
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub visibility: Option<String>,
+}
+
+/// `POST /api/v1/articles/{id}/comments`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentInput {
+    pub body: String,
+}
+
+fn is_admin(u: &UserRow) -> bool {
+    Roles::from_db(&u.roles).has(Role::Admin)
+}
+
+/// The visibility condition for lists.
+pub fn reader_q(user: Option<&UserRow>) -> ReaderQ {
+    ReaderQ {
+        user_id: user.map(|u| u.id.clone()),
+        is_admin: user.is_some_and(is_admin),
+    }
+}
+
+struct Checked {
+    title: String,
+    content: String,
+    tags: Vec<String>,
+    visibility: Visibility,
+}
+
+fn check(title: &str, content: &str, tags: &[String], visibility: &str) -> AppResult<Checked> {
+    let mut v = Validator::new();
+    let title = v.check(text::required_line("title", title, TITLE_MAX));
+    let content = v.check(text::optional_text("content", content, CONTENT_MAX));
+    let tags = v.check(mentor::tags("tags", tags).and_then(|t| {
+        if t.len() > MAX_TAGS {
+            Err(FieldError::new(
+                "tags",
+                "too_many",
+                format!("At most {MAX_TAGS} tags."),
+            ))
+        } else {
+            Ok(t)
+        }
+    }));
+    let visibility = v.check(Visibility::parse(visibility));
+    v.finish()?;
+    Ok(Checked {
+        title: title.unwrap_or_default(),
+        content: content.unwrap_or_default(),
+        tags: tags.unwrap_or_default(),
+        visibility: visibility.unwrap_or(Visibility::Public),
+    })
+}
+
+/// The fields made from the checked ones: HTML, excerpt, search text.
+struct Derived {
+    html: String,
+    excerpt: String,
+    search_doc: String,
+}
+
+impl Checked {
+    fn derive(&self) -> Derived {
+        Derived {
+            html: article::render_markdown(&self.content),
+            excerpt: article::excerpt(&self.content),
+            search_doc: format!("{}\n{}\n{}", self.title, self.tags.join(" "), self.content),
+        }
+    }
+
+    fn fields<'a>(&'a self, d: &'a Derived) -> ArticleFields<'a> {
+        ArticleFields {
+            title: &self.title,
+            content: &self.content,
+            html: &d.html,
+            excerpt: &d.excerpt,
+            tags: &self.tags,
+            visibility: self.visibility.as_str(),
+            search_doc: &d.search_doc,
+        }
+    }
+}
+
+async fn require_writer(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
+    let approved = store::mentors::profile(&ctx.db.pool, &user.id)
+        .await?
+        .is_some_and(|p| p.status == "approved");
+    if approved {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only approved mentors write articles. Apply as a mentor from your settings.",
+        ))
+    }
+}
+
+pub async fn create(ctx: &Ctx, user: &UserRow, input: &ArticleInput) -> AppResult<ArticleRow> {
+    require_writer(ctx, user).await?;
+    let c = check(
+        &input.title,
+        &input.content,
+        &input.tags,
+        input.visibility.as_deref().unwrap_or("public"),
+    )?;
+    let id = new_id();
+    let slug = article::slug(&c.title, &id);
+    let now = ctx.now();
+    let d = c.derive();
+    let mut tx = ctx.db.begin_write().await?;
+    store::articles::insert(&mut tx, &id, &user.id, &slug, &c.fields(&d), now).await?;
+    tx.commit().await?;
+    load(ctx, Some(user), &id).await
+}
+
+/// Loads an article the reader may see (by id), else 404.
+pub async fn load(ctx: &Ctx, reader: Option<&UserRow>, id: &str) -> AppResult<ArticleRow> {
+    let row = store::articles::get(&ctx.db.pool, reader.map(|u| u.id.as_str()), Some(id), None)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    readable(ctx, reader, row).await
+}
+
+/// Loads an article the reader may see (by slug), else 404.
+pub async fn load_slug(ctx: &Ctx, reader: Option<&UserRow>, slug: &str) -> AppResult<ArticleRow> {
+    let row = store::articles::get(
+        &ctx.db.pool,
+        reader.map(|u| u.id.as_str()),
+        None,
+        Some(slug),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    readable(ctx, reader, row).await
+}
+
+async fn readable(ctx: &Ctx, reader: Option<&UserRow>, row: ArticleRow) -> AppResult<ArticleRow> {
+    let admin = reader.is_some_and(is_admin);
+    let is_author = reader.is_some_and(|u| u.id == row.author_id);
+    let visibility = Visibility::parse(&row.visibility).unwrap_or(Visibility::MyMentees);
+    let is_current_mentee = match reader {
+        Some(u) if visibility == Visibility::MyMentees && !admin && !is_author => {
+            store::articles::is_current_mentee(&ctx.db.pool, &row.author_id, &u.id).await?
+        }
+        _ => false,
+    };
+    let r = Reader {
+        user_id: reader.map(|u| u.id.as_str()),
+        is_admin: admin,
+        is_current_mentee,
+    };
+    let hidden_author = row.author_inactive != 0 && !admin && !is_author;
+    if hidden_author || !article::can_read(r, &row.author_id, visibility, row.is_published()) {
+        return Err(AppError::NotFound);
+    }
+    Ok(row)
+}
+
+/// Loads an article the user may change: the author (or, with `admin_ok`, an admin).
+async fn load_own(ctx: &Ctx, user: &UserRow, id: &str, admin_ok: bool) -> AppResult<ArticleRow> {
+    let row = load(ctx, Some(user), id).await?;
+    if row.author_id == user.id || (admin_ok && is_admin(user)) {
+        Ok(row)
+    } else {
+        Err(AppError::forbidden(
+            "Only the article's author can do this.",
+        ))
+    }
+}
+
+pub async fn update(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    patch: &ArticlePatch,
+) -> AppResult<ArticleRow> {
+    let row = load_own(ctx, user, id, false).await?;
+    let tags = match &patch.tags {
+        Some(t) => t.clone(),
+        None => row.tag_list(),
+    };
+    let c = check(
+        patch.title.as_deref().unwrap_or(&row.title),
+        patch.content.as_deref().unwrap_or(&row.content),
+        &tags,
+        patch.visibility.as_deref().unwrap_or(&row.visibility),
+    )?;
+    let now = ctx.now();
+    let d = c.derive();
+    let mut tx = ctx.db.begin_write().await?;
+    store::articles::update(&mut tx, id, &c.fields(&d), now).await?;
+    tx.commit().await?;
+    load(ctx, Some(user), id).await
+}
+
+pub async fn publish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
+    let row = load_own(ctx, user, id, false).await?;
+    require_writer(ctx, user).await?;
+    if row.title.trim().is_empty() || row.content.trim().is_empty() {
+        return Err(AppError::invalid(
+            "content",
+            "empty",
+            "Write something before publishing.",
+        ));
+    }
+    if !row.is_published() {
+        let mut tx = ctx.db.begin_write().await?;
+        store::articles::publish(&mut tx, id, ctx.now()).await?;
+        tx.commit().await?;
+    }
+    load(ctx, Some(user), id).await
+}
+
+pub async fn unpublish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
+    let row = load_own(ctx, user, id, true).await?;
+    if row.is_published() {
+        let mut tx = ctx.db.begin_write().await?;
+        store::articles::unpublish(&mut tx, id, ctx.now()).await?;
+        if row.author_id != user.id {
+            audit(
+                &mut tx,
+                &user.id,
+                "article.unpublish",
+                ("article", id),
+                serde_json::json!({"status": row.status, "title": row.title}),
+                serde_json::json!({"status": "draft"}),
+                ctx.now(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    load(ctx, Some(user), id).await
+}
+
+pub async fn delete(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<()> {
+    let row = load_own(ctx, user, id, true).await?;
+    let mut tx = ctx.db.begin_write().await?;
+    store::articles::delete(&mut tx, id).await?;
+    if row.author_id != user.id {
+        audit(
+            &mut tx,
+            &user.id,
+            "article.delete",
+            ("article", id),
+            serde_json::json!({"title": row.title, "author_id": row.author_id, "status": row.status}),
+            serde_json::Value::Null,
+            ctx.now(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Counts a view of an article the reader may see: once per viewer per UTC day, not
+/// the author's own. `client` identifies an anonymous viewer (address, user agent).
+/// Returns the article's view count after it.
+pub async fn record_view(
+    ctx: &Ctx,
+    reader: Option<&UserRow>,
+    client: &super::ClientInfo,
+    row: &ArticleRow,
+) -> AppResult<i64> {
+    if !row.is_published() || reader.is_some_and(|u| u.id == row.author_id) {
+        return Ok(row.view_count);
+    }
+    let now = ctx.clock.now();
+    let day = now.to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
+    let key = match reader {
+        Some(u) => format!("u:{}", u.id),
+        None => {
+            let salt = view_salt(ctx).await?;
+            article::anonymous_viewer_key(salt.as_bytes(), &day, &client.ip, &client.user_agent)
+        }
+    };
+    let mut tx = ctx.db.begin_write().await?;
+    let counted = store::articles::record_view(&mut tx, &row.id, &key, &day, ctx.now()).await?;
+    tx.commit().await?;
+    Ok(row.view_count + i64::from(counted))
+}
+
+/// The installation's salt for anonymous view keys (made once, shared by instances).
+async fn view_salt(ctx: &Ctx) -> AppResult<String> {
+    if let Some(s) = ctx.view_salt.get() {
+        return Ok(s.clone());
+    }
+    let s = store::articles::instance_setting(
+        &ctx.db.pool,
+        "article_view_salt",
+        &super::auth::new_token(),
+        ctx.now(),
+    )
+    .await?;
+    let _ = ctx.view_salt.set(s.clone());
+    Ok(s)
+}
+
+pub async fn list(ctx: &Ctx, q: &ListQuery) -> AppResult<Vec<(ArticleRow, i64)>> {
+    Ok(store::articles::list(&ctx.db.pool, ctx.db.backend, q).await?)
+}
+
+pub async fn tags(
+    ctx: &Ctx,
+    reader: Option<&UserRow>,
+    limit: i64,
+) -> AppResult<Vec<(String, i64)>> {
+    Ok(store::articles::tag_counts(&ctx.db.pool, &reader_q(reader), limit).await?)
+}
+
+/// Bookmarks an article the user may read (idempotent).
+pub async fn bookmark(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
+    let row = load(ctx, Some(user), id).await?;
+    if !row.is_published() {
+        return Err(AppError::conflict(
+            "not_published",
+            "Only published articles can be bookmarked.",
+        ));
+    }
+    let mut tx = ctx.db.begin_write().await?;
+    store::articles::add_bookmark(&mut tx, &user.id, id, ctx.now()).await?;
+    tx.commit().await?;
+    load(ctx, Some(user), id).await
+}
+
+/// Removes a bookmark (idempotent; works even if the article is no longer visible).
+pub async fn unbookmark(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<()> {
+    store::articles::remove_bookmark(&ctx.db.pool, &user.id, id).await?;
+    Ok(())
+}
+
+pub async fn comments(
+    ctx: &Ctx,
+    reader: Option<&UserRow>,
+    article_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> AppResult<(ArticleRow, Vec<CommentRow>)> {
+    let row = load(ctx, reader, article_id).await?;
+    let list = store::articles::comments(&ctx.db.pool, article_id, after, limit).await?;
+    Ok((row, list))
+}
+
+pub async fn add_comment(
+    ctx: &Ctx,
+    user: &UserRow,
+    article_id: &str,
+    input: &CommentInput,
+) -> AppResult<CommentRow> {
+    let row = load(ctx, Some(user), article_id).await?;
+    if !row.is_published() {
+        return Err(AppError::conflict(
+            "not_published",
+            "Comments open when the article is published.",
+        ));
+    }
+    let body = text::optional_text("body", &input.body, COMMENT_MAX)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    if body.is_empty() {
+        return Err(AppError::invalid(
+            "body",
+            "required",
+            "Write a comment first.",
+        ));
+    }
+    let id = new_id();
+    let mut tx = ctx.db.begin_write().await?;
+    store::articles::insert_comment(&mut tx, &id, article_id, &user.id, &body, ctx.now()).await?;
+    tx.commit().await?;
+    store::articles::comment(&ctx.db.pool, &id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Deletes a comment: its author, the article's author, or an admin. Returns the
+/// article it was on.
+pub async fn delete_comment(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
+    let c = store::articles::comment(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // A comment on an article the user cannot see does not exist for them.
+    let row = load(ctx, Some(user), &c.article_id).await?;
+    let admin = is_admin(user);
+    if c.author_id != user.id && row.author_id != user.id && !admin {
+        return Err(AppError::forbidden(
+            "Only the comment's author, the article's author or an admin can delete it.",
+        ));
+    }
+    store::articles::delete_comment(&ctx.db.pool, id).await?;
+    if admin && c.author_id != user.id && row.author_id != user.id {
+        let mut tx = ctx.db.begin_write().await?;
+        audit(
+            &mut tx,
+            &user.id,
+            "comment.delete",
+            ("comment", id),
+            serde_json::json!({"body": c.body, "author_id": c.author_id, "article_id": c.article_id}),
+            serde_json::Value::Null,
+            ctx.now(),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(row)
+}
+
+/// Records an admin's moderation in the audit log, in the same transaction.
+async fn audit(
+    tx: &mut store::Tx,
+    actor: &str,
+    action: &str,
+    (target_type, target_id): (&str, &str),
+    before: serde_json::Value,
+    after: serde_json::Value,
+    now: i64,
+) -> AppResult<()> {
+    store::audit::insert(
+        &mut **tx,
+        &store::audit::NewAudit {
+            actor_id: Some(actor),
+            action,
+            target_type,
+            target_id,
+            before,
+            after,
+            now,
+        },
+    )
+    .await?;
+    Ok(())
+}

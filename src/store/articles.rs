@@ -1,0 +1,533 @@
+//! Articles, their tags, bookmarks, comments and daily views.
+//!
+//! Every list goes through [`visible`], the SQL form of
+//! `domain::article::can_read` (plus: a suspended or closed author's articles are
+//! hidden from everyone but admins), so the feed, a mentor's knowledge base, search,
+//! the tags page and bookmarks can never show what a direct link would refuse.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::{Arg, Backend, SqlBuilder, Tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ArticleRow {
+    pub id: String,
+    pub author_id: String,
+    pub slug: String,
+    pub title: String,
+    pub content: String,
+    pub html: String,
+    pub excerpt: String,
+    pub tags: String,
+    pub visibility: String,
+    pub status: String,
+    pub published_at: Option<i64>,
+    pub listed_at: i64,
+    pub view_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub author_first_name: String,
+    pub author_last_name: String,
+    pub author_headline: String,
+    pub author_avatar_url: String,
+    /// The author's account is suspended or closed.
+    pub author_inactive: i64,
+    pub comment_count: i64,
+    /// 1 when the reader of the query has bookmarked it.
+    pub bookmarked: i64,
+}
+
+impl ArticleRow {
+    pub fn is_published(&self) -> bool {
+        self.status == "published"
+    }
+
+    pub fn tag_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.tags).unwrap_or_default()
+    }
+}
+
+/// Who is asking, for the visibility condition.
+#[derive(Debug, Clone, Default)]
+pub struct ReaderQ {
+    pub user_id: Option<String>,
+    pub is_admin: bool,
+}
+
+/// Selects [`ArticleRow`] columns; `$1` must be bound to the reader's id (or "").
+const SELECT: &str = "SELECT a.id, a.author_id, a.slug, a.title, a.content, a.html, a.excerpt, \
+    a.tags, a.visibility, a.status, a.published_at, a.listed_at, a.view_count, a.created_at, \
+    a.updated_at, u.first_name AS author_first_name, u.last_name AS author_last_name, \
+    u.headline AS author_headline, u.avatar_url AS author_avatar_url, \
+    CASE WHEN u.suspended_at IS NULL AND u.deleted_at IS NULL THEN 0 ELSE 1 END AS author_inactive, \
+    (SELECT COUNT(*) FROM article_comments c WHERE c.article_id = a.id) AS comment_count, \
+    (SELECT COUNT(*) FROM article_bookmarks b WHERE b.article_id = a.id AND b.user_id = $1) AS bookmarked ";
+
+/// Appends the condition under which the reader may see article `a` (author `u`).
+fn visible(b: &mut SqlBuilder, r: &ReaderQ) {
+    if r.is_admin {
+        b.push(" AND 1 = 1");
+        return;
+    }
+    let active = "u.suspended_at IS NULL AND u.deleted_at IS NULL";
+    match &r.user_id {
+        None => {
+            b.push(&format!(
+                " AND a.status = 'published' AND a.visibility = 'public' AND {active}"
+            ));
+        }
+        Some(me) => {
+            b.push(" AND (a.author_id = ")
+                .bind(Arg::Text(me.clone()))
+                .push(&format!(
+                    " OR (a.status = 'published' AND {active} AND (a.visibility IN ('public', 'members') \
+                     OR (a.visibility = 'my_mentees' AND EXISTS (SELECT 1 FROM mentorships m \
+                     WHERE m.mentor_id = a.author_id AND m.status = 'accepted' AND m.mentee_id = "
+                ))
+                .bind(Arg::Text(me.clone()))
+                .push(")))))");
+        }
+    }
+}
+
+fn start(r: &ReaderQ) -> SqlBuilder {
+    let mut b = SqlBuilder::new(SELECT);
+    b.args
+        .push(Arg::Text(r.user_id.clone().unwrap_or_default()));
+    b
+}
+
+/// One article by id or slug, whoever may read it (the caller applies the rule).
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    reader: Option<&str>,
+    id: Option<&str>,
+    slug: Option<&str>,
+) -> sqlx::Result<Option<ArticleRow>> {
+    let mut b = start(&ReaderQ {
+        user_id: reader.map(str::to_string),
+        is_admin: false,
+    });
+    b.push("FROM articles a JOIN users u ON u.id = a.author_id WHERE ");
+    match (id, slug) {
+        (Some(id), _) => b.push("a.id = ").bind(Arg::Text(id.into())),
+        (None, Some(slug)) => b.push("a.slug = ").bind(Arg::Text(slug.into())),
+        (None, None) => return Ok(None),
+    };
+    b.query_as().fetch_optional(ex).await
+}
+
+/// Which articles a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub reader: ReaderQ,
+    pub author_id: Option<String>,
+    pub tag: Option<String>,
+    /// Full-text words (letters and digits only).
+    pub words: Vec<String>,
+    /// `Some("draft")`, `Some("published")`, or `None` for both (drafts still only
+    /// where the reader may see them).
+    pub status: Option<&'static str>,
+    /// Only the articles this user bookmarked, most recently bookmarked first.
+    pub bookmarked_by: Option<String>,
+    /// Keyset cursor: the (sort key, id) of the last row of the previous page.
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+/// Newest first (by publication, or creation for drafts). Each row carries its sort
+/// key (`listed_at`, or the bookmark time for bookmarks) for the next cursor.
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    backend: Backend,
+    q: &ListQuery,
+) -> sqlx::Result<Vec<(ArticleRow, i64)>> {
+    let mut b = start(&q.reader);
+    let sort = if let Some(by) = &q.bookmarked_by {
+        b.push(
+            ", bk.created_at AS sort_key FROM articles a JOIN users u ON u.id = a.author_id \
+             JOIN article_bookmarks bk ON bk.article_id = a.id AND bk.user_id = ",
+        )
+        .bind(Arg::Text(by.clone()));
+        "bk.created_at"
+    } else {
+        b.push(", a.listed_at AS sort_key FROM articles a JOIN users u ON u.id = a.author_id");
+        "a.listed_at"
+    };
+    b.push(" WHERE 1 = 1");
+    visible(&mut b, &q.reader);
+    if let Some(s) = q.status {
+        b.push(" AND a.status = ").bind(Arg::Text(s.into()));
+    }
+    if let Some(a) = &q.author_id {
+        b.push(" AND a.author_id = ").bind(Arg::Text(a.clone()));
+    }
+    if let Some(t) = &q.tag {
+        b.push(" AND a.id IN (SELECT t.article_id FROM article_tags t WHERE t.tag = ")
+            .bind(Arg::Text(t.clone()))
+            .push(")");
+    }
+    if !q.words.is_empty() {
+        match backend {
+            Backend::Sqlite => {
+                let m = q
+                    .words
+                    .iter()
+                    .map(|w| format!("\"{}\"*", w.replace('"', "")))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                b.push(" AND a.rowid IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ")
+                    .bind(Arg::Text(m))
+                    .push(")");
+            }
+            Backend::Postgres => {
+                let m = q
+                    .words
+                    .iter()
+                    .map(|w| format!("{w}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                b.push(" AND a.search_tsv @@ to_tsquery('english', ")
+                    .bind(Arg::Text(m))
+                    .push(")");
+            }
+        }
+    }
+    if let Some((key, id)) = &q.after {
+        b.push(&format!(" AND ({sort} < "))
+            .bind(Arg::Int(*key))
+            .push(&format!(" OR ({sort} = "))
+            .bind(Arg::Int(*key))
+            .push(" AND a.id < ")
+            .bind(Arg::Text(id.clone()))
+            .push("))");
+    }
+    b.push(&format!(" ORDER BY {sort} DESC, a.id DESC LIMIT "))
+        .bind(Arg::Int(q.limit));
+    let rows: Vec<ListRow> = b.query_as().fetch_all(ex).await?;
+    Ok(rows.into_iter().map(|r| (r.a, r.sort_key)).collect())
+}
+
+#[derive(FromRow)]
+struct ListRow {
+    #[sqlx(flatten)]
+    a: ArticleRow,
+    sort_key: i64,
+}
+
+/// Tags of the published articles the reader may see, most used first.
+pub async fn tag_counts<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    reader: &ReaderQ,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    let mut b = SqlBuilder::new(
+        "SELECT t.tag AS tag, COUNT(*) AS n FROM article_tags t \
+         JOIN articles a ON a.id = t.article_id JOIN users u ON u.id = a.author_id \
+         WHERE a.status = 'published'",
+    );
+    visible(&mut b, reader);
+    b.push(" GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ")
+        .bind(Arg::Int(limit));
+    b.query_as::<(String, i64)>().fetch_all(ex).await
+}
+
+/// The stored fields of a new or edited article.
+pub struct ArticleFields<'a> {
+    pub title: &'a str,
+    pub content: &'a str,
+    pub html: &'a str,
+    pub excerpt: &'a str,
+    pub tags: &'a [String],
+    pub visibility: &'a str,
+    pub search_doc: &'a str,
+}
+
+pub async fn insert(
+    tx: &mut Tx,
+    id: &str,
+    author_id: &str,
+    slug: &str,
+    f: &ArticleFields<'_>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO articles (id, author_id, slug, title, content, html, excerpt, tags, \
+         visibility, status, listed_at, search_doc, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $10, $10)",
+    )
+    .bind(id)
+    .bind(author_id)
+    .bind(slug)
+    .bind(f.title)
+    .bind(f.content)
+    .bind(f.html)
+    .bind(f.excerpt)
+    .bind(serde_json::to_string(f.tags).unwrap_or_else(|_| "[]".into()))
+    .bind(f.visibility)
+    .bind(now)
+    .bind(f.search_doc)
+    .execute(&mut **tx)
+    .await?;
+    set_tags(tx, id, f.tags, now).await
+}
+
+pub async fn update(tx: &mut Tx, id: &str, f: &ArticleFields<'_>, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE articles SET title = $2, content = $3, html = $4, excerpt = $5, tags = $6, \
+         visibility = $7, search_doc = $8, updated_at = $9 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(f.title)
+    .bind(f.content)
+    .bind(f.html)
+    .bind(f.excerpt)
+    .bind(serde_json::to_string(f.tags).unwrap_or_else(|_| "[]".into()))
+    .bind(f.visibility)
+    .bind(f.search_doc)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    set_tags(tx, id, f.tags, now).await
+}
+
+async fn set_tags(tx: &mut Tx, id: &str, tags: &[String], now: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for t in tags {
+        sqlx::query(
+            "INSERT INTO article_tags (article_id, tag, created_at, updated_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(id)
+        .bind(t)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Publishes a draft: keeps the first publication time if it was published before.
+pub async fn publish(tx: &mut Tx, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE articles SET status = 'published', published_at = COALESCE(published_at, $2), \
+         listed_at = COALESCE(published_at, $2), updated_at = $2 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn unpublish(tx: &mut Tx, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE articles SET status = 'draft', updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Deletes an article with its tags, bookmarks, comments and views.
+pub async fn delete(tx: &mut Tx, id: &str) -> sqlx::Result<()> {
+    for table in [
+        "article_tags",
+        "article_bookmarks",
+        "article_comments",
+        "article_views",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE article_id = $1"
+        )))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM articles WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Records one view; true (and the counter moves) only for the viewer's first view
+/// of the article that day.
+pub async fn record_view(
+    tx: &mut Tx,
+    article_id: &str,
+    viewer_key: &str,
+    day: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO article_views (article_id, viewer_key, day, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(article_id)
+    .bind(viewer_key)
+    .bind(day)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE articles SET view_count = view_count + 1 WHERE id = $1")
+        .bind(article_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
+}
+
+/// True when `mentee_id` has an accepted mentorship with `mentor_id`.
+pub async fn is_current_mentee<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+    mentee_id: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mentorships WHERE mentor_id = $1 AND mentee_id = $2 AND status = 'accepted'",
+    )
+    .bind(mentor_id)
+    .bind(mentee_id)
+    .fetch_one(ex)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Adds a bookmark; false when it was already there.
+pub async fn add_bookmark(
+    tx: &mut Tx,
+    user_id: &str,
+    article_id: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO article_bookmarks (user_id, article_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(article_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn remove_bookmark<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    article_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM article_bookmarks WHERE user_id = $1 AND article_id = $2")
+        .bind(user_id)
+        .bind(article_id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CommentRow {
+    pub id: String,
+    pub article_id: String,
+    pub author_id: String,
+    pub body: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub avatar_url: String,
+}
+
+const COMMENT_SELECT: &str = "SELECT c.id, c.article_id, c.author_id, c.body, c.created_at, \
+    c.updated_at, u.first_name, u.last_name, u.avatar_url \
+    FROM article_comments c JOIN users u ON u.id = c.author_id";
+
+/// Comments in the order they were written, after the cursor id.
+pub async fn comments<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    article_id: &str,
+    after_id: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<CommentRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{COMMENT_SELECT} WHERE c.article_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3"
+    )))
+    .bind(article_id)
+    .bind(after_id.unwrap_or(""))
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn comment<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<CommentRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{COMMENT_SELECT} WHERE c.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(ex)
+    .await
+}
+
+pub async fn insert_comment(
+    tx: &mut Tx,
+    id: &str,
+    article_id: &str,
+    author_id: &str,
+    body: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO article_comments (id, article_id, author_id, body, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(id)
+    .bind(article_id)
+    .bind(author_id)
+    .bind(body)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_comment<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM article_comments WHERE id = $1")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// An installation-wide value, made on first use (the first writer wins, so every
+/// instance reads the same one).
+pub async fn instance_setting(
+    pool: &sqlx::AnyPool,
+    key: &str,
+    value_if_new: &str,
+    now: i64,
+) -> sqlx::Result<String> {
+    sqlx::query(
+        "INSERT INTO instance_settings (key, value, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(key)
+    .bind(value_if_new)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    sqlx::query_scalar("SELECT value FROM instance_settings WHERE key = $1")
+        .bind(key)
+        .fetch_one(pool)
+        .await
+}
