@@ -13,10 +13,42 @@ document.addEventListener("DOMContentLoaded", () => {
       // Older browsers: keep the server's default.
     }
   }
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (e) => {
+      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+    });
+  }
+  for (const area of document.querySelectorAll("textarea[data-preview]")) {
+    livePreview(area, document.getElementById(area.dataset.preview));
+  }
   if (document.body.dataset.live === "1") {
     live();
   }
 });
+
+// The article editor's live preview: the server renders and sanitises the Markdown
+// (the same code that publishes it), so what you see is what readers will get.
+function livePreview(area, target) {
+  if (!target || !area.form) return;
+  const csrf = area.form.querySelector("input[name=csrf]");
+  let timer = null;
+  let sent = 0;
+  const render = async () => {
+    const ticket = ++sent;
+    const body = new URLSearchParams({ csrf: csrf ? csrf.value : "", content: area.value });
+    try {
+      const res = await fetch("/articles/preview", { method: "POST", body, credentials: "same-origin" });
+      if (!res.ok || ticket !== sent) return;
+      target.innerHTML = await res.text();
+    } catch (_) {
+      // Offline for a moment: the next keystroke tries again.
+    }
+  };
+  area.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(render, 300);
+  });
+}
 
 // Live updates over the event socket: the notification bell, unread chat messages,
 // and the open conversation (new messages, typing).

@@ -347,64 +347,13 @@ mod tests {
 
     /// At least 50 stored-XSS payloads, in Markdown and raw HTML forms: none may keep
     /// a script, an event handler, a dangerous URL scheme or an embedding element.
-    const XSS: &[&str] = &[
-        "<script>alert(1)</script>",
-        "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
-        "<img src=x onerror=alert(1)>",
-        "<img src=\"x\" onerror=\"alert(1)\">",
-        "<IMG SRC=\"javascript:alert('XSS');\">",
-        "<img src=javascript:alert(1)>",
-        "<img src=`javascript:alert(1)`>",
-        "<svg onload=alert(1)>",
-        "<svg><script>alert(1)</script></svg>",
-        "<body onload=alert(1)>",
-        "<iframe src=\"https://evil.example\"></iframe>",
-        "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
-        "<object data=\"javascript:alert(1)\"></object>",
-        "<embed src=\"javascript:alert(1)\">",
-        "<a href=\"javascript:alert(1)\">x</a>",
-        "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
-        "<a href=\"  javascript:alert(1)\">x</a>",
-        "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
-        "<a href=\"jav&#97;script:alert(1)\">x</a>",
-        "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>",
-        "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
-        "<a href=\"vbscript:msgbox(1)\">x</a>",
-        "[click](javascript:alert(1))",
-        "[click](JAVASCRIPT:alert(1))",
-        "[click](data:text/html,<script>alert(1)</script>)",
-        "[click](vbscript:alert(1))",
-        "![img](javascript:alert(1))",
-        "![img](x \"onerror=alert(1)\")",
-        "[x](https://ok.example \"\" onmouseover=\"alert(1))",
-        "<a href=\"https://ok.example\" onclick=\"alert(1)\">x</a>",
-        "<div onmouseover=\"alert(1)\">hover</div>",
-        "<p style=\"background:url(javascript:alert(1))\">x</p>",
-        "<style>body{background:url(javascript:alert(1))}</style>",
-        "<link rel=stylesheet href=https://evil.example/x.css>",
-        "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-        "<form action=\"javascript:alert(1)\"><button>go</button></form>",
-        "<input onfocus=alert(1) autofocus>",
-        "<textarea onfocus=alert(1) autofocus></textarea>",
-        "<select onfocus=alert(1) autofocus></select>",
-        "<details open ontoggle=alert(1)>",
-        "<video><source onerror=\"alert(1)\"></video>",
-        "<audio src=x onerror=alert(1)>",
-        "<marquee onstart=alert(1)>x</marquee>",
-        "<base href=\"javascript:alert(1)//\">",
-        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-        "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
-        "<scr<script>ipt>alert(1)</script>",
-        "<<script>script>alert(1)<</script>/script>",
-        "\"><script>alert(1)</script>",
-        "'><img src=x onerror=alert(1)>",
-        "<a href=\"#\" onmouseover=alert(1)>x</a>",
-        "<table background=\"javascript:alert(1)\"></table>",
-        "<isindex type=image src=1 onerror=alert(1)>",
-        "<x onclick=alert(1)>click</x>",
-        "<template><script>alert(1)</script></template>",
-        "<a href=\"javascript&colon;alert(1)\">x</a>",
-    ];
+    /// The corpus, one payload per line, shared with the browser test.
+    fn xss() -> Vec<&'static str> {
+        include_str!("../../tests/data/xss_payloads.txt")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    }
 
     /// Checks rendered HTML the way a browser would see it: text is escaped (`&lt;`),
     /// so every literal `<` opens a real tag, and only tags can run code.
@@ -449,8 +398,12 @@ mod tests {
 
     #[test]
     fn the_xss_corpus_renders_inert() {
-        assert!(XSS.len() >= 50, "the corpus must hold at least 50 payloads");
-        for payload in XSS {
+        let corpus = xss();
+        assert!(
+            corpus.len() >= 50,
+            "the corpus must hold at least 50 payloads"
+        );
+        for payload in corpus {
             for src in [
                 payload.to_string(),
                 format!("Intro\n\n{payload}\n\nOutro"),

@@ -17,4 +17,5 @@ mod mentorships;
 mod messaging;
 mod ops;
 mod web;
+mod web_articles;
 mod web_mentors;

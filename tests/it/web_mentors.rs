@@ -5,7 +5,7 @@ use reqwest::{Client, StatusCode, header};
 
 use crate::support::TestApp;
 
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -13,13 +13,13 @@ fn client() -> Client {
         .unwrap()
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("a csrf field") + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
 
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> Client {
+pub(crate) async fn sign_in(app: &TestApp, email: &str, password: &str) -> Client {
     let c = client();
     let html = c
         .get(app.url("/login"))
@@ -43,7 +43,7 @@ async fn sign_in(app: &TestApp, email: &str, password: &str) -> Client {
     c
 }
 
-async fn text(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+pub(crate) async fn text(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
     let res = c.get(app.url(path)).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
 }

@@ -266,6 +266,7 @@ struct MentorPage {
     viewer_zone: String,
     next_free: String,
     reviews: Vec<ReviewLine>,
+    articles: Vec<super::articles::ArticleCard>,
     m: CardView,
     bio: String,
     timezone: String,
@@ -386,7 +387,11 @@ async fn render_mentor(
     let reviews = crate::store::reviews::for_mentor(&state.ctx.db.pool, id, None, 5)
         .await
         .unwrap_or_default();
+    let articles = super::articles::latest_by(state, viewer, id, 3, &tz)
+        .await
+        .unwrap_or_default();
     let page = MentorPage {
+        articles,
         layout: web.layout(),
         missed: p.no_show_count,
         picker_services: services

@@ -9,6 +9,7 @@
 
 mod account;
 mod admin;
+pub mod articles;
 pub mod bookings;
 mod chat;
 mod mentors;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(profiles::router())
         .merge(bookings::router())
         .merge(chat::router())
+        .merge(articles::router())
 }
 
 async fn css() -> Response {
@@ -173,6 +175,22 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("notifications_read", "ok", "All notifications marked read."),
     ("preferences_saved", "ok", "Notification settings saved."),
     ("job_retried", "ok", "The job is queued again."),
+    ("article_saved", "ok", "Article saved."),
+    (
+        "article_published",
+        "ok",
+        "Published: your readers can find it now.",
+    ),
+    (
+        "article_unpublished",
+        "info",
+        "Unpublished: the article is a draft again, visible only to you.",
+    ),
+    ("article_deleted", "info", "Article deleted."),
+    ("bookmark_added", "ok", "Saved to your bookmarks."),
+    ("bookmark_removed", "info", "Removed from your bookmarks."),
+    ("comment_posted", "ok", "Comment posted."),
+    ("comment_deleted", "info", "Comment deleted."),
 ];
 
 fn flash_from_code(code: &str) -> Option<Flash> {
@@ -285,6 +303,7 @@ impl WebCtx {
         };
         add("/", "Home");
         add("/mentorship/find", "Find a mentor");
+        add("/articles", "Articles");
         if self.auth.is_some() {
             add("/dashboard", "Dashboard");
             add("/mentorship", "Mentorship");

@@ -26,6 +26,7 @@ struct IndexPage {
     layout: Layout,
     signed_in: bool,
     featured: Vec<CardView>,
+    articles: Vec<super::articles::ArticleCard>,
 }
 
 async fn index(State(state): State<AppState>, web: WebCtx) -> Response {
@@ -47,12 +48,17 @@ async fn index(State(state): State<AppState>, web: WebCtx) -> Response {
         Ok(rows) => rows.iter().map(CardView::from_row).collect(),
         Err(e) => return super::error_page(&state, Some(&web), e),
     };
+    let articles = match super::articles::latest_public(&state, 3).await {
+        Ok(a) => a,
+        Err(e) => return super::error_page(&state, Some(&web), e),
+    };
     web.render(
         &state,
         &IndexPage {
             layout: web.layout(),
             signed_in: web.auth.is_some(),
             featured,
+            articles,
         },
     )
 }

@@ -1,0 +1,326 @@
+//! Article pages over plain HTTP: the editor's forms, the preview, visibility on
+//! pages, escaping, bookmarks and comments through forms.
+
+use reqwest::{Client, StatusCode, header};
+use serde_json::json;
+
+use crate::{
+    support::{TestApp, mentor_profile},
+    web_mentors::{client, csrf_of, sign_in, text},
+};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn post_form(
+    c: &Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    c.post(app.url(path)).form(form).send().await.unwrap()
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_mentor_writes_previews_saves_and_publishes_through_forms() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.approved_mentor(
+        &admin,
+        "writer@example.com",
+        mentor_profile(&["rust"], &[], 10),
+    )
+    .await;
+    app.register("plain@example.com").await;
+
+    // A member who is not a mentor cannot open the editor.
+    let plain = sign_in(&app, "plain@example.com", PASSWORD).await;
+    let (s, html) = text(&plain, &app, "/articles/new").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(html.contains("approved mentors"), "{html}");
+    // Anonymous visitors are sent to sign in.
+    let res = client().get(app.url("/articles/new")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).starts_with("/login?next="));
+
+    let c = sign_in(&app, "writer@example.com", PASSWORD).await;
+    let (s, html) = text(&c, &app, "/articles/new").await;
+    assert_eq!(s, StatusCode::OK);
+    let csrf = csrf_of(&html);
+
+    // The live preview renders sanitised HTML, and needs the form's token.
+    let res = post_form(
+        &c,
+        &app,
+        "/articles/preview",
+        &[
+            ("csrf", &csrf),
+            ("content", "# Hi\n\n<script>x()</script>[a](javascript:x())"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let preview = res.text().await.unwrap();
+    assert!(preview.contains("<h1>Hi</h1>"), "{preview}");
+    assert!(
+        !preview.contains("<script") && !preview.contains("href=\"javascript"),
+        "{preview}"
+    );
+    let res = post_form(
+        &c,
+        &app,
+        "/articles/preview",
+        &[("csrf", "wrong"), ("content", "x")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = post_form(
+        &client(),
+        &app,
+        "/articles/preview",
+        &[("csrf", &csrf), ("content", "x")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // Invalid input comes back with the text kept and a message.
+    let res = post_form(
+        &c,
+        &app,
+        "/articles/new",
+        &[
+            ("csrf", &csrf),
+            ("title", ""),
+            ("content", "Kept text"),
+            ("tags", ""),
+            ("visibility", "public"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Kept text") && html.contains("required"),
+        "{html}"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles")
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing saved");
+
+    // The no-JavaScript preview button shows the rendering without saving.
+    let res = post_form(
+        &c,
+        &app,
+        "/articles/new",
+        &[
+            ("csrf", &csrf),
+            ("title", "T"),
+            ("content", "**bold**"),
+            ("tags", ""),
+            ("visibility", "public"),
+            ("action", "preview"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("<strong>bold</strong>"));
+
+    // Save a draft: back to the editor.
+    let res = post_form(
+        &c,
+        &app,
+        "/articles/new",
+        &[
+            ("csrf", &csrf),
+            ("title", "Interview tips"),
+            ("content", "Practise **out loud**."),
+            ("tags", "Career, interviews"),
+            ("visibility", "members"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let edit = location(&res);
+    assert!(
+        edit.starts_with("/articles/interview-tips-") && edit.ends_with("/edit"),
+        "{edit}"
+    );
+    let slug = edit
+        .trim_start_matches("/articles/")
+        .trim_end_matches("/edit")
+        .to_string();
+    let (_, html) = text(&c, &app, &edit).await;
+    assert!(html.contains("value=\"career, interviews\""), "{html}");
+    assert!(html.contains("<option value=\"members\" selected>"));
+    // A draft is not on the feed, nor for others.
+    let (_, feed) = text(&plain, &app, "/articles").await;
+    assert!(!feed.contains("Interview tips"));
+    let (s, _) = text(&plain, &app, &format!("/articles/{slug}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Publish from the article page.
+    let res = post_form(
+        &c,
+        &app,
+        &format!("/articles/{slug}/publish"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(location(&res), format!("/articles/{slug}"));
+    let (s, html) = text(&plain, &app, &format!("/articles/{slug}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("<strong>out loud</strong>"));
+    assert!(html.contains("1 view"), "the member's read counted");
+    // Members-only: not for anonymous visitors, not on their feed.
+    let (s, _) = text(&client(), &app, &format!("/articles/{slug}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, feed) = text(&client(), &app, "/articles").await;
+    assert!(!feed.contains("Interview tips"));
+    let (_, feed) = text(&plain, &app, "/articles?tag=interviews").await;
+    assert!(feed.contains("Interview tips"));
+    assert!(feed.contains("chip-on"), "the chosen tag chip is marked");
+    let (_, tags) = text(&plain, &app, "/articles/tags").await;
+    assert!(tags.contains("career") && tags.contains("interviews"));
+    let (_, tags) = text(&client(), &app, "/articles/tags").await;
+    assert!(
+        !tags.contains("interviews"),
+        "tags of hidden articles do not show"
+    );
+
+    // The mentor's profile lists it for members.
+    let mentor_id: String = sqlx::query_scalar("SELECT author_id FROM articles")
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    let (_, profile) = text(&plain, &app, &format!("/mentors/{mentor_id}")).await;
+    assert!(profile.contains("Interview tips"));
+    let (_, kb) = text(&c, &app, &format!("/mentors/{mentor_id}/articles")).await;
+    assert!(kb.contains("Your articles") && kb.contains("Interview tips"));
+}
+
+#[tokio::test]
+async fn readers_bookmark_and_comment_through_forms_and_text_is_escaped() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "host@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    app.register("reader@example.com").await;
+    let (s, a) = app
+        .post(
+            "/api/v1/articles",
+            mentor.token(),
+            json!({"title": "<img src=x onerror=alert(1)> Title", "content": "Body",
+                   "tags": ["<script>alert(1)</script>"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let id = a["id"].as_str().unwrap();
+    let slug = a["slug"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/articles/{id}/publish"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+
+    let c = sign_in(&app, "reader@example.com", PASSWORD).await;
+    for path in [
+        "/articles".to_string(),
+        format!("/articles/{slug}"),
+        "/".to_string(),
+        "/articles/tags".to_string(),
+    ] {
+        let (_, html) = text(&c, &app, &path).await;
+        assert!(
+            html.contains("&#60;img src=x onerror=alert(1)&#62;") || path == "/articles/tags",
+            "{path}: {html}"
+        );
+        assert!(!html.contains("<img src=x"), "{path}");
+        assert!(!html.contains("<script>alert"), "{path}");
+    }
+    let (_, html) = text(&c, &app, &format!("/articles/{slug}")).await;
+    let csrf = csrf_of(&html);
+
+    let res = post_form(
+        &c,
+        &app,
+        &format!("/articles/{slug}/bookmark"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, marks) = text(&c, &app, "/articles/bookmarks").await;
+    assert!(marks.contains("Title") && marks.contains("My bookmarks"));
+    let (_, html) = text(&c, &app, &format!("/articles/{slug}")).await;
+    assert!(html.contains("Bookmarked ✓"));
+
+    // An empty comment is refused with a message; a real one shows, escaped.
+    let res = post_form(
+        &c,
+        &app,
+        &format!("/articles/{slug}/comments"),
+        &[("csrf", &csrf), ("body", "  ")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = post_form(
+        &c,
+        &app,
+        &format!("/articles/{slug}/comments"),
+        &[("csrf", &csrf), ("body", "Nice <b>post</b>")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&c, &app, &format!("/articles/{slug}")).await;
+    assert!(html.contains("Nice &#60;b&#62;post&#60;/b&#62;"), "{html}");
+    assert!(html.contains("Comments (1)"));
+    // Without the token, nothing happens.
+    let res = post_form(
+        &c,
+        &app,
+        &format!("/articles/{slug}/comments"),
+        &[("csrf", "nope"), ("body", "forged")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The reader deletes their own comment and removes the bookmark.
+    let comment_id: String = sqlx::query_scalar("SELECT id FROM article_comments")
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    let res = post_form(
+        &c,
+        &app,
+        &format!("/comments/{comment_id}/delete"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = post_form(
+        &c,
+        &app,
+        &format!("/articles/{slug}/unbookmark"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&c, &app, &format!("/articles/{slug}")).await;
+    assert!(html.contains("Comments (0)") && html.contains(">Bookmark</button>"));
+}
