@@ -9,6 +9,7 @@ mod accounts;
 mod admin;
 mod articles;
 mod bookings;
+mod browser_articles;
 mod browser_flows;
 mod errors;
 mod ledger;

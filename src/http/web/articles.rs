@@ -893,10 +893,16 @@ async fn save(
         }
     }
     .await;
+    let was_published = a.is_published();
     match r {
-        Ok(a) if a.is_published() => {
-            web.redirect_flash(&format!("/articles/{}", a.slug), "article_saved")
-        }
+        Ok(a) if a.is_published() => web.redirect_flash(
+            &format!("/articles/{}", a.slug),
+            if was_published {
+                "article_saved"
+            } else {
+                "article_published"
+            },
+        ),
         Ok(a) => web.redirect_flash(&format!("/articles/{}/edit", a.slug), "article_saved"),
         Err(e @ AppError::Invalid(_)) => {
             editor_again(&state, &web, Some(slug), a.is_published(), &f, Some(&e))
