@@ -356,13 +356,14 @@ async fn demo(config: Config, mentors: usize, mentees: Option<usize>) -> anyhow:
     match crate::service::demo::fill(&ctx, mentors, mentees, show).await {
         Ok(r) => {
             println!(
-                "demo data ready in {:.1}s: {} mentors, {} mentees, {} mentorships.\n\
+                "demo data ready in {:.1}s: {} mentors, {} mentees, {} mentorships, {} articles.\n\
                  Every demo account's password is `{}`: sign in as {} (admin), \
                  mentor1@demo.example.com or mentee1@demo.example.com.",
                 started.elapsed().as_secs_f64(),
                 r.mentors,
                 r.mentees,
                 r.mentorships,
+                r.articles,
                 crate::service::demo::DEMO_PASSWORD,
                 r.admin_email
             );

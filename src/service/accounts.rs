@@ -406,6 +406,7 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
     let reviews = store::reviews::for_mentor(pool, &user.id, None, MAX).await?;
     let messages = store::messages::sent_by(pool, &user.id, MAX).await?;
     let notifications = store::notify::list(pool, &user.id, false, None, MAX).await?;
+    let (articles, comments, bookmarks) = store::articles::export_of(pool, &user.id).await?;
     Ok(json!({
         "exported_at": ctx.clock.now().to_string(),
         "account": {
@@ -463,6 +464,15 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
         "notifications": notifications.iter().map(|n| json!({
             "kind": n.kind, "title": n.title, "body": n.body, "read": n.read_at.is_some(), "at": ts(n.created_at),
         })).collect::<Vec<_>>(),
+        "articles": articles.iter().map(|a| json!({
+            "id": a.id, "slug": a.slug, "title": a.title, "content": a.content, "tags": a.tag_list(),
+            "visibility": a.visibility, "status": a.status, "views": a.view_count,
+            "published_at": a.published_at.map(ts), "created_at": ts(a.created_at), "updated_at": ts(a.updated_at),
+        })).collect::<Vec<_>>(),
+        "comments_written": comments.iter().map(|c| json!({
+            "article_id": c.article_id, "body": c.body, "at": ts(c.created_at),
+        })).collect::<Vec<_>>(),
+        "bookmarks": bookmarks.iter().map(|(id, at)| json!({"article_id": id, "at": ts(*at)})).collect::<Vec<_>>(),
         "admin_actions_on_account": audit.iter().map(|a| json!({
             "action": a.action,
             "at": ts(a.created_at),
@@ -478,6 +488,7 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     let mut tx = ctx.db.begin_write().await?;
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
     store::users::anonymise(&mut *tx, &user.id, now).await?;
+    store::articles::erase_user(&mut tx, &user.id).await?;
     tx.commit().await?;
     ctx.discovery.invalidate();
     tracing::info!(user_id = %user.id, "account closed");

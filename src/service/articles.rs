@@ -327,6 +327,10 @@ pub async fn record_view(
             article::anonymous_viewer_key(salt.as_bytes(), &day, &client.ip, &client.user_agent)
         }
     };
+    // A repeated read (the common case) is answered without taking the write lock.
+    if store::articles::has_view(&ctx.db.pool, &row.id, &key, &day).await? {
+        return Ok(row.view_count);
+    }
     let mut tx = ctx.db.begin_write().await?;
     let counted = store::articles::record_view(&mut tx, &row.id, &key, &day, ctx.now()).await?;
     tx.commit().await?;

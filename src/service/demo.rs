@@ -347,6 +347,7 @@ pub struct DemoReport {
     pub mentors: usize,
     pub mentees: usize,
     pub mentorships: usize,
+    pub articles: usize,
     pub admin_email: String,
 }
 
@@ -713,8 +714,85 @@ pub async fn fill(
         }
         tx.commit().await?;
     }
+
+    // Every third mentor has written an article or two, mostly public.
+    for chunk in mentor_ids.chunks(BATCH) {
+        let mut tx = ctx.db.begin_write().await?;
+        for (k, mentor) in chunk.iter().enumerate() {
+            if k % 3 != 0 {
+                continue;
+            }
+            for _ in 0..1 + g.below(2) {
+                let (area, skills_of) = AREAS[g.below(AREAS.len())];
+                let skill = g.pick(skills_of);
+                let (title, body) = ARTICLES[g.below(ARTICLES.len())];
+                let title = title.replace("{area}", area).replace("{skill}", skill);
+                let content = body.replace("{area}", area).replace("{skill}", skill);
+                let visibility =
+                    ["public", "public", "public", "members", "my_mentees"][g.below(5)];
+                let tags = vec![area.to_string(), skill.to_lowercase()];
+                let id = new_id();
+                let at = now - g.below(180) as i64 * DAY - g.below(86_400) as i64 * 1_000_000;
+                let html = crate::domain::article::render_markdown(&content);
+                let excerpt = crate::domain::article::excerpt(&content);
+                let doc = format!("{title}\n{}\n{content}", tags.join(" "));
+                store::articles::insert(
+                    &mut tx,
+                    &id,
+                    mentor,
+                    &crate::domain::article::slug(&title, &id),
+                    &store::articles::ArticleFields {
+                        title: &title,
+                        content: &content,
+                        html: &html,
+                        excerpt: &excerpt,
+                        tags: &tags,
+                        visibility,
+                        search_doc: &doc,
+                    },
+                    at,
+                )
+                .await?;
+                store::articles::publish(&mut tx, &id, at).await?;
+                report.articles += 1;
+            }
+        }
+        tx.commit().await?;
+    }
     Ok(report)
 }
+
+/// Demo article templates: `{area}` and `{skill}` are filled in.
+const ARTICLES: &[(&str, &str)] = &[
+    (
+        "Getting started with {skill}",
+        "## Why {skill}\n\nMost people I mentor in **{area}** ask where to begin with {skill}. \
+         Start small: one project you care about, finished end to end.\n\n\
+         ## A first month\n\n1. Read the official guide once, quickly.\n2. Build something tiny.\n\
+         3. Show it to someone and ask what confused them.\n\n> Progress beats perfection.",
+    ),
+    (
+        "Five mistakes I made early in {area}",
+        "Looking back at my first years in {area}, these cost me the most:\n\n\
+         - Not asking questions soon enough\n- Optimising before measuring\n\
+         - Ignoring {skill} fundamentals\n- Working alone on hard problems\n\
+         - Not writing things down\n\nEach one is easy to fix once you see it.",
+    ),
+    (
+        "How to prepare for a {area} interview",
+        "## Before\n\nList the **three projects** you can talk about for ten minutes each.\n\n\
+         ## During\n\nThink aloud. Interviewers grade your reasoning, not only the answer.\n\n\
+         ## After\n\nWrite down what you were asked; it is the best study guide for next time.\n\n\
+         | Stage | Focus |\n|---|---|\n| Screen | {skill} basics |\n| Onsite | depth and trade-offs |",
+    ),
+    (
+        "A reading list for {skill}",
+        "Books and articles that shaped how I think about {skill} in {area}:\n\n\
+         - the official documentation, cover to cover once\n- one classic book, slowly\n\
+         - the source code of a project you use every day\n\n\
+         Pick *one*, finish it, then come back for the next.",
+    ),
+];
 
 /// Credits from the outside world (demo grants).
 async fn grant(

@@ -55,13 +55,23 @@ pub struct ReaderQ {
 }
 
 /// Selects [`ArticleRow`] columns; `$1` must be bound to the reader's id (or "").
-const SELECT: &str = "SELECT a.id, a.author_id, a.slug, a.title, a.content, a.html, a.excerpt, \
-    a.tags, a.visibility, a.status, a.published_at, a.listed_at, a.view_count, a.created_at, \
-    a.updated_at, u.first_name AS author_first_name, u.last_name AS author_last_name, \
-    u.headline AS author_headline, u.avatar_url AS author_avatar_url, \
-    CASE WHEN u.suspended_at IS NULL AND u.deleted_at IS NULL THEN 0 ELSE 1 END AS author_inactive, \
-    (SELECT COUNT(*) FROM article_comments c WHERE c.article_id = a.id) AS comment_count, \
-    (SELECT COUNT(*) FROM article_bookmarks b WHERE b.article_id = a.id AND b.user_id = $1) AS bookmarked ";
+/// Lists leave the body out (`content`, `html` empty): they show the excerpt.
+fn select(body: bool) -> String {
+    let body = if body {
+        "a.content, a.html"
+    } else {
+        "'' AS content, '' AS html"
+    };
+    format!(
+        "SELECT a.id, a.author_id, a.slug, a.title, {body}, a.excerpt, \
+         a.tags, a.visibility, a.status, a.published_at, a.listed_at, a.view_count, a.created_at, \
+         a.updated_at, u.first_name AS author_first_name, u.last_name AS author_last_name, \
+         u.headline AS author_headline, u.avatar_url AS author_avatar_url, \
+         CASE WHEN u.suspended_at IS NULL AND u.deleted_at IS NULL THEN 0 ELSE 1 END AS author_inactive, \
+         (SELECT COUNT(*) FROM article_comments c WHERE c.article_id = a.id) AS comment_count, \
+         (SELECT COUNT(*) FROM article_bookmarks b WHERE b.article_id = a.id AND b.user_id = $1) AS bookmarked "
+    )
+}
 
 /// Appends the condition under which the reader may see article `a` (author `u`).
 fn visible(b: &mut SqlBuilder, r: &ReaderQ) {
@@ -90,8 +100,8 @@ fn visible(b: &mut SqlBuilder, r: &ReaderQ) {
     }
 }
 
-fn start(r: &ReaderQ) -> SqlBuilder {
-    let mut b = SqlBuilder::new(SELECT);
+fn start(r: &ReaderQ, body: bool) -> SqlBuilder {
+    let mut b = SqlBuilder::new(&select(body));
     b.args
         .push(Arg::Text(r.user_id.clone().unwrap_or_default()));
     b
@@ -104,10 +114,13 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
     id: Option<&str>,
     slug: Option<&str>,
 ) -> sqlx::Result<Option<ArticleRow>> {
-    let mut b = start(&ReaderQ {
-        user_id: reader.map(str::to_string),
-        is_admin: false,
-    });
+    let mut b = start(
+        &ReaderQ {
+            user_id: reader.map(str::to_string),
+            is_admin: false,
+        },
+        true,
+    );
     b.push("FROM articles a JOIN users u ON u.id = a.author_id WHERE ");
     match (id, slug) {
         (Some(id), _) => b.push("a.id = ").bind(Arg::Text(id.into())),
@@ -142,7 +155,7 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     backend: Backend,
     q: &ListQuery,
 ) -> sqlx::Result<Vec<(ArticleRow, i64)>> {
-    let mut b = start(&q.reader);
+    let mut b = start(&q.reader, false);
     let sort = if let Some(by) = &q.bookmarked_by {
         b.push(
             ", bk.created_at AS sort_key FROM articles a JOIN users u ON u.id = a.author_id \
@@ -382,6 +395,24 @@ pub async fn record_view(
     Ok(true)
 }
 
+/// Whether this viewer's view of the article that day is already counted.
+pub async fn has_view<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    article_id: &str,
+    viewer_key: &str,
+    day: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM article_views WHERE article_id = $1 AND viewer_key = $2 AND day = $3",
+    )
+    .bind(article_id)
+    .bind(viewer_key)
+    .bind(day)
+    .fetch_one(ex)
+    .await?;
+    Ok(n > 0)
+}
+
 /// True when `mentee_id` has an accepted mentorship with `mentor_id`.
 pub async fn is_current_mentee<'e, E: Executor<'e, Database = Any>>(
     ex: E,
@@ -530,4 +561,75 @@ pub async fn instance_setting(
         .bind(key)
         .fetch_one(pool)
         .await
+}
+
+/// What an account wrote or saved here, for its data export: articles (any status),
+/// comments, and bookmarked article ids.
+pub async fn export_of<'e, E: Executor<'e, Database = Any> + Copy>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<(Vec<ArticleRow>, Vec<CommentRow>, Vec<(String, i64)>)> {
+    let mut b = start(
+        &ReaderQ {
+            user_id: Some(user_id.into()),
+            is_admin: false,
+        },
+        true,
+    );
+    b.push("FROM articles a JOIN users u ON u.id = a.author_id WHERE a.author_id = ")
+        .bind(Arg::Text(user_id.into()))
+        .push(" ORDER BY a.id");
+    let articles = b.query_as().fetch_all(ex).await?;
+    let comments = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{COMMENT_SELECT} WHERE c.author_id = $1 ORDER BY c.id"
+    )))
+    .bind(user_id)
+    .fetch_all(ex)
+    .await?;
+    let bookmarks = sqlx::query_as(
+        "SELECT article_id, created_at FROM article_bookmarks WHERE user_id = $1 ORDER BY created_at",
+    )
+    .bind(user_id)
+    .fetch_all(ex)
+    .await?;
+    Ok((articles, comments, bookmarks))
+}
+
+/// Erases what a closing account wrote or saved: its articles (with their comments,
+/// bookmarks and views), its comments and bookmarks elsewhere, and its view records.
+pub async fn erase_user(tx: &mut Tx, user_id: &str) -> sqlx::Result<()> {
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM articles WHERE author_id = $1")
+        .bind(user_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    for id in ids {
+        delete(tx, &id).await?;
+    }
+    for sql in [
+        "DELETE FROM article_comments WHERE author_id = $1",
+        "DELETE FROM article_bookmarks WHERE user_id = $1",
+    ] {
+        sqlx::query(sql).bind(user_id).execute(&mut **tx).await?;
+    }
+    sqlx::query("DELETE FROM article_views WHERE viewer_key = $1")
+        .bind(format!("u:{user_id}"))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// An author's figures: published articles, drafts, and views of all of them.
+pub async fn author_stats<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    author_id: &str,
+) -> sqlx::Result<(i64, i64, i64)> {
+    sqlx::query_as(
+        // SUM is NUMERIC on PostgreSQL, which the Any driver cannot decode: cast it.
+        "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'published' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(view_count), 0) AS BIGINT) FROM articles WHERE author_id = $1",
+    )
+    .bind(author_id)
+    .fetch_one(ex)
+    .await
 }

@@ -689,3 +689,86 @@ async fn comment_permissions_and_limits() {
     .unwrap();
     assert_eq!(audited, 1);
 }
+
+#[tokio::test]
+async fn the_export_holds_articles_and_closing_an_account_erases_them() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "leaving@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    let reader = app.register("stays@example.com").await;
+    let a = write(
+        &app,
+        &mentor,
+        json!({"title": "Farewell", "content": "bye", "tags": ["goodbye"]}),
+    )
+    .await;
+    let id = a["id"].as_str().unwrap().to_string();
+    publish(&app, &mentor, &id).await;
+    let other = write(&app, &mentor, json!({"title": "Draft", "content": "x"})).await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/articles/{id}/comments"),
+            mentor.token(),
+            json!({"body": "my own note"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.post(
+        &format!("/api/v1/articles/{id}/bookmark"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/articles/{id}/comments"),
+        reader.token(),
+        json!({"body": "so long"}),
+    )
+    .await;
+
+    let (s, export) = app.get("/api/v1/me/export", mentor.token()).await;
+    assert_eq!(s, StatusCode::OK);
+    let titles: Vec<&str> = export["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 2);
+    assert!(titles.contains(&"Farewell") && titles.contains(&"Draft"));
+    assert_eq!(export["comments_written"][0]["body"], "my own note");
+    assert_eq!(export["bookmarks"][0]["article_id"], id.as_str());
+
+    let (s, _) = app
+        .call(Method::DELETE, "/api/v1/me", mentor.token(), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    for table in [
+        "articles",
+        "article_comments",
+        "article_bookmarks",
+        "article_tags",
+    ] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&app.ctx().db.pool)
+                .await
+                .unwrap();
+        assert_eq!(n, 0, "{table} after closing the account");
+    }
+    assert_problem(
+        &app.get(
+            &format!("/api/v1/articles/{}", other["id"].as_str().unwrap()),
+            admin.token(),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+}

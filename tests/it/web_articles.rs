@@ -207,6 +207,12 @@ async fn a_mentor_writes_previews_saves_and_publishes_through_forms() {
     assert!(profile.contains("Interview tips"));
     let (_, kb) = text(&c, &app, &format!("/mentors/{mentor_id}/articles")).await;
     assert!(kb.contains("Your articles") && kb.contains("Interview tips"));
+    // The author's figures on the dashboard.
+    let (_, dash) = text(&c, &app, "/dashboard").await;
+    assert!(
+        dash.contains("1 published, 0 drafts, read 1 time."),
+        "{dash}"
+    );
 }
 
 #[tokio::test]

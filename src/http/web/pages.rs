@@ -74,6 +74,9 @@ struct DashboardPage {
     profile_complete: bool,
     is_admin: bool,
     user_count: i64,
+    /// For mentors: (published articles, drafts, views).
+    article_stats: Option<(i64, i64, i64)>,
+    my_id: String,
 }
 
 async fn dashboard(State(state): State<AppState>, web: WebCtx) -> Response {
@@ -90,6 +93,14 @@ async fn dashboard(State(state): State<AppState>, web: WebCtx) -> Response {
         }
     } else {
         0
+    };
+    let article_stats = if roles.has(Role::Mentor) {
+        match store::articles::author_stats(&state.ctx.db.pool, &me.id).await {
+            Ok(s) => Some(s),
+            Err(e) => return super::error_page(&state, Some(&web), e.into()),
+        }
+    } else {
+        None
     };
     let tz = jiff::tz::TimeZone::get(&me.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let member_since = crate::clock::from_micros(me.created_at)
@@ -112,6 +123,8 @@ async fn dashboard(State(state): State<AppState>, web: WebCtx) -> Response {
             profile_complete: !me.headline.is_empty() && !me.bio.is_empty(),
             is_admin,
             user_count,
+            article_stats,
+            my_id: me.id.clone(),
         },
     )
 }
