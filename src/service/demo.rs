@@ -759,6 +759,7 @@ pub async fn fill(
         }
         tx.commit().await?;
     }
+    ctx.db.analyze().await?;
     Ok(report)
 }
 

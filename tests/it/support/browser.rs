@@ -134,23 +134,13 @@ impl Browser {
     }
 
     pub async fn fill(&self, css: &str, value: &str) {
-        let el = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("find {css}: {e}"));
+        let el = self.find(css).await;
         el.clear().await.expect("clear");
         el.send_keys(value).await.expect("type");
     }
 
     pub async fn click(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("find {css}: {e}"))
-            .click()
-            .await
-            .expect("click");
+        self.find(css).await.click().await.expect("click");
     }
 
     /// Clicks the first button whose text is `text`.
@@ -195,21 +185,27 @@ impl Browser {
             .to_string()
     }
 
+    /// Finds an element, waiting up to 10 s for it: after a click the next page may
+    /// still be loading (a form that posts back to the same path looks "arrived").
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        let mut last = None;
+        for _ in 0..100 {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(el) => return el,
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("find {css}: {last:?}")
+    }
+
     pub async fn text(&self, css: &str) -> String {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("find {css}: {e}"))
-            .text()
-            .await
-            .expect("text")
+        self.find(css).await.text().await.expect("text")
     }
 
     pub async fn value(&self, css: &str) -> String {
-        self.client
-            .find(Locator::Css(css))
+        self.find(css)
             .await
-            .unwrap_or_else(|e| panic!("find {css}: {e}"))
             .prop("value")
             .await
             .expect("value")
@@ -230,8 +226,12 @@ impl Browser {
     }
 
     /// Whether the page's text contains `needle`.
+    /// A page still loading has no body yet: that is "not yet", not a failure.
     pub async fn page_has(&self, needle: &str) -> bool {
-        self.text("body").await.contains(needle)
+        match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.is_ok_and(|t| t.contains(needle)),
+            Err(_) => false,
+        }
     }
 
     /// Saves a screenshot when `MENTORHUB_SCREENSHOTS` names a directory.
