@@ -143,6 +143,38 @@ struct Settings {
         global = true
     )]
     mail_from: String,
+    /// Stripe secret API key (sk_live_… or sk_test_…). Unset: buying credits is off.
+    #[arg(
+        long,
+        env = "MENTORHUB_STRIPE_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    stripe_secret_key: Option<String>,
+    /// Stripe API base URL.
+    #[arg(
+        long,
+        env = "MENTORHUB_STRIPE_API_BASE",
+        default_value = "https://api.stripe.com",
+        global = true
+    )]
+    stripe_api_base: String,
+    /// Stripe webhook signing secrets (whsec_…), comma-separated while rotating.
+    #[arg(
+        long,
+        env = "MENTORHUB_STRIPE_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    stripe_webhook_secret: Option<String>,
+    /// Credit packs on sale: id:credits:amount_cents:currency, comma-separated.
+    #[arg(
+        long,
+        env = "MENTORHUB_CREDIT_PACKS",
+        default_value = crate::domain::payment::DEFAULT_PACKS,
+        global = true
+    )]
+    credit_packs: String,
     /// Lifetime of API access tokens, in seconds.
     #[arg(
         long,
@@ -160,9 +192,21 @@ struct Settings {
 }
 
 impl Settings {
-    fn into_config(self) -> Config {
+    fn into_config(self) -> anyhow::Result<Config> {
         let defaults = Config::default();
-        Config {
+        let credit_packs = crate::domain::payment::parse_packs(&self.credit_packs)
+            .map_err(|e| anyhow::anyhow!("MENTORHUB_CREDIT_PACKS: {e}"))?;
+        Ok(Config {
+            stripe_secret_key: self.stripe_secret_key.filter(|k| !k.trim().is_empty()),
+            stripe_api_base: self.stripe_api_base.trim_end_matches('/').to_string(),
+            stripe_webhook_secrets: self
+                .stripe_webhook_secret
+                .unwrap_or_default()
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            credit_packs,
             base_url: self
                 .base_url
                 .unwrap_or_else(|| format!("http://{}", self.listen))
@@ -192,7 +236,7 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs.max(300)),
             web_session_ttl: Duration::from_secs(self.web_session_ttl_secs.max(300)),
             ..defaults
-        }
+        })
     }
 }
 
@@ -259,7 +303,13 @@ fn init_logging(json: bool) {
 /// The process entry point.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = cli.settings.into_config();
+    let config = match cli.settings.into_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     init_logging(config.log_json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

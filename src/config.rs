@@ -56,6 +56,14 @@ pub struct Config {
     /// Run the job worker and the maintenance loop in this process (tests that drive
     /// time-driven work themselves switch them off).
     pub background_workers: bool,
+    /// Stripe secret API key; `None`: buying credits is switched off.
+    pub stripe_secret_key: Option<String>,
+    /// Stripe's API base URL (tests point it at a local stand-in).
+    pub stripe_api_base: String,
+    /// Webhook signing secrets (more than one while rotating).
+    pub stripe_webhook_secrets: Vec<String>,
+    /// The credit packs on sale.
+    pub credit_packs: Vec<crate::domain::payment::CreditPack>,
 }
 
 impl Default for Config {
@@ -84,6 +92,13 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "mentorhub <no-reply@mentorhub.invalid>".into(),
             background_workers: true,
+            stripe_secret_key: None,
+            stripe_api_base: "https://api.stripe.com".into(),
+            stripe_webhook_secrets: vec![],
+            credit_packs: crate::domain::payment::parse_packs(
+                crate::domain::payment::DEFAULT_PACKS,
+            )
+            .unwrap_or_default(),
         }
     }
 }
@@ -149,6 +164,16 @@ impl fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
             .field("background_workers", &self.background_workers)
+            .field(
+                "stripe_secret_key",
+                &self.stripe_secret_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("stripe_api_base", &self.stripe_api_base)
+            .field(
+                "stripe_webhook_secrets",
+                &format!("<{} redacted>", self.stripe_webhook_secrets.len()),
+            )
+            .field("credit_packs", &self.credit_packs)
             .finish()
     }
 }

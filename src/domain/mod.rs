@@ -8,6 +8,7 @@ pub mod ics;
 pub mod ids;
 pub mod mentor;
 pub mod mentorship;
+pub mod payment;
 pub mod recommend;
 pub mod text;
 pub mod user;

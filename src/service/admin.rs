@@ -19,7 +19,7 @@ use crate::{
     },
 };
 
-fn require_admin(actor: &UserRow) -> AppResult<()> {
+pub fn require_admin(actor: &UserRow) -> AppResult<()> {
     if Roles::from_db(&actor.roles).has(Role::Admin) {
         Ok(())
     } else {

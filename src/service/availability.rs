@@ -318,6 +318,8 @@ pub struct SlotAsk<'a> {
     pub from: Timestamp,
     pub to: Timestamp,
     pub except: Option<&'a str>,
+    /// A payment whose slot hold does not count (its own booking being placed).
+    pub except_hold: Option<&'a str>,
 }
 
 /// Free starts for `ask`, reading the mentor's live bookings through `exec` (inside the
@@ -334,10 +336,14 @@ pub async fn free_starts(
     );
     let busy = store::bookings::mentor_busy(
         exec,
-        ask.mentor_id,
-        to_micros(ask.from - pad),
-        to_micros(ask.to + pad),
-        ask.except,
+        &store::bookings::BusyAsk {
+            mentor_id: ask.mentor_id,
+            from: to_micros(ask.from - pad),
+            to: to_micros(ask.to + pad),
+            except: ask.except,
+            except_hold: ask.except_hold,
+            now: to_micros(ctx.clock.now()),
+        },
     )
     .await?;
     let busy: Vec<Busy> = busy
@@ -410,6 +416,7 @@ pub async fn slots(
         from,
         to,
         except: None,
+        except_hold: None,
     };
     free_starts(ctx, &ctx.db.pool, &a, &ask).await
 }
@@ -444,6 +451,7 @@ pub async fn next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Timestamp
                 from,
                 to: until,
                 except: None,
+                except_hold: None,
             },
         )
         .await?;

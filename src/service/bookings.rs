@@ -135,23 +135,27 @@ pub async fn request(
     input: &BookingInput,
     idempotency_key: Option<&str>,
 ) -> AppResult<(BookingFull, bool)> {
-    let key = idempotency_key.map(str::trim).filter(|k| !k.is_empty());
-    if let Some(k) = key
-        && k.len() > 200
-    {
-        return Err(AppError::bad_request(
-            "invalid_idempotency_key",
-            "An Idempotency-Key has at most 200 characters.",
-        ));
-    }
-    let hash = request_hash(input);
-    if let Some(k) = key
-        && let Some(existing) =
-            store::bookings::by_idempotency_key(&ctx.db.pool, &mentee.id, k).await?
-    {
-        return replay(ctx, &existing.id, &existing.request_hash, &hash).await;
-    }
+    request_holding(ctx, mentee, input, idempotency_key, None).await
+}
 
+/// A booking request checked against everything but the slot (which is checked again
+/// inside the write transaction).
+struct Prepared {
+    topic: String,
+    message: String,
+    tz: String,
+    mentor_id: String,
+    service: store::mentors::ServiceRow,
+    kind: ServiceKind,
+    timed: bool,
+    start: Timestamp,
+    end: Timestamp,
+    expires_at: i64,
+    availability: Option<crate::domain::availability::Availability>,
+    now: Timestamp,
+}
+
+async fn prepare(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult<Prepared> {
     let mut v = crate::error::Validator::new();
     let topic = v.check(text::optional_line("topic", &input.topic, 200));
     let message = v.check(text::optional_text("message", &input.message, 2000));
@@ -234,40 +238,166 @@ pub async fn request(
     } else {
         None
     };
+    Ok(Prepared {
+        topic,
+        message,
+        tz,
+        mentor_id,
+        service,
+        kind,
+        timed,
+        start,
+        end,
+        expires_at,
+        availability,
+        now,
+    })
+}
+
+/// Inside the write transaction: the slot is still free (bookings and other mentees'
+/// held checkouts, but `hold`) and the mentee has nothing else at that time.
+async fn check_slot(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    a: &crate::domain::availability::Availability,
+    mentor_id: &str,
+    mentee_id: &str,
+    (start, end): (Timestamp, Timestamp),
+    hold: Option<&str>,
+) -> AppResult<()> {
+    let duration = end.duration_since(start).as_mins();
+    let free = availability::free_starts(
+        ctx,
+        &mut **tx,
+        a,
+        &availability::SlotAsk {
+            mentor_id,
+            duration,
+            from: start,
+            to: start + SignedDuration::from_mins(1),
+            except: None,
+            except_hold: hold,
+        },
+    )
+    .await?;
+    if free.first() != Some(&start) {
+        return Err(slot_taken());
+    }
+    if store::bookings::mentee_overlaps(
+        &mut **tx,
+        mentee_id,
+        to_micros(start),
+        to_micros(end),
+        None,
+    )
+    .await?
+    {
+        return Err(AppError::conflict(
+            "slot_unavailable",
+            "You already have a session at that time.",
+        ));
+    }
+    Ok(())
+}
+
+/// What paying for a booking needs to know before the checkout: its cost and, for a
+/// timed session, the slot to hold (mentor, start, end in µs). Checks the request the
+/// way booking it would, and that the slot is free now.
+pub struct PaidPlan {
+    pub cost: i64,
+    pub slot: Option<(String, i64, i64)>,
+}
+
+pub async fn plan_paid(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult<PaidPlan> {
+    let p = prepare(ctx, mentee, input).await?;
+    if let Some(a) = &p.availability {
+        // A read-only look; the payment re-checks under the write lock.
+        let mut tx = ctx.db.begin_write().await?;
+        check_slot(
+            ctx,
+            &mut tx,
+            a,
+            &p.mentor_id,
+            &mentee.id,
+            (p.start, p.end),
+            None,
+        )
+        .await?;
+        drop(tx);
+    }
+    Ok(PaidPlan {
+        cost: p.service.credit_cost,
+        slot: p
+            .timed
+            .then(|| (p.mentor_id.clone(), to_micros(p.start), to_micros(p.end))),
+    })
+}
+
+/// For a checkout holding a slot: is `[start, end)` of `mentor_id` still free for
+/// `mentee_id` (inside the caller's write transaction)?
+pub async fn check_slot_free(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    mentor_id: &str,
+    mentee_id: &str,
+    start: i64,
+    end: i64,
+) -> AppResult<()> {
+    let a = availability::load(ctx, mentor_id)
+        .await?
+        .ok_or_else(slot_taken)?;
+    let span = (
+        crate::clock::from_micros(start),
+        crate::clock::from_micros(end),
+    );
+    check_slot(ctx, tx, &a, mentor_id, mentee_id, span, None).await
+}
+
+/// [`request`], for a booking paid through a checkout: the slot that checkout held
+/// (`hold`, a payment id) does not count as taken.
+pub async fn request_holding(
+    ctx: &Ctx,
+    mentee: &UserRow,
+    input: &BookingInput,
+    idempotency_key: Option<&str>,
+    hold: Option<&str>,
+) -> AppResult<(BookingFull, bool)> {
+    let key = idempotency_key.map(str::trim).filter(|k| !k.is_empty());
+    if let Some(k) = key
+        && k.len() > 200
+    {
+        return Err(AppError::bad_request(
+            "invalid_idempotency_key",
+            "An Idempotency-Key has at most 200 characters.",
+        ));
+    }
+    let hash = request_hash(input);
+    if let Some(k) = key
+        && let Some(existing) =
+            store::bookings::by_idempotency_key(&ctx.db.pool, &mentee.id, k).await?
+    {
+        return replay(ctx, &existing.id, &existing.request_hash, &hash).await;
+    }
+
+    let Prepared {
+        topic,
+        message,
+        tz,
+        mentor_id,
+        service,
+        kind,
+        timed,
+        start,
+        end,
+        expires_at,
+        availability,
+        now,
+    } = prepare(ctx, mentee, input).await?;
     let id = new_id();
     let mut tx = ctx.db.begin_write().await?;
     store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor_id, &mentee.id).await?;
     if let Some(a) = &availability {
-        let free = availability::free_starts(
-            ctx,
-            &mut *tx,
-            a,
-            &availability::SlotAsk {
-                mentor_id: &mentor_id,
-                duration: service.duration_minutes,
-                from: start,
-                to: start + SignedDuration::from_mins(1),
-                except: None,
-            },
-        )
-        .await?;
-        if free.first() != Some(&start) {
-            return Err(slot_taken());
-        }
-        if store::bookings::mentee_overlaps(
-            &mut *tx,
-            &mentee.id,
-            to_micros(start),
-            to_micros(end),
-            None,
-        )
-        .await?
-        {
-            return Err(AppError::conflict(
-                "slot_unavailable",
-                "You already have a session at that time.",
-            ));
-        }
+        check_slot(ctx, &mut tx, a, &mentor_id, &mentee.id, (start, end), hold).await?;
     }
     let mentorship_id =
         store::bookings::accepted_mentorship(&mut *tx, &mentor_id, &mentee.id).await?;
@@ -695,6 +825,7 @@ pub async fn reschedule(
             from: start,
             to: start + SignedDuration::from_mins(1),
             except: Some(id),
+            except_hold: None,
         },
     )
     .await?;

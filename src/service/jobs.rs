@@ -102,6 +102,9 @@ async fn handle(ctx: &Ctx, kind: &str, payload: &Value) -> AppResult<()> {
         }
         kind::EMAIL_SEND => super::notify::send_email(ctx, &id_of(payload, "outbox_id")?).await,
         kind::NOOP => Ok(()),
+        super::payments::PLACE_BOOKING_JOB => {
+            super::payments::place_booking(ctx, &id_of(payload, "payment_id")?).await
+        }
         other => Err(AppError::Internal(anyhow::anyhow!(
             "unknown job kind {other}"
         ))),

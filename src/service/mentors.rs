@@ -874,6 +874,7 @@ async fn has_free_slot(
         from,
         to,
         except: None,
+        except_hold: None,
     };
     Ok(
         !super::availability::free_starts(ctx, &ctx.db.pool, &a, &ask)

@@ -17,6 +17,7 @@ pub mod mentors;
 pub mod mentorships;
 pub mod messages;
 pub mod notify;
+pub mod payments;
 pub mod reviews;
 
 use std::sync::Arc;
@@ -35,6 +36,8 @@ pub struct Ctx {
     pub realtime: Arc<events::Hub>,
     /// The installation's salt for anonymous article-view keys, once read.
     pub view_salt: Arc<std::sync::OnceLock<String>>,
+    /// HTTPS client for the payment provider's API.
+    pub http: reqwest::Client,
 }
 
 impl Ctx {
@@ -43,6 +46,7 @@ impl Ctx {
             discovery: Arc::new(cache::DiscoveryCache::new(config.search_cache_ttl)),
             realtime: Arc::new(events::Hub::new()),
             view_salt: Arc::default(),
+            http: http_client(),
             db,
             clock,
             config: Arc::new(config),
@@ -53,6 +57,22 @@ impl Ctx {
     pub fn now(&self) -> i64 {
         crate::clock::to_micros(self.clock.now())
     }
+}
+
+/// The outgoing HTTPS client: rustls on the ring provider (the one lettre uses too),
+/// system root certificates, short timeouts.
+fn http_client() -> reqwest::Client {
+    // Installing twice (several apps in one test process) is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(30))
+        .user_agent(concat!("mentorhub/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "building the HTTPS client; using the defaults");
+            reqwest::Client::new()
+        })
 }
 
 /// Where a request came from; recorded on sessions.

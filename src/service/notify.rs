@@ -33,6 +33,7 @@ pub const REVIEW_RECEIVED: &str = "review_received";
 pub const MENTORSHIP_REQUESTED: &str = "mentorship_requested";
 pub const MENTORSHIP_ANSWERED: &str = "mentorship_answered";
 pub const APPLICATION_DECIDED: &str = "application_decided";
+pub const PAYMENT_UPDATED: &str = "payment_updated";
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -104,6 +105,12 @@ pub const KINDS: &[Kind] = &[
     Kind {
         kind: APPLICATION_DECIDED,
         label: "My mentor application is decided",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: PAYMENT_UPDATED,
+        label: "A credit purchase goes through, fails or is refunded",
         in_app: true,
         email: true,
     },

@@ -178,23 +178,35 @@ pub async fn lock_people(tx: &mut Tx, backend: Backend, a: &str, b: &str) -> sql
     Ok(())
 }
 
-/// Live timed bookings of a mentor that could touch `[from, to)`.
+/// What keeps a mentor busy in `[from, to)`: live timed bookings (but `except`), and
+/// slots held for a mentee whose checkout is open (but the hold of `except_hold`).
+pub struct BusyAsk<'a> {
+    pub mentor_id: &'a str,
+    pub from: i64,
+    pub to: i64,
+    pub except: Option<&'a str>,
+    pub except_hold: Option<&'a str>,
+    pub now: i64,
+}
+
 pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    mentor_id: &str,
-    from: i64,
-    to: i64,
-    except: Option<&str>,
+    ask: &BusyAsk<'_>,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
     sqlx::query_as(
         "SELECT start_at, end_at FROM bookings WHERE mentor_id = $1 AND timed = 1 \
          AND status IN ('pending', 'accepted') AND start_at < $3 AND end_at > $2 \
-         AND ($4 IS NULL OR id <> $4) ORDER BY start_at",
+         AND ($4 IS NULL OR id <> $4) \
+         UNION ALL SELECT hold_start, hold_end FROM payments WHERE hold_mentor_id = $1 \
+         AND hold_until > $6 AND status = 'pending' AND hold_start < $3 AND hold_end > $2 \
+         AND ($5 IS NULL OR id <> $5) ORDER BY 1",
     )
-    .bind(mentor_id)
-    .bind(from)
-    .bind(to)
-    .bind(except)
+    .bind(ask.mentor_id)
+    .bind(ask.from)
+    .bind(ask.to)
+    .bind(ask.except)
+    .bind(ask.except_hold)
+    .bind(ask.now)
     .fetch_all(ex)
     .await
 }

@@ -17,6 +17,7 @@ mod mentors;
 mod mentorships;
 mod messaging;
 mod ops;
+mod payments;
 mod web;
 mod web_articles;
 mod web_mentors;

@@ -12,6 +12,7 @@ pub mod mentorships;
 pub mod messages;
 pub mod notifications;
 pub mod ops;
+pub mod payments;
 pub mod scheduling;
 pub mod users;
 pub mod ws;
@@ -86,6 +87,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(messages::router())
         .merge(notifications::router())
         .merge(articles::router())
+        .merge(payments::router())
         .merge(ws::router())
         .merge(ops::router())
 }

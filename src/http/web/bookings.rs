@@ -501,6 +501,7 @@ async fn reschedule_options(
         from: now,
         to: now + SignedDuration::from_hours(24 * 14),
         except: Some(&b.b.id),
+        except_hold: None,
     };
     let starts = availability::free_starts(&state.ctx, &state.ctx.db.pool, &a, &ask).await?;
     Ok(starts

@@ -360,6 +360,7 @@ async fn render_mentor(
             from,
             to,
             except: None,
+            except_hold: None,
         };
         if let Ok(starts) =
             crate::service::availability::free_starts(&state.ctx, &state.ctx.db.pool, &a, &ask)

@@ -1,0 +1,731 @@
+//! Buying credits with Stripe Checkout.
+//!
+//! - `checkout` records a pending payment, then creates a Checkout Session through
+//!   Stripe's HTTP API (form-encoded, with the payment id as Stripe's idempotency key)
+//!   and returns its URL. Without a secret key every entry point answers 503
+//!   `payments_disabled`.
+//! - `webhook` verifies `Stripe-Signature` (see `domain::payment`), then applies the
+//!   event in one transaction that also stores the event id: a replayed delivery finds
+//!   the id and changes nothing, and the credit grant has its own ledger idempotency
+//!   key (`payment:<id>`), so credits are granted once however events arrive.
+//!   Deliveries in any order: a late "paid" after "expired" still grants (the money was
+//!   taken), a "failed" after "paid" changes nothing, and a refund that arrives before
+//!   its checkout completed waits on the event row until it does.
+//! - A refund takes back the refunded share of the credits from the wallet as far as
+//!   the balance allows; what was already spent is flagged for an admin.
+//! - Paying for a booking: the checkout holds the slot (it counts as busy for everyone
+//!   else) for [`HOLD_MINUTES`]; once paid, a job places the booking with the
+//!   booking's own rules (the slot must still be free; the hold itself is ignored).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::{Ctx, bookings::BookingInput, jobs, notify};
+use crate::{
+    domain::{
+        ids::new_id,
+        payment::{self, CreditPack, PaymentStatus},
+    },
+    error::{AppError, AppResult},
+    store::{
+        self, Tx,
+        ledger::{Outcome, Transfer, WORLD},
+        payments::{NewPayment, PaymentRow},
+        users::UserRow,
+    },
+};
+
+/// How long a slot is held for a mentee while their checkout is open.
+pub const HOLD_MINUTES: i64 = 15;
+const MINUTE: i64 = 60_000_000;
+
+/// The job that places a paid-for booking.
+pub const PLACE_BOOKING_JOB: &str = "payment.place_booking";
+
+/// `POST /api/v1/payments/checkout`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutInput {
+    /// The pack to buy. With `booking`, optional: the cheapest packs covering what is
+    /// missing are chosen.
+    #[serde(default)]
+    pub pack_id: Option<String>,
+    /// How many of the pack (1-20, default 1).
+    #[serde(default)]
+    pub quantity: Option<i64>,
+    /// Pay for this booking: the credits it lacks are bought, the slot is held while
+    /// the checkout is open, and the booking is requested once the payment succeeds.
+    #[serde(default)]
+    pub booking: Option<BookingInput>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckoutView {
+    pub payment_id: String,
+    /// Send the buyer here (Stripe's hosted checkout page).
+    pub checkout_url: String,
+}
+
+fn disabled() -> AppError {
+    AppError::Unavailable {
+        code: "payments_disabled",
+        detail: "Buying credits is not enabled on this site.".into(),
+    }
+}
+
+fn stripe_down() -> AppError {
+    AppError::Unavailable {
+        code: "payments_unavailable",
+        detail:
+            "The payment provider could not be reached; nothing was charged. Try again in a minute."
+                .into(),
+    }
+}
+
+pub fn enabled(ctx: &Ctx) -> bool {
+    ctx.config.stripe_secret_key.is_some()
+}
+
+pub fn packs(ctx: &Ctx) -> &[CreditPack] {
+    &ctx.config.credit_packs
+}
+
+/// Calls Stripe's API: a form POST with the secret key and an idempotency key.
+async fn stripe_post(
+    ctx: &Ctx,
+    path: &str,
+    form: &[(String, String)],
+    idempotency_key: &str,
+) -> AppResult<Value> {
+    let key = ctx
+        .config
+        .stripe_secret_key
+        .as_deref()
+        .ok_or_else(disabled)?;
+    let url = format!("{}{path}", ctx.config.stripe_api_base);
+    let res = ctx
+        .http
+        .post(&url)
+        .bearer_auth(key)
+        .header("Idempotency-Key", idempotency_key)
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, %url, "calling Stripe");
+            stripe_down()
+        })?;
+    let status = res.status();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        tracing::error!(%status, %url, error = %body["error"]["message"], "Stripe refused a request");
+        return Err(stripe_down());
+    }
+    Ok(body)
+}
+
+/// Starts a checkout: records the pending payment (holding a slot when paying for a
+/// booking) and creates the Stripe Checkout Session.
+pub async fn checkout(ctx: &Ctx, user: &UserRow, input: &CheckoutInput) -> AppResult<CheckoutView> {
+    if !enabled(ctx) {
+        return Err(disabled());
+    }
+    let quantity = input.quantity.unwrap_or(1);
+    if !(1..=20).contains(&quantity) {
+        return Err(AppError::invalid(
+            "quantity",
+            "out_of_range",
+            "Buy 1 to 20 packs at a time.",
+        ));
+    }
+    let find_pack = |id: &str| {
+        packs(ctx)
+            .iter()
+            .find(|p| p.id == id)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::invalid("pack_id", "not_found", "There is no such credit pack.")
+            })
+    };
+    let now = ctx.now();
+    let (pack, quantity, hold, request) = match &input.booking {
+        None => {
+            let id = input
+                .pack_id
+                .as_deref()
+                .ok_or_else(|| AppError::invalid("pack_id", "required", "Choose a credit pack."))?;
+            (find_pack(id)?, quantity, None, String::new())
+        }
+        Some(b) => {
+            let plan = super::bookings::plan_paid(ctx, user, b).await?;
+            let missing = plan.cost - store::ledger::wallet_balance(&ctx.db.pool, &user.id).await?;
+            if missing <= 0 {
+                return Err(AppError::conflict(
+                    "enough_credits",
+                    "You already have the credits for this booking: book it directly.",
+                ));
+            }
+            let (pack, n) = match input.pack_id.as_deref() {
+                Some(id) => {
+                    let p = find_pack(id)?;
+                    let n = (missing + p.credits - 1) / p.credits;
+                    (p, n)
+                }
+                None => payment::packs_for(packs(ctx), missing)
+                    .map(|(p, n)| (p.clone(), n))
+                    .ok_or_else(|| AppError::invalid("pack_id", "not_found", "No pack on sale."))?,
+            };
+            let request = serde_json::to_string(b).map_err(|e| AppError::Internal(e.into()))?;
+            let hold = plan
+                .slot
+                .map(|(mentor, s, e)| (mentor, s, e, now + HOLD_MINUTES * MINUTE));
+            (pack, n, hold, request)
+        }
+    };
+    let id = new_id();
+    let credits = pack.credits * quantity;
+    let amount = pack.amount_cents * quantity;
+    {
+        let mut tx = ctx.db.begin_write().await?;
+        if let Some((mentor, s, e, _)) = &hold {
+            // Re-check inside the write lock: the slot must be free, holds included.
+            super::bookings::check_slot_free(ctx, &mut tx, mentor, &user.id, *s, *e).await?;
+        }
+        store::payments::insert(
+            &mut *tx,
+            &NewPayment {
+                id: &id,
+                user_id: &user.id,
+                pack_id: &pack.id,
+                quantity,
+                credits,
+                amount_cents: amount,
+                currency: &pack.currency,
+                booking_request: &request,
+                hold: hold.as_ref().map(|(m, s, e, u)| (m.as_str(), *s, *e, *u)),
+                now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let base = &ctx.config.base_url;
+    let name = if quantity == 1 {
+        format!("{} mentorhub credits", pack.credits)
+    } else {
+        format!(
+            "{} mentorhub credits ({quantity} × {})",
+            credits, pack.credits
+        )
+    };
+    let mut form: Vec<(String, String)> = [
+        ("mode", "payment".to_string()),
+        ("client_reference_id", user.id.clone()),
+        ("customer_email", user.email.clone()),
+        ("metadata[user_id]", user.id.clone()),
+        ("metadata[pack_id]", pack.id.clone()),
+        ("metadata[payment_id]", id.clone()),
+        ("payment_intent_data[metadata][payment_id]", id.clone()),
+        ("line_items[0][quantity]", quantity.to_string()),
+        ("line_items[0][price_data][currency]", pack.currency.clone()),
+        (
+            "line_items[0][price_data][unit_amount]",
+            pack.amount_cents.to_string(),
+        ),
+        ("line_items[0][price_data][product_data][name]", name),
+        (
+            "success_url",
+            format!("{base}/credits/buy/done?payment={id}"),
+        ),
+        (
+            "cancel_url",
+            format!("{base}/credits/buy/cancelled?payment={id}"),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    if hold.is_some() {
+        // Stripe's shortest session; the slot itself is held for HOLD_MINUTES.
+        let expires = ctx.clock.now() + jiff::SignedDuration::from_mins(31);
+        form.push(("expires_at".into(), expires.as_second().to_string()));
+    }
+    let session = match stripe_post(ctx, "/v1/checkout/sessions", &form, &id).await {
+        Ok(s) => s,
+        Err(e) => {
+            store::payments::mark_failed(&ctx.db.pool, &id, "checkout could not start", ctx.now())
+                .await?;
+            return Err(e);
+        }
+    };
+    let (Some(session_id), Some(url)) = (session["id"].as_str(), session["url"].as_str()) else {
+        tracing::error!(body = %session, "Stripe's checkout session has no id or url");
+        store::payments::mark_failed(&ctx.db.pool, &id, "checkout could not start", ctx.now())
+            .await?;
+        return Err(stripe_down());
+    };
+    store::payments::set_checkout(&ctx.db.pool, &id, session_id, url, ctx.now()).await?;
+    Ok(CheckoutView {
+        payment_id: id,
+        checkout_url: url.to_string(),
+    })
+}
+
+/// What the webhook did (for the response body and the tests).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookResult {
+    pub received: bool,
+    /// The event was already received: nothing changed.
+    pub duplicate: bool,
+}
+
+/// Verifies and applies one webhook delivery.
+pub async fn webhook(ctx: &Ctx, signature: Option<&str>, body: &[u8]) -> AppResult<WebhookResult> {
+    if ctx.config.stripe_webhook_secrets.is_empty() {
+        return Err(disabled());
+    }
+    payment::verify_signature(
+        signature,
+        body,
+        &ctx.config.stripe_webhook_secrets,
+        ctx.clock.now().as_second(),
+    )
+    .map_err(|e| AppError::bad_request("invalid_signature", e.message()))?;
+    let event: Value = serde_json::from_slice(body)
+        .map_err(|_| AppError::bad_request("invalid_json", "The event is not JSON."))?;
+    let (Some(event_id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
+        return Err(AppError::bad_request(
+            "invalid_event",
+            "The event has no id or type.",
+        ));
+    };
+    let obj = &event["data"]["object"];
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    if !store::payments::record_event(&mut tx, event_id, kind, now).await? {
+        return Ok(WebhookResult {
+            received: true,
+            duplicate: true,
+        });
+    }
+    let mut notes: Vec<(String, &'static str)> = vec![];
+    match kind {
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
+            if let Some(p) = find_for_session(&mut tx, obj).await? {
+                store::payments::note_event(&mut tx, event_id, Some(&p.id), None).await?;
+                let intent = obj["payment_intent"].as_str();
+                let paid = matches!(
+                    obj["payment_status"].as_str(),
+                    Some("paid" | "no_payment_required")
+                );
+                if paid {
+                    if succeed(ctx, &mut tx, &p, intent, now).await? {
+                        notes.push((p.id.clone(), "succeeded"));
+                    }
+                } else if let Some(i) = intent {
+                    // Paid later (bank debits): remember the intent for now.
+                    store::payments::set_intent(&mut tx, &p.id, i, now).await?;
+                }
+            }
+        }
+        "checkout.session.async_payment_failed" | "checkout.session.expired" => {
+            if let Some(p) = find_for_session(&mut tx, obj).await? {
+                store::payments::note_event(&mut tx, event_id, Some(&p.id), None).await?;
+                let status = PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending);
+                if status.may_fail() {
+                    let reason = if kind.ends_with("expired") {
+                        "checkout expired"
+                    } else {
+                        "payment failed"
+                    };
+                    store::payments::mark_failed(&mut *tx, &p.id, reason, now).await?;
+                    notes.push((p.id.clone(), "failed"));
+                }
+            }
+        }
+        "charge.refunded" => {
+            let intent = obj["payment_intent"].as_str().unwrap_or_default();
+            let total = obj["amount_refunded"].as_i64().unwrap_or(0);
+            let p = store::payments::find(&mut tx, None, None, Some(intent)).await?;
+            match p {
+                Some(p) => {
+                    store::payments::note_event(&mut tx, event_id, Some(&p.id), None).await?;
+                    if apply_refund(ctx, &mut tx, &p, total, now).await? {
+                        notes.push((p.id.clone(), "refunded"));
+                    }
+                }
+                None if !intent.is_empty() => {
+                    // Perhaps ours, before its checkout completed: keep it for then.
+                    store::payments::note_event(&mut tx, event_id, None, Some((intent, total)))
+                        .await?;
+                }
+                None => {}
+            }
+        }
+        _ => {}
+    }
+    tx.commit().await?;
+    for (payment_id, what) in notes {
+        if let Err(e) = notify_buyer(ctx, &payment_id, what).await {
+            tracing::warn!(payment = %payment_id, error = ?e, "payment notification failed");
+        }
+    }
+    Ok(WebhookResult {
+        received: true,
+        duplicate: false,
+    })
+}
+
+async fn find_for_session(tx: &mut Tx, obj: &Value) -> AppResult<Option<PaymentRow>> {
+    Ok(store::payments::find(
+        tx,
+        obj["metadata"]["payment_id"].as_str(),
+        obj["id"].as_str(),
+        obj["payment_intent"].as_str(),
+    )
+    .await?)
+}
+
+/// Marks a payment paid and grants its credits (once: the ledger key is the payment's),
+/// then applies refunds that were waiting for it and queues its booking. Returns
+/// whether anything changed.
+async fn succeed(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    p: &PaymentRow,
+    intent: Option<&str>,
+    now: i64,
+) -> AppResult<bool> {
+    let status = PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending);
+    if !status.may_succeed() {
+        return Ok(false);
+    }
+    store::payments::mark_succeeded(tx, &p.id, intent, now).await?;
+    let wallet = store::ledger::wallet(tx, &p.user_id, now).await?;
+    let memo = format!("Bought {} credits", p.credits);
+    store::ledger::transfer(
+        tx,
+        &Transfer {
+            key: &format!("payment:{}", p.id),
+            kind: "purchase",
+            booking_id: None,
+            actor_id: None,
+            memo: &memo,
+            legs: vec![(WORLD.to_string(), -p.credits), (wallet, p.credits)],
+            now,
+        },
+    )
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("granting bought credits: {e:?}")))?;
+    let intent = intent.or(p.payment_intent_id.as_deref());
+    if let Some(i) = intent
+        && let Some(total) = store::payments::take_pending_refunds(tx, i).await?
+    {
+        let mut paid = p.clone();
+        paid.status = PaymentStatus::Succeeded.as_str().into();
+        apply_refund(ctx, tx, &paid, total, now).await?;
+    }
+    if !p.booking_request.is_empty() {
+        jobs::enqueue(
+            tx,
+            PLACE_BOOKING_JOB,
+            serde_json::json!({"payment_id": p.id}),
+            now,
+            Some(&format!("place:{}", p.id)),
+            now,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Applies a refund whose cumulative total is `total_cents`: records it and takes
+/// back the refunded share of the credits, as far as the wallet allows. Returns
+/// whether anything changed.
+async fn apply_refund(
+    _ctx: &Ctx,
+    tx: &mut Tx,
+    p: &PaymentRow,
+    total_cents: i64,
+    now: i64,
+) -> AppResult<bool> {
+    let total = total_cents.clamp(0, p.amount_cents);
+    if total <= p.refunded_cents {
+        return Ok(false);
+    }
+    let granted = p.status == PaymentStatus::Succeeded.as_str()
+        || (p.status == PaymentStatus::Refunded.as_str() && p.succeeded_at.is_some());
+    let due = if granted {
+        payment::credits_to_reclaim(p.credits, p.amount_cents, total, p.reclaimed_credits)
+    } else {
+        0
+    };
+    let balance = store::ledger::wallet_balance(&mut **tx, &p.user_id).await?;
+    let take = due.min(balance).max(0);
+    if take > 0 {
+        let wallet = store::ledger::wallet(tx, &p.user_id, now).await?;
+        let outcome = store::ledger::transfer(
+            tx,
+            &Transfer {
+                key: &format!("refund:{}:{total}", p.id),
+                kind: "refund_purchase",
+                booking_id: None,
+                actor_id: None,
+                memo: "Credits taken back for a refunded purchase",
+                legs: vec![(wallet, -take), (WORLD.to_string(), take)],
+                now,
+            },
+        )
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reclaiming refunded credits: {e:?}")))?;
+        if matches!(outcome, Outcome::Replayed(_)) {
+            return Ok(false);
+        }
+    }
+    let flag = if take < due {
+        format!(
+            "Refund: {} of {due} credits could not be taken back (already spent).",
+            due - take
+        )
+    } else {
+        String::new()
+    };
+    store::payments::mark_refunded(tx, &p.id, total, p.reclaimed_credits + take, &flag, now)
+        .await?;
+    Ok(true)
+}
+
+/// An admin refunds a payment in full through Stripe, then applies it at once (the
+/// `charge.refunded` webhook that follows finds nothing left to do).
+pub async fn refund(ctx: &Ctx, admin: &UserRow, id: &str) -> AppResult<PaymentRow> {
+    super::admin::require_admin(admin)?;
+    if !enabled(ctx) {
+        return Err(disabled());
+    }
+    let p = store::payments::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if p.status != PaymentStatus::Succeeded.as_str() {
+        return Err(AppError::conflict(
+            "not_refundable",
+            "Only a succeeded payment can be refunded.",
+        ));
+    }
+    let Some(intent) = p.payment_intent_id.clone() else {
+        return Err(AppError::conflict(
+            "not_refundable",
+            "This payment has no Stripe payment to refund.",
+        ));
+    };
+    let remaining = p.amount_cents - p.refunded_cents;
+    let form = vec![
+        ("payment_intent".to_string(), intent),
+        ("amount".to_string(), remaining.to_string()),
+        ("metadata[payment_id]".to_string(), p.id.clone()),
+    ];
+    let r = stripe_post(
+        ctx,
+        "/v1/refunds",
+        &form,
+        &format!("refund-{}-{}", p.id, p.refunded_cents),
+    )
+    .await?;
+    if matches!(r["status"].as_str(), Some("failed" | "canceled")) {
+        return Err(AppError::conflict(
+            "refund_failed",
+            "Stripe could not refund this payment; see the Stripe dashboard.",
+        ));
+    }
+    let refunded = r["amount"].as_i64().unwrap_or(remaining);
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let fresh = store::payments::get(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    apply_refund(ctx, &mut tx, &fresh, fresh.refunded_cents + refunded, now).await?;
+    store::audit::insert(
+        &mut *tx,
+        &store::audit::NewAudit {
+            actor_id: Some(&admin.id),
+            action: "payment.refund",
+            target_type: "payment",
+            target_id: id,
+            before: serde_json::json!({"status": p.status, "refunded_cents": p.refunded_cents}),
+            after: serde_json::json!({"status": "refunded", "refunded_cents": p.refunded_cents + refunded, "stripe_refund": r["id"]}),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    if let Err(e) = notify_buyer(ctx, id, "refunded").await {
+        tracing::warn!(payment = %id, error = ?e, "payment notification failed");
+    }
+    store::payments::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// An admin has dealt with a flagged payment.
+pub async fn resolve_flag(ctx: &Ctx, admin: &UserRow, id: &str) -> AppResult<()> {
+    super::admin::require_admin(admin)?;
+    let p = store::payments::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    store::payments::clear_flag(&mut *tx, id, now).await?;
+    store::audit::insert(
+        &mut *tx,
+        &store::audit::NewAudit {
+            actor_id: Some(&admin.id),
+            action: "payment.flag_resolved",
+            target_type: "payment",
+            target_id: id,
+            before: serde_json::json!({"flag": p.flag}),
+            after: serde_json::json!({"flag": ""}),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The job: places the booking a payment was for. If it cannot be placed any more
+/// (the slot went, the mentor left), the credits stay in the wallet and the buyer is
+/// told; the payment records why.
+pub async fn place_booking(ctx: &Ctx, payment_id: &str) -> AppResult<()> {
+    let Some(p) = store::payments::get(&ctx.db.pool, payment_id).await? else {
+        return Ok(());
+    };
+    if p.booking_request.is_empty() || p.booking_id.is_some() {
+        return Ok(());
+    }
+    let Some(user) = store::users::by_id(&ctx.db.pool, &p.user_id).await? else {
+        return Ok(());
+    };
+    let input: BookingInput = serde_json::from_str(&p.booking_request)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored booking request: {e}")))?;
+    let key = format!("payment:{}", p.id);
+    let placed =
+        super::bookings::request_holding(ctx, &user, &input, Some(&key), Some(&p.id)).await;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    match &placed {
+        Ok((b, _)) => {
+            store::payments::set_booking(&mut tx, &p.id, Some(&b.b.id), "", now).await?;
+        }
+        Err(AppError::Internal(e)) => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "placing a paid booking: {e}"
+            )));
+        }
+        Err(e) => {
+            store::payments::set_booking(&mut tx, &p.id, None, "", now).await?;
+            notify::notify(
+                ctx,
+                &mut tx,
+                &notify::Note {
+                    user_id: &user.id,
+                    email: &user.email,
+                    kind: notify::PAYMENT_UPDATED,
+                    title: "Your booking could not be placed".into(),
+                    body: format!(
+                        "Your payment went through and the credits are in your wallet, but the booking could not be placed: {} Pick another time.",
+                        e.detail()
+                    ),
+                    link: "/credits".into(),
+                    related_id: Some(&p.id),
+                    ics: None,
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn notify_buyer(ctx: &Ctx, payment_id: &str, what: &str) -> AppResult<()> {
+    let Some(p) = store::payments::get(&ctx.db.pool, payment_id).await? else {
+        return Ok(());
+    };
+    let Some(user) = store::users::by_id(&ctx.db.pool, &p.user_id).await? else {
+        return Ok(());
+    };
+    let (title, body) = match what {
+        "succeeded" => (
+            format!("{} credits added", p.credits),
+            format!(
+                "Your payment of {} went through: {} credits are in your wallet.",
+                money(p.amount_cents, &p.currency),
+                p.credits
+            ),
+        ),
+        "failed" => (
+            "Your payment did not go through".to_string(),
+            "Nothing was charged and no credits were added. You can try again from the credits page."
+                .to_string(),
+        ),
+        _ => (
+            "Your payment was refunded".to_string(),
+            format!(
+                "{} was refunded; {} credits were taken back.",
+                money(p.refunded_cents, &p.currency),
+                p.reclaimed_credits
+            ),
+        ),
+    };
+    let mut tx = ctx.db.begin_write().await?;
+    notify::notify(
+        ctx,
+        &mut tx,
+        &notify::Note {
+            user_id: &user.id,
+            email: &user.email,
+            kind: notify::PAYMENT_UPDATED,
+            title,
+            body,
+            link: "/credits/payments".into(),
+            related_id: Some(&p.id),
+            ics: None,
+        },
+        ctx.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "12.34 USD".
+pub fn money(cents: i64, currency: &str) -> String {
+    format!(
+        "{}.{:02} {}",
+        cents / 100,
+        (cents % 100).abs(),
+        currency.to_ascii_uppercase()
+    )
+}
+
+/// Lists for the API and pages.
+pub async fn mine(
+    ctx: &Ctx,
+    user: &UserRow,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<PaymentRow>> {
+    Ok(store::payments::for_user(&ctx.db.pool, &user.id, before, limit).await?)
+}
+
+pub async fn all(
+    ctx: &Ctx,
+    admin: &UserRow,
+    flagged_only: bool,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<store::payments::AdminPaymentRow>> {
+    super::admin::require_admin(admin)?;
+    Ok(store::payments::all(&ctx.db.pool, flagged_only, before, limit).await?)
+}
