@@ -21,3 +21,4 @@ mod payments;
 mod web;
 mod web_articles;
 mod web_mentors;
+mod web_payments;

@@ -95,6 +95,8 @@ struct BookPage {
     topic: String,
     message: String,
     error: Option<String>,
+    /// "Buy 30 credits … and book", when credits are short and buying is on.
+    buy_offer: Option<String>,
 }
 
 /// What the booking form shows besides the slot: a problem and the text kept.
@@ -182,6 +184,9 @@ async fn render_book(
             start: q.start.clone(),
             start_local,
             zone: tz_name(&tz),
+            buy_offer: (balance < service.credit_cost)
+                .then(|| super::payments::offer_for(state, service.credit_cost - balance))
+                .flatten(),
             balance,
             topic,
             message,
@@ -798,6 +803,8 @@ struct CreditsPage {
     balance: i64,
     held: i64,
     entries: Vec<EntryLine>,
+    /// The packs on sale; empty when buying is off.
+    packs: Vec<super::payments::PackLine>,
 }
 
 async fn credits_page(State(state): State<AppState>, web: WebCtx) -> Response {
@@ -830,6 +837,11 @@ async fn credits_page(State(state): State<AppState>, web: WebCtx) -> Response {
                     booking_id: e.booking_id.unwrap_or_default(),
                 })
                 .collect(),
+            packs: if crate::service::payments::enabled(&state.ctx) {
+                super::payments::pack_lines(&state)
+            } else {
+                vec![]
+            },
         },
     )
 }

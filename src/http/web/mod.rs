@@ -14,6 +14,7 @@ pub mod bookings;
 mod chat;
 mod mentors;
 mod pages;
+mod payments;
 mod profiles;
 
 use std::sync::OnceLock;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(bookings::router())
         .merge(chat::router())
         .merge(articles::router())
+        .merge(payments::router())
 }
 
 async fn css() -> Response {
@@ -191,6 +193,18 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("bookmark_removed", "info", "Removed from your bookmarks."),
     ("comment_posted", "ok", "Comment posted."),
     ("comment_deleted", "info", "Comment deleted."),
+    (
+        "slot_held",
+        "info",
+        "The time is held for you for 15 minutes while you pay.",
+    ),
+    (
+        "payment_not_open",
+        "info",
+        "This checkout is no longer open.",
+    ),
+    ("payment_refunded", "ok", "Payment refunded."),
+    ("payment_resolved", "ok", "Marked as resolved."),
 ];
 
 fn flash_from_code(code: &str) -> Option<Flash> {
