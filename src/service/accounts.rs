@@ -407,6 +407,7 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
     let messages = store::messages::sent_by(pool, &user.id, MAX).await?;
     let notifications = store::notify::list(pool, &user.id, false, None, MAX).await?;
     let (articles, comments, bookmarks) = store::articles::export_of(pool, &user.id).await?;
+    let payments = store::payments::for_user(pool, &user.id, None, MAX).await?;
     Ok(json!({
         "exported_at": ctx.clock.now().to_string(),
         "account": {
@@ -473,6 +474,11 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
             "article_id": c.article_id, "body": c.body, "at": ts(c.created_at),
         })).collect::<Vec<_>>(),
         "bookmarks": bookmarks.iter().map(|(id, at)| json!({"article_id": id, "at": ts(*at)})).collect::<Vec<_>>(),
+        "payments": payments.iter().map(|p| json!({
+            "id": p.id, "credits": p.credits, "amount_cents": p.amount_cents, "currency": p.currency,
+            "status": p.status, "refunded_cents": p.refunded_cents, "provider": p.provider,
+            "created_at": ts(p.created_at), "succeeded_at": p.succeeded_at.map(ts),
+        })).collect::<Vec<_>>(),
         "admin_actions_on_account": audit.iter().map(|a| json!({
             "action": a.action,
             "at": ts(a.created_at),

@@ -401,7 +401,9 @@ async fn succeed(
     if !status.may_succeed() {
         return Ok(false);
     }
-    store::payments::mark_succeeded(tx, &p.id, intent, now).await?;
+    if !store::payments::mark_succeeded(tx, &p.id, intent, now).await? {
+        return Ok(false);
+    }
     let wallet = store::ledger::wallet(tx, &p.user_id, now).await?;
     let memo = format!("Bought {} credits", p.credits);
     store::ledger::transfer(

@@ -143,22 +143,25 @@ pub async fn set_checkout<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Moves a pending or failed payment to succeeded; false when another delivery got
+/// there first (the row lock makes a concurrent one re-read the status).
 pub async fn mark_succeeded(
     tx: &mut Tx,
     id: &str,
     intent_id: Option<&str>,
     now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
         "UPDATE payments SET status = 'succeeded', payment_intent_id = COALESCE($2, payment_intent_id), \
-         failure_reason = '', succeeded_at = $3, updated_at = $3 WHERE id = $1",
+         failure_reason = '', succeeded_at = $3, updated_at = $3 \
+         WHERE id = $1 AND status IN ('pending', 'failed')",
     )
     .bind(id)
     .bind(intent_id)
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_intent(tx: &mut Tx, id: &str, intent_id: &str, now: i64) -> sqlx::Result<()> {

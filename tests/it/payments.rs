@@ -617,3 +617,36 @@ async fn a_held_slot_is_released_after_fifteen_minutes() {
     assert!(notes.to_string().contains("could not be placed"), "{notes}");
     app.assert_ledger_ok().await;
 }
+
+#[tokio::test]
+async fn concurrent_deliveries_grant_once() {
+    let stripe = StripeStandIn::start().await;
+    let app = TestApp::spawn_with(stripe.config()).await;
+    let s = app.register("buyer@example.com").await;
+    let (p, session) = buy(&app, &s, "pack-10").await;
+    let same = completed("evt_same", &session, &p, "pi_c");
+    let mut other = completed("evt_other", &session, &p, "pi_c");
+    other["type"] = json!("checkout.session.async_payment_succeeded");
+    let deliveries = (0..8).map(|i| {
+        let e = if i % 2 == 0 {
+            same.clone()
+        } else {
+            other.clone()
+        };
+        let app = &app;
+        async move { app.stripe_event(&e).await.0 }
+    });
+    let statuses = futures_util::future::join_all(deliveries).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    assert_eq!(app.balance(&s).await.0, 10);
+    let grants: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'purchase'")
+            .fetch_one(&app.ctx().db.pool)
+            .await
+            .unwrap();
+    assert_eq!(grants, 1);
+    app.assert_ledger_ok().await;
+}
