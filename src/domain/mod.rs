@@ -10,5 +10,6 @@ pub mod mentor;
 pub mod mentorship;
 pub mod payment;
 pub mod recommend;
+pub mod stats;
 pub mod text;
 pub mod user;

@@ -176,6 +176,20 @@ impl Browser {
         now
     }
 
+    /// Waits (up to 10 s) until the full URL contains `needle` (e.g. a query string
+    /// after a GET form posted to the page it is on).
+    pub async fn wait_for_url_containing(&self, needle: &str) -> bool {
+        for _ in 0..100 {
+            if let Ok(u) = self.client.current_url().await
+                && u.as_str().contains(needle)
+            {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
     pub async fn path(&self) -> String {
         self.client
             .current_url()

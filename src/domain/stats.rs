@@ -1,0 +1,209 @@
+//! Figures over time for dashboards: weekly buckets in the viewer's time zone (weeks
+//! start on Monday at midnight there, so a week crossing a DST change is 167 or 169
+//! hours long), and server-rendered SVG bar charts that need no script and carry a
+//! text alternative.
+
+use jiff::{Timestamp, ToSpan, Zoned, civil::Weekday, tz::TimeZone};
+
+/// The starts of the last `weeks` weeks, oldest first; the last one is the week that
+/// contains `now`. Each is a Monday 00:00 in `tz` (or the first instant of that day,
+/// where midnight does not exist).
+pub fn week_starts(now: Timestamp, tz: &TimeZone, weeks: usize) -> Vec<Zoned> {
+    let today = now.to_zoned(tz.clone()).date();
+    let back = i64::from(today.weekday().to_monday_zero_offset());
+    let monday = today.checked_sub(back.days()).unwrap_or(today);
+    let mut out = Vec::with_capacity(weeks);
+    for i in (0..weeks as i64).rev() {
+        let day = monday.checked_sub((7 * i).days()).unwrap_or(monday);
+        if let Ok(z) = day.to_zoned(tz.clone()) {
+            out.push(z);
+        }
+    }
+    out
+}
+
+/// Sums `(instant, amount)` into the weeks starting at `starts` (each week runs to the
+/// next start; the last to `starts.last() + 1 week`). Instants outside are ignored.
+pub fn weekly_sums(starts: &[Zoned], events: &[(Timestamp, i64)]) -> Vec<i64> {
+    let mut sums = vec![0i64; starts.len()];
+    let Some(last) = starts.last() else {
+        return sums;
+    };
+    let end = last
+        .checked_add(1.week())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::MAX);
+    let bounds: Vec<Timestamp> = starts.iter().map(Zoned::timestamp).collect();
+    for (at, amount) in events {
+        if *at < bounds[0] || *at >= end {
+            continue;
+        }
+        // The last start at or before `at`.
+        let i = bounds.partition_point(|b| b <= at) - 1;
+        sums[i] += amount;
+    }
+    sums
+}
+
+/// Is `weekday` the start of a week here (used by the tests and the labels).
+pub fn is_week_start(z: &Zoned) -> bool {
+    z.weekday() == Weekday::Monday
+}
+
+/// One bar of a chart.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Point {
+    /// The week's first day, `YYYY-MM-DD` in the viewer's zone.
+    pub week: String,
+    pub value: i64,
+}
+
+pub fn series(starts: &[Zoned], sums: &[i64]) -> Vec<Point> {
+    starts
+        .iter()
+        .zip(sums)
+        .map(|(z, v)| Point {
+            week: z.date().to_string(),
+            value: *v,
+        })
+        .collect()
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A bar chart as inline SVG: one `<rect class="bar">` per point (each with a
+/// `<title>` naming its week and value), a baseline, the maximum on the axis, and the
+/// first and last week under it. `role="img"` with a title and a summary description;
+/// pages add the full table next to it as the text alternative.
+pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> String {
+    const W: f64 = 640.0;
+    const H: f64 = 180.0;
+    const TOP: f64 = 16.0;
+    const BOTTOM: f64 = 24.0;
+    const LEFT: f64 = 40.0;
+    let max = points.iter().map(|p| p.value).max().unwrap_or(0).max(1);
+    let total: i64 = points.iter().map(|p| p.value).sum();
+    let n = points.len().max(1) as f64;
+    let slot = (W - LEFT) / n;
+    let bar_w = (slot * 0.7).max(1.0);
+    let plot_h = H - TOP - BOTTOM;
+    let id = escape(id);
+    let mut svg = format!(
+        "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" \
+         preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {total} {} in all, at most {max} in one week.</desc>",
+        escape(title),
+        points.len(),
+        escape(unit),
+    );
+    svg.push_str(&format!(
+        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{W}\" y2=\"{y}\"/>\
+         <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{max}</text>\
+         <text class=\"tick\" x=\"{tx}\" y=\"{y}\" text-anchor=\"end\">0</text>",
+        y = H - BOTTOM,
+        tx = LEFT - 6.0,
+        ty = TOP + 4.0,
+    ));
+    for (i, p) in points.iter().enumerate() {
+        let h = if p.value <= 0 {
+            0.0
+        } else {
+            (p.value as f64 / max as f64 * plot_h).max(1.0)
+        };
+        let x = LEFT + i as f64 * slot + (slot - bar_w) / 2.0;
+        let y = H - BOTTOM - h;
+        svg.push_str(&format!(
+            "<rect class=\"bar\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\"><title>Week of {}: {} {}</title></rect>",
+            escape(&p.week),
+            p.value,
+            escape(unit)
+        ));
+    }
+    if let (Some(first), Some(last)) = (points.first(), points.last()) {
+        svg.push_str(&format!(
+            "<text class=\"tick\" x=\"{LEFT}\" y=\"{H}\">{}</text><text class=\"tick\" x=\"{W}\" y=\"{H}\" text-anchor=\"end\">{}</text>",
+            escape(&first.week),
+            escape(&last.week)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn weeks_start_on_monday_midnight_in_the_zone() {
+        let tz = TimeZone::get("Europe/Paris").unwrap();
+        // Wednesday 2026-04-01, 10:00 UTC.
+        let starts = week_starts(ts("2026-04-01T10:00:00Z"), &tz, 3);
+        let days: Vec<String> = starts.iter().map(|z| z.date().to_string()).collect();
+        assert_eq!(days, ["2026-03-16", "2026-03-23", "2026-03-30"]);
+        assert!(starts.iter().all(is_week_start));
+        // The week of the spring change (29 March 2026) is 167 hours long.
+        let spring = starts[2].timestamp().duration_since(starts[1].timestamp());
+        assert_eq!(spring.as_hours(), 167);
+        // Sunday 23:30 in Paris is still in the week, though it is Sunday 21:30 UTC.
+        let sums = weekly_sums(
+            &starts,
+            &[
+                (ts("2026-03-29T21:30:00Z"), 1),   // Sun 23:30 CEST: week of 23 March
+                (ts("2026-03-29T22:30:00Z"), 10),  // Mon 00:30 CEST: week of 30 March
+                (ts("2026-03-16T00:00:00Z"), 100), // Mon 01:00 CET: first week
+                (ts("2026-03-15T22:59:59Z"), 1000), // before the first week
+                (ts("2026-04-06T00:00:00Z"), 5000), // after the last week
+            ],
+        );
+        assert_eq!(sums, [100, 1, 10]);
+    }
+
+    #[test]
+    fn a_week_without_activity_is_zero_and_the_fall_change_is_169_hours() {
+        let tz = TimeZone::get("America/New_York").unwrap();
+        let starts = week_starts(ts("2026-11-05T12:00:00Z"), &tz, 2);
+        let fall = starts[1].timestamp().duration_since(starts[0].timestamp());
+        assert_eq!(fall.as_hours(), 169, "1 November 2026: clocks go back");
+        assert_eq!(weekly_sums(&starts, &[]), [0, 0]);
+        // In UTC+14, 'this week' is already the next one.
+        let kiritimati = TimeZone::get("Pacific/Kiritimati").unwrap();
+        let s = week_starts(ts("2026-11-08T12:00:00Z"), &kiritimati, 1);
+        assert_eq!(s[0].date().to_string(), "2026-11-09");
+    }
+
+    #[test]
+    fn charts_have_one_bar_per_week_and_a_text_alternative() {
+        let points: Vec<Point> = (0..26)
+            .map(|i| Point {
+                week: format!("2026-W{i:02}"),
+                value: i % 5,
+            })
+            .collect();
+        let svg = bar_chart_svg("sessions", "Sessions per week", "sessions", &points);
+        assert_eq!(svg.matches("<rect class=\"bar\"").count(), 26);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("role=\"img\""));
+        assert!(svg.contains("<title id=\"sessions-t\">Sessions per week</title>"));
+        assert!(svg.contains("26 weeks, 50 sessions in all, at most 4 in one week."));
+        let empty = bar_chart_svg("x", "<b>", "u", &[]);
+        assert!(empty.contains("&lt;b&gt;") && !empty.contains("<b>"));
+    }
+}
