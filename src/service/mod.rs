@@ -10,6 +10,7 @@ pub mod bookings;
 pub mod cache;
 pub mod calendar;
 pub mod credits;
+pub mod dashboard;
 pub mod demo;
 pub mod events;
 pub mod jobs;

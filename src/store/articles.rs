@@ -145,6 +145,8 @@ pub struct ListQuery {
     pub status: Option<&'static str>,
     /// Only the articles this user bookmarked, most recently bookmarked first.
     pub bookmarked_by: Option<String>,
+    /// Only articles by the current mentors of this user.
+    pub mentors_of: Option<String>,
     /// Keyset cursor: the (sort key, id) of the last row of the previous page.
     pub after: Option<(i64, String)>,
     pub limit: i64,
@@ -179,6 +181,14 @@ pub async fn list<'e, E: Executor<'e, Database = Any> + Copy>(
     }
     if let Some(a) = &q.author_id {
         b.push(" AND a.author_id = ").bind(Arg::Text(a.clone()));
+    }
+    if let Some(m) = &q.mentors_of {
+        b.push(
+            " AND a.author_id IN (SELECT ms.mentor_id FROM mentorships ms \
+             WHERE ms.status = 'accepted' AND ms.mentee_id = ",
+        )
+        .bind(Arg::Text(m.clone()))
+        .push(")");
     }
     if let Some(t) = &q.tag {
         b.push(" AND a.id IN (SELECT t.article_id FROM article_tags t WHERE t.tag = ")

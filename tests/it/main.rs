@@ -11,6 +11,7 @@ mod articles;
 mod bookings;
 mod browser_articles;
 mod browser_flows;
+mod dashboards;
 mod errors;
 mod ledger;
 mod mentors;

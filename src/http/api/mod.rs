@@ -6,6 +6,7 @@ pub mod admin;
 pub mod articles;
 pub mod auth;
 pub mod bookings;
+pub mod dashboard;
 pub mod me;
 pub mod mentors;
 pub mod mentorships;
@@ -88,6 +89,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(notifications::router())
         .merge(articles::router())
         .merge(payments::router())
+        .merge(dashboard::router())
         .merge(ws::router())
         .merge(ops::router())
 }

@@ -1,0 +1,123 @@
+//! `/api/v1/me/dashboard`, `/api/v1/admin/stats`, `/api/v1/admin/audit`: the figures
+//! the dashboards show, and the audit log.
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{decode_cursor, next_page, parse_limit, ts};
+use crate::{
+    error::AppError,
+    http::{
+        AppState,
+        extract::{ApiQuery, CurrentUser},
+        problem::Problem,
+    },
+    service::dashboard::{self, AdminStats, Dashboard},
+    store::dashboard::AuditFilter,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(my_dashboard))
+        .routes(routes!(admin_stats))
+        .routes(routes!(audit_log))
+}
+
+/// My dashboard: sessions, relationships, credits; for mentors also requests waiting,
+/// hours, earnings, rating and weekly series over the last 26 weeks in my zone.
+#[utoipa::path(get, path = "/api/v1/me/dashboard", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Dashboard)))]
+async fn my_dashboard(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+) -> Result<axum::Json<Dashboard>, AppError> {
+    Ok(axum::Json(dashboard::for_user(&state.ctx, &me.user).await?))
+}
+
+/// Platform totals and weekly series (admins).
+#[utoipa::path(get, path = "/api/v1/admin/stats", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = AdminStats), (status = 403, body = Problem)))]
+async fn admin_stats(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+) -> Result<axum::Json<AdminStats>, AppError> {
+    Ok(axum::Json(
+        dashboard::admin_stats(&state.ctx, &me.user).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    /// Actions starting with this (e.g. `user.`, `payment.refund`).
+    pub action: Option<String>,
+    /// Only this admin's actions (a user id).
+    pub actor: Option<String>,
+    /// Only actions on this target (an id).
+    pub target: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: String,
+    pub actor_id: Option<String>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+    pub at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditList {
+    pub items: Vec<AuditEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// The audit log of admin actions, newest first (admins).
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", security(("bearer" = [])),
+    params(AuditParams), responses((status = 200, body = AuditList), (status = 403, body = Problem)))]
+async fn audit_log(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    ApiQuery(p): ApiQuery<AuditParams>,
+) -> Result<axum::Json<AuditList>, AppError> {
+    let limit = parse_limit(p.limit)?;
+    let mut rows = dashboard::audit(
+        &state.ctx,
+        &me.user,
+        &AuditFilter {
+            action: p.action.filter(|s| !s.trim().is_empty()),
+            actor_id: p.actor.filter(|s| !s.trim().is_empty()),
+            target_id: p.target.filter(|s| !s.trim().is_empty()),
+            before_id: decode_cursor(p.cursor.as_deref())?,
+            limit: limit + 1,
+        },
+    )
+    .await?;
+    let next_cursor = next_page(&mut rows, limit, |r| r.id.clone());
+    let json = |s: &str| serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
+    Ok(axum::Json(AuditList {
+        items: rows
+            .iter()
+            .map(|r| AuditEntry {
+                id: r.id.clone(),
+                actor_id: r.actor_id.clone(),
+                actor_email: r.actor_email.clone(),
+                action: r.action.clone(),
+                target_type: r.target_type.clone(),
+                target_id: r.target_id.clone(),
+                before: json(&r.before_json),
+                after: json(&r.after_json),
+                at: ts(r.created_at),
+            })
+            .collect(),
+        next_cursor,
+    }))
+}

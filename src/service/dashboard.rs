@@ -1,0 +1,525 @@
+//! What each person needs at a glance: the mentee's and the mentor's dashboards
+//! (`GET /api/v1/me/dashboard`, `/dashboard`) and the platform's figures for admins
+//! (`GET /api/v1/admin/stats`, `/admin`). The JSON and the pages come from the same
+//! structs. Weekly series cover the last [`WEEKS`] weeks, Monday to Monday in the
+//! viewer's zone, the current week last; weeks without activity are zeros.
+//!
+//! Definitions: hours count completed timed sessions (their booked duration);
+//! earnings are credits paid out to the mentor (completions, late cancellations,
+//! no-shows); a mentor's response rate is the share of mentorship and booking
+//! requests of the last 90 days that were answered (accepted or declined) rather than
+//! left to expire.
+
+use jiff::{Timestamp, tz::TimeZone};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::Ctx;
+use crate::{
+    clock::{from_micros, to_micros},
+    domain::{
+        stats::{self, Point},
+        user::{Role, Roles},
+    },
+    error::AppResult,
+    store::{
+        self, Arg,
+        dashboard::{PersonLine, SessionLine, scalar, weekly},
+        users::UserRow,
+    },
+};
+
+/// Weeks in each series (about six months).
+pub const WEEKS: usize = 26;
+const DAY: i64 = 24 * 3600 * 1_000_000;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonItem {
+    /// The user's id (profile: `/mentors/{id}`).
+    pub id: String,
+    pub name: String,
+    pub headline: String,
+    /// When the mentorship started (or the request was made).
+    pub since: String,
+}
+
+fn person(p: &PersonLine) -> PersonItem {
+    PersonItem {
+        id: p.user_id.clone(),
+        name: format!("{} {}", p.first_name, p.last_name),
+        headline: p.headline.clone(),
+        since: from_micros(p.since).to_string(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionItem {
+    pub id: String,
+    pub title: String,
+    /// `pending` or `accepted`.
+    pub status: String,
+    pub start: String,
+    pub end: String,
+    /// The start in the viewer's zone (RFC 3339 with offset).
+    pub start_local: String,
+    /// Whole minutes until it starts (0 once started).
+    pub starts_in_minutes: i64,
+    pub with_id: String,
+    pub with_name: String,
+    /// Once accepted.
+    pub meeting_link: Option<String>,
+}
+
+fn session(s: &SessionLine, now: Timestamp, tz: &TimeZone) -> SessionItem {
+    let start = from_micros(s.start_at);
+    SessionItem {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        status: s.status.clone(),
+        start: start.to_string(),
+        end: from_micros(s.end_at).to_string(),
+        start_local: start
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
+        starts_in_minutes: (start.duration_since(now).as_mins()).max(0),
+        with_id: s.other_id.clone(),
+        with_name: format!("{} {}", s.other_first_name, s.other_last_name),
+        meeting_link: (s.status == "accepted" && !s.meeting_link.is_empty())
+            .then(|| s.meeting_link.clone()),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleItem {
+    pub slug: String,
+    pub title: String,
+    pub author: String,
+    pub published_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendedItem {
+    pub id: String,
+    pub name: String,
+    pub headline: String,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MenteeDashboard {
+    pub mentors: Vec<PersonItem>,
+    /// Completed session time received, in minutes.
+    pub minutes_received: i64,
+    /// My mentorship requests waiting for an answer.
+    pub pending_mentorship_requests: i64,
+    /// My booking requests waiting for an answer.
+    pub pending_booking_requests: i64,
+    pub recommended: Vec<RecommendedItem>,
+    /// Recent articles by my mentors.
+    pub articles: Vec<ArticleItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitingItem {
+    /// `mentorship` or `booking`.
+    pub kind: String,
+    pub id: String,
+    pub from_id: String,
+    pub from_name: String,
+    pub title: String,
+    pub requested_at: String,
+    /// Whole hours it has waited.
+    pub waiting_hours: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rating {
+    pub average: f64,
+    pub count: i64,
+    /// Reviews with 1, 2, 3, 4 and 5 stars.
+    pub distribution: [i64; 5],
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MentorDashboard {
+    /// `approved`, `pending`, …
+    pub status: String,
+    pub mentees: Vec<PersonItem>,
+    pub active_mentees: i64,
+    pub capacity: i64,
+    /// Requests waiting for my answer, oldest first.
+    pub waiting: Vec<WaitingItem>,
+    /// Completed session time given, in minutes.
+    pub minutes_given: i64,
+    /// Credits earned in all.
+    pub earnings: i64,
+    pub rating: Rating,
+    /// Percent of the last 90 days' requests answered; `None` when there were none.
+    pub response_rate: Option<i64>,
+    pub sessions_per_week: Vec<Point>,
+    pub earnings_per_week: Vec<Point>,
+    pub article_views_per_week: Vec<Point>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Dashboard {
+    /// The zone the weeks and local times are in.
+    pub timezone: String,
+    pub credits_balance: i64,
+    pub credits_held: i64,
+    /// My coming sessions, as mentee or mentor, soonest first.
+    pub upcoming: Vec<SessionItem>,
+    pub mentee: MenteeDashboard,
+    /// Present for mentors (any application status).
+    pub mentor: Option<MentorDashboard>,
+}
+
+fn zone(user: &UserRow) -> TimeZone {
+    TimeZone::get(&user.timezone).unwrap_or(TimeZone::UTC)
+}
+
+/// The week boundaries (µs) of the last WEEKS weeks in `tz`, plus the end of the
+/// current week, and the week starts for labels.
+fn weeks(now: Timestamp, tz: &TimeZone) -> (Vec<jiff::Zoned>, Vec<i64>) {
+    let starts = stats::week_starts(now, tz, WEEKS);
+    let mut bounds: Vec<i64> = starts.iter().map(|z| to_micros(z.timestamp())).collect();
+    if let Some(end) = starts
+        .last()
+        .and_then(|z| z.checked_add(jiff::ToSpan::week(1)).ok())
+    {
+        bounds.push(to_micros(end.timestamp()));
+    }
+    (starts, bounds)
+}
+
+pub async fn for_user(ctx: &Ctx, user: &UserRow) -> AppResult<Dashboard> {
+    let pool = &ctx.db.pool;
+    let tz = zone(user);
+    let now = ctx.clock.now();
+    let now_us = to_micros(now);
+    let me = || vec![Arg::Text(user.id.clone())];
+    let upcoming = store::dashboard::upcoming(pool, &user.id, now_us, 10).await?;
+
+    let mentors = store::dashboard::relations(pool, &user.id, true).await?;
+    let minutes_received = scalar(
+        pool,
+        "SELECT CAST(COALESCE(SUM(duration_minutes), 0) AS BIGINT) FROM bookings \
+         WHERE mentee_id = $1 AND status = 'completed' AND timed = 1",
+        me(),
+    )
+    .await?;
+    let pending_mentorship_requests = scalar(
+        pool,
+        "SELECT COUNT(*) FROM mentorships WHERE mentee_id = $1 AND status = 'pending' AND expires_at > $2",
+        vec![Arg::Text(user.id.clone()), Arg::Int(now_us)],
+    )
+    .await?;
+    let pending_booking_requests = scalar(
+        pool,
+        "SELECT COUNT(*) FROM bookings WHERE mentee_id = $1 AND status = 'pending'",
+        me(),
+    )
+    .await?;
+    let recommended = super::mentors::recommended(ctx, user, 3)
+        .await?
+        .into_iter()
+        .map(|(row, rec)| RecommendedItem {
+            id: row.profile.user_id.clone(),
+            name: format!("{} {}", row.first_name, row.last_name),
+            headline: row.headline.clone(),
+            reasons: rec.reasons,
+        })
+        .collect();
+    let articles = if mentors.is_empty() {
+        vec![]
+    } else {
+        let q = store::articles::ListQuery {
+            reader: super::articles::reader_q(Some(user)),
+            mentors_of: Some(user.id.clone()),
+            status: Some("published"),
+            limit: 5,
+            ..Default::default()
+        };
+        store::articles::list(pool, ctx.db.backend, &q)
+            .await?
+            .into_iter()
+            .map(|(a, _)| ArticleItem {
+                slug: a.slug.clone(),
+                title: a.title.clone(),
+                author: format!("{} {}", a.author_first_name, a.author_last_name),
+                published_at: a.published_at.map(|t| from_micros(t).to_string()),
+            })
+            .collect()
+    };
+    let mentee = MenteeDashboard {
+        mentors: mentors.iter().map(person).collect(),
+        minutes_received,
+        pending_mentorship_requests,
+        pending_booking_requests,
+        recommended,
+        articles,
+    };
+
+    let mentor = match store::mentors::profile(pool, &user.id).await? {
+        None => None,
+        Some(p) => Some(mentor_dashboard(ctx, user, &p, now, &tz).await?),
+    };
+    let credits = super::credits::view(ctx, user, None, 1).await?;
+    Ok(Dashboard {
+        timezone: tz.iana_name().unwrap_or("UTC").to_string(),
+        credits_balance: credits.balance,
+        credits_held: credits.held,
+        upcoming: upcoming.iter().map(|s| session(s, now, &tz)).collect(),
+        mentee,
+        mentor,
+    })
+}
+
+async fn mentor_dashboard(
+    ctx: &Ctx,
+    user: &UserRow,
+    p: &store::mentors::MentorProfileRow,
+    now: Timestamp,
+    tz: &TimeZone,
+) -> AppResult<MentorDashboard> {
+    let pool = &ctx.db.pool;
+    let now_us = to_micros(now);
+    let me = || vec![Arg::Text(user.id.clone())];
+    let mentees = store::dashboard::relations(pool, &user.id, false).await?;
+    let mut waiting: Vec<WaitingItem> = store::dashboard::waiting_requests(pool, &user.id, now_us)
+        .await?
+        .iter()
+        .map(|r| WaitingItem {
+            kind: "mentorship".into(),
+            id: r.id.clone(),
+            from_id: r.user_id.clone(),
+            from_name: format!("{} {}", r.first_name, r.last_name),
+            title: "Mentorship request".into(),
+            requested_at: from_micros(r.since).to_string(),
+            waiting_hours: (now_us - r.since).max(0) / 3_600_000_000,
+        })
+        .collect();
+    waiting.extend(
+        store::dashboard::waiting_bookings(pool, &user.id)
+            .await?
+            .iter()
+            .map(|b| WaitingItem {
+                kind: "booking".into(),
+                id: b.id.clone(),
+                from_id: b.other_id.clone(),
+                from_name: format!("{} {}", b.other_first_name, b.other_last_name),
+                title: b.title.clone(),
+                requested_at: from_micros(b.created_at).to_string(),
+                waiting_hours: (now_us - b.created_at).max(0) / 3_600_000_000,
+            }),
+    );
+    waiting.sort_by_key(|w| std::cmp::Reverse(w.waiting_hours));
+    let minutes_given = scalar(
+        pool,
+        "SELECT CAST(COALESCE(SUM(duration_minutes), 0) AS BIGINT) FROM bookings \
+         WHERE mentor_id = $1 AND status = 'completed' AND timed = 1",
+        me(),
+    )
+    .await?;
+    let earnings = scalar(
+        pool,
+        "SELECT CAST(COALESCE(SUM(credits_paid), 0) AS BIGINT) FROM bookings WHERE mentor_id = $1",
+        me(),
+    )
+    .await?;
+    let since = now_us - 90 * DAY;
+    let decided = |answered: bool| {
+        let statuses = if answered {
+            "('accepted', 'declined', 'completed', 'no_show', 'ended')"
+        } else {
+            "('expired')"
+        };
+        format!(
+            "SELECT (SELECT COUNT(*) FROM mentorships WHERE mentor_id = $1 AND created_at >= $2 AND status IN {statuses}) \
+             + (SELECT COUNT(*) FROM bookings WHERE mentor_id = $1 AND created_at >= $2 AND status IN {statuses})"
+        )
+    };
+    let args = || vec![Arg::Text(user.id.clone()), Arg::Int(since)];
+    let answered = scalar(pool, &decided(true), args()).await?;
+    let expired = scalar(pool, &decided(false), args()).await?;
+    let response_rate = (answered + expired > 0).then(|| answered * 100 / (answered + expired));
+
+    let (starts, bounds) = weeks(now, tz);
+    let sessions = weekly(
+        pool,
+        "start_at",
+        "1",
+        "FROM bookings WHERE mentor_id = $1 AND status = 'completed' AND timed = 1",
+        me(),
+        &bounds,
+    )
+    .await?;
+    let earned = weekly(
+        pool,
+        "COALESCE(finished_at, end_at)",
+        "credits_paid",
+        "FROM bookings WHERE mentor_id = $1 AND credits_paid > 0",
+        me(),
+        &bounds,
+    )
+    .await?;
+    let views = weekly(
+        pool,
+        "v.created_at",
+        "1",
+        "FROM article_views v JOIN articles a ON a.id = v.article_id WHERE a.author_id = $1",
+        me(),
+        &bounds,
+    )
+    .await?;
+    Ok(MentorDashboard {
+        status: p.status.clone(),
+        active_mentees: mentees.len() as i64,
+        mentees: mentees.iter().map(person).collect(),
+        capacity: p.max_mentees,
+        waiting,
+        minutes_given,
+        earnings,
+        rating: Rating {
+            average: (p.rating_avg * 10.0).round() / 10.0,
+            count: p.rating_count,
+            distribution: store::dashboard::rating_distribution(pool, &user.id).await?,
+        },
+        response_rate,
+        sessions_per_week: stats::series(&starts, &sessions),
+        earnings_per_week: stats::series(&starts, &earned),
+        article_views_per_week: stats::series(&starts, &views),
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusCount {
+    pub status: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminTotals {
+    /// Accounts that are not closed.
+    pub users: i64,
+    pub mentors_approved: i64,
+    pub applications_pending: i64,
+    pub mentorships_active: i64,
+    pub bookings_by_status: Vec<StatusCount>,
+    /// Credits that entered wallets from outside (admin grants and purchases).
+    pub credits_granted: i64,
+    /// Credits paid out to mentors.
+    pub credits_spent: i64,
+    pub messages: i64,
+    pub articles_published: i64,
+    pub payments_flagged: i64,
+    pub jobs_dead: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminSeries {
+    pub signups: Vec<Point>,
+    pub mentors_approved: Vec<Point>,
+    pub bookings: Vec<Point>,
+    pub credits_granted: Vec<Point>,
+    pub credits_spent: Vec<Point>,
+    pub messages: Vec<Point>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminStats {
+    pub timezone: String,
+    pub totals: AdminTotals,
+    /// Per week, the last 26 weeks.
+    pub series: AdminSeries,
+}
+
+pub async fn admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats> {
+    super::admin::require_admin(admin)?;
+    let pool = &ctx.db.pool;
+    let tz = zone(admin);
+    let now = ctx.clock.now();
+    let count = |sql: &'static str| scalar(pool, sql, vec![]);
+    let granted_from = "FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id \
+         JOIN ledger_accounts a ON a.id = e.account_id \
+         WHERE t.kind IN ('grant', 'purchase') AND a.kind = 'wallet' AND e.amount > 0";
+    let totals = AdminTotals {
+        users: count("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL").await?,
+        mentors_approved: count("SELECT COUNT(*) FROM mentor_profiles WHERE status = 'approved'")
+            .await?,
+        applications_pending: count(
+            "SELECT COUNT(*) FROM mentor_profiles WHERE status = 'pending'",
+        )
+        .await?,
+        mentorships_active: count("SELECT COUNT(*) FROM mentorships WHERE status = 'accepted'")
+            .await?,
+        bookings_by_status: store::dashboard::by_status(pool, "bookings")
+            .await?
+            .into_iter()
+            .map(|(status, count)| StatusCount { status, count })
+            .collect(),
+        credits_granted: scalar(
+            pool,
+            &format!("SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) {granted_from}"),
+            vec![],
+        )
+        .await?,
+        credits_spent: count("SELECT CAST(COALESCE(SUM(credits_paid), 0) AS BIGINT) FROM bookings")
+            .await?,
+        messages: count("SELECT COUNT(*) FROM messages").await?,
+        articles_published: count("SELECT COUNT(*) FROM articles WHERE status = 'published'")
+            .await?,
+        payments_flagged: count("SELECT COUNT(*) FROM payments WHERE flag <> ''").await?,
+        jobs_dead: count("SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await?,
+    };
+    let (starts, bounds) = weeks(now, &tz);
+    let w = |at: &'static str, value: &'static str, from: String| {
+        let bounds = bounds.clone();
+        async move { weekly(pool, at, value, &from, vec![], &bounds).await }
+    };
+    let signups = w("created_at", "1", "FROM users WHERE 1 = 1".into()).await?;
+    let approved = w(
+        "decided_at",
+        "1",
+        "FROM mentor_profiles WHERE status = 'approved'".into(),
+    )
+    .await?;
+    let bookings = w("created_at", "1", "FROM bookings WHERE 1 = 1".into()).await?;
+    let granted = w("e.created_at", "e.amount", granted_from.to_string()).await?;
+    let spent = w(
+        "COALESCE(finished_at, end_at)",
+        "credits_paid",
+        "FROM bookings WHERE credits_paid > 0".into(),
+    )
+    .await?;
+    let messages = w("created_at", "1", "FROM messages WHERE 1 = 1".into()).await?;
+    let s = |v: &[i64]| stats::series(&starts, v);
+    Ok(AdminStats {
+        timezone: tz.iana_name().unwrap_or("UTC").to_string(),
+        totals,
+        series: AdminSeries {
+            signups: s(&signups),
+            mentors_approved: s(&approved),
+            bookings: s(&bookings),
+            credits_granted: s(&granted),
+            credits_spent: s(&spent),
+            messages: s(&messages),
+        },
+    })
+}
+
+/// Whether the user is an admin (for pages choosing a view).
+pub fn is_admin(user: &UserRow) -> bool {
+    Roles::from_db(&user.roles).has(Role::Admin)
+}
+
+/// The audit log (admins).
+pub async fn audit(
+    ctx: &Ctx,
+    admin: &UserRow,
+    f: &store::dashboard::AuditFilter,
+) -> AppResult<Vec<store::dashboard::AuditLine>> {
+    super::admin::require_admin(admin)?;
+    Ok(store::dashboard::audit(&ctx.db.pool, f).await?)
+}

@@ -1,0 +1,256 @@
+//! The figures dashboards show: counts, sums and weekly series, each one indexed
+//! query. Weekly series are summed in the database over the week boundaries the
+//! caller computed in the viewer's zone (one pass over the range, one column per
+//! week), so DST weeks of 167 or 169 hours count exactly.
+
+use sqlx::{Any, Executor, FromRow, Row};
+
+use super::{Arg, SqlBuilder};
+
+/// Sums `value` (an SQL expression, `1` to count) over rows of `from_where` (an SQL
+/// `FROM … WHERE …` with `$1`… placeholders for `args`) whose `at` falls in each
+/// week `[bounds[i], bounds[i + 1])`.
+pub async fn weekly<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    at: &str,
+    value: &str,
+    from_where: &str,
+    args: Vec<Arg>,
+    bounds: &[i64],
+) -> sqlx::Result<Vec<i64>> {
+    if bounds.len() < 2 {
+        return Ok(vec![]);
+    }
+    let mut b = SqlBuilder::new("SELECT ");
+    b.args = args;
+    // Placeholders of the bounds follow the caller's.
+    let first = b.args.len() + 1;
+    for edge in bounds {
+        b.args.push(Arg::Int(*edge));
+    }
+    let mut cols = vec![];
+    for i in 0..bounds.len() - 1 {
+        let (lo, hi) = (first + i, first + i + 1);
+        cols.push(format!(
+            "CAST(COALESCE(SUM(CASE WHEN {at} >= ${lo} AND {at} < ${hi} THEN {value} ELSE 0 END), 0) AS BIGINT)"
+        ));
+    }
+    b.push(&cols.join(", "));
+    b.push(" ");
+    b.push(from_where);
+    b.push(&format!(
+        " AND {at} >= ${first} AND {at} < ${}",
+        first + bounds.len() - 1
+    ));
+    let row = b.query_as::<WeekRow>().fetch_one(ex).await?;
+    Ok(row.0)
+}
+
+struct WeekRow(Vec<i64>);
+
+impl<'r> FromRow<'r, sqlx::any::AnyRow> for WeekRow {
+    fn from_row(row: &'r sqlx::any::AnyRow) -> sqlx::Result<Self> {
+        (0..row.len())
+            .map(|i| row.try_get::<i64, _>(i))
+            .collect::<sqlx::Result<Vec<i64>>>()
+            .map(WeekRow)
+    }
+}
+
+/// A single number.
+pub async fn scalar<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    sql: &str,
+    args: Vec<Arg>,
+) -> sqlx::Result<i64> {
+    let mut b = SqlBuilder::new(sql);
+    b.args = args;
+    let (n,): (i64,) = b.query_as().fetch_one(ex).await?;
+    Ok(n)
+}
+
+/// A person with a relation to the viewer (a mentor, a mentee, a requester).
+#[derive(Debug, Clone, FromRow)]
+pub struct PersonLine {
+    pub id: String,
+    pub user_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub headline: String,
+    /// When the relation started or the request was made.
+    pub since: i64,
+}
+
+/// The user's current mentors (`as_mentee`) or mentees.
+pub async fn relations<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    as_mentee: bool,
+) -> sqlx::Result<Vec<PersonLine>> {
+    let (me, other) = if as_mentee {
+        ("mentee_id", "mentor_id")
+    } else {
+        ("mentor_id", "mentee_id")
+    };
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT m.id, u.id AS user_id, u.first_name, u.last_name, u.headline, \
+         COALESCE(m.started_at, m.created_at) AS since FROM mentorships m \
+         JOIN users u ON u.id = m.{other} WHERE m.{me} = $1 AND m.status = 'accepted' \
+         ORDER BY since DESC LIMIT 50"
+    )))
+    .bind(user_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// Mentorship requests waiting for this mentor's answer, oldest first.
+pub async fn waiting_requests<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+    now: i64,
+) -> sqlx::Result<Vec<PersonLine>> {
+    sqlx::query_as(
+        "SELECT m.id, u.id AS user_id, u.first_name, u.last_name, u.headline, m.created_at AS since \
+         FROM mentorships m JOIN users u ON u.id = m.mentee_id \
+         WHERE m.mentor_id = $1 AND m.status = 'pending' AND m.expires_at > $2 \
+         ORDER BY m.created_at LIMIT 50",
+    )
+    .bind(mentor_id)
+    .bind(now)
+    .fetch_all(ex)
+    .await
+}
+
+/// A booking line: what, when, with whom.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionLine {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub meeting_link: String,
+    pub other_id: String,
+    pub other_first_name: String,
+    pub other_last_name: String,
+    pub created_at: i64,
+}
+
+/// The user's coming sessions (pending or accepted, not yet over), soonest first.
+pub async fn upcoming<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    now: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<SessionLine>> {
+    sqlx::query_as(
+        "SELECT b.id, b.title, b.status, b.start_at, b.end_at, b.meeting_link, u.id AS other_id, \
+         u.first_name AS other_first_name, u.last_name AS other_last_name, b.created_at \
+         FROM bookings b JOIN users u ON u.id = CASE WHEN b.mentor_id = $1 THEN b.mentee_id ELSE b.mentor_id END \
+         WHERE (b.mentor_id = $1 OR b.mentee_id = $1) AND b.timed = 1 \
+         AND b.status IN ('pending', 'accepted') AND b.end_at > $2 ORDER BY b.start_at LIMIT $3",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// Booking requests waiting for this mentor's answer, oldest first.
+pub async fn waiting_bookings<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+) -> sqlx::Result<Vec<SessionLine>> {
+    sqlx::query_as(
+        "SELECT b.id, b.title, b.status, b.start_at, b.end_at, b.meeting_link, u.id AS other_id, \
+         u.first_name AS other_first_name, u.last_name AS other_last_name, b.created_at \
+         FROM bookings b JOIN users u ON u.id = b.mentee_id \
+         WHERE b.mentor_id = $1 AND b.status = 'pending' ORDER BY b.created_at LIMIT 50",
+    )
+    .bind(mentor_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// Reviews per star, 1 to 5.
+pub async fn rating_distribution<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+) -> sqlx::Result<[i64; 5]> {
+    let rows: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT rating, COUNT(*) FROM reviews WHERE mentor_id = $1 GROUP BY rating")
+            .bind(mentor_id)
+            .fetch_all(ex)
+            .await?;
+    let mut out = [0i64; 5];
+    for (stars, n) in rows {
+        if let Some(slot) = usize::try_from(stars - 1).ok().and_then(|i| out.get_mut(i)) {
+            *slot = n;
+        }
+    }
+    Ok(out)
+}
+
+/// Counts of a table's rows by status.
+pub async fn by_status<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    table: &str,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT status, COUNT(*) FROM {table} GROUP BY status ORDER BY status"
+    )))
+    .fetch_all(ex)
+    .await
+}
+
+/// The audit log, newest first, filtered by action prefix, actor, or target.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor_id: Option<String>,
+    pub target_id: Option<String>,
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditLine {
+    pub id: String,
+    pub actor_id: Option<String>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub before_json: String,
+    pub after_json: String,
+    pub created_at: i64,
+}
+
+pub async fn audit<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    f: &AuditFilter,
+) -> sqlx::Result<Vec<AuditLine>> {
+    let mut b = SqlBuilder::new(
+        "SELECT a.id, a.actor_id, u.email AS actor_email, a.action, a.target_type, a.target_id, \
+         a.before_json, a.after_json, a.created_at FROM audit_log a \
+         LEFT JOIN users u ON u.id = a.actor_id WHERE 1 = 1",
+    );
+    if let Some(action) = &f.action {
+        b.push(" AND a.action LIKE ")
+            .bind(Arg::Text(format!("{}%", super::like_escape(action))))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(actor) = &f.actor_id {
+        b.push(" AND a.actor_id = ").bind(Arg::Text(actor.clone()));
+    }
+    if let Some(target) = &f.target_id {
+        b.push(" AND a.target_id = ")
+            .bind(Arg::Text(target.clone()));
+    }
+    if let Some(before) = &f.before_id {
+        b.push(" AND a.id < ").bind(Arg::Text(before.clone()));
+    }
+    b.push(" ORDER BY a.id DESC LIMIT ").bind(Arg::Int(f.limit));
+    b.query_as().fetch_all(ex).await
+}

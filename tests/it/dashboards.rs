@@ -1,0 +1,339 @@
+//! Dashboards: figures checked against a data set built here (including weeks without
+//! activity and the weeks around a DST change), the admin's stats, the audit log, and
+//! who may see what.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, assert_problem, mentor_profile};
+
+fn us(t: &str) -> i64 {
+    mentorhub::clock::to_micros(t.parse().unwrap())
+}
+
+/// A booking row as the life cycle would leave it.
+async fn booking(
+    app: &TestApp,
+    (mentor, mentee, service): (&str, &str, &str),
+    start: &str,
+    minutes: i64,
+    status: &str,
+    paid: i64,
+) -> String {
+    let id = mentorhub::domain::ids::new_id();
+    let s = us(start);
+    let e = s + minutes * 60_000_000;
+    sqlx::query(
+        "INSERT INTO bookings (id, mentor_id, mentee_id, service_id, kind, title, duration_minutes, timed, \
+         start_at, end_at, timezone, status, credits_held, credits_paid, expires_at, finished_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'session', 'Session', $5, 1, $6, $7, 'UTC', $8, 0, $9, $6, $10, $6, $6)",
+    )
+    .bind(&id)
+    .bind(mentor)
+    .bind(mentee)
+    .bind(service)
+    .bind(minutes)
+    .bind(s)
+    .bind(e)
+    .bind(status)
+    .bind(paid)
+    .bind((status == "completed").then_some(e))
+    .execute(&app.ctx().db.pool)
+    .await
+    .unwrap();
+    id
+}
+
+fn week(series: &Value, day: &str) -> i64 {
+    series
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["week"] == day)
+        .unwrap_or_else(|| panic!("week {day} in {series}"))["value"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_mentor_and_mentee_figures_match_a_known_data_set() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "coach@example.com",
+            mentor_profile(&["rust"], &[], 30),
+        )
+        .await;
+    let mentee = app.register("learner@example.com").await;
+    // The mentor lives in Paris: weeks are Paris weeks.
+    let (s, b) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            mentor.token(),
+            Some(json!({"timezone": "Europe/Paris"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let service = app.first_service(&mentor.user_id).await;
+    let who = (
+        mentor.user_id.as_str(),
+        mentee.user_id.as_str(),
+        service.as_str(),
+    );
+
+    // Completed sessions: Monday 00:30 Paris time on each side of the 26 October 2025
+    // change (in UTC both are still on the Sunday before).
+    booking(&app, who, "2025-10-19T22:30:00Z", 60, "completed", 30).await; // Mon 20 Oct 00:30 CEST
+    booking(&app, who, "2025-10-26T23:30:00Z", 90, "completed", 45).await; // Mon 27 Oct 00:30 CET
+    booking(&app, who, "2026-02-24T10:00:00Z", 30, "cancelled", 0).await;
+    booking(&app, who, "2025-01-05T10:00:00Z", 60, "completed", 30).await; // before the 26 weeks
+    let upcoming = booking(&app, who, "2026-03-04T10:00:00Z", 60, "pending", 0).await;
+    for (stars, booking_start) in [(5, "2025-10-19T22:30:00Z"), (4, "2025-10-26T23:30:00Z")] {
+        let b: String = sqlx::query_scalar("SELECT id FROM bookings WHERE start_at = $1")
+            .bind(us(booking_start))
+            .fetch_one(&app.ctx().db.pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO reviews (id, booking_id, mentor_id, mentee_id, rating, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 0, 0)",
+        )
+        .bind(mentorhub::domain::ids::new_id())
+        .bind(b)
+        .bind(&mentor.user_id)
+        .bind(&mentee.user_id)
+        .bind(stars as i64)
+        .execute(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    }
+    // A mentorship request waiting since three hours ago.
+    app.post(
+        "/api/v1/mentorships",
+        mentee.token(),
+        json!({"mentor_id": mentor.user_id}),
+    )
+    .await;
+    app.clock.advance(jiff::SignedDuration::from_hours(3));
+
+    let (s, d) = app.get("/api/v1/me/dashboard", mentor.token()).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["timezone"], "Europe/Paris");
+    let m = &d["mentor"];
+    assert_eq!(m["minutes_given"], 60 + 90 + 60);
+    assert_eq!(m["earnings"], 30 + 45 + 30);
+    assert_eq!(m["rating"]["distribution"], json!([0, 0, 0, 1, 1]));
+    assert_eq!(m["capacity"], 3);
+    let sessions = &m["sessions_per_week"];
+    assert_eq!(sessions.as_array().unwrap().len(), 26);
+    assert_eq!(
+        sessions[25]["week"], "2026-03-02",
+        "the current week comes last"
+    );
+    assert_eq!(sessions[0]["week"], "2025-09-08");
+    assert_eq!(week(sessions, "2025-10-20"), 1, "the 169-hour week");
+    assert_eq!(week(sessions, "2025-10-27"), 1);
+    assert_eq!(
+        week(sessions, "2025-10-13"),
+        0,
+        "in UTC it would have landed here"
+    );
+    let total: i64 = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        total, 2,
+        "older sessions are outside the 26 weeks, empty weeks are zeros"
+    );
+    assert_eq!(week(&m["earnings_per_week"], "2025-10-20"), 30);
+    assert_eq!(week(&m["earnings_per_week"], "2025-10-27"), 45);
+    let waiting = m["waiting"].as_array().unwrap();
+    assert_eq!(
+        waiting.len(),
+        2,
+        "the mentorship and the booking request: {waiting:?}"
+    );
+    let request = waiting.iter().find(|w| w["kind"] == "mentorship").unwrap();
+    assert_eq!(request["waiting_hours"], 3);
+    assert!(request["from_name"].as_str().unwrap().contains("learner"));
+    assert_eq!(d["upcoming"][0]["id"], upcoming.as_str());
+    assert_eq!(d["upcoming"][0]["start_local"], "2026-03-04T11:00:00+01:00");
+    assert_eq!(d["upcoming"][0]["starts_in_minutes"], 46 * 60);
+
+    // The mentee's side of the same data.
+    let (_, d) = app.get("/api/v1/me/dashboard", mentee.token()).await;
+    assert_eq!(d["mentee"]["minutes_received"], 210);
+    assert_eq!(d["mentee"]["pending_mentorship_requests"], 1);
+    assert_eq!(d["mentee"]["pending_booking_requests"], 1);
+    assert!(d["mentor"].is_null(), "not a mentor");
+    assert_eq!(d["upcoming"][0]["with_id"], mentor.user_id.as_str());
+}
+
+#[tokio::test]
+async fn a_mentees_dashboard_lists_mentors_and_their_articles() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "writer@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    let other = app
+        .approved_mentor(
+            &admin,
+            "stranger@example.com",
+            mentor_profile(&["go"], &[], 10),
+        )
+        .await;
+    let mentee = app.register("reader@example.com").await;
+    let (_, d) = app.get("/api/v1/me/dashboard", mentee.token()).await;
+    assert!(d["mentee"]["mentors"].as_array().unwrap().is_empty());
+    assert!(d["mentee"]["articles"].as_array().unwrap().is_empty());
+    let (_, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id}),
+        )
+        .await;
+    app.post(
+        &format!("/api/v1/mentorships/{}/accept", m["id"].as_str().unwrap()),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    for (who, title) in [(&mentor, "From my mentor"), (&other, "From someone else")] {
+        let (_, a) = app
+            .post(
+                "/api/v1/articles",
+                who.token(),
+                json!({"title": title, "content": "x", "visibility": "my_mentees"}),
+            )
+            .await;
+        app.post(
+            &format!("/api/v1/articles/{}/publish", a["id"].as_str().unwrap()),
+            who.token(),
+            json!({}),
+        )
+        .await;
+    }
+    let (_, d) = app.get("/api/v1/me/dashboard", mentee.token()).await;
+    assert_eq!(d["mentee"]["mentors"][0]["id"], mentor.user_id.as_str());
+    let titles: Vec<&str> = d["mentee"]["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["From my mentor"]);
+    let (_, d) = app.get("/api/v1/me/dashboard", mentor.token()).await;
+    assert_eq!(d["mentor"]["active_mentees"], 1);
+    assert_eq!(d["mentor"]["response_rate"], 100);
+}
+
+#[tokio::test]
+async fn admin_stats_count_the_platform_and_only_admins_see_them() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "coach@example.com",
+            mentor_profile(&["rust"], &[], 30),
+        )
+        .await;
+    let mentee = app.register("learner@example.com").await;
+    app.grant(&admin, &mentee.user_id, 70).await;
+    let service = app.first_service(&mentor.user_id).await;
+    let who = (
+        mentor.user_id.as_str(),
+        mentee.user_id.as_str(),
+        service.as_str(),
+    );
+    booking(&app, who, "2026-02-10T10:00:00Z", 60, "completed", 30).await;
+    booking(&app, who, "2026-02-11T10:00:00Z", 60, "declined", 0).await;
+
+    assert_problem(
+        &app.get("/api/v1/admin/stats", mentee.token()).await,
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &app.get("/api/v1/admin/audit", mentor.token()).await,
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &app.get("/api/v1/admin/stats", None).await,
+        401,
+        "unauthenticated",
+    );
+
+    let (s, st) = app.get("/api/v1/admin/stats", admin.token()).await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    let t = &st["totals"];
+    assert_eq!(t["users"], 3);
+    assert_eq!(t["mentors_approved"], 1);
+    assert_eq!(t["credits_granted"], 70);
+    assert_eq!(t["credits_spent"], 30);
+    let by_status: Vec<(String, i64)> = t["bookings_by_status"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["status"].as_str().unwrap().to_string(),
+                x["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(by_status, [("completed".into(), 1), ("declined".into(), 1)]);
+    let series = &st["series"];
+    assert_eq!(
+        week(&series["signups"], "2026-03-02"),
+        3,
+        "everyone signed up this week"
+    );
+    assert_eq!(week(&series["bookings"], "2026-02-09"), 2);
+    assert_eq!(week(&series["credits_granted"], "2026-03-02"), 70);
+    assert_eq!(week(&series["credits_spent"], "2026-02-09"), 30);
+    assert_eq!(week(&series["mentors_approved"], "2026-03-02"), 1);
+
+    // Every admin action so far is in the audit log, filterable.
+    let (_, log) = app.get("/api/v1/admin/audit", admin.token()).await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"credits.grant"), "{actions:?}");
+    let (_, grants) = app
+        .get("/api/v1/admin/audit?action=credits.", admin.token())
+        .await;
+    assert_eq!(grants["items"].as_array().unwrap().len(), 1);
+    assert_eq!(grants["items"][0]["after"]["amount"], 70);
+    assert_eq!(grants["items"][0]["actor_email"], "root@example.com");
+    let (_, none) = app
+        .get(
+            &format!("/api/v1/admin/audit?target={}", mentor.user_id),
+            admin.token(),
+        )
+        .await;
+    assert!(
+        none["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["target_id"] == mentor.user_id.as_str()),
+        "{none}"
+    );
+}
