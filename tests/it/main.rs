@@ -10,6 +10,7 @@ mod admin;
 mod articles;
 mod bookings;
 mod browser_articles;
+mod browser_dashboards;
 mod browser_flows;
 mod dashboards;
 mod errors;

@@ -82,7 +82,7 @@ struct ConsoleQuery {
     cursor: String,
 }
 
-fn require_admin(state: &AppState, web: &WebCtx) -> Result<UserRow, Response> {
+pub fn require_admin(state: &AppState, web: &WebCtx) -> Result<UserRow, Response> {
     let me = web.require_user()?.user.clone();
     if Roles::from_db(&me.roles).has(Role::Admin) {
         Ok(me)

@@ -12,6 +12,7 @@ mod admin;
 pub mod articles;
 pub mod bookings;
 mod chat;
+mod dashboards;
 mod mentors;
 mod pages;
 mod payments;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(chat::router())
         .merge(articles::router())
         .merge(payments::router())
+        .merge(dashboards::router())
 }
 
 async fn css() -> Response {

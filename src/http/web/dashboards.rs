@@ -1,0 +1,358 @@
+//! `/dashboard` (the mentee's and, for mentors, the mentor's view), `/admin/stats`
+//! (platform figures) and `/admin/audit` (the audit log). Same figures as the JSON
+//! API; charts are inline SVG with a table beside them as the text alternative.
+
+use askama::Template;
+use axum::{Router, extract::State, http::Uri, response::Response, routing::get};
+use jiff::{Timestamp, tz::TimeZone};
+use serde::Deserialize;
+
+use super::{Layout, WebCtx, admin::require_admin, bookings::when, error_page, page_query};
+use crate::{
+    clock::from_micros,
+    domain::stats::{Point, bar_chart_svg},
+    http::AppState,
+    service::dashboard::{self, AdminStats, Dashboard},
+    store::{self, dashboard::AuditFilter},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(dashboard_page))
+        .route("/admin/stats", get(stats_page))
+        .route("/admin/audit", get(audit_page))
+}
+
+/// A chart with its text alternative.
+pub struct Chart {
+    pub id: String,
+    pub title: String,
+    pub svg: String,
+    pub rows: Vec<(String, i64)>,
+    pub total: i64,
+}
+
+fn chart(id: &str, title: &str, unit: &str, points: &[Point]) -> Chart {
+    Chart {
+        id: id.into(),
+        title: title.into(),
+        svg: bar_chart_svg(id, title, unit, points),
+        rows: points.iter().map(|p| (p.week.clone(), p.value)).collect(),
+        total: points.iter().map(|p| p.value).sum(),
+    }
+}
+
+/// "in 2 days", "in 3 h 20 min", "now".
+fn countdown(minutes: i64) -> String {
+    match minutes {
+        m if m <= 0 => "now".into(),
+        m if m < 60 => format!("in {m} min"),
+        m if m < 24 * 60 => format!("in {} h {} min", m / 60, m % 60),
+        m => {
+            let d = m / (24 * 60);
+            format!("in {d} day{}", if d == 1 { "" } else { "s" })
+        }
+    }
+}
+
+fn hours(minutes: i64) -> String {
+    if minutes % 60 == 0 {
+        format!("{}", minutes / 60)
+    } else {
+        format!("{:.1}", minutes as f64 / 60.0)
+    }
+}
+
+struct SessionRow {
+    id: String,
+    title: String,
+    with_id: String,
+    with_name: String,
+    when: String,
+    countdown: String,
+    status: String,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    first_name: String,
+    my_id: String,
+    is_admin: bool,
+    profile_complete: bool,
+    d: Dashboard,
+    sessions: Vec<SessionRow>,
+    hours_received: String,
+    hours_given: String,
+    charts: Vec<Chart>,
+    /// For mentors: (published, drafts, views).
+    article_stats: Option<(i64, i64, i64)>,
+    rating_rows: Vec<(i64, i64, i64)>,
+    waiting: Vec<(String, String, String, String, i64)>,
+}
+
+async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let d = match dashboard::for_user(&state.ctx, &me).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    let tz = TimeZone::get(&me.timezone).unwrap_or(TimeZone::UTC);
+    let sessions = d
+        .upcoming
+        .iter()
+        .map(|s| SessionRow {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            with_id: s.with_id.clone(),
+            with_name: s.with_name.clone(),
+            when: s
+                .start
+                .parse::<Timestamp>()
+                .map(|t| when(t, &tz))
+                .unwrap_or_default(),
+            countdown: countdown(s.starts_in_minutes),
+            status: s.status.clone(),
+            link: s.meeting_link.clone().unwrap_or_default(),
+        })
+        .collect();
+    let (charts, article_stats, rating_rows, waiting, hours_given) = match &d.mentor {
+        None => (vec![], None, vec![], vec![], String::new()),
+        Some(m) => {
+            let stats = store::articles::author_stats(&state.ctx.db.pool, &me.id)
+                .await
+                .ok();
+            let max = m
+                .rating
+                .distribution
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(0)
+                .max(1);
+            let rating_rows = (1..=5)
+                .rev()
+                .map(|stars| {
+                    let n = m.rating.distribution[stars as usize - 1];
+                    (stars, n, max)
+                })
+                .collect();
+            let waiting = m
+                .waiting
+                .iter()
+                .map(|w| {
+                    let link = if w.kind == "booking" {
+                        format!("/bookings/{}", w.id)
+                    } else {
+                        "/mentorship".to_string()
+                    };
+                    let age = if w.waiting_hours < 48 {
+                        format!("{} h", w.waiting_hours)
+                    } else {
+                        format!("{} days", w.waiting_hours / 24)
+                    };
+                    (
+                        w.from_name.clone(),
+                        w.title.clone(),
+                        link,
+                        age,
+                        w.waiting_hours,
+                    )
+                })
+                .collect();
+            (
+                vec![
+                    chart(
+                        "sessions-chart",
+                        "Sessions per week",
+                        "sessions",
+                        &m.sessions_per_week,
+                    ),
+                    chart(
+                        "earnings-chart",
+                        "Credits earned per week",
+                        "credits",
+                        &m.earnings_per_week,
+                    ),
+                    chart(
+                        "views-chart",
+                        "Article views per week",
+                        "views",
+                        &m.article_views_per_week,
+                    ),
+                ],
+                stats,
+                rating_rows,
+                waiting,
+                hours(m.minutes_given),
+            )
+        }
+    };
+    let page = DashboardPage {
+        layout: web.layout(),
+        first_name: me.first_name.clone(),
+        my_id: me.id.clone(),
+        is_admin: dashboard::is_admin(&me),
+        profile_complete: !me.headline.is_empty() && !me.bio.is_empty(),
+        hours_received: hours(d.mentee.minutes_received),
+        hours_given,
+        sessions,
+        charts,
+        article_stats,
+        rating_rows,
+        waiting,
+        d,
+    };
+    web.render(&state, &page)
+}
+
+#[derive(Template)]
+#[template(path = "admin_stats.html")]
+struct StatsPage {
+    layout: Layout,
+    s: AdminStats,
+    charts: Vec<Chart>,
+}
+
+async fn stats_page(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = match require_admin(&state, &web) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let s = match dashboard::admin_stats(&state.ctx, &me).await {
+        Ok(s) => s,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    let charts = vec![
+        chart(
+            "signups-chart",
+            "Sign-ups per week",
+            "sign-ups",
+            &s.series.signups,
+        ),
+        chart(
+            "mentors-chart",
+            "Mentors approved per week",
+            "mentors",
+            &s.series.mentors_approved,
+        ),
+        chart(
+            "bookings-chart",
+            "Bookings requested per week",
+            "bookings",
+            &s.series.bookings,
+        ),
+        chart(
+            "granted-chart",
+            "Credits granted or bought per week",
+            "credits",
+            &s.series.credits_granted,
+        ),
+        chart(
+            "spent-chart",
+            "Credits paid to mentors per week",
+            "credits",
+            &s.series.credits_spent,
+        ),
+        chart(
+            "messages-chart",
+            "Messages per week",
+            "messages",
+            &s.series.messages,
+        ),
+    ];
+    web.render(
+        &state,
+        &StatsPage {
+            layout: web.layout(),
+            s,
+            charts,
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AuditQuery {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+struct AuditRow {
+    when: String,
+    actor: String,
+    action: String,
+    target: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+struct AuditPage {
+    layout: Layout,
+    action: String,
+    target: String,
+    rows: Vec<AuditRow>,
+    next: Option<String>,
+}
+
+async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+    let me = match require_admin(&state, &web) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let q: AuditQuery = page_query(&uri);
+    let tz = TimeZone::get(&me.timezone).unwrap_or(TimeZone::UTC);
+    let limit = 100;
+    let f = AuditFilter {
+        action: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),
+        actor_id: None,
+        target_id: Some(q.target.trim().to_string()).filter(|s| !s.is_empty()),
+        before_id: Some(q.cursor.clone()).filter(|s| !s.is_empty()),
+        limit: limit + 1,
+    };
+    let mut rows = match dashboard::audit(&state.ctx, &me, &f).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| {
+            format!(
+                "/admin/audit?action={}&target={}&cursor={}",
+                super::urlencode(&q.action),
+                super::urlencode(&q.target),
+                r.id
+            )
+        })
+    } else {
+        None
+    };
+    let page = AuditPage {
+        layout: web.layout(),
+        action: q.action.clone(),
+        target: q.target.clone(),
+        rows: rows
+            .iter()
+            .map(|r| AuditRow {
+                when: when(from_micros(r.created_at), &tz),
+                actor: r.actor_email.clone().unwrap_or_else(|| "system".into()),
+                action: r.action.clone(),
+                target: format!("{} {}", r.target_type, r.target_id),
+                before: r.before_json.clone(),
+                after: r.after_json.clone(),
+            })
+            .collect(),
+        next,
+    };
+    web.render(&state, &page)
+}
