@@ -393,13 +393,13 @@ async fn mentor_dashboard(
     })
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatusCount {
     pub status: String,
     pub count: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AdminTotals {
     /// Accounts that are not closed.
     pub users: i64,
@@ -407,7 +407,8 @@ pub struct AdminTotals {
     pub applications_pending: i64,
     pub mentorships_active: i64,
     pub bookings_by_status: Vec<StatusCount>,
-    /// Credits that entered wallets from outside (admin grants and purchases).
+    /// Credits that entered wallets from outside (admin grants and purchases), net of
+    /// refunded purchases.
     pub credits_granted: i64,
     /// Credits paid out to mentors.
     pub credits_spent: i64,
@@ -417,7 +418,7 @@ pub struct AdminTotals {
     pub jobs_dead: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AdminSeries {
     pub signups: Vec<Point>,
     pub mentors_approved: Vec<Point>,
@@ -427,7 +428,7 @@ pub struct AdminSeries {
     pub messages: Vec<Point>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AdminStats {
     pub timezone: String,
     pub totals: AdminTotals,
@@ -435,15 +436,37 @@ pub struct AdminStats {
     pub series: AdminSeries,
 }
 
+/// How long the platform figures may be served from memory.
+const ADMIN_STATS_TTL: i64 = 30_000_000;
+
+/// The platform figures, computed at most every 30 seconds per time zone (they scan
+/// whole tables; an admin does not need them fresher).
 pub async fn admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats> {
     super::admin::require_admin(admin)?;
+    let tz = admin.timezone.clone();
+    let now = ctx.now();
+    if let Ok(cache) = ctx.admin_stats.lock()
+        && let Some((until, zone, stats)) = cache.as_ref()
+        && *until > now
+        && *zone == tz
+    {
+        return Ok(stats.clone());
+    }
+    let stats = compute_admin_stats(ctx, admin).await?;
+    if let Ok(mut cache) = ctx.admin_stats.lock() {
+        *cache = Some((now + ADMIN_STATS_TTL, tz, stats.clone()));
+    }
+    Ok(stats)
+}
+
+async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats> {
     let pool = &ctx.db.pool;
     let tz = zone(admin);
     let now = ctx.clock.now();
     let count = |sql: &'static str| scalar(pool, sql, vec![]);
-    let granted_from = "FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id \
-         JOIN ledger_accounts a ON a.id = e.account_id \
-         WHERE t.kind IN ('grant', 'purchase') AND a.kind = 'wallet' AND e.amount > 0";
+    // Credits only enter from the outside-world account (admin grants, purchases), so
+    // its entries are what was granted, without looking at any wallet.
+    let granted_from = "FROM ledger_entries e WHERE e.account_id = 'world' AND e.amount < 0";
     let totals = AdminTotals {
         users: count("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL").await?,
         mentors_approved: count("SELECT COUNT(*) FROM mentor_profiles WHERE status = 'approved'")
@@ -459,12 +482,8 @@ pub async fn admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats> {
             .into_iter()
             .map(|(status, count)| StatusCount { status, count })
             .collect(),
-        credits_granted: scalar(
-            pool,
-            &format!("SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) {granted_from}"),
-            vec![],
-        )
-        .await?,
+        // The outside world's balance: everything granted or bought, less refunds.
+        credits_granted: -count("SELECT balance FROM ledger_accounts WHERE id = 'world'").await?,
         credits_spent: count("SELECT CAST(COALESCE(SUM(credits_paid), 0) AS BIGINT) FROM bookings")
             .await?,
         messages: count("SELECT COUNT(*) FROM messages").await?,
@@ -486,7 +505,7 @@ pub async fn admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats> {
     )
     .await?;
     let bookings = w("created_at", "1", "FROM bookings WHERE 1 = 1".into()).await?;
-    let granted = w("e.created_at", "e.amount", granted_from.to_string()).await?;
+    let granted = w("e.created_at", "-e.amount", granted_from.to_string()).await?;
     let spent = w(
         "COALESCE(finished_at, end_at)",
         "credits_paid",

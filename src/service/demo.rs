@@ -662,12 +662,13 @@ pub async fn fill(
             store::availability::put(&mut *tx, &row).await?;
             store::availability::set_next_free(&mut *tx, &id, next.map(crate::clock::to_micros))
                 .await?;
-            // Some mentors have a history: past sessions that were reviewed.
+            // Some mentors have a history: past sessions that were reviewed, spread
+            // over the last year (dashboards chart the last six months of it).
             if !mentee_ids.is_empty() && g.below(3) != 0 {
                 let reviews = 1 + g.below(5);
-                for k in 0..reviews {
+                for _ in 0..reviews {
                     let mentee = &mentee_ids[g.below(mentee_ids.len())];
-                    let at = now - (7 + 9 * k as i64 + g.below(5) as i64) * DAY;
+                    let at = now - (1 + g.below(364) as i64) * DAY - 3 * 3_600_000_000;
                     past_session(&mut tx, &id, mentee, &session_id, rate, at, &mut g).await?;
                 }
                 store::reviews::recompute_rating(&mut tx, &id, now).await?;

@@ -39,6 +39,8 @@ pub struct Ctx {
     pub view_salt: Arc<std::sync::OnceLock<String>>,
     /// HTTPS client for the payment provider's API.
     pub http: reqwest::Client,
+    /// The admins' platform figures, briefly kept: (valid until, zone, figures).
+    pub admin_stats: Arc<std::sync::Mutex<Option<(i64, String, dashboard::AdminStats)>>>,
 }
 
 impl Ctx {
@@ -48,6 +50,7 @@ impl Ctx {
             realtime: Arc::new(events::Hub::new()),
             view_salt: Arc::default(),
             http: http_client(),
+            admin_stats: Arc::default(),
             db,
             clock,
             config: Arc::new(config),

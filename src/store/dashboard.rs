@@ -3,13 +3,14 @@
 //! caller computed in the viewer's zone (one pass over the range, one column per
 //! week), so DST weeks of 167 or 169 hours count exactly.
 
-use sqlx::{Any, Executor, FromRow, Row};
+use sqlx::{Any, Executor, FromRow};
 
 use super::{Arg, SqlBuilder};
 
 /// Sums `value` (an SQL expression, `1` to count) over rows of `from_where` (an SQL
 /// `FROM … WHERE …` with `$1`… placeholders for `args`) whose `at` falls in each
-/// week `[bounds[i], bounds[i + 1])`.
+/// week `[bounds[i], bounds[i + 1])`. One pass over the range: each row's week is
+/// found by one `CASE` (first matching bound) and the rows are grouped by it.
 pub async fn weekly<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     at: &str,
@@ -18,43 +19,37 @@ pub async fn weekly<'e, E: Executor<'e, Database = Any>>(
     args: Vec<Arg>,
     bounds: &[i64],
 ) -> sqlx::Result<Vec<i64>> {
-    if bounds.len() < 2 {
+    let weeks = bounds.len().saturating_sub(1);
+    if weeks == 0 {
         return Ok(vec![]);
     }
-    let mut b = SqlBuilder::new("SELECT ");
+    let mut b = SqlBuilder::new("");
     b.args = args;
-    // Placeholders of the bounds follow the caller's.
     let first = b.args.len() + 1;
     for edge in bounds {
         b.args.push(Arg::Int(*edge));
     }
-    let mut cols = vec![];
-    for i in 0..bounds.len() - 1 {
-        let (lo, hi) = (first + i, first + i + 1);
-        cols.push(format!(
-            "CAST(COALESCE(SUM(CASE WHEN {at} >= ${lo} AND {at} < ${hi} THEN {value} ELSE 0 END), 0) AS BIGINT)"
-        ));
+    let mut case = String::from("CASE");
+    for i in 0..weeks {
+        case.push_str(&format!(" WHEN {at} < ${} THEN {i}", first + i + 1));
     }
-    b.push(&cols.join(", "));
-    b.push(" ");
+    case.push_str(" END");
+    b.push(&format!(
+        "SELECT {case} AS week, CAST(COALESCE(SUM({value}), 0) AS BIGINT) AS total "
+    ));
     b.push(from_where);
     b.push(&format!(
-        " AND {at} >= ${first} AND {at} < ${}",
-        first + bounds.len() - 1
+        " AND {at} >= ${first} AND {at} < ${} GROUP BY 1",
+        first + weeks
     ));
-    let row = b.query_as::<WeekRow>().fetch_one(ex).await?;
-    Ok(row.0)
-}
-
-struct WeekRow(Vec<i64>);
-
-impl<'r> FromRow<'r, sqlx::any::AnyRow> for WeekRow {
-    fn from_row(row: &'r sqlx::any::AnyRow) -> sqlx::Result<Self> {
-        (0..row.len())
-            .map(|i| row.try_get::<i64, _>(i))
-            .collect::<sqlx::Result<Vec<i64>>>()
-            .map(WeekRow)
+    let rows: Vec<(i64, i64)> = b.query_as().fetch_all(ex).await?;
+    let mut out = vec![0i64; weeks];
+    for (week, total) in rows {
+        if let Some(slot) = usize::try_from(week).ok().and_then(|w| out.get_mut(w)) {
+            *slot += total;
+        }
     }
+    Ok(out)
 }
 
 /// A single number.
