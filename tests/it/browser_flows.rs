@@ -52,6 +52,8 @@ async fn sign_up_sign_in_edit_profile_sign_out() {
     b.screenshot("04-settings").await;
 
     b.click_button("Sign out").await;
+    // Let the sign-out land before going anywhere, or its redirect races the next page.
+    assert!(b.wait_for_text("You are signed out").await);
     b.goto(&app.url("/dashboard")).await;
     assert_eq!(b.wait_for_path("/login").await, "/login");
     b.close().await;
