@@ -415,6 +415,8 @@ pub struct AdminTotals {
     pub messages: i64,
     pub articles_published: i64,
     pub payments_flagged: i64,
+    /// Reports of content or people waiting for an admin.
+    pub reports_open: i64,
     pub jobs_dead: i64,
 }
 
@@ -490,6 +492,7 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
         articles_published: count("SELECT COUNT(*) FROM articles WHERE status = 'published'")
             .await?,
         payments_flagged: count("SELECT COUNT(*) FROM payments WHERE flag <> ''").await?,
+        reports_open: count("SELECT COUNT(*) FROM reports WHERE status = 'open'").await?,
         jobs_dead: count("SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await?,
     };
     let (starts, bounds) = weeks(now, &tz);

@@ -19,6 +19,7 @@ pub mod mentorships;
 pub mod messages;
 pub mod notify;
 pub mod payments;
+pub mod reports;
 pub mod reviews;
 
 use std::sync::Arc;

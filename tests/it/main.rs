@@ -20,6 +20,7 @@ mod mentorships;
 mod messaging;
 mod ops;
 mod payments;
+mod reports;
 mod web;
 mod web_articles;
 mod web_mentors;

@@ -14,6 +14,7 @@ pub mod messages;
 pub mod notifications;
 pub mod ops;
 pub mod payments;
+pub mod reports;
 pub mod scheduling;
 pub mod users;
 pub mod ws;
@@ -90,6 +91,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(articles::router())
         .merge(payments::router())
         .merge(dashboard::router())
+        .merge(reports::router())
         .merge(ws::router())
         .merge(ops::router())
 }

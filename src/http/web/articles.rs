@@ -395,6 +395,8 @@ struct ArticlePage {
     comments: Vec<CommentLine>,
     comment_error: Option<String>,
     comment_draft: String,
+    article_id: String,
+    self_path: String,
 }
 
 struct CommentLine {
@@ -403,6 +405,7 @@ struct CommentLine {
     body: String,
     date: String,
     can_delete: bool,
+    mine: bool,
 }
 
 async fn load_by_slug(state: &AppState, web: &WebCtx, slug: &str) -> Result<ArticleRow, Response> {
@@ -465,10 +468,13 @@ async fn render_article(
                 body: c.body.clone(),
                 date: super::bookings::when(crate::clock::from_micros(c.created_at), &tz),
                 can_delete: me.is_some_and(|u| u.id == c.author_id) || is_author || is_admin,
+                mine: me.is_some_and(|u| u.id == c.author_id),
             })
             .collect(),
         comment_error,
         comment_draft,
+        article_id: a.id.clone(),
+        self_path: format!("/articles/{}", a.slug),
     };
     web.render_status(state, status, &page)
 }

@@ -17,6 +17,7 @@ mod mentors;
 mod pages;
 mod payments;
 mod profiles;
+mod reports;
 
 use std::sync::OnceLock;
 
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(articles::router())
         .merge(payments::router())
         .merge(dashboards::router())
+        .merge(reports::router())
 }
 
 async fn css() -> Response {
@@ -207,6 +209,17 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ),
     ("payment_refunded", "ok", "Payment refunded."),
     ("payment_resolved", "ok", "Marked as resolved."),
+    (
+        "report_sent",
+        "ok",
+        "Thank you: the admins will look at your report.",
+    ),
+    (
+        "report_already",
+        "info",
+        "You already reported this; the admins will look at it.",
+    ),
+    ("report_resolved", "ok", "Report resolved."),
 ];
 
 fn flash_from_code(code: &str) -> Option<Flash> {

@@ -1,0 +1,173 @@
+//! Reporting from the pages (articles and comments carry a small report form) and the
+//! admins' moderation queue at `/admin/reports`.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::Uri,
+    response::Response,
+    routing::{get, post},
+};
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+
+use super::{
+    Layout, WebCtx, WebForm, admin::require_admin, bookings::when, error_page, page_query,
+    safe_next,
+};
+use crate::{
+    clock::from_micros,
+    error::AppError,
+    http::{AppState, extract::path_id},
+    service::reports::{self, ReportInput, ResolveInput},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/reports", post(report))
+        .route("/admin/reports", get(queue))
+        .route("/admin/reports/{id}/resolve", post(resolve))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    target_type: String,
+    #[serde(default)]
+    target_id: String,
+    #[serde(default)]
+    reason: String,
+    /// Where to come back to.
+    #[serde(default)]
+    back: String,
+}
+
+async fn report(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<ReportForm>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let input = ReportInput {
+        target_type: f.target_type.clone(),
+        target_id: f.target_id.clone(),
+        reason: f.reason.clone(),
+    };
+    let back = safe_next(&f.back);
+    match reports::report(&state.ctx, &me, &input).await {
+        Ok(_) => web.redirect_flash(&back, "report_sent"),
+        Err(AppError::Conflict { .. }) => web.redirect_flash(&back, "report_already"),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+struct Line {
+    id: String,
+    when: String,
+    reporter: String,
+    what: String,
+    link: String,
+    reason: String,
+    status: String,
+    resolution: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_reports.html")]
+struct QueuePage {
+    layout: Layout,
+    lines: Vec<Line>,
+    show: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct QueueQuery {
+    #[serde(default)]
+    status: String,
+}
+
+async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+    let me = match require_admin(&state, &web) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let q: QueueQuery = page_query(&uri);
+    let show = if q.status == "all" { "all" } else { "open" };
+    let tz = TimeZone::get(&me.timezone).unwrap_or(TimeZone::UTC);
+    let status = (show == "open").then_some("open");
+    match reports::list(&state.ctx, &me, status, None, 200).await {
+        Ok(rows) => web.render(
+            &state,
+            &QueuePage {
+                layout: web.layout(),
+                lines: rows
+                    .into_iter()
+                    .map(|l| Line {
+                        id: l.row.id.clone(),
+                        when: when(from_micros(l.row.created_at), &tz),
+                        reporter: l.row.reporter_email.clone(),
+                        what: l.summary,
+                        link: l.link.unwrap_or_default(),
+                        reason: l.row.reason.clone(),
+                        status: l.row.status.clone(),
+                        resolution: l.row.resolution.clone(),
+                    })
+                    .collect(),
+                show: show.to_string(),
+            },
+        ),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ResolveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<ResolveForm>,
+) -> Response {
+    let me = match require_admin(&state, &web) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
+    }
+    let r = async {
+        let id = path_id(&id)?;
+        reports::resolve(
+            &state.ctx,
+            &me,
+            &id,
+            &ResolveInput {
+                action: f.action.clone(),
+                note: Some(f.note.clone()),
+            },
+        )
+        .await
+    }
+    .await;
+    match r {
+        Ok(_) => web.redirect_flash("/admin/reports", "report_resolved"),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}

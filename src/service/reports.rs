@@ -1,0 +1,244 @@
+//! Reporting content or people to the admins, and the admins' answer.
+//!
+//! A member reports what they can see: an article they may read, a comment on one, a
+//! chat message in one of their threads, or another user. One open report per
+//! reporter and target. An admin either dismisses the reports on a target or acts:
+//! an article is unpublished (back to its author as a draft), a comment or a chat
+//! message deleted, a user suspended. Both close every open report on that target
+//! and are written to the audit log.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Ctx;
+use crate::{
+    domain::{ids::new_id, text},
+    error::{AppError, AppResult},
+    store::{self, reports::ReportRow, users::UserRow},
+};
+
+/// `POST /api/v1/reports`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportInput {
+    /// `article`, `comment`, `message` or `user`.
+    pub target_type: String,
+    pub target_id: String,
+    /// What is wrong (1-1000 characters).
+    pub reason: String,
+}
+
+/// `POST /api/v1/admin/reports/{id}/resolve`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveInput {
+    /// `dismiss` (nothing wrong) or `remove` (unpublish the article, delete the
+    /// comment or message, suspend the user).
+    pub action: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+const TARGETS: [&str; 4] = ["article", "comment", "message", "user"];
+
+/// Checks the reporter can see the target; answers a short description of it.
+async fn target_summary(ctx: &Ctx, who: &UserRow, kind: &str, id: &str) -> AppResult<String> {
+    match kind {
+        "article" => {
+            let a = super::articles::load(ctx, Some(who), id).await?;
+            Ok(format!("Article “{}”", a.title))
+        }
+        "comment" => {
+            let c = store::articles::comment(&ctx.db.pool, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            super::articles::load(ctx, Some(who), &c.article_id).await?;
+            Ok(format!("Comment: {}", excerpt(&c.body)))
+        }
+        "message" => {
+            let m = store::messages::message(&ctx.db.pool, id)
+                .await?
+                .filter(|m| m.deleted_at.is_none())
+                .ok_or(AppError::NotFound)?;
+            super::messages::my_thread(ctx, who, &m.thread_id).await?;
+            Ok(format!("Message: {}", excerpt(&m.content)))
+        }
+        _ => {
+            let u = store::users::by_id(&ctx.db.pool, id)
+                .await?
+                .filter(|u| u.deleted_at.is_none())
+                .ok_or(AppError::NotFound)?;
+            Ok(format!("User {} {}", u.first_name, u.last_name))
+        }
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(120).collect();
+    if s.chars().count() > 120 {
+        out.push('…');
+    }
+    out
+}
+
+pub async fn report(ctx: &Ctx, who: &UserRow, input: &ReportInput) -> AppResult<String> {
+    let kind = input.target_type.trim();
+    if !TARGETS.contains(&kind) {
+        return Err(AppError::invalid(
+            "target_type",
+            "invalid",
+            "Report an article, a comment, a message or a user.",
+        ));
+    }
+    let reason = text::required_line("reason", &input.reason.replace(['\r', '\n'], " "), 1000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let id = crate::domain::ids::parse_id(&input.target_id).ok_or(AppError::NotFound)?;
+    if kind == "user" && id == who.id {
+        return Err(AppError::invalid(
+            "target_id",
+            "cannot_report_self",
+            "You cannot report yourself.",
+        ));
+    }
+    target_summary(ctx, who, kind, &id).await?;
+    let report_id = new_id();
+    let mut tx = ctx.db.begin_write().await?;
+    match store::reports::insert(
+        &mut tx,
+        &report_id,
+        &who.id,
+        (kind, &id),
+        &reason,
+        ctx.now(),
+    )
+    .await
+    {
+        Err(e) if store::is_unique_violation(&e) => {
+            return Err(AppError::conflict(
+                "already_reported",
+                "You already reported this; an admin will look at it.",
+            ));
+        }
+        other => other?,
+    }
+    tx.commit().await?;
+    Ok(report_id)
+}
+
+/// A report with what it is about, for the admins.
+pub struct ReportLine {
+    pub row: ReportRow,
+    pub summary: String,
+    /// Where an admin can see the target, when it has a page.
+    pub link: Option<String>,
+}
+
+pub async fn list(
+    ctx: &Ctx,
+    admin: &UserRow,
+    status: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<ReportLine>> {
+    super::admin::require_admin(admin)?;
+    let rows = store::reports::list(&ctx.db.pool, status, before, limit).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let summary = target_summary(ctx, admin, &row.target_type, &row.target_id)
+            .await
+            .unwrap_or_else(|_| format!("{} {} (gone)", row.target_type, row.target_id));
+        let link = match row.target_type.as_str() {
+            "article" => store::articles::get(&ctx.db.pool, None, Some(&row.target_id), None)
+                .await?
+                .map(|a| format!("/articles/{}", a.slug)),
+            "comment" => match store::articles::comment(&ctx.db.pool, &row.target_id).await? {
+                Some(c) => store::articles::get(&ctx.db.pool, None, Some(&c.article_id), None)
+                    .await?
+                    .map(|a| format!("/articles/{}#comment-{}", a.slug, c.id)),
+                None => None,
+            },
+            "user" => Some(format!("/admin?q={}", row.target_id)),
+            _ => None,
+        };
+        out.push(ReportLine { row, summary, link });
+    }
+    Ok(out)
+}
+
+pub async fn resolve(
+    ctx: &Ctx,
+    admin: &UserRow,
+    id: &str,
+    input: &ResolveInput,
+) -> AppResult<ReportRow> {
+    super::admin::require_admin(admin)?;
+    let note = text::optional_line("note", input.note.as_deref().unwrap_or(""), 500)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let r = store::reports::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if r.status != "open" {
+        return Err(AppError::conflict(
+            "already_resolved",
+            "This report is already resolved.",
+        ));
+    }
+    let target = (r.target_type.as_str(), r.target_id.as_str());
+    let (status, action) = match input.action.as_str() {
+        "dismiss" => ("dismissed", "report.dismiss"),
+        "remove" => {
+            // The action itself, through the same rules as everywhere (and its own
+            // audit entry where it has one).
+            match target.0 {
+                "article" => {
+                    super::articles::unpublish(ctx, admin, target.1).await?;
+                }
+                "comment" => {
+                    super::articles::delete_comment(ctx, admin, target.1).await?;
+                }
+                "message" => {
+                    store::messages::delete_message(&ctx.db.pool, target.1, ctx.now()).await?;
+                }
+                _ => {
+                    super::admin::suspend(
+                        ctx,
+                        admin,
+                        target.1,
+                        &super::admin::SuspendInput {
+                            reason: Some(format!("Reported: {}", r.reason)),
+                        },
+                    )
+                    .await?;
+                }
+            }
+            ("actioned", "report.action")
+        }
+        _ => {
+            return Err(AppError::invalid(
+                "action",
+                "invalid",
+                "Choose dismiss or remove.",
+            ));
+        }
+    };
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let closed = store::reports::resolve(&mut tx, target, status, &note, &admin.id, now).await?;
+    store::audit::insert(
+        &mut *tx,
+        &store::audit::NewAudit {
+            actor_id: Some(&admin.id),
+            action,
+            target_type: target.0,
+            target_id: target.1,
+            before: serde_json::json!({"reports_open": closed, "reason": r.reason}),
+            after: serde_json::json!({"status": status, "note": note}),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    store::reports::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}

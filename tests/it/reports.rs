@@ -1,0 +1,286 @@
+//! Reporting content and people; the admins' moderation queue.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{TestApp, assert_problem, mentor_profile};
+
+#[tokio::test]
+async fn members_report_what_they_see_and_admins_resolve() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "author@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    let reader = app.register("reader@example.com").await;
+    let troll = app.register("troll@example.com").await;
+    let (_, a) = app
+        .post(
+            "/api/v1/articles",
+            mentor.token(),
+            json!({"title": "Spammy", "content": "buy now"}),
+        )
+        .await;
+    let article = a["id"].as_str().unwrap().to_string();
+    let (_, draft) = app
+        .post(
+            "/api/v1/articles",
+            mentor.token(),
+            json!({"title": "Secret draft", "content": "x"}),
+        )
+        .await;
+    app.post(
+        &format!("/api/v1/articles/{article}/publish"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let (_, c) = app
+        .post(
+            &format!("/api/v1/articles/{article}/comments"),
+            troll.token(),
+            json!({"body": "rude words"}),
+        )
+        .await;
+    let comment = c["id"].as_str().unwrap().to_string();
+
+    let report = |kind: &str, id: &str, who: &crate::support::Session| {
+        let body = json!({"target_type": kind, "target_id": id, "reason": "Not OK here"});
+        let (app, t) = (&app, who.token().map(str::to_string));
+        async move { app.post("/api/v1/reports", t.as_deref(), body).await }
+    };
+    // What you cannot see does not exist; nonsense is refused.
+    assert_problem(
+        &report("article", draft["id"].as_str().unwrap(), &reader).await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &report("planet", &article, &reader).await,
+        422,
+        "invalid_input",
+    );
+    assert_problem(
+        &report("user", &reader.user_id, &reader).await,
+        422,
+        "invalid_input",
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/reports",
+            reader.token(),
+            json!({"target_type": "article", "target_id": article, "reason": " "}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/reports",
+            None,
+            json!({"target_type": "article", "target_id": article, "reason": "x"}),
+        )
+        .await,
+        401,
+        "unauthenticated",
+    );
+    // Reports of the article (twice: one per reporter), the comment and the troll.
+    assert_eq!(
+        report("article", &article, &reader).await.0,
+        StatusCode::CREATED
+    );
+    assert_problem(
+        &report("article", &article, &reader).await,
+        409,
+        "already_reported",
+    );
+    assert_eq!(
+        report("article", &article, &troll).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        report("comment", &comment, &reader).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        report("user", &troll.user_id, &reader).await.0,
+        StatusCode::CREATED
+    );
+
+    assert_problem(
+        &app.get("/api/v1/admin/reports", reader.token()).await,
+        403,
+        "forbidden",
+    );
+    let (_, q) = app.get("/api/v1/admin/reports", admin.token()).await;
+    let items = q["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    let id_of = |kind: &str| {
+        items.iter().find(|r| r["target_type"] == kind).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let on_article = id_of("article");
+    assert!(q.to_string().contains("Article “Spammy”"), "{q}");
+    let (_, st) = app.get("/api/v1/admin/stats", admin.token()).await;
+    assert_eq!(st["totals"]["reports_open"], 4);
+
+    // Remove: the article goes back to draft, both its reports close.
+    let (s, r) = app
+        .post(
+            &format!("/api/v1/admin/reports/{on_article}/resolve"),
+            admin.token(),
+            json!({"action": "remove", "note": "spam"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["status"], "actioned");
+    assert_problem(
+        &app.get(&format!("/api/v1/articles/{article}"), reader.token())
+            .await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/admin/reports/{on_article}/resolve"),
+            admin.token(),
+            json!({"action": "dismiss"}),
+        )
+        .await,
+        409,
+        "already_resolved",
+    );
+    // The comment is deleted, the user suspended.
+    let on_comment = id_of("comment");
+    app.post(
+        &format!("/api/v1/admin/reports/{on_comment}/resolve"),
+        admin.token(),
+        json!({"action": "remove"}),
+    )
+    .await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM article_comments")
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    let on_user = id_of("user");
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/admin/reports/{on_user}/resolve"),
+            admin.token(),
+            json!({"action": "ban"}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    app.post(
+        &format!("/api/v1/admin/reports/{on_user}/resolve"),
+        admin.token(),
+        json!({"action": "remove"}),
+    )
+    .await;
+    assert_problem(
+        &app.get("/api/v1/me", troll.token()).await,
+        401,
+        "invalid_token",
+    );
+    let (_, q) = app.get("/api/v1/admin/reports", admin.token()).await;
+    assert!(q["items"].as_array().unwrap().is_empty(), "{q}");
+    let (_, all) = app
+        .get("/api/v1/admin/reports?status=all", admin.token())
+        .await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 4);
+    // Every decision is in the audit log.
+    let (_, log) = app
+        .get("/api/v1/admin/audit?action=report.", admin.token())
+        .await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn reporting_and_resolving_through_the_pages() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "author@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    app.register("reader@example.com").await;
+    let (_, a) = app
+        .post(
+            "/api/v1/articles",
+            mentor.token(),
+            json!({"title": "Offensive", "content": "x"}),
+        )
+        .await;
+    let slug = a["slug"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/articles/{}/publish", a["id"].as_str().unwrap()),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let c = sign_in(&app, "reader@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, &format!("/articles/{slug}")).await;
+    assert!(
+        html.contains("<summary>Report</summary>"),
+        "readers can report"
+    );
+    let res = c
+        .post(app.url("/reports"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("target_type", "article"),
+            ("target_id", a["id"].as_str().unwrap()),
+            ("reason", "Insults"),
+            ("back", &format!("/articles/{slug}")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/articles/{slug}").as_str()
+    );
+
+    let adm = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, html) = text(&adm, &app, "/admin/stats").await;
+    assert!(html.contains("1 open report"), "{html}");
+    let (_, html) = text(&adm, &app, "/admin/reports").await;
+    assert!(
+        html.contains("Insults") && html.contains("Article “Offensive”"),
+        "{html}"
+    );
+    let report_id: String = sqlx::query_scalar("SELECT id FROM reports")
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    let res = adm
+        .post(app.url(&format!("/admin/reports/{report_id}/resolve")))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("action", "dismiss"),
+            ("note", "fine"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&adm, &app, "/admin/reports").await;
+    assert!(html.contains("Nothing reported"), "{html}");
+    let (s, _) = text(&c, &app, "/admin/reports").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
