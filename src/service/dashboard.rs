@@ -496,26 +496,31 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
         jobs_dead: count("SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await?,
     };
     let (starts, bounds) = weeks(now, &tz);
-    let w = |at: &'static str, value: &'static str, from: String| {
-        let bounds = bounds.clone();
-        async move { weekly(pool, at, value, &from, vec![], &bounds).await }
-    };
-    let signups = w("created_at", "1", "FROM users WHERE 1 = 1".into()).await?;
-    let approved = w(
-        "decided_at",
-        "1",
-        "FROM mentor_profiles WHERE status = 'approved'".into(),
+    // The six series are independent scans: run them side by side on the pool.
+    let series_of: [(&str, &str, String); 6] = [
+        ("created_at", "1", "FROM users WHERE 1 = 1".into()),
+        (
+            "decided_at",
+            "1",
+            "FROM mentor_profiles WHERE status = 'approved'".into(),
+        ),
+        ("created_at", "1", "FROM bookings WHERE 1 = 1".into()),
+        ("e.created_at", "-e.amount", granted_from.to_string()),
+        (
+            "COALESCE(finished_at, end_at)",
+            "credits_paid",
+            "FROM bookings WHERE credits_paid > 0".into(),
+        ),
+        ("created_at", "1", "FROM messages WHERE 1 = 1".into()),
+    ];
+    let all = futures_util::future::try_join_all(
+        series_of
+            .iter()
+            .map(|(at, value, from)| weekly(pool, at, value, from, vec![], &bounds)),
     )
     .await?;
-    let bookings = w("created_at", "1", "FROM bookings WHERE 1 = 1".into()).await?;
-    let granted = w("e.created_at", "-e.amount", granted_from.to_string()).await?;
-    let spent = w(
-        "COALESCE(finished_at, end_at)",
-        "credits_paid",
-        "FROM bookings WHERE credits_paid > 0".into(),
-    )
-    .await?;
-    let messages = w("created_at", "1", "FROM messages WHERE 1 = 1".into()).await?;
+    let [signups, approved, bookings, granted, spent, messages]: [Vec<i64>; 6] =
+        all.try_into().unwrap_or_default();
     let s = |v: &[i64]| stats::series(&starts, v);
     Ok(AdminStats {
         timezone: tz.iana_name().unwrap_or("UTC").to_string(),
