@@ -39,12 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/articles/preview", post(preview))
         .route("/articles/{slug}", get(article_page))
         .route("/articles/{slug}/edit", get(edit_form).post(save))
-        .route("/articles/{slug}/publish", post(publish))
-        .route("/articles/{slug}/unpublish", post(unpublish))
-        .route("/articles/{slug}/delete", post(delete))
-        .route("/articles/{slug}/bookmark", post(bookmark))
-        .route("/articles/{slug}/unbookmark", post(unbookmark))
         .route("/articles/{slug}/comments", post(comment))
+        .route("/articles/{slug}/{action}", post(article_action))
         .route("/comments/{id}/delete", post(delete_comment))
         .route("/mentors/{id}/articles", get(knowledge_base))
 }
@@ -485,107 +481,66 @@ struct CsrfForm {
     csrf: String,
 }
 
-/// Runs a form action on the article at `slug` for the signed-in user.
-async fn act<F>(
-    state: &AppState,
-    web: &WebCtx,
-    slug: &str,
-    csrf: &str,
-    f: F,
-) -> Result<(UserRow, ArticleRow), Response>
-where
-    F: AsyncFnOnce(&UserRow, &ArticleRow) -> Result<(), AppError>,
-{
-    let me = web.require_user()?.user.clone();
-    web.check_csrf(csrf)
-        .map_err(|e| error_page(state, Some(web), e))?;
-    let a = load_by_slug(state, web, slug).await?;
-    f(&me, &a)
-        .await
-        .map_err(|e| error_page(state, Some(web), e))?;
-    Ok((me, a))
-}
-
-async fn publish(
+/// The article page's buttons: publish, unpublish, delete, bookmark, unbookmark.
+/// Each runs through the service's rules for the signed-in user, then comes back with
+/// a flash.
+async fn article_action(
     State(state): State<AppState>,
     web: WebCtx,
-    Path(slug): Path<String>,
+    Path((slug, action)): Path<(String, String)>,
     WebForm(f): WebForm<CsrfForm>,
 ) -> Response {
-    let r = act(&state, &web, &slug, &f.csrf, async |me, a| {
-        articles::publish(&state.ctx, me, &a.id).await.map(|_| ())
-    })
-    .await;
-    match r {
-        Ok(_) => web.redirect_flash(&format!("/articles/{slug}"), "article_published"),
-        Err(r) => r,
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return error_page(&state, Some(&web), e);
     }
-}
-
-async fn unpublish(
-    State(state): State<AppState>,
-    web: WebCtx,
-    Path(slug): Path<String>,
-    WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let r = act(&state, &web, &slug, &f.csrf, async |me, a| {
-        articles::unpublish(&state.ctx, me, &a.id).await.map(|_| ())
-    })
-    .await;
-    match r {
-        Ok(_) => web.redirect_flash(&format!("/articles/{slug}"), "article_unpublished"),
-        Err(r) => r,
-    }
-}
-
-async fn delete(
-    State(state): State<AppState>,
-    web: WebCtx,
-    Path(slug): Path<String>,
-    WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let r = act(&state, &web, &slug, &f.csrf, async |me, a| {
-        articles::delete(&state.ctx, me, &a.id).await
-    })
-    .await;
-    match r {
-        Ok((me, a)) if a.author_id == me.id => {
-            web.redirect_flash(&format!("/mentors/{}/articles", me.id), "article_deleted")
+    let a = match load_by_slug(&state, &web, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let ctx = &state.ctx;
+    let here = format!("/articles/{slug}");
+    let (result, to, flash) = match action.as_str() {
+        "publish" => (
+            articles::publish(ctx, &me, &a.id).await.map(|_| ()),
+            here,
+            "article_published",
+        ),
+        "unpublish" => (
+            articles::unpublish(ctx, &me, &a.id).await.map(|_| ()),
+            here,
+            "article_unpublished",
+        ),
+        "bookmark" => (
+            articles::bookmark(ctx, &me, &a.id).await.map(|_| ()),
+            here,
+            "bookmark_added",
+        ),
+        "unbookmark" => (
+            articles::unbookmark(ctx, &me, &a.id).await,
+            here,
+            "bookmark_removed",
+        ),
+        "delete" => {
+            let to = if a.author_id == me.id {
+                format!("/mentors/{}/articles", me.id)
+            } else {
+                "/articles".to_string()
+            };
+            (
+                articles::delete(ctx, &me, &a.id).await,
+                to,
+                "article_deleted",
+            )
         }
-        Ok(_) => web.redirect_flash("/articles", "article_deleted"),
-        Err(r) => r,
-    }
-}
-
-async fn bookmark(
-    State(state): State<AppState>,
-    web: WebCtx,
-    Path(slug): Path<String>,
-    WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let r = act(&state, &web, &slug, &f.csrf, async |me, a| {
-        articles::bookmark(&state.ctx, me, &a.id).await.map(|_| ())
-    })
-    .await;
-    match r {
-        Ok(_) => web.redirect_flash(&format!("/articles/{slug}"), "bookmark_added"),
-        Err(r) => r,
-    }
-}
-
-async fn unbookmark(
-    State(state): State<AppState>,
-    web: WebCtx,
-    Path(slug): Path<String>,
-    WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let r = act(&state, &web, &slug, &f.csrf, async |me, a| {
-        articles::unbookmark(&state.ctx, me, &a.id).await
-    })
-    .await;
-    match r {
-        Ok(_) => web.redirect_flash(&format!("/articles/{slug}"), "bookmark_removed"),
-        Err(r) => r,
+        _ => (Err(AppError::NotFound), here, ""),
+    };
+    match result {
+        Ok(()) => web.redirect_flash(&to, flash),
+        Err(e) => error_page(&state, Some(&web), e),
     }
 }
 
