@@ -168,6 +168,7 @@ async fn checkout_sends_stripe_the_right_session_and_records_a_pending_payment()
     assert_eq!(p["currency"], "usd");
     assert!(p["checkout_url"].as_str().unwrap().ends_with(&session));
     assert_eq!(app.balance(&s).await.0, 0, "no credits before the money");
+    app.assert_ledger_ok().await;
 }
 
 #[tokio::test]
@@ -210,6 +211,7 @@ async fn bad_signatures_are_refused_and_change_nothing() {
     let (st, _) = app.stripe_raw(Some(&good), &body).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(app.balance(&s).await.0, 10);
+    app.assert_ledger_ok().await;
 }
 
 #[tokio::test]

@@ -135,6 +135,7 @@ async fn buying_a_pack_through_the_pages() {
     assert_eq!(app.balance(&s).await.0, 0);
     let (st, _) = text(&c, &app, "/admin/payments").await;
     assert_eq!(st, StatusCode::FORBIDDEN, "not for members");
+    app.assert_ledger_ok().await;
 }
 
 #[tokio::test]
@@ -179,4 +180,5 @@ async fn the_booking_form_offers_to_buy_what_is_missing() {
         .unwrap();
     let (_, html) = text(&c, &app, &format!("/credits/buy/done?payment={payment}")).await;
     assert!(html.contains("Your booking is requested"), "{html}");
+    app.assert_ledger_ok().await;
 }
