@@ -19,8 +19,13 @@ use crate::{
     },
 };
 
+/// Whether the user holds the admin role.
+pub fn is_admin(user: &UserRow) -> bool {
+    Roles::from_db(&user.roles).has(Role::Admin)
+}
+
 pub fn require_admin(actor: &UserRow) -> AppResult<()> {
-    if Roles::from_db(&actor.roles).has(Role::Admin) {
+    if is_admin(actor) {
         Ok(())
     } else {
         Err(AppError::forbidden("Only administrators can do this."))

@@ -20,7 +20,6 @@ use crate::{
         article::{self, COMMENT_MAX, CONTENT_MAX, MAX_TAGS, Reader, TITLE_MAX, Visibility},
         ids::new_id,
         mentor, text,
-        user::{Role, Roles},
     },
     error::{AppError, AppResult, FieldError, Validator},
     store::{
@@ -62,9 +61,7 @@ pub struct CommentInput {
     pub body: String,
 }
 
-fn is_admin(u: &UserRow) -> bool {
-    Roles::from_db(&u.roles).has(Role::Admin)
-}
+use super::admin::is_admin;
 
 /// The visibility condition for lists.
 pub fn reader_q(user: Option<&UserRow>) -> ReaderQ {

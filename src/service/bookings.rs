@@ -20,7 +20,7 @@ use crate::{
         ids::new_id,
         mentor::ServiceKind,
         text,
-        user::{Role, Roles, TimeZoneName},
+        user::TimeZoneName,
     },
     error::{AppError, AppResult},
     store::{
@@ -518,9 +518,7 @@ async fn replay(
     Ok((b, true))
 }
 
-fn is_admin(u: &UserRow) -> bool {
-    Roles::from_db(&u.roles).has(Role::Admin)
-}
+use super::admin::is_admin;
 
 /// A booking its participants (and admins) may see.
 pub async fn get(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<BookingFull> {

@@ -17,10 +17,7 @@ use utoipa::ToSchema;
 use super::Ctx;
 use crate::{
     clock::{from_micros, to_micros},
-    domain::{
-        stats::{self, Point},
-        user::{Role, Roles},
-    },
+    domain::stats::{self, Point},
     error::AppResult,
     store::{
         self, Arg,
@@ -534,11 +531,6 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
             messages: s(&messages),
         },
     })
-}
-
-/// Whether the user is an admin (for pages choosing a view).
-pub fn is_admin(user: &UserRow) -> bool {
-    Roles::from_db(&user.roles).has(Role::Admin)
 }
 
 /// The audit log (admins).

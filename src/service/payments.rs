@@ -320,7 +320,7 @@ pub async fn webhook(ctx: &Ctx, signature: Option<&str>, body: &[u8]) -> AppResu
                     Some("paid" | "no_payment_required")
                 );
                 if paid {
-                    if succeed(ctx, &mut tx, &p, intent, now).await? {
+                    if succeed(&mut tx, &p, intent, now).await? {
                         notes.push((p.id.clone(), "succeeded"));
                     }
                 } else if let Some(i) = intent {
@@ -351,7 +351,7 @@ pub async fn webhook(ctx: &Ctx, signature: Option<&str>, body: &[u8]) -> AppResu
             match p {
                 Some(p) => {
                     store::payments::note_event(&mut tx, event_id, Some(&p.id), None).await?;
-                    if apply_refund(ctx, &mut tx, &p, total, now).await? {
+                    if apply_refund(&mut tx, &p, total, now).await? {
                         notes.push((p.id.clone(), "refunded"));
                     }
                 }
@@ -390,13 +390,7 @@ async fn find_for_session(tx: &mut Tx, obj: &Value) -> AppResult<Option<PaymentR
 /// Marks a payment paid and grants its credits (once: the ledger key is the payment's),
 /// then applies refunds that were waiting for it and queues its booking. Returns
 /// whether anything changed.
-async fn succeed(
-    ctx: &Ctx,
-    tx: &mut Tx,
-    p: &PaymentRow,
-    intent: Option<&str>,
-    now: i64,
-) -> AppResult<bool> {
+async fn succeed(tx: &mut Tx, p: &PaymentRow, intent: Option<&str>, now: i64) -> AppResult<bool> {
     let status = PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending);
     if !status.may_succeed() {
         return Ok(false);
@@ -426,7 +420,7 @@ async fn succeed(
     {
         let mut paid = p.clone();
         paid.status = PaymentStatus::Succeeded.as_str().into();
-        apply_refund(ctx, tx, &paid, total, now).await?;
+        apply_refund(tx, &paid, total, now).await?;
     }
     if !p.booking_request.is_empty() {
         jobs::enqueue(
@@ -445,13 +439,7 @@ async fn succeed(
 /// Applies a refund whose cumulative total is `total_cents`: records it and takes
 /// back the refunded share of the credits, as far as the wallet allows. Returns
 /// whether anything changed.
-async fn apply_refund(
-    _ctx: &Ctx,
-    tx: &mut Tx,
-    p: &PaymentRow,
-    total_cents: i64,
-    now: i64,
-) -> AppResult<bool> {
+async fn apply_refund(tx: &mut Tx, p: &PaymentRow, total_cents: i64, now: i64) -> AppResult<bool> {
     let total = total_cents.clamp(0, p.amount_cents);
     if total <= p.refunded_cents {
         return Ok(false);
@@ -545,7 +533,7 @@ pub async fn refund(ctx: &Ctx, admin: &UserRow, id: &str) -> AppResult<PaymentRo
     let fresh = store::payments::get(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    apply_refund(ctx, &mut tx, &fresh, fresh.refunded_cents + refunded, now).await?;
+    apply_refund(&mut tx, &fresh, fresh.refunded_cents + refunded, now).await?;
     store::audit::insert(
         &mut *tx,
         &store::audit::NewAudit {

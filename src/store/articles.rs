@@ -196,27 +196,16 @@ pub async fn list<'e, E: Executor<'e, Database = Any> + Copy>(
             .push(")");
     }
     if !q.words.is_empty() {
+        let m = Arg::Text(super::prefix_query(backend, &q.words));
         match backend {
             Backend::Sqlite => {
-                let m = q
-                    .words
-                    .iter()
-                    .map(|w| format!("\"{}\"*", w.replace('"', "")))
-                    .collect::<Vec<_>>()
-                    .join(" ");
                 b.push(" AND a.rowid IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ")
-                    .bind(Arg::Text(m))
+                    .bind(m)
                     .push(")");
             }
             Backend::Postgres => {
-                let m = q
-                    .words
-                    .iter()
-                    .map(|w| format!("{w}:*"))
-                    .collect::<Vec<_>>()
-                    .join(" & ");
                 b.push(" AND a.search_tsv @@ to_tsquery('english', ")
-                    .bind(Arg::Text(m))
+                    .bind(m)
                     .push(")");
             }
         }

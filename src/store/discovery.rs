@@ -113,13 +113,7 @@ async fn search_ids<'e, E: Executor<'e, Database = Any>>(
     let rank = match (text, backend) {
         (false, _) => None,
         (true, Backend::Sqlite) => {
-            // FTS5 query: every word, each as a quoted prefix ("rus"* finds rust).
-            let q = s
-                .words
-                .iter()
-                .map(|w| format!("\"{}\"*", w.replace('"', "")))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let q = super::prefix_query(backend, &s.words);
             // CROSS JOIN pins the join order: walk the full-text matches first and
             // look each profile up by rowid. Left to itself, the planner may scan every
             // listed profile and probe the FTS index once per row (~30x slower).
@@ -131,12 +125,7 @@ async fn search_ids<'e, E: Executor<'e, Database = Any>>(
             Some("bm25(mentor_fts)".to_string())
         }
         (true, Backend::Postgres) => {
-            let q = s
-                .words
-                .iter()
-                .map(|w| format!("{w}:*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
+            let q = super::prefix_query(backend, &s.words);
             b.push(
                 "FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
                     WHERE p.search_tsv @@ to_tsquery('english', ",

@@ -169,6 +169,24 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     }
 }
 
+/// The full-text query matching every word as a prefix: for SQLite FTS5 each word
+/// quoted (`"rus"*` finds rust), for PostgreSQL a `to_tsquery` of `word:*` joined by
+/// `&`. The words are letters and digits already (`service::mentors::search_words`).
+pub fn prefix_query(backend: Backend, words: &[String]) -> String {
+    match backend {
+        Backend::Sqlite => words
+            .iter()
+            .map(|w| format!("\"{}\"*", w.replace('"', "")))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Backend::Postgres => words
+            .iter()
+            .map(|w| format!("{w}:*"))
+            .collect::<Vec<_>>()
+            .join(" & "),
+    }
+}
+
 /// Escapes `%`, `_` and `\` for use inside a `LIKE … ESCAPE '\'` pattern.
 pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -138,7 +138,7 @@ pub struct PageParams {
 }
 
 /// The keyset cursor of article lists: `sort_key:id`.
-fn parse_cursor(raw: Option<&str>) -> Result<Option<(i64, String)>, AppError> {
+pub fn parse_cursor(raw: Option<&str>) -> Result<Option<(i64, String)>, AppError> {
     let Some(c) = decode_cursor(raw)? else {
         return Ok(None);
     };

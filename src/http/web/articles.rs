@@ -193,10 +193,11 @@ struct FeedQuery {
     cursor: String,
 }
 
+/// A page link's cursor; one that does not parse shows the first page.
 fn cursor_of(raw: &str) -> Option<(i64, String)> {
-    let c = crate::http::api::decode_cursor(Some(raw)).ok().flatten()?;
-    let (k, id) = c.split_once(':')?;
-    Some((k.parse().ok()?, id.to_string()))
+    crate::http::api::articles::parse_cursor(Some(raw))
+        .ok()
+        .flatten()
 }
 
 async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {

@@ -197,7 +197,7 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> Response 
         layout: web.layout(),
         first_name: me.first_name.clone(),
         my_id: me.id.clone(),
-        is_admin: dashboard::is_admin(&me),
+        is_admin: web.is_admin(),
         profile_complete: !me.headline.is_empty() && !me.bio.is_empty(),
         hours_received: hours(d.mentee.minutes_received),
         hours_given,
