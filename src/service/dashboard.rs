@@ -462,60 +462,58 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
     let pool = &ctx.db.pool;
     let tz = zone(admin);
     let now = ctx.clock.now();
-    let count = |sql: &'static str| scalar(pool, sql, vec![]);
+    let (starts, bounds) = weeks(now, &tz);
     // Credits only enter from the outside-world account (admin grants, purchases), so
     // its entries are what was granted, without looking at any wallet.
     let granted_from = "FROM ledger_entries e WHERE e.account_id = 'world' AND e.amount < 0";
+    let series_of: [(&str, &str, &str); 6] = [
+        ("created_at", "1", "FROM users WHERE 1 = 1"),
+        (
+            "decided_at",
+            "1",
+            "FROM mentor_profiles WHERE status = 'approved'",
+        ),
+        ("created_at", "1", "FROM bookings WHERE 1 = 1"),
+        ("e.created_at", "-e.amount", granted_from),
+        (
+            "COALESCE(finished_at, end_at)",
+            "credits_paid",
+            "FROM bookings WHERE credits_paid > 0",
+        ),
+        ("created_at", "1", "FROM messages WHERE 1 = 1"),
+    ];
+    // The totals and the six series are independent reads: run them side by side on
+    // the pool.
+    let (t, by_status, all) = tokio::try_join!(
+        store::dashboard::platform_totals(pool),
+        store::dashboard::by_status(pool, "bookings"),
+        futures_util::future::try_join_all(series_of.iter().map(|(at, value, from)| weekly(
+            pool,
+            at,
+            value,
+            from,
+            vec![],
+            &bounds
+        )),),
+    )?;
     let totals = AdminTotals {
-        users: count("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL").await?,
-        mentors_approved: count("SELECT COUNT(*) FROM mentor_profiles WHERE status = 'approved'")
-            .await?,
-        applications_pending: count(
-            "SELECT COUNT(*) FROM mentor_profiles WHERE status = 'pending'",
-        )
-        .await?,
-        mentorships_active: count("SELECT COUNT(*) FROM mentorships WHERE status = 'accepted'")
-            .await?,
-        bookings_by_status: store::dashboard::by_status(pool, "bookings")
-            .await?
+        users: t.users,
+        mentors_approved: t.mentors_approved,
+        applications_pending: t.applications_pending,
+        mentorships_active: t.mentorships_active,
+        bookings_by_status: by_status
             .into_iter()
             .map(|(status, count)| StatusCount { status, count })
             .collect(),
         // The outside world's balance: everything granted or bought, less refunds.
-        credits_granted: -count("SELECT balance FROM ledger_accounts WHERE id = 'world'").await?,
-        credits_spent: count("SELECT CAST(COALESCE(SUM(credits_paid), 0) AS BIGINT) FROM bookings")
-            .await?,
-        messages: count("SELECT COUNT(*) FROM messages").await?,
-        articles_published: count("SELECT COUNT(*) FROM articles WHERE status = 'published'")
-            .await?,
-        payments_flagged: count("SELECT COUNT(*) FROM payments WHERE flag <> ''").await?,
-        reports_open: count("SELECT COUNT(*) FROM reports WHERE status = 'open'").await?,
-        jobs_dead: count("SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await?,
+        credits_granted: -t.world_balance,
+        credits_spent: t.credits_spent,
+        messages: t.messages,
+        articles_published: t.articles_published,
+        payments_flagged: t.payments_flagged,
+        reports_open: t.reports_open,
+        jobs_dead: t.jobs_dead,
     };
-    let (starts, bounds) = weeks(now, &tz);
-    // The six series are independent scans: run them side by side on the pool.
-    let series_of: [(&str, &str, String); 6] = [
-        ("created_at", "1", "FROM users WHERE 1 = 1".into()),
-        (
-            "decided_at",
-            "1",
-            "FROM mentor_profiles WHERE status = 'approved'".into(),
-        ),
-        ("created_at", "1", "FROM bookings WHERE 1 = 1".into()),
-        ("e.created_at", "-e.amount", granted_from.to_string()),
-        (
-            "COALESCE(finished_at, end_at)",
-            "credits_paid",
-            "FROM bookings WHERE credits_paid > 0".into(),
-        ),
-        ("created_at", "1", "FROM messages WHERE 1 = 1".into()),
-    ];
-    let all = futures_util::future::try_join_all(
-        series_of
-            .iter()
-            .map(|(at, value, from)| weekly(pool, at, value, from, vec![], &bounds)),
-    )
-    .await?;
     let [signups, approved, bookings, granted, spent, messages]: [Vec<i64>; 6] =
         all.try_into().unwrap_or_default();
     let s = |v: &[i64]| stats::series(&starts, v);

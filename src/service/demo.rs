@@ -388,6 +388,9 @@ pub async fn fill(
     }
     let hash = super::auth::hash_password(DEMO_PASSWORD).await?;
     let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+    // Sign-up times come from their own generator, so the rest of the data is the
+    // same as before they were spread over the year.
+    let mut j = Gen(0xD1B5_4A32_D192_ED03);
     let now = ctx.now();
     let mut report = DemoReport {
         admin_email: "admin@demo.example.com".into(),
@@ -414,6 +417,8 @@ pub async fn fill(
 
     const BATCH: usize = 250;
     const DAY: i64 = 24 * 3_600_000_000;
+    // People joined over the past year (the admin console charts sign-ups).
+    let mut joined = || now - j.below(365) as i64 * DAY - j.below(86_400) as i64 * 1_000_000;
 
     // Mentees first (mentors' past sessions need them), each with some credits.
     let mut mentee_ids = Vec::with_capacity(mentees);
@@ -421,6 +426,7 @@ pub async fn fill(
         let mut tx = ctx.db.begin_write().await?;
         for i in start..(start + BATCH).min(mentees) {
             let id = new_id();
+            let at = joined();
             let first = g.pick(FIRST);
             let last = g.pick(LAST);
             let zone = ZONES[g.below(ZONES.len())];
@@ -435,7 +441,7 @@ pub async fn fill(
                     first_name: first,
                     last_name: last,
                     timezone: zone,
-                    now,
+                    now: at,
                 },
             )
             .await?;
@@ -451,10 +457,10 @@ pub async fn fill(
                 &serde_json::to_string(&goals).unwrap_or_default(),
                 &serde_json::to_string(&skills).unwrap_or_default(),
                 &serde_json::to_string(&[area]).unwrap_or_default(),
-                now,
+                at,
             )
             .await?;
-            grant(&mut tx, &id, 200, "Welcome credits (demo)", now).await?;
+            grant(&mut tx, &id, 200, "Welcome credits (demo)", at).await?;
             mentee_ids.push(id);
             progress("mentees", i + 1, mentees, show_progress);
         }
@@ -469,6 +475,7 @@ pub async fn fill(
         let mut tx = ctx.db.begin_write().await?;
         for i in start..(start + BATCH).min(mentors) {
             let id = new_id();
+            let since = joined();
             let first = g.pick(FIRST);
             let last = g.pick(LAST);
             let zone = ZONES[i % ZONES.len()];
@@ -513,7 +520,7 @@ pub async fn fill(
                     first_name: first,
                     last_name: last,
                     timezone: zone,
-                    now,
+                    now: since,
                 },
             )
             .await?;
@@ -760,6 +767,10 @@ pub async fn fill(
         }
         tx.commit().await?;
     }
+    // Nobody took a session before joining, and mentors were approved a day after.
+    let mut tx = ctx.db.begin_write().await?;
+    store::users::backdate_demo_accounts(&mut tx, 7 * DAY, DAY, now).await?;
+    tx.commit().await?;
     ctx.db.analyze().await?;
     Ok(report)
 }

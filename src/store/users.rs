@@ -233,6 +233,42 @@ pub async fn search<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// Demo data only: moves each account's sign-up to `lead` before its first session
+/// (as mentor or mentee) or article when those came earlier, then dates approved
+/// mentors' applications at sign-up and their approval `approval` later (not after
+/// `now`).
+pub async fn backdate_demo_accounts(
+    tx: &mut super::Tx,
+    lead: i64,
+    approval: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    for (table, who, at) in [
+        ("bookings", "mentor_id", "start_at"),
+        ("bookings", "mentee_id", "start_at"),
+        ("articles", "author_id", "created_at"),
+    ] {
+        let first = format!("(SELECT MIN(x.{at}) FROM {table} x WHERE x.{who} = users.id) - $1");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE users SET created_at = {first} WHERE {first} < created_at"
+        )))
+        .bind(lead)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let joined = "(SELECT u.created_at FROM users u WHERE u.id = mentor_profiles.user_id)";
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE mentor_profiles SET applied_at = {joined}, created_at = {joined}, \
+         decided_at = CASE WHEN {joined} + $1 < $2 THEN {joined} + $1 ELSE $2 END \
+         WHERE status = 'approved'"
+    )))
+    .bind(approval)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Accounts that are neither suspended nor closed.
 pub async fn count_active<'e, E: Executor<'e, Database = Any>>(ex: E) -> sqlx::Result<i64> {
     sqlx::query_scalar(

@@ -601,6 +601,44 @@ async fn demo_data_is_a_consistent_living_marketplace() {
         .unwrap();
     assert_eq!((report.mentors, report.mentees), (45, 20));
     app.assert_ledger_ok().await;
+    // People joined over the past year, each before their first session or article,
+    // and approved mentors were approved after applying.
+    let pool = &app.ctx().db.pool;
+    let count = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(pool)
+            .await
+            .expect(sql)
+    };
+    let year_ago = mentorhub::clock::to_micros(app.clock_now()) - 372 * 86_400_000_000;
+    let (oldest, newest): (i64, i64) =
+        sqlx::query_as("SELECT MIN(created_at), MAX(created_at) FROM users")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert!(oldest >= year_ago, "joined within the year");
+    assert!(
+        newest - oldest > 180 * 86_400_000_000,
+        "sign-ups are spread out"
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM users u WHERE EXISTS (SELECT 1 FROM bookings b \
+             WHERE (b.mentor_id = u.id OR b.mentee_id = u.id) AND b.start_at < u.created_at) \
+             OR EXISTS (SELECT 1 FROM articles a WHERE a.author_id = u.id AND a.created_at < u.created_at)"
+        )
+        .await,
+        0,
+        "nobody had a session or wrote before joining"
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM mentor_profiles WHERE status = 'approved' \
+             AND (decided_at IS NULL OR decided_at < applied_at)"
+        )
+        .await,
+        0
+    );
     let (_, page) = app.get("/api/v1/mentors?limit=100&sort=rating", None).await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 45, "all demo mentors are listed");
