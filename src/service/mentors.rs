@@ -924,24 +924,27 @@ pub async fn recommended(
     let candidates: Vec<Candidate> = rows
         .iter()
         .map(|r| Candidate {
-            id: r.profile.user_id.clone(),
-            expertise: parse_tags(&r.profile.expertise),
-            skills: parse_tags(&r.profile.skills),
-            industries: parse_tags(&r.profile.industries),
-            rating_avg: r.profile.rating_avg,
-            rating_count: r.profile.rating_count,
+            id: r.user_id.clone(),
+            expertise: parse_tags(&r.expertise),
+            skills: parse_tags(&r.skills),
+            industries: parse_tags(&r.industries),
+            rating_avg: r.rating_avg,
+            rating_count: r.rating_count,
             active_mentees: r.active_mentees,
-            max_mentees: r.profile.max_mentees,
+            max_mentees: r.max_mentees,
         })
         .collect();
-    let ranked = recommend::recommend(&interests, &candidates);
+    let mut ranked = recommend::recommend(&interests, &candidates);
+    ranked.truncate(limit);
+    let ids: Vec<String> = ranked.iter().map(|r| r.id.clone()).collect();
+    let cards = store::discovery::cards(&ctx.db.pool, &ids).await?;
     Ok(ranked
         .into_iter()
-        .take(limit)
         .filter_map(|rec| {
-            rows.iter()
-                .find(|r| r.profile.user_id == rec.id)
-                .map(|r| (r.clone(), rec))
+            cards
+                .iter()
+                .find(|c| c.profile.user_id == rec.id)
+                .map(|c| (c.clone(), rec))
         })
         .collect())
 }

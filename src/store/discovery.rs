@@ -224,19 +224,38 @@ pub async fn any_mentor<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
-/// Candidates for recommendations: listed mentors sharing at least one tag with
-/// `terms`, plus the best rated ones so a mentee with an empty profile still gets
-/// suggestions. At most `limit` of each.
+/// What ranking a mentor for a mentee looks at; the card is read afterwards for the
+/// few that are shown (reading 400 whole cards cost more than the ranking itself).
+#[derive(Debug, Clone, FromRow)]
+pub struct CandidateRow {
+    pub user_id: String,
+    pub expertise: String,
+    pub skills: String,
+    pub industries: String,
+    pub rating_avg: f64,
+    pub rating_count: i64,
+    pub max_mentees: i64,
+    pub active_mentees: i64,
+}
+
+const CANDIDATE_COLUMNS: &str = "p.user_id, p.expertise, p.skills, p.industries, p.rating_avg, \
+    p.rating_count, p.max_mentees, \
+    (SELECT COUNT(*) FROM mentorships m WHERE m.mentor_id = p.user_id AND m.status = 'accepted') \
+    AS active_mentees";
+
+/// Listed mentors worth ranking for someone interested in `terms`: the best rated
+/// `limit` sharing a tag with them, then the best rated `limit` overall (so a mentee
+/// without interests still gets suggestions), without repeats.
 pub async fn recommendation_candidates<'e, E: Executor<'e, Database = Any> + Copy>(
     ex: E,
     terms: &[String],
     exclude_user: &str,
     limit: i64,
-) -> sqlx::Result<Vec<MentorCardRow>> {
-    let mut rows: Vec<MentorCardRow> = vec![];
+) -> sqlx::Result<Vec<CandidateRow>> {
+    let mut rows: Vec<CandidateRow> = vec![];
     if !terms.is_empty() {
         let mut b = SqlBuilder::new(&format!(
-            "SELECT {PROFILE_COLUMNS}{CARD_EXTRA} FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
+            "SELECT {CANDIDATE_COLUMNS} FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
              WHERE {LISTED} AND p.user_id <> "
         ));
         b.bind(Arg::Text(exclude_user.into()));
@@ -252,17 +271,17 @@ pub async fn recommendation_candidates<'e, E: Executor<'e, Database = Any> + Cop
         rows = b.query_as().fetch_all(ex).await?;
     }
     let sql = format!(
-        "SELECT {PROFILE_COLUMNS}{CARD_EXTRA} FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
+        "SELECT {CANDIDATE_COLUMNS} FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
          WHERE {LISTED} AND p.user_id <> $1 \
          ORDER BY p.rating_avg DESC, p.rating_count DESC, p.user_id LIMIT $2"
     );
-    let top: Vec<MentorCardRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let top: Vec<CandidateRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(exclude_user)
         .bind(limit)
         .fetch_all(ex)
         .await?;
     for r in top {
-        if !rows.iter().any(|x| x.profile.user_id == r.profile.user_id) {
+        if !rows.iter().any(|x| x.user_id == r.user_id) {
             rows.push(r);
         }
     }

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::support::{Session, SmtpSink, TestApp, assert_problem, mentor_profile, test_config};
 
 /// A mentor and a mentee with an accepted mentorship (so a thread), returned with it.
-async fn pair(app: &TestApp) -> (Session, Session, Session, String) {
+pub async fn pair(app: &TestApp) -> (Session, Session, Session, String) {
     let admin = app.admin().await;
     let mentor = app
         .approved_mentor(

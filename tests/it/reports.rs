@@ -284,3 +284,70 @@ async fn reporting_and_resolving_through_the_pages() {
     let (s, _) = text(&c, &app, "/admin/reports").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn people_and_chat_messages_are_reported_from_their_pages() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let (admin, mentor, _, thread) = crate::messaging::pair(&app).await;
+    let (_, msg) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentor.token(),
+            json!({"content": "Something rude"}),
+        )
+        .await;
+    let msg_id = msg["id"].as_str().unwrap().to_string();
+    let c = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+
+    // The mentor's page: a report form for the person, not on one's own page.
+    let page = format!("/mentors/{}", mentor.user_id);
+    let (_, html) = text(&c, &app, &page).await;
+    assert!(
+        html.contains(r#"name="target_type" value="user""#)
+            && html.contains(&format!(r#"name="target_id" value="{}""#, mentor.user_id)),
+        "{html}"
+    );
+    let m = sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let (_, own) = text(&m, &app, &page).await;
+    assert!(!own.contains("<summary>Report</summary>"), "not oneself");
+
+    // The conversation: others' messages carry a report form, one's own do not.
+    let chat = format!("/chat/{thread}");
+    let (_, html) = text(&c, &app, &chat).await;
+    assert!(
+        html.contains(&format!(r#"name="target_id" value="{msg_id}""#)),
+        "{html}"
+    );
+    let (_, own) = text(&m, &app, &chat).await;
+    assert!(!own.contains(&format!(r#"name="target_id" value="{msg_id}""#)));
+
+    for (kind, id, back) in [
+        ("message", &msg_id, &chat),
+        ("user", &mentor.user_id, &page),
+    ] {
+        let res = c
+            .post(app.url("/reports"))
+            .form(&[
+                ("csrf", csrf_of(&html).as_str()),
+                ("target_type", kind),
+                ("target_id", id.as_str()),
+                ("reason", "Rude"),
+                ("back", back.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{kind}");
+        assert_eq!(res.headers()["location"], back.as_str());
+    }
+    let (_, q) = app.get("/api/v1/admin/reports", admin.token()).await;
+    let mut kinds: Vec<&str> = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["target_type"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["message", "user"]);
+}

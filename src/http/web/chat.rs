@@ -143,6 +143,8 @@ pub struct MessageLine {
 #[template(path = "conversation.html")]
 struct ConversationPage {
     layout: Layout,
+    /// This page, to come back to after reporting a message.
+    self_path: String,
     thread_id: String,
     name: String,
     me: String,
@@ -204,6 +206,7 @@ async fn render_conversation(
             state,
             &ConversationPage {
                 layout: web.layout(),
+                self_path: format!("/chat/{thread_id}"),
                 thread_id,
                 name,
                 me: me.id.clone(),

@@ -255,6 +255,8 @@ pub struct ReviewLine {
 #[template(path = "mentor.html")]
 struct MentorPage {
     layout: Layout,
+    /// This page, to come back to after reporting the mentor.
+    self_path: String,
     missed: i64,
     picker_services: Vec<PickerService>,
     selected_service: String,
@@ -394,6 +396,7 @@ async fn render_mentor(
     let page = MentorPage {
         articles,
         layout: web.layout(),
+        self_path: format!("/mentors/{id}"),
         missed: p.no_show_count,
         picker_services: services
             .iter()
