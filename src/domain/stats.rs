@@ -143,6 +143,91 @@ pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> Str
     svg
 }
 
+/// A stacked bar chart as inline SVG, for counts split by kind (bookings by status):
+/// per week, one segment per layer with a count (`<rect class="seg seg-K">`, K the
+/// layer's index, coloured by the stylesheet) under one transparent
+/// `<rect class="bar">` as tall as the week's total whose `<title>` gives the
+/// breakdown. Same frame, axis and text alternative as [`bar_chart_svg`]; pages add
+/// the legend and the table.
+pub fn stacked_bar_chart_svg(
+    id: &str,
+    title: &str,
+    unit: &str,
+    weeks: &[String],
+    layers: &[(String, Vec<i64>)],
+) -> String {
+    const W: f64 = 640.0;
+    const H: f64 = 180.0;
+    const TOP: f64 = 16.0;
+    const BOTTOM: f64 = 24.0;
+    const LEFT: f64 = 40.0;
+    let value =
+        |layer: &(String, Vec<i64>), week: usize| layer.1.get(week).copied().unwrap_or(0).max(0);
+    let totals: Vec<i64> = (0..weeks.len())
+        .map(|w| layers.iter().map(|l| value(l, w)).sum())
+        .collect();
+    let max = totals.iter().copied().max().unwrap_or(0).max(1);
+    let total: i64 = totals.iter().sum();
+    let n = weeks.len().max(1) as f64;
+    let slot = (W - LEFT) / n;
+    let bar_w = (slot * 0.7).max(1.0);
+    let plot_h = H - TOP - BOTTOM;
+    let scale = |v: i64| v as f64 / max as f64 * plot_h;
+    let id = escape(id);
+    let mut svg = format!(
+        "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" \
+         preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {total} {} in all, at most {max} in one week.</desc>\
+         <line class=\"axis\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{W}\" y2=\"{y}\"/>\
+         <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{max}</text>\
+         <text class=\"tick\" x=\"{tx}\" y=\"{y}\" text-anchor=\"end\">0</text>",
+        escape(title),
+        weeks.len(),
+        escape(unit),
+        y = H - BOTTOM,
+        tx = LEFT - 6.0,
+        ty = TOP + 4.0,
+    );
+    for (w, week) in weeks.iter().enumerate() {
+        let x = LEFT + w as f64 * slot + (slot - bar_w) / 2.0;
+        let mut base = H - BOTTOM;
+        let mut parts = vec![];
+        for (k, layer) in layers.iter().enumerate() {
+            let v = value(layer, w);
+            if v == 0 {
+                continue;
+            }
+            let h = scale(v).max(1.0);
+            base -= h;
+            svg.push_str(&format!(
+                "<rect class=\"seg seg-{k}\" x=\"{x:.1}\" y=\"{base:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\"/>"
+            ));
+            parts.push(format!("{v} {}", escape(&layer.0)));
+        }
+        let h = H - BOTTOM - base;
+        let breakdown = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        };
+        svg.push_str(&format!(
+            "<rect class=\"bar stacked\" x=\"{x:.1}\" y=\"{base:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\"><title>Week of {}: {} {}{breakdown}</title></rect>",
+            escape(week),
+            totals[w],
+            escape(unit)
+        ));
+    }
+    if let (Some(first), Some(last)) = (weeks.first(), weeks.last()) {
+        svg.push_str(&format!(
+            "<text class=\"tick\" x=\"{LEFT}\" y=\"{H}\">{}</text><text class=\"tick\" x=\"{W}\" y=\"{H}\" text-anchor=\"end\">{}</text>",
+            escape(first),
+            escape(last)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +290,31 @@ mod tests {
         assert!(svg.contains("26 weeks, 50 sessions in all, at most 4 in one week."));
         let empty = bar_chart_svg("x", "<b>", "u", &[]);
         assert!(empty.contains("&lt;b&gt;") && !empty.contains("<b>"));
+    }
+
+    #[test]
+    fn stacked_charts_have_one_bar_per_week_split_into_its_layers() {
+        let weeks: Vec<String> = (0..4)
+            .map(|i| format!("2026-03-{:02}", 2 + 7 * i))
+            .collect();
+        let layers = vec![
+            ("completed".to_string(), vec![3, 0, 1, 0]),
+            ("cancelled".to_string(), vec![1, 0, 0, 0]),
+            ("no_show <x>".to_string(), vec![0, 0, 1, 0]),
+        ];
+        let svg = stacked_bar_chart_svg("b", "Bookings", "bookings", &weeks, &layers);
+        assert_eq!(svg.matches("<rect class=\"bar stacked\"").count(), 4);
+        assert_eq!(svg.matches("class=\"seg seg-0\"").count(), 2);
+        assert_eq!(svg.matches("class=\"seg seg-1\"").count(), 1);
+        assert_eq!(svg.matches("class=\"seg seg-2\"").count(), 1);
+        assert!(svg.contains("Week of 2026-03-02: 4 bookings (3 completed, 1 cancelled)"));
+        assert!(svg.contains("Week of 2026-03-09: 0 bookings</title>"));
+        assert!(svg.contains("1 no_show &lt;x&gt;"), "labels are escaped");
+        assert!(svg.contains("6 bookings in all, at most 4 in one week"));
+        // The tallest week fills the plot; its segments stack to the bar's height.
+        assert!(
+            svg.contains("<rect class=\"bar stacked\" x=\"")
+                && svg.contains("height=\"140.0\"><title>Week of 2026-03-02")
+        );
     }
 }

@@ -17,7 +17,10 @@ use utoipa::ToSchema;
 use super::Ctx;
 use crate::{
     clock::{from_micros, to_micros},
-    domain::stats::{self, Point},
+    domain::{
+        booking::BookingStatus,
+        stats::{self, Point},
+    },
     error::AppResult,
     store::{
         self, Arg,
@@ -421,10 +424,20 @@ pub struct AdminTotals {
 pub struct AdminSeries {
     pub signups: Vec<Point>,
     pub mentors_approved: Vec<Point>,
+    /// Bookings requested each week, whatever became of them.
     pub bookings: Vec<Point>,
+    /// The same bookings by their status now: one series per status (all seven, in
+    /// lifecycle order), each week's values adding up to `bookings`.
+    pub bookings_by_status: Vec<StatusSeries>,
     pub credits_granted: Vec<Point>,
     pub credits_spent: Vec<Point>,
     pub messages: Vec<Point>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatusSeries {
+    pub status: String,
+    pub points: Vec<Point>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -466,14 +479,13 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
     // Credits only enter from the outside-world account (admin grants, purchases), so
     // its entries are what was granted, without looking at any wallet.
     let granted_from = "FROM ledger_entries e WHERE e.account_id = 'world' AND e.amount < 0";
-    let series_of: [(&str, &str, &str); 6] = [
+    let series_of: [(&str, &str, &str); 5] = [
         ("created_at", "1", "FROM users WHERE 1 = 1"),
         (
             "decided_at",
             "1",
             "FROM mentor_profiles WHERE status = 'approved'",
         ),
-        ("created_at", "1", "FROM bookings WHERE 1 = 1"),
         ("e.created_at", "-e.amount", granted_from),
         (
             "COALESCE(finished_at, end_at)",
@@ -484,9 +496,18 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
     ];
     // The totals and the six series are independent reads: run them side by side on
     // the pool.
-    let (t, by_status, all) = tokio::try_join!(
+    let (t, by_status, bookings_by, all) = tokio::try_join!(
         store::dashboard::platform_totals(pool),
         store::dashboard::by_status(pool, "bookings"),
+        store::dashboard::weekly_by(
+            pool,
+            "created_at",
+            "status",
+            "1",
+            "FROM bookings WHERE 1 = 1",
+            vec![],
+            &bounds
+        ),
         futures_util::future::try_join_all(series_of.iter().map(|(at, value, from)| weekly(
             pool,
             at,
@@ -514,8 +535,30 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
         reports_open: t.reports_open,
         jobs_dead: t.jobs_dead,
     };
-    let [signups, approved, bookings, granted, spent, messages]: [Vec<i64>; 6] =
+    let [signups, approved, granted, spent, messages]: [Vec<i64>; 5] =
         all.try_into().unwrap_or_default();
+    let mut bookings = vec![0i64; bounds.len().saturating_sub(1)];
+    for (_, per_week) in &bookings_by {
+        for (sum, v) in bookings.iter_mut().zip(per_week) {
+            *sum += v;
+        }
+    }
+    let bookings_by_status = BookingStatus::ALL
+        .iter()
+        .map(|st| {
+            let per_week = bookings_by
+                .iter()
+                .find(|(k, _)| k == st.as_str())
+                .map(|(_, v)| v.as_slice())
+                .unwrap_or(&[]);
+            let mut values = per_week.to_vec();
+            values.resize(bookings.len(), 0);
+            StatusSeries {
+                status: st.as_str().to_string(),
+                points: stats::series(&starts, &values),
+            }
+        })
+        .collect();
     let s = |v: &[i64]| stats::series(&starts, v);
     Ok(AdminStats {
         timezone: tz.iana_name().unwrap_or("UTC").to_string(),
@@ -524,6 +567,7 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
             signups: s(&signups),
             mentors_approved: s(&approved),
             bookings: s(&bookings),
+            bookings_by_status,
             credits_granted: s(&granted),
             credits_spent: s(&spent),
             messages: s(&messages),

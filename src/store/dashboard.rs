@@ -22,24 +22,9 @@ pub async fn weekly<'e, E: Executor<'e, Database = Any>>(
     bounds: &[i64],
 ) -> sqlx::Result<Vec<i64>> {
     let weeks = bounds.len().saturating_sub(1);
-    if weeks == 0 {
+    let Some(b) = weekly_sql(at, None, value, from_where, args, bounds) else {
         return Ok(vec![]);
-    }
-    let mut b = SqlBuilder::new("");
-    b.args = args;
-    let first = b.args.len() + 1;
-    for edge in bounds {
-        b.args.push(Arg::Int(*edge));
-    }
-    let case = week_of(at, first, 0, weeks);
-    b.push(&format!(
-        "SELECT {case} AS week, CAST(COALESCE(SUM({value}), 0) AS BIGINT) AS total "
-    ));
-    b.push(from_where);
-    b.push(&format!(
-        " AND {at} >= ${first} AND {at} < ${} GROUP BY 1",
-        first + weeks
-    ));
+    };
     let rows: Vec<(i64, i64)> = b.query_as().fetch_all(ex).await?;
     let mut out = vec![0i64; weeks];
     for (week, total) in rows {
@@ -48,6 +33,65 @@ pub async fn weekly<'e, E: Executor<'e, Database = Any>>(
         }
     }
     Ok(out)
+}
+
+/// Like [`weekly`], summed separately for each value of `key` (an SQL expression
+/// giving text): `(key, per-week sums)` pairs, keys in ascending order.
+pub async fn weekly_by<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    at: &str,
+    key: &str,
+    value: &str,
+    from_where: &str,
+    args: Vec<Arg>,
+    bounds: &[i64],
+) -> sqlx::Result<Vec<(String, Vec<i64>)>> {
+    let weeks = bounds.len().saturating_sub(1);
+    let Some(b) = weekly_sql(at, Some(key), value, from_where, args, bounds) else {
+        return Ok(vec![]);
+    };
+    let rows: Vec<(i64, String, i64)> = b.query_as().fetch_all(ex).await?;
+    let mut out: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for (week, k, total) in rows {
+        let per_week = out.entry(k).or_insert_with(|| vec![0; weeks]);
+        if let Some(slot) = usize::try_from(week).ok().and_then(|w| per_week.get_mut(w)) {
+            *slot += total;
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// `SELECT week[, key], total … GROUP BY …` over the weeks of `bounds`; `None` when
+/// there is no week.
+fn weekly_sql(
+    at: &str,
+    key: Option<&str>,
+    value: &str,
+    from_where: &str,
+    args: Vec<Arg>,
+    bounds: &[i64],
+) -> Option<SqlBuilder> {
+    let weeks = bounds.len().checked_sub(1).filter(|w| *w > 0)?;
+    let mut b = SqlBuilder::new("");
+    b.args = args;
+    let first = b.args.len() + 1;
+    for edge in bounds {
+        b.args.push(Arg::Int(*edge));
+    }
+    let case = week_of(at, first, 0, weeks);
+    let (key_col, group) = match key {
+        Some(k) => (format!(", {k} AS k"), "1, 2"),
+        None => (String::new(), "1"),
+    };
+    b.push(&format!(
+        "SELECT {case} AS week{key_col}, CAST(COALESCE(SUM({value}), 0) AS BIGINT) AS total "
+    ));
+    b.push(from_where);
+    b.push(&format!(
+        " AND {at} >= ${first} AND {at} < ${} GROUP BY {group}",
+        first + weeks
+    ));
+    Some(b)
 }
 
 /// The week index in `lo..hi` of `at`, as nested `CASE`s splitting the range in

@@ -303,6 +303,57 @@ async fn admin_stats_count_the_platform_and_only_admins_see_them() {
         "everyone signed up this week"
     );
     assert_eq!(week(&series["bookings"], "2026-02-09"), 2);
+    // The same bookings by status: every status, in lifecycle order, adding up.
+    let per_status = series["bookings_by_status"].as_array().unwrap();
+    let statuses: Vec<&str> = per_status
+        .iter()
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "pending",
+            "accepted",
+            "declined",
+            "expired",
+            "cancelled",
+            "completed",
+            "no_show"
+        ]
+    );
+    for x in per_status {
+        let want = match x["status"].as_str().unwrap() {
+            "completed" | "declined" => 1,
+            _ => 0,
+        };
+        assert_eq!(week(&x["points"], "2026-02-09"), want, "{x}");
+        let all: i64 = x["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"].as_i64().unwrap())
+            .sum();
+        assert_eq!(all, want, "nothing in other weeks: {x}");
+        assert_eq!(x["points"].as_array().unwrap().len(), 26);
+    }
+    // The page stacks them, with a legend and a table of the statuses that occur.
+    let adm = crate::web_mentors::sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, html) = crate::web_mentors::text(&adm, &app, "/admin/stats").await;
+    for (class, label) in [("seg-2", "declined"), ("seg-5", "completed")] {
+        assert!(
+            html.contains(&format!(
+                r#"<span class="swatch {class}" aria-hidden="true"></span>{label}"#
+            )),
+            "{label} in the legend"
+        );
+        assert_eq!(html.matches(&format!(r#"class="seg {class}""#)).count(), 1);
+    }
+    assert!(
+        !html.contains("swatch seg-0"),
+        "no pending booking, no legend entry"
+    );
+    assert!(html.contains("<th>Week of</th><th>declined</th><th>completed</th><th>Total</th>"));
+    assert!(html.contains("<td>2026-02-09</td><td>1</td><td>1</td><td>2</td>"));
     assert_eq!(week(&series["credits_granted"], "2026-03-02"), 70);
     assert_eq!(week(&series["credits_spent"], "2026-02-09"), 30);
     assert_eq!(week(&series["mentors_approved"], "2026-03-02"), 1);

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use super::{Layout, WebCtx, admin::require_admin, bookings::when, error_page, page_query};
 use crate::{
     clock::from_micros,
-    domain::stats::{Point, bar_chart_svg},
+    domain::stats::{Point, bar_chart_svg, stacked_bar_chart_svg},
     http::AppState,
-    service::dashboard::{self, AdminStats, Dashboard},
+    service::dashboard::{self, AdminStats, Dashboard, StatusSeries},
     store::{self, dashboard::AuditFilter},
 };
 
@@ -23,12 +23,16 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(audit_page))
 }
 
-/// A chart with its text alternative.
+/// A chart with its text alternative: a table of the weeks (one value column, or
+/// one per layer and a total) and, for stacked charts, a legend.
 pub struct Chart {
     pub id: String,
     pub title: String,
     pub svg: String,
-    pub rows: Vec<(String, i64)>,
+    pub columns: Vec<String>,
+    pub rows: Vec<(String, Vec<i64>)>,
+    /// (CSS class of the swatch, label).
+    pub legend: Vec<(String, String)>,
     pub total: i64,
 }
 
@@ -37,8 +41,56 @@ fn chart(id: &str, title: &str, unit: &str, points: &[Point]) -> Chart {
         id: id.into(),
         title: title.into(),
         svg: bar_chart_svg(id, title, unit, points),
-        rows: points.iter().map(|p| (p.week.clone(), p.value)).collect(),
+        columns: vec!["Value".into()],
+        rows: points
+            .iter()
+            .map(|p| (p.week.clone(), vec![p.value]))
+            .collect(),
+        legend: vec![],
         total: points.iter().map(|p| p.value).sum(),
+    }
+}
+
+/// Bookings per week stacked by status. Every status keeps its layer index (so its
+/// colour) whether or not it occurs; the legend and the table list those that do.
+fn status_chart(id: &str, title: &str, unit: &str, series: &[StatusSeries]) -> Chart {
+    let weeks: Vec<String> = series
+        .first()
+        .map(|s| s.points.iter().map(|p| p.week.clone()).collect())
+        .unwrap_or_default();
+    let label = |s: &StatusSeries| s.status.replace('_', " ");
+    let layers: Vec<(String, Vec<i64>)> = series
+        .iter()
+        .map(|s| (label(s), s.points.iter().map(|p| p.value).collect()))
+        .collect();
+    let present: Vec<usize> = (0..layers.len())
+        .filter(|k| layers[*k].1.iter().any(|v| *v != 0))
+        .collect();
+    let mut columns: Vec<String> = present.iter().map(|k| layers[*k].0.clone()).collect();
+    columns.push("Total".into());
+    let rows = weeks
+        .iter()
+        .enumerate()
+        .map(|(w, week)| {
+            let mut values: Vec<i64> = present
+                .iter()
+                .map(|k| layers[*k].1.get(w).copied().unwrap_or(0))
+                .collect();
+            values.push(values.iter().sum());
+            (week.clone(), values)
+        })
+        .collect();
+    Chart {
+        id: id.into(),
+        title: title.into(),
+        svg: stacked_bar_chart_svg(id, title, unit, &weeks, &layers),
+        columns,
+        rows,
+        legend: present
+            .iter()
+            .map(|k| (format!("seg-{k}"), layers[*k].0.clone()))
+            .collect(),
+        total: layers.iter().flat_map(|l| l.1.iter()).sum(),
     }
 }
 
@@ -241,11 +293,11 @@ async fn stats_page(State(state): State<AppState>, web: WebCtx) -> Response {
             "mentors",
             &s.series.mentors_approved,
         ),
-        chart(
+        status_chart(
             "bookings-chart",
-            "Bookings requested per week",
+            "Bookings requested per week, by status",
             "bookings",
-            &s.series.bookings,
+            &s.series.bookings_by_status,
         ),
         chart(
             "granted-chart",
