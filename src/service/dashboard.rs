@@ -496,26 +496,25 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
     ];
     // The totals and the six series are independent reads: run them side by side on
     // the pool.
+    let series = futures_util::future::try_join_all(
+        series_of
+            .iter()
+            .map(|(at, value, from)| weekly(pool, at, value, from, vec![], &bounds)),
+    );
+    let bookings_weekly = store::dashboard::weekly_by(
+        pool,
+        "created_at",
+        "status",
+        "1",
+        "FROM bookings WHERE 1 = 1",
+        vec![],
+        &bounds,
+    );
     let (t, by_status, bookings_by, all) = tokio::try_join!(
         store::dashboard::platform_totals(pool),
         store::dashboard::by_status(pool, "bookings"),
-        store::dashboard::weekly_by(
-            pool,
-            "created_at",
-            "status",
-            "1",
-            "FROM bookings WHERE 1 = 1",
-            vec![],
-            &bounds
-        ),
-        futures_util::future::try_join_all(series_of.iter().map(|(at, value, from)| weekly(
-            pool,
-            at,
-            value,
-            from,
-            vec![],
-            &bounds
-        )),),
+        bookings_weekly,
+        series,
     )?;
     let totals = AdminTotals {
         users: t.users,
