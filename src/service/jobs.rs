@@ -21,6 +21,35 @@ pub mod kind {
     pub const NOOP: &str = "noop";
 }
 
+/// Puts a dead job back in the queue with fresh attempts (admins), recorded in the
+/// audit log in the same transaction. 409 `not_dead` for a job that is not dead.
+pub async fn retry_dead(ctx: &Ctx, admin: &store::users::UserRow, id: &str) -> AppResult<()> {
+    super::admin::require_admin(admin)?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    if !store::jobs::retry(&mut *tx, id, now).await? {
+        return Err(AppError::conflict(
+            "not_dead",
+            "Only a dead job can be retried.",
+        ));
+    }
+    store::audit::insert(
+        &mut *tx,
+        &store::audit::NewAudit {
+            actor_id: Some(&admin.id),
+            action: "job.retry",
+            target_type: "job",
+            target_id: id,
+            before: json!({"status": "dead"}),
+            after: json!({"status": "queued"}),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// How long a claimed job is ours before another worker may take it over.
 const LEASE_MICROS: i64 = 5 * 60 * 1_000_000;
 

@@ -299,3 +299,84 @@ async fn cli_admin_create_reads_the_password_from_stdin() {
     assert!(!out.status.success(), "a weak password is refused");
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
 }
+
+#[tokio::test]
+async fn admins_retry_dead_jobs_from_the_console_and_it_is_audited() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.register("someone@example.com").await;
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            admin.token(),
+            Some(json!({"timezone": "Asia/Tokyo"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let pool = &app.ctx().db.pool;
+    let now = mentorhub::clock::to_micros(app.clock_now());
+    let id = mentorhub::domain::ids::new_id();
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, \
+         last_error, created_at, updated_at) \
+         VALUES ($1, 'noop', '{}', 'dead', $2, 8, 8, 'gave up after 8 tries', $2, $2)",
+    )
+    .bind(&id)
+    .bind(now)
+    .execute(pool)
+    .await
+    .unwrap();
+
+    let adm = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, html) = text(&adm, &app, "/admin/jobs").await;
+    assert!(html.contains("gave up after 8 tries"), "{html}");
+    // When it was due, in the admin's zone.
+    let tokyo = app
+        .clock_now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
+        .strftime("%a %-d %b %Y, %H:%M")
+        .to_string();
+    assert!(html.contains(&tokyo), "{tokyo} in {html}");
+
+    // A member cannot retry.
+    let member = sign_in(&app, "someone@example.com", "correct horse battery").await;
+    let (_, page) = text(&member, &app, "/dashboard").await;
+    let res = member
+        .post(app.url(&format!("/admin/jobs/{id}/retry")))
+        .form(&[("csrf", csrf_of(&page).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The admin can, once; the job is queued again with fresh attempts.
+    let retry = || {
+        adm.post(app.url(&format!("/admin/jobs/{id}/retry")))
+            .form(&[("csrf", csrf_of(&html))])
+            .send()
+    };
+    let res = retry().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/admin/jobs");
+    let (status, attempts): (String, i64) =
+        sqlx::query_as("SELECT status, attempts FROM jobs WHERE id = $1")
+            .bind(&id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), attempts), ("queued", 0));
+    let res = retry().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT, "only a dead job");
+
+    let (_, log) = app
+        .get("/api/v1/admin/audit?action=job.retry", admin.token())
+        .await;
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{log}");
+    assert_eq!(items[0]["target_id"], id.as_str());
+    assert_eq!(items[0]["actor_email"], "root@example.com");
+    assert_eq!(items[0]["before"]["status"], "dead");
+    assert_eq!(items[0]["after"]["status"], "queued");
+}

@@ -101,6 +101,7 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Respon
         Err(r) => return r,
     };
     let q: ConsoleQuery = page_query(&uri);
+    let tz = web.zone();
     let status = match q.status.as_str() {
         "active" => Some(UserStatus::Active),
         "suspended" => Some(UserStatus::Suspended),
@@ -153,6 +154,7 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Respon
                 is_admin: roles.has(Role::Admin),
                 status,
                 joined: crate::clock::from_micros(u.created_at)
+                    .to_zoned(tz.clone())
                     .strftime("%Y-%m-%d")
                     .to_string(),
                 editable: u.id != me.id && status != "deleted",
@@ -288,6 +290,7 @@ async fn applications(State(state): State<AppState>, web: WebCtx, uri: Uri) -> R
         Err(r) => return r,
     };
     let q: ApplicationsQuery = page_query(&uri);
+    let tz = web.zone();
     let status = MentorStatus::parse(if q.status.is_empty() {
         "pending"
     } else {
@@ -321,6 +324,7 @@ async fn applications(State(state): State<AppState>, web: WebCtx, uri: Uri) -> R
                 max_mentees: p.max_mentees,
                 status: p.status.clone(),
                 applied: crate::clock::from_micros(p.applied_at)
+                    .to_zoned(tz.clone())
                     .strftime("%Y-%m-%d")
                     .to_string(),
                 reason: p.decision_reason.clone(),
@@ -465,15 +469,13 @@ struct JobsPage {
     recent: Vec<JobLine>,
 }
 
-fn job_line(j: crate::store::jobs::JobInfo) -> JobLine {
+fn job_line(j: crate::store::jobs::JobInfo, tz: &jiff::tz::TimeZone) -> JobLine {
     JobLine {
         id: j.id,
         kind: j.kind,
         status: j.status,
         attempts: format!("{}/{}", j.attempts, j.max_attempts),
-        run_at: crate::clock::from_micros(j.run_at)
-            .strftime("%Y-%m-%d %H:%M:%S UTC")
-            .to_string(),
+        run_at: super::bookings::when(crate::clock::from_micros(j.run_at), tz),
         error: j.last_error,
     }
 }
@@ -482,6 +484,7 @@ async fn jobs_page(State(state): State<AppState>, web: WebCtx) -> Response {
     if let Err(r) = require_admin(&state, &web) {
         return r;
     }
+    let tz = web.zone();
     let pool = &state.ctx.db.pool;
     let r = async {
         Ok::<_, AppError>((
@@ -497,8 +500,8 @@ async fn jobs_page(State(state): State<AppState>, web: WebCtx) -> Response {
             &JobsPage {
                 layout: web.layout(),
                 counts,
-                dead: dead.into_iter().map(job_line).collect(),
-                recent: recent.into_iter().map(job_line).collect(),
+                dead: dead.into_iter().map(|j| job_line(j, &tz)).collect(),
+                recent: recent.into_iter().map(|j| job_line(j, &tz)).collect(),
             },
         ),
         Err(e) => error_page(&state, Some(&web), e),
@@ -518,29 +521,7 @@ async fn retry_job(
     let r = async {
         web.check_csrf(&f.csrf)?;
         let id = path_id(&id)?;
-        let now = state.ctx.now();
-        if !crate::store::jobs::retry(&state.ctx.db.pool, &id, now).await? {
-            return Err(AppError::conflict(
-                "not_dead",
-                "Only a dead job can be retried.",
-            ));
-        }
-        let mut tx = state.ctx.db.begin_write().await?;
-        crate::store::audit::insert(
-            &mut *tx,
-            &crate::store::audit::NewAudit {
-                actor_id: Some(&me.id),
-                action: "job.retry",
-                target_type: "job",
-                target_id: &id,
-                before: serde_json::json!({"status": "dead"}),
-                after: serde_json::json!({"status": "queued"}),
-                now,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::service::jobs::retry_dead(&state.ctx, &me, &id).await
     }
     .await;
     match r {

@@ -45,13 +45,6 @@ pub fn router() -> Router<AppState> {
         .route("/mentors/{id}/articles", get(knowledge_base))
 }
 
-fn zone(web: &WebCtx) -> TimeZone {
-    web.auth
-        .as_ref()
-        .and_then(|a| TimeZone::get(&a.user.timezone).ok())
-        .unwrap_or(TimeZone::UTC)
-}
-
 fn date(us: i64, tz: &TimeZone) -> String {
     crate::clock::from_micros(us)
         .to_zoned(tz.clone())
@@ -139,17 +132,18 @@ pub async fn latest_by(
     Ok(rows.iter().map(|r| ArticleCard::new(r, tz)).collect())
 }
 
-/// The newest public articles (for the landing page).
-pub async fn latest_public(state: &AppState, n: i64) -> Result<Vec<ArticleCard>, AppError> {
+/// The newest public articles (for the landing page), dated in `tz`.
+pub async fn latest_public(
+    state: &AppState,
+    tz: &TimeZone,
+    n: i64,
+) -> Result<Vec<ArticleCard>, AppError> {
     let q = ListQuery {
         status: Some("published"),
         ..Default::default()
     };
     let (rows, _) = page(state, q, n).await?;
-    Ok(rows
-        .iter()
-        .map(|r| ArticleCard::new(r, &TimeZone::UTC))
-        .collect())
+    Ok(rows.iter().map(|r| ArticleCard::new(r, tz)).collect())
 }
 
 async fn can_write(state: &AppState, user: &UserRow) -> bool {
@@ -203,7 +197,7 @@ fn cursor_of(raw: &str) -> Option<(i64, String)> {
 async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
     let f: FeedQuery = page_query(&uri);
     let me = web.auth.as_ref().map(|a| &a.user);
-    let tz = zone(&web);
+    let tz = web.zone();
     let r = async {
         let mut q = feed_query(me, Some(&f.tag), Some(&f.author), Some(&f.q), None)?;
         q.after = cursor_of(&f.cursor);
@@ -263,7 +257,7 @@ async fn knowledge_base(
 ) -> Response {
     let f: FeedQuery = page_query(&uri);
     let me = web.auth.as_ref().map(|a| &a.user);
-    let tz = zone(&web);
+    let tz = web.zone();
     let r = async {
         let id = path_id(&id)?;
         let author = crate::store::users::by_id(&state.ctx.db.pool, &id)
@@ -324,7 +318,7 @@ async fn bookmarks_page(State(state): State<AppState>, web: WebCtx, uri: Uri) ->
         Err(r) => return r,
     };
     let f: FeedQuery = page_query(&uri);
-    let tz = zone(&web);
+    let tz = web.zone();
     let q = ListQuery {
         reader: reader_q(Some(&me)),
         bookmarked_by: Some(me.id.clone()),
@@ -438,7 +432,7 @@ async fn render_article(
     comment_draft: String,
 ) -> Response {
     let me = web.auth.as_ref().map(|x| &x.user);
-    let tz = zone(web);
+    let tz = web.zone();
     let comments = match articles::comments(&state.ctx, me, &a.id, None, 500).await {
         Ok((_, c)) => c,
         Err(e) => return error_page(state, Some(web), e),

@@ -12,7 +12,7 @@ use axum::{
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use serde::Deserialize;
 
-use super::{Layout, WebCtx, WebForm, error_page, page_query, timezones};
+use super::{Layout, WebCtx, WebForm, error_page, page_query, timezones, zone_of};
 use crate::{
     clock::{from_micros, to_micros},
     domain::{
@@ -49,11 +49,6 @@ pub fn router() -> Router<AppState> {
             "/settings/availability",
             get(availability_form).post(save_availability),
         )
-}
-
-fn zone_of(user: Option<&UserRow>) -> TimeZone {
-    user.and_then(|u| TimeZone::get(&u.timezone).ok())
-        .unwrap_or(TimeZone::UTC)
 }
 
 /// "Tue 3 Mar, 10:00" in a zone.

@@ -29,10 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/settings/notifications", get(prefs_form).post(save_prefs))
 }
 
-fn zone(u: &UserRow) -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get(&u.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
-}
-
 fn short_time(us: i64, tz: &jiff::tz::TimeZone) -> String {
     from_micros(us)
         .to_zoned(tz.clone())
@@ -100,7 +96,7 @@ async fn threads(State(state): State<AppState>, web: WebCtx) -> Response {
             store::messages::my_threads(&state.ctx.db.pool, &me.id, Some(false), None, 100).await?;
         let ids: Vec<String> = rows.iter().map(|t| t.t.id.clone()).collect();
         let lasts = store::messages::last_messages(&state.ctx.db.pool, &ids).await?;
-        let tz = zone(&me);
+        let tz = super::zone_of(Some(&me));
         let mut out = vec![];
         for t in rows {
             let last = lasts.iter().find(|m| m.thread_id == t.t.id);
@@ -172,7 +168,7 @@ async fn render_conversation(
             .into_iter()
             .map(|p| (p.user_id, p.first_name))
             .collect();
-        let tz = zone(me);
+        let tz = super::zone_of(Some(me));
         let lines = rows
             .into_iter()
             .map(|m| {
@@ -303,7 +299,7 @@ async fn notifications(State(state): State<AppState>, web: WebCtx) -> Response {
     };
     match store::notify::list(&state.ctx.db.pool, &me.id, false, None, 100).await {
         Ok(rows) => {
-            let tz = zone(&me);
+            let tz = super::zone_of(Some(&me));
             let items = rows
                 .into_iter()
                 .map(|n| NotificationLine {

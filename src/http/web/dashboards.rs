@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::{Router, extract::State, http::Uri, response::Response, routing::get};
-use jiff::{Timestamp, tz::TimeZone};
+use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{Layout, WebCtx, admin::require_admin, bookings::when, error_page, page_query};
@@ -154,7 +154,7 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> Response 
         Ok(d) => d,
         Err(e) => return error_page(&state, Some(&web), e),
     };
-    let tz = TimeZone::get(&me.timezone).unwrap_or(TimeZone::UTC);
+    let tz = super::zone_of(Some(&me));
     let sessions = d
         .upcoming
         .iter()
@@ -363,7 +363,7 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Res
         Err(r) => return r,
     };
     let q: AuditQuery = page_query(&uri);
-    let tz = TimeZone::get(&me.timezone).unwrap_or(TimeZone::UTC);
+    let tz = super::zone_of(Some(&me));
     let limit = 100;
     let f = AuditFilter {
         action: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),

@@ -666,7 +666,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
         _ => "mentors",
     }
     .to_string();
-    let tz = jiff::tz::TimeZone::get(&me.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = super::zone_of(Some(&me));
     let mut lines = vec![];
     let mut recommendations = vec![];
     let (mut upcoming, mut past) = (vec![], vec![]);

@@ -290,7 +290,19 @@ where
     }
 }
 
+/// The zone a person sees times in: their profile's, UTC for a visitor (or a zone
+/// name this build does not know).
+pub fn zone_of(user: Option<&crate::store::users::UserRow>) -> jiff::tz::TimeZone {
+    user.and_then(|u| jiff::tz::TimeZone::get(&u.timezone).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
 impl WebCtx {
+    /// The zone the signed-in person sees times in (UTC for a visitor).
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        zone_of(self.auth.as_ref().map(|a| &a.user))
+    }
+
     /// The token forms must carry.
     pub fn csrf(&self) -> &str {
         match &self.auth {

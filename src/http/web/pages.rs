@@ -42,7 +42,7 @@ async fn index(State(state): State<AppState>, web: WebCtx) -> Response {
         Ok(rows) => rows.iter().map(CardView::from_row).collect(),
         Err(e) => return super::error_page(&state, Some(&web), e),
     };
-    let articles = match super::articles::latest_public(&state, 3).await {
+    let articles = match super::articles::latest_public(&state, &web.zone(), 3).await {
         Ok(a) => a,
         Err(e) => return super::error_page(&state, Some(&web), e),
     };

@@ -262,7 +262,7 @@ async fn history(State(state): State<AppState>, web: WebCtx) -> Response {
         Ok(a) => a.user.clone(),
         Err(r) => return r,
     };
-    let tz = jiff::tz::TimeZone::get(&me.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = super::zone_of(Some(&me));
     match payments::mine(&state.ctx, &me, None, 200).await {
         Ok(rows) => web.render(
             &state,
@@ -353,7 +353,7 @@ async fn admin_list(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Res
     };
     let q: AdminQuery = page_query(&uri);
     let flagged_only = !q.flagged.is_empty();
-    let tz = jiff::tz::TimeZone::get(&me.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = super::zone_of(Some(&me));
     match payments::all(&state.ctx, &me, flagged_only, None, 200).await {
         Ok(rows) => web.render(
             &state,

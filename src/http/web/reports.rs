@@ -9,7 +9,6 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use jiff::tz::TimeZone;
 use serde::Deserialize;
 
 use super::{
@@ -102,7 +101,7 @@ async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response
     };
     let q: QueueQuery = page_query(&uri);
     let show = if q.status == "all" { "all" } else { "open" };
-    let tz = TimeZone::get(&me.timezone).unwrap_or(TimeZone::UTC);
+    let tz = super::zone_of(Some(&me));
     let status = (show == "open").then_some("open");
     match reports::list(&state.ctx, &me, status, None, 200).await {
         Ok(rows) => web.render(
