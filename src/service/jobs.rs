@@ -21,13 +21,33 @@ pub mod kind {
     pub const NOOP: &str = "noop";
 }
 
+/// The queue for admins: counts by status and the newest jobs (of one status when
+/// given), at most `limit`.
+pub async fn overview(
+    ctx: &Ctx,
+    admin: &store::users::UserRow,
+    status: Option<&str>,
+    limit: i64,
+) -> AppResult<(Vec<(String, i64)>, Vec<store::jobs::JobInfo>)> {
+    super::admin::require_admin(admin)?;
+    let pool = &ctx.db.pool;
+    Ok((
+        store::jobs::counts(pool).await?,
+        store::jobs::list(pool, status, limit).await?,
+    ))
+}
+
 /// Puts a dead job back in the queue with fresh attempts (admins), recorded in the
-/// audit log in the same transaction. 409 `not_dead` for a job that is not dead.
+/// audit log in the same transaction. 404 for no such job, 409 `not_dead` for a job
+/// that is not dead.
 pub async fn retry_dead(ctx: &Ctx, admin: &store::users::UserRow, id: &str) -> AppResult<()> {
     super::admin::require_admin(admin)?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     if !store::jobs::retry(&mut *tx, id, now).await? {
+        store::jobs::status_of(&mut *tx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         return Err(AppError::conflict(
             "not_dead",
             "Only a dead job can be retried.",

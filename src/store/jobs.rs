@@ -147,6 +147,17 @@ pub async fn counts<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// A job's status, `None` when there is no such job.
+pub async fn status_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
 /// Puts a dead job back in the queue (admin "retry").
 pub async fn retry<'e, E: Executor<'e, Database = Any>>(
     ex: E,

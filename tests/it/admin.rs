@@ -380,3 +380,92 @@ async fn admins_retry_dead_jobs_from_the_console_and_it_is_audited() {
     assert_eq!(items[0]["before"]["status"], "dead");
     assert_eq!(items[0]["after"]["status"], "queued");
 }
+
+#[tokio::test]
+async fn the_job_queue_as_json_for_admins() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let member = app.register("someone@example.com").await;
+    let now = mentorhub::clock::to_micros(app.clock_now());
+    let mut ids = vec![];
+    for (status, error) in [("dead", "smtp refused"), ("done", "")] {
+        let id = mentorhub::domain::ids::new_id();
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, \
+             last_error, created_at, updated_at) \
+             VALUES ($1, 'email.send', '{}', $2, $3, 8, 8, $4, $3, $3)",
+        )
+        .bind(&id)
+        .bind(status)
+        .bind(now)
+        .bind(error)
+        .execute(&app.ctx().db.pool)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    let (dead, done) = (&ids[0], &ids[1]);
+
+    assert_problem(
+        &app.get("/api/v1/admin/jobs", member.token()).await,
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &app.get("/api/v1/admin/jobs?status=broken", admin.token())
+            .await,
+        422,
+        "invalid_input",
+    );
+    let (s, list) = app
+        .get("/api/v1/admin/jobs?status=dead", admin.token())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{list}");
+    assert_eq!(items[0]["id"], dead.as_str());
+    assert_eq!(items[0]["last_error"], "smtp refused");
+    assert_eq!(items[0]["attempts"], 8);
+    assert!(
+        list["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["status"] == "done" && c["count"] == 1),
+        "{list}"
+    );
+
+    let retry = |id: &str| format!("/api/v1/admin/jobs/{id}/retry");
+    assert_problem(
+        &app.post(&retry(dead), member.token(), json!({})).await,
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &app.post(&retry(done), admin.token(), json!({})).await,
+        409,
+        "not_dead",
+    );
+    assert_problem(
+        &app.post(
+            &retry(&mentorhub::domain::ids::new_id()),
+            admin.token(),
+            json!({}),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+    let (s, _) = app.post(&retry(dead), admin.token(), json!({})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, list) = app
+        .get("/api/v1/admin/jobs?status=queued", admin.token())
+        .await;
+    assert_eq!(list["items"][0]["id"], dead.as_str());
+    assert_eq!(list["items"][0]["attempts"], 0);
+    assert_problem(
+        &app.post(&retry(dead), admin.token(), json!({})).await,
+        409,
+        "not_dead",
+    );
+}

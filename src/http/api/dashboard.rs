@@ -1,5 +1,6 @@
-//! `/api/v1/me/dashboard`, `/api/v1/admin/stats`, `/api/v1/admin/audit`: the figures
-//! the dashboards show, and the audit log.
+//! `/api/v1/me/dashboard`, `/api/v1/admin/stats`, `/api/v1/admin/audit`,
+//! `/api/v1/admin/jobs`: the figures the dashboards show, the audit log and the job
+//! queue (the admin console's pages as JSON).
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -11,10 +12,13 @@ use crate::{
     error::AppError,
     http::{
         AppState,
-        extract::{ApiQuery, CurrentUser},
+        extract::{ApiQuery, CurrentUser, IdPath},
         problem::Problem,
     },
-    service::dashboard::{self, AdminStats, Dashboard},
+    service::{
+        dashboard::{self, AdminStats, Dashboard, StatusCount},
+        jobs,
+    },
     store::dashboard::AuditFilter,
 };
 
@@ -23,6 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_dashboard))
         .routes(routes!(admin_stats))
         .routes(routes!(audit_log))
+        .routes(routes!(list_jobs))
+        .routes(routes!(retry_job))
 }
 
 /// My dashboard: sessions, relationships, credits; for mentors also requests waiting,
@@ -120,4 +126,96 @@ async fn audit_log(
             .collect(),
         next_cursor,
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct JobParams {
+    /// `queued`, `running`, `done` or `dead` (failed for good); all when absent.
+    pub status: Option<String>,
+    /// At most this many jobs (1–100, 20 by default), the most recently changed first.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobView {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    /// When it runs (or ran) next.
+    pub run_at: String,
+    /// The last failure's message; empty when none.
+    pub last_error: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobList {
+    /// Jobs by status, over the whole queue.
+    pub counts: Vec<StatusCount>,
+    pub items: Vec<JobView>,
+}
+
+/// Background jobs: counts by status and the newest jobs (admins). Dead jobs failed
+/// every attempt; an admin may put them back in the queue.
+#[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin", security(("bearer" = [])),
+    params(JobParams),
+    responses((status = 200, body = JobList), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn list_jobs(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    ApiQuery(p): ApiQuery<JobParams>,
+) -> Result<axum::Json<JobList>, AppError> {
+    let limit = parse_limit(p.limit)?;
+    let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s @ ("queued" | "running" | "done" | "dead")) => Some(s),
+        Some(_) => {
+            return Err(AppError::invalid(
+                "status",
+                "invalid_status",
+                "status is one of queued, running, done, dead.",
+            ));
+        }
+    };
+    let (counts, rows) = jobs::overview(&state.ctx, &me.user, status, limit).await?;
+    Ok(axum::Json(JobList {
+        counts: counts
+            .into_iter()
+            .map(|(status, count)| StatusCount { status, count })
+            .collect(),
+        items: rows
+            .into_iter()
+            .map(|j| JobView {
+                id: j.id,
+                kind: j.kind,
+                status: j.status,
+                attempts: j.attempts,
+                max_attempts: j.max_attempts,
+                run_at: ts(j.run_at),
+                last_error: j.last_error,
+                updated_at: ts(j.updated_at),
+            })
+            .collect(),
+    }))
+}
+
+/// Put a dead job back in the queue with fresh attempts (admins; audited).
+#[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/retry", tag = "admin",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Queued again"),
+        (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "The job is not dead", body = Problem),
+    ))]
+async fn retry_job(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<axum::http::StatusCode, AppError> {
+    jobs::retry_dead(&state.ctx, &me.user, &id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
