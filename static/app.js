@@ -87,6 +87,15 @@ function live() {
     meta.className = "meta muted";
     meta.textContent = new Date(m.created_at).toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
     li.appendChild(meta);
+    const report = document.getElementById("report-message");
+    if (report && m.sender_id !== me && m.kind !== "system" && !m.deleted) {
+      const form = report.content.cloneNode(true);
+      form.querySelector('input[name="target_id"]').value = m.id;
+      const reason = form.querySelector('input[name="reason"]');
+      reason.id = "reason-" + m.id;
+      form.querySelector("label").htmlFor = reason.id;
+      li.appendChild(form);
+    }
     list.appendChild(li);
     scrollDown();
   };

@@ -262,6 +262,21 @@ async fn two_people_chat_live() {
         "no navigation happened"
     );
     a.screenshot("30-chat-live").await;
+    // The live message can be reported like one rendered by the server.
+    let reportable = a
+        .client
+        .find_all(fantoccini::Locator::Css(
+            "#messages li.message:not(.mine) details.report input[name=target_id]",
+        ))
+        .await
+        .expect("report forms");
+    assert_eq!(reportable.len(), 1, "one message from the mentor so far");
+    let target = reportable[0]
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(target.len(), 36, "the message's id: {target}");
     a.fill("#content", "Thanks, see you Tuesday").await;
     a.click_button("Send").await;
     assert!(b.wait_for_text("Thanks, see you Tuesday").await);
