@@ -406,7 +406,8 @@ async fn demo(config: Config, mentors: usize, mentees: Option<usize>) -> anyhow:
     match crate::service::demo::fill(&ctx, mentors, mentees, show).await {
         Ok(r) => {
             println!(
-                "demo data ready in {:.1}s: {} mentors, {} mentees, {} mentorships, {} articles.\n\
+                "demo data ready in {:.1}s: {} mentors, {} mentees, {} mentorships, {} articles, \
+                 {} sessions coming up.\n\
                  Every demo account's password is `{}`: sign in as {} (admin), \
                  mentor1@demo.example.com or mentee1@demo.example.com.",
                 started.elapsed().as_secs_f64(),
@@ -414,6 +415,7 @@ async fn demo(config: Config, mentors: usize, mentees: Option<usize>) -> anyhow:
                 r.mentees,
                 r.mentorships,
                 r.articles,
+                r.upcoming,
                 crate::service::demo::DEMO_PASSWORD,
                 r.admin_email
             );

@@ -11,6 +11,7 @@ use std::io::Write;
 use super::Ctx;
 use crate::{
     domain::{
+        booking::BookingAction,
         ids::new_id,
         mentor::ServiceKind,
         mentorship::EXPIRY_DAYS,
@@ -348,6 +349,8 @@ pub struct DemoReport {
     pub mentees: usize,
     pub mentorships: usize,
     pub articles: usize,
+    /// Sessions booked ahead (accepted or waiting for the mentor).
+    pub upcoming: usize,
     pub admin_email: String,
 }
 
@@ -470,6 +473,7 @@ pub async fn fill(
 
     let mentor_roles = Roles::new(vec![Role::Mentee, Role::Mentor]).to_db();
     let mut mentor_ids = Vec::with_capacity(mentors);
+    let mut session_of = Vec::with_capacity(mentors);
     let mut max_of = Vec::with_capacity(mentors);
     for start in (0..mentors).step_by(BATCH) {
         let mut tx = ctx.db.begin_write().await?;
@@ -681,6 +685,7 @@ pub async fn fill(
                 store::reviews::recompute_rating(&mut tx, &id, now).await?;
             }
             mentor_ids.push(id);
+            session_of.push(session_id);
             max_of.push(max_mentees);
             progress("mentors", i + 1, mentors, show_progress);
         }
@@ -690,6 +695,7 @@ pub async fn fill(
 
     // About half the mentees have a mentor, some have a request waiting.
     let mut active = vec![0i64; mentor_ids.len()];
+    let mut pairs: Vec<(usize, String)> = vec![];
     for chunk in mentee_ids.chunks(BATCH) {
         let mut tx = ctx.db.begin_write().await?;
         for mentee in chunk {
@@ -717,6 +723,7 @@ pub async fn fill(
                 )
                 .await?;
                 active[k] += 1;
+                pairs.push((k, mentee.clone()));
             }
             report.mentorships += 1;
         }
@@ -767,6 +774,49 @@ pub async fn fill(
         }
         tx.commit().await?;
     }
+    // Half the mentees with a mentor have a session coming up in the next two weeks,
+    // booked through the same code as the API (credits held, the slot checked): most
+    // accepted, some still waiting for an answer, one in ten cancelled.
+    let from = ctx.clock.now() + jiff::SignedDuration::from_hours(24);
+    let to = from + jiff::SignedDuration::from_hours(14 * 24);
+    for (k, mentee) in &pairs {
+        if g.below(2) != 0 {
+            continue;
+        }
+        let (mentor, service) = (&mentor_ids[*k], &session_of[*k]);
+        let slots = super::availability::slots(ctx, mentor, service, from, to).await?;
+        let Some(start) = slots.get(g.below(slots.len())).copied() else {
+            continue;
+        };
+        let (Some(mentee_row), Some(mentor_row)) = (
+            store::users::by_id(&ctx.db.pool, mentee).await?,
+            store::users::by_id(&ctx.db.pool, mentor).await?,
+        ) else {
+            continue;
+        };
+        let input = super::bookings::BookingInput {
+            mentor_id: mentor.clone(),
+            service_id: service.clone(),
+            start: Some(start.to_string()),
+            topic: "Next steps".into(),
+            message: "Looking forward to it!".into(),
+            timezone: None,
+        };
+        let (b, _) = super::bookings::request(ctx, &mentee_row, &input, None).await?;
+        let (who, action) = match g.below(10) {
+            0 => (&mentee_row, BookingAction::Cancel),
+            1 | 2 => {
+                report.upcoming += 1;
+                continue;
+            }
+            _ => (&mentor_row, BookingAction::Accept),
+        };
+        super::bookings::act(ctx, Some(who), &b.b.id, action, &Default::default()).await?;
+        if action == BookingAction::Accept {
+            report.upcoming += 1;
+        }
+    }
+
     // Nobody took a session before joining, and mentors were approved a day after.
     let mut tx = ctx.db.begin_write().await?;
     store::users::backdate_demo_accounts(&mut tx, 7 * DAY, DAY, now).await?;

@@ -601,6 +601,19 @@ async fn demo_data_is_a_consistent_living_marketplace() {
         .unwrap();
     assert_eq!((report.mentors, report.mentees), (45, 20));
     app.assert_ledger_ok().await;
+    // Some sessions are coming up, booked like real ones (credits held).
+    let now = mentorhub::clock::to_micros(app.clock_now());
+    let (ahead, held): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(credits_held), 0) AS BIGINT) FROM bookings \
+         WHERE start_at > $1 AND status IN ('pending', 'accepted')",
+    )
+    .bind(now)
+    .fetch_one(&app.ctx().db.pool)
+    .await
+    .unwrap();
+    assert!(ahead > 0, "sessions coming up");
+    assert_eq!(ahead, report.upcoming as i64);
+    assert!(held > 0, "their credits are held");
     // People joined over the past year, each before their first session or article,
     // and approved mentors were approved after applying.
     let pool = &app.ctx().db.pool;
