@@ -360,13 +360,10 @@ async fn save_profile(
     web: WebCtx,
     WebForm(f): WebForm<ProfileForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let patch = ProfilePatch {
         first_name: Some(f.first_name.clone()),
         last_name: Some(f.last_name.clone()),
@@ -475,13 +472,10 @@ async fn close_account(
     web: WebCtx,
     WebForm(f): WebForm<DeleteForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     // On the web a stolen cookie must not be enough to close an account: ask again.
     match auth::verify_password(&f.password, &me.password_hash).await {
         Ok(true) => {}

@@ -485,13 +485,10 @@ async fn article_action(
     Path((slug, action)): Path<(String, String)>,
     WebForm(f): WebForm<CsrfForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let a = match load_by_slug(&state, &web, &slug).await {
         Ok(a) => a,
         Err(r) => return r,
@@ -553,13 +550,10 @@ async fn comment(
     Path(slug): Path<String>,
     WebForm(f): WebForm<CommentForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let a = match load_by_slug(&state, &web, &slug).await {
         Ok(a) => a,
         Err(r) => return r,
@@ -598,13 +592,10 @@ async fn delete_comment(
     Path(id): Path<String>,
     WebForm(f): WebForm<CsrfForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let r = async {
         let id = path_id(&id)?;
         articles::delete_comment(&state.ctx, &me, &id).await
@@ -779,13 +770,10 @@ async fn create(
     web: WebCtx,
     WebForm(f): WebForm<EditForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     if f.action == "preview" {
         return editor_again(&state, &web, None, false, &f, None);
     }
@@ -820,13 +808,10 @@ async fn save(
     Path(slug): Path<String>,
     WebForm(f): WebForm<EditForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let a = match load_by_slug(&state, &web, &slug).await {
         Ok(a) => a,
         Err(r) => return r,

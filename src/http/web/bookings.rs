@@ -220,13 +220,10 @@ async fn book(
     Path(id): Path<String>,
     WebForm(f): WebForm<BookForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let input = BookingInput {
         mentor_id: id.clone(),
         service_id: f.service.clone(),
@@ -577,13 +574,10 @@ where
     F: FnOnce(AppState, UserRow, String, BookingForm) -> Fut,
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let Ok(id) = path_id(&id) else {
         return error_page(&state, Some(&web), AppError::NotFound);
     };

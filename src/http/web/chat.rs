@@ -241,13 +241,10 @@ async fn send(
     Path(id): Path<String>,
     WebForm(f): WebForm<SendForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let Ok(tid) = path_id(&id) else {
         return error_page(&state, Some(&web), AppError::NotFound);
     };
@@ -359,13 +356,10 @@ async fn read_all(
     web: WebCtx,
     WebForm(f): WebForm<CsrfForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     match store::notify::mark_read(&state.ctx.db.pool, &me.id, None, state.ctx.now()).await {
         Ok(_) => web.redirect_flash("/notifications", "notifications_read"),
         Err(e) => error_page(&state, Some(&web), e.into()),

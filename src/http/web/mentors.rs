@@ -533,13 +533,10 @@ async fn request(
     Path(id): Path<String>,
     WebForm(f): WebForm<RequestForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let Ok(id) = path_id(&id) else {
         return error_page(&state, Some(&web), AppError::NotFound);
     };
@@ -740,13 +737,10 @@ async fn act(
     Path((id, action)): Path<(String, String)>,
     WebForm(f): WebForm<ActForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let (action, flash) = match action.as_str() {
         "accept" => (Action::Accept, "mentorship_accepted"),
         "decline" => (Action::Decline, "mentorship_declined"),

@@ -441,6 +441,20 @@ impl WebCtx {
         }
     }
 
+    /// A form posted by a signed-in person: who they are, once the form's CSRF token
+    /// is checked (else the sign-in redirect, or the error page).
+    pub fn signed_in_form(
+        &self,
+        state: &AppState,
+        csrf: &str,
+    ) -> Result<crate::store::users::UserRow, Response> {
+        let me = self.require_user()?.user.clone();
+        if let Err(e) = self.check_csrf(csrf) {
+            return Err(error_page(state, Some(self), e));
+        }
+        Ok(me)
+    }
+
     /// The signed-in user, or a redirect to the sign-in page that comes back here.
     pub fn require_user(&self) -> Result<&Authenticated, Response> {
         match &self.auth {

@@ -86,13 +86,10 @@ struct BuyForm {
 }
 
 async fn buy(State(state): State<AppState>, web: WebCtx, WebForm(f): WebForm<BuyForm>) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let input = CheckoutInput {
         pack_id: Some(f.pack_id.clone()),
         ..Default::default()
@@ -297,13 +294,10 @@ async fn pay_and_book(
     Path(id): Path<String>,
     WebForm(f): WebForm<PayBookForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let input = CheckoutInput {
         booking: Some(BookingInput {
             mentor_id: id,
@@ -388,13 +382,10 @@ async fn admin_refund(
     Path(id): Path<String>,
     WebForm(f): WebForm<CsrfForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let r = async {
         let id = path_id(&id)?;
         payments::refund(&state.ctx, &me, &id).await
@@ -412,13 +403,10 @@ async fn admin_resolve(
     Path(id): Path<String>,
     WebForm(f): WebForm<CsrfForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let r = async {
         let id = path_id(&id)?;
         payments::resolve_flag(&state.ctx, &me, &id).await

@@ -106,13 +106,10 @@ async fn save_mentee(
     web: WebCtx,
     WebForm(f): WebForm<MenteeForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let input = MenteeProfileInput {
         bio: f.bio.clone(),
         goals: split_list(&f.goals),
@@ -537,13 +534,10 @@ async fn add_service(
     web: WebCtx,
     WebForm(f): WebForm<ServiceForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let r = async {
         let (d, c) = service_numbers(&f)?;
         let input = ServiceInput {
@@ -568,13 +562,10 @@ async fn edit_service(
     Path(id): Path<String>,
     WebForm(f): WebForm<ServiceForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let r = async {
         let id = path_id(&id)?;
         let (d, c) = service_numbers(&f)?;
@@ -606,13 +597,10 @@ async fn remove_service(
     Path(id): Path<String>,
     WebForm(f): WebForm<CsrfForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let r = async {
         let id = path_id(&id)?;
         mentors::delete_service(&state.ctx, &me, &id).await

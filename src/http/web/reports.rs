@@ -49,13 +49,10 @@ async fn report(
     web: WebCtx,
     WebForm(f): WebForm<ReportForm>,
 ) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
         Err(r) => return r,
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
     let input = ReportInput {
         target_type: f.target_type.clone(),
         target_id: f.target_id.clone(),
