@@ -14,7 +14,7 @@ use axum::{
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
-use super::{Layout, WebCtx, WebForm, error_page, page_query, urlencode};
+use super::{CsrfForm, Layout, WebCtx, WebForm, error_page, page_query, urlencode};
 use crate::{
     domain::article,
     error::AppError,
@@ -468,12 +468,6 @@ async fn render_article(
         self_path: format!("/articles/{}", a.slug),
     };
     web.render_status(state, status, &page)
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// The article page's buttons: publish, unpublish, delete, bookmark, unbookmark.

@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Layout, WebCtx, WebForm, error_page};
+use super::{CsrfForm, Layout, WebCtx, WebForm, error_page};
 use crate::{
     clock::from_micros,
     error::AppError,
@@ -343,12 +343,6 @@ async fn open(State(state): State<AppState>, web: WebCtx, Path(id): Path<String>
         Ok(to) => axum::response::IntoResponse::into_response(axum::response::Redirect::to(&to)),
         Err(e) => error_page(&state, Some(&web), e),
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn read_all(

@@ -290,6 +290,13 @@ where
     }
 }
 
+/// A form whose only field is its CSRF token (the buttons that post an action).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
 /// The zone a person sees times in: their profile's, UTC for a visitor (or a zone
 /// name this build does not know).
 pub fn zone_of(user: Option<&crate::store::users::UserRow>) -> jiff::tz::TimeZone {

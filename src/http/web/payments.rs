@@ -16,7 +16,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Layout, WebCtx, WebForm, bookings::when, error_page, page_query};
+use super::{CsrfForm, Layout, WebCtx, WebForm, bookings::when, error_page, page_query};
 use crate::{
     clock::from_micros,
     error::AppError,
@@ -368,12 +368,6 @@ async fn admin_list(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Res
         ),
         Err(e) => error_page(&state, Some(&web), e),
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn admin_refund(

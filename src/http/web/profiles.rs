@@ -11,7 +11,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{FormErrors, Layout, WebCtx, WebForm, error_page};
+use super::{CsrfForm, FormErrors, Layout, WebCtx, WebForm, error_page};
 use crate::{
     domain::mentor::{ExperienceEntry, MentorStatus},
     error::AppError,
@@ -583,12 +583,6 @@ async fn edit_service(
     }
     .await;
     service_result(&state, &web, &me, r, "service_saved").await
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn remove_service(
