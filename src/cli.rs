@@ -98,6 +98,15 @@ struct Settings {
         global = true
     )]
     search_cache_secs: u64,
+    /// Seconds a background job stays claimed by its worker without a heartbeat; a
+    /// crashed instance's jobs are taken over by another after this (at least 3).
+    #[arg(
+        long,
+        env = "MENTORHUB_JOB_LEASE_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    job_lease_secs: u64,
     /// Meeting link template for accepted sessions; `{room}` (a random room name) and
     /// `{booking_id}` are replaced. Default: a Jitsi Meet room.
     #[arg(long, env = "MENTORHUB_MEETING_URL_TEMPLATE", global = true)]
@@ -221,6 +230,7 @@ impl Settings {
             secure_cookies: self.secure_cookies,
             auto_approve_mentors: self.auto_approve_mentors,
             search_cache_ttl: Duration::from_secs(self.search_cache_secs),
+            job_lease: Duration::from_secs(self.job_lease_secs.max(3)),
             meeting_url_template: self
                 .meeting_url_template
                 .filter(|t| !t.trim().is_empty())

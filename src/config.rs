@@ -56,6 +56,9 @@ pub struct Config {
     /// Run the job worker and the maintenance loop in this process (tests that drive
     /// time-driven work themselves switch them off).
     pub background_workers: bool,
+    /// How long a claimed job is its worker's without a heartbeat (renewed every third
+    /// of it while the job runs).
+    pub job_lease: Duration,
     /// Stripe secret API key; `None`: buying credits is switched off.
     pub stripe_secret_key: Option<String>,
     /// Stripe's API base URL (tests point it at a local stand-in).
@@ -92,6 +95,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "mentorhub <no-reply@mentorhub.invalid>".into(),
             background_workers: true,
+            job_lease: Duration::from_secs(60),
             stripe_secret_key: None,
             stripe_api_base: "https://api.stripe.com".into(),
             stripe_webhook_secrets: vec![],
@@ -164,6 +168,7 @@ impl fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
             .field("background_workers", &self.background_workers)
+            .field("job_lease", &self.job_lease)
             .field(
                 "stripe_secret_key",
                 &self.stripe_secret_key.as_ref().map(|_| "<redacted>"),

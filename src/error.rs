@@ -147,7 +147,19 @@ impl fmt::Display for AppError {
 impl std::error::Error for AppError {}
 
 impl From<sqlx::Error> for AppError {
+    /// A database that cannot store anything now (full disk, I/O failure, lost
+    /// connection) is 503 `database_unavailable`: the request was fine and may be
+    /// retried. Anything else is an internal error.
     fn from(e: sqlx::Error) -> Self {
+        if crate::store::is_storage_failure(&e) {
+            tracing::error!(error = %e, "the database cannot take this write now");
+            return AppError::Unavailable {
+                code: "database_unavailable",
+                detail: "The database cannot store this right now (it may be out of space). \
+                         Nothing was changed; try again shortly."
+                    .into(),
+            };
+        }
         AppError::Internal(e.into())
     }
 }

@@ -70,9 +70,6 @@ pub async fn retry_dead(ctx: &Ctx, admin: &store::users::UserRow, id: &str) -> A
     Ok(())
 }
 
-/// How long a claimed job is ours before another worker may take it over.
-const LEASE_MICROS: i64 = 5 * 60 * 1_000_000;
-
 pub async fn enqueue(
     tx: &mut Tx,
     kind: &str,
@@ -93,15 +90,27 @@ pub fn backoff_micros(attempts: i64) -> i64 {
     secs * 1_000_000
 }
 
-/// Runs every job due now, in batches, until none is left. Returns how many ran.
+/// How many jobs a worker claims at once. Small, so that what one worker holds is
+/// little even before its heartbeat renews the lease.
+const BATCH: i64 = 5;
+
+/// Runs every job due now, in small batches, until none is left. Returns how many ran.
+///
+/// Claims carry a token unique to this call (`worker` plus a random suffix), so two
+/// instances never share claims even under one name. While jobs are held, a heartbeat
+/// renews their lease every third of [`crate::config::Config::job_lease`]; when the
+/// worker dies (a crash, `kill -9`) its heartbeat stops and another worker takes its
+/// jobs over once the lease runs out.
 pub async fn run_due(ctx: &Ctx, worker: &str) -> AppResult<usize> {
+    let token = format!("{worker}:{}", crate::domain::ids::new_id());
+    let _heartbeat = Heartbeat::start(ctx, &token);
+    let lease = super::micros(ctx.config.job_lease);
     let mut total = 0;
     loop {
         let now = ctx.now();
         let mut tx = ctx.db.begin_write().await?;
         let batch =
-            store::jobs::claim(&mut tx, ctx.db.backend, worker, now, now + LEASE_MICROS, 20)
-                .await?;
+            store::jobs::claim(&mut tx, ctx.db.backend, &token, now, now + lease, BATCH).await?;
         tx.commit().await?;
         if batch.is_empty() {
             return Ok(total);
@@ -109,20 +118,58 @@ pub async fn run_due(ctx: &Ctx, worker: &str) -> AppResult<usize> {
         for job in batch {
             total += 1;
             let payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
-            let outcome = handle(ctx, &job.kind, &payload).await;
+            let outcome = handle(ctx, &token, &job.kind, &payload).await;
             let now = ctx.now();
             match outcome {
-                Ok(()) => store::jobs::done(&ctx.db.pool, &job.id, worker, now).await?,
+                Ok(()) => store::jobs::done(&ctx.db.writer, &job.id, &token, now).await?,
                 Err(e) => {
                     let retry = (job.attempts < job.max_attempts)
                         .then(|| now + backoff_micros(job.attempts));
                     tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, error = %e,
                         dead = retry.is_none(), "job failed");
-                    store::jobs::failed(&ctx.db.pool, &job.id, worker, &e.to_string(), retry, now)
-                        .await?;
+                    store::jobs::failed(
+                        &ctx.db.writer,
+                        &job.id,
+                        &token,
+                        &e.to_string(),
+                        retry,
+                        now,
+                    )
+                    .await?;
                 }
             }
         }
+    }
+}
+
+/// Renews the leases of what one worker holds (its jobs and the emails it is sending)
+/// until dropped.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(ctx: &Ctx, token: &str) -> Heartbeat {
+        let (ctx, token) = (ctx.clone(), token.to_string());
+        Heartbeat(tokio::spawn(async move {
+            let lease = ctx.config.job_lease;
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                let now = ctx.now();
+                let until = now + super::micros(lease);
+                let renewed = async {
+                    store::jobs::renew(&ctx.db.writer, &token, until, now).await?;
+                    store::notify::renew_email_claims(&ctx.db.writer, &token, until).await
+                };
+                if let Err(e) = renewed.await {
+                    tracing::warn!(error = %e, worker = %token, "renewing job leases failed");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -133,7 +180,7 @@ fn id_of(payload: &Value, key: &str) -> AppResult<String> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("job payload without {key}")))
 }
 
-async fn handle(ctx: &Ctx, kind: &str, payload: &Value) -> AppResult<()> {
+async fn handle(ctx: &Ctx, worker: &str, kind: &str, payload: &Value) -> AppResult<()> {
     match kind {
         kind::BOOKING_EXPIRE => {
             super::bookings::expire_one(ctx, &id_of(payload, "booking_id")?).await
@@ -149,7 +196,9 @@ async fn handle(ctx: &Ctx, kind: &str, payload: &Value) -> AppResult<()> {
         kind::MENTORSHIP_EXPIRE => {
             super::mentorships::expire_one(ctx, &id_of(payload, "mentorship_id")?).await
         }
-        kind::EMAIL_SEND => super::notify::send_email(ctx, &id_of(payload, "outbox_id")?).await,
+        kind::EMAIL_SEND => {
+            super::notify::send_email(ctx, &id_of(payload, "outbox_id")?, worker).await
+        }
         kind::NOOP => Ok(()),
         super::payments::PLACE_BOOKING_JOB => {
             super::payments::place_booking(ctx, &id_of(payload, "payment_id")?).await

@@ -80,6 +80,22 @@ fn http_client() -> reqwest::Client {
         })
 }
 
+/// Whether this instance can serve: the database answers a read and takes a write,
+/// each within three seconds. `Err` says why not.
+pub async fn readiness(ctx: &Ctx) -> Result<(), String> {
+    let limit = std::time::Duration::from_secs(3);
+    match tokio::time::timeout(limit, ctx.db.ping()).await {
+        Err(_) => return Err("the database did not answer within 3 s".into()),
+        Ok(Err(e)) => return Err(format!("the database does not answer: {e}")),
+        Ok(Ok(())) => {}
+    }
+    match tokio::time::timeout(limit, ctx.db.probe_write(ctx.now())).await {
+        Err(_) => Err("the database did not take a write within 3 s".into()),
+        Ok(Err(e)) => Err(format!("the database cannot take a write: {e}")),
+        Ok(Ok(())) => Ok(()),
+    }
+}
+
 /// Where a request came from; recorded on sessions.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {

@@ -306,28 +306,52 @@ pub async fn booking_reminder(
     Ok(())
 }
 
+const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// An `email.send` job: deliver one outbox email over SMTP, or log it when no SMTP
-/// server is configured (it stays in the outbox either way).
-pub async fn send_email(ctx: &Ctx, outbox_id: &str) -> AppResult<()> {
+/// server is configured (it stays in the outbox either way). The email is claimed for
+/// the attempt first, so two workers (a job taken over from a stalled worker, say)
+/// never hand it to the server twice at the same time. The claim is the worker's
+/// (`claimant`) for one job lease and is renewed by its heartbeat, like its jobs.
+pub async fn send_email(ctx: &Ctx, outbox_id: &str, claimant: &str) -> AppResult<()> {
     let Some(e) = store::notify::email(&ctx.db.pool, outbox_id).await? else {
         return Ok(());
     };
-    if e.status == "sent" || e.status == "logged" {
+    if e.status != "queued" {
         return Ok(());
     }
     let now = ctx.now();
+    if !store::notify::claim_email(
+        &ctx.db.writer,
+        outbox_id,
+        claimant,
+        now + super::micros(ctx.config.job_lease),
+        now,
+    )
+    .await?
+    {
+        // Sent meanwhile (nothing to do) or being sent by another worker (try later).
+        return match store::notify::email(&ctx.db.pool, outbox_id).await? {
+            Some(e) if e.status == "queued" => Err(AppError::Unavailable {
+                code: "email_in_flight",
+                detail: "another worker is sending this email".into(),
+            }),
+            _ => Ok(()),
+        };
+    }
     let Some(url) = ctx.config.smtp_url.as_deref() else {
         tracing::info!(to = %e.to_email, subject = %e.subject, body = %e.body, "email (no SMTP server configured; kept in the outbox)");
-        store::notify::email_outcome(&ctx.db.pool, outbox_id, "logged", "", now).await?;
+        store::notify::email_outcome(&ctx.db.writer, outbox_id, "logged", "", ctx.now()).await?;
         return Ok(());
     };
     match smtp_send(url, &ctx.config.mail_from, &e).await {
         Ok(()) => {
-            store::notify::email_outcome(&ctx.db.pool, outbox_id, "sent", "", now).await?;
+            store::notify::email_outcome(&ctx.db.writer, outbox_id, "sent", "", ctx.now()).await?;
             Ok(())
         }
         Err(err) => {
-            store::notify::email_outcome(&ctx.db.pool, outbox_id, "queued", &err, now).await?;
+            store::notify::email_outcome(&ctx.db.writer, outbox_id, "queued", &err, ctx.now())
+                .await?;
             Err(AppError::Unavailable {
                 code: "smtp_failed",
                 detail: err,
@@ -365,7 +389,7 @@ async fn smtp_send(url: &str, from: &str, e: &store::notify::OutboxRow) -> Resul
     .map_err(|e| format!("building the email: {e}"))?;
     let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map_err(|e| format!("MENTORHUB_SMTP_URL: {e}"))?
-        .timeout(Some(std::time::Duration::from_secs(20)))
+        .timeout(Some(SMTP_TIMEOUT))
         .build();
     transport
         .send(msg)

@@ -69,6 +69,24 @@ pub async fn claim(
         .await
 }
 
+/// Renews the lease of every job `worker` holds (its heartbeat). Returns how many.
+pub async fn renew<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    worker: &str,
+    lease_until: i64,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE jobs SET locked_until = $2, updated_at = $3 WHERE locked_by = $1 AND status = 'running'",
+    )
+    .bind(worker)
+    .bind(lease_until)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected())
+}
+
 /// Marks a job done (only if this worker still holds it).
 pub async fn done<'e, E: Executor<'e, Database = Any>>(
     ex: E,

@@ -57,11 +57,60 @@ impl FromStr for Backend {
 /// A handle to the database: cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Db {
+    /// Reads (and, on PostgreSQL, everything).
     pub pool: AnyPool,
+    /// Where write transactions run. On SQLite a pool of one connection: the database
+    /// has a single writer, and queueing for that connection here is first come, first
+    /// served and never sleeps in SQLite's busy handler (which backs off up to 100 ms a
+    /// try). On PostgreSQL the same pool as `pool`.
+    pub writer: AnyPool,
     pub backend: Backend,
 }
 
 pub type Tx = Transaction<'static, Any>;
+
+/// Statements each new SQLite connection runs: WAL, foreign keys, a busy timeout (for
+/// other processes, such as `mentorhub ledger verify`) and full fsync on commit.
+const SQLITE_PRAGMAS: [&str; 4] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA synchronous = FULL",
+];
+
+/// Pool options shared by every pool: a connection whose transaction did not end
+/// cleanly (its COMMIT or ROLLBACK failed, e.g. on a full disk) is closed instead of
+/// going back to the pool, where it would fail every later transaction.
+fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
+    let opts = AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_release(|conn, _meta| {
+            Box::pin(async move {
+                use sqlx::Connection;
+                if conn.is_in_transaction() {
+                    // A dropped transaction's ROLLBACK may still be queued: run it.
+                    conn.ping().await?;
+                    if conn.is_in_transaction() {
+                        tracing::warn!("closing a database connection left inside a transaction");
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            })
+        });
+    match backend {
+        Backend::Sqlite => opts.min_connections(1).after_connect(|conn, _meta| {
+            Box::pin(async move {
+                for pragma in SQLITE_PRAGMAS {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        }),
+        Backend::Postgres => opts,
+    }
+}
 
 impl Db {
     /// Connects (creating a SQLite file if needed) with the settings each engine needs:
@@ -70,36 +119,37 @@ impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let backend: Backend = url.parse()?;
-        let opts = match backend {
-            Backend::Sqlite => AnyPoolOptions::new()
-                .max_connections(8)
-                .min_connections(1)
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA foreign_keys = ON",
-                            "PRAGMA busy_timeout = 10000",
-                            "PRAGMA synchronous = FULL",
-                        ] {
-                            sqlx::query(pragma).execute(&mut *conn).await?;
-                        }
-                        Ok(())
-                    })
-                }),
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+        let context = || {
+            format!(
+                "connecting to the database at {}",
+                crate::config::redact_url(url)
+            )
         };
-        let pool = opts
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await
-            .with_context(|| {
-                format!(
-                    "connecting to the database at {}",
-                    crate::config::redact_url(url)
-                )
-            })?;
-        Ok(Self { pool, backend })
+        let (pool, writer) = match backend {
+            Backend::Sqlite => {
+                let writer = pool_options(backend, 1)
+                    .connect(url)
+                    .await
+                    .with_context(context)?;
+                let pool = pool_options(backend, 8)
+                    .connect(url)
+                    .await
+                    .with_context(context)?;
+                (pool, writer)
+            }
+            Backend::Postgres => {
+                let pool = pool_options(backend, 16)
+                    .connect(url)
+                    .await
+                    .with_context(context)?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     /// Applies every embedded migration not yet applied. Safe with several instances
@@ -128,12 +178,13 @@ impl Db {
         Ok(())
     }
 
-    /// Starts a transaction that will write. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so two writers queue instead of deadlocking on upgrade.
+    /// Starts a transaction that will write. On SQLite it runs on the one writer
+    /// connection and takes the write lock at once (`BEGIN IMMEDIATE`), so writers queue
+    /// instead of deadlocking on upgrade.
     pub async fn begin_write(&self) -> sqlx::Result<Tx> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
         }
     }
 
@@ -156,6 +207,41 @@ impl Db {
             .await
             .map(|_| ())
     }
+
+    /// Checks that the database takes a write: a transaction writes (and removes) a
+    /// 64 KiB row, so a full disk or a read-only database fails it.
+    pub async fn probe_write(&self, now: i64) -> sqlx::Result<()> {
+        let mut tx = self.begin_write().await?;
+        let filler = vec![0x5au8; 64 * 1024];
+        sqlx::query("INSERT INTO write_probes (id, filler, created_at) VALUES ($1, $2, $3)")
+            .bind(crate::domain::ids::new_id())
+            .bind(filler)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM write_probes")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+}
+
+/// True when the database refused a write for lack of space or an I/O failure (SQLite
+/// `SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_READONLY`; PostgreSQL class 53 and 58): the
+/// request was fine, the server cannot store it now.
+pub fn is_storage_failure(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            let c = c.as_ref();
+            // SQLite extended codes keep the primary code in the low byte.
+            let sqlite = c
+                .parse::<i64>()
+                .is_ok_and(|n| matches!(n & 0xff, 8 | 10 | 13));
+            sqlite || c.starts_with("53") || c.starts_with("58")
+        }),
+        sqlx::Error::Io(_) => true,
+        _ => false,
+    }
 }
 
 macro_rules! migrations {
@@ -164,8 +250,8 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures");
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures");
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path");
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path");
 
 /// True when the error is a unique-constraint violation (on either engine).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {

@@ -190,6 +190,44 @@ pub async fn email<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// Claims a queued email for one sending attempt until `until`: false when it is not
+/// queued any more, or another worker is sending it right now.
+pub async fn claim_email<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    claimant: &str,
+    until: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE outbox SET claimed_by = $2, claimed_until = $3, updated_at = $4 \
+         WHERE id = $1 AND status IN ('queued', 'failed') \
+         AND (claimed_until IS NULL OR claimed_until <= $4 OR claimed_by = $2)",
+    )
+    .bind(id)
+    .bind(claimant)
+    .bind(until)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Renews the claims `claimant` holds on emails being sent (with its jobs' leases).
+pub async fn renew_email_claims<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    claimant: &str,
+    until: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET claimed_until = $2 WHERE claimed_by = $1 AND status = 'queued'")
+        .bind(claimant)
+        .bind(until)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Records the outcome of a sending attempt and releases its claim.
 pub async fn email_outcome<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
@@ -199,6 +237,7 @@ pub async fn email_outcome<'e, E: Executor<'e, Database = Any>>(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE outbox SET status = $2, last_error = $3, attempts = attempts + 1, \
+         claimed_by = NULL, claimed_until = NULL, \
          sent_at = CASE WHEN $2 IN ('sent', 'logged') THEN $4 ELSE sent_at END, updated_at = $4 WHERE id = $1",
     )
     .bind(id)

@@ -25,3 +25,4 @@ mod web;
 mod web_articles;
 mod web_mentors;
 mod web_payments;
+mod write_path;

@@ -24,6 +24,9 @@ pub struct Health {
     pub status: String,
     /// `sqlite` or `postgres`.
     pub database: String,
+    /// Why the server is not ready (only when it is not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Liveness: the process answers.
@@ -33,17 +36,17 @@ async fn healthz(State(state): State<AppState>) -> axum::Json<Health> {
     axum::Json(Health {
         status: "ok".into(),
         database: state.backend_name().into(),
+        reason: None,
     })
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers and takes a write (503 with a reason otherwise,
+/// e.g. while its disk is full).
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let ok = tokio::time::timeout(std::time::Duration::from_secs(3), state.ctx.db.ping())
-        .await
-        .is_ok_and(|r| r.is_ok());
-    let status = if ok {
+    let outcome = crate::service::readiness(&state.ctx).await;
+    let status = if outcome.is_ok() {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -51,8 +54,9 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (
         status,
         axum::Json(Health {
-            status: if ok { "ok" } else { "unavailable" }.into(),
+            status: if outcome.is_ok() { "ok" } else { "unavailable" }.into(),
             database: state.backend_name().into(),
+            reason: outcome.err(),
         }),
     )
 }

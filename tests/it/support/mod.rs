@@ -73,6 +73,15 @@ impl TestDb {
         }
     }
 
+    /// A SQLite database in `dir` (which the caller removes).
+    pub fn sqlite_in(dir: &std::path::Path) -> TestDb {
+        TestDb {
+            url: format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+            _dir: None,
+            pg: None,
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.pg.is_some()
     }
@@ -543,10 +552,14 @@ impl Ws {
     }
 }
 
-/// A tiny SMTP server on loopback that accepts every message and keeps it.
+/// A tiny SMTP server on loopback that accepts every message and keeps it. While
+/// `stall` is set, new connections get no greeting (a hung server); `delay` is how long
+/// it takes to accept a message (a slow server; the message counts once accepted).
 pub struct SmtpSink {
     pub addr: SocketAddr,
     pub messages: Arc<tokio::sync::Mutex<Vec<String>>>,
+    pub stall: Arc<std::sync::atomic::AtomicBool>,
+    pub delay: Arc<tokio::sync::Mutex<std::time::Duration>>,
 }
 
 impl SmtpSink {
@@ -557,20 +570,32 @@ impl SmtpSink {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let messages = Arc::new(tokio::sync::Mutex::new(vec![]));
+        let stall = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let delay = Arc::new(tokio::sync::Mutex::new(std::time::Duration::ZERO));
         let store = messages.clone();
+        let (stalled, slow) = (stall.clone(), delay.clone());
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
-                let store = store.clone();
+                let (store, stalled, slow) = (store.clone(), stalled.clone(), slow.clone());
                 tokio::spawn(async move {
+                    while stalled.load(std::sync::atomic::Ordering::SeqCst) {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
                     let (r, mut w) = sock.into_split();
                     let mut lines = BufReader::new(r).lines();
-                    let _ = w.write_all(b"220 sink ESMTP\r\n").await;
+                    if w.write_all(b"220 sink ESMTP\r\n").await.is_err() {
+                        return;
+                    }
                     let mut data: Option<String> = None;
                     while let Ok(Some(line)) = lines.next_line().await {
                         if let Some(buf) = data.as_mut() {
                             if line == "." {
-                                store.lock().await.push(data.take().unwrap_or_default());
-                                let _ = w.write_all(b"250 queued\r\n").await;
+                                let pause = *slow.lock().await;
+                                tokio::time::sleep(pause).await;
+                                let message = data.take().unwrap_or_default();
+                                if w.write_all(b"250 queued\r\n").await.is_ok() {
+                                    store.lock().await.push(message);
+                                }
                             } else {
                                 buf.push_str(&line);
                                 buf.push('\n');
@@ -594,7 +619,12 @@ impl SmtpSink {
                 });
             }
         });
-        SmtpSink { addr, messages }
+        SmtpSink {
+            addr,
+            messages,
+            stall,
+            delay,
+        }
     }
 }
 

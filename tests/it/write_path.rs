@@ -1,0 +1,498 @@
+//! The booking write path under pressure: concurrent booking and cancelling on one
+//! mentor (no 5xx, no deadlock), concurrent retries with one `Idempotency-Key` (all get
+//! the first booking), a full disk on SQLite (clean failure, recovery without a
+//! restart, readiness that follows), and job leases (a killed instance's email jobs are
+//! taken over, no email goes out twice).
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use jiff::{SignedDuration, Timestamp};
+use mentorhub::{clock::ManualClock, config::Config};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{SmtpSink, TestApp, TestDb, mentor_profile, test_config};
+
+fn book(mentor: &str, service: &str, start: &str) -> Value {
+    json!({"mentor_id": mentor, "service_id": service, "start": start, "topic": "Load"})
+}
+
+/// The hourly weekday slots 09:00–16:00 UTC of the two weeks after the test epoch.
+fn slots() -> Vec<String> {
+    let mut out = vec![];
+    let monday: Timestamp = "2026-03-02T00:00:00Z".parse().unwrap();
+    for day in 1..12 {
+        let d = monday
+            .checked_add(SignedDuration::from_hours(24 * day))
+            .unwrap();
+        let wd = d.to_zoned(jiff::tz::TimeZone::UTC).weekday();
+        if matches!(
+            wd,
+            jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+        ) {
+            continue;
+        }
+        for h in 9..17 {
+            out.push(
+                d.checked_add(SignedDuration::from_hours(h))
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_mentees_booking_and_cancelling_on_one_mentor_never_get_a_5xx() {
+    let app = Arc::new(TestApp::spawn().await);
+    let admin = app.admin().await;
+    let (mentor, _, service) = app.booking_setup(&admin, "UTC", 10, 0).await;
+    let mut mentees = vec![];
+    for i in 0..8 {
+        let s = app.register(&format!("busy{i}@example.com")).await;
+        app.grant(&admin, &s.user_id, 1_000).await;
+        mentees.push(s);
+    }
+    let slots = Arc::new(slots());
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let tasks: Vec<_> = mentees
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (app, token, mentor_id, service, slots) = (
+                app.clone(),
+                s.access.clone(),
+                mentor.user_id.clone(),
+                service.clone(),
+                slots.clone(),
+            );
+            let mentor_token = mentor.access.clone();
+            tokio::spawn(async move {
+                let mut seen: HashMap<String, usize> = HashMap::new();
+                let mut n = i * 7;
+                while Instant::now() < deadline {
+                    n += 3;
+                    let slot = &slots[n % slots.len()];
+                    let (status, body) = app
+                        .post(
+                            "/api/v1/bookings",
+                            Some(&token),
+                            book(&mentor_id, &service, slot),
+                        )
+                        .await;
+                    assert!(
+                        status.is_success() || status.is_client_error(),
+                        "booking answered {status}: {body}"
+                    );
+                    if !status.is_success() {
+                        assert!(body["code"].is_string(), "a reason: {body}");
+                    }
+                    *seen.entry(format!("book {status}")).or_default() += 1;
+                    let Some(id) = body["id"].as_str() else {
+                        continue;
+                    };
+                    // Every other booking is accepted by the mentor before it is cancelled.
+                    if n % 2 == 0 {
+                        let (status, body) = app
+                            .post(
+                                &format!("/api/v1/bookings/{id}/accept"),
+                                Some(&mentor_token),
+                                json!({}),
+                            )
+                            .await;
+                        assert!(status.is_success(), "accept answered {status}: {body}");
+                    }
+                    let (status, body) = app
+                        .post(
+                            &format!("/api/v1/bookings/{id}/cancel"),
+                            Some(&token),
+                            json!({"reason": "load"}),
+                        )
+                        .await;
+                    assert!(status.is_success(), "cancel answered {status}: {body}");
+                    *seen.entry(format!("cancel {status}")).or_default() += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+    let mut total: HashMap<String, usize> = HashMap::new();
+    for t in tasks {
+        for (k, v) in t.await.unwrap() {
+            *total.entry(k).or_default() += v;
+        }
+    }
+    eprintln!("outcomes: {total:?}");
+    assert!(
+        total.get("book 201 Created").copied().unwrap_or(0) >= 8,
+        "bookings went through: {total:?}"
+    );
+    // Nothing is left held: every booking was cancelled, in full before the notice.
+    for s in &mentees {
+        assert_eq!(app.balance(s).await, (1_000, 0));
+    }
+    app.assert_ledger_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_concurrent_retries_with_one_key_all_get_the_first_booking() {
+    let app = Arc::new(TestApp::spawn().await);
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (app, token, body) = (
+                app.clone(),
+                mentee.access.clone(),
+                book(&mentor.user_id, &service, "2026-03-03T10:00:00Z"),
+            );
+            tokio::spawn(async move {
+                let r = app
+                    .http
+                    .post(app.url("/api/v1/bookings"))
+                    .bearer_auth(&token)
+                    .header("idempotency-key", "retry-after-timeout")
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status();
+                let replayed = r.headers().get("idempotent-replayed").is_some();
+                let body: Value = r.json().await.unwrap();
+                (status, replayed, body)
+            })
+        })
+        .collect();
+    let mut ids = vec![];
+    let mut replays = 0;
+    for t in tasks {
+        let (status, replayed, body) = t.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        replays += usize::from(replayed);
+        ids.push(body["id"].as_str().unwrap().to_string());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one booking for every retry");
+    assert_eq!(replays, 15, "all but the first are replays");
+    assert_eq!(app.balance(&mentee).await, (90, 10), "charged once");
+    app.assert_ledger_ok().await;
+}
+
+/// Whether this process may mount file systems (root on Linux).
+fn can_mount() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct TinyDisk {
+    dir: tempfile::TempDir,
+}
+
+impl TinyDisk {
+    fn mount(megabytes: u32) -> Option<TinyDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(TinyDisk { dir })
+    }
+
+    /// Fills the disk with a file; returns its path.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.dir.path().join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let block = vec![7u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+        // The last partial block.
+        let small = vec![7u8; 512];
+        while f.write_all(&small).is_ok() {}
+        let _ = f.sync_all();
+        path
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_fails_writes_cleanly_and_they_resume_when_space_returns() {
+    if TestDb::new().await.is_postgres() {
+        eprintln!("skipped: the full-disk test is about SQLite's data directory");
+        return;
+    }
+    if !can_mount() {
+        eprintln!("skipped: mounting a small tmpfs needs root");
+        return;
+    }
+    let Some(disk) = TinyDisk::mount(6) else {
+        eprintln!("skipped: could not mount a tmpfs (no permission in this sandbox)");
+        return;
+    };
+    let db = TestDb::sqlite_in(disk.dir.path());
+    let app = TestApp::spawn_on(
+        db,
+        test_config(),
+        ManualClock::new(crate::support::test_epoch()),
+    )
+    .await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(&admin, "writer@example.com", mentor_profile(&["x"], &[], 1))
+        .await;
+    let article = |n: usize| {
+        let content: String = (0..90_000)
+            .map(|i| char::from(b'a' + ((i * 7 + n) % 26) as u8))
+            .collect();
+        json!({"title": format!("Article {n}"), "content": content})
+    };
+    let (status, body) = app
+        .post("/api/v1/articles", mentor.token(), article(0))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(app.get("/readyz", None).await.0, StatusCode::OK);
+
+    let filler = disk.fill();
+    // Writes now fail, each with a clean problem answer (never a dropped connection).
+    let mut failed = None;
+    for n in 1..200 {
+        let (status, body) = app
+            .post("/api/v1/articles", mentor.token(), article(n))
+            .await;
+        if status.is_server_error() {
+            assert!(body["code"].is_string(), "a problem body: {body}");
+            failed = Some(status);
+            break;
+        }
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    assert!(failed.is_some(), "the full disk was seen by a write");
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body["reason"].is_string(), "readiness says why: {body}");
+
+    std::fs::remove_file(filler).unwrap();
+    // Within a second every write works again, on every pooled connection.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let mut first_ok = None;
+    while started.elapsed() < Duration::from_secs(1) {
+        let (status, _) = app
+            .post("/api/v1/articles", mentor.token(), article(500))
+            .await;
+        if status == StatusCode::CREATED {
+            first_ok = Some(started.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(first_ok.is_some(), "writes resumed within a second");
+    for n in 0..20 {
+        let (status, body) = app
+            .post(
+                "/api/v1/articles",
+                mentor.token(),
+                json!({"title": format!("After {n}"), "content": "ok"}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "write {n} after recovery: {body}"
+        );
+    }
+    assert_eq!(app.get("/readyz", None).await.0, StatusCode::OK);
+}
+
+/// Queues `n` emails (to distinct addresses) through the service layer.
+async fn queue_emails(app: &TestApp, n: usize) {
+    let ctx = app.ctx();
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await.unwrap();
+    for i in 0..n {
+        let id = mentorhub::store::notify::queue_email(
+            &mut tx,
+            &mentorhub::store::notify::NewEmail {
+                user_id: None,
+                to_email: &format!("person{i}@example.com"),
+                subject: &format!("Mail {i}"),
+                body: "Hello",
+                ics: "",
+                now,
+            },
+        )
+        .await
+        .unwrap();
+        mentorhub::service::jobs::enqueue(
+            &mut tx,
+            mentorhub::service::jobs::kind::EMAIL_SEND,
+            json!({ "outbox_id": id }),
+            now,
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// How many times each subject reached the SMTP sink.
+async fn deliveries(sink: &SmtpSink) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for m in sink.messages.lock().await.iter() {
+        if let Some(subject) = m.lines().find_map(|l| l.strip_prefix("Subject: ")) {
+            *out.entry(subject.to_string()).or_default() += 1;
+        }
+    }
+    out
+}
+
+async fn job_statuses(app: &TestApp) -> Vec<(String, Option<String>)> {
+    sqlx::query_as("SELECT status, locked_by FROM jobs WHERE kind = 'email.send'")
+        .fetch_all(&app.ctx().db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_instances_email_jobs_are_taken_over_and_sent_once() {
+    let sink = SmtpSink::start().await;
+    sink.stall.store(true, Ordering::SeqCst);
+    let lease = 3;
+    let config = Config {
+        smtp_url: Some(format!("smtp://{}", sink.addr)),
+        background_workers: false,
+        job_lease: Duration::from_secs(lease),
+        ..test_config()
+    };
+    // The surviving instance runs in this process on a clock that follows real time
+    // (the other instance is a real process with the real clock).
+    let clock = ManualClock::new(Timestamp::now());
+    let app = TestApp::spawn_on(TestDb::new().await, config, clock.clone()).await;
+    queue_emails(&app, 12).await;
+
+    // The other instance: the real binary, which claims the jobs and hangs on SMTP.
+    let mut other = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", &app.db.url)
+        .env("MENTORHUB_SMTP_URL", format!("smtp://{}", sink.addr))
+        .env("MENTORHUB_JOB_LEASE_SECS", lease.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the other instance");
+    let started = Instant::now();
+    loop {
+        let s = job_statuses(&app).await;
+        if s.iter().any(|(st, by)| st == "running" && by.is_some()) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the other instance claimed jobs"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // While it lives, its heartbeat keeps its jobs: after twice the lease, the jobs it
+    // holds are still leased to it into the future.
+    tokio::time::sleep(Duration::from_secs(2 * lease)).await;
+    let held: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT locked_by, locked_until FROM jobs WHERE kind = 'email.send' AND status = 'running'",
+    )
+    .fetch_all(&app.ctx().db.pool)
+    .await
+    .unwrap();
+    assert!(!held.is_empty(), "the other instance still holds jobs");
+    let now = mentorhub::clock::to_micros(Timestamp::now());
+    assert!(
+        held.iter().all(|(_, until)| *until > now),
+        "a live worker's leases are renewed: {held:?}"
+    );
+    assert!(deliveries(&sink).await.is_empty());
+    // kill -9.
+    other.kill().unwrap();
+    let _ = other.wait();
+    sink.stall.store(false, Ordering::SeqCst);
+    let killed = Instant::now();
+    // The survivor's worker takes the jobs over once the lease runs out.
+    loop {
+        clock.set(Timestamp::now());
+        mentorhub::service::jobs::run_due(app.ctx(), "survivor")
+            .await
+            .unwrap();
+        if deliveries(&sink).await.len() == 12 {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(lease + 10),
+            "taken over soon after the lease: {:?}",
+            deliveries(&sink).await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let sent = deliveries(&sink).await;
+    assert!(sent.values().all(|n| *n == 1), "each email once: {sent:?}");
+    let statuses = job_statuses(&app).await;
+    assert!(statuses.iter().all(|(s, _)| s == "done"), "{statuses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_live_workers_never_send_one_email_twice_even_when_smtp_is_slow() {
+    let sink = SmtpSink::start().await;
+    *sink.delay.lock().await = Duration::from_millis(150);
+    let config = Config {
+        smtp_url: Some(format!("smtp://{}", sink.addr)),
+        background_workers: false,
+        job_lease: Duration::from_secs(1),
+        ..test_config()
+    };
+    let clock = ManualClock::new(Timestamp::now());
+    let app = TestApp::spawn_on(TestDb::new().await, config, clock.clone()).await;
+    let second = app.second_instance().await;
+    queue_emails(&app, 24).await;
+    // The clock follows real time, so leases really run out while SMTP is slow.
+    let ticking = Arc::new(AtomicBool::new(true));
+    let ticker = {
+        let (clock, ticking) = (clock.clone(), ticking.clone());
+        tokio::spawn(async move {
+            while ticking.load(Ordering::SeqCst) {
+                clock.set(Timestamp::now());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let a = app.ctx().clone();
+    let b = second.ctx().clone();
+    let (ra, rb) = tokio::join!(
+        mentorhub::service::jobs::run_due(&a, "worker-a"),
+        mentorhub::service::jobs::run_due(&b, "worker-b"),
+    );
+    ra.unwrap();
+    rb.unwrap();
+    ticking.store(false, Ordering::SeqCst);
+    ticker.await.unwrap();
+    let sent = deliveries(&sink).await;
+    assert_eq!(sent.len(), 24, "every email went out: {sent:?}");
+    assert!(sent.values().all(|n| *n == 1), "each email once: {sent:?}");
+}
