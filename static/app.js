@@ -67,7 +67,7 @@ function live() {
   const setBadge = (id, n) => {
     const el = document.getElementById(id);
     if (!el) return;
-    el.textContent = String(n);
+    el.textContent = n >= 1000 ? "999+" : String(n);
     el.hidden = n <= 0;
   };
   const scrollDown = () => {

@@ -322,6 +322,42 @@ pub struct SlotAsk<'a> {
     pub except_hold: Option<&'a str>,
 }
 
+/// How far around a range the mentor's bookings matter: buffers, and a day for the
+/// daily limit.
+pub fn busy_pad(a: &Availability) -> SignedDuration {
+    SignedDuration::from_mins(
+        a.settings.buffer_before_minutes + a.settings.buffer_after_minutes + 24 * 60,
+    )
+}
+
+/// Free starts of `duration` minutes in `[from, to)` given the mentor's busy intervals
+/// (µs) around that range (see [`busy_pad`]).
+pub fn free_among(
+    ctx: &Ctx,
+    a: &Availability,
+    busy: &[(i64, i64)],
+    (from, to): (Timestamp, Timestamp),
+    duration: i64,
+) -> Vec<Timestamp> {
+    let busy: Vec<Busy> = busy
+        .iter()
+        .map(|&(s, e)| Busy {
+            start: from_micros(s),
+            end: from_micros(e),
+        })
+        .collect();
+    av::free_slots(
+        a,
+        &busy,
+        &SlotQuery {
+            from,
+            to,
+            duration_minutes: duration,
+            now: ctx.clock.now(),
+        },
+    )
+}
+
 /// Free starts for `ask`, reading the mentor's live bookings through `exec` (inside the
 /// caller's transaction when it must be exact).
 pub async fn free_starts(
@@ -330,10 +366,7 @@ pub async fn free_starts(
     a: &Availability,
     ask: &SlotAsk<'_>,
 ) -> AppResult<Vec<Timestamp>> {
-    // Bookings that could touch the range, with room for buffers.
-    let pad = SignedDuration::from_mins(
-        a.settings.buffer_before_minutes + a.settings.buffer_after_minutes + 24 * 60,
-    );
+    let pad = busy_pad(a);
     let busy = store::bookings::mentor_busy(
         exec,
         &store::bookings::BusyAsk {
@@ -346,23 +379,7 @@ pub async fn free_starts(
         },
     )
     .await?;
-    let busy: Vec<Busy> = busy
-        .into_iter()
-        .map(|(s, e)| Busy {
-            start: from_micros(s),
-            end: from_micros(e),
-        })
-        .collect();
-    Ok(av::free_slots(
-        a,
-        &busy,
-        &SlotQuery {
-            from: ask.from,
-            to: ask.to,
-            duration_minutes: ask.duration,
-            now: ctx.clock.now(),
-        },
-    ))
+    Ok(free_among(ctx, a, &busy, (ask.from, ask.to), ask.duration))
 }
 
 /// `GET /api/v1/mentors/{id}/slots` for a listed mentor and one of their timed services.
@@ -466,7 +483,95 @@ pub async fn next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Timestamp
 /// Recomputes and stores a mentor's next free slot (after anything that changes it).
 pub async fn refresh_next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<()> {
     let next = next_free(ctx, mentor_id).await?;
-    store::availability::set_next_free(&ctx.db.pool, mentor_id, next.map(to_micros)).await?;
+    store::availability::set_next_free(&ctx.db.writer, mentor_id, next.map(to_micros)).await?;
+    ctx.discovery.invalidate();
+    Ok(())
+}
+
+/// Mentors whose cached next free slot a booking change may have moved. Bookings mark
+/// them after their commit and go on; one background task recomputes every marked
+/// mentor and stores the results in one transaction, so a burst of bookings on one
+/// mentor costs one refresh, not one each, and none runs on the request path. If the
+/// process dies first, the maintenance sweep (`refresh_stale`) still catches a slot
+/// that has passed.
+#[derive(Debug, Default)]
+pub struct NextFreeQueue {
+    dirty: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    running: std::sync::atomic::AtomicBool,
+}
+
+impl NextFreeQueue {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|e| e.into_inner()))
+            .into_iter()
+            .collect()
+    }
+
+    fn has_work(&self) -> bool {
+        !self
+            .dirty
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
+    /// Whether nothing is marked or being refreshed.
+    pub fn is_idle(&self) -> bool {
+        !self.running.load(std::sync::atomic::Ordering::SeqCst) && !self.has_work()
+    }
+}
+
+/// Marks a mentor's next free slot for a refresh in the background.
+pub fn mark_next_free(ctx: &Ctx, mentor_id: &str) {
+    use std::sync::atomic::Ordering;
+    let q = &ctx.next_free;
+    q.dirty
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(mentor_id.to_string());
+    if q.running.swap(true, Ordering::SeqCst) {
+        return; // the running task will see it
+    }
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        let q = ctx.next_free.clone();
+        loop {
+            let ids = q.take();
+            if !ids.is_empty()
+                && let Err(e) = refresh_many(&ctx, &ids).await
+            {
+                tracing::warn!(error = %e, "refreshing next free slots failed; the sweep will retry");
+            }
+            q.running.store(false, Ordering::SeqCst);
+            // A mark that came in after the last take: go on if no one else has.
+            if !q.has_work() || q.running.swap(true, Ordering::SeqCst) {
+                return;
+            }
+        }
+    });
+}
+
+/// Waits (up to five seconds) until every marked next free slot has been refreshed.
+/// For tests and for a graceful stop.
+pub async fn settle(ctx: &Ctx) {
+    for _ in 0..5000 {
+        if ctx.next_free.is_idle() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+}
+
+async fn refresh_many(ctx: &Ctx, ids: &[String]) -> AppResult<()> {
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        found.push((id, next_free(ctx, id).await?));
+    }
+    let mut tx = ctx.db.begin_write().await?;
+    for (id, next) in &found {
+        store::availability::set_next_free(&mut *tx, id, next.map(to_micros)).await?;
+    }
+    tx.commit().await?;
     ctx.discovery.invalidate();
     Ok(())
 }
@@ -476,7 +581,7 @@ pub async fn refresh_stale(ctx: &Ctx, batch: i64) -> AppResult<usize> {
     let ids = store::availability::stale_next_free(&ctx.db.pool, ctx.now(), batch).await?;
     for id in &ids {
         let next = next_free(ctx, id).await?;
-        store::availability::set_next_free(&ctx.db.pool, id, next.map(to_micros)).await?;
+        store::availability::set_next_free(&ctx.db.writer, id, next.map(to_micros)).await?;
     }
     if !ids.is_empty() {
         ctx.discovery.invalidate();

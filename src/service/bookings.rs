@@ -12,7 +12,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::{Ctx, availability, credits, jobs, messages, notify};
+use super::{Ctx, availability, credits, events::Live, jobs, messages, notify};
 use crate::{
     clock::to_micros,
     domain::{
@@ -139,13 +139,13 @@ pub async fn request(
 }
 
 /// A booking request checked against everything but the slot (which is checked again
-/// inside the write transaction).
+/// inside the write transaction), with what its notifications need.
 struct Prepared {
     topic: String,
     message: String,
     tz: String,
     mentor_id: String,
-    service: store::mentors::ServiceRow,
+    context: store::bookings::RequestContext,
     kind: ServiceKind,
     timed: bool,
     start: Timestamp,
@@ -176,6 +176,13 @@ async fn prepare(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult
             "There is no such mentor taking bookings.",
         )
     };
+    let no_service = || {
+        AppError::invalid(
+            "service_id",
+            "not_found",
+            "This mentor offers no such service.",
+        )
+    };
     let mentor_id = crate::domain::ids::parse_id(&input.mentor_id).ok_or_else(no_mentor)?;
     if mentor_id == mentee.id {
         return Err(AppError::invalid(
@@ -184,24 +191,24 @@ async fn prepare(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult
             "You cannot book yourself.",
         ));
     }
-    store::discovery::listed_mentor(&ctx.db.pool, &mentor_id)
-        .await?
-        .ok_or_else(no_mentor)?;
-    let service = crate::domain::ids::parse_id(&input.service_id)
-        .map(|id| async move { store::mentors::service(&ctx.db.pool, &id).await });
-    let service = match service {
-        Some(f) => f.await?,
+    let service_id = crate::domain::ids::parse_id(&input.service_id);
+    // One read for the service, the mentor's listing, the pair's mentorship and both
+    // people; only when it finds nothing, a second one to say which part is missing.
+    let context = match &service_id {
+        Some(sid) => {
+            store::bookings::request_context(&ctx.db.pool, &mentor_id, sid, &mentee.id).await?
+        }
         None => None,
-    }
-    .filter(|s| s.mentor_id == mentor_id && s.active == 1 && s.deleted_at.is_none())
-    .ok_or_else(|| {
-        AppError::invalid(
-            "service_id",
-            "not_found",
-            "This mentor offers no such service.",
-        )
-    })?;
-    let kind = ServiceKind::parse(&service.kind).unwrap_or(ServiceKind::Custom);
+    };
+    let Some(context) = context else {
+        return Err(
+            match store::discovery::listed_mentor(&ctx.db.pool, &mentor_id).await? {
+                None => no_mentor(),
+                Some(_) => no_service(),
+            },
+        );
+    };
+    let kind = ServiceKind::parse(&context.kind).unwrap_or(ServiceKind::Custom);
     let timed = !kind.is_review();
     let now = ctx.clock.now();
     let (start, end) = if timed {
@@ -215,7 +222,7 @@ async fn prepare(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult
         let start = parse_instant("start", raw)?;
         (
             start,
-            start + SignedDuration::from_mins(service.duration_minutes),
+            start + SignedDuration::from_mins(context.duration_minutes),
         )
     } else {
         (
@@ -243,7 +250,7 @@ async fn prepare(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult
         message,
         tz,
         mentor_id,
-        service,
+        context,
         kind,
         timed,
         start,
@@ -254,51 +261,56 @@ async fn prepare(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult
     })
 }
 
-/// Inside the write transaction: the slot is still free (bookings and other mentees'
-/// held checkouts, but `hold`) and the mentee has nothing else at that time.
+/// What a slot check looks for, inside the write transaction.
+struct SlotCheck<'a> {
+    mentor_id: &'a str,
+    mentee_id: &'a str,
+    span: (Timestamp, Timestamp),
+    /// A payment whose held slot does not count (its own booking being placed).
+    hold: Option<&'a str>,
+    /// A booking that does not count (the one being moved).
+    except: Option<&'a str>,
+    /// What to say when the mentee is busy then.
+    mentee_busy: &'static str,
+}
+
+/// Inside the write transaction, in one read: the slot is still free (bookings and
+/// other mentees' held checkouts) and the mentee has nothing else at that time.
 async fn check_slot(
     ctx: &Ctx,
     tx: &mut store::Tx,
     a: &crate::domain::availability::Availability,
-    mentor_id: &str,
-    mentee_id: &str,
-    (start, end): (Timestamp, Timestamp),
-    hold: Option<&str>,
+    c: &SlotCheck<'_>,
 ) -> AppResult<()> {
+    let (start, end) = c.span;
     let duration = end.duration_since(start).as_mins();
-    let free = availability::free_starts(
-        ctx,
+    let pad = availability::busy_pad(a);
+    let probe_end = start + SignedDuration::from_mins(1);
+    let (busy, mentee_busy) = store::bookings::slot_conflicts(
         &mut **tx,
-        a,
-        &availability::SlotAsk {
-            mentor_id,
-            duration,
-            from: start,
-            to: start + SignedDuration::from_mins(1),
-            except: None,
-            except_hold: hold,
+        &store::bookings::BusyAsk {
+            mentor_id: c.mentor_id,
+            from: to_micros(start - pad),
+            to: to_micros(probe_end + pad),
+            except: c.except,
+            except_hold: c.hold,
+            now: ctx.now(),
         },
+        c.mentee_id,
+        (to_micros(start), to_micros(end)),
     )
     .await?;
+    let free = availability::free_among(ctx, a, &busy, (start, probe_end), duration);
     if free.first() != Some(&start) {
         return Err(slot_taken());
     }
-    if store::bookings::mentee_overlaps(
-        &mut **tx,
-        mentee_id,
-        to_micros(start),
-        to_micros(end),
-        None,
-    )
-    .await?
-    {
-        return Err(AppError::conflict(
-            "slot_unavailable",
-            "You already have a session at that time.",
-        ));
+    if mentee_busy {
+        return Err(AppError::conflict("slot_unavailable", c.mentee_busy));
     }
     Ok(())
 }
+
+const MENTEE_BUSY: &str = "You already have a session at that time.";
 
 /// What paying for a booking needs to know before the checkout: its cost and, for a
 /// timed session, the slot to hold (mentor, start, end in µs). Checks the request the
@@ -311,22 +323,26 @@ pub struct PaidPlan {
 pub async fn plan_paid(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult<PaidPlan> {
     let p = prepare(ctx, mentee, input).await?;
     if let Some(a) = &p.availability {
-        // A read-only look; the payment re-checks under the write lock.
+        // A look only (nothing is written); the payment re-checks under the write lock.
         let mut tx = ctx.db.begin_write().await?;
         check_slot(
             ctx,
             &mut tx,
             a,
-            &p.mentor_id,
-            &mentee.id,
-            (p.start, p.end),
-            None,
+            &SlotCheck {
+                mentor_id: &p.mentor_id,
+                mentee_id: &mentee.id,
+                span: (p.start, p.end),
+                hold: None,
+                except: None,
+                mentee_busy: MENTEE_BUSY,
+            },
         )
         .await?;
         drop(tx);
     }
     Ok(PaidPlan {
-        cost: p.service.credit_cost,
+        cost: p.context.credit_cost,
         slot: p
             .timed
             .then(|| (p.mentor_id.clone(), to_micros(p.start), to_micros(p.end))),
@@ -350,11 +366,97 @@ pub async fn check_slot_free(
         crate::clock::from_micros(start),
         crate::clock::from_micros(end),
     );
-    check_slot(ctx, tx, &a, mentor_id, mentee_id, span, None).await
+    check_slot(
+        ctx,
+        tx,
+        &a,
+        &SlotCheck {
+            mentor_id,
+            mentee_id,
+            span,
+            hold: None,
+            except: None,
+            mentee_busy: MENTEE_BUSY,
+        },
+    )
+    .await
+}
+
+/// The booking a request will insert, as it will be stored (so nothing is read back).
+fn new_booking(
+    p: &Prepared,
+    mentee: &UserRow,
+    id: &str,
+    key: Option<&str>,
+    hash: &str,
+) -> BookingFull {
+    let c = &p.context;
+    let now = to_micros(p.now);
+    BookingFull {
+        b: store::bookings::BookingRow {
+            id: id.to_string(),
+            mentor_id: p.mentor_id.clone(),
+            mentee_id: mentee.id.clone(),
+            service_id: c.service_id.clone(),
+            kind: p.kind.as_str().to_string(),
+            title: c.title.clone(),
+            duration_minutes: c.duration_minutes,
+            timed: i64::from(p.timed),
+            start_at: to_micros(p.start),
+            end_at: to_micros(p.end),
+            timezone: p.tz.clone(),
+            topic: p.topic.clone(),
+            message: p.message.clone(),
+            mentorship_id: c.mentorship_id.clone(),
+            status: BookingStatus::Pending.as_str().to_string(),
+            credits_held: c.credit_cost,
+            credits_refunded: 0,
+            credits_paid: 0,
+            meeting_link: String::new(),
+            expires_at: p.expires_at,
+            mentee_pre_notes: String::new(),
+            mentee_pre_shared: 1,
+            mentor_pre_notes: String::new(),
+            mentor_pre_shared: 1,
+            mentee_post_notes: String::new(),
+            mentee_post_shared: 0,
+            mentor_post_notes: String::new(),
+            mentor_post_shared: 0,
+            decline_reason: String::new(),
+            cancel_reason: String::new(),
+            cancelled_by: None,
+            no_show_party: String::new(),
+            delivery_text: String::new(),
+            delivery_url: String::new(),
+            delivered_at: None,
+            accepted_at: None,
+            finished_at: None,
+            sequence: 0,
+            idempotency_key: key.map(str::to_string),
+            request_hash: hash.to_string(),
+            created_at: now,
+            updated_at: now,
+        },
+        mentor_first_name: c.mentor_first_name.clone(),
+        mentor_last_name: c.mentor_last_name.clone(),
+        mentor_email: c.mentor_email.clone(),
+        mentor_timezone: c.mentor_timezone.clone(),
+        mentee_first_name: c.mentee_first_name.clone(),
+        mentee_last_name: c.mentee_last_name.clone(),
+        mentee_email: c.mentee_email.clone(),
+        mentee_timezone: c.mentee_timezone.clone(),
+    }
 }
 
 /// [`request`], for a booking paid through a checkout: the slot that checkout held
 /// (`hold`, a payment id) does not count as taken.
+///
+/// One write transaction, its locks taken in the global order (both people, then the
+/// escrow row last, just before the commit). The idempotency key is checked inside it,
+/// under the people's lock, so concurrent retries wait for the first and get its
+/// booking. The notification, its email (outbox row and job) and the chat invite are
+/// composed before the transaction and written as rows in it; live events and the
+/// mentor's next-free-slot cache follow after the commit.
 pub async fn request_holding(
     ctx: &Ctx,
     mentee: &UserRow,
@@ -372,6 +474,7 @@ pub async fn request_holding(
         ));
     }
     let hash = request_hash(input);
+    // A retry of a request that finished long ago: answered without the write lock.
     if let Some(k) = key
         && let Some(existing) =
             store::bookings::by_idempotency_key(&ctx.db.pool, &mentee.id, k).await?
@@ -379,124 +482,94 @@ pub async fn request_holding(
         return replay(ctx, &existing.id, &existing.request_hash, &hash).await;
     }
 
-    let Prepared {
-        topic,
-        message,
-        tz,
-        mentor_id,
-        service,
-        kind,
-        timed,
-        start,
-        end,
-        expires_at,
-        availability,
-        now,
-    } = prepare(ctx, mentee, input).await?;
+    let p = prepare(ctx, mentee, input).await?;
     let id = new_id();
+    let booking = new_booking(&p, mentee, &id, key, &hash);
+    let note = notify::booking_note(
+        ctx,
+        &booking,
+        true,
+        notify::BOOKING_REQUESTED,
+        "New booking request",
+        &booking.b.message,
+        false,
+    );
+    let now = to_micros(p.now);
+    let mut live = Live::new();
+
     let mut tx = ctx.db.begin_write().await?;
-    store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor_id, &mentee.id).await?;
-    if let Some(a) = &availability {
-        check_slot(ctx, &mut tx, a, &mentor_id, &mentee.id, (start, end), hold).await?;
+    store::bookings::lock_people(&mut tx, ctx.db.backend, &p.mentor_id, &mentee.id).await?;
+    if let Some(k) = key
+        && let Some(existing) = store::bookings::by_idempotency_key(&mut *tx, &mentee.id, k).await?
+    {
+        // The same request raced in first: it holds the booking.
+        drop(tx);
+        return replay(ctx, &existing.id, &existing.request_hash, &hash).await;
     }
-    let mentorship_id =
-        store::bookings::accepted_mentorship(&mut *tx, &mentor_id, &mentee.id).await?;
-    let inserted = store::bookings::insert(
+    if let Some(a) = &p.availability {
+        check_slot(
+            ctx,
+            &mut tx,
+            a,
+            &SlotCheck {
+                mentor_id: &p.mentor_id,
+                mentee_id: &mentee.id,
+                span: (p.start, p.end),
+                hold,
+                except: None,
+                mentee_busy: MENTEE_BUSY,
+            },
+        )
+        .await?;
+    }
+    let r = &booking.b;
+    store::bookings::insert(
         &mut tx,
         &NewBooking {
             id: &id,
-            mentor_id: &mentor_id,
-            mentee_id: &mentee.id,
-            service_id: &service.id,
-            kind: kind.as_str(),
-            title: &service.title,
-            duration_minutes: service.duration_minutes,
-            timed,
-            start_at: to_micros(start),
-            end_at: to_micros(end),
-            timezone: &tz,
-            topic: &topic,
-            message: &message,
-            mentorship_id: mentorship_id.as_deref(),
-            credits_held: service.credit_cost,
-            expires_at,
+            mentor_id: &r.mentor_id,
+            mentee_id: &r.mentee_id,
+            service_id: &r.service_id,
+            kind: &r.kind,
+            title: &r.title,
+            duration_minutes: r.duration_minutes,
+            timed: p.timed,
+            start_at: r.start_at,
+            end_at: r.end_at,
+            timezone: &r.timezone,
+            topic: &r.topic,
+            message: &r.message,
+            mentorship_id: r.mentorship_id.as_deref(),
+            credits_held: r.credits_held,
+            expires_at: r.expires_at,
             idempotency_key: key,
             request_hash: &hash,
-            now: to_micros(now),
+            now,
         },
     )
-    .await;
-    if let Err(e) = inserted {
-        if store::is_unique_violation(&e)
-            && let Some(k) = key
-        {
-            // The same key raced in: answer with the winner.
-            drop(tx);
-            if let Some(existing) =
-                store::bookings::by_idempotency_key(&ctx.db.pool, &mentee.id, k).await?
-            {
-                return replay(ctx, &existing.id, &existing.request_hash, &hash).await;
-            }
-        }
-        return Err(e.into());
-    }
-    credits::hold(
-        &mut tx,
-        &mentee.id,
-        &id,
-        service.credit_cost,
-        to_micros(now),
-    )
     .await?;
-    store::bookings::add_event(
-        &mut tx,
-        &id,
-        Some(&mentee.id),
-        "requested",
-        None,
-        "",
-        to_micros(now),
-    )
-    .await?;
+    store::bookings::add_event(&mut tx, &id, Some(&mentee.id), "requested", None, "", now).await?;
     jobs::enqueue(
         &mut tx,
         jobs::kind::BOOKING_EXPIRE,
         jobs::booking(&id),
-        expires_at,
-        Some(&format!("expire:{id}:{expires_at}")),
-        to_micros(now),
+        r.expires_at,
+        Some(&format!("expire:{id}:{}", r.expires_at)),
+        now,
     )
     .await?;
-    let mut invite_thread = None;
-    if let Some(full) = store::bookings::get(&mut *tx, &id).await? {
-        let note = notify::booking_note(
-            ctx,
-            &full,
-            true,
-            notify::BOOKING_REQUESTED,
-            "New booking request",
-            &full.b.message,
-            false,
-        );
-        notify::notify(ctx, &mut tx, &note, to_micros(now)).await?;
-        invite_thread = Some(messages::booking_invite(&mut tx, &full, to_micros(now)).await?);
-    }
+    notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
+    let invite = messages::booking_invite(&mut tx, &booking, now).await?;
+    // Last: the escrow row, which every booking writes, is locked until the commit.
+    credits::hold(&mut tx, &mentee.id, &id, r.credits_held, now).await?;
     tx.commit().await?;
-    if let Some(m) = invite_thread {
-        messages::push(
-            ctx,
-            &m.thread_id,
-            serde_json::json!({"type": "message", "message": messages::message_json(&m)}),
-        )
-        .await;
+
+    messages::live_message(ctx, &mut live, &invite).await;
+    live.publish(ctx).await;
+    if p.timed {
+        availability::mark_next_free(ctx, &p.mentor_id);
     }
-    if timed {
-        availability::refresh_next_free(ctx, &mentor_id).await?;
-    }
-    let b = store::bookings::get(&ctx.db.pool, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((b, false))
+    Ok((booking, false))
 }
 
 async fn replay(
@@ -627,7 +700,13 @@ async fn transition(
     delivery: Option<(String, String)>,
 ) -> AppResult<BookingFull> {
     let now = ctx.now();
+    // The people are fixed for a booking's life: read them first, to lock them first.
+    let people = store::bookings::people_of(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut live = Live::new();
     let mut tx = ctx.db.begin_write().await?;
+    store::bookings::lock_people(&mut tx, ctx.db.backend, &people.0, &people.1).await?;
     let b = store::bookings::get_for_update(&mut tx, ctx.db.backend, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -734,35 +813,29 @@ async fn transition(
     if to == BookingStatus::Accepted {
         schedule_accepted(ctx, &mut tx, &b.b, b.b.start_at, b.b.end_at, now).await?;
     }
-    let mut thread = None;
-    if let Some(after) = store::bookings::get(&mut *tx, id).await? {
-        notify_transition(ctx, &mut tx, &after, action, actor, reason, now).await?;
-        let what = format!("Booking {}", to.as_str().replace('_', " "));
-        thread = messages::booking_changed(&mut tx, &after, &what, now).await?;
-    }
+    let after = store::bookings::get(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    notify_transition(ctx, &mut tx, &after, action, actor, reason, now, &mut live).await?;
+    let what = format!("Booking {}", to.as_str().replace('_', " "));
+    let thread = messages::booking_changed(&mut tx, &after, &what, now).await?;
     tx.commit().await?;
     let people = vec![b.b.mentor_id.clone(), b.b.mentee_id.clone()];
-    ctx.realtime
-        .publish(
-            ctx,
-            &people,
-            serde_json::json!({"type": "booking", "booking_id": id, "status": to.as_str()}),
-        )
-        .await;
+    live.push(
+        people.clone(),
+        serde_json::json!({"type": "booking", "booking_id": id, "status": to.as_str()}),
+    );
     if let Some(t) = thread {
-        messages::push(
-            ctx,
-            &t,
+        live.push(
+            people,
             serde_json::json!({"type": "thread_updated", "thread_id": t}),
-        )
-        .await;
+        );
     }
+    live.publish(ctx).await;
     if finished && b.b.timed == 1 {
-        availability::refresh_next_free(ctx, &b.b.mentor_id).await?;
+        availability::mark_next_free(ctx, &b.b.mentor_id);
     }
-    store::bookings::get(&ctx.db.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    Ok(after)
 }
 
 /// Moves a live session to another free slot of the mentor, keeping its history.
@@ -783,6 +856,7 @@ pub async fn reschedule(
     let a = availability::load(ctx, &current.b.mentor_id)
         .await?
         .ok_or_else(slot_taken)?;
+    let mut live = Live::new();
     let mut tx = ctx.db.begin_write().await?;
     store::bookings::lock_people(
         &mut tx,
@@ -813,37 +887,20 @@ pub async fn reschedule(
             "That is already the booking's time.",
         ));
     }
-    let free = availability::free_starts(
+    check_slot(
         ctx,
-        &mut *tx,
+        &mut tx,
         &a,
-        &availability::SlotAsk {
+        &SlotCheck {
             mentor_id: &b.b.mentor_id,
-            duration: b.b.duration_minutes,
-            from: start,
-            to: start + SignedDuration::from_mins(1),
+            mentee_id: &b.b.mentee_id,
+            span: (start, end),
+            hold: None,
             except: Some(id),
-            except_hold: None,
+            mentee_busy: "The mentee already has a session at that time.",
         },
     )
     .await?;
-    if free.first() != Some(&start) {
-        return Err(slot_taken());
-    }
-    if store::bookings::mentee_overlaps(
-        &mut *tx,
-        &b.b.mentee_id,
-        to_micros(start),
-        to_micros(end),
-        Some(id),
-    )
-    .await?
-    {
-        return Err(AppError::conflict(
-            "slot_unavailable",
-            "The mentee already has a session at that time.",
-        ));
-    }
     let expires_at = if from == BookingStatus::Pending {
         to_micros(start).min(b.b.created_at + ctx.config.pending_expiry_hours * HOUR)
     } else {
@@ -881,23 +938,23 @@ pub async fn reschedule(
     } else {
         schedule_accepted(ctx, &mut tx, &b.b, to_micros(start), to_micros(end), now).await?;
     }
-    if let Some(after) = store::bookings::get(&mut *tx, id).await? {
-        let note = notify::booking_note(
-            ctx,
-            &after,
-            actor == Actor::Mentee,
-            notify::BOOKING_RESCHEDULED,
-            "Booking moved",
-            &reason,
-            true,
-        );
-        notify::notify(ctx, &mut tx, &note, now).await?;
-    }
-    tx.commit().await?;
-    availability::refresh_next_free(ctx, &b.b.mentor_id).await?;
-    store::bookings::get(&ctx.db.pool, id)
+    let after = store::bookings::get(&mut *tx, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    let note = notify::booking_note(
+        ctx,
+        &after,
+        actor == Actor::Mentee,
+        notify::BOOKING_RESCHEDULED,
+        "Booking moved",
+        &reason,
+        true,
+    );
+    notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
+    tx.commit().await?;
+    live.publish(ctx).await;
+    availability::mark_next_free(ctx, &b.b.mentor_id);
+    Ok(after)
 }
 
 /// Saves my notes on a booking.
@@ -989,6 +1046,7 @@ async fn schedule_accepted(
 }
 
 /// Tells the other side (or both) what happened.
+#[allow(clippy::too_many_arguments)]
 async fn notify_transition(
     ctx: &Ctx,
     tx: &mut store::Tx,
@@ -997,6 +1055,7 @@ async fn notify_transition(
     actor: Actor,
     reason: &str,
     now: i64,
+    live: &mut Live,
 ) -> AppResult<()> {
     let detail = if reason.is_empty() {
         String::new()
@@ -1053,7 +1112,7 @@ async fn notify_transition(
     };
     for (to_mentor, kind, headline, attach) in notes {
         let note = notify::booking_note(ctx, b, to_mentor, kind, headline, &detail, attach);
-        notify::notify(ctx, tx, &note, now).await?;
+        notify::notify(ctx, tx, &note, now, live).await?;
     }
     Ok(())
 }

@@ -36,7 +36,8 @@ fn transfer_error(e: TransferError, need: i64) -> AppError {
     }
 }
 
-/// Moves a booking's cost from the mentee's wallet to escrow.
+/// Moves a booking's cost from the mentee's wallet to escrow (the escrow row last: see
+/// [`store::ledger::hold_for_booking`]).
 pub async fn hold(
     tx: &mut Tx,
     mentee_id: &str,
@@ -47,21 +48,9 @@ pub async fn hold(
     if amount == 0 {
         return Ok(());
     }
-    let wallet = store::ledger::wallet(tx, mentee_id, now).await?;
-    store::ledger::transfer(
-        tx,
-        &Transfer {
-            key: &format!("hold:{booking_id}"),
-            kind: "booking_hold",
-            booking_id: Some(booking_id),
-            actor_id: Some(mentee_id),
-            memo: "Credits held for a booking",
-            legs: vec![(wallet, -amount), (ESCROW.to_string(), amount)],
-            now,
-        },
-    )
-    .await
-    .map_err(|e| transfer_error(e, amount))?;
+    store::ledger::hold_for_booking(tx, mentee_id, booking_id, amount, now)
+        .await
+        .map_err(|e| transfer_error(e, amount))?;
     Ok(())
 }
 

@@ -159,9 +159,13 @@ impl Hub {
         }
     }
 
-    /// Delivers a payload received from another instance (`{users, event}`).
+    /// Delivers a payload received from another instance: `{users, event}`, or
+    /// `{batch: [{users, event}, …]}` for the events of one transaction.
     pub fn deliver_notification(&self, payload: &str) {
-        if let Ok(v) = serde_json::from_str::<Value>(payload) {
+        let Ok(v) = serde_json::from_str::<Value>(payload) else {
+            return;
+        };
+        let one = |v: &Value| {
             let users: Vec<String> = v["users"]
                 .as_array()
                 .map(|a| {
@@ -171,6 +175,84 @@ impl Hub {
                 })
                 .unwrap_or_default();
             self.deliver_local(&users, &v["event"].to_string());
+        };
+        match v["batch"].as_array() {
+            Some(batch) => batch.iter().for_each(one),
+            None => one(&v),
+        }
+    }
+}
+
+/// The live events a write produced, published once its transaction has committed:
+/// never from inside it, so a rolled-back write announces nothing, and the write lock
+/// is not held while events go out (on PostgreSQL a `NOTIFY` inside a transaction
+/// also serialises every committing transaction on the notification queue).
+#[derive(Debug, Default)]
+pub struct Live {
+    events: Vec<(Vec<String>, Value)>,
+    /// Notification events: each gets its user's unread count when published.
+    notifications: Vec<(String, Value)>,
+}
+
+impl Live {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An event for `users`.
+    pub fn push(&mut self, users: Vec<String>, event: Value) {
+        if !users.is_empty() {
+            self.events.push((users, event));
+        }
+    }
+
+    /// A new notification for `user`; `unread_count` is added when published.
+    pub fn notification(&mut self, user: &str, event: Value) {
+        self.notifications.push((user.to_string(), event));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.notifications.is_empty()
+    }
+
+    /// Publishes everything (after the commit). On PostgreSQL the events of one write
+    /// go out as one `NOTIFY` when they fit in one payload.
+    pub async fn publish(self, ctx: &Ctx) {
+        let mut all = self.events;
+        for (user, mut event) in self.notifications {
+            match crate::store::notify::unread_count(&ctx.db.pool, &user).await {
+                Ok(n) => event["unread_count"] = json!(n),
+                Err(e) => tracing::warn!(error = %e, "counting notifications failed"),
+            }
+            all.push((vec![user], event));
+        }
+        if all.is_empty() {
+            return;
+        }
+        match ctx.db.backend {
+            Backend::Sqlite => {
+                for (users, event) in &all {
+                    ctx.realtime.deliver_local(users, &event.to_string());
+                }
+            }
+            Backend::Postgres => {
+                let batch: Vec<Value> = all
+                    .iter()
+                    .map(|(users, event)| json!({"users": users, "event": event}))
+                    .collect();
+                let payload = json!({ "batch": batch }).to_string();
+                if payload.len() <= MAX_PAYLOAD {
+                    if let Err(e) =
+                        crate::store::notify_instances(&ctx.db.pool, CHANNEL, &payload).await
+                    {
+                        tracing::warn!(error = %e, "publishing live events failed");
+                    }
+                } else {
+                    for (users, event) in all {
+                        ctx.realtime.publish(ctx, &users, event).await;
+                    }
+                }
+            }
         }
     }
 }

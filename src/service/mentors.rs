@@ -307,6 +307,7 @@ pub async fn decide(
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
+    let mut live = super::events::Live::new();
     let profile = store::mentors::profile(&mut *tx, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -364,9 +365,10 @@ pub async fn decide(
         related_id: None,
         ics: None,
     };
-    super::notify::notify(ctx, &mut tx, &note, now).await?;
+    super::notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
     audit_decision(&mut tx, Some(&actor.id), user_id, from, to, &reason, now).await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     ctx.discovery.invalidate();
     store::mentors::profile(&ctx.db.pool, user_id)
         .await?

@@ -83,6 +83,7 @@ pub async fn request(
     let now = ctx.now();
     let id = new_id();
     let mut tx = ctx.db.begin_write().await?;
+    let mut live = super::events::Live::new();
     store::mentorships::lock_user(&mut tx, ctx.db.backend, &mentee.id).await?;
     if store::mentorships::live_between(&mut *tx, &mentor_id, &mentee.id)
         .await?
@@ -142,9 +143,10 @@ pub async fn request(
             related_id: Some(&id),
             ics: None,
         };
-        super::notify::notify(ctx, &mut tx, &note, now).await?;
+        super::notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
     }
     tx.commit().await?;
+    live.publish(ctx).await;
     store::mentorships::get(&ctx.db.pool, &id)
         .await?
         .ok_or(AppError::NotFound)
@@ -177,6 +179,7 @@ pub async fn act(
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
+    let mut live = super::events::Live::new();
     let Some(row) = store::mentorships::get(&mut *tx, id).await? else {
         return Err(AppError::NotFound);
     };
@@ -268,9 +271,10 @@ pub async fn act(
             related_id: Some(id),
             ics: None,
         };
-        super::notify::notify(ctx, &mut tx, &note, now).await?;
+        super::notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
     }
     tx.commit().await?;
+    live.publish(ctx).await;
     if matches!(to, MentorshipStatus::Accepted | MentorshipStatus::Ended) {
         // A mentor's free capacity shows in discovery.
         ctx.discovery.invalidate();

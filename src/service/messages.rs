@@ -40,12 +40,23 @@ pub async fn direct_thread(tx: &mut Tx, a: &str, b: &str, now: i64) -> AppResult
     Ok(id)
 }
 
-/// Posts a message in the caller's transaction and returns it.
+/// Posts a message in the caller's transaction and returns it (as stored: nothing
+/// needs to be read back).
 pub async fn post_in(tx: &mut Tx, m: &NewMessage<'_>) -> AppResult<MessageRow> {
     let id = store::messages::insert_message(tx, m).await?;
-    store::messages::message(&mut **tx, &id)
-        .await?
-        .ok_or(AppError::NotFound)
+    Ok(MessageRow {
+        id,
+        thread_id: m.thread_id.to_string(),
+        sender_id: m.sender_id.map(str::to_string),
+        kind: m.kind.to_string(),
+        content: m.content.to_string(),
+        metadata: m.metadata.to_string(),
+        booking_id: m.booking_id.map(str::to_string),
+        edited_at: None,
+        deleted_at: None,
+        created_at: m.now,
+        updated_at: m.now,
+    })
 }
 
 /// The JSON clients get for a message.
@@ -70,6 +81,17 @@ async fn participant_ids(ctx: &Ctx, thread_id: &str) -> AppResult<Vec<String>> {
         .into_iter()
         .map(|p| p.user_id)
         .collect())
+}
+
+/// Adds a new message's live event (for the thread's participants) to `live`.
+pub async fn live_message(ctx: &Ctx, live: &mut super::events::Live, m: &MessageRow) {
+    match participant_ids(ctx, &m.thread_id).await {
+        Ok(users) => live.push(
+            users,
+            json!({"type": "message", "message": message_json(m)}),
+        ),
+        Err(e) => tracing::warn!(error = %e, "listing participants for a live event failed"),
+    }
 }
 
 /// Pushes an event to a thread's participants.
@@ -312,6 +334,7 @@ pub async fn send(
     .map_err(|e| AppError::Invalid(vec![e]))?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
+    let mut live = super::events::Live::new();
     let m = post_in(
         &mut tx,
         &NewMessage {
@@ -344,10 +367,11 @@ pub async fn send(
                 related_id: Some(thread_id),
                 ics: None,
             };
-            super::notify::notify(ctx, &mut tx, &note, now).await?;
+            super::notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
         }
     }
     tx.commit().await?;
+    live.publish(ctx).await;
     let users: Vec<String> = people.into_iter().map(|p| p.user_id).collect();
     ctx.realtime
         .publish(

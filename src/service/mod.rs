@@ -42,6 +42,8 @@ pub struct Ctx {
     pub http: reqwest::Client,
     /// The admins' platform figures, briefly kept: (valid until, zone, figures).
     pub admin_stats: Arc<std::sync::Mutex<Option<(i64, String, dashboard::AdminStats)>>>,
+    /// Mentors whose cached next free slot is being recomputed in the background.
+    pub next_free: Arc<availability::NextFreeQueue>,
 }
 
 impl Ctx {
@@ -52,6 +54,7 @@ impl Ctx {
             view_salt: Arc::default(),
             http: http_client(),
             admin_stats: Arc::default(),
+            next_free: Arc::default(),
             db,
             clock,
             config: Arc::new(config),

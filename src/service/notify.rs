@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Ctx, jobs};
+use super::{Ctx, events::Live, jobs};
 use crate::{
     clock::from_micros,
     domain::ics,
@@ -146,8 +146,15 @@ pub struct Note<'a> {
 }
 
 /// Records a notification in the caller's transaction, as the recipient prefers: an
-/// in-app row and/or an email in the outbox with a job to send it.
-pub async fn notify(ctx: &Ctx, tx: &mut Tx, note: &Note<'_>, now: i64) -> AppResult<()> {
+/// in-app row and/or an email in the outbox with a job to send it. The live event
+/// (with the unread count) goes into `live`, published after the commit.
+pub async fn notify(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    note: &Note<'_>,
+    now: i64,
+    live: &mut Live,
+) -> AppResult<()> {
     let (in_app, email) = wants(tx, note.user_id, note.kind).await?;
     if in_app {
         let id = store::notify::insert(
@@ -163,11 +170,10 @@ pub async fn notify(ctx: &Ctx, tx: &mut Tx, note: &Note<'_>, now: i64) -> AppRes
             },
         )
         .await?;
-        let unread = store::notify::unread_count(&mut **tx, note.user_id).await?;
-        let event = serde_json::json!({"type": "notification", "id": id, "kind": note.kind, "title": note.title, "link": note.link, "unread_count": unread});
-        ctx.realtime
-            .publish_in(tx, ctx.db.backend, &[note.user_id.to_string()], event)
-            .await;
+        live.notification(
+            note.user_id,
+            serde_json::json!({"type": "notification", "id": id, "kind": note.kind, "title": note.title, "link": note.link}),
+        );
     }
     if email && !note.email.ends_with(".invalid") {
         let body = format!(
@@ -298,11 +304,13 @@ pub async fn booking_reminder(
     } else {
         format!("Join: {}", b.b.meeting_link)
     };
+    let mut live = Live::new();
     for to_mentor in [true, false] {
         let note = booking_note(ctx, &b, to_mentor, BOOKING_REMINDER, headline, &link, true);
-        notify(ctx, &mut tx, &note, now).await?;
+        notify(ctx, &mut tx, &note, now, &mut live).await?;
     }
     tx.commit().await?;
+    live.publish(ctx).await;
     Ok(())
 }
 

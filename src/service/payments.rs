@@ -602,6 +602,7 @@ pub async fn place_booking(ctx: &Ctx, payment_id: &str) -> AppResult<()> {
         super::bookings::request_holding(ctx, &user, &input, Some(&key), Some(&p.id)).await;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
+    let mut live = super::events::Live::new();
     match &placed {
         Ok((b, _)) => {
             store::payments::set_booking(&mut tx, &p.id, Some(&b.b.id), "", now).await?;
@@ -630,11 +631,13 @@ pub async fn place_booking(ctx: &Ctx, payment_id: &str) -> AppResult<()> {
                     ics: None,
                 },
                 now,
+                &mut live,
             )
             .await?;
         }
     }
     tx.commit().await?;
+    live.publish(ctx).await;
     Ok(())
 }
 
@@ -669,6 +672,7 @@ async fn notify_buyer(ctx: &Ctx, payment_id: &str, what: &str) -> AppResult<()> 
         ),
     };
     let mut tx = ctx.db.begin_write().await?;
+    let mut live = super::events::Live::new();
     notify::notify(
         ctx,
         &mut tx,
@@ -683,9 +687,11 @@ async fn notify_buyer(ctx: &Ctx, payment_id: &str, what: &str) -> AppResult<()> 
             ics: None,
         },
         ctx.now(),
+        &mut live,
     )
     .await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     Ok(())
 }
 

@@ -50,6 +50,7 @@ pub async fn create(
     v.finish()?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
+    let mut live = super::events::Live::new();
     let b = store::bookings::get(&mut *tx, booking_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -105,9 +106,10 @@ pub async fn create(
         related_id: Some(booking_id),
         ics: None,
     };
-    super::notify::notify(ctx, &mut tx, &note, now).await?;
+    super::notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
     store::reviews::recompute_rating(&mut tx, &b.b.mentor_id, now).await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     ctx.discovery.invalidate();
     store::reviews::get(&ctx.db.pool, &id)
         .await?

@@ -136,19 +136,33 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Reads a booking and locks its row until the end of the transaction (Postgres; on
-/// SQLite the write transaction already excludes other writers).
+/// SQLite the write transaction already excludes other writers). The lock is `FOR NO
+/// KEY UPDATE`: rows that reference the booking (its events, ledger transfers) can
+/// still be written by others, so those inserts never wait on it.
 pub async fn get_for_update(
     tx: &mut Tx,
     backend: Backend,
     id: &str,
 ) -> sqlx::Result<Option<BookingFull>> {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT id FROM bookings WHERE id = $1 FOR UPDATE")
+        let sql = format!("{FULL} WHERE b.id = $1 FOR NO KEY UPDATE OF b");
+        return sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut **tx)
-            .await?;
+            .await;
     }
     get(&mut **tx, id).await
+}
+
+/// A booking's mentor and mentee (fixed for its life), to lock them first.
+pub async fn people_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as("SELECT mentor_id, mentee_id FROM bookings WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
 }
 
 pub async fn by_idempotency_key<'e, E: Executor<'e, Database = Any>>(
@@ -163,19 +177,71 @@ pub async fn by_idempotency_key<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
-/// Serialises bookings that involve either person: takes both users' row locks in id
-/// order (Postgres). SQLite's `BEGIN IMMEDIATE` already serialises all writers.
+/// Serialises every booking action that involves either person: takes both users'
+/// row locks in id order in one statement (Postgres). This is the first lock of the
+/// global order every booking action follows (people, then the booking, then ledger
+/// accounts in id order, escrow last). `FOR NO KEY UPDATE` does not conflict with the
+/// key-share locks that inserts referencing a user take (notifications, events, ledger
+/// rows), so other transactions' writes never wait on it. SQLite's single writer
+/// already serialises all writers.
 pub async fn lock_people(tx: &mut Tx, backend: Backend, a: &str, b: &str) -> sqlx::Result<()> {
     if backend == Backend::Postgres {
-        let (first, second) = if a < b { (a, b) } else { (b, a) };
-        for id in [first, second] {
-            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-                .bind(id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        }
+        sqlx::query("SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE")
+            .bind(a)
+            .bind(b)
+            .fetch_all(&mut **tx)
+            .await?;
     }
     Ok(())
+}
+
+/// Everything a booking request reads before its transaction, in one statement: the
+/// service (active, of a listed mentor), the pair's accepted mentorship, and both
+/// people's names, emails and zones.
+#[derive(Debug, Clone, FromRow)]
+pub struct RequestContext {
+    pub service_id: String,
+    pub kind: String,
+    pub title: String,
+    pub duration_minutes: i64,
+    pub credit_cost: i64,
+    pub mentorship_id: Option<String>,
+    pub mentor_first_name: String,
+    pub mentor_last_name: String,
+    pub mentor_email: String,
+    pub mentor_timezone: String,
+    pub mentee_first_name: String,
+    pub mentee_last_name: String,
+    pub mentee_email: String,
+    pub mentee_timezone: String,
+}
+
+pub async fn request_context<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+    service_id: &str,
+    mentee_id: &str,
+) -> sqlx::Result<Option<RequestContext>> {
+    let sql = format!(
+        "SELECT s.id AS service_id, s.kind, s.title, s.duration_minutes, s.credit_cost, \
+         (SELECT m.id FROM mentorships m WHERE m.mentor_id = s.mentor_id AND m.mentee_id = $3 \
+          AND m.status = 'accepted') AS mentorship_id, \
+         u.first_name AS mentor_first_name, u.last_name AS mentor_last_name, \
+         u.email AS mentor_email, u.timezone AS mentor_timezone, \
+         c.first_name AS mentee_first_name, c.last_name AS mentee_last_name, \
+         c.email AS mentee_email, c.timezone AS mentee_timezone \
+         FROM services s JOIN mentor_profiles p ON p.user_id = s.mentor_id \
+         JOIN users u ON u.id = s.mentor_id JOIN users c ON c.id = $3 \
+         WHERE s.id = $2 AND s.mentor_id = $1 AND s.active = 1 AND s.deleted_at IS NULL \
+         AND {}",
+        super::discovery::LISTED
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(mentor_id)
+        .bind(service_id)
+        .bind(mentee_id)
+        .fetch_optional(ex)
+        .await
 }
 
 /// What keeps a mentor busy in `[from, to)`: live timed bookings (but `except`), and
@@ -230,6 +296,47 @@ pub async fn mentee_overlaps<'e, E: Executor<'e, Database = Any>>(
     .fetch_one(ex)
     .await?;
     Ok(n > 0)
+}
+
+/// In one statement: what keeps the mentor busy around a requested slot (as
+/// [`mentor_busy`]) and whether the mentee has a live timed booking overlapping
+/// `mentee_span`.
+pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    ask: &BusyAsk<'_>,
+    mentee_id: &str,
+    mentee_span: (i64, i64),
+) -> sqlx::Result<(Vec<(i64, i64)>, bool)> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT 0, start_at, end_at FROM bookings WHERE mentor_id = $1 AND timed = 1 \
+         AND status IN ('pending', 'accepted') AND start_at < $3 AND end_at > $2 \
+         AND ($4 IS NULL OR id <> $4) \
+         UNION ALL SELECT 0, hold_start, hold_end FROM payments WHERE hold_mentor_id = $1 \
+         AND hold_until > $6 AND status = 'pending' AND hold_start < $3 AND hold_end > $2 \
+         AND ($5 IS NULL OR id <> $5) \
+         UNION ALL SELECT 1, start_at, end_at FROM bookings WHERE mentee_id = $7 AND timed = 1 \
+         AND status IN ('pending', 'accepted') AND start_at < $9 AND end_at > $8 \
+         AND ($4 IS NULL OR id <> $4)",
+    )
+    .bind(ask.mentor_id)
+    .bind(ask.from)
+    .bind(ask.to)
+    .bind(ask.except)
+    .bind(ask.except_hold)
+    .bind(ask.now)
+    .bind(mentee_id)
+    .bind(mentee_span.0)
+    .bind(mentee_span.1)
+    .fetch_all(ex)
+    .await?;
+    let mentee_busy = rows.iter().any(|r| r.0 == 1);
+    let mut busy: Vec<(i64, i64)> = rows
+        .into_iter()
+        .filter(|r| r.0 == 0)
+        .map(|r| (r.1, r.2))
+        .collect();
+    busy.sort_unstable();
+    Ok((busy, mentee_busy))
 }
 
 /// Moves a booking from `from` to `to` status (only if still in `from`) and records the

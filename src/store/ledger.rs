@@ -137,6 +137,82 @@ pub async fn transfer(tx: &mut Tx, t: &Transfer<'_>) -> Result<Outcome, Transfer
     Ok(Outcome::Applied(id))
 }
 
+/// Moves `amount` from a user's wallet to escrow for a booking, as one balanced
+/// transfer keyed `hold:{booking_id}`, in four statements: the transfer, the wallet
+/// debit (refused by its condition when the balance is short: no wallet is no
+/// balance), both entries at once, and the escrow credit last, so the one row every
+/// booking touches stays locked only until the commit.
+pub async fn hold_for_booking(
+    tx: &mut Tx,
+    user_id: &str,
+    booking_id: &str,
+    amount: i64,
+    now: i64,
+) -> Result<Outcome, TransferError> {
+    let id = new_id();
+    let key = format!("hold:{booking_id}");
+    let inserted = sqlx::query(
+        "INSERT INTO ledger_transfers (id, idempotency_key, kind, booking_id, actor_id, memo, created_at, updated_at) \
+         VALUES ($1, $2, 'booking_hold', $3, $4, 'Credits held for a booking', $5, $5) \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(&key)
+    .bind(booking_id)
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        let existing: String =
+            sqlx::query_scalar("SELECT id FROM ledger_transfers WHERE idempotency_key = $1")
+                .bind(&key)
+                .fetch_one(&mut **tx)
+                .await?;
+        return Ok(Outcome::Replayed(existing));
+    }
+    let wallet: Option<String> = sqlx::query_scalar(
+        "UPDATE ledger_accounts SET balance = balance - $2, updated_at = $3 \
+         WHERE kind = 'wallet' AND user_id = $1 AND balance >= $2 RETURNING id",
+    )
+    .bind(user_id)
+    .bind(amount)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(wallet) = wallet else {
+        return Err(TransferError::Insufficient {
+            account: format!("wallet of {user_id}"),
+        });
+    };
+    sqlx::query(
+        "INSERT INTO ledger_entries (id, transfer_id, account_id, amount, created_at, updated_at) \
+         VALUES ($1, $3, $4, $6, $7, $7), ($2, $3, $5, $8, $7, $7)",
+    )
+    .bind(new_id())
+    .bind(new_id())
+    .bind(&id)
+    .bind(&wallet)
+    .bind(ESCROW)
+    .bind(-amount)
+    .bind(now)
+    .bind(amount)
+    .execute(&mut **tx)
+    .await?;
+    let r = sqlx::query(
+        "UPDATE ledger_accounts SET balance = balance + $2, updated_at = $3 WHERE id = $1",
+    )
+    .bind(ESCROW)
+    .bind(amount)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if r.rows_affected() != 1 {
+        return Err(TransferError::Db(sqlx::Error::RowNotFound));
+    }
+    Ok(Outcome::Applied(id))
+}
+
 /// One line of an account's history.
 #[derive(Debug, Clone, FromRow)]
 pub struct EntryRow {

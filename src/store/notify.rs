@@ -71,7 +71,11 @@ pub async fn unread_count<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+    // Counted up to 1,000 (badges show "999+"), so the cost does not grow with a
+    // pile of unread notifications.
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE user_id = $1 AND read_at IS NULL LIMIT 1000) n",
+    )
         .bind(user_id)
         .fetch_one(ex)
         .await

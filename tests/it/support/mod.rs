@@ -248,6 +248,9 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        // What earlier requests left to the background (next free slots) is done, so a
+        // test reads what a person would see a moment later.
+        mentorhub::service::availability::settle(self.ctx()).await;
         let mut req = self.http.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
