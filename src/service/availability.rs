@@ -322,11 +322,20 @@ pub struct SlotAsk<'a> {
     pub except_hold: Option<&'a str>,
 }
 
-/// How far around a range the mentor's bookings matter: buffers, and a day for the
-/// daily limit.
-pub fn busy_pad(a: &Availability) -> SignedDuration {
+/// How far around a range of starts the mentor's bookings matter for slots of
+/// `duration` minutes: the slot and its buffers, and a whole (25-hour, for DST) day when
+/// a daily limit counts the day's bookings.
+pub fn busy_pad(a: &Availability, duration: i64) -> SignedDuration {
+    let day = if a.settings.max_per_day > 0 {
+        25 * 60
+    } else {
+        0
+    };
     SignedDuration::from_mins(
-        a.settings.buffer_before_minutes + a.settings.buffer_after_minutes + 24 * 60,
+        a.settings.buffer_before_minutes.max(0)
+            + a.settings.buffer_after_minutes.max(0)
+            + duration.max(0)
+            + day,
     )
 }
 
@@ -366,7 +375,7 @@ pub async fn free_starts(
     a: &Availability,
     ask: &SlotAsk<'_>,
 ) -> AppResult<Vec<Timestamp>> {
-    let pad = busy_pad(a);
+    let pad = busy_pad(a, ask.duration);
     let busy = store::bookings::mentor_busy(
         exec,
         &store::bookings::BusyAsk {
@@ -438,33 +447,41 @@ pub async fn slots(
     free_starts(ctx, &ctx.db.pool, &a, &ask).await
 }
 
-/// The first free slot of the mentor's shortest timed service, if any.
-pub async fn next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Timestamp>> {
+/// The mentor's availability and the length of their shortest timed service, which
+/// "next free slot" is about (`None`: no availability or no timed service).
+async fn next_free_basis(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<(Availability, i64)>> {
     let Some(a) = load(ctx, mentor_id).await? else {
         return Ok(None);
     };
     let services = store::mentors::services_of(&ctx.db.pool, mentor_id, false).await?;
-    let Some(duration) = services
+    Ok(services
         .iter()
         .filter(|s| !ServiceKind::parse(&s.kind).is_some_and(ServiceKind::is_review))
         .map(|s| s.duration_minutes)
         .min()
-    else {
-        return Ok(None);
-    };
+        .map(|d| (a, d)))
+}
+
+/// The first free slot at or after `from` within the horizon (a week at a time: the
+/// first slot is usually close).
+async fn first_free_from(
+    ctx: &Ctx,
+    mentor_id: &str,
+    (a, duration): &(Availability, i64),
+    from: Timestamp,
+) -> AppResult<Option<Timestamp>> {
     let now = ctx.clock.now();
     let to = now + SignedDuration::from_hours(24 * a.settings.horizon_days.min(MAX_RANGE_DAYS));
-    // Look a week at a time: the first slot is usually close.
-    let mut from = now;
+    let mut from = from.max(now);
     while from < to {
         let until = (from + SignedDuration::from_hours(24 * 7)).min(to);
         let found = free_starts(
             ctx,
             &ctx.db.pool,
-            &a,
+            a,
             &SlotAsk {
                 mentor_id,
-                duration,
+                duration: *duration,
                 from,
                 to: until,
                 except: None,
@@ -480,6 +497,14 @@ pub async fn next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Timestamp
     Ok(None)
 }
 
+/// The first free slot of the mentor's shortest timed service, if any.
+pub async fn next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Timestamp>> {
+    match next_free_basis(ctx, mentor_id).await? {
+        Some(basis) => first_free_from(ctx, mentor_id, &basis, ctx.clock.now()).await,
+        None => Ok(None),
+    }
+}
+
 /// Recomputes and stores a mentor's next free slot (after anything that changes it).
 pub async fn refresh_next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<()> {
     let next = next_free(ctx, mentor_id).await?;
@@ -488,20 +513,33 @@ pub async fn refresh_next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// What happened to a mentor's time, so that the next free slot can be brought up to
+/// date from the cached one without searching from now (which, for a mentor booked
+/// far ahead, would walk past every booking).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeChange {
+    /// Time was taken (a booking, a move's new time): slots only disappeared, so the
+    /// next free slot is at or after the cached one.
+    Taken,
+    /// `[start, end)` (µs) was freed (cancelled, declined, moved away): a slot near it
+    /// may now come before the cached one.
+    Freed(i64, i64),
+}
+
 /// Mentors whose cached next free slot a booking change may have moved. Bookings mark
-/// them after their commit and go on; one background task recomputes every marked
-/// mentor and stores the results in one transaction, so a burst of bookings on one
+/// them after their commit and go on; one background task brings every marked mentor
+/// up to date and stores the results in one transaction, so a burst of bookings on one
 /// mentor costs one refresh, not one each, and none runs on the request path. If the
 /// process dies first, the maintenance sweep (`refresh_stale`) still catches a slot
 /// that has passed.
 #[derive(Debug, Default)]
 pub struct NextFreeQueue {
-    dirty: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    dirty: std::sync::Mutex<std::collections::BTreeMap<String, Vec<TimeChange>>>,
     running: std::sync::atomic::AtomicBool,
 }
 
 impl NextFreeQueue {
-    fn take(&self) -> Vec<String> {
+    fn take(&self) -> Vec<(String, Vec<TimeChange>)> {
         std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|e| e.into_inner()))
             .into_iter()
             .collect()
@@ -521,14 +559,16 @@ impl NextFreeQueue {
     }
 }
 
-/// Marks a mentor's next free slot for a refresh in the background.
-pub fn mark_next_free(ctx: &Ctx, mentor_id: &str) {
+/// Marks a mentor's next free slot for an update in the background.
+pub fn mark_next_free(ctx: &Ctx, mentor_id: &str, change: TimeChange) {
     use std::sync::atomic::Ordering;
     let q = &ctx.next_free;
     q.dirty
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(mentor_id.to_string());
+        .entry(mentor_id.to_string())
+        .or_default()
+        .push(change);
     if q.running.swap(true, Ordering::SeqCst) {
         return; // the running task will see it
     }
@@ -536,11 +576,13 @@ pub fn mark_next_free(ctx: &Ctx, mentor_id: &str) {
     tokio::spawn(async move {
         let q = ctx.next_free.clone();
         loop {
-            let ids = q.take();
-            if !ids.is_empty()
-                && let Err(e) = refresh_many(&ctx, &ids).await
+            // Let a burst of bookings gather into one update.
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            let work = q.take();
+            if !work.is_empty()
+                && let Err(e) = update_many(&ctx, &work).await
             {
-                tracing::warn!(error = %e, "refreshing next free slots failed; the sweep will retry");
+                tracing::warn!(error = %e, "updating next free slots failed; the sweep will retry");
             }
             q.running.store(false, Ordering::SeqCst);
             // A mark that came in after the last take: go on if no one else has.
@@ -551,7 +593,7 @@ pub fn mark_next_free(ctx: &Ctx, mentor_id: &str) {
     });
 }
 
-/// Waits (up to five seconds) until every marked next free slot has been refreshed.
+/// Waits (up to five seconds) until every marked next free slot has been updated.
 /// For tests and for a graceful stop.
 pub async fn settle(ctx: &Ctx) {
     for _ in 0..5000 {
@@ -562,10 +604,72 @@ pub async fn settle(ctx: &Ctx) {
     }
 }
 
-async fn refresh_many(ctx: &Ctx, ids: &[String]) -> AppResult<()> {
-    let mut found = Vec::with_capacity(ids.len());
-    for id in ids {
-        found.push((id, next_free(ctx, id).await?));
+/// The next free slot after `changes`, from the cached one (`cached`, µs).
+async fn updated_next_free(
+    ctx: &Ctx,
+    mentor_id: &str,
+    cached: Option<i64>,
+    changes: &[TimeChange],
+) -> AppResult<Option<Timestamp>> {
+    let Some(basis) = next_free_basis(ctx, mentor_id).await? else {
+        return Ok(None);
+    };
+    let now = ctx.clock.now();
+    let mut next = match cached.map(from_micros) {
+        // Taken time cannot create a slot: nothing free stays nothing free.
+        None => None,
+        Some(c) if changes.contains(&TimeChange::Taken) => {
+            first_free_from(ctx, mentor_id, &basis, c).await?
+        }
+        Some(c) => Some(c),
+    };
+    let day = SignedDuration::from_hours(24);
+    for change in changes {
+        let TimeChange::Freed(start, end) = *change else {
+            continue;
+        };
+        // Freed time can open slots around it (buffers, the daily limit): look at the
+        // days around it, never later than what is already known.
+        let from = (from_micros(start) - day).max(now);
+        let mut to = from_micros(end) + day;
+        if let Some(n) = next {
+            to = to.min(n);
+        }
+        if from >= to {
+            continue;
+        }
+        let found = free_starts(
+            ctx,
+            &ctx.db.pool,
+            &basis.0,
+            &SlotAsk {
+                mentor_id,
+                duration: basis.1,
+                from,
+                to,
+                except: None,
+                except_hold: None,
+            },
+        )
+        .await?;
+        if let Some(first) = found.first() {
+            next = Some(next.map_or(*first, |n| n.min(*first)));
+        }
+    }
+    Ok(next)
+}
+
+async fn update_many(ctx: &Ctx, work: &[(String, Vec<TimeChange>)]) -> AppResult<()> {
+    let mut found = Vec::with_capacity(work.len());
+    for (id, changes) in work {
+        let cached = store::availability::next_free_of(&ctx.db.pool, id).await?;
+        let next = updated_next_free(ctx, id, cached, changes).await?;
+        if next.map(to_micros) != cached {
+            found.push((id, next));
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
     }
     let mut tx = ctx.db.begin_write().await?;
     for (id, next) in &found {

@@ -26,6 +26,7 @@ use crate::{
     store::{
         self,
         bookings::{BookingFull, BookingText, ListFilter, NewBooking, StatusChange},
+        messages::MessageRow,
         users::UserRow,
     },
 };
@@ -237,11 +238,8 @@ async fn prepare(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult
     };
 
     let availability = if timed {
-        Some(
-            availability::load(ctx, &mentor_id)
-                .await?
-                .ok_or_else(slot_taken)?,
-        )
+        let row = context.availability(&mentor_id).ok_or_else(slot_taken)?;
+        Some(availability::from_row(&row)?)
     } else {
         None
     };
@@ -284,7 +282,7 @@ async fn check_slot(
 ) -> AppResult<()> {
     let (start, end) = c.span;
     let duration = end.duration_since(start).as_mins();
-    let pad = availability::busy_pad(a);
+    let pad = availability::busy_pad(a, duration);
     let probe_end = start + SignedDuration::from_mins(1);
     let (busy, mentee_busy) = store::bookings::slot_conflicts(
         &mut **tx,
@@ -496,6 +494,42 @@ pub async fn request_holding(
     );
     let now = to_micros(p.now);
     let mut live = Live::new();
+    let r = &booking.b;
+    // Every id and text the transaction writes, ready before it starts.
+    let (in_app, email) = notify::wants_stored(
+        notify::BOOKING_REQUESTED,
+        p.context.pref_in_app.zip(p.context.pref_email),
+    );
+    let email = email && notify::deliverable(&note);
+    let (event_id, job_id, notification_id) = (new_id(), new_id(), new_id());
+    let (outbox_id, email_job_id, message_id) = (new_id(), new_id(), new_id());
+    let (transfer_id, entry1, entry2) = (new_id(), new_id(), new_id());
+    let expire_payload = jobs::booking(&id).to_string();
+    let expire_key = format!("expire:{id}:{}", r.expires_at);
+    let email_body = notify::email_body(ctx, &note);
+    let email_payload = serde_json::json!({ "outbox_id": outbox_id }).to_string();
+    let invite_meta = messages::invite_metadata(&booking).to_string();
+    let new = NewBooking {
+        id: &id,
+        mentor_id: &r.mentor_id,
+        mentee_id: &r.mentee_id,
+        service_id: &r.service_id,
+        kind: &r.kind,
+        title: &r.title,
+        duration_minutes: r.duration_minutes,
+        timed: p.timed,
+        start_at: r.start_at,
+        end_at: r.end_at,
+        timezone: &r.timezone,
+        topic: &r.topic,
+        message: &r.message,
+        mentorship_id: r.mentorship_id.as_deref(),
+        credits_held: r.credits_held,
+        expires_at: r.expires_at,
+        idempotency_key: key,
+        request_hash: &hash,
+        now,
+    };
 
     let mut tx = ctx.db.begin_write().await?;
     store::bookings::lock_people(&mut tx, ctx.db.backend, &p.mentor_id, &mentee.id).await?;
@@ -522,52 +556,84 @@ pub async fn request_holding(
         )
         .await?;
     }
-    let r = &booking.b;
-    store::bookings::insert(
+    let wallet = if r.credits_held > 0 {
+        Some(
+            store::ledger::debit_wallet(&mut tx, &mentee.id, r.credits_held, now)
+                .await?
+                .ok_or_else(|| credits::insufficient(r.credits_held))?,
+        )
+    } else {
+        None
+    };
+    let thread_id = match &p.context.thread_id {
+        Some(t) => t.clone(),
+        None => messages::direct_thread(&mut tx, &mentee.id, &p.mentor_id, now).await?,
+    };
+    store::bookings::insert_request(
         &mut tx,
-        &NewBooking {
-            id: &id,
-            mentor_id: &r.mentor_id,
-            mentee_id: &r.mentee_id,
-            service_id: &r.service_id,
-            kind: &r.kind,
-            title: &r.title,
-            duration_minutes: r.duration_minutes,
-            timed: p.timed,
-            start_at: r.start_at,
-            end_at: r.end_at,
-            timezone: &r.timezone,
-            topic: &r.topic,
-            message: &r.message,
-            mentorship_id: r.mentorship_id.as_deref(),
-            credits_held: r.credits_held,
-            expires_at: r.expires_at,
-            idempotency_key: key,
-            request_hash: &hash,
-            now,
+        ctx.db.backend,
+        &store::bookings::RequestWrite {
+            booking: &new,
+            event_id: &event_id,
+            expire_job: (&job_id, &expire_payload, &expire_key),
+            notification: in_app.then_some((
+                notification_id.as_str(),
+                note.kind,
+                note.title.as_str(),
+                note.body.as_str(),
+                note.link.as_str(),
+            )),
+            email: email.then_some((
+                outbox_id.as_str(),
+                note.email,
+                note.title.as_str(),
+                email_body.as_str(),
+                note.ics.as_deref().unwrap_or(""),
+                email_job_id.as_str(),
+                email_payload.as_str(),
+            )),
+            invite: (&message_id, &thread_id, &invite_meta),
+            hold: wallet
+                .as_deref()
+                .map(|w| (transfer_id.as_str(), w, entry1.as_str(), entry2.as_str())),
         },
     )
     .await?;
-    store::bookings::add_event(&mut tx, &id, Some(&mentee.id), "requested", None, "", now).await?;
-    jobs::enqueue(
-        &mut tx,
-        jobs::kind::BOOKING_EXPIRE,
-        jobs::booking(&id),
-        r.expires_at,
-        Some(&format!("expire:{id}:{}", r.expires_at)),
-        now,
-    )
-    .await?;
-    notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
-    let invite = messages::booking_invite(&mut tx, &booking, now).await?;
-    // Last: the escrow row, which every booking writes, is locked until the commit.
-    credits::hold(&mut tx, &mentee.id, &id, r.credits_held, now).await?;
     tx.commit().await?;
 
-    messages::live_message(ctx, &mut live, &invite).await;
+    if in_app {
+        live.notification(
+            note.user_id,
+            serde_json::json!({"type": "notification", "id": notification_id, "kind": note.kind, "title": note.title, "link": note.link}),
+        );
+    }
+    let invite = MessageRow {
+        id: message_id,
+        thread_id,
+        sender_id: Some(mentee.id.clone()),
+        kind: "invite".into(),
+        content: r.message.clone(),
+        metadata: invite_meta,
+        booking_id: Some(id.clone()),
+        edited_at: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    // The invite is in the pair's own thread: its people are the two of them.
+    live.push(
+        vec![p.mentor_id.clone(), mentee.id.clone()],
+        serde_json::json!({"type": "message", "message": messages::message_json(&invite)}),
+    );
     live.publish(ctx).await;
-    if p.timed {
-        availability::mark_next_free(ctx, &p.mentor_id);
+    // Only a booking within a day of the mentor's cached next free slot (its buffers,
+    // the daily limit) can move it.
+    let next_free_taken = p
+        .context
+        .next_free_at
+        .is_some_and(|n| r.start_at - 25 * HOUR <= n && n <= r.end_at + 25 * HOUR);
+    if p.timed && next_free_taken {
+        availability::mark_next_free(ctx, &p.mentor_id, availability::TimeChange::Taken);
     }
     Ok((booking, false))
 }
@@ -833,7 +899,11 @@ async fn transition(
     }
     live.publish(ctx).await;
     if finished && b.b.timed == 1 {
-        availability::mark_next_free(ctx, &b.b.mentor_id);
+        availability::mark_next_free(
+            ctx,
+            &b.b.mentor_id,
+            availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
+        );
     }
     Ok(after)
 }
@@ -953,7 +1023,12 @@ pub async fn reschedule(
     notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
     tx.commit().await?;
     live.publish(ctx).await;
-    availability::mark_next_free(ctx, &b.b.mentor_id);
+    availability::mark_next_free(ctx, &b.b.mentor_id, availability::TimeChange::Taken);
+    availability::mark_next_free(
+        ctx,
+        &b.b.mentor_id,
+        availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
+    );
     Ok(after)
 }
 

@@ -21,14 +21,19 @@ use crate::{
     },
 };
 
+/// 402 `insufficient_credits` for something that costs `need`.
+pub fn insufficient(need: i64) -> AppError {
+    AppError::PaymentRequired {
+        code: "insufficient_credits",
+        detail: format!(
+            "This needs {need} credits and your wallet does not have them. Buy or ask for credits first."
+        ),
+    }
+}
+
 fn transfer_error(e: TransferError, need: i64) -> AppError {
     match e {
-        TransferError::Insufficient { .. } => AppError::PaymentRequired {
-            code: "insufficient_credits",
-            detail: format!(
-                "This needs {need} credits and your wallet does not have them. Buy or ask for credits first."
-            ),
-        },
+        TransferError::Insufficient { .. } => insufficient(need),
         TransferError::Unbalanced => {
             AppError::Internal(anyhow::anyhow!("an unbalanced transfer was attempted"))
         }

@@ -220,6 +220,10 @@ impl Live {
     pub async fn publish(self, ctx: &Ctx) {
         let mut all = self.events;
         for (user, mut event) in self.notifications {
+            // One instance on SQLite: with no socket here, no one would get it.
+            if ctx.db.backend == Backend::Sqlite && !ctx.realtime.is_online(&user) {
+                continue;
+            }
             match crate::store::notify::unread_count(&ctx.db.pool, &user).await {
                 Ok(n) => event["unread_count"] = json!(n),
                 Err(e) => tracing::warn!(error = %e, "counting notifications failed"),

@@ -90,23 +90,26 @@ pub fn backoff_micros(attempts: i64) -> i64 {
     secs * 1_000_000
 }
 
-/// How many jobs a worker claims at once. Small, so that what one worker holds is
-/// little even before its heartbeat renews the lease.
-const BATCH: i64 = 5;
+/// How many jobs a worker claims at once.
+const BATCH: i64 = 10;
 
-/// Runs every job due now, in small batches, until none is left. Returns how many ran.
+/// Runs every job due now, in batches, until none is left. Returns how many ran.
 ///
 /// Claims carry a token unique to this call (`worker` plus a random suffix), so two
 /// instances never share claims even under one name. While jobs are held, a heartbeat
 /// renews their lease every third of [`crate::config::Config::job_lease`]; when the
 /// worker dies (a crash, `kill -9`) its heartbeat stops and another worker takes its
-/// jobs over once the lease runs out.
+/// jobs over once the lease runs out. A batch never outlives its lease: jobs not yet
+/// started when half of it has passed go back to the queue for other workers. Jobs
+/// that succeed are marked done together at the end of their batch (one commit); a
+/// crash before that runs them again, which their handlers make harmless.
 pub async fn run_due(ctx: &Ctx, worker: &str) -> AppResult<usize> {
     let token = format!("{worker}:{}", crate::domain::ids::new_id());
     let _heartbeat = Heartbeat::start(ctx, &token);
     let lease = super::micros(ctx.config.job_lease);
     let mut total = 0;
     loop {
+        let claimed_at = std::time::Instant::now();
         let now = ctx.now();
         let mut tx = ctx.db.begin_write().await?;
         let batch =
@@ -115,14 +118,19 @@ pub async fn run_due(ctx: &Ctx, worker: &str) -> AppResult<usize> {
         if batch.is_empty() {
             return Ok(total);
         }
+        let mut done = Vec::with_capacity(batch.len());
+        let mut logged = vec![];
         for job in batch {
+            if claimed_at.elapsed() > ctx.config.job_lease / 2 {
+                store::jobs::release(&ctx.db.writer, &job.id, &token, ctx.now()).await?;
+                continue;
+            }
             total += 1;
             let payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
-            let outcome = handle(ctx, &token, &job.kind, &payload).await;
-            let now = ctx.now();
-            match outcome {
-                Ok(()) => store::jobs::done(&ctx.db.writer, &job.id, &token, now).await?,
+            match handle(ctx, &token, &job.kind, &payload, &mut logged).await {
+                Ok(()) => done.push(job.id),
                 Err(e) => {
+                    let now = ctx.now();
                     let retry = (job.attempts < job.max_attempts)
                         .then(|| now + backoff_micros(job.attempts));
                     tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, error = %e,
@@ -138,6 +146,17 @@ pub async fn run_due(ctx: &Ctx, worker: &str) -> AppResult<usize> {
                     .await?;
                 }
             }
+        }
+        if !done.is_empty() {
+            let now = ctx.now();
+            let mut tx = ctx.db.begin_write().await?;
+            for id in &logged {
+                store::notify::email_outcome(&mut *tx, id, "logged", "", now).await?;
+            }
+            for id in &done {
+                store::jobs::done(&mut *tx, id, &token, now).await?;
+            }
+            tx.commit().await?;
         }
     }
 }
@@ -180,7 +199,13 @@ fn id_of(payload: &Value, key: &str) -> AppResult<String> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("job payload without {key}")))
 }
 
-async fn handle(ctx: &Ctx, worker: &str, kind: &str, payload: &Value) -> AppResult<()> {
+async fn handle(
+    ctx: &Ctx,
+    worker: &str,
+    kind: &str,
+    payload: &Value,
+    logged: &mut Vec<String>,
+) -> AppResult<()> {
     match kind {
         kind::BOOKING_EXPIRE => {
             super::bookings::expire_one(ctx, &id_of(payload, "booking_id")?).await
@@ -197,7 +222,7 @@ async fn handle(ctx: &Ctx, worker: &str, kind: &str, payload: &Value) -> AppResu
             super::mentorships::expire_one(ctx, &id_of(payload, "mentorship_id")?).await
         }
         kind::EMAIL_SEND => {
-            super::notify::send_email(ctx, &id_of(payload, "outbox_id")?, worker).await
+            super::notify::send_email(ctx, &id_of(payload, "outbox_id")?, worker, logged).await
         }
         kind::NOOP => Ok(()),
         super::payments::PLACE_BOOKING_JOB => {

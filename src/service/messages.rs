@@ -83,17 +83,6 @@ async fn participant_ids(ctx: &Ctx, thread_id: &str) -> AppResult<Vec<String>> {
         .collect())
 }
 
-/// Adds a new message's live event (for the thread's participants) to `live`.
-pub async fn live_message(ctx: &Ctx, live: &mut super::events::Live, m: &MessageRow) {
-    match participant_ids(ctx, &m.thread_id).await {
-        Ok(users) => live.push(
-            users,
-            json!({"type": "message", "message": message_json(m)}),
-        ),
-        Err(e) => tracing::warn!(error = %e, "listing participants for a live event failed"),
-    }
-}
-
 /// Pushes an event to a thread's participants.
 pub async fn push(ctx: &Ctx, thread_id: &str, event: Value) {
     match participant_ids(ctx, thread_id).await {
@@ -102,30 +91,12 @@ pub async fn push(ctx: &Ctx, thread_id: &str, event: Value) {
     }
 }
 
-/// A booking request: the pair's thread gets an invite message (in the caller's tx).
-pub async fn booking_invite(
-    tx: &mut Tx,
-    b: &store::bookings::BookingFull,
-    now: i64,
-) -> AppResult<MessageRow> {
-    let thread = direct_thread(tx, &b.b.mentee_id, &b.b.mentor_id, now).await?;
-    let meta = json!({
+/// What a booking's invite message carries (and keeps up to date).
+pub fn invite_metadata(b: &store::bookings::BookingFull) -> Value {
+    json!({
         "booking_id": b.b.id, "status": b.b.status, "title": b.b.title,
         "start": ts(b.b.start_at), "end": ts(b.b.end_at),
-    });
-    post_in(
-        tx,
-        &NewMessage {
-            thread_id: &thread,
-            sender_id: Some(&b.b.mentee_id),
-            kind: "invite",
-            content: &b.b.message,
-            metadata: &meta.to_string(),
-            booking_id: Some(&b.b.id),
-            now,
-        },
-    )
-    .await
+    })
 }
 
 /// A booking changed: its invite follows the status and a system message says so.

@@ -116,6 +116,30 @@ pub const KINDS: &[Kind] = &[
     },
 ];
 
+/// Whether a user wants `kind` in-app and by email, from their stored preference
+/// (`None`: the kind's default).
+pub fn wants_stored(kind: &str, stored: Option<(i64, i64)>) -> (bool, bool) {
+    match stored {
+        Some((a, e)) => (a == 1, e == 1),
+        None => kind_info(kind)
+            .map(|k| (k.in_app, k.email))
+            .unwrap_or((true, false)),
+    }
+}
+
+/// The text of a notification's email.
+pub fn email_body(ctx: &Ctx, note: &Note<'_>) -> String {
+    format!(
+        "{}\n\n{}\n\nOpen: {}{}\n\n--\nmentorhub. Choose which emails you get: {}/settings/notifications\n",
+        note.title, note.body, ctx.config.base_url, note.link, ctx.config.base_url
+    )
+}
+
+/// Whether a note's email can go anywhere (demo and closed accounts use `.invalid`).
+pub fn deliverable(note: &Note<'_>) -> bool {
+    !note.email.ends_with(".invalid")
+}
+
 fn kind_info(kind: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.kind == kind)
 }
@@ -175,11 +199,8 @@ pub async fn notify(
             serde_json::json!({"type": "notification", "id": id, "kind": note.kind, "title": note.title, "link": note.link}),
         );
     }
-    if email && !note.email.ends_with(".invalid") {
-        let body = format!(
-            "{}\n\n{}\n\nOpen: {}{}\n\n--\nmentorhub. Choose which emails you get: {}/settings/notifications\n",
-            note.title, note.body, ctx.config.base_url, note.link, ctx.config.base_url
-        );
+    if email && deliverable(note) {
+        let body = email_body(ctx, note);
         let id = store::notify::queue_email(
             tx,
             &NewEmail {
@@ -321,13 +342,26 @@ const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 /// the attempt first, so two workers (a job taken over from a stalled worker, say)
 /// never hand it to the server twice at the same time. The claim is the worker's
 /// (`claimant`) for one job lease and is renewed by its heartbeat, like its jobs.
-pub async fn send_email(ctx: &Ctx, outbox_id: &str, claimant: &str) -> AppResult<()> {
+/// Without an SMTP server the email is only logged, and marking it so is left to the
+/// caller (`logged`), which does it with its other bookkeeping in one commit.
+pub async fn send_email(
+    ctx: &Ctx,
+    outbox_id: &str,
+    claimant: &str,
+    logged: &mut Vec<String>,
+) -> AppResult<()> {
     let Some(e) = store::notify::email(&ctx.db.pool, outbox_id).await? else {
         return Ok(());
     };
     if e.status != "queued" {
         return Ok(());
     }
+    let Some(url) = ctx.config.smtp_url.as_deref() else {
+        // Nothing leaves the server: logging twice would be harmless, no claim needed.
+        tracing::info!(to = %e.to_email, subject = %e.subject, body = %e.body, "email (no SMTP server configured; kept in the outbox)");
+        logged.push(outbox_id.to_string());
+        return Ok(());
+    };
     let now = ctx.now();
     if !store::notify::claim_email(
         &ctx.db.writer,
@@ -347,11 +381,6 @@ pub async fn send_email(ctx: &Ctx, outbox_id: &str, claimant: &str) -> AppResult
             _ => Ok(()),
         };
     }
-    let Some(url) = ctx.config.smtp_url.as_deref() else {
-        tracing::info!(to = %e.to_email, subject = %e.subject, body = %e.body, "email (no SMTP server configured; kept in the outbox)");
-        store::notify::email_outcome(&ctx.db.writer, outbox_id, "logged", "", ctx.now()).await?;
-        return Ok(());
-    };
     match smtp_send(url, &ctx.config.mail_from, &e).await {
         Ok(()) => {
             store::notify::email_outcome(&ctx.db.writer, outbox_id, "sent", "", ctx.now()).await?;

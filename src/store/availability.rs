@@ -59,6 +59,20 @@ pub async fn put<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// A mentor's cached next free slot.
+pub async fn next_free_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+) -> sqlx::Result<Option<i64>> {
+    Ok(sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT next_free_at FROM mentor_profiles WHERE user_id = $1",
+    )
+    .bind(mentor_id)
+    .fetch_optional(ex)
+    .await?
+    .flatten())
+}
+
 pub async fn set_next_free<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     mentor_id: &str,

@@ -54,10 +54,13 @@ pub async fn claim(
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    // Two index range scans (due queued jobs by run_at; expired leases), not one OR
+    // that would read every queued job, however far in the future.
     let sql = format!(
         "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
-         updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) \
-         OR (status = 'running' AND locked_until <= $3) ORDER BY run_at LIMIT $4{lock}) \
+         updated_at = $3 WHERE id IN (SELECT id FROM (SELECT id FROM jobs WHERE status = 'queued' \
+         AND run_at <= $3 ORDER BY run_at LIMIT $4{lock}) due UNION ALL SELECT id FROM (SELECT id \
+         FROM jobs WHERE status = 'running' AND locked_until <= $3 LIMIT $4{lock}) lapsed) \
          RETURNING id, kind, payload, attempts, max_attempts"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -85,6 +88,25 @@ pub async fn renew<'e, E: Executor<'e, Database = Any>>(
     .execute(ex)
     .await?;
     Ok(r.rows_affected())
+}
+
+/// Gives a claimed job that was not started back to the queue (its attempt uncounted).
+pub async fn release<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    worker: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET status = 'queued', locked_by = NULL, locked_until = NULL, \
+         attempts = attempts - 1, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+    )
+    .bind(id)
+    .bind(worker)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
 }
 
 /// Marks a job done (only if this worker still holds it).

@@ -213,6 +213,26 @@ pub async fn hold_for_booking(
     Ok(Outcome::Applied(id))
 }
 
+/// Takes `amount` from a user's wallet if it holds that much: the wallet's id, or
+/// `None` (no wallet, or too little in it). The caller writes the transfer that
+/// balances it in the same transaction.
+pub async fn debit_wallet(
+    tx: &mut Tx,
+    user_id: &str,
+    amount: i64,
+    now: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "UPDATE ledger_accounts SET balance = balance - $2, updated_at = $3 \
+         WHERE kind = 'wallet' AND user_id = $1 AND balance >= $2 RETURNING id",
+    )
+    .bind(user_id)
+    .bind(amount)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
 /// One line of an account's history.
 #[derive(Debug, Clone, FromRow)]
 pub struct EntryRow {

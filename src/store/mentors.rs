@@ -185,7 +185,7 @@ pub async fn replace_tags(
 /// SQLite the write transaction already holds the database's single write lock.
 pub async fn lock_profile(tx: &mut Tx, backend: Backend, user_id: &str) -> sqlx::Result<()> {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT user_id FROM mentor_profiles WHERE user_id = $1 FOR UPDATE")
+        sqlx::query("SELECT user_id FROM mentor_profiles WHERE user_id = $1 FOR NO KEY UPDATE")
             .bind(user_id)
             .fetch_optional(&mut **tx)
             .await?;

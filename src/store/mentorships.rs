@@ -82,7 +82,7 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
 /// transaction already excludes other writers). Serialises a mentee's requests.
 pub async fn lock_user(tx: &mut Tx, backend: Backend, user_id: &str) -> sqlx::Result<()> {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE")
             .bind(user_id)
             .fetch_optional(&mut **tx)
             .await?;

@@ -205,7 +205,7 @@ pub async fn claim_email<'e, E: Executor<'e, Database = Any>>(
 ) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE outbox SET claimed_by = $2, claimed_until = $3, updated_at = $4 \
-         WHERE id = $1 AND status IN ('queued', 'failed') \
+         WHERE id = $1 AND status = 'queued' \
          AND (claimed_until IS NULL OR claimed_until <= $4 OR claimed_by = $2)",
     )
     .bind(id)

@@ -152,12 +152,18 @@ async fn eight_mentees_booking_and_cancelling_on_one_mentor_never_get_a_5xx() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixteen_concurrent_retries_with_one_key_all_get_the_first_booking() {
     let app = Arc::new(TestApp::spawn().await);
+    // Retries land on two instances of one database.
+    let second = Arc::new(app.second_instance().await);
     let admin = app.admin().await;
     let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
     let tasks: Vec<_> = (0..16)
-        .map(|_| {
+        .map(|i| {
             let (app, token, body) = (
-                app.clone(),
+                if i % 2 == 0 {
+                    app.clone()
+                } else {
+                    second.clone()
+                },
                 mentee.access.clone(),
                 book(&mentor.user_id, &service, "2026-03-03T10:00:00Z"),
             );

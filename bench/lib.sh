@@ -1,0 +1,30 @@
+# Shared by bench/write_path.sh and bench/mixed.sh: a database for ENGINE, a release
+# server on PORT with an admin, and clean-up on exit. Expects BIN, PORT, URL, DIR.
+
+start_engine() {
+  if [ "$1" = postgres ]; then
+    PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+    BENCH_DB="mh_bench_$$"
+    psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $BENCH_DB"
+    export DATABASE_URL="${PG_ADMIN_URL%/*}/$BENCH_DB"
+  elif [ "$1" != sqlite ]; then
+    echo "engine: sqlite or postgres" >&2
+    exit 2
+  fi
+}
+
+stop_all() {
+  [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  [ -n "${BENCH_DB:-}" ] && psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)"
+  rm -rf "$DIR"
+}
+
+start_server() {
+  [ -x "$BIN" ] || cargo build --release
+  "$BIN" migrate >/dev/null
+  "$BIN" admin create --email bench-admin@example.com --password "bench admin password" >/dev/null
+  MENTORHUB_LISTEN=127.0.0.1:$PORT RUST_LOG=warn "$BIN" serve >"$DIR/server.log" 2>&1 &
+  SERVER_PID=$!
+  trap stop_all EXIT
+  until curl -sf "$URL/readyz" >/dev/null; do sleep 0.05; done
+}

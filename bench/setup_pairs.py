@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Creates the people the write-path benchmarks need, through the API of a running
+mentorhub, and writes them as a Lua table for wrk (bench/lua/*.lua).
+
+  bench/setup_pairs.py BASE_URL ADMIN_EMAIL ADMIN_PASSWORD OUT.lua [PAIRS]
+
+PAIRS mentor-mentee pairs (default 15): each mentor is open around the clock in UTC
+with a 30-minute session costing 1 credit, each mentee has a million credits, and the
+pair already has a chat thread (from one booking far in the future). One more mentor,
+never booked, is there to measure reads before and after the writes; every mentor has
+one published article. Standard library only."""
+
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+BASE, ADMIN, PASSWORD, OUT = sys.argv[1:5]
+PAIRS = int(sys.argv[5]) if len(sys.argv) > 5 else 15
+RUN = str(int(time.time()))
+
+
+def call(method, path, token=None, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(BASE + path, data=data, method=method)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req) as r:
+            text = r.read()
+            return r.status, (json.loads(text) if text else None)
+    except urllib.error.HTTPError as e:
+        raise SystemExit(f"{method} {path}: {e.code} {e.read().decode()}")
+
+
+def register(email):
+    _, b = call("POST", "/api/v1/auth/register", body={
+        "email": email, "password": "bench password 1", "first_name": "Bench",
+        "last_name": email.split("@")[0]})
+    return b["user"]["id"], b["access_token"]
+
+
+_, login = call("POST", "/api/v1/auth/login", body={"email": ADMIN, "password": PASSWORD})
+admin = login["access_token"]
+week = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in
+        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]]
+
+
+def mentor(i):
+    mid, tok = register(f"bench-mentor-{RUN}-{i}@example.com")
+    call("PUT", "/api/v1/me/mentor-profile", tok, {
+        "bio": "Benchmark mentor", "expertise": ["load"], "hourly_rate": 1, "max_mentees": 10})
+    call("POST", f"/api/v1/admin/mentor-applications/{mid}/approve", admin, {})
+    call("PUT", "/api/v1/me/availability", tok, {
+        "timezone": "UTC", "weekly": week, "overrides": [],
+        "settings": {"min_notice_minutes": 0, "buffer_before_minutes": 0,
+                     "buffer_after_minutes": 0, "horizon_days": 365,
+                     "slot_step_minutes": 30, "max_per_day": 0}})
+    _, svc = call("POST", "/api/v1/me/services", tok, {
+        "kind": "session", "title": "Half an hour", "duration_minutes": 30, "credit_cost": 1})
+    _, art = call("POST", "/api/v1/articles", tok, {
+        "title": f"Notes from mentor {i}", "content": "A short article.\n\n" * 20,
+        "tags": ["load"]})
+    call("POST", f"/api/v1/articles/{art['id']}/publish", tok, {})
+    return mid, tok, svc["id"], art["id"]
+
+
+# Every slot of the runs starts after this (UTC, on a half hour); setup's own bookings
+# are 300 days later, out of the way.
+base = (int(time.time()) // 1800 + 4) * 1800
+far = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base + 300 * 86400))
+pairs = []
+articles = []
+for i in range(PAIRS):
+    mid, mtok, sid, art = mentor(i)
+    articles.append(art)
+    eid, etok = register(f"bench-mentee-{RUN}-{i}@example.com")
+    call("POST", "/api/v1/admin/credits/grant", admin,
+         {"user_id": eid, "amount": 1000000, "reason": "benchmark"})
+    call("POST", "/api/v1/bookings", etok, {"mentor_id": mid, "service_id": sid, "start": far})
+    _, threads = call("GET", "/api/v1/threads", etok)
+    pairs.append({"mentee": etok, "mentee_id": eid, "mentor_token": mtok, "mentor": mid, "service": sid,
+                  "thread": threads["items"][0]["id"]})
+quiet_id, _, quiet_service, art = mentor(PAIRS)
+articles.append(art)
+
+with open(OUT, "w") as f:
+    f.write("return {\n  base = %d,\n  quiet = {mentor = %s, service = %s},\n" % (
+        base, json.dumps(quiet_id), json.dumps(quiet_service)))
+    f.write("  articles = {%s},\n" % ", ".join(json.dumps(a) for a in articles))
+    f.write("  pairs = {\n")
+    for p in pairs:
+        f.write("    {%s},\n" % ", ".join(f"{k} = {json.dumps(v)}" for k, v in p.items()))
+    f.write("  },\n}\n")
+print(f"{PAIRS} pairs ready; slots from {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(base))}")

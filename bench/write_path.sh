@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The booking write path (issue 13): `POST /api/v1/bookings` for distinct slots of 15
+# mentor-mentee pairs at 1, 4 and 32 connections, ROUNDS times back to back on the same
+# database, `mentorhub ledger verify` after each round, and reads of a never-booked
+# mentor (32-day slot listing, profile page) before and after all the writes.
+#
+#   bench/write_path.sh [sqlite|postgres]        (ROUNDS=3 SECS=10 by default)
+#
+# Release server on loopback; load from wrk (apt-get install wrk) with bench/lua/book.lua;
+# the people are made by bench/setup_pairs.py. PostgreSQL: a fresh database on
+# PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), dropped after.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ENGINE=${1:-sqlite}
+ROUNDS=${ROUNDS:-3}
+SECS=${SECS:-10}
+BIN=${BIN:-target/release/mentorhub}
+PORT=${PORT:-18090}
+URL="http://127.0.0.1:$PORT"
+DIR=$(mktemp -d)
+export MENTORHUB_DATA_DIR="$DIR" MENTORHUB_AUTH_RATE_LIMIT=0
+# Bearer tokens must outlive the run.
+export MENTORHUB_ACCESS_TOKEN_TTL_SECS=86400
+source bench/lib.sh
+start_engine "$ENGINE"
+start_server
+python3 bench/setup_pairs.py "$URL" bench-admin@example.com "bench admin password" "$DIR/data.lua" 15
+export BENCH_DATA="$DIR/data.lua" BENCH_LUA="$PWD/bench/lua"
+
+reads() {
+  local from to
+  from=$(date -u -d "+4 hours" +%Y-%m-%dT%H:00:00Z)
+  to=$(date -u -d "+32 days +4 hours" +%Y-%m-%dT%H:00:00Z)
+  for path in "/api/v1/mentors/{mentor}/slots?service_id={service}&from=$from&to=$to" "/mentors/{mentor}"; do
+    printf '%-8s %-45s ' "$1" "${path%%\?*}"
+    BENCH_PATH="$path" wrk -t2 -c8 -d5s -s bench/lua/read.lua "$URL" | grep '^RESULT'
+  done
+}
+
+reads before
+offset=0
+for round in $(seq 1 "$ROUNDS"); do
+  for c in 1 4 32; do
+    t=$((c < 2 ? c : 2))
+    line=$(BENCH_OFFSET=$offset BENCH_THREADS=$t wrk -t$t -c$c -d"${SECS}s" -s bench/lua/book.lua "$URL" | grep '^RESULT')
+    printf 'round %d  %2d connections  %s\n' "$round" "$c" "$line"
+    n=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
+    # Requests still in flight when wrk stops are not counted: leave room for them.
+    offset=$((offset + n + 1000))
+  done
+  printf 'round %d  ' "$round"
+  "$BIN" ledger verify
+done
+reads after
