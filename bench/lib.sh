@@ -23,7 +23,7 @@ start_server() {
   [ -x "$BIN" ] || cargo build --release
   "$BIN" migrate >/dev/null
   "$BIN" admin create --email bench-admin@example.com --password "bench admin password" >/dev/null
-  MENTORHUB_LISTEN=127.0.0.1:$PORT RUST_LOG=warn "$BIN" serve >"$DIR/server.log" 2>&1 &
+  MENTORHUB_LISTEN=127.0.0.1:$PORT RUST_LOG=${SERVER_LOG:-warn} "$BIN" serve >"$DIR/server.log" 2>&1 &
   SERVER_PID=$!
   trap stop_all EXIT
   until curl -sf "$URL/readyz" >/dev/null; do sleep 0.05; done

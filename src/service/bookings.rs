@@ -12,7 +12,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::{Ctx, availability, credits, events::Live, jobs, messages, notify};
+use super::{
+    Ctx, availability,
+    booking_writer::{self, Written},
+    credits,
+    events::Live,
+    jobs, messages, notify,
+};
 use crate::{
     clock::to_micros,
     domain::{
@@ -25,7 +31,7 @@ use crate::{
     error::{AppError, AppResult},
     store::{
         self,
-        bookings::{BookingFull, BookingText, ListFilter, NewBooking, StatusChange},
+        bookings::{BookingFull, BookingText, ListFilter, StatusChange},
         messages::MessageRow,
         users::UserRow,
     },
@@ -274,17 +280,18 @@ struct SlotCheck<'a> {
 
 /// Inside the write transaction, in one read: the slot is still free (bookings and
 /// other mentees' held checkouts) and the mentee has nothing else at that time.
+/// Returns the mentee's wallet balance, read in the same statement.
 async fn check_slot(
     ctx: &Ctx,
     tx: &mut store::Tx,
     a: &crate::domain::availability::Availability,
     c: &SlotCheck<'_>,
-) -> AppResult<()> {
+) -> AppResult<i64> {
     let (start, end) = c.span;
     let duration = end.duration_since(start).as_mins();
     let pad = availability::busy_pad(a, duration);
     let probe_end = start + SignedDuration::from_mins(1);
-    let (busy, mentee_busy) = store::bookings::slot_conflicts(
+    let found = store::bookings::slot_conflicts(
         &mut **tx,
         &store::bookings::BusyAsk {
             mentor_id: c.mentor_id,
@@ -298,14 +305,14 @@ async fn check_slot(
         (to_micros(start), to_micros(end)),
     )
     .await?;
-    let free = availability::free_among(ctx, a, &busy, (start, probe_end), duration);
+    let free = availability::free_among(ctx, a, &found.busy, (start, probe_end), duration);
     if free.first() != Some(&start) {
         return Err(slot_taken());
     }
-    if mentee_busy {
+    if found.mentee_busy {
         return Err(AppError::conflict("slot_unavailable", c.mentee_busy));
     }
-    Ok(())
+    Ok(found.balance)
 }
 
 const MENTEE_BUSY: &str = "You already have a session at that time.";
@@ -378,6 +385,7 @@ pub async fn check_slot_free(
         },
     )
     .await
+    .map(|_| ())
 }
 
 /// The booking a request will insert, as it will be stored (so nothing is read back).
@@ -501,105 +509,75 @@ pub async fn request_holding(
         p.context.pref_in_app.zip(p.context.pref_email),
     );
     let email = email && notify::deliverable(&note);
-    let (event_id, job_id, notification_id) = (new_id(), new_id(), new_id());
-    let (outbox_id, email_job_id, message_id) = (new_id(), new_id(), new_id());
-    let (transfer_id, entry1, entry2) = (new_id(), new_id(), new_id());
-    let expire_payload = jobs::booking(&id).to_string();
-    let expire_key = format!("expire:{id}:{}", r.expires_at);
-    let email_body = notify::email_body(ctx, &note);
-    let email_payload = serde_json::json!({ "outbox_id": outbox_id }).to_string();
+    let notification_id = new_id();
+    let outbox_id = new_id();
+    let message_id = new_id();
     let invite_meta = messages::invite_metadata(&booking).to_string();
-    let new = NewBooking {
-        id: &id,
-        mentor_id: &r.mentor_id,
-        mentee_id: &r.mentee_id,
-        service_id: &r.service_id,
-        kind: &r.kind,
-        title: &r.title,
-        duration_minutes: r.duration_minutes,
-        timed: p.timed,
-        start_at: r.start_at,
-        end_at: r.end_at,
-        timezone: &r.timezone,
-        topic: &r.topic,
-        message: &r.message,
-        mentorship_id: r.mentorship_id.as_deref(),
-        credits_held: r.credits_held,
-        expires_at: r.expires_at,
-        idempotency_key: key,
-        request_hash: &hash,
-        now,
-    };
-
-    let mut tx = ctx.db.begin_write().await?;
-    store::bookings::lock_people(&mut tx, ctx.db.backend, &p.mentor_id, &mentee.id).await?;
-    if let Some(k) = key
-        && let Some(existing) = store::bookings::by_idempotency_key(&mut *tx, &mentee.id, k).await?
-    {
-        // The same request raced in first: it holds the booking.
-        drop(tx);
-        return replay(ctx, &existing.id, &existing.request_hash, &hash).await;
-    }
-    if let Some(a) = &p.availability {
-        check_slot(
-            ctx,
-            &mut tx,
-            a,
-            &SlotCheck {
-                mentor_id: &p.mentor_id,
-                mentee_id: &mentee.id,
-                span: (p.start, p.end),
-                hold,
-                except: None,
-                mentee_busy: MENTEE_BUSY,
-            },
-        )
-        .await?;
-    }
-    let wallet = if r.credits_held > 0 {
-        Some(
-            store::ledger::debit_wallet(&mut tx, &mentee.id, r.credits_held, now)
-                .await?
-                .ok_or_else(|| credits::insufficient(r.credits_held))?,
-        )
-    } else {
-        None
-    };
-    let thread_id = match &p.context.thread_id {
-        Some(t) => t.clone(),
-        None => messages::direct_thread(&mut tx, &mentee.id, &p.mentor_id, now).await?,
-    };
-    store::bookings::insert_request(
-        &mut tx,
-        ctx.db.backend,
-        &store::bookings::RequestWrite {
-            booking: &new,
-            event_id: &event_id,
-            expire_job: (&job_id, &expire_payload, &expire_key),
-            notification: in_app.then_some((
-                notification_id.as_str(),
-                note.kind,
-                note.title.as_str(),
-                note.body.as_str(),
-                note.link.as_str(),
-            )),
-            email: email.then_some((
-                outbox_id.as_str(),
-                note.email,
-                note.title.as_str(),
-                email_body.as_str(),
-                note.ics.as_deref().unwrap_or(""),
-                email_job_id.as_str(),
-                email_payload.as_str(),
-            )),
-            invite: (&message_id, &thread_id, &invite_meta),
-            hold: wallet
-                .as_deref()
-                .map(|w| (transfer_id.as_str(), w, entry1.as_str(), entry2.as_str())),
+    let rows = store::bookings::RequestRows {
+        booking: store::bookings::NewBookingOwned {
+            id: id.clone(),
+            mentor_id: r.mentor_id.clone(),
+            mentee_id: r.mentee_id.clone(),
+            service_id: r.service_id.clone(),
+            kind: r.kind.clone(),
+            title: r.title.clone(),
+            duration_minutes: r.duration_minutes,
+            timed: p.timed,
+            start_at: r.start_at,
+            end_at: r.end_at,
+            timezone: r.timezone.clone(),
+            topic: r.topic.clone(),
+            message: r.message.clone(),
+            mentorship_id: r.mentorship_id.clone(),
+            credits_held: r.credits_held,
+            expires_at: r.expires_at,
+            idempotency_key: key.map(str::to_string),
+            request_hash: hash.clone(),
+            now,
         },
-    )
-    .await?;
-    tx.commit().await?;
+        event_id: new_id(),
+        expire_job: (
+            new_id(),
+            jobs::booking(&id).to_string(),
+            format!("expire:{id}:{}", r.expires_at),
+        ),
+        notification: in_app.then(|| {
+            (
+                notification_id.clone(),
+                note.kind.to_string(),
+                note.title.clone(),
+                note.body.clone(),
+                note.link.clone(),
+            )
+        }),
+        email: email.then(|| {
+            (
+                outbox_id.clone(),
+                note.email.to_string(),
+                note.title.clone(),
+                notify::email_body(ctx, &note),
+                note.ics.clone().unwrap_or_default(),
+                new_id(),
+                serde_json::json!({ "outbox_id": outbox_id }).to_string(),
+            )
+        }),
+        invite: (message_id.clone(), invite_meta.clone()),
+        hold: (r.credits_held > 0).then(|| (new_id(), new_id(), new_id())),
+    };
+    let job = WriteJob {
+        rows,
+        availability: p.availability.clone(),
+        mentor_id: p.mentor_id.clone(),
+        mentee_id: mentee.id.clone(),
+        span: (p.start, p.end),
+        hold: hold.map(str::to_string),
+        key: key.map(str::to_string),
+        thread_id: p.context.thread_id.clone(),
+    };
+    let thread_id = match booking_writer::write(ctx, job).await? {
+        Written::Booked { thread_id } => thread_id,
+        Written::Replay { id, hash: stored } => return replay(ctx, &id, &stored, &hash).await,
+    };
 
     if in_app {
         live.notification(
@@ -636,6 +614,68 @@ pub async fn request_holding(
         availability::mark_next_free(ctx, &p.mentor_id, availability::TimeChange::Taken);
     }
     Ok((booking, false))
+}
+
+/// A booking request ready for its write transaction (see [`booking_writer`]).
+#[derive(Debug)]
+pub struct WriteJob {
+    rows: store::bookings::RequestRows,
+    availability: Option<crate::domain::availability::Availability>,
+    pub mentor_id: String,
+    pub mentee_id: String,
+    span: (Timestamp, Timestamp),
+    hold: Option<String>,
+    key: Option<String>,
+    thread_id: Option<String>,
+}
+
+/// Inside the request's write transaction (after the people's lock on PostgreSQL): a
+/// retry with the same key gets the first booking; the slot and the mentee's time are
+/// still free and the wallet holds the cost (all in one read); then every row is
+/// written in one round trip.
+pub(super) async fn write_request(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    job: &WriteJob,
+) -> AppResult<Written> {
+    let b = &job.rows.booking;
+    if let Some(k) = &job.key
+        && let Some(existing) =
+            store::bookings::by_idempotency_key(&mut **tx, &b.mentee_id, k).await?
+    {
+        return Ok(Written::Replay {
+            id: existing.id,
+            hash: existing.request_hash,
+        });
+    }
+    let balance = match &job.availability {
+        Some(a) => {
+            check_slot(
+                ctx,
+                tx,
+                a,
+                &SlotCheck {
+                    mentor_id: &job.mentor_id,
+                    mentee_id: &job.mentee_id,
+                    span: job.span,
+                    hold: job.hold.as_deref(),
+                    except: None,
+                    mentee_busy: MENTEE_BUSY,
+                },
+            )
+            .await?
+        }
+        None => store::ledger::wallet_balance(&mut **tx, &b.mentee_id).await?,
+    };
+    if b.credits_held > balance {
+        return Err(credits::insufficient(b.credits_held));
+    }
+    let thread_id = match &job.thread_id {
+        Some(t) => t.clone(),
+        None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, b.now).await?,
+    };
+    store::bookings::insert_request(tx, ctx.db.backend, &job.rows, &thread_id).await?;
+    Ok(Written::Booked { thread_id })
 }
 
 async fn replay(

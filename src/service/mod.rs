@@ -6,6 +6,7 @@ pub mod admin;
 pub mod articles;
 pub mod auth;
 pub mod availability;
+pub mod booking_writer;
 pub mod bookings;
 pub mod cache;
 pub mod calendar;
@@ -44,6 +45,8 @@ pub struct Ctx {
     pub admin_stats: Arc<std::sync::Mutex<Option<(i64, String, dashboard::AdminStats)>>>,
     /// Mentors whose cached next free slot is being recomputed in the background.
     pub next_free: Arc<availability::NextFreeQueue>,
+    /// SQLite's group commit of booking requests.
+    pub booking_writer: Arc<booking_writer::BookingWriter>,
 }
 
 impl Ctx {
@@ -55,6 +58,7 @@ impl Ctx {
             http: http_client(),
             admin_stats: Arc::default(),
             next_free: Arc::default(),
+            booking_writer: Arc::default(),
             db,
             clock,
             config: Arc::new(config),

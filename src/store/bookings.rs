@@ -293,32 +293,54 @@ pub async fn request_context<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
-/// What a booking request writes once its slot is checked and the wallet debited.
-pub struct RequestWrite<'a> {
-    pub booking: &'a NewBooking<'a>,
-    pub event_id: &'a str,
+/// What a booking request writes once its slot is checked, every value ready.
+#[derive(Debug, Clone)]
+pub struct RequestRows {
+    pub booking: NewBookingOwned,
+    pub event_id: String,
     /// The expiry job: id, payload, dedupe key.
-    pub expire_job: (&'a str, &'a str, &'a str),
+    pub expire_job: (String, String, String),
     /// The mentor's in-app notification: id, kind, title, body, link.
-    pub notification: Option<(&'a str, &'a str, &'a str, &'a str, &'a str)>,
-    /// The email: outbox id, address, subject, body, calendar file, job id, job payload.
-    pub email: Option<(
-        &'a str,
-        &'a str,
-        &'a str,
-        &'a str,
-        &'a str,
-        &'a str,
-        &'a str,
-    )>,
-    /// The invite in the pair's thread: message id, thread id, metadata.
-    pub invite: (&'a str, &'a str, &'a str),
-    /// The escrow transfer: transfer id, wallet id, entry ids (when credits are held).
-    pub hold: Option<(&'a str, &'a str, &'a str, &'a str)>,
+    pub notification: Option<(String, String, String, String, String)>,
+    /// The email: outbox id, address, subject, body, calendar file, job id, payload.
+    pub email: Option<(String, String, String, String, String, String, String)>,
+    /// The invite in the pair's thread: message id, metadata (the thread is given to
+    /// [`insert_request`]).
+    pub invite: (String, String),
+    /// The escrow transfer: transfer id and entry ids (when credits are held).
+    pub hold: Option<(String, String, String)>,
 }
 
-/// The statements of [`insert_request`], in order; the escrow update is last.
-const REQUEST_STATEMENTS: [&str; 12] = [
+/// [`NewBooking`] with its own strings, to travel to the writer.
+#[derive(Debug, Clone)]
+pub struct NewBookingOwned {
+    pub id: String,
+    pub mentor_id: String,
+    pub mentee_id: String,
+    pub service_id: String,
+    pub kind: String,
+    pub title: String,
+    pub duration_minutes: i64,
+    pub timed: bool,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub timezone: String,
+    pub topic: String,
+    pub message: String,
+    pub mentorship_id: Option<String>,
+    pub credits_held: i64,
+    pub expires_at: i64,
+    pub idempotency_key: Option<String>,
+    pub request_hash: String,
+    pub now: i64,
+}
+
+/// The statements of [`insert_request`], in order: the wallet debit first (refused by
+/// the account's `balance >= 0` check when the wallet is short, and by the entry's
+/// NOT NULL account when there is no wallet), the escrow credit last.
+const REQUEST_STATEMENTS: [&str; 13] = [
+    "UPDATE ledger_accounts SET balance = balance - $15, updated_at = $19 \
+     WHERE kind = 'wallet' AND user_id = $3 AND $44 = 1",
     "INSERT INTO bookings (id, mentor_id, mentee_id, service_id, kind, title, duration_minutes, timed, \
      start_at, end_at, timezone, topic, message, mentorship_id, status, credits_held, expires_at, \
      idempotency_key, request_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
@@ -338,22 +360,24 @@ const REQUEST_STATEMENTS: [&str; 12] = [
     "UPDATE threads SET last_message_at = $19, updated_at = $19 WHERE id = $38",
     "UPDATE thread_participants SET archived = 0, updated_at = $19 WHERE thread_id = $38 AND archived = 1",
     "INSERT INTO ledger_transfers (id, idempotency_key, kind, booking_id, actor_id, memo, created_at, updated_at) \
-     SELECT $40, $41, 'booking_hold', $1, $3, 'Credits held for a booking', $19, $19 WHERE $45 = 1",
+     SELECT $40, $41, 'booking_hold', $1, $3, 'Credits held for a booking', $19, $19 WHERE $44 = 1",
     "INSERT INTO ledger_entries (id, transfer_id, account_id, amount, created_at, updated_at) \
-     SELECT $43, $40, $42, 0 - $15, $19, $19 WHERE $45 = 1 \
-     UNION ALL SELECT $44, $40, 'escrow', $15, $19, $19 WHERE $45 = 1",
-    "UPDATE ledger_accounts SET balance = balance + $15, updated_at = $19 WHERE id = 'escrow' AND $45 = 1",
+     SELECT $42, $40, (SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $3), \
+     0 - $15, $19, $19 WHERE $44 = 1 \
+     UNION ALL SELECT $43, $40, 'escrow', $15, $19, $19 WHERE $44 = 1",
+    "UPDATE ledger_accounts SET balance = balance + $15, updated_at = $19 WHERE id = 'escrow' AND $44 = 1",
 ];
 
-/// Writes a booking request (the booking, its event and expiry job, the mentor's
-/// notification and email, the invite in the pair's thread, the escrow transfer's
-/// rows and the escrow credit) in one round trip: on SQLite one multi-statement
-/// command, on PostgreSQL one statement of data-modifying CTEs. The wallet has been
-/// debited already ([`super::ledger::debit_wallet`]).
+/// Writes a booking request (the wallet debit, the booking, its event and expiry
+/// job, the mentor's notification and email, the invite in the pair's `thread`, the
+/// escrow transfer and the escrow credit) in one round trip: on SQLite one
+/// multi-statement command, on PostgreSQL one statement of data-modifying CTEs. A
+/// short wallet fails it with a constraint error.
 pub async fn insert_request(
     tx: &mut Tx,
     backend: Backend,
-    w: &RequestWrite<'_>,
+    w: &RequestRows,
+    thread: &str,
 ) -> sqlx::Result<()> {
     static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -369,39 +393,46 @@ pub async fn insert_request(
             format!("WITH {} {last}", ctes.join(", "))
         }),
     };
-    let b = w.booking;
-    let (n_id, n_kind, n_title, n_body, n_link) = w.notification.unwrap_or_default();
-    let (e_id, e_to, e_subject, e_body, e_ics, e_job, e_payload) = w.email.unwrap_or_default();
+    let b = &w.booking;
+    let none = String::new;
+    let (n_id, n_kind, n_title, n_body, n_link) = w
+        .notification
+        .clone()
+        .unwrap_or_else(|| (none(), none(), none(), none(), none()));
+    let (e_id, e_to, e_subject, e_body, e_ics, e_job, e_payload) = w
+        .email
+        .clone()
+        .unwrap_or_else(|| (none(), none(), none(), none(), none(), none(), none()));
     let title = if w.notification.is_some() {
         n_title
     } else {
         e_subject
     };
-    let (t_id, wallet, entry1, entry2) = w.hold.unwrap_or_default();
+    let (t_id, entry1, entry2) = w.hold.clone().unwrap_or_else(|| (none(), none(), none()));
     sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(b.id)
-        .bind(b.mentor_id)
-        .bind(b.mentee_id)
-        .bind(b.service_id)
-        .bind(b.kind)
-        .bind(b.title)
+        .bind(&b.id)
+        .bind(&b.mentor_id)
+        .bind(&b.mentee_id)
+        .bind(&b.service_id)
+        .bind(&b.kind)
+        .bind(&b.title)
         .bind(b.duration_minutes)
         .bind(i64::from(b.timed))
         .bind(b.start_at)
         .bind(b.end_at)
-        .bind(b.timezone)
-        .bind(b.topic)
-        .bind(b.message)
-        .bind(b.mentorship_id)
+        .bind(&b.timezone)
+        .bind(&b.topic)
+        .bind(&b.message)
+        .bind(&b.mentorship_id)
         .bind(b.credits_held)
         .bind(b.expires_at)
-        .bind(b.idempotency_key)
-        .bind(b.request_hash)
+        .bind(&b.idempotency_key)
+        .bind(&b.request_hash)
         .bind(b.now)
-        .bind(w.event_id)
-        .bind(w.expire_job.0)
-        .bind(w.expire_job.1)
-        .bind(w.expire_job.2)
+        .bind(&w.event_id)
+        .bind(&w.expire_job.0)
+        .bind(&w.expire_job.1)
+        .bind(&w.expire_job.2)
         .bind(i64::from(w.notification.is_some()))
         .bind(n_id)
         .bind(n_kind)
@@ -415,12 +446,11 @@ pub async fn insert_request(
         .bind(e_ics)
         .bind(e_job)
         .bind(e_payload)
-        .bind(w.invite.0)
-        .bind(w.invite.1)
-        .bind(w.invite.2)
+        .bind(&w.invite.0)
+        .bind(thread)
+        .bind(&w.invite.1)
         .bind(t_id)
         .bind(format!("hold:{}", b.id))
-        .bind(wallet)
         .bind(entry1)
         .bind(entry2)
         .bind(i64::from(w.hold.is_some()))
@@ -440,18 +470,22 @@ pub struct BusyAsk<'a> {
     pub now: i64,
 }
 
-/// (In these overlap queries `+end_at` keeps SQLite's planner off the `(status,
-/// end_at)` index, which would read every live booking of every mentor ending after
-/// `from`, a cost that grows with the whole table; the person's own index reads only
-/// theirs.)
+/// The longest a timed booking lasts (µs): an overlap with `[from, to)` starts after
+/// `from - LONGEST`.
+const LONGEST: i64 = crate::domain::mentor::MAX_DURATION * 60_000_000;
+
+/// (In these overlap queries the start is bounded on both sides, so the person's
+/// `(id, status, start_at)` index reads only the bookings near the range, not all
+/// their bookings before it; and `+end_at` keeps SQLite's planner off the `(status,
+/// end_at)` index, which would read every live booking of every mentor.)
 pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     ask: &BusyAsk<'_>,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
     sqlx::query_as(
         "SELECT start_at, end_at FROM bookings WHERE mentor_id = $1 AND timed = 1 \
-         AND status IN ('pending', 'accepted') AND start_at < $3 AND +end_at > $2 \
-         AND ($4 IS NULL OR id <> $4) \
+         AND status IN ('pending', 'accepted') AND start_at < $3 AND start_at > $2 - $7 \
+         AND +end_at > $2 AND ($4 IS NULL OR id <> $4) \
          UNION ALL SELECT hold_start, hold_end FROM payments WHERE hold_mentor_id = $1 \
          AND hold_until > $6 AND status = 'pending' AND hold_start < $3 AND hold_end > $2 \
          AND ($5 IS NULL OR id <> $5) ORDER BY 1",
@@ -462,6 +496,7 @@ pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
     .bind(ask.except)
     .bind(ask.except_hold)
     .bind(ask.now)
+    .bind(LONGEST)
     .fetch_all(ex)
     .await
 }
@@ -476,36 +511,46 @@ pub async fn mentee_overlaps<'e, E: Executor<'e, Database = Any>>(
 ) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM bookings WHERE mentee_id = $1 AND timed = 1 \
-         AND status IN ('pending', 'accepted') AND start_at < $3 AND +end_at > $2 AND ($4 IS NULL OR id <> $4)",
+         AND status IN ('pending', 'accepted') AND start_at < $3 AND start_at > $2 - $5 \
+         AND +end_at > $2 AND ($4 IS NULL OR id <> $4)",
     )
     .bind(mentee_id)
     .bind(from)
     .bind(to)
     .bind(except)
+    .bind(LONGEST)
     .fetch_one(ex)
     .await?;
     Ok(n > 0)
 }
 
 /// In one statement: what keeps the mentor busy around a requested slot (as
-/// [`mentor_busy`]) and whether the mentee has a live timed booking overlapping
-/// `mentee_span`.
+/// [`mentor_busy`]), whether the mentee has a live timed booking overlapping
+/// `mentee_span`, and the mentee's wallet balance (0 without a wallet).
+pub struct SlotConflicts {
+    pub busy: Vec<(i64, i64)>,
+    pub mentee_busy: bool,
+    pub balance: i64,
+}
+
 pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     ask: &BusyAsk<'_>,
     mentee_id: &str,
     mentee_span: (i64, i64),
-) -> sqlx::Result<(Vec<(i64, i64)>, bool)> {
+) -> sqlx::Result<SlotConflicts> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
         "SELECT 0, start_at, end_at FROM bookings WHERE mentor_id = $1 AND timed = 1 \
-         AND status IN ('pending', 'accepted') AND start_at < $3 AND +end_at > $2 \
-         AND ($4 IS NULL OR id <> $4) \
+         AND status IN ('pending', 'accepted') AND start_at < $3 AND start_at > $2 - $10 \
+         AND +end_at > $2 AND ($4 IS NULL OR id <> $4) \
          UNION ALL SELECT 0, hold_start, hold_end FROM payments WHERE hold_mentor_id = $1 \
          AND hold_until > $6 AND status = 'pending' AND hold_start < $3 AND hold_end > $2 \
          AND ($5 IS NULL OR id <> $5) \
          UNION ALL SELECT 1, start_at, end_at FROM bookings WHERE mentee_id = $7 AND timed = 1 \
-         AND status IN ('pending', 'accepted') AND start_at < $9 AND +end_at > $8 \
-         AND ($4 IS NULL OR id <> $4)",
+         AND status IN ('pending', 'accepted') AND start_at < $9 AND start_at > $8 - $10 \
+         AND +end_at > $8 \
+         AND ($4 IS NULL OR id <> $4) \
+         UNION ALL SELECT 2, balance, 0 FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $7",
     )
     .bind(ask.mentor_id)
     .bind(ask.from)
@@ -516,16 +561,22 @@ pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
     .bind(mentee_id)
     .bind(mentee_span.0)
     .bind(mentee_span.1)
+    .bind(LONGEST)
     .fetch_all(ex)
     .await?;
     let mentee_busy = rows.iter().any(|r| r.0 == 1);
+    let balance = rows.iter().find(|r| r.0 == 2).map_or(0, |r| r.1);
     let mut busy: Vec<(i64, i64)> = rows
         .into_iter()
         .filter(|r| r.0 == 0)
         .map(|r| (r.1, r.2))
         .collect();
     busy.sort_unstable();
-    Ok((busy, mentee_busy))
+    Ok(SlotConflicts {
+        busy,
+        mentee_busy,
+        balance,
+    })
 }
 
 /// Moves a booking from `from` to `to` status (only if still in `from`) and records the
