@@ -16,7 +16,7 @@ use crate::{
     store::{
         self, Tx,
         audit::NewAudit,
-        ledger::{ESCROW, Outcome, REVENUE, Transfer, TransferError, WORLD},
+        ledger::{Outcome, REVENUE, Transfer, TransferError, WORLD},
         users::UserRow,
     },
 };
@@ -74,7 +74,8 @@ pub async fn settle(
     if total == 0 {
         return Ok(true);
     }
-    let mut legs = vec![(ESCROW.to_string(), -total)];
+    let escrow = store::ledger::escrow_of_booking(&mut **tx, booking_id).await?;
+    let mut legs = vec![(escrow, -total)];
     if s.to_mentee > 0 {
         legs.push((
             store::ledger::wallet(tx, mentee_id, now).await?,

@@ -337,7 +337,8 @@ pub struct NewBookingOwned {
 
 /// The statements of [`insert_request`], in order: the wallet debit first (refused by
 /// the account's `balance >= 0` check when the wallet is short, and by the entry's
-/// NOT NULL account when there is no wallet), the escrow credit last.
+/// NOT NULL account when there is no wallet), the credit of the booking's escrow
+/// account last.
 const REQUEST_STATEMENTS: [&str; 13] = [
     "UPDATE ledger_accounts SET balance = balance - $15, updated_at = $19 \
      WHERE kind = 'wallet' AND user_id = $3 AND $44 = 1",
@@ -364,8 +365,8 @@ const REQUEST_STATEMENTS: [&str; 13] = [
     "INSERT INTO ledger_entries (id, transfer_id, account_id, amount, created_at, updated_at) \
      SELECT $42, $40, (SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $3), \
      0 - $15, $19, $19 WHERE $44 = 1 \
-     UNION ALL SELECT $43, $40, 'escrow', $15, $19, $19 WHERE $44 = 1",
-    "UPDATE ledger_accounts SET balance = balance + $15, updated_at = $19 WHERE id = 'escrow' AND $44 = 1",
+     UNION ALL SELECT $43, $40, $45, $15, $19, $19 WHERE $44 = 1",
+    "UPDATE ledger_accounts SET balance = balance + $15, updated_at = $19 WHERE id = $45 AND $44 = 1",
 ];
 
 /// Writes a booking request (the wallet debit, the booking, its event and expiry
@@ -454,6 +455,7 @@ pub async fn insert_request(
         .bind(entry1)
         .bind(entry2)
         .bind(i64::from(w.hold.is_some()))
+        .bind(super::ledger::escrow_for(&b.id))
         .execute(&mut **tx)
         .await?;
     Ok(())

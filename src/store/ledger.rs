@@ -9,6 +9,37 @@ use super::Tx;
 use crate::domain::ids::new_id;
 
 pub const ESCROW: &str = "escrow";
+
+/// The escrow account a booking's credits are held in: one of sixteen, picked by the
+/// last hex digit of its id (ids end in random bits), so that concurrent bookings
+/// write different rows. `escrow` itself is the first.
+pub fn escrow_for(booking_id: &str) -> String {
+    match booking_id
+        .chars()
+        .last()
+        .and_then(|c| c.to_digit(16))
+        .unwrap_or(0)
+    {
+        0 => ESCROW.to_string(),
+        n => format!("{ESCROW}-{n}"),
+    }
+}
+
+/// The escrow account holding a booking's credits (where its hold went; `escrow` for
+/// a booking that held nothing).
+pub async fn escrow_of_booking<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    booking_id: &str,
+) -> sqlx::Result<String> {
+    let held: Option<String> = sqlx::query_scalar(
+        "SELECT e.account_id FROM ledger_transfers t JOIN ledger_entries e ON e.transfer_id = t.id \
+         WHERE t.idempotency_key = $1 AND e.amount > 0",
+    )
+    .bind(format!("hold:{booking_id}"))
+    .fetch_optional(ex)
+    .await?;
+    Ok(held.unwrap_or_else(|| ESCROW.to_string()))
+}
 pub const REVENUE: &str = "revenue";
 pub const WORLD: &str = "world";
 
@@ -193,7 +224,7 @@ pub async fn hold_for_booking(
     .bind(new_id())
     .bind(&id)
     .bind(&wallet)
-    .bind(ESCROW)
+    .bind(escrow_for(booking_id))
     .bind(-amount)
     .bind(now)
     .bind(amount)
@@ -202,7 +233,7 @@ pub async fn hold_for_booking(
     let r = sqlx::query(
         "UPDATE ledger_accounts SET balance = balance + $2, updated_at = $3 WHERE id = $1",
     )
-    .bind(ESCROW)
+    .bind(escrow_for(booking_id))
     .bind(amount)
     .bind(now)
     .execute(&mut **tx)
@@ -319,9 +350,11 @@ pub async fn verify<'e, E: Executor<'e, Database = Any> + Copy>(
     for (id, b, s) in drift {
         breaches.push(format!("account {id} says {b} but its entries sum to {s}"));
     }
-    let escrow: i64 = sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE id = 'escrow'")
-        .fetch_one(ex)
-        .await?;
+    let escrow: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM ledger_accounts WHERE kind = 'escrow'",
+    )
+    .fetch_one(ex)
+    .await?;
     let held: i64 = sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(credits_held), 0) AS BIGINT) FROM bookings WHERE status IN ('pending', 'accepted')",
     )
@@ -333,4 +366,28 @@ pub async fn verify<'e, E: Executor<'e, Database = Any> + Copy>(
         ));
     }
     Ok(breaches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escrow_accounts_spread_by_the_ids_last_digit() {
+        assert_eq!(escrow_for("0196f3a0-aaaa-7bbb-8ccc-dddddddddd00"), "escrow");
+        assert_eq!(
+            escrow_for("0196f3a0-aaaa-7bbb-8ccc-dddddddddd0f"),
+            "escrow-15"
+        );
+        assert_eq!(
+            escrow_for("0196f3a0-aaaa-7bbb-8ccc-dddddddddd0A"),
+            "escrow-10"
+        );
+        // Not hex (never an id of ours): the first account, not a made-up one.
+        assert_eq!(escrow_for(""), "escrow");
+        assert_eq!(escrow_for("x"), "escrow");
+        let all: std::collections::BTreeSet<String> =
+            (0..16).map(|n| escrow_for(&format!("id-{n:x}"))).collect();
+        assert_eq!(all.len(), 16);
+    }
 }
