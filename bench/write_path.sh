@@ -52,3 +52,22 @@ for round in $(seq 1 "$ROUNDS"); do
   "$BIN" ledger verify
 done
 reads after
+# The emails those bookings queued are still being handed out by the job worker:
+# measure again once it is done (the count of done jobs stops moving).
+token=$(curl -sf "$URL/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"email":"bench-admin@example.com","password":"bench admin password"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+done_jobs() {
+  curl -sf "$URL/api/v1/admin/jobs?limit=1" -H "authorization: Bearer $token" |
+    python3 -c 'import json,sys; print(sum(c["count"] for c in json.load(sys.stdin)["counts"] if c["status"] == "done"))'
+}
+drain_started=$(date +%s)
+last=-1
+while true; do
+  now=$(done_jobs)
+  [ "$now" = "$last" ] && break
+  last=$now
+  sleep 2
+done
+echo "job queue drained $(( $(date +%s) - drain_started )) s after the last round"
+reads settled
