@@ -503,29 +503,6 @@ pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// Whether the mentee has a live timed booking overlapping `[from, to)`.
-pub async fn mentee_overlaps<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-    mentee_id: &str,
-    from: i64,
-    to: i64,
-    except: Option<&str>,
-) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM bookings WHERE mentee_id = $1 AND timed = 1 \
-         AND status IN ('pending', 'accepted') AND start_at < $3 AND start_at > $2 - $5 \
-         AND +end_at > $2 AND ($4 IS NULL OR id <> $4)",
-    )
-    .bind(mentee_id)
-    .bind(from)
-    .bind(to)
-    .bind(except)
-    .bind(LONGEST)
-    .fetch_one(ex)
-    .await?;
-    Ok(n > 0)
-}
-
 /// In one statement: what keeps the mentor busy around a requested slot (as
 /// [`mentor_busy`]), whether the mentee has a live timed booking overlapping
 /// `mentee_span`, and the mentee's wallet balance (0 without a wallet).
@@ -880,17 +857,4 @@ pub async fn count_mentor_no_show(tx: &mut Tx, mentor_id: &str) -> sqlx::Result<
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-/// The live mentorship of a pair, if it is accepted.
-pub async fn accepted_mentorship<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-    mentor_id: &str,
-    mentee_id: &str,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT id FROM mentorships WHERE mentor_id = $1 AND mentee_id = $2 AND status = 'accepted'")
-        .bind(mentor_id)
-        .bind(mentee_id)
-        .fetch_optional(ex)
-        .await
 }
