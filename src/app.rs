@@ -106,7 +106,10 @@ async fn listen_events(state: AppState) {
                 } else {
                     loop {
                         match l.recv().await {
-                            Ok(n) => state.ctx.realtime.deliver_notification(n.payload()),
+                            Ok(n) => {
+                                crate::service::events::deliver_received(&state.ctx, n.payload())
+                                    .await
+                            }
                             Err(e) => {
                                 tracing::warn!(error = %e, "event listener lost its connection; reconnecting");
                                 break;

@@ -29,11 +29,15 @@ pub const QUEUE: usize = 256;
 const MAX_PAYLOAD: usize = 7800;
 
 type Conns = HashMap<String, Vec<(u64, mpsc::Sender<String>)>>;
+/// An event and the users it is for.
+type Outgoing = (Vec<String>, Value);
 
 #[derive(Debug, Default)]
 pub struct Hub {
     conns: Mutex<Conns>,
     next: AtomicU64,
+    /// PostgreSQL: the queue to the task that sends events to every instance.
+    outgoing: Mutex<Option<mpsc::Sender<Outgoing>>>,
 }
 
 impl Hub {
@@ -97,48 +101,35 @@ impl Hub {
     }
 
     /// Publishes an event to `users` on every instance. Best effort: a client that
-    /// misses an event catches up from the API.
+    /// misses an event catches up from the API. On PostgreSQL the event joins a queue
+    /// that one task empties into as few `NOTIFY`s as fit (events published together
+    /// travel together, in order), so a busy server sends one notification for many
+    /// events instead of a statement each.
     pub async fn publish(&self, ctx: &Ctx, users: &[String], event: Value) {
         if users.is_empty() {
             return;
         }
-        let text = event.to_string();
         match ctx.db.backend {
-            Backend::Sqlite => self.deliver_local(users, &text),
-            Backend::Postgres => {
-                let mut payload = json!({"users": users, "event": event}).to_string();
-                if payload.len() > MAX_PAYLOAD {
-                    // Too big for NOTIFY: tell clients to refetch instead.
-                    let kind = event["type"].clone();
-                    payload = json!({"users": users, "event": {"type": "refresh", "of": kind}})
-                        .to_string();
-                }
-                if let Err(e) =
-                    crate::store::notify_instances(&ctx.db.pool, CHANNEL, &payload).await
-                {
-                    tracing::warn!(error = %e, "publishing a live event failed");
-                }
-            }
-        }
-    }
-
-    /// Publishes from inside a transaction: on Postgres the NOTIFY is delivered only if
-    /// the transaction commits; on SQLite (one instance) the event goes out at once.
-    pub async fn publish_in(
-        &self,
-        tx: &mut crate::store::Tx,
-        backend: Backend,
-        users: &[String],
-        event: Value,
-    ) {
-        match backend {
             Backend::Sqlite => self.deliver_local(users, &event.to_string()),
             Backend::Postgres => {
-                let payload = json!({"users": users, "event": event}).to_string();
-                if payload.len() <= MAX_PAYLOAD
-                    && let Err(e) = crate::store::notify_in(tx, CHANNEL, &payload).await
-                {
-                    tracing::warn!(error = %e, "queueing a live event failed");
+                let mut item = (users.to_vec(), event);
+                loop {
+                    let sender = {
+                        let mut slot = self.outgoing.lock().unwrap_or_else(|e| e.into_inner());
+                        match slot.as_ref() {
+                            Some(s) if !s.is_closed() => s.clone(),
+                            _ => {
+                                let (s, r) = mpsc::channel(4096);
+                                tokio::spawn(send_to_instances(ctx.db.pool.clone(), r));
+                                *slot = Some(s.clone());
+                                s
+                            }
+                        }
+                    };
+                    match sender.send(item).await {
+                        Ok(()) => return,
+                        Err(mpsc::error::SendError(back)) => item = back,
+                    }
                 }
             }
         }
@@ -158,27 +149,102 @@ impl Hub {
             Err(e) => tracing::warn!(error = %e, "counting notifications failed"),
         }
     }
+}
 
-    /// Delivers a payload received from another instance: `{users, event}`, or
-    /// `{batch: [{users, event}, …]}` for the events of one transaction.
-    pub fn deliver_notification(&self, payload: &str) {
-        let Ok(v) = serde_json::from_str::<Value>(payload) else {
-            return;
-        };
-        let one = |v: &Value| {
-            let users: Vec<String> = v["users"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|u| u.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            self.deliver_local(&users, &v["event"].to_string());
-        };
-        match v["batch"].as_array() {
-            Some(batch) => batch.iter().for_each(one),
-            None => one(&v),
+/// The task behind [`Hub::publish`] on PostgreSQL: takes every event waiting, packs
+/// them into payloads under the `NOTIFY` limit (`{batch: [{users, event}, …]}`), and
+/// sends them; stops after two idle seconds (a new one starts on demand).
+async fn send_to_instances(pool: sqlx::AnyPool, mut queue: mpsc::Receiver<Outgoing>) {
+    loop {
+        let first =
+            match tokio::time::timeout(std::time::Duration::from_secs(2), queue.recv()).await {
+                Ok(Some(item)) => item,
+                Ok(None) => return,
+                Err(_) => {
+                    queue.close();
+                    let mut rest = vec![];
+                    while let Ok(item) = queue.try_recv() {
+                        rest.push(item);
+                    }
+                    send_batch(&pool, rest).await;
+                    return;
+                }
+            };
+        let mut items = vec![first];
+        while items.len() < 256 {
+            match queue.try_recv() {
+                Ok(item) => items.push(item),
+                Err(_) => break,
+            }
+        }
+        send_batch(&pool, items).await;
+    }
+}
+
+/// Packs events into as few payloads as fit under the `NOTIFY` limit and sends them.
+async fn send_batch(pool: &sqlx::AnyPool, items: Vec<Outgoing>) {
+    let limit = MAX_PAYLOAD - 20;
+    let mut payloads: Vec<String> = vec![];
+    let mut current: Vec<String> = vec![];
+    let mut size = 0;
+    for (users, event) in items {
+        let mut one = json!({"users": users, "event": event}).to_string();
+        if one.len() > limit {
+            // Too big for NOTIFY: tell clients to refetch instead.
+            let kind = event["type"].clone();
+            one = json!({"users": users, "event": {"type": "refresh", "of": kind}}).to_string();
+        }
+        if size + one.len() + 1 > limit && !current.is_empty() {
+            payloads.push(format!("{{\"batch\":[{}]}}", current.join(",")));
+            current.clear();
+            size = 0;
+        }
+        size += one.len() + 1;
+        current.push(one);
+    }
+    if !current.is_empty() {
+        payloads.push(format!("{{\"batch\":[{}]}}", current.join(",")));
+    }
+    for payload in payloads {
+        if let Err(e) = crate::store::notify_instances(pool, CHANNEL, &payload).await {
+            tracing::warn!(error = %e, "publishing live events failed");
+        }
+    }
+}
+
+/// Delivers a payload received from another instance (or this one): `{users, event}`,
+/// or `{batch: [{users, event}, …]}`. A notification that comes without its unread
+/// count gets it here, for the users connected to this instance only.
+pub async fn deliver_received(ctx: &Ctx, payload: &str) {
+    let Ok(v) = serde_json::from_str::<Value>(payload) else {
+        return;
+    };
+    let items = match v["batch"].as_array() {
+        Some(batch) => batch.clone(),
+        None => vec![v],
+    };
+    for item in items {
+        let users: Vec<String> = item["users"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|u| u.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let event = &item["event"];
+        if event["type"] == "notification" && event.get("unread_count").is_none() {
+            for user in users.iter().filter(|u| ctx.realtime.is_online(u)) {
+                let mut event = event.clone();
+                match crate::store::notify::unread_count(&ctx.db.pool, user).await {
+                    Ok(n) => event["unread_count"] = json!(n),
+                    Err(e) => tracing::warn!(error = %e, "counting notifications failed"),
+                }
+                ctx.realtime
+                    .deliver_local(std::slice::from_ref(user), &event.to_string());
+            }
+        } else {
+            ctx.realtime.deliver_local(&users, &event.to_string());
         }
     }
 }
@@ -215,46 +281,32 @@ impl Live {
         self.events.is_empty() && self.notifications.is_empty()
     }
 
-    /// Publishes everything (after the commit). On PostgreSQL the events of one write
-    /// go out as one `NOTIFY` when they fit in one payload.
+    /// Publishes everything (after the commit). A notification carries the user's
+    /// unread count, counted only where the user has a socket: here on SQLite (one
+    /// instance), by the receiving instance on PostgreSQL.
     pub async fn publish(self, ctx: &Ctx) {
-        let mut all = self.events;
-        for (user, mut event) in self.notifications {
-            // One instance on SQLite: with no socket here, no one would get it.
-            if ctx.db.backend == Backend::Sqlite && !ctx.realtime.is_online(&user) {
-                continue;
-            }
-            match crate::store::notify::unread_count(&ctx.db.pool, &user).await {
-                Ok(n) => event["unread_count"] = json!(n),
-                Err(e) => tracing::warn!(error = %e, "counting notifications failed"),
-            }
-            all.push((vec![user], event));
-        }
-        if all.is_empty() {
-            return;
-        }
         match ctx.db.backend {
             Backend::Sqlite => {
-                for (users, event) in &all {
+                for (users, event) in &self.events {
                     ctx.realtime.deliver_local(users, &event.to_string());
+                }
+                for (user, mut event) in self.notifications {
+                    if !ctx.realtime.is_online(&user) {
+                        continue;
+                    }
+                    match crate::store::notify::unread_count(&ctx.db.pool, &user).await {
+                        Ok(n) => event["unread_count"] = json!(n),
+                        Err(e) => tracing::warn!(error = %e, "counting notifications failed"),
+                    }
+                    ctx.realtime.deliver_local(&[user], &event.to_string());
                 }
             }
             Backend::Postgres => {
-                let batch: Vec<Value> = all
-                    .iter()
-                    .map(|(users, event)| json!({"users": users, "event": event}))
-                    .collect();
-                let payload = json!({ "batch": batch }).to_string();
-                if payload.len() <= MAX_PAYLOAD {
-                    if let Err(e) =
-                        crate::store::notify_instances(&ctx.db.pool, CHANNEL, &payload).await
-                    {
-                        tracing::warn!(error = %e, "publishing live events failed");
-                    }
-                } else {
-                    for (users, event) in all {
-                        ctx.realtime.publish(ctx, &users, event).await;
-                    }
+                for (users, event) in self.events {
+                    ctx.realtime.publish(ctx, &users, event).await;
+                }
+                for (user, event) in self.notifications {
+                    ctx.realtime.publish(ctx, &[user], event).await;
                 }
             }
         }

@@ -358,13 +358,3 @@ pub async fn notify_instances(
         .await?;
     Ok(())
 }
-
-/// NOTIFY inside a transaction: delivered to listeners only when it commits.
-pub async fn notify_in(tx: &mut Tx, channel: &str, payload: &str) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(channel)
-        .bind(payload)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
