@@ -52,7 +52,7 @@ pub async fn write(ctx: &Ctx, job: WriteJob) -> AppResult<Written> {
         let mut tx = ctx.db.begin_write().await?;
         store::bookings::lock_people(&mut tx, ctx.db.backend, &job.mentor_id, &job.mentee_id)
             .await?;
-        let written = super::bookings::write_request(ctx, &mut tx, &job).await?;
+        let written = super::bookings::write_request(ctx, &mut tx, &job, false).await?;
         if matches!(written, Written::Booked { .. }) {
             tx.commit().await?;
         }
@@ -153,30 +153,46 @@ async fn write_batch(ctx: &Ctx, batch: Vec<Item>) {
     };
     let mut answers = Vec::with_capacity(batch.len());
     let mut broken = None;
-    for (job, reply) in batch {
-        if broken.is_some() {
-            answers.push((reply, None));
-            continue;
+    if batch.len() == 1 {
+        // Alone: the transaction is the request's; a refusal rolls it all back.
+        for (job, reply) in batch {
+            match super::bookings::write_request(ctx, &mut tx, &job, false).await {
+                Ok(written) => answers.push((reply, Some(Ok(written)))),
+                Err(refusal) => {
+                    drop(tx);
+                    let _ = reply.send(Err(refusal));
+                    return;
+                }
+            }
         }
-        if let Err(e) = savepoint(&mut tx, "SAVEPOINT booking").await {
-            broken = Some(e);
-            answers.push((reply, None));
-            continue;
+    } else {
+        for (job, reply) in batch {
+            if broken.is_some() {
+                answers.push((reply, None));
+                continue;
+            }
+            if let Err(e) = savepoint(&mut tx, "SAVEPOINT booking").await {
+                broken = Some(e);
+                answers.push((reply, None));
+                continue;
+            }
+            let outcome = super::bookings::write_request(ctx, &mut tx, &job, true).await;
+            let end = match &outcome {
+                // Its write released the savepoint.
+                Ok(Written::Booked { .. }) => Ok(()),
+                Ok(Written::Replay { .. }) => savepoint(&mut tx, "RELEASE booking").await,
+                Err(_) => match savepoint(&mut tx, "ROLLBACK TO booking").await {
+                    Ok(()) => savepoint(&mut tx, "RELEASE booking").await,
+                    Err(e) => Err(e),
+                },
+            };
+            if let Err(e) = end {
+                broken = Some(e);
+                answers.push((reply, None));
+                continue;
+            }
+            answers.push((reply, Some(outcome)));
         }
-        let outcome = super::bookings::write_request(ctx, &mut tx, &job).await;
-        let end = match outcome {
-            Ok(_) => savepoint(&mut tx, "RELEASE booking").await,
-            Err(_) => match savepoint(&mut tx, "ROLLBACK TO booking").await {
-                Ok(()) => savepoint(&mut tx, "RELEASE booking").await,
-                Err(e) => Err(e),
-            },
-        };
-        if let Err(e) = end {
-            broken = Some(e);
-            answers.push((reply, None));
-            continue;
-        }
-        answers.push((reply, Some(outcome)));
     }
     let written = started.elapsed();
     let committed = match broken {

@@ -632,11 +632,13 @@ pub struct WriteJob {
 /// Inside the request's write transaction (after the people's lock on PostgreSQL): a
 /// retry with the same key gets the first booking; the slot and the mentee's time are
 /// still free and the wallet holds the cost (all in one read); then every row is
-/// written in one round trip.
+/// written in one round trip. In a group commit (`in_savepoint`) that round trip also
+/// releases the request's savepoint; a replay or a refusal leaves it to the caller.
 pub(super) async fn write_request(
     ctx: &Ctx,
     tx: &mut store::Tx,
     job: &WriteJob,
+    in_savepoint: bool,
 ) -> AppResult<Written> {
     let b = &job.rows.booking;
     if let Some(k) = &job.key
@@ -674,7 +676,8 @@ pub(super) async fn write_request(
         Some(t) => t.clone(),
         None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, b.now).await?,
     };
-    store::bookings::insert_request(tx, ctx.db.backend, &job.rows, &thread_id).await?;
+    store::bookings::insert_request(tx, ctx.db.backend, &job.rows, &thread_id, in_savepoint)
+        .await?;
     Ok(Written::Booked { thread_id })
 }
 

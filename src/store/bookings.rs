@@ -374,15 +374,22 @@ const REQUEST_STATEMENTS: [&str; 13] = [
 /// escrow transfer and the escrow credit) in one round trip: on SQLite one
 /// multi-statement command, on PostgreSQL one statement of data-modifying CTEs. A
 /// short wallet fails it with a constraint error.
+///
+/// With `release`, the SQLite command ends by releasing the savepoint `booking` the
+/// caller opened (one round trip less per request in a group commit).
 pub async fn insert_request(
     tx: &mut Tx,
     backend: Backend,
     w: &RequestRows,
     thread: &str,
+    release: bool,
 ) -> sqlx::Result<()> {
     static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static SQLITE_RELEASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let sql = match backend {
+        Backend::Sqlite if release => SQLITE_RELEASE
+            .get_or_init(|| format!("{};\nRELEASE booking", REQUEST_STATEMENTS.join(";\n"))),
         Backend::Sqlite => SQLITE.get_or_init(|| REQUEST_STATEMENTS.join(";\n")),
         Backend::Postgres => POSTGRES.get_or_init(|| {
             let (last, rest) = REQUEST_STATEMENTS.split_last().unwrap_or((&"", &[]));
