@@ -202,16 +202,7 @@ pub async fn hold_for_booking(
                 .await?;
         return Ok(Outcome::Replayed(existing));
     }
-    let wallet: Option<String> = sqlx::query_scalar(
-        "UPDATE ledger_accounts SET balance = balance - $2, updated_at = $3 \
-         WHERE kind = 'wallet' AND user_id = $1 AND balance >= $2 RETURNING id",
-    )
-    .bind(user_id)
-    .bind(amount)
-    .bind(now)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(wallet) = wallet else {
+    let Some(wallet) = debit_wallet(tx, user_id, amount, now).await? else {
         return Err(TransferError::Insufficient {
             account: format!("wallet of {user_id}"),
         });
