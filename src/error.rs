@@ -56,6 +56,17 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// 503 `database_unavailable`: the database cannot store anything now (full disk,
+    /// I/O failure, lost connection); nothing was changed and the request may be retried.
+    pub fn database_unavailable() -> Self {
+        AppError::Unavailable {
+            code: "database_unavailable",
+            detail: "The database cannot store this right now (it may be out of space). \
+                     Nothing was changed; try again shortly."
+                .into(),
+        }
+    }
+
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
         AppError::Invalid(vec![FieldError::new(field, code, message)])
     }
@@ -153,12 +164,7 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         if crate::store::is_storage_failure(&e) {
             tracing::error!(error = %e, "the database cannot take this write now");
-            return AppError::Unavailable {
-                code: "database_unavailable",
-                detail: "The database cannot store this right now (it may be out of space). \
-                         Nothing was changed; try again shortly."
-                    .into(),
-            };
+            return AppError::database_unavailable();
         }
         AppError::Internal(e.into())
     }

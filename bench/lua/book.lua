@@ -18,11 +18,3 @@ function request()
   return wrk.format("POST", "/api/v1/bookings",
     {["Authorization"] = "Bearer " .. p.mentee, ["Content-Type"] = "application/json"}, body)
 end
-
-function response(status, headers, body)
-  count(status)
-end
-
-function done(summary, latency, requests)
-  summarize(summary, latency)
-end

@@ -1,5 +1,5 @@
 -- Shared by the wrk scripts: the data bench/setup_pairs.py wrote, a per-thread id,
--- status counting, and a one-line summary.
+-- status counting, and a one-line summary (the default `response` and `done`).
 data = dofile(os.getenv("BENCH_DATA"))
 local threads = {}
 
@@ -36,4 +36,12 @@ function summarize(summary, latency)
     summary.requests, summary.requests / secs, latency:percentile(50) / 1000,
     latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
     table.concat(parts, ",")))
+end
+
+function response(status, headers, body)
+  count(status)
+end
+
+function done(summary, latency, requests)
+  summarize(summary, latency)
 end

@@ -12,7 +12,6 @@ local token_of = {}
 for _, p in ipairs(data.pairs) do
   token_of[p.mentee_id] = p.mentee
 end
-local json = {["Content-Type"] = "application/json"}
 
 local function auth(token)
   return {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
@@ -63,8 +62,4 @@ function response(status, headers, body)
       table.insert(booked, {id = id, token = token_of[mentee]})
     end
   end
-end
-
-function done(summary, latency, requests)
-  summarize(summary, latency)
 end

@@ -8,11 +8,3 @@ local path = os.getenv("BENCH_PATH"):gsub("{mentor}", data.quiet.mentor)
 function request()
   return wrk.format("GET", path)
 end
-
-function response(status, headers, body)
-  count(status)
-end
-
-function done(summary, latency, requests)
-  summarize(summary, latency)
-end

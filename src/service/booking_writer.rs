@@ -14,11 +14,13 @@
 //! On PostgreSQL each request has its own transaction (row locks let unrelated
 //! bookings run side by side; the server groups their commits itself).
 
-use std::sync::Mutex;
-
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Ctx, bookings::WriteJob};
+use super::{
+    Ctx,
+    bookings::WriteJob,
+    queue::{TaskQueue, next_batch},
+};
 use crate::{
     error::{AppError, AppResult},
     store::{self, Backend},
@@ -26,8 +28,6 @@ use crate::{
 
 /// The most requests one transaction takes.
 const BATCH: usize = 64;
-/// A writer task with nothing to do for this long stops (a new one starts on demand).
-const IDLE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What a booking request's transaction did.
 #[derive(Debug)]
@@ -41,17 +41,14 @@ pub enum Written {
 type Item = (WriteJob, oneshot::Sender<AppResult<Written>>);
 
 /// The queue to SQLite's booking writer task (started on first use).
-#[derive(Debug, Default)]
-pub struct BookingWriter {
-    sender: Mutex<Option<mpsc::Sender<Item>>>,
-}
+pub type BookingWriter = TaskQueue<Item>;
 
 /// Writes one booking request (see the module documentation).
 pub async fn write(ctx: &Ctx, job: WriteJob) -> AppResult<Written> {
     if ctx.db.backend == Backend::Postgres {
         let mut tx = ctx.db.begin_write().await?;
-        store::bookings::lock_people(&mut tx, ctx.db.backend, &job.mentor_id, &job.mentee_id)
-            .await?;
+        let (mentor, mentee) = job.people();
+        store::bookings::lock_people(&mut tx, ctx.db.backend, mentor, mentee).await?;
         let written = super::bookings::write_request(ctx, &mut tx, &job, false).await?;
         if matches!(written, Written::Booked { .. }) {
             tx.commit().await?;
@@ -59,30 +56,9 @@ pub async fn write(ctx: &Ctx, job: WriteJob) -> AppResult<Written> {
         return Ok(written);
     }
     let (reply, answer) = oneshot::channel();
-    let mut item = (job, reply);
-    loop {
-        let sender = {
-            let mut slot = ctx
-                .booking_writer
-                .sender
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            match slot.as_ref() {
-                Some(s) if !s.is_closed() => s.clone(),
-                _ => {
-                    let (s, r) = mpsc::channel(4 * BATCH);
-                    tokio::spawn(run(ctx.clone(), r));
-                    *slot = Some(s.clone());
-                    s
-                }
-            }
-        };
-        match sender.send(item).await {
-            Ok(()) => break,
-            // That task was stopping: hand the request to a new one.
-            Err(mpsc::error::SendError(back)) => item = back,
-        }
-    }
+    ctx.booking_writer
+        .send((job, reply), |queue| run(ctx.clone(), queue))
+        .await;
     answer.await.map_err(|_| {
         AppError::Internal(anyhow::anyhow!(
             "the booking writer stopped before answering"
@@ -91,31 +67,7 @@ pub async fn write(ctx: &Ctx, job: WriteJob) -> AppResult<Written> {
 }
 
 async fn run(ctx: Ctx, mut queue: mpsc::Receiver<Item>) {
-    loop {
-        let first = match tokio::time::timeout(IDLE, queue.recv()).await {
-            Ok(Some(item)) => item,
-            Ok(None) => return,
-            Err(_) => {
-                // Idle: stop taking requests, write what came in meanwhile, and end
-                // (which lets the application's context go when it is dropped).
-                queue.close();
-                let mut rest = vec![];
-                while let Ok(item) = queue.try_recv() {
-                    rest.push(item);
-                }
-                if !rest.is_empty() {
-                    write_batch(&ctx, rest).await;
-                }
-                return;
-            }
-        };
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match queue.try_recv() {
-                Ok(item) => batch.push(item),
-                Err(_) => break,
-            }
-        }
+    while let Some(batch) = next_batch(&mut queue, BATCH).await {
         write_batch(&ctx, batch).await;
     }
 }
@@ -123,12 +75,7 @@ async fn run(ctx: Ctx, mut queue: mpsc::Receiver<Item>) {
 /// The same failure for every request of a batch whose transaction failed.
 fn batch_failed(e: &sqlx::Error) -> AppError {
     if store::is_storage_failure(e) {
-        AppError::Unavailable {
-            code: "database_unavailable",
-            detail: "The database cannot store this right now (it may be out of space). \
-                     Nothing was changed; try again shortly."
-                .into(),
-        }
+        AppError::database_unavailable()
     } else {
         AppError::Internal(anyhow::anyhow!("writing bookings: {e}"))
     }

@@ -32,7 +32,6 @@ use crate::{
     store::{
         self,
         bookings::{BookingFull, BookingText, ListFilter, StatusChange},
-        messages::MessageRow,
         users::UserRow,
     },
 };
@@ -514,27 +513,7 @@ pub async fn request_holding(
     let message_id = new_id();
     let invite_meta = messages::invite_metadata(&booking).to_string();
     let rows = store::bookings::RequestRows {
-        booking: store::bookings::NewBookingOwned {
-            id: id.clone(),
-            mentor_id: r.mentor_id.clone(),
-            mentee_id: r.mentee_id.clone(),
-            service_id: r.service_id.clone(),
-            kind: r.kind.clone(),
-            title: r.title.clone(),
-            duration_minutes: r.duration_minutes,
-            timed: p.timed,
-            start_at: r.start_at,
-            end_at: r.end_at,
-            timezone: r.timezone.clone(),
-            topic: r.topic.clone(),
-            message: r.message.clone(),
-            mentorship_id: r.mentorship_id.clone(),
-            credits_held: r.credits_held,
-            expires_at: r.expires_at,
-            idempotency_key: key.map(str::to_string),
-            request_hash: hash.clone(),
-            now,
-        },
+        booking: r.clone(),
         event_id: new_id(),
         expire_job: (
             new_id(),
@@ -567,11 +546,7 @@ pub async fn request_holding(
     let job = WriteJob {
         rows,
         availability: p.availability.clone(),
-        mentor_id: p.mentor_id.clone(),
-        mentee_id: mentee.id.clone(),
-        span: (p.start, p.end),
         hold: hold.map(str::to_string),
-        key: key.map(str::to_string),
         thread_id: p.context.thread_id.clone(),
     };
     let thread_id = match booking_writer::write(ctx, job).await? {
@@ -585,19 +560,18 @@ pub async fn request_holding(
             serde_json::json!({"type": "notification", "id": notification_id, "kind": note.kind, "title": note.title, "link": note.link}),
         );
     }
-    let invite = MessageRow {
-        id: message_id,
-        thread_id,
-        sender_id: Some(mentee.id.clone()),
-        kind: "invite".into(),
-        content: r.message.clone(),
-        metadata: invite_meta,
-        booking_id: Some(id.clone()),
-        edited_at: None,
-        deleted_at: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let invite = messages::stored(
+        message_id,
+        &store::messages::NewMessage {
+            thread_id: &thread_id,
+            sender_id: Some(&mentee.id),
+            kind: "invite",
+            content: &r.message,
+            metadata: &invite_meta,
+            booking_id: Some(&id),
+            now,
+        },
+    );
     // The invite is in the pair's own thread: its people are the two of them.
     live.push(
         vec![p.mentor_id.clone(), mentee.id.clone()],
@@ -621,12 +595,17 @@ pub async fn request_holding(
 pub struct WriteJob {
     rows: store::bookings::RequestRows,
     availability: Option<crate::domain::availability::Availability>,
-    pub mentor_id: String,
-    pub mentee_id: String,
-    span: (Timestamp, Timestamp),
+    /// A payment whose held slot does not count (its own booking being placed).
     hold: Option<String>,
-    key: Option<String>,
     thread_id: Option<String>,
+}
+
+impl WriteJob {
+    /// The booking's mentor and mentee.
+    pub fn people(&self) -> (&str, &str) {
+        let b = &self.rows.booking;
+        (&b.mentor_id, &b.mentee_id)
+    }
 }
 
 /// Inside the request's write transaction (after the people's lock on PostgreSQL): a
@@ -641,7 +620,8 @@ pub(super) async fn write_request(
     in_savepoint: bool,
 ) -> AppResult<Written> {
     let b = &job.rows.booking;
-    if let Some(k) = &job.key
+    let now = b.created_at;
+    if let Some(k) = &b.idempotency_key
         && let Some(existing) =
             store::bookings::by_idempotency_key(&mut **tx, &b.mentee_id, k).await?
     {
@@ -657,9 +637,12 @@ pub(super) async fn write_request(
                 tx,
                 a,
                 &SlotCheck {
-                    mentor_id: &job.mentor_id,
-                    mentee_id: &job.mentee_id,
-                    span: job.span,
+                    mentor_id: &b.mentor_id,
+                    mentee_id: &b.mentee_id,
+                    span: (
+                        crate::clock::from_micros(b.start_at),
+                        crate::clock::from_micros(b.end_at),
+                    ),
                     hold: job.hold.as_deref(),
                     except: None,
                     mentee_busy: MENTEE_BUSY,
@@ -674,7 +657,7 @@ pub(super) async fn write_request(
     }
     let thread_id = match &job.thread_id {
         Some(t) => t.clone(),
-        None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, b.now).await?,
+        None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, now).await?,
     };
     store::bookings::insert_request(tx, ctx.db.backend, &job.rows, &thread_id, in_savepoint)
         .await?;

@@ -37,7 +37,7 @@ pub struct Hub {
     conns: Mutex<Conns>,
     next: AtomicU64,
     /// PostgreSQL: the queue to the task that sends events to every instance.
-    outgoing: Mutex<Option<mpsc::Sender<Outgoing>>>,
+    outgoing: super::queue::TaskQueue<Outgoing>,
 }
 
 impl Hub {
@@ -112,25 +112,12 @@ impl Hub {
         match ctx.db.backend {
             Backend::Sqlite => self.deliver_local(users, &event.to_string()),
             Backend::Postgres => {
-                let mut item = (users.to_vec(), event);
-                loop {
-                    let sender = {
-                        let mut slot = self.outgoing.lock().unwrap_or_else(|e| e.into_inner());
-                        match slot.as_ref() {
-                            Some(s) if !s.is_closed() => s.clone(),
-                            _ => {
-                                let (s, r) = mpsc::channel(4096);
-                                tokio::spawn(send_to_instances(ctx.db.pool.clone(), r));
-                                *slot = Some(s.clone());
-                                s
-                            }
-                        }
-                    };
-                    match sender.send(item).await {
-                        Ok(()) => return,
-                        Err(mpsc::error::SendError(back)) => item = back,
-                    }
-                }
+                let pool = ctx.db.pool.clone();
+                self.outgoing
+                    .send((users.to_vec(), event), move |queue| {
+                        send_to_instances(pool.clone(), queue)
+                    })
+                    .await
             }
         }
     }
@@ -153,30 +140,9 @@ impl Hub {
 
 /// The task behind [`Hub::publish`] on PostgreSQL: takes every event waiting, packs
 /// them into payloads under the `NOTIFY` limit (`{batch: [{users, event}, …]}`), and
-/// sends them; stops after two idle seconds (a new one starts on demand).
+/// sends them (see [`super::queue`]).
 async fn send_to_instances(pool: sqlx::AnyPool, mut queue: mpsc::Receiver<Outgoing>) {
-    loop {
-        let first =
-            match tokio::time::timeout(std::time::Duration::from_secs(2), queue.recv()).await {
-                Ok(Some(item)) => item,
-                Ok(None) => return,
-                Err(_) => {
-                    queue.close();
-                    let mut rest = vec![];
-                    while let Ok(item) = queue.try_recv() {
-                        rest.push(item);
-                    }
-                    send_batch(&pool, rest).await;
-                    return;
-                }
-            };
-        let mut items = vec![first];
-        while items.len() < 256 {
-            match queue.try_recv() {
-                Ok(item) => items.push(item),
-                Err(_) => break,
-            }
-        }
+    while let Some(items) = super::queue::next_batch(&mut queue, 256).await {
         send_batch(&pool, items).await;
     }
 }
@@ -212,6 +178,16 @@ async fn send_batch(pool: &sqlx::AnyPool, items: Vec<Outgoing>) {
     }
 }
 
+/// A notification event with the user's unread count added (as it was, should the
+/// count fail).
+async fn with_unread_count(ctx: &Ctx, user: &str, mut event: Value) -> Value {
+    match crate::store::notify::unread_count(&ctx.db.pool, user).await {
+        Ok(n) => event["unread_count"] = json!(n),
+        Err(e) => tracing::warn!(error = %e, "counting notifications failed"),
+    }
+    event
+}
+
 /// Delivers a payload received from another instance (or this one): `{users, event}`,
 /// or `{batch: [{users, event}, …]}`. A notification that comes without its unread
 /// count gets it here, for the users connected to this instance only.
@@ -235,11 +211,7 @@ pub async fn deliver_received(ctx: &Ctx, payload: &str) {
         let event = &item["event"];
         if event["type"] == "notification" && event.get("unread_count").is_none() {
             for user in users.iter().filter(|u| ctx.realtime.is_online(u)) {
-                let mut event = event.clone();
-                match crate::store::notify::unread_count(&ctx.db.pool, user).await {
-                    Ok(n) => event["unread_count"] = json!(n),
-                    Err(e) => tracing::warn!(error = %e, "counting notifications failed"),
-                }
+                let event = with_unread_count(ctx, user, event.clone()).await;
                 ctx.realtime
                     .deliver_local(std::slice::from_ref(user), &event.to_string());
             }
@@ -290,14 +262,11 @@ impl Live {
                 for (users, event) in &self.events {
                     ctx.realtime.deliver_local(users, &event.to_string());
                 }
-                for (user, mut event) in self.notifications {
+                for (user, event) in self.notifications {
                     if !ctx.realtime.is_online(&user) {
                         continue;
                     }
-                    match crate::store::notify::unread_count(&ctx.db.pool, &user).await {
-                        Ok(n) => event["unread_count"] = json!(n),
-                        Err(e) => tracing::warn!(error = %e, "counting notifications failed"),
-                    }
+                    let event = with_unread_count(ctx, &user, event).await;
                     ctx.realtime.deliver_local(&[user], &event.to_string());
                 }
             }

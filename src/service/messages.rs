@@ -44,7 +44,12 @@ pub async fn direct_thread(tx: &mut Tx, a: &str, b: &str, now: i64) -> AppResult
 /// needs to be read back).
 pub async fn post_in(tx: &mut Tx, m: &NewMessage<'_>) -> AppResult<MessageRow> {
     let id = store::messages::insert_message(tx, m).await?;
-    Ok(MessageRow {
+    Ok(stored(id, m))
+}
+
+/// The row a new message becomes once written with `id`.
+pub fn stored(id: String, m: &NewMessage<'_>) -> MessageRow {
+    MessageRow {
         id,
         thread_id: m.thread_id.to_string(),
         sender_id: m.sender_id.map(str::to_string),
@@ -56,7 +61,7 @@ pub async fn post_in(tx: &mut Tx, m: &NewMessage<'_>) -> AppResult<MessageRow> {
         deleted_at: None,
         created_at: m.now,
         updated_at: m.now,
-    })
+    }
 }
 
 /// The JSON clients get for a message.

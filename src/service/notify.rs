@@ -147,12 +147,13 @@ fn kind_info(kind: &str) -> Option<&'static Kind> {
 /// Whether a user wants `kind` in-app and by email.
 async fn wants(tx: &mut Tx, user_id: &str, kind: &str) -> AppResult<(bool, bool)> {
     let stored = store::notify::preferences(&mut **tx, user_id).await?;
-    if let Some((_, a, e)) = stored.iter().find(|(k, _, _)| k == kind) {
-        return Ok((*a == 1, *e == 1));
-    }
-    Ok(kind_info(kind)
-        .map(|k| (k.in_app, k.email))
-        .unwrap_or((true, false)))
+    Ok(wants_stored(
+        kind,
+        stored
+            .iter()
+            .find(|(k, _, _)| k == kind)
+            .map(|(_, a, e)| (*a, *e)),
+    ))
 }
 
 /// One notification to one person.

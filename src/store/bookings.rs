@@ -296,7 +296,8 @@ pub async fn request_context<'e, E: Executor<'e, Database = Any>>(
 /// What a booking request writes once its slot is checked, every value ready.
 #[derive(Debug, Clone)]
 pub struct RequestRows {
-    pub booking: NewBookingOwned,
+    /// The booking as it will be stored (`created_at` is the request's time).
+    pub booking: BookingRow,
     pub event_id: String,
     /// The expiry job: id, payload, dedupe key.
     pub expire_job: (String, String, String),
@@ -309,30 +310,6 @@ pub struct RequestRows {
     pub invite: (String, String),
     /// The escrow transfer: transfer id and entry ids (when credits are held).
     pub hold: Option<(String, String, String)>,
-}
-
-/// [`NewBooking`] with its own strings, to travel to the writer.
-#[derive(Debug, Clone)]
-pub struct NewBookingOwned {
-    pub id: String,
-    pub mentor_id: String,
-    pub mentee_id: String,
-    pub service_id: String,
-    pub kind: String,
-    pub title: String,
-    pub duration_minutes: i64,
-    pub timed: bool,
-    pub start_at: i64,
-    pub end_at: i64,
-    pub timezone: String,
-    pub topic: String,
-    pub message: String,
-    pub mentorship_id: Option<String>,
-    pub credits_held: i64,
-    pub expires_at: i64,
-    pub idempotency_key: Option<String>,
-    pub request_hash: String,
-    pub now: i64,
 }
 
 /// The statements of [`insert_request`], in order: the wallet debit first (refused by
@@ -425,7 +402,7 @@ pub async fn insert_request(
         .bind(&b.kind)
         .bind(&b.title)
         .bind(b.duration_minutes)
-        .bind(i64::from(b.timed))
+        .bind(b.timed)
         .bind(b.start_at)
         .bind(b.end_at)
         .bind(&b.timezone)
@@ -436,7 +413,7 @@ pub async fn insert_request(
         .bind(b.expires_at)
         .bind(&b.idempotency_key)
         .bind(&b.request_hash)
-        .bind(b.now)
+        .bind(b.created_at)
         .bind(&w.event_id)
         .bind(&w.expire_job.0)
         .bind(&w.expire_job.1)
@@ -479,6 +456,20 @@ pub struct BusyAsk<'a> {
     pub now: i64,
 }
 
+/// What keeps mentor `$1` busy in `[$2, $3)` (rows `0, start, end`): live timed
+/// bookings but `$4`, and open checkouts' held slots (at `$6`) but payment `$5`; `$7`
+/// is [`LONGEST`]. Shared by [`mentor_busy`] and [`slot_conflicts`].
+macro_rules! mentor_busy_sql {
+    () => {
+        "SELECT 0, start_at, end_at FROM bookings WHERE mentor_id = $1 AND timed = 1 \
+         AND status IN ('pending', 'accepted') AND start_at < $3 AND start_at > $2 - $7 \
+         AND +end_at > $2 AND ($4 IS NULL OR id <> $4) \
+         UNION ALL SELECT 0, hold_start, hold_end FROM payments WHERE hold_mentor_id = $1 \
+         AND hold_until > $6 AND status = 'pending' AND hold_start < $3 AND hold_end > $2 \
+         AND ($5 IS NULL OR id <> $5)"
+    };
+}
+
 /// The longest a timed booking lasts (µs): an overlap with `[from, to)` starts after
 /// `from - LONGEST`.
 const LONGEST: i64 = crate::domain::mentor::MAX_DURATION * 60_000_000;
@@ -491,23 +482,17 @@ pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     ask: &BusyAsk<'_>,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
-    sqlx::query_as(
-        "SELECT start_at, end_at FROM bookings WHERE mentor_id = $1 AND timed = 1 \
-         AND status IN ('pending', 'accepted') AND start_at < $3 AND start_at > $2 - $7 \
-         AND +end_at > $2 AND ($4 IS NULL OR id <> $4) \
-         UNION ALL SELECT hold_start, hold_end FROM payments WHERE hold_mentor_id = $1 \
-         AND hold_until > $6 AND status = 'pending' AND hold_start < $3 AND hold_end > $2 \
-         AND ($5 IS NULL OR id <> $5) ORDER BY 1",
-    )
-    .bind(ask.mentor_id)
-    .bind(ask.from)
-    .bind(ask.to)
-    .bind(ask.except)
-    .bind(ask.except_hold)
-    .bind(ask.now)
-    .bind(LONGEST)
-    .fetch_all(ex)
-    .await
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(concat!(mentor_busy_sql!(), " ORDER BY 2"))
+        .bind(ask.mentor_id)
+        .bind(ask.from)
+        .bind(ask.to)
+        .bind(ask.except)
+        .bind(ask.except_hold)
+        .bind(ask.now)
+        .bind(LONGEST)
+        .fetch_all(ex)
+        .await?;
+    Ok(rows.into_iter().map(|(_, s, e)| (s, e)).collect())
 }
 
 /// In one statement: what keeps the mentor busy around a requested slot (as
@@ -525,29 +510,23 @@ pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
     mentee_id: &str,
     mentee_span: (i64, i64),
 ) -> sqlx::Result<SlotConflicts> {
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT 0, start_at, end_at FROM bookings WHERE mentor_id = $1 AND timed = 1 \
-         AND status IN ('pending', 'accepted') AND start_at < $3 AND start_at > $2 - $10 \
-         AND +end_at > $2 AND ($4 IS NULL OR id <> $4) \
-         UNION ALL SELECT 0, hold_start, hold_end FROM payments WHERE hold_mentor_id = $1 \
-         AND hold_until > $6 AND status = 'pending' AND hold_start < $3 AND hold_end > $2 \
-         AND ($5 IS NULL OR id <> $5) \
-         UNION ALL SELECT 1, start_at, end_at FROM bookings WHERE mentee_id = $7 AND timed = 1 \
-         AND status IN ('pending', 'accepted') AND start_at < $9 AND start_at > $8 - $10 \
-         AND +end_at > $8 \
-         AND ($4 IS NULL OR id <> $4) \
-         UNION ALL SELECT 2, balance, 0 FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $7",
-    )
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(concat!(
+        mentor_busy_sql!(),
+        " UNION ALL SELECT 1, start_at, end_at FROM bookings WHERE mentee_id = $8 AND timed = 1 \
+         AND status IN ('pending', 'accepted') AND start_at < $10 AND start_at > $9 - $7 \
+         AND +end_at > $9 AND ($4 IS NULL OR id <> $4) \
+         UNION ALL SELECT 2, balance, 0 FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $8"
+    ))
     .bind(ask.mentor_id)
     .bind(ask.from)
     .bind(ask.to)
     .bind(ask.except)
     .bind(ask.except_hold)
     .bind(ask.now)
+    .bind(LONGEST)
     .bind(mentee_id)
     .bind(mentee_span.0)
     .bind(mentee_span.1)
-    .bind(LONGEST)
     .fetch_all(ex)
     .await?;
     let mentee_busy = rows.iter().any(|r| r.0 == 1);
