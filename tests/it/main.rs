@@ -14,6 +14,7 @@ mod browser_dashboards;
 mod browser_flows;
 mod dashboards;
 mod errors;
+mod hardening;
 mod ledger;
 mod mentors;
 mod mentorships;

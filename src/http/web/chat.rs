@@ -332,7 +332,7 @@ async fn open(State(state): State<AppState>, web: WebCtx, Path(id): Path<String>
             .filter(|n| n.user_id == me.id)
             .ok_or(AppError::NotFound)?;
         store::notify::mark_read(&state.ctx.db.pool, &me.id, Some(&id), state.ctx.now()).await?;
-        Ok::<_, AppError>(if n.link.starts_with('/') {
+        Ok::<_, AppError>(if super::is_local_path(&n.link) {
             n.link
         } else {
             "/notifications".into()

@@ -490,15 +490,23 @@ pub fn urlencode(s: &str) -> String {
 /// A local path to return to after sign-in; anything else (another site, `//host`)
 /// becomes the dashboard.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.contains(['\r', '\n'])
-    {
+    if is_local_path(next) {
         next.to_string()
     } else {
         "/dashboard".to_string()
     }
+}
+
+/// Whether `to` is a path on this site that every browser reads as one: it starts with
+/// one `/` (not `//` or `/\`, which name another host), and holds only visible ASCII
+/// other than a backslash. Browsers drop TAB, CR and LF from URLs (`/<TAB>/evil.example`
+/// becomes `//evil.example`) and treat `\` as `/`, so any control character or
+/// backslash anywhere is refused; so is anything a `Location` header cannot carry
+/// (spaces, non-ASCII), which would otherwise fail to make the response.
+pub fn is_local_path(to: &str) -> bool {
+    to.starts_with('/')
+        && !to.starts_with("//")
+        && to.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
 }
 
 #[derive(Debug, Clone)]

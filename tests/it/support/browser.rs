@@ -133,6 +133,11 @@ impl Browser {
         self.client.goto(url).await.expect("goto");
     }
 
+    /// Goes to `url` even if where it leads does not load (an unreachable host).
+    pub async fn goto_anywhere(&self, url: &str) {
+        let _ = self.client.goto(url).await;
+    }
+
     pub async fn fill(&self, css: &str, value: &str) {
         let el = self.find(css).await;
         el.clear().await.expect("clear");
@@ -188,6 +193,11 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         false
+    }
+
+    /// The whole address the browser is at.
+    pub async fn url(&self) -> String {
+        self.client.current_url().await.expect("url").to_string()
     }
 
     pub async fn path(&self) -> String {
