@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod extract;
+pub mod hygiene;
 pub mod problem;
 pub mod web;
 
@@ -64,6 +65,10 @@ pub fn router(state: AppState, api: axum::Router<AppState>) -> Router {
         .merge(web::router())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            hygiene::refuse_nul,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), timeout))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))

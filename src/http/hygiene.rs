@@ -1,0 +1,145 @@
+//! Text input hygiene, one rule at the edge for every route: no request may carry a
+//! NUL character (U+0000) — not in its path, its query, a form, a JSON body or a
+//! webhook payload. PostgreSQL cannot store or even compare a text holding one (the
+//! query fails), SQLite silently truncates at it, and no person types one; so it is
+//! refused here with `400 nul_character` before any handler runs, and no engine ever
+//! sees it. Other control characters are each field's business (`domain::text`).
+//!
+//! The check reads the encoded request, without decoding it: `%00` in the path, the
+//! query or an `application/x-www-form-urlencoded` body, a raw NUL byte in any body,
+//! and a `\u0000` escape in any other body (JSON, and whatever claims to be something
+//! else: a signed webhook is read as JSON whatever its `Content-Type`). The body is
+//! read into memory within the configured body limit (a larger one is `413`), as the
+//! handlers' extractors would have done anyway.
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::header,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use super::AppState;
+use crate::error::AppError;
+
+fn refused() -> AppError {
+    AppError::bad_request(
+        "nul_character",
+        "Text in a request may not contain a NUL character (U+0000, `%00` or `\\u0000`).",
+    )
+}
+
+/// Whether percent-encoded text (a path, a query, a form body) decodes to a NUL.
+pub fn encoded_nul(text: &[u8]) -> bool {
+    text.windows(3).any(|w| w == b"%00") || text.contains(&0)
+}
+
+/// Whether a JSON text holds a NUL: a raw NUL byte, or a `\u0000` escape (an escaped
+/// backslash followed by `u0000` is text, not an escape).
+pub fn json_nul(body: &[u8]) -> bool {
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            0 => return true,
+            b'\\' => {
+                if body.get(i + 1) == Some(&b'u') && body.get(i + 2..i + 6) == Some(b"0000") {
+                    return true;
+                }
+                // Skip the escaped character, whatever it is (`\\`, `\"`, `\u…`).
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+fn has_body(req: &Request) -> bool {
+    let h = req.headers();
+    match h.get(header::CONTENT_LENGTH) {
+        Some(len) => len.as_bytes() != b"0",
+        None => h.contains_key(header::TRANSFER_ENCODING),
+    }
+}
+
+/// The middleware (see the module documentation).
+pub async fn refuse_nul(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    let in_uri = encoded_nul(uri.path().as_bytes())
+        || uri.query().is_some_and(|q| encoded_nul(q.as_bytes()));
+    if in_uri {
+        return answer(&state, &req, refused());
+    }
+    if !has_body(&req) {
+        return next.run(req).await;
+    }
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    let (parts, body) = req.into_parts();
+    let limit = state.ctx.config.max_body_bytes;
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            let req = Request::from_parts(parts, Body::empty());
+            return answer(
+                &state,
+                &req,
+                AppError::PayloadTooLarge { limit_bytes: limit },
+            );
+        }
+    };
+    let nul = if form {
+        encoded_nul(&bytes)
+    } else {
+        json_nul(&bytes)
+    };
+    let req = Request::from_parts(parts, Body::from(bytes));
+    if nul {
+        return answer(&state, &req, refused());
+    }
+    next.run(req).await
+}
+
+/// The refusal as a page for a browser, as problem+json for everything else.
+fn answer(state: &AppState, req: &Request, e: AppError) -> Response {
+    if super::wants_html(req) {
+        super::web::error_page(state, None, e)
+    } else {
+        e.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_encoded_nuls_only() {
+        assert!(encoded_nul(b"/articles/%00"));
+        assert!(encoded_nul(b"a=1&b=x%00y"));
+        assert!(encoded_nul(b"a=\0"));
+        assert!(!encoded_nul(b"a=%2500&b=100%25"), "an encoded percent sign");
+        assert!(!encoded_nul(b"/x/%0a/%20"));
+    }
+
+    #[test]
+    fn finds_json_nul_escapes_not_escaped_backslashes() {
+        assert!(json_nul(br#"{"a": "\u0000"}"#));
+        assert!(
+            json_nul(br#"{"a": "x\\\u0000"}"#),
+            "a backslash, then a NUL"
+        );
+        assert!(json_nul(b"{\"a\": \"\0\"}"));
+        assert!(!json_nul(br#"{"a": "\\u0000"}"#), "the text \\u0000");
+        assert!(!json_nul(br#"{"a": "\u0001\n\"", "b": "\\\\u0000"}"#));
+        assert!(!json_nul(b"\\"), "a lone backslash at the end");
+    }
+}
