@@ -374,6 +374,8 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    // The address really bound (a port of 0 becomes the one the system chose).
+    let listen = listener.local_addr().unwrap_or(listen);
     tracing::info!(
         address = %listen,
         backend = app.state.backend_name(),

@@ -81,16 +81,29 @@ pub fn router(state: AppState, api: axum::Router<AppState>) -> Router {
             TraceLayer::new_for_http()
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
                 .make_span_with(|req: &Request<Body>| {
-                let id = req
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
+                    let id = req
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+                    tracing::info_span!("request", method = %req.method(), route = route.unwrap_or("unmatched"), path = %logged_path(req.uri().path(), route), request_id = %id)
+                }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
         .with_state(state)
+}
+
+/// Routes whose path carries a secret (the calendar feed's token): the log shows
+/// their template instead of the path. Query strings are never logged.
+const SECRET_ROUTES: &[&str] = &["/calendar/{file}"];
+
+/// The path as the log shows it (see [`SECRET_ROUTES`]).
+fn logged_path<'a>(path: &'a str, route: Option<&'a str>) -> &'a str {
+    match route {
+        Some(r) if SECRET_ROUTES.contains(&r) => r,
+        _ => path,
+    }
 }
 
 fn wants_html(req: &Request) -> bool {

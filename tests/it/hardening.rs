@@ -544,3 +544,84 @@ async fn a_signed_webhook_with_a_nul_is_refused_before_the_database() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["code"], "nul_character");
 }
+
+#[tokio::test]
+async fn the_calendar_feed_token_never_reaches_the_log() {
+    use std::io::{BufRead, BufReader};
+    // The real binary, at its default log level, on this test's database.
+    let app = TestApp::spawn().await;
+    let mentor = app.register("feed-log@example.com").await;
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", &app.db.url)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    let stdout = server.stdout.take().unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut log = vec![];
+    let base = loop {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the binary says where it listens");
+        log.push(line.clone());
+        if let Some(at) = line.find("ready at http://") {
+            let rest = &line[at + "ready at ".len()..];
+            break rest
+                .split(|c: char| c.is_whitespace() || c == '"')
+                .next()
+                .unwrap()
+                .to_string();
+        }
+    };
+    let http = reqwest::Client::new();
+    let feed: serde_json::Value = http
+        .post(format!("{base}/api/v1/me/calendar-feed"))
+        .bearer_auth(&mentor.access)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = feed["url"].as_str().expect("a feed url").to_string();
+    let path = &url[url.find("/calendar/").unwrap()..];
+    let token = path
+        .trim_start_matches("/calendar/")
+        .trim_end_matches(".ics");
+    assert!(token.len() >= 20, "a real secret: {token}");
+    let res = http.get(format!("{base}{path}")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The access log line of that fetch.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !log
+        .iter()
+        .any(|l| l.contains("/calendar/{file}") && l.contains("finished processing request"))
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => log.push(line),
+            Err(_) => break,
+        }
+    }
+    server.kill().unwrap();
+    let _ = server.wait();
+    let stderr = std::io::read_to_string(server.stderr.take().unwrap()).unwrap_or_default();
+    let all = format!("{}\n{stderr}", log.join("\n"));
+    assert!(
+        !all.contains(token),
+        "the feed's secret is in the log:\n{all}"
+    );
+    assert!(
+        all.contains("/calendar/{file}"),
+        "the fetch is logged by its route:\n{all}"
+    );
+}
