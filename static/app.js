@@ -139,7 +139,9 @@ function live() {
         // Ignore what we do not understand.
       }
     };
-    socket.onclose = () => {
+    socket.onclose = (e) => {
+      // 4401: this session ended (signed out here or elsewhere): nothing to reconnect to.
+      if (e.code === 4401) return;
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 30000);
     };

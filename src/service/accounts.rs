@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use super::{
     ClientInfo, Ctx,
     auth::{self, TokenPair, WebSession},
+    events::Ended,
 };
 use crate::{
     domain::{
@@ -355,6 +356,9 @@ pub async fn change_password(
     store::users::set_password_hash(&mut *tx, &user.id, &hash, now).await?;
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, Some(current_session), now).await?;
     tx.commit().await?;
+    ctx.realtime
+        .sessions_ended(ctx, &user.id, Ended::AllBut(current_session))
+        .await;
     tracing::info!(user_id = %user.id, "password changed; other sessions ended");
     Ok(())
 }
@@ -496,6 +500,7 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     store::users::anonymise(&mut *tx, &user.id, now).await?;
     store::articles::erase_user(&mut tx, &user.id).await?;
     tx.commit().await?;
+    ctx.realtime.sessions_ended(ctx, &user.id, Ended::All).await;
     ctx.discovery.invalidate();
     tracing::info!(user_id = %user.id, "account closed");
     Ok(())

@@ -109,6 +109,9 @@ pub async fn suspend(
     )
     .await?;
     tx.commit().await?;
+    ctx.realtime
+        .sessions_ended(ctx, &user.id, super::events::Ended::All)
+        .await;
     ctx.discovery.invalidate();
     target(ctx, id).await
 }

@@ -13,7 +13,7 @@ use argon2::{Algorithm, Argon2, Params, Version, password_hash::PasswordVerifier
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::{ClientInfo, Ctx, micros};
+use super::{ClientInfo, Ctx, events::Ended, micros};
 use crate::{
     domain::ids::new_id,
     error::{AppError, AppResult},
@@ -326,6 +326,9 @@ pub async fn refresh(ctx: &Ctx, refresh_token: &str) -> AppResult<TokenPair> {
         // Reuse of a rotated token: end the whole family, and make that stick.
         store::sessions::revoke(&mut *tx, &row.session_id, now).await?;
         tx.commit().await?;
+        ctx.realtime
+            .sessions_ended(ctx, &row.user_id, Ended::Only(&row.session_id))
+            .await;
         tracing::warn!(session_id = %row.session_id, user_id = %row.user_id,
             "refresh token reused; session revoked");
         return Err(AppError::unauthorized(
@@ -345,10 +348,18 @@ pub async fn refresh(ctx: &Ctx, refresh_token: &str) -> AppResult<TokenPair> {
     Ok(pair)
 }
 
-/// Ends one session.
-pub async fn logout(ctx: &Ctx, session_id: &str) -> AppResult<()> {
+/// Ends one session (and its live sockets).
+pub async fn logout(ctx: &Ctx, user_id: &str, session_id: &str) -> AppResult<()> {
     store::sessions::revoke(&ctx.db.pool, session_id, ctx.now()).await?;
+    ctx.realtime
+        .sessions_ended(ctx, user_id, Ended::Only(session_id))
+        .await;
     Ok(())
+}
+
+/// Whether a session can still act (a live socket checks its own now and then).
+pub async fn session_live(ctx: &Ctx, session_id: &str) -> AppResult<bool> {
+    Ok(store::sessions::is_live(&ctx.db.pool, session_id, ctx.now()).await?)
 }
 
 #[cfg(test)]

@@ -6,6 +6,12 @@
 //! local connections. On PostgreSQL every event is published with `pg_notify` and each
 //! instance's listener (see `app::listen_events`) delivers it to its own connections,
 //! so a message posted on instance A reaches a socket on instance B.
+//!
+//! A socket belongs to the session that opened it. When sessions end (sign-out, a
+//! password change ending the others, suspension, closing the account, a replayed
+//! refresh token) [`Hub::sessions_ended`] tells every instance, and each closes its
+//! sockets of those sessions at once ([`CLOSE`]); the socket task also checks its
+//! session at every ping, for ends no instance announced (a CLI run, expiry).
 
 use std::{
     collections::HashMap,
@@ -28,7 +34,12 @@ pub const QUEUE: usize = 256;
 /// Postgres NOTIFY payloads are limited to 8000 bytes.
 const MAX_PAYLOAD: usize = 7800;
 
-type Conns = HashMap<String, Vec<(u64, mpsc::Sender<String>)>>;
+/// What a socket task receives instead of an event when its session has ended: it
+/// closes the socket. No JSON event can equal it.
+pub const CLOSE: &str = "\u{0}session ended";
+
+/// A user's connections on this instance: id, session, queue.
+type Conns = HashMap<String, Vec<(u64, String, mpsc::Sender<String>)>>;
 /// An event and the users it is for.
 type Outgoing = (Vec<String>, Value);
 
@@ -45,8 +56,8 @@ impl Hub {
         Self::default()
     }
 
-    /// A new connection of `user_id`: its id and the queue to drain.
-    pub fn register(&self, user_id: &str) -> (u64, mpsc::Receiver<String>) {
+    /// A new connection of `user_id`'s session: its id and the queue to drain.
+    pub fn register(&self, user_id: &str, session_id: &str) -> (u64, mpsc::Receiver<String>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         self.conns
@@ -54,14 +65,14 @@ impl Hub {
             .unwrap_or_else(|e| e.into_inner())
             .entry(user_id.to_string())
             .or_default()
-            .push((id, tx));
+            .push((id, session_id.to_string(), tx));
         (id, rx)
     }
 
     pub fn unregister(&self, user_id: &str, conn: u64) {
         let mut map = self.conns.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(list) = map.get_mut(user_id) {
-            list.retain(|(id, _)| *id != conn);
+            list.retain(|(id, _, _)| *id != conn);
             if list.is_empty() {
                 map.remove(user_id);
             }
@@ -92,7 +103,7 @@ impl Hub {
         let mut map = self.conns.lock().unwrap_or_else(|e| e.into_inner());
         for u in users {
             if let Some(list) = map.get_mut(u) {
-                list.retain(|(_, tx)| tx.try_send(event.to_string()).is_ok());
+                list.retain(|(_, _, tx)| tx.try_send(event.to_string()).is_ok());
                 if list.is_empty() {
                     map.remove(u);
                 }
@@ -122,6 +133,47 @@ impl Hub {
         }
     }
 
+    /// Sessions of `user_id` ended: closes their sockets on every instance (see the
+    /// module documentation). Call after the commit that ended them.
+    pub async fn sessions_ended(&self, ctx: &Ctx, user_id: &str, ended: Ended<'_>) {
+        match ctx.db.backend {
+            Backend::Sqlite => self.close_local(user_id, ended),
+            Backend::Postgres => {
+                let (only, keep) = match ended {
+                    Ended::All => (None, None),
+                    Ended::Only(s) => (Some(s), None),
+                    Ended::AllBut(s) => (None, Some(s)),
+                };
+                self.publish(
+                    ctx,
+                    &[user_id.to_string()],
+                    json!({"type": SESSIONS_ENDED, "only": only, "keep": keep}),
+                )
+                .await
+            }
+        }
+    }
+
+    /// Closes this instance's sockets of the ended sessions.
+    fn close_local(&self, user_id: &str, ended: Ended<'_>) {
+        let mut map = self.conns.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(list) = map.get_mut(user_id) {
+            list.retain(|(_, session, tx)| {
+                if ended.includes(session) {
+                    // Its task closes the socket; a full queue drops the sender, which
+                    // ends the task too.
+                    let _ = tx.try_send(CLOSE.to_string());
+                    false
+                } else {
+                    true
+                }
+            });
+            if list.is_empty() {
+                map.remove(user_id);
+            }
+        }
+    }
+
     /// Pushes a user's unread notification count.
     pub async fn notify_count(&self, ctx: &Ctx, user_id: &str) {
         match crate::store::notify::unread_count(&ctx.db.pool, user_id).await {
@@ -134,6 +186,29 @@ impl Hub {
                 .await
             }
             Err(e) => tracing::warn!(error = %e, "counting notifications failed"),
+        }
+    }
+}
+
+/// The event that carries [`Hub::sessions_ended`] between instances (never delivered
+/// to a client).
+const SESSIONS_ENDED: &str = "sessions_ended";
+
+/// Which sessions of a user ended.
+#[derive(Debug, Clone, Copy)]
+pub enum Ended<'a> {
+    All,
+    Only(&'a str),
+    /// All but this one (a password change ends the others).
+    AllBut(&'a str),
+}
+
+impl Ended<'_> {
+    fn includes(&self, session: &str) -> bool {
+        match self {
+            Ended::All => true,
+            Ended::Only(s) => *s == session,
+            Ended::AllBut(s) => *s != session,
         }
     }
 }
@@ -209,7 +284,16 @@ pub async fn deliver_received(ctx: &Ctx, payload: &str) {
             })
             .unwrap_or_default();
         let event = &item["event"];
-        if event["type"] == "notification" && event.get("unread_count").is_none() {
+        if event["type"] == SESSIONS_ENDED {
+            let ended = match (event["only"].as_str(), event["keep"].as_str()) {
+                (Some(s), _) => Ended::Only(s),
+                (None, Some(s)) => Ended::AllBut(s),
+                (None, None) => Ended::All,
+            };
+            for user in &users {
+                ctx.realtime.close_local(user, ended);
+            }
+        } else if event["type"] == "notification" && event.get("unread_count").is_none() {
             for user in users.iter().filter(|u| ctx.realtime.is_online(u)) {
                 let event = with_unread_count(ctx, user, event.clone()).await;
                 ctx.realtime
@@ -289,8 +373,8 @@ mod tests {
     #[test]
     fn slow_connections_are_dropped_not_buffered() {
         let hub = Hub::new();
-        let (_id, mut rx) = hub.register("u");
-        let (_id2, _rx2_kept_but_never_read) = hub.register("u");
+        let (_id, mut rx) = hub.register("u", "s1");
+        let (_id2, _rx2_kept_but_never_read) = hub.register("u", "s2");
         for i in 0..QUEUE {
             hub.deliver_local(&["u".into()], &format!("{i}"));
         }
@@ -303,5 +387,25 @@ mod tests {
         assert_eq!(hub.connections(), 1);
         assert_eq!(rx.try_recv().unwrap(), "one more");
         assert!(hub.is_online("u"));
+    }
+
+    #[test]
+    fn ending_sessions_closes_exactly_their_sockets() {
+        let hub = Hub::new();
+        let (_, mut a) = hub.register("u", "s1");
+        let (_, mut b) = hub.register("u", "s2");
+        let (_, mut c) = hub.register("u", "s3");
+        let (_, mut other) = hub.register("v", "s1");
+        hub.close_local("u", Ended::AllBut("s2"));
+        assert_eq!(a.try_recv().unwrap(), CLOSE);
+        assert_eq!(c.try_recv().unwrap(), CLOSE);
+        assert!(b.try_recv().is_err(), "the kept session's socket stays");
+        assert!(other.try_recv().is_err(), "another user's socket stays");
+        assert_eq!(hub.connections(), 2);
+        hub.close_local("u", Ended::Only("s2"));
+        assert_eq!(b.try_recv().unwrap(), CLOSE);
+        hub.close_local("v", Ended::All);
+        assert_eq!(other.try_recv().unwrap(), CLOSE);
+        assert_eq!(hub.connections(), 0);
     }
 }

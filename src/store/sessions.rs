@@ -93,6 +93,25 @@ pub async fn resolve<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// Whether a session can still act: not revoked, not expired, its user neither
+/// suspended nor deleted (the same rule as [`resolve`]).
+pub async fn is_live<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    session_id: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
+         AND u.suspended_at IS NULL AND u.deleted_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(now)
+    .fetch_optional(ex)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// What a refresh needs to know about a presented refresh token.
 #[derive(Debug, Clone, FromRow)]
 pub struct RefreshRow {

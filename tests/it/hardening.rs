@@ -625,3 +625,131 @@ async fn the_calendar_feed_token_never_reaches_the_log() {
         "the fetch is logged by its route:\n{all}"
     );
 }
+
+/// How a session ends in [`a_socket_closes_within_a_second_when_its_session_ends`].
+#[derive(Debug, Clone, Copy)]
+enum Revoke {
+    SignOut,
+    PasswordChangedElsewhere,
+    Suspended,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_closes_within_a_second_when_its_session_ends() {
+    for how in [
+        Revoke::SignOut,
+        Revoke::PasswordChangedElsewhere,
+        Revoke::Suspended,
+    ] {
+        let app = TestApp::spawn().await;
+        // On PostgreSQL the sockets live on another instance than the one that ends
+        // the session: the end must cross over.
+        let far = if app.db.is_postgres() {
+            Some(app.second_instance().await)
+        } else {
+            None
+        };
+        let sockets = far.as_ref().unwrap_or(&app);
+        let (admin, mentor, mentee, thread) = crate::messaging::pair(&app).await;
+        let (status, body) = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                serde_json::json!({"email": "mentee@example.com", "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let other = crate::support::Session::from_auth(&body);
+        let mut doomed = sockets.ws(&mentee.access).await;
+        let mut kept = sockets.ws(&other.access).await;
+        let say = |text: &'static str| {
+            let app = &app;
+            let thread = thread.clone();
+            let mentor = mentor.access.clone();
+            async move {
+                let (status, _) = app
+                    .post(
+                        &format!("/api/v1/threads/{thread}/messages"),
+                        Some(&mentor),
+                        serde_json::json!({"content": text}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED);
+            }
+        };
+        // First shown to receive the mentee's private messages.
+        say("before").await;
+        for ws in [&mut doomed, &mut kept] {
+            let got = ws.next_event(|e| e["type"] == "message").await;
+            assert_eq!(got["message"]["content"], "before", "{how:?}");
+        }
+        let started = std::time::Instant::now();
+        match how {
+            Revoke::SignOut => {
+                let (status, _) = app
+                    .post(
+                        "/api/v1/auth/logout",
+                        Some(&mentee.access),
+                        serde_json::json!({}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::NO_CONTENT);
+            }
+            Revoke::PasswordChangedElsewhere => {
+                let (status, body) = app
+                    .call(
+                        reqwest::Method::PUT,
+                        "/api/v1/me/password",
+                        Some(&other.access),
+                        Some(serde_json::json!({
+                            "current_password": "correct horse battery",
+                            "new_password": "another horse battery",
+                        })),
+                    )
+                    .await;
+                assert!(status.is_success(), "{status} {body}");
+            }
+            Revoke::Suspended => {
+                let (status, body) = app
+                    .post(
+                        &format!("/api/v1/admin/users/{}/suspend", mentee.user_id),
+                        Some(&admin.access),
+                        serde_json::json!({"reason": "test"}),
+                    )
+                    .await;
+                assert!(status.is_success(), "{status} {body}");
+            }
+        }
+        let code = doomed
+            .closed_within(std::time::Duration::from_secs(1))
+            .await
+            .unwrap_or_else(|why| panic!("{how:?}: the ended session's socket: {why}"));
+        assert_eq!(code, 4401, "{how:?}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(1500),
+            "{how:?}"
+        );
+        say("after").await;
+        match how {
+            // The session that changed the password goes on receiving.
+            Revoke::PasswordChangedElsewhere => {
+                let got = kept.next_event(|e| e["type"] == "message").await;
+                assert_eq!(got["message"]["content"], "after");
+            }
+            // Suspension ends every session of the account.
+            Revoke::Suspended => {
+                assert_eq!(
+                    kept.closed_within(std::time::Duration::from_secs(1)).await,
+                    Ok(4401)
+                );
+            }
+            Revoke::SignOut => {
+                let got = kept.next_event(|e| e["type"] == "message").await;
+                assert_eq!(
+                    got["message"]["content"], "after",
+                    "the other session stays"
+                );
+            }
+        }
+    }
+}

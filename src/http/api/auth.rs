@@ -140,6 +140,6 @@ async fn logout(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
 ) -> Result<StatusCode, AppError> {
-    auth::logout(&state.ctx, &me.session_id).await?;
+    auth::logout(&state.ctx, &me.user.id, &me.session_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,13 +4,18 @@
 //! set headers) or the web session cookie; a foreign `Origin` is refused. The server
 //! sends JSON events and a ping every 20 seconds; the client may send
 //! `{"type": "typing", "thread_id": …}` and `{"type": "ping"}`.
+//!
+//! A socket lives as long as the session that opened it: when that session ends
+//! (sign-out, password change elsewhere, suspension, account closed) the server sends
+//! a close frame with code 4401 at once, on whichever instance holds it; at every ping
+//! the socket also checks its session, for ends nobody announced.
 
 use std::time::Duration;
 
 use axum::{
     extract::{
         State, WebSocketUpgrade,
-        ws::{Message, WebSocket},
+        ws::{CloseFrame, Message, WebSocket},
     },
     http::{HeaderMap, header},
     response::Response,
@@ -23,6 +28,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     error::AppError,
     http::{AppState, extract::MaybeUser, problem::Problem},
+    service::{
+        auth::{self, Authenticated},
+        events,
+    },
     store::users::UserRow,
 };
 
@@ -65,19 +74,16 @@ async fn ws(
             "This socket only accepts pages of this site.",
         ));
     }
-    let user = match (user, p.access_token) {
-        (Some(a), _) => a.user,
-        (None, Some(token)) => {
-            crate::service::auth::resolve_bearer(&state.ctx, &token)
-                .await?
-                .ok_or_else(|| {
-                    AppError::unauthorized(
-                        "invalid_token",
-                        "The access token is invalid, expired or revoked.",
-                    )
-                })?
-                .user
-        }
+    let auth = match (user, p.access_token) {
+        (Some(a), _) => a,
+        (None, Some(token)) => crate::service::auth::resolve_bearer(&state.ctx, &token)
+            .await?
+            .ok_or_else(|| {
+                AppError::unauthorized(
+                    "invalid_token",
+                    "The access token is invalid, expired or revoked.",
+                )
+            })?,
         (None, None) => return Err(AppError::unauthorized("unauthenticated", "Sign in first.")),
     };
     // Small buffers: clients send tiny frames (typing, ping), and 1,000 idle sockets
@@ -87,7 +93,7 @@ async fn ws(
         .write_buffer_size(0)
         .max_message_size(64 * 1024)
         .max_frame_size(64 * 1024)
-        .on_upgrade(move |socket| session(state, user, socket)))
+        .on_upgrade(move |socket| session(state, auth, socket)))
 }
 
 #[derive(Deserialize)]
@@ -97,8 +103,22 @@ struct ClientEvent {
     thread_id: Option<String>,
 }
 
-async fn session(state: AppState, user: UserRow, socket: WebSocket) {
-    let (conn, mut events) = state.ctx.realtime.register(&user.id);
+/// The close code of a socket whose session ended (4000–4999 are the application's).
+const SESSION_ENDED: u16 = 4401;
+
+async fn closed_for_session(tx: &mut futures_util::stream::SplitSink<WebSocket, Message>) {
+    let _ = tx
+        .send(Message::Close(Some(CloseFrame {
+            code: SESSION_ENDED,
+            reason: "session ended".into(),
+        })))
+        .await;
+}
+
+async fn session(state: AppState, auth: Authenticated, socket: WebSocket) {
+    let user: UserRow = auth.user;
+    let session_id = auth.session_id;
+    let (conn, mut events) = state.ctx.realtime.register(&user.id, &session_id);
     let (mut tx, mut rx) = socket.split();
     let mut ping = tokio::time::interval(Duration::from_secs(20));
     let hello = serde_json::json!({"type": "hello", "user_id": user.id}).to_string();
@@ -109,6 +129,10 @@ async fn session(state: AppState, user: UserRow, socket: WebSocket) {
     loop {
         tokio::select! {
             event = events.recv() => match event {
+                Some(text) if text == events::CLOSE => {
+                    closed_for_session(&mut tx).await;
+                    break;
+                }
                 Some(text) => {
                     if tx.send(Message::Text(text.into())).await.is_err() {
                         break;
@@ -121,6 +145,11 @@ async fn session(state: AppState, user: UserRow, socket: WebSocket) {
                 }
             },
             _ = ping.tick() => {
+                // An error reading is not an end: the next ping asks again.
+                if let Ok(false) = auth::session_live(&state.ctx, &session_id).await {
+                    closed_for_session(&mut tx).await;
+                    break;
+                }
                 if tx.send(Message::Ping(Vec::new().into())).await.is_err() {
                     break;
                 }

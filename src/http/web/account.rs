@@ -269,7 +269,7 @@ async fn logout(
     if let Err(e) = web.check_csrf(&f.csrf) {
         return error_page(&state, Some(&web), e);
     }
-    if let Err(e) = auth::logout(&state.ctx, &me.session_id).await {
+    if let Err(e) = auth::logout(&state.ctx, &me.user.id, &me.session_id).await {
         return error_page(&state, Some(&web), e);
     }
     let mut res = web.redirect_flash("/", "signed_out");

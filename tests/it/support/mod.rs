@@ -544,6 +544,27 @@ impl Ws {
         }
     }
 
+    /// Waits up to `within` for the server to close the socket, skipping events; the
+    /// close code, or why there was none.
+    pub async fn closed_within(&mut self, within: std::time::Duration) -> Result<u16, String> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return Err(format!("still open after {within:?}")),
+                Ok(None) => return Err("ended without a close frame".into()),
+                Ok(Some(Err(e))) => return Err(format!("ended with an error: {e}")),
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return frame
+                        .map(|f| u16::from(f.code))
+                        .ok_or_else(|| "a close frame without a code".into());
+                }
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
     pub async fn send(&mut self, v: Value) {
         use futures_util::SinkExt;
         self.stream
