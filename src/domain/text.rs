@@ -63,6 +63,16 @@ fn too_long(field: &str, max: usize) -> FieldError {
 }
 
 /// An optional `https://` URL (empty means "not set"), at most 2048 characters.
+///
+/// The server never fetches these (avatars, résumés, profiles, image messages), but
+/// every viewer's browser does, so an address that would reach into the viewer's own
+/// machine or network is refused the way a careful host refuses it: user info
+/// (`https://good.example@127.0.0.1/`), IP literals that are not public (loopback,
+/// private ranges, link-local such as the cloud metadata address, shared, reserved),
+/// numbers browsers read as such an address (`0x7f.1`, `127.1`, `0177.0.0.1`), and
+/// names that only ever mean a local machine (`*.localhost`, `*.local`,
+/// `*.internal`, `*.home.arpa`). A public name that resolves to a private address
+/// cannot be told apart without resolving it, which we do not do.
 pub fn optional_https_url(field: &str, raw: &str) -> Result<String, FieldError> {
     let v = raw.trim();
     if v.is_empty() {
@@ -78,25 +88,98 @@ pub fn optional_https_url(field: &str, raw: &str) -> Result<String, FieldError> 
             "Must be a full https:// address, e.g. https://example.com/me.",
         )
     };
+    let local = || {
+        FieldError::new(
+            field,
+            "local_address",
+            "Must be a public address: not a private network, this machine, or one with a user name in it.",
+        )
+    };
     let rest = v
         .get(..8)
         .filter(|p| p.eq_ignore_ascii_case("https://"))
         .map(|_| &v[8..])
         .ok_or_else(bad)?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or("");
-    let host = host.split(':').next().unwrap_or("");
+    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(local());
+    }
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
     let host_ok = !host.is_empty()
         && host.contains('.')
         && host
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         && !host.starts_with('.')
-        && !host.ends_with('.');
+        && !host.ends_with('.')
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
     if !host_ok || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
+    if !public_host(&host.to_ascii_lowercase()) {
+        return Err(local());
+    }
     Ok(v.to_string())
+}
+
+/// Whether a host name (lower case, letters, digits, `-` and `.`) names something
+/// outside the viewer's machine and network (see [`optional_https_url`]).
+fn public_host(host: &str) -> bool {
+    const LOCAL_SUFFIXES: [&str; 5] = [
+        ".localhost",
+        ".local",
+        ".internal",
+        ".home.arpa",
+        ".localdomain",
+    ];
+    if LOCAL_SUFFIXES.iter().any(|s| host.ends_with(s)) {
+        return false;
+    }
+    // Browsers read a host whose last label is a number (decimal, 0x hex, or octal
+    // with a leading 0) as an IPv4 address, in any of its shorthand forms. Only the
+    // plain dotted quad of a public address is accepted.
+    let last = host.rsplit('.').next().unwrap_or("");
+    let numeric = !last.is_empty()
+        && (last.bytes().all(|b| b.is_ascii_digit())
+            || (last.starts_with("0x") && last[2..].bytes().all(|b| b.is_ascii_hexdigit())));
+    if !numeric {
+        return true;
+    }
+    let quad: Vec<&str> = host.split('.').collect();
+    let canonical = quad.len() == 4
+        && quad.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+        });
+    match host.parse::<std::net::Ipv4Addr>() {
+        Ok(ip) if canonical => public_ipv4(ip),
+        _ => false,
+    }
+}
+
+/// Whether an IPv4 address is a public, unicast one.
+fn public_ipv4(ip: std::net::Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || ip.is_multicast()
+        || a == 0
+        || a >= 240
+        // Shared address space (carrier-grade NAT), 100.64.0.0/10.
+        || (a == 100 && (64..128).contains(&b))
+        // IETF protocol assignments, 192.0.0.0/24, and benchmarking, 198.18.0.0/15.
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)
+        || (a == 198 && (b == 18 || b == 19)))
 }
 
 #[cfg(test)]
@@ -130,8 +213,45 @@ mod tests {
             "https://localhost",
             "ftp://x.y",
             "https://<script>.com",
+            "https://example.com:/x",
+            "https://example.com:abc/x",
         ] {
             assert!(optional_https_url("u", bad).is_err(), "{bad}");
+        }
+        for fine in [
+            "https://example.com:8443/me",
+            "https://93.184.215.14/x.png",
+            "https://cdn.example.co.uk/a@b.png",
+            "https://example.com/?next=http://127.0.0.1",
+            "https://1password.com/",
+            "https://example.123abc/",
+        ] {
+            assert!(optional_https_url("u", fine).is_ok(), "{fine}");
+        }
+        for local in [
+            "https://127.0.0.1/x",
+            "https://127.1/x",
+            "https://0x7f.0.0.1/x",
+            "https://0x7f000001.x.0x1/x",
+            "https://0177.0.0.1/x",
+            "https://2130706433.0/x",
+            "https://10.0.0.8/",
+            "https://172.16.3.4/",
+            "https://192.168.1.1/",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://100.64.0.1/",
+            "https://0.0.0.0/",
+            "https://255.255.255.255/",
+            "https://224.0.0.1/",
+            "https://evil.example@127.0.0.1/",
+            "https://user:pass@example.com/",
+            "https://app.localhost/",
+            "https://printer.local/",
+            "https://metadata.google.internal/",
+            "https://router.home.arpa/",
+        ] {
+            let e = optional_https_url("u", local).unwrap_err();
+            assert_eq!(e.code, "local_address", "{local}");
         }
     }
 }

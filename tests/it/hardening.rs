@@ -753,3 +753,51 @@ async fn a_socket_closes_within_a_second_when_its_session_ends() {
         }
     }
 }
+
+#[tokio::test]
+async fn url_fields_refuse_addresses_inside_the_viewers_network() {
+    let app = TestApp::spawn().await;
+    let (_, mentor, mentee, thread) = crate::messaging::pair(&app).await;
+    for (field, url) in [
+        ("avatar_url", "https://127.0.0.1/a.png"),
+        ("resume_url", "https://169.254.169.254/latest/meta-data/"),
+        ("linkedin_url", "https://www.linkedin.com@192.168.1.1/in/x"),
+        ("avatar_url", "https://0x7f.1/a.png"),
+        ("avatar_url", "https://printer.local/a.png"),
+    ] {
+        let (status, body) = app
+            .call(
+                reqwest::Method::PATCH,
+                "/api/v1/me",
+                Some(&mentee.access),
+                Some(serde_json::json!({ field: url })),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field} {url}: {body}"
+        );
+        assert_eq!(body["errors"][0]["code"], "local_address", "{body}");
+    }
+    let (status, me) = app.get("/api/v1/me", Some(&mentee.access)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["avatar_url"], "", "nothing was saved");
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            Some(&mentor.access),
+            serde_json::json!({"kind": "image", "content": "https://10.0.0.1/cat.png"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            Some(&mentee.access),
+            Some(serde_json::json!({"avatar_url": "https://example.com/a.png"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "a public address is fine");
+}
