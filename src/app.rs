@@ -41,6 +41,7 @@ impl App {
             metrics: Arc::new(Metrics::new()),
         };
         let (api, openapi) = http::api::router().split_for_parts();
+        let openapi = http::api::finish_document(openapi);
         let api = api.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi));
         App {
             router: http::router(state.clone(), api),

@@ -637,6 +637,7 @@ pub async fn public_services(ctx: &Ctx, mentor_id: &str) -> AppResult<Vec<Servic
 /// Raw search parameters, as a client sends them (parsed here so a malformed value is
 /// a clear 422 naming the parameter).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Free text over name, headline, bio, expertise, skills and company.

@@ -12,6 +12,7 @@ mod bookings;
 mod browser_articles;
 mod browser_dashboards;
 mod browser_flows;
+mod contract;
 mod dashboards;
 mod errors;
 mod hardening;

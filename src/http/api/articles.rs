@@ -116,6 +116,7 @@ pub struct ArticleList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FeedParams {
     /// Only articles with this tag.
@@ -131,6 +132,7 @@ pub struct FeedParams {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     pub limit: Option<i64>,

@@ -298,6 +298,7 @@ async fn create(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// `mentor` or `mentee`; both when absent.
@@ -423,6 +424,7 @@ async fn list(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TzParam {
     /// IANA zone for `*_local` (default: the booker's).
@@ -683,6 +685,7 @@ async fn review(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     pub limit: Option<i64>,

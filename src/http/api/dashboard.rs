@@ -55,6 +55,7 @@ async fn admin_stats(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     /// Actions starting with this (e.g. `user.`, `payment.refund`).
@@ -129,6 +130,7 @@ async fn audit_log(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct JobParams {
     /// `queued`, `running`, `done` or `dead` (failed for good); all when absent.

@@ -270,6 +270,7 @@ async fn put_mentee_profile(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationParams {
     /// `pending` (the queue), `approved`, `rejected` or `suspended`; all when absent.
@@ -461,6 +462,7 @@ pub struct RecommendationList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RecommendParams {
     pub limit: Option<i64>,

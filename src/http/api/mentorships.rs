@@ -95,6 +95,7 @@ pub struct MentorshipList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// `mentor` (where I mentor) or `mentee` (where I am mentored); both when absent.

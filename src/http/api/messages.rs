@@ -92,6 +92,7 @@ pub struct ThreadList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ThreadParams {
     /// true: archived threads only; false (default): the others.
@@ -208,6 +209,7 @@ pub struct MessageList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     pub limit: Option<i64>,

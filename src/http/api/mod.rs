@@ -75,6 +75,58 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The published document: what the handlers' annotations say, plus what holds for
+/// every operation and is better said once. Errors are `application/problem+json`
+/// (the media type the server really sends), and every operation documents a
+/// `default` answer, a problem, for the errors any request can meet (malformed or
+/// hostile input, an expired token, a body too large, the database unavailable).
+pub fn finish_document(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{Content, RefOr, Response, schema::Ref};
+    const PROBLEM_JSON: &str = "application/problem+json";
+    let problem = Ref::from_schema_name("Problem");
+    let is_problem = |c: &RefOr<Content>| matches!(c, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location == problem.ref_location));
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            for response in op.responses.responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if response
+                    .content
+                    .get("application/json")
+                    .is_some_and(is_problem)
+                    && let Some(c) = response.content.shift_remove("application/json")
+                {
+                    response.content.insert(PROBLEM_JSON.into(), c);
+                }
+            }
+            op.responses
+                .responses
+                .entry("default".into())
+                .or_insert_with(|| {
+                    let mut r = Response::new(
+                        "Any other error: a problem with a stable `code` (for example \
+                         `bad_request`, `nul_character`, `malformed_json`, `invalid_token`, \
+                         `payload_too_large`, `rate_limited`, `database_unavailable`).",
+                    );
+                    r.content.insert(
+                        PROBLEM_JSON.into(),
+                        RefOr::T(Content::new(Some(problem.clone()))),
+                    );
+                    RefOr::T(r)
+                });
+        }
+    }
+    doc
+}
+
 /// Every API and ops route, with the OpenAPI document describing them.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())

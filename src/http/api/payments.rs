@@ -145,6 +145,7 @@ pub struct PaymentList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     pub limit: Option<i64>,
@@ -185,6 +186,7 @@ pub struct AdminPaymentList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AdminParams {
     /// Only payments flagged for attention.

@@ -85,6 +85,7 @@ pub struct ReportList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// `open` (default), `dismissed`, `actioned` or `all`.

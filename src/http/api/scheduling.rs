@@ -51,6 +51,7 @@ async fn put_availability(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SlotParams {
     pub service_id: String,

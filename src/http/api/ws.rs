@@ -40,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WsParams {
     /// An access token, for clients that cannot send an Authorization header.
     pub access_token: Option<String>,
