@@ -161,7 +161,7 @@ async fn every_answer_has_the_media_type_documented_for_its_status() {
                 .unwrap_or_default();
             match (&media, types.is_empty()) {
                 (_, true) if body.is_empty() => {}
-                (Some(m), false) if types.iter().any(|t| *t == m) => {}
+                (Some(m), false) if types.contains(&m) => {}
                 _ => wrong.push(format!(
                     "{method} {url} ({}): {status} sent {media:?}, documented {types:?}",
                     if token.is_some() {
