@@ -15,6 +15,7 @@ mod browser_flows;
 mod contract;
 mod dashboards;
 mod errors;
+mod fuzz;
 mod hardening;
 mod ledger;
 mod mentors;
