@@ -147,10 +147,12 @@ async fn unknown_paths_methods_and_ids() {
         405,
         "method_not_allowed",
     );
+    assert_problem(&app.get("/api/v1/users/%ff", None).await, 404, "not_found");
+    // A NUL is refused at the edge, before any route looks at it.
     assert_problem(
         &app.get("/api/v1/users/%00%ff", None).await,
-        404,
-        "not_found",
+        400,
+        "nul_character",
     );
     let s = app.register("hdr@example.com").await;
     let (status, body, _) = raw(&app, Method::GET, "/api/v1/me", None, vec![], Some("")).await;
