@@ -15,8 +15,11 @@ use crate::{
         user::{Email, Password, Role, Roles, TimeZoneName},
     },
     error::{AppError, AppResult, FieldError, Validator},
-    store::{self, users::UserRow},
+    store,
 };
+
+/// An account as the application reads it (its status: [`UserStatus`]).
+pub use crate::store::users::{UserRow, UserStatus};
 
 /// `POST /api/v1/auth/register`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -65,6 +65,16 @@ async fn target(ctx: &Ctx, id: &str) -> AppResult<UserRow> {
         .ok_or(AppError::NotFound)
 }
 
+/// The account with this email (admins; closed accounts are not found).
+pub async fn user_by_email(ctx: &Ctx, admin: &UserRow, email: &str) -> AppResult<UserRow> {
+    require_admin(admin)?;
+    let email = crate::domain::user::Email::parse(email).map_err(|e| AppError::Invalid(vec![e]))?;
+    store::users::by_email(&ctx.db.pool, email.as_str())
+        .await?
+        .filter(|u| u.deleted_at.is_none())
+        .ok_or_else(|| AppError::invalid("email", "not_found", "No account has this email."))
+}
+
 /// `POST /api/v1/admin/users/{id}/suspend`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

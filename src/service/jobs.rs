@@ -28,14 +28,26 @@ pub async fn overview(
     admin: &store::users::UserRow,
     status: Option<&str>,
     limit: i64,
-) -> AppResult<(Vec<(String, i64)>, Vec<store::jobs::JobInfo>)> {
+) -> AppResult<(Vec<(String, i64)>, Vec<JobInfo>)> {
     super::admin::require_admin(admin)?;
-    let pool = &ctx.db.pool;
     Ok((
-        store::jobs::counts(pool).await?,
-        store::jobs::list(pool, status, limit).await?,
+        store::jobs::counts(&ctx.db.pool).await?,
+        list(ctx, admin, status, limit).await?,
     ))
 }
+
+/// The newest jobs (admins), of one status or all, at most `limit`.
+pub async fn list(
+    ctx: &Ctx,
+    admin: &store::users::UserRow,
+    status: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<JobInfo>> {
+    super::admin::require_admin(admin)?;
+    Ok(store::jobs::list(&ctx.db.pool, status, limit).await?)
+}
+
+pub use crate::store::jobs::JobInfo;
 
 /// Puts a dead job back in the queue with fresh attempts (admins), recorded in the
 /// audit log in the same transaction. 404 for no such job, 409 `not_dead` for a job

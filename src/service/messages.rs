@@ -17,10 +17,12 @@ use crate::{
     error::{AppError, AppResult, FieldError},
     store::{
         self, Tx,
-        messages::{MessageRow, MyThreadRow, NewMessage, pair_key},
+        messages::{NewMessage, pair_key},
         users::UserRow,
     },
 };
+
+pub use crate::store::messages::{MessageRow, MyThreadRow, ParticipantRow};
 
 pub const MAX_CONTENT: usize = 4000;
 
@@ -254,6 +256,62 @@ pub async fn my_thread(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<MyThreadR
     store::messages::my_thread(&ctx.db.pool, &me.id, id)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// One of my threads as a list shows it: the thread (with my unread count), its
+/// people, and its newest message.
+#[derive(Debug, Clone)]
+pub struct ThreadSummary {
+    pub thread: MyThreadRow,
+    pub participants: Vec<ParticipantRow>,
+    pub last: Option<MessageRow>,
+}
+
+/// A page of my threads, most recently active first: those after the cursor `before`
+/// (last activity, id), at most `limit`.
+pub async fn my_threads(
+    ctx: &Ctx,
+    me: &str,
+    archived: bool,
+    before: Option<(i64, String)>,
+    limit: i64,
+) -> AppResult<Vec<ThreadSummary>> {
+    let pool = &ctx.db.pool;
+    let rows = store::messages::my_threads(pool, me, Some(archived), before, limit).await?;
+    let ids: Vec<String> = rows.iter().map(|t| t.t.id.clone()).collect();
+    let mut lasts = store::messages::last_messages(pool, &ids).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for thread in rows {
+        let participants = store::messages::participants(pool, &thread.t.id).await?;
+        let last = lasts
+            .iter()
+            .position(|m| m.thread_id == thread.t.id)
+            .map(|i| lasts.swap_remove(i));
+        out.push(ThreadSummary {
+            thread,
+            participants,
+            last,
+        });
+    }
+    Ok(out)
+}
+
+/// One of my threads, summed up as in [`my_threads`].
+pub async fn summary(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<ThreadSummary> {
+    let thread = my_thread(ctx, me, id).await?;
+    let pool = &ctx.db.pool;
+    Ok(ThreadSummary {
+        participants: store::messages::participants(pool, id).await?,
+        last: store::messages::last_messages(pool, &[id.to_string()])
+            .await?
+            .pop(),
+        thread,
+    })
+}
+
+/// My unread messages over all my threads that are not archived.
+pub async fn unread_total(ctx: &Ctx, user_id: &str) -> AppResult<i64> {
+    Ok(store::messages::unread_total(&ctx.db.pool, user_id).await?)
 }
 
 /// `POST /api/v1/threads/{id}/messages`.

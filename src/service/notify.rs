@@ -13,6 +13,45 @@ use crate::{
     store::{self, Tx, bookings::BookingFull, notify::NewEmail, notify::NewNotification},
 };
 
+pub use crate::store::notify::NotificationRow;
+
+/// A page of a user's notifications, newest first: those before the one with id
+/// `before`, at most `limit`.
+pub async fn inbox(
+    ctx: &Ctx,
+    user_id: &str,
+    unread_only: bool,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<NotificationRow>> {
+    Ok(store::notify::list(&ctx.db.pool, user_id, unread_only, before, limit).await?)
+}
+
+/// How many of a user's notifications are unread (counted up to 1,000).
+pub async fn unread_count(ctx: &Ctx, user_id: &str) -> AppResult<i64> {
+    Ok(store::notify::unread_count(&ctx.db.pool, user_id).await?)
+}
+
+/// Marks one of the user's notifications read and pushes the new unread count to their
+/// sockets; another user's notification is "not found". Returns it (pages follow its
+/// link).
+pub async fn mark_read(ctx: &Ctx, user_id: &str, id: &str) -> AppResult<NotificationRow> {
+    let n = store::notify::get(&ctx.db.pool, id)
+        .await?
+        .filter(|n| n.user_id == user_id)
+        .ok_or(AppError::NotFound)?;
+    store::notify::mark_read(&ctx.db.pool, user_id, Some(&n.id), ctx.now()).await?;
+    ctx.realtime.notify_count(ctx, user_id).await;
+    Ok(n)
+}
+
+/// Marks all of a user's notifications read and pushes the count (zero).
+pub async fn mark_all_read(ctx: &Ctx, user_id: &str) -> AppResult<()> {
+    store::notify::mark_read(&ctx.db.pool, user_id, None, ctx.now()).await?;
+    ctx.realtime.notify_count(ctx, user_id).await;
+    Ok(())
+}
+
 /// A kind of notification, its label and default channels.
 pub struct Kind {
     pub kind: &'static str,

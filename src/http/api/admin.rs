@@ -14,8 +14,8 @@ use crate::{
         extract::{ApiJson, ApiQuery, CurrentUser, IdPath, OptionalJson},
         problem::Problem,
     },
+    service::accounts::UserStatus,
     service::admin::{self, RolesInput, SuspendInput, UserQuery},
-    store::users::UserStatus,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

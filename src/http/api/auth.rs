@@ -59,7 +59,7 @@ impl From<TokenPair> for TokenResponse {
     }
 }
 
-fn auth_response(user: &crate::store::users::UserRow, pair: TokenPair) -> AuthResponse {
+fn auth_response(user: &crate::service::accounts::UserRow, pair: TokenPair) -> AuthResponse {
     let t = TokenResponse::from(pair);
     AuthResponse {
         user: UserView::from(user),

@@ -14,8 +14,9 @@ use crate::{
         extract::{ApiJson, ApiQuery, CurrentUser, IdPath, OptionalJson},
         problem::Problem,
     },
-    service::messages::{self, EditInput, MessageInput, NewThreadInput, message_json},
-    store::{self, messages::MyThreadRow},
+    service::messages::{
+        self, EditInput, MessageInput, NewThreadInput, ThreadSummary, message_json,
+    },
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -55,17 +56,14 @@ pub struct ThreadView {
     pub created_at: String,
 }
 
-async fn thread_view(
-    state: &AppState,
-    t: &MyThreadRow,
-    last: Option<Value>,
-) -> Result<ThreadView, AppError> {
-    let parts = store::messages::participants(&state.ctx.db.pool, &t.t.id).await?;
-    Ok(ThreadView {
-        id: t.t.id.clone(),
-        kind: t.t.kind.clone(),
-        title: t.t.title.clone(),
-        participants: parts
+fn thread_view(summary: ThreadSummary) -> ThreadView {
+    let t = summary.thread;
+    ThreadView {
+        id: t.t.id,
+        kind: t.t.kind,
+        title: t.t.title,
+        participants: summary
+            .participants
             .into_iter()
             .map(|p| ParticipantView {
                 id: p.user_id,
@@ -77,10 +75,10 @@ async fn thread_view(
             .collect(),
         unread_count: t.unread_count,
         archived: t.archived == 1,
-        last_message: last,
+        last_message: summary.last.as_ref().map(message_json),
         last_message_at: t.t.last_message_at.map(ts),
         created_at: ts(t.t.created_at),
-    })
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,10 +121,10 @@ async fn list_threads(
                 })
         })
         .transpose()?;
-    let mut rows = store::messages::my_threads(
-        &s.ctx.db.pool,
+    let mut rows = messages::my_threads(
+        &s.ctx,
         &me.user.id,
-        Some(p.archived.unwrap_or(false)),
+        p.archived.unwrap_or(false),
         before,
         limit + 1,
     )
@@ -134,28 +132,19 @@ async fn list_threads(
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|t| {
+            let t = &t.thread.t;
             encode_cursor(&format!(
                 "{}|{}",
-                t.t.last_message_at.unwrap_or(t.t.created_at),
-                t.t.id
+                t.last_message_at.unwrap_or(t.created_at),
+                t.id
             ))
         })
     } else {
         None
     };
-    let ids: Vec<String> = rows.iter().map(|t| t.t.id.clone()).collect();
-    let lasts = store::messages::last_messages(&s.ctx.db.pool, &ids).await?;
-    let mut items = vec![];
-    for t in &rows {
-        let last = lasts
-            .iter()
-            .find(|m| m.thread_id == t.t.id)
-            .map(message_json);
-        items.push(thread_view(&s, t, last).await?);
-    }
     Ok(axum::Json(ThreadList {
-        items,
-        unread_total: store::messages::unread_total(&s.ctx.db.pool, &me.user.id).await?,
+        items: rows.into_iter().map(thread_view).collect(),
+        unread_total: messages::unread_total(&s.ctx, &me.user.id).await?,
         next_cursor,
     }))
 }
@@ -171,8 +160,10 @@ async fn create_thread(
     ApiJson(input): ApiJson<NewThreadInput>,
 ) -> Result<impl IntoResponse, AppError> {
     let (id, created) = messages::create_thread(&s.ctx, &me.user, &input).await?;
-    let t = messages::my_thread(&s.ctx, &me.user, &id).await?;
-    let view = thread_view(&s, &t, None).await?;
+    let mut summary = messages::summary(&s.ctx, &me.user, &id).await?;
+    // A thread just opened is shown without its history.
+    summary.last = None;
+    let view = thread_view(summary);
     Ok((
         if created {
             StatusCode::CREATED
@@ -191,12 +182,9 @@ async fn get_thread(
     CurrentUser(me): CurrentUser,
     IdPath(id): IdPath,
 ) -> Result<axum::Json<ThreadView>, AppError> {
-    let t = messages::my_thread(&s.ctx, &me.user, &id).await?;
-    let last = store::messages::last_messages(&s.ctx.db.pool, std::slice::from_ref(&id))
-        .await?
-        .first()
-        .map(message_json);
-    Ok(axum::Json(thread_view(&s, &t, last).await?))
+    Ok(axum::Json(thread_view(
+        messages::summary(&s.ctx, &me.user, &id).await?,
+    )))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -32,7 +32,7 @@ use crate::{
     clock::from_micros,
     domain::user::{Role, Roles},
     error::AppError,
-    store::users::UserRow,
+    service::accounts::UserRow,
 };
 
 #[derive(OpenApi)]

@@ -13,8 +13,7 @@ use crate::{
         extract::{ApiJson, ApiQuery, CurrentUser, IdPath},
         problem::Problem,
     },
-    service::notify::{self, Preference},
-    store::{self, notify::NotificationRow},
+    service::notify::{self, NotificationRow, Preference},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -81,8 +80,8 @@ async fn list(
 ) -> Result<axum::Json<NotificationList>, AppError> {
     let limit = parse_limit(p.limit)?;
     let before = decode_cursor(p.cursor.as_deref())?;
-    let mut rows = store::notify::list(
-        &s.ctx.db.pool,
+    let mut rows = notify::inbox(
+        &s.ctx,
         &me.user.id,
         p.unread.unwrap_or(false),
         before.as_deref(),
@@ -92,7 +91,7 @@ async fn list(
     let next_cursor = next_page(&mut rows, limit, |r| r.id.clone());
     Ok(axum::Json(NotificationList {
         items: rows.iter().map(NotificationView::from).collect(),
-        unread_count: store::notify::unread_count(&s.ctx.db.pool, &me.user.id).await?,
+        unread_count: notify::unread_count(&s.ctx, &me.user.id).await?,
         next_cursor,
     }))
 }
@@ -105,12 +104,7 @@ async fn read_one(
     CurrentUser(me): CurrentUser,
     IdPath(id): IdPath,
 ) -> Result<StatusCode, AppError> {
-    let n = store::notify::get(&s.ctx.db.pool, &id)
-        .await?
-        .filter(|n| n.user_id == me.user.id)
-        .ok_or(AppError::NotFound)?;
-    store::notify::mark_read(&s.ctx.db.pool, &me.user.id, Some(&n.id), s.ctx.now()).await?;
-    s.ctx.realtime.notify_count(&s.ctx, &me.user.id).await;
+    notify::mark_read(&s.ctx, &me.user.id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -121,8 +115,7 @@ async fn read_all(
     State(s): State<AppState>,
     CurrentUser(me): CurrentUser,
 ) -> Result<StatusCode, AppError> {
-    store::notify::mark_read(&s.ctx.db.pool, &me.user.id, None, s.ctx.now()).await?;
-    s.ctx.realtime.notify_count(&s.ctx, &me.user.id).await;
+    notify::mark_all_read(&s.ctx, &me.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

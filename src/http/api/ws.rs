@@ -28,11 +28,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     error::AppError,
     http::{AppState, extract::MaybeUser, problem::Problem},
+    service::accounts::UserRow,
     service::{
         auth::{self, Authenticated},
         events,
     },
-    store::users::UserRow,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -14,11 +14,11 @@ use super::{FormErrors, Layout, WebCtx, WebForm, error_page, page_query, safe_ne
 use crate::{
     error::AppError,
     http::AppState,
+    service::accounts::UserRow,
     service::{
         accounts::{self, LoginInput, PasswordChange, ProfilePatch, RegisterInput},
         auth,
     },
-    store::users::UserRow,
 };
 
 pub fn router() -> Router<AppState> {

@@ -23,10 +23,10 @@ use crate::{
         extract::path_id,
     },
     service::{
+        accounts::{UserRow, UserStatus},
         admin::{self, RolesInput, SuspendInput, UserQuery},
-        mentors,
+        jobs, mentors,
     },
-    store::users::{UserRow, UserStatus},
 };
 
 pub fn router() -> Router<AppState> {
@@ -420,11 +420,7 @@ async fn grant_credits(
     };
     let r = async {
         web.check_csrf(&f.csrf)?;
-        let email =
-            crate::domain::user::Email::parse(&f.email).map_err(|e| AppError::Invalid(vec![e]))?;
-        let user = crate::store::users::by_email(&state.ctx.db.pool, email.as_str())
-            .await?
-            .ok_or_else(|| AppError::invalid("email", "not_found", "No account has this email."))?;
+        let user = admin::user_by_email(&state.ctx, &me, &f.email).await?;
         let amount = f.amount.trim().parse::<i64>().map_err(|_| {
             AppError::invalid(
                 "amount",
@@ -469,7 +465,7 @@ struct JobsPage {
     recent: Vec<JobLine>,
 }
 
-fn job_line(j: crate::store::jobs::JobInfo, tz: &jiff::tz::TimeZone) -> JobLine {
+fn job_line(j: crate::service::jobs::JobInfo, tz: &jiff::tz::TimeZone) -> JobLine {
     JobLine {
         id: j.id,
         kind: j.kind,
@@ -481,17 +477,14 @@ fn job_line(j: crate::store::jobs::JobInfo, tz: &jiff::tz::TimeZone) -> JobLine 
 }
 
 async fn jobs_page(State(state): State<AppState>, web: WebCtx) -> Response {
-    if let Err(r) = require_admin(&state, &web) {
-        return r;
-    }
+    let me = match require_admin(&state, &web) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
     let tz = web.zone();
-    let pool = &state.ctx.db.pool;
     let r = async {
-        Ok::<_, AppError>((
-            crate::store::jobs::counts(pool).await?,
-            crate::store::jobs::list(pool, Some("dead"), 100).await?,
-            crate::store::jobs::list(pool, None, 50).await?,
-        ))
+        let (counts, dead) = jobs::overview(&state.ctx, &me, Some("dead"), 100).await?;
+        Ok::<_, AppError>((counts, dead, jobs::list(&state.ctx, &me, None, 50).await?))
     }
     .await;
     match r {

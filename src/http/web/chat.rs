@@ -15,8 +15,11 @@ use crate::{
     clock::from_micros,
     error::AppError,
     http::{AppState, extract::path_id},
-    service::{messages, notify},
-    store::{self, users::UserRow},
+    service::{
+        accounts::UserRow,
+        messages::{self, MessageRow, ThreadSummary},
+        notify,
+    },
 };
 
 pub fn router() -> Router<AppState> {
@@ -51,25 +54,21 @@ struct ThreadsPage {
     threads: Vec<ThreadLine>,
 }
 
-async fn thread_name(
-    state: &AppState,
-    thread_id: &str,
-    title: &str,
-    me: &str,
-) -> Result<String, AppError> {
-    if !title.is_empty() {
-        return Ok(title.to_string());
+/// A thread's title, or the names of the others in it.
+fn thread_name(t: &ThreadSummary, me: &str) -> String {
+    if !t.thread.t.title.is_empty() {
+        return t.thread.t.title.clone();
     }
-    let others: Vec<String> = store::messages::participants(&state.ctx.db.pool, thread_id)
-        .await?
-        .into_iter()
+    let others: Vec<String> = t
+        .participants
+        .iter()
         .filter(|p| p.user_id != me)
         .map(|p| format!("{} {}", p.first_name, p.last_name))
         .collect();
-    Ok(others.join(", "))
+    others.join(", ")
 }
 
-fn preview(m: &store::messages::MessageRow) -> String {
+fn preview(m: &MessageRow) -> String {
     if m.deleted_at.is_some() {
         return "(deleted)".into();
     }
@@ -92,20 +91,19 @@ async fn threads(State(state): State<AppState>, web: WebCtx) -> Response {
         Err(r) => return r,
     };
     let r = async {
-        let rows =
-            store::messages::my_threads(&state.ctx.db.pool, &me.id, Some(false), None, 100).await?;
-        let ids: Vec<String> = rows.iter().map(|t| t.t.id.clone()).collect();
-        let lasts = store::messages::last_messages(&state.ctx.db.pool, &ids).await?;
+        let rows = messages::my_threads(&state.ctx, &me.id, false, None, 100).await?;
         let tz = super::zone_of(Some(&me));
         let mut out = vec![];
         for t in rows {
-            let last = lasts.iter().find(|m| m.thread_id == t.t.id);
             out.push(ThreadLine {
-                name: thread_name(&state, &t.t.id, &t.t.title, &me.id).await?,
-                preview: last.map(preview).unwrap_or_default(),
-                unread: t.unread_count,
-                when: short_time(t.t.last_message_at.unwrap_or(t.t.created_at), &tz),
-                id: t.t.id,
+                name: thread_name(&t, &me.id),
+                preview: t.last.as_ref().map(preview).unwrap_or_default(),
+                unread: t.thread.unread_count,
+                when: short_time(
+                    t.thread.t.last_message_at.unwrap_or(t.thread.t.created_at),
+                    &tz,
+                ),
+                id: t.thread.t.id,
             });
         }
         Ok::<_, AppError>(out)
@@ -159,14 +157,14 @@ async fn render_conversation(
 ) -> Response {
     let r = async {
         let id = path_id(id)?;
-        let t = messages::my_thread(&state.ctx, me, &id).await?;
+        let t = messages::summary(&state.ctx, me, &id).await?;
         let mut rows = messages::page(&state.ctx, me, &id, None, 100).await?;
         rows.reverse();
         messages::read(&state.ctx, me, &id, None).await?;
-        let names: Vec<(String, String)> = store::messages::participants(&state.ctx.db.pool, &id)
-            .await?
-            .into_iter()
-            .map(|p| (p.user_id, p.first_name))
+        let names: Vec<(&str, &str)> = t
+            .participants
+            .iter()
+            .map(|p| (p.user_id.as_str(), p.first_name.as_str()))
             .collect();
         let tz = super::zone_of(Some(me));
         let lines = rows
@@ -178,7 +176,12 @@ async fn render_conversation(
                     sender: m
                         .sender_id
                         .as_ref()
-                        .and_then(|s| names.iter().find(|(id, _)| id == s).map(|(_, n)| n.clone()))
+                        .and_then(|s| {
+                            names
+                                .iter()
+                                .find(|(id, _)| id == s)
+                                .map(|(_, n)| n.to_string())
+                        })
                         .unwrap_or_default(),
                     kind: m.kind.clone(),
                     content: m.content.clone(),
@@ -190,11 +193,7 @@ async fn render_conversation(
                 }
             })
             .collect();
-        Ok::<_, AppError>((
-            id.clone(),
-            thread_name(state, &id, &t.t.title, &me.id).await?,
-            lines,
-        ))
+        Ok::<_, AppError>((id.clone(), thread_name(&t, &me.id), lines))
     }
     .await;
     match r {
@@ -294,7 +293,7 @@ async fn notifications(State(state): State<AppState>, web: WebCtx) -> Response {
         Ok(a) => a.user.clone(),
         Err(r) => return r,
     };
-    match store::notify::list(&state.ctx.db.pool, &me.id, false, None, 100).await {
+    match notify::inbox(&state.ctx, &me.id, false, None, 100).await {
         Ok(rows) => {
             let tz = super::zone_of(Some(&me));
             let items = rows
@@ -315,7 +314,7 @@ async fn notifications(State(state): State<AppState>, web: WebCtx) -> Response {
                 },
             )
         }
-        Err(e) => error_page(&state, Some(&web), e.into()),
+        Err(e) => error_page(&state, Some(&web), e),
     }
 }
 
@@ -327,11 +326,7 @@ async fn open(State(state): State<AppState>, web: WebCtx, Path(id): Path<String>
     };
     let r = async {
         let id = path_id(&id)?;
-        let n = store::notify::get(&state.ctx.db.pool, &id)
-            .await?
-            .filter(|n| n.user_id == me.id)
-            .ok_or(AppError::NotFound)?;
-        store::notify::mark_read(&state.ctx.db.pool, &me.id, Some(&id), state.ctx.now()).await?;
+        let n = notify::mark_read(&state.ctx, &me.id, &id).await?;
         Ok::<_, AppError>(if super::is_local_path(&n.link) {
             n.link
         } else {
@@ -354,9 +349,9 @@ async fn read_all(
         Ok(me) => me,
         Err(r) => return r,
     };
-    match store::notify::mark_read(&state.ctx.db.pool, &me.id, None, state.ctx.now()).await {
-        Ok(_) => web.redirect_flash("/notifications", "notifications_read"),
-        Err(e) => error_page(&state, Some(&web), e.into()),
+    match notify::mark_all_read(&state.ctx, &me.id).await {
+        Ok(()) => web.redirect_flash("/notifications", "notifications_read"),
+        Err(e) => error_page(&state, Some(&web), e),
     }
 }
 

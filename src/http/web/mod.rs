@@ -267,10 +267,10 @@ where
         let flash_cookie = cookie(&parts.headers, FLASH_COOKIE);
         let counts = match &auth {
             Some(a) => (
-                crate::store::notify::unread_count(&state.ctx.db.pool, &a.user.id)
+                crate::service::notify::unread_count(&state.ctx, &a.user.id)
                     .await
                     .unwrap_or(0),
-                crate::store::messages::unread_total(&state.ctx.db.pool, &a.user.id)
+                crate::service::messages::unread_total(&state.ctx, &a.user.id)
                     .await
                     .unwrap_or(0),
             ),
@@ -299,7 +299,7 @@ pub struct CsrfForm {
 
 /// The zone a person sees times in: their profile's, UTC for a visitor (or a zone
 /// name this build does not know).
-pub fn zone_of(user: Option<&crate::store::users::UserRow>) -> jiff::tz::TimeZone {
+pub fn zone_of(user: Option<&crate::service::accounts::UserRow>) -> jiff::tz::TimeZone {
     user.and_then(|u| jiff::tz::TimeZone::get(&u.timezone).ok())
         .unwrap_or(jiff::tz::TimeZone::UTC)
 }
@@ -454,7 +454,7 @@ impl WebCtx {
         &self,
         state: &AppState,
         csrf: &str,
-    ) -> Result<crate::store::users::UserRow, Response> {
+    ) -> Result<crate::service::accounts::UserRow, Response> {
         let me = self.require_user()?.user.clone();
         if let Err(e) = self.check_csrf(csrf) {
             return Err(error_page(state, Some(self), e));

@@ -16,10 +16,10 @@ use crate::{
     domain::mentor::{ExperienceEntry, MentorStatus},
     error::AppError,
     http::{AppState, extract::path_id},
+    service::accounts::UserRow,
     service::mentors::{
         self, MenteeProfileInput, MentorProfileInput, ServiceInput, ServicePatch, parse_tags,
     },
-    store::users::UserRow,
 };
 
 pub fn router() -> Router<AppState> {
