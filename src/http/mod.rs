@@ -24,7 +24,10 @@ use tower_http::{
 };
 
 use crate::{
-    error::AppError, metrics::Metrics, ratelimit::RateLimiter, service::Ctx, store::Backend,
+    error::AppError,
+    metrics::Metrics,
+    ratelimit::RateLimiter,
+    service::{Backend, Ctx},
 };
 
 /// Shared by every handler: cheap to clone.

@@ -24,10 +24,12 @@ use crate::{
     error::{AppError, AppResult, FieldError, Validator},
     store::{
         self,
-        articles::{ArticleFields, ArticleRow, CommentRow, ListQuery, ReaderQ},
+        articles::{ArticleFields, ReaderQ},
         users::UserRow,
     },
 };
+
+pub use crate::store::articles::{ArticleRow, CommentRow, ListQuery};
 
 /// `POST /api/v1/articles`: a new draft.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -348,6 +350,11 @@ async fn view_salt(ctx: &Ctx) -> AppResult<String> {
     .await?;
     let _ = ctx.view_salt.set(s.clone());
     Ok(s)
+}
+
+/// An author's totals: articles published, views, comments.
+pub async fn author_stats(ctx: &Ctx, author_id: &str) -> AppResult<(i64, i64, i64)> {
+    Ok(store::articles::author_stats(&ctx.db.pool, author_id).await?)
 }
 
 pub async fn list(ctx: &Ctx, q: &ListQuery) -> AppResult<Vec<(ArticleRow, i64)>> {

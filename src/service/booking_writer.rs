@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
-    store::{self, Backend},
+    store::{self, Backend, Savepoint},
 };
 
 /// The most requests one transaction takes.
@@ -81,8 +81,8 @@ fn batch_failed(e: &sqlx::Error) -> AppError {
     }
 }
 
-async fn savepoint(tx: &mut store::Tx, sql: &'static str) -> sqlx::Result<()> {
-    sqlx::query(sql).execute(&mut **tx).await.map(|_| ())
+async fn savepoint(tx: &mut store::Tx, step: Savepoint) -> sqlx::Result<()> {
+    store::savepoint(tx, step, "booking").await
 }
 
 async fn write_batch(ctx: &Ctx, batch: Vec<Item>) {
@@ -118,7 +118,7 @@ async fn write_batch(ctx: &Ctx, batch: Vec<Item>) {
                 answers.push((reply, None));
                 continue;
             }
-            if let Err(e) = savepoint(&mut tx, "SAVEPOINT booking").await {
+            if let Err(e) = savepoint(&mut tx, Savepoint::Set).await {
                 broken = Some(e);
                 answers.push((reply, None));
                 continue;
@@ -127,9 +127,9 @@ async fn write_batch(ctx: &Ctx, batch: Vec<Item>) {
             let end = match &outcome {
                 // Its write released the savepoint.
                 Ok(Written::Booked { .. }) => Ok(()),
-                Ok(Written::Replay { .. }) => savepoint(&mut tx, "RELEASE booking").await,
-                Err(_) => match savepoint(&mut tx, "ROLLBACK TO booking").await {
-                    Ok(()) => savepoint(&mut tx, "RELEASE booking").await,
+                Ok(Written::Replay { .. }) => savepoint(&mut tx, Savepoint::Release).await,
+                Err(_) => match savepoint(&mut tx, Savepoint::RollbackTo).await {
+                    Ok(()) => savepoint(&mut tx, Savepoint::Release).await,
                     Err(e) => Err(e),
                 },
             };

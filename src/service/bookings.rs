@@ -31,10 +31,12 @@ use crate::{
     error::{AppError, AppResult},
     store::{
         self,
-        bookings::{BookingFull, BookingText, ListFilter, StatusChange},
+        bookings::{BookingText, StatusChange},
         users::UserRow,
     },
 };
+
+pub use crate::store::bookings::{BookingFull, EventRow, ListFilter};
 
 /// `POST /api/v1/bookings`.
 #[derive(Debug, Clone, Deserialize, ToSchema, serde::Serialize)]
@@ -684,6 +686,17 @@ async fn replay(
 }
 
 use super::admin::is_admin;
+
+/// A booking its participants (and admins) may see, with its history (oldest first).
+pub async fn with_history(
+    ctx: &Ctx,
+    viewer: &UserRow,
+    id: &str,
+) -> AppResult<(BookingFull, Vec<EventRow>)> {
+    let b = get(ctx, viewer, id).await?;
+    let history = store::bookings::events(&ctx.db.pool, id).await?;
+    Ok((b, history))
+}
 
 /// A booking its participants (and admins) may see.
 pub async fn get(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<BookingFull> {

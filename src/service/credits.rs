@@ -132,6 +132,11 @@ pub struct EntryView {
     pub created_at: String,
 }
 
+/// What the user's wallet holds now.
+pub async fn balance(ctx: &Ctx, user_id: &str) -> AppResult<i64> {
+    Ok(store::ledger::wallet_balance(&ctx.db.pool, user_id).await?)
+}
+
 pub async fn view(
     ctx: &Ctx,
     user: &UserRow,

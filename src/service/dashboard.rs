@@ -23,11 +23,13 @@ use crate::{
     },
     error::AppResult,
     store::{
-        self, Arg,
-        dashboard::{PersonLine, SessionLine, scalar, weekly},
+        self,
+        dashboard::{MenteeFigures, MentorFigures, PersonLine, Series, SessionLine, weekly},
         users::UserRow,
     },
 };
+
+pub use crate::store::dashboard::AuditFilter;
 
 /// Weeks in each series (about six months).
 pub const WEEKS: usize = 26;
@@ -198,29 +200,14 @@ pub async fn for_user(ctx: &Ctx, user: &UserRow) -> AppResult<Dashboard> {
     let tz = zone(user);
     let now = ctx.clock.now();
     let now_us = to_micros(now);
-    let me = || vec![Arg::Text(user.id.clone())];
     let upcoming = store::dashboard::upcoming(pool, &user.id, now_us, 10).await?;
 
     let mentors = store::dashboard::relations(pool, &user.id, true).await?;
-    let minutes_received = scalar(
-        pool,
-        "SELECT CAST(COALESCE(SUM(duration_minutes), 0) AS BIGINT) FROM bookings \
-         WHERE mentee_id = $1 AND status = 'completed' AND timed = 1",
-        me(),
-    )
-    .await?;
-    let pending_mentorship_requests = scalar(
-        pool,
-        "SELECT COUNT(*) FROM mentorships WHERE mentee_id = $1 AND status = 'pending' AND expires_at > $2",
-        vec![Arg::Text(user.id.clone()), Arg::Int(now_us)],
-    )
-    .await?;
-    let pending_booking_requests = scalar(
-        pool,
-        "SELECT COUNT(*) FROM bookings WHERE mentee_id = $1 AND status = 'pending'",
-        me(),
-    )
-    .await?;
+    let MenteeFigures {
+        minutes_received,
+        pending_mentorship_requests,
+        pending_booking_requests,
+    } = store::dashboard::mentee_figures(pool, &user.id, now_us).await?;
     let recommended = super::mentors::recommended(ctx, user, 3)
         .await?
         .into_iter()
@@ -285,7 +272,6 @@ async fn mentor_dashboard(
 ) -> AppResult<MentorDashboard> {
     let pool = &ctx.db.pool;
     let now_us = to_micros(now);
-    let me = || vec![Arg::Text(user.id.clone())];
     let mentees = store::dashboard::relations(pool, &user.id, false).await?;
     let mut waiting: Vec<WaitingItem> = store::dashboard::waiting_requests(pool, &user.id, now_us)
         .await?
@@ -315,64 +301,18 @@ async fn mentor_dashboard(
             }),
     );
     waiting.sort_by_key(|w| std::cmp::Reverse(w.waiting_hours));
-    let minutes_given = scalar(
-        pool,
-        "SELECT CAST(COALESCE(SUM(duration_minutes), 0) AS BIGINT) FROM bookings \
-         WHERE mentor_id = $1 AND status = 'completed' AND timed = 1",
-        me(),
-    )
-    .await?;
-    let earnings = scalar(
-        pool,
-        "SELECT CAST(COALESCE(SUM(credits_paid), 0) AS BIGINT) FROM bookings WHERE mentor_id = $1",
-        me(),
-    )
-    .await?;
-    let since = now_us - 90 * DAY;
-    let decided = |answered: bool| {
-        let statuses = if answered {
-            "('accepted', 'declined', 'completed', 'no_show', 'ended')"
-        } else {
-            "('expired')"
-        };
-        format!(
-            "SELECT (SELECT COUNT(*) FROM mentorships WHERE mentor_id = $1 AND created_at >= $2 AND status IN {statuses}) \
-             + (SELECT COUNT(*) FROM bookings WHERE mentor_id = $1 AND created_at >= $2 AND status IN {statuses})"
-        )
-    };
-    let args = || vec![Arg::Text(user.id.clone()), Arg::Int(since)];
-    let answered = scalar(pool, &decided(true), args()).await?;
-    let expired = scalar(pool, &decided(false), args()).await?;
+    let MentorFigures {
+        minutes_given,
+        earnings,
+        answered,
+        expired,
+    } = store::dashboard::mentor_figures(pool, &user.id, now_us - 90 * DAY).await?;
     let response_rate = (answered + expired > 0).then(|| answered * 100 / (answered + expired));
 
     let (starts, bounds) = weeks(now, tz);
-    let sessions = weekly(
-        pool,
-        "start_at",
-        "1",
-        "FROM bookings WHERE mentor_id = $1 AND status = 'completed' AND timed = 1",
-        me(),
-        &bounds,
-    )
-    .await?;
-    let earned = weekly(
-        pool,
-        "COALESCE(finished_at, end_at)",
-        "credits_paid",
-        "FROM bookings WHERE mentor_id = $1 AND credits_paid > 0",
-        me(),
-        &bounds,
-    )
-    .await?;
-    let views = weekly(
-        pool,
-        "v.created_at",
-        "1",
-        "FROM article_views v JOIN articles a ON a.id = v.article_id WHERE a.author_id = $1",
-        me(),
-        &bounds,
-    )
-    .await?;
+    let sessions = weekly(pool, Series::MentorSessions(&user.id), &bounds).await?;
+    let earned = weekly(pool, Series::MentorEarnings(&user.id), &bounds).await?;
+    let views = weekly(pool, Series::ArticleViews(&user.id), &bounds).await?;
     Ok(MentorDashboard {
         status: p.status.clone(),
         active_mentees: mentees.len() as i64,
@@ -476,44 +416,20 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
     let tz = zone(admin);
     let now = ctx.clock.now();
     let (starts, bounds) = weeks(now, &tz);
-    // Credits only enter from the outside-world account (admin grants, purchases), so
-    // its entries are what was granted, without looking at any wallet.
-    let granted_from = "FROM ledger_entries e WHERE e.account_id = 'world' AND e.amount < 0";
-    let series_of: [(&str, &str, &str); 5] = [
-        ("created_at", "1", "FROM users WHERE 1 = 1"),
-        (
-            "decided_at",
-            "1",
-            "FROM mentor_profiles WHERE status = 'approved'",
-        ),
-        ("e.created_at", "-e.amount", granted_from),
-        (
-            "COALESCE(finished_at, end_at)",
-            "credits_paid",
-            "FROM bookings WHERE credits_paid > 0",
-        ),
-        ("created_at", "1", "FROM messages WHERE 1 = 1"),
+    let series_of = [
+        Series::Signups,
+        Series::MentorsApproved,
+        Series::CreditsGranted,
+        Series::CreditsSpent,
+        Series::Messages,
     ];
     // The totals and the six series are independent reads: run them side by side on
     // the pool.
-    let series = futures_util::future::try_join_all(
-        series_of
-            .iter()
-            .map(|(at, value, from)| weekly(pool, at, value, from, vec![], &bounds)),
-    );
-    let bookings_weekly = store::dashboard::weekly_by(
-        pool,
-        "created_at",
-        "status",
-        "1",
-        "FROM bookings WHERE 1 = 1",
-        vec![],
-        &bounds,
-    );
+    let series = futures_util::future::try_join_all(series_of.map(|s| weekly(pool, s, &bounds)));
     let (t, by_status, bookings_by, all) = tokio::try_join!(
         store::dashboard::platform_totals(pool),
-        store::dashboard::by_status(pool, "bookings"),
-        bookings_weekly,
+        store::dashboard::bookings_by_status(pool),
+        store::dashboard::bookings_weekly_by_status(pool, &bounds),
         series,
     )?;
     let totals = AdminTotals {
@@ -578,7 +494,7 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
 pub async fn audit(
     ctx: &Ctx,
     admin: &UserRow,
-    f: &store::dashboard::AuditFilter,
+    f: &AuditFilter,
 ) -> AppResult<Vec<store::dashboard::AuditLine>> {
     super::admin::require_admin(admin)?;
     Ok(store::dashboard::audit(&ctx.db.pool, f).await?)

@@ -17,10 +17,14 @@ use crate::{
     store::{
         self, Tx,
         audit::NewAudit,
-        discovery::{MentorCardRow, Search, SortBy},
-        mentors::{MentorProfileRow, ProfileWrite, ServiceRow, ServiceWrite},
+        mentors::{ProfileWrite, ServiceWrite},
         users::UserRow,
     },
+};
+
+pub use crate::store::{
+    discovery::{MentorCardRow, Search, SortBy},
+    mentors::{ApplicationRow, MenteeProfileRow, MentorProfileRow, ServiceRow},
 };
 
 /// `PUT /api/v1/me/mentor-profile`: the whole mentor profile. Saving it files (or
@@ -90,6 +94,36 @@ fn search_doc(
 
 pub async fn my_profile(ctx: &Ctx, user: &UserRow) -> AppResult<Option<MentorProfileRow>> {
     Ok(store::mentors::profile(&ctx.db.pool, &user.id).await?)
+}
+
+/// Whether the user is an approved mentor (may write articles, has mentees).
+pub async fn is_approved(ctx: &Ctx, user_id: &str) -> AppResult<bool> {
+    Ok(store::mentors::profile(&ctx.db.pool, user_id)
+        .await?
+        .is_some_and(|p| p.status == "approved"))
+}
+
+/// Whether the user has a mentor profile at all (an author page exists).
+pub async fn has_profile(ctx: &Ctx, user_id: &str) -> AppResult<bool> {
+    Ok(store::mentors::profile(&ctx.db.pool, user_id)
+        .await?
+        .is_some())
+}
+
+/// The services a mentor offers now (active, not deleted).
+pub async fn offered_services(ctx: &Ctx, mentor_id: &str) -> AppResult<Vec<ServiceRow>> {
+    Ok(store::mentors::services_of(&ctx.db.pool, mentor_id, false).await?)
+}
+
+/// One service the mentor offers now, if it is one.
+pub async fn offered_service(
+    ctx: &Ctx,
+    mentor_id: &str,
+    service_id: &str,
+) -> AppResult<Option<ServiceRow>> {
+    Ok(store::mentors::service(&ctx.db.pool, service_id)
+        .await?
+        .filter(|s| s.mentor_id == mentor_id && s.active == 1 && s.deleted_at.is_none()))
 }
 
 /// Saves the mentor profile. A new, draft or rejected profile becomes a pending

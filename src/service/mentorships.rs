@@ -20,12 +20,10 @@ use crate::{
         text,
     },
     error::{AppError, AppResult, FieldError},
-    store::{
-        self,
-        mentorships::{ListFilter, MentorshipListRow, NewMentorship},
-        users::UserRow,
-    },
+    store::{self, mentorships::NewMentorship, users::UserRow},
 };
+
+pub use crate::store::mentorships::{ListFilter, MentorshipListRow};
 
 /// `POST /api/v1/mentorships`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -297,6 +295,16 @@ fn wrong_state(action: Action, s: MentorshipStatus) -> AppError {
             "This mentorship is {}; it cannot be {verb} now.",
             s.as_str()
         ),
+    )
+}
+
+/// The status of the live (pending or accepted) mentorship between a mentor and a
+/// mentee, if there is one.
+pub async fn live_status(ctx: &Ctx, mentor_id: &str, mentee_id: &str) -> AppResult<Option<String>> {
+    Ok(
+        store::mentorships::live_between(&ctx.db.pool, mentor_id, mentee_id)
+            .await?
+            .map(|m| m.status),
     )
 }
 

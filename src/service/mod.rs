@@ -28,6 +28,9 @@ use std::sync::Arc;
 
 use crate::{clock::Clock, config::Config, store::Db};
 
+/// Which database engine serves (for health answers and metrics).
+pub use crate::store::Backend;
+
 /// What every use case needs: the database, the clock, the settings, and the
 /// discovery cache.
 #[derive(Clone)]

@@ -31,7 +31,7 @@ use crate::{
     store::{
         self, Tx,
         ledger::{Outcome, Transfer, WORLD},
-        payments::{NewPayment, PaymentRow},
+        payments::NewPayment,
         users::UserRow,
     },
 };
@@ -705,6 +705,27 @@ pub fn money(cents: i64, currency: &str) -> String {
     )
 }
 
+/// One of the user's own payments (another's is "not found").
+pub async fn own(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<PaymentRow> {
+    store::payments::get(&ctx.db.pool, id)
+        .await?
+        .filter(|p| p.user_id == user.id)
+        .ok_or(AppError::NotFound)
+}
+
+/// The buyer left the checkout through its cancel link: a payment still pending is
+/// closed as failed (which frees a slot it held). Returns it as it was.
+pub async fn cancel_checkout(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<PaymentRow> {
+    let p = own(ctx, user, id).await?;
+    if p.status == "pending" {
+        store::payments::mark_failed(&ctx.db.pool, &p.id, "cancelled at checkout", ctx.now())
+            .await?;
+    }
+    Ok(p)
+}
+
+pub use crate::store::payments::{AdminPaymentRow, PaymentRow};
+
 /// Lists for the API and pages.
 pub async fn mine(
     ctx: &Ctx,
@@ -721,7 +742,7 @@ pub async fn all(
     flagged_only: bool,
     before: Option<&str>,
     limit: i64,
-) -> AppResult<Vec<store::payments::AdminPaymentRow>> {
+) -> AppResult<Vec<AdminPaymentRow>> {
     super::admin::require_admin(admin)?;
     Ok(store::payments::all(&ctx.db.pool, flagged_only, before, limit).await?)
 }

@@ -14,8 +14,10 @@ use super::Ctx;
 use crate::{
     domain::{ids::new_id, text},
     error::{AppError, AppResult},
-    store::{self, reports::ReportRow, users::UserRow},
+    store::{self, users::UserRow},
 };
+
+pub use crate::store::reports::ReportRow;
 
 /// `POST /api/v1/reports`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

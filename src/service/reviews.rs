@@ -9,12 +9,10 @@ use super::Ctx;
 use crate::{
     domain::{booking::BookingStatus, ids::new_id, text},
     error::{AppError, AppResult},
-    store::{
-        self,
-        reviews::{NewReview, ReviewRow},
-        users::UserRow,
-    },
+    store::{self, reviews::NewReview, users::UserRow},
 };
+
+pub use crate::store::reviews::ReviewRow;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,5 +1,5 @@
-//! The figures dashboards show: counts, sums and weekly series, each one indexed
-//! query. Weekly series are summed in the database over the week boundaries the
+//! The figures dashboards show: counts, sums and weekly series, each a named,
+//! indexed query (no caller hands in SQL). Weekly series are summed in the database over the week boundaries the
 //! caller computed in the viewer's zone (one pass over the range, one column per
 //! week), so DST weeks of 167 or 169 hours count exactly.
 
@@ -7,21 +7,87 @@ use sqlx::{Any, Executor, FromRow};
 
 use super::{Arg, SqlBuilder};
 
-/// Sums `value` (an SQL expression, `1` to count) over rows of `from_where` (an SQL
-/// `FROM … WHERE …` with `$1`… placeholders for `args`) whose `at` falls in each
-/// week `[bounds[i], bounds[i + 1])`. One pass over the range: each row's week is
-/// found by a binary search written as nested `CASE`s (about five comparisons a row
-/// for 26 weeks, where a flat `CASE` averages thirteen: 2–3× faster on both engines)
-/// and the rows are grouped by it.
+/// A weekly series a dashboard draws: what is summed (`value`, `1` to count) over
+/// which rows (`from_where`), by which instant (`at`).
+#[derive(Debug, Clone, Copy)]
+pub enum Series<'a> {
+    /// A mentor's completed timed sessions, by start.
+    MentorSessions(&'a str),
+    /// Credits paid out to a mentor, by when the booking finished (or ended).
+    MentorEarnings(&'a str),
+    /// Views of an author's articles.
+    ArticleViews(&'a str),
+    /// New accounts.
+    Signups,
+    /// Mentors approved, by decision.
+    MentorsApproved,
+    /// Credits granted or bought: they only enter from the outside-world account, so
+    /// its entries are what was granted, without looking at any wallet.
+    CreditsGranted,
+    /// Credits paid for bookings, by when the booking finished (or ended).
+    CreditsSpent,
+    /// Messages written.
+    Messages,
+}
+
+impl Series<'_> {
+    /// `(at, value, from_where, args)`.
+    fn sql(&self) -> (&'static str, &'static str, &'static str, Vec<Arg>) {
+        let of = |id: &str| vec![Arg::Text(id.to_string())];
+        match self {
+            Series::MentorSessions(id) => (
+                "start_at",
+                "1",
+                "FROM bookings WHERE mentor_id = $1 AND status = 'completed' AND timed = 1",
+                of(id),
+            ),
+            Series::MentorEarnings(id) => (
+                "COALESCE(finished_at, end_at)",
+                "credits_paid",
+                "FROM bookings WHERE mentor_id = $1 AND credits_paid > 0",
+                of(id),
+            ),
+            Series::ArticleViews(id) => (
+                "v.created_at",
+                "1",
+                "FROM article_views v JOIN articles a ON a.id = v.article_id WHERE a.author_id = $1",
+                of(id),
+            ),
+            Series::Signups => ("created_at", "1", "FROM users WHERE 1 = 1", vec![]),
+            Series::MentorsApproved => (
+                "decided_at",
+                "1",
+                "FROM mentor_profiles WHERE status = 'approved'",
+                vec![],
+            ),
+            Series::CreditsGranted => (
+                "e.created_at",
+                "-e.amount",
+                "FROM ledger_entries e WHERE e.account_id = 'world' AND e.amount < 0",
+                vec![],
+            ),
+            Series::CreditsSpent => (
+                "COALESCE(finished_at, end_at)",
+                "credits_paid",
+                "FROM bookings WHERE credits_paid > 0",
+                vec![],
+            ),
+            Series::Messages => ("created_at", "1", "FROM messages WHERE 1 = 1", vec![]),
+        }
+    }
+}
+
+/// Sums a series over each week `[bounds[i], bounds[i + 1])`. One pass over the
+/// range: each row's week is found by a binary search written as nested `CASE`s
+/// (about five comparisons a row for 26 weeks, where a flat `CASE` averages
+/// thirteen: 2–3× faster on both engines) and the rows are grouped by it.
 pub async fn weekly<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    at: &str,
-    value: &str,
-    from_where: &str,
-    args: Vec<Arg>,
+    series: Series<'_>,
     bounds: &[i64],
 ) -> sqlx::Result<Vec<i64>> {
     let weeks = bounds.len().saturating_sub(1);
+    let (at, value, from_where, args) = series.sql();
     let Some(b) = weekly_sql(at, None, value, from_where, args, bounds) else {
         return Ok(vec![]);
     };
@@ -35,19 +101,21 @@ pub async fn weekly<'e, E: Executor<'e, Database = Any>>(
     Ok(out)
 }
 
-/// Like [`weekly`], summed separately for each value of `key` (an SQL expression
-/// giving text): `(key, per-week sums)` pairs, keys in ascending order.
-pub async fn weekly_by<'e, E: Executor<'e, Database = Any>>(
+/// Bookings requested each week, counted separately for each status: `(status,
+/// per-week counts)` pairs, statuses in ascending order.
+pub async fn bookings_weekly_by_status<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    at: &str,
-    key: &str,
-    value: &str,
-    from_where: &str,
-    args: Vec<Arg>,
     bounds: &[i64],
 ) -> sqlx::Result<Vec<(String, Vec<i64>)>> {
     let weeks = bounds.len().saturating_sub(1);
-    let Some(b) = weekly_sql(at, Some(key), value, from_where, args, bounds) else {
+    let Some(b) = weekly_sql(
+        "created_at",
+        Some("status"),
+        "1",
+        "FROM bookings WHERE 1 = 1",
+        vec![],
+        bounds,
+    ) else {
         return Ok(vec![]);
     };
     let rows: Vec<(i64, String, i64)> = b.query_as().fetch_all(ex).await?;
@@ -109,16 +177,75 @@ fn week_of(at: &str, first: usize, lo: usize, hi: usize) -> String {
     )
 }
 
-/// A single number.
-pub async fn scalar<'e, E: Executor<'e, Database = Any>>(
+/// A mentee's own figures.
+#[derive(Debug, Clone, Copy, FromRow)]
+pub struct MenteeFigures {
+    /// Minutes of completed timed sessions received.
+    pub minutes_received: i64,
+    /// Mentorship requests still waiting for an answer.
+    pub pending_mentorship_requests: i64,
+    /// Booking requests still waiting for an answer.
+    pub pending_booking_requests: i64,
+}
+
+pub async fn mentee_figures<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    sql: &str,
-    args: Vec<Arg>,
-) -> sqlx::Result<i64> {
-    let mut b = SqlBuilder::new(sql);
-    b.args = args;
-    let (n,): (i64,) = b.query_as().fetch_one(ex).await?;
-    Ok(n)
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<MenteeFigures> {
+    sqlx::query_as(
+        "SELECT \
+         (SELECT CAST(COALESCE(SUM(duration_minutes), 0) AS BIGINT) FROM bookings \
+          WHERE mentee_id = $1 AND status = 'completed' AND timed = 1) AS minutes_received, \
+         (SELECT COUNT(*) FROM mentorships WHERE mentee_id = $1 AND status = 'pending' \
+          AND expires_at > $2) AS pending_mentorship_requests, \
+         (SELECT COUNT(*) FROM bookings WHERE mentee_id = $1 AND status = 'pending') \
+          AS pending_booking_requests",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(ex)
+    .await
+}
+
+/// A mentor's own figures; `answered` and `expired` count the mentorship and booking
+/// requests made since `since` that were answered or left to expire.
+#[derive(Debug, Clone, Copy, FromRow)]
+pub struct MentorFigures {
+    pub minutes_given: i64,
+    pub earnings: i64,
+    pub answered: i64,
+    pub expired: i64,
+}
+
+pub async fn mentor_figures<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    since: i64,
+) -> sqlx::Result<MentorFigures> {
+    const ANSWERED: &str = "('accepted', 'declined', 'completed', 'no_show', 'ended')";
+    let requests = |statuses: &str| {
+        format!(
+            "(SELECT COUNT(*) FROM mentorships WHERE mentor_id = $1 AND created_at >= $2 \
+             AND status IN {statuses}) + (SELECT COUNT(*) FROM bookings WHERE mentor_id = $1 \
+             AND created_at >= $2 AND status IN {statuses})"
+        )
+    };
+    let sql = format!(
+        "SELECT \
+         (SELECT CAST(COALESCE(SUM(duration_minutes), 0) AS BIGINT) FROM bookings \
+          WHERE mentor_id = $1 AND status = 'completed' AND timed = 1) AS minutes_given, \
+         (SELECT CAST(COALESCE(SUM(credits_paid), 0) AS BIGINT) FROM bookings \
+          WHERE mentor_id = $1) AS earnings, \
+         {} AS answered, {} AS expired",
+        requests(ANSWERED),
+        requests("('expired')")
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(ex)
+        .await
 }
 
 /// A person with a relation to the viewer (a mentor, a mentee, a requester).
@@ -244,16 +371,13 @@ pub async fn rating_distribution<'e, E: Executor<'e, Database = Any>>(
     Ok(out)
 }
 
-/// Counts of a table's rows by status.
-pub async fn by_status<'e, E: Executor<'e, Database = Any>>(
+/// Counts of bookings by status.
+pub async fn bookings_by_status<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    table: &str,
 ) -> sqlx::Result<Vec<(String, i64)>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT status, COUNT(*) FROM {table} GROUP BY status ORDER BY status"
-    )))
-    .fetch_all(ex)
-    .await
+    sqlx::query_as("SELECT status, COUNT(*) FROM bookings GROUP BY status ORDER BY status")
+        .fetch_all(ex)
+        .await
 }
 
 /// The audit log, newest first, filtered by action prefix, actor, or target.

@@ -226,6 +226,28 @@ impl Db {
     }
 }
 
+/// The steps of a savepoint inside a transaction (SQLite's group commit gives each
+/// request of a batch its own).
+#[derive(Debug, Clone, Copy)]
+pub enum Savepoint {
+    Set,
+    Release,
+    RollbackTo,
+}
+
+/// Runs one savepoint step; `name` is one of the caller's fixed names.
+pub async fn savepoint(tx: &mut Tx, step: Savepoint, name: &'static str) -> sqlx::Result<()> {
+    let sql = match step {
+        Savepoint::Set => format!("SAVEPOINT {name}"),
+        Savepoint::Release => format!("RELEASE {name}"),
+        Savepoint::RollbackTo => format!("ROLLBACK TO {name}"),
+    };
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
 /// True when the database refused a write for lack of space or an I/O failure (SQLite
 /// `SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_READONLY`; PostgreSQL class 53 and 58): the
 /// request was fine, the server cannot store it now.

@@ -17,6 +17,7 @@ mod dashboards;
 mod errors;
 mod fuzz;
 mod hardening;
+mod layers;
 mod ledger;
 mod mentors;
 mod mentorships;

@@ -18,12 +18,12 @@ use crate::{
         problem::Problem,
     },
     service::{
+        accounts::UserRow,
+        articles::{ArticleRow, CommentRow, ListQuery},
+    },
+    service::{
         articles::{self, ArticleInput, ArticlePatch, CommentInput, reader_q},
         mentors::search_words,
-    },
-    store::{
-        articles::{ArticleRow, CommentRow, ListQuery},
-        users::UserRow,
     },
 };
 
@@ -337,10 +337,7 @@ async fn knowledge_base(
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<axum::Json<ArticleList>, AppError> {
     let limit = parse_limit(p.limit)?;
-    if crate::store::mentors::profile(&state.ctx.db.pool, &id)
-        .await?
-        .is_none()
-    {
+    if !crate::service::mentors::has_profile(&state.ctx, &id).await? {
         return Err(AppError::NotFound);
     }
     let q = ListQuery {

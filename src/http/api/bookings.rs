@@ -27,7 +27,7 @@ use crate::{
         credits::{self, CreditsView, GrantInput, GrantView},
         reviews::{self, ReplyInput, ReviewInput},
     },
-    store::{
+    service::{
         bookings::{BookingFull, EventRow, ListFilter},
         reviews::ReviewRow,
     },
@@ -445,8 +445,7 @@ async fn get_one(
         Some(_) => Some(viewer_zone(p.tz.as_deref())?.1),
         None => None,
     };
-    let b = bookings::get(&state.ctx, &me.user, &id).await?;
-    let history = crate::store::bookings::events(&state.ctx.db.pool, &id).await?;
+    let (b, history) = bookings::with_history(&state.ctx, &me.user, &id).await?;
     Ok(axum::Json(view(
         &b,
         &me.user.id,

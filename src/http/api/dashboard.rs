@@ -15,11 +15,11 @@ use crate::{
         extract::{ApiQuery, CurrentUser, IdPath},
         problem::Problem,
     },
+    service::dashboard::AuditFilter,
     service::{
         dashboard::{self, AdminStats, Dashboard, StatusCount},
         jobs,
     },
-    store::dashboard::AuditFilter,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -18,9 +18,8 @@ use crate::{
         self, MenteeProfileInput, MentorProfileInput, SearchParams, ServiceInput, ServicePatch,
         parse_tags,
     },
-    store::{
-        discovery::MentorCardRow,
-        mentors::{ApplicationRow, MenteeProfileRow, MentorProfileRow, ServiceRow},
+    service::mentors::{
+        ApplicationRow, MenteeProfileRow, MentorCardRow, MentorProfileRow, ServiceRow,
     },
 };
 
@@ -500,7 +499,7 @@ async fn mentor(
     IdPath(id): IdPath,
 ) -> Result<axum::Json<MentorDetail>, AppError> {
     let row = mentors::mentor_page(&state.ctx, viewer.as_ref().map(|v| &v.user), &id).await?;
-    let services = crate::store::mentors::services_of(&state.ctx.db.pool, &id, false).await?;
+    let services = mentors::offered_services(&state.ctx, &id).await?;
     Ok(axum::Json(MentorDetail {
         card: MentorCard::from(&row),
         experience: serde_json::from_str(&row.profile.experience).unwrap_or_default(),

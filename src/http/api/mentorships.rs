@@ -15,7 +15,7 @@ use crate::{
         problem::Problem,
     },
     service::mentorships::{self, AnswerInput, RequestInput},
-    store::mentorships::{ListFilter, MentorshipListRow},
+    service::mentorships::{ListFilter, MentorshipListRow},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -20,8 +20,8 @@ use crate::{
         extract::{ApiJson, ApiQuery, CurrentUser, IdPath},
         problem::Problem,
     },
+    service::payments::PaymentRow,
     service::payments::{self, CheckoutInput, CheckoutView, WebhookResult},
-    store::payments::PaymentRow,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -14,8 +14,8 @@ use crate::{
         extract::{ApiJson, ApiQuery, CurrentUser, IdPath},
         problem::Problem,
     },
+    service::reports::ReportRow,
     service::reports::{self, ReportInput, ReportLine, ResolveInput},
-    store::reports::ReportRow,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

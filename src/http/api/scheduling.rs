@@ -125,7 +125,7 @@ async fn slots(
         )
     })?;
     let starts = availability::slots(&state.ctx, &id, &service_id, from, to).await?;
-    let duration = crate::store::mentors::service(&state.ctx.db.pool, &service_id)
+    let duration = crate::service::mentors::offered_service(&state.ctx, &id, &service_id)
         .await?
         .map(|s| s.duration_minutes)
         .unwrap_or(0);

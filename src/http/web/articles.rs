@@ -24,9 +24,9 @@ use crate::{
         extract::path_id,
     },
     service::articles::{self, ArticleInput, ArticlePatch, CommentInput, reader_q},
-    store::{
+    service::{
+        accounts::UserRow,
         articles::{ArticleRow, ListQuery},
-        users::UserRow,
     },
 };
 
@@ -147,11 +147,9 @@ pub async fn latest_public(
 }
 
 async fn can_write(state: &AppState, user: &UserRow) -> bool {
-    crate::store::mentors::profile(&state.ctx.db.pool, &user.id)
+    crate::service::mentors::is_approved(&state.ctx, &user.id)
         .await
-        .ok()
-        .flatten()
-        .is_some_and(|p| p.status == "approved")
+        .unwrap_or(false)
 }
 
 // ------------------------------------------------------------------ lists
@@ -260,13 +258,10 @@ async fn knowledge_base(
     let tz = web.zone();
     let r = async {
         let id = path_id(&id)?;
-        let author = crate::store::users::by_id(&state.ctx.db.pool, &id)
-            .await?
-            .filter(|u| u.deleted_at.is_none())
-            .ok_or(AppError::NotFound)?;
-        crate::store::mentors::profile(&state.ctx.db.pool, &id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let author = crate::service::accounts::public_profile(&state.ctx, &id).await?;
+        if !crate::service::mentors::has_profile(&state.ctx, &id).await? {
+            return Err(AppError::NotFound);
+        }
         let q = ListQuery {
             reader: reader_q(me),
             author_id: Some(id.clone()),

@@ -22,14 +22,13 @@ use crate::{
     error::AppError,
     http::{AppState, extract::path_id},
     service::{
+        accounts::UserRow,
+        bookings::{BookingFull, ListFilter},
+    },
+    service::{
         availability::{self, AvailabilityIo, OverrideIo, RuleIo, SettingsIo},
         bookings::{self, ActInput, BookingInput, DeliverInput, NotesInput, RescheduleInput},
         credits, mentors, reviews,
-    },
-    store::{
-        self,
-        bookings::{BookingFull, ListFilter},
-        users::UserRow,
     },
 };
 
@@ -127,13 +126,12 @@ async fn render_book(
         Err(e) => return error_page(state, Some(web), e),
     };
     let service = match path_id(&q.service) {
-        Ok(sid) => store::mentors::service(&state.ctx.db.pool, &sid)
+        Ok(sid) => mentors::offered_service(&state.ctx, &mentor_id, &sid)
             .await
             .ok()
             .flatten(),
         Err(_) => None,
-    }
-    .filter(|s| s.mentor_id == mentor_id && s.active == 1 && s.deleted_at.is_none());
+    };
     let Some(service) = service else {
         return error_page(
             state,
@@ -161,9 +159,7 @@ async fn render_book(
     } else {
         String::new()
     };
-    let balance = store::ledger::wallet_balance(&state.ctx.db.pool, &me.id)
-        .await
-        .unwrap_or(0);
+    let balance = credits::balance(&state.ctx, &me.id).await.unwrap_or(0);
     web.render_status(
         state,
         status,
@@ -334,12 +330,11 @@ async fn booking_page(
     };
     let r = async {
         let id = path_id(&id)?;
-        let b = bookings::get(&state.ctx, &me, &id).await?;
+        let (b, history) = bookings::with_history(&state.ctx, &me, &id).await?;
         if b.b.mentor_id != me.id && b.b.mentee_id != me.id {
             return Err(AppError::NotFound); // admins use the API
         }
         let review = reviews::of_booking(&state.ctx, &id).await?;
-        let history = store::bookings::events(&state.ctx.db.pool, &id).await?;
         let slots = if b.b.timed == 1
             && BookingStatus::parse(&b.b.status).is_some_and(BookingStatus::is_live)
             && b.b.start_at > state.ctx.now()

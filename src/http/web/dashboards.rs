@@ -12,8 +12,8 @@ use crate::{
     clock::from_micros,
     domain::stats::{Point, bar_chart_svg, stacked_bar_chart_svg},
     http::AppState,
+    service::dashboard::AuditFilter,
     service::dashboard::{self, AdminStats, Dashboard, StatusSeries},
-    store::{self, dashboard::AuditFilter},
 };
 
 pub fn router() -> Router<AppState> {
@@ -176,7 +176,7 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> Response 
     let (charts, article_stats, rating_rows, waiting, hours_given) = match &d.mentor {
         None => (vec![], None, vec![], vec![], String::new()),
         Some(m) => {
-            let stats = store::articles::author_stats(&state.ctx.db.pool, &me.id)
+            let stats = crate::service::articles::author_stats(&state.ctx, &me.id)
                 .await
                 .ok();
             let max = m

@@ -24,13 +24,12 @@ use crate::{
         extract::path_id,
     },
     service::{
+        mentors::MentorCardRow,
+        mentorships::{ListFilter, MentorshipListRow},
+    },
+    service::{
         mentors::{self, SearchParams, parse_tags},
         mentorships::{self, AnswerInput, RequestInput},
-    },
-    store::{
-        self,
-        discovery::MentorCardRow,
-        mentorships::{ListFilter, MentorshipListRow},
     },
 };
 
@@ -299,15 +298,15 @@ async fn render_mentor(
         Ok(r) => r,
         Err(e) => return error_page(state, Some(web), e),
     };
-    let services = match store::mentors::services_of(&state.ctx.db.pool, id, false).await {
+    let services = match mentors::offered_services(&state.ctx, id).await {
         Ok(s) => s,
-        Err(e) => return error_page(state, Some(web), e.into()),
+        Err(e) => return error_page(state, Some(web), e),
     };
     let relationship = match viewer {
         Some(v) if v.id != id => {
-            match store::mentorships::live_between(&state.ctx.db.pool, id, &v.id).await {
-                Ok(r) => r.map(|m| m.status),
-                Err(e) => return error_page(state, Some(web), e.into()),
+            match crate::service::mentorships::live_status(&state.ctx, id, &v.id).await {
+                Ok(r) => r,
+                Err(e) => return error_page(state, Some(web), e),
             }
         }
         _ => None,
@@ -387,7 +386,7 @@ async fn render_mentor(
     let prev = week_start
         .checked_sub(jiff::Span::new().days(7))
         .unwrap_or(week_start);
-    let reviews = crate::store::reviews::for_mentor(&state.ctx.db.pool, id, None, 5)
+    let reviews = crate::service::reviews::for_mentor(&state.ctx, id, None, 5)
         .await
         .unwrap_or_default();
     let articles = super::articles::latest_by(state, viewer, id, 3, &tz)
@@ -652,7 +651,9 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
         Ok(a) => a.user.clone(),
         Err(r) => return r,
     };
-    let is_mentor = matches!(store::mentors::profile(&state.ctx.db.pool, &me.id).await, Ok(Some(p)) if p.status == "approved");
+    let is_mentor = mentors::is_approved(&state.ctx, &me.id)
+        .await
+        .unwrap_or(false);
     let q: HubQuery = page_query(&uri);
     let tab = match q.tab.as_str() {
         "mentees" if is_mentor => "mentees",

@@ -7,7 +7,7 @@ use super::{Layout, WebCtx, mentors::CardView};
 use crate::{
     http::AppState,
     service::mentors,
-    store::discovery::{Search, SortBy},
+    service::mentors::{Search, SortBy},
 };
 
 pub fn router() -> Router<AppState> {

@@ -19,13 +19,11 @@ use serde::Deserialize;
 use super::{CsrfForm, Layout, WebCtx, WebForm, bookings::when, error_page, page_query};
 use crate::{
     clock::from_micros,
-    error::AppError,
     http::{AppState, extract::path_id},
     service::{
         bookings::BookingInput,
-        payments::{self, CheckoutInput, money},
+        payments::{self, CheckoutInput, PaymentRow, money},
     },
-    store::{self, payments::PaymentRow},
 };
 
 pub fn router() -> Router<AppState> {
@@ -111,11 +109,9 @@ async fn own_payment(state: &AppState, web: &WebCtx, uri: &Uri) -> Result<Paymen
     let me = web.require_user()?.user.clone();
     let q: PaymentQuery = page_query(uri);
     let id = path_id(&q.payment).map_err(|e| error_page(state, Some(web), e))?;
-    match store::payments::get(&state.ctx.db.pool, &id).await {
-        Ok(Some(p)) if p.user_id == me.id => Ok(p),
-        Ok(_) => Err(error_page(state, Some(web), AppError::NotFound)),
-        Err(e) => Err(error_page(state, Some(web), e.into())),
-    }
+    payments::own(&state.ctx, &me, &id)
+        .await
+        .map_err(|e| error_page(state, Some(web), e))
 }
 
 #[derive(Template)]
@@ -186,21 +182,19 @@ async fn done(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response 
 
 /// Stripe's cancel return: the checkout is given up, and a held slot released.
 async fn cancelled(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
-    let p = match own_payment(&state, &web, &uri).await {
-        Ok(p) => p,
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
         Err(r) => return r,
     };
-    if p.status == "pending"
-        && let Err(e) = store::payments::mark_failed(
-            &state.ctx.db.pool,
-            &p.id,
-            "cancelled at checkout",
-            state.ctx.now(),
-        )
-        .await
-    {
-        return error_page(&state, Some(&web), e.into());
-    }
+    let q: PaymentQuery = page_query(&uri);
+    let p = match path_id(&q.payment) {
+        Ok(id) => payments::cancel_checkout(&state.ctx, &me, &id).await,
+        Err(e) => Err(e),
+    };
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
     let state_name = if p.status == "pending" {
         "cancelled"
     } else {
