@@ -212,13 +212,7 @@ pub fn anonymous_viewer_key(secret: &[u8], day: &str, addr: &str, user_agent: &s
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }
-    let digest = h.finalize();
-    let mut out = String::with_capacity(34);
-    out.push_str("a:");
-    for b in &digest[..16] {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    format!("a:{}", hex::encode(&h.finalize()[..16]))
 }
 
 #[cfg(test)]

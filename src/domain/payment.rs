@@ -1,7 +1,8 @@
 //! Buying credits: the operator's credit packs, the payment state machine, Stripe's
 //! webhook signature, and how much of a refund comes back out of a wallet.
 
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
 /// A pack of credits for sale, as configured by the operator.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -163,26 +164,13 @@ impl SignatureError {
 /// How far a signed timestamp may be from now.
 pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
 
+type HmacSha256 = Hmac<Sha256>;
+
 /// HMAC-SHA256 (RFC 2104) over `message` with `key`.
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(message);
-    let mut outer = Sha256::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// The `Stripe-Signature` header value Stripe would send for `payload` at `timestamp`
@@ -192,13 +180,8 @@ pub fn sign(secret: &str, timestamp: i64, payload: &[u8]) -> String {
     signed.extend_from_slice(payload);
     format!(
         "t={timestamp},v1={}",
-        hex(&hmac_sha256(secret.as_bytes(), &signed))
+        hex::encode(hmac_sha256(secret.as_bytes(), &signed))
     )
-}
-
-/// Constant-time equality of two byte strings of equal length.
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Verifies a `Stripe-Signature` header the way Stripe specifies: `t=` is the signing
@@ -224,7 +207,7 @@ pub fn verify_signature(
         match k {
             "t" => timestamp = Some(v.parse().map_err(|_| SignatureError::Malformed)?),
             "v1" => {
-                if let Some(bytes) = unhex(v) {
+                if let Ok(bytes) = hex::decode(v) {
                     signatures.push(bytes);
                 }
             }
@@ -241,22 +224,18 @@ pub fn verify_signature(
     let mut signed = format!("{t}.").into_bytes();
     signed.extend_from_slice(payload);
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        let expected = hmac_sha256(secret.as_bytes(), &signed);
-        if signatures.iter().any(|s| ct_eq(s, &expected)) {
+        // `verify_slice` compares in constant time.
+        let matches = |s: &Vec<u8>| {
+            let mut mac = HmacSha256::new_from_slice(secret.as_bytes())
+                .expect("HMAC takes a key of any length");
+            mac.update(&signed);
+            mac.verify_slice(s).is_ok()
+        };
+        if signatures.iter().any(matches) {
             return Ok(());
         }
     }
     Err(SignatureError::NoMatch)
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]
@@ -268,7 +247,7 @@ mod tests {
         // Test case 2 of RFC 4231.
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         assert_eq!(
-            hex(&mac),
+            hex::encode(mac),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         // Test case 6: a key longer than the block size.
@@ -277,7 +256,7 @@ mod tests {
             b"Test Using Larger Than Block-Size Key - Hash Key First",
         );
         assert_eq!(
-            hex(&mac),
+            hex::encode(mac),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
     }

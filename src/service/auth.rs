@@ -31,12 +31,7 @@ pub fn new_token() -> String {
 
 /// The stored form of a token.
 pub fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn argon2() -> Argon2<'static> {

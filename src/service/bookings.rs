@@ -131,8 +131,7 @@ fn slot_taken() -> AppError {
 
 fn request_hash(input: &BookingInput) -> String {
     let canonical = serde_json::to_string(input).unwrap_or_default();
-    let d = Sha256::digest(canonical.as_bytes());
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
 /// Requests a booking. With an idempotency key, a retry returns the first booking
@@ -736,7 +735,7 @@ fn meeting_link(ctx: &Ctx, booking_id: &str) -> String {
     let mut bytes = [0u8; 10];
     // A predictable room name would let strangers join: stop rather than guess.
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    let room: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let room = hex::encode(bytes);
     ctx.config
         .meeting_url_template
         .replace("{room}", &room)
