@@ -1,16 +1,22 @@
-//! A short-lived cache of discovery results (search pages), so popular searches do not
-//! re-rank the full-text index on every request.
+//! Short-lived caches of expensive reads, one type for all of them ([`TtlCache`]).
 //!
-//! Correctness: every write in this instance that changes what discovery shows (a
-//! profile, an approval, a suspension, a mentorship that changes capacity, a name)
-//! calls [`DiscoveryCache::invalidate`], which drops everything at once. Another
-//! instance's writes become visible here within the time-to-live (10 s by default,
-//! `MENTORHUB_SEARCH_CACHE_SECS`; 0 turns the cache off).
+//! - **Discovery** ([`DiscoveryCache`]): search pages, so popular searches do not
+//!   re-rank the full-text index on every request. Every write in this instance that
+//!   changes what discovery shows (a profile, an approval, a suspension, a mentorship
+//!   that changes capacity, a name) calls [`TtlCache::invalidate`], which drops
+//!   everything at once; another instance's writes become visible here within the
+//!   time-to-live (10 s by default, `MENTORHUB_SEARCH_CACHE_SECS`; 0 turns it off).
+//!   Timed by the machine's monotonic clock.
+//! - **The admins' platform figures** ([`AdminStatsCache`]): they scan whole tables;
+//!   kept 30 s per time zone, timed by the application clock.
+//!
+//! Entries carry the generation they were computed at: a value computed before an
+//! invalidation is never stored after it.
 
 use std::{
     collections::HashMap,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -18,21 +24,27 @@ use std::{
 
 use crate::store::discovery::MentorCardRow;
 
-const MAX_ENTRIES: usize = 4096;
+/// Search pages by query.
+pub type DiscoveryCache = TtlCache<Arc<Vec<MentorCardRow>>>;
+/// Platform figures by time zone.
+pub type AdminStatsCache = TtlCache<super::dashboard::AdminStats>;
 
-type Entry = (u64, Instant, Arc<Vec<MentorCardRow>>);
-
+/// Values by key for `ttl`, at most `max_entries` (then it starts over), dropped at
+/// once by [`invalidate`](Self::invalidate). Times are microseconds on whatever clock
+/// the caller keeps to (see [`monotonic_micros`]).
 #[derive(Debug)]
-pub struct DiscoveryCache {
-    ttl: Duration,
+pub struct TtlCache<V> {
+    ttl: i64,
+    max_entries: usize,
     generation: AtomicU64,
-    entries: Mutex<HashMap<String, Entry>>,
+    entries: Mutex<HashMap<String, (u64, i64, V)>>,
 }
 
-impl DiscoveryCache {
-    pub fn new(ttl: Duration) -> Self {
+impl<V: Clone> TtlCache<V> {
+    pub fn new(ttl: Duration, max_entries: usize) -> Self {
         Self {
-            ttl,
+            ttl: i64::try_from(ttl.as_micros()).unwrap_or(i64::MAX),
+            max_entries,
             generation: AtomicU64::new(0),
             entries: Mutex::new(HashMap::new()),
         }
@@ -42,36 +54,38 @@ impl DiscoveryCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// A fresh cached page for `key`, if there is one.
-    pub fn get(&self, key: &str) -> Option<Arc<Vec<MentorCardRow>>> {
-        if self.ttl.is_zero() {
+    /// A fresh value for `key` at `now`, if there is one.
+    pub fn get(&self, key: &str, now: i64) -> Option<V> {
+        if self.ttl <= 0 {
             return None;
         }
         let map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         map.get(key)
-            .filter(|(generation, at, _)| *generation == self.current() && at.elapsed() < self.ttl)
-            .map(|(_, _, rows)| rows.clone())
+            .filter(|(generation, at, _)| {
+                *generation == self.current() && now.saturating_sub(*at) < self.ttl
+            })
+            .map(|(_, _, v)| v.clone())
     }
 
-    /// Stores a page computed at `generation` (read before the query ran, so a write
-    /// that landed meanwhile makes the entry stale at once).
-    pub fn put(&self, key: String, generation: u64, rows: Arc<Vec<MentorCardRow>>) {
-        if self.ttl.is_zero() || generation != self.current() {
+    /// Stores a value computed at `generation` (read before the computation ran, so a
+    /// write that landed meanwhile makes the entry stale at once).
+    pub fn put(&self, key: String, generation: u64, now: i64, value: V) {
+        if self.ttl <= 0 || generation != self.current() {
             return;
         }
         let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_ENTRIES {
+        if map.len() >= self.max_entries {
             map.clear();
         }
-        map.insert(key, (generation, Instant::now(), rows));
+        map.insert(key, (generation, now, value));
     }
 
-    /// The generation to pass to [`put`](Self::put) for a query about to run.
+    /// The generation to pass to [`put`](Self::put) for a computation about to run.
     pub fn generation(&self) -> u64 {
         self.current()
     }
 
-    /// Forgets everything: discovery data changed.
+    /// Forgets everything: the data changed.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.entries
@@ -81,23 +95,36 @@ impl DiscoveryCache {
     }
 }
 
+/// Microseconds on the machine's monotonic clock (since the first call).
+pub fn monotonic_micros() -> i64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    i64::try_from(START.get_or_init(Instant::now).elapsed().as_micros()).unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn invalidation_and_ttl() {
-        let c = DiscoveryCache::new(Duration::from_secs(60));
+        let c: TtlCache<u8> = TtlCache::new(Duration::from_secs(60), 10);
         let g = c.generation();
-        c.put("k".into(), g, Arc::new(vec![]));
-        assert!(c.get("k").is_some());
+        c.put("k".into(), g, 0, 1);
+        assert_eq!(c.get("k", 59_999_999), Some(1));
+        assert_eq!(c.get("k", 60_000_000), None, "expired");
         c.invalidate();
-        assert!(c.get("k").is_none());
-        // A page computed before a write is never stored after it.
-        c.put("k".into(), g, Arc::new(vec![]));
-        assert!(c.get("k").is_none());
-        let off = DiscoveryCache::new(Duration::ZERO);
-        off.put("k".into(), off.generation(), Arc::new(vec![]));
-        assert!(off.get("k").is_none());
+        assert_eq!(c.get("k", 1), None);
+        // A value computed before a write is never stored after it.
+        c.put("k".into(), g, 1, 1);
+        assert_eq!(c.get("k", 1), None);
+        let off: TtlCache<u8> = TtlCache::new(Duration::ZERO, 10);
+        off.put("k".into(), off.generation(), 0, 1);
+        assert_eq!(off.get("k", 0), None);
+        let small: TtlCache<u8> = TtlCache::new(Duration::from_secs(60), 2);
+        for k in ["a", "b", "c"] {
+            small.put(k.into(), 0, 0, 1);
+        }
+        assert_eq!(small.get("a", 0), None, "full: started over");
+        assert_eq!(small.get("c", 0), Some(1));
     }
 }

@@ -389,7 +389,7 @@ pub struct AdminStats {
 }
 
 /// How long the platform figures may be served from memory.
-const ADMIN_STATS_TTL: i64 = 30_000_000;
+pub const ADMIN_STATS_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The platform figures, computed at most every 30 seconds per time zone (they scan
 /// whole tables; an admin does not need them fresher).
@@ -397,17 +397,12 @@ pub async fn admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats> {
     super::admin::require_admin(admin)?;
     let tz = admin.timezone.clone();
     let now = ctx.now();
-    if let Ok(cache) = ctx.admin_stats.lock()
-        && let Some((until, zone, stats)) = cache.as_ref()
-        && *until > now
-        && *zone == tz
-    {
-        return Ok(stats.clone());
+    if let Some(stats) = ctx.admin_stats.get(&tz, now) {
+        return Ok(stats);
     }
+    let generation = ctx.admin_stats.generation();
     let stats = compute_admin_stats(ctx, admin).await?;
-    if let Ok(mut cache) = ctx.admin_stats.lock() {
-        *cache = Some((now + ADMIN_STATS_TTL, tz, stats.clone()));
-    }
+    ctx.admin_stats.put(tz, generation, now, stats.clone());
     Ok(stats)
 }
 

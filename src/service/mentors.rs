@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Ctx;
+use super::{Ctx, cache};
 use crate::{
     domain::{
         ids::new_id,
@@ -853,7 +853,7 @@ pub async fn search(
     window: Window,
 ) -> AppResult<std::sync::Arc<Vec<MentorCardRow>>> {
     let key = format!("{s:?}{window:?}");
-    if let Some(hit) = ctx.discovery.get(&key) {
+    if let Some(hit) = ctx.discovery.get(&key, cache::monotonic_micros()) {
         return Ok(hit);
     }
     let generation = ctx.discovery.generation();
@@ -879,7 +879,8 @@ pub async fn search(
         }
     };
     let rows = std::sync::Arc::new(rows);
-    ctx.discovery.put(key, generation, rows.clone());
+    ctx.discovery
+        .put(key, generation, cache::monotonic_micros(), rows.clone());
     Ok(rows)
 }
 

@@ -45,8 +45,8 @@ pub struct Ctx {
     pub view_salt: Arc<std::sync::OnceLock<String>>,
     /// HTTPS client for the payment provider's API.
     pub http: reqwest::Client,
-    /// The admins' platform figures, briefly kept: (valid until, zone, figures).
-    pub admin_stats: Arc<std::sync::Mutex<Option<(i64, String, dashboard::AdminStats)>>>,
+    /// The admins' platform figures, briefly kept per time zone.
+    pub admin_stats: Arc<cache::AdminStatsCache>,
     /// Mentors whose cached next free slot is being recomputed in the background.
     pub next_free: Arc<availability::NextFreeQueue>,
     /// SQLite's group commit of booking requests.
@@ -56,11 +56,11 @@ pub struct Ctx {
 impl Ctx {
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config) -> Self {
         Ctx {
-            discovery: Arc::new(cache::DiscoveryCache::new(config.search_cache_ttl)),
+            discovery: Arc::new(cache::DiscoveryCache::new(config.search_cache_ttl, 4096)),
             realtime: Arc::new(events::Hub::new()),
             view_salt: Arc::default(),
             http: http_client(),
-            admin_stats: Arc::default(),
+            admin_stats: Arc::new(cache::AdminStatsCache::new(dashboard::ADMIN_STATS_TTL, 64)),
             next_free: Arc::default(),
             booking_writer: Arc::default(),
             db,
