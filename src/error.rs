@@ -55,6 +55,135 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Every problem `code` the application answers with, and what it means: the one
+/// list (a test keeps it and the code in step). Field-level codes (`errors[].code`)
+/// belong to their fields and are not listed here.
+pub const CODES: &[(&str, &str)] = &[
+    // Request shape (400, 413, 415, 405).
+    ("bad_request", "The request is malformed as a whole."),
+    ("bad_query", "The query string cannot be read."),
+    ("bad_form", "The form cannot be read."),
+    ("malformed_json", "The body is not valid JSON."),
+    ("unreadable_body", "The body could not be read."),
+    (
+        "nul_character",
+        "Text holds a NUL character (U+0000), refused everywhere.",
+    ),
+    ("invalid_input", "Some fields are invalid: see `errors`."),
+    (
+        "invalid_idempotency_key",
+        "The Idempotency-Key header is not usable.",
+    ),
+    (
+        "payload_too_large",
+        "The body is larger than the server accepts.",
+    ),
+    (
+        "unsupported_media_type",
+        "The body is not in a format this endpoint takes.",
+    ),
+    ("method_not_allowed", "The path does not take this method."),
+    // Who you are (401, 403, 404, 429).
+    ("unauthenticated", "Sign in first."),
+    ("invalid_token", "The token is invalid, expired or revoked."),
+    (
+        "invalid_credentials",
+        "The email or password is not correct.",
+    ),
+    (
+        "refresh_token_reused",
+        "A used refresh token came back: its session ended.",
+    ),
+    ("forbidden", "Signed in, but not allowed to do this."),
+    ("not_found", "No such resource, or not yours to see."),
+    ("rate_limited", "Too many attempts; see Retry-After."),
+    // The state of things (409, 402).
+    (
+        "invalid_transition",
+        "The resource's state does not allow this now.",
+    ),
+    ("slot_unavailable", "The time is no longer free."),
+    (
+        "insufficient_credits",
+        "The wallet does not hold enough credits.",
+    ),
+    (
+        "enough_credits",
+        "The wallet already holds enough: nothing to buy.",
+    ),
+    (
+        "mentorship_exists",
+        "A live mentorship between the two already exists.",
+    ),
+    (
+        "mentor_at_capacity",
+        "The mentor takes no more mentees now.",
+    ),
+    (
+        "too_many_pending",
+        "Too many requests are waiting for an answer.",
+    ),
+    (
+        "too_many_services",
+        "A mentor offers at most this many services.",
+    ),
+    ("already_reviewed", "The booking has its review."),
+    ("already_replied", "The review has its reply."),
+    ("already_reported", "You reported this already."),
+    ("already_resolved", "The report is resolved."),
+    (
+        "cannot_suspend_self",
+        "An admin cannot suspend their own account.",
+    ),
+    (
+        "cannot_demote_self",
+        "An admin cannot take their own admin role.",
+    ),
+    ("message_deleted", "The message is deleted."),
+    ("not_editable", "The message can no longer be edited."),
+    ("not_published", "The article is not published."),
+    ("not_refundable", "The payment cannot be refunded."),
+    ("not_dead", "The job is not dead: nothing to retry."),
+    ("not_empty", "Demo data goes into an empty database only."),
+    // Payments (400, 502, 503).
+    (
+        "invalid_signature",
+        "The webhook signature does not verify.",
+    ),
+    ("invalid_json", "The webhook body is not the JSON expected."),
+    (
+        "invalid_event",
+        "The webhook event is not one this server understands.",
+    ),
+    (
+        "payments_disabled",
+        "Buying credits is not enabled on this site.",
+    ),
+    (
+        "payments_unavailable",
+        "The payment provider cannot be reached.",
+    ),
+    ("refund_failed", "The payment provider refused the refund."),
+    // The server (500, 503).
+    (
+        "database_unavailable",
+        "The database cannot store anything now; retry.",
+    ),
+    ("timeout", "The server took too long to answer."),
+    (
+        "email_in_flight",
+        "The email is being sent by another worker (job retry).",
+    ),
+    (
+        "smtp_failed",
+        "The mail server refused or failed (job retry).",
+    ),
+    (
+        "internal_error",
+        "A bug or an outage, logged with its cause.",
+    ),
+];
+
 impl AppError {
     /// 503 `database_unavailable`: the database cannot store anything now (full disk,
     /// I/O failure, lost connection); nothing was changed and the request may be retried.

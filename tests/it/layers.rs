@@ -121,3 +121,124 @@ fn the_check_sees_a_broken_arrow() {
     assert!(!breaking("store", &["sqlx::query"]).is_empty());
     assert!(!breaking("http", &["service::"]).is_empty());
 }
+
+/// The codes the source answers with: the quoted code after each constructor that
+/// takes one.
+fn codes_in_source() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![];
+    rust_files(&root, &mut files);
+    let starts = [
+        "conflict(",
+        "bad_request(",
+        "unauthorized(",
+        "payment_required(",
+        "code: ",
+    ];
+    let mut out = vec![];
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for start in starts {
+            for (at, _) in text.match_indices(start) {
+                let rest = text[at + start.len()..].trim_start();
+                let Some(rest) = rest.strip_prefix('"') else {
+                    continue;
+                };
+                let code = &rest[..rest.find('"').unwrap()];
+                if !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                    out.push((code.to_string(), f.display().to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_problem_code_is_in_the_one_list_and_every_listed_code_is_used() {
+    let listed: Vec<&str> = mentorhub::error::CODES.iter().map(|(c, _)| *c).collect();
+    let used = codes_in_source();
+    assert!(used.len() > 40, "the scanner found {} codes", used.len());
+    let unlisted: Vec<String> = used
+        .iter()
+        .filter(|(c, _)| !listed.contains(&c.as_str()))
+        .map(|(c, f)| format!("{c} ({f})"))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "codes missing from error::CODES: {unlisted:?}"
+    );
+    // The kinds with a fixed code (error.rs `code()`), and every other listed code,
+    // appear somewhere.
+    let source = {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![];
+        rust_files(&root, &mut files);
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect::<String>()
+    };
+    for code in &listed {
+        let quoted = format!("\"{code}\"");
+        assert!(
+            source.matches(&quoted).count() >= 2,
+            "{code} is listed but nothing answers with it"
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    for code in &listed {
+        assert!(seen.insert(code), "{code} is listed twice");
+    }
+}
+
+/// Migrations that differ between the engines, and why; every other one must be the
+/// same file on both, byte for byte, so the schemas cannot drift apart unnoticed.
+const ENGINE_SPECIFIC_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0002_mentors.sql",
+        "full-text search: FTS5 table and triggers vs tsvector",
+    ),
+    (
+        "0005_articles.sql",
+        "full-text search: FTS5 table and triggers vs tsvector",
+    ),
+    (
+        "0009_platform_figures.sql",
+        "covering indexes: extra columns vs INCLUDE",
+    ),
+    ("0010_write_path.sql", "a binary column: BLOB vs BYTEA"),
+];
+
+#[test]
+fn migrations_meant_to_be_identical_stay_identical() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let names = |engine: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(root.join(engine))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let sqlite = names("sqlite");
+    assert_eq!(
+        sqlite,
+        names("postgres"),
+        "both engines have the same migrations"
+    );
+    for name in &sqlite {
+        let a = std::fs::read(root.join("sqlite").join(name)).unwrap();
+        let b = std::fs::read(root.join("postgres").join(name)).unwrap();
+        let specific = ENGINE_SPECIFIC_MIGRATIONS.iter().any(|(n, _)| n == name);
+        if specific {
+            assert_ne!(a, b, "{name} is listed as engine-specific but is identical");
+        } else {
+            assert_eq!(
+                String::from_utf8_lossy(&a),
+                String::from_utf8_lossy(&b),
+                "{name} differs between the engines; make it identical or list why"
+            );
+        }
+    }
+}

@@ -76,7 +76,8 @@ impl Modify for BearerAuth {
 }
 
 /// The published document: what the handlers' annotations say, plus what holds for
-/// every operation and is better said once. Errors are `application/problem+json`
+/// every operation and is better said once: the list of problem codes
+/// ([`crate::error::CODES`]) in the description; errors are `application/problem+json`
 /// (the media type the server really sends), and every operation documents a
 /// `default` answer, a problem, for the errors any request can meet (malformed or
 /// hostile input, an expired token, a body too large, the database unavailable).
@@ -85,6 +86,11 @@ pub fn finish_document(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
     const PROBLEM_JSON: &str = "application/problem+json";
     let problem = Ref::from_schema_name("Problem");
     let is_problem = |c: &RefOr<Content>| matches!(c, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location == problem.ref_location));
+    let mut codes = String::from("\n\n| problem `code` | meaning |\n| --- | --- |\n");
+    for (code, meaning) in crate::error::CODES {
+        codes.push_str(&format!("| `{code}` | {meaning} |\n"));
+    }
+    doc.info.description = Some(doc.info.description.unwrap_or_default() + &codes);
     for item in doc.paths.paths.values_mut() {
         let ops = [
             &mut item.get,
