@@ -289,8 +289,12 @@ impl std::error::Error for AppError {}
 impl From<sqlx::Error> for AppError {
     /// A database that cannot store anything now (full disk, I/O failure, lost
     /// connection) is 503 `database_unavailable`: the request was fine and may be
-    /// retried. Anything else is an internal error.
+    /// retried. A query that wanted one row and found none is 404: the one place
+    /// "no such row" becomes "not found". Anything else is an internal error.
     fn from(e: sqlx::Error) -> Self {
+        if matches!(e, sqlx::Error::RowNotFound) {
+            return AppError::NotFound;
+        }
         if crate::store::is_storage_failure(&e) {
             tracing::error!(error = %e, "the database cannot take this write now");
             return AppError::database_unavailable();

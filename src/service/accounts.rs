@@ -130,6 +130,7 @@ async fn create_user(
 }
 
 /// Registers an account and signs it in through the API.
+#[tracing::instrument(name = "accounts::register", skip_all)]
 pub async fn register(
     ctx: &Ctx,
     input: &RegisterInput,
@@ -148,6 +149,7 @@ pub async fn register(
 }
 
 /// Registers an account and signs it in on the web.
+#[tracing::instrument(name = "accounts::register_web", skip_all)]
 pub async fn register_web(
     ctx: &Ctx,
     input: &RegisterInput,
@@ -199,6 +201,7 @@ pub async fn check_credentials(ctx: &Ctx, input: &LoginInput) -> AppResult<UserR
     Ok(user)
 }
 
+#[tracing::instrument(name = "accounts::login", skip_all)]
 pub async fn login(
     ctx: &Ctx,
     input: &LoginInput,
@@ -211,6 +214,7 @@ pub async fn login(
     Ok((user, pair))
 }
 
+#[tracing::instrument(name = "accounts::login_web", skip_all)]
 pub async fn login_web(
     ctx: &Ctx,
     input: &LoginInput,
@@ -242,6 +246,7 @@ pub struct ProfilePatch {
     pub timezone: Option<String>,
 }
 
+#[tracing::instrument(name = "accounts::update_profile", skip_all, fields(user_id = %user.id))]
 pub async fn update_profile(ctx: &Ctx, user: &UserRow, patch: &ProfilePatch) -> AppResult<UserRow> {
     let mut v = Validator::new();
     let pick = |new: &Option<String>, old: &str| new.clone().unwrap_or_else(|| old.to_string());
@@ -338,6 +343,7 @@ pub struct PasswordChange {
 }
 
 /// Changes the password; every other session of the user ends.
+#[tracing::instrument(name = "accounts::change_password", skip_all, fields(user_id = %user.id))]
 pub async fn change_password(
     ctx: &Ctx,
     user: &UserRow,
@@ -496,6 +502,7 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
 /// Closes an account: personal data is erased, the row stays so that shared history
 /// (bookings, messages, ledger) keeps pointing at an anonymous "Deleted user", and every
 /// session ends.
+#[tracing::instrument(name = "accounts::close_account", skip_all, fields(user_id = %user.id))]
 pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;

@@ -85,6 +85,7 @@ pub struct SuspendInput {
 }
 
 /// Suspends a user: every session ends at once, and no token works on the next request.
+#[tracing::instrument(name = "admin::suspend", skip_all, fields(user_id = %actor.id, id = %id))]
 pub async fn suspend(
     ctx: &Ctx,
     actor: &UserRow,
@@ -126,6 +127,7 @@ pub async fn suspend(
     target(ctx, id).await
 }
 
+#[tracing::instrument(name = "admin::unsuspend", skip_all, fields(user_id = %actor.id, id = %id))]
 pub async fn unsuspend(ctx: &Ctx, actor: &UserRow, id: &str) -> AppResult<UserRow> {
     require_admin(actor)?;
     let user = target(ctx, id).await?;
@@ -158,6 +160,7 @@ pub struct RolesInput {
     pub roles: Vec<String>,
 }
 
+#[tracing::instrument(name = "admin::set_roles", skip_all, fields(user_id = %actor.id, id = %id))]
 pub async fn set_roles(
     ctx: &Ctx,
     actor: &UserRow,

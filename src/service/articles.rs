@@ -147,6 +147,7 @@ async fn require_writer(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     }
 }
 
+#[tracing::instrument(name = "articles::create", skip_all, fields(user_id = %user.id))]
 pub async fn create(ctx: &Ctx, user: &UserRow, input: &ArticleInput) -> AppResult<ArticleRow> {
     require_writer(ctx, user).await?;
     let c = check(
@@ -220,6 +221,7 @@ async fn load_own(ctx: &Ctx, user: &UserRow, id: &str, admin_ok: bool) -> AppRes
     }
 }
 
+#[tracing::instrument(name = "articles::update", skip_all, fields(user_id = %user.id, id = %id))]
 pub async fn update(
     ctx: &Ctx,
     user: &UserRow,
@@ -245,6 +247,7 @@ pub async fn update(
     load(ctx, Some(user), id).await
 }
 
+#[tracing::instrument(name = "articles::publish", skip_all, fields(user_id = %user.id, id = %id))]
 pub async fn publish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
     let row = load_own(ctx, user, id, false).await?;
     require_writer(ctx, user).await?;
@@ -263,6 +266,7 @@ pub async fn publish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRo
     load(ctx, Some(user), id).await
 }
 
+#[tracing::instrument(name = "articles::unpublish", skip_all, fields(user_id = %user.id, id = %id))]
 pub async fn unpublish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
     let row = load_own(ctx, user, id, true).await?;
     if row.is_published() {
@@ -285,6 +289,7 @@ pub async fn unpublish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Article
     load(ctx, Some(user), id).await
 }
 
+#[tracing::instrument(name = "articles::delete", skip_all, fields(user_id = %user.id, id = %id))]
 pub async fn delete(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<()> {
     let row = load_own(ctx, user, id, true).await?;
     let mut tx = ctx.db.begin_write().await?;
@@ -402,6 +407,7 @@ pub async fn comments(
     Ok((row, list))
 }
 
+#[tracing::instrument(name = "articles::add_comment", skip_all, fields(user_id = %user.id))]
 pub async fn add_comment(
     ctx: &Ctx,
     user: &UserRow,

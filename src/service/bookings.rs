@@ -136,6 +136,7 @@ fn request_hash(input: &BookingInput) -> String {
 
 /// Requests a booking. With an idempotency key, a retry returns the first booking
 /// (`replayed = true`) and changes nothing; the same key with other parameters is 422.
+#[tracing::instrument(name = "bookings::request", skip_all, fields(user_id = %mentee.id))]
 pub async fn request(
     ctx: &Ctx,
     mentee: &UserRow,
@@ -463,6 +464,7 @@ fn new_booking(
 /// booking. The notification, its email (outbox row and job) and the chat invite are
 /// composed before the transaction and written as rows in it; live events and the
 /// mentor's next-free-slot cache follow after the commit.
+#[tracing::instrument(name = "bookings::request_holding", skip_all, fields(user_id = %mentee.id))]
 pub async fn request_holding(
     ctx: &Ctx,
     mentee: &UserRow,
@@ -753,6 +755,7 @@ fn actor_of(b: &BookingFull, user: &UserRow) -> Option<Actor> {
 }
 
 /// Applies a transition for a participant (or the server, with `user = None`).
+#[tracing::instrument(name = "bookings::act", skip_all, fields(user_id = user.map(|u| u.id.as_str()), id = %id))]
 pub async fn act(
     ctx: &Ctx,
     user: Option<&UserRow>,
@@ -766,6 +769,7 @@ pub async fn act(
 }
 
 /// Marks a review service delivered (and so completed and paid).
+#[tracing::instrument(name = "bookings::deliver", skip_all, fields(user_id = %user.id, id = %id))]
 pub async fn deliver(
     ctx: &Ctx,
     user: &UserRow,
@@ -947,6 +951,7 @@ async fn transition(
 }
 
 /// Moves a live session to another free slot of the mentor, keeping its history.
+#[tracing::instrument(name = "bookings::reschedule", skip_all, fields(user_id = %user.id, id = %id))]
 pub async fn reschedule(
     ctx: &Ctx,
     user: &UserRow,
@@ -1071,6 +1076,7 @@ pub async fn reschedule(
 }
 
 /// Saves my notes on a booking.
+#[tracing::instrument(name = "bookings::save_notes", skip_all, fields(user_id = %user.id, id = %id))]
 pub async fn save_notes(
     ctx: &Ctx,
     user: &UserRow,

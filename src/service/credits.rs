@@ -194,6 +194,7 @@ pub struct GrantView {
 
 /// Grants credits from the outside world to a user's wallet. With an idempotency key,
 /// a retried request grants once.
+#[tracing::instrument(name = "credits::grant", skip_all, fields(user_id = %actor.id))]
 pub async fn grant(
     ctx: &Ctx,
     actor: &UserRow,

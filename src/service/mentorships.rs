@@ -46,6 +46,7 @@ pub struct AnswerInput {
 
 const DAY_MICROS: i64 = 24 * 3600 * 1_000_000;
 
+#[tracing::instrument(name = "mentorships::request", skip_all, fields(user_id = %mentee.id))]
 pub async fn request(
     ctx: &Ctx,
     mentee: &UserRow,
@@ -166,6 +167,7 @@ pub async fn get(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<MentorshipLis
 }
 
 /// Applies an answer or an ending to a mentorship.
+#[tracing::instrument(name = "mentorships::act", skip_all, fields(user_id = %user.id, id = %id))]
 pub async fn act(
     ctx: &Ctx,
     user: &UserRow,

@@ -174,6 +174,7 @@ pub struct NewThreadInput {
     pub title: String,
 }
 
+#[tracing::instrument(name = "messages::create_thread", skip_all, fields(user_id = %me.id))]
 pub async fn create_thread(
     ctx: &Ctx,
     me: &UserRow,
@@ -325,6 +326,7 @@ pub struct MessageInput {
     pub kind: Option<String>,
 }
 
+#[tracing::instrument(name = "messages::send", skip_all, fields(user_id = %me.id))]
 pub async fn send(
     ctx: &Ctx,
     me: &UserRow,
@@ -496,6 +498,7 @@ pub struct EditInput {
     pub content: String,
 }
 
+#[tracing::instrument(name = "messages::edit", skip_all, fields(user_id = %me.id, id = %id))]
 pub async fn edit(ctx: &Ctx, me: &UserRow, id: &str, input: &EditInput) -> AppResult<MessageRow> {
     let m = own_message(ctx, me, id).await?;
     if m.kind != "text" {
@@ -526,6 +529,7 @@ pub async fn edit(ctx: &Ctx, me: &UserRow, id: &str, input: &EditInput) -> AppRe
     Ok(m)
 }
 
+#[tracing::instrument(name = "messages::delete", skip_all, fields(user_id = %me.id, id = %id))]
 pub async fn delete(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<()> {
     let m = own_message(ctx, me, id).await?;
     store::messages::delete_message(&ctx.db.pool, id, ctx.now()).await?;

@@ -127,6 +127,7 @@ async fn stripe_post(
 
 /// Starts a checkout: records the pending payment (holding a slot when paying for a
 /// booking) and creates the Stripe Checkout Session.
+#[tracing::instrument(name = "payments::checkout", skip_all, fields(user_id = %user.id))]
 pub async fn checkout(ctx: &Ctx, user: &UserRow, input: &CheckoutInput) -> AppResult<CheckoutView> {
     if !enabled(ctx) {
         return Err(disabled());
@@ -281,6 +282,7 @@ pub struct WebhookResult {
 }
 
 /// Verifies and applies one webhook delivery.
+#[tracing::instrument(name = "payments::webhook", skip_all)]
 pub async fn webhook(ctx: &Ctx, signature: Option<&str>, body: &[u8]) -> AppResult<WebhookResult> {
     if ctx.config.stripe_webhook_secrets.is_empty() {
         return Err(disabled());
@@ -488,6 +490,7 @@ async fn apply_refund(tx: &mut Tx, p: &PaymentRow, total_cents: i64, now: i64) -
 
 /// An admin refunds a payment in full through Stripe, then applies it at once (the
 /// `charge.refunded` webhook that follows finds nothing left to do).
+#[tracing::instrument(name = "payments::refund", skip_all, fields(user_id = %admin.id, id = %id))]
 pub async fn refund(ctx: &Ctx, admin: &UserRow, id: &str) -> AppResult<PaymentRow> {
     super::admin::require_admin(admin)?;
     if !enabled(ctx) {
@@ -557,6 +560,7 @@ pub async fn refund(ctx: &Ctx, admin: &UserRow, id: &str) -> AppResult<PaymentRo
 }
 
 /// An admin has dealt with a flagged payment.
+#[tracing::instrument(name = "payments::resolve_flag", skip_all, fields(user_id = %admin.id, id = %id))]
 pub async fn resolve_flag(ctx: &Ctx, admin: &UserRow, id: &str) -> AppResult<()> {
     super::admin::require_admin(admin)?;
     let p = store::payments::get(&ctx.db.pool, id)
@@ -585,6 +589,7 @@ pub async fn resolve_flag(ctx: &Ctx, admin: &UserRow, id: &str) -> AppResult<()>
 /// The job: places the booking a payment was for. If it cannot be placed any more
 /// (the slot went, the mentor left), the credits stay in the wallet and the buyer is
 /// told; the payment records why.
+#[tracing::instrument(name = "payments::place_booking", skip_all)]
 pub async fn place_booking(ctx: &Ctx, payment_id: &str) -> AppResult<()> {
     let Some(p) = store::payments::get(&ctx.db.pool, payment_id).await? else {
         return Ok(());

@@ -83,6 +83,7 @@ fn excerpt(s: &str) -> String {
     out
 }
 
+#[tracing::instrument(name = "reports::report", skip_all, fields(user_id = %who.id))]
 pub async fn report(ctx: &Ctx, who: &UserRow, input: &ReportInput) -> AppResult<String> {
     let kind = input.target_type.trim();
     if !TARGETS.contains(&kind) {
@@ -167,6 +168,7 @@ pub async fn list(
     Ok(out)
 }
 
+#[tracing::instrument(name = "reports::resolve", skip_all, fields(user_id = %admin.id, id = %id))]
 pub async fn resolve(
     ctx: &Ctx,
     admin: &UserRow,

@@ -30,6 +30,7 @@ pub struct ReplyInput {
 }
 
 /// The mentee reviews a completed booking, once.
+#[tracing::instrument(name = "reviews::create", skip_all, fields(user_id = %user.id))]
 pub async fn create(
     ctx: &Ctx,
     user: &UserRow,
@@ -115,6 +116,7 @@ pub async fn create(
 }
 
 /// The mentor replies to a review of theirs, once.
+#[tracing::instrument(name = "reviews::reply", skip_all, fields(user_id = %user.id))]
 pub async fn reply(
     ctx: &Ctx,
     user: &UserRow,
