@@ -61,6 +61,8 @@ impl App {
         let jobs = background.then(|| tokio::spawn(job_worker(self.state.clone())));
         let events = (self.state.ctx.db.backend == crate::store::Backend::Postgres)
             .then(|| tokio::spawn(listen_events(self.state.clone())));
+        let presence = (self.state.ctx.db.backend == crate::store::Backend::Postgres)
+            .then(|| tokio::spawn(renew_presence(self.state.clone())));
         let served = axum::serve(
             listener,
             self.router
@@ -73,9 +75,10 @@ impl App {
         for task in [worker, jobs].into_iter().flatten() {
             task.abort();
         }
-        if let Some(l) = events {
-            l.abort();
+        for task in [events, presence].into_iter().flatten() {
+            task.abort();
         }
+        crate::service::events::leave_presence(&self.state.ctx).await;
         served
     }
 }
@@ -122,6 +125,15 @@ async fn listen_events(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "event listener cannot connect; retrying"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+/// On Postgres: keeps this instance's presence rows fresh (see `service::events`).
+async fn renew_presence(state: AppState) {
+    let mut tick = tokio::time::interval(crate::service::events::PRESENCE_RENEW);
+    loop {
+        tick.tick().await;
+        crate::service::events::renew_presence(&state.ctx).await;
     }
 }
 

@@ -12,6 +12,11 @@
 //! refresh token) [`Hub::sessions_ended`] tells every instance, and each closes its
 //! sockets of those sessions at once ([`CLOSE`]); the socket task also checks its
 //! session at every ping, for ends no instance announced (a CLI run, expiry).
+//!
+//! Presence is true across instances ([`is_online`]): each instance records which
+//! users have a socket on it (table `presence`, renewed every [`PRESENCE_RENEW`]), so
+//! a message a user sees live on instance B is not also notified and emailed to them
+//! by instance A. A crashed instance's rows stop counting after [`PRESENCE_TTL`].
 
 use std::{
     collections::HashMap,
@@ -43,12 +48,25 @@ type Conns = HashMap<String, Vec<(u64, String, mpsc::Sender<String>)>>;
 /// An event and the users it is for.
 type Outgoing = (Vec<String>, Value);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hub {
+    /// This instance, in the `presence` table.
+    instance: String,
     conns: Mutex<Conns>,
     next: AtomicU64,
     /// PostgreSQL: the queue to the task that sends events to every instance.
     outgoing: super::queue::TaskQueue<Outgoing>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            instance: crate::domain::ids::new_id(),
+            conns: Mutex::default(),
+            next: AtomicU64::default(),
+            outgoing: Default::default(),
+        }
+    }
 }
 
 impl Hub {
@@ -56,20 +74,20 @@ impl Hub {
         Self::default()
     }
 
-    /// A new connection of `user_id`'s session: its id and the queue to drain.
-    pub fn register(&self, user_id: &str, session_id: &str) -> (u64, mpsc::Receiver<String>) {
+    /// A new connection of `user_id`'s session: its id and the queue to drain, and
+    /// whether it is the user's first on this instance.
+    pub fn register(&self, user_id: &str, session_id: &str) -> (u64, mpsc::Receiver<String>, bool) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        self.conns
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(user_id.to_string())
-            .or_default()
-            .push((id, session_id.to_string(), tx));
-        (id, rx)
+        let mut map = self.conns.lock().unwrap_or_else(|e| e.into_inner());
+        let list = map.entry(user_id.to_string()).or_default();
+        let first = list.is_empty();
+        list.push((id, session_id.to_string(), tx));
+        (id, rx, first)
     }
 
-    pub fn unregister(&self, user_id: &str, conn: u64) {
+    /// A connection ended; whether the user has none left on this instance.
+    pub fn unregister(&self, user_id: &str, conn: u64) -> bool {
         let mut map = self.conns.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(list) = map.get_mut(user_id) {
             list.retain(|(id, _, _)| *id != conn);
@@ -77,6 +95,7 @@ impl Hub {
                 map.remove(user_id);
             }
         }
+        !map.contains_key(user_id)
     }
 
     /// Whether the user has a live connection on this instance.
@@ -187,6 +206,71 @@ impl Hub {
             }
             Err(e) => tracing::warn!(error = %e, "counting notifications failed"),
         }
+    }
+}
+
+/// How often an instance renews its presence rows.
+pub const PRESENCE_RENEW: std::time::Duration = std::time::Duration::from_secs(20);
+/// How long presence rows count without being renewed (a crashed instance's).
+pub const PRESENCE_TTL: i64 = 60_000_000;
+
+/// Whether the user has a live socket on any instance. On SQLite (one instance) this
+/// instance knows; on PostgreSQL the `presence` table says, for users connected
+/// elsewhere. A failed read counts as offline (the user then gets a notification too
+/// many rather than none).
+pub async fn is_online(ctx: &Ctx, user_id: &str) -> bool {
+    if ctx.realtime.is_online(user_id) {
+        return true;
+    }
+    if ctx.db.backend == Backend::Sqlite {
+        return false;
+    }
+    crate::store::presence::online(&ctx.db.pool, user_id, ctx.now() - PRESENCE_TTL)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "reading presence failed");
+            false
+        })
+}
+
+/// A user's first socket on this instance opened (PostgreSQL: recorded for the
+/// others).
+pub async fn came_online(ctx: &Ctx, user_id: &str) {
+    if ctx.db.backend == Backend::Postgres
+        && let Err(e) =
+            crate::store::presence::mark(&ctx.db.pool, &ctx.realtime.instance, user_id, ctx.now())
+                .await
+    {
+        tracing::warn!(error = %e, "recording presence failed");
+    }
+}
+
+/// A user's last socket on this instance closed.
+pub async fn went_offline(ctx: &Ctx, user_id: &str) {
+    if ctx.db.backend == Backend::Postgres
+        && let Err(e) =
+            crate::store::presence::clear(&ctx.db.pool, &ctx.realtime.instance, user_id).await
+    {
+        tracing::warn!(error = %e, "clearing presence failed");
+    }
+}
+
+/// This instance stops (after its sockets closed): forget its presence rows.
+pub async fn leave_presence(ctx: &Ctx) {
+    if ctx.db.backend == Backend::Postgres
+        && let Err(e) =
+            crate::store::presence::clear_instance(&ctx.db.pool, &ctx.realtime.instance).await
+    {
+        tracing::warn!(error = %e, "clearing presence failed");
+    }
+}
+
+/// Keeps this instance's presence rows fresh while it lives (PostgreSQL).
+pub async fn renew_presence(ctx: &Ctx) {
+    if let Err(e) =
+        crate::store::presence::renew(&ctx.db.pool, &ctx.realtime.instance, ctx.now()).await
+    {
+        tracing::warn!(error = %e, "renewing presence failed");
     }
 }
 
@@ -373,8 +457,10 @@ mod tests {
     #[test]
     fn slow_connections_are_dropped_not_buffered() {
         let hub = Hub::new();
-        let (_id, mut rx) = hub.register("u", "s1");
-        let (_id2, _rx2_kept_but_never_read) = hub.register("u", "s2");
+        let (_id, mut rx, first) = hub.register("u", "s1");
+        assert!(first);
+        let (_id2, _rx2_kept_but_never_read, first) = hub.register("u", "s2");
+        assert!(!first);
         for i in 0..QUEUE {
             hub.deliver_local(&["u".into()], &format!("{i}"));
         }
@@ -392,10 +478,10 @@ mod tests {
     #[test]
     fn ending_sessions_closes_exactly_their_sockets() {
         let hub = Hub::new();
-        let (_, mut a) = hub.register("u", "s1");
-        let (_, mut b) = hub.register("u", "s2");
-        let (_, mut c) = hub.register("u", "s3");
-        let (_, mut other) = hub.register("v", "s1");
+        let (_, mut a, _) = hub.register("u", "s1");
+        let (_, mut b, _) = hub.register("u", "s2");
+        let (_, mut c, _) = hub.register("u", "s3");
+        let (_, mut other, _) = hub.register("v", "s1");
         hub.close_local("u", Ended::AllBut("s2"));
         assert_eq!(a.try_recv().unwrap(), CLOSE);
         assert_eq!(c.try_recv().unwrap(), CLOSE);

@@ -388,7 +388,7 @@ pub async fn send(
     // People not connected right now get a notification (and an email if they want).
     let people = store::messages::participants(&mut *tx, thread_id).await?;
     for p in &people {
-        if p.user_id == me.id || ctx.realtime.is_online(&p.user_id) {
+        if p.user_id == me.id || super::events::is_online(ctx, &p.user_id).await {
             continue;
         }
         if let Some(u) = store::users::by_id(&mut *tx, &p.user_id).await? {

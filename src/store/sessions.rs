@@ -100,16 +100,18 @@ pub async fn is_live<'e, E: Executor<'e, Database = Any>>(
     session_id: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id \
+    // COUNT is a BIGINT on both engines (a bare `SELECT 1` is an INT on PostgreSQL,
+    // which does not decode as i64).
+    let found: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
          AND u.suspended_at IS NULL AND u.deleted_at IS NULL",
     )
     .bind(session_id)
     .bind(now)
-    .fetch_optional(ex)
+    .fetch_one(ex)
     .await?;
-    Ok(found.is_some())
+    Ok(found > 0)
 }
 
 /// What a refresh needs to know about a presented refresh token.

@@ -432,6 +432,60 @@ async fn a_message_on_one_instance_reaches_a_socket_on_another() {
     assert_eq!(got["message"]["content"], "Across instances");
 }
 
+/// Notifications of kind `new_message` the user has.
+async fn message_notifications(app: &TestApp, s: &Session) -> usize {
+    let (_, n) = app.get("/api/v1/notifications?limit=100", s.token()).await;
+    n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "new_message")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_connected_to_another_instance_is_not_notified_of_what_they_saw_live() {
+    let app = TestApp::spawn().await;
+    if !app.db.is_postgres() {
+        eprintln!("several instances need PostgreSQL: skipped on SQLite");
+        return;
+    }
+    let (_, mentor, mentee, thread) = pair(&app).await;
+    let say = |text: &'static str| {
+        let (app, thread, token) = (&app, thread.clone(), mentor.access.clone());
+        async move {
+            let (status, _) = app
+                .post(
+                    &format!("/api/v1/threads/{thread}/messages"),
+                    Some(&token),
+                    json!({"content": text}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
+    };
+    // Offline: the message becomes a notification (the check can see one).
+    say("while away").await;
+    assert_eq!(message_notifications(&app, &mentee).await, 1);
+    // Connected to the other instance: seen live, not notified.
+    let second = app.second_instance().await;
+    let mut b = second.ws(&mentee.access).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    say("while here").await;
+    let got = b.next_event(|e| e["type"] == "message").await;
+    assert_eq!(got["message"]["content"], "while here");
+    assert_eq!(
+        message_notifications(&app, &mentee).await,
+        1,
+        "a user on another instance saw it live"
+    );
+    // Gone again: notified again.
+    drop(b);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    say("away again").await;
+    assert_eq!(message_notifications(&app, &mentee).await, 2);
+}
+
 #[tokio::test]
 async fn notifications_list_read_and_preferences() {
     let app = TestApp::spawn().await;

@@ -119,12 +119,17 @@ async fn closed_for_session(tx: &mut futures_util::stream::SplitSink<WebSocket, 
 async fn session(state: AppState, auth: Authenticated, socket: WebSocket) {
     let user: UserRow = auth.user;
     let session_id = auth.session_id;
-    let (conn, mut events) = state.ctx.realtime.register(&user.id, &session_id);
+    let (conn, mut events, first) = state.ctx.realtime.register(&user.id, &session_id);
+    if first {
+        events::came_online(&state.ctx, &user.id).await;
+    }
     let (mut tx, mut rx) = socket.split();
     let mut ping = tokio::time::interval(Duration::from_secs(20));
     let hello = serde_json::json!({"type": "hello", "user_id": user.id}).to_string();
     if tx.send(Message::Text(hello.into())).await.is_err() {
-        state.ctx.realtime.unregister(&user.id, conn);
+        if state.ctx.realtime.unregister(&user.id, conn) {
+            events::went_offline(&state.ctx, &user.id).await;
+        }
         return;
     }
     loop {
@@ -175,5 +180,7 @@ async fn session(state: AppState, auth: Authenticated, socket: WebSocket) {
             },
         }
     }
-    state.ctx.realtime.unregister(&user.id, conn);
+    if state.ctx.realtime.unregister(&user.id, conn) {
+        events::went_offline(&state.ctx, &user.id).await;
+    }
 }
