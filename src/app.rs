@@ -146,7 +146,7 @@ async fn job_worker(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = crate::service::jobs::run_due(&state.ctx, &worker).await {
+        if let Err(e) = crate::jobs::run_due(&state.ctx, &worker).await {
             tracing::warn!(error = %e, "running jobs failed; will retry");
         }
     }
@@ -155,7 +155,10 @@ async fn job_worker(state: AppState) {
 /// One pass of time-driven work (due jobs, then the safety-net sweeps); tests call it
 /// after moving the clock.
 pub async fn run_maintenance(ctx: &crate::service::Ctx) {
-    use crate::service::{availability, bookings, jobs, mentorships};
+    use crate::{
+        jobs,
+        service::{availability, bookings, mentorships},
+    };
     if let Err(e) = jobs::run_due(ctx, "maintenance").await {
         tracing::warn!(error = %e, "running jobs failed; will retry");
     }

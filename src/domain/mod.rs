@@ -6,6 +6,7 @@ pub mod availability;
 pub mod booking;
 pub mod ics;
 pub mod ids;
+pub mod job;
 pub mod mentor;
 pub mod mentorship;
 pub mod payment;

@@ -520,7 +520,11 @@ pub async fn request_holding(
         event_id: new_id(),
         expire_job: (
             new_id(),
-            jobs::booking(&id).to_string(),
+            jobs::Job::BookingExpire {
+                booking_id: id.clone(),
+            }
+            .payload()
+            .to_string(),
             format!("expire:{id}:{}", r.expires_at),
         ),
         notification: in_app.then(|| {
@@ -540,7 +544,11 @@ pub async fn request_holding(
                 notify::email_body(ctx, &note),
                 note.ics.clone().unwrap_or_default(),
                 new_id(),
-                serde_json::json!({ "outbox_id": outbox_id }).to_string(),
+                jobs::Job::EmailSend {
+                    outbox_id: outbox_id.clone(),
+                }
+                .payload()
+                .to_string(),
             )
         }),
         invite: (message_id.clone(), invite_meta.clone()),
@@ -1041,8 +1049,9 @@ pub async fn reschedule(
     if from == BookingStatus::Pending {
         jobs::enqueue(
             &mut tx,
-            jobs::kind::BOOKING_EXPIRE,
-            jobs::booking(id),
+            &jobs::Job::BookingExpire {
+                booking_id: id.to_string(),
+            },
             expires_at,
             Some(&format!("expire:{id}:{expires_at}")),
             now,
@@ -1136,8 +1145,9 @@ async fn schedule_accepted(
     };
     jobs::enqueue(
         tx,
-        jobs::kind::BOOKING_FINISH,
-        jobs::booking(id),
+        &jobs::Job::BookingFinish {
+            booking_id: id.to_string(),
+        },
         finish_at,
         Some(&format!("finish:{id}:{finish_at}")),
         now,
@@ -1147,12 +1157,14 @@ async fn schedule_accepted(
         for (lead, before) in [("24h", 24 * HOUR), ("1h", HOUR)] {
             let at = start - before;
             if at > now {
-                let payload =
-                    serde_json::json!({"booking_id": id, "start_at": start, "lead": lead});
+                let reminder = jobs::Job::BookingReminder {
+                    booking_id: id.to_string(),
+                    start_at: start,
+                    lead: lead.to_string(),
+                };
                 jobs::enqueue(
                     tx,
-                    jobs::kind::BOOKING_REMINDER,
-                    payload,
+                    &reminder,
                     at,
                     Some(&format!("remind:{lead}:{id}:{start}")),
                     now,

@@ -1,25 +1,16 @@
-//! The job runner: claims due jobs, runs their handler, and records the outcome.
-//! Handlers are idempotent (each re-checks the state it acts on), so a job retried
-//! after a crash, or whose effect already happened another way, changes nothing twice.
+//! The job queue's use cases: enqueue typed work ([`Job`]) inside the transaction
+//! that needs it, claim, release, renew and settle it for the runner (`crate::jobs`),
+//! and the admins' view of it. Running a job is the runner's business; the
+//! handlers it calls are the services' own.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::Ctx;
+pub use crate::domain::job::Job;
 use crate::{
     error::{AppError, AppResult},
     store::{self, Tx},
 };
-
-/// Kinds of jobs.
-pub mod kind {
-    pub const BOOKING_EXPIRE: &str = "booking.expire";
-    pub const BOOKING_FINISH: &str = "booking.finish";
-    pub const BOOKING_REMINDER: &str = "booking.reminder";
-    pub const MENTORSHIP_EXPIRE: &str = "mentorship.expire";
-    pub const EMAIL_SEND: &str = "email.send";
-    /// Does nothing (tests and health checks of the queue).
-    pub const NOOP: &str = "noop";
-}
 
 /// The queue for admins: counts by status and the newest jobs (of one status when
 /// given), at most `limit`.
@@ -82,15 +73,16 @@ pub async fn retry_dead(ctx: &Ctx, admin: &store::users::UserRow, id: &str) -> A
     Ok(())
 }
 
+/// Adds a job in the caller's transaction: it exists exactly if the change that
+/// needs it commits. With a `dedupe_key`, a second job with the same key is not added.
 pub async fn enqueue(
     tx: &mut Tx,
-    kind: &str,
-    payload: Value,
+    job: &Job,
     run_at: i64,
     dedupe_key: Option<&str>,
     now: i64,
 ) -> AppResult<()> {
-    store::jobs::enqueue(tx, kind, &payload, run_at, dedupe_key, now).await?;
+    store::jobs::enqueue(tx, job.kind(), &job.payload(), run_at, dedupe_key, now).await?;
     Ok(())
 }
 
@@ -102,151 +94,73 @@ pub fn backoff_micros(attempts: i64) -> i64 {
     secs * 1_000_000
 }
 
-/// How many jobs a worker claims at once.
-const BATCH: i64 = 10;
-
-/// Runs every job due now, in batches, until none is left. Returns how many ran.
-///
-/// Claims carry a token unique to this call (`worker` plus a random suffix), so two
-/// instances never share claims even under one name. While jobs are held, a heartbeat
-/// renews their lease every third of [`crate::config::Config::job_lease`]; when the
-/// worker dies (a crash, `kill -9`) its heartbeat stops and another worker takes its
-/// jobs over once the lease runs out. A batch never outlives its lease: jobs not yet
-/// started when half of it has passed go back to the queue for other workers. Jobs
-/// that succeed are marked done together at the end of their batch (one commit); a
-/// crash before that runs them again, which their handlers make harmless.
-pub async fn run_due(ctx: &Ctx, worker: &str) -> AppResult<usize> {
-    let token = format!("{worker}:{}", crate::domain::ids::new_id());
-    let _heartbeat = Heartbeat::start(ctx, &token);
-    let lease = super::micros(ctx.config.job_lease);
-    let mut total = 0;
-    loop {
-        let claimed_at = std::time::Instant::now();
-        let now = ctx.now();
-        let mut tx = ctx.db.begin_write().await?;
-        let batch =
-            store::jobs::claim(&mut tx, ctx.db.backend, &token, now, now + lease, BATCH).await?;
-        tx.commit().await?;
-        if batch.is_empty() {
-            return Ok(total);
-        }
-        let mut done = Vec::with_capacity(batch.len());
-        let mut logged = vec![];
-        for job in batch {
-            if claimed_at.elapsed() > ctx.config.job_lease / 2 {
-                store::jobs::release(&ctx.db.writer, &job.id, &token, ctx.now()).await?;
-                continue;
-            }
-            total += 1;
-            let payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
-            match handle(ctx, &token, &job.kind, &payload, &mut logged).await {
-                Ok(()) => done.push(job.id),
-                Err(e) => {
-                    let now = ctx.now();
-                    let retry = (job.attempts < job.max_attempts)
-                        .then(|| now + backoff_micros(job.attempts));
-                    tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, error = %e,
-                        dead = retry.is_none(), "job failed");
-                    store::jobs::failed(
-                        &ctx.db.writer,
-                        &job.id,
-                        &token,
-                        &e.to_string(),
-                        retry,
-                        now,
-                    )
-                    .await?;
-                }
-            }
-        }
-        if !done.is_empty() {
-            let now = ctx.now();
-            let mut tx = ctx.db.begin_write().await?;
-            for id in &logged {
-                store::notify::email_outcome(&mut *tx, id, "logged", "", now).await?;
-            }
-            for id in &done {
-                store::jobs::done(&mut *tx, id, &token, now).await?;
-            }
-            tx.commit().await?;
-        }
-    }
+/// A job a worker holds: its row and what it says to do (or why that cannot be
+/// read: such a job fails like any other and ends dead).
+#[derive(Debug)]
+pub struct Claimed {
+    pub id: String,
+    pub kind: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub job: Result<Job, String>,
 }
 
-/// Renews the leases of what one worker holds (its jobs and the emails it is sending)
-/// until dropped.
-struct Heartbeat(tokio::task::JoinHandle<()>);
-
-impl Heartbeat {
-    fn start(ctx: &Ctx, token: &str) -> Heartbeat {
-        let (ctx, token) = (ctx.clone(), token.to_string());
-        Heartbeat(tokio::spawn(async move {
-            let lease = ctx.config.job_lease;
-            loop {
-                tokio::time::sleep(lease / 3).await;
-                let now = ctx.now();
-                let until = now + super::micros(lease);
-                let renewed = async {
-                    store::jobs::renew(&ctx.db.writer, &token, until, now).await?;
-                    store::notify::renew_email_claims(&ctx.db.writer, &token, until).await
-                };
-                if let Err(e) = renewed.await {
-                    tracing::warn!(error = %e, worker = %token, "renewing job leases failed");
-                }
-            }
-        }))
-    }
+/// Claims up to `limit` due jobs (or jobs whose lease ran out) for `token`, leased
+/// for `lease` microseconds; one transaction.
+pub async fn claim(ctx: &Ctx, token: &str, lease: i64, limit: i64) -> AppResult<Vec<Claimed>> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let rows = store::jobs::claim(&mut tx, ctx.db.backend, token, now, now + lease, limit).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Claimed {
+            job: Job::parse(&r.kind, &r.payload),
+            id: r.id,
+            kind: r.kind,
+            attempts: r.attempts,
+            max_attempts: r.max_attempts,
+        })
+        .collect())
 }
 
-impl Drop for Heartbeat {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+/// Gives back a claimed job not started (another worker may take it at once).
+pub async fn release(ctx: &Ctx, id: &str, token: &str) -> AppResult<()> {
+    store::jobs::release(&ctx.db.writer, id, token, ctx.now()).await?;
+    Ok(())
 }
 
-fn id_of(payload: &Value, key: &str) -> AppResult<String> {
-    payload[key]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("job payload without {key}")))
-}
-
-async fn handle(
+/// Records a failure: retried at `retry` (µs), or dead when `None`.
+pub async fn failed(
     ctx: &Ctx,
-    worker: &str,
-    kind: &str,
-    payload: &Value,
-    logged: &mut Vec<String>,
+    id: &str,
+    token: &str,
+    error: &str,
+    retry: Option<i64>,
 ) -> AppResult<()> {
-    match kind {
-        kind::BOOKING_EXPIRE => {
-            super::bookings::expire_one(ctx, &id_of(payload, "booking_id")?).await
-        }
-        kind::BOOKING_FINISH => {
-            super::bookings::finish_one(ctx, &id_of(payload, "booking_id")?).await
-        }
-        kind::BOOKING_REMINDER => {
-            let start = payload["start_at"].as_i64().unwrap_or_default();
-            let lead = payload["lead"].as_str().unwrap_or("");
-            super::notify::booking_reminder(ctx, &id_of(payload, "booking_id")?, start, lead).await
-        }
-        kind::MENTORSHIP_EXPIRE => {
-            super::mentorships::expire_one(ctx, &id_of(payload, "mentorship_id")?).await
-        }
-        kind::EMAIL_SEND => {
-            super::notify::send_email(ctx, &id_of(payload, "outbox_id")?, worker, logged).await
-        }
-        kind::NOOP => Ok(()),
-        super::payments::PLACE_BOOKING_JOB => {
-            super::payments::place_booking(ctx, &id_of(payload, "payment_id")?).await
-        }
-        other => Err(AppError::Internal(anyhow::anyhow!(
-            "unknown job kind {other}"
-        ))),
-    }
+    store::jobs::failed(&ctx.db.writer, id, token, error, retry, ctx.now()).await?;
+    Ok(())
 }
 
-/// A payload naming one booking.
-pub fn booking(id: &str) -> Value {
-    json!({ "booking_id": id })
+/// Marks a batch's successful jobs done, and the emails it only logged (no SMTP
+/// configured) as logged, in one commit.
+pub async fn settle(ctx: &Ctx, token: &str, done: &[String], logged: &[String]) -> AppResult<()> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    for id in logged {
+        store::notify::email_outcome(&mut *tx, id, "logged", "", now).await?;
+    }
+    for id in done {
+        store::jobs::done(&mut *tx, id, token, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Renews the leases of everything `token` holds (its jobs and the emails it is
+/// sending) until `until`.
+pub async fn renew(ctx: &Ctx, token: &str, until: i64) -> AppResult<()> {
+    store::jobs::renew(&ctx.db.writer, token, until, ctx.now()).await?;
+    store::notify::renew_email_claims(&ctx.db.writer, token, until).await?;
+    Ok(())
 }

@@ -121,8 +121,9 @@ pub async fn request(
     let expires_at = now + EXPIRY_DAYS * DAY_MICROS;
     super::jobs::enqueue(
         &mut tx,
-        super::jobs::kind::MENTORSHIP_EXPIRE,
-        serde_json::json!({"mentorship_id": id}),
+        &super::jobs::Job::MentorshipExpire {
+            mentorship_id: id.clone(),
+        },
         expires_at,
         None,
         now,

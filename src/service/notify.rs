@@ -255,8 +255,9 @@ pub async fn notify(
         .await?;
         jobs::enqueue(
             tx,
-            jobs::kind::EMAIL_SEND,
-            serde_json::json!({ "outbox_id": id }),
+            &jobs::Job::EmailSend {
+                outbox_id: id.to_string(),
+            },
             now,
             None,
             now,

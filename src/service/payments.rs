@@ -40,9 +40,6 @@ use crate::{
 pub const HOLD_MINUTES: i64 = 15;
 const MINUTE: i64 = 60_000_000;
 
-/// The job that places a paid-for booking.
-pub const PLACE_BOOKING_JOB: &str = "payment.place_booking";
-
 /// `POST /api/v1/payments/checkout`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -427,8 +424,9 @@ async fn succeed(tx: &mut Tx, p: &PaymentRow, intent: Option<&str>, now: i64) ->
     if !p.booking_request.is_empty() {
         jobs::enqueue(
             tx,
-            PLACE_BOOKING_JOB,
-            serde_json::json!({"payment_id": p.id}),
+            &jobs::Job::PlaceBooking {
+                payment_id: p.id.clone(),
+            },
             now,
             Some(&format!("place:{}", p.id)),
             now,

@@ -6,6 +6,8 @@
 //! - `service` never reaches up to `http`, nor to axum;
 //! - `http` never names `store`: every read and write is a use case of `service`,
 //!   whose read models it re-exports;
+//! - `jobs` (the runner) sits beside `http`: it calls services, never `store`, and
+//!   nothing below it names it;
 //! - SQL text lives in `store` only.
 
 use std::path::{Path, PathBuf};

@@ -718,7 +718,7 @@ async fn reminders_come_a_day_and_an_hour_before_and_reach_a_real_smtp_server() 
 
 #[tokio::test]
 async fn jobs_survive_crashes_retry_with_backoff_and_dead_letter() {
-    use mentorhub::{service::jobs, store};
+    use mentorhub::{jobs, service::jobs::Job, store};
     let app = TestApp::spawn_with(mentorhub::config::Config {
         background_workers: false,
         ..test_config()
@@ -727,10 +727,11 @@ async fn jobs_survive_crashes_retry_with_backoff_and_dead_letter() {
     let ctx = app.ctx();
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await.unwrap();
-    jobs::enqueue(&mut tx, jobs::kind::NOOP, json!({}), now, None, now)
+    mentorhub::service::jobs::enqueue(&mut tx, &Job::Noop, now, None, now)
         .await
         .unwrap();
-    jobs::enqueue(&mut tx, "no.such.kind", json!({}), now, None, now)
+    // A row no handler can read (written by another version, say): it must end dead.
+    store::jobs::enqueue(&mut tx, "no.such.kind", &json!({}), now, None, now)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -781,20 +782,20 @@ async fn jobs_survive_crashes_retry_with_backoff_and_dead_letter() {
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].attempts, 8);
     assert!(dead[0].last_error.contains("unknown job kind"));
-    assert_eq!(jobs::backoff_micros(1), 30_000_000);
-    assert_eq!(jobs::backoff_micros(3), 120_000_000);
-    assert_eq!(jobs::backoff_micros(30), 3_600_000_000);
+    assert_eq!(mentorhub::service::jobs::backoff_micros(1), 30_000_000);
+    assert_eq!(mentorhub::service::jobs::backoff_micros(3), 120_000_000);
+    assert_eq!(mentorhub::service::jobs::backoff_micros(30), 3_600_000_000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_run_every_job_exactly_once() {
-    use mentorhub::{service::jobs, store};
+    use mentorhub::{jobs, service::jobs::Job, store};
     let app = TestApp::spawn().await;
     let second = app.second_instance().await;
     let now = app.ctx().now();
     let mut tx = app.ctx().db.begin_write().await.unwrap();
     for _ in 0..200 {
-        jobs::enqueue(&mut tx, jobs::kind::NOOP, json!({}), now, None, now)
+        mentorhub::service::jobs::enqueue(&mut tx, &Job::Noop, now, None, now)
             .await
             .unwrap();
     }

@@ -543,9 +543,7 @@ async fn paying_for_a_booking_holds_the_slot_and_books_once_paid() {
     // Paid: the credits arrive and the booking is requested with them.
     app.stripe_event(&completed("evt_1", &session, &payment_id, "pi_1"))
         .await;
-    mentorhub::service::jobs::run_due(app.ctx(), "test")
-        .await
-        .unwrap();
+    mentorhub::jobs::run_due(app.ctx(), "test").await.unwrap();
     let p = payment(&app, &mentee, &payment_id).await;
     let booking_id = p["booking_id"]
         .as_str()
@@ -564,9 +562,7 @@ async fn paying_for_a_booking_holds_the_slot_and_books_once_paid() {
     // A replayed delivery does not book twice.
     app.stripe_event(&completed("evt_1", &session, &payment_id, "pi_1"))
         .await;
-    mentorhub::service::jobs::run_due(app.ctx(), "test")
-        .await
-        .unwrap();
+    mentorhub::jobs::run_due(app.ctx(), "test").await.unwrap();
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
         .fetch_one(&app.ctx().db.pool)
         .await
@@ -609,9 +605,7 @@ async fn a_held_slot_is_released_after_fifteen_minutes() {
         .to_string();
     app.stripe_event(&completed("evt_late", &session, payment_id, "pi_late"))
         .await;
-    mentorhub::service::jobs::run_due(app.ctx(), "test")
-        .await
-        .unwrap();
+    mentorhub::jobs::run_due(app.ctx(), "test").await.unwrap();
     assert_eq!(app.balance(&mentee).await.0, 30);
     let p = payment(&app, &mentee, payment_id).await;
     assert!(p["booking_id"].is_null());

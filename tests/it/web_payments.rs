@@ -175,9 +175,7 @@ async fn the_booking_form_offers_to_buy_what_is_missing() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let payment = location(&res).rsplit('=').next().unwrap().to_string();
     app.stripe_event(&completed("evt_b", &payment)).await;
-    mentorhub::service::jobs::run_due(app.ctx(), "test")
-        .await
-        .unwrap();
+    mentorhub::jobs::run_due(app.ctx(), "test").await.unwrap();
     let (_, html) = text(&c, &app, &format!("/credits/buy/done?payment={payment}")).await;
     assert!(html.contains("Your booking is requested"), "{html}");
     app.assert_ledger_ok().await;

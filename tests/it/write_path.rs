@@ -357,8 +357,9 @@ async fn queue_emails(app: &TestApp, n: usize) {
         .unwrap();
         mentorhub::service::jobs::enqueue(
             &mut tx,
-            mentorhub::service::jobs::kind::EMAIL_SEND,
-            json!({ "outbox_id": id }),
+            &mentorhub::service::jobs::Job::EmailSend {
+                outbox_id: id.to_string(),
+            },
             now,
             None,
             now,
@@ -451,7 +452,7 @@ async fn a_killed_instances_email_jobs_are_taken_over_and_sent_once() {
     // The survivor's worker takes the jobs over once the lease runs out.
     loop {
         clock.set(Timestamp::now());
-        mentorhub::service::jobs::run_due(app.ctx(), "survivor")
+        mentorhub::jobs::run_due(app.ctx(), "survivor")
             .await
             .unwrap();
         if deliveries(&sink).await.len() == 12 {
@@ -498,8 +499,8 @@ async fn two_live_workers_never_send_one_email_twice_even_when_smtp_is_slow() {
     let a = app.ctx().clone();
     let b = second.ctx().clone();
     let (ra, rb) = tokio::join!(
-        mentorhub::service::jobs::run_due(&a, "worker-a"),
-        mentorhub::service::jobs::run_due(&b, "worker-b"),
+        mentorhub::jobs::run_due(&a, "worker-a"),
+        mentorhub::jobs::run_due(&b, "worker-b"),
     );
     ra.unwrap();
     rb.unwrap();
