@@ -60,9 +60,9 @@ impl App {
         let worker = background.then(|| tokio::spawn(maintenance(self.state.clone())));
         let jobs = background.then(|| tokio::spawn(job_worker(self.state.clone())));
         let events = (self.state.ctx.db.backend == crate::store::Backend::Postgres)
-            .then(|| tokio::spawn(listen_events(self.state.clone())));
+            .then(|| tokio::spawn(crate::realtime::listen(self.state.ctx.clone())));
         let presence = (self.state.ctx.db.backend == crate::store::Backend::Postgres)
-            .then(|| tokio::spawn(renew_presence(self.state.clone())));
+            .then(|| tokio::spawn(crate::realtime::renew_presence(self.state.ctx.clone())));
         let served = axum::serve(
             listener,
             self.router
@@ -94,46 +94,6 @@ async fn maintenance(state: AppState) {
     loop {
         tick.tick().await;
         run_maintenance(&state.ctx).await;
-    }
-}
-
-/// On Postgres: receives the live events every instance publishes and hands them to
-/// this instance's connections. Reconnects after a lost connection.
-async fn listen_events(state: AppState) {
-    use crate::service::events::CHANNEL;
-    let url = state.ctx.config.effective_database_url();
-    loop {
-        match sqlx::postgres::PgListener::connect(&url).await {
-            Ok(mut l) => {
-                if let Err(e) = l.listen(CHANNEL).await {
-                    tracing::warn!(error = %e, "LISTEN failed; retrying");
-                } else {
-                    loop {
-                        match l.recv().await {
-                            Ok(n) => {
-                                crate::service::events::deliver_received(&state.ctx, n.payload())
-                                    .await
-                            }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "event listener lost its connection; reconnecting");
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "event listener cannot connect; retrying"),
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    }
-}
-
-/// On Postgres: keeps this instance's presence rows fresh (see `service::events`).
-async fn renew_presence(state: AppState) {
-    let mut tick = tokio::time::interval(crate::service::events::PRESENCE_RENEW);
-    loop {
-        tick.tick().await;
-        crate::service::events::renew_presence(&state.ctx).await;
     }
 }
 

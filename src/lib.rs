@@ -15,5 +15,6 @@ pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod ratelimit;
+pub mod realtime;
 pub mod service;
 pub mod store;

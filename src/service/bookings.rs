@@ -12,6 +12,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use super::events::Event;
 use super::{
     Ctx, availability,
     booking_writer::{self, Written},
@@ -568,7 +569,7 @@ pub async fn request_holding(
     if in_app {
         live.notification(
             note.user_id,
-            serde_json::json!({"type": "notification", "id": notification_id, "kind": note.kind, "title": note.title, "link": note.link}),
+            Event::new_notification(&notification_id, note.kind, &note.title, &note.link),
         );
     }
     let invite = messages::stored(
@@ -586,7 +587,9 @@ pub async fn request_holding(
     // The invite is in the pair's own thread: its people are the two of them.
     live.push(
         vec![p.mentor_id.clone(), mentee.id.clone()],
-        serde_json::json!({"type": "message", "message": messages::message_json(&invite)}),
+        Event::Message {
+            message: messages::message_json(&invite),
+        },
     );
     live.publish(ctx).await;
     // Only a booking within a day of the mentor's cached next free slot (its buffers,
@@ -939,12 +942,17 @@ async fn transition(
     let people = vec![b.b.mentor_id.clone(), b.b.mentee_id.clone()];
     live.push(
         people.clone(),
-        serde_json::json!({"type": "booking", "booking_id": id, "status": to.as_str()}),
+        Event::Booking {
+            booking_id: id.to_string(),
+            status: to.as_str().to_string(),
+        },
     );
     if let Some(t) = thread {
         live.push(
             people,
-            serde_json::json!({"type": "thread_updated", "thread_id": t}),
+            Event::ThreadUpdated {
+                thread_id: t.to_string(),
+            },
         );
     }
     live.publish(ctx).await;

@@ -39,6 +39,72 @@ pub const QUEUE: usize = 256;
 /// Postgres NOTIFY payloads are limited to 8000 bytes.
 const MAX_PAYLOAD: usize = 7800;
 
+/// What the server sends on the live socket (`GET /api/v1/ws`): JSON objects with a
+/// `type`. This enum is the socket protocol; every event a service publishes is one of
+/// these.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The first frame after connecting.
+    Hello { user_id: String },
+    /// A new message in one of my threads (the message as the API shows it).
+    Message { message: Value },
+    /// A message was edited.
+    MessageUpdated { message: Value },
+    /// A message was deleted.
+    MessageDeleted {
+        thread_id: String,
+        message_id: String,
+    },
+    /// Someone read a thread up to a message.
+    Read {
+        thread_id: String,
+        user_id: String,
+        message_id: String,
+    },
+    /// Someone is typing in a thread.
+    Typing { thread_id: String, user_id: String },
+    /// A thread changed (a booking in it moved on): refetch it.
+    ThreadUpdated { thread_id: String },
+    /// A booking of mine changed status.
+    Booking { booking_id: String, status: String },
+    /// A new notification (`id`, `kind`, `title`, `link`) and my unread count, or the
+    /// count alone after notifications were read.
+    Notification {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        kind: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        link: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unread_count: Option<i64>,
+    },
+    /// An event too large to travel between instances: refetch what `of` names.
+    Refresh { of: Value },
+    /// The answer to a client's `{"type": "ping"}`.
+    Pong,
+}
+
+impl Event {
+    /// A new notification (its unread count is added when published).
+    pub fn new_notification(id: &str, kind: &str, title: &str, link: &str) -> Event {
+        Event::Notification {
+            id: Some(id.to_string()),
+            kind: Some(kind.to_string()),
+            title: Some(title.to_string()),
+            link: Some(link.to_string()),
+            unread_count: None,
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
 /// What a socket task receives instead of an event when its session has ended: it
 /// closes the socket. No JSON event can equal it.
 pub const CLOSE: &str = "\u{0}session ended";
@@ -135,7 +201,11 @@ impl Hub {
     /// that one task empties into as few `NOTIFY`s as fit (events published together
     /// travel together, in order), so a busy server sends one notification for many
     /// events instead of a statement each.
-    pub async fn publish(&self, ctx: &Ctx, users: &[String], event: Value) {
+    pub async fn publish(&self, ctx: &Ctx, users: &[String], event: Event) {
+        self.publish_value(ctx, users, event.to_value()).await
+    }
+
+    async fn publish_value(&self, ctx: &Ctx, users: &[String], event: Value) {
         if users.is_empty() {
             return;
         }
@@ -163,7 +233,7 @@ impl Hub {
                     Ended::Only(s) => (Some(s), None),
                     Ended::AllBut(s) => (None, Some(s)),
                 };
-                self.publish(
+                self.publish_value(
                     ctx,
                     &[user_id.to_string()],
                     json!({"type": SESSIONS_ENDED, "only": only, "keep": keep}),
@@ -200,7 +270,13 @@ impl Hub {
                 self.publish(
                     ctx,
                     &[user_id.to_string()],
-                    json!({"type": "notification", "unread_count": n}),
+                    Event::Notification {
+                        id: None,
+                        kind: None,
+                        title: None,
+                        link: None,
+                        unread_count: Some(n),
+                    },
                 )
                 .await
             }
@@ -317,7 +393,8 @@ async fn send_batch(pool: &sqlx::AnyPool, items: Vec<Outgoing>) {
         if one.len() > limit {
             // Too big for NOTIFY: tell clients to refetch instead.
             let kind = event["type"].clone();
-            one = json!({"users": users, "event": {"type": "refresh", "of": kind}}).to_string();
+            let refresh = Event::Refresh { of: kind }.to_value();
+            one = json!({"users": users, "event": refresh}).to_string();
         }
         if size + one.len() + 1 > limit && !current.is_empty() {
             payloads.push(format!("{{\"batch\":[{}]}}", current.join(",")));
@@ -406,15 +483,16 @@ impl Live {
     }
 
     /// An event for `users`.
-    pub fn push(&mut self, users: Vec<String>, event: Value) {
+    pub fn push(&mut self, users: Vec<String>, event: Event) {
         if !users.is_empty() {
-            self.events.push((users, event));
+            self.events.push((users, event.to_value()));
         }
     }
 
     /// A new notification for `user`; `unread_count` is added when published.
-    pub fn notification(&mut self, user: &str, event: Value) {
-        self.notifications.push((user.to_string(), event));
+    pub fn notification(&mut self, user: &str, event: Event) {
+        self.notifications
+            .push((user.to_string(), event.to_value()));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -440,10 +518,10 @@ impl Live {
             }
             Backend::Postgres => {
                 for (users, event) in self.events {
-                    ctx.realtime.publish(ctx, &users, event).await;
+                    ctx.realtime.publish_value(ctx, &users, event).await;
                 }
                 for (user, event) in self.notifications {
-                    ctx.realtime.publish(ctx, &[user], event).await;
+                    ctx.realtime.publish_value(ctx, &[user], event).await;
                 }
             }
         }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::Ctx;
+use super::{Ctx, events::Event};
 use crate::{
     domain::{
         text,
@@ -91,7 +91,7 @@ async fn participant_ids(ctx: &Ctx, thread_id: &str) -> AppResult<Vec<String>> {
 }
 
 /// Pushes an event to a thread's participants.
-pub async fn push(ctx: &Ctx, thread_id: &str, event: Value) {
+pub async fn push(ctx: &Ctx, thread_id: &str, event: Event) {
     match participant_ids(ctx, thread_id).await {
         Ok(users) => ctx.realtime.publish(ctx, &users, event).await,
         Err(e) => tracing::warn!(error = %e, "listing participants for a live event failed"),
@@ -413,7 +413,9 @@ pub async fn send(
         .publish(
             ctx,
             &users,
-            json!({"type": "message", "message": message_json(&m)}),
+            Event::Message {
+                message: message_json(&m),
+            },
         )
         .await;
     Ok(m)
@@ -458,7 +460,11 @@ pub async fn read(
     push(
         ctx,
         thread_id,
-        json!({"type": "read", "thread_id": thread_id, "user_id": me.id, "message_id": upto}),
+        Event::Read {
+            thread_id: thread_id.to_string(),
+            user_id: me.id.clone(),
+            message_id: upto,
+        },
     )
     .await;
     Ok(())
@@ -523,7 +529,9 @@ pub async fn edit(ctx: &Ctx, me: &UserRow, id: &str, input: &EditInput) -> AppRe
     push(
         ctx,
         &m.thread_id,
-        json!({"type": "message_updated", "message": message_json(&m)}),
+        Event::MessageUpdated {
+            message: message_json(&m),
+        },
     )
     .await;
     Ok(m)
@@ -536,7 +544,10 @@ pub async fn delete(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<()> {
     push(
         ctx,
         &m.thread_id,
-        json!({"type": "message_deleted", "thread_id": m.thread_id, "message_id": id}),
+        Event::MessageDeleted {
+            thread_id: m.thread_id.clone(),
+            message_id: id.to_string(),
+        },
     )
     .await;
     Ok(())
@@ -554,7 +565,10 @@ pub async fn typing(ctx: &Ctx, me: &UserRow, thread_id: &str) -> AppResult<()> {
         .publish(
             ctx,
             &others,
-            json!({"type": "typing", "thread_id": thread_id, "user_id": me.id}),
+            Event::Typing {
+                thread_id: thread_id.to_string(),
+                user_id: me.id.clone(),
+            },
         )
         .await;
     Ok(())

@@ -236,7 +236,7 @@ pub async fn notify(
         .await?;
         live.notification(
             note.user_id,
-            serde_json::json!({"type": "notification", "id": id, "kind": note.kind, "title": note.title, "link": note.link}),
+            super::events::Event::new_notification(&id, note.kind, &note.title, &note.link),
         );
     }
     if email && deliverable(note) {

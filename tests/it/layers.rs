@@ -6,8 +6,9 @@
 //! - `service` never reaches up to `http`, nor to axum;
 //! - `http` never names `store`: every read and write is a use case of `service`,
 //!   whose read models it re-exports;
-//! - `jobs` (the runner) sits beside `http`: it calls services, never `store`, and
-//!   nothing below it names it;
+//! - `jobs` (the runner) and `realtime` (sockets, the link between instances) sit
+//!   beside `http`: they call services, never `store`, and nothing below them names
+//!   them;
 //! - SQL text lives in `store` only.
 
 use std::path::{Path, PathBuf};
