@@ -1,0 +1,160 @@
+//! Booking sessions and reviews: request, answer, cancel, move, complete, deliver.
+//!
+//! Guarantees, whatever the concurrency: a request re-checks that its start is a free
+//! slot *inside* a write transaction that holds both people's row locks (Postgres) or
+//! the database's single write lock (SQLite), so two live bookings never overlap for a
+//! mentor (with buffers) or a mentee; the credits move to escrow in that same
+//! transaction, so only a booking that exists is paid for; escrow is released exactly
+//! once per booking (the settlement transfer's idempotency key is the booking id).
+//!
+//! By seam, one file each: `request` (asking for a slot, its one write transaction),
+//! `transition` (answer, cancel, complete, deliver, no-shows, notes), `reschedule`
+//! (moving a booking), `sweep` (what time alone decides: expiry and completion).
+//! Inputs and reads are here.
+
+mod request;
+mod reschedule;
+mod sweep;
+mod transition;
+
+pub use self::{request::*, reschedule::*, sweep::*, transition::*};
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::admin::is_admin;
+use super::events::Event;
+use super::{
+    Ctx, availability,
+    booking_writer::{self, Written},
+    credits,
+    events::Live,
+    jobs, messages, notify,
+};
+use crate::{
+    clock::to_micros,
+    domain::{
+        booking::{self as rules, Actor, BookingAction, BookingStatus, Facts, Refusal},
+        ids::new_id,
+        mentor::ServiceKind,
+        text,
+        user::TimeZoneName,
+    },
+    error::{AppError, AppResult},
+    store::{
+        self,
+        bookings::{BookingText, StatusChange},
+        users::UserRow,
+    },
+};
+
+pub use crate::store::bookings::{BookingFull, EventRow, ListFilter};
+
+/// `POST /api/v1/bookings`.
+#[derive(Debug, Clone, Deserialize, ToSchema, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingInput {
+    pub mentor_id: String,
+    pub service_id: String,
+    /// RFC 3339 start of a session (one of the mentor's free slots). Not used for review
+    /// services, which have a deadline instead.
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub topic: String,
+    #[serde(default)]
+    pub message: String,
+    /// The booker's IANA time zone (defaults to their profile's).
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+/// Optional body of the transition endpoints.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActInput {
+    /// Why (decline, cancel, no-show).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/bookings/{id}/reschedule`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleInput {
+    /// RFC 3339 new start: one of the mentor's free slots.
+    pub start: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/bookings/{id}/deliver` (review services).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverInput {
+    /// The review itself, or a note with the link.
+    #[serde(default)]
+    pub text: String,
+    /// An https link to the delivered review.
+    #[serde(default)]
+    pub url: String,
+}
+
+/// `PUT /api/v1/bookings/{id}/notes`: my notes on a booking.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotesInput {
+    /// Before the meeting (agenda, questions).
+    #[serde(default)]
+    pub pre_meeting: String,
+    /// Shown to the other side (default true).
+    #[serde(default = "yes")]
+    pub pre_meeting_shared: bool,
+    /// After the session (takeaways, next steps).
+    #[serde(default)]
+    pub post_session: String,
+    /// Shown to the other side (default false: private).
+    #[serde(default)]
+    pub post_session_shared: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub(super) const HOUR: i64 = 3_600_000_000;
+
+pub fn parse_instant(field: &str, raw: &str) -> AppResult<Timestamp> {
+    raw.trim().parse::<Timestamp>().map_err(|_| {
+        AppError::invalid(
+            field,
+            "invalid_datetime",
+            "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
+        )
+    })
+}
+
+/// A booking its participants (and admins) may see, with its history (oldest first).
+pub async fn with_history(
+    ctx: &Ctx,
+    viewer: &UserRow,
+    id: &str,
+) -> AppResult<(BookingFull, Vec<EventRow>)> {
+    let b = get(ctx, viewer, id).await?;
+    let history = store::bookings::events(&ctx.db.pool, id).await?;
+    Ok((b, history))
+}
+
+/// A booking its participants (and admins) may see.
+pub async fn get(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<BookingFull> {
+    store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .filter(|b| b.b.mentor_id == viewer.id || b.b.mentee_id == viewer.id || is_admin(viewer))
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn list(ctx: &Ctx, filter: &ListFilter) -> AppResult<Vec<BookingFull>> {
+    Ok(store::bookings::list(&ctx.db.pool, filter).await?)
+}

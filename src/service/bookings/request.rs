@@ -1,0 +1,581 @@
+//! Requesting a booking: the one-read context, the slot check inside the write transaction, the write itself (SQLite group commit or a PostgreSQL transaction), idempotent replays.
+
+use super::*;
+
+pub(super) fn slot_taken() -> AppError {
+    AppError::conflict(
+        "slot_unavailable",
+        "This time is no longer free. Pick another slot.",
+    )
+}
+
+pub(super) fn request_hash(input: &BookingInput) -> String {
+    let canonical = serde_json::to_string(input).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// Requests a booking. With an idempotency key, a retry returns the first booking
+/// (`replayed = true`) and changes nothing; the same key with other parameters is 422.
+#[tracing::instrument(name = "bookings::request", skip_all, fields(user_id = %mentee.id))]
+pub async fn request(
+    ctx: &Ctx,
+    mentee: &UserRow,
+    input: &BookingInput,
+    idempotency_key: Option<&str>,
+) -> AppResult<(BookingFull, bool)> {
+    request_holding(ctx, mentee, input, idempotency_key, None).await
+}
+
+/// A booking request checked against everything but the slot (which is checked again
+/// inside the write transaction), with what its notifications need.
+pub(super) struct Prepared {
+    topic: String,
+    message: String,
+    tz: String,
+    mentor_id: String,
+    context: store::bookings::RequestContext,
+    kind: ServiceKind,
+    timed: bool,
+    start: Timestamp,
+    end: Timestamp,
+    expires_at: i64,
+    availability: Option<crate::domain::availability::Availability>,
+    now: Timestamp,
+}
+
+pub(super) async fn prepare(
+    ctx: &Ctx,
+    mentee: &UserRow,
+    input: &BookingInput,
+) -> AppResult<Prepared> {
+    let mut v = crate::error::Validator::new();
+    let topic = v.check(text::optional_line("topic", &input.topic, 200));
+    let message = v.check(text::optional_text("message", &input.message, 2000));
+    let tz = v.check(TimeZoneName::parse(
+        "timezone",
+        input.timezone.as_deref().unwrap_or(&mentee.timezone),
+    ));
+    v.finish()?;
+    let (topic, message, tz) = (
+        topic.unwrap_or_default(),
+        message.unwrap_or_default(),
+        tz.map(|t| t.as_str().to_string()).unwrap_or_default(),
+    );
+    let no_mentor = || {
+        AppError::invalid(
+            "mentor_id",
+            "not_found",
+            "There is no such mentor taking bookings.",
+        )
+    };
+    let no_service = || {
+        AppError::invalid(
+            "service_id",
+            "not_found",
+            "This mentor offers no such service.",
+        )
+    };
+    let mentor_id = crate::domain::ids::parse_id(&input.mentor_id).ok_or_else(no_mentor)?;
+    if mentor_id == mentee.id {
+        return Err(AppError::invalid(
+            "mentor_id",
+            "cannot_book_self",
+            "You cannot book yourself.",
+        ));
+    }
+    let service_id = crate::domain::ids::parse_id(&input.service_id);
+    // One read for the service, the mentor's listing, the pair's mentorship and both
+    // people; only when it finds nothing, a second one to say which part is missing.
+    let context = match &service_id {
+        Some(sid) => {
+            store::bookings::request_context(&ctx.db.pool, &mentor_id, sid, &mentee.id).await?
+        }
+        None => None,
+    };
+    let Some(context) = context else {
+        return Err(
+            match store::discovery::listed_mentor(&ctx.db.pool, &mentor_id).await? {
+                None => no_mentor(),
+                Some(_) => no_service(),
+            },
+        );
+    };
+    let kind = ServiceKind::parse(&context.kind).unwrap_or(ServiceKind::Custom);
+    let timed = !kind.is_review();
+    let now = ctx.clock.now();
+    let (start, end) = if timed {
+        let raw = input.start.as_deref().ok_or_else(|| {
+            AppError::invalid(
+                "start",
+                "required",
+                "Pick a start time among the mentor's free slots.",
+            )
+        })?;
+        let start = parse_instant("start", raw)?;
+        (
+            start,
+            start + SignedDuration::from_mins(context.duration_minutes),
+        )
+    } else {
+        (
+            now,
+            now + SignedDuration::from_hours(ctx.config.review_due_hours),
+        )
+    };
+    let expires_at = if timed {
+        to_micros(start).min(to_micros(now) + ctx.config.pending_expiry_hours * HOUR)
+    } else {
+        to_micros(now) + ctx.config.pending_expiry_hours * HOUR
+    };
+
+    let availability = if timed {
+        let row = context.availability(&mentor_id).ok_or_else(slot_taken)?;
+        Some(availability::from_row(&row)?)
+    } else {
+        None
+    };
+    Ok(Prepared {
+        topic,
+        message,
+        tz,
+        mentor_id,
+        context,
+        kind,
+        timed,
+        start,
+        end,
+        expires_at,
+        availability,
+        now,
+    })
+}
+
+/// What a slot check looks for, inside the write transaction.
+pub(super) struct SlotCheck<'a> {
+    pub(super) mentor_id: &'a str,
+    pub(super) mentee_id: &'a str,
+    pub(super) span: (Timestamp, Timestamp),
+    /// A payment whose held slot does not count (its own booking being placed).
+    pub(super) hold: Option<&'a str>,
+    /// A booking that does not count (the one being moved).
+    pub(super) except: Option<&'a str>,
+    /// What to say when the mentee is busy then.
+    pub(super) mentee_busy: &'static str,
+}
+
+/// Inside the write transaction, in one read: the slot is still free (bookings and
+/// other mentees' held checkouts) and the mentee has nothing else at that time.
+/// Returns the mentee's wallet balance, read in the same statement.
+pub(super) async fn check_slot(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    a: &crate::domain::availability::Availability,
+    c: &SlotCheck<'_>,
+) -> AppResult<i64> {
+    let (start, end) = c.span;
+    let duration = end.duration_since(start).as_mins();
+    let pad = availability::busy_pad(a, duration);
+    let probe_end = start + SignedDuration::from_mins(1);
+    let found = store::bookings::slot_conflicts(
+        &mut **tx,
+        &store::bookings::BusyAsk {
+            mentor_id: c.mentor_id,
+            from: to_micros(start - pad),
+            to: to_micros(probe_end + pad),
+            except: c.except,
+            except_hold: c.hold,
+            now: ctx.now(),
+        },
+        c.mentee_id,
+        (to_micros(start), to_micros(end)),
+    )
+    .await?;
+    let free = availability::free_among(ctx, a, &found.busy, (start, probe_end), duration);
+    if free.first() != Some(&start) {
+        return Err(slot_taken());
+    }
+    if found.mentee_busy {
+        return Err(AppError::conflict("slot_unavailable", c.mentee_busy));
+    }
+    Ok(found.balance)
+}
+
+pub(super) const MENTEE_BUSY: &str = "You already have a session at that time.";
+
+/// What paying for a booking needs to know before the checkout: its cost and, for a
+/// timed session, the slot to hold (mentor, start, end in µs). Checks the request the
+/// way booking it would, and that the slot is free now.
+pub struct PaidPlan {
+    pub cost: i64,
+    pub slot: Option<(String, i64, i64)>,
+}
+
+pub async fn plan_paid(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult<PaidPlan> {
+    let p = prepare(ctx, mentee, input).await?;
+    if let Some(a) = &p.availability {
+        // A look only (nothing is written); the payment re-checks under the write lock.
+        let mut tx = ctx.db.begin_write().await?;
+        check_slot(
+            ctx,
+            &mut tx,
+            a,
+            &SlotCheck {
+                mentor_id: &p.mentor_id,
+                mentee_id: &mentee.id,
+                span: (p.start, p.end),
+                hold: None,
+                except: None,
+                mentee_busy: MENTEE_BUSY,
+            },
+        )
+        .await?;
+        drop(tx);
+    }
+    Ok(PaidPlan {
+        cost: p.context.credit_cost,
+        slot: p
+            .timed
+            .then(|| (p.mentor_id.clone(), to_micros(p.start), to_micros(p.end))),
+    })
+}
+
+/// For a checkout holding a slot: is `[start, end)` of `mentor_id` still free for
+/// `mentee_id` (inside the caller's write transaction)?
+pub async fn check_slot_free(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    mentor_id: &str,
+    mentee_id: &str,
+    start: i64,
+    end: i64,
+) -> AppResult<()> {
+    let a = availability::load(ctx, mentor_id)
+        .await?
+        .ok_or_else(slot_taken)?;
+    let span = (
+        crate::clock::from_micros(start),
+        crate::clock::from_micros(end),
+    );
+    check_slot(
+        ctx,
+        tx,
+        &a,
+        &SlotCheck {
+            mentor_id,
+            mentee_id,
+            span,
+            hold: None,
+            except: None,
+            mentee_busy: MENTEE_BUSY,
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The booking a request will insert, as it will be stored (so nothing is read back).
+pub(super) fn new_booking(
+    p: &Prepared,
+    mentee: &UserRow,
+    id: &str,
+    key: Option<&str>,
+    hash: &str,
+) -> BookingFull {
+    let c = &p.context;
+    let now = to_micros(p.now);
+    BookingFull {
+        b: store::bookings::BookingRow {
+            id: id.to_string(),
+            mentor_id: p.mentor_id.clone(),
+            mentee_id: mentee.id.clone(),
+            service_id: c.service_id.clone(),
+            kind: p.kind.as_str().to_string(),
+            title: c.title.clone(),
+            duration_minutes: c.duration_minutes,
+            timed: i64::from(p.timed),
+            start_at: to_micros(p.start),
+            end_at: to_micros(p.end),
+            timezone: p.tz.clone(),
+            topic: p.topic.clone(),
+            message: p.message.clone(),
+            mentorship_id: c.mentorship_id.clone(),
+            status: BookingStatus::Pending.as_str().to_string(),
+            credits_held: c.credit_cost,
+            credits_refunded: 0,
+            credits_paid: 0,
+            meeting_link: String::new(),
+            expires_at: p.expires_at,
+            mentee_pre_notes: String::new(),
+            mentee_pre_shared: 1,
+            mentor_pre_notes: String::new(),
+            mentor_pre_shared: 1,
+            mentee_post_notes: String::new(),
+            mentee_post_shared: 0,
+            mentor_post_notes: String::new(),
+            mentor_post_shared: 0,
+            decline_reason: String::new(),
+            cancel_reason: String::new(),
+            cancelled_by: None,
+            no_show_party: String::new(),
+            delivery_text: String::new(),
+            delivery_url: String::new(),
+            delivered_at: None,
+            accepted_at: None,
+            finished_at: None,
+            sequence: 0,
+            idempotency_key: key.map(str::to_string),
+            request_hash: hash.to_string(),
+            created_at: now,
+            updated_at: now,
+        },
+        mentor_first_name: c.mentor_first_name.clone(),
+        mentor_last_name: c.mentor_last_name.clone(),
+        mentor_email: c.mentor_email.clone(),
+        mentor_timezone: c.mentor_timezone.clone(),
+        mentee_first_name: c.mentee_first_name.clone(),
+        mentee_last_name: c.mentee_last_name.clone(),
+        mentee_email: c.mentee_email.clone(),
+        mentee_timezone: c.mentee_timezone.clone(),
+    }
+}
+
+/// [`request`], for a booking paid through a checkout: the slot that checkout held
+/// (`hold`, a payment id) does not count as taken.
+///
+/// One write transaction, its locks taken in the global order (both people, then the
+/// escrow row last, just before the commit). The idempotency key is checked inside it,
+/// under the people's lock, so concurrent retries wait for the first and get its
+/// booking. The notification, its email (outbox row and job) and the chat invite are
+/// composed before the transaction and written as rows in it; live events and the
+/// mentor's next-free-slot cache follow after the commit.
+#[tracing::instrument(name = "bookings::request_holding", skip_all, fields(user_id = %mentee.id))]
+pub async fn request_holding(
+    ctx: &Ctx,
+    mentee: &UserRow,
+    input: &BookingInput,
+    idempotency_key: Option<&str>,
+    hold: Option<&str>,
+) -> AppResult<(BookingFull, bool)> {
+    let key = idempotency_key.map(str::trim).filter(|k| !k.is_empty());
+    if let Some(k) = key
+        && k.len() > 200
+    {
+        return Err(AppError::bad_request(
+            "invalid_idempotency_key",
+            "An Idempotency-Key has at most 200 characters.",
+        ));
+    }
+    let hash = request_hash(input);
+    // A retry of a request that finished long ago: answered without the write lock.
+    if let Some(k) = key
+        && let Some(existing) =
+            store::bookings::by_idempotency_key(&ctx.db.pool, &mentee.id, k).await?
+    {
+        return replay(ctx, &existing.id, &existing.request_hash, &hash).await;
+    }
+
+    let p = prepare(ctx, mentee, input).await?;
+    let id = new_id();
+    let booking = new_booking(&p, mentee, &id, key, &hash);
+    let note = notify::booking_note(
+        ctx,
+        &booking,
+        true,
+        notify::BOOKING_REQUESTED,
+        "New booking request",
+        &booking.b.message,
+        false,
+    );
+    let now = to_micros(p.now);
+    let mut live = Live::new();
+    let r = &booking.b;
+    // Every id and text the transaction writes, ready before it starts.
+    let (in_app, email) = notify::wants_stored(
+        notify::BOOKING_REQUESTED,
+        p.context.pref_in_app.zip(p.context.pref_email),
+    );
+    let email = email && notify::deliverable(&note);
+    let notification_id = new_id();
+    let outbox_id = new_id();
+    let message_id = new_id();
+    let invite_meta = messages::invite_metadata(&booking).to_string();
+    let rows = store::bookings::RequestRows {
+        booking: r.clone(),
+        event_id: new_id(),
+        expire_job: (
+            new_id(),
+            jobs::Job::BookingExpire {
+                booking_id: id.clone(),
+            }
+            .payload()
+            .to_string(),
+            format!("expire:{id}:{}", r.expires_at),
+        ),
+        notification: in_app.then(|| {
+            (
+                notification_id.clone(),
+                note.kind.to_string(),
+                note.title.clone(),
+                note.body.clone(),
+                note.link.clone(),
+            )
+        }),
+        email: email.then(|| {
+            (
+                outbox_id.clone(),
+                note.email.to_string(),
+                note.title.clone(),
+                notify::email_body(ctx, &note),
+                note.ics.clone().unwrap_or_default(),
+                new_id(),
+                jobs::Job::EmailSend {
+                    outbox_id: outbox_id.clone(),
+                }
+                .payload()
+                .to_string(),
+            )
+        }),
+        invite: (message_id.clone(), invite_meta.clone()),
+        hold: (r.credits_held > 0).then(|| (new_id(), new_id(), new_id())),
+    };
+    let job = WriteJob {
+        rows,
+        availability: p.availability.clone(),
+        hold: hold.map(str::to_string),
+        thread_id: p.context.thread_id.clone(),
+    };
+    let thread_id = match booking_writer::write(ctx, job).await? {
+        Written::Booked { thread_id } => thread_id,
+        Written::Replay { id, hash: stored } => return replay(ctx, &id, &stored, &hash).await,
+    };
+
+    if in_app {
+        live.notification(
+            note.user_id,
+            Event::new_notification(&notification_id, note.kind, &note.title, &note.link),
+        );
+    }
+    let invite = messages::stored(
+        message_id,
+        &store::messages::NewMessage {
+            thread_id: &thread_id,
+            sender_id: Some(&mentee.id),
+            kind: "invite",
+            content: &r.message,
+            metadata: &invite_meta,
+            booking_id: Some(&id),
+            now,
+        },
+    );
+    // The invite is in the pair's own thread: its people are the two of them.
+    live.push(
+        vec![p.mentor_id.clone(), mentee.id.clone()],
+        Event::Message {
+            message: messages::message_json(&invite),
+        },
+    );
+    live.publish(ctx).await;
+    // Only a booking within a day of the mentor's cached next free slot (its buffers,
+    // the daily limit) can move it.
+    let next_free_taken = p
+        .context
+        .next_free_at
+        .is_some_and(|n| r.start_at - 25 * HOUR <= n && n <= r.end_at + 25 * HOUR);
+    if p.timed && next_free_taken {
+        availability::mark_next_free(ctx, &p.mentor_id, availability::TimeChange::Taken);
+    }
+    Ok((booking, false))
+}
+
+/// A booking request ready for its write transaction (see [`booking_writer`]).
+#[derive(Debug)]
+pub struct WriteJob {
+    rows: store::bookings::RequestRows,
+    availability: Option<crate::domain::availability::Availability>,
+    /// A payment whose held slot does not count (its own booking being placed).
+    hold: Option<String>,
+    thread_id: Option<String>,
+}
+
+impl WriteJob {
+    /// The booking's mentor and mentee.
+    pub fn people(&self) -> (&str, &str) {
+        let b = &self.rows.booking;
+        (&b.mentor_id, &b.mentee_id)
+    }
+}
+
+/// Inside the request's write transaction (after the people's lock on PostgreSQL): a
+/// retry with the same key gets the first booking; the slot and the mentee's time are
+/// still free and the wallet holds the cost (all in one read); then every row is
+/// written in one round trip. In a group commit (`in_savepoint`) that round trip also
+/// releases the request's savepoint; a replay or a refusal leaves it to the caller.
+pub(in crate::service) async fn write_request(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    job: &WriteJob,
+    in_savepoint: bool,
+) -> AppResult<Written> {
+    let b = &job.rows.booking;
+    let now = b.created_at;
+    if let Some(k) = &b.idempotency_key
+        && let Some(existing) =
+            store::bookings::by_idempotency_key(&mut **tx, &b.mentee_id, k).await?
+    {
+        return Ok(Written::Replay {
+            id: existing.id,
+            hash: existing.request_hash,
+        });
+    }
+    let balance = match &job.availability {
+        Some(a) => {
+            check_slot(
+                ctx,
+                tx,
+                a,
+                &SlotCheck {
+                    mentor_id: &b.mentor_id,
+                    mentee_id: &b.mentee_id,
+                    span: (
+                        crate::clock::from_micros(b.start_at),
+                        crate::clock::from_micros(b.end_at),
+                    ),
+                    hold: job.hold.as_deref(),
+                    except: None,
+                    mentee_busy: MENTEE_BUSY,
+                },
+            )
+            .await?
+        }
+        None => store::ledger::wallet_balance(&mut **tx, &b.mentee_id).await?,
+    };
+    if b.credits_held > balance {
+        return Err(credits::insufficient(b.credits_held));
+    }
+    let thread_id = match &job.thread_id {
+        Some(t) => t.clone(),
+        None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, now).await?,
+    };
+    store::bookings::insert_request(tx, ctx.db.backend, &job.rows, &thread_id, in_savepoint)
+        .await?;
+    Ok(Written::Booked { thread_id })
+}
+
+pub(super) async fn replay(
+    ctx: &Ctx,
+    id: &str,
+    stored_hash: &str,
+    hash: &str,
+) -> AppResult<(BookingFull, bool)> {
+    if stored_hash != hash {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different booking request.",
+        ));
+    }
+    let b = store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((b, true))
+}

@@ -1,0 +1,129 @@
+//! Moving a booking to another free slot.
+
+use super::*;
+
+/// Moves a live session to another free slot of the mentor, keeping its history.
+#[tracing::instrument(name = "bookings::reschedule", skip_all, fields(user_id = %user.id, id = %id))]
+pub async fn reschedule(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    input: &RescheduleInput,
+) -> AppResult<BookingFull> {
+    let reason = text::optional_text("reason", input.reason.as_deref().unwrap_or(""), 1000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let start = parse_instant("start", &input.start)?;
+    let now = ctx.now();
+    let current = store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = actor_of(&current, user).ok_or(AppError::NotFound)?;
+    let a = availability::load(ctx, &current.b.mentor_id)
+        .await?
+        .ok_or_else(slot_taken)?;
+    let mut live = Live::new();
+    let mut tx = ctx.db.begin_write().await?;
+    store::bookings::lock_people(
+        &mut tx,
+        ctx.db.backend,
+        &current.b.mentor_id,
+        &current.b.mentee_id,
+    )
+    .await?;
+    let b = store::bookings::get_for_update(&mut tx, ctx.db.backend, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let from = BookingStatus::parse(&b.b.status).unwrap_or(BookingStatus::Cancelled);
+    let facts = Facts {
+        status: from,
+        timed: b.b.timed == 1,
+        start: b.b.start_at,
+        end: b.b.end_at,
+        expires_at: b.b.expires_at,
+        now,
+    };
+    rules::next(&facts, BookingAction::Reschedule, actor)
+        .map_err(|r| refusal(r, BookingAction::Reschedule))?;
+    let end = start + SignedDuration::from_mins(b.b.duration_minutes);
+    if to_micros(start) == b.b.start_at {
+        return Err(AppError::invalid(
+            "start",
+            "unchanged",
+            "That is already the booking's time.",
+        ));
+    }
+    check_slot(
+        ctx,
+        &mut tx,
+        &a,
+        &SlotCheck {
+            mentor_id: &b.b.mentor_id,
+            mentee_id: &b.b.mentee_id,
+            span: (start, end),
+            hold: None,
+            except: Some(id),
+            mentee_busy: "The mentee already has a session at that time.",
+        },
+    )
+    .await?;
+    let expires_at = if from == BookingStatus::Pending {
+        to_micros(start).min(b.b.created_at + ctx.config.pending_expiry_hours * HOUR)
+    } else {
+        b.b.expires_at
+    };
+    store::bookings::reschedule(
+        &mut tx,
+        id,
+        to_micros(start),
+        to_micros(end),
+        expires_at,
+        now,
+    )
+    .await?;
+    store::bookings::add_event(
+        &mut tx,
+        id,
+        Some(&user.id),
+        "rescheduled",
+        Some((b.b.start_at, to_micros(start))),
+        &reason,
+        now,
+    )
+    .await?;
+    if from == BookingStatus::Pending {
+        jobs::enqueue(
+            &mut tx,
+            &jobs::Job::BookingExpire {
+                booking_id: id.to_string(),
+            },
+            expires_at,
+            Some(&format!("expire:{id}:{expires_at}")),
+            now,
+        )
+        .await?;
+    } else {
+        schedule_accepted(ctx, &mut tx, &b.b, to_micros(start), to_micros(end), now).await?;
+    }
+    let after = store::bookings::get(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let note = notify::booking_note(
+        ctx,
+        &after,
+        actor == Actor::Mentee,
+        notify::BOOKING_RESCHEDULED,
+        "Booking moved",
+        &reason,
+        true,
+    );
+    notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
+    tx.commit().await?;
+    live.publish(ctx).await;
+    availability::mark_next_free(ctx, &b.b.mentor_id, availability::TimeChange::Taken);
+    availability::mark_next_free(
+        ctx,
+        &b.b.mentor_id,
+        availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
+    );
+    Ok(after)
+}

@@ -1,0 +1,411 @@
+//! Booking transitions: accept, decline, cancel, complete, deliver, no-shows; their scheduling (reminders, completion) and notifications; private notes.
+
+use super::*;
+
+pub(super) fn refusal(r: Refusal, action: BookingAction) -> AppError {
+    match r {
+        Refusal::NotYours => AppError::forbidden(match action {
+            BookingAction::Accept | BookingAction::Decline => {
+                "Only the mentor answers a booking request."
+            }
+            BookingAction::Complete | BookingAction::Deliver => {
+                "Only the mentor completes a booking."
+            }
+            BookingAction::MenteeNoShow => "Only the mentor reports that the mentee did not come.",
+            BookingAction::MentorNoShow => "Only the mentee reports that the mentor did not come.",
+            _ => "You cannot do this to this booking.",
+        }),
+        Refusal::WrongState(s) => AppError::conflict(
+            "invalid_transition",
+            format!("This booking is {}; that is not possible now.", s.as_str()),
+        ),
+        Refusal::WrongTime(why) => AppError::conflict("invalid_transition", why),
+        Refusal::WrongKind(why) => AppError::conflict("invalid_transition", why),
+    }
+}
+
+pub(super) fn meeting_link(ctx: &Ctx, booking_id: &str) -> String {
+    let mut bytes = [0u8; 10];
+    // A predictable room name would let strangers join: stop rather than guess.
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    let room = hex::encode(bytes);
+    ctx.config
+        .meeting_url_template
+        .replace("{room}", &room)
+        .replace("{booking_id}", booking_id)
+}
+
+pub(super) fn actor_of(b: &BookingFull, user: &UserRow) -> Option<Actor> {
+    if b.b.mentor_id == user.id {
+        Some(Actor::Mentor)
+    } else if b.b.mentee_id == user.id {
+        Some(Actor::Mentee)
+    } else {
+        None
+    }
+}
+
+/// Applies a transition for a participant (or the server, with `user = None`).
+#[tracing::instrument(name = "bookings::act", skip_all, fields(user_id = user.map(|u| u.id.as_str()), id = %id))]
+pub async fn act(
+    ctx: &Ctx,
+    user: Option<&UserRow>,
+    id: &str,
+    action: BookingAction,
+    input: &ActInput,
+) -> AppResult<BookingFull> {
+    let reason = text::optional_text("reason", input.reason.as_deref().unwrap_or(""), 1000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    transition(ctx, user, id, action, &reason, None).await
+}
+
+/// Marks a review service delivered (and so completed and paid).
+#[tracing::instrument(name = "bookings::deliver", skip_all, fields(user_id = %user.id, id = %id))]
+pub async fn deliver(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    input: &DeliverInput,
+) -> AppResult<BookingFull> {
+    let mut v = crate::error::Validator::new();
+    let text_ = v.check(text::optional_text("text", &input.text, 20_000));
+    let url = v.check(text::optional_https_url("url", &input.url));
+    v.finish()?;
+    let (text_, url) = (text_.unwrap_or_default(), url.unwrap_or_default());
+    if text_.is_empty() && url.is_empty() {
+        return Err(AppError::invalid(
+            "text",
+            "required",
+            "Deliver the review as text, an https link, or both.",
+        ));
+    }
+    transition(
+        ctx,
+        Some(user),
+        id,
+        BookingAction::Deliver,
+        "",
+        Some((text_, url)),
+    )
+    .await
+}
+
+pub(super) async fn transition(
+    ctx: &Ctx,
+    user: Option<&UserRow>,
+    id: &str,
+    action: BookingAction,
+    reason: &str,
+    delivery: Option<(String, String)>,
+) -> AppResult<BookingFull> {
+    let now = ctx.now();
+    // The people are fixed for a booking's life: read them first, to lock them first.
+    let people = store::bookings::people_of(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut live = Live::new();
+    let mut tx = ctx.db.begin_write().await?;
+    store::bookings::lock_people(&mut tx, ctx.db.backend, &people.0, &people.1).await?;
+    let b = store::bookings::get_for_update(&mut tx, ctx.db.backend, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = match user {
+        None => Actor::System,
+        Some(u) => actor_of(&b, u).ok_or(AppError::NotFound)?,
+    };
+    let from = BookingStatus::parse(&b.b.status).unwrap_or(BookingStatus::Cancelled);
+    let facts = Facts {
+        status: from,
+        timed: b.b.timed == 1,
+        start: b.b.start_at,
+        end: b.b.end_at,
+        expires_at: b.b.expires_at,
+        now,
+    };
+    let to = rules::next(&facts, action, actor).map_err(|r| refusal(r, action))?;
+    let finished = !to.is_live();
+    let s = if finished {
+        rules::settle(
+            b.b.credits_held,
+            from,
+            to,
+            actor,
+            b.b.start_at,
+            now,
+            &ctx.config.policy,
+        )
+    } else {
+        rules::Settlement::default()
+    };
+    let moved = store::bookings::change_status(
+        &mut tx,
+        &StatusChange {
+            id,
+            from: from.as_str(),
+            to: to.as_str(),
+            refunded: s.to_mentee,
+            paid: s.to_mentor,
+            finished,
+            now,
+        },
+    )
+    .await?;
+    if !moved {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            "This booking changed meanwhile; reload it.",
+        ));
+    }
+    if finished {
+        let memo = match to {
+            BookingStatus::Completed => "Session completed",
+            BookingStatus::Declined => "Request declined: credits returned",
+            BookingStatus::Expired => "Request expired: credits returned",
+            BookingStatus::NoShow => "No-show settled",
+            _ => "Booking cancelled",
+        };
+        credits::settle(&mut tx, id, &b.b.mentee_id, &b.b.mentor_id, &s, memo, now).await?;
+    }
+    let user_id = user.map(|u| u.id.as_str());
+    let event = match action {
+        BookingAction::Accept => {
+            let link = meeting_link(ctx, id);
+            if b.b.timed == 1 {
+                store::bookings::set_text(&mut tx, id, BookingText::MeetingLink, &link, now)
+                    .await?;
+            }
+            "accepted"
+        }
+        BookingAction::Decline => {
+            store::bookings::set_text(&mut tx, id, BookingText::DeclineReason, reason, now).await?;
+            "declined"
+        }
+        BookingAction::Cancel => {
+            let why = if actor == Actor::System && reason.is_empty() {
+                "The review was not delivered by its deadline."
+            } else {
+                reason
+            };
+            store::bookings::set_text(&mut tx, id, BookingText::CancelReason, why, now).await?;
+            store::bookings::set_cancelled_by(&mut tx, id, user_id).await?;
+            "cancelled"
+        }
+        BookingAction::MenteeNoShow => {
+            store::bookings::set_text(&mut tx, id, BookingText::NoShowParty, "mentee", now).await?;
+            "no_show"
+        }
+        BookingAction::MentorNoShow => {
+            store::bookings::set_text(&mut tx, id, BookingText::NoShowParty, "mentor", now).await?;
+            store::bookings::count_mentor_no_show(&mut tx, &b.b.mentor_id).await?;
+            "no_show"
+        }
+        BookingAction::Deliver => {
+            let (t, u) = delivery.unwrap_or_default();
+            store::bookings::set_delivery(&mut tx, id, &t, &u, now).await?;
+            "delivered"
+        }
+        BookingAction::Complete => "completed",
+        BookingAction::Expire => "expired",
+        BookingAction::Reschedule => "rescheduled",
+    };
+    store::bookings::add_event(&mut tx, id, user_id, event, None, reason, now).await?;
+    if to == BookingStatus::Accepted {
+        schedule_accepted(ctx, &mut tx, &b.b, b.b.start_at, b.b.end_at, now).await?;
+    }
+    let after = store::bookings::get(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    notify_transition(ctx, &mut tx, &after, action, actor, reason, now, &mut live).await?;
+    let what = format!("Booking {}", to.as_str().replace('_', " "));
+    let thread = messages::booking_changed(&mut tx, &after, &what, now).await?;
+    tx.commit().await?;
+    let people = vec![b.b.mentor_id.clone(), b.b.mentee_id.clone()];
+    live.push(
+        people.clone(),
+        Event::Booking {
+            booking_id: id.to_string(),
+            status: to.as_str().to_string(),
+        },
+    );
+    if let Some(t) = thread {
+        live.push(
+            people,
+            Event::ThreadUpdated {
+                thread_id: t.to_string(),
+            },
+        );
+    }
+    live.publish(ctx).await;
+    if finished && b.b.timed == 1 {
+        availability::mark_next_free(
+            ctx,
+            &b.b.mentor_id,
+            availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
+        );
+    }
+    Ok(after)
+}
+
+/// Saves my notes on a booking.
+#[tracing::instrument(name = "bookings::save_notes", skip_all, fields(user_id = %user.id, id = %id))]
+pub async fn save_notes(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    input: &NotesInput,
+) -> AppResult<BookingFull> {
+    let b = store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let side = match actor_of(&b, user) {
+        Some(Actor::Mentor) => "mentor",
+        Some(Actor::Mentee) => "mentee",
+        _ => return Err(AppError::NotFound),
+    };
+    let mut v = crate::error::Validator::new();
+    let pre = v.check(text::optional_text(
+        "pre_meeting",
+        &input.pre_meeting,
+        10_000,
+    ));
+    let post = v.check(text::optional_text(
+        "post_session",
+        &input.post_session,
+        10_000,
+    ));
+    v.finish()?;
+    store::bookings::set_notes(
+        &ctx.db.pool,
+        id,
+        side,
+        (&pre.unwrap_or_default(), input.pre_meeting_shared),
+        (&post.unwrap_or_default(), input.post_session_shared),
+        ctx.now(),
+    )
+    .await?;
+    store::bookings::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Jobs an accepted booking needs: completion (or the review's deadline) and, for a
+/// session, reminders 24 hours and 1 hour before. Keyed by start, so a moved booking
+/// gets new ones and the old ones find nothing to do.
+pub(super) async fn schedule_accepted(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    b: &store::bookings::BookingRow,
+    start: i64,
+    end: i64,
+    now: i64,
+) -> AppResult<()> {
+    let id = &b.id;
+    let finish_at = if b.timed == 1 {
+        end + ctx.config.completion_grace_minutes * 60_000_000
+    } else {
+        end
+    };
+    jobs::enqueue(
+        tx,
+        &jobs::Job::BookingFinish {
+            booking_id: id.to_string(),
+        },
+        finish_at,
+        Some(&format!("finish:{id}:{finish_at}")),
+        now,
+    )
+    .await?;
+    if b.timed == 1 {
+        for (lead, before) in [("24h", 24 * HOUR), ("1h", HOUR)] {
+            let at = start - before;
+            if at > now {
+                let reminder = jobs::Job::BookingReminder {
+                    booking_id: id.to_string(),
+                    start_at: start,
+                    lead: lead.to_string(),
+                };
+                jobs::enqueue(
+                    tx,
+                    &reminder,
+                    at,
+                    Some(&format!("remind:{lead}:{id}:{start}")),
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Tells the other side (or both) what happened.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn notify_transition(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    b: &BookingFull,
+    action: BookingAction,
+    actor: Actor,
+    reason: &str,
+    now: i64,
+    live: &mut Live,
+) -> AppResult<()> {
+    let detail = if reason.is_empty() {
+        String::new()
+    } else {
+        format!("Reason: {reason}")
+    };
+    let notes: Vec<(bool, &'static str, &str, bool)> = match action {
+        BookingAction::Accept => vec![(false, notify::BOOKING_ACCEPTED, "Booking accepted", true)],
+        BookingAction::Decline => {
+            vec![(false, notify::BOOKING_DECLINED, "Booking declined", false)]
+        }
+        BookingAction::Cancel => match actor {
+            Actor::Mentor => vec![(false, notify::BOOKING_CANCELLED, "Booking cancelled", true)],
+            Actor::Mentee => vec![(true, notify::BOOKING_CANCELLED, "Booking cancelled", true)],
+            Actor::System => vec![
+                (
+                    false,
+                    notify::BOOKING_CANCELLED,
+                    "Review not delivered in time",
+                    false,
+                ),
+                (
+                    true,
+                    notify::BOOKING_CANCELLED,
+                    "Review not delivered in time",
+                    false,
+                ),
+            ],
+        },
+        BookingAction::Expire => vec![
+            (
+                false,
+                notify::BOOKING_EXPIRED,
+                "Booking request expired",
+                false,
+            ),
+            (
+                true,
+                notify::BOOKING_EXPIRED,
+                "Booking request expired",
+                false,
+            ),
+        ],
+        BookingAction::MenteeNoShow => {
+            vec![(false, notify::BOOKING_CANCELLED, "Marked as missed", false)]
+        }
+        BookingAction::MentorNoShow => vec![(
+            true,
+            notify::BOOKING_CANCELLED,
+            "Reported as missed by the mentee",
+            false,
+        )],
+        _ => vec![],
+    };
+    for (to_mentor, kind, headline, attach) in notes {
+        let note = notify::booking_note(ctx, b, to_mentor, kind, headline, &detail, attach);
+        notify::notify(ctx, tx, &note, now, live).await?;
+    }
+    Ok(())
+}
