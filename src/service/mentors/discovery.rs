@@ -1,0 +1,324 @@
+//! Discovery: search parameters, full-text search with filters and the availability window (cached), the public mentor page, recommendations.
+
+use super::*;
+
+/// Raw search parameters, as a client sends them (parsed here so a malformed value is
+/// a clear 422 naming the parameter).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// Free text over name, headline, bio, expertise, skills and company.
+    pub q: Option<String>,
+    /// Comma-separated; every one must match.
+    pub expertise: Option<String>,
+    /// Comma-separated; every one must match.
+    pub skills: Option<String>,
+    pub industry: Option<String>,
+    pub company: Option<String>,
+    /// 0 to 5.
+    pub min_rating: Option<String>,
+    /// Highest hourly rate in credits.
+    pub max_rate: Option<String>,
+    /// Only mentors with a free slot from this instant (RFC 3339)…
+    pub available_from: Option<String>,
+    /// …to this one.
+    pub available_to: Option<String>,
+    /// `relevance` (default), `rating`, `price` or `soonest`.
+    pub sort: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub(super) fn list_param(raw: &Option<String>) -> Vec<String> {
+    raw.as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(mentor::normalize_tag)
+        .filter(|t| !t.is_empty())
+        .take(10)
+        .collect()
+}
+
+/// Splits free text into searchable words (letters and digits only, at most 8).
+pub fn search_words(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().chars().take(40).collect::<String>())
+        .take(8)
+        .collect()
+}
+
+/// A time window a mentor must have a free slot in.
+pub type Window = Option<(jiff::Timestamp, jiff::Timestamp)>;
+
+/// Parses search parameters; `offset` comes from the cursor.
+pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Search, Window)> {
+    let mut v = Validator::new();
+    let min_rating = match p
+        .min_rating
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(raw) => v
+            .check(
+                raw.parse::<f64>()
+                    .ok()
+                    .filter(|r| (0.0..=5.0).contains(r))
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            "min_rating",
+                            "invalid_number",
+                            "min_rating is a number from 0 to 5.",
+                        )
+                    })
+                    .map(Some),
+            )
+            .flatten(),
+    };
+    let max_rate = match p
+        .max_rate
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(raw) => v
+            .check(
+                raw.parse::<i64>()
+                    .ok()
+                    .filter(|r| *r >= 0)
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            "max_rate",
+                            "invalid_number",
+                            "max_rate is a whole number of credits, 0 or more.",
+                        )
+                    })
+                    .map(Some),
+            )
+            .flatten(),
+    };
+    let words = search_words(p.q.as_deref().unwrap_or(""));
+    let sort = match p.sort.as_deref().unwrap_or("relevance") {
+        "" | "relevance" => Some(SortBy::Relevance),
+        "rating" => Some(SortBy::Rating),
+        "price" => Some(SortBy::Price),
+        "soonest" => Some(SortBy::Soonest),
+        _ => {
+            v.push(FieldError::new(
+                "sort",
+                "invalid_sort",
+                "sort is one of relevance, rating, price, soonest.",
+            ));
+            None
+        }
+    };
+    let instant = |field: &str, raw: &Option<String>, v: &mut Validator| match raw
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(r) => v.check(r.parse::<jiff::Timestamp>().map_err(|_| {
+            FieldError::new(
+                field,
+                "invalid_datetime",
+                "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
+            )
+        })),
+    };
+    let available_from = instant("available_from", &p.available_from, &mut v);
+    let available_to = instant("available_to", &p.available_to, &mut v);
+    v.finish()?;
+    let window = match (available_from, available_to) {
+        (None, None) => None,
+        (from, to) => {
+            let week = jiff::SignedDuration::from_hours(24 * 7);
+            let from =
+                from.unwrap_or_else(|| to.map(|t| t - week).unwrap_or(jiff::Timestamp::UNIX_EPOCH));
+            let to = to.unwrap_or(from + week);
+            if to <= from {
+                return Err(AppError::invalid(
+                    "available_to",
+                    "before_from",
+                    "available_to is after available_from.",
+                ));
+            }
+            if to.duration_since(from)
+                > jiff::SignedDuration::from_hours(
+                    24 * crate::service::availability::MAX_RANGE_DAYS,
+                )
+            {
+                return Err(AppError::invalid(
+                    "available_to",
+                    "range_too_long",
+                    "Ask for a window of at most 62 days.",
+                ));
+            }
+            Some((from, to))
+        }
+    };
+    Ok(Search {
+        words,
+        expertise: list_param(&p.expertise),
+        skills: list_param(&p.skills),
+        industries: list_param(&p.industry),
+        company: p
+            .company
+            .as_deref()
+            .map(|c| c.trim().to_lowercase())
+            .filter(|c| !c.is_empty()),
+        min_rating,
+        max_rate,
+        only_ids: None,
+        free_before: window.map(|(_, to)| crate::clock::to_micros(to)),
+        sort: sort.unwrap_or(SortBy::Relevance),
+        offset,
+        limit,
+    })
+    .map(|s| (s, window))
+}
+
+/// Runs a search, from the discovery cache when a fresh page is there.
+pub async fn search(
+    ctx: &Ctx,
+    s: &Search,
+    window: Window,
+) -> AppResult<std::sync::Arc<Vec<MentorCardRow>>> {
+    let key = format!("{s:?}{window:?}");
+    if let Some(hit) = ctx.discovery.get(&key, cache::monotonic_micros()) {
+        return Ok(hit);
+    }
+    let generation = ctx.discovery.generation();
+    let rows = match window {
+        None => store::discovery::search(&ctx.db.pool, ctx.db.backend, s).await?,
+        Some((from, to)) => {
+            let wide = Search {
+                offset: 0,
+                limit: AVAILABILITY_CANDIDATES,
+                ..s.clone()
+            };
+            let candidates = store::discovery::search(&ctx.db.pool, ctx.db.backend, &wide).await?;
+            let mut kept = vec![];
+            for c in candidates {
+                if has_free_slot(ctx, &c.profile.user_id, from, to).await? {
+                    kept.push(c);
+                }
+            }
+            kept.into_iter()
+                .skip(s.offset.max(0) as usize)
+                .take(s.limit.max(0) as usize)
+                .collect()
+        }
+    };
+    let rows = std::sync::Arc::new(rows);
+    ctx.discovery
+        .put(key, generation, cache::monotonic_micros(), rows.clone());
+    Ok(rows)
+}
+
+/// How many candidates an availability search checks exactly (ordered as asked; with
+/// `sort=soonest`, the likeliest come first).
+pub(super) const AVAILABILITY_CANDIDATES: i64 = 500;
+
+pub(super) async fn has_free_slot(
+    ctx: &Ctx,
+    mentor_id: &str,
+    from: jiff::Timestamp,
+    to: jiff::Timestamp,
+) -> AppResult<bool> {
+    let Some(a) = crate::service::availability::load(ctx, mentor_id).await? else {
+        return Ok(false);
+    };
+    let services = store::mentors::services_of(&ctx.db.pool, mentor_id, false).await?;
+    let Some(duration) = services
+        .iter()
+        .filter(|s| !ServiceKind::parse(&s.kind).is_some_and(ServiceKind::is_review))
+        .map(|s| s.duration_minutes)
+        .min()
+    else {
+        return Ok(false);
+    };
+    let ask = crate::service::availability::SlotAsk {
+        mentor_id,
+        duration,
+        from,
+        to,
+        except: None,
+        except_hold: None,
+    };
+    Ok(
+        !crate::service::availability::free_starts(ctx, &ctx.db.pool, &a, &ask)
+            .await?
+            .is_empty(),
+    )
+}
+
+/// A mentor's public page: listed mentors for everyone; the mentor themself and admins
+/// also see an unlisted profile.
+pub async fn mentor_page(
+    ctx: &Ctx,
+    viewer: Option<&UserRow>,
+    id: &str,
+) -> AppResult<MentorCardRow> {
+    if let Some(m) = store::discovery::listed_mentor(&ctx.db.pool, id).await? {
+        return Ok(m);
+    }
+    let privileged =
+        viewer.is_some_and(|v| v.id == id || Roles::from_db(&v.roles).has(Role::Admin));
+    if privileged && let Some(m) = store::discovery::any_mentor(&ctx.db.pool, id).await? {
+        return Ok(m);
+    }
+    Err(AppError::NotFound)
+}
+
+/// Recommendations for a user, best first, with reasons.
+pub async fn recommended(
+    ctx: &Ctx,
+    user: &UserRow,
+    limit: usize,
+) -> AppResult<Vec<(MentorCardRow, recommend::Recommendation)>> {
+    let profile = store::mentors::mentee_profile(&ctx.db.pool, &user.id).await?;
+    let interests = profile
+        .map(|p| MenteeInterests {
+            goals: parse_tags(&p.goals),
+            skills: parse_tags(&p.skills),
+            interests: parse_tags(&p.interests),
+        })
+        .unwrap_or_default();
+    let terms: Vec<String> = recommend::mentee_terms(&interests)
+        .into_iter()
+        .take(60)
+        .collect();
+    let rows =
+        store::discovery::recommendation_candidates(&ctx.db.pool, &terms, &user.id, 200).await?;
+    let candidates: Vec<Candidate> = rows
+        .iter()
+        .map(|r| Candidate {
+            id: r.user_id.clone(),
+            expertise: parse_tags(&r.expertise),
+            skills: parse_tags(&r.skills),
+            industries: parse_tags(&r.industries),
+            rating_avg: r.rating_avg,
+            rating_count: r.rating_count,
+            active_mentees: r.active_mentees,
+            max_mentees: r.max_mentees,
+        })
+        .collect();
+    let mut ranked = recommend::recommend(&interests, &candidates);
+    ranked.truncate(limit);
+    let ids: Vec<String> = ranked.iter().map(|r| r.id.clone()).collect();
+    let cards = store::discovery::cards(&ctx.db.pool, &ids).await?;
+    Ok(ranked
+        .into_iter()
+        .filter_map(|rec| {
+            cards
+                .iter()
+                .find(|c| c.profile.user_id == rec.id)
+                .map(|c| (c.clone(), rec))
+        })
+        .collect())
+}
