@@ -217,8 +217,16 @@ async fn every_route(app: &TestApp) -> Vec<(reqwest::Method, String, Vec<String>
     let api_routes = routes.len();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
     let mut files = vec![dir.join("mod.rs")];
-    for entry in std::fs::read_dir(dir.join("web")).unwrap() {
-        files.push(entry.unwrap().path());
+    let mut dirs = vec![dir.join("web")];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
     }
     for file in files {
         let source = std::fs::read_to_string(&file).unwrap();

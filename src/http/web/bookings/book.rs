@@ -1,0 +1,207 @@
+//! The booking form behind the slot picker: the chosen slot and service, the price, the message.
+
+use super::*;
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct BookQuery {
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    start: String,
+}
+
+#[derive(Template)]
+#[template(path = "book.html")]
+pub(super) struct BookPage {
+    layout: Layout,
+    mentor_id: String,
+    mentor_name: String,
+    service_id: String,
+    service_title: String,
+    duration: i64,
+    cost: i64,
+    timed: bool,
+    start: String,
+    start_local: String,
+    zone: String,
+    balance: i64,
+    topic: String,
+    message: String,
+    error: Option<String>,
+    /// "Buy 30 credits … and book", when credits are short and buying is on.
+    buy_offer: Option<String>,
+}
+
+/// What the booking form shows besides the slot: a problem and the text kept.
+#[derive(Default)]
+pub(super) struct BookEntry {
+    error: Option<String>,
+    topic: String,
+    message: String,
+}
+
+pub(super) async fn render_book(
+    state: &AppState,
+    web: &WebCtx,
+    mentor_id: &str,
+    q: &BookQuery,
+    status: StatusCode,
+    entry: BookEntry,
+) -> Response {
+    let BookEntry {
+        error,
+        topic,
+        message,
+    } = entry;
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let Ok(mentor_id) = path_id(mentor_id) else {
+        return error_page(state, Some(web), AppError::NotFound);
+    };
+    let mentor = match mentors::mentor_page(&state.ctx, Some(&me), &mentor_id).await {
+        Ok(m) => m,
+        Err(e) => return error_page(state, Some(web), e),
+    };
+    let service = match path_id(&q.service) {
+        Ok(sid) => mentors::offered_service(&state.ctx, &mentor_id, &sid)
+            .await
+            .ok()
+            .flatten(),
+        Err(_) => None,
+    };
+    let Some(service) = service else {
+        return error_page(
+            state,
+            Some(web),
+            AppError::invalid("service", "not_found", "Pick one of the mentor's services."),
+        );
+    };
+    let timed = !ServiceKind::parse(&service.kind).is_some_and(ServiceKind::is_review);
+    let tz = zone_of(Some(&me));
+    let start_local = if timed {
+        match q.start.parse::<Timestamp>() {
+            Ok(t) => when(t, &tz),
+            Err(_) => {
+                return error_page(
+                    state,
+                    Some(web),
+                    AppError::invalid(
+                        "start",
+                        "invalid_datetime",
+                        "Pick a time from the mentor's free slots.",
+                    ),
+                );
+            }
+        }
+    } else {
+        String::new()
+    };
+    let balance = credits::balance(&state.ctx, &me.id).await.unwrap_or(0);
+    web.render_status(
+        state,
+        status,
+        &BookPage {
+            layout: web.layout(),
+            mentor_id,
+            mentor_name: format!("{} {}", mentor.first_name, mentor.last_name),
+            service_id: service.id,
+            service_title: service.title,
+            duration: service.duration_minutes,
+            cost: service.credit_cost,
+            timed,
+            start: q.start.clone(),
+            start_local,
+            zone: tz_name(&tz),
+            buy_offer: (balance < service.credit_cost)
+                .then(|| {
+                    crate::http::web::payments::offer_for(state, service.credit_cost - balance)
+                })
+                .flatten(),
+            balance,
+            topic,
+            message,
+            error,
+        },
+    )
+}
+
+pub(super) async fn book_form(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Response {
+    let q: BookQuery = page_query(&uri);
+    render_book(&state, &web, &id, &q, StatusCode::OK, BookEntry::default()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct BookForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    message: String,
+}
+
+pub(super) async fn book(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<BookForm>,
+) -> Response {
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let input = BookingInput {
+        mentor_id: id.clone(),
+        service_id: f.service.clone(),
+        start: Some(f.start.clone()).filter(|s| !s.is_empty()),
+        topic: f.topic.clone(),
+        message: f.message.clone(),
+        timezone: None,
+    };
+    match bookings::request(&state.ctx, &me, &input, None).await {
+        Ok((b, _)) => web.redirect_flash(&format!("/bookings/{}", b.b.id), "booking_requested"),
+        Err(
+            e @ (AppError::Invalid(_)
+            | AppError::Conflict { .. }
+            | AppError::PaymentRequired { .. }),
+        ) => {
+            let msg = match &e {
+                AppError::Invalid(errs) => errs
+                    .iter()
+                    .map(|x| x.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.detail(),
+            };
+            let q = BookQuery {
+                service: f.service,
+                start: f.start,
+            };
+            render_book(
+                &state,
+                &web,
+                &id,
+                &q,
+                crate::http::problem::status_of(&e),
+                BookEntry {
+                    error: Some(msg),
+                    topic: f.topic,
+                    message: f.message,
+                },
+            )
+            .await
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}

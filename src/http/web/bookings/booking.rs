@@ -1,0 +1,507 @@
+//! One booking: its page (both zones, history, notes, review), its calendar file, and the actions on it.
+
+use super::*;
+
+pub struct HistoryLine {
+    pub what: String,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "booking.html")]
+pub(super) struct BookingPage {
+    layout: Layout,
+    id: String,
+    title: String,
+    status: String,
+    i_am_mentor: bool,
+    other_name: String,
+    other_id: String,
+    timed: bool,
+    starts: String,
+    ends: String,
+    zone: String,
+    other_zone_time: String,
+    topic: String,
+    message: String,
+    cost: i64,
+    refunded: i64,
+    paid: i64,
+    link: String,
+    expires: String,
+    decline_reason: String,
+    cancel_reason: String,
+    no_show_party: String,
+    delivery_text: String,
+    delivery_url: String,
+    my_pre: String,
+    my_pre_shared: bool,
+    my_post: String,
+    my_post_shared: bool,
+    their_pre: String,
+    their_post: String,
+    can_accept: bool,
+    can_cancel: bool,
+    can_reschedule: bool,
+    can_finish: bool,
+    can_deliver: bool,
+    can_review: bool,
+    review_rating: i64,
+    review_comment: String,
+    review_reply: String,
+    can_reply: bool,
+    slots: Vec<(String, String)>,
+    history: Vec<HistoryLine>,
+}
+
+pub(super) async fn booking_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let r = async {
+        let id = path_id(&id)?;
+        let (b, history) = bookings::with_history(&state.ctx, &me, &id).await?;
+        if b.b.mentor_id != me.id && b.b.mentee_id != me.id {
+            return Err(AppError::NotFound); // admins use the API
+        }
+        let review = reviews::of_booking(&state.ctx, &id).await?;
+        let slots = if b.b.timed == 1
+            && BookingStatus::parse(&b.b.status).is_some_and(BookingStatus::is_live)
+            && b.b.start_at > state.ctx.now()
+        {
+            reschedule_options(&state, &b, &zone_of(Some(&me))).await?
+        } else {
+            vec![]
+        };
+        Ok::<_, AppError>((b, review, history, slots))
+    }
+    .await;
+    let (b, review, history, slots) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    let r = &b.b;
+    let tz = zone_of(Some(&me));
+    let i_am_mentor = r.mentor_id == me.id;
+    let (other_name, other_id, other_tz) = if i_am_mentor {
+        (
+            format!("{} {}", b.mentee_first_name, b.mentee_last_name),
+            r.mentee_id.clone(),
+            b.mentee_timezone.clone(),
+        )
+    } else {
+        (
+            format!("{} {}", b.mentor_first_name, b.mentor_last_name),
+            r.mentor_id.clone(),
+            b.mentor_timezone.clone(),
+        )
+    };
+    let other_zone = TimeZone::get(&other_tz).unwrap_or(TimeZone::UTC);
+    let status = BookingStatus::parse(&r.status).unwrap_or(BookingStatus::Cancelled);
+    let now = state.ctx.now();
+    let live = status.is_live();
+    let started = now >= r.start_at;
+    let (mine, theirs) = if i_am_mentor {
+        (
+            (
+                &r.mentor_pre_notes,
+                r.mentor_pre_shared,
+                &r.mentor_post_notes,
+                r.mentor_post_shared,
+            ),
+            (
+                &r.mentee_pre_notes,
+                r.mentee_pre_shared,
+                &r.mentee_post_notes,
+                r.mentee_post_shared,
+            ),
+        )
+    } else {
+        (
+            (
+                &r.mentee_pre_notes,
+                r.mentee_pre_shared,
+                &r.mentee_post_notes,
+                r.mentee_post_shared,
+            ),
+            (
+                &r.mentor_pre_notes,
+                r.mentor_pre_shared,
+                &r.mentor_post_notes,
+                r.mentor_post_shared,
+            ),
+        )
+    };
+    let page = BookingPage {
+        layout: web.layout(),
+        id: r.id.clone(),
+        title: r.title.clone(),
+        status: status.as_str().replace('_', "-"),
+        i_am_mentor,
+        other_name,
+        other_id,
+        timed: r.timed == 1,
+        starts: when(from_micros(r.start_at), &tz),
+        ends: when(from_micros(r.end_at), &tz),
+        zone: tz_name(&tz),
+        other_zone_time: format!(
+            "{} ({})",
+            when(from_micros(r.start_at), &other_zone),
+            other_tz
+        ),
+        topic: r.topic.clone(),
+        message: r.message.clone(),
+        cost: r.credits_held,
+        refunded: r.credits_refunded,
+        paid: r.credits_paid,
+        link: r.meeting_link.clone(),
+        expires: when(from_micros(r.expires_at), &tz),
+        decline_reason: r.decline_reason.clone(),
+        cancel_reason: r.cancel_reason.clone(),
+        no_show_party: r.no_show_party.clone(),
+        delivery_text: r.delivery_text.clone(),
+        delivery_url: r.delivery_url.clone(),
+        my_pre: mine.0.clone(),
+        my_pre_shared: mine.1 == 1,
+        my_post: mine.2.clone(),
+        my_post_shared: mine.3 == 1,
+        their_pre: if theirs.1 == 1 {
+            theirs.0.clone()
+        } else {
+            String::new()
+        },
+        their_post: if theirs.3 == 1 {
+            theirs.2.clone()
+        } else {
+            String::new()
+        },
+        can_accept: i_am_mentor && status == BookingStatus::Pending && now < r.expires_at,
+        can_cancel: live && (r.timed == 0 || !started),
+        can_reschedule: !slots.is_empty(),
+        can_finish: status == BookingStatus::Accepted && r.timed == 1 && started,
+        can_deliver: i_am_mentor && status == BookingStatus::Accepted && r.timed == 0,
+        can_review: !i_am_mentor && status == BookingStatus::Completed && review.is_none(),
+        review_rating: review.as_ref().map(|x| x.rating).unwrap_or(0),
+        review_comment: review
+            .as_ref()
+            .map(|x| x.comment.clone())
+            .unwrap_or_default(),
+        review_reply: review.as_ref().map(|x| x.reply.clone()).unwrap_or_default(),
+        can_reply: i_am_mentor && review.as_ref().is_some_and(|x| x.replied_at.is_none()),
+        slots,
+        history: history
+            .into_iter()
+            .map(|e| HistoryLine {
+                what: match (e.kind.as_str(), e.to_start) {
+                    ("rescheduled", Some(t)) => format!("moved to {}", when(from_micros(t), &tz)),
+                    (k, _) => k.replace('_', " "),
+                } + &if e.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", e.detail)
+                },
+                when: when(from_micros(e.created_at), &tz),
+            })
+            .collect(),
+    };
+    web.render(&state, &page)
+}
+
+/// Free starts in the next two weeks a live booking could move to (value, label).
+pub(super) async fn reschedule_options(
+    state: &AppState,
+    b: &BookingFull,
+    tz: &TimeZone,
+) -> Result<Vec<(String, String)>, AppError> {
+    let Some(a) = availability::load(&state.ctx, &b.b.mentor_id).await? else {
+        return Ok(vec![]);
+    };
+    let now = state.ctx.clock.now();
+    let ask = availability::SlotAsk {
+        mentor_id: &b.b.mentor_id,
+        duration: b.b.duration_minutes,
+        from: now,
+        to: now + SignedDuration::from_hours(24 * 14),
+        except: Some(&b.b.id),
+        except_hold: None,
+    };
+    let starts = availability::free_starts(&state.ctx, &state.ctx.db.pool, &a, &ask).await?;
+    Ok(starts
+        .into_iter()
+        .filter(|s| to_micros(*s) != b.b.start_at)
+        .take(60)
+        .map(|s| (s.to_string(), when(s, tz)))
+        .collect())
+}
+
+pub(super) async fn booking_ics(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let r = async {
+        let id = path_id(&id)?;
+        crate::service::calendar::booking_ics(&state.ctx, &me, &id)
+            .await
+            .map(|body| (id, body))
+    }
+    .await;
+    match r {
+        Ok((id, body)) => {
+            crate::http::api::bookings::calendar_response(body, &format!("booking-{id}.ics"))
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct BookingForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    reply: String,
+    #[serde(default)]
+    pre_meeting: String,
+    #[serde(default)]
+    pre_meeting_shared: Option<String>,
+    #[serde(default)]
+    post_session: String,
+    #[serde(default)]
+    post_session_shared: Option<String>,
+}
+
+/// Runs a booking form action and goes back to the booking with a flash.
+pub(super) async fn booking_action<F, Fut>(
+    state: AppState,
+    web: WebCtx,
+    id: String,
+    f: BookingForm,
+    flash: &'static str,
+    run: F,
+) -> Response
+where
+    F: FnOnce(AppState, UserRow, String, BookingForm) -> Fut,
+    Fut: std::future::Future<Output = Result<(), AppError>>,
+{
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let Ok(id) = path_id(&id) else {
+        return error_page(&state, Some(&web), AppError::NotFound);
+    };
+    match run(state.clone(), me, id.clone(), f).await {
+        Ok(()) => web.redirect_flash(&format!("/bookings/{id}"), flash),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+pub(super) async fn act(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path((id, action)): Path<(String, String)>,
+    WebForm(f): WebForm<BookingForm>,
+) -> Response {
+    let (action, flash) = match action.as_str() {
+        "accept" => (BookingAction::Accept, "booking_accepted"),
+        "decline" => (BookingAction::Decline, "booking_declined"),
+        "cancel" => (BookingAction::Cancel, "booking_cancelled"),
+        "complete" => (BookingAction::Complete, "booking_completed"),
+        "no-show" => (BookingAction::MenteeNoShow, "booking_no_show"),
+        _ => return error_page(&state, Some(&web), AppError::NotFound),
+    };
+    booking_action(
+        state,
+        web,
+        id,
+        f,
+        flash,
+        move |state, me, id, f| async move {
+            let action = if action == BookingAction::MenteeNoShow {
+                let b = bookings::get(&state.ctx, &me, &id).await?;
+                if b.b.mentor_id == me.id {
+                    BookingAction::MenteeNoShow
+                } else {
+                    BookingAction::MentorNoShow
+                }
+            } else {
+                action
+            };
+            let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
+            bookings::act(&state.ctx, Some(&me), &id, action, &ActInput { reason })
+                .await
+                .map(|_| ())
+        },
+    )
+    .await
+}
+
+pub(super) async fn reschedule(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<BookingForm>,
+) -> Response {
+    booking_action(
+        state,
+        web,
+        id,
+        f,
+        "booking_moved",
+        |state, me, id, f| async move {
+            let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
+            bookings::reschedule(
+                &state.ctx,
+                &me,
+                &id,
+                &RescheduleInput {
+                    start: f.start,
+                    reason,
+                },
+            )
+            .await
+            .map(|_| ())
+        },
+    )
+    .await
+}
+
+pub(super) async fn deliver(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<BookingForm>,
+) -> Response {
+    booking_action(
+        state,
+        web,
+        id,
+        f,
+        "booking_delivered",
+        |state, me, id, f| async move {
+            bookings::deliver(
+                &state.ctx,
+                &me,
+                &id,
+                &DeliverInput {
+                    text: f.text,
+                    url: f.url,
+                },
+            )
+            .await
+            .map(|_| ())
+        },
+    )
+    .await
+}
+
+pub(super) async fn save_notes(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<BookingForm>,
+) -> Response {
+    booking_action(
+        state,
+        web,
+        id,
+        f,
+        "notes_saved",
+        |state, me, id, f| async move {
+            let input = NotesInput {
+                pre_meeting: f.pre_meeting,
+                pre_meeting_shared: f.pre_meeting_shared.is_some(),
+                post_session: f.post_session,
+                post_session_shared: f.post_session_shared.is_some(),
+            };
+            bookings::save_notes(&state.ctx, &me, &id, &input)
+                .await
+                .map(|_| ())
+        },
+    )
+    .await
+}
+
+pub(super) async fn review(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<BookingForm>,
+) -> Response {
+    booking_action(
+        state,
+        web,
+        id,
+        f,
+        "review_saved",
+        |state, me, id, f| async move {
+            let rating = f
+                .rating
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::invalid("rating", "required", "Choose 1 to 5 stars."))?;
+            reviews::create(
+                &state.ctx,
+                &me,
+                &id,
+                &reviews::ReviewInput {
+                    rating,
+                    comment: f.comment,
+                },
+            )
+            .await
+            .map(|_| ())
+        },
+    )
+    .await
+}
+
+pub(super) async fn reply(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<BookingForm>,
+) -> Response {
+    booking_action(
+        state,
+        web,
+        id,
+        f,
+        "reply_saved",
+        |state, me, id, f| async move {
+            let r = reviews::of_booking(&state.ctx, &id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            reviews::reply(
+                &state.ctx,
+                &me,
+                &r.id,
+                &reviews::ReplyInput { reply: f.reply },
+            )
+            .await
+            .map(|_| ())
+        },
+    )
+    .await
+}

@@ -1,0 +1,156 @@
+//! Booking pages: the slot picker's booking form, one booking (actions, notes, review),
+//! sessions lists, the credits page, and the mentor's availability editor.
+//!
+//! One file a page: `book` (the booking form behind the slot picker), `booking` (one
+//! booking and its actions), `wallet` (the credits page), `editor` (availability);
+//! the router and the sessions lists are here.
+
+mod book;
+mod booking;
+mod editor;
+mod wallet;
+
+use self::{book::*, booking::*, editor::*, wallet::*};
+pub use self::{booking::HistoryLine, editor::WEEKDAYS, wallet::EntryLine};
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::{StatusCode, Uri},
+    response::Response,
+    routing::{get, post},
+};
+use jiff::{SignedDuration, Timestamp, tz::TimeZone};
+use serde::Deserialize;
+
+use super::{Layout, WebCtx, WebForm, error_page, page_query, timezones, zone_of};
+use crate::{
+    clock::{from_micros, to_micros},
+    domain::{
+        booking::{BookingAction, BookingStatus},
+        mentor::ServiceKind,
+    },
+    error::AppError,
+    http::{AppState, extract::path_id},
+    service::{
+        accounts::UserRow,
+        bookings::{BookingFull, ListFilter},
+    },
+    service::{
+        availability::{self, AvailabilityIo, OverrideIo, RuleIo, SettingsIo},
+        bookings::{self, ActInput, BookingInput, DeliverInput, NotesInput, RescheduleInput},
+        credits, mentors, reviews,
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/mentors/{id}/book", get(book_form).post(book))
+        .route("/bookings/{id}", get(booking_page))
+        .route("/bookings/{id}/ics", get(booking_ics))
+        .route("/bookings/{id}/notes", post(save_notes))
+        .route("/bookings/{id}/review", post(review))
+        .route("/bookings/{id}/reply", post(reply))
+        .route("/bookings/{id}/reschedule", post(reschedule))
+        .route("/bookings/{id}/deliver", post(deliver))
+        .route("/bookings/{id}/do/{action}", post(act))
+        .route("/credits", get(credits_page))
+        .route(
+            "/settings/availability",
+            get(availability_form).post(save_availability),
+        )
+}
+
+/// "Tue 3 Mar, 10:00" in a zone.
+pub fn when(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone())
+        .strftime("%a %-d %b %Y, %H:%M")
+        .to_string()
+}
+
+pub(super) fn tz_name(tz: &TimeZone) -> String {
+    tz.iana_name().unwrap_or("UTC").to_string()
+}
+
+/// The sessions of a user for the mentorship hub, upcoming first then recent.
+pub async fn sessions(
+    state: &AppState,
+    me: &UserRow,
+) -> Result<(Vec<SessionLine>, Vec<SessionLine>), AppError> {
+    let now = state.ctx.now();
+    let tz = zone_of(Some(me));
+    let upcoming = bookings::list(
+        &state.ctx,
+        &ListFilter {
+            user_id: me.id.clone(),
+            statuses: vec!["pending".into(), "accepted".into()],
+            from: Some(now - 2 * 3_600_000_000),
+            ascending: true,
+            limit: 50,
+            ..ListFilter::default()
+        },
+    )
+    .await?;
+    let past = bookings::list(
+        &state.ctx,
+        &ListFilter {
+            user_id: me.id.clone(),
+            statuses: vec![
+                "completed".into(),
+                "cancelled".into(),
+                "declined".into(),
+                "expired".into(),
+                "no_show".into(),
+            ],
+            limit: 30,
+            ..ListFilter::default()
+        },
+    )
+    .await?;
+    let line = |b: &BookingFull| {
+        let mentor = b.b.mentor_id == me.id;
+        SessionLine {
+            id: b.b.id.clone(),
+            title: b.b.title.clone(),
+            with: if mentor {
+                format!("{} {}", b.mentee_first_name, b.mentee_last_name)
+            } else {
+                format!("{} {}", b.mentor_first_name, b.mentor_last_name)
+            },
+            role: if mentor {
+                "mentee".into()
+            } else {
+                "mentor".into()
+            },
+            when: if b.b.timed == 1 {
+                when(from_micros(b.b.start_at), &tz)
+            } else {
+                format!("due {}", when(from_micros(b.b.end_at), &tz))
+            },
+            status: b.b.status.replace('_', "-"),
+            needs_answer: mentor && b.b.status == "pending",
+            link: if b.b.status == "accepted" {
+                b.b.meeting_link.clone()
+            } else {
+                String::new()
+            },
+        }
+    };
+    Ok((
+        upcoming.iter().map(line).collect(),
+        past.iter().map(line).collect(),
+    ))
+}
+
+pub struct SessionLine {
+    pub id: String,
+    pub title: String,
+    pub with: String,
+    /// The other person's role.
+    pub role: String,
+    pub when: String,
+    pub status: String,
+    pub needs_answer: bool,
+    pub link: String,
+}
