@@ -4,21 +4,10 @@
 
 use reqwest::{Client, StatusCode, header};
 
-use crate::support::{TestApp, browser::Browser};
-
-fn browser_like() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("a csrf field") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
+use crate::{
+    support::{TestApp, browser::Browser},
+    web_mentors::{client as browser_like, csrf_of, sign_in, text},
+};
 
 /// `next`/`back` values a browser would follow off the site (TAB, CR and LF are
 /// dropped from URLs, a backslash reads as a slash), or that no `Location` header can
@@ -59,36 +48,11 @@ fn with_query(app: &TestApp, path: &str, name: &str, value: &str) -> String {
     ))
 }
 
-async fn sign_up(c: &Client, app: &TestApp, email: &str) {
-    let html = c
-        .get(app.url("/signup"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = c
-        .post(app.url("/signup"))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("email", email),
-            ("password", "correct horse battery"),
-            ("first_name", "Ada"),
-            ("last_name", "Lovelace"),
-            ("timezone", "Europe/Paris"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-}
-
 #[tokio::test]
 async fn redirects_after_sign_in_and_reports_never_leave_the_site() {
     let app = TestApp::spawn().await;
-    let c = browser_like();
-    sign_up(&c, &app, "next@example.com").await;
+    app.register("next@example.com").await;
+    let c = sign_in(&app, "next@example.com", "correct horse battery").await;
     let other = app.register("reported@example.com").await;
 
     // Signed in, the login page sends the person on to `next` at once.
@@ -109,15 +73,7 @@ async fn redirects_after_sign_in_and_reports_never_leave_the_site() {
     }
 
     // Reporting comes back to `back`.
-    let settings = c
-        .get(app.url("/settings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&settings);
+    let csrf = csrf_of(&text(&c, &app, "/settings").await.1);
     for (i, evil) in OFF_SITE.iter().enumerate() {
         let res = c
             .post(app.url("/reports"))
@@ -138,14 +94,7 @@ async fn redirects_after_sign_in_and_reports_never_leave_the_site() {
     // Signing in with `next`: still signed in, sent to the dashboard.
     for evil in OFF_SITE {
         let c = browser_like();
-        let html = c
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (_, html) = text(&c, &app, "/login").await;
         let res = c
             .post(app.url("/login"))
             .form(&[
@@ -371,33 +320,8 @@ async fn no_route_lets_a_nul_through_and_hostile_text_never_makes_a_5xx() {
     let admin = app.admin().await;
     let mentor = app.register("nul-mentor@example.com").await;
     // A browser signed in as the admin, for the pages (its forms carry its CSRF token).
-    let web = browser_like();
-    let html = web
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    web.post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("email", "root@example.com"),
-            ("password", "admin password 1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let settings = web
-        .get(app.url("/settings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&settings);
+    let web = sign_in(&app, "root@example.com", "admin password 1").await;
+    let csrf = csrf_of(&text(&web, &app, "/settings").await.1);
     let anonymous = browser_like();
 
     let routes = every_route(&app).await;
