@@ -486,6 +486,45 @@ async fn someone_connected_to_another_instance_is_not_notified_of_what_they_saw_
     assert_eq!(message_notifications(&app, &mentee).await, 2);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_notification_on_the_page_pushes_the_new_unread_count() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "live-count@example.com",
+            mentor_profile(&["x"], &[], 10),
+        )
+        .await;
+    let mentee = app.register("asks@example.com").await;
+    app.post(
+        "/api/v1/mentorships",
+        mentee.token(),
+        json!({"mentor_id": mentor.user_id, "message": "Teach me"}),
+    )
+    .await;
+    let (_, n) = app
+        .get("/api/v1/notifications?unread=true", mentor.token())
+        .await;
+    let id = n["items"][0]["id"].as_str().unwrap().to_string();
+    let before = n["unread_count"].as_i64().unwrap();
+    assert!(before >= 1);
+    let mut socket = app.ws(&mentor.access).await;
+    let page =
+        crate::web_mentors::sign_in(&app, "live-count@example.com", "correct horse battery").await;
+    let res = page
+        .get(app.url(&format!("/notifications/{id}/open")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let pushed = socket
+        .next_event(|e| e["type"] == "notification" && e.get("unread_count").is_some())
+        .await;
+    assert_eq!(pushed["unread_count"].as_i64(), Some(before - 1));
+}
+
 #[tokio::test]
 async fn notifications_list_read_and_preferences() {
     let app = TestApp::spawn().await;
