@@ -1,0 +1,280 @@
+//! The article editor: new, edit, save, and the Markdown preview.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "article_edit.html")]
+pub(super) struct EditPage {
+    layout: Layout,
+    /// `None` for a new article.
+    slug: Option<String>,
+    published: bool,
+    title: String,
+    content: String,
+    tags: String,
+    visibility: String,
+    preview: String,
+    errors: crate::http::web::FormErrors,
+    form_error: Option<String>,
+}
+
+pub(super) const VISIBILITIES: &[(&str, &str)] = &[
+    ("public", "Public: anyone, signed in or not"),
+    ("members", "Members: anyone signed in"),
+    ("my_mentees", "My mentees: only my current mentees"),
+];
+
+impl EditPage {
+    fn visibilities(&self) -> &'static [(&'static str, &'static str)] {
+        VISIBILITIES
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct EditForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    visibility: String,
+    /// `save` (default), `publish` or `preview`.
+    #[serde(default)]
+    action: String,
+}
+
+pub(super) fn split_tags(raw: &str) -> Vec<String> {
+    raw.split(',').map(str::to_string).collect()
+}
+
+pub(super) async fn new_form(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    if !can_write(&state, &me).await {
+        return error_page(
+            &state,
+            Some(&web),
+            AppError::forbidden(
+                "Only approved mentors write articles. Apply as a mentor in Settings → Mentor profile.",
+            ),
+        );
+    }
+    web.render(
+        &state,
+        &EditPage {
+            layout: web.layout(),
+            slug: None,
+            published: false,
+            title: String::new(),
+            content: String::new(),
+            tags: String::new(),
+            visibility: "public".into(),
+            preview: String::new(),
+            errors: Default::default(),
+            form_error: None,
+        },
+    )
+}
+
+pub(super) async fn edit_form(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(slug): Path<String>,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let a = match load_by_slug(&state, &web, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if a.author_id != me.id {
+        return error_page(
+            &state,
+            Some(&web),
+            AppError::forbidden("Only the article's author can edit it."),
+        );
+    }
+    web.render(
+        &state,
+        &EditPage {
+            layout: web.layout(),
+            slug: Some(a.slug.clone()),
+            published: a.is_published(),
+            tags: a.tag_list().join(", "),
+            visibility: a.visibility.clone(),
+            preview: a.html.clone(),
+            title: a.title,
+            content: a.content,
+            errors: Default::default(),
+            form_error: None,
+        },
+    )
+}
+
+pub(super) fn editor_again(
+    state: &AppState,
+    web: &WebCtx,
+    slug: Option<String>,
+    published: bool,
+    f: &EditForm,
+    e: Option<&AppError>,
+) -> Response {
+    let form_error = e.map(|e| match e {
+        AppError::Invalid(errs) => errs
+            .iter()
+            .map(|x| x.message.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.detail(),
+    });
+    let status = if e.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    web.render_status(
+        state,
+        status,
+        &EditPage {
+            layout: web.layout(),
+            slug,
+            published,
+            title: f.title.clone(),
+            content: f.content.clone(),
+            tags: f.tags.clone(),
+            visibility: f.visibility.clone(),
+            preview: article::render_markdown(&f.content),
+            errors: e.map(crate::http::web::FormErrors::from_error).unwrap_or_default(),
+            form_error,
+        },
+    )
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<EditForm>,
+) -> Response {
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    if f.action == "preview" {
+        return editor_again(&state, &web, None, false, &f, None);
+    }
+    let input = ArticleInput {
+        title: f.title.clone(),
+        content: f.content.clone(),
+        tags: split_tags(&f.tags),
+        visibility: Some(f.visibility.clone()),
+    };
+    let r = async {
+        let a = articles::create(&state.ctx, &me, &input).await?;
+        if f.action == "publish" {
+            articles::publish(&state.ctx, &me, &a.id).await
+        } else {
+            Ok(a)
+        }
+    }
+    .await;
+    match r {
+        Ok(a) if a.is_published() => {
+            web.redirect_flash(&format!("/articles/{}", a.slug), "article_published")
+        }
+        Ok(a) => web.redirect_flash(&format!("/articles/{}/edit", a.slug), "article_saved"),
+        Err(e @ AppError::Invalid(_)) => editor_again(&state, &web, None, false, &f, Some(&e)),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+pub(super) async fn save(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(slug): Path<String>,
+    WebForm(f): WebForm<EditForm>,
+) -> Response {
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let a = match load_by_slug(&state, &web, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if f.action == "preview" {
+        return editor_again(&state, &web, Some(slug), a.is_published(), &f, None);
+    }
+    let patch = ArticlePatch {
+        title: Some(f.title.clone()),
+        content: Some(f.content.clone()),
+        tags: Some(split_tags(&f.tags)),
+        visibility: Some(f.visibility.clone()),
+    };
+    let r = async {
+        let a = articles::update(&state.ctx, &me, &a.id, &patch).await?;
+        if f.action == "publish" && !a.is_published() {
+            articles::publish(&state.ctx, &me, &a.id).await
+        } else {
+            Ok(a)
+        }
+    }
+    .await;
+    let was_published = a.is_published();
+    match r {
+        Ok(a) if a.is_published() => web.redirect_flash(
+            &format!("/articles/{}", a.slug),
+            if was_published {
+                "article_saved"
+            } else {
+                "article_published"
+            },
+        ),
+        Ok(a) => web.redirect_flash(&format!("/articles/{}/edit", a.slug), "article_saved"),
+        Err(e @ AppError::Invalid(_)) => {
+            editor_again(&state, &web, Some(slug), a.is_published(), &f, Some(&e))
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct PreviewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    content: String,
+}
+
+/// The editor's live preview: the sanitised HTML of the Markdown sent, exactly as it
+/// would be published. Signed-in users only, with the form's CSRF token.
+pub(super) async fn preview(web: WebCtx, WebForm(f): WebForm<PreviewForm>) -> Response {
+    if web.auth.is_none() {
+        return (StatusCode::UNAUTHORIZED, "Sign in to preview.").into_response();
+    }
+    if web.check_csrf(&f.csrf).is_err() {
+        return (StatusCode::FORBIDDEN, "Reload the page and try again.").into_response();
+    }
+    if f.content.chars().count() > article::CONTENT_MAX {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The article is longer than 100,000 characters.",
+        )
+            .into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        article::render_markdown(&f.content),
+    )
+        .into_response()
+}

@@ -1,0 +1,217 @@
+//! Article lists: the feed, the knowledge base, bookmarks, tags.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "articles.html")]
+pub(super) struct ListPage {
+    layout: Layout,
+    heading: String,
+    intro: String,
+    /// The feed has search and tag chips; other lists do not.
+    is_feed: bool,
+    q: String,
+    tag: String,
+    author: String,
+    chips: Vec<TagLink>,
+    cards: Vec<ArticleCard>,
+    empty: String,
+    next: Option<String>,
+    can_write: bool,
+    my_id: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct FeedQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+/// A page link's cursor; one that does not parse shows the first page.
+pub(super) fn cursor_of(raw: &str) -> Option<(i64, String)> {
+    crate::http::api::articles::parse_cursor(Some(raw))
+        .ok()
+        .flatten()
+}
+
+pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+    let f: FeedQuery = page_query(&uri);
+    let me = web.auth.as_ref().map(|a| &a.user);
+    let tz = web.zone();
+    let r = async {
+        let mut q = feed_query(me, Some(&f.tag), Some(&f.author), Some(&f.q), None)?;
+        q.after = cursor_of(&f.cursor);
+        let (rows, next) = page(&state, q, 20).await?;
+        let chips = articles::tags(&state.ctx, me, 20).await?;
+        Ok::<_, AppError>((rows, next, chips))
+    }
+    .await;
+    let (rows, next, chips) = match r {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    let next = next.map(|c| {
+        format!(
+            "/articles?q={}&tag={}&author={}&cursor={c}",
+            urlencode(&f.q),
+            urlencode(&f.tag),
+            urlencode(&f.author)
+        )
+    });
+    let filtered = !f.q.trim().is_empty() || !f.tag.trim().is_empty();
+    let page = ListPage {
+        layout: web.layout(),
+        heading: "Articles".into(),
+        intro: "What mentors have written: guides, lessons learned, answers to common questions."
+            .into(),
+        is_feed: true,
+        q: f.q.clone(),
+        tag: article_tag(&f.tag),
+        author: f.author.clone(),
+        chips: tag_links(&chips),
+        cards: rows.iter().map(|r| ArticleCard::new(r, &tz)).collect(),
+        empty: if filtered {
+            "No article matches. Try fewer words or another tag.".into()
+        } else {
+            "No article is published yet.".into()
+        },
+        next,
+        can_write: match me {
+            Some(u) => can_write(&state, u).await,
+            None => false,
+        },
+        my_id: me.map(|u| u.id.clone()).unwrap_or_default(),
+    };
+    web.render(&state, &page)
+}
+
+pub(super) fn article_tag(raw: &str) -> String {
+    crate::domain::mentor::normalize_tag(raw)
+}
+
+pub(super) async fn knowledge_base(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Response {
+    let f: FeedQuery = page_query(&uri);
+    let me = web.auth.as_ref().map(|a| &a.user);
+    let tz = web.zone();
+    let r = async {
+        let id = path_id(&id)?;
+        let author = crate::service::accounts::public_profile(&state.ctx, &id).await?;
+        if !crate::service::mentors::has_profile(&state.ctx, &id).await? {
+            return Err(AppError::NotFound);
+        }
+        let q = ListQuery {
+            reader: reader_q(me),
+            author_id: Some(id.clone()),
+            after: cursor_of(&f.cursor),
+            ..Default::default()
+        };
+        let (rows, next) = page(&state, q, 20).await?;
+        Ok::<_, AppError>((author, rows, next))
+    }
+    .await;
+    let (author, rows, next) = match r {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    let mine = me.is_some_and(|u| u.id == author.id);
+    let page = ListPage {
+        layout: web.layout(),
+        heading: if mine {
+            "Your articles".into()
+        } else {
+            format!("Articles by {} {}", author.first_name, author.last_name)
+        },
+        intro: if mine {
+            "Your drafts and published articles, with their views.".into()
+        } else {
+            String::new()
+        },
+        is_feed: false,
+        q: String::new(),
+        tag: String::new(),
+        author: author.id.clone(),
+        chips: vec![],
+        cards: rows.iter().map(|r| ArticleCard::new(r, &tz)).collect(),
+        empty: if mine {
+            "You have not written an article yet.".into()
+        } else {
+            "No article to show here yet.".into()
+        },
+        next: next.map(|c| format!("/mentors/{}/articles?cursor={c}", author.id)),
+        can_write: mine && can_write(&state, &author).await,
+        my_id: me.map(|u| u.id.clone()).unwrap_or_default(),
+    };
+    web.render(&state, &page)
+}
+
+pub(super) async fn bookmarks_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    uri: Uri,
+) -> Response {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return r,
+    };
+    let f: FeedQuery = page_query(&uri);
+    let tz = web.zone();
+    let q = ListQuery {
+        reader: reader_q(Some(&me)),
+        bookmarked_by: Some(me.id.clone()),
+        status: Some("published"),
+        after: cursor_of(&f.cursor),
+        ..Default::default()
+    };
+    let (rows, next) = match page(&state, q, 20).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, Some(&web), e),
+    };
+    let page = ListPage {
+        layout: web.layout(),
+        heading: "My bookmarks".into(),
+        intro: "Your reading list, most recently saved first.".into(),
+        is_feed: false,
+        q: String::new(),
+        tag: String::new(),
+        author: String::new(),
+        chips: vec![],
+        cards: rows.iter().map(|r| ArticleCard::new(r, &tz)).collect(),
+        empty: "Nothing saved yet. Use “Bookmark” on an article to keep it here.".into(),
+        next: next.map(|c| format!("/articles/bookmarks?cursor={c}")),
+        can_write: false,
+        my_id: me.id.clone(),
+    };
+    web.render(&state, &page)
+}
+
+#[derive(Template)]
+#[template(path = "article_tags.html")]
+pub(super) struct TagsPage {
+    layout: Layout,
+    tags: Vec<TagLink>,
+}
+
+pub(super) async fn tags_page(State(state): State<AppState>, web: WebCtx) -> Response {
+    let me = web.auth.as_ref().map(|a| &a.user);
+    match articles::tags(&state.ctx, me, 500).await {
+        Ok(tags) => web.render(
+            &state,
+            &TagsPage {
+                layout: web.layout(),
+                tags: tag_links(&tags),
+            },
+        ),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}

@@ -1,0 +1,241 @@
+//! One article: its page, the author's and admins' actions, comments.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "article.html")]
+pub(super) struct ArticlePage {
+    layout: Layout,
+    a: ArticleCard,
+    html: String,
+    published: String,
+    updated: Option<String>,
+    is_author: bool,
+    is_admin: bool,
+    signed_in: bool,
+    bookmarked: bool,
+    comments: Vec<CommentLine>,
+    comment_error: Option<String>,
+    comment_draft: String,
+    article_id: String,
+    self_path: String,
+}
+
+pub(super) struct CommentLine {
+    id: String,
+    author: String,
+    body: String,
+    date: String,
+    can_delete: bool,
+    mine: bool,
+}
+
+pub(super) async fn load_by_slug(
+    state: &AppState,
+    web: &WebCtx,
+    slug: &str,
+) -> Result<ArticleRow, Response> {
+    let me = web.auth.as_ref().map(|a| &a.user);
+    articles::load_slug(&state.ctx, me, slug)
+        .await
+        .map_err(|e| error_page(state, Some(web), e))
+}
+
+pub(super) async fn article_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(slug): Path<String>,
+) -> Response {
+    let mut a = match load_by_slug(&state, &web, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let me = web.auth.as_ref().map(|x| &x.user);
+    match articles::record_view(&state.ctx, me, &web.client, &a).await {
+        Ok(n) => a.view_count = n,
+        Err(e) => return error_page(&state, Some(&web), e),
+    }
+    render_article(&state, &web, &a, StatusCode::OK, None, String::new()).await
+}
+
+pub(super) async fn render_article(
+    state: &AppState,
+    web: &WebCtx,
+    a: &ArticleRow,
+    status: StatusCode,
+    comment_error: Option<String>,
+    comment_draft: String,
+) -> Response {
+    let me = web.auth.as_ref().map(|x| &x.user);
+    let tz = web.zone();
+    let comments = match articles::comments(&state.ctx, me, &a.id, None, 500).await {
+        Ok((_, c)) => c,
+        Err(e) => return error_page(state, Some(web), e),
+    };
+    let is_admin = web.is_admin();
+    let is_author = me.is_some_and(|u| u.id == a.author_id);
+    let published_at = a.published_at.unwrap_or(a.created_at);
+    let page = ArticlePage {
+        layout: web.layout(),
+        a: ArticleCard::new(a, &tz),
+        html: a.html.clone(),
+        published: crate::http::web::bookings::when(crate::clock::from_micros(published_at), &tz),
+        updated: (a.updated_at > published_at + 60_000_000).then(|| {
+            crate::http::web::bookings::when(crate::clock::from_micros(a.updated_at), &tz)
+        }),
+        is_author,
+        is_admin,
+        signed_in: me.is_some(),
+        bookmarked: a.bookmarked != 0,
+        comments: comments
+            .iter()
+            .map(|c| CommentLine {
+                id: c.id.clone(),
+                author: format!("{} {}", c.first_name, c.last_name),
+                body: c.body.clone(),
+                date: crate::http::web::bookings::when(
+                    crate::clock::from_micros(c.created_at),
+                    &tz,
+                ),
+                can_delete: me.is_some_and(|u| u.id == c.author_id) || is_author || is_admin,
+                mine: me.is_some_and(|u| u.id == c.author_id),
+            })
+            .collect(),
+        comment_error,
+        comment_draft,
+        article_id: a.id.clone(),
+        self_path: format!("/articles/{}", a.slug),
+    };
+    web.render_status(state, status, &page)
+}
+
+/// The article page's buttons: publish, unpublish, delete, bookmark, unbookmark.
+/// Each runs through the service's rules for the signed-in user, then comes back with
+/// a flash.
+pub(super) async fn article_action(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path((slug, action)): Path<(String, String)>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> Response {
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let a = match load_by_slug(&state, &web, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let ctx = &state.ctx;
+    let here = format!("/articles/{slug}");
+    let (result, to, flash) = match action.as_str() {
+        "publish" => (
+            articles::publish(ctx, &me, &a.id).await.map(|_| ()),
+            here,
+            "article_published",
+        ),
+        "unpublish" => (
+            articles::unpublish(ctx, &me, &a.id).await.map(|_| ()),
+            here,
+            "article_unpublished",
+        ),
+        "bookmark" => (
+            articles::bookmark(ctx, &me, &a.id).await.map(|_| ()),
+            here,
+            "bookmark_added",
+        ),
+        "unbookmark" => (
+            articles::unbookmark(ctx, &me, &a.id).await,
+            here,
+            "bookmark_removed",
+        ),
+        "delete" => {
+            let to = if a.author_id == me.id {
+                format!("/mentors/{}/articles", me.id)
+            } else {
+                "/articles".to_string()
+            };
+            (
+                articles::delete(ctx, &me, &a.id).await,
+                to,
+                "article_deleted",
+            )
+        }
+        _ => (Err(AppError::NotFound), here, ""),
+    };
+    match result {
+        Ok(()) => web.redirect_flash(&to, flash),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CommentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+pub(super) async fn comment(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(slug): Path<String>,
+    WebForm(f): WebForm<CommentForm>,
+) -> Response {
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let a = match load_by_slug(&state, &web, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let input = CommentInput {
+        body: f.body.clone(),
+    };
+    match articles::add_comment(&state.ctx, &me, &a.id, &input).await {
+        Ok(c) => web.redirect_flash(
+            &format!("/articles/{slug}#comment-{}", c.id),
+            "comment_posted",
+        ),
+        Err(AppError::Invalid(errs)) => {
+            let msg = errs
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
+            render_article(
+                &state,
+                &web,
+                &a,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(msg),
+                f.body.chars().take(article::COMMENT_MAX * 2).collect(),
+            )
+            .await
+        }
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
+
+pub(super) async fn delete_comment(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> Response {
+    let me = match web.signed_in_form(&state, &f.csrf) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let r = async {
+        let id = path_id(&id)?;
+        articles::delete_comment(&state.ctx, &me, &id).await
+    }
+    .await;
+    match r {
+        Ok(a) => web.redirect_flash(&format!("/articles/{}#comments", a.slug), "comment_deleted"),
+        Err(e) => error_page(&state, Some(&web), e),
+    }
+}
