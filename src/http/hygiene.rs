@@ -87,13 +87,21 @@ pub async fn refuse_nul(State(state): State<AppState>, req: Request, next: Next)
     let limit = state.ctx.config.max_body_bytes;
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
-        Err(_) => {
+        Err(e) => {
+            // Over the limit, or a body that broke off (the client went away, bad
+            // chunking): neither reaches a handler.
+            let too_large =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+                    e.source()
+                })
+                .any(|e| e.is::<http_body_util::LengthLimitError>());
+            let refusal = if too_large {
+                AppError::PayloadTooLarge { limit_bytes: limit }
+            } else {
+                AppError::bad_request("unreadable_body", "The request body could not be read.")
+            };
             let req = Request::from_parts(parts, Body::empty());
-            return answer(
-                &state,
-                &req,
-                AppError::PayloadTooLarge { limit_bytes: limit },
-            );
+            return answer(&state, &req, refusal);
         }
     };
     let nul = if form {

@@ -152,7 +152,9 @@ pub(super) fn editor_again(
             tags: f.tags.clone(),
             visibility: f.visibility.clone(),
             preview: article::render_markdown(&f.content),
-            errors: e.map(crate::http::web::FormErrors::from_error).unwrap_or_default(),
+            errors: e
+                .map(crate::http::web::FormErrors::from_error)
+                .unwrap_or_default(),
             form_error,
         },
     )
