@@ -1,0 +1,102 @@
+//! When a mentor is busy, and what conflicts with a slot: the overlap queries, bounded by the longest session so they read an index range.
+
+use super::*;
+
+/// What keeps a mentor busy in `[from, to)`: live timed bookings (but `except`), and
+/// slots held for a mentee whose checkout is open (but the hold of `except_hold`).
+pub struct BusyAsk<'a> {
+    pub mentor_id: &'a str,
+    pub from: i64,
+    pub to: i64,
+    pub except: Option<&'a str>,
+    pub except_hold: Option<&'a str>,
+    pub now: i64,
+}
+
+/// What keeps mentor `$1` busy in `[$2, $3)` (rows `0, start, end`): live timed
+/// bookings but `$4`, and open checkouts' held slots (at `$6`) but payment `$5`; `$7`
+/// is [`LONGEST`]. Shared by [`mentor_busy`] and [`slot_conflicts`].
+macro_rules! mentor_busy_sql {
+    () => {
+        "SELECT 0, start_at, end_at FROM bookings WHERE mentor_id = $1 AND timed = 1 \
+         AND status IN ('pending', 'accepted') AND start_at < $3 AND start_at > $2 - $7 \
+         AND +end_at > $2 AND ($4 IS NULL OR id <> $4) \
+         UNION ALL SELECT 0, hold_start, hold_end FROM payments WHERE hold_mentor_id = $1 \
+         AND hold_until > $6 AND status = 'pending' AND hold_start < $3 AND hold_end > $2 \
+         AND ($5 IS NULL OR id <> $5)"
+    };
+}
+
+/// The longest a timed booking lasts (µs): an overlap with `[from, to)` starts after
+/// `from - LONGEST`.
+pub(super) const LONGEST: i64 = crate::domain::mentor::MAX_DURATION * 60_000_000;
+
+/// (In these overlap queries the start is bounded on both sides, so the person's
+/// `(id, status, start_at)` index reads only the bookings near the range, not all
+/// their bookings before it; and `+end_at` keeps SQLite's planner off the `(status,
+/// end_at)` index, which would read every live booking of every mentor.)
+pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    ask: &BusyAsk<'_>,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(concat!(mentor_busy_sql!(), " ORDER BY 2"))
+        .bind(ask.mentor_id)
+        .bind(ask.from)
+        .bind(ask.to)
+        .bind(ask.except)
+        .bind(ask.except_hold)
+        .bind(ask.now)
+        .bind(LONGEST)
+        .fetch_all(ex)
+        .await?;
+    Ok(rows.into_iter().map(|(_, s, e)| (s, e)).collect())
+}
+
+/// In one statement: what keeps the mentor busy around a requested slot (as
+/// [`mentor_busy`]), whether the mentee has a live timed booking overlapping
+/// `mentee_span`, and the mentee's wallet balance (0 without a wallet).
+pub struct SlotConflicts {
+    pub busy: Vec<(i64, i64)>,
+    pub mentee_busy: bool,
+    pub balance: i64,
+}
+
+pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    ask: &BusyAsk<'_>,
+    mentee_id: &str,
+    mentee_span: (i64, i64),
+) -> sqlx::Result<SlotConflicts> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(concat!(
+        mentor_busy_sql!(),
+        " UNION ALL SELECT 1, start_at, end_at FROM bookings WHERE mentee_id = $8 AND timed = 1 \
+         AND status IN ('pending', 'accepted') AND start_at < $10 AND start_at > $9 - $7 \
+         AND +end_at > $9 AND ($4 IS NULL OR id <> $4) \
+         UNION ALL SELECT 2, balance, 0 FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $8"
+    ))
+    .bind(ask.mentor_id)
+    .bind(ask.from)
+    .bind(ask.to)
+    .bind(ask.except)
+    .bind(ask.except_hold)
+    .bind(ask.now)
+    .bind(LONGEST)
+    .bind(mentee_id)
+    .bind(mentee_span.0)
+    .bind(mentee_span.1)
+    .fetch_all(ex)
+    .await?;
+    let mentee_busy = rows.iter().any(|r| r.0 == 1);
+    let balance = rows.iter().find(|r| r.0 == 2).map_or(0, |r| r.1);
+    let mut busy: Vec<(i64, i64)> = rows
+        .into_iter()
+        .filter(|r| r.0 == 0)
+        .map(|r| (r.1, r.2))
+        .collect();
+    busy.sort_unstable();
+    Ok(SlotConflicts {
+        busy,
+        mentee_busy,
+        balance,
+    })
+}

@@ -1,0 +1,505 @@
+//! Bookings, their event history, and the queries that keep time slots exclusive.
+//!
+//! `request` holds a booking request's one read and one write; `busy` the overlap
+//! queries (a mentor's busy time, a slot's conflicts); the rest is here.
+
+mod busy;
+mod request;
+
+pub use self::{busy::*, request::*};
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::{Arg, Backend, SqlBuilder, Tx};
+use crate::domain::ids::new_id;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct BookingRow {
+    pub id: String,
+    pub mentor_id: String,
+    pub mentee_id: String,
+    pub service_id: String,
+    pub kind: String,
+    pub title: String,
+    pub duration_minutes: i64,
+    pub timed: i64,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub timezone: String,
+    pub topic: String,
+    pub message: String,
+    pub mentorship_id: Option<String>,
+    pub status: String,
+    pub credits_held: i64,
+    pub credits_refunded: i64,
+    pub credits_paid: i64,
+    pub meeting_link: String,
+    pub expires_at: i64,
+    pub mentee_pre_notes: String,
+    pub mentee_pre_shared: i64,
+    pub mentor_pre_notes: String,
+    pub mentor_pre_shared: i64,
+    pub mentee_post_notes: String,
+    pub mentee_post_shared: i64,
+    pub mentor_post_notes: String,
+    pub mentor_post_shared: i64,
+    pub decline_reason: String,
+    pub cancel_reason: String,
+    pub cancelled_by: Option<String>,
+    pub no_show_party: String,
+    pub delivery_text: String,
+    pub delivery_url: String,
+    pub delivered_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub sequence: i64,
+    pub idempotency_key: Option<String>,
+    pub request_hash: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A booking with both people's names.
+#[derive(Debug, Clone, FromRow)]
+pub struct BookingFull {
+    #[sqlx(flatten)]
+    pub b: BookingRow,
+    pub mentor_first_name: String,
+    pub mentor_last_name: String,
+    pub mentor_email: String,
+    pub mentor_timezone: String,
+    pub mentee_first_name: String,
+    pub mentee_last_name: String,
+    pub mentee_email: String,
+    pub mentee_timezone: String,
+}
+
+const FULL: &str = "SELECT b.*, a.first_name AS mentor_first_name, a.last_name AS mentor_last_name, \
+    a.email AS mentor_email, a.timezone AS mentor_timezone, c.first_name AS mentee_first_name, \
+    c.last_name AS mentee_last_name, c.email AS mentee_email, c.timezone AS mentee_timezone \
+    FROM bookings b JOIN users a ON a.id = b.mentor_id JOIN users c ON c.id = b.mentee_id";
+
+pub struct NewBooking<'a> {
+    pub id: &'a str,
+    pub mentor_id: &'a str,
+    pub mentee_id: &'a str,
+    pub service_id: &'a str,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub duration_minutes: i64,
+    pub timed: bool,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub timezone: &'a str,
+    pub topic: &'a str,
+    pub message: &'a str,
+    pub mentorship_id: Option<&'a str>,
+    pub credits_held: i64,
+    pub expires_at: i64,
+    pub idempotency_key: Option<&'a str>,
+    pub request_hash: &'a str,
+    pub now: i64,
+}
+
+pub async fn insert(tx: &mut Tx, b: &NewBooking<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO bookings (id, mentor_id, mentee_id, service_id, kind, title, duration_minutes, timed, \
+         start_at, end_at, timezone, topic, message, mentorship_id, status, credits_held, expires_at, \
+         idempotency_key, request_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+         $9, $10, $11, $12, $13, $14, 'pending', $15, $16, $17, $18, $19, $19)",
+    )
+    .bind(b.id)
+    .bind(b.mentor_id)
+    .bind(b.mentee_id)
+    .bind(b.service_id)
+    .bind(b.kind)
+    .bind(b.title)
+    .bind(b.duration_minutes)
+    .bind(i64::from(b.timed))
+    .bind(b.start_at)
+    .bind(b.end_at)
+    .bind(b.timezone)
+    .bind(b.topic)
+    .bind(b.message)
+    .bind(b.mentorship_id)
+    .bind(b.credits_held)
+    .bind(b.expires_at)
+    .bind(b.idempotency_key)
+    .bind(b.request_hash)
+    .bind(b.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<BookingFull>> {
+    let sql = format!("{FULL} WHERE b.id = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Reads a booking and locks its row until the end of the transaction (Postgres; on
+/// SQLite the write transaction already excludes other writers). The lock is `FOR NO
+/// KEY UPDATE`: rows that reference the booking (its events, ledger transfers) can
+/// still be written by others, so those inserts never wait on it.
+pub async fn get_for_update(
+    tx: &mut Tx,
+    backend: Backend,
+    id: &str,
+) -> sqlx::Result<Option<BookingFull>> {
+    if backend == Backend::Postgres {
+        let sql = format!("{FULL} WHERE b.id = $1 FOR NO KEY UPDATE OF b");
+        return sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await;
+    }
+    get(&mut **tx, id).await
+}
+
+/// A booking's mentor and mentee (fixed for its life), to lock them first.
+pub async fn people_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as("SELECT mentor_id, mentee_id FROM bookings WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn by_idempotency_key<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentee_id: &str,
+    key: &str,
+) -> sqlx::Result<Option<BookingRow>> {
+    sqlx::query_as("SELECT * FROM bookings WHERE mentee_id = $1 AND idempotency_key = $2")
+        .bind(mentee_id)
+        .bind(key)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Serialises every booking action that involves either person: takes both users'
+/// row locks in id order in one statement (Postgres). This is the first lock of the
+/// global order every booking action follows (people, then the booking, then ledger
+/// accounts in id order, escrow last). `FOR NO KEY UPDATE` does not conflict with the
+/// key-share locks that inserts referencing a user take (notifications, events, ledger
+/// rows), so other transactions' writes never wait on it. SQLite's single writer
+/// already serialises all writers.
+pub async fn lock_people(tx: &mut Tx, backend: Backend, a: &str, b: &str) -> sqlx::Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE")
+            .bind(a)
+            .bind(b)
+            .fetch_all(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Moves a booking from `from` to `to` status (only if still in `from`) and records the
+/// settlement amounts. Returns whether it moved.
+pub struct StatusChange<'a> {
+    pub id: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub refunded: i64,
+    pub paid: i64,
+    pub finished: bool,
+    pub now: i64,
+}
+
+pub async fn change_status(tx: &mut Tx, c: &StatusChange<'_>) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE bookings SET status = $3, credits_refunded = credits_refunded + $4, \
+         credits_paid = credits_paid + $5, finished_at = CASE WHEN $6 = 1 THEN $7 ELSE finished_at END, \
+         accepted_at = CASE WHEN $3 = 'accepted' THEN $7 ELSE accepted_at END, \
+         sequence = sequence + CASE WHEN $3 IN ('accepted', 'cancelled') THEN 1 ELSE 0 END, \
+         updated_at = $7 WHERE id = $1 AND status = $2",
+    )
+    .bind(c.id)
+    .bind(c.from)
+    .bind(c.to)
+    .bind(c.refunded)
+    .bind(c.paid)
+    .bind(i64::from(c.finished))
+    .bind(c.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Sets free-text fields that go with a transition.
+pub async fn set_text(
+    tx: &mut Tx,
+    id: &str,
+    column: BookingText,
+    value: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    let col = match column {
+        BookingText::MeetingLink => "meeting_link",
+        BookingText::DeclineReason => "decline_reason",
+        BookingText::CancelReason => "cancel_reason",
+        BookingText::NoShowParty => "no_show_party",
+    };
+    let sql = format!("UPDATE bookings SET {col} = $2, updated_at = $3 WHERE id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(value)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum BookingText {
+    MeetingLink,
+    DeclineReason,
+    CancelReason,
+    NoShowParty,
+}
+
+pub async fn set_cancelled_by(tx: &mut Tx, id: &str, by: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE bookings SET cancelled_by = $2 WHERE id = $1")
+        .bind(id)
+        .bind(by)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_delivery(
+    tx: &mut Tx,
+    id: &str,
+    text: &str,
+    url: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE bookings SET delivery_text = $2, delivery_url = $3, delivered_at = $4, updated_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(text)
+        .bind(url)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn reschedule(
+    tx: &mut Tx,
+    id: &str,
+    start: i64,
+    end: i64,
+    expires_at: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE bookings SET start_at = $2, end_at = $3, expires_at = $4, sequence = sequence + 1, \
+         updated_at = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(start)
+    .bind(end)
+    .bind(expires_at)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One side's notes (`side` is "mentee" or "mentor").
+pub async fn set_notes(
+    ex: impl Executor<'_, Database = Any>,
+    id: &str,
+    side: &str,
+    pre: (&str, bool),
+    post: (&str, bool),
+    now: i64,
+) -> sqlx::Result<()> {
+    let sql = format!(
+        "UPDATE bookings SET {side}_pre_notes = $2, {side}_pre_shared = $3, {side}_post_notes = $4, \
+         {side}_post_shared = $5, updated_at = $6 WHERE id = $1"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(pre.0)
+        .bind(i64::from(pre.1))
+        .bind(post.0)
+        .bind(i64::from(post.1))
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn add_event(
+    tx: &mut Tx,
+    booking_id: &str,
+    actor_id: Option<&str>,
+    kind: &str,
+    moved: Option<(i64, i64)>,
+    detail: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO booking_events (id, booking_id, actor_id, kind, from_start, to_start, detail, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(new_id())
+    .bind(booking_id)
+    .bind(actor_id)
+    .bind(kind)
+    .bind(moved.map(|m| m.0))
+    .bind(moved.map(|m| m.1))
+    .bind(detail)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EventRow {
+    pub id: String,
+    pub actor_id: Option<String>,
+    pub kind: String,
+    pub from_start: Option<i64>,
+    pub to_start: Option<i64>,
+    pub detail: String,
+    pub created_at: i64,
+}
+
+pub async fn events<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    booking_id: &str,
+) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query_as(
+        "SELECT id, actor_id, kind, from_start, to_start, detail, created_at FROM booking_events \
+         WHERE booking_id = $1 ORDER BY id",
+    )
+    .bind(booking_id)
+    .fetch_all(ex)
+    .await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub user_id: String,
+    /// "mentor", "mentee" or either.
+    pub role: Option<&'static str>,
+    pub statuses: Vec<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub mentorship_id: Option<String>,
+    /// Order by start ascending (upcoming) instead of newest first.
+    pub ascending: bool,
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    f: &ListFilter,
+) -> sqlx::Result<Vec<BookingFull>> {
+    let mut b = SqlBuilder::new(FULL);
+    match f.role {
+        Some("mentor") => {
+            b.push(" WHERE b.mentor_id = ")
+                .bind(Arg::Text(f.user_id.clone()));
+        }
+        Some(_) => {
+            b.push(" WHERE b.mentee_id = ")
+                .bind(Arg::Text(f.user_id.clone()));
+        }
+        None => {
+            b.push(" WHERE (b.mentor_id = ")
+                .bind(Arg::Text(f.user_id.clone()));
+            b.push(" OR b.mentee_id = ")
+                .bind(Arg::Text(f.user_id.clone()))
+                .push(")");
+        }
+    }
+    if !f.statuses.is_empty() {
+        b.push(" AND b.status IN (");
+        for (i, s) in f.statuses.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.bind(Arg::Text(s.clone()));
+        }
+        b.push(")");
+    }
+    if let Some(from) = f.from {
+        b.push(" AND b.end_at > ").bind(Arg::Int(from));
+    }
+    if let Some(to) = f.to {
+        b.push(" AND b.start_at < ").bind(Arg::Int(to));
+    }
+    if let Some(m) = &f.mentorship_id {
+        b.push(" AND b.mentorship_id = ").bind(Arg::Text(m.clone()));
+    }
+    let (cmp, dir) = if f.ascending {
+        (">", "ASC")
+    } else {
+        ("<", "DESC")
+    };
+    if let Some((at, id)) = &f.after {
+        b.push(&format!(" AND (b.start_at {cmp} "))
+            .bind(Arg::Int(*at));
+        b.push(" OR (b.start_at = ").bind(Arg::Int(*at));
+        b.push(&format!(" AND b.id {cmp} "))
+            .bind(Arg::Text(id.clone()))
+            .push("))");
+    }
+    b.push(&format!(" ORDER BY b.start_at {dir}, b.id {dir} LIMIT "))
+        .bind(Arg::Int(f.limit));
+    b.query_as().fetch_all(ex).await
+}
+
+/// Pending bookings whose time to answer is up.
+pub async fn due_expiries<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    now: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT id FROM bookings WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2")
+        .bind(now)
+        .bind(limit)
+        .fetch_all(ex)
+        .await
+}
+
+/// Accepted bookings past their end (meetings) or deadline (reviews), by `cutoff`.
+pub async fn due_endings<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    cutoff: i64,
+    now: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM bookings WHERE status = 'accepted' \
+         AND ((timed = 1 AND end_at <= $1) OR (timed = 0 AND end_at <= $2)) ORDER BY end_at LIMIT $3",
+    )
+    .bind(cutoff)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// Records a mentor no-show against their profile.
+pub async fn count_mentor_no_show(tx: &mut Tx, mentor_id: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE mentor_profiles SET no_show_count = no_show_count + 1 WHERE user_id = $1")
+        .bind(mentor_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
