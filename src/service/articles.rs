@@ -135,10 +135,7 @@ impl Checked {
 }
 
 async fn require_writer(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
-    let approved = store::mentors::profile(&ctx.db.pool, &user.id)
-        .await?
-        .is_some_and(|p| p.status == "approved");
-    if approved {
+    if super::mentors::is_approved(ctx, &user.id).await? {
         Ok(())
     } else {
         Err(AppError::forbidden(

@@ -391,20 +391,20 @@ pub async fn free_starts(
     Ok(free_among(ctx, a, &busy, (ask.from, ask.to), ask.duration))
 }
 
-/// `GET /api/v1/mentors/{id}/slots` for a listed mentor and one of their timed services.
+/// `GET /api/v1/mentors/{id}/slots` for a listed mentor and one of their timed services:
+/// the service's length in minutes and its free start times.
 pub async fn slots(
     ctx: &Ctx,
     mentor_id: &str,
     service_id: &str,
     from: Timestamp,
     to: Timestamp,
-) -> AppResult<Vec<Timestamp>> {
+) -> AppResult<(i64, Vec<Timestamp>)> {
     store::discovery::listed_mentor(&ctx.db.pool, mentor_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let service = store::mentors::service(&ctx.db.pool, service_id)
+    let service = super::mentors::offered_service(ctx, mentor_id, service_id)
         .await?
-        .filter(|s| s.mentor_id == mentor_id && s.active == 1 && s.deleted_at.is_none())
         .ok_or_else(|| {
             AppError::invalid(
                 "service_id",
@@ -433,18 +433,19 @@ pub async fn slots(
             format!("Ask for at most {MAX_RANGE_DAYS} days at a time."),
         ));
     }
+    let duration = service.duration_minutes;
     let Some(a) = load(ctx, mentor_id).await? else {
-        return Ok(vec![]);
+        return Ok((duration, vec![]));
     };
     let ask = SlotAsk {
         mentor_id,
-        duration: service.duration_minutes,
+        duration,
         from,
         to,
         except: None,
         except_hold: None,
     };
-    free_starts(ctx, &ctx.db.pool, &a, &ask).await
+    Ok((duration, free_starts(ctx, &ctx.db.pool, &a, &ask).await?))
 }
 
 /// The mentor's availability and the length of their shortest timed service, which

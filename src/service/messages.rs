@@ -297,15 +297,26 @@ pub async fn my_threads(
     Ok(out)
 }
 
-/// One of my threads, summed up as in [`my_threads`].
-pub async fn summary(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<ThreadSummary> {
+/// One of my threads, summed up as in [`my_threads`]; its newest message only when
+/// `with_last` (a page that lists the messages anyway does not need it).
+pub async fn summary(
+    ctx: &Ctx,
+    me: &UserRow,
+    id: &str,
+    with_last: bool,
+) -> AppResult<ThreadSummary> {
     let thread = my_thread(ctx, me, id).await?;
     let pool = &ctx.db.pool;
+    let last = if with_last {
+        store::messages::last_messages(pool, &[id.to_string()])
+            .await?
+            .pop()
+    } else {
+        None
+    };
     Ok(ThreadSummary {
         participants: store::messages::participants(pool, id).await?,
-        last: store::messages::last_messages(pool, &[id.to_string()])
-            .await?
-            .pop(),
+        last,
         thread,
     })
 }

@@ -160,10 +160,8 @@ async fn create_thread(
     ApiJson(input): ApiJson<NewThreadInput>,
 ) -> Result<impl IntoResponse, AppError> {
     let (id, created) = messages::create_thread(&s.ctx, &me.user, &input).await?;
-    let mut summary = messages::summary(&s.ctx, &me.user, &id).await?;
     // A thread just opened is shown without its history.
-    summary.last = None;
-    let view = thread_view(summary);
+    let view = thread_view(messages::summary(&s.ctx, &me.user, &id, false).await?);
     Ok((
         if created {
             StatusCode::CREATED
@@ -183,7 +181,7 @@ async fn get_thread(
     IdPath(id): IdPath,
 ) -> Result<axum::Json<ThreadView>, AppError> {
     Ok(axum::Json(thread_view(
-        messages::summary(&s.ctx, &me.user, &id).await?,
+        messages::summary(&s.ctx, &me.user, &id, true).await?,
     )))
 }
 

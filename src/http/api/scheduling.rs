@@ -124,11 +124,7 @@ async fn slots(
             "This mentor offers no such service.",
         )
     })?;
-    let starts = availability::slots(&state.ctx, &id, &service_id, from, to).await?;
-    let duration = crate::service::mentors::offered_service(&state.ctx, &id, &service_id)
-        .await?
-        .map(|s| s.duration_minutes)
-        .unwrap_or(0);
+    let (duration, starts) = availability::slots(&state.ctx, &id, &service_id, from, to).await?;
     let d = SignedDuration::from_mins(duration);
     let local = |t: Timestamp| {
         t.to_zoned(tz.clone())

@@ -157,7 +157,7 @@ async fn render_conversation(
 ) -> Response {
     let r = async {
         let id = path_id(id)?;
-        let t = messages::summary(&state.ctx, me, &id).await?;
+        let t = messages::summary(&state.ctx, me, &id, false).await?;
         let mut rows = messages::page(&state.ctx, me, &id, None, 100).await?;
         rows.reverse();
         messages::read(&state.ctx, me, &id, None).await?;

@@ -454,7 +454,7 @@ pub async fn fill(
             continue;
         }
         let (mentor, service) = (&mentor_ids[*k], &session_of[*k]);
-        let slots = super::availability::slots(ctx, mentor, service, from, to).await?;
+        let (_, slots) = super::availability::slots(ctx, mentor, service, from, to).await?;
         let Some(start) = slots.get(g.below(slots.len())).copied() else {
             continue;
         };
