@@ -486,16 +486,12 @@ async fn someone_connected_to_another_instance_is_not_notified_of_what_they_saw_
     assert_eq!(message_notifications(&app, &mentee).await, 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn opening_a_notification_on_the_page_pushes_the_new_unread_count() {
-    let app = TestApp::spawn().await;
+/// An approved mentor (signed up with `email`) whom a new mentee has asked for
+/// mentorship, so they have a notification waiting; and that mentee.
+async fn mentor_with_a_request(app: &TestApp, email: &str) -> (Session, Session) {
     let admin = app.admin().await;
     let mentor = app
-        .approved_mentor(
-            &admin,
-            "live-count@example.com",
-            mentor_profile(&["x"], &[], 10),
-        )
+        .approved_mentor(&admin, email, mentor_profile(&["x"], &[], 10))
         .await;
     let mentee = app.register("asks@example.com").await;
     app.post(
@@ -504,6 +500,13 @@ async fn opening_a_notification_on_the_page_pushes_the_new_unread_count() {
         json!({"mentor_id": mentor.user_id, "message": "Teach me"}),
     )
     .await;
+    (mentor, mentee)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_notification_on_the_page_pushes_the_new_unread_count() {
+    let app = TestApp::spawn().await;
+    let (mentor, _) = mentor_with_a_request(&app, "live-count@example.com").await;
     let (_, n) = app
         .get("/api/v1/notifications?unread=true", mentor.token())
         .await;
@@ -528,17 +531,7 @@ async fn opening_a_notification_on_the_page_pushes_the_new_unread_count() {
 #[tokio::test]
 async fn notifications_list_read_and_preferences() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let mentor = app
-        .approved_mentor(&admin, "n@example.com", mentor_profile(&["x"], &[], 10))
-        .await;
-    let mentee = app.register("e@example.com").await;
-    app.post(
-        "/api/v1/mentorships",
-        mentee.token(),
-        json!({"mentor_id": mentor.user_id, "message": "Teach me"}),
-    )
-    .await;
+    let (mentor, mentee) = mentor_with_a_request(&app, "n@example.com").await;
     let (_, n) = app
         .get("/api/v1/notifications?unread=true", mentor.token())
         .await;
