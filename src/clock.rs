@@ -49,6 +49,25 @@ impl Clock for ManualClock {
     }
 }
 
+/// An instant, whether already typed or still in stored form (microseconds). Rows the
+/// store decodes carry [`Timestamp`]s; this lets formatting helpers take either while
+/// the last untyped rows are converted.
+pub trait Instant {
+    fn instant(self) -> Timestamp;
+}
+
+impl Instant for Timestamp {
+    fn instant(self) -> Timestamp {
+        self
+    }
+}
+
+impl Instant for i64 {
+    fn instant(self) -> Timestamp {
+        from_micros(self)
+    }
+}
+
 /// Microseconds since the Unix epoch: how instants are stored in the database.
 pub fn to_micros(t: Timestamp) -> i64 {
     t.as_microsecond()

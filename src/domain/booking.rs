@@ -5,6 +5,7 @@
 //! exactly once, when it leaves the live states: to the mentee (refund), to the mentor
 //! (payout, less the platform fee), or split (late cancellation).
 
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -46,9 +47,20 @@ impl BookingStatus {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
+    /// The status in people's words ("no show").
+    pub fn label(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+
     /// Pending and accepted bookings hold time and credits.
     pub fn is_live(self) -> bool {
         matches!(self, BookingStatus::Pending | BookingStatus::Accepted)
+    }
+}
+
+impl std::fmt::Display for BookingStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -94,10 +106,10 @@ pub struct Facts {
     pub status: BookingStatus,
     /// A meeting at a time (false: a review with a deadline).
     pub timed: bool,
-    pub start: i64,
-    pub end: i64,
-    pub expires_at: i64,
-    pub now: i64,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub expires_at: Timestamp,
+    pub now: Timestamp,
 }
 
 /// The status after `actor` does `action`, or why not.
@@ -245,8 +257,8 @@ pub fn settle(
     from: BookingStatus,
     to: BookingStatus,
     by: Actor,
-    start: i64,
-    now: i64,
+    start: Timestamp,
+    now: Timestamp,
     p: &Policy,
 ) -> Settlement {
     let refund_all = Settlement {
@@ -268,10 +280,10 @@ pub fn settle(
         BookingStatus::NoShow if by == Actor::Mentee => refund_all,
         BookingStatus::NoShow => pay_all(),
         BookingStatus::Cancelled => {
-            let notice = start - now;
+            let notice = start.duration_since(now);
             let late = by == Actor::Mentee
                 && from == BookingStatus::Accepted
-                && notice < p.full_refund_notice_hours * 3_600_000_000;
+                && notice < SignedDuration::from_hours(p.full_refund_notice_hours);
             if late {
                 let refund = cost * p.late_refund_percent.clamp(0, 100) / 100;
                 let (m, fee) = pay_mentor(cost - refund, p);
@@ -292,22 +304,25 @@ pub fn settle(
 mod tests {
     use super::{BookingAction as A, BookingStatus as S, *};
 
-    const HOUR: i64 = 3_600_000_000;
+    /// `n` hours after the epoch.
+    fn h(n: i64) -> Timestamp {
+        Timestamp::from_second(n * 3600).unwrap()
+    }
 
-    fn facts(status: S, timed: bool, now: i64) -> Facts {
+    fn facts(status: S, timed: bool, now: Timestamp) -> Facts {
         Facts {
             status,
             timed,
-            start: 100 * HOUR,
-            end: 101 * HOUR,
-            expires_at: 48 * HOUR,
+            start: h(100),
+            end: h(101),
+            expires_at: h(48),
             now,
         }
     }
 
     #[test]
     fn who_may_do_what() {
-        let f = facts(S::Pending, true, 0);
+        let f = facts(S::Pending, true, h(0));
         assert_eq!(next(&f, A::Accept, Actor::Mentor), Ok(S::Accepted));
         assert_eq!(next(&f, A::Accept, Actor::Mentee), Err(Refusal::NotYours));
         assert_eq!(next(&f, A::Decline, Actor::Mentee), Err(Refusal::NotYours));
@@ -321,23 +336,15 @@ mod tests {
             Err(Refusal::WrongTime("Not due to expire yet."))
         );
         assert_eq!(
-            next(
-                &facts(S::Pending, true, 48 * HOUR),
-                A::Expire,
-                Actor::System
-            ),
+            next(&facts(S::Pending, true, h(48)), A::Expire, Actor::System),
             Ok(S::Expired)
         );
         assert!(matches!(
-            next(
-                &facts(S::Pending, true, 48 * HOUR),
-                A::Accept,
-                Actor::Mentor
-            ),
+            next(&facts(S::Pending, true, h(48)), A::Accept, Actor::Mentor),
             Err(Refusal::WrongTime(_))
         ));
 
-        let a = facts(S::Accepted, true, 10 * HOUR);
+        let a = facts(S::Accepted, true, h(10));
         assert!(matches!(
             next(&a, A::Complete, Actor::Mentor),
             Err(Refusal::WrongTime(_))
@@ -347,7 +354,7 @@ mod tests {
             next(&a, A::Deliver, Actor::Mentor),
             Err(Refusal::WrongKind(_))
         ));
-        let started = facts(S::Accepted, true, 100 * HOUR);
+        let started = facts(S::Accepted, true, h(100));
         assert_eq!(next(&started, A::Complete, Actor::Mentor), Ok(S::Completed));
         assert_eq!(
             next(&started, A::MenteeNoShow, Actor::Mentor),
@@ -365,7 +372,7 @@ mod tests {
             next(&started, A::Cancel, Actor::Mentee),
             Err(Refusal::WrongTime(_))
         ));
-        let review = facts(S::Accepted, false, 0);
+        let review = facts(S::Accepted, false, h(0));
         assert_eq!(next(&review, A::Deliver, Actor::Mentor), Ok(S::Completed));
         assert!(matches!(
             next(&review, A::Reschedule, Actor::Mentee),
@@ -388,7 +395,7 @@ mod tests {
                 A::Deliver,
             ] {
                 for actor in [Actor::Mentor, Actor::Mentee] {
-                    let got = next(&facts(done, true, 200 * HOUR), action, actor);
+                    let got = next(&facts(done, true, h(200)), action, actor);
                     assert!(
                         matches!(got, Err(Refusal::WrongState(_)) | Err(Refusal::NotYours)),
                         "{done:?} {action:?} {actor:?}: {got:?}"
@@ -404,13 +411,13 @@ mod tests {
             platform_fee_percent: 10,
             ..Policy::default()
         };
-        let start = 100 * HOUR;
+        let start = h(100);
         let cases = [
             (
                 S::Pending,
                 S::Declined,
                 Actor::Mentor,
-                0,
+                h(0),
                 Settlement {
                     to_mentee: 55,
                     to_mentor: 0,
@@ -421,7 +428,7 @@ mod tests {
                 S::Pending,
                 S::Cancelled,
                 Actor::Mentee,
-                99 * HOUR,
+                h(99),
                 Settlement {
                     to_mentee: 55,
                     to_mentor: 0,
@@ -432,7 +439,7 @@ mod tests {
                 S::Accepted,
                 S::Cancelled,
                 Actor::Mentor,
-                99 * HOUR,
+                h(99),
                 Settlement {
                     to_mentee: 55,
                     to_mentor: 0,
@@ -443,7 +450,7 @@ mod tests {
                 S::Accepted,
                 S::Cancelled,
                 Actor::Mentee,
-                76 * HOUR,
+                h(76),
                 Settlement {
                     to_mentee: 55,
                     to_mentor: 0,
@@ -454,7 +461,7 @@ mod tests {
                 S::Accepted,
                 S::Cancelled,
                 Actor::Mentee,
-                77 * HOUR,
+                h(77),
                 Settlement {
                     to_mentee: 27,
                     to_mentor: 26,
@@ -465,7 +472,7 @@ mod tests {
                 S::Accepted,
                 S::Completed,
                 Actor::Mentor,
-                101 * HOUR,
+                h(101),
                 Settlement {
                     to_mentee: 0,
                     to_mentor: 50,
@@ -476,7 +483,7 @@ mod tests {
                 S::Accepted,
                 S::NoShow,
                 Actor::Mentor,
-                101 * HOUR,
+                h(101),
                 Settlement {
                     to_mentee: 0,
                     to_mentor: 50,
@@ -487,7 +494,7 @@ mod tests {
                 S::Accepted,
                 S::NoShow,
                 Actor::Mentee,
-                101 * HOUR,
+                h(101),
                 Settlement {
                     to_mentee: 55,
                     to_mentor: 0,

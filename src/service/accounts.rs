@@ -381,7 +381,9 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
     const MAX: i64 = 10_000;
     let sessions = store::sessions::list_for_user(pool, &user.id).await?;
     let audit = store::audit::for_target(pool, "user", &user.id).await?;
-    let ts = |us: i64| crate::clock::from_micros(us).to_string();
+    fn ts(t: impl crate::clock::Instant) -> String {
+        t.instant().to_string()
+    }
     let tags = |raw: &str| serde_json::from_str::<serde_json::Value>(raw).unwrap_or(json!([]));
     let mentor = store::mentors::profile(pool, &user.id).await?.map(|p| {
         json!({

@@ -4,7 +4,6 @@
 
 use super::{Ctx, auth};
 use crate::{
-    clock::from_micros,
     domain::{
         booking::BookingStatus,
         ics::{self, IcsEvent, IcsStatus},
@@ -24,12 +23,14 @@ pub fn event(ctx: &Ctx, b: &BookingFull, viewer_id: &str) -> IcsEvent {
     } else {
         format!("{} {}", b.mentor_first_name, b.mentor_last_name)
     };
-    let status = match BookingStatus::parse(&b.b.status) {
-        Some(BookingStatus::Pending) => IcsStatus::Tentative,
-        Some(BookingStatus::Accepted | BookingStatus::Completed | BookingStatus::NoShow) => {
+    let status = match b.b.status {
+        BookingStatus::Pending => IcsStatus::Tentative,
+        BookingStatus::Accepted | BookingStatus::Completed | BookingStatus::NoShow => {
             IcsStatus::Confirmed
         }
-        _ => IcsStatus::Cancelled,
+        BookingStatus::Declined | BookingStatus::Expired | BookingStatus::Cancelled => {
+            IcsStatus::Cancelled
+        }
     };
     let mut description = String::new();
     if !b.b.topic.is_empty() {
@@ -48,9 +49,9 @@ pub fn event(ctx: &Ctx, b: &BookingFull, viewer_id: &str) -> IcsEvent {
     IcsEvent {
         uid: format!("{}@mentorhub", b.b.id),
         sequence: b.b.sequence,
-        stamp: from_micros(b.b.updated_at),
-        start: from_micros(b.b.start_at),
-        end: from_micros(b.b.end_at),
+        stamp: b.b.updated_at,
+        start: b.b.start_at,
+        end: b.b.end_at,
         summary: format!("{} with {other}", b.b.title),
         description,
         url: Some(b.b.meeting_link.clone()).filter(|l| !l.is_empty()),
@@ -100,7 +101,7 @@ pub async fn feed(ctx: &Ctx, token: &str) -> AppResult<String> {
     .await?;
     let events: Vec<IcsEvent> = rows
         .iter()
-        .filter(|b| b.b.timed == 1)
+        .filter(|b| b.b.timed)
         .map(|b| event(ctx, b, &user.id))
         .collect();
     Ok(ics::calendar(

@@ -2,13 +2,14 @@
 //! outbox), per kind and channel as each user prefers. Emails show booking times in
 //! the recipient's zone and the other party's, with the booking's `.ics` attached.
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Ctx, events::Live, jobs};
 use crate::{
-    clock::from_micros,
-    domain::ics,
+    clock::to_micros,
+    domain::{booking::BookingStatus, ics},
     error::{AppError, AppResult},
     store::{self, Tx, bookings::BookingFull, notify::NewEmail, notify::NewNotification},
 };
@@ -157,9 +158,9 @@ pub const KINDS: &[Kind] = &[
 
 /// Whether a user wants `kind` in-app and by email, from their stored preference
 /// (`None`: the kind's default).
-pub fn wants_stored(kind: &str, stored: Option<(i64, i64)>) -> (bool, bool) {
+pub fn wants_stored(kind: &str, stored: Option<(bool, bool)>) -> (bool, bool) {
     match stored {
-        Some((a, e)) => (a == 1, e == 1),
+        Some(choice) => choice,
         None => kind_info(kind)
             .map(|k| (k.in_app, k.email))
             .unwrap_or((true, false)),
@@ -190,8 +191,8 @@ async fn wants(tx: &mut Tx, user_id: &str, kind: &str) -> AppResult<(bool, bool)
         kind,
         stored
             .iter()
-            .find(|(k, _, _)| k == kind)
-            .map(|(_, a, e)| (*a, *e)),
+            .find(|p| p.kind == kind)
+            .map(|p| (p.in_app, p.email)),
     ))
 }
 
@@ -272,12 +273,10 @@ fn zone(name: &str) -> jiff::tz::TimeZone {
 }
 
 /// "Tue 3 Mar 2026, 10:00 (Europe/Paris)".
-fn at(us: i64, tz_name: &str) -> String {
+fn at(t: Timestamp, tz_name: &str) -> String {
     format!(
         "{} ({tz_name})",
-        from_micros(us)
-            .to_zoned(zone(tz_name))
-            .strftime("%a %-d %b %Y, %H:%M")
+        t.to_zoned(zone(tz_name)).strftime("%a %-d %b %Y, %H:%M")
     )
 }
 
@@ -310,7 +309,7 @@ pub fn booking_note<'a>(
             b.mentor_timezone.as_str(),
         )
     };
-    let when = if r.timed == 1 {
+    let when = if r.timed {
         format!(
             "When: {}\nFor {other}: {}",
             at(r.start_at, tz),
@@ -323,7 +322,7 @@ pub fn booking_note<'a>(
     if !detail.is_empty() {
         body.push_str(&format!("\n{detail}"));
     }
-    let ics = (attach && r.timed == 1).then(|| {
+    let ics = (attach && r.timed).then(|| {
         ics::calendar(
             "mentorhub booking",
             &[super::calendar::event(ctx, b, user_id)],
@@ -353,7 +352,10 @@ pub async fn booking_reminder(
     let Some(b) = store::bookings::get(&mut *tx, booking_id).await? else {
         return Ok(());
     };
-    if b.b.status != "accepted" || b.b.start_at != start_at || now >= start_at {
+    if b.b.status != BookingStatus::Accepted
+        || to_micros(b.b.start_at) != start_at
+        || now >= start_at
+    {
         return Ok(()); // cancelled, moved, or too late: no reminder
     }
     let headline = if lead == "1h" {
@@ -496,8 +498,8 @@ pub async fn preferences(ctx: &Ctx, user_id: &str) -> AppResult<Vec<Preference>>
         .map(|k| {
             let (in_app, email) = stored
                 .iter()
-                .find(|(kind, _, _)| kind == k.kind)
-                .map(|(_, a, e)| (*a == 1, *e == 1))
+                .find(|p| p.kind == k.kind)
+                .map(|p| (p.in_app, p.email))
                 .unwrap_or((k.in_app, k.email));
             Preference {
                 kind: k.kind.into(),

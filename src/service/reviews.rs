@@ -60,7 +60,7 @@ pub async fn create(
             AppError::NotFound
         });
     }
-    if b.b.status != BookingStatus::Completed.as_str() {
+    if b.b.status != BookingStatus::Completed {
         return Err(AppError::conflict(
             "invalid_transition",
             format!(

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod availability;
 pub mod bookings;
 pub mod calendar;
+pub mod column;
 pub mod dashboard;
 pub mod discovery;
 pub mod jobs;

@@ -2,7 +2,7 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::Tx;
+use super::{Tx, column::row};
 use crate::domain::ids::new_id;
 
 #[derive(Debug, Clone, FromRow)]
@@ -107,11 +107,21 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+row! {
 /// The stored preferences of a user: (kind, in_app, email).
+/// A user's stored choice for one kind of notification.
+#[derive(Debug, Clone)]
+pub struct PreferenceRow {
+    pub kind: String,
+    pub in_app: bool,
+    pub email: bool,
+}
+}
+
 pub async fn preferences<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> sqlx::Result<Vec<(String, i64, i64)>> {
+) -> sqlx::Result<Vec<PreferenceRow>> {
     sqlx::query_as("SELECT kind, in_app, email FROM notification_preferences WHERE user_id = $1")
         .bind(user_id)
         .fetch_all(ex)

@@ -11,8 +11,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{decode_cursor, encode_cursor, next_page, parse_limit, scheduling::viewer_zone, ts};
 use crate::{
-    clock::from_micros,
-    domain::booking::{BookingAction, BookingStatus},
+    domain::{
+        booking::{BookingAction, BookingStatus},
+        mentor::ServiceKind,
+    },
     error::AppError,
     http::{
         AppState,
@@ -94,8 +96,7 @@ pub struct BookingView {
     pub mentor: Party,
     pub mentee: Party,
     pub service_id: String,
-    /// `session`, `resume_review`, `linkedin_review` or `custom`.
-    pub kind: String,
+    pub kind: ServiceKind,
     pub title: String,
     pub duration_minutes: i64,
     /// A meeting at a time (false: a review with a deadline, which is `end`).
@@ -147,48 +148,17 @@ pub fn view(
     let zone = tz
         .cloned()
         .unwrap_or_else(|| jiff::tz::TimeZone::get(&r.timezone).unwrap_or(jiff::tz::TimeZone::UTC));
-    let local = |us: i64| {
-        from_micros(us)
-            .to_zoned(zone.clone())
+    let local = |t: jiff::Timestamp| {
+        t.to_zoned(zone.clone())
             .strftime("%Y-%m-%dT%H:%M:%S%:z")
             .to_string()
     };
     let is_mentor = r.mentor_id == viewer_id;
     let participant = is_mentor || r.mentee_id == viewer_id;
-    let (mine, theirs) = if is_mentor {
-        (
-            (
-                &r.mentor_pre_notes,
-                r.mentor_pre_shared,
-                &r.mentor_post_notes,
-                r.mentor_post_shared,
-            ),
-            (
-                &r.mentee_pre_notes,
-                r.mentee_pre_shared,
-                &r.mentee_post_notes,
-                r.mentee_post_shared,
-            ),
-        )
-    } else {
-        (
-            (
-                &r.mentee_pre_notes,
-                r.mentee_pre_shared,
-                &r.mentee_post_notes,
-                r.mentee_post_shared,
-            ),
-            (
-                &r.mentor_pre_notes,
-                r.mentor_pre_shared,
-                &r.mentor_post_notes,
-                r.mentor_post_shared,
-            ),
-        )
-    };
+    let [mine, theirs] = crate::service::bookings::notes_of(r, is_mentor);
     BookingView {
         id: r.id.clone(),
-        status: BookingStatus::parse(&r.status).unwrap_or(BookingStatus::Cancelled),
+        status: r.status,
         mentor: Party {
             id: r.mentor_id.clone(),
             first_name: b.mentor_first_name.clone(),
@@ -200,10 +170,10 @@ pub fn view(
             last_name: b.mentee_last_name.clone(),
         },
         service_id: r.service_id.clone(),
-        kind: r.kind.clone(),
+        kind: r.kind,
         title: r.title.clone(),
         duration_minutes: r.duration_minutes,
-        timed: r.timed == 1,
+        timed: r.timed,
         start: ts(r.start_at),
         end: ts(r.end_at),
         start_local: local(r.start_at),
@@ -218,14 +188,14 @@ pub fn view(
         meeting_link: Some(r.meeting_link.clone()).filter(|l| participant && !l.is_empty()),
         expires_at: ts(r.expires_at),
         my_notes: participant.then(|| Notes {
-            pre_meeting: mine.0.clone(),
-            pre_meeting_shared: mine.1 == 1,
-            post_session: mine.2.clone(),
-            post_session_shared: mine.3 == 1,
+            pre_meeting: mine.pre.to_string(),
+            pre_meeting_shared: mine.pre_shared,
+            post_session: mine.post.to_string(),
+            post_session_shared: mine.post_shared,
         }),
         their_notes: participant.then(|| SharedNotes {
-            pre_meeting: (theirs.1 == 1 && !theirs.0.is_empty()).then(|| theirs.0.clone()),
-            post_session: (theirs.3 == 1 && !theirs.2.is_empty()).then(|| theirs.2.clone()),
+            pre_meeting: theirs.pre_for_other().map(str::to_string),
+            post_session: theirs.post_for_other().map(str::to_string),
         }),
         decline_reason: r.decline_reason.clone(),
         cancel_reason: r.cancel_reason.clone(),

@@ -29,7 +29,6 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 use crate::{
-    clock::from_micros,
     domain::user::{Role, Roles},
     error::AppError,
     service::accounts::UserRow,
@@ -175,8 +174,9 @@ pub struct UserView {
     pub updated_at: String,
 }
 
-pub fn ts(us: i64) -> String {
-    from_micros(us).to_string()
+/// An instant as RFC 3339 text (UTC).
+pub fn ts(t: impl crate::clock::Instant) -> String {
+    t.instant().to_string()
 }
 
 impl From<&UserRow> for UserView {

@@ -34,7 +34,7 @@ use super::{
     jobs, messages, notify,
 };
 use crate::{
-    clock::to_micros,
+    clock::{from_micros, to_micros},
     domain::{
         booking::{self as rules, Actor, BookingAction, BookingStatus, Facts, Refusal},
         ids::new_id,
@@ -51,6 +51,49 @@ use crate::{
 };
 
 pub use crate::store::bookings::{BookingFull, EventRow, ListFilter};
+
+/// One side's notes on a booking: what they wrote, and whether the other side may read it.
+#[derive(Debug, Clone, Copy)]
+pub struct SideNotes<'a> {
+    pub pre: &'a str,
+    pub pre_shared: bool,
+    pub post: &'a str,
+    pub post_shared: bool,
+}
+
+impl<'a> SideNotes<'a> {
+    /// The pre-meeting note as the other side sees it: shared and not empty.
+    pub fn pre_for_other(&self) -> Option<&'a str> {
+        (self.pre_shared && !self.pre.is_empty()).then_some(self.pre)
+    }
+
+    /// The post-session note as the other side sees it: shared and not empty.
+    pub fn post_for_other(&self) -> Option<&'a str> {
+        (self.post_shared && !self.post.is_empty()).then_some(self.post)
+    }
+}
+
+/// The viewer's own notes and the other side's, one read model for the API and the
+/// pages. `viewer_is_mentor` picks the side.
+pub fn notes_of(r: &store::bookings::BookingRow, viewer_is_mentor: bool) -> [SideNotes<'_>; 2] {
+    let mentor = SideNotes {
+        pre: &r.mentor_pre_notes,
+        pre_shared: r.mentor_pre_shared,
+        post: &r.mentor_post_notes,
+        post_shared: r.mentor_post_shared,
+    };
+    let mentee = SideNotes {
+        pre: &r.mentee_pre_notes,
+        pre_shared: r.mentee_pre_shared,
+        post: &r.mentee_post_notes,
+        post_shared: r.mentee_post_shared,
+    };
+    if viewer_is_mentor {
+        [mentor, mentee]
+    } else {
+        [mentee, mentor]
+    }
+}
 
 /// `POST /api/v1/bookings`.
 #[derive(Debug, Clone, Deserialize, ToSchema, serde::Serialize)]

@@ -38,7 +38,7 @@ pub(super) struct Prepared {
     timed: bool,
     start: Timestamp,
     end: Timestamp,
-    expires_at: i64,
+    expires_at: Timestamp,
     availability: Option<crate::domain::availability::Availability>,
     now: Timestamp,
 }
@@ -100,7 +100,7 @@ pub(super) async fn prepare(
             },
         );
     };
-    let kind = ServiceKind::parse(&context.kind).unwrap_or(ServiceKind::Custom);
+    let kind = context.kind;
     let timed = !kind.is_review();
     let now = ctx.clock.now();
     let (start, end) = if timed {
@@ -122,11 +122,10 @@ pub(super) async fn prepare(
             now + SignedDuration::from_hours(ctx.config.review_due_hours),
         )
     };
-    let expires_at = if timed {
-        to_micros(start).min(to_micros(now) + ctx.config.pending_expiry_hours * HOUR)
-    } else {
-        to_micros(now) + ctx.config.pending_expiry_hours * HOUR
-    };
+    let expiry = now
+        .saturating_add(SignedDuration::from_hours(ctx.config.pending_expiry_hours))
+        .unwrap_or(Timestamp::MAX);
+    let expires_at = if timed { start.min(expiry) } else { expiry };
 
     let availability = if timed {
         let row = context.availability(&mentor_id).ok_or_else(slot_taken)?;
@@ -282,37 +281,37 @@ pub(super) fn new_booking(
     hash: &str,
 ) -> BookingFull {
     let c = &p.context;
-    let now = to_micros(p.now);
+    let now = p.now;
     BookingFull {
         b: store::bookings::BookingRow {
             id: id.to_string(),
             mentor_id: p.mentor_id.clone(),
             mentee_id: mentee.id.clone(),
             service_id: c.service_id.clone(),
-            kind: p.kind.as_str().to_string(),
+            kind: p.kind,
             title: c.title.clone(),
             duration_minutes: c.duration_minutes,
-            timed: i64::from(p.timed),
-            start_at: to_micros(p.start),
-            end_at: to_micros(p.end),
+            timed: p.timed,
+            start_at: p.start,
+            end_at: p.end,
             timezone: p.tz.clone(),
             topic: p.topic.clone(),
             message: p.message.clone(),
             mentorship_id: c.mentorship_id.clone(),
-            status: BookingStatus::Pending.as_str().to_string(),
+            status: BookingStatus::Pending,
             credits_held: c.credit_cost,
             credits_refunded: 0,
             credits_paid: 0,
             meeting_link: String::new(),
             expires_at: p.expires_at,
             mentee_pre_notes: String::new(),
-            mentee_pre_shared: 1,
+            mentee_pre_shared: true,
             mentor_pre_notes: String::new(),
-            mentor_pre_shared: 1,
+            mentor_pre_shared: true,
             mentee_post_notes: String::new(),
-            mentee_post_shared: 0,
+            mentee_post_shared: false,
             mentor_post_notes: String::new(),
-            mentor_post_shared: 0,
+            mentor_post_shared: false,
             decline_reason: String::new(),
             cancel_reason: String::new(),
             cancelled_by: None,
@@ -409,7 +408,7 @@ pub async fn request_holding(
             }
             .payload()
             .to_string(),
-            format!("expire:{id}:{}", r.expires_at),
+            format!("expire:{id}:{}", r.expires_at.as_microsecond()),
         ),
         notification: in_app.then(|| {
             (
@@ -477,10 +476,10 @@ pub async fn request_holding(
     live.publish(ctx).await;
     // Only a booking within a day of the mentor's cached next free slot (its buffers,
     // the daily limit) can move it.
-    let next_free_taken = p
-        .context
-        .next_free_at
-        .is_some_and(|n| r.start_at - 25 * HOUR <= n && n <= r.end_at + 25 * HOUR);
+    let next_free_taken = p.context.next_free_at.is_some_and(|n| {
+        let day = SignedDuration::from_hours(25);
+        n.duration_since(r.start_at) >= -day && n.duration_since(r.end_at) <= day
+    });
     if p.timed && next_free_taken {
         availability::mark_next_free(ctx, &p.mentor_id, availability::TimeChange::Taken);
     }
@@ -536,10 +535,7 @@ pub(in crate::service) async fn write_request(
                 &SlotCheck {
                     mentor_id: &b.mentor_id,
                     mentee_id: &b.mentee_id,
-                    span: (
-                        crate::clock::from_micros(b.start_at),
-                        crate::clock::from_micros(b.end_at),
-                    ),
+                    span: (b.start_at, b.end_at),
                     hold: job.hold.as_deref(),
                     except: None,
                     mentee_busy: MENTEE_BUSY,
@@ -554,7 +550,7 @@ pub(in crate::service) async fn write_request(
     }
     let thread_id = match &job.thread_id {
         Some(t) => t.clone(),
-        None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, now).await?,
+        None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, to_micros(now)).await?,
     };
     store::bookings::insert_request(tx, ctx.db.backend, &job.rows, &thread_id, in_savepoint)
         .await?;

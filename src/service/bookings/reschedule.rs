@@ -13,7 +13,8 @@ pub async fn reschedule(
     let reason = text::optional_text("reason", input.reason.as_deref().unwrap_or(""), 1000)
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let start = parse_instant("start", &input.start)?;
-    let now = ctx.now();
+    let at = ctx.clock.now();
+    let now = to_micros(at);
     let current = store::bookings::get(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -33,19 +34,19 @@ pub async fn reschedule(
     let b = store::bookings::get_for_update(&mut tx, ctx.db.backend, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let from = BookingStatus::parse(&b.b.status).unwrap_or(BookingStatus::Cancelled);
+    let from = b.b.status;
     let facts = Facts {
         status: from,
-        timed: b.b.timed == 1,
+        timed: b.b.timed,
         start: b.b.start_at,
         end: b.b.end_at,
         expires_at: b.b.expires_at,
-        now,
+        now: at,
     };
     rules::next(&facts, BookingAction::Reschedule, actor)
         .map_err(|r| refusal(r, BookingAction::Reschedule))?;
     let end = start + SignedDuration::from_mins(b.b.duration_minutes);
-    if to_micros(start) == b.b.start_at {
+    if start == b.b.start_at {
         return Err(AppError::invalid(
             "start",
             "unchanged",
@@ -67,9 +68,13 @@ pub async fn reschedule(
     )
     .await?;
     let expires_at = if from == BookingStatus::Pending {
-        to_micros(start).min(b.b.created_at + ctx.config.pending_expiry_hours * HOUR)
+        let expiry =
+            b.b.created_at
+                .saturating_add(SignedDuration::from_hours(ctx.config.pending_expiry_hours))
+                .unwrap_or(Timestamp::MAX);
+        to_micros(start.min(expiry))
     } else {
-        b.b.expires_at
+        to_micros(b.b.expires_at)
     };
     store::bookings::reschedule(
         &mut tx,
@@ -85,7 +90,7 @@ pub async fn reschedule(
         id,
         Some(&user.id),
         "rescheduled",
-        Some((b.b.start_at, to_micros(start))),
+        Some((to_micros(b.b.start_at), to_micros(start))),
         &reason,
         now,
     )
@@ -102,7 +107,7 @@ pub async fn reschedule(
         )
         .await?;
     } else {
-        schedule_accepted(ctx, &mut tx, &b.b, to_micros(start), to_micros(end), now).await?;
+        schedule_accepted(ctx, &mut tx, &b.b, start, end, now).await?;
     }
     let after = store::bookings::get(&mut *tx, id)
         .await?
@@ -123,7 +128,7 @@ pub async fn reschedule(
     availability::mark_next_free(
         ctx,
         &b.b.mentor_id,
-        availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
+        availability::TimeChange::Freed(to_micros(b.b.start_at), to_micros(b.b.end_at)),
     );
     Ok(after)
 }

@@ -7,7 +7,7 @@ pub async fn expire_one(ctx: &Ctx, id: &str) -> AppResult<()> {
     let Some(b) = store::bookings::get(&ctx.db.pool, id).await? else {
         return Ok(());
     };
-    if b.b.status != "pending" || b.b.expires_at > ctx.now() {
+    if b.b.status != BookingStatus::Pending || b.b.expires_at > ctx.clock.now() {
         return Ok(());
     }
     ignore_conflict(transition(ctx, None, id, BookingAction::Expire, "", None).await)
@@ -19,12 +19,13 @@ pub async fn finish_one(ctx: &Ctx, id: &str) -> AppResult<()> {
     let Some(b) = store::bookings::get(&ctx.db.pool, id).await? else {
         return Ok(());
     };
-    let now = ctx.now();
-    if b.b.status != "accepted" {
+    let now = ctx.clock.now();
+    if b.b.status != BookingStatus::Accepted {
         return Ok(());
     }
-    if b.b.timed == 1 {
-        if b.b.end_at + ctx.config.completion_grace_minutes * 60_000_000 > now {
+    if b.b.timed {
+        let grace = SignedDuration::from_mins(ctx.config.completion_grace_minutes);
+        if b.b.end_at.duration_until(now) < grace {
             return Ok(()); // moved later: a newer job will come
         }
         ignore_conflict(transition(ctx, None, id, BookingAction::Complete, "", None).await)
@@ -68,7 +69,7 @@ pub async fn finish_due(ctx: &Ctx) -> AppResult<usize> {
         let Some(b) = store::bookings::get(&ctx.db.pool, &id).await? else {
             continue;
         };
-        let action = if b.b.timed == 1 {
+        let action = if b.b.timed {
             BookingAction::Complete
         } else {
             BookingAction::Cancel

@@ -113,14 +113,14 @@ pub(super) async fn transition(
         None => Actor::System,
         Some(u) => actor_of(&b, u).ok_or(AppError::NotFound)?,
     };
-    let from = BookingStatus::parse(&b.b.status).unwrap_or(BookingStatus::Cancelled);
+    let from = b.b.status;
     let facts = Facts {
         status: from,
-        timed: b.b.timed == 1,
+        timed: b.b.timed,
         start: b.b.start_at,
         end: b.b.end_at,
         expires_at: b.b.expires_at,
-        now,
+        now: from_micros(now),
     };
     let to = rules::next(&facts, action, actor).map_err(|r| refusal(r, action))?;
     let finished = !to.is_live();
@@ -131,7 +131,7 @@ pub(super) async fn transition(
             to,
             actor,
             b.b.start_at,
-            now,
+            from_micros(now),
             &ctx.config.policy,
         )
     } else {
@@ -170,7 +170,7 @@ pub(super) async fn transition(
     let event = match action {
         BookingAction::Accept => {
             let link = meeting_link(ctx, id);
-            if b.b.timed == 1 {
+            if b.b.timed {
                 store::bookings::set_text(&mut tx, id, BookingText::MeetingLink, &link, now)
                     .await?;
             }
@@ -236,11 +236,11 @@ pub(super) async fn transition(
         );
     }
     live.publish(ctx).await;
-    if finished && b.b.timed == 1 {
+    if finished && b.b.timed {
         availability::mark_next_free(
             ctx,
             &b.b.mentor_id,
-            availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
+            availability::TimeChange::Freed(to_micros(b.b.start_at), to_micros(b.b.end_at)),
         );
     }
     Ok(after)
@@ -295,12 +295,13 @@ pub(super) async fn schedule_accepted(
     ctx: &Ctx,
     tx: &mut store::Tx,
     b: &store::bookings::BookingRow,
-    start: i64,
-    end: i64,
+    start: Timestamp,
+    end: Timestamp,
     now: i64,
 ) -> AppResult<()> {
     let id = &b.id;
-    let finish_at = if b.timed == 1 {
+    let (start, end) = (to_micros(start), to_micros(end));
+    let finish_at = if b.timed {
         end + ctx.config.completion_grace_minutes * 60_000_000
     } else {
         end
@@ -315,7 +316,7 @@ pub(super) async fn schedule_accepted(
         now,
     )
     .await?;
-    if b.timed == 1 {
+    if b.timed {
         for (lead, before) in [("24h", 24 * HOUR), ("1h", HOUR)] {
             let at = start - before;
             if at > now {

@@ -10,53 +10,58 @@ pub use self::{busy::*, request::*};
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{Arg, Backend, SqlBuilder, Tx};
-use crate::domain::ids::new_id;
+use jiff::Timestamp;
 
-#[derive(Debug, Clone, FromRow)]
+use super::{Arg, Backend, SqlBuilder, Tx, column::row};
+use crate::domain::ids::new_id;
+use crate::domain::{booking::BookingStatus, mentor::ServiceKind};
+
+row! {
+#[derive(Debug, Clone)]
 pub struct BookingRow {
     pub id: String,
     pub mentor_id: String,
     pub mentee_id: String,
     pub service_id: String,
-    pub kind: String,
+    pub kind: ServiceKind,
     pub title: String,
     pub duration_minutes: i64,
-    pub timed: i64,
-    pub start_at: i64,
-    pub end_at: i64,
+    pub timed: bool,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
     pub timezone: String,
     pub topic: String,
     pub message: String,
     pub mentorship_id: Option<String>,
-    pub status: String,
+    pub status: BookingStatus,
     pub credits_held: i64,
     pub credits_refunded: i64,
     pub credits_paid: i64,
     pub meeting_link: String,
-    pub expires_at: i64,
+    pub expires_at: Timestamp,
     pub mentee_pre_notes: String,
-    pub mentee_pre_shared: i64,
+    pub mentee_pre_shared: bool,
     pub mentor_pre_notes: String,
-    pub mentor_pre_shared: i64,
+    pub mentor_pre_shared: bool,
     pub mentee_post_notes: String,
-    pub mentee_post_shared: i64,
+    pub mentee_post_shared: bool,
     pub mentor_post_notes: String,
-    pub mentor_post_shared: i64,
+    pub mentor_post_shared: bool,
     pub decline_reason: String,
     pub cancel_reason: String,
     pub cancelled_by: Option<String>,
     pub no_show_party: String,
     pub delivery_text: String,
     pub delivery_url: String,
-    pub delivered_at: Option<i64>,
-    pub accepted_at: Option<i64>,
-    pub finished_at: Option<i64>,
+    pub delivered_at: Option<Timestamp>,
+    pub accepted_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
     pub sequence: i64,
     pub idempotency_key: Option<String>,
     pub request_hash: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 }
 
 /// A booking with both people's names.
@@ -366,15 +371,17 @@ pub async fn add_event(
     Ok(())
 }
 
-#[derive(Debug, Clone, FromRow)]
+row! {
+#[derive(Debug, Clone)]
 pub struct EventRow {
     pub id: String,
     pub actor_id: Option<String>,
     pub kind: String,
-    pub from_start: Option<i64>,
-    pub to_start: Option<i64>,
+    pub from_start: Option<Timestamp>,
+    pub to_start: Option<Timestamp>,
     pub detail: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
+}
 }
 
 pub async fn events<'e, E: Executor<'e, Database = Any>>(

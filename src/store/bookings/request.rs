@@ -1,14 +1,16 @@
 //! A booking request: its context in one read, its rows in one write (a multi-statement command on SQLite, data-modifying CTEs on PostgreSQL).
 
 use super::*;
+use crate::store::column::Column;
 
+row! {
 /// Everything a booking request reads before its transaction, in one statement: the
 /// service (active, of a listed mentor), the pair's accepted mentorship, both people's
 /// names, emails and zones, and the mentor's availability and next free slot.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct RequestContext {
     pub service_id: String,
-    pub kind: String,
+    pub kind: ServiceKind,
     pub title: String,
     pub duration_minutes: i64,
     pub credit_cost: i64,
@@ -22,10 +24,10 @@ pub struct RequestContext {
     pub mentee_email: String,
     pub mentee_timezone: String,
     /// The mentor's cached next free slot.
-    pub next_free_at: Option<i64>,
+    pub next_free_at: Option<Timestamp>,
     /// The mentor's stored preference for booking-request notifications, if any.
-    pub pref_in_app: Option<i64>,
-    pub pref_email: Option<i64>,
+    pub pref_in_app: Option<bool>,
+    pub pref_email: Option<bool>,
     /// The pair's chat thread, if they have one.
     pub thread_id: Option<String>,
     /// The mentor's availability (all `None` when they have none).
@@ -38,6 +40,7 @@ pub struct RequestContext {
     pub av_horizon_days: Option<i64>,
     pub av_slot_step_minutes: Option<i64>,
     pub av_max_per_day: Option<i64>,
+}
 }
 
 impl RequestContext {
@@ -209,21 +212,21 @@ pub async fn insert_request(
         .bind(&b.mentor_id)
         .bind(&b.mentee_id)
         .bind(&b.service_id)
-        .bind(&b.kind)
+        .bind(b.kind.stored())
         .bind(&b.title)
         .bind(b.duration_minutes)
-        .bind(b.timed)
-        .bind(b.start_at)
-        .bind(b.end_at)
+        .bind(b.timed.stored())
+        .bind(b.start_at.stored())
+        .bind(b.end_at.stored())
         .bind(&b.timezone)
         .bind(&b.topic)
         .bind(&b.message)
         .bind(&b.mentorship_id)
         .bind(b.credits_held)
-        .bind(b.expires_at)
+        .bind(b.expires_at.stored())
         .bind(&b.idempotency_key)
         .bind(&b.request_hash)
-        .bind(b.created_at)
+        .bind(b.created_at.stored())
         .bind(&w.event_id)
         .bind(&w.expire_job.0)
         .bind(&w.expire_job.1)

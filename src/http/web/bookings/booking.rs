@@ -70,10 +70,7 @@ pub(super) async fn booking_page(
             return Err(AppError::NotFound); // admins use the API
         }
         let review = reviews::of_booking(&state.ctx, &id).await?;
-        let slots = if b.b.timed == 1
-            && BookingStatus::parse(&b.b.status).is_some_and(BookingStatus::is_live)
-            && b.b.start_at > state.ctx.now()
-        {
+        let slots = if b.b.timed && b.b.status.is_live() && b.b.start_at > state.ctx.clock.now() {
             reschedule_options(&state, &b, &zone_of(Some(&me))).await?
         } else {
             vec![]
@@ -102,41 +99,11 @@ pub(super) async fn booking_page(
         )
     };
     let other_zone = TimeZone::get(&other_tz).unwrap_or(TimeZone::UTC);
-    let status = BookingStatus::parse(&r.status).unwrap_or(BookingStatus::Cancelled);
-    let now = state.ctx.now();
+    let status = r.status;
+    let now = state.ctx.clock.now();
     let live = status.is_live();
     let started = now >= r.start_at;
-    let (mine, theirs) = if i_am_mentor {
-        (
-            (
-                &r.mentor_pre_notes,
-                r.mentor_pre_shared,
-                &r.mentor_post_notes,
-                r.mentor_post_shared,
-            ),
-            (
-                &r.mentee_pre_notes,
-                r.mentee_pre_shared,
-                &r.mentee_post_notes,
-                r.mentee_post_shared,
-            ),
-        )
-    } else {
-        (
-            (
-                &r.mentee_pre_notes,
-                r.mentee_pre_shared,
-                &r.mentee_post_notes,
-                r.mentee_post_shared,
-            ),
-            (
-                &r.mentor_pre_notes,
-                r.mentor_pre_shared,
-                &r.mentor_post_notes,
-                r.mentor_post_shared,
-            ),
-        )
-    };
+    let [mine, theirs] = crate::service::bookings::notes_of(r, i_am_mentor);
     let page = BookingPage {
         layout: web.layout(),
         id: r.id.clone(),
@@ -145,46 +112,34 @@ pub(super) async fn booking_page(
         i_am_mentor,
         other_name,
         other_id,
-        timed: r.timed == 1,
-        starts: when(from_micros(r.start_at), &tz),
-        ends: when(from_micros(r.end_at), &tz),
+        timed: r.timed,
+        starts: when(r.start_at, &tz),
+        ends: when(r.end_at, &tz),
         zone: tz_name(&tz),
-        other_zone_time: format!(
-            "{} ({})",
-            when(from_micros(r.start_at), &other_zone),
-            other_tz
-        ),
+        other_zone_time: format!("{} ({})", when(r.start_at, &other_zone), other_tz),
         topic: r.topic.clone(),
         message: r.message.clone(),
         cost: r.credits_held,
         refunded: r.credits_refunded,
         paid: r.credits_paid,
         link: r.meeting_link.clone(),
-        expires: when(from_micros(r.expires_at), &tz),
+        expires: when(r.expires_at, &tz),
         decline_reason: r.decline_reason.clone(),
         cancel_reason: r.cancel_reason.clone(),
         no_show_party: r.no_show_party.clone(),
         delivery_text: r.delivery_text.clone(),
         delivery_url: r.delivery_url.clone(),
-        my_pre: mine.0.clone(),
-        my_pre_shared: mine.1 == 1,
-        my_post: mine.2.clone(),
-        my_post_shared: mine.3 == 1,
-        their_pre: if theirs.1 == 1 {
-            theirs.0.clone()
-        } else {
-            String::new()
-        },
-        their_post: if theirs.3 == 1 {
-            theirs.2.clone()
-        } else {
-            String::new()
-        },
+        my_pre: mine.pre.to_string(),
+        my_pre_shared: mine.pre_shared,
+        my_post: mine.post.to_string(),
+        my_post_shared: mine.post_shared,
+        their_pre: theirs.pre_for_other().unwrap_or_default().to_string(),
+        their_post: theirs.post_for_other().unwrap_or_default().to_string(),
         can_accept: i_am_mentor && status == BookingStatus::Pending && now < r.expires_at,
-        can_cancel: live && (r.timed == 0 || !started),
+        can_cancel: live && (!r.timed || !started),
         can_reschedule: !slots.is_empty(),
-        can_finish: status == BookingStatus::Accepted && r.timed == 1 && started,
-        can_deliver: i_am_mentor && status == BookingStatus::Accepted && r.timed == 0,
+        can_finish: status == BookingStatus::Accepted && r.timed && started,
+        can_deliver: i_am_mentor && status == BookingStatus::Accepted && !r.timed,
         can_review: !i_am_mentor && status == BookingStatus::Completed && review.is_none(),
         review_rating: review.as_ref().map(|x| x.rating).unwrap_or(0),
         review_comment: review
@@ -198,14 +153,14 @@ pub(super) async fn booking_page(
             .into_iter()
             .map(|e| HistoryLine {
                 what: match (e.kind.as_str(), e.to_start) {
-                    ("rescheduled", Some(t)) => format!("moved to {}", when(from_micros(t), &tz)),
+                    ("rescheduled", Some(t)) => format!("moved to {}", when(t, &tz)),
                     (k, _) => k.replace('_', " "),
                 } + &if e.detail.is_empty() {
                     String::new()
                 } else {
                     format!(": {}", e.detail)
                 },
-                when: when(from_micros(e.created_at), &tz),
+                when: when(e.created_at, &tz),
             })
             .collect(),
     };
@@ -233,7 +188,7 @@ pub(super) async fn reschedule_options(
     let starts = availability::free_starts(&state.ctx, &state.ctx.db.pool, &a, &ask).await?;
     Ok(starts
         .into_iter()
-        .filter(|s| to_micros(*s) != b.b.start_at)
+        .filter(|s| *s != b.b.start_at)
         .take(60)
         .map(|s| (s.to_string(), when(s, tz)))
         .collect())

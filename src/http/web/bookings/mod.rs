@@ -26,7 +26,6 @@ use serde::Deserialize;
 
 use super::{Layout, WebCtx, WebForm, error_page, page_query, timezones, zone_of};
 use crate::{
-    clock::{from_micros, to_micros},
     domain::{
         booking::{BookingAction, BookingStatus},
         mentor::ServiceKind,
@@ -123,14 +122,14 @@ pub async fn sessions(
             } else {
                 "mentor".into()
             },
-            when: if b.b.timed == 1 {
-                when(from_micros(b.b.start_at), &tz)
+            when: if b.b.timed {
+                when(b.b.start_at, &tz)
             } else {
-                format!("due {}", when(from_micros(b.b.end_at), &tz))
+                format!("due {}", when(b.b.end_at, &tz))
             },
-            status: b.b.status.replace('_', "-"),
-            needs_answer: mentor && b.b.status == "pending",
-            link: if b.b.status == "accepted" {
+            status: b.b.status.as_str().replace('_', "-"),
+            needs_answer: mentor && b.b.status == BookingStatus::Pending,
+            link: if b.b.status == BookingStatus::Accepted {
                 b.b.meeting_link.clone()
             } else {
                 String::new()
