@@ -85,7 +85,8 @@ pub fn packs_for(packs: &[CreditPack], needed: i64) -> Option<(&CreditPack, i64)
 }
 
 /// Where a payment is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     Pending,
     Succeeded,

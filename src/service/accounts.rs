@@ -481,7 +481,7 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
             "kind": n.kind, "title": n.title, "body": n.body, "read": n.read_at.is_some(), "at": ts(n.created_at),
         })).collect::<Vec<_>>(),
         "articles": articles.iter().map(|a| json!({
-            "id": a.id, "slug": a.slug, "title": a.title, "content": a.content, "tags": a.tag_list(),
+            "id": a.id, "slug": a.slug, "title": a.title, "content": a.content, "tags": a.tags.clone(),
             "visibility": a.visibility, "status": a.status, "views": a.view_count,
             "published_at": a.published_at.map(ts), "created_at": ts(a.created_at), "updated_at": ts(a.updated_at),
         })).collect::<Vec<_>>(),

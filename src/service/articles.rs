@@ -187,7 +187,7 @@ pub async fn load_slug(ctx: &Ctx, reader: Option<&UserRow>, slug: &str) -> AppRe
 async fn readable(ctx: &Ctx, reader: Option<&UserRow>, row: ArticleRow) -> AppResult<ArticleRow> {
     let admin = reader.is_some_and(is_admin);
     let is_author = reader.is_some_and(|u| u.id == row.author_id);
-    let visibility = Visibility::parse(&row.visibility).unwrap_or(Visibility::MyMentees);
+    let visibility = row.visibility;
     let is_current_mentee = match reader {
         Some(u) if visibility == Visibility::MyMentees && !admin && !is_author => {
             store::articles::is_current_mentee(&ctx.db.pool, &row.author_id, &u.id).await?
@@ -199,7 +199,7 @@ async fn readable(ctx: &Ctx, reader: Option<&UserRow>, row: ArticleRow) -> AppRe
         is_admin: admin,
         is_current_mentee,
     };
-    let hidden_author = row.author_inactive != 0 && !admin && !is_author;
+    let hidden_author = row.author_inactive && !admin && !is_author;
     if hidden_author || !article::can_read(r, &row.author_id, visibility, row.is_published()) {
         return Err(AppError::NotFound);
     }
@@ -228,13 +228,16 @@ pub async fn update(
     let row = load_own(ctx, user, id, false).await?;
     let tags = match &patch.tags {
         Some(t) => t.clone(),
-        None => row.tag_list(),
+        None => row.tags.clone(),
     };
     let c = check(
         patch.title.as_deref().unwrap_or(&row.title),
         patch.content.as_deref().unwrap_or(&row.content),
         &tags,
-        patch.visibility.as_deref().unwrap_or(&row.visibility),
+        patch
+            .visibility
+            .as_deref()
+            .unwrap_or(row.visibility.as_str()),
     )?;
     let now = ctx.now();
     let d = c.derive();

@@ -235,7 +235,7 @@ pub async fn for_user(ctx: &Ctx, user: &UserRow) -> AppResult<Dashboard> {
                 slug: a.slug.clone(),
                 title: a.title.clone(),
                 author: format!("{} {}", a.author_first_name, a.author_last_name),
-                published_at: a.published_at.map(|t| from_micros(t).to_string()),
+                published_at: a.published_at.map(|t| t.to_string()),
             })
             .collect()
     };

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::Ctx;
 use crate::{
+    clock::from_micros,
     domain::{
         ids::new_id,
         mentorship::{
@@ -192,8 +193,8 @@ pub async fn act(
     } else {
         return Err(AppError::NotFound);
     };
-    let from = MentorshipStatus::parse(&m.status).unwrap_or(MentorshipStatus::Expired);
-    if from == MentorshipStatus::Pending && m.expires_at <= now {
+    let from = m.status;
+    if from == MentorshipStatus::Pending && m.expires_at <= from_micros(now) {
         // Past its time: it expired, whatever the sweep has done so far.
         store::mentorships::transition(&mut tx, id, "pending", "expired", None, None, now).await?;
         tx.commit().await?;
@@ -243,12 +244,8 @@ pub async fn act(
         // Someone else moved it first.
         let current = store::mentorships::get(&mut *tx, id)
             .await?
-            .map(|r| r.m.status)
-            .unwrap_or_default();
-        return Err(wrong_state(
-            action,
-            MentorshipStatus::parse(&current).unwrap_or(from),
-        ));
+            .map_or(from, |r| r.m.status);
+        return Err(wrong_state(action, current));
     }
     if to == MentorshipStatus::Accepted {
         super::messages::mentorship_started(&mut tx, &m.mentor_id, &m.mentee_id, now).await?;
@@ -303,7 +300,11 @@ fn wrong_state(action: Action, s: MentorshipStatus) -> AppError {
 
 /// The status of the live (pending or accepted) mentorship between a mentor and a
 /// mentee, if there is one.
-pub async fn live_status(ctx: &Ctx, mentor_id: &str, mentee_id: &str) -> AppResult<Option<String>> {
+pub async fn live_status(
+    ctx: &Ctx,
+    mentor_id: &str,
+    mentee_id: &str,
+) -> AppResult<Option<MentorshipStatus>> {
     Ok(
         store::mentorships::live_between(&ctx.db.pool, mentor_id, mentee_id)
             .await?
@@ -322,7 +323,7 @@ pub async fn expire_one(ctx: &Ctx, id: &str) -> AppResult<()> {
     let Some(m) = store::mentorships::get(&mut *tx, id).await? else {
         return Ok(());
     };
-    if m.m.status == "pending" && m.m.expires_at <= now {
+    if m.m.status == MentorshipStatus::Pending && m.m.expires_at <= from_micros(now) {
         store::mentorships::transition(&mut tx, id, "pending", "expired", None, None, now).await?;
         tx.commit().await?;
     }

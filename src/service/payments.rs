@@ -331,7 +331,7 @@ pub async fn webhook(ctx: &Ctx, signature: Option<&str>, body: &[u8]) -> AppResu
         "checkout.session.async_payment_failed" | "checkout.session.expired" => {
             if let Some(p) = find_for_session(&mut tx, obj).await? {
                 store::payments::note_event(&mut tx, event_id, Some(&p.id), None).await?;
-                let status = PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending);
+                let status = p.status;
                 if status.may_fail() {
                     let reason = if kind.ends_with("expired") {
                         "checkout expired"
@@ -390,7 +390,7 @@ async fn find_for_session(tx: &mut Tx, obj: &Value) -> AppResult<Option<PaymentR
 /// then applies refunds that were waiting for it and queues its booking. Returns
 /// whether anything changed.
 async fn succeed(tx: &mut Tx, p: &PaymentRow, intent: Option<&str>, now: i64) -> AppResult<bool> {
-    let status = PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending);
+    let status = p.status;
     if !status.may_succeed() {
         return Ok(false);
     }
@@ -418,7 +418,7 @@ async fn succeed(tx: &mut Tx, p: &PaymentRow, intent: Option<&str>, now: i64) ->
         && let Some(total) = store::payments::take_pending_refunds(tx, i).await?
     {
         let mut paid = p.clone();
-        paid.status = PaymentStatus::Succeeded.as_str().into();
+        paid.status = PaymentStatus::Succeeded;
         apply_refund(tx, &paid, total, now).await?;
     }
     if !p.booking_request.is_empty() {
@@ -444,8 +444,8 @@ async fn apply_refund(tx: &mut Tx, p: &PaymentRow, total_cents: i64, now: i64) -
     if total <= p.refunded_cents {
         return Ok(false);
     }
-    let granted = p.status == PaymentStatus::Succeeded.as_str()
-        || (p.status == PaymentStatus::Refunded.as_str() && p.succeeded_at.is_some());
+    let granted = p.status == PaymentStatus::Succeeded
+        || (p.status == PaymentStatus::Refunded && p.succeeded_at.is_some());
     let due = if granted {
         payment::credits_to_reclaim(p.credits, p.amount_cents, total, p.reclaimed_credits)
     } else {
@@ -497,7 +497,7 @@ pub async fn refund(ctx: &Ctx, admin: &UserRow, id: &str) -> AppResult<PaymentRo
     let p = store::payments::get(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if p.status != PaymentStatus::Succeeded.as_str() {
+    if p.status != PaymentStatus::Succeeded {
         return Err(AppError::conflict(
             "not_refundable",
             "Only a succeeded payment can be refunded.",
@@ -720,7 +720,7 @@ pub async fn own(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<PaymentRow> {
 /// closed as failed (which frees a slot it held). Returns it as it was.
 pub async fn cancel_checkout(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<PaymentRow> {
     let p = own(ctx, user, id).await?;
-    if p.status == "pending" {
+    if p.status == PaymentStatus::Pending {
         store::payments::mark_failed(&ctx.db.pool, &p.id, "cancelled at checkout", ctx.now())
             .await?;
     }

@@ -7,9 +7,13 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{Arg, Backend, SqlBuilder, Tx};
+use jiff::Timestamp;
 
-#[derive(Debug, Clone, FromRow)]
+use super::{Arg, Backend, SqlBuilder, Tx, column::row};
+use crate::domain::article::{ArticleStatus, Visibility};
+
+row! {
+#[derive(Debug, Clone)]
 pub struct ArticleRow {
     pub id: String,
     pub author_id: String,
@@ -18,32 +22,29 @@ pub struct ArticleRow {
     pub content: String,
     pub html: String,
     pub excerpt: String,
-    pub tags: String,
-    pub visibility: String,
-    pub status: String,
-    pub published_at: Option<i64>,
-    pub listed_at: i64,
+    pub tags: Vec<String>,
+    pub visibility: Visibility,
+    pub status: ArticleStatus,
+    pub published_at: Option<Timestamp>,
+    pub listed_at: Timestamp,
     pub view_count: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     pub author_first_name: String,
     pub author_last_name: String,
     pub author_headline: String,
     pub author_avatar_url: String,
     /// The author's account is suspended or closed.
-    pub author_inactive: i64,
+    pub author_inactive: bool,
     pub comment_count: i64,
-    /// 1 when the reader of the query has bookmarked it.
-    pub bookmarked: i64,
+    /// The reader of the query has bookmarked it.
+    pub bookmarked: bool,
+}
 }
 
 impl ArticleRow {
     pub fn is_published(&self) -> bool {
-        self.status == "published"
-    }
-
-    pub fn tag_list(&self) -> Vec<String> {
-        serde_json::from_str(&self.tags).unwrap_or_default()
+        self.status == ArticleStatus::Published
     }
 }
 

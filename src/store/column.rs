@@ -135,7 +135,21 @@ macro_rules! words {
 words!(
     crate::domain::booking::BookingStatus => "booking status",
     crate::domain::mentor::ServiceKind => "service kind",
+    crate::domain::article::ArticleStatus => "article status",
+    crate::domain::mentorship::MentorshipStatus => "mentorship status",
+    crate::domain::payment::PaymentStatus => "payment status",
+    crate::domain::mentor::MentorStatus => "mentor status",
 );
+
+impl Column for crate::domain::article::Visibility {
+    type Stored = String;
+    fn decode(stored: String) -> Result<Self, String> {
+        Self::parse(&stored).map_err(|_| format!("unknown visibility {stored:?}"))
+    }
+    fn stored(&self) -> String {
+        self.as_str().to_string()
+    }
+}
 
 /// JSON documents stored as TEXT.
 macro_rules! json {

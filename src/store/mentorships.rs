@@ -2,23 +2,28 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{Backend, Tx};
+use jiff::Timestamp;
 
-#[derive(Debug, Clone, FromRow)]
+use super::{Backend, Tx, column::row};
+use crate::domain::mentorship::MentorshipStatus;
+
+row! {
+#[derive(Debug, Clone)]
 pub struct MentorshipRow {
     pub id: String,
     pub mentor_id: String,
     pub mentee_id: String,
-    pub status: String,
+    pub status: MentorshipStatus,
     pub message: String,
     pub answer: String,
     pub ended_by: Option<String>,
-    pub expires_at: i64,
-    pub responded_at: Option<i64>,
-    pub started_at: Option<i64>,
-    pub ended_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub expires_at: Timestamp,
+    pub responded_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 }
 
 /// A mentorship with both people's names, for lists and pages.

@@ -2,9 +2,13 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::Tx;
+use jiff::Timestamp;
 
-#[derive(Debug, Clone, FromRow)]
+use super::{Tx, column::row};
+use crate::domain::payment::PaymentStatus;
+
+row! {
+#[derive(Debug, Clone)]
 pub struct PaymentRow {
     pub id: String,
     pub user_id: String,
@@ -13,7 +17,7 @@ pub struct PaymentRow {
     pub credits: i64,
     pub amount_cents: i64,
     pub currency: String,
-    pub status: String,
+    pub status: PaymentStatus,
     pub provider: String,
     pub checkout_session_id: Option<String>,
     pub checkout_url: String,
@@ -24,15 +28,16 @@ pub struct PaymentRow {
     pub failure_reason: String,
     pub booking_request: String,
     pub hold_mentor_id: Option<String>,
-    pub hold_start: Option<i64>,
-    pub hold_end: Option<i64>,
-    pub hold_until: Option<i64>,
+    pub hold_start: Option<Timestamp>,
+    pub hold_end: Option<Timestamp>,
+    pub hold_until: Option<Timestamp>,
     pub booking_id: Option<String>,
-    pub succeeded_at: Option<i64>,
-    pub failed_at: Option<i64>,
-    pub refunded_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub succeeded_at: Option<Timestamp>,
+    pub failed_at: Option<Timestamp>,
+    pub refunded_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 }
 
 const COLUMNS: &str = "id, user_id, pack_id, quantity, credits, amount_cents, currency, status, \

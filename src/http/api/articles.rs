@@ -89,9 +89,9 @@ impl ArticleView {
             content: with_body.then(|| r.content.clone()),
             html: with_body.then(|| r.html.clone()),
             excerpt: r.excerpt.clone(),
-            tags: r.tag_list(),
-            visibility: r.visibility.clone(),
-            status: r.status.clone(),
+            tags: r.tags.clone(),
+            visibility: r.visibility.as_str().to_string(),
+            status: r.status.as_str().to_string(),
             author: AuthorRef {
                 id: r.author_id.clone(),
                 first_name: r.author_first_name.clone(),
@@ -104,7 +104,7 @@ impl ArticleView {
             updated_at: ts(r.updated_at),
             views: r.view_count,
             comment_count: r.comment_count,
-            bookmarked: r.bookmarked != 0,
+            bookmarked: r.bookmarked,
         }
     }
 }

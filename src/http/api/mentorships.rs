@@ -61,7 +61,7 @@ impl From<&MentorshipListRow> for MentorshipView {
         let m = &r.m;
         MentorshipView {
             id: m.id.clone(),
-            status: MentorshipStatus::parse(&m.status).unwrap_or(MentorshipStatus::Expired),
+            status: m.status,
             mentor: PersonRef {
                 id: m.mentor_id.clone(),
                 first_name: r.mentor_first_name.clone(),

@@ -14,6 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{decode_cursor, next_page, parse_limit, ts};
 use crate::{
     domain::payment::CreditPack,
+    domain::payment::PaymentStatus,
     error::AppError,
     http::{
         AppState,
@@ -123,8 +124,8 @@ impl From<&PaymentRow> for PaymentView {
             credits: p.credits,
             amount_cents: p.amount_cents,
             currency: p.currency.clone(),
-            status: p.status.clone(),
-            checkout_url: (p.status == "pending" && !p.checkout_url.is_empty())
+            status: p.status.as_str().to_string(),
+            checkout_url: (p.status == PaymentStatus::Pending && !p.checkout_url.is_empty())
                 .then(|| p.checkout_url.clone()),
             refunded_cents: p.refunded_cents,
             reclaimed_credits: p.reclaimed_credits,

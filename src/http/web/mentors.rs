@@ -305,7 +305,7 @@ async fn render_mentor(
     let relationship = match viewer {
         Some(v) if v.id != id => {
             match crate::service::mentorships::live_status(&state.ctx, id, &v.id).await {
-                Ok(r) => r,
+                Ok(r) => r.map(|s| s.as_str().to_string()),
                 Err(e) => return error_page(state, Some(web), e),
             }
         }
@@ -606,7 +606,7 @@ struct HubQuery {
 fn relation_line(
     r: &MentorshipListRow,
     i_am_mentor: bool,
-    now: i64,
+    now: jiff::Timestamp,
     tz: &jiff::tz::TimeZone,
 ) -> RelationLine {
     let m = &r.m;
@@ -623,19 +623,14 @@ fn relation_line(
             r.mentor_headline.clone(),
         )
     };
-    let day = |us: i64| {
-        crate::clock::from_micros(us)
-            .to_zoned(tz.clone())
-            .strftime("%b %-d, %Y")
-            .to_string()
-    };
-    let waited_days = (now - m.created_at) / (24 * 3600 * 1_000_000);
+    let day = |t: jiff::Timestamp| t.to_zoned(tz.clone()).strftime("%b %-d, %Y").to_string();
+    let waited_days = now.duration_since(m.created_at).as_hours() / 24;
     RelationLine {
         id: m.id.clone(),
         other_id,
         other_name: name,
         other_headline: headline,
-        status: m.status.clone(),
+        status: m.status.as_str().to_string(),
         message: m.message.clone(),
         since: day(m.started_at.unwrap_or(m.created_at)),
         waiting: match waited_days {
@@ -697,7 +692,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
         };
         match mentorships::list(&state.ctx, &filter).await {
             Ok(rows) => {
-                let now = state.ctx.now();
+                let now = state.ctx.clock.now();
                 lines = rows
                     .iter()
                     .map(|r| relation_line(r, as_mentor, now, &tz))

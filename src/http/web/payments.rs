@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::{CsrfForm, Layout, WebCtx, WebForm, bookings::when, error_page, page_query};
 use crate::{
-    clock::from_micros,
+    domain::payment::PaymentStatus,
     http::{AppState, extract::path_id},
     service::{
         bookings::BookingInput,
@@ -128,7 +128,7 @@ async fn go(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
         Ok(p) => p,
         Err(r) => return r,
     };
-    if p.status != "pending" || !p.checkout_url.starts_with("https://") {
+    if p.status != PaymentStatus::Pending || !p.checkout_url.starts_with("https://") {
         return web.redirect_flash(
             &format!("/credits/buy/done?payment={}", p.id),
             "payment_not_open",
@@ -177,7 +177,7 @@ async fn done(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response 
         Ok(p) => p,
         Err(r) => return r,
     };
-    web.render(&state, &result_page(&web, &p, &p.status))
+    web.render(&state, &result_page(&web, &p, p.status.as_str()))
 }
 
 /// Stripe's cancel return: the checkout is given up, and a held slot released.
@@ -195,7 +195,7 @@ async fn cancelled(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Resp
         Ok(p) => p,
         Err(e) => return error_page(&state, Some(&web), e),
     };
-    let state_name = if p.status == "pending" {
+    let state_name = if p.status == PaymentStatus::Pending {
         "cancelled"
     } else {
         p.status.as_str()
@@ -223,7 +223,7 @@ struct HistoryPage {
 }
 
 fn line(p: &PaymentRow, tz: &jiff::tz::TimeZone) -> PaymentLine {
-    let note = if p.status == "refunded" {
+    let note = if p.status == PaymentStatus::Refunded {
         format!(
             "{} refunded, {} credits taken back",
             money(p.refunded_cents, &p.currency),
@@ -234,12 +234,12 @@ fn line(p: &PaymentRow, tz: &jiff::tz::TimeZone) -> PaymentLine {
     };
     PaymentLine {
         id: p.id.clone(),
-        when: when(from_micros(p.created_at), tz),
+        when: when(p.created_at, tz),
         credits: p.credits,
         price: money(p.amount_cents, &p.currency),
-        status: p.status.clone(),
+        status: p.status.as_str().to_string(),
         note,
-        checkout_url: if p.status == "pending" {
+        checkout_url: if p.status == PaymentStatus::Pending {
             format!("/credits/buy/go?payment={}", p.id)
         } else {
             String::new()
@@ -354,7 +354,8 @@ async fn admin_list(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Res
                         buyer: format!("{} {}", r.first_name, r.last_name),
                         email: r.email.clone(),
                         flag: r.p.flag.clone(),
-                        refundable: r.p.status == "succeeded" && r.p.payment_intent_id.is_some(),
+                        refundable: r.p.status == PaymentStatus::Succeeded
+                            && r.p.payment_intent_id.is_some(),
                     })
                     .collect(),
                 flagged_only,

@@ -22,6 +22,8 @@ use axum::{
     routing::{get, post},
 };
 use jiff::tz::TimeZone;
+
+use crate::domain::article::Visibility;
 use serde::Deserialize;
 
 use super::{CsrfForm, Layout, WebCtx, WebForm, error_page, page_query, urlencode};
@@ -55,18 +57,15 @@ pub fn router() -> Router<AppState> {
         .route("/mentors/{id}/articles", get(knowledge_base))
 }
 
-pub(super) fn date(us: i64, tz: &TimeZone) -> String {
-    crate::clock::from_micros(us)
-        .to_zoned(tz.clone())
-        .strftime("%-d %b %Y")
-        .to_string()
+pub(super) fn date(t: jiff::Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone()).strftime("%-d %b %Y").to_string()
 }
 
-pub(super) fn visibility_label(v: &str) -> &'static str {
+pub(super) fn visibility_label(v: Visibility) -> &'static str {
     match v {
-        "members" => "Members only",
-        "my_mentees" => "My mentees only",
-        _ => "Public",
+        Visibility::Members => "Members only",
+        Visibility::MyMentees => "My mentees only",
+        Visibility::Public => "Public",
     }
 }
 
@@ -112,14 +111,14 @@ impl ArticleCard {
             slug: r.slug.clone(),
             title: r.title.clone(),
             excerpt: r.excerpt.clone(),
-            tags: r.tag_list().iter().map(|t| TagLink::new(t, 0)).collect(),
+            tags: r.tags.clone().iter().map(|t| TagLink::new(t, 0)).collect(),
             author_id: r.author_id.clone(),
             author_name: format!("{} {}", r.author_first_name, r.author_last_name),
             date: date(r.published_at.unwrap_or(r.created_at), tz),
             views: r.view_count,
             comments: r.comment_count,
             draft: !r.is_published(),
-            visibility: visibility_label(&r.visibility),
+            visibility: visibility_label(r.visibility),
         }
     }
 }

@@ -79,14 +79,13 @@ pub(super) async fn render_article(
         layout: web.layout(),
         a: ArticleCard::new(a, &tz),
         html: a.html.clone(),
-        published: crate::http::web::bookings::when(crate::clock::from_micros(published_at), &tz),
-        updated: (a.updated_at > published_at + 60_000_000).then(|| {
-            crate::http::web::bookings::when(crate::clock::from_micros(a.updated_at), &tz)
-        }),
+        published: crate::http::web::bookings::when(published_at, &tz),
+        updated: (a.updated_at.duration_since(published_at) > jiff::SignedDuration::from_mins(1))
+            .then(|| crate::http::web::bookings::when(a.updated_at, &tz)),
         is_author,
         is_admin,
         signed_in: me.is_some(),
-        bookmarked: a.bookmarked != 0,
+        bookmarked: a.bookmarked,
         comments: comments
             .iter()
             .map(|c| CommentLine {
