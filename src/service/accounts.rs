@@ -384,18 +384,17 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
     fn ts(t: impl crate::clock::Instant) -> String {
         t.instant().to_string()
     }
-    let tags = |raw: &str| serde_json::from_str::<serde_json::Value>(raw).unwrap_or(json!([]));
     let mentor = store::mentors::profile(pool, &user.id).await?.map(|p| {
         json!({
-            "status": p.status, "bio": p.bio, "expertise": tags(&p.expertise), "skills": tags(&p.skills),
-            "industries": tags(&p.industries), "company": p.company, "title": p.title,
-            "experience": tags(&p.experience), "hourly_rate": p.hourly_rate, "max_mentees": p.max_mentees,
-            "is_public": p.is_public == 1, "rating_avg": p.rating_avg, "rating_count": p.rating_count,
+            "status": p.status, "bio": p.bio, "expertise": &p.expertise, "skills": &p.skills,
+            "industries": &p.industries, "company": p.company, "title": p.title,
+            "experience": &p.experience, "hourly_rate": p.hourly_rate, "max_mentees": p.max_mentees,
+            "is_public": p.is_public, "rating_avg": p.rating_avg, "rating_count": p.rating_count,
             "decision_reason": p.decision_reason, "applied_at": ts(p.applied_at),
         })
     });
     let mentee = store::mentors::mentee_profile(pool, &user.id).await?.map(|p| {
-        json!({"bio": p.bio, "goals": tags(&p.goals), "skills": tags(&p.skills), "interests": tags(&p.interests)})
+        json!({"bio": p.bio, "goals": &p.goals, "skills": &p.skills, "interests": &p.interests})
     });
     let mentorships = store::mentorships::list(
         pool,

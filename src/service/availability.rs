@@ -11,7 +11,7 @@ use crate::{
         availability::{
             self as av, Availability, Busy, DateOverride, Settings, SlotQuery, WeeklyRule,
         },
-        mentor::{MentorStatus, ServiceKind},
+        mentor::MentorStatus,
         user::TimeZoneName,
     },
     error::{AppError, AppResult, FieldError, Validator},
@@ -242,7 +242,7 @@ pub async fn get(ctx: &Ctx, user: &UserRow) -> AppResult<AvailabilityIo> {
 /// Replaces my availability (mentors only).
 pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult<AvailabilityIo> {
     let profile = store::mentors::profile(&ctx.db.pool, &user.id).await?;
-    if profile.is_none_or(|p| p.status == MentorStatus::Draft.as_str()) {
+    if profile.is_none_or(|p| p.status == MentorStatus::Draft) {
         return Err(AppError::forbidden(
             "Fill in your mentor profile first: availability belongs to mentors.",
         ));
@@ -412,7 +412,7 @@ pub async fn slots(
                 "This mentor offers no such service.",
             )
         })?;
-    if ServiceKind::parse(&service.kind).is_some_and(ServiceKind::is_review) {
+    if service.kind.is_review() {
         return Err(AppError::invalid(
             "service_id",
             "not_timed",
@@ -457,7 +457,7 @@ async fn next_free_basis(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<(Availa
     let services = store::mentors::services_of(&ctx.db.pool, mentor_id, false).await?;
     Ok(services
         .iter()
-        .filter(|s| !ServiceKind::parse(&s.kind).is_some_and(ServiceKind::is_review))
+        .filter(|s| !s.kind.is_review())
         .map(|s| s.duration_minutes)
         .min()
         .map(|d| (a, d)))

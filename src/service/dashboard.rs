@@ -314,7 +314,7 @@ async fn mentor_dashboard(
     let earned = weekly(pool, Series::MentorEarnings(&user.id), &bounds).await?;
     let views = weekly(pool, Series::ArticleViews(&user.id), &bounds).await?;
     Ok(MentorDashboard {
-        status: p.status.clone(),
+        status: p.status.as_str().to_string(),
         active_mentees: mentees.len() as i64,
         mentees: mentees.iter().map(person).collect(),
         capacity: p.max_mentees,

@@ -165,7 +165,11 @@ macro_rules! json {
         }
     )*};
 }
-json!(serde_json::Value, Vec<String>);
+json!(
+    serde_json::Value,
+    Vec<String>,
+    Vec<crate::domain::mentor::ExperienceEntry>,
+);
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{Arg, Backend, SqlBuilder, mentors::PROFILE_COLUMNS};
+use super::{Arg, Backend, SqlBuilder, column::row, mentors::PROFILE_COLUMNS};
 
 /// The condition that makes a mentor visible in discovery (profile `p`, user `u`).
 pub const LISTED: &str = "p.status = 'approved' AND p.is_public = 1 \
@@ -224,18 +224,20 @@ pub async fn any_mentor<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+row! {
 /// What ranking a mentor for a mentee looks at; the card is read afterwards for the
 /// few that are shown (reading 400 whole cards cost more than the ranking itself).
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct CandidateRow {
     pub user_id: String,
-    pub expertise: String,
-    pub skills: String,
-    pub industries: String,
+    pub expertise: Vec<String>,
+    pub skills: Vec<String>,
+    pub industries: Vec<String>,
     pub rating_avg: f64,
     pub rating_count: i64,
     pub max_mentees: i64,
     pub active_mentees: i64,
+}
 }
 
 const CANDIDATE_COLUMNS: &str = "p.user_id, p.expertise, p.skills, p.industries, p.rating_avg, \

@@ -2,7 +2,10 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{Backend, Tx};
+use jiff::Timestamp;
+
+use super::{Backend, Tx, column::row};
+use crate::domain::mentor::{ExperienceEntry, MentorStatus, ServiceKind};
 
 /// Columns of `mentor_profiles` that can be selected (the Postgres `search_tsv` column
 /// cannot be decoded by the Any driver, so `SELECT *` is never used here).
@@ -11,34 +14,34 @@ pub const PROFILE_COLUMNS: &str = "p.user_id, p.status, p.bio, p.expertise, p.sk
     p.rating_avg, p.rating_count, p.decision_reason, p.decided_by, p.decided_at, p.applied_at, \
     p.created_at, p.updated_at, p.next_free_at, p.no_show_count";
 
-#[derive(Debug, Clone, FromRow)]
+row! {
+#[derive(Debug, Clone)]
 pub struct MentorProfileRow {
     pub user_id: String,
-    pub status: String,
+    pub status: MentorStatus,
     pub bio: String,
-    /// JSON array of strings.
-    pub expertise: String,
-    pub skills: String,
-    pub industries: String,
+    pub expertise: Vec<String>,
+    pub skills: Vec<String>,
+    pub industries: Vec<String>,
     pub company: String,
     pub title: String,
-    /// JSON array of experience entries.
-    pub experience: String,
+    pub experience: Vec<ExperienceEntry>,
     pub hourly_rate: i64,
     pub max_mentees: i64,
-    pub is_public: i64,
+    pub is_public: bool,
     pub rating_avg: f64,
     pub rating_count: i64,
     pub decision_reason: String,
     pub decided_by: Option<String>,
-    pub decided_at: Option<i64>,
-    pub applied_at: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub decided_at: Option<Timestamp>,
+    pub applied_at: Timestamp,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     /// The next free slot, kept fresh by the server (None: none, or no availability).
-    pub next_free_at: Option<i64>,
+    pub next_free_at: Option<Timestamp>,
     /// Sessions mentees reported the mentor missed.
     pub no_show_count: i64,
+}
 }
 
 pub async fn profile<'e, E: Executor<'e, Database = Any>>(
@@ -245,15 +248,17 @@ pub async fn active_mentees<'e, E: Executor<'e, Database = Any>>(
 
 // ---------------------------------------------------------------- mentee profiles
 
-#[derive(Debug, Clone, FromRow)]
+row! {
+#[derive(Debug, Clone)]
 pub struct MenteeProfileRow {
     pub user_id: String,
     pub bio: String,
-    pub goals: String,
-    pub skills: String,
-    pub interests: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub goals: Vec<String>,
+    pub skills: Vec<String>,
+    pub interests: Vec<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 }
 
 pub async fn mentee_profile<'e, E: Executor<'e, Database = Any>>(
@@ -294,19 +299,21 @@ pub async fn upsert_mentee_profile<'e, E: Executor<'e, Database = Any>>(
 
 // ---------------------------------------------------------------- services
 
-#[derive(Debug, Clone, FromRow)]
+row! {
+#[derive(Debug, Clone)]
 pub struct ServiceRow {
     pub id: String,
     pub mentor_id: String,
-    pub kind: String,
+    pub kind: ServiceKind,
     pub title: String,
     pub description: String,
     pub duration_minutes: i64,
     pub credit_cost: i64,
-    pub active: i64,
-    pub deleted_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub active: bool,
+    pub deleted_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 }
 
 pub struct ServiceWrite<'a> {

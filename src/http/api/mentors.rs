@@ -16,7 +16,6 @@ use crate::{
     },
     service::mentors::{
         self, MenteeProfileInput, MentorProfileInput, SearchParams, ServiceInput, ServicePatch,
-        parse_tags,
     },
     service::mentors::{
         ApplicationRow, MenteeProfileRow, MentorCardRow, MentorProfileRow, ServiceRow,
@@ -67,17 +66,17 @@ impl From<&MentorProfileRow> for MentorProfileView {
     fn from(p: &MentorProfileRow) -> Self {
         MentorProfileView {
             user_id: p.user_id.clone(),
-            status: MentorStatus::parse(&p.status).unwrap_or(MentorStatus::Draft),
+            status: p.status,
             bio: p.bio.clone(),
-            expertise: parse_tags(&p.expertise),
-            skills: parse_tags(&p.skills),
-            industries: parse_tags(&p.industries),
+            expertise: p.expertise.clone(),
+            skills: p.skills.clone(),
+            industries: p.industries.clone(),
             company: p.company.clone(),
             title: p.title.clone(),
-            experience: serde_json::from_str(&p.experience).unwrap_or_default(),
+            experience: p.experience.clone(),
             hourly_rate: p.hourly_rate,
             max_mentees: p.max_mentees,
-            is_public: p.is_public == 1,
+            is_public: p.is_public,
             rating_avg: p.rating_avg,
             rating_count: p.rating_count,
             decision_reason: p.decision_reason.clone(),
@@ -125,9 +124,9 @@ impl From<&MentorCardRow> for MentorCard {
             avatar_url: r.avatar_url.clone(),
             timezone: r.timezone.clone(),
             bio: p.bio.clone(),
-            expertise: parse_tags(&p.expertise),
-            skills: parse_tags(&p.skills),
-            industries: parse_tags(&p.industries),
+            expertise: p.expertise.clone(),
+            skills: p.skills.clone(),
+            industries: p.industries.clone(),
             company: p.company.clone(),
             title: p.title.clone(),
             hourly_rate: p.hourly_rate,
@@ -173,12 +172,12 @@ impl From<&ServiceRow> for ServiceView {
         ServiceView {
             id: s.id.clone(),
             mentor_id: s.mentor_id.clone(),
-            kind: s.kind.clone(),
+            kind: s.kind.as_str().to_string(),
             title: s.title.clone(),
             description: s.description.clone(),
             duration_minutes: s.duration_minutes,
             credit_cost: s.credit_cost,
-            active: s.active == 1,
+            active: s.active,
             created_at: ts(s.created_at),
             updated_at: ts(s.updated_at),
         }
@@ -200,9 +199,9 @@ impl From<&MenteeProfileRow> for MenteeProfileView {
         MenteeProfileView {
             user_id: p.user_id.clone(),
             bio: p.bio.clone(),
-            goals: parse_tags(&p.goals),
-            skills: parse_tags(&p.skills),
-            interests: parse_tags(&p.interests),
+            goals: p.goals.clone(),
+            skills: p.skills.clone(),
+            interests: p.interests.clone(),
             updated_at: ts(p.updated_at),
         }
     }
@@ -502,8 +501,8 @@ async fn mentor(
     let services = mentors::offered_services(&state.ctx, &id).await?;
     Ok(axum::Json(MentorDetail {
         card: MentorCard::from(&row),
-        experience: serde_json::from_str(&row.profile.experience).unwrap_or_default(),
-        status: MentorStatus::parse(&row.profile.status).unwrap_or(MentorStatus::Draft),
+        experience: row.profile.experience.clone(),
+        status: row.profile.status,
         services: services.iter().map(ServiceView::from).collect(),
         missed_sessions: row.profile.no_show_count,
     }))

@@ -411,9 +411,8 @@ struct PasswordForm {
     new_password: String,
 }
 
-/// Whether the settings tabs show "Services" (the user has a mentor profile).
 async fn offers_services(state: &AppState, me: &UserRow) -> bool {
-    matches!(crate::service::mentors::my_profile(&state.ctx, me).await, Ok(Some(p)) if p.status != "draft")
+    crate::service::mentors::offers_services(&state.ctx, me).await
 }
 
 async fn settings_with_errors(

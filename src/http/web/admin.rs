@@ -317,13 +317,14 @@ async fn applications(State(state): State<AppState>, web: WebCtx, uri: Uri) -> R
                     .cloned()
                     .collect::<Vec<_>>()
                     .join(" at "),
-                expertise: mentors::parse_tags(&p.expertise).join(", "),
-                skills: mentors::parse_tags(&p.skills).join(", "),
+                expertise: p.expertise.clone().join(", "),
+                skills: p.skills.clone().join(", "),
                 bio: p.bio.clone(),
                 hourly_rate: p.hourly_rate,
                 max_mentees: p.max_mentees,
-                status: p.status.clone(),
-                applied: crate::clock::from_micros(p.applied_at)
+                status: p.status.as_str().to_string(),
+                applied: p
+                    .applied_at
                     .to_zoned(tz.clone())
                     .strftime("%Y-%m-%d")
                     .to_string(),

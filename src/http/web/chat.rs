@@ -368,7 +368,7 @@ async fn prefs_form(State(state): State<AppState>, web: WebCtx) -> Response {
         Ok(a) => a.user.clone(),
         Err(r) => return r,
     };
-    let show_services = matches!(crate::service::mentors::my_profile(&state.ctx, &me).await, Ok(Some(p)) if p.status != "draft");
+    let show_services = crate::service::mentors::offers_services(&state.ctx, &me).await;
     match notify::preferences(&state.ctx, &me.id).await {
         Ok(prefs) => web.render(
             &state,

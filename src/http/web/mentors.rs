@@ -28,7 +28,7 @@ use crate::{
         mentorships::{ListFilter, MentorshipListRow},
     },
     service::{
-        mentors::{self, SearchParams, parse_tags},
+        mentors::{self, SearchParams},
         mentorships::{self, AnswerInput, RequestInput},
     },
 };
@@ -79,7 +79,7 @@ impl CardView {
             headline: r.headline.clone(),
             avatar_url: r.avatar_url.clone(),
             role_line,
-            expertise: parse_tags(&p.expertise).into_iter().take(5).collect(),
+            expertise: p.expertise.clone().into_iter().take(5).collect(),
             rating: if p.rating_count > 0 {
                 format!("★ {:.1} ({})", p.rating_avg, p.rating_count)
             } else {
@@ -312,16 +312,12 @@ async fn render_mentor(
         _ => None,
     };
     let p = &row.profile;
-    let experience: Vec<crate::domain::mentor::ExperienceEntry> =
-        serde_json::from_str(&p.experience).unwrap_or_default();
+    let experience: Vec<crate::domain::mentor::ExperienceEntry> = p.experience.clone();
     // The slot picker: one week, in the viewer's zone.
     let tz = viewer
         .and_then(|v| jiff::tz::TimeZone::get(&v.timezone).ok())
         .unwrap_or(jiff::tz::TimeZone::UTC);
-    let is_timed = |k: &str| {
-        !crate::domain::mentor::ServiceKind::parse(k)
-            .is_some_and(crate::domain::mentor::ServiceKind::is_review)
-    };
+    let is_timed = |k: &crate::domain::mentor::ServiceKind| !k.is_review();
     let selected = services
         .iter()
         .find(|s| s.id == q.service)
@@ -428,7 +424,7 @@ async fn render_mentor(
         viewer_zone: tz.iana_name().unwrap_or("UTC").to_string(),
         next_free: p
             .next_free_at
-            .map(|t| crate::http::web::bookings::when(crate::clock::from_micros(t), &tz))
+            .map(|t| crate::http::web::bookings::when(t, &tz))
             .unwrap_or_default(),
         reviews: reviews
             .iter()
@@ -447,21 +443,19 @@ async fn render_mentor(
         m: CardView::from_row(&row),
         bio: p.bio.clone(),
         timezone: row.timezone.clone(),
-        skills: parse_tags(&p.skills),
-        industries: parse_tags(&p.industries),
+        skills: p.skills.clone(),
+        industries: p.industries.clone(),
         capacity: format!(
             "{} of {} mentee spots taken",
             row.active_mentees, p.max_mentees
         ),
-        unlisted_status: (p.status != MentorStatus::Approved.as_str() || p.is_public == 0).then(
-            || {
-                if p.is_public == 0 && p.status == "approved" {
-                    "hidden from discovery".to_string()
-                } else {
-                    p.status.clone()
-                }
-            },
-        ),
+        unlisted_status: (p.status != MentorStatus::Approved || !p.is_public).then(|| {
+            if !p.is_public && p.status == MentorStatus::Approved {
+                "hidden from discovery".to_string()
+            } else {
+                p.status.as_str().to_string()
+            }
+        }),
         experience: experience
             .into_iter()
             .map(|e| ExperienceLine {
@@ -480,7 +474,7 @@ async fn render_mentor(
             .cloned()
             .map(|s| ServiceLine {
                 title: s.title,
-                kind: s.kind.replace('_', " "),
+                kind: s.kind.as_str().replace('_', " "),
                 description: s.description,
                 duration_minutes: s.duration_minutes,
                 credit_cost: s.credit_cost,

@@ -17,9 +17,7 @@ use crate::{
     error::AppError,
     http::{AppState, extract::path_id},
     service::accounts::UserRow,
-    service::mentors::{
-        self, MenteeProfileInput, MentorProfileInput, ServiceInput, ServicePatch, parse_tags,
-    },
+    service::mentors::{self, MenteeProfileInput, MentorProfileInput, ServiceInput, ServicePatch},
 };
 
 pub fn router() -> Router<AppState> {
@@ -38,13 +36,12 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn join_list(json: &str) -> String {
-    parse_tags(json).join(", ")
+fn join_list(list: &[String]) -> String {
+    list.join(", ")
 }
 
-/// The settings tabs and whether the services tab shows.
 async fn has_mentor_profile(state: &AppState, user: &UserRow) -> bool {
-    matches!(mentors::my_profile(&state.ctx, user).await, Ok(Some(p)) if p.status != MentorStatus::Draft.as_str())
+    mentors::offers_services(&state.ctx, user).await
 }
 
 // ------------------------------------------------------------------ mentee
@@ -183,7 +180,7 @@ async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> Response {
     };
     let (status, reason, values, exp) = match &p {
         Some(p) => (
-            p.status.clone(),
+            p.status.as_str().to_string(),
             p.decision_reason.clone(),
             MentorFormValues {
                 bio: p.bio.clone(),
@@ -192,15 +189,15 @@ async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> Response {
                 industries: join_list(&p.industries),
                 company: p.company.clone(),
                 title: p.title.clone(),
-                hourly_rate: if p.status == "draft" {
+                hourly_rate: if p.status == MentorStatus::Draft {
                     String::new()
                 } else {
                     p.hourly_rate.to_string()
                 },
                 max_mentees: p.max_mentees.to_string(),
-                is_public: p.is_public == 1,
+                is_public: p.is_public,
             },
-            serde_json::from_str::<Vec<ExperienceEntry>>(&p.experience).unwrap_or_default(),
+            p.experience.clone(),
         ),
         None => (
             String::new(),
@@ -236,7 +233,7 @@ async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> Response {
         &state,
         &MentorFormPage {
             layout: web.layout(),
-            show_services: p.as_ref().is_some_and(|p| p.status != "draft"),
+            show_services: p.as_ref().is_some_and(|p| p.status != MentorStatus::Draft),
             status,
             decision_reason: reason,
             f: values,
@@ -351,10 +348,12 @@ async fn save_mentor(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &MentorFormPage {
                     layout: web.layout(),
-                    show_services: current.as_ref().is_some_and(|p| p.status != "draft"),
+                    show_services: current
+                        .as_ref()
+                        .is_some_and(|p| p.status != MentorStatus::Draft),
                     status: current
                         .as_ref()
-                        .map(|p| p.status.clone())
+                        .map(|p| p.status.as_str().to_string())
                         .unwrap_or_default(),
                     decision_reason: current.map(|p| p.decision_reason).unwrap_or_default(),
                     f: values,
@@ -421,12 +420,12 @@ async fn render_services(
                 .into_iter()
                 .map(|s| ServiceRowView {
                     id: s.id,
-                    kind: s.kind,
+                    kind: s.kind.as_str().to_string(),
                     title: s.title,
                     description: s.description,
                     duration_minutes: s.duration_minutes,
                     credit_cost: s.credit_cost,
-                    active: s.active == 1,
+                    active: s.active,
                 })
                 .collect(),
             kinds: kinds(),

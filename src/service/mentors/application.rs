@@ -109,7 +109,7 @@ pub async fn decide(
         .await?
         .filter(|u| u.deleted_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let from = MentorStatus::parse(&profile.status).unwrap_or(MentorStatus::Draft);
+    let from = profile.status;
     let to = if approve {
         MentorStatus::Approved
     } else {

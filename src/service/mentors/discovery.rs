@@ -236,7 +236,7 @@ pub(super) async fn has_free_slot(
     let services = store::mentors::services_of(&ctx.db.pool, mentor_id, false).await?;
     let Some(duration) = services
         .iter()
-        .filter(|s| !ServiceKind::parse(&s.kind).is_some_and(ServiceKind::is_review))
+        .filter(|s| !s.kind.is_review())
         .map(|s| s.duration_minutes)
         .min()
     else {
@@ -284,9 +284,9 @@ pub async fn recommended(
     let profile = store::mentors::mentee_profile(&ctx.db.pool, &user.id).await?;
     let interests = profile
         .map(|p| MenteeInterests {
-            goals: parse_tags(&p.goals),
-            skills: parse_tags(&p.skills),
-            interests: parse_tags(&p.interests),
+            goals: p.goals.clone(),
+            skills: p.skills.clone(),
+            interests: p.interests.clone(),
         })
         .unwrap_or_default();
     let terms: Vec<String> = recommend::mentee_terms(&interests)
@@ -299,9 +299,9 @@ pub async fn recommended(
         .iter()
         .map(|r| Candidate {
             id: r.user_id.clone(),
-            expertise: parse_tags(&r.expertise),
-            skills: parse_tags(&r.skills),
-            industries: parse_tags(&r.industries),
+            expertise: r.expertise.clone(),
+            skills: r.skills.clone(),
+            industries: r.industries.clone(),
             rating_avg: r.rating_avg,
             rating_count: r.rating_count,
             active_mentees: r.active_mentees,

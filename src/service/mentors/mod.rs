@@ -68,10 +68,6 @@ pub(super) fn yes() -> bool {
     true
 }
 
-pub fn parse_tags(raw: &str) -> Vec<String> {
-    serde_json::from_str(raw).unwrap_or_default()
-}
-
 fn to_json<T: Serialize>(v: &T) -> AppResult<String> {
     serde_json::to_string(v).map_err(|e| AppError::Internal(e.into()))
 }
@@ -106,11 +102,17 @@ pub async fn my_profile(ctx: &Ctx, user: &UserRow) -> AppResult<Option<MentorPro
     Ok(store::mentors::profile(&ctx.db.pool, &user.id).await?)
 }
 
+/// Whether the user has filled in a mentor profile (past the draft a mentor sign-up
+/// starts with): the settings then show the "Services" tab. A failed read says no.
+pub async fn offers_services(ctx: &Ctx, user: &UserRow) -> bool {
+    matches!(my_profile(ctx, user).await, Ok(Some(p)) if p.status != MentorStatus::Draft)
+}
+
 /// Whether the user is an approved mentor (may write articles, has mentees).
 pub async fn is_approved(ctx: &Ctx, user_id: &str) -> AppResult<bool> {
     Ok(store::mentors::profile(&ctx.db.pool, user_id)
         .await?
-        .is_some_and(|p| p.status == "approved"))
+        .is_some_and(|p| p.status == MentorStatus::Approved))
 }
 
 /// Whether the user has a mentor profile at all (an author page exists).
@@ -133,7 +135,7 @@ pub async fn offered_service(
 ) -> AppResult<Option<ServiceRow>> {
     Ok(store::mentors::service(&ctx.db.pool, service_id)
         .await?
-        .filter(|s| s.mentor_id == mentor_id && s.active == 1 && s.deleted_at.is_none()))
+        .filter(|s| s.mentor_id == mentor_id && s.active && s.deleted_at.is_none()))
 }
 
 /// Saves the mentor profile. A new, draft or rejected profile becomes a pending
@@ -203,9 +205,7 @@ pub async fn save_profile(
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     let existing = store::mentors::profile(&mut *tx, &user.id).await?;
-    let old_status = existing
-        .as_ref()
-        .and_then(|p| MentorStatus::parse(&p.status));
+    let old_status = existing.as_ref().map(|p| p.status);
     let (status, reapply) = match old_status {
         Some(MentorStatus::Approved) => (MentorStatus::Approved, false),
         Some(MentorStatus::Suspended) => (MentorStatus::Suspended, false),
@@ -270,8 +270,8 @@ pub async fn refresh_search_doc(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     };
     let doc = search_doc(
         user,
-        &parse_tags(&p.expertise),
-        &parse_tags(&p.skills),
+        &p.expertise.clone(),
+        &p.skills.clone(),
         &p.company,
         &p.title,
         &p.bio,

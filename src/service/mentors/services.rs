@@ -76,7 +76,7 @@ pub(super) async fn require_mentor_profile(
 ) -> AppResult<MentorProfileRow> {
     store::mentors::profile(&ctx.db.pool, &user.id)
         .await?
-        .filter(|p| p.status != MentorStatus::Draft.as_str())
+        .filter(|p| p.status != MentorStatus::Draft)
         .ok_or_else(|| {
             AppError::forbidden("Fill in your mentor profile first: services belong to mentors.")
         })
@@ -139,12 +139,15 @@ pub async fn update_service(
 ) -> AppResult<ServiceRow> {
     let cur = own_service(ctx, user, id).await?;
     let merged = ServiceInput {
-        kind: patch.kind.clone().unwrap_or(cur.kind),
+        kind: patch
+            .kind
+            .clone()
+            .unwrap_or_else(|| cur.kind.as_str().to_string()),
         title: patch.title.clone().unwrap_or(cur.title),
         description: patch.description.clone().unwrap_or(cur.description),
         duration_minutes: patch.duration_minutes.unwrap_or(cur.duration_minutes),
         credit_cost: patch.credit_cost.unwrap_or(cur.credit_cost),
-        active: patch.active.unwrap_or(cur.active == 1),
+        active: patch.active.unwrap_or(cur.active),
     };
     let s = validate_service(&merged)?;
     store::mentors::update_service(

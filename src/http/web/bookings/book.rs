@@ -78,7 +78,7 @@ pub(super) async fn render_book(
             AppError::invalid("service", "not_found", "Pick one of the mentor's services."),
         );
     };
-    let timed = !ServiceKind::parse(&service.kind).is_some_and(ServiceKind::is_review);
+    let timed = !service.kind.is_review();
     let tz = zone_of(Some(&me));
     let start_local = if timed {
         match q.start.parse::<Timestamp>() {

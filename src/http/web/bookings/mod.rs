@@ -26,10 +26,7 @@ use serde::Deserialize;
 
 use super::{Layout, WebCtx, WebForm, error_page, page_query, timezones, zone_of};
 use crate::{
-    domain::{
-        booking::{BookingAction, BookingStatus},
-        mentor::ServiceKind,
-    },
+    domain::booking::{BookingAction, BookingStatus},
     error::AppError,
     http::{AppState, extract::path_id},
     service::{
