@@ -772,3 +772,40 @@ async fn the_export_holds_articles_and_closing_an_account_erases_them() {
         "not_found",
     );
 }
+
+/// A stored value the code cannot read is an error, never a guess. Before rows were
+/// decoded in the store, tags that did not parse were read as no tags and the page
+/// showed the article as if it had none.
+#[tokio::test]
+async fn an_unreadable_stored_value_is_an_error_not_a_guess() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let author = app
+        .approved_mentor(
+            &admin,
+            "writer@example.com",
+            mentor_profile(&["writing"], &["prose"], 10),
+        )
+        .await;
+    let a = write(
+        &app,
+        &author,
+        json!({"title": "Readable", "content": "A body.", "visibility": "public", "tags": ["prose"]}),
+    )
+    .await;
+    let id = a["id"].as_str().unwrap();
+    publish(&app, &author, id).await;
+    let path = format!("/api/v1/articles/{id}");
+    let (s, read) = app.get(&path, None).await;
+    assert_eq!(s, StatusCode::OK, "{read}");
+    assert_eq!(read["tags"], json!(["prose"]));
+    sqlx::query("UPDATE articles SET tags = '[\"prose\"' WHERE id = $1")
+        .bind(id)
+        .execute(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    let got = app.get(&path, None).await;
+    assert_problem(&got, 500, "internal_error");
+    // The author is not told it is gone either: the same error.
+    assert_problem(&app.get(&path, author.token()).await, 500, "internal_error");
+}
