@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::{Ctx, events::Event};
 use crate::{
+    clock::from_micros,
     domain::{
         text,
         user::{Role, Roles},
@@ -57,12 +58,12 @@ pub fn stored(id: String, m: &NewMessage<'_>) -> MessageRow {
         sender_id: m.sender_id.map(str::to_string),
         kind: m.kind.to_string(),
         content: m.content.to_string(),
-        metadata: m.metadata.to_string(),
+        metadata: m.metadata.clone(),
         booking_id: m.booking_id.map(str::to_string),
         edited_at: None,
         deleted_at: None,
-        created_at: m.now,
-        updated_at: m.now,
+        created_at: from_micros(m.now),
+        updated_at: from_micros(m.now),
     }
 }
 
@@ -74,7 +75,7 @@ pub fn message_json(m: &MessageRow) -> Value {
         "sender_id": m.sender_id,
         "kind": m.kind,
         "content": if m.deleted_at.is_some() { Value::Null } else { Value::String(m.content.clone()) },
-        "metadata": serde_json::from_str::<Value>(&m.metadata).unwrap_or(json!({})),
+        "metadata": m.metadata,
         "booking_id": m.booking_id,
         "deleted": m.deleted_at.is_some(),
         "edited_at": m.edited_at.map(ts),
@@ -117,11 +118,11 @@ pub async fn booking_changed(
     let Some(invite) = store::messages::invite_of(&mut **tx, &b.b.id).await? else {
         return Ok(None);
     };
-    let mut meta: Value = serde_json::from_str(&invite.metadata).unwrap_or(json!({}));
+    let mut meta = invite.metadata.clone();
     meta["status"] = json!(b.b.status);
     meta["start"] = json!(ts(b.b.start_at));
     meta["end"] = json!(ts(b.b.end_at));
-    store::messages::set_metadata(tx, &invite.id, &meta.to_string(), now).await?;
+    store::messages::set_metadata(tx, &invite.id, &meta, now).await?;
     post_in(
         tx,
         &NewMessage {
@@ -129,7 +130,7 @@ pub async fn booking_changed(
             sender_id: None,
             kind: "system",
             content: what,
-            metadata: &json!({"booking_id": b.b.id, "status": b.b.status}).to_string(),
+            metadata: &json!({"booking_id": b.b.id, "status": b.b.status}),
             booking_id: None,
             now,
         },
@@ -153,7 +154,7 @@ pub async fn mentorship_started(
             sender_id: None,
             kind: "system",
             content: "Mentorship started. Say hello!",
-            metadata: "{}",
+            metadata: &json!({}),
             booking_id: None,
             now,
         },
@@ -389,7 +390,7 @@ pub async fn send(
             sender_id: Some(&me.id),
             kind,
             content: &content,
-            metadata: "{}",
+            metadata: &json!({}),
             booking_id: None,
             now,
         },

@@ -3,54 +3,75 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{Arg, SqlBuilder, Tx};
+use jiff::Timestamp;
+
+use super::{
+    Arg, SqlBuilder, Tx,
+    column::{get, row},
+};
 use crate::domain::ids::new_id;
 
-#[derive(Debug, Clone, FromRow)]
+row! {
+#[derive(Debug, Clone)]
 pub struct ThreadRow {
     pub id: String,
     pub kind: String,
     pub title: String,
     pub created_by: Option<String>,
     pub pair_key: Option<String>,
-    pub last_message_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub last_message_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 }
 
 /// A thread as one participant sees it.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct MyThreadRow {
-    #[sqlx(flatten)]
     pub t: ThreadRow,
-    pub archived: i64,
+    pub archived: bool,
     pub last_read_id: String,
     pub unread_count: i64,
 }
 
-#[derive(Debug, Clone, FromRow)]
+impl<'r> FromRow<'r, sqlx::any::AnyRow> for MyThreadRow {
+    fn from_row(row: &'r sqlx::any::AnyRow) -> sqlx::Result<Self> {
+        Ok(Self {
+            t: ThreadRow::from_row(row)?,
+            archived: get(row, "archived")?,
+            last_read_id: get(row, "last_read_id")?,
+            unread_count: get(row, "unread_count")?,
+        })
+    }
+}
+
+row! {
+#[derive(Debug, Clone)]
 pub struct MessageRow {
     pub id: String,
     pub thread_id: String,
     pub sender_id: Option<String>,
     pub kind: String,
     pub content: String,
-    pub metadata: String,
+    pub metadata: serde_json::Value,
     pub booking_id: Option<String>,
-    pub edited_at: Option<i64>,
-    pub deleted_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub edited_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 }
 
-#[derive(Debug, Clone, FromRow)]
+row! {
+#[derive(Debug, Clone)]
 pub struct ParticipantRow {
     pub user_id: String,
     pub first_name: String,
     pub last_name: String,
     pub avatar_url: String,
     pub last_read_id: String,
-    pub archived: i64,
+    pub archived: bool,
+}
 }
 
 /// The key of a direct thread between two users.
@@ -237,7 +258,7 @@ pub struct NewMessage<'a> {
     pub sender_id: Option<&'a str>,
     pub kind: &'a str,
     pub content: &'a str,
-    pub metadata: &'a str,
+    pub metadata: &'a serde_json::Value,
     pub booking_id: Option<&'a str>,
     pub now: i64,
 }
@@ -253,7 +274,7 @@ pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> sqlx::Result<Str
     .bind(m.sender_id)
     .bind(m.kind)
     .bind(m.content)
-    .bind(m.metadata)
+    .bind(m.metadata.to_string())
     .bind(m.booking_id)
     .bind(m.now)
     .execute(&mut **tx)
@@ -375,10 +396,15 @@ pub async fn invite_of<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
-pub async fn set_metadata(tx: &mut Tx, id: &str, metadata: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_metadata(
+    tx: &mut Tx,
+    id: &str,
+    metadata: &serde_json::Value,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE messages SET metadata = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
-        .bind(metadata)
+        .bind(metadata.to_string())
         .bind(now)
         .execute(&mut **tx)
         .await?;

@@ -2,10 +2,13 @@
 
 use sqlx::{Any, Executor, FromRow};
 
+use jiff::Timestamp;
+
 use super::{Tx, column::row};
 use crate::domain::ids::new_id;
 
-#[derive(Debug, Clone, FromRow)]
+row! {
+#[derive(Debug, Clone)]
 pub struct NotificationRow {
     pub id: String,
     pub user_id: String,
@@ -14,9 +17,10 @@ pub struct NotificationRow {
     pub body: String,
     pub link: String,
     pub related_id: Option<String>,
-    pub read_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub read_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 }
 
 pub struct NewNotification<'a> {

@@ -1,9 +1,13 @@
 //! Users: accounts, profile fields, roles, suspension, soft deletion.
 
-use sqlx::{Any, Executor, FromRow};
+use jiff::Timestamp;
+use sqlx::{Any, Executor};
 
+use super::column::row;
+
+row! {
 /// One row of `users`.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRow {
     pub id: String,
     pub email: String,
@@ -17,11 +21,12 @@ pub struct UserRow {
     pub resume_url: String,
     pub linkedin_url: String,
     pub timezone: String,
-    pub suspended_at: Option<i64>,
+    pub suspended_at: Option<Timestamp>,
     pub suspended_reason: String,
-    pub deleted_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub deleted_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 }
 
 /// The columns of [`UserRow`], for queries that join.

@@ -74,7 +74,7 @@ fn thread_view(summary: ThreadSummary) -> ThreadView {
             })
             .collect(),
         unread_count: t.unread_count,
-        archived: t.archived == 1,
+        archived: t.archived,
         last_message: summary.last.as_ref().map(message_json),
         last_message_at: t.t.last_message_at.map(ts),
         created_at: ts(t.t.created_at),

@@ -153,7 +153,8 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Respon
                 is_mentor: roles.has(Role::Mentor),
                 is_admin: roles.has(Role::Admin),
                 status,
-                joined: crate::clock::from_micros(u.created_at)
+                joined: u
+                    .created_at
                     .to_zoned(tz.clone())
                     .strftime("%Y-%m-%d")
                     .to_string(),

@@ -12,7 +12,6 @@ use serde::Deserialize;
 
 use super::{CsrfForm, Layout, WebCtx, WebForm, error_page};
 use crate::{
-    clock::from_micros,
     error::AppError,
     http::{AppState, extract::path_id},
     service::{
@@ -32,11 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/settings/notifications", get(prefs_form).post(save_prefs))
 }
 
-fn short_time(us: i64, tz: &jiff::tz::TimeZone) -> String {
-    from_micros(us)
-        .to_zoned(tz.clone())
-        .strftime("%-d %b, %H:%M")
-        .to_string()
+fn short_time(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    t.to_zoned(tz.clone()).strftime("%-d %b, %H:%M").to_string()
 }
 
 pub struct ThreadLine {
@@ -170,7 +166,7 @@ async fn render_conversation(
         let lines = rows
             .into_iter()
             .map(|m| {
-                let meta: serde_json::Value = serde_json::from_str(&m.metadata).unwrap_or_default();
+                let meta = &m.metadata;
                 MessageLine {
                     mine: m.sender_id.as_deref() == Some(me.id.as_str()),
                     sender: m

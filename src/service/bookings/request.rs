@@ -397,7 +397,7 @@ pub async fn request_holding(
     let notification_id = new_id();
     let outbox_id = new_id();
     let message_id = new_id();
-    let invite_meta = messages::invite_metadata(&booking).to_string();
+    let invite_meta = messages::invite_metadata(&booking);
     let rows = store::bookings::RequestRows {
         booking: r.clone(),
         event_id: new_id(),
@@ -434,7 +434,7 @@ pub async fn request_holding(
                 .to_string(),
             )
         }),
-        invite: (message_id.clone(), invite_meta.clone()),
+        invite: (message_id.clone(), invite_meta.to_string()),
         hold: (r.credits_held > 0).then(|| (new_id(), new_id(), new_id())),
     };
     let job = WriteJob {
