@@ -25,6 +25,33 @@ use jiff::{
 
 use crate::error::FieldError;
 
+/// A weekly rule as written and stored (text fields, checked by the service).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleIo {
+    /// `monday` … `sunday`.
+    pub weekday: String,
+    /// `HH:MM`, local to the availability's time zone.
+    pub start: String,
+    /// `HH:MM` (up to `24:00`), after `start`.
+    pub end: String,
+}
+
+/// A date override as written and stored.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideIo {
+    /// `YYYY-MM-DD`, local.
+    pub date: String,
+    /// false: a day off (no times) or a blocked window (with times); true: extra hours
+    /// (times required).
+    pub available: bool,
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+}
+
 /// Minutes since local midnight: `0..=1440` (1440 is the end of the day).
 pub type Minute = i64;
 

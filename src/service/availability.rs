@@ -4,6 +4,8 @@ use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use crate::domain::availability::{OverrideIo, RuleIo};
+
 use super::Ctx;
 use crate::{
     clock::{from_micros, to_micros},
@@ -17,31 +19,6 @@ use crate::{
     error::{AppError, AppResult, FieldError, Validator},
     store::{self, availability::AvailabilityRow, users::UserRow},
 };
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RuleIo {
-    /// `monday` … `sunday`.
-    pub weekday: String,
-    /// `HH:MM`, local to the availability's time zone.
-    pub start: String,
-    /// `HH:MM` (up to `24:00`), after `start`.
-    pub end: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OverrideIo {
-    /// `YYYY-MM-DD`, local.
-    pub date: String,
-    /// false: a day off (no times) or a blocked window (with times); true: extra hours
-    /// (times required).
-    pub available: bool,
-    #[serde(default)]
-    pub start: Option<String>,
-    #[serde(default)]
-    pub end: Option<String>,
-}
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -211,8 +188,8 @@ fn parse(input: &AvailabilityIo) -> AppResult<Parsed> {
 fn to_io(row: &AvailabilityRow) -> AvailabilityIo {
     AvailabilityIo {
         timezone: row.timezone.clone(),
-        weekly: serde_json::from_str(&row.weekly).unwrap_or_default(),
-        overrides: serde_json::from_str(&row.overrides).unwrap_or_default(),
+        weekly: row.weekly.clone(),
+        overrides: row.overrides.clone(),
         settings: SettingsIo {
             min_notice_minutes: row.min_notice_minutes,
             buffer_before_minutes: row.buffer_before_minutes,
@@ -268,12 +245,12 @@ pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult
             end: o.window.map(|w| av::format_hhmm(w.1)),
         })
         .collect();
-    let now = ctx.now();
+    let now = ctx.clock.now();
     let row = AvailabilityRow {
         mentor_id: user.id.clone(),
         timezone: p.tz.as_str().to_string(),
-        weekly: serde_json::to_string(&weekly).map_err(|e| AppError::Internal(e.into()))?,
-        overrides: serde_json::to_string(&overrides).map_err(|e| AppError::Internal(e.into()))?,
+        weekly,
+        overrides,
         min_notice_minutes: p.settings.min_notice_minutes,
         buffer_before_minutes: p.settings.buffer_before_minutes,
         buffer_after_minutes: p.settings.buffer_after_minutes,

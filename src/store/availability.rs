@@ -1,21 +1,27 @@
 //! A mentor's availability (one row per mentor; rules and overrides as JSON).
 
-use sqlx::{Any, Executor, FromRow};
+use jiff::Timestamp;
+use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone, FromRow)]
+use super::column::{Column, row};
+use crate::domain::availability::{OverrideIo, RuleIo};
+
+row! {
+#[derive(Debug, Clone)]
 pub struct AvailabilityRow {
     pub mentor_id: String,
     pub timezone: String,
-    pub weekly: String,
-    pub overrides: String,
+    pub weekly: Vec<RuleIo>,
+    pub overrides: Vec<OverrideIo>,
     pub min_notice_minutes: i64,
     pub buffer_before_minutes: i64,
     pub buffer_after_minutes: i64,
     pub horizon_days: i64,
     pub slot_step_minutes: i64,
     pub max_per_day: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 }
 
 pub async fn get<'e, E: Executor<'e, Database = Any>>(
@@ -45,15 +51,15 @@ pub async fn put<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(&r.mentor_id)
     .bind(&r.timezone)
-    .bind(&r.weekly)
-    .bind(&r.overrides)
+    .bind(r.weekly.stored())
+    .bind(r.overrides.stored())
     .bind(r.min_notice_minutes)
     .bind(r.buffer_before_minutes)
     .bind(r.buffer_after_minutes)
     .bind(r.horizon_days)
     .bind(r.slot_step_minutes)
     .bind(r.max_per_day)
-    .bind(r.updated_at)
+    .bind(r.updated_at.stored())
     .execute(ex)
     .await?;
     Ok(())

@@ -169,6 +169,27 @@ json!(
     serde_json::Value,
     Vec<String>,
     Vec<crate::domain::mentor::ExperienceEntry>,
+    Vec<crate::domain::availability::RuleIo>,
+    Vec<crate::domain::availability::OverrideIo>,
+);
+
+/// Optional JSON documents (the columns of an outer join).
+macro_rules! optional_json {
+    ($($t:ty),* $(,)?) => {$(
+        impl Column for Option<$t> {
+            type Stored = Option<String>;
+            fn decode(stored: Option<String>) -> Result<Self, String> {
+                stored.map(<$t>::decode).transpose()
+            }
+            fn stored(&self) -> Option<String> {
+                self.as_ref().map(<$t>::stored)
+            }
+        }
+    )*};
+}
+optional_json!(
+    Vec<crate::domain::availability::RuleIo>,
+    Vec<crate::domain::availability::OverrideIo>,
 );
 
 #[cfg(test)]

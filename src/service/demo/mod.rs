@@ -311,23 +311,27 @@ pub async fn fill(
             .into_iter()
             .filter(|_| g.below(3) != 0)
             .collect();
-            let weekly: Vec<serde_json::Value> = days
+            let weekly = days
                 .iter()
-                .map(|d| serde_json::json!({"weekday": d, "start": from, "end": to}))
+                .map(|d| super::availability::RuleIo {
+                    weekday: d.to_string(),
+                    start: from.to_string(),
+                    end: to.to_string(),
+                })
                 .collect();
             let row = store::availability::AvailabilityRow {
                 mentor_id: id.clone(),
                 timezone: zone.to_string(),
-                weekly: serde_json::Value::Array(weekly).to_string(),
-                overrides: "[]".into(),
+                weekly,
+                overrides: vec![],
                 min_notice_minutes: 240,
                 buffer_before_minutes: 0,
                 buffer_after_minutes: 15,
                 horizon_days: 45,
                 slot_step_minutes: 30,
                 max_per_day: 4,
-                created_at: now,
-                updated_at: now,
+                created_at: crate::clock::from_micros(now),
+                updated_at: crate::clock::from_micros(now),
             };
             let next = super::availability::from_row(&row).ok().and_then(|a| {
                 let q = crate::domain::availability::SlotQuery {

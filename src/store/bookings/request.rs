@@ -1,6 +1,7 @@
 //! A booking request: its context in one read, its rows in one write (a multi-statement command on SQLite, data-modifying CTEs on PostgreSQL).
 
 use super::*;
+use crate::domain::availability::{OverrideIo, RuleIo};
 use crate::store::column::Column;
 
 row! {
@@ -32,8 +33,8 @@ pub struct RequestContext {
     pub thread_id: Option<String>,
     /// The mentor's availability (all `None` when they have none).
     pub av_timezone: Option<String>,
-    pub av_weekly: Option<String>,
-    pub av_overrides: Option<String>,
+    pub av_weekly: Option<Vec<RuleIo>>,
+    pub av_overrides: Option<Vec<OverrideIo>>,
     pub av_min_notice_minutes: Option<i64>,
     pub av_buffer_before_minutes: Option<i64>,
     pub av_buffer_after_minutes: Option<i64>,
@@ -60,8 +61,8 @@ impl RequestContext {
             horizon_days: self.av_horizon_days?,
             slot_step_minutes: self.av_slot_step_minutes?,
             max_per_day: self.av_max_per_day?,
-            created_at: 0,
-            updated_at: 0,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
         })
     }
 }
