@@ -65,7 +65,10 @@ pub fn router(state: AppState, api: axum::Router<AppState>) -> Router {
     Router::new()
         .merge(api)
         .route("/calendar/{file}", axum::routing::get(api::bookings::feed))
-        .merge(web::router())
+        .merge(web::router().layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::render_failed_pages,
+        )))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

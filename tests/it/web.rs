@@ -317,3 +317,45 @@ async fn the_admin_console_is_for_admins() {
     assert!(html.contains("notadmin@example.com"));
     assert!(!html.contains("boss@example.com"), "the search filters");
 }
+
+/// A page handler that stops on an error (here a report id that is no id) answers the
+/// error page with the signed-in navigation, through the one place that renders it.
+#[tokio::test]
+async fn a_failed_page_is_the_error_page_with_the_signed_in_navigation() {
+    let app = TestApp::spawn().await;
+    mentorhub::service::admin::create_admin(app.ctx(), "boss@example.com", "boss password 1")
+        .await
+        .unwrap();
+    let c = browser_like();
+    let (_, html) = page(&c, &app, "/login").await;
+    c.post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", "boss@example.com"),
+            ("password", "boss password 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (status, html) = page(&c, &app, "/admin/reports").await;
+    assert_eq!(status, StatusCode::OK);
+    let res = c
+        .post(app.url("/admin/reports/not-an-id/resolve"))
+        .form(&[("csrf", csrf_of(&html).as_str()), ("action", "dismiss")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Error 404."), "{html}");
+    assert!(
+        html.contains("Sign out"),
+        "the page keeps its navigation: {html}"
+    );
+}

@@ -3,6 +3,11 @@
 //! signed in, a double-submit cookie before). After a successful post the browser is
 //! redirected (post/redirect/get) with a one-shot flash message.
 
+//! Page handlers return [`PageResult`]: they use `?` on what services answer and on the
+//! early exits of [`WebCtx`] (a redirect to sign in, a refused form), and an error is
+//! rendered as the error page, with the request's navigation, by one middleware
+//! ([`render_failed_pages`]).
+
 // Page helpers return `Result<_, Response>`: the error *is* the page to send (a redirect
 // or an error page), produced once per request, so its size does not matter.
 #![allow(clippy::result_large_err)]
@@ -40,6 +45,77 @@ use crate::{
     error::{AppError, FieldError},
     service::{ClientInfo, auth::Authenticated},
 };
+
+/// What a page handler answers: the page, or why it stopped early.
+pub type PageResult = Result<Response, PageError>;
+
+/// Why a page stopped early: a response already made (a redirect, a form shown again
+/// with its errors) or an error for the error page.
+#[derive(Debug)]
+pub enum PageError {
+    Early(Response),
+    Failed(AppError),
+}
+
+impl From<Response> for PageError {
+    fn from(r: Response) -> Self {
+        PageError::Early(r)
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError::Failed(e)
+    }
+}
+
+/// An error on its way to [`render_failed_pages`], which has the request's page
+/// context (extensions must be `Clone`; the error is taken out once).
+#[derive(Clone)]
+struct FailedPage(std::sync::Arc<std::sync::Mutex<Option<AppError>>>);
+
+/// Where the page context of a request is left for [`render_failed_pages`].
+#[derive(Clone, Default)]
+struct WebSlot(std::sync::Arc<std::sync::Mutex<Option<WebCtx>>>);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Early(r) => r,
+            PageError::Failed(e) => {
+                let mut r = super::problem::status_of(&e).into_response();
+                r.extensions_mut()
+                    .insert(FailedPage(std::sync::Arc::new(std::sync::Mutex::new(
+                        Some(e),
+                    ))));
+                r
+            }
+        }
+    }
+}
+
+/// Renders a page handler's error as the error page, with the navigation of the page
+/// context the handler read (or a bare one when it failed before reading it).
+pub async fn render_failed_pages(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let slot = WebSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let mut res = next.run(req).await;
+    let failed = res
+        .extensions_mut()
+        .remove::<FailedPage>()
+        .and_then(|f| f.0.lock().unwrap_or_else(|p| p.into_inner()).take());
+    match failed {
+        Some(e) => {
+            let web = slot.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+            error_page(&state, web.as_ref(), e)
+        }
+        None => res,
+    }
+}
 
 const CSRF_COOKIE: &str = "mh_csrf";
 const FLASH_COOKIE: &str = "mh_flash";
@@ -276,7 +352,7 @@ where
             ),
             None => (0, 0),
         };
-        Ok(WebCtx {
+        let web = WebCtx {
             counts,
             auth,
             client: client_info(parts, state.ctx.config.trust_forwarded_for),
@@ -286,7 +362,11 @@ where
             had_flash: flash_cookie.is_some(),
             path: parts.uri.path().to_string(),
             secure_cookies: state.ctx.config.secure_cookies,
-        })
+        };
+        if let Some(slot) = parts.extensions.get::<WebSlot>() {
+            *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(web.clone());
+        }
+        Ok(web)
     }
 }
 

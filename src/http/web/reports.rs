@@ -6,13 +6,12 @@ use axum::{
     Router,
     extract::{Path, State},
     http::Uri,
-    response::Response,
     routing::{get, post},
 };
 use serde::Deserialize;
 
 use super::{
-    Layout, WebCtx, WebForm, admin::require_admin, bookings::when, error_page, page_query,
+    Layout, PageResult, WebCtx, WebForm, admin::require_admin, bookings::when, page_query,
     safe_next,
 };
 use crate::{
@@ -48,22 +47,19 @@ async fn report(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<ReportForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     let input = ReportInput {
         target_type: f.target_type.clone(),
         target_id: f.target_id.clone(),
         reason: f.reason.clone(),
     };
     let back = safe_next(&f.back);
-    match reports::report(&state.ctx, &me, &input).await {
+    Ok(match reports::report(&state.ctx, &me, &input).await {
         Ok(_) => web.redirect_flash(&back, "report_sent"),
         Err(AppError::Conflict { .. }) => web.redirect_flash(&back, "report_already"),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 struct Line {
@@ -91,38 +87,33 @@ struct QueueQuery {
     status: String,
 }
 
-async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
-    let me = match require_admin(&state, &web) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let me = require_admin(&state, &web)?;
     let q: QueueQuery = page_query(&uri);
     let show = if q.status == "all" { "all" } else { "open" };
     let tz = super::zone_of(Some(&me));
     let status = (show == "open").then_some("open");
-    match reports::list(&state.ctx, &me, status, None, 200).await {
-        Ok(rows) => web.render(
-            &state,
-            &QueuePage {
-                layout: web.layout(),
-                lines: rows
-                    .into_iter()
-                    .map(|l| Line {
-                        id: l.row.id.clone(),
-                        when: when(from_micros(l.row.created_at), &tz),
-                        reporter: l.row.reporter_email.clone(),
-                        what: l.summary,
-                        link: l.link.unwrap_or_default(),
-                        reason: l.row.reason.clone(),
-                        status: l.row.status.clone(),
-                        resolution: l.row.resolution.clone(),
-                    })
-                    .collect(),
-                show: show.to_string(),
-            },
-        ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    let rows = reports::list(&state.ctx, &me, status, None, 200).await?;
+    Ok(web.render(
+        &state,
+        &QueuePage {
+            layout: web.layout(),
+            lines: rows
+                .into_iter()
+                .map(|l| Line {
+                    id: l.row.id.clone(),
+                    when: when(from_micros(l.row.created_at), &tz),
+                    reporter: l.row.reporter_email.clone(),
+                    what: l.summary,
+                    link: l.link.unwrap_or_default(),
+                    reason: l.row.reason.clone(),
+                    status: l.row.status.clone(),
+                    resolution: l.row.resolution.clone(),
+                })
+                .collect(),
+            show: show.to_string(),
+        },
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,30 +131,14 @@ async fn resolve(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<ResolveForm>,
-) -> Response {
-    let me = match require_admin(&state, &web) {
-        Ok(me) => me,
-        Err(r) => return r,
+) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    web.check_csrf(&f.csrf)?;
+    let id = path_id(&id)?;
+    let input = ResolveInput {
+        action: f.action.clone(),
+        note: Some(f.note.clone()),
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
-    let r = async {
-        let id = path_id(&id)?;
-        reports::resolve(
-            &state.ctx,
-            &me,
-            &id,
-            &ResolveInput {
-                action: f.action.clone(),
-                note: Some(f.note.clone()),
-            },
-        )
-        .await
-    }
-    .await;
-    match r {
-        Ok(_) => web.redirect_flash("/admin/reports", "report_resolved"),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    reports::resolve(&state.ctx, &me, &id, &input).await?;
+    Ok(web.redirect_flash("/admin/reports", "report_resolved"))
 }
