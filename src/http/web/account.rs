@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{FormErrors, Layout, WebCtx, WebForm, error_page, page_query, safe_next, timezones};
+use super::{FormErrors, Layout, PageResult, WebCtx, WebForm, page_query, safe_next, timezones};
 use crate::{
     error::AppError,
     http::AppState,
@@ -86,10 +86,8 @@ async fn signup(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<SignupForm>,
-) -> Response {
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
     let input = RegisterInput {
         email: f.email.clone(),
         password: f.password.clone(),
@@ -102,7 +100,7 @@ async fn signup(
         Ok(()) => accounts::register_web(&state.ctx, &input, &web.client).await,
         Err(e) => Err(e),
     };
-    match result {
+    Ok(match result {
         Ok((_, session)) => {
             let to = if f.as_mentor.is_some() {
                 "/settings/mentor"
@@ -139,8 +137,8 @@ async fn signup(
                 },
             )
         }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Template)]
@@ -190,10 +188,8 @@ async fn login(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<LoginForm>,
-) -> Response {
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
     let next = safe_next(&f.next);
     let input = LoginInput {
         email: f.email.clone(),
@@ -203,7 +199,7 @@ async fn login(
         Ok(()) => accounts::login_web(&state.ctx, &input, &web.client).await,
         Err(e) => Err(e),
     };
-    match result {
+    Ok(match result {
         Ok((_, session)) => {
             let mut res = web.redirect_flash(&next, "signed_in");
             web.set_session_cookie(
@@ -230,8 +226,8 @@ async fn login(
                 },
             )
         }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Template)]
@@ -262,19 +258,15 @@ async fn logout(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<CsrfOnly>,
-) -> Response {
+) -> PageResult {
     let Some(me) = &web.auth else {
-        return Redirect::to("/").into_response();
+        return Ok(Redirect::to("/").into_response());
     };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
-    if let Err(e) = auth::logout(&state.ctx, &me.user.id, &me.session_id).await {
-        return error_page(&state, Some(&web), e);
-    }
+    web.check_csrf(&f.csrf)?;
+    auth::logout(&state.ctx, &me.user.id, &me.session_id).await?;
     let mut res = web.redirect_flash("/", "signed_out");
     web.clear_session_cookie(&mut res);
-    res
+    Ok(res)
 }
 
 /// Values shown in the profile form.
@@ -315,12 +307,9 @@ struct SettingsPage {
     profile_failed: bool,
 }
 
-async fn settings(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    web.render(
+async fn settings(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    Ok(web.render(
         &state,
         &SettingsPage {
             layout: web.layout(),
@@ -330,7 +319,7 @@ async fn settings(State(state): State<AppState>, web: WebCtx) -> Response {
             errors: FormErrors::default(),
             profile_failed: false,
         },
-    )
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -359,11 +348,8 @@ async fn save_profile(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<ProfileForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     let patch = ProfilePatch {
         first_name: Some(f.first_name.clone()),
         last_name: Some(f.last_name.clone()),
@@ -374,7 +360,8 @@ async fn save_profile(
         linkedin_url: Some(f.linkedin_url.clone()),
         timezone: Some(f.timezone.clone()),
     };
-    match accounts::update_profile(&state.ctx, &me, &patch).await {
+    let result = accounts::update_profile(&state.ctx, &me, &patch).await;
+    Ok(match result {
         Ok(_) => web.redirect_flash("/settings", "profile_saved"),
         Err(e @ AppError::Invalid(_)) => web.render_status(
             &state,
@@ -397,8 +384,8 @@ async fn save_profile(
                 profile_failed: true,
             },
         ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -439,23 +426,20 @@ async fn change_password(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<PasswordForm>,
-) -> Response {
-    let (me, session_id) = match web.require_user() {
-        Ok(a) => (a.user.clone(), a.session_id.clone()),
-        Err(r) => return r,
-    };
-    if let Err(e) = web.check_csrf(&f.csrf) {
-        return error_page(&state, Some(&web), e);
-    }
+) -> PageResult {
+    let a = web.require_user()?;
+    let (me, session_id) = (a.user.clone(), a.session_id.clone());
+    web.check_csrf(&f.csrf)?;
     let input = PasswordChange {
         current_password: f.current_password,
         new_password: f.new_password,
     };
-    match accounts::change_password(&state.ctx, &me, &session_id, &input).await {
+    let result = accounts::change_password(&state.ctx, &me, &session_id, &input).await;
+    Ok(match result {
         Ok(()) => web.redirect_flash("/settings", "password_changed"),
         Err(e @ AppError::Invalid(_)) => settings_with_errors(&state, &web, &me, &e).await,
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -470,30 +454,19 @@ async fn close_account(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<DeleteForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     // On the web a stolen cookie must not be enough to close an account: ask again.
-    match auth::verify_password(&f.password, &me.password_hash).await {
-        Ok(true) => {}
-        Ok(false) => {
-            let e = AppError::invalid(
-                "confirm_password",
-                "wrong_password",
-                "The password is not correct; the account was not closed.",
-            );
-            return settings_with_errors(&state, &web, &me, &e).await;
-        }
-        Err(e) => return error_page(&state, Some(&web), e),
+    if !auth::verify_password(&f.password, &me.password_hash).await? {
+        let e = AppError::invalid(
+            "confirm_password",
+            "wrong_password",
+            "The password is not correct; the account was not closed.",
+        );
+        return Ok(settings_with_errors(&state, &web, &me, &e).await);
     }
-    match accounts::close_account(&state.ctx, &me).await {
-        Ok(()) => {
-            let mut res = web.redirect_flash("/", "account_closed");
-            web.clear_session_cookie(&mut res);
-            res
-        }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    accounts::close_account(&state.ctx, &me).await?;
+    let mut res = web.redirect_flash("/", "account_closed");
+    web.clear_session_cookie(&mut res);
+    Ok(res)
 }

@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Layout, WebCtx, WebForm, error_page, page_query, urlencode};
+use super::{Layout, PageResult, WebCtx, WebForm, error_page, page_query, urlencode};
 use crate::{
     domain::{
         mentor::MentorStatus,
@@ -95,11 +95,8 @@ pub fn require_admin(state: &AppState, web: &WebCtx) -> Result<UserRow, Response
     }
 }
 
-async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
-    let me = match require_admin(&state, &web) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let me = require_admin(&state, &web)?;
     let q: ConsoleQuery = page_query(&uri);
     let tz = web.zone();
     let status = match q.status.as_str() {
@@ -117,10 +114,7 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Respon
         before_id,
         limit: limit + 1,
     };
-    let mut rows = match admin::list_users(&state.ctx, &me, &query).await {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+    let mut rows = admin::list_users(&state.ctx, &me, &query).await?;
     let next_href = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|u| {
@@ -162,7 +156,7 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Respon
             }
         })
         .collect();
-    web.render(
+    Ok(web.render(
         &state,
         &AdminPage {
             layout: web.layout(),
@@ -172,7 +166,7 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Respon
             users,
             next_href,
         },
-    )
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -218,14 +212,10 @@ async fn act(
     }
 }
 
-async fn run(state: AppState, web: WebCtx, id: String, f: ActionForm, action: &str) -> Response {
-    if let Err(r) = require_admin(&state, &web) {
-        return r;
-    }
-    match act(&state, &web, &id, &f, action).await {
-        Ok(flash) => web.redirect_flash("/admin", flash),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+async fn run(state: AppState, web: WebCtx, id: String, f: ActionForm, action: &str) -> PageResult {
+    require_admin(&state, &web)?;
+    let flash = act(&state, &web, &id, &f, action).await?;
+    Ok(web.redirect_flash("/admin", flash))
 }
 
 async fn suspend(
@@ -233,7 +223,7 @@ async fn suspend(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<ActionForm>,
-) -> Response {
+) -> PageResult {
     run(state, web, id, f, "suspend").await
 }
 
@@ -242,7 +232,7 @@ async fn unsuspend(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<ActionForm>,
-) -> Response {
+) -> PageResult {
     run(state, web, id, f, "unsuspend").await
 }
 
@@ -251,7 +241,7 @@ async fn roles(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<ActionForm>,
-) -> Response {
+) -> PageResult {
     run(state, web, id, f, "roles").await
 }
 
@@ -285,11 +275,8 @@ struct ApplicationsQuery {
     status: String,
 }
 
-async fn applications(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
-    let me = match require_admin(&state, &web) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+async fn applications(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let me = require_admin(&state, &web)?;
     let q: ApplicationsQuery = page_query(&uri);
     let tz = web.zone();
     let status = MentorStatus::parse(if q.status.is_empty() {
@@ -299,10 +286,7 @@ async fn applications(State(state): State<AppState>, web: WebCtx, uri: Uri) -> R
     })
     .filter(|s| *s != MentorStatus::Draft)
     .unwrap_or(MentorStatus::Pending);
-    let rows = match mentors::applications(&state.ctx, &me, Some(status), None, 200).await {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+    let rows = mentors::applications(&state.ctx, &me, Some(status), None, 200).await?;
     let apps = rows
         .iter()
         .map(|a| {
@@ -333,14 +317,14 @@ async fn applications(State(state): State<AppState>, web: WebCtx, uri: Uri) -> R
             }
         })
         .collect();
-    web.render(
+    Ok(web.render(
         &state,
         &ApplicationsPage {
             layout: web.layout(),
             status: status.as_str().to_string(),
             apps,
         },
-    )
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -357,28 +341,19 @@ async fn decide(
     id: String,
     f: DecisionForm,
     approve: bool,
-) -> Response {
-    let me = match require_admin(&state, &web) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let r = async {
-        web.check_csrf(&f.csrf)?;
-        let id = path_id(&id)?;
-        mentors::decide(&state.ctx, &me, &id, approve, Some(&f.reason)).await
-    }
-    .await;
-    match r {
-        Ok(_) => web.redirect_flash(
-            "/admin/applications",
-            if approve {
-                "application_approved"
-            } else {
-                "application_rejected"
-            },
-        ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    web.check_csrf(&f.csrf)?;
+    let id = path_id(&id)?;
+    mentors::decide(&state.ctx, &me, &id, approve, Some(&f.reason)).await?;
+    Ok(web.redirect_flash(
+        "/admin/applications",
+        if approve {
+            "application_approved"
+        } else {
+            "application_rejected"
+        },
+    ))
 }
 
 async fn approve_application(
@@ -386,7 +361,7 @@ async fn approve_application(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<DecisionForm>,
-) -> Response {
+) -> PageResult {
     decide(state, web, id, f, true).await
 }
 
@@ -395,7 +370,7 @@ async fn reject_application(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<DecisionForm>,
-) -> Response {
+) -> PageResult {
     decide(state, web, id, f, false).await
 }
 
@@ -415,38 +390,29 @@ async fn grant_credits(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<GrantForm>,
-) -> Response {
-    let me = match require_admin(&state, &web) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let r = async {
-        web.check_csrf(&f.csrf)?;
-        let user = admin::user_by_email(&state.ctx, &me, &f.email).await?;
-        let amount = f.amount.trim().parse::<i64>().map_err(|_| {
-            AppError::invalid(
-                "amount",
-                "invalid_number",
-                "Enter a whole number of credits.",
-            )
-        })?;
-        crate::service::credits::grant(
-            &state.ctx,
-            &me,
-            &crate::service::credits::GrantInput {
-                user_id: user.id,
-                amount,
-                reason: f.reason.clone(),
-            },
-            None,
+) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    web.check_csrf(&f.csrf)?;
+    let user = admin::user_by_email(&state.ctx, &me, &f.email).await?;
+    let amount = f.amount.trim().parse::<i64>().map_err(|_| {
+        AppError::invalid(
+            "amount",
+            "invalid_number",
+            "Enter a whole number of credits.",
         )
-        .await
-    }
-    .await;
-    match r {
-        Ok(_) => web.redirect_flash("/admin", "credits_granted"),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    })?;
+    crate::service::credits::grant(
+        &state.ctx,
+        &me,
+        &crate::service::credits::GrantInput {
+            user_id: user.id,
+            amount,
+            reason: f.reason.clone(),
+        },
+        None,
+    )
+    .await?;
+    Ok(web.redirect_flash("/admin", "credits_granted"))
 }
 
 pub struct JobLine {
@@ -478,29 +444,20 @@ fn job_line(j: crate::service::jobs::JobInfo, tz: &jiff::tz::TimeZone) -> JobLin
     }
 }
 
-async fn jobs_page(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match require_admin(&state, &web) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+async fn jobs_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = require_admin(&state, &web)?;
     let tz = web.zone();
-    let r = async {
-        let (counts, dead) = jobs::overview(&state.ctx, &me, Some("dead"), 100).await?;
-        Ok::<_, AppError>((counts, dead, jobs::list(&state.ctx, &me, None, 50).await?))
-    }
-    .await;
-    match r {
-        Ok((counts, dead, recent)) => web.render(
-            &state,
-            &JobsPage {
-                layout: web.layout(),
-                counts,
-                dead: dead.into_iter().map(|j| job_line(j, &tz)).collect(),
-                recent: recent.into_iter().map(|j| job_line(j, &tz)).collect(),
-            },
-        ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    let (counts, dead) = jobs::overview(&state.ctx, &me, Some("dead"), 100).await?;
+    let recent = jobs::list(&state.ctx, &me, None, 50).await?;
+    Ok(web.render(
+        &state,
+        &JobsPage {
+            layout: web.layout(),
+            counts,
+            dead: dead.into_iter().map(|j| job_line(j, &tz)).collect(),
+            recent: recent.into_iter().map(|j| job_line(j, &tz)).collect(),
+        },
+    ))
 }
 
 async fn retry_job(
@@ -508,19 +465,10 @@ async fn retry_job(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<DecisionForm>,
-) -> Response {
-    let me = match require_admin(&state, &web) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let r = async {
-        web.check_csrf(&f.csrf)?;
-        let id = path_id(&id)?;
-        crate::service::jobs::retry_dead(&state.ctx, &me, &id).await
-    }
-    .await;
-    match r {
-        Ok(()) => web.redirect_flash("/admin/jobs", "job_retried"),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    web.check_csrf(&f.csrf)?;
+    let id = path_id(&id)?;
+    crate::service::jobs::retry_dead(&state.ctx, &me, &id).await?;
+    Ok(web.redirect_flash("/admin/jobs", "job_retried"))
 }

@@ -5,12 +5,11 @@ use askama::Template;
 use axum::{
     Router,
     extract::{Path, State},
-    response::Response,
     routing::{get, post},
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, Layout, WebCtx, WebForm, error_page};
+use super::{CsrfForm, Layout, PageResult, WebCtx, WebForm};
 use crate::{
     error::AppError,
     http::{AppState, extract::path_id},
@@ -81,40 +80,30 @@ fn preview(m: &MessageRow) -> String {
     }
 }
 
-async fn threads(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    let r = async {
-        let rows = messages::my_threads(&state.ctx, &me.id, false, None, 100).await?;
-        let tz = super::zone_of(Some(&me));
-        let mut out = vec![];
-        for t in rows {
-            out.push(ThreadLine {
-                name: thread_name(&t, &me.id),
-                preview: t.last.as_ref().map(preview).unwrap_or_default(),
-                unread: t.thread.unread_count,
-                when: short_time(
-                    t.thread.t.last_message_at.unwrap_or(t.thread.t.created_at),
-                    &tz,
-                ),
-                id: t.thread.t.id,
-            });
-        }
-        Ok::<_, AppError>(out)
+async fn threads(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let rows = messages::my_threads(&state.ctx, &me.id, false, None, 100).await?;
+    let tz = super::zone_of(Some(&me));
+    let mut threads = vec![];
+    for t in rows {
+        threads.push(ThreadLine {
+            name: thread_name(&t, &me.id),
+            preview: t.last.as_ref().map(preview).unwrap_or_default(),
+            unread: t.thread.unread_count,
+            when: short_time(
+                t.thread.t.last_message_at.unwrap_or(t.thread.t.created_at),
+                &tz,
+            ),
+            id: t.thread.t.id,
+        });
     }
-    .await;
-    match r {
-        Ok(threads) => web.render(
-            &state,
-            &ThreadsPage {
-                layout: web.layout(),
-                threads,
-            },
-        ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    Ok(web.render(
+        &state,
+        &ThreadsPage {
+            layout: web.layout(),
+            threads,
+        },
+    ))
 }
 
 pub struct MessageLine {
@@ -150,75 +139,65 @@ async fn render_conversation(
     id: &str,
     error: Option<String>,
     draft: String,
-) -> Response {
-    let r = async {
-        let id = path_id(id)?;
-        let t = messages::summary(&state.ctx, me, &id, false).await?;
-        let mut rows = messages::page(&state.ctx, me, &id, None, 100).await?;
-        rows.reverse();
-        messages::read(&state.ctx, me, &id, None).await?;
-        let names: Vec<(&str, &str)> = t
-            .participants
-            .iter()
-            .map(|p| (p.user_id.as_str(), p.first_name.as_str()))
-            .collect();
-        let tz = super::zone_of(Some(me));
-        let lines = rows
-            .into_iter()
-            .map(|m| {
-                let meta = &m.metadata;
-                MessageLine {
-                    mine: m.sender_id.as_deref() == Some(me.id.as_str()),
-                    sender: m
-                        .sender_id
-                        .as_ref()
-                        .and_then(|s| {
-                            names
-                                .iter()
-                                .find(|(id, _)| id == s)
-                                .map(|(_, n)| n.to_string())
-                        })
-                        .unwrap_or_default(),
-                    kind: m.kind.clone(),
-                    content: m.content.clone(),
-                    deleted: m.deleted_at.is_some(),
-                    when: short_time(m.created_at, &tz),
-                    booking_id: m.booking_id.clone().unwrap_or_default(),
-                    status: meta["status"].as_str().unwrap_or("").to_string(),
-                    id: m.id,
-                }
-            })
-            .collect();
-        Ok::<_, AppError>((id.clone(), thread_name(&t, &me.id), lines))
-    }
-    .await;
-    match r {
-        Ok((thread_id, name, messages)) => web.render(
-            state,
-            &ConversationPage {
-                layout: web.layout(),
-                self_path: format!("/chat/{thread_id}"),
-                thread_id,
-                name,
-                me: me.id.clone(),
-                messages,
-                error,
-                draft,
-            },
-        ),
-        Err(e) => error_page(state, Some(web), e),
-    }
+) -> PageResult {
+    let thread_id = path_id(id)?;
+    let t = messages::summary(&state.ctx, me, &thread_id, false).await?;
+    let mut rows = messages::page(&state.ctx, me, &thread_id, None, 100).await?;
+    rows.reverse();
+    messages::read(&state.ctx, me, &thread_id, None).await?;
+    let names: Vec<(&str, &str)> = t
+        .participants
+        .iter()
+        .map(|p| (p.user_id.as_str(), p.first_name.as_str()))
+        .collect();
+    let tz = super::zone_of(Some(me));
+    let messages = rows
+        .into_iter()
+        .map(|m| {
+            let meta = &m.metadata;
+            MessageLine {
+                mine: m.sender_id.as_deref() == Some(me.id.as_str()),
+                sender: m
+                    .sender_id
+                    .as_ref()
+                    .and_then(|s| {
+                        names
+                            .iter()
+                            .find(|(id, _)| id == s)
+                            .map(|(_, n)| n.to_string())
+                    })
+                    .unwrap_or_default(),
+                kind: m.kind.clone(),
+                content: m.content.clone(),
+                deleted: m.deleted_at.is_some(),
+                when: short_time(m.created_at, &tz),
+                booking_id: m.booking_id.clone().unwrap_or_default(),
+                status: meta["status"].as_str().unwrap_or("").to_string(),
+                id: m.id,
+            }
+        })
+        .collect();
+    Ok(web.render(
+        state,
+        &ConversationPage {
+            layout: web.layout(),
+            self_path: format!("/chat/{thread_id}"),
+            name: thread_name(&t, &me.id),
+            thread_id,
+            me: me.id.clone(),
+            messages,
+            error,
+            draft,
+        },
+    ))
 }
 
 async fn conversation(
     State(state): State<AppState>,
     web: WebCtx,
     Path(id): Path<String>,
-) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
     render_conversation(&state, &web, &me, &id, None, String::new()).await
 }
 
@@ -235,15 +214,10 @@ async fn send(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<SendForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let Ok(tid) = path_id(&id) else {
-        return error_page(&state, Some(&web), AppError::NotFound);
-    };
-    match messages::send(
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let tid = path_id(&id)?;
+    let result = messages::send(
         &state.ctx,
         &me,
         &tid,
@@ -252,8 +226,8 @@ async fn send(
             kind: None,
         },
     )
-    .await
-    {
+    .await;
+    Ok(match result {
         Ok(_) => axum::response::IntoResponse::into_response(axum::response::Redirect::to(
             &format!("/chat/{tid}#composer"),
         )),
@@ -263,10 +237,10 @@ async fn send(
                 .map(|e| e.message.clone())
                 .collect::<Vec<_>>()
                 .join(" ");
-            render_conversation(&state, &web, &me, &tid, Some(msg), f.content).await
+            render_conversation(&state, &web, &me, &tid, Some(msg), f.content).await?
         }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 pub struct NotificationLine {
@@ -284,71 +258,52 @@ struct NotificationsPage {
     items: Vec<NotificationLine>,
 }
 
-async fn notifications(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    match notify::inbox(&state.ctx, &me.id, false, None, 100).await {
-        Ok(rows) => {
-            let tz = super::zone_of(Some(&me));
-            let items = rows
-                .into_iter()
-                .map(|n| NotificationLine {
-                    unread: n.read_at.is_none(),
-                    when: short_time(n.created_at, &tz),
-                    title: n.title,
-                    body: n.body,
-                    id: n.id,
-                })
-                .collect();
-            web.render(
-                &state,
-                &NotificationsPage {
-                    layout: web.layout(),
-                    items,
-                },
-            )
-        }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+async fn notifications(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let rows = notify::inbox(&state.ctx, &me.id, false, None, 100).await?;
+    let tz = super::zone_of(Some(&me));
+    let items = rows
+        .into_iter()
+        .map(|n| NotificationLine {
+            unread: n.read_at.is_none(),
+            when: short_time(n.created_at, &tz),
+            title: n.title,
+            body: n.body,
+            id: n.id,
+        })
+        .collect();
+    Ok(web.render(
+        &state,
+        &NotificationsPage {
+            layout: web.layout(),
+            items,
+        },
+    ))
 }
 
 /// Opens a notification: marks it read and goes where it points.
-async fn open(State(state): State<AppState>, web: WebCtx, Path(id): Path<String>) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
+async fn open(State(state): State<AppState>, web: WebCtx, Path(id): Path<String>) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let id = path_id(&id)?;
+    let n = notify::mark_read(&state.ctx, &me.id, &id).await?;
+    let to = if super::is_local_path(&n.link) {
+        n.link
+    } else {
+        "/notifications".into()
     };
-    let r = async {
-        let id = path_id(&id)?;
-        let n = notify::mark_read(&state.ctx, &me.id, &id).await?;
-        Ok::<_, AppError>(if super::is_local_path(&n.link) {
-            n.link
-        } else {
-            "/notifications".into()
-        })
-    }
-    .await;
-    match r {
-        Ok(to) => axum::response::IntoResponse::into_response(axum::response::Redirect::to(&to)),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    Ok(axum::response::IntoResponse::into_response(
+        axum::response::Redirect::to(&to),
+    ))
 }
 
 async fn read_all(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    match notify::mark_all_read(&state.ctx, &me.id).await {
-        Ok(()) => web.redirect_flash("/notifications", "notifications_read"),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    notify::mark_all_read(&state.ctx, &me.id).await?;
+    Ok(web.redirect_flash("/notifications", "notifications_read"))
 }
 
 #[derive(Template)]
@@ -359,42 +314,32 @@ struct PrefsPage {
     prefs: Vec<notify::Preference>,
 }
 
-async fn prefs_form(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+async fn prefs_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
     let show_services = crate::service::mentors::offers_services(&state.ctx, &me).await;
-    match notify::preferences(&state.ctx, &me.id).await {
-        Ok(prefs) => web.render(
-            &state,
-            &PrefsPage {
-                layout: web.layout(),
-                show_services,
-                prefs,
-            },
-        ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    let prefs = notify::preferences(&state.ctx, &me.id).await?;
+    Ok(web.render(
+        &state,
+        &PrefsPage {
+            layout: web.layout(),
+            show_services,
+            prefs,
+        },
+    ))
 }
 
 async fn save_prefs(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(form): WebForm<Vec<(String, String)>>,
-) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
     let csrf = form
         .iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    if let Err(e) = web.check_csrf(csrf) {
-        return error_page(&state, Some(&web), e);
-    }
+    web.check_csrf(csrf)?;
     let has = |k: &str| form.iter().any(|(n, _)| n == k);
     let prefs: Vec<notify::Preference> = notify::KINDS
         .iter()
@@ -405,8 +350,6 @@ async fn save_prefs(
             email: has(&format!("{}_email", k.kind)),
         })
         .collect();
-    match notify::set_preferences(&state.ctx, &me.id, &prefs).await {
-        Ok(_) => web.redirect_flash("/settings/notifications", "preferences_saved"),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    notify::set_preferences(&state.ctx, &me.id, &prefs).await?;
+    Ok(web.redirect_flash("/settings/notifications", "preferences_saved"))
 }

@@ -3,11 +3,11 @@
 //! API; charts are inline SVG with a table beside them as the text alternative.
 
 use askama::Template;
-use axum::{Router, extract::State, http::Uri, response::Response, routing::get};
+use axum::{Router, extract::State, http::Uri, routing::get};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{Layout, WebCtx, admin::require_admin, bookings::when, error_page, page_query};
+use super::{Layout, PageResult, WebCtx, admin::require_admin, bookings::when, page_query};
 use crate::{
     clock::from_micros,
     domain::stats::{Point, bar_chart_svg, stacked_bar_chart_svg},
@@ -145,15 +145,9 @@ struct DashboardPage {
     waiting: Vec<(String, String, String, String, i64)>,
 }
 
-async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    let d = match dashboard::for_user(&state.ctx, &me).await {
-        Ok(d) => d,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let d = dashboard::for_user(&state.ctx, &me).await?;
     let tz = super::zone_of(Some(&me));
     let sessions = d
         .upcoming
@@ -260,7 +254,7 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> Response 
         waiting,
         d,
     };
-    web.render(&state, &page)
+    Ok(web.render(&state, &page))
 }
 
 #[derive(Template)]
@@ -271,15 +265,9 @@ struct StatsPage {
     charts: Vec<Chart>,
 }
 
-async fn stats_page(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match require_admin(&state, &web) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let s = match dashboard::admin_stats(&state.ctx, &me).await {
-        Ok(s) => s,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+async fn stats_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    let s = dashboard::admin_stats(&state.ctx, &me).await?;
     let charts = vec![
         chart(
             "signups-chart",
@@ -318,14 +306,14 @@ async fn stats_page(State(state): State<AppState>, web: WebCtx) -> Response {
             &s.series.messages,
         ),
     ];
-    web.render(
+    Ok(web.render(
         &state,
         &StatsPage {
             layout: web.layout(),
             s,
             charts,
         },
-    )
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -357,11 +345,8 @@ struct AuditPage {
     next: Option<String>,
 }
 
-async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
-    let me = match require_admin(&state, &web) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let me = require_admin(&state, &web)?;
     let q: AuditQuery = page_query(&uri);
     let tz = super::zone_of(Some(&me));
     let limit = 100;
@@ -372,10 +357,7 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Res
         before_id: Some(q.cursor.clone()).filter(|s| !s.is_empty()),
         limit: limit + 1,
     };
-    let mut rows = match dashboard::audit(&state.ctx, &me, &f).await {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+    let mut rows = dashboard::audit(&state.ctx, &me, &f).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| {
@@ -406,5 +388,5 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Res
             .collect(),
         next,
     };
-    web.render(&state, &page)
+    Ok(web.render(&state, &page))
 }

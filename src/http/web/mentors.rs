@@ -6,12 +6,11 @@ use axum::{
     Router,
     extract::{Path, State},
     http::{StatusCode, Uri},
-    response::Response,
     routing::{get, post},
 };
 use serde::Deserialize;
 
-use super::{Layout, WebCtx, WebForm, error_page, page_query};
+use super::{Layout, PageResult, WebCtx, WebForm, page_query};
 use crate::{
     domain::{
         mentor::MentorStatus,
@@ -129,7 +128,7 @@ fn opt(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
     let f: FindForm = page_query(&uri);
     let params = SearchParams {
         q: opt(&f.q),
@@ -186,9 +185,9 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response 
             };
             (vec![], Some(msg), None, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(e) => return error_page(&state, Some(&web), e),
+        Err(e) => return Err(e.into()),
     };
-    web.render_status(
+    Ok(web.render_status(
         &state,
         status,
         &FindPage {
@@ -203,7 +202,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response 
             error,
             next_href,
         },
-    )
+    ))
 }
 
 pub struct ServiceLine {
@@ -292,23 +291,14 @@ async fn render_mentor(
     form_error: Option<String>,
     message: String,
     q: PickerQuery,
-) -> Response {
+) -> PageResult {
     let viewer = web.auth.as_ref().map(|a| &a.user);
-    let row = match mentors::mentor_page(&state.ctx, viewer, id).await {
-        Ok(r) => r,
-        Err(e) => return error_page(state, Some(web), e),
-    };
-    let services = match mentors::offered_services(&state.ctx, id).await {
-        Ok(s) => s,
-        Err(e) => return error_page(state, Some(web), e),
-    };
+    let row = mentors::mentor_page(&state.ctx, viewer, id).await?;
+    let services = mentors::offered_services(&state.ctx, id).await?;
     let relationship = match viewer {
-        Some(v) if v.id != id => {
-            match crate::service::mentorships::live_status(&state.ctx, id, &v.id).await {
-                Ok(r) => r.map(|s| s.as_str().to_string()),
-                Err(e) => return error_page(state, Some(web), e),
-            }
-        }
+        Some(v) if v.id != id => crate::service::mentorships::live_status(&state.ctx, id, &v.id)
+            .await?
+            .map(|s| s.as_str().to_string()),
         _ => None,
     };
     let p = &row.profile;
@@ -486,7 +476,7 @@ async fn render_mentor(
         form_error,
         message,
     };
-    web.render_status(state, status, &page)
+    Ok(web.render_status(state, status, &page))
 }
 
 async fn mentor_page(
@@ -494,22 +484,18 @@ async fn mentor_page(
     web: WebCtx,
     Path(id): Path<String>,
     uri: Uri,
-) -> Response {
-    match path_id(&id) {
-        Ok(id) => {
-            render_mentor(
-                &state,
-                &web,
-                &id,
-                StatusCode::OK,
-                None,
-                String::new(),
-                page_query(&uri),
-            )
-            .await
-        }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+) -> PageResult {
+    let id = path_id(&id)?;
+    render_mentor(
+        &state,
+        &web,
+        &id,
+        StatusCode::OK,
+        None,
+        String::new(),
+        page_query(&uri),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -525,15 +511,10 @@ async fn request(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<RequestForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let Ok(id) = path_id(&id) else {
-        return error_page(&state, Some(&web), AppError::NotFound);
-    };
-    match mentorships::request(
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    let result = mentorships::request(
         &state.ctx,
         &me,
         &RequestInput {
@@ -541,8 +522,8 @@ async fn request(
             message: f.message.clone(),
         },
     )
-    .await
-    {
+    .await;
+    Ok(match result {
         Ok(_) => web.redirect_flash("/mentorship?tab=mentors", "request_sent"),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let msg = match &e {
@@ -562,10 +543,10 @@ async fn request(
                 f.message,
                 PickerQuery::default(),
             )
-            .await
+            .await?
         }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 pub struct RelationLine {
@@ -635,11 +616,8 @@ fn relation_line(
     }
 }
 
-async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let me = web.require_user()?.user.clone();
     let is_mentor = mentors::is_approved(&state.ctx, &me.id)
         .await
         .unwrap_or(false);
@@ -658,23 +636,16 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
     let mut recommendations = vec![];
     let (mut upcoming, mut past) = (vec![], vec![]);
     if tab == "sessions" {
-        match super::bookings::sessions(&state, &me).await {
-            Ok((u, p)) => (upcoming, past) = (u, p),
-            Err(e) => return error_page(&state, Some(&web), e),
-        }
+        (upcoming, past) = super::bookings::sessions(&state, &me).await?;
     } else if tab == "discover" {
-        match mentors::recommended(&state.ctx, &me, 12).await {
-            Ok(recs) => {
-                recommendations = recs
-                    .iter()
-                    .map(|(row, rec)| CardView {
-                        reasons: rec.reasons.clone(),
-                        ..CardView::from_row(row)
-                    })
-                    .collect()
-            }
-            Err(e) => return error_page(&state, Some(&web), e),
-        }
+        let recs = mentors::recommended(&state.ctx, &me, 12).await?;
+        recommendations = recs
+            .iter()
+            .map(|(row, rec)| CardView {
+                reasons: rec.reasons.clone(),
+                ..CardView::from_row(row)
+            })
+            .collect()
     } else {
         let as_mentor = tab == "mentees";
         let filter = ListFilter {
@@ -684,20 +655,16 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
             before_id: None,
             limit: 100,
         };
-        match mentorships::list(&state.ctx, &filter).await {
-            Ok(rows) => {
-                let now = state.ctx.clock.now();
-                lines = rows
-                    .iter()
-                    .map(|r| relation_line(r, as_mentor, now, &tz))
-                    .collect();
-                // Requests waiting for an answer first.
-                lines.sort_by_key(|l| l.status != MentorshipStatus::Pending.as_str());
-            }
-            Err(e) => return error_page(&state, Some(&web), e),
-        }
+        let rows = mentorships::list(&state.ctx, &filter).await?;
+        let now = state.ctx.clock.now();
+        lines = rows
+            .iter()
+            .map(|r| relation_line(r, as_mentor, now, &tz))
+            .collect();
+        // Requests waiting for an answer first.
+        lines.sort_by_key(|l| l.status != MentorshipStatus::Pending.as_str());
     }
-    web.render(
+    Ok(web.render(
         &state,
         &HubPage {
             layout: web.layout(),
@@ -708,7 +675,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
             upcoming,
             past,
         },
-    )
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -726,31 +693,22 @@ async fn act(
     web: WebCtx,
     Path((id, action)): Path<(String, String)>,
     WebForm(f): WebForm<ActForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     let (action, flash) = match action.as_str() {
         "accept" => (Action::Accept, "mentorship_accepted"),
         "decline" => (Action::Decline, "mentorship_declined"),
         "cancel" => (Action::Cancel, "mentorship_cancelled"),
         "end" => (Action::End, "mentorship_ended"),
-        _ => return error_page(&state, Some(&web), AppError::NotFound),
+        _ => return Err(AppError::NotFound.into()),
     };
-    let Ok(id) = path_id(&id) else {
-        return error_page(&state, Some(&web), AppError::NotFound);
-    };
+    let id = path_id(&id)?;
     let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
-    match mentorships::act(&state.ctx, &me, &id, action, &AnswerInput { reason }).await {
-        Ok(_) => {
-            let back = if f.back == "mentees" {
-                "/mentorship?tab=mentees"
-            } else {
-                "/mentorship?tab=mentors"
-            };
-            web.redirect_flash(back, flash)
-        }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    mentorships::act(&state.ctx, &me, &id, action, &AnswerInput { reason }).await?;
+    let back = if f.back == "mentees" {
+        "/mentorship?tab=mentees"
+    } else {
+        "/mentorship?tab=mentors"
+    };
+    Ok(web.redirect_flash(back, flash))
 }

@@ -1,9 +1,9 @@
 //! The landing page.
 
 use askama::Template;
-use axum::{Router, extract::State, response::Response, routing::get};
+use axum::{Router, extract::State, routing::get};
 
-use super::{Layout, WebCtx, mentors::CardView};
+use super::{Layout, PageResult, WebCtx, mentors::CardView};
 use crate::{
     http::AppState,
     service::mentors,
@@ -23,7 +23,7 @@ struct IndexPage {
     articles: Vec<super::articles::ArticleCard>,
 }
 
-async fn index(State(state): State<AppState>, web: WebCtx) -> Response {
+async fn index(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let search = Search {
         words: vec![],
         expertise: vec![],
@@ -38,15 +38,13 @@ async fn index(State(state): State<AppState>, web: WebCtx) -> Response {
         offset: 0,
         limit: 6,
     };
-    let featured = match mentors::search(&state.ctx, &search, None).await {
-        Ok(rows) => rows.iter().map(CardView::from_row).collect(),
-        Err(e) => return super::error_page(&state, Some(&web), e),
-    };
-    let articles = match super::articles::latest_public(&state, &web.zone(), 3).await {
-        Ok(a) => a,
-        Err(e) => return super::error_page(&state, Some(&web), e),
-    };
-    web.render(
+    let featured = mentors::search(&state.ctx, &search, None)
+        .await?
+        .iter()
+        .map(CardView::from_row)
+        .collect();
+    let articles = super::articles::latest_public(&state, &web.zone(), 3).await?;
+    Ok(web.render(
         &state,
         &IndexPage {
             layout: web.layout(),
@@ -54,5 +52,5 @@ async fn index(State(state): State<AppState>, web: WebCtx) -> Response {
             featured,
             articles,
         },
-    )
+    ))
 }

@@ -16,7 +16,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, Layout, WebCtx, WebForm, bookings::when, error_page, page_query};
+use super::{
+    CsrfForm, Layout, PageResult, WebCtx, WebForm, bookings::when, error_page, page_query,
+};
 use crate::{
     domain::payment::PaymentStatus,
     http::{AppState, extract::path_id},
@@ -83,19 +85,18 @@ struct BuyForm {
     pack_id: String,
 }
 
-async fn buy(State(state): State<AppState>, web: WebCtx, WebForm(f): WebForm<BuyForm>) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+async fn buy(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<BuyForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     let input = CheckoutInput {
         pack_id: Some(f.pack_id.clone()),
         ..Default::default()
     };
-    match payments::checkout(&state.ctx, &me, &input).await {
-        Ok(c) => Redirect::to(&format!("/credits/buy/go?payment={}", c.payment_id)).into_response(),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    let c = payments::checkout(&state.ctx, &me, &input).await?;
+    Ok(Redirect::to(&format!("/credits/buy/go?payment={}", c.payment_id)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,18 +124,15 @@ struct GoPage {
     price: String,
 }
 
-async fn go(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
-    let p = match own_payment(&state, &web, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn go(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let p = own_payment(&state, &web, &uri).await?;
     if p.status != PaymentStatus::Pending || !p.checkout_url.starts_with("https://") {
-        return web.redirect_flash(
+        return Ok(web.redirect_flash(
             &format!("/credits/buy/done?payment={}", p.id),
             "payment_not_open",
-        );
+        ));
     }
-    web.render(
+    Ok(web.render(
         &state,
         &GoPage {
             layout: web.layout(),
@@ -142,7 +140,7 @@ async fn go(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
             credits: p.credits,
             price: money(p.amount_cents, &p.currency),
         },
-    )
+    ))
 }
 
 #[derive(Template)]
@@ -172,35 +170,23 @@ fn result_page(web: &WebCtx, p: &PaymentRow, state: &str) -> ResultPage {
 
 /// Stripe's success return: the payment is confirmed by the webhook, which may come a
 /// moment later, so a pending payment's page refreshes itself.
-async fn done(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
-    let p = match own_payment(&state, &web, &uri).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    web.render(&state, &result_page(&web, &p, p.status.as_str()))
+async fn done(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let p = own_payment(&state, &web, &uri).await?;
+    Ok(web.render(&state, &result_page(&web, &p, p.status.as_str())))
 }
 
 /// Stripe's cancel return: the checkout is given up, and a held slot released.
-async fn cancelled(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+async fn cancelled(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let me = web.require_user()?.user.clone();
     let q: PaymentQuery = page_query(&uri);
-    let p = match path_id(&q.payment) {
-        Ok(id) => payments::cancel_checkout(&state.ctx, &me, &id).await,
-        Err(e) => Err(e),
-    };
-    let p = match p {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+    let id = path_id(&q.payment)?;
+    let p = payments::cancel_checkout(&state.ctx, &me, &id).await?;
     let state_name = if p.status == PaymentStatus::Pending {
         "cancelled"
     } else {
         p.status.as_str()
     };
-    web.render(&state, &result_page(&web, &p, state_name))
+    Ok(web.render(&state, &result_page(&web, &p, state_name)))
 }
 
 struct PaymentLine {
@@ -248,23 +234,18 @@ fn line(p: &PaymentRow, tz: &jiff::tz::TimeZone) -> PaymentLine {
     }
 }
 
-async fn history(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+async fn history(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
     let tz = super::zone_of(Some(&me));
-    match payments::mine(&state.ctx, &me, None, 200).await {
-        Ok(rows) => web.render(
-            &state,
-            &HistoryPage {
-                layout: web.layout(),
-                lines: rows.iter().map(|p| line(p, &tz)).collect(),
-                enabled: payments::enabled(&state.ctx),
-            },
-        ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    let rows = payments::mine(&state.ctx, &me, None, 200).await?;
+    Ok(web.render(
+        &state,
+        &HistoryPage {
+            layout: web.layout(),
+            lines: rows.iter().map(|p| line(p, &tz)).collect(),
+            enabled: payments::enabled(&state.ctx),
+        },
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -287,11 +268,8 @@ async fn pay_and_book(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<PayBookForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     let input = CheckoutInput {
         booking: Some(BookingInput {
             mentor_id: id,
@@ -303,13 +281,11 @@ async fn pay_and_book(
         }),
         ..Default::default()
     };
-    match payments::checkout(&state.ctx, &me, &input).await {
-        Ok(c) => web.redirect_flash(
-            &format!("/credits/buy/go?payment={}", c.payment_id),
-            "slot_held",
-        ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    let c = payments::checkout(&state.ctx, &me, &input).await?;
+    Ok(web.redirect_flash(
+        &format!("/credits/buy/go?payment={}", c.payment_id),
+        "slot_held",
+    ))
 }
 
 struct AdminLine {
@@ -334,35 +310,30 @@ struct AdminQuery {
     flagged: String,
 }
 
-async fn admin_list(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+async fn admin_list(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let me = web.require_user()?.user.clone();
     let q: AdminQuery = page_query(&uri);
     let flagged_only = !q.flagged.is_empty();
     let tz = super::zone_of(Some(&me));
-    match payments::all(&state.ctx, &me, flagged_only, None, 200).await {
-        Ok(rows) => web.render(
-            &state,
-            &AdminPage {
-                layout: web.layout(),
-                lines: rows
-                    .iter()
-                    .map(|r| AdminLine {
-                        line: line(&r.p, &tz),
-                        buyer: format!("{} {}", r.first_name, r.last_name),
-                        email: r.email.clone(),
-                        flag: r.p.flag.clone(),
-                        refundable: r.p.status == PaymentStatus::Succeeded
-                            && r.p.payment_intent_id.is_some(),
-                    })
-                    .collect(),
-                flagged_only,
-            },
-        ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    let rows = payments::all(&state.ctx, &me, flagged_only, None, 200).await?;
+    Ok(web.render(
+        &state,
+        &AdminPage {
+            layout: web.layout(),
+            lines: rows
+                .iter()
+                .map(|r| AdminLine {
+                    line: line(&r.p, &tz),
+                    buyer: format!("{} {}", r.first_name, r.last_name),
+                    email: r.email.clone(),
+                    flag: r.p.flag.clone(),
+                    refundable: r.p.status == PaymentStatus::Succeeded
+                        && r.p.payment_intent_id.is_some(),
+                })
+                .collect(),
+            flagged_only,
+        },
+    ))
 }
 
 async fn admin_refund(
@@ -370,20 +341,11 @@ async fn admin_refund(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let r = async {
-        let id = path_id(&id)?;
-        payments::refund(&state.ctx, &me, &id).await
-    }
-    .await;
-    match r {
-        Ok(_) => web.redirect_flash("/admin/payments", "payment_refunded"),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    payments::refund(&state.ctx, &me, &id).await?;
+    Ok(web.redirect_flash("/admin/payments", "payment_refunded"))
 }
 
 async fn admin_resolve(
@@ -391,18 +353,9 @@ async fn admin_resolve(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let r = async {
-        let id = path_id(&id)?;
-        payments::resolve_flag(&state.ctx, &me, &id).await
-    }
-    .await;
-    match r {
-        Ok(()) => web.redirect_flash("/admin/payments?flagged=1", "payment_resolved"),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    payments::resolve_flag(&state.ctx, &me, &id).await?;
+    Ok(web.redirect_flash("/admin/payments?flagged=1", "payment_resolved"))
 }

@@ -6,12 +6,11 @@ use axum::{
     Router,
     extract::{Path, State},
     http::StatusCode,
-    response::Response,
     routing::{get, post},
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, FormErrors, Layout, WebCtx, WebForm, error_page};
+use super::{CsrfForm, FormErrors, Layout, PageResult, WebCtx, WebForm};
 use crate::{
     domain::mentor::{ExperienceEntry, MentorStatus},
     error::AppError,
@@ -58,16 +57,10 @@ struct MenteePage {
     errors: FormErrors,
 }
 
-async fn mentee_form(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    let p = match mentors::mentee_profile(&state.ctx, &me).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
-    web.render(
+async fn mentee_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let p = mentors::mentee_profile(&state.ctx, &me).await?;
+    Ok(web.render(
         &state,
         &MenteePage {
             layout: web.layout(),
@@ -81,7 +74,7 @@ async fn mentee_form(State(state): State<AppState>, web: WebCtx) -> Response {
                 .unwrap_or_default(),
             errors: FormErrors::default(),
         },
-    )
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,18 +95,16 @@ async fn save_mentee(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<MenteeForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     let input = MenteeProfileInput {
         bio: f.bio.clone(),
         goals: split_list(&f.goals),
         skills: split_list(&f.skills),
         interests: split_list(&f.interests),
     };
-    match mentors::save_mentee_profile(&state.ctx, &me, &input).await {
+    let result = mentors::save_mentee_profile(&state.ctx, &me, &input).await;
+    Ok(match result {
         Ok(_) => web.redirect_flash("/settings/mentee", "profile_saved"),
         Err(e @ AppError::Invalid(_)) => web.render_status(
             &state,
@@ -128,8 +119,8 @@ async fn save_mentee(
                 errors: FormErrors::from_error(&e),
             },
         ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ------------------------------------------------------------------ mentor
@@ -169,15 +160,9 @@ struct MentorFormValues {
 
 const EXP_ROWS: usize = 5;
 
-async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    let p = match mentors::my_profile(&state.ctx, &me).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let p = mentors::my_profile(&state.ctx, &me).await?;
     let (status, reason, values, exp) = match &p {
         Some(p) => (
             p.status.as_str().to_string(),
@@ -229,7 +214,7 @@ async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> Response {
             description: String::new(),
         });
     }
-    web.render(
+    Ok(web.render(
         &state,
         &MentorFormPage {
             layout: web.layout(),
@@ -240,27 +225,22 @@ async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> Response {
             rows,
             errors: FormErrors::default(),
         },
-    )
+    ))
 }
 
 async fn save_mentor(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(form): WebForm<Vec<(String, String)>>,
-) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
     let get = |k: &str| {
         form.iter()
             .find(|(n, _)| n == k)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    if let Err(e) = web.check_csrf(&get("csrf")) {
-        return error_page(&state, Some(&web), e);
-    }
+    web.check_csrf(&get("csrf"))?;
     let mut rows = vec![];
     let mut experience = vec![];
     for i in 0..EXP_ROWS {
@@ -333,7 +313,7 @@ async fn save_mentor(
     } else {
         Err(AppError::Invalid(number_errors))
     };
-    match result {
+    Ok(match result {
         Ok(p) => web.redirect_flash(
             "/settings/mentor",
             match p.status.as_str() {
@@ -362,8 +342,8 @@ async fn save_mentor(
                 },
             )
         }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ------------------------------------------------------------------ services
@@ -405,12 +385,9 @@ async fn render_services(
     status: StatusCode,
     errors: FormErrors,
     form_error: Option<String>,
-) -> Response {
-    let rows = match mentors::my_services(&state.ctx, me).await {
-        Ok(r) => r,
-        Err(e) => return error_page(state, Some(web), e),
-    };
-    web.render_status(
+) -> PageResult {
+    let rows = mentors::my_services(&state.ctx, me).await?;
+    Ok(web.render_status(
         state,
         status,
         &ServicesPage {
@@ -432,16 +409,13 @@ async fn render_services(
             errors,
             form_error,
         },
-    )
+    ))
 }
 
-async fn services_page(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+async fn services_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
     if !has_mentor_profile(&state, &me).await {
-        return web.redirect_flash("/settings/mentor", "mentor_profile_first");
+        return Ok(web.redirect_flash("/settings/mentor", "mentor_profile_first"));
     }
     render_services(
         &state,
@@ -502,8 +476,8 @@ async fn service_result(
     me: &UserRow,
     r: Result<(), AppError>,
     flash: &'static str,
-) -> Response {
-    match r {
+) -> PageResult {
+    Ok(match r {
         Ok(()) => web.redirect_flash("/settings/services", flash),
         Err(e @ AppError::Invalid(_)) => {
             let msg = match &e {
@@ -522,21 +496,18 @@ async fn service_result(
                 FormErrors::from_error(&e),
                 Some(msg),
             )
-            .await
+            .await?
         }
-        Err(e) => error_page(state, Some(web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 async fn add_service(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<ServiceForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     let r = async {
         let (d, c) = service_numbers(&f)?;
         let input = ServiceInput {
@@ -560,11 +531,8 @@ async fn edit_service(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<ServiceForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     let r = async {
         let id = path_id(&id)?;
         let (d, c) = service_numbers(&f)?;
@@ -589,11 +557,8 @@ async fn remove_service(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     let r = async {
         let id = path_id(&id)?;
         mentors::delete_service(&state.ctx, &me, &id).await

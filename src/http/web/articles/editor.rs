@@ -51,21 +51,15 @@ pub(super) fn split_tags(raw: &str) -> Vec<String> {
     raw.split(',').map(str::to_string).collect()
 }
 
-pub(super) async fn new_form(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+pub(super) async fn new_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
     if !can_write(&state, &me).await {
-        return error_page(
-            &state,
-            Some(&web),
-            AppError::forbidden(
-                "Only approved mentors write articles. Apply as a mentor in Settings → Mentor profile.",
-            ),
-        );
+        return Err(AppError::forbidden(
+            "Only approved mentors write articles. Apply as a mentor in Settings → Mentor profile.",
+        )
+        .into());
     }
-    web.render(
+    Ok(web.render(
         &state,
         &EditPage {
             layout: web.layout(),
@@ -79,30 +73,20 @@ pub(super) async fn new_form(State(state): State<AppState>, web: WebCtx) -> Resp
             errors: Default::default(),
             form_error: None,
         },
-    )
+    ))
 }
 
 pub(super) async fn edit_form(
     State(state): State<AppState>,
     web: WebCtx,
     Path(slug): Path<String>,
-) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    let a = match load_by_slug(&state, &web, &slug).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let a = load_by_slug(&state, &web, &slug).await?;
     if a.author_id != me.id {
-        return error_page(
-            &state,
-            Some(&web),
-            AppError::forbidden("Only the article's author can edit it."),
-        );
+        return Err(AppError::forbidden("Only the article's author can edit it.").into());
     }
-    web.render(
+    Ok(web.render(
         &state,
         &EditPage {
             layout: web.layout(),
@@ -116,7 +100,7 @@ pub(super) async fn edit_form(
             errors: Default::default(),
             form_error: None,
         },
-    )
+    ))
 }
 
 pub(super) fn editor_again(
@@ -164,13 +148,10 @@ pub(super) async fn create(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(f): WebForm<EditForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     if f.action == "preview" {
-        return editor_again(&state, &web, None, false, &f, None);
+        return Ok(editor_again(&state, &web, None, false, &f, None));
     }
     let input = ArticleInput {
         title: f.title.clone(),
@@ -187,14 +168,14 @@ pub(super) async fn create(
         }
     }
     .await;
-    match r {
+    Ok(match r {
         Ok(a) if a.is_published() => {
             web.redirect_flash(&format!("/articles/{}", a.slug), "article_published")
         }
         Ok(a) => web.redirect_flash(&format!("/articles/{}/edit", a.slug), "article_saved"),
         Err(e @ AppError::Invalid(_)) => editor_again(&state, &web, None, false, &f, Some(&e)),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 pub(super) async fn save(
@@ -202,17 +183,18 @@ pub(super) async fn save(
     web: WebCtx,
     Path(slug): Path<String>,
     WebForm(f): WebForm<EditForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let a = match load_by_slug(&state, &web, &slug).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let a = load_by_slug(&state, &web, &slug).await?;
     if f.action == "preview" {
-        return editor_again(&state, &web, Some(slug), a.is_published(), &f, None);
+        return Ok(editor_again(
+            &state,
+            &web,
+            Some(slug),
+            a.is_published(),
+            &f,
+            None,
+        ));
     }
     let patch = ArticlePatch {
         title: Some(f.title.clone()),
@@ -230,7 +212,7 @@ pub(super) async fn save(
     }
     .await;
     let was_published = a.is_published();
-    match r {
+    Ok(match r {
         Ok(a) if a.is_published() => web.redirect_flash(
             &format!("/articles/{}", a.slug),
             if was_published {
@@ -243,8 +225,8 @@ pub(super) async fn save(
         Err(e @ AppError::Invalid(_)) => {
             editor_again(&state, &web, Some(slug), a.is_published(), &f, Some(&e))
         }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]

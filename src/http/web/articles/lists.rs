@@ -40,22 +40,14 @@ pub(super) fn cursor_of(raw: &str) -> Option<(i64, String)> {
         .flatten()
 }
 
-pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
     let f: FeedQuery = page_query(&uri);
     let me = web.auth.as_ref().map(|a| &a.user);
     let tz = web.zone();
-    let r = async {
-        let mut q = feed_query(me, Some(&f.tag), Some(&f.author), Some(&f.q), None)?;
-        q.after = cursor_of(&f.cursor);
-        let (rows, next) = page(&state, q, 20).await?;
-        let chips = articles::tags(&state.ctx, me, 20).await?;
-        Ok::<_, AppError>((rows, next, chips))
-    }
-    .await;
-    let (rows, next, chips) = match r {
-        Ok(v) => v,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+    let mut q = feed_query(me, Some(&f.tag), Some(&f.author), Some(&f.q), None)?;
+    q.after = cursor_of(&f.cursor);
+    let (rows, next) = page(&state, q, 20).await?;
+    let chips = articles::tags(&state.ctx, me, 20).await?;
     let next = next.map(|c| {
         format!(
             "/articles?q={}&tag={}&author={}&cursor={c}",
@@ -88,7 +80,7 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
         },
         my_id: me.map(|u| u.id.clone()).unwrap_or_default(),
     };
-    web.render(&state, &page)
+    Ok(web.render(&state, &page))
 }
 
 pub(super) fn article_tag(raw: &str) -> String {
@@ -100,30 +92,22 @@ pub(super) async fn knowledge_base(
     web: WebCtx,
     Path(id): Path<String>,
     uri: Uri,
-) -> Response {
+) -> PageResult {
     let f: FeedQuery = page_query(&uri);
     let me = web.auth.as_ref().map(|a| &a.user);
     let tz = web.zone();
-    let r = async {
-        let id = path_id(&id)?;
-        let author = crate::service::accounts::public_profile(&state.ctx, &id).await?;
-        if !crate::service::mentors::has_profile(&state.ctx, &id).await? {
-            return Err(AppError::NotFound);
-        }
-        let q = ListQuery {
-            reader: reader_q(me),
-            author_id: Some(id.clone()),
-            after: cursor_of(&f.cursor),
-            ..Default::default()
-        };
-        let (rows, next) = page(&state, q, 20).await?;
-        Ok::<_, AppError>((author, rows, next))
+    let id = path_id(&id)?;
+    let author = crate::service::accounts::public_profile(&state.ctx, &id).await?;
+    if !crate::service::mentors::has_profile(&state.ctx, &id).await? {
+        return Err(AppError::NotFound.into());
     }
-    .await;
-    let (author, rows, next) = match r {
-        Ok(v) => v,
-        Err(e) => return error_page(&state, Some(&web), e),
+    let q = ListQuery {
+        reader: reader_q(me),
+        author_id: Some(id.clone()),
+        after: cursor_of(&f.cursor),
+        ..Default::default()
     };
+    let (rows, next) = page(&state, q, 20).await?;
     let mine = me.is_some_and(|u| u.id == author.id);
     let page = ListPage {
         layout: web.layout(),
@@ -152,18 +136,15 @@ pub(super) async fn knowledge_base(
         can_write: mine && can_write(&state, &author).await,
         my_id: me.map(|u| u.id.clone()).unwrap_or_default(),
     };
-    web.render(&state, &page)
+    Ok(web.render(&state, &page))
 }
 
 pub(super) async fn bookmarks_page(
     State(state): State<AppState>,
     web: WebCtx,
     uri: Uri,
-) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
     let f: FeedQuery = page_query(&uri);
     let tz = web.zone();
     let q = ListQuery {
@@ -173,10 +154,7 @@ pub(super) async fn bookmarks_page(
         after: cursor_of(&f.cursor),
         ..Default::default()
     };
-    let (rows, next) = match page(&state, q, 20).await {
-        Ok(v) => v,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+    let (rows, next) = page(&state, q, 20).await?;
     let page = ListPage {
         layout: web.layout(),
         heading: "My bookmarks".into(),
@@ -192,7 +170,7 @@ pub(super) async fn bookmarks_page(
         can_write: false,
         my_id: me.id.clone(),
     };
-    web.render(&state, &page)
+    Ok(web.render(&state, &page))
 }
 
 #[derive(Template)]
@@ -202,16 +180,14 @@ pub(super) struct TagsPage {
     tags: Vec<TagLink>,
 }
 
-pub(super) async fn tags_page(State(state): State<AppState>, web: WebCtx) -> Response {
+pub(super) async fn tags_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.auth.as_ref().map(|a| &a.user);
-    match articles::tags(&state.ctx, me, 500).await {
-        Ok(tags) => web.render(
-            &state,
-            &TagsPage {
-                layout: web.layout(),
-                tags: tag_links(&tags),
-            },
-        ),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    let tags = articles::tags(&state.ctx, me, 500).await?;
+    Ok(web.render(
+        &state,
+        &TagsPage {
+            layout: web.layout(),
+            tags: tag_links(&tags),
+        },
+    ))
 }

@@ -45,16 +45,10 @@ pub(super) async fn article_page(
     State(state): State<AppState>,
     web: WebCtx,
     Path(slug): Path<String>,
-) -> Response {
-    let mut a = match load_by_slug(&state, &web, &slug).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let mut a = load_by_slug(&state, &web, &slug).await?;
     let me = web.auth.as_ref().map(|x| &x.user);
-    match articles::record_view(&state.ctx, me, &web.client, &a).await {
-        Ok(n) => a.view_count = n,
-        Err(e) => return error_page(&state, Some(&web), e),
-    }
+    a.view_count = articles::record_view(&state.ctx, me, &web.client, &a).await?;
     render_article(&state, &web, &a, StatusCode::OK, None, String::new()).await
 }
 
@@ -65,13 +59,10 @@ pub(super) async fn render_article(
     status: StatusCode,
     comment_error: Option<String>,
     comment_draft: String,
-) -> Response {
+) -> PageResult {
     let me = web.auth.as_ref().map(|x| &x.user);
     let tz = web.zone();
-    let comments = match articles::comments(&state.ctx, me, &a.id, None, 500).await {
-        Ok((_, c)) => c,
-        Err(e) => return error_page(state, Some(web), e),
-    };
+    let (_, comments) = articles::comments(&state.ctx, me, &a.id, None, 500).await?;
     let is_admin = web.is_admin();
     let is_author = me.is_some_and(|u| u.id == a.author_id);
     let published_at = a.published_at.unwrap_or(a.created_at);
@@ -105,7 +96,7 @@ pub(super) async fn render_article(
         article_id: a.id.clone(),
         self_path: format!("/articles/{}", a.slug),
     };
-    web.render_status(state, status, &page)
+    Ok(web.render_status(state, status, &page))
 }
 
 /// The article page's buttons: publish, unpublish, delete, bookmark, unbookmark.
@@ -116,15 +107,9 @@ pub(super) async fn article_action(
     web: WebCtx,
     Path((slug, action)): Path<(String, String)>,
     WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let a = match load_by_slug(&state, &web, &slug).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let a = load_by_slug(&state, &web, &slug).await?;
     let ctx = &state.ctx;
     let here = format!("/articles/{slug}");
     let (result, to, flash) = match action.as_str() {
@@ -162,10 +147,8 @@ pub(super) async fn article_action(
         }
         _ => (Err(AppError::NotFound), here, ""),
     };
-    match result {
-        Ok(()) => web.redirect_flash(&to, flash),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    result?;
+    Ok(web.redirect_flash(&to, flash))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -181,19 +164,14 @@ pub(super) async fn comment(
     web: WebCtx,
     Path(slug): Path<String>,
     WebForm(f): WebForm<CommentForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let a = match load_by_slug(&state, &web, &slug).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let a = load_by_slug(&state, &web, &slug).await?;
     let input = CommentInput {
         body: f.body.clone(),
     };
-    match articles::add_comment(&state.ctx, &me, &a.id, &input).await {
+    let result = articles::add_comment(&state.ctx, &me, &a.id, &input).await;
+    Ok(match result {
         Ok(c) => web.redirect_flash(
             &format!("/articles/{slug}#comment-{}", c.id),
             "comment_posted",
@@ -212,10 +190,10 @@ pub(super) async fn comment(
                 Some(msg),
                 f.body.chars().take(article::COMMENT_MAX * 2).collect(),
             )
-            .await
+            .await?
         }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 pub(super) async fn delete_comment(
@@ -223,18 +201,9 @@ pub(super) async fn delete_comment(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<CsrfForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let r = async {
-        let id = path_id(&id)?;
-        articles::delete_comment(&state.ctx, &me, &id).await
-    }
-    .await;
-    match r {
-        Ok(a) => web.redirect_flash(&format!("/articles/{}#comments", a.slug), "comment_deleted"),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    let a = articles::delete_comment(&state.ctx, &me, &id).await?;
+    Ok(web.redirect_flash(&format!("/articles/{}#comments", a.slug), "comment_deleted"))
 }

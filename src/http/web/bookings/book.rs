@@ -47,23 +47,15 @@ pub(super) async fn render_book(
     q: &BookQuery,
     status: StatusCode,
     entry: BookEntry,
-) -> Response {
+) -> PageResult {
     let BookEntry {
         error,
         topic,
         message,
     } = entry;
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    let Ok(mentor_id) = path_id(mentor_id) else {
-        return error_page(state, Some(web), AppError::NotFound);
-    };
-    let mentor = match mentors::mentor_page(&state.ctx, Some(&me), &mentor_id).await {
-        Ok(m) => m,
-        Err(e) => return error_page(state, Some(web), e),
-    };
+    let me = web.require_user()?.user.clone();
+    let mentor_id = path_id(mentor_id)?;
+    let mentor = mentors::mentor_page(&state.ctx, Some(&me), &mentor_id).await?;
     let service = match path_id(&q.service) {
         Ok(sid) => mentors::offered_service(&state.ctx, &mentor_id, &sid)
             .await
@@ -72,11 +64,12 @@ pub(super) async fn render_book(
         Err(_) => None,
     };
     let Some(service) = service else {
-        return error_page(
-            state,
-            Some(web),
-            AppError::invalid("service", "not_found", "Pick one of the mentor's services."),
-        );
+        return Err(AppError::invalid(
+            "service",
+            "not_found",
+            "Pick one of the mentor's services.",
+        )
+        .into());
     };
     let timed = !service.kind.is_review();
     let tz = zone_of(Some(&me));
@@ -84,22 +77,19 @@ pub(super) async fn render_book(
         match q.start.parse::<Timestamp>() {
             Ok(t) => when(t, &tz),
             Err(_) => {
-                return error_page(
-                    state,
-                    Some(web),
-                    AppError::invalid(
-                        "start",
-                        "invalid_datetime",
-                        "Pick a time from the mentor's free slots.",
-                    ),
-                );
+                return Err(AppError::invalid(
+                    "start",
+                    "invalid_datetime",
+                    "Pick a time from the mentor's free slots.",
+                )
+                .into());
             }
         }
     } else {
         String::new()
     };
     let balance = credits::balance(&state.ctx, &me.id).await.unwrap_or(0);
-    web.render_status(
+    Ok(web.render_status(
         state,
         status,
         &BookPage {
@@ -124,7 +114,7 @@ pub(super) async fn render_book(
             message,
             error,
         },
-    )
+    ))
 }
 
 pub(super) async fn book_form(
@@ -132,7 +122,7 @@ pub(super) async fn book_form(
     web: WebCtx,
     Path(id): Path<String>,
     uri: Uri,
-) -> Response {
+) -> PageResult {
     let q: BookQuery = page_query(&uri);
     render_book(&state, &web, &id, &q, StatusCode::OK, BookEntry::default()).await
 }
@@ -156,11 +146,8 @@ pub(super) async fn book(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<BookForm>,
-) -> Response {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
     let input = BookingInput {
         mentor_id: id.clone(),
         service_id: f.service.clone(),
@@ -169,7 +156,8 @@ pub(super) async fn book(
         message: f.message.clone(),
         timezone: None,
     };
-    match bookings::request(&state.ctx, &me, &input, None).await {
+    let result = bookings::request(&state.ctx, &me, &input, None).await;
+    Ok(match result {
         Ok((b, _)) => web.redirect_flash(&format!("/bookings/{}", b.b.id), "booking_requested"),
         Err(
             e @ (AppError::Invalid(_)
@@ -200,8 +188,8 @@ pub(super) async fn book(
                     message: f.message,
                 },
             )
-            .await
+            .await?
         }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

@@ -58,29 +58,18 @@ pub(super) async fn booking_page(
     State(state): State<AppState>,
     web: WebCtx,
     Path(id): Path<String>,
-) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    let r = async {
-        let id = path_id(&id)?;
-        let (b, history) = bookings::with_history(&state.ctx, &me, &id).await?;
-        if b.b.mentor_id != me.id && b.b.mentee_id != me.id {
-            return Err(AppError::NotFound); // admins use the API
-        }
-        let review = reviews::of_booking(&state.ctx, &id).await?;
-        let slots = if b.b.timed && b.b.status.is_live() && b.b.start_at > state.ctx.clock.now() {
-            reschedule_options(&state, &b, &zone_of(Some(&me))).await?
-        } else {
-            vec![]
-        };
-        Ok::<_, AppError>((b, review, history, slots))
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let id = path_id(&id)?;
+    let (b, history) = bookings::with_history(&state.ctx, &me, &id).await?;
+    if b.b.mentor_id != me.id && b.b.mentee_id != me.id {
+        return Err(AppError::NotFound.into()); // admins use the API
     }
-    .await;
-    let (b, review, history, slots) = match r {
-        Ok(x) => x,
-        Err(e) => return error_page(&state, Some(&web), e),
+    let review = reviews::of_booking(&state.ctx, &id).await?;
+    let slots = if b.b.timed && b.b.status.is_live() && b.b.start_at > state.ctx.clock.now() {
+        reschedule_options(&state, &b, &zone_of(Some(&me))).await?
+    } else {
+        vec![]
     };
     let r = &b.b;
     let tz = zone_of(Some(&me));
@@ -164,7 +153,7 @@ pub(super) async fn booking_page(
             })
             .collect(),
     };
-    web.render(&state, &page)
+    Ok(web.render(&state, &page))
 }
 
 /// Free starts in the next two weeks a live booking could move to (value, label).
@@ -198,24 +187,14 @@ pub(super) async fn booking_ics(
     State(state): State<AppState>,
     web: WebCtx,
     Path(id): Path<String>,
-) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    let r = async {
-        let id = path_id(&id)?;
-        crate::service::calendar::booking_ics(&state.ctx, &me, &id)
-            .await
-            .map(|body| (id, body))
-    }
-    .await;
-    match r {
-        Ok((id, body)) => {
-            crate::http::api::bookings::calendar_response(body, &format!("booking-{id}.ics"))
-        }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let id = path_id(&id)?;
+    let body = crate::service::calendar::booking_ics(&state.ctx, &me, &id).await?;
+    Ok(crate::http::api::bookings::calendar_response(
+        body,
+        &format!("booking-{id}.ics"),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -254,22 +233,15 @@ pub(super) async fn booking_action<F, Fut>(
     f: BookingForm,
     flash: &'static str,
     run: F,
-) -> Response
+) -> PageResult
 where
     F: FnOnce(AppState, UserRow, String, BookingForm) -> Fut,
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
-    let me = match web.signed_in_form(&state, &f.csrf) {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let Ok(id) = path_id(&id) else {
-        return error_page(&state, Some(&web), AppError::NotFound);
-    };
-    match run(state.clone(), me, id.clone(), f).await {
-        Ok(()) => web.redirect_flash(&format!("/bookings/{id}"), flash),
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    run(state.clone(), me, id.clone(), f).await?;
+    Ok(web.redirect_flash(&format!("/bookings/{id}"), flash))
 }
 
 pub(super) async fn act(
@@ -277,14 +249,14 @@ pub(super) async fn act(
     web: WebCtx,
     Path((id, action)): Path<(String, String)>,
     WebForm(f): WebForm<BookingForm>,
-) -> Response {
+) -> PageResult {
     let (action, flash) = match action.as_str() {
         "accept" => (BookingAction::Accept, "booking_accepted"),
         "decline" => (BookingAction::Decline, "booking_declined"),
         "cancel" => (BookingAction::Cancel, "booking_cancelled"),
         "complete" => (BookingAction::Complete, "booking_completed"),
         "no-show" => (BookingAction::MenteeNoShow, "booking_no_show"),
-        _ => return error_page(&state, Some(&web), AppError::NotFound),
+        _ => return Err(AppError::NotFound.into()),
     };
     booking_action(
         state,
@@ -317,7 +289,7 @@ pub(super) async fn reschedule(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<BookingForm>,
-) -> Response {
+) -> PageResult {
     booking_action(
         state,
         web,
@@ -347,7 +319,7 @@ pub(super) async fn deliver(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<BookingForm>,
-) -> Response {
+) -> PageResult {
     booking_action(
         state,
         web,
@@ -376,7 +348,7 @@ pub(super) async fn save_notes(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<BookingForm>,
-) -> Response {
+) -> PageResult {
     booking_action(
         state,
         web,
@@ -403,7 +375,7 @@ pub(super) async fn review(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<BookingForm>,
-) -> Response {
+) -> PageResult {
     booking_action(
         state,
         web,
@@ -437,7 +409,7 @@ pub(super) async fn reply(
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<BookingForm>,
-) -> Response {
+) -> PageResult {
     booking_action(
         state,
         web,

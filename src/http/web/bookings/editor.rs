@@ -88,17 +88,11 @@ pub(super) fn page_from(io: &AvailabilityIo) -> (Vec<DayRow>, Vec<OverrideRow>) 
     (days, overrides)
 }
 
-pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    let io = match availability::get(&state.ctx, &me).await {
-        Ok(io) => io,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let io = availability::get(&state.ctx, &me).await?;
     let (days, overrides) = page_from(&io);
-    web.render(
+    Ok(web.render(
         &state,
         &AvailabilityPage {
             layout: web.layout(),
@@ -110,27 +104,22 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
             s: io.settings,
             error_list: vec![],
         },
-    )
+    ))
 }
 
 pub(super) async fn save_availability(
     State(state): State<AppState>,
     web: WebCtx,
     WebForm(form): WebForm<Vec<(String, String)>>,
-) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
     let get = |k: &str| {
         form.iter()
             .find(|(n, _)| n == k)
             .map(|(_, v)| v.trim().to_string())
             .unwrap_or_default()
     };
-    if let Err(e) = web.check_csrf(&get("csrf")) {
-        return error_page(&state, Some(&web), e);
-    }
+    web.check_csrf(&get("csrf"))?;
     let mut weekly = vec![];
     for d in WEEKDAYS {
         for i in 0..WINDOWS_PER_DAY {
@@ -177,7 +166,7 @@ pub(super) async fn save_availability(
             max_per_day: num("max_per_day", 0),
         },
     };
-    match availability::put(&state.ctx, &me, &io).await {
+    Ok(match availability::put(&state.ctx, &me, &io).await {
         Ok(_) => web.redirect_flash("/settings/availability", "availability_saved"),
         Err(e @ AppError::Invalid(_)) => {
             let (days, overrides) = page_from(&io);
@@ -203,6 +192,6 @@ pub(super) async fn save_availability(
                 },
             )
         }
-        Err(e) => error_page(&state, Some(&web), e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

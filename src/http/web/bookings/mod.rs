@@ -18,13 +18,12 @@ use axum::{
     Router,
     extract::{Path, State},
     http::{StatusCode, Uri},
-    response::Response,
     routing::{get, post},
 };
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use serde::Deserialize;
 
-use super::{Layout, WebCtx, WebForm, error_page, page_query, timezones, zone_of};
+use super::{Layout, PageResult, WebCtx, WebForm, page_query, timezones, zone_of};
 use crate::{
     domain::booking::{BookingAction, BookingStatus},
     error::AppError,

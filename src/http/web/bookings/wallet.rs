@@ -20,17 +20,11 @@ pub(super) struct CreditsPage {
     packs: Vec<crate::http::web::payments::PackLine>,
 }
 
-pub(super) async fn credits_page(State(state): State<AppState>, web: WebCtx) -> Response {
-    let me = match web.require_user() {
-        Ok(a) => a.user.clone(),
-        Err(r) => return r,
-    };
-    let v = match credits::view(&state.ctx, &me, None, 100).await {
-        Ok(v) => v,
-        Err(e) => return error_page(&state, Some(&web), e),
-    };
+pub(super) async fn credits_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let v = credits::view(&state.ctx, &me, None, 100).await?;
     let tz = zone_of(Some(&me));
-    web.render(
+    Ok(web.render(
         &state,
         &CreditsPage {
             layout: web.layout(),
@@ -56,5 +50,5 @@ pub(super) async fn credits_page(State(state): State<AppState>, web: WebCtx) -> 
                 vec![]
             },
         },
-    )
+    ))
 }
