@@ -23,6 +23,7 @@ mod mentors;
 mod mentorships;
 mod messaging;
 mod ops;
+mod paging;
 mod payments;
 mod reports;
 mod web;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{decode_cursor, encode_cursor, parse_limit, ts};
+use super::{decode_cursor, parse_limit, ts};
 use crate::{
     error::AppError,
     http::{
@@ -139,23 +139,6 @@ pub struct PageParams {
     pub cursor: Option<String>,
 }
 
-/// The keyset cursor of article lists: `sort_key:id`.
-pub fn parse_cursor(raw: Option<&str>) -> Result<Option<(i64, String)>, AppError> {
-    let Some(c) = decode_cursor(raw)? else {
-        return Ok(None);
-    };
-    c.split_once(':')
-        .and_then(|(k, id)| Some((k.parse().ok()?, id.to_string())))
-        .map(Some)
-        .ok_or_else(|| {
-            AppError::invalid(
-                "cursor",
-                "invalid_cursor",
-                "The cursor is not one this server issued.",
-            )
-        })
-}
-
 /// Runs a list query (one extra row tells whether there is a next page).
 pub async fn page(
     state: &AppState,
@@ -164,13 +147,7 @@ pub async fn page(
 ) -> Result<(Vec<ArticleRow>, Option<String>), AppError> {
     q.limit = limit + 1;
     let mut rows = articles::list(&state.ctx, &q).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|(r, key)| encode_cursor(&format!("{key}:{}", r.id)))
-    } else {
-        None
-    };
+    let next = super::next_keyset_page(&mut rows, limit, |(r, key)| (*key, r.id.as_str()));
     Ok((rows.into_iter().map(|(r, _)| r).collect(), next))
 }
 
@@ -232,7 +209,7 @@ async fn feed(
         p.q.as_deref(),
         p.status.as_deref(),
     )?;
-    q.after = parse_cursor(p.cursor.as_deref())?;
+    q.after = super::decode_keyset(p.cursor.as_deref())?;
     let (rows, next_cursor) = page(&state, q, limit).await?;
     Ok(axum::Json(ArticleList {
         items: rows.iter().map(|r| ArticleView::new(r, false)).collect(),
@@ -343,7 +320,7 @@ async fn knowledge_base(
     let q = ListQuery {
         reader: reader_q(me.as_ref().map(|a| &a.user)),
         author_id: Some(id),
-        after: parse_cursor(p.cursor.as_deref())?,
+        after: super::decode_keyset(p.cursor.as_deref())?,
         ..Default::default()
     };
     let (rows, next_cursor) = page(&state, q, limit).await?;
@@ -392,7 +369,7 @@ async fn my_bookmarks(
         reader: reader_q(Some(&me.user)),
         bookmarked_by: Some(me.user.id.clone()),
         status: Some("published"),
-        after: parse_cursor(p.cursor.as_deref())?,
+        after: super::decode_keyset(p.cursor.as_deref())?,
         ..Default::default()
     };
     let (rows, next_cursor) = page(&state, q, limit).await?;

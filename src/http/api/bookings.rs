@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{decode_cursor, encode_cursor, next_page, parse_limit, scheduling::viewer_zone, ts};
+use super::{
+    decode_cursor, decode_keyset, encode_cursor, next_keyset_page, next_page, parse_limit,
+    scheduling::viewer_zone, ts,
+};
 use crate::{
     domain::{
         booking::{BookingAction, BookingStatus},
@@ -355,19 +358,7 @@ async fn list(
         p.to.as_deref()
             .map(|r| parse_instant("to", r))
             .transpose()?;
-    let after = decode_cursor(p.cursor.as_deref())?
-        .map(|c| {
-            c.split_once('|')
-                .and_then(|(a, id)| a.parse::<i64>().ok().map(|a| (a, id.to_string())))
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        "cursor",
-                        "invalid_cursor",
-                        "The cursor is not one this server issued.",
-                    )
-                })
-        })
-        .transpose()?;
+    let after = decode_keyset(p.cursor.as_deref())?;
     let mut rows = bookings::list(
         &state.ctx,
         &ListFilter {
@@ -383,7 +374,7 @@ async fn list(
         },
     )
     .await?;
-    let next_cursor = next_page(&mut rows, limit, |b| format!("{}|{}", b.b.start_at, b.b.id));
+    let next_cursor = next_keyset_page(&mut rows, limit, |b| (b.b.start_at, b.b.id.as_str()));
     Ok(axum::Json(BookingList {
         items: rows
             .iter()

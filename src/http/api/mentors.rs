@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{decode_cursor, encode_cursor, next_page, parse_limit, ts};
+use super::{decode_cursor, decode_keyset, next_keyset_page, parse_limit, ts};
 use crate::{
     domain::mentor::{ExperienceEntry, MentorStatus},
     error::AppError,
@@ -330,22 +330,10 @@ async fn list_applications(
                 })?,
         ),
     };
-    let after = decode_cursor(p.cursor.as_deref())?
-        .map(|c| {
-            c.split_once('|')
-                .and_then(|(at, id)| at.parse::<i64>().ok().map(|at| (at, id.to_string())))
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        "cursor",
-                        "invalid_cursor",
-                        "The cursor is not one this server issued.",
-                    )
-                })
-        })
-        .transpose()?;
+    let after = decode_keyset(p.cursor.as_deref())?;
     let mut rows = mentors::applications(&state.ctx, &me.user, status, after, limit + 1).await?;
-    let next_cursor = next_page(&mut rows, limit, |a| {
-        format!("{}|{}", a.profile.applied_at, a.profile.user_id)
+    let next_cursor = next_keyset_page(&mut rows, limit, |a| {
+        (a.profile.applied_at, a.profile.user_id.as_str())
     });
     Ok(axum::Json(ApplicationList {
         items: rows.iter().map(ApplicationView::from).collect(),
@@ -434,8 +422,7 @@ async fn search(
     let offset = search_offset(p.cursor.as_deref())?;
     let (s, window) = mentors::parse_search(&p, offset, limit + 1)?;
     let rows = mentors::search(&state.ctx, &s, window).await?;
-    let next_cursor =
-        (rows.len() as i64 > limit).then(|| encode_cursor(&format!("o:{}", offset + limit)));
+    let next_cursor = (rows.len() as i64 > limit).then(|| super::offset_cursor(offset + limit));
     Ok(axum::Json(MentorList {
         items: rows
             .iter()

@@ -6,7 +6,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{decode_cursor, encode_cursor, next_page, parse_limit, ts};
+use super::{decode_cursor, decode_keyset, next_keyset_page, next_page, parse_limit, ts};
 use crate::{
     error::AppError,
     http::{
@@ -108,19 +108,7 @@ async fn list_threads(
     ApiQuery(p): ApiQuery<ThreadParams>,
 ) -> Result<axum::Json<ThreadList>, AppError> {
     let limit = parse_limit(p.limit)?;
-    let before = decode_cursor(p.cursor.as_deref())?
-        .map(|c| {
-            c.split_once('|')
-                .and_then(|(a, id)| a.parse::<i64>().ok().map(|a| (a, id.to_string())))
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        "cursor",
-                        "invalid_cursor",
-                        "The cursor is not one this server issued.",
-                    )
-                })
-        })
-        .transpose()?;
+    let before = decode_keyset(p.cursor.as_deref())?;
     let mut rows = messages::my_threads(
         &s.ctx,
         &me.user.id,
@@ -129,19 +117,10 @@ async fn list_threads(
         limit + 1,
     )
     .await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|t| {
-            let t = &t.thread.t;
-            encode_cursor(&format!(
-                "{}|{}",
-                t.last_message_at.unwrap_or(t.created_at),
-                t.id
-            ))
-        })
-    } else {
-        None
-    };
+    let next_cursor = next_keyset_page(&mut rows, limit, |t| {
+        let t = &t.thread.t;
+        (t.last_message_at.unwrap_or(t.created_at), t.id.as_str())
+    });
     Ok(axum::Json(ThreadList {
         items: rows.into_iter().map(thread_view).collect(),
         unread_total: messages::unread_total(&s.ctx, &me.user.id).await?,

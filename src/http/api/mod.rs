@@ -233,6 +233,69 @@ pub fn next_page<T>(rows: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> String) -
     rows.last().map(|r| encode_cursor(&key(r)))
 }
 
+/// [`next_page`] for a list ordered by `(key, id)`.
+pub fn next_keyset_page<T, K: SortKey>(
+    rows: &mut Vec<T>,
+    limit: i64,
+    key: impl Fn(&T) -> (K, &str),
+) -> Option<String> {
+    if rows.len() as i64 <= limit {
+        return None;
+    }
+    rows.truncate(limit.max(0) as usize);
+    rows.last().map(|r| {
+        let (k, id) = key(r);
+        keyset_cursor(&k, id)
+    })
+}
+
+/// The cursor of a ranked list (search), paged by offset: what
+/// `mentors::search_offset` reads back.
+pub fn offset_cursor(offset: i64) -> String {
+    encode_cursor(&format!("o:{offset}"))
+}
+
+/// What a keyset list is ordered by, before the id: an instant or a number.
+pub trait SortKey {
+    fn sort_key(&self) -> i64;
+}
+
+impl SortKey for i64 {
+    fn sort_key(&self) -> i64 {
+        *self
+    }
+}
+
+impl SortKey for jiff::Timestamp {
+    fn sort_key(&self) -> i64 {
+        self.as_microsecond()
+    }
+}
+
+/// The cursor of a list ordered by `(key, id)`: what [`decode_keyset`] reads back.
+pub fn keyset_cursor(key: &impl SortKey, id: &str) -> String {
+    encode_cursor(&format!("{}|{id}", key.sort_key()))
+}
+
+/// Reads a cursor made by [`keyset_cursor`] (or, for article lists, `key:id`).
+pub fn decode_keyset(raw: Option<&str>) -> Result<Option<(i64, String)>, AppError> {
+    let Some(c) = decode_cursor(raw)? else {
+        return Ok(None);
+    };
+    c.split_once(['|', ':'])
+        .and_then(|(k, id)| Some((k.parse().ok()?, id.to_string())))
+        .map(Some)
+        .ok_or_else(invalid_cursor)
+}
+
+fn invalid_cursor() -> AppError {
+    AppError::invalid(
+        "cursor",
+        "invalid_cursor",
+        "The cursor is not one this server issued.",
+    )
+}
+
 /// Cursors are opaque to clients: base64url of the last item's sort key.
 pub fn encode_cursor(key: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
@@ -247,11 +310,5 @@ pub fn decode_cursor(raw: Option<&str>) -> Result<Option<String>, AppError> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .map(Some)
-        .ok_or_else(|| {
-            AppError::invalid(
-                "cursor",
-                "invalid_cursor",
-                "The cursor is not one this server issued.",
-            )
-        })
+        .ok_or_else(invalid_cursor)
 }

@@ -17,11 +17,7 @@ use crate::{
         mentorship::{Action, MentorshipStatus},
     },
     error::AppError,
-    http::{
-        AppState,
-        api::{encode_cursor, mentors::search_offset},
-        extract::path_id,
-    },
+    http::{AppState, api::mentors::search_offset, extract::path_id},
     service::{
         mentors::MentorCardRow,
         mentorships::{ListFilter, MentorshipListRow},
@@ -161,7 +157,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
                     "/mentorship/find?{}{}cursor={}",
                     kept.join("&"),
                     if kept.is_empty() { "" } else { "&" },
-                    encode_cursor(&format!("o:{}", offset + limit))
+                    crate::http::api::offset_cursor(offset + limit)
                 )
             });
             (

@@ -35,9 +35,7 @@ pub(super) struct FeedQuery {
 
 /// A page link's cursor; one that does not parse shows the first page.
 pub(super) fn cursor_of(raw: &str) -> Option<(i64, String)> {
-    crate::http::api::articles::parse_cursor(Some(raw))
-        .ok()
-        .flatten()
+    crate::http::api::decode_keyset(Some(raw)).ok().flatten()
 }
 
 pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
