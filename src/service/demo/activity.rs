@@ -1,0 +1,159 @@
+//! What the demo's people do: mentorships, articles, and sessions booked ahead
+//! through the same code as the API.
+
+use super::*;
+
+impl Filler<'_> {
+    /// About half the mentees have a mentor, some have a request waiting.
+    pub(super) async fn mentorships(&mut self) -> AppResult<()> {
+        let (ctx, now) = (self.ctx, self.now);
+        let (g, report, pairs) = (&mut self.g, &mut self.report, &mut self.pairs);
+        let (mentor_ids, mentee_ids, max_of) = (&self.mentor_ids, &self.mentee_ids, &self.max_of);
+        let mut active = vec![0i64; mentor_ids.len()];
+        for chunk in mentee_ids.chunks(BATCH) {
+            let mut tx = ctx.db.begin_write().await?;
+            for mentee in chunk {
+                if mentor_ids.is_empty() || g.below(2) != 0 {
+                    continue;
+                }
+                let k = g.below(mentor_ids.len());
+                let accepted = active[k] < max_of[k] && g.below(3) != 0;
+                let mid = new_id();
+                store::mentorships::insert(
+                    &mut tx,
+                    &store::mentorships::NewMentorship {
+                        id: &mid,
+                        mentor_id: &mentor_ids[k],
+                        mentee_id: mentee,
+                        message: "Hi! I'd love your help with my goals.",
+                        expires_at: now + EXPIRY_DAYS * DAY,
+                        now,
+                    },
+                )
+                .await?;
+                if accepted {
+                    store::mentorships::transition(
+                        &mut tx, &mid, "pending", "accepted", None, None, now,
+                    )
+                    .await?;
+                    active[k] += 1;
+                    pairs.push((k, mentee.clone()));
+                }
+                report.mentorships += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Every third mentor has written an article or two, mostly public.
+    pub(super) async fn articles(&mut self) -> AppResult<()> {
+        let (ctx, now) = (self.ctx, self.now);
+        let (g, report, mentor_ids) = (&mut self.g, &mut self.report, &self.mentor_ids);
+        for chunk in mentor_ids.chunks(BATCH) {
+            let mut tx = ctx.db.begin_write().await?;
+            for (k, mentor) in chunk.iter().enumerate() {
+                if k % 3 != 0 {
+                    continue;
+                }
+                for _ in 0..1 + g.below(2) {
+                    let (area, skills_of) = AREAS[g.below(AREAS.len())];
+                    let skill = g.pick(skills_of);
+                    let (title, body) = ARTICLES[g.below(ARTICLES.len())];
+                    let title = title.replace("{area}", area).replace("{skill}", skill);
+                    let content = body.replace("{area}", area).replace("{skill}", skill);
+                    let visibility =
+                        ["public", "public", "public", "members", "my_mentees"][g.below(5)];
+                    let tags = vec![area.to_string(), skill.to_lowercase()];
+                    let id = new_id();
+                    let at = now - g.below(180) as i64 * DAY - g.below(86_400) as i64 * 1_000_000;
+                    let html = crate::domain::article::render_markdown(&content);
+                    let excerpt = crate::domain::article::excerpt(&content);
+                    let doc = format!("{title}\n{}\n{content}", tags.join(" "));
+                    store::articles::insert(
+                        &mut tx,
+                        &id,
+                        mentor,
+                        &crate::domain::article::slug(&title, &id),
+                        &store::articles::ArticleFields {
+                            title: &title,
+                            content: &content,
+                            html: &html,
+                            excerpt: &excerpt,
+                            tags: &tags,
+                            visibility,
+                            search_doc: &doc,
+                        },
+                        at,
+                    )
+                    .await?;
+                    store::articles::publish(&mut tx, &id, at).await?;
+                    report.articles += 1;
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Half the mentees with a mentor have a session coming up in the next two weeks,
+    /// booked through the same code as the API (credits held, the slot checked): most
+    /// accepted, some still waiting for an answer, one in ten cancelled.
+    pub(super) async fn upcoming(&mut self) -> AppResult<()> {
+        let ctx = self.ctx;
+        let (g, report) = (&mut self.g, &mut self.report);
+        let (mentor_ids, session_of, pairs) = (&self.mentor_ids, &self.session_of, &self.pairs);
+        let from = ctx.clock.now() + jiff::SignedDuration::from_hours(24);
+        let to = from + jiff::SignedDuration::from_hours(14 * 24);
+        for (k, mentee) in pairs {
+            if g.below(2) != 0 {
+                continue;
+            }
+            let (mentor, service) = (&mentor_ids[*k], &session_of[*k]);
+            let (_, slots) =
+                crate::service::availability::slots(ctx, mentor, service, from, to).await?;
+            let Some(start) = slots.get(g.below(slots.len())).copied() else {
+                continue;
+            };
+            let (Some(mentee_row), Some(mentor_row)) = (
+                store::users::by_id(&ctx.db.pool, mentee).await?,
+                store::users::by_id(&ctx.db.pool, mentor).await?,
+            ) else {
+                continue;
+            };
+            let input = crate::service::bookings::BookingInput {
+                mentor_id: mentor.clone(),
+                service_id: service.clone(),
+                start: Some(start.to_string()),
+                topic: "Next steps".into(),
+                message: "Looking forward to it!".into(),
+                timezone: None,
+            };
+            let (b, _) = crate::service::bookings::request(ctx, &mentee_row, &input, None).await?;
+            let (who, action) = match g.below(10) {
+                0 => (&mentee_row, BookingAction::Cancel),
+                1 | 2 => {
+                    report.upcoming += 1;
+                    continue;
+                }
+                _ => (&mentor_row, BookingAction::Accept),
+            };
+            crate::service::bookings::act(ctx, Some(who), &b.b.id, action, &Default::default())
+                .await?;
+            if action == BookingAction::Accept {
+                report.upcoming += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Nobody took a session before joining, and mentors were approved a day after.
+    pub(super) async fn finish(&mut self) -> AppResult<()> {
+        let (ctx, now) = (self.ctx, self.now);
+        let mut tx = ctx.db.begin_write().await?;
+        store::users::backdate_demo_accounts(&mut tx, 7 * DAY, DAY, now).await?;
+        tx.commit().await?;
+        ctx.db.analyze().await?;
+        Ok(())
+    }
+}

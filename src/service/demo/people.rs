@@ -1,0 +1,355 @@
+//! The people of the demo: the admin, mentees with credits, and mentors with a
+//! profile, services, weekly hours and, for some, a reviewed history.
+
+use super::*;
+use crate::store::Tx;
+
+impl Filler<'_> {
+    pub(super) async fn admin(&mut self) -> AppResult<()> {
+        let (ctx, now, hash) = (self.ctx, self.now, self.hash.clone());
+        let report = &mut self.report;
+        // The admin.
+        let mut tx = ctx.db.begin_write().await?;
+        store::users::insert(
+            &mut *tx,
+            &NewUser {
+                id: &new_id(),
+                email: &report.admin_email,
+                password_hash: &hash,
+                roles: &Roles::new(vec![Role::Mentee, Role::Admin]).to_db(),
+                first_name: "Demo",
+                last_name: "Admin",
+                timezone: "UTC",
+                now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn mentees(&mut self, mentees: usize) -> AppResult<()> {
+        let (ctx, show_progress, hash, now) = (self.ctx, self.show, self.hash.clone(), self.now);
+        let (g, j, mentee_ids) = (&mut self.g, &mut self.j, &mut self.mentee_ids);
+        // Mentees first (mentors' past sessions need them), each with some credits.
+        for start in (0..mentees).step_by(BATCH) {
+            let mut tx = ctx.db.begin_write().await?;
+            for i in start..(start + BATCH).min(mentees) {
+                let id = new_id();
+                let at = joined(j, now);
+                let first = g.pick(FIRST);
+                let last = g.pick(LAST);
+                let zone = ZONES[g.below(ZONES.len())];
+                let email = format!("mentee{}@demo.example.com", i + 1);
+                store::users::insert(
+                    &mut *tx,
+                    &NewUser {
+                        id: &id,
+                        email: &email,
+                        password_hash: &hash,
+                        roles: &Roles::new(vec![Role::Mentee]).to_db(),
+                        first_name: first,
+                        last_name: last,
+                        timezone: zone,
+                        now: at,
+                    },
+                )
+                .await?;
+                let (area, skills_of) = AREAS[g.below(AREAS.len())];
+                let n = 1 + g.below(2);
+                let goals = g.some(GOALS, n);
+                let n = 1 + g.below(2);
+                let skills = g.some(skills_of, n);
+                store::mentors::upsert_mentee_profile(
+                    &mut *tx,
+                    &id,
+                    &format!("Learning {area}; I'd love guidance from someone who has been there."),
+                    &serde_json::to_string(&goals).unwrap_or_default(),
+                    &serde_json::to_string(&skills).unwrap_or_default(),
+                    &serde_json::to_string(&[area]).unwrap_or_default(),
+                    at,
+                )
+                .await?;
+                grant(&mut tx, &id, 200, "Welcome credits (demo)", at).await?;
+                mentee_ids.push(id);
+                progress("mentees", i + 1, mentees, show_progress);
+            }
+            tx.commit().await?;
+        }
+        self.report.mentees = mentees;
+        Ok(())
+    }
+
+    pub(super) async fn mentors(&mut self, mentors: usize) -> AppResult<()> {
+        let (ctx, show_progress) = (self.ctx, self.show);
+        let mentor_roles = Roles::new(vec![Role::Mentee, Role::Mentor]).to_db();
+        for start in (0..mentors).step_by(BATCH) {
+            let mut tx = ctx.db.begin_write().await?;
+            for i in start..(start + BATCH).min(mentors) {
+                let (id, rate, max_mentees, zone) = self.mentor(&mut tx, i, &mentor_roles).await?;
+                let session_id = self.services(&mut tx, &id, rate).await?;
+                self.hours(&mut tx, &id, zone).await?;
+                self.history(&mut tx, &id, &session_id, rate).await?;
+                self.mentor_ids.push(id);
+                self.session_of.push(session_id);
+                self.max_of.push(max_mentees);
+                progress("mentors", i + 1, mentors, show_progress);
+            }
+            tx.commit().await?;
+        }
+        self.report.mentors = mentors;
+        Ok(())
+    }
+
+    /// One approved mentor's account, profile and tags: (id, rate, capacity, zone).
+    async fn mentor(
+        &mut self,
+        tx: &mut Tx,
+        i: usize,
+        mentor_roles: &str,
+    ) -> AppResult<(String, i64, i64, &'static str)> {
+        let (now, hash) = (self.now, self.hash.clone());
+        let since = joined(&mut self.j, now);
+        let g = &mut self.g;
+        let id = new_id();
+        let first = g.pick(FIRST);
+        let last = g.pick(LAST);
+        let zone = ZONES[i % ZONES.len()];
+        let (area, skills_of) = AREAS[g.below(AREAS.len())];
+        let mut expertise = vec![area.to_string()];
+        if g.below(3) == 0 {
+            let (second, _) = AREAS[g.below(AREAS.len())];
+            if second != area {
+                expertise.push(second.to_string());
+            }
+        }
+        let n = 2 + g.below(3);
+        let skills = g.some(skills_of, n);
+        let n = 1 + g.below(2);
+        let industries = g.some(INDUSTRIES, n);
+        let company = g.pick(COMPANIES);
+        let title = g.pick(TITLES);
+        let years = 4 + g.below(20);
+        let rate = 10 * (2 + g.below(15)) as i64;
+        let max_mentees = 1 + g.below(6) as i64;
+        let headline = format!(
+            "{years} years in {}; I mentor on {}",
+            industries[0],
+            expertise.join(" and ")
+        );
+        let bio = format!(
+            "I'm a {} at {company} with {years} years of experience in {}. I mentor people on {} \
+             and love helping with {}. Bring your questions, your code or your career plans.",
+            title.to_lowercase(),
+            industries.join(" and "),
+            expertise.join(" and "),
+            skills.join(", ")
+        );
+        let email = format!("mentor{}@demo.example.com", i + 1);
+        store::users::insert(
+            &mut **tx,
+            &NewUser {
+                id: &id,
+                email: &email,
+                password_hash: &hash,
+                roles: mentor_roles,
+                first_name: first,
+                last_name: last,
+                timezone: zone,
+                now: since,
+            },
+        )
+        .await?;
+        store::users::update_profile(
+            &mut **tx,
+            &id,
+            &store::users::ProfileUpdate {
+                first_name: first,
+                last_name: last,
+                headline: &headline,
+                bio: "",
+                avatar_url: "",
+                resume_url: "",
+                linkedin_url: "",
+                timezone: zone,
+            },
+            now,
+        )
+        .await?;
+        let since_year = 2026 - years as i32;
+        let experience = serde_json::json!([{
+            "company": company, "title": title,
+            "start_date": format!("{since_year:04}-0{}-01", 1 + g.below(9)),
+            "end_date": null, "description": format!("Working on {}.", skills.join(", "))
+        }]);
+        let doc = [
+            first,
+            last,
+            headline.as_str(),
+            title,
+            company,
+            &expertise.join(" "),
+            &skills.join(" "),
+            bio.as_str(),
+        ]
+        .join(" \n");
+        store::mentors::upsert_profile(
+            tx,
+            &ProfileWrite {
+                user_id: &id,
+                status: "approved",
+                bio: &bio,
+                expertise: &serde_json::to_string(&expertise).unwrap_or_default(),
+                skills: &serde_json::to_string(&skills).unwrap_or_default(),
+                industries: &serde_json::to_string(&industries).unwrap_or_default(),
+                company,
+                title,
+                experience: &experience.to_string(),
+                hourly_rate: rate,
+                max_mentees,
+                is_public: true,
+                search_doc: &doc,
+                reapply: true,
+                now,
+            },
+        )
+        .await?;
+        store::mentors::replace_tags(
+            tx,
+            &id,
+            &[
+                ("expertise", &expertise),
+                ("skill", &skills),
+                ("industry", &industries),
+            ],
+            now,
+        )
+        .await?;
+        Ok((id, rate, max_mentees, zone))
+    }
+
+    /// The mentor's session (and, for half of them, a résumé review); returns the
+    /// session's id.
+    async fn services(&mut self, tx: &mut Tx, id: &str, rate: i64) -> AppResult<String> {
+        let now = self.now;
+        let g = &mut self.g;
+        let session_id = new_id();
+        store::mentors::insert_service(
+            &mut **tx,
+            &session_id,
+            id,
+            &ServiceWrite {
+                kind: ServiceKind::Session.as_str(),
+                title: "1:1 mentoring session",
+                description: "A one-hour video call about whatever you need.",
+                duration_minutes: 60,
+                credit_cost: rate,
+                active: true,
+            },
+            now,
+        )
+        .await?;
+        if g.below(2) == 0 {
+            store::mentors::insert_service(
+                &mut **tx,
+                &new_id(),
+                id,
+                &ServiceWrite {
+                    kind: ServiceKind::ResumeReview.as_str(),
+                    title: "Résumé review",
+                    description: "Written feedback on your résumé within three days.",
+                    duration_minutes: 45,
+                    credit_cost: rate / 2,
+                    active: true,
+                },
+                now,
+            )
+            .await?;
+        }
+        Ok(session_id)
+    }
+
+    /// Weekly hours in the mentor's own zone, and the next free slot they give.
+    async fn hours(&mut self, tx: &mut Tx, id: &str, zone: &str) -> AppResult<()> {
+        let (ctx, now) = (self.ctx, self.now);
+        let g = &mut self.g;
+        // Weekly hours in the mentor's own zone: mornings, afternoons or evenings on
+        // a few weekdays.
+        let (from, to) = [("09:00", "12:00"), ("13:00", "17:00"), ("18:00", "21:00")][g.below(3)];
+        let days: Vec<&str> = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+        ]
+        .into_iter()
+        .filter(|_| g.below(3) != 0)
+        .collect();
+        let weekly = days
+            .iter()
+            .map(|d| crate::service::availability::RuleIo {
+                weekday: d.to_string(),
+                start: from.to_string(),
+                end: to.to_string(),
+            })
+            .collect();
+        let row = store::availability::AvailabilityRow {
+            mentor_id: id.to_string(),
+            timezone: zone.to_string(),
+            weekly,
+            overrides: vec![],
+            min_notice_minutes: 240,
+            buffer_before_minutes: 0,
+            buffer_after_minutes: 15,
+            horizon_days: 45,
+            slot_step_minutes: 30,
+            max_per_day: 4,
+            created_at: crate::clock::from_micros(now),
+            updated_at: crate::clock::from_micros(now),
+        };
+        let next = crate::service::availability::from_row(&row)
+            .ok()
+            .and_then(|a| {
+                let q = crate::domain::availability::SlotQuery {
+                    from: ctx.clock.now(),
+                    to: ctx.clock.now() + jiff::SignedDuration::from_hours(24 * 45),
+                    duration_minutes: 60,
+                    now: ctx.clock.now(),
+                };
+                crate::domain::availability::free_slots(&a, &[], &q)
+                    .first()
+                    .copied()
+            });
+        store::availability::put(&mut **tx, &row).await?;
+        store::availability::set_next_free(&mut **tx, id, next.map(crate::clock::to_micros))
+            .await?;
+        Ok(())
+    }
+
+    /// Some mentors have a history: past sessions that were reviewed, spread over the
+    /// last year (dashboards chart the last six months of it).
+    async fn history(
+        &mut self,
+        tx: &mut Tx,
+        id: &str,
+        session_id: &str,
+        rate: i64,
+    ) -> AppResult<()> {
+        let now = self.now;
+        let (g, mentee_ids) = (&mut self.g, &self.mentee_ids);
+        // Some mentors have a history: past sessions that were reviewed, spread
+        // over the last year (dashboards chart the last six months of it).
+        if !mentee_ids.is_empty() && g.below(3) != 0 {
+            let reviews = 1 + g.below(5);
+            for _ in 0..reviews {
+                let mentee = &mentee_ids[g.below(mentee_ids.len())];
+                let at = now - (1 + g.below(364) as i64) * DAY - 3 * 3_600_000_000;
+                past_session(tx, id, mentee, session_id, rate, at, g).await?;
+            }
+            store::reviews::recompute_rating(tx, id, now).await?;
+        }
+        Ok(())
+    }
+}
