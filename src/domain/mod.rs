@@ -11,6 +11,7 @@ pub mod mentor;
 pub mod mentorship;
 pub mod payment;
 pub mod recommend;
+pub mod report;
 pub mod stats;
 pub mod text;
 pub mod user;

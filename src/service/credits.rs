@@ -164,7 +164,7 @@ pub async fn view(
                 kind: r.kind,
                 memo: r.memo,
                 booking_id: r.booking_id,
-                created_at: crate::clock::from_micros(r.created_at).to_string(),
+                created_at: r.created_at.to_string(),
             })
             .collect(),
         next_cursor,

@@ -73,13 +73,13 @@ pub struct SessionItem {
 }
 
 fn session(s: &SessionLine, now: Timestamp, tz: &TimeZone) -> SessionItem {
-    let start = from_micros(s.start_at);
+    let start = s.start_at;
     SessionItem {
         id: s.id.clone(),
         title: s.title.clone(),
-        status: s.status.clone(),
+        status: s.status.as_str().to_string(),
         start: start.to_string(),
-        end: from_micros(s.end_at).to_string(),
+        end: s.end_at.to_string(),
         start_local: start
             .to_zoned(tz.clone())
             .strftime("%Y-%m-%dT%H:%M:%S%:z")
@@ -87,7 +87,7 @@ fn session(s: &SessionLine, now: Timestamp, tz: &TimeZone) -> SessionItem {
         starts_in_minutes: (start.duration_since(now).as_mins()).max(0),
         with_id: s.other_id.clone(),
         with_name: format!("{} {}", s.other_first_name, s.other_last_name),
-        meeting_link: (s.status == "accepted" && !s.meeting_link.is_empty())
+        meeting_link: (s.status == BookingStatus::Accepted && !s.meeting_link.is_empty())
             .then(|| s.meeting_link.clone()),
     }
 }
@@ -296,8 +296,8 @@ async fn mentor_dashboard(
                 from_id: b.other_id.clone(),
                 from_name: format!("{} {}", b.other_first_name, b.other_last_name),
                 title: b.title.clone(),
-                requested_at: from_micros(b.created_at).to_string(),
-                waiting_hours: (now_us - b.created_at).max(0) / 3_600_000_000,
+                requested_at: b.created_at.to_string(),
+                waiting_hours: now.duration_since(b.created_at).as_hours().max(0),
             }),
     );
     waiting.sort_by_key(|w| std::cmp::Reverse(w.waiting_hours));

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::Ctx;
 use crate::{
+    domain::report::ReportStatus,
     domain::{ids::new_id, text},
     error::{AppError, AppResult},
     store::{self, users::UserRow},
@@ -181,7 +182,7 @@ pub async fn resolve(
     let r = store::reports::get(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if r.status != "open" {
+    if r.status != ReportStatus::Open {
         return Err(AppError::conflict(
             "already_resolved",
             "This report is already resolved.",

@@ -139,6 +139,7 @@ words!(
     crate::domain::mentorship::MentorshipStatus => "mentorship status",
     crate::domain::payment::PaymentStatus => "payment status",
     crate::domain::mentor::MentorStatus => "mentor status",
+    crate::domain::report::ReportStatus => "report status",
 );
 
 impl Column for crate::domain::article::Visibility {

@@ -5,7 +5,10 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{Arg, SqlBuilder};
+use jiff::Timestamp;
+
+use super::{Arg, SqlBuilder, column::row};
+use crate::domain::booking::BookingStatus;
 
 /// A weekly series a dashboard draws: what is summed (`value`, `1` to count) over
 /// which rows (`from_where`), by which instant (`at`).
@@ -300,19 +303,21 @@ pub async fn waiting_requests<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+row! {
 /// A booking line: what, when, with whom.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct SessionLine {
     pub id: String,
     pub title: String,
-    pub status: String,
-    pub start_at: i64,
-    pub end_at: i64,
+    pub status: BookingStatus,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
     pub meeting_link: String,
     pub other_id: String,
     pub other_first_name: String,
     pub other_last_name: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
+}
 }
 
 /// The user's coming sessions (pending or accepted, not yet over), soonest first.
@@ -390,7 +395,8 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-#[derive(Debug, Clone, FromRow)]
+row! {
+#[derive(Debug, Clone)]
 pub struct AuditLine {
     pub id: String,
     pub actor_id: Option<String>,
@@ -400,7 +406,8 @@ pub struct AuditLine {
     pub target_id: String,
     pub before_json: String,
     pub after_json: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
+}
 }
 
 pub async fn audit<'e, E: Executor<'e, Database = Any>>(

@@ -4,7 +4,9 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{Backend, Tx};
+use jiff::Timestamp;
+
+use super::{Backend, Tx, column::row};
 use crate::domain::ids::new_id;
 
 #[derive(Debug, Clone, FromRow)]
@@ -149,18 +151,20 @@ pub async fn failed<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+row! {
 /// A job as the admin page lists it.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct JobInfo {
     pub id: String,
     pub kind: String,
     pub payload: String,
     pub status: String,
-    pub run_at: i64,
+    pub run_at: Timestamp,
     pub attempts: i64,
     pub max_attempts: i64,
     pub last_error: String,
-    pub updated_at: i64,
+    pub updated_at: Timestamp,
+}
 }
 
 pub async fn list<'e, E: Executor<'e, Database = Any>>(

@@ -3,9 +3,11 @@
 //! updated with a condition that keeps every account except `world` at or above zero,
 //! so an overdraft is refused by the database itself, whatever the concurrency.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
-use super::Tx;
+use jiff::Timestamp;
+
+use super::{Tx, column::row};
 use crate::domain::ids::new_id;
 
 pub const ESCROW: &str = "escrow";
@@ -255,15 +257,17 @@ pub async fn debit_wallet(
     .await
 }
 
+row! {
 /// One line of an account's history.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct EntryRow {
     pub id: String,
     pub amount: i64,
     pub kind: String,
     pub memo: String,
     pub booking_id: Option<String>,
-    pub created_at: i64,
+    pub created_at: Timestamp,
+}
 }
 
 /// A wallet's entries, newest first.

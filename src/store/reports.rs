@@ -1,10 +1,14 @@
 //! Reports of content or people for the admins.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
-use super::Tx;
+use jiff::Timestamp;
 
-#[derive(Debug, Clone, FromRow)]
+use super::{Tx, column::row};
+use crate::domain::report::ReportStatus;
+
+row! {
+#[derive(Debug, Clone)]
 pub struct ReportRow {
     pub id: String,
     pub reporter_id: String,
@@ -12,11 +16,12 @@ pub struct ReportRow {
     pub target_type: String,
     pub target_id: String,
     pub reason: String,
-    pub status: String,
+    pub status: ReportStatus,
     pub resolution: String,
     pub resolved_by: Option<String>,
-    pub resolved_at: Option<i64>,
-    pub created_at: i64,
+    pub resolved_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
 }
 
 const SELECT: &str = "SELECT r.id, r.reporter_id, u.email AS reporter_email, r.target_type, r.target_id, \

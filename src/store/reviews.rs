@@ -1,10 +1,13 @@
 //! Reviews of completed bookings, and the mentor rating derived from them.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
-use super::Tx;
+use jiff::Timestamp;
 
-#[derive(Debug, Clone, FromRow)]
+use super::{Tx, column::row};
+
+row! {
+#[derive(Debug, Clone)]
 pub struct ReviewRow {
     pub id: String,
     pub booking_id: String,
@@ -13,12 +16,13 @@ pub struct ReviewRow {
     pub rating: i64,
     pub comment: String,
     pub reply: String,
-    pub replied_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub replied_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     pub mentee_first_name: String,
     pub mentee_last_name: String,
     pub service_title: String,
+}
 }
 
 const SELECT: &str = "SELECT r.*, u.first_name AS mentee_first_name, u.last_name AS mentee_last_name, \

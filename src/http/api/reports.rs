@@ -71,7 +71,7 @@ fn view(r: &ReportRow, summary: String) -> ReportView {
         target_id: r.target_id.clone(),
         summary,
         reason: r.reason.clone(),
-        status: r.status.clone(),
+        status: r.status.as_str().to_string(),
         resolution: r.resolution.clone(),
         created_at: ts(r.created_at),
         resolved_at: r.resolved_at.map(ts),

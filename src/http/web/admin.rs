@@ -439,7 +439,7 @@ fn job_line(j: crate::service::jobs::JobInfo, tz: &jiff::tz::TimeZone) -> JobLin
         kind: j.kind,
         status: j.status,
         attempts: format!("{}/{}", j.attempts, j.max_attempts),
-        run_at: super::bookings::when(crate::clock::from_micros(j.run_at), tz),
+        run_at: super::bookings::when(j.run_at, tz),
         error: j.last_error,
     }
 }

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use super::{Layout, PageResult, WebCtx, admin::require_admin, bookings::when, page_query};
 use crate::{
-    clock::from_micros,
     domain::stats::{Point, bar_chart_svg, stacked_bar_chart_svg},
     http::AppState,
     service::dashboard::AuditFilter,
@@ -378,7 +377,7 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
         rows: rows
             .iter()
             .map(|r| AuditRow {
-                when: when(from_micros(r.created_at), &tz),
+                when: when(r.created_at, &tz),
                 actor: r.actor_email.clone().unwrap_or_else(|| "system".into()),
                 action: r.action.clone(),
                 target: format!("{} {}", r.target_type, r.target_id),

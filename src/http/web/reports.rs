@@ -15,7 +15,6 @@ use super::{
     safe_next,
 };
 use crate::{
-    clock::from_micros,
     error::AppError,
     http::{AppState, extract::path_id},
     service::reports::{self, ReportInput, ResolveInput},
@@ -102,12 +101,12 @@ async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResu
                 .into_iter()
                 .map(|l| Line {
                     id: l.row.id.clone(),
-                    when: when(from_micros(l.row.created_at), &tz),
+                    when: when(l.row.created_at, &tz),
                     reporter: l.row.reporter_email.clone(),
                     what: l.summary,
                     link: l.link.unwrap_or_default(),
                     reason: l.row.reason.clone(),
-                    status: l.row.status.clone(),
+                    status: l.row.status.as_str().to_string(),
                     resolution: l.row.resolution.clone(),
                 })
                 .collect(),
