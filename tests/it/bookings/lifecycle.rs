@@ -1,0 +1,579 @@
+//! A booking's life after the request: answers, expiry, cancellation, moves, no-shows, notes and reviews delivered by a deadline; the money follows each step.
+
+use super::*;
+
+#[tokio::test]
+async fn book_accept_complete_review_and_the_money_follows() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, &service, TUE_10),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    assert_eq!(b["status"], "pending");
+    assert_eq!(b["credits_held"], 30);
+    assert_eq!(b["end"], "2026-03-03T11:00:00Z");
+    assert!(b["meeting_link"].is_null());
+    let id = b["id"].as_str().unwrap().to_string();
+    assert_eq!(app.balance(&mentee).await, (70, 30));
+    app.assert_ledger_ok().await;
+
+    // The slot is gone for everyone else.
+    let (_, s) = app.get(&format!("/api/v1/mentors/{}/slots?service_id={service}&from=2026-03-03T00:00:00Z&to=2026-03-04T00:00:00Z", mentor.user_id), None).await;
+    assert!(
+        !s["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["start"] == TUE_10)
+    );
+
+    let stranger = app.register("stranger@example.com").await;
+    assert_problem(
+        &app.get(&format!("/api/v1/bookings/{id}"), stranger.token())
+            .await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{id}/accept"),
+            mentee.token(),
+            json!({}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    let (status, b) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/bookings/{id}/accept"),
+            mentor.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["status"], "accepted");
+    let link = b["meeting_link"].as_str().unwrap().to_string();
+    assert!(link.starts_with("https://meet.jit.si/mentorhub-"), "{link}");
+    let (_, seen) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentee.token())
+        .await;
+    assert_eq!(seen["meeting_link"], link.as_str(), "both see the link");
+    let (_, as_admin) = app
+        .get(&format!("/api/v1/bookings/{id}"), admin.token())
+        .await;
+    assert!(
+        as_admin["meeting_link"].is_null(),
+        "admins see the booking, not the room"
+    );
+
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{id}/complete"),
+            mentor.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{id}/review"),
+            mentee.token(),
+            json!({"rating": 5}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+
+    // After the end (and the grace period) the server completes it and pays the mentor.
+    app.clock.set("2026-03-03T12:01:00Z".parse().unwrap());
+    app.tick().await;
+    let (_, done) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentee.token())
+        .await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["credits_paid"], 30);
+    assert_eq!(app.balance(&mentor).await, (30, 0));
+    assert_eq!(app.balance(&mentee).await, (70, 0));
+    app.assert_ledger_ok().await;
+
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{id}/review"),
+            mentor.token(),
+            json!({"rating": 5}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{id}/review"),
+            mentee.token(),
+            json!({"rating": 6}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let (status, r) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/review"),
+            mentee.token(),
+            json!({"rating": 4, "comment": "Very helpful"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{id}/review"),
+            mentee.token(),
+            json!({"rating": 5}),
+        )
+        .await,
+        409,
+        "already_reviewed",
+    );
+    let (_, m) = app
+        .get(&format!("/api/v1/mentors/{}", mentor.user_id), None)
+        .await;
+    assert_eq!(
+        (m["rating_avg"].as_f64(), m["rating_count"].as_i64()),
+        (Some(4.0), Some(1))
+    );
+    let rid = r["id"].as_str().unwrap();
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/reviews/{rid}/reply"),
+            mentee.token(),
+            json!({"reply": "x"}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    let (status, r) = app
+        .post(
+            &format!("/api/v1/reviews/{rid}/reply"),
+            mentor.token(),
+            json!({"reply": "Thanks!"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(r["reply"], "Thanks!");
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/reviews/{rid}/reply"),
+            mentor.token(),
+            json!({"reply": "Again"}),
+        )
+        .await,
+        409,
+        "already_replied",
+    );
+    let (_, list) = app
+        .get(&format!("/api/v1/mentors/{}/reviews", mentor.user_id), None)
+        .await;
+    assert_eq!(list["items"][0]["comment"], "Very helpful");
+    let (_, hist) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentee.token())
+        .await;
+    let kinds: Vec<&str> = hist["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["requested", "accepted", "completed"]);
+}
+
+#[tokio::test]
+async fn decline_and_expiry_refund() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (_, a) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, &service, TUE_10),
+        )
+        .await;
+    let (_, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, &service, "2026-03-20T10:00:00Z"),
+        )
+        .await;
+    let (status, d) = app
+        .post(
+            &format!("/api/v1/bookings/{}/decline", a["id"].as_str().unwrap()),
+            mentor.token(),
+            json!({"reason": "Away"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            d["status"].as_str(),
+            d["decline_reason"].as_str(),
+            d["credits_refunded"].as_i64()
+        ),
+        (Some("declined"), Some("Away"), Some(10))
+    );
+    assert_eq!(app.balance(&mentee).await, (90, 10));
+    // B starts in 18 days: it expires 48 hours after the request.
+    assert_eq!(b["expires_at"], "2026-03-04T09:00:00Z");
+    app.clock.advance(SignedDuration::from_hours(47));
+    app.tick().await;
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/bookings/{}", b["id"].as_str().unwrap()),
+            mentee.token()
+        )
+        .await
+        .1["status"],
+        "pending"
+    );
+    app.clock.advance(SignedDuration::from_hours(2));
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{}/accept", b["id"].as_str().unwrap()),
+            mentor.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+    app.tick().await;
+    let (_, e) = app
+        .get(
+            &format!("/api/v1/bookings/{}", b["id"].as_str().unwrap()),
+            mentee.token(),
+        )
+        .await;
+    assert_eq!(e["status"], "expired");
+    assert_eq!(app.balance(&mentee).await, (100, 0));
+    app.assert_ledger_ok().await;
+}
+
+#[tokio::test]
+async fn cancellation_refunds_follow_the_policy() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 40, 200).await;
+    let mut ids = vec![];
+    for start in [
+        "2026-03-05T10:00:00Z",
+        "2026-03-05T12:00:00Z",
+        "2026-03-06T10:00:00Z",
+    ] {
+        ids.push(accepted_booking(&app, &mentor, &mentee, &service, start).await);
+    }
+    // Early mentee cancel: everything back.
+    let (_, c) = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", ids[0]),
+            mentee.token(),
+            json!({"reason": "Conflict"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            c["status"].as_str(),
+            c["credits_refunded"].as_i64(),
+            c["cancelled_by"].as_str()
+        ),
+        (Some("cancelled"), Some(40), Some(mentee.user_id.as_str()))
+    );
+    // Late mentee cancel (10 hours ahead): half back, half to the mentor.
+    app.clock.set("2026-03-05T02:00:00Z".parse().unwrap());
+    let (_, c) = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", ids[1]),
+            mentee.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (c["credits_refunded"].as_i64(), c["credits_paid"].as_i64()),
+        (Some(20), Some(20))
+    );
+    // Mentor cancel, however late: everything back.
+    let (_, c) = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", ids[2]),
+            mentor.token(),
+            json!({"reason": "Sick"}),
+        )
+        .await;
+    assert_eq!(c["credits_refunded"], 40);
+    assert_eq!(app.balance(&mentee).await, (180, 0));
+    assert_eq!(app.balance(&mentor).await, (20, 0));
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{}/cancel", ids[2]),
+            mentor.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+    app.assert_ledger_ok().await;
+}
+
+#[tokio::test]
+async fn reschedule_moves_atomically_and_keeps_history() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let id = &accepted_booking(&app, &mentor, &mentee, &service, TUE_10).await;
+    let other = app.register("o@example.com").await;
+    app.grant(&admin, &other.user_id, 100).await;
+    app.post(
+        "/api/v1/bookings",
+        other.token(),
+        book(&mentor.user_id, &service, TUE_11),
+    )
+    .await;
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{id}/reschedule"),
+            mentee.token(),
+            json!({"start": TUE_11}),
+        )
+        .await,
+        409,
+        "slot_unavailable",
+    );
+    let (status, r) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/reschedule"),
+            mentee.token(),
+            json!({"start": WED_10, "reason": "Clash"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(
+        (r["start"].as_str(), r["status"].as_str()),
+        (Some(WED_10), Some("accepted"))
+    );
+    assert_eq!(r["sequence"], 2, "accept and the move each bump SEQUENCE");
+    let (_, h) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentor.token())
+        .await;
+    let moved = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "rescheduled")
+        .unwrap();
+    assert_eq!(
+        (moved["from_start"].as_str(), moved["to_start"].as_str()),
+        (Some(TUE_10), Some(WED_10))
+    );
+    // The old time is free again.
+    assert_eq!(
+        app.post(
+            "/api/v1/bookings",
+            other.token(),
+            book(&mentor.user_id, &service, TUE_10)
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn no_shows_and_notes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (_, a) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, &service, TUE_10),
+        )
+        .await;
+    let (_, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, &service, WED_10),
+        )
+        .await;
+    let (a, b) = (
+        a["id"].as_str().unwrap().to_string(),
+        b["id"].as_str().unwrap().to_string(),
+    );
+    for id in [&a, &b] {
+        app.post(
+            &format!("/api/v1/bookings/{id}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    }
+    let (status, n) = app
+        .call(Method::PUT, &format!("/api/v1/bookings/{a}/notes"), mentee.token(),
+            Some(json!({"pre_meeting": "Agenda: résumé", "post_session": "private thoughts", "post_session_shared": false})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(n["my_notes"]["pre_meeting"], "Agenda: résumé");
+    let (_, seen) = app
+        .get(&format!("/api/v1/bookings/{a}"), mentor.token())
+        .await;
+    assert_eq!(seen["their_notes"]["pre_meeting"], "Agenda: résumé");
+    assert!(
+        seen["their_notes"]["post_session"].is_null(),
+        "private notes stay private"
+    );
+
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{a}/no-show"),
+            mentee.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+    app.clock.set("2026-03-03T10:20:00Z".parse().unwrap());
+    let (_, ns) = app
+        .post(
+            &format!("/api/v1/bookings/{a}/no-show"),
+            mentee.token(),
+            json!({"reason": "Never came"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            ns["status"].as_str(),
+            ns["no_show_party"].as_str(),
+            ns["credits_refunded"].as_i64()
+        ),
+        (Some("no_show"), Some("mentor"), Some(10))
+    );
+    app.clock.set("2026-03-04T10:20:00Z".parse().unwrap());
+    let (_, ns) = app
+        .post(
+            &format!("/api/v1/bookings/{b}/no-show"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (ns["no_show_party"].as_str(), ns["credits_paid"].as_i64()),
+        (Some("mentee"), Some(10))
+    );
+    let (_, m) = app
+        .get(&format!("/api/v1/mentors/{}", mentor.user_id), None)
+        .await;
+    assert_eq!(
+        m["missed_sessions"], 1,
+        "the mentor's no-show counts against them"
+    );
+    app.assert_ledger_ok().await;
+}
+
+#[tokio::test]
+async fn review_services_are_delivered_by_a_deadline() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, _) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (_, svc) = app
+        .post("/api/v1/me/services", mentor.token(), json!({"kind": "resume_review", "title": "CV review", "duration_minutes": 45, "credit_cost": 25}))
+        .await;
+    let svc = svc["id"].as_str().unwrap();
+    let (status, r) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": svc, "topic": "My CV"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!(
+        (r["timed"].as_bool(), r["end"].as_str()),
+        (Some(false), Some("2026-03-05T09:00:00Z")),
+        "due in 72 hours"
+    );
+    let id = r["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/bookings/{id}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{id}/reschedule"),
+            mentee.token(),
+            json!({"start": WED_10}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{id}/deliver"),
+            mentor.token(),
+            json!({"url": "http://insecure.example.com"}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let (status, d) = app.post(&format!("/api/v1/bookings/{id}/deliver"), mentor.token(), json!({"text": "Solid CV; tighten the summary.", "url": "https://docs.example.com/review"})).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(
+        (d["status"].as_str(), d["credits_paid"].as_i64()),
+        (Some("completed"), Some(25))
+    );
+
+    // An undelivered review is cancelled with a refund at its deadline.
+    let (_, r2) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": svc}),
+        )
+        .await;
+    let id2 = r2["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/bookings/{id2}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    app.clock.advance(SignedDuration::from_hours(73));
+    app.tick().await;
+    let (_, late) = app
+        .get(&format!("/api/v1/bookings/{id2}"), mentee.token())
+        .await;
+    assert_eq!(
+        (late["status"].as_str(), late["credits_refunded"].as_i64()),
+        (Some("cancelled"), Some(25))
+    );
+    assert!(late["cancel_reason"].as_str().unwrap().contains("deadline"));
+    app.assert_ledger_ok().await;
+}
