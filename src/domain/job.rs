@@ -5,19 +5,21 @@
 //! error, not a guess.
 
 use serde::{Deserialize, Serialize};
+
+use super::ids::BookingId;
 use serde_json::{Value, json};
 
 /// A unit of background work.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Job {
     /// Expire a booking request nobody answered.
-    BookingExpire { booking_id: String },
+    BookingExpire { booking_id: BookingId },
     /// Complete (and pay out) a booking whose time is over.
-    BookingFinish { booking_id: String },
+    BookingFinish { booking_id: BookingId },
     /// Remind both people of a booking starting at `start_at` (µs); `lead` is `"24h"`
     /// or `"1h"`.
     BookingReminder {
-        booking_id: String,
+        booking_id: BookingId,
         start_at: i64,
         lead: String,
     },
@@ -33,7 +35,7 @@ pub enum Job {
 
 #[derive(Serialize, Deserialize)]
 struct Reminder {
-    booking_id: String,
+    booking_id: BookingId,
     start_at: i64,
     lead: String,
 }
@@ -90,10 +92,10 @@ impl Job {
         };
         Ok(match kind {
             Self::BOOKING_EXPIRE => Job::BookingExpire {
-                booking_id: id("booking_id")?,
+                booking_id: BookingId::trusted(id("booking_id")?),
             },
             Self::BOOKING_FINISH => Job::BookingFinish {
-                booking_id: id("booking_id")?,
+                booking_id: BookingId::trusted(id("booking_id")?),
             },
             Self::BOOKING_REMINDER => {
                 let r: Reminder =
@@ -127,13 +129,13 @@ mod tests {
     fn every_job_reads_back_as_written() {
         let jobs = [
             Job::BookingExpire {
-                booking_id: "b".into(),
+                booking_id: BookingId::trusted("b".into()),
             },
             Job::BookingFinish {
-                booking_id: "b".into(),
+                booking_id: BookingId::trusted("b".into()),
             },
             Job::BookingReminder {
-                booking_id: "b".into(),
+                booking_id: BookingId::trusted("b".into()),
                 start_at: 42,
                 lead: "1h".into(),
             },

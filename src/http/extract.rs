@@ -326,6 +326,11 @@ pub fn path_id(raw: &str) -> Result<String, AppError> {
     crate::domain::ids::parse_id(raw).ok_or(AppError::NotFound)
 }
 
+/// A booking id from the path (not an id: "not found").
+pub fn booking_path(raw: &str) -> Result<crate::domain::ids::BookingId, AppError> {
+    crate::domain::ids::BookingId::parse(raw).ok_or(AppError::NotFound)
+}
+
 /// A resource id from the path. A segment that does not decode, or is not a well-formed
 /// id, is "not found" (as if the resource did not exist), never a bare 400.
 #[derive(Debug, Clone)]
@@ -343,5 +348,21 @@ where
                 .await
                 .map_err(|_| AppError::NotFound)?;
         path_id(&raw).map(IdPath)
+    }
+}
+
+/// A booking id from the path, typed (the rest as [`IdPath`]).
+#[derive(Debug, Clone)]
+pub struct BookingPath(pub crate::domain::ids::BookingId);
+
+impl<S> FromRequestParts<S> for BookingPath
+where
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let IdPath(id) = IdPath::from_request_parts(parts, state).await?;
+        Ok(BookingPath(crate::domain::ids::BookingId::trusted(id)))
     }
 }

@@ -56,7 +56,7 @@ pub async fn run(ctx: Ctx, auth: Authenticated, socket: WebSocket) {
     let (mut tx, mut rx) = socket.split();
     let mut ping = tokio::time::interval(PING_EVERY);
     let hello = Event::Hello {
-        user_id: user.id.clone(),
+        user_id: user.id.to_string(),
     };
     if tx.send(text(&hello)).await.is_ok() {
         loop {

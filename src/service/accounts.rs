@@ -399,7 +399,7 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
     let mentorships = store::mentorships::list(
         pool,
         &store::mentorships::ListFilter {
-            user_id: user.id.clone(),
+            user_id: user.id.to_string(),
             role: None,
             statuses: vec![],
             before_id: None,
@@ -410,7 +410,7 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
     let bookings = store::bookings::list(
         pool,
         &store::bookings::ListFilter {
-            user_id: user.id.clone(),
+            user_id: user.id.to_string(),
             limit: MAX,
             ..Default::default()
         },

@@ -238,7 +238,7 @@ pub async fn create_admin(
                 .await?;
             store::users::set_password_hash(&mut *tx, &existing.id, &hash, now).await?;
             store::sessions::revoke_all_for_user(&mut *tx, &existing.id, None, now).await?;
-            (existing.id, AdminCreated::Promoted)
+            (existing.id.into(), AdminCreated::Promoted)
         }
         _ => {
             let id = new_id();

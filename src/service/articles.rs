@@ -68,7 +68,7 @@ use super::admin::is_admin;
 /// The visibility condition for lists.
 pub fn reader_q(user: Option<&UserRow>) -> ReaderQ {
     ReaderQ {
-        user_id: user.map(|u| u.id.clone()),
+        user_id: user.map(|u| u.id.to_string()),
         is_admin: user.is_some_and(is_admin),
     }
 }

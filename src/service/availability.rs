@@ -247,7 +247,7 @@ pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult
         .collect();
     let now = ctx.clock.now();
     let row = AvailabilityRow {
-        mentor_id: user.id.clone(),
+        mentor_id: user.id.to_string(),
         timezone: p.tz.as_str().to_string(),
         weekly,
         overrides,

@@ -91,7 +91,7 @@ pub async fn feed(ctx: &Ctx, token: &str) -> AppResult<String> {
     let rows = store::bookings::list(
         &ctx.db.pool,
         &ListFilter {
-            user_id: user.id.clone(),
+            user_id: user.id.to_string(),
             from: Some(ctx.now() - 90 * 24 * 3_600_000_000),
             ascending: true,
             limit: 1000,

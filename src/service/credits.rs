@@ -270,7 +270,7 @@ pub async fn grant(
     tx.commit().await?;
     Ok(GrantView {
         transfer_id,
-        user_id: user.id.clone(),
+        user_id: user.id.to_string(),
         amount: input.amount,
         balance: store::ledger::wallet_balance(&ctx.db.pool, &user.id).await?,
         replayed,

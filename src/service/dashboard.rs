@@ -223,7 +223,7 @@ pub async fn for_user(ctx: &Ctx, user: &UserRow) -> AppResult<Dashboard> {
     } else {
         let q = store::articles::ListQuery {
             reader: super::articles::reader_q(Some(user)),
-            mentors_of: Some(user.id.clone()),
+            mentors_of: Some(user.id.to_string()),
             status: Some("published"),
             limit: 5,
             ..Default::default()

@@ -474,7 +474,7 @@ pub async fn read(
         thread_id,
         Event::Read {
             thread_id: thread_id.to_string(),
-            user_id: me.id.clone(),
+            user_id: me.id.to_string(),
             message_id: upto,
         },
     )
@@ -579,7 +579,7 @@ pub async fn typing(ctx: &Ctx, me: &UserRow, thread_id: &str) -> AppResult<()> {
             &others,
             Event::Typing {
                 thread_id: thread_id.to_string(),
-                user_id: me.id.clone(),
+                user_id: me.id.to_string(),
             },
         )
         .await;

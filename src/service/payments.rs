@@ -219,9 +219,9 @@ pub async fn checkout(ctx: &Ctx, user: &UserRow, input: &CheckoutInput) -> AppRe
     };
     let mut form: Vec<(String, String)> = [
         ("mode", "payment".to_string()),
-        ("client_reference_id", user.id.clone()),
+        ("client_reference_id", user.id.to_string()),
         ("customer_email", user.email.clone()),
-        ("metadata[user_id]", user.id.clone()),
+        ("metadata[user_id]", user.id.to_string()),
         ("metadata[pack_id]", pack.id.clone()),
         ("metadata[payment_id]", id.clone()),
         ("payment_intent_data[metadata][payment_id]", id.clone()),

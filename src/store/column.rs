@@ -71,6 +71,32 @@ macro_rules! as_is {
 }
 as_is!(String, Option<String>, i64, Option<i64>, f64, Option<f64>);
 
+/// Ids are TEXT.
+macro_rules! ids {
+    ($($t:ty),* $(,)?) => {$(
+        impl Column for $t {
+            type Stored = String;
+            fn decode(stored: String) -> Result<Self, String> {
+                Ok(<$t>::trusted(stored))
+            }
+            fn stored(&self) -> String {
+                self.as_str().to_string()
+            }
+        }
+
+        impl Column for Option<$t> {
+            type Stored = Option<String>;
+            fn decode(stored: Option<String>) -> Result<Self, String> {
+                Ok(stored.map(<$t>::trusted))
+            }
+            fn stored(&self) -> Option<String> {
+                self.as_ref().map(|id| id.as_str().to_string())
+            }
+        }
+    )*};
+}
+ids!(crate::domain::ids::UserId, crate::domain::ids::BookingId);
+
 /// A flag is BIGINT 0 or 1.
 impl Column for bool {
     type Stored = i64;

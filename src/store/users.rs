@@ -4,12 +4,13 @@ use jiff::Timestamp;
 use sqlx::{Any, Executor};
 
 use super::column::row;
+use crate::domain::ids::UserId;
 
 row! {
 /// One row of `users`.
 #[derive(Debug, Clone)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub password_hash: String,
     pub roles: String,

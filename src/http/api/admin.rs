@@ -91,7 +91,7 @@ async fn list_users(
         limit: limit + 1,
     };
     let mut rows = admin::list_users(&state.ctx, &me.user, &query).await?;
-    let next_cursor = next_page(&mut rows, limit, |u| u.id.clone());
+    let next_cursor = next_page(&mut rows, limit, |u| u.id.to_string());
     Ok(axum::Json(UserList {
         items: rows.iter().map(UserView::from).collect(),
         next_cursor,

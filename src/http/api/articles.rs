@@ -367,7 +367,7 @@ async fn my_bookmarks(
     let limit = parse_limit(p.limit)?;
     let q = ListQuery {
         reader: reader_q(Some(&me.user)),
-        bookmarked_by: Some(me.user.id.clone()),
+        bookmarked_by: Some(me.user.id.to_string()),
         status: Some("published"),
         after: super::decode_keyset(p.cursor.as_deref())?,
         ..Default::default()

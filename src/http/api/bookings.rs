@@ -21,7 +21,7 @@ use crate::{
     error::AppError,
     http::{
         AppState,
-        extract::{ApiJson, ApiQuery, CurrentUser, IdPath, OptionalJson},
+        extract::{ApiJson, ApiQuery, BookingPath, CurrentUser, IdPath, OptionalJson},
         problem::Problem,
     },
     service::{
@@ -160,15 +160,15 @@ pub fn view(
     let participant = is_mentor || r.mentee_id == viewer_id;
     let [mine, theirs] = crate::service::bookings::notes_of(r, is_mentor);
     BookingView {
-        id: r.id.clone(),
+        id: r.id.to_string(),
         status: r.status,
         mentor: Party {
-            id: r.mentor_id.clone(),
+            id: r.mentor_id.to_string(),
             first_name: b.mentor_first_name.clone(),
             last_name: b.mentor_last_name.clone(),
         },
         mentee: Party {
-            id: r.mentee_id.clone(),
+            id: r.mentee_id.to_string(),
             first_name: b.mentee_first_name.clone(),
             last_name: b.mentee_last_name.clone(),
         },
@@ -362,7 +362,7 @@ async fn list(
     let mut rows = bookings::list(
         &state.ctx,
         &ListFilter {
-            user_id: me.user.id.clone(),
+            user_id: me.user.id.to_string(),
             role,
             statuses,
             from: from.map(crate::clock::to_micros),
@@ -399,7 +399,7 @@ pub struct TzParam {
 async fn get_one(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
-    IdPath(id): IdPath,
+    BookingPath(id): BookingPath,
     ApiQuery(p): ApiQuery<TzParam>,
 ) -> Result<axum::Json<BookingView>, AppError> {
     let tz = match p.tz.as_deref() {
@@ -418,7 +418,7 @@ async fn get_one(
 async fn act(
     state: AppState,
     me: CurrentUser,
-    id: String,
+    id: crate::domain::ids::BookingId,
     action: BookingAction,
     body: Option<ActInput>,
 ) -> Result<axum::Json<BookingView>, AppError> {
@@ -440,7 +440,7 @@ async fn act(
 async fn accept(
     State(s): State<AppState>,
     me: CurrentUser,
-    IdPath(id): IdPath,
+    BookingPath(id): BookingPath,
     OptionalJson(b): OptionalJson<ActInput>,
 ) -> Result<axum::Json<BookingView>, AppError> {
     act(s, me, id, BookingAction::Accept, b).await
@@ -453,7 +453,7 @@ async fn accept(
 async fn decline(
     State(s): State<AppState>,
     me: CurrentUser,
-    IdPath(id): IdPath,
+    BookingPath(id): BookingPath,
     OptionalJson(b): OptionalJson<ActInput>,
 ) -> Result<axum::Json<BookingView>, AppError> {
     act(s, me, id, BookingAction::Decline, b).await
@@ -467,7 +467,7 @@ async fn decline(
 async fn cancel(
     State(s): State<AppState>,
     me: CurrentUser,
-    IdPath(id): IdPath,
+    BookingPath(id): BookingPath,
     OptionalJson(b): OptionalJson<ActInput>,
 ) -> Result<axum::Json<BookingView>, AppError> {
     act(s, me, id, BookingAction::Cancel, b).await
@@ -480,7 +480,7 @@ async fn cancel(
 async fn reschedule(
     State(s): State<AppState>,
     CurrentUser(me): CurrentUser,
-    IdPath(id): IdPath,
+    BookingPath(id): BookingPath,
     ApiJson(input): ApiJson<RescheduleInput>,
 ) -> Result<axum::Json<BookingView>, AppError> {
     let b = bookings::reschedule(&s.ctx, &me.user, &id, &input).await?;
@@ -494,7 +494,7 @@ async fn reschedule(
 async fn complete(
     State(s): State<AppState>,
     me: CurrentUser,
-    IdPath(id): IdPath,
+    BookingPath(id): BookingPath,
 ) -> Result<axum::Json<BookingView>, AppError> {
     act(s, me, id, BookingAction::Complete, None).await
 }
@@ -507,7 +507,7 @@ async fn complete(
 async fn no_show(
     State(s): State<AppState>,
     me: CurrentUser,
-    IdPath(id): IdPath,
+    BookingPath(id): BookingPath,
     OptionalJson(b): OptionalJson<ActInput>,
 ) -> Result<axum::Json<BookingView>, AppError> {
     let booking = bookings::get(&s.ctx, &me.0.user, &id).await?;
@@ -526,7 +526,7 @@ async fn no_show(
 async fn deliver(
     State(s): State<AppState>,
     CurrentUser(me): CurrentUser,
-    IdPath(id): IdPath,
+    BookingPath(id): BookingPath,
     ApiJson(input): ApiJson<DeliverInput>,
 ) -> Result<axum::Json<BookingView>, AppError> {
     let b = bookings::deliver(&s.ctx, &me.user, &id, &input).await?;
@@ -540,7 +540,7 @@ async fn deliver(
 async fn notes(
     State(s): State<AppState>,
     CurrentUser(me): CurrentUser,
-    IdPath(id): IdPath,
+    BookingPath(id): BookingPath,
     ApiJson(input): ApiJson<NotesInput>,
 ) -> Result<axum::Json<BookingView>, AppError> {
     let b = bookings::save_notes(&s.ctx, &me.user, &id, &input).await?;

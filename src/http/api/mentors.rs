@@ -244,7 +244,7 @@ async fn get_mentee_profile(
     Ok(axum::Json(match p {
         Some(p) => MenteeProfileView::from(&p),
         None => MenteeProfileView {
-            user_id: me.user.id.clone(),
+            user_id: me.user.id.to_string(),
             bio: String::new(),
             goals: vec![],
             skills: vec![],

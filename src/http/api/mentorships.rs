@@ -149,7 +149,7 @@ async fn list(
     let mut rows = mentorships::list(
         &state.ctx,
         &ListFilter {
-            user_id: me.user.id.clone(),
+            user_id: me.user.id.to_string(),
             role,
             statuses,
             before_id: decode_cursor(p.cursor.as_deref())?,

@@ -182,7 +182,7 @@ pub fn ts(t: impl crate::clock::Instant) -> String {
 impl From<&UserRow> for UserView {
     fn from(u: &UserRow) -> Self {
         UserView {
-            id: u.id.clone(),
+            id: u.id.to_string(),
             email: u.email.clone(),
             roles: Roles::from_db(&u.roles).list().to_vec(),
             first_name: u.first_name.clone(),

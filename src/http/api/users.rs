@@ -44,7 +44,7 @@ async fn get_user(
 ) -> Result<axum::Json<PublicUserView>, AppError> {
     let u = accounts::public_profile(&state.ctx, &id).await?;
     Ok(axum::Json(PublicUserView {
-        id: u.id,
+        id: u.id.to_string(),
         first_name: u.first_name,
         last_name: u.last_name,
         headline: u.headline,

@@ -135,7 +135,7 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageRe
             let roles = Roles::from_db(&u.roles);
             let status = user_status(u);
             UserLine {
-                id: u.id.clone(),
+                id: u.id.to_string(),
                 name: format!("{} {}", u.first_name, u.last_name),
                 email: u.email.clone(),
                 roles: roles
@@ -405,7 +405,7 @@ async fn grant_credits(
         &state.ctx,
         &me,
         &crate::service::credits::GrantInput {
-            user_id: user.id,
+            user_id: user.id.to_string(),
             amount,
             reason: f.reason.clone(),
         },

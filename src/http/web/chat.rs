@@ -184,7 +184,7 @@ async fn render_conversation(
             self_path: format!("/chat/{thread_id}"),
             name: thread_name(&t, &me.id),
             thread_id,
-            me: me.id.clone(),
+            me: me.id.to_string(),
             messages,
             error,
             draft,

@@ -241,7 +241,7 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
     let page = DashboardPage {
         layout: web.layout(),
         first_name: me.first_name.clone(),
-        my_id: me.id.clone(),
+        my_id: me.id.to_string(),
         is_admin: web.is_admin(),
         profile_complete: !me.headline.is_empty() && !me.bio.is_empty(),
         hours_received: hours(d.mentee.minutes_received),

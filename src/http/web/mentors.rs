@@ -645,7 +645,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
     } else {
         let as_mentor = tab == "mentees";
         let filter = ListFilter {
-            user_id: me.id.clone(),
+            user_id: me.id.to_string(),
             role: Some(if as_mentor { "mentor" } else { "mentee" }),
             statuses: vec!["pending".into(), "accepted".into()],
             before_id: None,

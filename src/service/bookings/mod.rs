@@ -37,7 +37,7 @@ use crate::{
     clock::{from_micros, to_micros},
     domain::{
         booking::{self as rules, Actor, BookingAction, BookingStatus, Facts, Refusal},
-        ids::new_id,
+        ids::{BookingId, UserId, new_id},
         mentor::ServiceKind,
         text,
         user::TimeZoneName,
@@ -183,7 +183,7 @@ pub fn parse_instant(field: &str, raw: &str) -> AppResult<Timestamp> {
 pub async fn with_history(
     ctx: &Ctx,
     viewer: &UserRow,
-    id: &str,
+    id: &BookingId,
 ) -> AppResult<(BookingFull, Vec<EventRow>)> {
     let b = get(ctx, viewer, id).await?;
     let history = store::bookings::events(&ctx.db.pool, id).await?;
@@ -191,7 +191,7 @@ pub async fn with_history(
 }
 
 /// A booking its participants (and admins) may see.
-pub async fn get(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<BookingFull> {
+pub async fn get(ctx: &Ctx, viewer: &UserRow, id: &BookingId) -> AppResult<BookingFull> {
     store::bookings::get(&ctx.db.pool, id)
         .await?
         .filter(|b| b.b.mentor_id == viewer.id || b.b.mentee_id == viewer.id || is_admin(viewer))

@@ -284,9 +284,9 @@ pub(super) fn new_booking(
     let now = p.now;
     BookingFull {
         b: store::bookings::BookingRow {
-            id: id.to_string(),
-            mentor_id: p.mentor_id.clone(),
-            mentee_id: mentee.id.clone(),
+            id: BookingId::trusted(id.to_string()),
+            mentor_id: UserId::trusted(p.mentor_id.clone()),
+            mentee_id: UserId::trusted(mentee.id.to_string()),
             service_id: c.service_id.clone(),
             kind: p.kind,
             title: c.title.clone(),
@@ -374,7 +374,7 @@ pub async fn request_holding(
     }
 
     let p = prepare(ctx, mentee, input).await?;
-    let id = new_id();
+    let id = BookingId::new();
     let booking = new_booking(&p, mentee, &id, key, &hash);
     let note = notify::booking_note(
         ctx,
@@ -468,7 +468,7 @@ pub async fn request_holding(
     );
     // The invite is in the pair's own thread: its people are the two of them.
     live.push(
-        vec![p.mentor_id.clone(), mentee.id.clone()],
+        vec![p.mentor_id.clone(), mentee.id.to_string()],
         Event::Message {
             message: messages::message_json(&invite),
         },
@@ -522,7 +522,7 @@ pub(in crate::service) async fn write_request(
             store::bookings::by_idempotency_key(&mut **tx, &b.mentee_id, k).await?
     {
         return Ok(Written::Replay {
-            id: existing.id,
+            id: existing.id.into(),
             hash: existing.request_hash,
         });
     }

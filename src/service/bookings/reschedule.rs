@@ -7,7 +7,7 @@ use super::*;
 pub async fn reschedule(
     ctx: &Ctx,
     user: &UserRow,
-    id: &str,
+    id: &BookingId,
     input: &RescheduleInput,
 ) -> AppResult<BookingFull> {
     let reason = text::optional_text("reason", input.reason.as_deref().unwrap_or(""), 1000)
@@ -99,7 +99,7 @@ pub async fn reschedule(
         jobs::enqueue(
             &mut tx,
             &jobs::Job::BookingExpire {
-                booking_id: id.to_string(),
+                booking_id: id.clone(),
             },
             expires_at,
             Some(&format!("expire:{id}:{expires_at}")),

@@ -3,7 +3,7 @@
 use super::*;
 
 /// A `booking.expire` job: expires the request if it is still pending and due.
-pub async fn expire_one(ctx: &Ctx, id: &str) -> AppResult<()> {
+pub async fn expire_one(ctx: &Ctx, id: &BookingId) -> AppResult<()> {
     let Some(b) = store::bookings::get(&ctx.db.pool, id).await? else {
         return Ok(());
     };
@@ -15,7 +15,7 @@ pub async fn expire_one(ctx: &Ctx, id: &str) -> AppResult<()> {
 
 /// A `booking.finish` job: completes a session past its end (plus the grace period),
 /// or cancels with a refund a review not delivered by its deadline.
-pub async fn finish_one(ctx: &Ctx, id: &str) -> AppResult<()> {
+pub async fn finish_one(ctx: &Ctx, id: &BookingId) -> AppResult<()> {
     let Some(b) = store::bookings::get(&ctx.db.pool, id).await? else {
         return Ok(());
     };

@@ -50,7 +50,7 @@ pub(super) fn actor_of(b: &BookingFull, user: &UserRow) -> Option<Actor> {
 pub async fn act(
     ctx: &Ctx,
     user: Option<&UserRow>,
-    id: &str,
+    id: &BookingId,
     action: BookingAction,
     input: &ActInput,
 ) -> AppResult<BookingFull> {
@@ -64,7 +64,7 @@ pub async fn act(
 pub async fn deliver(
     ctx: &Ctx,
     user: &UserRow,
-    id: &str,
+    id: &BookingId,
     input: &DeliverInput,
 ) -> AppResult<BookingFull> {
     let mut v = crate::error::Validator::new();
@@ -93,7 +93,7 @@ pub async fn deliver(
 pub(super) async fn transition(
     ctx: &Ctx,
     user: Option<&UserRow>,
-    id: &str,
+    id: &BookingId,
     action: BookingAction,
     reason: &str,
     delivery: Option<(String, String)>,
@@ -219,7 +219,7 @@ pub(super) async fn transition(
     let what = format!("Booking {}", to.as_str().replace('_', " "));
     let thread = messages::booking_changed(&mut tx, &after, &what, now).await?;
     tx.commit().await?;
-    let people = vec![b.b.mentor_id.clone(), b.b.mentee_id.clone()];
+    let people = vec![b.b.mentor_id.to_string(), b.b.mentee_id.to_string()];
     live.push(
         people.clone(),
         Event::Booking {
@@ -251,7 +251,7 @@ pub(super) async fn transition(
 pub async fn save_notes(
     ctx: &Ctx,
     user: &UserRow,
-    id: &str,
+    id: &BookingId,
     input: &NotesInput,
 ) -> AppResult<BookingFull> {
     let b = store::bookings::get(&ctx.db.pool, id)
@@ -309,7 +309,7 @@ pub(super) async fn schedule_accepted(
     jobs::enqueue(
         tx,
         &jobs::Job::BookingFinish {
-            booking_id: id.to_string(),
+            booking_id: id.clone(),
         },
         finish_at,
         Some(&format!("finish:{id}:{finish_at}")),
@@ -321,7 +321,7 @@ pub(super) async fn schedule_accepted(
             let at = start - before;
             if at > now {
                 let reminder = jobs::Job::BookingReminder {
-                    booking_id: id.to_string(),
+                    booking_id: id.clone(),
                     start_at: start,
                     lead: lead.to_string(),
                 };

@@ -13,15 +13,15 @@ use sqlx::{Any, Executor, FromRow};
 use jiff::Timestamp;
 
 use super::{Arg, Backend, SqlBuilder, Tx, column::row};
-use crate::domain::ids::new_id;
+use crate::domain::ids::{BookingId, UserId, new_id};
 use crate::domain::{booking::BookingStatus, mentor::ServiceKind};
 
 row! {
 #[derive(Debug, Clone)]
 pub struct BookingRow {
-    pub id: String,
-    pub mentor_id: String,
-    pub mentee_id: String,
+    pub id: BookingId,
+    pub mentor_id: UserId,
+    pub mentee_id: UserId,
     pub service_id: String,
     pub kind: ServiceKind,
     pub title: String,
@@ -476,12 +476,15 @@ pub async fn due_expiries<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     now: i64,
     limit: i64,
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT id FROM bookings WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2")
-        .bind(now)
-        .bind(limit)
-        .fetch_all(ex)
-        .await
+) -> sqlx::Result<Vec<BookingId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM bookings WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    Ok(ids.into_iter().map(BookingId::trusted).collect())
 }
 
 /// Accepted bookings past their end (meetings) or deadline (reviews), by `cutoff`.
@@ -490,8 +493,8 @@ pub async fn due_endings<'e, E: Executor<'e, Database = Any>>(
     cutoff: i64,
     now: i64,
     limit: i64,
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
+) -> sqlx::Result<Vec<BookingId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM bookings WHERE status = 'accepted' \
          AND ((timed = 1 AND end_at <= $1) OR (timed = 0 AND end_at <= $2)) ORDER BY end_at LIMIT $3",
     )
@@ -499,7 +502,8 @@ pub async fn due_endings<'e, E: Executor<'e, Database = Any>>(
     .bind(now)
     .bind(limit)
     .fetch_all(ex)
-    .await
+    .await?;
+    Ok(ids.into_iter().map(BookingId::trusted).collect())
 }
 
 /// Records a mentor no-show against their profile.

@@ -209,9 +209,9 @@ pub async fn insert_request(
     };
     let (t_id, entry1, entry2) = w.hold.clone().unwrap_or_else(|| (none(), none(), none()));
     sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(&b.id)
-        .bind(&b.mentor_id)
-        .bind(&b.mentee_id)
+        .bind(b.id.as_str())
+        .bind(b.mentor_id.as_str())
+        .bind(b.mentee_id.as_str())
         .bind(&b.service_id)
         .bind(b.kind.stored())
         .bind(&b.title)

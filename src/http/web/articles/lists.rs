@@ -76,7 +76,7 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
             Some(u) => can_write(&state, u).await,
             None => false,
         },
-        my_id: me.map(|u| u.id.clone()).unwrap_or_default(),
+        my_id: me.map(|u| u.id.to_string()).unwrap_or_default(),
     };
     Ok(web.render(&state, &page))
 }
@@ -122,7 +122,7 @@ pub(super) async fn knowledge_base(
         is_feed: false,
         q: String::new(),
         tag: String::new(),
-        author: author.id.clone(),
+        author: author.id.to_string(),
         chips: vec![],
         cards: rows.iter().map(|r| ArticleCard::new(r, &tz)).collect(),
         empty: if mine {
@@ -132,7 +132,7 @@ pub(super) async fn knowledge_base(
         },
         next: next.map(|c| format!("/mentors/{}/articles?cursor={c}", author.id)),
         can_write: mine && can_write(&state, &author).await,
-        my_id: me.map(|u| u.id.clone()).unwrap_or_default(),
+        my_id: me.map(|u| u.id.to_string()).unwrap_or_default(),
     };
     Ok(web.render(&state, &page))
 }
@@ -147,7 +147,7 @@ pub(super) async fn bookmarks_page(
     let tz = web.zone();
     let q = ListQuery {
         reader: reader_q(Some(&me)),
-        bookmarked_by: Some(me.id.clone()),
+        bookmarked_by: Some(me.id.to_string()),
         status: Some("published"),
         after: cursor_of(&f.cursor),
         ..Default::default()
@@ -166,7 +166,7 @@ pub(super) async fn bookmarks_page(
         empty: "Nothing saved yet. Use “Bookmark” on an article to keep it here.".into(),
         next: next.map(|c| format!("/articles/bookmarks?cursor={c}")),
         can_write: false,
-        my_id: me.id.clone(),
+        my_id: me.id.to_string(),
     };
     Ok(web.render(&state, &page))
 }

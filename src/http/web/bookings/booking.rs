@@ -60,7 +60,7 @@ pub(super) async fn booking_page(
     Path(id): Path<String>,
 ) -> PageResult {
     let me = web.require_user()?.user.clone();
-    let id = path_id(&id)?;
+    let id = booking_path(&id)?;
     let (b, history) = bookings::with_history(&state.ctx, &me, &id).await?;
     if b.b.mentor_id != me.id && b.b.mentee_id != me.id {
         return Err(AppError::NotFound.into()); // admins use the API
@@ -77,13 +77,13 @@ pub(super) async fn booking_page(
     let (other_name, other_id, other_tz) = if i_am_mentor {
         (
             format!("{} {}", b.mentee_first_name, b.mentee_last_name),
-            r.mentee_id.clone(),
+            r.mentee_id.to_string(),
             b.mentee_timezone.clone(),
         )
     } else {
         (
             format!("{} {}", b.mentor_first_name, b.mentor_last_name),
-            r.mentor_id.clone(),
+            r.mentor_id.to_string(),
             b.mentor_timezone.clone(),
         )
     };
@@ -95,7 +95,7 @@ pub(super) async fn booking_page(
     let [mine, theirs] = crate::service::bookings::notes_of(r, i_am_mentor);
     let page = BookingPage {
         layout: web.layout(),
-        id: r.id.clone(),
+        id: r.id.to_string(),
         title: r.title.clone(),
         status: status.as_str().replace('_', "-"),
         i_am_mentor,
@@ -189,7 +189,7 @@ pub(super) async fn booking_ics(
     Path(id): Path<String>,
 ) -> PageResult {
     let me = web.require_user()?.user.clone();
-    let id = path_id(&id)?;
+    let id = booking_path(&id)?;
     let body = crate::service::calendar::booking_ics(&state.ctx, &me, &id).await?;
     Ok(crate::http::api::bookings::calendar_response(
         body,
@@ -235,11 +235,11 @@ pub(super) async fn booking_action<F, Fut>(
     run: F,
 ) -> PageResult
 where
-    F: FnOnce(AppState, UserRow, String, BookingForm) -> Fut,
+    F: FnOnce(AppState, UserRow, crate::domain::ids::BookingId, BookingForm) -> Fut,
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
     let me = web.signed_in_form(&state, &f.csrf)?;
-    let id = path_id(&id)?;
+    let id = booking_path(&id)?;
     run(state.clone(), me, id.clone(), f).await?;
     Ok(web.redirect_flash(&format!("/bookings/{id}"), flash))
 }

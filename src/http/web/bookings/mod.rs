@@ -27,7 +27,10 @@ use super::{Layout, PageResult, WebCtx, WebForm, page_query, timezones, zone_of}
 use crate::{
     domain::booking::{BookingAction, BookingStatus},
     error::AppError,
-    http::{AppState, extract::path_id},
+    http::{
+        AppState,
+        extract::{booking_path, path_id},
+    },
     service::{
         accounts::UserRow,
         bookings::{BookingFull, ListFilter},
@@ -78,7 +81,7 @@ pub async fn sessions(
     let upcoming = bookings::list(
         &state.ctx,
         &ListFilter {
-            user_id: me.id.clone(),
+            user_id: me.id.to_string(),
             statuses: vec!["pending".into(), "accepted".into()],
             from: Some(now - 2 * 3_600_000_000),
             ascending: true,
@@ -90,7 +93,7 @@ pub async fn sessions(
     let past = bookings::list(
         &state.ctx,
         &ListFilter {
-            user_id: me.id.clone(),
+            user_id: me.id.to_string(),
             statuses: vec![
                 "completed".into(),
                 "cancelled".into(),
@@ -106,7 +109,7 @@ pub async fn sessions(
     let line = |b: &BookingFull| {
         let mentor = b.b.mentor_id == me.id;
         SessionLine {
-            id: b.b.id.clone(),
+            id: b.b.id.to_string(),
             title: b.b.title.clone(),
             with: if mentor {
                 format!("{} {}", b.mentee_first_name, b.mentee_last_name)
