@@ -3,7 +3,10 @@
 //! [`Backend`] locally.
 //!
 //! Conventions that keep `Any` working on both: ids are TEXT, instants are BIGINT
-//! microseconds since the epoch, booleans are BIGINT 0/1, JSON is TEXT.
+//! microseconds since the epoch, booleans are BIGINT 0/1, JSON is TEXT. Rows declared
+//! with [`column::row!`] are decoded once, here, into the types the rest of the code
+//! reasons with (ids, `bool`, `Timestamp`, status enums, parsed JSON); see
+//! [`column`].
 
 pub mod articles;
 pub mod audit;
