@@ -68,6 +68,16 @@ impl Instant for i64 {
     }
 }
 
+/// `us` microseconds after `t`, saturating at the representable range.
+pub fn after(t: Timestamp, us: i64) -> Timestamp {
+    from_micros(t.as_microsecond().saturating_add(us))
+}
+
+/// `us` microseconds before `t`, saturating at the representable range.
+pub fn before(t: Timestamp, us: i64) -> Timestamp {
+    from_micros(t.as_microsecond().saturating_sub(us))
+}
+
 /// Microseconds since the Unix epoch: how instants are stored in the database.
 pub fn to_micros(t: Timestamp) -> i64 {
     t.as_microsecond()

@@ -51,8 +51,13 @@ impl AppState {
         let now = self.ctx.now();
         let account = email.trim().to_lowercase();
         self.limiter
-            .hit(&format!("{action}:ip:{ip}"), now)
-            .and_then(|()| self.limiter.hit(&format!("{action}:acct:{account}"), now))
+            .hit(&format!("{action}:ip:{ip}"), crate::clock::to_micros(now))
+            .and_then(|()| {
+                self.limiter.hit(
+                    &format!("{action}:acct:{account}"),
+                    crate::clock::to_micros(now),
+                )
+            })
             .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
     }
 }

@@ -49,8 +49,12 @@ pub async fn run_due(ctx: &Ctx, worker: &str) -> AppResult<usize> {
             match run(ctx, &token, &claimed, &mut logged).await {
                 Ok(()) => done.push(claimed.id),
                 Err(e) => {
-                    let retry = (claimed.attempts < claimed.max_attempts)
-                        .then(|| ctx.now() + service::jobs::backoff_micros(claimed.attempts));
+                    let retry = (claimed.attempts < claimed.max_attempts).then(|| {
+                        crate::clock::after(
+                            ctx.now(),
+                            service::jobs::backoff_micros(claimed.attempts),
+                        )
+                    });
                     tracing::warn!(job = %claimed.id, kind = %claimed.kind,
                         attempts = claimed.attempts, error = %e, dead = retry.is_none(),
                         "job failed");
@@ -105,7 +109,7 @@ impl Heartbeat {
             let lease = ctx.config.job_lease;
             loop {
                 tokio::time::sleep(lease / 3).await;
-                let until = ctx.now() + service::micros(lease);
+                let until = crate::clock::after(ctx.now(), service::micros(lease));
                 if let Err(e) = service::jobs::renew(&ctx, &token, until).await {
                     tracing::warn!(error = %e, worker = %token, "renewing job leases failed");
                 }

@@ -479,7 +479,7 @@ async fn audit(
     (target_type, target_id): (&str, &str),
     before: serde_json::Value,
     after: serde_json::Value,
-    now: i64,
+    now: jiff::Timestamp,
 ) -> AppResult<()> {
     store::audit::insert(
         &mut **tx,

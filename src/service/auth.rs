@@ -156,7 +156,12 @@ pub struct TokenPair {
     pub expires_in_secs: u64,
 }
 
-async fn issue_pair(ctx: &Ctx, tx: &mut Tx, session_id: &str, now: i64) -> AppResult<TokenPair> {
+async fn issue_pair(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    session_id: &str,
+    now: jiff::Timestamp,
+) -> AppResult<TokenPair> {
     let access = new_token();
     let refresh = new_token();
     store::sessions::insert_token(
@@ -164,7 +169,7 @@ async fn issue_pair(ctx: &Ctx, tx: &mut Tx, session_id: &str, now: i64) -> AppRe
         &hash_token(&access),
         session_id,
         "access",
-        now + micros(ctx.config.access_token_ttl),
+        crate::clock::after(now, micros(ctx.config.access_token_ttl)),
         now,
     )
     .await?;
@@ -173,7 +178,7 @@ async fn issue_pair(ctx: &Ctx, tx: &mut Tx, session_id: &str, now: i64) -> AppRe
         &hash_token(&refresh),
         session_id,
         "refresh",
-        now + micros(ctx.config.refresh_token_ttl),
+        crate::clock::after(now, micros(ctx.config.refresh_token_ttl)),
         now,
     )
     .await?;
@@ -208,7 +213,7 @@ pub async fn start_api_session(
             ip: &clip(&client.ip, 64),
             // An API session lives as long as it keeps being refreshed; each refresh
             // extends it (see `refresh`).
-            expires_at: now + micros(ctx.config.refresh_token_ttl),
+            expires_at: crate::clock::after(now, micros(ctx.config.refresh_token_ttl)),
             now,
         },
     )
@@ -233,7 +238,7 @@ pub async fn start_web_session(
     let session_id = new_id();
     let cookie_token = new_token();
     let csrf_token = new_token();
-    let expires_at = now + micros(ctx.config.web_session_ttl);
+    let expires_at = crate::clock::after(now, micros(ctx.config.web_session_ttl));
     store::sessions::insert_session(
         &mut **tx,
         &NewSession {
@@ -334,7 +339,7 @@ pub async fn refresh(ctx: &Ctx, refresh_token: &str) -> AppResult<TokenPair> {
     store::sessions::extend(
         &mut *tx,
         &row.session_id,
-        now + micros(ctx.config.refresh_token_ttl),
+        crate::clock::after(now, micros(ctx.config.refresh_token_ttl)),
         now,
     )
     .await?;

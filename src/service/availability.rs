@@ -361,7 +361,7 @@ pub async fn free_starts(
             to: to_micros(ask.to + pad),
             except: ask.except,
             except_hold: ask.except_hold,
-            now: to_micros(ctx.clock.now()),
+            now: ctx.clock.now(),
         },
     )
     .await?;

@@ -92,7 +92,10 @@ pub async fn feed(ctx: &Ctx, token: &str) -> AppResult<String> {
         &ctx.db.pool,
         &ListFilter {
             user_id: user.id.to_string(),
-            from: Some(ctx.now() - 90 * 24 * 3_600_000_000),
+            from: Some(crate::clock::to_micros(crate::clock::before(
+                ctx.now(),
+                90 * 24 * 3_600_000_000,
+            ))),
             ascending: true,
             limit: 1000,
             ..ListFilter::default()

@@ -48,7 +48,7 @@ pub async fn hold(
     mentee_id: &str,
     booking_id: &str,
     amount: i64,
-    now: i64,
+    now: jiff::Timestamp,
 ) -> AppResult<()> {
     if amount == 0 {
         return Ok(());
@@ -68,7 +68,7 @@ pub async fn settle(
     mentor_id: &str,
     s: &Settlement,
     memo: &str,
-    now: i64,
+    now: jiff::Timestamp,
 ) -> AppResult<bool> {
     let total = s.to_mentee + s.to_mentor + s.to_platform;
     if total == 0 {

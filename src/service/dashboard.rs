@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use super::Ctx;
 use crate::{
-    clock::{from_micros, to_micros},
+    clock::to_micros,
     domain::{
         booking::BookingStatus,
         stats::{self, Point},
@@ -50,7 +50,7 @@ fn person(p: &PersonLine) -> PersonItem {
         id: p.user_id.clone(),
         name: format!("{} {}", p.first_name, p.last_name),
         headline: p.headline.clone(),
-        since: from_micros(p.since).to_string(),
+        since: p.since.to_string(),
     }
 }
 
@@ -199,15 +199,14 @@ pub async fn for_user(ctx: &Ctx, user: &UserRow) -> AppResult<Dashboard> {
     let pool = &ctx.db.pool;
     let tz = zone(user);
     let now = ctx.clock.now();
-    let now_us = to_micros(now);
-    let upcoming = store::dashboard::upcoming(pool, &user.id, now_us, 10).await?;
+    let upcoming = store::dashboard::upcoming(pool, &user.id, now, 10).await?;
 
     let mentors = store::dashboard::relations(pool, &user.id, true).await?;
     let MenteeFigures {
         minutes_received,
         pending_mentorship_requests,
         pending_booking_requests,
-    } = store::dashboard::mentee_figures(pool, &user.id, now_us).await?;
+    } = store::dashboard::mentee_figures(pool, &user.id, now).await?;
     let recommended = super::mentors::recommended(ctx, user, 3)
         .await?
         .into_iter()
@@ -271,9 +270,8 @@ async fn mentor_dashboard(
     tz: &TimeZone,
 ) -> AppResult<MentorDashboard> {
     let pool = &ctx.db.pool;
-    let now_us = to_micros(now);
     let mentees = store::dashboard::relations(pool, &user.id, false).await?;
-    let mut waiting: Vec<WaitingItem> = store::dashboard::waiting_requests(pool, &user.id, now_us)
+    let mut waiting: Vec<WaitingItem> = store::dashboard::waiting_requests(pool, &user.id, now)
         .await?
         .iter()
         .map(|r| WaitingItem {
@@ -282,8 +280,8 @@ async fn mentor_dashboard(
             from_id: r.user_id.clone(),
             from_name: format!("{} {}", r.first_name, r.last_name),
             title: "Mentorship request".into(),
-            requested_at: from_micros(r.since).to_string(),
-            waiting_hours: (now_us - r.since).max(0) / 3_600_000_000,
+            requested_at: r.since.to_string(),
+            waiting_hours: now.duration_since(r.since).as_hours().max(0),
         })
         .collect();
     waiting.extend(
@@ -306,7 +304,8 @@ async fn mentor_dashboard(
         earnings,
         answered,
         expired,
-    } = store::dashboard::mentor_figures(pool, &user.id, now_us - 90 * DAY).await?;
+    } = store::dashboard::mentor_figures(pool, &user.id, crate::clock::before(now, 90 * DAY))
+        .await?;
     let response_rate = (answered + expired > 0).then(|| answered * 100 / (answered + expired));
 
     let (starts, bounds) = weeks(now, tz);
@@ -397,12 +396,13 @@ pub async fn admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats> {
     super::admin::require_admin(admin)?;
     let tz = admin.timezone.clone();
     let now = ctx.now();
-    if let Some(stats) = ctx.admin_stats.get(&tz, now) {
+    if let Some(stats) = ctx.admin_stats.get(&tz, to_micros(now)) {
         return Ok(stats);
     }
     let generation = ctx.admin_stats.generation();
     let stats = compute_admin_stats(ctx, admin).await?;
-    ctx.admin_stats.put(tz, generation, now, stats.clone());
+    ctx.admin_stats
+        .put(tz, generation, to_micros(now), stats.clone());
     Ok(stats)
 }
 

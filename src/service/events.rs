@@ -301,12 +301,16 @@ pub async fn is_online(ctx: &Ctx, user_id: &str) -> bool {
     if ctx.db.backend == Backend::Sqlite {
         return false;
     }
-    crate::store::presence::online(&ctx.db.pool, user_id, ctx.now() - PRESENCE_TTL)
-        .await
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "reading presence failed");
-            false
-        })
+    crate::store::presence::online(
+        &ctx.db.pool,
+        user_id,
+        crate::clock::before(ctx.now(), PRESENCE_TTL),
+    )
+    .await
+    .unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "reading presence failed");
+        false
+    })
 }
 
 /// A user's first socket on this instance opened (PostgreSQL: recorded for the

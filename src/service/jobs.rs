@@ -76,9 +76,9 @@ pub async fn retry_dead(ctx: &Ctx, admin: &store::users::UserRow, id: &str) -> A
 pub async fn enqueue(
     tx: &mut Tx,
     job: &Job,
-    run_at: i64,
+    run_at: jiff::Timestamp,
     dedupe_key: Option<&str>,
-    now: i64,
+    now: jiff::Timestamp,
 ) -> AppResult<()> {
     store::jobs::enqueue(tx, job.kind(), &job.payload(), run_at, dedupe_key, now).await?;
     Ok(())
@@ -108,7 +108,15 @@ pub struct Claimed {
 pub async fn claim(ctx: &Ctx, token: &str, lease: i64, limit: i64) -> AppResult<Vec<Claimed>> {
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
-    let rows = store::jobs::claim(&mut tx, ctx.db.backend, token, now, now + lease, limit).await?;
+    let rows = store::jobs::claim(
+        &mut tx,
+        ctx.db.backend,
+        token,
+        now,
+        crate::clock::after(now, lease),
+        limit,
+    )
+    .await?;
     tx.commit().await?;
     Ok(rows
         .into_iter()
@@ -134,7 +142,7 @@ pub async fn failed(
     id: &str,
     token: &str,
     error: &str,
-    retry: Option<i64>,
+    retry: Option<jiff::Timestamp>,
 ) -> AppResult<()> {
     store::jobs::failed(&ctx.db.writer, id, token, error, retry, ctx.now()).await?;
     Ok(())
@@ -157,7 +165,7 @@ pub async fn settle(ctx: &Ctx, token: &str, done: &[String], logged: &[String]) 
 
 /// Renews the leases of everything `token` holds (its jobs and the emails it is
 /// sending) until `until`.
-pub async fn renew(ctx: &Ctx, token: &str, until: i64) -> AppResult<()> {
+pub async fn renew(ctx: &Ctx, token: &str, until: jiff::Timestamp) -> AppResult<()> {
     store::jobs::renew(&ctx.db.writer, token, until, ctx.now()).await?;
     store::notify::renew_email_claims(&ctx.db.writer, token, until).await?;
     Ok(())

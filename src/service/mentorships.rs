@@ -11,7 +11,6 @@ use utoipa::ToSchema;
 
 use super::Ctx;
 use crate::{
-    clock::from_micros,
     domain::{
         ids::new_id,
         mentorship::{
@@ -110,7 +109,7 @@ pub async fn request(
             mentor_id: &mentor_id,
             mentee_id: &mentee.id,
             message: &message,
-            expires_at: now + EXPIRY_DAYS * DAY_MICROS,
+            expires_at: crate::clock::after(now, EXPIRY_DAYS * DAY_MICROS),
             now,
         },
     )
@@ -119,7 +118,7 @@ pub async fn request(
         Err(e) if store::is_unique_violation(&e) => return Err(already()),
         other => other?,
     }
-    let expires_at = now + EXPIRY_DAYS * DAY_MICROS;
+    let expires_at = crate::clock::after(now, EXPIRY_DAYS * DAY_MICROS);
     super::jobs::enqueue(
         &mut tx,
         &super::jobs::Job::MentorshipExpire {
@@ -194,7 +193,7 @@ pub async fn act(
         return Err(AppError::NotFound);
     };
     let from = m.status;
-    if from == MentorshipStatus::Pending && m.expires_at <= from_micros(now) {
+    if from == MentorshipStatus::Pending && m.expires_at <= now {
         // Past its time: it expired, whatever the sweep has done so far.
         store::mentorships::transition(&mut tx, id, "pending", "expired", None, None, now).await?;
         tx.commit().await?;
@@ -323,7 +322,7 @@ pub async fn expire_one(ctx: &Ctx, id: &str) -> AppResult<()> {
     let Some(m) = store::mentorships::get(&mut *tx, id).await? else {
         return Ok(());
     };
-    if m.m.status == MentorshipStatus::Pending && m.m.expires_at <= from_micros(now) {
+    if m.m.status == MentorshipStatus::Pending && m.m.expires_at <= now {
         store::mentorships::transition(&mut tx, id, "pending", "expired", None, None, now).await?;
         tx.commit().await?;
     }

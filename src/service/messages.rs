@@ -10,7 +10,6 @@ use utoipa::ToSchema;
 
 use super::{Ctx, events::Event};
 use crate::{
-    clock::from_micros,
     domain::{
         text,
         user::{Role, Roles},
@@ -32,7 +31,12 @@ fn ts(t: impl crate::clock::Instant) -> String {
 }
 
 /// The 1:1 thread of two users, created when missing.
-pub async fn direct_thread(tx: &mut Tx, a: &str, b: &str, now: i64) -> AppResult<String> {
+pub async fn direct_thread(
+    tx: &mut Tx,
+    a: &str,
+    b: &str,
+    now: jiff::Timestamp,
+) -> AppResult<String> {
     let key = pair_key(a, b);
     if let Some(t) = store::messages::by_pair(&mut **tx, &key).await? {
         return Ok(t.id);
@@ -62,8 +66,8 @@ pub fn stored(id: String, m: &NewMessage<'_>) -> MessageRow {
         booking_id: m.booking_id.map(str::to_string),
         edited_at: None,
         deleted_at: None,
-        created_at: from_micros(m.now),
-        updated_at: from_micros(m.now),
+        created_at: m.now,
+        updated_at: m.now,
     }
 }
 
@@ -113,7 +117,7 @@ pub async fn booking_changed(
     tx: &mut Tx,
     b: &store::bookings::BookingFull,
     what: &str,
-    now: i64,
+    now: jiff::Timestamp,
 ) -> AppResult<Option<String>> {
     let Some(invite) = store::messages::invite_of(&mut **tx, &b.b.id).await? else {
         return Ok(None);
@@ -144,7 +148,7 @@ pub async fn mentorship_started(
     tx: &mut Tx,
     mentor_id: &str,
     mentee_id: &str,
-    now: i64,
+    now: jiff::Timestamp,
 ) -> AppResult<String> {
     let thread = direct_thread(tx, mentee_id, mentor_id, now).await?;
     post_in(

@@ -69,9 +69,9 @@ impl Ctx {
         }
     }
 
-    /// Now, in stored form (microseconds since the epoch).
-    pub fn now(&self) -> i64 {
-        crate::clock::to_micros(self.clock.now())
+    /// Now, by the application's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
     }
 }
 

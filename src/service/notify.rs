@@ -217,7 +217,7 @@ pub async fn notify(
     ctx: &Ctx,
     tx: &mut Tx,
     note: &Note<'_>,
-    now: i64,
+    now: jiff::Timestamp,
     live: &mut Live,
 ) -> AppResult<()> {
     let (in_app, email) = wants(tx, note.user_id, note.kind).await?;
@@ -354,7 +354,7 @@ pub async fn booking_reminder(
     };
     if b.b.status != BookingStatus::Accepted
         || to_micros(b.b.start_at) != start_at
-        || now >= start_at
+        || to_micros(now) >= start_at
     {
         return Ok(()); // cancelled, moved, or too late: no reminder
     }
@@ -410,7 +410,7 @@ pub async fn send_email(
         &ctx.db.writer,
         outbox_id,
         claimant,
-        now + super::micros(ctx.config.job_lease),
+        crate::clock::after(now, super::micros(ctx.config.job_lease)),
         now,
     )
     .await?

@@ -175,9 +175,14 @@ pub async fn checkout(ctx: &Ctx, user: &UserRow, input: &CheckoutInput) -> AppRe
                     .ok_or_else(|| AppError::invalid("pack_id", "not_found", "No pack on sale."))?,
             };
             let request = serde_json::to_string(b).map_err(|e| AppError::Internal(e.into()))?;
-            let hold = plan
-                .slot
-                .map(|(mentor, s, e)| (mentor, s, e, now + HOLD_MINUTES * MINUTE));
+            let hold = plan.slot.map(|(mentor, s, e)| {
+                (
+                    mentor,
+                    s,
+                    e,
+                    crate::clock::after(now, HOLD_MINUTES * MINUTE),
+                )
+            });
             (pack, n, hold, request)
         }
     };
@@ -201,7 +206,9 @@ pub async fn checkout(ctx: &Ctx, user: &UserRow, input: &CheckoutInput) -> AppRe
                 amount_cents: amount,
                 currency: &pack.currency,
                 booking_request: &request,
-                hold: hold.as_ref().map(|(m, s, e, u)| (m.as_str(), *s, *e, *u)),
+                hold: hold
+                    .as_ref()
+                    .map(|(m, s, e, u)| (m.as_str(), *s, *e, crate::clock::to_micros(*u))),
                 now,
             },
         )
@@ -389,7 +396,12 @@ async fn find_for_session(tx: &mut Tx, obj: &Value) -> AppResult<Option<PaymentR
 /// Marks a payment paid and grants its credits (once: the ledger key is the payment's),
 /// then applies refunds that were waiting for it and queues its booking. Returns
 /// whether anything changed.
-async fn succeed(tx: &mut Tx, p: &PaymentRow, intent: Option<&str>, now: i64) -> AppResult<bool> {
+async fn succeed(
+    tx: &mut Tx,
+    p: &PaymentRow,
+    intent: Option<&str>,
+    now: jiff::Timestamp,
+) -> AppResult<bool> {
     let status = p.status;
     if !status.may_succeed() {
         return Ok(false);
@@ -439,7 +451,12 @@ async fn succeed(tx: &mut Tx, p: &PaymentRow, intent: Option<&str>, now: i64) ->
 /// Applies a refund whose cumulative total is `total_cents`: records it and takes
 /// back the refunded share of the credits, as far as the wallet allows. Returns
 /// whether anything changed.
-async fn apply_refund(tx: &mut Tx, p: &PaymentRow, total_cents: i64, now: i64) -> AppResult<bool> {
+async fn apply_refund(
+    tx: &mut Tx,
+    p: &PaymentRow,
+    total_cents: i64,
+    now: jiff::Timestamp,
+) -> AppResult<bool> {
     let total = total_cents.clamp(0, p.amount_cents);
     if total <= p.refunded_cents {
         return Ok(false);

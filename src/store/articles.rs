@@ -5,6 +5,7 @@
 //! hidden from everyone but admins), so the feed, a mentor's knowledge base, search,
 //! the tags page and bookmarks can never show what a direct link would refuse.
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor, FromRow};
 
 use jiff::Timestamp;
@@ -275,7 +276,7 @@ pub async fn insert(
     author_id: &str,
     slug: &str,
     f: &ArticleFields<'_>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO articles (id, author_id, slug, title, content, html, excerpt, tags, \
@@ -291,14 +292,19 @@ pub async fn insert(
     .bind(f.excerpt)
     .bind(serde_json::to_string(f.tags).unwrap_or_else(|_| "[]".into()))
     .bind(f.visibility)
-    .bind(now)
+    .bind(now.stored())
     .bind(f.search_doc)
     .execute(&mut **tx)
     .await?;
     set_tags(tx, id, f.tags, now).await
 }
 
-pub async fn update(tx: &mut Tx, id: &str, f: &ArticleFields<'_>, now: i64) -> sqlx::Result<()> {
+pub async fn update(
+    tx: &mut Tx,
+    id: &str,
+    f: &ArticleFields<'_>,
+    now: Timestamp,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE articles SET title = $2, content = $3, html = $4, excerpt = $5, tags = $6, \
          visibility = $7, search_doc = $8, updated_at = $9 WHERE id = $1",
@@ -311,13 +317,13 @@ pub async fn update(tx: &mut Tx, id: &str, f: &ArticleFields<'_>, now: i64) -> s
     .bind(serde_json::to_string(f.tags).unwrap_or_else(|_| "[]".into()))
     .bind(f.visibility)
     .bind(f.search_doc)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     set_tags(tx, id, f.tags, now).await
 }
 
-async fn set_tags(tx: &mut Tx, id: &str, tags: &[String], now: i64) -> sqlx::Result<()> {
+async fn set_tags(tx: &mut Tx, id: &str, tags: &[String], now: Timestamp) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
         .bind(id)
         .execute(&mut **tx)
@@ -328,7 +334,7 @@ async fn set_tags(tx: &mut Tx, id: &str, tags: &[String], now: i64) -> sqlx::Res
         )
         .bind(id)
         .bind(t)
-        .bind(now)
+        .bind(now.stored())
         .execute(&mut **tx)
         .await?;
     }
@@ -336,22 +342,22 @@ async fn set_tags(tx: &mut Tx, id: &str, tags: &[String], now: i64) -> sqlx::Res
 }
 
 /// Publishes a draft: keeps the first publication time if it was published before.
-pub async fn publish(tx: &mut Tx, id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn publish(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE articles SET status = 'published', published_at = COALESCE(published_at, $2), \
          listed_at = COALESCE(published_at, $2), updated_at = $2 WHERE id = $1",
     )
     .bind(id)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-pub async fn unpublish(tx: &mut Tx, id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn unpublish(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<()> {
     sqlx::query("UPDATE articles SET status = 'draft', updated_at = $2 WHERE id = $1")
         .bind(id)
-        .bind(now)
+        .bind(now.stored())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -386,7 +392,7 @@ pub async fn record_view(
     article_id: &str,
     viewer_key: &str,
     day: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "INSERT INTO article_views (article_id, viewer_key, day, created_at, updated_at) \
@@ -395,7 +401,7 @@ pub async fn record_view(
     .bind(article_id)
     .bind(viewer_key)
     .bind(day)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -447,7 +453,7 @@ pub async fn add_bookmark(
     tx: &mut Tx,
     user_id: &str,
     article_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "INSERT INTO article_bookmarks (user_id, article_id, created_at, updated_at) \
@@ -455,7 +461,7 @@ pub async fn add_bookmark(
     )
     .bind(user_id)
     .bind(article_id)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -526,7 +532,7 @@ pub async fn insert_comment(
     article_id: &str,
     author_id: &str,
     body: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO article_comments (id, article_id, author_id, body, created_at, updated_at) \
@@ -536,7 +542,7 @@ pub async fn insert_comment(
     .bind(article_id)
     .bind(author_id)
     .bind(body)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -559,7 +565,7 @@ pub async fn instance_setting(
     pool: &sqlx::AnyPool,
     key: &str,
     value_if_new: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<String> {
     sqlx::query(
         "INSERT INTO instance_settings (key, value, created_at, updated_at) VALUES ($1, $2, $3, $3) \
@@ -567,7 +573,7 @@ pub async fn instance_setting(
     )
     .bind(key)
     .bind(value_if_new)
-    .bind(now)
+    .bind(now.stored())
     .execute(pool)
     .await?;
     sqlx::query_scalar("SELECT value FROM instance_settings WHERE key = $1")

@@ -1,5 +1,7 @@
 //! The audit log of admin actions.
 
+use crate::store::column::Column;
+use jiff::Timestamp;
 use sqlx::{Any, Executor, FromRow};
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -21,7 +23,7 @@ pub struct NewAudit<'a> {
     pub target_id: &'a str,
     pub before: serde_json::Value,
     pub after: serde_json::Value,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(
@@ -39,7 +41,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(a.target_id)
     .bind(a.before.to_string())
     .bind(a.after.to_string())
-    .bind(a.now)
+    .bind(a.now.stored())
     .execute(ex)
     .await?;
     Ok(())

@@ -97,7 +97,7 @@ pub async fn set_next_free<'e, E: Executor<'e, Database = Any>>(
 /// one: saving availability, a booking ending, moving or being cancelled.)
 pub async fn stale_next_free<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    now: i64,
+    now: Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
@@ -105,7 +105,7 @@ pub async fn stale_next_free<'e, E: Executor<'e, Database = Any>>(
          WHERE p.status = 'approved' AND p.next_free_at IS NOT NULL AND p.next_free_at <= $1 \
          ORDER BY p.next_free_at LIMIT $2",
     )
-    .bind(now)
+    .bind(now.stored())
     .bind(limit)
     .fetch_all(ex)
     .await

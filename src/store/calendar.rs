@@ -1,12 +1,14 @@
 //! Secret calendar feed tokens (hashed).
 
+use crate::store::column::Column;
+use jiff::Timestamp;
 use sqlx::{Any, Executor};
 
 pub async fn put_feed<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
     token_hash: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO calendar_feeds (user_id, token_hash, created_at, updated_at) VALUES ($1, $2, $3, $3) \
@@ -14,7 +16,7 @@ pub async fn put_feed<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(user_id)
     .bind(token_hash)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())

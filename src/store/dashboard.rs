@@ -3,6 +3,7 @@
 //! caller computed in the viewer's zone (one pass over the range, one column per
 //! week), so DST weeks of 167 or 169 hours count exactly.
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor, FromRow};
 
 use jiff::Timestamp;
@@ -194,7 +195,7 @@ pub struct MenteeFigures {
 pub async fn mentee_figures<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<MenteeFigures> {
     sqlx::query_as(
         "SELECT \
@@ -206,7 +207,7 @@ pub async fn mentee_figures<'e, E: Executor<'e, Database = Any>>(
           AS pending_booking_requests",
     )
     .bind(user_id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(ex)
     .await
 }
@@ -224,7 +225,7 @@ pub struct MentorFigures {
 pub async fn mentor_figures<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-    since: i64,
+    since: Timestamp,
 ) -> sqlx::Result<MentorFigures> {
     const ANSWERED: &str = "('accepted', 'declined', 'completed', 'no_show', 'ended')";
     let requests = |statuses: &str| {
@@ -246,13 +247,14 @@ pub async fn mentor_figures<'e, E: Executor<'e, Database = Any>>(
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(user_id)
-        .bind(since)
+        .bind(since.stored())
         .fetch_one(ex)
         .await
 }
 
+row! {
 /// A person with a relation to the viewer (a mentor, a mentee, a requester).
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct PersonLine {
     pub id: String,
     pub user_id: String,
@@ -260,7 +262,8 @@ pub struct PersonLine {
     pub last_name: String,
     pub headline: String,
     /// When the relation started or the request was made.
-    pub since: i64,
+    pub since: Timestamp,
+}
 }
 
 /// The user's current mentors (`as_mentee`) or mentees.
@@ -289,7 +292,7 @@ pub async fn relations<'e, E: Executor<'e, Database = Any>>(
 pub async fn waiting_requests<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     mentor_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<Vec<PersonLine>> {
     sqlx::query_as(
         "SELECT m.id, u.id AS user_id, u.first_name, u.last_name, u.headline, m.created_at AS since \
@@ -298,7 +301,7 @@ pub async fn waiting_requests<'e, E: Executor<'e, Database = Any>>(
          ORDER BY m.created_at LIMIT 50",
     )
     .bind(mentor_id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_all(ex)
     .await
 }
@@ -324,7 +327,7 @@ pub struct SessionLine {
 pub async fn upcoming<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-    now: i64,
+    now: Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<SessionLine>> {
     sqlx::query_as(
@@ -335,7 +338,7 @@ pub async fn upcoming<'e, E: Executor<'e, Database = Any>>(
          AND b.status IN ('pending', 'accepted') AND b.end_at > $2 ORDER BY b.start_at LIMIT $3",
     )
     .bind(user_id)
-    .bind(now)
+    .bind(now.stored())
     .bind(limit)
     .fetch_all(ex)
     .await

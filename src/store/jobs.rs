@@ -2,6 +2,7 @@
 //! LOCKED`, so instances never claim the same row; SQLite: one writer at a time). A job
 //! whose lease expired (its worker died) is claimed again.
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor, FromRow};
 
 use jiff::Timestamp;
@@ -24,9 +25,9 @@ pub async fn enqueue(
     tx: &mut Tx,
     kind: &str,
     payload: &serde_json::Value,
-    run_at: i64,
+    run_at: Timestamp,
     dedupe_key: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, created_at, updated_at) \
@@ -36,8 +37,8 @@ pub async fn enqueue(
     .bind(kind)
     .bind(payload.to_string())
     .bind(dedupe_key)
-    .bind(run_at)
-    .bind(now)
+    .bind(run_at.stored())
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -48,8 +49,8 @@ pub async fn claim(
     tx: &mut Tx,
     backend: Backend,
     worker: &str,
-    now: i64,
-    lease_until: i64,
+    now: Timestamp,
+    lease_until: Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<JobRow>> {
     let lock = match backend {
@@ -67,8 +68,8 @@ pub async fn claim(
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(worker)
-        .bind(lease_until)
-        .bind(now)
+        .bind(lease_until.stored())
+        .bind(now.stored())
         .bind(limit)
         .fetch_all(&mut **tx)
         .await
@@ -78,15 +79,15 @@ pub async fn claim(
 pub async fn renew<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     worker: &str,
-    lease_until: i64,
-    now: i64,
+    lease_until: Timestamp,
+    now: Timestamp,
 ) -> sqlx::Result<u64> {
     let r = sqlx::query(
         "UPDATE jobs SET locked_until = $2, updated_at = $3 WHERE locked_by = $1 AND status = 'running'",
     )
     .bind(worker)
-    .bind(lease_until)
-    .bind(now)
+    .bind(lease_until.stored())
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(r.rows_affected())
@@ -97,7 +98,7 @@ pub async fn release<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     worker: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE jobs SET status = 'queued', locked_by = NULL, locked_until = NULL, \
@@ -105,7 +106,7 @@ pub async fn release<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(id)
     .bind(worker)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -116,12 +117,12 @@ pub async fn done<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     worker: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'")
         .bind(id)
         .bind(worker)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(())
@@ -133,8 +134,8 @@ pub async fn failed<'e, E: Executor<'e, Database = Any>>(
     id: &str,
     worker: &str,
     error: &str,
-    retry_at: Option<i64>,
-    now: i64,
+    retry_at: Option<Timestamp>,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE jobs SET status = CASE WHEN $4 IS NULL THEN 'dead' ELSE 'queued' END, \
@@ -144,8 +145,8 @@ pub async fn failed<'e, E: Executor<'e, Database = Any>>(
     .bind(id)
     .bind(worker)
     .bind(error)
-    .bind(retry_at)
-    .bind(now)
+    .bind(retry_at.stored())
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -206,11 +207,11 @@ pub async fn status_of<'e, E: Executor<'e, Database = Any>>(
 pub async fn retry<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<bool> {
     let r = sqlx::query("UPDATE jobs SET status = 'queued', run_at = $2, attempts = 0, updated_at = $2 WHERE id = $1 AND status = 'dead'")
         .bind(id)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(r.rows_affected() == 1)

@@ -3,6 +3,7 @@
 //! updated with a condition that keeps every account except `world` at or above zero,
 //! so an overdraft is refused by the database itself, whatever the concurrency.
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor};
 
 use jiff::Timestamp;
@@ -46,14 +47,14 @@ pub const REVENUE: &str = "revenue";
 pub const WORLD: &str = "world";
 
 /// The wallet account of a user, created on first use.
-pub async fn wallet(tx: &mut Tx, user_id: &str, now: i64) -> sqlx::Result<String> {
+pub async fn wallet(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Result<String> {
     sqlx::query(
         "INSERT INTO ledger_accounts (id, kind, user_id, balance, created_at, updated_at) \
          VALUES ($1, 'wallet', $2, 0, $3, $3) ON CONFLICT DO NOTHING",
     )
     .bind(new_id())
     .bind(user_id)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     sqlx::query_scalar("SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1")
@@ -108,7 +109,7 @@ pub struct Transfer<'a> {
     pub memo: &'a str,
     /// (account id, signed amount); zero amounts are skipped.
     pub legs: Vec<(String, i64)>,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub async fn transfer(tx: &mut Tx, t: &Transfer<'_>) -> Result<Outcome, TransferError> {
@@ -126,7 +127,7 @@ pub async fn transfer(tx: &mut Tx, t: &Transfer<'_>) -> Result<Outcome, Transfer
     .bind(t.booking_id)
     .bind(t.actor_id)
     .bind(t.memo)
-    .bind(t.now)
+    .bind(t.now.stored())
     .execute(&mut **tx)
     .await?;
     if inserted.rows_affected() == 0 {
@@ -147,7 +148,7 @@ pub async fn transfer(tx: &mut Tx, t: &Transfer<'_>) -> Result<Outcome, Transfer
         )
         .bind(account)
         .bind(*amount)
-        .bind(t.now)
+        .bind(t.now.stored())
         .execute(&mut **tx)
         .await?;
         if r.rows_affected() != 1 {
@@ -163,7 +164,7 @@ pub async fn transfer(tx: &mut Tx, t: &Transfer<'_>) -> Result<Outcome, Transfer
         .bind(&id)
         .bind(account)
         .bind(*amount)
-        .bind(t.now)
+        .bind(t.now.stored())
         .execute(&mut **tx)
         .await?;
     }
@@ -180,7 +181,7 @@ pub async fn hold_for_booking(
     user_id: &str,
     booking_id: &str,
     amount: i64,
-    now: i64,
+    now: Timestamp,
 ) -> Result<Outcome, TransferError> {
     let id = new_id();
     let key = format!("hold:{booking_id}");
@@ -193,7 +194,7 @@ pub async fn hold_for_booking(
     .bind(&key)
     .bind(booking_id)
     .bind(user_id)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     if inserted.rows_affected() == 0 {
@@ -219,7 +220,7 @@ pub async fn hold_for_booking(
     .bind(&wallet)
     .bind(escrow_for(booking_id))
     .bind(-amount)
-    .bind(now)
+    .bind(now.stored())
     .bind(amount)
     .execute(&mut **tx)
     .await?;
@@ -228,7 +229,7 @@ pub async fn hold_for_booking(
     )
     .bind(escrow_for(booking_id))
     .bind(amount)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     if r.rows_affected() != 1 {
@@ -244,7 +245,7 @@ pub async fn debit_wallet(
     tx: &mut Tx,
     user_id: &str,
     amount: i64,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar(
         "UPDATE ledger_accounts SET balance = balance - $2, updated_at = $3 \
@@ -252,7 +253,7 @@ pub async fn debit_wallet(
     )
     .bind(user_id)
     .bind(amount)
-    .bind(now)
+    .bind(now.stored())
     .fetch_optional(&mut **tx)
     .await
 }

@@ -1,5 +1,6 @@
 //! Mentor and mentee profiles, tags, full-text search documents, services.
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor, FromRow};
 
 use jiff::Timestamp;
@@ -72,7 +73,7 @@ pub struct ProfileWrite<'a> {
     pub search_doc: &'a str,
     /// Set `applied_at` to now (a new or re-filed application).
     pub reapply: bool,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 /// Creates or replaces a mentor profile (keeping rating and decision history).
@@ -102,7 +103,7 @@ pub async fn upsert_profile(tx: &mut Tx, p: &ProfileWrite<'_>) -> sqlx::Result<(
     .bind(p.max_mentees)
     .bind(i64::from(p.is_public))
     .bind(p.search_doc)
-    .bind(p.now)
+    .bind(p.now.stored())
     .bind(i64::from(p.reapply))
     .execute(&mut **tx)
     .await?;
@@ -110,14 +111,14 @@ pub async fn upsert_profile(tx: &mut Tx, p: &ProfileWrite<'_>) -> sqlx::Result<(
 }
 
 /// Creates an empty draft profile (someone who signed up as a mentor).
-pub async fn insert_draft(tx: &mut Tx, user_id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn insert_draft(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO mentor_profiles (user_id, status, hourly_rate, max_mentees, applied_at, \
          created_at, updated_at) VALUES ($1, 'draft', 0, 3, $2, $2, $2) \
          ON CONFLICT (user_id) DO NOTHING",
     )
     .bind(user_id)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -129,7 +130,7 @@ pub async fn set_status(
     status: &str,
     reason: &str,
     decided_by: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE mentor_profiles SET status = $2, decision_reason = $3, decided_by = $4, \
@@ -139,18 +140,23 @@ pub async fn set_status(
     .bind(status)
     .bind(reason)
     .bind(decided_by)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Refreshes the text the search index covers (after a name or headline change).
-pub async fn set_search_doc(tx: &mut Tx, user_id: &str, doc: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_search_doc(
+    tx: &mut Tx,
+    user_id: &str,
+    doc: &str,
+    now: Timestamp,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE mentor_profiles SET search_doc = $2, updated_at = $3 WHERE user_id = $1")
         .bind(user_id)
         .bind(doc)
-        .bind(now)
+        .bind(now.stored())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -161,7 +167,7 @@ pub async fn replace_tags(
     tx: &mut Tx,
     user_id: &str,
     tags: &[(&str, &[String])],
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM mentor_tags WHERE user_id = $1")
         .bind(user_id)
@@ -176,7 +182,7 @@ pub async fn replace_tags(
             .bind(user_id)
             .bind(*kind)
             .bind(tag)
-            .bind(now)
+            .bind(now.stored())
             .execute(&mut **tx)
             .await?;
         }
@@ -278,7 +284,7 @@ pub async fn upsert_mentee_profile<'e, E: Executor<'e, Database = Any>>(
     goals: &str,
     skills: &str,
     interests: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO mentee_profiles (user_id, bio, goals, skills, interests, created_at, updated_at) \
@@ -291,7 +297,7 @@ pub async fn upsert_mentee_profile<'e, E: Executor<'e, Database = Any>>(
     .bind(goals)
     .bind(skills)
     .bind(interests)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -330,7 +336,7 @@ pub async fn insert_service<'e, E: Executor<'e, Database = Any>>(
     id: &str,
     mentor_id: &str,
     s: &ServiceWrite<'_>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO services (id, mentor_id, kind, title, description, duration_minutes, \
@@ -344,7 +350,7 @@ pub async fn insert_service<'e, E: Executor<'e, Database = Any>>(
     .bind(s.duration_minutes)
     .bind(s.credit_cost)
     .bind(i64::from(s.active))
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -354,7 +360,7 @@ pub async fn update_service<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     s: &ServiceWrite<'_>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE services SET kind = $2, title = $3, description = $4, duration_minutes = $5, \
@@ -367,7 +373,7 @@ pub async fn update_service<'e, E: Executor<'e, Database = Any>>(
     .bind(s.duration_minutes)
     .bind(s.credit_cost)
     .bind(i64::from(s.active))
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -377,11 +383,11 @@ pub async fn update_service<'e, E: Executor<'e, Database = Any>>(
 pub async fn delete_service<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE services SET deleted_at = $2, active = 0, updated_at = $2 WHERE id = $1")
         .bind(id)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(())

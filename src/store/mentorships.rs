@@ -1,5 +1,6 @@
 //! Mentorships: requests and relationships between a mentor and a mentee.
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor, FromRow};
 
 use jiff::Timestamp;
@@ -52,8 +53,8 @@ pub struct NewMentorship<'a> {
     pub mentor_id: &'a str,
     pub mentee_id: &'a str,
     pub message: &'a str,
-    pub expires_at: i64,
-    pub now: i64,
+    pub expires_at: Timestamp,
+    pub now: Timestamp,
 }
 
 pub async fn insert(tx: &mut Tx, m: &NewMentorship<'_>) -> sqlx::Result<()> {
@@ -65,8 +66,8 @@ pub async fn insert(tx: &mut Tx, m: &NewMentorship<'_>) -> sqlx::Result<()> {
     .bind(m.mentor_id)
     .bind(m.mentee_id)
     .bind(m.message)
-    .bind(m.expires_at)
-    .bind(m.now)
+    .bind(m.expires_at.stored())
+    .bind(m.now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -95,12 +96,16 @@ pub async fn lock_user(tx: &mut Tx, backend: Backend, user_id: &str) -> sqlx::Re
     Ok(())
 }
 
-pub async fn count_pending_for_mentee(tx: &mut Tx, mentee_id: &str, now: i64) -> sqlx::Result<i64> {
+pub async fn count_pending_for_mentee(
+    tx: &mut Tx,
+    mentee_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM mentorships WHERE mentee_id = $1 AND status = 'pending' AND expires_at > $2",
     )
     .bind(mentee_id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut **tx)
     .await
 }
@@ -131,7 +136,7 @@ pub async fn transition(
     to: &str,
     answer: Option<&str>,
     ended_by: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE mentorships SET status = $3, \
@@ -147,19 +152,22 @@ pub async fn transition(
     .bind(to)
     .bind(answer)
     .bind(ended_by)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Expires every pending request whose time is up; returns how many.
-pub async fn expire_due<'e, E: Executor<'e, Database = Any>>(ex: E, now: i64) -> sqlx::Result<u64> {
+pub async fn expire_due<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    now: Timestamp,
+) -> sqlx::Result<u64> {
     let r = sqlx::query(
         "UPDATE mentorships SET status = 'expired', ended_at = $1, updated_at = $1 \
          WHERE status = 'pending' AND expires_at <= $1",
     )
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(r.rows_affected())

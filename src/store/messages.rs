@@ -1,6 +1,7 @@
 //! Threads (1:1 and group), participants with read markers and archive flags, and
 //! messages (ids are time-ordered, so "unread" is "newer than my read marker").
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor, FromRow};
 
 use jiff::Timestamp;
@@ -109,7 +110,7 @@ pub async fn create_thread(
     title: &str,
     created_by: Option<&str>,
     pair_key: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<String> {
     let id = new_id();
     sqlx::query("INSERT INTO threads (id, kind, title, created_by, pair_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
@@ -118,7 +119,7 @@ pub async fn create_thread(
         .bind(title)
         .bind(created_by)
         .bind(pair_key)
-        .bind(now)
+        .bind(now.stored())
         .execute(&mut **tx)
         .await?;
     Ok(id)
@@ -128,7 +129,7 @@ pub async fn add_participant(
     tx: &mut Tx,
     thread_id: &str,
     user_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO thread_participants (thread_id, user_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
@@ -136,7 +137,7 @@ pub async fn add_participant(
     )
     .bind(thread_id)
     .bind(user_id)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -260,7 +261,7 @@ pub struct NewMessage<'a> {
     pub content: &'a str,
     pub metadata: &'a serde_json::Value,
     pub booking_id: Option<&'a str>,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> sqlx::Result<String> {
@@ -276,18 +277,18 @@ pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> sqlx::Result<Str
     .bind(m.content)
     .bind(m.metadata.to_string())
     .bind(m.booking_id)
-    .bind(m.now)
+    .bind(m.now.stored())
     .execute(&mut **tx)
     .await?;
     sqlx::query("UPDATE threads SET last_message_at = $2, updated_at = $2 WHERE id = $1")
         .bind(m.thread_id)
-        .bind(m.now)
+        .bind(m.now.stored())
         .execute(&mut **tx)
         .await?;
     // A new message brings an archived thread back for everyone.
     sqlx::query("UPDATE thread_participants SET archived = 0, updated_at = $2 WHERE thread_id = $1 AND archived = 1")
         .bind(m.thread_id)
-        .bind(m.now)
+        .bind(m.now.stored())
         .execute(&mut **tx)
         .await?;
     Ok(id)
@@ -322,12 +323,12 @@ pub async fn edit_message<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     content: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE messages SET content = $2, edited_at = $3, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL")
         .bind(id)
         .bind(content)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(())
@@ -337,11 +338,11 @@ pub async fn edit_message<'e, E: Executor<'e, Database = Any>>(
 pub async fn delete_message<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE messages SET content = '', metadata = '{}', deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL")
         .bind(id)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(())
@@ -353,7 +354,7 @@ pub async fn mark_read<'e, E: Executor<'e, Database = Any>>(
     thread_id: &str,
     user_id: &str,
     message_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE thread_participants SET last_read_id = $3, updated_at = $4 \
@@ -362,7 +363,7 @@ pub async fn mark_read<'e, E: Executor<'e, Database = Any>>(
     .bind(thread_id)
     .bind(user_id)
     .bind(message_id)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -373,13 +374,13 @@ pub async fn set_archived<'e, E: Executor<'e, Database = Any>>(
     thread_id: &str,
     user_id: &str,
     archived: bool,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE thread_participants SET archived = $3, updated_at = $4 WHERE thread_id = $1 AND user_id = $2")
         .bind(thread_id)
         .bind(user_id)
         .bind(i64::from(archived))
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(())
@@ -400,12 +401,12 @@ pub async fn set_metadata(
     tx: &mut Tx,
     id: &str,
     metadata: &serde_json::Value,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE messages SET metadata = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(metadata.to_string())
-        .bind(now)
+        .bind(now.stored())
         .execute(&mut **tx)
         .await?;
     Ok(())

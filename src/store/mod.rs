@@ -29,6 +29,8 @@ pub mod reviews;
 pub mod sessions;
 pub mod users;
 
+use crate::store::column::Column;
+use jiff::Timestamp;
 use std::{borrow::Cow, str::FromStr, time::Duration};
 
 use anyhow::Context;
@@ -215,13 +217,13 @@ impl Db {
 
     /// Checks that the database takes a write: a transaction writes (and removes) a
     /// 64 KiB row, so a full disk or a read-only database fails it.
-    pub async fn probe_write(&self, now: i64) -> sqlx::Result<()> {
+    pub async fn probe_write(&self, now: Timestamp) -> sqlx::Result<()> {
         let mut tx = self.begin_write().await?;
         let filler = vec![0x5au8; 64 * 1024];
         sqlx::query("INSERT INTO write_probes (id, filler, created_at) VALUES ($1, $2, $3)")
             .bind(crate::domain::ids::new_id())
             .bind(filler)
-            .bind(now)
+            .bind(now.stored())
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM write_probes")

@@ -1,5 +1,6 @@
 //! Notifications, their per-kind preferences, and the email outbox.
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor, FromRow};
 
 use jiff::Timestamp;
@@ -30,7 +31,7 @@ pub struct NewNotification<'a> {
     pub body: &'a str,
     pub link: &'a str,
     pub related_id: Option<&'a str>,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub async fn insert(tx: &mut Tx, n: &NewNotification<'_>) -> sqlx::Result<String> {
@@ -46,7 +47,7 @@ pub async fn insert(tx: &mut Tx, n: &NewNotification<'_>) -> sqlx::Result<String
     .bind(n.body)
     .bind(n.link)
     .bind(n.related_id)
-    .bind(n.now)
+    .bind(n.now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(id)
@@ -90,12 +91,12 @@ pub async fn mark_read<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
     id: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<u64> {
     let r = sqlx::query("UPDATE notifications SET read_at = $3, updated_at = $3 WHERE user_id = $1 AND read_at IS NULL AND ($2 IS NULL OR id = $2)")
         .bind(user_id)
         .bind(id)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(r.rows_affected())
@@ -138,7 +139,7 @@ pub async fn set_preference<'e, E: Executor<'e, Database = Any>>(
     kind: &str,
     in_app: bool,
     email: bool,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO notification_preferences (user_id, kind, in_app, email, created_at, updated_at) \
@@ -149,7 +150,7 @@ pub async fn set_preference<'e, E: Executor<'e, Database = Any>>(
     .bind(kind)
     .bind(i64::from(in_app))
     .bind(i64::from(email))
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -177,7 +178,7 @@ pub struct NewEmail<'a> {
     pub subject: &'a str,
     pub body: &'a str,
     pub ics: &'a str,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub async fn queue_email(tx: &mut Tx, e: &NewEmail<'_>) -> sqlx::Result<String> {
@@ -192,7 +193,7 @@ pub async fn queue_email(tx: &mut Tx, e: &NewEmail<'_>) -> sqlx::Result<String> 
     .bind(e.subject)
     .bind(e.body)
     .bind(e.ics)
-    .bind(e.now)
+    .bind(e.now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(id)
@@ -214,8 +215,8 @@ pub async fn claim_email<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     claimant: &str,
-    until: i64,
-    now: i64,
+    until: Timestamp,
+    now: Timestamp,
 ) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE outbox SET claimed_by = $2, claimed_until = $3, updated_at = $4 \
@@ -224,8 +225,8 @@ pub async fn claim_email<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(id)
     .bind(claimant)
-    .bind(until)
-    .bind(now)
+    .bind(until.stored())
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -235,11 +236,11 @@ pub async fn claim_email<'e, E: Executor<'e, Database = Any>>(
 pub async fn renew_email_claims<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     claimant: &str,
-    until: i64,
+    until: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE outbox SET claimed_until = $2 WHERE claimed_by = $1 AND status = 'queued'")
         .bind(claimant)
-        .bind(until)
+        .bind(until.stored())
         .execute(ex)
         .await?;
     Ok(())
@@ -251,7 +252,7 @@ pub async fn email_outcome<'e, E: Executor<'e, Database = Any>>(
     id: &str,
     status: &str,
     error: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE outbox SET status = $2, last_error = $3, attempts = attempts + 1, \
@@ -261,7 +262,7 @@ pub async fn email_outcome<'e, E: Executor<'e, Database = Any>>(
     .bind(id)
     .bind(status)
     .bind(error)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())

@@ -1,5 +1,6 @@
 //! Credit purchases and the Stripe events applied to them.
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor, FromRow};
 
 use jiff::Timestamp;
@@ -57,7 +58,7 @@ pub struct NewPayment<'a> {
     pub booking_request: &'a str,
     /// (mentor, start, end, until): the slot held while the checkout is open.
     pub hold: Option<(&'a str, i64, i64, i64)>,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(
@@ -81,7 +82,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(p.hold.map(|h| h.1))
     .bind(p.hold.map(|h| h.2))
     .bind(p.hold.map(|h| h.3))
-    .bind(p.now)
+    .bind(p.now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -134,7 +135,7 @@ pub async fn set_checkout<'e, E: Executor<'e, Database = Any>>(
     id: &str,
     session_id: &str,
     url: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE payments SET checkout_session_id = $2, checkout_url = $3, updated_at = $4 WHERE id = $1",
@@ -142,7 +143,7 @@ pub async fn set_checkout<'e, E: Executor<'e, Database = Any>>(
     .bind(id)
     .bind(session_id)
     .bind(url)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -154,7 +155,7 @@ pub async fn mark_succeeded(
     tx: &mut Tx,
     id: &str,
     intent_id: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE payments SET status = 'succeeded', payment_intent_id = COALESCE($2, payment_intent_id), \
@@ -163,17 +164,22 @@ pub async fn mark_succeeded(
     )
     .bind(id)
     .bind(intent_id)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_intent(tx: &mut Tx, id: &str, intent_id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_intent(
+    tx: &mut Tx,
+    id: &str,
+    intent_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE payments SET payment_intent_id = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(intent_id)
-        .bind(now)
+        .bind(now.stored())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -183,7 +189,7 @@ pub async fn mark_failed<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     reason: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE payments SET status = 'failed', failure_reason = $2, failed_at = $3, \
@@ -191,7 +197,7 @@ pub async fn mark_failed<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(id)
     .bind(reason)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -203,7 +209,7 @@ pub async fn mark_refunded(
     refunded_cents: i64,
     reclaimed_credits: i64,
     flag: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE payments SET status = 'refunded', refunded_cents = $2, reclaimed_credits = $3, \
@@ -214,7 +220,7 @@ pub async fn mark_refunded(
     .bind(refunded_cents)
     .bind(reclaimed_credits)
     .bind(flag)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -226,7 +232,7 @@ pub async fn set_booking(
     id: &str,
     booking_id: Option<&str>,
     note: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE payments SET booking_id = $2, hold_until = NULL, \
@@ -235,7 +241,7 @@ pub async fn set_booking(
     .bind(id)
     .bind(booking_id)
     .bind(note)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -244,11 +250,11 @@ pub async fn set_booking(
 pub async fn clear_flag<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE payments SET flag = '', updated_at = $2 WHERE id = $1")
         .bind(id)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(())
@@ -307,14 +313,14 @@ pub async fn all<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Records a webhook event; false when it was already received (a replay).
-pub async fn record_event(tx: &mut Tx, id: &str, kind: &str, now: i64) -> sqlx::Result<bool> {
+pub async fn record_event(tx: &mut Tx, id: &str, kind: &str, now: Timestamp) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "INSERT INTO stripe_events (id, type, created_at, updated_at) VALUES ($1, $2, $3, $3) \
          ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(kind)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

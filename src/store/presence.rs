@@ -1,6 +1,8 @@
 //! Presence across instances: which users have a live socket on which instance
 //! (see `service::events`).
 
+use crate::store::column::Column;
+use jiff::Timestamp;
 use sqlx::{Any, Executor};
 
 /// The user has a socket on this instance (again).
@@ -8,7 +10,7 @@ pub async fn mark<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     instance_id: &str,
     user_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO presence (instance_id, user_id, seen_at) VALUES ($1, $2, $3) \
@@ -16,7 +18,7 @@ pub async fn mark<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(instance_id)
     .bind(user_id)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -52,11 +54,11 @@ pub async fn clear_instance<'e, E: Executor<'e, Database = Any>>(
 pub async fn renew<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     instance_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE presence SET seen_at = $2 WHERE instance_id = $1")
         .bind(instance_id)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(())
@@ -66,7 +68,7 @@ pub async fn renew<'e, E: Executor<'e, Database = Any>>(
 pub async fn online<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-    since: i64,
+    since: Timestamp,
 ) -> sqlx::Result<bool> {
     // COUNT is a BIGINT on both engines (a bare `SELECT 1` is an INT on PostgreSQL).
     let found: i64 = sqlx::query_scalar(
@@ -74,7 +76,7 @@ pub async fn online<'e, E: Executor<'e, Database = Any>>(
          LIMIT 1) p",
     )
     .bind(user_id)
-    .bind(since)
+    .bind(since.stored())
     .fetch_one(ex)
     .await?;
     Ok(found > 0)

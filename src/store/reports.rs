@@ -1,5 +1,6 @@
 //! Reports of content or people for the admins.
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor};
 
 use jiff::Timestamp;
@@ -34,7 +35,7 @@ pub async fn insert(
     reporter_id: &str,
     target: (&str, &str),
     reason: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO reports (id, reporter_id, target_type, target_id, reason, status, created_at, updated_at) \
@@ -45,7 +46,7 @@ pub async fn insert(
     .bind(target.0)
     .bind(target.1)
     .bind(reason)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -85,7 +86,7 @@ pub async fn resolve(
     status: &str,
     resolution: &str,
     admin_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "UPDATE reports SET status = $3, resolution = $4, resolved_by = $5, resolved_at = $6, updated_at = $6 \
@@ -96,7 +97,7 @@ pub async fn resolve(
     .bind(status)
     .bind(resolution)
     .bind(admin_id)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected())

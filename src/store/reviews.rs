@@ -1,5 +1,6 @@
 //! Reviews of completed bookings, and the mentor rating derived from them.
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor};
 
 use jiff::Timestamp;
@@ -75,7 +76,7 @@ pub struct NewReview<'a> {
     pub mentee_id: &'a str,
     pub rating: i64,
     pub comment: &'a str,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub async fn insert(tx: &mut Tx, r: &NewReview<'_>) -> sqlx::Result<()> {
@@ -89,14 +90,14 @@ pub async fn insert(tx: &mut Tx, r: &NewReview<'_>) -> sqlx::Result<()> {
     .bind(r.mentee_id)
     .bind(r.rating)
     .bind(r.comment)
-    .bind(r.now)
+    .bind(r.now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Recomputes a mentor's rating average and count from their reviews.
-pub async fn recompute_rating(tx: &mut Tx, mentor_id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn recompute_rating(tx: &mut Tx, mentor_id: &str, now: Timestamp) -> sqlx::Result<()> {
     let (count, sum): (i64, i64) =
         sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM reviews WHERE mentor_id = $1")
             .bind(mentor_id)
@@ -111,7 +112,7 @@ pub async fn recompute_rating(tx: &mut Tx, mentor_id: &str, now: i64) -> sqlx::R
         .bind(mentor_id)
         .bind(avg)
         .bind(count)
-        .bind(now)
+        .bind(now.stored())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -122,12 +123,12 @@ pub async fn set_reply<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     reply: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<bool> {
     let r = sqlx::query("UPDATE reviews SET reply = $2, replied_at = $3, updated_at = $3 WHERE id = $1 AND replied_at IS NULL")
         .bind(id)
         .bind(reply)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(r.rows_affected() == 1)

@@ -1,5 +1,7 @@
 //! Sign-in sessions and their tokens (stored as SHA-256 hashes only).
 
+use crate::store::column::{Column, row};
+use jiff::Timestamp;
 use sqlx::{Any, Executor, FromRow};
 
 use super::users::UserRow;
@@ -11,8 +13,8 @@ pub struct NewSession<'a> {
     pub csrf_token: &'a str,
     pub user_agent: &'a str,
     pub ip: &'a str,
-    pub expires_at: i64,
-    pub now: i64,
+    pub expires_at: Timestamp,
+    pub now: Timestamp,
 }
 
 pub async fn insert_session<'e, E: Executor<'e, Database = Any>>(
@@ -29,8 +31,8 @@ pub async fn insert_session<'e, E: Executor<'e, Database = Any>>(
     .bind(s.csrf_token)
     .bind(s.user_agent)
     .bind(s.ip)
-    .bind(s.expires_at)
-    .bind(s.now)
+    .bind(s.expires_at.stored())
+    .bind(s.now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -41,8 +43,8 @@ pub async fn insert_token<'e, E: Executor<'e, Database = Any>>(
     token_hash: &str,
     session_id: &str,
     kind: &str,
-    expires_at: i64,
-    now: i64,
+    expires_at: Timestamp,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO session_tokens (token_hash, session_id, kind, expires_at, created_at, \
@@ -51,8 +53,8 @@ pub async fn insert_token<'e, E: Executor<'e, Database = Any>>(
     .bind(token_hash)
     .bind(session_id)
     .bind(kind)
-    .bind(expires_at)
-    .bind(now)
+    .bind(expires_at.stored())
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -74,7 +76,7 @@ pub async fn resolve<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     token_hash: &str,
     kind: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<Option<AuthRow>> {
     let sql = format!(
         "SELECT s.id AS session_id, s.kind AS session_kind, s.csrf_token, {} \
@@ -88,7 +90,7 @@ pub async fn resolve<'e, E: Executor<'e, Database = Any>>(
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(token_hash)
         .bind(kind)
-        .bind(now)
+        .bind(now.stored())
         .fetch_optional(ex)
         .await
 }
@@ -98,7 +100,7 @@ pub async fn resolve<'e, E: Executor<'e, Database = Any>>(
 pub async fn is_live<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     session_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<bool> {
     // COUNT is a BIGINT on both engines (a bare `SELECT 1` is an INT on PostgreSQL,
     // which does not decode as i64).
@@ -108,23 +110,25 @@ pub async fn is_live<'e, E: Executor<'e, Database = Any>>(
          AND u.suspended_at IS NULL AND u.deleted_at IS NULL",
     )
     .bind(session_id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(ex)
     .await?;
     Ok(found > 0)
 }
 
+row! {
 /// What a refresh needs to know about a presented refresh token.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct RefreshRow {
     pub session_id: String,
     pub user_id: String,
-    pub token_expires_at: i64,
-    pub used_at: Option<i64>,
-    pub session_expires_at: i64,
-    pub revoked_at: Option<i64>,
-    pub suspended_at: Option<i64>,
-    pub deleted_at: Option<i64>,
+    pub token_expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+    pub session_expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+    pub suspended_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
+}
 }
 
 pub async fn find_refresh<'e, E: Executor<'e, Database = Any>>(
@@ -148,14 +152,14 @@ pub async fn find_refresh<'e, E: Executor<'e, Database = Any>>(
 pub async fn mark_refresh_used<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     token_hash: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE session_tokens SET used_at = $2, updated_at = $2 \
          WHERE token_hash = $1 AND used_at IS NULL",
     )
     .bind(token_hash)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -165,15 +169,15 @@ pub async fn mark_refresh_used<'e, E: Executor<'e, Database = Any>>(
 pub async fn extend<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     session_id: &str,
-    expires_at: i64,
-    now: i64,
+    expires_at: Timestamp,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE sessions SET expires_at = $2, last_used_at = $3, updated_at = $3 WHERE id = $1",
     )
     .bind(session_id)
-    .bind(expires_at)
-    .bind(now)
+    .bind(expires_at.stored())
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -184,13 +188,13 @@ pub async fn extend<'e, E: Executor<'e, Database = Any>>(
 pub async fn revoke<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     session_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE sessions SET revoked_at = $2, updated_at = $2 WHERE id = $1 AND revoked_at IS NULL",
     )
     .bind(session_id)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -201,14 +205,14 @@ pub async fn revoke_all_for_user<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
     keep: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<u64> {
     let r = sqlx::query(
         "UPDATE sessions SET revoked_at = $2, updated_at = $2 \
          WHERE user_id = $1 AND revoked_at IS NULL AND ($3 IS NULL OR id <> $3)",
     )
     .bind(user_id)
-    .bind(now)
+    .bind(now.stored())
     .bind(keep)
     .execute(ex)
     .await?;
@@ -219,28 +223,30 @@ pub async fn revoke_all_for_user<'e, E: Executor<'e, Database = Any>>(
 pub async fn count_live<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
     )
     .bind(user_id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(ex)
     .await
 }
 
+row! {
 /// Sessions of a user, newest first, for the data export.
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct SessionInfo {
     pub id: String,
     pub kind: String,
     pub user_agent: String,
     pub ip: String,
-    pub created_at: i64,
-    pub last_used_at: i64,
-    pub expires_at: i64,
-    pub revoked_at: Option<i64>,
+    pub created_at: Timestamp,
+    pub last_used_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
 }
 
 pub async fn list_for_user<'e, E: Executor<'e, Database = Any>>(

@@ -1,5 +1,6 @@
 //! Users: accounts, profile fields, roles, suspension, soft deletion.
 
+use crate::store::column::Column;
 use jiff::Timestamp;
 use sqlx::{Any, Executor};
 
@@ -43,7 +44,7 @@ pub struct NewUser<'a> {
     pub first_name: &'a str,
     pub last_name: &'a str,
     pub timezone: &'a str,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(
@@ -61,7 +62,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(u.first_name)
     .bind(u.last_name)
     .bind(u.timezone)
-    .bind(u.now)
+    .bind(u.now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -103,7 +104,7 @@ pub async fn update_profile<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     p: &ProfileUpdate<'_>,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE users SET first_name = $2, last_name = $3, headline = $4, bio = $5, \
@@ -119,7 +120,7 @@ pub async fn update_profile<'e, E: Executor<'e, Database = Any>>(
     .bind(p.resume_url)
     .bind(p.linkedin_url)
     .bind(p.timezone)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -129,12 +130,12 @@ pub async fn set_password_hash<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     hash: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(hash)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(())
@@ -143,17 +144,17 @@ pub async fn set_password_hash<'e, E: Executor<'e, Database = Any>>(
 pub async fn set_suspension<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
-    suspended_at: Option<i64>,
+    suspended_at: Option<Timestamp>,
     reason: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE users SET suspended_at = $2, suspended_reason = $3, updated_at = $4 WHERE id = $1",
     )
     .bind(id)
-    .bind(suspended_at)
+    .bind(suspended_at.stored())
     .bind(reason)
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -163,12 +164,12 @@ pub async fn set_roles<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     roles: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET roles = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(roles)
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(())
@@ -179,7 +180,7 @@ pub async fn set_roles<'e, E: Executor<'e, Database = Any>>(
 pub async fn anonymise<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE users SET email = $2, password_hash = '!', first_name = 'Deleted', \
@@ -188,7 +189,7 @@ pub async fn anonymise<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(id)
     .bind(format!("deleted-{id}@deleted.invalid"))
-    .bind(now)
+    .bind(now.stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -247,7 +248,7 @@ pub async fn backdate_demo_accounts(
     tx: &mut super::Tx,
     lead: i64,
     approval: i64,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     for (table, who, at) in [
         ("bookings", "mentor_id", "start_at"),
@@ -269,7 +270,7 @@ pub async fn backdate_demo_accounts(
          WHERE status = 'approved'"
     )))
     .bind(approval)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -774,7 +774,7 @@ async fn jobs_survive_crashes_retry_with_backoff_and_dead_letter() {
         ctx.db.backend,
         "crashed",
         now,
-        now + 300_000_000,
+        mentorhub::clock::after(now, 300_000_000),
         1,
     )
     .await

@@ -385,7 +385,7 @@ pub async fn request_holding(
         &booking.b.message,
         false,
     );
-    let now = to_micros(p.now);
+    let now = p.now;
     let mut live = Live::new();
     let r = &booking.b;
     // Every id and text the transaction writes, ready before it starts.
@@ -550,7 +550,7 @@ pub(in crate::service) async fn write_request(
     }
     let thread_id = match &job.thread_id {
         Some(t) => t.clone(),
-        None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, to_micros(now)).await?,
+        None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, now).await?,
     };
     store::bookings::insert_request(tx, ctx.db.backend, &job.rows, &thread_id, in_savepoint)
         .await?;

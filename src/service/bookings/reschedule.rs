@@ -13,8 +13,7 @@ pub async fn reschedule(
     let reason = text::optional_text("reason", input.reason.as_deref().unwrap_or(""), 1000)
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let start = parse_instant("start", &input.start)?;
-    let at = ctx.clock.now();
-    let now = to_micros(at);
+    let now = ctx.clock.now();
     let current = store::bookings::get(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -41,7 +40,7 @@ pub async fn reschedule(
         start: b.b.start_at,
         end: b.b.end_at,
         expires_at: b.b.expires_at,
-        now: at,
+        now,
     };
     rules::next(&facts, BookingAction::Reschedule, actor)
         .map_err(|r| refusal(r, BookingAction::Reschedule))?;
@@ -72,9 +71,9 @@ pub async fn reschedule(
             b.b.created_at
                 .saturating_add(SignedDuration::from_hours(ctx.config.pending_expiry_hours))
                 .unwrap_or(Timestamp::MAX);
-        to_micros(start.min(expiry))
+        start.min(expiry)
     } else {
-        to_micros(b.b.expires_at)
+        b.b.expires_at
     };
     store::bookings::reschedule(
         &mut tx,
@@ -102,7 +101,7 @@ pub async fn reschedule(
                 booking_id: id.clone(),
             },
             expires_at,
-            Some(&format!("expire:{id}:{expires_at}")),
+            Some(&format!("expire:{id}:{}", to_micros(expires_at))),
             now,
         )
         .await?;

@@ -62,7 +62,7 @@ pub async fn expire_due(ctx: &Ctx) -> AppResult<usize> {
 /// cancels, with a refund, reviews not delivered by their deadline.
 pub async fn finish_due(ctx: &Ctx) -> AppResult<usize> {
     let now = ctx.now();
-    let cutoff = now - ctx.config.completion_grace_minutes * 60_000_000;
+    let cutoff = crate::clock::before(now, ctx.config.completion_grace_minutes * 60_000_000);
     let ids = store::bookings::due_endings(&ctx.db.pool, cutoff, now, 200).await?;
     let mut n = 0;
     for id in ids {

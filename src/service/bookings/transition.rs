@@ -120,7 +120,7 @@ pub(super) async fn transition(
         start: b.b.start_at,
         end: b.b.end_at,
         expires_at: b.b.expires_at,
-        now: from_micros(now),
+        now,
     };
     let to = rules::next(&facts, action, actor).map_err(|r| refusal(r, action))?;
     let finished = !to.is_live();
@@ -131,7 +131,7 @@ pub(super) async fn transition(
             to,
             actor,
             b.b.start_at,
-            from_micros(now),
+            now,
             &ctx.config.policy,
         )
     } else {
@@ -297,7 +297,7 @@ pub(super) async fn schedule_accepted(
     b: &store::bookings::BookingRow,
     start: Timestamp,
     end: Timestamp,
-    now: i64,
+    now: jiff::Timestamp,
 ) -> AppResult<()> {
     let id = &b.id;
     let (start, end) = (to_micros(start), to_micros(end));
@@ -311,7 +311,7 @@ pub(super) async fn schedule_accepted(
         &jobs::Job::BookingFinish {
             booking_id: id.clone(),
         },
-        finish_at,
+        from_micros(finish_at),
         Some(&format!("finish:{id}:{finish_at}")),
         now,
     )
@@ -319,7 +319,7 @@ pub(super) async fn schedule_accepted(
     if b.timed {
         for (lead, before) in [("24h", 24 * HOUR), ("1h", HOUR)] {
             let at = start - before;
-            if at > now {
+            if at > to_micros(now) {
                 let reminder = jobs::Job::BookingReminder {
                     booking_id: id.clone(),
                     start_at: start,
@@ -328,7 +328,7 @@ pub(super) async fn schedule_accepted(
                 jobs::enqueue(
                     tx,
                     &reminder,
-                    at,
+                    from_micros(at),
                     Some(&format!("remind:{lead}:{id}:{start}")),
                     now,
                 )
@@ -348,7 +348,7 @@ pub(super) async fn notify_transition(
     action: BookingAction,
     actor: Actor,
     reason: &str,
-    now: i64,
+    now: jiff::Timestamp,
     live: &mut Live,
 ) -> AppResult<()> {
     let detail = if reason.is_empty() {

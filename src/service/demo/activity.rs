@@ -26,14 +26,20 @@ impl Filler<'_> {
                         mentor_id: &mentor_ids[k],
                         mentee_id: mentee,
                         message: "Hi! I'd love your help with my goals.",
-                        expires_at: now + EXPIRY_DAYS * DAY,
-                        now,
+                        expires_at: from_micros(now + EXPIRY_DAYS * DAY),
+                        now: from_micros(now),
                     },
                 )
                 .await?;
                 if accepted {
                     store::mentorships::transition(
-                        &mut tx, &mid, "pending", "accepted", None, None, now,
+                        &mut tx,
+                        &mid,
+                        "pending",
+                        "accepted",
+                        None,
+                        None,
+                        from_micros(now),
                     )
                     .await?;
                     active[k] += 1;
@@ -84,10 +90,10 @@ impl Filler<'_> {
                             visibility,
                             search_doc: &doc,
                         },
-                        at,
+                        from_micros(at),
                     )
                     .await?;
-                    store::articles::publish(&mut tx, &id, at).await?;
+                    store::articles::publish(&mut tx, &id, from_micros(at)).await?;
                     report.articles += 1;
                 }
             }
@@ -151,7 +157,7 @@ impl Filler<'_> {
     pub(super) async fn finish(&mut self) -> AppResult<()> {
         let (ctx, now) = (self.ctx, self.now);
         let mut tx = ctx.db.begin_write().await?;
-        store::users::backdate_demo_accounts(&mut tx, 7 * DAY, DAY, now).await?;
+        store::users::backdate_demo_accounts(&mut tx, 7 * DAY, DAY, from_micros(now)).await?;
         tx.commit().await?;
         ctx.db.analyze().await?;
         Ok(())

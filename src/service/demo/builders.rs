@@ -66,7 +66,7 @@ pub(super) async fn grant(
     memo: &str,
     now: i64,
 ) -> AppResult<()> {
-    let wallet = store::ledger::wallet(tx, user_id, now).await?;
+    let wallet = store::ledger::wallet(tx, user_id, from_micros(now)).await?;
     store::ledger::transfer(
         tx,
         &store::ledger::Transfer {
@@ -79,7 +79,7 @@ pub(super) async fn grant(
                 (store::ledger::WORLD.to_string(), -amount),
                 (wallet, amount),
             ],
-            now,
+            now: from_micros(now),
         },
     )
     .await
@@ -117,14 +117,14 @@ pub(super) async fn past_session(
             message: "",
             mentorship_id: None,
             credits_held: cost,
-            expires_at: at,
+            expires_at: from_micros(at),
             idempotency_key: None,
             request_hash: "",
-            now: at - 3 * 24 * 3_600_000_000,
+            now: from_micros(at - 3 * 24 * 3_600_000_000),
         },
     )
     .await?;
-    crate::service::credits::hold(tx, mentee_id, &id, cost, at).await?;
+    crate::service::credits::hold(tx, mentee_id, &id, cost, from_micros(at)).await?;
     for (from, to, finished) in [
         ("pending", "accepted", false),
         ("accepted", "completed", true),
@@ -138,7 +138,7 @@ pub(super) async fn past_session(
                 refunded: 0,
                 paid: if finished { cost } else { 0 },
                 finished,
-                now: at,
+                now: from_micros(at),
             },
         )
         .await?;
@@ -148,8 +148,16 @@ pub(super) async fn past_session(
         to_mentor: cost,
         to_platform: 0,
     };
-    crate::service::credits::settle(tx, &id, mentee_id, mentor_id, &s, "Session completed", at)
-        .await?;
+    crate::service::credits::settle(
+        tx,
+        &id,
+        mentee_id,
+        mentor_id,
+        &s,
+        "Session completed",
+        from_micros(at),
+    )
+    .await?;
     let rating = [5, 5, 4, 5, 4, 3][g.below(6)];
     store::reviews::insert(
         tx,
@@ -160,7 +168,7 @@ pub(super) async fn past_session(
             mentee_id,
             rating,
             comment: COMMENTS[g.below(COMMENTS.len())],
-            now: at + 3_600_000_000,
+            now: from_micros(at + 3_600_000_000),
         },
     )
     .await?;

@@ -22,6 +22,7 @@ mod people;
 use self::{builders::*, data::*};
 use super::Ctx;
 use crate::{
+    clock::from_micros,
     domain::{
         booking::BookingAction,
         ids::new_id,
@@ -77,7 +78,7 @@ pub async fn fill(
         // Sign-up times come from their own generator, so the rest of the data is the
         // same as before they were spread over the year.
         j: Gen(0xD1B5_4A32_D192_ED03),
-        now: ctx.now(),
+        now: crate::clock::to_micros(ctx.now()),
         show: show_progress,
         report: DemoReport {
             admin_email: "admin@demo.example.com".into(),

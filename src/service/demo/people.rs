@@ -20,7 +20,7 @@ impl Filler<'_> {
                 first_name: "Demo",
                 last_name: "Admin",
                 timezone: "UTC",
-                now,
+                now: from_micros(now),
             },
         )
         .await?;
@@ -51,7 +51,7 @@ impl Filler<'_> {
                         first_name: first,
                         last_name: last,
                         timezone: zone,
-                        now: at,
+                        now: from_micros(at),
                     },
                 )
                 .await?;
@@ -67,7 +67,7 @@ impl Filler<'_> {
                     &serde_json::to_string(&goals).unwrap_or_default(),
                     &serde_json::to_string(&skills).unwrap_or_default(),
                     &serde_json::to_string(&[area]).unwrap_or_default(),
-                    at,
+                    from_micros(at),
                 )
                 .await?;
                 grant(&mut tx, &id, 200, "Welcome credits (demo)", at).await?;
@@ -156,7 +156,7 @@ impl Filler<'_> {
                 first_name: first,
                 last_name: last,
                 timezone: zone,
-                now: since,
+                now: from_micros(since),
             },
         )
         .await?;
@@ -173,7 +173,7 @@ impl Filler<'_> {
                 linkedin_url: "",
                 timezone: zone,
             },
-            now,
+            from_micros(now),
         )
         .await?;
         let since_year = 2026 - years as i32;
@@ -210,7 +210,7 @@ impl Filler<'_> {
                 is_public: true,
                 search_doc: &doc,
                 reapply: true,
-                now,
+                now: from_micros(now),
             },
         )
         .await?;
@@ -222,7 +222,7 @@ impl Filler<'_> {
                 ("skill", &skills),
                 ("industry", &industries),
             ],
-            now,
+            from_micros(now),
         )
         .await?;
         Ok((id, rate, max_mentees, zone))
@@ -246,7 +246,7 @@ impl Filler<'_> {
                 credit_cost: rate,
                 active: true,
             },
-            now,
+            from_micros(now),
         )
         .await?;
         if g.below(2) == 0 {
@@ -262,7 +262,7 @@ impl Filler<'_> {
                     credit_cost: rate / 2,
                     active: true,
                 },
-                now,
+                from_micros(now),
             )
             .await?;
         }
@@ -348,7 +348,7 @@ impl Filler<'_> {
                 let at = now - (1 + g.below(364) as i64) * DAY - 3 * 3_600_000_000;
                 past_session(tx, id, mentee, session_id, rate, at, g).await?;
             }
-            store::reviews::recompute_rating(tx, id, now).await?;
+            store::reviews::recompute_rating(tx, id, from_micros(now)).await?;
         }
         Ok(())
     }

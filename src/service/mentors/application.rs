@@ -8,7 +8,7 @@ pub(super) async fn on_approved(
     tx: &mut Tx,
     user: &UserRow,
     hourly_rate: i64,
-    now: i64,
+    now: jiff::Timestamp,
 ) -> AppResult<()> {
     let mut roles = Roles::from_db(&user.roles).list().to_vec();
     roles.push(Role::Mentor);
@@ -43,7 +43,7 @@ pub(super) async fn audit_decision(
     from: MentorStatus,
     to: MentorStatus,
     reason: &str,
-    now: i64,
+    now: jiff::Timestamp,
 ) -> AppResult<()> {
     store::audit::insert(
         &mut **tx,

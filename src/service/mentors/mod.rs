@@ -258,7 +258,7 @@ pub async fn save_profile(
 }
 
 /// Files an empty draft for someone who signed up as a mentor.
-pub async fn start_draft(tx: &mut Tx, user_id: &str, now: i64) -> AppResult<()> {
+pub async fn start_draft(tx: &mut Tx, user_id: &str, now: jiff::Timestamp) -> AppResult<()> {
     store::mentors::insert_draft(tx, user_id, now).await?;
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! When a mentor is busy, and what conflicts with a slot: the overlap queries, bounded by the longest session so they read an index range.
 
 use super::*;
+use crate::store::column::Column;
+use jiff::Timestamp;
 
 /// What keeps a mentor busy in `[from, to)`: live timed bookings (but `except`), and
 /// slots held for a mentee whose checkout is open (but the hold of `except_hold`).
@@ -10,7 +12,7 @@ pub struct BusyAsk<'a> {
     pub to: i64,
     pub except: Option<&'a str>,
     pub except_hold: Option<&'a str>,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 /// What keeps mentor `$1` busy in `[$2, $3)` (rows `0, start, end`): live timed
@@ -45,7 +47,7 @@ pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
         .bind(ask.to)
         .bind(ask.except)
         .bind(ask.except_hold)
-        .bind(ask.now)
+        .bind(ask.now.stored())
         .bind(LONGEST)
         .fetch_all(ex)
         .await?;
@@ -79,7 +81,7 @@ pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
     .bind(ask.to)
     .bind(ask.except)
     .bind(ask.except_hold)
-    .bind(ask.now)
+    .bind(ask.now.stored())
     .bind(LONGEST)
     .bind(mentee_id)
     .bind(mentee_span.0)

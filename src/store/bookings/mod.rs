@@ -8,6 +8,7 @@ mod request;
 
 pub use self::{busy::*, request::*};
 
+use crate::store::column::Column;
 use sqlx::{Any, Executor, FromRow};
 
 use jiff::Timestamp;
@@ -100,10 +101,10 @@ pub struct NewBooking<'a> {
     pub message: &'a str,
     pub mentorship_id: Option<&'a str>,
     pub credits_held: i64,
-    pub expires_at: i64,
+    pub expires_at: Timestamp,
     pub idempotency_key: Option<&'a str>,
     pub request_hash: &'a str,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub async fn insert(tx: &mut Tx, b: &NewBooking<'_>) -> sqlx::Result<()> {
@@ -128,10 +129,10 @@ pub async fn insert(tx: &mut Tx, b: &NewBooking<'_>) -> sqlx::Result<()> {
     .bind(b.message)
     .bind(b.mentorship_id)
     .bind(b.credits_held)
-    .bind(b.expires_at)
+    .bind(b.expires_at.stored())
     .bind(b.idempotency_key)
     .bind(b.request_hash)
-    .bind(b.now)
+    .bind(b.now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -217,7 +218,7 @@ pub struct StatusChange<'a> {
     pub refunded: i64,
     pub paid: i64,
     pub finished: bool,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub async fn change_status(tx: &mut Tx, c: &StatusChange<'_>) -> sqlx::Result<bool> {
@@ -234,7 +235,7 @@ pub async fn change_status(tx: &mut Tx, c: &StatusChange<'_>) -> sqlx::Result<bo
     .bind(c.refunded)
     .bind(c.paid)
     .bind(i64::from(c.finished))
-    .bind(c.now)
+    .bind(c.now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -246,7 +247,7 @@ pub async fn set_text(
     id: &str,
     column: BookingText,
     value: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     let col = match column {
         BookingText::MeetingLink => "meeting_link",
@@ -258,7 +259,7 @@ pub async fn set_text(
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(value)
-        .bind(now)
+        .bind(now.stored())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -286,13 +287,13 @@ pub async fn set_delivery(
     id: &str,
     text: &str,
     url: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE bookings SET delivery_text = $2, delivery_url = $3, delivered_at = $4, updated_at = $4 WHERE id = $1")
         .bind(id)
         .bind(text)
         .bind(url)
-        .bind(now)
+        .bind(now.stored())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -303,8 +304,8 @@ pub async fn reschedule(
     id: &str,
     start: i64,
     end: i64,
-    expires_at: i64,
-    now: i64,
+    expires_at: Timestamp,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE bookings SET start_at = $2, end_at = $3, expires_at = $4, sequence = sequence + 1, \
@@ -313,8 +314,8 @@ pub async fn reschedule(
     .bind(id)
     .bind(start)
     .bind(end)
-    .bind(expires_at)
-    .bind(now)
+    .bind(expires_at.stored())
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -327,7 +328,7 @@ pub async fn set_notes(
     side: &str,
     pre: (&str, bool),
     post: (&str, bool),
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     let sql = format!(
         "UPDATE bookings SET {side}_pre_notes = $2, {side}_pre_shared = $3, {side}_post_notes = $4, \
@@ -339,7 +340,7 @@ pub async fn set_notes(
         .bind(i64::from(pre.1))
         .bind(post.0)
         .bind(i64::from(post.1))
-        .bind(now)
+        .bind(now.stored())
         .execute(ex)
         .await?;
     Ok(())
@@ -352,7 +353,7 @@ pub async fn add_event(
     kind: &str,
     moved: Option<(i64, i64)>,
     detail: &str,
-    now: i64,
+    now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO booking_events (id, booking_id, actor_id, kind, from_start, to_start, detail, created_at, updated_at) \
@@ -365,7 +366,7 @@ pub async fn add_event(
     .bind(moved.map(|m| m.0))
     .bind(moved.map(|m| m.1))
     .bind(detail)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -474,13 +475,13 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
 /// Pending bookings whose time to answer is up.
 pub async fn due_expiries<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    now: i64,
+    now: Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<BookingId>> {
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM bookings WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
     )
-    .bind(now)
+    .bind(now.stored())
     .bind(limit)
     .fetch_all(ex)
     .await?;
@@ -490,16 +491,16 @@ pub async fn due_expiries<'e, E: Executor<'e, Database = Any>>(
 /// Accepted bookings past their end (meetings) or deadline (reviews), by `cutoff`.
 pub async fn due_endings<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    cutoff: i64,
-    now: i64,
+    cutoff: Timestamp,
+    now: Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<BookingId>> {
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM bookings WHERE status = 'accepted' \
          AND ((timed = 1 AND end_at <= $1) OR (timed = 0 AND end_at <= $2)) ORDER BY end_at LIMIT $3",
     )
-    .bind(cutoff)
-    .bind(now)
+    .bind(cutoff.stored())
+    .bind(now.stored())
     .bind(limit)
     .fetch_all(ex)
     .await?;

@@ -83,7 +83,10 @@ pub async fn sessions(
         &ListFilter {
             user_id: me.id.to_string(),
             statuses: vec!["pending".into(), "accepted".into()],
-            from: Some(now - 2 * 3_600_000_000),
+            from: Some(crate::clock::to_micros(crate::clock::before(
+                now,
+                2 * 3_600_000_000,
+            ))),
             ascending: true,
             limit: 50,
             ..ListFilter::default()
