@@ -8,7 +8,6 @@ pub use crate::domain::availability::{OverrideIo, RuleIo};
 
 use super::Ctx;
 use crate::{
-    clock::{from_micros, to_micros},
     domain::{
         availability::{
             self as av, Availability, Busy, DateOverride, Settings, SlotQuery, WeeklyRule,
@@ -321,16 +320,13 @@ pub fn busy_pad(a: &Availability, duration: i64) -> SignedDuration {
 pub fn free_among(
     ctx: &Ctx,
     a: &Availability,
-    busy: &[(i64, i64)],
+    busy: &[(Timestamp, Timestamp)],
     (from, to): (Timestamp, Timestamp),
     duration: i64,
 ) -> Vec<Timestamp> {
     let busy: Vec<Busy> = busy
         .iter()
-        .map(|&(s, e)| Busy {
-            start: from_micros(s),
-            end: from_micros(e),
-        })
+        .map(|&(start, end)| Busy { start, end })
         .collect();
     av::free_slots(
         a,
@@ -357,8 +353,8 @@ pub async fn free_starts(
         exec,
         &store::bookings::BusyAsk {
             mentor_id: ask.mentor_id,
-            from: to_micros(ask.from - pad),
-            to: to_micros(ask.to + pad),
+            from: ask.from - pad,
+            to: ask.to + pad,
             except: ask.except,
             except_hold: ask.except_hold,
             now: ctx.clock.now(),
@@ -486,7 +482,7 @@ pub async fn next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Timestamp
 /// Recomputes and stores a mentor's next free slot (after anything that changes it).
 pub async fn refresh_next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<()> {
     let next = next_free(ctx, mentor_id).await?;
-    store::availability::set_next_free(&ctx.db.writer, mentor_id, next.map(to_micros)).await?;
+    store::availability::set_next_free(&ctx.db.writer, mentor_id, next).await?;
     ctx.discovery.invalidate();
     Ok(())
 }
@@ -499,9 +495,9 @@ pub enum TimeChange {
     /// Time was taken (a booking, a move's new time): slots only disappeared, so the
     /// next free slot is at or after the cached one.
     Taken,
-    /// `[start, end)` (µs) was freed (cancelled, declined, moved away): a slot near it
-    /// may now come before the cached one.
-    Freed(i64, i64),
+    /// `[start, end)` was freed (cancelled, declined, moved away): a slot near it may
+    /// now come before the cached one.
+    Freed(Timestamp, Timestamp),
 }
 
 /// Mentors whose cached next free slot a booking change may have moved. Bookings mark
@@ -582,18 +578,18 @@ pub async fn settle(ctx: &Ctx) {
     }
 }
 
-/// The next free slot after `changes`, from the cached one (`cached`, µs).
+/// The next free slot after `changes`, from the cached one (`cached`).
 async fn updated_next_free(
     ctx: &Ctx,
     mentor_id: &str,
-    cached: Option<i64>,
+    cached: Option<Timestamp>,
     changes: &[TimeChange],
 ) -> AppResult<Option<Timestamp>> {
     let Some(basis) = next_free_basis(ctx, mentor_id).await? else {
         return Ok(None);
     };
     let now = ctx.clock.now();
-    let mut next = match cached.map(from_micros) {
+    let mut next = match cached {
         // Taken time cannot create a slot: nothing free stays nothing free.
         None => None,
         Some(c) if changes.contains(&TimeChange::Taken) => {
@@ -608,8 +604,8 @@ async fn updated_next_free(
         };
         // Freed time can open slots around it (buffers, the daily limit): look at the
         // days around it, never later than what is already known.
-        let from = (from_micros(start) - day).max(now);
-        let mut to = from_micros(end) + day;
+        let from = (start - day).max(now);
+        let mut to = end + day;
         if let Some(n) = next {
             to = to.min(n);
         }
@@ -642,7 +638,7 @@ async fn update_many(ctx: &Ctx, work: &[(String, Vec<TimeChange>)]) -> AppResult
     for (id, changes) in work {
         let cached = store::availability::next_free_of(&ctx.db.pool, id).await?;
         let next = updated_next_free(ctx, id, cached, changes).await?;
-        if next.map(to_micros) != cached {
+        if next != cached {
             found.push((id, next));
         }
     }
@@ -651,7 +647,7 @@ async fn update_many(ctx: &Ctx, work: &[(String, Vec<TimeChange>)]) -> AppResult
     }
     let mut tx = ctx.db.begin_write().await?;
     for (id, next) in &found {
-        store::availability::set_next_free(&mut *tx, id, next.map(to_micros)).await?;
+        store::availability::set_next_free(&mut *tx, id, *next).await?;
     }
     tx.commit().await?;
     ctx.discovery.invalidate();
@@ -663,7 +659,7 @@ pub async fn refresh_stale(ctx: &Ctx, batch: i64) -> AppResult<usize> {
     let ids = store::availability::stale_next_free(&ctx.db.pool, ctx.now(), batch).await?;
     for id in &ids {
         let next = next_free(ctx, id).await?;
-        store::availability::set_next_free(&ctx.db.writer, id, next.map(to_micros)).await?;
+        store::availability::set_next_free(&ctx.db.writer, id, next).await?;
     }
     if !ids.is_empty() {
         ctx.discovery.invalidate();

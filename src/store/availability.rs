@@ -69,24 +69,26 @@ pub async fn put<'e, E: Executor<'e, Database = Any>>(
 pub async fn next_free_of<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     mentor_id: &str,
-) -> sqlx::Result<Option<i64>> {
-    Ok(sqlx::query_scalar::<_, Option<i64>>(
+) -> sqlx::Result<Option<Timestamp>> {
+    sqlx::query_scalar::<_, Option<i64>>(
         "SELECT next_free_at FROM mentor_profiles WHERE user_id = $1",
     )
     .bind(mentor_id)
     .fetch_optional(ex)
     .await?
-    .flatten())
+    .flatten()
+    .map(|us| super::column::instant(us, "next_free_at"))
+    .transpose()
 }
 
 pub async fn set_next_free<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     mentor_id: &str,
-    at: Option<i64>,
+    at: Option<Timestamp>,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE mentor_profiles SET next_free_at = $2 WHERE user_id = $1")
         .bind(mentor_id)
-        .bind(at)
+        .bind(at.stored())
         .execute(ex)
         .await?;
     Ok(())

@@ -28,6 +28,14 @@ pub fn get<T: Column>(row: &AnyRow, name: &str) -> sqlx::Result<T> {
     })
 }
 
+/// An instant read outside a declared row (a tuple of a union query).
+pub fn instant(us: i64, column: &str) -> sqlx::Result<Timestamp> {
+    Timestamp::decode(us).map_err(|reason| sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: reason.into(),
+    })
+}
+
 /// Declares a row struct and how it is read: every field is decoded with [`Column`]
 /// from the column of the same name.
 #[macro_export]

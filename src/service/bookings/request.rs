@@ -179,14 +179,14 @@ pub(super) async fn check_slot(
         &mut **tx,
         &store::bookings::BusyAsk {
             mentor_id: c.mentor_id,
-            from: to_micros(start - pad),
-            to: to_micros(probe_end + pad),
+            from: start - pad,
+            to: probe_end + pad,
             except: c.except,
             except_hold: c.hold,
             now: ctx.now(),
         },
         c.mentee_id,
-        (to_micros(start), to_micros(end)),
+        (start, end),
     )
     .await?;
     let free = availability::free_among(ctx, a, &found.busy, (start, probe_end), duration);

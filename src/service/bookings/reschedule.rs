@@ -127,7 +127,7 @@ pub async fn reschedule(
     availability::mark_next_free(
         ctx,
         &b.b.mentor_id,
-        availability::TimeChange::Freed(to_micros(b.b.start_at), to_micros(b.b.end_at)),
+        availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
     );
     Ok(after)
 }

@@ -323,8 +323,7 @@ impl Filler<'_> {
                     .copied()
             });
         store::availability::put(&mut **tx, &row).await?;
-        store::availability::set_next_free(&mut **tx, id, next.map(crate::clock::to_micros))
-            .await?;
+        store::availability::set_next_free(&mut **tx, id, next).await?;
         Ok(())
     }
 

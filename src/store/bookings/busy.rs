@@ -1,15 +1,15 @@
 //! When a mentor is busy, and what conflicts with a slot: the overlap queries, bounded by the longest session so they read an index range.
 
 use super::*;
-use crate::store::column::Column;
+use crate::store::column::{Column, instant};
 use jiff::Timestamp;
 
 /// What keeps a mentor busy in `[from, to)`: live timed bookings (but `except`), and
 /// slots held for a mentee whose checkout is open (but the hold of `except_hold`).
 pub struct BusyAsk<'a> {
     pub mentor_id: &'a str,
-    pub from: i64,
-    pub to: i64,
+    pub from: Timestamp,
+    pub to: Timestamp,
     pub except: Option<&'a str>,
     pub except_hold: Option<&'a str>,
     pub now: Timestamp,
@@ -40,25 +40,27 @@ pub(super) const LONGEST: i64 = crate::domain::mentor::MAX_DURATION * 60_000_000
 pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     ask: &BusyAsk<'_>,
-) -> sqlx::Result<Vec<(i64, i64)>> {
+) -> sqlx::Result<Vec<(Timestamp, Timestamp)>> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(concat!(mentor_busy_sql!(), " ORDER BY 2"))
         .bind(ask.mentor_id)
-        .bind(ask.from)
-        .bind(ask.to)
+        .bind(ask.from.stored())
+        .bind(ask.to.stored())
         .bind(ask.except)
         .bind(ask.except_hold)
         .bind(ask.now.stored())
         .bind(LONGEST)
         .fetch_all(ex)
         .await?;
-    Ok(rows.into_iter().map(|(_, s, e)| (s, e)).collect())
+    rows.into_iter()
+        .map(|(_, s, e)| Ok((instant(s, "start_at")?, instant(e, "end_at")?)))
+        .collect()
 }
 
 /// In one statement: what keeps the mentor busy around a requested slot (as
 /// [`mentor_busy`]), whether the mentee has a live timed booking overlapping
 /// `mentee_span`, and the mentee's wallet balance (0 without a wallet).
 pub struct SlotConflicts {
-    pub busy: Vec<(i64, i64)>,
+    pub busy: Vec<(Timestamp, Timestamp)>,
     pub mentee_busy: bool,
     pub balance: i64,
 }
@@ -67,7 +69,7 @@ pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     ask: &BusyAsk<'_>,
     mentee_id: &str,
-    mentee_span: (i64, i64),
+    mentee_span: (Timestamp, Timestamp),
 ) -> sqlx::Result<SlotConflicts> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(concat!(
         mentor_busy_sql!(),
@@ -77,24 +79,24 @@ pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
          UNION ALL SELECT 2, balance, 0 FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $8"
     ))
     .bind(ask.mentor_id)
-    .bind(ask.from)
-    .bind(ask.to)
+    .bind(ask.from.stored())
+    .bind(ask.to.stored())
     .bind(ask.except)
     .bind(ask.except_hold)
     .bind(ask.now.stored())
     .bind(LONGEST)
     .bind(mentee_id)
-    .bind(mentee_span.0)
-    .bind(mentee_span.1)
+    .bind(mentee_span.0.stored())
+    .bind(mentee_span.1.stored())
     .fetch_all(ex)
     .await?;
     let mentee_busy = rows.iter().any(|r| r.0 == 1);
     let balance = rows.iter().find(|r| r.0 == 2).map_or(0, |r| r.1);
-    let mut busy: Vec<(i64, i64)> = rows
+    let mut busy = rows
         .into_iter()
         .filter(|r| r.0 == 0)
-        .map(|r| (r.1, r.2))
-        .collect();
+        .map(|r| Ok((instant(r.1, "start_at")?, instant(r.2, "end_at")?)))
+        .collect::<sqlx::Result<Vec<_>>>()?;
     busy.sort_unstable();
     Ok(SlotConflicts {
         busy,
