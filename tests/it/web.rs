@@ -289,15 +289,8 @@ async fn unknown_pages_are_friendly_404s() {
     assert!(res.text().await.unwrap().contains("Go to the home page"));
 }
 
-#[tokio::test]
-async fn the_admin_console_is_for_admins() {
-    let app = TestApp::spawn().await;
-    let c = browser_like();
-    sign_up(&c, &app, "notadmin@example.com").await;
-    assert_eq!(
-        c.get(app.url("/admin")).send().await.unwrap().status(),
-        StatusCode::FORBIDDEN
-    );
+/// A browser signed in as a new admin, boss@example.com.
+async fn signed_in_admin(app: &TestApp) -> Client {
     mentorhub::service::admin::create_admin(app.ctx(), "boss@example.com", "boss password 1")
         .await
         .unwrap();
@@ -312,6 +305,19 @@ async fn the_admin_console_is_for_admins() {
         .send()
         .await
         .unwrap();
+    c
+}
+
+#[tokio::test]
+async fn the_admin_console_is_for_admins() {
+    let app = TestApp::spawn().await;
+    let c = browser_like();
+    sign_up(&c, &app, "notadmin@example.com").await;
+    assert_eq!(
+        c.get(app.url("/admin")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let c = signed_in_admin(&app).await;
     let (status, html) = page(&c, &app, "/admin?q=notadmin").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("notadmin@example.com"));
@@ -323,20 +329,7 @@ async fn the_admin_console_is_for_admins() {
 #[tokio::test]
 async fn a_failed_page_is_the_error_page_with_the_signed_in_navigation() {
     let app = TestApp::spawn().await;
-    mentorhub::service::admin::create_admin(app.ctx(), "boss@example.com", "boss password 1")
-        .await
-        .unwrap();
-    let c = browser_like();
-    let (_, html) = page(&c, &app, "/login").await;
-    c.post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("email", "boss@example.com"),
-            ("password", "boss password 1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let c = signed_in_admin(&app).await;
     let (status, html) = page(&c, &app, "/admin/reports").await;
     assert_eq!(status, StatusCode::OK);
     let res = c
