@@ -295,7 +295,7 @@ async fn signed_in_admin(app: &TestApp) -> Client {
         .await
         .unwrap();
     let c = browser_like();
-    let (_, html) = page(&c, &app, "/login").await;
+    let (_, html) = page(&c, app, "/login").await;
     c.post(app.url("/login"))
         .form(&[
             ("csrf", csrf_of(&html).as_str()),
