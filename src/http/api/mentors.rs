@@ -484,8 +484,10 @@ async fn mentor(
     MaybeUser(viewer): MaybeUser,
     IdPath(id): IdPath,
 ) -> Result<axum::Json<MentorDetail>, AppError> {
-    let row = mentors::mentor_page(&state.ctx, viewer.as_ref().map(|v| &v.user), &id).await?;
-    let services = mentors::offered_services(&state.ctx, &id).await?;
+    let mentors::MentorDetail {
+        card: row,
+        services,
+    } = mentors::detail(&state.ctx, viewer.as_ref().map(|v| &v.user), &id).await?;
     Ok(axum::Json(MentorDetail {
         card: MentorCard::from(&row),
         experience: row.profile.experience.clone(),

@@ -289,8 +289,10 @@ async fn render_mentor(
     q: PickerQuery,
 ) -> PageResult {
     let viewer = web.auth.as_ref().map(|a| &a.user);
-    let row = mentors::mentor_page(&state.ctx, viewer, id).await?;
-    let services = mentors::offered_services(&state.ctx, id).await?;
+    let mentors::MentorDetail {
+        card: row,
+        services,
+    } = mentors::detail(&state.ctx, viewer, id).await?;
     let relationship = match viewer {
         Some(v) if v.id != id => crate::service::mentorships::live_status(&state.ctx, id, &v.id)
             .await?

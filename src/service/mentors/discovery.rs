@@ -259,6 +259,21 @@ pub(super) async fn has_free_slot(
 
 /// A mentor's public page: listed mentors for everyone; the mentor themself and admins
 /// also see an unlisted profile.
+/// A mentor as their public page shows them, one read model for the API and the
+/// page: the card (profile and person) and the services they offer.
+#[derive(Debug, Clone)]
+pub struct MentorDetail {
+    pub card: MentorCardRow,
+    pub services: Vec<ServiceRow>,
+}
+
+/// A mentor's detail, for anyone who may see them (see [`mentor_page`]).
+pub async fn detail(ctx: &Ctx, viewer: Option<&UserRow>, id: &str) -> AppResult<MentorDetail> {
+    let card = mentor_page(ctx, viewer, id).await?;
+    let services = super::offered_services(ctx, id).await?;
+    Ok(MentorDetail { card, services })
+}
+
 pub async fn mentor_page(
     ctx: &Ctx,
     viewer: Option<&UserRow>,
