@@ -167,47 +167,16 @@ pub(super) async fn transition(
         credits::settle(&mut tx, id, &b.b.mentee_id, &b.b.mentor_id, &s, memo, now).await?;
     }
     let user_id = user.map(|u| u.id.as_str());
-    let event = match action {
-        BookingAction::Accept => {
-            let link = meeting_link(ctx, id);
-            if b.b.timed {
-                store::bookings::set_text(&mut tx, id, BookingText::MeetingLink, &link, now)
-                    .await?;
-            }
-            "accepted"
-        }
-        BookingAction::Decline => {
-            store::bookings::set_text(&mut tx, id, BookingText::DeclineReason, reason, now).await?;
-            "declined"
-        }
-        BookingAction::Cancel => {
-            let why = if actor == Actor::System && reason.is_empty() {
-                "The review was not delivered by its deadline."
-            } else {
-                reason
-            };
-            store::bookings::set_text(&mut tx, id, BookingText::CancelReason, why, now).await?;
-            store::bookings::set_cancelled_by(&mut tx, id, user_id).await?;
-            "cancelled"
-        }
-        BookingAction::MenteeNoShow => {
-            store::bookings::set_text(&mut tx, id, BookingText::NoShowParty, "mentee", now).await?;
-            "no_show"
-        }
-        BookingAction::MentorNoShow => {
-            store::bookings::set_text(&mut tx, id, BookingText::NoShowParty, "mentor", now).await?;
-            store::bookings::count_mentor_no_show(&mut tx, &b.b.mentor_id).await?;
-            "no_show"
-        }
-        BookingAction::Deliver => {
-            let (t, u) = delivery.unwrap_or_default();
-            store::bookings::set_delivery(&mut tx, id, &t, &u, now).await?;
-            "delivered"
-        }
-        BookingAction::Complete => "completed",
-        BookingAction::Expire => "expired",
-        BookingAction::Reschedule => "rescheduled",
-    };
+    let event = record_action(
+        ctx,
+        &mut tx,
+        &b.b,
+        (action, actor, user_id),
+        reason,
+        delivery,
+        now,
+    )
+    .await?;
     store::bookings::add_event(&mut tx, id, user_id, event, None, reason, now).await?;
     if to == BookingStatus::Accepted {
         schedule_accepted(ctx, &mut tx, &b.b, b.b.start_at, b.b.end_at, now).await?;
@@ -244,6 +213,64 @@ pub(super) async fn transition(
         );
     }
     Ok(after)
+}
+
+/// Writes what an action records beside the status (the meeting link, a reason, who
+/// cancelled, a no-show, a delivery) and returns the name of its history event.
+async fn record_action(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    b: &store::bookings::BookingRow,
+    (action, actor, user_id): (BookingAction, Actor, Option<&str>),
+    reason: &str,
+    delivery: Option<(String, String)>,
+    now: Timestamp,
+) -> AppResult<&'static str> {
+    let id = &b.id;
+    Ok(match action {
+        BookingAction::Accept => {
+            let link = meeting_link(ctx, id);
+            if b.timed {
+                store::bookings::set_text(&mut *tx, id, BookingText::MeetingLink, &link, now)
+                    .await?;
+            }
+            "accepted"
+        }
+        BookingAction::Decline => {
+            store::bookings::set_text(&mut *tx, id, BookingText::DeclineReason, reason, now)
+                .await?;
+            "declined"
+        }
+        BookingAction::Cancel => {
+            let why = if actor == Actor::System && reason.is_empty() {
+                "The review was not delivered by its deadline."
+            } else {
+                reason
+            };
+            store::bookings::set_text(&mut *tx, id, BookingText::CancelReason, why, now).await?;
+            store::bookings::set_cancelled_by(&mut *tx, id, user_id).await?;
+            "cancelled"
+        }
+        BookingAction::MenteeNoShow => {
+            store::bookings::set_text(&mut *tx, id, BookingText::NoShowParty, "mentee", now)
+                .await?;
+            "no_show"
+        }
+        BookingAction::MentorNoShow => {
+            store::bookings::set_text(&mut *tx, id, BookingText::NoShowParty, "mentor", now)
+                .await?;
+            store::bookings::count_mentor_no_show(&mut *tx, &b.mentor_id).await?;
+            "no_show"
+        }
+        BookingAction::Deliver => {
+            let (t, u) = delivery.unwrap_or_default();
+            store::bookings::set_delivery(&mut *tx, id, &t, &u, now).await?;
+            "delivered"
+        }
+        BookingAction::Complete => "completed",
+        BookingAction::Expire => "expired",
+        BookingAction::Reschedule => "rescheduled",
+    })
 }
 
 /// Saves my notes on a booking.
