@@ -248,26 +248,12 @@ async fn history(State(state): State<AppState>, web: WebCtx) -> PageResult {
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct PayBookForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    service: String,
-    #[serde(default)]
-    start: String,
-    #[serde(default)]
-    topic: String,
-    #[serde(default)]
-    message: String,
-}
-
 /// The booking form's "buy what is missing and book" button.
 async fn pay_and_book(
     State(state): State<AppState>,
     web: WebCtx,
     Path(id): Path<String>,
-    WebForm(f): WebForm<PayBookForm>,
+    WebForm(f): WebForm<super::bookings::BookForm>,
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
     let input = CheckoutInput {

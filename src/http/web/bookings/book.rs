@@ -127,18 +127,19 @@ pub(super) async fn book_form(
     render_book(&state, &web, &id, &q, StatusCode::OK, BookEntry::default()).await
 }
 
+/// The booking form (also posted by "buy what is missing and book").
 #[derive(Debug, Default, Deserialize)]
-pub(super) struct BookForm {
+pub(in crate::http::web) struct BookForm {
     #[serde(default)]
-    csrf: String,
+    pub(in crate::http::web) csrf: String,
     #[serde(default)]
-    service: String,
+    pub(in crate::http::web) service: String,
     #[serde(default)]
-    start: String,
+    pub(in crate::http::web) start: String,
     #[serde(default)]
-    topic: String,
+    pub(in crate::http::web) topic: String,
     #[serde(default)]
-    message: String,
+    pub(in crate::http::web) message: String,
 }
 
 pub(super) async fn book(

@@ -10,6 +10,7 @@ mod booking;
 mod editor;
 mod wallet;
 
+pub(in crate::http::web) use self::book::BookForm;
 use self::{book::*, booking::*, editor::*, wallet::*};
 pub use self::{booking::HistoryLine, editor::WEEKDAYS, wallet::EntryLine};
 
