@@ -49,25 +49,6 @@ impl Clock for ManualClock {
     }
 }
 
-/// An instant, whether already typed or still in stored form (microseconds). Rows the
-/// store decodes carry [`Timestamp`]s; this lets formatting helpers take either while
-/// the last untyped rows are converted.
-pub trait Instant {
-    fn instant(self) -> Timestamp;
-}
-
-impl Instant for Timestamp {
-    fn instant(self) -> Timestamp {
-        self
-    }
-}
-
-impl Instant for i64 {
-    fn instant(self) -> Timestamp {
-        from_micros(self)
-    }
-}
-
 /// `us` microseconds after `t`, saturating at the representable range.
 pub fn after(t: Timestamp, us: i64) -> Timestamp {
     from_micros(t.as_microsecond().saturating_add(us))

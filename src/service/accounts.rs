@@ -381,8 +381,8 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
     const MAX: i64 = 10_000;
     let sessions = store::sessions::list_for_user(pool, &user.id).await?;
     let audit = store::audit::for_target(pool, "user", &user.id).await?;
-    fn ts(t: impl crate::clock::Instant) -> String {
-        t.instant().to_string()
+    fn ts(t: jiff::Timestamp) -> String {
+        t.to_string()
     }
     let mentor = store::mentors::profile(pool, &user.id).await?.map(|p| {
         json!({

@@ -26,8 +26,8 @@ pub use crate::store::messages::{MessageRow, MyThreadRow, ParticipantRow};
 
 pub const MAX_CONTENT: usize = 4000;
 
-fn ts(t: impl crate::clock::Instant) -> String {
-    t.instant().to_string()
+fn ts(t: jiff::Timestamp) -> String {
+    t.to_string()
 }
 
 /// The 1:1 thread of two users, created when missing.

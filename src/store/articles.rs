@@ -6,7 +6,7 @@
 //! the tags page and bookmarks can never show what a direct link would refuse.
 
 use crate::store::column::Column;
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
 use jiff::Timestamp;
 
@@ -480,17 +480,19 @@ pub async fn remove_bookmark<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-#[derive(Debug, Clone, FromRow)]
+row! {
+#[derive(Debug, Clone)]
 pub struct CommentRow {
     pub id: String,
     pub article_id: String,
     pub author_id: String,
     pub body: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     pub first_name: String,
     pub last_name: String,
     pub avatar_url: String,
+}
 }
 
 const COMMENT_SELECT: &str = "SELECT c.id, c.article_id, c.author_id, c.body, c.created_at, \
@@ -587,7 +589,7 @@ pub async fn instance_setting(
 pub async fn export_of<'e, E: Executor<'e, Database = Any> + Copy>(
     ex: E,
     user_id: &str,
-) -> sqlx::Result<(Vec<ArticleRow>, Vec<CommentRow>, Vec<(String, i64)>)> {
+) -> sqlx::Result<(Vec<ArticleRow>, Vec<CommentRow>, Vec<(String, Timestamp)>)> {
     let mut b = start(
         &ReaderQ {
             user_id: Some(user_id.into()),
@@ -605,12 +607,16 @@ pub async fn export_of<'e, E: Executor<'e, Database = Any> + Copy>(
     .bind(user_id)
     .fetch_all(ex)
     .await?;
-    let bookmarks = sqlx::query_as(
+    let bookmarks: Vec<(String, i64)> = sqlx::query_as(
         "SELECT article_id, created_at FROM article_bookmarks WHERE user_id = $1 ORDER BY created_at",
     )
     .bind(user_id)
     .fetch_all(ex)
     .await?;
+    let bookmarks = bookmarks
+        .into_iter()
+        .map(|(id, at)| Ok((id, super::column::instant(at, "created_at")?)))
+        .collect::<sqlx::Result<_>>()?;
     Ok((articles, comments, bookmarks))
 }
 

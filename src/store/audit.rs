@@ -1,10 +1,11 @@
 //! The audit log of admin actions.
 
-use crate::store::column::Column;
+use crate::store::column::{Column, row};
 use jiff::Timestamp;
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, Executor};
 
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+row! {
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditRow {
     pub id: String,
     pub actor_id: Option<String>,
@@ -13,7 +14,8 @@ pub struct AuditRow {
     pub target_id: String,
     pub before_json: String,
     pub after_json: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
+}
 }
 
 pub struct NewAudit<'a> {

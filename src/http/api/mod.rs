@@ -175,8 +175,8 @@ pub struct UserView {
 }
 
 /// An instant as RFC 3339 text (UTC).
-pub fn ts(t: impl crate::clock::Instant) -> String {
-    t.instant().to_string()
+pub fn ts(t: jiff::Timestamp) -> String {
+    t.to_string()
 }
 
 impl From<&UserRow> for UserView {

@@ -83,10 +83,7 @@ pub(super) async fn render_article(
                 id: c.id.clone(),
                 author: format!("{} {}", c.first_name, c.last_name),
                 body: c.body.clone(),
-                date: crate::http::web::bookings::when(
-                    crate::clock::from_micros(c.created_at),
-                    &tz,
-                ),
+                date: crate::http::web::bookings::when(c.created_at, &tz),
                 can_delete: me.is_some_and(|u| u.id == c.author_id) || is_author || is_admin,
                 mine: me.is_some_and(|u| u.id == c.author_id),
             })
