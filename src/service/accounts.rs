@@ -376,14 +376,25 @@ pub async fn change_password(
 /// mentorships, bookings (with notes), credits, reviews, messages written,
 /// notifications and admin actions on the account.
 pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
+    let mut out = export_account(ctx, user).await?;
+    let activity = export_activity(ctx, user).await?;
+    if let (Some(out), serde_json::Value::Object(activity)) = (out.as_object_mut(), activity) {
+        out.extend(activity);
+    }
+    Ok(out)
+}
+
+/// An instant in the export: RFC 3339, UTC.
+fn ts(t: jiff::Timestamp) -> String {
+    t.to_string()
+}
+
+/// The export's account part: the account, its sign-ins and profiles, and admin actions.
+async fn export_account(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
     use serde_json::json;
     let pool = &ctx.db.pool;
-    const MAX: i64 = 10_000;
     let sessions = store::sessions::list_for_user(pool, &user.id).await?;
     let audit = store::audit::for_target(pool, "user", &user.id).await?;
-    fn ts(t: jiff::Timestamp) -> String {
-        t.to_string()
-    }
     let mentor = store::mentors::profile(pool, &user.id).await?.map(|p| {
         json!({
             "status": p.status, "bio": p.bio, "expertise": &p.expertise, "skills": &p.skills,
@@ -396,32 +407,6 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
     let mentee = store::mentors::mentee_profile(pool, &user.id).await?.map(|p| {
         json!({"bio": p.bio, "goals": &p.goals, "skills": &p.skills, "interests": &p.interests})
     });
-    let mentorships = store::mentorships::list(
-        pool,
-        &store::mentorships::ListFilter {
-            user_id: user.id.to_string(),
-            role: None,
-            statuses: vec![],
-            before_id: None,
-            limit: MAX,
-        },
-    )
-    .await?;
-    let bookings = store::bookings::list(
-        pool,
-        &store::bookings::ListFilter {
-            user_id: user.id.to_string(),
-            limit: MAX,
-            ..Default::default()
-        },
-    )
-    .await?;
-    let entries = store::ledger::wallet_entries(pool, &user.id, None, MAX).await?;
-    let reviews = store::reviews::for_mentor(pool, &user.id, None, MAX).await?;
-    let messages = store::messages::sent_by(pool, &user.id, MAX).await?;
-    let notifications = store::notify::list(pool, &user.id, false, None, MAX).await?;
-    let (articles, comments, bookmarks) = store::articles::export_of(pool, &user.id).await?;
-    let payments = store::payments::for_user(pool, &user.id, None, MAX).await?;
     Ok(json!({
         "exported_at": ctx.clock.now().to_string(),
         "account": {
@@ -450,6 +435,46 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
         })).collect::<Vec<_>>(),
         "mentor_profile": mentor,
         "mentee_profile": mentee,
+        "admin_actions_on_account": audit.iter().map(|a| json!({
+            "action": a.action,
+            "at": ts(a.created_at),
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// The export's activity part: mentorships, bookings with my notes, credits, reviews,
+/// messages, notifications, articles, comments, bookmarks and payments.
+async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
+    use serde_json::json;
+    let pool = &ctx.db.pool;
+    const MAX: i64 = 10_000;
+    let mentorships = store::mentorships::list(
+        pool,
+        &store::mentorships::ListFilter {
+            user_id: user.id.to_string(),
+            role: None,
+            statuses: vec![],
+            before_id: None,
+            limit: MAX,
+        },
+    )
+    .await?;
+    let bookings = store::bookings::list(
+        pool,
+        &store::bookings::ListFilter {
+            user_id: user.id.to_string(),
+            limit: MAX,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let entries = store::ledger::wallet_entries(pool, &user.id, None, MAX).await?;
+    let reviews = store::reviews::for_mentor(pool, &user.id, None, MAX).await?;
+    let messages = store::messages::sent_by(pool, &user.id, MAX).await?;
+    let notifications = store::notify::list(pool, &user.id, false, None, MAX).await?;
+    let (articles, comments, bookmarks) = store::articles::export_of(pool, &user.id).await?;
+    let payments = store::payments::for_user(pool, &user.id, None, MAX).await?;
+    Ok(json!({
         "mentorships": mentorships.iter().map(|m| json!({
             "id": m.m.id, "mentor_id": m.m.mentor_id, "mentee_id": m.m.mentee_id, "status": m.m.status,
             "message": m.m.message, "answer": m.m.answer, "created_at": ts(m.m.created_at),
@@ -492,10 +517,6 @@ pub async fn export(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Value> {
             "id": p.id, "credits": p.credits, "amount_cents": p.amount_cents, "currency": p.currency,
             "status": p.status, "refunded_cents": p.refunded_cents, "provider": p.provider,
             "created_at": ts(p.created_at), "succeeded_at": p.succeeded_at.map(ts),
-        })).collect::<Vec<_>>(),
-        "admin_actions_on_account": audit.iter().map(|a| json!({
-            "action": a.action,
-            "at": ts(a.created_at),
         })).collect::<Vec<_>>(),
     }))
 }

@@ -7,6 +7,7 @@ mod support;
 
 mod accounts;
 mod admin;
+mod article_reading;
 mod articles;
 mod bookings;
 mod browser_articles;
@@ -22,6 +23,7 @@ mod ledger;
 mod mentors;
 mod mentorships;
 mod messaging;
+mod notifications;
 mod ops;
 mod paging;
 mod payments;

@@ -201,3 +201,15 @@ pub async fn get(ctx: &Ctx, viewer: &UserRow, id: &BookingId) -> AppResult<Booki
 pub async fn list(ctx: &Ctx, filter: &ListFilter) -> AppResult<Vec<BookingFull>> {
     Ok(store::bookings::list(&ctx.db.pool, filter).await?)
 }
+
+/// What the booking rules need to know of booking `b` at `now`.
+fn facts_of(b: &store::bookings::BookingRow, now: Timestamp) -> Facts {
+    Facts {
+        status: b.status,
+        timed: b.timed,
+        start: b.start_at,
+        end: b.end_at,
+        expires_at: b.expires_at,
+        now,
+    }
+}

@@ -355,15 +355,7 @@ pub async fn request_holding(
     idempotency_key: Option<&str>,
     hold: Option<&str>,
 ) -> AppResult<(BookingFull, bool)> {
-    let key = idempotency_key.map(str::trim).filter(|k| !k.is_empty());
-    if let Some(k) = key
-        && k.len() > 200
-    {
-        return Err(AppError::bad_request(
-            "invalid_idempotency_key",
-            "An Idempotency-Key has at most 200 characters.",
-        ));
-    }
+    let key = idempotency_key_of(idempotency_key)?;
     let hash = request_hash(input);
     // A retry of a request that finished long ago: answered without the write lock.
     if let Some(k) = key
@@ -398,45 +390,12 @@ pub async fn request_holding(
     let outbox_id = new_id();
     let message_id = new_id();
     let invite_meta = messages::invite_metadata(&booking);
-    let rows = store::bookings::RequestRows {
-        booking: r.clone(),
-        event_id: new_id(),
-        expire_job: (
-            new_id(),
-            jobs::Job::BookingExpire {
-                booking_id: id.clone(),
-            }
-            .payload()
-            .to_string(),
-            format!("expire:{id}:{}", r.expires_at.as_microsecond()),
-        ),
-        notification: in_app.then(|| {
-            (
-                notification_id.clone(),
-                note.kind.to_string(),
-                note.title.clone(),
-                note.body.clone(),
-                note.link.clone(),
-            )
-        }),
-        email: email.then(|| {
-            (
-                outbox_id.clone(),
-                note.email.to_string(),
-                note.title.clone(),
-                notify::email_body(ctx, &note),
-                note.ics.clone().unwrap_or_default(),
-                new_id(),
-                jobs::Job::EmailSend {
-                    outbox_id: outbox_id.clone(),
-                }
-                .payload()
-                .to_string(),
-            )
-        }),
-        invite: (message_id.clone(), invite_meta.to_string()),
-        hold: (r.credits_held > 0).then(|| (new_id(), new_id(), new_id())),
+    let ids = RowIds {
+        notification: notification_id.clone(),
+        outbox: outbox_id,
+        message: message_id.clone(),
     };
+    let rows = request_rows(ctx, &booking, &note, (in_app, email), ids, &invite_meta);
     let job = WriteJob {
         rows,
         availability: p.availability.clone(),
@@ -484,6 +443,79 @@ pub async fn request_holding(
         availability::mark_next_free(ctx, &p.mentor_id, availability::TimeChange::Taken);
     }
     Ok((booking, false))
+}
+
+/// An Idempotency-Key header, trimmed; blank is none; at most 200 characters.
+fn idempotency_key_of(raw: Option<&str>) -> AppResult<Option<&str>> {
+    let key = raw.map(str::trim).filter(|k| !k.is_empty());
+    if key.is_some_and(|k| k.len() > 200) {
+        return Err(AppError::bad_request(
+            "invalid_idempotency_key",
+            "An Idempotency-Key has at most 200 characters.",
+        ));
+    }
+    Ok(key)
+}
+
+/// The ids of the rows a booking request writes beside the booking.
+struct RowIds {
+    notification: String,
+    outbox: String,
+    message: String,
+}
+
+/// Every row a booking request writes, composed before its transaction starts: the
+/// booking, its expiry job, the mentor's notification and email (when their
+/// preferences `(in_app, email)` want them) and the chat invite.
+fn request_rows(
+    ctx: &Ctx,
+    booking: &BookingFull,
+    note: &notify::Note<'_>,
+    (in_app, email): (bool, bool),
+    ids: RowIds,
+    invite_meta: &serde_json::Value,
+) -> store::bookings::RequestRows {
+    let r = &booking.b;
+    let id = &r.id;
+    store::bookings::RequestRows {
+        booking: r.clone(),
+        event_id: new_id(),
+        expire_job: (
+            new_id(),
+            jobs::Job::BookingExpire {
+                booking_id: id.clone(),
+            }
+            .payload()
+            .to_string(),
+            format!("expire:{id}:{}", r.expires_at.as_microsecond()),
+        ),
+        notification: in_app.then(|| {
+            (
+                ids.notification,
+                note.kind.to_string(),
+                note.title.clone(),
+                note.body.clone(),
+                note.link.clone(),
+            )
+        }),
+        email: email.then(|| {
+            (
+                ids.outbox.clone(),
+                note.email.to_string(),
+                note.title.clone(),
+                notify::email_body(ctx, note),
+                note.ics.clone().unwrap_or_default(),
+                new_id(),
+                jobs::Job::EmailSend {
+                    outbox_id: ids.outbox,
+                }
+                .payload()
+                .to_string(),
+            )
+        }),
+        invite: (ids.message, invite_meta.to_string()),
+        hold: (r.credits_held > 0).then(|| (new_id(), new_id(), new_id())),
+    }
 }
 
 /// A booking request ready for its write transaction (see [`booking_writer`]).

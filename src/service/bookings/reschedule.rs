@@ -33,15 +33,7 @@ pub async fn reschedule(
     let b = store::bookings::get_for_update(&mut tx, ctx.db.backend, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let from = b.b.status;
-    let facts = Facts {
-        status: from,
-        timed: b.b.timed,
-        start: b.b.start_at,
-        end: b.b.end_at,
-        expires_at: b.b.expires_at,
-        now,
-    };
+    let facts = facts_of(&b.b, now);
     rules::next(&facts, BookingAction::Reschedule, actor)
         .map_err(|r| refusal(r, BookingAction::Reschedule))?;
     let end = start + SignedDuration::from_mins(b.b.duration_minutes);
@@ -66,48 +58,7 @@ pub async fn reschedule(
         },
     )
     .await?;
-    let expires_at = if from == BookingStatus::Pending {
-        let expiry =
-            b.b.created_at
-                .saturating_add(SignedDuration::from_hours(ctx.config.pending_expiry_hours))
-                .unwrap_or(Timestamp::MAX);
-        start.min(expiry)
-    } else {
-        b.b.expires_at
-    };
-    store::bookings::reschedule(
-        &mut tx,
-        id,
-        to_micros(start),
-        to_micros(end),
-        expires_at,
-        now,
-    )
-    .await?;
-    store::bookings::add_event(
-        &mut tx,
-        id,
-        Some(&user.id),
-        "rescheduled",
-        Some((to_micros(b.b.start_at), to_micros(start))),
-        &reason,
-        now,
-    )
-    .await?;
-    if from == BookingStatus::Pending {
-        jobs::enqueue(
-            &mut tx,
-            &jobs::Job::BookingExpire {
-                booking_id: id.clone(),
-            },
-            expires_at,
-            Some(&format!("expire:{id}:{}", to_micros(expires_at))),
-            now,
-        )
-        .await?;
-    } else {
-        schedule_accepted(ctx, &mut tx, &b.b, start, end, now).await?;
-    }
+    move_booking(ctx, &mut tx, &b.b, &user.id, (start, end), &reason, now).await?;
     let after = store::bookings::get(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -130,4 +81,62 @@ pub async fn reschedule(
         availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
     );
     Ok(after)
+}
+
+/// Writes the move of booking `b` to `(start, end)` by `by`: the new times and expiry,
+/// the "rescheduled" event, and the jobs of the new time (a pending booking's expiry;
+/// an accepted one's reminders and completion).
+async fn move_booking(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    b: &store::bookings::BookingRow,
+    by: &str,
+    (start, end): (Timestamp, Timestamp),
+    reason: &str,
+    now: Timestamp,
+) -> AppResult<()> {
+    let id = &b.id;
+    let expires_at = if b.status == BookingStatus::Pending {
+        let expiry = b
+            .created_at
+            .saturating_add(SignedDuration::from_hours(ctx.config.pending_expiry_hours))
+            .unwrap_or(Timestamp::MAX);
+        start.min(expiry)
+    } else {
+        b.expires_at
+    };
+    store::bookings::reschedule(
+        &mut *tx,
+        id,
+        to_micros(start),
+        to_micros(end),
+        expires_at,
+        now,
+    )
+    .await?;
+    store::bookings::add_event(
+        &mut *tx,
+        id,
+        Some(by),
+        "rescheduled",
+        Some((to_micros(b.start_at), to_micros(start))),
+        reason,
+        now,
+    )
+    .await?;
+    if b.status == BookingStatus::Pending {
+        jobs::enqueue(
+            &mut *tx,
+            &jobs::Job::BookingExpire {
+                booking_id: id.clone(),
+            },
+            expires_at,
+            Some(&format!("expire:{id}:{}", to_micros(expires_at))),
+            now,
+        )
+        .await?;
+    } else {
+        schedule_accepted(ctx, tx, b, start, end, now).await?;
+    }
+    Ok(())
 }

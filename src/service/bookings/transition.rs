@@ -114,14 +114,7 @@ pub(super) async fn transition(
         Some(u) => actor_of(&b, u).ok_or(AppError::NotFound)?,
     };
     let from = b.b.status;
-    let facts = Facts {
-        status: from,
-        timed: b.b.timed,
-        start: b.b.start_at,
-        end: b.b.end_at,
-        expires_at: b.b.expires_at,
-        now,
-    };
+    let facts = facts_of(&b.b, now);
     let to = rules::next(&facts, action, actor).map_err(|r| refusal(r, action))?;
     let finished = !to.is_live();
     let s = if finished {
@@ -157,13 +150,7 @@ pub(super) async fn transition(
         ));
     }
     if finished {
-        let memo = match to {
-            BookingStatus::Completed => "Session completed",
-            BookingStatus::Declined => "Request declined: credits returned",
-            BookingStatus::Expired => "Request expired: credits returned",
-            BookingStatus::NoShow => "No-show settled",
-            _ => "Booking cancelled",
-        };
+        let memo = settle_memo(to);
         credits::settle(&mut tx, id, &b.b.mentee_id, &b.b.mentor_id, &s, memo, now).await?;
     }
     let user_id = user.map(|u| u.id.as_str());
@@ -188,31 +175,50 @@ pub(super) async fn transition(
     let what = format!("Booking {}", to.as_str().replace('_', " "));
     let thread = messages::booking_changed(&mut tx, &after, &what, now).await?;
     tx.commit().await?;
-    let people = vec![b.b.mentor_id.to_string(), b.b.mentee_id.to_string()];
+    announce(ctx, live, &b.b, to, thread).await;
+    Ok(after)
+}
+
+/// The ledger memo of a finished booking's settlement.
+fn settle_memo(to: BookingStatus) -> &'static str {
+    match to {
+        BookingStatus::Completed => "Session completed",
+        BookingStatus::Declined => "Request declined: credits returned",
+        BookingStatus::Expired => "Request expired: credits returned",
+        BookingStatus::NoShow => "No-show settled",
+        _ => "Booking cancelled",
+    }
+}
+
+/// After the commit: the live events of a booking that moved to `to` (and of its
+/// thread, when a line was added there), and the mentor's next free slot when time
+/// came free.
+async fn announce(
+    ctx: &Ctx,
+    mut live: Live,
+    b: &store::bookings::BookingRow,
+    to: BookingStatus,
+    thread: Option<String>,
+) {
+    let people = vec![b.mentor_id.to_string(), b.mentee_id.to_string()];
     live.push(
         people.clone(),
         Event::Booking {
-            booking_id: id.to_string(),
+            booking_id: b.id.to_string(),
             status: to.as_str().to_string(),
         },
     );
     if let Some(t) = thread {
-        live.push(
-            people,
-            Event::ThreadUpdated {
-                thread_id: t.to_string(),
-            },
-        );
+        live.push(people, Event::ThreadUpdated { thread_id: t });
     }
     live.publish(ctx).await;
-    if finished && b.b.timed {
+    if !to.is_live() && b.timed {
         availability::mark_next_free(
             ctx,
-            &b.b.mentor_id,
-            availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
+            &b.mentor_id,
+            availability::TimeChange::Freed(b.start_at, b.end_at),
         );
     }
-    Ok(after)
 }
 
 /// Writes what an action records beside the status (the meeting link, a reason, who

@@ -55,52 +55,18 @@ pub type Window = Option<(jiff::Timestamp, jiff::Timestamp)>;
 /// Parses search parameters; `offset` comes from the cursor.
 pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Search, Window)> {
     let mut v = Validator::new();
-    let min_rating = match p
-        .min_rating
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(raw) => v
-            .check(
-                raw.parse::<f64>()
-                    .ok()
-                    .filter(|r| (0.0..=5.0).contains(r))
-                    .ok_or_else(|| {
-                        FieldError::new(
-                            "min_rating",
-                            "invalid_number",
-                            "min_rating is a number from 0 to 5.",
-                        )
-                    })
-                    .map(Some),
-            )
-            .flatten(),
-    };
-    let max_rate = match p
-        .max_rate
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(raw) => v
-            .check(
-                raw.parse::<i64>()
-                    .ok()
-                    .filter(|r| *r >= 0)
-                    .ok_or_else(|| {
-                        FieldError::new(
-                            "max_rate",
-                            "invalid_number",
-                            "max_rate is a whole number of credits, 0 or more.",
-                        )
-                    })
-                    .map(Some),
-            )
-            .flatten(),
-    };
+    let min_rating = optional(&mut v, "min_rating", &p.min_rating, |raw| {
+        raw.parse::<f64>()
+            .ok()
+            .filter(|r| (0.0..=5.0).contains(r))
+            .ok_or(("invalid_number", "min_rating is a number from 0 to 5."))
+    });
+    let max_rate = optional(&mut v, "max_rate", &p.max_rate, |raw| {
+        raw.parse::<i64>().ok().filter(|r| *r >= 0).ok_or((
+            "invalid_number",
+            "max_rate is a whole number of credits, 0 or more.",
+        ))
+    });
     let words = search_words(p.q.as_deref().unwrap_or(""));
     let sort = match p.sort.as_deref().unwrap_or("relevance") {
         "" | "relevance" => Some(SortBy::Relevance),
@@ -116,51 +82,18 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Sea
             None
         }
     };
-    let instant = |field: &str, raw: &Option<String>, v: &mut Validator| match raw
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(r) => v.check(r.parse::<jiff::Timestamp>().map_err(|_| {
-            FieldError::new(
-                field,
+    let instant = |raw: &str| {
+        raw.parse::<jiff::Timestamp>().map_err(|_| {
+            (
                 "invalid_datetime",
                 "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
             )
-        })),
+        })
     };
-    let available_from = instant("available_from", &p.available_from, &mut v);
-    let available_to = instant("available_to", &p.available_to, &mut v);
+    let available_from = optional(&mut v, "available_from", &p.available_from, instant);
+    let available_to = optional(&mut v, "available_to", &p.available_to, instant);
     v.finish()?;
-    let window = match (available_from, available_to) {
-        (None, None) => None,
-        (from, to) => {
-            let week = jiff::SignedDuration::from_hours(24 * 7);
-            let from =
-                from.unwrap_or_else(|| to.map(|t| t - week).unwrap_or(jiff::Timestamp::UNIX_EPOCH));
-            let to = to.unwrap_or(from + week);
-            if to <= from {
-                return Err(AppError::invalid(
-                    "available_to",
-                    "before_from",
-                    "available_to is after available_from.",
-                ));
-            }
-            if to.duration_since(from)
-                > jiff::SignedDuration::from_hours(
-                    24 * crate::service::availability::MAX_RANGE_DAYS,
-                )
-            {
-                return Err(AppError::invalid(
-                    "available_to",
-                    "range_too_long",
-                    "Ask for a window of at most 62 days.",
-                ));
-            }
-            Some((from, to))
-        }
-    };
+    let window = availability_window(available_from, available_to)?;
     Ok(Search {
         words,
         expertise: list_param(&p.expertise),
@@ -180,6 +113,49 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Sea
         limit,
     })
     .map(|s| (s, window))
+}
+
+/// Reads an optional query parameter: absent or blank is `None`; a value `parse` refuses
+/// is recorded against `field` with the (code, message) it gives.
+fn optional<T>(
+    v: &mut Validator,
+    field: &str,
+    raw: &Option<String>,
+    parse: impl Fn(&str) -> Result<T, (&'static str, &'static str)>,
+) -> Option<T> {
+    let raw = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    v.check(parse(raw).map_err(|(code, message)| FieldError::new(field, code, message)))
+}
+
+/// The "free between" window of a search: one open end is a week from the other; at
+/// most `MAX_RANGE_DAYS` long.
+fn availability_window(
+    from: Option<jiff::Timestamp>,
+    to: Option<jiff::Timestamp>,
+) -> AppResult<Window> {
+    if from.is_none() && to.is_none() {
+        return Ok(None);
+    }
+    let week = jiff::SignedDuration::from_hours(24 * 7);
+    let from = from.unwrap_or_else(|| to.map(|t| t - week).unwrap_or(jiff::Timestamp::UNIX_EPOCH));
+    let to = to.unwrap_or(from + week);
+    if to <= from {
+        return Err(AppError::invalid(
+            "available_to",
+            "before_from",
+            "available_to is after available_from.",
+        ));
+    }
+    let longest =
+        jiff::SignedDuration::from_hours(24 * crate::service::availability::MAX_RANGE_DAYS);
+    if to.duration_since(from) > longest {
+        return Err(AppError::invalid(
+            "available_to",
+            "range_too_long",
+            "Ask for a window of at most 62 days.",
+        ));
+    }
+    Ok(Some((from, to)))
 }
 
 /// Runs a search, from the discovery cache when a fresh page is there.

@@ -1,0 +1,420 @@
+//! Notifications (live counts, reading, preferences), reminders over a real SMTP
+//! server, the job queue across crashes and instances, and the data export.
+
+use jiff::SignedDuration;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::messaging::pair;
+use crate::support::{Session, SmtpSink, TestApp, assert_problem, mentor_profile, test_config};
+
+/// An approved mentor (signed up with `email`) whom a new mentee has asked for
+/// mentorship, so they have a notification waiting; and that mentee.
+async fn mentor_with_a_request(app: &TestApp, email: &str) -> (Session, Session) {
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(&admin, email, mentor_profile(&["x"], &[], 10))
+        .await;
+    let mentee = app.register("asks@example.com").await;
+    app.post(
+        "/api/v1/mentorships",
+        mentee.token(),
+        json!({"mentor_id": mentor.user_id, "message": "Teach me"}),
+    )
+    .await;
+    (mentor, mentee)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_notification_on_the_page_pushes_the_new_unread_count() {
+    let app = TestApp::spawn().await;
+    let (mentor, _) = mentor_with_a_request(&app, "live-count@example.com").await;
+    let (_, n) = app
+        .get("/api/v1/notifications?unread=true", mentor.token())
+        .await;
+    let id = n["items"][0]["id"].as_str().unwrap().to_string();
+    let before = n["unread_count"].as_i64().unwrap();
+    assert!(before >= 1);
+    let mut socket = app.ws(&mentor.access).await;
+    let page =
+        crate::web_mentors::sign_in(&app, "live-count@example.com", "correct horse battery").await;
+    let res = page
+        .get(app.url(&format!("/notifications/{id}/open")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let pushed = socket
+        .next_event(|e| e["type"] == "notification" && e.get("unread_count").is_some())
+        .await;
+    assert_eq!(pushed["unread_count"].as_i64(), Some(before - 1));
+}
+
+#[tokio::test]
+async fn notifications_list_read_and_preferences() {
+    let app = TestApp::spawn().await;
+    let (mentor, mentee) = mentor_with_a_request(&app, "n@example.com").await;
+    let (_, n) = app
+        .get("/api/v1/notifications?unread=true", mentor.token())
+        .await;
+    let kinds: Vec<&str> = n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"mentorship_requested") && kinds.contains(&"application_decided"),
+        "{kinds:?}"
+    );
+    assert_eq!(n["unread_count"].as_i64(), Some(kinds.len() as i64));
+    let first = n["items"][0]["id"].as_str().unwrap();
+    assert_problem(
+        &app.call(
+            Method::POST,
+            &format!("/api/v1/notifications/{first}/read"),
+            mentee.token(),
+            None,
+        )
+        .await,
+        404,
+        "not_found",
+    );
+    app.call(
+        Method::POST,
+        &format!("/api/v1/notifications/{first}/read"),
+        mentor.token(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/notifications", mentor.token()).await.1["unread_count"].as_i64(),
+        Some(kinds.len() as i64 - 1)
+    );
+    app.call(
+        Method::POST,
+        "/api/v1/notifications/read-all",
+        mentor.token(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/notifications", mentor.token()).await.1["unread_count"],
+        0
+    );
+    // The mentor had an email for the request (kept in the outbox, no SMTP here).
+    app.tick().await;
+    let mails = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "n@example.com")
+        .await
+        .unwrap();
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.contains("asks you for mentorship") && m.status == "logged")
+    );
+
+    // Preferences: no email for booking requests, no in-app for messages.
+    let (_, p) = app
+        .get("/api/v1/me/notification-preferences", mentor.token())
+        .await;
+    assert!(p["preferences"].as_array().unwrap().len() >= 10);
+    let (status, p) = app
+        .call(Method::PUT, "/api/v1/me/notification-preferences", mentor.token(),
+            Some(json!({"preferences": [{"kind": "mentorship_requested", "in_app": true, "email": false}]})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let other = app.register("o@example.com").await;
+    app.post(
+        "/api/v1/mentorships",
+        other.token(),
+        json!({"mentor_id": mentor.user_id}),
+    )
+    .await;
+    app.tick().await;
+    let mails = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "n@example.com")
+        .await
+        .unwrap();
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.subject.contains("asks you for mentorship"))
+            .count(),
+        1,
+        "no second email"
+    );
+    assert_problem(
+        &app.call(
+            Method::PUT,
+            "/api/v1/me/notification-preferences",
+            mentor.token(),
+            Some(json!({"preferences": [{"kind": "bogus", "in_app": true, "email": true}]})),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+}
+
+/// The bookings a user got reminders for (one entry per reminder).
+async fn reminders(app: &TestApp, s: &Session) -> Vec<String> {
+    let (_, n) = app.get("/api/v1/notifications?limit=100", s.token()).await;
+    n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == "booking_reminder")
+        .map(|x| x["related_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn reminders_come_a_day_and_an_hour_before_and_reach_a_real_smtp_server() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        smtp_url: Some(format!("smtp://{}", sink.addr)),
+        ..test_config()
+    })
+    .await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let book =
+        |start: &str| json!({"mentor_id": mentor.user_id, "service_id": service, "start": start});
+    let (_, keep) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-04T10:00:00Z"),
+        )
+        .await;
+    let (_, cancel) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-04T12:00:00Z"),
+        )
+        .await;
+    let (_, moved) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-04T14:00:00Z"),
+        )
+        .await;
+    for b in [&keep, &cancel, &moved] {
+        app.post(
+            &format!("/api/v1/bookings/{}/accept", b["id"].as_str().unwrap()),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    }
+    app.post(
+        &format!("/api/v1/bookings/{}/cancel", cancel["id"].as_str().unwrap()),
+        mentee.token(),
+        json!({}),
+    )
+    .await;
+    app.post(
+        &format!(
+            "/api/v1/bookings/{}/reschedule",
+            moved["id"].as_str().unwrap()
+        ),
+        mentee.token(),
+        json!({"start": "2026-03-05T14:00:00Z"}),
+    )
+    .await;
+    app.clock.set("2026-03-03T09:59:00Z".parse().unwrap());
+    app.tick().await;
+    assert!(reminders(&app, &mentee).await.is_empty(), "not yet");
+    app.clock.set("2026-03-03T10:00:00Z".parse().unwrap());
+    app.tick().await;
+    assert_eq!(
+        reminders(&app, &mentee).await,
+        vec![keep["id"].as_str().unwrap().to_string()],
+        "24 hours before the kept one only"
+    );
+    assert_eq!(reminders(&app, &mentor).await.len(), 1, "both sides");
+    app.clock.set("2026-03-04T09:00:00Z".parse().unwrap());
+    app.tick().await;
+    assert_eq!(
+        reminders(&app, &mentee).await.len(),
+        2,
+        "and one hour before"
+    );
+    app.clock.set("2026-03-04T14:00:00Z".parse().unwrap());
+    app.tick().await;
+    assert_eq!(
+        reminders(&app, &mentee).await.len(),
+        3,
+        "the moved one at its new time, not the old"
+    );
+    assert!(
+        !reminders(&app, &mentee)
+            .await
+            .contains(&cancel["id"].as_str().unwrap().to_string()),
+        "never for a cancelled booking"
+    );
+    // The SMTP server got the reminder emails, with the calendar file.
+    let mails = sink.messages.lock().await.clone();
+    let reminder = mails
+        .iter()
+        .find(|m| m.contains("Tomorrow"))
+        .expect("a reminder email");
+    assert!(
+        reminder.contains("BEGIN:VCALENDAR"),
+        "with the .ics attached"
+    );
+    assert!(
+        reminder.contains("mentee@example.com")
+            || mails.iter().any(|m| m.contains("mentee@example.com"))
+    );
+}
+
+#[tokio::test]
+async fn jobs_survive_crashes_retry_with_backoff_and_dead_letter() {
+    use mentorhub::{jobs, service::jobs::Job, store};
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        background_workers: false,
+        ..test_config()
+    })
+    .await;
+    let ctx = app.ctx();
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await.unwrap();
+    mentorhub::service::jobs::enqueue(&mut tx, &Job::Noop, now, None, now)
+        .await
+        .unwrap();
+    // A row no handler can read (written by another version, say): it must end dead.
+    store::jobs::enqueue(&mut tx, "no.such.kind", &json!({}), now, None, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // A worker claims the noop and dies before finishing it.
+    let mut tx = ctx.db.begin_write().await.unwrap();
+    let claimed = store::jobs::claim(
+        &mut tx,
+        ctx.db.backend,
+        "crashed",
+        now,
+        mentorhub::clock::after(now, 300_000_000),
+        1,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let crashed = claimed[0].id.clone();
+    jobs::run_due(ctx, "healthy").await.unwrap();
+    let status = |id: String| async move {
+        store::jobs::list(&ctx.db.pool, None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|j| j.id == id)
+            .unwrap()
+    };
+    assert_eq!(
+        status(crashed.clone()).await.status,
+        "running",
+        "leased to the dead worker"
+    );
+    app.clock.advance(SignedDuration::from_mins(6));
+    jobs::run_due(ctx, "healthy").await.unwrap();
+    assert_eq!(
+        status(crashed).await.status,
+        "done",
+        "taken over after the lease"
+    );
+    // The failing job retries with growing delays, then is dead-lettered.
+    for _ in 0..10 {
+        app.clock.advance(SignedDuration::from_hours(2));
+        jobs::run_due(ctx, "healthy").await.unwrap();
+    }
+    let dead = store::jobs::list(&ctx.db.pool, Some("dead"), 10)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].attempts, 8);
+    assert!(dead[0].last_error.contains("unknown job kind"));
+    assert_eq!(mentorhub::service::jobs::backoff_micros(1), 30_000_000);
+    assert_eq!(mentorhub::service::jobs::backoff_micros(3), 120_000_000);
+    assert_eq!(mentorhub::service::jobs::backoff_micros(30), 3_600_000_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_run_every_job_exactly_once() {
+    use mentorhub::{jobs, service::jobs::Job, store};
+    let app = TestApp::spawn().await;
+    let second = app.second_instance().await;
+    let now = app.ctx().now();
+    let mut tx = app.ctx().db.begin_write().await.unwrap();
+    for _ in 0..200 {
+        mentorhub::service::jobs::enqueue(&mut tx, &Job::Noop, now, None, now)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    // Both instances' background workers run too: four workers race for the rows.
+    let (a, b) = tokio::join!(
+        jobs::run_due(app.ctx(), "instance-a"),
+        jobs::run_due(second.ctx(), "instance-b")
+    );
+    a.unwrap();
+    b.unwrap();
+    let mut all = vec![];
+    for _ in 0..50 {
+        all = store::jobs::list(&app.ctx().db.pool, None, 500)
+            .await
+            .unwrap();
+        if all.iter().all(|j| j.status == "done") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(all.len(), 200);
+    assert!(all.iter().all(|j| j.status == "done"), "every job ran");
+    assert!(
+        all.iter().all(|j| j.attempts == 1),
+        "none was claimed twice"
+    );
+}
+
+#[tokio::test]
+async fn the_data_export_holds_bookings_credits_and_messages() {
+    let app = TestApp::spawn().await;
+    let (admin, mentor, mentee, thread) = pair(&app).await;
+    app.set_availability(&mentor, crate::support::weekdays_nine_to_five("UTC"))
+        .await;
+    app.grant(&admin, &mentee.user_id, 50).await;
+    let service = app.first_service(&mentor.user_id).await;
+    app.post("/api/v1/bookings", mentee.token(), json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-03T10:00:00Z", "topic": "Export me"})).await;
+    app.post(
+        &format!("/api/v1/threads/{thread}/messages"),
+        mentee.token(),
+        json!({"content": "My words"}),
+    )
+    .await;
+    app.call(
+        Method::PUT,
+        "/api/v1/me/mentee-profile",
+        mentee.token(),
+        Some(json!({"goals": ["learn rust"]})),
+    )
+    .await;
+    let (status, doc) = app.get("/api/v1/me/export", mentee.token()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["bookings"][0]["topic"], "Export me");
+    assert_eq!(doc["credits"]["balance"], 40);
+    assert_eq!(doc["messages_written"][0]["content"], "My words");
+    assert_eq!(doc["mentee_profile"]["goals"], json!(["learn rust"]));
+    assert_eq!(doc["mentorships"].as_array().unwrap().len(), 1);
+    let (_, m) = app.get("/api/v1/me/export", mentor.token()).await;
+    assert_eq!(m["mentor_profile"]["status"], "approved");
+    assert!(
+        m["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "booking_requested")
+    );
+}
