@@ -184,6 +184,18 @@ struct Settings {
         global = true
     )]
     credit_packs: String,
+    /// Credits every new account starts with (0: none).
+    #[arg(
+        long,
+        env = "MENTORHUB_WELCOME_CREDITS",
+        default_value_t = 0,
+        global = true
+    )]
+    welcome_credits: i64,
+    /// What one credit is worth, e.g. "1.00 USD", shown wherever credits are spent or
+    /// bought (default: the price of the packs on sale, when buying is on).
+    #[arg(long, env = "MENTORHUB_CREDIT_VALUE", global = true)]
+    credit_value: Option<String>,
     /// Lifetime of API access tokens, in seconds.
     #[arg(
         long,
@@ -205,6 +217,16 @@ impl Settings {
         let defaults = Config::default();
         let credit_packs = crate::domain::payment::parse_packs(&self.credit_packs)
             .map_err(|e| anyhow::anyhow!("MENTORHUB_CREDIT_PACKS: {e}"))?;
+        let credit_value = match self.credit_value.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(
+                crate::domain::credit::CreditValue::parse(raw)
+                    .map_err(|e| anyhow::anyhow!("MENTORHUB_CREDIT_VALUE: {e}"))?,
+            ),
+        };
+        if !(0..=100_000).contains(&self.welcome_credits) {
+            anyhow::bail!("MENTORHUB_WELCOME_CREDITS: 0 to 100000 credits");
+        }
         Ok(Config {
             stripe_secret_key: self.stripe_secret_key.filter(|k| !k.trim().is_empty()),
             stripe_api_base: self.stripe_api_base.trim_end_matches('/').to_string(),
@@ -216,6 +238,8 @@ impl Settings {
                 .filter(|s| !s.is_empty())
                 .collect(),
             credit_packs,
+            welcome_credits: self.welcome_credits,
+            credit_value,
             base_url: self
                 .base_url
                 .unwrap_or_else(|| format!("http://{}", self.listen))

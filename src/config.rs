@@ -67,6 +67,11 @@ pub struct Config {
     pub stripe_webhook_secrets: Vec<String>,
     /// The credit packs on sale.
     pub credit_packs: Vec<crate::domain::payment::CreditPack>,
+    /// Credits every new account starts with (0: none).
+    pub welcome_credits: i64,
+    /// What one credit is worth in money, shown wherever credits are spent or bought;
+    /// `None`: the packs' price when buying is on, else not stated in money.
+    pub credit_value: Option<crate::domain::credit::CreditValue>,
 }
 
 impl Default for Config {
@@ -103,6 +108,8 @@ impl Default for Config {
                 crate::domain::payment::DEFAULT_PACKS,
             )
             .unwrap_or_default(),
+            welcome_credits: 0,
+            credit_value: None,
         }
     }
 }
@@ -179,6 +186,8 @@ impl fmt::Debug for Config {
                 &format!("<{} redacted>", self.stripe_webhook_secrets.len()),
             )
             .field("credit_packs", &self.credit_packs)
+            .field("welcome_credits", &self.welcome_credits)
+            .field("credit_value", &self.credit_value)
             .finish()
     }
 }

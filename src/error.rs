@@ -132,6 +132,18 @@ pub const CODES: &[(&str, &str)] = &[
     ("already_reported", "You reported this already."),
     ("already_resolved", "The report is resolved."),
     (
+        "request_open",
+        "A request for credits is already waiting for an admin.",
+    ),
+    (
+        "already_answered",
+        "The request for credits is answered or withdrawn.",
+    ),
+    (
+        "account_closed",
+        "The account is closed: nothing can be granted to it.",
+    ),
+    (
         "cannot_suspend_self",
         "An admin cannot suspend their own account.",
     ),

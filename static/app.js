@@ -2,6 +2,9 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
+  // A form that came back with errors: take the reader to its summary.
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
   // On the sign-up form, preselect the browser's time zone.
   for (const select of document.querySelectorAll("select[data-detect-timezone]")) {
     try {

@@ -142,6 +142,7 @@ pub async fn register(
     if input.as_mentor == Some(true) {
         super::mentors::start_draft(&mut tx, &user.id, ctx.now()).await?;
     }
+    super::credits::welcome(ctx, &mut tx, &user.id, ctx.now()).await?;
     let pair = auth::start_api_session(ctx, &mut tx, &user.id, client).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "account registered");
@@ -161,6 +162,7 @@ pub async fn register_web(
     if input.as_mentor == Some(true) {
         super::mentors::start_draft(&mut tx, &user.id, ctx.now()).await?;
     }
+    super::credits::welcome(ctx, &mut tx, &user.id, ctx.now()).await?;
     let session = auth::start_web_session(ctx, &mut tx, &user.id, client).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "account registered");

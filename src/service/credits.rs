@@ -118,6 +118,8 @@ pub struct CreditsView {
     /// Wallet history, newest first.
     pub entries: Vec<EntryView>,
     pub next_cursor: Option<String>,
+    /// What a credit is worth on this site, in a sentence ("1 credit = 1.00 USD").
+    pub worth: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,6 +170,7 @@ pub async fn view(
             })
             .collect(),
         next_cursor,
+        worth: worth(ctx),
     })
 }
 
@@ -233,21 +236,15 @@ pub async fn grant(
     };
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
-    let wallet = store::ledger::wallet(&mut tx, &user.id, now).await?;
-    let outcome = store::ledger::transfer(
+    let outcome = grant_in(
         &mut tx,
-        &Transfer {
-            key: &key,
-            kind: "grant",
-            booking_id: None,
-            actor_id: Some(&actor.id),
-            memo: &reason,
-            legs: vec![(WORLD.to_string(), -input.amount), (wallet, input.amount)],
-            now,
-        },
+        &user.id,
+        input.amount,
+        (&key, Some(&actor.id)),
+        &reason,
+        now,
     )
-    .await
-    .map_err(|e| transfer_error(e, input.amount))?;
+    .await?;
     let (transfer_id, replayed) = match outcome {
         Outcome::Applied(id) => (id, false),
         Outcome::Replayed(id) => (id, true),
@@ -275,4 +272,57 @@ pub async fn grant(
         balance: store::ledger::wallet_balance(&ctx.db.pool, &user.id).await?,
         replayed,
     })
+}
+
+/// Grants `amount` credits from the outside world to a user's wallet in the caller's
+/// transaction, once per ledger `key`; `actor` is the admin who granted, if any.
+pub async fn grant_in(
+    tx: &mut Tx,
+    user_id: &str,
+    amount: i64,
+    (key, actor): (&str, Option<&str>),
+    memo: &str,
+    now: jiff::Timestamp,
+) -> AppResult<Outcome> {
+    let wallet = store::ledger::wallet(tx, user_id, now).await?;
+    store::ledger::transfer(
+        tx,
+        &Transfer {
+            key,
+            kind: "grant",
+            booking_id: None,
+            actor_id: actor,
+            memo,
+            legs: vec![(WORLD.to_string(), -amount), (wallet, amount)],
+            now,
+        },
+    )
+    .await
+    .map_err(|e| transfer_error(e, amount))
+}
+
+/// The welcome grant of a new account (`MENTORHUB_WELCOME_CREDITS`; none when 0), in
+/// the transaction that creates it.
+pub async fn welcome(ctx: &Ctx, tx: &mut Tx, user_id: &str, now: jiff::Timestamp) -> AppResult<()> {
+    let amount = ctx.config.welcome_credits;
+    if amount > 0 {
+        let key = format!("welcome:{user_id}");
+        grant_in(tx, user_id, amount, (&key, None), "Welcome credits", now).await?;
+    }
+    Ok(())
+}
+
+/// What a credit is worth, in a sentence for every page that spends or sells them: the
+/// operator's stated value (`MENTORHUB_CREDIT_VALUE`), else the price of the packs on
+/// sale, else what credits are for.
+pub fn worth(ctx: &Ctx) -> String {
+    if let Some(v) = &ctx.config.credit_value {
+        return v.sentence();
+    }
+    if super::payments::enabled(ctx)
+        && let Some(w) = crate::domain::credit::worth_from_packs(super::payments::packs(ctx))
+    {
+        return w;
+    }
+    "Credits are this site's own currency: a mentor's rate is in credits per hour.".into()
 }

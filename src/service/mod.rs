@@ -10,6 +10,7 @@ pub mod booking_writer;
 pub mod bookings;
 pub mod cache;
 pub mod calendar;
+pub mod credit_requests;
 pub mod credits;
 pub mod dashboard;
 pub mod demo;

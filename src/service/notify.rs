@@ -74,6 +74,8 @@ pub const MENTORSHIP_REQUESTED: &str = "mentorship_requested";
 pub const MENTORSHIP_ANSWERED: &str = "mentorship_answered";
 pub const APPLICATION_DECIDED: &str = "application_decided";
 pub const PAYMENT_UPDATED: &str = "payment_updated";
+pub const CREDIT_REQUESTED: &str = "credit_requested";
+pub const CREDIT_REQUEST_ANSWERED: &str = "credit_request_answered";
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -151,6 +153,18 @@ pub const KINDS: &[Kind] = &[
     Kind {
         kind: PAYMENT_UPDATED,
         label: "A credit purchase goes through, fails or is refunded",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: CREDIT_REQUEST_ANSWERED,
+        label: "My request for credits is answered",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: CREDIT_REQUESTED,
+        label: "A member asks for credits (administrators)",
         in_app: true,
         email: true,
     },

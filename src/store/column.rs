@@ -174,6 +174,7 @@ words!(
     crate::domain::payment::PaymentStatus => "payment status",
     crate::domain::mentor::MentorStatus => "mentor status",
     crate::domain::report::ReportStatus => "report status",
+    crate::domain::credit::CreditRequestStatus => "credit request status",
 );
 
 impl Column for crate::domain::article::Visibility {

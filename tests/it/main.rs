@@ -14,6 +14,7 @@ mod browser_articles;
 mod browser_dashboards;
 mod browser_flows;
 mod contract;
+mod credit_requests;
 mod dashboards;
 mod errors;
 mod fuzz;

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod articles;
 pub mod auth;
 pub mod bookings;
+pub mod credit_requests;
 pub mod dashboard;
 pub mod me;
 pub mod mentors;
@@ -149,6 +150,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(payments::router())
         .merge(dashboard::router())
         .merge(reports::router())
+        .merge(credit_requests::router())
         .merge(ws::router())
         .merge(ops::router())
 }

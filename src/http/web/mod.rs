@@ -17,6 +17,7 @@ mod admin;
 pub mod articles;
 pub mod bookings;
 mod chat;
+mod credits;
 mod dashboards;
 mod mentors;
 mod pages;
@@ -135,6 +136,7 @@ pub fn router() -> Router<AppState> {
         .merge(payments::router())
         .merge(dashboards::router())
         .merge(reports::router())
+        .merge(credits::router())
 }
 
 async fn css() -> Response {
@@ -296,6 +298,27 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "You already reported this; the admins will look at it.",
     ),
     ("report_resolved", "ok", "Report resolved."),
+    (
+        "credits_asked",
+        "ok",
+        "Your request is with the administrators: you will be notified of their answer.",
+    ),
+    ("credits_request_withdrawn", "info", "Request withdrawn."),
+    (
+        "credit_request_granted",
+        "ok",
+        "Granted: the credits are in the member's wallet and they are notified.",
+    ),
+    (
+        "credit_request_declined",
+        "info",
+        "Declined: the member is notified with your reason.",
+    ),
+    (
+        "credit_request_answered",
+        "info",
+        "This request was already answered or withdrawn.",
+    ),
 ];
 
 fn flash_from_code(code: &str) -> Option<Flash> {
@@ -616,11 +639,41 @@ pub struct Layout {
 #[derive(Debug, Clone, Default)]
 pub struct FormErrors(Vec<FieldError>);
 
+/// One way to show a form's errors (`partials/error_summary.html` and the field
+/// markup): every error at once, a summary at the top that names each and links to its
+/// field (`id="f-<field>"`), the message beside the field (`id="f-<field>-error"`,
+/// referenced by `aria-describedby`), `aria-invalid` on the field. Errors of the form
+/// as a whole (a conflict, not enough credits) are in the summary only.
 impl FormErrors {
     pub fn from_error(e: &AppError) -> Self {
         match e {
             AppError::Invalid(errors) => FormErrors(errors.clone()),
+            AppError::Conflict { code, detail } | AppError::PaymentRequired { code, detail } => {
+                FormErrors(vec![FieldError::new("", code, detail.clone())])
+            }
             _ => FormErrors::default(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Every error, in the order found (for the summary).
+    pub fn all(&self) -> &[FieldError] {
+        &self.0
+    }
+
+    /// `aria-invalid`'s value for a field.
+    pub fn invalid(&self, field: &str) -> &'static str {
+        if self.get(field).is_some() {
+            "true"
+        } else {
+            "false"
         }
     }
 

@@ -1,18 +1,17 @@
 //! Booking pages: the slot picker's booking form, one booking (actions, notes, review),
-//! sessions lists, the credits page, and the mentor's availability editor.
+//! sessions lists, and the mentor's availability editor.
 //!
 //! One file a page: `book` (the booking form behind the slot picker), `booking` (one
-//! booking and its actions), `wallet` (the credits page), `editor` (availability);
-//! the router and the sessions lists are here.
+//! booking and its actions), `editor` (availability); the router and the sessions
+//! lists are here. The credits page is `web::credits`.
 
 mod book;
 mod booking;
 mod editor;
-mod wallet;
 
 pub(in crate::http::web) use self::book::BookForm;
-use self::{book::*, booking::*, editor::*, wallet::*};
-pub use self::{booking::HistoryLine, editor::WEEKDAYS, wallet::EntryLine};
+use self::{book::*, booking::*, editor::*};
+pub use self::{booking::HistoryLine, editor::WEEKDAYS};
 
 use askama::Template;
 use axum::{
@@ -54,7 +53,6 @@ pub fn router() -> Router<AppState> {
         .route("/bookings/{id}/reschedule", post(reschedule))
         .route("/bookings/{id}/deliver", post(deliver))
         .route("/bookings/{id}/do/{action}", post(act))
-        .route("/credits", get(credits_page))
         .route(
             "/settings/availability",
             get(availability_form).post(save_availability),

@@ -1,0 +1,337 @@
+//! Credits on the pages: the member's credits page (balance, what a credit is worth,
+//! buying when it is on, asking the admins, history) and the admins' queue of requests
+//! for credits at `/admin/credit-requests`, answered in one step.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::{StatusCode, Uri},
+    routing::{get, post},
+};
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+
+use super::{
+    FormErrors, Layout, PageResult, WebCtx, WebForm, admin::require_admin, bookings::when,
+    page_query, payments::PackLine, zone_of,
+};
+use crate::{
+    domain::credit::{CreditRequestStatus, MAX_REQUEST},
+    error::AppError,
+    http::{AppState, extract::path_id},
+    service::{
+        accounts::UserRow,
+        credit_requests::{self, AskInput, CreditRequestRow, DeclineInput, GrantInput},
+        credits, payments,
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/credits", get(credits_page))
+        .route("/credits/ask", post(ask))
+        .route("/credits/requests/{id}/withdraw", post(withdraw))
+        .route("/admin/credit-requests", get(queue))
+        .route("/admin/credit-requests/{id}/grant", post(grant))
+        .route("/admin/credit-requests/{id}/decline", post(decline))
+}
+
+pub struct EntryLine {
+    pub when: String,
+    pub amount: i64,
+    pub memo: String,
+    pub booking_id: String,
+}
+
+/// A request for credits as a page shows it.
+pub struct RequestLine {
+    pub id: String,
+    pub when: String,
+    pub who: String,
+    pub email: String,
+    /// The member in the admins' user list.
+    pub account_link: String,
+    pub balance: i64,
+    pub credits: i64,
+    pub note: String,
+    pub status: String,
+    /// "Granted 30 credits: welcome!", "Declined: …", "Withdrawn", "Waiting".
+    pub outcome: String,
+}
+
+fn line(r: CreditRequestRow, tz: &TimeZone) -> RequestLine {
+    let outcome = match (r.status, r.answer.is_empty()) {
+        (CreditRequestStatus::Open, _) => "Waiting for an administrator".to_string(),
+        (CreditRequestStatus::Granted, true) => format!("Granted {} credits", r.granted),
+        (CreditRequestStatus::Granted, false) => {
+            format!("Granted {} credits: {}", r.granted, r.answer)
+        }
+        (CreditRequestStatus::Declined, _) => format!("Declined: {}", r.answer),
+        (CreditRequestStatus::Withdrawn, _) => "Withdrawn".to_string(),
+    };
+    let who = format!("{} {}", r.first_name, r.last_name)
+        .trim()
+        .to_string();
+    RequestLine {
+        id: r.id,
+        when: when(r.created_at, tz),
+        who: if who.is_empty() { r.email.clone() } else { who },
+        account_link: format!("/admin?q={}", super::urlencode(&r.email)),
+        email: r.email,
+        balance: r.balance,
+        credits: r.credits,
+        note: r.note,
+        status: r.status.as_str().to_string(),
+        outcome,
+    }
+}
+
+/// What the ask form holds (kept as typed when it comes back with errors).
+#[derive(Debug, Default, Deserialize)]
+struct AskForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    credits: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "credits.html")]
+struct CreditsPage {
+    layout: Layout,
+    balance: i64,
+    held: i64,
+    /// "1 credit = 1.00 USD".
+    worth: String,
+    entries: Vec<EntryLine>,
+    /// The packs on sale; empty when buying is off.
+    packs: Vec<PackLine>,
+    /// The open request, if any.
+    open: Option<RequestLine>,
+    /// Answered and withdrawn requests, newest first.
+    past: Vec<RequestLine>,
+    ask: AskForm,
+    errors: FormErrors,
+}
+
+async fn render_credits(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    (ask, errors): (AskForm, FormErrors),
+) -> PageResult {
+    let v = credits::view(&state.ctx, me, None, 100).await?;
+    let tz = zone_of(Some(me));
+    let (open, past): (Vec<_>, Vec<_>) = credit_requests::mine(&state.ctx, me, None, 20)
+        .await?
+        .into_iter()
+        .map(|r| line(r, &tz))
+        .partition(|r| r.status == "open");
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(web.render_status(
+        state,
+        status,
+        &CreditsPage {
+            layout: web.layout(),
+            balance: v.balance,
+            held: v.held,
+            worth: v.worth,
+            entries: v
+                .entries
+                .into_iter()
+                .map(|e| EntryLine {
+                    when: e
+                        .created_at
+                        .parse::<jiff::Timestamp>()
+                        .map(|t| when(t, &tz))
+                        .unwrap_or(e.created_at),
+                    amount: e.amount,
+                    memo: e.memo,
+                    booking_id: e.booking_id.unwrap_or_default(),
+                })
+                .collect(),
+            packs: if payments::enabled(&state.ctx) {
+                super::payments::pack_lines(state)
+            } else {
+                vec![]
+            },
+            open: open.into_iter().next(),
+            past,
+            ask,
+            errors,
+        },
+    ))
+}
+
+async fn credits_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let ask = AskForm {
+        credits: "10".into(),
+        ..Default::default()
+    };
+    render_credits(&state, &web, &me, (ask, FormErrors::default())).await
+}
+
+async fn ask(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<AskForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let credits = match f.credits.trim().parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => {
+            let e = AppError::invalid(
+                "credits",
+                "invalid_number",
+                format!("Enter a whole number of credits, from 1 to {MAX_REQUEST}."),
+            );
+            return render_credits(&state, &web, &me, (f, FormErrors::from_error(&e))).await;
+        }
+    };
+    let input = AskInput {
+        credits,
+        note: f.note.clone(),
+    };
+    match credit_requests::ask(&state.ctx, &me, &input).await {
+        Ok(_) => Ok(web.redirect_flash("/credits", "credits_asked")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            render_credits(&state, &web, &me, (f, FormErrors::from_error(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    Ok(
+        match credit_requests::withdraw(&state.ctx, &me, &id).await {
+            Ok(_) => web.redirect_flash("/credits", "credits_request_withdrawn"),
+            Err(AppError::Conflict { .. }) => {
+                web.redirect_flash("/credits", "credit_request_answered")
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "admin_credit_requests.html")]
+struct QueuePage {
+    layout: Layout,
+    lines: Vec<RequestLine>,
+    /// `open` or `all`.
+    show: String,
+    worth: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct QueueQuery {
+    #[serde(default)]
+    status: String,
+}
+
+async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    let q: QueueQuery = page_query(&uri);
+    let show = if q.status == "all" { "all" } else { "open" };
+    let status = (show == "open").then_some(CreditRequestStatus::Open);
+    let tz = zone_of(Some(&me));
+    let rows = credit_requests::queue(&state.ctx, &me, status, None, 200).await?;
+    Ok(web.render(
+        &state,
+        &QueuePage {
+            layout: web.layout(),
+            lines: rows.into_iter().map(|r| line(r, &tz)).collect(),
+            show: show.to_string(),
+            worth: credits::worth(&state.ctx),
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AnswerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    credits: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The queue's answer: back to the queue with what happened, or the error page with
+/// the reason (a bad amount, an empty reason).
+fn answered(web: &WebCtx, r: Result<CreditRequestRow, AppError>, done: &'static str) -> PageResult {
+    match r {
+        Ok(_) => Ok(web.redirect_flash("/admin/credit-requests", done)),
+        Err(AppError::Conflict {
+            code: "already_answered",
+            ..
+        }) => Ok(web.redirect_flash("/admin/credit-requests", "credit_request_answered")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn grant(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<AnswerForm>,
+) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    web.check_csrf(&f.csrf)?;
+    let id = path_id(&id)?;
+    let credits = match f.credits.trim() {
+        "" => None,
+        raw => Some(raw.parse::<i64>().map_err(|_| {
+            AppError::invalid(
+                "credits",
+                "invalid_number",
+                "Enter a whole number of credits.",
+            )
+        })?),
+    };
+    let input = GrantInput {
+        credits,
+        note: Some(f.note.clone()),
+    };
+    let r = credit_requests::grant(&state.ctx, &me, &id, &input).await;
+    answered(&web, r, "credit_request_granted")
+}
+
+async fn decline(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<AnswerForm>,
+) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    web.check_csrf(&f.csrf)?;
+    let id = path_id(&id)?;
+    let input = DeclineInput {
+        reason: f.reason.clone(),
+    };
+    let r = credit_requests::decline(&state.ctx, &me, &id, &input).await;
+    answered(&web, r, "credit_request_declined")
+}
