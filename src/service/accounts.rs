@@ -476,6 +476,8 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
     let notifications = store::notify::list(pool, &user.id, false, None, MAX).await?;
     let (articles, comments, bookmarks) = store::articles::export_of(pool, &user.id).await?;
     let payments = store::payments::for_user(pool, &user.id, None, MAX).await?;
+    let credit_requests =
+        store::credit_requests::list(pool, Some(&user.id), None, None, MAX).await?;
     Ok(json!({
         "mentorships": mentorships.iter().map(|m| json!({
             "id": m.m.id, "mentor_id": m.m.mentor_id, "mentee_id": m.m.mentee_id, "status": m.m.status,
@@ -515,6 +517,10 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
             "article_id": c.article_id, "body": c.body, "at": ts(c.created_at),
         })).collect::<Vec<_>>(),
         "bookmarks": bookmarks.iter().map(|(id, at)| json!({"article_id": id, "at": ts(*at)})).collect::<Vec<_>>(),
+        "credit_requests": credit_requests.iter().map(|r| json!({
+            "credits": r.credits, "note": r.note, "status": r.status, "granted": r.granted,
+            "answer": r.answer, "created_at": ts(r.created_at), "decided_at": r.decided_at.map(ts),
+        })).collect::<Vec<_>>(),
         "payments": payments.iter().map(|p| json!({
             "id": p.id, "credits": p.credits, "amount_cents": p.amount_cents, "currency": p.currency,
             "status": p.status, "refunded_cents": p.refunded_cents, "provider": p.provider,
@@ -533,6 +539,7 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
     store::users::anonymise(&mut *tx, &user.id, now).await?;
     store::articles::erase_user(&mut tx, &user.id).await?;
+    store::credit_requests::withdraw_open(&mut tx, &user.id, now).await?;
     tx.commit().await?;
     ctx.realtime.sessions_ended(ctx, &user.id, Ended::All).await;
     ctx.discovery.invalidate();

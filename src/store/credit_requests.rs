@@ -117,6 +117,19 @@ pub async fn close(
     Ok(done.rows_affected() == 1)
 }
 
+/// Withdraws a member's open request (their account is closing).
+pub async fn withdraw_open(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE credit_requests SET status = 'withdrawn', decided_at = $2, updated_at = $2 \
+         WHERE user_id = $1 AND status = 'open'",
+    )
+    .bind(user_id)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The ids and emails of the admins who can answer a request (active accounts).
 pub async fn admins<'e, E: Executor<'e, Database = Any>>(
     ex: E,

@@ -297,6 +297,22 @@ async fn a_declined_request_says_why_and_a_member_withdraws_their_own() {
         422,
         "invalid_input",
     );
+    // The export holds them; closing the account withdraws an open one.
+    let (_, doc) = app.get("/api/v1/me/export", member.token()).await;
+    assert_eq!(doc["credit_requests"].as_array().unwrap().len(), 2, "{doc}");
+    assert_eq!(
+        doc["credit_requests"][1]["answer"],
+        "Ask for what two sessions cost"
+    );
+    ask(&app, &member, json!({"credits": 5, "note": "last"})).await;
+    let (s, _) = app
+        .call(reqwest::Method::DELETE, "/api/v1/me", member.token(), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, open) = app
+        .get("/api/v1/admin/credit-requests", admin.token())
+        .await;
+    assert_eq!(open["items"].as_array().unwrap().len(), 0, "{open}");
 }
 
 #[tokio::test]
