@@ -70,7 +70,8 @@ function live() {
   const setBadge = (id, n) => {
     const el = document.getElementById(id);
     if (!el) return;
-    el.textContent = n >= 1000 ? "999+" : String(n);
+    const count = el.querySelector(".n") || el;
+    count.textContent = n >= 1000 ? "999+" : String(n);
     el.hidden = n <= 0;
   };
   const scrollDown = () => {
@@ -117,8 +118,8 @@ function live() {
         if (typing) typing.hidden = true;
         if (e.message.sender_id !== me) markRead();
       } else if (e.message.sender_id !== me) {
-        const badge = document.getElementById("chat-badge");
-        setBadge("chat-badge", (parseInt(badge ? badge.textContent : "0", 10) || 0) + 1);
+        const count = document.querySelector("#chat-badge .n");
+        setBadge("chat-badge", (parseInt(count ? count.textContent : "0", 10) || 0) + 1);
       }
     } else if (e.type === "message_deleted" && list) {
       const li = list.querySelector(`[data-id="${CSS.escape(e.message_id)}"] .text`);

@@ -62,21 +62,7 @@ fn answered() -> AppError {
 /// A member asks the admins for credits.
 #[tracing::instrument(name = "credit_requests::ask", skip_all, fields(user_id = %user.id))]
 pub async fn ask(ctx: &Ctx, user: &UserRow, input: &AskInput) -> AppResult<CreditRequestRow> {
-    let mut v = Validator::new();
-    if !(1..=MAX_REQUEST).contains(&input.credits) {
-        v.push(FieldError::new(
-            "credits",
-            "out_of_range",
-            "Ask for 1 to 10,000 credits.",
-        ));
-    }
-    let note = v.check(text::required_line(
-        "note",
-        &input.note.replace(['\r', '\n'], " "),
-        1000,
-    ));
-    v.finish()?;
-    let note = note.unwrap_or_default();
+    let note = check_ask(input)?;
     let id = new_id();
     let now = ctx.now();
     let mut live = Live::new();
@@ -108,6 +94,25 @@ pub async fn ask(ctx: &Ctx, user: &UserRow, input: &AskInput) -> AppResult<Credi
     live.publish(ctx).await;
     ctx.admin_stats.invalidate();
     get(ctx, &id).await
+}
+
+/// Checks a request for credits; returns its note, on one line. Every error at once.
+pub fn check_ask(input: &AskInput) -> AppResult<String> {
+    let mut v = Validator::new();
+    if !(1..=MAX_REQUEST).contains(&input.credits) {
+        v.push(FieldError::new(
+            "credits",
+            "out_of_range",
+            "Ask for 1 to 10,000 credits.",
+        ));
+    }
+    let note = v.check(text::required_line(
+        "note",
+        &input.note.replace(['\r', '\n'], " "),
+        1000,
+    ));
+    v.finish()?;
+    Ok(note.unwrap_or_default())
 }
 
 fn display_name(u: &UserRow) -> String {

@@ -13,6 +13,7 @@ mod bookings;
 mod browser_articles;
 mod browser_dashboards;
 mod browser_flows;
+mod browser_journeys;
 mod contract;
 mod credit_requests;
 mod dashboards;

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     domain::credit::{CreditRequestStatus, MAX_REQUEST},
-    error::AppError,
+    error::{AppError, FieldError},
     http::{AppState, extract::path_id},
     service::{
         accounts::UserRow,
@@ -170,6 +170,11 @@ async fn render_credits(
     ))
 }
 
+/// The ask form's errors, its fields named as labelled.
+fn ask_errors(e: &AppError) -> FormErrors {
+    FormErrors::from_error(e).labelled(&[("credits", "Credits"), ("note", "What they are for")])
+}
+
 async fn credits_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.require_user()?.user.clone();
     let ask = AskForm {
@@ -185,16 +190,22 @@ async fn ask(
     WebForm(f): WebForm<AskForm>,
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
-    let credits = match f.credits.trim().parse::<i64>() {
-        Ok(n) => n,
-        Err(_) => {
-            let e = AppError::invalid(
-                "credits",
-                "invalid_number",
-                format!("Enter a whole number of credits, from 1 to {MAX_REQUEST}."),
-            );
-            return render_credits(&state, &web, &me, (f, FormErrors::from_error(&e))).await;
+    let Ok(credits) = f.credits.trim().parse::<i64>() else {
+        // Not a number: said beside the field, with whatever else is wrong.
+        let mut errors = vec![FieldError::new(
+            "credits",
+            "invalid_number",
+            format!("Enter a whole number of credits, from 1 to {MAX_REQUEST}."),
+        )];
+        let rest = AskInput {
+            credits: 1,
+            note: f.note.clone(),
+        };
+        if let Err(AppError::Invalid(more)) = credit_requests::check_ask(&rest) {
+            errors.extend(more);
         }
+        let e = AppError::Invalid(errors);
+        return render_credits(&state, &web, &me, (f, ask_errors(&e))).await;
     };
     let input = AskInput {
         credits,
@@ -203,7 +214,7 @@ async fn ask(
     match credit_requests::ask(&state.ctx, &me, &input).await {
         Ok(_) => Ok(web.redirect_flash("/credits", "credits_asked")),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            render_credits(&state, &web, &me, (f, FormErrors::from_error(&e))).await
+            render_credits(&state, &web, &me, (f, ask_errors(&e))).await
         }
         Err(e) => Err(e.into()),
     }

@@ -267,6 +267,30 @@ impl Browser {
         }
     }
 
+    /// Screenshots at desktop (1280 px) and phone (390 px) width, `<name>-desktop.png`
+    /// and `<name>-phone.png`, when `MENTORHUB_SCREENSHOTS` names a directory.
+    pub async fn screenshots(&self, name: &str) {
+        if std::env::var("MENTORHUB_SCREENSHOTS").is_err() {
+            return;
+        }
+        self.screenshot(&format!("{name}-desktop")).await;
+        self.client
+            .set_window_size(390, 844)
+            .await
+            .expect("phone width");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        self.screenshot(&format!("{name}-phone")).await;
+        self.client
+            .set_window_size(1280, 900)
+            .await
+            .expect("desktop width");
+    }
+
+    /// Runs JavaScript in the page and returns what it returns.
+    pub async fn js(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.expect("script")
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         if let Some(d) = self.driver.as_mut() {

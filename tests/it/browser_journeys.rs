@@ -1,0 +1,95 @@
+//! The three journeys of issue 15 walked in Chromium as people would, with
+//! screenshots of each step at desktop and phone width when `MENTORHUB_SCREENSHOTS`
+//! is set.
+
+use crate::support::{TestApp, browser::Browser};
+
+/// Whether an element is shown (not `display: none`, e.g. through `hidden`).
+async fn shown(b: &Browser, css: &str) -> bool {
+    b.js(&format!(
+        "const e = document.querySelector({css:?}); return !!e && getComputedStyle(e).display !== 'none';"
+    ))
+    .await
+        == serde_json::Value::Bool(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newcomer_asks_for_credits_and_an_admin_grants_them_from_the_attention_queue() {
+    let app = TestApp::spawn().await;
+    app.admin().await;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.goto(&app.url("/signup")).await;
+    b.fill("#first_name", "Lena").await;
+    b.fill("#last_name", "Ortiz").await;
+    b.fill("#email", "lena@example.com").await;
+    b.fill("#password", "a newcomer's password").await;
+    b.click_button("Create account").await;
+    assert_eq!(b.wait_for_path("/dashboard").await, "/dashboard");
+    // No ghost badges: nothing unread shows nothing, and the bell is named.
+    assert!(!shown(&b, "#bell-count").await, "a 0 badge on the bell");
+    assert!(!shown(&b, "#chat-badge").await, "a 0 badge on Chat");
+    assert_eq!(
+        b.js("return document.querySelector('a.bell').innerText.trim();")
+            .await,
+        "Notifications"
+    );
+
+    b.goto(&app.url("/credits")).await;
+    assert!(
+        b.page_has("Credits on this site come from its administrators")
+            .await
+    );
+    b.screenshots("journey-credits-01-empty").await;
+    // Submitted empty: the summary names both problems and has the focus.
+    b.fill("#f-credits", "").await;
+    b.click_button("Ask for credits").await;
+    assert!(b.wait_for_text("2 things to fix").await);
+    assert_eq!(
+        b.js("return document.activeElement.id;").await,
+        "error-summary"
+    );
+    b.screenshots("journey-credits-02-errors").await;
+    b.fill("#f-credits", "30").await;
+    b.fill("#f-note", "Three sessions to prepare my interviews")
+        .await;
+    b.click_button("Ask for credits").await;
+    assert!(
+        b.wait_for_text("Your request is with the administrators")
+            .await
+    );
+    b.screenshots("journey-credits-03-asked").await;
+
+    // The admin: notified, the attention line, granted in one step.
+    let a = b.twin().await;
+    a.sign_in(&app.url(""), "root@example.com", "admin password 1")
+        .await;
+    assert!(shown(&a, "#bell-count").await, "the admin is notified");
+    assert_eq!(
+        a.js("return document.querySelector('a.bell').innerText.replace(/\\s+/g, ' ').trim();")
+            .await,
+        "Notifications 1 unread"
+    );
+    a.goto(&app.url("/admin/stats")).await;
+    a.click("#attention-credit-requests").await;
+    assert_eq!(
+        a.wait_for_path("/admin/credit-requests").await,
+        "/admin/credit-requests"
+    );
+    assert!(a.page_has("Lena Ortiz asks for 30 credits").await);
+    a.screenshots("journey-credits-04-queue").await;
+    a.click_button("Grant").await;
+    assert!(
+        a.wait_for_text("Granted: the credits are in the member's wallet")
+            .await
+    );
+    a.close().await;
+
+    b.goto(&app.url("/credits")).await;
+    assert_eq!(b.text("#balance").await, "30");
+    assert!(b.page_has("Granted 30 credits").await);
+    assert!(shown(&b, "#bell-count").await, "the newcomer is told");
+    b.screenshots("journey-credits-05-granted").await;
+    b.close().await;
+}
