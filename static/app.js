@@ -26,8 +26,55 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   if (document.body.dataset.live === "1") {
     live();
+  } else {
+    rememberVisitorZone();
+  }
+  for (const picker of document.querySelectorAll("[data-picker]")) {
+    enhancePicker(picker);
   }
 });
+
+// A visitor's zone, detected once and kept in a cookie, so that pages show their times
+// (signed-in people have theirs in their profile). A slot picker drawn in another zone
+// is drawn again in theirs.
+function rememberVisitorZone() {
+  if (document.cookie.split("; ").some((c) => c.startsWith("mh_tz="))) return;
+  let zone = "";
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (_) {
+    return;
+  }
+  if (!zone) return;
+  document.cookie = `mh_tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax`;
+  const picker = document.querySelector("[data-picker]");
+  const chosen = new URLSearchParams(location.search).has("tz");
+  if (picker && picker.dataset.zone && picker.dataset.zone !== zone && !chosen) location.reload();
+}
+
+// The slot picker without whole-page loads: its links (services, months, days) fetch
+// the same page and swap the picker in place, then move the focus to what changed.
+// Any failure falls back to following the link.
+function enhancePicker(root) {
+  root.addEventListener("click", async (e) => {
+    const a = e.target.closest("a[data-nav]");
+    if (!a || e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    try {
+      const res = await fetch(a.href, { credentials: "same-origin" });
+      if (!res.ok) throw new Error(String(res.status));
+      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      const next = doc.querySelector("[data-picker]");
+      if (!next) throw new Error("no picker");
+      root.innerHTML = next.innerHTML;
+      history.replaceState(null, "", a.href);
+      const target = root.querySelector(a.dataset.nav === "day" ? "#times" : a.dataset.nav === "month" ? "#picker-month" : ".picker-tabs [aria-current]");
+      if (target) target.focus();
+    } catch (_) {
+      location.href = a.href;
+    }
+  });
+}
 
 // The article editor's live preview: the server renders and sanitises the Markdown
 // (the same code that publishes it), so what you see is what readers will get.

@@ -364,6 +364,28 @@ pub async fn free_starts(
     Ok(free_among(ctx, a, &busy, (ask.from, ask.to), ask.duration))
 }
 
+/// A mentor's free starts for a `duration`-minute session in `[from, to)` (none
+/// without availability), for a page that already checked the viewer may see them.
+pub async fn free_starts_of(
+    ctx: &Ctx,
+    mentor_id: &str,
+    duration: i64,
+    (from, to): (Timestamp, Timestamp),
+) -> AppResult<Vec<Timestamp>> {
+    let Some(a) = load(ctx, mentor_id).await? else {
+        return Ok(vec![]);
+    };
+    let ask = SlotAsk {
+        mentor_id,
+        duration,
+        from,
+        to,
+        except: None,
+        except_hold: None,
+    };
+    free_starts(ctx, &ctx.db.pool, &a, &ask).await
+}
+
 /// `GET /api/v1/mentors/{id}/slots` for a listed mentor and one of their timed services:
 /// the service's length in minutes and its free start times.
 pub async fn slots(

@@ -2,7 +2,10 @@
 //! screenshots of each step at desktop and phone width when `MENTORHUB_SCREENSHOTS`
 //! is set.
 
-use crate::support::{TestApp, browser::Browser};
+use crate::support::{TestApp, browser::Browser, mentor_profile, weekdays_nine_to_five};
+
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
 
 /// Whether an element is shown (not `display: none`, e.g. through `hidden`).
 async fn shown(b: &Browser, css: &str) -> bool {
@@ -16,11 +19,31 @@ async fn shown(b: &Browser, css: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newcomer_asks_for_credits_and_an_admin_grants_them_from_the_attention_queue() {
     let app = TestApp::spawn().await;
-    app.admin().await;
+    let admin = app.admin().await;
+    // A mentor in Nairobi, free 09:00-17:00 there on weekdays.
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "amina@example.com",
+            mentor_profile(&["career"], &[], 30),
+        )
+        .await;
+    app.set_availability(&mentor, weekdays_nine_to_five("Africa/Nairobi"))
+        .await;
+    app.call(
+        reqwest::Method::PATCH,
+        "/api/v1/me",
+        mentor.token(),
+        Some(serde_json::json!({"timezone": "Africa/Nairobi", "first_name": "Amina"})),
+    )
+    .await;
     let Some(b) = Browser::start().await else {
         return;
     };
     b.goto(&app.url("/signup")).await;
+    // A newcomer in Los Angeles.
+    b.js("document.querySelector('#timezone').value = 'America/Los_Angeles';")
+        .await;
     b.fill("#first_name", "Lena").await;
     b.fill("#last_name", "Ortiz").await;
     b.fill("#email", "lena@example.com").await;
@@ -91,5 +114,58 @@ async fn a_newcomer_asks_for_credits_and_an_admin_grants_them_from_the_attention
     assert!(b.page_has("Granted 30 credits").await);
     assert!(shown(&b, "#bell-count").await, "the newcomer is told");
     b.screenshots("journey-credits-05-granted").await;
+
+    // The newcomer books with the keyboard only, in her zone, the mentor's beside.
+    b.goto(&app.url(&format!("/mentors/{}", mentor.user_id)))
+        .await;
+    assert!(b.page_has("Times in").await);
+    assert_eq!(b.value("#picker-tz").await, "America/Los_Angeles");
+    b.screenshots("journey-book-01-picker").await;
+    b.tab_to("a.day.free:not(.chosen)").await;
+    let day = b
+        .js("return document.activeElement.getAttribute('aria-label');")
+        .await;
+    b.press(ENTER).await;
+    // The picker is swapped in place and the focus moves to the chosen day's times.
+    let day_name = day.as_str().unwrap().split(',').next().unwrap().to_string();
+    assert!(b.wait_for_text(&day_name).await, "{day:?}");
+    for _ in 0..50 {
+        if b.js("return document.activeElement.id;").await == "times" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(b.js("return document.activeElement.id;").await, "times");
+    assert!(b.page_has("in Nairobi").await && b.page_has("night").await);
+    b.screenshots("journey-book-02-day").await;
+    b.tab_to("a.slot").await;
+    let slot = b
+        .js("return document.activeElement.getAttribute('aria-label');")
+        .await;
+    assert!(
+        slot.as_str().unwrap().contains("for the mentor"),
+        "the mentor's time is said: {slot:?}"
+    );
+    b.press(ENTER).await;
+    assert!(
+        b.wait_for_path(&format!("/mentors/{}/book", mentor.user_id))
+            .await
+            .ends_with("/book")
+    );
+    b.tab_to("#topic").await;
+    b.press("Negotiating my first offer").await;
+    b.press(TAB).await;
+    b.tab_to("button[type=submit]").await;
+    b.screenshots("journey-book-03-form").await;
+    b.press(ENTER).await;
+    assert!(
+        b.wait_for_path("/bookings/")
+            .await
+            .starts_with("/bookings/")
+    );
+    assert!(b.wait_for_text("Booking requested").await);
+    assert!(b.page_has("America/Los_Angeles").await && b.page_has("Africa/Nairobi").await);
+    b.screenshots("journey-book-04-requested").await;
     b.close().await;
+    app.assert_ledger_ok().await;
 }

@@ -389,7 +389,10 @@ async fn asking_and_answering_through_the_pages() {
     let html = res.text().await.unwrap();
     assert!(html.contains("2 things to fix"), "{html}");
     assert!(html.contains("href=\"#f-credits\"") && html.contains("href=\"#f-note\""));
-    assert!(html.contains("What they are for: This field is required."), "{html}");
+    assert!(
+        html.contains("What they are for: This field is required."),
+        "{html}"
+    );
     assert!(html.contains("aria-describedby=\"f-credits-error\""));
     assert_eq!(html.matches("aria-invalid=\"true\"").count(), 2);
     let res = c

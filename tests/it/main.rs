@@ -34,4 +34,5 @@ mod web;
 mod web_articles;
 mod web_mentors;
 mod web_payments;
+mod web_picker;
 mod write_path;

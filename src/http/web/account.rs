@@ -43,6 +43,28 @@ struct SignupPage {
     timezones: &'static [String],
     errors: FormErrors,
     form_error: Option<String>,
+    /// Where to go once signed up (a slot picked before having an account); empty:
+    /// the dashboard.
+    next: String,
+    /// The sign-in page, coming back to the same place.
+    login_href: String,
+}
+
+/// Where a sign-up or sign-in goes next, when it is not the dashboard: kept through the
+/// links between the two pages.
+fn next_of(raw: &str) -> String {
+    match safe_next(raw) {
+        n if n == "/dashboard" => String::new(),
+        n => n,
+    }
+}
+
+fn with_next(page: &str, next: &str) -> String {
+    if next.is_empty() {
+        page.to_string()
+    } else {
+        format!("{page}?next={}", super::urlencode(next))
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -61,11 +83,14 @@ struct SignupForm {
     timezone: String,
     #[serde(default)]
     as_mentor: Option<String>,
+    #[serde(default)]
+    next: String,
 }
 
-async fn signup_form(State(state): State<AppState>, web: WebCtx) -> Response {
+async fn signup_form(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Response {
+    let next = next_of(&page_query::<NextQuery>(&uri).next);
     if web.auth.is_some() {
-        return Redirect::to("/dashboard").into_response();
+        return Redirect::to(&safe_next(&next)).into_response();
     }
     web.render(
         &state,
@@ -74,10 +99,14 @@ async fn signup_form(State(state): State<AppState>, web: WebCtx) -> Response {
             email: String::new(),
             first_name: String::new(),
             last_name: String::new(),
-            timezone: "UTC".into(),
+            // A visitor's detected or chosen zone, else UTC (the page's script
+            // detects it then).
+            timezone: web.zone().iana_name().unwrap_or("UTC").to_string(),
             timezones: timezones(),
             errors: FormErrors::default(),
             form_error: None,
+            login_href: with_next("/login", &next),
+            next,
         },
     )
 }
@@ -102,12 +131,13 @@ async fn signup(
     };
     Ok(match result {
         Ok((_, session)) => {
+            let next = next_of(&f.next);
             let to = if f.as_mentor.is_some() {
-                "/settings/mentor"
+                "/settings/mentor".to_string()
             } else {
-                "/dashboard"
+                safe_next(&next)
             };
-            let mut res = web.redirect_flash(to, "welcome");
+            let mut res = web.redirect_flash(&to, "welcome");
             web.set_session_cookie(
                 &mut res,
                 &session.cookie_token,
@@ -134,6 +164,8 @@ async fn signup(
                     timezones: timezones(),
                     errors: FormErrors::from_error(&e),
                     form_error,
+                    login_href: with_next("/login", &next_of(&f.next)),
+                    next: next_of(&f.next),
                 },
             )
         }
@@ -148,6 +180,8 @@ struct LoginPage {
     email: String,
     next: String,
     form_error: Option<String>,
+    /// The sign-up page, coming back to the same place.
+    signup_href: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,6 +200,7 @@ async fn login_form(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Res
         &LoginPage {
             layout: web.layout(),
             email: String::new(),
+            signup_href: with_next("/signup", &next_of(&next)),
             next,
             form_error: None,
         },
@@ -221,6 +256,7 @@ async fn login(
                 &LoginPage {
                     layout: web.layout(),
                     email: f.email,
+                    signup_href: with_next("/signup", &next_of(&next)),
                     next,
                     form_error: Some(e.detail()),
                 },

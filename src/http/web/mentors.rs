@@ -10,7 +10,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Layout, PageResult, WebCtx, WebForm, page_query};
+use super::{
+    Layout, PageResult, WebCtx, WebForm, page_query,
+    picker::{self, Picker, PickerQuery},
+};
 use crate::{
     domain::{
         mentor::MentorStatus,
@@ -216,28 +219,6 @@ pub struct ExperienceLine {
     pub description: String,
 }
 
-/// `?service=&week=` on a mentor's page.
-#[derive(Debug, Default, Deserialize)]
-pub struct PickerQuery {
-    #[serde(default)]
-    service: String,
-    /// A date (`YYYY-MM-DD`, in the viewer's zone) inside the week to show.
-    #[serde(default)]
-    week: String,
-}
-
-pub struct PickerService {
-    pub id: String,
-    pub title: String,
-    pub selected: bool,
-}
-
-pub struct DayColumn {
-    pub label: String,
-    /// (UTC start for the form, local time label)
-    pub slots: Vec<(String, String)>,
-}
-
 pub struct ReviewLine {
     pub stars: String,
     pub comment: String,
@@ -252,20 +233,15 @@ struct MentorPage {
     /// This page, to come back to after reporting the mentor.
     self_path: String,
     missed: i64,
-    picker_services: Vec<PickerService>,
-    selected_service: String,
-    selected_timed: bool,
-    days: Vec<DayColumn>,
-    week_label: String,
-    prev_week: String,
-    next_week: String,
-    viewer_zone: String,
+    picker: Picker,
     next_free: String,
     reviews: Vec<ReviewLine>,
     articles: Vec<super::articles::ArticleCard>,
     m: CardView,
     bio: String,
     timezone: String,
+    /// The mentor's zone as its city ("Nairobi").
+    city: String,
     skills: Vec<String>,
     industries: Vec<String>,
     capacity: String,
@@ -301,75 +277,23 @@ async fn render_mentor(
     };
     let p = &row.profile;
     let experience: Vec<crate::domain::mentor::ExperienceEntry> = p.experience.clone();
-    // The slot picker: one week, in the viewer's zone.
-    let tz = viewer
-        .and_then(|v| jiff::tz::TimeZone::get(&v.timezone).ok())
-        .unwrap_or(jiff::tz::TimeZone::UTC);
-    let is_timed = |k: &crate::domain::mentor::ServiceKind| !k.is_review();
-    let selected = services
-        .iter()
-        .find(|s| s.id == q.service)
-        .or_else(|| services.iter().find(|s| is_timed(&s.kind)))
-        .or(services.first())
-        .map(|s| (s.id.clone(), is_timed(&s.kind), s.duration_minutes));
-    let today = state.ctx.clock.now().to_zoned(tz.clone()).date();
-    let week_start = q
-        .week
-        .parse::<jiff::civil::Date>()
-        .unwrap_or(today)
-        .max(today);
-    let week_end = week_start
-        .checked_add(jiff::Span::new().days(7))
-        .unwrap_or(week_start);
-    let mut days: Vec<DayColumn> = (0..7)
-        .filter_map(|i| week_start.checked_add(jiff::Span::new().days(i)).ok())
-        .map(|d| DayColumn {
-            label: d.strftime("%a %-d %b").to_string(),
-            slots: vec![],
-        })
-        .collect();
-    if let Some((_, true, duration)) = &selected
-        && let Ok(Some(a)) = crate::service::availability::load(&state.ctx, id).await
-    {
-        let from = week_start
-            .to_zoned(tz.clone())
-            .map(|z| z.timestamp())
-            .unwrap_or(state.ctx.clock.now());
-        let to = week_end
-            .to_zoned(tz.clone())
-            .map(|z| z.timestamp())
-            .unwrap_or(from);
-        let ask = crate::service::availability::SlotAsk {
-            mentor_id: id,
-            duration: *duration,
-            from,
-            to,
-            except: None,
-            except_hold: None,
-        };
-        if let Ok(starts) =
-            crate::service::availability::free_starts(&state.ctx, &state.ctx.db.pool, &a, &ask)
-                .await
-        {
-            for s in starts {
-                let z = s.to_zoned(tz.clone());
-                let idx = (z.date() - week_start).get_days();
-                if let Some(col) = usize::try_from(idx).ok().and_then(|i| days.get_mut(i)) {
-                    col.slots
-                        .push((s.to_string(), z.strftime("%H:%M").to_string()));
-                }
-            }
-        }
-    }
-    let week_href = |d: jiff::civil::Date| {
-        format!(
-            "/mentors/{id}?service={}&week={d}#book",
-            selected.as_ref().map(|s| s.0.as_str()).unwrap_or("")
-        )
-    };
-    let prev = week_start
-        .checked_sub(jiff::Span::new().days(7))
-        .unwrap_or(week_start);
+    let picker = picker::build(
+        state,
+        web,
+        &picker::Mentor {
+            id,
+            zone: &row.timezone,
+            next_free: p.next_free_at,
+            is_self: viewer.is_some_and(|v| v.id == id),
+        },
+        &services,
+        &q,
+    )
+    .await?;
+    let tz = q
+        .chosen_zone()
+        .map(|(_, z)| z)
+        .unwrap_or_else(|| web.zone());
     let reviews = crate::service::reviews::for_mentor(&state.ctx, id, None, 5)
         .await
         .unwrap_or_default();
@@ -381,38 +305,10 @@ async fn render_mentor(
         layout: web.layout(),
         self_path: format!("/mentors/{id}"),
         missed: p.no_show_count,
-        picker_services: services
-            .iter()
-            .map(|s| PickerService {
-                id: s.id.clone(),
-                title: format!(
-                    "{} · {} min · {} credits",
-                    s.title, s.duration_minutes, s.credit_cost
-                ),
-                selected: selected.as_ref().is_some_and(|x| x.0 == s.id),
-            })
-            .collect(),
-        selected_service: selected.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
-        selected_timed: selected.as_ref().is_some_and(|s| s.1),
-        days,
-        week_label: format!(
-            "{} – {}",
-            week_start.strftime("%-d %b"),
-            week_end
-                .yesterday()
-                .unwrap_or(week_end)
-                .strftime("%-d %b %Y")
-        ),
-        prev_week: if week_start > today {
-            week_href(prev.max(today))
-        } else {
-            String::new()
-        },
-        next_week: week_href(week_end),
-        viewer_zone: tz.iana_name().unwrap_or("UTC").to_string(),
+        picker,
         next_free: p
             .next_free_at
-            .map(|t| crate::http::web::bookings::when(t, &tz))
+            .map(|t| web.when(t, &tz))
             .unwrap_or_default(),
         reviews: reviews
             .iter()
@@ -431,6 +327,7 @@ async fn render_mentor(
         m: CardView::from_row(&row),
         bio: p.bio.clone(),
         timezone: row.timezone.clone(),
+        city: picker::city(&row.timezone),
         skills: p.skills.clone(),
         industries: p.industries.clone(),
         capacity: format!(
@@ -474,7 +371,14 @@ async fn render_mentor(
         form_error,
         message,
     };
-    Ok(web.render_status(state, status, &page))
+    let mut res = web.render_status(state, status, &page);
+    // A visitor's chosen zone holds for the next pages.
+    if let Some((name, _)) = q.chosen_zone()
+        && web.auth.is_none()
+    {
+        web.remember_zone(&mut res, &name);
+    }
+    Ok(res)
 }
 
 async fn mentor_page(

@@ -22,6 +22,7 @@ mod dashboards;
 mod mentors;
 mod pages;
 mod payments;
+mod picker;
 mod profiles;
 mod reports;
 
@@ -342,6 +343,12 @@ pub struct WebCtx {
     secure_cookies: bool,
     /// Unread notifications and chat messages, for the navigation badges.
     counts: (i64, i64),
+    /// A visitor's zone: chosen on the slot picker or detected by the browser
+    /// (`mh_tz` cookie); signed-in people use their profile's.
+    visitor_zone: Option<jiff::tz::TimeZone>,
+    /// Times as "9:00 AM" rather than "09:00" (the browser's first language is one
+    /// that writes them so).
+    pub hour12: bool,
 }
 
 impl<S> FromRequestParts<S> for WebCtx
@@ -385,6 +392,13 @@ where
             had_flash: flash_cookie.is_some(),
             path: parts.uri.path().to_string(),
             secure_cookies: state.ctx.config.secure_cookies,
+            visitor_zone: cookie(&parts.headers, ZONE_COOKIE)
+                .and_then(|z| jiff::tz::TimeZone::get(&urldecode(&z)).ok()),
+            hour12: parts
+                .headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(writes_12_hour_times),
         };
         if let Some(slot) = parts.extensions.get::<WebSlot>() {
             *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(web.clone());
@@ -407,10 +421,64 @@ pub fn zone_of(user: Option<&crate::service::accounts::UserRow>) -> jiff::tz::Ti
         .unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
+/// Whether the first language of an `Accept-Language` header writes times on a
+/// 12-hour clock: English as written in the US (and English with no region, which
+/// browsers send there), Canada, Australia, New Zealand, India, the Philippines and
+/// Pakistan.
+pub fn writes_12_hour_times(header: &str) -> bool {
+    let first = header
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let mut parts = first.split(['-', '_']);
+    let (lang, region) = (parts.next().unwrap_or(""), parts.next());
+    lang == "en"
+        && matches!(
+            region,
+            None | Some("us" | "ca" | "au" | "nz" | "in" | "ph" | "pk")
+        )
+}
+
+/// The cookie that keeps a visitor's zone.
+pub const ZONE_COOKIE: &str = "mh_tz";
+
 impl WebCtx {
-    /// The zone the signed-in person sees times in (UTC for a visitor).
+    /// The zone the person sees times in: their profile's when signed in, else the
+    /// visitor's chosen or detected zone, else UTC.
     pub fn zone(&self) -> jiff::tz::TimeZone {
-        zone_of(self.auth.as_ref().map(|a| &a.user))
+        match &self.auth {
+            Some(a) => zone_of(Some(&a.user)),
+            None => self.visitor_zone.clone().unwrap_or(jiff::tz::TimeZone::UTC),
+        }
+    }
+
+    /// Keeps a visitor's chosen zone for the next pages (a year).
+    pub fn remember_zone(&self, res: &mut Response, zone: &str) {
+        if let Ok(v) =
+            HeaderValue::from_str(&self.cookie(ZONE_COOKIE, urlencode(zone), 365 * 24 * 3600))
+        {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+
+    /// "Mon 2 Mar 2026, 9:00 AM" (or "…, 09:00"), as the person reads times.
+    pub fn when(&self, t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+        let z = t.to_zoned(tz.clone());
+        format!("{}, {}", z.strftime("%a %-d %b %Y"), self.clock_time(&z))
+    }
+
+    /// "9:00 AM" or "09:00", as the person reads times.
+    pub fn clock_time(&self, z: &jiff::Zoned) -> String {
+        if self.hour12 {
+            z.strftime("%-I:%M %p").to_string()
+        } else {
+            z.strftime("%H:%M").to_string()
+        }
     }
 
     /// The token forms must carry.
@@ -579,6 +647,13 @@ impl WebCtx {
 
 /// Percent-encodes a path for use in a query string: everything but unreserved
 /// characters and `/`.
+/// Undoes [`urlencode`] (a cookie's value).
+pub fn urldecode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 pub fn urlencode(s: &str) -> String {
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     const KEEP: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC

@@ -286,6 +286,34 @@ impl Browser {
             .expect("desktop width");
     }
 
+    /// Presses keys on whatever has the focus (WebDriver key codes: "\u{E004}" is Tab,
+    /// "\u{E007}" Enter).
+    pub async fn press(&self, keys: &str) {
+        let el = self
+            .client
+            .active_element()
+            .await
+            .expect("the focused element");
+        el.send_keys(keys).await.expect("keys");
+    }
+
+    /// Presses Tab until the focus is on an element matching `css` (at most 300 times),
+    /// as a keyboard user moves through a page.
+    pub async fn tab_to(&self, css: &str) {
+        for _ in 0..300 {
+            let on = self
+                .js(&format!(
+                    "return !!document.activeElement && document.activeElement.matches({css:?});"
+                ))
+                .await;
+            if on == serde_json::Value::Bool(true) {
+                return;
+            }
+            self.press("\u{E004}").await;
+        }
+        panic!("Tab never reached {css}");
+    }
+
     /// Runs JavaScript in the page and returns what it returns.
     pub async fn js(&self, script: &str) -> serde_json::Value {
         self.client.execute(script, vec![]).await.expect("script")

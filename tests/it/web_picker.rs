@@ -1,0 +1,263 @@
+//! The slot picker on a mentor's page, as plain HTML (it works without JavaScript):
+//! a month calendar with the free days, the chosen day's times in the viewer's zone on
+//! their clock, the mentor's time beside, nights flagged, a zone switcher, and a
+//! visitor who picks a time coming back to it after signing up.
+
+use reqwest::{Client, StatusCode, header};
+
+use crate::{
+    support::{TestApp, mentor_profile, weekdays_nine_to_five},
+    web_mentors::{client, csrf_of},
+};
+
+/// A mentor in Nairobi, free 09:00-17:00 on weekdays there.
+async fn nairobi_mentor(app: &TestApp) -> String {
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "amina@example.com",
+            mentor_profile(&["career"], &["interviews"], 20),
+        )
+        .await;
+    app.set_availability(&mentor, weekdays_nine_to_five("Africa/Nairobi"))
+        .await;
+    let (s, _) = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            mentor.token(),
+            Some(serde_json::json!({"timezone": "Africa/Nairobi"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    mentor.user_id
+}
+
+async fn page(c: &Client, app: &TestApp, path: &str, lang: &str) -> (StatusCode, String) {
+    let res = c
+        .get(app.url(path))
+        .header(header::ACCEPT_LANGUAGE, lang)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// The `href`s of the elements whose opening tag contains `marker`.
+fn hrefs(html: &str, marker: &str) -> Vec<String> {
+    html.match_indices(marker)
+        .filter_map(|(i, _)| {
+            let tag_start = html[..i].rfind('<')?;
+            let tag = &html[tag_start..i + html[i..].find('>')?];
+            let h = tag.find("href=\"")? + 6;
+            Some(
+                tag[h..h + tag[h..].find('"')?]
+                    .replace("&#38;", "&")
+                    .replace("&amp;", "&"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_visitor_sees_free_days_and_times_in_their_zone_and_clock() {
+    let app = TestApp::spawn().await;
+    let id = nairobi_mentor(&app).await;
+    let c = client();
+    // A visitor in Los Angeles (the zone the browser detected), reading US English.
+    let jar_cookie = "mh_tz=America%2FLos_Angeles";
+    let c_la = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = c_la
+        .get(app.url(&format!("/mentors/{id}")))
+        .header(header::COOKIE, jar_cookie)
+        .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<option value=\"America/Los_Angeles\" selected>"),
+        "the zone shown"
+    );
+    assert!(html.contains("March 2026"), "the month of the test clock");
+    // The test clock is Monday 2 March 2026, 09:00 UTC (01:00 in Los Angeles): the
+    // weekdays of March are free from Monday evening in LA on.
+    let days = hrefs(&html, "class=\"day free");
+    assert!(days.len() >= 15, "weekdays of March are free: {days:?}");
+    assert!(days.iter().all(|h| h.contains("date=2026-03-")), "{days:?}");
+    assert!(html.contains("aria-current=\"date\""), "a day is chosen");
+    // 12-hour times, each with the mentor's time beside, nights flagged.
+    assert!(
+        html.contains(" PM</span>") || html.contains(" AM</span>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("in Nairobi</span>"),
+        "the mentor's local time"
+    );
+    assert!(
+        html.contains("☾ night"),
+        "09:00-17:00 in Nairobi is night in LA"
+    );
+    assert!(
+        html.contains("night time for you"),
+        "said to screen readers too"
+    );
+    // Sunday-first weeks for US English.
+    assert!(html.find("title=\"Sunday\"").unwrap() < html.find("title=\"Monday\"").unwrap());
+    // A visitor's times lead to signing in, and back.
+    let slots = hrefs(&html, "class=\"slot\"");
+    assert!(!slots.is_empty());
+    assert!(
+        slots.iter().all(|h| h.starts_with("/login?next=/mentors/")),
+        "{slots:?}"
+    );
+    // No earlier month than this one; a later one.
+    assert!(
+        !html.contains("aria-label=\"Previous month"),
+        "no going back before now"
+    );
+    assert!(html.contains("aria-label=\"Next month, April\""));
+
+    // Another reader, no zone known, German: UTC on a 24-hour clock, Monday first.
+    let (_, html) = page(&c, &app, &format!("/mentors/{id}"), "de-DE,de;q=0.9").await;
+    assert!(html.contains("<option value=\"UTC\" selected>"));
+    assert!(!html.contains(" AM</span>") && !html.contains(" PM</span>"));
+    assert!(html.contains("<span class=\"slot-time\">07:00</span>") || html.contains(":00</span>"));
+    assert!(html.find("title=\"Monday\"").unwrap() < html.find("title=\"Sunday\"").unwrap());
+
+    // The switcher: the chosen zone is used and remembered for a visitor.
+    let res = c
+        .get(app.url(&format!("/mentors/{id}?tz=Asia/Tokyo")))
+        .send()
+        .await
+        .unwrap();
+    let set = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(set.starts_with("mh_tz=Asia/Tokyo"), "{set}");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<option value=\"Asia/Tokyo\" selected>"));
+    let (_, html) = page(&c, &app, &format!("/mentors/{id}"), "en-GB").await;
+    assert!(
+        html.contains("<option value=\"Asia/Tokyo\" selected>"),
+        "remembered"
+    );
+}
+
+#[tokio::test]
+async fn picking_a_day_a_month_and_nonsense() {
+    let app = TestApp::spawn().await;
+    let id = nairobi_mentor(&app).await;
+    let c = client();
+    let base = format!("/mentors/{id}");
+    // Wednesday 11 March, in UTC: 06:00-13:00 (09:00-16:00 starts in Nairobi).
+    let (_, html) = page(&c, &app, &format!("{base}?date=2026-03-11"), "en-GB").await;
+    assert!(html.contains(">Wednesday 11 March</h3>"), "{html}");
+    let times: Vec<&str> = html
+        .match_indices("<span class=\"slot-time\">")
+        .map(|(i, m)| &html[i + m.len()..i + m.len() + 5])
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "06:00", "07:00", "08:00", "09:00", "10:00", "11:00", "12:00", "13:00"
+        ]
+    );
+    assert!(html.contains("aria-label=\"Wednesday 11 March, 8 times free\" aria-current=\"date\""));
+    // Weekends are not links.
+    assert!(html.contains("aria-label=\"Saturday 14 March, nothing free\""));
+    // The next month's own calendar.
+    let (_, html) = page(&c, &app, &format!("{base}?month=2026-04"), "en-GB").await;
+    assert!(html.contains("April 2026") && html.contains("aria-label=\"Previous month, March\""));
+    assert!(
+        html.contains(">Wednesday 1 April</h3>"),
+        "its first free day is chosen"
+    );
+    // Nonsense falls back to sensible defaults, never an error.
+    for q in [
+        "?month=banana&date=yesterday&tz=Nowhere/City&service=nope",
+        "?month=1999-01&date=1999-01-05",
+        "?month=2099-01",
+        "?week=2026-03-10",
+    ] {
+        let (s, html) = page(&c, &app, &format!("{base}{q}"), "en").await;
+        assert_eq!(s, StatusCode::OK, "{q}");
+        assert!(html.contains("class=\"calendar\""), "{q}");
+    }
+    let (_, html) = page(&c, &app, &format!("{base}?month=2099-01"), "en").await;
+    assert!(html.contains("March 2027"), "a year ahead at most");
+    assert!(!html.contains("aria-label=\"Next month"));
+}
+
+#[tokio::test]
+async fn a_visitor_who_picks_a_time_signs_up_and_comes_back_to_it() {
+    let app = TestApp::spawn().await;
+    let id = nairobi_mentor(&app).await;
+    let c = client();
+    let (_, html) = page(&c, &app, &format!("/mentors/{id}?date=2026-03-11"), "en-GB").await;
+    let pick = hrefs(&html, "class=\"slot\"")[0].clone();
+    assert!(pick.starts_with("/login?next="), "{pick}");
+    let (s, login) = page(&c, &app, &pick, "en-GB").await;
+    assert_eq!(s, StatusCode::OK);
+    let signup = hrefs(&login, ">Create an account")
+        .into_iter()
+        .next()
+        .or_else(|| {
+            let i = login.find("Create an account")?;
+            let a = login[..i].rfind("href=\"")? + 6;
+            Some(
+                login[a..a + login[a..].find('"')?]
+                    .replace("&#38;", "&")
+                    .replace("&amp;", "&"),
+            )
+        })
+        .unwrap();
+    assert!(signup.starts_with("/signup?next=/mentors/"), "{signup}");
+    let (_, form) = page(&c, &app, &signup, "en-GB").await;
+    let next_marker = "name=\"next\" value=\"";
+    let n = form
+        .find(next_marker)
+        .expect("the sign-up form keeps where to go")
+        + next_marker.len();
+    let next = form[n..n + form[n..].find('"').unwrap()]
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(
+        next.starts_with(&format!("/mentors/{id}/book?service=")),
+        "{next}"
+    );
+    assert!(
+        next.contains("start=2026-03-11T06%3A00%3A00Z")
+            || next.contains("start=2026-03-11T06:00:00Z"),
+        "{next}"
+    );
+    let res = c
+        .post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf_of(&form).as_str()),
+            ("email", "visitor@example.com"),
+            ("password", "correct horse battery"),
+            ("first_name", "Vic"),
+            ("last_name", "Visitor"),
+            ("timezone", "Europe/London"),
+            ("next", next.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION].to_str().unwrap(), next);
+    let (s, book) = page(&c, &app, &next, "en-GB").await;
+    assert_eq!(s, StatusCode::OK, "{book}");
+    assert!(
+        book.contains("11 Mar 2026") || book.contains("Wed 11 Mar"),
+        "{book}"
+    );
+}
