@@ -68,6 +68,8 @@ pub struct SessionItem {
     pub starts_in_minutes: i64,
     pub with_id: String,
     pub with_name: String,
+    /// What the other person is in this session: `mentor` or `mentee`.
+    pub with_role: String,
     /// Once accepted.
     pub meeting_link: Option<String>,
 }
@@ -87,6 +89,12 @@ fn session(s: &SessionLine, now: Timestamp, tz: &TimeZone) -> SessionItem {
         starts_in_minutes: (start.duration_since(now).as_mins()).max(0),
         with_id: s.other_id.clone(),
         with_name: format!("{} {}", s.other_first_name, s.other_last_name),
+        with_role: if s.other_is_mentor {
+            "mentor"
+        } else {
+            "mentee"
+        }
+        .to_string(),
         meeting_link: (s.status == BookingStatus::Accepted && !s.meeting_link.is_empty())
             .then(|| s.meeting_link.clone()),
     }

@@ -30,7 +30,8 @@ pub use crate::store::mentorships::{ListFilter, MentorshipListRow};
 #[serde(deny_unknown_fields)]
 pub struct RequestInput {
     pub mentor_id: String,
-    /// Why you are asking, what you hope to work on.
+    /// An introduction: who you are, what you hope to work on (required, up to 2000
+    /// characters).
     #[serde(default)]
     pub message: String,
 }
@@ -54,6 +55,14 @@ pub async fn request(
 ) -> AppResult<MentorshipListRow> {
     let message = text::optional_text("message", &input.message, 2000)
         .map_err(|e| AppError::Invalid(vec![e]))?;
+    // The mentor decides on it: an empty request tells them nothing.
+    if message.trim().is_empty() {
+        return Err(AppError::invalid(
+            "message",
+            "required",
+            "Introduce yourself: who you are and what you hope to work on together.",
+        ));
+    }
     let mentor_id = crate::domain::ids::parse_id(&input.mentor_id).ok_or_else(|| {
         AppError::Invalid(vec![FieldError::new(
             "mentor_id",

@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod events;
 pub mod jobs;
+pub mod mentees;
 pub mod mentors;
 pub mod mentorships;
 pub mod messages;

@@ -267,6 +267,26 @@ pub struct MenteeProfileRow {
 }
 }
 
+/// Whether `mentor_id` mentors, mentored or is asked to mentor `mentee_id`: a
+/// mentorship between them that is pending, accepted or ended, or a booking of any
+/// status.
+pub async fn knows_mentee<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+    mentee_id: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM mentorships WHERE mentor_id = $1 AND mentee_id = $2 \
+         AND status IN ('pending', 'accepted', 'ended')) \
+         + (SELECT COUNT(*) FROM bookings WHERE mentor_id = $1 AND mentee_id = $2)",
+    )
+    .bind(mentor_id)
+    .bind(mentee_id)
+    .fetch_one(ex)
+    .await?;
+    Ok(n > 0)
+}
+
 pub async fn mentee_profile<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,

@@ -11,7 +11,7 @@ async fn accepted_mentorship(app: &TestApp, mentor: &Session, mentee: &Session) 
         .post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{m}");

@@ -24,7 +24,7 @@ async fn mentor_drafts_and_publishes_then_a_mentee_finds_it_by_tag_bookmarks_and
         .post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     let (s, _) = app

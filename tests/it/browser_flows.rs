@@ -220,7 +220,7 @@ async fn two_people_chat_live() {
         .post(
             "/api/v1/mentorships",
             mentee.token(),
-            serde_json::json!({"mentor_id": mentor.user_id}),
+            serde_json::json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     app.post(

@@ -114,7 +114,7 @@ async fn the_mentor_and_mentee_figures_match_a_known_data_set() {
     app.post(
         "/api/v1/mentorships",
         mentee.token(),
-        json!({"mentor_id": mentor.user_id}),
+        json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
     )
     .await;
     app.clock.advance(jiff::SignedDuration::from_hours(3));
@@ -201,7 +201,7 @@ async fn a_mentees_dashboard_lists_mentors_and_their_articles() {
         .post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     app.post(

@@ -22,6 +22,7 @@ mod fuzz;
 mod hardening;
 mod layers;
 mod ledger;
+mod mentees;
 mod mentors;
 mod mentorships;
 mod messaging;

@@ -513,7 +513,7 @@ async fn recommendations_explain_themselves_and_full_mentors_sink() {
         .post(
             "/api/v1/mentorships",
             taker.token(),
-            json!({"mentor_id": full.user_id}),
+            json!({"mentor_id": full.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     app.post(

@@ -116,7 +116,7 @@ async fn nobody_can_request_themselves() {
         .post(
             "/api/v1/mentorships",
             mentor.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     assert_problem(&got, 422, "invalid_input");
@@ -126,7 +126,7 @@ async fn nobody_can_request_themselves() {
         .post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentee.user_id}),
+            json!({"mentor_id": mentee.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     assert_eq!(got.1["errors"][0]["code"], "cannot_request_self");
@@ -134,7 +134,7 @@ async fn nobody_can_request_themselves() {
         .post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": "nope"}),
+            json!({"mentor_id": "nope", "message": "Hello, I would value your guidance."}),
         )
         .await;
     assert_problem(&got, 422, "invalid_input");
@@ -148,7 +148,7 @@ async fn one_live_relationship_per_pair() {
         .post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     let id = m["id"].as_str().unwrap().to_string();
@@ -156,7 +156,7 @@ async fn one_live_relationship_per_pair() {
         &app.post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await,
         409,
@@ -172,7 +172,7 @@ async fn one_live_relationship_per_pair() {
         &app.post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await,
         409,
@@ -193,7 +193,7 @@ async fn one_live_relationship_per_pair() {
         .post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
@@ -208,14 +208,14 @@ async fn decline_cancel_and_who_may_do_what() {
         .post(
             "/api/v1/mentorships",
             a.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     let (_, mb) = app
         .post(
             "/api/v1/mentorships",
             b.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     let (ida, idb) = (ma["id"].as_str().unwrap(), mb["id"].as_str().unwrap());
@@ -312,7 +312,7 @@ async fn at_most_five_pending_requests_per_mentee() {
             app.post(
                 "/api/v1/mentorships",
                 mentee.token(),
-                json!({"mentor_id": m.user_id})
+                json!({"mentor_id": m.user_id, "message": "Hello, I would value your guidance."})
             )
             .await
             .0,
@@ -323,7 +323,7 @@ async fn at_most_five_pending_requests_per_mentee() {
         &app.post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentors[5].user_id}),
+            json!({"mentor_id": mentors[5].user_id, "message": "Hello, I would value your guidance."}),
         )
         .await,
         409,
@@ -339,7 +339,7 @@ async fn unanswered_requests_expire_after_fourteen_days() {
         .post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     let id = m["id"].as_str().unwrap();
@@ -370,7 +370,7 @@ async fn unanswered_requests_expire_after_fourteen_days() {
         .post(
             "/api/v1/mentorships",
             mentee.token(),
-            json!({"mentor_id": mentor.user_id}),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "the pair may start again");
@@ -379,7 +379,7 @@ async fn unanswered_requests_expire_after_fourteen_days() {
     app.post(
         "/api/v1/mentorships",
         other.token(),
-        json!({"mentor_id": mentor.user_id}),
+        json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
     )
     .await;
     app.clock.advance(SignedDuration::from_hours(15 * 24));
@@ -405,7 +405,7 @@ async fn racing_accepts_respect_max_mentees() {
             .post(
                 "/api/v1/mentorships",
                 s.token(),
-                json!({"mentor_id": mentor.user_id}),
+                json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
             )
             .await;
         ids.push(m["id"].as_str().unwrap().to_string());
@@ -458,7 +458,7 @@ async fn racing_requests_create_one_relationship_and_five_pending_at_most() {
                 app.post(
                     "/api/v1/mentorships",
                     Some(&token),
-                    json!({"mentor_id": mid}),
+                    json!({"mentor_id": mid, "message": "Hello, I would value your guidance."}),
                 )
                 .await
                 .0
@@ -492,7 +492,7 @@ async fn racing_requests_create_one_relationship_and_five_pending_at_most() {
                 app.post(
                     "/api/v1/mentorships",
                     Some(&token),
-                    json!({"mentor_id": mid}),
+                    json!({"mentor_id": mid, "message": "Hello, I would value your guidance."}),
                 )
                 .await
                 .0

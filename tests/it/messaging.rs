@@ -365,14 +365,14 @@ async fn live_delivery_read_receipts_and_typing_over_the_socket() {
     app.post(
         "/api/v1/mentorships",
         mentee.token(),
-        json!({"mentor_id": "0190b1c4-0000-7000-8000-000000000000"}),
+        json!({"mentor_id": "0190b1c4-0000-7000-8000-000000000000", "message": "Hello, I would value your guidance."}),
     )
     .await;
     let other = app.register("third@example.com").await;
     app.post(
         "/api/v1/mentorships",
         other.token(),
-        json!({"mentor_id": mentor.user_id}),
+        json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
     )
     .await;
     let n = a.next_event(|e| e["type"] == "notification").await;

@@ -127,7 +127,7 @@ async fn notifications_list_read_and_preferences() {
     app.post(
         "/api/v1/mentorships",
         other.token(),
-        json!({"mentor_id": mentor.user_id}),
+        json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
     )
     .await;
     app.tick().await;

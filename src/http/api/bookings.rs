@@ -368,6 +368,7 @@ async fn list(
             from: from.map(crate::clock::to_micros),
             to: to.map(crate::clock::to_micros),
             mentorship_id: p.mentorship_id.clone(),
+            with_user: None,
             ascending,
             after,
             limit: limit + 1,

@@ -1,4 +1,5 @@
-//! `/api/v1/users/{id}`: public profiles.
+//! `/api/v1/users/{id}`: public profiles; `/api/v1/mentees/{id}`: a mentee as their
+//! mentors see them.
 
 use axum::extract::State;
 use serde::Serialize;
@@ -9,12 +10,15 @@ use super::ts;
 use crate::{
     domain::user::{Role, Roles},
     error::AppError,
+    http::extract::CurrentUser,
     http::{AppState, extract::IdPath, problem::Problem},
-    service::accounts,
+    service::{accounts, mentees},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_user))
+    OpenApiRouter::new()
+        .routes(routes!(get_user))
+        .routes(routes!(get_mentee))
 }
 
 /// What anyone may see of a user.
@@ -53,5 +57,69 @@ async fn get_user(
         linkedin_url: u.linkedin_url,
         roles: Roles::from_db(&u.roles).list().to_vec(),
         created_at: ts(u.created_at),
+    }))
+}
+
+/// One session of a mentee with you, their mentor.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionTogether {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub start: String,
+    pub topic: String,
+}
+
+/// A mentee as their mentors see them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MenteeView {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub headline: String,
+    pub avatar_url: String,
+    pub timezone: String,
+    /// What they tell mentors about themselves as a learner.
+    pub bio: String,
+    pub goals: Vec<String>,
+    pub skills: Vec<String>,
+    pub interests: Vec<String>,
+    /// Your sessions with them, newest first (at most 20).
+    pub sessions: Vec<SessionTogether>,
+}
+
+/// A mentee's learning profile and your sessions together: for the mentee, admins,
+/// and mentors they asked, booked, or are or were mentored by (anyone else: 404).
+#[utoipa::path(get, path = "/api/v1/mentees/{id}", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, body = MenteeView), (status = 404, body = Problem)))]
+async fn get_mentee(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<axum::Json<MenteeView>, AppError> {
+    let d = mentees::detail(&state.ctx, &me.user, &id).await?;
+    Ok(axum::Json(MenteeView {
+        id: d.id,
+        first_name: d.first_name,
+        last_name: d.last_name,
+        headline: d.headline,
+        avatar_url: d.avatar_url,
+        timezone: d.timezone,
+        bio: d.bio,
+        goals: d.goals,
+        skills: d.skills,
+        interests: d.interests,
+        sessions: d
+            .sessions
+            .into_iter()
+            .map(|b| SessionTogether {
+                id: b.b.id.to_string(),
+                title: b.b.title,
+                status: b.b.status.as_str().to_string(),
+                start: ts(b.b.start_at),
+                topic: b.b.topic,
+            })
+            .collect(),
     }))
 }

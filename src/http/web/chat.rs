@@ -126,6 +126,8 @@ struct ConversationPage {
     self_path: String,
     thread_id: String,
     name: String,
+    /// The other person's profile, in a conversation of two.
+    profile_href: String,
     me: String,
     messages: Vec<MessageLine>,
     error: Option<String>,
@@ -150,6 +152,15 @@ async fn render_conversation(
         .iter()
         .map(|p| (p.user_id.as_str(), p.first_name.as_str()))
         .collect();
+    let others: Vec<&str> = names
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| *id != me.id.as_str())
+        .collect();
+    let profile_href = match others.as_slice() {
+        [other] => crate::service::mentees::profile_href(&state.ctx, me, other).await?,
+        _ => String::new(),
+    };
     let tz = super::zone_of(Some(me));
     let messages = rows
         .into_iter()
@@ -183,6 +194,7 @@ async fn render_conversation(
             layout: web.layout(),
             self_path: format!("/chat/{thread_id}"),
             name: thread_name(&t, &me.id),
+            profile_href,
             thread_id,
             me: me.id.to_string(),
             messages,

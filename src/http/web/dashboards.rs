@@ -114,10 +114,22 @@ fn hours(minutes: i64) -> String {
     }
 }
 
+/// A request waiting for the mentor's answer.
+struct WaitingLine {
+    from: String,
+    /// The asker's mentee profile.
+    from_href: String,
+    title: String,
+    link: String,
+    age: String,
+    hours: i64,
+}
+
 struct SessionRow {
     id: String,
     title: String,
-    with_id: String,
+    /// The other person's profile (mentor page or mentee page).
+    with_href: String,
     with_name: String,
     when: String,
     countdown: String,
@@ -141,7 +153,7 @@ struct DashboardPage {
     /// For mentors: (published, drafts, views).
     article_stats: Option<(i64, i64, i64)>,
     rating_rows: Vec<(i64, i64, i64)>,
-    waiting: Vec<(String, String, String, String, i64)>,
+    waiting: Vec<WaitingLine>,
 }
 
 async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
@@ -154,7 +166,11 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
         .map(|s| SessionRow {
             id: s.id.clone(),
             title: s.title.clone(),
-            with_id: s.with_id.clone(),
+            with_href: if s.with_role == "mentor" {
+                format!("/mentors/{}", s.with_id)
+            } else {
+                format!("/mentees/{}", s.with_id)
+            },
             with_name: s.with_name.clone(),
             when: s
                 .start
@@ -201,13 +217,14 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
                     } else {
                         format!("{} days", w.waiting_hours / 24)
                     };
-                    (
-                        w.from_name.clone(),
-                        w.title.clone(),
+                    WaitingLine {
+                        from: w.from_name.clone(),
+                        from_href: format!("/mentees/{}", w.from_id),
+                        title: w.title.clone(),
                         link,
                         age,
-                        w.waiting_hours,
-                    )
+                        hours: w.waiting_hours,
+                    }
                 })
                 .collect();
             (

@@ -306,10 +306,7 @@ async fn render_mentor(
         self_path: format!("/mentors/{id}"),
         missed: p.no_show_count,
         picker,
-        next_free: p
-            .next_free_at
-            .map(|t| web.when(t, &tz))
-            .unwrap_or_default(),
+        next_free: p.next_free_at.map(|t| web.when(t, &tz)).unwrap_or_default(),
         reviews: reviews
             .iter()
             .map(|r| ReviewLine {

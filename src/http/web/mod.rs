@@ -19,6 +19,9 @@ pub mod bookings;
 mod chat;
 mod credits;
 mod dashboards;
+mod flash;
+mod forms;
+mod mentees;
 mod mentors;
 mod pages;
 mod payments;
@@ -44,7 +47,7 @@ use super::{
 };
 use crate::{
     domain::user::{Role, Roles},
-    error::{AppError, FieldError},
+    error::AppError,
     service::{ClientInfo, auth::Authenticated},
 };
 
@@ -119,6 +122,9 @@ pub async fn render_failed_pages(
     }
 }
 
+use self::flash::flash_from_code;
+pub use self::{flash::Flash, forms::FormErrors};
+
 const CSRF_COOKIE: &str = "mh_csrf";
 const FLASH_COOKIE: &str = "mh_flash";
 
@@ -138,6 +144,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboards::router())
         .merge(reports::router())
         .merge(credits::router())
+        .merge(mentees::router())
 }
 
 async fn css() -> Response {
@@ -163,170 +170,6 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-/// A one-shot message shown at the top of the next page.
-#[derive(Debug, Clone)]
-pub struct Flash {
-    /// `ok`, `error` or `info` (a CSS class suffix).
-    pub kind: &'static str,
-    pub message: &'static str,
-}
-
-/// Flash messages are codes from this table, so a cookie can never inject text.
-const FLASHES: &[(&str, &str, &str)] = &[
-    (
-        "welcome",
-        "ok",
-        "Welcome to mentorhub! Your account is ready.",
-    ),
-    ("signed_in", "ok", "You are signed in."),
-    ("signed_out", "info", "You are signed out."),
-    ("profile_saved", "ok", "Your profile is saved."),
-    (
-        "password_changed",
-        "ok",
-        "Your password is changed. Your other sessions were signed out.",
-    ),
-    (
-        "account_closed",
-        "info",
-        "Your account is closed and your personal data erased.",
-    ),
-    (
-        "user_suspended",
-        "ok",
-        "The user is suspended and signed out everywhere.",
-    ),
-    ("user_unsuspended", "ok", "The suspension is lifted."),
-    ("roles_saved", "ok", "The roles are saved."),
-    ("sign_in_first", "info", "Sign in to continue."),
-    (
-        "request_sent",
-        "ok",
-        "Your request is on its way. The mentor has 14 days to answer.",
-    ),
-    (
-        "mentorship_accepted",
-        "ok",
-        "Request accepted. Say hello to your new mentee!",
-    ),
-    ("mentorship_declined", "info", "Request declined."),
-    ("mentorship_cancelled", "info", "Request withdrawn."),
-    ("mentorship_ended", "info", "Mentorship ended."),
-    (
-        "application_filed",
-        "ok",
-        "Your mentor application is filed. An admin will review it soon.",
-    ),
-    (
-        "mentor_profile_first",
-        "info",
-        "Fill in your mentor profile first.",
-    ),
-    ("service_saved", "ok", "Service saved."),
-    ("service_removed", "info", "Service removed."),
-    (
-        "application_approved",
-        "ok",
-        "Application approved: the mentor is now listed.",
-    ),
-    ("application_rejected", "info", "Application rejected."),
-    (
-        "booking_requested",
-        "ok",
-        "Booking requested: the credits are held until the mentor answers.",
-    ),
-    (
-        "booking_accepted",
-        "ok",
-        "Booking accepted. The meeting link is below.",
-    ),
-    (
-        "booking_declined",
-        "info",
-        "Booking declined; the credits went back.",
-    ),
-    ("booking_cancelled", "info", "Booking cancelled."),
-    ("booking_completed", "ok", "Session completed."),
-    ("booking_no_show", "info", "No-show recorded."),
-    ("booking_moved", "ok", "Booking moved to the new time."),
-    ("booking_delivered", "ok", "Review delivered."),
-    ("notes_saved", "ok", "Notes saved."),
-    ("review_saved", "ok", "Thank you for your review."),
-    ("reply_saved", "ok", "Reply posted."),
-    ("availability_saved", "ok", "Availability saved."),
-    ("credits_granted", "ok", "Credits granted."),
-    ("notifications_read", "ok", "All notifications marked read."),
-    ("preferences_saved", "ok", "Notification settings saved."),
-    ("job_retried", "ok", "The job is queued again."),
-    ("article_saved", "ok", "Article saved."),
-    (
-        "article_published",
-        "ok",
-        "Published: your readers can find it now.",
-    ),
-    (
-        "article_unpublished",
-        "info",
-        "Unpublished: the article is a draft again, visible only to you.",
-    ),
-    ("article_deleted", "info", "Article deleted."),
-    ("bookmark_added", "ok", "Saved to your bookmarks."),
-    ("bookmark_removed", "info", "Removed from your bookmarks."),
-    ("comment_posted", "ok", "Comment posted."),
-    ("comment_deleted", "info", "Comment deleted."),
-    (
-        "slot_held",
-        "info",
-        "The time is held for you for 15 minutes while you pay.",
-    ),
-    (
-        "payment_not_open",
-        "info",
-        "This checkout is no longer open.",
-    ),
-    ("payment_refunded", "ok", "Payment refunded."),
-    ("payment_resolved", "ok", "Marked as resolved."),
-    (
-        "report_sent",
-        "ok",
-        "Thank you: the admins will look at your report.",
-    ),
-    (
-        "report_already",
-        "info",
-        "You already reported this; the admins will look at it.",
-    ),
-    ("report_resolved", "ok", "Report resolved."),
-    (
-        "credits_asked",
-        "ok",
-        "Your request is with the administrators: you will be notified of their answer.",
-    ),
-    ("credits_request_withdrawn", "info", "Request withdrawn."),
-    (
-        "credit_request_granted",
-        "ok",
-        "Granted: the credits are in the member's wallet and they are notified.",
-    ),
-    (
-        "credit_request_declined",
-        "info",
-        "Declined: the member is notified with your reason.",
-    ),
-    (
-        "credit_request_answered",
-        "info",
-        "This request was already answered or withdrawn.",
-    ),
-];
-
-fn flash_from_code(code: &str) -> Option<Flash> {
-    FLASHES
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, kind, message)| Flash { kind, message })
 }
 
 /// Everything a page handler needs about the browser: who is signed in, the CSRF
@@ -645,8 +488,6 @@ impl WebCtx {
     }
 }
 
-/// Percent-encodes a path for use in a query string: everything but unreserved
-/// characters and `/`.
 /// Undoes [`urlencode`] (a cookie's value).
 pub fn urldecode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
@@ -654,6 +495,8 @@ pub fn urldecode(s: &str) -> String {
         .into_owned()
 }
 
+/// Percent-encodes a path for use in a query string: everything but unreserved
+/// characters and `/`.
 pub fn urlencode(s: &str) -> String {
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     const KEEP: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
@@ -708,83 +551,6 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     pub unread_notifications: i64,
     pub unread_messages: i64,
-}
-
-/// Field errors of a form, for the template.
-#[derive(Debug, Clone, Default)]
-pub struct FormErrors(Vec<FieldError>, Vec<(&'static str, &'static str)>);
-
-/// One way to show a form's errors (`partials/error_summary.html` and the field
-/// markup): every error at once, a summary at the top that names each and links to its
-/// field (`id="f-<field>"`), the message beside the field (`id="f-<field>-error"`,
-/// referenced by `aria-describedby`), `aria-invalid` on the field. Errors of the form
-/// as a whole (a conflict, not enough credits) are in the summary only.
-impl FormErrors {
-    pub fn from_error(e: &AppError) -> Self {
-        match e {
-            AppError::Invalid(errors) => FormErrors(errors.clone(), vec![]),
-            AppError::Conflict { code, detail } | AppError::PaymentRequired { code, detail } => {
-                FormErrors(vec![FieldError::new("", code, detail.clone())], vec![])
-            }
-            _ => FormErrors::default(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Every error, in the order found (for the summary).
-    pub fn all(&self) -> &[FieldError] {
-        &self.0
-    }
-
-    /// Names the fields as their labels do, for the summary: `(field, label)`.
-    pub fn labelled(mut self, labels: &[(&'static str, &'static str)]) -> Self {
-        self.1 = labels.to_vec();
-        self
-    }
-
-    /// "Credits: Enter a whole number." — the summary's line for an error, naming
-    /// its field by label (or by its name when the page gave no label).
-    pub fn line(&self, e: &FieldError) -> String {
-        if e.field.is_empty() {
-            return e.message.clone();
-        }
-        let label = self
-            .1
-            .iter()
-            .find(|(f, _)| *f == e.field)
-            .map(|(_, l)| l.to_string())
-            .unwrap_or_else(|| {
-                let mut name = e.field.replace('_', " ");
-                if let Some(first) = name.get_mut(0..1) {
-                    first.make_ascii_uppercase();
-                }
-                name
-            });
-        format!("{label}: {}", e.message)
-    }
-
-    /// `aria-invalid`'s value for a field.
-    pub fn invalid(&self, field: &str) -> &'static str {
-        if self.get(field).is_some() {
-            "true"
-        } else {
-            "false"
-        }
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
 }
 
 #[derive(Template)]

@@ -407,6 +407,8 @@ pub struct ListFilter {
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub mentorship_id: Option<String>,
+    /// Only bookings with this other person.
+    pub with_user: Option<String>,
     /// Order by start ascending (upcoming) instead of newest first.
     pub ascending: bool,
     pub after: Option<(i64, String)>,
@@ -453,6 +455,13 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     }
     if let Some(m) = &f.mentorship_id {
         b.push(" AND b.mentorship_id = ").bind(Arg::Text(m.clone()));
+    }
+    if let Some(other) = &f.with_user {
+        b.push(" AND (b.mentor_id = ")
+            .bind(Arg::Text(other.clone()));
+        b.push(" OR b.mentee_id = ")
+            .bind(Arg::Text(other.clone()))
+            .push(")");
     }
     let (cmp, dir) = if f.ascending {
         (">", "ASC")

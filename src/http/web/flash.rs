@@ -1,0 +1,166 @@
+//! Flash messages: one-shot notes shown at the top of the page after a redirect,
+//! named by a code in a cookie.
+
+/// A one-shot message shown at the top of the next page.
+#[derive(Debug, Clone)]
+pub struct Flash {
+    /// `ok`, `error` or `info` (a CSS class suffix).
+    pub kind: &'static str,
+    pub message: &'static str,
+}
+
+/// Flash messages are codes from this table, so a cookie can never inject text.
+const FLASHES: &[(&str, &str, &str)] = &[
+    (
+        "welcome",
+        "ok",
+        "Welcome to mentorhub! Your account is ready.",
+    ),
+    ("signed_in", "ok", "You are signed in."),
+    ("signed_out", "info", "You are signed out."),
+    ("profile_saved", "ok", "Your profile is saved."),
+    (
+        "password_changed",
+        "ok",
+        "Your password is changed. Your other sessions were signed out.",
+    ),
+    (
+        "account_closed",
+        "info",
+        "Your account is closed and your personal data erased.",
+    ),
+    (
+        "user_suspended",
+        "ok",
+        "The user is suspended and signed out everywhere.",
+    ),
+    ("user_unsuspended", "ok", "The suspension is lifted."),
+    ("roles_saved", "ok", "The roles are saved."),
+    ("sign_in_first", "info", "Sign in to continue."),
+    (
+        "request_sent",
+        "ok",
+        "Your request is on its way. The mentor has 14 days to answer.",
+    ),
+    (
+        "mentorship_accepted",
+        "ok",
+        "Request accepted. Say hello to your new mentee!",
+    ),
+    ("mentorship_declined", "info", "Request declined."),
+    ("mentorship_cancelled", "info", "Request withdrawn."),
+    ("mentorship_ended", "info", "Mentorship ended."),
+    (
+        "application_filed",
+        "ok",
+        "Your mentor application is filed. An admin will review it soon.",
+    ),
+    (
+        "mentor_profile_first",
+        "info",
+        "Fill in your mentor profile first.",
+    ),
+    ("service_saved", "ok", "Service saved."),
+    ("service_removed", "info", "Service removed."),
+    (
+        "application_approved",
+        "ok",
+        "Application approved: the mentor is now listed.",
+    ),
+    ("application_rejected", "info", "Application rejected."),
+    (
+        "booking_requested",
+        "ok",
+        "Booking requested: the credits are held until the mentor answers.",
+    ),
+    (
+        "booking_accepted",
+        "ok",
+        "Booking accepted. The meeting link is below.",
+    ),
+    (
+        "booking_declined",
+        "info",
+        "Booking declined; the credits went back.",
+    ),
+    ("booking_cancelled", "info", "Booking cancelled."),
+    ("booking_completed", "ok", "Session completed."),
+    ("booking_no_show", "info", "No-show recorded."),
+    ("booking_moved", "ok", "Booking moved to the new time."),
+    ("booking_delivered", "ok", "Review delivered."),
+    ("notes_saved", "ok", "Notes saved."),
+    ("review_saved", "ok", "Thank you for your review."),
+    ("reply_saved", "ok", "Reply posted."),
+    ("availability_saved", "ok", "Availability saved."),
+    ("credits_granted", "ok", "Credits granted."),
+    ("notifications_read", "ok", "All notifications marked read."),
+    ("preferences_saved", "ok", "Notification settings saved."),
+    ("job_retried", "ok", "The job is queued again."),
+    ("article_saved", "ok", "Article saved."),
+    (
+        "article_published",
+        "ok",
+        "Published: your readers can find it now.",
+    ),
+    (
+        "article_unpublished",
+        "info",
+        "Unpublished: the article is a draft again, visible only to you.",
+    ),
+    ("article_deleted", "info", "Article deleted."),
+    ("bookmark_added", "ok", "Saved to your bookmarks."),
+    ("bookmark_removed", "info", "Removed from your bookmarks."),
+    ("comment_posted", "ok", "Comment posted."),
+    ("comment_deleted", "info", "Comment deleted."),
+    (
+        "slot_held",
+        "info",
+        "The time is held for you for 15 minutes while you pay.",
+    ),
+    (
+        "payment_not_open",
+        "info",
+        "This checkout is no longer open.",
+    ),
+    ("payment_refunded", "ok", "Payment refunded."),
+    ("payment_resolved", "ok", "Marked as resolved."),
+    (
+        "report_sent",
+        "ok",
+        "Thank you: the admins will look at your report.",
+    ),
+    (
+        "report_already",
+        "info",
+        "You already reported this; the admins will look at it.",
+    ),
+    ("report_resolved", "ok", "Report resolved."),
+    (
+        "credits_asked",
+        "ok",
+        "Your request is with the administrators: you will be notified of their answer.",
+    ),
+    ("credits_request_withdrawn", "info", "Request withdrawn."),
+    (
+        "credit_request_granted",
+        "ok",
+        "Granted: the credits are in the member's wallet and they are notified.",
+    ),
+    (
+        "credit_request_declined",
+        "info",
+        "Declined: the member is notified with your reason.",
+    ),
+    (
+        "credit_request_answered",
+        "info",
+        "This request was already answered or withdrawn.",
+    ),
+];
+
+pub(super) fn flash_from_code(code: &str) -> Option<Flash> {
+    FLASHES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, kind, message)| Flash { kind, message })
+}

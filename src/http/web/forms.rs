@@ -1,0 +1,80 @@
+//! Form errors as every page shows them.
+
+use crate::error::{AppError, FieldError};
+
+/// Field errors of a form, for the template.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(Vec<FieldError>, Vec<(&'static str, &'static str)>);
+
+/// One way to show a form's errors (`partials/error_summary.html` and the field
+/// markup): every error at once, a summary at the top that names each and links to its
+/// field (`id="f-<field>"`), the message beside the field (`id="f-<field>-error"`,
+/// referenced by `aria-describedby`), `aria-invalid` on the field. Errors of the form
+/// as a whole (a conflict, not enough credits) are in the summary only.
+impl FormErrors {
+    pub fn from_error(e: &AppError) -> Self {
+        match e {
+            AppError::Invalid(errors) => FormErrors(errors.clone(), vec![]),
+            AppError::Conflict { code, detail } | AppError::PaymentRequired { code, detail } => {
+                FormErrors(vec![FieldError::new("", code, detail.clone())], vec![])
+            }
+            _ => FormErrors::default(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Every error, in the order found (for the summary).
+    pub fn all(&self) -> &[FieldError] {
+        &self.0
+    }
+
+    /// Names the fields as their labels do, for the summary: `(field, label)`.
+    pub fn labelled(mut self, labels: &[(&'static str, &'static str)]) -> Self {
+        self.1 = labels.to_vec();
+        self
+    }
+
+    /// "Credits: Enter a whole number." — the summary's line for an error, naming
+    /// its field by label (or by its name when the page gave no label).
+    pub fn line(&self, e: &FieldError) -> String {
+        if e.field.is_empty() {
+            return e.message.clone();
+        }
+        let label = self
+            .1
+            .iter()
+            .find(|(f, _)| *f == e.field)
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| {
+                let mut name = e.field.replace('_', " ");
+                if let Some(first) = name.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                name
+            });
+        format!("{label}: {}", e.message)
+    }
+
+    /// `aria-invalid`'s value for a field.
+    pub fn invalid(&self, field: &str) -> &'static str {
+        if self.get(field).is_some() {
+            "true"
+        } else {
+            "false"
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}

@@ -1,0 +1,98 @@
+//! `/mentees/{id}`: a mentee as their mentors (and would-be mentors) see them — the
+//! learning profile and the sessions the two had. Linked from requests, bookings,
+//! chat and the dashboard.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    routing::get,
+};
+
+use super::{Layout, PageResult, WebCtx, picker::city};
+use crate::{
+    http::{AppState, extract::path_id},
+    service::mentees,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/mentees/{id}", get(mentee_page))
+}
+
+struct SessionLine {
+    id: String,
+    title: String,
+    when: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "mentee.html")]
+struct MenteePage {
+    layout: Layout,
+    name: String,
+    initials: String,
+    headline: String,
+    avatar_url: String,
+    zone: String,
+    city: String,
+    bio: String,
+    goals: Vec<String>,
+    skills: Vec<String>,
+    interests: Vec<String>,
+    sessions: Vec<SessionLine>,
+    is_self: bool,
+}
+
+async fn mentee_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let id = path_id(&id)?;
+    let d = mentees::detail(&state.ctx, &me, &id).await?;
+    let tz = web.zone();
+    let initials: String = [&d.first_name, &d.last_name]
+        .iter()
+        .filter_map(|n| n.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect();
+    Ok(web.render(
+        &state,
+        &MenteePage {
+            layout: web.layout(),
+            is_self: me.id == d.id.as_str(),
+            name: format!("{} {}", d.first_name, d.last_name)
+                .trim()
+                .to_string(),
+            initials,
+            headline: d.headline,
+            avatar_url: d.avatar_url,
+            city: city(&d.timezone),
+            zone: d.timezone,
+            bio: d.bio,
+            goals: d.goals,
+            skills: d.skills,
+            interests: d.interests,
+            sessions: d
+                .sessions
+                .into_iter()
+                .map(|b| SessionLine {
+                    id: b.b.id.to_string(),
+                    title: if b.b.topic.is_empty() {
+                        b.b.title.clone()
+                    } else {
+                        format!("{}: {}", b.b.title, b.b.topic)
+                    },
+                    when: if b.b.timed {
+                        web.when(b.b.start_at, &tz)
+                    } else {
+                        format!("due {}", web.when(b.b.end_at, &tz))
+                    },
+                    status: b.b.status.as_str().replace('_', " "),
+                })
+                .collect(),
+        },
+    ))
+}
