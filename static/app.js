@@ -16,9 +16,37 @@ document.addEventListener("DOMContentLoaded", () => {
       // Older browsers: keep the server's default.
     }
   }
+  // Destructive actions ask first, saying what they will do; a confirmed form tells
+  // the server so (without script, the server asks on a page of its own).
+  // A button of its own in a form that does other things (Remove beside Save).
+  for (const button of document.querySelectorAll("button[data-confirm]")) {
+    button.addEventListener("click", (e) => {
+      if (!window.confirm(button.dataset.confirm)) {
+        e.preventDefault();
+        return;
+      }
+      if (button.form && !button.form.querySelector("input[name=confirmed]")) {
+        const yes = document.createElement("input");
+        yes.type = "hidden";
+        yes.name = "confirmed";
+        yes.value = "1";
+        button.form.appendChild(yes);
+      }
+    });
+  }
   for (const form of document.querySelectorAll("form[data-confirm]")) {
     form.addEventListener("submit", (e) => {
-      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+      if (!window.confirm(form.dataset.confirm)) {
+        e.preventDefault();
+        return;
+      }
+      if (!form.querySelector("input[name=confirmed]")) {
+        const yes = document.createElement("input");
+        yes.type = "hidden";
+        yes.name = "confirmed";
+        yes.value = "1";
+        form.appendChild(yes);
+      }
     });
   }
   for (const area of document.querySelectorAll("textarea[data-preview]")) {

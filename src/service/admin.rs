@@ -65,6 +65,12 @@ async fn target(ctx: &Ctx, id: &str) -> AppResult<UserRow> {
         .ok_or(AppError::NotFound)
 }
 
+/// One account (admins; closed accounts are not found).
+pub async fn user(ctx: &Ctx, admin: &UserRow, id: &str) -> AppResult<UserRow> {
+    require_admin(admin)?;
+    target(ctx, id).await
+}
+
 /// The account with this email (admins; closed accounts are not found).
 pub async fn user_by_email(ctx: &Ctx, admin: &UserRow, email: &str) -> AppResult<UserRow> {
     require_admin(admin)?;
@@ -79,7 +85,8 @@ pub async fn user_by_email(ctx: &Ctx, admin: &UserRow, email: &str) -> AppResult
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuspendInput {
-    /// Why, shown to other admins.
+    /// Why (required, up to 500 characters), shown to other admins and in the audit
+    /// log.
     #[serde(default)]
     pub reason: Option<String>,
 }
@@ -93,8 +100,6 @@ pub async fn suspend(
     input: &SuspendInput,
 ) -> AppResult<UserRow> {
     require_admin(actor)?;
-    let reason = text::optional_line("reason", input.reason.as_deref().unwrap_or(""), 500)
-        .map_err(|e| AppError::Invalid(vec![e]))?;
     let user = target(ctx, id).await?;
     if user.id == actor.id {
         return Err(AppError::conflict(
@@ -102,6 +107,9 @@ pub async fn suspend(
             "You cannot suspend your own account.",
         ));
     }
+    // Other admins and the audit log need to know why.
+    let reason = text::required_line("reason", input.reason.as_deref().unwrap_or(""), 500)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     store::users::set_suspension(&mut *tx, &user.id, Some(now), &reason, now).await?;

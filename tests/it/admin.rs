@@ -104,6 +104,20 @@ async fn suspension_ends_sessions_at_once_and_is_audited() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let user = app.register("sus@example.com").await;
+    // A suspension says why: without a reason nothing happens.
+    for body in [json!({}), json!({"reason": "  "})] {
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/admin/users/{}/suspend", user.user_id),
+                admin.token(),
+                body,
+            )
+            .await,
+            422,
+            "invalid_input",
+        );
+    }
+    assert_eq!(app.get("/api/v1/me", user.token()).await.0, StatusCode::OK);
     let (status, u) = app
         .post(
             &format!("/api/v1/admin/users/{}/suspend", user.user_id),

@@ -33,6 +33,7 @@ mod payments;
 mod reports;
 mod web;
 mod web_articles;
+mod web_confirm;
 mod web_mentors;
 mod web_payments;
 mod web_picker;

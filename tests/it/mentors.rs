@@ -430,7 +430,7 @@ async fn search_filters_sorts_and_pages() {
     app.post(
         &format!("/api/v1/admin/users/{}/suspend", rusty.user_id),
         admin.token(),
-        json!({}),
+        json!({"reason": "Spam"}),
     )
     .await;
     let mut hidden = mentor_profile(&["data science"], &["python"], 20);

@@ -10,7 +10,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Layout, PageResult, WebCtx, WebForm, error_page, page_query, urlencode};
+use super::{
+    FormErrors, Layout, PageResult, WebCtx, WebForm, confirm, error_page, page_query, urlencode,
+};
 use crate::{
     domain::{
         mentor::MentorStatus,
@@ -173,6 +175,12 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageRe
 struct ActionForm {
     #[serde(default)]
     csrf: String,
+    /// Why a user is suspended (required).
+    #[serde(default)]
+    reason: String,
+    /// `1` once the admin confirmed a suspension.
+    #[serde(default)]
+    confirmed: String,
     #[serde(default)]
     mentor: Option<String>,
     #[serde(default)]
@@ -191,7 +199,10 @@ async fn act(
     let id = path_id(id)?;
     match action {
         "suspend" => {
-            admin::suspend(&state.ctx, &me, &id, &SuspendInput::default()).await?;
+            let input = SuspendInput {
+                reason: Some(f.reason.clone()),
+            };
+            admin::suspend(&state.ctx, &me, &id, &input).await?;
             Ok("user_suspended")
         }
         "unsuspend" => {
@@ -218,13 +229,51 @@ async fn run(state: AppState, web: WebCtx, id: String, f: ActionForm, action: &s
     Ok(web.redirect_flash("/admin", flash))
 }
 
+/// Suspending asks first, with a reason (required) and what it does; a missing reason
+/// brings the same page back with the error.
 async fn suspend(
     State(state): State<AppState>,
     web: WebCtx,
     Path(id): Path<String>,
     WebForm(f): WebForm<ActionForm>,
 ) -> PageResult {
-    run(state, web, id, f, "suspend").await
+    let me = require_admin(&state, &web)?;
+    web.check_csrf(&f.csrf)?;
+    let errors = if confirm::confirmed(&f.confirmed) {
+        match act(&state, &web, &id, &f, "suspend").await {
+            Ok(flash) => return Ok(web.redirect_flash("/admin", flash)),
+            Err(e @ AppError::Invalid(_)) => {
+                FormErrors::from_error(&e).labelled(&[("reason", "Reason")])
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        FormErrors::default()
+    };
+    let user = admin::user(&state.ctx, &me, &path_id(&id)?).await?;
+    let name = format!("{} {}", user.first_name, user.last_name);
+    Ok(confirm::page(
+        &state,
+        &web,
+        confirm::Confirm {
+            question: format!("Suspend {} ({})?", name.trim(), user.email),
+            consequence: "They are signed out everywhere at once and cannot sign in until \
+                          an admin restores the account; their mentor listing and \
+                          articles are hidden meanwhile. The reason is kept in the audit log."
+                .into(),
+            action: format!("/admin/users/{}/suspend", user.id),
+            fields: vec![],
+            yes: "Yes, suspend",
+            back: "/admin".into(),
+            no: "No, go back",
+            reason: Some(confirm::Reason {
+                label: "Reason",
+                required: true,
+                value: f.reason,
+            }),
+            errors,
+        },
+    ))
 }
 
 async fn unsuspend(

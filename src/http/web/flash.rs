@@ -6,10 +6,12 @@
 pub struct Flash {
     /// `ok`, `error` or `info` (a CSS class suffix).
     pub kind: &'static str,
-    pub message: &'static str,
+    pub message: String,
 }
 
-/// Flash messages are codes from this table, so a cookie can never inject text.
+/// Flash messages are codes from this table, so a cookie can never inject text: the
+/// only values a cookie adds are whole numbers (`code:30:15` fills `{0}` and `{1}`),
+/// e.g. how many credits went back.
 const FLASHES: &[(&str, &str, &str)] = &[
     (
         "welcome",
@@ -49,7 +51,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ),
     ("mentorship_declined", "info", "Request declined."),
     ("mentorship_cancelled", "info", "Request withdrawn."),
-    ("mentorship_ended", "info", "Mentorship ended."),
+    (
+        "mentorship_ended",
+        "info",
+        "Mentorship ended. Sessions already booked are not cancelled.",
+    ),
     (
         "application_filed",
         "ok",
@@ -61,7 +67,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Fill in your mentor profile first.",
     ),
     ("service_saved", "ok", "Service saved."),
-    ("service_removed", "info", "Service removed."),
+    (
+        "service_removed",
+        "info",
+        "Service removed: mentees can no longer book it; bookings already made stay.",
+    ),
     (
         "application_approved",
         "ok",
@@ -84,6 +94,21 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Booking declined; the credits went back.",
     ),
     ("booking_cancelled", "info", "Booking cancelled."),
+    (
+        "booking_cancelled_mine",
+        "info",
+        "Booking cancelled: {0} of {1} credits are back in your wallet.",
+    ),
+    (
+        "booking_cancelled_theirs",
+        "info",
+        "Booking cancelled: {0} of {1} credits went back to the mentee.",
+    ),
+    (
+        "booking_declined_refunded",
+        "info",
+        "Booking declined: the {0} credits went back to the mentee.",
+    ),
     ("booking_completed", "ok", "Session completed."),
     ("booking_no_show", "info", "No-show recorded."),
     ("booking_moved", "ok", "Booking moved to the new time."),
@@ -158,9 +183,61 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-pub(super) fn flash_from_code(code: &str) -> Option<Flash> {
-    FLASHES
+pub(super) fn flash_from_code(raw: &str) -> Option<Flash> {
+    let mut parts = raw.split(':');
+    let code = parts.next()?;
+    let numbers: Vec<&str> = parts.collect();
+    let whole = |n: &&str| !n.is_empty() && n.len() <= 12 && n.bytes().all(|b| b.is_ascii_digit());
+    if numbers.len() > 3 || !numbers.iter().all(whole) {
+        return None;
+    }
+    let (_, kind, template) = FLASHES.iter().find(|(c, _, _)| *c == code)?;
+    let mut message = template.to_string();
+    for (i, n) in numbers.iter().enumerate() {
+        message = message.replace(&format!("{{{i}}}"), n);
+    }
+    // A message still waiting for a number it was not given is not shown.
+    if message.contains("{0}") || message.contains("{1}") || message.contains("{2}") {
+        return None;
+    }
+    Some(Flash { kind, message })
+}
+
+/// The cookie value of a flash with numbers.
+pub fn with_numbers(code: &'static str, numbers: &[i64]) -> String {
+    numbers
         .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, kind, message)| Flash { kind, message })
+        .fold(code.to_string(), |v, n| format!("{v}:{}", n.max(&0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flash_cookie_adds_whole_numbers_only() {
+        let f = flash_from_code("booking_cancelled_mine:15:30").unwrap();
+        assert_eq!(
+            f.message,
+            "Booking cancelled: 15 of 30 credits are back in your wallet."
+        );
+        assert_eq!(
+            flash_from_code("signed_in").unwrap().message,
+            "You are signed in."
+        );
+        for forged in [
+            "booking_cancelled_mine:15",
+            "booking_cancelled_mine:<b>:30",
+            "booking_cancelled_mine:-1:30",
+            "booking_cancelled_mine:1:2:3:4",
+            "nope:1",
+            "signed_in:",
+        ] {
+            assert!(flash_from_code(forged).is_none(), "{forged}");
+        }
+        assert_eq!(
+            with_numbers("booking_cancelled_mine", &[15, 30]),
+            "booking_cancelled_mine:15:30"
+        );
+    }
 }

@@ -11,7 +11,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    Layout, PageResult, WebCtx, WebForm, page_query,
+    Layout, PageResult, WebCtx, WebForm, confirm, page_query,
     picker::{self, Picker, PickerQuery},
 };
 use crate::{
@@ -585,6 +585,9 @@ struct ActForm {
     reason: String,
     #[serde(default)]
     back: String,
+    /// `1` once the person confirmed ending or declining.
+    #[serde(default)]
+    confirmed: String,
 }
 
 async fn act(
@@ -602,12 +605,69 @@ async fn act(
         _ => return Err(AppError::NotFound.into()),
     };
     let id = path_id(&id)?;
-    let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
-    mentorships::act(&state.ctx, &me, &id, action, &AnswerInput { reason }).await?;
     let back = if f.back == "mentees" {
         "/mentorship?tab=mentees"
     } else {
         "/mentorship?tab=mentors"
     };
+    if matches!(action, Action::End | Action::Decline) && !confirm::confirmed(&f.confirmed) {
+        let m = mentorships::get(&state.ctx, &me, &id).await?;
+        let i_mentor = m.m.mentor_id == me.id;
+        let other = if i_mentor {
+            format!("{} {}", m.mentee_first_name, m.mentee_last_name)
+        } else {
+            format!("{} {}", m.mentor_first_name, m.mentor_last_name)
+        };
+        let end = action == Action::End;
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                question: if end {
+                    format!("End your mentorship with {other}?")
+                } else {
+                    format!("Decline {other}'s request?")
+                },
+                consequence: if end {
+                    end_consequence(&other, i_mentor)
+                } else {
+                    format!(
+                        "{other} is told{}; they can ask again later.",
+                        if f.reason.trim().is_empty() {
+                            ""
+                        } else {
+                            ", with your reason"
+                        }
+                    )
+                },
+                action: format!("/mentorship/{id}/{}", if end { "end" } else { "decline" }),
+                fields: vec![("back", f.back.clone())],
+                yes: if end {
+                    "Yes, end the mentorship"
+                } else {
+                    "Yes, decline"
+                },
+                back: back.to_string(),
+                no: "No, go back",
+                reason: Some(confirm::Reason {
+                    label: "Reason, for them",
+                    required: false,
+                    value: f.reason,
+                }),
+                errors: crate::http::web::FormErrors::default(),
+            },
+        ));
+    }
+    let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
+    mentorships::act(&state.ctx, &me, &id, action, &AnswerInput { reason }).await?;
     Ok(web.redirect_flash(back, flash))
+}
+
+/// What ending a mentorship does, as its confirmation says.
+fn end_consequence(other: &str, i_mentor: bool) -> String {
+    format!(
+        "{other} stops being your {}. Sessions already booked are not cancelled and your \
+         conversation stays; a new mentorship needs a new request.",
+        if i_mentor { "mentee" } else { "mentor" }
+    )
 }

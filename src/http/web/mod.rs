@@ -17,6 +17,7 @@ mod admin;
 pub mod articles;
 pub mod bookings;
 mod chat;
+mod confirm;
 mod credits;
 mod dashboards;
 mod flash;
@@ -442,6 +443,21 @@ impl WebCtx {
         let mut res = Redirect::to(to).into_response();
         if let Ok(v) = HeaderValue::from_str(&self.cookie(FLASH_COOKIE, flash_code.to_string(), 60))
         {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+        res
+    }
+
+    /// A redirect with a flash that carries numbers (see [`flash::with_numbers`]).
+    pub fn redirect_flash_numbers(
+        &self,
+        to: &str,
+        flash_code: &'static str,
+        numbers: &[i64],
+    ) -> Response {
+        let mut res = Redirect::to(to).into_response();
+        let value = flash::with_numbers(flash_code, numbers);
+        if let Ok(v) = HeaderValue::from_str(&self.cookie(FLASH_COOKIE, value, 60)) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
         res

@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{CsrfForm, FormErrors, Layout, PageResult, WebCtx, WebForm};
+use super::{FormErrors, Layout, PageResult, WebCtx, WebForm, confirm};
 use crate::{
     domain::mentor::{ExperienceEntry, MentorStatus},
     error::AppError,
@@ -552,17 +552,49 @@ async fn edit_service(
     service_result(&state, &web, &me, r, "service_saved").await
 }
 
+/// The Remove button's form (the service's own form, with `confirmed` once asked).
+#[derive(Debug, Default, Deserialize)]
+struct RemoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
 async fn remove_service(
     State(state): State<AppState>,
     web: WebCtx,
     Path(id): Path<String>,
-    WebForm(f): WebForm<CsrfForm>,
+    WebForm(f): WebForm<RemoveForm>,
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
-    let r = async {
-        let id = path_id(&id)?;
-        mentors::delete_service(&state.ctx, &me, &id).await
+    let id = path_id(&id)?;
+    if !confirm::confirmed(&f.confirmed) {
+        let service = mentors::my_services(&state.ctx, &me)
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or(AppError::NotFound)?;
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                question: format!("Remove “{}”?", service.title),
+                consequence: REMOVE_CONSEQUENCE.into(),
+                action: format!("/settings/services/{id}/delete"),
+                fields: vec![],
+                yes: "Yes, remove it",
+                back: "/settings/services".into(),
+                no: "No, keep it",
+                reason: None,
+                errors: FormErrors::default(),
+            },
+        ));
     }
-    .await;
+    let r = mentors::delete_service(&state.ctx, &me, &id).await;
     service_result(&state, &web, &me, r, "service_removed").await
 }
+
+/// What removing a service does (the confirmation and the flash say it).
+const REMOVE_CONSEQUENCE: &str =
+    "Mentees can no longer book it. Bookings already made for it stay as they are.";

@@ -35,6 +35,45 @@ pub(super) fn meeting_link(ctx: &Ctx, booking_id: &str) -> String {
         .replace("{booking_id}", booking_id)
 }
 
+/// What an action would do to a booking now, for a confirmation: the status it leads
+/// to and how the held credits would be settled. Nothing is written; the action itself
+/// decides again when it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Preview {
+    pub to: BookingStatus,
+    pub settlement: rules::Settlement,
+    pub actor: Actor,
+}
+
+pub fn preview(
+    ctx: &Ctx,
+    b: &BookingFull,
+    user: &UserRow,
+    action: BookingAction,
+) -> AppResult<Preview> {
+    let actor = actor_of(b, user).ok_or(AppError::NotFound)?;
+    let now = ctx.now();
+    let to = rules::next(&facts_of(&b.b, now), action, actor).map_err(|r| refusal(r, action))?;
+    let settlement = if to.is_live() {
+        rules::Settlement::default()
+    } else {
+        rules::settle(
+            b.b.credits_held,
+            b.b.status,
+            to,
+            actor,
+            b.b.start_at,
+            now,
+            &ctx.config.policy,
+        )
+    };
+    Ok(Preview {
+        to,
+        settlement,
+        actor,
+    })
+}
+
 pub(super) fn actor_of(b: &BookingFull, user: &UserRow) -> Option<Actor> {
     if b.b.mentor_id == user.id {
         Some(Actor::Mentor)

@@ -42,6 +42,10 @@ pub(super) struct BookingPage {
     their_post: String,
     can_accept: bool,
     can_cancel: bool,
+    /// What cancelling would do to the credits now ("You get 30 of 30 credits back.").
+    cancel_consequence: String,
+    /// What declining would do.
+    decline_consequence: String,
     can_reschedule: bool,
     can_finish: bool,
     can_deliver: bool,
@@ -126,6 +130,12 @@ pub(super) async fn booking_page(
         their_post: theirs.post_for_other().unwrap_or_default().to_string(),
         can_accept: i_am_mentor && status == BookingStatus::Pending && now < r.expires_at,
         can_cancel: live && (!r.timed || !started),
+        cancel_consequence: bookings::preview(&state.ctx, &b, &me, BookingAction::Cancel)
+            .map(|p| consequence(&b, &p))
+            .unwrap_or_default(),
+        decline_consequence: bookings::preview(&state.ctx, &b, &me, BookingAction::Decline)
+            .map(|p| consequence(&b, &p))
+            .unwrap_or_default(),
         can_reschedule: !slots.is_empty(),
         can_finish: status == BookingStatus::Accepted && r.timed && started,
         can_deliver: i_am_mentor && status == BookingStatus::Accepted && !r.timed,
@@ -154,6 +164,28 @@ pub(super) async fn booking_page(
             .collect(),
     };
     Ok(web.render(&state, &page))
+}
+
+/// What cancelling or declining does to the credits, in the words of the person acting.
+pub(super) fn consequence(b: &BookingFull, p: &bookings::Preview) -> String {
+    let held = b.b.credits_held;
+    let back = p.settlement.to_mentee;
+    if held == 0 {
+        return "No credits were paid for it.".into();
+    }
+    match p.actor {
+        Actor::Mentee if back == held => format!("You get {back} of {held} credits back."),
+        Actor::Mentee => format!(
+            "You get {back} of {held} credits back; {} go to {} for the late notice.",
+            held - back,
+            b.mentor_first_name
+        ),
+        _ if back == held => format!("{} gets all {held} credits back.", b.mentee_first_name),
+        _ => format!(
+            "{} gets {back} of {held} credits back.",
+            b.mentee_first_name
+        ),
+    }
 }
 
 /// Free starts in the next two weeks a live booking could move to (value, label).
@@ -223,6 +255,9 @@ pub(super) struct BookingForm {
     post_session: String,
     #[serde(default)]
     post_session_shared: Option<String>,
+    /// `1` once the person confirmed a destructive action.
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// Runs a booking form action and goes back to the booking with a flash.
@@ -258,6 +293,9 @@ pub(super) async fn act(
         "no-show" => (BookingAction::MenteeNoShow, "booking_no_show"),
         _ => return Err(AppError::NotFound.into()),
     };
+    if matches!(action, BookingAction::Cancel | BookingAction::Decline) {
+        return give_back(state, web, id, f, action).await;
+    }
     booking_action(
         state,
         web,
@@ -282,6 +320,75 @@ pub(super) async fn act(
         },
     )
     .await
+}
+
+/// Cancelling or declining, which give credits back: asked first with what happens to
+/// them (a page of its own without JavaScript), and said again once done.
+async fn give_back(
+    state: AppState,
+    web: WebCtx,
+    id: String,
+    f: BookingForm,
+    action: BookingAction,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = booking_path(&id)?;
+    let b = bookings::get(&state.ctx, &me, &id).await?;
+    let cancel = action == BookingAction::Cancel;
+    if !confirm::confirmed(&f.confirmed) {
+        let p = bookings::preview(&state.ctx, &b, &me, action)?;
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                question: if cancel {
+                    format!("Cancel “{}”?", b.b.title)
+                } else {
+                    format!("Decline {}'s request?", b.mentee_first_name)
+                },
+                consequence: consequence(&b, &p),
+                action: format!(
+                    "/bookings/{id}/do/{}",
+                    if cancel { "cancel" } else { "decline" }
+                ),
+                fields: vec![],
+                yes: if cancel {
+                    "Yes, cancel the booking"
+                } else {
+                    "Yes, decline"
+                },
+                back: format!("/bookings/{id}"),
+                no: if cancel { "No, keep it" } else { "No, go back" },
+                reason: Some(confirm::Reason {
+                    label: "Reason, for the other person",
+                    required: false,
+                    value: f.reason,
+                }),
+                errors: FormErrors::default(),
+            },
+        ));
+    }
+    let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
+    let after = bookings::act(&state.ctx, Some(&me), &id, action, &ActInput { reason }).await?;
+    let (back, held) = (after.b.credits_refunded, after.b.credits_held);
+    let to = format!("/bookings/{id}");
+    Ok(match (cancel, held > 0, after.b.mentee_id == me.id) {
+        (_, false, _) => web.redirect_flash(
+            &to,
+            if cancel {
+                "booking_cancelled"
+            } else {
+                "booking_declined"
+            },
+        ),
+        (true, true, true) => {
+            web.redirect_flash_numbers(&to, "booking_cancelled_mine", &[back, held])
+        }
+        (true, true, false) => {
+            web.redirect_flash_numbers(&to, "booking_cancelled_theirs", &[back, held])
+        }
+        (false, true, _) => web.redirect_flash_numbers(&to, "booking_declined_refunded", &[back]),
+    })
 }
 
 pub(super) async fn reschedule(

@@ -23,9 +23,11 @@ use axum::{
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use serde::Deserialize;
 
-use super::{Layout, PageResult, WebCtx, WebForm, page_query, timezones, zone_of};
+use super::{
+    FormErrors, Layout, PageResult, WebCtx, WebForm, confirm, page_query, timezones, zone_of,
+};
 use crate::{
-    domain::booking::{BookingAction, BookingStatus},
+    domain::booking::{Actor, BookingAction, BookingStatus},
     error::AppError,
     http::{
         AppState,

@@ -1,0 +1,278 @@
+//! No one-click accidents: cancelling or declining a booking, ending or declining a
+//! mentorship, removing a service and suspending a user ask first and say what will
+//! happen (a page of its own without JavaScript), and the answer repeats it.
+
+use reqwest::{Client, StatusCode, header};
+use serde_json::json;
+
+use crate::{
+    support::TestApp,
+    web_mentors::{csrf_of, sign_in, text},
+};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn post(c: &Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    c.post(app.url(path)).form(form).send().await.unwrap()
+}
+
+/// The flash the next page shows.
+async fn flash_after(c: &Client, app: &TestApp, res: reqwest::Response) -> String {
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (_, html) = text(c, app, &to).await;
+    let i = html.find("class=\"flash ").expect("a flash");
+    let start = i + html[i..].find('>').unwrap() + 1;
+    html[start..start + html[start..].find('<').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn cancelling_a_booking_late_asks_first_and_says_what_comes_back() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    // Today at 15:00: within the 24 hours that refund everything.
+    let (s, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-02T15:00:00Z",
+                "topic": "Salary", "message": "Hello"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_str().unwrap().to_string();
+    let held = b["credits_held"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/bookings/{id}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let c = sign_in(&app, "mentee@example.com", PASSWORD).await;
+    let (_, page) = text(&c, &app, &format!("/bookings/{id}")).await;
+    let half = held / 2;
+    let words = format!(
+        "You get {half} of {held} credits back; {} go to",
+        held - half
+    );
+    assert!(page.contains(&words), "the page says it before: {page}");
+    assert!(
+        page.contains("data-confirm=\"Cancel this booking? You get"),
+        "and asks"
+    );
+    let csrf = csrf_of(&page);
+
+    // Posted without a confirmation (no JavaScript): a page that asks, nothing done.
+    let res = post(
+        &c,
+        &app,
+        &format!("/bookings/{id}/do/cancel"),
+        &[("csrf", &csrf), ("reason", "Sick")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ask = res.text().await.unwrap();
+    assert!(ask.contains("<h1 id=\"confirm-title\">Cancel “"), "{ask}");
+    assert!(ask.contains(&words));
+    assert!(ask.contains("name=\"confirmed\" value=\"1\"") && ask.contains(">Sick</textarea>"));
+    assert!(ask.contains("No, keep it"));
+    let (_, still) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentee.token())
+        .await;
+    assert_eq!(still["status"], "accepted");
+    let before = app.balance(&mentee).await.0;
+
+    let res = post(
+        &c,
+        &app,
+        &format!("/bookings/{id}/do/cancel"),
+        &[("csrf", &csrf), ("reason", "Sick"), ("confirmed", "1")],
+    )
+    .await;
+    let said = flash_after(&c, &app, res).await;
+    assert_eq!(
+        said,
+        format!("Booking cancelled: {half} of {held} credits are back in your wallet.")
+    );
+    assert_eq!(app.balance(&mentee).await.0, before + half);
+    app.assert_ledger_ok().await;
+}
+
+#[tokio::test]
+async fn declining_ending_and_removing_ask_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let (_, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-04T10:00:00Z",
+                "topic": "CV", "message": "Hello"}),
+        )
+        .await;
+    let id = b["id"].as_str().unwrap().to_string();
+    let held = b["credits_held"].as_i64().unwrap();
+    let c = sign_in(&app, "mentor@example.com", PASSWORD).await;
+    let (_, page) = text(&c, &app, &format!("/bookings/{id}")).await;
+    let csrf = csrf_of(&page);
+    let path = format!("/bookings/{id}/do/decline");
+    let ask = post(&c, &app, &path, &[("csrf", &csrf)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ask.contains(&format!("gets all {held} credits back.")),
+        "{ask}"
+    );
+    let (_, still) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentee.token())
+        .await;
+    assert_eq!(still["status"], "pending");
+    let res = post(&c, &app, &path, &[("csrf", &csrf), ("confirmed", "1")]).await;
+    assert_eq!(
+        flash_after(&c, &app, res).await,
+        format!("Booking declined: the {held} credits went back to the mentee.")
+    );
+
+    // Ending a mentorship.
+    let (_, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Let us work together."}),
+        )
+        .await;
+    let mid = m["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/mentorships/{mid}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let (_, hub) = text(&c, &app, "/mentorship?tab=mentees").await;
+    assert!(
+        hub.contains("data-confirm=\"End your mentorship with"),
+        "{hub}"
+    );
+    let path = format!("/mentorship/{mid}/end");
+    let ask = post(&c, &app, &path, &[("csrf", &csrf), ("back", "mentees")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ask.contains("End your mentorship with Test mentee?"),
+        "{ask}"
+    );
+    assert!(ask.contains("Sessions already booked are not cancelled"));
+    let (_, live) = app
+        .get(&format!("/api/v1/mentorships/{mid}"), mentee.token())
+        .await;
+    assert_eq!(live["status"], "accepted");
+    let res = post(
+        &c,
+        &app,
+        &path,
+        &[("csrf", &csrf), ("back", "mentees"), ("confirmed", "1")],
+    )
+    .await;
+    assert!(
+        flash_after(&c, &app, res)
+            .await
+            .starts_with("Mentorship ended.")
+    );
+    let (_, ended) = app
+        .get(&format!("/api/v1/mentorships/{mid}"), mentee.token())
+        .await;
+    assert_eq!(ended["status"], "ended");
+
+    // Removing a service.
+    let path = format!("/settings/services/{service}/delete");
+    let ask = post(&c, &app, &path, &[("csrf", &csrf)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ask.contains("Remove “") && ask.contains("Mentees can no longer book it"),
+        "{ask}"
+    );
+    assert_eq!(
+        app.first_service(&mentor.user_id).await,
+        service,
+        "still offered"
+    );
+    let res = post(&c, &app, &path, &[("csrf", &csrf), ("confirmed", "1")]).await;
+    assert!(
+        flash_after(&c, &app, res)
+            .await
+            .starts_with("Service removed")
+    );
+    let (_, left) = app
+        .get(
+            &format!("/api/v1/mentors/{}/services", mentor.user_id),
+            None,
+        )
+        .await;
+    assert_eq!(left["items"].as_array().unwrap().len(), 0, "{left}");
+}
+
+#[tokio::test]
+async fn a_suspension_needs_a_reason_and_a_confirmation() {
+    let app = TestApp::spawn().await;
+    app.admin().await;
+    let user = app.register("troll@example.com").await;
+    let c = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, users) = text(&c, &app, "/admin").await;
+    assert!(
+        !users.contains("btn btn-danger btn-small\" type=\"submit\">Suspend"),
+        "no red button on every row"
+    );
+    let csrf = csrf_of(&users);
+    let path = format!("/admin/users/{}/suspend", user.user_id);
+    let ask = post(&c, &app, &path, &[("csrf", &csrf)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ask.contains("Suspend Test troll (troll@example.com)?"),
+        "{ask}"
+    );
+    assert!(ask.contains("signed out everywhere"));
+    // Confirmed without a reason: the same page, the error named, nothing done.
+    let res = post(
+        &c,
+        &app,
+        &path,
+        &[("csrf", &csrf), ("confirmed", "1"), ("reason", " ")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(again.contains("Reason: This field is required."), "{again}");
+    assert!(again.contains("aria-invalid=\"true\""));
+    assert_eq!(app.get("/api/v1/me", user.token()).await.0, StatusCode::OK);
+    let res = post(
+        &c,
+        &app,
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("confirmed", "1"),
+            ("reason", "Spam in chat"),
+        ],
+    )
+    .await;
+    assert!(flash_after(&c, &app, res).await.contains("suspended"));
+    assert_eq!(
+        app.get("/api/v1/me", user.token()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
