@@ -252,6 +252,14 @@ fn pay_mentor(amount: i64, p: &Policy) -> (i64, i64) {
 }
 
 /// The settlement for a booking that ends in `to`, cancelled by `by` when it was `from`.
+/// Until when a mentee may cancel an accepted session starting at `start` and get
+/// everything back (see [`settle`]).
+pub fn free_cancel_until(start: Timestamp, p: &Policy) -> Timestamp {
+    start
+        .checked_sub(SignedDuration::from_hours(p.full_refund_notice_hours))
+        .unwrap_or(start)
+}
+
 pub fn settle(
     cost: i64,
     from: BookingStatus,

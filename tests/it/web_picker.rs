@@ -261,3 +261,58 @@ async fn a_visitor_who_picks_a_time_signs_up_and_comes_back_to_it() {
         "{book}"
     );
 }
+
+#[tokio::test]
+async fn the_booking_form_is_a_checkout_summary() {
+    let app = TestApp::spawn().await;
+    let id = nairobi_mentor(&app).await;
+    let admin = crate::support::Session::from_auth(
+        &app.post(
+            "/api/v1/auth/login",
+            None,
+            serde_json::json!({"email": "root@example.com", "password": "admin password 1"}),
+        )
+        .await
+        .1,
+    );
+    let rich = app.register("rich@example.com").await;
+    app.grant(&admin, &rich.user_id, 100).await;
+    app.register("poor@example.com").await;
+    let service = app.first_service(&id).await;
+    // Wednesday 11 March 10:00 in Nairobi, 07:00 UTC.
+    let form = format!("/mentors/{id}/book?service={service}&start=2026-03-11T07:00:00Z");
+
+    let c = crate::web_mentors::sign_in(&app, "rich@example.com", "correct horse battery").await;
+    let (s, html) = page(&c, &app, &form, "en-GB").await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Wed 11 Mar 2026, 07:00 – 08:00"),
+        "both ends, viewer's zone: {html}"
+    );
+    assert!(
+        html.contains("Wed 11 Mar 2026, 10:00 – 11:00 (Africa/Nairobi)"),
+        "the mentor's zone beside"
+    );
+    assert!(
+        html.contains("Free to cancel until Tue 10 Mar 2026, 07:00; after that, once accepted, you get 50 % back."),
+        "the policy as it applies to this booking"
+    );
+    assert!(
+        html.contains("<strong id=\"balance-after\">80</strong>"),
+        "balance after"
+    );
+    assert!(html.contains("own currency"), "what a credit is worth");
+    assert!(!html.contains("disabled"));
+
+    let p = crate::web_mentors::sign_in(&app, "poor@example.com", "correct horse battery").await;
+    let (_, html) = page(&p, &app, &form, "en-GB").await;
+    assert!(html.contains("20 more are needed"), "{html}");
+    assert!(
+        html.contains("type=\"submit\" disabled"),
+        "no request that cannot succeed"
+    );
+    assert!(
+        html.contains("href=\"/credits#ask\""),
+        "the way to credits is right there"
+    );
+}

@@ -22,8 +22,15 @@ pub(super) struct BookPage {
     cost: i64,
     timed: bool,
     start: String,
+    /// "Tue 3 Mar 2026, 2:00 PM – 3:00 PM" in the viewer's zone.
     start_local: String,
     zone: String,
+    /// The same time for the mentor, with their zone (empty when it is the viewer's).
+    mentor_time: String,
+    /// When cancelling stops being free, and what comes back then.
+    policy: String,
+    /// "1 credit = 1.00 USD".
+    worth: String,
     balance: i64,
     topic: String,
     message: String,
@@ -73,20 +80,54 @@ pub(super) async fn render_book(
     };
     let timed = !service.kind.is_review();
     let tz = zone_of(Some(&me));
-    let start_local = if timed {
-        match q.start.parse::<Timestamp>() {
-            Ok(t) => when(t, &tz),
-            Err(_) => {
-                return Err(AppError::invalid(
-                    "start",
-                    "invalid_datetime",
-                    "Pick a time from the mentor's free slots.",
-                )
-                .into());
-            }
-        }
+    let mentor_tz = TimeZone::get(&mentor.timezone).unwrap_or(TimeZone::UTC);
+    let policy = &state.ctx.config.policy;
+    let late = policy.late_refund_percent.clamp(0, 100);
+    let (start_local, mentor_time, policy) = if timed {
+        let Ok(start) = q.start.parse::<Timestamp>() else {
+            return Err(AppError::invalid(
+                "start",
+                "invalid_datetime",
+                "Pick a time from the mentor's free slots.",
+            )
+            .into());
+        };
+        let end = start + SignedDuration::from_mins(service.duration_minutes);
+        let span = |tz: &TimeZone| {
+            let (s, e) = (start.to_zoned(tz.clone()), end.to_zoned(tz.clone()));
+            format!(
+                "{}, {} – {}",
+                s.strftime("%a %-d %b %Y"),
+                web.clock_time(&s),
+                web.clock_time(&e)
+            )
+        };
+        let free_until = crate::domain::booking::free_cancel_until(start, policy);
+        let policy = if late == 100 {
+            "Free to cancel until the session starts.".to_string()
+        } else if free_until <= state.ctx.clock.now() {
+            format!(
+                "Free to cancel until {} accepts; after that you get {late} % back.",
+                mentor.first_name
+            )
+        } else {
+            format!(
+                "Free to cancel until {}; after that, once accepted, you get {late} % back.",
+                web.when(free_until, &tz)
+            )
+        };
+        let mentor_time = if mentor_tz.iana_name() == tz.iana_name() {
+            String::new()
+        } else {
+            format!("{} ({})", span(&mentor_tz), mentor.timezone)
+        };
+        (span(&tz), mentor_time, policy)
     } else {
-        String::new()
+        let policy = format!(
+            "Free to cancel until {} accepts; after that you get {late} % back.",
+            mentor.first_name
+        );
+        (String::new(), String::new(), policy)
     };
     let balance = credits::balance(&state.ctx, &me.id).await.unwrap_or(0);
     Ok(web.render_status(
@@ -104,6 +145,9 @@ pub(super) async fn render_book(
             start: q.start.clone(),
             start_local,
             zone: tz_name(&tz),
+            mentor_time,
+            policy,
+            worth: credits::worth(&state.ctx),
             buy_offer: (balance < service.credit_cost)
                 .then(|| {
                     crate::http::web::payments::offer_for(state, service.credit_cost - balance)
