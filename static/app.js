@@ -1,7 +1,22 @@
 // mentorhub's small progressive enhancements. Every page works without this file.
 "use strict";
 
+document.documentElement.classList.add("js");
+
 document.addEventListener("DOMContentLoaded", () => {
+  // Small screens: the navigation folds behind a Menu button.
+  const toggle = document.querySelector(".menu-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      for (const id of ["site-nav", "nav-user"]) {
+        const el = document.getElementById(id);
+        if (el) el.classList.toggle("open", open);
+      }
+    });
+  }
   // A form that came back with errors: take the reader to its summary.
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
@@ -56,6 +71,22 @@ document.addEventListener("DOMContentLoaded", () => {
     live();
   } else {
     rememberVisitorZone();
+  }
+  // The availability editor: spare hour rows wait behind "+ add hours".
+  for (const day of document.querySelectorAll("[data-day]")) {
+    const add = day.querySelector("[data-add-hours]");
+    const spare = () => day.querySelector(".window[data-spare]:not(.shown)");
+    if (!add || !spare()) continue;
+    add.hidden = false;
+    add.addEventListener("click", () => {
+      const row = spare();
+      if (row) {
+        row.classList.add("shown");
+        const input = row.querySelector("input");
+        if (input) input.focus();
+      }
+      if (!spare()) add.hidden = true;
+    });
   }
   for (const picker of document.querySelectorAll("[data-picker]")) {
     enhancePicker(picker);

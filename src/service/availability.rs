@@ -104,7 +104,7 @@ fn parse(input: &AvailabilityIo) -> AppResult<Parsed> {
                 v.push(FieldError::new(
                     &f("end"),
                     "before_start",
-                    "The end is after the start.",
+                    "The end must be after the start.",
                 ));
             } else {
                 weekly.push(WeeklyRule {
@@ -136,7 +136,7 @@ fn parse(input: &AvailabilityIo) -> AppResult<Parsed> {
                         v.push(FieldError::new(
                             &f("end"),
                             "before_start",
-                            "The end is after the start.",
+                            "The end must be after the start.",
                         ));
                         None
                     }

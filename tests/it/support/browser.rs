@@ -314,6 +314,45 @@ impl Browser {
         panic!("Tab never reached {css}");
     }
 
+    /// The serious and critical accessibility violations axe-core finds on the page
+    /// ("rule: help — where"), with axe's source given.
+    pub async fn axe(&self, axe_source: &str) -> Vec<String> {
+        self.client
+            .execute(&format!("{axe_source}\n;return true;"), vec![])
+            .await
+            .expect("load axe-core");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                   .then((r) => done(r.violations
+                     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                     .map((v) => `${v.id} (${v.impact}): ${v.help} — ` +
+                        v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '))))
+                   .catch((e) => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Sets the window to `width` × `height`.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("resize");
+    }
+
     /// Runs JavaScript in the page and returns what it returns.
     pub async fn js(&self, script: &str) -> serde_json::Value {
         self.client.execute(script, vec![]).await.expect("script")

@@ -1,4 +1,9 @@
-//! The mentor's availability editor: weekly windows, date exceptions, settings.
+//! The mentor's availability editor: a day at a time (its hours, "+ add hours", and
+//! Monday's hours copied to the other weekdays in one tick), date exceptions one row at
+//! a time, the booking rules. Errors are said in plain words beside the field they are
+//! about (and in a summary linking to it), never as `weekly[2].end`.
+
+use std::collections::HashMap;
 
 use super::*;
 
@@ -12,19 +17,29 @@ pub const WEEKDAYS: [&str; 7] = [
     "sunday",
 ];
 pub(super) const WINDOWS_PER_DAY: usize = 3;
-pub(super) const OVERRIDE_ROWS: usize = 4;
+
+/// One window of a day: its inputs are `{day}_start_{i}` and `{day}_end_{i}`.
+pub struct WindowRow {
+    pub start: String,
+    pub end: String,
+    /// An empty window after the day's first: folded behind "+ add hours" with script.
+    pub spare: bool,
+    pub error: Option<String>,
+}
 
 pub struct DayRow {
     pub name: String,
     pub label: String,
-    pub windows: Vec<(String, String)>,
+    pub windows: Vec<WindowRow>,
 }
 
+/// A date exception; the last row is the empty one to add with.
 pub struct OverrideRow {
     pub date: String,
     pub kind: String,
     pub start: String,
     pub end: String,
+    pub error: Option<String>,
 }
 
 #[derive(Template)]
@@ -36,28 +51,99 @@ pub(super) struct AvailabilityPage {
     timezones: &'static [String],
     days: Vec<DayRow>,
     overrides: Vec<OverrideRow>,
-    s: SettingsIo,
-    error_list: Vec<String>,
+    /// The booking rules: (field, label, value).
+    rules: Vec<(&'static str, &'static str, i64)>,
+    /// Every error, for the summary: (input id, "Monday, hours 2: …").
+    summary: Vec<(String, String)>,
+    /// The booking rules' errors and the zone's, by field name.
+    errors: FormErrors,
 }
 
-pub(super) fn page_from(io: &AvailabilityIo) -> (Vec<DayRow>, Vec<OverrideRow>) {
+/// Where each entry of the sent `weekly` and `overrides` lists is shown again: the day
+/// and place among its windows of weekly rule `i`, the row of override `i`.
+#[derive(Default)]
+struct Origins {
+    weekly: Vec<(String, usize)>,
+    overrides: Vec<usize>,
+}
+
+fn rules_of(s: &SettingsIo) -> Vec<(&'static str, &'static str, i64)> {
+    vec![
+        (
+            "min_notice_minutes",
+            "Minimum notice (minutes)",
+            s.min_notice_minutes,
+        ),
+        (
+            "buffer_before_minutes",
+            "Free time before each session (minutes)",
+            s.buffer_before_minutes,
+        ),
+        (
+            "buffer_after_minutes",
+            "Free time after each session (minutes)",
+            s.buffer_after_minutes,
+        ),
+        (
+            "horizon_days",
+            "Bookable up to (days ahead)",
+            s.horizon_days,
+        ),
+        (
+            "slot_step_minutes",
+            "Start times every (minutes)",
+            s.slot_step_minutes,
+        ),
+        (
+            "max_per_day",
+            "At most sessions per day (0: no limit)",
+            s.max_per_day,
+        ),
+    ]
+}
+
+fn label_of(day: &str) -> String {
+    let mut label = day.to_string();
+    label[..1].make_ascii_uppercase();
+    label
+}
+
+fn page_from(
+    io: &AvailabilityIo,
+    errors: &HashMap<String, String>,
+) -> (Vec<DayRow>, Vec<OverrideRow>) {
     let days = WEEKDAYS
         .iter()
         .map(|d| {
-            let mut windows: Vec<(String, String)> = io
+            let mut windows: Vec<WindowRow> = io
                 .weekly
                 .iter()
                 .filter(|r| r.weekday == *d)
-                .map(|r| (r.start.clone(), r.end.clone()))
+                .map(|r| WindowRow {
+                    start: r.start.clone(),
+                    end: r.end.clone(),
+                    spare: false,
+                    error: None,
+                })
                 .collect();
             while windows.len() < WINDOWS_PER_DAY {
-                windows.push((String::new(), String::new()));
+                let spare = !windows.is_empty();
+                windows.push(WindowRow {
+                    start: String::new(),
+                    end: String::new(),
+                    spare,
+                    error: None,
+                });
             }
-            let mut label = d.to_string();
-            label[..1].make_ascii_uppercase();
+            for (i, w) in windows.iter_mut().enumerate() {
+                w.error = errors.get(&format!("{d}_{i}")).cloned();
+                if w.error.is_some() {
+                    w.spare = false;
+                }
+            }
             DayRow {
                 name: d.to_string(),
-                label,
+                label: label_of(d),
                 windows,
             }
         })
@@ -75,15 +161,18 @@ pub(super) fn page_from(io: &AvailabilityIo) -> (Vec<DayRow>, Vec<OverrideRow>) 
             .into(),
             start: o.start.clone().unwrap_or_default(),
             end: o.end.clone().unwrap_or_default(),
+            error: None,
         })
         .collect();
-    for _ in 0..OVERRIDE_ROWS {
-        overrides.push(OverrideRow {
-            date: String::new(),
-            kind: "off".into(),
-            start: String::new(),
-            end: String::new(),
-        });
+    overrides.push(OverrideRow {
+        date: String::new(),
+        kind: "off".into(),
+        start: String::new(),
+        end: String::new(),
+        error: None,
+    });
+    for (i, o) in overrides.iter_mut().enumerate() {
+        o.error = errors.get(&format!("ov_{i}")).cloned();
     }
     (days, overrides)
 }
@@ -91,7 +180,7 @@ pub(super) fn page_from(io: &AvailabilityIo) -> (Vec<DayRow>, Vec<OverrideRow>) 
 pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.require_user()?.user.clone();
     let io = availability::get(&state.ctx, &me).await?;
-    let (days, overrides) = page_from(&io);
+    let (days, overrides) = page_from(&io, &HashMap::new());
     Ok(web.render(
         &state,
         &AvailabilityPage {
@@ -101,42 +190,53 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
             timezones: timezones(),
             days,
             overrides,
-            s: io.settings,
-            error_list: vec![],
+            rules: rules_of(&io.settings),
+            summary: vec![],
+            errors: FormErrors::default(),
         },
     ))
 }
 
-pub(super) async fn save_availability(
-    State(state): State<AppState>,
-    web: WebCtx,
-    WebForm(form): WebForm<Vec<(String, String)>>,
-) -> PageResult {
-    let me = web.require_user()?.user.clone();
+/// Reads the editor's form into what the API takes, remembering where each entry came
+/// from. Monday's hours go to the other weekdays when "copy" is ticked; exceptions
+/// ticked for removal are left out.
+fn read_form(form: &[(String, String)]) -> (AvailabilityIo, Origins) {
     let get = |k: &str| {
         form.iter()
             .find(|(n, _)| n == k)
             .map(|(_, v)| v.trim().to_string())
             .unwrap_or_default()
     };
-    web.check_csrf(&get("csrf"))?;
+    let copy = !get("copy_weekdays").is_empty();
+    let mut origins = Origins::default();
     let mut weekly = vec![];
     for d in WEEKDAYS {
+        let from = if copy && ["tuesday", "wednesday", "thursday", "friday"].contains(&d) {
+            "monday"
+        } else {
+            d
+        };
         for i in 0..WINDOWS_PER_DAY {
-            let (s, e) = (get(&format!("{d}_start_{i}")), get(&format!("{d}_end_{i}")));
+            let (s, e) = (
+                get(&format!("{from}_start_{i}")),
+                get(&format!("{from}_end_{i}")),
+            );
             if !s.is_empty() || !e.is_empty() {
+                // Its place among the day's windows, as the page shows them again.
+                let place = weekly.iter().filter(|r: &&RuleIo| r.weekday == d).count();
                 weekly.push(RuleIo {
                     weekday: d.into(),
                     start: s,
                     end: e,
                 });
+                origins.weekly.push((d.to_string(), place));
             }
         }
     }
     let mut overrides = vec![];
-    for i in 0..64 {
+    for i in 0..400 {
         let date = get(&format!("ov_date_{i}"));
-        if date.is_empty() {
+        if date.is_empty() || !get(&format!("ov_remove_{i}")).is_empty() {
             continue;
         }
         let kind = get(&format!("ov_kind_{i}"));
@@ -147,6 +247,7 @@ pub(super) async fn save_availability(
             start: Some(s).filter(|x| !x.is_empty() && kind != "off"),
             end: Some(e).filter(|x| !x.is_empty() && kind != "off"),
         });
+        origins.overrides.push(i);
     }
     let num = |k: &str, default: i64| {
         get(k)
@@ -166,17 +267,99 @@ pub(super) async fn save_availability(
             max_per_day: num("max_per_day", 0),
         },
     };
+    (io, origins)
+}
+
+/// The index in `weekly[3].end`-style paths: ("weekly", 3, "end").
+fn path_parts(field: &str) -> Option<(&str, usize, &str)> {
+    let (list, rest) = field.split_once('[')?;
+    let (index, name) = rest.split_once("].")?;
+    Some((list, index.parse().ok()?, name))
+}
+
+/// The API's errors placed on the page: by window / exception row (keys `monday_1`,
+/// `ov_0`), the summary's lines with the input each links to, and the rest by field
+/// name (the zone, the booking rules).
+fn place_errors(
+    e: &AppError,
+    origins: &Origins,
+    io: &AvailabilityIo,
+) -> (HashMap<String, String>, Vec<(String, String)>, FormErrors) {
+    let mut at = HashMap::new();
+    let mut summary = vec![];
+    let mut rest = vec![];
+    let AppError::Invalid(errs) = e else {
+        return (at, summary, FormErrors::default());
+    };
+    // Exception `i` is shown again as row `i` (removed rows are left out, the kept
+    // ones come first, in order).
+    for f in errs {
+        match path_parts(&f.field) {
+            Some(("weekly", i, name)) => {
+                if let Some((day, w)) = origins.weekly.get(i) {
+                    let input = if name == "start" { "start" } else { "end" };
+                    at.entry(format!("{day}_{w}")).or_insert(f.message.clone());
+                    summary.push((
+                        format!("{day}_{input}_{w}"),
+                        format!("{}, hours {}: {}", label_of(day), w + 1, f.message),
+                    ));
+                }
+            }
+            Some(("overrides", i, name)) => {
+                if origins.overrides.get(i).is_some() {
+                    at.entry(format!("ov_{i}")).or_insert(f.message.clone());
+                    let input = match name {
+                        "date" => "date",
+                        "end" => "end",
+                        _ => "start",
+                    };
+                    summary.push((
+                        format!("ov_{input}_{i}"),
+                        format!(
+                            "Exception {} ({}): {}",
+                            i + 1,
+                            io.overrides[i].date,
+                            f.message
+                        ),
+                    ));
+                }
+            }
+            _ => {
+                let name = f.field.strip_prefix("settings.").unwrap_or(&f.field);
+                summary.push((name.to_string(), f.message.clone()));
+                rest.push(crate::error::FieldError::new(
+                    name,
+                    &f.code,
+                    f.message.clone(),
+                ));
+            }
+        }
+    }
+    (
+        at,
+        summary,
+        FormErrors::from_error(&AppError::Invalid(rest)),
+    )
+}
+
+pub(super) async fn save_availability(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(form): WebForm<Vec<(String, String)>>,
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let csrf = form
+        .iter()
+        .find(|(n, _)| n == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    web.check_csrf(csrf)?;
+    let (io, origins) = read_form(&form);
     Ok(match availability::put(&state.ctx, &me, &io).await {
         Ok(_) => web.redirect_flash("/settings/availability", "availability_saved"),
         Err(e @ AppError::Invalid(_)) => {
-            let (days, overrides) = page_from(&io);
-            let error_list = match &e {
-                AppError::Invalid(errs) => errs
-                    .iter()
-                    .map(|x| format!("{}: {}", x.field, x.message))
-                    .collect(),
-                _ => vec![],
-            };
+            let (at, summary, errors) = place_errors(&e, &origins, &io);
+            let (days, overrides) = page_from(&io, &at);
             web.render_status(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -187,11 +370,28 @@ pub(super) async fn save_availability(
                     timezones: timezones(),
                     days,
                     overrides,
-                    s: io.settings,
-                    error_list,
+                    rules: rules_of(&io.settings),
+                    summary,
+                    errors,
                 },
             )
         }
         Err(e) => return Err(e.into()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_parts;
+
+    #[test]
+    fn api_paths_split_into_list_index_and_field() {
+        assert_eq!(path_parts("weekly[12].end"), Some(("weekly", 12, "end")));
+        assert_eq!(
+            path_parts("overrides[0].date"),
+            Some(("overrides", 0, "date"))
+        );
+        assert_eq!(path_parts("settings.max_per_day"), None);
+        assert_eq!(path_parts("weekly[x].end"), None);
+    }
 }

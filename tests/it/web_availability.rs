@@ -1,0 +1,125 @@
+//! The availability editor: a day at a time, Monday's hours copied to the weekdays in
+//! one tick, exceptions one row at a time, errors in plain words beside their field.
+
+use reqwest::StatusCode;
+
+use crate::{
+    support::{TestApp, mentor_profile},
+    web_mentors::{csrf_of, sign_in, text},
+};
+
+#[tokio::test]
+async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "mentor@example.com",
+            mentor_profile(&["x"], &[], 10),
+        )
+        .await;
+    let c = sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let (s, page) = text(&c, &app, "/settings/availability").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("<legend>Monday</legend>") && page.contains("+ add hours"));
+    let csrf = csrf_of(&page);
+    let base = [
+        ("csrf", csrf.as_str()),
+        ("timezone", "Europe/Paris"),
+        ("monday_start_0", "09:00"),
+        ("monday_end_0", "12:00"),
+        ("min_notice_minutes", "60"),
+        ("buffer_before_minutes", "0"),
+        ("buffer_after_minutes", "0"),
+        ("horizon_days", "30"),
+        ("slot_step_minutes", "30"),
+        ("max_per_day", "0"),
+    ];
+
+    // Wrong: hours that end before they start, a negative limit. Nothing is saved,
+    // and each error is said beside its field and named in the summary.
+    let mut bad = base.to_vec();
+    bad.extend([("monday_start_1", "14:00"), ("monday_end_1", "13:00")]);
+    bad.retain(|(k, _)| *k != "max_per_day");
+    bad.push(("max_per_day", "-5"));
+    let res = c
+        .post(app.url("/settings/availability"))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("weekly["), "no internal paths: {html}");
+    assert!(
+        html.contains(
+            "<a href=\"#monday_end_1\">Monday, hours 2: The end must be after the start.</a>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<p class=\"error\" id=\"monday_error_1\">The end must be after the start.</p>"
+        )
+    );
+    assert!(html.contains("aria-describedby=\"monday_error_1\""));
+    assert!(
+        html.contains("href=\"#max_per_day\""),
+        "the rule's error is named too"
+    );
+    assert!(html.contains("value=\"14:00\""), "typed input kept");
+    let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
+    assert_eq!(
+        saved["weekly"].as_array().map(Vec::len).unwrap_or(0),
+        0,
+        "{saved}"
+    );
+
+    // Right, with Monday copied to the weekdays and a day off.
+    let mut good = base.to_vec();
+    good.extend([
+        ("monday_start_1", "13:00"),
+        ("monday_end_1", "17:00"),
+        ("copy_weekdays", "on"),
+        ("ov_date_0", "2026-03-10"),
+        ("ov_kind_0", "off"),
+    ]);
+    let res = c
+        .post(app.url("/settings/availability"))
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
+    let weekly = saved["weekly"].as_array().unwrap();
+    assert_eq!(weekly.len(), 10, "two windows on each weekday: {saved}");
+    assert!(
+        weekly
+            .iter()
+            .any(|r| r["weekday"] == "friday" && r["start"] == "13:00")
+    );
+    assert!(!weekly.iter().any(|r| r["weekday"] == "saturday"));
+    assert_eq!(saved["overrides"][0]["date"], "2026-03-10");
+
+    // The exception is a row of its own, removable; one empty row adds another.
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(page.contains("<legend>Exception 1</legend>") && page.contains("name=\"ov_remove_0\""));
+    assert!(page.contains("<legend>New exception</legend>"));
+    let mut remove = base.to_vec();
+    remove.extend([
+        ("ov_date_0", "2026-03-10"),
+        ("ov_kind_0", "off"),
+        ("ov_remove_0", "on"),
+    ]);
+    let res = c
+        .post(app.url("/settings/availability"))
+        .form(&remove)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
+    assert_eq!(saved["overrides"].as_array().unwrap().len(), 0, "{saved}");
+}
