@@ -388,3 +388,63 @@ async fn admin_stats_count_the_platform_and_only_admins_see_them() {
         "{none}"
     );
 }
+
+#[tokio::test]
+async fn a_mentors_dashboard_puts_requests_first_and_walks_a_new_mentor_through_setup() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "fresh@example.com",
+            crate::support::mentor_profile(&["x"], &[], 10),
+        )
+        .await;
+    let mentee = app.register("asker@example.com").await;
+    app.post(
+        "/api/v1/mentorships",
+        mentee.token(),
+        serde_json::json!({"mentor_id": mentor.user_id, "message": "Hello there"}),
+    )
+    .await;
+    let c = sign_in(&app, "fresh@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, "/dashboard").await;
+    // Setup first: what is left, linked; approval and the service are done already.
+    assert!(
+        html.contains("Get ready for mentees") && html.contains("2 of 4 done"),
+        "{html}"
+    );
+    assert!(html.contains("<a href=\"/settings/availability\">Open your weekly hours</a>"));
+    // Requests and sessions before the figures; no empty mentee panels.
+    let at = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing"))
+    };
+    assert!(at("Waiting for your answer") < at("id=\"mentoring\""));
+    assert!(at("id=\"upcoming\"") < at("id=\"mentoring\""));
+    assert!(
+        html.contains("from <strong><a href=\"/mentees/"),
+        "the asker is linked"
+    );
+    assert!(
+        !html.contains("You have no mentor yet"),
+        "no empty mentee panels"
+    );
+    assert!(!html.contains("My own learning"));
+
+    app.set_availability(&mentor, crate::support::weekdays_nine_to_five("UTC"))
+        .await;
+    app.call(
+        reqwest::Method::PATCH,
+        "/api/v1/me",
+        mentor.token(),
+        Some(serde_json::json!({"avatar_url": "https://example.com/me.png"})),
+    )
+    .await;
+    let (_, html) = text(&c, &app, "/dashboard").await;
+    assert!(
+        !html.contains("Get ready for mentees"),
+        "done, the checklist goes"
+    );
+}

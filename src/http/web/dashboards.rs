@@ -154,6 +154,9 @@ struct DashboardPage {
     article_stats: Option<(i64, i64, i64)>,
     rating_rows: Vec<(i64, i64, i64)>,
     waiting: Vec<WaitingLine>,
+    /// A new mentor's setup: (done, what, where to do it); empty once all are done.
+    checklist: Vec<(bool, &'static str, &'static str)>,
+    checklist_done: usize,
 }
 
 async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
@@ -255,8 +258,18 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
             )
         }
     };
+    let checklist = match &d.mentor {
+        Some(m) => setup_checklist(&state, &me, &m.status).await?,
+        None => vec![],
+    };
     let page = DashboardPage {
         layout: web.layout(),
+        checklist_done: checklist.iter().filter(|c| c.0).count(),
+        checklist: if checklist.iter().all(|c| c.0) {
+            vec![]
+        } else {
+            checklist
+        },
         first_name: me.first_name.clone(),
         my_id: me.id.to_string(),
         is_admin: web.is_admin(),
@@ -271,6 +284,32 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
         d,
     };
     Ok(web.render(&state, &page))
+}
+
+/// What a mentor still has to do before mentees can book them: (done, what, where).
+async fn setup_checklist(
+    state: &AppState,
+    me: &crate::service::accounts::UserRow,
+    status: &str,
+) -> Result<Vec<(bool, &'static str, &'static str)>, crate::error::AppError> {
+    let hours = !crate::service::availability::get(&state.ctx, me)
+        .await?
+        .weekly
+        .is_empty();
+    let services = crate::service::mentors::my_services(&state.ctx, me)
+        .await?
+        .iter()
+        .any(|s| s.active);
+    Ok(vec![
+        (
+            status == "approved",
+            "Have your mentor profile approved",
+            "/settings/mentor",
+        ),
+        (hours, "Open your weekly hours", "/settings/availability"),
+        (services, "Offer a service", "/settings/services"),
+        (!me.avatar_url.is_empty(), "Add a photo", "/settings"),
+    ])
 }
 
 #[derive(Template)]
