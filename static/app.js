@@ -184,29 +184,31 @@ function live() {
     if (list) list.scrollTop = list.scrollHeight;
   };
 
-  const appendMessage = (m) => {
+  // A message arriving live is drawn by the server, exactly as the page draws those it
+  // loaded (sender, time, links, the message menu).
+  const appendMessage = async (m) => {
     if (!list || list.querySelector(`[data-id="${CSS.escape(m.id)}"]`)) return;
-    const li = document.createElement("li");
-    li.className = "message" + (m.sender_id === me ? " mine" : "") + (m.kind === "system" ? " system" : "");
-    li.dataset.id = m.id;
-    const text = document.createElement("span");
-    text.className = "text";
-    text.textContent = m.deleted ? "(deleted)" : m.content || "";
-    li.appendChild(text);
-    const meta = document.createElement("span");
-    meta.className = "meta muted";
-    meta.textContent = new Date(m.created_at).toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-    li.appendChild(meta);
-    const report = document.getElementById("report-message");
-    if (report && m.sender_id !== me && m.kind !== "system" && !m.deleted) {
-      const form = report.content.cloneNode(true);
-      form.querySelector('input[name="target_id"]').value = m.id;
-      const reason = form.querySelector('input[name="reason"]');
-      reason.id = "reason-" + m.id;
-      form.querySelector("label").htmlFor = reason.id;
-      li.appendChild(form);
+    let li = null;
+    try {
+      const res = await fetch(`/chat/${thread}/messages/${m.id}`, { credentials: "same-origin" });
+      if (res.ok) {
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        li = doc.querySelector("li.message");
+      }
+    } catch (_) {
+      // Drawn plainly below.
     }
-    list.appendChild(li);
+    if (!li) {
+      li = document.createElement("li");
+      li.className = "message" + (m.sender_id === me ? " mine" : "");
+      li.dataset.id = m.id;
+      const text = document.createElement("span");
+      text.className = "text";
+      text.textContent = m.deleted ? "(deleted)" : m.content || "";
+      li.appendChild(text);
+    }
+    if (list.querySelector(`[data-id="${CSS.escape(m.id)}"]`)) return;
+    list.appendChild(document.importNode(li, true));
     scrollDown();
   };
 
@@ -263,6 +265,24 @@ function live() {
   if (composer && thread) {
     scrollDown();
     const box = composer.querySelector("textarea");
+    const count = document.getElementById("composer-count");
+    const send = composer.querySelector("button[type=submit]");
+    const limit = parseInt(box.dataset.limit || "4000", 10);
+    // Near the limit a counter shows; over it, sending waits (nothing is cut).
+    const counted = () => {
+      const n = box.value.length;
+      if (count) count.textContent = n > limit - 200 ? (n > limit ? `${n - limit} too many` : `${limit - n} left`) : "";
+      if (send) send.disabled = n > limit;
+    };
+    box.addEventListener("input", counted);
+    counted();
+    // Enter sends; Shift+Enter (or composing text with an input method) does not.
+    box.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        if (box.value.trim() && !(send && send.disabled)) composer.requestSubmit();
+      }
+    });
     let lastTyping = 0;
     box.addEventListener("input", () => {
       const now = Date.now();
@@ -283,8 +303,9 @@ function live() {
           body: JSON.stringify({ content }),
         });
         if (!res.ok) throw new Error(String(res.status));
-        appendMessage(await res.json());
         box.value = "";
+        counted();
+        await appendMessage(await res.json());
       } catch (_) {
         composer.submit(); // fall back to the plain form
       }

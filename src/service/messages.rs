@@ -448,6 +448,15 @@ pub async fn page(
     Ok(store::messages::messages(&ctx.db.pool, thread_id, before, limit).await?)
 }
 
+/// One message of one of my threads (another thread's is "not found").
+pub async fn one(ctx: &Ctx, me: &UserRow, thread_id: &str, id: &str) -> AppResult<MessageRow> {
+    my_thread(ctx, me, thread_id).await?;
+    store::messages::message(&ctx.db.pool, id)
+        .await?
+        .filter(|m| m.thread_id == thread_id)
+        .ok_or(AppError::NotFound)
+}
+
 /// Moves my read marker to `message_id` (default: the newest) and tells the others.
 pub async fn read(
     ctx: &Ctx,

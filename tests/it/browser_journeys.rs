@@ -169,3 +169,113 @@ async fn a_newcomer_asks_for_credits_and_an_admin_grants_them_from_the_attention
     b.close().await;
     app.assert_ledger_ok().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mentor_reads_who_asks_accepts_and_chats_and_an_admin_suspends_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.approved_mentor(
+        &admin,
+        "amina@example.com",
+        mentor_profile(&["career"], &[], 30),
+    )
+    .await;
+    let mentor_id = {
+        let (_, l) = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                serde_json::json!({"email": "amina@example.com", "password": "correct horse battery"}),
+            )
+            .await;
+        l["user"]["id"].as_str().unwrap().to_string()
+    };
+    let mentee = app.register("lena@example.com").await;
+    app.call(
+        reqwest::Method::PUT,
+        "/api/v1/me/mentee-profile",
+        mentee.token(),
+        Some(serde_json::json!({"bio": "Bootcamp graduate, first job hunt.", "goals": ["first developer job"],
+            "skills": ["javascript"], "interests": []})),
+    )
+    .await;
+    app.post(
+        "/api/v1/mentorships",
+        mentee.token(),
+        serde_json::json!({"mentor_id": mentor_id, "message": "I just finished a bootcamp."}),
+    )
+    .await;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.sign_in(&app.url(""), "amina@example.com", "correct horse battery")
+        .await;
+    // The request is the first thing on the dashboard; the asker's name opens who she is.
+    assert!(b.page_has("Waiting for your answer").await);
+    b.screenshots("journey-mentor-01-dashboard").await;
+    b.goto(&app.url("/mentorship?tab=mentees")).await;
+    b.click(&format!("a[href='/mentees/{}']", mentee.user_id))
+        .await;
+    assert!(b.wait_for_text("Bootcamp graduate, first job hunt.").await);
+    assert!(b.page_has("first developer job").await);
+    b.screenshots("journey-mentor-02-mentee").await;
+    b.goto(&app.url("/mentorship?tab=mentees")).await;
+    b.click_button("Accept").await;
+    assert!(b.wait_for_text("Request accepted").await);
+
+    // Chat: Enter sends, Shift+Enter is a new line; the live copy on the other side
+    // reads like the loaded one.
+    let (_, threads) = app.get("/api/v1/threads", mentee.token()).await;
+    let thread = threads["items"][0]["id"].as_str().unwrap().to_string();
+    let other = b.twin().await;
+    other
+        .sign_in(&app.url(""), "lena@example.com", "correct horse battery")
+        .await;
+    other.goto(&app.url(&format!("/chat/{thread}"))).await;
+    b.goto(&app.url(&format!("/chat/{thread}"))).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // both sockets open
+    b.click("#content").await;
+    b.press("Welcome, Lena! See https://example.com/guide")
+        .await;
+    b.press("\u{E008}\u{E007}\u{E008}").await; // Shift+Enter: a new line, nothing sent
+    assert_eq!(
+        b.js("return document.querySelectorAll('#messages li.message').length;")
+            .await,
+        1,
+        "only the welcome line so far"
+    );
+    b.press("Talk soon").await;
+    b.press(ENTER).await;
+    assert!(other.wait_for_text("Talk soon").await, "delivered live");
+    let live = other
+        .js("const li = [...document.querySelectorAll('#messages li.message')].pop(); return [li.querySelector('.sender') && li.querySelector('.sender').textContent, !!li.querySelector('a[href=\"https://example.com/guide\"]'), !!li.querySelector('.msg-menu')];")
+        .await;
+    assert_eq!(
+        live,
+        serde_json::json!(["Test", true, true]),
+        "sender, link, menu"
+    );
+    assert_eq!(b.value("#content").await, "", "the composer is emptied");
+    b.screenshots("journey-mentor-03-chat").await;
+    other.close().await;
+    b.click_button("Sign out").await;
+    assert!(b.wait_for_text("You are signed out").await);
+
+    // The admin suspends, asked first, with a reason.
+    b.sign_in(&app.url(""), "root@example.com", "admin password 1")
+        .await;
+    b.goto(&app.url("/admin?q=lena")).await;
+    b.click_button("Suspend…").await;
+    assert!(b.wait_for_text("signed out everywhere").await);
+    b.screenshots("journey-admin-01-confirm").await;
+    b.click_button("Yes, suspend").await;
+    assert!(
+        b.wait_for_text("One thing to fix").await,
+        "a reason is needed"
+    );
+    b.fill("#f-reason", "Spam in chat").await;
+    b.click_button("Yes, suspend").await;
+    assert!(b.wait_for_text("The user is suspended").await);
+    b.screenshots("journey-admin-02-suspended").await;
+    b.close().await;
+}

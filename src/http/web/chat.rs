@@ -24,12 +24,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/chat", get(threads))
         .route("/chat/{id}", get(conversation).post(send))
+        .route("/chat/{id}/messages/{message}", get(one_message))
         .route("/notifications", get(notifications))
         .route("/notifications/read-all", post(read_all))
         .route("/notifications/{id}/open", get(open))
         .route("/settings/notifications", get(prefs_form).post(save_prefs))
 }
 
+/// "3 Mar, 14:05" (the conversation list).
 fn short_time(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
     t.to_zoned(tz.clone()).strftime("%-d %b, %H:%M").to_string()
 }
@@ -112,6 +114,8 @@ pub struct MessageLine {
     pub sender: String,
     pub kind: String,
     pub content: String,
+    /// The text in runs, links apart: (text, href; empty when plain text).
+    pub parts: Vec<(String, String)>,
     pub deleted: bool,
     pub when: String,
     pub booking_id: String,
@@ -164,34 +168,15 @@ async fn render_conversation(
     let tz = super::zone_of(Some(me));
     let messages = rows
         .into_iter()
-        .map(|m| {
-            let meta = &m.metadata;
-            MessageLine {
-                mine: m.sender_id.as_deref() == Some(me.id.as_str()),
-                sender: m
-                    .sender_id
-                    .as_ref()
-                    .and_then(|s| {
-                        names
-                            .iter()
-                            .find(|(id, _)| id == s)
-                            .map(|(_, n)| n.to_string())
-                    })
-                    .unwrap_or_default(),
-                kind: m.kind.clone(),
-                content: m.content.clone(),
-                deleted: m.deleted_at.is_some(),
-                when: short_time(m.created_at, &tz),
-                booking_id: m.booking_id.clone().unwrap_or_default(),
-                status: meta["status"].as_str().unwrap_or("").to_string(),
-                id: m.id,
-            }
-        })
+        .map(|m| message_line(m, me, &names, &tz, web))
         .collect();
+    // This thread is read now: the navigation's count says so.
+    let mut layout = web.layout();
+    layout.unread_messages = messages::unread_total(&state.ctx, &me.id).await?;
     Ok(web.render(
         state,
         &ConversationPage {
-            layout: web.layout(),
+            layout,
             self_path: format!("/chat/{thread_id}"),
             name: thread_name(&t, &me.id),
             profile_href,
@@ -200,6 +185,106 @@ async fn render_conversation(
             messages,
             error,
             draft,
+        },
+    ))
+}
+
+/// A message as the conversation shows it, whether loaded with the page or arriving
+/// live (the script fetches [`one_message`]): the sender's first name, the time in the
+/// reader's zone and clock, links made clickable.
+fn message_line(
+    m: MessageRow,
+    me: &UserRow,
+    names: &[(&str, &str)],
+    tz: &jiff::tz::TimeZone,
+    web: &WebCtx,
+) -> MessageLine {
+    let z = m.created_at.to_zoned(tz.clone());
+    MessageLine {
+        mine: m.sender_id.as_deref() == Some(me.id.as_str()),
+        sender: m
+            .sender_id
+            .as_ref()
+            .and_then(|s| {
+                names
+                    .iter()
+                    .find(|(id, _)| id == s)
+                    .map(|(_, n)| n.to_string())
+            })
+            .unwrap_or_default(),
+        kind: m.kind.clone(),
+        parts: linkify(&m.content),
+        content: m.content.clone(),
+        deleted: m.deleted_at.is_some(),
+        when: format!("{}, {}", z.strftime("%-d %b"), web.clock_time(&z)),
+        booking_id: m.booking_id.clone().unwrap_or_default(),
+        status: m.metadata["status"].as_str().unwrap_or("").to_string(),
+        id: m.id,
+    }
+}
+
+/// Splits text into plain runs and web links (`http://` or `https://` up to a space;
+/// trailing punctuation stays text).
+pub fn linkify(text: &str) -> Vec<(String, String)> {
+    let mut parts = vec![];
+    let mut rest = text;
+    while let Some(at) = ["https://", "http://"]
+        .iter()
+        .filter_map(|p| rest.find(p))
+        .min()
+    {
+        let end = rest[at..]
+            .find(char::is_whitespace)
+            .map(|e| at + e)
+            .unwrap_or(rest.len());
+        let url = rest[at..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'']);
+        let url_end = at + url.len();
+        if at > 0 {
+            parts.push((rest[..at].to_string(), String::new()));
+        }
+        if url.len() > "https://".len() {
+            parts.push((url.to_string(), url.to_string()));
+        } else {
+            parts.push((url.to_string(), String::new()));
+        }
+        rest = &rest[url_end..];
+    }
+    if !rest.is_empty() {
+        parts.push((rest.to_string(), String::new()));
+    }
+    parts
+}
+
+#[derive(Template)]
+#[template(path = "partials/message.html")]
+struct OneMessage {
+    layout: Layout,
+    m: MessageLine,
+    self_path: String,
+}
+
+/// One message as its conversation shows it (the script appends what arrives live).
+async fn one_message(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path((thread, id)): Path<(String, String)>,
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let (thread, id) = (path_id(&thread)?, path_id(&id)?);
+    let m = messages::one(&state.ctx, &me, &thread, &id).await?;
+    let t = messages::summary(&state.ctx, &me, &thread, false).await?;
+    let names: Vec<(&str, &str)> = t
+        .participants
+        .iter()
+        .map(|p| (p.user_id.as_str(), p.first_name.as_str()))
+        .collect();
+    let tz = super::zone_of(Some(&me));
+    Ok(web.render(
+        &state,
+        &OneMessage {
+            layout: web.layout(),
+            m: message_line(m, &me, &names, &tz, &web),
+            self_path: format!("/chat/{thread}"),
         },
     ))
 }
@@ -364,4 +449,31 @@ async fn save_prefs(
         .collect();
     notify::set_preferences(&state.ctx, &me.id, &prefs).await?;
     Ok(web.redirect_flash("/settings/notifications", "preferences_saved"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linkify;
+
+    #[test]
+    fn links_become_links_and_the_rest_stays_text() {
+        let link = |s: &str| (s.to_string(), s.to_string());
+        let text = |s: &str| (s.to_string(), String::new());
+        assert_eq!(
+            linkify("See https://example.com/a?b=1, then http://x.org."),
+            vec![
+                text("See "),
+                link("https://example.com/a?b=1"),
+                text(", then "),
+                link("http://x.org"),
+                text("."),
+            ]
+        );
+        assert_eq!(linkify("no links"), vec![text("no links")]);
+        assert_eq!(
+            linkify("https:// alone"),
+            vec![text("https://"), text(" alone")]
+        );
+        assert_eq!(linkify(""), vec![]);
+    }
 }
