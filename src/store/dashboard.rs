@@ -408,9 +408,14 @@ pub struct AuditLine {
     pub id: String,
     pub actor_id: Option<String>,
     pub actor_email: Option<String>,
+    /// The acting admin's name (empty for the system).
+    pub actor_name: String,
     pub action: String,
     pub target_type: String,
     pub target_id: String,
+    /// A user target's name and email (empty for other targets).
+    pub target_name: String,
+    pub target_email: String,
     pub before_json: String,
     pub after_json: String,
     pub created_at: Timestamp,
@@ -422,9 +427,12 @@ pub async fn audit<'e, E: Executor<'e, Database = Any>>(
     f: &AuditFilter,
 ) -> sqlx::Result<Vec<AuditLine>> {
     let mut b = SqlBuilder::new(
-        "SELECT a.id, a.actor_id, u.email AS actor_email, a.action, a.target_type, a.target_id, \
-         a.before_json, a.after_json, a.created_at FROM audit_log a \
-         LEFT JOIN users u ON u.id = a.actor_id WHERE 1 = 1",
+        "SELECT a.id, a.actor_id, u.email AS actor_email, \
+         COALESCE(u.first_name || ' ' || u.last_name, '') AS actor_name, a.action, \
+         a.target_type, a.target_id, COALESCE(t.first_name || ' ' || t.last_name, '') AS target_name, \
+         COALESCE(t.email, '') AS target_email, a.before_json, a.after_json, a.created_at \
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+         LEFT JOIN users t ON a.target_type = 'user' AND t.id = a.target_id WHERE 1 = 1",
     );
     if let Some(action) = &f.action {
         b.push(" AND a.action LIKE ")

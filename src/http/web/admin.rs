@@ -450,7 +450,7 @@ async fn grant_credits(
             "Enter a whole number of credits.",
         )
     })?;
-    crate::service::credits::grant(
+    let g = crate::service::credits::grant(
         &state.ctx,
         &me,
         &crate::service::credits::GrantInput {
@@ -461,7 +461,12 @@ async fn grant_credits(
         None,
     )
     .await?;
-    Ok(web.redirect_flash("/admin", "credits_granted"))
+    // Back to the list showing just the member credited, and what they have now.
+    Ok(web.redirect_flash_numbers(
+        &format!("/admin?q={}", urlencode(&user.email)),
+        "credits_granted_to",
+        &[g.amount, g.balance],
+    ))
 }
 
 pub struct JobLine {

@@ -386,8 +386,49 @@ struct AuditRow {
     actor: String,
     action: String,
     target: String,
-    before: String,
-    after: String,
+    /// The user acted on, in the users list (empty for other targets).
+    target_href: String,
+    change: Vec<String>,
+}
+
+/// An audit entry's change in words: "suspended: no → yes", "reason: Spam", one line
+/// a field (what the entry's JSON holds before and after).
+pub fn describe_change(before: &str, after: &str) -> Vec<String> {
+    use serde_json::Value;
+    let parse = |s: &str| match serde_json::from_str::<Value>(s) {
+        Ok(Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let (before, after) = (parse(before), parse(after));
+    let say = |v: &Value| match v {
+        Value::Bool(true) => "yes".to_string(),
+        Value::Bool(false) => "no".to_string(),
+        Value::String(s) if s.is_empty() => "(empty)".to_string(),
+        Value::String(s) => s.clone(),
+        Value::Null => "(none)".to_string(),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| match x {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    let mut keys: Vec<&String> = after.keys().collect();
+    keys.extend(before.keys().filter(|k| !after.contains_key(*k)));
+    keys.into_iter()
+        .map(|k| {
+            let name = k.replace('_', " ");
+            match (before.get(k), after.get(k)) {
+                (Some(b), Some(a)) if b != a => format!("{name}: {} → {}", say(b), say(a)),
+                (_, Some(a)) => format!("{name}: {}", say(a)),
+                (Some(b), None) => format!("{name} was {}", say(b)),
+                (None, None) => String::new(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -434,14 +475,52 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
             .iter()
             .map(|r| AuditRow {
                 when: when(r.created_at, &tz),
-                actor: r.actor_email.clone().unwrap_or_else(|| "system".into()),
-                action: r.action.clone(),
-                target: format!("{} {}", r.target_type, r.target_id),
-                before: r.before_json.clone(),
-                after: r.after_json.clone(),
+                actor: match (r.actor_name.trim(), &r.actor_email) {
+                    (_, None) => "the system".into(),
+                    ("", Some(email)) => email.clone(),
+                    (name, Some(email)) => format!("{name} ({email})"),
+                },
+                action: r.action.replace(['.', '_'], " "),
+                target: if r.target_email.is_empty() {
+                    format!("{} {}", r.target_type, r.target_id)
+                } else {
+                    format!("{} ({})", r.target_name.trim(), r.target_email)
+                },
+                target_href: if r.target_email.is_empty() {
+                    String::new()
+                } else {
+                    format!("/admin?q={}", super::urlencode(&r.target_email))
+                },
+                change: describe_change(&r.before_json, &r.after_json),
             })
             .collect(),
         next,
     };
     Ok(web.render(&state, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_change;
+
+    #[test]
+    fn an_audit_change_reads_as_words() {
+        assert_eq!(
+            describe_change(
+                r#"{"suspended": false}"#,
+                r#"{"suspended": true, "reason": "Spam"}"#
+            ),
+            ["reason: Spam", "suspended: no → yes"],
+            "one line a field, by name"
+        );
+        assert_eq!(
+            describe_change(
+                r#"{"roles": ["mentee"]}"#,
+                r#"{"roles": ["mentee", "admin"]}"#
+            ),
+            ["roles: mentee → mentee, admin"]
+        );
+        assert_eq!(describe_change("null", r#"{"amount": 30}"#), ["amount: 30"]);
+        assert_eq!(describe_change("not json", "{}"), Vec::<String>::new());
+    }
 }

@@ -118,6 +118,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("reply_saved", "ok", "Reply posted."),
     ("availability_saved", "ok", "Availability saved."),
     ("credits_granted", "ok", "Credits granted."),
+    (
+        "credits_granted_to",
+        "ok",
+        "Granted {0} credits to the member below; their balance is now {1}.",
+    ),
     ("notifications_read", "ok", "All notifications marked read."),
     ("preferences_saved", "ok", "Notification settings saved."),
     ("job_retried", "ok", "The job is queued again."),
