@@ -352,3 +352,31 @@ async fn a_failed_page_is_the_error_page_with_the_signed_in_navigation() {
         "the page keeps its navigation: {html}"
     );
 }
+
+/// Two pages never share a title (a screen reader's first words, a tab's name): the
+/// fixed titles of the templates are all different.
+#[test]
+fn every_page_has_a_title_of_its_own() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    let mut seen: std::collections::HashMap<String, String> = Default::default();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            continue; // partials have no title
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Some(start) = text.find("{% block title %}") else {
+            continue;
+        };
+        let rest = &text[start + "{% block title %}".len()..];
+        let title = rest[..rest.find("{% endblock %}").unwrap()].trim().to_string();
+        if title.starts_with("{{") && title.ends_with("}}") {
+            continue; // a title that is all data: the page's own
+        }
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if let Some(other) = seen.insert(title.clone(), name.clone()) {
+            panic!("{name} and {other} are both titled {title:?}");
+        }
+    }
+    assert!(seen.len() > 20, "the templates were read: {seen:?}");
+}
