@@ -369,7 +369,9 @@ fn every_page_has_a_title_of_its_own() {
             continue;
         };
         let rest = &text[start + "{% block title %}".len()..];
-        let title = rest[..rest.find("{% endblock %}").unwrap()].trim().to_string();
+        let title = rest[..rest.find("{% endblock %}").unwrap()]
+            .trim()
+            .to_string();
         if title.starts_with("{{") && title.ends_with("}}") {
             continue; // a title that is all data: the page's own
         }

@@ -3,7 +3,7 @@
 
 use reqwest::{Client, StatusCode, header};
 
-use crate::support::TestApp;
+use crate::support::{TestApp, mentor_profile};
 
 pub(crate) fn client() -> Client {
     Client::builder()
@@ -176,4 +176,65 @@ async fn the_mentorship_hub_needs_a_session_and_lists_requests() {
     let (status, html) = text(&c, &app, "/mentorship?tab=discover").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("No mentors to suggest yet"));
+}
+
+/// One error pattern everywhere: all errors at once, a summary naming each field by
+/// its label, the message beside the field, `aria-invalid` and `aria-describedby`.
+#[tokio::test]
+async fn forms_say_every_error_at_once_and_name_the_field() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.register("applicant@example.com").await;
+    let c = sign_in(&app, "applicant@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, "/settings/mentor").await;
+    let csrf = csrf_of(&html);
+    // A number that is not one and an empty bio: both said on the first submit.
+    let res = c
+        .post(app.url("/settings/mentor"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("bio", ""),
+            ("expertise", "backend"),
+            ("hourly_rate", "lots"),
+            ("max_mentees", "3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("2 things to fix"), "{html}");
+    assert!(html.contains("href=\"#hourly_rate\">Credits per hour: Enter a whole number.</a>"));
+    assert!(html.contains("href=\"#bio\">About you as a mentor: "));
+    assert!(html.contains("aria-describedby=\"bio-error\"") && html.contains("id=\"bio-error\""));
+
+    // The article editor names the field too, instead of a bare "required" banner.
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "writer@example.com",
+            mentor_profile(&["x"], &[], 10),
+        )
+        .await;
+    let _ = mentor;
+    let w = sign_in(&app, "writer@example.com", "correct horse battery").await;
+    let (_, html) = text(&w, &app, "/articles/new").await;
+    let res = w
+        .post(app.url("/articles/new"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("title", ""),
+            ("content", "Body"),
+            ("visibility", "public"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("href=\"#title\">Title: This field is required.</a>"),
+        "{html}"
+    );
+    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"title-error\""));
 }

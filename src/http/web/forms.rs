@@ -4,7 +4,12 @@ use crate::error::{AppError, FieldError};
 
 /// Field errors of a form, for the template.
 #[derive(Debug, Clone, Default)]
-pub struct FormErrors(Vec<FieldError>, Vec<(&'static str, &'static str)>);
+pub struct FormErrors(
+    Vec<FieldError>,
+    Vec<(&'static str, &'static str)>,
+    /// The prefix of the fields' ids (`f-` unless the page says otherwise).
+    Option<&'static str>,
+);
 
 /// One way to show a form's errors (`partials/error_summary.html` and the field
 /// markup): every error at once, a summary at the top that names each and links to its
@@ -14,9 +19,13 @@ pub struct FormErrors(Vec<FieldError>, Vec<(&'static str, &'static str)>);
 impl FormErrors {
     pub fn from_error(e: &AppError) -> Self {
         match e {
-            AppError::Invalid(errors) => FormErrors(errors.clone(), vec![]),
+            AppError::Invalid(errors) => FormErrors(errors.clone(), vec![], None),
             AppError::Conflict { code, detail } | AppError::PaymentRequired { code, detail } => {
-                FormErrors(vec![FieldError::new("", code, detail.clone())], vec![])
+                FormErrors(
+                    vec![FieldError::new("", code, detail.clone())],
+                    vec![],
+                    None,
+                )
             }
             _ => FormErrors::default(),
         }
@@ -33,6 +42,17 @@ impl FormErrors {
     /// Every error, in the order found (for the summary).
     pub fn all(&self) -> &[FieldError] {
         &self.0
+    }
+
+    /// The fields' ids are their names with this prefix ("" for `id="bio"`).
+    pub fn ids(mut self, prefix: &'static str) -> Self {
+        self.2 = Some(prefix);
+        self
+    }
+
+    /// The summary's link to a field.
+    pub fn anchor(&self, field: &str) -> String {
+        format!("#{}{field}", self.2.unwrap_or("f-"))
     }
 
     /// Names the fields as their labels do, for the summary: `(field, label)`.

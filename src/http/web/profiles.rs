@@ -311,7 +311,17 @@ async fn save_mentor(
     let result = if number_errors.is_empty() {
         mentors::save_profile(&state.ctx, &me, &input).await
     } else {
-        Err(AppError::Invalid(number_errors))
+        // A number that is not one, and everything else that is wrong: all at once.
+        let mut errors = number_errors;
+        let rest = MentorProfileInput {
+            hourly_rate: 1,
+            max_mentees: 1,
+            ..input.clone()
+        };
+        if let Err(AppError::Invalid(more)) = mentors::check_profile(&rest) {
+            errors.extend(more.into_iter().filter(|e| !errors_for_numbers(&e.field)));
+        }
+        Err(AppError::Invalid(errors))
     };
     Ok(match result {
         Ok(p) => web.redirect_flash(
@@ -338,7 +348,17 @@ async fn save_mentor(
                     decision_reason: current.map(|p| p.decision_reason).unwrap_or_default(),
                     f: values,
                     rows,
-                    errors: FormErrors::from_error(&e),
+                    errors: FormErrors::from_error(&e).ids("").labelled(&[
+                        ("bio", "About you as a mentor"),
+                        ("expertise", "Expertise"),
+                        ("skills", "Skills"),
+                        ("industries", "Industries"),
+                        ("company", "Company"),
+                        ("title", "Title"),
+                        ("hourly_rate", "Credits per hour"),
+                        ("max_mentees", "Mentees at once"),
+                        ("experience", "Experience"),
+                    ]),
                 },
             )
         }
@@ -550,6 +570,11 @@ async fn edit_service(
     }
     .await;
     service_result(&state, &web, &me, r, "service_saved").await
+}
+
+/// The fields whose numbers the page reads itself.
+fn errors_for_numbers(field: &str) -> bool {
+    matches!(field, "hourly_rate" | "max_mentees")
 }
 
 /// The Remove button's form (the service's own form, with `confirmed` once asked).

@@ -138,14 +138,21 @@ pub async fn offered_service(
         .filter(|s| s.mentor_id == mentor_id && s.active && s.deleted_at.is_none()))
 }
 
-/// Saves the mentor profile. A new, draft or rejected profile becomes a pending
-/// application (or is approved at once with `auto_approve_mentors`); an approved or
-/// suspended one keeps its status.
-pub async fn save_profile(
-    ctx: &Ctx,
-    user: &UserRow,
-    input: &MentorProfileInput,
-) -> AppResult<MentorProfileRow> {
+/// A mentor profile that passed its checks.
+pub struct CheckedProfile {
+    bio: String,
+    expertise: Vec<String>,
+    skills: Vec<String>,
+    industries: Vec<String>,
+    company: String,
+    title: String,
+    experience: Vec<crate::domain::mentor::ExperienceEntry>,
+    hourly_rate: i64,
+    max_mentees: i64,
+}
+
+/// Checks a mentor profile without saving it: every error at once.
+pub fn check_profile(input: &MentorProfileInput) -> AppResult<CheckedProfile> {
     let mut v = Validator::new();
     let bio = v.check(text::optional_text("bio", &input.bio, 5000).and_then(|b| {
         if b.is_empty() {
@@ -202,6 +209,38 @@ pub async fn save_profile(
         )));
     };
 
+    Ok(CheckedProfile {
+        bio,
+        expertise,
+        skills,
+        industries,
+        company,
+        title,
+        experience,
+        hourly_rate,
+        max_mentees,
+    })
+}
+
+/// Saves the mentor profile. A new, draft or rejected profile becomes a pending
+/// application (or is approved at once with `auto_approve_mentors`); an approved or
+/// suspended one keeps its status.
+pub async fn save_profile(
+    ctx: &Ctx,
+    user: &UserRow,
+    input: &MentorProfileInput,
+) -> AppResult<MentorProfileRow> {
+    let CheckedProfile {
+        bio,
+        expertise,
+        skills,
+        industries,
+        company,
+        title,
+        experience,
+        hourly_rate,
+        max_mentees,
+    } = check_profile(input)?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     let existing = store::mentors::profile(&mut *tx, &user.id).await?;

@@ -111,13 +111,10 @@ pub(super) fn editor_again(
     f: &EditForm,
     e: Option<&AppError>,
 ) -> Response {
-    let form_error = e.map(|e| match e {
-        AppError::Invalid(errs) => errs
-            .iter()
-            .map(|x| x.message.clone())
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.detail(),
+    // Field errors go to the summary and beside their fields; anything else above.
+    let form_error = e.and_then(|e| match e {
+        AppError::Invalid(_) => None,
+        other => Some(other.detail()),
     });
     let status = if e.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -137,7 +134,16 @@ pub(super) fn editor_again(
             visibility: f.visibility.clone(),
             preview: article::render_markdown(&f.content),
             errors: e
-                .map(crate::http::web::FormErrors::from_error)
+                .map(|e| {
+                    crate::http::web::FormErrors::from_error(e)
+                        .ids("")
+                        .labelled(&[
+                            ("title", "Title"),
+                            ("content", "Text"),
+                            ("tags", "Tags"),
+                            ("visibility", "Who can read it"),
+                        ])
+                })
                 .unwrap_or_default(),
             form_error,
         },
