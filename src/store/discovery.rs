@@ -100,20 +100,16 @@ pub async fn cards<'e, E: Executor<'e, Database = Any>>(
     Ok(rows)
 }
 
-/// Phase one of a search: the ids of one page, in order. Only narrow rows are
-/// filtered and sorted; the cards (wide rows, the capacity count) are loaded for the
-/// page alone by [`cards`].
-async fn search_ids<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-    backend: Backend,
-    s: &Search,
-) -> sqlx::Result<Vec<String>> {
+/// The filtered part of a search (`SELECT p.user_id FROM … WHERE …`) and its rank
+/// expression when it searches text. A mentor matches when their profile holds any of
+/// the words; more of them ranks higher.
+fn filtered(backend: Backend, s: &Search) -> (SqlBuilder, Option<String>) {
     let text = !s.words.is_empty();
     let mut b = SqlBuilder::new("SELECT p.user_id ");
     let rank = match (text, backend) {
         (false, _) => None,
         (true, Backend::Sqlite) => {
-            let q = super::prefix_query(backend, &s.words);
+            let q = super::any_prefix_query(backend, &s.words);
             // CROSS JOIN pins the join order: walk the full-text matches first and
             // look each profile up by rowid. Left to itself, the planner may scan every
             // listed profile and probe the FTS index once per row (~30x slower).
@@ -125,7 +121,7 @@ async fn search_ids<'e, E: Executor<'e, Database = Any>>(
             Some("bm25(mentor_fts)".to_string())
         }
         (true, Backend::Postgres) => {
-            let q = super::prefix_query(backend, &s.words);
+            let q = super::any_prefix_query(backend, &s.words);
             b.push(
                 "FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
                     WHERE p.search_tsv @@ to_tsquery('english', ",
@@ -166,18 +162,29 @@ async fn search_ids<'e, E: Executor<'e, Database = Any>>(
             .bind(Arg::Int(before));
     }
     if let Some(ids) = &s.only_ids {
-        if ids.is_empty() {
-            return Ok(vec![]);
-        }
-        b.push(" AND p.user_id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                b.push(", ");
-            }
+        // None of them: a filter nothing passes.
+        b.push(" AND p.user_id IN (''");
+        for id in ids {
+            b.push(", ");
             b.bind(Arg::Text(id.clone()));
         }
         b.push(")");
     }
+    (b, rank)
+}
+
+/// Phase one of a search: the ids of one page, in order. Only narrow rows are
+/// filtered and sorted; the cards (wide rows, the capacity count) are loaded for the
+/// page alone by [`cards`].
+async fn search_ids<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    backend: Backend,
+    s: &Search,
+) -> sqlx::Result<Vec<String>> {
+    if s.only_ids.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(vec![]);
+    }
+    let (mut b, rank) = filtered(backend, s);
     let order = match (s.sort, rank) {
         (SortBy::Relevance, Some(rank)) => format!("{rank}, p.rating_avg DESC, p.user_id"),
         (SortBy::Price, _) => "p.hourly_rate, p.rating_avg DESC, p.user_id".into(),
@@ -192,6 +199,26 @@ async fn search_ids<'e, E: Executor<'e, Database = Any>>(
         .bind(Arg::Int(s.offset));
     let rows: Vec<(String,)> = b.query_as().fetch_all(ex).await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// How many mentors a search finds, counted up to `cap`.
+pub async fn count<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    backend: Backend,
+    s: &Search,
+    cap: i64,
+) -> sqlx::Result<i64> {
+    if s.only_ids.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(0);
+    }
+    let (inner, _) = filtered(backend, s);
+    let mut b = SqlBuilder {
+        sql: format!("SELECT COUNT(*) FROM ({}", inner.sql),
+        args: inner.args,
+    };
+    b.push(" LIMIT ").bind(Arg::Int(cap)).push(") found");
+    let (n,): (i64,) = b.query_as().fetch_one(ex).await?;
+    Ok(n)
 }
 
 /// One listed mentor, by id.

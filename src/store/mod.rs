@@ -309,6 +309,22 @@ pub fn prefix_query(backend: Backend, words: &[String]) -> String {
     }
 }
 
+/// A full-text query matching documents with any of the words (as prefixes); the
+/// engines' ranking puts those with more of them first.
+pub fn any_prefix_query(backend: Backend, words: &[String]) -> String {
+    let joiner = match backend {
+        Backend::Sqlite => " OR ",
+        Backend::Postgres => " | ",
+    };
+    prefix_query(backend, words)
+        .split(match backend {
+            Backend::Sqlite => " ",
+            Backend::Postgres => " & ",
+        })
+        .collect::<Vec<_>>()
+        .join(joiner)
+}
+
 /// Escapes `%`, `_` and `\` for use inside a `LIKE … ESCAPE '\'` pattern.
 pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -238,3 +238,54 @@ async fn forms_say_every_error_at_once_and_name_the_field() {
     );
     assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"title-error\""));
 }
+
+/// Search forgives: any word matches (more words rank higher), the page says how many
+/// it found and which of each mentor's skills matched, and "Free this week" keeps
+/// only mentors with free time in the coming seven days.
+#[tokio::test]
+async fn search_matches_any_word_counts_and_shows_what_matched() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let rusty = app
+        .approved_mentor(
+            &admin,
+            "rusty@example.com",
+            mentor_profile(&["backend"], &["rust"], 10),
+        )
+        .await;
+    app.approved_mentor(
+        &admin,
+        "both@example.com",
+        mentor_profile(&["programming"], &["rust"], 10),
+    )
+    .await;
+    app.approved_mentor(
+        &admin,
+        "other@example.com",
+        mentor_profile(&["design"], &["figma"], 10),
+    )
+    .await;
+    let (_, api) = app.get("/api/v1/mentors?q=Rust%20programming", None).await;
+    let names: Vec<&str> = api["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["last_name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names.len(), 2, "any word: {api}");
+    assert_eq!(names[0], "both", "both words rank first: {names:?}");
+
+    let c = client();
+    let (_, html) = text(&c, &app, "/mentorship/find?q=rust").await;
+    assert!(html.contains("2 mentors found for “rust”."), "{html}");
+    assert!(html.contains("Matches your search: <mark>rust</mark>"));
+    let (_, html) = text(&c, &app, "/mentorship/find?q=nothing-like-it").await;
+    assert!(html.contains("No mentor found"));
+
+    // Free this week: only the mentor with hours open.
+    app.set_availability(&rusty, crate::support::weekdays_nine_to_five("UTC"))
+        .await;
+    let (_, html) = text(&c, &app, "/mentorship/find?q=rust&week=on").await;
+    assert!(html.contains("1 mentor found"), "{html}");
+    assert!(html.contains(&format!("/mentors/{}", rusty.user_id)));
+}

@@ -53,6 +53,8 @@ pub struct CardView {
     pub rate: i64,
     pub accepting: bool,
     pub reasons: Vec<String>,
+    /// The mentor's expertise and skills that match the search ("rust").
+    pub matched: Vec<String>,
 }
 
 impl CardView {
@@ -86,7 +88,33 @@ impl CardView {
             rate: p.hourly_rate,
             accepting: r.active_mentees < p.max_mentees,
             reasons: vec![],
+            matched: vec![],
         }
+    }
+
+    /// Marks the card's expertise and skills that a search word starts (any word of
+    /// a tag: "prog" matches "rust programming").
+    pub fn matching(mut self, r: &MentorCardRow, words: &[String]) -> Self {
+        if words.is_empty() {
+            return self;
+        }
+        let p = &r.profile;
+        self.matched = p
+            .expertise
+            .iter()
+            .chain(p.skills.iter())
+            .filter(|tag| {
+                let tag = tag.to_lowercase();
+                tag.split(|c: char| !c.is_alphanumeric()).any(|part| {
+                    words
+                        .iter()
+                        .any(|w| !part.is_empty() && part.starts_with(w.as_str()))
+                })
+            })
+            .take(5)
+            .cloned()
+            .collect();
+        self
     }
 }
 
@@ -97,6 +125,8 @@ struct FindPage {
     f: FindForm,
     sorts: Vec<(&'static str, &'static str)>,
     mentors: Vec<CardView>,
+    /// How many mentors the search found (up to 1,000).
+    total: Option<i64>,
     error: Option<String>,
     next_href: Option<String>,
 }
@@ -121,6 +151,9 @@ struct FindForm {
     sort: String,
     #[serde(default)]
     cursor: String,
+    /// "Free this week": only mentors with a free time in the coming seven days.
+    #[serde(default)]
+    week: String,
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -138,6 +171,10 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
         min_rating: opt(&f.min_rating),
         max_rate: opt(&f.max_rate),
         sort: opt(&f.sort),
+        available_from: opt(&f.week).map(|_| state.ctx.clock.now().to_string()),
+        available_to: opt(&f.week).map(|_| {
+            (state.ctx.clock.now() + jiff::SignedDuration::from_hours(24 * 7)).to_string()
+        }),
         ..SearchParams::default()
     };
     let limit = 24;
@@ -145,11 +182,14 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
         let offset = search_offset(opt(&f.cursor).as_deref())?;
         let (search, window) = mentors::parse_search(&params, offset, limit + 1)?;
         let rows = mentors::search(&state.ctx, &search, window).await?;
-        Ok::<_, AppError>((offset, rows))
+        let found = mentors::count(&state.ctx, &search, window).await?;
+        Ok::<_, AppError>((offset, rows, found, search.words))
     }
     .await;
+    let mut total = None;
     let (mentors, error, next_href, status) = match result {
-        Ok((offset, rows)) => {
+        Ok((offset, rows, found, words)) => {
+            total = Some(found);
             let next = (rows.len() as i64 > limit).then(|| {
                 let q = uri.query().unwrap_or("");
                 let kept: Vec<&str> = q
@@ -166,7 +206,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
             (
                 rows.iter()
                     .take(limit as usize)
-                    .map(CardView::from_row)
+                    .map(|r| CardView::from_row(r).matching(r, &words))
                     .collect(),
                 None,
                 next,
@@ -198,6 +238,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
                 ("price", "Lowest price"),
             ],
             mentors,
+            total,
             error,
             next_href,
         },

@@ -159,6 +159,22 @@ fn availability_window(
 }
 
 /// Runs a search, from the discovery cache when a fresh page is there.
+/// How many mentors a search finds (counted up to 1,000; with a free-time window, up
+/// to the candidates the window is checked on).
+pub async fn count(ctx: &Ctx, s: &Search, window: Window) -> AppResult<i64> {
+    match window {
+        None => Ok(store::discovery::count(&ctx.db.pool, ctx.db.backend, s, 1000).await?),
+        Some(_) => {
+            let all = Search {
+                offset: 0,
+                limit: AVAILABILITY_CANDIDATES,
+                ..s.clone()
+            };
+            Ok(search(ctx, &all, window).await?.len() as i64)
+        }
+    }
+}
+
 pub async fn search(
     ctx: &Ctx,
     s: &Search,
