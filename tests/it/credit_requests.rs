@@ -333,19 +333,8 @@ async fn new_accounts_get_the_welcome_grant_once_and_see_what_a_credit_is_worth(
         .collect();
     assert_eq!(memos, ["Welcome credits"]);
     // Signing up on the page grants it too.
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let html = c
-        .get(app.url("/signup"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let c = crate::web_mentors::client();
+    let (_, html) = text(&c, &app, "/signup").await;
     let res = c
         .post(app.url("/signup"))
         .form(&[

@@ -159,32 +159,33 @@ struct DashboardPage {
     checklist_done: usize,
 }
 
+/// A coming session as the dashboard lists it.
+fn session_row(s: &dashboard::SessionItem, tz: &jiff::tz::TimeZone) -> SessionRow {
+    SessionRow {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        with_href: if s.with_role == "mentor" {
+            format!("/mentors/{}", s.with_id)
+        } else {
+            format!("/mentees/{}", s.with_id)
+        },
+        with_name: s.with_name.clone(),
+        when: s
+            .start
+            .parse::<Timestamp>()
+            .map(|t| when(t, tz))
+            .unwrap_or_default(),
+        countdown: countdown(s.starts_in_minutes),
+        status: s.status.clone(),
+        link: s.meeting_link.clone().unwrap_or_default(),
+    }
+}
+
 async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.require_user()?.user.clone();
     let d = dashboard::for_user(&state.ctx, &me).await?;
     let tz = super::zone_of(Some(&me));
-    let sessions = d
-        .upcoming
-        .iter()
-        .map(|s| SessionRow {
-            id: s.id.clone(),
-            title: s.title.clone(),
-            with_href: if s.with_role == "mentor" {
-                format!("/mentors/{}", s.with_id)
-            } else {
-                format!("/mentees/{}", s.with_id)
-            },
-            with_name: s.with_name.clone(),
-            when: s
-                .start
-                .parse::<Timestamp>()
-                .map(|t| when(t, &tz))
-                .unwrap_or_default(),
-            countdown: countdown(s.starts_in_minutes),
-            status: s.status.clone(),
-            link: s.meeting_link.clone().unwrap_or_default(),
-        })
-        .collect();
+    let sessions = d.upcoming.iter().map(|s| session_row(s, &tz)).collect();
     let (charts, article_stats, rating_rows, waiting, hours_given) = match &d.mentor {
         None => (vec![], None, vec![], vec![], String::new()),
         Some(m) => {

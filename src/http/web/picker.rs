@@ -179,26 +179,19 @@ pub async fn build(
         zone: chosen_zone.map(|(name, _)| name),
     };
 
-    let mut free: BTreeMap<Date, Vec<Zoned>> = BTreeMap::new();
-    if let Some(s) = service.filter(|_| timed) {
-        let start_of = |d: Date| d.to_zoned(tz.clone()).map(|z| z.timestamp()).ok();
-        if let (Some(from), Some(to)) = (start_of(month), start_of(month_end)) {
-            let from = from.max(now);
-            if from < to {
-                let starts = availability::free_starts_of(
-                    &state.ctx,
-                    mentor.id,
-                    s.duration_minutes,
-                    (from, to),
-                )
-                .await?;
-                for t in starts {
-                    let z = t.to_zoned(tz.clone());
-                    free.entry(z.date()).or_default().push(z);
-                }
-            }
+    let free = match service.filter(|_| timed) {
+        Some(s) => {
+            free_days(
+                state,
+                mentor.id,
+                s.duration_minutes,
+                &tz,
+                (month, month_end),
+            )
+            .await?
         }
-    }
+        None => BTreeMap::new(),
+    };
     let chosen = asked_day
         .filter(|d| free.contains_key(d))
         .or_else(|| free.keys().next().copied());
@@ -221,51 +214,17 @@ pub async fn build(
         weekdays.rotate_right(1);
     }
     let weeks = month_grid(month, sunday_first, |d| {
-        let times = free.get(&d).map(Vec::len).unwrap_or(0);
-        let long = d.strftime("%A %-d %B").to_string();
-        Cell {
-            day: d.day().to_string(),
-            href: if times > 0 {
-                link.to(&service_id, month, Some(d), "#times")
-            } else {
-                String::new()
-            },
-            aria: match times {
-                0 => format!("{long}, nothing free"),
-                1 => format!("{long}, 1 time free"),
-                n => format!("{long}, {n} times free"),
-            },
-            chosen: Some(d) == chosen,
-            today: d == today,
-        }
+        day_cell(d, &free, (today, chosen), || {
+            link.to(&service_id, month, Some(d), "#times")
+        })
     });
     let prev = month.saturating_sub(1.month());
     let (next_free_href, next_free_label) = match mentor.next_free {
-        Some(t) if free.is_empty() && timed => {
-            let d = t.to_zoned(tz.clone()).date();
-            if d >= month_end {
-                (
-                    link.to(&service_id, d.first_of_month(), Some(d), "#times"),
-                    d.strftime("%A %-d %B").to_string(),
-                )
-            } else {
-                (String::new(), String::new())
-            }
-        }
+        Some(t) if free.is_empty() && timed => next_free(&link, &service_id, t, &tz, month_end),
         _ => (String::new(), String::new()),
     };
     Ok(Picker {
-        tabs: services
-            .iter()
-            .map(|s| Tab {
-                href: link.to(&s.id, month, None, "#book"),
-                label: format!(
-                    "{} · {} min · {} credits",
-                    s.title, s.duration_minutes, s.credit_cost
-                ),
-                current: s.id == service_id,
-            })
-            .collect(),
+        tabs: tabs(&link, services, &service_id, month),
         timed,
         review_href: gate(
             web,
@@ -304,6 +263,85 @@ pub async fn build(
         signed_in: web.auth.is_some(),
         is_self: mentor.is_self,
     })
+}
+
+/// Where the mentor's next free time is, when it is after the month shown: a link to
+/// its day and the day's name.
+fn next_free(
+    link: &Links,
+    service: &str,
+    t: Timestamp,
+    tz: &TimeZone,
+    month_end: Date,
+) -> (String, String) {
+    let d = t.to_zoned(tz.clone()).date();
+    if d < month_end {
+        return (String::new(), String::new());
+    }
+    (
+        link.to(service, d.first_of_month(), Some(d), "#times"),
+        d.strftime("%A %-d %B").to_string(),
+    )
+}
+
+/// The services as tabs, each keeping the month shown.
+fn tabs(link: &Links, services: &[ServiceRow], current: &str, month: Date) -> Vec<Tab> {
+    services
+        .iter()
+        .map(|s| Tab {
+            href: link.to(&s.id, month, None, "#book"),
+            label: format!(
+                "{} · {} min · {} credits",
+                s.title, s.duration_minutes, s.credit_cost
+            ),
+            current: s.id == current,
+        })
+        .collect()
+}
+
+/// The free starts of a month, by day in the viewer's zone (none before now).
+async fn free_days(
+    state: &AppState,
+    mentor_id: &str,
+    duration: i64,
+    tz: &TimeZone,
+    (month, month_end): (Date, Date),
+) -> AppResult<BTreeMap<Date, Vec<Zoned>>> {
+    let mut free: BTreeMap<Date, Vec<Zoned>> = BTreeMap::new();
+    let start_of = |d: Date| d.to_zoned(tz.clone()).map(|z| z.timestamp()).ok();
+    let (Some(from), Some(to)) = (start_of(month), start_of(month_end)) else {
+        return Ok(free);
+    };
+    let from = from.max(state.ctx.clock.now());
+    if from < to {
+        for t in availability::free_starts_of(&state.ctx, mentor_id, duration, (from, to)).await? {
+            let z = t.to_zoned(tz.clone());
+            free.entry(z.date()).or_default().push(z);
+        }
+    }
+    Ok(free)
+}
+
+/// A day of the month grid: a link when it has free times, and what it is said as.
+fn day_cell(
+    d: Date,
+    free: &BTreeMap<Date, Vec<Zoned>>,
+    (today, chosen): (Date, Option<Date>),
+    href: impl FnOnce() -> String,
+) -> Cell {
+    let times = free.get(&d).map(Vec::len).unwrap_or(0);
+    let long = d.strftime("%A %-d %B").to_string();
+    Cell {
+        day: d.day().to_string(),
+        href: if times > 0 { href() } else { String::new() },
+        aria: match times {
+            0 => format!("{long}, nothing free"),
+            1 => format!("{long}, 1 time free"),
+            n => format!("{long}, {n} times free"),
+        },
+        chosen: Some(d) == chosen,
+        today: d == today,
+    }
 }
 
 /// The picker's own links: the mentor's page with a service, month and day, keeping a

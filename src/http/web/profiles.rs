@@ -241,36 +241,7 @@ async fn save_mentor(
             .unwrap_or_default()
     };
     web.check_csrf(&get("csrf"))?;
-    let mut rows = vec![];
-    let mut experience = vec![];
-    for i in 0..EXP_ROWS {
-        let row = ExpRow {
-            company: get(&format!("exp_company_{i}")),
-            title: get(&format!("exp_title_{i}")),
-            start_date: get(&format!("exp_start_{i}")),
-            end_date: get(&format!("exp_end_{i}")),
-            description: get(&format!("exp_description_{i}")),
-        };
-        if [
-            &row.company,
-            &row.title,
-            &row.start_date,
-            &row.end_date,
-            &row.description,
-        ]
-        .iter()
-        .any(|v| !v.trim().is_empty())
-        {
-            experience.push(ExperienceEntry {
-                company: row.company.clone(),
-                title: row.title.clone(),
-                start_date: row.start_date.clone(),
-                end_date: Some(row.end_date.clone()),
-                description: row.description.clone(),
-            });
-        }
-        rows.push(row);
-    }
+    let (rows, experience) = experience_rows(&get);
     let values = MentorFormValues {
         bio: get("bio"),
         expertise: get("expertise"),
@@ -570,6 +541,41 @@ async fn edit_service(
     }
     .await;
     service_result(&state, &web, &me, r, "service_saved").await
+}
+
+/// The experience rows of the mentor form as typed, and the filled ones as entries.
+fn experience_rows(get: &impl Fn(&str) -> String) -> (Vec<ExpRow>, Vec<ExperienceEntry>) {
+    let mut rows = vec![];
+    let mut experience = vec![];
+    for i in 0..EXP_ROWS {
+        let row = ExpRow {
+            company: get(&format!("exp_company_{i}")),
+            title: get(&format!("exp_title_{i}")),
+            start_date: get(&format!("exp_start_{i}")),
+            end_date: get(&format!("exp_end_{i}")),
+            description: get(&format!("exp_description_{i}")),
+        };
+        if [
+            &row.company,
+            &row.title,
+            &row.start_date,
+            &row.end_date,
+            &row.description,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+        {
+            experience.push(ExperienceEntry {
+                company: row.company.clone(),
+                title: row.title.clone(),
+                start_date: row.start_date.clone(),
+                end_date: Some(row.end_date.clone()),
+                description: row.description.clone(),
+            });
+        }
+        rows.push(row);
+    }
+    (rows, experience)
 }
 
 /// The fields whose numbers the page reads itself.

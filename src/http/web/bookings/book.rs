@@ -80,9 +80,7 @@ pub(super) async fn render_book(
     };
     let timed = !service.kind.is_review();
     let tz = zone_of(Some(&me));
-    let mentor_tz = TimeZone::get(&mentor.timezone).unwrap_or(TimeZone::UTC);
-    let policy = &state.ctx.config.policy;
-    let late = policy.late_refund_percent.clamp(0, 100);
+    let late = state.ctx.config.policy.late_refund_percent.clamp(0, 100);
     let (start_local, mentor_time, policy) = if timed {
         let Ok(start) = q.start.parse::<Timestamp>() else {
             return Err(AppError::invalid(
@@ -93,35 +91,13 @@ pub(super) async fn render_book(
             .into());
         };
         let end = start + SignedDuration::from_mins(service.duration_minutes);
-        let span = |tz: &TimeZone| {
-            let (s, e) = (start.to_zoned(tz.clone()), end.to_zoned(tz.clone()));
-            format!(
-                "{}, {} – {}",
-                s.strftime("%a %-d %b %Y"),
-                web.clock_time(&s),
-                web.clock_time(&e)
-            )
-        };
-        let free_until = crate::domain::booking::free_cancel_until(start, policy);
-        let policy = if late == 100 {
-            "Free to cancel until the session starts.".to_string()
-        } else if free_until <= state.ctx.clock.now() {
-            format!(
-                "Free to cancel until {} accepts; after that you get {late} % back.",
-                mentor.first_name
-            )
-        } else {
-            format!(
-                "Free to cancel until {}; after that, once accepted, you get {late} % back.",
-                web.when(free_until, &tz)
-            )
-        };
-        let mentor_time = if mentor_tz.iana_name() == tz.iana_name() {
-            String::new()
-        } else {
-            format!("{} ({})", span(&mentor_tz), mentor.timezone)
-        };
-        (span(&tz), mentor_time, policy)
+        when_and_policy(
+            state,
+            web,
+            (&mentor.first_name, &mentor.timezone),
+            (start, end),
+            &tz,
+        )
     } else {
         let policy = format!(
             "Free to cancel until {} accepts; after that you get {late} % back.",
@@ -159,6 +135,46 @@ pub(super) async fn render_book(
             error,
         },
     ))
+}
+
+/// A timed booking's summary lines: when (the viewer's zone), when for the mentor
+/// (empty in the same zone), and the cancellation policy as it applies to it.
+fn when_and_policy(
+    state: &AppState,
+    web: &WebCtx,
+    (mentor_name, mentor_zone): (&str, &str),
+    (start, end): (Timestamp, Timestamp),
+    tz: &TimeZone,
+) -> (String, String, String) {
+    let policy = &state.ctx.config.policy;
+    let late = policy.late_refund_percent.clamp(0, 100);
+    let mentor_tz = TimeZone::get(mentor_zone).unwrap_or(TimeZone::UTC);
+    let span = |tz: &TimeZone| {
+        let (s, e) = (start.to_zoned(tz.clone()), end.to_zoned(tz.clone()));
+        format!(
+            "{}, {} – {}",
+            s.strftime("%a %-d %b %Y"),
+            web.clock_time(&s),
+            web.clock_time(&e)
+        )
+    };
+    let free_until = crate::domain::booking::free_cancel_until(start, policy);
+    let policy = if late == 100 {
+        "Free to cancel until the session starts.".to_string()
+    } else if free_until <= state.ctx.clock.now() {
+        format!("Free to cancel until {mentor_name} accepts; after that you get {late} % back.")
+    } else {
+        format!(
+            "Free to cancel until {}; after that, once accepted, you get {late} % back.",
+            web.when(free_until, tz)
+        )
+    };
+    let mentor_time = if mentor_tz.iana_name() == tz.iana_name() {
+        String::new()
+    } else {
+        format!("{} ({mentor_zone})", span(&mentor_tz))
+    };
+    (span(tz), mentor_time, policy)
 }
 
 pub(super) async fn book_form(
