@@ -186,21 +186,33 @@ const EXCERPT_MAX: usize = 240;
 
 /// A plain-text excerpt of a Markdown body for cards and lists: its text, without
 /// markup or code blocks, whitespace collapsed, cut at a word near 240 characters.
-pub fn excerpt(src: &str) -> String {
-    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+/// Minutes to read an article's text, at 220 words a minute (at least 1).
+pub fn reading_minutes(src: &str) -> i64 {
+    let words = src.split_whitespace().count() as i64;
+    ((words + 219) / 220).max(1)
+}
 
+pub fn excerpt(src: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+    // Read as the article is rendered (tables included), keeping the running text
+    // only: headings (the title says enough), code blocks and tables are left out, so
+    // neither their words nor their syntax run into the sentences.
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
     let mut text = String::new();
-    let mut in_code = false;
-    for ev in Parser::new(src) {
+    let mut skipping = 0usize;
+    for ev in Parser::new_ext(src, opts) {
         match ev {
-            Event::Start(Tag::CodeBlock(_)) => in_code = true,
-            Event::End(TagEnd::CodeBlock) => in_code = false,
-            Event::Text(t) | Event::Code(t) if !in_code => {
+            Event::Start(Tag::CodeBlock(_) | Tag::Heading { .. } | Tag::Table(_)) => skipping += 1,
+            Event::End(TagEnd::CodeBlock | TagEnd::Heading(_) | TagEnd::Table) => {
+                skipping = skipping.saturating_sub(1);
+            }
+            Event::Text(t) | Event::Code(t) if skipping == 0 => {
                 text.push_str(&t);
             }
-            Event::SoftBreak
-            | Event::HardBreak
-            | Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item) => {
                 text.push(' ');
             }
             _ => {}
@@ -318,7 +330,13 @@ mod tests {
         let e = excerpt(
             "# Title\n\nSome *emphasis*, `code` and [a link](https://x.example).\n\n```\nlet hidden = 1;\n```\n\n<script>x</script>",
         );
-        assert_eq!(e, "Title Some emphasis, code and a link.");
+        assert_eq!(e, "Some emphasis, code and a link.");
+        // Tables and headings do not leak; code keeps its angle brackets.
+        let e = excerpt("## Setup\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nUse `Vec<T>` here.");
+        assert_eq!(e, "Use Vec<T> here.");
+        assert!(render_markdown("Use `Vec<T>` here.").contains("<code>Vec&lt;T&gt;</code>"));
+        assert_eq!(reading_minutes("word "), 1);
+        assert_eq!(reading_minutes(&"word ".repeat(1000)), 5);
         let long = excerpt(&"word ".repeat(200));
         assert!(
             long.chars().count() <= EXCERPT_MAX + 1 && long.ends_with('…'),

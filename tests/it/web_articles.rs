@@ -330,3 +330,48 @@ async fn readers_bookmark_and_comment_through_forms_and_text_is_escaped() {
     let (_, html) = text(&c, &app, &format!("/articles/{slug}")).await;
     assert!(html.contains("Comments (0)") && html.contains(">Bookmark</button>"));
 }
+
+/// Reading: the time it takes, a ~70-character column, plain excerpts (no heading run
+/// into the text, no table syntax, `Vec<T>` intact), and the author's card ending in
+/// a way to book them.
+#[tokio::test]
+async fn an_article_reads_well_and_ends_with_its_author() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let author = app
+        .approved_mentor(
+            &admin,
+            "author@example.com",
+            crate::support::mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    let body = format!(
+        "# Intro\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nPrefer `Vec<T>` over arrays. {}",
+        "More words. ".repeat(300)
+    );
+    let a = crate::articles::write(
+        &app,
+        &author,
+        serde_json::json!({"title": "Collections", "content": body}),
+    )
+    .await;
+    let a = crate::articles::publish(&app, &author, a["id"].as_str().unwrap()).await;
+    let c = crate::web_mentors::client();
+    let (_, page) = crate::web_mentors::text(
+        &c,
+        &app,
+        &format!("/articles/{}", a["slug"].as_str().unwrap()),
+    )
+    .await;
+    assert!(
+        page.contains("<span id=\"reading-time\">3 min read</span>"),
+        "{page}"
+    );
+    assert!(page.contains(&format!(
+        "href=\"/mentors/{}#book\">Book a session with",
+        author.user_id
+    )));
+    let (_, feed) = crate::web_mentors::text(&c, &app, "/articles").await;
+    assert!(feed.contains("Prefer Vec&#60;T&#62; over arrays."), "{feed}");
+    assert!(!feed.contains("Intro Prefer") && !feed.contains("|---|"));
+}

@@ -19,6 +19,8 @@ pub(super) struct ArticlePage {
     comment_draft: String,
     article_id: String,
     self_path: String,
+    /// "4 min read".
+    minutes: i64,
 }
 
 pub(super) struct CommentLine {
@@ -70,6 +72,7 @@ pub(super) async fn render_article(
         layout: web.layout(),
         a: ArticleCard::new(a, &tz),
         html: a.html.clone(),
+        minutes: crate::domain::article::reading_minutes(&a.content),
         published: crate::http::web::bookings::when(published_at, &tz),
         updated: (a.updated_at.duration_since(published_at) > jiff::SignedDuration::from_mins(1))
             .then(|| crate::http::web::bookings::when(a.updated_at, &tz)),
