@@ -333,7 +333,10 @@ async fn mentors_write_edit_publish_and_delete() {
     assert_eq!(a["visibility"], "public");
     assert_eq!(a["tags"], json!(["rust", "memory safety"]));
     assert!(a["html"].as_str().unwrap().contains("<h1>Borrowing</h1>"));
-    assert_eq!(a["excerpt"], "One owner.", "the heading does not run into the text");
+    assert_eq!(
+        a["excerpt"], "One owner.",
+        "the heading does not run into the text"
+    );
     assert!(a["published_at"].is_null());
     // A draft is the author's own.
     assert_problem(

@@ -372,6 +372,9 @@ async fn an_article_reads_well_and_ends_with_its_author() {
         author.user_id
     )));
     let (_, feed) = crate::web_mentors::text(&c, &app, "/articles").await;
-    assert!(feed.contains("Prefer Vec&#60;T&#62; over arrays."), "{feed}");
+    assert!(
+        feed.contains("Prefer Vec&#60;T&#62; over arrays."),
+        "{feed}"
+    );
     assert!(!feed.contains("Intro Prefer") && !feed.contains("|---|"));
 }

@@ -306,7 +306,7 @@ fn place_errors(
                 }
             }
             Some(("overrides", i, name)) => {
-                if origins.overrides.get(i).is_some() {
+                if let Some(o) = io.overrides.get(i).filter(|_| origins.overrides.len() > i) {
                     at.entry(format!("ov_{i}")).or_insert(f.message.clone());
                     let input = match name {
                         "date" => "date",
