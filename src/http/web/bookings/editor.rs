@@ -315,12 +315,7 @@ fn place_errors(
                     };
                     summary.push((
                         format!("ov_{input}_{i}"),
-                        format!(
-                            "Exception {} ({}): {}",
-                            i + 1,
-                            io.overrides[i].date,
-                            f.message
-                        ),
+                        format!("Exception {} ({}): {}", i + 1, o.date, f.message),
                     ));
                 }
             }
