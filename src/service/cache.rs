@@ -25,7 +25,15 @@ use std::{
 use crate::store::discovery::MentorCardRow;
 
 /// Search pages by query.
-pub type DiscoveryCache = TtlCache<Arc<Vec<MentorCardRow>>>;
+pub type DiscoveryCache = TtlCache<Discovered>;
+
+/// What discovery keeps: a page of a search, or how many mentors a search found (the
+/// search page says it), dropped together when discovery changes.
+#[derive(Debug, Clone)]
+pub enum Discovered {
+    Page(Arc<Vec<MentorCardRow>>),
+    Count(i64),
+}
 /// Platform figures by time zone.
 pub type AdminStatsCache = TtlCache<super::dashboard::AdminStats>;
 

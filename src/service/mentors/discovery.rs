@@ -162,17 +162,35 @@ fn availability_window(
 /// How many mentors a search finds (counted up to 1,000; with a free-time window, up
 /// to the candidates the window is checked on).
 pub async fn count(ctx: &Ctx, s: &Search, window: Window) -> AppResult<i64> {
-    match window {
-        None => Ok(store::discovery::count(&ctx.db.pool, ctx.db.backend, s, 1000).await?),
+    // The page's place does not change the count.
+    let whole = Search {
+        offset: 0,
+        limit: 0,
+        ..s.clone()
+    };
+    let key = format!("count:{whole:?}{window:?}");
+    if let Some(cache::Discovered::Count(n)) = ctx.discovery.get(&key, cache::monotonic_micros()) {
+        return Ok(n);
+    }
+    let generation = ctx.discovery.generation();
+    let n = match window {
+        None => store::discovery::count(&ctx.db.pool, ctx.db.backend, s, 1000).await?,
         Some(_) => {
             let all = Search {
                 offset: 0,
                 limit: AVAILABILITY_CANDIDATES,
                 ..s.clone()
             };
-            Ok(search(ctx, &all, window).await?.len() as i64)
+            search(ctx, &all, window).await?.len() as i64
         }
-    }
+    };
+    ctx.discovery.put(
+        key,
+        generation,
+        cache::monotonic_micros(),
+        cache::Discovered::Count(n),
+    );
+    Ok(n)
 }
 
 pub async fn search(
@@ -181,7 +199,7 @@ pub async fn search(
     window: Window,
 ) -> AppResult<std::sync::Arc<Vec<MentorCardRow>>> {
     let key = format!("{s:?}{window:?}");
-    if let Some(hit) = ctx.discovery.get(&key, cache::monotonic_micros()) {
+    if let Some(cache::Discovered::Page(hit)) = ctx.discovery.get(&key, cache::monotonic_micros()) {
         return Ok(hit);
     }
     let generation = ctx.discovery.generation();
@@ -207,8 +225,12 @@ pub async fn search(
         }
     };
     let rows = std::sync::Arc::new(rows);
-    ctx.discovery
-        .put(key, generation, cache::monotonic_micros(), rows.clone());
+    ctx.discovery.put(
+        key,
+        generation,
+        cache::monotonic_micros(),
+        cache::Discovered::Page(rows.clone()),
+    );
     Ok(rows)
 }
 
