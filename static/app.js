@@ -40,13 +40,7 @@ document.addEventListener("DOMContentLoaded", () => {
         e.preventDefault();
         return;
       }
-      if (button.form && !button.form.querySelector("input[name=confirmed]")) {
-        const yes = document.createElement("input");
-        yes.type = "hidden";
-        yes.name = "confirmed";
-        yes.value = "1";
-        button.form.appendChild(yes);
-      }
+      if (button.form) markConfirmed(button.form);
     });
   }
   for (const form of document.querySelectorAll("form[data-confirm]")) {
@@ -55,13 +49,7 @@ document.addEventListener("DOMContentLoaded", () => {
         e.preventDefault();
         return;
       }
-      if (!form.querySelector("input[name=confirmed]")) {
-        const yes = document.createElement("input");
-        yes.type = "hidden";
-        yes.name = "confirmed";
-        yes.value = "1";
-        form.appendChild(yes);
-      }
+      markConfirmed(form);
     });
   }
   for (const area of document.querySelectorAll("textarea[data-preview]")) {
@@ -92,6 +80,16 @@ document.addEventListener("DOMContentLoaded", () => {
     enhancePicker(picker);
   }
 });
+
+// Tells the server a destructive form was confirmed in the dialog.
+function markConfirmed(form) {
+  if (form.querySelector("input[name=confirmed]")) return;
+  const yes = document.createElement("input");
+  yes.type = "hidden";
+  yes.name = "confirmed";
+  yes.value = "1";
+  form.appendChild(yes);
+}
 
 // A visitor's zone, detected once and kept in a cookie, so that pages show their times
 // (signed-in people have theirs in their profile). A slot picker drawn in another zone

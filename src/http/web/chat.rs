@@ -151,11 +151,7 @@ async fn render_conversation(
     let mut rows = messages::page(&state.ctx, me, &thread_id, None, 100).await?;
     rows.reverse();
     messages::read(&state.ctx, me, &thread_id, None).await?;
-    let names: Vec<(&str, &str)> = t
-        .participants
-        .iter()
-        .map(|p| (p.user_id.as_str(), p.first_name.as_str()))
-        .collect();
+    let names = first_names(&t);
     let others: Vec<&str> = names
         .iter()
         .map(|(id, _)| *id)
@@ -187,6 +183,14 @@ async fn render_conversation(
             draft,
         },
     ))
+}
+
+/// The thread's people as (id, first name), to name a message's sender.
+fn first_names(t: &ThreadSummary) -> Vec<(&str, &str)> {
+    t.participants
+        .iter()
+        .map(|p| (p.user_id.as_str(), p.first_name.as_str()))
+        .collect()
 }
 
 /// A message as the conversation shows it, whether loaded with the page or arriving
@@ -273,11 +277,7 @@ async fn one_message(
     let (thread, id) = (path_id(&thread)?, path_id(&id)?);
     let m = messages::one(&state.ctx, &me, &thread, &id).await?;
     let t = messages::summary(&state.ctx, &me, &thread, false).await?;
-    let names: Vec<(&str, &str)> = t
-        .participants
-        .iter()
-        .map(|p| (p.user_id.as_str(), p.first_name.as_str()))
-        .collect();
+    let names = first_names(&t);
     let tz = super::zone_of(Some(&me));
     Ok(web.render(
         &state,

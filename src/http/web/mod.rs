@@ -440,12 +440,7 @@ impl WebCtx {
 
     /// Redirects (303) with a flash message from the table above.
     pub fn redirect_flash(&self, to: &str, flash_code: &'static str) -> Response {
-        let mut res = Redirect::to(to).into_response();
-        if let Ok(v) = HeaderValue::from_str(&self.cookie(FLASH_COOKIE, flash_code.to_string(), 60))
-        {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
-        res
+        self.redirect_flash_numbers(to, flash_code, &[])
     }
 
     /// A redirect with a flash that carries numbers (see [`flash::with_numbers`]).

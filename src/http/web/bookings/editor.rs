@@ -59,12 +59,11 @@ pub(super) struct AvailabilityPage {
     errors: FormErrors,
 }
 
-/// Where each entry of the sent `weekly` and `overrides` lists is shown again: the day
-/// and place among its windows of weekly rule `i`, the row of override `i`.
+/// Where each entry of the sent `weekly` list is shown again: the day and place among
+/// its windows of weekly rule `i` (override `i` is shown again as row `i`).
 #[derive(Default)]
 struct Origins {
     weekly: Vec<(String, usize)>,
-    overrides: Vec<usize>,
 }
 
 fn rules_of(s: &SettingsIo) -> Vec<(&'static str, &'static str, i64)> {
@@ -247,7 +246,6 @@ fn read_form(form: &[(String, String)]) -> (AvailabilityIo, Origins) {
             start: Some(s).filter(|x| !x.is_empty() && kind != "off"),
             end: Some(e).filter(|x| !x.is_empty() && kind != "off"),
         });
-        origins.overrides.push(i);
     }
     let num = |k: &str, default: i64| {
         get(k)
@@ -306,7 +304,7 @@ fn place_errors(
                 }
             }
             Some(("overrides", i, name)) => {
-                if let Some(o) = io.overrides.get(i).filter(|_| origins.overrides.len() > i) {
+                if let Some(o) = io.overrides.get(i) {
                     at.entry(format!("ov_{i}")).or_insert(f.message.clone());
                     let input = match name {
                         "date" => "date",
