@@ -27,12 +27,15 @@ use crate::store::discovery::MentorCardRow;
 /// Search pages by query.
 pub type DiscoveryCache = TtlCache<Discovered>;
 
-/// What discovery keeps: a page of a search, or how many mentors a search found (the
-/// search page says it), dropped together when discovery changes.
+/// What discovery keeps: a page of a search, how many mentors a search found (the
+/// search page says it), or the vocabulary of tags, dropped together when discovery
+/// changes.
 #[derive(Debug, Clone)]
 pub enum Discovered {
     Page(Arc<Vec<MentorCardRow>>),
     Count(i64),
+    /// The tags listed mentors carry, for the search filters.
+    Vocabulary(Arc<Vec<crate::store::discovery::TagCount>>),
 }
 /// Platform figures by time zone.
 pub type AdminStatsCache = TtlCache<super::dashboard::AdminStats>;

@@ -46,6 +46,7 @@ pub struct Search {
     pub industries: Vec<String>,
     pub company: Option<String>,
     pub min_rating: Option<f64>,
+    pub min_rate: Option<i64>,
     pub max_rate: Option<i64>,
     /// Restrict to these mentors (e.g. those with a free slot); `None`: no restriction.
     pub only_ids: Option<Vec<String>>,
@@ -154,6 +155,9 @@ fn filtered(backend: Backend, s: &Search) -> (SqlBuilder, Option<String>) {
     if let Some(r) = s.min_rating {
         b.push(" AND p.rating_avg >= ").bind(Arg::Float(r));
     }
+    if let Some(r) = s.min_rate {
+        b.push(" AND p.hourly_rate >= ").bind(Arg::Int(r));
+    }
     if let Some(r) = s.max_rate {
         b.push(" AND p.hourly_rate <= ").bind(Arg::Int(r));
     }
@@ -219,6 +223,35 @@ pub async fn count<'e, E: Executor<'e, Database = Any>>(
     b.push(" LIMIT ").bind(Arg::Int(cap)).push(") found");
     let (n,): (i64,) = b.query_as().fetch_one(ex).await?;
     Ok(n)
+}
+
+/// A tag of discovery's vocabulary and how many listed mentors carry it.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct TagCount {
+    pub kind: String,
+    pub tag: String,
+    pub mentors: i64,
+}
+
+/// The tags listed mentors carry (expertise, skills, industries), most carried first,
+/// at most `per_kind` of each kind.
+pub async fn vocabulary<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    per_kind: i64,
+) -> sqlx::Result<Vec<TagCount>> {
+    let sql = format!(
+        "SELECT kind, tag, mentors FROM (\
+           SELECT t.kind, t.tag, COUNT(*) AS mentors, \
+             ROW_NUMBER() OVER (PARTITION BY t.kind ORDER BY COUNT(*) DESC, t.tag) AS n \
+           FROM mentor_tags t JOIN mentor_profiles p ON p.user_id = t.user_id \
+             JOIN users u ON u.id = p.user_id \
+           WHERE {LISTED} GROUP BY t.kind, t.tag) ranked \
+         WHERE n <= $1 ORDER BY kind, mentors DESC, tag"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(per_kind)
+        .fetch_all(ex)
+        .await
 }
 
 /// One listed mentor, by id.

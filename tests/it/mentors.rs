@@ -375,6 +375,14 @@ async fn search_filters_sorts_and_pages() {
         .get("/api/v1/mentors?max_rate=20&sort=rating", None)
         .await;
     assert_eq!(ids(&r), [pyra.user_id.clone(), cheap.user_id.clone()]);
+    let (_, r) = app
+        .get("/api/v1/mentors?min_rate=10&max_rate=20", None)
+        .await;
+    assert_eq!(ids(&r), [pyra.user_id.clone()], "a price range");
+    let (_, r) = app
+        .get("/api/v1/mentors?min_rate=21&sort=price", None)
+        .await;
+    assert_eq!(ids(&r), [rusty.user_id.clone()]);
     let (_, r) = app.get("/api/v1/mentors?sort=rating", None).await;
     assert_eq!(ids(&r)[0], rusty.user_id);
     let (status, r) = app
@@ -392,6 +400,8 @@ async fn search_filters_sorts_and_pages() {
         "min_rating=6",
         "max_rate=-1",
         "max_rate=1.5",
+        "min_rate=x",
+        "min_rate=30&max_rate=20",
         "sort=best",
         "limit=0",
         "cursor=zzz",
@@ -405,6 +415,11 @@ async fn search_filters_sorts_and_pages() {
     }
     let (_, bad) = app.get("/api/v1/mentors?min_rating=abc", None).await;
     assert_eq!(bad["errors"][0]["field"], "min_rating");
+    let (_, bad) = app
+        .get("/api/v1/mentors?min_rate=30&max_rate=20", None)
+        .await;
+    assert_eq!(bad["errors"][0]["field"], "min_rate");
+    assert_eq!(bad["errors"][0]["code"], "invalid_range");
 
     // Paging is complete and stable.
     let mut seen = vec![];
@@ -699,5 +714,50 @@ async fn demo_data_is_a_consistent_living_marketplace() {
             .await
             .is_err(),
         "only into an empty database"
+    );
+}
+
+/// The search filters' vocabulary is what listed mentors carry, counted; an
+/// unlisted (pending) mentor's tags are not offered.
+#[tokio::test]
+async fn the_vocabulary_counts_the_tags_of_listed_mentors() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut p = mentor_profile(&["backend"], &["rust", "sql"], 40);
+    p["industries"] = json!(["fintech"]);
+    app.approved_mentor(&admin, "a@example.com", p).await;
+    app.approved_mentor(
+        &admin,
+        "b@example.com",
+        mentor_profile(&["backend"], &["rust"], 40),
+    )
+    .await;
+    // Applied, not approved: not listed.
+    let pending = app.register("pending@example.com").await;
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/mentor-profile",
+            pending.token(),
+            Some(mentor_profile(&["secret-expertise"], &["cobol"], 10)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, v) = app.get("/api/v1/mentors/tags", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        v["expertise"],
+        json!([{"tag": "backend", "mentors": 2}]),
+        "{v}"
+    );
+    assert_eq!(
+        v["skills"],
+        json!([{"tag": "rust", "mentors": 2}, {"tag": "sql", "mentors": 1}])
+    );
+    // `mentor_profile` gives "software" unless told otherwise.
+    assert_eq!(
+        v["industries"],
+        json!([{"tag": "fintech", "mentors": 1}, {"tag": "software", "mentors": 1}])
     );
 }

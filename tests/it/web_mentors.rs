@@ -290,3 +290,242 @@ async fn search_matches_any_word_counts_and_shows_what_matched() {
     assert!(html.contains("1 mentor found"), "{html}");
     assert!(html.contains(&format!("/mentors/{}", rusty.user_id)));
 }
+
+/// The find page offers the real vocabulary as choices (expertise and industry as
+/// lists, skills as ticks, with how many mentors carry each), a price range, and
+/// keeps what was chosen.
+#[tokio::test]
+async fn the_find_page_offers_the_vocabulary_and_a_price_range() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let rusty = app
+        .approved_mentor(
+            &admin,
+            "amy@example.com",
+            mentor_profile(&["backend"], &["rust", "sql"], 40),
+        )
+        .await;
+    let cheap = app
+        .approved_mentor(
+            &admin,
+            "bob@example.com",
+            mentor_profile(&["backend"], &["rust"], 10),
+        )
+        .await;
+    let c = client();
+    let (_, html) = text(&c, &app, "/mentorship/find").await;
+    assert!(
+        html.contains(r#"<option value="backend">backend (2)</option>"#),
+        "{html}"
+    );
+    assert!(html.contains(
+        r#"<input type="checkbox" name="skill" value="rust"> rust <span class="muted">2</span>"#
+    ));
+    assert!(html.contains(r#"name="min_rate""#) && html.contains(r#"name="max_rate""#));
+    assert!(!html.contains("<details open>"), "no filter: closed");
+
+    // Two ticks: both must match; the ticks stay ticked.
+    let (_, html) = text(&c, &app, "/mentorship/find?skill=rust&skill=sql").await;
+    assert!(html.contains("1 mentor found"), "{html}");
+    assert!(html.contains(&format!("/mentors/{}", rusty.user_id)));
+    assert!(html.contains(r#"value="sql" checked"#));
+    assert!(html.contains("<details open>"));
+    // The API's comma form still works and shows as ticks.
+    let (_, html) = text(&c, &app, "/mentorship/find?skills=rust,%20SQL").await;
+    assert!(html.contains("1 mentor found"), "{html}");
+    assert!(html.contains(r#"value="sql" checked"#));
+
+    // A price range.
+    let (_, html) = text(&c, &app, "/mentorship/find?min_rate=5&max_rate=20").await;
+    assert!(html.contains("1 mentor found"), "{html}");
+    assert!(html.contains(&format!("/mentors/{}", cheap.user_id)));
+    let (status, html) = text(&c, &app, "/mentorship/find?min_rate=30&max_rate=20").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("the lowest price must not exceed the highest"));
+}
+
+/// Posts a form and returns the status and the page.
+async fn post_form(
+    c: &Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let res = c.post(app.url(path)).form(form).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// The older forms (sign-up, settings, learning profile, services, the mentorship
+/// request) follow the same error pattern: every error at once in a summary that
+/// names each field, the message beside the field, `aria-invalid` and
+/// `aria-describedby`, typed input kept.
+#[tokio::test]
+async fn older_forms_follow_the_error_pattern_and_keep_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let c = client();
+    let (_, html) = text(&c, &app, "/signup").await;
+    let (status, html) = post_form(
+        &c,
+        &app,
+        "/signup",
+        &[
+            ("csrf", csrf_of(&html).as_str()),
+            ("first_name", ""),
+            ("last_name", "Lovelace"),
+            ("email", "ada@example.com"),
+            ("password", "short"),
+            ("timezone", "Europe/London"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("2 things to fix"), "{html}");
+    assert!(html.contains("href=\"#first_name\">First name: "));
+    assert!(html.contains("href=\"#password\">Password: "));
+    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"password-error\""));
+    assert!(html.contains("id=\"password-error\""));
+    assert!(
+        html.contains("value=\"ada@example.com\""),
+        "typed input kept"
+    );
+    assert!(html.contains("aria-invalid=\"false\" name=\"email\""));
+
+    // Settings: the summary shows in the form that failed, naming the fields.
+    app.register("sam@example.com").await;
+    let c = sign_in(&app, "sam@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, "/settings").await;
+    let csrf = csrf_of(&html);
+    let (status, html) = post_form(
+        &c,
+        &app,
+        "/settings/profile",
+        &[
+            ("csrf", csrf.as_str()),
+            ("first_name", ""),
+            ("last_name", "Sample"),
+            ("headline", "Typed headline"),
+            ("avatar_url", "not a url"),
+            ("timezone", "UTC"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("2 things to fix"), "{html}");
+    assert!(html.contains("href=\"#avatar_url\">Photo URL: "));
+    assert!(html.contains("value=\"Typed headline\""));
+    let (status, html) = post_form(
+        &c,
+        &app,
+        "/settings/password",
+        &[
+            ("csrf", csrf.as_str()),
+            ("current_password", "wrong"),
+            ("new_password", "another long phrase"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let summary = html.find("id=\"error-summary\"").expect("a summary");
+    assert!(
+        summary > html.find("action=\"/settings/password\"").unwrap(),
+        "in the password form"
+    );
+    assert!(html.contains("href=\"#current_password\">Current password: "));
+
+    // The learning profile.
+    let many = (0..25)
+        .map(|i| format!("goal {i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (status, html) = post_form(
+        &c,
+        &app,
+        "/settings/mentee",
+        &[
+            ("csrf", csrf.as_str()),
+            ("bio", "Typed bio"),
+            ("goals", &many),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("href=\"#goals\">Goals: "), "{html}");
+    assert!(html.contains(">Typed bio</textarea>"));
+
+    // Services: a new one and an existing one, each shown as typed with its errors.
+    let mentor = app
+        .approved_mentor(&admin, "mia@example.com", mentor_profile(&["x"], &[], 10))
+        .await;
+    let m = sign_in(&app, "mia@example.com", "correct horse battery").await;
+    let (_, html) = text(&m, &app, "/settings/services").await;
+    let csrf = csrf_of(&html);
+    let (status, html) = post_form(
+        &m,
+        &app,
+        "/settings/services",
+        &[
+            ("csrf", csrf.as_str()),
+            ("kind", "custom"),
+            ("title", ""),
+            ("duration_minutes", "30"),
+            ("credit_cost", "lots"),
+            ("description", "Typed description"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(
+            "href=\"#new-credit_cost\">Credits: Enter the credits as a whole number.</a>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("aria-describedby=\"new-credit_cost-error\""));
+    assert!(html.contains(">Typed description</textarea>"));
+    assert!(html.contains("<option value=\"custom\" selected>"));
+    let row = html
+        .split("action=\"/settings/services/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let (status, html) = post_form(
+        &m,
+        &app,
+        &format!("/settings/services/{row}"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("kind", "session"),
+            ("title", "Renamed"),
+            ("duration_minutes", "3"),
+            ("credit_cost", "10"),
+            ("active", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(&format!("href=\"#s{row}-duration_minutes\">Minutes: ")),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Renamed\""), "typed input kept");
+    assert_eq!(html.matches("id=\"error-summary\"").count(), 1);
+
+    // The mentorship request names its one field.
+    let path = format!("/mentors/{}", mentor.user_id);
+    let (_, page) = text(&c, &app, &path).await;
+    let (status, html) = post_form(
+        &c,
+        &app,
+        &format!("{path}/request"),
+        &[("csrf", csrf_of(&page).as_str()), ("message", "  ")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("href=\"#message\">Introduce yourself: "),
+        "{html}"
+    );
+    assert!(html.contains("aria-describedby=\"message-hint message-error\""));
+}

@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reject))
         .routes(routes!(search))
         .routes(routes!(recommended))
+        .routes(routes!(vocabulary))
         .routes(routes!(mentor))
         .routes(routes!(my_services, create_service))
         .routes(routes!(update_service, delete_service))
@@ -473,6 +474,44 @@ async fn recommended(
                 reasons: rec.reasons.clone(),
             })
             .collect(),
+    }))
+}
+
+/// A tag listed mentors carry and how many carry it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagUse {
+    pub tag: String,
+    pub mentors: i64,
+}
+
+/// The vocabulary of the search filters: the tags listed mentors carry, most carried
+/// first (at most 40 of each kind).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Vocabulary {
+    pub expertise: Vec<TagUse>,
+    pub skills: Vec<TagUse>,
+    pub industries: Vec<TagUse>,
+}
+
+/// The expertise, skills and industries to filter a search by (`expertise`, `skills`,
+/// `industry` of `GET /api/v1/mentors`).
+#[utoipa::path(get, path = "/api/v1/mentors/tags", tag = "mentors",
+    responses((status = 200, body = Vocabulary)))]
+async fn vocabulary(State(state): State<AppState>) -> Result<axum::Json<Vocabulary>, AppError> {
+    let all = mentors::vocabulary(&state.ctx).await?;
+    let of = |kind: &str| {
+        all.iter()
+            .filter(|t| t.kind == kind)
+            .map(|t| TagUse {
+                tag: t.tag.clone(),
+                mentors: t.mentors,
+            })
+            .collect()
+    };
+    Ok(axum::Json(Vocabulary {
+        expertise: of("expertise"),
+        skills: of("skill"),
+        industries: of("industry"),
     }))
 }
 

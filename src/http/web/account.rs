@@ -162,7 +162,7 @@ async fn signup(
                         f.timezone
                     },
                     timezones: timezones(),
-                    errors: FormErrors::from_error(&e),
+                    errors: FormErrors::from_error(&e).ids("").labelled(SIGNUP_LABELS),
                     form_error,
                     login_href: with_next("/login", &next_of(&f.next)),
                     next: next_of(&f.next),
@@ -340,8 +340,34 @@ struct SettingsPage {
     p: ProfileValues,
     timezones: &'static [String],
     errors: FormErrors,
-    profile_failed: bool,
+    /// Which of the page's forms the errors are of: `profile`, `password`, `delete`
+    /// (its summary shows there), or "".
+    failed: &'static str,
 }
+
+/// The sign-up form's labels, for its error summary.
+const SIGNUP_LABELS: &[(&str, &str)] = &[
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("email", "Email"),
+    ("password", "Password"),
+    ("timezone", "Time zone"),
+];
+
+/// The settings forms' labels, for their error summaries.
+const SETTINGS_LABELS: &[(&str, &str)] = &[
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("headline", "Headline"),
+    ("bio", "Bio"),
+    ("avatar_url", "Photo URL"),
+    ("resume_url", "Résumé URL"),
+    ("linkedin_url", "LinkedIn URL"),
+    ("timezone", "Time zone"),
+    ("current_password", "Current password"),
+    ("new_password", "New password"),
+    ("confirm_password", "Your password"),
+];
 
 async fn settings(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.require_user()?.user.clone();
@@ -353,7 +379,7 @@ async fn settings(State(state): State<AppState>, web: WebCtx) -> PageResult {
             p: ProfileValues::from(&me),
             timezones: timezones(),
             errors: FormErrors::default(),
-            profile_failed: false,
+            failed: "",
         },
     ))
 }
@@ -416,8 +442,8 @@ async fn save_profile(
                     timezone: f.timezone,
                 },
                 timezones: timezones(),
-                errors: FormErrors::from_error(&e),
-                profile_failed: true,
+                errors: FormErrors::from_error(&e).ids("").labelled(SETTINGS_LABELS),
+                failed: "profile",
             },
         ),
         Err(e) => return Err(e.into()),
@@ -442,6 +468,7 @@ async fn settings_with_errors(
     state: &AppState,
     web: &WebCtx,
     me: &UserRow,
+    failed: &'static str,
     e: &AppError,
 ) -> Response {
     web.render_status(
@@ -452,8 +479,8 @@ async fn settings_with_errors(
             show_services: offers_services(state, me).await,
             p: ProfileValues::from(me),
             timezones: timezones(),
-            errors: FormErrors::from_error(e),
-            profile_failed: false,
+            errors: FormErrors::from_error(e).ids("").labelled(SETTINGS_LABELS),
+            failed,
         },
     )
 }
@@ -473,7 +500,9 @@ async fn change_password(
     let result = accounts::change_password(&state.ctx, &me, &session_id, &input).await;
     Ok(match result {
         Ok(()) => web.redirect_flash("/settings", "password_changed"),
-        Err(e @ AppError::Invalid(_)) => settings_with_errors(&state, &web, &me, &e).await,
+        Err(e @ AppError::Invalid(_)) => {
+            settings_with_errors(&state, &web, &me, "password", &e).await
+        }
         Err(e) => return Err(e.into()),
     })
 }
@@ -499,7 +528,7 @@ async fn close_account(
             "wrong_password",
             "The password is not correct; the account was not closed.",
         );
-        return Ok(settings_with_errors(&state, &web, &me, &e).await);
+        return Ok(settings_with_errors(&state, &web, &me, "delete", &e).await);
     }
     accounts::close_account(&state.ctx, &me).await?;
     let mut res = web.redirect_flash("/", "account_closed");

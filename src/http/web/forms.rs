@@ -8,7 +8,7 @@ pub struct FormErrors(
     Vec<FieldError>,
     Vec<(&'static str, &'static str)>,
     /// The prefix of the fields' ids (`f-` unless the page says otherwise).
-    Option<&'static str>,
+    Option<String>,
 );
 
 /// One way to show a form's errors (`partials/error_summary.html` and the field
@@ -45,14 +45,14 @@ impl FormErrors {
     }
 
     /// The fields' ids are their names with this prefix ("" for `id="bio"`).
-    pub fn ids(mut self, prefix: &'static str) -> Self {
-        self.2 = Some(prefix);
+    pub fn ids(mut self, prefix: impl Into<String>) -> Self {
+        self.2 = Some(prefix.into());
         self
     }
 
     /// The summary's link to a field.
     pub fn anchor(&self, field: &str) -> String {
-        format!("#{}{field}", self.2.unwrap_or("f-"))
+        format!("#{}{field}", self.2.as_deref().unwrap_or("f-"))
     }
 
     /// Names the fields as their labels do, for the summary: `(field, label)`.

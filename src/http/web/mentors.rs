@@ -11,7 +11,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    Layout, PageResult, WebCtx, WebForm, confirm, page_query,
+    FormErrors, Layout, PageResult, WebCtx, WebForm, confirm, page_query,
     picker::{self, Picker, PickerQuery},
 };
 use crate::{
@@ -118,11 +118,73 @@ impl CardView {
     }
 }
 
+/// One tag offered as a search filter.
+struct TagChoice {
+    tag: String,
+    /// How many listed mentors carry it.
+    mentors: i64,
+    selected: bool,
+}
+
+/// The choices of one kind of tag: the vocabulary's, and any chosen tag it lacks (an
+/// old link, a tag now carried by nobody) so a filter in force is always visible.
+fn tag_choices(
+    vocabulary: &[crate::store::discovery::TagCount],
+    kind: &str,
+    chosen: &[String],
+) -> Vec<TagChoice> {
+    let mut out: Vec<TagChoice> = vocabulary
+        .iter()
+        .filter(|t| t.kind == kind)
+        .map(|t| TagChoice {
+            tag: t.tag.clone(),
+            mentors: t.mentors,
+            selected: chosen.contains(&t.tag),
+        })
+        .collect();
+    for c in chosen {
+        if !out.iter().any(|t| &t.tag == c) {
+            out.push(TagChoice {
+                tag: c.clone(),
+                mentors: 0,
+                selected: true,
+            });
+        }
+    }
+    out
+}
+
+/// The skills a search asks for: ticked boxes (`skill=…`, repeated) and the
+/// comma-separated `skills=` of the API's form, normalised as tags, without repeats.
+fn chosen_skills(uri: &Uri, f: &FindForm) -> Vec<String> {
+    let ticked = uri.query().unwrap_or("").split('&').filter_map(|kv| {
+        let v = kv.strip_prefix("skill=")?.replace('+', " ");
+        Some(
+            percent_encoding::percent_decode_str(&v)
+                .decode_utf8_lossy()
+                .into_owned(),
+        )
+    });
+    let mut out: Vec<String> = vec![];
+    for t in ticked.chain(f.skills.split(',').map(str::to_string)) {
+        let t = crate::domain::mentor::normalize_tag(&t);
+        if !t.is_empty() && !out.contains(&t) && out.len() < 10 {
+            out.push(t);
+        }
+    }
+    out
+}
+
 #[derive(Template)]
 #[template(path = "find.html")]
 struct FindPage {
     layout: Layout,
     f: FindForm,
+    expertise: Vec<TagChoice>,
+    skills: Vec<TagChoice>,
+    industries: Vec<TagChoice>,
+    /// A filter is in force beyond the words: the filters start open.
+    filtered: bool,
     sorts: Vec<(&'static str, &'static str)>,
     mentors: Vec<CardView>,
     /// How many mentors the search found (up to 1,000).
@@ -146,6 +208,8 @@ struct FindForm {
     #[serde(default)]
     min_rating: String,
     #[serde(default)]
+    min_rate: String,
+    #[serde(default)]
     max_rate: String,
     #[serde(default)]
     sort: String,
@@ -162,13 +226,15 @@ fn opt(s: &str) -> Option<String> {
 
 async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
     let f: FindForm = page_query(&uri);
+    let skills = chosen_skills(&uri, &f);
     let params = SearchParams {
         q: opt(&f.q),
         expertise: opt(&f.expertise),
-        skills: opt(&f.skills),
+        skills: Some(skills.join(",")),
         industry: opt(&f.industry),
         company: opt(&f.company),
         min_rating: opt(&f.min_rating),
+        min_rate: opt(&f.min_rate),
         max_rate: opt(&f.max_rate),
         sort: opt(&f.sort),
         available_from: opt(&f.week).map(|_| state.ctx.clock.now().to_string()),
@@ -226,11 +292,29 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
         }
         Err(e) => return Err(e.into()),
     };
+    let vocabulary = mentors::vocabulary(&state.ctx).await?;
+    let one = |raw: &str| {
+        raw.split(',')
+            .map(crate::domain::mentor::normalize_tag)
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+    };
+    let filtered = !(f.expertise.trim().is_empty()
+        && skills.is_empty()
+        && f.industry.trim().is_empty()
+        && f.company.trim().is_empty()
+        && f.min_rating.trim().is_empty()
+        && f.min_rate.trim().is_empty()
+        && f.max_rate.trim().is_empty());
     Ok(web.render_status(
         &state,
         status,
         &FindPage {
             layout: web.layout(),
+            expertise: tag_choices(&vocabulary, "expertise", &one(&f.expertise)),
+            skills: tag_choices(&vocabulary, "skill", &skills),
+            industries: tag_choices(&vocabulary, "industry", &one(&f.industry)),
+            filtered,
             f,
             sorts: vec![
                 ("relevance", "Best match"),
@@ -292,7 +376,8 @@ struct MentorPage {
     signed_in: bool,
     is_self: bool,
     relationship: Option<String>,
-    form_error: Option<String>,
+    /// The mentorship request's errors.
+    errors: FormErrors,
     message: String,
 }
 
@@ -301,7 +386,7 @@ async fn render_mentor(
     web: &WebCtx,
     id: &str,
     status: StatusCode,
-    form_error: Option<String>,
+    errors: FormErrors,
     message: String,
     q: PickerQuery,
 ) -> PageResult {
@@ -406,7 +491,7 @@ async fn render_mentor(
         signed_in: viewer.is_some(),
         is_self: viewer.is_some_and(|v| v.id == id),
         relationship,
-        form_error,
+        errors,
         message,
     };
     let mut res = web.render_status(state, status, &page);
@@ -431,7 +516,7 @@ async fn mentor_page(
         &web,
         &id,
         StatusCode::OK,
-        None,
+        FormErrors::default(),
         String::new(),
         page_query(&uri),
     )
@@ -466,20 +551,14 @@ async fn request(
     Ok(match result {
         Ok(_) => web.redirect_flash("/mentorship?tab=mentors", "request_sent"),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let msg = match &e {
-                AppError::Invalid(errs) => errs
-                    .iter()
-                    .map(|x| x.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                other => other.detail(),
-            };
             render_mentor(
                 &state,
                 &web,
                 &id,
                 super::super::problem::status_of(&e),
-                Some(msg),
+                FormErrors::from_error(&e)
+                    .ids("")
+                    .labelled(&[("message", "Introduce yourself")]),
                 f.message,
                 PickerQuery::default(),
             )
@@ -695,7 +774,7 @@ async fn act(
                     required: false,
                     value: f.reason,
                 }),
-                errors: crate::http::web::FormErrors::default(),
+                errors: FormErrors::default(),
             },
         ));
     }

@@ -31,6 +31,7 @@ async fn index(State(state): State<AppState>, web: WebCtx) -> PageResult {
         industries: vec![],
         company: None,
         min_rating: None,
+        min_rate: None,
         max_rate: None,
         only_ids: None,
         free_before: None,

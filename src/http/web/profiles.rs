@@ -116,7 +116,12 @@ async fn save_mentee(
                 goals: f.goals,
                 skills: f.skills,
                 interests: f.interests,
-                errors: FormErrors::from_error(&e),
+                errors: FormErrors::from_error(&e).ids("").labelled(&[
+                    ("bio", "About me as a learner"),
+                    ("goals", "Goals"),
+                    ("skills", "Skills"),
+                    ("interests", "Interests"),
+                ]),
             },
         ),
         Err(e) => return Err(e.into()),
@@ -339,25 +344,66 @@ async fn save_mentor(
 
 // ------------------------------------------------------------------ services
 
-pub struct ServiceRowView {
+/// One service's form, or the "Add a service" form, as the page shows it: the stored
+/// values, or what was typed when this is the form that failed, with its errors.
+pub struct ServiceFormView {
+    /// Empty for the new service.
     pub id: String,
+    /// The prefix of the form's field ids (`new-`, `s<id>-`).
+    pub prefix: String,
     pub kind: String,
     pub title: String,
     pub description: String,
-    pub duration_minutes: i64,
-    pub credit_cost: i64,
+    pub duration_minutes: String,
+    pub credit_cost: String,
     pub active: bool,
+    pub errors: FormErrors,
 }
+
+impl ServiceFormView {
+    fn typed(id: &str, f: &ServiceForm, e: &AppError) -> Self {
+        let prefix = Self::prefix_of(id);
+        ServiceFormView {
+            id: id.to_string(),
+            kind: f.kind.clone(),
+            title: f.title.clone(),
+            description: f.description.clone(),
+            duration_minutes: f.duration_minutes.clone(),
+            credit_cost: f.credit_cost.clone(),
+            active: id.is_empty() || f.active.is_some(),
+            errors: FormErrors::from_error(e)
+                .ids(prefix.clone())
+                .labelled(SERVICE_LABELS),
+            prefix,
+        }
+    }
+
+    fn prefix_of(id: &str) -> String {
+        if id.is_empty() {
+            "new-".into()
+        } else {
+            format!("s{id}-")
+        }
+    }
+}
+
+/// The service form's labels, for its error summary.
+const SERVICE_LABELS: &[(&str, &str)] = &[
+    ("kind", "Kind"),
+    ("title", "Title"),
+    ("description", "Description"),
+    ("duration_minutes", "Minutes"),
+    ("credit_cost", "Credits"),
+];
 
 #[derive(Template)]
 #[template(path = "settings_services.html")]
 struct ServicesPage {
     layout: Layout,
     show_services: bool,
-    services: Vec<ServiceRowView>,
+    services: Vec<ServiceFormView>,
+    new: ServiceFormView,
     kinds: Vec<(&'static str, &'static str)>,
-    errors: FormErrors,
-    form_error: Option<String>,
 }
 
 fn kinds() -> Vec<(&'static str, &'static str)> {
@@ -369,36 +415,60 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// The services page; `failed` is the form that was sent and refused (the service's
+/// id, "" for a new one), shown as typed with its errors.
 async fn render_services(
     state: &AppState,
     web: &WebCtx,
     me: &UserRow,
-    status: StatusCode,
-    errors: FormErrors,
-    form_error: Option<String>,
+    failed: Option<(&str, &ServiceForm, &AppError)>,
 ) -> PageResult {
     let rows = mentors::my_services(&state.ctx, me).await?;
+    let services = rows
+        .into_iter()
+        .map(|s| match failed {
+            Some((id, f, e)) if id == s.id => ServiceFormView::typed(id, f, e),
+            _ => ServiceFormView {
+                prefix: ServiceFormView::prefix_of(&s.id),
+                id: s.id,
+                kind: s.kind.as_str().to_string(),
+                title: s.title,
+                description: s.description,
+                duration_minutes: s.duration_minutes.to_string(),
+                credit_cost: s.credit_cost.to_string(),
+                active: s.active,
+                errors: FormErrors::default(),
+            },
+        })
+        .collect();
+    let new = match failed {
+        Some(("", f, e)) => ServiceFormView::typed("", f, e),
+        _ => ServiceFormView {
+            id: String::new(),
+            prefix: ServiceFormView::prefix_of(""),
+            kind: "session".into(),
+            title: String::new(),
+            description: String::new(),
+            duration_minutes: "60".into(),
+            credit_cost: String::new(),
+            active: true,
+            errors: FormErrors::default(),
+        },
+    };
+    let status = if failed.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     Ok(web.render_status(
         state,
         status,
         &ServicesPage {
             layout: web.layout(),
             show_services: true,
-            services: rows
-                .into_iter()
-                .map(|s| ServiceRowView {
-                    id: s.id,
-                    kind: s.kind.as_str().to_string(),
-                    title: s.title,
-                    description: s.description,
-                    duration_minutes: s.duration_minutes,
-                    credit_cost: s.credit_cost,
-                    active: s.active,
-                })
-                .collect(),
+            services,
+            new,
             kinds: kinds(),
-            errors,
-            form_error,
         },
     ))
 }
@@ -408,15 +478,7 @@ async fn services_page(State(state): State<AppState>, web: WebCtx) -> PageResult
     if !has_mentor_profile(&state, &me).await {
         return Ok(web.redirect_flash("/settings/mentor", "mentor_profile_first"));
     }
-    render_services(
-        &state,
-        &web,
-        &me,
-        StatusCode::OK,
-        FormErrors::default(),
-        None,
-    )
-    .await
+    render_services(&state, &web, &me, None).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -461,36 +523,24 @@ fn service_numbers(f: &ServiceForm) -> Result<(i64, i64), AppError> {
     }
 }
 
+/// After a service form: back to the page with a flash, or the page again with the
+/// form as typed and its errors (`form`: the service's id, "" for a new one, and what
+/// was sent).
 async fn service_result(
     state: &AppState,
     web: &WebCtx,
     me: &UserRow,
     r: Result<(), AppError>,
+    form: Option<(&str, &ServiceForm)>,
     flash: &'static str,
 ) -> PageResult {
-    Ok(match r {
-        Ok(()) => web.redirect_flash("/settings/services", flash),
-        Err(e @ AppError::Invalid(_)) => {
-            let msg = match &e {
-                AppError::Invalid(errs) => errs
-                    .iter()
-                    .map(|x| x.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                _ => String::new(),
-            };
-            render_services(
-                state,
-                web,
-                me,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                FormErrors::from_error(&e),
-                Some(msg),
-            )
-            .await?
+    match (r, form) {
+        (Ok(()), _) => Ok(web.redirect_flash("/settings/services", flash)),
+        (Err(e @ AppError::Invalid(_)), Some((id, f))) => {
+            render_services(state, web, me, Some((id, f, &e))).await
         }
-        Err(e) => return Err(e.into()),
-    })
+        (Err(e), _) => Err(e.into()),
+    }
 }
 
 async fn add_service(
@@ -514,7 +564,7 @@ async fn add_service(
             .map(|_| ())
     }
     .await;
-    service_result(&state, &web, &me, r, "service_saved").await
+    service_result(&state, &web, &me, r, Some(("", &f)), "service_saved").await
 }
 
 async fn edit_service(
@@ -524,8 +574,8 @@ async fn edit_service(
     WebForm(f): WebForm<ServiceForm>,
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
     let r = async {
-        let id = path_id(&id)?;
         let (d, c) = service_numbers(&f)?;
         let patch = ServicePatch {
             kind: Some(f.kind.clone()),
@@ -540,7 +590,7 @@ async fn edit_service(
             .map(|_| ())
     }
     .await;
-    service_result(&state, &web, &me, r, "service_saved").await
+    service_result(&state, &web, &me, r, Some((&id, &f)), "service_saved").await
 }
 
 /// The experience rows of the mentor form as typed, and the filled ones as entries.
@@ -623,7 +673,7 @@ async fn remove_service(
         ));
     }
     let r = mentors::delete_service(&state.ctx, &me, &id).await;
-    service_result(&state, &web, &me, r, "service_removed").await
+    service_result(&state, &web, &me, r, None, "service_removed").await
 }
 
 /// What removing a service does (the confirmation and the flash say it).

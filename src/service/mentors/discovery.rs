@@ -18,6 +18,8 @@ pub struct SearchParams {
     pub company: Option<String>,
     /// 0 to 5.
     pub min_rating: Option<String>,
+    /// Lowest hourly rate in credits.
+    pub min_rate: Option<String>,
     /// Highest hourly rate in credits.
     pub max_rate: Option<String>,
     /// Only mentors with a free slot from this instant (RFC 3339)…
@@ -61,12 +63,29 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Sea
             .filter(|r| (0.0..=5.0).contains(r))
             .ok_or(("invalid_number", "min_rating is a number from 0 to 5."))
     });
-    let max_rate = optional(&mut v, "max_rate", &p.max_rate, |raw| {
-        raw.parse::<i64>().ok().filter(|r| *r >= 0).ok_or((
-            "invalid_number",
-            "max_rate is a whole number of credits, 0 or more.",
-        ))
-    });
+    let rate = |field: &'static str| {
+        move |raw: &str| {
+            raw.parse::<i64>().ok().filter(|r| *r >= 0).ok_or((
+                "invalid_number",
+                if field == "min_rate" {
+                    "min_rate is a whole number of credits, 0 or more."
+                } else {
+                    "max_rate is a whole number of credits, 0 or more."
+                },
+            ))
+        }
+    };
+    let min_rate = optional(&mut v, "min_rate", &p.min_rate, rate("min_rate"));
+    let max_rate = optional(&mut v, "max_rate", &p.max_rate, rate("max_rate"));
+    if let (Some(lo), Some(hi)) = (min_rate, max_rate)
+        && lo > hi
+    {
+        v.push(FieldError::new(
+            "min_rate",
+            "invalid_range",
+            "min_rate is above max_rate: the lowest price must not exceed the highest.",
+        ));
+    }
     let words = search_words(p.q.as_deref().unwrap_or(""));
     let sort = match p.sort.as_deref().unwrap_or("relevance") {
         "" | "relevance" => Some(SortBy::Relevance),
@@ -105,6 +124,7 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Sea
             .map(|c| c.trim().to_lowercase())
             .filter(|c| !c.is_empty()),
         min_rating,
+        min_rate,
         max_rate,
         only_ids: None,
         free_before: window.map(|(_, to)| crate::clock::to_micros(to)),
@@ -191,6 +211,30 @@ pub async fn count(ctx: &Ctx, s: &Search, window: Window) -> AppResult<i64> {
         cache::Discovered::Count(n),
     );
     Ok(n)
+}
+
+/// How many tags of each kind the search filters offer.
+pub const VOCABULARY_PER_KIND: i64 = 40;
+
+/// The vocabulary of discovery: the expertise, skills and industries listed mentors
+/// carry, most carried first (cached with the search pages).
+pub async fn vocabulary(ctx: &Ctx) -> AppResult<std::sync::Arc<Vec<store::discovery::TagCount>>> {
+    let key = "vocabulary";
+    if let Some(cache::Discovered::Vocabulary(hit)) =
+        ctx.discovery.get(key, cache::monotonic_micros())
+    {
+        return Ok(hit);
+    }
+    let generation = ctx.discovery.generation();
+    let tags =
+        std::sync::Arc::new(store::discovery::vocabulary(&ctx.db.pool, VOCABULARY_PER_KIND).await?);
+    ctx.discovery.put(
+        key.to_string(),
+        generation,
+        cache::monotonic_micros(),
+        cache::Discovered::Vocabulary(tags.clone()),
+    );
+    Ok(tags)
 }
 
 pub async fn search(
