@@ -160,6 +160,11 @@ fn fold_latin(c: char) -> char {
     }
 }
 
+/// The rendering [`render_markdown`] and [`excerpt`] make; raised when their output
+/// changes, so stored articles are rendered again (1: highlighted code, excerpts
+/// without headings, tables or code).
+pub const RENDER_VERSION: i64 = 1;
+
 /// Markdown to sanitised HTML, safe to put in a page as is.
 pub fn render_markdown(src: &str) -> String {
     use pulldown_cmark::{Options, Parser, html};
@@ -168,14 +173,48 @@ pub fn render_markdown(src: &str) -> String {
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     let mut raw = String::with_capacity(src.len() * 3 / 2);
-    html::push_html(&mut raw, Parser::new_ext(src, opts));
+    html::push_html(&mut raw, highlighted(Parser::new_ext(src, opts)));
     sanitize(&raw)
+}
+
+/// The events with each code block replaced by its highlighted HTML
+/// ([`super::highlight`]).
+fn highlighted<'a>(
+    events: impl Iterator<Item = pulldown_cmark::Event<'a>>,
+) -> impl Iterator<Item = pulldown_cmark::Event<'a>> {
+    use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd};
+
+    let mut block: Option<(String, String)> = None;
+    events.filter_map(move |ev| match (&mut block, ev) {
+        (None, Event::Start(Tag::CodeBlock(kind))) => {
+            let info = match kind {
+                CodeBlockKind::Fenced(info) => info.to_string(),
+                CodeBlockKind::Indented => String::new(),
+            };
+            block = Some((info, String::new()));
+            None
+        }
+        (Some((_, code)), Event::Text(t)) => {
+            code.push_str(&t);
+            None
+        }
+        (Some(_), Event::End(TagEnd::CodeBlock)) => {
+            let (info, code) = block.take().unwrap_or_default();
+            Some(Event::Html(CowStr::from(format!(
+                "<pre><code>{}</code></pre>\n",
+                super::highlight::highlight(&info, &code)
+            ))))
+        }
+        (Some(_), _) => None,
+        (None, ev) => Some(ev),
+    })
 }
 
 fn sanitize(html: &str) -> String {
     let schemes: HashSet<&str> = ["http", "https", "mailto"].into_iter().collect();
     ammonia::Builder::default()
         .url_schemes(schemes)
+        .add_allowed_classes("span", &["hl-c", "hl-s", "hl-n", "hl-k", "hl-t"])
         .link_rel(Some("nofollow noopener noreferrer"))
         .clean(html)
         .to_string()
@@ -184,14 +223,14 @@ fn sanitize(html: &str) -> String {
 /// Longest excerpt, in characters.
 const EXCERPT_MAX: usize = 240;
 
-/// A plain-text excerpt of a Markdown body for cards and lists: its text, without
-/// markup or code blocks, whitespace collapsed, cut at a word near 240 characters.
 /// Minutes to read an article's text, at 220 words a minute (at least 1).
 pub fn reading_minutes(src: &str) -> i64 {
     let words = src.split_whitespace().count() as i64;
     ((words + 219) / 220).max(1)
 }
 
+/// A plain-text excerpt of a Markdown body for cards and lists: its text, without
+/// markup or code blocks, whitespace collapsed, cut at a word near 240 characters.
 pub fn excerpt(src: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
@@ -391,6 +430,29 @@ mod tests {
         assert!(html.contains(r#"rel="nofollow noopener noreferrer""#));
         let code = render_markdown("```\n<b>not bold</b>\n```");
         assert!(code.contains("&lt;b&gt;not bold&lt;/b&gt;"), "{code}");
+    }
+
+    #[test]
+    fn code_blocks_are_highlighted_and_stay_safe() {
+        let html = render_markdown("```rust\nlet v: Vec<u8> = vec![]; // empty\n```\n");
+        assert_eq!(
+            html,
+            "<pre><code><span class=\"hl-k\">let</span> v: <span class=\"hl-t\">Vec</span>&lt;\
+             <span class=\"hl-k\">u8</span>&gt; = vec![]; <span class=\"hl-c\">// empty</span>\n\
+             </code></pre>\n"
+        );
+        // The info string never reaches the page; code is text whatever it holds.
+        let html = render_markdown(
+            "```\"><script>alert(1)</script>\n</code><img src=x onerror=alert(1)>\n```",
+        );
+        assert!(
+            !html.contains("<script") && !html.contains("<img"),
+            "{html}"
+        );
+        // Only the highlighter's classes survive, and only on spans.
+        let html = render_markdown("<span class=\"hl-k evil\">x</span><p class=\"hl-k\">y</p>");
+        assert!(html.contains("<span class=\"hl-k\">x</span>"), "{html}");
+        assert!(html.contains("<p>y</p>"), "{html}");
     }
 
     /// At least 50 stored-XSS payloads, in Markdown and raw HTML forms: none may keep

@@ -496,3 +496,30 @@ async fn audit(
     .await?;
     Ok(())
 }
+
+/// Renders again, up to `batch` at a time, the articles an older rendering stored
+/// ([`article::RENDER_VERSION`]); run by the maintenance pass until none is left.
+/// An article saved meanwhile keeps what its save stored. Returns how many changed.
+pub async fn refresh_rendering(ctx: &Ctx, batch: i64) -> AppResult<usize> {
+    let stale = store::articles::stale_renderings(&ctx.db.pool, batch).await?;
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    let rendered: Vec<(String, String, String, String)> = stale
+        .into_iter()
+        .map(|(id, content)| {
+            let html = article::render_markdown(&content);
+            let excerpt = article::excerpt(&content);
+            (id, content, html, excerpt)
+        })
+        .collect();
+    let mut tx = ctx.db.begin_write().await?;
+    let mut changed = 0;
+    for (id, content, html, excerpt) in &rendered {
+        if store::articles::set_rendering(&mut tx, id, content, html, excerpt).await? {
+            changed += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(changed)
+}

@@ -11,7 +11,7 @@ use sqlx::{Any, Executor};
 use jiff::Timestamp;
 
 use super::{Arg, Backend, SqlBuilder, Tx, column::row};
-use crate::domain::article::{ArticleStatus, Visibility};
+use crate::domain::article::{ArticleStatus, RENDER_VERSION, Visibility};
 
 row! {
 #[derive(Debug, Clone)]
@@ -280,8 +280,8 @@ pub async fn insert(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO articles (id, author_id, slug, title, content, html, excerpt, tags, \
-         visibility, status, listed_at, search_doc, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $10, $10)",
+         visibility, status, listed_at, search_doc, render_version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $12, $10, $10)",
     )
     .bind(id)
     .bind(author_id)
@@ -294,6 +294,7 @@ pub async fn insert(
     .bind(f.visibility)
     .bind(now.stored())
     .bind(f.search_doc)
+    .bind(RENDER_VERSION)
     .execute(&mut **tx)
     .await?;
     set_tags(tx, id, f.tags, now).await
@@ -307,7 +308,7 @@ pub async fn update(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE articles SET title = $2, content = $3, html = $4, excerpt = $5, tags = $6, \
-         visibility = $7, search_doc = $8, updated_at = $9 WHERE id = $1",
+         visibility = $7, search_doc = $8, updated_at = $9, render_version = $10 WHERE id = $1",
     )
     .bind(id)
     .bind(f.title)
@@ -318,9 +319,47 @@ pub async fn update(
     .bind(f.visibility)
     .bind(f.search_doc)
     .bind(now.stored())
+    .bind(RENDER_VERSION)
     .execute(&mut **tx)
     .await?;
     set_tags(tx, id, f.tags, now).await
+}
+
+/// Articles whose stored HTML and excerpt an older rendering made: `(id, content)`.
+pub async fn stale_renderings<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT id, content FROM articles WHERE render_version < $1 ORDER BY id LIMIT $2",
+    )
+    .bind(RENDER_VERSION)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// Stores an article's HTML and excerpt rendered again from `content` — unless the
+/// article was saved (or rendered) meanwhile: false then, and nothing changes.
+pub async fn set_rendering(
+    tx: &mut Tx,
+    id: &str,
+    content: &str,
+    html: &str,
+    excerpt: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE articles SET html = $3, excerpt = $4, render_version = $5 \
+         WHERE id = $1 AND content = $2 AND render_version < $5",
+    )
+    .bind(id)
+    .bind(content)
+    .bind(html)
+    .bind(excerpt)
+    .bind(RENDER_VERSION)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 async fn set_tags(tx: &mut Tx, id: &str, tags: &[String], now: Timestamp) -> sqlx::Result<()> {

@@ -352,3 +352,82 @@ async fn an_unreadable_stored_value_is_an_error_not_a_guess() {
     // The author is not told it is gone either: the same error.
     assert_problem(&app.get(&path, author.token()).await, 500, "internal_error");
 }
+
+/// Articles stored by an older rendering (before highlighted code and plain-text
+/// excerpts) are rendered again by the maintenance pass, without counting as an edit;
+/// one saved meanwhile keeps what its save stored.
+#[tokio::test]
+async fn articles_stored_by_an_older_rendering_are_rendered_again() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "old@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    let content = "# Setup\n\nInstall it first.\n\n```rust\nlet x = 1;\n```\n";
+    let a = write(
+        &app,
+        &mentor,
+        json!({"title": "Old one", "content": content}),
+    )
+    .await;
+    let id = a["id"].as_str().unwrap().to_string();
+    publish(&app, &mentor, &id).await;
+    let b = write(&app, &mentor, json!({"title": "Edited", "content": "v1"})).await;
+    let edited = b["id"].as_str().unwrap().to_string();
+    // As an older version stored them.
+    sqlx::query(
+        "UPDATE articles SET html = '<h1>Setup</h1><pre><code>let x = 1;</code></pre>', \
+         excerpt = 'Setup Install it first. let x = 1;', render_version = 0",
+    )
+    .execute(&app.ctx().db.pool)
+    .await
+    .unwrap();
+    let (_, before) = app
+        .get(&format!("/api/v1/articles/{id}"), mentor.token())
+        .await;
+    assert!(
+        !before["html"].as_str().unwrap().contains("hl-k"),
+        "the old HTML is served"
+    );
+
+    // A save meanwhile is not overwritten.
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/articles/{edited}"),
+            mentor.token(),
+            Some(json!({"content": "v2 with `code`"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    app.tick().await;
+
+    let (_, after) = app
+        .get(&format!("/api/v1/articles/{id}"), mentor.token())
+        .await;
+    assert!(
+        after["html"]
+            .as_str()
+            .unwrap()
+            .contains("<span class=\"hl-k\">let</span>"),
+        "{after}"
+    );
+    assert_eq!(after["excerpt"], "Install it first.");
+    assert_eq!(after["updated_at"], before["updated_at"], "not an edit");
+    let (_, e) = app
+        .get(&format!("/api/v1/articles/{edited}"), mentor.token())
+        .await;
+    assert!(
+        e["html"].as_str().unwrap().contains("<code>code</code>"),
+        "{e}"
+    );
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM articles WHERE render_version < 1")
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}

@@ -128,11 +128,7 @@ struct TagChoice {
 
 /// The choices of one kind of tag: the vocabulary's, and any chosen tag it lacks (an
 /// old link, a tag now carried by nobody) so a filter in force is always visible.
-fn tag_choices(
-    vocabulary: &[crate::store::discovery::TagCount],
-    kind: &str,
-    chosen: &[String],
-) -> Vec<TagChoice> {
+fn tag_choices(vocabulary: &[mentors::TagCount], kind: &str, chosen: &[String]) -> Vec<TagChoice> {
     let mut out: Vec<TagChoice> = vocabulary
         .iter()
         .filter(|t| t.kind == kind)

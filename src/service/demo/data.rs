@@ -321,6 +321,14 @@ pub(super) const ARTICLES: &[(&str, &str)] = &[
          - the source code of a project you use every day\n\n\
          Pick *one*, finish it, then come back for the next.",
     ),
+    (
+        "Measure before you optimise",
+        "The slow part of a {area} program is rarely where you think. Time it first:\n\n\
+         ```python\nimport time\n\nstart = time.perf_counter()\nresult = work(load(\"input.csv\"))  # the suspect\n\
+         print(f\"{time.perf_counter() - start:.3f} s\")\n```\n\n\
+         Then change *one* thing and time it again. With {skill}, the same habit applies: \
+         a number before, a number after.",
+    ),
 ];
 
 pub(super) const COMMENTS: &[&str] = &[

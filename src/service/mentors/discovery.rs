@@ -218,7 +218,7 @@ pub const VOCABULARY_PER_KIND: i64 = 40;
 
 /// The vocabulary of discovery: the expertise, skills and industries listed mentors
 /// carry, most carried first (cached with the search pages).
-pub async fn vocabulary(ctx: &Ctx) -> AppResult<std::sync::Arc<Vec<store::discovery::TagCount>>> {
+pub async fn vocabulary(ctx: &Ctx) -> AppResult<std::sync::Arc<Vec<TagCount>>> {
     let key = "vocabulary";
     if let Some(cache::Discovered::Vocabulary(hit)) =
         ctx.discovery.get(key, cache::monotonic_micros())

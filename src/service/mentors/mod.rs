@@ -33,7 +33,7 @@ use crate::{
 };
 
 pub use crate::store::{
-    discovery::{MentorCardRow, Search, SortBy},
+    discovery::{MentorCardRow, Search, SortBy, TagCount},
     mentors::{ApplicationRow, MenteeProfileRow, MentorProfileRow, ServiceRow},
 };
 
