@@ -118,6 +118,9 @@ impl CardView {
     }
 }
 
+/// How many skills the search filters show before "more skills".
+const SKILLS_SHOWN: usize = 16;
+
 /// One tag offered as a search filter.
 struct TagChoice {
     tag: String,
@@ -181,6 +184,8 @@ struct FindPage {
     industries: Vec<TagChoice>,
     /// A filter is in force beyond the words: the filters start open.
     filtered: bool,
+    /// A ticked skill is among those behind "more skills": that list starts open.
+    more_skills_chosen: bool,
     sorts: Vec<(&'static str, &'static str)>,
     mentors: Vec<CardView>,
     /// How many mentors the search found (up to 1,000).
@@ -289,6 +294,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
         Err(e) => return Err(e.into()),
     };
     let vocabulary = mentors::vocabulary(&state.ctx).await?;
+    let skill_choices = tag_choices(&vocabulary, "skill", &skills);
     let one = |raw: &str| {
         raw.split(',')
             .map(crate::domain::mentor::normalize_tag)
@@ -308,7 +314,8 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
         &FindPage {
             layout: web.layout(),
             expertise: tag_choices(&vocabulary, "expertise", &one(&f.expertise)),
-            skills: tag_choices(&vocabulary, "skill", &skills),
+            more_skills_chosen: skill_choices.iter().skip(SKILLS_SHOWN).any(|t| t.selected),
+            skills: skill_choices,
             industries: tag_choices(&vocabulary, "industry", &one(&f.industry)),
             filtered,
             f,

@@ -323,10 +323,10 @@ pub(super) const ARTICLES: &[(&str, &str)] = &[
     ),
     (
         "Measure before you optimise",
-        "The slow part of a {area} program is rarely where you think. Time it first:\n\n\
+        "The slow part of a program is rarely where you think. Time it first:\n\n\
          ```python\nimport time\n\nstart = time.perf_counter()\nresult = work(load(\"input.csv\"))  # the suspect\n\
          print(f\"{time.perf_counter() - start:.3f} s\")\n```\n\n\
-         Then change *one* thing and time it again. With {skill}, the same habit applies: \
+         Then change *one* thing and time it again. The habit works for {skill} too: \
          a number before, a number after.",
     ),
 ];
