@@ -89,10 +89,16 @@ const SQLITE_PRAGMAS: [&str; 4] = [
 /// Pool options shared by every pool: a connection whose transaction did not end
 /// cleanly (its COMMIT or ROLLBACK failed, e.g. on a full disk) is closed instead of
 /// going back to the pool, where it would fail every later transaction.
+///
+/// A connection is not pinged each time it is taken from the pool (sqlx's default: a
+/// round trip per query, and on SQLite two thread hand-offs). A SQLite connection is
+/// a file handle that cannot hang up; a PostgreSQL one is pinged when it has been idle
+/// for a while (a restarted server, a dropped link), which is when it may be broken.
 fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
     let opts = AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
         .after_release(|conn, _meta| {
             Box::pin(async move {
                 use sqlx::Connection;
@@ -116,9 +122,21 @@ fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
                 Ok(())
             })
         }),
-        Backend::Postgres => opts,
+        Backend::Postgres => opts.before_acquire(|conn, meta| {
+            Box::pin(async move {
+                use sqlx::Connection;
+                if meta.idle_for > PING_AFTER_IDLE {
+                    // A broken connection is dropped, and the pool opens another.
+                    return Ok(conn.ping().await.is_ok());
+                }
+                Ok(true)
+            })
+        }),
     }
 }
+
+/// How long a PostgreSQL connection may sit idle before it is pinged when taken.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(2);
 
 impl Db {
     /// Connects (creating a SQLite file if needed) with the settings each engine needs:
