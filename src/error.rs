@@ -151,6 +151,24 @@ pub const CODES: &[(&str, &str)] = &[
         "cannot_demote_self",
         "An admin cannot take their own admin role.",
     ),
+    (
+        "time_taken",
+        "The mentor already has a session or booking at that time.",
+    ),
+    ("session_closed", "The group session is cancelled or over."),
+    (
+        "joining_closed",
+        "The group session's join deadline passed.",
+    ),
+    (
+        "already_joined",
+        "You already have a seat or a place in line.",
+    ),
+    ("own_session", "A mentor does not join their own session."),
+    (
+        "not_joined",
+        "You have no seat or place in line in this session.",
+    ),
     ("message_deleted", "The message is deleted."),
     ("not_editable", "The message can no longer be edited."),
     ("not_published", "The article is not published."),

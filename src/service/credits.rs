@@ -31,6 +31,11 @@ pub fn insufficient(need: i64) -> AppError {
     }
 }
 
+/// A transfer that failed for another reason than the balance (a bug or the database).
+pub fn transfer_failed(e: TransferError) -> AppError {
+    transfer_error(e, 0)
+}
+
 fn transfer_error(e: TransferError, need: i64) -> AppError {
     match e {
         TransferError::Insufficient { .. } => insufficient(need),

@@ -15,6 +15,7 @@ pub mod credits;
 pub mod dashboard;
 pub mod demo;
 pub mod events;
+pub mod groups;
 pub mod jobs;
 pub mod mentees;
 pub mod mentors;

@@ -76,6 +76,7 @@ pub const APPLICATION_DECIDED: &str = "application_decided";
 pub const PAYMENT_UPDATED: &str = "payment_updated";
 pub const CREDIT_REQUESTED: &str = "credit_requested";
 pub const CREDIT_REQUEST_ANSWERED: &str = "credit_request_answered";
+pub const GROUP_SEAT: &str = "group_seat";
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -159,6 +160,12 @@ pub const KINDS: &[Kind] = &[
     Kind {
         kind: CREDIT_REQUEST_ANSWERED,
         label: "My request for credits is answered",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: GROUP_SEAT,
+        label: "My place in a group session changes (seated from the waitlist, passed over, cancelled)",
         in_app: true,
         email: true,
     },
@@ -287,7 +294,7 @@ fn zone(name: &str) -> jiff::tz::TimeZone {
 }
 
 /// "Tue 3 Mar 2026, 10:00 (Europe/Paris)".
-fn at(t: Timestamp, tz_name: &str) -> String {
+pub fn at(t: Timestamp, tz_name: &str) -> String {
     format!(
         "{} ({tz_name})",
         t.to_zoned(zone(tz_name)).strftime("%a %-d %b %Y, %H:%M")

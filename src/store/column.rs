@@ -175,6 +175,8 @@ words!(
     crate::domain::mentor::MentorStatus => "mentor status",
     crate::domain::report::ReportStatus => "report status",
     crate::domain::credit::CreditRequestStatus => "credit request status",
+    crate::domain::group::GroupStatus => "group session status",
+    crate::domain::group::SeatStatus => "seat status",
 );
 
 impl Column for crate::domain::article::Visibility {

@@ -291,14 +291,16 @@ pub async fn wallet_entries<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// Credits a mentee has in escrow for live bookings.
+/// Credits a mentee has in escrow for live bookings and group seats.
 pub async fn held_for<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(credits_held), 0) AS BIGINT) FROM bookings \
-         WHERE mentee_id = $1 AND status IN ('pending', 'accepted')",
+        "SELECT CAST(COALESCE((SELECT SUM(credits_held) FROM bookings \
+         WHERE mentee_id = $1 AND status IN ('pending', 'accepted')), 0) \
+         + COALESCE((SELECT SUM(credits_held) FROM group_seats \
+         WHERE user_id = $1 AND status = 'seated'), 0) AS BIGINT)",
     )
     .bind(user_id)
     .fetch_one(ex)
@@ -356,9 +358,27 @@ pub async fn verify<'e, E: Executor<'e, Database = Any> + Copy>(
     )
     .fetch_one(ex)
     .await?;
-    if escrow != held {
+    let seats: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(credits_held), 0) AS BIGINT) FROM group_seats WHERE status = 'seated'",
+    )
+    .fetch_one(ex)
+    .await?;
+    if escrow != held + seats {
         breaches.push(format!(
-            "escrow holds {escrow} but live bookings hold {held}"
+            "escrow holds {escrow} but live bookings hold {held} and group seats {seats}"
+        ));
+    }
+    let overfull: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT g.id, g.seats, g.seated, CAST(COUNT(s.id) AS BIGINT) FROM group_sessions g \
+         LEFT JOIN group_seats s ON s.session_id = g.id AND s.status = 'seated' \
+         WHERE g.status = 'open' GROUP BY g.id, g.seats, g.seated \
+         HAVING COUNT(s.id) > g.seats OR COUNT(s.id) <> g.seated",
+    )
+    .fetch_all(ex)
+    .await?;
+    for (id, seats, counted, found) in overfull {
+        breaches.push(format!(
+            "group session {id} has {seats} seats, counts {counted} taken, and {found} are seated"
         ));
     }
     Ok(breaches)

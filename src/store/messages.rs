@@ -143,6 +143,15 @@ pub async fn add_participant(
     Ok(())
 }
 
+pub async fn remove_participant(tx: &mut Tx, thread_id: &str, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM thread_participants WHERE thread_id = $1 AND user_id = $2")
+        .bind(thread_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 pub async fn participants<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     thread_id: &str,

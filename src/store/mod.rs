@@ -17,6 +17,7 @@ pub mod column;
 pub mod credit_requests;
 pub mod dashboard;
 pub mod discovery;
+pub mod groups;
 pub mod jobs;
 pub mod ledger;
 pub mod mentors;
@@ -298,8 +299,8 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering");
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering");
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions");
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions");
 
 /// True when the error is a unique-constraint violation (on either engine).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {

@@ -20,6 +20,7 @@ mod credit_requests;
 mod dashboards;
 mod errors;
 mod fuzz;
+mod groups;
 mod hardening;
 mod layers;
 mod ledger;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bookings;
 pub mod credit_requests;
 pub mod dashboard;
+pub mod groups;
 pub mod me;
 pub mod mentors;
 pub mod mentorships;
@@ -54,6 +55,7 @@ use crate::{
         (name = "mentorships", description = "Mentorship requests and relationships"),
         (name = "bookings", description = "Availability, slots, bookings, reviews, calendar files"),
         (name = "credits", description = "The credits wallet"),
+        (name = "group sessions", description = "Group sessions: seats, the waitlist, cancelling"),
         (name = "messages", description = "Threads, messages and the live event socket"),
         (name = "notifications", description = "Notifications and preferences"),
         (name = "articles", description = "Mentor articles, bookmarks and comments"),
@@ -151,6 +153,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(dashboard::router())
         .merge(reports::router())
         .merge(credit_requests::router())
+        .merge(groups::router())
         .merge(ws::router())
         .merge(ops::router())
 }

@@ -16,8 +16,9 @@ pub struct BusyAsk<'a> {
 }
 
 /// What keeps mentor `$1` busy in `[$2, $3)` (rows `0, start, end`): live timed
-/// bookings but `$4`, and open checkouts' held slots (at `$6`) but payment `$5`; `$7`
-/// is [`LONGEST`]. Shared by [`mentor_busy`] and [`slot_conflicts`].
+/// bookings but `$4`, open checkouts' held slots (at `$6`) but payment `$5`, and their
+/// open group sessions; `$7` is [`LONGEST`]. Shared by [`mentor_busy`] and
+/// [`slot_conflicts`].
 macro_rules! mentor_busy_sql {
     () => {
         "SELECT 0, start_at, end_at FROM bookings WHERE mentor_id = $1 AND timed = 1 \
@@ -25,7 +26,9 @@ macro_rules! mentor_busy_sql {
          AND +end_at > $2 AND ($4 IS NULL OR id <> $4) \
          UNION ALL SELECT 0, hold_start, hold_end FROM payments WHERE hold_mentor_id = $1 \
          AND hold_until > $6 AND status = 'pending' AND hold_start < $3 AND hold_end > $2 \
-         AND ($5 IS NULL OR id <> $5)"
+         AND ($5 IS NULL OR id <> $5) \
+         UNION ALL SELECT 0, start_at, end_at FROM group_sessions WHERE mentor_id = $1 \
+         AND status = 'open' AND start_at < $3 AND start_at > $2 - $7 AND end_at > $2"
     };
 }
 
@@ -57,8 +60,8 @@ pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// In one statement: what keeps the mentor busy around a requested slot (as
-/// [`mentor_busy`]), whether the mentee has a live timed booking overlapping
-/// `mentee_span`, and the mentee's wallet balance (0 without a wallet).
+/// [`mentor_busy`]), whether the mentee has a live timed booking or a group seat
+/// overlapping `mentee_span`, and the mentee's wallet balance (0 without a wallet).
 pub struct SlotConflicts {
     pub busy: Vec<(Timestamp, Timestamp)>,
     pub mentee_busy: bool,
@@ -76,6 +79,9 @@ pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
         " UNION ALL SELECT 1, start_at, end_at FROM bookings WHERE mentee_id = $8 AND timed = 1 \
          AND status IN ('pending', 'accepted') AND start_at < $10 AND start_at > $9 - $7 \
          AND +end_at > $9 AND ($4 IS NULL OR id <> $4) \
+         UNION ALL SELECT 1, g.start_at, g.end_at FROM group_seats s \
+         JOIN group_sessions g ON g.id = s.session_id WHERE s.user_id = $8 \
+         AND s.status = 'seated' AND g.status = 'open' AND g.start_at < $10 AND g.end_at > $9 \
          UNION ALL SELECT 2, balance, 0 FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $8"
     ))
     .bind(ask.mentor_id)

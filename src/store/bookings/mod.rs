@@ -198,6 +198,22 @@ pub async fn by_idempotency_key<'e, E: Executor<'e, Database = Any>>(
 /// key-share locks that inserts referencing a user take (notifications, events, ledger
 /// rows), so other transactions' writes never wait on it. SQLite's single writer
 /// already serialises all writers.
+/// Locks these people's rows (in id order, in one statement: see [`lock_people`]).
+pub async fn lock_users(tx: &mut Tx, backend: Backend, ids: &[String]) -> sqlx::Result<()> {
+    if backend == Backend::Postgres && !ids.is_empty() {
+        let mut b = crate::store::SqlBuilder::new("SELECT id FROM users WHERE id IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.bind(crate::store::Arg::Text(id.clone()));
+        }
+        b.push(") ORDER BY id FOR NO KEY UPDATE");
+        b.query_as::<(String,)>().fetch_all(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 pub async fn lock_people(tx: &mut Tx, backend: Backend, a: &str, b: &str) -> sqlx::Result<()> {
     if backend == Backend::Postgres {
         sqlx::query("SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE")

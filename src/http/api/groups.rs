@@ -1,0 +1,320 @@
+//! `/api/v1/group-sessions*`: group sessions, their seats and waitlist.
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{mentors::search_offset, offset_cursor, parse_limit, ts};
+use crate::{
+    domain::group::{GroupStatus, SeatStatus},
+    error::AppError,
+    http::{
+        AppState,
+        extract::{ApiJson, ApiQuery, CurrentUser, IdPath, MaybeUser},
+        problem::Problem,
+    },
+    service::groups::{self, GroupInput, GroupRow, ListFilter, SeatRow},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(get_one))
+        .routes(routes!(cancel))
+        .routes(routes!(join, leave))
+        .routes(routes!(roster))
+}
+
+/// A group session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupView {
+    pub id: String,
+    pub mentor_id: String,
+    pub mentor_name: String,
+    pub title: String,
+    pub description: String,
+    pub start_at: String,
+    pub end_at: String,
+    /// The mentor's zone (times are UTC; show them in both zones).
+    pub timezone: String,
+    pub seats: i64,
+    pub seats_left: i64,
+    /// How many wait in line.
+    pub waiting: i64,
+    pub credits_per_seat: i64,
+    /// `public`, `members` or `my_mentees`.
+    pub audience: String,
+    pub min_attendance: Option<i64>,
+    pub decide_at: Option<String>,
+    pub join_until: String,
+    pub show_names: bool,
+    pub status: GroupStatus,
+    pub cancel_reason: String,
+    /// The group's chat thread (seated attendees and the mentor are in it).
+    pub thread_id: String,
+    /// Your place: `seated` or `waiting` (with `ahead`), or none.
+    pub my_seat: Option<MySeat>,
+}
+
+/// Your place in a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MySeat {
+    pub status: SeatStatus,
+    /// In line: how many are ahead of you (0: you are next).
+    pub ahead: i64,
+    pub credits_held: i64,
+}
+
+fn view(g: GroupRow, seat: Option<SeatRow>) -> GroupView {
+    GroupView {
+        id: g.id,
+        mentor_id: g.mentor_id.to_string(),
+        mentor_name: format!("{} {}", g.mentor_first_name, g.mentor_last_name)
+            .trim()
+            .to_string(),
+        title: g.title,
+        description: g.description,
+        start_at: ts(g.start_at),
+        end_at: ts(g.end_at),
+        timezone: g.timezone,
+        seats: g.seats,
+        seats_left: (g.seats - g.seated).max(0),
+        waiting: g.waiting,
+        credits_per_seat: g.credits_per_seat,
+        audience: g.audience.as_str().to_string(),
+        min_attendance: g.min_attendance,
+        decide_at: g.decide_at.map(ts),
+        join_until: ts(g.join_until),
+        show_names: g.show_names,
+        status: g.status,
+        cancel_reason: g.cancel_reason,
+        thread_id: g.thread_id,
+        my_seat: seat.map(|s| MySeat {
+            status: s.status,
+            ahead: s.ahead,
+            credits_held: s.credits_held,
+        }),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupList {
+    pub items: Vec<GroupView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    pub mentor_id: Option<String>,
+    /// A skill or expertise of the mentor.
+    pub skill: Option<String>,
+    /// Starting from (RFC 3339; default now).
+    pub from: Option<String>,
+    /// Starting before (RFC 3339).
+    pub to: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Publish a group session (approved mentors), or `repeat_weeks` weekly ones at the
+/// same local time. Each blocks your time like a booking.
+#[utoipa::path(post, path = "/api/v1/group-sessions", tag = "group sessions",
+    security(("bearer" = [])), request_body = GroupInput,
+    responses((status = 201, body = GroupList), (status = 403, body = Problem),
+        (status = 409, description = "`time_taken`", body = Problem),
+        (status = 422, body = Problem)))]
+async fn create(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    ApiJson(input): ApiJson<GroupInput>,
+) -> Result<impl IntoResponse, AppError> {
+    let rows = groups::create(&state.ctx, &me.user, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(GroupList {
+            items: rows.into_iter().map(|g| view(g, None)).collect(),
+            next_cursor: None,
+        }),
+    ))
+}
+
+fn instant(field: &str, raw: Option<&str>) -> Result<Option<jiff::Timestamp>, AppError> {
+    raw.map(|r| {
+        r.parse::<jiff::Timestamp>().map_err(|_| {
+            AppError::invalid(
+                field,
+                "invalid_datetime",
+                "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
+            )
+        })
+    })
+    .transpose()
+}
+
+/// Open group sessions you may see, soonest first.
+#[utoipa::path(get, path = "/api/v1/group-sessions", tag = "group sessions",
+    params(ListParams), responses((status = 200, body = GroupList), (status = 422, body = Problem)))]
+async fn list(
+    State(state): State<AppState>,
+    MaybeUser(me): MaybeUser,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<axum::Json<GroupList>, AppError> {
+    let limit = parse_limit(p.limit)?;
+    let offset = search_offset(p.cursor.as_deref())?;
+    let skill = p.skill.as_deref().map(crate::domain::mentor::normalize_tag);
+    let rows = groups::list(
+        &state.ctx,
+        me.as_ref().map(|a| &a.user),
+        &ListFilter {
+            mentor_id: p.mentor_id.as_deref(),
+            skill: skill.as_deref(),
+            from: instant("from", p.from.as_deref())?.unwrap_or_else(|| state.ctx.now()),
+            to: instant("to", p.to.as_deref())?,
+            offset,
+            limit: limit + 1,
+        },
+    )
+    .await?;
+    let more = rows.len() as i64 > limit;
+    Ok(axum::Json(GroupList {
+        items: rows
+            .into_iter()
+            .take(limit as usize)
+            .map(|g| view(g, None))
+            .collect(),
+        next_cursor: more.then(|| offset_cursor(offset + limit)),
+    }))
+}
+
+/// One group session, with your place in it.
+#[utoipa::path(get, path = "/api/v1/group-sessions/{id}", tag = "group sessions",
+    params(("id" = String, Path)),
+    responses((status = 200, body = GroupView), (status = 404, body = Problem)))]
+async fn get_one(
+    State(state): State<AppState>,
+    MaybeUser(me): MaybeUser,
+    IdPath(id): IdPath,
+) -> Result<axum::Json<GroupView>, AppError> {
+    let (g, seat) = groups::get(&state.ctx, me.as_ref().map(|a| &a.user), &id).await?;
+    Ok(axum::Json(view(g, seat)))
+}
+
+/// Why the session is cancelled (attendees read it).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelInput {
+    pub reason: String,
+}
+
+/// Cancel a session (its mentor, or an admin): every seat is refunded in full and
+/// everyone seated or in line is told.
+#[utoipa::path(post, path = "/api/v1/group-sessions/{id}/cancel", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = CancelInput,
+    responses((status = 200, body = GroupView), (status = 404, body = Problem),
+        (status = 409, description = "`session_closed`", body = Problem),
+        (status = 422, body = Problem)))]
+async fn cancel(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<CancelInput>,
+) -> Result<axum::Json<GroupView>, AppError> {
+    let g = groups::cancel(&state.ctx, &me.user, &id, &input.reason).await?;
+    Ok(axum::Json(view(g, None)))
+}
+
+/// Take a seat (its credits are held in escrow), or a place in line when the session
+/// is full. `201` either way; `my_seat` says which.
+#[utoipa::path(post, path = "/api/v1/group-sessions/{id}/seats", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 201, body = GroupView), (status = 402, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "`already_joined`, `joining_closed`, `session_closed`, `slot_unavailable`, `own_session`", body = Problem)))]
+async fn join(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<impl IntoResponse, AppError> {
+    let (g, seat) = groups::join(&state.ctx, &me.user, &id).await?;
+    Ok((StatusCode::CREATED, axum::Json(view(g, Some(seat)))))
+}
+
+/// What leaving did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeftView {
+    /// Credits back to your wallet (by the cancellation policy; 0 from the line).
+    pub refunded: i64,
+    /// Whether the freed seat went to someone in line.
+    pub seat_taken_by_waitlist: bool,
+}
+
+/// Leave your seat (refunded by the cancellation policy; the seat goes to the first
+/// in line who can pay it) or your place in line.
+#[utoipa::path(delete, path = "/api/v1/group-sessions/{id}/seats", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = LeftView), (status = 404, body = Problem),
+        (status = 409, description = "`not_joined`, `session_closed`", body = Problem)))]
+async fn leave(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<axum::Json<LeftView>, AppError> {
+    let left = groups::leave(&state.ctx, &me.user, &id).await?;
+    Ok(axum::Json(LeftView {
+        refunded: left.refunded,
+        seat_taken_by_waitlist: left.promoted > 0,
+    }))
+}
+
+/// A person in a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeatView {
+    pub user_id: String,
+    pub first_name: String,
+    /// For the mentor (empty for attendees).
+    pub last_name: String,
+    pub status: SeatStatus,
+    /// In line: how many are ahead.
+    pub ahead: i64,
+    pub joined_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterView {
+    pub items: Vec<SeatView>,
+}
+
+/// The roster and the line (the mentor and admins); seated attendees see each other's
+/// first names when the mentor shows them.
+#[utoipa::path(get, path = "/api/v1/group-sessions/{id}/seats", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = RosterView), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+async fn roster(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<axum::Json<RosterView>, AppError> {
+    let (g, seats) = groups::roster(&state.ctx, &me.user, &id).await?;
+    let full = g.mentor_id == me.user.id || crate::service::admin::is_admin(&me.user);
+    Ok(axum::Json(RosterView {
+        items: seats
+            .into_iter()
+            .map(|s| SeatView {
+                user_id: if full {
+                    s.user_id.to_string()
+                } else {
+                    String::new()
+                },
+                first_name: s.first_name,
+                last_name: if full { s.last_name } else { String::new() },
+                status: s.status,
+                ahead: s.ahead,
+                joined_at: ts(s.queued_at),
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,713 @@
+//! Group sessions: a mentor publishes a session with seats; members join (a seat and
+//! its credits held in escrow, in one transaction) or, when it is full, wait in line;
+//! a freed seat goes at once to the first in line who can pay it (the others before
+//! them are passed over and told); the mentor cancelling refunds everyone in full.
+//!
+//! Every change of seats locks the session row first (PostgreSQL; SQLite's single
+//! writer serialises them anyway), then reads the seats and writes, so exactly the
+//! advertised number of seats can be taken and a freed seat is given once, whatever
+//! the concurrency and however many instances run. The table's CHECK on the seat
+//! count is the last guard. A seat's credits move through the ledger with keys
+//! `seat:<id>:hold` and `seat:<id>:settle`, so each moves once.
+//!
+//! Not built yet (issue 17 stays open): attendance and the payout after a session,
+//! minimum attendance at the decision time, reminders, calendar entries, reviews, the
+//! dashboards' and export's figures, and the pages.
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{Ctx, admin::is_admin, events::Live, notify};
+use crate::{
+    domain::{
+        article::Reader,
+        group::{self, Draft, InLine, RawGroup, SeatStatus},
+        ids::new_id,
+    },
+    error::{AppError, AppResult},
+    store::{
+        self, Tx,
+        groups::{NewGroup, Viewer},
+        ledger::{Outcome, Transfer, TransferError},
+        users::UserRow,
+    },
+};
+
+pub use crate::store::groups::{GroupRow, ListFilter, SeatRow};
+
+/// `POST /api/v1/group-sessions`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupInput {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// RFC 3339.
+    pub start: Option<String>,
+    /// Default 60.
+    pub duration_minutes: Option<i64>,
+    /// 2 to 200.
+    pub seats: Option<i64>,
+    /// Default 0 (free).
+    pub credits_per_seat: Option<i64>,
+    /// `public` (default), `members` or `my_mentees`.
+    pub audience: Option<String>,
+    /// Cancel (and refund) if fewer are seated at `decide_at`.
+    pub min_attendance: Option<i64>,
+    pub decide_at: Option<String>,
+    /// Joining closes then (default: the start).
+    pub join_until: Option<String>,
+    /// Attendees see each other's first names.
+    #[serde(default)]
+    pub show_names: bool,
+    /// Publish the same session weekly for this many weeks (1 to 12, default 1).
+    pub repeat_weeks: Option<i64>,
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Publishes a session (and its weekly repeats): only approved mentors, never over
+/// their own bookings, held slots or sessions.
+pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResult<Vec<GroupRow>> {
+    if !super::mentors::is_approved(ctx, &mentor.id).await? {
+        return Err(AppError::forbidden(
+            "Only approved mentors publish group sessions.",
+        ));
+    }
+    let now = ctx.now();
+    let raw = RawGroup {
+        title: &input.title,
+        description: &input.description,
+        start: input.start.as_deref(),
+        duration_minutes: input.duration_minutes,
+        seats: input.seats,
+        credits_per_seat: input.credits_per_seat,
+        audience: input.audience.as_deref(),
+        min_attendance: input.min_attendance,
+        decide_at: input.decide_at.as_deref(),
+        join_until: input.join_until.as_deref(),
+        repeat_weeks: input.repeat_weeks,
+    };
+    let first = group::check(&raw, now).map_err(AppError::Invalid)?;
+    let tz = jiff::tz::TimeZone::get(&mentor.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let drafts: Vec<Draft> = (0..first.repeat_weeks)
+        .filter_map(|n| first.week(n, &tz))
+        .collect();
+    let mut tx = ctx.db.begin_write().await?;
+    // The mentor's row, as a booking with them takes it: no booking slips in between
+    // the check and the insert.
+    store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor.id, &mentor.id).await?;
+    let mut ids = vec![];
+    for d in &drafts {
+        let busy = store::bookings::mentor_busy(
+            &mut *tx,
+            &store::bookings::BusyAsk {
+                mentor_id: &mentor.id,
+                from: d.start,
+                to: d.end(),
+                except: None,
+                except_hold: None,
+                now,
+            },
+        )
+        .await?;
+        if !busy.is_empty() {
+            return Err(AppError::conflict(
+                "time_taken",
+                format!(
+                    "You already have a session or booking at {}. Pick another time.",
+                    notify::at(d.start, &mentor.timezone)
+                ),
+            ));
+        }
+        let id = new_id();
+        let thread =
+            store::messages::create_thread(&mut tx, "group", &d.title, Some(&mentor.id), None, now)
+                .await?;
+        store::messages::add_participant(&mut tx, &thread, &mentor.id, now).await?;
+        store::groups::insert(
+            &mut tx,
+            &NewGroup {
+                id: &id,
+                mentor_id: &mentor.id,
+                title: &d.title,
+                description: &d.description,
+                start_at: d.start,
+                end_at: d.end(),
+                timezone: &mentor.timezone,
+                seats: d.seats,
+                credits_per_seat: d.credits_per_seat,
+                audience: d.audience,
+                min_attendance: d.min_attendance,
+                decide_at: d.decide_at,
+                join_until: d.join_until,
+                show_names: input.show_names,
+                thread_id: &thread,
+            },
+            now,
+        )
+        .await?;
+        ids.push(id);
+    }
+    tx.commit().await?;
+    super::availability::mark_next_free(ctx, &mentor.id, super::availability::TimeChange::Taken);
+    let mut out = vec![];
+    for id in ids {
+        out.extend(store::groups::get(&ctx.db.pool, &id).await?);
+    }
+    Ok(out)
+}
+
+/// Whether `viewer` may see the session (the audience rule of articles).
+async fn visible(ctx: &Ctx, viewer: Option<&UserRow>, g: &GroupRow) -> AppResult<bool> {
+    let admin = viewer.is_some_and(is_admin);
+    let is_current_mentee = match viewer {
+        Some(u) if g.audience == crate::domain::article::Visibility::MyMentees => {
+            store::articles::is_current_mentee(&ctx.db.pool, &g.mentor_id, &u.id).await?
+        }
+        _ => false,
+    };
+    Ok(group::can_see(
+        Reader {
+            user_id: viewer.map(|u| u.id.as_str()),
+            is_admin: admin,
+            is_current_mentee,
+        },
+        &g.mentor_id,
+        g.audience,
+    ))
+}
+
+/// A session the viewer may see, with their place in it.
+pub async fn get(
+    ctx: &Ctx,
+    viewer: Option<&UserRow>,
+    id: &str,
+) -> AppResult<(GroupRow, Option<SeatRow>)> {
+    let g = store::groups::get(&ctx.db.pool, id)
+        .await?
+        .ok_or_else(not_found)?;
+    if !visible(ctx, viewer, &g).await? {
+        return Err(not_found());
+    }
+    let seat = match viewer {
+        Some(u) => store::groups::live_seat(&ctx.db.pool, id, &u.id).await?,
+        None => None,
+    };
+    Ok((g, seat))
+}
+
+/// Open sessions the viewer may see.
+pub async fn list(
+    ctx: &Ctx,
+    viewer: Option<&UserRow>,
+    f: &ListFilter<'_>,
+) -> AppResult<Vec<GroupRow>> {
+    let v = Viewer {
+        user_id: viewer.map(|u| u.id.as_str()),
+        is_admin: viewer.is_some_and(is_admin),
+    };
+    Ok(store::groups::list(&ctx.db.pool, &v, f).await?)
+}
+
+/// Reads the session inside the write transaction, after locking it.
+async fn locked(ctx: &Ctx, tx: &mut Tx, id: &str) -> AppResult<GroupRow> {
+    store::groups::lock(tx, ctx.db.backend, id).await?;
+    store::groups::get(&mut **tx, id)
+        .await?
+        .ok_or_else(not_found)
+}
+
+fn not_open(g: &GroupRow) -> AppError {
+    AppError::conflict(
+        "session_closed",
+        match g.status {
+            group::GroupStatus::Cancelled => "This group session was cancelled.",
+            _ => "This group session is over.",
+        },
+    )
+}
+
+/// Moves a seat's credits from the person's wallet to escrow (`seat:<id>:hold`).
+async fn hold(
+    tx: &mut Tx,
+    seat_id: &str,
+    user_id: &str,
+    amount: i64,
+    now: Timestamp,
+) -> Result<(), TransferError> {
+    if amount == 0 {
+        return Ok(());
+    }
+    let wallet = store::ledger::wallet(tx, user_id, now).await?;
+    store::ledger::transfer(
+        tx,
+        &Transfer {
+            key: &format!("seat:{seat_id}:hold"),
+            kind: "seat_hold",
+            booking_id: None,
+            actor_id: Some(user_id),
+            memo: "A seat in a group session",
+            legs: vec![
+                (wallet, -amount),
+                (store::ledger::escrow_for(seat_id), amount),
+            ],
+            now,
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Releases a seat's escrow once: `to_person` back to them, the rest to the mentor
+/// less the platform's fee.
+async fn settle(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    seat: &SeatRow,
+    mentor_id: &str,
+    to_person: i64,
+    now: Timestamp,
+) -> AppResult<()> {
+    let held = seat.credits_held;
+    if held == 0 {
+        return Ok(());
+    }
+    let rest = held - to_person;
+    let fee = rest * ctx.config.policy.platform_fee_percent.clamp(0, 100) / 100;
+    let mut legs = vec![(store::ledger::escrow_for(&seat.id), -held)];
+    if to_person > 0 {
+        legs.push((
+            store::ledger::wallet(tx, &seat.user_id, now).await?,
+            to_person,
+        ));
+    }
+    if rest - fee > 0 {
+        legs.push((store::ledger::wallet(tx, mentor_id, now).await?, rest - fee));
+    }
+    if fee > 0 {
+        legs.push((store::ledger::REVENUE.to_string(), fee));
+    }
+    let outcome = store::ledger::transfer(
+        tx,
+        &Transfer {
+            key: &format!("seat:{}:settle", seat.id),
+            kind: "seat_settle",
+            booking_id: None,
+            actor_id: None,
+            memo: "A seat in a group session",
+            legs,
+            now,
+        },
+    )
+    .await;
+    match outcome {
+        Ok(Outcome::Applied(_) | Outcome::Replayed(_)) => Ok(()),
+        Err(TransferError::Db(e)) => Err(e.into()),
+        Err(e) => Err(AppError::Internal(anyhow::anyhow!(
+            "settling seat {}: {e:?}",
+            seat.id
+        ))),
+    }
+}
+
+/// Takes a seat (its credits held) or, when the session is full, a place in line.
+pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, SeatRow)> {
+    let (g, _) = get(ctx, Some(me), id).await?;
+    if g.mentor_id == me.id {
+        return Err(AppError::conflict(
+            "own_session",
+            "This is your own session.",
+        ));
+    }
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let g = locked(ctx, &mut tx, id).await?;
+    store::bookings::lock_people(&mut tx, ctx.db.backend, &me.id, &me.id).await?;
+    if g.status != group::GroupStatus::Open {
+        return Err(not_open(&g));
+    }
+    if now >= g.join_until {
+        return Err(AppError::conflict(
+            "joining_closed",
+            format!(
+                "Joining closed at {}.",
+                notify::at(g.join_until, &me.timezone)
+            ),
+        ));
+    }
+    if let Some(s) = store::groups::live_seat(&mut *tx, id, &me.id).await? {
+        return Err(AppError::conflict(
+            "already_joined",
+            if s.status == SeatStatus::Seated {
+                "You already have a seat in this session."
+            } else {
+                "You are already in line for this session."
+            },
+        ));
+    }
+    if store::groups::person_busy(&mut *tx, &me.id, g.start_at, g.end_at, id).await? {
+        return Err(AppError::conflict(
+            "slot_unavailable",
+            "You already have a session at that time.",
+        ));
+    }
+    let seat_id = new_id();
+    if g.seated < g.seats {
+        hold(&mut tx, &seat_id, &me.id, g.credits_per_seat, now)
+            .await
+            .map_err(|e| match e {
+                TransferError::Db(e) => e.into(),
+                _ => super::credits::insufficient(g.credits_per_seat),
+            })?;
+        store::groups::insert_seat(
+            &mut tx,
+            &seat_id,
+            id,
+            &me.id,
+            SeatStatus::Seated,
+            g.credits_per_seat,
+            now,
+        )
+        .await?;
+        store::groups::add_seated(&mut tx, id, 1, now).await?;
+        store::messages::add_participant(&mut tx, &g.thread_id, &me.id, now).await?;
+    } else {
+        store::groups::insert_seat(&mut tx, &seat_id, id, &me.id, SeatStatus::Waiting, 0, now)
+            .await?;
+    }
+    tx.commit().await?;
+    let seat = store::groups::live_seat(&ctx.db.pool, id, &me.id)
+        .await?
+        .ok_or_else(not_found)?;
+    let g = store::groups::get(&ctx.db.pool, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((g, seat))
+}
+
+/// What leaving did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Left {
+    /// Credits back to the person (a seat; 0 from the line).
+    pub refunded: i64,
+    /// How many in line took the freed seat (0 or 1).
+    pub promoted: usize,
+}
+
+/// Leaves a seat (refunded by the cancellation policy; the seat goes to the line) or
+/// the line.
+pub async fn leave(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<Left> {
+    let now = ctx.now();
+    let mut live = Live::new();
+    let mut tx = ctx.db.begin_write().await?;
+    let g = locked(ctx, &mut tx, id).await?;
+    let Some(seat) = store::groups::live_seat(&mut *tx, id, &me.id).await? else {
+        return Err(AppError::conflict(
+            "not_joined",
+            "You have no seat or place in line in this session.",
+        ));
+    };
+    let mut out = Left {
+        refunded: 0,
+        promoted: 0,
+    };
+    if seat.status == SeatStatus::Waiting {
+        store::groups::move_seat(
+            &mut tx,
+            &seat.id,
+            SeatStatus::Waiting,
+            SeatStatus::Left,
+            0,
+            now,
+        )
+        .await?;
+    } else {
+        if g.status != group::GroupStatus::Open {
+            return Err(not_open(&g));
+        }
+        // The people in line, before any ledger row (the order every booking keeps:
+        // people, then ledger): one of them may take the seat.
+        let line: Vec<String> = store::groups::seats(&mut *tx, id, Some(SeatStatus::Waiting))
+            .await?
+            .into_iter()
+            .map(|s| s.user_id.into())
+            .collect();
+        store::bookings::lock_users(&mut tx, ctx.db.backend, &line).await?;
+        let s = group::leave_settlement(seat.credits_held, g.start_at, now, &ctx.config.policy);
+        settle(ctx, &mut tx, &seat, &g.mentor_id, s.to_mentee, now).await?;
+        store::groups::move_seat(
+            &mut tx,
+            &seat.id,
+            SeatStatus::Seated,
+            SeatStatus::Left,
+            seat.credits_held,
+            now,
+        )
+        .await?;
+        store::groups::add_seated(&mut tx, id, -1, now).await?;
+        store::messages::remove_participant(&mut tx, &g.thread_id, &me.id).await?;
+        out.refunded = s.to_mentee;
+        if now < g.join_until {
+            out.promoted = promote(ctx, &mut tx, &g, 1, now, &mut live).await?;
+        }
+    }
+    tx.commit().await?;
+    live.publish(ctx).await;
+    Ok(out)
+}
+
+/// Gives up to `free` freed seats to the line, in order (inside the caller's
+/// transaction, the session locked): the first who can pay is seated and charged;
+/// those before them who cannot are passed over. Everyone concerned is told.
+async fn promote(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    g: &GroupRow,
+    free: i64,
+    now: Timestamp,
+    live: &mut Live,
+) -> AppResult<usize> {
+    let line = store::groups::line_with_balances(tx, &g.id).await?;
+    let mut seated = 0usize;
+    let mut rest: &[(String, String, i64)] = &line;
+    while seated < free as usize && !rest.is_empty() {
+        let view: Vec<InLine<'_>> = rest
+            .iter()
+            .map(|(seat_id, _, balance)| InLine {
+                seat_id,
+                balance: *balance,
+            })
+            .collect();
+        let (take, pass) = group::promote(&view, 1, g.credits_per_seat);
+        let decided = take.len() + pass.len();
+        for seat_id in pass {
+            pass_over(ctx, tx, g, seat_id, rest, now, live, PassedOver::Credits).await?;
+        }
+        if let Some(seat_id) = take.first() {
+            let user_id = rest
+                .iter()
+                .find(|(s, _, _)| s == seat_id)
+                .map(|(_, u, _)| u.clone())
+                .unwrap_or_default();
+            // Their row was locked with the line's (see `leave`).
+            if store::groups::person_busy(&mut **tx, &user_id, g.start_at, g.end_at, &g.id).await? {
+                pass_over(ctx, tx, g, seat_id, rest, now, live, PassedOver::Busy).await?;
+                rest = &rest[decided.min(rest.len())..];
+                continue;
+            }
+            match hold(tx, seat_id, &user_id, g.credits_per_seat, now).await {
+                Ok(()) => {
+                    store::groups::move_seat(
+                        tx,
+                        seat_id,
+                        SeatStatus::Waiting,
+                        SeatStatus::Seated,
+                        g.credits_per_seat,
+                        now,
+                    )
+                    .await?;
+                    store::groups::add_seated(tx, &g.id, 1, now).await?;
+                    store::messages::add_participant(tx, &g.thread_id, &user_id, now).await?;
+                    tell(
+                        ctx,
+                        tx,
+                        g,
+                        &user_id,
+                        format!("You have a seat in “{}”", g.title),
+                        format!(
+                            "A seat freed and it is yours: {} credits are held for it.",
+                            g.credits_per_seat
+                        ),
+                        now,
+                        live,
+                    )
+                    .await?;
+                    seated += 1;
+                }
+                // Spent meanwhile (another transaction): passed over, like the rest.
+                Err(TransferError::Insufficient { .. }) => {
+                    pass_over(ctx, tx, g, seat_id, rest, now, live, PassedOver::Credits).await?;
+                }
+                Err(e) => return Err(super::credits::transfer_failed(e)),
+            }
+        }
+        rest = &rest[decided.min(rest.len())..];
+    }
+    Ok(seated)
+}
+
+/// Why someone first in line did not get a freed seat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PassedOver {
+    /// Their balance could not pay it.
+    Credits,
+    /// They have something else at that time now.
+    Busy,
+}
+
+/// Takes someone out of the line who could not take a freed seat, and tells them.
+#[allow(clippy::too_many_arguments)]
+async fn pass_over(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    g: &GroupRow,
+    seat_id: &str,
+    line: &[(String, String, i64)],
+    now: Timestamp,
+    live: &mut Live,
+    why: PassedOver,
+) -> AppResult<()> {
+    let Some((_, user_id, _)) = line.iter().find(|(s, _, _)| s == seat_id) else {
+        return Ok(());
+    };
+    store::groups::move_seat(
+        tx,
+        seat_id,
+        SeatStatus::Waiting,
+        SeatStatus::Skipped,
+        0,
+        now,
+    )
+    .await?;
+    tell(
+        ctx,
+        tx,
+        g,
+        user_id,
+        format!("A seat in “{}” went to the next in line", g.title),
+        match why {
+            PassedOver::Credits => format!(
+                "A seat freed while you were first in line, but your wallet had less than the {} credits it costs, so you were passed over. Add credits and join again if seats are left.",
+                g.credits_per_seat
+            ),
+            PassedOver::Busy => "A seat freed while you were first in line, but you now have another session at that time, so you were passed over.".to_string(),
+        },
+        now,
+        live,
+    )
+    .await
+}
+
+/// Notifies one person about their place in a session.
+#[allow(clippy::too_many_arguments)]
+async fn tell(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    g: &GroupRow,
+    user_id: &str,
+    title: String,
+    body: String,
+    now: Timestamp,
+    live: &mut Live,
+) -> AppResult<()> {
+    let Some(u) = store::users::by_id(&mut **tx, user_id).await? else {
+        return Ok(());
+    };
+    let when = format!(
+        "{} — {}",
+        notify::at(g.start_at, &u.timezone),
+        notify::at(g.start_at, &g.timezone)
+    );
+    notify::notify(
+        ctx,
+        tx,
+        &notify::Note {
+            user_id,
+            email: &u.email,
+            kind: notify::GROUP_SEAT,
+            title,
+            body: format!("{body}\n\nThe session starts {when}."),
+            link: format!("/api/v1/group-sessions/{}", g.id),
+            related_id: Some(&g.id),
+            ics: None,
+        },
+        now,
+        live,
+    )
+    .await
+}
+
+/// The mentor (or an admin) cancels an open session: every seat is refunded in full,
+/// the line is closed, everyone is told.
+pub async fn cancel(ctx: &Ctx, by: &UserRow, id: &str, reason: &str) -> AppResult<GroupRow> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::invalid(
+            "reason",
+            "required",
+            "Say in 1 to 500 characters why the session is cancelled; attendees read it.",
+        ));
+    }
+    let now = ctx.now();
+    let mut live = Live::new();
+    let mut tx = ctx.db.begin_write().await?;
+    let g = locked(ctx, &mut tx, id).await?;
+    if g.mentor_id != by.id && !is_admin(by) {
+        return Err(not_found());
+    }
+    if g.status != group::GroupStatus::Open {
+        return Err(not_open(&g));
+    }
+    let everyone = store::groups::seats(&mut *tx, id, None).await?;
+    for s in everyone.iter().filter(|s| s.status.is_live()) {
+        if s.status == SeatStatus::Seated {
+            settle(ctx, &mut tx, s, &g.mentor_id, s.credits_held, now).await?;
+        }
+        store::groups::move_seat(
+            &mut tx,
+            &s.id,
+            s.status,
+            SeatStatus::Refunded,
+            s.credits_held,
+            now,
+        )
+        .await?;
+        tell(
+            ctx,
+            &mut tx,
+            &g,
+            &s.user_id,
+            format!("“{}” is cancelled", g.title),
+            if s.status == SeatStatus::Seated {
+                format!(
+                    "The mentor cancelled it: {reason}\n\nYour {} credits are back in your wallet.",
+                    s.credits_held
+                )
+            } else {
+                format!("The mentor cancelled it: {reason}")
+            },
+            now,
+            &mut live,
+        )
+        .await?;
+    }
+    store::groups::cancel(&mut tx, id, reason, now).await?;
+    tx.commit().await?;
+    live.publish(ctx).await;
+    store::groups::get(&ctx.db.pool, id)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// The roster (the mentor and admins) or, for an attendee, the seated people's first
+/// names when the mentor shows them; the line is the mentor's.
+pub async fn roster(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<(GroupRow, Vec<SeatRow>)> {
+    let (g, mine) = get(ctx, Some(viewer), id).await?;
+    let is_mentor = g.mentor_id == viewer.id || is_admin(viewer);
+    if is_mentor {
+        let all = store::groups::seats(&ctx.db.pool, id, None).await?;
+        return Ok((g, all.into_iter().filter(|s| s.status.is_live()).collect()));
+    }
+    let seated = mine.is_some_and(|s| s.status == SeatStatus::Seated);
+    if !(seated && g.show_names) {
+        return Err(AppError::forbidden(
+            "Only the mentor sees who else is in this session.",
+        ));
+    }
+    let seats = store::groups::seats(&ctx.db.pool, id, Some(SeatStatus::Seated)).await?;
+    Ok((g, seats))
+}

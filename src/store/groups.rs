@@ -1,0 +1,385 @@
+//! Group sessions and their seats (waitlist included).
+//!
+//! Every change to a session's seats runs in a write transaction that first locks the
+//! session row ([`lock`]; on SQLite the write transaction already holds the database's
+//! single write lock), then the people's rows it charges, then ledger rows: one global
+//! order, after which counting seats and writing them cannot race.
+
+use crate::store::column::Column;
+use sqlx::{Any, Executor};
+
+use jiff::Timestamp;
+
+use super::{Arg, Backend, SqlBuilder, Tx, column::row};
+use crate::domain::{
+    article::Visibility,
+    group::{GroupStatus, SeatStatus},
+    ids::UserId,
+};
+
+row! {
+/// A group session with its mentor's name.
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    pub id: String,
+    pub mentor_id: UserId,
+    pub mentor_first_name: String,
+    pub mentor_last_name: String,
+    pub title: String,
+    pub description: String,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
+    pub timezone: String,
+    pub seats: i64,
+    pub credits_per_seat: i64,
+    pub audience: Visibility,
+    pub min_attendance: Option<i64>,
+    pub decide_at: Option<Timestamp>,
+    pub join_until: Timestamp,
+    pub show_names: bool,
+    pub thread_id: String,
+    pub seated: i64,
+    /// How many are in line.
+    pub waiting: i64,
+    pub status: GroupStatus,
+    pub cancel_reason: String,
+    pub sequence: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+}
+
+const SELECT: &str = "SELECT g.id, g.mentor_id, u.first_name AS mentor_first_name, \
+    u.last_name AS mentor_last_name, g.title, g.description, g.start_at, g.end_at, g.timezone, \
+    g.seats, g.credits_per_seat, g.audience, g.min_attendance, g.decide_at, g.join_until, \
+    g.show_names, g.thread_id, g.seated, \
+    (SELECT COUNT(*) FROM group_seats w WHERE w.session_id = g.id AND w.status = 'waiting') AS waiting, \
+    g.status, g.cancel_reason, g.sequence, g.created_at, g.updated_at \
+    FROM group_sessions g JOIN users u ON u.id = g.mentor_id";
+
+/// A session to store.
+pub struct NewGroup<'a> {
+    pub id: &'a str,
+    pub mentor_id: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
+    pub timezone: &'a str,
+    pub seats: i64,
+    pub credits_per_seat: i64,
+    pub audience: Visibility,
+    pub min_attendance: Option<i64>,
+    pub decide_at: Option<Timestamp>,
+    pub join_until: Timestamp,
+    pub show_names: bool,
+    pub thread_id: &'a str,
+}
+
+pub async fn insert(tx: &mut Tx, g: &NewGroup<'_>, now: Timestamp) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO group_sessions (id, mentor_id, title, description, start_at, end_at, timezone, \
+         seats, credits_per_seat, audience, min_attendance, decide_at, join_until, show_names, \
+         thread_id, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'open', $16, $16)",
+    )
+    .bind(g.id)
+    .bind(g.mentor_id)
+    .bind(g.title)
+    .bind(g.description)
+    .bind(g.start_at.stored())
+    .bind(g.end_at.stored())
+    .bind(g.timezone)
+    .bind(g.seats)
+    .bind(g.credits_per_seat)
+    .bind(g.audience.as_str())
+    .bind(g.min_attendance)
+    .bind(g.decide_at.stored())
+    .bind(g.join_until.stored())
+    .bind(g.show_names.stored())
+    .bind(g.thread_id)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<GroupRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE g.id = $1")))
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Takes the session's row lock for the rest of the transaction (see the module
+/// documentation).
+pub async fn lock(tx: &mut Tx, backend: Backend, id: &str) -> sqlx::Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM group_sessions WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Who is asking for a list of sessions, for the audience rule.
+pub struct Viewer<'a> {
+    pub user_id: Option<&'a str>,
+    pub is_admin: bool,
+}
+
+/// What to list.
+pub struct ListFilter<'a> {
+    pub mentor_id: Option<&'a str>,
+    /// Only sessions whose mentor carries this skill or expertise.
+    pub skill: Option<&'a str>,
+    pub from: Timestamp,
+    pub to: Option<Timestamp>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Open sessions starting in `[from, to)` that `viewer` may see (the audience rule of
+/// `domain::group::can_see`, in SQL), soonest first.
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    viewer: &Viewer<'_>,
+    f: &ListFilter<'_>,
+) -> sqlx::Result<Vec<GroupRow>> {
+    let mut b = SqlBuilder::new(SELECT);
+    b.push(" WHERE g.status = 'open' AND g.start_at >= ")
+        .bind(Arg::Int(f.from.stored()));
+    if let Some(to) = f.to {
+        b.push(" AND g.start_at < ").bind(Arg::Int(to.stored()));
+    }
+    if let Some(m) = f.mentor_id {
+        b.push(" AND g.mentor_id = ").bind(Arg::Text(m.into()));
+    }
+    if let Some(s) = f.skill {
+        b.push(
+            " AND g.mentor_id IN (SELECT t.user_id FROM mentor_tags t \
+             WHERE t.kind IN ('skill', 'expertise') AND t.tag = ",
+        )
+        .bind(Arg::Text(s.into()))
+        .push(")");
+    }
+    if !viewer.is_admin {
+        match viewer.user_id {
+            None => {
+                b.push(" AND g.audience = 'public'");
+            }
+            Some(me) => {
+                b.push(" AND (g.audience IN ('public', 'members') OR g.mentor_id = ")
+                    .bind(Arg::Text(me.into()))
+                    .push(
+                        " OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = g.mentor_id \
+                         AND m.status = 'accepted' AND m.mentee_id = ",
+                    )
+                    .bind(Arg::Text(me.into()))
+                    .push("))");
+            }
+        }
+    }
+    b.push(" ORDER BY g.start_at, g.id LIMIT ")
+        .bind(Arg::Int(f.limit))
+        .push(" OFFSET ")
+        .bind(Arg::Int(f.offset));
+    b.query_as().fetch_all(ex).await
+}
+
+/// Whether the mentor has an open session overlapping `[start, end)`.
+pub async fn mentor_has_session<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+    start: Timestamp,
+    end: Timestamp,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM group_sessions WHERE mentor_id = $1 AND status = 'open' \
+         AND start_at < $3 AND end_at > $2",
+    )
+    .bind(mentor_id)
+    .bind(start.stored())
+    .bind(end.stored())
+    .fetch_one(ex)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Whether `user_id` is busy in `[start, end)`: a live timed booking of theirs (as
+/// mentee or mentor), or a seat in another open session.
+pub async fn person_busy<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    start: Timestamp,
+    end: Timestamp,
+    except_session: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM bookings WHERE (mentee_id = $1 OR mentor_id = $1) \
+         AND timed = 1 AND status IN ('pending', 'accepted') AND start_at < $3 AND end_at > $2) \
+         + (SELECT COUNT(*) FROM group_seats s JOIN group_sessions g ON g.id = s.session_id \
+         WHERE s.user_id = $1 AND s.status = 'seated' AND g.status = 'open' AND g.id <> $4 \
+         AND g.start_at < $3 AND g.end_at > $2)",
+    )
+    .bind(user_id)
+    .bind(start.stored())
+    .bind(end.stored())
+    .bind(except_session)
+    .fetch_one(ex)
+    .await?;
+    Ok(n > 0)
+}
+
+row! {
+/// One person's place in a session.
+#[derive(Debug, Clone)]
+pub struct SeatRow {
+    pub id: String,
+    pub session_id: String,
+    pub user_id: UserId,
+    pub first_name: String,
+    pub last_name: String,
+    pub status: SeatStatus,
+    pub credits_held: i64,
+    pub queued_at: Timestamp,
+    pub seated_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
+    /// In line: how many are ahead (0: next). Otherwise 0.
+    pub ahead: i64,
+}
+}
+
+const SEAT: &str = "SELECT s.id, s.session_id, s.user_id, u.first_name, u.last_name, s.status, \
+    s.credits_held, s.queued_at, s.seated_at, s.ended_at, \
+    CASE WHEN s.status = 'waiting' THEN (SELECT COUNT(*) FROM group_seats w \
+      WHERE w.session_id = s.session_id AND w.status = 'waiting' \
+      AND (w.queued_at < s.queued_at OR (w.queued_at = s.queued_at AND w.id < s.id))) ELSE 0 END AS ahead \
+    FROM group_seats s JOIN users u ON u.id = s.user_id";
+
+/// The person's live place (seated or waiting) in the session, if any.
+pub async fn live_seat<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    session_id: &str,
+    user_id: &str,
+) -> sqlx::Result<Option<SeatRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SEAT} WHERE s.session_id = $1 AND s.user_id = $2 AND s.status IN ('seated', 'waiting')"
+    )))
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(ex)
+    .await
+}
+
+/// Everyone in the session with this status (all when `None`), in line order.
+pub async fn seats<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    session_id: &str,
+    status: Option<SeatStatus>,
+) -> sqlx::Result<Vec<SeatRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SEAT} WHERE s.session_id = $1 AND ($2 IS NULL OR s.status = $2) \
+         ORDER BY s.queued_at, s.id"
+    )))
+    .bind(session_id)
+    .bind(status.map(SeatStatus::as_str))
+    .fetch_all(ex)
+    .await
+}
+
+/// The line, in order, with each person's wallet balance now.
+pub async fn line_with_balances(
+    tx: &mut Tx,
+    session_id: &str,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT s.id, s.user_id, COALESCE((SELECT a.balance FROM ledger_accounts a \
+         WHERE a.kind = 'wallet' AND a.user_id = s.user_id), 0) \
+         FROM group_seats s WHERE s.session_id = $1 AND s.status = 'waiting' \
+         ORDER BY s.queued_at, s.id",
+    )
+    .bind(session_id)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub async fn insert_seat(
+    tx: &mut Tx,
+    id: &str,
+    session_id: &str,
+    user_id: &str,
+    status: SeatStatus,
+    credits_held: i64,
+    now: Timestamp,
+) -> sqlx::Result<()> {
+    let seated_at = (status == SeatStatus::Seated).then_some(now);
+    sqlx::query(
+        "INSERT INTO group_seats (id, session_id, user_id, status, credits_held, queued_at, \
+         seated_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $6)",
+    )
+    .bind(id)
+    .bind(session_id)
+    .bind(user_id)
+    .bind(status.as_str())
+    .bind(credits_held)
+    .bind(now.stored())
+    .bind(seated_at.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves a live seat to `to` (from `from`, or nothing changes: false).
+pub async fn move_seat(
+    tx: &mut Tx,
+    id: &str,
+    from: SeatStatus,
+    to: SeatStatus,
+    credits_held: i64,
+    now: Timestamp,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE group_seats SET status = $3, credits_held = $4, \
+         seated_at = CASE WHEN $3 = 'seated' THEN $5 ELSE seated_at END, \
+         ended_at = CASE WHEN $3 IN ('seated', 'waiting') THEN NULL ELSE $5 END, updated_at = $5 \
+         WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(credits_held)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Adds `delta` to the seats taken (the table's CHECK refuses more than there are).
+pub async fn add_seated(tx: &mut Tx, id: &str, delta: i64, now: Timestamp) -> sqlx::Result<()> {
+    sqlx::query("UPDATE group_sessions SET seated = seated + $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(delta)
+        .bind(now.stored())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Cancels an open session (false when it was not open).
+pub async fn cancel(tx: &mut Tx, id: &str, reason: &str, now: Timestamp) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE group_sessions SET status = 'cancelled', cancel_reason = $2, seated = 0, \
+         sequence = sequence + 1, updated_at = $3 WHERE id = $1 AND status = 'open'",
+    )
+    .bind(id)
+    .bind(reason)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

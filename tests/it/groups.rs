@@ -1,0 +1,537 @@
+//! Group sessions: publishing, seats and their money, the waitlist, the audience,
+//! overlaps, cancelling — and the races (exactly the advertised seats, one promotion
+//! per freed seat), on both engines and, on PostgreSQL, over two instances.
+
+use futures_util::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Session, TestApp, assert_problem, mentor_profile};
+
+/// An approved mentor (zone UTC).
+async fn mentor(app: &TestApp, admin: &Session) -> Session {
+    app.approved_mentor(
+        admin,
+        "groupie@example.com",
+        mentor_profile(&["backend"], &["rust"], 40),
+    )
+    .await
+}
+
+/// Two days after the test epoch, 15:00 UTC.
+fn start() -> String {
+    "2026-03-04T15:00:00Z".into()
+}
+
+async fn publish(app: &TestApp, m: &Session, body: Value) -> Value {
+    let (status, b) = app.post("/api/v1/group-sessions", m.token(), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    b["items"][0].clone()
+}
+
+fn session(seats: i64, credits: i64) -> Value {
+    json!({"title": "Rust in practice", "start": start(), "duration_minutes": 90,
+           "seats": seats, "credits_per_seat": credits})
+}
+
+async fn member(app: &TestApp, admin: &Session, email: &str, credits: i64) -> Session {
+    let s = app.register(email).await;
+    if credits > 0 {
+        app.grant(admin, &s.user_id, credits).await;
+    }
+    s
+}
+
+async fn join(app: &TestApp, s: &Session, id: &str) -> (StatusCode, Value) {
+    app.post(
+        &format!("/api/v1/group-sessions/{id}/seats"),
+        s.token(),
+        json!({}),
+    )
+    .await
+}
+
+async fn leave(app: &TestApp, s: &Session, id: &str) -> (StatusCode, Value) {
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/group-sessions/{id}/seats"),
+        s.token(),
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn only_approved_mentors_publish_and_bad_input_is_said_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let someone = app.register("someone@example.com").await;
+    assert_problem(
+        &app.post("/api/v1/group-sessions", someone.token(), session(10, 5))
+            .await,
+        403,
+        "forbidden",
+    );
+    let m = mentor(&app, &admin).await;
+    let (status, b) = app
+        .post(
+            "/api/v1/group-sessions",
+            m.token(),
+            json!({"title": "", "start": "2020-01-01T00:00:00Z", "seats": 500,
+                   "credits_per_seat": -3, "audience": "friends"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = b["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["title", "start", "seats", "credits_per_seat", "audience"]
+    );
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM group_sessions")
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing was written");
+}
+
+#[tokio::test]
+async fn a_session_blocks_the_mentors_time_and_cannot_be_published_over_a_booking() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (m, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let g = publish(&app, &m, session(5, 0)).await;
+    assert_eq!(g["seats_left"], 5);
+    // The session's hour and a half is no longer offered as 1:1 slots.
+    let (_, slots) = app
+        .get(
+            &format!(
+                "/api/v1/mentors/{}/slots?service_id={service}&from=2026-03-04T00:00:00Z&to=2026-03-05T00:00:00Z",
+                m.user_id
+            ),
+            None,
+        )
+        .await;
+    let starts: Vec<&str> = slots["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_str().unwrap())
+        .collect();
+    assert!(starts.contains(&"2026-03-04T14:00:00Z"), "{starts:?}");
+    assert!(!starts.contains(&"2026-03-04T15:00:00Z"));
+    assert!(!starts.contains(&"2026-03-04T16:00:00Z"));
+    assert_problem(
+        &app.post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": m.user_id, "service_id": service, "start": "2026-03-04T15:00:00Z"}),
+        )
+        .await,
+        409,
+        "slot_unavailable",
+    );
+    // A booking first: no session over it.
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": m.user_id, "service_id": service, "start": "2026-03-05T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let mut over = session(5, 0);
+    over["start"] = json!("2026-03-05T09:30:00Z");
+    assert_problem(
+        &app.post("/api/v1/group-sessions", m.token(), over).await,
+        409,
+        "time_taken",
+    );
+}
+
+#[tokio::test]
+async fn weekly_repeats_keep_the_local_time() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            m.token(),
+            Some(json!({"timezone": "America/New_York"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Thu 5 Mar 2026 18:00 in New York (EST); summer time starts on the 8th.
+    let mut body = session(10, 0);
+    body["start"] = json!("2026-03-05T23:00:00Z");
+    body["repeat_weeks"] = json!(3);
+    let (status, b) = app.post("/api/v1/group-sessions", m.token(), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let starts: Vec<&str> = b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["start_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-03-05T23:00:00Z",
+            "2026-03-12T22:00:00Z",
+            "2026-03-19T22:00:00Z"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn joining_holds_credits_leaving_follows_the_policy_and_the_line_waits() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 30)).await;
+    let id = g["id"].as_str().unwrap();
+    let a = member(&app, &admin, "a@example.com", 100).await;
+    let b = member(&app, &admin, "b@example.com", 100).await;
+    let c = member(&app, &admin, "c@example.com", 100).await;
+    let poor = member(&app, &admin, "poor@example.com", 10).await;
+
+    let (status, seat) = join(&app, &a, id).await;
+    assert_eq!(status, StatusCode::CREATED, "{seat}");
+    assert_eq!(seat["my_seat"]["status"], "seated");
+    assert_eq!(app.balance(&a).await.0, 70);
+    assert_problem(&join(&app, &a, id).await, 409, "already_joined");
+    assert_problem(&join(&app, &m, id).await, 409, "own_session");
+    assert_problem(&join(&app, &poor, id).await, 402, "insufficient_credits");
+    assert_eq!(app.balance(&poor).await.0, 10, "nothing taken");
+    let (_, seat) = join(&app, &b, id).await;
+    assert_eq!(seat["my_seat"]["status"], "seated");
+    assert_eq!(seat["seats_left"], 0);
+    // Full: a place in line, nothing charged.
+    let (status, seat) = join(&app, &c, id).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(seat["my_seat"]["status"], "waiting");
+    assert_eq!(seat["my_seat"]["ahead"], 0);
+    assert_eq!(app.balance(&c).await.0, 100);
+    app.assert_ledger_ok().await;
+
+    // Leaving early: everything back; the seat goes to the line at once.
+    let (status, left) = leave(&app, &a, id).await;
+    assert_eq!(status, StatusCode::OK, "{left}");
+    assert_eq!(left["refunded"], 30);
+    assert_eq!(left["seat_taken_by_waitlist"], true);
+    assert_eq!(app.balance(&a).await.0, 100);
+    assert_eq!(app.balance(&c).await.0, 70, "charged when seated");
+    let (_, now) = app
+        .get(&format!("/api/v1/group-sessions/{id}"), c.token())
+        .await;
+    assert_eq!(now["my_seat"]["status"], "seated");
+    let (_, notes) = app.get("/api/v1/notifications", c.token()).await;
+    assert!(notes.to_string().contains("You have a seat in"), "{notes}");
+
+    // Leaving late (within 24 h): half back, half to the mentor.
+    app.clock.advance(jiff::SignedDuration::from_hours(40));
+    let (_, left) = leave(&app, &b, id).await;
+    assert_eq!(left["refunded"], 15);
+    assert_eq!(left["seat_taken_by_waitlist"], false, "nobody in line");
+    assert_eq!(app.balance(&m).await.0, 15);
+    assert_problem(&leave(&app, &b, id).await, 409, "not_joined");
+    app.assert_ledger_ok().await;
+}
+
+#[tokio::test]
+async fn a_seat_and_a_booking_never_overlap_for_one_person() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (m, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let other = app
+        .approved_mentor(&admin, "other@example.com", mentor_profile(&["x"], &[], 10))
+        .await;
+    let g = publish(&app, &other, session(5, 10)).await;
+    let id = g["id"].as_str().unwrap();
+    // Booked 15:00–16:00 with the first mentor: the 15:00 session overlaps.
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": m.user_id, "service_id": service, "start": "2026-03-04T15:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    assert_problem(&join(&app, &mentee, id).await, 409, "slot_unavailable");
+    // The other way round: seated at 15:00–16:30, no 1:1 at 16:00.
+    let mut later = session(5, 10);
+    later["start"] = json!("2026-03-05T15:00:00Z");
+    let g2 = publish(&app, &other, later).await;
+    let (status, _) = join(&app, &mentee, g2["id"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_problem(
+        &app.post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": m.user_id, "service_id": service, "start": "2026-03-05T16:00:00Z"}),
+        )
+        .await,
+        409,
+        "slot_unavailable",
+    );
+}
+
+#[tokio::test]
+async fn the_audience_rule_holds_on_every_endpoint() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let mut body = session(5, 0);
+    body["audience"] = json!("my_mentees");
+    let g = publish(&app, &m, body).await;
+    let id = g["id"].as_str().unwrap();
+    let stranger = member(&app, &admin, "stranger@example.com", 0).await;
+    let (status, _) = app
+        .get(&format!("/api/v1/group-sessions/{id}"), stranger.token())
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_problem(&join(&app, &stranger, id).await, 404, "not_found");
+    let (_, list) = app.get("/api/v1/group-sessions", stranger.token()).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    let (_, list) = app.get("/api/v1/group-sessions", None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+
+    // A mentee of the mentor sees and joins it.
+    let mentee = member(&app, &admin, "mentee@example.com", 0).await;
+    let (status, r) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": m.user_id, "message": "Hello, I would like to learn."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/mentorships/{}/accept", r["id"].as_str().unwrap()),
+            m.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, list) = app.get("/api/v1/group-sessions", mentee.token()).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let (status, _) = join(&app, &mentee, id).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // The roster is the mentor's; names are not shown to attendees by default.
+    let (_, roster) = app
+        .get(&format!("/api/v1/group-sessions/{id}/seats"), m.token())
+        .await;
+    assert_eq!(roster["items"][0]["user_id"], json!(mentee.user_id));
+    assert_problem(
+        &app.get(
+            &format!("/api/v1/group-sessions/{id}/seats"),
+            mentee.token(),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+}
+
+#[tokio::test]
+async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 25)).await;
+    let id = g["id"].as_str().unwrap();
+    let mut people = vec![];
+    for i in 0..3 {
+        let p = member(&app, &admin, &format!("p{i}@example.com"), 50).await;
+        join(&app, &p, id).await;
+        people.push(p);
+    }
+    let stranger = member(&app, &admin, "x@example.com", 0).await;
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/group-sessions/{id}/cancel"),
+            stranger.token(),
+            json!({"reason": "no"}),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/group-sessions/{id}/cancel"),
+            m.token(),
+            json!({"reason": " "}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let (status, g) = app
+        .post(
+            &format!("/api/v1/group-sessions/{id}/cancel"),
+            m.token(),
+            json!({"reason": "I am ill"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{g}");
+    assert_eq!(g["status"], "cancelled");
+    for p in &people {
+        assert_eq!(app.balance(p).await, (50, 0));
+        let (_, notes) = app.get("/api/v1/notifications", p.token()).await;
+        assert!(notes.to_string().contains("I am ill"), "{notes}");
+    }
+    assert_problem(&join(&app, &stranger, id).await, 409, "session_closed");
+    app.assert_ledger_ok().await;
+}
+
+/// 100 people join a 10-seat session at once (over two instances on PostgreSQL):
+/// exactly 10 are seated and charged, 90 wait in one consistent order, no wallet is
+/// charged without a seat.
+#[tokio::test]
+async fn a_hundred_joins_for_ten_seats_seat_exactly_ten() {
+    let app = TestApp::spawn().await;
+    let second = if app.db.is_postgres() {
+        Some(app.second_instance().await)
+    } else {
+        None
+    };
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(10, 7)).await;
+    let id = g["id"].as_str().unwrap().to_string();
+    let mut people = vec![];
+    for i in 0..100 {
+        people.push(member(&app, &admin, &format!("j{i}@example.com"), 20).await);
+    }
+    let results = join_all(people.iter().enumerate().map(|(i, p)| {
+        let on = match (&second, i % 2) {
+            (Some(s), 1) => s,
+            _ => &app,
+        };
+        let id = id.clone();
+        async move { join(on, p, &id).await }
+    }))
+    .await;
+    let mut seated = 0;
+    let mut ahead = vec![];
+    for (status, b) in &results {
+        assert_eq!(*status, StatusCode::CREATED, "{b}");
+        match b["my_seat"]["status"].as_str() {
+            Some("seated") => seated += 1,
+            Some("waiting") => ahead.push(b["my_seat"]["ahead"].as_i64().unwrap()),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(seated, 10);
+    let mut charged = 0;
+    for p in &people {
+        let (balance, _) = app.balance(p).await;
+        assert!(balance == 20 || balance == 13, "{balance}");
+        if balance == 13 {
+            charged += 1;
+        }
+    }
+    assert_eq!(charged, 10, "charged exactly the seated");
+    // The line has one order: positions 0..89, each once.
+    let (_, roster) = app
+        .get(&format!("/api/v1/group-sessions/{id}/seats"), m.token())
+        .await;
+    let mut line: Vec<i64> = roster["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "waiting")
+        .map(|s| s["ahead"].as_i64().unwrap())
+        .collect();
+    line.sort_unstable();
+    assert_eq!(line, (0..90).collect::<Vec<i64>>());
+    app.assert_ledger_ok().await;
+}
+
+/// Ten seated people leave at once with twenty in line, some of whom cannot pay:
+/// exactly ten are seated from the line (none twice), those who cannot pay are passed
+/// over and told, and the ledger holds.
+#[tokio::test]
+async fn ten_leaving_at_once_give_exactly_ten_seats_to_the_line() {
+    let app = TestApp::spawn().await;
+    let second = if app.db.is_postgres() {
+        Some(app.second_instance().await)
+    } else {
+        None
+    };
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(10, 5)).await;
+    let id = g["id"].as_str().unwrap().to_string();
+    let mut seated = vec![];
+    for i in 0..10 {
+        let p = member(&app, &admin, &format!("s{i}@example.com"), 5).await;
+        assert_eq!(join(&app, &p, &id).await.0, StatusCode::CREATED);
+        seated.push(p);
+    }
+    let mut line = vec![];
+    for i in 0..20 {
+        // Waiting costs nothing: every third one in line cannot pay a seat.
+        let credits = if i % 3 == 0 { 0 } else { 5 };
+        let p = member(&app, &admin, &format!("w{i}@example.com"), credits).await;
+        let (_, b) = join(&app, &p, &id).await;
+        assert_eq!(b["my_seat"]["status"], "waiting");
+        line.push(p);
+    }
+    let results = join_all(seated.iter().enumerate().map(|(i, p)| {
+        let on = match (&second, i % 2) {
+            (Some(s), 1) => s,
+            _ => &app,
+        };
+        let id = id.clone();
+        async move { leave(on, p, &id).await }
+    }))
+    .await;
+    for (status, b) in &results {
+        assert_eq!(*status, StatusCode::OK, "{b}");
+        assert_eq!(b["seat_taken_by_waitlist"], true, "{b}");
+    }
+    let (_, g) = app
+        .get(&format!("/api/v1/group-sessions/{id}"), m.token())
+        .await;
+    assert_eq!(g["seats_left"], 0);
+    // The first 10 who could pay, in order, hold the seats; those before them who
+    // could not were passed over.
+    let can_pay: Vec<usize> = (0..20).filter(|i| i % 3 != 0).collect();
+    let expected_seated: Vec<usize> = can_pay[..10].to_vec();
+    let last = *expected_seated.last().unwrap();
+    for (i, p) in line.iter().enumerate() {
+        let (_, me) = app
+            .get(&format!("/api/v1/group-sessions/{id}"), p.token())
+            .await;
+        let status = me["my_seat"]["status"].as_str();
+        if expected_seated.contains(&i) {
+            assert_eq!(status, Some("seated"), "line {i}: {me}");
+            assert_eq!(app.balance(p).await, (0, 5));
+        } else if i % 3 == 0 && i < last {
+            assert_eq!(status, None, "line {i} passed over: {me}");
+            let (_, notes) = app.get("/api/v1/notifications", p.token()).await;
+            assert!(
+                notes.to_string().contains("went to the next in line"),
+                "{notes}"
+            );
+        } else {
+            assert_eq!(status, Some("waiting"), "line {i}: {me}");
+        }
+    }
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM ledger_transfers WHERE kind = 'seat_hold'")
+            .fetch_one(&app.ctx().db.pool)
+            .await
+            .unwrap();
+    assert_eq!(n, 20, "10 first seats and 10 promotions, each charged once");
+    app.assert_ledger_ok().await;
+}
