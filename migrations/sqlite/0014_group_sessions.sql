@@ -18,6 +18,8 @@ CREATE TABLE group_sessions (
     -- Too few seated by decide_at: the session is cancelled and everyone refunded.
     min_attendance   BIGINT,
     decide_at        BIGINT,
+    -- When the minimum was checked (once, at decide_at).
+    decided_at       BIGINT,
     join_until       BIGINT NOT NULL,
     -- Attendees see each other's first names (the mentor always sees the roster).
     show_names       BIGINT NOT NULL DEFAULT 0,
@@ -35,15 +37,18 @@ CREATE TABLE group_sessions (
 );
 CREATE INDEX group_sessions_mentor ON group_sessions (mentor_id, status, start_at);
 CREATE INDEX group_sessions_upcoming ON group_sessions (status, start_at);
+CREATE INDEX group_sessions_ending ON group_sessions (status, end_at);
+CREATE INDEX group_sessions_deciding ON group_sessions (status, decide_at) WHERE decided_at IS NULL;
 
 -- One row per person and session: seated (credits held), waiting (in line, nothing
--- held), or how it ended: left, skipped (a seat freed but the balance was short),
--- refunded (the session was cancelled).
+-- held), or how it ended: left, skipped (a seat freed but they could not take it),
+-- refunded (the session was cancelled), attended or absent (the mentor's record after
+-- the session; both seats pay the mentor).
 CREATE TABLE group_seats (
     id           TEXT PRIMARY KEY NOT NULL,
     session_id   TEXT NOT NULL REFERENCES group_sessions (id),
     user_id      TEXT NOT NULL REFERENCES users (id),
-    status       TEXT NOT NULL CHECK (status IN ('seated', 'waiting', 'left', 'skipped', 'refunded')),
+    status       TEXT NOT NULL CHECK (status IN ('seated', 'waiting', 'left', 'skipped', 'refunded', 'attended', 'absent')),
     credits_held BIGINT NOT NULL DEFAULT 0 CHECK (credits_held >= 0),
     -- The order of the waitlist (with the id to break ties).
     queued_at    BIGINT NOT NULL,

@@ -57,6 +57,10 @@ pub enum SeatStatus {
     Skipped,
     /// The session was cancelled: credits returned.
     Refunded,
+    /// Was there (the mentor's record): the seat paid the mentor.
+    Attended,
+    /// Did not come: like a mentee's no-show, the seat paid the mentor.
+    Absent,
 }
 
 impl SeatStatus {
@@ -67,6 +71,8 @@ impl SeatStatus {
             Self::Left => "left",
             Self::Skipped => "skipped",
             Self::Refunded => "refunded",
+            Self::Attended => "attended",
+            Self::Absent => "absent",
         }
     }
 
@@ -77,6 +83,8 @@ impl SeatStatus {
             Self::Left,
             Self::Skipped,
             Self::Refunded,
+            Self::Attended,
+            Self::Absent,
         ]
         .into_iter()
         .find(|s| s.as_str() == raw)

@@ -10,9 +10,13 @@
 //! count is the last guard. A seat's credits move through the ledger with keys
 //! `seat:<id>:hold` and `seat:<id>:settle`, so each moves once.
 //!
-//! Not built yet (issue 17 stays open): attendance and the payout after a session,
-//! minimum attendance at the decision time, reminders, calendar entries, reviews, the
-//! dashboards' and export's figures, and the pages.
+//! After the session the mentor records who came (or, after the completion grace, the
+//! maintenance loop records everyone seated as attended): each seat pays the mentor.
+//! A session with a minimum attendance is checked once at its decision time and, if
+//! too few are seated, cancelled with full refunds.
+//!
+//! Not built yet (issue 17 stays open): reminders, calendar entries, reviews, the
+//! dashboards' and export's figures.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -642,7 +646,6 @@ pub async fn cancel(ctx: &Ctx, by: &UserRow, id: &str, reason: &str) -> AppResul
             "Say in 1 to 500 characters why the session is cancelled; attendees read it.",
         ));
     }
-    let now = ctx.now();
     let mut live = Live::new();
     let mut tx = ctx.db.begin_write().await?;
     let g = locked(ctx, &mut tx, id).await?;
@@ -652,13 +655,40 @@ pub async fn cancel(ctx: &Ctx, by: &UserRow, id: &str, reason: &str) -> AppResul
     if g.status != group::GroupStatus::Open {
         return Err(not_open(&g));
     }
-    let everyone = store::groups::seats(&mut *tx, id, None).await?;
+    cancel_in(
+        ctx,
+        &mut tx,
+        &g,
+        &format!("The mentor cancelled it: {reason}"),
+        reason,
+        &mut live,
+    )
+    .await?;
+    tx.commit().await?;
+    live.publish(ctx).await;
+    store::groups::get(&ctx.db.pool, id)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// Cancels a locked open session: refunds and tells everyone (`why` opens their
+/// message), records `reason`.
+async fn cancel_in(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    g: &GroupRow,
+    why: &str,
+    reason: &str,
+    live: &mut Live,
+) -> AppResult<()> {
+    let now = ctx.now();
+    let everyone = store::groups::seats(&mut **tx, &g.id, None).await?;
     for s in everyone.iter().filter(|s| s.status.is_live()) {
         if s.status == SeatStatus::Seated {
-            settle(ctx, &mut tx, s, &g.mentor_id, s.credits_held, now).await?;
+            settle(ctx, tx, s, &g.mentor_id, s.credits_held, now).await?;
         }
         store::groups::move_seat(
-            &mut tx,
+            tx,
             &s.id,
             s.status,
             SeatStatus::Refunded,
@@ -666,31 +696,167 @@ pub async fn cancel(ctx: &Ctx, by: &UserRow, id: &str, reason: &str) -> AppResul
             now,
         )
         .await?;
+        let body = if s.status == SeatStatus::Seated && s.credits_held > 0 {
+            format!(
+                "{why}\n\nYour {} credits are back in your wallet.",
+                s.credits_held
+            )
+        } else {
+            why.to_string()
+        };
         tell(
             ctx,
-            &mut tx,
-            &g,
+            tx,
+            g,
             &s.user_id,
             format!("“{}” is cancelled", g.title),
-            if s.status == SeatStatus::Seated {
-                format!(
-                    "The mentor cancelled it: {reason}\n\nYour {} credits are back in your wallet.",
-                    s.credits_held
-                )
-            } else {
-                format!("The mentor cancelled it: {reason}")
-            },
+            body,
             now,
-            &mut live,
+            live,
         )
         .await?;
     }
-    store::groups::cancel(&mut tx, id, reason, now).await?;
+    store::groups::cancel(tx, &g.id, reason, now).await?;
+    Ok(())
+}
+
+/// `POST /api/v1/group-sessions/{id}/attendance`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceInput {
+    /// The seated people who did not come (user ids); everyone else attended.
+    #[serde(default)]
+    pub absent: Vec<String>,
+}
+
+/// The mentor records who came, from the start on: the session is over, every seat
+/// pays the mentor (less the platform's fee; an absent attendee's seat too, as a
+/// mentee's no-show does).
+pub async fn attendance(
+    ctx: &Ctx,
+    mentor: &UserRow,
+    id: &str,
+    input: &AttendanceInput,
+) -> AppResult<GroupRow> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let g = locked(ctx, &mut tx, id).await?;
+    if g.mentor_id != mentor.id {
+        return Err(not_found());
+    }
+    if g.status != group::GroupStatus::Open {
+        return Err(not_open(&g));
+    }
+    if now < g.start_at {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            "Attendance is taken once the session has started.",
+        ));
+    }
+    let seated = store::groups::seats(&mut *tx, id, Some(SeatStatus::Seated)).await?;
+    if let Some(stranger) = input
+        .absent
+        .iter()
+        .find(|a| !seated.iter().any(|s| s.user_id.as_str() == a.as_str()))
+    {
+        return Err(AppError::invalid(
+            "absent",
+            "not_seated",
+            format!("{stranger} has no seat in this session."),
+        ));
+    }
+    complete_in(ctx, &mut tx, &g, &seated, &input.absent).await?;
     tx.commit().await?;
-    live.publish(ctx).await;
     store::groups::get(&ctx.db.pool, id)
         .await?
         .ok_or_else(not_found)
+}
+
+/// Closes a locked open session: each seat pays the mentor and is recorded attended
+/// or absent.
+async fn complete_in(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    g: &GroupRow,
+    seated: &[SeatRow],
+    absent: &[String],
+) -> AppResult<()> {
+    let now = ctx.now();
+    for s in seated {
+        settle(ctx, tx, s, &g.mentor_id, 0, now).await?;
+        let to = if absent.iter().any(|a| a.as_str() == s.user_id.as_str()) {
+            SeatStatus::Absent
+        } else {
+            SeatStatus::Attended
+        };
+        store::groups::move_seat(tx, &s.id, SeatStatus::Seated, to, s.credits_held, now).await?;
+    }
+    // Whoever is still in line had no seat: out of the line.
+    for w in store::groups::seats(&mut **tx, &g.id, Some(SeatStatus::Waiting)).await? {
+        store::groups::move_seat(tx, &w.id, SeatStatus::Waiting, SeatStatus::Left, 0, now).await?;
+    }
+    store::groups::complete(tx, &g.id, now).await?;
+    Ok(())
+}
+
+/// Checks the minimum of every session whose decision time has come: too few seated,
+/// and it is cancelled and everyone refunded. Run by the maintenance loop; each
+/// session once, in its own transaction.
+pub async fn decide_due(ctx: &Ctx) -> AppResult<usize> {
+    let now = ctx.now();
+    let due = store::groups::due_decisions(&ctx.db.pool, now, 50).await?;
+    let mut cancelled = 0;
+    for id in due {
+        let mut live = Live::new();
+        let mut tx = ctx.db.begin_write().await?;
+        let g = locked(ctx, &mut tx, &id).await?;
+        if g.status != group::GroupStatus::Open
+            || !store::groups::mark_decided(&mut tx, &id, now).await?
+        {
+            continue;
+        }
+        let min = g.min_attendance.unwrap_or(0);
+        if g.seated < min {
+            let why = format!(
+                "Fewer than {min} people had joined by the decision time, so the session will not take place."
+            );
+            cancel_in(
+                ctx,
+                &mut tx,
+                &g,
+                &why,
+                "minimum attendance not reached",
+                &mut live,
+            )
+            .await?;
+            cancelled += 1;
+        }
+        tx.commit().await?;
+        live.publish(ctx).await;
+    }
+    Ok(cancelled)
+}
+
+/// Closes sessions their mentor did not record, once the completion grace after
+/// their end has passed: everyone seated counts as attended. Run by the maintenance
+/// loop.
+pub async fn finish_due(ctx: &Ctx) -> AppResult<usize> {
+    let now = ctx.now();
+    let before = now - jiff::SignedDuration::from_mins(ctx.config.completion_grace_minutes);
+    let ended = store::groups::ended(&ctx.db.pool, before, 50).await?;
+    let mut done = 0;
+    for id in ended {
+        let mut tx = ctx.db.begin_write().await?;
+        let g = locked(ctx, &mut tx, &id).await?;
+        if g.status != group::GroupStatus::Open {
+            continue;
+        }
+        let seated = store::groups::seats(&mut *tx, &id, Some(SeatStatus::Seated)).await?;
+        complete_in(ctx, &mut tx, &g, &seated, &[]).await?;
+        tx.commit().await?;
+        done += 1;
+    }
+    Ok(done)
 }
 
 /// The roster (the mentor and admins) or, for an attendee, the seated people's first

@@ -383,3 +383,61 @@ pub async fn cancel(tx: &mut Tx, id: &str, reason: &str, now: Timestamp) -> sqlx
     .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Open sessions whose decision time has come and whose minimum is not checked yet.
+pub async fn due_decisions<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    now: Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM group_sessions WHERE status = 'open' AND decide_at <= $1 \
+         AND decided_at IS NULL ORDER BY decide_at LIMIT $2",
+    )
+    .bind(now.stored())
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// Records that the minimum was checked (false when it already was).
+pub async fn mark_decided(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE group_sessions SET decided_at = $2, updated_at = $2 \
+         WHERE id = $1 AND decided_at IS NULL",
+    )
+    .bind(id)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Open sessions that ended before `before`.
+pub async fn ended<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    before: Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM group_sessions WHERE status = 'open' AND end_at <= $1 \
+         ORDER BY end_at LIMIT $2",
+    )
+    .bind(before.stored())
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// Closes an open session as held (false when it was not open).
+pub async fn complete(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE group_sessions SET status = 'completed', updated_at = $2 \
+         WHERE id = $1 AND status = 'open'",
+    )
+    .bind(id)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

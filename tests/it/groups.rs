@@ -535,3 +535,139 @@ async fn ten_leaving_at_once_give_exactly_ten_seats_to_the_line() {
     assert_eq!(n, 20, "10 first seats and 10 promotions, each charged once");
     app.assert_ledger_ok().await;
 }
+
+/// Attendance after the session: each seat pays the mentor (an absent one too), the
+/// line closes; not before the start, not twice; unrecorded sessions close by
+/// themselves after the grace.
+#[tokio::test]
+async fn attendance_pays_the_mentor_for_every_seat_and_unrecorded_sessions_close_themselves() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 20)).await;
+    let id = g["id"].as_str().unwrap().to_string();
+    let a = member(&app, &admin, "a@example.com", 20).await;
+    let b = member(&app, &admin, "b@example.com", 20).await;
+    let c = member(&app, &admin, "c@example.com", 20).await;
+    for p in [&a, &b, &c] {
+        join(&app, p, &id).await;
+    }
+    let path = format!("/api/v1/group-sessions/{id}/attendance");
+    assert_problem(
+        &app.post(&path, m.token(), json!({"absent": []})).await,
+        409,
+        "invalid_transition",
+    );
+    app.clock.advance(jiff::SignedDuration::from_hours(55));
+    assert_problem(
+        &app.post(&path, a.token(), json!({"absent": []})).await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.post(&path, m.token(), json!({"absent": [c.user_id]}))
+            .await,
+        422,
+        "invalid_input",
+    );
+    let (status, done) = app
+        .post(&path, m.token(), json!({"absent": [b.user_id]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "completed");
+    assert_eq!(app.balance(&m).await.0, 40, "both seats pay");
+    assert_eq!(app.balance(&c).await, (20, 0), "the line paid nothing");
+    assert_problem(
+        &app.post(&path, m.token(), json!({"absent": []})).await,
+        409,
+        "session_closed",
+    );
+    let (_, roster) = app
+        .get(&format!("/api/v1/group-sessions/{id}/seats"), m.token())
+        .await;
+    assert_eq!(roster["items"].as_array().unwrap().len(), 0, "nobody live");
+    let statuses: Vec<(String, String)> = sqlx::query_as(
+        "SELECT user_id, status FROM group_seats WHERE session_id = $1 ORDER BY queued_at, id",
+    )
+    .bind(&id)
+    .fetch_all(&app.ctx().db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        statuses,
+        [
+            (a.user_id.clone(), "attended".to_string()),
+            (b.user_id.clone(), "absent".to_string()),
+            (c.user_id.clone(), "left".to_string()),
+        ]
+    );
+
+    // Another session, never recorded: closed after the grace, everyone attended.
+    let mut later = session(2, 10);
+    later["start"] = json!("2026-03-10T15:00:00Z");
+    let g2 = publish(&app, &m, later).await;
+    let id2 = g2["id"].as_str().unwrap();
+    let d = member(&app, &admin, "d@example.com", 10).await;
+    join(&app, &d, id2).await;
+    app.clock.set("2026-03-10T16:45:00Z".parse().unwrap());
+    app.tick().await;
+    let (_, still) = app
+        .get(&format!("/api/v1/group-sessions/{id2}"), m.token())
+        .await;
+    assert_eq!(still["status"], "open", "within the grace");
+    app.clock.set("2026-03-10T17:31:00Z".parse().unwrap());
+    app.tick().await;
+    let (_, closed) = app
+        .get(&format!("/api/v1/group-sessions/{id2}"), m.token())
+        .await;
+    assert_eq!(closed["status"], "completed");
+    assert_eq!(app.balance(&m).await.0, 50);
+    app.assert_ledger_ok().await;
+}
+
+/// A minimum attendance is checked once, at the decision time: not met, the session is
+/// cancelled and refunded once; met, it stays even if people leave later.
+#[tokio::test]
+async fn minimum_attendance_is_decided_once_at_the_decision_time() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let mut body = session(5, 10);
+    body["min_attendance"] = json!(2);
+    body["decide_at"] = json!("2026-03-03T15:00:00Z");
+    let thin = publish(&app, &m, body.clone()).await;
+    body["start"] = json!("2026-03-06T15:00:00Z");
+    body["decide_at"] = json!("2026-03-05T15:00:00Z");
+    let full = publish(&app, &m, body).await;
+    let (thin, full) = (thin["id"].as_str().unwrap(), full["id"].as_str().unwrap());
+    let a = member(&app, &admin, "a@example.com", 50).await;
+    let b = member(&app, &admin, "b@example.com", 50).await;
+    join(&app, &a, thin).await;
+    join(&app, &a, full).await;
+    join(&app, &b, full).await;
+    app.tick().await;
+    let (_, t) = app
+        .get(&format!("/api/v1/group-sessions/{thin}"), a.token())
+        .await;
+    assert_eq!(t["status"], "open", "before the decision time");
+    app.clock.set("2026-03-03T15:00:01Z".parse().unwrap());
+    app.tick().await;
+    app.tick().await;
+    let (_, t) = app
+        .get(&format!("/api/v1/group-sessions/{thin}"), a.token())
+        .await;
+    assert_eq!(t["status"], "cancelled");
+    assert_eq!(app.balance(&a).await, (40, 10), "refunded once");
+    let (_, notes) = app.get("/api/v1/notifications", a.token()).await;
+    assert!(notes.to_string().contains("Fewer than 2 people"), "{notes}");
+    // Met at its decision time: it stays, even when one leaves afterwards.
+    app.clock.set("2026-03-05T15:00:01Z".parse().unwrap());
+    app.tick().await;
+    leave(&app, &b, full).await;
+    app.tick().await;
+    let (_, f) = app
+        .get(&format!("/api/v1/group-sessions/{full}"), a.token())
+        .await;
+    assert_eq!(f["status"], "open");
+    app.assert_ledger_ok().await;
+}

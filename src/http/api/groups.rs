@@ -14,7 +14,7 @@ use crate::{
         extract::{ApiJson, ApiQuery, CurrentUser, IdPath, MaybeUser},
         problem::Problem,
     },
-    service::groups::{self, GroupInput, GroupRow, ListFilter, SeatRow},
+    service::groups::{self, AttendanceInput, GroupInput, GroupRow, ListFilter, SeatRow},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel))
         .routes(routes!(join, leave))
         .routes(routes!(roster))
+        .routes(routes!(attendance))
 }
 
 /// A group session.
@@ -317,4 +318,23 @@ async fn roster(
             })
             .collect(),
     }))
+}
+
+/// Record who came (the mentor, from the start on): the session is over and every
+/// seat pays the mentor, less the platform's fee (an absent attendee's too, as with a
+/// mentee's no-show). Unrecorded sessions close by themselves after the completion
+/// grace, everyone seated counted as attended.
+#[utoipa::path(post, path = "/api/v1/group-sessions/{id}/attendance", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = AttendanceInput,
+    responses((status = 200, body = GroupView), (status = 404, body = Problem),
+        (status = 409, description = "`invalid_transition`, `session_closed`", body = Problem),
+        (status = 422, body = Problem)))]
+async fn attendance(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<AttendanceInput>,
+) -> Result<axum::Json<GroupView>, AppError> {
+    let g = groups::attendance(&state.ctx, &me.user, &id, &input).await?;
+    Ok(axum::Json(view(g, None)))
 }
