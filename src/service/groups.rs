@@ -69,6 +69,25 @@ pub struct GroupInput {
     pub repeat_weeks: Option<i64>,
 }
 
+impl GroupInput {
+    /// The fields as the domain checks them.
+    pub fn raw(&self) -> RawGroup<'_> {
+        RawGroup {
+            title: &self.title,
+            description: &self.description,
+            start: self.start.as_deref(),
+            duration_minutes: self.duration_minutes,
+            seats: self.seats,
+            credits_per_seat: self.credits_per_seat,
+            audience: self.audience.as_deref(),
+            min_attendance: self.min_attendance,
+            decide_at: self.decide_at.as_deref(),
+            join_until: self.join_until.as_deref(),
+            repeat_weeks: self.repeat_weeks,
+        }
+    }
+}
+
 fn not_found() -> AppError {
     AppError::NotFound
 }
@@ -82,20 +101,7 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
         ));
     }
     let now = ctx.now();
-    let raw = RawGroup {
-        title: &input.title,
-        description: &input.description,
-        start: input.start.as_deref(),
-        duration_minutes: input.duration_minutes,
-        seats: input.seats,
-        credits_per_seat: input.credits_per_seat,
-        audience: input.audience.as_deref(),
-        min_attendance: input.min_attendance,
-        decide_at: input.decide_at.as_deref(),
-        join_until: input.join_until.as_deref(),
-        repeat_weeks: input.repeat_weeks,
-    };
-    let first = group::check(&raw, now).map_err(AppError::Invalid)?;
+    let first = group::check(&input.raw(), now).map_err(AppError::Invalid)?;
     let tz = jiff::tz::TimeZone::get(&mentor.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let drafts: Vec<Draft> = (0..first.repeat_weeks)
         .filter_map(|n| first.week(n, &tz))

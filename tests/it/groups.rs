@@ -671,3 +671,125 @@ async fn minimum_attendance_is_decided_once_at_the_decision_time() {
     assert_eq!(f["status"], "open");
     app.assert_ledger_ok().await;
 }
+
+/// The pages: the mentor publishes from the editor (the start typed in their zone),
+/// members find it on the "Group sessions" tab and the mentor's profile, join with the
+/// cost and the policy said first, leave through a confirmation that says what comes
+/// back; the mentor sees the roster and the line.
+#[tokio::test]
+async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        m.token(),
+        Some(json!({"timezone": "Africa/Nairobi"})),
+    )
+    .await;
+    let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (status, html) = text(&mc, &app, "/groups/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("In your zone, Africa/Nairobi."));
+    let csrf = csrf_of(&html);
+    // Everything wrong at once, typed input kept.
+    let res = mc
+        .post(app.url("/groups/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", "Typed title"),
+            ("start", ""),
+            ("seats", "lots"),
+            ("duration_minutes", "60"),
+            ("credits_per_seat", "10"),
+            ("audience", "public"),
+            ("repeat_weeks", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("2 things to fix"), "{html}");
+    assert!(html.contains("href=\"#seats\">Seats: Enter a whole number.</a>"));
+    assert!(html.contains("value=\"Typed title\""));
+    let res = mc
+        .post(app.url("/groups/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", "Career chat"),
+            ("description", "Bring questions."),
+            ("start", "2026-03-04T18:00"),
+            ("seats", "2"),
+            ("duration_minutes", "60"),
+            ("credits_per_seat", "10"),
+            ("audience", "public"),
+            ("repeat_weeks", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let at = res.headers()["location"].to_str().unwrap().to_string();
+    let id = at.trim_start_matches("/groups/").to_string();
+    let (_, g) = app.get(&format!("/api/v1/group-sessions/{id}"), None).await;
+    assert_eq!(g["start_at"], "2026-03-04T15:00:00Z", "18:00 in Nairobi");
+
+    // A member in Los Angeles finds it and joins.
+    let a = member(&app, &admin, "ann@example.com", 30).await;
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        a.token(),
+        Some(json!({"timezone": "America/Los_Angeles"})),
+    )
+    .await;
+    let ac = sign_in(&app, "ann@example.com", "correct horse battery").await;
+    let (_, html) = text(&ac, &app, "/groups").await;
+    assert!(
+        html.contains("Career chat") && html.contains("2 of 2 seats left"),
+        "{html}"
+    );
+    let (_, html) = text(&ac, &app, &format!("/mentors/{}", m.user_id)).await;
+    assert!(html.contains("id=\"group-sessions\"") && html.contains("Career chat"));
+    let (_, html) = text(&ac, &app, &at).await;
+    assert!(
+        html.contains("Wed 4 Mar 2026, 07:00 (America/Los_Angeles)"),
+        "{html}"
+    );
+    assert!(html.contains("18:00 (Africa/Nairobi) for"));
+    assert!(html.contains("Leave before") && html.contains("all 10 credits come back"));
+    assert!(html.contains("Take a seat for 10 credits"));
+    let res = ac
+        .post(app.url(&format!("{at}/join")))
+        .form(&[("csrf", csrf_of(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&ac, &app, &at).await;
+    assert!(html.contains("You have a seat."), "{html}");
+    assert_eq!(app.balance(&a).await, (20, 10));
+
+    // Leaving asks first and says what comes back.
+    let res = ac
+        .post(app.url(&format!("{at}/leave")))
+        .form(&[("csrf", csrf_of(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("You get 10 of 10 credits back"), "{page}");
+    assert_eq!(app.balance(&a).await, (20, 10), "nothing done yet");
+
+    // The mentor sees the roster.
+    let (_, html) = text(&mc, &app, &at).await;
+    assert!(
+        html.contains("Seated (1)") && html.contains("Test ann"),
+        "{html}"
+    );
+    assert!(html.contains("Cancel the session"));
+}

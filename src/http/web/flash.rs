@@ -66,6 +66,37 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "info",
         "Fill in your mentor profile first.",
     ),
+    (
+        "group_published",
+        "ok",
+        "Your group session is published. People who may see it can join now.",
+    ),
+    (
+        "group_seated",
+        "ok",
+        "You have a seat. The credits are held until the session.",
+    ),
+    (
+        "group_waiting",
+        "info",
+        "The session is full: you are in line, {0} ahead of you. Nothing is charged until you get a seat.",
+    ),
+    (
+        "group_left",
+        "info",
+        "You left the session: {0} credits are back in your wallet.",
+    ),
+    ("group_left_line", "info", "You left the line."),
+    (
+        "group_cancelled",
+        "info",
+        "The session is cancelled: everyone seated got their credits back and was told.",
+    ),
+    (
+        "group_attendance",
+        "ok",
+        "Attendance recorded: the seats are paid to you.",
+    ),
     ("service_saved", "ok", "Service saved."),
     (
         "service_removed",

@@ -365,6 +365,8 @@ struct MentorPage {
     next_free: String,
     reviews: Vec<ReviewLine>,
     articles: Vec<super::articles::ArticleCard>,
+    /// Their upcoming group sessions the viewer may see.
+    groups: Vec<super::groups::GroupCard>,
     m: CardView,
     bio: String,
     timezone: String,
@@ -429,8 +431,26 @@ async fn render_mentor(
     let articles = super::articles::latest_by(state, viewer, id, 3, &tz)
         .await
         .unwrap_or_default();
+    let groups = crate::service::groups::list(
+        &state.ctx,
+        viewer,
+        &crate::service::groups::ListFilter {
+            mentor_id: Some(id),
+            skill: None,
+            from: state.ctx.now(),
+            to: None,
+            offset: 0,
+            limit: 4,
+        },
+    )
+    .await
+    .unwrap_or_default()
+    .iter()
+    .map(|g| super::groups::card(web, g))
+    .collect();
     let page = MentorPage {
         articles,
+        groups,
         layout: web.layout(),
         self_path: format!("/mentors/{id}"),
         missed: p.no_show_count,

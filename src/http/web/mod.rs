@@ -22,6 +22,7 @@ mod credits;
 mod dashboards;
 mod flash;
 mod forms;
+mod groups;
 mod mentees;
 mod mentors;
 mod pages;
@@ -146,6 +147,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(credits::router())
         .merge(mentees::router())
+        .merge(groups::router())
 }
 
 async fn css() -> Response {

@@ -1,0 +1,590 @@
+//! Group sessions on the pages: the "Group sessions" tab of discovery (`/groups`), a
+//! session's page (`/groups/{id}`: times in both zones, seats left or your place in
+//! line, joining with the cost and the policy said first, leaving through a
+//! confirmation that says what comes back; for the mentor the roster, the line,
+//! attendance and cancelling), and the mentor's editor (`/groups/new`).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::{StatusCode, Uri},
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::{FormErrors, Layout, PageResult, WebCtx, WebForm, confirm, page_query, zone_of};
+use crate::{
+    domain::{
+        booking::free_cancel_until,
+        group::{self, GroupStatus, SeatStatus},
+    },
+    error::AppError,
+    http::{AppState, extract::path_id},
+    service::{
+        accounts::UserRow,
+        groups::{self, AttendanceInput, GroupInput, GroupRow, ListFilter, SeatRow},
+        mentors,
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/groups", get(list_page))
+        .route("/groups/new", get(editor).post(publish))
+        .route("/groups/{id}", get(session_page))
+        .route("/groups/{id}/join", post(join))
+        .route("/groups/{id}/leave", post(leave))
+        .route("/groups/{id}/cancel", post(cancel))
+        .route("/groups/{id}/attendance", post(attendance))
+}
+
+/// A session as a card or a page shows it.
+pub struct GroupCard {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub mentor_id: String,
+    pub mentor_name: String,
+    /// In the viewer's zone.
+    pub when: String,
+    /// In the mentor's zone, when it differs from the viewer's ("" otherwise).
+    pub mentor_when: String,
+    pub duration_minutes: i64,
+    pub seats: i64,
+    pub seats_left: i64,
+    pub waiting: i64,
+    pub credits: i64,
+    pub status: &'static str,
+    pub cancel_reason: String,
+}
+
+pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
+    let tz = web.zone();
+    let mentor_tz = jiff::tz::TimeZone::get(&g.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let same = tz.iana_name() == mentor_tz.iana_name();
+    GroupCard {
+        id: g.id.clone(),
+        title: g.title.clone(),
+        description: g.description.clone(),
+        mentor_id: g.mentor_id.to_string(),
+        mentor_name: format!("{} {}", g.mentor_first_name, g.mentor_last_name)
+            .trim()
+            .to_string(),
+        when: format!(
+            "{} ({})",
+            web.when(g.start_at, &tz),
+            tz.iana_name().unwrap_or("UTC")
+        ),
+        mentor_when: if same {
+            String::new()
+        } else {
+            format!("{} ({})", web.when(g.start_at, &mentor_tz), g.timezone)
+        },
+        duration_minutes: g.end_at.duration_since(g.start_at).as_mins(),
+        seats: g.seats,
+        seats_left: (g.seats - g.seated).max(0),
+        waiting: g.waiting,
+        credits: g.credits_per_seat,
+        status: g.status.as_str(),
+        cancel_reason: g.cancel_reason.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "groups.html")]
+struct ListPage {
+    layout: Layout,
+    skill: String,
+    groups: Vec<GroupCard>,
+    can_publish: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    skill: String,
+}
+
+async fn list_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let q: ListQuery = page_query(&uri);
+    let me = web.auth.as_ref().map(|a| &a.user);
+    let skill = crate::domain::mentor::normalize_tag(&q.skill);
+    let rows = groups::list(
+        &state.ctx,
+        me,
+        &ListFilter {
+            mentor_id: None,
+            skill: (!skill.is_empty()).then_some(skill.as_str()),
+            from: state.ctx.now(),
+            to: None,
+            offset: 0,
+            limit: 50,
+        },
+    )
+    .await?;
+    let can_publish = match me {
+        Some(u) => mentors::is_approved(&state.ctx, &u.id).await?,
+        None => false,
+    };
+    Ok(web.render(
+        &state,
+        &ListPage {
+            layout: web.layout(),
+            groups: rows.iter().map(|g| card(&web, g)).collect(),
+            skill: q.skill,
+            can_publish,
+        },
+    ))
+}
+
+/// A person on the mentor's roster.
+pub struct RosterLine {
+    pub user_id: String,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "group.html")]
+struct SessionPage {
+    layout: Layout,
+    g: GroupCard,
+    open: bool,
+    joinable: bool,
+    /// The viewer is the mentor (or an admin): the roster, attendance, cancelling.
+    is_mentor: bool,
+    signed_in: bool,
+    /// "seated", "waiting" or "".
+    my_status: &'static str,
+    my_ahead: i64,
+    /// "Free cancellation until …, then 50 % back."
+    policy: String,
+    started: bool,
+    roster: Vec<RosterLine>,
+    line: Vec<RosterLine>,
+    /// Why joining failed.
+    error: Option<String>,
+}
+
+async fn render_session(
+    state: &AppState,
+    web: &WebCtx,
+    id: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> PageResult {
+    let me = web.auth.as_ref().map(|a| &a.user);
+    let (g, seat) = groups::get(&state.ctx, me, id).await?;
+    let is_mentor = me.is_some_and(|u| u.id == g.mentor_id) || web.is_admin();
+    let (roster, line) = if is_mentor {
+        let (_, seats) = groups::roster(&state.ctx, me.expect("signed in"), id).await?;
+        let to_line = |s: &SeatRow| RosterLine {
+            user_id: s.user_id.to_string(),
+            name: format!("{} {}", s.first_name, s.last_name)
+                .trim()
+                .to_string(),
+        };
+        (
+            seats
+                .iter()
+                .filter(|s| s.status == SeatStatus::Seated)
+                .map(to_line)
+                .collect(),
+            seats
+                .iter()
+                .filter(|s| s.status == SeatStatus::Waiting)
+                .map(to_line)
+                .collect(),
+        )
+    } else {
+        (vec![], vec![])
+    };
+    let now = state.ctx.now();
+    let p = &state.ctx.config.policy;
+    let free_until = free_cancel_until(g.start_at, p);
+    let tz = web.zone();
+    let policy = if g.credits_per_seat == 0 {
+        "Free to join and to leave.".to_string()
+    } else {
+        format!(
+            "Leave before {} and all {} credits come back; later, {} % come back and the rest goes to the mentor.",
+            web.when(free_until, &tz),
+            g.credits_per_seat,
+            p.late_refund_percent.clamp(0, 100)
+        )
+    };
+    let page = SessionPage {
+        layout: web.layout(),
+        open: g.status == GroupStatus::Open,
+        joinable: g.status == GroupStatus::Open && now < g.join_until,
+        is_mentor,
+        signed_in: me.is_some(),
+        my_status: seat.as_ref().map_or("", |s| s.status.as_str()),
+        my_ahead: seat.as_ref().map_or(0, |s| s.ahead),
+        policy,
+        started: now >= g.start_at,
+        roster,
+        line,
+        error,
+        g: card(web, &g),
+    };
+    Ok(web.render_status(state, status, &page))
+}
+
+async fn session_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    render_session(&state, &web, &id, StatusCode::OK, None).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirmed: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn join(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    match groups::join(&state.ctx, &me, &id).await {
+        Ok((_, seat)) if seat.status == SeatStatus::Seated => {
+            Ok(web.redirect_flash(&format!("/groups/{id}"), "group_seated"))
+        }
+        Ok((_, seat)) => Ok(web.redirect_flash_numbers(
+            &format!("/groups/{id}"),
+            "group_waiting",
+            &[seat.ahead],
+        )),
+        Err(e @ (AppError::Conflict { .. } | AppError::PaymentRequired { .. })) => {
+            let status = crate::http::problem::status_of(&e);
+            render_session(&state, &web, &id, status, Some(e.detail())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn leave(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    let (g, seat) = groups::get(&state.ctx, Some(&me), &id).await?;
+    let Some(seat) = seat else {
+        return Ok(web.redirect_flash(&format!("/groups/{id}"), "group_left_line"));
+    };
+    if !confirm::confirmed(&f.confirmed) {
+        let (question, consequence) = if seat.status == SeatStatus::Seated {
+            let back = group::leave_settlement(
+                seat.credits_held,
+                g.start_at,
+                state.ctx.now(),
+                &state.ctx.config.policy,
+            )
+            .to_mentee;
+            (
+                format!("Leave “{}”?", g.title),
+                format!(
+                    "You get {back} of {} credits back, and your seat goes to the first person in line.",
+                    seat.credits_held
+                ),
+            )
+        } else {
+            (
+                format!("Leave the line for “{}”?", g.title),
+                "You lose your place in line.".to_string(),
+            )
+        };
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                question,
+                consequence,
+                action: format!("/groups/{id}/leave"),
+                fields: vec![],
+                yes: "Yes, leave",
+                back: format!("/groups/{id}"),
+                no: "No, stay",
+                reason: None,
+                errors: FormErrors::default(),
+            },
+        ));
+    }
+    let left = groups::leave(&state.ctx, &me, &id).await?;
+    Ok(if seat.status == SeatStatus::Seated {
+        web.redirect_flash_numbers(&format!("/groups/{id}"), "group_left", &[left.refunded])
+    } else {
+        web.redirect_flash(&format!("/groups/{id}"), "group_left_line")
+    })
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    let ask = |errors: FormErrors| {
+        confirm::Confirm {
+        question: "Cancel this group session?".into(),
+        consequence: "Everyone seated gets all their credits back, and everyone seated or in line is told, with your reason.".into(),
+        action: format!("/groups/{id}/cancel"),
+        fields: vec![],
+        yes: "Yes, cancel the session",
+        back: format!("/groups/{id}"),
+        no: "No, keep it",
+        reason: Some(confirm::Reason {
+            label: "Why (attendees read this)",
+            required: true,
+            value: f.reason.clone(),
+        }),
+        errors,
+    }
+    };
+    if !confirm::confirmed(&f.confirmed) {
+        return Ok(confirm::page(&state, &web, ask(FormErrors::default())));
+    }
+    match groups::cancel(&state.ctx, &me, &id, &f.reason).await {
+        Ok(_) => Ok(web.redirect_flash(&format!("/groups/{id}"), "group_cancelled")),
+        Err(e @ AppError::Invalid(_)) => {
+            Ok(confirm::page(&state, &web, ask(FormErrors::from_error(&e))))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn attendance(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<HashMap<String, String>>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, f.get("csrf").map_or("", String::as_str))?;
+    let id = path_id(&id)?;
+    // Each seated person on the form (`seated_<id>`) has a "was there" box
+    // (`present_<id>`); an unticked one is absent.
+    let absent: Vec<String> = f
+        .keys()
+        .filter_map(|k| k.strip_prefix("seated_"))
+        .filter(|id| !f.contains_key(&format!("present_{id}")))
+        .map(str::to_string)
+        .collect();
+    match groups::attendance(&state.ctx, &me, &id, &AttendanceInput { absent }).await {
+        Ok(_) => Ok(web.redirect_flash(&format!("/groups/{id}"), "group_attendance")),
+        Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
+            let status = crate::http::problem::status_of(&e);
+            let msg = match &e {
+                AppError::Invalid(errs) => errs
+                    .iter()
+                    .map(|x| x.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.detail(),
+            };
+            render_session(&state, &web, &id, status, Some(msg)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The editor's fields, kept as typed.
+#[derive(Debug, Deserialize)]
+struct EditorForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    /// A local date and time (`datetime-local`) in the mentor's zone.
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    duration_minutes: String,
+    #[serde(default)]
+    seats: String,
+    #[serde(default)]
+    credits_per_seat: String,
+    #[serde(default)]
+    audience: String,
+    #[serde(default)]
+    repeat_weeks: String,
+    #[serde(default)]
+    show_names: Option<String>,
+}
+
+impl Default for EditorForm {
+    fn default() -> Self {
+        EditorForm {
+            csrf: String::new(),
+            title: String::new(),
+            description: String::new(),
+            start: String::new(),
+            duration_minutes: "60".into(),
+            seats: "10".into(),
+            credits_per_seat: "0".into(),
+            audience: "public".into(),
+            repeat_weeks: "1".into(),
+            show_names: None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "group_edit.html")]
+struct EditorPage {
+    layout: Layout,
+    f: EditorForm,
+    timezone: String,
+    errors: FormErrors,
+}
+
+/// The editor's labels, for its error summary.
+const LABELS: &[(&str, &str)] = &[
+    ("title", "Title"),
+    ("description", "Description"),
+    ("start", "Starts"),
+    ("duration_minutes", "Minutes"),
+    ("seats", "Seats"),
+    ("credits_per_seat", "Credits per seat"),
+    ("audience", "Who can join"),
+    ("repeat_weeks", "Weeks"),
+];
+
+async fn approved_mentor(state: &AppState, web: &WebCtx) -> Result<UserRow, PageResult> {
+    let me = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return Err(Ok(r)),
+    };
+    match mentors::is_approved(&state.ctx, &me.id).await {
+        Ok(true) => Ok(me),
+        Ok(false) => Err(Ok(
+            web.redirect_flash("/settings/mentor", "mentor_profile_first")
+        )),
+        Err(e) => Err(Err(e.into())),
+    }
+}
+
+async fn editor(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = match approved_mentor(&state, &web).await {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    Ok(web.render(
+        &state,
+        &EditorPage {
+            layout: web.layout(),
+            f: EditorForm::default(),
+            timezone: me.timezone.clone(),
+            errors: FormErrors::default(),
+        },
+    ))
+}
+
+/// A number field: blank is none; anything else that is not a whole number is an
+/// error on that field.
+fn number(field: &str, raw: &str, errs: &mut Vec<crate::error::FieldError>) -> Option<i64> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    raw.parse().ok().or_else(|| {
+        errs.push(crate::error::FieldError::new(
+            field,
+            "invalid_number",
+            "Enter a whole number.",
+        ));
+        None
+    })
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<EditorForm>,
+) -> PageResult {
+    let me = match approved_mentor(&state, &web).await {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    web.check_csrf(&f.csrf)?;
+    let mut errs = vec![];
+    // The start is typed in the mentor's zone.
+    let tz = zone_of(Some(&me));
+    let start = match f.start.trim().parse::<jiff::civil::DateTime>() {
+        Ok(dt) => dt
+            .to_zoned(tz.clone())
+            .ok()
+            .map(|z| z.timestamp().to_string()),
+        Err(_) if f.start.trim().is_empty() => None,
+        Err(_) => {
+            errs.push(crate::error::FieldError::new(
+                "start",
+                "invalid_datetime",
+                "Enter a date and a time.",
+            ));
+            None
+        }
+    };
+    let input = GroupInput {
+        title: f.title.clone(),
+        description: f.description.clone(),
+        start,
+        duration_minutes: number("duration_minutes", &f.duration_minutes, &mut errs),
+        seats: number("seats", &f.seats, &mut errs),
+        credits_per_seat: number("credits_per_seat", &f.credits_per_seat, &mut errs),
+        audience: Some(f.audience.clone()),
+        repeat_weeks: number("repeat_weeks", &f.repeat_weeks, &mut errs),
+        show_names: f.show_names.is_some(),
+        ..GroupInput::default()
+    };
+    let result = if errs.is_empty() {
+        groups::create(&state.ctx, &me, &input).await
+    } else {
+        // Every error at once: the rest of the form's, beside the numbers'.
+        if let Err(more) = group::check(&input.raw(), state.ctx.now()) {
+            let more: Vec<_> = more
+                .into_iter()
+                .filter(|e| !errs.iter().any(|x| x.field == e.field))
+                .collect();
+            errs.extend(more);
+        }
+        Err(AppError::Invalid(errs))
+    };
+    match result {
+        Ok(rows) => Ok(web.redirect_flash(
+            &format!("/groups/{}", rows.first().map_or("", |g| g.id.as_str())),
+            "group_published",
+        )),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => Ok(web.render_status(
+            &state,
+            crate::http::problem::status_of(&e),
+            &EditorPage {
+                layout: web.layout(),
+                errors: FormErrors::from_error(&e).ids("").labelled(LABELS),
+                f,
+                timezone: me.timezone.clone(),
+            },
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
