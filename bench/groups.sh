@@ -24,6 +24,8 @@ python3 bench/setup_group.py "$URL" bench-admin@example.com "bench admin passwor
 export BENCH_DATA="$DIR/data.lua" BENCH_LUA="$PWD/bench/lua"
 BENCH_THREADS=2 wrk -t2 -c32 -d"${SECS}s" -s bench/lua/join.lua "$URL" | grep '^RESULT'
 session=$(sed -nE 's/^  session = "(.*)",/\1/p' "$DIR/data.lua")
-curl -sf "$URL/api/v1/group-sessions/$session" |
-  python3 -c 'import json,sys; g=json.load(sys.stdin); print(f"seats left {g[\"seats_left\"]} of {g[\"seats\"]}, {g[\"waiting\"]} in line")'
+curl -sf "$URL/api/v1/group-sessions/$session" | python3 -c '
+import json, sys
+g = json.load(sys.stdin)
+print("seats left", g["seats_left"], "of", g["seats"], "and", g["waiting"], "in line")'
 "$BIN" ledger verify

@@ -23,6 +23,13 @@ pub enum Job {
         start_at: i64,
         lead: String,
     },
+    /// Remind everyone seated in a group session starting at `start_at` (µs); `lead`
+    /// is `"24h"` or `"1h"`.
+    GroupReminder {
+        session_id: String,
+        start_at: i64,
+        lead: String,
+    },
     /// Expire a mentorship request nobody answered.
     MentorshipExpire { mentorship_id: String },
     /// Deliver one email of the outbox.
@@ -40,10 +47,18 @@ struct Reminder {
     lead: String,
 }
 
+#[derive(Serialize, Deserialize)]
+struct GroupReminder {
+    session_id: String,
+    start_at: i64,
+    lead: String,
+}
+
 impl Job {
     pub const BOOKING_EXPIRE: &'static str = "booking.expire";
     pub const BOOKING_FINISH: &'static str = "booking.finish";
     pub const BOOKING_REMINDER: &'static str = "booking.reminder";
+    pub const GROUP_REMINDER: &'static str = "group.reminder";
     pub const MENTORSHIP_EXPIRE: &'static str = "mentorship.expire";
     pub const EMAIL_SEND: &'static str = "email.send";
     pub const PLACE_BOOKING: &'static str = "payment.place_booking";
@@ -55,6 +70,7 @@ impl Job {
             Job::BookingExpire { .. } => Self::BOOKING_EXPIRE,
             Job::BookingFinish { .. } => Self::BOOKING_FINISH,
             Job::BookingReminder { .. } => Self::BOOKING_REMINDER,
+            Job::GroupReminder { .. } => Self::GROUP_REMINDER,
             Job::MentorshipExpire { .. } => Self::MENTORSHIP_EXPIRE,
             Job::EmailSend { .. } => Self::EMAIL_SEND,
             Job::PlaceBooking { .. } => Self::PLACE_BOOKING,
@@ -73,6 +89,11 @@ impl Job {
                 start_at,
                 lead,
             } => json!({ "booking_id": booking_id, "start_at": start_at, "lead": lead }),
+            Job::GroupReminder {
+                session_id,
+                start_at,
+                lead,
+            } => json!({ "session_id": session_id, "start_at": start_at, "lead": lead }),
             Job::MentorshipExpire { mentorship_id } => json!({ "mentorship_id": mentorship_id }),
             Job::EmailSend { outbox_id } => json!({ "outbox_id": outbox_id }),
             Job::PlaceBooking { payment_id } => json!({ "payment_id": payment_id }),
@@ -102,6 +123,15 @@ impl Job {
                     serde_json::from_value(v.clone()).map_err(|e| format!("a {kind} job: {e}"))?;
                 Job::BookingReminder {
                     booking_id: r.booking_id,
+                    start_at: r.start_at,
+                    lead: r.lead,
+                }
+            }
+            Self::GROUP_REMINDER => {
+                let r: GroupReminder =
+                    serde_json::from_value(v.clone()).map_err(|e| format!("a {kind} job: {e}"))?;
+                Job::GroupReminder {
+                    session_id: r.session_id,
                     start_at: r.start_at,
                     lead: r.lead,
                 }
@@ -138,6 +168,11 @@ mod tests {
                 booking_id: BookingId::trusted("b".into()),
                 start_at: 42,
                 lead: "1h".into(),
+            },
+            Job::GroupReminder {
+                session_id: "g".into(),
+                start_at: 7,
+                lead: "24h".into(),
             },
             Job::MentorshipExpire {
                 mentorship_id: "m".into(),

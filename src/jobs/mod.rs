@@ -87,6 +87,11 @@ async fn run(
             start_at,
             lead,
         } => service::notify::booking_reminder(ctx, booking_id, *start_at, lead).await,
+        Job::GroupReminder {
+            session_id,
+            start_at,
+            lead,
+        } => service::groups::remind(ctx, session_id, *start_at, lead).await,
         Job::MentorshipExpire { mentorship_id } => {
             service::mentorships::expire_one(ctx, mentorship_id).await
         }

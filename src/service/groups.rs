@@ -15,8 +15,11 @@
 //! A session with a minimum attendance is checked once at its decision time and, if
 //! too few are seated, cancelled with full refunds.
 //!
-//! Not built yet (issue 17 stays open): reminders, calendar entries, reviews, the
-//! dashboards' and export's figures.
+//! Everyone seated is reminded 24 hours and 1 hour before (jobs enqueued when the
+//! session is published; a cancelled or completed session reminds nobody).
+//!
+//! Not built yet (issue 17 stays open): calendar entries, reviews, the dashboards'
+//! and export's figures.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -160,6 +163,23 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
             now,
         )
         .await?;
+        for (lead, before) in [("24h", 24), ("1h", 1)] {
+            let at = d.start - jiff::SignedDuration::from_hours(before);
+            if at > now {
+                super::jobs::enqueue(
+                    &mut tx,
+                    &crate::domain::job::Job::GroupReminder {
+                        session_id: id.clone(),
+                        start_at: d.start.as_microsecond(),
+                        lead: lead.to_string(),
+                    },
+                    at,
+                    Some(&format!("group-remind:{lead}:{id}")),
+                    now,
+                )
+                .await?;
+            }
+        }
         ids.push(id);
     }
     tx.commit().await?;
@@ -224,9 +244,10 @@ pub async fn list(
 }
 
 /// Reads the session inside the write transaction, after locking it.
+/// (Its `waiting` is not counted: see [`store::groups::get_unranked`].)
 async fn locked(ctx: &Ctx, tx: &mut Tx, id: &str) -> AppResult<GroupRow> {
     store::groups::lock(tx, ctx.db.backend, id).await?;
-    store::groups::get(&mut **tx, id)
+    store::groups::get_unranked(&mut **tx, id)
         .await?
         .ok_or_else(not_found)
 }
@@ -349,10 +370,10 @@ pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, Sea
             ),
         ));
     }
-    if let Some(s) = store::groups::live_seat(&mut *tx, id, &me.id).await? {
+    if let Some(status) = store::groups::live_status(&mut *tx, id, &me.id).await? {
         return Err(AppError::conflict(
             "already_joined",
-            if s.status == SeatStatus::Seated {
+            if status == SeatStatus::Seated {
                 "You already have a seat in this session."
             } else {
                 "You are already in line for this session."
@@ -617,11 +638,7 @@ async fn tell(
     let Some(u) = store::users::by_id(&mut **tx, user_id).await? else {
         return Ok(());
     };
-    let when = format!(
-        "{} — {}",
-        notify::at(g.start_at, &u.timezone),
-        notify::at(g.start_at, &g.timezone)
-    );
+    let when = both_zones(g, &u.timezone);
     notify::notify(
         ctx,
         tx,
@@ -630,8 +647,8 @@ async fn tell(
             email: &u.email,
             kind: notify::GROUP_SEAT,
             title,
-            body: format!("{body}\n\nThe session starts {when}."),
-            link: format!("/api/v1/group-sessions/{}", g.id),
+            body: format!("{body}\n\nWhen: {when}."),
+            link: format!("/groups/{}", g.id),
             related_id: Some(&g.id),
             ics: None,
         },
@@ -882,4 +899,76 @@ pub async fn roster(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<(GroupRo
     }
     let seats = store::groups::seats(&ctx.db.pool, id, Some(SeatStatus::Seated)).await?;
     Ok((g, seats))
+}
+
+/// A `group.reminder` job: reminds everyone seated, as each prefers (the booking
+/// reminder's preference), with the time in their zone and the mentor's. Nothing when
+/// the session was cancelled or is over.
+pub async fn remind(ctx: &Ctx, session_id: &str, start_at: i64, lead: &str) -> AppResult<()> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(g) = store::groups::get(&mut *tx, session_id).await? else {
+        return Ok(());
+    };
+    if g.status != group::GroupStatus::Open
+        || g.start_at.as_microsecond() != start_at
+        || now >= g.start_at
+    {
+        return Ok(());
+    }
+    let headline = if lead == "1h" {
+        "In one hour"
+    } else {
+        "Tomorrow"
+    };
+    let mut live = Live::new();
+    let mut people: Vec<String> =
+        store::groups::seats(&mut *tx, session_id, Some(SeatStatus::Seated))
+            .await?
+            .into_iter()
+            .map(|s| s.user_id.into())
+            .collect();
+    people.push(g.mentor_id.to_string());
+    for user_id in people {
+        let Some(u) = store::users::by_id(&mut *tx, &user_id).await? else {
+            continue;
+        };
+        let when = both_zones(&g, &u.timezone);
+        notify::notify(
+            ctx,
+            &mut tx,
+            &notify::Note {
+                user_id: &user_id,
+                email: &u.email,
+                kind: notify::BOOKING_REMINDER,
+                title: format!("{headline}: “{}”", g.title),
+                body: format!(
+                    "The group session “{}” with {} {} starts {when}.",
+                    g.title, g.mentor_first_name, g.mentor_last_name
+                ),
+                link: format!("/groups/{}", g.id),
+                related_id: Some(&g.id),
+                ics: None,
+            },
+            now,
+            &mut live,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    live.publish(ctx).await;
+    Ok(())
+}
+
+/// The session's start in the person's zone and, when it differs, the mentor's.
+fn both_zones(g: &GroupRow, tz: &str) -> String {
+    if tz == g.timezone {
+        notify::at(g.start_at, tz)
+    } else {
+        format!(
+            "{} — {}",
+            notify::at(g.start_at, tz),
+            notify::at(g.start_at, &g.timezone)
+        )
+    }
 }

@@ -114,6 +114,39 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// A session without counting its line (`waiting` is 0): what a write transaction
+/// needs, read in one index lookup however long the line.
+pub async fn get_unranked<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<GroupRow>> {
+    let sql = SELECT.replace(
+        "(SELECT COUNT(*) FROM group_seats w WHERE w.session_id = g.id AND w.status = 'waiting')",
+        "0",
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{sql} WHERE g.id = $1")))
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// The person's live place (seated or waiting), without their rank in line.
+pub async fn live_status<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    session_id: &str,
+    user_id: &str,
+) -> sqlx::Result<Option<SeatStatus>> {
+    let status: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM group_seats WHERE session_id = $1 AND user_id = $2 \
+         AND status IN ('seated', 'waiting')",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(ex)
+    .await?;
+    Ok(status.and_then(|s| SeatStatus::parse(&s)))
+}
+
 /// Takes the session's row lock for the rest of the transaction (see the module
 /// documentation).
 pub async fn lock(tx: &mut Tx, backend: Backend, id: &str) -> sqlx::Result<()> {

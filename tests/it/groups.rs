@@ -793,3 +793,68 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
     );
     assert!(html.contains("Cancel the session"));
 }
+
+/// Everyone seated (and the mentor) is reminded 24 hours and 1 hour before, in their
+/// zone and the mentor's; a cancelled session reminds nobody.
+#[tokio::test]
+async fn reminders_go_to_everyone_seated_and_not_after_a_cancellation() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let kept = publish(&app, &m, session(3, 0)).await;
+    let mut other = session(3, 0);
+    other["start"] = json!("2026-03-05T15:00:00Z");
+    let dropped = publish(&app, &m, other).await;
+    let a = member(&app, &admin, "a@example.com", 0).await;
+    join(&app, &a, kept["id"].as_str().unwrap()).await;
+    join(&app, &a, dropped["id"].as_str().unwrap()).await;
+    app.post(
+        &format!(
+            "/api/v1/group-sessions/{}/cancel",
+            dropped["id"].as_str().unwrap()
+        ),
+        m.token(),
+        json!({"reason": "moved"}),
+    )
+    .await;
+    let reminders = |v: &Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| {
+                n["title"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("Rust in practice")
+                    && n["kind"] == "booking_reminder"
+            })
+            .count()
+    };
+    // 24 hours before the kept one (15:00 on the 4th).
+    app.clock.set("2026-03-03T15:00:01Z".parse().unwrap());
+    app.tick().await;
+    let (_, notes) = app.get("/api/v1/notifications", a.token()).await;
+    assert_eq!(reminders(&notes), 1, "{notes}");
+    assert!(notes.to_string().contains("Tomorrow"));
+    let (_, notes) = app.get("/api/v1/notifications", m.token()).await;
+    assert_eq!(reminders(&notes), 1, "the mentor too: {notes}");
+    // And one hour before; the cancelled one (the 5th) never reminds.
+    app.clock.set("2026-03-04T14:00:01Z".parse().unwrap());
+    app.tick().await;
+    app.clock.set("2026-03-05T14:00:01Z".parse().unwrap());
+    app.tick().await;
+    let (_, notes) = app.get("/api/v1/notifications", a.token()).await;
+    assert_eq!(reminders(&notes), 2, "{notes}");
+    assert!(notes.to_string().contains("In one hour"));
+    let dropped_id = dropped["id"].as_str().unwrap();
+    assert!(
+        notes["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| !(n["kind"] == "booking_reminder"
+                && n["link"].as_str().unwrap_or("").ends_with(dropped_id))),
+        "the cancelled session reminds nobody"
+    );
+}
