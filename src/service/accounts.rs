@@ -478,7 +478,19 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
     let payments = store::payments::for_user(pool, &user.id, None, MAX).await?;
     let credit_requests =
         store::credit_requests::list(pool, Some(&user.id), None, None, MAX).await?;
+    let led = store::groups::calendar_of(pool, &user.id, jiff::Timestamp::MIN).await?;
+    let seats = store::groups::seats_of(pool, &user.id).await?;
     Ok(json!({
+        "group_sessions_led": led.iter().filter(|(g, _)| g.mentor_id == user.id).map(|(g, _)| json!({
+            "id": g.id, "title": g.title, "description": g.description, "start": ts(g.start_at),
+            "end": ts(g.end_at), "seats": g.seats, "credits_per_seat": g.credits_per_seat,
+            "audience": g.audience.as_str(), "status": g.status, "cancel_reason": g.cancel_reason,
+        })).collect::<Vec<_>>(),
+        "group_seats": seats.iter().map(|(id, title, start, status, credits, joined)| json!({
+            "session_id": id, "title": title,
+            "start": crate::clock::from_micros(*start).to_string(), "status": status,
+            "credits_held": credits, "joined_at": crate::clock::from_micros(*joined).to_string(),
+        })).collect::<Vec<_>>(),
         "mentorships": mentorships.iter().map(|m| json!({
             "id": m.m.id, "mentor_id": m.m.mentor_id, "mentee_id": m.m.mentee_id, "status": m.m.status,
             "message": m.m.message, "answer": m.m.answer, "created_at": ts(m.m.created_at),
@@ -540,6 +552,8 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     store::users::anonymise(&mut *tx, &user.id, now).await?;
     store::articles::erase_user(&mut tx, &user.id).await?;
     store::credit_requests::withdraw_open(&mut tx, &user.id, now).await?;
+    // Out of every line, so no freed seat goes to a closed account.
+    store::groups::leave_lines(&mut tx, &user.id, now).await?;
     tx.commit().await?;
     ctx.realtime.sessions_ended(ctx, &user.id, Ended::All).await;
     ctx.discovery.invalidate();

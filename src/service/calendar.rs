@@ -1,6 +1,6 @@
 //! Calendar files: one booking as `.ics`, and a secret per-user feed of all bookings
-//! (a URL holding a random token; only its hash is stored; issuing a new one revokes
-//! the old).
+//! and group sessions (a URL holding a random token; only its hash is stored; issuing
+//! a new one revokes the old).
 
 use super::{Ctx, auth};
 use crate::{
@@ -61,6 +61,44 @@ pub fn event(ctx: &Ctx, b: &BookingFull, viewer_id: &str) -> IcsEvent {
     }
 }
 
+/// A group session as its mentor (`seat` is `None`) or an attendee sees it: cancelled
+/// when the session is, or when their seat ended before it (left, refunded).
+pub fn group_event(
+    ctx: &Ctx,
+    g: &store::groups::GroupRow,
+    seat: Option<crate::domain::group::SeatStatus>,
+) -> IcsEvent {
+    use crate::domain::group::{GroupStatus, SeatStatus};
+    let gone = matches!(seat, Some(SeatStatus::Left | SeatStatus::Refunded));
+    let status = if g.status == GroupStatus::Cancelled || gone {
+        IcsStatus::Cancelled
+    } else {
+        IcsStatus::Confirmed
+    };
+    IcsEvent {
+        uid: format!("group-{}@mentorhub", g.id),
+        // A seat that ended is a change for this calendar even if the session is not.
+        sequence: g.sequence + i64::from(gone),
+        stamp: g.updated_at,
+        start: g.start_at,
+        end: g.end_at,
+        summary: format!(
+            "{} (group session with {} {})",
+            g.title, g.mentor_first_name, g.mentor_last_name
+        ),
+        description: format!(
+            "{}\n\nSession: {}/groups/{}",
+            g.description, ctx.config.base_url, g.id
+        )
+        .trim_start()
+        .to_string(),
+        url: None,
+        status,
+        organizer: None,
+        attendees: vec![],
+    }
+}
+
 /// One booking as an iCalendar file (participants only).
 pub async fn booking_ics(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<String> {
     let b = store::bookings::get(&ctx.db.pool, id)
@@ -102,11 +140,15 @@ pub async fn feed(ctx: &Ctx, token: &str) -> AppResult<String> {
         },
     )
     .await?;
-    let events: Vec<IcsEvent> = rows
+    let mut events: Vec<IcsEvent> = rows
         .iter()
         .filter(|b| b.b.timed)
         .map(|b| event(ctx, b, &user.id))
         .collect();
+    let since = crate::clock::before(ctx.now(), 90 * 24 * 3_600_000_000);
+    for (g, seat) in store::groups::calendar_of(&ctx.db.pool, &user.id, since).await? {
+        events.push(group_event(ctx, &g, seat));
+    }
     Ok(ics::calendar(
         &format!("mentorhub: {} {}", user.first_name, user.last_name),
         &events,

@@ -18,8 +18,9 @@
 //! Everyone seated is reminded 24 hours and 1 hour before (jobs enqueued when the
 //! session is published; a cancelled or completed session reminds nobody).
 //!
-//! Not built yet (issue 17 stays open): calendar entries, reviews, the dashboards'
-//! and export's figures.
+//! The per-user calendar feed and the data export include sessions (see
+//! `calendar::group_event`, `accounts::export`). Not built yet (issue 17 stays open):
+//! reviews of group sessions, and their figures in the dashboards and admin stats.
 
 use jiff::Timestamp;
 use serde::Deserialize;

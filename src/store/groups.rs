@@ -474,3 +474,74 @@ pub async fn complete(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<boo
     .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// The sessions a person is in the calendar of, ending after `from`: those they lead
+/// and those they had a seat in (whatever became of it), with their seat's status
+/// (`None` for the mentor).
+pub async fn calendar_of<'e, E: Executor<'e, Database = Any> + Copy>(
+    ex: E,
+    user_id: &str,
+    from: Timestamp,
+) -> sqlx::Result<Vec<(GroupRow, Option<SeatStatus>)>> {
+    let sql = SELECT.replace(
+        "(SELECT COUNT(*) FROM group_seats w WHERE w.session_id = g.id AND w.status = 'waiting')",
+        "0",
+    );
+    let rows: Vec<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{sql} WHERE g.end_at >= $2 AND (g.mentor_id = $1 OR g.id IN (SELECT s.session_id \
+         FROM group_seats s WHERE s.user_id = $1 AND s.status NOT IN ('waiting', 'skipped'))) \
+         ORDER BY g.start_at, g.id LIMIT 1000"
+    )))
+    .bind(user_id)
+    .bind(from.stored())
+    .fetch_all(ex)
+    .await?;
+    let seats: Vec<(String, String)> = sqlx::query_as(
+        "SELECT session_id, status FROM group_seats WHERE user_id = $1 \
+         AND status NOT IN ('waiting', 'skipped') ORDER BY created_at",
+    )
+    .bind(user_id)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|g| {
+            // The newest seat of theirs in it (one may leave and join again).
+            let status = seats
+                .iter()
+                .rev()
+                .find(|(sid, _)| *sid == g.id)
+                .and_then(|(_, st)| SeatStatus::parse(st));
+            (g, status)
+        })
+        .collect())
+}
+
+/// Every place a person had in a session (the export): session id, title, start,
+/// seat status, credits held, when they joined.
+pub async fn seats_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<Vec<(String, String, i64, String, i64, i64)>> {
+    sqlx::query_as(
+        "SELECT g.id, g.title, g.start_at, s.status, s.credits_held, s.queued_at \
+         FROM group_seats s JOIN group_sessions g ON g.id = s.session_id \
+         WHERE s.user_id = $1 ORDER BY s.queued_at, s.id",
+    )
+    .bind(user_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// Takes a person out of every line they wait in (their account is closing).
+pub async fn leave_lines(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE group_seats SET status = 'left', ended_at = $2, updated_at = $2 \
+         WHERE user_id = $1 AND status = 'waiting'",
+    )
+    .bind(user_id)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected())
+}

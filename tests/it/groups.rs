@@ -858,3 +858,85 @@ async fn reminders_go_to_everyone_seated_and_not_after_a_cancellation() {
         "the cancelled session reminds nobody"
     );
 }
+
+/// The per-user calendar feed holds the sessions one leads or has a seat in, with a
+/// stable UID; a seat left or a session cancelled shows as cancelled.
+#[tokio::test]
+async fn the_calendar_feed_holds_joined_sessions_and_cancels_left_ones() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(3, 0)).await;
+    let id = g["id"].as_str().unwrap();
+    let a = member(&app, &admin, "a@example.com", 0).await;
+    join(&app, &a, id).await;
+    let feed_of = |s: &Session| {
+        let app = &app;
+        let token = s.token().map(str::to_string);
+        async move {
+            let (status, feed) = app
+                .post("/api/v1/me/calendar-feed", token.as_deref(), json!({}))
+                .await;
+            assert_eq!(status, StatusCode::CREATED);
+            let url = feed["url"].as_str().unwrap().to_string();
+            let path = url.trim_start_matches(&app.base).to_string();
+            app.http
+                .get(app.url(&path))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let uid = format!("UID:group-{id}@mentorhub");
+    let text = feed_of(&a).await;
+    assert!(text.contains(&uid), "{text}");
+    assert!(text.contains("STATUS:CONFIRMED") && text.contains("DTSTART:20260304T150000Z"));
+    assert!(feed_of(&m).await.contains(&uid), "the mentor's too");
+    leave(&app, &a, id).await;
+    let text = feed_of(&a).await;
+    assert!(
+        text.contains(&uid) && text.contains("STATUS:CANCELLED"),
+        "{text}"
+    );
+    assert!(text.contains("SEQUENCE:1"));
+}
+
+/// The data export holds the sessions one leads and every place one had; closing an
+/// account takes it out of every line, so no freed seat goes to it.
+#[tokio::test]
+async fn the_export_holds_sessions_and_a_closed_account_leaves_every_line() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 0)).await;
+    let id = g["id"].as_str().unwrap();
+    let a = member(&app, &admin, "a@example.com", 0).await;
+    let b = member(&app, &admin, "b@example.com", 0).await;
+    let c = member(&app, &admin, "c@example.com", 0).await;
+    let d = member(&app, &admin, "d@example.com", 0).await;
+    for p in [&a, &b, &c, &d] {
+        join(&app, p, id).await;
+    }
+    let (_, export) = app.get("/api/v1/me/export", m.token()).await;
+    assert_eq!(export["group_sessions_led"][0]["id"], json!(id), "{export}");
+    let (_, export) = app.get("/api/v1/me/export", c.token()).await;
+    assert_eq!(export["group_seats"][0]["status"], "waiting", "{export}");
+    // c (first in line) closes their account: the freed seat goes to d.
+    let (status, body) = app
+        .call(
+            Method::DELETE,
+            "/api/v1/me",
+            c.token(),
+            Some(json!({"password": "correct horse battery"})),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    leave(&app, &a, id).await;
+    let (_, now) = app
+        .get(&format!("/api/v1/group-sessions/{id}"), d.token())
+        .await;
+    assert_eq!(now["my_seat"]["status"], "seated", "{now}");
+}
