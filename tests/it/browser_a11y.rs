@@ -119,6 +119,16 @@ async fn every_journey_page_passes_axe_at_both_widths() {
     .await;
     let a = publish(&app, &mentor, a["id"].as_str().unwrap()).await;
     let slug = a["slug"].as_str().unwrap().to_string();
+    let (status, g) = app
+        .post(
+            "/api/v1/group-sessions",
+            mentor.token(),
+            json!({"title": "Career questions", "description": "Bring yours.",
+                   "start": "2026-03-06T16:00:00Z", "seats": 2, "credits_per_seat": 5}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{g}");
+    let group = format!("/groups/{}", g["items"][0]["id"].as_str().unwrap());
     let asker = app.register("asker@example.com").await;
     app.post(
         "/api/v1/me/credit-requests",
@@ -144,6 +154,8 @@ async fn every_journey_page_passes_axe_at_both_widths() {
             mid_path.clone(),
             "/articles".into(),
             format!("/articles/{slug}"),
+            "/groups".into(),
+            group.clone(),
         ],
     )
     .await;
@@ -168,6 +180,7 @@ async fn every_journey_page_passes_axe_at_both_widths() {
                 "/notifications".into(),
                 "/settings".into(),
                 "/settings/mentee".into(),
+                group.clone(),
             ],
         )
         .await,
@@ -193,6 +206,8 @@ async fn every_journey_page_passes_axe_at_both_widths() {
                 "/settings/availability".into(),
                 "/articles/new".into(),
                 format!("/chat/{thread}"),
+                "/groups/new".into(),
+                group.clone(),
             ],
         )
         .await,
