@@ -14,6 +14,7 @@ mod browser_a11y;
 mod browser_articles;
 mod browser_dashboards;
 mod browser_flows;
+mod browser_groups;
 mod browser_journeys;
 mod contract;
 mod credit_requests;

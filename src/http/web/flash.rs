@@ -79,7 +79,7 @@ const FLASHES: &[(&str, &str, &str)] = &[
     (
         "group_waiting",
         "info",
-        "The session is full: you are in line, {0} ahead of you. Nothing is charged until you get a seat.",
+        "The session is full: you are in line. Nothing is charged until you get a seat.",
     ),
     (
         "group_left",

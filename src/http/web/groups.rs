@@ -264,11 +264,7 @@ async fn join(
         Ok((_, seat)) if seat.status == SeatStatus::Seated => {
             Ok(web.redirect_flash(&format!("/groups/{id}"), "group_seated"))
         }
-        Ok((_, seat)) => Ok(web.redirect_flash_numbers(
-            &format!("/groups/{id}"),
-            "group_waiting",
-            &[seat.ahead],
-        )),
+        Ok(_) => Ok(web.redirect_flash(&format!("/groups/{id}"), "group_waiting")),
         Err(e @ (AppError::Conflict { .. } | AppError::PaymentRequired { .. })) => {
             let status = crate::http::problem::status_of(&e);
             render_session(&state, &web, &id, status, Some(e.detail())).await
