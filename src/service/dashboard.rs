@@ -160,8 +160,13 @@ pub struct MentorDashboard {
     pub capacity: i64,
     /// Requests waiting for my answer, oldest first.
     pub waiting: Vec<WaitingItem>,
-    /// Completed session time given, in minutes.
+    /// Completed session time given, in minutes (1:1 sessions).
     pub minutes_given: i64,
+    /// My group sessions still to take place, and held.
+    pub group_sessions_upcoming: i64,
+    pub group_sessions_held: i64,
+    /// Seats recorded as attended in my group sessions.
+    pub group_attendees: i64,
     /// Credits earned in all.
     pub earnings: i64,
     pub rating: Rating,
@@ -312,6 +317,9 @@ async fn mentor_dashboard(
         earnings,
         answered,
         expired,
+        group_sessions_upcoming,
+        group_sessions_held,
+        group_attendees,
     } = store::dashboard::mentor_figures(pool, &user.id, crate::clock::before(now, 90 * DAY))
         .await?;
     let response_rate = (answered + expired > 0).then(|| answered * 100 / (answered + expired));
@@ -327,6 +335,9 @@ async fn mentor_dashboard(
         capacity: p.max_mentees,
         waiting,
         minutes_given,
+        group_sessions_upcoming,
+        group_sessions_held,
+        group_attendees,
         earnings,
         rating: Rating {
             average: (p.rating_avg * 10.0).round() / 10.0,
@@ -367,6 +378,12 @@ pub struct AdminTotals {
     /// Members' requests for credits waiting for an admin.
     pub credit_requests_open: i64,
     pub jobs_dead: i64,
+    /// Group sessions still to take place.
+    pub group_sessions_upcoming: i64,
+    /// Group sessions that took place.
+    pub group_sessions_held: i64,
+    /// Seats recorded as attended, over all group sessions.
+    pub group_attendees: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -455,6 +472,9 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
         reports_open: t.reports_open,
         credit_requests_open: t.credit_requests_open,
         jobs_dead: t.jobs_dead,
+        group_sessions_upcoming: t.group_sessions_upcoming,
+        group_sessions_held: t.group_sessions_held,
+        group_attendees: t.group_attendees,
     };
     let [signups, approved, granted, spent, messages]: [Vec<i64>; 5] =
         all.try_into().unwrap_or_default();

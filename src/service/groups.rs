@@ -19,8 +19,9 @@
 //! session is published; a cancelled or completed session reminds nobody).
 //!
 //! The per-user calendar feed and the data export include sessions (see
-//! `calendar::group_event`, `accounts::export`). Not built yet (issue 17 stays open):
-//! reviews of group sessions, and their figures in the dashboards and admin stats.
+//! `calendar::group_event`, `accounts::export`), and so do the dashboards' figures.
+//! Not built yet (issue 17 stays open): reviews of group sessions, and changing a
+//! session before anyone joins.
 
 use jiff::Timestamp;
 use serde::Deserialize;

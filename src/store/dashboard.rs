@@ -220,6 +220,9 @@ pub struct MentorFigures {
     pub earnings: i64,
     pub answered: i64,
     pub expired: i64,
+    pub group_sessions_upcoming: i64,
+    pub group_sessions_held: i64,
+    pub group_attendees: i64,
 }
 
 pub async fn mentor_figures<'e, E: Executor<'e, Database = Any>>(
@@ -240,8 +243,17 @@ pub async fn mentor_figures<'e, E: Executor<'e, Database = Any>>(
          (SELECT CAST(COALESCE(SUM(duration_minutes), 0) AS BIGINT) FROM bookings \
           WHERE mentor_id = $1 AND status = 'completed' AND timed = 1) AS minutes_given, \
          (SELECT CAST(COALESCE(SUM(credits_paid), 0) AS BIGINT) FROM bookings \
-          WHERE mentor_id = $1) AS earnings, \
-         {} AS answered, {} AS expired",
+          WHERE mentor_id = $1) + (SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) \
+          FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id \
+          JOIN ledger_accounts a ON a.id = e.account_id WHERE a.kind = 'wallet' \
+          AND a.user_id = $1 AND t.kind = 'seat_settle' AND e.amount > 0) AS earnings, \
+         {} AS answered, {} AS expired, \
+         (SELECT COUNT(*) FROM group_sessions WHERE mentor_id = $1 AND status = 'open') \
+          AS group_sessions_upcoming, \
+         (SELECT COUNT(*) FROM group_sessions WHERE mentor_id = $1 AND status = 'completed') \
+          AS group_sessions_held, \
+         (SELECT COUNT(*) FROM group_seats s JOIN group_sessions g ON g.id = s.session_id \
+          WHERE g.mentor_id = $1 AND s.status = 'attended') AS group_attendees",
         requests(ANSWERED),
         requests("('expired')")
     );
@@ -470,6 +482,9 @@ pub struct PlatformTotals {
     pub reports_open: i64,
     pub credit_requests_open: i64,
     pub jobs_dead: i64,
+    pub group_sessions_upcoming: i64,
+    pub group_sessions_held: i64,
+    pub group_attendees: i64,
 }
 
 pub async fn platform_totals<'e, E: Executor<'e, Database = Any>>(
@@ -489,7 +504,10 @@ pub async fn platform_totals<'e, E: Executor<'e, Database = Any>>(
          (SELECT COUNT(*) FROM payments WHERE flag <> '') AS payments_flagged, \
          (SELECT COUNT(*) FROM reports WHERE status = 'open') AS reports_open, \
          (SELECT COUNT(*) FROM credit_requests WHERE status = 'open') AS credit_requests_open, \
-         (SELECT COUNT(*) FROM jobs WHERE status = 'dead') AS jobs_dead",
+         (SELECT COUNT(*) FROM jobs WHERE status = 'dead') AS jobs_dead, \
+         (SELECT COUNT(*) FROM group_sessions WHERE status = 'open') AS group_sessions_upcoming, \
+         (SELECT COUNT(*) FROM group_sessions WHERE status = 'completed') AS group_sessions_held, \
+         (SELECT COUNT(*) FROM group_seats WHERE status = 'attended') AS group_attendees",
     )
     .fetch_one(ex)
     .await

@@ -623,6 +623,17 @@ async fn attendance_pays_the_mentor_for_every_seat_and_unrecorded_sessions_close
     assert_eq!(closed["status"], "completed");
     assert_eq!(app.balance(&m).await.0, 50);
     app.assert_ledger_ok().await;
+
+    // The dashboards count them: two held, two attended (b was absent), the seats in
+    // the mentor's earnings.
+    let (_, dash) = app.get("/api/v1/me/dashboard", m.token()).await;
+    let mine = &dash["mentor"];
+    assert_eq!(mine["group_sessions_held"], 2, "{dash}");
+    assert_eq!(mine["group_attendees"], 2);
+    assert_eq!(mine["earnings"], 50);
+    let (_, stats) = app.get("/api/v1/admin/stats", admin.token()).await;
+    assert_eq!(stats["totals"]["group_sessions_held"], 2, "{stats}");
+    assert_eq!(stats["totals"]["group_attendees"], 2);
 }
 
 /// A minimum attendance is checked once, at the decision time: not met, the session is
