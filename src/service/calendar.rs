@@ -99,6 +99,20 @@ pub fn group_event(
     }
 }
 
+/// One group session as an iCalendar file: for its mentor, and for whoever had a seat
+/// in it (cancelled for them once they left).
+pub async fn group_ics(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<String> {
+    let (g, seat) = store::groups::calendar_of(&ctx.db.pool, &viewer.id, jiff::Timestamp::MIN)
+        .await?
+        .into_iter()
+        .find(|(g, _)| g.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok(ics::calendar(
+        "mentorhub group session",
+        &[group_event(ctx, &g, seat)],
+    ))
+}
+
 /// One booking as an iCalendar file (participants only).
 pub async fn booking_ics(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<String> {
     let b = store::bookings::get(&ctx.db.pool, id)

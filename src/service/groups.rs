@@ -974,3 +974,16 @@ fn both_zones(g: &GroupRow, tz: &str) -> String {
         )
     }
 }
+
+/// The line (`GET …/waitlist`): all of it for the mentor (and admins); for anyone
+/// else only their own place, if they are in it.
+pub async fn waitlist(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<Vec<SeatRow>> {
+    let (g, mine) = get(ctx, Some(viewer), id).await?;
+    if g.mentor_id == viewer.id || is_admin(viewer) {
+        return Ok(store::groups::seats(&ctx.db.pool, id, Some(SeatStatus::Waiting)).await?);
+    }
+    Ok(mine
+        .filter(|s| s.status == SeatStatus::Waiting)
+        .into_iter()
+        .collect())
+}

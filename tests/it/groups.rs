@@ -951,3 +951,64 @@ async fn the_export_holds_sessions_and_a_closed_account_leaves_every_line() {
         .await;
     assert_eq!(now["my_seat"]["status"], "seated", "{now}");
 }
+
+/// The line through its own endpoint (all of it for the mentor, one's own place for
+/// the rest), a session's calendar file (its people only), and attendees' first
+/// names on the page when the mentor shows them.
+#[tokio::test]
+async fn the_waitlist_the_calendar_file_and_shown_names() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let mut body = session(2, 0);
+    body["show_names"] = json!(true);
+    let g = publish(&app, &m, body).await;
+    let id = g["id"].as_str().unwrap();
+    let mut people = vec![];
+    for name in ["ada", "bo", "cy", "di"] {
+        let p = member(&app, &admin, &format!("{name}@example.com"), 0).await;
+        join(&app, &p, id).await;
+        people.push(p);
+    }
+    let path = format!("/api/v1/group-sessions/{id}/waitlist");
+    let (_, line) = app.get(&path, m.token()).await;
+    let ahead: Vec<i64> = line["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["ahead"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ahead, [0, 1], "{line}");
+    let (_, mine) = app.get(&path, people[3].token()).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["items"][0]["ahead"], 1);
+    assert_eq!(mine["items"][0]["user_id"], json!(people[3].user_id));
+    let (_, seated) = app.get(&path, people[0].token()).await;
+    assert_eq!(seated["items"].as_array().unwrap().len(), 0, "not in line");
+
+    let ics = format!("/api/v1/group-sessions/{id}/ics");
+    let res = app
+        .http
+        .get(app.url(&ics))
+        .bearer_auth(people[0].token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(&format!("UID:group-{id}@mentorhub"))
+    );
+    let (status, _) = app.get(&ics, people[3].token()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no seat, no calendar entry");
+
+    let c = sign_in(&app, "ada@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, &format!("/groups/{id}")).await;
+    assert!(html.contains("Also seated: Test."), "{html}");
+    let c = sign_in(&app, "cy@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, &format!("/groups/{id}")).await;
+    assert!(!html.contains("Also seated"), "not to those in line");
+}

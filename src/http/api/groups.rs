@@ -25,6 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(join, leave))
         .routes(routes!(roster))
         .routes(routes!(attendance))
+        .routes(routes!(waitlist))
+        .routes(routes!(ics))
 }
 
 /// A group session.
@@ -337,4 +339,48 @@ async fn attendance(
 ) -> Result<axum::Json<GroupView>, AppError> {
     let g = groups::attendance(&state.ctx, &me.user, &id, &input).await?;
     Ok(axum::Json(view(g, None)))
+}
+
+/// The line, in order: all of it for the mentor; for anyone else their own place in
+/// it (empty when they are not in line). `ahead` is how many are before each.
+#[utoipa::path(get, path = "/api/v1/group-sessions/{id}/waitlist", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = RosterView), (status = 404, body = Problem)))]
+async fn waitlist(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<axum::Json<RosterView>, AppError> {
+    let line = groups::waitlist(&state.ctx, &me.user, &id).await?;
+    Ok(axum::Json(RosterView {
+        items: line
+            .into_iter()
+            // The mentor's whole line, or one's own place: names are theirs to see.
+            .map(|s| SeatView {
+                user_id: s.user_id.to_string(),
+                first_name: s.first_name,
+                last_name: s.last_name,
+                status: s.status,
+                ahead: s.ahead,
+                joined_at: ts(s.queued_at),
+            })
+            .collect(),
+    }))
+}
+
+/// The session as an iCalendar (RFC 5545) file, for its mentor and whoever had a seat.
+#[utoipa::path(get, path = "/api/v1/group-sessions/{id}/ics", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "text/calendar", content_type = "text/calendar"),
+        (status = 404, body = Problem)))]
+async fn ics(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<axum::response::Response, AppError> {
+    let body = crate::service::calendar::group_ics(&state.ctx, &me.user, &id).await?;
+    Ok(super::bookings::calendar_response(
+        body,
+        &format!("group-session-{id}.ics"),
+    ))
 }

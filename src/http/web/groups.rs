@@ -164,6 +164,8 @@ struct SessionPage {
     started: bool,
     roster: Vec<RosterLine>,
     line: Vec<RosterLine>,
+    /// The other seated attendees' first names (when the mentor shows them).
+    classmates: Vec<String>,
     /// Why joining failed.
     error: Option<String>,
 }
@@ -201,6 +203,20 @@ async fn render_session(
     } else {
         (vec![], vec![])
     };
+    // Seated attendees see each other's first names when the mentor shows them.
+    let seated = seat
+        .as_ref()
+        .is_some_and(|s| s.status == SeatStatus::Seated);
+    let classmates = match me {
+        Some(u) if !is_mentor && seated && g.show_names => groups::roster(&state.ctx, u, id)
+            .await?
+            .1
+            .into_iter()
+            .filter(|s| s.user_id != u.id)
+            .map(|s| s.first_name)
+            .collect(),
+        _ => vec![],
+    };
     let now = state.ctx.now();
     let p = &state.ctx.config.policy;
     let free_until = free_cancel_until(g.start_at, p);
@@ -227,6 +243,7 @@ async fn render_session(
         started: now >= g.start_at,
         roster,
         line,
+        classmates,
         error,
         g: card(web, &g),
     };
