@@ -20,8 +20,8 @@
 //!
 //! The per-user calendar feed and the data export include sessions (see
 //! `calendar::group_event`, `accounts::export`), and so do the dashboards' figures.
-//! Not built yet (issue 17 stays open): reviews of group sessions, and changing a
-//! session before anyone joins.
+//! A session nobody has joined yet can be changed. Not built yet (issue 17 stays
+//! open): reviews of group sessions.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -165,23 +165,7 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
             now,
         )
         .await?;
-        for (lead, before) in [("24h", 24), ("1h", 1)] {
-            let at = d.start - jiff::SignedDuration::from_hours(before);
-            if at > now {
-                super::jobs::enqueue(
-                    &mut tx,
-                    &crate::domain::job::Job::GroupReminder {
-                        session_id: id.clone(),
-                        start_at: d.start.as_microsecond(),
-                        lead: lead.to_string(),
-                    },
-                    at,
-                    Some(&format!("group-remind:{lead}:{id}")),
-                    now,
-                )
-                .await?;
-            }
-        }
+        schedule_reminders(&mut tx, &id, d.start, now).await?;
         ids.push(id);
     }
     tx.commit().await?;
@@ -191,6 +175,128 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
         out.extend(store::groups::get(&ctx.db.pool, &id).await?);
     }
     Ok(out)
+}
+
+/// Changes a session nobody has joined yet (its mentor): every field as on
+/// publishing, one occurrence, never over the mentor's other commitments. The
+/// reminders follow the new start; calendars see a new SEQUENCE.
+pub async fn update(
+    ctx: &Ctx,
+    mentor: &UserRow,
+    id: &str,
+    input: &GroupInput,
+) -> AppResult<GroupRow> {
+    let now = ctx.now();
+    if input.repeat_weeks.is_some_and(|w| w != 1) {
+        return Err(AppError::invalid(
+            "repeat_weeks",
+            "invalid_number",
+            "A published session changes alone; publish more weeks as new sessions.",
+        ));
+    }
+    let d = group::check(&input.raw(), now).map_err(AppError::Invalid)?;
+    let mut tx = ctx.db.begin_write().await?;
+    let g = locked(ctx, &mut tx, id).await?;
+    if g.mentor_id != mentor.id {
+        return Err(not_found());
+    }
+    if g.status != group::GroupStatus::Open {
+        return Err(not_open(&g));
+    }
+    if !store::groups::seats(&mut *tx, id, None).await?.is_empty() {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            "People have joined this session: it can no longer be changed. Cancel it and publish another if you must.",
+        ));
+    }
+    store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor.id, &mentor.id).await?;
+    let others = store::bookings::mentor_busy(
+        &mut *tx,
+        &store::bookings::BusyAsk {
+            mentor_id: &mentor.id,
+            from: d.start,
+            to: d.end(),
+            except: None,
+            except_hold: None,
+            now,
+        },
+    )
+    .await?;
+    // Its own old time does not count.
+    if others
+        .iter()
+        .any(|&(s, e)| !(s == g.start_at && e == g.end_at))
+    {
+        return Err(AppError::conflict(
+            "time_taken",
+            format!(
+                "You already have a session or booking at {}. Pick another time.",
+                notify::at(d.start, &mentor.timezone)
+            ),
+        ));
+    }
+    store::groups::update(
+        &mut tx,
+        id,
+        &NewGroup {
+            id,
+            mentor_id: &mentor.id,
+            title: &d.title,
+            description: &d.description,
+            start_at: d.start,
+            end_at: d.end(),
+            timezone: &g.timezone,
+            seats: d.seats,
+            credits_per_seat: d.credits_per_seat,
+            audience: d.audience,
+            min_attendance: d.min_attendance,
+            decide_at: d.decide_at,
+            join_until: d.join_until,
+            show_names: input.show_names,
+            thread_id: &g.thread_id,
+        },
+        now,
+    )
+    .await?;
+    schedule_reminders(&mut tx, id, d.start, now).await?;
+    tx.commit().await?;
+    use super::availability::{TimeChange, mark_next_free};
+    mark_next_free(ctx, &mentor.id, TimeChange::Freed(g.start_at, g.end_at));
+    mark_next_free(ctx, &mentor.id, TimeChange::Taken);
+    store::groups::get(&ctx.db.pool, id)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// The reminder jobs of a session starting at `start` (keyed by the start: a moved
+/// session gets new ones, and the old ones find nothing to do).
+async fn schedule_reminders(
+    tx: &mut Tx,
+    id: &str,
+    start: Timestamp,
+    now: Timestamp,
+) -> AppResult<()> {
+    for (lead, before) in [("24h", 24), ("1h", 1)] {
+        let at = start - jiff::SignedDuration::from_hours(before);
+        if at > now {
+            super::jobs::enqueue(
+                tx,
+                &crate::domain::job::Job::GroupReminder {
+                    session_id: id.to_string(),
+                    start_at: start.as_microsecond(),
+                    lead: lead.to_string(),
+                },
+                at,
+                Some(&format!(
+                    "group-remind:{lead}:{id}:{}",
+                    start.as_microsecond()
+                )),
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether `viewer` may see the session (the audience rule of articles).

@@ -545,3 +545,29 @@ pub async fn leave_lines(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Re
     .await?;
     Ok(r.rows_affected())
 }
+
+/// Rewrites a session's fields (its seats must be empty: the caller checks).
+pub async fn update(tx: &mut Tx, id: &str, g: &NewGroup<'_>, now: Timestamp) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE group_sessions SET title = $2, description = $3, start_at = $4, end_at = $5, \
+         seats = $6, credits_per_seat = $7, audience = $8, min_attendance = $9, decide_at = $10, \
+         join_until = $11, show_names = $12, sequence = sequence + 1, updated_at = $13 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(g.title)
+    .bind(g.description)
+    .bind(g.start_at.stored())
+    .bind(g.end_at.stored())
+    .bind(g.seats)
+    .bind(g.credits_per_seat)
+    .bind(g.audience.as_str())
+    .bind(g.min_attendance)
+    .bind(g.decide_at.stored())
+    .bind(g.join_until.stored())
+    .bind(g.show_names.stored())
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

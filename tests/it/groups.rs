@@ -1012,3 +1012,50 @@ async fn the_waitlist_the_calendar_file_and_shown_names() {
     let (_, html) = text(&c, &app, &format!("/groups/{id}")).await;
     assert!(!html.contains("Also seated"), "not to those in line");
 }
+
+/// A session nobody joined can be changed (the reminders follow, calendars see a new
+/// SEQUENCE); once someone joined it cannot.
+#[tokio::test]
+async fn a_session_changes_until_someone_joins() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(3, 5)).await;
+    let id = g["id"].as_str().unwrap();
+    let path = format!("/api/v1/group-sessions/{id}");
+    let mut moved = session(4, 6);
+    moved["start"] = json!("2026-03-04T17:00:00Z");
+    let stranger = member(&app, &admin, "s@example.com", 10).await;
+    assert_problem(
+        &app.call(Method::PUT, &path, stranger.token(), Some(moved.clone()))
+            .await,
+        404,
+        "not_found",
+    );
+    let (status, g) = app
+        .call(Method::PUT, &path, m.token(), Some(moved.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{g}");
+    assert_eq!(g["start_at"], "2026-03-04T17:00:00Z");
+    assert_eq!(
+        (g["seats"].as_i64(), g["credits_per_seat"].as_i64()),
+        (Some(4), Some(6))
+    );
+    // The reminder follows the new start: a day before 17:00, not 15:00.
+    let a = member(&app, &admin, "a@example.com", 10).await;
+    join(&app, &a, id).await;
+    app.clock.set("2026-03-03T15:00:01Z".parse().unwrap());
+    app.tick().await;
+    let (_, notes) = app.get("/api/v1/notifications", a.token()).await;
+    assert!(!notes.to_string().contains("Tomorrow"), "{notes}");
+    app.clock.set("2026-03-03T17:00:01Z".parse().unwrap());
+    app.tick().await;
+    let (_, notes) = app.get("/api/v1/notifications", a.token()).await;
+    assert!(notes.to_string().contains("Tomorrow"), "{notes}");
+    // Joined: no more changes.
+    assert_problem(
+        &app.call(Method::PUT, &path, m.token(), Some(moved)).await,
+        409,
+        "invalid_transition",
+    );
+}

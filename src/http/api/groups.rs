@@ -20,7 +20,7 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
-        .routes(routes!(get_one))
+        .routes(routes!(get_one, update))
         .routes(routes!(cancel))
         .routes(routes!(join, leave))
         .routes(routes!(roster))
@@ -383,4 +383,21 @@ async fn ics(
         body,
         &format!("group-session-{id}.ics"),
     ))
+}
+
+/// Change a session nobody has joined yet (its mentor): the whole session as on
+/// publishing (one occurrence). Once someone joined, cancel and publish anew.
+#[utoipa::path(put, path = "/api/v1/group-sessions/{id}", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = GroupInput,
+    responses((status = 200, body = GroupView), (status = 404, body = Problem),
+        (status = 409, description = "`invalid_transition`, `time_taken`, `session_closed`", body = Problem),
+        (status = 422, body = Problem)))]
+async fn update(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<GroupInput>,
+) -> Result<axum::Json<GroupView>, AppError> {
+    let g = groups::update(&state.ctx, &me.user, &id, &input).await?;
+    Ok(axum::Json(view(g, None)))
 }
