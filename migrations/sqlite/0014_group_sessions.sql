@@ -61,3 +61,19 @@ CREATE UNIQUE INDEX group_seats_live ON group_seats (session_id, user_id)
     WHERE status IN ('seated', 'waiting');
 CREATE INDEX group_seats_line ON group_seats (session_id, status, queued_at, id);
 CREATE INDEX group_seats_user ON group_seats (user_id, status);
+
+-- One review per attended seat, counted in the mentor's rating with their 1:1 reviews.
+CREATE TABLE group_reviews (
+    id         TEXT PRIMARY KEY NOT NULL,
+    seat_id    TEXT NOT NULL REFERENCES group_seats (id),
+    session_id TEXT NOT NULL REFERENCES group_sessions (id),
+    mentor_id  TEXT NOT NULL REFERENCES users (id),
+    user_id    TEXT NOT NULL REFERENCES users (id),
+    rating     BIGINT NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comment    TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX group_reviews_seat ON group_reviews (seat_id);
+CREATE INDEX group_reviews_mentor ON group_reviews (mentor_id, id);
+CREATE INDEX group_reviews_session ON group_reviews (session_id, id);

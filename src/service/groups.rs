@@ -20,8 +20,8 @@
 //!
 //! The per-user calendar feed and the data export include sessions (see
 //! `calendar::group_event`, `accounts::export`), and so do the dashboards' figures.
-//! A session nobody has joined yet can be changed. Not built yet (issue 17 stays
-//! open): reviews of group sessions.
+//! A session nobody has joined yet can be changed. Each attendee may review a session
+//! once; the review counts in the mentor's rating.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -1092,4 +1092,110 @@ pub async fn waitlist(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<Vec<Se
         .filter(|s| s.status == SeatStatus::Waiting)
         .into_iter()
         .collect())
+}
+
+/// An attendee reviews a session they attended, once; it counts in the mentor's
+/// rating like a review of a 1:1 session, and the mentor is told.
+pub async fn review(
+    ctx: &Ctx,
+    me: &UserRow,
+    id: &str,
+    input: &super::reviews::ReviewInput,
+) -> AppResult<()> {
+    let mut v = crate::error::Validator::new();
+    if !(1..=5).contains(&input.rating) {
+        v.push(crate::error::FieldError::new(
+            "rating",
+            "out_of_range",
+            "A rating is 1 to 5 stars.",
+        ));
+    }
+    let comment = v.check(crate::domain::text::optional_text(
+        "comment",
+        &input.comment,
+        5000,
+    ));
+    v.finish()?;
+    let (g, _) = get(ctx, Some(me), id).await?;
+    let now = ctx.now();
+    let mut live = Live::new();
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(seat) = store::groups::attended_seat(&mut *tx, id, &me.id).await? else {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            "Only those who attended a group session review it, once it took place.",
+        ));
+    };
+    let inserted = store::groups::insert_review(
+        &mut tx,
+        &new_id(),
+        &seat,
+        id,
+        &g.mentor_id,
+        &me.id,
+        input.rating,
+        &comment.unwrap_or_default(),
+        now,
+    )
+    .await;
+    match inserted {
+        Err(e) if store::is_unique_violation(&e) => {
+            return Err(AppError::conflict(
+                "already_reviewed",
+                "You already reviewed this session.",
+            ));
+        }
+        other => other?,
+    }
+    if let Some(mentor) = store::users::by_id(&mut *tx, &g.mentor_id).await? {
+        notify::notify(
+            ctx,
+            &mut tx,
+            &notify::Note {
+                user_id: &g.mentor_id,
+                email: &mentor.email,
+                kind: notify::REVIEW_RECEIVED,
+                title: format!(
+                    "{} {} reviewed “{}”: {} stars",
+                    me.first_name, me.last_name, g.title, input.rating
+                ),
+                body: input.comment.clone(),
+                link: format!("/groups/{id}"),
+                related_id: Some(id),
+                ics: None,
+            },
+            now,
+            &mut live,
+        )
+        .await?;
+    }
+    store::reviews::recompute_rating(&mut tx, &g.mentor_id, now).await?;
+    tx.commit().await?;
+    live.publish(ctx).await;
+    ctx.discovery.invalidate();
+    Ok(())
+}
+
+/// A session's reviews, newest first: (first name, rating, comment, when).
+pub async fn reviews_of(
+    ctx: &Ctx,
+    viewer: Option<&UserRow>,
+    id: &str,
+) -> AppResult<Vec<(String, i64, String, Timestamp)>> {
+    get(ctx, viewer, id).await?;
+    Ok(store::groups::reviews(&ctx.db.pool, id)
+        .await?
+        .into_iter()
+        .map(|(n, r, c, at)| (n, r, c, crate::clock::from_micros(at)))
+        .collect())
+}
+
+/// Whether the person attended the session and has not reviewed it yet.
+pub async fn may_review(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<bool> {
+    Ok(
+        match store::groups::attended_seat(&ctx.db.pool, id, &me.id).await? {
+            Some(seat) => !store::groups::reviewed(&ctx.db.pool, &seat).await?,
+            None => false,
+        },
+    )
 }

@@ -571,3 +571,75 @@ pub async fn update(tx: &mut Tx, id: &str, g: &NewGroup<'_>, now: Timestamp) -> 
     .await?;
     Ok(())
 }
+
+/// Records an attendee's review of a session (a second for the same seat is a unique
+/// violation).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_review(
+    tx: &mut Tx,
+    id: &str,
+    seat_id: &str,
+    session_id: &str,
+    mentor_id: &str,
+    user_id: &str,
+    rating: i64,
+    comment: &str,
+    now: Timestamp,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO group_reviews (id, seat_id, session_id, mentor_id, user_id, rating, comment, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(id)
+    .bind(seat_id)
+    .bind(session_id)
+    .bind(mentor_id)
+    .bind(user_id)
+    .bind(rating)
+    .bind(comment)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The seat a person attended in a session, if they did.
+pub async fn attended_seat<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    session_id: &str,
+    user_id: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM group_seats WHERE session_id = $1 AND user_id = $2 AND status = 'attended'",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(ex)
+    .await
+}
+
+/// A session's reviews, newest first: (first name, rating, comment, when).
+pub async fn reviews<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    session_id: &str,
+) -> sqlx::Result<Vec<(String, i64, String, i64)>> {
+    sqlx::query_as(
+        "SELECT u.first_name, r.rating, r.comment, r.created_at FROM group_reviews r \
+         JOIN users u ON u.id = r.user_id WHERE r.session_id = $1 ORDER BY r.id DESC LIMIT 100",
+    )
+    .bind(session_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// Whether this seat has its review.
+pub async fn reviewed<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    seat_id: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_reviews WHERE seat_id = $1")
+        .bind(seat_id)
+        .fetch_one(ex)
+        .await?;
+    Ok(n > 0)
+}

@@ -96,13 +96,17 @@ pub async fn insert(tx: &mut Tx, r: &NewReview<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Recomputes a mentor's rating average and count from their reviews.
+/// Recomputes a mentor's rating average and count from their reviews (of bookings and
+/// of group sessions).
 pub async fn recompute_rating(tx: &mut Tx, mentor_id: &str, now: Timestamp) -> sqlx::Result<()> {
-    let (count, sum): (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM reviews WHERE mentor_id = $1")
-            .bind(mentor_id)
-            .fetch_one(&mut **tx)
-            .await?;
+    let (count, sum): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM (\
+         SELECT rating FROM reviews WHERE mentor_id = $1 \
+         UNION ALL SELECT rating FROM group_reviews WHERE mentor_id = $1) r",
+    )
+    .bind(mentor_id)
+    .fetch_one(&mut **tx)
+    .await?;
     let avg = if count > 0 {
         sum as f64 / count as f64
     } else {

@@ -1059,3 +1059,98 @@ async fn a_session_changes_until_someone_joins() {
         "invalid_transition",
     );
 }
+
+/// Each attendee reviews a session once, after it took place; the review counts in
+/// the mentor's rating; those absent, in line or strangers cannot.
+#[tokio::test]
+async fn attendees_review_once_and_it_counts_in_the_rating() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 0)).await;
+    let id = g["id"].as_str().unwrap();
+    let a = member(&app, &admin, "a@example.com", 0).await;
+    let b = member(&app, &admin, "b@example.com", 0).await;
+    join(&app, &a, id).await;
+    join(&app, &b, id).await;
+    let path = format!("/api/v1/group-sessions/{id}/reviews");
+    assert_problem(
+        &app.post(&path, a.token(), json!({"rating": 5})).await,
+        409,
+        "invalid_transition",
+    );
+    app.clock.advance(jiff::SignedDuration::from_hours(55));
+    app.post(
+        &format!("/api/v1/group-sessions/{id}/attendance"),
+        m.token(),
+        json!({"absent": [b.user_id]}),
+    )
+    .await;
+    assert_problem(
+        &app.post(&path, a.token(), json!({"rating": 9})).await,
+        422,
+        "invalid_input",
+    );
+    let (status, list) = app
+        .post(&path, a.token(), json!({"rating": 4, "comment": "Useful."}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{list}");
+    assert_eq!(list["items"][0]["rating"], 4);
+    assert_problem(
+        &app.post(&path, a.token(), json!({"rating": 5})).await,
+        409,
+        "already_reviewed",
+    );
+    assert_problem(
+        &app.post(&path, b.token(), json!({"rating": 1})).await,
+        409,
+        "invalid_transition",
+    );
+    let (_, mentor_page) = app
+        .get(&format!("/api/v1/mentors/{}", m.user_id), None)
+        .await;
+    assert_eq!(mentor_page["rating_count"], 1, "{mentor_page}");
+    assert_eq!(mentor_page["rating_avg"], 4.0);
+    let (_, public) = app.get(&path, None).await;
+    assert_eq!(public["items"][0]["comment"], "Useful.");
+
+    // On the page: the reviews; the form only for an attendee who has not reviewed.
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let c = sign_in(&app, "a@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, &format!("/groups/{id}")).await;
+    assert!(
+        html.contains("id=\"reviews\"") && html.contains("Useful."),
+        "{html}"
+    );
+    assert!(!html.contains("How was it?"), "reviewed already");
+    assert!(!html.contains("id=\"my-place\""), "the session is over");
+    let g2 = {
+        let mut later = session(2, 0);
+        later["start"] = json!("2026-03-10T15:00:00Z");
+        publish(&app, &m, later).await
+    };
+    let id2 = g2["id"].as_str().unwrap();
+    join(&app, &a, id2).await;
+    app.clock.set("2026-03-10T17:00:00Z".parse().unwrap());
+    app.post(
+        &format!("/api/v1/group-sessions/{id2}/attendance"),
+        m.token(),
+        json!({"absent": []}),
+    )
+    .await;
+    let (_, html) = text(&c, &app, &format!("/groups/{id2}")).await;
+    assert!(html.contains("How was it?"), "{html}");
+    let res = c
+        .post(app.url(&format!("/groups/{id2}/review")))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("rating", "5"),
+            ("comment", "Great"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&c, &app, &format!("/groups/{id2}")).await;
+    assert!(html.contains("Thank you for your review.") && html.contains("5 of 5 stars"));
+}

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(attendance))
         .routes(routes!(waitlist))
         .routes(routes!(ics))
+        .routes(routes!(review, reviews))
 }
 
 /// A group session.
@@ -400,4 +401,70 @@ async fn update(
 ) -> Result<axum::Json<GroupView>, AppError> {
     let g = groups::update(&state.ctx, &me.user, &id, &input).await?;
     Ok(axum::Json(view(g, None)))
+}
+
+/// A review of a group session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupReviewView {
+    pub first_name: String,
+    pub rating: i64,
+    pub comment: String,
+    pub at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupReviewList {
+    pub items: Vec<GroupReviewView>,
+}
+
+/// Review a session you attended, once (1 to 5 stars and a comment); it counts in the
+/// mentor's rating.
+#[utoipa::path(post, path = "/api/v1/group-sessions/{id}/reviews", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = crate::service::reviews::ReviewInput,
+    responses((status = 201, body = GroupReviewList), (status = 404, body = Problem),
+        (status = 409, description = "`already_reviewed`, `invalid_transition`", body = Problem),
+        (status = 422, body = Problem)))]
+async fn review(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<crate::service::reviews::ReviewInput>,
+) -> Result<impl IntoResponse, AppError> {
+    groups::review(&state.ctx, &me.user, &id, &input).await?;
+    let list = review_list(&state, Some(&me.user), &id).await?;
+    Ok((StatusCode::CREATED, axum::Json(list)))
+}
+
+async fn review_list(
+    state: &AppState,
+    viewer: Option<&crate::service::accounts::UserRow>,
+    id: &str,
+) -> Result<GroupReviewList, AppError> {
+    Ok(GroupReviewList {
+        items: groups::reviews_of(&state.ctx, viewer, id)
+            .await?
+            .into_iter()
+            .map(|(first_name, rating, comment, at)| GroupReviewView {
+                first_name,
+                rating,
+                comment,
+                at: ts(at),
+            })
+            .collect(),
+    })
+}
+
+/// A session's reviews, newest first (whoever may see the session).
+#[utoipa::path(get, path = "/api/v1/group-sessions/{id}/reviews", tag = "group sessions",
+    params(("id" = String, Path)),
+    responses((status = 200, body = GroupReviewList), (status = 404, body = Problem)))]
+async fn reviews(
+    State(state): State<AppState>,
+    MaybeUser(me): MaybeUser,
+    IdPath(id): IdPath,
+) -> Result<axum::Json<GroupReviewList>, AppError> {
+    Ok(axum::Json(
+        review_list(&state, me.as_ref().map(|a| &a.user), &id).await?,
+    ))
 }

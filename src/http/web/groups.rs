@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}/leave", post(leave))
         .route("/groups/{id}/cancel", post(cancel))
         .route("/groups/{id}/attendance", post(attendance))
+        .route("/groups/{id}/review", post(review))
 }
 
 /// A session as a card or a page shows it.
@@ -166,6 +167,10 @@ struct SessionPage {
     line: Vec<RosterLine>,
     /// The other seated attendees' first names (when the mentor shows them).
     classmates: Vec<String>,
+    /// The viewer attended and has not reviewed it yet.
+    may_review: bool,
+    /// (first name, stars, comment, when), newest first.
+    reviews: Vec<(String, String, String, String)>,
     /// Why joining failed.
     error: Option<String>,
 }
@@ -217,6 +222,22 @@ async fn render_session(
             .collect(),
         _ => vec![],
     };
+    let may_review = match me {
+        Some(u) => groups::may_review(&state.ctx, u, id).await?,
+        None => false,
+    };
+    let reviews = groups::reviews_of(&state.ctx, me, id)
+        .await?
+        .into_iter()
+        .map(|(name, rating, comment, at)| {
+            (
+                name,
+                "★".repeat(rating.clamp(0, 5) as usize),
+                comment,
+                web.when(at, &web.zone()),
+            )
+        })
+        .collect();
     let now = state.ctx.now();
     let p = &state.ctx.config.policy;
     let free_until = free_cancel_until(g.start_at, p);
@@ -244,6 +265,8 @@ async fn render_session(
         roster,
         line,
         classmates,
+        may_review,
+        reviews,
         error,
         g: card(web, &g),
     };
@@ -598,6 +621,46 @@ async fn publish(
                 timezone: me.timezone.clone(),
             },
         )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReviewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<ReviewForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    let input = crate::service::reviews::ReviewInput {
+        rating: f.rating.trim().parse().unwrap_or(0),
+        comment: f.comment,
+    };
+    match groups::review(&state.ctx, &me, &id, &input).await {
+        Ok(()) => Ok(web.redirect_flash(&format!("/groups/{id}"), "review_saved")),
+        Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
+            let status = crate::http::problem::status_of(&e);
+            let msg = match &e {
+                AppError::Invalid(errs) => errs
+                    .iter()
+                    .map(|x| x.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.detail(),
+            };
+            render_session(&state, &web, &id, status, Some(msg)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
