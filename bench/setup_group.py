@@ -8,38 +8,21 @@ One approved mentor publishes one session (SEATS seats, default 200, 1 credit a 
 a week ahead); MEMBERS members (default 4000) each get 10 credits. Registration runs
 on 8 threads. Standard library only."""
 
-import json
+import os
 import sys
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 BASE, ADMIN, PASSWORD, OUT = sys.argv[1:5]
 MEMBERS = int(sys.argv[5]) if len(sys.argv) > 5 else 4000
 SEATS = int(sys.argv[6]) if len(sys.argv) > 6 else 200
 RUN = str(int(time.time()))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchapi import Api  # noqa: E402
 
 
-def call(method, path, token=None, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(BASE + path, data=data, method=method)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req) as r:
-            text = r.read()
-            return r.status, (json.loads(text) if text else None)
-    except urllib.error.HTTPError as e:
-        raise SystemExit(f"{method} {path}: {e.code} {e.read().decode()}")
-
-
-def register(email):
-    _, b = call("POST", "/api/v1/auth/register", body={
-        "email": email, "password": "bench password 1", "first_name": "Bench",
-        "last_name": email.split("@")[0]})
-    return b["user"]["id"], b["access_token"]
+API = Api(BASE)
+call, register = API.call, API.register
 
 
 _, login = call("POST", "/api/v1/auth/login", body={"email": ADMIN, "password": PASSWORD})
