@@ -185,8 +185,8 @@ async fn render_session(
     let me = web.auth.as_ref().map(|a| &a.user);
     let (g, seat) = groups::get(&state.ctx, me, id).await?;
     let is_mentor = me.is_some_and(|u| u.id == g.mentor_id) || web.is_admin();
-    let (roster, line) = if is_mentor {
-        let (_, seats) = groups::roster(&state.ctx, me.expect("signed in"), id).await?;
+    let (roster, line) = if let (true, Some(u)) = (is_mentor, me) {
+        let (_, seats) = groups::roster(&state.ctx, u, id).await?;
         let to_line = |s: &SeatRow| RosterLine {
             user_id: s.user_id.to_string(),
             name: format!("{} {}", s.first_name, s.last_name)
