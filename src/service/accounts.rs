@@ -478,7 +478,7 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
     let payments = store::payments::for_user(pool, &user.id, None, MAX).await?;
     let credit_requests =
         store::credit_requests::list(pool, Some(&user.id), None, None, MAX).await?;
-    let led = store::groups::calendar_of(pool, &user.id, jiff::Timestamp::MIN).await?;
+    let led = store::groups::calendar_of(pool, &user.id, jiff::Timestamp::MIN, None).await?;
     let seats = store::groups::seats_of(pool, &user.id).await?;
     Ok(json!({
         "group_sessions_led": led.iter().filter(|(g, _)| g.mentor_id == user.id).map(|(g, _)| json!({

@@ -102,11 +102,12 @@ pub fn group_event(
 /// One group session as an iCalendar file: for its mentor, and for whoever had a seat
 /// in it (cancelled for them once they left).
 pub async fn group_ics(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<String> {
-    let (g, seat) = store::groups::calendar_of(&ctx.db.pool, &viewer.id, jiff::Timestamp::MIN)
-        .await?
-        .into_iter()
-        .find(|(g, _)| g.id == id)
-        .ok_or(AppError::NotFound)?;
+    let (g, seat) =
+        store::groups::calendar_of(&ctx.db.pool, &viewer.id, jiff::Timestamp::MIN, Some(id))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound)?;
     Ok(ics::calendar(
         "mentorhub group session",
         &[group_event(ctx, &g, seat)],
@@ -160,7 +161,7 @@ pub async fn feed(ctx: &Ctx, token: &str) -> AppResult<String> {
         .map(|b| event(ctx, b, &user.id))
         .collect();
     let since = crate::clock::before(ctx.now(), 90 * 24 * 3_600_000_000);
-    for (g, seat) in store::groups::calendar_of(&ctx.db.pool, &user.id, since).await? {
+    for (g, seat) in store::groups::calendar_of(&ctx.db.pool, &user.id, since, None).await? {
         events.push(group_event(ctx, &g, seat));
     }
     Ok(ics::calendar(

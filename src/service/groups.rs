@@ -117,27 +117,7 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
     store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor.id, &mentor.id).await?;
     let mut ids = vec![];
     for d in &drafts {
-        let busy = store::bookings::mentor_busy(
-            &mut *tx,
-            &store::bookings::BusyAsk {
-                mentor_id: &mentor.id,
-                from: d.start,
-                to: d.end(),
-                except: None,
-                except_hold: None,
-                now,
-            },
-        )
-        .await?;
-        if !busy.is_empty() {
-            return Err(AppError::conflict(
-                "time_taken",
-                format!(
-                    "You already have a session or booking at {}. Pick another time.",
-                    notify::at(d.start, &mentor.timezone)
-                ),
-            ));
-        }
+        ensure_free(ctx, &mut tx, mentor, d, None).await?;
         let id = new_id();
         let thread =
             store::messages::create_thread(&mut tx, "group", &d.title, Some(&mentor.id), None, now)
@@ -145,23 +125,7 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
         store::messages::add_participant(&mut tx, &thread, &mentor.id, now).await?;
         store::groups::insert(
             &mut tx,
-            &NewGroup {
-                id: &id,
-                mentor_id: &mentor.id,
-                title: &d.title,
-                description: &d.description,
-                start_at: d.start,
-                end_at: d.end(),
-                timezone: &mentor.timezone,
-                seats: d.seats,
-                credits_per_seat: d.credits_per_seat,
-                audience: d.audience,
-                min_attendance: d.min_attendance,
-                decide_at: d.decide_at,
-                join_until: d.join_until,
-                show_names: input.show_names,
-                thread_id: &thread,
-            },
+            &new_group(&id, mentor, d, &mentor.timezone, input.show_names, &thread),
             now,
         )
         .await?;
@@ -210,51 +174,11 @@ pub async fn update(
         ));
     }
     store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor.id, &mentor.id).await?;
-    let others = store::bookings::mentor_busy(
-        &mut *tx,
-        &store::bookings::BusyAsk {
-            mentor_id: &mentor.id,
-            from: d.start,
-            to: d.end(),
-            except: None,
-            except_hold: None,
-            now,
-        },
-    )
-    .await?;
-    // Its own old time does not count.
-    if others
-        .iter()
-        .any(|&(s, e)| !(s == g.start_at && e == g.end_at))
-    {
-        return Err(AppError::conflict(
-            "time_taken",
-            format!(
-                "You already have a session or booking at {}. Pick another time.",
-                notify::at(d.start, &mentor.timezone)
-            ),
-        ));
-    }
+    ensure_free(ctx, &mut tx, mentor, &d, Some((g.start_at, g.end_at))).await?;
     store::groups::update(
         &mut tx,
         id,
-        &NewGroup {
-            id,
-            mentor_id: &mentor.id,
-            title: &d.title,
-            description: &d.description,
-            start_at: d.start,
-            end_at: d.end(),
-            timezone: &g.timezone,
-            seats: d.seats,
-            credits_per_seat: d.credits_per_seat,
-            audience: d.audience,
-            min_attendance: d.min_attendance,
-            decide_at: d.decide_at,
-            join_until: d.join_until,
-            show_names: input.show_names,
-            thread_id: &g.thread_id,
-        },
+        &new_group(id, mentor, &d, &g.timezone, input.show_names, &g.thread_id),
         now,
     )
     .await?;
@@ -299,6 +223,67 @@ async fn schedule_reminders(
     Ok(())
 }
 
+/// Refuses a session over the mentor's own bookings, held checkouts or other sessions
+/// (`own`: the session's current time, when it is being moved, does not count).
+async fn ensure_free(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    mentor: &UserRow,
+    d: &Draft,
+    own: Option<(Timestamp, Timestamp)>,
+) -> AppResult<()> {
+    let busy = store::bookings::mentor_busy(
+        &mut **tx,
+        &store::bookings::BusyAsk {
+            mentor_id: &mentor.id,
+            from: d.start,
+            to: d.end(),
+            except: None,
+            except_hold: None,
+            now: ctx.now(),
+        },
+    )
+    .await?;
+    if busy.iter().any(|span| Some(*span) != own) {
+        return Err(AppError::conflict(
+            "time_taken",
+            format!(
+                "You already have a session or booking at {}. Pick another time.",
+                notify::at(d.start, &mentor.timezone)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The row of a checked session.
+fn new_group<'a>(
+    id: &'a str,
+    mentor: &'a UserRow,
+    d: &'a Draft,
+    timezone: &'a str,
+    show_names: bool,
+    thread_id: &'a str,
+) -> NewGroup<'a> {
+    NewGroup {
+        id,
+        mentor_id: &mentor.id,
+        title: &d.title,
+        description: &d.description,
+        start_at: d.start,
+        end_at: d.end(),
+        timezone,
+        seats: d.seats,
+        credits_per_seat: d.credits_per_seat,
+        audience: d.audience,
+        min_attendance: d.min_attendance,
+        decide_at: d.decide_at,
+        join_until: d.join_until,
+        show_names,
+        thread_id,
+    }
+}
+
 /// Whether `viewer` may see the session (the audience rule of articles).
 async fn visible(ctx: &Ctx, viewer: Option<&UserRow>, g: &GroupRow) -> AppResult<bool> {
     let admin = viewer.is_some_and(is_admin);
@@ -325,17 +310,33 @@ pub async fn get(
     viewer: Option<&UserRow>,
     id: &str,
 ) -> AppResult<(GroupRow, Option<SeatRow>)> {
-    let g = store::groups::get(&ctx.db.pool, id)
-        .await?
-        .ok_or_else(not_found)?;
-    if !visible(ctx, viewer, &g).await? {
-        return Err(not_found());
-    }
+    let g = store::groups::get(&ctx.db.pool, id).await?;
+    let g = visible_or_not_found(ctx, viewer, g).await?;
     let seat = match viewer {
         Some(u) => store::groups::live_seat(&ctx.db.pool, id, &u.id).await?,
         None => None,
     };
     Ok((g, seat))
+}
+
+/// A session the viewer may see, without counting its line or reading their place:
+/// what an action checks before its transaction.
+async fn seen(ctx: &Ctx, viewer: Option<&UserRow>, id: &str) -> AppResult<GroupRow> {
+    let g = store::groups::get_unranked(&ctx.db.pool, id).await?;
+    visible_or_not_found(ctx, viewer, g).await
+}
+
+/// The session if it exists and the viewer may see it; "not found" either way else.
+async fn visible_or_not_found(
+    ctx: &Ctx,
+    viewer: Option<&UserRow>,
+    g: Option<GroupRow>,
+) -> AppResult<GroupRow> {
+    let g = g.ok_or_else(not_found)?;
+    if !visible(ctx, viewer, &g).await? {
+        return Err(not_found());
+    }
+    Ok(g)
 }
 
 /// Open sessions the viewer may see.
@@ -455,7 +456,7 @@ async fn settle(
 
 /// Takes a seat (its credits held) or, when the session is full, a place in line.
 pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, SeatRow)> {
-    let (g, _) = get(ctx, Some(me), id).await?;
+    let g = seen(ctx, Some(me), id).await?;
     if g.mentor_id == me.id {
         return Err(AppError::conflict(
             "own_session",
@@ -994,10 +995,21 @@ pub async fn finish_due(ctx: &Ctx) -> AppResult<usize> {
 /// names when the mentor shows them; the line is the mentor's.
 pub async fn roster(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<(GroupRow, Vec<SeatRow>)> {
     let (g, mine) = get(ctx, Some(viewer), id).await?;
+    let seats = roster_of(ctx, viewer, &g, mine.as_ref()).await?;
+    Ok((g, seats))
+}
+
+/// [`roster`] of a session already read with the viewer's place (`mine`).
+pub async fn roster_of(
+    ctx: &Ctx,
+    viewer: &UserRow,
+    g: &GroupRow,
+    mine: Option<&SeatRow>,
+) -> AppResult<Vec<SeatRow>> {
     let is_mentor = g.mentor_id == viewer.id || is_admin(viewer);
     if is_mentor {
-        let all = store::groups::seats(&ctx.db.pool, id, None).await?;
-        return Ok((g, all.into_iter().filter(|s| s.status.is_live()).collect()));
+        let all = store::groups::seats(&ctx.db.pool, &g.id, None).await?;
+        return Ok(all.into_iter().filter(|s| s.status.is_live()).collect());
     }
     let seated = mine.is_some_and(|s| s.status == SeatStatus::Seated);
     if !(seated && g.show_names) {
@@ -1005,8 +1017,7 @@ pub async fn roster(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<(GroupRo
             "Only the mentor sees who else is in this session.",
         ));
     }
-    let seats = store::groups::seats(&ctx.db.pool, id, Some(SeatStatus::Seated)).await?;
-    Ok((g, seats))
+    Ok(store::groups::seats(&ctx.db.pool, &g.id, Some(SeatStatus::Seated)).await?)
 }
 
 /// A `group.reminder` job: reminds everyone seated, as each prefers (the booking
@@ -1116,7 +1127,7 @@ pub async fn review(
         5000,
     ));
     v.finish()?;
-    let (g, _) = get(ctx, Some(me), id).await?;
+    let g = seen(ctx, Some(me), id).await?;
     let now = ctx.now();
     let mut live = Live::new();
     let mut tx = ctx.db.begin_write().await?;
@@ -1176,14 +1187,20 @@ pub async fn review(
     Ok(())
 }
 
-/// A session's reviews, newest first: (first name, rating, comment, when).
+/// A session's reviews, newest first: (first name, rating, comment, when), for whoever
+/// may see it.
 pub async fn reviews_of(
     ctx: &Ctx,
     viewer: Option<&UserRow>,
     id: &str,
 ) -> AppResult<Vec<(String, i64, String, Timestamp)>> {
-    get(ctx, viewer, id).await?;
-    Ok(store::groups::reviews(&ctx.db.pool, id)
+    let g = seen(ctx, viewer, id).await?;
+    reviews(ctx, &g).await
+}
+
+/// [`reviews_of`] a session already read (and seen).
+pub async fn reviews(ctx: &Ctx, g: &GroupRow) -> AppResult<Vec<(String, i64, String, Timestamp)>> {
+    Ok(store::groups::reviews(&ctx.db.pool, &g.id)
         .await?
         .into_iter()
         .map(|(n, r, c, at)| (n, r, c, crate::clock::from_micros(at)))

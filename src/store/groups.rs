@@ -49,13 +49,28 @@ pub struct GroupRow {
 }
 }
 
-const SELECT: &str = "SELECT g.id, g.mentor_id, u.first_name AS mentor_first_name, \
-    u.last_name AS mentor_last_name, g.title, g.description, g.start_at, g.end_at, g.timezone, \
-    g.seats, g.credits_per_seat, g.audience, g.min_attendance, g.decide_at, g.join_until, \
-    g.show_names, g.thread_id, g.seated, \
-    (SELECT COUNT(*) FROM group_seats w WHERE w.session_id = g.id AND w.status = 'waiting') AS waiting, \
-    g.status, g.cancel_reason, g.sequence, g.created_at, g.updated_at \
-    FROM group_sessions g JOIN users u ON u.id = g.mentor_id";
+/// A session's columns, with `$waiting` for how many are in line.
+macro_rules! group_select {
+    ($waiting:literal) => {
+        concat!(
+            "SELECT g.id, g.mentor_id, u.first_name AS mentor_first_name, \
+             u.last_name AS mentor_last_name, g.title, g.description, g.start_at, g.end_at, \
+             g.timezone, g.seats, g.credits_per_seat, g.audience, g.min_attendance, \
+             g.decide_at, g.join_until, g.show_names, g.thread_id, g.seated, ",
+            $waiting,
+            " AS waiting, g.status, g.cancel_reason, g.sequence, g.created_at, g.updated_at \
+             FROM group_sessions g JOIN users u ON u.id = g.mentor_id"
+        )
+    };
+}
+
+const SELECT: &str = group_select!(
+    "(SELECT COUNT(*) FROM group_seats w WHERE w.session_id = g.id AND w.status = 'waiting')"
+);
+
+/// The same without counting the line (`waiting` is 0): one index lookup however long
+/// the line, for write transactions and calendars.
+const SELECT_UNRANKED: &str = group_select!("0");
 
 /// A session to store.
 pub struct NewGroup<'a> {
@@ -120,14 +135,12 @@ pub async fn get_unranked<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
 ) -> sqlx::Result<Option<GroupRow>> {
-    let sql = SELECT.replace(
-        "(SELECT COUNT(*) FROM group_seats w WHERE w.session_id = g.id AND w.status = 'waiting')",
-        "0",
-    );
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{sql} WHERE g.id = $1")))
-        .bind(id)
-        .fetch_optional(ex)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT_UNRANKED} WHERE g.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(ex)
+    .await
 }
 
 /// The person's live place (seated or waiting), without their rank in line.
@@ -475,32 +488,33 @@ pub async fn complete(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<boo
     Ok(r.rows_affected() == 1)
 }
 
-/// The sessions a person is in the calendar of, ending after `from`: those they lead
-/// and those they had a seat in (whatever became of it), with their seat's status
-/// (`None` for the mentor).
+/// The sessions a person is in the calendar of, ending after `from` (only the session
+/// `only`, when given): those they lead and those they had a seat in (whatever became
+/// of it), with their seat's status (`None` for the mentor).
 pub async fn calendar_of<'e, E: Executor<'e, Database = Any> + Copy>(
     ex: E,
     user_id: &str,
     from: Timestamp,
+    only: Option<&str>,
 ) -> sqlx::Result<Vec<(GroupRow, Option<SeatStatus>)>> {
-    let sql = SELECT.replace(
-        "(SELECT COUNT(*) FROM group_seats w WHERE w.session_id = g.id AND w.status = 'waiting')",
-        "0",
-    );
     let rows: Vec<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{sql} WHERE g.end_at >= $2 AND (g.mentor_id = $1 OR g.id IN (SELECT s.session_id \
+        "{SELECT_UNRANKED} WHERE g.end_at >= $2 AND ($3 IS NULL OR g.id = $3) \
+         AND (g.mentor_id = $1 OR g.id IN (SELECT s.session_id \
          FROM group_seats s WHERE s.user_id = $1 AND s.status NOT IN ('waiting', 'skipped'))) \
          ORDER BY g.start_at, g.id LIMIT 1000"
     )))
     .bind(user_id)
     .bind(from.stored())
+    .bind(only)
     .fetch_all(ex)
     .await?;
     let seats: Vec<(String, String)> = sqlx::query_as(
         "SELECT session_id, status FROM group_seats WHERE user_id = $1 \
+         AND ($2 IS NULL OR session_id = $2) \
          AND status NOT IN ('waiting', 'skipped') ORDER BY created_at",
     )
     .bind(user_id)
+    .bind(only)
     .fetch_all(ex)
     .await?;
     Ok(rows

@@ -1,6 +1,7 @@
 //! Chat and notifications pages. Forms post without JavaScript; `static/app.js` adds
 //! live updates (new messages, typing, the notification count) over the socket.
 
+use crate::http::web::in_words;
 use askama::Template;
 use axum::{
     Router,
@@ -328,12 +329,8 @@ async fn send(
         Ok(_) => axum::response::IntoResponse::into_response(axum::response::Redirect::to(
             &format!("/chat/{tid}#composer"),
         )),
-        Err(AppError::Invalid(errs)) => {
-            let msg = errs
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join(" ");
+        Err(e @ AppError::Invalid(_)) => {
+            let msg = in_words(&e);
             render_conversation(&state, &web, &me, &tid, Some(msg), f.content).await?
         }
         Err(e) => return Err(e.into()),

@@ -98,3 +98,16 @@ impl FormErrors {
             .map(|e| e.message.as_str())
     }
 }
+
+/// What went wrong, in words for a page's banner: every field's message, or the
+/// error's detail.
+pub fn in_words(e: &AppError) -> String {
+    match e {
+        AppError::Invalid(errors) => errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.detail(),
+    }
+}

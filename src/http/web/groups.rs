@@ -4,6 +4,7 @@
 //! confirmation that says what comes back; for the mentor the roster, the line,
 //! attendance and cancelling), and the mentor's editor (`/groups/new`).
 
+use crate::http::web::in_words;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -186,7 +187,7 @@ async fn render_session(
     let (g, seat) = groups::get(&state.ctx, me, id).await?;
     let is_mentor = me.is_some_and(|u| u.id == g.mentor_id) || web.is_admin();
     let (roster, line) = if let (true, Some(u)) = (is_mentor, me) {
-        let (_, seats) = groups::roster(&state.ctx, u, id).await?;
+        let seats = groups::roster_of(&state.ctx, u, &g, seat.as_ref()).await?;
         let to_line = |s: &SeatRow| RosterLine {
             user_id: s.user_id.to_string(),
             name: format!("{} {}", s.first_name, s.last_name)
@@ -213,20 +214,21 @@ async fn render_session(
         .as_ref()
         .is_some_and(|s| s.status == SeatStatus::Seated);
     let classmates = match me {
-        Some(u) if !is_mentor && seated && g.show_names => groups::roster(&state.ctx, u, id)
-            .await?
-            .1
-            .into_iter()
-            .filter(|s| s.user_id != u.id)
-            .map(|s| s.first_name)
-            .collect(),
+        Some(u) if !is_mentor && seated && g.show_names => {
+            groups::roster_of(&state.ctx, u, &g, seat.as_ref())
+                .await?
+                .into_iter()
+                .filter(|s| s.user_id != u.id)
+                .map(|s| s.first_name)
+                .collect()
+        }
         _ => vec![],
     };
     let may_review = match me {
         Some(u) => groups::may_review(&state.ctx, u, id).await?,
         None => false,
     };
-    let reviews = groups::reviews_of(&state.ctx, me, id)
+    let reviews = groups::reviews(&state.ctx, &g)
         .await?
         .into_iter()
         .map(|(name, rating, comment, at)| {
@@ -428,15 +430,7 @@ async fn attendance(
         Ok(_) => Ok(web.redirect_flash(&format!("/groups/{id}"), "group_attendance")),
         Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
             let status = crate::http::problem::status_of(&e);
-            let msg = match &e {
-                AppError::Invalid(errs) => errs
-                    .iter()
-                    .map(|x| x.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                other => other.detail(),
-            };
-            render_session(&state, &web, &id, status, Some(msg)).await
+            render_session(&state, &web, &id, status, Some(in_words(&e))).await
         }
         Err(e) => Err(e.into()),
     }
@@ -651,15 +645,7 @@ async fn review(
         Ok(()) => Ok(web.redirect_flash(&format!("/groups/{id}"), "review_saved")),
         Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
             let status = crate::http::problem::status_of(&e);
-            let msg = match &e {
-                AppError::Invalid(errs) => errs
-                    .iter()
-                    .map(|x| x.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                other => other.detail(),
-            };
-            render_session(&state, &web, &id, status, Some(msg)).await
+            render_session(&state, &web, &id, status, Some(in_words(&e))).await
         }
         Err(e) => Err(e.into()),
     }

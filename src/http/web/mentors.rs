@@ -1,6 +1,7 @@
 //! Discovery and mentorship pages: find a mentor, a mentor's profile (with the request
 //! form), and the mentorship hub (my mentors, my mentees, discover).
 
+use crate::http::web::in_words;
 use askama::Template;
 use axum::{
     Router,
@@ -281,14 +282,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
             )
         }
         Err(e @ AppError::Invalid(_)) => {
-            let msg = match &e {
-                AppError::Invalid(errs) => errs
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                _ => e.detail(),
-            };
+            let msg = in_words(&e);
             (vec![], Some(msg), None, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => return Err(e.into()),

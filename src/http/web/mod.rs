@@ -125,7 +125,10 @@ pub async fn render_failed_pages(
 }
 
 use self::flash::flash_from_code;
-pub use self::{flash::Flash, forms::FormErrors};
+pub use self::{
+    flash::Flash,
+    forms::{FormErrors, in_words},
+};
 
 const CSRF_COOKIE: &str = "mh_csrf";
 const FLASH_COOKIE: &str = "mh_flash";

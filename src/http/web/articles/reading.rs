@@ -1,6 +1,7 @@
 //! One article: its page, the author's and admins' actions, comments.
 
 use super::*;
+use crate::http::web::in_words;
 
 #[derive(Template)]
 #[template(path = "article.html")]
@@ -176,12 +177,8 @@ pub(super) async fn comment(
             &format!("/articles/{slug}#comment-{}", c.id),
             "comment_posted",
         ),
-        Err(AppError::Invalid(errs)) => {
-            let msg = errs
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join(" ");
+        Err(e @ AppError::Invalid(_)) => {
+            let msg = in_words(&e);
             render_article(
                 &state,
                 &web,

@@ -1,6 +1,7 @@
 //! The booking form behind the slot picker: the chosen slot and service, the price, the message.
 
 use super::*;
+use crate::http::web::in_words;
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct BookQuery {
@@ -225,14 +226,7 @@ pub(super) async fn book(
             | AppError::Conflict { .. }
             | AppError::PaymentRequired { .. }),
         ) => {
-            let msg = match &e {
-                AppError::Invalid(errs) => errs
-                    .iter()
-                    .map(|x| x.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                other => other.detail(),
-            };
+            let msg = in_words(&e);
             let q = BookQuery {
                 service: f.service,
                 start: f.start,
