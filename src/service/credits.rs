@@ -36,7 +36,7 @@ pub fn transfer_failed(e: TransferError) -> AppError {
     transfer_error(e, 0)
 }
 
-fn transfer_error(e: TransferError, need: i64) -> AppError {
+pub fn transfer_error(e: TransferError, need: i64) -> AppError {
     match e {
         TransferError::Insufficient { .. } => insufficient(need),
         TransferError::Unbalanced => {

@@ -23,6 +23,7 @@ pub mod mentorships;
 pub mod messages;
 pub mod notify;
 pub mod payments;
+pub mod programs;
 pub mod queue;
 pub mod reports;
 pub mod reviews;

@@ -77,6 +77,7 @@ pub const PAYMENT_UPDATED: &str = "payment_updated";
 pub const CREDIT_REQUESTED: &str = "credit_requested";
 pub const CREDIT_REQUEST_ANSWERED: &str = "credit_request_answered";
 pub const GROUP_SEAT: &str = "group_seat";
+pub const PROGRAM_UPDATE: &str = "program_update";
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -166,6 +167,12 @@ pub const KINDS: &[Kind] = &[
     Kind {
         kind: GROUP_SEAT,
         label: "My place in a group session changes (seated from the waitlist, passed over, cancelled)",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: PROGRAM_UPDATE,
+        label: "News from my programs (matched, made a manager)",
         in_app: true,
         email: true,
     },

@@ -177,6 +177,7 @@ words!(
     crate::domain::credit::CreditRequestStatus => "credit request status",
     crate::domain::group::GroupStatus => "group session status",
     crate::domain::group::SeatStatus => "seat status",
+    crate::domain::program::ProgramStatus => "program status",
 );
 
 impl Column for crate::domain::article::Visibility {
@@ -209,6 +210,9 @@ json!(
     Vec<crate::domain::mentor::ExperienceEntry>,
     Vec<crate::domain::availability::RuleIo>,
     Vec<crate::domain::availability::OverrideIo>,
+    Vec<crate::domain::program::Question>,
+    Vec<crate::domain::program::Goal>,
+    Vec<Vec<String>>,
 );
 
 /// Optional JSON documents (the columns of an outer join).

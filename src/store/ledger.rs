@@ -77,6 +77,89 @@ pub async fn wallet_balance<'e, E: Executor<'e, Database = Any>>(
     Ok(b.unwrap_or(0))
 }
 
+/// A program's funding account (created with the program): `program:<id>`.
+pub async fn program_account(
+    tx: &mut Tx,
+    program_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<String> {
+    let id = format!("program:{program_id}");
+    sqlx::query(
+        "INSERT INTO ledger_accounts (id, kind, program_id, balance, created_at, updated_at) \
+         VALUES ($1, 'program', $2, 0, $3, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(&id)
+    .bind(program_id)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// A member's sponsored credits in a program, created on first use.
+pub async fn sponsored_account(
+    tx: &mut Tx,
+    program_id: &str,
+    user_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<String> {
+    sqlx::query(
+        "INSERT INTO ledger_accounts (id, kind, user_id, program_id, balance, created_at, updated_at) \
+         VALUES ($1, 'sponsored', $2, $3, 0, $4, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(user_id)
+    .bind(program_id)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query_scalar(
+        "SELECT id FROM ledger_accounts WHERE kind = 'sponsored' AND program_id = $1 AND user_id = $2",
+    )
+    .bind(program_id)
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// An account's balance (0 when it does not exist).
+pub async fn balance_of<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) -> sqlx::Result<i64> {
+    let b: Option<i64> = sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(b.unwrap_or(0))
+}
+
+/// The sponsored accounts of a program: (user id, account id, balance).
+pub async fn sponsored_in<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    program_id: &str,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT user_id, id, balance FROM ledger_accounts WHERE kind = 'sponsored' AND program_id = $1 \
+         ORDER BY user_id",
+    )
+    .bind(program_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// A member's sponsored credits: (program id, program name, balance), programs with
+/// a balance only.
+pub async fn sponsored_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT p.id, p.name, a.balance FROM ledger_accounts a JOIN programs p ON p.id = a.program_id \
+         WHERE a.kind = 'sponsored' AND a.user_id = $1 AND a.balance > 0 ORDER BY p.name, p.id",
+    )
+    .bind(user_id)
+    .fetch_all(ex)
+    .await
+}
+
 #[derive(Debug)]
 pub enum TransferError {
     /// This account would go below zero.
@@ -366,6 +449,17 @@ pub async fn verify<'e, E: Executor<'e, Database = Any> + Copy>(
     if escrow != held + seats {
         breaches.push(format!(
             "escrow holds {escrow} but live bookings hold {held} and group seats {seats}"
+        ));
+    }
+    let leftover: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT a.id, p.id, a.balance FROM ledger_accounts a JOIN programs p ON p.id = a.program_id \
+         WHERE a.kind = 'sponsored' AND a.balance <> 0 AND p.status IN ('completed', 'cancelled')",
+    )
+    .fetch_all(ex)
+    .await?;
+    for (account, program, b) in leftover {
+        breaches.push(format!(
+            "sponsored account {account} of the finished program {program} still holds {b}"
         ));
     }
     let overfull: Vec<(String, i64, i64, i64)> = sqlx::query_as(

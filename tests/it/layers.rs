@@ -211,6 +211,10 @@ const ENGINE_SPECIFIC_MIGRATIONS: &[(&str, &str)] = &[
         "covering indexes: extra columns vs INCLUDE",
     ),
     ("0010_write_path.sql", "a binary column: BLOB vs BYTEA"),
+    (
+        "0016_program_ledger.sql",
+        "widening a CHECK: ALTER TABLE vs SQLite's table rebuild",
+    ),
 ];
 
 #[test]
