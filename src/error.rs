@@ -120,6 +120,30 @@ pub const CODES: &[(&str, &str)] = &[
         "The mentor takes no more mentees now.",
     ),
     (
+        "already_enrolled",
+        "You have applied to this program already.",
+    ),
+    (
+        "applications_closed",
+        "The program takes no applications now.",
+    ),
+    (
+        "capacity_below_matches",
+        "A mentor's capacity in a program cannot go below their pairings.",
+    ),
+    (
+        "intake_answered",
+        "Mentees have answered the intake: its questions stay.",
+    ),
+    (
+        "nothing_to_publish",
+        "The program has no draft pairings to publish.",
+    ),
+    (
+        "program_underfunded",
+        "The program's funding does not cover the grants.",
+    ),
+    (
         "too_many_pending",
         "Too many requests are waiting for an answer.",
     ),

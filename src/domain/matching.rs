@@ -92,8 +92,8 @@ pub fn assess(a: &Applicant, m: &Mentor) -> Option<Pair> {
     if rank.is_none() && shared.is_empty() {
         return None;
     }
-    let score = rank.map_or(0, |r| RANK[r as usize - 1])
-        + PER_TOPIC * shared.len().min(MAX_SHARED) as i64;
+    let score =
+        rank.map_or(0, |r| RANK[r as usize - 1]) + PER_TOPIC * shared.len().min(MAX_SHARED) as i64;
     let mut why = match rank {
         Some(r) => format!("{} choice", ordinal(r)),
         None => "not among their choices".to_string(),
@@ -304,7 +304,11 @@ mod tests {
             app("b", &["m1"], &["sql"]),
             app("c", &["m1"], &[]),
         ];
-        let mentors = [mentor("m1", 1, &[]), mentor("m2", 1, &[]), mentor("m3", 1, &["sql"])];
+        let mentors = [
+            mentor("m1", 1, &[]),
+            mentor("m2", 1, &[]),
+            mentor("m3", 1, &["sql"]),
+        ];
         let o = assign(&apps, &mentors);
         assert_eq!(mentor_of(&o, "c"), Some("m1"));
         assert_eq!(mentor_of(&o, "a"), Some("m2"));
@@ -317,7 +321,11 @@ mod tests {
         let apps: Vec<Applicant> = (0..7)
             .map(|n| app(&format!("a{n}"), &["m1"], &["python"]))
             .collect();
-        let mentors = [mentor("m1", 2, &[]), mentor("m2", 3, &["python"]), mentor("m3", 5, &["go"])];
+        let mentors = [
+            mentor("m1", 2, &[]),
+            mentor("m2", 3, &["python"]),
+            mentor("m3", 5, &["go"]),
+        ];
         let o = assign(&apps, &mentors);
         let count = |m: &str| o.pairs.iter().filter(|p| p.mentor_id == m).count();
         assert_eq!((count("m1"), count("m2"), count("m3")), (2, 3, 0));
@@ -345,7 +353,13 @@ mod tests {
             })
             .collect();
         let mut mentors: Vec<Mentor> = (0..7)
-            .map(|n| mentor(&format!("m{n}"), 1 + n % 3, &[["python", "go", "sql"][n as usize % 3]]))
+            .map(|n| {
+                mentor(
+                    &format!("m{n}"),
+                    1 + n % 3,
+                    &[["python", "go", "sql"][n as usize % 3]],
+                )
+            })
             .collect();
         let first = assign(&apps, &mentors);
         apps.reverse();
@@ -360,7 +374,9 @@ mod tests {
         // Compare with every assignment on small random cases (a fixed generator).
         let mut seed = 7u64;
         let mut next = |n: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) % n
         };
         let topics = ["a", "b", "c", "d"];
@@ -368,19 +384,30 @@ mod tests {
             let na = 1 + next(5) as usize;
             let nm = 1 + next(3) as usize;
             let mentors: Vec<Mentor> = (0..nm)
-                .map(|j| mentor(&format!("m{j}"), 1 + next(2) as i64, &[topics[next(4) as usize]]))
+                .map(|j| {
+                    mentor(
+                        &format!("m{j}"),
+                        1 + next(2) as i64,
+                        &[topics[next(4) as usize]],
+                    )
+                })
                 .collect();
             let apps: Vec<Applicant> = (0..na)
                 .map(|i| {
-                    let choices: Vec<String> =
-                        (0..next(3)).map(|_| format!("m{}", next(nm as u64))).collect();
+                    let choices: Vec<String> = (0..next(3))
+                        .map(|_| format!("m{}", next(nm as u64)))
+                        .collect();
                     let mut choices_dedup: Vec<&str> = vec![];
                     for c in &choices {
                         if !choices_dedup.contains(&c.as_str()) {
                             choices_dedup.push(c);
                         }
                     }
-                    app(&format!("a{i}"), &choices_dedup, &[topics[next(4) as usize]])
+                    app(
+                        &format!("a{i}"),
+                        &choices_dedup,
+                        &[topics[next(4) as usize]],
+                    )
                 })
                 .collect();
             let got = assign(&apps, &mentors);

@@ -306,7 +306,9 @@ pub fn check_questions(field: &str, raw: &[Question]) -> Result<Vec<Question>, F
             )));
         }
         if out.iter().any(|o| o.id == id) {
-            return Err(wrong(format!("Question {at}: the id `{id}` is used twice.")));
+            return Err(wrong(format!(
+                "Question {at}: the id `{id}` is used twice."
+            )));
         }
         let Some(prompt) = line(&q.prompt, 300) else {
             return Err(wrong(format!(
@@ -367,7 +369,9 @@ fn check_goals(raw: &[Goal]) -> Result<Vec<Goal>, FieldError> {
                 .iter()
                 .map(|m| {
                     line(m, 200).ok_or_else(|| {
-                        wrong(format!("Goal {at}: each milestone has 1 to 200 characters."))
+                        wrong(format!(
+                            "Goal {at}: each milestone has 1 to 200 characters."
+                        ))
                     })
                 })
                 .collect::<Result<_, _>>()?;
@@ -379,7 +383,9 @@ fn check_goals(raw: &[Goal]) -> Result<Vec<Goal>, FieldError> {
 fn check_agendas(raw: &[Vec<String>]) -> Result<Vec<Vec<String>>, FieldError> {
     let wrong = |message: String| FieldError::new("agendas", "invalid_agenda", message);
     if raw.len() > MAX_AGENDAS {
-        return Err(wrong(format!("Agendas for at most {MAX_AGENDAS} sessions.")));
+        return Err(wrong(format!(
+            "Agendas for at most {MAX_AGENDAS} sessions."
+        )));
     }
     raw.iter()
         .enumerate()
@@ -479,7 +485,11 @@ pub fn check(raw: &RawProgram<'_>) -> Result<Draft, Vec<FieldError>> {
         ));
     }
     let rule = join_rule(raw, &mut errors);
-    let open = instant("applications_open_at", raw.applications_open_at, &mut errors);
+    let open = instant(
+        "applications_open_at",
+        raw.applications_open_at,
+        &mut errors,
+    );
     let close = instant(
         "applications_close_at",
         raw.applications_close_at,
@@ -599,6 +609,9 @@ pub enum Answer {
     Many(Vec<String>),
 }
 
+/// Answers kept by question id, and the skills they name.
+pub type Answers = (BTreeMap<String, Answer>, Vec<String>);
+
 /// Checks answers against a form: every required question answered, each answer of
 /// its question's kind, nothing for questions the form does not have. Returns the
 /// answers kept (trimmed, skills normalised) and the skills given.
@@ -606,7 +619,7 @@ pub fn check_answers(
     field: &str,
     questions: &[Question],
     raw: &BTreeMap<String, Answer>,
-) -> Result<(BTreeMap<String, Answer>, Vec<String>), Vec<FieldError>> {
+) -> Result<Answers, Vec<FieldError>> {
     let mut errors = vec![];
     let mut kept = BTreeMap::new();
     let mut skills: Vec<String> = vec![];
@@ -630,7 +643,11 @@ pub fn check_answers(
         };
         let Some(answer) = answer else {
             if q.required {
-                errors.push(FieldError::new(&at, "required", "Please answer this question."));
+                errors.push(FieldError::new(
+                    &at,
+                    "required",
+                    "Please answer this question.",
+                ));
             }
             continue;
         };
@@ -785,15 +802,37 @@ pub fn builtin_templates() -> Vec<Template> {
             sessions_expected: 4,
             mentee_questions: vec![
                 q("team", "Which team are you joining?", Text, &[], true),
-                q("skills", "What would you like to get better at first?", Skills, &[], false),
-                q("pace", "How often would you like to meet?", Single, &["Weekly", "Every two weeks"], true),
+                q(
+                    "skills",
+                    "What would you like to get better at first?",
+                    Skills,
+                    &[],
+                    false,
+                ),
+                q(
+                    "pace",
+                    "How often would you like to meet?",
+                    Single,
+                    &["Weekly", "Every two weeks"],
+                    true,
+                ),
             ],
-            mentor_questions: vec![
-                q("areas", "Which parts of the organisation can you explain well?", Skills, &[], false),
-            ],
+            mentor_questions: vec![q(
+                "areas",
+                "Which parts of the organisation can you explain well?",
+                Skills,
+                &[],
+                false,
+            )],
             goals: vec![
-                goal("Find your way around", &["Meet your buddy", "Set up your tools", "Know who owns what"]),
-                goal("Ship a first contribution", &["Pick a first task", "Get it reviewed", "See it released"]),
+                goal(
+                    "Find your way around",
+                    &["Meet your buddy", "Set up your tools", "Know who owns what"],
+                ),
+                goal(
+                    "Ship a first contribution",
+                    &["Pick a first task", "Get it reviewed", "See it released"],
+                ),
             ],
             agendas: agendas(&[
                 &["Introductions and expectations", "Tools and access"],
@@ -812,19 +851,88 @@ pub fn builtin_templates() -> Vec<Template> {
             mentor_capacity: 3,
             sessions_expected: 6,
             mentee_questions: vec![
-                q("background", "What do you do today, and what role do you aim for?", Text, &[], true),
-                q("track", "Which track fits you best?", Single, &["Software engineering", "Data", "Design", "Product", "DevOps"], true),
-                q("skills", "Which skills do you want to build?", Skills, &[], true),
-                q("hours", "How many hours a week can you give?", Single, &["Under 5", "5 to 10", "More than 10"], false),
+                q(
+                    "background",
+                    "What do you do today, and what role do you aim for?",
+                    Text,
+                    &[],
+                    true,
+                ),
+                q(
+                    "track",
+                    "Which track fits you best?",
+                    Single,
+                    &[
+                        "Software engineering",
+                        "Data",
+                        "Design",
+                        "Product",
+                        "DevOps",
+                    ],
+                    true,
+                ),
+                q(
+                    "skills",
+                    "Which skills do you want to build?",
+                    Skills,
+                    &[],
+                    true,
+                ),
+                q(
+                    "hours",
+                    "How many hours a week can you give?",
+                    Single,
+                    &["Under 5", "5 to 10", "More than 10"],
+                    false,
+                ),
             ],
             mentor_questions: vec![
-                q("switched", "Did you switch careers yourself?", Single, &["Yes", "No"], false),
-                q("tracks", "Which tracks can you mentor?", Multiple, &["Software engineering", "Data", "Design", "Product", "DevOps"], true),
+                q(
+                    "switched",
+                    "Did you switch careers yourself?",
+                    Single,
+                    &["Yes", "No"],
+                    false,
+                ),
+                q(
+                    "tracks",
+                    "Which tracks can you mentor?",
+                    Multiple,
+                    &[
+                        "Software engineering",
+                        "Data",
+                        "Design",
+                        "Product",
+                        "DevOps",
+                    ],
+                    true,
+                ),
             ],
             goals: vec![
-                goal("A learning plan", &["Agree on the target role", "List the skills to build", "Pick courses or books"]),
-                goal("A portfolio project", &["Choose the project", "Build a first version", "Present it to your mentor"]),
-                goal("A first application", &["Rewrite the CV", "Practise an interview", "Send an application"]),
+                goal(
+                    "A learning plan",
+                    &[
+                        "Agree on the target role",
+                        "List the skills to build",
+                        "Pick courses or books",
+                    ],
+                ),
+                goal(
+                    "A portfolio project",
+                    &[
+                        "Choose the project",
+                        "Build a first version",
+                        "Present it to your mentor",
+                    ],
+                ),
+                goal(
+                    "A first application",
+                    &[
+                        "Rewrite the CV",
+                        "Practise an interview",
+                        "Send an application",
+                    ],
+                ),
             ],
             agendas: agendas(&[
                 &["Where you are, where you aim", "The learning plan"],
@@ -845,16 +953,48 @@ pub fn builtin_templates() -> Vec<Template> {
             mentor_capacity: 4,
             sessions_expected: 4,
             mentee_questions: vec![
-                q("target", "Which role and companies are you interviewing for?", Text, &[], true),
-                q("rounds", "Which rounds worry you most?", Multiple, &["Coding", "System design", "Behavioural", "Take-home"], true),
-                q("skills", "Which topics should your mentor know?", Skills, &[], false),
+                q(
+                    "target",
+                    "Which role and companies are you interviewing for?",
+                    Text,
+                    &[],
+                    true,
+                ),
+                q(
+                    "rounds",
+                    "Which rounds worry you most?",
+                    Multiple,
+                    &["Coding", "System design", "Behavioural", "Take-home"],
+                    true,
+                ),
+                q(
+                    "skills",
+                    "Which topics should your mentor know?",
+                    Skills,
+                    &[],
+                    false,
+                ),
             ],
-            mentor_questions: vec![
-                q("interviewer", "Have you interviewed candidates yourself?", Single, &["Yes", "No"], false),
-            ],
+            mentor_questions: vec![q(
+                "interviewer",
+                "Have you interviewed candidates yourself?",
+                Single,
+                &["Yes", "No"],
+                false,
+            )],
             goals: vec![
-                goal("Ready for the technical rounds", &["Mock coding interview", "Mock system design", "Review of weak spots"]),
-                goal("Ready for the behavioural round", &["Five stories written", "Mock behavioural interview"]),
+                goal(
+                    "Ready for the technical rounds",
+                    &[
+                        "Mock coding interview",
+                        "Mock system design",
+                        "Review of weak spots",
+                    ],
+                ),
+                goal(
+                    "Ready for the behavioural round",
+                    &["Five stories written", "Mock behavioural interview"],
+                ),
             ],
             agendas: agendas(&[
                 &["Targets and timeline", "Self-assessment"],
@@ -980,8 +1120,20 @@ mod tests {
     fn answers_follow_their_questions() {
         let qs = vec![
             q("why", "Why?", QuestionKind::Text, &[], true),
-            q("track", "Track?", QuestionKind::Single, &["Data", "Web"], true),
-            q("rounds", "Rounds?", QuestionKind::Multiple, &["A", "B", "C"], false),
+            q(
+                "track",
+                "Track?",
+                QuestionKind::Single,
+                &["Data", "Web"],
+                true,
+            ),
+            q(
+                "rounds",
+                "Rounds?",
+                QuestionKind::Multiple,
+                &["A", "B", "C"],
+                false,
+            ),
             q("skills", "Skills?", QuestionKind::Skills, &[], false),
         ];
         let mut given = BTreeMap::new();
@@ -991,7 +1143,10 @@ mod tests {
             "rounds".to_string(),
             Answer::Many(vec!["C".into(), "A".into()]),
         );
-        given.insert("skills".to_string(), Answer::One("Python, SQL ,python".into()));
+        given.insert(
+            "skills".to_string(),
+            Answer::One("Python, SQL ,python".into()),
+        );
         let (kept, skills) = check_answers("answers", &qs, &given).unwrap();
         assert_eq!(kept["why"], Answer::One("growth".into()));
         assert_eq!(kept["rounds"], Answer::Many(vec!["A".into(), "C".into()]));

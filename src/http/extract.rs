@@ -351,6 +351,25 @@ where
     }
 }
 
+/// Two resource ids from the path (a resource and one of its parts), as [`IdPath`].
+#[derive(Debug, Clone)]
+pub struct IdPairPath(pub String, pub String);
+
+impl<S> FromRequestParts<S> for IdPairPath
+where
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path((a, b)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound)?;
+        Ok(IdPairPath(path_id(&a)?, path_id(&b)?))
+    }
+}
+
 /// A booking id from the path, typed (the rest as [`IdPath`]).
 #[derive(Debug, Clone)]
 pub struct BookingPath(pub crate::domain::ids::BookingId);

@@ -675,10 +675,12 @@ pub async fn get_match<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
 ) -> sqlx::Result<Option<MatchRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{MATCH_SELECT} WHERE x.id = $1")))
-        .bind(id)
-        .fetch_optional(ex)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{MATCH_SELECT} WHERE x.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(ex)
+    .await
 }
 
 /// Removes the program's draft proposals (of one origin, or all).

@@ -33,6 +33,7 @@ mod notifications;
 mod ops;
 mod paging;
 mod payments;
+mod programs;
 mod reports;
 mod web;
 mod web_articles;

@@ -16,6 +16,7 @@ pub mod messages;
 pub mod notifications;
 pub mod ops;
 pub mod payments;
+pub mod programs;
 pub mod reports;
 pub mod scheduling;
 pub mod users;
@@ -56,6 +57,7 @@ use crate::{
         (name = "bookings", description = "Availability, slots, bookings, reviews, calendar files"),
         (name = "credits", description = "The credits wallet"),
         (name = "group sessions", description = "Group sessions: seats, the waitlist, cancelling"),
+        (name = "programs", description = "Mentorship programs: templates, managers, enrolments, match proposals, publishing"),
         (name = "messages", description = "Threads, messages and the live event socket"),
         (name = "notifications", description = "Notifications and preferences"),
         (name = "articles", description = "Mentor articles, bookmarks and comments"),
@@ -154,6 +156,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(credit_requests::router())
         .merge(groups::router())
+        .merge(programs::router())
         .merge(ws::router())
         .merge(ops::router())
 }

@@ -128,14 +128,14 @@ async fn apply(
         ));
     }
     let mut errors = vec![];
-    let (answers, skills) = match program::check_answers("answers", &p.mentee_questions, &input.answers)
-    {
-        Ok(ok) => ok,
-        Err(e) => {
-            errors.extend(e);
-            Default::default()
-        }
-    };
+    let (answers, skills) =
+        match program::check_answers("answers", &p.mentee_questions, &input.answers) {
+            Ok(ok) => ok,
+            Err(e) => {
+                errors.extend(e);
+                Default::default()
+            }
+        };
     let pool = store::programs::pool(&ctx.db.pool, &p.id, true).await?;
     let mut choices: Vec<String> = vec![];
     for c in &input.choices {
@@ -293,8 +293,7 @@ pub async fn leave(ctx: &Ctx, user: &UserRow, id: &str, input: &LeaveInput) -> A
             if !store::programs::withdraw_mentor(&mut tx, &a.program.id, &user.id, now).await? {
                 return Err(AppError::NotFound);
             }
-            store::programs::remove_drafts_of_mentor(&mut tx, &a.program.id, &user.id, now)
-                .await?;
+            store::programs::remove_drafts_of_mentor(&mut tx, &a.program.id, &user.id, now).await?;
         }
     }
     tx.commit().await?;

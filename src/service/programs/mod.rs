@@ -114,8 +114,7 @@ pub async fn access(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Access> {
     let program = store::programs::get(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let manages =
-        is_admin(user) || store::programs::is_manager(&ctx.db.pool, id, &user.id).await?;
+    let manages = is_admin(user) || store::programs::is_manager(&ctx.db.pool, id, &user.id).await?;
     if manages {
         return Ok(Access { program, manages });
     }
@@ -256,7 +255,7 @@ impl Merged {
         let open: jiff::Timestamp = parse(&input.applications_open_at).unwrap_or(now);
         let close = parse(&input.applications_close_at)
             .unwrap_or(open + jiff::SignedDuration::from_hours(14 * 24));
-        let starts = parse(&input.starts_at).unwrap_or(close);
+        let starts = parse(&input.starts_at).unwrap_or(close.max(open));
         let weeks = t.map_or(12, |t| t.weeks.clamp(1, 104));
         let ends = starts + jiff::SignedDuration::from_hours(weeks * 7 * 24);
         Self {
@@ -457,7 +456,9 @@ pub async fn update(
         ));
     }
     let draft = Merged::from_program(&current).apply(input).check()?;
-    let answered = !store::programs::applications(&mut *tx, id).await?.is_empty();
+    let answered = !store::programs::applications(&mut *tx, id)
+        .await?
+        .is_empty();
     if answered && draft.mentee_questions != current.mentee_questions {
         return Err(AppError::conflict(
             "intake_answered",
@@ -551,7 +552,10 @@ async fn return_sponsored(
         store::ledger::transfer(
             tx,
             &Transfer {
-                key: &format!("program_return:{program_id}:{user_id}:{}", now.as_microsecond()),
+                key: &format!(
+                    "program_return:{program_id}:{user_id}:{}",
+                    now.as_microsecond()
+                ),
                 kind: "program_return",
                 booking_id: None,
                 actor_id: Some(&actor.id),
@@ -640,7 +644,10 @@ pub async fn fund(
             } else {
                 &memo
             },
-            legs: vec![(WORLD.to_string(), -input.credits), (account, input.credits)],
+            legs: vec![
+                (WORLD.to_string(), -input.credits),
+                (account, input.credits),
+            ],
             now,
         },
     )
@@ -678,12 +685,9 @@ pub async fn save_template(
 ) -> AppResult<Template> {
     super::admin::require_admin(admin)?;
     let p = access(ctx, admin, &input.program_id).await?.program;
-    let name = crate::domain::text::required_line(
-        "name",
-        input.name.as_deref().unwrap_or(&p.name),
-        120,
-    )
-    .map_err(|e| AppError::Invalid(vec![e]))?;
+    let name =
+        crate::domain::text::required_line("name", input.name.as_deref().unwrap_or(&p.name), 120)
+            .map_err(|e| AppError::Invalid(vec![e]))?;
     let description = input
         .description
         .clone()

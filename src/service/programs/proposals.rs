@@ -45,7 +45,10 @@ pub struct Proposals {
 async fn managed_live(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ProgramRow> {
     let a = access(ctx, user, id).await?;
     a.require_manager()?;
-    if !matches!(a.program.status, ProgramStatus::Open | ProgramStatus::Running) {
+    if !matches!(
+        a.program.status,
+        ProgramStatus::Open | ProgramStatus::Running
+    ) {
         return Err(AppError::conflict(
             "invalid_transition",
             format!(
@@ -104,10 +107,15 @@ fn mentor(m: &PoolRow, room: i64) -> Mentor {
         .collect::<Vec<_>>();
     Mentor {
         id: m.mentor_id.clone(),
-        name: format!("{} {}", m.first_name, m.last_name).trim().to_string(),
+        name: format!("{} {}", m.first_name, m.last_name)
+            .trim()
+            .to_string(),
         capacity: room,
         topics: crate::domain::program::topics(
-            m.expertise.iter().chain(m.skills.iter()).chain(answered.iter()),
+            m.expertise
+                .iter()
+                .chain(m.skills.iter())
+                .chain(answered.iter()),
         ),
     }
 }
@@ -140,7 +148,12 @@ pub async fn compute(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Proposals
     let seats = taken(&matches, None);
     let mentors: Vec<Mentor> = pool
         .iter()
-        .map(|m| mentor(m, m.capacity - seats.get(&m.mentor_id).copied().unwrap_or(0)))
+        .map(|m| {
+            mentor(
+                m,
+                m.capacity - seats.get(&m.mentor_id).copied().unwrap_or(0),
+            )
+        })
         .collect();
     let applicants: Vec<Applicant> = waiting.iter().map(|a| applicant(a)).collect();
     let outcome = matching::assign(&applicants, &mentors);
@@ -191,7 +204,12 @@ pub struct ManualInput {
 }
 
 /// Pairs an applicant by hand (or gives their draft another mentor).
-pub async fn manual(ctx: &Ctx, user: &UserRow, id: &str, input: &ManualInput) -> AppResult<MatchRow> {
+pub async fn manual(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    input: &ManualInput,
+) -> AppResult<MatchRow> {
     managed_live(ctx, user, id).await?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
@@ -239,7 +257,11 @@ pub async fn manual(ctx: &Ctx, user: &UserRow, id: &str, input: &ManualInput) ->
     }
     let pair = matching::assess(&applicant(&app), &mentor(m, 1));
     let (rank, score, why) = pair.map_or((None, 0, "paired by a manager".to_string()), |p| {
-        (p.choice_rank, p.score, format!("paired by a manager; {}", p.explanation))
+        (
+            p.choice_rank,
+            p.score,
+            format!("paired by a manager; {}", p.explanation),
+        )
     });
     let match_id = match own {
         Some(o) => {
@@ -312,7 +334,11 @@ pub async fn swap(ctx: &Ctx, user: &UserRow, id: &str, input: &SwapInput) -> App
             .await?
             .filter(|m| m.program_id == id && m.status == "draft")
             .ok_or_else(|| {
-                AppError::invalid(field, "unknown_pairing", "No such draft pairing in this program.")
+                AppError::invalid(
+                    field,
+                    "unknown_pairing",
+                    "No such draft pairing in this program.",
+                )
             })?;
         pairs.push(m);
     }
@@ -325,12 +351,24 @@ pub async fn swap(ctx: &Ctx, user: &UserRow, id: &str, input: &SwapInput) -> App
             .iter()
             .find(|m| m.mentor_id == other.mentor_id)
             .and_then(|m| matching::assess(&applicant(&app), &mentor(m, 1)));
-        let (rank, score, why) = assessed.map_or(
-            (None, 0, "swapped by a manager".to_string()),
-            |p| (p.choice_rank, p.score, format!("swapped by a manager; {}", p.explanation)),
-        );
-        store::programs::set_match_mentor(&mut tx, &this.id, &other.mentor_id, rank, score, &why, now)
-            .await?;
+        let (rank, score, why) =
+            assessed.map_or((None, 0, "swapped by a manager".to_string()), |p| {
+                (
+                    p.choice_rank,
+                    p.score,
+                    format!("swapped by a manager; {}", p.explanation),
+                )
+            });
+        store::programs::set_match_mentor(
+            &mut tx,
+            &this.id,
+            &other.mentor_id,
+            rank,
+            score,
+            &why,
+            now,
+        )
+        .await?;
     }
     audit(
         &mut tx,
@@ -457,9 +495,15 @@ async fn publish_one(
 ) -> AppResult<()> {
     // The mentee's row, as a mentorship request locks it: one live pair whatever races.
     store::mentorships::lock_user(tx, ctx.db.backend, &d.mentee_id).await?;
-    let mentorship =
-        store::programs::start_mentorship(tx, &program.id, &d.mentor_id, &d.mentee_id, &new_id(), now)
-            .await?;
+    let mentorship = store::programs::start_mentorship(
+        tx,
+        &program.id,
+        &d.mentor_id,
+        &d.mentee_id,
+        &new_id(),
+        now,
+    )
+    .await?;
     if !store::programs::publish_match(tx, &d.id, &mentorship, now).await?
         || !store::programs::mark_matched(tx, &d.application_id, now).await?
     {
@@ -470,8 +514,7 @@ async fn publish_one(
     }
     crate::service::messages::mentorship_started(tx, &d.mentor_id, &d.mentee_id, now).await?;
     if program.budget_per_mentee > 0 {
-        let account =
-            store::ledger::sponsored_account(tx, &program.id, &d.mentee_id, now).await?;
+        let account = store::ledger::sponsored_account(tx, &program.id, &d.mentee_id, now).await?;
         store::ledger::transfer(
             tx,
             &Transfer {
@@ -495,7 +538,11 @@ async fn publish_one(
     for (who, title, link) in [
         (
             &d.mentee_id,
-            format!("You are matched with {} in {}", mentor_name.trim(), program.name),
+            format!(
+                "You are matched with {} in {}",
+                mentor_name.trim(),
+                program.name
+            ),
             "/mentorship?tab=mentors",
         ),
         (

@@ -1,0 +1,862 @@
+//! Mentorship programs: templates, the state machine, managers scoped to their
+//! program, enrolments under the join rules, match proposals and publishing with
+//! sponsored credits — on both engines, and the publishing race over two instances.
+
+use futures_util::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Session, TestApp, assert_problem, mentor_profile};
+
+async fn create(app: &TestApp, admin: &Session, body: Value) -> Value {
+    let (status, b) = app.post("/api/v1/programs", admin.token(), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    b
+}
+
+async fn act(app: &TestApp, s: &Session, id: &str, action: &str) -> (StatusCode, Value) {
+    app.post(
+        &format!("/api/v1/programs/{id}/transitions"),
+        s.token(),
+        json!({"action": action}),
+    )
+    .await
+}
+
+async fn enrol(app: &TestApp, s: &Session, id: &str, body: Value) -> (StatusCode, Value) {
+    app.post(
+        &format!("/api/v1/programs/{id}/enrolments"),
+        s.token(),
+        body,
+    )
+    .await
+}
+
+/// An open program with no intake questions, from now on, with a budget.
+async fn open_program(app: &TestApp, admin: &Session, name: &str, budget: i64) -> String {
+    let p = create(
+        app,
+        admin,
+        json!({"name": name, "budget_per_mentee": budget, "mentor_capacity": 2}),
+    )
+    .await;
+    let id = p["id"].as_str().unwrap().to_string();
+    let (status, b) = act(app, admin, &id, "open").await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    id
+}
+
+async fn pool_mentor(
+    app: &TestApp,
+    admin: &Session,
+    program: &str,
+    email: &str,
+    expertise: &[&str],
+    capacity: i64,
+) -> Session {
+    let m = app
+        .approved_mentor(admin, email, mentor_profile(expertise, &[], 20))
+        .await;
+    let (status, b) = enrol(
+        app,
+        &m,
+        program,
+        json!({"role": "mentor", "capacity": capacity}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    m
+}
+
+async fn apply(app: &TestApp, program: &str, email: &str, choices: &[&Session]) -> Session {
+    let s = app.register(email).await;
+    let ids: Vec<&str> = choices.iter().map(|c| c.user_id.as_str()).collect();
+    let (status, b) = enrol(app, &s, program, json!({"role": "mentee", "choices": ids})).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    s
+}
+
+async fn sponsored(app: &TestApp, program: &str, user_id: &str) -> i64 {
+    let rows = mentorhub::store::ledger::sponsored_in(&app.ctx().db.pool, program)
+        .await
+        .unwrap();
+    rows.iter()
+        .find(|(u, _, _)| u == user_id)
+        .map_or(0, |(_, _, b)| *b)
+}
+
+#[tokio::test]
+async fn a_program_starts_from_a_template_and_follows_its_states() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let member = app.register("member@example.com").await;
+    assert_problem(
+        &app.get("/api/v1/program-templates", member.token()).await,
+        403,
+        "forbidden",
+    );
+    let (status, t) = app.get("/api/v1/program-templates", admin.token()).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = t["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "builtin:onboarding-buddy",
+            "builtin:career-switch",
+            "builtin:interview-prep"
+        ]
+    );
+    // Members cannot create; bad input is said field by field and changes nothing.
+    assert_problem(
+        &app.post("/api/v1/programs", member.token(), json!({"name": "X"}))
+            .await,
+        403,
+        "forbidden",
+    );
+    let (status, b) = app
+        .post(
+            "/api/v1/programs",
+            admin.token(),
+            json!({"name": "", "join_rule": "invite", "mentor_capacity": 0,
+                   "applications_open_at": "2026-03-10T00:00:00Z",
+                   "applications_close_at": "2026-03-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let fields: Vec<&str> = b["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "name",
+            "invite_code",
+            "applications_close_at",
+            "mentor_capacity"
+        ]
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/programs",
+            admin.token(),
+            json!({"template_id": "builtin:nope"}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let (_, list) = app.get("/api/v1/programs", admin.token()).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+
+    let p = create(
+        &app,
+        &admin,
+        json!({"template_id": "builtin:career-switch", "name": "Switch 2026"}),
+    )
+    .await;
+    let id = p["id"].as_str().unwrap();
+    assert_eq!(p["status"], "draft");
+    assert_eq!(p["template"], "builtin:career-switch");
+    assert_eq!(p["mentee_questions"][1]["id"], "track");
+    assert_eq!(p["goals"][1]["milestones"][2], "Present it to your mentor");
+    assert_eq!(p["sessions_expected"], 6);
+    // Twelve weeks after applications close, two weeks from now.
+    assert_eq!(p["applications_close_at"], "2026-03-16T09:00:00Z");
+    assert_eq!(p["ends_at"], "2026-06-08T09:00:00Z");
+
+    // A draft is the managers' alone.
+    assert_problem(
+        &app.get(&format!("/api/v1/programs/{id}"), member.token())
+            .await,
+        404,
+        "not_found",
+    );
+    let (_, list) = app.get("/api/v1/programs", member.token()).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    assert_problem(
+        &act(&app, &admin, id, "start").await,
+        409,
+        "invalid_transition",
+    );
+    assert_problem(&act(&app, &admin, id, "finish").await, 422, "invalid_input");
+
+    let (status, opened) = act(&app, &admin, id, "open").await;
+    assert_eq!(status, StatusCode::OK, "{opened}");
+    assert_eq!(opened["status"], "open");
+    assert_eq!(opened["accepting_applications"], true);
+    let (status, seen) = app
+        .get(&format!("/api/v1/programs/{id}"), member.token())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(seen["you_manage"], false);
+    assert_eq!(seen["funding"], Value::Null);
+    assert_eq!(seen["invite_code"], Value::Null);
+    let (_, list) = app.get("/api/v1/programs", member.token()).await;
+    assert_eq!(list["items"][0]["id"], *id);
+    assert_problem(
+        &app.call(
+            Method::PATCH,
+            &format!("/api/v1/programs/{id}"),
+            member.token(),
+            Some(json!({"name": "Mine now"})),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &act(&app, &admin, id, "complete").await,
+        409,
+        "invalid_transition",
+    );
+    let (status, changed) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/programs/{id}"),
+            admin.token(),
+            Some(json!({"budget_per_mentee": 30, "self_matching": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["budget_per_mentee"], 30);
+    assert_eq!(changed["name"], "Switch 2026");
+    assert_eq!(act(&app, &admin, id, "start").await.1["status"], "running");
+    assert_eq!(
+        act(&app, &admin, id, "complete").await.1["status"],
+        "completed"
+    );
+    for a in ["open", "start", "complete", "cancel"] {
+        assert_problem(&act(&app, &admin, id, a).await, 409, "invalid_transition");
+    }
+    assert_problem(
+        &app.call(
+            Method::PATCH,
+            &format!("/api/v1/programs/{id}"),
+            admin.token(),
+            Some(json!({"name": "Again"})),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+
+    // Any program can become a template, offered next time.
+    let (status, saved) = app
+        .post(
+            "/api/v1/program-templates",
+            admin.token(),
+            json!({"program_id": id, "name": "Our switch program"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["weeks"], 12);
+    let again = create(
+        &app,
+        &admin,
+        json!({"template_id": saved["id"], "name": "Switch 2027"}),
+    )
+    .await;
+    assert_eq!(again["goals"], p["goals"]);
+    assert_eq!(again["budget_per_mentee"], 0);
+}
+
+#[tokio::test]
+async fn managers_see_and_act_only_within_their_program() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mine = open_program(&app, &admin, "Mine", 0).await;
+    let other = open_program(&app, &admin, "Other", 0).await;
+    let manager = app.register("manager@example.com").await;
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/programs/{mine}/managers"),
+            admin.token(),
+            json!({"user_id": manager.user_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["items"][0]["user_id"], *manager.user_id);
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/programs/{mine}/managers"),
+            admin.token(),
+            json!({"user_id": "0196f3a0-aaaa-7bbb-8ccc-dddddddddddd"}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let m = pool_mentor(&app, &admin, &mine, "m@example.com", &["python"], 2).await;
+    apply(&app, &mine, "a@example.com", &[&m]).await;
+    apply(&app, &other, "b@example.com", &[]).await;
+
+    // Within their program: the enrolments, proposals, changes, transitions.
+    let (_, e) = app
+        .get(
+            &format!("/api/v1/programs/{mine}/enrolments"),
+            manager.token(),
+        )
+        .await;
+    assert_eq!(e["applications"].as_array().unwrap().len(), 1);
+    assert_eq!(e["mentors"].as_array().unwrap().len(), 1);
+    let (status, p) = app
+        .post(
+            &format!("/api/v1/programs/{mine}/proposals"),
+            manager.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["drafts"][0]["explanation"], "1st choice");
+    let (status, v) = app
+        .get(&format!("/api/v1/programs/{mine}"), manager.token())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["you_manage"], true);
+    assert_eq!(v["funding"]["available"], 0);
+
+    // Outside it: nothing of the other program, nothing of the admin console.
+    let (_, e) = app
+        .get(
+            &format!("/api/v1/programs/{other}/enrolments"),
+            manager.token(),
+        )
+        .await;
+    assert_eq!(e["applications"].as_array().unwrap().len(), 0);
+    for (method, path, body) in [
+        (
+            Method::GET,
+            format!("/api/v1/programs/{other}/proposals"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/programs/{other}/proposals"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/programs/{other}/proposals/publish"),
+            Some(json!({})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/programs/{other}"),
+            Some(json!({"name": "x"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/programs/{other}/transitions"),
+            Some(json!({"action": "cancel"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/programs/{other}/managers"),
+            None,
+        ),
+        // Money and managers are the administrators'.
+        (
+            Method::POST,
+            format!("/api/v1/programs/{mine}/funding"),
+            Some(json!({"credits": 10})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/programs/{mine}/managers"),
+            Some(json!({"user_id": manager.user_id})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/programs".to_string(),
+            Some(json!({"name": "x"})),
+        ),
+        (Method::GET, "/api/v1/admin/audit".to_string(), None),
+    ] {
+        let got = app.call(method.clone(), &path, manager.token(), body).await;
+        assert_problem(&got, 403, "forbidden");
+    }
+    // A mentee of the program sees their own enrolment only.
+    let (_, e) = app
+        .get(&format!("/api/v1/programs/{mine}/enrolments"), m.token())
+        .await;
+    assert_eq!(e["applications"].as_array().unwrap().len(), 0);
+    assert_eq!(e["mentors"].as_array().unwrap().len(), 1);
+
+    // Every manager action is in the audit log.
+    let (_, audit) = app.get("/api/v1/admin/audit", admin.token()).await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["actor_id"] == *manager.user_id)
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["program.proposals_computed"], "{audit}");
+
+    // No longer a manager: no longer anything.
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/programs/{mine}/managers"),
+            admin.token(),
+            Some(json!({"user_id": manager.user_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_problem(
+        &app.get(
+            &format!("/api/v1/programs/{mine}/proposals"),
+            manager.token(),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+}
+
+#[tokio::test]
+async fn enrolments_follow_the_join_rule_the_window_and_the_intake() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let p = create(
+        &app,
+        &admin,
+        json!({"name": "Invite only", "template_id": "builtin:interview-prep",
+               "join_rule": "invite", "invite_code": "SPRING-27"}),
+    )
+    .await;
+    let id = p["id"].as_str().unwrap();
+    let m = app
+        .approved_mentor(&admin, "m@example.com", mentor_profile(&["go"], &[], 20))
+        .await;
+    let mentee = app.register("mentee@example.com").await;
+    // Nobody joins a draft.
+    assert_problem(
+        &enrol(&app, &mentee, id, json!({"role": "mentee"})).await,
+        404,
+        "not_found",
+    );
+    act(&app, &admin, id, "open").await;
+    // Invite only: without the code, or a wrong one, no.
+    assert_problem(
+        &enrol(&app, &m, id, json!({"role": "mentor"})).await,
+        422,
+        "invalid_input",
+    );
+    let (status, b) = enrol(
+        &app,
+        &m,
+        id,
+        json!({"role": "mentor", "invite_code": "SPRING-27", "capacity": 2,
+               "answers": {"interviewer": "Yes"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    assert_eq!(b["mentor"]["capacity"], 2);
+    // Not a mentor: not in the pool.
+    assert_problem(
+        &enrol(
+            &app,
+            &mentee,
+            id,
+            json!({"role": "mentor", "invite_code": "SPRING-27"}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    // The intake: required answers, options, known questions, choices from the pool.
+    let (status, b) = enrol(
+        &app,
+        &mentee,
+        id,
+        json!({"role": "mentee", "invite_code": "SPRING-27",
+               "answers": {"rounds": ["Coding", "Chess"], "nope": "x"},
+               "choices": [admin.user_id]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let fields: Vec<&str> = b["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "answers.nope",
+            "answers.target",
+            "answers.rounds",
+            "choices"
+        ]
+    );
+    let answers = json!({"target": "Backend roles", "rounds": ["Coding", "System design"],
+                         "skills": "Go, Kubernetes"});
+    let (status, b) = enrol(
+        &app,
+        &mentee,
+        id,
+        json!({"role": "mentee", "invite_code": "SPRING-27", "answers": answers,
+               "choices": [m.user_id]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let application = &b["application"];
+    assert_eq!(application["topics"], json!(["go", "kubernetes"]));
+    assert_eq!(
+        application["answers"]["skills"],
+        json!(["go", "kubernetes"])
+    );
+    assert_problem(
+        &enrol(
+            &app,
+            &mentee,
+            id,
+            json!({"role": "mentee", "invite_code": "SPRING-27", "answers": answers}),
+        )
+        .await,
+        409,
+        "already_enrolled",
+    );
+    // Withdrawn, then back (a new application).
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/programs/{id}/enrolments"),
+            mentee.token(),
+            Some(json!({"role": "mentee"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // After the window: closed.
+    app.clock.advance(jiff::SignedDuration::from_hours(15 * 24));
+    assert_problem(
+        &enrol(
+            &app,
+            &mentee,
+            id,
+            json!({"role": "mentee", "invite_code": "SPRING-27", "answers": answers}),
+        )
+        .await,
+        409,
+        "applications_closed",
+    );
+
+    // A domain program: seen and joined by its domain only.
+    let d = create(
+        &app,
+        &admin,
+        json!({"name": "Acme", "join_rule": "domain", "email_domain": "acme.test"}),
+    )
+    .await;
+    let did = d["id"].as_str().unwrap();
+    act(&app, &admin, did, "open").await;
+    let outsider = app.register("out@example.com").await;
+    let insider = app.register("ada@lab.acme.test").await;
+    assert_problem(
+        &app.get(&format!("/api/v1/programs/{did}"), outsider.token())
+            .await,
+        404,
+        "not_found",
+    );
+    let (_, list) = app.get("/api/v1/programs", outsider.token()).await;
+    assert!(
+        !list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == *did)
+    );
+    let (_, list) = app.get("/api/v1/programs", insider.token()).await;
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == *did)
+    );
+    let (status, b) = enrol(&app, &insider, did, json!({"role": "mentee"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+}
+
+#[tokio::test]
+async fn proposals_are_reviewed_then_published_with_sponsored_credits() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = open_program(&app, &admin, "Cohort", 25).await;
+    let ann = pool_mentor(&app, &admin, &id, "ann@example.com", &["python"], 1).await;
+    let bob = pool_mentor(&app, &admin, &id, "bob@example.com", &["go"], 2).await;
+    let cyd = pool_mentor(&app, &admin, &id, "cyd@example.com", &["rust"], 1).await;
+    // Everyone wants Ann; one of them knows no one else will do.
+    let x = apply(&app, &id, "x@example.com", &[&ann, &bob]).await;
+    let y = apply(&app, &id, "y@example.com", &[&ann]).await;
+    let z = apply(&app, &id, "z@example.com", &[&ann, &cyd]).await;
+    let w = apply(&app, &id, "w@example.com", &[&bob]).await;
+    let v = apply(&app, &id, "v@example.com", &[&bob]).await;
+
+    let (status, p) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals"),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let paired = |p: &Value, mentee: &Session| -> Option<String> {
+        p["drafts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["mentee_id"] == *mentee.user_id)
+            .map(|d| d["mentor_id"].as_str().unwrap().to_string())
+    };
+    // Five applicants, four seats. Ann's one seat goes to x's first choice rather
+    // than to y (x would only get a 2nd choice elsewhere, and Bob's two seats go to
+    // his two first choices), z gets Cyd, y waits with the reason.
+    assert_eq!(paired(&p, &x).as_deref(), Some(ann.user_id.as_str()));
+    assert_eq!(paired(&p, &z).as_deref(), Some(cyd.user_id.as_str()));
+    assert_eq!(paired(&p, &w).as_deref(), Some(bob.user_id.as_str()));
+    assert_eq!(paired(&p, &v).as_deref(), Some(bob.user_id.as_str()));
+    assert_eq!(p["drafts"].as_array().unwrap().len(), 4);
+    assert_eq!(p["queue"].as_array().unwrap().len(), 1);
+    assert_eq!(p["queue"][0]["mentee_id"], *y.user_id);
+    assert_eq!(
+        p["queue"][0]["unmatched_reason"],
+        "Every mentor who fits (Test ann) is full with better-fitting mentees."
+    );
+    let waiting = p["queue"][0]["id"].as_str().unwrap().to_string();
+    let z_draft = p["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["mentee_id"] == *z.user_id)
+        .unwrap()
+        .clone();
+    assert_eq!(z_draft["explanation"], "2nd choice");
+    assert_eq!(z_draft["choice_rank"], 2);
+    // The same input gives the same proposal.
+    let (_, again) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals"),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    let pairs = |p: &Value| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = p["drafts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["mentee_id"].to_string(), d["mentor_id"].to_string()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(pairs(&again), pairs(&p));
+
+    // The manager's review: no room for the one waiting until someone moves.
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/programs/{id}/proposals/manual"),
+            admin.token(),
+            json!({"application_id": waiting, "mentor_id": bob.user_id}),
+        )
+        .await,
+        409,
+        "mentor_at_capacity",
+    );
+    let draft_of = |p: &Value, mentee: &Session| -> String {
+        p["drafts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["mentee_id"] == *mentee.user_id)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Swap z (Cyd) and v (Bob): z now with Bob, v with Cyd.
+    let (status, swapped) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals/swap"),
+            admin.token(),
+            json!({"first": draft_of(&again, &z), "second": draft_of(&again, &v)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{swapped}");
+    assert_eq!(paired(&swapped, &z).as_deref(), Some(bob.user_id.as_str()));
+    assert_eq!(paired(&swapped, &v).as_deref(), Some(cyd.user_id.as_str()));
+    let zd = swapped["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["mentee_id"] == *z.user_id)
+        .unwrap()
+        .clone();
+    assert_eq!(zd["origin"], "manual");
+    assert_eq!(zd["explanation"], "swapped by a manager");
+    // Remove z's draft; the one waiting takes Bob's seat by hand.
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!(
+                "/api/v1/programs/{id}/proposals/{}",
+                zd["id"].as_str().unwrap()
+            ),
+            admin.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, manual) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals/manual"),
+            admin.token(),
+            json!({"application_id": waiting, "mentor_id": bob.user_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{manual}");
+    assert_eq!(manual["explanation"], "paired by a manager");
+
+    // Publishing needs the funding for every grant; refused whole, nothing changes.
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/programs/{id}/proposals/publish"),
+            admin.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "program_underfunded",
+    );
+    let (status, f) = app
+        .post(
+            &format!("/api/v1/programs/{id}/funding"),
+            admin.token(),
+            json!({"credits": 150, "memo": "Sponsor: Acme"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+    assert_eq!(f["available"], 150);
+    let (status, published) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals/publish"),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+    assert_eq!(published, json!({"published": 4, "credits_granted": 100}));
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/programs/{id}/proposals/publish"),
+            admin.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "nothing_to_publish",
+    );
+    // Each pair is a live mentorship with a thread; the mentee has sponsored credits.
+    let (_, ms) = app.get("/api/v1/mentorships?role=mentee", x.token()).await;
+    assert_eq!(ms["items"][0]["mentor"]["id"], *ann.user_id, "{ms}");
+    assert_eq!(ms["items"][0]["status"], "accepted");
+    let (_, threads) = app.get("/api/v1/threads", x.token()).await;
+    assert_eq!(threads["items"].as_array().unwrap().len(), 1, "{threads}");
+    let (_, notes) = app.get("/api/v1/notifications", x.token()).await;
+    assert!(
+        notes["items"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("You are matched with Test ann in Cohort"),
+        "{notes}"
+    );
+    for s in [&x, &y, &w, &v] {
+        assert_eq!(sponsored(&app, &id, &s.user_id).await, 25);
+    }
+    assert_eq!(sponsored(&app, &id, &z.user_id).await, 0);
+    let (_, view) = app
+        .get(&format!("/api/v1/programs/{id}"), admin.token())
+        .await;
+    assert_eq!(view["funding"], json!({"available": 50, "sponsored": 100}));
+    // z is in the queue with the manager's reason.
+    let (_, p) = app
+        .get(&format!("/api/v1/programs/{id}/proposals"), admin.token())
+        .await;
+    assert_eq!(p["published"].as_array().unwrap().len(), 4);
+    assert_eq!(p["queue"][0]["mentee_id"], *z.user_id);
+    assert_eq!(
+        p["queue"][0]["unmatched_reason"],
+        "Removed from the proposals by a manager."
+    );
+    app.assert_ledger_ok().await;
+
+    // Completing returns what is left to the program.
+    act(&app, &admin, &id, "start").await;
+    let (status, done) = act(&app, &admin, &id, "complete").await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["funding"], json!({"available": 150, "sponsored": 0}));
+    app.assert_ledger_ok().await;
+}
+
+#[tokio::test]
+async fn two_managers_publishing_at_once_publish_each_pairing_once() {
+    let app = TestApp::spawn().await;
+    let second = app.second_instance().await;
+    let admin = app.admin().await;
+    let id = open_program(&app, &admin, "Race", 10).await;
+    app.post(
+        &format!("/api/v1/programs/{id}/funding"),
+        admin.token(),
+        json!({"credits": 1000}),
+    )
+    .await;
+    let mut mentors = vec![];
+    for n in 0..3 {
+        mentors
+            .push(pool_mentor(&app, &admin, &id, &format!("m{n}@example.com"), &["sql"], 2).await);
+    }
+    for n in 0..6 {
+        apply(&app, &id, &format!("a{n}@example.com"), &[&mentors[n % 3]]).await;
+    }
+    let (_, p) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals"),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(p["drafts"].as_array().unwrap().len(), 6);
+    let path = format!("/api/v1/programs/{id}/proposals/publish");
+    let calls = (0..6).map(|n| {
+        let target = if n % 2 == 0 { &app } else { &second };
+        target.post(&path, admin.token(), json!({}))
+    });
+    let results = join_all(calls).await;
+    let won: Vec<&(StatusCode, Value)> = results.iter().filter(|r| r.0 == StatusCode::OK).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    for r in results.iter().filter(|r| r.0 != StatusCode::OK) {
+        assert_problem(r, 409, "nothing_to_publish");
+    }
+    let (_, view) = app
+        .get(&format!("/api/v1/programs/{id}"), admin.token())
+        .await;
+    assert_eq!(view["funding"], json!({"available": 940, "sponsored": 60}));
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mentorships WHERE program_id = $1")
+        .bind(&id)
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 6);
+    app.assert_ledger_ok().await;
+}
