@@ -81,11 +81,26 @@ pub async fn settle(
     }
     let escrow = store::ledger::escrow_of_booking(&mut **tx, booking_id).await?;
     let mut legs = vec![(escrow, -total)];
-    if s.to_mentee > 0 {
-        legs.push((
-            store::ledger::wallet(tx, mentee_id, now).await?,
-            s.to_mentee,
-        ));
+    // What comes back to the mentee returns to a program's sponsored credits first, as
+    // far as they paid (to the program itself once it is over), the rest to the wallet.
+    let mut to_wallet = s.to_mentee;
+    if s.to_mentee > 0
+        && let Some((account, held, program, over)) =
+            store::ledger::sponsored_hold(&mut **tx, booking_id).await?
+    {
+        let back = held.min(s.to_mentee);
+        if back > 0 {
+            let to = if over {
+                store::ledger::program_account(tx, &program, now).await?
+            } else {
+                account
+            };
+            legs.push((to, back));
+            to_wallet -= back;
+        }
+    }
+    if to_wallet > 0 {
+        legs.push((store::ledger::wallet(tx, mentee_id, now).await?, to_wallet));
     }
     if s.to_mentor > 0 {
         legs.push((
@@ -125,6 +140,16 @@ pub struct CreditsView {
     pub next_cursor: Option<String>,
     /// What a credit is worth on this site, in a sentence ("1 credit = 1.00 USD").
     pub worth: String,
+    /// Credits programs gave you, spent first on sessions with your program mentor.
+    pub sponsored: Vec<SponsoredView>,
+}
+
+/// A program's sponsored credits.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SponsoredView {
+    pub program_id: String,
+    pub program_name: String,
+    pub credits: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -176,6 +201,15 @@ pub async fn view(
             .collect(),
         next_cursor,
         worth: worth(ctx),
+        sponsored: store::ledger::sponsored_of(&ctx.db.pool, &user.id)
+            .await?
+            .into_iter()
+            .map(|(program_id, program_name, credits)| SponsoredView {
+                program_id,
+                program_name,
+                credits,
+            })
+            .collect(),
     })
 }
 

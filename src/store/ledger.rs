@@ -122,6 +122,31 @@ pub async fn sponsored_account(
     .await
 }
 
+/// The part of a booking's hold that came from a program's sponsored credits: the
+/// account, the credits, the program, and whether that program is over.
+pub async fn sponsored_hold<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    booking_id: &str,
+) -> sqlx::Result<Option<(String, i64, String, bool)>> {
+    let row: Option<(String, i64, String, String)> = sqlx::query_as(
+        "SELECT a.id, CAST(0 - e.amount AS BIGINT), p.id, p.status FROM ledger_transfers t \
+         JOIN ledger_entries e ON e.transfer_id = t.id \
+         JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'sponsored' \
+         JOIN programs p ON p.id = a.program_id WHERE t.idempotency_key = $1",
+    )
+    .bind(format!("hold:{booking_id}"))
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.map(|(a, n, p, status)| {
+        (
+            a,
+            n,
+            p,
+            matches!(status.as_str(), "completed" | "cancelled"),
+        )
+    }))
+}
+
 /// An account's balance (0 when it does not exist).
 pub async fn balance_of<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) -> sqlx::Result<i64> {
     let b: Option<i64> = sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE id = $1")

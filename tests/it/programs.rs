@@ -860,3 +860,123 @@ async fn two_managers_publishing_at_once_publish_each_pairing_once() {
     assert_eq!(n, 6);
     app.assert_ledger_ok().await;
 }
+
+#[tokio::test]
+async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // A 30-credit session; the mentee has 50 of their own.
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 50).await;
+    let id = open_program(&app, &admin, "Sponsored", 40).await;
+    let (status, b) = enrol(&app, &mentor, &id, json!({"role": "mentor"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (status, b) = enrol(
+        &app,
+        &mentee,
+        &id,
+        json!({"role": "mentee", "choices": [mentor.user_id]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    app.post(
+        &format!("/api/v1/programs/{id}/funding"),
+        admin.token(),
+        json!({"credits": 40}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/programs/{id}/proposals"),
+        admin.token(),
+        json!({}),
+    )
+    .await;
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals/publish"),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (_, c) = app.get("/api/v1/me/credits", mentee.token()).await;
+    assert_eq!(c["balance"], 50);
+    assert_eq!(
+        c["sponsored"],
+        json!([{"program_id": id, "program_name": "Sponsored", "credits": 40}])
+    );
+
+    let book =
+        |start: &str| json!({"mentor_id": mentor.user_id, "service_id": service, "start": start});
+    // The first session: 30 sponsored, nothing of their own.
+    let (status, first) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-03T10:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(sponsored(&app, &id, &mentee.user_id).await, 10);
+    assert_eq!(app.balance(&mentee).await, (50, 30));
+    // The second: the last 10 sponsored, 20 of their own.
+    let (status, second) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-03T11:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_eq!(sponsored(&app, &id, &mentee.user_id).await, 0);
+    assert_eq!(app.balance(&mentee).await, (30, 60));
+    app.assert_ledger_ok().await;
+    // Cancelled early (full refund): the sponsored part goes back to the program
+    // credits, the rest to the wallet.
+    let (status, c) = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", second["id"].as_str().unwrap()),
+            mentee.token(),
+            json!({"reason": "clash"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(sponsored(&app, &id, &mentee.user_id).await, 10);
+    assert_eq!(app.balance(&mentee).await, (50, 30));
+    // A session with another mentor is paid from the wallet only.
+    let other = app
+        .approved_mentor(&admin, "other@example.com", mentor_profile(&["go"], &[], 5))
+        .await;
+    app.set_availability(&other, crate::support::weekdays_nine_to_five("UTC"))
+        .await;
+    let other_service = app.first_service(&other.user_id).await;
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": other.user_id, "service_id": other_service,
+                   "start": "2026-03-04T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    assert_eq!(sponsored(&app, &id, &mentee.user_id).await, 10);
+    assert_eq!(app.balance(&mentee).await, (45, 35));
+    // The program completes: what is left goes back to it; a refund after that goes
+    // to the program too, never to the wallet.
+    act(&app, &admin, &id, "start").await;
+    let (_, done) = act(&app, &admin, &id, "complete").await;
+    assert_eq!(done["funding"], json!({"available": 10, "sponsored": 0}));
+    let (status, c) = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", first["id"].as_str().unwrap()),
+            mentee.token(),
+            json!({"reason": "moving"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(app.balance(&mentee).await, (45, 5));
+    let (_, v) = app
+        .get(&format!("/api/v1/programs/{id}"), admin.token())
+        .await;
+    assert_eq!(v["funding"], json!({"available": 40, "sponsored": 0}));
+    app.assert_ledger_ok().await;
+}

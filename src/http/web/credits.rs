@@ -106,6 +106,8 @@ struct CreditsPage {
     held: i64,
     /// "1 credit = 1.00 USD".
     worth: String,
+    /// Programs' sponsored credits: (program id, name, credits).
+    sponsored: Vec<(String, String, i64)>,
     entries: Vec<EntryLine>,
     /// The packs on sale; empty when buying is off.
     packs: Vec<PackLine>,
@@ -143,6 +145,11 @@ async fn render_credits(
             balance: v.balance,
             held: v.held,
             worth: v.worth,
+            sponsored: v
+                .sponsored
+                .into_iter()
+                .map(|s| (s.program_id, s.program_name, s.credits))
+                .collect(),
             entries: v
                 .entries
                 .into_iter()

@@ -401,6 +401,7 @@ pub async fn request_holding(
         availability: p.availability.clone(),
         hold: hold.map(str::to_string),
         thread_id: p.context.thread_id.clone(),
+        sponsored_account: p.context.sponsored_account.clone(),
     };
     let thread_id = match booking_writer::write(ctx, job).await? {
         Written::Booked { thread_id } => thread_id,
@@ -526,6 +527,8 @@ pub struct WriteJob {
     /// A payment whose held slot does not count (its own booking being placed).
     hold: Option<String>,
     thread_id: Option<String>,
+    /// The mentee's sponsored credits for sessions with this mentor (a program's).
+    sponsored_account: Option<String>,
 }
 
 impl WriteJob {
@@ -577,15 +580,31 @@ pub(in crate::service) async fn write_request(
         }
         None => store::ledger::wallet_balance(&mut **tx, &b.mentee_id).await?,
     };
-    if b.credits_held > balance {
+    // A program's sponsored credits go first, the wallet pays the rest.
+    let sponsored = match &job.sponsored_account {
+        Some(account) if b.credits_held > 0 => {
+            let left = store::ledger::balance_of(&mut **tx, account).await?;
+            Some((account.as_str(), left.clamp(0, b.credits_held)))
+        }
+        _ => None,
+    };
+    let from_wallet = b.credits_held - sponsored.map_or(0, |(_, n)| n);
+    if from_wallet > balance {
         return Err(credits::insufficient(b.credits_held));
     }
     let thread_id = match &job.thread_id {
         Some(t) => t.clone(),
         None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, now).await?,
     };
-    store::bookings::insert_request(tx, ctx.db.backend, &job.rows, &thread_id, in_savepoint)
-        .await?;
+    store::bookings::insert_request(
+        tx,
+        ctx.db.backend,
+        &job.rows,
+        &thread_id,
+        in_savepoint,
+        sponsored,
+    )
+    .await?;
     Ok(Written::Booked { thread_id })
 }
 

@@ -31,6 +31,9 @@ pub struct RequestContext {
     pub pref_email: Option<bool>,
     /// The pair's chat thread, if they have one.
     pub thread_id: Option<String>,
+    /// The mentee's sponsored account of the program their accepted mentorship with
+    /// this mentor belongs to, while that program is open or running.
+    pub sponsored_account: Option<String>,
     /// The mentor's availability (all `None` when they have none).
     pub av_timezone: Option<String>,
     pub av_weekly: Option<Vec<RuleIo>>,
@@ -86,6 +89,10 @@ pub async fn request_context<'e, E: Executor<'e, Database = Any>>(
          (SELECT np.email FROM notification_preferences np WHERE np.user_id = s.mentor_id \
           AND np.kind = 'booking_requested') AS pref_email, \
          (SELECT t.id FROM threads t WHERE t.pair_key = $4) AS thread_id, \
+         (SELECT la.id FROM mentorships m JOIN programs pr ON pr.id = m.program_id \
+          JOIN ledger_accounts la ON la.program_id = m.program_id AND la.kind = 'sponsored' \
+          AND la.user_id = $3 WHERE m.mentor_id = s.mentor_id AND m.mentee_id = $3 \
+          AND m.status = 'accepted' AND pr.status IN ('open', 'running')) AS sponsored_account, \
          a.timezone AS av_timezone, a.weekly AS av_weekly, a.overrides AS av_overrides, \
          a.min_notice_minutes AS av_min_notice_minutes, \
          a.buffer_before_minutes AS av_buffer_before_minutes, \
@@ -126,13 +133,16 @@ pub struct RequestRows {
     pub hold: Option<(String, String, String)>,
 }
 
-/// The statements of [`insert_request`], in order: the wallet debit first (refused by
-/// the account's `balance >= 0` check when the wallet is short, and by the entry's
-/// NOT NULL account when there is no wallet), the credit of the booking's escrow
-/// account last.
-pub(super) const REQUEST_STATEMENTS: [&str; 13] = [
-    "UPDATE ledger_accounts SET balance = balance - $15, updated_at = $19 \
-     WHERE kind = 'wallet' AND user_id = $3 AND $44 = 1",
+/// The statements of [`insert_request`], in order: the debits first — the program's
+/// sponsored credits (`$47` from the account `$46`), then the wallet for the rest —
+/// refused by the accounts' `balance >= 0` check when short, and by the entry's NOT
+/// NULL account when there is no wallet; the credit of the booking's escrow account
+/// last.
+pub(super) const REQUEST_STATEMENTS: [&str; 14] = [
+    "UPDATE ledger_accounts SET balance = balance - $47, updated_at = $19 \
+     WHERE id = $46 AND kind = 'sponsored' AND $47 > 0",
+    "UPDATE ledger_accounts SET balance = balance - ($15 - $47), updated_at = $19 \
+     WHERE kind = 'wallet' AND user_id = $3 AND $44 = 1 AND $15 - $47 > 0",
     "INSERT INTO bookings (id, mentor_id, mentee_id, service_id, kind, title, duration_minutes, timed, \
      start_at, end_at, timezone, topic, message, mentorship_id, status, credits_held, expires_at, \
      idempotency_key, request_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
@@ -155,8 +165,9 @@ pub(super) const REQUEST_STATEMENTS: [&str; 13] = [
      SELECT $40, $41, 'booking_hold', $1, $3, 'Credits held for a booking', $19, $19 WHERE $44 = 1",
     "INSERT INTO ledger_entries (id, transfer_id, account_id, amount, created_at, updated_at) \
      SELECT $42, $40, (SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $3), \
-     0 - $15, $19, $19 WHERE $44 = 1 \
-     UNION ALL SELECT $43, $40, $45, $15, $19, $19 WHERE $44 = 1",
+     0 - ($15 - $47), $19, $19 WHERE $44 = 1 AND $15 - $47 > 0 \
+     UNION ALL SELECT $43, $40, $45, $15, $19, $19 WHERE $44 = 1 \
+     UNION ALL SELECT $48, $40, $46, 0 - $47, $19, $19 WHERE $44 = 1 AND $47 > 0",
     "UPDATE ledger_accounts SET balance = balance + $15, updated_at = $19 WHERE id = $45 AND $44 = 1",
 ];
 
@@ -174,6 +185,7 @@ pub async fn insert_request(
     w: &RequestRows,
     thread: &str,
     release: bool,
+    sponsored: Option<(&str, i64)>,
 ) -> sqlx::Result<()> {
     static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static SQLITE_RELEASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -254,6 +266,9 @@ pub async fn insert_request(
         .bind(entry2)
         .bind(i64::from(w.hold.is_some()))
         .bind(crate::store::ledger::escrow_for(&b.id))
+        .bind(sponsored.map_or("", |(a, _)| a))
+        .bind(sponsored.map_or(0, |(_, n)| n))
+        .bind(crate::domain::ids::new_id())
         .execute(&mut **tx)
         .await?;
     Ok(())
