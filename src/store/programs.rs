@@ -845,3 +845,19 @@ pub async fn remove_drafts_of_mentor(
     .await?;
     Ok(r.rows_affected())
 }
+
+/// A mentee's published pairing in a program.
+pub async fn published_for<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    program_id: &str,
+    mentee_id: &str,
+) -> sqlx::Result<Option<MatchRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{MATCH_SELECT} WHERE x.program_id = $1 AND x.mentee_id = $2 AND x.status = 'published' \
+         ORDER BY x.published_at DESC LIMIT 1"
+    )))
+    .bind(program_id)
+    .bind(mentee_id)
+    .fetch_optional(ex)
+    .await
+}

@@ -16,6 +16,7 @@ mod browser_dashboards;
 mod browser_flows;
 mod browser_groups;
 mod browser_journeys;
+mod browser_programs;
 mod contract;
 mod credit_requests;
 mod dashboards;

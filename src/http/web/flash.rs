@@ -97,6 +97,61 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "ok",
         "Attendance recorded: the seats are paid to you.",
     ),
+    (
+        "program_created",
+        "ok",
+        "The program is created as a draft. Check its details, then open it.",
+    ),
+    (
+        "program_applied",
+        "ok",
+        "Your application is in. You will be told when you are matched.",
+    ),
+    (
+        "program_joined_pool",
+        "ok",
+        "You are in the program's pool of mentors.",
+    ),
+    (
+        "program_withdrawn",
+        "info",
+        "Your application is withdrawn.",
+    ),
+    ("program_left_pool", "info", "You left the program's pool."),
+    ("program_state", "ok", "The program's state changed."),
+    ("program_updated", "ok", "The program's details are saved."),
+    ("program_funded", "ok", "Funding added to the program."),
+    (
+        "program_manager_added",
+        "ok",
+        "They manage this program now, and were told.",
+    ),
+    (
+        "program_manager_removed",
+        "info",
+        "They no longer manage this program.",
+    ),
+    (
+        "program_proposed",
+        "ok",
+        "Proposals computed. Review them, then publish.",
+    ),
+    (
+        "program_paired",
+        "ok",
+        "Paired. Publish when the proposal is right.",
+    ),
+    ("program_swapped", "ok", "The two mentors are swapped."),
+    (
+        "program_pairing_removed",
+        "info",
+        "Removed from the proposal; they are waiting again.",
+    ),
+    (
+        "program_published",
+        "ok",
+        "Published: the pairs are mentorships now, and everyone was told.",
+    ),
     ("service_saved", "ok", "Service saved."),
     (
         "service_removed",

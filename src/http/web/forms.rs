@@ -6,7 +6,7 @@ use crate::error::{AppError, FieldError};
 #[derive(Debug, Clone, Default)]
 pub struct FormErrors(
     Vec<FieldError>,
-    Vec<(&'static str, &'static str)>,
+    Vec<(String, String)>,
     /// The prefix of the fields' ids (`f-` unless the page says otherwise).
     Option<String>,
 );
@@ -56,8 +56,17 @@ impl FormErrors {
     }
 
     /// Names the fields as their labels do, for the summary: `(field, label)`.
-    pub fn labelled(mut self, labels: &[(&'static str, &'static str)]) -> Self {
-        self.1 = labels.to_vec();
+    pub fn labelled(mut self, labels: &[(&str, &str)]) -> Self {
+        self.1 = labels
+            .iter()
+            .map(|(f, l)| (f.to_string(), l.to_string()))
+            .collect();
+        self
+    }
+
+    /// The same, with labels made at run time (a form's own questions).
+    pub fn labelled_owned(mut self, labels: Vec<(String, String)>) -> Self {
+        self.1 = labels;
         self
     }
 
@@ -71,7 +80,7 @@ impl FormErrors {
             .1
             .iter()
             .find(|(f, _)| *f == e.field)
-            .map(|(_, l)| l.to_string())
+            .map(|(_, l)| l.clone())
             .unwrap_or_else(|| {
                 let mut name = e.field.replace('_', " ");
                 if let Some(first) = name.get_mut(0..1) {

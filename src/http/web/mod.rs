@@ -29,6 +29,7 @@ mod pages;
 mod payments;
 mod picker;
 mod profiles;
+mod programs;
 mod reports;
 
 use std::sync::OnceLock;
@@ -151,6 +152,7 @@ pub fn router() -> Router<AppState> {
         .merge(credits::router())
         .merge(mentees::router())
         .merge(groups::router())
+        .merge(programs::router())
 }
 
 async fn css() -> Response {
@@ -375,6 +377,7 @@ impl WebCtx {
         if self.auth.is_some() {
             add("/dashboard", "Dashboard");
             add("/mentorship", "Mentorship");
+            add("/programs", "Programs");
             add("/chat", "Chat");
             add("/credits", "Credits");
             add("/settings", "Settings");

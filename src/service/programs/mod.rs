@@ -143,6 +143,15 @@ async fn takes_part(ctx: &Ctx, program_id: &str, user_id: &str) -> AppResult<boo
     )
 }
 
+/// A mentee's published pairing in a program.
+pub async fn pairing_of(
+    ctx: &Ctx,
+    program_id: &str,
+    mentee_id: &str,
+) -> AppResult<Option<MatchRow>> {
+    Ok(store::programs::published_for(&ctx.db.pool, program_id, mentee_id).await?)
+}
+
 /// The programs `user` may see, newest first.
 pub async fn list(ctx: &Ctx, user: &UserRow) -> AppResult<Vec<ProgramRow>> {
     Ok(store::programs::list(

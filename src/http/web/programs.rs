@@ -1,0 +1,1251 @@
+//! Programs on the pages: the list (`/programs`), a program's page
+//! (`/programs/{id}`: what it is, the pool, applying with the intake and ranked
+//! mentors, joining the pool as a mentor, your place), the admins' form for a new
+//! program (`/programs/new`, from a template), and the manager console
+//! (`/programs/{id}/manage`: state, details, funding, managers, enrolments, and the
+//! proposals with per-row controls to pair, change, swap and remove — plain forms that
+//! need no JavaScript — then publishing).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::{FormErrors, Layout, PageResult, WebCtx, WebForm, confirm};
+use crate::{
+    domain::program::{Answer, ProgramAction, ProgramStatus, Question, QuestionKind},
+    error::AppError,
+    http::{AppState, extract::path_id},
+    service::{
+        accounts::UserRow,
+        admin, mentors,
+        programs::{
+            self, Access, ApplicationRow, FundingInput, MatchRow, PoolRow, ProgramInput,
+            ProgramRow,
+            enrol::{self, EnrolInput, LeaveInput},
+            proposals::{self, ManualInput, SwapInput},
+        },
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/programs", get(list_page))
+        .route("/programs/new", get(new_page).post(create))
+        .route("/programs/{id}", get(program_page))
+        .route("/programs/{id}/apply", post(apply))
+        .route("/programs/{id}/pool", post(join_pool))
+        .route("/programs/{id}/withdraw", post(withdraw))
+        .route("/programs/{id}/manage", get(manage_page))
+        .route("/programs/{id}/manage/{action}", post(manage_action))
+}
+
+/// A program as a card or a heading shows it.
+pub struct ProgramCard {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub status: &'static str,
+    /// "Applications until 16 March 2026 09:00 · runs 16 March – 8 June 2026".
+    pub when: String,
+    pub accepting: bool,
+    pub budget: i64,
+    pub sessions_expected: i64,
+}
+
+fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
+    let tz = web.zone();
+    let accepting = p.status == ProgramStatus::Open
+        && p.applications_open_at <= now
+        && now < p.applications_close_at;
+    let apply = if p.status == ProgramStatus::Open && now < p.applications_open_at {
+        format!(
+            "Applications open {}",
+            web.when(p.applications_open_at, &tz)
+        )
+    } else if accepting {
+        format!(
+            "Applications until {}",
+            web.when(p.applications_close_at, &tz)
+        )
+    } else {
+        "Applications closed".to_string()
+    };
+    ProgramCard {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        description: p.description.clone(),
+        status: p.status.as_str(),
+        when: format!(
+            "{apply} · runs {} – {}",
+            web.when(p.starts_at, &tz),
+            web.when(p.ends_at, &tz)
+        ),
+        accepting,
+        budget: p.budget_per_mentee,
+        sessions_expected: p.sessions_expected,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "programs.html")]
+struct ListPage {
+    layout: Layout,
+    programs: Vec<ProgramCard>,
+    can_create: bool,
+}
+
+async fn list_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let now = state.ctx.now();
+    let rows = programs::list(&state.ctx, &me).await?;
+    Ok(web.render(
+        &state,
+        &ListPage {
+            layout: web.layout(),
+            programs: rows.iter().map(|p| card(&web, p, now)).collect(),
+            can_create: admin::is_admin(&me),
+        },
+    ))
+}
+
+// ---- a program's page ----
+
+/// A mentor of the pool as the page lists them.
+pub struct PoolLine {
+    pub id: String,
+    pub name: String,
+    pub headline: String,
+    pub tags: String,
+    pub seats_left: i64,
+    pub capacity: i64,
+    pub status: String,
+}
+
+fn pool_line(m: &PoolRow) -> PoolLine {
+    PoolLine {
+        id: m.mentor_id.clone(),
+        name: format!("{} {}", m.first_name, m.last_name)
+            .trim()
+            .to_string(),
+        headline: m.headline.clone(),
+        tags: m
+            .expertise
+            .iter()
+            .chain(m.skills.iter())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+        seats_left: (m.capacity - m.matched).max(0),
+        capacity: m.capacity,
+        status: m.status.clone(),
+    }
+}
+
+/// A question with what was typed for it (kept when the form comes back).
+pub struct QuestionField {
+    pub q: Question,
+    /// `text`, `single`, `multiple` or `skills`.
+    pub kind: &'static str,
+    pub values: Vec<String>,
+    /// The element's id (each form has its own prefix).
+    pub id: String,
+    /// What is wrong with the answer, when this form came back.
+    pub error: Option<String>,
+}
+
+impl QuestionField {
+    pub fn value(&self) -> String {
+        self.values.join(", ")
+    }
+
+    pub fn has(&self, option: &str) -> bool {
+        self.values.iter().any(|v| v == option)
+    }
+
+    /// One or several of the options.
+    pub fn is_choice(&self) -> bool {
+        matches!(self.kind, "single" | "multiple")
+    }
+
+    pub fn is_single(&self) -> bool {
+        self.kind == "single"
+    }
+
+    pub fn is_skills(&self) -> bool {
+        self.kind == "skills"
+    }
+
+    pub fn invalid(&self) -> &'static str {
+        if self.error.is_some() {
+            "true"
+        } else {
+            "false"
+        }
+    }
+}
+
+fn kind_word(k: QuestionKind) -> &'static str {
+    match k {
+        QuestionKind::Text => "text",
+        QuestionKind::Single => "single",
+        QuestionKind::Multiple => "multiple",
+        QuestionKind::Skills => "skills",
+    }
+}
+
+/// A form's questions with what was typed and, when the form came back, its errors.
+fn fields_for(
+    questions: &[Question],
+    typed: &BTreeMap<String, Vec<String>>,
+    prefix: &str,
+    errors: Option<&FormErrors>,
+) -> Vec<QuestionField> {
+    questions
+        .iter()
+        .map(|q| {
+            let field = format!("answers.{}", q.id);
+            QuestionField {
+                kind: kind_word(q.kind),
+                values: typed.get(&q.id).cloned().unwrap_or_default(),
+                id: format!("{prefix}{field}"),
+                error: errors.and_then(|e| e.get(&field)).map(str::to_string),
+                q: q.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The viewer's application as the page says it.
+pub struct MyApplication {
+    pub status: String,
+    pub applied: String,
+    pub mentor_name: String,
+    pub waiting_reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "program.html")]
+struct ProgramPage {
+    layout: Layout,
+    p: ProgramCard,
+    goals: Vec<(String, Vec<String>)>,
+    agendas: Vec<Vec<String>>,
+    pool: Vec<PoolLine>,
+    manages: bool,
+    mine: Option<MyApplication>,
+    /// The viewer's place in the pool: (capacity, matched).
+    my_pool: Option<(i64, i64)>,
+    may_apply: bool,
+    may_join_pool: bool,
+    needs_code: bool,
+    mentee_fields: Vec<QuestionField>,
+    mentor_fields: Vec<QuestionField>,
+    /// The ranked choices as typed (three, "" for none).
+    choices: Vec<String>,
+    invite_code: String,
+    capacity: String,
+    /// Which form the errors belong to: "apply" or "pool".
+    errors_for: String,
+    errors: FormErrors,
+}
+
+impl ProgramPage {
+    /// Whether mentor `id` was the `n`th choice (0 first) as typed.
+    fn chosen(&self, n: &usize, id: &str) -> bool {
+        self.choices.get(*n).is_some_and(|c| c == id)
+    }
+}
+
+/// What a form typed, to show it again.
+#[derive(Default)]
+struct Typed {
+    answers: BTreeMap<String, Vec<String>>,
+    choices: Vec<String>,
+    invite_code: String,
+    capacity: String,
+}
+
+async fn render_program(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    id: &str,
+    typed: Typed,
+    (errors_for, errors): (&'static str, FormErrors),
+) -> PageResult {
+    let (a, mentors_seen, apps) = enrol::enrolments(&state.ctx, me, id).await?;
+    let now = state.ctx.now();
+    let p = &a.program;
+    let pool_rows = enrol::pool(&state.ctx, me, id).await?;
+    let mine_row = apps.iter().find(|x| x.mentee_id == *me.id);
+    let my_pool = mentors_seen
+        .iter()
+        .find(|m| m.mentor_id == *me.id && m.status == "active")
+        .map(|m| (m.capacity, m.matched));
+    let mine = match mine_row {
+        Some(app) => Some(my_application(state, me, &a, app).await?),
+        None => None,
+    };
+    let accepting = p.status == ProgramStatus::Open
+        && p.applications_open_at <= now
+        && now < p.applications_close_at;
+    let approved = mentors::is_approved(&state.ctx, &me.id).await?;
+    let mut choices = typed.choices.clone();
+    choices.resize(3, String::new());
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ProgramPage {
+        layout: web.layout(),
+        p: card(web, p, now),
+        goals: p
+            .goals
+            .iter()
+            .map(|g| (g.title.clone(), g.milestones.clone()))
+            .collect(),
+        agendas: p.agendas.clone(),
+        pool: pool_rows.iter().map(pool_line).collect(),
+        manages: a.manages,
+        may_apply: accepting && mine.is_none() && my_pool.is_none(),
+        may_join_pool: approved
+            && my_pool.is_none()
+            && mine.is_none()
+            && matches!(p.status, ProgramStatus::Open | ProgramStatus::Running),
+        mine,
+        my_pool,
+        needs_code: p.join_rule == "invite",
+        mentee_fields: fields_for(
+            &p.mentee_questions,
+            &typed.answers,
+            "f-",
+            (errors_for == "apply").then_some(&errors),
+        ),
+        mentor_fields: fields_for(
+            &p.mentor_questions,
+            &typed.answers,
+            "f-m-",
+            (errors_for == "pool").then_some(&errors),
+        ),
+        choices,
+        invite_code: typed.invite_code,
+        capacity: if typed.capacity.is_empty() {
+            p.mentor_capacity.to_string()
+        } else {
+            typed.capacity
+        },
+        errors_for: errors_for.to_string(),
+        errors,
+    };
+    Ok(web.render_status(state, status, &page))
+}
+
+async fn my_application(
+    state: &AppState,
+    me: &UserRow,
+    a: &Access,
+    app: &ApplicationRow,
+) -> Result<MyApplication, AppError> {
+    let tz = jiff::tz::TimeZone::get(&me.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let mentor_name = if app.status == "matched" {
+        programs::pairing_of(&state.ctx, &a.program.id, &me.id)
+            .await?
+            .map(|m| {
+                format!("{} {}", m.mentor_first_name, m.mentor_last_name)
+                    .trim()
+                    .to_string()
+            })
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    Ok(MyApplication {
+        status: app.status.clone(),
+        applied: app
+            .created_at
+            .to_zoned(tz)
+            .strftime("%-d %B %Y")
+            .to_string(),
+        mentor_name,
+        waiting_reason: app.unmatched_reason.clone(),
+    })
+}
+
+async fn program_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let id = path_id(&id)?;
+    render_program(
+        &state,
+        &web,
+        &me,
+        &id,
+        Typed::default(),
+        ("", FormErrors::default()),
+    )
+    .await
+}
+
+/// Reads an enrolment form: its fields, answers by question, choices in rank order.
+fn read_form(pairs: Vec<(String, String)>) -> (BTreeMap<String, String>, Typed) {
+    let mut plain = BTreeMap::new();
+    let mut typed = Typed::default();
+    let mut ranked: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in pairs {
+        if let Some(q) = k.strip_prefix("answers.") {
+            typed.answers.entry(q.to_string()).or_default().push(v);
+        } else if k.starts_with("choice") {
+            ranked.insert(k, v);
+        } else {
+            plain.insert(k, v);
+        }
+    }
+    typed.choices = ["choice1", "choice2", "choice3"]
+        .iter()
+        .map(|k| ranked.get(*k).cloned().unwrap_or_default())
+        .collect();
+    typed.invite_code = plain.get("invite_code").cloned().unwrap_or_default();
+    typed.capacity = plain.get("capacity").cloned().unwrap_or_default();
+    (plain, typed)
+}
+
+fn answers_of(questions: &[Question], typed: &Typed) -> BTreeMap<String, Answer> {
+    let mut out = BTreeMap::new();
+    for q in questions {
+        let Some(values) = typed.answers.get(&q.id) else {
+            continue;
+        };
+        let answer = match q.kind {
+            QuestionKind::Multiple => Answer::Many(values.clone()),
+            _ => Answer::One(values.first().cloned().unwrap_or_default()),
+        };
+        out.insert(q.id.clone(), answer);
+    }
+    out
+}
+
+async fn apply(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> PageResult {
+    let (plain, typed) = read_form(pairs);
+    let me = web.signed_in_form(&state, plain.get("csrf").map_or("", String::as_str))?;
+    let id = path_id(&id)?;
+    let a = programs::access(&state.ctx, &me, &id).await?;
+    let input = EnrolInput {
+        role: "mentee".into(),
+        answers: answers_of(&a.program.mentee_questions, &typed),
+        choices: typed
+            .choices
+            .iter()
+            .filter(|c| !c.is_empty())
+            .cloned()
+            .collect(),
+        capacity: None,
+        invite_code: Some(typed.invite_code.clone()).filter(|c| !c.is_empty()),
+    };
+    match enrol::enrol(&state.ctx, &me, &id, &input).await {
+        Ok(_) => Ok(web.redirect_flash(&format!("/programs/{id}"), "program_applied")),
+        Err(
+            e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Forbidden { .. }),
+        ) => {
+            let errors = form_errors(&e, &a.program.mentee_questions);
+            render_program(&state, &web, &me, &id, typed, ("apply", errors)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A form's errors, each question named by its prompt.
+fn form_errors(e: &AppError, questions: &[Question]) -> FormErrors {
+    let errors = match e {
+        AppError::Forbidden { detail } => {
+            FormErrors::from_error(&AppError::conflict("forbidden", detail.clone()))
+        }
+        other => FormErrors::from_error(other),
+    };
+    let mut labels: Vec<(String, String)> = [
+        ("choices", "Your choice of mentors"),
+        ("invite_code", "Invite code"),
+        ("capacity", "Mentees you take"),
+    ]
+    .iter()
+    .map(|(f, l)| (f.to_string(), l.to_string()))
+    .collect();
+    for q in questions {
+        labels.push((format!("answers.{}", q.id), q.prompt.clone()));
+    }
+    errors.labelled_owned(labels)
+}
+
+async fn join_pool(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> PageResult {
+    let (plain, typed) = read_form(pairs);
+    let me = web.signed_in_form(&state, plain.get("csrf").map_or("", String::as_str))?;
+    let id = path_id(&id)?;
+    let a = programs::access(&state.ctx, &me, &id).await?;
+    let capacity = match typed.capacity.trim().parse::<i64>() {
+        Ok(n) => Some(n),
+        Err(_) if typed.capacity.trim().is_empty() => None,
+        Err(_) => Some(0),
+    };
+    let input = EnrolInput {
+        role: "mentor".into(),
+        answers: answers_of(&a.program.mentor_questions, &typed),
+        choices: vec![],
+        capacity,
+        invite_code: Some(typed.invite_code.clone()).filter(|c| !c.is_empty()),
+    };
+    match enrol::enrol(&state.ctx, &me, &id, &input).await {
+        Ok(_) => Ok(web.redirect_flash(&format!("/programs/{id}"), "program_joined_pool")),
+        Err(
+            e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Forbidden { .. }),
+        ) => {
+            let errors = form_errors(&e, &a.program.mentor_questions).ids("f-m-");
+            render_program(&state, &web, &me, &id, typed, ("pool", errors)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<RoleForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    let mentee = f.role != "mentor";
+    if !confirm::confirmed(&f.confirmed) {
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                question: if mentee {
+                    "Withdraw your application?".into()
+                } else {
+                    "Leave this program's pool of mentors?".into()
+                },
+                consequence: if mentee {
+                    "You will not be matched in this program; you may apply again while applications are open.".into()
+                } else {
+                    "Mentees can no longer be paired with you; the mentees you already mentor here stay.".into()
+                },
+                action: format!("/programs/{id}/withdraw"),
+                fields: vec![("role", f.role.clone())],
+                yes: if mentee {
+                    "Yes, withdraw"
+                } else {
+                    "Yes, leave the pool"
+                },
+                back: format!("/programs/{id}"),
+                no: "No, stay",
+                reason: None,
+                errors: FormErrors::default(),
+            },
+        ));
+    }
+    enrol::leave(
+        &state.ctx,
+        &me,
+        &id,
+        &LeaveInput {
+            role: if mentee { "mentee" } else { "mentor" }.into(),
+        },
+    )
+    .await?;
+    Ok(web.redirect_flash(
+        &format!("/programs/{id}"),
+        if mentee {
+            "program_withdrawn"
+        } else {
+            "program_left_pool"
+        },
+    ))
+}
+
+// ---- a new program (admins) ----
+
+/// The details form (new program and the console's "Details").
+#[derive(Debug, Default, Deserialize)]
+struct DetailsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    template_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    join_rule: String,
+    #[serde(default)]
+    invite_code: String,
+    #[serde(default)]
+    email_domain: String,
+    /// Dates as the date inputs send them (YYYY-MM-DD), at 09:00 in the admin's zone.
+    #[serde(default)]
+    applications_open_on: String,
+    #[serde(default)]
+    applications_close_on: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    mentor_capacity: String,
+    #[serde(default)]
+    sessions_expected: String,
+    #[serde(default)]
+    budget_per_mentee: String,
+    #[serde(default)]
+    self_matching: String,
+}
+
+/// Turns the details form into the API's input; a number that does not read goes in
+/// as -1, so the program's checks say what is wrong with it beside its field.
+fn details_input(f: &DetailsForm, tz: &jiff::tz::TimeZone) -> ProgramInput {
+    let number = |raw: &str| -> Option<i64> {
+        let t = raw.trim();
+        (!t.is_empty()).then(|| t.parse().unwrap_or(-1))
+    };
+    let day = |raw: &str| -> Option<String> {
+        let t = raw.trim();
+        if t.is_empty() {
+            return None;
+        }
+        Some(
+            t.parse::<jiff::civil::Date>()
+                .ok()
+                .and_then(|d| d.at(9, 0, 0, 0).to_zoned(tz.clone()).ok())
+                .map(|z| z.timestamp().to_string())
+                .unwrap_or_else(|| t.to_string()),
+        )
+    };
+    ProgramInput {
+        name: Some(f.name.clone()).filter(|n| !n.trim().is_empty() || f.template_id.is_empty()),
+        description: Some(f.description.clone())
+            .filter(|d| !d.trim().is_empty() || f.template_id.is_empty()),
+        template_id: Some(f.template_id.clone()).filter(|t| !t.is_empty()),
+        join_rule: Some(f.join_rule.clone()).filter(|r| !r.is_empty()),
+        invite_code: Some(f.invite_code.clone()),
+        email_domain: Some(f.email_domain.clone()),
+        applications_open_at: day(&f.applications_open_on),
+        applications_close_at: day(&f.applications_close_on),
+        starts_at: day(&f.starts_on),
+        ends_at: day(&f.ends_on),
+        mentor_capacity: number(&f.mentor_capacity),
+        sessions_expected: number(&f.sessions_expected),
+        budget_per_mentee: number(&f.budget_per_mentee),
+        self_matching: Some(f.self_matching == "on"),
+        ..Default::default()
+    }
+}
+
+const DETAIL_LABELS: &[(&str, &str)] = &[
+    ("name", "Name"),
+    ("description", "Description"),
+    ("template_id", "Template"),
+    ("join_rule", "Who may join"),
+    ("invite_code", "Invite code"),
+    ("email_domain", "Email domain"),
+    ("applications_open_at", "Applications open"),
+    ("applications_close_at", "Applications close"),
+    ("starts_at", "Starts"),
+    ("ends_at", "Ends"),
+    ("mentor_capacity", "Mentees per mentor"),
+    ("sessions_expected", "Sessions expected"),
+    ("budget_per_mentee", "Credits per mentee"),
+];
+
+#[derive(Template)]
+#[template(path = "program_new.html")]
+struct NewPage {
+    layout: Layout,
+    /// (id, name, description).
+    templates: Vec<(String, String, String)>,
+    d: DetailsView,
+    errors: FormErrors,
+    details_errors: FormErrors,
+}
+
+/// The details form's values as shown.
+#[derive(Default)]
+pub struct DetailsView {
+    pub template_id: String,
+    pub name: String,
+    pub description: String,
+    pub join_rule: String,
+    pub invite_code: String,
+    pub email_domain: String,
+    pub open_on: String,
+    pub close_on: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub mentor_capacity: String,
+    pub sessions_expected: String,
+    pub budget_per_mentee: String,
+    pub self_matching: bool,
+}
+
+impl DetailsView {
+    fn typed(f: &DetailsForm) -> Self {
+        Self {
+            template_id: f.template_id.clone(),
+            name: f.name.clone(),
+            description: f.description.clone(),
+            join_rule: f.join_rule.clone(),
+            invite_code: f.invite_code.clone(),
+            email_domain: f.email_domain.clone(),
+            open_on: f.applications_open_on.clone(),
+            close_on: f.applications_close_on.clone(),
+            starts_on: f.starts_on.clone(),
+            ends_on: f.ends_on.clone(),
+            mentor_capacity: f.mentor_capacity.clone(),
+            sessions_expected: f.sessions_expected.clone(),
+            budget_per_mentee: f.budget_per_mentee.clone(),
+            self_matching: f.self_matching == "on",
+        }
+    }
+
+    fn of(p: &ProgramRow, tz: &jiff::tz::TimeZone) -> Self {
+        let day = |t: jiff::Timestamp| t.to_zoned(tz.clone()).date().to_string();
+        Self {
+            template_id: p.template.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            join_rule: p.join_rule.clone(),
+            invite_code: p.invite_code.clone(),
+            email_domain: p.email_domain.clone(),
+            open_on: day(p.applications_open_at),
+            close_on: day(p.applications_close_at),
+            starts_on: day(p.starts_at),
+            ends_on: day(p.ends_at),
+            mentor_capacity: p.mentor_capacity.to_string(),
+            sessions_expected: p.sessions_expected.to_string(),
+            budget_per_mentee: p.budget_per_mentee.to_string(),
+            self_matching: p.self_matching,
+        }
+    }
+}
+
+async fn render_new(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    f: DetailsView,
+    errors: FormErrors,
+) -> PageResult {
+    let templates = programs::templates(&state.ctx, me)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name, t.description))
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(web.render_status(
+        state,
+        status,
+        &NewPage {
+            layout: web.layout(),
+            templates,
+            d: f,
+            details_errors: errors.clone(),
+            errors,
+        },
+    ))
+}
+
+async fn new_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    admin::require_admin(&me)?;
+    let f = DetailsView {
+        join_rule: "anyone".into(),
+        budget_per_mentee: "0".into(),
+        template_id: "builtin:onboarding-buddy".into(),
+        ..Default::default()
+    };
+    render_new(&state, &web, &me, f, FormErrors::default()).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<DetailsForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let input = details_input(&f, &web.zone());
+    match programs::create(&state.ctx, &me, &input).await {
+        Ok(p) => Ok(web.redirect_flash(&format!("/programs/{}/manage", p.id), "program_created")),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = FormErrors::from_error(&e).labelled(DETAIL_LABELS);
+            render_new(&state, &web, &me, DetailsView::typed(&f), errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- the manager console ----
+
+/// A pairing as the console lists it.
+pub struct PairingLine {
+    pub id: String,
+    pub application_id: String,
+    pub mentee_name: String,
+    pub mentor_id: String,
+    pub mentor_name: String,
+    pub explanation: String,
+    pub origin: String,
+}
+
+fn pairing_line(m: &MatchRow) -> PairingLine {
+    PairingLine {
+        id: m.id.clone(),
+        application_id: m.application_id.clone(),
+        mentee_name: format!("{} {}", m.mentee_first_name, m.mentee_last_name)
+            .trim()
+            .to_string(),
+        mentor_id: m.mentor_id.clone(),
+        mentor_name: format!("{} {}", m.mentor_first_name, m.mentor_last_name)
+            .trim()
+            .to_string(),
+        explanation: m.explanation.clone(),
+        origin: m.origin.clone(),
+    }
+}
+
+/// An application as the console lists it.
+pub struct ApplicantLine {
+    pub name: String,
+    pub email: String,
+    pub choices: String,
+    pub topics: String,
+    pub status: String,
+    pub reason: String,
+    /// "Question: answer" lines.
+    pub answers: Vec<String>,
+}
+
+fn applicant_line(a: &ApplicationRow, pool: &[PoolRow], questions: &[Question]) -> ApplicantLine {
+    let name_of = |id: &str| {
+        pool.iter()
+            .find(|m| m.mentor_id == id)
+            .map(|m| {
+                format!("{} {}", m.first_name, m.last_name)
+                    .trim()
+                    .to_string()
+            })
+            .unwrap_or_else(|| "a mentor who left".into())
+    };
+    let answers = questions
+        .iter()
+        .filter_map(|q| {
+            let v = a.answers.get(&q.id)?;
+            let text = match v {
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .filter_map(|i| i.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                serde_json::Value::String(s) => s.clone(),
+                _ => return None,
+            };
+            Some(format!("{} {}", q.prompt, text))
+        })
+        .collect();
+    ApplicantLine {
+        name: format!("{} {}", a.first_name, a.last_name)
+            .trim()
+            .to_string(),
+        email: a.email.clone(),
+        choices: a
+            .choices
+            .iter()
+            .enumerate()
+            .map(|(n, c)| format!("{}. {}", n + 1, name_of(c)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        topics: a.topics.join(", "),
+        status: a.status.clone(),
+        reason: a.unmatched_reason.clone(),
+        answers,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "program_manage.html")]
+struct ManagePage {
+    layout: Layout,
+    p: ProgramCard,
+    is_admin: bool,
+    /// The state changes that apply now: (action, button label, whether it ends it).
+    actions: Vec<(&'static str, &'static str, bool)>,
+    funding: programs::Funding,
+    d: DetailsView,
+    /// The details form's errors (empty unless that form came back).
+    details_errors: FormErrors,
+    managers: Vec<(String, String, String)>,
+    pool: Vec<PoolLine>,
+    applicants: Vec<ApplicantLine>,
+    drafts: Vec<PairingLine>,
+    published: Vec<PairingLine>,
+    /// Applicants no pairing holds: (application id, name, reason).
+    queue: Vec<(String, String, String)>,
+    /// What publishing the drafts grants.
+    grant_total: i64,
+    live: bool,
+    /// Which form the errors belong to.
+    errors_for: String,
+    errors: FormErrors,
+}
+
+fn actions_for(s: ProgramStatus) -> Vec<(&'static str, &'static str, bool)> {
+    [
+        (
+            ProgramAction::Open,
+            "open",
+            "Open it: members see it and apply",
+        ),
+        (ProgramAction::Start, "start", "Start the running window"),
+        (ProgramAction::Complete, "complete", "Complete the program"),
+        (ProgramAction::Cancel, "cancel", "Cancel the program"),
+    ]
+    .into_iter()
+    .filter(|(a, _, _)| crate::domain::program::transition(s, *a).is_some())
+    .map(|(a, word, label)| (word, label, a == ProgramAction::Cancel))
+    .collect()
+}
+
+async fn render_manage(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    id: &str,
+    details: Option<DetailsView>,
+    (errors_for, errors): (String, FormErrors),
+) -> PageResult {
+    let (a, pool_rows, apps) = enrol::enrolments(&state.ctx, me, id).await?;
+    a.require_manager()?;
+    let p = &a.program;
+    let props = proposals::list(&state.ctx, me, id).await?;
+    let now = state.ctx.now();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ManagePage {
+        layout: web.layout(),
+        p: card(web, p, now),
+        is_admin: admin::is_admin(me),
+        actions: actions_for(p.status),
+        funding: programs::funding(&state.ctx, id).await?,
+        d: details.unwrap_or_else(|| DetailsView::of(p, &web.zone())),
+        details_errors: if errors_for == "details" {
+            errors.clone()
+        } else {
+            FormErrors::default()
+        },
+        managers: programs::managers(&state.ctx, &a).await?,
+        pool: pool_rows.iter().map(pool_line).collect(),
+        applicants: apps
+            .iter()
+            .map(|x| applicant_line(x, &pool_rows, &p.mentee_questions))
+            .collect(),
+        grant_total: p.budget_per_mentee * props.drafts.len() as i64,
+        drafts: props.drafts.iter().map(pairing_line).collect(),
+        published: props.published.iter().map(pairing_line).collect(),
+        queue: props
+            .queue
+            .iter()
+            .map(|x| {
+                (
+                    x.id.clone(),
+                    format!("{} {}", x.first_name, x.last_name)
+                        .trim()
+                        .to_string(),
+                    x.unmatched_reason.clone(),
+                )
+            })
+            .collect(),
+        live: matches!(p.status, ProgramStatus::Open | ProgramStatus::Running),
+        errors_for,
+        errors,
+    };
+    Ok(web.render_status(state, status, &page))
+}
+
+async fn manage_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let id = path_id(&id)?;
+    render_manage(
+        &state,
+        &web,
+        &me,
+        &id,
+        None,
+        (String::new(), FormErrors::default()),
+    )
+    .await
+}
+
+/// Every console form: which fields it uses depends on the action.
+#[derive(Debug, Default, Deserialize)]
+struct ConsoleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirmed: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    credits: String,
+    #[serde(default)]
+    memo: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    application_id: String,
+    #[serde(default)]
+    mentor_id: String,
+    #[serde(default)]
+    pairing: String,
+    #[serde(default)]
+    other: String,
+    #[serde(flatten)]
+    details: BTreeMap<String, String>,
+}
+
+async fn manage_action(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path((id, action)): Path<(String, String)>,
+    WebForm(f): WebForm<ConsoleForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    let back = format!("/programs/{id}/manage");
+    let ctx = &state.ctx;
+    let done: Result<&'static str, AppError> = match action.as_str() {
+        "state" => {
+            let Some(a) = ProgramAction::parse(&f.state) else {
+                return Err(AppError::NotFound.into());
+            };
+            if matches!(a, ProgramAction::Complete | ProgramAction::Cancel)
+                && !confirm::confirmed(&f.confirmed)
+            {
+                return Ok(confirm::page(
+                    &state,
+                    &web,
+                    confirm::Confirm {
+                        question: if a == ProgramAction::Complete {
+                            "Complete this program?".into()
+                        } else {
+                            "Cancel this program?".into()
+                        },
+                        consequence: "Draft proposals are dropped and the mentees' unspent sponsored credits go back to the program. Its mentorships go on outside it.".into(),
+                        action: format!("/programs/{id}/manage/state"),
+                        fields: vec![("state", f.state.clone())],
+                        yes: if a == ProgramAction::Complete {
+                            "Yes, complete it"
+                        } else {
+                            "Yes, cancel it"
+                        },
+                        back: back.clone(),
+                        no: "No, keep it going",
+                        reason: None,
+                        errors: FormErrors::default(),
+                    },
+                ));
+            }
+            programs::act(ctx, &me, &id, a)
+                .await
+                .map(|_| "program_state")
+        }
+        "details" => {
+            let form = details_form(&f);
+            let input = ProgramInput {
+                template_id: None,
+                ..details_input(&form, &web.zone())
+            };
+            match programs::update(ctx, &me, &id, &input).await {
+                Ok(_) => Ok("program_updated"),
+                Err(e @ AppError::Invalid(_)) => {
+                    let errors = FormErrors::from_error(&e).labelled(DETAIL_LABELS);
+                    return render_manage(
+                        &state,
+                        &web,
+                        &me,
+                        &id,
+                        Some(DetailsView::typed(&form)),
+                        ("details".into(), errors),
+                    )
+                    .await;
+                }
+                Err(e) => Err(e),
+            }
+        }
+        "fund" => {
+            let credits = f.credits.trim().parse::<i64>().unwrap_or(0);
+            programs::fund(
+                ctx,
+                &me,
+                &id,
+                &FundingInput {
+                    credits,
+                    memo: f.memo.clone(),
+                },
+            )
+            .await
+            .map(|_| "program_funded")
+        }
+        "add-manager" => match admin::user_by_email(ctx, &me, f.email.trim()).await {
+            Ok(u) => programs::set_manager(ctx, &me, &id, &u.id, true)
+                .await
+                .map(|_| "program_manager_added"),
+            Err(AppError::NotFound) => Err(AppError::invalid(
+                "email",
+                "unknown_user",
+                "No member has this email address.",
+            )),
+            Err(e) => Err(e),
+        },
+        "remove-manager" => programs::set_manager(ctx, &me, &id, &f.user_id, false)
+            .await
+            .map(|_| "program_manager_removed"),
+        "propose" => proposals::compute(ctx, &me, &id)
+            .await
+            .map(|_| "program_proposed"),
+        "pair" => proposals::manual(
+            ctx,
+            &me,
+            &id,
+            &ManualInput {
+                application_id: f.application_id.clone(),
+                mentor_id: f.mentor_id.clone(),
+            },
+        )
+        .await
+        .map(|_| "program_paired"),
+        "swap" => proposals::swap(
+            ctx,
+            &me,
+            &id,
+            &SwapInput {
+                first: f.pairing.clone(),
+                second: f.other.clone(),
+            },
+        )
+        .await
+        .map(|_| "program_swapped"),
+        "remove" => match path_id(&f.pairing) {
+            Ok(pairing) => proposals::remove(ctx, &me, &id, &pairing)
+                .await
+                .map(|_| "program_pairing_removed"),
+            Err(_) => Err(AppError::NotFound),
+        },
+        "publish" => {
+            if !confirm::confirmed(&f.confirmed) {
+                let props = proposals::list(ctx, &me, &id).await?;
+                let a = programs::access(ctx, &me, &id).await?;
+                return Ok(confirm::page(
+                    &state,
+                    &web,
+                    confirm::Confirm {
+                        question: format!("Publish {} pairings?", props.drafts.len()),
+                        consequence: format!(
+                            "Each pair becomes a mentorship with its chat, both people are told, and each mentee gets {} credits from the program ({} in all).",
+                            a.program.budget_per_mentee,
+                            a.program.budget_per_mentee * props.drafts.len() as i64
+                        ),
+                        action: format!("/programs/{id}/manage/publish"),
+                        fields: vec![],
+                        yes: "Yes, publish",
+                        back: back.clone(),
+                        no: "Not yet",
+                        reason: None,
+                        errors: FormErrors::default(),
+                    },
+                ));
+            }
+            proposals::publish(ctx, &me, &id)
+                .await
+                .map(|_| "program_published")
+        }
+        _ => return Err(AppError::NotFound.into()),
+    };
+    match done {
+        Ok(flash) => Ok(web.redirect_flash(&back, flash)),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = FormErrors::from_error(&e).labelled(&[
+                ("credits", "Credits"),
+                ("email", "Email"),
+                ("mentor_id", "Mentor"),
+                ("application_id", "Applicant"),
+                ("second", "The other pairing"),
+                ("first", "The pairing"),
+            ]);
+            render_manage(&state, &web, &me, &id, None, (action, errors)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The console's details form, read from its fields.
+fn details_form(f: &ConsoleForm) -> DetailsForm {
+    let get = |k: &str| f.details.get(k).cloned().unwrap_or_default();
+    DetailsForm {
+        csrf: f.csrf.clone(),
+        template_id: String::new(),
+        name: get("name"),
+        description: get("description"),
+        join_rule: get("join_rule"),
+        invite_code: get("invite_code"),
+        email_domain: get("email_domain"),
+        applications_open_on: get("applications_open_on"),
+        applications_close_on: get("applications_close_on"),
+        starts_on: get("starts_on"),
+        ends_on: get("ends_on"),
+        mentor_capacity: get("mentor_capacity"),
+        sessions_expected: get("sessions_expected"),
+        budget_per_mentee: get("budget_per_mentee"),
+        self_matching: get("self_matching"),
+    }
+}
