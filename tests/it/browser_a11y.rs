@@ -137,6 +137,41 @@ async fn every_journey_page_passes_axe_at_both_widths() {
     )
     .await;
 
+    // A program from a template, open, with an applicant paired in a draft.
+    let (_, prog) = app
+        .post(
+            "/api/v1/programs",
+            admin.token(),
+            json!({"template_id": "builtin:career-switch", "name": "Switch"}),
+        )
+        .await;
+    let program = format!("/programs/{}", prog["id"].as_str().unwrap());
+    app.post(
+        &format!("/api/v1{program}/transitions"),
+        admin.token(),
+        json!({"action": "open"}),
+    )
+    .await;
+    let (status, e) = app
+        .post(
+            &format!("/api/v1{program}/enrolments"),
+            mentor.token(),
+            json!({"role": "mentor", "answers": {"tracks": ["Data"]}}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{e}");
+    let (status, e) = app
+        .post(
+            &format!("/api/v1{program}/enrolments"),
+            asker.token(),
+            json!({"role": "mentee", "choices": [mentor.user_id],
+                   "answers": {"background": "Teacher", "track": "Data", "skills": "sql"}}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{e}");
+    app.post(&format!("/api/v1{program}/proposals"), admin.token(), json!({}))
+        .await;
+
     let Some(b) = Browser::start().await else {
         return;
     };
@@ -181,6 +216,8 @@ async fn every_journey_page_passes_axe_at_both_widths() {
                 "/settings".into(),
                 "/settings/mentee".into(),
                 group.clone(),
+                "/programs".into(),
+                program.clone(),
             ],
         )
         .await,
@@ -208,6 +245,7 @@ async fn every_journey_page_passes_axe_at_both_widths() {
                 format!("/chat/{thread}"),
                 "/groups/new".into(),
                 group.clone(),
+                program.clone(),
             ],
         )
         .await,
@@ -231,6 +269,8 @@ async fn every_journey_page_passes_axe_at_both_widths() {
                 "/admin/reports".into(),
                 "/admin/audit".into(),
                 "/admin/jobs".into(),
+                "/programs/new".into(),
+                format!("{program}/manage"),
             ],
         )
         .await,
