@@ -117,7 +117,7 @@ async fn job_worker(state: AppState) {
 pub async fn run_maintenance(ctx: &crate::service::Ctx) {
     use crate::{
         jobs,
-        service::{articles, availability, bookings, groups, mentorships},
+        service::{articles, availability, bookings, groups, mentorships, programs},
     };
     if let Err(e) = jobs::run_due(ctx, "maintenance").await {
         tracing::warn!(error = %e, "running jobs failed; will retry");
@@ -139,6 +139,9 @@ pub async fn run_maintenance(ctx: &crate::service::Ctx) {
     }
     if let Err(e) = groups::finish_due(ctx).await {
         tracing::warn!(error = %e, "closing past group sessions failed; will retry");
+    }
+    if let Err(e) = programs::nudges::send_due(ctx).await {
+        tracing::warn!(error = %e, "sending program nudges failed; will retry");
     }
     if let Err(e) = articles::refresh_rendering(ctx, 100).await {
         tracing::warn!(error = %e, "rendering stored articles again failed; will retry");

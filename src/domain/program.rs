@@ -745,6 +745,97 @@ pub fn topics<'a>(lists: impl IntoIterator<Item = &'a String>) -> Vec<String> {
     out
 }
 
+/// How a program mentorship is doing, for its managers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    OnTrack,
+    /// Quiet for a while, no first session yet, or milestones behind.
+    NeedsCheckIn,
+    /// Nothing for weeks: no session and no message.
+    Inactive,
+}
+
+impl Health {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OnTrack => "on_track",
+            Self::NeedsCheckIn => "needs_check_in",
+            Self::Inactive => "inactive",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::OnTrack, Self::NeedsCheckIn, Self::Inactive]
+            .into_iter()
+            .find(|h| h.as_str() == raw)
+    }
+
+    /// In words, for a page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OnTrack => "On track",
+            Self::NeedsCheckIn => "Needs a check-in",
+            Self::Inactive => "Inactive",
+        }
+    }
+}
+
+/// What health is judged from.
+#[derive(Debug, Clone, Copy)]
+pub struct Activity {
+    /// When the pair was matched.
+    pub started_at: Timestamp,
+    /// The last session held or booked to come (at or before now), and the last
+    /// message either sent.
+    pub last_session: Option<Timestamp>,
+    pub last_message: Option<Timestamp>,
+    pub milestones_done: i64,
+    pub milestones: i64,
+    /// The program's running window.
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+}
+
+/// Days without any contact after which a pair is inactive.
+pub const INACTIVE_DAYS: i64 = 21;
+/// Days without contact after which a pair needs a check-in; also the days after the
+/// match within which a first session is expected.
+pub const CHECK_IN_DAYS: i64 = 10;
+
+/// A pair's health at `now`: inactive after [`INACTIVE_DAYS`] without a session or a
+/// message (counted from the match when there was none); needs a check-in after
+/// [`CHECK_IN_DAYS`] without contact, without a first session [`CHECK_IN_DAYS`] after
+/// the match, or with milestones more than a third behind the program's elapsed time;
+/// on track otherwise.
+pub fn health(a: &Activity, now: Timestamp) -> Health {
+    let days = |since: Timestamp| now.duration_since(since).as_hours() / 24;
+    let last = [a.last_session, a.last_message]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(a.started_at)
+        .max(a.started_at);
+    if days(last) >= INACTIVE_DAYS {
+        return Health::Inactive;
+    }
+    if days(last) >= CHECK_IN_DAYS {
+        return Health::NeedsCheckIn;
+    }
+    if a.last_session.is_none() && days(a.started_at) >= CHECK_IN_DAYS {
+        return Health::NeedsCheckIn;
+    }
+    let span = a.ends_at.duration_since(a.starts_at).as_secs().max(1) as f64;
+    let elapsed = (now.duration_since(a.starts_at).as_secs() as f64 / span).clamp(0.0, 1.0);
+    if a.milestones > 0 {
+        let done = a.milestones_done as f64 / a.milestones as f64;
+        if elapsed - done > 1.0 / 3.0 {
+            return Health::NeedsCheckIn;
+        }
+    }
+    Health::OnTrack
+}
+
 /// A program template: what a program started from it brings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Template {
@@ -1157,6 +1248,45 @@ mod tests {
         let errors = check_answers("answers", &qs, &bad).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["answers.nope", "answers.why", "answers.track"]);
+    }
+
+    #[test]
+    fn health_follows_contact_sessions_and_milestones() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let a = Activity {
+            started_at: t("2027-01-01T00:00:00Z"),
+            last_session: Some(t("2027-01-05T00:00:00Z")),
+            last_message: Some(t("2027-01-08T00:00:00Z")),
+            milestones_done: 1,
+            milestones: 4,
+            starts_at: t("2027-01-01T00:00:00Z"),
+            ends_at: t("2027-03-01T00:00:00Z"),
+        };
+        assert_eq!(health(&a, t("2027-01-10T00:00:00Z")), Health::OnTrack);
+        // Ten quiet days: a check-in; three weeks: inactive.
+        assert_eq!(health(&a, t("2027-01-18T00:00:00Z")), Health::NeedsCheckIn);
+        assert_eq!(health(&a, t("2027-01-29T00:00:00Z")), Health::Inactive);
+        // Talking but never meeting: a check-in after ten days.
+        let chat_only = Activity {
+            last_session: None,
+            last_message: Some(t("2027-01-12T00:00:00Z")),
+            ..a
+        };
+        assert_eq!(health(&chat_only, t("2027-01-09T00:00:00Z")), Health::OnTrack);
+        assert_eq!(health(&chat_only, t("2027-01-13T00:00:00Z")), Health::NeedsCheckIn);
+        // Meeting, but milestones far behind the calendar.
+        let behind = Activity {
+            last_session: Some(t("2027-02-10T00:00:00Z")),
+            last_message: None,
+            milestones_done: 0,
+            ..a
+        };
+        assert_eq!(health(&behind, t("2027-02-12T00:00:00Z")), Health::NeedsCheckIn);
+        let on_pace = Activity {
+            milestones_done: 3,
+            ..behind
+        };
+        assert_eq!(health(&on_pace, t("2027-02-12T00:00:00Z")), Health::OnTrack);
     }
 
     #[test]

@@ -50,6 +50,32 @@ pub fn is_week_start(z: &Zoned) -> bool {
     z.weekday() == Weekday::Monday
 }
 
+/// A CSV document (RFC 4180: comma-separated, CRLF line ends, fields quoted when they
+/// hold a comma, a quote or a line break). A field that a spreadsheet would read as a
+/// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed
+/// with `'`, unless it is a number.
+pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
+    fn field(raw: &str) -> String {
+        let risky = raw.starts_with(['=', '+', '-', '@', '\t', '\r']) && raw.parse::<f64>().is_err();
+        let v = if risky { format!("'{raw}") } else { raw.to_string() };
+        if v.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, cells: Vec<String>| {
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    };
+    line(&mut out, header.iter().map(|h| field(h)).collect());
+    for r in rows {
+        line(&mut out, r.iter().map(|c| field(c)).collect());
+    }
+    out
+}
+
 /// One bar of a chart.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Point {
@@ -231,6 +257,21 @@ pub fn stacked_bar_chart_svg(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_it_and_defuses_formulas() {
+        let doc = csv(
+            &["name", "note"],
+            &[
+                vec!["Ada, L.".into(), "said \"hi\"".into()],
+                vec!["=SUM(A1)".into(), "-3".into()],
+            ],
+        );
+        assert_eq!(
+            doc,
+            "name,note\r\n\"Ada, L.\",\"said \"\"hi\"\"\"\r\n'=SUM(A1),-3\r\n"
+        );
+    }
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()

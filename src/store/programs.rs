@@ -861,3 +861,95 @@ pub async fn published_for<'e, E: Executor<'e, Database = Any>>(
     .fetch_optional(ex)
     .await
 }
+
+// ---- nudges ----
+
+/// A program's stored nudge rules: (rule, days, enabled).
+pub async fn nudge_rules<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    program_id: &str,
+) -> sqlx::Result<Vec<(String, i64, bool)>> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT rule, days, enabled FROM program_nudge_rules WHERE program_id = $1 ORDER BY rule",
+    )
+    .bind(program_id)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().map(|(r, d, e)| (r, d, e == 1)).collect())
+}
+
+pub async fn set_nudge_rule(
+    tx: &mut Tx,
+    program_id: &str,
+    rule: &str,
+    days: i64,
+    enabled: bool,
+    now: Timestamp,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO program_nudge_rules (program_id, rule, days, enabled, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (program_id, rule) \
+         DO UPDATE SET days = $3, enabled = $4, updated_at = $5",
+    )
+    .bind(program_id)
+    .bind(rule)
+    .bind(days)
+    .bind(i64::from(enabled))
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Programs with at least one enabled nudge rule that may be due (open or running).
+pub async fn programs_with_nudges<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT p.id FROM programs p JOIN program_nudge_rules r ON r.program_id = p.id \
+         WHERE r.enabled = 1 AND p.status IN ('open', 'running') ORDER BY p.id",
+    )
+    .fetch_all(ex)
+    .await
+}
+
+/// The nudges a program has sent: (rule, user id, subject id, when).
+pub async fn nudges_sent<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    program_id: &str,
+) -> sqlx::Result<Vec<(String, String, String, Timestamp)>> {
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT rule, user_id, subject_id, sent_at FROM program_nudges WHERE program_id = $1 \
+         ORDER BY sent_at DESC, id DESC LIMIT 5000",
+    )
+    .bind(program_id)
+    .fetch_all(ex)
+    .await?;
+    rows.into_iter()
+        .map(|(r, u, s, at)| Ok((r, u, s, super::column::instant(at, "sent_at")?)))
+        .collect()
+}
+
+/// Records a nudge; false when that nudge was sent already (by anyone).
+pub async fn record_nudge(
+    tx: &mut Tx,
+    program_id: &str,
+    rule: &str,
+    user_id: &str,
+    subject_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO program_nudges (id, program_id, rule, user_id, subject_id, sent_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(crate::domain::ids::new_id())
+    .bind(program_id)
+    .bind(rule)
+    .bind(user_id)
+    .bind(subject_id)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod ops;
 pub mod payments;
 pub mod programs;
+pub mod progress;
 pub mod reports;
 pub mod scheduling;
 pub mod users;
@@ -157,6 +158,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(credit_requests::router())
         .merge(groups::router())
         .merge(programs::router())
+        .merge(progress::router())
         .merge(ws::router())
         .merge(ops::router())
 }

@@ -1,7 +1,12 @@
 //! `/api/v1/programs*` and `/api/v1/program-templates`: mentorship programs, their
 //! managers, enrolments, match proposals and publishing.
 
-use axum::{extract::State, http::StatusCode, response::IntoResponse};
+use axum::{
+    extract::State,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use utoipa::IntoParams;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -12,7 +17,7 @@ use crate::{
     error::AppError,
     http::{
         AppState,
-        extract::{ApiJson, CurrentUser, IdPairPath, IdPath},
+        extract::{ApiJson, ApiQuery, CurrentUser, IdPairPath, IdPath},
         problem::Problem,
     },
     service::programs::{
@@ -20,6 +25,8 @@ use crate::{
         SaveTemplateInput,
         enrol::{self, EnrolInput, Enrolled, LeaveInput},
         proposals::{self, ManualInput, Proposals, Published, SwapInput},
+        nudges::{self, Nudge, Rule, RulesInput},
+        report::{self, PairLine, Report},
     },
 };
 
@@ -38,6 +45,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(swap))
         .routes(routes!(publish))
         .routes(routes!(remove_pairing))
+        .routes(routes!(report))
+        .routes(routes!(pairs))
+        .routes(routes!(nudge_rules, set_nudge_rules))
+        .routes(routes!(nudge_preview))
 }
 
 /// A program as its viewer may see it.
@@ -696,4 +707,206 @@ async fn remove_pairing(
 ) -> Result<StatusCode, AppError> {
     proposals::remove(&state.ctx, &me.user, &id, &pairing).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReportParams {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+    /// With `csv`: `funnel`, `weekly`, `pairs` (default) or `summary`.
+    pub table: Option<String>,
+    /// The zone weeks start in (default: yours).
+    pub tz: Option<String>,
+}
+
+/// The program's report (its managers): the funnel, timings, sessions per pair,
+/// no-shows and late cancellations by side, feedback, the credit budget, weekly series
+/// and each pair with its health; `?format=csv&table=…` gives each table as CSV with
+/// the same numbers.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/report", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path), ReportParams),
+    responses((status = 200, description = "The report; one of its tables as CSV with `format=csv`",
+            content((Report = "application/json"), (String = "text/csv"))),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+async fn report(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    ApiQuery(q): ApiQuery<ReportParams>,
+) -> Result<Response, AppError> {
+    let tz_name = q.tz.as_deref().unwrap_or(&me.user.timezone);
+    let tz = jiff::tz::TimeZone::get(tz_name).map_err(|_| {
+        AppError::invalid("tz", "invalid_timezone", "Use an IANA zone, e.g. Europe/Paris.")
+    })?;
+    let format = q.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv") {
+        return Err(AppError::invalid("format", "invalid", "Choose json or csv."));
+    }
+    let r = report::report(&state.ctx, &me.user, &id, &tz).await?;
+    if format == "csv" {
+        let table = q.table.as_deref().unwrap_or("pairs");
+        let body = report::csv(&r, table)?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"program-{table}.csv\""),
+                ),
+            ],
+            body,
+        )
+            .into_response());
+    }
+    Ok(axum::Json(r).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PairsParams {
+    /// `on_track`, `needs_check_in` or `inactive`.
+    pub health: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PairList {
+    pub items: Vec<PairLine>,
+}
+
+/// The program's pairs with their health (its managers), filtered by health.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/pairs", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path), PairsParams),
+    responses((status = 200, body = PairList), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn pairs(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    ApiQuery(q): ApiQuery<PairsParams>,
+) -> Result<axum::Json<PairList>, AppError> {
+    let want = match q.health.as_deref() {
+        None => None,
+        Some(h) => Some(crate::domain::program::Health::parse(h).ok_or_else(|| {
+            AppError::invalid(
+                "health",
+                "invalid",
+                "Choose on_track, needs_check_in or inactive.",
+            )
+        })?),
+    };
+    let tz = jiff::tz::TimeZone::get(&me.user.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let r = report::report(&state.ctx, &me.user, &id, &tz).await?;
+    Ok(axum::Json(PairList {
+        items: r
+            .pairs
+            .into_iter()
+            .filter(|p| want.is_none_or(|w| p.health == w))
+            .collect(),
+    }))
+}
+
+/// A program's nudge rules and the nudges sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NudgesView {
+    pub rules: Vec<Rule>,
+    /// Newest first.
+    pub sent: Vec<SentNudge>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SentNudge {
+    pub rule: String,
+    pub user_id: String,
+    pub subject_id: String,
+    pub sent_at: String,
+}
+
+async fn nudges_view(state: &AppState, me: &crate::service::accounts::UserRow, id: &str) -> Result<NudgesView, AppError> {
+    let sent = nudges::sent(&state.ctx, me, id).await?;
+    Ok(NudgesView {
+        rules: nudges::rules(&state.ctx, id).await?,
+        sent: sent
+            .into_iter()
+            .map(|(rule, user_id, subject_id, at)| SentNudge {
+                rule,
+                user_id,
+                subject_id,
+                sent_at: ts(at),
+            })
+            .collect(),
+    })
+}
+
+/// The program's nudge rules (each off until enabled) and the nudges sent (its
+/// managers).
+#[utoipa::path(get, path = "/api/v1/programs/{id}/nudges", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = NudgesView), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+async fn nudge_rules(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<axum::Json<NudgesView>, AppError> {
+    Ok(axum::Json(nudges_view(&state, &me.user, &id).await?))
+}
+
+/// Set nudge rules (its managers): `no_session`, `no_contact`, `unmatched`, `ending`,
+/// each with its days and whether it is on. Each nudge goes out once per person.
+#[utoipa::path(put, path = "/api/v1/programs/{id}/nudges", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = RulesInput,
+    responses((status = 200, body = NudgesView), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn set_nudge_rules(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<RulesInput>,
+) -> Result<axum::Json<NudgesView>, AppError> {
+    nudges::set_rules(&state.ctx, &me.user, &id, &input).await?;
+    Ok(axum::Json(nudges_view(&state, &me.user, &id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewParams {
+    /// RFC 3339; default: 24 hours from now ("who would be nudged tomorrow").
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NudgeList {
+    pub at: String,
+    pub items: Vec<Nudge>,
+}
+
+/// Who the enabled rules would nudge at `at` that has not been nudged (its managers).
+/// Nothing is sent.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/nudges/preview", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path), PreviewParams),
+    responses((status = 200, body = NudgeList), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn nudge_preview(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    ApiQuery(q): ApiQuery<PreviewParams>,
+) -> Result<axum::Json<NudgeList>, AppError> {
+    let at = match q.at.as_deref() {
+        Some(raw) => raw.parse::<jiff::Timestamp>().map_err(|_| {
+            AppError::invalid(
+                "at",
+                "invalid_datetime",
+                "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
+            )
+        })?,
+        None => state.ctx.now() + jiff::SignedDuration::from_hours(24),
+    };
+    let items = nudges::preview(&state.ctx, &me.user, &id, at).await?;
+    Ok(axum::Json(NudgeList { at: ts(at), items }))
 }

@@ -16,7 +16,10 @@
 //! the manager's changes, publishing).
 
 pub mod enrol;
+pub mod nudges;
+pub mod progress;
 pub mod proposals;
+pub mod report;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -513,6 +513,7 @@ async fn publish_one(
         ));
     }
     crate::service::messages::mentorship_started(tx, &d.mentor_id, &d.mentee_id, now).await?;
+    super::progress::seed_goals(tx, &mentorship, &program.goals, now).await?;
     if program.budget_per_mentee > 0 {
         let account = store::ledger::sponsored_account(tx, &program.id, &d.mentee_id, now).await?;
         store::ledger::transfer(

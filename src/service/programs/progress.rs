@@ -1,0 +1,417 @@
+//! A program mentorship's progress: goals with milestones (copied from the program
+//! when the pair is published, then the pair's to extend and rename), either person
+//! ticking milestones off (optionally linking the session whose notes cover it), the
+//! mentee's skill self-assessment at the start and at the end, and the report read
+//! from all of it: milestones done, skills before and after, sessions held against the
+//! program's expectation, last contact, health.
+//!
+//! The pair changes it; the program's managers (and admins) read it; anyone else gets
+//! 404.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::ProgramRow;
+use crate::{
+    domain::{
+        ids::new_id,
+        mentor::tags,
+        program::{self, Activity, Goal, Health},
+        text,
+    },
+    error::{AppError, AppResult, FieldError},
+    service::{Ctx, admin::is_admin},
+    store::{
+        self, Tx,
+        mentorships::MentorshipListRow,
+        progress::{ActivityRow, GoalRow, MilestoneChange, MilestoneRow},
+        users::UserRow,
+    },
+};
+
+/// A mentorship's progress as its reader may see it.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub mentorship: MentorshipListRow,
+    pub program: Option<ProgramRow>,
+    pub goals: Vec<(GoalRow, Vec<MilestoneRow>)>,
+    /// (skill, level at the start, level at the end).
+    pub skills: Vec<(String, Option<i64>, Option<i64>)>,
+    pub activity: Option<ActivityRow>,
+    pub health: Option<Health>,
+    /// The viewer is one of the pair (may change it).
+    pub in_pair: bool,
+    pub viewer_is_mentee: bool,
+}
+
+impl Progress {
+    pub fn milestones(&self) -> (usize, usize) {
+        let all: Vec<&MilestoneRow> = self.goals.iter().flat_map(|(_, m)| m).collect();
+        (all.iter().filter(|m| m.done_at.is_some()).count(), all.len())
+    }
+
+    /// The last session or message, if any.
+    pub fn last_contact(&self) -> Option<jiff::Timestamp> {
+        let a = self.activity.as_ref()?;
+        [a.last_session, a.last_message].into_iter().flatten().max()
+    }
+}
+
+/// Who `user` is to mentorship `id`: (the mentorship, its program, in the pair).
+async fn reader(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+) -> AppResult<(MentorshipListRow, Option<ProgramRow>, bool)> {
+    let m = store::mentorships::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let program_id = store::progress::program_of(&ctx.db.pool, id).await?;
+    let program = match &program_id {
+        Some(p) => store::programs::get(&ctx.db.pool, p).await?,
+        None => None,
+    };
+    let in_pair = m.m.mentor_id == *user.id || m.m.mentee_id == *user.id;
+    if in_pair {
+        return Ok((m, program, true));
+    }
+    let manages = match &program {
+        Some(p) => {
+            is_admin(user) || store::programs::is_manager(&ctx.db.pool, &p.id, &user.id).await?
+        }
+        None => is_admin(user),
+    };
+    if !manages {
+        return Err(AppError::NotFound);
+    }
+    Ok((m, program, false))
+}
+
+/// The pair only: changing a mentorship's progress.
+async fn writer(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Progress> {
+    let p = view(ctx, user, id).await?;
+    if !p.in_pair {
+        return Err(AppError::forbidden(
+            "Only the mentor and the mentee change their goals; managers read them.",
+        ));
+    }
+    Ok(p)
+}
+
+pub async fn view(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Progress> {
+    let (mentorship, program, in_pair) = reader(ctx, user, id).await?;
+    let goals = store::progress::goals(&ctx.db.pool, id).await?;
+    let mut milestones = store::progress::milestones(&ctx.db.pool, id).await?;
+    let goals = goals
+        .into_iter()
+        .map(|g| {
+            let mine: Vec<MilestoneRow> = milestones
+                .iter()
+                .filter(|m| m.goal_id == g.id)
+                .cloned()
+                .collect();
+            milestones.retain(|m| m.goal_id != g.id);
+            (g, mine)
+        })
+        .collect();
+    let mut skills: BTreeMap<String, (Option<i64>, Option<i64>)> = BTreeMap::new();
+    if let Some(p) = &program
+        && let Some(app) =
+            store::programs::application_of(&ctx.db.pool, &p.id, &mentorship.m.mentee_id).await?
+    {
+        for t in app.topics {
+            skills.entry(t).or_default();
+        }
+    }
+    for (skill, phase, level) in store::progress::assessments(&ctx.db.pool, id).await? {
+        let e = skills.entry(skill).or_default();
+        if phase == "start" {
+            e.0 = Some(level);
+        } else {
+            e.1 = Some(level);
+        }
+    }
+    let now = ctx.now();
+    let (activity, health) = match &program {
+        Some(p) => {
+            let a = store::progress::activity(&ctx.db.pool, &p.id, Some(id), now)
+                .await?
+                .into_iter()
+                .next();
+            let h = a.as_ref().map(|a| health_of(a, p, now));
+            (a, h)
+        }
+        None => (None, None),
+    };
+    Ok(Progress {
+        viewer_is_mentee: mentorship.m.mentee_id == *user.id,
+        mentorship,
+        program,
+        goals,
+        skills: skills.into_iter().map(|(s, (a, b))| (s, a, b)).collect(),
+        activity,
+        health,
+        in_pair,
+    })
+}
+
+/// A pair's health now.
+pub fn health_of(a: &ActivityRow, p: &ProgramRow, now: jiff::Timestamp) -> Health {
+    program::health(
+        &Activity {
+            started_at: a.started_at.unwrap_or(p.starts_at),
+            last_session: a.last_session,
+            last_message: a.last_message,
+            milestones_done: a.milestones_done,
+            milestones: a.milestones,
+            starts_at: p.starts_at,
+            ends_at: p.ends_at,
+        },
+        now,
+    )
+}
+
+/// Copies a program's goals and milestones onto a new program mentorship (once: a
+/// mentorship that has goals keeps them).
+pub async fn seed_goals(
+    tx: &mut Tx,
+    mentorship_id: &str,
+    goals: &[Goal],
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    if !store::progress::goals(&mut **tx, mentorship_id)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    for g in goals {
+        let gid = new_id();
+        store::progress::insert_goal(tx, &gid, mentorship_id, &g.title, None, now).await?;
+        for m in &g.milestones {
+            store::progress::insert_milestone(tx, &new_id(), &gid, mentorship_id, m, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/mentorships/{id}/goals`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoalInput {
+    pub title: String,
+    #[serde(default)]
+    pub milestones: Vec<String>,
+}
+
+fn line(field: &str, raw: &str) -> AppResult<String> {
+    text::required_line(field, raw, 200).map_err(|e| AppError::Invalid(vec![e]))
+}
+
+pub async fn add_goal(ctx: &Ctx, user: &UserRow, id: &str, input: &GoalInput) -> AppResult<()> {
+    let p = writer(ctx, user, id).await?;
+    let title = line("title", &input.title)?;
+    if p.goals.len() >= program::MAX_GOALS * 2 {
+        return Err(AppError::invalid(
+            "title",
+            "too_many",
+            "A mentorship has at most 20 goals.",
+        ));
+    }
+    if input.milestones.len() > program::MAX_MILESTONES {
+        return Err(AppError::invalid(
+            "milestones",
+            "too_many",
+            "A goal has at most 20 milestones.",
+        ));
+    }
+    let milestones = input
+        .milestones
+        .iter()
+        .map(|m| line("milestones", m))
+        .collect::<AppResult<Vec<_>>>()?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let gid = new_id();
+    store::progress::insert_goal(&mut tx, &gid, id, &title, Some(&user.id), now).await?;
+    for m in &milestones {
+        store::progress::insert_milestone(&mut tx, &new_id(), &gid, id, m, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn rename_goal(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    goal_id: &str,
+    title: &str,
+) -> AppResult<()> {
+    writer(ctx, user, id).await?;
+    let title = line("title", title)?;
+    let mut tx = ctx.db.begin_write().await?;
+    if !store::progress::rename_goal(&mut tx, goal_id, id, &title, ctx.now()).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /api/v1/mentorships/{id}/milestones`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneInput {
+    pub goal_id: String,
+    pub title: String,
+}
+
+pub async fn add_milestone(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    input: &MilestoneInput,
+) -> AppResult<()> {
+    let p = writer(ctx, user, id).await?;
+    let title = line("title", &input.title)?;
+    let Some((_, ms)) = p.goals.iter().find(|(g, _)| g.id == input.goal_id) else {
+        return Err(AppError::invalid(
+            "goal_id",
+            "unknown_goal",
+            "This mentorship has no such goal.",
+        ));
+    };
+    if ms.len() >= program::MAX_MILESTONES {
+        return Err(AppError::invalid(
+            "title",
+            "too_many",
+            "A goal has at most 20 milestones.",
+        ));
+    }
+    let mut tx = ctx.db.begin_write().await?;
+    store::progress::insert_milestone(&mut tx, &new_id(), &input.goal_id, id, &title, ctx.now())
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `PATCH /api/v1/mentorships/{id}/milestones/{milestone_id}`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestonePatch {
+    /// Ticked off (true) or open again (false).
+    pub done: Option<bool>,
+    pub title: Option<String>,
+    /// The session whose notes cover it (one of this pair's bookings); "" unlinks.
+    pub booking_id: Option<String>,
+}
+
+pub async fn change_milestone(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    milestone_id: &str,
+    input: &MilestonePatch,
+) -> AppResult<()> {
+    let p = writer(ctx, user, id).await?;
+    let title = input
+        .title
+        .as_deref()
+        .map(|t| line("title", t))
+        .transpose()?;
+    let booking = match input.booking_id.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(b) => {
+            let ok = store::bookings::get(&ctx.db.pool, b).await?.is_some_and(|k| {
+                k.b.mentor_id == p.mentorship.m.mentor_id
+                    && k.b.mentee_id == p.mentorship.m.mentee_id
+            });
+            if !ok {
+                return Err(AppError::invalid(
+                    "booking_id",
+                    "unknown_booking",
+                    "Link one of your sessions together.",
+                ));
+            }
+            Some(Some(b))
+        }
+    };
+    let now = ctx.now();
+    let change = MilestoneChange {
+        done: input
+            .done
+            .map(|d| d.then_some((user.id.as_str(), now))),
+        title: title.as_deref(),
+        booking_id: booking,
+    };
+    let mut tx = ctx.db.begin_write().await?;
+    if !store::progress::change_milestone(&mut tx, milestone_id, id, &change, now).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `PUT /api/v1/mentorships/{id}/skills`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkillsInput {
+    /// `start` or `end`.
+    pub phase: String,
+    /// Skill → level, 1 (beginner) to 5 (expert).
+    pub levels: BTreeMap<String, i64>,
+}
+
+/// The mentee rates their skills (at the start, or at the end).
+pub async fn assess(ctx: &Ctx, user: &UserRow, id: &str, input: &SkillsInput) -> AppResult<()> {
+    let p = writer(ctx, user, id).await?;
+    if !p.viewer_is_mentee {
+        return Err(AppError::forbidden(
+            "The skill self-assessment is the mentee's.",
+        ));
+    }
+    let mut errors = vec![];
+    if !matches!(input.phase.as_str(), "start" | "end") {
+        errors.push(FieldError::new(
+            "phase",
+            "invalid",
+            "Choose start or end.",
+        ));
+    }
+    let names: Vec<String> = input.levels.keys().cloned().collect();
+    let skills = match tags("levels", &names) {
+        Ok(s) if s.len() == names.len() => s,
+        Ok(_) => {
+            errors.push(FieldError::new(
+                "levels",
+                "invalid_tag",
+                "Name each skill once, with words.",
+            ));
+            vec![]
+        }
+        Err(e) => {
+            errors.push(e);
+            vec![]
+        }
+    };
+    if input.levels.values().any(|l| !(1..=5).contains(l)) {
+        errors.push(FieldError::new(
+            "levels",
+            "invalid_number",
+            "Rate each skill from 1 (beginner) to 5 (expert).",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    for (skill, level) in skills.iter().zip(input.levels.values()) {
+        store::progress::assess(&mut tx, &new_id(), id, skill, &input.phase, *level, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
