@@ -1272,8 +1272,14 @@ mod tests {
             last_message: Some(t("2027-01-12T00:00:00Z")),
             ..a
         };
-        assert_eq!(health(&chat_only, t("2027-01-09T00:00:00Z")), Health::OnTrack);
-        assert_eq!(health(&chat_only, t("2027-01-13T00:00:00Z")), Health::NeedsCheckIn);
+        assert_eq!(
+            health(&chat_only, t("2027-01-09T00:00:00Z")),
+            Health::OnTrack
+        );
+        assert_eq!(
+            health(&chat_only, t("2027-01-13T00:00:00Z")),
+            Health::NeedsCheckIn
+        );
         // Meeting, but milestones far behind the calendar.
         let behind = Activity {
             last_session: Some(t("2027-02-10T00:00:00Z")),
@@ -1281,7 +1287,10 @@ mod tests {
             milestones_done: 0,
             ..a
         };
-        assert_eq!(health(&behind, t("2027-02-12T00:00:00Z")), Health::NeedsCheckIn);
+        assert_eq!(
+            health(&behind, t("2027-02-12T00:00:00Z")),
+            Health::NeedsCheckIn
+        );
         let on_pace = Activity {
             milestones_done: 3,
             ..behind

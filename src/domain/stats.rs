@@ -56,8 +56,13 @@ pub fn is_week_start(z: &Zoned) -> bool {
 /// with `'`, unless it is a number.
 pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
     fn field(raw: &str) -> String {
-        let risky = raw.starts_with(['=', '+', '-', '@', '\t', '\r']) && raw.parse::<f64>().is_err();
-        let v = if risky { format!("'{raw}") } else { raw.to_string() };
+        let risky =
+            raw.starts_with(['=', '+', '-', '@', '\t', '\r']) && raw.parse::<f64>().is_err();
+        let v = if risky {
+            format!("'{raw}")
+        } else {
+            raw.to_string()
+        };
         if v.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", v.replace('"', "\"\""))
         } else {

@@ -169,8 +169,12 @@ async fn every_journey_page_passes_axe_at_both_widths() {
         )
         .await;
     assert_eq!(status, reqwest::StatusCode::CREATED, "{e}");
-    app.post(&format!("/api/v1{program}/proposals"), admin.token(), json!({}))
-        .await;
+    app.post(
+        &format!("/api/v1{program}/proposals"),
+        admin.token(),
+        json!({}),
+    )
+    .await;
 
     let Some(b) = Browser::start().await else {
         return;

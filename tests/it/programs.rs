@@ -980,3 +980,383 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
     assert_eq!(v["funding"], json!({"available": 40, "sponsored": 0}));
     app.assert_ledger_ok().await;
 }
+
+/// A published program pair from the interview-prep template: (program id, mentor,
+/// mentee, service, mentorship id).
+async fn published_pair(
+    app: &TestApp,
+    admin: &Session,
+) -> (String, Session, Session, String, String) {
+    let (mentor, mentee, service) = app.booking_setup(admin, "UTC", 0, 0).await;
+    let p = create(
+        app,
+        admin,
+        json!({"name": "Prep", "template_id": "builtin:interview-prep"}),
+    )
+    .await;
+    let id = p["id"].as_str().unwrap().to_string();
+    act(app, admin, &id, "open").await;
+    let (status, b) = enrol(app, &mentor, &id, json!({"role": "mentor"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (status, b) = enrol(
+        app,
+        &mentee,
+        &id,
+        json!({"role": "mentee", "choices": [mentor.user_id],
+               "answers": {"target": "Backend", "rounds": ["Coding"], "skills": "Go, SQL"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    app.post(
+        &format!("/api/v1/programs/{id}/proposals"),
+        admin.token(),
+        json!({}),
+    )
+    .await;
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals/publish"),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (_, props) = app
+        .get(&format!("/api/v1/programs/{id}/proposals"), admin.token())
+        .await;
+    let mentorship = props["published"][0]["mentorship_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (id, mentor, mentee, service, mentorship)
+}
+
+#[tokio::test]
+async fn a_pair_tracks_goals_skills_and_sessions_and_the_report_shows_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, mentor, mentee, service, ms) = published_pair(&app, &admin).await;
+    let goals_path = format!("/api/v1/mentorships/{ms}/goals");
+    let (status, g) = app.get(&goals_path, mentee.token()).await;
+    assert_eq!(status, StatusCode::OK, "{g}");
+    // The template's goals, the skills named at intake, nothing done yet.
+    assert_eq!(g["goals"][0]["title"], "Ready for the technical rounds");
+    assert_eq!(g["milestones"], 5);
+    assert_eq!(g["milestones_done"], 0);
+    assert_eq!(
+        g["skills"],
+        json!([{"skill": "go", "start": null, "end": null}, {"skill": "sql", "start": null, "end": null}])
+    );
+    assert_eq!(g["sessions_expected"], 4);
+    assert_eq!(g["health"], "on_track");
+
+    // Only the mentee rates their skills; 1 to 5.
+    let skills = format!("/api/v1/mentorships/{ms}/skills");
+    async fn put_as(app: &TestApp, path: &str, who: &Session, body: Value) -> (StatusCode, Value) {
+        app.call(Method::PUT, path, who.token(), Some(body)).await
+    }
+    assert_problem(
+        &put_as(
+            &app,
+            &skills,
+            &mentor,
+            json!({"phase": "start", "levels": {"go": 2}}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &put_as(
+            &app,
+            &skills,
+            &mentee,
+            json!({"phase": "middle", "levels": {"go": 7}}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let (status, s) = put_as(
+        &app,
+        &skills,
+        &mentee,
+        json!({"phase": "start", "levels": {"go": 2, "sql": 3}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!(
+        s["items"][0],
+        json!({"skill": "go", "start": 2, "end": null})
+    );
+
+    // Either person ticks milestones; outsiders see nothing; managers only read.
+    let first = g["goals"][0]["milestones"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    async fn patch(
+        app: &TestApp,
+        ms: &str,
+        who: &Session,
+        m: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        app.call(
+            Method::PATCH,
+            &format!("/api/v1/mentorships/{ms}/milestones/{m}"),
+            who.token(),
+            Some(body),
+        )
+        .await
+    }
+    let outsider = app.register("nosy@example.com").await;
+    assert_problem(
+        &app.get(&goals_path, outsider.token()).await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &patch(&app, &ms, &outsider, &first, json!({"done": true})).await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &patch(&app, &ms, &admin, &first, json!({"done": true})).await,
+        403,
+        "forbidden",
+    );
+    let (status, after) = patch(&app, &ms, &mentor, &first, json!({"done": true})).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after["milestones_done"], 1);
+    assert_eq!(
+        after["goals"][0]["milestones"][0]["done_by"],
+        *mentor.user_id
+    );
+    // The pair adds their own goal and milestones.
+    let (status, added) = app
+        .post(
+            &goals_path,
+            mentee.token(),
+            json!({"title": "Negotiate the offer", "milestones": ["Know my number"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(added["milestones"], 6);
+    let new_goal = added["goals"][2]["id"].as_str().unwrap();
+    let (status, more) = app
+        .post(
+            &format!("/api/v1/mentorships/{ms}/milestones"),
+            mentor.token(),
+            json!({"goal_id": new_goal, "title": "Practise the call"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{more}");
+    assert_eq!(
+        more["goals"][2]["milestones"][1]["title"],
+        "Practise the call"
+    );
+
+    // A session held counts, and a milestone links to it.
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-03T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let booking = b["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/bookings/{booking}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    app.clock.set("2026-03-03T11:05:00Z".parse().unwrap());
+    let (status, c) = app
+        .post(
+            &format!("/api/v1/bookings/{booking}/complete"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    let (status, linked) = patch(&app, &ms, &mentee, &first, json!({"booking_id": booking})).await;
+    assert_eq!(status, StatusCode::OK, "{linked}");
+    assert_eq!(
+        linked["goals"][0]["milestones"][0]["booking_id"],
+        booking.as_str()
+    );
+    assert_eq!(linked["sessions_held"], 1);
+    assert!(linked["last_contact"].is_string());
+
+    // The program's report says the same, as JSON and as CSV.
+    let (status, r) = app
+        .get(&format!("/api/v1/programs/{id}/report"), admin.token())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(
+        r["funnel"],
+        json!({"applied": 1, "matched": 1, "first_session": 1, "expected_reached": 0, "completed": 0})
+    );
+    assert_eq!(r["sessions_per_pair"], 1.0);
+    assert_eq!(r["pairs"][0]["milestones_done"], 1);
+    assert_eq!(r["pairs"][0]["milestones"], 7);
+    assert_eq!(r["pairs"][0]["health"], "on_track");
+    let csv = app
+        .http
+        .get(app.url(&format!(
+            "/api/v1/programs/{id}/report?format=csv&table=funnel"
+        )))
+        .bearer_auth(&admin.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        csv.text().await.unwrap(),
+        "stage,count\r\napplied,1\r\nmatched,1\r\nfirst_session,1\r\nexpected_reached,0\r\ncompleted,0\r\n"
+    );
+    assert_problem(
+        &app.get(
+            &format!("/api/v1/programs/{id}/report?format=csv&table=nope"),
+            admin.token(),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    assert_problem(
+        &app.get(&format!("/api/v1/programs/{id}/report"), mentee.token())
+            .await,
+        403,
+        "forbidden",
+    );
+    // Three quiet weeks later the pair is inactive, and the health filter finds it.
+    app.clock.advance(jiff::SignedDuration::from_hours(22 * 24));
+    let (_, quiet) = app
+        .get(
+            &format!("/api/v1/programs/{id}/pairs?health=inactive"),
+            admin.token(),
+        )
+        .await;
+    assert_eq!(quiet["items"].as_array().unwrap().len(), 1, "{quiet}");
+    let (_, fine) = app
+        .get(
+            &format!("/api/v1/programs/{id}/pairs?health=on_track"),
+            admin.token(),
+        )
+        .await;
+    assert_eq!(fine["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn nudges_go_out_once_per_person_whatever_the_instances() {
+    let app = TestApp::spawn().await;
+    let second = app.second_instance().await;
+    let admin = app.admin().await;
+    let (id, mentor, mentee, _, _) = published_pair(&app, &admin).await;
+    // Someone no mentor fits waits.
+    let lonely = app.register("lonely@example.com").await;
+    let (status, b) = enrol(
+        &app,
+        &lonely,
+        &id,
+        json!({"role": "mentee", "answers": {"target": "x", "rounds": ["Coding"]}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let path = format!("/api/v1/programs/{id}/nudges");
+    assert_problem(
+        &app.call(
+            Method::PUT,
+            &path,
+            admin.token(),
+            Some(json!({"rules": [{"rule": "nope", "days": 0, "enabled": true}]})),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let (status, rules) = app
+        .call(
+            Method::PUT,
+            &path,
+            admin.token(),
+            Some(
+                json!({"rules": [{"rule": "no_session", "days": 3, "enabled": true},
+                                  {"rule": "unmatched", "days": 2, "enabled": true}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rules}");
+    assert_eq!(
+        rules["rules"][3],
+        json!({"rule": "ending", "days": 7, "enabled": false})
+    );
+    // Tomorrow: nobody; in four days: both of the pair and the one waiting.
+    let (_, tomorrow) = app.get(&format!("{path}/preview"), admin.token()).await;
+    assert_eq!(tomorrow["items"].as_array().unwrap().len(), 0, "{tomorrow}");
+    let (_, later) = app
+        .get(
+            &format!("{path}/preview?at=2026-03-06T10:00:00Z"),
+            admin.token(),
+        )
+        .await;
+    let mut who: Vec<(String, String)> = later["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["rule"].as_str().unwrap().into(),
+                n["user_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    who.sort();
+    let mut expected = vec![
+        ("no_session".to_string(), mentor.user_id.clone()),
+        ("no_session".to_string(), mentee.user_id.clone()),
+        ("unmatched".to_string(), lonely.user_id.clone()),
+    ];
+    expected.sort();
+    assert_eq!(who, expected);
+    // Nothing was sent by the preview, nor before it is due.
+    app.tick().await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM program_nudges WHERE program_id = $1")
+            .bind(&id)
+            .fetch_one(&app.ctx().db.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 0);
+    // Due: both instances run their pass at once, twice; each nudge goes out once.
+    app.clock.set("2026-03-06T10:00:00Z".parse().unwrap());
+    for _ in 0..2 {
+        tokio::join!(app.tick(), second.tick());
+    }
+    assert_eq!(count().await, 3);
+    let (_, notes) = app.get("/api/v1/notifications", lonely.token()).await;
+    let titles: Vec<&str> = notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .filter(|t| t.starts_with("You are still waiting"))
+        .collect();
+    assert_eq!(titles.len(), 1, "{notes}");
+    let (_, after) = app
+        .get(
+            &format!("{path}/preview?at=2026-03-07T10:00:00Z"),
+            admin.token(),
+        )
+        .await;
+    assert_eq!(after["items"].as_array().unwrap().len(), 0, "{after}");
+    let (_, view) = app.get(&path, admin.token()).await;
+    assert_eq!(view["sent"].as_array().unwrap().len(), 3);
+    // Managers only.
+    assert_problem(&app.get(&path, mentee.token()).await, 403, "forbidden");
+}

@@ -6,8 +6,8 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use utoipa::IntoParams;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -24,8 +24,8 @@ use crate::{
         self, Access, ApplicationRow, FundingInput, MatchRow, PoolRow, ProgramInput,
         SaveTemplateInput,
         enrol::{self, EnrolInput, Enrolled, LeaveInput},
-        proposals::{self, ManualInput, Proposals, Published, SwapInput},
         nudges::{self, Nudge, Rule, RulesInput},
+        proposals::{self, ManualInput, Proposals, Published, SwapInput},
         report::{self, PairLine, Report},
     },
 };
@@ -739,11 +739,19 @@ async fn report(
 ) -> Result<Response, AppError> {
     let tz_name = q.tz.as_deref().unwrap_or(&me.user.timezone);
     let tz = jiff::tz::TimeZone::get(tz_name).map_err(|_| {
-        AppError::invalid("tz", "invalid_timezone", "Use an IANA zone, e.g. Europe/Paris.")
+        AppError::invalid(
+            "tz",
+            "invalid_timezone",
+            "Use an IANA zone, e.g. Europe/Paris.",
+        )
     })?;
     let format = q.format.as_deref().unwrap_or("json");
     if !matches!(format, "json" | "csv") {
-        return Err(AppError::invalid("format", "invalid", "Choose json or csv."));
+        return Err(AppError::invalid(
+            "format",
+            "invalid",
+            "Choose json or csv.",
+        ));
     }
     let r = report::report(&state.ctx, &me.user, &id, &tz).await?;
     if format == "csv" {
@@ -825,7 +833,11 @@ pub struct SentNudge {
     pub sent_at: String,
 }
 
-async fn nudges_view(state: &AppState, me: &crate::service::accounts::UserRow, id: &str) -> Result<NudgesView, AppError> {
+async fn nudges_view(
+    state: &AppState,
+    me: &crate::service::accounts::UserRow,
+    id: &str,
+) -> Result<NudgesView, AppError> {
     let sent = nudges::sent(&state.ctx, me, id).await?;
     Ok(NudgesView {
         rules: nudges::rules(&state.ctx, id).await?,

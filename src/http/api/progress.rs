@@ -145,7 +145,10 @@ async fn add_goal(
     ApiJson(input): ApiJson<GoalInput>,
 ) -> Result<(StatusCode, axum::Json<ProgressView>), AppError> {
     progress::add_goal(&state.ctx, &me.0.user, &id, &input).await?;
-    Ok((StatusCode::CREATED, axum::Json(current(&state, &me, &id).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(current(&state, &me, &id).await?),
+    ))
 }
 
 /// A goal's new title.
@@ -183,7 +186,10 @@ async fn add_milestone(
     ApiJson(input): ApiJson<MilestoneInput>,
 ) -> Result<(StatusCode, axum::Json<ProgressView>), AppError> {
     progress::add_milestone(&state.ctx, &me.0.user, &id, &input).await?;
-    Ok((StatusCode::CREATED, axum::Json(current(&state, &me, &id).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(current(&state, &me, &id).await?),
+    ))
 }
 
 /// Tick a milestone off (or open it again), rename it, or link the session whose

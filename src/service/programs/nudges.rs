@@ -152,7 +152,9 @@ async fn due(ctx: &Ctx, p: &ProgramRow, at: jiff::Timestamp) -> AppResult<Vec<Nu
         match r.rule.as_str() {
             "no_session" => {
                 for x in live_pairs.clone() {
-                    let Some(started) = x.started_at else { continue };
+                    let Some(started) = x.started_at else {
+                        continue;
+                    };
                     if x.first_session.is_none() && day_after(started, r.days) <= at {
                         for (who, name, other) in both(x) {
                             push(
@@ -171,7 +173,9 @@ async fn due(ctx: &Ctx, p: &ProgramRow, at: jiff::Timestamp) -> AppResult<Vec<Nu
             }
             "no_contact" => {
                 for x in live_pairs.clone() {
-                    let Some(started) = x.started_at else { continue };
+                    let Some(started) = x.started_at else {
+                        continue;
+                    };
                     let last = [x.last_session, x.last_message]
                         .into_iter()
                         .flatten()
@@ -200,7 +204,9 @@ async fn due(ctx: &Ctx, p: &ProgramRow, at: jiff::Timestamp) -> AppResult<Vec<Nu
                         push(
                             "unmatched",
                             &a.mentee_id,
-                            format!("{} {}", a.first_name, a.last_name).trim().to_string(),
+                            format!("{} {}", a.first_name, a.last_name)
+                                .trim()
+                                .to_string(),
                             &a.id,
                             format!(
                                 "You are still waiting for a mentor in {}: the managers are on it",
@@ -260,7 +266,10 @@ pub async fn preview(
 ) -> AppResult<Vec<Nudge>> {
     let a = access(ctx, user, id).await?;
     a.require_manager()?;
-    if !matches!(a.program.status, ProgramStatus::Open | ProgramStatus::Running) {
+    if !matches!(
+        a.program.status,
+        ProgramStatus::Open | ProgramStatus::Running
+    ) {
         return Ok(vec![]);
     }
     due(ctx, &a.program, at).await
@@ -291,8 +300,15 @@ pub async fn send_due(ctx: &Ctx) -> AppResult<usize> {
                 continue;
             };
             let mut tx = ctx.db.begin_write().await?;
-            if !store::programs::record_nudge(&mut tx, &p.id, &n.rule, &n.user_id, &n.subject_id, now)
-                .await?
+            if !store::programs::record_nudge(
+                &mut tx,
+                &p.id,
+                &n.rule,
+                &n.user_id,
+                &n.subject_id,
+                now,
+            )
+            .await?
             {
                 // Another pass or instance sent it.
                 continue;

@@ -49,7 +49,10 @@ pub struct Progress {
 impl Progress {
     pub fn milestones(&self) -> (usize, usize) {
         let all: Vec<&MilestoneRow> = self.goals.iter().flat_map(|(_, m)| m).collect();
-        (all.iter().filter(|m| m.done_at.is_some()).count(), all.len())
+        (
+            all.iter().filter(|m| m.done_at.is_some()).count(),
+            all.len(),
+        )
     }
 
     /// The last session or message, if any.
@@ -325,10 +328,12 @@ pub async fn change_milestone(
         None => None,
         Some("") => Some(None),
         Some(b) => {
-            let ok = store::bookings::get(&ctx.db.pool, b).await?.is_some_and(|k| {
-                k.b.mentor_id == p.mentorship.m.mentor_id
-                    && k.b.mentee_id == p.mentorship.m.mentee_id
-            });
+            let ok = store::bookings::get(&ctx.db.pool, b)
+                .await?
+                .is_some_and(|k| {
+                    k.b.mentor_id == p.mentorship.m.mentor_id
+                        && k.b.mentee_id == p.mentorship.m.mentee_id
+                });
             if !ok {
                 return Err(AppError::invalid(
                     "booking_id",
@@ -341,9 +346,7 @@ pub async fn change_milestone(
     };
     let now = ctx.now();
     let change = MilestoneChange {
-        done: input
-            .done
-            .map(|d| d.then_some((user.id.as_str(), now))),
+        done: input.done.map(|d| d.then_some((user.id.as_str(), now))),
         title: title.as_deref(),
         booking_id: booking,
     };
@@ -375,11 +378,7 @@ pub async fn assess(ctx: &Ctx, user: &UserRow, id: &str, input: &SkillsInput) ->
     }
     let mut errors = vec![];
     if !matches!(input.phase.as_str(), "start" | "end") {
-        errors.push(FieldError::new(
-            "phase",
-            "invalid",
-            "Choose start or end.",
-        ));
+        errors.push(FieldError::new("phase", "invalid", "Choose start or end."));
     }
     let names: Vec<String> = input.levels.keys().cloned().collect();
     let skills = match tags("levels", &names) {

@@ -136,8 +136,14 @@ pub async fn report(
     let reached = |x: &ActivityRow| x.held >= expected.max(1) || (expected == 0 && x.held > 0);
     let funnel = Funnel {
         applied: applications.len() as i64,
-        matched: applications.iter().filter(|x| x.status == "matched").count() as i64,
-        first_session: activity.iter().filter(|x| x.first_session.is_some()).count() as i64,
+        matched: applications
+            .iter()
+            .filter(|x| x.status == "matched")
+            .count() as i64,
+        first_session: activity
+            .iter()
+            .filter(|x| x.first_session.is_some())
+            .count() as i64,
         expected_reached: activity.iter().filter(|x| reached(x)).count() as i64,
         completed: activity
             .iter()
@@ -324,8 +330,14 @@ pub fn csv(r: &Report, table: &str) -> AppResult<String> {
                 ("sessions_expected", r.sessions_expected.to_string()),
                 ("no_shows_mentee", r.no_shows.mentee.to_string()),
                 ("no_shows_mentor", r.no_shows.mentor.to_string()),
-                ("late_cancellations_mentee", r.late_cancellations.mentee.to_string()),
-                ("late_cancellations_mentor", r.late_cancellations.mentor.to_string()),
+                (
+                    "late_cancellations_mentee",
+                    r.late_cancellations.mentee.to_string(),
+                ),
+                (
+                    "late_cancellations_mentor",
+                    r.late_cancellations.mentor.to_string(),
+                ),
                 ("reviews", r.reviews.to_string()),
                 ("average_rating", opt(r.average_rating)),
                 ("credits_funded", r.budget.funded.to_string()),
