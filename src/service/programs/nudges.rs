@@ -216,24 +216,23 @@ async fn due(ctx: &Ctx, p: &ProgramRow, at: jiff::Timestamp) -> AppResult<Vec<Nu
                     }
                 }
             }
-            "ending" => {
+            "ending"
                 if p.status == ProgramStatus::Running
                     && day_after(at, r.days) >= p.ends_at
-                    && at < p.ends_at
-                {
-                    for x in live_pairs.clone() {
-                        for (who, name, _) in both(x) {
-                            push(
-                                "ending",
-                                who,
-                                name,
-                                &p.id,
-                                format!(
-                                    "{} ends in {} days: log your sessions, tick your milestones, rate your skills",
-                                    p.name, r.days
-                                ),
-                            );
-                        }
+                    && at < p.ends_at =>
+            {
+                for x in live_pairs.clone() {
+                    for (who, name, _) in both(x) {
+                        push(
+                            "ending",
+                            who,
+                            name,
+                            &p.id,
+                            format!(
+                                "{} ends in {} days: log your sessions, tick your milestones, rate your skills",
+                                p.name, r.days
+                            ),
+                        );
                     }
                 }
             }
