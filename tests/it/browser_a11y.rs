@@ -275,6 +275,7 @@ async fn every_journey_page_passes_axe_at_both_widths() {
                 "/admin/jobs".into(),
                 "/programs/new".into(),
                 format!("{program}/manage"),
+                format!("{program}/report"),
             ],
         )
         .await,

@@ -2,7 +2,8 @@
 //! mentor joins the pool and a mentee applies on the page (the form comes back once
 //! with what is missing), two more apply, the admin funds it and makes a member its
 //! manager, and the manager computes the proposals and publishes them; the mentee sees
-//! their mentor on the program's page.
+//! their mentor on the program's page; the mentor ticks a milestone and the report
+//! shows it.
 
 use serde_json::json;
 
@@ -142,6 +143,26 @@ async fn an_admin_starts_a_program_mentees_apply_and_the_manager_publishes() {
     a.screenshots("programs-06-matched").await;
     a.goto(&app.url("/credits")).await;
     assert!(a.page_has("from Spring interview prep").await);
+    // The mentor ticks a milestone on the mentorship's page; the report shows it.
+    m.goto(&app.url("/mentorship?tab=mentees")).await;
+    m.js("for (const li of document.querySelectorAll('li.card')) { if (li.textContent.includes('Test ana')) { li.querySelector('a[href^=\"/mentorship/0\"]').click(); } }")
+        .await;
+    assert!(m.wait_for_text("Progress report").await);
+    assert!(m.page_has("0 of 5 done").await);
+    m.click_button("Mark “Mock coding interview” done").await;
+    assert!(m.wait_for_text("1 of 5 done").await);
+    m.screenshots("programs-07-progress").await;
+    mgr.goto(&app.url(&format!("/programs/{id}/report"))).await;
+    assert!(mgr.wait_for_text("Report: Spring interview prep").await);
+    let row = mgr.text("#pair-table tbody tr:first-child").await;
+    assert!(row.contains("Test ana") && row.contains("1 of 5"), "{row}");
+    mgr.screenshots("programs-08-report").await;
+    // Nudges: on, and a preview of tomorrow.
+    mgr.goto(&app.url(&format!("/programs/{id}/manage#nudges")))
+        .await;
+    mgr.click("input[name='on.unmatched']").await;
+    mgr.click_button("Save the nudges").await;
+    assert!(mgr.wait_for_text("The nudge rules are saved").await);
     for x in [b, m, a, mgr] {
         x.close().await;
     }

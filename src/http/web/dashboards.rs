@@ -33,9 +33,11 @@ pub struct Chart {
     /// (CSS class of the swatch, label).
     pub legend: Vec<(String, String)>,
     pub total: i64,
+    /// What the weeks cover ("last 26 weeks").
+    pub period: String,
 }
 
-fn chart(id: &str, title: &str, unit: &str, points: &[Point]) -> Chart {
+pub(super) fn chart(id: &str, title: &str, unit: &str, points: &[Point]) -> Chart {
     Chart {
         id: id.into(),
         title: title.into(),
@@ -47,6 +49,7 @@ fn chart(id: &str, title: &str, unit: &str, points: &[Point]) -> Chart {
             .collect(),
         legend: vec![],
         total: points.iter().map(|p| p.value).sum(),
+        period: format!("last {} weeks", points.len()),
     }
 }
 
@@ -90,6 +93,7 @@ fn status_chart(id: &str, title: &str, unit: &str, series: &[StatusSeries]) -> C
             .map(|k| (format!("seg-{k}"), layers[*k].0.clone()))
             .collect(),
         total: layers.iter().flat_map(|l| l.1.iter()).sum(),
+        period: format!("last {} weeks", weeks.len()),
     }
 }
 

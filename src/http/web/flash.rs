@@ -152,6 +152,10 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "ok",
         "Published: the pairs are mentorships now, and everyone was told.",
     ),
+    ("program_nudges_saved", "ok", "The nudge rules are saved."),
+    ("milestone_saved", "ok", "Saved."),
+    ("goal_added", "ok", "Goal added."),
+    ("skills_saved", "ok", "Your ratings are saved."),
     ("service_saved", "ok", "Service saved."),
     (
         "service_removed",

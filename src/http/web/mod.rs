@@ -30,6 +30,7 @@ mod payments;
 mod picker;
 mod profiles;
 mod programs;
+mod progress;
 mod reports;
 
 use std::sync::OnceLock;
@@ -153,6 +154,7 @@ pub fn router() -> Router<AppState> {
         .merge(mentees::router())
         .merge(groups::router())
         .merge(programs::router())
+        .merge(progress::router())
 }
 
 async fn css() -> Response {

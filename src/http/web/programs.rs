@@ -29,7 +29,9 @@ use crate::{
             self, Access, ApplicationRow, FundingInput, MatchRow, PoolRow, ProgramInput,
             ProgramRow,
             enrol::{self, EnrolInput, LeaveInput},
+            nudges::{self, Rule, RulesInput},
             proposals::{self, ManualInput, SwapInput},
+            report::{self, PairLine, Report},
         },
     },
 };
@@ -44,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .route("/programs/{id}/withdraw", post(withdraw))
         .route("/programs/{id}/manage", get(manage_page))
         .route("/programs/{id}/manage/{action}", post(manage_action))
+        .route("/programs/{id}/report", get(report_page))
+        .route("/programs/{id}/report.csv", get(report_csv))
 }
 
 /// A program as a card or a heading shows it.
@@ -925,6 +929,12 @@ struct ManagePage {
     /// What publishing the drafts grants.
     grant_total: i64,
     live: bool,
+    /// The nudge rules, with their labels.
+    rules: Vec<(Rule, &'static str)>,
+    /// Who the rules would nudge 24 hours from now: (rule label, name, title).
+    tomorrow: Vec<(String, String)>,
+    /// How many nudges went out.
+    sent: usize,
     /// Which form the errors belong to.
     errors_for: String,
     errors: FormErrors,
@@ -1000,6 +1010,28 @@ async fn render_manage(
             })
             .collect(),
         live: matches!(p.status, ProgramStatus::Open | ProgramStatus::Running),
+        rules: nudges::rules(&state.ctx, id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let label = nudges::RULES
+                    .iter()
+                    .find(|(k, _, _)| *k == r.rule)
+                    .map_or("", |(_, _, l)| *l);
+                (r, label)
+            })
+            .collect(),
+        tomorrow: nudges::preview(
+            &state.ctx,
+            me,
+            id,
+            now + jiff::SignedDuration::from_hours(24),
+        )
+        .await?
+        .into_iter()
+        .map(|n| (n.name, n.title))
+        .collect(),
+        sent: nudges::sent(&state.ctx, me, id).await?.len(),
         errors_for,
         errors,
     };
@@ -1147,6 +1179,22 @@ async fn manage_action(
             )),
             Err(e) => Err(e),
         },
+        "nudges" => {
+            let rules = nudges::RULES
+                .iter()
+                .map(|(rule, default, _)| Rule {
+                    rule: rule.to_string(),
+                    days: f
+                        .details
+                        .get(&format!("days.{rule}"))
+                        .map_or(*default, |d| d.trim().parse().unwrap_or(0)),
+                    enabled: f.details.contains_key(&format!("on.{rule}")),
+                })
+                .collect();
+            nudges::set_rules(ctx, &me, &id, &RulesInput { rules })
+                .await
+                .map(|_| "program_nudges_saved")
+        }
         "remove-manager" => programs::set_manager(ctx, &me, &id, &f.user_id, false)
             .await
             .map(|_| "program_manager_removed"),
@@ -1248,4 +1296,116 @@ fn details_form(f: &ConsoleForm) -> DetailsForm {
         budget_per_mentee: get("budget_per_mentee"),
         self_matching: get("self_matching"),
     }
+}
+
+// ---- the report ----
+
+#[derive(Template)]
+#[template(path = "program_report.html")]
+struct ReportPage {
+    layout: Layout,
+    p: ProgramCard,
+    r: Report,
+    charts: Vec<super::dashboards::Chart>,
+    /// The pairs shown (all, or those of one health).
+    pairs: Vec<PairLine>,
+    health: String,
+    /// (health, label, how many).
+    health_counts: Vec<(&'static str, &'static str, usize)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReportQuery {
+    #[serde(default)]
+    health: String,
+    #[serde(default)]
+    table: String,
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let id = path_id(&id)?;
+    let q: ReportQuery = super::page_query(&uri);
+    let r = report::report(&state.ctx, &me, &id, &web.zone()).await?;
+    let a = programs::access(&state.ctx, &me, &id).await?;
+    use crate::domain::program::Health;
+    let health_counts = [Health::OnTrack, Health::NeedsCheckIn, Health::Inactive]
+        .into_iter()
+        .map(|h| {
+            (
+                h.as_str(),
+                h.label(),
+                r.pairs.iter().filter(|p| p.health == h).count(),
+            )
+        })
+        .collect();
+    let pairs = r
+        .pairs
+        .iter()
+        .filter(|p| q.health.is_empty() || p.health.as_str() == q.health)
+        .cloned()
+        .collect();
+    let mut charts = vec![
+        super::dashboards::chart(
+            "applications",
+            "Applications",
+            "applications",
+            &r.weekly.applications,
+        ),
+        super::dashboards::chart("matches", "Pairs matched", "pairs", &r.weekly.matches),
+        super::dashboards::chart("sessions", "Sessions held", "sessions", &r.weekly.sessions),
+    ];
+    for c in &mut charts {
+        c.period = "by week since applications opened".into();
+    }
+    Ok(web.render(
+        &state,
+        &ReportPage {
+            layout: web.layout(),
+            p: card(&web, &a.program, state.ctx.now()),
+            charts,
+            pairs,
+            health: q.health,
+            health_counts,
+            r,
+        },
+    ))
+}
+
+async fn report_csv(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+) -> PageResult {
+    use axum::response::IntoResponse;
+    let me = web.require_user()?.user.clone();
+    let id = path_id(&id)?;
+    let q: ReportQuery = super::page_query(&uri);
+    let r = report::report(&state.ctx, &me, &id, &web.zone()).await?;
+    let table = if q.table.is_empty() {
+        "pairs"
+    } else {
+        q.table.as_str()
+    };
+    let body = report::csv(&r, table)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"program-{table}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -41,6 +41,8 @@ pub struct Progress {
     pub skills: Vec<(String, Option<i64>, Option<i64>)>,
     pub activity: Option<ActivityRow>,
     pub health: Option<Health>,
+    /// The pair's sessions held or to come: (booking id, start), newest first.
+    pub sessions: Vec<(String, jiff::Timestamp)>,
     /// The viewer is one of the pair (may change it).
     pub in_pair: bool,
     pub viewer_is_mentee: bool,
@@ -148,7 +150,23 @@ pub async fn view(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Progress> {
         }
         None => (None, None),
     };
+    let sessions = store::bookings::list(
+        &ctx.db.pool,
+        &store::bookings::ListFilter {
+            user_id: mentorship.m.mentee_id.clone(),
+            role: Some("mentee"),
+            statuses: vec!["accepted".into(), "completed".into()],
+            with_user: Some(mentorship.m.mentor_id.clone()),
+            limit: 50,
+            ..Default::default()
+        },
+    )
+    .await?
+    .into_iter()
+    .map(|k| (k.b.id.to_string(), k.b.start_at))
+    .collect();
     Ok(Progress {
+        sessions,
         viewer_is_mentee: mentorship.m.mentee_id == *user.id,
         mentorship,
         program,

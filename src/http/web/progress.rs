@@ -1,0 +1,274 @@
+//! A mentorship's goals and progress on a page (`/mentorship/{id}`): goals with their
+//! milestones, ticked off with one button each, a milestone linked to the session
+//! whose notes cover it, goals and milestones added by either person, the mentee's
+//! skill self-assessment at the start and at the end, and the summary a progress report
+//! needs (sessions held against the program's expectation, last contact, health). It
+//! prints as the mentee's progress report (the print style leaves the forms out).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    routing::{get, post},
+};
+
+use super::{FormErrors, Layout, PageResult, WebCtx, WebForm};
+use crate::{
+    error::AppError,
+    http::{AppState, extract::path_id},
+    service::programs::progress::{
+        self, GoalInput, MilestoneInput, MilestonePatch, Progress, SkillsInput,
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/mentorship/{id}", get(page))
+        .route("/mentorship/{id}/progress/{what}", post(change))
+}
+
+pub struct MilestoneLine {
+    pub id: String,
+    pub title: String,
+    pub done: bool,
+    /// "Done on 3 Mar 2026 by Dee".
+    pub done_note: String,
+    pub booking_id: String,
+    pub session: String,
+}
+
+pub struct GoalLine {
+    pub id: String,
+    pub title: String,
+    pub milestones: Vec<MilestoneLine>,
+}
+
+#[derive(Template)]
+#[template(path = "mentorship_progress.html")]
+struct ProgressPage {
+    layout: Layout,
+    id: String,
+    other_name: String,
+    mentor_name: String,
+    mentee_name: String,
+    program: Option<(String, String)>,
+    goals: Vec<GoalLine>,
+    done: usize,
+    total: usize,
+    /// (skill, start, end) as words ("3 of 5" or "—").
+    skills: Vec<(String, i64, i64)>,
+    held: i64,
+    expected: Option<i64>,
+    last_contact: String,
+    health: String,
+    /// (booking id, "Tue 3 Mar 2026, 10:00").
+    sessions: Vec<(String, String)>,
+    in_pair: bool,
+    is_mentee: bool,
+    errors: FormErrors,
+}
+
+async fn render(state: &AppState, web: &WebCtx, id: &str, errors: FormErrors) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let p: Progress = progress::view(&state.ctx, &me, id).await?;
+    let tz = web.zone();
+    let name = |f: &str, l: &str| format!("{f} {l}").trim().to_string();
+    let m = &p.mentorship;
+    let mentor_name = name(&m.mentor_first_name, &m.mentor_last_name);
+    let mentee_name = name(&m.mentee_first_name, &m.mentee_last_name);
+    let names: BTreeMap<String, String> = [
+        (m.m.mentor_id.clone(), mentor_name.clone()),
+        (m.m.mentee_id.clone(), mentee_name.clone()),
+    ]
+    .into_iter()
+    .collect();
+    let sessions: Vec<(String, String)> = p
+        .sessions
+        .iter()
+        .map(|(b, at)| (b.clone(), web.when(*at, &tz)))
+        .collect();
+    let (done, total) = p.milestones();
+    let goals = p
+        .goals
+        .iter()
+        .map(|(g, ms)| GoalLine {
+            id: g.id.clone(),
+            title: g.title.clone(),
+            milestones: ms
+                .iter()
+                .map(|x| MilestoneLine {
+                    id: x.id.clone(),
+                    title: x.title.clone(),
+                    done: x.done_at.is_some(),
+                    done_note: match (x.done_at, &x.done_by) {
+                        (Some(at), by) => format!(
+                            "Done {}{}",
+                            web.when(at, &tz),
+                            by.as_ref()
+                                .and_then(|b| names.get(b))
+                                .map(|n| format!(" by {n}"))
+                                .unwrap_or_default()
+                        ),
+                        _ => String::new(),
+                    },
+                    booking_id: x.booking_id.clone().unwrap_or_default(),
+                    session: x
+                        .booking_id
+                        .as_ref()
+                        .and_then(|b| sessions.iter().find(|(id, _)| id == b))
+                        .map(|(_, w)| w.clone())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .collect();
+    let page = ProgressPage {
+        layout: web.layout(),
+        id: id.to_string(),
+        other_name: if m.m.mentor_id == *me.id {
+            mentee_name.clone()
+        } else {
+            mentor_name.clone()
+        },
+        program: p.program.as_ref().map(|x| (x.id.clone(), x.name.clone())),
+        goals,
+        done,
+        total,
+        skills: p
+            .skills
+            .iter()
+            .map(|(s, a, b)| (s.clone(), a.unwrap_or(0), b.unwrap_or(0)))
+            .collect(),
+        held: p.activity.as_ref().map_or(0, |a| a.held),
+        expected: p.program.as_ref().map(|x| x.sessions_expected),
+        last_contact: p
+            .last_contact()
+            .map(|t| web.when(t, &tz))
+            .unwrap_or_else(|| "none yet".into()),
+        health: p.health.map(|h| h.label().to_string()).unwrap_or_default(),
+        sessions,
+        in_pair: p.in_pair,
+        is_mentee: p.viewer_is_mentee,
+        mentor_name,
+        mentee_name,
+        errors,
+    };
+    let status = if page.errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(web.render_status(state, status, &page))
+}
+
+async fn page(State(state): State<AppState>, web: WebCtx, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id)?;
+    render(&state, &web, &id, FormErrors::default()).await
+}
+
+async fn change(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path((id, what)): Path<(String, String)>,
+    WebForm(f): WebForm<Vec<(String, String)>>,
+) -> PageResult {
+    let get = |k: &str| {
+        f.iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let me = web.signed_in_form(&state, &get("csrf"))?;
+    let id = path_id(&id)?;
+    let ctx = &state.ctx;
+    let done = match what.as_str() {
+        "tick" | "untick" => progress::change_milestone(
+            ctx,
+            &me,
+            &id,
+            &path_id(&get("milestone_id"))?,
+            &MilestonePatch {
+                done: Some(what == "tick"),
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|_| "milestone_saved"),
+        "link" => progress::change_milestone(
+            ctx,
+            &me,
+            &id,
+            &path_id(&get("milestone_id"))?,
+            &MilestonePatch {
+                booking_id: Some(get("booking_id")),
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|_| "milestone_saved"),
+        "goal" => progress::add_goal(
+            ctx,
+            &me,
+            &id,
+            &GoalInput {
+                title: get("title"),
+                milestones: get("milestones")
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            },
+        )
+        .await
+        .map(|_| "goal_added"),
+        "milestone" => progress::add_milestone(
+            ctx,
+            &me,
+            &id,
+            &MilestoneInput {
+                goal_id: get("goal_id"),
+                title: get("title"),
+            },
+        )
+        .await
+        .map(|_| "milestone_saved"),
+        "skills" => {
+            let levels = f
+                .iter()
+                .filter_map(|(k, v)| {
+                    let skill = k.strip_prefix("level.")?;
+                    let n = v.trim().parse::<i64>().ok()?;
+                    (n != 0).then(|| (skill.to_string(), n))
+                })
+                .collect();
+            progress::assess(
+                ctx,
+                &me,
+                &id,
+                &SkillsInput {
+                    phase: get("phase"),
+                    levels,
+                },
+            )
+            .await
+            .map(|_| "skills_saved")
+        }
+        _ => return Err(AppError::NotFound.into()),
+    };
+    match done {
+        Ok(flash) => Ok(web.redirect_flash(&format!("/mentorship/{id}"), flash)),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = FormErrors::from_error(&e).labelled(&[
+                ("title", "Title"),
+                ("milestones", "Milestones"),
+                ("levels", "Skills"),
+                ("booking_id", "Session"),
+            ]);
+            render(&state, &web, &id, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
