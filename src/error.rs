@@ -135,6 +135,7 @@ pub const CODES: &[(&str, &str)] = &[
         "intake_answered",
         "Mentees have answered the intake: its questions stay.",
     ),
+    ("not_enrolled", "Apply to the program first."),
     (
         "nothing_to_publish",
         "The program has no draft pairings to publish.",

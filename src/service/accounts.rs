@@ -470,6 +470,15 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
         },
     )
     .await?;
+    let mut programs = super::programs::progress::export(
+        ctx,
+        user,
+        &mentorships
+            .iter()
+            .map(|m| m.m.id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let entries = store::ledger::wallet_entries(pool, &user.id, None, MAX).await?;
     let reviews = store::reviews::for_mentor(pool, &user.id, None, MAX).await?;
     let messages = store::messages::sent_by(pool, &user.id, MAX).await?;
@@ -538,6 +547,8 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
             "status": p.status, "refunded_cents": p.refunded_cents, "provider": p.provider,
             "created_at": ts(p.created_at), "succeeded_at": p.succeeded_at.map(ts),
         })).collect::<Vec<_>>(),
+        "programs": programs["programs"].take(),
+        "mentorship_progress": programs["mentorship_progress"].take(),
     }))
 }
 

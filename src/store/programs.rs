@@ -953,3 +953,21 @@ pub async fn record_nudge(
     .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// A member's applications and pool places in every program, for their data export:
+/// (program id, program name, role, status, answers, choices, created at).
+pub async fn enrolments_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<Vec<(String, String, String, String, String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT p.id, p.name, 'mentee', a.status, a.answers, a.choices, a.created_at \
+         FROM program_applications a JOIN programs p ON p.id = a.program_id WHERE a.mentee_id = $1 \
+         UNION ALL SELECT p.id, p.name, 'mentor', m.status, m.answers, '[]', m.created_at \
+         FROM program_mentors m JOIN programs p ON p.id = m.program_id WHERE m.mentor_id = $1 \
+         ORDER BY 7",
+    )
+    .bind(user_id)
+    .fetch_all(ex)
+    .await
+}

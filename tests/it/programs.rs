@@ -1191,6 +1191,16 @@ async fn a_pair_tracks_goals_skills_and_sessions_and_the_report_shows_it() {
     assert_eq!(linked["sessions_held"], 1);
     assert!(linked["last_contact"].is_string());
 
+    // The mentee's data export holds the progress and the application.
+    let (_, export) = app.get("/api/v1/me/export", mentee.token()).await;
+    assert_eq!(export["programs"][0]["role"], "mentee", "{export}");
+    assert_eq!(
+        export["programs"][0]["answers"]["skills"],
+        json!(["go", "sql"])
+    );
+    let goals = &export["mentorship_progress"][0]["goals"];
+    assert!(goals[0]["milestones"][0]["done_at"].is_string(), "{export}");
+    assert_eq!(goals[0]["milestones"][0]["booking_id"], booking.as_str());
     // The program's report says the same, as JSON and as CSV.
     let (status, r) = app
         .get(&format!("/api/v1/programs/{id}/report"), admin.token())
@@ -1359,4 +1369,51 @@ async fn nudges_go_out_once_per_person_whatever_the_instances() {
     assert_eq!(view["sent"].as_array().unwrap().len(), 3);
     // Managers only.
     assert_problem(&app.get(&path, mentee.token()).await, 403, "forbidden");
+}
+
+#[tokio::test]
+async fn where_the_program_allows_it_a_mentee_chooses_their_mentor() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = open_program(&app, &admin, "Choose", 0).await;
+    let m = pool_mentor(&app, &admin, &id, "m@example.com", &["go"], 1).await;
+    let a = apply(&app, &id, "a@example.com", &[]).await;
+    let b = apply(&app, &id, "b@example.com", &[]).await;
+    let path = format!("/api/v1/programs/{id}/self-match");
+    let body = json!({"mentor_id": m.user_id});
+    let choose = |s: &Session| {
+        let token = s.access.clone();
+        let (path, body) = (path.clone(), body.clone());
+        let app = &app;
+        async move { app.post(&path, Some(&token), body).await }
+    };
+    assert_problem(&choose(&a).await, 403, "forbidden");
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/programs/{id}"),
+        admin.token(),
+        Some(json!({"self_matching": true})),
+    )
+    .await;
+    let outsider = app.register("o@example.com").await;
+    assert_problem(&choose(&outsider).await, 409, "not_enrolled");
+    let (status, pairing) = choose(&a).await;
+    assert_eq!(status, StatusCode::CREATED, "{pairing}");
+    assert_eq!(pairing["status"], "published");
+    assert_eq!(pairing["explanation"], "chosen by the mentee");
+    assert_problem(&choose(&a).await, 409, "invalid_transition");
+    // One place: the next mentee waits for the managers.
+    assert_problem(&choose(&b).await, 409, "mentor_at_capacity");
+    let (_, ms) = app.get("/api/v1/mentorships?role=mentee", a.token()).await;
+    assert_eq!(ms["items"][0]["status"], "accepted");
+    let (_, g) = app
+        .get(
+            &format!(
+                "/api/v1/mentorships/{}/goals",
+                pairing["mentorship_id"].as_str().unwrap()
+            ),
+            m.token(),
+        )
+        .await;
+    assert_eq!(g["program_id"], *id);
 }

@@ -25,7 +25,7 @@ use crate::{
         SaveTemplateInput,
         enrol::{self, EnrolInput, Enrolled, LeaveInput},
         nudges::{self, Nudge, Rule, RulesInput},
-        proposals::{self, ManualInput, Proposals, Published, SwapInput},
+        proposals::{self, ChooseInput, ManualInput, Proposals, Published, SwapInput},
         report::{self, PairLine, Report},
     },
 };
@@ -49,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pairs))
         .routes(routes!(nudge_rules, set_nudge_rules))
         .routes(routes!(nudge_preview))
+        .routes(routes!(self_match))
 }
 
 /// A program as its viewer may see it.
@@ -921,4 +922,22 @@ async fn nudge_preview(
     };
     let items = nudges::preview(&state.ctx, &me.user, &id, at).await?;
     Ok(axum::Json(NudgeList { at: ts(at), items }))
+}
+
+/// Choose your mentor yourself, in a program that allows it: a pool mentor with room
+/// becomes your program mentor at once (your application must be waiting).
+#[utoipa::path(post, path = "/api/v1/programs/{id}/self-match", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = ChooseInput,
+    responses((status = 201, body = PairingView), (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "`not_enrolled`, `mentor_at_capacity`, `program_underfunded`, `invalid_transition`", body = Problem),
+        (status = 422, body = Problem)))]
+async fn self_match(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<ChooseInput>,
+) -> Result<impl IntoResponse, AppError> {
+    let m = proposals::choose(&state.ctx, &me.user, &id, &input).await?;
+    Ok((StatusCode::CREATED, axum::Json(pairing_view(m))))
 }

@@ -152,6 +152,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "ok",
         "Published: the pairs are mentorships now, and everyone was told.",
     ),
+    (
+        "program_chosen",
+        "ok",
+        "Done: your mentor is told, and your mentorship has started.",
+    ),
     ("program_nudges_saved", "ok", "The nudge rules are saved."),
     ("milestone_saved", "ok", "Saved."),
     ("goal_added", "ok", "Goal added."),

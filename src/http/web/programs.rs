@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/programs/{id}/apply", post(apply))
         .route("/programs/{id}/pool", post(join_pool))
         .route("/programs/{id}/withdraw", post(withdraw))
+        .route("/programs/{id}/choose", post(choose))
         .route("/programs/{id}/manage", get(manage_page))
         .route("/programs/{id}/manage/{action}", post(manage_action))
         .route("/programs/{id}/report", get(report_page))
@@ -248,6 +249,8 @@ struct ProgramPage {
     my_pool: Option<(i64, i64)>,
     may_apply: bool,
     may_join_pool: bool,
+    /// The viewer's application waits and the program lets mentees choose.
+    may_choose: bool,
     needs_code: bool,
     mentee_fields: Vec<QuestionField>,
     mentor_fields: Vec<QuestionField>,
@@ -320,6 +323,9 @@ async fn render_program(
         pool: pool_rows.iter().map(pool_line).collect(),
         manages: a.manages,
         may_apply: accepting && mine.is_none() && my_pool.is_none(),
+        may_choose: p.self_matching
+            && matches!(p.status, ProgramStatus::Open | ProgramStatus::Running)
+            && mine.as_ref().is_some_and(|m| m.status == "applied"),
         may_join_pool: approved
             && my_pool.is_none()
             && mine.is_none()
@@ -594,6 +600,45 @@ async fn withdraw(
             "program_left_pool"
         },
     ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ChooseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    mentor_id: String,
+}
+
+async fn choose(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<ChooseForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    let input = proposals::ChooseInput {
+        mentor_id: f.mentor_id.clone(),
+    };
+    match proposals::choose(&state.ctx, &me, &id, &input).await {
+        Ok(_) => Ok(web.redirect_flash(&format!("/programs/{id}"), "program_chosen")),
+        Err(
+            e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Forbidden { .. }),
+        ) => {
+            let errors = form_errors(&e, &[]);
+            render_program(
+                &state,
+                &web,
+                &me,
+                &id,
+                Typed::default(),
+                ("choose".into(), errors),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---- a new program (admins) ----

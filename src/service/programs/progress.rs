@@ -432,3 +432,49 @@ pub async fn assess(ctx: &Ctx, user: &UserRow, id: &str, input: &SkillsInput) ->
     tx.commit().await?;
     Ok(())
 }
+
+/// A member's programs and every mentorship's goals, milestones and skill ratings,
+/// for their data export.
+pub async fn export(
+    ctx: &Ctx,
+    user: &UserRow,
+    mentorship_ids: &[String],
+) -> AppResult<serde_json::Value> {
+    use serde_json::json;
+    let pool = &ctx.db.pool;
+    let parse = |raw: &str| serde_json::from_str::<serde_json::Value>(raw).unwrap_or_default();
+    let enrolments = store::programs::enrolments_of(pool, &user.id)
+        .await?
+        .into_iter()
+        .map(|(id, name, role, status, answers, choices, at)| {
+            json!({
+                "program_id": id, "program": name, "role": role, "status": status,
+                "answers": parse(&answers), "choices": parse(&choices),
+                "at": crate::clock::from_micros(at).to_string(),
+            })
+        })
+        .collect::<Vec<_>>();
+    let mut progress = vec![];
+    for id in mentorship_ids {
+        let goals = store::progress::goals(pool, id).await?;
+        let milestones = store::progress::milestones(pool, id).await?;
+        let skills = store::progress::assessments(pool, id).await?;
+        if goals.is_empty() && skills.is_empty() {
+            continue;
+        }
+        progress.push(json!({
+            "mentorship_id": id,
+            "goals": goals.iter().map(|g| json!({
+                "title": g.title,
+                "milestones": milestones.iter().filter(|m| m.goal_id == g.id).map(|m| json!({
+                    "title": m.title, "done_at": m.done_at.map(|t| t.to_string()),
+                    "booking_id": m.booking_id,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "skills": skills.iter().map(|(skill, phase, level)| json!({
+                "skill": skill, "phase": phase, "level": level,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    Ok(json!({"programs": enrolments, "mentorship_progress": progress}))
+}

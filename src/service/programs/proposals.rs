@@ -583,3 +583,127 @@ async fn publish_one(
     }
     Ok(())
 }
+
+/// `POST /api/v1/programs/{id}/self-match`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChooseInput {
+    pub mentor_id: String,
+}
+
+/// A mentee whose application waits picks a pool mentor with room, in a program that
+/// allows it: the pairing is made and published at once (the mentor consented to up
+/// to their capacity by joining the pool), with the program's grant.
+pub async fn choose(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    input: &ChooseInput,
+) -> AppResult<MatchRow> {
+    let a = access(ctx, user, id).await?;
+    let p = &a.program;
+    if !p.self_matching {
+        return Err(AppError::forbidden(
+            "In this program the managers make the pairings.",
+        ));
+    }
+    if !matches!(p.status, ProgramStatus::Open | ProgramStatus::Running) {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            format!("This program is {}.", p.status.as_str()),
+        ));
+    }
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    store::programs::lock(&mut tx, ctx.db.backend, id).await?;
+    let Some(app) = store::programs::application_of(&mut *tx, id, &user.id).await? else {
+        return Err(AppError::conflict(
+            "not_enrolled",
+            "Apply to the program first.",
+        ));
+    };
+    if app.status != "applied" {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            "You are matched already.",
+        ));
+    }
+    let pool = store::programs::pool(&mut *tx, id, true).await?;
+    let Some(m) = pool.iter().find(|m| m.mentor_id == input.mentor_id) else {
+        return Err(AppError::invalid(
+            "mentor_id",
+            "not_in_pool",
+            "This mentor is not in the program's pool.",
+        ));
+    };
+    let matches = store::programs::matches(&mut *tx, id).await?;
+    let own = matches
+        .iter()
+        .find(|x| x.application_id == app.id && x.status == "draft");
+    let used = taken(&matches, own.map(|o| o.id.as_str()))
+        .get(&m.mentor_id)
+        .copied()
+        .unwrap_or(0);
+    if used >= m.capacity {
+        return Err(AppError::conflict(
+            "mentor_at_capacity",
+            format!(
+                "{} {} has no room left in this program.",
+                m.first_name, m.last_name
+            ),
+        ));
+    }
+    let fund = store::ledger::program_account(&mut tx, id, now).await?;
+    if store::ledger::balance_of(&mut *tx, &fund).await? < p.budget_per_mentee {
+        return Err(AppError::conflict(
+            "program_underfunded",
+            "The program's funding cannot cover your credits yet; the managers will pair you.",
+        ));
+    }
+    if let Some(o) = own {
+        store::programs::remove_match(&mut tx, &o.id, now).await?;
+    }
+    let pair = matching::assess(&applicant(&app), &mentor(m, 1));
+    let why = pair
+        .as_ref()
+        .map_or("chosen by the mentee".to_string(), |x| {
+            format!("chosen by the mentee; {}", x.explanation)
+        });
+    let match_id = new_id();
+    store::programs::insert_match(
+        &mut tx,
+        &NewMatch {
+            id: &match_id,
+            program_id: id,
+            application_id: &app.id,
+            mentee_id: &app.mentee_id,
+            mentor_id: &m.mentor_id,
+            choice_rank: pair.as_ref().and_then(|x| x.choice_rank),
+            score: pair.as_ref().map_or(0, |x| x.score),
+            explanation: &why,
+            origin: "manual",
+        },
+        now,
+    )
+    .await?;
+    let draft = store::programs::get_match(&mut *tx, &match_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut live = Live::new();
+    publish_one(ctx, &mut tx, p, &draft, &fund, now, &mut live).await?;
+    audit(
+        &mut tx,
+        user,
+        "program.self_matched",
+        id,
+        serde_json::json!({"mentor_id": m.mentor_id}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    live.publish(ctx).await;
+    ctx.discovery.invalidate();
+    store::programs::get_match(&ctx.db.pool, &match_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
