@@ -627,15 +627,7 @@ async fn choose(
             e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Forbidden { .. }),
         ) => {
             let errors = form_errors(&e, &[]);
-            render_program(
-                &state,
-                &web,
-                &me,
-                &id,
-                Typed::default(),
-                ("choose".into(), errors),
-            )
-            .await
+            render_program(&state, &web, &me, &id, Typed::default(), ("choose", errors)).await
         }
         Err(e) => Err(e.into()),
     }
