@@ -616,6 +616,17 @@ async fn demo_data_is_a_consistent_living_marketplace() {
         .unwrap();
     assert_eq!((report.mentors, report.mentees), (45, 20));
     app.assert_ledger_ok().await;
+    // A program to try: open, funded, a pool, applicants, proposals to review.
+    let (programs, applied, drafts): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM programs WHERE status = 'open'), \
+         (SELECT COUNT(*) FROM program_applications), \
+         (SELECT COUNT(*) FROM program_matches WHERE status = 'draft')",
+    )
+    .fetch_one(&app.ctx().db.pool)
+    .await
+    .unwrap();
+    assert_eq!((programs, applied), (1, 20));
+    assert!(drafts > 0, "proposals to review");
     // Some sessions are coming up, booked like real ones (credits held).
     let now = mentorhub::clock::to_micros(app.clock_now());
     let (ahead, held): (i64, i64) = sqlx::query_as(

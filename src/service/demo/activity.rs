@@ -163,3 +163,108 @@ impl Filler<'_> {
         Ok(())
     }
 }
+
+impl Filler<'_> {
+    /// A program to try: "Career switch — spring cohort" from its template, open, with
+    /// funding, the first eight mentors in its pool and twenty mentees applied, and the
+    /// proposals computed for the admin to review and publish.
+    pub(super) async fn program(&mut self) -> AppResult<()> {
+        use crate::domain::program::Answer;
+        use crate::service::programs::{
+            self, FundingInput, ProgramInput,
+            enrol::{self, EnrolInput},
+            proposals,
+        };
+        let ctx = self.ctx;
+        let Some(admin) = store::users::by_email(&ctx.db.pool, &self.report.admin_email).await?
+        else {
+            return Ok(());
+        };
+        let p = programs::create(
+            ctx,
+            &admin,
+            &ProgramInput {
+                template_id: Some("builtin:career-switch".into()),
+                name: Some("Career switch — spring cohort".into()),
+                budget_per_mentee: Some(20),
+                ..Default::default()
+            },
+        )
+        .await?;
+        programs::act(
+            ctx,
+            &admin,
+            &p.id,
+            crate::domain::program::ProgramAction::Open,
+        )
+        .await?;
+        programs::fund(
+            ctx,
+            &admin,
+            &p.id,
+            &FundingInput {
+                credits: 2_000,
+                memo: "Demo sponsor".into(),
+            },
+        )
+        .await?;
+        let mut pool = vec![];
+        for id in self.mentor_ids.iter().take(8) {
+            let Some(m) = store::users::by_id(&ctx.db.pool, id).await? else {
+                continue;
+            };
+            let mut answers = std::collections::BTreeMap::new();
+            answers.insert(
+                "tracks".to_string(),
+                Answer::Many(vec!["Software engineering".into(), "Data".into()]),
+            );
+            let input = EnrolInput {
+                role: "mentor".into(),
+                answers,
+                choices: vec![],
+                capacity: Some(3),
+                invite_code: None,
+            };
+            if enrol::enrol(ctx, &m, &p.id, &input).await.is_ok() {
+                pool.push(m.id.to_string());
+            }
+        }
+        if pool.is_empty() {
+            return Ok(());
+        }
+        let tracks = [
+            "Software engineering",
+            "Data",
+            "Design",
+            "Product",
+            "DevOps",
+        ];
+        for (n, id) in self.mentee_ids.iter().take(20).enumerate() {
+            let Some(u) = store::users::by_id(&ctx.db.pool, id).await? else {
+                continue;
+            };
+            let mut answers = std::collections::BTreeMap::new();
+            answers.insert(
+                "background".to_string(),
+                Answer::One("Teacher for six years, learning to code in the evenings.".into()),
+            );
+            answers.insert("track".to_string(), Answer::One(tracks[n % 5].into()));
+            answers.insert("skills".to_string(), Answer::One("python, sql, git".into()));
+            let choices = (0..2)
+                .map(|k| pool[(n + k * 3) % pool.len()].clone())
+                .collect::<Vec<_>>();
+            let input = EnrolInput {
+                role: "mentee".into(),
+                answers,
+                choices,
+                capacity: None,
+                invite_code: None,
+            };
+            // A mentee already mentored by a chosen mentor still applies; errors are
+            // the demo's data, not the program's.
+            let _ = enrol::enrol(ctx, &u, &p.id, &input).await;
+        }
+        proposals::compute(ctx, &admin, &p.id).await?;
+        Ok(())
+    }
+}

@@ -96,6 +96,7 @@ pub async fn fill(
     f.mentorships().await?;
     f.articles().await?;
     f.upcoming().await?;
+    f.program().await?;
     f.finish().await?;
     Ok(f.report)
 }
