@@ -748,6 +748,7 @@ pub fn topics<'a>(lists: impl IntoIterator<Item = &'a String>) -> Vec<String> {
 /// How a program mentorship is doing, for its managers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = PairHealth)]
 pub enum Health {
     OnTrack,
     /// Quiet for a while, no first session yet, or milestones behind.

@@ -37,6 +37,7 @@ pub struct AskInput {
 /// `POST /api/v1/admin/credit-requests/{id}/grant`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreditRequestGrantInput)]
 pub struct GrantInput {
     /// Credits to grant; the amount asked for when absent.
     pub credits: Option<i64>,

@@ -74,6 +74,29 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".to_string())
 }
 
+type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// Binds a program's fields, in the order both statements list them.
+fn bind_fields<'q>(q: Query<'q>, f: &ProgramFields<'_>) -> Query<'q> {
+    q.bind(f.name.to_string())
+        .bind(f.description.to_string())
+        .bind(f.join_rule.to_string())
+        .bind(f.invite_code.to_string())
+        .bind(f.email_domain.to_string())
+        .bind(f.applications_open_at.stored())
+        .bind(f.applications_close_at.stored())
+        .bind(f.starts_at.stored())
+        .bind(f.ends_at.stored())
+        .bind(f.mentor_capacity)
+        .bind(f.sessions_expected)
+        .bind(f.budget_per_mentee)
+        .bind(f.self_matching.stored())
+        .bind(json(&f.mentee_questions))
+        .bind(json(&f.mentor_questions))
+        .bind(json(&f.goals))
+        .bind(json(&f.agendas))
+}
+
 pub async fn insert(
     tx: &mut Tx,
     id: &str,
@@ -82,7 +105,7 @@ pub async fn insert(
     created_by: &str,
     now: Timestamp,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO programs (id, name, description, join_rule, invite_code, email_domain, \
          applications_open_at, applications_close_at, starts_at, ends_at, mentor_capacity, \
          sessions_expected, budget_per_mentee, self_matching, mentee_questions, mentor_questions, \
@@ -90,29 +113,13 @@ pub async fn insert(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
          $19, 'draft', $20, $21, $21)",
     )
-    .bind(id)
-    .bind(f.name)
-    .bind(f.description)
-    .bind(f.join_rule)
-    .bind(f.invite_code)
-    .bind(f.email_domain)
-    .bind(f.applications_open_at.stored())
-    .bind(f.applications_close_at.stored())
-    .bind(f.starts_at.stored())
-    .bind(f.ends_at.stored())
-    .bind(f.mentor_capacity)
-    .bind(f.sessions_expected)
-    .bind(f.budget_per_mentee)
-    .bind(f.self_matching.stored())
-    .bind(json(&f.mentee_questions))
-    .bind(json(&f.mentor_questions))
-    .bind(json(&f.goals))
-    .bind(json(&f.agendas))
-    .bind(template)
-    .bind(created_by)
-    .bind(now.stored())
-    .execute(&mut **tx)
-    .await?;
+    .bind(id);
+    bind_fields(q, f)
+        .bind(template)
+        .bind(created_by)
+        .bind(now.stored())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -122,34 +129,18 @@ pub async fn update(
     f: &ProgramFields<'_>,
     now: Timestamp,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    let q = sqlx::query(
         "UPDATE programs SET name = $2, description = $3, join_rule = $4, invite_code = $5, \
          email_domain = $6, applications_open_at = $7, applications_close_at = $8, starts_at = $9, \
          ends_at = $10, mentor_capacity = $11, sessions_expected = $12, budget_per_mentee = $13, \
          self_matching = $14, mentee_questions = $15, mentor_questions = $16, goals = $17, \
          agendas = $18, updated_at = $19 WHERE id = $1",
     )
-    .bind(id)
-    .bind(f.name)
-    .bind(f.description)
-    .bind(f.join_rule)
-    .bind(f.invite_code)
-    .bind(f.email_domain)
-    .bind(f.applications_open_at.stored())
-    .bind(f.applications_close_at.stored())
-    .bind(f.starts_at.stored())
-    .bind(f.ends_at.stored())
-    .bind(f.mentor_capacity)
-    .bind(f.sessions_expected)
-    .bind(f.budget_per_mentee)
-    .bind(f.self_matching.stored())
-    .bind(json(&f.mentee_questions))
-    .bind(json(&f.mentor_questions))
-    .bind(json(&f.goals))
-    .bind(json(&f.agendas))
-    .bind(now.stored())
-    .execute(&mut **tx)
-    .await?;
+    .bind(id);
+    bind_fields(q, f)
+        .bind(now.stored())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -249,3 +249,60 @@ fn migrations_meant_to_be_identical_stay_identical() {
         }
     }
 }
+
+/// The OpenAPI document names each schema by its type's name (or its `as =`), and
+/// two types of one name silently become one schema: every answer of either is then
+/// described by the other (a problem seen when `/healthz` was documented as a pair's
+/// health). Each name is used once.
+#[test]
+fn every_schema_name_is_used_once() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![];
+    rust_files(&root, &mut files);
+    let mut seen: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            if !(l.contains("derive(") && l.contains("ToSchema")) {
+                continue;
+            }
+            let mut alias = None;
+            for next in lines.iter().skip(i + 1).take(8) {
+                if let Some(rest) = next.trim().strip_prefix("#[schema(as = ") {
+                    alias = rest.split(')').next().map(str::to_string);
+                }
+                let t = next.trim();
+                let decl = t
+                    .strip_prefix("pub struct ")
+                    .or_else(|| t.strip_prefix("pub enum "));
+                if let Some(decl) = decl {
+                    let name: String = decl
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    let place = format!("{}:{}", f.display(), i + 1);
+                    seen.entry(alias.take().unwrap_or(name))
+                        .or_default()
+                        .push(place);
+                    break;
+                }
+            }
+        }
+    }
+    let twice: Vec<String> = seen
+        .iter()
+        .filter(|(_, places)| places.len() > 1)
+        .map(|(name, places)| format!("{name}: {}", places.join(", ")))
+        .collect();
+    assert!(
+        seen.len() > 100,
+        "the scan found only {} schemas",
+        seen.len()
+    );
+    assert!(
+        twice.is_empty(),
+        "schema names used twice:\n{}",
+        twice.join("\n")
+    );
+}

@@ -414,6 +414,7 @@ fn pool_view(m: PoolRow, full: bool) -> PoolView {
 
 /// A mentee's application.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ProgramApplicationView)]
 pub struct ApplicationView {
     pub id: String,
     pub mentee_id: String,

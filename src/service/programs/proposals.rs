@@ -131,6 +131,40 @@ fn taken(matches: &[MatchRow], but: Option<&str>) -> BTreeMap<String, i64> {
     n
 }
 
+/// The pool mentor `mentor_id` if they have room for application `app_id` (its own
+/// draft, if any, does not count against them), with that draft.
+fn with_room<'a>(
+    pool: &'a [PoolRow],
+    matches: &'a [MatchRow],
+    app_id: &str,
+    mentor_id: &str,
+) -> AppResult<(&'a PoolRow, Option<&'a MatchRow>)> {
+    let Some(m) = pool.iter().find(|m| m.mentor_id == mentor_id) else {
+        return Err(AppError::invalid(
+            "mentor_id",
+            "not_in_pool",
+            "This mentor is not in the program's pool.",
+        ));
+    };
+    let own = matches
+        .iter()
+        .find(|x| x.application_id == app_id && x.status == "draft");
+    let used = taken(matches, own.map(|o| o.id.as_str()))
+        .get(&m.mentor_id)
+        .copied()
+        .unwrap_or(0);
+    if used >= m.capacity {
+        return Err(AppError::conflict(
+            "mentor_at_capacity",
+            format!(
+                "{} {} has no room left in this program ({} of {}).",
+                m.first_name, m.last_name, used, m.capacity
+            ),
+        ));
+    }
+    Ok((m, own))
+}
+
 /// Computes draft pairings for everyone not paired yet; drafts a manager made stay.
 pub async fn compute(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Proposals> {
     managed_live(ctx, user, id).await?;
@@ -231,30 +265,8 @@ pub async fn manual(
         ));
     }
     let pool = store::programs::pool(&mut *tx, id, true).await?;
-    let Some(m) = pool.iter().find(|m| m.mentor_id == input.mentor_id) else {
-        return Err(AppError::invalid(
-            "mentor_id",
-            "not_in_pool",
-            "This mentor is not in the program's pool.",
-        ));
-    };
     let matches = store::programs::matches(&mut *tx, id).await?;
-    let own = matches
-        .iter()
-        .find(|x| x.application_id == app.id && x.status == "draft");
-    let used = taken(&matches, own.map(|o| o.id.as_str()))
-        .get(&m.mentor_id)
-        .copied()
-        .unwrap_or(0);
-    if used >= m.capacity {
-        return Err(AppError::conflict(
-            "mentor_at_capacity",
-            format!(
-                "{} {} has no room left in this program ({} of {}).",
-                m.first_name, m.last_name, used, m.capacity
-            ),
-        ));
-    }
+    let (m, own) = with_room(&pool, &matches, &app.id, &input.mentor_id)?;
     let pair = matching::assess(&applicant(&app), &mentor(m, 1));
     let (rank, score, why) = pair.map_or((None, 0, "paired by a manager".to_string()), |p| {
         (
@@ -629,30 +641,8 @@ pub async fn choose(
         ));
     }
     let pool = store::programs::pool(&mut *tx, id, true).await?;
-    let Some(m) = pool.iter().find(|m| m.mentor_id == input.mentor_id) else {
-        return Err(AppError::invalid(
-            "mentor_id",
-            "not_in_pool",
-            "This mentor is not in the program's pool.",
-        ));
-    };
     let matches = store::programs::matches(&mut *tx, id).await?;
-    let own = matches
-        .iter()
-        .find(|x| x.application_id == app.id && x.status == "draft");
-    let used = taken(&matches, own.map(|o| o.id.as_str()))
-        .get(&m.mentor_id)
-        .copied()
-        .unwrap_or(0);
-    if used >= m.capacity {
-        return Err(AppError::conflict(
-            "mentor_at_capacity",
-            format!(
-                "{} {} has no room left in this program.",
-                m.first_name, m.last_name
-            ),
-        ));
-    }
+    let (m, own) = with_room(&pool, &matches, &app.id, &input.mentor_id)?;
     let fund = store::ledger::program_account(&mut tx, id, now).await?;
     if store::ledger::balance_of(&mut *tx, &fund).await? < p.budget_per_mentee {
         return Err(AppError::conflict(
