@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 
 use crate::support::{Session, TestApp, assert_problem, mentor_profile};
 
+/// A well-formed id nothing has.
+const NO_SUCH: &str = "0196f3a0-aaaa-7bbb-8ccc-dddddddddddd";
+
 async fn create(app: &TestApp, admin: &Session, body: Value) -> Value {
     let (status, b) = app.post("/api/v1/programs", admin.token(), body).await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
@@ -360,6 +363,42 @@ async fn managers_see_and_act_only_within_their_program() {
         (
             Method::GET,
             format!("/api/v1/programs/{other}/managers"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/programs/{other}/report"),
+            None,
+        ),
+        (Method::GET, format!("/api/v1/programs/{other}/pairs"), None),
+        (
+            Method::GET,
+            format!("/api/v1/programs/{other}/nudges"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/programs/{other}/nudges"),
+            Some(json!({"rules": []})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/programs/{other}/nudges/preview"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/programs/{other}/proposals/manual"),
+            Some(json!({"application_id": NO_SUCH, "mentor_id": m.user_id})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/programs/{other}/proposals/swap"),
+            Some(json!({"first": NO_SUCH, "second": NO_SUCH})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/programs/{other}/proposals/{NO_SUCH}"),
             None,
         ),
         // Money and managers are the administrators'.

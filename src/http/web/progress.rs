@@ -65,6 +65,9 @@ struct ProgressPage {
     health: String,
     /// (booking id, "Tue 3 Mar 2026, 10:00").
     sessions: Vec<(String, String)>,
+    /// The program's agenda, session by session: (topics, whether that session is
+    /// held already).
+    agendas: Vec<(Vec<String>, bool)>,
     in_pair: bool,
     is_mentee: bool,
     errors: FormErrors,
@@ -148,6 +151,18 @@ async fn render(state: &AppState, web: &WebCtx, id: &str, errors: FormErrors) ->
             .map(|t| web.when(t, &tz))
             .unwrap_or_else(|| "none yet".into()),
         health: p.health.map(|h| h.label().to_string()).unwrap_or_default(),
+        agendas: p
+            .program
+            .as_ref()
+            .map(|x| {
+                let held = p.activity.as_ref().map_or(0, |a| a.held);
+                x.agendas
+                    .iter()
+                    .enumerate()
+                    .map(|(n, topics)| (topics.clone(), (n as i64) < held))
+                    .collect()
+            })
+            .unwrap_or_default(),
         sessions,
         in_pair: p.in_pair,
         is_mentee: p.viewer_is_mentee,
