@@ -674,19 +674,39 @@ pub async fn get_match<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// Removes the program's draft proposals (of one origin, or all).
+/// Which draft proposals of a program to remove.
+pub enum Drafts<'a> {
+    All,
+    /// Those the matching computed (a manager's stay).
+    Computed,
+    /// The application's (it was withdrawn).
+    OfApplication(&'a str),
+    /// Those with this mentor (they left the pool).
+    OfMentor(&'a str),
+}
+
+/// Removes draft proposals of a program; returns how many.
 pub async fn remove_drafts(
     tx: &mut Tx,
     program_id: &str,
-    origin: Option<&str>,
+    which: Drafts<'_>,
     now: Timestamp,
 ) -> sqlx::Result<u64> {
+    let (origin, application, mentor) = match which {
+        Drafts::All => (None, None, None),
+        Drafts::Computed => (Some("computed"), None, None),
+        Drafts::OfApplication(a) => (None, Some(a), None),
+        Drafts::OfMentor(m) => (None, None, Some(m)),
+    };
     let r = sqlx::query(
-        "UPDATE program_matches SET status = 'removed', updated_at = $3 \
-         WHERE program_id = $1 AND status = 'draft' AND ($2 IS NULL OR origin = $2)",
+        "UPDATE program_matches SET status = 'removed', updated_at = $5 \
+         WHERE program_id = $1 AND status = 'draft' AND ($2 IS NULL OR origin = $2) \
+         AND ($3 IS NULL OR application_id = $3) AND ($4 IS NULL OR mentor_id = $4)",
     )
     .bind(program_id)
     .bind(origin)
+    .bind(application)
+    .bind(mentor)
     .bind(now.stored())
     .execute(&mut **tx)
     .await?;
@@ -799,42 +819,6 @@ pub async fn managed_by<'e, E: Executor<'e, Database = Any>>(
         .bind(user_id)
         .fetch_all(ex)
         .await
-}
-
-/// Removes the draft proposal of an application (withdrawn).
-pub async fn remove_drafts_of_application(
-    tx: &mut Tx,
-    application_id: &str,
-    now: Timestamp,
-) -> sqlx::Result<u64> {
-    let r = sqlx::query(
-        "UPDATE program_matches SET status = 'removed', updated_at = $2 \
-         WHERE application_id = $1 AND status = 'draft'",
-    )
-    .bind(application_id)
-    .bind(now.stored())
-    .execute(&mut **tx)
-    .await?;
-    Ok(r.rows_affected())
-}
-
-/// Removes the draft proposals with a mentor who left the pool.
-pub async fn remove_drafts_of_mentor(
-    tx: &mut Tx,
-    program_id: &str,
-    mentor_id: &str,
-    now: Timestamp,
-) -> sqlx::Result<u64> {
-    let r = sqlx::query(
-        "UPDATE program_matches SET status = 'removed', updated_at = $3 \
-         WHERE program_id = $1 AND mentor_id = $2 AND status = 'draft'",
-    )
-    .bind(program_id)
-    .bind(mentor_id)
-    .bind(now.stored())
-    .execute(&mut **tx)
-    .await?;
-    Ok(r.rows_affected())
 }
 
 /// A mentee's published pairing in a program.

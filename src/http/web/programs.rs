@@ -1368,8 +1368,8 @@ async fn report_page(
     let me = web.require_user()?.user.clone();
     let id = path_id(&id)?;
     let q: ReportQuery = super::page_query(&uri);
-    let r = report::report(&state.ctx, &me, &id, &web.zone()).await?;
     let a = programs::access(&state.ctx, &me, &id).await?;
+    let r = report::report_of(&state.ctx, &a, &web.zone()).await?;
     use crate::domain::program::Health;
     let health_counts = [Health::OnTrack, Health::NeedsCheckIn, Health::Inactive]
         .into_iter()

@@ -287,13 +287,25 @@ pub async fn leave(ctx: &Ctx, user: &UserRow, id: &str, input: &LeaveInput) -> A
                     "You are matched already; end the mentorship instead.",
                 ));
             }
-            store::programs::remove_drafts_of_application(&mut tx, &app.id, now).await?;
+            store::programs::remove_drafts(
+                &mut tx,
+                &a.program.id,
+                store::programs::Drafts::OfApplication(&app.id),
+                now,
+            )
+            .await?;
         }
         Role::Mentor => {
             if !store::programs::withdraw_mentor(&mut tx, &a.program.id, &user.id, now).await? {
                 return Err(AppError::NotFound);
             }
-            store::programs::remove_drafts_of_mentor(&mut tx, &a.program.id, &user.id, now).await?;
+            store::programs::remove_drafts(
+                &mut tx,
+                &a.program.id,
+                store::programs::Drafts::OfMentor(&user.id),
+                now,
+            )
+            .await?;
         }
     }
     tx.commit().await?;

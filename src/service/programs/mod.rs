@@ -531,7 +531,7 @@ pub async fn act(
     }
     let mut returned = 0;
     if to.is_over() {
-        store::programs::remove_drafts(&mut tx, id, None, now).await?;
+        store::programs::remove_drafts(&mut tx, id, store::programs::Drafts::All, now).await?;
         returned = return_sponsored(&mut tx, user, id, now).await?;
     }
     audit(

@@ -120,6 +120,15 @@ fn mentor(m: &PoolRow, room: i64) -> Mentor {
     }
 }
 
+/// A pairing made by a person rather than computed: its rank and score as matching
+/// would give them, and why ("paired by a manager; 2nd choice; shares go").
+fn explained(app: &ApplicationRow, m: Option<&PoolRow>, by: &str) -> (Option<i64>, i64, String) {
+    match m.and_then(|m| matching::assess(&applicant(app), &mentor(m, 1))) {
+        Some(p) => (p.choice_rank, p.score, format!("{by}; {}", p.explanation)),
+        None => (None, 0, by.to_string()),
+    }
+}
+
 /// Seats each mentor has taken: published pairings and drafts (except `but`'s).
 fn taken(matches: &[MatchRow], but: Option<&str>) -> BTreeMap<String, i64> {
     let mut n = BTreeMap::new();
@@ -171,7 +180,7 @@ pub async fn compute(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Proposals
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     store::programs::lock(&mut tx, ctx.db.backend, id).await?;
-    store::programs::remove_drafts(&mut tx, id, Some("computed"), now).await?;
+    store::programs::remove_drafts(&mut tx, id, store::programs::Drafts::Computed, now).await?;
     let matches = store::programs::matches(&mut *tx, id).await?;
     let pool = store::programs::pool(&mut *tx, id, true).await?;
     let applications = store::programs::applications(&mut *tx, id).await?;
@@ -267,14 +276,7 @@ pub async fn manual(
     let pool = store::programs::pool(&mut *tx, id, true).await?;
     let matches = store::programs::matches(&mut *tx, id).await?;
     let (m, own) = with_room(&pool, &matches, &app.id, &input.mentor_id)?;
-    let pair = matching::assess(&applicant(&app), &mentor(m, 1));
-    let (rank, score, why) = pair.map_or((None, 0, "paired by a manager".to_string()), |p| {
-        (
-            p.choice_rank,
-            p.score,
-            format!("paired by a manager; {}", p.explanation),
-        )
-    });
+    let (rank, score, why) = explained(&app, Some(m), "paired by a manager");
     let match_id = match own {
         Some(o) => {
             store::programs::set_match_mentor(&mut tx, &o.id, &m.mentor_id, rank, score, &why, now)
@@ -359,18 +361,8 @@ pub async fn swap(ctx: &Ctx, user: &UserRow, id: &str, input: &SwapInput) -> App
         let app = store::programs::application(&mut *tx, &this.application_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let assessed = pool
-            .iter()
-            .find(|m| m.mentor_id == other.mentor_id)
-            .and_then(|m| matching::assess(&applicant(&app), &mentor(m, 1)));
-        let (rank, score, why) =
-            assessed.map_or((None, 0, "swapped by a manager".to_string()), |p| {
-                (
-                    p.choice_rank,
-                    p.score,
-                    format!("swapped by a manager; {}", p.explanation),
-                )
-            });
+        let to = pool.iter().find(|m| m.mentor_id == other.mentor_id);
+        let (rank, score, why) = explained(&app, to, "swapped by a manager");
         store::programs::set_match_mentor(
             &mut tx,
             &this.id,
@@ -653,12 +645,7 @@ pub async fn choose(
     if let Some(o) = own {
         store::programs::remove_match(&mut tx, &o.id, now).await?;
     }
-    let pair = matching::assess(&applicant(&app), &mentor(m, 1));
-    let why = pair
-        .as_ref()
-        .map_or("chosen by the mentee".to_string(), |x| {
-            format!("chosen by the mentee; {}", x.explanation)
-        });
+    let (rank, score, why) = explained(&app, Some(m), "chosen by the mentee");
     let match_id = new_id();
     store::programs::insert_match(
         &mut tx,
@@ -668,8 +655,8 @@ pub async fn choose(
             application_id: &app.id,
             mentee_id: &app.mentee_id,
             mentor_id: &m.mentor_id,
-            choice_rank: pair.as_ref().and_then(|x| x.choice_rank),
-            score: pair.as_ref().map_or(0, |x| x.score),
+            choice_rank: rank,
+            score,
             explanation: &why,
             origin: "manual",
         },

@@ -124,9 +124,14 @@ pub async fn report(
     id: &str,
     tz: &jiff::tz::TimeZone,
 ) -> AppResult<Report> {
-    let a: Access = access(ctx, user, id).await?;
+    report_of(ctx, &access(ctx, user, id).await?, tz).await
+}
+
+/// The same for a program already read with its access (its managers only).
+pub async fn report_of(ctx: &Ctx, a: &Access, tz: &jiff::tz::TimeZone) -> AppResult<Report> {
     a.require_manager()?;
     let p = &a.program;
+    let id = p.id.as_str();
     let now = ctx.now();
     let pool = &ctx.db.pool;
     let applications = store::programs::applications(pool, id).await?;
