@@ -65,6 +65,7 @@ fn setup() -> (Availability, Vec<Busy>, SlotQuery) {
             Busy {
                 start: s,
                 end: s + SignedDuration::from_mins(45),
+                booked: true,
             }
         })
         .collect();

@@ -117,8 +117,12 @@ async fn job_worker(state: AppState) {
 pub async fn run_maintenance(ctx: &crate::service::Ctx) {
     use crate::{
         jobs,
-        service::{articles, availability, bookings, groups, mentorships, programs},
+        service::{articles, availability, bookings, calendars, groups, mentorships, programs},
     };
+    // Calendar reads due are queued first, so this pass runs them.
+    if let Err(e) = calendars::maintain(ctx).await {
+        tracing::warn!(error = %e, "queueing calendar reads failed; will retry");
+    }
     if let Err(e) = jobs::run_due(ctx, "maintenance").await {
         tracing::warn!(error = %e, "running jobs failed; will retry");
     }

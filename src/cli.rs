@@ -196,6 +196,43 @@ struct Settings {
     /// bought (default: the price of the packs on sale, when buying is on).
     #[arg(long, env = "MENTORHUB_CREDIT_VALUE", global = true)]
     credit_value: Option<String>,
+    /// Key (32 bytes, base64 or hex) that encrypts the passwords of connected calendars.
+    /// Unset: mentors cannot connect CalDAV calendars. Every instance needs the same key.
+    #[arg(
+        long,
+        env = "MENTORHUB_CALENDAR_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    calendar_key: Option<String>,
+    /// Seconds between background reads of connected calendars.
+    #[arg(
+        long,
+        env = "MENTORHUB_CALENDAR_SYNC_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    calendar_sync_secs: u64,
+    /// A booking placed when a mentor's calendar was last read longer ago than this
+    /// (seconds) reads it again first.
+    #[arg(
+        long,
+        env = "MENTORHUB_CALENDAR_FRESH_SECS",
+        default_value_t = 120,
+        global = true
+    )]
+    calendar_fresh_secs: u64,
+    /// Hours the last good busy times of a failing calendar keep counting.
+    #[arg(
+        long,
+        env = "MENTORHUB_CALENDAR_KEEP_STALE_HOURS",
+        default_value_t = 72,
+        global = true
+    )]
+    calendar_keep_stale_hours: u64,
+    /// Allow calendar servers on loopback and private addresses.
+    #[arg(long, env = "MENTORHUB_CALENDAR_ALLOW_PRIVATE", global = true)]
+    calendar_allow_private: bool,
     /// Lifetime of API access tokens, in seconds.
     #[arg(
         long,
@@ -227,7 +264,19 @@ impl Settings {
         if !(0..=100_000).contains(&self.welcome_credits) {
             anyhow::bail!("MENTORHUB_WELCOME_CREDITS: 0 to 100000 credits");
         }
+        let calendar_key = match self.calendar_key.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(
+                crate::domain::secret::parse_key(raw)
+                    .map_err(|e| anyhow::anyhow!("MENTORHUB_CALENDAR_KEY: {e}"))?,
+            ),
+        };
         Ok(Config {
+            calendar_key,
+            calendar_sync_interval: Duration::from_secs(self.calendar_sync_secs.max(30)),
+            calendar_fresh_for: Duration::from_secs(self.calendar_fresh_secs),
+            calendar_keep_stale: Duration::from_secs(self.calendar_keep_stale_hours * 3600),
+            calendar_allow_private: self.calendar_allow_private,
             stripe_secret_key: self.stripe_secret_key.filter(|k| !k.trim().is_empty()),
             stripe_api_base: self.stripe_api_base.trim_end_matches('/').to_string(),
             stripe_webhook_secrets: self

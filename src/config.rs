@@ -72,6 +72,20 @@ pub struct Config {
     /// What one credit is worth in money, shown wherever credits are spent or bought;
     /// `None`: the packs' price when buying is on, else not stated in money.
     pub credit_value: Option<crate::domain::credit::CreditValue>,
+    /// The 32-byte key that encrypts connected calendars' passwords
+    /// (`MENTORHUB_CALENDAR_KEY`, base64 or hex); `None`: connecting calendars is off.
+    pub calendar_key: Option<[u8; 32]>,
+    /// How often connected calendars are read again in the background.
+    pub calendar_sync_interval: Duration,
+    /// How old a calendar's busy times may be when a booking is placed before they are
+    /// read again first.
+    pub calendar_fresh_for: Duration,
+    /// How long the last good busy times of a failing calendar still count.
+    pub calendar_keep_stale: Duration,
+    /// Let calendar servers live on loopback or private addresses (a home server, a
+    /// company intranet, tests); off by default so users cannot make the server call
+    /// into its own network.
+    pub calendar_allow_private: bool,
 }
 
 impl Default for Config {
@@ -110,6 +124,11 @@ impl Default for Config {
             .unwrap_or_default(),
             welcome_credits: 0,
             credit_value: None,
+            calendar_key: None,
+            calendar_sync_interval: Duration::from_secs(15 * 60),
+            calendar_fresh_for: Duration::from_secs(120),
+            calendar_keep_stale: Duration::from_secs(72 * 3600),
+            calendar_allow_private: false,
         }
     }
 }
@@ -188,6 +207,11 @@ impl fmt::Debug for Config {
             .field("credit_packs", &self.credit_packs)
             .field("welcome_credits", &self.welcome_credits)
             .field("credit_value", &self.credit_value)
+            .field("calendar_key", &self.calendar_key.map(|_| "<redacted>"))
+            .field("calendar_sync_interval", &self.calendar_sync_interval)
+            .field("calendar_fresh_for", &self.calendar_fresh_for)
+            .field("calendar_keep_stale", &self.calendar_keep_stale)
+            .field("calendar_allow_private", &self.calendar_allow_private)
             .finish()
     }
 }

@@ -219,6 +219,19 @@ pub const CODES: &[(&str, &str)] = &[
         "The payment provider cannot be reached.",
     ),
     ("refund_failed", "The payment provider refused the refund."),
+    // Calendars (409, 503).
+    (
+        "calendars_off",
+        "Connecting calendars is switched off on this server (no key set).",
+    ),
+    (
+        "too_many_calendars",
+        "The most calendar accounts one person may connect are connected.",
+    ),
+    (
+        "calendar_failing",
+        "The calendar server cannot be reached or refused (job retry).",
+    ),
     // The server (500, 503).
     (
         "database_unavailable",

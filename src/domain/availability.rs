@@ -103,11 +103,13 @@ pub struct Availability {
     pub settings: Settings,
 }
 
-/// A live booking of the mentor (without buffers; they are added here).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Time the mentor is busy (without buffers; they are added here): a live booking
+/// (`booked`, counted toward the daily limit) or time their own calendar holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Busy {
     pub start: Timestamp,
     pub end: Timestamp,
+    pub booked: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -225,7 +227,7 @@ pub fn free_slots(a: &Availability, busy: &[Busy], q: &SlotQuery) -> Vec<Timesta
     // Booking starts, sorted, for the daily cap: a day's count is the number of starts
     // between its local midnight and the next (a binary search, no per-booking zone
     // conversion).
-    let mut starts: Vec<Timestamp> = busy.iter().map(|b| b.start).collect();
+    let mut starts: Vec<Timestamp> = busy.iter().filter(|b| b.booked).map(|b| b.start).collect();
     starts.sort();
     let full = |d: Date| {
         if st.max_per_day <= 0 {
@@ -563,6 +565,7 @@ mod tests {
         let busy = [Busy {
             start: ts("2026-03-02T09:00:00Z"),
             end: ts("2026-03-02T10:00:00Z"),
+            booked: true,
         }];
         let got = free_slots(
             &a,
@@ -672,7 +675,7 @@ mod properties {
     prop_compose! {
         fn busy()(start_min in 0i64..(40 * 1440), len in 15i64..240) -> Busy {
             let start = base() + SignedDuration::from_mins(start_min);
-            Busy { start, end: start + SignedDuration::from_mins(len) }
+            Busy { start, end: start + SignedDuration::from_mins(len), booked: true }
         }
     }
 

@@ -36,6 +36,10 @@ pub enum Job {
     EmailSend { outbox_id: String },
     /// Place the booking a paid checkout bought.
     PlaceBooking { payment_id: String },
+    /// Read a connected calendar's busy times again.
+    CalendarSync { connection_id: String },
+    /// Write a booking to (or remove it from) its mentor's calendar as it is now.
+    CalendarPush { booking_id: String },
     /// Nothing (tests and health checks of the queue).
     Noop,
 }
@@ -62,6 +66,8 @@ impl Job {
     pub const MENTORSHIP_EXPIRE: &'static str = "mentorship.expire";
     pub const EMAIL_SEND: &'static str = "email.send";
     pub const PLACE_BOOKING: &'static str = "payment.place_booking";
+    pub const CALENDAR_SYNC: &'static str = "calendar.sync";
+    pub const CALENDAR_PUSH: &'static str = "calendar.push";
     pub const NOOP: &'static str = "noop";
 
     /// The stored kind.
@@ -74,6 +80,8 @@ impl Job {
             Job::MentorshipExpire { .. } => Self::MENTORSHIP_EXPIRE,
             Job::EmailSend { .. } => Self::EMAIL_SEND,
             Job::PlaceBooking { .. } => Self::PLACE_BOOKING,
+            Job::CalendarSync { .. } => Self::CALENDAR_SYNC,
+            Job::CalendarPush { .. } => Self::CALENDAR_PUSH,
             Job::Noop => Self::NOOP,
         }
     }
@@ -97,6 +105,8 @@ impl Job {
             Job::MentorshipExpire { mentorship_id } => json!({ "mentorship_id": mentorship_id }),
             Job::EmailSend { outbox_id } => json!({ "outbox_id": outbox_id }),
             Job::PlaceBooking { payment_id } => json!({ "payment_id": payment_id }),
+            Job::CalendarSync { connection_id } => json!({ "connection_id": connection_id }),
+            Job::CalendarPush { booking_id } => json!({ "booking_id": booking_id }),
             Job::Noop => json!({}),
         }
     }
@@ -145,6 +155,12 @@ impl Job {
             Self::PLACE_BOOKING => Job::PlaceBooking {
                 payment_id: id("payment_id")?,
             },
+            Self::CALENDAR_SYNC => Job::CalendarSync {
+                connection_id: id("connection_id")?,
+            },
+            Self::CALENDAR_PUSH => Job::CalendarPush {
+                booking_id: id("booking_id")?,
+            },
             Self::NOOP => Job::Noop,
             other => return Err(format!("unknown job kind {other}")),
         })
@@ -182,6 +198,12 @@ mod tests {
             },
             Job::PlaceBooking {
                 payment_id: "p".into(),
+            },
+            Job::CalendarSync {
+                connection_id: "c".into(),
+            },
+            Job::CalendarPush {
+                booking_id: "b".into(),
             },
             Job::Noop,
         ];

@@ -99,6 +99,8 @@ async fn run(
             service::notify::send_email(ctx, outbox_id, worker, logged).await
         }
         Job::PlaceBooking { payment_id } => service::payments::place_booking(ctx, payment_id).await,
+        Job::CalendarSync { connection_id } => service::calendars::sync(ctx, connection_id).await,
+        Job::CalendarPush { booking_id } => service::calendars::push(ctx, booking_id).await,
         Job::Noop => Ok(()),
     }
 }

@@ -316,21 +316,17 @@ pub fn busy_pad(a: &Availability, duration: i64) -> SignedDuration {
 }
 
 /// Free starts of `duration` minutes in `[from, to)` given the mentor's busy intervals
-/// (µs) around that range (see [`busy_pad`]).
+/// around that range (see [`busy_pad`]).
 pub fn free_among(
     ctx: &Ctx,
     a: &Availability,
-    busy: &[(Timestamp, Timestamp)],
+    busy: &[Busy],
     (from, to): (Timestamp, Timestamp),
     duration: i64,
 ) -> Vec<Timestamp> {
-    let busy: Vec<Busy> = busy
-        .iter()
-        .map(|&(start, end)| Busy { start, end })
-        .collect();
     av::free_slots(
         a,
-        &busy,
+        busy,
         &SlotQuery {
             from,
             to,

@@ -244,7 +244,12 @@ async fn ensure_free(
         },
     )
     .await?;
-    if busy.iter().any(|span| Some(*span) != own) {
+    // The mentor picks the time themselves: their own calendar's busy times do not
+    // stop them (only sessions and bookings do).
+    if busy
+        .iter()
+        .any(|b| b.booked && Some((b.start, b.end)) != own)
+    {
         return Err(AppError::conflict(
             "time_taken",
             format!(

@@ -10,6 +10,7 @@ pub mod booking_writer;
 pub mod bookings;
 pub mod cache;
 pub mod calendar;
+pub mod calendars;
 pub mod credit_requests;
 pub mod credits;
 pub mod dashboard;
@@ -49,6 +50,8 @@ pub struct Ctx {
     pub view_salt: Arc<std::sync::OnceLock<String>>,
     /// HTTPS client for the payment provider's API.
     pub http: reqwest::Client,
+    /// HTTP client for calendar servers: redirects are followed by hand, each checked.
+    pub dav_http: reqwest::Client,
     /// The admins' platform figures, briefly kept per time zone.
     pub admin_stats: Arc<cache::AdminStatsCache>,
     /// Mentors whose cached next free slot is being recomputed in the background.
@@ -64,6 +67,7 @@ impl Ctx {
             realtime: Arc::new(events::Hub::new()),
             view_salt: Arc::default(),
             http: http_client(),
+            dav_http: dav_client(),
             admin_stats: Arc::new(cache::AdminStatsCache::new(dashboard::ADMIN_STATS_TTL, 64)),
             next_free: Arc::default(),
             booking_writer: Arc::default(),
@@ -91,6 +95,22 @@ fn http_client() -> reqwest::Client {
         .build()
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "building the HTTPS client; using the defaults");
+            reqwest::Client::new()
+        })
+}
+
+/// The client for calendar servers: like [`http_client`], without following redirects
+/// (the CalDAV client checks each address first).
+fn dav_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(20))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("mentorhub/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "building the calendar client; using the defaults");
             reqwest::Client::new()
         })
 }

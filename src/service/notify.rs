@@ -78,6 +78,7 @@ pub const CREDIT_REQUESTED: &str = "credit_requested";
 pub const CREDIT_REQUEST_ANSWERED: &str = "credit_request_answered";
 pub const GROUP_SEAT: &str = "group_seat";
 pub const PROGRAM_UPDATE: &str = "program_update";
+pub const CALENDAR_FAILING: &str = "calendar_failing";
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -173,6 +174,12 @@ pub const KINDS: &[Kind] = &[
     Kind {
         kind: PROGRAM_UPDATE,
         label: "News from my programs (matched, made a manager)",
+        in_app: true,
+        email: true,
+    },
+    Kind {
+        kind: CALENDAR_FAILING,
+        label: "A calendar I connected cannot be read (mentors)",
         in_app: true,
         email: true,
     },

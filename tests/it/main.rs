@@ -17,6 +17,7 @@ mod browser_flows;
 mod browser_groups;
 mod browser_journeys;
 mod browser_programs;
+mod calendars;
 mod contract;
 mod credit_requests;
 mod dashboards;

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod articles;
 pub mod auth;
 pub mod bookings;
+pub mod calendars;
 pub mod credit_requests;
 pub mod dashboard;
 pub mod groups;
@@ -57,6 +58,7 @@ use crate::{
         (name = "mentorships", description = "Mentorship requests and relationships"),
         (name = "bookings", description = "Availability, slots, bookings, reviews, calendar files"),
         (name = "credits", description = "The credits wallet"),
+        (name = "calendars", description = "A mentor's own CalDAV calendars: busy times in, bookings out"),
         (name = "group sessions", description = "Group sessions: seats, the waitlist, cancelling"),
         (name = "programs", description = "Mentorship programs: templates, managers, enrolments, match proposals, publishing"),
         (name = "messages", description = "Threads, messages and the live event socket"),
@@ -143,6 +145,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(me::router())
+        .merge(calendars::router())
         .merge(users::router())
         .merge(admin::router())
         .merge(mentors::router())

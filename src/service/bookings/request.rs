@@ -102,6 +102,11 @@ pub(super) async fn prepare(
     };
     let kind = context.kind;
     let timed = !kind.is_review();
+    if timed {
+        // The mentor's own calendar, read again first when its last read is old.
+        crate::service::calendars::refresh_if_stale(ctx, &mentor_id, context.calendar_read_at)
+            .await;
+    }
     let now = ctx.clock.now();
     let (start, end) = if timed {
         let raw = input.start.as_deref().ok_or_else(|| {
@@ -442,6 +447,9 @@ pub async fn request_holding(
     });
     if p.timed && next_free_taken {
         availability::mark_next_free(ctx, &p.mentor_id, availability::TimeChange::Taken);
+    }
+    if p.timed && p.context.calendar_read_at.is_some() {
+        crate::service::calendars::queue_push(ctx, &id, &p.mentor_id).await;
     }
     Ok((booking, false))
 }

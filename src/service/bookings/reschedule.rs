@@ -124,6 +124,7 @@ async fn move_booking(
         now,
     )
     .await?;
+    store::calendars::enqueue_push(tx, id, &b.mentor_id, now).await?;
     if b.status == BookingStatus::Pending {
         jobs::enqueue(
             &mut *tx,

@@ -204,6 +204,9 @@ pub(super) async fn transition(
     )
     .await?;
     store::bookings::add_event(&mut tx, id, user_id, event, None, reason, now).await?;
+    if b.b.timed {
+        store::calendars::enqueue_push(&mut tx, id, &b.b.mentor_id, now).await?;
+    }
     if to == BookingStatus::Accepted {
         schedule_accepted(ctx, &mut tx, &b.b, b.b.start_at, b.b.end_at, now).await?;
     }

@@ -1,6 +1,7 @@
 //! When a mentor is busy, and what conflicts with a slot: the overlap queries, bounded by the longest session so they read an index range.
 
 use super::*;
+use crate::domain::availability::Busy;
 use crate::store::column::{Column, instant};
 use jiff::Timestamp;
 
@@ -17,8 +18,10 @@ pub struct BusyAsk<'a> {
 
 /// What keeps mentor `$1` busy in `[$2, $3)` (rows `0, start, end`): live timed
 /// bookings but `$4`, open checkouts' held slots (at `$6`) but payment `$5`, and their
-/// open group sessions; `$7` is [`LONGEST`]. Shared by [`mentor_busy`] and
-/// [`slot_conflicts`].
+/// open group sessions; `$7` is [`LONGEST`]. Then (rows `3, start, end`) the busy
+/// times read from their own calendars, stored in pieces of at most a day
+/// (`86400000000` µs is [`crate::store::calendars::PIECE`]). Shared by [`mentor_busy`]
+/// and [`slot_conflicts`].
 macro_rules! mentor_busy_sql {
     () => {
         "SELECT 0, start_at, end_at FROM bookings WHERE mentor_id = $1 AND timed = 1 \
@@ -28,7 +31,9 @@ macro_rules! mentor_busy_sql {
          AND hold_until > $6 AND status = 'pending' AND hold_start < $3 AND hold_end > $2 \
          AND ($5 IS NULL OR id <> $5) \
          UNION ALL SELECT 0, start_at, end_at FROM group_sessions WHERE mentor_id = $1 \
-         AND status = 'open' AND start_at < $3 AND start_at > $2 - $7 AND end_at > $2"
+         AND status = 'open' AND start_at < $3 AND start_at > $2 - $7 AND end_at > $2 \
+         UNION ALL SELECT 3, start_at, end_at FROM calendar_busy WHERE mentor_id = $1 \
+         AND start_at < $3 AND start_at > $2 - 86400000000 AND end_at > $2"
     };
 }
 
@@ -43,7 +48,7 @@ pub(super) const LONGEST: i64 = crate::domain::mentor::MAX_DURATION * 60_000_000
 pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     ask: &BusyAsk<'_>,
-) -> sqlx::Result<Vec<(Timestamp, Timestamp)>> {
+) -> sqlx::Result<Vec<Busy>> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(concat!(mentor_busy_sql!(), " ORDER BY 2"))
         .bind(ask.mentor_id)
         .bind(ask.from.stored())
@@ -54,16 +59,23 @@ pub async fn mentor_busy<'e, E: Executor<'e, Database = Any>>(
         .bind(LONGEST)
         .fetch_all(ex)
         .await?;
-    rows.into_iter()
-        .map(|(_, s, e)| Ok((instant(s, "start_at")?, instant(e, "end_at")?)))
-        .collect()
+    rows.into_iter().map(busy_row).collect()
+}
+
+/// A row of [`mentor_busy_sql`] as busy time.
+fn busy_row((kind, s, e): (i64, i64, i64)) -> sqlx::Result<Busy> {
+    Ok(Busy {
+        start: instant(s, "start_at")?,
+        end: instant(e, "end_at")?,
+        booked: kind == 0,
+    })
 }
 
 /// In one statement: what keeps the mentor busy around a requested slot (as
 /// [`mentor_busy`]), whether the mentee has a live timed booking or a group seat
 /// overlapping `mentee_span`, and the mentee's wallet balance (0 without a wallet).
 pub struct SlotConflicts {
-    pub busy: Vec<(Timestamp, Timestamp)>,
+    pub busy: Vec<Busy>,
     pub mentee_busy: bool,
     pub balance: i64,
 }
@@ -100,8 +112,8 @@ pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
     let balance = rows.iter().find(|r| r.0 == 2).map_or(0, |r| r.1);
     let mut busy = rows
         .into_iter()
-        .filter(|r| r.0 == 0)
-        .map(|r| Ok((instant(r.1, "start_at")?, instant(r.2, "end_at")?)))
+        .filter(|r| r.0 == 0 || r.0 == 3)
+        .map(busy_row)
         .collect::<sqlx::Result<Vec<_>>>()?;
     busy.sort_unstable();
     Ok(SlotConflicts {

@@ -31,6 +31,9 @@ pub struct RequestContext {
     pub pref_email: Option<bool>,
     /// The pair's chat thread, if they have one.
     pub thread_id: Option<String>,
+    /// When the mentor's connected calendars were last tried, the oldest (the epoch
+    /// for one never tried); `None` without any.
+    pub calendar_read_at: Option<Timestamp>,
     /// The mentee's sponsored account of the program their accepted mentorship with
     /// this mentor belongs to, while that program is open or running.
     pub sponsored_account: Option<String>,
@@ -89,6 +92,8 @@ pub async fn request_context<'e, E: Executor<'e, Database = Any>>(
          (SELECT np.email FROM notification_preferences np WHERE np.user_id = s.mentor_id \
           AND np.kind = 'booking_requested') AS pref_email, \
          (SELECT t.id FROM threads t WHERE t.pair_key = $4) AS thread_id, \
+         (SELECT MIN(COALESCE(k.last_attempt_at, 0)) FROM calendar_connections k \
+          WHERE k.user_id = s.mentor_id) AS calendar_read_at, \
          (SELECT la.id FROM mentorships m JOIN programs pr ON pr.id = m.program_id \
           JOIN ledger_accounts la ON la.program_id = m.program_id AND la.kind = 'sponsored' \
           AND la.user_id = $3 WHERE m.mentor_id = s.mentor_id AND m.mentee_id = $3 \

@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod caldav;
 mod smtp;
 mod stripe;
 mod ws;
