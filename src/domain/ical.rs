@@ -20,8 +20,14 @@
 //! - recurrence (3.3.10, 3.8.5): `RRULE` with `FREQ` `DAILY`, `WEEKLY`, `MONTHLY` or
 //!   `YEARLY`, `INTERVAL`, `COUNT`, `UNTIL`, `BYMONTH`, `BYYEARDAY`, `BYMONTHDAY`, `BYDAY`
 //!   (with ordinals), `BYHOUR`, `BYMINUTE`, `BYSECOND`, `BYSETPOS` and `WKST`, expanded in the
-//!   event's own wall-clock time; `RDATE`, `EXDATE`; overridden instances (`RECURRENCE-ID`,
-//!   3.8.4.4).
+//!   event's own wall-clock time. `DTSTART` is always the first occurrence and counts
+//!   toward `COUNT`, even when the rule would not produce it. `RDATE`, `EXDATE` (dates
+//!   compared when either side is all-day, instants otherwise); overridden instances
+//!   (`RECURRENCE-ID`, 3.8.4.4), which replace the occurrence they name and otherwise
+//!   stand alone.
+//!
+//! Expansion stops at the window's end and after 50,000 periods; without `COUNT` it starts
+//! just before the window, so old series cost no more than new ones.
 //!
 //! Not covered: `BYWEEKNO` and sub-daily frequencies (`HOURLY`, `MINUTELY`, `SECONDLY`),
 //! for which only `DTSTART` is used; `RANGE=THISANDFUTURE` is read as a single instance;
@@ -111,8 +117,9 @@ pub fn uids(ics: &str) -> Vec<String> {
 /// `local` is the mentor's zone: floating times (no Z, no TZID) and all-day events are read in it.
 /// Events whose UID satisfies `skip_uid` are ignored.
 ///
-/// Spans are not clipped to the window. A VEVENT whose `DTSTART` cannot be read is skipped;
-/// the only error is text that holds no `VCALENDAR` at all.
+/// Spans are not clipped to the window, and identical spans are listed once. A VEVENT
+/// whose `DTSTART` cannot be read is skipped; the only error is text that holds no
+/// `VCALENDAR` at all.
 pub fn busy_spans(
     ics: &str,
     from: Timestamp,
@@ -496,11 +503,12 @@ impl Length {
         }
     }
 
-    /// From a start to an end value: whole days between two dates, else the exact time.
+    /// From a start to an end value: whole days between two dates (at least one: some
+    /// producers write an all-day event's end as its start), else the exact time.
     fn between(start: &Moment, end: &Moment) -> Option<Self> {
         if start.date_only && end.date_only {
             Some(Length {
-                days: day_number(end.civil.date()) - day_number(start.civil.date()),
+                days: (day_number(end.civil.date()) - day_number(start.civil.date())).max(1),
                 exact: SignedDuration::ZERO,
             })
         } else {
@@ -1399,6 +1407,11 @@ mod tests {
             DTSTART;VALUE=DATE:20261023
             DTEND;VALUE=DATE:20261026
             END:VEVENT
+            BEGIN:VEVENT
+            UID:end-as-start
+            DTSTART;VALUE=DATE:20261110
+            DTEND;VALUE=DATE:20261110
+            END:VEVENT
         ");
         // Berlin: CEST (+2) until 2026-10-25, CET (+1) after.
         assert_eq!(
@@ -1406,10 +1419,11 @@ mod tests {
             vec![
                 span("2026-10-22T22:00:00Z", "2026-10-25T23:00:00Z"),
                 span("2026-11-02T23:00:00Z", "2026-11-03T23:00:00Z"),
+                span("2026-11-09T23:00:00Z", "2026-11-10T23:00:00Z"),
             ]
         );
         assert_eq!(
-            busy(&ics, NOV_FROM, NOV_TO, "America/New_York"),
+            busy(&ics, NOV_FROM, "2026-11-09T00:00:00Z", "America/New_York"),
             vec![span("2026-11-03T05:00:00Z", "2026-11-04T05:00:00Z")]
         );
     }
@@ -2241,6 +2255,11 @@ mod tests {
             DURATION:PT1H
             END:VEVENT
             BEGIN:VEVENT
+            UID:bad-end
+            DTSTART:20261105T180000Z
+            DTEND:tomorrow
+            END:VEVENT
+            BEGIN:VEVENT
             UID:good
             DTSTART:20261104T180000Z
             DTEND:20261104T190000Z
@@ -2301,6 +2320,32 @@ mod tests {
             "FREQ=WEEKLY;BYDAY=XX",
             "FREQ=DAILY;COUNT=0",
             "garbage",
+        ] {
+            let ics = cal(&format!(
+                "BEGIN:VEVENT
+                UID:x
+                DTSTART:20261103T180000Z
+                DURATION:PT1H
+                RRULE:{rule}
+                END:VEVENT"
+            ));
+            assert_eq!(
+                busy(&ics, NOV_FROM, NOV_TO, "UTC"),
+                vec![span("2026-11-03T18:00:00Z", "2026-11-03T19:00:00Z")],
+                "{rule}"
+            );
+        }
+    }
+
+    #[test]
+    fn runaway_rules_terminate() {
+        for rule in [
+            "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=10",
+            "FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30",
+            "FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=31;COUNT=1000000",
+            "FREQ=MONTHLY;BYDAY=5MO;BYMONTHDAY=1;BYMONTH=2;COUNT=3",
+            "FREQ=DAILY;INTERVAL=999999999999",
+            "FREQ=YEARLY;INTERVAL=999999999999;COUNT=4000000000",
         ] {
             let ics = cal(&format!(
                 "BEGIN:VEVENT

@@ -111,6 +111,9 @@ fn sql_lives_in_the_store() {
     ] {
         wrong.extend(breaking(layer, &sql));
     }
+    // iCalendar components open with `BEGIN:` too: the calendar parser's "BEGIN" is
+    // not a transaction.
+    wrong.retain(|w| !(w.starts_with("src/domain/ical.rs") && w.contains("prop.is(\"BEGIN\")")));
     assert!(
         wrong.is_empty(),
         "SQL outside src/store:\n{}",

@@ -133,6 +133,8 @@ pub struct BookingView {
     pub delivered_at: Option<String>,
     /// iCalendar SEQUENCE.
     pub sequence: i64,
+    /// The recurring series this session belongs to, if any.
+    pub series_id: Option<String>,
     /// Present on `GET /bookings/{id}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryItem>>,
@@ -208,6 +210,7 @@ pub fn view(
         delivery_url: r.delivery_url.clone(),
         delivered_at: r.delivered_at.map(ts),
         sequence: r.sequence,
+        series_id: r.series_id.clone(),
         history: history.map(|h| {
             h.into_iter()
                 .map(|e| HistoryItem {
@@ -225,7 +228,7 @@ pub fn view(
     }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     match headers.get("idempotency-key") {
         None => Ok(None),
         Some(v) => v.to_str().map(|s| Some(s.to_string())).map_err(|_| {

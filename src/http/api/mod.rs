@@ -21,6 +21,7 @@ pub mod programs;
 pub mod progress;
 pub mod reports;
 pub mod scheduling;
+pub mod series;
 pub mod users;
 pub mod ws;
 
@@ -151,6 +152,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(mentors::router())
         .merge(mentorships::router())
         .merge(scheduling::router())
+        .merge(series::router())
         .merge(bookings::router())
         .merge(messages::router())
         .merge(notifications::router())

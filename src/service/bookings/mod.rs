@@ -9,15 +9,16 @@
 //!
 //! By seam, one file each: `request` (asking for a slot, its one write transaction),
 //! `transition` (answer, cancel, complete, deliver, no-shows, notes), `reschedule`
-//! (moving a booking), `sweep` (what time alone decides: expiry and completion).
+//! (moving a booking), `series` (recurring sessions booked as one), `sweep` (what time alone decides: expiry and completion).
 //! Inputs and reads are here.
 
 mod request;
 mod reschedule;
+mod series;
 mod sweep;
 mod transition;
 
-pub use self::{request::*, reschedule::*, sweep::*, transition::*};
+pub use self::{request::*, reschedule::*, series::*, sweep::*, transition::*};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;

@@ -28,19 +28,20 @@ pub async fn request(
 
 /// A booking request checked against everything but the slot (which is checked again
 /// inside the write transaction), with what its notifications need.
+#[derive(Clone)]
 pub(super) struct Prepared {
-    topic: String,
-    message: String,
-    tz: String,
-    mentor_id: String,
-    context: store::bookings::RequestContext,
-    kind: ServiceKind,
-    timed: bool,
-    start: Timestamp,
-    end: Timestamp,
-    expires_at: Timestamp,
-    availability: Option<crate::domain::availability::Availability>,
-    now: Timestamp,
+    pub(super) topic: String,
+    pub(super) message: String,
+    pub(super) tz: String,
+    pub(super) mentor_id: String,
+    pub(super) context: store::bookings::RequestContext,
+    pub(super) kind: ServiceKind,
+    pub(super) timed: bool,
+    pub(super) start: Timestamp,
+    pub(super) end: Timestamp,
+    pub(super) expires_at: Timestamp,
+    pub(super) availability: Option<crate::domain::availability::Availability>,
+    pub(super) now: Timestamp,
 }
 
 pub(super) async fn prepare(
@@ -327,6 +328,7 @@ pub(super) fn new_booking(
             accepted_at: None,
             finished_at: None,
             sequence: 0,
+            series_id: None,
             idempotency_key: key.map(str::to_string),
             request_hash: hash.to_string(),
             created_at: now,
@@ -455,7 +457,7 @@ pub async fn request_holding(
 }
 
 /// An Idempotency-Key header, trimmed; blank is none; at most 200 characters.
-fn idempotency_key_of(raw: Option<&str>) -> AppResult<Option<&str>> {
+pub(super) fn idempotency_key_of(raw: Option<&str>) -> AppResult<Option<&str>> {
     let key = raw.map(str::trim).filter(|k| !k.is_empty());
     if key.is_some_and(|k| k.len() > 200) {
         return Err(AppError::bad_request(
@@ -467,16 +469,16 @@ fn idempotency_key_of(raw: Option<&str>) -> AppResult<Option<&str>> {
 }
 
 /// The ids of the rows a booking request writes beside the booking.
-struct RowIds {
-    notification: String,
-    outbox: String,
-    message: String,
+pub(super) struct RowIds {
+    pub(super) notification: String,
+    pub(super) outbox: String,
+    pub(super) message: String,
 }
 
 /// Every row a booking request writes, composed before its transaction starts: the
 /// booking, its expiry job, the mentor's notification and email (when their
 /// preferences `(in_app, email)` want them) and the chat invite.
-fn request_rows(
+pub(super) fn request_rows(
     ctx: &Ctx,
     booking: &BookingFull,
     note: &notify::Note<'_>,
@@ -522,7 +524,7 @@ fn request_rows(
                 .to_string(),
             )
         }),
-        invite: (ids.message, invite_meta.to_string()),
+        invite: Some((ids.message, invite_meta.to_string())),
         hold: (r.credits_held > 0).then(|| (new_id(), new_id(), new_id())),
     }
 }
@@ -530,13 +532,13 @@ fn request_rows(
 /// A booking request ready for its write transaction (see [`booking_writer`]).
 #[derive(Debug)]
 pub struct WriteJob {
-    rows: store::bookings::RequestRows,
-    availability: Option<crate::domain::availability::Availability>,
+    pub(super) rows: store::bookings::RequestRows,
+    pub(super) availability: Option<crate::domain::availability::Availability>,
     /// A payment whose held slot does not count (its own booking being placed).
-    hold: Option<String>,
-    thread_id: Option<String>,
+    pub(super) hold: Option<String>,
+    pub(super) thread_id: Option<String>,
     /// The mentee's sponsored credits for sessions with this mentor (a program's).
-    sponsored_account: Option<String>,
+    pub(super) sponsored_account: Option<String>,
 }
 
 impl WriteJob {

@@ -1,12 +1,14 @@
 //! Bookings, their event history, and the queries that keep time slots exclusive.
 //!
 //! `request` holds a booking request's one read and one write; `busy` the overlap
-//! queries (a mentor's busy time, a slot's conflicts); the rest is here.
+//! queries (a mentor's busy time, a slot's conflicts); `series` recurring series; the
+//! rest is here.
 
 mod busy;
 mod request;
+mod series;
 
-pub use self::{busy::*, request::*};
+pub use self::{busy::*, request::*, series::*};
 
 use crate::store::column::Column;
 use sqlx::{Any, Executor, FromRow};
@@ -58,6 +60,8 @@ pub struct BookingRow {
     pub accepted_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
     pub sequence: i64,
+    /// The recurring series this booking is an occurrence of.
+    pub series_id: Option<String>,
     pub idempotency_key: Option<String>,
     pub request_hash: String,
     pub created_at: Timestamp,

@@ -132,8 +132,8 @@ pub struct RequestRows {
     /// The email: outbox id, address, subject, body, calendar file, job id, payload.
     pub email: Option<(String, String, String, String, String, String, String)>,
     /// The invite in the pair's thread: message id, metadata (the thread is given to
-    /// [`insert_request`]).
-    pub invite: (String, String),
+    /// [`insert_request`]); a series invites once, with its first occurrence.
+    pub invite: Option<(String, String)>,
     /// The escrow transfer: transfer id and entry ids (when credits are held).
     pub hold: Option<(String, String, String)>,
 }
@@ -163,7 +163,7 @@ pub(super) const REQUEST_STATEMENTS: [&str; 14] = [
     "INSERT INTO jobs (id, kind, payload, status, run_at, created_at, updated_at) \
      SELECT $35, 'email.send', $36, 'queued', $19, $19, $19 WHERE $30 = 1",
     "INSERT INTO messages (id, thread_id, sender_id, kind, content, metadata, booking_id, created_at, updated_at) \
-     VALUES ($37, $38, $3, 'invite', $13, $39, $1, $19, $19)",
+     SELECT $37, $38, $3, 'invite', $13, $39, $1, $19, $19 WHERE $49 = 1",
     "UPDATE threads SET last_message_at = $19, updated_at = $19 WHERE id = $38",
     "UPDATE thread_participants SET archived = 0, updated_at = $19 WHERE thread_id = $38 AND archived = 1",
     "INSERT INTO ledger_transfers (id, idempotency_key, kind, booking_id, actor_id, memo, created_at, updated_at) \
@@ -225,6 +225,7 @@ pub async fn insert_request(
         e_subject
     };
     let (t_id, entry1, entry2) = w.hold.clone().unwrap_or_else(|| (none(), none(), none()));
+    let (invite_id, invite_meta) = w.invite.clone().unwrap_or_else(|| (none(), none()));
     sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(b.id.as_str())
         .bind(b.mentor_id.as_str())
@@ -262,9 +263,9 @@ pub async fn insert_request(
         .bind(e_ics)
         .bind(e_job)
         .bind(e_payload)
-        .bind(&w.invite.0)
+        .bind(invite_id)
         .bind(thread)
-        .bind(&w.invite.1)
+        .bind(invite_meta)
         .bind(t_id)
         .bind(format!("hold:{}", b.id))
         .bind(entry1)
@@ -274,6 +275,7 @@ pub async fn insert_request(
         .bind(sponsored.map_or("", |(a, _)| a))
         .bind(sponsored.map_or(0, |(_, n)| n))
         .bind(crate::domain::ids::new_id())
+        .bind(i64::from(w.invite.is_some()))
         .execute(&mut **tx)
         .await?;
     Ok(())

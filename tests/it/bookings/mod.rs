@@ -1,5 +1,6 @@
 //! Availability, slots, the booking life cycle, credits, reviews, calendar files:
-//! `slots`, `requests`, `lifecycle`, `calendar` and `races`, over the helpers here.
+//! `slots`, `requests`, `series`, `lifecycle`, `calendar` and `races`, over the helpers
+//! here.
 
 use std::sync::Arc;
 
@@ -49,4 +50,5 @@ mod calendar;
 mod lifecycle;
 mod races;
 mod requests;
+mod series;
 mod slots;

@@ -1,0 +1,465 @@
+//! Recurring sessions: a series of the same service at the same local time every week
+//! or every two weeks, booked in one request.
+//!
+//! The occurrences keep the mentor's wall-clock time (their availability's zone), so a
+//! Tuesday 18:00 stays 18:00 there across a DST change. They are all checked and held
+//! in one write transaction — each its own booking with its own credits in escrow,
+//! written the way a single request is — so the series is booked whole or not at all:
+//! one taken slot (or a wallet short of the total) refuses it, naming the date. The
+//! mentor is notified once and the chat gets one invite, for the first occurrence.
+//! The mentor answers the whole series or single occurrences; the mentee cancels one,
+//! or one and all that follow, each refunded by the cancellation policy as a single
+//! booking would be. Moving one occurrence is moving that booking: the others stay.
+
+use super::*;
+
+/// The most occurrences one series may have.
+pub const MAX_OCCURRENCES: i64 = 26;
+
+/// `POST /api/v1/bookings/series`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesInput {
+    pub mentor_id: String,
+    pub service_id: String,
+    /// RFC 3339 start of the first session (one of the mentor's free slots).
+    pub start: String,
+    /// 1: every week; 2: every two weeks.
+    pub every_weeks: i64,
+    /// How many sessions, 2 to 26.
+    pub occurrences: i64,
+    #[serde(default)]
+    pub topic: String,
+    #[serde(default)]
+    pub message: String,
+    /// The booker's IANA time zone (defaults to their profile's).
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+/// `POST /api/v1/bookings/series/{id}/cancel`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesCancelInput {
+    /// Cancel this occurrence and every later one (default: every occurrence still to
+    /// come).
+    #[serde(default)]
+    pub from_booking_id: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A series and its occurrences (oldest first).
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub row: store::bookings::SeriesRow,
+    pub occurrences: Vec<BookingFull>,
+}
+
+/// The starts of a series: `first`, then the same wall-clock time in `tz` every
+/// `every_weeks` weeks (a time a DST change skips moves forward, as calendars do).
+pub fn series_starts(
+    first: Timestamp,
+    tz: &jiff::tz::TimeZone,
+    every_weeks: i64,
+    occurrences: i64,
+) -> Vec<Timestamp> {
+    let local = first.to_zoned(tz.clone()).datetime();
+    (0..occurrences)
+        .filter_map(|k| {
+            let dt = local
+                .checked_add(jiff::Span::new().days(k * 7 * every_weeks))
+                .ok()?;
+            tz.to_ambiguous_timestamp(dt).compatible().ok()
+        })
+        .collect()
+}
+
+fn check_shape(input: &SeriesInput) -> AppResult<()> {
+    let mut v = crate::error::Validator::new();
+    if !matches!(input.every_weeks, 1 | 2) {
+        v.push(crate::error::FieldError::new(
+            "every_weeks",
+            "invalid",
+            "Repeat every week (1) or every two weeks (2).",
+        ));
+    }
+    if !(2..=MAX_OCCURRENCES).contains(&input.occurrences) {
+        v.push(crate::error::FieldError::new(
+            "occurrences",
+            "out_of_range",
+            format!("A series has 2 to {MAX_OCCURRENCES} sessions."),
+        ));
+    }
+    v.finish()
+}
+
+/// The dates a series would take, checked like the request would be but nothing
+/// written: for the booking form's confirmation. Each start comes with whether it is
+/// free now.
+pub async fn preview_series(
+    ctx: &Ctx,
+    mentee: &UserRow,
+    input: &SeriesInput,
+) -> AppResult<Vec<(Timestamp, bool)>> {
+    check_shape(input)?;
+    let p = prepare(ctx, mentee, &single(input)).await?;
+    let a = p.availability.clone().ok_or_else(not_timed)?;
+    let starts = series_starts(p.start, &a.tz, input.every_weeks, input.occurrences);
+    let duration = p.context.duration_minutes;
+    let mut out = Vec::with_capacity(starts.len());
+    for s in starts {
+        let free = availability::free_starts(
+            ctx,
+            &ctx.db.pool,
+            &a,
+            &availability::SlotAsk {
+                mentor_id: &p.mentor_id,
+                duration,
+                from: s,
+                to: s + SignedDuration::from_mins(1),
+                except: None,
+                except_hold: None,
+            },
+        )
+        .await?;
+        out.push((s, free.first() == Some(&s)));
+    }
+    Ok(out)
+}
+
+fn single(input: &SeriesInput) -> BookingInput {
+    BookingInput {
+        mentor_id: input.mentor_id.clone(),
+        service_id: input.service_id.clone(),
+        start: Some(input.start.clone()),
+        topic: input.topic.clone(),
+        message: input.message.clone(),
+        timezone: input.timezone.clone(),
+    }
+}
+
+fn not_timed() -> AppError {
+    AppError::invalid(
+        "service_id",
+        "not_timed",
+        "A review has a deadline, not a time: it cannot repeat.",
+    )
+}
+
+/// Books a series (see the module docs). With an `Idempotency-Key`, a retry gets the
+/// series the first request booked (`true`: a replay).
+#[tracing::instrument(name = "bookings::request_series", skip_all, fields(user_id = %mentee.id))]
+pub async fn request_series(
+    ctx: &Ctx,
+    mentee: &UserRow,
+    input: &SeriesInput,
+    idempotency_key: Option<&str>,
+) -> AppResult<(Series, bool)> {
+    check_shape(input)?;
+    let key = idempotency_key_of(idempotency_key)?;
+    let hash = series_hash(input);
+    if let Some(k) = key
+        && let Some(existing) =
+            store::bookings::by_idempotency_key(&ctx.db.pool, &mentee.id, k).await?
+    {
+        return replay_series(ctx, mentee, &existing.id, &existing.request_hash, &hash).await;
+    }
+    let first = prepare(ctx, mentee, &single(input)).await?;
+    let a = first.availability.clone().ok_or_else(not_timed)?;
+    let starts = series_starts(first.start, &a.tz, input.every_weeks, input.occurrences);
+    let total = first.context.credit_cost * starts.len() as i64;
+    let series_id = new_id();
+    let duration = SignedDuration::from_mins(first.context.duration_minutes);
+    let expiry = first
+        .now
+        .saturating_add(SignedDuration::from_hours(ctx.config.pending_expiry_hours))
+        .unwrap_or(Timestamp::MAX);
+
+    // Every row of every occurrence, composed before the transaction.
+    let mut jobs_ = Vec::with_capacity(starts.len());
+    let mut bookings = Vec::with_capacity(starts.len());
+    for (i, start) in starts.iter().enumerate() {
+        let mut p = first.clone();
+        p.start = *start;
+        p.end = *start + duration;
+        p.expires_at = (*start).min(expiry);
+        let id = BookingId::new();
+        let mut booking = new_booking(&p, mentee, &id, key.filter(|_| i == 0), &hash);
+        booking.b.series_id = Some(series_id.clone());
+        let mut note = notify::booking_note(
+            ctx,
+            &booking,
+            true,
+            notify::BOOKING_REQUESTED,
+            "New booking request",
+            &booking.b.message,
+            false,
+        );
+        note.title = format!(
+            "New series request: {} sessions, every {}",
+            starts.len(),
+            if input.every_weeks == 1 {
+                "week"
+            } else {
+                "two weeks"
+            }
+        );
+        let (in_app, email) = notify::wants_stored(
+            notify::BOOKING_REQUESTED,
+            p.context.pref_in_app.zip(p.context.pref_email),
+        );
+        // One notification, one email and one invite: the first occurrence's.
+        let tell = i == 0;
+        let email = tell && email && notify::deliverable(&note);
+        let ids = RowIds {
+            notification: new_id(),
+            outbox: new_id(),
+            message: new_id(),
+        };
+        let invite_meta = messages::invite_metadata(&booking);
+        let mut rows = request_rows(
+            ctx,
+            &booking,
+            &note,
+            (tell && in_app, email),
+            ids,
+            &invite_meta,
+        );
+        if !tell {
+            rows.invite = None;
+        }
+        jobs_.push(WriteJob {
+            rows,
+            availability: p.availability.clone(),
+            hold: None,
+            thread_id: p.context.thread_id.clone(),
+            sponsored_account: p.context.sponsored_account.clone(),
+        });
+        bookings.push(booking);
+    }
+
+    let mut tx = ctx.db.begin_write().await?;
+    store::bookings::lock_people(&mut tx, ctx.db.backend, &first.mentor_id, &mentee.id).await?;
+    store::bookings::insert_series(
+        &mut tx,
+        &store::bookings::NewSeries {
+            id: &series_id,
+            mentor_id: &first.mentor_id,
+            mentee_id: &mentee.id,
+            service_id: &first.context.service_id,
+            every_weeks: input.every_weeks,
+            occurrences: starts.len() as i64,
+            timezone: &a.tz.iana_name().unwrap_or("UTC").to_string(),
+            now: first.now,
+        },
+    )
+    .await?;
+    let mut thread = first.context.thread_id.clone();
+    for (job, start) in jobs_.iter_mut().zip(&starts) {
+        job.thread_id = thread.clone();
+        let written = write_request(ctx, &mut tx, job, false)
+            .await
+            .map_err(|e| occurrence_refused(e, *start, &a.tz, total))?;
+        match written {
+            Written::Booked { thread_id } => thread = Some(thread_id),
+            Written::Replay { id, hash: stored } => {
+                drop(tx);
+                return replay_series(ctx, mentee, &id, &stored, &hash).await;
+            }
+        }
+    }
+    store::bookings::tie_to_series(
+        &mut tx,
+        &series_id,
+        &bookings
+            .iter()
+            .map(|b| b.b.id.to_string())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    tx.commit().await?;
+
+    let mut live = Live::new();
+    live.push(
+        vec![first.mentor_id.clone(), mentee.id.to_string()],
+        Event::Booking {
+            booking_id: bookings[0].b.id.to_string(),
+            status: BookingStatus::Pending.as_str().to_string(),
+        },
+    );
+    if let Some(t) = thread {
+        live.push(
+            vec![first.mentor_id.clone(), mentee.id.to_string()],
+            Event::ThreadUpdated { thread_id: t },
+        );
+    }
+    live.publish(ctx).await;
+    availability::mark_next_free(ctx, &first.mentor_id, availability::TimeChange::Taken);
+    if first.context.calendar_read_at.is_some() {
+        for b in &bookings {
+            crate::service::calendars::queue_push(ctx, &b.b.id, &first.mentor_id).await;
+        }
+    }
+    Ok((get_series(ctx, mentee, &series_id).await?, false))
+}
+
+/// A refusal of one occurrence, as the refusal of the series: which date, and for a
+/// short wallet, what the whole series costs.
+fn occurrence_refused(
+    e: AppError,
+    start: Timestamp,
+    tz: &jiff::tz::TimeZone,
+    total: i64,
+) -> AppError {
+    let when = start
+        .to_zoned(tz.clone())
+        .strftime("%A %-d %B %Y, %H:%M (%Z)")
+        .to_string();
+    match e {
+        AppError::Conflict { code, detail } => AppError::Conflict {
+            code,
+            detail: format!("The session of {when} cannot be booked: {detail} Nothing was booked."),
+        },
+        AppError::PaymentRequired { .. } => credits::insufficient(total),
+        other => other,
+    }
+}
+
+fn series_hash(input: &SeriesInput) -> String {
+    let text = serde_json::json!({
+        "series": true,
+        "mentor_id": input.mentor_id,
+        "service_id": input.service_id,
+        "start": input.start,
+        "every_weeks": input.every_weeks,
+        "occurrences": input.occurrences,
+        "topic": input.topic,
+        "message": input.message,
+        "timezone": input.timezone,
+    })
+    .to_string();
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+async fn replay_series(
+    ctx: &Ctx,
+    mentee: &UserRow,
+    booking_id: &str,
+    stored_hash: &str,
+    hash: &str,
+) -> AppResult<(Series, bool)> {
+    let (b, _) = replay(ctx, booking_id, stored_hash, hash).await?;
+    let series_id = b.b.series_id.ok_or_else(|| {
+        AppError::invalid(
+            "Idempotency-Key",
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a single booking.",
+        )
+    })?;
+    Ok((get_series(ctx, mentee, &series_id).await?, true))
+}
+
+/// A series, for its mentor or mentee (admins too).
+pub async fn get_series(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<Series> {
+    let row = store::bookings::series(&ctx.db.pool, id)
+        .await?
+        .filter(|s| {
+            s.mentor_id == viewer.id.as_str()
+                || s.mentee_id == viewer.id.as_str()
+                || is_admin(viewer)
+        })
+        .ok_or(AppError::NotFound)?;
+    let occurrences = store::bookings::of_series(&ctx.db.pool, id).await?;
+    Ok(Series { row, occurrences })
+}
+
+/// The mentor accepts or declines every occurrence still pending (each is its own
+/// booking: one that expired or was cancelled meanwhile is left as it is).
+pub async fn answer_series(
+    ctx: &Ctx,
+    mentor: &UserRow,
+    id: &str,
+    action: BookingAction,
+    input: &ActInput,
+) -> AppResult<Series> {
+    let s = get_series(ctx, mentor, id).await?;
+    if s.row.mentor_id != mentor.id.as_str() {
+        return Err(AppError::forbidden(
+            "Only the mentor answers a booking request.",
+        ));
+    }
+    let pending: Vec<_> = s
+        .occurrences
+        .iter()
+        .filter(|b| b.b.status == BookingStatus::Pending)
+        .collect();
+    if pending.is_empty() {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            "No session of this series waits for an answer.",
+        ));
+    }
+    for b in pending {
+        match act(ctx, Some(mentor), &b.b.id, action, input).await {
+            Ok(_) => {}
+            // Changed meanwhile (expired, cancelled): the others are still answered.
+            Err(AppError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    get_series(ctx, mentor, id).await
+}
+
+/// Cancels the live occurrences from `from_booking_id` on (or all still to come), for
+/// either person; each is refunded by the policy as a single booking would be.
+pub async fn cancel_series(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    input: &SeriesCancelInput,
+) -> AppResult<Series> {
+    let s = get_series(ctx, user, id).await?;
+    if s.row.mentor_id != user.id.as_str() && s.row.mentee_id != user.id.as_str() {
+        return Err(AppError::NotFound);
+    }
+    let now = ctx.now();
+    let from = match &input.from_booking_id {
+        Some(b) => {
+            s.occurrences
+                .iter()
+                .find(|o| o.b.id.as_str() == b)
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "from_booking_id",
+                        "not_in_series",
+                        "That booking is not a session of this series.",
+                    )
+                })?
+                .b
+                .start_at
+        }
+        None => now,
+    };
+    let to_cancel: Vec<_> = s
+        .occurrences
+        .iter()
+        .filter(|o| o.b.status.is_live() && o.b.start_at >= from && o.b.end_at > now)
+        .collect();
+    if to_cancel.is_empty() {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            "No session of this series is left to cancel from there.",
+        ));
+    }
+    let act_input = ActInput {
+        reason: input.reason.clone(),
+    };
+    for b in to_cancel {
+        match act(ctx, Some(user), &b.b.id, BookingAction::Cancel, &act_input).await {
+            Ok(_) | Err(AppError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    get_series(ctx, user, id).await
+}

@@ -1,0 +1,319 @@
+//! Recurring sessions: a weekly series keeps the mentor's local time across DST, is
+//! booked whole or not at all, is answered and cancelled as a whole or from one
+//! occurrence on, and moving one occurrence leaves the others.
+
+use super::*;
+
+fn series(mentor: &str, service: &str, start: &str, every: i64, n: i64) -> serde_json::Value {
+    json!({"mentor_id": mentor, "service_id": service, "start": start, "every_weeks": every,
+           "occurrences": n, "topic": "Weekly check-in"})
+}
+
+fn starts(s: &serde_json::Value) -> Vec<String> {
+    s["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["start"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn statuses(s: &serde_json::Value) -> Vec<String> {
+    s["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancelled() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "Europe/Berlin", 10, 100).await;
+    // Tuesdays 16:00 Berlin from 17 March: 15:00Z until the change of 29 March, 14:00Z after.
+    let preview = app
+        .post(
+            "/api/v1/bookings/series/preview",
+            mentee.token(),
+            series(&mentor.user_id, &service, "2026-03-17T15:00:00Z", 1, 4),
+        )
+        .await;
+    assert_eq!(preview.0, StatusCode::OK, "{}", preview.1);
+    assert_eq!(preview.1["items"][2]["start"], "2026-03-31T14:00:00Z");
+    assert!(preview.1["items"][2]["free"].as_bool().unwrap());
+
+    let (status, s) = app
+        .post(
+            "/api/v1/bookings/series",
+            mentee.token(),
+            series(&mentor.user_id, &service, "2026-03-17T15:00:00Z", 1, 4),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    assert_eq!(
+        starts(&s),
+        [
+            "2026-03-17T15:00:00Z",
+            "2026-03-24T15:00:00Z",
+            "2026-03-31T14:00:00Z",
+            "2026-04-07T14:00:00Z"
+        ]
+    );
+    assert_eq!(s["every_weeks"], 1);
+    assert_eq!(s["timezone"], "Europe/Berlin");
+    assert_eq!(
+        app.balance(&mentee).await,
+        (60, 40),
+        "each session holds its own credits"
+    );
+    let id = s["id"].as_str().unwrap().to_string();
+    let ids: Vec<String> = s["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        s["bookings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["series_id"] == id.as_str())
+    );
+    // One notification for the mentor, not four.
+    let (_, n) = app.get("/api/v1/notifications", mentor.token()).await;
+    let series_notes = n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("New series request")
+        })
+        .count();
+    assert_eq!(series_notes, 1, "{n}");
+
+    // The mentee cannot answer; the mentor accepts all four.
+    let got = app
+        .post(
+            &format!("/api/v1/bookings/series/{id}/accept"),
+            mentee.token(),
+            json!({}),
+        )
+        .await;
+    assert_problem(&got, 403, "forbidden");
+    let (status, s) = app
+        .post(
+            &format!("/api/v1/bookings/series/{id}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!(statuses(&s), ["accepted"; 4]);
+
+    // Moving one session leaves the others.
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/bookings/{}/reschedule", ids[1]),
+            mentee.token(),
+            json!({"start": "2026-03-25T15:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (_, s) = app
+        .get(&format!("/api/v1/bookings/series/{id}"), mentee.token())
+        .await;
+    assert_eq!(
+        starts(&s),
+        [
+            "2026-03-17T15:00:00Z",
+            "2026-03-25T15:00:00Z",
+            "2026-03-31T14:00:00Z",
+            "2026-04-07T14:00:00Z"
+        ]
+    );
+
+    // Cancel one: only that one.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", ids[0]),
+            mentee.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Cancel the third and all that follow.
+    let (status, s) = app
+        .post(
+            &format!("/api/v1/bookings/series/{id}/cancel"),
+            mentee.token(),
+            json!({"from_booking_id": ids[2], "reason": "Moving away"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!(
+        statuses(&s),
+        ["cancelled", "accepted", "cancelled", "cancelled"]
+    );
+    assert!(
+        s["bookings"][3]["credits_refunded"].as_i64().unwrap() > 0,
+        "{s}"
+    );
+    let (balance, held) = app.balance(&mentee).await;
+    assert_eq!(held, 10, "only the second session still holds credits");
+    assert!(balance >= 60, "refunds came back: {balance}");
+    app.assert_ledger_ok().await;
+
+    // A cancelled occurrence is CANCELLED in its calendar file.
+    let text = app
+        .http
+        .get(app.url(&format!("/api/v1/bookings/{}/ics", ids[2])))
+        .bearer_auth(&mentee.access)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("STATUS:CANCELLED"), "{text}");
+    assert!(text.contains(&format!("UID:{}@mentorhub", ids[2])));
+
+    // Nothing left to cancel from the third on.
+    let got = app
+        .post(
+            &format!("/api/v1/bookings/series/{id}/cancel"),
+            mentee.token(),
+            json!({"from_booking_id": ids[2]}),
+        )
+        .await;
+    assert_problem(&got, 409, "invalid_transition");
+    // A stranger sees nothing.
+    let other = app.register("stranger@example.com").await;
+    let got = app
+        .get(&format!("/api/v1/bookings/series/{id}"), other.token())
+        .await;
+    assert_problem(&got, 404, "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_is_booked_whole_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "Europe/Berlin", 10, 100).await;
+    // Someone else holds the third Tuesday.
+    let rival = app.register("rival@example.com").await;
+    app.grant(&admin, &rival.user_id, 10).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/bookings",
+            rival.token(),
+            book(&mentor.user_id, &service, "2026-03-31T14:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let got = app
+        .post(
+            "/api/v1/bookings/series",
+            mentee.token(),
+            series(&mentor.user_id, &service, "2026-03-17T15:00:00Z", 1, 4),
+        )
+        .await;
+    assert_problem(&got, 409, "slot_unavailable");
+    assert!(
+        got.1["detail"].as_str().unwrap().contains("31 March 2026"),
+        "{}",
+        got.1
+    );
+    assert_eq!(app.balance(&mentee).await, (100, 0), "nothing held");
+    let (_, list) = app.get("/api/v1/bookings", mentee.token()).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "nothing booked");
+
+    // Every two weeks from the 24th misses the taken Tuesday.
+    let (status, s) = app
+        .post(
+            "/api/v1/bookings/series",
+            mentee.token(),
+            series(&mentor.user_id, &service, "2026-03-24T15:00:00Z", 2, 3),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    assert_eq!(
+        starts(&s),
+        [
+            "2026-03-24T15:00:00Z",
+            "2026-04-07T14:00:00Z",
+            "2026-04-21T14:00:00Z"
+        ]
+    );
+    assert_eq!(app.balance(&mentee).await, (70, 30));
+    app.assert_ledger_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn series_input_is_checked_and_retries_are_safe() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 50).await;
+    for (every, n, field) in [
+        (1, 1, "occurrences"),
+        (1, 27, "occurrences"),
+        (3, 4, "every_weeks"),
+    ] {
+        let got = app
+            .post(
+                "/api/v1/bookings/series",
+                mentee.token(),
+                series(&mentor.user_id, &service, TUE_10, every, n),
+            )
+            .await;
+        assert_problem(&got, 422, "invalid_input");
+        assert_eq!(got.1["errors"][0]["field"], field, "{}", got.1);
+    }
+    // Six sessions cost 60: more than the wallet holds.
+    let got = app
+        .post(
+            "/api/v1/bookings/series",
+            mentee.token(),
+            series(&mentor.user_id, &service, TUE_10, 1, 6),
+        )
+        .await;
+    assert_problem(&got, 402, "insufficient_credits");
+    assert_eq!(app.balance(&mentee).await, (50, 0));
+
+    let send = || {
+        app.http
+            .post(app.url("/api/v1/bookings/series"))
+            .bearer_auth(&mentee.access)
+            .header("idempotency-key", "series-1")
+            .json(&series(&mentor.user_id, &service, TUE_10, 2, 3))
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(app.balance(&mentee).await, (20, 30), "charged once");
+    // Declining the series returns every session's credits.
+    let id = first["id"].as_str().unwrap();
+    let (status, s) = app
+        .post(
+            &format!("/api/v1/bookings/series/{id}/decline"),
+            mentor.token(),
+            json!({"reason": "Full"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!(statuses(&s), ["declined"; 3]);
+    assert_eq!(app.balance(&mentee).await, (50, 0));
+    app.assert_ledger_ok().await;
+}
