@@ -382,6 +382,40 @@ pub async fn free_starts_of(
     free_starts(ctx, &ctx.db.pool, &a, &ask).await
 }
 
+/// What a mentor's next days look like to mentees, for their own availability page:
+/// the free starts of their shortest timed service and the busy times their own
+/// calendars hold (`None` without availability or a timed service).
+pub struct Preview {
+    pub tz: TimeZone,
+    pub duration: i64,
+    pub slots: Vec<Timestamp>,
+    pub calendar_busy: Vec<(Timestamp, Timestamp)>,
+}
+
+pub async fn preview(ctx: &Ctx, mentor: &UserRow, days: i64) -> AppResult<Option<Preview>> {
+    let Some((a, duration)) = next_free_basis(ctx, &mentor.id).await? else {
+        return Ok(None);
+    };
+    let from = ctx.now();
+    let to = from + SignedDuration::from_hours(24 * days);
+    let ask = SlotAsk {
+        mentor_id: &mentor.id,
+        duration,
+        from,
+        to,
+        except: None,
+        except_hold: None,
+    };
+    let slots = free_starts(ctx, &ctx.db.pool, &a, &ask).await?;
+    let calendar_busy = super::calendars::busy_between(ctx, mentor, from, to).await?;
+    Ok(Some(Preview {
+        tz: a.tz,
+        duration,
+        slots,
+        calendar_busy: super::calendars::merge(calendar_busy),
+    }))
+}
+
 /// `GET /api/v1/mentors/{id}/slots` for a listed mentor and one of their timed services:
 /// the service's length in minutes and its free start times.
 pub async fn slots(

@@ -120,6 +120,31 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("program_left_pool", "info", "You left the program's pool."),
     ("program_state", "ok", "The program's state changed."),
     ("program_updated", "ok", "The program's details are saved."),
+    (
+        "calendar_connected",
+        "ok",
+        "Connected. Its busy times are being read; they block your slots within a minute.",
+    ),
+    ("calendar_saved", "ok", "Your calendar choices are saved."),
+    ("calendar_synced", "ok", "Read just now."),
+    (
+        "calendar_sync_failed",
+        "error",
+        "The calendar could not be read: see why below. Its last good busy times still count.",
+    ),
+    (
+        "calendar_disconnected",
+        "info",
+        "Disconnected. Its busy times no longer block your slots.",
+    ),
+    (
+        "series_requested",
+        "ok",
+        "Your series is requested: every session's credits are held until the mentor answers.",
+    ),
+    ("series_accepted", "ok", "Every waiting session of the series is accepted."),
+    ("series_declined", "info", "The waiting sessions are declined; their credits went back."),
+    ("series_cancelled", "info", "Those sessions are cancelled and refunded by the policy."),
     ("program_funded", "ok", "Funding added to the program."),
     (
         "program_manager_added",

@@ -16,6 +16,7 @@ mod account;
 mod admin;
 pub mod articles;
 pub mod bookings;
+mod calendars;
 mod chat;
 mod confirm;
 mod credits;
@@ -145,6 +146,7 @@ pub fn router() -> Router<AppState> {
         .merge(mentors::router())
         .merge(profiles::router())
         .merge(bookings::router())
+        .merge(calendars::router())
         .merge(chat::router())
         .merge(articles::router())
         .merge(payments::router())

@@ -632,8 +632,8 @@ pub fn busy_of(
     merge_and_cut(spans)
 }
 
-/// Merges overlapping intervals and cuts each into pieces of at most a day.
-pub fn merge_and_cut(mut spans: Vec<(Timestamp, Timestamp)>) -> Vec<(Timestamp, Timestamp)> {
+/// Merges overlapping or touching intervals (dropping empty ones), sorted.
+pub fn merge(mut spans: Vec<(Timestamp, Timestamp)>) -> Vec<(Timestamp, Timestamp)> {
     spans.retain(|(s, e)| s < e);
     spans.sort();
     let mut merged: Vec<(Timestamp, Timestamp)> = vec![];
@@ -643,6 +643,12 @@ pub fn merge_and_cut(mut spans: Vec<(Timestamp, Timestamp)>) -> Vec<(Timestamp, 
             _ => merged.push((s, e)),
         }
     }
+    merged
+}
+
+/// Merges overlapping intervals and cuts each into pieces of at most a day.
+pub fn merge_and_cut(spans: Vec<(Timestamp, Timestamp)>) -> Vec<(Timestamp, Timestamp)> {
+    let merged = merge(spans);
     let piece = SignedDuration::from_micros(store::calendars::PIECE);
     let mut out = Vec::with_capacity(merged.len());
     for (mut s, e) in merged {

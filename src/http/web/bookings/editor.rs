@@ -57,6 +57,65 @@ pub(super) struct AvailabilityPage {
     summary: Vec<(String, String)>,
     /// The booking rules' errors and the zone's, by field name.
     errors: FormErrors,
+    /// The next two weeks as mentees see them, with the own calendar's busy times.
+    preview: Vec<PreviewDay>,
+    /// The length of the service the preview is for (minutes; 0: none).
+    preview_minutes: i64,
+}
+
+/// One day of the preview: its free start times, and the times the mentor's own
+/// calendar keeps busy (shown greyed).
+pub struct PreviewDay {
+    pub label: String,
+    pub slots: Vec<String>,
+    pub busy: Vec<String>,
+}
+
+/// The next 14 days for the page (in the availability's zone), days with nothing shown.
+async fn preview_of(state: &AppState, web: &WebCtx, me: &UserRow) -> (Vec<PreviewDay>, i64) {
+    let Ok(Some(p)) = availability::preview(&state.ctx, me, 14).await else {
+        return (vec![], 0);
+    };
+    let mut days: Vec<(jiff::civil::Date, PreviewDay)> = vec![];
+    let day_of = |d: jiff::civil::Date, days: &mut Vec<(jiff::civil::Date, PreviewDay)>| {
+        if let Some(i) = days.iter().position(|(k, _)| *k == d) {
+            return i;
+        }
+        days.push((
+            d,
+            PreviewDay {
+                label: d.strftime("%A %-d %B").to_string(),
+                slots: vec![],
+                busy: vec![],
+            },
+        ));
+        days.len() - 1
+    };
+    for s in &p.slots {
+        let z = s.to_zoned(p.tz.clone());
+        let i = day_of(z.date(), &mut days);
+        days[i].1.slots.push(web.clock_time(&z));
+    }
+    for (s, e) in &p.calendar_busy {
+        let (mut s, e) = (s.to_zoned(p.tz.clone()), e.to_zoned(p.tz.clone()));
+        // One line per local day it covers.
+        while s < e {
+            let Ok(next) = s.date().tomorrow().and_then(|d| d.to_zoned(p.tz.clone())) else {
+                break;
+            };
+            let end = if e < next { e.clone() } else { next.clone() };
+            let whole = s.time() == jiff::civil::Time::midnight() && end == next;
+            let i = day_of(s.date(), &mut days);
+            days[i].1.busy.push(if whole {
+                "all day".to_string()
+            } else {
+                format!("{}–{}", web.clock_time(&s), web.clock_time(&end))
+            });
+            s = next;
+        }
+    }
+    days.sort_by_key(|(d, _)| *d);
+    (days.into_iter().map(|(_, d)| d).collect(), p.duration)
 }
 
 /// Where each entry of the sent `weekly` list is shown again: the day and place among
@@ -180,6 +239,7 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
     let me = web.require_user()?.user.clone();
     let io = availability::get(&state.ctx, &me).await?;
     let (days, overrides) = page_from(&io, &HashMap::new());
+    let (preview, preview_minutes) = preview_of(&state, &web, &me).await;
     Ok(web.render(
         &state,
         &AvailabilityPage {
@@ -192,6 +252,8 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
             rules: rules_of(&io.settings),
             summary: vec![],
             errors: FormErrors::default(),
+            preview,
+            preview_minutes,
         },
     ))
 }
@@ -353,6 +415,7 @@ pub(super) async fn save_availability(
         Err(e @ AppError::Invalid(_)) => {
             let (at, summary, errors) = place_errors(&e, &origins, &io);
             let (days, overrides) = page_from(&io, &at);
+            let (preview, preview_minutes) = preview_of(&state, &web, &me).await;
             web.render_status(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -366,6 +429,8 @@ pub(super) async fn save_availability(
                     rules: rules_of(&io.settings),
                     summary,
                     errors,
+                    preview,
+                    preview_minutes,
                 },
             )
         }
