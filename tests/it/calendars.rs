@@ -647,3 +647,122 @@ async fn connecting_checks_the_input_the_password_and_the_address() {
         .await;
     assert_eq!(got.1["errors"][0]["code"], "not_allowed", "{}", got.1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendars_page_connects_shows_state_and_greys_busy_times() {
+    use crate::webmentors::{csrf_of, sign_in, text};
+    let Some((app, server, mentor, _service)) = setup().await else {
+        return;
+    };
+    let c = sign_in(&app, "cal-mentor@example.com", "correct horse battery").await;
+    let (status, page) = text(&c, &app, "/settings/calendars").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Connect a calendar"), "{page}");
+    let csrf = csrf_of(&page);
+    // A refused password: said beside the field, nothing stored, the password not echoed.
+    let res = c
+        .post(app.url("/settings/calendars"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("server_url", server.base.as_str()),
+            ("username", USER),
+            ("password", "nope"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("refused the user name and password"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("value=\"{}\"", server.base)),
+        "the address is kept"
+    );
+    assert!(!html.contains("value=\"nope\""));
+    let res = c
+        .post(app.url("/settings/calendars"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("server_url", server.base.as_str()),
+            ("username", USER),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    app.tick().await;
+    let (_, page) = text(&c, &app, "/settings/calendars").await;
+    assert!(page.contains("mentor at 127.0.0.1"), "{page}");
+    assert!(
+        page.contains("Connected") && page.contains("Last read"),
+        "{page}"
+    );
+    assert!(page.contains(">Work<") && page.contains(">Personal<"));
+
+    // Bookings go to Work, Personal stops counting.
+    let (_, list) = app.get("/api/v1/me/calendars", mentor.token()).await;
+    let conn = list["items"][0]["id"].as_str().unwrap().to_string();
+    let personal = list["items"][0]["calendars"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let work = list["items"][0]["calendars"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = c
+        .post(app.url(&format!("/settings/calendars/{conn}")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            (format!("busy_{work}").as_str(), "on"),
+            ("target", work.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app.get("/api/v1/me/calendars", mentor.token()).await;
+    let cals = &list["items"][0]["calendars"];
+    assert_eq!(cals[0]["id"], personal.as_str());
+    assert_eq!(
+        (cals[0]["busy"].as_bool(), cals[1]["target"].as_bool()),
+        (Some(false), Some(true)),
+        "{list}"
+    );
+
+    // The availability page shows the next two weeks with the calendar's busy time.
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(page.contains("Your next two weeks"), "{page}");
+    assert!(
+        page.contains("busy 11:00–12:00"),
+        "Wednesday's event in Berlin time: {page}"
+    );
+
+    // Disconnecting asks first.
+    let res = c
+        .post(app.url(&format!("/settings/calendars/{conn}/disconnect")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Disconnect this calendar account?")
+    );
+    let res = c
+        .post(app.url(&format!("/settings/calendars/{conn}/disconnect")))
+        .form(&[("csrf", csrf.as_str()), ("confirmed", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app.get("/api/v1/me/calendars", mentor.token()).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+}

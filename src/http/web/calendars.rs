@@ -128,8 +128,19 @@ async fn connect(
     };
     match calendars::connect(&state.ctx, &me, &input).await {
         Ok(_) => Ok(web.redirect_flash("/settings/calendars", "calendar_connected")),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Unavailable { .. } | AppError::Forbidden { .. })) => {
-            render(&state, &web, (f.server_url, f.username), FormErrors::from_error(&e)).await
+        Err(
+            e @ (AppError::Invalid(_)
+            | AppError::Conflict { .. }
+            | AppError::Unavailable { .. }
+            | AppError::Forbidden { .. }),
+        ) => {
+            render(
+                &state,
+                &web,
+                (f.server_url, f.username),
+                FormErrors::from_error(&e),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -142,11 +153,7 @@ async fn save(
     WebForm(form): WebForm<Vec<(String, String)>>,
 ) -> PageResult {
     let me = web.require_user()?.user.clone();
-    let value = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-    };
+    let value = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     web.check_csrf(value("csrf").unwrap_or(""))?;
     let id = path_id(&id)?;
     let current = calendars::list(&state.ctx, &me)

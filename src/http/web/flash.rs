@@ -142,9 +142,21 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "ok",
         "Your series is requested: every session's credits are held until the mentor answers.",
     ),
-    ("series_accepted", "ok", "Every waiting session of the series is accepted."),
-    ("series_declined", "info", "The waiting sessions are declined; their credits went back."),
-    ("series_cancelled", "info", "Those sessions are cancelled and refunded by the policy."),
+    (
+        "series_accepted",
+        "ok",
+        "Every waiting session of the series is accepted.",
+    ),
+    (
+        "series_declined",
+        "info",
+        "The waiting sessions are declined; their credits went back.",
+    ),
+    (
+        "series_cancelled",
+        "info",
+        "Those sessions are cancelled and refunded by the policy.",
+    ),
     ("program_funded", "ok", "Funding added to the program."),
     (
         "program_manager_added",

@@ -317,3 +317,131 @@ async fn series_input_is_checked_and_retries_are_safe() {
     assert_eq!(app.balance(&mentee).await, (50, 0));
     app.assert_ledger_ok().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_booking_form_lists_a_series_dates_before_booking_it() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "Europe/Berlin", 10, 100).await;
+    let c = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let form = format!(
+        "/mentors/{}/book?service={service}&start=2026-03-17T15:00:00Z",
+        mentor.user_id
+    );
+    let (status, page) = text(&c, &app, &form).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Every two weeks"), "{page}");
+    let csrf = csrf_of(&page);
+    let post = |fields: Vec<(&'static str, String)>| {
+        let c = &c;
+        let url = app.url(&format!("/mentors/{}/book", mentor.user_id));
+        async move { c.post(url).form(&fields).send().await.unwrap() }
+    };
+    let base = vec![
+        ("csrf", csrf.clone()),
+        ("service", service.clone()),
+        ("start", "2026-03-17T15:00:00Z".to_string()),
+        ("topic", "Weekly".to_string()),
+        ("repeat", "1".to_string()),
+        ("occurrences", "3".to_string()),
+    ];
+    // First the dates, nothing booked.
+    let res = post(base.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("3 sessions, 30 credits in all"), "{html}");
+    assert!(html.contains("Tue 31 Mar 2026"), "{html}");
+    assert!(html.contains("Book these 3 sessions"));
+    assert_eq!(app.balance(&mentee).await, (100, 0));
+    // A changed choice shows its dates again rather than booking.
+    let mut changed = base.clone();
+    changed.retain(|(k, _)| *k != "occurrences");
+    changed.push(("occurrences", "2".into()));
+    changed.push(("confirm_series", "1:3".into()));
+    let res = post(changed).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("2 sessions, 20 credits in all")
+    );
+    // Confirmed: booked, and the first session's page shows the series.
+    let mut confirmed = base.clone();
+    confirmed.push(("confirm_series", "1:3".into()));
+    let res = post(confirmed).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/bookings/"), "{to}");
+    assert_eq!(app.balance(&mentee).await, (70, 30));
+    let (_, page) = text(&c, &app, &to).await;
+    assert!(
+        page.contains("Part of a series: 3 sessions, every week"),
+        "{page}"
+    );
+    assert!(page.contains("Cancel this and the 2 after it"), "{page}");
+
+    // The mentor accepts all from the page.
+    let m = sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let (_, page) = text(&m, &app, &to).await;
+    assert!(page.contains("Accept all waiting"), "{page}");
+    let series_id = page
+        .split("/bookings/series/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let mcsrf = csrf_of(&page);
+    let first = to.trim_start_matches("/bookings/").to_string();
+    let res = m
+        .post(app.url(&format!("/bookings/series/{series_id}/do/accept")))
+        .form(&[("csrf", mcsrf.as_str()), ("from", first.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, s) = app
+        .get(
+            &format!("/api/v1/bookings/series/{series_id}"),
+            mentor.token(),
+        )
+        .await;
+    assert_eq!(statuses(&s), ["accepted"; 3]);
+    // The mentee cancels from the second on, after a confirmation.
+    let second = s["bookings"][1]["id"].as_str().unwrap().to_string();
+    let res = c
+        .post(app.url(&format!("/bookings/series/{series_id}/do/cancel")))
+        .form(&[("csrf", csrf.as_str()), ("from", second.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Cancel this session and all that follow?")
+    );
+    let res = c
+        .post(app.url(&format!("/bookings/series/{series_id}/do/cancel")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("from", second.as_str()),
+            ("confirmed", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, s) = app
+        .get(
+            &format!("/api/v1/bookings/series/{series_id}"),
+            mentor.token(),
+        )
+        .await;
+    assert_eq!(statuses(&s), ["accepted", "cancelled", "cancelled"]);
+    app.assert_ledger_ok().await;
+}

@@ -1,4 +1,6 @@
-//! The booking form behind the slot picker: the chosen slot and service, the price, the message.
+//! The booking form behind the slot picker: the chosen slot and service, the price, the
+//! message, and "repeat every week / every two weeks × N" — whose dates are listed for
+//! a confirmation before the series is booked.
 
 use super::*;
 use crate::http::web::in_words;
@@ -38,6 +40,19 @@ pub(super) struct BookPage {
     error: Option<String>,
     /// "Buy 30 credits … and book", when credits are short and buying is on.
     buy_offer: Option<String>,
+    /// "" (once), "1" (weekly) or "2" (every two weeks), and how many sessions.
+    repeat: String,
+    occurrences: String,
+    /// The dates a repeat would take, for the confirmation.
+    series: Option<SeriesPlan>,
+}
+
+/// A series shown before it is booked.
+pub(super) struct SeriesPlan {
+    /// Each session: when (the viewer's zone) and whether it is free.
+    dates: Vec<(String, bool)>,
+    total: i64,
+    all_free: bool,
 }
 
 /// What the booking form shows besides the slot: a problem and the text kept.
@@ -46,6 +61,9 @@ pub(super) struct BookEntry {
     error: Option<String>,
     topic: String,
     message: String,
+    repeat: String,
+    occurrences: String,
+    series: Option<SeriesPlan>,
 }
 
 pub(super) async fn render_book(
@@ -60,6 +78,9 @@ pub(super) async fn render_book(
         error,
         topic,
         message,
+        repeat,
+        occurrences,
+        series,
     } = entry;
     let me = web.require_user()?.user.clone();
     let mentor_id = path_id(mentor_id)?;
@@ -134,6 +155,13 @@ pub(super) async fn render_book(
             topic,
             message,
             error,
+            repeat,
+            occurrences: if occurrences.is_empty() {
+                "4".into()
+            } else {
+                occurrences
+            },
+            series,
         },
     ))
 }
@@ -201,6 +229,15 @@ pub(in crate::http::web) struct BookForm {
     pub(in crate::http::web) topic: String,
     #[serde(default)]
     pub(in crate::http::web) message: String,
+    /// "1" or "2" to repeat every one or two weeks.
+    #[serde(default)]
+    pub(in crate::http::web) repeat: String,
+    #[serde(default)]
+    pub(in crate::http::web) occurrences: String,
+    /// "{repeat}:{occurrences}" of the series whose dates were shown (a changed choice
+    /// shows its dates again).
+    #[serde(default)]
+    pub(in crate::http::web) confirm_series: String,
 }
 
 pub(super) async fn book(
@@ -210,6 +247,9 @@ pub(super) async fn book(
     WebForm(f): WebForm<BookForm>,
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
+    if matches!(f.repeat.as_str(), "1" | "2") {
+        return book_series(state, web, id, f, me).await;
+    }
     let input = BookingInput {
         mentor_id: id.clone(),
         service_id: f.service.clone(),
@@ -241,10 +281,120 @@ pub(super) async fn book(
                     error: Some(msg),
                     topic: f.topic,
                     message: f.message,
+                    ..BookEntry::default()
                 },
             )
             .await?
         }
         Err(e) => return Err(e.into()),
     })
+}
+
+/// A repeating booking: first its dates for a confirmation (each marked when taken),
+/// then, confirmed, the series booked whole.
+async fn book_series(
+    state: AppState,
+    web: WebCtx,
+    id: String,
+    f: BookForm,
+    me: crate::service::accounts::UserRow,
+) -> PageResult {
+    let input = bookings::SeriesInput {
+        mentor_id: id.clone(),
+        service_id: f.service.clone(),
+        start: f.start.clone(),
+        every_weeks: if f.repeat == "2" { 2 } else { 1 },
+        occurrences: f.occurrences.trim().parse().unwrap_or(0),
+        topic: f.topic.clone(),
+        message: f.message.clone(),
+        timezone: None,
+    };
+    let q = BookQuery {
+        service: f.service.clone(),
+        start: f.start.clone(),
+    };
+    let entry = |error: Option<String>, series: Option<SeriesPlan>| BookEntry {
+        error,
+        topic: f.topic.clone(),
+        message: f.message.clone(),
+        repeat: f.repeat.clone(),
+        occurrences: f.occurrences.clone(),
+        series,
+    };
+    let refused = |e: &AppError| {
+        matches!(
+            e,
+            AppError::Invalid(_) | AppError::Conflict { .. } | AppError::PaymentRequired { .. }
+        )
+    };
+    if f.confirm_series != format!("{}:{}", f.repeat, f.occurrences) {
+        return match bookings::preview_series(&state.ctx, &me, &input).await {
+            Ok(dates) => {
+                let tz = zone_of(Some(&me));
+                let cost =
+                    mentors::offered_service(&state.ctx, &path_id(&id)?, &path_id(&f.service)?)
+                        .await?
+                        .map_or(0, |s| s.credit_cost);
+                let plan = SeriesPlan {
+                    total: cost * dates.len() as i64,
+                    all_free: dates.iter().all(|(_, free)| *free),
+                    dates: dates
+                        .into_iter()
+                        .map(|(t, free)| {
+                            let z = t.to_zoned(tz.clone());
+                            (
+                                format!("{}, {}", z.strftime("%a %-d %b %Y"), web.clock_time(&z)),
+                                free,
+                            )
+                        })
+                        .collect(),
+                };
+                render_book(
+                    &state,
+                    &web,
+                    &id,
+                    &q,
+                    StatusCode::OK,
+                    entry(None, Some(plan)),
+                )
+                .await
+            }
+            Err(e) if refused(&e) => {
+                let status = crate::http::problem::status_of(&e);
+                render_book(
+                    &state,
+                    &web,
+                    &id,
+                    &q,
+                    status,
+                    entry(Some(in_words(&e)), None),
+                )
+                .await
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
+    match bookings::request_series(&state.ctx, &me, &input, None).await {
+        Ok((s, _)) => {
+            let first = s
+                .occurrences
+                .first()
+                .map(|b| b.b.id.to_string())
+                .unwrap_or_default();
+            Ok(web.redirect_flash(&format!("/bookings/{first}"), "series_requested"))
+        }
+        Err(e) if refused(&e) => {
+            let status = crate::http::problem::status_of(&e);
+            render_book(
+                &state,
+                &web,
+                &id,
+                &q,
+                status,
+                entry(Some(in_words(&e)), None),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

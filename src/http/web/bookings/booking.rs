@@ -11,6 +11,8 @@ pub struct HistoryLine {
 #[template(path = "booking.html")]
 pub(super) struct BookingPage {
     layout: Layout,
+    /// The series this session belongs to, if any.
+    series: Option<SeriesBox>,
     id: String,
     title: String,
     status: String,
@@ -97,8 +99,13 @@ pub(super) async fn booking_page(
     let live = status.is_live();
     let started = now >= r.start_at;
     let [mine, theirs] = crate::service::bookings::notes_of(r, i_am_mentor);
+    let series = match &r.series_id {
+        Some(sid) => Some(series_box(&state, &web, &me, sid, r.id.as_str(), &tz).await?),
+        None => None,
+    };
     let page = BookingPage {
         layout: web.layout(),
+        series,
         id: r.id.to_string(),
         title: r.title.clone(),
         status: status.as_str().replace('_', "-"),
@@ -538,4 +545,161 @@ pub(super) async fn reply(
         },
     )
     .await
+}
+
+/// A series on one of its sessions' pages: every session, and what can be done to the
+/// series from here.
+pub(super) struct SeriesBox {
+    id: String,
+    every: &'static str,
+    /// (booking id, when, status, is this page's session).
+    sessions: Vec<(String, String, String, bool)>,
+    /// The mentor, with sessions waiting for an answer.
+    can_answer: bool,
+    /// Live sessions from this one on that have not started.
+    can_cancel_from_here: usize,
+}
+
+async fn series_box(
+    state: &AppState,
+    web: &WebCtx,
+    me: &crate::service::accounts::UserRow,
+    series_id: &str,
+    this: &str,
+    tz: &TimeZone,
+) -> Result<SeriesBox, AppError> {
+    let s = bookings::get_series(&state.ctx, me, series_id).await?;
+    let now = state.ctx.clock.now();
+    let this_start = s
+        .occurrences
+        .iter()
+        .find(|o| o.b.id.as_str() == this)
+        .map_or(now, |o| o.b.start_at);
+    Ok(SeriesBox {
+        id: s.row.id.clone(),
+        every: if s.row.every_weeks == 2 {
+            "every two weeks"
+        } else {
+            "every week"
+        },
+        can_answer: s.row.mentor_id == me.id.as_str()
+            && s.occurrences
+                .iter()
+                .any(|o| o.b.status == BookingStatus::Pending),
+        can_cancel_from_here: s
+            .occurrences
+            .iter()
+            .filter(|o| o.b.status.is_live() && o.b.start_at >= this_start && o.b.start_at > now)
+            .count(),
+        sessions: s
+            .occurrences
+            .iter()
+            .map(|o| {
+                let z = o.b.start_at.to_zoned(tz.clone());
+                (
+                    o.b.id.to_string(),
+                    format!("{}, {}", z.strftime("%a %-d %b %Y"), web.clock_time(&z)),
+                    o.b.status.as_str().replace('_', "-"),
+                    o.b.id.as_str() == this,
+                )
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct SeriesForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirmed: String,
+    #[serde(default)]
+    reason: String,
+    /// The session the page was about (cancel from it on; back to it after).
+    #[serde(default)]
+    from: String,
+}
+
+/// Accept or decline every waiting session, or cancel from one session on (asked
+/// first, with what happens to the credits).
+pub(super) async fn series_act(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path((id, action)): Path<(String, String)>,
+    WebForm(f): WebForm<SeriesForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    let from = booking_path(&f.from)?;
+    let back = format!("/bookings/{from}");
+    let reason = Some(f.reason.clone()).filter(|r| !r.trim().is_empty());
+    let (question, consequence, yes, flash) = match action.as_str() {
+        "accept" => {
+            bookings::answer_series(
+                &state.ctx,
+                &me,
+                &id,
+                BookingAction::Accept,
+                &ActInput::default(),
+            )
+            .await?;
+            return Ok(web.redirect_flash(&back, "series_accepted"));
+        }
+        "decline" => (
+            "Decline every waiting session of this series?",
+            "Each one's credits go back to the mentee in full.",
+            "Yes, decline them",
+            "series_declined",
+        ),
+        "cancel" => (
+            "Cancel this session and all that follow?",
+            "Each is refunded by the cancellation policy, as if cancelled on its own; earlier sessions stay booked.",
+            "Yes, cancel them",
+            "series_cancelled",
+        ),
+        _ => return Err(AppError::NotFound.into()),
+    };
+    if !confirm::confirmed(&f.confirmed) {
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                question: question.into(),
+                consequence: consequence.into(),
+                action: format!("/bookings/series/{id}/do/{action}"),
+                fields: vec![("from", from.to_string())],
+                yes,
+                back,
+                no: "No, go back",
+                reason: Some(confirm::Reason {
+                    label: "Reason, for the other person",
+                    required: false,
+                    value: f.reason,
+                }),
+                errors: FormErrors::default(),
+            },
+        ));
+    }
+    if action == "decline" {
+        bookings::answer_series(
+            &state.ctx,
+            &me,
+            &id,
+            BookingAction::Decline,
+            &ActInput { reason },
+        )
+        .await?;
+    } else {
+        bookings::cancel_series(
+            &state.ctx,
+            &me,
+            &id,
+            &bookings::SeriesCancelInput {
+                from_booking_id: Some(from.to_string()),
+                reason,
+            },
+        )
+        .await?;
+    }
+    Ok(web.redirect_flash(&back, flash))
 }

@@ -55,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/bookings/{id}/reschedule", post(reschedule))
         .route("/bookings/{id}/deliver", post(deliver))
         .route("/bookings/{id}/do/{action}", post(act))
+        .route("/bookings/series/{id}/do/{action}", post(series_act))
         .route(
             "/settings/availability",
             get(availability_form).post(save_availability),
