@@ -40,6 +40,8 @@ pub enum Job {
     CalendarSync { connection_id: String },
     /// Write a booking to (or remove it from) its mentor's calendar as it is now.
     CalendarPush { booking_id: String },
+    /// Write a group session to (or remove it from) its mentor's calendar.
+    CalendarPushGroup { session_id: String },
     /// Nothing (tests and health checks of the queue).
     Noop,
 }
@@ -68,6 +70,7 @@ impl Job {
     pub const PLACE_BOOKING: &'static str = "payment.place_booking";
     pub const CALENDAR_SYNC: &'static str = "calendar.sync";
     pub const CALENDAR_PUSH: &'static str = "calendar.push";
+    pub const CALENDAR_PUSH_GROUP: &'static str = "calendar.push_group";
     pub const NOOP: &'static str = "noop";
 
     /// The stored kind.
@@ -82,6 +85,7 @@ impl Job {
             Job::PlaceBooking { .. } => Self::PLACE_BOOKING,
             Job::CalendarSync { .. } => Self::CALENDAR_SYNC,
             Job::CalendarPush { .. } => Self::CALENDAR_PUSH,
+            Job::CalendarPushGroup { .. } => Self::CALENDAR_PUSH_GROUP,
             Job::Noop => Self::NOOP,
         }
     }
@@ -107,6 +111,7 @@ impl Job {
             Job::PlaceBooking { payment_id } => json!({ "payment_id": payment_id }),
             Job::CalendarSync { connection_id } => json!({ "connection_id": connection_id }),
             Job::CalendarPush { booking_id } => json!({ "booking_id": booking_id }),
+            Job::CalendarPushGroup { session_id } => json!({ "session_id": session_id }),
             Job::Noop => json!({}),
         }
     }
@@ -161,6 +166,9 @@ impl Job {
             Self::CALENDAR_PUSH => Job::CalendarPush {
                 booking_id: id("booking_id")?,
             },
+            Self::CALENDAR_PUSH_GROUP => Job::CalendarPushGroup {
+                session_id: id("session_id")?,
+            },
             Self::NOOP => Job::Noop,
             other => return Err(format!("unknown job kind {other}")),
         })
@@ -204,6 +212,9 @@ mod tests {
             },
             Job::CalendarPush {
                 booking_id: "b".into(),
+            },
+            Job::CalendarPushGroup {
+                session_id: "g".into(),
             },
             Job::Noop,
         ];

@@ -101,6 +101,9 @@ async fn run(
         Job::PlaceBooking { payment_id } => service::payments::place_booking(ctx, payment_id).await,
         Job::CalendarSync { connection_id } => service::calendars::sync(ctx, connection_id).await,
         Job::CalendarPush { booking_id } => service::calendars::push(ctx, booking_id).await,
+        Job::CalendarPushGroup { session_id } => {
+            service::calendars::push_group(ctx, session_id).await
+        }
         Job::Noop => Ok(()),
     }
 }

@@ -130,6 +130,7 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
         )
         .await?;
         schedule_reminders(&mut tx, &id, d.start, now).await?;
+        store::calendars::enqueue_push_group(&mut tx, &id, &mentor.id, now).await?;
         ids.push(id);
     }
     tx.commit().await?;
@@ -183,6 +184,7 @@ pub async fn update(
     )
     .await?;
     schedule_reminders(&mut tx, id, d.start, now).await?;
+    store::calendars::enqueue_push_group(&mut tx, id, &mentor.id, now).await?;
     tx.commit().await?;
     use super::availability::{TimeChange, mark_next_free};
     mark_next_free(ctx, &mentor.id, TimeChange::Freed(g.start_at, g.end_at));
@@ -854,6 +856,7 @@ async fn cancel_in(
         .await?;
     }
     store::groups::cancel(tx, &g.id, reason, now).await?;
+    store::calendars::enqueue_push_group(tx, &g.id, &g.mentor_id, now).await?;
     Ok(())
 }
 

@@ -462,6 +462,29 @@ pub async fn enqueue_push(
     let job = crate::domain::job::Job::CalendarPush {
         booking_id: booking_id.to_string(),
     };
+    enqueue_if_written(tx, &job, booking_id, mentor_id, now).await
+}
+
+/// [`enqueue_push`] for a group session (recorded as `group:<id>`).
+pub async fn enqueue_push_group(
+    tx: &mut Tx,
+    session_id: &str,
+    mentor_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<()> {
+    let job = crate::domain::job::Job::CalendarPushGroup {
+        session_id: session_id.to_string(),
+    };
+    enqueue_if_written(tx, &job, &format!("group:{session_id}"), mentor_id, now).await
+}
+
+async fn enqueue_if_written(
+    tx: &mut Tx,
+    job: &crate::domain::job::Job,
+    key: &str,
+    mentor_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO jobs (id, kind, payload, status, run_at, created_at, updated_at) \
          SELECT $1, $2, $3, 'queued', $4, $4, $4 WHERE EXISTS (SELECT 1 FROM calendar_calendars \
@@ -472,7 +495,7 @@ pub async fn enqueue_push(
     .bind(job.payload().to_string())
     .bind(now.stored())
     .bind(mentor_id)
-    .bind(booking_id)
+    .bind(key)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -489,6 +512,25 @@ pub async fn live_bookings_of<'e, E: Executor<'e, Database = Any>>(
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT id FROM bookings WHERE mentor_id = $1 AND timed = 1 AND status IN ('pending', 'accepted') \
          AND end_at > $2 ORDER BY start_at LIMIT $3",
+    )
+    .bind(mentor_id)
+    .bind(now.stored())
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The mentor's open upcoming group sessions, at most `limit`.
+pub async fn live_groups_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+    now: Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM group_sessions WHERE mentor_id = $1 AND status = 'open' AND end_at > $2 \
+         ORDER BY start_at LIMIT $3",
     )
     .bind(mentor_id)
     .bind(now.stored())

@@ -472,6 +472,40 @@ async fn bookings_are_written_moved_and_removed() {
     app.tick().await;
     assert!(events_on(&server).await.is_empty(), "removed on cancel");
     app.assert_ledger_ok().await;
+
+    // The mentor's group sessions are written too, and removed when cancelled.
+    let (status, g) = app
+        .post(
+            "/api/v1/group-sessions",
+            mentor.token(),
+            json!({"title": "Rust circle", "start": "2026-03-12T12:00:00Z", "duration_minutes": 60,
+                   "seats": 5, "credits_per_seat": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{g}");
+    let gid = g["items"][0]["id"].as_str().unwrap().to_string();
+    app.tick().await;
+    let written = events_on(&server).await;
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(
+        written[0].contains(&format!("UID:group-{gid}@mentorhub")),
+        "{}",
+        written[0]
+    );
+    assert!(written[0].contains("DTSTART:20260312T120000Z"));
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/group-sessions/{gid}/cancel"),
+            mentor.token(),
+            json!({"reason": "Travelling"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.tick().await;
+    assert!(
+        events_on(&server).await.is_empty(),
+        "removed when cancelled"
+    );
 }
 
 /// "Sync now" through the API.
@@ -650,7 +684,7 @@ async fn connecting_checks_the_input_the_password_and_the_address() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_calendars_page_connects_shows_state_and_greys_busy_times() {
-    use crate::webmentors::{csrf_of, sign_in, text};
+    use crate::web_mentors::{csrf_of, sign_in, text};
     let Some((app, server, mentor, _service)) = setup().await else {
         return;
     };

@@ -28,7 +28,9 @@
 //! accepted timed booking is written there as one event resource named after the
 //! booking (`mentorhub-<id>.ics`, UID `<id>@mentorhub`), so a retry overwrites instead of
 //! duplicating; a pending request is written as `TENTATIVE` when the mentor opts in; a
-//! move rewrites it; a cancel, decline or expiry removes it. The job queue does the
+//! move rewrites it; a cancel, decline or expiry removes it. The mentor's group
+//! sessions are written the same way (`mentorhub-group-<id>.ics`), removed when
+//! cancelled. The job queue does the
 //! writing and retries until the server takes it. The event carries no `ORGANIZER` or
 //! `ATTENDEE`, so a server that schedules (RFC 6638) sends no invitations of its own.
 //! Our own events are recognised by their UID when busy times are read, so a booking
@@ -315,23 +317,20 @@ pub async fn update_connection(
         let now = ctx.now();
         let mut tx = ctx.db.begin_write().await?;
         store::calendars::set_write_tentative(&mut tx, &c.id, on, now).await?;
-        queue_pushes(ctx, &mut tx, &user.id, now).await?;
+        queue_pushes(&mut tx, &user.id, now).await?;
         tx.commit().await?;
     }
     one(ctx, user, id).await
 }
 
-/// Queues a write of each live upcoming booking of the mentor (after a change of
-/// where or what is written).
-async fn queue_pushes(
-    ctx: &Ctx,
-    tx: &mut store::Tx,
-    mentor_id: &str,
-    now: Timestamp,
-) -> AppResult<()> {
-    let _ = ctx;
+/// Queues a write of each live upcoming booking and group session of the mentor
+/// (after a change of where or what is written).
+async fn queue_pushes(tx: &mut store::Tx, mentor_id: &str, now: Timestamp) -> AppResult<()> {
     for b in store::calendars::live_bookings_of(&mut **tx, mentor_id, now, 500).await? {
         store::calendars::enqueue_push(tx, &b, mentor_id, now).await?;
+    }
+    for g in store::calendars::live_groups_of(&mut **tx, mentor_id, now, 500).await? {
+        store::calendars::enqueue_push_group(tx, &g, mentor_id, now).await?;
     }
     Ok(())
 }
@@ -370,7 +369,7 @@ pub async fn update_calendar(
     if let Some(target) = patch.target.filter(|t| *t != cal.target) {
         let to = target.then_some(cal.id.as_str());
         store::calendars::set_target(&mut tx, &user.id, to, now).await?;
-        queue_pushes(ctx, &mut tx, &user.id, now).await?;
+        queue_pushes(&mut tx, &user.id, now).await?;
     }
     tx.commit().await?;
     if patch.busy == Some(false) && cal.busy {
@@ -755,50 +754,9 @@ pub async fn push(ctx: &Ctx, booking_id: &str) -> AppResult<()> {
     let Some(b) = store::bookings::get(&ctx.db.pool, booking_id).await? else {
         return Ok(());
     };
-    let pushed = store::calendars::push_of(&ctx.db.pool, booking_id).await?;
-    let target = store::calendars::target_of(&ctx.db.pool, &b.b.mentor_id).await?;
-    let conn = match &target {
-        Some(t) => store::calendars::connection(&ctx.db.pool, &t.connection_id).await?,
-        None => None,
-    };
     use crate::domain::booking::BookingStatus as S;
-    let wanted = match (&target, &conn) {
-        (Some(t), Some(c))
-            if b.b.timed
-                && (b.b.status == S::Accepted
-                    || (b.b.status == S::Pending && c.write_tentative)) =>
-        {
-            Some((t, c))
-        }
-        _ => None,
-    };
-    // Written elsewhere (or no longer wanted): remove it there first.
-    if let Some(p) = &pushed {
-        if wanted.is_none_or(|(t, _)| t.id != p.calendar_id) {
-            remove(ctx, p).await?;
-        }
-    }
-    let Some((t, c)) = wanted else {
-        return Ok(());
-    };
-    let status = if b.b.status == S::Pending {
-        "TENTATIVE"
-    } else {
-        "CONFIRMED"
-    };
-    if pushed
-        .as_ref()
-        .is_some_and(|p| p.calendar_id == t.id && p.sequence == b.b.sequence && p.status == status)
-    {
-        return Ok(());
-    }
-    let password = password_of(ctx, c).map_err(dav_failure)?;
-    let dav = dav_of(ctx, c, &password);
-    let base = Url::parse(&t.url)
-        .map_err(|_| dav_failure(DavError::NotCalDav("bad calendar address".into())))?;
-    let href = base
-        .join(&format!("mentorhub-{}.ics", b.b.id))
-        .map_err(|_| dav_failure(DavError::NotCalDav("bad calendar address".into())))?;
+    let tentative = b.b.status == S::Pending;
+    let live = b.b.timed && (b.b.status == S::Accepted || tentative);
     let mut event = super::calendar::event(ctx, &b, &b.b.mentor_id);
     event.description = format!(
         "Mentor: {} {}\nMentee: {} {}\n{}",
@@ -808,17 +766,112 @@ pub async fn push(ctx: &Ctx, booking_id: &str) -> AppResult<()> {
         b.mentee_last_name,
         event.description
     );
-    let ics = crate::domain::ics::calendar("mentorhub", &[event]);
-    let etag = dav.put(&href, &ics).await.map_err(dav_failure)?;
+    write_event(
+        ctx,
+        &b.b.mentor_id,
+        booking_id,
+        &format!("mentorhub-{booking_id}.ics"),
+        live.then_some(Wanted {
+            event,
+            tentative,
+            sequence: b.b.sequence,
+        }),
+    )
+    .await
+}
+
+/// The job: makes the mentor's calendar show their group session `session_id` as it
+/// is now (removed once cancelled).
+pub async fn push_group(ctx: &Ctx, session_id: &str) -> AppResult<()> {
+    let Some(g) = store::groups::get(&ctx.db.pool, session_id).await? else {
+        return Ok(());
+    };
+    let live = g.status != crate::domain::group::GroupStatus::Cancelled;
+    let event = super::calendar::group_event(ctx, &g, None);
+    write_event(
+        ctx,
+        &g.mentor_id,
+        &format!("group:{session_id}"),
+        &format!("mentorhub-group-{session_id}.ics"),
+        live.then_some(Wanted {
+            event,
+            tentative: false,
+            sequence: g.sequence,
+        }),
+    )
+    .await
+}
+
+/// What a calendar should show for one booking or session.
+struct Wanted {
+    event: crate::domain::ics::IcsEvent,
+    /// Written only when the mentor wants tentative events.
+    tentative: bool,
+    sequence: i64,
+}
+
+/// Brings one event resource (`name` in the mentor's target calendar, recorded under
+/// `key`) to what is `wanted`: written when wanted and changed since last written,
+/// removed from where it was when no longer wanted or the target moved.
+async fn write_event(
+    ctx: &Ctx,
+    mentor_id: &str,
+    key: &str,
+    name: &str,
+    wanted: Option<Wanted>,
+) -> AppResult<()> {
+    let pushed = store::calendars::push_of(&ctx.db.pool, key).await?;
+    let target = store::calendars::target_of(&ctx.db.pool, mentor_id).await?;
+    let conn = match &target {
+        Some(t) => store::calendars::connection(&ctx.db.pool, &t.connection_id).await?,
+        None => None,
+    };
+    let wanted = match (target, conn, wanted) {
+        (Some(t), Some(c), Some(w)) if !w.tentative || c.write_tentative => Some((t, c, w)),
+        _ => None,
+    };
+    // Written elsewhere (or no longer wanted): remove it there first.
+    if let Some(p) = &pushed {
+        if wanted
+            .as_ref()
+            .is_none_or(|(t, _, _)| t.id != p.calendar_id)
+        {
+            remove(ctx, p).await?;
+        }
+    }
+    let Some((t, c, w)) = wanted else {
+        return Ok(());
+    };
+    let status = if w.tentative {
+        "TENTATIVE"
+    } else {
+        "CONFIRMED"
+    };
+    if pushed
+        .as_ref()
+        .is_some_and(|p| p.calendar_id == t.id && p.sequence == w.sequence && p.status == status)
+    {
+        return Ok(());
+    }
+    let password = password_of(ctx, &c).map_err(dav_failure)?;
+    let bad = || dav_failure(DavError::NotCalDav("bad calendar address".into()));
+    let href = Url::parse(&t.url)
+        .and_then(|u| u.join(name))
+        .map_err(|_| bad())?;
+    let ics = crate::domain::ics::calendar("mentorhub", &[w.event]);
+    let etag = dav_of(ctx, &c, &password)
+        .put(&href, &ics)
+        .await
+        .map_err(dav_failure)?;
     store::calendars::put_push(
         &ctx.db.writer,
         &PushRow {
-            booking_id: b.b.id.to_string(),
-            mentor_id: b.b.mentor_id.to_string(),
+            booking_id: key.to_string(),
+            mentor_id: mentor_id.to_string(),
             calendar_id: t.id.clone(),
             href: href.to_string(),
             etag,
-            sequence: b.b.sequence,
+            sequence: w.sequence,
             status: status.into(),
         },
         ctx.now(),
