@@ -250,7 +250,7 @@ pub async fn request_series(
             service_id: &first.context.service_id,
             every_weeks: input.every_weeks,
             occurrences: starts.len() as i64,
-            timezone: &a.tz.iana_name().unwrap_or("UTC").to_string(),
+            timezone: a.tz.iana_name().unwrap_or("UTC"),
             now: first.now,
         },
     )

@@ -127,10 +127,10 @@ fn multistatus(xml: &str) -> Result<Vec<DavResponse>, DavError> {
                         if is(&c, "href") {
                             v.hrefs.push(c.text().unwrap_or("").trim().to_string());
                         }
-                        if c.tag_name().name() == "comp" {
-                            if let Some(name) = c.attribute("name") {
-                                v.comps.push(name.to_ascii_uppercase());
-                            }
+                        if c.tag_name().name() == "comp"
+                            && let Some(name) = c.attribute("name")
+                        {
+                            v.comps.push(name.to_ascii_uppercase());
                         }
                         v.children.push(c.tag_name().name().to_string());
                     }
@@ -362,10 +362,10 @@ impl Dav<'_> {
     /// calendars holding events.
     pub async fn discover(&self, server: &Url) -> Result<(Url, Vec<RemoteCalendar>), DavError> {
         let mut candidates = vec![server.clone()];
-        if let Ok(wk) = server.join("/.well-known/caldav") {
-            if &wk != server {
-                candidates.push(wk);
-            }
+        if let Ok(wk) = server.join("/.well-known/caldav")
+            && &wk != server
+        {
+            candidates.push(wk);
         }
         let mut last = DavError::NotCalDav(format!("No calendars found at {server}."));
         for start in candidates {

@@ -393,28 +393,26 @@ pub async fn disconnect(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<()> {
 /// them at once; the answer shows the outcome.
 pub async fn resync(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ConnectionView> {
     let c = owned(ctx, user, id).await?;
-    if let Ok(password) = password_of(ctx, &c) {
-        let dav = dav_of(ctx, &c, &password);
-        if let Ok(home) = Url::parse(&c.home_url) {
-            if let Ok(found) = dav.calendars(&home).await {
-                let now = ctx.now();
-                let mut tx = ctx.db.begin_write().await?;
-                for k in &found {
-                    store::calendars::upsert_calendar(
-                        &mut tx,
-                        &new_id(),
-                        &c.id,
-                        &user.id,
-                        &k.url,
-                        &k.name,
-                        &k.color,
-                        now,
-                    )
-                    .await?;
-                }
-                tx.commit().await?;
-            }
+    if let Ok(password) = password_of(ctx, &c)
+        && let Ok(home) = Url::parse(&c.home_url)
+        && let Ok(found) = dav_of(ctx, &c, &password).calendars(&home).await
+    {
+        let now = ctx.now();
+        let mut tx = ctx.db.begin_write().await?;
+        for k in &found {
+            store::calendars::upsert_calendar(
+                &mut tx,
+                &new_id(),
+                &c.id,
+                &user.id,
+                &k.url,
+                &k.name,
+                &k.color,
+                now,
+            )
+            .await?;
         }
+        tx.commit().await?;
     }
     sync_connection(ctx, &c, true).await?;
     one(ctx, user, id).await
@@ -831,13 +829,12 @@ async fn write_event(
         _ => None,
     };
     // Written elsewhere (or no longer wanted): remove it there first.
-    if let Some(p) = &pushed {
-        if wanted
+    if let Some(p) = &pushed
+        && wanted
             .as_ref()
             .is_none_or(|(t, _, _)| t.id != p.calendar_id)
-        {
-            remove(ctx, p).await?;
-        }
+    {
+        remove(ctx, p).await?;
     }
     let Some((t, c, w)) = wanted else {
         return Ok(());
@@ -904,16 +901,16 @@ async fn remove(ctx: &Ctx, p: &PushRow) -> AppResult<()> {
         .await?
         .into_iter()
         .find(|k| k.id == p.calendar_id);
-    if let Some(cal) = cal {
-        if let Some(c) = store::calendars::connection(&ctx.db.pool, &cal.connection_id).await? {
-            let password = password_of(ctx, &c).map_err(dav_failure)?;
-            let href = Url::parse(&p.href)
-                .map_err(|_| dav_failure(DavError::NotCalDav("bad event address".into())))?;
-            dav_of(ctx, &c, &password)
-                .delete(&href)
-                .await
-                .map_err(dav_failure)?;
-        }
+    if let Some(cal) = cal
+        && let Some(c) = store::calendars::connection(&ctx.db.pool, &cal.connection_id).await?
+    {
+        let password = password_of(ctx, &c).map_err(dav_failure)?;
+        let href = Url::parse(&p.href)
+            .map_err(|_| dav_failure(DavError::NotCalDav("bad event address".into())))?;
+        dav_of(ctx, &c, &password)
+            .delete(&href)
+            .await
+            .map_err(dav_failure)?;
     }
     store::calendars::delete_push(&ctx.db.writer, &p.booking_id).await?;
     Ok(())
