@@ -565,6 +565,8 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     store::credit_requests::withdraw_open(&mut tx, &user.id, now).await?;
     // Out of every line, so no freed seat goes to a closed account.
     store::groups::leave_lines(&mut tx, &user.id, now).await?;
+    // Connected calendars: the sealed passwords and everything read from them.
+    super::calendars::erase_user(&mut tx, &user.id).await?;
     tx.commit().await?;
     ctx.realtime.sessions_ended(ctx, &user.id, Ended::All).await;
     ctx.discovery.invalidate();

@@ -259,7 +259,13 @@ pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult
         created_at: now,
         updated_at: now,
     };
+    let before = store::availability::get(&ctx.db.pool, &user.id).await?;
     store::availability::put(&ctx.db.pool, &row).await?;
+    if before.is_none_or(|b| b.timezone != row.timezone) {
+        // All-day events block whole days of the mentor's zone: read them again in the
+        // new one.
+        super::calendars::read_again(ctx, &user.id).await?;
+    }
     refresh_next_free(ctx, &user.id).await?;
     Ok(to_io(&row))
 }

@@ -208,6 +208,24 @@ pub async fn set_busy(
     Ok(())
 }
 
+/// Makes the next read of a connection's calendars fetch them whole.
+pub async fn forget_tokens(tx: &mut Tx, connection_id: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE calendar_calendars SET change_token = '' WHERE connection_id = $1")
+        .bind(connection_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Forgets the record of events written for a user's bookings.
+pub async fn erase_pushes_of(tx: &mut Tx, mentor_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM calendar_pushes WHERE mentor_id = $1")
+        .bind(mentor_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Makes `calendar_id` the one bookings are written to (or none).
 pub async fn set_target(
     tx: &mut Tx,
@@ -363,30 +381,38 @@ pub async fn due<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// Forgets the busy times of connections failing since before `before`; returns the
-/// connections and their owners.
-pub async fn drop_stale(tx: &mut Tx, before: Timestamp) -> sqlx::Result<Vec<(String, String)>> {
-    let stale: Vec<(String, String)> = sqlx::query_as(
-        "SELECT DISTINCT k.id, k.user_id FROM calendar_connections k JOIN calendar_calendars c \
-         ON c.connection_id = k.id JOIN calendar_busy b ON b.calendar_id = c.id \
-         WHERE k.status = 'failing' AND k.failing_since < $1",
+/// Connections failing since before `before` that still hold busy times, with their
+/// owners.
+pub async fn stale<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    before: Timestamp,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT k.id, k.user_id FROM calendar_connections k WHERE k.status = 'failing' \
+         AND k.failing_since < $1 AND EXISTS (SELECT 1 FROM calendar_calendars c \
+         JOIN calendar_busy b ON b.calendar_id = c.id WHERE c.connection_id = k.id)",
     )
     .bind(before.stored())
-    .fetch_all(&mut **tx)
+    .fetch_all(ex)
+    .await
+}
+
+/// Forgets a connection's busy times (and so the windows its reads covered).
+pub async fn drop_busy(tx: &mut Tx, connection_id: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM calendar_busy WHERE calendar_id IN (SELECT id FROM calendar_calendars WHERE connection_id = $1)",
+    )
+    .bind(connection_id)
+    .execute(&mut **tx)
     .await?;
-    for (id, _) in &stale {
-        sqlx::query(
-            "DELETE FROM calendar_busy WHERE calendar_id IN (SELECT id FROM calendar_calendars WHERE connection_id = $1)",
-        )
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query("UPDATE calendar_calendars SET change_token = '', synced_from = NULL, synced_to = NULL WHERE connection_id = $1")
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(stale)
+    sqlx::query(
+        "UPDATE calendar_calendars SET change_token = '', synced_from = NULL, synced_to = NULL \
+         WHERE connection_id = $1",
+    )
+    .bind(connection_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The calendar bookings of `mentor_id` are written to.

@@ -72,7 +72,12 @@ async fn every_journey_page_passes_axe_at_both_widths() {
     let Some(axe) = axe_source() else {
         return;
     };
-    let app = TestApp::spawn().await;
+    // With a calendar key, so the Calendars page shows its connect form.
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        calendar_key: Some([3u8; 32]),
+        ..crate::support::test_config()
+    })
+    .await;
     let admin = app.admin().await;
     let mentor = app
         .approved_mentor(
@@ -245,6 +250,7 @@ async fn every_journey_page_passes_axe_at_both_widths() {
                 "/settings/mentor".into(),
                 "/settings/services".into(),
                 "/settings/availability".into(),
+                "/settings/calendars".into(),
                 "/articles/new".into(),
                 format!("/chat/{thread}"),
                 "/groups/new".into(),

@@ -246,6 +246,24 @@ async fn a_connected_calendar_blocks_exactly_its_busy_time() {
     assert!(hours("2026-03-24").contains(&"14:00"));
     assert_eq!(hours("2026-03-31").len(), 0, "outside the range asked");
 
+    // The mentor moves to New York (hours 09–21 there): the all-day event now takes
+    // New York's Thursday (05:00Z to 05:00Z next day), read again at once despite an
+    // unchanged calendar — so Wednesday evening in New York (23:00Z, 00:00Z) is free,
+    // which Berlin's Thursday (from 23:00Z) would have blocked.
+    let mut late = weekdays_nine_to_five("America/New_York");
+    for rule in late["weekly"].as_array_mut().unwrap() {
+        rule["end"] = json!("21:00");
+    }
+    app.set_availability(&mentor, late).await;
+    app.tick().await;
+    let ny = slots(&app, &mentor, &service).await;
+    assert!(on_day(&ny, "2026-03-04").contains(&"23:00"), "{:?}", on_day(&ny, "2026-03-04"));
+    assert!(on_day(&ny, "2026-03-05").contains(&"00:00"), "{:?}", on_day(&ny, "2026-03-05"));
+    assert!(!on_day(&ny, "2026-03-05").contains(&"14:00"), "Thursday 09:00 New York is busy");
+    app.set_availability(&mentor, weekdays_nine_to_five("Europe/Berlin"))
+        .await;
+    app.tick().await;
+
     // Personal no longer counts: Thursday opens again.
     let personal = c["calendars"][0]["id"].as_str().unwrap();
     let (status, c2) = app
@@ -640,6 +658,16 @@ async fn connecting_checks_the_input_the_password_and_the_address() {
         .await
         .unwrap();
     assert!(!sealed.contains(PASSWORD));
+    // Closing the account deletes the connection with its sealed password.
+    let (status, _) = app
+        .call(Method::DELETE, "/api/v1/me", mentor.token(), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM calendar_connections")
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
 
     // Without the operator's key, or toward a private address when not allowed.
     let off = TestApp::spawn_with(test_config()).await;

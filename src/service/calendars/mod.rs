@@ -389,6 +389,42 @@ pub async fn disconnect(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Queues a full read of every calendar of the user (their zone changed: all-day
+/// events cover other hours now), whatever the change tokens say.
+pub async fn read_again(ctx: &Ctx, user_id: &str) -> AppResult<()> {
+    let conns = store::calendars::connections_of(&ctx.db.pool, user_id).await?;
+    if conns.is_empty() {
+        return Ok(());
+    }
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    for c in &conns {
+        store::calendars::forget_tokens(&mut tx, &c.id).await?;
+        super::jobs::enqueue(
+            &mut tx,
+            &super::jobs::Job::CalendarSync {
+                connection_id: c.id.clone(),
+            },
+            now,
+            None,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Forgets everything read from the user's calendars and their connections (closing
+/// the account): passwords, busy times, the record of written events.
+pub async fn erase_user(tx: &mut store::Tx, user_id: &str) -> AppResult<()> {
+    for c in store::calendars::connections_of(&mut **tx, user_id).await? {
+        store::calendars::delete_connection(tx, &c.id).await?;
+    }
+    store::calendars::erase_pushes_of(tx, user_id).await?;
+    Ok(())
+}
+
 /// "Sync now": finds the account's calendars again (new ones count as busy) and reads
 /// them at once; the answer shows the outcome.
 pub async fn resync(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ConnectionView> {
@@ -725,20 +761,27 @@ pub async fn maintain(ctx: &Ctx) -> AppResult<()> {
     }
     let keep = SignedDuration::try_from(ctx.config.calendar_keep_stale)
         .unwrap_or(SignedDuration::from_hours(72));
-    let mut live = Live::new();
-    let mut tx = ctx.db.begin_write().await?;
-    let dropped = store::calendars::drop_stale(&mut tx, now - keep).await?;
-    for (id, _) in &dropped {
-        if let Some(c) = store::calendars::connection(&mut *tx, id).await? {
-            tell(ctx, &mut tx, &c, "Your calendar's busy times no longer count", &format!(
-                "mentorhub could not read your calendar for {} hours ({}), so its busy times stopped blocking your slots. Fix or disconnect the connection on your calendar settings.",
-                keep.as_hours(), c.last_error
-            ), &mut live).await?;
-        }
-    }
-    tx.commit().await?;
-    live.publish(ctx).await;
-    for (_, user_id) in dropped {
+    let stale = store::calendars::stale(&ctx.db.pool, now - keep).await?;
+    for (id, user_id) in stale {
+        let mut live = Live::new();
+        let mut tx = ctx.db.begin_write().await?;
+        // Re-read under the write lock: a read that just worked keeps its times.
+        let Some(c) = store::calendars::connection(&mut *tx, &id)
+            .await?
+            .filter(|c| c.failing_since.is_some_and(|f| f < now - keep))
+        else {
+            continue;
+        };
+        store::calendars::drop_busy(&mut tx, &id).await?;
+        let body = format!(
+            "mentorhub could not read your calendar for {} hours ({}), so its busy times stopped blocking your slots. Fix or disconnect the connection in your calendar settings.",
+            keep.as_hours(),
+            c.last_error
+        );
+        tell(ctx, &mut tx, &c, "Your calendar's busy times no longer count", &body, &mut live)
+            .await?;
+        tx.commit().await?;
+        live.publish(ctx).await;
         availability::refresh_next_free(ctx, &user_id).await?;
     }
     Ok(())
