@@ -13,10 +13,13 @@ use crate::support::{
     test_config, weekdays_nine_to_five,
 };
 
+/// A key for calendars, loopback servers allowed, and no background worker: reads and
+/// writes run when a test calls `tick`, so it sees them finished.
 fn config() -> mentorhub::config::Config {
     mentorhub::config::Config {
         calendar_key: Some([7u8; 32]),
         calendar_allow_private: true,
+        background_workers: false,
         ..test_config()
     }
 }
@@ -77,7 +80,7 @@ END:VEVENT"
 /// A mentor in Berlin (weekdays 09–17, hourly slots) and a Radicale account with a
 /// "Work" calendar holding every kind of event and a "Personal" one with an all-day
 /// event.
-async fn setup() -> Option<(TestApp, Radicale, Session, String)> {
+pub(crate) async fn setup() -> Option<(TestApp, Radicale, Session, String)> {
     let server = Radicale::start().await?;
     let app = TestApp::spawn_with(config()).await;
     let admin = app.admin().await;
@@ -257,9 +260,20 @@ async fn a_connected_calendar_blocks_exactly_its_busy_time() {
     app.set_availability(&mentor, late).await;
     app.tick().await;
     let ny = slots(&app, &mentor, &service).await;
-    assert!(on_day(&ny, "2026-03-04").contains(&"23:00"), "{:?}", on_day(&ny, "2026-03-04"));
-    assert!(on_day(&ny, "2026-03-05").contains(&"00:00"), "{:?}", on_day(&ny, "2026-03-05"));
-    assert!(!on_day(&ny, "2026-03-05").contains(&"14:00"), "Thursday 09:00 New York is busy");
+    assert!(
+        on_day(&ny, "2026-03-04").contains(&"23:00"),
+        "{:?}",
+        on_day(&ny, "2026-03-04")
+    );
+    assert!(
+        on_day(&ny, "2026-03-05").contains(&"00:00"),
+        "{:?}",
+        on_day(&ny, "2026-03-05")
+    );
+    assert!(
+        !on_day(&ny, "2026-03-05").contains(&"14:00"),
+        "Thursday 09:00 New York is busy"
+    );
     app.set_availability(&mentor, weekdays_nine_to_five("Europe/Berlin"))
         .await;
     app.tick().await;

@@ -12,6 +12,7 @@ mod articles;
 mod bookings;
 mod browser_a11y;
 mod browser_articles;
+mod browser_calendars;
 mod browser_dashboards;
 mod browser_flows;
 mod browser_groups;

@@ -127,7 +127,7 @@ async fn preview(
     CurrentUser(me): CurrentUser,
     ApiJson(input): ApiJson<SeriesInput>,
 ) -> Result<axum::Json<SeriesPreview>, AppError> {
-    let dates = bookings::preview_series(&state.ctx, &me.user, &input).await?;
+    let (dates, _) = bookings::preview_series(&state.ctx, &me.user, &input).await?;
     Ok(axum::Json(SeriesPreview {
         items: dates
             .into_iter()

@@ -96,12 +96,12 @@ fn check_shape(input: &SeriesInput) -> AppResult<()> {
 
 /// The dates a series would take, checked like the request would be but nothing
 /// written: for the booking form's confirmation. Each start comes with whether it is
-/// free now.
+/// free now; the zone is the one whose wall-clock time the series keeps.
 pub async fn preview_series(
     ctx: &Ctx,
     mentee: &UserRow,
     input: &SeriesInput,
-) -> AppResult<Vec<(Timestamp, bool)>> {
+) -> AppResult<(Vec<(Timestamp, bool)>, jiff::tz::TimeZone)> {
     check_shape(input)?;
     let p = prepare(ctx, mentee, &single(input)).await?;
     let a = p.availability.clone().ok_or_else(not_timed)?;
@@ -125,7 +125,7 @@ pub async fn preview_series(
         .await?;
         out.push((s, free.first() == Some(&s)));
     }
-    Ok(out)
+    Ok((out, a.tz))
 }
 
 fn single(input: &SeriesInput) -> BookingInput {

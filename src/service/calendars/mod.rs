@@ -778,8 +778,15 @@ pub async fn maintain(ctx: &Ctx) -> AppResult<()> {
             keep.as_hours(),
             c.last_error
         );
-        tell(ctx, &mut tx, &c, "Your calendar's busy times no longer count", &body, &mut live)
-            .await?;
+        tell(
+            ctx,
+            &mut tx,
+            &c,
+            "Your calendar's busy times no longer count",
+            &body,
+            &mut live,
+        )
+        .await?;
         tx.commit().await?;
         live.publish(ctx).await;
         availability::refresh_next_free(ctx, &user_id).await?;

@@ -51,6 +51,8 @@ pub(super) struct BookPage {
 pub(super) struct SeriesPlan {
     /// Each session: when (the viewer's zone) and whether it is free.
     dates: Vec<(String, bool)>,
+    /// "Tuesdays at 4:00 PM in Europe/Berlin": the time every session keeps.
+    keeps: String,
     total: i64,
     all_free: bool,
 }
@@ -329,13 +331,23 @@ async fn book_series(
     };
     if f.confirm_series != format!("{}:{}", f.repeat, f.occurrences) {
         return match bookings::preview_series(&state.ctx, &me, &input).await {
-            Ok(dates) => {
+            Ok((dates, kept)) => {
                 let tz = zone_of(Some(&me));
+                let keeps = dates.first().map(|(t, _)| {
+                    let z = t.to_zoned(kept.clone());
+                    format!(
+                        "{}s at {} in {}",
+                        z.strftime("%A"),
+                        web.clock_time(&z),
+                        kept.iana_name().unwrap_or("the mentor's zone")
+                    )
+                });
                 let cost =
                     mentors::offered_service(&state.ctx, &path_id(&id)?, &path_id(&f.service)?)
                         .await?
                         .map_or(0, |s| s.credit_cost);
                 let plan = SeriesPlan {
+                    keeps: keeps.unwrap_or_default(),
                     total: cost * dates.len() as i64,
                     all_free: dates.iter().all(|(_, free)| *free),
                     dates: dates
