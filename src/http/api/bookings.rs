@@ -259,18 +259,19 @@ async fn create(
 ) -> Result<Response, AppError> {
     let key = idempotency_key(&headers)?;
     let (b, replayed) = bookings::request(&state.ctx, &me.user, &input, key.as_deref()).await?;
-    let mut res = (
-        StatusCode::CREATED,
-        axum::Json(view(&b, &me.user.id, None, None)),
-    )
-        .into_response();
+    Ok(created(view(&b, &me.user.id, None, None), replayed))
+}
+
+/// 201 with `body`, marked `Idempotent-Replayed: true` when it answers a retry.
+pub(super) fn created(body: impl Serialize, replayed: bool) -> Response {
+    let mut res = (StatusCode::CREATED, axum::Json(body)).into_response();
     if replayed {
         res.headers_mut().insert(
             "idempotent-replayed",
             header::HeaderValue::from_static("true"),
         );
     }
-    Ok(res)
+    res
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,17 +1,13 @@
 //! `/api/v1/bookings/series*`: recurring sessions booked as one request, answered and
 //! cancelled as a whole or from one occurrence on.
 
-use axum::{
-    extract::State,
-    http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
-};
+use axum::{extract::State, http::HeaderMap, response::Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    bookings::{BookingView, idempotency_key, view},
+    bookings::{BookingView, created, idempotency_key, view},
     ts,
 };
 use crate::{
@@ -91,18 +87,7 @@ async fn create(
     let key = idempotency_key(&headers)?;
     let (s, replayed) =
         bookings::request_series(&state.ctx, &me.user, &input, key.as_deref()).await?;
-    let mut res = (
-        StatusCode::CREATED,
-        axum::Json(series_view(&s, &me.user.id)),
-    )
-        .into_response();
-    if replayed {
-        res.headers_mut().insert(
-            "idempotent-replayed",
-            header::HeaderValue::from_static("true"),
-        );
-    }
-    Ok(res)
+    Ok(created(series_view(&s, &me.user.id), replayed))
 }
 
 /// One session a series would take.

@@ -291,16 +291,7 @@ pub async fn connect(ctx: &Ctx, user: &UserRow, input: &ConnectInput) -> AppResu
         )
         .await?;
     }
-    super::jobs::enqueue(
-        &mut tx,
-        &super::jobs::Job::CalendarSync {
-            connection_id: id.clone(),
-        },
-        now,
-        None,
-        now,
-    )
-    .await?;
+    queue_read(&mut tx, &id, None, now).await?;
     tx.commit().await?;
     one(ctx, user, &id).await
 }
@@ -354,16 +345,7 @@ pub async fn update_calendar(
     if let Some(busy) = patch.busy.filter(|b| *b != cal.busy) {
         store::calendars::set_busy(&mut tx, &cal.id, busy, now).await?;
         if busy {
-            super::jobs::enqueue(
-                &mut tx,
-                &super::jobs::Job::CalendarSync {
-                    connection_id: c.id.clone(),
-                },
-                now,
-                None,
-                now,
-            )
-            .await?;
+            queue_read(&mut tx, &c.id, None, now).await?;
         }
     }
     if let Some(target) = patch.target.filter(|t| *t != cal.target) {
@@ -389,6 +371,19 @@ pub async fn disconnect(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Queues a read of a connection's calendars (once per `dedupe` key, when given).
+async fn queue_read(
+    tx: &mut store::Tx,
+    connection_id: &str,
+    dedupe: Option<&str>,
+    now: Timestamp,
+) -> AppResult<()> {
+    let job = super::jobs::Job::CalendarSync {
+        connection_id: connection_id.to_string(),
+    };
+    super::jobs::enqueue(tx, &job, now, dedupe, now).await
+}
+
 /// Queues a full read of every calendar of the user (their zone changed: all-day
 /// events cover other hours now), whatever the change tokens say.
 pub async fn read_again(ctx: &Ctx, user_id: &str) -> AppResult<()> {
@@ -400,16 +395,7 @@ pub async fn read_again(ctx: &Ctx, user_id: &str) -> AppResult<()> {
     let mut tx = ctx.db.begin_write().await?;
     for c in &conns {
         store::calendars::forget_tokens(&mut tx, &c.id).await?;
-        super::jobs::enqueue(
-            &mut tx,
-            &super::jobs::Job::CalendarSync {
-                connection_id: c.id.clone(),
-            },
-            now,
-            None,
-            now,
-        )
-        .await?;
+        queue_read(&mut tx, &c.id, None, now).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -746,16 +732,8 @@ pub async fn maintain(ctx: &Ctx) -> AppResult<()> {
         // One queued read per connection and minute, whichever instance gets here.
         let minute = now.as_second() / 60;
         for (id, _) in &due {
-            super::jobs::enqueue(
-                &mut tx,
-                &super::jobs::Job::CalendarSync {
-                    connection_id: id.clone(),
-                },
-                now,
-                Some(&format!("calendar.sync:{id}:{minute}")),
-                now,
-            )
-            .await?;
+            let once = format!("calendar.sync:{id}:{minute}");
+            queue_read(&mut tx, id, Some(&once), now).await?;
         }
         tx.commit().await?;
     }
