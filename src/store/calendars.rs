@@ -156,6 +156,18 @@ pub async fn calendars_of<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+pub async fn calendar<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<CalendarRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {CALENDAR} FROM calendar_calendars WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(ex)
+    .await
+}
+
 /// A connection's calendars.
 pub async fn calendars_in<'e, E: Executor<'e, Database = Any>>(
     ex: E,

@@ -112,9 +112,10 @@ async fn preview(
     CurrentUser(me): CurrentUser,
     ApiJson(input): ApiJson<SeriesInput>,
 ) -> Result<axum::Json<SeriesPreview>, AppError> {
-    let (dates, _) = bookings::preview_series(&state.ctx, &me.user, &input).await?;
+    let preview = bookings::preview_series(&state.ctx, &me.user, &input).await?;
     Ok(axum::Json(SeriesPreview {
-        items: dates
+        items: preview
+            .dates
             .into_iter()
             .map(|(start, free)| SeriesDate {
                 start: ts(start),

@@ -94,38 +94,57 @@ fn check_shape(input: &SeriesInput) -> AppResult<()> {
     v.finish()
 }
 
-/// The dates a series would take, checked like the request would be but nothing
-/// written: for the booking form's confirmation. Each start comes with whether it is
-/// free now; the zone is the one whose wall-clock time the series keeps.
+/// What a series would be, checked like the request would be but nothing written:
+/// for the booking form's confirmation.
+pub struct SeriesPreview {
+    /// Each start, and whether it is free now.
+    pub dates: Vec<(Timestamp, bool)>,
+    /// The zone whose wall-clock time the series keeps.
+    pub tz: jiff::tz::TimeZone,
+    /// What one session costs.
+    pub cost_each: i64,
+}
+
 pub async fn preview_series(
     ctx: &Ctx,
     mentee: &UserRow,
     input: &SeriesInput,
-) -> AppResult<(Vec<(Timestamp, bool)>, jiff::tz::TimeZone)> {
+) -> AppResult<SeriesPreview> {
     check_shape(input)?;
     let p = prepare(ctx, mentee, &single(input)).await?;
     let a = p.availability.clone().ok_or_else(not_timed)?;
     let starts = series_starts(p.start, &a.tz, input.every_weeks, input.occurrences);
-    let duration = p.context.duration_minutes;
-    let mut out = Vec::with_capacity(starts.len());
-    for s in starts {
-        let free = availability::free_starts(
-            ctx,
-            &ctx.db.pool,
-            &a,
-            &availability::SlotAsk {
-                mentor_id: &p.mentor_id,
-                duration,
-                from: s,
-                to: s + SignedDuration::from_mins(1),
-                except: None,
-                except_hold: None,
-            },
-        )
-        .await?;
-        out.push((s, free.first() == Some(&s)));
-    }
-    Ok((out, a.tz))
+    // One read for the whole span: a start is free exactly when it is among the free
+    // starts of the span (they are aligned to the same steps).
+    let (Some(first), Some(last)) = (starts.first(), starts.last()) else {
+        return Ok(SeriesPreview {
+            dates: vec![],
+            tz: a.tz,
+            cost_each: p.context.credit_cost,
+        });
+    };
+    let free = availability::free_starts(
+        ctx,
+        &ctx.db.pool,
+        &a,
+        &availability::SlotAsk {
+            mentor_id: &p.mentor_id,
+            duration: p.context.duration_minutes,
+            from: *first,
+            to: *last + SignedDuration::from_mins(1),
+            except: None,
+            except_hold: None,
+        },
+    )
+    .await?;
+    Ok(SeriesPreview {
+        dates: starts
+            .iter()
+            .map(|s| (*s, free.binary_search(s).is_ok()))
+            .collect(),
+        tz: a.tz,
+        cost_each: p.context.credit_cost,
+    })
 }
 
 fn single(input: &SeriesInput) -> BookingInput {
@@ -170,6 +189,16 @@ pub async fn request_series(
     let starts = series_starts(first.start, &a.tz, input.every_weeks, input.occurrences);
     let total = first.context.credit_cost * starts.len() as i64;
     let series_id = new_id();
+    let series_row = store::bookings::SeriesRow {
+        id: series_id.clone(),
+        mentor_id: first.mentor_id.clone(),
+        mentee_id: mentee.id.to_string(),
+        service_id: first.context.service_id.clone(),
+        every_weeks: input.every_weeks,
+        occurrences: starts.len() as i64,
+        timezone: a.tz.iana_name().unwrap_or("UTC").to_string(),
+        created_at: first.now,
+    };
     let duration = SignedDuration::from_mins(first.context.duration_minutes);
     let expiry = first
         .now
@@ -241,20 +270,7 @@ pub async fn request_series(
 
     let mut tx = ctx.db.begin_write().await?;
     store::bookings::lock_people(&mut tx, ctx.db.backend, &first.mentor_id, &mentee.id).await?;
-    store::bookings::insert_series(
-        &mut tx,
-        &store::bookings::NewSeries {
-            id: &series_id,
-            mentor_id: &first.mentor_id,
-            mentee_id: &mentee.id,
-            service_id: &first.context.service_id,
-            every_weeks: input.every_weeks,
-            occurrences: starts.len() as i64,
-            timezone: a.tz.iana_name().unwrap_or("UTC"),
-            now: first.now,
-        },
-    )
-    .await?;
+    store::bookings::insert_series(&mut tx, &series_row).await?;
     let mut thread = first.context.thread_id.clone();
     for (job, start) in jobs_.iter_mut().zip(&starts) {
         job.thread_id = thread.clone();
@@ -301,7 +317,14 @@ pub async fn request_series(
             crate::service::calendars::queue_push(ctx, &b.b.id, &first.mentor_id).await;
         }
     }
-    Ok((get_series(ctx, mentee, &series_id).await?, false))
+    // The rows as written (nothing read back), as a single request answers.
+    Ok((
+        Series {
+            row: series_row,
+            occurrences: bookings,
+        },
+        false,
+    ))
 }
 
 /// A refusal of one occurrence, as the refusal of the series: which date, and for a

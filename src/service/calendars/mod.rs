@@ -925,10 +925,7 @@ pub async fn queue_push(ctx: &Ctx, booking_id: &str, mentor_id: &str) {
 
 /// Removes a written event (its calendar's connection gone: only the record).
 async fn remove(ctx: &Ctx, p: &PushRow) -> AppResult<()> {
-    let cal = store::calendars::calendars_of(&ctx.db.pool, &p.mentor_id)
-        .await?
-        .into_iter()
-        .find(|k| k.id == p.calendar_id);
+    let cal = store::calendars::calendar(&ctx.db.pool, &p.calendar_id).await?;
     if let Some(cal) = cal
         && let Some(c) = store::calendars::connection(&ctx.db.pool, &cal.connection_id).await?
     {

@@ -16,30 +16,20 @@ pub struct SeriesRow {
 }
 }
 
-pub struct NewSeries<'a> {
-    pub id: &'a str,
-    pub mentor_id: &'a str,
-    pub mentee_id: &'a str,
-    pub service_id: &'a str,
-    pub every_weeks: i64,
-    pub occurrences: i64,
-    pub timezone: &'a str,
-    pub now: Timestamp,
-}
-
-pub async fn insert_series(tx: &mut Tx, s: &NewSeries<'_>) -> sqlx::Result<()> {
+/// Writes a series' row (its bookings are tied to it with [`tie_to_series`]).
+pub async fn insert_series(tx: &mut Tx, s: &SeriesRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO booking_series (id, mentor_id, mentee_id, service_id, every_weeks, occurrences, \
          timezone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
     )
-    .bind(s.id)
-    .bind(s.mentor_id)
-    .bind(s.mentee_id)
-    .bind(s.service_id)
+    .bind(&s.id)
+    .bind(&s.mentor_id)
+    .bind(&s.mentee_id)
+    .bind(&s.service_id)
     .bind(s.every_weeks)
     .bind(s.occurrences)
-    .bind(s.timezone)
-    .bind(s.now.stored())
+    .bind(&s.timezone)
+    .bind(s.created_at.stored())
     .execute(&mut **tx)
     .await?;
     Ok(())

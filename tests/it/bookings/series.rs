@@ -217,6 +217,22 @@ async fn a_series_is_booked_whole_or_not_at_all() {
         .await;
     assert_eq!(status, StatusCode::CREATED);
 
+    // The preview marks exactly the taken date.
+    let (status, p) = app
+        .post(
+            "/api/v1/bookings/series/preview",
+            mentee.token(),
+            series(&mentor.user_id, &service, "2026-03-17T15:00:00Z", 1, 4),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let free: Vec<bool> = p["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["free"].as_bool().unwrap())
+        .collect();
+    assert_eq!(free, [true, true, false, true], "{p}");
     let got = app
         .post(
             "/api/v1/bookings/series",

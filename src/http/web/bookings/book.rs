@@ -331,7 +331,11 @@ async fn book_series(
     };
     if f.confirm_series != format!("{}:{}", f.repeat, f.occurrences) {
         return match bookings::preview_series(&state.ctx, &me, &input).await {
-            Ok((dates, kept)) => {
+            Ok(bookings::SeriesPreview {
+                dates,
+                tz: kept,
+                cost_each,
+            }) => {
                 let tz = zone_of(Some(&me));
                 let keeps = dates.first().map(|(t, _)| {
                     let z = t.to_zoned(kept.clone());
@@ -342,13 +346,9 @@ async fn book_series(
                         kept.iana_name().unwrap_or("the mentor's zone")
                     )
                 });
-                let cost =
-                    mentors::offered_service(&state.ctx, &path_id(&id)?, &path_id(&f.service)?)
-                        .await?
-                        .map_or(0, |s| s.credit_cost);
                 let plan = SeriesPlan {
                     keeps: keeps.unwrap_or_default(),
-                    total: cost * dates.len() as i64,
+                    total: cost_each * dates.len() as i64,
                     all_free: dates.iter().all(|(_, free)| *free),
                     dates: dates
                         .into_iter()
