@@ -16,6 +16,7 @@ start_engine() {
 stop_all() {
   [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   [ -n "${BENCH_DB:-}" ] && psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)"
+  if [ -n "${KEEP_LOG:-}" ]; then cp "$DIR/server.log" "$KEEP_LOG"; fi
   rm -rf "$DIR"
 }
 

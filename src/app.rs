@@ -63,6 +63,8 @@ impl App {
             .then(|| tokio::spawn(crate::realtime::listen(self.state.ctx.clone())));
         let presence = (self.state.ctx.db.backend == crate::store::Backend::Postgres)
             .then(|| tokio::spawn(crate::realtime::renew_presence(self.state.ctx.clone())));
+        let checkpoints = (self.state.ctx.db.backend == crate::store::Backend::Sqlite)
+            .then(|| tokio::spawn(checkpointer(self.state.ctx.db.clone())));
         let served = axum::serve(
             listener,
             self.router
@@ -75,11 +77,27 @@ impl App {
         for task in [worker, jobs].into_iter().flatten() {
             task.abort();
         }
-        for task in [events, presence].into_iter().flatten() {
+        for task in [events, presence, checkpoints].into_iter().flatten() {
             task.abort();
         }
         crate::service::events::leave_presence(&self.state.ctx).await;
         served
+    }
+}
+
+/// How often SQLite's write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Copies what the write-ahead log holds back into the database file, beside the
+/// writers rather than inside their commits (see [`crate::store::Db::checkpoint`]).
+async fn checkpointer(db: crate::store::Db) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = db.checkpoint().await {
+            tracing::warn!(error = %e, "copying the write-ahead log into the database failed; will retry");
+        }
     }
 }
 
@@ -106,7 +124,7 @@ async fn job_worker(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = crate::jobs::run_due(&state.ctx, &worker).await {
+        if let Err(e) = crate::jobs::run_ready(&state.ctx, &worker).await {
             tracing::warn!(error = %e, "running jobs failed; will retry");
         }
     }

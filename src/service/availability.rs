@@ -540,7 +540,7 @@ pub async fn next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Timestamp
 /// Recomputes and stores a mentor's next free slot (after anything that changes it).
 pub async fn refresh_next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<()> {
     let next = next_free(ctx, mentor_id).await?;
-    store::availability::set_next_free(&ctx.db.writer, mentor_id, next).await?;
+    store::availability::set_next_free(&mut *ctx.db.write_conn().await?, mentor_id, next).await?;
     ctx.discovery.invalidate();
     Ok(())
 }
@@ -717,7 +717,7 @@ pub async fn refresh_stale(ctx: &Ctx, batch: i64) -> AppResult<usize> {
     let ids = store::availability::stale_next_free(&ctx.db.pool, ctx.now(), batch).await?;
     for id in &ids {
         let next = next_free(ctx, id).await?;
-        store::availability::set_next_free(&ctx.db.writer, id, next).await?;
+        store::availability::set_next_free(&mut *ctx.db.write_conn().await?, id, next).await?;
     }
     if !ids.is_empty() {
         ctx.discovery.invalidate();

@@ -11,6 +11,11 @@
 //! booking; only the `fsync` and the page writes are shared. Nothing is acknowledged
 //! before the commit that holds it.
 //!
+//! The batch runs on a blocking thread with the writer's own native connection
+//! ([`store::native`]): a statement is then a function call rather than a round trip
+//! to sqlx's connection thread. While it writes, the task holds the process's write
+//! turn ([`store::WriteTurn`]), so every other write waits for its turn.
+//!
 //! On PostgreSQL each request has its own transaction (row locks let unrelated
 //! bookings run side by side; the server groups their commits itself).
 
@@ -23,7 +28,7 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
-    store::{self, Backend, Savepoint},
+    store::{self, Backend, Savepoint, native::NativeConn},
 };
 
 /// The most requests one transaction takes.
@@ -49,7 +54,7 @@ pub async fn write(ctx: &Ctx, job: WriteJob) -> AppResult<Written> {
         let mut tx = ctx.db.begin_write().await?;
         let (mentor, mentee) = job.people();
         store::bookings::lock_people(&mut tx, ctx.db.backend, mentor, mentee).await?;
-        let written = super::bookings::write_request(ctx, &mut tx, &job, false).await?;
+        let written = super::bookings::write_request(ctx, &mut *tx, &job, false).await?;
         if matches!(written, Written::Booked { .. }) {
             tx.commit().await?;
         }
@@ -67,8 +72,47 @@ pub async fn write(ctx: &Ctx, job: WriteJob) -> AppResult<Written> {
 }
 
 async fn run(ctx: Ctx, mut queue: mpsc::Receiver<Item>) {
+    let mut conn: Option<NativeConn> = None;
     while let Some(batch) = next_batch(&mut queue, BATCH).await {
-        write_batch(&ctx, batch).await;
+        // Holding the write turn keeps every other write of this process queued behind
+        // the batch (first come, first served), so the two connections never meet in
+        // SQLite's busy handler.
+        let gate = match ctx.db.write_turn().await {
+            Ok(gate) => gate,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot take the database's write turn");
+                fail(batch, &e);
+                continue;
+            }
+        };
+        let taken = conn.take();
+        let batch_ctx = ctx.clone();
+        let handle = tokio::runtime::Handle::current();
+        let joined = tokio::task::spawn_blocking(move || {
+            let ctx = batch_ctx;
+            let opened = match taken {
+                Some(c) => Ok(c),
+                None => match &ctx.db.sqlite_file {
+                    Some(file) => NativeConn::open(file),
+                    None => Err(sqlx::Error::Protocol("no SQLite file".into())),
+                },
+            };
+            let mut native = match opened {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot open the booking writer's connection");
+                    fail(batch, &e);
+                    return None;
+                }
+            };
+            handle.block_on(write_batch(&ctx, &mut native, batch));
+            // A connection left inside a transaction (its COMMIT and ROLLBACK both
+            // failed) is closed; the next batch opens another.
+            (!native.in_transaction()).then_some(native)
+        })
+        .await;
+        conn = joined.ok().flatten();
+        drop(gate);
     }
 }
 
@@ -81,32 +125,36 @@ fn batch_failed(e: &sqlx::Error) -> AppError {
     }
 }
 
-async fn savepoint(tx: &mut store::Tx, step: Savepoint) -> sqlx::Result<()> {
-    store::savepoint(tx, step, "booking").await
+fn fail(batch: Vec<Item>, e: &sqlx::Error) {
+    for (_, reply) in batch {
+        let _ = reply.send(Err(batch_failed(e)));
+    }
 }
 
-async fn write_batch(ctx: &Ctx, batch: Vec<Item>) {
+/// Ends a transaction that will not be committed (nothing of it is kept).
+fn roll_back(conn: &mut NativeConn) {
+    if let Err(e) = conn.rollback() {
+        tracing::error!(error = %e, "rolling back a booking transaction failed");
+    }
+}
+
+async fn write_batch(ctx: &Ctx, conn: &mut NativeConn, batch: Vec<Item>) {
     let started = std::time::Instant::now();
     let size = batch.len();
-    let mut tx = match ctx.db.begin_write().await {
-        Ok(tx) => tx,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start a booking transaction");
-            for (_, reply) in batch {
-                let _ = reply.send(Err(batch_failed(&e)));
-            }
-            return;
-        }
-    };
+    if let Err(e) = conn.begin() {
+        tracing::error!(error = %e, "cannot start a booking transaction");
+        fail(batch, &e);
+        return;
+    }
     let mut answers = Vec::with_capacity(batch.len());
     let mut broken = None;
     if batch.len() == 1 {
         // Alone: the transaction is the request's; a refusal rolls it all back.
         for (job, reply) in batch {
-            match super::bookings::write_request(ctx, &mut tx, &job, false).await {
+            match super::bookings::write_request(ctx, conn, &job, false).await {
                 Ok(written) => answers.push((reply, Some(Ok(written)))),
                 Err(refusal) => {
-                    drop(tx);
+                    roll_back(conn);
                     let _ = reply.send(Err(refusal));
                     return;
                 }
@@ -118,20 +166,17 @@ async fn write_batch(ctx: &Ctx, batch: Vec<Item>) {
                 answers.push((reply, None));
                 continue;
             }
-            if let Err(e) = savepoint(&mut tx, Savepoint::Set).await {
+            if let Err(e) = conn.savepoint(Savepoint::Set, "booking") {
                 broken = Some(e);
                 answers.push((reply, None));
                 continue;
             }
-            let outcome = super::bookings::write_request(ctx, &mut tx, &job, true).await;
+            let outcome = super::bookings::write_request(ctx, conn, &job, true).await;
             let end = match &outcome {
                 // Its write released the savepoint.
                 Ok(Written::Booked { .. }) => Ok(()),
-                Ok(Written::Replay { .. }) => savepoint(&mut tx, Savepoint::Release).await,
-                Err(_) => match savepoint(&mut tx, Savepoint::RollbackTo).await {
-                    Ok(()) => savepoint(&mut tx, Savepoint::Release).await,
-                    Err(e) => Err(e),
-                },
+                Ok(Written::Replay { .. }) => conn.savepoint(Savepoint::Release, "booking"),
+                Err(_) => conn.savepoint(Savepoint::RollbackTo, "booking"),
             };
             if let Err(e) = end {
                 broken = Some(e);
@@ -144,8 +189,11 @@ async fn write_batch(ctx: &Ctx, batch: Vec<Item>) {
     let written = started.elapsed();
     let committed = match broken {
         Some(e) => Err(e),
-        None => tx.commit().await,
+        None => conn.commit(),
     };
+    if committed.is_err() {
+        roll_back(conn);
+    }
     tracing::debug!(
         size,
         write_us = written.as_micros() as u64,

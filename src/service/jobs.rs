@@ -132,7 +132,7 @@ pub async fn claim(ctx: &Ctx, token: &str, lease: i64, limit: i64) -> AppResult<
 
 /// Gives back a claimed job not started (another worker may take it at once).
 pub async fn release(ctx: &Ctx, id: &str, token: &str) -> AppResult<()> {
-    store::jobs::release(&ctx.db.writer, id, token, ctx.now()).await?;
+    store::jobs::release(&mut *ctx.db.write_conn().await?, id, token, ctx.now()).await?;
     Ok(())
 }
 
@@ -144,7 +144,15 @@ pub async fn failed(
     error: &str,
     retry: Option<jiff::Timestamp>,
 ) -> AppResult<()> {
-    store::jobs::failed(&ctx.db.writer, id, token, error, retry, ctx.now()).await?;
+    store::jobs::failed(
+        &mut *ctx.db.write_conn().await?,
+        id,
+        token,
+        error,
+        retry,
+        ctx.now(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -153,12 +161,8 @@ pub async fn failed(
 pub async fn settle(ctx: &Ctx, token: &str, done: &[String], logged: &[String]) -> AppResult<()> {
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
-    for id in logged {
-        store::notify::email_outcome(&mut *tx, id, "logged", "", now).await?;
-    }
-    for id in done {
-        store::jobs::done(&mut *tx, id, token, now).await?;
-    }
+    store::notify::emails_logged(&mut *tx, logged, now).await?;
+    store::jobs::done(&mut *tx, done, token, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -166,7 +170,7 @@ pub async fn settle(ctx: &Ctx, token: &str, done: &[String], logged: &[String]) 
 /// Renews the leases of everything `token` holds (its jobs and the emails it is
 /// sending) until `until`.
 pub async fn renew(ctx: &Ctx, token: &str, until: jiff::Timestamp) -> AppResult<()> {
-    store::jobs::renew(&ctx.db.writer, token, until, ctx.now()).await?;
-    store::notify::renew_email_claims(&ctx.db.writer, token, until).await?;
+    store::jobs::renew(&mut *ctx.db.write_conn().await?, token, until, ctx.now()).await?;
+    store::notify::renew_email_claims(&mut *ctx.db.write_conn().await?, token, until).await?;
     Ok(())
 }

@@ -37,14 +37,8 @@ pub async fn direct_thread(
     b: &str,
     now: jiff::Timestamp,
 ) -> AppResult<String> {
-    let key = pair_key(a, b);
-    if let Some(t) = store::messages::by_pair(&mut **tx, &key).await? {
-        return Ok(t.id);
-    }
-    let id = store::messages::create_thread(tx, "direct", "", Some(a), Some(&key), now).await?;
-    store::messages::add_participant(tx, &id, a, now).await?;
-    store::messages::add_participant(tx, &id, b, now).await?;
-    Ok(id)
+    use store::bookings::RequestTx;
+    Ok((**tx).direct_thread(a, b, now).await?)
 }
 
 /// Posts a message in the caller's transaction and returns it (as stored: nothing

@@ -442,7 +442,7 @@ pub async fn send_email(
     };
     let now = ctx.now();
     if !store::notify::claim_email(
-        &ctx.db.writer,
+        &mut *ctx.db.write_conn().await?,
         outbox_id,
         claimant,
         crate::clock::after(now, super::micros(ctx.config.job_lease)),
@@ -461,12 +461,25 @@ pub async fn send_email(
     }
     match smtp_send(url, &ctx.config.mail_from, &e).await {
         Ok(()) => {
-            store::notify::email_outcome(&ctx.db.writer, outbox_id, "sent", "", ctx.now()).await?;
+            store::notify::email_outcome(
+                &mut *ctx.db.write_conn().await?,
+                outbox_id,
+                "sent",
+                "",
+                ctx.now(),
+            )
+            .await?;
             Ok(())
         }
         Err(err) => {
-            store::notify::email_outcome(&ctx.db.writer, outbox_id, "queued", &err, ctx.now())
-                .await?;
+            store::notify::email_outcome(
+                &mut *ctx.db.write_conn().await?,
+                outbox_id,
+                "queued",
+                &err,
+                ctx.now(),
+            )
+            .await?;
             Err(AppError::Unavailable {
                 code: "smtp_failed",
                 detail: err,

@@ -115,16 +115,23 @@ pub async fn release<'e, E: Executor<'e, Database = Any>>(
 /// Marks a job done (only if this worker still holds it).
 pub async fn done<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    id: &str,
+    ids: &[String],
     worker: &str,
     now: Timestamp,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'")
-        .bind(id)
-        .bind(worker)
-        .bind(now.stored())
-        .execute(ex)
-        .await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut b = crate::store::SqlBuilder::new(
+        "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = ",
+    );
+    b.bind(crate::store::Arg::Int(now.stored()))
+        .push(" WHERE locked_by = ")
+        .bind(crate::store::Arg::Text(worker.to_string()))
+        .push(" AND status = 'running' AND id IN (")
+        .bind_list(ids)
+        .push(")");
+    b.query().execute(ex).await?;
     Ok(())
 }
 

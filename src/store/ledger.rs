@@ -64,16 +64,19 @@ pub async fn wallet(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Result<
 }
 
 /// A user's wallet balance (0 when they never had one).
+pub(crate) const WALLET_BALANCE: &str =
+    "SELECT balance FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1";
+
+pub(crate) const BALANCE_OF: &str = "SELECT balance FROM ledger_accounts WHERE id = $1";
+
 pub async fn wallet_balance<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
 ) -> sqlx::Result<i64> {
-    let b: Option<i64> = sqlx::query_scalar(
-        "SELECT balance FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(ex)
-    .await?;
+    let b: Option<i64> = sqlx::query_scalar(WALLET_BALANCE)
+        .bind(user_id)
+        .fetch_optional(ex)
+        .await?;
     Ok(b.unwrap_or(0))
 }
 
@@ -149,7 +152,7 @@ pub async fn sponsored_hold<'e, E: Executor<'e, Database = Any>>(
 
 /// An account's balance (0 when it does not exist).
 pub async fn balance_of<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) -> sqlx::Result<i64> {
-    let b: Option<i64> = sqlx::query_scalar("SELECT balance FROM ledger_accounts WHERE id = $1")
+    let b: Option<i64> = sqlx::query_scalar(BALANCE_OF)
         .bind(id)
         .fetch_optional(ex)
         .await?;

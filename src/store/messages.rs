@@ -104,6 +104,17 @@ pub async fn thread<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// Writes a thread: id, kind, title, created by, pair key, time.
+pub(crate) const CREATE_THREAD: &str = "INSERT INTO threads (id, kind, title, created_by, pair_key, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6)";
+
+/// Adds a participant to a thread (once): thread, user, time.
+pub(crate) const ADD_PARTICIPANT: &str = "INSERT INTO thread_participants (thread_id, user_id, created_at, updated_at) \
+     VALUES ($1, $2, $3, $3) ON CONFLICT DO NOTHING";
+
+/// The id of a pair's direct thread.
+pub(crate) const THREAD_BY_PAIR: &str = "SELECT id FROM threads WHERE pair_key = $1";
+
 pub async fn create_thread(
     tx: &mut Tx,
     kind: &str,
@@ -113,7 +124,7 @@ pub async fn create_thread(
     now: Timestamp,
 ) -> sqlx::Result<String> {
     let id = new_id();
-    sqlx::query("INSERT INTO threads (id, kind, title, created_by, pair_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
+    sqlx::query(CREATE_THREAD)
         .bind(&id)
         .bind(kind)
         .bind(title)
@@ -131,15 +142,12 @@ pub async fn add_participant(
     user_id: &str,
     now: Timestamp,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO thread_participants (thread_id, user_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(thread_id)
-    .bind(user_id)
-    .bind(now.stored())
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(ADD_PARTICIPANT)
+        .bind(thread_id)
+        .bind(user_id)
+        .bind(now.stored())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

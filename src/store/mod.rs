@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod mentors;
 pub mod mentorships;
 pub mod messages;
+pub mod native;
 pub mod notify;
 pub mod payments;
 pub mod presence;
@@ -71,23 +72,90 @@ impl FromStr for Backend {
 pub struct Db {
     /// Reads (and, on PostgreSQL, everything).
     pub pool: AnyPool,
-    /// Where write transactions run. On SQLite a pool of one connection: the database
-    /// has a single writer, and queueing for that connection here is first come, first
-    /// served and never sleeps in SQLite's busy handler (which backs off up to 100 ms a
-    /// try). On PostgreSQL the same pool as `pool`.
-    pub writer: AnyPool,
+    /// Where write transactions run ([`Db::begin_write`], [`Db::write_conn`]). On
+    /// SQLite a pool of one connection: the database has a single writer. On PostgreSQL
+    /// the same pool as `pool`.
+    writer: AnyPool,
+    /// SQLite's write turn (one permit; see [`WriteTurn`]): queueing for it here is
+    /// first come, first served and never sleeps in SQLite's busy handler (which backs
+    /// off up to 100 ms a try).
+    turn: std::sync::Arc<tokio::sync::Semaphore>,
     pub backend: Backend,
+    /// The SQLite database file (the booking writer opens its own connection to it).
+    pub sqlite_file: Option<String>,
 }
 
-pub type Tx = Transaction<'static, Any>;
+/// A write transaction: sqlx's, holding SQLite's write turn ([`Db::begin_write`]).
+/// It reads as the connection it runs on (`&mut **tx` where a query wants one).
+/// Dropped without [`Tx::commit`], it rolls back.
+#[derive(Debug)]
+pub struct Tx {
+    // Declared first so it is dropped first: the connection goes back (its rollback
+    // queued) before the turn is given up.
+    inner: Transaction<'static, Any>,
+    _turn: Option<WriteTurn>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.inner.commit().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
+    }
+}
+
+/// The right to write to SQLite now: every writer of the process takes it first (sqlx
+/// transactions, single writes, the booking writer's native connection), in order of
+/// arrival, so no two of them ever meet in SQLite's busy handler. Given up on drop.
+pub type WriteTurn = tokio::sync::OwnedSemaphorePermit;
+
+/// A connection of the writer pool for single statements that write, holding SQLite's
+/// write turn (see [`Db::write_conn`]).
+#[derive(Debug)]
+pub struct WriteConn {
+    conn: sqlx::pool::PoolConnection<Any>,
+    _turn: Option<WriteTurn>,
+}
+
+impl std::ops::Deref for WriteConn {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteConn {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.conn
+    }
+}
 
 /// Statements each new SQLite connection runs: WAL, foreign keys, a busy timeout (for
-/// other processes, such as `mentorhub ledger verify`) and full fsync on commit.
-const SQLITE_PRAGMAS: [&str; 4] = [
+/// other processes, such as `mentorhub ledger verify`) and full fsync on commit; and
+/// the database file mapped into memory for reading (up to 256 MiB): every commit
+/// empties the other connections' page caches, and a page read again through the map
+/// costs no system call and no copy. A commit copies the write-ahead log back into
+/// the database file only once it holds 10,000 pages (40 MiB, instead of SQLite's
+/// 1,000): the server's checkpointer does it every 250 ms beside the writers
+/// ([`Db::checkpoint`]), so a commit does not wait for that copy and its `fsync`.
+const SQLITE_PRAGMAS: [&str; 6] = [
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 10000",
     "PRAGMA synchronous = FULL",
+    "PRAGMA mmap_size = 268435456",
+    "PRAGMA wal_autocheckpoint = 10000",
 ];
 
 /// Pool options shared by every pool: a connection whose transaction did not end
@@ -155,7 +223,7 @@ impl Db {
                 crate::config::redact_url(url)
             )
         };
-        let (pool, writer) = match backend {
+        let (pool, writer, sqlite_file) = match backend {
             Backend::Sqlite => {
                 let writer = pool_options(backend, 1)
                     .connect(url)
@@ -165,20 +233,30 @@ impl Db {
                     .connect(url)
                     .await
                     .with_context(context)?;
-                (pool, writer)
+                let file: String =
+                    sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                        .fetch_one(&writer)
+                        .await
+                        .with_context(context)?;
+                if file.is_empty() {
+                    anyhow::bail!("mentorhub keeps its data in a SQLite file, not in memory");
+                }
+                (pool, writer, Some(file))
             }
             Backend::Postgres => {
                 let pool = pool_options(backend, 16)
                     .connect(url)
                     .await
                     .with_context(context)?;
-                (pool.clone(), pool)
+                (pool.clone(), pool, None)
             }
         };
         Ok(Self {
             pool,
             writer,
             backend,
+            sqlite_file,
+            turn: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 
@@ -214,10 +292,36 @@ impl Db {
     /// connection and takes the write lock at once (`BEGIN IMMEDIATE`), so writers queue
     /// instead of deadlocking on upgrade.
     pub async fn begin_write(&self) -> sqlx::Result<Tx> {
+        let turn = self.write_turn().await?;
+        let inner = match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
+        };
+        Ok(Tx { inner, _turn: turn })
+    }
+
+    /// SQLite's write turn, waited for (`None` on PostgreSQL, where row locks order
+    /// the writers).
+    pub async fn write_turn(&self) -> sqlx::Result<Option<WriteTurn>> {
         match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.writer.begin().await,
+            // As long as a pool waits for a connection before giving up.
+            Backend::Sqlite => {
+                tokio::time::timeout(Duration::from_secs(10), self.turn.clone().acquire_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?
+                    .map(Some)
+                    .map_err(|_| sqlx::Error::PoolClosed)
+            }
+            Backend::Postgres => Ok(None),
         }
+    }
+
+    /// A connection for a single statement that writes (on its own, it commits at
+    /// once), holding SQLite's write turn while it is kept.
+    pub async fn write_conn(&self) -> sqlx::Result<WriteConn> {
+        let turn = self.write_turn().await?;
+        let conn = self.writer.acquire().await?;
+        Ok(WriteConn { conn, _turn: turn })
     }
 
     /// Refreshes the planner's statistics after a bulk load: before the first
@@ -232,6 +336,18 @@ impl Db {
         sqlx::query(sql).execute(&self.pool).await.map(|_| ())
     }
 
+    /// Copies the committed pages of SQLite's write-ahead log into the database file
+    /// without waiting for readers or the writer (a passive checkpoint); nothing on
+    /// PostgreSQL.
+    pub async fn checkpoint(&self) -> sqlx::Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> sqlx::Result<()> {
         sqlx::query("SELECT 1")
@@ -241,7 +357,10 @@ impl Db {
     }
 
     /// Checks that the database takes a write: a transaction writes (and removes) a
-    /// 64 KiB row, so a full disk or a read-only database fails it.
+    /// 64 KiB row, so a full disk or a read-only database fails it. On SQLite the
+    /// write-ahead log is then copied into the database file: a log that is reused
+    /// after a checkpoint may still have room for the probe when the disk has none,
+    /// but the copy, which must grow the file, then fails.
     pub async fn probe_write(&self, now: Timestamp) -> sqlx::Result<()> {
         let mut tx = self.begin_write().await?;
         let filler = vec![0x5au8; 64 * 1024];
@@ -254,30 +373,18 @@ impl Db {
         sqlx::query("DELETE FROM write_probes")
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.checkpoint().await
     }
 }
 
 /// The steps of a savepoint inside a transaction (SQLite's group commit gives each
-/// request of a batch its own).
+/// request of a batch its own; see [`native::NativeConn::savepoint`]).
 #[derive(Debug, Clone, Copy)]
 pub enum Savepoint {
     Set,
     Release,
     RollbackTo,
-}
-
-/// Runs one savepoint step; `name` is one of the caller's fixed names.
-pub async fn savepoint(tx: &mut Tx, step: Savepoint, name: &'static str) -> sqlx::Result<()> {
-    let sql = match step {
-        Savepoint::Set => format!("SAVEPOINT {name}"),
-        Savepoint::Release => format!("RELEASE {name}"),
-        Savepoint::RollbackTo => format!("ROLLBACK TO {name}"),
-    };
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
 }
 
 /// True when the database refused a write for lack of space or an I/O failure (SQLite
@@ -370,6 +477,42 @@ pub enum Arg {
     Float(f64),
 }
 
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(v.clone())
+    }
+}
+
+impl From<&Option<String>> for Arg {
+    fn from(v: &Option<String>) -> Self {
+        Arg::OptText(v.clone())
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::OptText(v.map(str::to_string))
+    }
+}
+
 /// A query assembled piece by piece with numbered placeholders (`$1`, `$2`, …), which
 /// both engines accept.
 #[derive(Debug, Default, Clone)]
@@ -398,21 +541,65 @@ impl SqlBuilder {
         self
     }
 
+    /// Appends a placeholder for each id, comma-separated (an `IN (…)` list).
+    pub fn bind_list(&mut self, ids: &[String]) -> &mut Self {
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(Arg::Text(id.clone()));
+        }
+        self
+    }
+
+    pub fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments> {
+        bind_all(
+            sqlx::query(AssertSqlSafe(self.sql.clone())),
+            self.args.clone(),
+        )
+    }
+
     pub fn query_as<'q, T>(&'q self) -> sqlx::query::QueryAs<'q, Any, T, sqlx::any::AnyArguments>
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
-        let mut q = sqlx::query_as::<Any, T>(AssertSqlSafe(self.sql.clone()));
-        for a in &self.args {
-            q = match a {
-                Arg::Text(s) => q.bind(s.clone()),
-                Arg::OptText(s) => q.bind(s.clone()),
-                Arg::Int(i) => q.bind(*i),
-                Arg::Float(f) => q.bind(*f),
-            };
-        }
-        q
+        bind_all_as(
+            sqlx::query_as::<Any, T>(AssertSqlSafe(self.sql.clone())),
+            self.args.clone(),
+        )
     }
+}
+
+/// Binds `args` to a query in order.
+pub fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    for a in args {
+        q = match a {
+            Arg::Text(s) => q.bind(s),
+            Arg::OptText(s) => q.bind(s),
+            Arg::Int(i) => q.bind(i),
+            Arg::Float(f) => q.bind(f),
+        };
+    }
+    q
+}
+
+/// [`bind_all`] for a query whose rows are decoded into `O`.
+pub fn bind_all_as<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments>,
+    args: Vec<Arg>,
+) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments> {
+    for a in args {
+        q = match a {
+            Arg::Text(s) => q.bind(s),
+            Arg::OptText(s) => q.bind(s),
+            Arg::Int(i) => q.bind(i),
+            Arg::Float(f) => q.bind(f),
+        };
+    }
+    q
 }
 
 /// Sends a notification to every instance listening on `channel` (Postgres only).

@@ -268,6 +268,25 @@ pub async fn email_outcome<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Marks emails logged (no SMTP server: written to the log, kept in the outbox).
+pub async fn emails_logged<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    ids: &[String],
+    now: Timestamp,
+) -> sqlx::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut b = crate::store::SqlBuilder::new(
+        "UPDATE outbox SET status = 'logged', last_error = '', attempts = attempts + 1, \
+         claimed_by = NULL, claimed_until = NULL, sent_at = $1, updated_at = $1 WHERE id IN (",
+    );
+    b.args.push(crate::store::Arg::Int(now.stored()));
+    b.bind_list(ids).push(")");
+    b.query().execute(ex).await?;
+    Ok(())
+}
+
 /// Emails sent to a user (newest first), for tests and the export.
 pub async fn emails_for<'e, E: Executor<'e, Database = Any>>(
     ex: E,

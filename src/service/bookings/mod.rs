@@ -46,7 +46,7 @@ use crate::{
     error::{AppError, AppResult},
     store::{
         self,
-        bookings::{BookingText, StatusChange},
+        bookings::{BookingText, RequestTx, StatusChange},
         users::UserRow,
     },
 };

@@ -171,9 +171,9 @@ pub(super) struct SlotCheck<'a> {
 /// Inside the write transaction, in one read: the slot is still free (bookings and
 /// other mentees' held checkouts) and the mentee has nothing else at that time.
 /// Returns the mentee's wallet balance, read in the same statement.
-pub(super) async fn check_slot(
+pub(super) async fn check_slot<T: RequestTx>(
     ctx: &Ctx,
-    tx: &mut store::Tx,
+    tx: &mut T,
     a: &crate::domain::availability::Availability,
     c: &SlotCheck<'_>,
 ) -> AppResult<i64> {
@@ -181,20 +181,20 @@ pub(super) async fn check_slot(
     let duration = end.duration_since(start).as_mins();
     let pad = availability::busy_pad(a, duration);
     let probe_end = start + SignedDuration::from_mins(1);
-    let found = store::bookings::slot_conflicts(
-        &mut **tx,
-        &store::bookings::BusyAsk {
-            mentor_id: c.mentor_id,
-            from: start - pad,
-            to: probe_end + pad,
-            except: c.except,
-            except_hold: c.hold,
-            now: ctx.now(),
-        },
-        c.mentee_id,
-        (start, end),
-    )
-    .await?;
+    let found = tx
+        .slot_conflicts(
+            &store::bookings::BusyAsk {
+                mentor_id: c.mentor_id,
+                from: start - pad,
+                to: probe_end + pad,
+                except: c.except,
+                except_hold: c.hold,
+                now: ctx.now(),
+            },
+            c.mentee_id,
+            (start, end),
+        )
+        .await?;
     let free = availability::free_among(ctx, a, &found.busy, (start, probe_end), duration);
     if free.first() != Some(&start) {
         return Err(slot_taken());
@@ -222,7 +222,7 @@ pub async fn plan_paid(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> App
         let mut tx = ctx.db.begin_write().await?;
         check_slot(
             ctx,
-            &mut tx,
+            &mut *tx,
             a,
             &SlotCheck {
                 mentor_id: &p.mentor_id,
@@ -263,7 +263,7 @@ pub async fn check_slot_free(
     );
     check_slot(
         ctx,
-        tx,
+        &mut **tx,
         &a,
         &SlotCheck {
             mentor_id,
@@ -554,22 +554,18 @@ impl WriteJob {
 /// still free and the wallet holds the cost (all in one read); then every row is
 /// written in one round trip. In a group commit (`in_savepoint`) that round trip also
 /// releases the request's savepoint; a replay or a refusal leaves it to the caller.
-pub(in crate::service) async fn write_request(
+pub(in crate::service) async fn write_request<T: RequestTx>(
     ctx: &Ctx,
-    tx: &mut store::Tx,
+    tx: &mut T,
     job: &WriteJob,
     in_savepoint: bool,
 ) -> AppResult<Written> {
     let b = &job.rows.booking;
     let now = b.created_at;
     if let Some(k) = &b.idempotency_key
-        && let Some(existing) =
-            store::bookings::by_idempotency_key(&mut **tx, &b.mentee_id, k).await?
+        && let Some((id, hash)) = tx.by_idempotency_key(&b.mentee_id, k).await?
     {
-        return Ok(Written::Replay {
-            id: existing.id.into(),
-            hash: existing.request_hash,
-        });
+        return Ok(Written::Replay { id, hash });
     }
     let balance = match &job.availability {
         Some(a) => {
@@ -588,12 +584,12 @@ pub(in crate::service) async fn write_request(
             )
             .await?
         }
-        None => store::ledger::wallet_balance(&mut **tx, &b.mentee_id).await?,
+        None => tx.wallet_balance(&b.mentee_id).await?,
     };
     // A program's sponsored credits go first, the wallet pays the rest.
     let sponsored = match &job.sponsored_account {
         Some(account) if b.credits_held > 0 => {
-            let left = store::ledger::balance_of(&mut **tx, account).await?;
+            let left = tx.balance_of(account).await?;
             Some((account.as_str(), left.clamp(0, b.credits_held)))
         }
         _ => None,
@@ -604,10 +600,9 @@ pub(in crate::service) async fn write_request(
     }
     let thread_id = match &job.thread_id {
         Some(t) => t.clone(),
-        None => messages::direct_thread(tx, &b.mentee_id, &b.mentor_id, now).await?,
+        None => tx.direct_thread(&b.mentee_id, &b.mentor_id, now).await?,
     };
-    store::bookings::insert_request(
-        tx,
+    tx.insert_request(
         ctx.db.backend,
         &job.rows,
         &thread_id,

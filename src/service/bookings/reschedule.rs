@@ -46,7 +46,7 @@ pub async fn reschedule(
     }
     check_slot(
         ctx,
-        &mut tx,
+        &mut *tx,
         &a,
         &SlotCheck {
             mentor_id: &b.b.mentor_id,

@@ -274,7 +274,7 @@ pub async fn request_series(
     let mut thread = first.context.thread_id.clone();
     for (job, start) in jobs_.iter_mut().zip(&starts) {
         job.thread_id = thread.clone();
-        let written = write_request(ctx, &mut tx, job, false)
+        let written = write_request(ctx, &mut *tx, job, false)
             .await
             .map_err(|e| occurrence_refused(e, *start, &a.tz, total))?;
         match written {

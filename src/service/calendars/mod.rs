@@ -477,7 +477,10 @@ async fn sync_connection(ctx: &Ctx, c: &ConnectionRow, force: bool) -> AppResult
     let outcome = read_calendars(ctx, c, force).await?;
     let now = ctx.now();
     match &outcome {
-        Ok(_) => store::calendars::mark_sync(&ctx.db.writer, &c.id, Ok(()), now).await?,
+        Ok(_) => {
+            store::calendars::mark_sync(&mut *ctx.db.write_conn().await?, &c.id, Ok(()), now)
+                .await?
+        }
         Err(e) => {
             let why = e.to_string();
             let mut live = Live::new();
@@ -889,7 +892,7 @@ async fn write_event(
         .await
         .map_err(dav_failure)?;
     store::calendars::put_push(
-        &ctx.db.writer,
+        &mut *ctx.db.write_conn().await?,
         &PushRow {
             booking_id: key.to_string(),
             mentor_id: mentor_id.to_string(),
@@ -937,7 +940,7 @@ async fn remove(ctx: &Ctx, p: &PushRow) -> AppResult<()> {
             .await
             .map_err(dav_failure)?;
     }
-    store::calendars::delete_push(&ctx.db.writer, &p.booking_id).await?;
+    store::calendars::delete_push(&mut *ctx.db.write_conn().await?, &p.booking_id).await?;
     Ok(())
 }
 

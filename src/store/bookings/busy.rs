@@ -80,34 +80,39 @@ pub struct SlotConflicts {
     pub balance: i64,
 }
 
-pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
+pub(crate) const SLOT_CONFLICTS: &str = concat!(
+    mentor_busy_sql!(),
+    " UNION ALL SELECT 1, start_at, end_at FROM bookings WHERE mentee_id = $8 AND timed = 1 \
+     AND status IN ('pending', 'accepted') AND start_at < $10 AND start_at > $9 - $7 \
+     AND +end_at > $9 AND ($4 IS NULL OR id <> $4) \
+     UNION ALL SELECT 1, g.start_at, g.end_at FROM group_seats s \
+     JOIN group_sessions g ON g.id = s.session_id WHERE s.user_id = $8 \
+     AND s.status = 'seated' AND g.status = 'open' AND g.start_at < $10 AND g.end_at > $9 \
+     UNION ALL SELECT 2, balance, 0 FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $8"
+);
+
+/// The parameters of [`SLOT_CONFLICTS`].
+pub(crate) fn slot_conflicts_args(
     ask: &BusyAsk<'_>,
     mentee_id: &str,
     mentee_span: (Timestamp, Timestamp),
-) -> sqlx::Result<SlotConflicts> {
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(concat!(
-        mentor_busy_sql!(),
-        " UNION ALL SELECT 1, start_at, end_at FROM bookings WHERE mentee_id = $8 AND timed = 1 \
-         AND status IN ('pending', 'accepted') AND start_at < $10 AND start_at > $9 - $7 \
-         AND +end_at > $9 AND ($4 IS NULL OR id <> $4) \
-         UNION ALL SELECT 1, g.start_at, g.end_at FROM group_seats s \
-         JOIN group_sessions g ON g.id = s.session_id WHERE s.user_id = $8 \
-         AND s.status = 'seated' AND g.status = 'open' AND g.start_at < $10 AND g.end_at > $9 \
-         UNION ALL SELECT 2, balance, 0 FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $8"
-    ))
-    .bind(ask.mentor_id)
-    .bind(ask.from.stored())
-    .bind(ask.to.stored())
-    .bind(ask.except)
-    .bind(ask.except_hold)
-    .bind(ask.now.stored())
-    .bind(LONGEST)
-    .bind(mentee_id)
-    .bind(mentee_span.0.stored())
-    .bind(mentee_span.1.stored())
-    .fetch_all(ex)
-    .await?;
+) -> Vec<Arg> {
+    vec![
+        ask.mentor_id.into(),
+        ask.from.stored().into(),
+        ask.to.stored().into(),
+        ask.except.into(),
+        ask.except_hold.into(),
+        ask.now.stored().into(),
+        LONGEST.into(),
+        mentee_id.into(),
+        mentee_span.0.stored().into(),
+        mentee_span.1.stored().into(),
+    ]
+}
+
+/// [`SlotConflicts`] from the rows of [`SLOT_CONFLICTS`].
+pub(crate) fn conflicts_from(rows: Vec<(i64, i64, i64)>) -> sqlx::Result<SlotConflicts> {
     let mentee_busy = rows.iter().any(|r| r.0 == 1);
     let balance = rows.iter().find(|r| r.0 == 2).map_or(0, |r| r.1);
     let mut busy = rows
@@ -121,4 +126,19 @@ pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
         mentee_busy,
         balance,
     })
+}
+
+pub async fn slot_conflicts<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    ask: &BusyAsk<'_>,
+    mentee_id: &str,
+    mentee_span: (Timestamp, Timestamp),
+) -> sqlx::Result<SlotConflicts> {
+    let rows: Vec<(i64, i64, i64)> = crate::store::bind_all_as(
+        sqlx::query_as(SLOT_CONFLICTS),
+        slot_conflicts_args(ask, mentee_id, mentee_span),
+    )
+    .fetch_all(ex)
+    .await?;
+    conflicts_from(rows)
 }

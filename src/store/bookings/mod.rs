@@ -206,13 +206,7 @@ pub async fn by_idempotency_key<'e, E: Executor<'e, Database = Any>>(
 pub async fn lock_users(tx: &mut Tx, backend: Backend, ids: &[String]) -> sqlx::Result<()> {
     if backend == Backend::Postgres && !ids.is_empty() {
         let mut b = crate::store::SqlBuilder::new("SELECT id FROM users WHERE id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                b.push(", ");
-            }
-            b.bind(crate::store::Arg::Text(id.clone()));
-        }
-        b.push(") ORDER BY id FOR NO KEY UPDATE");
+        b.bind_list(ids).push(") ORDER BY id FOR NO KEY UPDATE");
         b.query_as::<(String,)>().fetch_all(&mut **tx).await?;
     }
     Ok(())

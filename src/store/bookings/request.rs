@@ -2,7 +2,11 @@
 
 use super::*;
 use crate::domain::availability::{OverrideIo, RuleIo};
+use crate::store::bind_all;
 use crate::store::column::Column;
+use crate::store::native::NativeConn;
+use futures_util::future::BoxFuture;
+use sqlx::AnyConnection;
 
 row! {
 /// Everything a booking request reads before its transaction, in one statement: the
@@ -176,6 +180,79 @@ pub(super) const REQUEST_STATEMENTS: [&str; 14] = [
     "UPDATE ledger_accounts SET balance = balance + $15, updated_at = $19 WHERE id = $45 AND $44 = 1",
 ];
 
+/// The parameters of [`REQUEST_STATEMENTS`], in order (`$1` first).
+fn request_args(w: &RequestRows, thread: &str, sponsored: Option<(&str, i64)>) -> Vec<Arg> {
+    let b = &w.booking;
+    let none = String::new;
+    let (n_id, n_kind, n_title, n_body, n_link) = w
+        .notification
+        .clone()
+        .unwrap_or_else(|| (none(), none(), none(), none(), none()));
+    let (e_id, e_to, e_subject, e_body, e_ics, e_job, e_payload) = w
+        .email
+        .clone()
+        .unwrap_or_else(|| (none(), none(), none(), none(), none(), none(), none()));
+    let title = if w.notification.is_some() {
+        n_title
+    } else {
+        e_subject
+    };
+    let (t_id, entry1, entry2) = w.hold.clone().unwrap_or_else(|| (none(), none(), none()));
+    let (invite_id, invite_meta) = w.invite.clone().unwrap_or_else(|| (none(), none()));
+    let flag = |on: bool| Arg::from(i64::from(on));
+    vec![
+        b.id.as_str().into(),
+        b.mentor_id.as_str().into(),
+        b.mentee_id.as_str().into(),
+        (&b.service_id).into(),
+        b.kind.stored().into(),
+        (&b.title).into(),
+        b.duration_minutes.into(),
+        b.timed.stored().into(),
+        b.start_at.stored().into(),
+        b.end_at.stored().into(),
+        (&b.timezone).into(),
+        (&b.topic).into(),
+        (&b.message).into(),
+        (&b.mentorship_id).into(),
+        b.credits_held.into(),
+        b.expires_at.stored().into(),
+        (&b.idempotency_key).into(),
+        (&b.request_hash).into(),
+        b.created_at.stored().into(),
+        (&w.event_id).into(),
+        (&w.expire_job.0).into(),
+        (&w.expire_job.1).into(),
+        (&w.expire_job.2).into(),
+        flag(w.notification.is_some()),
+        n_id.into(),
+        n_kind.into(),
+        title.into(),
+        n_body.into(),
+        n_link.into(),
+        flag(w.email.is_some()),
+        e_id.into(),
+        e_to.into(),
+        e_body.into(),
+        e_ics.into(),
+        e_job.into(),
+        e_payload.into(),
+        invite_id.into(),
+        thread.into(),
+        invite_meta.into(),
+        t_id.into(),
+        format!("hold:{}", b.id).into(),
+        entry1.into(),
+        entry2.into(),
+        flag(w.hold.is_some()),
+        crate::store::ledger::escrow_for(&b.id).into(),
+        sponsored.map_or("", |(a, _)| a).into(),
+        sponsored.map_or(0, |(_, n)| n).into(),
+        crate::domain::ids::new_id().into(),
+        flag(w.invite.is_some()),
+    ]
+}
+
 /// Writes a booking request (the wallet debit, the booking, its event and expiry
 /// job, the mentor's notification and email, the invite in the pair's `thread`, the
 /// escrow transfer and the escrow credit) in one round trip: on SQLite one
@@ -185,7 +262,7 @@ pub(super) const REQUEST_STATEMENTS: [&str; 14] = [
 /// With `release`, the SQLite command ends by releasing the savepoint `booking` the
 /// caller opened (one round trip less per request in a group commit).
 pub async fn insert_request(
-    tx: &mut Tx,
+    conn: &mut AnyConnection,
     backend: Backend,
     w: &RequestRows,
     thread: &str,
@@ -209,74 +286,238 @@ pub async fn insert_request(
             format!("WITH {} {last}", ctes.join(", "))
         }),
     };
-    let b = &w.booking;
-    let none = String::new;
-    let (n_id, n_kind, n_title, n_body, n_link) = w
-        .notification
-        .clone()
-        .unwrap_or_else(|| (none(), none(), none(), none(), none()));
-    let (e_id, e_to, e_subject, e_body, e_ics, e_job, e_payload) = w
-        .email
-        .clone()
-        .unwrap_or_else(|| (none(), none(), none(), none(), none(), none(), none()));
-    let title = if w.notification.is_some() {
-        n_title
-    } else {
-        e_subject
-    };
-    let (t_id, entry1, entry2) = w.hold.clone().unwrap_or_else(|| (none(), none(), none()));
-    let (invite_id, invite_meta) = w.invite.clone().unwrap_or_else(|| (none(), none()));
-    sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(b.id.as_str())
-        .bind(b.mentor_id.as_str())
-        .bind(b.mentee_id.as_str())
-        .bind(&b.service_id)
-        .bind(b.kind.stored())
-        .bind(&b.title)
-        .bind(b.duration_minutes)
-        .bind(b.timed.stored())
-        .bind(b.start_at.stored())
-        .bind(b.end_at.stored())
-        .bind(&b.timezone)
-        .bind(&b.topic)
-        .bind(&b.message)
-        .bind(&b.mentorship_id)
-        .bind(b.credits_held)
-        .bind(b.expires_at.stored())
-        .bind(&b.idempotency_key)
-        .bind(&b.request_hash)
-        .bind(b.created_at.stored())
-        .bind(&w.event_id)
-        .bind(&w.expire_job.0)
-        .bind(&w.expire_job.1)
-        .bind(&w.expire_job.2)
-        .bind(i64::from(w.notification.is_some()))
-        .bind(n_id)
-        .bind(n_kind)
-        .bind(title)
-        .bind(n_body)
-        .bind(n_link)
-        .bind(i64::from(w.email.is_some()))
-        .bind(e_id)
-        .bind(e_to)
-        .bind(e_body)
-        .bind(e_ics)
-        .bind(e_job)
-        .bind(e_payload)
-        .bind(invite_id)
-        .bind(thread)
-        .bind(invite_meta)
-        .bind(t_id)
-        .bind(format!("hold:{}", b.id))
-        .bind(entry1)
-        .bind(entry2)
-        .bind(i64::from(w.hold.is_some()))
-        .bind(crate::store::ledger::escrow_for(&b.id))
-        .bind(sponsored.map_or("", |(a, _)| a))
-        .bind(sponsored.map_or(0, |(_, n)| n))
-        .bind(crate::domain::ids::new_id())
-        .bind(i64::from(w.invite.is_some()))
-        .execute(&mut **tx)
+    let args = request_args(w, thread, sponsored);
+    bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), args)
+        .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The reads and the write of a booking request's transaction (see
+/// `service::bookings::write_request`): on a sqlx connection inside its transaction,
+/// or on SQLite's native connection, where the booking writer runs them without a
+/// thread hand-off per statement ([`crate::store::native`]). Both run the same SQL.
+pub trait RequestTx: Send {
+    /// The booking (id, request hash) this mentee already made with this key.
+    fn by_idempotency_key<'a>(
+        &'a mut self,
+        mentee_id: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, sqlx::Result<Option<(String, String)>>>;
+    /// See [`super::slot_conflicts`].
+    fn slot_conflicts<'a>(
+        &'a mut self,
+        ask: &'a BusyAsk<'a>,
+        mentee_id: &'a str,
+        mentee_span: (Timestamp, Timestamp),
+    ) -> BoxFuture<'a, sqlx::Result<SlotConflicts>>;
+    /// The mentee's wallet balance (0 without a wallet).
+    fn wallet_balance<'a>(&'a mut self, user_id: &'a str) -> BoxFuture<'a, sqlx::Result<i64>>;
+    /// An account's balance (0 when there is no such account).
+    fn balance_of<'a>(&'a mut self, account: &'a str) -> BoxFuture<'a, sqlx::Result<i64>>;
+    /// The pair's direct thread, created (with both participants) when they have none.
+    fn direct_thread<'a>(
+        &'a mut self,
+        a: &'a str,
+        b: &'a str,
+        now: Timestamp,
+    ) -> BoxFuture<'a, sqlx::Result<String>>;
+    /// See [`insert_request`].
+    fn insert_request<'a>(
+        &'a mut self,
+        backend: Backend,
+        w: &'a RequestRows,
+        thread: &'a str,
+        release: bool,
+        sponsored: Option<(&'a str, i64)>,
+    ) -> BoxFuture<'a, sqlx::Result<()>>;
+}
+
+const BY_IDEMPOTENCY_KEY: &str =
+    "SELECT id, request_hash FROM bookings WHERE mentee_id = $1 AND idempotency_key = $2";
+
+/// The thread rows of a new direct thread: the thread, then each participant.
+fn new_thread_rows(a: &str, b: &str, now: Timestamp) -> (String, Vec<(&'static str, Vec<Arg>)>) {
+    use crate::store::messages::{ADD_PARTICIPANT, CREATE_THREAD};
+    let id = crate::domain::ids::new_id();
+    let key = crate::store::messages::pair_key(a, b);
+    let at = Arg::from(now.stored());
+    let mut rows = vec![(
+        CREATE_THREAD,
+        vec![
+            id.as_str().into(),
+            "direct".into(),
+            "".into(),
+            Some(a).into(),
+            Some(key.as_str()).into(),
+            at.clone(),
+        ],
+    )];
+    for user in [a, b] {
+        rows.push((
+            ADD_PARTICIPANT,
+            vec![id.as_str().into(), user.into(), at.clone()],
+        ));
+    }
+    (id, rows)
+}
+
+impl RequestTx for AnyConnection {
+    fn by_idempotency_key<'a>(
+        &'a mut self,
+        mentee_id: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, sqlx::Result<Option<(String, String)>>> {
+        Box::pin(
+            sqlx::query_as(BY_IDEMPOTENCY_KEY)
+                .bind(mentee_id)
+                .bind(key)
+                .fetch_optional(self),
+        )
+    }
+
+    fn slot_conflicts<'a>(
+        &'a mut self,
+        ask: &'a BusyAsk<'a>,
+        mentee_id: &'a str,
+        mentee_span: (Timestamp, Timestamp),
+    ) -> BoxFuture<'a, sqlx::Result<SlotConflicts>> {
+        Box::pin(super::slot_conflicts(self, ask, mentee_id, mentee_span))
+    }
+
+    fn wallet_balance<'a>(&'a mut self, user_id: &'a str) -> BoxFuture<'a, sqlx::Result<i64>> {
+        Box::pin(crate::store::ledger::wallet_balance(self, user_id))
+    }
+
+    fn balance_of<'a>(&'a mut self, account: &'a str) -> BoxFuture<'a, sqlx::Result<i64>> {
+        Box::pin(crate::store::ledger::balance_of(self, account))
+    }
+
+    fn direct_thread<'a>(
+        &'a mut self,
+        a: &'a str,
+        b: &'a str,
+        now: Timestamp,
+    ) -> BoxFuture<'a, sqlx::Result<String>> {
+        Box::pin(async move {
+            let key = crate::store::messages::pair_key(a, b);
+            let found: Option<String> = sqlx::query_scalar(crate::store::messages::THREAD_BY_PAIR)
+                .bind(key)
+                .fetch_optional(&mut *self)
+                .await?;
+            if let Some(id) = found {
+                return Ok(id);
+            }
+            let (id, rows) = new_thread_rows(a, b, now);
+            for (sql, args) in rows {
+                bind_all(sqlx::query(sql), args).execute(&mut *self).await?;
+            }
+            Ok(id)
+        })
+    }
+
+    fn insert_request<'a>(
+        &'a mut self,
+        backend: Backend,
+        w: &'a RequestRows,
+        thread: &'a str,
+        release: bool,
+        sponsored: Option<(&'a str, i64)>,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(insert_request(self, backend, w, thread, release, sponsored))
+    }
+}
+
+/// The native connection answers at once: each future is ready when first polled.
+impl RequestTx for NativeConn {
+    fn by_idempotency_key<'a>(
+        &'a mut self,
+        mentee_id: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, sqlx::Result<Option<(String, String)>>> {
+        let rows = self.rows(BY_IDEMPOTENCY_KEY, &[mentee_id.into(), key.into()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        });
+        Box::pin(std::future::ready(rows.map(|r| r.into_iter().next())))
+    }
+
+    fn slot_conflicts<'a>(
+        &'a mut self,
+        ask: &'a BusyAsk<'a>,
+        mentee_id: &'a str,
+        mentee_span: (Timestamp, Timestamp),
+    ) -> BoxFuture<'a, sqlx::Result<SlotConflicts>> {
+        let rows = self.rows(
+            SLOT_CONFLICTS,
+            &slot_conflicts_args(ask, mentee_id, mentee_span),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        );
+        Box::pin(std::future::ready(rows.and_then(conflicts_from)))
+    }
+
+    fn wallet_balance<'a>(&'a mut self, user_id: &'a str) -> BoxFuture<'a, sqlx::Result<i64>> {
+        let rows = self.rows(
+            crate::store::ledger::WALLET_BALANCE,
+            &[user_id.into()],
+            |r| r.get(0),
+        );
+        Box::pin(std::future::ready(
+            rows.map(|r| r.into_iter().next().unwrap_or(0)),
+        ))
+    }
+
+    fn balance_of<'a>(&'a mut self, account: &'a str) -> BoxFuture<'a, sqlx::Result<i64>> {
+        let rows = self.rows(crate::store::ledger::BALANCE_OF, &[account.into()], |r| {
+            r.get(0)
+        });
+        Box::pin(std::future::ready(
+            rows.map(|r| r.into_iter().next().unwrap_or(0)),
+        ))
+    }
+
+    fn direct_thread<'a>(
+        &'a mut self,
+        a: &'a str,
+        b: &'a str,
+        now: Timestamp,
+    ) -> BoxFuture<'a, sqlx::Result<String>> {
+        let result = (|| {
+            let key = crate::store::messages::pair_key(a, b);
+            let found: Vec<String> = self.rows(
+                crate::store::messages::THREAD_BY_PAIR,
+                &[key.as_str().into()],
+                |r| r.get(0),
+            )?;
+            if let Some(id) = found.into_iter().next() {
+                return Ok(id);
+            }
+            let (id, rows) = new_thread_rows(a, b, now);
+            for (sql, args) in rows {
+                self.execute(sql, &args)?;
+            }
+            Ok(id)
+        })();
+        Box::pin(std::future::ready(result))
+    }
+
+    fn insert_request<'a>(
+        &'a mut self,
+        _backend: Backend,
+        w: &'a RequestRows,
+        thread: &'a str,
+        release: bool,
+        sponsored: Option<(&'a str, i64)>,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        let args = request_args(w, thread, sponsored);
+        let result = (|| {
+            for sql in REQUEST_STATEMENTS {
+                self.execute(sql, &args)?;
+            }
+            if release {
+                self.batch("RELEASE booking")?;
+            }
+            Ok(())
+        })();
+        Box::pin(std::future::ready(result))
+    }
 }
