@@ -33,6 +33,17 @@ pub async fn run_ready(ctx: &Ctx, worker: &str) -> AppResult<usize> {
     run_batches(ctx, worker, false).await
 }
 
+/// Runs due jobs in batches; with `drain`, until none is left, otherwise until a batch
+/// comes back short.
+///
+/// Claims carry a token unique to this call (`worker` plus a random suffix), so two
+/// instances never share claims even under one name. While jobs are held, a heartbeat
+/// renews their lease every third of [`crate::config::Config::job_lease`]; when the
+/// worker dies (a crash, `kill -9`) its heartbeat stops and another worker takes its
+/// jobs over once the lease runs out. A batch never outlives its lease: jobs not yet
+/// started when half of it has passed go back to the queue for other workers. Jobs
+/// that succeed are marked done together at the end of their batch (one commit); a
+/// crash before that runs them again, which their handlers make harmless.
 async fn run_batches(ctx: &Ctx, worker: &str, drain: bool) -> AppResult<usize> {
     let token = format!("{worker}:{}", crate::domain::ids::new_id());
     let _heartbeat = Heartbeat::start(ctx, &token);

@@ -170,7 +170,8 @@ pub async fn settle(ctx: &Ctx, token: &str, done: &[String], logged: &[String]) 
 /// Renews the leases of everything `token` holds (its jobs and the emails it is
 /// sending) until `until`.
 pub async fn renew(ctx: &Ctx, token: &str, until: jiff::Timestamp) -> AppResult<()> {
-    store::jobs::renew(&mut *ctx.db.write_conn().await?, token, until, ctx.now()).await?;
-    store::notify::renew_email_claims(&mut *ctx.db.write_conn().await?, token, until).await?;
+    let mut conn = ctx.db.write_conn().await?;
+    store::jobs::renew(&mut *conn, token, until, ctx.now()).await?;
+    store::notify::renew_email_claims(&mut *conn, token, until).await?;
     Ok(())
 }

@@ -112,7 +112,7 @@ pub async fn release<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-/// Marks a job done (only if this worker still holds it).
+/// Marks jobs done (those this worker still holds), in one statement.
 pub async fn done<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     ids: &[String],

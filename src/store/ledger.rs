@@ -63,12 +63,14 @@ pub async fn wallet(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Result<
         .await
 }
 
-/// A user's wallet balance (0 when they never had one).
+/// A user's wallet balance (the booking writer's native connection runs it too).
 pub(crate) const WALLET_BALANCE: &str =
     "SELECT balance FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1";
 
+/// An account's balance (the booking writer's native connection runs it too).
 pub(crate) const BALANCE_OF: &str = "SELECT balance FROM ledger_accounts WHERE id = $1";
 
+/// A user's wallet balance (0 when they never had one).
 pub async fn wallet_balance<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
