@@ -137,6 +137,13 @@ pub async fn run_maintenance(ctx: &crate::service::Ctx) {
         jobs,
         service::{articles, availability, bookings, calendars, groups, mentorships, programs},
     };
+    match ctx.db.refresh_statistics().await {
+        Ok(tables) if !tables.is_empty() => {
+            tracing::info!(?tables, "gathered the planner's statistics")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "gathering the planner's statistics failed"),
+    }
     // Calendar reads due are queued first, so this pass runs them.
     if let Err(e) = calendars::maintain(ctx).await {
         tracing::warn!(error = %e, "queueing calendar reads failed; will retry");

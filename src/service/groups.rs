@@ -425,7 +425,10 @@ async fn settle(
     }
     let rest = held - to_person;
     let fee = rest * ctx.config.policy.platform_fee_percent.clamp(0, 100) / 100;
-    let mut legs = vec![(store::ledger::escrow_for(&seat.id), -held)];
+    // Released from where the hold went (seats held before migration 0021 used one
+    // of sixteen accounts).
+    let escrow = store::ledger::escrow_held(&mut **tx, &format!("seat:{}:hold", seat.id)).await?;
+    let mut legs = vec![(escrow, -held)];
     if to_person > 0 {
         legs.push((
             store::ledger::wallet(tx, &seat.user_id, now).await?,

@@ -13,16 +13,14 @@ use crate::domain::ids::new_id;
 
 pub const ESCROW: &str = "escrow";
 
-/// The escrow account a booking's credits are held in: one of sixteen, picked by the
-/// last hex digit of its id (ids end in random bits), so that concurrent bookings
-/// write different rows. `escrow` itself is the first.
-pub fn escrow_for(booking_id: &str) -> String {
-    match booking_id
-        .chars()
-        .last()
-        .and_then(|c| c.to_digit(16))
-        .unwrap_or(0)
-    {
+/// The escrow account a booking's (or a seat's) credits are held in: one of 256, picked
+/// by the last two hex digits of its id (ids end in random bits), so that concurrent
+/// bookings write different rows. `escrow` itself is the first; `escrow-1` to
+/// `escrow-15` were the only others before migration 0021 (what they hold is settled
+/// from them: see [`escrow_held`]).
+pub fn escrow_for(id: &str) -> String {
+    let tail = id.get(id.len().saturating_sub(2)..).unwrap_or("");
+    match u8::from_str_radix(tail, 16).unwrap_or(0) {
         0 => ESCROW.to_string(),
         n => format!("{ESCROW}-{n}"),
     }
@@ -34,11 +32,21 @@ pub async fn escrow_of_booking<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     booking_id: &str,
 ) -> sqlx::Result<String> {
+    escrow_held(ex, &format!("hold:{booking_id}")).await
+}
+
+/// The escrow account the hold transfer with this idempotency key credited (`escrow`
+/// when there is none): settling reads it rather than recomputing [`escrow_for`], so a
+/// hold is always released from where it went.
+pub async fn escrow_held<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    hold_key: &str,
+) -> sqlx::Result<String> {
     let held: Option<String> = sqlx::query_scalar(
         "SELECT e.account_id FROM ledger_transfers t JOIN ledger_entries e ON e.transfer_id = t.id \
          WHERE t.idempotency_key = $1 AND e.amount > 0",
     )
-    .bind(format!("hold:{booking_id}"))
+    .bind(hold_key)
     .fetch_optional(ex)
     .await?;
     Ok(held.unwrap_or_else(|| ESCROW.to_string()))
@@ -513,21 +521,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escrow_accounts_spread_by_the_ids_last_digit() {
+    fn escrow_accounts_spread_by_the_ids_last_two_digits() {
         assert_eq!(escrow_for("0196f3a0-aaaa-7bbb-8ccc-dddddddddd00"), "escrow");
         assert_eq!(
             escrow_for("0196f3a0-aaaa-7bbb-8ccc-dddddddddd0f"),
             "escrow-15"
         );
         assert_eq!(
-            escrow_for("0196f3a0-aaaa-7bbb-8ccc-dddddddddd0A"),
-            "escrow-10"
+            escrow_for("0196f3a0-aaaa-7bbb-8ccc-dddddddddd1A"),
+            "escrow-26"
+        );
+        assert_eq!(
+            escrow_for("0196f3a0-aaaa-7bbb-8ccc-ddddddddddff"),
+            "escrow-255"
         );
         // Not hex (never an id of ours): the first account, not a made-up one.
         assert_eq!(escrow_for(""), "escrow");
         assert_eq!(escrow_for("x"), "escrow");
-        let all: std::collections::BTreeSet<String> =
-            (0..16).map(|n| escrow_for(&format!("id-{n:x}"))).collect();
-        assert_eq!(all.len(), 16);
+        assert_eq!(escrow_for("-x"), "escrow");
+        assert_eq!(escrow_for("é"), "escrow");
+        let all: std::collections::BTreeSet<String> = (0..256)
+            .map(|n| escrow_for(&format!("id-{n:02x}")))
+            .collect();
+        assert_eq!(all.len(), 256);
     }
 }

@@ -336,6 +336,38 @@ impl Db {
         sqlx::query(sql).execute(&self.pool).await.map(|_| ())
     }
 
+    /// On PostgreSQL, gathers statistics for every table of ours with at least 1,000
+    /// rows changed since its last statistics and more than half of its live rows
+    /// (never analyzed counts as all of them); returns the tables analyzed. Nothing on
+    /// SQLite, whose planner caches no plan across statements.
+    ///
+    /// A prepared statement's generic plan is kept until the statistics of its tables
+    /// change. Planned while the tables were nearly empty, it may read a whole index
+    /// (every pending booking, every user) where a range of one would do, and without
+    /// statistics it is never planned again: that is PostgreSQL with autovacuum off,
+    /// or before autovacuum's first pass over a table. Autovacuum's own threshold (a
+    /// tenth of the rows by default) comes long before this one, so with autovacuum on
+    /// this finds nothing to do.
+    pub async fn refresh_statistics(&self) -> sqlx::Result<Vec<String>> {
+        if self.backend != Backend::Postgres {
+            return Ok(Vec::new());
+        }
+        let stale: Vec<String> = sqlx::query_scalar(
+            "SELECT CAST(relname AS TEXT) FROM pg_stat_user_tables \
+             WHERE schemaname = current_schema() AND n_mod_since_analyze >= 1000 \
+             AND n_mod_since_analyze * 2 > n_live_tup ORDER BY relname",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for table in &stale {
+            let sql = format!("ANALYZE \"{}\"", table.replace('"', "\"\""));
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(stale)
+    }
+
     /// Copies the committed pages of SQLite's write-ahead log into the database file
     /// without waiting for readers or the writer (a passive checkpoint); nothing on
     /// PostgreSQL.
@@ -411,8 +443,8 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index");
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index");
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards");
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards");
 
 /// True when the error is a unique-constraint violation (on either engine).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {

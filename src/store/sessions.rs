@@ -72,6 +72,12 @@ pub struct AuthRow {
 
 /// Resolves an access token or web cookie: the token must be unexpired, its session not
 /// revoked or expired, and its user neither suspended nor deleted. One query per request.
+///
+/// The user's state is tested through `COALESCE`, which no index answers, so the plan
+/// can only start from the token's unique index whatever the planner estimates: with
+/// `deleted_at IS NULL` PostgreSQL without statistics (a new database, or autovacuum
+/// off) chose to walk every user through `users_deleted_at` and join each one's
+/// sessions, a cost that grew with the number of users.
 pub async fn resolve<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     token_hash: &str,
@@ -84,7 +90,7 @@ pub async fn resolve<'e, E: Executor<'e, Database = Any>>(
          JOIN users u ON u.id = s.user_id \
          WHERE t.token_hash = $1 AND t.kind = $2 AND t.expires_at > $3 \
          AND s.revoked_at IS NULL AND s.expires_at > $3 \
-         AND u.suspended_at IS NULL AND u.deleted_at IS NULL",
+         AND COALESCE(u.suspended_at, u.deleted_at) IS NULL",
         super::users::USER_COLUMNS
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))

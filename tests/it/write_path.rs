@@ -510,3 +510,52 @@ async fn two_live_workers_never_send_one_email_twice_even_when_smtp_is_slow() {
     assert_eq!(sent.len(), 24, "every email went out: {sent:?}");
     assert!(sent.values().all(|n| *n == 1), "each email once: {sent:?}");
 }
+
+/// A table that filled up without statistics gets them from the maintenance pass (on
+/// PostgreSQL; cached generic plans are otherwise never planned again with autovacuum
+/// off), once: a second pass finds nothing to do.
+#[tokio::test]
+async fn tables_filled_without_statistics_get_them_once() {
+    let app = TestApp::spawn().await;
+    let db = &app.ctx().db;
+    if db.backend != mentorhub::store::Backend::Postgres {
+        assert!(db.refresh_statistics().await.unwrap().is_empty());
+        eprintln!("skipped: SQLite keeps no plans across statements");
+        return;
+    }
+    let stats = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM pg_stats WHERE tablename = 'write_probes'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+    };
+    let mut conn = db.pool.acquire().await.unwrap();
+    sqlx::query(
+        "INSERT INTO write_probes (id, filler, created_at) \
+         SELECT 'probe-' || n, decode('00', 'hex'), 0 FROM generate_series(1, 1500) AS n",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    // The counters reach the other sessions when this one reports them.
+    sqlx::query("SELECT COUNT(*) FROM (SELECT pg_stat_force_next_flush()) AS flushed")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(stats().await, 0, "no statistics before the pass");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let analyzed = db.refresh_statistics().await.unwrap();
+        if analyzed.iter().any(|t| t == "write_probes") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never analyzed: {analyzed:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stats().await > 0, "statistics after the pass");
+    let again = db.refresh_statistics().await.unwrap();
+    assert!(!again.iter().any(|t| t == "write_probes"), "{again:?}");
+}
