@@ -393,7 +393,7 @@ async fn hold(
     store::ledger::transfer(
         tx,
         &Transfer {
-            key: &format!("seat:{seat_id}:hold"),
+            key: &seat_hold_key(seat_id),
             kind: "seat_hold",
             booking_id: None,
             actor_id: Some(user_id),
@@ -407,6 +407,11 @@ async fn hold(
     )
     .await
     .map(|_| ())
+}
+
+/// The idempotency key of a seat's hold transfer.
+fn seat_hold_key(seat_id: &str) -> String {
+    format!("seat:{seat_id}:hold")
 }
 
 /// Releases a seat's escrow once: `to_person` back to them, the rest to the mentor
@@ -427,7 +432,7 @@ async fn settle(
     let fee = rest * ctx.config.policy.platform_fee_percent.clamp(0, 100) / 100;
     // Released from where the hold went (seats held before migration 0021 used one
     // of sixteen accounts).
-    let escrow = store::ledger::escrow_held(&mut **tx, &format!("seat:{}:hold", seat.id)).await?;
+    let escrow = store::ledger::escrow_held(&mut **tx, &seat_hold_key(&seat.id)).await?;
     let mut legs = vec![(escrow, -held)];
     if to_person > 0 {
         legs.push((

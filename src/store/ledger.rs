@@ -26,13 +26,18 @@ pub fn escrow_for(id: &str) -> String {
     }
 }
 
+/// The idempotency key of a booking's hold transfer.
+pub fn booking_hold_key(booking_id: &str) -> String {
+    format!("hold:{booking_id}")
+}
+
 /// The escrow account holding a booking's credits (where its hold went; `escrow` for
 /// a booking that held nothing).
 pub async fn escrow_of_booking<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     booking_id: &str,
 ) -> sqlx::Result<String> {
-    escrow_held(ex, &format!("hold:{booking_id}")).await
+    escrow_held(ex, &booking_hold_key(booking_id)).await
 }
 
 /// The escrow account the hold transfer with this idempotency key credited (`escrow`
@@ -147,7 +152,7 @@ pub async fn sponsored_hold<'e, E: Executor<'e, Database = Any>>(
          JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'sponsored' \
          JOIN programs p ON p.id = a.program_id WHERE t.idempotency_key = $1",
     )
-    .bind(format!("hold:{booking_id}"))
+    .bind(booking_hold_key(booking_id))
     .fetch_optional(ex)
     .await?;
     Ok(row.map(|(a, n, p, status)| {
@@ -305,7 +310,7 @@ pub async fn hold_for_booking(
     now: Timestamp,
 ) -> Result<Outcome, TransferError> {
     let id = new_id();
-    let key = format!("hold:{booking_id}");
+    let key = booking_hold_key(booking_id);
     let inserted = sqlx::query(
         "INSERT INTO ledger_transfers (id, idempotency_key, kind, booking_id, actor_id, memo, created_at, updated_at) \
          VALUES ($1, $2, 'booking_hold', $3, $4, 'Credits held for a booking', $5, $5) \

@@ -102,7 +102,8 @@ pub async fn resolve<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Whether a session can still act: not revoked, not expired, its user neither
-/// suspended nor deleted (the same rule as [`resolve`]).
+/// suspended nor deleted (the same rule as [`resolve`], tested the same way so the plan
+/// starts from the session's key).
 pub async fn is_live<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     session_id: &str,
@@ -113,7 +114,7 @@ pub async fn is_live<'e, E: Executor<'e, Database = Any>>(
     let found: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-         AND u.suspended_at IS NULL AND u.deleted_at IS NULL",
+         AND COALESCE(u.suspended_at, u.deleted_at) IS NULL",
     )
     .bind(session_id)
     .bind(now.stored())

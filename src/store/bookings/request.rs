@@ -241,7 +241,7 @@ fn request_args(w: &RequestRows, thread: &str, sponsored: Option<(&str, i64)>) -
         thread.into(),
         invite_meta.into(),
         t_id.into(),
-        format!("hold:{}", b.id).into(),
+        crate::store::ledger::booking_hold_key(&b.id).into(),
         entry1.into(),
         entry2.into(),
         flag(w.hold.is_some()),
