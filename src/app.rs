@@ -65,6 +65,8 @@ impl App {
             .then(|| tokio::spawn(crate::realtime::renew_presence(self.state.ctx.clone())));
         let checkpoints = (self.state.ctx.db.backend == crate::store::Backend::Sqlite)
             .then(|| tokio::spawn(checkpointer(self.state.ctx.db.clone())));
+        let statistics = (self.state.ctx.db.backend == crate::store::Backend::Postgres)
+            .then(|| tokio::spawn(statistics(self.state.ctx.db.clone())));
         let served = axum::serve(
             listener,
             self.router
@@ -77,7 +79,10 @@ impl App {
         for task in [worker, jobs].into_iter().flatten() {
             task.abort();
         }
-        for task in [events, presence, checkpoints].into_iter().flatten() {
+        for task in [events, presence, checkpoints, statistics]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
         crate::service::events::leave_presence(&self.state.ctx).await;
@@ -97,6 +102,30 @@ async fn checkpointer(db: crate::store::Db) {
         tick.tick().await;
         if let Err(e) = db.checkpoint().await {
             tracing::warn!(error = %e, "copying the write-ahead log into the database failed; will retry");
+        }
+    }
+}
+
+/// How often PostgreSQL's tables are checked for missing planner statistics.
+const STATISTICS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Gathers the planner's statistics for tables that filled up without any (see
+/// [`crate::store::Db::refresh_statistics`]). On its own short tick rather than in the
+/// 30 s maintenance pass: until a table's first statistics, a statement planned on it
+/// while it was empty may read a whole index range per call, and on a busy new
+/// installation a table passes the threshold within seconds. The check is one read
+/// of PostgreSQL's activity counters.
+async fn statistics(db: crate::store::Db) {
+    let mut tick = tokio::time::interval(STATISTICS_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match db.refresh_statistics().await {
+            Ok(tables) if !tables.is_empty() => {
+                tracing::info!(?tables, "gathered the planner's statistics")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "gathering the planner's statistics failed"),
         }
     }
 }
@@ -137,13 +166,6 @@ pub async fn run_maintenance(ctx: &crate::service::Ctx) {
         jobs,
         service::{articles, availability, bookings, calendars, groups, mentorships, programs},
     };
-    match ctx.db.refresh_statistics().await {
-        Ok(tables) if !tables.is_empty() => {
-            tracing::info!(?tables, "gathered the planner's statistics")
-        }
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "gathering the planner's statistics failed"),
-    }
     // Calendar reads due are queued first, so this pass runs them.
     if let Err(e) = calendars::maintain(ctx).await {
         tracing::warn!(error = %e, "queueing calendar reads failed; will retry");

@@ -6,12 +6,15 @@
 //! Handlers are idempotent (each re-checks the state it acts on), so a job retried
 //! after a crash, or whose effect already happened another way, changes nothing twice.
 
+use std::collections::HashMap;
+
 use crate::{
     error::{AppError, AppResult},
     service::{
         self, Ctx,
         jobs::{Claimed, Job},
     },
+    store::notify::OutboxRow,
 };
 
 /// How many jobs a worker claims at once. Each claim and each settling of a batch is a
@@ -56,6 +59,15 @@ async fn run_batches(ctx: &Ctx, worker: &str, drain: bool) -> AppResult<usize> {
             return Ok(total);
         }
         let full = batch.len() as i64 >= BATCH;
+        // The batch's emails are read together (one statement instead of one each).
+        let outbox_ids: Vec<String> = batch
+            .iter()
+            .filter_map(|c| match &c.job {
+                Ok(Job::EmailSend { outbox_id }) => Some(outbox_id.clone()),
+                _ => None,
+            })
+            .collect();
+        let emails = service::notify::batch_emails(ctx, &outbox_ids).await?;
         let mut done = Vec::with_capacity(batch.len());
         let mut logged = vec![];
         for claimed in batch {
@@ -64,7 +76,7 @@ async fn run_batches(ctx: &Ctx, worker: &str, drain: bool) -> AppResult<usize> {
                 continue;
             }
             total += 1;
-            match run(ctx, &token, &claimed, &mut logged).await {
+            match run(ctx, &token, &claimed, &emails, &mut logged).await {
                 Ok(()) => done.push(claimed.id),
                 Err(e) => {
                     let retry = (claimed.attempts < claimed.max_attempts).then(|| {
@@ -94,6 +106,7 @@ async fn run(
     ctx: &Ctx,
     worker: &str,
     claimed: &Claimed,
+    emails: &HashMap<String, OutboxRow>,
     logged: &mut Vec<String>,
 ) -> AppResult<()> {
     let job = claimed
@@ -117,7 +130,7 @@ async fn run(
             service::mentorships::expire_one(ctx, mentorship_id).await
         }
         Job::EmailSend { outbox_id } => {
-            service::notify::send_email(ctx, outbox_id, worker, logged).await
+            service::notify::send_email(ctx, emails.get(outbox_id), worker, logged).await
         }
         Job::PlaceBooking { payment_id } => service::payments::place_booking(ctx, payment_id).await,
         Job::CalendarSync { connection_id } => service::calendars::sync(ctx, connection_id).await,

@@ -415,22 +415,38 @@ pub async fn booking_reminder(
 
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
+/// The outbox rows of a job batch's emails, by id, in one read (see [`send_email`]).
+pub async fn batch_emails(
+    ctx: &Ctx,
+    ids: &[String],
+) -> AppResult<std::collections::HashMap<String, store::notify::OutboxRow>> {
+    Ok(store::notify::emails(&ctx.db.pool, ids)
+        .await?
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect())
+}
+
 /// An `email.send` job: deliver one outbox email over SMTP, or log it when no SMTP
-/// server is configured (it stays in the outbox either way). The email is claimed for
-/// the attempt first, so two workers (a job taken over from a stalled worker, say)
+/// server is configured (it stays in the outbox either way). `email` is its outbox
+/// row as read for the whole batch ([`batch_emails`]; `None`: there is no such email),
+/// so a batch of a hundred emails costs one read rather than a hundred. That row may be
+/// stale by the time it is sent; the claim below is what decides. The email is claimed
+/// for the attempt first, so two workers (a job taken over from a stalled worker, say)
 /// never hand it to the server twice at the same time. The claim is the worker's
 /// (`claimant`) for one job lease and is renewed by its heartbeat, like its jobs.
 /// Without an SMTP server the email is only logged, and marking it so is left to the
 /// caller (`logged`), which does it with its other bookkeeping in one commit.
 pub async fn send_email(
     ctx: &Ctx,
-    outbox_id: &str,
+    email: Option<&store::notify::OutboxRow>,
     claimant: &str,
     logged: &mut Vec<String>,
 ) -> AppResult<()> {
-    let Some(e) = store::notify::email(&ctx.db.pool, outbox_id).await? else {
+    let Some(e) = email else {
         return Ok(());
     };
+    let outbox_id = e.id.as_str();
     if e.status != "queued" {
         return Ok(());
     }
@@ -459,7 +475,7 @@ pub async fn send_email(
             _ => Ok(()),
         };
     }
-    match smtp_send(url, &ctx.config.mail_from, &e).await {
+    match smtp_send(url, &ctx.config.mail_from, e).await {
         Ok(()) => {
             store::notify::email_outcome(
                 &mut *ctx.db.write_conn().await?,

@@ -209,6 +209,19 @@ pub async fn email<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// The outbox rows of `ids` (those that exist), in one read: a job batch's emails.
+pub async fn emails<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    ids: &[String],
+) -> sqlx::Result<Vec<OutboxRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut b = crate::store::SqlBuilder::new("SELECT * FROM outbox WHERE id IN (");
+    b.bind_list(ids).push(")");
+    b.query_as().fetch_all(ex).await
+}
+
 /// Claims a queued email for one sending attempt until `until`: false when it is not
 /// queued any more, or another worker is sending it right now.
 pub async fn claim_email<'e, E: Executor<'e, Database = Any>>(
