@@ -2,7 +2,8 @@
 //! mentor (no 5xx, no deadlock), concurrent retries with one `Idempotency-Key` (all get
 //! the first booking), a full disk on SQLite (clean failure, recovery without a
 //! restart, readiness that follows), and job leases (a killed instance's email jobs are
-//! taken over, no email goes out twice).
+//! taken over, no email goes out twice); on PostgreSQL, booking transactions run with
+//! generic plans and leave the connection's default behind.
 
 use std::{
     collections::HashMap,
@@ -558,4 +559,56 @@ async fn tables_filled_without_statistics_get_them_once() {
     assert!(stats().await > 0, "statistics after the pass");
     let again = db.refresh_statistics().await.unwrap();
     assert!(!again.iter().any(|t| t == "write_probes"), "{again:?}");
+}
+
+/// On PostgreSQL a booking action's transaction runs with generic plans: the people
+/// lock sets `plan_cache_mode` for the rest of the transaction, and only for it (with
+/// statistics in place, PostgreSQL otherwise plans every statement afresh per call).
+#[tokio::test]
+async fn booking_transactions_run_with_generic_plans_and_only_they() {
+    let app = TestApp::spawn().await;
+    let db = &app.ctx().db;
+    let (a, b) = (
+        app.register("plans-a@example.com").await,
+        app.register("plans-b@example.com").await,
+    );
+    let backend = db.backend;
+    if backend != mentorhub::store::Backend::Postgres {
+        let mut tx = db.begin_write().await.unwrap();
+        mentorhub::store::bookings::lock_people(&mut tx, backend, &a.user_id, &b.user_id)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        eprintln!("skipped: SQLite keeps no plans across statements");
+        return;
+    }
+    let mut tx = db.begin_write().await.unwrap();
+    assert_eq!(plan_cache_mode(&mut tx).await, "auto", "before the lock");
+    mentorhub::store::bookings::lock_people(&mut tx, backend, &a.user_id, &b.user_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        plan_cache_mode(&mut tx).await,
+        "force_generic_plan",
+        "after the lock"
+    );
+    tx.commit().await.unwrap();
+    // The setting ends with the transaction: the pool's connections keep the default,
+    // whichever of them runs the next transaction.
+    for _ in 0..4 {
+        let mut tx = db.begin_write().await.unwrap();
+        assert_eq!(
+            plan_cache_mode(&mut tx).await,
+            "auto",
+            "after the transaction"
+        );
+        tx.commit().await.unwrap();
+    }
+}
+
+async fn plan_cache_mode(tx: &mut mentorhub::store::Tx) -> String {
+    sqlx::query_scalar::<_, String>("SELECT current_setting('plan_cache_mode')")
+        .fetch_one(&mut **tx)
+        .await
+        .unwrap()
 }
