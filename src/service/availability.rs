@@ -343,7 +343,8 @@ pub fn free_among(
 }
 
 /// Free starts for `ask`, reading the mentor's live bookings through `exec` (inside the
-/// caller's transaction when it must be exact).
+/// caller's transaction when it must be exact, otherwise `ctx.db.generic`, whose
+/// connections reuse the busy-time query's plan instead of planning it each time).
 pub async fn free_starts(
     ctx: &Ctx,
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
@@ -385,7 +386,7 @@ pub async fn free_starts_of(
         except: None,
         except_hold: None,
     };
-    free_starts(ctx, &ctx.db.pool, &a, &ask).await
+    free_starts(ctx, &ctx.db.generic, &a, &ask).await
 }
 
 /// What a mentor's next days look like to mentees, for their own availability page:
@@ -412,7 +413,7 @@ pub async fn preview(ctx: &Ctx, mentor: &UserRow, days: i64) -> AppResult<Option
         except: None,
         except_hold: None,
     };
-    let slots = free_starts(ctx, &ctx.db.pool, &a, &ask).await?;
+    let slots = free_starts(ctx, &ctx.db.generic, &a, &ask).await?;
     let calendar_busy = super::calendars::busy_between(ctx, mentor, from, to).await?;
     Ok(Some(Preview {
         tz: a.tz,
@@ -476,7 +477,7 @@ pub async fn slots(
         except: None,
         except_hold: None,
     };
-    Ok((duration, free_starts(ctx, &ctx.db.pool, &a, &ask).await?))
+    Ok((duration, free_starts(ctx, &ctx.db.generic, &a, &ask).await?))
 }
 
 /// The mentor's availability and the length of their shortest timed service, which
@@ -509,7 +510,7 @@ async fn first_free_from(
         let until = (from + SignedDuration::from_hours(24 * 7)).min(to);
         let found = free_starts(
             ctx,
-            &ctx.db.pool,
+            &ctx.db.generic,
             a,
             &SlotAsk {
                 mentor_id,
@@ -672,7 +673,7 @@ async fn updated_next_free(
         }
         let found = free_starts(
             ctx,
-            &ctx.db.pool,
+            &ctx.db.generic,
             &basis.0,
             &SlotAsk {
                 mentor_id,

@@ -125,7 +125,7 @@ pub async fn preview_series(
     };
     let free = availability::free_starts(
         ctx,
-        &ctx.db.pool,
+        &ctx.db.generic,
         &a,
         &availability::SlotAsk {
             mentor_id: &p.mentor_id,

@@ -309,7 +309,7 @@ pub(super) async fn has_free_slot(
         except_hold: None,
     };
     Ok(
-        !crate::service::availability::free_starts(ctx, &ctx.db.pool, &a, &ask)
+        !crate::service::availability::free_starts(ctx, &ctx.db.generic, &a, &ask)
             .await?
             .is_empty(),
     )

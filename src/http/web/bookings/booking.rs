@@ -213,7 +213,7 @@ pub(super) async fn reschedule_options(
         except: Some(&b.b.id),
         except_hold: None,
     };
-    let starts = availability::free_starts(&state.ctx, &state.ctx.db.pool, &a, &ask).await?;
+    let starts = availability::free_starts(&state.ctx, &state.ctx.db.generic, &a, &ask).await?;
     Ok(starts
         .into_iter()
         .filter(|s| *s != b.b.start_at)
