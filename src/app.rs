@@ -144,8 +144,10 @@ async fn maintenance(state: AppState) {
     }
 }
 
-/// Runs due jobs every second. Each job is claimed with a lease in its own
-/// transaction, so stopping here (or crashing) loses nothing: an unfinished job is
+/// Runs due jobs every second, then expires the booking requests whose time is up
+/// (a pending booking carries its `expires_at`: a range of an index finds the due
+/// ones, so no job per booking is written). Each job is claimed with a lease in its
+/// own transaction, so stopping here (or crashing) loses nothing: an unfinished job is
 /// claimed again when its lease runs out.
 async fn job_worker(state: AppState) {
     let worker = format!("worker-{}", crate::domain::ids::new_id());
@@ -155,6 +157,9 @@ async fn job_worker(state: AppState) {
         tick.tick().await;
         if let Err(e) = crate::jobs::run_ready(&state.ctx, &worker).await {
             tracing::warn!(error = %e, "running jobs failed; will retry");
+        }
+        if let Err(e) = crate::service::bookings::expire_due(&state.ctx).await {
+            tracing::warn!(error = %e, "expiring booking requests failed; will retry");
         }
     }
 }

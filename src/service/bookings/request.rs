@@ -476,7 +476,7 @@ pub(super) struct RowIds {
 }
 
 /// Every row a booking request writes, composed before its transaction starts: the
-/// booking, its expiry job, the mentor's notification and email (when their
+/// booking, its event, the mentor's notification and email (when their
 /// preferences `(in_app, email)` want them) and the chat invite.
 pub(super) fn request_rows(
     ctx: &Ctx,
@@ -487,19 +487,9 @@ pub(super) fn request_rows(
     invite_meta: &serde_json::Value,
 ) -> store::bookings::RequestRows {
     let r = &booking.b;
-    let id = &r.id;
     store::bookings::RequestRows {
         booking: r.clone(),
         event_id: new_id(),
-        expire_job: (
-            new_id(),
-            jobs::Job::BookingExpire {
-                booking_id: id.clone(),
-            }
-            .payload()
-            .to_string(),
-            format!("expire:{id}:{}", r.expires_at.as_microsecond()),
-        ),
         notification: in_app.then(|| {
             (
                 ids.notification,

@@ -84,8 +84,9 @@ pub async fn reschedule(
 }
 
 /// Writes the move of booking `b` to `(start, end)` by `by`: the new times and expiry,
-/// the "rescheduled" event, and the jobs of the new time (a pending booking's expiry;
-/// an accepted one's reminders and completion).
+/// the "rescheduled" event, and for an accepted booking the jobs of the new time (its
+/// reminders and completion; a pending one expires by its new `expires_at`, which the
+/// expiry sweep reads).
 async fn move_booking(
     ctx: &Ctx,
     tx: &mut store::Tx,
@@ -125,18 +126,7 @@ async fn move_booking(
     )
     .await?;
     store::calendars::enqueue_push(tx, id, &b.mentor_id, now).await?;
-    if b.status == BookingStatus::Pending {
-        jobs::enqueue(
-            &mut *tx,
-            &jobs::Job::BookingExpire {
-                booking_id: id.clone(),
-            },
-            expires_at,
-            Some(&format!("expire:{id}:{}", to_micros(expires_at))),
-            now,
-        )
-        .await?;
-    } else {
+    if b.status != BookingStatus::Pending {
         schedule_accepted(ctx, tx, b, start, end, now).await?;
     }
     Ok(())

@@ -2,7 +2,8 @@
 
 use super::*;
 
-/// A `booking.expire` job: expires the request if it is still pending and due.
+/// A `booking.expire` job (queued by versions before the every-second expiry sweep,
+/// [`expire_due`]): expires the request if it is still pending and due.
 pub async fn expire_one(ctx: &Ctx, id: &BookingId) -> AppResult<()> {
     let Some(b) = store::bookings::get(&ctx.db.pool, id).await? else {
         return Ok(());
@@ -44,7 +45,8 @@ pub(super) fn ignore_conflict<T>(r: AppResult<T>) -> AppResult<()> {
     }
 }
 
-/// Expires unanswered requests whose time is up. Returns how many.
+/// Expires unanswered requests whose time is up (every second in the job worker, and
+/// in each maintenance pass). Returns how many.
 pub async fn expire_due(ctx: &Ctx) -> AppResult<usize> {
     let ids = store::bookings::due_expiries(&ctx.db.pool, ctx.now(), 200).await?;
     let mut n = 0;

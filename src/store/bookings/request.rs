@@ -129,8 +129,6 @@ pub struct RequestRows {
     /// The booking as it will be stored (`created_at` is the request's time).
     pub booking: BookingRow,
     pub event_id: String,
-    /// The expiry job: id, payload, dedupe key.
-    pub expire_job: (String, String, String),
     /// The mentor's in-app notification: id, kind, title, body, link.
     pub notification: Option<(String, String, String, String, String)>,
     /// The email: outbox id, address, subject, body, calendar file, job id, payload.
@@ -143,41 +141,39 @@ pub struct RequestRows {
 }
 
 /// The statements of [`insert_request`], in order: the debits first — the program's
-/// sponsored credits (`$47` from the account `$46`), then the wallet for the rest —
+/// sponsored credits (`$44` from the account `$43`), then the wallet for the rest —
 /// refused by the accounts' `balance >= 0` check when short, and by the entry's NOT
 /// NULL account when there is no wallet; the credit of the booking's escrow account
 /// last.
-pub(super) const REQUEST_STATEMENTS: [&str; 14] = [
-    "UPDATE ledger_accounts SET balance = balance - $47, updated_at = $19 \
-     WHERE id = $46 AND kind = 'sponsored' AND $47 > 0",
-    "UPDATE ledger_accounts SET balance = balance - ($15 - $47), updated_at = $19 \
-     WHERE kind = 'wallet' AND user_id = $3 AND $44 = 1 AND $15 - $47 > 0",
+pub(super) const REQUEST_STATEMENTS: [&str; 13] = [
+    "UPDATE ledger_accounts SET balance = balance - $44, updated_at = $19 \
+     WHERE id = $43 AND kind = 'sponsored' AND $44 > 0",
+    "UPDATE ledger_accounts SET balance = balance - ($15 - $44), updated_at = $19 \
+     WHERE kind = 'wallet' AND user_id = $3 AND $41 = 1 AND $15 - $44 > 0",
     "INSERT INTO bookings (id, mentor_id, mentee_id, service_id, kind, title, duration_minutes, timed, \
      start_at, end_at, timezone, topic, message, mentorship_id, status, credits_held, expires_at, \
      idempotency_key, request_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
      $9, $10, $11, $12, $13, $14, 'pending', $15, $16, $17, $18, $19, $19)",
     "INSERT INTO booking_events (id, booking_id, actor_id, kind, detail, created_at, updated_at) \
      VALUES ($20, $1, $3, 'requested', '', $19, $19)",
-    "INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, created_at, updated_at) \
-     VALUES ($21, 'booking.expire', $22, $23, 'queued', $16, $19, $19) ON CONFLICT DO NOTHING",
     "INSERT INTO notifications (id, user_id, kind, title, body, link, related_id, created_at, updated_at) \
-     SELECT $25, $2, $26, $27, $28, $29, $1, $19, $19 WHERE $24 = 1",
+     SELECT $22, $2, $23, $24, $25, $26, $1, $19, $19 WHERE $21 = 1",
     "INSERT INTO outbox (id, user_id, to_email, subject, body, ics, status, created_at, updated_at) \
-     SELECT $31, $2, $32, $27, $33, $34, 'queued', $19, $19 WHERE $30 = 1",
+     SELECT $28, $2, $29, $24, $30, $31, 'queued', $19, $19 WHERE $27 = 1",
     "INSERT INTO jobs (id, kind, payload, status, run_at, created_at, updated_at) \
-     SELECT $35, 'email.send', $36, 'queued', $19, $19, $19 WHERE $30 = 1",
+     SELECT $32, 'email.send', $33, 'queued', $19, $19, $19 WHERE $27 = 1",
     "INSERT INTO messages (id, thread_id, sender_id, kind, content, metadata, booking_id, created_at, updated_at) \
-     SELECT $37, $38, $3, 'invite', $13, $39, $1, $19, $19 WHERE $49 = 1",
-    "UPDATE threads SET last_message_at = $19, updated_at = $19 WHERE id = $38",
-    "UPDATE thread_participants SET archived = 0, updated_at = $19 WHERE thread_id = $38 AND archived = 1",
+     SELECT $34, $35, $3, 'invite', $13, $36, $1, $19, $19 WHERE $46 = 1",
+    "UPDATE threads SET last_message_at = $19, updated_at = $19 WHERE id = $35",
+    "UPDATE thread_participants SET archived = 0, updated_at = $19 WHERE thread_id = $35 AND archived = 1",
     "INSERT INTO ledger_transfers (id, idempotency_key, kind, booking_id, actor_id, memo, created_at, updated_at) \
-     SELECT $40, $41, 'booking_hold', $1, $3, 'Credits held for a booking', $19, $19 WHERE $44 = 1",
+     SELECT $37, $38, 'booking_hold', $1, $3, 'Credits held for a booking', $19, $19 WHERE $41 = 1",
     "INSERT INTO ledger_entries (id, transfer_id, account_id, amount, created_at, updated_at) \
-     SELECT $42, $40, (SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $3), \
-     0 - ($15 - $47), $19, $19 WHERE $44 = 1 AND $15 - $47 > 0 \
-     UNION ALL SELECT $43, $40, $45, $15, $19, $19 WHERE $44 = 1 \
-     UNION ALL SELECT $48, $40, $46, 0 - $47, $19, $19 WHERE $44 = 1 AND $47 > 0",
-    "UPDATE ledger_accounts SET balance = balance + $15, updated_at = $19 WHERE id = $45 AND $44 = 1",
+     SELECT $39, $37, (SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $3), \
+     0 - ($15 - $44), $19, $19 WHERE $41 = 1 AND $15 - $44 > 0 \
+     UNION ALL SELECT $40, $37, $42, $15, $19, $19 WHERE $41 = 1 \
+     UNION ALL SELECT $45, $37, $43, 0 - $44, $19, $19 WHERE $41 = 1 AND $44 > 0",
+    "UPDATE ledger_accounts SET balance = balance + $15, updated_at = $19 WHERE id = $42 AND $41 = 1",
 ];
 
 /// The parameters of [`REQUEST_STATEMENTS`], in order (`$1` first).
@@ -221,9 +217,6 @@ fn request_args(w: &RequestRows, thread: &str, sponsored: Option<(&str, i64)>) -
         (&b.request_hash).into(),
         b.created_at.stored().into(),
         (&w.event_id).into(),
-        (&w.expire_job.0).into(),
-        (&w.expire_job.1).into(),
-        (&w.expire_job.2).into(),
         flag(w.notification.is_some()),
         n_id.into(),
         n_kind.into(),
@@ -253,8 +246,7 @@ fn request_args(w: &RequestRows, thread: &str, sponsored: Option<(&str, i64)>) -
     ]
 }
 
-/// Writes a booking request (the wallet debit, the booking, its event and expiry
-/// job, the mentor's notification and email, the invite in the pair's `thread`, the
+/// Writes a booking request (the wallet debit, the booking, its event, the mentor's notification and email, the invite in the pair's `thread`, the
 /// escrow transfer and the escrow credit) in one round trip: on SQLite one
 /// multi-statement command, on PostgreSQL one statement of data-modifying CTEs. A
 /// short wallet fails it with a constraint error.

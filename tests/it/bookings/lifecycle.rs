@@ -271,6 +271,46 @@ async fn decline_and_expiry_refund() {
     app.assert_ledger_ok().await;
 }
 
+/// A request carries its own expiry time: no job is written per booking, and the job
+/// worker's every-second sweep expires it (with the refund) once that time passes.
+#[tokio::test]
+async fn a_request_expires_within_seconds_without_a_job_of_its_own() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, &service, "2026-03-20T10:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'booking.expire'")
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 0, "expiry jobs written for a request");
+    let path = format!("/api/v1/bookings/{}", b["id"].as_str().unwrap());
+    app.clock.advance(SignedDuration::from_hours(49));
+    // No tick here: the running job worker sweeps every second.
+    let started = std::time::Instant::now();
+    loop {
+        let (_, now) = app.get(&path, mentee.token()).await;
+        if now["status"] == "expired" {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "still {} after 5 s",
+            now["status"]
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.balance(&mentee).await, (100, 0));
+    app.assert_ledger_ok().await;
+}
+
 #[tokio::test]
 async fn cancellation_refunds_follow_the_policy() {
     let app = TestApp::spawn().await;
