@@ -47,6 +47,10 @@ pub(super) fn ignore_conflict<T>(r: AppResult<T>) -> AppResult<()> {
 
 /// Expires unanswered requests whose time is up (every second in the job worker, and
 /// in each maintenance pass). Returns how many.
+///
+/// One request that cannot be expired (its transaction fails every time) is logged
+/// and passed over, so it never holds up the others due after it; it is tried again
+/// on the next pass.
 pub async fn expire_due(ctx: &Ctx) -> AppResult<usize> {
     let ids = store::bookings::due_expiries(&ctx.db.pool, ctx.now(), 200).await?;
     let mut n = 0;
@@ -54,7 +58,9 @@ pub async fn expire_due(ctx: &Ctx) -> AppResult<usize> {
         match transition(ctx, None, &id, BookingAction::Expire, "", None).await {
             Ok(_) => n += 1,
             Err(AppError::Conflict { .. }) => {} // answered meanwhile
-            Err(e) => return Err(e),
+            Err(e) => {
+                tracing::warn!(booking = %id, error = %e, "expiring a booking request failed; will retry");
+            }
         }
     }
     Ok(n)

@@ -311,6 +311,55 @@ async fn a_request_expires_within_seconds_without_a_job_of_its_own() {
     app.assert_ledger_ok().await;
 }
 
+/// A request whose expiry fails every time (here its escrow cannot cover the refund)
+/// does not hold up the requests due after it.
+#[tokio::test]
+async fn a_request_that_cannot_expire_does_not_hold_up_the_others() {
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        background_workers: false,
+        ..crate::support::test_config()
+    })
+    .await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let mut ids = vec![];
+    for start in ["2026-03-20T10:00:00Z", "2026-03-20T11:00:00Z"] {
+        let (status, b) = app
+            .post(
+                "/api/v1/bookings",
+                mentee.token(),
+                book(&mentor.user_id, &service, start),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+        ids.push(b["id"].as_str().unwrap().to_string());
+        // The first one is due first.
+        app.clock.advance(SignedDuration::from_mins(1));
+    }
+    sqlx::query("UPDATE bookings SET credits_held = 1000000 WHERE id = $1")
+        .bind(&ids[0])
+        .execute(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    app.clock.advance(SignedDuration::from_hours(49));
+    let expired = mentorhub::service::bookings::expire_due(app.ctx())
+        .await
+        .unwrap();
+    assert_eq!(expired, 1);
+    let mut statuses = vec![];
+    for id in &ids {
+        let (_, b) = app
+            .get(&format!("/api/v1/bookings/{id}"), mentee.token())
+            .await;
+        statuses.push(b["status"].as_str().unwrap_or_default().to_string());
+    }
+    assert_eq!(
+        statuses,
+        ["pending", "expired"],
+        "the one that cannot expire, the one due after it"
+    );
+}
+
 #[tokio::test]
 async fn cancellation_refunds_follow_the_policy() {
     let app = TestApp::spawn().await;
