@@ -65,7 +65,8 @@ impl App {
             .then(|| tokio::spawn(crate::realtime::renew_presence(self.state.ctx.clone())));
         let checkpoints = (self.state.ctx.db.backend == crate::store::Backend::Sqlite)
             .then(|| tokio::spawn(checkpointer(self.state.ctx.db.clone())));
-        let statistics = (self.state.ctx.db.backend == crate::store::Backend::Postgres)
+        let statistics = (background
+            && self.state.ctx.db.backend == crate::store::Backend::Postgres)
             .then(|| tokio::spawn(statistics(self.state.ctx.db.clone())));
         let served = axum::serve(
             listener,

@@ -53,8 +53,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of every email.
     pub mail_from: String,
-    /// Run the job worker and the maintenance loop in this process (tests that drive
-    /// time-driven work themselves switch them off).
+    /// Run the job worker, the maintenance loop and (on PostgreSQL) the statistics
+    /// loop in this process (tests that drive time-driven work themselves switch them
+    /// off).
     pub background_workers: bool,
     /// How long a claimed job is its worker's without a heartbeat (renewed every third
     /// of it while the job runs).
