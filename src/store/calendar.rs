@@ -27,13 +27,16 @@ pub async fn user_of_feed<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     token_hash: &str,
 ) -> sqlx::Result<Option<super::users::UserRow>> {
+    // The user's state is checked here rather than in `WHERE`, so the plan can only
+    // start from the feed's key (see `sessions::live`).
     let sql = format!(
         "SELECT {} FROM calendar_feeds f JOIN users u ON u.id = f.user_id \
-         WHERE f.token_hash = $1 AND u.deleted_at IS NULL AND u.suspended_at IS NULL",
+         WHERE f.token_hash = $1",
         super::users::USER_COLUMNS
     );
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let user: Option<super::users::UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(token_hash)
         .fetch_optional(ex)
-        .await
+        .await?;
+    Ok(user.filter(|u| u.suspended_at.is_none() && u.deleted_at.is_none()))
 }

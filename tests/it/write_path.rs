@@ -665,3 +665,57 @@ async fn plan_cache_mode(tx: &mut mentorhub::store::Tx) -> String {
         .await
         .unwrap()
 }
+
+/// Resolving a bearer token (every authenticated request) and checking a live socket's
+/// session read one row of each table by its key, however many users there are and
+/// whether or not the tables have statistics: on PostgreSQL the user's and session's
+/// state as `WHERE` conditions made the planner start from a scan of every user (the
+/// counters see it: one sequential scan of `users` per request).
+#[tokio::test]
+async fn resolving_a_token_reads_by_keys_not_every_user() {
+    let app = TestApp::spawn_with(Config {
+        background_workers: false,
+        ..test_config()
+    })
+    .await;
+    let db = &app.ctx().db;
+    if db.backend != mentorhub::store::Backend::Postgres {
+        eprintln!("skipped: the counters read here are PostgreSQL's");
+        return;
+    }
+    let me = app.register("keys@example.com").await;
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, first_name, last_name, created_at, updated_at) \
+         SELECT 'filler-' || n, 'filler-' || n || '@example.com', 'x', 'F', 'L', 0, 0 \
+         FROM generate_series(1, 200) AS n",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let now = app.ctx().now();
+    let hash = mentorhub::service::auth::hash_token(&me.access);
+    // In one transaction, whose own counters PostgreSQL shows before any flush.
+    let mut tx = db.pool.begin().await.unwrap();
+    let found = mentorhub::store::sessions::resolve(&mut *tx, &hash, "access", now)
+        .await
+        .unwrap()
+        .expect("the token resolves");
+    assert_eq!(found.user.id, me.user_id);
+    assert!(
+        mentorhub::store::sessions::is_live(&mut *tx, &found.session_id, now)
+            .await
+            .unwrap()
+    );
+    let scans: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT CAST(relname AS TEXT), seq_scan, COALESCE(idx_tup_fetch, 0) \
+         FROM pg_stat_xact_user_tables WHERE relname IN ('users', 'sessions', 'session_tokens') \
+         ORDER BY relname",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    for (table, seq, fetched) in &scans {
+        assert_eq!(*seq, 0, "{table} was scanned whole: {scans:?}");
+        assert!(*fetched <= 2, "{table}: {fetched} rows by index: {scans:?}");
+    }
+}
