@@ -694,8 +694,8 @@ async fn resolving_a_token_reads_by_keys_not_every_user() {
     .unwrap();
     let now = app.ctx().now();
     let hash = mentorhub::service::auth::hash_token(&me.access);
-    // In one transaction, whose own counters PostgreSQL shows before any flush.
     let mut tx = db.pool.begin().await.unwrap();
+    let before = reads(&mut tx).await;
     let found = mentorhub::store::sessions::resolve(&mut *tx, &hash, "access", now)
         .await
         .unwrap()
@@ -706,16 +706,107 @@ async fn resolving_a_token_reads_by_keys_not_every_user() {
             .await
             .unwrap()
     );
-    let scans: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT CAST(relname AS TEXT), seq_scan, COALESCE(idx_tup_fetch, 0) \
-         FROM pg_stat_xact_user_tables WHERE relname IN ('users', 'sessions', 'session_tokens') \
-         ORDER BY relname",
+    assert_read_by_keys(
+        &mut tx,
+        &before,
+        &["users", "sessions", "session_tokens"],
+        2,
     )
-    .fetch_all(&mut *tx)
+    .await;
+}
+
+/// What this connection has read of each table (sequential scans, rows fetched by
+/// index) and not yet reported: PostgreSQL shows these pending counters to the
+/// session, and they only grow inside a transaction, so two readings in one
+/// transaction bracket exactly the statements between them.
+async fn reads(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> HashMap<String, (i64, i64)> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT CAST(relname AS TEXT), seq_scan, COALESCE(idx_tup_fetch, 0) \
+         FROM pg_stat_xact_user_tables",
+    )
+    .fetch_all(&mut **tx)
     .await
     .unwrap();
-    for (table, seq, fetched) in &scans {
-        assert_eq!(*seq, 0, "{table} was scanned whole: {scans:?}");
-        assert!(*fetched <= 2, "{table}: {fetched} rows by index: {scans:?}");
+    rows.into_iter().map(|(t, s, f)| (t, (s, f))).collect()
+}
+
+/// Asserts that, since `before`, the transaction read none of `tables` whole and at
+/// most `rows` rows of each through an index.
+async fn assert_read_by_keys(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    before: &HashMap<String, (i64, i64)>,
+    tables: &[&str],
+    rows: i64,
+) {
+    let after = reads(tx).await;
+    for table in tables {
+        let (s0, f0) = before.get(*table).copied().unwrap_or_default();
+        let (s1, f1) = after.get(*table).copied().unwrap_or_default();
+        assert_eq!(s1 - s0, 0, "{table} was scanned whole");
+        assert!(f1 - f0 <= rows, "{table}: {} rows by index", f1 - f0);
     }
+}
+
+/// A booking request's context (service, mentor's listing, both people) is read by
+/// keys too: the listing's status tests in `WHERE` made PostgreSQL walk every approved
+/// mentor's profile through the status index to find the one being booked.
+#[tokio::test]
+async fn a_booking_requests_context_reads_by_keys_not_every_mentor() {
+    let app = TestApp::spawn_with(Config {
+        background_workers: false,
+        ..test_config()
+    })
+    .await;
+    let db = &app.ctx().db;
+    if db.backend != mentorhub::store::Backend::Postgres {
+        eprintln!("skipped: the counters read here are PostgreSQL's");
+        return;
+    }
+    let admin = app.admin().await;
+    let mut mentors = vec![];
+    for i in 0..4 {
+        let profile = mentor_profile(&["rust"], &["rust"], 50);
+        mentors.push(
+            app.approved_mentor(&admin, &format!("m{i}@example.com"), profile)
+                .await,
+        );
+    }
+    let mentee = app.register("ctx@example.com").await;
+    let mentor = &mentors[2];
+    let service = app.first_service(&mentor.user_id).await;
+    let mut tx = db.pool.begin().await.unwrap();
+    let before = reads(&mut tx).await;
+    let context = mentorhub::store::bookings::request_context(
+        &mut *tx,
+        &mentor.user_id,
+        &service,
+        &mentee.user_id,
+    )
+    .await
+    .unwrap()
+    .expect("a listed mentor's service");
+    assert_eq!(context.service_id, service);
+    assert_read_by_keys(
+        &mut tx,
+        &before,
+        &["mentor_profiles", "users", "services"],
+        2,
+    )
+    .await;
+    tx.rollback().await.unwrap();
+    // Not listed: no context (the booking answers 404).
+    sqlx::query("UPDATE mentor_profiles SET is_public = 0 WHERE user_id = $1")
+        .bind(&mentor.user_id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let hidden = mentorhub::store::bookings::request_context(
+        &db.pool,
+        &mentor.user_id,
+        &service,
+        &mentee.user_id,
+    )
+    .await
+    .unwrap();
+    assert!(hidden.is_none());
 }
