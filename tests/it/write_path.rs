@@ -747,8 +747,8 @@ async fn assert_read_by_keys(
     }
 }
 
-/// A booking request's context (service, mentor's listing, both people) is read by
-/// keys too: the listing's status tests in `WHERE` made PostgreSQL walk every approved
+/// A booking request's context (service, mentor's listing, both people) and a mentor's
+/// listing are read by keys too: the listing's status tests in `WHERE` made PostgreSQL walk every approved
 /// mentor's profile through the status index to find the one being booked.
 #[tokio::test]
 async fn a_booking_requests_context_reads_by_keys_not_every_mentor() {
@@ -793,8 +793,16 @@ async fn a_booking_requests_context_reads_by_keys_not_every_mentor() {
         2,
     )
     .await;
+    // So is the mentor's listing (the profile page, the slot listing).
+    let before = reads(&mut tx).await;
+    let card = mentorhub::store::discovery::listed_mentor(&mut *tx, &mentor.user_id)
+        .await
+        .unwrap()
+        .expect("listed");
+    assert_eq!(card.profile.user_id, mentor.user_id);
+    assert_read_by_keys(&mut tx, &before, &["mentor_profiles", "users"], 1).await;
     tx.rollback().await.unwrap();
-    // Not listed: no context (the booking answers 404).
+    // Not listed: no context (the booking answers 404), no listing.
     sqlx::query("UPDATE mentor_profiles SET is_public = 0 WHERE user_id = $1")
         .bind(&mentor.user_id)
         .execute(&db.pool)
@@ -809,4 +817,10 @@ async fn a_booking_requests_context_reads_by_keys_not_every_mentor() {
     .await
     .unwrap();
     assert!(hidden.is_none());
+    assert!(
+        mentorhub::store::discovery::listed_mentor(&db.pool, &mentor.user_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
