@@ -160,14 +160,20 @@ impl std::ops::DerefMut for WriteConn {
 /// commit copies the write-ahead log back into the database file only once it holds
 /// 10,000 pages (40 MiB, instead of SQLite's 1,000): the server's checkpointer does it
 /// every 250 ms beside the writers ([`Db::checkpoint`]), so a commit does not wait for
-/// that copy and its `fsync`.
-const SQLITE_PRAGMAS: [&str; 6] = [
+/// that copy and its `fsync`. Temporary files stay in memory (`temp_store = MEMORY`):
+/// a savepoint's journal holds the original of every page it changes (~50 for a
+/// booking, each in its own savepoint of the writer's group commit) and SQLite spills
+/// it to a file past 64 KiB, which took ~100 of the writer's ~140 `pwrite` calls a
+/// booking (measured: 20–35 % more bookings a second at 32 connections); sorts that
+/// outgrow the page cache also sort in memory (every listing is paginated).
+const SQLITE_PRAGMAS: [&str; 7] = [
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 10000",
     "PRAGMA synchronous = FULL",
     "PRAGMA mmap_size = 0",
     "PRAGMA wal_autocheckpoint = 10000",
+    "PRAGMA temp_store = MEMORY",
 ];
 
 /// Pool options shared by every pool: a connection whose transaction did not end

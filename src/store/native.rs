@@ -242,4 +242,50 @@ mod tests {
             .expect("count");
         assert_eq!(n, vec![1], "only the first row stayed");
     }
+
+    /// A savepoint's journal (the original of every page the savepoint changes, ~50
+    /// pages a booking) stays in memory: SQLite otherwise spills it to a temporary
+    /// file past 64 KiB, and with one savepoint per booking in the writer's group
+    /// commit that file took two thirds of the writer's `pwrite` calls (~100 of ~140 a
+    /// booking). Seen as an open, unlinked `etilqs_*` file while the savepoint holds
+    /// more than that.
+    #[test]
+    fn a_savepoints_journal_stays_in_memory() {
+        let Ok(fds) = std::fs::read_dir("/proc/self/fd") else {
+            eprintln!("skipped: no /proc/self/fd to look for temporary files");
+            return;
+        };
+        drop(fds);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let path = path.to_str().expect("utf-8");
+        Connection::open(path)
+            .and_then(|c| {
+                c.execute_batch(
+                    "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL); \
+                     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+                     INSERT INTO t SELECT i, zeroblob(200) FROM n",
+                )
+            })
+            .expect("create");
+        let mut c = NativeConn::open(path).expect("open");
+        c.begin().expect("begin");
+        c.savepoint(Savepoint::Set, "s").expect("savepoint");
+        // Changes every page of the table (~100 pages, 400 KiB of originals).
+        let changed = c
+            .execute("UPDATE t SET v = zeroblob(201)", &[])
+            .expect("update");
+        assert_eq!(changed, 2000);
+        let spilled: Vec<_> = std::fs::read_dir("/proc/self/fd")
+            .expect("fds")
+            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .filter(|target| target.to_string_lossy().contains("etilqs_"))
+            .collect();
+        c.savepoint(Savepoint::Release, "s").expect("release");
+        c.commit().expect("commit");
+        assert!(
+            spilled.is_empty(),
+            "a savepoint journal on disk: {spilled:?}"
+        );
+    }
 }
