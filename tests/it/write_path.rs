@@ -666,6 +666,17 @@ async fn plan_cache_mode(tx: &mut mentorhub::store::Tx) -> String {
         .unwrap()
 }
 
+/// An instance without background workers (no job, maintenance or statistics pass
+/// runs statements beside the test's), on PostgreSQL only.
+async fn postgres_app_without_workers() -> Option<TestApp> {
+    let app = TestApp::spawn_with(Config {
+        background_workers: false,
+        ..test_config()
+    })
+    .await;
+    (app.ctx().db.backend == mentorhub::store::Backend::Postgres).then_some(app)
+}
+
 /// Resolving a bearer token (every authenticated request) and checking a live socket's
 /// session read one row of each table by its key, however many users there are and
 /// whether or not the tables have statistics: on PostgreSQL the user's and session's
@@ -673,16 +684,11 @@ async fn plan_cache_mode(tx: &mut mentorhub::store::Tx) -> String {
 /// counters see it: one sequential scan of `users` per request).
 #[tokio::test]
 async fn resolving_a_token_reads_by_keys_not_every_user() {
-    let app = TestApp::spawn_with(Config {
-        background_workers: false,
-        ..test_config()
-    })
-    .await;
-    let db = &app.ctx().db;
-    if db.backend != mentorhub::store::Backend::Postgres {
+    let Some(app) = postgres_app_without_workers().await else {
         eprintln!("skipped: the counters read here are PostgreSQL's");
         return;
-    }
+    };
+    let db = &app.ctx().db;
     let me = app.register("keys@example.com").await;
     sqlx::query(
         "INSERT INTO users (id, email, password_hash, first_name, last_name, created_at, updated_at) \
@@ -748,20 +754,16 @@ async fn assert_read_by_keys(
 }
 
 /// A booking request's context (service, mentor's listing, both people) and a mentor's
-/// listing are read by keys too: the listing's status tests in `WHERE` made PostgreSQL walk every approved
-/// mentor's profile through the status index to find the one being booked.
+/// listing are read by keys too: the listing's status tests in `WHERE` made PostgreSQL
+/// walk every approved mentor's profile through the status index to find the one
+/// being booked.
 #[tokio::test]
 async fn a_booking_requests_context_reads_by_keys_not_every_mentor() {
-    let app = TestApp::spawn_with(Config {
-        background_workers: false,
-        ..test_config()
-    })
-    .await;
-    let db = &app.ctx().db;
-    if db.backend != mentorhub::store::Backend::Postgres {
+    let Some(app) = postgres_app_without_workers().await else {
         eprintln!("skipped: the counters read here are PostgreSQL's");
         return;
-    }
+    };
+    let db = &app.ctx().db;
     let admin = app.admin().await;
     let mut mentors = vec![];
     for i in 0..4 {
