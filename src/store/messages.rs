@@ -430,14 +430,19 @@ pub async fn set_metadata(
 }
 
 /// Whether two users are connected (a mentorship or a booking between them, either way).
+/// Stops at the first row found, each direction on its own index (a count read every
+/// booking the pair ever had).
 pub async fn connected<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     a: &str,
     b: &str,
 ) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM mentorships WHERE (mentor_id = $1 AND mentee_id = $2) OR (mentor_id = $2 AND mentee_id = $1)) \
-         + (SELECT COUNT(*) FROM bookings WHERE (mentor_id = $1 AND mentee_id = $2) OR (mentor_id = $2 AND mentee_id = $1))",
+        "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM mentorships WHERE mentor_id = $1 AND mentee_id = $2) \
+         OR EXISTS (SELECT 1 FROM mentorships WHERE mentor_id = $2 AND mentee_id = $1) \
+         OR EXISTS (SELECT 1 FROM bookings WHERE mentor_id = $1 AND mentee_id = $2) \
+         OR EXISTS (SELECT 1 FROM bookings WHERE mentor_id = $2 AND mentee_id = $1) \
+         THEN 1 ELSE 0 END AS BIGINT)",
     )
     .bind(a)
     .bind(b)
