@@ -829,3 +829,47 @@ async fn a_booking_requests_context_reads_by_keys_not_every_mentor() {
             .is_none()
     );
 }
+
+/// The settlement sweep finds accepted bookings past their end through
+/// `bookings_ending`, which holds accepted bookings only (a new, pending booking writes
+/// no entry to it): the engine must still see that the sweep's statement can use it,
+/// rather than reading every booking of a status and sorting them. Both engines are
+/// asked for their plan; on PostgreSQL with sequential scans off, so that the choice is
+/// between that index and the other one led by the status.
+#[tokio::test]
+async fn the_settlement_sweep_reads_the_index_of_accepted_bookings() {
+    let app = TestApp::spawn().await;
+    let db = &app.ctx().db;
+    let sql = mentorhub::store::bookings::DUE_ENDINGS
+        .replace("$1", "1")
+        .replace("$2", "2")
+        .replace("$3", "10");
+    let mut tx = db.begin_write().await.unwrap();
+    let plan: Vec<String> = if db.backend == mentorhub::store::Backend::Postgres {
+        sqlx::query("SET LOCAL enable_seqscan = off")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap()
+    } else {
+        sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {sql}"
+        )))
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.3)
+        .collect()
+    };
+    tx.commit().await.unwrap();
+    let plan = plan.join("\n");
+    assert!(plan.contains("bookings_ending"), "{plan}");
+    assert!(
+        !plan.contains("Sort") && !plan.contains("TEMP B-TREE"),
+        "{plan}"
+    );
+}

@@ -522,6 +522,11 @@ pub async fn due_expiries<'e, E: Executor<'e, Database = Any>>(
     Ok(ids.into_iter().map(BookingId::trusted).collect())
 }
 
+/// The statement of [`due_endings`]: it reads `bookings_ending`, an index of accepted
+/// bookings only (pending ones are not written to it).
+pub const DUE_ENDINGS: &str = "SELECT id FROM bookings WHERE status = 'accepted' \
+     AND ((timed = 1 AND end_at <= $1) OR (timed = 0 AND end_at <= $2)) ORDER BY end_at LIMIT $3";
+
 /// Accepted bookings past their end (meetings) or deadline (reviews), by `cutoff`.
 pub async fn due_endings<'e, E: Executor<'e, Database = Any>>(
     ex: E,
@@ -529,15 +534,12 @@ pub async fn due_endings<'e, E: Executor<'e, Database = Any>>(
     now: Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<BookingId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM bookings WHERE status = 'accepted' \
-         AND ((timed = 1 AND end_at <= $1) OR (timed = 0 AND end_at <= $2)) ORDER BY end_at LIMIT $3",
-    )
-    .bind(cutoff.stored())
-    .bind(now.stored())
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let ids: Vec<String> = sqlx::query_scalar(DUE_ENDINGS)
+        .bind(cutoff.stored())
+        .bind(now.stored())
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
     Ok(ids.into_iter().map(BookingId::trusted).collect())
 }
 
