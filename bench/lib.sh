@@ -1,4 +1,4 @@
-# Shared by bench/write_path.sh and bench/mixed.sh: a database for ENGINE, a release
+# Shared by bench/write_path.sh, bench/write_cpu.sh and bench/mixed.sh: a database for ENGINE, a release
 # server on PORT with an admin, and clean-up on exit. Expects BIN, PORT, URL, DIR.
 # SERVER_LOG sets the server's RUST_LOG (e.g. mentorhub::service::booking_writer=debug
 # for each batch's size and timings); KEEP_LOG=path keeps the server's log after exit.
@@ -30,4 +30,16 @@ start_server() {
   SERVER_PID=$!
   trap stop_all EXIT
   until curl -sf "$URL/readyz" >/dev/null; do sleep 0.05; done
+}
+
+# The write benchmarks' set-up (write_path.sh, write_cpu.sh, mixed.sh): a database for
+# ENGINE in DIR, the server, and 15 mentor-mentee pairs made through the API
+# (bench/setup_pairs.py) for the wrk scripts in bench/lua. Bearer tokens outlive the run.
+start_with_pairs() {
+  export MENTORHUB_DATA_DIR="$DIR" MENTORHUB_AUTH_RATE_LIMIT=0
+  export MENTORHUB_ACCESS_TOKEN_TTL_SECS=86400
+  start_engine "$1"
+  start_server
+  python3 bench/setup_pairs.py "$URL" bench-admin@example.com "bench admin password" "$DIR/data.lua" 15
+  export BENCH_DATA="$DIR/data.lua" BENCH_LUA="$PWD/bench/lua"
 }

@@ -14,12 +14,8 @@ BIN=${BIN:-target/release/mentorhub}
 PORT=${PORT:-18091}
 URL="http://127.0.0.1:$PORT"
 DIR=$(mktemp -d)
-export MENTORHUB_DATA_DIR="$DIR" MENTORHUB_AUTH_RATE_LIMIT=0 MENTORHUB_ACCESS_TOKEN_TTL_SECS=86400
 source bench/lib.sh
-start_engine "$ENGINE"
-start_server
-python3 bench/setup_pairs.py "$URL" bench-admin@example.com "bench admin password" "$DIR/data.lua" 15
-export BENCH_DATA="$DIR/data.lua" BENCH_LUA="$PWD/bench/lua"
+start_with_pairs "$ENGINE"
 curl -sf "$URL/metrics" >"$DIR/before.txt"
 BENCH_THREADS=2 wrk -t2 -c16 -d"${SECS}s" -s bench/lua/mixed.lua "$URL" | grep '^RESULT'
 curl -sf "$URL/metrics" >"$DIR/after.txt"

@@ -17,13 +17,8 @@ BIN=${BIN:-target/release/mentorhub}
 PORT=${PORT:-18091}
 URL="http://127.0.0.1:$PORT"
 DIR=$(mktemp -d)
-export MENTORHUB_DATA_DIR="$DIR" MENTORHUB_AUTH_RATE_LIMIT=0
-export MENTORHUB_ACCESS_TOKEN_TTL_SECS=86400
 source bench/lib.sh
-start_engine "$ENGINE"
-start_server
-python3 bench/setup_pairs.py "$URL" bench-admin@example.com "bench admin password" "$DIR/data.lua" 15 >/dev/null
-export BENCH_DATA="$DIR/data.lua" BENCH_LUA="$PWD/bench/lua"
+start_with_pairs "$ENGINE" >/dev/null
 
 ticks() { # utime + stime of a process, in clock ticks (0 if it is gone)
   local f

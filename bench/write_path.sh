@@ -18,14 +18,8 @@ BIN=${BIN:-target/release/mentorhub}
 PORT=${PORT:-18090}
 URL="http://127.0.0.1:$PORT"
 DIR=$(mktemp -d)
-export MENTORHUB_DATA_DIR="$DIR" MENTORHUB_AUTH_RATE_LIMIT=0
-# Bearer tokens must outlive the run.
-export MENTORHUB_ACCESS_TOKEN_TTL_SECS=86400
 source bench/lib.sh
-start_engine "$ENGINE"
-start_server
-python3 bench/setup_pairs.py "$URL" bench-admin@example.com "bench admin password" "$DIR/data.lua" 15
-export BENCH_DATA="$DIR/data.lua" BENCH_LUA="$PWD/bench/lua"
+start_with_pairs "$ENGINE"
 
 reads() {
   local from to
