@@ -59,8 +59,17 @@ pub async fn escrow_held<'e, E: Executor<'e, Database = Any>>(
 pub const REVENUE: &str = "revenue";
 pub const WORLD: &str = "world";
 
-/// The wallet account of a user, created on first use.
+/// The wallet account of a user, created on first use: one read when it exists (nearly
+/// always), else an insert that yields to a concurrent creator's row and the read again.
 pub async fn wallet(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Result<String> {
+    const FIND: &str = "SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1";
+    let found: Option<String> = sqlx::query_scalar(FIND)
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
     sqlx::query(
         "INSERT INTO ledger_accounts (id, kind, user_id, balance, created_at, updated_at) \
          VALUES ($1, 'wallet', $2, 0, $3, $3) ON CONFLICT DO NOTHING",
@@ -70,7 +79,7 @@ pub async fn wallet(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Result<
     .bind(now.stored())
     .execute(&mut **tx)
     .await?;
-    sqlx::query_scalar("SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1")
+    sqlx::query_scalar(FIND)
         .bind(user_id)
         .fetch_one(&mut **tx)
         .await

@@ -295,8 +295,7 @@ async fn record_action(
             } else {
                 reason
             };
-            store::bookings::set_text(&mut *tx, id, BookingText::CancelReason, why, now).await?;
-            store::bookings::set_cancelled_by(&mut *tx, id, user_id).await?;
+            store::bookings::set_cancelled(&mut *tx, id, why, user_id, now).await?;
             "cancelled"
         }
         BookingAction::MenteeNoShow => {

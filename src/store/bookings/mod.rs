@@ -277,7 +277,6 @@ pub async fn set_text(
     let col = match column {
         BookingText::MeetingLink => "meeting_link",
         BookingText::DeclineReason => "decline_reason",
-        BookingText::CancelReason => "cancel_reason",
         BookingText::NoShowParty => "no_show_party",
     };
     let sql = format!("UPDATE bookings SET {col} = $2, updated_at = $3 WHERE id = $1");
@@ -294,16 +293,27 @@ pub async fn set_text(
 pub enum BookingText {
     MeetingLink,
     DeclineReason,
-    CancelReason,
     NoShowParty,
 }
 
-pub async fn set_cancelled_by(tx: &mut Tx, id: &str, by: Option<&str>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE bookings SET cancelled_by = $2 WHERE id = $1")
-        .bind(id)
-        .bind(by)
-        .execute(&mut **tx)
-        .await?;
+/// Records why a booking was cancelled and by whom (`None`: the system), in one
+/// statement.
+pub async fn set_cancelled(
+    tx: &mut Tx,
+    id: &str,
+    reason: &str,
+    by: Option<&str>,
+    now: Timestamp,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE bookings SET cancel_reason = $2, cancelled_by = $3, updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(reason)
+    .bind(by)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

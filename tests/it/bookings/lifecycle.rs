@@ -389,6 +389,7 @@ async fn cancellation_refunds_follow_the_policy() {
         ),
         (Some("cancelled"), Some(40), Some(mentee.user_id.as_str()))
     );
+    assert_eq!(c["cancel_reason"], "Conflict");
     // Late mentee cancel (10 hours ahead): half back, half to the mentor.
     app.clock.set("2026-03-05T02:00:00Z".parse().unwrap());
     let (_, c) = app
