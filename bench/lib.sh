@@ -1,5 +1,6 @@
-# Shared by bench/write_path.sh, bench/write_cpu.sh and bench/mixed.sh: a database for ENGINE, a release
-# server on PORT with an admin, and clean-up on exit. Expects BIN, PORT, URL, DIR.
+# Shared by bench/write_path.sh, bench/write_cpu.sh and bench/mixed.sh: a database for
+# ENGINE, a release server on PORT with an admin, and clean-up on exit. Expects BIN,
+# PORT, URL, DIR.
 # SERVER_LOG sets the server's RUST_LOG (e.g. mentorhub::service::booking_writer=debug
 # for each batch's size and timings); KEEP_LOG=path keeps the server's log after exit.
 
