@@ -120,8 +120,7 @@ pub async fn booking_changed(
     meta["status"] = json!(b.b.status);
     meta["start"] = json!(ts(b.b.start_at));
     meta["end"] = json!(ts(b.b.end_at));
-    store::messages::set_metadata(tx, &invite.id, &meta, now).await?;
-    post_in(
+    store::messages::insert_message_after(
         tx,
         &NewMessage {
             thread_id: &invite.thread_id,
@@ -132,6 +131,7 @@ pub async fn booking_changed(
             booking_id: None,
             now,
         },
+        Some((&invite.id, &meta)),
     )
     .await?;
     Ok(Some(invite.thread_id))

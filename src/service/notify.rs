@@ -9,9 +9,10 @@ use utoipa::ToSchema;
 use super::{Ctx, events::Live, jobs};
 use crate::{
     clock::to_micros,
+    domain::ids::new_id,
     domain::{booking::BookingStatus, ics},
     error::{AppError, AppResult},
-    store::{self, Tx, bookings::BookingFull, notify::NewEmail, notify::NewNotification},
+    store::{self, Tx, bookings::BookingFull, notify::NewNotification},
 };
 
 pub use crate::store::notify::NotificationRow;
@@ -220,17 +221,6 @@ fn kind_info(kind: &str) -> Option<&'static Kind> {
 }
 
 /// Whether a user wants `kind` in-app and by email.
-async fn wants(tx: &mut Tx, user_id: &str, kind: &str) -> AppResult<(bool, bool)> {
-    let stored = store::notify::preferences(&mut **tx, user_id).await?;
-    Ok(wants_stored(
-        kind,
-        stored
-            .iter()
-            .find(|p| p.kind == kind)
-            .map(|p| (p.in_app, p.email)),
-    ))
-}
-
 /// One notification to one person.
 pub struct Note<'a> {
     pub user_id: &'a str,
@@ -255,50 +245,46 @@ pub async fn notify(
     now: jiff::Timestamp,
     live: &mut Live,
 ) -> AppResult<()> {
-    let (in_app, email) = wants(tx, note.user_id, note.kind).await?;
+    let notification_id = new_id();
+    let (outbox_id, job_id) = (new_id(), new_id());
+    let body = email_body(ctx, note);
+    let job_payload = jobs::Job::EmailSend {
+        outbox_id: outbox_id.clone(),
+    }
+    .payload()
+    .to_string();
+    let delivery = store::notify::Delivery {
+        notification: NewNotification {
+            user_id: note.user_id,
+            kind: note.kind,
+            title: &note.title,
+            body: &note.body,
+            link: &note.link,
+            related_id: note.related_id,
+            now,
+        },
+        notification_id: &notification_id,
+        defaults: wants_stored(note.kind, None),
+        email: deliverable(note).then(|| store::notify::DeliveryEmail {
+            outbox_id: &outbox_id,
+            to: note.email,
+            body: &body,
+            ics: note.ics.as_deref().unwrap_or(""),
+            job_id: &job_id,
+            job_payload: &job_payload,
+        }),
+    };
+    let (in_app, _) = store::notify::deliver(tx, &delivery).await?;
     if in_app {
-        let id = store::notify::insert(
-            tx,
-            &NewNotification {
-                user_id: note.user_id,
-                kind: note.kind,
-                title: &note.title,
-                body: &note.body,
-                link: &note.link,
-                related_id: note.related_id,
-                now,
-            },
-        )
-        .await?;
         live.notification(
             note.user_id,
-            super::events::Event::new_notification(&id, note.kind, &note.title, &note.link),
+            super::events::Event::new_notification(
+                &notification_id,
+                note.kind,
+                &note.title,
+                &note.link,
+            ),
         );
-    }
-    if email && deliverable(note) {
-        let body = email_body(ctx, note);
-        let id = store::notify::queue_email(
-            tx,
-            &NewEmail {
-                user_id: Some(note.user_id),
-                to_email: note.email,
-                subject: &note.title,
-                body: &body,
-                ics: note.ics.as_deref().unwrap_or(""),
-                now,
-            },
-        )
-        .await?;
-        jobs::enqueue(
-            tx,
-            &jobs::Job::EmailSend {
-                outbox_id: id.to_string(),
-            },
-            now,
-            None,
-            now,
-        )
-        .await?;
     }
     Ok(())
 }

@@ -281,33 +281,57 @@ pub struct NewMessage<'a> {
     pub now: Timestamp,
 }
 
+/// The statements of [`insert_message`]: the message, the thread's last activity, and
+/// an archived thread brought back for everyone.
+const MESSAGE_STATEMENTS: [&str; 3] = [
+    "INSERT INTO messages (id, thread_id, sender_id, kind, content, metadata, booking_id, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    "UPDATE threads SET last_message_at = $8, updated_at = $8 WHERE id = $2",
+    "UPDATE thread_participants SET archived = 0, updated_at = $8 WHERE thread_id = $2 AND archived = 1",
+];
+
+/// [`MESSAGE_STATEMENTS`] after an update of another message's metadata (`$9`, `$10`).
+const MESSAGE_AFTER_UPDATE: [&str; 4] = [
+    "UPDATE messages SET metadata = $10, updated_at = $8 WHERE id = $9",
+    MESSAGE_STATEMENTS[0],
+    MESSAGE_STATEMENTS[1],
+    MESSAGE_STATEMENTS[2],
+];
+
+/// Writes a message in its thread: the row, the thread's last activity, and (a new
+/// message brings an archived thread back for everyone) its participants. One round
+/// trip ([`super::OneTrip`]).
 pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> sqlx::Result<String> {
+    insert_message_after(tx, m, None).await
+}
+
+/// [`insert_message`], first setting the metadata of message `update.0` (an invite
+/// that follows its booking) to `update.1`, in the same round trip.
+pub async fn insert_message_after(
+    tx: &mut Tx,
+    m: &NewMessage<'_>,
+    update: Option<(&str, &serde_json::Value)>,
+) -> sqlx::Result<String> {
+    static MESSAGE: super::OneTrip = super::OneTrip::new(&MESSAGE_STATEMENTS);
+    static AFTER_UPDATE: super::OneTrip = super::OneTrip::new(&MESSAGE_AFTER_UPDATE);
     let id = new_id();
-    sqlx::query(
-        "INSERT INTO messages (id, thread_id, sender_id, kind, content, metadata, booking_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-    )
-    .bind(&id)
-    .bind(m.thread_id)
-    .bind(m.sender_id)
-    .bind(m.kind)
-    .bind(m.content)
-    .bind(m.metadata.to_string())
-    .bind(m.booking_id)
-    .bind(m.now.stored())
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE threads SET last_message_at = $2, updated_at = $2 WHERE id = $1")
+    let sql = match update {
+        None => MESSAGE.sql(tx.backend()),
+        Some(_) => AFTER_UPDATE.sql(tx.backend()),
+    };
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&id)
         .bind(m.thread_id)
-        .bind(m.now.stored())
-        .execute(&mut **tx)
-        .await?;
-    // A new message brings an archived thread back for everyone.
-    sqlx::query("UPDATE thread_participants SET archived = 0, updated_at = $2 WHERE thread_id = $1 AND archived = 1")
-        .bind(m.thread_id)
-        .bind(m.now.stored())
-        .execute(&mut **tx)
-        .await?;
+        .bind(m.sender_id)
+        .bind(m.kind)
+        .bind(m.content)
+        .bind(m.metadata.to_string())
+        .bind(m.booking_id)
+        .bind(m.now.stored());
+    if let Some((other, metadata)) = update {
+        q = q.bind(other).bind(metadata.to_string());
+    }
+    q.execute(&mut **tx).await?;
     Ok(id)
 }
 
@@ -412,21 +436,6 @@ pub async fn invite_of<'e, E: Executor<'e, Database = Any>>(
         .bind(booking_id)
         .fetch_optional(ex)
         .await
-}
-
-pub async fn set_metadata(
-    tx: &mut Tx,
-    id: &str,
-    metadata: &serde_json::Value,
-    now: Timestamp,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE messages SET metadata = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(metadata.to_string())
-        .bind(now.stored())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// Whether two users are connected (a mentorship or a booking between them, either way).

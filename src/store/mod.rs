@@ -103,11 +103,17 @@ pub struct Tx {
     // queued) before the turn is given up.
     inner: Transaction<'static, Any>,
     _turn: Option<WriteTurn>,
+    backend: Backend,
 }
 
 impl Tx {
     pub async fn commit(self) -> sqlx::Result<()> {
         self.inner.commit().await
+    }
+
+    /// The engine it runs on (for the statements whose text differs).
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 }
 
@@ -328,7 +334,11 @@ impl Db {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.writer.begin().await?,
         };
-        Ok(Tx { inner, _turn: turn })
+        Ok(Tx {
+            inner,
+            _turn: turn,
+            backend: self.backend,
+        })
     }
 
     /// SQLite's write turn, waited for (`None` on PostgreSQL, where row locks order
@@ -630,6 +640,47 @@ impl SqlBuilder {
             sqlx::query_as::<Any, T>(AssertSqlSafe(self.sql.clone())),
             self.args.clone(),
         )
+    }
+}
+
+/// `statements` as one PostgreSQL statement: each but the last a data-modifying CTE,
+/// the last the main statement (whose rows it answers). All of them see the snapshot
+/// taken when it starts, not each other's changes.
+pub fn ctes(statements: &[&str]) -> String {
+    let (last, rest) = statements.split_last().unwrap_or((&"", &[]));
+    let ctes: Vec<String> = rest
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("w{i} AS ({s})"))
+        .collect();
+    format!("WITH {} {last}", ctes.join(", "))
+}
+
+/// Statements that share their parameters, sent in one round trip: on SQLite as one
+/// multi-statement command (run in order), on PostgreSQL as one statement of
+/// data-modifying CTEs ([`ctes`]). Written so that neither order nor visibility
+/// matters: each statement reads only what was there before. The text for each engine
+/// is made once.
+pub struct OneTrip {
+    statements: &'static [&'static str],
+    sqlite: std::sync::OnceLock<String>,
+    postgres: std::sync::OnceLock<String>,
+}
+
+impl OneTrip {
+    pub const fn new(statements: &'static [&'static str]) -> Self {
+        Self {
+            statements,
+            sqlite: std::sync::OnceLock::new(),
+            postgres: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn sql(&self, backend: Backend) -> &str {
+        match backend {
+            Backend::Sqlite => self.sqlite.get_or_init(|| self.statements.join(";\n")),
+            Backend::Postgres => self.postgres.get_or_init(|| ctes(self.statements)),
+        }
     }
 }
 

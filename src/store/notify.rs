@@ -34,23 +34,77 @@ pub struct NewNotification<'a> {
     pub now: Timestamp,
 }
 
-pub async fn insert(tx: &mut Tx, n: &NewNotification<'_>) -> sqlx::Result<String> {
-    let id = new_id();
-    sqlx::query(
-        "INSERT INTO notifications (id, user_id, kind, title, body, link, related_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-    )
-    .bind(&id)
-    .bind(n.user_id)
-    .bind(n.kind)
-    .bind(n.title)
-    .bind(n.body)
-    .bind(n.link)
-    .bind(n.related_id)
-    .bind(n.now.stored())
-    .execute(&mut **tx)
-    .await?;
-    Ok(id)
+/// A notification ready to be written as its recipient prefers ([`deliver`]).
+pub struct Delivery<'a> {
+    pub notification: NewNotification<'a>,
+    pub notification_id: &'a str,
+    /// What the recipient gets when they have chosen nothing for this kind: (in app,
+    /// email).
+    pub defaults: (bool, bool),
+    /// The email, if it can go anywhere: outbox id, address, body, calendar file, and
+    /// its sending job's id and payload.
+    pub email: Option<DeliveryEmail<'a>>,
+}
+
+/// The email of a [`Delivery`].
+pub struct DeliveryEmail<'a> {
+    pub outbox_id: &'a str,
+    pub to: &'a str,
+    pub body: &'a str,
+    pub ics: &'a str,
+    pub job_id: &'a str,
+    pub job_payload: &'a str,
+}
+
+/// The statements of [`deliver`], in order; the last answers the choice made.
+const DELIVER_STATEMENTS: [&str; 4] = [
+    "INSERT INTO notifications (id, user_id, kind, title, body, link, related_id, created_at, updated_at) \
+     SELECT $5, $1, $2, $6, $7, $8, $9, $10, $10 \
+     WHERE COALESCE((SELECT in_app FROM notification_preferences WHERE user_id = $1 AND kind = $2), $3) = 1",
+    "INSERT INTO outbox (id, user_id, to_email, subject, body, ics, status, created_at, updated_at) \
+     SELECT $11, $1, $12, $6, $13, $14, 'queued', $10, $10 WHERE $17 = 1 \
+     AND COALESCE((SELECT email FROM notification_preferences WHERE user_id = $1 AND kind = $2), $4) = 1",
+    "INSERT INTO jobs (id, kind, payload, status, run_at, created_at, updated_at) \
+     SELECT $15, 'email.send', $16, 'queued', $10, $10, $10 WHERE $17 = 1 \
+     AND COALESCE((SELECT email FROM notification_preferences WHERE user_id = $1 AND kind = $2), $4) = 1",
+    "SELECT COALESCE((SELECT in_app FROM notification_preferences WHERE user_id = $1 AND kind = $2), $3), \
+     COALESCE((SELECT email FROM notification_preferences WHERE user_id = $1 AND kind = $2), $4)",
+];
+
+/// Writes a notification as its recipient prefers (their stored choice for its kind,
+/// else `defaults`): the in-app row, and the email's outbox row with its sending job.
+/// One round trip: on SQLite one multi-statement command, on PostgreSQL one statement
+/// of data-modifying CTEs (each reads the preference from the same snapshot). Returns
+/// the choice applied: (in app, email).
+pub async fn deliver(tx: &mut Tx, d: &Delivery<'_>) -> sqlx::Result<(bool, bool)> {
+    static DELIVER: super::OneTrip = super::OneTrip::new(&DELIVER_STATEMENTS);
+    let n = &d.notification;
+    let (outbox_id, to, body, ics, job_id, job_payload) =
+        d.email.as_ref().map_or(("", "", "", "", "", ""), |e| {
+            (e.outbox_id, e.to, e.body, e.ics, e.job_id, e.job_payload)
+        });
+    let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(DELIVER.sql(tx.backend())))
+        .bind(n.user_id)
+        .bind(n.kind)
+        .bind(i64::from(d.defaults.0))
+        .bind(i64::from(d.defaults.1))
+        .bind(d.notification_id)
+        .bind(n.title)
+        .bind(n.body)
+        .bind(n.link)
+        .bind(n.related_id)
+        .bind(n.now.stored())
+        .bind(outbox_id)
+        .bind(to)
+        .bind(body)
+        .bind(ics)
+        .bind(job_id)
+        .bind(job_payload)
+        .bind(i64::from(d.email.is_some()))
+        .fetch_all(&mut **tx)
+        .await?;
+    let (in_app, email) = rows.first().copied().unwrap_or((0, 0));
+    Ok((in_app == 1, email == 1))
 }
 
 pub async fn list<'e, E: Executor<'e, Database = Any>>(

@@ -3,7 +3,7 @@
 
 use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::messaging::pair;
 use crate::support::{Session, SmtpSink, TestApp, assert_problem, mentor_profile, test_config};
@@ -141,6 +141,46 @@ async fn notifications_list_read_and_preferences() {
             .count(),
         1,
         "no second email"
+    );
+    // The other way round: the email, nothing in the app.
+    let requested = |n: &Value| {
+        n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["kind"] == "mentorship_requested")
+            .count()
+    };
+    let in_app = requested(&app.get("/api/v1/notifications", mentor.token()).await.1);
+    assert_eq!(in_app, 2, "one in the app for each request so far");
+    let (status, p) = app
+        .call(Method::PUT, "/api/v1/me/notification-preferences", mentor.token(),
+            Some(json!({"preferences": [{"kind": "mentorship_requested", "in_app": false, "email": true}]})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let third = app.register("t@example.com").await;
+    app.post(
+        "/api/v1/mentorships",
+        third.token(),
+        json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
+    )
+    .await;
+    app.tick().await;
+    let mails = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "n@example.com")
+        .await
+        .unwrap();
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.subject.contains("asks you for mentorship"))
+            .count(),
+        2,
+        "the third request's email"
+    );
+    assert_eq!(
+        requested(&app.get("/api/v1/notifications", mentor.token()).await.1),
+        in_app,
+        "nothing new in the app"
     );
     assert_problem(
         &app.call(

@@ -274,15 +274,7 @@ pub async fn insert_request(
         Backend::Sqlite if release => SQLITE_RELEASE
             .get_or_init(|| format!("{};\nRELEASE booking", REQUEST_STATEMENTS.join(";\n"))),
         Backend::Sqlite => SQLITE.get_or_init(|| REQUEST_STATEMENTS.join(";\n")),
-        Backend::Postgres => POSTGRES.get_or_init(|| {
-            let (last, rest) = REQUEST_STATEMENTS.split_last().unwrap_or((&"", &[]));
-            let ctes: Vec<String> = rest
-                .iter()
-                .enumerate()
-                .map(|(i, s)| format!("w{i} AS ({s})"))
-                .collect();
-            format!("WITH {} {last}", ctes.join(", "))
-        }),
+        Backend::Postgres => POSTGRES.get_or_init(|| crate::store::ctes(&REQUEST_STATEMENTS)),
     };
     let args = request_args(w, thread, sponsored);
     bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), args)
