@@ -7,6 +7,7 @@
 #   BIN=/tmp/a bench/write_cpu.sh sqlite 32 10; BIN=/tmp/b bench/write_cpu.sh sqlite 32 10
 #
 # Same people and slots as bench/write_path.sh (bench/setup_pairs.py, bench/lua/book.lua).
+# SCRIPT=chat measures chat lines instead (bench/lua/chat.lua).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENGINE=${1:-sqlite}
@@ -14,6 +15,7 @@ CONNS=${2:-32}
 SECS=${3:-10}
 ROUNDS=${ROUNDS:-3}
 BIN=${BIN:-target/release/mentorhub}
+SCRIPT=${SCRIPT:-book}
 PORT=${PORT:-18091}
 URL="http://127.0.0.1:$PORT"
 DIR=$(mktemp -d)
@@ -36,7 +38,7 @@ offset=0
 for round in $(seq 1 "$ROUNDS"); do
   read -r s0 p0 < <(cpu)
   t=$((CONNS < 2 ? CONNS : 2))
-  line=$(BENCH_OFFSET=$offset BENCH_THREADS=$t wrk -t$t -c"$CONNS" -d"${SECS}s" -s bench/lua/book.lua "$URL" | grep '^RESULT')
+  line=$(BENCH_OFFSET=$offset BENCH_THREADS=$t wrk -t$t -c"$CONNS" -d"${SECS}s" -s "bench/lua/$SCRIPT.lua" "$URL" | grep '^RESULT')
   read -r s1 p1 < <(cpu)
   n=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
   offset=$((offset + n + 1000))
