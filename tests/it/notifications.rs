@@ -118,69 +118,48 @@ async fn notifications_list_read_and_preferences() {
         .get("/api/v1/me/notification-preferences", mentor.token())
         .await;
     assert!(p["preferences"].as_array().unwrap().len() >= 10);
-    let (status, p) = app
-        .call(Method::PUT, "/api/v1/me/notification-preferences", mentor.token(),
-            Some(json!({"preferences": [{"kind": "mentorship_requested", "in_app": true, "email": false}]})))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{p}");
-    let other = app.register("o@example.com").await;
-    app.post(
-        "/api/v1/mentorships",
-        other.token(),
-        json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
-    )
-    .await;
-    app.tick().await;
-    let mails = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "n@example.com")
-        .await
-        .unwrap();
-    assert_eq!(
-        mails
-            .iter()
-            .filter(|m| m.subject.contains("asks you for mentorship"))
-            .count(),
-        1,
-        "no second email"
-    );
-    // The other way round: the email, nothing in the app.
-    let requested = |n: &Value| {
-        n["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|x| x["kind"] == "mentorship_requested")
-            .count()
+    // A new mentee asks the mentor while they want (in app, email) for such requests;
+    // then: the emails of such requests so far, and those in the app.
+    let ask = |who: &'static str, in_app: bool, email: bool| {
+        let (app, mentor) = (&app, &mentor);
+        async move {
+            let (status, p) = app
+                .call(Method::PUT, "/api/v1/me/notification-preferences", mentor.token(),
+                    Some(json!({"preferences": [{"kind": "mentorship_requested", "in_app": in_app, "email": email}]})))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{p}");
+            let asker = app.register(who).await;
+            app.post(
+                "/api/v1/mentorships",
+                asker.token(),
+                json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
+            )
+            .await;
+            app.tick().await;
+            let mails = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "n@example.com")
+                .await
+                .unwrap();
+            let (_, n) = app.get("/api/v1/notifications", mentor.token()).await;
+            let count =
+                |kind: &str, items: &[Value]| items.iter().filter(|x| x["kind"] == kind).count();
+            (
+                mails
+                    .iter()
+                    .filter(|m| m.subject.contains("asks you for mentorship"))
+                    .count(),
+                count("mentorship_requested", n["items"].as_array().unwrap()),
+            )
+        }
     };
-    let in_app = requested(&app.get("/api/v1/notifications", mentor.token()).await.1);
-    assert_eq!(in_app, 2, "one in the app for each request so far");
-    let (status, p) = app
-        .call(Method::PUT, "/api/v1/me/notification-preferences", mentor.token(),
-            Some(json!({"preferences": [{"kind": "mentorship_requested", "in_app": false, "email": true}]})))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{p}");
-    let third = app.register("t@example.com").await;
-    app.post(
-        "/api/v1/mentorships",
-        third.token(),
-        json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
-    )
-    .await;
-    app.tick().await;
-    let mails = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "n@example.com")
-        .await
-        .unwrap();
     assert_eq!(
-        mails
-            .iter()
-            .filter(|m| m.subject.contains("asks you for mentorship"))
-            .count(),
-        2,
-        "the third request's email"
+        ask("o@example.com", true, false).await,
+        (1, 2),
+        "in the app, no second email"
     );
     assert_eq!(
-        requested(&app.get("/api/v1/notifications", mentor.token()).await.1),
-        in_app,
-        "nothing new in the app"
+        ask("t@example.com", false, true).await,
+        (2, 2),
+        "the email, nothing new in the app"
     );
     assert_problem(
         &app.call(
