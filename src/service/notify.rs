@@ -9,8 +9,7 @@ use utoipa::ToSchema;
 use super::{Ctx, events::Live, jobs};
 use crate::{
     clock::to_micros,
-    domain::ids::new_id,
-    domain::{booking::BookingStatus, ics},
+    domain::{booking::BookingStatus, ics, ids::new_id},
     error::{AppError, AppResult},
     store::{self, Tx, bookings::BookingFull, notify::NewNotification},
 };
@@ -220,7 +219,6 @@ fn kind_info(kind: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.kind == kind)
 }
 
-/// Whether a user wants `kind` in-app and by email.
 /// One notification to one person.
 pub struct Note<'a> {
     pub user_id: &'a str,
