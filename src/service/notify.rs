@@ -244,13 +244,17 @@ pub async fn notify(
     live: &mut Live,
 ) -> AppResult<()> {
     let notification_id = new_id();
-    let (outbox_id, job_id) = (new_id(), new_id());
-    let body = email_body(ctx, note);
-    let job_payload = jobs::Job::EmailSend {
-        outbox_id: outbox_id.clone(),
-    }
-    .payload()
-    .to_string();
+    // The email's rows (outbox id, job id, body, job payload), when it can go anywhere;
+    // whether the recipient wants it is read with the write.
+    let email = deliverable(note).then(|| {
+        let outbox_id = new_id();
+        let payload = jobs::Job::EmailSend {
+            outbox_id: outbox_id.clone(),
+        }
+        .payload()
+        .to_string();
+        (outbox_id, new_id(), email_body(ctx, note), payload)
+    });
     let delivery = store::notify::Delivery {
         notification: NewNotification {
             user_id: note.user_id,
@@ -263,16 +267,18 @@ pub async fn notify(
         },
         notification_id: &notification_id,
         defaults: wants_stored(note.kind, None),
-        email: deliverable(note).then(|| store::notify::DeliveryEmail {
-            outbox_id: &outbox_id,
-            to: note.email,
-            body: &body,
-            ics: note.ics.as_deref().unwrap_or(""),
-            job_id: &job_id,
-            job_payload: &job_payload,
+        email: email.as_ref().map(|(outbox_id, job_id, body, payload)| {
+            store::notify::DeliveryEmail {
+                outbox_id,
+                to: note.email,
+                body,
+                ics: note.ics.as_deref().unwrap_or(""),
+                job_id,
+                job_payload: payload,
+            }
         }),
     };
-    let (in_app, _) = store::notify::deliver(tx, &delivery).await?;
+    let in_app = store::notify::deliver(tx, &delivery).await?;
     if in_app {
         live.notification(
             note.user_id,

@@ -56,34 +56,57 @@ pub struct DeliveryEmail<'a> {
     pub job_payload: &'a str,
 }
 
-/// The statements of [`deliver`], in order; the last answers the choice made.
+/// The recipient's stored choice for the notification's kind in column `$col`, else
+/// the default in `$default` (parameters of [`DELIVER_STATEMENTS`]).
+macro_rules! chosen {
+    ($col:literal, $default:literal) => {
+        concat!(
+            "COALESCE((SELECT ",
+            $col,
+            " FROM notification_preferences WHERE user_id = $1 AND kind = $2), ",
+            $default,
+            ")"
+        )
+    };
+}
+
+/// The statements of [`deliver`], in order; the last answers whether the in-app row
+/// was written.
 const DELIVER_STATEMENTS: [&str; 4] = [
-    "INSERT INTO notifications (id, user_id, kind, title, body, link, related_id, created_at, updated_at) \
-     SELECT $5, $1, $2, $6, $7, $8, $9, $10, $10 \
-     WHERE COALESCE((SELECT in_app FROM notification_preferences WHERE user_id = $1 AND kind = $2), $3) = 1",
-    "INSERT INTO outbox (id, user_id, to_email, subject, body, ics, status, created_at, updated_at) \
-     SELECT $11, $1, $12, $6, $13, $14, 'queued', $10, $10 WHERE $17 = 1 \
-     AND COALESCE((SELECT email FROM notification_preferences WHERE user_id = $1 AND kind = $2), $4) = 1",
-    "INSERT INTO jobs (id, kind, payload, status, run_at, created_at, updated_at) \
-     SELECT $15, 'email.send', $16, 'queued', $10, $10, $10 WHERE $17 = 1 \
-     AND COALESCE((SELECT email FROM notification_preferences WHERE user_id = $1 AND kind = $2), $4) = 1",
-    "SELECT COALESCE((SELECT in_app FROM notification_preferences WHERE user_id = $1 AND kind = $2), $3), \
-     COALESCE((SELECT email FROM notification_preferences WHERE user_id = $1 AND kind = $2), $4)",
+    concat!(
+        "INSERT INTO notifications (id, user_id, kind, title, body, link, related_id, created_at, updated_at) \
+         SELECT $5, $1, $2, $6, $7, $8, $9, $10, $10 WHERE ",
+        chosen!("in_app", "$3"),
+        " = 1"
+    ),
+    concat!(
+        "INSERT INTO outbox (id, user_id, to_email, subject, body, ics, status, created_at, updated_at) \
+         SELECT $11, $1, $12, $6, $13, $14, 'queued', $10, $10 WHERE $17 = 1 AND ",
+        chosen!("email", "$4"),
+        " = 1"
+    ),
+    concat!(
+        "INSERT INTO jobs (id, kind, payload, status, run_at, created_at, updated_at) \
+         SELECT $15, 'email.send', $16, 'queued', $10, $10, $10 WHERE $17 = 1 AND ",
+        chosen!("email", "$4"),
+        " = 1"
+    ),
+    concat!("SELECT ", chosen!("in_app", "$3")),
 ];
 
 /// Writes a notification as its recipient prefers (their stored choice for its kind,
 /// else `defaults`): the in-app row, and the email's outbox row with its sending job.
 /// One round trip: on SQLite one multi-statement command, on PostgreSQL one statement
 /// of data-modifying CTEs (each reads the preference from the same snapshot). Returns
-/// the choice applied: (in app, email).
-pub async fn deliver(tx: &mut Tx, d: &Delivery<'_>) -> sqlx::Result<(bool, bool)> {
+/// whether the in-app row was written (its live event follows the commit).
+pub async fn deliver(tx: &mut Tx, d: &Delivery<'_>) -> sqlx::Result<bool> {
     static DELIVER: super::OneTrip = super::OneTrip::new(&DELIVER_STATEMENTS);
     let n = &d.notification;
     let (outbox_id, to, body, ics, job_id, job_payload) =
         d.email.as_ref().map_or(("", "", "", "", "", ""), |e| {
             (e.outbox_id, e.to, e.body, e.ics, e.job_id, e.job_payload)
         });
-    let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(DELIVER.sql(tx.backend())))
+    let in_app: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(DELIVER.sql(tx.backend())))
         .bind(n.user_id)
         .bind(n.kind)
         .bind(i64::from(d.defaults.0))
@@ -103,8 +126,7 @@ pub async fn deliver(tx: &mut Tx, d: &Delivery<'_>) -> sqlx::Result<(bool, bool)
         .bind(i64::from(d.email.is_some()))
         .fetch_all(&mut **tx)
         .await?;
-    let (in_app, email) = rows.first().copied().unwrap_or((0, 0));
-    Ok((in_app == 1, email == 1))
+    Ok(in_app.first() == Some(&1))
 }
 
 pub async fn list<'e, E: Executor<'e, Database = Any>>(

@@ -267,17 +267,16 @@ pub async fn insert_request(
     release: bool,
     sponsored: Option<(&str, i64)>,
 ) -> sqlx::Result<()> {
-    static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static REQUEST: crate::store::OneTrip = crate::store::OneTrip::new(&REQUEST_STATEMENTS);
     static SQLITE_RELEASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let sql = match backend {
         Backend::Sqlite if release => SQLITE_RELEASE
-            .get_or_init(|| format!("{};\nRELEASE booking", REQUEST_STATEMENTS.join(";\n"))),
-        Backend::Sqlite => SQLITE.get_or_init(|| REQUEST_STATEMENTS.join(";\n")),
-        Backend::Postgres => POSTGRES.get_or_init(|| crate::store::ctes(&REQUEST_STATEMENTS)),
+            .get_or_init(|| format!("{};\nRELEASE booking", REQUEST.sql(backend)))
+            .as_str(),
+        _ => REQUEST.sql(backend),
     };
     let args = request_args(w, thread, sponsored);
-    bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), args)
+    bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
         .execute(conn)
         .await?;
     Ok(())
