@@ -249,6 +249,7 @@ impl Db {
         };
         let (pool, generic, writer, sqlite_file) = match backend {
             Backend::Sqlite => {
+                walgather::install().map_err(anyhow::Error::msg)?;
                 let writer = pool_options(backend, 1)
                     .connect(url)
                     .await

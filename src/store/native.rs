@@ -88,6 +88,7 @@ impl std::fmt::Debug for NativeConn {
 impl NativeConn {
     /// Opens `path` with the pragmas of every SQLite connection (`store::SQLITE_PRAGMAS`).
     pub fn open(path: &str) -> sqlx::Result<Self> {
+        walgather::install().map_err(|e| sqlx::Error::Configuration(e.into()))?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -210,6 +211,10 @@ mod tests {
             })
             .expect("select");
         assert_eq!(got, vec![("x".to_string(), 7)]);
+        assert!(
+            walgather::handed_over(&c.conn).is_some_and(|n| n > 0),
+            "the writer's log is written through walgather"
+        );
         let err = c
             .execute(
                 "INSERT INTO t (a, b) VALUES ($1, $2)",
