@@ -29,7 +29,8 @@
 //! Every other file (the database, its shared-memory index, journals) is opened by
 //! the underlying VFS directly, untouched.
 //!
-//! mentorhub calls [`install`] before it opens its first SQLite connection. The crate
+//! mentorhub calls [`install`] before it opens its first SQLite connection; it also
+//! turns off SQLite's memory statistics (a global mutex around every allocation). The crate
 //! is apart from mentorhub because it is C callbacks over raw pointers, and mentorhub
 //! forbids `unsafe` code; every `unsafe` block here says why it is sound.
 
@@ -62,8 +63,19 @@ static INSTALLED: OnceLock<Result<Underlying, c_int>> = OnceLock::new();
 /// Registers the layer as SQLite's default VFS, once per process; call it before the
 /// first connection opens (connections opened earlier keep the VFS they had).
 /// Idempotent. An error is SQLite's result code, in words.
+///
+/// It also turns SQLite's memory statistics off (`SQLITE_CONFIG_MEMSTATUS`, which only
+/// takes effect before SQLite initialises): with them on, every allocation SQLite makes
+/// takes one process-wide mutex to count bytes nobody reads (measured on the booking
+/// writer: ~7 % of its time in that mutex's lock and unlock).
 pub fn install() -> Result<(), String> {
     let result = INSTALLED.get_or_init(|| {
+        // SAFETY: `sqlite3_config` takes an int for this option; it is refused
+        // (`SQLITE_MISUSE`, ignored) once SQLite is initialised, which nothing has
+        // done yet when mentorhub calls this before its first connection.
+        unsafe {
+            ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int);
+        }
         // SAFETY: `sqlite3_vfs_find` initialises SQLite and returns the default VFS or
         // null; a VFS is a plain C struct, copied here and then leaked, so the copy
         // registered with SQLite outlives every connection.
