@@ -292,7 +292,7 @@ async fn resolve(ctx: &Ctx, token: &str, kind: &str) -> AppResult<Option<Authent
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
-    let row = store::sessions::resolve(&ctx.db.pool, &hash_token(token), kind, ctx.now()).await?;
+    let row = store::sessions::resolve(&ctx.db, &hash_token(token), kind, ctx.now()).await?;
     Ok(row.map(|r| Authenticated {
         user: r.user,
         session_id: r.session_id,

@@ -13,7 +13,7 @@ use sqlx::{Any, Row, any::AnyRow};
 
 /// A value as the code sees it, and the column type it is stored as.
 pub trait Column: Sized {
-    type Stored: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>;
+    type Stored: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any> + rusqlite::types::FromSql;
     fn decode(stored: Self::Stored) -> Result<Self, String>;
     /// The value as it is written (for binding a typed value back).
     fn stored(&self) -> Self::Stored;
@@ -25,6 +25,20 @@ pub fn get<T: Column>(row: &AnyRow, name: &str) -> sqlx::Result<T> {
     T::decode(stored).map_err(|reason| sqlx::Error::ColumnDecode {
         index: name.to_string(),
         source: reason.into(),
+    })
+}
+
+/// Reads the column `name` of a row of a native SQLite connection
+/// ([`crate::store::native`]) as a `T`, with the same decoding as [`get`].
+pub fn get_native<T: Column>(row: &rusqlite::Row<'_>, name: &str) -> rusqlite::Result<T> {
+    let stored: T::Stored = row.get(name)?;
+    T::decode(stored).map_err(|reason| {
+        let index = row.as_ref().column_index(name).unwrap_or_default();
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Null,
+            format!("column {name}: {reason}").into(),
+        )
     })
 }
 
@@ -56,6 +70,14 @@ macro_rules! __store_row {
             fn from_row(row: &'r ::sqlx::any::AnyRow) -> ::sqlx::Result<Self> {
                 Ok(Self {
                     $($field: $crate::store::column::get(row, stringify!($field))?,)*
+                })
+            }
+        }
+
+        impl $crate::store::native::FromNative for $name {
+            fn from_native(row: &::rusqlite::Row<'_>) -> ::rusqlite::Result<Self> {
+                Ok(Self {
+                    $($field: $crate::store::column::get_native(row, stringify!($field))?,)*
                 })
             }
         }

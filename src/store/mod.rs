@@ -92,6 +92,9 @@ pub struct Db {
     pub backend: Backend,
     /// The SQLite database file (the booking writer opens its own connection to it).
     pub sqlite_file: Option<String>,
+    /// SQLite: native connections for the reads every request makes (resolving its
+    /// token), run on the request's own thread ([`native::NativeReaders`]).
+    pub native_reads: Option<std::sync::Arc<native::NativeReaders>>,
 }
 
 /// A write transaction: sqlx's, holding SQLite's write turn ([`Db::begin_write`]).
@@ -235,6 +238,22 @@ fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
 const PING_AFTER_IDLE: Duration = Duration::from_secs(2);
 
 impl Db {
+    /// On SQLite, runs a small read by keys on a native connection on the calling
+    /// thread ([`native::NativeReaders`]: no hand-off to sqlx's connection thread).
+    /// `None` on PostgreSQL, or when the native read failed (the log being recovered,
+    /// a row that does not decode): the caller then reads through sqlx, which reports
+    /// any error as every other read does.
+    pub fn read_here<T: native::FromNative>(&self, sql: &str, args: &[Arg]) -> Option<Vec<T>> {
+        let readers = self.native_reads.as_ref()?;
+        match readers.rows(sql, args) {
+            Ok(rows) => Some(rows),
+            Err(e) => {
+                tracing::debug!(error = %e, "native read failed; reading through the pool");
+                None
+            }
+        }
+    }
+
     /// Connects (creating a SQLite file if needed) with the settings each engine needs:
     /// on SQLite WAL, foreign keys, a busy timeout and full fsync on commit, so an
     /// acknowledged write survives a crash or power loss.
@@ -293,6 +312,9 @@ impl Db {
             generic,
             writer,
             backend,
+            native_reads: sqlite_file
+                .as_deref()
+                .map(|file| std::sync::Arc::new(native::NativeReaders::new(file))),
             sqlite_file,
             turn: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         })

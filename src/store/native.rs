@@ -74,6 +74,68 @@ fn to_sqlx(e: rusqlite::Error) -> sqlx::Error {
     }
 }
 
+/// A row read through a native connection (declared rows get it from `row!`).
+pub trait FromNative: Sized {
+    fn from_native(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+/// Native connections for the hottest small reads (resolving a bearer token or a
+/// session cookie on every request, a booking request's context), run on the calling
+/// thread ([`super::Db::read_here`]).
+///
+/// Through sqlx each read is a hand-off to the connection's worker thread and back,
+/// and on a small virtual machine those context switches cost more than the read: a
+/// token is three lookups by key in pages the operating system holds. So these reads
+/// run where the request already runs (an async worker thread), taking an idle
+/// connection from this stack (or opening one) and putting it back. They hold that
+/// thread only for those lookups, tens of microseconds: a reader in WAL mode never
+/// waits for the writer, and its busy timeout is short (while the log is being
+/// recovered, the read fails and goes through sqlx's pool instead). Reads that scan
+/// (search, listings, dashboards) stay on the pool.
+pub struct NativeReaders {
+    path: String,
+    idle: std::sync::Mutex<Vec<NativeConn>>,
+}
+
+/// Idle native readers kept; more are opened under a burst and closed after it.
+const IDLE_READERS: usize = 4;
+
+impl std::fmt::Debug for NativeReaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NativeReaders")
+    }
+}
+
+impl NativeReaders {
+    pub fn new(path: &str) -> Self {
+        Self {
+            path: path.to_string(),
+            idle: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs one query on an idle reader and decodes its rows.
+    pub fn rows<T: FromNative>(&self, sql: &str, args: &[Arg]) -> sqlx::Result<Vec<T>> {
+        let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut conn = match taken {
+            Some(conn) => conn,
+            None => {
+                let conn = NativeConn::open(&self.path)?;
+                conn.batch_ref("PRAGMA busy_timeout = 100")?;
+                conn
+            }
+        };
+        let result = conn.rows(sql, args, T::from_native);
+        if !conn.in_transaction() {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+}
+
 /// One native connection to the database file.
 pub struct NativeConn {
     conn: Connection,
@@ -109,6 +171,10 @@ impl NativeConn {
 
     /// Runs statements without parameters.
     pub(super) fn batch(&mut self, sql: &str) -> sqlx::Result<()> {
+        self.batch_ref(sql)
+    }
+
+    fn batch_ref(&self, sql: &str) -> sqlx::Result<()> {
         self.conn.execute_batch(sql).map_err(to_sqlx)
     }
 

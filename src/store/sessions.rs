@@ -73,6 +73,18 @@ pub struct AuthRow {
     pub user: UserRow,
 }
 
+impl super::native::FromNative for AuthRow {
+    fn from_native(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            session_id: row.get("session_id")?,
+            session_kind: row.get("session_kind")?,
+            csrf_token: row.get("csrf_token")?,
+            live: row.get("live")?,
+            user: UserRow::from_native(row)?,
+        })
+    }
+}
+
 /// Whether a token, its session and its user can act, as a column: a `CASE` in the
 /// select list, evaluated on the one row the keys found. As `WHERE` conditions the
 /// planner would estimate them (a `NULL` test on a table without statistics keeps
@@ -94,28 +106,51 @@ fn live(now: &str) -> String {
 /// Resolves an access token or web cookie: the token must be unexpired, its session not
 /// revoked or expired, and its user neither suspended nor deleted. One query per request,
 /// which reads one row of each table by its key (see [`live`]).
-pub async fn resolve<'e, E: Executor<'e, Database = Any>>(
+///
+/// On SQLite the read runs on a native connection on the caller's thread
+/// ([`super::Db::read_here`]); on PostgreSQL, or if that fails, through the pool.
+pub async fn resolve(
+    db: &super::Db,
+    token_hash: &str,
+    kind: &str,
+    now: Timestamp,
+) -> sqlx::Result<Option<AuthRow>> {
+    let args = [token_hash.into(), kind.into(), now.stored().into()];
+    if let Some(rows) = db.read_here::<AuthRow>(resolve_sql(), &args) {
+        return Ok(rows.into_iter().next().filter(|r| r.live == 1));
+    }
+    resolve_in(&db.pool, token_hash, kind, now).await
+}
+
+/// [`resolve`] through sqlx, on `ex`.
+pub async fn resolve_in<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     token_hash: &str,
     kind: &str,
     now: Timestamp,
 ) -> sqlx::Result<Option<AuthRow>> {
-    let sql = format!(
-        "SELECT s.id AS session_id, s.kind AS session_kind, s.csrf_token, \
-         CAST(CASE WHEN t.expires_at > $3 THEN {} ELSE 0 END AS BIGINT) AS live, {} \
-         FROM session_tokens t JOIN sessions s ON s.id = t.session_id \
-         JOIN users u ON u.id = s.user_id \
-         WHERE t.token_hash = $1 AND t.kind = $2",
-        live("$3"),
-        super::users::USER_COLUMNS
-    );
-    let row: Option<AuthRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let row: Option<AuthRow> = sqlx::query_as(sqlx::AssertSqlSafe(resolve_sql()))
         .bind(token_hash)
         .bind(kind)
         .bind(now.stored())
         .fetch_optional(ex)
         .await?;
     Ok(row.filter(|r| r.live == 1))
+}
+
+fn resolve_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT s.id AS session_id, s.kind AS session_kind, s.csrf_token, \
+             CAST(CASE WHEN t.expires_at > $3 THEN {} ELSE 0 END AS BIGINT) AS live, {} \
+             FROM session_tokens t JOIN sessions s ON s.id = t.session_id \
+             JOIN users u ON u.id = s.user_id \
+             WHERE t.token_hash = $1 AND t.kind = $2",
+            live("$3"),
+            super::users::USER_COLUMNS
+        )
+    })
 }
 
 /// Whether a session can still act: not revoked, not expired, its user neither

@@ -706,7 +706,7 @@ async fn resolving_a_token_reads_by_keys_not_every_user() {
     let hash = mentorhub::service::auth::hash_token(&me.access);
     let mut tx = db.pool.begin().await.unwrap();
     let before = reads(&mut tx).await;
-    let found = mentorhub::store::sessions::resolve(&mut *tx, &hash, "access", now)
+    let found = mentorhub::store::sessions::resolve_in(&mut *tx, &hash, "access", now)
         .await
         .unwrap()
         .expect("the token resolves");
@@ -723,6 +723,51 @@ async fn resolving_a_token_reads_by_keys_not_every_user() {
         2,
     )
     .await;
+}
+
+/// On SQLite a request's token is resolved on a native connection on the request's
+/// own thread, not through sqlx's read pool (a thread hand-off each way): with every
+/// pooled connection held elsewhere, a request still authenticates at once (through
+/// the pool it would wait for a connection), and a signed-out token still stops.
+#[tokio::test]
+async fn sqlite_resolves_tokens_without_the_read_pool() {
+    let app = TestApp::spawn().await;
+    let db = &app.ctx().db;
+    if db.backend != mentorhub::store::Backend::Sqlite {
+        eprintln!("skipped: native reads are SQLite's");
+        return;
+    }
+    let me = app.register("native-reads@example.com").await;
+    let mut held = Vec::new();
+    while let Ok(Ok(conn)) =
+        tokio::time::timeout(Duration::from_millis(200), db.pool.acquire()).await
+    {
+        held.push(conn);
+    }
+    assert!(!held.is_empty(), "the read pool is held");
+    let hash = mentorhub::service::auth::hash_token(&me.access);
+    let found = tokio::time::timeout(
+        Duration::from_secs(2),
+        mentorhub::store::sessions::resolve(db, &hash, "access", app.ctx().now()),
+    )
+    .await
+    .expect("resolved without waiting for the pool")
+    .unwrap()
+    .expect("the token resolves");
+    assert_eq!(found.user.id, me.user_id);
+    drop(held);
+    let (status, _) = app.get("/api/v1/me", Some(&me.access)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .post("/api/v1/auth/logout", Some(&me.access), json!({}))
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let (status, _) = app.get("/api/v1/me", Some(&me.access)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a signed-out token stops at once"
+    );
 }
 
 /// What this connection has read of each table (sequential scans, rows fetched by
@@ -781,7 +826,7 @@ async fn a_booking_requests_context_reads_by_keys_not_every_mentor() {
     let service = app.first_service(&mentor.user_id).await;
     let mut tx = db.pool.begin().await.unwrap();
     let before = reads(&mut tx).await;
-    let context = mentorhub::store::bookings::request_context(
+    let context = mentorhub::store::bookings::request_context_in(
         &mut *tx,
         &mentor.user_id,
         &service,
@@ -813,14 +858,10 @@ async fn a_booking_requests_context_reads_by_keys_not_every_mentor() {
         .execute(&db.pool)
         .await
         .unwrap();
-    let hidden = mentorhub::store::bookings::request_context(
-        &db.pool,
-        &mentor.user_id,
-        &service,
-        &mentee.user_id,
-    )
-    .await
-    .unwrap();
+    let hidden =
+        mentorhub::store::bookings::request_context(db, &mentor.user_id, &service, &mentee.user_id)
+            .await
+            .unwrap();
     assert!(hidden.is_none());
     assert!(
         mentorhub::store::discovery::listed_mentor(&db.pool, &mentor.user_id)

@@ -88,9 +88,7 @@ pub(super) async fn prepare(
     // One read for the service, the mentor's listing, the pair's mentorship and both
     // people; only when it finds nothing, a second one to say which part is missing.
     let context = match &service_id {
-        Some(sid) => {
-            store::bookings::request_context(&ctx.db.pool, &mentor_id, sid, &mentee.id).await?
-        }
+        Some(sid) => store::bookings::request_context(&ctx.db, &mentor_id, sid, &mentee.id).await?,
         None => None,
     };
     let Some(context) = context else {

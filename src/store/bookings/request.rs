@@ -82,14 +82,49 @@ impl RequestContext {
     }
 }
 
-pub async fn request_context<'e, E: Executor<'e, Database = Any>>(
+/// The request's context: on SQLite on a native connection on the caller's thread
+/// ([`crate::store::Db::read_here`]), otherwise (or if that fails) through the pool.
+pub async fn request_context(
+    db: &crate::store::Db,
+    mentor_id: &str,
+    service_id: &str,
+    mentee_id: &str,
+) -> sqlx::Result<Option<RequestContext>> {
+    let pair = crate::store::messages::pair_key(mentor_id, mentee_id);
+    let args = [
+        mentor_id.into(),
+        service_id.into(),
+        mentee_id.into(),
+        pair.into(),
+    ];
+    if let Some(rows) = db.read_here::<RequestContext>(request_context_sql(), &args) {
+        return Ok(rows.into_iter().next().filter(|c| c.listed));
+    }
+    request_context_in(&db.pool, mentor_id, service_id, mentee_id).await
+}
+
+/// [`request_context`] through sqlx, on `ex`.
+pub async fn request_context_in<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     mentor_id: &str,
     service_id: &str,
     mentee_id: &str,
 ) -> sqlx::Result<Option<RequestContext>> {
-    let sql = format!(
-        "SELECT s.id AS service_id, s.kind, s.title, s.duration_minutes, s.credit_cost, \
+    let found: Option<RequestContext> = sqlx::query_as(sqlx::AssertSqlSafe(request_context_sql()))
+        .bind(mentor_id)
+        .bind(service_id)
+        .bind(mentee_id)
+        .bind(crate::store::messages::pair_key(mentor_id, mentee_id))
+        .fetch_optional(ex)
+        .await?;
+    Ok(found.filter(|c| c.listed))
+}
+
+fn request_context_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT s.id AS service_id, s.kind, s.title, s.duration_minutes, s.credit_cost, \
          (SELECT m.id FROM mentorships m WHERE m.mentor_id = s.mentor_id AND m.mentee_id = $3 \
           AND m.status = 'accepted') AS mentorship_id, \
          u.first_name AS mentor_first_name, u.last_name AS mentor_last_name, \
@@ -117,16 +152,9 @@ pub async fn request_context<'e, E: Executor<'e, Database = Any>>(
          JOIN users u ON u.id = s.mentor_id JOIN users c ON c.id = $3 \
          LEFT JOIN availability a ON a.mentor_id = s.mentor_id \
          WHERE s.id = $2 AND s.mentor_id = $1 AND s.active = 1 AND s.deleted_at IS NULL",
-        crate::store::discovery::LISTED
-    );
-    let found: Option<RequestContext> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(mentor_id)
-        .bind(service_id)
-        .bind(mentee_id)
-        .bind(crate::store::messages::pair_key(mentor_id, mentee_id))
-        .fetch_optional(ex)
-        .await?;
-    Ok(found.filter(|c| c.listed))
+            crate::store::discovery::LISTED
+        )
+    })
 }
 
 /// What a booking request writes once its slot is checked, every value ready.
