@@ -142,7 +142,10 @@ impl WalFile {
         if self.gathered.bytes.is_empty() {
             return ffi::SQLITE_OK;
         }
-        let write = self.methods().xWrite.expect("a file can be written");
+        let Some(write) = self.methods().xWrite else {
+            self.gathered.bytes.clear();
+            return ffi::SQLITE_IOERR_WRITE;
+        };
         let mut rc = ffi::SQLITE_OK;
         let mut offset = self.gathered.start;
         for chunk in self.gathered.bytes.chunks(CHUNK) {
@@ -215,7 +218,9 @@ unsafe extern "C" fn open(
     // SAFETY: SQLite passes a file object of this VFS's `szOsFile` bytes, aligned for
     // any C struct; the underlying VFS's fits in it, at its start or past a `WalFile`.
     unsafe {
-        let open = (**base).xOpen.expect("a VFS opens files");
+        let Some(open) = (**base).xOpen else {
+            return ffi::SQLITE_ERROR;
+        };
         if flags & ffi::SQLITE_OPEN_WAL == 0 {
             // Not a write-ahead log: the underlying file object, in place.
             return open(*base, name, file, flags, out_flags);
@@ -257,23 +262,6 @@ unsafe extern "C" fn close(file: *mut ffi::sqlite3_file) -> c_int {
     if rc != ffi::SQLITE_OK { rc } else { closed }
 }
 
-unsafe extern "C" fn read(
-    file: *mut ffi::sqlite3_file,
-    buf: *mut c_void,
-    amount: c_int,
-    offset: i64,
-) -> c_int {
-    // SAFETY: SQLite calls this only for a file `open` set up.
-    let f = unsafe { wal(file) };
-    let rc = f.hand_over();
-    if rc != ffi::SQLITE_OK {
-        return rc;
-    }
-    let read = f.methods().xRead.expect("a file can be read");
-    // SAFETY: SQLite's own arguments, for the underlying file.
-    unsafe { read(f.inner, buf, amount, offset) }
-}
-
 unsafe extern "C" fn write(
     file: *mut ffi::sqlite3_file,
     buf: *const c_void,
@@ -288,66 +276,21 @@ unsafe extern "C" fn write(
     }
 }
 
-unsafe extern "C" fn truncate(file: *mut ffi::sqlite3_file, size: i64) -> c_int {
-    // SAFETY: SQLite calls this only for a file `open` set up.
-    let f = unsafe { wal(file) };
-    let rc = f.hand_over();
-    if rc != ffi::SQLITE_OK {
-        return rc;
-    }
-    let truncate = f.methods().xTruncate.expect("a file can be truncated");
-    // SAFETY: SQLite's own arguments, for the underlying file.
-    unsafe { truncate(f.inner, size) }
-}
-
-unsafe extern "C" fn sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
-    // SAFETY: SQLite calls this only for a file `open` set up.
-    let f = unsafe { wal(file) };
-    let rc = f.hand_over();
-    if rc != ffi::SQLITE_OK {
-        return rc;
-    }
-    let sync = f.methods().xSync.expect("a file can be synced");
-    // SAFETY: SQLite's own arguments, for the underlying file.
-    unsafe { sync(f.inner, flags) }
-}
-
-unsafe extern "C" fn file_size(file: *mut ffi::sqlite3_file, size: *mut i64) -> c_int {
-    // SAFETY: SQLite calls this only for a file `open` set up.
-    let f = unsafe { wal(file) };
-    let rc = f.hand_over();
-    if rc != ffi::SQLITE_OK {
-        return rc;
-    }
-    let file_size = f.methods().xFileSize.expect("a file has a size");
-    // SAFETY: SQLite's own arguments, for the underlying file.
-    unsafe { file_size(f.inner, size) }
-}
-
-unsafe extern "C" fn file_control(
-    file: *mut ffi::sqlite3_file,
-    op: c_int,
-    arg: *mut c_void,
-) -> c_int {
-    // SAFETY: SQLite calls this only for a file `open` set up.
-    let f = unsafe { wal(file) };
-    let rc = f.hand_over();
-    if rc != ffi::SQLITE_OK {
-        return rc;
-    }
-    match f.methods().xFileControl {
-        // SAFETY: SQLite's own arguments, for the underlying file.
-        Some(control) => unsafe { control(f.inner, op, arg) },
-        None => ffi::SQLITE_NOTFOUND,
-    }
-}
-
-/// Methods that touch no bytes are the underlying file's, called on it.
+/// The methods other than `write` are the underlying file's, called on it; those that
+/// read or change the file hand the gathered bytes over first (`hand_over`), so the
+/// file is exactly what SQLite wrote. A method the underlying file lacks answers
+/// `$absent` (no panic may cross into C).
 macro_rules! forward {
-    ($name:ident, $method:ident, ($($arg:ident: $ty:ty),*), $absent:expr) => {
+    ($name:ident, $method:ident, ($($arg:ident: $ty:ty),*), $absent:expr $(, $first:ident)?) => {
         unsafe extern "C" fn $name(file: *mut ffi::sqlite3_file $(, $arg: $ty)*) -> c_int {
             // SAFETY: SQLite calls this only for a file `open` set up.
             let f = unsafe { wal(file) };
+            $(
+                let rc = f.$first();
+                if rc != ffi::SQLITE_OK {
+                    return rc;
+                }
+            )?
             match f.methods().$method {
                 // SAFETY: SQLite's own arguments, for the underlying file.
                 Some(m) => unsafe { m(f.inner $(, $arg)*) },
@@ -357,6 +300,11 @@ macro_rules! forward {
     };
 }
 
+forward!(read, xRead, (buf: *mut c_void, amount: c_int, offset: i64), ffi::SQLITE_IOERR_READ, hand_over);
+forward!(truncate, xTruncate, (size: i64), ffi::SQLITE_IOERR_TRUNCATE, hand_over);
+forward!(sync, xSync, (flags: c_int), ffi::SQLITE_IOERR_FSYNC, hand_over);
+forward!(file_size, xFileSize, (size: *mut i64), ffi::SQLITE_IOERR_FSTAT, hand_over);
+forward!(file_control, xFileControl, (op: c_int, arg: *mut c_void), ffi::SQLITE_NOTFOUND, hand_over);
 forward!(lock, xLock, (level: c_int), ffi::SQLITE_OK);
 forward!(unlock, xUnlock, (level: c_int), ffi::SQLITE_OK);
 forward!(check_reserved_lock, xCheckReservedLock, (out: *mut c_int), ffi::SQLITE_IOERR);
