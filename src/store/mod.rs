@@ -92,8 +92,9 @@ pub struct Db {
     pub backend: Backend,
     /// The SQLite database file (the booking writer opens its own connection to it).
     pub sqlite_file: Option<String>,
-    /// SQLite: native connections for the reads every request makes (resolving its
-    /// token), run on the request's own thread ([`native::NativeReaders`]).
+    /// SQLite: native connections for the small reads by key on the hot paths (a
+    /// request's token, a booking request's context), run on the request's own thread
+    /// ([`Db::read_here`]); `None` on PostgreSQL.
     pub native_reads: Option<std::sync::Arc<native::NativeReaders>>,
 }
 
