@@ -94,7 +94,7 @@ pub struct Db {
     pub sqlite_file: Option<String>,
     /// SQLite: native connections for the small reads by key on the hot paths (a
     /// request's token, a booking request's context), run on the request's own thread
-    /// ([`Db::read_here`]); `None` on PostgreSQL.
+    /// ([`Db::read_row_here`]); `None` on PostgreSQL.
     pub native_reads: Option<std::sync::Arc<native::NativeReaders>>,
 }
 
@@ -240,14 +240,19 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(2);
 
 impl Db {
     /// On SQLite, runs a small read by keys on a native connection on the calling
-    /// thread ([`native::NativeReaders`]: no hand-off to sqlx's connection thread).
-    /// `None` on PostgreSQL, or when the native read failed (the log being recovered,
-    /// a row that does not decode): the caller then reads through sqlx, which reports
-    /// any error as every other read does.
-    pub fn read_here<T: native::FromNative>(&self, sql: &str, args: &[Arg]) -> Option<Vec<T>> {
+    /// thread ([`native::NativeReaders`]: no hand-off to sqlx's connection thread) and
+    /// answers its first row. `None` on PostgreSQL (without building `args`), or when
+    /// the native read failed (the log being recovered, a row that does not decode):
+    /// the caller then reads through sqlx, which reports any error as every other
+    /// read does.
+    pub fn read_row_here<T: native::FromNative, const N: usize>(
+        &self,
+        sql: &str,
+        args: impl FnOnce() -> [Arg; N],
+    ) -> Option<Option<T>> {
         let readers = self.native_reads.as_ref()?;
-        match readers.rows(sql, args) {
-            Ok(rows) => Some(rows),
+        match readers.rows(sql, &args()) {
+            Ok(rows) => Some(rows.into_iter().next()),
             Err(e) => {
                 tracing::debug!(error = %e, "native read failed; reading through the pool");
                 None

@@ -81,7 +81,7 @@ pub trait FromNative: Sized {
 
 /// Native connections for the hottest small reads (resolving a bearer token or a
 /// session cookie on every request, a booking request's context), run on the calling
-/// thread ([`super::Db::read_here`]).
+/// thread ([`super::Db::read_row_here`]).
 ///
 /// Through sqlx each read is a hand-off to the connection's worker thread and back,
 /// and on a small virtual machine those context switches cost more than the read: a
@@ -121,7 +121,7 @@ impl NativeReaders {
             Some(conn) => conn,
             None => {
                 let conn = NativeConn::open(&self.path)?;
-                conn.batch_ref("PRAGMA busy_timeout = 100")?;
+                conn.batch("PRAGMA busy_timeout = 100")?;
                 conn
             }
         };
@@ -170,11 +170,7 @@ impl NativeConn {
     }
 
     /// Runs statements without parameters.
-    pub(super) fn batch(&mut self, sql: &str) -> sqlx::Result<()> {
-        self.batch_ref(sql)
-    }
-
-    fn batch_ref(&self, sql: &str) -> sqlx::Result<()> {
+    pub(super) fn batch(&self, sql: &str) -> sqlx::Result<()> {
         self.conn.execute_batch(sql).map_err(to_sqlx)
     }
 

@@ -108,18 +108,18 @@ fn live(now: &str) -> String {
 /// which reads one row of each table by its key (see [`live`]).
 ///
 /// On SQLite the read runs on a native connection on the caller's thread
-/// ([`super::Db::read_here`]); on PostgreSQL, or if that fails, through the pool.
+/// ([`super::Db::read_row_here`]); on PostgreSQL, or if that fails, through the pool.
 pub async fn resolve(
     db: &super::Db,
     token_hash: &str,
     kind: &str,
     now: Timestamp,
 ) -> sqlx::Result<Option<AuthRow>> {
-    let args = [token_hash.into(), kind.into(), now.stored().into()];
-    if let Some(rows) = db.read_here::<AuthRow>(resolve_sql(), &args) {
-        return Ok(rows.into_iter().next().filter(|r| r.live == 1));
+    let args = || [token_hash.into(), kind.into(), now.stored().into()];
+    match db.read_row_here(resolve_sql(), args) {
+        Some(row) => Ok(live_only(row)),
+        None => resolve_in(&db.pool, token_hash, kind, now).await,
     }
-    resolve_in(&db.pool, token_hash, kind, now).await
 }
 
 /// [`resolve`] through sqlx, on `ex`.
@@ -135,7 +135,12 @@ pub async fn resolve_in<'e, E: Executor<'e, Database = Any>>(
         .bind(now.stored())
         .fetch_optional(ex)
         .await?;
-    Ok(row.filter(|r| r.live == 1))
+    Ok(live_only(row))
+}
+
+/// The row [`resolve`] answers: only one that can act (see [`live`]).
+fn live_only(row: Option<AuthRow>) -> Option<AuthRow> {
+    row.filter(|r| r.live == 1)
 }
 
 fn resolve_sql() -> &'static str {

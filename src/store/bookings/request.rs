@@ -83,24 +83,25 @@ impl RequestContext {
 }
 
 /// The request's context: on SQLite on a native connection on the caller's thread
-/// ([`crate::store::Db::read_here`]), otherwise (or if that fails) through the pool.
+/// ([`crate::store::Db::read_row_here`]), otherwise (or if that fails) through the pool.
 pub async fn request_context(
     db: &crate::store::Db,
     mentor_id: &str,
     service_id: &str,
     mentee_id: &str,
 ) -> sqlx::Result<Option<RequestContext>> {
-    let pair = crate::store::messages::pair_key(mentor_id, mentee_id);
-    let args = [
-        mentor_id.into(),
-        service_id.into(),
-        mentee_id.into(),
-        pair.into(),
-    ];
-    if let Some(rows) = db.read_here::<RequestContext>(request_context_sql(), &args) {
-        return Ok(rows.into_iter().next().filter(|c| c.listed));
+    let args = || {
+        [
+            mentor_id.into(),
+            service_id.into(),
+            mentee_id.into(),
+            crate::store::messages::pair_key(mentor_id, mentee_id).into(),
+        ]
+    };
+    match db.read_row_here(request_context_sql(), args) {
+        Some(found) => Ok(listed_only(found)),
+        None => request_context_in(&db.pool, mentor_id, service_id, mentee_id).await,
     }
-    request_context_in(&db.pool, mentor_id, service_id, mentee_id).await
 }
 
 /// [`request_context`] through sqlx, on `ex`.
@@ -117,7 +118,13 @@ pub async fn request_context_in<'e, E: Executor<'e, Database = Any>>(
         .bind(crate::store::messages::pair_key(mentor_id, mentee_id))
         .fetch_optional(ex)
         .await?;
-    Ok(found.filter(|c| c.listed))
+    Ok(listed_only(found))
+}
+
+/// The context [`request_context`] answers: only a listed mentor's (see
+/// [`RequestContext::listed`]).
+fn listed_only(found: Option<RequestContext>) -> Option<RequestContext> {
+    found.filter(|c| c.listed)
 }
 
 fn request_context_sql() -> &'static str {
