@@ -16,8 +16,15 @@
 //! to sqlx's connection thread. While it writes, the task holds the process's write
 //! turn ([`store::WriteTurn`]), so every other write waits for its turn.
 //!
-//! On PostgreSQL each request has its own transaction (row locks let unrelated
-//! bookings run side by side; the server groups their commits itself).
+//! On PostgreSQL the requests waiting are grouped so that no two of a group share a
+//! person, and each group is written in one transaction of four statements (lock the
+//! people, read what every request needs, write every booking's rows, commit) —
+//! [`store::bookings::batch`] explains why that is the same as a transaction each.
+//! Groups run side by side, each on its own connection; a group that fails as a whole
+//! (a constraint, a lost connection) is written again one request at a time, each in
+//! its own transaction, so one request's failure is never another's.
+
+mod postgres;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -33,6 +40,41 @@ use crate::{
 
 /// The most requests one transaction takes.
 const BATCH: usize = 64;
+
+/// How PostgreSQL's booking writer wrote requests: in groups of several (one
+/// transaction for the group), or alone in their own transaction — because they came
+/// alone, or because their group failed as a whole and each was written again.
+#[derive(Debug, Default)]
+pub struct GroupStats {
+    pub together: std::sync::atomic::AtomicU64,
+    pub groups: std::sync::atomic::AtomicU64,
+    pub alone: std::sync::atomic::AtomicU64,
+    pub failed_groups: std::sync::atomic::AtomicU64,
+}
+
+impl GroupStats {
+    /// The counters in Prometheus' text format.
+    pub fn render(&self) -> String {
+        use std::sync::atomic::Ordering::Relaxed;
+        format!(
+            "# HELP mentorhub_booking_requests_written_total Booking requests written on \
+             PostgreSQL, in a group's transaction or alone.\n\
+             # TYPE mentorhub_booking_requests_written_total counter\n\
+             mentorhub_booking_requests_written_total{{how=\"together\"}} {}\n\
+             mentorhub_booking_requests_written_total{{how=\"alone\"}} {}\n\
+             # HELP mentorhub_booking_groups_total Groups of booking requests written in one \
+             transaction on PostgreSQL, and those that failed as a whole (written again one \
+             by one).\n\
+             # TYPE mentorhub_booking_groups_total counter\n\
+             mentorhub_booking_groups_total{{outcome=\"written\"}} {}\n\
+             mentorhub_booking_groups_total{{outcome=\"failed\"}} {}\n",
+            self.together.load(Relaxed),
+            self.alone.load(Relaxed),
+            self.groups.load(Relaxed),
+            self.failed_groups.load(Relaxed),
+        )
+    }
+}
 
 /// What a booking request's transaction did.
 #[derive(Debug)]
@@ -50,20 +92,19 @@ pub type BookingWriter = TaskQueue<Item>;
 
 /// Writes one booking request (see the module documentation).
 pub async fn write(ctx: &Ctx, job: WriteJob) -> AppResult<Written> {
-    if ctx.db.backend == Backend::Postgres {
-        let mut tx = ctx.db.begin_write().await?;
-        let (mentor, mentee) = job.people();
-        store::bookings::lock_people(&mut tx, ctx.db.backend, mentor, mentee).await?;
-        let written = super::bookings::write_request(ctx, &mut *tx, &job, false).await?;
-        if matches!(written, Written::Booked { .. }) {
-            tx.commit().await?;
-        }
-        return Ok(written);
-    }
     let (reply, answer) = oneshot::channel();
-    ctx.booking_writer
-        .send((job, reply), |queue| run(ctx.clone(), queue))
-        .await;
+    match ctx.db.backend {
+        Backend::Postgres => {
+            ctx.booking_writer
+                .send((job, reply), |queue| postgres::run(ctx.clone(), queue))
+                .await
+        }
+        Backend::Sqlite => {
+            ctx.booking_writer
+                .send((job, reply), |queue| run(ctx.clone(), queue))
+                .await
+        }
+    }
     answer.await.map_err(|_| {
         AppError::Internal(anyhow::anyhow!(
             "the booking writer stopped before answering"

@@ -56,8 +56,10 @@ pub struct Ctx {
     pub admin_stats: Arc<cache::AdminStatsCache>,
     /// Mentors whose cached next free slot is being recomputed in the background.
     pub next_free: Arc<availability::NextFreeQueue>,
-    /// SQLite's group commit of booking requests.
+    /// The group commit of booking requests.
     pub booking_writer: Arc<booking_writer::BookingWriter>,
+    /// How PostgreSQL's booking writer grouped requests (counters for `/metrics`).
+    pub booking_groups: Arc<booking_writer::GroupStats>,
 }
 
 impl Ctx {
@@ -71,6 +73,7 @@ impl Ctx {
             admin_stats: Arc::new(cache::AdminStatsCache::new(dashboard::ADMIN_STATS_TTL, 64)),
             next_free: Arc::default(),
             booking_writer: Arc::default(),
+            booking_groups: Arc::default(),
             db,
             clock,
             config: Arc::new(config),

@@ -571,7 +571,7 @@ pub fn like_escape(s: &str) -> String {
 }
 
 /// A value bound to a dynamically built query.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
     Text(String),
     OptText(Option<String>),

@@ -914,3 +914,249 @@ async fn the_settlement_sweep_reads_the_index_of_accepted_bookings() {
         "{plan}"
     );
 }
+
+/// Booking requests of different people that arrive together are written together (on
+/// PostgreSQL in one transaction for the group) and each still gets exactly the answer
+/// it would get alone: a first booking of a pair (its thread is created), a second one
+/// (the thread is reused), a wallet too short (402), a slot already taken (409), and one
+/// request sent to two instances with one key (both get the one booking, charged once,
+/// whichever instance's group writes it). On PostgreSQL a first request on each
+/// instance is held on a lock so that the others queue behind it and form a group on
+/// each instance, and the writers' counters must show those groups (none failed);
+/// on SQLite the same requests go through its own group commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn requests_of_different_people_written_together_each_get_their_own_answer() {
+    let app = Arc::new(TestApp::spawn().await);
+    let other = Arc::new(app.second_instance().await);
+    let admin = app.admin().await;
+    let postgres = app.ctx().db.backend == mentorhub::store::Backend::Postgres;
+    let mut mentors = vec![];
+    for i in 0..8 {
+        let m = app
+            .approved_mentor(
+                &admin,
+                &format!("group-mentor{i}@example.com"),
+                mentor_profile(&["backend"], &["rust"], 10),
+            )
+            .await;
+        app.set_availability(&m, crate::support::weekdays_nine_to_five("UTC"))
+            .await;
+        let service = app.first_service(&m.user_id).await;
+        mentors.push((m, service));
+    }
+    let mut mentees = vec![];
+    for i in 0..8 {
+        let s = app.register(&format!("group-mentee{i}@example.com")).await;
+        // Mentee 2's wallet is empty.
+        if i != 2 {
+            app.grant(&admin, &s.user_id, 100).await;
+        }
+        mentees.push(s);
+    }
+    // Mentee `e` books mentor `m` at `slot` on `on`, with `key`.
+    let request = |on: &Arc<TestApp>, e: usize, m: usize, slot: &str, key: Option<&str>| {
+        let (app, token) = (on.clone(), mentees[e].access.clone());
+        let body = book(&mentors[m].0.user_id, &mentors[m].1, slot);
+        let key = key.map(str::to_string);
+        async move {
+            let mut r = app
+                .http
+                .post(app.url("/api/v1/bookings"))
+                .bearer_auth(&token)
+                .json(&body);
+            if let Some(k) = key {
+                r = r.header("idempotency-key", k);
+            }
+            let r = r.send().await.unwrap();
+            let replayed = r.headers().get("idempotent-replayed").is_some();
+            (r.status(), replayed, r.json::<Value>().await.unwrap())
+        }
+    };
+    let (ten, eleven) = ("2026-03-03T10:00:00Z", "2026-03-03T11:00:00Z");
+    // Before: mentor 3's slot is taken by mentee 6; mentee 5 already has a thread with
+    // mentor 5 (an earlier booking at another time).
+    let (status, _, body) = request(&app, 6, 3, ten, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _, body) = request(&app, 5, 5, "2026-03-04T10:00:00Z", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // On PostgreSQL, mentor 0's row is held so that a request for them waits on it on
+    // each instance, and the others gather behind it.
+    let blocker = if postgres {
+        let mut tx = app.ctx().db.pool.begin().await.unwrap();
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(&mentors[0].0.user_id)
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+        Some(tx)
+    } else {
+        None
+    };
+    let held = [
+        tokio::spawn(request(&app, 0, 0, ten, None)),
+        tokio::spawn(request(&other, 6, 0, eleven, None)),
+    ];
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let on_first: Vec<_> = [
+        (1, None),
+        (2, None),
+        (3, None),
+        (4, Some("twice")),
+        (5, None),
+    ]
+    .into_iter()
+    .map(|(i, key)| tokio::spawn(request(&app, i, i, ten, key)))
+    .collect();
+    let on_second: Vec<_> = [(4, Some("twice")), (7, None)]
+        .into_iter()
+        .map(|(i, key)| tokio::spawn(request(&other, i, i, ten, key)))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if let Some(tx) = blocker {
+        assert!(
+            held.iter().all(|h| !h.is_finished()),
+            "the first requests wait on the lock"
+        );
+        tx.rollback().await.unwrap();
+    }
+    for h in held {
+        let (status, _, body) = h.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let mut answers = vec![];
+    for t in on_first.into_iter().chain(on_second) {
+        answers.push(t.await.unwrap());
+    }
+    let [fresh, short, taken, once, second, twice, seventh] = &answers[..] else {
+        unreachable!()
+    };
+    assert_eq!(fresh.0, StatusCode::CREATED, "{}", fresh.2);
+    assert_eq!(short.0, StatusCode::PAYMENT_REQUIRED, "{}", short.2);
+    assert_eq!(short.2["code"], "insufficient_credits");
+    assert_eq!(taken.0, StatusCode::CONFLICT, "{}", taken.2);
+    assert_eq!(taken.2["code"], "slot_unavailable");
+    assert_eq!(second.0, StatusCode::CREATED, "{}", second.2);
+    assert_eq!(seventh.0, StatusCode::CREATED, "{}", seventh.2);
+    assert_eq!(once.0, StatusCode::CREATED, "{}", once.2);
+    assert_eq!(twice.0, StatusCode::CREATED, "{}", twice.2);
+    assert_eq!(once.2["id"], twice.2["id"], "one booking for the key");
+    assert!(once.1 != twice.1, "exactly one of them is a replay");
+
+    // Charged once each; nothing for the refused.
+    let balances = [
+        (90, 10),
+        (90, 10),
+        (0, 0),
+        (100, 0),
+        (90, 10),
+        (80, 20),
+        (80, 20),
+        (90, 10),
+    ];
+    for (i, want) in balances.into_iter().enumerate() {
+        assert_eq!(app.balance(&mentees[i]).await, want, "mentee {i}");
+    }
+    // Each booked pair has one thread whose last message is the latest invite.
+    for i in [1, 5] {
+        let (_, threads) = app.get("/api/v1/threads", mentees[i].token()).await;
+        let items = threads["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "mentee {i}: {threads}");
+        assert_eq!(items[0]["last_message"]["kind"], "invite", "{threads}");
+    }
+    let (_, listed) = app
+        .get("/api/v1/bookings?role=mentor", mentors[1].0.token())
+        .await;
+    assert_eq!(listed["items"][0]["id"], fresh.2["id"], "{listed}");
+    if postgres {
+        use std::sync::atomic::Ordering::Relaxed;
+        // (The empty wallet is refused before the writer, from the request's context.)
+        for (instance, grouped) in [(&app, 4), (&other, 2)] {
+            let stats = &instance.ctx().booking_groups;
+            assert_eq!(stats.failed_groups.load(Relaxed), 0, "{stats:?}");
+            assert!(
+                stats.groups.load(Relaxed) >= 1 && stats.together.load(Relaxed) >= grouped,
+                "the {grouped} waiting requests were written as one group: {stats:?}",
+            );
+        }
+    }
+    app.assert_ledger_ok().await;
+}
+
+/// A group whose transaction fails as a whole (here a trigger refuses any statement
+/// that writes more than one booking) is written again one request at a time: every
+/// request still gets its booking, charged once, and the counters show the failed
+/// group. PostgreSQL only (SQLite's group commit runs each request in its own
+/// savepoint).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_group_that_fails_is_written_again_one_request_at_a_time() {
+    let app = Arc::new(TestApp::spawn().await);
+    let db = &app.ctx().db;
+    if db.backend != mentorhub::store::Backend::Postgres {
+        eprintln!("skipped: SQLite's group commit has no group transaction to fail");
+        return;
+    }
+    let admin = app.admin().await;
+    let mut pairs = vec![];
+    for i in 0..4 {
+        let m = app
+            .approved_mentor(
+                &admin,
+                &format!("refused-mentor{i}@example.com"),
+                mentor_profile(&["backend"], &["rust"], 10),
+            )
+            .await;
+        app.set_availability(&m, crate::support::weekdays_nine_to_five("UTC"))
+            .await;
+        let service = app.first_service(&m.user_id).await;
+        let e = app
+            .register(&format!("refused-mentee{i}@example.com"))
+            .await;
+        app.grant(&admin, &e.user_id, 100).await;
+        pairs.push((m, service, e));
+    }
+    sqlx::raw_sql(
+        "CREATE FUNCTION one_booking_a_statement() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN IF (SELECT count(*) FROM added) > 1 THEN \
+         RAISE EXCEPTION 'one booking a statement'; END IF; RETURN NULL; END $$; \
+         CREATE TRIGGER one_booking_a_statement AFTER INSERT ON bookings \
+         REFERENCING NEW TABLE AS added FOR EACH STATEMENT \
+         EXECUTE FUNCTION one_booking_a_statement()",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let mut blocker = db.pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+        .bind(&pairs[0].0.user_id)
+        .fetch_all(&mut *blocker)
+        .await
+        .unwrap();
+    let send = |i: usize| {
+        let (app, (m, service, e)) = (app.clone(), &pairs[i]);
+        let (token, body) = (
+            e.access.clone(),
+            book(&m.user_id, service, "2026-03-03T10:00:00Z"),
+        );
+        async move { app.post("/api/v1/bookings", Some(&token), body).await }
+    };
+    let held = tokio::spawn(send(0));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rest: Vec<_> = (1..4).map(|i| tokio::spawn(send(i))).collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!held.is_finished(), "the first request waits on the lock");
+    blocker.rollback().await.unwrap();
+    for t in std::iter::once(held).chain(rest) {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    for (_, _, e) in &pairs {
+        assert_eq!(app.balance(e).await, (90, 10));
+    }
+    use std::sync::atomic::Ordering::Relaxed;
+    let stats = &app.ctx().booking_groups;
+    assert_eq!(stats.groups.load(Relaxed), 0, "{stats:?}");
+    assert_eq!(stats.failed_groups.load(Relaxed), 1, "{stats:?}");
+    assert_eq!(stats.alone.load(Relaxed), 4, "{stats:?}");
+    app.assert_ledger_ok().await;
+}

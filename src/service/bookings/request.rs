@@ -535,6 +535,11 @@ impl WriteJob {
         let b = &self.rows.booking;
         (&b.mentor_id, &b.mentee_id)
     }
+
+    /// What the request writes once its slot is checked.
+    pub fn rows(&self) -> &store::bookings::RequestRows {
+        &self.rows
+    }
 }
 
 /// Inside the request's write transaction (after the people's lock on PostgreSQL): a

@@ -4,6 +4,7 @@
 //! queries (a mentor's busy time, a slot's conflicts); `series` recurring series; the
 //! rest is here.
 
+pub mod batch;
 mod busy;
 mod request;
 mod series;

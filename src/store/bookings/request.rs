@@ -218,7 +218,11 @@ pub(super) const REQUEST_STATEMENTS: [&str; 13] = [
 ];
 
 /// The parameters of [`REQUEST_STATEMENTS`], in order (`$1` first).
-fn request_args(w: &RequestRows, thread: &str, sponsored: Option<(&str, i64)>) -> Vec<Arg> {
+pub(super) fn request_args(
+    w: &RequestRows,
+    thread: &str,
+    sponsored: Option<(&str, i64)>,
+) -> Vec<Arg> {
     let b = &w.booking;
     let none = String::new;
     let (n_id, n_kind, n_title, n_body, n_link) = w
@@ -361,7 +365,11 @@ const BY_IDEMPOTENCY_KEY: &str =
     "SELECT id, request_hash FROM bookings WHERE mentee_id = $1 AND idempotency_key = $2";
 
 /// The thread rows of a new direct thread: the thread, then each participant.
-fn new_thread_rows(a: &str, b: &str, now: Timestamp) -> (String, Vec<(&'static str, Vec<Arg>)>) {
+pub(super) fn new_thread_rows(
+    a: &str,
+    b: &str,
+    now: Timestamp,
+) -> (String, Vec<(&'static str, Vec<Arg>)>) {
     use crate::store::messages::{ADD_PARTICIPANT, CREATE_THREAD};
     let id = crate::domain::ids::new_id();
     let key = crate::store::messages::pair_key(a, b);

@@ -1,0 +1,151 @@
+//! PostgreSQL's booking writer: groups of requests that share no person, each written
+//! in one transaction (see the parent module).
+
+use std::{collections::HashSet, sync::atomic::Ordering::Relaxed};
+
+use futures_util::future::join_all;
+use tokio::sync::mpsc;
+
+use super::{BATCH, Item, Written};
+use crate::{
+    error::AppResult,
+    service::{Ctx, bookings::WriteJob, queue::next_batch},
+    store::{
+        self,
+        bookings::batch::{self, Prefetched, Recorder},
+    },
+};
+
+pub(super) async fn run(ctx: Ctx, mut queue: mpsc::Receiver<Item>) {
+    while let Some(waiting) = next_batch(&mut queue, BATCH).await {
+        join_all(groups(waiting).into_iter().map(|g| write_group(&ctx, g))).await;
+    }
+}
+
+/// `items` in groups where no person appears twice, in arrival order: each goes to
+/// the first group that has neither of its people.
+fn groups(items: Vec<Item>) -> Vec<Vec<Item>> {
+    let mut groups: Vec<(HashSet<String>, Vec<Item>)> = vec![];
+    for item in items {
+        let (mentor, mentee) = item.0.people();
+        let free = groups
+            .iter_mut()
+            .find(|(people, _)| !people.contains(mentor) && !people.contains(mentee));
+        let (people, group) = match free {
+            Some(g) => g,
+            None => {
+                groups.push((HashSet::new(), vec![]));
+                groups.last_mut().expect("just pushed")
+            }
+        };
+        people.insert(mentor.to_string());
+        people.insert(mentee.to_string());
+        group.push(item);
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
+}
+
+async fn write_group(ctx: &Ctx, group: Vec<Item>) {
+    tracing::debug!(size = group.len(), "booking group");
+    if group.len() > 1 {
+        let jobs: Vec<&WriteJob> = group.iter().map(|(job, _)| job).collect();
+        match write_together(ctx, &jobs).await {
+            Ok(outcomes) => {
+                let stats = &ctx.booking_groups;
+                stats.groups.fetch_add(1, Relaxed);
+                stats.together.fetch_add(group.len() as u64, Relaxed);
+                for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome);
+                }
+                return;
+            }
+            Err(e) => {
+                ctx.booking_groups.failed_groups.fetch_add(1, Relaxed);
+                tracing::warn!(
+                    error = %e,
+                    size = group.len(),
+                    "a group of booking requests failed; writing each alone"
+                )
+            }
+        }
+    }
+    ctx.booking_groups
+        .alone
+        .fetch_add(group.len() as u64, Relaxed);
+    // Alone: each in its own transaction, side by side (their people differ).
+    join_all(group.into_iter().map(|(job, reply)| async move {
+        let _ = reply.send(write_alone(ctx, &job).await);
+    }))
+    .await;
+}
+
+/// One request in its own transaction.
+async fn write_alone(ctx: &Ctx, job: &WriteJob) -> AppResult<Written> {
+    let mut tx = ctx.db.begin_write().await?;
+    let (mentor, mentee) = job.people();
+    store::bookings::lock_people(&mut tx, ctx.db.backend, mentor, mentee).await?;
+    let written = crate::service::bookings::write_request(ctx, &mut *tx, job, false).await?;
+    if matches!(written, Written::Booked { .. }) {
+        tx.commit().await?;
+    }
+    Ok(written)
+}
+
+/// Requests that share no person, in one transaction: each one's outcome (a refusal
+/// changes nothing), or an error when the transaction failed (nothing was written).
+async fn write_together(ctx: &Ctx, jobs: &[&WriteJob]) -> anyhow::Result<Vec<AppResult<Written>>> {
+    // The dry runs: what each request asks (no database involved).
+    let mut asks = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let mut recorder = Recorder::default();
+        // Its outcome does not matter: only how far it got and what it asked.
+        let _ = crate::service::bookings::write_request(ctx, &mut recorder, job, false).await;
+        asks.push(recorder.asks);
+    }
+    let mut tx = ctx.db.begin_write().await?;
+    let mut people: Vec<&str> = jobs
+        .iter()
+        .flat_map(|j| {
+            let (a, b) = j.people();
+            [a, b]
+        })
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    batch::lock_all(&mut tx, &people).await?;
+    let answers = batch::read_all(&mut tx, &asks).await?;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut runs = Vec::with_capacity(jobs.len());
+    for ((job, asks), answers) in jobs.iter().zip(asks).zip(answers) {
+        let mut run = Prefetched::new(asks, answers);
+        let outcome = crate::service::bookings::write_request(ctx, &mut run, job, false).await;
+        if run.missed {
+            anyhow::bail!("a request asked what its dry run did not");
+        }
+        outcomes.push(outcome);
+        runs.push(run);
+    }
+    let mut writes = vec![];
+    for ((job, run), outcome) in jobs.iter().zip(&mut runs).zip(&outcomes) {
+        if !matches!(outcome, Ok(Written::Booked { .. })) {
+            continue;
+        }
+        batch::create_thread(&mut tx, std::mem::take(&mut run.new_thread)).await?;
+        if let Some((thread, sponsored)) = &run.insert {
+            writes.push((job, thread, sponsored));
+        }
+    }
+    let writes: Vec<batch::ToWrite<'_>> = writes
+        .into_iter()
+        .map(|(job, thread, sponsored)| {
+            (
+                job.rows(),
+                thread.as_str(),
+                sponsored.as_ref().map(|(a, n)| (a.as_str(), *n)),
+            )
+        })
+        .collect();
+    batch::write_all(&mut tx, &writes).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
