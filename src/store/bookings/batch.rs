@@ -16,6 +16,9 @@
 //! the mentor's and the mentee's bookings, the mentee's wallet and sponsored
 //! credits, the pair's thread, the mentee's idempotency keys — belongs to its two
 //! people, whose rows the batch locks first, in id order, like every booking action.
+//! What a request writes is new rows and rows of its two people (wallet, sponsored
+//! credits, the pair's thread), except its escrow account, which bookings share: that
+//! credit is summed per account ([`ESCROW_CREDIT_OVER_ROWS`]).
 //! A second run that asks anything the first did not (it cannot, as its answers only
 //! refuse earlier) marks the request [`Prefetched::missed`], and the caller writes it
 //! alone.
@@ -451,6 +454,18 @@ pub async fn lock_all(conn: &mut AnyConnection, ids: &[&str]) -> sqlx::Result<()
     Ok(())
 }
 
+/// The last of [`REQUEST_STATEMENTS`]: the credit of the booking's escrow account.
+const ESCROW_CREDIT: &str = "UPDATE ledger_accounts SET balance = balance + $15, updated_at = $19 WHERE id = $42 AND $41 = 1";
+
+/// [`ESCROW_CREDIT`] over the batch's rows. Escrow accounts are shared (one of 256 by
+/// the booking's id), so two bookings of a batch may credit one account: the credits
+/// are summed per account first (an `UPDATE … FROM` whose row matches several rows of
+/// `FROM` changes it once, with one of them). Every other account a request writes is
+/// its mentee's, and no two requests of a batch share a mentee.
+const ESCROW_CREDIT_OVER_ROWS: &str = "UPDATE ledger_accounts SET balance = balance + s.amount, \
+     updated_at = s.at FROM (SELECT v.p42 AS id, SUM(v.p15) AS amount, MAX(v.p19) AS at FROM v \
+     WHERE v.p41 = 1 GROUP BY v.p42) AS s WHERE ledger_accounts.id = s.id";
+
 /// One request to write: its rows, its thread, its sponsored credits.
 pub type ToWrite<'a> = (&'a RequestRows, &'a str, Option<(&'a str, i64)>);
 
@@ -462,7 +477,13 @@ pub async fn write_all(conn: &mut AnyConnection, writes: &[ToWrite<'_>]) -> sqlx
     };
     static SHAPES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let sql = SHAPES.get_or_init(|| {
-        let statements: Vec<String> = REQUEST_STATEMENTS.iter().map(|s| over_rows(s)).collect();
+        let (escrow, others) = REQUEST_STATEMENTS
+            .split_last()
+            .expect("a booking request writes rows");
+        assert_eq!(*escrow, ESCROW_CREDIT, "the escrow credit comes last");
+        let statements: Vec<String> = (others.iter().map(|s| over_rows(s)))
+            .chain([ESCROW_CREDIT_OVER_ROWS.to_string()])
+            .collect();
         let shapes = request_args(first.0, first.1, first.2);
         let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
         // `ctes` starts with WITH; the batch's rows come first.

@@ -185,7 +185,9 @@ pub struct RequestRows {
 /// sponsored credits (`$44` from the account `$43`), then the wallet for the rest —
 /// refused by the accounts' `balance >= 0` check when short, and by the entry's NOT
 /// NULL account when there is no wallet; the credit of the booking's escrow account
-/// last.
+/// last. (PostgreSQL's group commit runs these over many requests' rows at once:
+/// `batch::write_all`; it sums the escrow credit per account, as escrow accounts are
+/// shared.)
 pub(super) const REQUEST_STATEMENTS: [&str; 13] = [
     "UPDATE ledger_accounts SET balance = balance - $44, updated_at = $19 \
      WHERE id = $43 AND kind = 'sponsored' AND $44 > 0",
