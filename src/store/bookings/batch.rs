@@ -399,7 +399,10 @@ fn read_sql() -> &'static str {
              UNION ALL SELECT v.p1, 3, l.balance, 0, 0, NULL, NULL FROM v \
              JOIN ledger_accounts l ON l.id = v.p{account} \
              UNION ALL SELECT v.p1, 4, 0, 0, 0, t.id, NULL FROM v \
-             JOIN threads t ON t.pair_key = v.p{pair}",
+             JOIN threads t ON t.pair_key = v.p{pair} \
+             UNION ALL SELECT -1, 5, 0, 0, 0, e.id, NULL FROM (SELECT id FROM ledger_accounts \
+             WHERE id IN (SELECT json_array_elements_text(CAST($2 AS json))) \
+             ORDER BY id FOR NO KEY UPDATE) AS e",
             rows = rows_of(&shapes),
         )
     })
@@ -408,17 +411,28 @@ fn read_sql() -> &'static str {
 type ReadRow = (i64, i64, i64, i64, i64, Option<String>, Option<String>);
 
 /// Everything `asks` ask, in one statement (inside the batch's transaction, after its
-/// lock): one [`Answers`] for each, in order.
-pub async fn read_all(conn: &mut AnyConnection, asks: &[Asks]) -> sqlx::Result<Vec<Answers>> {
+/// lock): one [`Answers`] for each, in order. The same statement locks the `escrow`
+/// accounts the batch will credit, in id order: they are shared, and two batches
+/// written at once, each crediting several of them in whatever order its update meets
+/// them, could otherwise wait on each other.
+pub async fn read_all(
+    conn: &mut AnyConnection,
+    asks: &[Asks],
+    escrow: &[String],
+) -> sqlx::Result<Vec<Answers>> {
     let rows: Vec<serde_json::Value> = (asks.iter().enumerate())
         .map(|(i, a)| row_object(ask_args(i, a)))
         .collect();
     let found: Vec<ReadRow> = sqlx::query_as(sqlx::AssertSqlSafe(read_sql()))
         .bind(serde_json::Value::from(rows).to_string())
+        .bind(serde_json::Value::from(escrow.to_vec()).to_string())
         .fetch_all(conn)
         .await?;
     let mut answers = vec![Answers::default(); asks.len()];
     for (i, tag, a, b, c, s1, s2) in found {
+        if tag == 5 {
+            continue; // an escrow account locked
+        }
         let Some(answer) = usize::try_from(i).ok().and_then(|i| answers.get_mut(i)) else {
             return Err(sqlx::Error::Protocol(
                 "a batch read answered no request".into(),
