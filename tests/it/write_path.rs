@@ -4,7 +4,10 @@
 //! restart, readiness that follows), and job leases (a killed instance's email jobs are
 //! taken over, no email goes out twice); on PostgreSQL, booking transactions run with
 //! generic plans and leave the connection's default behind, and the busy-time reads of
-//! the slot pages reuse one plan.
+//! the slot pages reuse one plan; requests of different people written together (on
+//! PostgreSQL one transaction a group) each get their own answer, a failed group is
+//! written again request by request, and the ledger stays exact when many pairs book
+//! at once.
 
 use std::{
     collections::HashMap,
@@ -915,6 +918,22 @@ async fn the_settlement_sweep_reads_the_index_of_accepted_bookings() {
     );
 }
 
+/// An approved mentor (10 credits a session, weekdays 09:00–17:00 UTC) and their
+/// service.
+async fn bookable_mentor(
+    app: &TestApp,
+    admin: &crate::support::Session,
+    email: &str,
+) -> (crate::support::Session, String) {
+    let m = app
+        .approved_mentor(admin, email, mentor_profile(&["backend"], &["rust"], 10))
+        .await;
+    app.set_availability(&m, crate::support::weekdays_nine_to_five("UTC"))
+        .await;
+    let service = app.first_service(&m.user_id).await;
+    (m, service)
+}
+
 /// Booking requests of different people that arrive together are written together (on
 /// PostgreSQL in one transaction for the group) and each still gets exactly the answer
 /// it would get alone: a first booking of a pair (its thread is created), a second one
@@ -934,16 +953,8 @@ async fn requests_of_different_people_written_together_each_get_their_own_answer
     // Mentors and mentees 8 and 9 make the held requests.
     let mut mentors = vec![];
     for i in 0..10 {
-        let m = app
-            .approved_mentor(
-                &admin,
-                &format!("group-mentor{i}@example.com"),
-                mentor_profile(&["backend"], &["rust"], 10),
-            )
-            .await;
-        app.set_availability(&m, crate::support::weekdays_nine_to_five("UTC"))
-            .await;
-        let service = app.first_service(&m.user_id).await;
+        let (m, service) =
+            bookable_mentor(&app, &admin, &format!("group-mentor{i}@example.com")).await;
         mentors.push((m, service));
     }
     let mut mentees = vec![];
@@ -1107,16 +1118,8 @@ async fn a_group_that_fails_is_written_again_one_request_at_a_time() {
     let admin = app.admin().await;
     let mut pairs = vec![];
     for i in 0..5 {
-        let m = app
-            .approved_mentor(
-                &admin,
-                &format!("refused-mentor{i}@example.com"),
-                mentor_profile(&["backend"], &["rust"], 10),
-            )
-            .await;
-        app.set_availability(&m, crate::support::weekdays_nine_to_five("UTC"))
-            .await;
-        let service = app.first_service(&m.user_id).await;
+        let (m, service) =
+            bookable_mentor(&app, &admin, &format!("refused-mentor{i}@example.com")).await;
         let e = app
             .register(&format!("refused-mentee{i}@example.com"))
             .await;
@@ -1190,16 +1193,8 @@ async fn twenty_pairs_booking_at_once_keep_the_ledger_exact() {
     let admin = app.admin().await;
     let mut pairs = vec![];
     for i in 0..20 {
-        let m = app
-            .approved_mentor(
-                &admin,
-                &format!("pair-mentor{i}@example.com"),
-                mentor_profile(&["backend"], &["rust"], 10),
-            )
-            .await;
-        app.set_availability(&m, crate::support::weekdays_nine_to_five("UTC"))
-            .await;
-        let service = app.first_service(&m.user_id).await;
+        let (m, service) =
+            bookable_mentor(&app, &admin, &format!("pair-mentor{i}@example.com")).await;
         let e = app.register(&format!("pair-mentee{i}@example.com")).await;
         app.grant(&admin, &e.user_id, 100).await;
         pairs.push((m.user_id, service, e));
