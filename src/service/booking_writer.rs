@@ -87,7 +87,7 @@ pub enum Written {
 
 type Item = (WriteJob, oneshot::Sender<AppResult<Written>>);
 
-/// The queue to SQLite's booking writer task (started on first use).
+/// The queue to the booking writer task (started on first use).
 pub type BookingWriter = TaskQueue<Item>;
 
 /// Writes one booking request (see the module documentation).

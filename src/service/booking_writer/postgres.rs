@@ -156,26 +156,19 @@ async fn write_together(ctx: &Ctx, jobs: &[&WriteJob]) -> anyhow::Result<Vec<App
         outcomes.push(outcome);
         runs.push(run);
     }
-    let mut writes = vec![];
-    for ((job, run), outcome) in jobs.iter().zip(&mut runs).zip(&outcomes) {
-        if !matches!(outcome, Ok(Written::Booked { .. })) {
+    // Those that booked: their thread when the pair had none, then every row at once.
+    let mut writes: Vec<batch::ToWrite<'_>> = vec![];
+    for (job, run) in jobs.iter().zip(&mut runs) {
+        let Some((thread, sponsored)) = &run.insert else {
             continue;
-        }
+        };
         batch::create_thread(&mut tx, std::mem::take(&mut run.new_thread)).await?;
-        if let Some((thread, sponsored)) = &run.insert {
-            writes.push((job, thread, sponsored));
-        }
+        writes.push((
+            job.rows(),
+            thread.as_str(),
+            sponsored.as_ref().map(|(a, n)| (a.as_str(), *n)),
+        ));
     }
-    let writes: Vec<batch::ToWrite<'_>> = writes
-        .into_iter()
-        .map(|(job, thread, sponsored)| {
-            (
-                job.rows(),
-                thread.as_str(),
-                sponsored.as_ref().map(|(a, n)| (a.as_str(), *n)),
-            )
-        })
-        .collect();
     batch::write_all(&mut tx, &writes).await?;
     tx.commit().await?;
     Ok(outcomes)

@@ -231,17 +231,22 @@ impl RequestTx for Prefetched {
     }
 }
 
-/// `sql` with each parameter `$N` replaced by the column `v.pN` of the batch's rows.
-fn params_as_columns(sql: &str) -> String {
+/// `sql` with each parameter `$N` replaced by the column `v.p(N + shift)` of the
+/// batch's rows.
+fn params_as_columns(sql: &str, shift: usize) -> String {
     let mut out = String::with_capacity(sql.len() + 64);
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push_str("v.p");
-        } else {
-            out.push(c);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match after[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&format!("v.p{}", n + shift)),
+            Err(_) => out.push('$'),
         }
+        rest = &after[digits..];
     }
+    out.push_str(rest);
     out
 }
 
@@ -264,7 +269,7 @@ fn top_level(sql: &str, word: &str) -> Vec<usize> {
 /// VALUES (…)` becomes `INSERT … SELECT … FROM v`, and each top-level `SELECT … WHERE`
 /// arm or `UPDATE … WHERE` reads `FROM v` before its `WHERE`.
 fn over_rows(statement: &str) -> String {
-    let sql = params_as_columns(statement);
+    let sql = params_as_columns(statement, 0);
     if let Some(at) = sql.find(" VALUES (") {
         let values = &sql[at + " VALUES (".len()..];
         let values = values
@@ -337,19 +342,19 @@ fn ask_args(i: usize, a: &Asks) -> Vec<Arg> {
     args.push(Arg::Int(i64::from(a.conflicts.is_some())));
     match &a.conflicts {
         Some(c) => args.extend(c.iter().cloned()),
-        // Typed as the asked parameters are (text, then integers, …).
-        None => args.extend([
-            none(),
-            Arg::Int(0),
-            Arg::Int(0),
-            none(),
-            none(),
-            Arg::Int(0),
-            Arg::Int(0),
-            none(),
-            Arg::Int(0),
-            Arg::Int(0),
-        ]),
+        // Not read (`p4` is 0), but typed as asked ones are.
+        None => {
+            let epoch = Timestamp::UNIX_EPOCH;
+            let ask = BusyAsk {
+                mentor_id: "",
+                from: epoch,
+                to: epoch,
+                except: None,
+                except_hold: None,
+                now: epoch,
+            };
+            args.extend(slot_conflicts_args(&ask, "", (epoch, epoch)));
+        }
     }
     args.push(Arg::OptText(a.wallet.clone()));
     args.push(Arg::OptText(a.account.clone()));
@@ -369,23 +374,7 @@ fn read_sql() -> &'static str {
     SQL.get_or_init(|| {
         let shapes = ask_args(0, &Asks::default());
         // SLOT_CONFLICTS' $N is the batch's column p(N + 4).
-        let mut conflicts = String::new();
-        let mut chars = SLOT_CONFLICTS.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            if c == '$' {
-                let digits: String = SLOT_CONFLICTS[i + 1..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-                for _ in 0..digits.len() {
-                    chars.next();
-                }
-                let n: usize = digits.parse().expect("a numbered parameter");
-                conflicts.push_str(&format!("v.p{}", n + 4));
-            } else {
-                conflicts.push(c);
-            }
-        }
+        let conflicts = params_as_columns(SLOT_CONFLICTS, 4);
         let (wallet, account, pair) = (shapes.len() - 2, shapes.len() - 1, shapes.len());
         format!(
             "WITH {rows} \
@@ -489,8 +478,8 @@ pub async fn write_all(conn: &mut AnyConnection, writes: &[ToWrite<'_>]) -> sqlx
     let Some(first) = writes.first() else {
         return Ok(());
     };
-    static SHAPES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let sql = SHAPES.get_or_init(|| {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
         let (escrow, others) = REQUEST_STATEMENTS
             .split_last()
             .expect("a booking request writes rows");
@@ -553,6 +542,10 @@ mod tests {
             ),
             "INSERT INTO t (a) SELECT (SELECT id FROM u WHERE k = v.p3) FROM v WHERE v.p1 = 1 \
              UNION ALL SELECT v.p2 FROM v WHERE v.p1 = 1"
+        );
+        assert_eq!(
+            params_as_columns("a = $1 AND b > $10 - $2 AND c = '$'", 4),
+            "a = v.p5 AND b > v.p14 - v.p6 AND c = '$'"
         );
         // Every statement of a booking request has a form this understands.
         for s in REQUEST_STATEMENTS {
