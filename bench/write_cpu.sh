@@ -7,7 +7,8 @@
 #   BIN=/tmp/a bench/write_cpu.sh sqlite 32 10; BIN=/tmp/b bench/write_cpu.sh sqlite 32 10
 #
 # Same people and slots as bench/write_path.sh (bench/setup_pairs.py, bench/lua/book.lua).
-# SCRIPT=chat measures chat lines instead (bench/lua/chat.lua).
+# SCRIPT=chat measures chat lines instead (bench/lua/chat.lua), SCRIPT=me GET /api/v1/me
+# (bench/lua/me.lua: the cost of resolving a token).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENGINE=${1:-sqlite}

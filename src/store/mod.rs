@@ -14,12 +14,14 @@ pub mod availability;
 pub mod bookings;
 pub mod calendar;
 pub mod calendars;
+pub mod coalesce;
 pub mod column;
 pub mod credit_requests;
 pub mod dashboard;
 pub mod discovery;
 pub mod groups;
 pub mod jobs;
+pub mod json_rows;
 pub mod ledger;
 pub mod mentors;
 pub mod mentorships;
@@ -96,6 +98,9 @@ pub struct Db {
     /// request's token, a booking request's context), run on the request's own thread
     /// ([`Db::read_row_here`]); `None` on PostgreSQL.
     pub native_reads: Option<std::sync::Arc<native::NativeReaders>>,
+    /// PostgreSQL: the same small reads by key, taken together when many requests make
+    /// them at once ([`coalesce`]); `None` on SQLite.
+    pub coalesced: Option<std::sync::Arc<coalesce::Coalescer>>,
 }
 
 /// A write transaction: sqlx's, holding SQLite's write turn ([`Db::begin_write`]).
@@ -260,6 +265,30 @@ impl Db {
         }
     }
 
+    /// A small read by key on a hot path (a request's token, a booking request's
+    /// context), its first row: on SQLite on a native connection on this thread
+    /// ([`Db::read_row_here`]), on PostgreSQL through the statement's lane
+    /// ([`coalesce`]); through the pool when neither applies (a native read that
+    /// failed), which reports any error as every other read does.
+    pub async fn read_key<T, const N: usize>(
+        &self,
+        sql: &'static str,
+        args: impl Fn() -> [Arg; N],
+    ) -> sqlx::Result<Option<T>>
+    where
+        T: native::FromNative + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        if let Some(found) = self.read_row_here(sql, &args) {
+            return Ok(found);
+        }
+        if let Some(lanes) = &self.coalesced {
+            return lanes.row(sql, args().to_vec()).await;
+        }
+        bind_all_as(sqlx::query_as(AssertSqlSafe(sql)), args().to_vec())
+            .fetch_optional(&self.pool)
+            .await
+    }
+
     /// Connects (creating a SQLite file if needed) with the settings each engine needs:
     /// on SQLite WAL, foreign keys, a busy timeout and full fsync on commit, so an
     /// acknowledged write survives a crash or power loss.
@@ -313,6 +342,8 @@ impl Db {
                 (pool.clone(), generic, pool, None)
             }
         };
+        let coalesced = (backend == Backend::Postgres)
+            .then(|| std::sync::Arc::new(coalesce::Coalescer::new(generic.clone())));
         Ok(Self {
             pool,
             generic,
@@ -321,6 +352,7 @@ impl Db {
             native_reads: sqlite_file
                 .as_deref()
                 .map(|file| std::sync::Arc::new(native::NativeReaders::new(file))),
+            coalesced,
             sqlite_file,
             turn: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         })

@@ -107,8 +107,8 @@ fn live(now: &str) -> String {
 /// revoked or expired, and its user neither suspended nor deleted. One query per request,
 /// which reads one row of each table by its key (see [`live`]).
 ///
-/// On SQLite the read runs on a native connection on the caller's thread
-/// ([`super::Db::read_row_here`]); on PostgreSQL, or if that fails, through the pool.
+/// A read by key on the hot path ([`super::Db::read_key`]: natively on SQLite,
+/// coalesced with other requests' on PostgreSQL).
 pub async fn resolve(
     db: &super::Db,
     token_hash: &str,
@@ -116,10 +116,7 @@ pub async fn resolve(
     now: Timestamp,
 ) -> sqlx::Result<Option<AuthRow>> {
     let args = || [token_hash.into(), kind.into(), now.stored().into()];
-    match db.read_row_here(resolve_sql(), args) {
-        Some(row) => Ok(live_only(row)),
-        None => resolve_in(&db.pool, token_hash, kind, now).await,
-    }
+    Ok(live_only(db.read_key(resolve_sql(), args).await?))
 }
 
 /// [`resolve`] through sqlx, on `ex`.

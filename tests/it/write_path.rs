@@ -7,7 +7,8 @@
 //! the slot pages reuse one plan; requests of different people written together (on
 //! PostgreSQL one transaction a group) each get their own answer, a failed group is
 //! written again request by request, and the ledger stays exact when many pairs book
-//! at once.
+//! at once; reads by key made at once are answered together, each with its own row,
+//! and a take that fails is read again alone.
 
 use std::{
     collections::HashMap,
@@ -770,6 +771,119 @@ async fn sqlite_resolves_tokens_without_the_read_pool() {
         status,
         StatusCode::UNAUTHORIZED,
         "a signed-out token stops at once"
+    );
+}
+
+/// On PostgreSQL, reads by key made at once are answered by one statement, and each
+/// still gets its own row: twelve users' tokens resolved together (plus an unknown
+/// token and a signed-out one) each name their own user, the unknown and signed-out
+/// ones none; the counters show the reads that waited while the first ran were
+/// answered together. (Seen failing when a take's rows go to the wrong reads.)
+#[tokio::test]
+async fn token_reads_made_at_once_are_answered_together_each_with_its_own_user() {
+    let Some(app) = postgres_app_without_workers().await else {
+        return;
+    };
+    let ctx = app.ctx();
+    let mut users = vec![];
+    for i in 0..12 {
+        users.push(app.register(&format!("together{i}@example.com")).await);
+    }
+    let gone = app.register("signed-out@example.com").await;
+    let (status, body) = app
+        .post("/api/v1/auth/logout", Some(&gone.access), json!({}))
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let stats = &ctx
+        .db
+        .coalesced
+        .as_ref()
+        .expect("PostgreSQL coalesces")
+        .stats;
+    let together_before = stats.together.load(Ordering::Relaxed);
+    let takes_before = stats.takes.load(Ordering::Relaxed);
+    let now = ctx.now();
+    let mut hashes: Vec<String> = users
+        .iter()
+        .map(|u| mentorhub::service::auth::hash_token(&u.access))
+        .collect();
+    hashes.push(mentorhub::service::auth::hash_token("no such token"));
+    hashes.push(mentorhub::service::auth::hash_token(&gone.access));
+    // One task polls them all: the first starts alone, the rest wait for it.
+    let found = futures_util::future::join_all(
+        hashes
+            .iter()
+            .map(|h| mentorhub::store::sessions::resolve(&ctx.db, h, "access", now)),
+    )
+    .await;
+    for (user, found) in users.iter().zip(&found) {
+        let found = found.as_ref().unwrap().as_ref().expect("a live token");
+        assert_eq!(found.user.id, user.user_id);
+    }
+    assert!(found[12].as_ref().unwrap().is_none(), "an unknown token");
+    assert!(found[13].as_ref().unwrap().is_none(), "a signed-out token");
+    // How many wait for the first depends on when it ends; at least some are taken.
+    assert!(stats.takes.load(Ordering::Relaxed) > takes_before);
+    assert!(stats.together.load(Ordering::Relaxed) - together_before >= 2);
+    // And through HTTP, at once: every request is its own user.
+    let answers = futures_util::future::join_all(
+        users.iter().map(|u| app.get("/api/v1/me", Some(&u.access))),
+    )
+    .await;
+    for (user, (status, body)) in users.iter().zip(answers) {
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["id"], user.user_id.as_str(), "{body}");
+    }
+}
+
+/// A take that PostgreSQL refuses as a whole (here a parameter that does not fit the
+/// type the lane's first read gave its column) is not the end of its reads: each is
+/// read again alone and gets its own answer, and the counters show the failed take.
+#[tokio::test]
+async fn a_coalesced_read_that_fails_is_read_again_alone() {
+    struct Echo {
+        s: String,
+    }
+    impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for Echo {
+        fn from_row(row: &'r sqlx::any::AnyRow) -> sqlx::Result<Self> {
+            use sqlx::Row;
+            Ok(Self {
+                s: row.try_get("s")?,
+            })
+        }
+    }
+    let Some(app) = postgres_app_without_workers().await else {
+        return;
+    };
+    let lanes = app
+        .ctx()
+        .db
+        .coalesced
+        .as_ref()
+        .expect("PostgreSQL coalesces");
+    const SQL: &str = "SELECT CAST($1 AS TEXT) AS s";
+    let echo = |a: mentorhub::store::Arg| async move {
+        lanes
+            .row::<Echo>(SQL, vec![a])
+            .await
+            .map(|e| e.expect("a row").s)
+    };
+    // The lane's first read types its parameter as a number.
+    assert_eq!(echo(7.into()).await.unwrap(), "7");
+    let failed_before = lanes.stats.failed_takes.load(Ordering::Relaxed);
+    let answers = futures_util::future::join_all([
+        echo(1.into()),
+        echo(2.into()),
+        echo("not a number".into()),
+        echo(3.into()),
+    ])
+    .await;
+    let answers: Vec<String> = answers.into_iter().map(Result::unwrap).collect();
+    assert_eq!(answers, ["1", "2", "not a number", "3"]);
+    assert_eq!(
+        lanes.stats.failed_takes.load(Ordering::Relaxed) - failed_before,
+        1,
+        "the take of the three that waited failed"
     );
 }
 

@@ -70,6 +70,10 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render() + &state.ctx.booking_groups.render(),
+        state.metrics.render()
+            + &state.ctx.booking_groups.render()
+            + &(state.ctx.db.coalesced.as_ref())
+                .map(|c| c.stats.render())
+                .unwrap_or_default(),
     )
 }

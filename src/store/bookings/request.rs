@@ -82,8 +82,9 @@ impl RequestContext {
     }
 }
 
-/// The request's context: on SQLite on a native connection on the caller's thread
-/// ([`crate::store::Db::read_row_here`]), otherwise (or if that fails) through the pool.
+/// The request's context: a read by key on the hot path
+/// ([`crate::store::Db::read_key`]: natively on SQLite, coalesced with other
+/// requests' on PostgreSQL).
 pub async fn request_context(
     db: &crate::store::Db,
     mentor_id: &str,
@@ -98,10 +99,7 @@ pub async fn request_context(
             crate::store::messages::pair_key(mentor_id, mentee_id).into(),
         ]
     };
-    match db.read_row_here(request_context_sql(), args) {
-        Some(found) => Ok(listed_only(found)),
-        None => request_context_in(&db.pool, mentor_id, service_id, mentee_id).await,
-    }
+    Ok(listed_only(db.read_key(request_context_sql(), args).await?))
 }
 
 /// [`request_context`] through sqlx, on `ex`.
