@@ -45,7 +45,8 @@ const TAKE: usize = 64;
 /// The lanes of one database: one for each statement read through them.
 pub struct Coalescer {
     pool: AnyPool,
-    lanes: Mutex<HashMap<usize, Arc<Lane>>>,
+    /// By the statement's address and length (its text is `'static`).
+    lanes: Mutex<HashMap<(usize, usize), Arc<Lane>>>,
     pub stats: Arc<Stats>,
 }
 
@@ -164,7 +165,7 @@ impl Coalescer {
 
     fn lane(&self, sql: &'static str, args: &[Arg]) -> Arc<Lane> {
         let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
-        let key = sql.as_ptr() as usize;
+        let key = (sql.as_ptr() as usize, sql.len());
         lanes
             .entry(key)
             .or_insert_with(|| Arc::new(Lane::new(sql, args)))
