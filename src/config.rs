@@ -57,6 +57,11 @@ pub struct Config {
     /// loop in this process (tests that drive time-driven work themselves switch them
     /// off).
     pub background_workers: bool,
+    /// PostgreSQL: while fewer than this many booking requests are being written, a
+    /// request is written at once in its own transaction instead of queueing to be
+    /// written in a group ([`crate::service::booking_writer`]). Tests of the grouping
+    /// set it to 0.
+    pub booking_direct_writes: usize,
     /// How long a claimed job is its worker's without a heartbeat (renewed every third
     /// of it while the job runs).
     pub job_lease: Duration,
@@ -115,6 +120,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "mentorhub <no-reply@mentorhub.invalid>".into(),
             background_workers: true,
+            booking_direct_writes: 4,
             job_lease: Duration::from_secs(60),
             stripe_secret_key: None,
             stripe_api_base: "https://api.stripe.com".into(),
@@ -195,6 +201,7 @@ impl fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
             .field("background_workers", &self.background_workers)
+            .field("booking_direct_writes", &self.booking_direct_writes)
             .field("job_lease", &self.job_lease)
             .field(
                 "stripe_secret_key",

@@ -1044,6 +1044,63 @@ async fn bookable_mentor(
     (m, service)
 }
 
+/// An instance whose PostgreSQL booking writer groups every request (none written
+/// directly while few are being written), for the tests of the grouping.
+async fn grouping_app() -> TestApp {
+    TestApp::spawn_with(Config {
+        booking_direct_writes: 0,
+        ..test_config()
+    })
+    .await
+}
+
+/// On PostgreSQL, while few booking requests are being written, a request is written at
+/// once in its own transaction (no queue): one booking is counted direct, not queued;
+/// with direct writes off, the same booking goes through the writer's queue (written
+/// alone, being alone there).
+#[tokio::test]
+async fn a_lone_booking_request_is_written_directly_on_postgres() {
+    for direct in [4, 0] {
+        let app = TestApp::spawn_with(Config {
+            booking_direct_writes: direct,
+            ..test_config()
+        })
+        .await;
+        if app.ctx().db.backend != mentorhub::store::Backend::Postgres {
+            eprintln!("skipped: direct writes are PostgreSQL's writer's");
+            return;
+        }
+        let admin = app.admin().await;
+        let (m, service) = bookable_mentor(&app, &admin, "direct-mentor@example.com").await;
+        let mentee = app.register("direct-mentee@example.com").await;
+        app.grant(&admin, &mentee.user_id, 10).await;
+        let (status, body) = app
+            .post(
+                "/api/v1/bookings",
+                mentee.token(),
+                book(&m.user_id, &service, "2026-03-03T10:00:00Z"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let stats = &app.ctx().booking_groups;
+        let (direct_n, alone_n) = (
+            stats.direct.load(Ordering::Relaxed),
+            stats.alone.load(Ordering::Relaxed),
+        );
+        if direct > 0 {
+            assert_eq!((direct_n, alone_n), (1, 0), "{stats:?}");
+        } else {
+            assert_eq!((direct_n, alone_n), (0, 1), "{stats:?}");
+        }
+        assert_eq!(
+            stats.writing.load(Ordering::Relaxed),
+            0,
+            "none being written after"
+        );
+        app.assert_ledger_ok().await;
+    }
+}
+
 /// Booking requests of different people that arrive together are written together (on
 /// PostgreSQL in one transaction for the group) and each still gets exactly the answer
 /// it would get alone: a first booking of a pair (its thread is created), a second one
@@ -1056,7 +1113,7 @@ async fn bookable_mentor(
 /// through its own group commit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn requests_of_different_people_written_together_each_get_their_own_answer() {
-    let app = Arc::new(TestApp::spawn().await);
+    let app = Arc::new(grouping_app().await);
     let other = Arc::new(app.second_instance().await);
     let admin = app.admin().await;
     let postgres = app.ctx().db.backend == mentorhub::store::Backend::Postgres;
@@ -1219,7 +1276,7 @@ async fn requests_of_different_people_written_together_each_get_their_own_answer
 /// savepoint).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_group_that_fails_is_written_again_one_request_at_a_time() {
-    let app = Arc::new(TestApp::spawn().await);
+    let app = Arc::new(grouping_app().await);
     let db = &app.ctx().db;
     if db.backend != mentorhub::store::Backend::Postgres {
         eprintln!("skipped: SQLite's group commit has no group transaction to fail");
@@ -1299,7 +1356,7 @@ async fn a_group_that_fails_is_written_again_one_request_at_a_time() {
 /// it), so two bookings of one transaction crediting one escrow account must both count.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_pairs_booking_at_once_keep_the_ledger_exact() {
-    let app = Arc::new(TestApp::spawn().await);
+    let app = Arc::new(grouping_app().await);
     let admin = app.admin().await;
     let mut pairs = vec![];
     for i in 0..20 {

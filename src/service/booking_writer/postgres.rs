@@ -105,7 +105,7 @@ async fn write_group(ctx: &Ctx, group: Vec<Item>) {
 }
 
 /// One request in its own transaction.
-async fn write_alone(ctx: &Ctx, job: &WriteJob) -> AppResult<Written> {
+pub(super) async fn write_alone(ctx: &Ctx, job: &WriteJob) -> AppResult<Written> {
     let mut tx = ctx.db.begin_write().await?;
     let (mentor, mentee) = job.people();
     store::bookings::lock_people(&mut tx, ctx.db.backend, mentor, mentee).await?;
