@@ -128,10 +128,10 @@ pub type BookingWriter = TaskQueue<Item>;
 pub async fn write(ctx: &Ctx, job: WriteJob) -> AppResult<Written> {
     let (reply, answer) = oneshot::channel();
     // Counted from here to the answer (or until the request is dropped).
-    let _writing = Writing::enter(&ctx.booking_groups);
+    let writing = Writing::enter(&ctx.booking_groups);
     match ctx.db.backend {
         Backend::Postgres => {
-            if _writing.before < ctx.config.booking_direct_writes {
+            if writing.before < ctx.config.booking_direct_writes {
                 ctx.booking_groups.direct.fetch_add(1, Relaxed);
                 return postgres::write_alone(ctx, &job).await;
             }
