@@ -80,6 +80,7 @@ pub fn router(state: AppState, api: axum::Router<AppState>) -> Router {
             state.clone(),
             hygiene::refuse_nul,
         ))
+        .layer(middleware::from_fn(detach_writes))
         .layer(middleware::from_fn_with_state(state.clone(), timeout))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
@@ -152,6 +153,30 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
         .metrics
         .record(&method, &route, res.status().as_u16(), started.elapsed());
     res
+}
+
+/// A request that may write (any method but GET, HEAD and OPTIONS) runs on a task of
+/// its own, so it runs to its end even when its client hangs up or the timeout answers
+/// first: hyper drops a handler whose connection closed, which would otherwise stop a
+/// write between its commit and what follows it (live events, the mentor's next free
+/// slot, the push to a connected calendar) — or, mid-transaction, throw away a booking
+/// the client may retry for. Reads stop with their client.
+async fn detach_writes(req: Request, next: Next) -> Response {
+    if matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    ) {
+        return next.run(req).await;
+    }
+    // In the request's span, so its logs still carry the request id.
+    let task = tracing::Instrument::instrument(next.run(req), tracing::Span::current());
+    match tokio::spawn(task).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, "a request handler's task failed");
+            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+        }
+    }
 }
 
 async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -1044,6 +1044,68 @@ async fn bookable_mentor(
     (m, service)
 }
 
+/// A booking request whose client hangs up while it waits to be written is still
+/// written, whole: the request runs on a task of its own (hyper drops the handler of a
+/// closed connection, which stopped it mid-way). The request is held on the mentor's
+/// row lock (PostgreSQL) or on the write turn (SQLite) while its client sends it and
+/// closes the connection; once released, the booking is there and charged once.
+/// (Seen failing on PostgreSQL without the detaching layer: no booking.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_booking_whose_client_hangs_up_is_still_written_whole() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (m, service) = bookable_mentor(&app, &admin, "hangup-mentor@example.com").await;
+    let mentee = app.register("hangup-mentee@example.com").await;
+    app.grant(&admin, &mentee.user_id, 100).await;
+    let db = &app.ctx().db;
+    let mut lock = None;
+    let mut turn = None;
+    if db.backend == mentorhub::store::Backend::Postgres {
+        let mut tx = db.pool.begin().await.unwrap();
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(&m.user_id)
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+        lock = Some(tx);
+    } else {
+        turn = Some(db.write_turn().await.unwrap());
+    }
+    let body = book(&m.user_id, &service, "2026-03-03T10:00:00Z").to_string();
+    let request = format!(
+        "POST /api/v1/bookings HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        app.addr,
+        mentee.access,
+        body.len(),
+        body
+    );
+    let mut socket = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    socket.write_all(request.as_bytes()).await.unwrap();
+    // Long enough for the request to reach its wait; then the client is gone.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(socket);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if let Some(tx) = lock {
+        tx.rollback().await.unwrap();
+    }
+    drop(turn);
+    let mut listed = Value::Null;
+    for _ in 0..100 {
+        let (_, body) = app.get("/api/v1/bookings", mentee.token()).await;
+        listed = body;
+        if listed["items"].as_array().is_some_and(|i| !i.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the booking was written: {listed}");
+    assert_eq!(app.balance(&mentee).await, (90, 10));
+    app.assert_ledger_ok().await;
+}
+
 /// An instance whose PostgreSQL booking writer groups every request (none written
 /// directly while few are being written), for the tests of the grouping.
 async fn grouping_app() -> TestApp {
