@@ -85,9 +85,7 @@ pub fn router(state: AppState, api: axum::Router<AppState>) -> Router {
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(CatchPanicLayer::custom(|_panic| {
-            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
-        }))
+        .layer(CatchPanicLayer::custom(|_panic| handler_panicked()))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -174,9 +172,15 @@ async fn detach_writes(req: Request, next: Next) -> Response {
         Ok(res) => res,
         Err(e) => {
             tracing::error!(error = %e, "a request handler's task failed");
-            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+            handler_panicked()
         }
     }
+}
+
+/// The answer to a request whose handler panicked (caught by the layer, or on a
+/// write's own task).
+fn handler_panicked() -> Response {
+    AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
 }
 
 async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -126,15 +126,15 @@ pub type BookingWriter = TaskQueue<Item>;
 
 /// Writes one booking request (see the module documentation).
 pub async fn write(ctx: &Ctx, job: WriteJob) -> AppResult<Written> {
-    let (reply, answer) = oneshot::channel();
     // Counted from here to the answer (or until the request is dropped).
     let writing = Writing::enter(&ctx.booking_groups);
+    if ctx.db.backend == Backend::Postgres && writing.before < ctx.config.booking_direct_writes {
+        ctx.booking_groups.direct.fetch_add(1, Relaxed);
+        return postgres::write_alone(ctx, &job).await;
+    }
+    let (reply, answer) = oneshot::channel();
     match ctx.db.backend {
         Backend::Postgres => {
-            if writing.before < ctx.config.booking_direct_writes {
-                ctx.booking_groups.direct.fetch_add(1, Relaxed);
-                return postgres::write_alone(ctx, &job).await;
-            }
             ctx.booking_writer
                 .send((job, reply), |queue| postgres::run(ctx.clone(), queue))
                 .await

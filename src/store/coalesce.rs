@@ -195,12 +195,17 @@ fn together_sql(sql: &str, shapes: &[Arg]) -> String {
     )
 }
 
+/// `sql` with `args`, on its own: its first row.
+async fn first_row(pool: &AnyPool, sql: &str, args: Vec<Arg>) -> sqlx::Result<Option<AnyRow>> {
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    bind_all(q, args).fetch_optional(pool).await
+}
+
 async fn alone<T>(pool: &AnyPool, sql: &'static str, args: Vec<Arg>) -> sqlx::Result<Option<T>>
 where
     T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
 {
-    let q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    let row = bind_all(q, args).fetch_optional(pool).await?;
+    let row = first_row(pool, sql, args).await?;
     row.as_ref().map(T::from_row).transpose()
 }
 
@@ -251,8 +256,7 @@ async fn answer(lane: &Lane, pool: &AnyPool, stats: &Stats, mut take: Vec<Waitin
     if take.len() == 1 {
         stats.alone.fetch_add(1, Relaxed);
         let one = take.remove(0);
-        let q = sqlx::query(sqlx::AssertSqlSafe(lane.sql));
-        let found = bind_all(q, one.args).fetch_optional(pool).await;
+        let found = first_row(pool, lane.sql, one.args).await;
         let _ = one.answer.send(found.map_err(|_| ()));
         return;
     }
