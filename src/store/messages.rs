@@ -427,12 +427,16 @@ pub async fn set_archived<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// A booking's invite message (`$1` the booking), through the index of messages that
+/// have a booking.
+pub const INVITE_OF: &str = "SELECT * FROM messages WHERE booking_id = $1 AND kind = 'invite'";
+
 /// The invite message of a booking, if any.
 pub async fn invite_of<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     booking_id: &str,
 ) -> sqlx::Result<Option<MessageRow>> {
-    sqlx::query_as("SELECT * FROM messages WHERE booking_id = $1 AND kind = 'invite'")
+    sqlx::query_as(INVITE_OF)
         .bind(booking_id)
         .fetch_optional(ex)
         .await
