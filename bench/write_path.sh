@@ -31,13 +31,25 @@ reads() {
   done
 }
 
+token=$(curl -sf "$URL/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"email":"bench-admin@example.com","password":"bench admin password"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+jobs_of() { # the count of jobs in status $1
+  curl -sf "$URL/api/v1/admin/jobs?limit=1" -H "authorization: Bearer $token" |
+    python3 -c 'import json,sys; print(sum(c["count"] for c in json.load(sys.stdin)["counts"] if c["status"] == sys.argv[1]))' "$1"
+}
+done_jobs() { jobs_of done; }
+
 reads before
 offset=0
 for round in $(seq 1 "$ROUNDS"); do
   for c in 1 4 32; do
     t=$((c < 2 ? c : 2))
+    queued=$(jobs_of queued)
     line=$(BENCH_OFFSET=$offset BENCH_THREADS=$t wrk -t$t -c$c -d"${SECS}s" -s bench/lua/book.lua "$URL" | grep '^RESULT')
-    printf 'round %d  %2d connections  %s\n' "$round" "$c" "$line"
+    # Jobs still queued when it started: the job worker was still sending the emails
+    # of the bookings before (each booking queues one) while these were made.
+    printf 'round %d  %2d connections  %s  jobs_queued_at_start=%s\n' "$round" "$c" "$line" "$queued"
     n=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
     # Requests still in flight when wrk stops are not counted: leave room for them.
     offset=$((offset + n + 1000))
@@ -48,13 +60,6 @@ done
 reads after
 # The emails those bookings queued are still being handed out by the job worker:
 # measure again once it is done (the count of done jobs stops moving).
-token=$(curl -sf "$URL/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"email":"bench-admin@example.com","password":"bench admin password"}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-done_jobs() {
-  curl -sf "$URL/api/v1/admin/jobs?limit=1" -H "authorization: Bearer $token" |
-    python3 -c 'import json,sys; print(sum(c["count"] for c in json.load(sys.stdin)["counts"] if c["status"] == "done"))'
-}
 drain_started=$(date +%s)
 last=-1
 while true; do
