@@ -379,6 +379,17 @@ pub async fn send(
     }
     .map_err(|e| AppError::Invalid(vec![e]))?;
     let now = ctx.now();
+    // Who is not connected right now gets a notification (and an email if they want).
+    // Asked before the write transaction: on PostgreSQL presence is a read of its own,
+    // which from inside the transaction would hold one connection while waiting for
+    // another (with every connection held that way, none would come back).
+    let people = store::messages::participants(&ctx.db.pool, thread_id).await?;
+    let mut away = vec![];
+    for p in &people {
+        if p.user_id != me.id && !super::events::is_online(ctx, &p.user_id).await {
+            away.push(p.user_id.as_str());
+        }
+    }
     let mut tx = ctx.db.begin_write().await?;
     let mut live = super::events::Live::new();
     let m = post_in(
@@ -395,13 +406,8 @@ pub async fn send(
     )
     .await?;
     store::messages::mark_read(&mut *tx, thread_id, &me.id, &m.id, now).await?;
-    // People not connected right now get a notification (and an email if they want).
-    let people = store::messages::participants(&mut *tx, thread_id).await?;
-    for p in &people {
-        if p.user_id == me.id || super::events::is_online(ctx, &p.user_id).await {
-            continue;
-        }
-        if let Some(u) = store::users::by_id(&mut *tx, &p.user_id).await? {
+    for user_id in away {
+        if let Some(u) = store::users::by_id(&mut *tx, user_id).await? {
             let preview: String = content.chars().take(140).collect();
             let note = super::notify::Note {
                 user_id: &u.id,

@@ -484,3 +484,41 @@ async fn someone_connected_to_another_instance_is_not_notified_of_what_they_saw_
     say("away again").await;
     assert_eq!(message_notifications(&app, &mentee).await, 2);
 }
+
+/// Chat lines sent at once by more people than the server has database connections
+/// are all answered promptly. A line asks whether each other participant is online
+/// (PostgreSQL: a read of the shared presence table); it once asked that through the
+/// pool from inside its write transaction, so with every connection held by a line's
+/// transaction each waited for a connection none would give back, until the pool's
+/// 10-second timeout. 48 lines (three times the pool) at once must all be written
+/// within a few seconds, each the recipient's notification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_chat_lines_at_once_than_database_connections_are_all_answered_promptly() {
+    let app = TestApp::spawn().await;
+    let (_, mentor, mentee, thread) = pair(&app).await;
+    let started = std::time::Instant::now();
+    let sends = (0..48).map(|i| {
+        let (app, thread, token) = (&app, thread.clone(), mentor.access.clone());
+        async move {
+            let (status, body) = app
+                .post(
+                    &format!("/api/v1/threads/{thread}/messages"),
+                    Some(&token),
+                    json!({"content": format!("line {i}")}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            started.elapsed()
+        }
+    });
+    let slowest = futures_util::future::join_all(sends)
+        .await
+        .into_iter()
+        .max()
+        .unwrap();
+    assert!(
+        slowest < std::time::Duration::from_secs(5),
+        "the slowest of 48 chat lines took {slowest:?}"
+    );
+    assert_eq!(message_notifications(&app, &mentee).await, 48);
+}
