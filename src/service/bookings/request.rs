@@ -242,19 +242,28 @@ pub async fn plan_paid(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> App
     })
 }
 
-/// For a checkout holding a slot: is `[start, end)` of `mentor_id` still free for
-/// `mentee_id` (inside the caller's write transaction)?
+/// A mentor's availability, for a checkout that will hold one of their slots: read
+/// before the checkout's write transaction (see [`check_slot_free`]).
+pub async fn availability_to_hold(
+    ctx: &Ctx,
+    mentor_id: &str,
+) -> AppResult<crate::domain::availability::Availability> {
+    availability::load(ctx, mentor_id)
+        .await?
+        .ok_or_else(slot_taken)
+}
+
+/// For a checkout holding a slot: is `[start, end)` of `mentor_id` (whose availability
+/// is `a`, read before the transaction: a read through the pool from inside it would
+/// hold one connection while waiting for another) still free for `mentee_id`, inside
+/// the caller's write transaction?
 pub async fn check_slot_free(
     ctx: &Ctx,
     tx: &mut store::Tx,
-    mentor_id: &str,
-    mentee_id: &str,
-    start: i64,
-    end: i64,
+    a: &crate::domain::availability::Availability,
+    (mentor_id, mentee_id): (&str, &str),
+    (start, end): (i64, i64),
 ) -> AppResult<()> {
-    let a = availability::load(ctx, mentor_id)
-        .await?
-        .ok_or_else(slot_taken)?;
     let span = (
         crate::clock::from_micros(start),
         crate::clock::from_micros(end),
@@ -262,7 +271,7 @@ pub async fn check_slot_free(
     check_slot(
         ctx,
         &mut **tx,
-        &a,
+        a,
         &SlotCheck {
             mentor_id,
             mentee_id,

@@ -153,10 +153,17 @@ pub async fn checkout(ctx: &Ctx, user: &UserRow, input: &CheckoutInput) -> AppRe
     let credits = pack.credits * quantity;
     let amount = pack.amount_cents * quantity;
     {
+        let held = match &hold {
+            Some((mentor, s, e, _)) => {
+                let a = super::bookings::availability_to_hold(ctx, mentor).await?;
+                Some((a, mentor.as_str(), (*s, *e)))
+            }
+            None => None,
+        };
         let mut tx = ctx.db.begin_write().await?;
-        if let Some((mentor, s, e, _)) = &hold {
+        if let Some((a, mentor, span)) = &held {
             // Re-check inside the write lock: the slot must be free, holds included.
-            super::bookings::check_slot_free(ctx, &mut tx, mentor, &user.id, *s, *e).await?;
+            super::bookings::check_slot_free(ctx, &mut tx, a, (mentor, &user.id), *span).await?;
         }
         store::payments::insert(
             &mut *tx,
