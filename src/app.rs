@@ -213,7 +213,11 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
             format!("creating the data directory {}", config.data_dir.display())
         })?;
     }
-    let db = Db::connect(&config.effective_database_url()).await?;
+    let db = Db::connect_with(
+        &config.effective_database_url(),
+        config.database_connections,
+    )
+    .await?;
     db.migrate().await?;
     Ok(db)
 }

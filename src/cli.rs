@@ -98,6 +98,15 @@ struct Settings {
         global = true
     )]
     search_cache_secs: u64,
+    /// PostgreSQL: the most connections the server opens for its queries (at least 1);
+    /// its reads by key (tokens, booking contexts) have half as many more.
+    #[arg(
+        long,
+        env = "MENTORHUB_DATABASE_CONNECTIONS",
+        default_value_t = crate::store::DEFAULT_CONNECTIONS,
+        global = true
+    )]
+    database_connections: u32,
     /// Seconds a background job stays claimed by its worker without a heartbeat; a
     /// crashed instance's jobs are taken over by another after this (at least 3).
     #[arg(
@@ -297,6 +306,7 @@ impl Settings {
             listen: self.listen,
             data_dir: self.data_dir,
             database_url: self.database_url.filter(|u| !u.trim().is_empty()),
+            database_connections: self.database_connections.max(1),
             log_json: self.log_format == LogFormat::Json,
             auth_rate_limit_per_minute: self.auth_rate_limit,
             trust_forwarded_for: self.trust_forwarded_for,

@@ -12,6 +12,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; `None` means a SQLite file in `data_dir`.
     pub database_url: Option<String>,
+    /// PostgreSQL: the most connections the server opens for its queries (at least 1);
+    /// its reads by key (tokens, booking contexts) have half as many more.
+    pub database_connections: u32,
     /// Public base URL, used in links (calendar feeds, emails).
     pub base_url: String,
     /// Log as JSON lines instead of human-readable text.
@@ -100,6 +103,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("mentorhub-data"),
             database_url: None,
+            database_connections: crate::store::DEFAULT_CONNECTIONS,
             base_url: "http://127.0.0.1:8080".into(),
             log_json: false,
             auth_rate_limit_per_minute: 10,
@@ -178,6 +182,7 @@ impl fmt::Debug for Config {
                 "database_url",
                 &self.database_url.as_deref().map(redact_url),
             )
+            .field("database_connections", &self.database_connections)
             .field("base_url", &self.base_url)
             .field("log_json", &self.log_json)
             .field(

@@ -240,6 +240,10 @@ fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
     }
 }
 
+/// PostgreSQL connections for queries when not configured
+/// (`MENTORHUB_DATABASE_CONNECTIONS`).
+pub const DEFAULT_CONNECTIONS: u32 = 16;
+
 /// How long a PostgreSQL connection may sit idle before it is pinged when taken.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(2);
 
@@ -293,6 +297,13 @@ impl Db {
     /// on SQLite WAL, foreign keys, a busy timeout and full fsync on commit, so an
     /// acknowledged write survives a crash or power loss.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        Self::connect_with(url, DEFAULT_CONNECTIONS).await
+    }
+
+    /// [`Db::connect`] with at most `connections` connections for queries on
+    /// PostgreSQL (and half as many more for reads by key); SQLite's pools are fixed.
+    pub async fn connect_with(url: &str, connections: u32) -> anyhow::Result<Self> {
+        let connections = connections.max(1);
         sqlx::any::install_default_drivers();
         let backend: Backend = url.parse()?;
         let context = || {
@@ -323,11 +334,11 @@ impl Db {
                 (pool.clone(), pool, writer, Some(file))
             }
             Backend::Postgres => {
-                let pool = pool_options(backend, 16)
+                let pool = pool_options(backend, connections)
                     .connect(url)
                     .await
                     .with_context(context)?;
-                let generic = pool_options(backend, 8)
+                let generic = pool_options(backend, connections.div_ceil(2))
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             sqlx::query("SET plan_cache_mode = force_generic_plan")

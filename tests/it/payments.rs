@@ -646,3 +646,42 @@ async fn concurrent_deliveries_grant_once() {
     assert_eq!(grants, 1);
     app.assert_ledger_ok().await;
 }
+
+/// A checkout that holds a slot works on a server with a single database connection
+/// (`MENTORHUB_DATABASE_CONNECTIONS=1`): nothing it does inside its write transaction
+/// waits for a second connection. It once read the mentor's availability through the
+/// pool from inside the transaction, which with one connection waited out the pool's
+/// timeout and answered 500 — and with the default sixteen did so once sixteen
+/// checkouts ran at once.
+#[tokio::test]
+async fn a_checkout_holding_a_slot_needs_one_database_connection() {
+    let stripe = StripeStandIn::start().await;
+    let mut config = stripe.config();
+    config.database_connections = 1;
+    let app = TestApp::spawn_with(config).await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 5).await;
+    let booking = json!({"mentor_id": mentor.user_id, "service_id": service, "start": TUE_10, "topic": "Career"});
+    // Not enough credits to book directly: the checkout is what is left.
+    let direct = app
+        .post("/api/v1/bookings", mentee.token(), booking.clone())
+        .await;
+    assert_eq!(direct.0, StatusCode::PAYMENT_REQUIRED, "{}", direct.1);
+    let started = std::time::Instant::now();
+    let (st, c) = app
+        .post(
+            "/api/v1/payments/checkout",
+            mentee.token(),
+            json!({"booking": booking}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let held: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM payments WHERE hold_mentor_id IS NOT NULL AND status = 'pending'",
+    )
+    .fetch_one(&app.ctx().db.pool)
+    .await
+    .unwrap();
+    assert_eq!(held, 1);
+}

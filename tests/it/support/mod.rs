@@ -211,7 +211,9 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         config.listen = addr;
         config.base_url = format!("http://{addr}");
-        let database = Db::connect(&db.url).await.expect("connect");
+        let database = Db::connect_with(&db.url, config.database_connections)
+            .await
+            .expect("connect");
         database.migrate().await.expect("migrate");
         let app = App::with_db(config, Arc::new(clock.clone()), database);
         let state = app.state.clone();
