@@ -295,13 +295,9 @@ impl Db {
 
     /// Connects (creating a SQLite file if needed) with the settings each engine needs:
     /// on SQLite WAL, foreign keys, a busy timeout and full fsync on commit, so an
-    /// acknowledged write survives a crash or power loss.
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        Self::connect_with(url, DEFAULT_CONNECTIONS).await
-    }
-
-    /// [`Db::connect`] with at most `connections` connections for queries on
-    /// PostgreSQL (and half as many more for reads by key); SQLite's pools are fixed.
+    /// acknowledged write survives a crash or power loss. On PostgreSQL at most
+    /// `connections` connections for queries (and half as many more for reads by key);
+    /// SQLite's pools are fixed.
     pub async fn connect_with(url: &str, connections: u32) -> anyhow::Result<Self> {
         let connections = connections.max(1);
         sqlx::any::install_default_drivers();
