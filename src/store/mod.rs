@@ -241,8 +241,12 @@ fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
 }
 
 /// PostgreSQL connections for queries when not configured
-/// (`MENTORHUB_DATABASE_CONNECTIONS`).
-pub const DEFAULT_CONNECTIONS: u32 = 16;
+/// (`MENTORHUB_DATABASE_CONNECTIONS`). Few: PostgreSQL does more with a few busy
+/// backends than with many taking turns on its cores. Measured on a 2-core machine
+/// (alternated, BENCHMARKS.md): 8 (+4 for reads by key) against 16 (+8), 9–14 % more
+/// requests a second in the mixed workload and 8–13 % more bookings at 32 clients,
+/// p99 lower in both; 4 (+2) books faster still but slows the mixed workload's reads.
+pub const DEFAULT_CONNECTIONS: u32 = 8;
 
 /// How long a PostgreSQL connection may sit idle before it is pinged when taken.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(2);

@@ -1199,6 +1199,14 @@ async fn a_lone_booking_request_is_written_directly_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn requests_of_different_people_written_together_each_get_their_own_answer() {
     let app = Arc::new(grouping_app().await);
+    if app.ctx().db.backend == mentorhub::store::Backend::Postgres
+        && app.ctx().config.database_connections < 2
+    {
+        // Two of the requests are held on a lock so that the others queue behind them:
+        // with one connection the held ones would hold it.
+        eprintln!("skipped: grouping needs two PostgreSQL connections (TEST_DATABASE_CONNECTIONS)");
+        return;
+    }
     let other = Arc::new(app.second_instance().await);
     let admin = app.admin().await;
     let postgres = app.ctx().db.backend == mentorhub::store::Backend::Postgres;

@@ -1,7 +1,10 @@
 //! Test support: each test gets the real application (built by `App::with_db`, as in
 //! `main`) on a loopback port, a fresh database, a controllable clock, and an HTTP
 //! client. Set `TEST_DATABASE_URL=postgres://…` to run every test on its own fresh
-//! PostgreSQL database instead of a temporary SQLite file.
+//! PostgreSQL database instead of a temporary SQLite file, and
+//! `TEST_DATABASE_CONNECTIONS=N` to give every test's server N PostgreSQL connections
+//! unless the test sets its own (CI runs the suite with one: a request that waits,
+//! inside its write transaction, for a second connection then stalls and fails).
 //!
 //! Beside the app: `ws` (a socket client), `smtp` (a loopback mail server that keeps
 //! what it receives) and `stripe` (a stand-in for Stripe's API); `browser` drives
@@ -40,6 +43,17 @@ pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
+}
+
+/// The PostgreSQL connections a test's server has unless the test sets its own:
+/// `TEST_DATABASE_CONNECTIONS`, or the server's default.
+pub fn test_database_connections() -> u32 {
+    match std::env::var("TEST_DATABASE_CONNECTIONS") {
+        Ok(n) if !n.is_empty() => n
+            .parse()
+            .expect("TEST_DATABASE_CONNECTIONS is a number of connections"),
+        _ => mentorhub::store::DEFAULT_CONNECTIONS,
+    }
 }
 
 impl TestDb {
@@ -205,6 +219,9 @@ impl TestApp {
 
     pub async fn spawn_on(db: TestDb, mut config: Config, clock: ManualClock) -> TestApp {
         config.database_url = Some(db.url.clone());
+        if config.database_connections == mentorhub::store::DEFAULT_CONNECTIONS {
+            config.database_connections = test_database_connections();
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
