@@ -21,13 +21,26 @@ DIR=$(mktemp -d)
 source bench/lib.sh
 start_with_pairs "$ENGINE"
 
+# Reads of the never-booked mentor, READ_REPEATS (default 3) runs of 5 s of each path,
+# alternated, then the median rate of each: one run of 5 s moves by up to 8 % on this
+# machine with nothing written in between (ROUNDS=0 measures just that).
 reads() {
-  local from to
+  local from to line
   from=$(date -u -d "+4 hours" +%Y-%m-%dT%H:00:00Z)
   to=$(date -u -d "+32 days +4 hours" +%Y-%m-%dT%H:00:00Z)
-  for path in "/api/v1/mentors/{mentor}/slots?service_id={service}&from=$from&to=$to" "/mentors/{mentor}"; do
-    printf '%-8s %-45s ' "$1" "${path%%\?*}"
-    BENCH_PATH="$path" wrk -t2 -c8 -d5s -s bench/lua/read.lua "$URL" | grep '^RESULT'
+  local paths=("/api/v1/mentors/{mentor}/slots?service_id={service}&from=$from&to=$to" "/mentors/{mentor}")
+  local -A rates
+  for _ in $(seq 1 "${READ_REPEATS:-3}"); do
+    for path in "${paths[@]}"; do
+      printf '%-8s %-45s ' "$1" "${path%%\?*}"
+      line=$(BENCH_PATH="$path" wrk -t2 -c8 -d5s -s bench/lua/read.lua "$URL" | grep '^RESULT')
+      echo "$line"
+      rates[$path]+="$(sed -E 's/.*rps=([0-9]+).*/\1/' <<<"$line") "
+    done
+  done
+  for path in "${paths[@]}"; do
+    printf '%-8s %-45s median rps=%s\n' "$1" "${path%%\?*}" \
+      "$(tr ' ' '\n' <<<"${rates[$path]}" | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"
   done
 }
 
