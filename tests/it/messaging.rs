@@ -490,7 +490,7 @@ async fn someone_connected_to_another_instance_is_not_notified_of_what_they_saw_
 /// (PostgreSQL: a read of the shared presence table); it once asked that through the
 /// pool from inside its write transaction, so with every connection held by a line's
 /// transaction each waited for a connection none would give back, until the pool's
-/// 10-second timeout. 48 lines (three times the pool) at once must all be written
+/// 10-second timeout. 48 lines (several times the pool) at once must all be written
 /// within a few seconds, each the recipient's notification.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_chat_lines_at_once_than_database_connections_are_all_answered_promptly() {

@@ -8,16 +8,19 @@ use crate::support::{STRIPE_KEY, Session, StripeStandIn, TestApp, WEBHOOK_SECRET
 
 const TUE_10: &str = "2026-03-03T10:00:00Z";
 
-/// Starts a checkout for `pack` and returns (payment id, checkout session id).
-async fn buy(app: &TestApp, who: &Session, pack: &str) -> (String, String) {
+/// Starts a checkout (`body`: a pack or a booking to pay for), which must be created,
+/// and returns its answer.
+async fn checkout(app: &TestApp, who: &Session, body: Value) -> Value {
     let (s, c) = app
-        .post(
-            "/api/v1/payments/checkout",
-            who.token(),
-            json!({"pack_id": pack}),
-        )
+        .post("/api/v1/payments/checkout", who.token(), body)
         .await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
+    c
+}
+
+/// Starts a checkout for `pack` and returns (payment id, checkout session id).
+async fn buy(app: &TestApp, who: &Session, pack: &str) -> (String, String) {
+    let c = checkout(app, who, json!({"pack_id": pack})).await;
     let payment = c["payment_id"].as_str().unwrap().to_string();
     let url = c["checkout_url"].as_str().unwrap();
     let session = url.rsplit('/').next().unwrap().to_string();
@@ -467,14 +470,7 @@ async fn paying_for_a_booking_holds_the_slot_and_books_once_paid() {
 
     // Pay for it: 25 credits are missing; 3 × pack-10 (30.00) is cheaper than one
     // pack-50 (45.00).
-    let (st, c) = app
-        .post(
-            "/api/v1/payments/checkout",
-            mentee.token(),
-            json!({"booking": booking}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{c}");
+    let c = checkout(&app, &mentee, json!({"booking": booking})).await;
     let payment_id = c["payment_id"].as_str().unwrap().to_string();
     let call = stripe.calls().await.pop().unwrap();
     assert_eq!(
@@ -580,14 +576,7 @@ async fn a_held_slot_is_released_after_fifteen_minutes() {
     let other = app.register("other@example.com").await;
     app.grant(&admin, &other.user_id, 100).await;
     let booking = json!({"mentor_id": mentor.user_id, "service_id": service, "start": TUE_10});
-    let (st, c) = app
-        .post(
-            "/api/v1/payments/checkout",
-            mentee.token(),
-            json!({"booking": booking}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{c}");
+    let c = checkout(&app, &mentee, json!({"booking": booking})).await;
     app.clock.advance(jiff::SignedDuration::from_mins(16));
     let (st, b) = app
         .post("/api/v1/bookings", other.token(), booking.clone())
@@ -651,8 +640,8 @@ async fn concurrent_deliveries_grant_once() {
 /// (`MENTORHUB_DATABASE_CONNECTIONS=1`): nothing it does inside its write transaction
 /// waits for a second connection. It once read the mentor's availability through the
 /// pool from inside the transaction, which with one connection waited out the pool's
-/// timeout and answered 500 — and with the default sixteen did so once sixteen
-/// checkouts ran at once.
+/// timeout and answered 500 — and with the default pool did so once as many checkouts
+/// ran at once as it has connections.
 #[tokio::test]
 async fn a_checkout_holding_a_slot_needs_one_database_connection() {
     let stripe = StripeStandIn::start().await;
@@ -668,14 +657,7 @@ async fn a_checkout_holding_a_slot_needs_one_database_connection() {
         .await;
     assert_eq!(direct.0, StatusCode::PAYMENT_REQUIRED, "{}", direct.1);
     let started = std::time::Instant::now();
-    let (st, c) = app
-        .post(
-            "/api/v1/payments/checkout",
-            mentee.token(),
-            json!({"booking": booking}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{c}");
+    checkout(&app, &mentee, json!({"booking": booking})).await;
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let held: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM payments WHERE hold_mentor_id IS NOT NULL AND status = 'pending'",
