@@ -178,8 +178,12 @@ function live() {
     count.textContent = n >= 1000 ? "999+" : String(n);
     el.hidden = n <= 0;
   };
+  // The newest message in view: the list scrolled to its end, and the page to its end
+  // too, or the composer (sticky at the window's bottom) would cover the last lines.
   const scrollDown = () => {
-    if (list) list.scrollTop = list.scrollHeight;
+    if (!list) return;
+    list.scrollTop = list.scrollHeight;
+    if (document.getElementById("composer")) window.scrollTo(0, document.documentElement.scrollHeight);
   };
 
   // A message arriving live is drawn by the server, exactly as the page draws those it

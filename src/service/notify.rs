@@ -70,6 +70,7 @@ pub const BOOKING_EXPIRED: &str = "booking_expired";
 pub const BOOKING_REMINDER: &str = "booking_reminder";
 pub const NEW_MESSAGE: &str = "new_message";
 pub const REVIEW_RECEIVED: &str = "review_received";
+pub const REVIEW_DELIVERED: &str = "review_delivered";
 pub const MENTORSHIP_REQUESTED: &str = "mentorship_requested";
 pub const MENTORSHIP_ANSWERED: &str = "mentorship_answered";
 pub const APPLICATION_DECIDED: &str = "application_decided";
@@ -128,6 +129,12 @@ pub const KINDS: &[Kind] = &[
         label: "A new chat message while I am away",
         in_app: true,
         email: false,
+    },
+    Kind {
+        kind: REVIEW_DELIVERED,
+        label: "A review I booked (a résumé, some code) is delivered",
+        in_app: true,
+        email: true,
     },
     Kind {
         kind: REVIEW_RECEIVED,

@@ -433,8 +433,19 @@ async fn a_mentors_dashboard_puts_requests_first_and_walks_a_new_mentor_through_
     );
     assert!(!html.contains("My own learning"));
 
+    assert!(
+        html.contains("can book you once your weekly hours are open"),
+        "{html}"
+    );
+
     app.set_availability(&mentor, crate::support::weekdays_nine_to_five("UTC"))
         .await;
+    // Bookable now: the photo left is not a condition, and the page says so.
+    let (_, html) = text(&c, &app, "/dashboard").await;
+    assert!(
+        html.contains("3 of 4 done. Mentees can book you now; a photo helps them choose you."),
+        "{html}"
+    );
     app.call(
         reqwest::Method::PATCH,
         "/api/v1/me",

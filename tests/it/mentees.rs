@@ -162,6 +162,35 @@ async fn a_booking_opens_the_profile_with_the_sessions_together_and_pages_link_i
         "{profile}"
     );
     assert!(profile.contains("Code review"), "{profile}");
+    // "Message" opens the pair's conversation, and is a form (it may create it).
+    let chat = format!("/chat/with/{}", mentee.user_id);
+    assert!(profile.contains(&format!("action=\"{chat}\"")), "{profile}");
+    let res = c
+        .post(app.url(&chat))
+        .form(&[("csrf", crate::web_mentors::csrf_of(&profile))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        to.starts_with("/chat/") && to.ends_with("#composer"),
+        "{to}"
+    );
+    let (s, conversation) = text(&c, &app, to.trim_end_matches("#composer")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(conversation.contains("id=\"composer\""), "{conversation}");
+    let again = c
+        .post(app.url(&chat))
+        .form(&[("csrf", crate::web_mentors::csrf_of(&profile))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.headers()["location"].to_str().unwrap(),
+        to,
+        "the same conversation"
+    );
     let (_, dash) = text(&c, &app, "/dashboard").await;
     assert!(
         dash.contains(&format!("href=\"{href}\"")),
@@ -171,4 +200,13 @@ async fn a_booking_opens_the_profile_with_the_sessions_together_and_pages_link_i
     app.register("nosy@example.com").await;
     let n = sign_in(&app, "nosy@example.com", "correct horse battery").await;
     assert_eq!(text(&n, &app, &href).await.0, StatusCode::NOT_FOUND);
+    // Nor can a stranger open a conversation with the mentee.
+    let (_, own) = text(&n, &app, "/dashboard").await;
+    let res = n
+        .post(app.url(&chat))
+        .form(&[("csrf", crate::web_mentors::csrf_of(&own))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }

@@ -103,6 +103,7 @@ async fn invalid_sign_up_redisplays_the_form_with_messages() {
             ("password", "short"),
             ("first_name", "Keep me"),
             ("last_name", ""),
+            ("as_mentor", "on"),
         ])
         .send()
         .await
@@ -110,6 +111,10 @@ async fn invalid_sign_up_redisplays_the_form_with_messages() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     assert!(html.contains("value=\"Keep me\""), "input is kept");
+    assert!(
+        html.contains("name=\"as_mentor\" value=\"on\" checked"),
+        "the tick too"
+    );
     assert!(html.contains("Use at least 8 characters."));
     assert!(html.contains("This field is required."));
 }

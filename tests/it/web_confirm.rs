@@ -60,6 +60,14 @@ async fn cancelling_a_booking_late_asks_first_and_says_what_comes_back() {
         held - half
     );
     assert!(page.contains(&words), "the page says it before: {page}");
+    // Live: the meeting, the calendar file, and the credits held.
+    assert!(
+        page.contains(">Join the meeting</a>") && page.contains(">Add to my calendar (.ics)</a>")
+    );
+    assert!(
+        page.contains(&format!("<dd>{held} held until the booking ends</dd>")),
+        "{page}"
+    );
     assert!(
         page.contains("data-confirm=\"Cancel this booking? You get"),
         "and asks"
@@ -100,6 +108,22 @@ async fn cancelling_a_booking_late_asks_first_and_says_what_comes_back() {
     );
     assert_eq!(app.balance(&mentee).await.0, before + half);
     app.assert_ledger_ok().await;
+    // Cancelled: nothing to join or add to a calendar, and where the credits went.
+    let (_, done) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentee.token())
+        .await;
+    let paid = done["credits_paid"].as_i64().unwrap();
+    let (_, page) = text(&c, &app, &format!("/bookings/{id}")).await;
+    assert!(
+        !page.contains("Join the meeting") && !page.contains("Add to my calendar"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<dd>{paid} paid to the mentor, {half} refunded</dd>"
+        )),
+        "{page}"
+    );
 }
 
 #[tokio::test]
@@ -274,5 +298,52 @@ async fn a_suspension_needs_a_reason_and_a_confirmation() {
     assert_eq!(
         app.get("/api/v1/me", user.token()).await.0,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_review_says_when_it_is_due_and_accepting_it_says_what_comes_next() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, _) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let (_, svc) = app
+        .post("/api/v1/me/services", mentor.token(), json!({"kind": "resume_review", "title": "CV review", "duration_minutes": 45, "credit_cost": 25}))
+        .await;
+    let svc = svc["id"].as_str().unwrap();
+    // The checkout: due 72 hours (the default) after the request, in the mentee's zone.
+    let c = sign_in(&app, "mentee@example.com", PASSWORD).await;
+    let (s, checkout) = text(
+        &c,
+        &app,
+        &format!("/mentors/{}/book?service={svc}", mentor.user_id),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{checkout}");
+    assert!(
+        checkout.contains("<dt>Delivery</dt><dd>by Thu 5 Mar")
+            && checkout.contains("3 days after your request</dd>"),
+        "{checkout}"
+    );
+    let (_, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": svc}),
+        )
+        .await;
+    assert_eq!(b["end"], "2026-03-05T09:00:00Z", "{b}");
+    let id = b["id"].as_str().unwrap();
+    let m = sign_in(&app, "mentor@example.com", PASSWORD).await;
+    let (_, page) = text(&m, &app, &format!("/bookings/{id}")).await;
+    let res = post(
+        &m,
+        &app,
+        &format!("/bookings/{id}/do/accept"),
+        &[("csrf", &csrf_of(&page))],
+    )
+    .await;
+    assert_eq!(
+        flash_after(&m, &app, res).await,
+        "Review accepted: deliver it below by its due date."
     );
 }

@@ -48,6 +48,8 @@ struct SignupPage {
     next: String,
     /// The sign-in page, coming back to the same place.
     login_href: String,
+    /// "I also want to mentor others", kept ticked when the form comes back with errors.
+    as_mentor: bool,
 }
 
 /// Where a sign-up or sign-in goes next, when it is not the dashboard: kept through the
@@ -107,6 +109,7 @@ async fn signup_form(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Re
             form_error: None,
             login_href: with_next("/login", &next),
             next,
+            as_mentor: false,
         },
     )
 }
@@ -166,6 +169,7 @@ async fn signup(
                     form_error,
                     login_href: with_next("/login", &next_of(&f.next)),
                     next: next_of(&f.next),
+                    as_mentor: f.as_mentor.is_some(),
                 },
             )
         }

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/chat", get(threads))
         .route("/chat/{id}", get(conversation).post(send))
         .route("/chat/{id}/messages/{message}", get(one_message))
+        .route("/chat/with/{user}", post(chat_with))
         .route("/notifications", get(notifications))
         .route("/notifications/read-all", post(read_all))
         .route("/notifications/{id}/open", get(open))
@@ -387,6 +388,25 @@ async fn open(State(state): State<AppState>, web: WebCtx, Path(id): Path<String>
     };
     Ok(axum::response::IntoResponse::into_response(
         axum::response::Redirect::to(&to),
+    ))
+}
+
+/// "Message": opens (creating when missing) my conversation with one person I have a
+/// mentorship or a booking with, and goes there.
+async fn chat_with(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(user): Path<String>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let input = messages::NewThreadInput {
+        participant_ids: vec![user],
+        title: String::new(),
+    };
+    let (thread, _) = messages::create_thread(&state.ctx, &me, &input).await?;
+    Ok(axum::response::IntoResponse::into_response(
+        axum::response::Redirect::to(&format!("/chat/{thread}#composer")),
     ))
 }
 

@@ -161,6 +161,8 @@ struct DashboardPage {
     /// A new mentor's setup: (done, what, where to do it); empty once all are done.
     checklist: Vec<(bool, &'static str, &'static str)>,
     checklist_done: usize,
+    /// What the steps left mean for being booked.
+    checklist_note: &'static str,
 }
 
 /// A coming session as the dashboard lists it.
@@ -270,6 +272,13 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
     let page = DashboardPage {
         layout: web.layout(),
         checklist_done: checklist.iter().filter(|c| c.0).count(),
+        // Every step but the photo is needed before a mentee can book.
+        checklist_note: if checklist.iter().take(3).all(|c| c.0) {
+            "Mentees can book you now; a photo helps them choose you."
+        } else {
+            "Mentees find you in search once you are approved, and can book you once your \
+             weekly hours are open and you offer a service."
+        },
         checklist: if checklist.iter().all(|c| c.0) {
             vec![]
         } else {
@@ -291,7 +300,8 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
     Ok(web.render(&state, &page))
 }
 
-/// What a mentor still has to do before mentees can book them: (done, what, where).
+/// What a mentor still has to do before mentees can book them, then what helps them be
+/// chosen (the photo, last: bookings do not wait for it): (done, what, where).
 async fn setup_checklist(
     state: &AppState,
     me: &crate::service::accounts::UserRow,

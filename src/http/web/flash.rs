@@ -221,6 +221,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Booking accepted. The meeting link is below.",
     ),
     (
+        "review_accepted",
+        "ok",
+        "Review accepted: deliver it below by its due date.",
+    ),
+    (
         "booking_declined",
         "info",
         "Booking declined; the credits went back.",

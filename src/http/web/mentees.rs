@@ -30,6 +30,7 @@ struct SessionLine {
 #[template(path = "mentee.html")]
 struct MenteePage {
     layout: Layout,
+    id: String,
     name: String,
     initials: String,
     headline: String,
@@ -63,6 +64,7 @@ async fn mentee_page(
         &MenteePage {
             layout: web.layout(),
             is_self: me.id == d.id.as_str(),
+            id: d.id.to_string(),
             name: format!("{} {}", d.first_name, d.last_name)
                 .trim()
                 .to_string(),

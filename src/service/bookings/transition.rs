@@ -476,6 +476,9 @@ pub(super) async fn notify_transition(
             "Reported as missed by the mentee",
             false,
         )],
+        BookingAction::Deliver => {
+            vec![(false, notify::REVIEW_DELIVERED, "Review delivered", false)]
+        }
         _ => vec![],
     };
     for (to_mentor, kind, headline, attach) in notes {

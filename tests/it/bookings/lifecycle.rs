@@ -633,12 +633,32 @@ async fn review_services_are_delivered_by_a_deadline() {
         422,
         "invalid_input",
     );
+    let delivered_notes = |n: &serde_json::Value| {
+        n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["kind"] == "review_delivered")
+            .map(|x| (x["title"].as_str().unwrap().to_string(), x["link"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let (_, before) = app.get("/api/v1/notifications", mentee.token()).await;
+    assert_eq!(delivered_notes(&before), vec![], "nothing delivered yet");
     let (status, d) = app.post(&format!("/api/v1/bookings/{id}/deliver"), mentor.token(), json!({"text": "Solid CV; tighten the summary.", "url": "https://docs.example.com/review"})).await;
     assert_eq!(status, StatusCode::OK, "{d}");
     assert_eq!(
         (d["status"].as_str(), d["credits_paid"].as_i64()),
         (Some("completed"), Some(25))
     );
+    // The mentee is told, with the way to the review.
+    let (_, after) = app.get("/api/v1/notifications", mentee.token()).await;
+    let notes = delivered_notes(&after);
+    assert_eq!(notes.len(), 1, "{after}");
+    assert!(
+        notes[0].0.starts_with("Review delivered: CV review"),
+        "{notes:?}"
+    );
+    assert_eq!(notes[0].1, json!(format!("/bookings/{id}")));
 
     // An undelivered review is cancelled with a refund at its deadline.
     let (_, r2) = app

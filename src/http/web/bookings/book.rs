@@ -127,7 +127,25 @@ pub(super) async fn render_book(
             "Free to cancel until {} accepts; after that you get {late} % back.",
             mentor.first_name
         );
-        (String::new(), String::new(), policy)
+        // A review is due a fixed time after its request (config `review_due_hours`).
+        let hours = state.ctx.config.review_due_hours;
+        let due = state
+            .ctx
+            .clock
+            .now()
+            .saturating_add(SignedDuration::from_hours(hours))
+            .unwrap_or(Timestamp::MAX);
+        let span = if hours % 24 == 0 {
+            format!("{} days", hours / 24)
+        } else {
+            format!("{hours} hours")
+        };
+        let due = format!(
+            "by {} ({}), {span} after your request",
+            when(due, &tz),
+            tz_name(&tz)
+        );
+        (due, String::new(), policy)
     };
     let balance = credits::balance(&state.ctx, &me.id).await.unwrap_or(0);
     Ok(web.render_status(

@@ -26,9 +26,10 @@ pub(super) struct BookingPage {
     other_zone_time: String,
     topic: String,
     message: String,
-    cost: i64,
-    refunded: i64,
-    paid: i64,
+    /// Where the credits are: held while the booking is live, then paid or refunded.
+    credits: String,
+    /// Pending or accepted: the meeting link and the calendar file are offered.
+    live: bool,
     link: String,
     expires: String,
     decline_reason: String,
@@ -119,9 +120,8 @@ pub(super) async fn booking_page(
         other_zone_time: format!("{} ({})", when(r.start_at, &other_zone), other_tz),
         topic: r.topic.clone(),
         message: r.message.clone(),
-        cost: r.credits_held,
-        refunded: r.credits_refunded,
-        paid: r.credits_paid,
+        credits: credits_line(r.credits_held, r.credits_refunded, r.credits_paid, live),
+        live,
         link: r.meeting_link.clone(),
         expires: when(r.expires_at, &tz),
         decline_reason: r.decline_reason.clone(),
@@ -171,6 +171,27 @@ pub(super) async fn booking_page(
             .collect(),
     };
     Ok(web.render(&state, &page))
+}
+
+/// Where a booking's credits are, in words: held while it is live, then what went to
+/// the mentor and what came back ("25 paid to the mentor, 25 refunded").
+fn credits_line(held: i64, refunded: i64, paid: i64, live: bool) -> String {
+    if held == 0 {
+        return "none".into();
+    }
+    if live {
+        return format!("{held} held until the booking ends");
+    }
+    let parts: Vec<String> = [(paid, "paid to the mentor"), (refunded, "refunded")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if parts.is_empty() {
+        format!("{held} held")
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// What cancelling or declining does to the credits, in the words of the person acting.
@@ -303,6 +324,17 @@ pub(super) async fn act(
     if matches!(action, BookingAction::Cancel | BookingAction::Decline) {
         return give_back(state, web, id, f, action).await;
     }
+    // A review has no meeting to join: its flash says what comes next instead.
+    let flash = match (action, web.auth.as_ref()) {
+        (BookingAction::Accept, Some(me)) => match booking_path(&id) {
+            Ok(bid) => match bookings::get(&state.ctx, &me.user, &bid).await {
+                Ok(b) if !b.b.timed => "review_accepted",
+                _ => flash,
+            },
+            Err(_) => flash,
+        },
+        _ => flash,
+    };
     booking_action(
         state,
         web,
