@@ -203,6 +203,18 @@ async fn mentee_books_a_slot_mentor_accepts_both_see_the_link() {
     app.assert_ledger_ok().await;
 }
 
+/// Whether a conversation's newest message shows whole, above the composer (which
+/// stays at the window's foot).
+async fn newest_in_view(br: &Browser) -> bool {
+    br.js(
+        "const last = document.querySelector('#messages li.message:last-child').getBoundingClientRect(); \
+         const box = document.getElementById('composer').getBoundingClientRect(); \
+         return last.bottom <= box.top + 1 && last.top >= 0;",
+    )
+    .await
+        == serde_json::json!(true)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_people_chat_live() {
     use crate::support::mentor_profile;
@@ -231,6 +243,18 @@ async fn two_people_chat_live() {
     .await;
     let (_, threads) = app.get("/api/v1/threads", mentee.token()).await;
     let thread = threads["items"][0]["id"].as_str().unwrap().to_string();
+    // A conversation longer than a phone's screen (the mentee's lines: the mentor's
+    // first comes live below).
+    for i in 0..24 {
+        let (s, _) = app
+            .post(
+                &format!("/api/v1/threads/{thread}/messages"),
+                mentee.token(),
+                serde_json::json!({"content": format!("Earlier line {i}")}),
+            )
+            .await;
+        assert_eq!(s, reqwest::StatusCode::CREATED);
+    }
     let Some(a) = Browser::start().await else {
         return;
     };
@@ -240,7 +264,12 @@ async fn two_people_chat_live() {
         .await;
     b.sign_in(&app.base, "talker@example.com", "correct horse battery")
         .await;
+    a.resize(390, 844).await;
     a.goto(&app.url(&format!("/chat/{thread}"))).await;
+    assert!(
+        newest_in_view(&a).await,
+        "the newest message is not under the composer"
+    );
     b.goto(&app.url("/chat")).await;
     assert!(b.page_has("Test listener").await, "the thread is listed");
     b.click(".thread-line a").await;
@@ -262,6 +291,7 @@ async fn two_people_chat_live() {
         format!("/chat/{thread}"),
         "no navigation happened"
     );
+    assert!(newest_in_view(&a).await, "nor is one that arrived live");
     a.screenshot("30-chat-live").await;
     // The live message can be reported like one rendered by the server.
     let reportable = a
