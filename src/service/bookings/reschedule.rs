@@ -74,12 +74,15 @@ pub async fn reschedule(
     notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
     tx.commit().await?;
     live.publish(ctx).await;
-    availability::mark_next_free(ctx, &b.b.mentor_id, availability::TimeChange::Taken);
-    availability::mark_next_free(
-        ctx,
-        &b.b.mentor_id,
-        availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
-    );
+    // Both people's: a mentor who booked someone else is busy then as well.
+    for person in [&b.b.mentor_id, &b.b.mentee_id] {
+        availability::mark_next_free(ctx, person, availability::TimeChange::Taken);
+        availability::mark_next_free(
+            ctx,
+            person,
+            availability::TimeChange::Freed(b.b.start_at, b.b.end_at),
+        );
+    }
     Ok(after)
 }
 

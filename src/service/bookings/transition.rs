@@ -255,11 +255,14 @@ async fn announce(
     }
     live.publish(ctx).await;
     if !to.is_live() && b.timed {
-        availability::mark_next_free(
-            ctx,
-            &b.mentor_id,
-            availability::TimeChange::Freed(b.start_at, b.end_at),
-        );
+        // The mentee's too: a mentor who booked someone else is busy then as well.
+        for person in [&b.mentor_id, &b.mentee_id] {
+            availability::mark_next_free(
+                ctx,
+                person,
+                availability::TimeChange::Freed(b.start_at, b.end_at),
+            );
+        }
     }
 }
 

@@ -18,7 +18,9 @@ pub struct BusyAsk<'a> {
 
 /// What keeps mentor `$1` busy in `[$2, $3)` (rows `0, start, end`): live timed
 /// bookings but `$4`, open checkouts' held slots (at `$6`) but payment `$5`, and their
-/// open group sessions; `$7` is [`LONGEST`]. Then (rows `3, start, end`) the busy
+/// open group sessions; then, a person being one person whichever side they are on,
+/// their own live timed bookings with other mentors and their seats in others' group
+/// sessions; `$7` is [`LONGEST`]. Then (rows `3, start, end`) the busy
 /// times read from their own calendars, stored in pieces of at most a day
 /// (`86400000000` µs is [`crate::store::calendars::PIECE`]). Shared by [`mentor_busy`]
 /// and [`slot_conflicts`].
@@ -32,6 +34,12 @@ macro_rules! mentor_busy_sql {
          AND ($5 IS NULL OR id <> $5) \
          UNION ALL SELECT 0, start_at, end_at FROM group_sessions WHERE mentor_id = $1 \
          AND status = 'open' AND start_at < $3 AND start_at > $2 - $7 AND end_at > $2 \
+         UNION ALL SELECT 0, start_at, end_at FROM bookings WHERE mentee_id = $1 AND timed = 1 \
+         AND status IN ('pending', 'accepted') AND start_at < $3 AND start_at > $2 - $7 \
+         AND +end_at > $2 AND ($4 IS NULL OR id <> $4) \
+         UNION ALL SELECT 0, g.start_at, g.end_at FROM group_seats s \
+         JOIN group_sessions g ON g.id = s.session_id WHERE s.user_id = $1 \
+         AND s.status = 'seated' AND g.status = 'open' AND g.start_at < $3 AND g.end_at > $2 \
          UNION ALL SELECT 3, start_at, end_at FROM calendar_busy WHERE mentor_id = $1 \
          AND start_at < $3 AND start_at > $2 - 86400000000 AND end_at > $2"
     };
@@ -72,8 +80,10 @@ fn busy_row((kind, s, e): (i64, i64, i64)) -> sqlx::Result<Busy> {
 }
 
 /// In one statement: what keeps the mentor busy around a requested slot (as
-/// [`mentor_busy`]), whether the mentee has a live timed booking or a group seat
-/// overlapping `mentee_span`, and the mentee's wallet balance (0 without a wallet).
+/// [`mentor_busy`]), whether the mentee is busy during `mentee_span` (a live timed
+/// booking or a group seat, or, when they mentor too, a live timed booking with them as
+/// the mentor, an open group session of theirs or a slot of theirs held for a checkout),
+/// and the mentee's wallet balance (0 without a wallet).
 pub struct SlotConflicts {
     pub busy: Vec<Busy>,
     pub mentee_busy: bool,
@@ -88,6 +98,14 @@ pub(crate) const SLOT_CONFLICTS: &str = concat!(
      UNION ALL SELECT 1, g.start_at, g.end_at FROM group_seats s \
      JOIN group_sessions g ON g.id = s.session_id WHERE s.user_id = $8 \
      AND s.status = 'seated' AND g.status = 'open' AND g.start_at < $10 AND g.end_at > $9 \
+     UNION ALL SELECT 1, start_at, end_at FROM bookings WHERE mentor_id = $8 AND timed = 1 \
+     AND status IN ('pending', 'accepted') AND start_at < $10 AND start_at > $9 - $7 \
+     AND +end_at > $9 AND ($4 IS NULL OR id <> $4) \
+     UNION ALL SELECT 1, start_at, end_at FROM group_sessions WHERE mentor_id = $8 \
+     AND status = 'open' AND start_at < $10 AND start_at > $9 - $7 AND end_at > $9 \
+     UNION ALL SELECT 1, hold_start, hold_end FROM payments WHERE hold_mentor_id = $8 \
+     AND hold_until > $6 AND status = 'pending' AND hold_start < $10 AND hold_end > $9 \
+     AND ($5 IS NULL OR id <> $5) \
      UNION ALL SELECT 2, balance, 0 FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $8"
 );
 

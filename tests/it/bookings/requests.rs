@@ -164,3 +164,116 @@ async fn idempotency_key_makes_retries_safe() {
     );
     app.assert_ledger_ok().await;
 }
+
+/// A mentor who books another mentor is one person on both sides: never in two live
+/// sessions at once, whichever side each is on, and their own slots show it.
+#[tokio::test]
+async fn a_mentor_booking_a_mentor_is_never_in_two_sessions_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (a, mentee, service_a) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let b = app
+        .approved_mentor(
+            &admin,
+            "second@example.com",
+            mentor_profile(&["x"], &[], 10),
+        )
+        .await;
+    app.set_availability(&b, weekdays_nine_to_five("UTC")).await;
+    let service_b = app.first_service(&b.user_id).await;
+    app.grant(&admin, &a.user_id, 100).await;
+    let slot_starts = |who: String, service: String| {
+        let app = &app;
+        async move {
+            let (_, s) = app
+                .get(
+                    &format!("/api/v1/mentors/{who}/slots?service_id={service}&from=2026-03-03T00:00:00Z&to=2026-03-05T00:00:00Z"),
+                    None,
+                )
+                .await;
+            s["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["start"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // Booked as a mentor at 10:00: A cannot book B then.
+    let (s, x) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&a.user_id, &service_a, TUE_10),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{x}");
+    assert!(
+        slot_starts(b.user_id.clone(), service_b.clone())
+            .await
+            .contains(&TUE_10.to_string())
+    );
+    let refused = app
+        .post(
+            "/api/v1/bookings",
+            a.token(),
+            book(&b.user_id, &service_b, TUE_10),
+        )
+        .await;
+    assert_problem(&refused, 409, "slot_unavailable");
+    assert_eq!(
+        refused.1["detail"],
+        "You already have a session at that time."
+    );
+
+    // Booked as a mentee at 14:00: A's own 14:00 is gone, and no one can book it.
+    let tue_14 = "2026-03-03T14:00:00Z";
+    assert!(
+        slot_starts(a.user_id.clone(), service_a.clone())
+            .await
+            .contains(&tue_14.to_string())
+    );
+    let (s, y) = app
+        .post(
+            "/api/v1/bookings",
+            a.token(),
+            book(&b.user_id, &service_b, tue_14),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{y}");
+    assert!(
+        !slot_starts(a.user_id.clone(), service_a.clone())
+            .await
+            .contains(&tue_14.to_string()),
+        "A's own slot at 14:00 is no longer offered"
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&a.user_id, &service_a, tue_14),
+        )
+        .await,
+        409,
+        "slot_unavailable",
+    );
+    // Cancelled, the time is A's to offer again.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", y["id"].as_str().unwrap()),
+            a.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, z) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&a.user_id, &service_a, tue_14),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{z}");
+    app.assert_ledger_ok().await;
+}
