@@ -264,6 +264,19 @@ impl AppError {
         }
     }
 
+    /// The connection to the database is gone (it is restarting, or unreachable): a
+    /// request caught then may or may not have been stored, so the answer does not
+    /// promise that nothing changed.
+    pub fn database_unreachable() -> Self {
+        AppError::Unavailable {
+            code: "database_unavailable",
+            detail: "The database cannot be reached right now (it may be restarting). \
+                     Try again shortly; a booking retried with the same Idempotency-Key \
+                     is made once."
+                .into(),
+        }
+    }
+
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
         AppError::Invalid(vec![FieldError::new(field, code, message)])
     }
@@ -363,9 +376,13 @@ impl From<sqlx::Error> for AppError {
         if matches!(e, sqlx::Error::RowNotFound) {
             return AppError::NotFound;
         }
-        if crate::store::is_storage_failure(&e) {
+        if crate::store::is_disk_failure(&e) {
             tracing::error!(error = %e, "the database cannot take this write now");
             return AppError::database_unavailable();
+        }
+        if crate::store::is_connection_failure(&e) {
+            tracing::error!(error = %e, "the database cannot be reached now");
+            return AppError::database_unreachable();
         }
         AppError::Internal(e.into())
     }

@@ -199,8 +199,10 @@ async fn run(ctx: Ctx, mut queue: mpsc::Receiver<Item>) {
 
 /// The same failure for every request of a batch whose transaction failed.
 fn batch_failed(e: &sqlx::Error) -> AppError {
-    if store::is_storage_failure(e) {
+    if store::is_disk_failure(e) {
         AppError::database_unavailable()
+    } else if store::is_connection_failure(e) {
+        AppError::database_unreachable()
     } else {
         AppError::Internal(anyhow::anyhow!("writing bookings: {e}"))
     }

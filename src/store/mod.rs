@@ -532,10 +532,9 @@ pub enum Savepoint {
     RollbackTo,
 }
 
-/// True when the database refused a write for lack of space or an I/O failure (SQLite
-/// `SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_READONLY`; PostgreSQL class 53 and 58): the
-/// request was fine, the server cannot store it now.
-pub fn is_storage_failure(e: &sqlx::Error) -> bool {
+/// The database cannot store anything now, through no fault of the request: SQLite `SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_READONLY`; PostgreSQL class 53
+/// (insufficient resources) and 58 (system error).
+pub fn is_disk_failure(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(db) => db.code().is_some_and(|c| {
             let c = c.as_ref();
@@ -545,7 +544,23 @@ pub fn is_storage_failure(e: &sqlx::Error) -> bool {
                 .is_ok_and(|n| matches!(n & 0xff, 8 | 10 | 13));
             sqlite || c.starts_with("53") || c.starts_with("58")
         }),
-        sqlx::Error::Io(_) => true,
+        _ => false,
+    }
+}
+
+/// The connection is gone or cannot be had: a socket error, PostgreSQL ending the
+/// session (class 57P: shut down, restarting, the backend terminated by an
+/// administrator) or refusing it (class 08), no connection free in time, SQLite's
+/// worker thread gone.
+pub fn is_connection_failure(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
         _ => false,
     }
 }

@@ -1492,3 +1492,89 @@ async fn twenty_pairs_booking_at_once_keep_the_ledger_exact() {
     }
     app.assert_ledger_ok().await;
 }
+
+/// PostgreSQL ending the server's sessions (a restart, an administrator terminating
+/// backends): each request that meets a dead pooled connection answers 503 with a
+/// reason, never 500, and the ones after it work without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_on_connections_postgres_ended_answer_503_and_then_work() {
+    let app = TestApp::spawn_with(Config {
+        background_workers: false,
+        ..test_config()
+    })
+    .await;
+    if !app.db.is_postgres() {
+        eprintln!("skipped: ends PostgreSQL sessions (SQLite has none to end)");
+        return;
+    }
+    let admin = app.admin().await;
+    let (_mentor, mentee, _service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    // Every pooled connection in use once, then idle in the pool.
+    let warm: Vec<_> = (0..16)
+        .map(|_| app.get("/api/v1/me", mentee.token()))
+        .collect();
+    for (s, _) in futures_util::future::join_all(warm).await {
+        assert_eq!(s, StatusCode::OK);
+    }
+    let mut killer = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
+        .await
+        .unwrap();
+    let ended: Vec<(bool,)> = sqlx::query_as(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut killer)
+    .await
+    .unwrap();
+    assert!(
+        !ended.is_empty(),
+        "the server's connections were there to end"
+    );
+    // Writes and reads, one at a time: a dead connection is met by one request each.
+    let (mut refused, mut done, mut in_a_row) = (0, 0, 0);
+    for i in 0..200 {
+        let (s, body) = if i % 2 == 0 {
+            app.post(
+                "/api/v1/admin/credits/grant",
+                admin.token(),
+                json!({"user_id": mentee.user_id, "amount": 1, "reason": "after the restart"}),
+            )
+            .await
+        } else {
+            app.get("/api/v1/me", mentee.token()).await
+        };
+        match s.as_u16() {
+            200 | 201 => {
+                done += 1;
+                in_a_row += 1;
+            }
+            503 => {
+                assert_eq!(body["code"], "database_unavailable", "{body}");
+                assert!(
+                    body["detail"]
+                        .as_str()
+                        .unwrap()
+                        .contains("cannot be reached"),
+                    "{body}"
+                );
+                refused += 1;
+                in_a_row = 0;
+            }
+            other => panic!("request {i}: {other} {body}"),
+        }
+        if in_a_row == 20 {
+            break;
+        }
+    }
+    assert_eq!(
+        in_a_row, 20,
+        "{refused} refused, {done} done: requests work again"
+    );
+    assert!(refused >= 1, "a request did meet an ended connection");
+    assert!(
+        refused <= ended.len() + 1,
+        "at most one refusal per ended connection: {refused} for {}",
+        ended.len()
+    );
+    app.assert_ledger_ok().await;
+}
