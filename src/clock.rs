@@ -15,8 +15,10 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    /// Now, to the microsecond: what the database stores, so that an answer built from
+    /// it (a new booking's `created_at`) is the one a later read or a replay gives.
     fn now(&self) -> Timestamp {
-        Timestamp::now()
+        from_micros(Timestamp::now().as_microsecond())
     }
 }
 
@@ -71,4 +73,18 @@ pub fn from_micros(us: i64) -> Timestamp {
     } else {
         Timestamp::MAX
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_clock_reads_whole_microseconds() {
+        for _ in 0..20 {
+            let t = SystemClock.now();
+            assert_eq!(t.subsec_nanosecond() % 1000, 0, "{t}");
+            std::thread::sleep(std::time::Duration::from_micros(3));
+        }
+    }
 }
