@@ -108,7 +108,7 @@ async fn create_user(
 ) -> AppResult<UserRow> {
     let id = new_id();
     let now = ctx.now();
-    let res = store::users::insert(
+    let written = store::users::insert(
         &mut **tx,
         &store::users::NewUser {
             id: &id,
@@ -121,10 +121,9 @@ async fn create_user(
             now,
         },
     )
-    .await;
-    match res {
-        Err(e) if store::is_unique_violation(&e) => return Err(email_taken()),
-        other => other?,
+    .await?;
+    if !written {
+        return Err(email_taken());
     }
     store::users::by_id(&mut **tx, &id)
         .await?

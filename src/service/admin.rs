@@ -256,7 +256,7 @@ pub async fn create_admin(
                 .next()
                 .unwrap_or("admin")
                 .to_string();
-            store::users::insert(
+            let written = store::users::insert(
                 &mut *tx,
                 &store::users::NewUser {
                     id: &id,
@@ -270,6 +270,12 @@ pub async fn create_admin(
                 },
             )
             .await?;
+            if !written {
+                return Err(AppError::conflict(
+                    "email_taken",
+                    "An account with this email was created meanwhile; run the command again.",
+                ));
+            }
             (id, AdminCreated::Created)
         }
     };

@@ -68,14 +68,11 @@ pub async fn ask(ctx: &Ctx, user: &UserRow, input: &AskInput) -> AppResult<Credi
     let now = ctx.now();
     let mut live = Live::new();
     let mut tx = ctx.db.begin_write().await?;
-    match store::credit_requests::insert(&mut tx, &id, &user.id, input.credits, &note, now).await {
-        Err(e) if store::is_unique_violation(&e) => {
-            return Err(AppError::conflict(
-                "request_open",
-                "You already have a request waiting for an admin; withdraw it to ask again.",
-            ));
-        }
-        other => other?,
+    if !store::credit_requests::insert(&mut tx, &id, &user.id, input.credits, &note, now).await? {
+        return Err(AppError::conflict(
+            "request_open",
+            "You already have a request waiting for an admin; withdraw it to ask again.",
+        ));
     }
     let who = display_name(user);
     for (admin_id, email) in store::credit_requests::admins(&mut *tx).await? {

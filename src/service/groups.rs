@@ -1164,15 +1164,12 @@ pub async fn review(
         &comment.unwrap_or_default(),
         now,
     )
-    .await;
-    match inserted {
-        Err(e) if store::is_unique_violation(&e) => {
-            return Err(AppError::conflict(
-                "already_reviewed",
-                "You already reviewed this session.",
-            ));
-        }
-        other => other?,
+    .await?;
+    if !inserted {
+        return Err(AppError::conflict(
+            "already_reviewed",
+            "You already reviewed this session.",
+        ));
     }
     if let Some(mentor) = store::users::by_id(&mut *tx, &g.mentor_id).await? {
         notify::notify(

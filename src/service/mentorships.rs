@@ -111,7 +111,7 @@ pub async fn request(
     }
     // Expired-by-time requests still hold the pair's slot until the sweep: expire them now.
     store::mentorships::expire_due(&mut *tx, now).await?;
-    let res = store::mentorships::insert(
+    let written = store::mentorships::insert(
         &mut tx,
         &NewMentorship {
             id: &id,
@@ -122,10 +122,9 @@ pub async fn request(
             now,
         },
     )
-    .await;
-    match res {
-        Err(e) if store::is_unique_violation(&e) => return Err(already()),
-        other => other?,
+    .await?;
+    if !written {
+        return Err(already());
     }
     let expires_at = crate::clock::after(now, EXPIRY_DAYS * DAY_MICROS);
     super::jobs::enqueue(

@@ -107,7 +107,7 @@ pub async fn report(ctx: &Ctx, who: &UserRow, input: &ReportInput) -> AppResult<
     target_summary(ctx, who, kind, &id).await?;
     let report_id = new_id();
     let mut tx = ctx.db.begin_write().await?;
-    match store::reports::insert(
+    let written = store::reports::insert(
         &mut tx,
         &report_id,
         &who.id,
@@ -115,15 +115,12 @@ pub async fn report(ctx: &Ctx, who: &UserRow, input: &ReportInput) -> AppResult<
         &reason,
         ctx.now(),
     )
-    .await
-    {
-        Err(e) if store::is_unique_violation(&e) => {
-            return Err(AppError::conflict(
-                "already_reported",
-                "You already reported this; an admin will look at it.",
-            ));
-        }
-        other => other?,
+    .await?;
+    if !written {
+        return Err(AppError::conflict(
+            "already_reported",
+            "You already reported this; an admin will look at it.",
+        ));
     }
     tx.commit().await?;
     Ok(report_id)

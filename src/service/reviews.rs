@@ -82,16 +82,13 @@ pub async fn create(
             now,
         },
     )
-    .await;
-    match inserted {
-        Err(e) if store::is_unique_violation(&e) => {
-            return Err(AppError::conflict(
-                "already_reviewed",
-                "You already reviewed this booking.",
-            ));
-        }
-        other => other?,
-    };
+    .await?;
+    if !inserted {
+        return Err(AppError::conflict(
+            "already_reviewed",
+            "You already reviewed this booking.",
+        ));
+    }
     let note = super::notify::Note {
         user_id: &b.b.mentor_id,
         email: &b.mentor_email,

@@ -38,7 +38,9 @@ const SELECT: &str = "SELECT r.id, r.user_id, u.first_name, u.last_name, u.email
     r.note, r.status, r.granted, r.answer, r.decided_by, r.decided_at, r.created_at \
     FROM credit_requests r JOIN users u ON u.id = r.user_id";
 
-/// Files an open request; a second open one for the same member is a unique violation.
+/// Files an open request. Whether it was written: `false` when the member already has
+/// an open one (its unique key; a duplicate perhaps sent at the same time), which
+/// PostgreSQL then does not log as an error.
 pub async fn insert(
     tx: &mut Tx,
     id: &str,
@@ -46,10 +48,10 @@ pub async fn insert(
     credits: i64,
     note: &str,
     now: Timestamp,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let written = sqlx::query(
         "INSERT INTO credit_requests (id, user_id, credits, note, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'open', $5, $5)",
+         VALUES ($1, $2, $3, $4, 'open', $5, $5) ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(user_id)
@@ -58,7 +60,7 @@ pub async fn insert(
     .bind(now.stored())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(written.rows_affected() == 1)
 }
 
 pub async fn get<'e, E: Executor<'e, Database = Any>>(

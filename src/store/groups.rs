@@ -589,6 +589,8 @@ pub async fn update(tx: &mut Tx, id: &str, g: &NewGroup<'_>, now: Timestamp) -> 
 /// Records an attendee's review of a session (a second for the same seat is a unique
 /// violation).
 #[allow(clippy::too_many_arguments)]
+/// Whether it was written: `false` when a unique key already held it (a duplicate,
+/// perhaps sent at the same time), which PostgreSQL then does not log as an error.
 pub async fn insert_review(
     tx: &mut Tx,
     id: &str,
@@ -599,10 +601,10 @@ pub async fn insert_review(
     rating: i64,
     comment: &str,
     now: Timestamp,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let written = sqlx::query(
         "INSERT INTO group_reviews (id, seat_id, session_id, mentor_id, user_id, rating, comment, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(seat_id)
@@ -614,7 +616,7 @@ pub async fn insert_review(
     .bind(now.stored())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(written.rows_affected() == 1)
 }
 
 /// The seat a person attended in a session, if they did.

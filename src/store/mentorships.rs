@@ -57,10 +57,12 @@ pub struct NewMentorship<'a> {
     pub now: Timestamp,
 }
 
-pub async fn insert(tx: &mut Tx, m: &NewMentorship<'_>) -> sqlx::Result<()> {
-    sqlx::query(
+/// Whether it was written: `false` when a unique key already held it (a duplicate,
+/// perhaps sent at the same time), which PostgreSQL then does not log as an error.
+pub async fn insert(tx: &mut Tx, m: &NewMentorship<'_>) -> sqlx::Result<bool> {
+    let written = sqlx::query(
         "INSERT INTO mentorships (id, mentor_id, mentee_id, status, message, expires_at, \
-         created_at, updated_at) VALUES ($1, $2, $3, 'pending', $4, $5, $6, $6)",
+         created_at, updated_at) VALUES ($1, $2, $3, 'pending', $4, $5, $6, $6) ON CONFLICT DO NOTHING",
     )
     .bind(m.id)
     .bind(m.mentor_id)
@@ -70,7 +72,7 @@ pub async fn insert(tx: &mut Tx, m: &NewMentorship<'_>) -> sqlx::Result<()> {
     .bind(m.now.stored())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(written.rows_affected() == 1)
 }
 
 pub async fn get<'e, E: Executor<'e, Database = Any>>(

@@ -29,6 +29,8 @@ const SELECT: &str = "SELECT r.id, r.reporter_id, u.email AS reporter_email, r.t
     r.reason, r.status, r.resolution, r.resolved_by, r.resolved_at, r.created_at \
     FROM reports r JOIN users u ON u.id = r.reporter_id";
 
+/// Whether it was written: `false` when a unique key already held it (a duplicate,
+/// perhaps sent at the same time), which PostgreSQL then does not log as an error.
 pub async fn insert(
     tx: &mut Tx,
     id: &str,
@@ -36,10 +38,10 @@ pub async fn insert(
     target: (&str, &str),
     reason: &str,
     now: Timestamp,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let written = sqlx::query(
         "INSERT INTO reports (id, reporter_id, target_type, target_id, reason, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'open', $6, $6)",
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $6) ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(reporter_id)
@@ -49,7 +51,7 @@ pub async fn insert(
     .bind(now.stored())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(written.rows_affected() == 1)
 }
 
 pub async fn get<'e, E: Executor<'e, Database = Any>>(

@@ -79,10 +79,12 @@ pub struct NewReview<'a> {
     pub now: Timestamp,
 }
 
-pub async fn insert(tx: &mut Tx, r: &NewReview<'_>) -> sqlx::Result<()> {
-    sqlx::query(
+/// Whether it was written: `false` when a unique key already held it (a duplicate,
+/// perhaps sent at the same time), which PostgreSQL then does not log as an error.
+pub async fn insert(tx: &mut Tx, r: &NewReview<'_>) -> sqlx::Result<bool> {
+    let written = sqlx::query(
         "INSERT INTO reviews (id, booking_id, mentor_id, mentee_id, rating, comment, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
     )
     .bind(r.id)
     .bind(r.booking_id)
@@ -93,7 +95,7 @@ pub async fn insert(tx: &mut Tx, r: &NewReview<'_>) -> sqlx::Result<()> {
     .bind(r.now.stored())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(written.rows_affected() == 1)
 }
 
 /// Recomputes a mentor's rating average and count from their reviews (of bookings and

@@ -47,13 +47,15 @@ pub struct NewUser<'a> {
     pub now: Timestamp,
 }
 
+/// Whether it was written: `false` when a unique key already held it (a duplicate,
+/// perhaps sent at the same time), which PostgreSQL then does not log as an error.
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     u: &NewUser<'_>,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let written = sqlx::query(
         "INSERT INTO users (id, email, password_hash, roles, first_name, last_name, timezone, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT DO NOTHING",
     )
     .bind(u.id)
     .bind(u.email)
@@ -65,7 +67,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(u.now.stored())
     .execute(ex)
     .await?;
-    Ok(())
+    Ok(written.rows_affected() == 1)
 }
 
 pub async fn by_id<'e, E: Executor<'e, Database = Any>>(
