@@ -2,6 +2,17 @@
 
 use super::*;
 
+/// A start that is already past: the same refusal as a taken slot, saying why.
+pub(super) fn slot_passed(start: Timestamp, now: Timestamp) -> AppResult<()> {
+    if start <= now {
+        return Err(AppError::conflict(
+            "slot_unavailable",
+            "This time has already passed. Pick one of the coming free slots.",
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn slot_taken() -> AppError {
     AppError::conflict(
         "slot_unavailable",
@@ -116,6 +127,7 @@ pub(super) async fn prepare(
             )
         })?;
         let start = parse_instant("start", raw)?;
+        slot_passed(start, now)?;
         (
             start,
             start + SignedDuration::from_mins(context.duration_minutes),

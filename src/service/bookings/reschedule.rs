@@ -14,6 +14,7 @@ pub async fn reschedule(
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let start = parse_instant("start", &input.start)?;
     let now = ctx.clock.now();
+    slot_passed(start, now)?;
     let current = store::bookings::get(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -66,6 +66,19 @@ async fn taken_or_invalid_slots_are_refused() {
             "slot_unavailable",
         );
     }
+    // A past start says so.
+    let past = app
+        .post(
+            "/api/v1/bookings",
+            other.token(),
+            book(&mentor.user_id, &service, "2026-03-02T08:00:00Z"),
+        )
+        .await;
+    assert_eq!(
+        past.1["detail"], "This time has already passed. Pick one of the coming free slots.",
+        "{}",
+        past.1
+    );
     // A mentee cannot be in two sessions at once, even with another mentor.
     let second = app
         .approved_mentor(
