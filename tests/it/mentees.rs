@@ -196,6 +196,11 @@ async fn a_booking_opens_the_profile_with_the_sessions_together_and_pages_link_i
         dash.contains(&format!("href=\"{href}\"")),
         "the dashboard links it"
     );
+    // The mentee's own dashboard asks only for what is missing: the learning
+    // profile's "about me" counts as a bio.
+    let own = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, dash) = text(&own, &app, "/dashboard").await;
+    assert!(dash.contains("Add a headline.</p>"), "{dash}");
     // A stranger's page: not found.
     app.register("nosy@example.com").await;
     let n = sign_in(&app, "nosy@example.com", "correct horse battery").await;

@@ -1,7 +1,7 @@
 //! Threads, messages, live delivery over the socket, across instances.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{Session, TestApp, assert_problem, mentor_profile};
 
@@ -324,7 +324,11 @@ async fn a_booking_request_is_an_invite_that_follows_the_booking() {
     let items = msgs["items"].as_array().unwrap();
     assert_eq!(
         (items[0]["kind"].as_str(), items[0]["content"].as_str()),
-        (Some("system"), Some("Booking accepted"))
+        (
+            Some("system"),
+            Some(format!("Booking accepted: {}", b["title"].as_str().unwrap()) + &topic_part(&b))
+                .as_deref()
+        )
     );
     let inv = items.iter().find(|m| m["kind"] == "invite").unwrap();
     assert_eq!(inv["metadata"]["status"], "accepted");
@@ -521,4 +525,12 @@ async fn more_chat_lines_at_once_than_database_connections_are_all_answered_prom
         "the slowest of 48 chat lines took {slowest:?}"
     );
     assert_eq!(message_notifications(&app, &mentee).await, 48);
+}
+
+/// " (topic)" when a booking has one: how a booking's line in the chat names it.
+fn topic_part(b: &Value) -> String {
+    match b["topic"].as_str().unwrap_or("") {
+        "" => String::new(),
+        t => format!(" ({t})"),
+    }
 }

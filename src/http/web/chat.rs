@@ -73,6 +73,7 @@ fn preview(m: &MessageRow) -> String {
     }
     let text = match m.kind.as_str() {
         "image" => "(image)".to_string(),
+        "invite" if m.content.trim().is_empty() => "Booking request".to_string(),
         "invite" => format!("Booking request: {}", m.content),
         _ => m.content.clone(),
     };

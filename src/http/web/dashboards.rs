@@ -148,7 +148,9 @@ struct DashboardPage {
     first_name: String,
     my_id: String,
     is_admin: bool,
-    profile_complete: bool,
+    /// What people would like to know and the profile does not say yet ("a headline"),
+    /// empty when nothing is missing.
+    profile_missing: String,
     d: Dashboard,
     sessions: Vec<SessionRow>,
     hours_received: String,
@@ -287,7 +289,7 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
         first_name: me.first_name.clone(),
         my_id: me.id.to_string(),
         is_admin: web.is_admin(),
-        profile_complete: !me.headline.is_empty() && !me.bio.is_empty(),
+        profile_missing: profile_missing(&state, &me).await?,
         hours_received: hours(d.mentee.minutes_received),
         hours_given,
         sessions,
@@ -298,6 +300,37 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
         d,
     };
     Ok(web.render(&state, &page))
+}
+
+/// What the dashboard's "Your profile" box asks for: a headline, and a bio unless one
+/// is written somewhere (the account's, the learning profile's, the mentor profile's).
+async fn profile_missing(
+    state: &AppState,
+    me: &crate::service::accounts::UserRow,
+) -> Result<String, crate::error::AppError> {
+    let mut bio = !me.bio.trim().is_empty();
+    if !bio {
+        // The learning profile's "about me", or the account's when that is empty.
+        bio = !crate::service::mentees::detail(&state.ctx, me, &me.id)
+            .await?
+            .bio
+            .trim()
+            .is_empty();
+    }
+    if !bio {
+        bio = crate::service::mentors::my_profile(&state.ctx, me)
+            .await?
+            .is_some_and(|p| !p.bio.trim().is_empty());
+    }
+    let missing: Vec<&str> = [
+        (me.headline.trim().is_empty(), "a headline"),
+        (!bio, "a short bio"),
+    ]
+    .into_iter()
+    .filter(|(m, _)| *m)
+    .map(|(_, what)| what)
+    .collect();
+    Ok(missing.join(" and "))
 }
 
 /// What a mentor still has to do before mentees can book them, then what helps them be

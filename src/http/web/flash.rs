@@ -153,9 +153,14 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "The waiting sessions are declined; their credits went back.",
     ),
     (
-        "series_cancelled",
+        "series_cancelled_mine",
         "info",
-        "Those sessions are cancelled and refunded by the policy.",
+        "Sessions cancelled: {0}; {1} of their {2} credits are back in your wallet.",
+    ),
+    (
+        "series_cancelled_theirs",
+        "info",
+        "Sessions cancelled: {0}; {1} of their {2} credits went back to the mentee.",
     ),
     ("program_funded", "ok", "Funding added to the program."),
     (

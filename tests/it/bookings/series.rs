@@ -452,6 +452,7 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
     let (_, s) = app
         .get(
             &format!("/api/v1/bookings/series/{series_id}"),
@@ -459,5 +460,26 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
         )
         .await;
     assert_eq!(statuses(&s), ["accepted", "cancelled", "cancelled"]);
+    // Said as a single cancel says it: how many, and the credits back.
+    let sum = |field: &str| -> i64 {
+        s["bookings"].as_array().unwrap()[1..]
+            .iter()
+            .map(|b| b[field].as_i64().unwrap())
+            .sum()
+    };
+    let page = c
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let said = format!(
+        "Sessions cancelled: 2; {} of their {} credits are back in your wallet.",
+        sum("credits_refunded"),
+        sum("credits_held")
+    );
+    assert!(page.contains(&said), "{said} in {page}");
     app.assert_ledger_ok().await;
 }

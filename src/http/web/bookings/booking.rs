@@ -687,7 +687,7 @@ pub(super) async fn series_act(
             "Cancel this session and all that follow?",
             "Each is refunded by the cancellation policy, as if cancelled on its own; earlier sessions stay booked.",
             "Yes, cancel them",
-            "series_cancelled",
+            "series_cancelled_mine",
         ),
         _ => return Err(AppError::NotFound.into()),
     };
@@ -722,7 +722,15 @@ pub(super) async fn series_act(
         )
         .await?;
     } else {
-        bookings::cancel_series(
+        // Said after as a single cancel says it: how many, and the credits back.
+        let live_before: Vec<String> = bookings::get_series(&state.ctx, &me, &id)
+            .await?
+            .occurrences
+            .iter()
+            .filter(|o| o.b.status.is_live())
+            .map(|o| o.b.id.to_string())
+            .collect();
+        let after = bookings::cancel_series(
             &state.ctx,
             &me,
             &id,
@@ -732,6 +740,21 @@ pub(super) async fn series_act(
             },
         )
         .await?;
+        let cancelled: Vec<_> = after
+            .occurrences
+            .iter()
+            .filter(|o| !o.b.status.is_live() && live_before.contains(&o.b.id.to_string()))
+            .collect();
+        let back_credits: i64 = cancelled.iter().map(|o| o.b.credits_refunded).sum();
+        let held: i64 = cancelled.iter().map(|o| o.b.credits_held).sum();
+        let count = cancelled.len() as i64;
+        let mentee = after.row.mentee_id == me.id.as_str();
+        let code = if mentee {
+            "series_cancelled_mine"
+        } else {
+            "series_cancelled_theirs"
+        };
+        return Ok(web.redirect_flash_numbers(&back, code, &[count, back_credits, held]));
     }
     Ok(web.redirect_flash(&back, flash))
 }
