@@ -271,7 +271,8 @@ pub async fn create_admin(
             )
             .await?;
             if !written {
-                return Err(AppError::conflict(
+                return Err(AppError::invalid(
+                    "email",
                     "email_taken",
                     "An account with this email was created meanwhile; run the command again.",
                 ));
