@@ -17,6 +17,13 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // A strip of tabs wider than the screen (a phone): the current tab in view.
+  for (const current of document.querySelectorAll('nav.tabs a[aria-current="page"]')) {
+    const strip = current.parentElement;
+    if (strip.scrollWidth > strip.clientWidth) {
+      strip.scrollLeft = current.offsetLeft - strip.offsetLeft - (strip.clientWidth - current.offsetWidth) / 2;
+    }
+  }
   // A form that came back with errors: take the reader to its summary.
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();

@@ -60,6 +60,17 @@ async fn check(b: &Browser, app: &TestApp, axe: &str, who: &str, pages: &[String
                 if header.as_i64().unwrap_or(999) > 80 {
                     found.push(format!("{who} phone {p}: the header takes {header} px"));
                 }
+                // A strip of tabs wider than the screen shows the current tab.
+                let tab = b
+                    .js("const a = document.querySelector('nav.tabs a[aria-current=\"page\"]'); \
+                         if (!a) return true; const s = a.parentElement.getBoundingClientRect(), \
+                         r = a.getBoundingClientRect(); return r.left >= s.left - 1 && r.right <= s.right + 1;")
+                    .await;
+                if tab != serde_json::json!(true) {
+                    found.push(format!(
+                        "{who} phone {p}: the current tab is scrolled out of view"
+                    ));
+                }
             }
         }
     }

@@ -60,6 +60,25 @@ async fn cancelling_a_booking_late_asks_first_and_says_what_comes_back() {
         held - half
     );
     assert!(page.contains(&words), "the page says it before: {page}");
+    // Times as the reader's browser writes them, like the slot picker's: 24-hour here,
+    // 12-hour for an American English browser.
+    assert!(
+        page.contains("<strong>Mon 2 Mar 2026, 15:00</strong>"),
+        "{page}"
+    );
+    let us = c
+        .get(app.url(&format!("/bookings/{id}")))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        us.contains("<strong>Mon 2 Mar 2026, 3:00 PM</strong>"),
+        "{us}"
+    );
     // Live: the meeting, the calendar file, and the credits held.
     assert!(
         page.contains(">Join the meeting</a>") && page.contains(">Add to my calendar (.ics)</a>")

@@ -487,13 +487,13 @@ struct JobsPage {
     recent: Vec<JobLine>,
 }
 
-fn job_line(j: crate::service::jobs::JobInfo, tz: &jiff::tz::TimeZone) -> JobLine {
+fn job_line(web: &WebCtx, j: crate::service::jobs::JobInfo, tz: &jiff::tz::TimeZone) -> JobLine {
     JobLine {
         id: j.id,
         kind: j.kind,
         status: j.status,
         attempts: format!("{}/{}", j.attempts, j.max_attempts),
-        run_at: super::bookings::when(j.run_at, tz),
+        run_at: web.when(j.run_at, tz),
         error: j.last_error,
     }
 }
@@ -508,8 +508,8 @@ async fn jobs_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
         &JobsPage {
             layout: web.layout(),
             counts,
-            dead: dead.into_iter().map(|j| job_line(j, &tz)).collect(),
-            recent: recent.into_iter().map(|j| job_line(j, &tz)).collect(),
+            dead: dead.into_iter().map(|j| job_line(&web, j, &tz)).collect(),
+            recent: recent.into_iter().map(|j| job_line(&web, j, &tz)).collect(),
         },
     ))
 }

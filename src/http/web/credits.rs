@@ -13,8 +13,8 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 
 use super::{
-    FormErrors, Layout, PageResult, WebCtx, WebForm, admin::require_admin, bookings::when,
-    page_query, payments::PackLine, zone_of,
+    FormErrors, Layout, PageResult, WebCtx, WebForm, admin::require_admin, page_query,
+    payments::PackLine, zone_of,
 };
 use crate::{
     domain::credit::{CreditRequestStatus, MAX_REQUEST},
@@ -60,7 +60,7 @@ pub struct RequestLine {
     pub outcome: String,
 }
 
-fn line(r: CreditRequestRow, tz: &TimeZone) -> RequestLine {
+fn line(web: &WebCtx, r: CreditRequestRow, tz: &TimeZone) -> RequestLine {
     let outcome = match (r.status, r.answer.is_empty()) {
         (CreditRequestStatus::Open, _) => "Waiting for an administrator".to_string(),
         (CreditRequestStatus::Granted, true) => format!("Granted {} credits", r.granted),
@@ -75,7 +75,7 @@ fn line(r: CreditRequestRow, tz: &TimeZone) -> RequestLine {
         .to_string();
     RequestLine {
         id: r.id,
-        when: when(r.created_at, tz),
+        when: web.when(r.created_at, tz),
         who: if who.is_empty() { r.email.clone() } else { who },
         account_link: format!("/admin?q={}", super::urlencode(&r.email)),
         email: r.email,
@@ -130,7 +130,7 @@ async fn render_credits(
     let (open, past): (Vec<_>, Vec<_>) = credit_requests::mine(&state.ctx, me, None, 20)
         .await?
         .into_iter()
-        .map(|r| line(r, &tz))
+        .map(|r| line(web, r, &tz))
         .partition(|r| r.status == "open");
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -157,7 +157,7 @@ async fn render_credits(
                     when: e
                         .created_at
                         .parse::<jiff::Timestamp>()
-                        .map(|t| when(t, &tz))
+                        .map(|t| web.when(t, &tz))
                         .unwrap_or(e.created_at),
                     amount: e.amount,
                     memo: e.memo,
@@ -279,7 +279,7 @@ async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResu
         &state,
         &QueuePage {
             layout: web.layout(),
-            lines: rows.into_iter().map(|r| line(r, &tz)).collect(),
+            lines: rows.into_iter().map(|r| line(&web, r, &tz)).collect(),
             show: show.to_string(),
             worth: credits::worth(&state.ctx),
         },

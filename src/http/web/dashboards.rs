@@ -7,7 +7,7 @@ use axum::{Router, extract::State, http::Uri, routing::get};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{Layout, PageResult, WebCtx, admin::require_admin, bookings::when, page_query};
+use super::{Layout, PageResult, WebCtx, admin::require_admin, page_query};
 use crate::{
     domain::stats::{Point, bar_chart_svg, stacked_bar_chart_svg},
     http::AppState,
@@ -168,7 +168,7 @@ struct DashboardPage {
 }
 
 /// A coming session as the dashboard lists it.
-fn session_row(s: &dashboard::SessionItem, tz: &jiff::tz::TimeZone) -> SessionRow {
+fn session_row(web: &WebCtx, s: &dashboard::SessionItem, tz: &jiff::tz::TimeZone) -> SessionRow {
     SessionRow {
         id: s.id.clone(),
         title: s.title.clone(),
@@ -181,7 +181,7 @@ fn session_row(s: &dashboard::SessionItem, tz: &jiff::tz::TimeZone) -> SessionRo
         when: s
             .start
             .parse::<Timestamp>()
-            .map(|t| when(t, tz))
+            .map(|t| web.when(t, tz))
             .unwrap_or_default(),
         countdown: countdown(s.starts_in_minutes),
         status: s.status.clone(),
@@ -193,7 +193,11 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
     let me = web.require_user()?.user.clone();
     let d = dashboard::for_user(&state.ctx, &me).await?;
     let tz = super::zone_of(Some(&me));
-    let sessions = d.upcoming.iter().map(|s| session_row(s, &tz)).collect();
+    let sessions = d
+        .upcoming
+        .iter()
+        .map(|s| session_row(&web, s, &tz))
+        .collect();
     let (charts, article_stats, rating_rows, waiting, hours_given) = match &d.mentor {
         None => (vec![], None, vec![], vec![], String::new()),
         Some(m) => {
@@ -522,7 +526,7 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
         rows: rows
             .iter()
             .map(|r| AuditRow {
-                when: when(r.created_at, &tz),
+                when: web.when(r.created_at, &tz),
                 actor: match (r.actor_name.trim(), &r.actor_email) {
                     (_, None) => "the system".into(),
                     ("", Some(email)) => email.clone(),

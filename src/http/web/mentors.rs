@@ -672,7 +672,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
     let mut recommendations = vec![];
     let (mut upcoming, mut past) = (vec![], vec![]);
     if tab == "sessions" {
-        (upcoming, past) = super::bookings::sessions(&state, &me).await?;
+        (upcoming, past) = super::bookings::sessions(&state, &web, &me).await?;
     } else if tab == "discover" {
         let recs = mentors::recommended(&state.ctx, &me, 12).await?;
         recommendations = recs

@@ -16,9 +16,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{
-    CsrfForm, Layout, PageResult, WebCtx, WebForm, bookings::when, error_page, page_query,
-};
+use super::{CsrfForm, Layout, PageResult, WebCtx, WebForm, error_page, page_query};
 use crate::{
     domain::payment::PaymentStatus,
     http::{AppState, extract::path_id},
@@ -208,7 +206,7 @@ struct HistoryPage {
     enabled: bool,
 }
 
-fn line(p: &PaymentRow, tz: &jiff::tz::TimeZone) -> PaymentLine {
+fn line(web: &WebCtx, p: &PaymentRow, tz: &jiff::tz::TimeZone) -> PaymentLine {
     let note = if p.status == PaymentStatus::Refunded {
         format!(
             "{} refunded, {} credits taken back",
@@ -220,7 +218,7 @@ fn line(p: &PaymentRow, tz: &jiff::tz::TimeZone) -> PaymentLine {
     };
     PaymentLine {
         id: p.id.clone(),
-        when: when(p.created_at, tz),
+        when: web.when(p.created_at, tz),
         credits: p.credits,
         price: money(p.amount_cents, &p.currency),
         status: p.status.as_str().to_string(),
@@ -242,7 +240,7 @@ async fn history(State(state): State<AppState>, web: WebCtx) -> PageResult {
         &state,
         &HistoryPage {
             layout: web.layout(),
-            lines: rows.iter().map(|p| line(p, &tz)).collect(),
+            lines: rows.iter().map(|p| line(&web, p, &tz)).collect(),
             enabled: payments::enabled(&state.ctx),
         },
     ))
@@ -309,7 +307,7 @@ async fn admin_list(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
             lines: rows
                 .iter()
                 .map(|r| AdminLine {
-                    line: line(&r.p, &tz),
+                    line: line(&web, &r.p, &tz),
                     buyer: format!("{} {}", r.first_name, r.last_name),
                     email: r.email.clone(),
                     flag: r.p.flag.clone(),

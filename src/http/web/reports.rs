@@ -10,10 +10,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{
-    Layout, PageResult, WebCtx, WebForm, admin::require_admin, bookings::when, page_query,
-    safe_next,
-};
+use super::{Layout, PageResult, WebCtx, WebForm, admin::require_admin, page_query, safe_next};
 use crate::{
     error::AppError,
     http::{AppState, extract::path_id},
@@ -101,7 +98,7 @@ async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResu
                 .into_iter()
                 .map(|l| Line {
                     id: l.row.id.clone(),
-                    when: when(l.row.created_at, &tz),
+                    when: web.when(l.row.created_at, &tz),
                     reporter: l.row.reporter_email.clone(),
                     what: l.summary,
                     link: l.link.unwrap_or_default(),

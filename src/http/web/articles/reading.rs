@@ -74,9 +74,9 @@ pub(super) async fn render_article(
         a: ArticleCard::new(a, &tz),
         html: a.html.clone(),
         minutes: crate::domain::article::reading_minutes(&a.content),
-        published: crate::http::web::bookings::when(published_at, &tz),
+        published: web.when(published_at, &tz),
         updated: (a.updated_at.duration_since(published_at) > jiff::SignedDuration::from_mins(1))
-            .then(|| crate::http::web::bookings::when(a.updated_at, &tz)),
+            .then(|| web.when(a.updated_at, &tz)),
         is_author,
         is_admin,
         signed_in: me.is_some(),
@@ -87,7 +87,7 @@ pub(super) async fn render_article(
                 id: c.id.clone(),
                 author: format!("{} {}", c.first_name, c.last_name),
                 body: c.body.clone(),
-                date: crate::http::web::bookings::when(c.created_at, &tz),
+                date: web.when(c.created_at, &tz),
                 can_delete: me.is_some_and(|u| u.id == c.author_id) || is_author || is_admin,
                 mine: me.is_some_and(|u| u.id == c.author_id),
             })

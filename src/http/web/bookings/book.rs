@@ -142,7 +142,7 @@ pub(super) async fn render_book(
         };
         let due = format!(
             "by {} ({}), {span} after your request",
-            when(due, &tz),
+            web.when(due, &tz),
             tz_name(&tz)
         );
         (due, String::new(), policy)

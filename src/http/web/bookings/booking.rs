@@ -74,7 +74,7 @@ pub(super) async fn booking_page(
     }
     let review = reviews::of_booking(&state.ctx, &id).await?;
     let slots = if b.b.timed && b.b.status.is_live() && b.b.start_at > state.ctx.clock.now() {
-        reschedule_options(&state, &b, &zone_of(Some(&me))).await?
+        reschedule_options(&state, &web, &b, &zone_of(Some(&me))).await?
     } else {
         vec![]
     };
@@ -114,16 +114,16 @@ pub(super) async fn booking_page(
         other_name,
         other_id,
         timed: r.timed,
-        starts: when(r.start_at, &tz),
-        ends: when(r.end_at, &tz),
+        starts: web.when(r.start_at, &tz),
+        ends: web.when(r.end_at, &tz),
         zone: tz_name(&tz),
-        other_zone_time: format!("{} ({})", when(r.start_at, &other_zone), other_tz),
+        other_zone_time: format!("{} ({})", web.when(r.start_at, &other_zone), other_tz),
         topic: r.topic.clone(),
         message: r.message.clone(),
         credits: credits_line(r.credits_held, r.credits_refunded, r.credits_paid, live),
         live,
         link: r.meeting_link.clone(),
-        expires: when(r.expires_at, &tz),
+        expires: web.when(r.expires_at, &tz),
         decline_reason: r.decline_reason.clone(),
         cancel_reason: r.cancel_reason.clone(),
         no_show_party: r.no_show_party.clone(),
@@ -159,14 +159,14 @@ pub(super) async fn booking_page(
             .into_iter()
             .map(|e| HistoryLine {
                 what: match (e.kind.as_str(), e.to_start) {
-                    ("rescheduled", Some(t)) => format!("moved to {}", when(t, &tz)),
+                    ("rescheduled", Some(t)) => format!("moved to {}", web.when(t, &tz)),
                     (k, _) => k.replace('_', " "),
                 } + &if e.detail.is_empty() {
                     String::new()
                 } else {
                     format!(": {}", e.detail)
                 },
-                when: when(e.created_at, &tz),
+                when: web.when(e.created_at, &tz),
             })
             .collect(),
     };
@@ -219,6 +219,7 @@ pub(super) fn consequence(b: &BookingFull, p: &bookings::Preview) -> String {
 /// Free starts in the next two weeks a live booking could move to (value, label).
 pub(super) async fn reschedule_options(
     state: &AppState,
+    web: &WebCtx,
     b: &BookingFull,
     tz: &TimeZone,
 ) -> Result<Vec<(String, String)>, AppError> {
@@ -239,7 +240,7 @@ pub(super) async fn reschedule_options(
         .into_iter()
         .filter(|s| *s != b.b.start_at)
         .take(60)
-        .map(|s| (s.to_string(), when(s, tz)))
+        .map(|s| (s.to_string(), web.when(s, tz)))
         .collect())
 }
 

@@ -62,13 +62,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// "Tue 3 Mar, 10:00" in a zone.
-pub fn when(t: Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned(tz.clone())
-        .strftime("%a %-d %b %Y, %H:%M")
-        .to_string()
-}
-
 pub(super) fn tz_name(tz: &TimeZone) -> String {
     tz.iana_name().unwrap_or("UTC").to_string()
 }
@@ -76,6 +69,7 @@ pub(super) fn tz_name(tz: &TimeZone) -> String {
 /// The sessions of a user for the mentorship hub, upcoming first then recent.
 pub async fn sessions(
     state: &AppState,
+    web: &WebCtx,
     me: &UserRow,
 ) -> Result<(Vec<SessionLine>, Vec<SessionLine>), AppError> {
     let now = state.ctx.now();
@@ -127,9 +121,9 @@ pub async fn sessions(
                 "mentor".into()
             },
             when: if b.b.timed {
-                when(b.b.start_at, &tz)
+                web.when(b.b.start_at, &tz)
             } else {
-                format!("due {}", when(b.b.end_at, &tz))
+                format!("due {}", web.when(b.b.end_at, &tz))
             },
             status: b.b.status.as_str().replace('_', "-"),
             needs_answer: mentor && b.b.status == BookingStatus::Pending,
