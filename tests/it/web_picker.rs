@@ -316,3 +316,57 @@ async fn the_booking_form_is_a_checkout_summary() {
         "the way to credits is right there"
     );
 }
+
+/// A signed-in viewer's own sessions (on either side) mark the times that clash with
+/// them: shown, said, not offered.
+#[tokio::test]
+async fn times_that_clash_with_my_own_sessions_are_marked_not_offered() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (a, mentee, service_a) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let b = app
+        .approved_mentor(
+            &admin,
+            "second@example.com",
+            mentor_profile(&["x"], &[], 10),
+        )
+        .await;
+    app.set_availability(&b, weekdays_nine_to_five("UTC")).await;
+    let (s, booked) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            serde_json::json!({"mentor_id": a.user_id, "service_id": service_a,
+                "start": "2026-03-03T10:00:00Z", "topic": "CV"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{booked}");
+    let path = format!("/mentors/{}?date=2026-03-03", b.user_id);
+    for who in ["mentee@example.com", "mentor@example.com"] {
+        let c = crate::web_mentors::sign_in(&app, who, "correct horse battery").await;
+        let (s, html) = page(&c, &app, &path, "de-DE,de;q=0.9").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains(
+                "<span class=\"slot slot-busy\" aria-label=\"10:00, you have a session then\">"
+            ),
+            "{who}: {html}"
+        );
+        let offered = hrefs(&html, "class=\"slot\"");
+        assert!(
+            !offered
+                .iter()
+                .any(|h| h.contains("T10%3A00") || h.contains("T10:00")),
+            "{offered:?}"
+        );
+        assert!(
+            offered
+                .iter()
+                .any(|h| h.contains("T11%3A00") || h.contains("T11:00")),
+            "{offered:?}"
+        );
+    }
+    // A visitor sees every free time offered.
+    let (_, html) = page(&client(), &app, &path, "de-DE,de;q=0.9").await;
+    assert!(!html.contains("slot-busy"), "{html}");
+}

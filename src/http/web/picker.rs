@@ -2,7 +2,9 @@
 //! service as tabs, a month calendar with the free days marked, then the times of the
 //! chosen day — in the viewer's zone (a visitor's is detected by the browser or chosen
 //! with the switcher), on a 12- or 24-hour clock as their language writes it, each
-//! with the mentor's local time beside it and night-time hours flagged.
+//! with the mentor's local time beside it and night-time hours flagged. A signed-in
+//! viewer sees the times that clash with their own sessions (on either side) marked and
+//! not offered: booking one would be refused.
 //!
 //! Everything is a plain link, so it works without JavaScript and with the keyboard;
 //! `app.js` only swaps the picker in place instead of loading the whole page. A
@@ -81,6 +83,8 @@ pub struct Slot {
     pub night: bool,
     /// The whole line for a screen reader.
     pub aria: String,
+    /// The viewer has a session of their own then (not offered).
+    pub clash: bool,
 }
 
 /// Everything `partials/slot_picker.html` shows.
@@ -198,12 +202,25 @@ pub async fn build(
 
     let mentor_tz = TimeZone::get(mentor.zone).unwrap_or(TimeZone::UTC);
     let same_zone = mentor.zone == zone;
-    let slots = chosen
-        .and_then(|d| free.get(&d))
+    let times = chosen.and_then(|d| free.get(&d));
+    let duration = service.map_or(0, |s| s.duration_minutes);
+    let mine = match (times, &web.auth) {
+        (Some(t), Some(a)) if !mentor.is_self && !t.is_empty() => {
+            let span = (t[0].timestamp(), t[t.len() - 1].timestamp());
+            my_sessions(state, &a.user.id, span, duration).await?
+        }
+        _ => vec![],
+    };
+    let slots = times
         .map(|times| {
             times
                 .iter()
-                .map(|z| slot(web, mentor, &service_id, z, (&mentor_tz, same_zone)))
+                .map(|z| {
+                    let start = z.timestamp();
+                    let end = start + jiff::SignedDuration::from_mins(duration);
+                    let clash = mine.iter().any(|(s, e)| *s < end && *e > start);
+                    slot(web, mentor, &service_id, z, (&mentor_tz, same_zone), clash)
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -379,12 +396,38 @@ fn gate(web: &WebCtx, is_self: bool, form: String) -> String {
     }
 }
 
+/// The viewer's own live timed sessions (as mentee or mentor) that could overlap a
+/// slot starting in `[first, last]` and lasting `duration` minutes: (start, end).
+async fn my_sessions(
+    state: &AppState,
+    me: &str,
+    (first, last): (Timestamp, Timestamp),
+    duration: i64,
+) -> AppResult<Vec<(Timestamp, Timestamp)>> {
+    let filter = crate::service::bookings::ListFilter {
+        user_id: me.to_string(),
+        statuses: vec!["pending".into(), "accepted".into()],
+        from: Some(first.as_microsecond()),
+        to: Some((last + jiff::SignedDuration::from_mins(duration)).as_microsecond()),
+        ascending: true,
+        limit: 200,
+        ..Default::default()
+    };
+    Ok(crate::service::bookings::list(&state.ctx, &filter)
+        .await?
+        .into_iter()
+        .filter(|b| b.b.timed)
+        .map(|b| (b.b.start_at, b.b.end_at))
+        .collect())
+}
+
 fn slot(
     web: &WebCtx,
     mentor: &Mentor<'_>,
     service: &str,
     z: &Zoned,
     (mentor_tz, same_zone): (&TimeZone, bool),
+    clash: bool,
 ) -> Slot {
     let time = web.clock_time(z);
     let night = z.hour() < 7 || z.hour() >= 22;
@@ -406,6 +449,9 @@ fn slot(
     if night {
         aria.push_str(", night time for you");
     }
+    if clash {
+        aria.push_str(", you have a session then");
+    }
     let form = format!(
         "/mentors/{}/book?service={}&start={}",
         mentor.id,
@@ -413,11 +459,16 @@ fn slot(
         urlencode(&z.timestamp().to_string())
     );
     Slot {
-        href: gate(web, mentor.is_self, form),
+        href: if clash {
+            String::new()
+        } else {
+            gate(web, mentor.is_self, form)
+        },
         time,
         mentor_time,
         night,
         aria,
+        clash,
     }
 }
 
