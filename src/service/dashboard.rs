@@ -141,6 +141,9 @@ pub struct WaitingItem {
     pub requested_at: String,
     /// Whole hours it has waited.
     pub waiting_hours: i64,
+    /// When the session asked for starts (a timed booking; none for a mentorship or a
+    /// review): tells apart the sessions of a series.
+    pub starts_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -295,6 +298,7 @@ async fn mentor_dashboard(
             title: "Mentorship request".into(),
             requested_at: r.since.to_string(),
             waiting_hours: now.duration_since(r.since).as_hours().max(0),
+            starts_at: None,
         })
         .collect();
     waiting.extend(
@@ -309,6 +313,7 @@ async fn mentor_dashboard(
                 title: b.title.clone(),
                 requested_at: b.created_at.to_string(),
                 waiting_hours: now.duration_since(b.created_at).as_hours().max(0),
+                starts_at: b.timed.then(|| b.start_at.to_string()),
             }),
     );
     waiting.sort_by_key(|w| std::cmp::Reverse(w.waiting_hours));

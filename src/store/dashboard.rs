@@ -334,6 +334,8 @@ pub struct SessionLine {
     /// The other person is the session's mentor (so the user is its mentee).
     pub other_is_mentor: bool,
     pub created_at: Timestamp,
+    /// A session with a time (false: a review, whose `end_at` is its due date).
+    pub timed: bool,
 }
 }
 
@@ -347,7 +349,7 @@ pub async fn upcoming<'e, E: Executor<'e, Database = Any>>(
     sqlx::query_as(
         "SELECT b.id, b.title, b.status, b.start_at, b.end_at, b.meeting_link, u.id AS other_id, \
          u.first_name AS other_first_name, u.last_name AS other_last_name, \
-         CAST(CASE WHEN b.mentor_id = $1 THEN 0 ELSE 1 END AS BIGINT) AS other_is_mentor, b.created_at \
+         CAST(CASE WHEN b.mentor_id = $1 THEN 0 ELSE 1 END AS BIGINT) AS other_is_mentor, b.created_at, b.timed \
          FROM bookings b JOIN users u ON u.id = CASE WHEN b.mentor_id = $1 THEN b.mentee_id ELSE b.mentor_id END \
          WHERE (b.mentor_id = $1 OR b.mentee_id = $1) AND b.timed = 1 \
          AND b.status IN ('pending', 'accepted') AND b.end_at > $2 ORDER BY b.start_at LIMIT $3",
@@ -367,7 +369,7 @@ pub async fn waiting_bookings<'e, E: Executor<'e, Database = Any>>(
     sqlx::query_as(
         "SELECT b.id, b.title, b.status, b.start_at, b.end_at, b.meeting_link, u.id AS other_id, \
          u.first_name AS other_first_name, u.last_name AS other_last_name, \
-         CAST(0 AS BIGINT) AS other_is_mentor, b.created_at \
+         CAST(0 AS BIGINT) AS other_is_mentor, b.created_at, b.timed \
          FROM bookings b JOIN users u ON u.id = b.mentee_id \
          WHERE b.mentor_id = $1 AND b.status = 'pending' ORDER BY b.created_at LIMIT 50",
     )

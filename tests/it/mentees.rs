@@ -196,6 +196,12 @@ async fn a_booking_opens_the_profile_with_the_sessions_together_and_pages_link_i
         dash.contains(&format!("href=\"{href}\"")),
         "the dashboard links it"
     );
+    // Waiting for an answer, with when (the sessions of a series would read alike).
+    let waiting = format!(
+        "{}, Tue 3 Mar 2026, 10:00</a>",
+        b["title"].as_str().unwrap()
+    );
+    assert!(dash.contains(&waiting), "{waiting} in {dash}");
     // The mentee's own dashboard asks only for what is missing: the learning
     // profile's "about me" counts as a bio.
     let own = sign_in(&app, "mentee@example.com", "correct horse battery").await;

@@ -233,10 +233,17 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
                     } else {
                         format!("{} days", w.waiting_hours / 24)
                     };
+                    // A session says when (the sessions of a series read alike).
+                    let when = w
+                        .starts_at
+                        .as_deref()
+                        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                        .map(|t| format!(", {}", web.when(t, &tz)))
+                        .unwrap_or_default();
                     WaitingLine {
                         from: w.from_name.clone(),
                         from_href: format!("/mentees/{}", w.from_id),
-                        title: w.title.clone(),
+                        title: format!("{}{when}", w.title),
                         link,
                         age,
                         hours: w.waiting_hours,
