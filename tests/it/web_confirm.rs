@@ -66,15 +66,8 @@ async fn cancelling_a_booking_late_asks_first_and_says_what_comes_back() {
         page.contains("<strong>Mon 2 Mar 2026, 15:00</strong>"),
         "{page}"
     );
-    let us = c
-        .get(app.url(&format!("/bookings/{id}")))
-        .header("accept-language", "en-US,en;q=0.9")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, us) =
+        crate::web_picker::page(&c, &app, &format!("/bookings/{id}"), "en-US,en;q=0.9").await;
     assert!(
         us.contains("<strong>Mon 2 Mar 2026, 3:00 PM</strong>"),
         "{us}"

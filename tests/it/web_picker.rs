@@ -34,7 +34,12 @@ async fn nairobi_mentor(app: &TestApp) -> String {
     mentor.user_id
 }
 
-async fn page(c: &Client, app: &TestApp, path: &str, lang: &str) -> (StatusCode, String) {
+pub(crate) async fn page(
+    c: &Client,
+    app: &TestApp,
+    path: &str,
+    lang: &str,
+) -> (StatusCode, String) {
     let res = c
         .get(app.url(path))
         .header(header::ACCEPT_LANGUAGE, lang)
@@ -324,14 +329,7 @@ async fn times_that_clash_with_my_own_sessions_are_marked_not_offered() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let (a, mentee, service_a) = app.booking_setup(&admin, "UTC", 10, 100).await;
-    let b = app
-        .approved_mentor(
-            &admin,
-            "second@example.com",
-            mentor_profile(&["x"], &[], 10),
-        )
-        .await;
-    app.set_availability(&b, weekdays_nine_to_five("UTC")).await;
+    let (b, _) = app.second_mentor(&admin).await;
     let (s, booked) = app
         .post(
             "/api/v1/bookings",

@@ -80,16 +80,7 @@ async fn taken_or_invalid_slots_are_refused() {
         past.1
     );
     // A mentee cannot be in two sessions at once, even with another mentor.
-    let second = app
-        .approved_mentor(
-            &admin,
-            "second@example.com",
-            mentor_profile(&["x"], &[], 10),
-        )
-        .await;
-    app.set_availability(&second, weekdays_nine_to_five("UTC"))
-        .await;
-    let s2 = app.first_service(&second.user_id).await;
+    let (second, s2) = app.second_mentor(&admin).await;
     assert_problem(
         &app.post(
             "/api/v1/bookings",
@@ -185,15 +176,7 @@ async fn a_mentor_booking_a_mentor_is_never_in_two_sessions_at_once() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let (a, mentee, service_a) = app.booking_setup(&admin, "UTC", 10, 100).await;
-    let b = app
-        .approved_mentor(
-            &admin,
-            "second@example.com",
-            mentor_profile(&["x"], &[], 10),
-        )
-        .await;
-    app.set_availability(&b, weekdays_nine_to_five("UTC")).await;
-    let service_b = app.first_service(&b.user_id).await;
+    let (b, service_b) = app.second_mentor(&admin).await;
     app.grant(&admin, &a.user_id, 100).await;
     let slot_starts = |who: String, service: String| {
         let app = &app;

@@ -467,14 +467,7 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
             .map(|b| b[field].as_i64().unwrap())
             .sum()
     };
-    let page = c
-        .get(app.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = crate::web_mentors::text(&c, &app, &to).await;
     let said = format!(
         "Sessions cancelled: 2; {} of their {} credits are back in your wallet.",
         sum("credits_refunded"),

@@ -468,6 +468,18 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "grant: {b}");
     }
 
+    /// A second approved mentor (second@example.com) free 09:00–17:00 UTC on weekdays,
+    /// and their first service.
+    pub async fn second_mentor(&self, admin: &Session) -> (Session, String) {
+        let mentor = self
+            .approved_mentor(admin, "second@example.com", mentor_profile(&["x"], &[], 10))
+            .await;
+        self.set_availability(&mentor, weekdays_nine_to_five("UTC"))
+            .await;
+        let service = self.first_service(&mentor.user_id).await;
+        (mentor, service)
+    }
+
     /// The id of a mentor's first active service.
     pub async fn first_service(&self, mentor_id: &str) -> String {
         let (_, s) = self
