@@ -264,6 +264,18 @@ impl AppError {
         }
     }
 
+    /// The 503 for a database that cannot serve anything now (its disk, or the
+    /// connection to it), `None` for any other failure.
+    pub fn outage(e: &sqlx::Error) -> Option<Self> {
+        if crate::store::is_disk_failure(e) {
+            Some(AppError::database_unavailable())
+        } else if crate::store::is_connection_failure(e) {
+            Some(AppError::database_unreachable())
+        } else {
+            None
+        }
+    }
+
     /// The connection to the database is gone (it is restarting, or unreachable): a
     /// request caught then may or may not have been stored, so the answer does not
     /// promise that nothing changed.
@@ -376,15 +388,13 @@ impl From<sqlx::Error> for AppError {
         if matches!(e, sqlx::Error::RowNotFound) {
             return AppError::NotFound;
         }
-        if crate::store::is_disk_failure(&e) {
-            tracing::error!(error = %e, "the database cannot take this write now");
-            return AppError::database_unavailable();
+        match AppError::outage(&e) {
+            Some(unavailable) => {
+                tracing::error!(error = %e, "the database cannot take requests now");
+                unavailable
+            }
+            None => AppError::Internal(e.into()),
         }
-        if crate::store::is_connection_failure(&e) {
-            tracing::error!(error = %e, "the database cannot be reached now");
-            return AppError::database_unreachable();
-        }
-        AppError::Internal(e.into())
     }
 }
 

@@ -43,7 +43,7 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
-    store::{self, Backend, Savepoint, native::NativeConn},
+    store::{Backend, Savepoint, native::NativeConn},
 };
 
 /// The most requests one transaction takes.
@@ -199,13 +199,8 @@ async fn run(ctx: Ctx, mut queue: mpsc::Receiver<Item>) {
 
 /// The same failure for every request of a batch whose transaction failed.
 fn batch_failed(e: &sqlx::Error) -> AppError {
-    if store::is_disk_failure(e) {
-        AppError::database_unavailable()
-    } else if store::is_connection_failure(e) {
-        AppError::database_unreachable()
-    } else {
-        AppError::Internal(anyhow::anyhow!("writing bookings: {e}"))
-    }
+    AppError::outage(e)
+        .unwrap_or_else(|| AppError::Internal(anyhow::anyhow!("writing bookings: {e}")))
 }
 
 fn fail(batch: Vec<Item>, e: &sqlx::Error) {

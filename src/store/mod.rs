@@ -532,8 +532,9 @@ pub enum Savepoint {
     RollbackTo,
 }
 
-/// The database cannot store anything now, through no fault of the request: SQLite `SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_READONLY`; PostgreSQL class 53
-/// (insufficient resources) and 58 (system error).
+/// The database cannot store anything now, through no fault of the request: SQLite
+/// `SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_READONLY`; PostgreSQL class 53 (insufficient
+/// resources) and 58 (system error).
 pub fn is_disk_failure(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(db) => db.code().is_some_and(|c| {

@@ -165,12 +165,13 @@ async fn a_booking_opens_the_profile_with_the_sessions_together_and_pages_link_i
     // "Message" opens the pair's conversation, and is a form (it may create it).
     let chat = format!("/chat/with/{}", mentee.user_id);
     assert!(profile.contains(&format!("action=\"{chat}\"")), "{profile}");
-    let res = c
-        .post(app.url(&chat))
-        .form(&[("csrf", crate::web_mentors::csrf_of(&profile))])
-        .send()
-        .await
-        .unwrap();
+    // Pressing it, with the CSRF token of a page the person has open.
+    let press = |who: &reqwest::Client, page: &str| {
+        who.post(app.url(&chat))
+            .form(&[("csrf", crate::web_mentors::csrf_of(page))])
+            .send()
+    };
+    let res = press(&c, &profile).await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let to = res.headers()["location"].to_str().unwrap().to_string();
     assert!(
@@ -180,12 +181,7 @@ async fn a_booking_opens_the_profile_with_the_sessions_together_and_pages_link_i
     let (s, conversation) = text(&c, &app, to.trim_end_matches("#composer")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(conversation.contains("id=\"composer\""), "{conversation}");
-    let again = c
-        .post(app.url(&chat))
-        .form(&[("csrf", crate::web_mentors::csrf_of(&profile))])
-        .send()
-        .await
-        .unwrap();
+    let again = press(&c, &profile).await.unwrap();
     assert_eq!(
         again.headers()["location"].to_str().unwrap(),
         to,
@@ -213,11 +209,6 @@ async fn a_booking_opens_the_profile_with_the_sessions_together_and_pages_link_i
     assert_eq!(text(&n, &app, &href).await.0, StatusCode::NOT_FOUND);
     // Nor can a stranger open a conversation with the mentee.
     let (_, own) = text(&n, &app, "/dashboard").await;
-    let res = n
-        .post(app.url(&chat))
-        .form(&[("csrf", crate::web_mentors::csrf_of(&own))])
-        .send()
-        .await
-        .unwrap();
+    let res = press(&n, &own).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }

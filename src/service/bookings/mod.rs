@@ -203,6 +203,16 @@ pub async fn list(ctx: &Ctx, filter: &ListFilter) -> AppResult<Vec<BookingFull>>
     Ok(store::bookings::list(&ctx.db.pool, filter).await?)
 }
 
+/// After a mentee booked timed sessions: when they mentor too, they are busy then as
+/// a mentor, so their own cached next free slot may move (only then: for everyone
+/// else it would be a wasted read on every booking).
+fn mentee_time_taken(ctx: &Ctx, mentee: &UserRow) {
+    use crate::domain::user::{Role, Roles};
+    if Roles::from_db(&mentee.roles).has(Role::Mentor) {
+        availability::mark_next_free(ctx, &mentee.id, availability::TimeChange::Taken);
+    }
+}
+
 /// What the booking rules need to know of booking `b` at `now`.
 fn facts_of(b: &store::bookings::BookingRow, now: Timestamp) -> Facts {
     Facts {

@@ -469,11 +469,8 @@ pub async fn request_holding(
     if p.timed && next_free_taken {
         availability::mark_next_free(ctx, &p.mentor_id, availability::TimeChange::Taken);
     }
-    // A mentor booking someone else is busy then as a mentor too.
-    if p.timed
-        && crate::domain::user::Roles::from_db(&mentee.roles).has(crate::domain::user::Role::Mentor)
-    {
-        availability::mark_next_free(ctx, &mentee.id, availability::TimeChange::Taken);
+    if p.timed {
+        mentee_time_taken(ctx, mentee);
     }
     if p.timed && p.context.calendar_read_at.is_some() {
         crate::service::calendars::queue_push(ctx, &id, &p.mentor_id).await;

@@ -312,9 +312,7 @@ pub async fn request_series(
     }
     live.publish(ctx).await;
     availability::mark_next_free(ctx, &first.mentor_id, availability::TimeChange::Taken);
-    if crate::domain::user::Roles::from_db(&mentee.roles).has(crate::domain::user::Role::Mentor) {
-        availability::mark_next_free(ctx, &mentee.id, availability::TimeChange::Taken);
-    }
+    mentee_time_taken(ctx, mentee);
     if first.context.calendar_read_at.is_some() {
         for b in &bookings {
             crate::service::calendars::queue_push(ctx, &b.b.id, &first.mentor_id).await;

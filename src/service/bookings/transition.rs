@@ -215,18 +215,15 @@ pub(super) async fn transition(
         .ok_or(AppError::NotFound)?;
     notify_transition(ctx, &mut tx, &after, action, actor, reason, now, &mut live).await?;
     // Which booking, for a pair with several in one thread: its title and topic.
-    let what = match after.b.topic.trim() {
-        "" => format!(
-            "Booking {}: {}",
-            to.as_str().replace('_', " "),
-            after.b.title
-        ),
-        topic => format!(
-            "Booking {}: {} ({topic})",
-            to.as_str().replace('_', " "),
-            after.b.title
-        ),
+    let topic = match after.b.topic.trim() {
+        "" => String::new(),
+        t => format!(" ({t})"),
     };
+    let what = format!(
+        "Booking {}: {}{topic}",
+        to.as_str().replace('_', " "),
+        after.b.title
+    );
     let thread = messages::booking_changed(&mut tx, &after, &what, now).await?;
     tx.commit().await?;
     announce(ctx, live, &b.b, to, thread).await;
