@@ -39,7 +39,12 @@ pub mod users;
 
 use crate::store::column::Column;
 use jiff::Timestamp;
-use std::{borrow::Cow, str::FromStr, time::Duration};
+use std::{
+    borrow::Cow,
+    str::FromStr,
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
 
 use anyhow::Context;
 use sqlx::{
@@ -198,7 +203,10 @@ const SQLITE_PRAGMAS: [&str; 7] = [
 /// A connection is not pinged each time it is taken from the pool (sqlx's default: a
 /// round trip per query, and on SQLite two thread hand-offs). A SQLite connection is
 /// a file handle that cannot hang up; a PostgreSQL one is pinged when it has been idle
-/// for a while (a restarted server, a dropped link), which is when it may be broken.
+/// for a while (a restarted server, a dropped link), which is when it may be broken,
+/// and every one is pinged for a few seconds after a request met a dead connection
+/// ([`note_lost_connection`]): a restart ends all of them at once, and without the
+/// ping each one still in the pool would fail one more request.
 fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
     let opts = AnyPoolOptions::new()
         .max_connections(max)
@@ -230,7 +238,7 @@ fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
         Backend::Postgres => opts.before_acquire(|conn, meta| {
             Box::pin(async move {
                 use sqlx::Connection;
-                if meta.idle_for > PING_AFTER_IDLE {
+                if meta.idle_for > PING_AFTER_IDLE || lost_connection_lately() {
                     // A broken connection is dropped, and the pool opens another.
                     return Ok(conn.ping().await.is_ok());
                 }
@@ -250,6 +258,42 @@ pub const DEFAULT_CONNECTIONS: u32 = 8;
 
 /// How long a PostgreSQL connection may sit idle before it is pinged when taken.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(2);
+
+/// How long after a dead connection was met every connection is pinged when taken.
+const PING_AFTER_LOSS: Duration = Duration::from_secs(10);
+
+/// When a dead PostgreSQL connection was last met: milliseconds since the Unix epoch,
+/// 0 for never. One for the process: a restarted server ends every pool's connections.
+static LOST_CONNECTION_AT: AtomicU64 = AtomicU64::new(0);
+
+fn epoch_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Records that `e` met a connection the database had ended (its session terminated,
+/// the socket broken), so that connections are checked before use for a while; true
+/// when it was such a failure. A pool with no connection free is not one: pinging
+/// then would only add work to an overloaded database.
+pub fn note_lost_connection(e: &sqlx::Error) -> bool {
+    let lost = match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
+        sqlx::Error::Io(_) => true,
+        _ => false,
+    };
+    if lost {
+        LOST_CONNECTION_AT.store(epoch_millis(), Ordering::Relaxed);
+    }
+    lost
+}
+
+fn lost_connection_lately() -> bool {
+    let at = LOST_CONNECTION_AT.load(Ordering::Relaxed);
+    at != 0 && epoch_millis().saturating_sub(at) < PING_AFTER_LOSS.as_millis() as u64
+}
 
 impl Db {
     /// On SQLite, runs a small read by keys on a native connection on the calling
@@ -553,17 +597,13 @@ pub fn is_disk_failure(e: &sqlx::Error) -> bool {
 /// session (class 57P: shut down, restarting, the backend terminated by an
 /// administrator) or refusing it (class 08), no connection free in time, SQLite's
 /// worker thread gone.
+/// A connection found ended is noted ([`note_lost_connection`]).
 pub fn is_connection_failure(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(db) => db
-            .code()
-            .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        _ => false,
-    }
+    note_lost_connection(e)
+        || matches!(
+            e,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed
+        )
 }
 
 macro_rules! migrations {

@@ -1494,7 +1494,7 @@ async fn twenty_pairs_booking_at_once_keep_the_ledger_exact() {
 }
 
 /// PostgreSQL ending the server's sessions (a restart, an administrator terminating
-/// backends): each request that meets a dead pooled connection answers 503 with a
+/// backends): the request that meets a dead pooled connection answers 503 with a
 /// reason, never 500, and the ones after it work without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_on_connections_postgres_ended_answer_503_and_then_work() {
@@ -1571,9 +1571,11 @@ async fn requests_on_connections_postgres_ended_answer_503_and_then_work() {
         "{refused} refused, {done} done: requests work again"
     );
     assert!(refused >= 1, "a request did meet an ended connection");
+    // The first dead connection met makes the pools check theirs before use: the
+    // others are replaced without failing a request (one each, before).
     assert!(
-        refused <= ended.len() + 1,
-        "at most one refusal per ended connection: {refused} for {}",
+        refused <= 2,
+        "{refused} refused for {} ended connections",
         ended.len()
     );
     app.assert_ledger_ok().await;
