@@ -206,7 +206,15 @@ async fn a_visitor_who_picks_a_time_signs_up_and_comes_back_to_it() {
     let app = TestApp::spawn().await;
     let id = nairobi_mentor(&app).await;
     let c = client();
-    let (_, html) = page(&c, &app, &format!("/mentors/{id}?date=2026-03-11"), "en-GB").await;
+    // Picked in Tokyo (the zone switcher, as a browser's zone would be), 06:00 UTC is
+    // 15:00 there.
+    let (_, html) = page(
+        &c,
+        &app,
+        &format!("/mentors/{id}?date=2026-03-11&tz=Asia/Tokyo"),
+        "en-GB",
+    )
+    .await;
     let pick = hrefs(&html, "class=\"slot\"")[0].clone();
     assert!(pick.starts_with("/login?next="), "{pick}");
     let (s, login) = page(&c, &app, &pick, "en-GB").await;
@@ -261,9 +269,40 @@ async fn a_visitor_who_picks_a_time_signs_up_and_comes_back_to_it() {
     assert_eq!(res.headers()[header::LOCATION].to_str().unwrap(), next);
     let (s, book) = page(&c, &app, &next, "en-GB").await;
     assert_eq!(s, StatusCode::OK, "{book}");
+    // The checkout shows the time as it was picked, and says the account's zone
+    // (chosen at sign-up) differs.
     assert!(
-        book.contains("11 Mar 2026") || book.contains("Wed 11 Mar"),
+        book.contains("Wed 11 Mar 2026, 15:00 – 16:00")
+            && book.contains("(Asia/Tokyo)")
+            && book.contains("your account's zone is Europe/London"),
         "{book}"
+    );
+    // Refused (the new account has no credits), the form comes back in the same zone.
+    let res = c
+        .post(app.url(&format!("/mentors/{id}/book")))
+        .form(&[
+            ("csrf", csrf_of(&book).as_str()),
+            (
+                "service",
+                next.split("service=")
+                    .nth(1)
+                    .unwrap()
+                    .split('&')
+                    .next()
+                    .unwrap(),
+            ),
+            ("start", "2026-03-11T06:00:00Z"),
+            ("tz", "Asia/Tokyo"),
+            ("topic", "Picked in Tokyo"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYMENT_REQUIRED);
+    let again = res.text().await.unwrap();
+    assert!(
+        again.contains("Wed 11 Mar 2026, 15:00 – 16:00") && again.contains("(Asia/Tokyo)"),
+        "{again}"
     );
 }
 

@@ -453,10 +453,11 @@ fn slot(
         aria.push_str(", you have a session then");
     }
     let form = format!(
-        "/mentors/{}/book?service={}&start={}",
+        "/mentors/{}/book?service={}&start={}&tz={}",
         mentor.id,
         urlencode(service),
-        urlencode(&z.timestamp().to_string())
+        urlencode(&z.timestamp().to_string()),
+        urlencode(z.time_zone().iana_name().unwrap_or("UTC"))
     );
     Slot {
         href: if clash {

@@ -3,7 +3,7 @@
 //! a confirmation before the series is booked.
 
 use super::*;
-use crate::http::web::in_words;
+use crate::http::web::{in_words, urlencode};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct BookQuery {
@@ -11,6 +11,20 @@ pub(super) struct BookQuery {
     service: String,
     #[serde(default)]
     start: String,
+    /// The zone the slot was picked in (the picker's links carry it): a visitor who
+    /// picked in their browser's zone and then signed in keeps seeing that zone.
+    #[serde(default)]
+    tz: String,
+}
+
+impl BookQuery {
+    /// The zone times are shown in: the one the slot was picked in, else the viewer's.
+    fn zone(&self, me: &crate::service::accounts::UserRow) -> TimeZone {
+        Some(self.tz.as_str())
+            .filter(|z| !z.is_empty())
+            .and_then(|z| TimeZone::get(z).ok())
+            .unwrap_or_else(|| zone_of(Some(me)))
+    }
 }
 
 #[derive(Template)]
@@ -28,6 +42,11 @@ pub(super) struct BookPage {
     /// "Tue 3 Mar 2026, 2:00 PM – 3:00 PM" in the viewer's zone.
     start_local: String,
     zone: String,
+    /// The picked zone's name, for the form to keep it (and in a link).
+    tz: String,
+    tz_query: String,
+    /// The account's own zone, when the times are shown in another one.
+    account_zone: Option<String>,
     /// The same time for the mentor, with their zone (empty when it is the viewer's).
     mentor_time: String,
     /// When cancelling stops being free, and what comes back then.
@@ -103,7 +122,10 @@ pub(super) async fn render_book(
         .into());
     };
     let timed = !service.kind.is_review();
-    let tz = zone_of(Some(&me));
+    let tz = q.zone(&me);
+    let account_zone = Some(zone_of(Some(&me)))
+        .filter(|own| own.iana_name() != tz.iana_name())
+        .map(|own| tz_name(&own));
     let late = state.ctx.config.policy.late_refund_percent.clamp(0, 100);
     let (start_local, mentor_time, policy) = if timed {
         let Ok(start) = q.start.parse::<Timestamp>() else {
@@ -163,6 +185,9 @@ pub(super) async fn render_book(
             start: q.start.clone(),
             start_local,
             zone: tz_name(&tz),
+            tz: tz.iana_name().unwrap_or_default().to_string(),
+            tz_query: urlencode(tz.iana_name().unwrap_or_default()),
+            account_zone,
             mentor_time,
             policy,
             worth: credits::worth(&state.ctx),
@@ -245,6 +270,9 @@ pub(in crate::http::web) struct BookForm {
     pub(in crate::http::web) service: String,
     #[serde(default)]
     pub(in crate::http::web) start: String,
+    /// The zone the slot was picked in (see [`BookQuery`]).
+    #[serde(default)]
+    pub(in crate::http::web) tz: String,
     #[serde(default)]
     pub(in crate::http::web) topic: String,
     #[serde(default)]
@@ -290,6 +318,7 @@ pub(super) async fn book(
             let q = BookQuery {
                 service: f.service,
                 start: f.start,
+                tz: f.tz,
             };
             render_book(
                 &state,
@@ -332,6 +361,7 @@ async fn book_series(
     let q = BookQuery {
         service: f.service.clone(),
         start: f.start.clone(),
+        tz: f.tz.clone(),
     };
     let entry = |error: Option<String>, series: Option<SeriesPlan>| BookEntry {
         error,
@@ -354,7 +384,7 @@ async fn book_series(
                 tz: kept,
                 cost_each,
             }) => {
-                let tz = zone_of(Some(&me));
+                let tz = q.zone(&me);
                 let keeps = dates.first().map(|(t, _)| {
                     let z = t.to_zoned(kept.clone());
                     format!(
