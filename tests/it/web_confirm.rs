@@ -358,4 +358,79 @@ async fn a_review_says_when_it_is_due_and_accepting_it_says_what_comes_next() {
         flash_after(&m, &app, res).await,
         "Review accepted: deliver it below by its due date."
     );
+    // A link that is not https: the booking page again, saying why, the review kept.
+    let (_, page) = text(&m, &app, &format!("/bookings/{id}")).await;
+    let written = "Strong summary; move the projects above the education.";
+    let res = post(
+        &m,
+        &app,
+        &format!("/bookings/{id}/deliver"),
+        &[
+            ("csrf", &csrf_of(&page)),
+            ("text", written),
+            ("url", "http://example.com/cv-notes"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(again.contains("id=\"error-summary\""), "{again}");
+    assert!(again.contains("https"), "the reason: {again}");
+    assert!(
+        again.contains(&format!(">{written}</textarea>"))
+            && again.contains("value=\"http://example.com/cv-notes\""),
+        "what was typed is kept: {again}"
+    );
+    let res = post(
+        &m,
+        &app,
+        &format!("/bookings/{id}/deliver"),
+        &[
+            ("csrf", &csrf_of(&again)),
+            ("text", written),
+            ("url", "https://example.com/cv-notes"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn moving_a_booking_needs_a_time_chosen() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let (s, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-04T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_str().unwrap();
+    let c = sign_in(&app, "mentee@example.com", PASSWORD).await;
+    let (_, page) = text(&c, &app, &format!("/bookings/{id}")).await;
+    // Nothing chosen up front, and the move asks first with JavaScript.
+    assert!(
+        page.contains(
+            "<select id=\"new-start\" name=\"start\"><option value=\"\">Choose a new time</option>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("data-confirm=\"Move this booking"), "{page}");
+    let res = post(
+        &c,
+        &app,
+        &format!("/bookings/{id}/reschedule"),
+        &[("csrf", &csrf_of(&page)), ("start", "")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(again.contains("id=\"error-summary\""), "{again}");
+    let (_, after) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentee.token())
+        .await;
+    assert_eq!(after["start"], "2026-03-04T10:00:00Z", "not moved: {after}");
 }

@@ -1,6 +1,7 @@
 //! One booking: its page (both zones, history, notes, review), its calendar file, and the actions on it.
 
 use super::*;
+use crate::http::web::in_words;
 
 pub struct HistoryLine {
     pub what: String,
@@ -59,6 +60,16 @@ pub(super) struct BookingPage {
     can_reply: bool,
     slots: Vec<(String, String)>,
     history: Vec<HistoryLine>,
+    /// A refused form's problem, and which form it was ("deliver", "review", "reply",
+    /// "notes", "move", "actions"): shown above that form, whose input is kept.
+    error: Option<String>,
+    error_form: &'static str,
+    draft_text: String,
+    draft_url: String,
+    draft_rating: i64,
+    draft_comment: String,
+    draft_reply: String,
+    draft_start: String,
 }
 
 pub(super) async fn booking_page(
@@ -66,15 +77,33 @@ pub(super) async fn booking_page(
     web: WebCtx,
     Path(id): Path<String>,
 ) -> PageResult {
+    render_booking(&state, &web, &id, None).await
+}
+
+/// A form of the booking page that was refused: which one, why, and what was typed.
+pub(super) struct Refused {
+    form: &'static str,
+    error: String,
+    status: StatusCode,
+    f: BookingForm,
+}
+
+/// The booking page; after a refused form, with its problem and its input kept.
+async fn render_booking(
+    state: &AppState,
+    web: &WebCtx,
+    id: &str,
+    refused: Option<Refused>,
+) -> PageResult {
     let me = web.require_user()?.user.clone();
-    let id = booking_path(&id)?;
+    let id = booking_path(id)?;
     let (b, history) = bookings::with_history(&state.ctx, &me, &id).await?;
     if b.b.mentor_id != me.id && b.b.mentee_id != me.id {
         return Err(AppError::NotFound.into()); // admins use the API
     }
     let review = reviews::of_booking(&state.ctx, &id).await?;
     let slots = if b.b.timed && b.b.status.is_live() && b.b.start_at > state.ctx.clock.now() {
-        reschedule_options(&state, &web, &b, &zone_of(Some(&me))).await?
+        reschedule_options(state, web, &b, &zone_of(Some(&me))).await?
     } else {
         vec![]
     };
@@ -101,9 +130,19 @@ pub(super) async fn booking_page(
     let started = now >= r.start_at;
     let [mine, theirs] = crate::service::bookings::notes_of(r, i_am_mentor);
     let series = match &r.series_id {
-        Some(sid) => Some(series_box(&state, &web, &me, sid, r.id.as_str(), &tz).await?),
+        Some(sid) => Some(series_box(state, web, &me, sid, r.id.as_str(), &tz).await?),
         None => None,
     };
+    let (status_code, error, error_form, kept) = match refused {
+        Some(x) => (x.status, Some(x.error), x.form, Some(x.f)),
+        None => (StatusCode::OK, None, "", None),
+    };
+    // What was typed into the refused form, else what is stored.
+    let typed = |pick: fn(&BookingForm) -> &String, stored: &str| {
+        kept.as_ref()
+            .map_or_else(|| stored.to_string(), |f| pick(f).clone())
+    };
+    let notes_kept = error_form == "notes";
     let page = BookingPage {
         layout: web.layout(),
         series,
@@ -129,10 +168,24 @@ pub(super) async fn booking_page(
         no_show_party: r.no_show_party.clone(),
         delivery_text: r.delivery_text.clone(),
         delivery_url: r.delivery_url.clone(),
-        my_pre: mine.pre.to_string(),
-        my_pre_shared: mine.pre_shared,
-        my_post: mine.post.to_string(),
-        my_post_shared: mine.post_shared,
+        my_pre: if notes_kept {
+            typed(|f| &f.pre_meeting, mine.pre)
+        } else {
+            mine.pre.to_string()
+        },
+        my_pre_shared: match (&kept, notes_kept) {
+            (Some(f), true) => f.pre_meeting_shared.is_some(),
+            _ => mine.pre_shared,
+        },
+        my_post: if notes_kept {
+            typed(|f| &f.post_session, mine.post)
+        } else {
+            mine.post.to_string()
+        },
+        my_post_shared: match (&kept, notes_kept) {
+            (Some(f), true) => f.post_session_shared.is_some(),
+            _ => mine.post_shared,
+        },
         their_pre: theirs.pre_for_other().unwrap_or_default().to_string(),
         their_post: theirs.post_for_other().unwrap_or_default().to_string(),
         can_accept: i_am_mentor && status == BookingStatus::Pending && now < r.expires_at,
@@ -169,8 +222,20 @@ pub(super) async fn booking_page(
                 when: web.when(e.created_at, &tz),
             })
             .collect(),
+        error,
+        error_form,
+        draft_text: typed(|f| &f.text, ""),
+        draft_url: typed(|f| &f.url, ""),
+        draft_rating: kept
+            .as_ref()
+            .and_then(|f| f.rating.trim().parse().ok())
+            .filter(|n| (1..=5).contains(n))
+            .unwrap_or(5),
+        draft_comment: typed(|f| &f.comment, ""),
+        draft_reply: typed(|f| &f.reply, ""),
+        draft_start: typed(|f| &f.start, ""),
     };
-    Ok(web.render(&state, &page))
+    Ok(web.render_status(state, status_code, &page))
 }
 
 /// Where a booking's credits are, in words: held while it is live, then what went to
@@ -258,7 +323,7 @@ pub(super) async fn booking_ics(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub(super) struct BookingForm {
     #[serde(default)]
     csrf: String,
@@ -289,13 +354,15 @@ pub(super) struct BookingForm {
     confirmed: String,
 }
 
-/// Runs a booking form action and goes back to the booking with a flash.
+/// Runs a booking form action and goes back to the booking with a flash. Refused (a
+/// field, a state that changed meanwhile), the booking page comes back with the
+/// reason above `form` and what was typed into it.
 pub(super) async fn booking_action<F, Fut>(
     state: AppState,
     web: WebCtx,
     id: String,
     f: BookingForm,
-    flash: &'static str,
+    (form, flash): (&'static str, &'static str),
     run: F,
 ) -> PageResult
 where
@@ -303,9 +370,20 @@ where
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
     let me = web.signed_in_form(&state, &f.csrf)?;
-    let id = booking_path(&id)?;
-    run(state.clone(), me, id.clone(), f).await?;
-    Ok(web.redirect_flash(&format!("/bookings/{id}"), flash))
+    let bid = booking_path(&id)?;
+    match run(state.clone(), me, bid.clone(), f.clone()).await {
+        Ok(()) => Ok(web.redirect_flash(&format!("/bookings/{bid}"), flash)),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let refused = Refused {
+                form,
+                error: in_words(&e),
+                status: crate::http::problem::status_of(&e),
+                f,
+            };
+            render_booking(&state, &web, &id, Some(refused)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub(super) async fn act(
@@ -341,7 +419,7 @@ pub(super) async fn act(
         web,
         id,
         f,
-        flash,
+        ("actions", flash),
         move |state, me, id, f| async move {
             let action = if action == BookingAction::MenteeNoShow {
                 let b = bookings::get(&state.ctx, &me, &id).await?;
@@ -442,7 +520,7 @@ pub(super) async fn reschedule(
         web,
         id,
         f,
-        "booking_moved",
+        ("move", "booking_moved"),
         |state, me, id, f| async move {
             let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
             bookings::reschedule(
@@ -472,7 +550,7 @@ pub(super) async fn deliver(
         web,
         id,
         f,
-        "booking_delivered",
+        ("deliver", "booking_delivered"),
         |state, me, id, f| async move {
             bookings::deliver(
                 &state.ctx,
@@ -501,7 +579,7 @@ pub(super) async fn save_notes(
         web,
         id,
         f,
-        "notes_saved",
+        ("notes", "notes_saved"),
         |state, me, id, f| async move {
             let input = NotesInput {
                 pre_meeting: f.pre_meeting,
@@ -528,7 +606,7 @@ pub(super) async fn review(
         web,
         id,
         f,
-        "review_saved",
+        ("review", "review_saved"),
         |state, me, id, f| async move {
             let rating = f
                 .rating
@@ -562,7 +640,7 @@ pub(super) async fn reply(
         web,
         id,
         f,
-        "reply_saved",
+        ("reply", "reply_saved"),
         |state, me, id, f| async move {
             let r = reviews::of_booking(&state.ctx, &id)
                 .await?
