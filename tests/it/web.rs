@@ -329,6 +329,58 @@ async fn the_admin_console_is_for_admins() {
     assert!(!html.contains("boss@example.com"), "the search filters");
 }
 
+/// Granting credits from the console: a refused grant (no such account, a number that
+/// is none) comes back on the console saying why beside the form, what was typed kept;
+/// a good one credits the member and says so.
+#[tokio::test]
+async fn a_refused_grant_says_why_and_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let c = signed_in_admin(&app).await;
+    let member = app.register("member@example.com").await;
+    let (_, html) = page(&c, &app, "/admin").await;
+    let grant = |email: &'static str, amount: &'static str, csrf: String| {
+        let c = c.clone();
+        let url = app.url("/admin/credits");
+        async move {
+            c.post(url)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("email", email),
+                    ("amount", amount),
+                    ("reason", "Welcome to the cohort"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = grant("nobody@example.com", "50", csrf_of(&html)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(again.contains("id=\"error-summary\""), "{again}");
+    assert!(
+        again.contains("href=\"#grant-email\">Email: No account has this email.</a>"),
+        "{again}"
+    );
+    assert!(
+        again.contains("value=\"nobody@example.com\" aria-invalid=\"true\"")
+            && again.contains("value=\"50\"")
+            && again.contains("value=\"Welcome to the cohort\""),
+        "kept: {again}"
+    );
+    let res = grant("member@example.com", "0", csrf_of(&again)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(
+        again.contains("Credits: Grant between 1 and 1,000,000 credits."),
+        "{again}"
+    );
+    assert_eq!(app.balance(&member).await.0, 0, "nothing granted");
+    let res = grant("member@example.com", "50", csrf_of(&again)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.balance(&member).await.0, 50);
+}
+
 /// A page handler that stops on an error (here a report id that is no id) answers the
 /// error page with the signed-in navigation, through the one place that renders it.
 #[tokio::test]

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::{Path, State},
-    http::Uri,
+    http::{StatusCode, Uri},
     response::Response,
     routing::{get, post},
 };
@@ -70,6 +70,9 @@ struct AdminPage {
     status: String,
     users: Vec<UserLine>,
     next_href: Option<String>,
+    /// A refused grant: what was typed, and why.
+    grant: GrantForm,
+    errors: FormErrors,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,6 +103,28 @@ pub fn require_admin(state: &AppState, web: &WebCtx) -> Result<UserRow, Response
 async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
     let me = require_admin(&state, &web)?;
     let q: ConsoleQuery = page_query(&uri);
+    render_console(
+        &state,
+        &web,
+        &me,
+        q,
+        StatusCode::OK,
+        GrantForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// The console: its users list, and the grant form (with a refused grant's input).
+async fn render_console(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    q: ConsoleQuery,
+    code: StatusCode,
+    grant: GrantForm,
+    errors: FormErrors,
+) -> PageResult {
     let tz = web.zone();
     let status = match q.status.as_str() {
         "active" => Some(UserStatus::Active),
@@ -116,7 +141,7 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageRe
         before_id,
         limit: limit + 1,
     };
-    let mut rows = admin::list_users(&state.ctx, &me, &query).await?;
+    let mut rows = admin::list_users(&state.ctx, me, &query).await?;
     let next_href = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|u| {
@@ -158,8 +183,9 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageRe
             }
         })
         .collect();
-    Ok(web.render(
-        &state,
+    Ok(web.render_status(
+        state,
+        code,
         &AdminPage {
             layout: web.layout(),
             q: q.q,
@@ -167,6 +193,8 @@ async fn console(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageRe
             status: q.status,
             users,
             next_href,
+            grant,
+            errors,
         },
     ))
 }
@@ -423,7 +451,7 @@ async fn reject_application(
     decide(state, web, id, f, false).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 struct GrantForm {
     #[serde(default)]
     csrf: String,
@@ -442,31 +470,47 @@ async fn grant_credits(
 ) -> PageResult {
     let me = require_admin(&state, &web)?;
     web.check_csrf(&f.csrf)?;
-    let user = admin::user_by_email(&state.ctx, &me, &f.email).await?;
-    let amount = f.amount.trim().parse::<i64>().map_err(|_| {
-        AppError::invalid(
-            "amount",
-            "invalid_number",
-            "Enter a whole number of credits.",
+    let granted = async {
+        let user = admin::user_by_email(&state.ctx, &me, &f.email).await?;
+        let amount = f.amount.trim().parse::<i64>().map_err(|_| {
+            AppError::invalid(
+                "amount",
+                "invalid_number",
+                "Enter a whole number of credits.",
+            )
+        })?;
+        let g = crate::service::credits::grant(
+            &state.ctx,
+            &me,
+            &crate::service::credits::GrantInput {
+                user_id: user.id.to_string(),
+                amount,
+                reason: f.reason.clone(),
+            },
+            None,
         )
-    })?;
-    let g = crate::service::credits::grant(
-        &state.ctx,
-        &me,
-        &crate::service::credits::GrantInput {
-            user_id: user.id.to_string(),
-            amount,
-            reason: f.reason.clone(),
-        },
-        None,
-    )
-    .await?;
-    // Back to the list showing just the member credited, and what they have now.
-    Ok(web.redirect_flash_numbers(
-        &format!("/admin?q={}", urlencode(&user.email)),
-        "credits_granted_to",
-        &[g.amount, g.balance],
-    ))
+        .await?;
+        Ok::<_, AppError>((user, g))
+    }
+    .await;
+    match granted {
+        // Back to the list showing just the member credited, and what they have now.
+        Ok((user, g)) => Ok(web.redirect_flash_numbers(
+            &format!("/admin?q={}", urlencode(&user.email)),
+            "credits_granted_to",
+            &[g.amount, g.balance],
+        )),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = FormErrors::from_error(&e).ids("grant-").labelled(&[
+                ("email", "Email"),
+                ("amount", "Credits"),
+                ("reason", "Reason"),
+            ]);
+            let code = crate::http::problem::status_of(&e);
+            render_console(&state, &web, &me, ConsoleQuery::default(), code, f, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub struct JobLine {
