@@ -56,9 +56,13 @@ fn person(p: &PersonLine) -> PersonItem {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionItem {
+    /// `booking` (a 1:1 session: `/bookings/{id}`) or `group` (a group session the
+    /// user leads or has a seat in: `/groups/{id}`).
+    pub kind: String,
     pub id: String,
     pub title: String,
-    /// `pending` or `accepted`.
+    /// A booking: `pending` or `accepted`. A group session: `seated` (the user has a
+    /// seat) or `leading` (the user is its mentor).
     pub status: String,
     pub start: String,
     pub end: String,
@@ -66,27 +70,69 @@ pub struct SessionItem {
     pub start_local: String,
     /// Whole minutes until it starts (0 once started).
     pub starts_in_minutes: i64,
+    /// The other person (a group session's mentor, for a seat); empty for a group
+    /// session the user leads.
     pub with_id: String,
     pub with_name: String,
-    /// What the other person is in this session: `mentor` or `mentee`.
+    /// What the other person is in this session: `mentor` or `mentee` (`attendees`
+    /// for a group session the user leads).
     pub with_role: String,
+    /// A group session the user leads: how many are seated.
+    pub seated: Option<i64>,
     /// Once accepted.
     pub meeting_link: Option<String>,
 }
 
+/// The start in the viewer's zone, and the whole minutes until it (0 once started).
+fn local_start(start: Timestamp, now: Timestamp, tz: &TimeZone) -> (String, i64) {
+    (
+        start
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
+        (start.duration_since(now).as_mins()).max(0),
+    )
+}
+
+fn group_session(g: &store::dashboard::GroupLine, now: Timestamp, tz: &TimeZone) -> SessionItem {
+    let (start_local, starts_in_minutes) = local_start(g.start_at, now, tz);
+    SessionItem {
+        kind: "group".into(),
+        id: g.id.clone(),
+        title: g.title.clone(),
+        status: if g.leads { "leading" } else { "seated" }.into(),
+        start: g.start_at.to_string(),
+        end: g.end_at.to_string(),
+        start_local,
+        starts_in_minutes,
+        with_id: if g.leads {
+            String::new()
+        } else {
+            g.mentor_id.clone()
+        },
+        with_name: if g.leads {
+            String::new()
+        } else {
+            format!("{} {}", g.mentor_first_name, g.mentor_last_name)
+        },
+        with_role: if g.leads { "attendees" } else { "mentor" }.into(),
+        seated: g.leads.then_some(g.seated),
+        meeting_link: None,
+    }
+}
+
 fn session(s: &SessionLine, now: Timestamp, tz: &TimeZone) -> SessionItem {
     let start = s.start_at;
+    let (start_local, starts_in_minutes) = local_start(start, now, tz);
     SessionItem {
+        kind: "booking".into(),
         id: s.id.clone(),
         title: s.title.clone(),
         status: s.status.as_str().to_string(),
         start: start.to_string(),
         end: s.end_at.to_string(),
-        start_local: start
-            .to_zoned(tz.clone())
-            .strftime("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string(),
-        starts_in_minutes: (start.duration_since(now).as_mins()).max(0),
+        start_local,
+        starts_in_minutes,
         with_id: s.other_id.clone(),
         with_name: format!("{} {}", s.other_first_name, s.other_last_name),
         with_role: if s.other_is_mentor {
@@ -95,6 +141,7 @@ fn session(s: &SessionLine, now: Timestamp, tz: &TimeZone) -> SessionItem {
             "mentee"
         }
         .to_string(),
+        seated: None,
         meeting_link: (s.status == BookingStatus::Accepted && !s.meeting_link.is_empty())
             .then(|| s.meeting_link.clone()),
     }
@@ -193,6 +240,22 @@ pub struct Dashboard {
     pub mentor: Option<MentorDashboard>,
 }
 
+/// The user's coming group sessions (led or seated in), soonest first.
+pub async fn coming_group_sessions(ctx: &Ctx, user: &UserRow) -> AppResult<Vec<SessionItem>> {
+    let now = ctx.clock.now();
+    let tz = zone(user);
+    Ok(
+        store::dashboard::upcoming_groups(&ctx.db.pool, &user.id, now, 50)
+            .await?
+            .iter()
+            .map(|g| group_session(g, now, &tz))
+            .collect(),
+    )
+}
+
+/// How many coming sessions the dashboard lists.
+const UPCOMING: i64 = 10;
+
 fn zone(user: &UserRow) -> TimeZone {
     TimeZone::get(&user.timezone).unwrap_or(TimeZone::UTC)
 }
@@ -215,7 +278,8 @@ pub async fn for_user(ctx: &Ctx, user: &UserRow) -> AppResult<Dashboard> {
     let pool = &ctx.db.pool;
     let tz = zone(user);
     let now = ctx.clock.now();
-    let upcoming = store::dashboard::upcoming(pool, &user.id, now, 10).await?;
+    let upcoming = store::dashboard::upcoming(pool, &user.id, now, UPCOMING).await?;
+    let groups = store::dashboard::upcoming_groups(pool, &user.id, now, UPCOMING).await?;
 
     let mentors = store::dashboard::relations(pool, &user.id, true).await?;
     let MenteeFigures {
@@ -272,7 +336,21 @@ pub async fn for_user(ctx: &Ctx, user: &UserRow) -> AppResult<Dashboard> {
         timezone: tz.iana_name().unwrap_or("UTC").to_string(),
         credits_balance: credits.balance,
         credits_held: credits.held,
-        upcoming: upcoming.iter().map(|s| session(s, now, &tz)).collect(),
+        upcoming: {
+            let mut all: Vec<(Timestamp, SessionItem)> = (upcoming.iter())
+                .map(|s| (s.start_at, session(s, now, &tz)))
+                .chain(
+                    groups
+                        .iter()
+                        .map(|g| (g.start_at, group_session(g, now, &tz))),
+                )
+                .collect();
+            all.sort_by_key(|(start, _)| *start);
+            all.into_iter()
+                .take(UPCOMING as usize)
+                .map(|(_, item)| item)
+                .collect()
+        },
         mentee,
         mentor,
     })

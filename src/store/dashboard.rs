@@ -361,6 +361,48 @@ pub async fn upcoming<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+row! {
+/// A group session the user leads or has a seat in.
+#[derive(Debug, Clone)]
+pub struct GroupLine {
+    pub id: String,
+    pub title: String,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
+    pub mentor_id: String,
+    pub mentor_first_name: String,
+    pub mentor_last_name: String,
+    /// People seated now.
+    pub seated: i64,
+    /// The user leads it (else they have a seat).
+    pub leads: bool,
+}
+}
+
+/// The user's coming group sessions (open, not yet over), led or seated in, soonest
+/// first.
+pub async fn upcoming_groups<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    now: Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<GroupLine>> {
+    sqlx::query_as(
+        "SELECT g.id, g.title, g.start_at, g.end_at, g.mentor_id, u.first_name AS mentor_first_name, \
+         u.last_name AS mentor_last_name, g.seated, \
+         CAST(CASE WHEN g.mentor_id = $1 THEN 1 ELSE 0 END AS BIGINT) AS leads \
+         FROM group_sessions g JOIN users u ON u.id = g.mentor_id \
+         WHERE g.status = 'open' AND g.end_at > $2 AND (g.mentor_id = $1 OR g.id IN \
+         (SELECT s.session_id FROM group_seats s WHERE s.user_id = $1 AND s.status = 'seated')) \
+         ORDER BY g.start_at LIMIT $3",
+    )
+    .bind(user_id)
+    .bind(now.stored())
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
 /// Booking requests waiting for this mentor's answer, oldest first.
 pub async fn waiting_bookings<'e, E: Executor<'e, Database = Any>>(
     ex: E,

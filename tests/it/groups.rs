@@ -1154,3 +1154,65 @@ async fn attendees_review_once_and_it_counts_in_the_rating() {
     let (_, html) = text(&c, &app, &format!("/groups/{id2}")).await;
     assert!(html.contains("Thank you for your review.") && html.contains("5 of 5 stars"));
 }
+
+/// A group session is a coming session like a booking: on the dashboard (the API's
+/// and the page's) and the mentorship hub's Sessions tab, for whoever has a seat and
+/// for the mentor who leads it, among the bookings by start, linking to its page.
+#[tokio::test]
+async fn coming_group_sessions_are_listed_with_the_bookings() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(10, 5)).await;
+    let gid = g["id"].as_str().unwrap();
+    let ann = member(&app, &admin, "ann@example.com", 50).await;
+    assert_eq!(join(&app, &ann, gid).await.0, StatusCode::CREATED);
+    // Ann also has a 1:1 session with another mentor, the day before the group.
+    let (other, service) = app.second_mentor(&admin).await;
+    let (s, b) = app
+        .post(
+            "/api/v1/bookings",
+            ann.token(),
+            json!({"mentor_id": other.user_id, "service_id": service, "start": "2026-03-03T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+
+    let (_, d) = app.get("/api/v1/me/dashboard", ann.token()).await;
+    let up = d["upcoming"].as_array().unwrap();
+    assert_eq!(up.len(), 2, "{d}");
+    assert_eq!(up[0]["kind"], "booking");
+    assert_eq!(up[1]["kind"], "group");
+    assert_eq!(up[1]["id"], gid);
+    assert_eq!(up[1]["status"], "seated");
+    assert_eq!(up[1]["with_id"], m.user_id.as_str());
+    let (_, d) = app.get("/api/v1/me/dashboard", m.token()).await;
+    let up = d["upcoming"].as_array().unwrap();
+    assert_eq!(up.len(), 1, "{d}");
+    assert_eq!(up[0]["status"], "leading");
+    assert_eq!(up[0]["seated"], 1);
+    assert_eq!(up[0]["with_id"], "");
+
+    let link = format!("href=\"/groups/{gid}\"");
+    let ac = sign_in(&app, "ann@example.com", "correct horse battery").await;
+    for page in ["/dashboard", "/mentorship?tab=sessions"] {
+        let (s, html) = text(&ac, &app, page).await;
+        assert_eq!(s, StatusCode::OK);
+        let (group, booking) = (
+            html.find(&link).unwrap_or_else(|| panic!("{page}: {html}")),
+            html.find("href=\"/bookings/").expect("the booking"),
+        );
+        assert!(booking < group, "{page}: by start");
+    }
+    let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    for page in ["/dashboard", "/mentorship?tab=sessions"] {
+        let (_, html) = text(&mc, &app, page).await;
+        assert!(html.contains(&link), "{page}: {html}");
+        assert!(html.contains("your group session, 1 seated"), "{page}");
+    }
+    // Left, it is no longer coming for Ann.
+    assert_eq!(leave(&app, &ann, gid).await.0, StatusCode::OK);
+    let (_, d) = app.get("/api/v1/me/dashboard", ann.token()).await;
+    assert_eq!(d["upcoming"].as_array().unwrap().len(), 1, "{d}");
+}

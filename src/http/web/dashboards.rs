@@ -130,9 +130,13 @@ struct WaitingLine {
 }
 
 struct SessionRow {
-    id: String,
+    /// The booking's page, or the group session's.
+    href: String,
     title: String,
-    /// The other person's profile (mentor page or mentee page).
+    /// "group session, 3 of the seats taken" for a group session (else empty).
+    group: String,
+    /// The other person's profile (mentor page or mentee page); empty for a group
+    /// session the viewer leads.
     with_href: String,
     with_name: String,
     when: String,
@@ -169,13 +173,24 @@ struct DashboardPage {
 
 /// A coming session as the dashboard lists it.
 fn session_row(web: &WebCtx, s: &dashboard::SessionItem, tz: &jiff::tz::TimeZone) -> SessionRow {
+    let group = s.kind == "group";
     SessionRow {
-        id: s.id.clone(),
-        title: s.title.clone(),
-        with_href: if s.with_role == "mentor" {
-            format!("/mentors/{}", s.with_id)
+        href: if group {
+            format!("/groups/{}", s.id)
         } else {
-            format!("/mentees/{}", s.with_id)
+            format!("/bookings/{}", s.id)
+        },
+        title: s.title.clone(),
+        group: match (group, s.seated) {
+            (false, _) => String::new(),
+            (true, Some(1)) => "your group session, 1 seated".into(),
+            (true, Some(n)) => format!("your group session, {n} seated"),
+            (true, None) => "group session".into(),
+        },
+        with_href: match s.with_role.as_str() {
+            _ if s.with_id.is_empty() => String::new(),
+            "mentor" => format!("/mentors/{}", s.with_id),
+            _ => format!("/mentees/{}", s.with_id),
         },
         with_name: s.with_name.clone(),
         when: s

@@ -105,10 +105,11 @@ pub async fn sessions(
         },
     )
     .await?;
+    let groups = crate::service::dashboard::coming_group_sessions(&state.ctx, me).await?;
     let line = |b: &BookingFull| {
         let mentor = b.b.mentor_id == me.id;
         SessionLine {
-            id: b.b.id.to_string(),
+            href: format!("/bookings/{}", b.b.id),
             title: b.b.title.clone(),
             with: if mentor {
                 format!("{} {}", b.mentee_first_name, b.mentee_last_name)
@@ -134,14 +135,39 @@ pub async fn sessions(
             },
         }
     };
+    // Group sessions among the bookings, by start.
+    let mut coming: Vec<(Timestamp, SessionLine)> = upcoming
+        .iter()
+        .map(|b| (b.b.start_at, line(b)))
+        .chain(groups.into_iter().filter_map(|g| {
+            let start = g.start.parse::<Timestamp>().ok()?;
+            let line = SessionLine {
+                href: format!("/groups/{}", g.id),
+                title: g.title,
+                with: g.with_name,
+                role: g.with_role,
+                when: web.when(start, &tz),
+                status: match g.seated {
+                    Some(1) => "your group session, 1 seated".into(),
+                    Some(n) => format!("your group session, {n} seated"),
+                    None => "group session".into(),
+                },
+                needs_answer: false,
+                link: String::new(),
+            };
+            Some((start, line))
+        }))
+        .collect();
+    coming.sort_by_key(|(start, _)| *start);
     Ok((
-        upcoming.iter().map(line).collect(),
+        coming.into_iter().map(|(_, l)| l).collect(),
         past.iter().map(line).collect(),
     ))
 }
 
 pub struct SessionLine {
-    pub id: String,
+    /// The booking's page, or a group session's.
+    pub href: String,
     pub title: String,
     pub with: String,
     /// The other person's role.
