@@ -286,7 +286,19 @@ pub async fn grant(
     .await?;
     let (transfer_id, replayed) = match outcome {
         Outcome::Applied(id) => (id, false),
-        Outcome::Replayed(id) => (id, true),
+        Outcome::Replayed(id) => {
+            // The key's first grant must be this one: a key reused for another
+            // person, amount or reason would otherwise answer as if it were granted.
+            let first = store::ledger::grant_of(&mut *tx, &id).await?;
+            if first.as_ref() != Some(&(user.id.to_string(), input.amount, reason.clone())) {
+                return Err(AppError::invalid(
+                    "Idempotency-Key",
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was already used for a different grant.",
+                ));
+            }
+            (id, true)
+        }
     };
     if !replayed {
         store::audit::insert(

@@ -406,6 +406,21 @@ pub struct EntryRow {
 }
 }
 
+/// What a grant transfer gave: (the person credited, the amount, its memo).
+pub async fn grant_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    transfer_id: &str,
+) -> sqlx::Result<Option<(String, i64, String)>> {
+    sqlx::query_as(
+        "SELECT a.user_id, e.amount, t.memo FROM ledger_transfers t \
+         JOIN ledger_entries e ON e.transfer_id = t.id JOIN ledger_accounts a ON a.id = e.account_id \
+         WHERE t.id = $1 AND t.kind = 'grant' AND a.kind = 'wallet'",
+    )
+    .bind(transfer_id)
+    .fetch_optional(ex)
+    .await
+}
+
 /// A wallet's entries, newest first.
 pub async fn wallet_entries<'e, E: Executor<'e, Database = Any>>(
     ex: E,

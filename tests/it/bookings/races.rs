@@ -112,6 +112,33 @@ async fn admins_grant_credits_once_per_key() {
     let (_, c) = app.get("/api/v1/me/credits", user.token()).await;
     assert_eq!(c["balance"], 50);
     assert_eq!(c["entries"][0]["memo"], "Welcome bonus");
+    // The key reused for another person, amount or reason is refused, not answered
+    // as if granted.
+    let other = app.register("other@example.com").await;
+    for body in [
+        json!({"user_id": other.user_id, "amount": 50, "reason": "Welcome bonus"}),
+        json!({"user_id": user.user_id, "amount": 500, "reason": "Welcome bonus"}),
+        json!({"user_id": user.user_id, "amount": 50, "reason": "Another reason"}),
+    ] {
+        let res = app
+            .http
+            .post(app.url("/api/v1/admin/credits/grant"))
+            .bearer_auth(&admin.access)
+            .header("idempotency-key", "g-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let problem: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(status, 422, "{body}: {problem}");
+        assert_eq!(
+            problem["errors"][0]["code"], "idempotency_key_reused",
+            "{problem}"
+        );
+    }
+    assert_eq!(app.balance(&other).await.0, 0);
+    assert_eq!(app.balance(&user).await.0, 50);
     for bad in [
         json!({"user_id": user.user_id, "amount": 0, "reason": "x"}),
         json!({"user_id": user.user_id, "amount": 5, "reason": ""}),
