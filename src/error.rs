@@ -383,9 +383,18 @@ impl From<sqlx::Error> for AppError {
     /// A database that cannot store anything now (full disk, I/O failure, lost
     /// connection) is 503 `database_unavailable`: the request was fine and may be
     /// retried. A query that wanted one row and found none is 404: the one place
-    /// "no such row" becomes "not found". Anything else is an internal error.
+    /// "no such row" becomes "not found". So is a write refused by a foreign key: what
+    /// it refers to was deleted meanwhile (a comment posted as its article is deleted,
+    /// a calendar synced as it is disconnected) — checked before, gone at the write.
+    /// Anything else is an internal error.
     fn from(e: sqlx::Error) -> Self {
         if matches!(e, sqlx::Error::RowNotFound) {
+            return AppError::NotFound;
+        }
+        if let sqlx::Error::Database(db) = &e
+            && db.is_foreign_key_violation()
+        {
+            tracing::warn!(error = %e, "a write referred to a row deleted meanwhile");
             return AppError::NotFound;
         }
         match AppError::outage(&e) {

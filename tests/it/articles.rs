@@ -465,3 +465,72 @@ async fn mentors_write_edit_publish_and_delete() {
     );
     assert!(ids(&app.get("/api/v1/me/bookmarks", member.token()).await.1).is_empty());
 }
+
+/// Comments and bookmarks racing the article's deletion: each answers as before or the
+/// deletion (404), never 500 — the article checked, then gone at the write (its
+/// foreign key refuses the row). Rounds of sixteen requests around one delete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_racing_the_articles_deletion_answer_404_not_500() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let author = app
+        .approved_mentor(
+            &admin,
+            "author@example.com",
+            crate::support::mentor_profile(&["writing"], &[], 10),
+        )
+        .await;
+    let reader = app.register("reader@example.com").await;
+    let mut answers = std::collections::BTreeMap::<u16, usize>::new();
+    for _ in 0..10 {
+        let (s, a) = app
+            .post(
+                "/api/v1/articles",
+                author.token(),
+                json!({"title": "Short-lived", "content": "Soon gone.", "tags": [], "visibility": "public"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        let id = a["id"].as_str().unwrap().to_string();
+        let (s, _) = app
+            .post(
+                &format!("/api/v1/articles/{id}/publish"),
+                author.token(),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let calls = (0..16).map(|i| {
+            let (app, id) = (&app, id.clone());
+            let (author, reader) = (author.token(), reader.token());
+            async move {
+                let path = format!("/api/v1/articles/{id}");
+                match i {
+                    8 => {
+                        app.call(reqwest::Method::DELETE, &path, author, None)
+                            .await
+                            .0
+                    }
+                    i if i % 2 == 1 => {
+                        app.post(&format!("{path}/comments"), reader, json!({"body": "Nice"}))
+                            .await
+                            .0
+                    }
+                    _ => {
+                        app.post(&format!("{path}/bookmark"), reader, json!({}))
+                            .await
+                            .0
+                    }
+                }
+            }
+        });
+        for s in futures_util::future::join_all(calls).await {
+            *answers.entry(s.as_u16()).or_default() += 1;
+        }
+    }
+    assert!(
+        answers.keys().all(|s| *s < 500),
+        "no server error: {answers:?}"
+    );
+    assert!(answers.contains_key(&404), "the race was met: {answers:?}");
+}
