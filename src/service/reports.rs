@@ -166,6 +166,34 @@ pub async fn list(
     Ok(out)
 }
 
+/// Removes a reported thing: unpublishes an article, deletes a comment or a message,
+/// suspends a person.
+async fn remove(ctx: &Ctx, admin: &UserRow, target: (&str, &str), reason: &str) -> AppResult<()> {
+    match target.0 {
+        "article" => {
+            super::articles::unpublish(ctx, admin, target.1).await?;
+        }
+        "comment" => {
+            super::articles::delete_comment(ctx, admin, target.1).await?;
+        }
+        "message" => {
+            store::messages::delete_message(&ctx.db.pool, target.1, ctx.now()).await?;
+        }
+        _ => {
+            super::admin::suspend(
+                ctx,
+                admin,
+                target.1,
+                &super::admin::SuspendInput {
+                    reason: Some(format!("Reported: {reason}")),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 #[tracing::instrument(name = "reports::resolve", skip_all, fields(user_id = %admin.id, id = %id))]
 pub async fn resolve(
     ctx: &Ctx,
@@ -188,33 +216,7 @@ pub async fn resolve(
     let target = (r.target_type.as_str(), r.target_id.as_str());
     let (status, action) = match input.action.as_str() {
         "dismiss" => ("dismissed", "report.dismiss"),
-        "remove" => {
-            // The action itself, through the same rules as everywhere (and its own
-            // audit entry where it has one).
-            match target.0 {
-                "article" => {
-                    super::articles::unpublish(ctx, admin, target.1).await?;
-                }
-                "comment" => {
-                    super::articles::delete_comment(ctx, admin, target.1).await?;
-                }
-                "message" => {
-                    store::messages::delete_message(&ctx.db.pool, target.1, ctx.now()).await?;
-                }
-                _ => {
-                    super::admin::suspend(
-                        ctx,
-                        admin,
-                        target.1,
-                        &super::admin::SuspendInput {
-                            reason: Some(format!("Reported: {}", r.reason)),
-                        },
-                    )
-                    .await?;
-                }
-            }
-            ("actioned", "report.action")
-        }
+        "remove" => ("actioned", "report.action"),
         _ => {
             return Err(AppError::invalid(
                 "action",
@@ -223,9 +225,29 @@ pub async fn resolve(
             ));
         }
     };
+    // Claimed first: of admins resolving at once, one closes the target's open
+    // reports and acts; the others are told it is resolved.
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     let closed = store::reports::resolve(&mut tx, target, status, &note, &admin.id, now).await?;
+    if closed == 0 {
+        return Err(AppError::conflict(
+            "already_resolved",
+            "This report is already resolved.",
+        ));
+    }
+    if status == "actioned" {
+        tx.commit().await?;
+        // The action itself, through the same rules as everywhere (and its own audit
+        // entry where it has one). Refused, the reports are open again.
+        let done = remove(ctx, admin, target, &r.reason).await;
+        tx = ctx.db.begin_write().await?;
+        if let Err(e) = done {
+            store::reports::reopen(&mut tx, target, &admin.id, now).await?;
+            tx.commit().await?;
+            return Err(e);
+        }
+    }
     store::audit::insert(
         &mut *tx,
         &store::audit::NewAudit {

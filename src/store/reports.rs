@@ -82,6 +82,28 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Closes every open report on the target of `id` with this outcome; returns how many.
+/// Opens again the reports on `target` that `admin_id` closed at `now` (their action
+/// was refused).
+pub async fn reopen(
+    tx: &mut Tx,
+    target: (&str, &str),
+    admin_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE reports SET status = 'open', resolution = '', resolved_by = NULL, resolved_at = NULL, \
+         updated_at = $4 WHERE target_type = $1 AND target_id = $2 AND resolved_by = $3 \
+         AND resolved_at = $4",
+    )
+    .bind(target.0)
+    .bind(target.1)
+    .bind(admin_id)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn resolve(
     tx: &mut Tx,
     target: (&str, &str),

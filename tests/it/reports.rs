@@ -351,3 +351,96 @@ async fn people_and_chat_messages_are_reported_from_their_pages() {
     kinds.sort();
     assert_eq!(kinds, ["message", "user"]);
 }
+
+/// Admins resolving one report at once, some dismissing and some removing: exactly
+/// one succeeds, the others are told it is resolved, and one decision is recorded (a
+/// dismissal does not stand beside a removal that unpublished the article).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_resolutions_have_one_winner() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "author@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    let reader = app.register("reader@example.com").await;
+    for round in 0..5 {
+        let (_, a) = app
+            .post(
+                "/api/v1/articles",
+                mentor.token(),
+                json!({"title": format!("Spammy {round}"), "content": "buy now"}),
+            )
+            .await;
+        let article = a["id"].as_str().unwrap().to_string();
+        app.post(
+            &format!("/api/v1/articles/{article}/publish"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+        let (s, r) = app
+            .post(
+                "/api/v1/reports",
+                reader.token(),
+                json!({"target_type": "article", "target_id": article, "reason": "Spam"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let report = r["id"].as_str().unwrap().to_string();
+        let resolves = (0..8).map(|i| {
+            let (app, admin) = (&app, &admin);
+            let path = format!("/api/v1/admin/reports/{report}/resolve");
+            let action = if i % 2 == 0 { "dismiss" } else { "remove" };
+            async move {
+                let (s, body) = app
+                    .post(&path, admin.token(), json!({"action": action}))
+                    .await;
+                (s, body, action)
+            }
+        });
+        let answers = futures_util::future::join_all(resolves).await;
+        let won: Vec<_> = answers
+            .iter()
+            .filter(|(s, _, _)| *s == StatusCode::OK)
+            .collect();
+        assert_eq!(won.len(), 1, "round {round}: {answers:?}");
+        for (s, body, _) in &answers {
+            if *s != StatusCode::OK {
+                assert_eq!(body["code"], "already_resolved", "{body}");
+            }
+        }
+        let (_, body, action) = won[0];
+        let (_, now) = app
+            .get(&format!("/api/v1/articles/{article}"), reader.token())
+            .await;
+        match *action {
+            "dismiss" => {
+                assert_eq!(body["status"], "dismissed");
+                assert_eq!(now["id"], article.as_str(), "still published: {now}");
+            }
+            _ => {
+                assert_eq!(body["status"], "actioned");
+                assert_eq!(now["code"], "not_found", "unpublished: {now}");
+            }
+        }
+        let (_, audit) = app
+            .get("/api/v1/admin/audit?limit=100", admin.token())
+            .await;
+        let decisions = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e["target_id"] == article.as_str()
+                    && e["action"]
+                        .as_str()
+                        .is_some_and(|a| a.starts_with("report."))
+            })
+            .count();
+        assert_eq!(decisions, 1, "round {round}: {audit}");
+    }
+}
