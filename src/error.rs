@@ -182,6 +182,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("session_closed", "The group session is cancelled or over."),
     (
+        "session_started",
+        "The group session has started: its seats are kept.",
+    ),
+    (
         "joining_closed",
         "The group session's join deadline passed.",
     ),

@@ -557,10 +557,16 @@ pub struct Left {
 /// the line.
 pub async fn leave(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<Left> {
     let now = ctx.now();
+    // Read before the transaction: a session the person cannot see is not there for
+    // them, whatever they send (one they have a seat in, they may always leave).
+    let seen_by_me = seen(ctx, Some(me), id).await.is_ok();
     let mut live = Live::new();
     let mut tx = ctx.db.begin_write().await?;
     let g = locked(ctx, &mut tx, id).await?;
     let Some(seat) = store::groups::live_seat(&mut *tx, id, &me.id).await? else {
+        if !seen_by_me {
+            return Err(not_found());
+        }
         return Err(AppError::conflict(
             "not_joined",
             "You have no seat or place in line in this session.",
@@ -583,6 +589,12 @@ pub async fn leave(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<Left> {
     } else {
         if g.status != group::GroupStatus::Open {
             return Err(not_open(&g));
+        }
+        if now >= g.start_at {
+            return Err(AppError::conflict(
+                "session_started",
+                "This session has started: a seat can no longer be left or refunded.",
+            ));
         }
         // The people in line, before any ledger row (the order every booking keeps:
         // people, then ledger): one of them may take the seat.

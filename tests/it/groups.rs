@@ -297,6 +297,8 @@ async fn the_audience_rule_holds_on_every_endpoint() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_problem(&join(&app, &stranger, id).await, 404, "not_found");
+    // Leaving it says no more than joining: not "you have no seat".
+    assert_problem(&leave(&app, &stranger, id).await, 404, "not_found");
     let (_, list) = app.get("/api/v1/group-sessions", stranger.token()).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
     let (_, list) = app.get("/api/v1/group-sessions", None).await;
@@ -1215,4 +1217,27 @@ async fn coming_group_sessions_are_listed_with_the_bookings() {
     assert_eq!(leave(&app, &ann, gid).await.0, StatusCode::OK);
     let (_, d) = app.get("/api/v1/me/dashboard", ann.token()).await;
     assert_eq!(d["upcoming"].as_array().unwrap().len(), 1, "{d}");
+}
+
+/// Once the session has started a seat is kept: leaving would refund part of a
+/// session already under way (the line can still be left).
+#[tokio::test]
+async fn a_seat_cannot_be_left_once_the_session_started() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 10)).await;
+    let id = g["id"].as_str().unwrap();
+    let ann = member(&app, &admin, "ann@example.com", 10).await;
+    let bob = member(&app, &admin, "bob@example.com", 10).await;
+    let cy = member(&app, &admin, "cy@example.com", 10).await;
+    for p in [&ann, &bob, &cy] {
+        assert!(join(&app, p, id).await.0.is_success());
+    }
+    app.clock.set("2026-03-04T15:10:00Z".parse().unwrap());
+    assert_problem(&leave(&app, &ann, id).await, 409, "session_started");
+    assert_eq!(app.balance(&ann).await, (0, 10), "still seated, still held");
+    let (s, _) = leave(&app, &cy, id).await;
+    assert_eq!(s, StatusCode::OK, "the line can be left");
+    app.assert_ledger_ok().await;
 }
