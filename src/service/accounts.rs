@@ -555,11 +555,15 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
     }))
 }
 
-/// Closes an account: personal data is erased, the row stays so that shared history
-/// (bookings, messages, ledger) keeps pointing at an anonymous "Deleted user", and every
-/// session ends.
+/// Closes an account: its coming bookings, group sessions, seats and mentorships end
+/// ([`super::wind_down`]), personal data is erased, the row stays so that shared
+/// history (bookings, messages, ledger) keeps pointing at an anonymous "Deleted user",
+/// and every session ends.
 #[tracing::instrument(name = "accounts::close_account", skip_all, fields(user_id = %user.id))]
 pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
+    // Coming sessions and requests end first, while the other side still reads who
+    // cancelled them.
+    super::wind_down::wind_down(ctx, user, super::wind_down::Why::Closed, user).await?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;

@@ -91,7 +91,9 @@ pub struct SuspendInput {
     pub reason: Option<String>,
 }
 
-/// Suspends a user: every session ends at once, and no token works on the next request.
+/// Suspends a user: every session ends at once, and no token works on the next request;
+/// their coming bookings and the group sessions they lead are cancelled, refunded in
+/// full ([`super::wind_down`]).
 #[tracing::instrument(name = "admin::suspend", skip_all, fields(user_id = %actor.id, id = %id))]
 pub async fn suspend(
     ctx: &Ctx,
@@ -132,6 +134,8 @@ pub async fn suspend(
         .sessions_ended(ctx, &user.id, super::events::Ended::All)
         .await;
     ctx.discovery.invalidate();
+    // Nobody keeps paying for sessions a suspended person will not come to.
+    super::wind_down::wind_down(ctx, &user, super::wind_down::Why::Suspended, actor).await?;
     target(ctx, id).await
 }
 

@@ -28,6 +28,7 @@ pub mod programs;
 pub mod queue;
 pub mod reports;
 pub mod reviews;
+pub mod wind_down;
 
 use std::sync::Arc;
 

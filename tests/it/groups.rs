@@ -1241,3 +1241,90 @@ async fn a_seat_cannot_be_left_once_the_session_started() {
     assert_eq!(s, StatusCode::OK, "the line can be left");
     app.assert_ledger_ok().await;
 }
+
+/// A mentor who closes their account, or is suspended, leaves nobody paying for
+/// sessions that will not happen: their coming group sessions are cancelled with every
+/// seat refunded (and no longer joinable), their coming bookings cancelled with the
+/// credits back, and — closing — their mentorship requests answered.
+#[tokio::test]
+async fn a_closed_or_suspended_mentors_sessions_are_cancelled_and_refunded() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    for why in ["closed", "suspended"] {
+        let m = app
+            .approved_mentor(
+                &admin,
+                &format!("{why}-mentor@example.com"),
+                crate::support::mentor_profile(&["backend"], &["rust"], 40),
+            )
+            .await;
+        app.set_availability(&m, crate::support::weekdays_nine_to_five("UTC"))
+            .await;
+        let g = publish(&app, &m, session(10, 4)).await;
+        let gid = g["id"].as_str().unwrap();
+        let e = member(&app, &admin, &format!("{why}-mentee@example.com"), 50).await;
+        assert_eq!(join(&app, &e, gid).await.0, StatusCode::CREATED);
+        let (s, r) = app
+            .post(
+                "/api/v1/mentorships",
+                e.token(),
+                json!({"mentor_id": m.user_id, "message": "Hello, I would like to learn."}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let mentorship = r["id"].as_str().unwrap().to_string();
+        let service = app.first_service(&m.user_id).await;
+        let (s, b) = app
+            .post(
+                "/api/v1/bookings",
+                e.token(),
+                json!({"mentor_id": m.user_id, "service_id": service, "start": "2026-03-03T10:00:00Z"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let booking = b["id"].as_str().unwrap().to_string();
+        let (balance, held) = app.balance(&e).await;
+        assert!(held > 0, "credits held: {balance}/{held}");
+
+        if why == "closed" {
+            let (s, _) = app
+                .call(Method::DELETE, "/api/v1/me", m.token(), None)
+                .await;
+            assert_eq!(s, StatusCode::NO_CONTENT);
+        } else {
+            let (s, r) = app
+                .post(
+                    &format!("/api/v1/admin/users/{}/suspend", m.user_id),
+                    admin.token(),
+                    json!({"reason": "Spam"}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{r}");
+        }
+        let (_, gs) = app
+            .get(&format!("/api/v1/group-sessions/{gid}"), admin.token())
+            .await;
+        assert_eq!(gs["status"], "cancelled", "{why}: {gs}");
+        let late = member(&app, &admin, &format!("{why}-late@example.com"), 50).await;
+        assert!(
+            !join(&app, &late, gid).await.0.is_success(),
+            "{why}: not joinable"
+        );
+        assert_eq!(app.balance(&late).await, (50, 0));
+        let (_, bk) = app
+            .get(&format!("/api/v1/bookings/{booking}"), e.token())
+            .await;
+        assert_eq!(bk["status"], "cancelled", "{why}: {bk}");
+        assert_eq!(app.balance(&e).await, (50, 0), "{why}: everything back");
+        let (_, ms) = app
+            .get(&format!("/api/v1/mentorships/{mentorship}"), e.token())
+            .await;
+        let expected = if why == "closed" {
+            "declined"
+        } else {
+            "pending"
+        };
+        assert_eq!(ms["status"], expected, "{why}: {ms}");
+    }
+    app.assert_ledger_ok().await;
+}
