@@ -411,6 +411,12 @@ async fn moving_a_booking_needs_a_time_chosen() {
     let id = b["id"].as_str().unwrap();
     let c = sign_in(&app, "mentee@example.com", PASSWORD).await;
     let (_, page) = text(&c, &app, &format!("/bookings/{id}")).await;
+    // Start and end with the date said once, for both people.
+    assert!(
+        page.contains("<strong>Wed 4 Mar 2026, 10:00 – 11:00</strong>"),
+        "{page}"
+    );
+    assert!(!page.contains("– Wed 4 Mar"), "{page}");
     // Nothing chosen up front, and the move asks first with JavaScript.
     assert!(
         page.contains(

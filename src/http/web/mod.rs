@@ -327,6 +327,26 @@ impl WebCtx {
         format!("{}, {}", z.strftime("%a %-d %b %Y"), self.clock_time(&z))
     }
 
+    /// "Mon 2 Mar 2026, 9:00 AM – 10:00 AM": the date once, unless the end falls on
+    /// another day ("…, 11:30 PM – Tue 3 Mar, 12:30 AM").
+    pub fn span(
+        &self,
+        (start, end): (jiff::Timestamp, jiff::Timestamp),
+        tz: &jiff::tz::TimeZone,
+    ) -> String {
+        let (s, e) = (start.to_zoned(tz.clone()), end.to_zoned(tz.clone()));
+        let end_day = if s.date() == e.date() {
+            String::new()
+        } else {
+            format!("{}, ", e.strftime("%a %-d %b"))
+        };
+        format!(
+            "{} – {end_day}{}",
+            self.when(start, tz),
+            self.clock_time(&e)
+        )
+    }
+
     /// "9:00 AM" or "09:00", as the person reads times.
     pub fn clock_time(&self, z: &jiff::Zoned) -> String {
         if self.hour12 {

@@ -223,15 +223,7 @@ fn when_and_policy(
     let policy = &state.ctx.config.policy;
     let late = policy.late_refund_percent.clamp(0, 100);
     let mentor_tz = TimeZone::get(mentor_zone).unwrap_or(TimeZone::UTC);
-    let span = |tz: &TimeZone| {
-        let (s, e) = (start.to_zoned(tz.clone()), end.to_zoned(tz.clone()));
-        format!(
-            "{}, {} – {}",
-            s.strftime("%a %-d %b %Y"),
-            web.clock_time(&s),
-            web.clock_time(&e)
-        )
-    };
+    let span = |tz: &TimeZone| web.span((start, end), tz);
     let free_until = crate::domain::booking::free_cancel_until(start, policy);
     let policy = if late == 100 {
         "Free to cancel until the session starts.".to_string()

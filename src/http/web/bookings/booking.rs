@@ -21,7 +21,9 @@ pub(super) struct BookingPage {
     other_name: String,
     other_id: String,
     timed: bool,
-    starts: String,
+    /// Start and end, the date once.
+    span: String,
+    /// The end alone (a review's due date).
     ends: String,
     zone: String,
     other_zone_time: String,
@@ -153,10 +155,14 @@ async fn render_booking(
         other_name,
         other_id,
         timed: r.timed,
-        starts: web.when(r.start_at, &tz),
+        span: web.span((r.start_at, r.end_at), &tz),
         ends: web.when(r.end_at, &tz),
         zone: tz_name(&tz),
-        other_zone_time: format!("{} ({})", web.when(r.start_at, &other_zone), other_tz),
+        other_zone_time: format!(
+            "{} ({})",
+            web.span((r.start_at, r.end_at), &other_zone),
+            other_tz
+        ),
         topic: r.topic.clone(),
         message: r.message.clone(),
         credits: credits_line(r.credits_held, r.credits_refunded, r.credits_paid, live),
