@@ -248,15 +248,16 @@ async fn ensure_free(
     .await?;
     // The mentor picks the time themselves: their own calendar's busy times do not
     // stop them (only sessions and bookings do).
-    if busy
+    if let Some(clash) = busy
         .iter()
-        .any(|b| b.booked && Some((b.start, b.end)) != own)
+        .find(|b| b.booked && Some((b.start, b.end)) != own)
     {
+        // Names the session in the way (from its start), not the new one's.
         return Err(AppError::conflict(
             "time_taken",
             format!(
                 "You already have a session or booking at {}. Pick another time.",
-                notify::at(d.start, &mentor.timezone)
+                notify::span((clash.start, clash.end), &mentor.timezone)
             ),
         ));
     }

@@ -312,6 +312,17 @@ pub fn at(t: Timestamp, tz_name: &str) -> String {
     )
 }
 
+/// "Thu 5 Mar 2026, 10:00–11:00 (Europe/Paris)" (the end's date too when it differs).
+pub fn span((start, end): (Timestamp, Timestamp), tz_name: &str) -> String {
+    let (s, e) = (start.to_zoned(zone(tz_name)), end.to_zoned(zone(tz_name)));
+    let end = if s.date() == e.date() {
+        e.strftime("%H:%M").to_string()
+    } else {
+        e.strftime("%a %-d %b %Y, %H:%M").to_string()
+    };
+    format!("{}–{end} ({tz_name})", s.strftime("%a %-d %b %Y, %H:%M"))
+}
+
 /// The notification for one side of a booking event: times in the recipient's zone and
 /// the other side's, the `.ics` attached for events that change the calendar.
 pub fn booking_note<'a>(

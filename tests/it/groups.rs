@@ -146,10 +146,16 @@ async fn a_session_blocks_the_mentors_time_and_cannot_be_published_over_a_bookin
     assert_eq!(status, StatusCode::CREATED, "{b}");
     let mut over = session(5, 0);
     over["start"] = json!("2026-03-05T09:30:00Z");
-    assert_problem(
-        &app.post("/api/v1/group-sessions", m.token(), over).await,
-        409,
-        "time_taken",
+    let refused = app.post("/api/v1/group-sessions", m.token(), over).await;
+    assert_problem(&refused, 409, "time_taken");
+    // It names the booking in the way, not the new session's start.
+    assert!(
+        refused.1["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at Thu 5 Mar 2026, 10:00–11:00 (UTC)"),
+        "{}",
+        refused.1
     );
 }
 
