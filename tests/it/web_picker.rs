@@ -407,3 +407,27 @@ async fn times_that_clash_with_my_own_sessions_are_marked_not_offered() {
     let (_, html) = page(&client(), &app, &path, "de-DE,de;q=0.9").await;
     assert!(!html.contains("slot-busy"), "{html}");
 }
+
+/// A mentor who picked a time on their own page while signed out, then signed in, is
+/// taken back to their page and told why rather than shown a checkout to book
+/// themselves.
+#[tokio::test]
+async fn a_mentor_is_not_offered_a_checkout_with_themselves() {
+    let app = TestApp::spawn().await;
+    let id = nairobi_mentor(&app).await;
+    let service = app.first_service(&id).await;
+    let c = crate::web_mentors::sign_in(&app, "amina@example.com", "correct horse battery").await;
+    let form = format!("/mentors/{id}/book?service={service}&start=2026-03-11T07:00:00Z");
+    let res = c.get(app.url(&form)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(to, format!("/mentors/{id}"));
+    let (_, html) = page(&c, &app, &to, "en-GB").await;
+    assert!(
+        html.contains("This is your own profile: mentees book these times."),
+        "{html}"
+    );
+}

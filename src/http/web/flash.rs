@@ -216,6 +216,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ),
     ("application_rejected", "info", "Application rejected."),
     (
+        "own_profile",
+        "info",
+        "This is your own profile: mentees book these times. You cannot book yourself.",
+    ),
+    (
         "booking_requested",
         "ok",
         "Booking requested: the credits are held until the mentor answers.",

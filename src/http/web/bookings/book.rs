@@ -105,6 +105,10 @@ pub(super) async fn render_book(
     } = entry;
     let me = web.require_user()?.user.clone();
     let mentor_id = path_id(mentor_id)?;
+    if mentor_id == me.id.as_str() {
+        // A time picked on their own page while signed out: back to it, saying why.
+        return Ok(web.redirect_flash(&format!("/mentors/{mentor_id}"), "own_profile"));
+    }
     let mentor = mentors::mentor_page(&state.ctx, Some(&me), &mentor_id).await?;
     let service = match path_id(&q.service) {
         Ok(sid) => mentors::offered_service(&state.ctx, &mentor_id, &sid)
