@@ -192,6 +192,17 @@ async fn every_journey_page_passes_axe_at_both_widths() {
     )
     .await;
 
+    // An open report, so the admin's reports table (with its resolve form) is walked.
+    let (status, r) = app
+        .post(
+            "/api/v1/reports",
+            asker.token(),
+            json!({"target_type": "user", "target_id": mentor.user_id,
+                   "reason": "Keeps sending offers for paid courses outside the platform"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{r}");
+
     let Some(b) = Browser::start().await else {
         return;
     };
