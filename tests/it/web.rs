@@ -439,3 +439,28 @@ fn every_page_has_a_title_of_its_own() {
     }
     assert!(seen.len() > 20, "the templates were read: {seen:?}");
 }
+
+/// Pages ask for the stylesheet and script by version, so a new release is fetched at
+/// once whatever a browser cached; each version is cached for a day.
+#[tokio::test]
+async fn assets_are_addressed_by_their_version() {
+    let app = TestApp::spawn().await;
+    let c = browser_like();
+    let (_, html) = page(&c, &app, "/").await;
+    for (name, kind) in [("app.css", "text/css"), ("app.js", "text/javascript")] {
+        let marker = format!("\"/static/{name}?v=");
+        let at = html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{name}: {html}"))
+            + 1;
+        let href = &html[at..at + html[at..].find('"').unwrap()];
+        let version = href.rsplit('=').next().unwrap();
+        assert_eq!(version.len(), 16, "{href}");
+        assert!(version.chars().all(|c| c.is_ascii_hexdigit()), "{href}");
+        let res = c.get(app.url(href)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let h = res.headers();
+        assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with(kind));
+        assert_eq!(h[header::CACHE_CONTROL], "public, max-age=86400");
+    }
+}

@@ -159,25 +159,35 @@ pub fn router() -> Router<AppState> {
         .merge(progress::router())
 }
 
+const CSS: &str = include_str!("../../../static/app.css");
+const JS: &str = include_str!("../../../static/app.js");
+
+/// A digest of the stylesheet and the script (FNV-1a), which pages put in their
+/// addresses (`/static/app.css?v=…`): a new version of mentorhub is fetched at once by
+/// every browser, whatever it cached, while one version is cached for a day.
+pub fn asset_version() -> &'static str {
+    static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let hash = (CSS.bytes().chain(JS.bytes())).fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!("{hash:016x}")
+    });
+    &VERSION
+}
+
 async fn css() -> Response {
-    asset(
-        "text/css; charset=utf-8",
-        include_str!("../../../static/app.css"),
-    )
+    asset("text/css; charset=utf-8", CSS)
 }
 
 async fn js() -> Response {
-    asset(
-        "text/javascript; charset=utf-8",
-        include_str!("../../../static/app.js"),
-    )
+    asset("text/javascript; charset=utf-8", JS)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         body,
     )
@@ -418,6 +428,7 @@ impl WebCtx {
             nav,
             unread_notifications: self.counts.0,
             unread_messages: self.counts.1,
+            assets: asset_version(),
         }
     }
 
@@ -594,6 +605,8 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     pub unread_notifications: i64,
     pub unread_messages: i64,
+    /// The stylesheet's and script's version, in their addresses ([`asset_version`]).
+    pub assets: &'static str,
 }
 
 #[derive(Template)]
@@ -622,6 +635,7 @@ pub fn error_page(state: &AppState, web: Option<&WebCtx>, e: AppError) -> Respon
         }],
         unread_notifications: 0,
         unread_messages: 0,
+        assets: asset_version(),
     });
     let page = ErrorPage {
         layout,
