@@ -431,3 +431,28 @@ async fn a_mentor_is_not_offered_a_checkout_with_themselves() {
         "{html}"
     );
 }
+
+/// The notification list and the conversation list write times on the reader's clock,
+/// as every other page does (they were always on 24 hours).
+#[tokio::test]
+async fn notification_and_chat_times_follow_the_readers_clock() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    // Booked at 09:00 UTC (the test epoch): the mentor is notified, and a chat opens.
+    let (s, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            serde_json::json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-04T15:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let c = crate::web_mentors::sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    for path in ["/notifications", "/chat"] {
+        let (_, us) = page(&c, &app, path, "en-US,en;q=0.9").await;
+        assert!(us.contains("2 Mar, 9:00 AM"), "{path}: {us}");
+        let (_, gb) = page(&c, &app, path, "en-GB").await;
+        assert!(gb.contains("2 Mar, 09:00"), "{path}: {gb}");
+    }
+}

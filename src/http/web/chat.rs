@@ -33,9 +33,11 @@ pub fn router() -> Router<AppState> {
         .route("/settings/notifications", get(prefs_form).post(save_prefs))
 }
 
-/// "3 Mar, 14:05" (the conversation list).
-fn short_time(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
-    t.to_zoned(tz.clone()).strftime("%-d %b, %H:%M").to_string()
+/// "3 Mar, 2:05 PM" or "3 Mar, 14:05", as the person reads times (the conversation
+/// list, the notifications).
+fn short_time(web: &WebCtx, t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    let z = t.to_zoned(tz.clone());
+    format!("{}, {}", z.strftime("%-d %b"), web.clock_time(&z))
 }
 
 pub struct ThreadLine {
@@ -96,6 +98,7 @@ async fn threads(State(state): State<AppState>, web: WebCtx) -> PageResult {
             preview: t.last.as_ref().map(preview).unwrap_or_default(),
             unread: t.thread.unread_count,
             when: short_time(
+                &web,
                 t.thread.t.last_message_at.unwrap_or(t.thread.t.created_at),
                 &tz,
             ),
@@ -362,7 +365,7 @@ async fn notifications(State(state): State<AppState>, web: WebCtx) -> PageResult
         .into_iter()
         .map(|n| NotificationLine {
             unread: n.read_at.is_none(),
-            when: short_time(n.created_at, &tz),
+            when: short_time(&web, n.created_at, &tz),
             title: n.title,
             body: n.body,
             id: n.id,
