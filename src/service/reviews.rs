@@ -94,8 +94,15 @@ pub async fn create(
         email: &b.mentor_email,
         kind: super::notify::REVIEW_RECEIVED,
         title: format!(
-            "{} {} reviewed your session: {} stars",
-            b.mentee_first_name, b.mentee_last_name, input.rating
+            "{} {} rated {}: {} stars",
+            b.mentee_first_name,
+            b.mentee_last_name,
+            if b.b.timed {
+                "your session".to_string()
+            } else {
+                format!("your {}", b.b.title)
+            },
+            input.rating
         ),
         body: input.comment.clone(),
         link: format!("/bookings/{booking_id}"),

@@ -336,17 +336,28 @@ async fn a_review_says_when_it_is_due_and_accepting_it_says_what_comes_next() {
             && checkout.contains("3 days after your request</dd>"),
         "{checkout}"
     );
+    // A review has no length to sit through and no time to pick.
+    assert!(checkout.contains("<dd>CV review</dd>"), "{checkout}");
+    assert!(!checkout.contains("Pick another time"), "{checkout}");
     let (_, b) = app
         .post(
             "/api/v1/bookings",
             mentee.token(),
-            json!({"mentor_id": mentor.user_id, "service_id": svc}),
+            json!({"mentor_id": mentor.user_id, "service_id": svc,
+                   "message": "My CV: https://example.com/cv.pdf. Thanks!"}),
         )
         .await;
     assert_eq!(b["end"], "2026-03-05T09:00:00Z", "{b}");
     let id = b["id"].as_str().unwrap();
     let m = sign_in(&app, "mentor@example.com", PASSWORD).await;
     let (_, page) = text(&m, &app, &format!("/bookings/{id}")).await;
+    // The CV shared as a link opens from the booking; the notes speak of a review.
+    assert!(
+        page.contains("My CV: <a href=\"https://example.com/cv.pdf\"")
+            && page.contains(">https://example.com/cv.pdf</a>. Thanks!"),
+        "{page}"
+    );
+    assert!(page.contains("My notes before the review"), "{page}");
     let res = post(
         &m,
         &app,

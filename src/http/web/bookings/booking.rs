@@ -29,6 +29,8 @@ pub(super) struct BookingPage {
     other_zone_time: String,
     topic: String,
     message: String,
+    /// The message as text runs and links (a CV shared as a link opens).
+    message_parts: Vec<(String, String)>,
     /// Where the credits are: held while the booking is live, then paid or refunded.
     credits: String,
     /// Pending or accepted: the meeting link and the calendar file are offered.
@@ -165,6 +167,7 @@ async fn render_booking(
         ),
         topic: r.topic.clone(),
         message: r.message.clone(),
+        message_parts: crate::http::web::chat::linkify(&r.message),
         credits: credits_line(r.credits_held, r.credits_refunded, r.credits_paid, live),
         live,
         link: r.meeting_link.clone(),
