@@ -772,3 +772,58 @@ async fn the_vocabulary_counts_the_tags_of_listed_mentors() {
         json!([{"tag": "fintech", "mentors": 1}, {"tag": "software", "mentors": 1}])
     );
 }
+
+/// A mentor who sets their hours while the application waits shows their next free
+/// time as soon as they are approved (approval brings the first service, from which it
+/// is found), and it follows their services.
+#[tokio::test]
+async fn the_next_free_time_shows_from_approval_and_follows_the_services() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let s = app.register("ravi@example.com").await;
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/mentor-profile",
+            s.token(),
+            Some(mentor_profile(&["backend"], &["rust"], 30)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app.set_availability(&s, crate::support::weekdays_nine_to_five("UTC"))
+        .await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/admin/mentor-applications/{}/approve", s.user_id),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let path = format!("/api/v1/mentors/{}", s.user_id);
+    let (_, m) = app.get(&path, None).await;
+    assert!(m["next_free_slot"].is_string(), "at once: {m}");
+    // Without a timed service there is no free time to offer; with one again, there is.
+    let service = app.first_service(&s.user_id).await;
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/me/services/{service}"),
+            s.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, m) = app.get(&path, None).await;
+    assert!(m["next_free_slot"].is_null(), "{m}");
+    let (status, body) = app
+        .post(
+            "/api/v1/me/services",
+            s.token(),
+            json!({"kind": "session", "title": "Pairing", "duration_minutes": 30, "credit_cost": 10}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, m) = app.get(&path, None).await;
+    assert!(m["next_free_slot"].is_string(), "{m}");
+}

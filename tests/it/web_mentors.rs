@@ -125,6 +125,12 @@ async fn apply_through_the_form_then_an_admin_approves_on_the_queue_page() {
         html.contains(&format!("/mentors/{}", me.id)),
         "listed after approval"
     );
+    // Every order the search knows is offered, the chosen one kept.
+    let (_, html) = text(&client(), &app, "/mentorship/find?q=shipping&sort=soonest").await;
+    assert!(
+        html.contains("<option value=\"soonest\" selected>Soonest free</option>"),
+        "{html}"
+    );
 
     // The new mentor manages services on their page.
     let (status, html) = text(&c, &app, "/settings/services").await;

@@ -317,6 +317,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
                 ("relevance", "Best match"),
                 ("rating", "Highest rated"),
                 ("price", "Lowest price"),
+                ("soonest", "Soonest free"),
             ],
             mentors,
             total,

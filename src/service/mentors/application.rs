@@ -163,6 +163,11 @@ pub async fn decide(
     audit_decision(&mut tx, Some(&actor.id), user_id, from, to, &reason, now).await?;
     tx.commit().await?;
     live.publish(ctx).await;
+    if approve {
+        // Approval may bring the first service, from which the next free slot is found
+        // (availability set while the application waited found none).
+        crate::service::availability::refresh_next_free(ctx, user_id).await?;
+    }
     ctx.discovery.invalidate();
     store::mentors::profile(&ctx.db.pool, user_id)
         .await?

@@ -284,12 +284,17 @@ pub async fn save_profile(
         now,
     )
     .await?;
-    if status == MentorStatus::Approved && old_status != Some(MentorStatus::Approved) {
+    let approved = status == MentorStatus::Approved && old_status != Some(MentorStatus::Approved);
+    if approved {
         on_approved(&mut tx, user, hourly_rate, now).await?;
         let from = old_status.unwrap_or(MentorStatus::Draft);
         audit_decision(&mut tx, None, &user.id, from, status, "auto-approved", now).await?;
     }
     tx.commit().await?;
+    if approved {
+        // Approval may bring the first service, from which the next free slot is found.
+        crate::service::availability::refresh_next_free(ctx, &user.id).await?;
+    }
     ctx.discovery.invalidate();
     store::mentors::profile(&ctx.db.pool, &user.id)
         .await?
