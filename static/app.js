@@ -27,6 +27,14 @@ document.addEventListener("DOMContentLoaded", () => {
   // A form that came back with errors: take the reader to its summary.
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
+  // The booking form: how many sessions only matters for a repeat.
+  const every = document.getElementById("repeat-every");
+  const count = document.getElementById("occurrences-field");
+  if (every && count) {
+    const show = () => { count.hidden = every.value === ""; };
+    every.addEventListener("change", show);
+    show();
+  }
   // On the sign-up form, preselect the browser's time zone.
   for (const select of document.querySelectorAll("select[data-detect-timezone]")) {
     try {

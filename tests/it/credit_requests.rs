@@ -403,7 +403,7 @@ async fn asking_and_answering_through_the_pages() {
         .form(&[
             ("csrf", csrf.as_str()),
             ("credits", "20"),
-            ("note", "Two sessions"),
+            ("note", "Two sessions with my mentor."),
         ])
         .send()
         .await
@@ -412,6 +412,11 @@ async fn asking_and_answering_through_the_pages() {
     let (_, html) = text(&c, &app, "/credits").await;
     assert!(
         html.contains("id=\"open-request\"") && html.contains("20 credits"),
+        "{html}"
+    );
+    // The note quoted as it ends, without a second full stop.
+    assert!(
+        html.contains("“Two sessions with my mentor.”\n"),
         "{html}"
     );
     assert!(html.contains("Withdraw the request"));

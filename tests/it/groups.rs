@@ -802,6 +802,11 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
     assert_eq!(res.status(), StatusCode::OK);
     let page = res.text().await.unwrap();
     assert!(page.contains("You get 10 of 10 credits back"), "{page}");
+    // Nobody is in line: no promise of a seat going to them.
+    assert!(
+        page.contains("your seat is free for someone else") && !page.contains("in line"),
+        "{page}"
+    );
     assert_eq!(app.balance(&a).await, (20, 10), "nothing done yet");
 
     // The mentor sees the roster.

@@ -338,10 +338,17 @@ async fn leave(
             .to_mentee;
             (
                 format!("Leave “{}”?", g.title),
-                format!(
-                    "You get {back} of {} credits back, and your seat goes to the first person in line.",
-                    seat.credits_held
-                ),
+                if g.waiting > 0 {
+                    format!(
+                        "You get {back} of {} credits back, and your seat goes to the first person in line.",
+                        seat.credits_held
+                    )
+                } else {
+                    format!(
+                        "You get {back} of {} credits back, and your seat is free for someone else.",
+                        seat.credits_held
+                    )
+                },
             )
         } else {
             (
