@@ -415,10 +415,7 @@ async fn asking_and_answering_through_the_pages() {
         "{html}"
     );
     // The note quoted as it ends, without a second full stop.
-    assert!(
-        html.contains("“Two sessions with my mentor.”\n"),
-        "{html}"
-    );
+    assert!(html.contains("“Two sessions with my mentor.”\n"), "{html}");
     assert!(html.contains("Withdraw the request"));
 
     // The admin: the attention line, then the queue, granted in one step.

@@ -63,13 +63,13 @@ async fn cancelling_a_booking_late_asks_first_and_says_what_comes_back() {
     // Times as the reader's browser writes them, like the slot picker's: 24-hour here,
     // 12-hour for an American English browser.
     assert!(
-        page.contains("<strong>Mon 2 Mar 2026, 15:00</strong>"),
+        page.contains("<strong>Mon 2 Mar 2026, 15:00 – 16:00</strong>"),
         "{page}"
     );
     let (_, us) =
         crate::web_picker::page(&c, &app, &format!("/bookings/{id}"), "en-US,en;q=0.9").await;
     assert!(
-        us.contains("<strong>Mon 2 Mar 2026, 3:00 PM</strong>"),
+        us.contains("<strong>Mon 2 Mar 2026, 3:00 PM – 4:00 PM</strong>"),
         "{us}"
     );
     // Live: the meeting, the calendar file, and the credits held.

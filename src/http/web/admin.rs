@@ -177,7 +177,7 @@ async fn render_console(
                 joined: u
                     .created_at
                     .to_zoned(tz.clone())
-                    .strftime("%Y-%m-%d")
+                    .strftime("%-d %b %Y")
                     .to_string(),
                 editable: u.id != me.id && status != "deleted",
             }
@@ -388,7 +388,7 @@ async fn applications(State(state): State<AppState>, web: WebCtx, uri: Uri) -> P
                 applied: p
                     .applied_at
                     .to_zoned(tz.clone())
-                    .strftime("%Y-%m-%d")
+                    .strftime("%-d %b %Y")
                     .to_string(),
                 reason: p.decision_reason.clone(),
             }

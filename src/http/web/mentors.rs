@@ -635,7 +635,7 @@ fn relation_line(
             r.mentor_headline.clone(),
         )
     };
-    let day = |t: jiff::Timestamp| t.to_zoned(tz.clone()).strftime("%b %-d, %Y").to_string();
+    let day = |t: jiff::Timestamp| t.to_zoned(tz.clone()).strftime("%-d %b %Y").to_string();
     let waited_days = now.duration_since(m.created_at).as_hours() / 24;
     RelationLine {
         id: m.id.clone(),
