@@ -182,6 +182,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("session_closed", "The group session is cancelled or over."),
     (
+        "changed_meanwhile",
+        "What the request refers to changed while it was made: reload.",
+    ),
+    (
         "session_started",
         "The group session has started: its seats are kept.",
     ),
@@ -387,10 +391,11 @@ impl From<sqlx::Error> for AppError {
     /// A database that cannot store anything now (full disk, I/O failure, lost
     /// connection) is 503 `database_unavailable`: the request was fine and may be
     /// retried. A query that wanted one row and found none is 404: the one place
-    /// "no such row" becomes "not found". So is a write refused by a foreign key: what
-    /// it refers to was deleted meanwhile (a comment posted as its article is deleted,
-    /// a calendar synced as it is disconnected) — checked before, gone at the write.
-    /// Anything else is an internal error.
+    /// "no such row" becomes "not found". A write refused by a foreign key is 409
+    /// `changed_meanwhile`: what it refers to was checked, then deleted before the
+    /// write (a comment posted as its article is deleted, a calendar synced as it is
+    /// disconnected), or a row it deletes gained a reference meanwhile — the client
+    /// reloads and decides again. Anything else is an internal error.
     fn from(e: sqlx::Error) -> Self {
         if matches!(e, sqlx::Error::RowNotFound) {
             return AppError::NotFound;
@@ -398,8 +403,12 @@ impl From<sqlx::Error> for AppError {
         if let sqlx::Error::Database(db) = &e
             && db.is_foreign_key_violation()
         {
-            tracing::warn!(error = %e, "a write referred to a row deleted meanwhile");
-            return AppError::NotFound;
+            tracing::warn!(error = %e, "a write met a reference changed meanwhile");
+            return AppError::conflict(
+                "changed_meanwhile",
+                "What this refers to changed while the request was made (it was deleted, \
+                 or something new refers to it). Reload and try again.",
+            );
         }
         match AppError::outage(&e) {
             Some(unavailable) => {

@@ -134,8 +134,14 @@ pub async fn suspend(
         .sessions_ended(ctx, &user.id, super::events::Ended::All)
         .await;
     ctx.discovery.invalidate();
-    // Nobody keeps paying for sessions a suspended person will not come to.
-    super::wind_down::wind_down(ctx, &user, super::wind_down::Why::Suspended, actor).await?;
+    // Mentees do not keep paying for sessions a suspended mentor will not come to,
+    // nor mentors keep time for a suspended mentee. The suspension stands whatever
+    // happens here: a failure is logged for the operator, not answered.
+    if let Err(e) =
+        super::wind_down::wind_down(ctx, &user, super::wind_down::Why::Suspended, actor).await
+    {
+        tracing::error!(user_id = %user.id, error = %e.detail(), "cancelling a suspended person's sessions failed");
+    }
     target(ctx, id).await
 }
 

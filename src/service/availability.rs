@@ -538,6 +538,15 @@ pub async fn next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Timestamp
     }
 }
 
+/// [`refresh_next_free`] after a change already stored (an approval, a service): a
+/// failure is logged, not answered for a change that was made (the mentor's next
+/// availability save or booking looks again).
+pub async fn refresh_next_free_after(ctx: &Ctx, mentor_id: &str) {
+    if let Err(e) = refresh_next_free(ctx, mentor_id).await {
+        tracing::warn!(mentor_id, error = %e.detail(), "refreshing the next free slot failed");
+    }
+}
+
 /// Recomputes and stores a mentor's next free slot (after anything that changes it).
 pub async fn refresh_next_free(ctx: &Ctx, mentor_id: &str) -> AppResult<()> {
     let next = next_free(ctx, mentor_id).await?;

@@ -560,7 +560,11 @@ pub async fn leave(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<Left> {
     let now = ctx.now();
     // Read before the transaction: a session the person cannot see is not there for
     // them, whatever they send (one they have a seat in, they may always leave).
-    let seen_by_me = seen(ctx, Some(me), id).await.is_ok();
+    let seen_by_me = match seen(ctx, Some(me), id).await {
+        Ok(_) => true,
+        Err(AppError::NotFound) => false,
+        Err(e) => return Err(e),
+    };
     let mut live = Live::new();
     let mut tx = ctx.db.begin_write().await?;
     let g = locked(ctx, &mut tx, id).await?;

@@ -1,18 +1,18 @@
 //! What an account leaves behind when it closes or is suspended: the sessions it would
-//! never come to. Its coming bookings (either side) are cancelled by the server with
-//! every credit back to the mentee, the group sessions it leads are cancelled with
-//! every seat refunded, and — when the person closes their own account — the seats they
-//! hold are left for the line, and their mentorships and requests end. Each through
-//! the same action everyone else uses (its rules, its notifications); one that the
-//! other side already changed meanwhile is skipped.
+//! never come to. Its coming bookings are cancelled (or, waiting for its answer as the
+//! mentor, declined) as if the person had done it — the usual rules, refunds and
+//! notifications, with the reason said — and the group sessions it leads are cancelled
+//! with every seat refunded; when the person closes their own account, the seats they
+//! hold are left for the line, and their mentorships and requests end. One that the
+//! other side changed meanwhile is skipped.
 
 use super::Ctx;
 use crate::{
     domain::{
-        booking::BookingAction,
+        booking::{BookingAction, BookingStatus},
         mentorship::{Action, MentorshipStatus},
     },
-    error::AppResult,
+    error::{AppError, AppResult},
     service::{accounts::UserRow, bookings, dashboard, groups, mentorships},
 };
 
@@ -26,29 +26,34 @@ pub enum Why {
 }
 
 /// Ends what `user` would not come to; `by` cancels the group sessions they lead (they
-/// themselves when closing, the administrator who suspended them).
+/// themselves when closing, the administrator who suspended them). An action refused
+/// because things changed meanwhile (a 4xx) is skipped; any other failure stops here
+/// with its error, before the account is erased.
 pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> AppResult<()> {
     let now = ctx.now();
     let reason = match why {
-        Why::Closed => "The other person closed their account.",
-        Why::Suspended => "The other person's account is no longer active.",
+        Why::Closed => format!("{} closed their account.", user.first_name),
+        Why::Suspended => format!("{}'s account is no longer active.", user.first_name),
     };
     let filter = bookings::ListFilter {
         user_id: user.id.to_string(),
         statuses: vec!["pending".into(), "accepted".into()],
-        limit: 500,
+        limit: 1000,
         ..Default::default()
     };
     for b in bookings::list(ctx, &filter).await? {
         if b.b.timed && b.b.start_at <= now {
             continue; // under way: completed or reported as usual
         }
-        let input = bookings::ActInput {
-            reason: Some(reason.to_string()),
+        let action = if b.b.mentor_id == user.id && b.b.status == BookingStatus::Pending {
+            BookingAction::Decline
+        } else {
+            BookingAction::Cancel
         };
-        if let Err(e) = bookings::act(ctx, None, &b.b.id, BookingAction::Cancel, &input).await {
-            tracing::info!(booking_id = %b.b.id, error = %e.detail(), "left as it is");
-        }
+        let input = bookings::ActInput {
+            reason: Some(reason.clone()),
+        };
+        skip_refused(bookings::act(ctx, Some(user), &b.b.id, action, &input).await)?;
     }
     for g in dashboard::coming_group_sessions(ctx, user).await? {
         let not_started = g
@@ -58,13 +63,10 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
         if !not_started {
             continue;
         }
-        let done = match (g.status.as_str(), why) {
-            ("leading", _) => groups::cancel(ctx, by, &g.id, reason).await.map(|_| ()),
-            (_, Why::Closed) => groups::leave(ctx, user, &g.id).await.map(|_| ()),
-            (_, Why::Suspended) => Ok(()),
-        };
-        if let Err(e) = done {
-            tracing::info!(group_session_id = %g.id, error = %e.detail(), "left as it is");
+        match (g.status.as_str(), why) {
+            ("leading", _) => skip_refused(groups::cancel(ctx, by, &g.id, &reason).await)?,
+            (_, Why::Closed) => skip_refused(groups::leave(ctx, user, &g.id).await)?,
+            (_, Why::Suspended) => {} // a seat stays theirs: it is theirs to leave
         }
     }
     if why == Why::Closed {
@@ -73,7 +75,7 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
             role: None,
             statuses: vec!["pending".into(), "accepted".into()],
             before_id: None,
-            limit: 500,
+            limit: 1000,
         };
         for m in mentorships::list(ctx, &filter).await? {
             let mentor = m.m.mentor_id == user.id;
@@ -83,12 +85,23 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
                 _ => Action::End,
             };
             let input = mentorships::AnswerInput {
-                reason: Some(reason.to_string()),
+                reason: Some(reason.clone()),
             };
-            if let Err(e) = mentorships::act(ctx, user, &m.m.id, action, &input).await {
-                tracing::info!(mentorship_id = %m.m.id, error = %e.detail(), "left as it is");
-            }
+            skip_refused(mentorships::act(ctx, user, &m.m.id, action, &input).await)?;
         }
     }
     Ok(())
+}
+
+/// Done, or refused because the thing changed meanwhile (answered, cancelled, started):
+/// either way nothing is left to do. Anything else is an error.
+fn skip_refused<T>(r: AppResult<T>) -> AppResult<()> {
+    match r {
+        Ok(_) => Ok(()),
+        Err(e @ (AppError::Conflict { .. } | AppError::NotFound | AppError::Invalid(_))) => {
+            tracing::info!(error = %e.detail(), "left as it is");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }

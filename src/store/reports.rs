@@ -81,7 +81,6 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// Closes every open report on the target of `id` with this outcome; returns how many.
 /// Opens again the reports on `target` that `admin_id` closed at `now` (their action
 /// was refused).
 pub async fn reopen(
@@ -104,6 +103,8 @@ pub async fn reopen(
     Ok(done.rows_affected())
 }
 
+/// Closes every open report on the target with this outcome; returns how many (0:
+/// another admin resolved them first).
 pub async fn resolve(
     tx: &mut Tx,
     target: (&str, &str),

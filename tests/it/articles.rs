@@ -466,11 +466,12 @@ async fn mentors_write_edit_publish_and_delete() {
     assert!(ids(&app.get("/api/v1/me/bookmarks", member.token()).await.1).is_empty());
 }
 
-/// Comments and bookmarks racing the article's deletion: each answers as before or the
-/// deletion (404), never 500 — the article checked, then gone at the write (its
-/// foreign key refuses the row). Rounds of sixteen requests around one delete.
+/// Comments and bookmarks racing the article's deletion: each answers as before, 404
+/// (deleted before it was checked) or 409 `changed_meanwhile` (checked, then deleted
+/// before the write: its foreign key refuses the row), never 500. Rounds of sixteen
+/// requests around one delete.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn writes_racing_the_articles_deletion_answer_404_not_500() {
+async fn writes_racing_the_articles_deletion_never_answer_500() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let author = app
@@ -532,5 +533,8 @@ async fn writes_racing_the_articles_deletion_answer_404_not_500() {
         answers.keys().all(|s| *s < 500),
         "no server error: {answers:?}"
     );
-    assert!(answers.contains_key(&404), "the race was met: {answers:?}");
+    assert!(
+        answers.contains_key(&409),
+        "the race was met (checked, then gone): {answers:?}"
+    );
 }

@@ -1325,7 +1325,8 @@ async fn a_closed_or_suspended_mentors_sessions_are_cancelled_and_refunded() {
         let (_, bk) = app
             .get(&format!("/api/v1/bookings/{booking}"), e.token())
             .await;
-        assert_eq!(bk["status"], "cancelled", "{why}: {bk}");
+        // Waiting for the mentor's answer, it is declined as the mentor would.
+        assert_eq!(bk["status"], "declined", "{why}: {bk}");
         assert_eq!(app.balance(&e).await, (50, 0), "{why}: everything back");
         let (_, ms) = app
             .get(&format!("/api/v1/mentorships/{mentorship}"), e.token())
@@ -1336,6 +1337,81 @@ async fn a_closed_or_suspended_mentors_sessions_are_cancelled_and_refunded() {
             "pending"
         };
         assert_eq!(ms["status"], expected, "{why}: {ms}");
+        // The mentee is told why, in words about the mentor.
+        let (_, n) = app.get("/api/v1/notifications", e.token()).await;
+        let said = n.to_string();
+        assert!(said.contains("Booking declined"), "{why}: {said}");
+        assert!(!said.contains("Review not delivered"), "{why}: {said}");
+        let because = if why == "closed" {
+            "closed their account."
+        } else {
+            "account is no longer active."
+        };
+        assert!(said.contains(because), "{why}: {said}");
     }
+    app.assert_ledger_ok().await;
+}
+
+/// A mentee who closes their account gives up their seats to the line and cancels
+/// their coming bookings as they would themselves: a late cancellation still pays the
+/// mentor their share.
+#[tokio::test]
+async fn a_mentee_closing_their_account_cancels_as_they_would() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    // Today at 15:00, accepted: inside the late-cancellation notice.
+    let (s, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-02T15:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_str().unwrap().to_string();
+    let held = b["credits_held"].as_i64().unwrap();
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // A seat in a full group session, someone in line behind.
+    let m = app
+        .approved_mentor(
+            &admin,
+            "groups-mentor@example.com",
+            mentor_profile(&["backend"], &["rust"], 40),
+        )
+        .await;
+    let g = publish(&app, &m, session(2, 0)).await;
+    let gid = g["id"].as_str().unwrap();
+    let other = member(&app, &admin, "other@example.com", 0).await;
+    let third = member(&app, &admin, "third@example.com", 0).await;
+    assert!(join(&app, &mentee, gid).await.0.is_success());
+    assert!(join(&app, &other, gid).await.0.is_success());
+    assert!(join(&app, &third, gid).await.0.is_success(), "in line");
+    let (mentor_before, _) = app.balance(&mentor).await;
+
+    let (s, _) = app
+        .call(Method::DELETE, "/api/v1/me", mentee.token(), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, bk) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentor.token())
+        .await;
+    assert_eq!(bk["status"], "cancelled", "{bk}");
+    let (mentor_after, _) = app.balance(&mentor).await;
+    assert!(
+        mentor_after > mentor_before && mentor_after - mentor_before < held,
+        "the mentor's late share: {mentor_before} → {mentor_after} of {held}"
+    );
+    let (_, gs) = app
+        .get(&format!("/api/v1/group-sessions/{gid}"), third.token())
+        .await;
+    assert_eq!(gs["my_seat"]["status"], "seated", "the line moved up: {gs}");
     app.assert_ledger_ok().await;
 }

@@ -287,7 +287,10 @@ async fn suspend(
             question: format!("Suspend {} ({})?", name.trim(), user.email),
             consequence: "They are signed out everywhere at once and cannot sign in until \
                           an admin restores the account; their mentor listing and \
-                          articles are hidden meanwhile. The reason is kept in the audit log."
+                          articles are hidden meanwhile. Their coming bookings and the \
+                          group sessions they lead are cancelled, everyone told and \
+                          refunded by the usual rules (restoring the account does not \
+                          bring them back). The reason is kept in the audit log."
                 .into(),
             action: format!("/admin/users/{}/suspend", user.id),
             fields: vec![],

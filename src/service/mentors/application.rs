@@ -166,7 +166,7 @@ pub async fn decide(
     if approve {
         // Approval may bring the first service, from which the next free slot is found
         // (availability set while the application waited found none).
-        crate::service::availability::refresh_next_free(ctx, user_id).await?;
+        crate::service::availability::refresh_next_free_after(ctx, user_id).await;
     }
     ctx.discovery.invalidate();
     store::mentors::profile(&ctx.db.pool, user_id)

@@ -293,7 +293,7 @@ pub async fn save_profile(
     tx.commit().await?;
     if approved {
         // Approval may bring the first service, from which the next free slot is found.
-        crate::service::availability::refresh_next_free(ctx, &user.id).await?;
+        crate::service::availability::refresh_next_free_after(ctx, &user.id).await;
     }
     ctx.discovery.invalidate();
     store::mentors::profile(&ctx.db.pool, &user.id)

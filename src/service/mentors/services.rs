@@ -120,7 +120,7 @@ pub async fn create_service(
     )
     .await?;
     // The next free slot is found for the shortest timed service.
-    crate::service::availability::refresh_next_free(ctx, &user.id).await?;
+    crate::service::availability::refresh_next_free_after(ctx, &user.id).await;
     store::mentors::service(&ctx.db.pool, &id)
         .await?
         .ok_or(AppError::NotFound)
@@ -166,14 +166,14 @@ pub async fn update_service(
         ctx.now(),
     )
     .await?;
-    crate::service::availability::refresh_next_free(ctx, &user.id).await?;
+    crate::service::availability::refresh_next_free_after(ctx, &user.id).await;
     own_service(ctx, user, id).await
 }
 
 pub async fn delete_service(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<()> {
     own_service(ctx, user, id).await?;
     store::mentors::delete_service(&ctx.db.pool, id, ctx.now()).await?;
-    crate::service::availability::refresh_next_free(ctx, &user.id).await?;
+    crate::service::availability::refresh_next_free_after(ctx, &user.id).await;
     Ok(())
 }
 
