@@ -338,9 +338,9 @@ async fn leave(
             .to_mentee;
             (
                 format!("Leave “{}”?", g.title),
-                if g.waiting > 0 {
+                if g.waiting > 0 && state.ctx.now() < g.join_until {
                     format!(
-                        "You get {back} of {} credits back, and your seat goes to the first person in line.",
+                        "You get {back} of {} credits back, and your seat goes to the first person in line who can pay for it.",
                         seat.credits_held
                     )
                 } else {
