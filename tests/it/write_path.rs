@@ -1519,8 +1519,8 @@ async fn requests_on_connections_postgres_ended_answer_503_and_then_work() {
     let mut killer = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
         .await
         .unwrap();
-    let ended: Vec<(bool,)> = sqlx::query_as(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+    let ended: Vec<(i32, bool)> = sqlx::query_as(
+        "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE datname = current_database() AND pid <> pg_backend_pid()",
     )
     .fetch_all(&mut killer)
@@ -1530,7 +1530,7 @@ async fn requests_on_connections_postgres_ended_answer_503_and_then_work() {
         !ended.is_empty(),
         "the server's connections were there to end"
     );
-    // Writes and reads, one at a time: a dead connection is met by one request each.
+    // Writes and reads, one at a time.
     let (mut refused, mut done, mut in_a_row) = (0, 0, 0);
     for i in 0..200 {
         let (s, body) = if i % 2 == 0 {
@@ -1570,9 +1570,24 @@ async fn requests_on_connections_postgres_ended_answer_503_and_then_work() {
         in_a_row, 20,
         "{refused} refused, {done} done: requests work again"
     );
-    assert!(refused >= 1, "a request did meet an ended connection");
+    // The ended connections were met and replaced: the server works on new ones.
+    let now_serving: Vec<(i32,)> = sqlx::query_as(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut killer)
+    .await
+    .unwrap();
+    assert!(!now_serving.is_empty());
+    assert!(
+        now_serving
+            .iter()
+            .all(|(p,)| ended.iter().all(|(e, _)| e != p)),
+        "every connection in use is a new one: {now_serving:?} after {ended:?}"
+    );
     // The first dead connection met makes the pools check theirs before use: the
-    // others are replaced without failing a request (one each, before).
+    // others are replaced without failing a request (one each, before: 5 of 6). None
+    // fails when another test of this process met a dead connection just before
+    // (the check is for the process: a restarted server ends every pool's).
     assert!(
         refused <= 2,
         "{refused} refused for {} ended connections",
