@@ -68,6 +68,17 @@ pub async fn ask(ctx: &Ctx, user: &UserRow, input: &AskInput) -> AppResult<Credi
     let now = ctx.now();
     let mut live = Live::new();
     let mut tx = ctx.db.begin_write().await?;
+    // The asker's row first, as closing the account changes it: a request made while
+    // the account closes either comes before (and the closure withdraws it) or sees it
+    // closed.
+    store::bookings::lock_users(&mut tx, ctx.db.backend, &[user.id.to_string()]).await?;
+    let open = store::users::by_id(&mut *tx, &user.id).await?;
+    if open.is_none_or(|u| u.deleted_at.is_some()) {
+        return Err(AppError::conflict(
+            "account_closed",
+            "This account is closed.",
+        ));
+    }
     if !store::credit_requests::insert(&mut tx, &id, &user.id, input.credits, &note, now).await? {
         return Err(AppError::conflict(
             "request_open",

@@ -447,3 +447,41 @@ async fn asking_and_answering_through_the_pages() {
     let (_, html) = text(&c, &app, "/credits").await;
     assert!(html.contains("id=\"balance\">20<") && html.contains("Granted 20 credits"));
 }
+
+/// Requests for credits sent while the account closes: each comes before the closure
+/// (and is withdrawn with it) or is refused — none stays open for a closed account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_request_stays_open_for_an_account_closed_meanwhile() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    for round in 0..6 {
+        let member = app.register(&format!("leaving{round}@example.com")).await;
+        let calls = (0..9).map(|i| {
+            let (app, member) = (&app, &member);
+            async move {
+                if i == 4 {
+                    app.call(reqwest::Method::DELETE, "/api/v1/me", member.token(), None)
+                        .await
+                        .0
+                } else {
+                    ask(app, member, json!({"credits": 10, "note": "Before I go"}))
+                        .await
+                        .0
+                }
+            }
+        });
+        for s in futures_util::future::join_all(calls).await {
+            assert!(s.as_u16() < 500, "round {round}: {s}");
+        }
+        let (_, open) = app
+            .get("/api/v1/admin/credit-requests?status=open", admin.token())
+            .await;
+        let mine: Vec<_> = open["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["user_id"] == member.user_id.as_str())
+            .collect();
+        assert!(mine.is_empty(), "round {round}: {mine:?}");
+    }
+}
