@@ -237,6 +237,10 @@ pub const CODES: &[(&str, &str)] = &[
         "The most calendar accounts one person may connect are connected.",
     ),
     (
+        "calendar_connected",
+        "This calendar account is connected already.",
+    ),
+    (
         "calendar_failing",
         "The calendar server cannot be reached or refused (job retry).",
     ),

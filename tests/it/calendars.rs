@@ -842,3 +842,32 @@ async fn the_calendars_page_connects_shows_state_and_greys_busy_times() {
     let (_, list) = app.get("/api/v1/me/calendars", mentor.token()).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
 }
+
+/// One calendar account is connected once, however many connects are sent at once
+/// (a double click, a retry): one is created, the others are told it is connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_is_connected_once_even_by_connects_sent_at_once() {
+    let Some((app, server, mentor, _)) = setup().await else {
+        return;
+    };
+    let body = json!({"server_url": server.base, "username": USER, "password": PASSWORD});
+    let connects = (0..6).map(|_| app.post("/api/v1/me/calendars", mentor.token(), body.clone()));
+    let answers = futures_util::future::join_all(connects).await;
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{answers:?}");
+    for (s, b) in &answers {
+        if *s != StatusCode::CREATED {
+            assert_eq!(b["code"], "calendar_connected", "{b}");
+        }
+    }
+    let (_, list) = app.get("/api/v1/me/calendars", mentor.token()).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    // And one after another.
+    let (s, b) = app
+        .post("/api/v1/me/calendars", mentor.token(), body.clone())
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+}

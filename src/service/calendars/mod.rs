@@ -265,6 +265,25 @@ pub async fn connect(ctx: &Ctx, user: &UserRow, input: &ConnectInput) -> AppResu
     let id = new_id();
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
+    // Checked again under the mentor's row lock: connects sent at once (a double
+    // click, a retry) neither pass the limit nor connect one account twice.
+    store::bookings::lock_users(&mut tx, ctx.db.backend, &[user.id.to_string()]).await?;
+    let existing = store::calendars::connections_of(&mut *tx, &user.id).await?;
+    if existing.len() >= MAX_CONNECTIONS {
+        return Err(AppError::conflict(
+            "too_many_calendars",
+            format!("You can connect at most {MAX_CONNECTIONS} calendar accounts."),
+        ));
+    }
+    if existing
+        .iter()
+        .any(|c| c.home_url == home.as_str() && c.username == username)
+    {
+        return Err(AppError::conflict(
+            "calendar_connected",
+            "This calendar account is already connected.",
+        ));
+    }
     store::calendars::insert_connection(
         &mut tx,
         &store::calendars::NewConnection {
