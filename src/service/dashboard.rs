@@ -240,17 +240,34 @@ pub struct Dashboard {
     pub mentor: Option<MentorDashboard>,
 }
 
-/// The user's coming group sessions (led or seated in), soonest first.
-pub async fn coming_group_sessions(ctx: &Ctx, user: &UserRow) -> AppResult<Vec<SessionItem>> {
+/// The user's coming group sessions (led or seated in), soonest first, each with its
+/// start.
+pub async fn coming_group_sessions(
+    ctx: &Ctx,
+    user: &UserRow,
+) -> AppResult<Vec<(Timestamp, SessionItem)>> {
     let now = ctx.clock.now();
     let tz = zone(user);
     Ok(
         store::dashboard::upcoming_groups(&ctx.db.pool, &user.id, now, 50)
             .await?
             .iter()
-            .map(|g| group_session(g, now, &tz))
+            .map(|g| (g.start_at, group_session(g, now, &tz)))
             .collect(),
     )
+}
+
+impl SessionItem {
+    /// How a group session reads in a list of sessions ("your group session, 3
+    /// seated" when the user leads it); `None` for a booking.
+    pub fn group_label(&self) -> Option<String> {
+        match (self.kind == "group", self.seated) {
+            (false, _) => None,
+            (true, Some(1)) => Some("your group session, 1 seated".into()),
+            (true, Some(n)) => Some(format!("your group session, {n} seated")),
+            (true, None) => Some("group session".into()),
+        }
+    }
 }
 
 /// How many coming sessions the dashboard lists.

@@ -55,13 +55,9 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
         };
         skip_refused(bookings::act(ctx, Some(user), &b.b.id, action, &input).await)?;
     }
-    for g in dashboard::coming_group_sessions(ctx, user).await? {
-        let not_started = g
-            .start
-            .parse::<jiff::Timestamp>()
-            .is_ok_and(|start| start > now);
-        if !not_started {
-            continue;
+    for (start, g) in dashboard::coming_group_sessions(ctx, user).await? {
+        if start <= now {
+            continue; // under way
         }
         match (g.status.as_str(), why) {
             ("leading", _) => skip_refused(groups::cancel(ctx, by, &g.id, &reason).await)?,

@@ -181,12 +181,7 @@ fn session_row(web: &WebCtx, s: &dashboard::SessionItem, tz: &jiff::tz::TimeZone
             format!("/bookings/{}", s.id)
         },
         title: s.title.clone(),
-        group: match (group, s.seated) {
-            (false, _) => String::new(),
-            (true, Some(1)) => "your group session, 1 seated".into(),
-            (true, Some(n)) => format!("your group session, {n} seated"),
-            (true, None) => "group session".into(),
-        },
+        group: s.group_label().unwrap_or_default(),
         with_href: match s.with_role.as_str() {
             _ if s.with_id.is_empty() => String::new(),
             "mentor" => format!("/mentors/{}", s.with_id),

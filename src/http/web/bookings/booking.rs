@@ -146,7 +146,8 @@ async fn render_booking(
         kept.as_ref()
             .map_or_else(|| stored.to_string(), |f| pick(f).clone())
     };
-    let notes_kept = error_form == "notes";
+    // The notes as typed only when the notes form was the one refused.
+    let notes = kept.as_ref().filter(|_| error_form == "notes");
     let page = BookingPage {
         layout: web.layout(),
         series,
@@ -177,24 +178,10 @@ async fn render_booking(
         no_show_party: r.no_show_party.clone(),
         delivery_text: r.delivery_text.clone(),
         delivery_url: r.delivery_url.clone(),
-        my_pre: if notes_kept {
-            typed(|f| &f.pre_meeting, mine.pre)
-        } else {
-            mine.pre.to_string()
-        },
-        my_pre_shared: match (&kept, notes_kept) {
-            (Some(f), true) => f.pre_meeting_shared.is_some(),
-            _ => mine.pre_shared,
-        },
-        my_post: if notes_kept {
-            typed(|f| &f.post_session, mine.post)
-        } else {
-            mine.post.to_string()
-        },
-        my_post_shared: match (&kept, notes_kept) {
-            (Some(f), true) => f.post_session_shared.is_some(),
-            _ => mine.post_shared,
-        },
+        my_pre: notes.map_or_else(|| mine.pre.to_string(), |f| f.pre_meeting.clone()),
+        my_pre_shared: notes.map_or(mine.pre_shared, |f| f.pre_meeting_shared.is_some()),
+        my_post: notes.map_or_else(|| mine.post.to_string(), |f| f.post_session.clone()),
+        my_post_shared: notes.map_or(mine.post_shared, |f| f.post_session_shared.is_some()),
         their_pre: theirs.pre_for_other().unwrap_or_default().to_string(),
         their_post: theirs.post_for_other().unwrap_or_default().to_string(),
         can_accept: i_am_mentor && status == BookingStatus::Pending && now < r.expires_at,

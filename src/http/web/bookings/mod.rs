@@ -139,23 +139,18 @@ pub async fn sessions(
     let mut coming: Vec<(Timestamp, SessionLine)> = upcoming
         .iter()
         .map(|b| (b.b.start_at, line(b)))
-        .chain(groups.into_iter().filter_map(|g| {
-            let start = g.start.parse::<Timestamp>().ok()?;
+        .chain(groups.into_iter().map(|(start, g)| {
             let line = SessionLine {
                 href: format!("/groups/{}", g.id),
+                status: g.group_label().unwrap_or_default(),
                 title: g.title,
                 with: g.with_name,
                 role: g.with_role,
                 when: web.when(start, &tz),
-                status: match g.seated {
-                    Some(1) => "your group session, 1 seated".into(),
-                    Some(n) => format!("your group session, {n} seated"),
-                    None => "group session".into(),
-                },
                 needs_answer: false,
                 link: String::new(),
             };
-            Some((start, line))
+            (start, line)
         }))
         .collect();
     coming.sort_by_key(|(start, _)| *start);
