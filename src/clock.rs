@@ -75,6 +75,47 @@ pub fn from_micros(us: i64) -> Timestamp {
     })
 }
 
+/// Why a time a client sent was refused: not a time at all, or one outside the years
+/// the site works with ([`parse_instant`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadInstant {
+    Malformed,
+    OutOfRange,
+}
+
+impl BadInstant {
+    /// What to tell the person: `malformed` (the caller's own wording for a time it
+    /// could not read), or the range.
+    pub fn say(self, malformed: &'static str) -> &'static str {
+        match self {
+            BadInstant::Malformed => malformed,
+            BadInstant::OutOfRange => "Use a time between the years 1900 and 2199.",
+        }
+    }
+}
+
+/// Whether `t` lies within the years the site takes from clients (1900 to 2199). Far
+/// enough from the ends of what a timestamp can hold that the days, weeks and
+/// horizons added to it (slot listings, series, programs) never overflow.
+pub fn in_client_range(t: Timestamp) -> bool {
+    const FIRST: i64 = -2_208_988_800; // 1900-01-01T00:00:00Z
+    const END: i64 = 7_258_118_400; // 2200-01-01T00:00:00Z
+    (FIRST..END).contains(&t.as_second())
+}
+
+/// An RFC 3339 time from a client (trimmed), within [`in_client_range`].
+pub fn parse_instant(raw: &str) -> Result<Timestamp, BadInstant> {
+    let t = raw
+        .trim()
+        .parse::<Timestamp>()
+        .map_err(|_| BadInstant::Malformed)?;
+    if in_client_range(t) {
+        Ok(t)
+    } else {
+        Err(BadInstant::OutOfRange)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +127,25 @@ mod tests {
             assert_eq!(t.subsec_nanosecond() % 1000, 0, "{t}");
             std::thread::sleep(std::time::Duration::from_micros(3));
         }
+    }
+
+    #[test]
+    fn client_times_stay_within_the_years_the_site_works_with() {
+        assert!(parse_instant(" 2026-03-02T15:00:00Z ").is_ok());
+        assert!(parse_instant("1900-01-01T00:00:00Z").is_ok());
+        assert!(parse_instant("2199-12-31T23:59:59Z").is_ok());
+        assert_eq!(
+            parse_instant("2200-01-01T00:00:00Z"),
+            Err(BadInstant::OutOfRange)
+        );
+        assert_eq!(
+            parse_instant("9999-12-30T00:00:00Z"),
+            Err(BadInstant::OutOfRange)
+        );
+        assert_eq!(
+            parse_instant("1899-12-31T23:59:59Z"),
+            Err(BadInstant::OutOfRange)
+        );
+        assert_eq!(parse_instant("tomorrow"), Err(BadInstant::Malformed));
     }
 }

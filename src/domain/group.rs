@@ -154,11 +154,11 @@ impl Draft {
 }
 
 fn instant(field: &str, raw: &str) -> Result<Timestamp, FieldError> {
-    raw.trim().parse::<Timestamp>().map_err(|_| {
+    crate::clock::parse_instant(raw).map_err(|why| {
         FieldError::new(
             field,
             "invalid_datetime",
-            "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
+            why.say("Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z."),
         )
     })
 }

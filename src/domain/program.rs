@@ -245,13 +245,13 @@ fn instant(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Opti
         errors.push(FieldError::new(field, "required", "Give a date and time."));
         return None;
     };
-    match raw.trim().parse::<Timestamp>() {
+    match crate::clock::parse_instant(raw) {
         Ok(t) => Some(t),
-        Err(_) => {
+        Err(why) => {
             errors.push(FieldError::new(
                 field,
                 "invalid_datetime",
-                "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
+                why.say("Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z."),
             ));
             None
         }

@@ -197,6 +197,23 @@ async fn run(ctx: Ctx, mut queue: mpsc::Receiver<Item>) {
     }
 }
 
+/// One request's write, with a panic turned into that request's own error: the
+/// requests written with it (a batch, a group) still get their answers, and the
+/// transaction goes on (the request rolls back to its savepoint like a refusal).
+pub(super) async fn guarded(
+    write: impl std::future::Future<Output = AppResult<Written>>,
+) -> AppResult<Written> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(write)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            Err(AppError::Internal(anyhow::anyhow!(
+                "writing a booking request panicked"
+            )))
+        })
+}
+
 /// The same failure for every request of a batch whose transaction failed.
 fn batch_failed(e: &sqlx::Error) -> AppError {
     AppError::outage(e)
@@ -229,7 +246,7 @@ async fn write_batch(ctx: &Ctx, conn: &mut NativeConn, batch: Vec<Item>) {
     if batch.len() == 1 {
         // Alone: the transaction is the request's; a refusal rolls it all back.
         for (job, reply) in batch {
-            match super::bookings::write_request(ctx, conn, &job, false).await {
+            match guarded(super::bookings::write_request(ctx, conn, &job, false)).await {
                 Ok(written) => answers.push((reply, Some(Ok(written)))),
                 Err(refusal) => {
                     roll_back(conn);
@@ -249,7 +266,7 @@ async fn write_batch(ctx: &Ctx, conn: &mut NativeConn, batch: Vec<Item>) {
                 answers.push((reply, None));
                 continue;
             }
-            let outcome = super::bookings::write_request(ctx, conn, &job, true).await;
+            let outcome = guarded(super::bookings::write_request(ctx, conn, &job, true)).await;
             let end = match &outcome {
                 // Its write released the savepoint.
                 Ok(Written::Booked { .. }) => Ok(()),

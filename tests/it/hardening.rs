@@ -3,6 +3,7 @@
 //! that cannot point at a viewer's own network.
 
 use reqwest::{Client, StatusCode, header};
+use serde_json::json;
 
 use crate::{
     support::{TestApp, browser::Browser},
@@ -732,4 +733,83 @@ async fn url_fields_refuse_addresses_inside_the_viewers_network() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "a public address is fine");
+}
+
+/// Times a client sends stay within the years the site works with: one days before
+/// the end of what a timestamp holds was read, then had days and weeks added to it
+/// (slot listings, searches, series, programs), and the overflow panicked — a 500, and
+/// on the booking path the end of the writer that other people's bookings were being
+/// written by. Each is a 422 saying the range, and nothing is held or booked.
+#[tokio::test]
+async fn times_at_the_end_of_the_calendar_are_refused_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let far = "9999-12-30T00:00:00Z";
+    let refused = |(status, body): (StatusCode, serde_json::Value), what: &str| {
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {body}");
+        assert!(
+            body.to_string().contains("between the years 1900 and 2199"),
+            "{what} says why: {body}"
+        );
+    };
+    refused(
+        app.get(&format!("/api/v1/mentors?available_from={far}"), None)
+            .await,
+        "search from",
+    );
+    refused(
+        app.get(&format!("/api/v1/mentors?available_to={far}"), None)
+            .await,
+        "search to",
+    );
+    refused(
+        app.get(
+            &format!(
+                "/api/v1/mentors/{}/slots?service_id={service}&from=9999-12-26T00:00:00Z",
+                mentor.user_id
+            ),
+            None,
+        )
+        .await,
+        "slots",
+    );
+    let booking = json!({"mentor_id": mentor.user_id, "service_id": service, "start": far});
+    refused(
+        app.post("/api/v1/bookings", mentee.token(), booking.clone())
+            .await,
+        "booking",
+    );
+    let series = json!({"mentor_id": mentor.user_id, "service_id": service, "start": far,
+        "every_weeks": 1, "occurrences": 2});
+    refused(
+        app.post("/api/v1/bookings/series/preview", mentee.token(), series)
+            .await,
+        "series preview",
+    );
+    refused(
+        app.post(
+            "/api/v1/programs",
+            admin.token(),
+            json!({"name": "Far", "starts_at": far}),
+        )
+        .await,
+        "program",
+    );
+    refused(
+        app.get("/api/v1/mentors?available_from=1000-01-01T00:00:00Z", None)
+            .await,
+        "the far past",
+    );
+    assert_eq!(app.balance(&mentee).await, (100, 0), "nothing held");
+    // A time inside the range still books (a Tuesday 10:00 after the tests' epoch).
+    let start = "2026-03-03T10:00:00Z";
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": start}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
 }

@@ -146,16 +146,8 @@ async fn create(
 }
 
 fn instant(field: &str, raw: Option<&str>) -> Result<Option<jiff::Timestamp>, AppError> {
-    raw.map(|r| {
-        r.parse::<jiff::Timestamp>().map_err(|_| {
-            AppError::invalid(
-                field,
-                "invalid_datetime",
-                "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
-            )
-        })
-    })
-    .transpose()
+    raw.map(|r| crate::service::bookings::parse_instant(field, r))
+        .transpose()
 }
 
 /// Open group sessions you may see, soonest first.

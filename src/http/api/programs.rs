@@ -912,13 +912,7 @@ async fn nudge_preview(
     ApiQuery(q): ApiQuery<PreviewParams>,
 ) -> Result<axum::Json<NudgeList>, AppError> {
     let at = match q.at.as_deref() {
-        Some(raw) => raw.parse::<jiff::Timestamp>().map_err(|_| {
-            AppError::invalid(
-                "at",
-                "invalid_datetime",
-                "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
-            )
-        })?,
+        Some(raw) => crate::service::bookings::parse_instant("at", raw)?,
         None => state.ctx.now() + jiff::SignedDuration::from_hours(24),
     };
     let items = nudges::preview(&state.ctx, &me.user, &id, at).await?;

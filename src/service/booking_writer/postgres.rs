@@ -9,7 +9,7 @@ use std::{
 use futures_util::future::join_all;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{BATCH, Item, Written};
+use super::{BATCH, Item, Written, guarded};
 use crate::{
     error::AppResult,
     service::{Ctx, bookings::WriteJob, queue::next_batch},
@@ -109,7 +109,10 @@ pub(super) async fn write_alone(ctx: &Ctx, job: &WriteJob) -> AppResult<Written>
     let mut tx = ctx.db.begin_write().await?;
     let (mentor, mentee) = job.people();
     store::bookings::lock_people(&mut tx, ctx.db.backend, mentor, mentee).await?;
-    let written = crate::service::bookings::write_request(ctx, &mut *tx, job, false).await?;
+    let written = guarded(crate::service::bookings::write_request(
+        ctx, &mut *tx, job, false,
+    ))
+    .await?;
     if matches!(written, Written::Booked { .. }) {
         tx.commit().await?;
     }
@@ -124,7 +127,13 @@ async fn write_together(ctx: &Ctx, jobs: &[&WriteJob]) -> anyhow::Result<Vec<App
     for job in jobs {
         let mut recorder = Recorder::default();
         // Its outcome does not matter: only how far it got and what it asked.
-        let _ = crate::service::bookings::write_request(ctx, &mut recorder, job, false).await;
+        let _ = guarded(crate::service::bookings::write_request(
+            ctx,
+            &mut recorder,
+            job,
+            false,
+        ))
+        .await;
         asks.push(recorder.asks);
     }
     let mut tx = ctx.db.begin_write().await?;
@@ -149,7 +158,10 @@ async fn write_together(ctx: &Ctx, jobs: &[&WriteJob]) -> anyhow::Result<Vec<App
     let mut runs = Vec::with_capacity(jobs.len());
     for ((job, asks), answers) in jobs.iter().zip(asks).zip(answers) {
         let mut run = Prefetched::new(asks, answers);
-        let outcome = crate::service::bookings::write_request(ctx, &mut run, job, false).await;
+        let outcome = guarded(crate::service::bookings::write_request(
+            ctx, &mut run, job, false,
+        ))
+        .await;
         if run.missed {
             anyhow::bail!("a request asked what its dry run did not");
         }

@@ -102,10 +102,10 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Sea
         }
     };
     let instant = |raw: &str| {
-        raw.parse::<jiff::Timestamp>().map_err(|_| {
+        crate::clock::parse_instant(raw).map_err(|why| {
             (
                 "invalid_datetime",
-                "Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.",
+                why.say("Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z."),
             )
         })
     };

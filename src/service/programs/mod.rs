@@ -263,7 +263,12 @@ impl Merged {
     /// A new program's starting point: the template's texts and numbers, dates from
     /// the input or from now.
     fn from_template(t: Option<&Template>, input: &ProgramInput, now: jiff::Timestamp) -> Self {
-        let parse = |raw: &Option<String>| raw.as_deref().and_then(|s| s.parse().ok());
+        // A time out of range is left to the validation of the whole input, which
+        // refuses it with its reason; here it only must not be added to.
+        let parse = |raw: &Option<String>| {
+            raw.as_deref()
+                .and_then(|s| crate::clock::parse_instant(s).ok())
+        };
         let open: jiff::Timestamp = parse(&input.applications_open_at).unwrap_or(now);
         let close = parse(&input.applications_close_at)
             .unwrap_or(open + jiff::SignedDuration::from_hours(14 * 24));

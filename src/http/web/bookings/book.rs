@@ -132,14 +132,13 @@ pub(super) async fn render_book(
         .map(|own| tz_name(&own));
     let late = state.ctx.config.policy.late_refund_percent.clamp(0, 100);
     let (start_local, mentor_time, policy) = if timed {
-        let Ok(start) = q.start.parse::<Timestamp>() else {
-            return Err(AppError::invalid(
+        let start = crate::clock::parse_instant(&q.start).map_err(|why| {
+            AppError::invalid(
                 "start",
                 "invalid_datetime",
-                "Pick a time from the mentor's free slots.",
+                why.say("Pick a time from the mentor's free slots."),
             )
-            .into());
-        };
+        })?;
         let end = start + SignedDuration::from_mins(service.duration_minutes);
         when_and_policy(
             state,
