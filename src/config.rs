@@ -68,6 +68,10 @@ pub struct Config {
     /// How long a claimed job is its worker's without a heartbeat (renewed every third
     /// of it while the job runs).
     pub job_lease: Duration,
+    /// The longest one email may take to hand to the SMTP server, greeting included
+    /// (a server that accepts connections and then says nothing must not hold the job
+    /// worker: the email is retried later).
+    pub smtp_timeout: Duration,
     /// Stripe secret API key; `None`: buying credits is switched off.
     pub stripe_secret_key: Option<String>,
     /// Stripe's API base URL (tests point it at a local stand-in).
@@ -126,6 +130,7 @@ impl Default for Config {
             background_workers: true,
             booking_direct_writes: 4,
             job_lease: Duration::from_secs(60),
+            smtp_timeout: Duration::from_secs(20),
             stripe_secret_key: None,
             stripe_api_base: "https://api.stripe.com".into(),
             stripe_webhook_secrets: vec![],

@@ -421,8 +421,6 @@ pub async fn booking_reminder(
     Ok(())
 }
 
-const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
-
 /// The outbox rows of a job batch's emails, by id, in one read (see [`send_email`]).
 pub async fn batch_emails(
     ctx: &Ctx,
@@ -483,7 +481,18 @@ pub async fn send_email(
             _ => Ok(()),
         };
     }
-    match smtp_send(url, &ctx.config.mail_from, e).await {
+    let sent = tokio::time::timeout(
+        ctx.config.smtp_timeout,
+        smtp_send(url, &ctx.config.mail_from, e, ctx.config.smtp_timeout),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(format!(
+            "SMTP: no answer within {} s",
+            ctx.config.smtp_timeout.as_secs_f64()
+        ))
+    });
+    match sent {
         Ok(()) => {
             store::notify::email_outcome(
                 &mut *ctx.db.write_conn().await?,
@@ -512,7 +521,15 @@ pub async fn send_email(
     }
 }
 
-async fn smtp_send(url: &str, from: &str, e: &store::notify::OutboxRow) -> Result<(), String> {
+/// Hands one email to the SMTP server at `url`. Each of lettre's socket operations has
+/// `timeout`; the caller also bounds the whole exchange, since lettre's does not cover
+/// every wait (a server that never sends its greeting held it for minutes).
+async fn smtp_send(
+    url: &str,
+    from: &str,
+    e: &store::notify::OutboxRow,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
     use lettre::{
         AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
         message::{Attachment, MultiPart, SinglePart, header::ContentType},
@@ -541,7 +558,7 @@ async fn smtp_send(url: &str, from: &str, e: &store::notify::OutboxRow) -> Resul
     .map_err(|e| format!("building the email: {e}"))?;
     let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map_err(|e| format!("MENTORHUB_SMTP_URL: {e}"))?
-        .timeout(Some(SMTP_TIMEOUT))
+        .timeout(Some(timeout))
         .build();
     transport
         .send(msg)

@@ -1595,3 +1595,71 @@ async fn requests_on_connections_postgres_ended_answer_503_and_then_work() {
     );
     app.assert_ledger_ok().await;
 }
+
+/// An SMTP server that accepts connections and never greets held the job worker for
+/// minutes (lettre's own timeout does not cover that wait), with its heartbeat
+/// renewing the lease, so no other worker took the jobs over and reminders, expiries
+/// and everything queued behind the email waited. The email now gives up after the
+/// SMTP timeout and is retried later; the other jobs run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_smtp_server_does_not_hold_the_job_worker() {
+    let sink = SmtpSink::start().await;
+    sink.stall.store(true, Ordering::SeqCst);
+    let config = Config {
+        smtp_url: Some(format!("smtp://{}", sink.addr)),
+        smtp_timeout: Duration::from_secs(1),
+        background_workers: false,
+        ..test_config()
+    };
+    let clock = ManualClock::new(Timestamp::now());
+    let app = TestApp::spawn_on(TestDb::new().await, config, clock.clone()).await;
+    queue_emails(&app, 1).await;
+    {
+        let ctx = app.ctx();
+        let now = ctx.now();
+        let mut tx = ctx.db.begin_write().await.unwrap();
+        mentorhub::service::jobs::enqueue(
+            &mut tx,
+            &mentorhub::service::jobs::Job::Noop,
+            now,
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let started = Instant::now();
+    tokio::time::timeout(
+        Duration::from_secs(15),
+        mentorhub::jobs::run_due(app.ctx(), "worker"),
+    )
+    .await
+    .expect("the worker comes back from a silent SMTP server")
+    .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let jobs: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT kind, status, last_error FROM jobs ORDER BY kind")
+            .fetch_all(&app.ctx().db.pool)
+            .await
+            .unwrap();
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    let (email, noop) = (&jobs[0], &jobs[1]);
+    assert_eq!(
+        (email.0.as_str(), email.1.as_str()),
+        ("email.send", "queued"),
+        "{jobs:?}"
+    );
+    assert!(email.2.contains("no answer"), "says why: {jobs:?}");
+    assert_eq!(noop.1, "done", "the job behind it ran: {jobs:?}");
+    // The server answers again: the retry delivers it, once.
+    sink.stall.store(false, Ordering::SeqCst);
+    clock.advance(SignedDuration::from_hours(1));
+    mentorhub::jobs::run_due(app.ctx(), "worker").await.unwrap();
+    let sent = deliveries(&sink).await;
+    assert_eq!(sent.get("Mail 0"), Some(&1), "{sent:?}");
+}
