@@ -112,6 +112,19 @@ pub struct Facts {
     pub now: Timestamp,
 }
 
+/// How late someone must be before the other may report a no-show (or the whole
+/// session, when it is shorter): reported at the first second, a no-show paid or
+/// refused the credits at once while the other person was still joining.
+pub const NO_SHOW_AFTER_MINUTES: i64 = 10;
+
+/// From when a no-show of the session `[start, end)` may be reported.
+pub fn no_show_from(start: Timestamp, end: Timestamp) -> Timestamp {
+    let grace = SignedDuration::from_mins(NO_SHOW_AFTER_MINUTES).min(end.duration_since(start));
+    start
+        .saturating_add(grace.max(SignedDuration::ZERO))
+        .unwrap_or(start)
+}
+
 /// The status after `actor` does `action`, or why not.
 pub fn next(f: &Facts, action: BookingAction, actor: Actor) -> Result<BookingStatus, Refusal> {
     use BookingAction as A;
@@ -203,6 +216,11 @@ pub fn next(f: &Facts, action: BookingAction, actor: Actor) -> Result<BookingSta
             }
             if !started {
                 return Err(Refusal::WrongTime("The session has not started yet."));
+            }
+            if f.now < no_show_from(f.start, f.end) {
+                return Err(Refusal::WrongTime(
+                    "A no-show can be reported from 10 minutes after the start: they may still be joining.",
+                ));
             }
             Ok(S::NoShow)
         }
@@ -329,6 +347,36 @@ mod tests {
     }
 
     #[test]
+    fn a_no_show_waits_for_ten_minutes_of_lateness_or_the_whole_session() {
+        let at = |now: Timestamp, end: Timestamp| Facts {
+            end,
+            ..facts(S::Accepted, true, now)
+        };
+        let min = |m: i64| h(100) + SignedDuration::from_mins(m);
+        for action in [A::MenteeNoShow, A::MentorNoShow] {
+            let actor = if action == A::MenteeNoShow {
+                Actor::Mentor
+            } else {
+                Actor::Mentee
+            };
+            for now in [h(100), min(9)] {
+                assert!(
+                    matches!(next(&at(now, h(101)), action, actor), Err(Refusal::WrongTime(m)) if m.contains("10 minutes")),
+                    "{action:?} at {now}"
+                );
+            }
+            assert_eq!(next(&at(min(10), h(101)), action, actor), Ok(S::NoShow));
+            // A five-minute session: from its end.
+            assert!(next(&at(min(4), min(5)), action, actor).is_err());
+            assert_eq!(next(&at(min(5), min(5)), action, actor), Ok(S::NoShow));
+        }
+        assert_eq!(
+            next(&at(h(100), h(101)), A::Complete, Actor::Mentor),
+            Ok(S::Completed)
+        );
+    }
+
+    #[test]
     fn who_may_do_what() {
         let f = facts(S::Pending, true, h(0));
         assert_eq!(next(&f, A::Accept, Actor::Mentor), Ok(S::Accepted));
@@ -364,14 +412,12 @@ mod tests {
         ));
         let started = facts(S::Accepted, true, h(100));
         assert_eq!(next(&started, A::Complete, Actor::Mentor), Ok(S::Completed));
-        assert_eq!(
-            next(&started, A::MenteeNoShow, Actor::Mentor),
-            Ok(S::NoShow)
-        );
-        assert_eq!(
-            next(&started, A::MentorNoShow, Actor::Mentee),
-            Ok(S::NoShow)
-        );
+        let late = Facts {
+            now: h(100) + SignedDuration::from_mins(NO_SHOW_AFTER_MINUTES),
+            ..started
+        };
+        assert_eq!(next(&late, A::MenteeNoShow, Actor::Mentor), Ok(S::NoShow));
+        assert_eq!(next(&late, A::MentorNoShow, Actor::Mentee), Ok(S::NoShow));
         assert_eq!(
             next(&started, A::MentorNoShow, Actor::Mentor),
             Err(Refusal::NotYours)

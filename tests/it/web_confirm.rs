@@ -451,3 +451,59 @@ async fn moving_a_booking_needs_a_time_chosen() {
         .await;
     assert_eq!(after["start"], "2026-03-04T10:00:00Z", "not moved: {after}");
 }
+
+/// Marking a session done or reporting a no-show moves credits at once: the page asks
+/// first, saying what happens to them, and offers the no-show only once the other
+/// person is 10 minutes late (before, it says from when).
+#[tokio::test]
+async fn finishing_a_session_asks_first_and_a_no_show_waits_ten_minutes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let (s, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-02T15:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/bookings/{id}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let as_mentor = sign_in(&app, "mentor@example.com", PASSWORD).await;
+    let as_mentee = sign_in(&app, "mentee@example.com", PASSWORD).await;
+    let no_show = format!("action=\"/bookings/{id}/do/no-show\"");
+    app.clock.set("2026-03-02T15:05:00Z".parse().unwrap());
+    let (_, page) = text(&as_mentor, &app, &format!("/bookings/{id}")).await;
+    assert!(
+        page.contains("data-confirm=\"Mark this session as done? ")
+            && page.contains("credits are paid to you now."),
+        "done asks first: {page}"
+    );
+    assert!(!page.contains(&no_show), "no no-show 5 minutes in: {page}");
+    assert!(
+        page.contains(
+            "If the mentee has not come by Mon 2 Mar 2026, 15:10, you can report it here."
+        ),
+        "{page}"
+    );
+    app.clock.set("2026-03-02T15:10:00Z".parse().unwrap());
+    let (_, page) = text(&as_mentor, &app, &format!("/bookings/{id}")).await;
+    assert!(page.contains(&no_show), "{page}");
+    assert!(
+        page.contains("data-confirm=\"Report that Test did not come? You are paid"),
+        "{page}"
+    );
+    let (_, page) = text(&as_mentee, &app, &format!("/bookings/{id}")).await;
+    assert!(
+        page.contains(
+            "Your 30 credits come back to you. It counts as a missed session on their profile."
+        ),
+        "{page}"
+    );
+}

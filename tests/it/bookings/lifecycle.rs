@@ -546,6 +546,23 @@ async fn no_shows_and_notes() {
         409,
         "invalid_transition",
     );
+    // Five minutes late: they may still be joining.
+    app.clock.set("2026-03-03T10:05:00Z".parse().unwrap());
+    let (status, early) = app
+        .post(
+            &format!("/api/v1/bookings/{a}/no-show"),
+            mentee.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{early}");
+    assert!(
+        early["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("10 minutes after the start"),
+        "{early}"
+    );
     app.clock.set("2026-03-03T10:20:00Z".parse().unwrap());
     let (_, ns) = app
         .post(

@@ -56,6 +56,14 @@ pub(super) struct BookingPage {
     decline_consequence: String,
     can_reschedule: bool,
     can_finish: bool,
+    /// What marking it done does (the confirmation's text).
+    complete_confirm: String,
+    /// A no-show may be reported now (from 10 minutes after the start).
+    no_show_ready: bool,
+    /// When it may be, while the session has started but not that long ago.
+    no_show_at: String,
+    /// What reporting the no-show does (the confirmation's text).
+    no_show_confirm: String,
     can_deliver: bool,
     can_review: bool,
     review_rating: i64,
@@ -194,6 +202,18 @@ async fn render_booking(
             .unwrap_or_default(),
         can_reschedule: !slots.is_empty(),
         can_finish: status == BookingStatus::Accepted && r.timed && started,
+        complete_confirm: bookings::preview(&state.ctx, &b, &me, BookingAction::Complete)
+            .map(|p| match p.settlement.to_mentor {
+                0 => "Mark this session as done?".to_string(),
+                n => format!("Mark this session as done? {n} credits are paid to you now."),
+            })
+            .unwrap_or_default(),
+        no_show_ready: now >= crate::domain::booking::no_show_from(r.start_at, r.end_at),
+        no_show_at: web.when(
+            crate::domain::booking::no_show_from(r.start_at, r.end_at),
+            &tz,
+        ),
+        no_show_confirm: no_show_confirm(&state.ctx, &b, &me, i_am_mentor),
         can_deliver: i_am_mentor && status == BookingStatus::Accepted && !r.timed,
         can_review: !i_am_mentor && status == BookingStatus::Completed && review.is_none(),
         review_rating: review.as_ref().map(|x| x.rating).unwrap_or(0),
@@ -256,6 +276,41 @@ fn credits_line(held: i64, refunded: i64, paid: i64, live: bool) -> String {
 }
 
 /// What cancelling or declining does to the credits, in the words of the person acting.
+/// The confirmation before reporting that the other person did not come: what it does
+/// with the credits and the record.
+fn no_show_confirm(
+    ctx: &crate::service::Ctx,
+    b: &BookingFull,
+    me: &UserRow,
+    i_am_mentor: bool,
+) -> String {
+    let action = if i_am_mentor {
+        BookingAction::MenteeNoShow
+    } else {
+        BookingAction::MentorNoShow
+    };
+    let Ok(p) = bookings::preview(ctx, b, me, action) else {
+        return String::new();
+    };
+    let s = p.settlement;
+    if i_am_mentor {
+        let paid = match s.to_mentor {
+            0 => String::new(),
+            n => format!(" You are paid {n} credits, as for a session held."),
+        };
+        format!("Report that {} did not come?{paid}", b.mentee_first_name)
+    } else {
+        let back = match s.to_mentee {
+            0 => String::new(),
+            n => format!(" Your {n} credits come back to you."),
+        };
+        format!(
+            "Report that {} did not come?{back} It counts as a missed session on their profile.",
+            b.mentor_first_name
+        )
+    }
+}
+
 pub(super) fn consequence(b: &BookingFull, p: &bookings::Preview) -> String {
     let held = b.b.credits_held;
     let back = p.settlement.to_mentee;
