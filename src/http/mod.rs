@@ -134,7 +134,29 @@ async fn fallback(State(state): State<AppState>, req: Request) -> Response {
     AppError::NotFound.into_response()
 }
 
-async fn method_not_allowed() -> Response {
+/// 405, except for a browser opening the address of a form (a reload of the page a
+/// refused form came back on, an address copied from the bar): it is sent to the page
+/// the form belongs to — `/bookings/{id}` for `/bookings/{id}/reschedule` — or home.
+async fn method_not_allowed(req: Request) -> Response {
+    use axum::http::Method;
+    if wants_html(&req) && matches!(*req.method(), Method::GET | Method::HEAD) {
+        // Only plain words and ids are repeated: nothing that could read as another site.
+        let plain = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let segments: Vec<&str> = req
+            .uri()
+            .path()
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect();
+        let to = match segments.as_slice() {
+            [kind, id, _, ..] if plain(kind) && plain(id) => format!("/{kind}/{id}"),
+            _ => "/".to_string(),
+        };
+        return axum::response::Redirect::to(&to).into_response();
+    }
     AppError::MethodNotAllowed.into_response()
 }
 

@@ -507,3 +507,57 @@ async fn finishing_a_session_asks_first_and_a_no_show_waits_ten_minutes() {
         "{page}"
     );
 }
+
+/// "Move" with no new time chosen says so in words (it said how to write an RFC 3339
+/// time), and reopening the address a refused form came back on leads back to the
+/// booking rather than to a JSON 405.
+#[tokio::test]
+async fn moving_without_a_time_says_so_and_the_forms_address_leads_back() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let (s, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-03T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_str().unwrap().to_string();
+    let c = sign_in(&app, "mentee@example.com", PASSWORD).await;
+    let (_, page) = text(&c, &app, &format!("/bookings/{id}")).await;
+    let csrf = csrf_of(&page);
+    let res = post(
+        &c,
+        &app,
+        &format!("/bookings/{id}/reschedule"),
+        &[("csrf", csrf.as_str()), ("start", "")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Pick the new time first."), "{html}");
+    assert!(!html.contains("RFC 3339"), "{html}");
+    for path in [
+        format!("/bookings/{id}/reschedule"),
+        format!("/bookings/{id}/do/cancel"),
+    ] {
+        let res = c
+            .get(app.url(&path))
+            .header(header::ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection(), "{path}: {}", res.status());
+        assert_eq!(
+            res.headers()[header::LOCATION],
+            format!("/bookings/{id}").as_str()
+        );
+    }
+    // The API keeps its 405.
+    let (status, body) = app
+        .get(&format!("/api/v1/bookings/{id}/accept"), mentee.token())
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+}

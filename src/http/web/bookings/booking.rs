@@ -573,6 +573,13 @@ pub(super) async fn reschedule(
         f,
         ("move", "booking_moved"),
         |state, me, id, f| async move {
+            if f.start.trim().is_empty() {
+                return Err(AppError::invalid(
+                    "start",
+                    "required",
+                    "Pick the new time first.",
+                ));
+            }
             let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
             bookings::reschedule(
                 &state.ctx,
