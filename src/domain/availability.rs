@@ -340,25 +340,88 @@ pub fn weekday_name(w: Weekday) -> &'static str {
     }
 }
 
+/// One booking rule's range: its field, what it is in words, the least and the most
+/// it may be, and its unit (as written after a number).
+pub struct SettingRange {
+    pub field: &'static str,
+    pub what: &'static str,
+    pub min: i64,
+    pub max: i64,
+    pub unit: &'static str,
+}
+
+/// The booking rules' ranges (the editor's inputs take theirs from here too).
+pub const SETTING_RANGES: [SettingRange; 6] = [
+    SettingRange {
+        field: "min_notice_minutes",
+        what: "The minimum notice",
+        min: 0,
+        max: 30 * 24 * 60,
+        unit: " minutes",
+    },
+    SettingRange {
+        field: "buffer_before_minutes",
+        what: "The free time before each session",
+        min: 0,
+        max: 240,
+        unit: " minutes",
+    },
+    SettingRange {
+        field: "buffer_after_minutes",
+        what: "The free time after each session",
+        min: 0,
+        max: 240,
+        unit: " minutes",
+    },
+    SettingRange {
+        field: "horizon_days",
+        what: "How far ahead people can book",
+        min: 1,
+        max: 365,
+        unit: " days",
+    },
+    SettingRange {
+        field: "slot_step_minutes",
+        what: "The time between start times",
+        min: 5,
+        max: 240,
+        unit: " minutes",
+    },
+    SettingRange {
+        field: "max_per_day",
+        what: "The most sessions a day",
+        min: 0,
+        max: 48,
+        unit: "",
+    },
+];
+
+/// The range of the booking rule `field`.
+pub fn setting_range(field: &str) -> Option<&'static SettingRange> {
+    SETTING_RANGES.iter().find(|r| r.field == field)
+}
+
 /// Checks the settings' ranges.
 pub fn check_settings(s: &Settings) -> Vec<FieldError> {
-    let mut errs = vec![];
-    let mut range = |field: &str, v: i64, lo: i64, hi: i64| {
-        if !(lo..=hi).contains(&v) {
-            errs.push(FieldError::new(
-                &format!("settings.{field}"),
-                "out_of_range",
-                format!("{field} is between {lo} and {hi}."),
-            ));
-        }
+    let value = |field: &str| match field {
+        "min_notice_minutes" => s.min_notice_minutes,
+        "buffer_before_minutes" => s.buffer_before_minutes,
+        "buffer_after_minutes" => s.buffer_after_minutes,
+        "horizon_days" => s.horizon_days,
+        "slot_step_minutes" => s.slot_step_minutes,
+        _ => s.max_per_day,
     };
-    range("min_notice_minutes", s.min_notice_minutes, 0, 30 * 24 * 60);
-    range("buffer_before_minutes", s.buffer_before_minutes, 0, 240);
-    range("buffer_after_minutes", s.buffer_after_minutes, 0, 240);
-    range("horizon_days", s.horizon_days, 1, 365);
-    range("slot_step_minutes", s.slot_step_minutes, 5, 240);
-    range("max_per_day", s.max_per_day, 0, 48);
-    errs
+    SETTING_RANGES
+        .iter()
+        .filter(|r| !(r.min..=r.max).contains(&value(r.field)))
+        .map(|r| {
+            FieldError::new(
+                &format!("settings.{}", r.field),
+                "out_of_range",
+                format!("{} is between {} and {}{}.", r.what, r.min, r.max, r.unit),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -367,6 +430,31 @@ mod tests {
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn rules_out_of_range_are_refused_in_words() {
+        let mut s = avail("UTC", vec![]).settings;
+        assert!(check_settings(&s).is_empty());
+        s.buffer_before_minutes = 500;
+        s.horizon_days = 0;
+        let said: Vec<(String, String)> = check_settings(&s)
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                (
+                    "settings.buffer_before_minutes".to_string(),
+                    "The free time before each session is between 0 and 240 minutes.".to_string()
+                ),
+                (
+                    "settings.horizon_days".to_string(),
+                    "How far ahead people can book is between 1 and 365 days.".to_string()
+                ),
+            ]
+        );
     }
 
     fn avail(tz: &str, weekly: Vec<WeeklyRule>) -> Availability {

@@ -219,7 +219,7 @@ pub fn max_mentees(v: i64) -> Result<i64, FieldError> {
         Err(FieldError::new(
             "max_mentees",
             "out_of_range",
-            format!("max_mentees is between 1 and {MAX_MENTEES_LIMIT}."),
+            format!("The number of mentees at once is between 1 and {MAX_MENTEES_LIMIT}."),
         ))
     }
 }

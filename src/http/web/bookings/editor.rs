@@ -51,8 +51,8 @@ pub(super) struct AvailabilityPage {
     timezones: &'static [String],
     days: Vec<DayRow>,
     overrides: Vec<OverrideRow>,
-    /// The booking rules: (field, label, value).
-    rules: Vec<(&'static str, &'static str, i64)>,
+    /// The booking rules: (field, label, value, least, most).
+    rules: Vec<(&'static str, &'static str, i64, i64, i64)>,
     /// Every error, for the summary: (input id, "Monday, hours 2: …").
     summary: Vec<(String, String)>,
     /// The booking rules' errors and the zone's, by field name.
@@ -125,8 +125,18 @@ struct Origins {
     weekly: Vec<(String, usize)>,
 }
 
-fn rules_of(s: &SettingsIo) -> Vec<(&'static str, &'static str, i64)> {
-    vec![
+fn rules_of(s: &SettingsIo) -> Vec<(&'static str, &'static str, i64, i64, i64)> {
+    let ranged = |(field, label, value): (&'static str, &'static str, i64)| {
+        let r = crate::domain::availability::setting_range(field);
+        (
+            field,
+            label,
+            value,
+            r.map_or(0, |r| r.min),
+            r.map_or(i64::MAX, |r| r.max),
+        )
+    };
+    [
         (
             "min_notice_minutes",
             "Minimum notice (minutes)",
@@ -158,6 +168,9 @@ fn rules_of(s: &SettingsIo) -> Vec<(&'static str, &'static str, i64)> {
             s.max_per_day,
         ),
     ]
+    .into_iter()
+    .map(ranged)
+    .collect()
 }
 
 fn label_of(day: &str) -> String {
