@@ -207,6 +207,35 @@ pub async fn run_maintenance(ctx: &crate::service::Ctx) {
 
 /// Opens the configured database (creating the data directory for SQLite) and applies
 /// migrations.
+/// The database for a command that checks what is there (`ledger verify`): an error,
+/// rather than a new empty database that passes every check, when the address given
+/// (a mistyped data directory, an empty PostgreSQL database) holds none.
+pub async fn open_existing_database(config: &Config) -> anyhow::Result<Db> {
+    let url = config.effective_database_url();
+    let shown = crate::config::redact_url(&url);
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let path = rest.split('?').next().unwrap_or_default();
+        if !path.contains(":memory:") && !std::path::Path::new(path).exists() {
+            anyhow::bail!(
+                "there is no mentorhub database at {path} (check --data-dir or --database-url)"
+            );
+        }
+    }
+    let db = Db::connect_with(&url, config.database_connections).await?;
+    if sqlx::query("SELECT 1 FROM users LIMIT 1")
+        .fetch_optional(&db.pool)
+        .await
+        .is_err()
+    {
+        anyhow::bail!("{shown} holds no mentorhub database (check --data-dir or --database-url)");
+    }
+    db.migrate().await?;
+    Ok(db)
+}
+
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {

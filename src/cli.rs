@@ -425,7 +425,7 @@ pub fn main() -> ExitCode {
             Command::Admin { command } => admin_command(config, command).await,
             Command::Demo { mentors, mentees } => demo(config, mentors, mentees).await,
             Command::Ledger { command: LedgerCommand::Verify } => {
-                let db = open_database(&config).await?;
+                let db = crate::app::open_existing_database(&config).await?;
                 let breaches = crate::store::ledger::verify(&db.pool).await?;
                 if breaches.is_empty() {
                     println!("ledger ok: every transfer balances, no wallet is negative, balances sum to zero, escrow matches live bookings");

@@ -42,6 +42,51 @@ async fn ledger_verify_passes_on_a_live_database_and_fails_on_a_breach() {
     );
 }
 
+/// `ledger verify` pointed at a mistyped data directory, or at an empty PostgreSQL
+/// database, made a new empty database there and said "ledger ok": it says there is
+/// none and fails, and creates nothing.
+#[tokio::test]
+async fn ledger_verify_refuses_an_address_that_holds_no_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"))
+        .args(["--data-dir", missing.to_str().unwrap(), "ledger", "verify"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("there is no mentorhub database"), "{err}");
+    assert!(!missing.exists(), "nothing created");
+    // An empty database at a database URL: a new test database, its schema dropped.
+    let db = crate::support::TestDb::new().await;
+    let empty = if db.url.starts_with("postgres") {
+        db.url.clone()
+    } else {
+        let file = dir.path().join("empty.db");
+        std::fs::write(&file, b"").unwrap();
+        format!("sqlite://{}", file.display())
+    };
+    if empty.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&empty).await.unwrap();
+        sqlx::query("DROP SCHEMA public CASCADE")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("CREATE SCHEMA public")
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"))
+        .args(["--database-url", &empty, "ledger", "verify"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("holds no mentorhub database"), "{err}");
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Grant(usize, i64),
