@@ -273,6 +273,41 @@ impl Settings {
         if !(0..=100_000).contains(&self.welcome_credits) {
             anyhow::bail!("MENTORHUB_WELCOME_CREDITS: 0 to 100000 credits");
         }
+        // What moves credits is refused out of range rather than silently clamped (a fee
+        // of 101 % became 100 %, paying mentors nothing).
+        for (name, value, most) in [
+            (
+                "MENTORHUB_CANCEL_NOTICE_HOURS",
+                self.cancel_notice_hours,
+                24 * 365,
+            ),
+            (
+                "MENTORHUB_LATE_CANCEL_REFUND_PERCENT",
+                self.late_cancel_refund_percent,
+                100,
+            ),
+            (
+                "MENTORHUB_PLATFORM_FEE_PERCENT",
+                self.platform_fee_percent,
+                100,
+            ),
+        ] {
+            if !(0..=most).contains(&value) {
+                anyhow::bail!("{name}: 0 to {most} (got {value})");
+            }
+        }
+        if let Some(t) = self.meeting_url_template.as_deref().map(str::trim)
+            && !t.is_empty()
+            && !(t.starts_with("https://") || t.starts_with("http://"))
+        {
+            anyhow::bail!("MENTORHUB_MEETING_URL_TEMPLATE: an https:// (or http://) address");
+        }
+        if let Some(url) = self.smtp_url.as_deref().map(str::trim)
+            && !url.is_empty()
+        {
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+                .map_err(|e| anyhow::anyhow!("MENTORHUB_SMTP_URL: {e}"))?;
+        }
         let calendar_key = match self.calendar_key.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(raw) => Some(

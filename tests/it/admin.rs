@@ -483,3 +483,41 @@ async fn the_job_queue_as_json_for_admins() {
         "not_dead",
     );
 }
+
+/// Settings that move credits, and the meeting link and SMTP addresses, are refused
+/// at start with their name and range, not silently clamped (a 101 % platform fee
+/// became 100 %, paying mentors nothing) or found broken at the first email.
+#[test]
+fn settings_out_of_range_stop_the_server_with_their_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, value, says) in [
+        (
+            "MENTORHUB_PLATFORM_FEE_PERCENT",
+            "101",
+            "MENTORHUB_PLATFORM_FEE_PERCENT: 0 to 100 (got 101)",
+        ),
+        (
+            "MENTORHUB_LATE_CANCEL_REFUND_PERCENT",
+            "150",
+            "0 to 100 (got 150)",
+        ),
+        ("MENTORHUB_CANCEL_NOTICE_HOURS", "-1", "0 to 8760 (got -1)"),
+        (
+            "MENTORHUB_MEETING_URL_TEMPLATE",
+            "javascript:alert(1)",
+            "an https:// (or http://) address",
+        ),
+        ("MENTORHUB_SMTP_URL", "garbage", "MENTORHUB_SMTP_URL"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"))
+            .args(["--data-dir", dir.path().to_str().unwrap(), "migrate"])
+            .env_remove("DATABASE_URL")
+            .env(name, value)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name}={value} was taken");
+        assert!(err.contains(says), "{name}={value}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
