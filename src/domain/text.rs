@@ -3,9 +3,26 @@
 
 use crate::error::FieldError;
 
+/// Whether `c` shows nothing by itself: white space, and the characters that are
+/// invisible on a page (zero-width spaces and joiners, direction marks and overrides,
+/// the soft hyphen, word joiners, the byte-order mark, Hangul fillers).
+fn blank(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
+            | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}')
+}
+
+/// `raw` without what shows nothing at either end: a text made only of invisible
+/// characters is empty, like one of spaces.
+fn trimmed(raw: &str) -> &str {
+    raw.trim_matches(blank)
+}
+
 /// Trims and checks a required single-line text of `1..=max` characters.
 pub fn required_line(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    let v = raw.trim();
+    let v = trimmed(raw);
     if v.is_empty() {
         return Err(FieldError::new(
             field,
@@ -19,7 +36,7 @@ pub fn required_line(field: &str, raw: &str, max: usize) -> Result<String, Field
 /// Trims and checks an optional single-line text of at most `max` characters
 /// (empty means "not set").
 pub fn optional_line(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    line(field, raw.trim(), max)
+    line(field, trimmed(raw), max)
 }
 
 fn line(field: &str, v: &str, max: usize) -> Result<String, FieldError> {
@@ -38,7 +55,7 @@ fn line(field: &str, v: &str, max: usize) -> Result<String, FieldError> {
 
 /// Checks a multi-line text of at most `max` characters (newlines and tabs allowed).
 pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    let v = raw.trim();
+    let v = trimmed(raw);
     if v.chars().count() > max {
         return Err(too_long(field, max));
     }
@@ -185,6 +202,29 @@ fn public_ipv4(ip: std::net::Ipv4Addr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_of_invisible_characters_is_empty() {
+        for raw in [
+            "\u{200b}\u{200b}",
+            "\u{202e}\u{202e}",
+            " \u{feff}\u{2060} ",
+            "\u{3164}",
+        ] {
+            assert_eq!(
+                required_line("f", raw, 10).unwrap_err().code,
+                "required",
+                "{raw:?}"
+            );
+            assert_eq!(optional_line("f", raw, 10).unwrap(), "", "{raw:?}");
+            assert_eq!(optional_text("f", raw, 10).unwrap(), "", "{raw:?}");
+        }
+        // Inside a text they stay (a zero-width joiner in an emoji, a name in Arabic).
+        assert_eq!(
+            required_line("f", "\u{200b}Ada\u{200d}Lovelace ", 20).unwrap(),
+            "Ada\u{200d}Lovelace"
+        );
+    }
 
     #[test]
     fn lines() {
