@@ -185,6 +185,16 @@ impl ServiceKind {
         .find(|k| k.as_str() == s)
     }
 
+    /// What the kind is, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ServiceKind::Session => "Video call",
+            ServiceKind::ResumeReview => "Résumé review",
+            ServiceKind::LinkedinReview => "LinkedIn review",
+            ServiceKind::Custom => "Custom session",
+        }
+    }
+
     /// Reviews are delivered by a deadline instead of met at a time.
     pub fn is_review(self) -> bool {
         matches!(

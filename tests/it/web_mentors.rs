@@ -156,6 +156,12 @@ async fn apply_through_the_form_then_an_admin_approves_on_the_queue_page() {
     assert_eq!(res.headers()[header::LOCATION], "/settings/services");
     let (_, html) = text(&client(), &app, &format!("/mentors/{}", me.id)).await;
     assert!(html.contains("LinkedIn glow-up"));
+    // Its kind in words, and a review is written by a deadline, not met for 30 minutes.
+    assert!(
+        html.contains("LinkedIn review</span><br>\n      <span class=\"muted\">written, by a deadline · 15 credits"),
+        "{html}"
+    );
+    assert!(!html.contains("linkedin review"), "{html}");
 }
 
 #[tokio::test]

@@ -238,7 +238,9 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
                     } else {
                         "/mentorship".to_string()
                     };
-                    let age = if w.waiting_hours < 48 {
+                    let age = if w.waiting_hours < 1 {
+                        "under an hour".to_string()
+                    } else if w.waiting_hours < 48 {
                         format!("{} h", w.waiting_hours)
                     } else {
                         format!("{} days", w.waiting_hours / 24)

@@ -333,6 +333,8 @@ pub struct ServiceLine {
     pub description: String,
     pub duration_minutes: i64,
     pub credit_cost: i64,
+    /// Met at a time (false: a written review, delivered by a deadline).
+    pub timed: bool,
 }
 
 pub struct ExperienceLine {
@@ -500,7 +502,8 @@ async fn render_mentor(
             .cloned()
             .map(|s| ServiceLine {
                 title: s.title,
-                kind: s.kind.as_str().replace('_', " "),
+                kind: s.kind.label().to_string(),
+                timed: !s.kind.is_review(),
                 description: s.description,
                 duration_minutes: s.duration_minutes,
                 credit_cost: s.credit_cost,
