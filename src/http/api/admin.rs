@@ -102,7 +102,7 @@ async fn list_users(
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/suspend", tag = "admin",
     security(("bearer" = [])),
     params(("id" = String, Path)),
-    request_body(content = SuspendInput, description = "Optional reason"),
+    request_body(content = Option<SuspendInput>, description = "Optional reason"),
     responses(
         (status = 200, body = UserView),
         (status = 403, body = Problem),

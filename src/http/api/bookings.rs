@@ -440,7 +440,7 @@ async fn act(
 
 /// Accept a request (the mentor): a meeting link is created.
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/accept", tag = "bookings", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = ActInput, description = "Optional"),
+    params(("id" = String, Path)), request_body(content = Option<ActInput>, description = "Optional"),
     responses((status = 200, body = BookingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn accept(
     State(s): State<AppState>,
@@ -453,7 +453,7 @@ async fn accept(
 
 /// Decline a request (the mentor); the credits go back.
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/decline", tag = "bookings", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = ActInput, description = "Optional reason"),
+    params(("id" = String, Path)), request_body(content = Option<ActInput>, description = "Optional reason"),
     responses((status = 200, body = BookingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn decline(
     State(s): State<AppState>,
@@ -467,7 +467,7 @@ async fn decline(
 /// Cancel (either side, before the start). Mentor cancels and mentee cancels at least
 /// 24 hours ahead refund everything; later mentee cancels refund half (configurable).
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = ActInput, description = "Optional reason"),
+    params(("id" = String, Path)), request_body(content = Option<ActInput>, description = "Optional reason"),
     responses((status = 200, body = BookingView), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn cancel(
     State(s): State<AppState>,
@@ -507,7 +507,7 @@ async fn complete(
 /// Report a no-show after the start: the mentor reports the mentee (mentor paid), the
 /// mentee reports the mentor (refund, and it counts against the mentor).
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/no-show", tag = "bookings", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = ActInput, description = "Optional note"),
+    params(("id" = String, Path)), request_body(content = Option<ActInput>, description = "Optional note"),
     responses((status = 200, body = BookingView), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn no_show(
     State(s): State<AppState>,

@@ -352,7 +352,7 @@ pub struct DecisionInput {
 /// Approve a mentor application: the user becomes a listed mentor with a default session service.
 #[utoipa::path(post, path = "/api/v1/admin/mentor-applications/{user_id}/approve", tag = "admin",
     security(("bearer" = [])), params(("user_id" = String, Path)),
-    request_body(content = DecisionInput, description = "Optional reason"),
+    request_body(content = Option<DecisionInput>, description = "Optional reason"),
     responses((status = 200, body = MentorProfileView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn approve(
     State(state): State<AppState>,
@@ -368,7 +368,7 @@ async fn approve(
 /// Reject a mentor application (or withdraw an approval), with an optional reason.
 #[utoipa::path(post, path = "/api/v1/admin/mentor-applications/{user_id}/reject", tag = "admin",
     security(("bearer" = [])), params(("user_id" = String, Path)),
-    request_body(content = DecisionInput, description = "Optional reason"),
+    request_body(content = Option<DecisionInput>, description = "Optional reason"),
     responses((status = 200, body = MentorProfileView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn reject(
     State(state): State<AppState>,

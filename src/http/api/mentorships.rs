@@ -214,7 +214,7 @@ async fn act(
 
 /// Accept a request (the mentor; respects `max_mentees`).
 #[utoipa::path(post, path = "/api/v1/mentorships/{id}/accept", tag = "mentorships", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = AnswerInput, description = "Optional note"),
+    params(("id" = String, Path)), request_body(content = Option<AnswerInput>, description = "Optional note"),
     responses((status = 200, body = MentorshipView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "Not pending, or `mentor_at_capacity`", body = Problem)))]
 async fn accept(
@@ -228,7 +228,7 @@ async fn accept(
 
 /// Decline a request (the mentor), with an optional reason.
 #[utoipa::path(post, path = "/api/v1/mentorships/{id}/decline", tag = "mentorships", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = AnswerInput, description = "Optional reason"),
+    params(("id" = String, Path)), request_body(content = Option<AnswerInput>, description = "Optional reason"),
     responses((status = 200, body = MentorshipView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn decline(
     State(state): State<AppState>,
@@ -241,7 +241,7 @@ async fn decline(
 
 /// Withdraw my pending request (the mentee).
 #[utoipa::path(post, path = "/api/v1/mentorships/{id}/cancel", tag = "mentorships", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = AnswerInput, description = "Optional reason"),
+    params(("id" = String, Path)), request_body(content = Option<AnswerInput>, description = "Optional reason"),
     responses((status = 200, body = MentorshipView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn cancel(
     State(state): State<AppState>,
@@ -254,7 +254,7 @@ async fn cancel(
 
 /// End an accepted mentorship (either side).
 #[utoipa::path(post, path = "/api/v1/mentorships/{id}/end", tag = "mentorships", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = AnswerInput, description = "Optional reason"),
+    params(("id" = String, Path)), request_body(content = Option<AnswerInput>, description = "Optional reason"),
     responses((status = 200, body = MentorshipView), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn end(
     State(state): State<AppState>,

@@ -50,7 +50,7 @@ pub struct ThreadView {
     pub unread_count: i64,
     pub archived: bool,
     /// The newest message (its JSON), if any.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub last_message: Option<Value>,
     pub last_message_at: Option<String>,
     pub created_at: String,
@@ -223,7 +223,7 @@ pub struct ReadInput {
 
 /// Mark the thread read (up to a message); the others get a read receipt.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/read", tag = "messages", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = ReadInput, description = "Optional"),
+    params(("id" = String, Path)), request_body(content = Option<ReadInput>, description = "Optional"),
     responses((status = 204), (status = 404, body = Problem)))]
 async fn read(
     State(s): State<AppState>,

@@ -139,7 +139,7 @@ async fn get_one(
 
 /// Accept every session of the series still waiting (the mentor).
 #[utoipa::path(post, path = "/api/v1/bookings/series/{id}/accept", tag = "bookings", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = ActInput, description = "Optional"),
+    params(("id" = String, Path)), request_body(content = Option<ActInput>, description = "Optional"),
     responses((status = 200, body = SeriesView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "`invalid_transition`: nothing waits for an answer", body = Problem)))]
 async fn accept(
@@ -157,7 +157,7 @@ async fn accept(
 /// Decline every session of the series still waiting (the mentor); their credits go
 /// back.
 #[utoipa::path(post, path = "/api/v1/bookings/series/{id}/decline", tag = "bookings", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = ActInput, description = "Optional reason"),
+    params(("id" = String, Path)), request_body(content = Option<ActInput>, description = "Optional reason"),
     responses((status = 200, body = SeriesView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "`invalid_transition`: nothing waits for an answer", body = Problem)))]
 async fn decline(
@@ -175,7 +175,7 @@ async fn decline(
 /// Cancel the sessions of a series still to come — all, or one and every later one
 /// (`from_booking_id`); each is refunded by the cancellation policy.
 #[utoipa::path(post, path = "/api/v1/bookings/series/{id}/cancel", tag = "bookings", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body(content = SeriesCancelInput, description = "Optional"),
+    params(("id" = String, Path)), request_body(content = Option<SeriesCancelInput>, description = "Optional"),
     responses((status = 200, body = SeriesView), (status = 404, body = Problem),
         (status = 409, description = "`invalid_transition`: nothing left to cancel", body = Problem),
         (status = 422, body = Problem)))]
