@@ -225,11 +225,7 @@ pub async fn open_existing_database(config: &Config) -> anyhow::Result<Db> {
         }
     }
     let db = Db::connect_with(&url, config.database_connections).await?;
-    if sqlx::query("SELECT 1 FROM users LIMIT 1")
-        .fetch_optional(&db.pool)
-        .await
-        .is_err()
-    {
+    if !db.has_schema().await {
         anyhow::bail!("{shown} holds no mentorhub database (check --data-dir or --database-url)");
     }
     db.migrate().await?;

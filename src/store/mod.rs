@@ -525,6 +525,15 @@ impl Db {
         Ok(stale)
     }
 
+    /// Whether this database holds mentorhub's tables (any version of them): false for
+    /// an empty file or an empty PostgreSQL database.
+    pub async fn has_schema(&self) -> bool {
+        sqlx::query("SELECT 1 FROM users LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .is_ok()
+    }
+
     /// Copies the committed pages of SQLite's write-ahead log into the database file
     /// without waiting for readers or the writer (a passive checkpoint); nothing on
     /// PostgreSQL.
