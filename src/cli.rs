@@ -356,9 +356,9 @@ impl Settings {
             smtp_url: self.smtp_url.filter(|u| !u.trim().is_empty()),
             mail_from: self.mail_from,
             policy: crate::domain::booking::Policy {
-                full_refund_notice_hours: self.cancel_notice_hours.clamp(0, 24 * 365),
-                late_refund_percent: self.late_cancel_refund_percent.clamp(0, 100),
-                platform_fee_percent: self.platform_fee_percent.clamp(0, 100),
+                full_refund_notice_hours: self.cancel_notice_hours,
+                late_refund_percent: self.late_cancel_refund_percent,
+                platform_fee_percent: self.platform_fee_percent,
             },
             access_token_ttl: Duration::from_secs(self.access_token_ttl_secs.max(60)),
             refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs.max(300)),

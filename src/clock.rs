@@ -92,6 +92,11 @@ impl BadInstant {
             BadInstant::OutOfRange => "Use a time between the years 1900 and 2199.",
         }
     }
+
+    /// What to tell the person, a malformed time explained the API's way.
+    pub fn message(self) -> &'static str {
+        self.say("Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z.")
+    }
 }
 
 /// Whether `t` lies within the years the site takes from clients (1900 to 2199). Far

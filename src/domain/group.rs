@@ -154,13 +154,8 @@ impl Draft {
 }
 
 fn instant(field: &str, raw: &str) -> Result<Timestamp, FieldError> {
-    crate::clock::parse_instant(raw).map_err(|why| {
-        FieldError::new(
-            field,
-            "invalid_datetime",
-            why.say("Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z."),
-        )
-    })
+    crate::clock::parse_instant(raw)
+        .map_err(|why| FieldError::new(field, "invalid_datetime", why.message()))
 }
 
 /// Checks a session to publish at `now`; every problem at once.

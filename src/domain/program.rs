@@ -248,11 +248,7 @@ fn instant(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Opti
     match crate::clock::parse_instant(raw) {
         Ok(t) => Some(t),
         Err(why) => {
-            errors.push(FieldError::new(
-                field,
-                "invalid_datetime",
-                why.say("Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z."),
-            ));
+            errors.push(FieldError::new(field, "invalid_datetime", why.message()));
             None
         }
     }

@@ -171,13 +171,8 @@ fn yes() -> bool {
 pub(super) const HOUR: i64 = 3_600_000_000;
 
 pub fn parse_instant(field: &str, raw: &str) -> AppResult<Timestamp> {
-    crate::clock::parse_instant(raw).map_err(|why| {
-        AppError::invalid(
-            field,
-            "invalid_datetime",
-            why.say("Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z."),
-        )
-    })
+    crate::clock::parse_instant(raw)
+        .map_err(|why| AppError::invalid(field, "invalid_datetime", why.message()))
 }
 
 /// A booking its participants (and admins) may see, with its history (oldest first).

@@ -102,12 +102,7 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Sea
         }
     };
     let instant = |raw: &str| {
-        crate::clock::parse_instant(raw).map_err(|why| {
-            (
-                "invalid_datetime",
-                why.say("Use an RFC 3339 time with an offset, e.g. 2026-03-02T15:00:00Z."),
-            )
-        })
+        crate::clock::parse_instant(raw).map_err(|why| ("invalid_datetime", why.message()))
     };
     let available_from = optional(&mut v, "available_from", &p.available_from, instant);
     let available_to = optional(&mut v, "available_to", &p.available_to, instant);

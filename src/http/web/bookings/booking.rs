@@ -140,6 +140,7 @@ async fn render_booking(
     let now = state.ctx.clock.now();
     let live = status.is_live();
     let started = now >= r.start_at;
+    let no_show_from = crate::domain::booking::no_show_from(r.start_at, r.end_at);
     let [mine, theirs] = crate::service::bookings::notes_of(r, i_am_mentor);
     let series = match &r.series_id {
         Some(sid) => Some(series_box(state, web, &me, sid, r.id.as_str(), &tz).await?),
@@ -208,11 +209,8 @@ async fn render_booking(
                 n => format!("Mark this session as done? {n} credits are paid to you now."),
             })
             .unwrap_or_default(),
-        no_show_ready: now >= crate::domain::booking::no_show_from(r.start_at, r.end_at),
-        no_show_at: web.when(
-            crate::domain::booking::no_show_from(r.start_at, r.end_at),
-            &tz,
-        ),
+        no_show_ready: now >= no_show_from,
+        no_show_at: web.when(no_show_from, &tz),
         no_show_confirm: no_show_confirm(&state.ctx, &b, &me, i_am_mentor),
         can_deliver: i_am_mentor && status == BookingStatus::Accepted && !r.timed,
         can_review: !i_am_mentor && status == BookingStatus::Completed && review.is_none(),
@@ -275,7 +273,6 @@ fn credits_line(held: i64, refunded: i64, paid: i64, live: bool) -> String {
     }
 }
 
-/// What cancelling or declining does to the credits, in the words of the person acting.
 /// The confirmation before reporting that the other person did not come: what it does
 /// with the credits and the record.
 fn no_show_confirm(
@@ -311,6 +308,7 @@ fn no_show_confirm(
     }
 }
 
+/// What cancelling or declining does to the credits, in the words of the person acting.
 pub(super) fn consequence(b: &BookingFull, p: &bookings::Preview) -> String {
     let held = b.b.credits_held;
     let back = p.settlement.to_mentee;
