@@ -2,7 +2,7 @@
 //! workers. Used by `main` and by the integration tests alike, so the tests exercise the
 //! real thing.
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, sync::Arc};
 
 use anyhow::Context;
 use axum::Router;
@@ -68,13 +68,8 @@ impl App {
         let statistics = (background
             && self.state.ctx.db.backend == crate::store::Backend::Postgres)
             .then(|| tokio::spawn(statistics(self.state.ctx.db.clone())));
-        let served = axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let header_read_timeout = self.state.ctx.config.header_read_timeout;
+        let served = serve_connections(listener, self.router, header_read_timeout, shutdown).await;
         // Each maintenance pass is one transaction, so stopping between or inside
         // passes loses nothing: the next start picks the work up again.
         for task in [worker, jobs].into_iter().flatten() {
@@ -89,6 +84,80 @@ impl App {
         crate::service::events::leave_presence(&self.state.ctx).await;
         served
     }
+}
+
+/// Accepts connections and serves HTTP/1.1 on each (with upgrades, for the live
+/// sockets) until `shutdown` resolves; then stops accepting, lets every connection
+/// finish its request in flight and returns. What `axum::serve` does, plus a deadline
+/// for each request's headers (`header_read_timeout`), which `axum::serve` cannot set:
+/// without it a client sending a byte now and then holds its connection forever, and
+/// enough of them use up the process's file descriptors.
+async fn serve_connections(
+    listener: TcpListener,
+    router: Router,
+    header_read_timeout: std::time::Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+
+    // Connections watch `stop` to shut down gracefully; each holds a `done` receiver,
+    // so `done_tx.closed()` resolves once the last one has finished.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    let (done_tx, done_rx) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, then accept again.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                router.clone().oneshot(req)
+            });
+        let mut stop = stop_rx.clone();
+        let done = done_rx.clone();
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout);
+            let conn = http
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                }
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                }
+            }
+            drop(done);
+        });
+    }
+    drop(listener);
+    drop(stop_rx);
+    let _ = stop_tx.send(());
+    drop(done_rx);
+    done_tx.closed().await;
+    Ok(())
 }
 
 /// How often SQLite's write-ahead log is copied back into the database file.
@@ -228,11 +297,27 @@ pub async fn open_existing_database(config: &Config) -> anyhow::Result<Db> {
     if !db.has_schema().await {
         anyhow::bail!("{shown} holds no mentorhub database (check --data-dir or --database-url)");
     }
-    db.migrate().await?;
+    migrate_logged(&db).await?;
     Ok(db)
 }
 
+/// Applies what migrations are missing and logs each one applied.
+async fn migrate_logged(db: &Db) -> anyhow::Result<()> {
+    for name in db.migrate().await? {
+        tracing::info!(migration = %name, "migration applied");
+    }
+    Ok(())
+}
+
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = open_database_unmigrated(config).await?;
+    migrate_logged(&db).await?;
+    Ok(db)
+}
+
+/// The configured database, created if it is SQLite's and missing, without migrating
+/// it (`migrate` applies and reports the migrations itself).
+pub async fn open_database_unmigrated(config: &Config) -> anyhow::Result<Db> {
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!("creating the data directory {}", config.data_dir.display())
@@ -243,6 +328,5 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
         config.database_connections,
     )
     .await?;
-    db.migrate().await?;
     Ok(db)
 }

@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, builder::BoolishValueParser};
 
 use crate::{
     app::{App, open_database},
@@ -82,13 +82,13 @@ struct Settings {
     )]
     auth_rate_limit: u32,
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
-    #[arg(long, env = "MENTORHUB_TRUST_FORWARDED_FOR", global = true)]
+    #[arg(long, env = "MENTORHUB_TRUST_FORWARDED_FOR", global = true, value_parser = BoolishValueParser::new())]
     trust_forwarded_for: bool,
     /// Mark cookies Secure (set this when the site is served over https).
-    #[arg(long, env = "MENTORHUB_SECURE_COOKIES", global = true)]
+    #[arg(long, env = "MENTORHUB_SECURE_COOKIES", global = true, value_parser = BoolishValueParser::new())]
     secure_cookies: bool,
     /// Approve mentor applications at once instead of queueing them for an admin.
-    #[arg(long, env = "MENTORHUB_AUTO_APPROVE_MENTORS", global = true)]
+    #[arg(long, env = "MENTORHUB_AUTO_APPROVE_MENTORS", global = true, value_parser = BoolishValueParser::new())]
     auto_approve_mentors: bool,
     /// Seconds a mentor search result may be served from cache (0 disables the cache).
     #[arg(
@@ -240,7 +240,7 @@ struct Settings {
     )]
     calendar_keep_stale_hours: u64,
     /// Allow calendar servers on loopback and private addresses.
-    #[arg(long, env = "MENTORHUB_CALENDAR_ALLOW_PRIVATE", global = true)]
+    #[arg(long, env = "MENTORHUB_CALENDAR_ALLOW_PRIVATE", global = true, value_parser = BoolishValueParser::new())]
     calendar_allow_private: bool,
     /// Lifetime of API access tokens, in seconds.
     #[arg(
@@ -453,8 +453,17 @@ pub fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
             Command::Migrate => {
-                open_database(&config).await?;
-                println!("database is up to date");
+                // What `open_database` applies is also logged; this says it plainly.
+                let db = crate::app::open_database_unmigrated(&config).await?;
+                let applied = db.migrate().await?;
+                if applied.is_empty() {
+                    println!("database is up to date: no migration to apply");
+                } else {
+                    for name in &applied {
+                        println!("applied {name}");
+                    }
+                    println!("database is up to date ({} applied)", applied.len());
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Command::Admin { command } => admin_command(config, command).await,

@@ -35,6 +35,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Per-request timeout.
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers (from its connection,
+    /// or from the end of its previous request) before the connection is closed: a
+    /// client trickling bytes cannot hold a connection forever.
+    pub header_read_timeout: Duration,
     /// Approve mentor applications at once instead of queueing them for an admin.
     pub auto_approve_mentors: bool,
     /// How long a discovery result may be served from cache (zero: no cache).
@@ -118,6 +122,7 @@ impl Default for Config {
             secure_cookies: false,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(30),
             auto_approve_mentors: false,
             search_cache_ttl: Duration::from_secs(10),
             meeting_url_template: "https://meet.jit.si/mentorhub-{room}".into(),
@@ -201,6 +206,7 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("header_read_timeout", &self.header_read_timeout)
             .field("auto_approve_mentors", &self.auto_approve_mentors)
             .field("search_cache_ttl", &self.search_cache_ttl)
             .field("meeting_url_template", &self.meeting_url_template)

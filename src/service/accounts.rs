@@ -368,6 +368,7 @@ pub async fn change_password(
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     store::users::set_password_hash(&mut *tx, &user.id, &hash, now).await?;
+    store::password_resets::spend_all_for_user(&mut *tx, &user.id, now).await?;
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, Some(current_session), now).await?;
     tx.commit().await?;
     ctx.realtime
@@ -375,6 +376,169 @@ pub async fn change_password(
         .await;
     tracing::info!(user_id = %user.id, "password changed; other sessions ended");
     Ok(())
+}
+
+/// How long a password reset link works.
+pub const RESET_LINK_MINUTES: i64 = 60;
+/// The least time between two reset emails to one account: asking again sooner sends
+/// nothing (the answer is the same), so nobody can flood an inbox from the form.
+pub const RESET_EMAIL_GAP_SECS: i64 = 60;
+
+/// `POST /api/v1/auth/password-reset`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/password-reset/confirm`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirm {
+    /// The `token` of the emailed link.
+    pub token: String,
+    pub new_password: String,
+}
+
+/// "Forgot your password?": emails the account at `input.email` a link to choose a new
+/// password, working once for [`RESET_LINK_MINUTES`]. The caller learns nothing about
+/// the address (a malformed one aside): no account, a closed or suspended one, an
+/// address no mail can reach and a second request within [`RESET_EMAIL_GAP_SECS`] all
+/// answer `Ok` and send nothing. The email is a security message: it goes whatever the
+/// notification preferences say.
+#[tracing::instrument(name = "accounts::request_password_reset", skip_all)]
+pub async fn request_password_reset(ctx: &Ctx, input: &ResetRequest) -> AppResult<()> {
+    let email = Email::parse(&input.email).map_err(|e| AppError::Invalid(vec![e]))?;
+    let Some(user) = store::users::by_email(&ctx.db.pool, email.as_str()).await? else {
+        return Ok(());
+    };
+    let now = ctx.now();
+    if user.deleted_at.is_some() || user.suspended_at.is_some() || user.email.ends_with(".invalid")
+    {
+        return Ok(());
+    }
+    if let Some(last) = store::password_resets::last_requested(&ctx.db.pool, &user.id).await?
+        && now.duration_since(last).as_secs() < RESET_EMAIL_GAP_SECS
+    {
+        tracing::info!(user_id = %user.id, "password reset asked again too soon; nothing sent");
+        return Ok(());
+    }
+    let token = auth::new_token();
+    let body = format!(
+        "Hello {},\n\nSomeone, we hope you, asked to reset the password of your mentorhub \
+         account. Choose a new one here:\n\n{}/reset-password?token={token}\n\nThe link works \
+         once, for {RESET_LINK_MINUTES} minutes. Using it signs you out everywhere.\n\nIf you \
+         did not ask, ignore this email: your password stays as it is.\n\n--\nmentorhub\n",
+        user.first_name, ctx.config.base_url
+    );
+    let mut tx = ctx.db.begin_write().await?;
+    store::password_resets::insert(
+        &mut *tx,
+        &auth::hash_token(&token),
+        &user.id,
+        crate::clock::after(now, RESET_LINK_MINUTES * 60_000_000),
+        now,
+    )
+    .await?;
+    let outbox_id = store::notify::queue_email(
+        &mut tx,
+        &store::notify::NewEmail {
+            user_id: Some(&user.id),
+            to_email: &user.email,
+            subject: "Reset your mentorhub password",
+            body: &body,
+            ics: "",
+            now,
+        },
+    )
+    .await?;
+    super::jobs::enqueue(
+        &mut tx,
+        &super::jobs::Job::EmailSend { outbox_id },
+        now,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, "password reset link sent");
+    Ok(())
+}
+
+fn bad_reset_link() -> AppError {
+    AppError::invalid(
+        "token",
+        "invalid_reset_link",
+        "This link to reset your password does not work: it was used already, it has \
+         expired, or it was not copied whole. Ask for a new one.",
+    )
+}
+
+/// Whether a reset link's token still works (the page that asks for the new password
+/// says so before anyone types one).
+pub async fn reset_link_works(ctx: &Ctx, token: &str) -> AppResult<bool> {
+    if token.is_empty() || token.len() > 200 {
+        return Ok(false);
+    }
+    Ok(
+        store::password_resets::live_user(&ctx.db.pool, &auth::hash_token(token), ctx.now())
+            .await?
+            .is_some(),
+    )
+}
+
+/// Sets a new password from a reset link: spends the link (and every other link of the
+/// account) and ends every session of the account, in one transaction. Of two requests
+/// with one link, one sets the password and the other is told the link does not work.
+#[tracing::instrument(name = "accounts::reset_password", skip_all)]
+pub async fn reset_password(ctx: &Ctx, input: &ResetConfirm) -> AppResult<UserRow> {
+    let (user, tx) = spend_reset_link(ctx, input).await?;
+    tx.commit().await?;
+    ctx.realtime.sessions_ended(ctx, &user.id, Ended::All).await;
+    tracing::info!(user_id = %user.id, "password reset; every session ended");
+    Ok(user)
+}
+
+/// [`reset_password`], then a web session for the browser that did it.
+pub async fn reset_password_web(
+    ctx: &Ctx,
+    input: &ResetConfirm,
+    client: &ClientInfo,
+) -> AppResult<(UserRow, WebSession)> {
+    let (user, mut tx) = spend_reset_link(ctx, input).await?;
+    let session = auth::start_web_session(ctx, &mut tx, &user.id, client).await?;
+    tx.commit().await?;
+    ctx.realtime
+        .sessions_ended(ctx, &user.id, Ended::AllBut(&session.session_id))
+        .await;
+    tracing::info!(user_id = %user.id, "password reset; every other session ended");
+    Ok((user, session))
+}
+
+/// The shared part of [`reset_password`] and [`reset_password_web`]: the open
+/// transaction that spent the link, set the password and ended the sessions.
+async fn spend_reset_link(ctx: &Ctx, input: &ResetConfirm) -> AppResult<(UserRow, store::Tx)> {
+    if !reset_link_works(ctx, &input.token).await? {
+        return Err(bad_reset_link());
+    }
+    let new = Password::parse("new_password", &input.new_password)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let hash = auth::hash_password(new.expose()).await?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(user_id) =
+        store::password_resets::spend(&mut *tx, &auth::hash_token(&input.token), now).await?
+    else {
+        return Err(bad_reset_link());
+    };
+    let user = match store::users::by_id(&mut *tx, &user_id).await? {
+        Some(u) if u.deleted_at.is_none() && u.suspended_at.is_none() => u,
+        _ => return Err(bad_reset_link()),
+    };
+    store::users::set_password_hash(&mut *tx, &user.id, &hash, now).await?;
+    store::password_resets::spend_all_for_user(&mut *tx, &user.id, now).await?;
+    store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
+    Ok((user, tx))
 }
 
 /// Everything the platform holds about a user, as JSON: account, sign-ins, profiles,

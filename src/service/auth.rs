@@ -224,6 +224,7 @@ pub async fn start_api_session(
 /// A new web session: the cookie value and the CSRF token for its forms.
 #[derive(Debug, Clone)]
 pub struct WebSession {
+    pub session_id: String,
     pub cookie_token: String,
     pub csrf_token: String,
 }
@@ -263,6 +264,7 @@ pub async fn start_web_session(
     )
     .await?;
     Ok(WebSession {
+        session_id,
         cookie_token,
         csrf_token,
     })

@@ -28,6 +28,7 @@ pub mod mentorships;
 pub mod messages;
 pub mod native;
 pub mod notify;
+pub mod password_resets;
 pub mod payments;
 pub mod presence;
 pub mod programs;
@@ -378,6 +379,22 @@ impl Db {
                 (pool.clone(), pool, writer, Some(file))
             }
             Backend::Postgres => {
+                // One plain connection first: a pool retries a refused connection
+                // until its timeout and then says only that it timed out, where this
+                // says why (refused, unknown host, no such database, bad password).
+                use sqlx::Connection as _;
+                match tokio::time::timeout(
+                    Duration::from_secs(10),
+                    sqlx::AnyConnection::connect(url),
+                )
+                .await
+                {
+                    Ok(Ok(probe)) => {
+                        let _ = probe.close().await;
+                    }
+                    Ok(Err(e)) => return Err(anyhow::Error::new(e).context(context())),
+                    Err(_) => anyhow::bail!("{}: no answer within 10 s", context()),
+                }
                 let pool = pool_options(backend, connections)
                     .connect(url)
                     .await
@@ -413,9 +430,12 @@ impl Db {
         })
     }
 
-    /// Applies every embedded migration not yet applied. Safe with several instances
-    /// starting at once (the migrator takes a database lock on Postgres).
-    pub async fn migrate(&self) -> anyhow::Result<()> {
+    /// Applies every embedded migration not yet applied, and answers which it applied
+    /// (version and name, in order; empty: the database was up to date). Safe with
+    /// several instances starting at once (the migrator takes a database lock on
+    /// Postgres).
+    pub async fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let before = self.applied_migrations().await;
         let files: &[(i64, &str, &str)] = match self.backend {
             Backend::Sqlite => MIGRATIONS_SQLITE,
             Backend::Postgres => MIGRATIONS_POSTGRES,
@@ -438,7 +458,20 @@ impl Db {
             .run(&self.pool)
             .await
             .context("applying database migrations")?;
-        Ok(())
+        let after = self.applied_migrations().await;
+        Ok(files
+            .iter()
+            .filter(|(v, _, _)| after.contains(v) && !before.contains(v))
+            .map(|(_, name, _)| (*name).to_string())
+            .collect())
+    }
+
+    /// The versions of the migrations applied so far (none when the database is new).
+    async fn applied_migrations(&self) -> Vec<i64> {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_default()
     }
 
     /// Starts a transaction that will write. On SQLite it runs on the one writer
@@ -621,8 +654,8 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes");
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes");
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes", 24 "0024_password_resets");
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes", 24 "0024_password_resets");
 
 /// True when the error is a unique-constraint violation (on either engine).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {

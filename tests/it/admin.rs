@@ -521,3 +521,64 @@ fn settings_out_of_range_stop_the_server_with_their_name() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// `migrate` names what it applied (and says when there was nothing), on/off settings
+/// read as people write them (`1`, `yes`, `on`) while a typo still stops the start, and
+/// a PostgreSQL that refuses the connection is named as such at once instead of after
+/// a pool's 10-second wait.
+#[test]
+fn migrate_reports_settings_read_plainly_and_a_refused_database_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |envs: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"));
+        cmd.args(["--data-dir", dir.path().to_str().unwrap()])
+            .args(args)
+            .env_remove("DATABASE_URL");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (ok, first, err) = run(&[], &["migrate"]);
+    assert!(ok, "{err}");
+    assert!(
+        first.contains("applied 0001_foundation") && first.contains("applied 0024_password_resets"),
+        "{first}"
+    );
+    let (ok, again, _) = run(&[], &["migrate"]);
+    assert!(ok);
+    assert_eq!(
+        again.trim(),
+        "database is up to date: no migration to apply"
+    );
+
+    for yes in ["1", "yes", "on", "true", "TRUE"] {
+        let (ok, _, err) = run(&[("MENTORHUB_SECURE_COOKIES", yes)], &["migrate"]);
+        assert!(ok, "MENTORHUB_SECURE_COOKIES={yes}: {err}");
+    }
+    let (ok, _, err) = run(&[("MENTORHUB_AUTO_APPROVE_MENTORS", "maybe")], &["migrate"]);
+    assert!(!ok, "a typo is not taken as on or off");
+    assert!(err.contains("maybe"), "{err}");
+
+    let started = std::time::Instant::now();
+    let (ok, _, err) = run(
+        &[],
+        &[
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/nothing",
+            "migrate",
+        ],
+    );
+    assert!(!ok);
+    assert!(err.to_lowercase().contains("refused"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "said at once, not after the pool's wait: {:?}",
+        started.elapsed()
+    );
+}

@@ -813,3 +813,60 @@ async fn times_at_the_end_of_the_calendar_are_refused_with_a_reason() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
 }
+
+/// A client that sends a request's headers a byte at a time, never finishing them, is
+/// cut off at the header deadline instead of holding its connection (and a file
+/// descriptor) forever; a client that sends its request whole is served as before.
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off_at_the_deadline() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut config = crate::support::test_config();
+    config.header_read_timeout = Duration::from_millis(1500);
+    let app = TestApp::spawn_with(config).await;
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: mentorhub\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 256];
+    // Within the deadline the connection is open: a read waits rather than ending.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), s.read(&mut buf))
+            .await
+            .is_err(),
+        "the connection is open before the deadline"
+    );
+    // Keep trickling a header byte every 100 ms: the server ends it all the same.
+    let ended = loop {
+        if s.write_all(b"x").await.is_err() {
+            break started.elapsed();
+        }
+        match tokio::time::timeout(Duration::from_millis(100), s.read(&mut buf)).await {
+            Err(_) => {}
+            Ok(Ok(0) | Err(_)) => break started.elapsed(),
+            Ok(Ok(n)) => panic!(
+                "an answer to unfinished headers: {}",
+                String::from_utf8_lossy(&buf[..n])
+            ),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still connected after 10 s of trickling"
+        );
+    };
+    assert!(
+        ended >= Duration::from_millis(1400) && ended < Duration::from_secs(5),
+        "ended after {ended:?}"
+    );
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}

@@ -35,6 +35,7 @@ mod messaging;
 mod notifications;
 mod ops;
 mod paging;
+mod password_reset;
 mod payments;
 mod programs;
 mod reports;

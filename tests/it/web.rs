@@ -463,4 +463,12 @@ async fn assets_are_addressed_by_their_version() {
         assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with(kind));
         assert_eq!(h[header::CACHE_CONTROL], "public, max-age=86400");
     }
+    // The icon: named by the pages, and where browsers look for it unasked.
+    assert!(html.contains("<link rel=\"icon\" href=\"/static/icon.svg\""));
+    for path in ["/static/icon.svg", "/favicon.ico"] {
+        let res = c.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "image/svg+xml");
+        assert!(res.text().await.unwrap().starts_with("<svg"));
+    }
 }

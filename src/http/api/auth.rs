@@ -1,4 +1,4 @@
-//! `/api/v1/auth/*`: register, login, refresh, logout.
+//! `/api/v1/auth/*`: register, login, refresh, logout, password reset.
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use crate::{
         problem::Problem,
     },
     service::{
-        accounts::{self, LoginInput, RegisterInput},
+        accounts::{self, LoginInput, RegisterInput, ResetConfirm, ResetRequest},
         auth::{self, TokenPair},
     },
 };
@@ -25,6 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(refresh))
         .routes(routes!(logout))
+        .routes(routes!(request_password_reset))
+        .routes(routes!(reset_password))
 }
 
 /// A signed-in user and their tokens.
@@ -141,5 +143,46 @@ async fn logout(
     CurrentUser(me): CurrentUser,
 ) -> Result<StatusCode, AppError> {
     auth::logout(&state.ctx, &me.user.id, &me.session_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Forgot the password: email a link to choose a new one. The answer is the same
+/// whether or not an account uses the address (only a malformed address is refused);
+/// the link works once, for an hour, and a second request within a minute sends
+/// nothing more.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth",
+    request_body = ResetRequest,
+    responses(
+        (status = 202, description = "If an account uses the address, a link is on its way"),
+        (status = 422, description = "Not an email address", body = Problem),
+        (status = 429, description = "Too many attempts", body = Problem),
+    ))]
+async fn request_password_reset(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(input): ApiJson<ResetRequest>,
+) -> Result<StatusCode, AppError> {
+    state.limit_auth("reset", &client.ip, &input.email)?;
+    accounts::request_password_reset(&state.ctx, &input).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Choose a new password with the emailed link's token. Every session of the account
+/// ends (sign in again with the new password); the link and any other link of the
+/// account stop working.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth",
+    request_body = ResetConfirm,
+    responses(
+        (status = 204, description = "The password is changed"),
+        (status = 422, description = "The link does not work (`invalid_reset_link`: used, expired or mangled) or the password is not acceptable", body = Problem),
+        (status = 429, description = "Too many attempts", body = Problem),
+    ))]
+async fn reset_password(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(input): ApiJson<ResetConfirm>,
+) -> Result<StatusCode, AppError> {
+    state.limit_auth("reset_confirm", &client.ip, &auth::hash_token(&input.token))?;
+    accounts::reset_password(&state.ctx, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

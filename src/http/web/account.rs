@@ -1,4 +1,5 @@
-//! Sign up, sign in, sign out, and the settings page (profile, password, export, close).
+//! Sign up, sign in, sign out, a forgotten password, and the settings page (profile,
+//! password, export, close).
 
 use askama::Template;
 use axum::{
@@ -16,7 +17,10 @@ use crate::{
     http::AppState,
     service::accounts::UserRow,
     service::{
-        accounts::{self, LoginInput, PasswordChange, ProfilePatch, RegisterInput},
+        accounts::{
+            self, LoginInput, PasswordChange, ProfilePatch, RegisterInput, ResetConfirm,
+            ResetRequest,
+        },
         auth,
     },
 };
@@ -26,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/signup", get(signup_form).post(signup))
         .route("/login", get(login_form).post(login))
         .route("/logout", get(logout_form).post(logout))
+        .route("/forgot-password", get(forgot_form).post(forgot))
+        .route("/reset-password", get(reset_form).post(reset))
         .route("/settings", get(settings))
         .route("/settings/profile", post(save_profile))
         .route("/settings/password", post(change_password))
@@ -265,6 +271,157 @@ async fn login(
                     form_error: Some(e.detail()),
                 },
             )
+        }
+        Err(e) => return Err(e.into()),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "forgot_password.html")]
+struct ForgotPage {
+    layout: Layout,
+    email: String,
+    /// The request was taken: the page says what happens next instead of the form.
+    sent: bool,
+    minutes: i64,
+    errors: FormErrors,
+    form_error: Option<String>,
+}
+
+impl ForgotPage {
+    fn new(web: &WebCtx, email: String) -> Self {
+        ForgotPage {
+            layout: web.layout(),
+            email,
+            sent: false,
+            minutes: accounts::RESET_LINK_MINUTES,
+            errors: FormErrors::default(),
+            form_error: None,
+        }
+    }
+}
+
+async fn forgot_form(State(state): State<AppState>, web: WebCtx) -> Response {
+    web.render(&state, &ForgotPage::new(&web, String::new()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ForgotForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+async fn forgot(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<ForgotForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let input = ResetRequest {
+        email: f.email.clone(),
+    };
+    let result = match state.limit_auth("reset", &web.client.ip, &f.email) {
+        Ok(()) => accounts::request_password_reset(&state.ctx, &input).await,
+        Err(e) => Err(e),
+    };
+    let mut page = ForgotPage::new(&web, f.email.trim().to_string());
+    Ok(match result {
+        Ok(()) => {
+            page.sent = true;
+            web.render(&state, &page)
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::RateLimited { .. })) => {
+            page.form_error = matches!(e, AppError::RateLimited { .. }).then(|| e.detail());
+            page.errors = FormErrors::from_error(&e)
+                .ids("")
+                .labelled(&[("email", "Email")]);
+            web.render_status(&state, crate::http::problem::status_of(&e), &page)
+        }
+        Err(e) => return Err(e.into()),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.html")]
+struct ResetPage {
+    layout: Layout,
+    token: String,
+    /// The link still works; otherwise the page says so and offers a new one.
+    works: bool,
+    minutes: i64,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+async fn reset_form(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let token = page_query::<TokenQuery>(&uri).token;
+    let works = accounts::reset_link_works(&state.ctx, &token).await?;
+    let page = ResetPage {
+        layout: web.layout(),
+        token,
+        works,
+        minutes: accounts::RESET_LINK_MINUTES,
+        errors: FormErrors::default(),
+    };
+    Ok(web.render(&state, &page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<ResetForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let input = ResetConfirm {
+        token: f.token.clone(),
+        new_password: f.new_password,
+    };
+    let result =
+        match state.limit_auth("reset_confirm", &web.client.ip, &auth::hash_token(&f.token)) {
+            Ok(()) => accounts::reset_password_web(&state.ctx, &input, &web.client).await,
+            Err(e) => Err(e),
+        };
+    Ok(match result {
+        Ok((_, session)) => {
+            let mut res = web.redirect_flash("/dashboard", "password_reset");
+            web.set_session_cookie(
+                &mut res,
+                &session.cookie_token,
+                state.ctx.config.web_session_ttl.as_secs() as i64,
+            );
+            res
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            // A link that stopped working gets the page that says so; a password
+            // that is not acceptable gets the form back with the reason.
+            let works = accounts::reset_link_works(&state.ctx, &f.token).await?;
+            let page = ResetPage {
+                layout: web.layout(),
+                token: f.token,
+                works,
+                minutes: accounts::RESET_LINK_MINUTES,
+                errors: FormErrors::from_error(&e)
+                    .ids("")
+                    .labelled(&[("new_password", "New password")]),
+            };
+            web.render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => return Err(e.into()),
     })

@@ -27,6 +27,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Your password is changed. Your other sessions were signed out.",
     ),
     (
+        "password_reset",
+        "ok",
+        "Your new password is saved and you are signed in. Every other session was signed out.",
+    ),
+    (
         "account_closed",
         "info",
         "Your account is closed and your personal data erased.",

@@ -140,6 +140,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        // The site's icon, also where browsers look for it without being told.
+        .route("/static/icon.svg", get(icon))
+        .route("/favicon.ico", get(icon))
         .merge(pages::router())
         .merge(account::router())
         .merge(admin::router())
@@ -161,6 +164,7 @@ pub fn router() -> Router<AppState> {
 
 const CSS: &str = include_str!("../../../static/app.css");
 const JS: &str = include_str!("../../../static/app.js");
+const ICON: &str = include_str!("../../../static/icon.svg");
 
 /// A digest of the stylesheet and the script (FNV-1a), which pages put in their
 /// addresses (`/static/app.css?v=…`): a new version of mentorhub is fetched at once by
@@ -181,6 +185,10 @@ async fn css() -> Response {
 
 async fn js() -> Response {
     asset("text/javascript; charset=utf-8", JS)
+}
+
+async fn icon() -> Response {
+    asset("image/svg+xml", ICON)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

@@ -63,13 +63,24 @@ pub async fn reschedule(
     let after = store::bookings::get(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // The other side is told the time it was moved from (in their zone) and why.
+    let to_mentor = actor == Actor::Mentee;
+    let their_zone = if to_mentor {
+        after.mentor_timezone.as_str()
+    } else {
+        after.mentee_timezone.as_str()
+    };
+    let mut detail = format!("Moved from: {}", notify::at(b.b.start_at, their_zone));
+    if !reason.is_empty() {
+        detail.push_str(&format!("\nReason: {reason}"));
+    }
     let note = notify::booking_note(
         ctx,
         &after,
-        actor == Actor::Mentee,
+        to_mentor,
         notify::BOOKING_RESCHEDULED,
         "Booking moved",
-        &reason,
+        &detail,
         true,
     );
     notify::notify(ctx, &mut tx, &note, now, &mut live).await?;

@@ -477,6 +477,21 @@ async fn reschedule_moves_atomically_and_keeps_history() {
         (moved["from_start"].as_str(), moved["to_start"].as_str()),
         (Some(TUE_10), Some(WED_10))
     );
+    // The mentor is told the time it was moved from and why.
+    let (_, inbox) = app.get("/api/v1/notifications", mentor.token()).await;
+    let note = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["title"].as_str().unwrap().starts_with("Booking moved"))
+        .expect("a notification of the move");
+    let body = note["body"].as_str().unwrap();
+    assert!(
+        body.contains("When: Wed 4 Mar 2026, 10:00 (UTC)")
+            && body.contains("Moved from: Tue 3 Mar 2026, 10:00 (UTC)")
+            && body.contains("Reason: Clash"),
+        "{body}"
+    );
     // The old time is free again.
     assert_eq!(
         app.post(
