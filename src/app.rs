@@ -70,6 +70,13 @@ impl App {
             .then(|| tokio::spawn(statistics(self.state.ctx.db.clone())));
         let header_read_timeout = self.state.ctx.config.header_read_timeout;
         let served = serve_connections(listener, self.router, header_read_timeout, shutdown).await;
+        // Live sockets outlive their HTTP connections: they are told the server is
+        // going away (and reconnect elsewhere or later) rather than cut off.
+        self.state
+            .ctx
+            .realtime
+            .going_away(std::time::Duration::from_secs(1))
+            .await;
         // Each maintenance pass is one transaction, so stopping between or inside
         // passes loses nothing: the next start picks the work up again.
         for task in [worker, jobs].into_iter().flatten() {

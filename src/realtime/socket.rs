@@ -5,7 +5,9 @@
 //! A socket lives as long as the session that opened it: when that session ends
 //! (sign-out, password change elsewhere, suspension, account closed) the server sends
 //! a close frame with code 4401 at once, on whichever instance holds it; at every ping
-//! the socket also checks its session, for ends nobody announced.
+//! the socket also checks its session, for ends nobody announced. When the server
+//! stops, every socket gets a close frame with code 1001 (going away), and the page
+//! reconnects.
 
 use std::time::Duration;
 
@@ -21,6 +23,9 @@ use crate::service::{
 
 /// The close code of a socket whose session ended (4000–4999 are the application's).
 pub const SESSION_ENDED: u16 = 4401;
+
+/// The close code of every socket when the server stops (the page reconnects).
+pub const GOING_AWAY: u16 = 1001;
 
 /// How often the server pings (and rechecks the session).
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -64,6 +69,15 @@ pub async fn run(ctx: Ctx, auth: Authenticated, socket: WebSocket) {
                 event = queue.recv() => match event {
                     Some(t) if t == events::CLOSE => {
                         closed_for_session(&mut tx).await;
+                        break;
+                    }
+                    Some(t) if t == events::GOING_AWAY => {
+                        let _ = tx
+                            .send(Message::Close(Some(CloseFrame {
+                                code: GOING_AWAY,
+                                reason: "the server is restarting".into(),
+                            })))
+                            .await;
                         break;
                     }
                     Some(t) => {

@@ -108,6 +108,9 @@ impl Event {
 /// What a socket task receives instead of an event when its session has ended: it
 /// closes the socket. No JSON event can equal it.
 pub const CLOSE: &str = "\u{0}session ended";
+/// The queue item that tells a socket the server is stopping (a close frame with code
+/// 1001, "going away": the page reconnects, to another instance or after the restart).
+pub const GOING_AWAY: &str = "\u{0}going away";
 
 /// A user's connections on this instance: id, session, queue.
 type Conns = HashMap<String, Vec<(u64, String, mpsc::Sender<String>)>>;
@@ -240,6 +243,21 @@ impl Hub {
                 )
                 .await
             }
+        }
+    }
+
+    /// The server is stopping: asks every socket on this instance to close with 1001
+    /// ("going away") rather than vanish, and waits for them to go, at most `within`.
+    pub async fn going_away(&self, within: std::time::Duration) {
+        {
+            let map = self.conns.lock().unwrap_or_else(|e| e.into_inner());
+            for (_, _, tx) in map.values().flatten() {
+                let _ = tx.try_send(GOING_AWAY.to_string());
+            }
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        while self.connections() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
 

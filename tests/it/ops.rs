@@ -155,3 +155,23 @@ async fn shutdown_finishes_in_flight_requests() {
         "no longer accepting"
     );
 }
+
+/// Stopping the server tells its live sockets it is going away (close code 1001, on
+/// which the page reconnects) instead of cutting them off without a word.
+#[tokio::test]
+async fn shutdown_closes_live_sockets_as_going_away() {
+    let mut app = TestApp::spawn().await;
+    let s = app.register("live@example.com").await;
+    let mut ws = app.ws(s.token().unwrap()).await;
+    assert_eq!(
+        ws.closed_within(std::time::Duration::from_millis(300))
+            .await,
+        Err("still open after 300ms".to_string()),
+        "open until the server stops"
+    );
+    app.stop().await;
+    assert_eq!(
+        ws.closed_within(std::time::Duration::from_secs(2)).await,
+        Ok(1001)
+    );
+}
