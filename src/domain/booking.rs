@@ -278,6 +278,19 @@ pub fn free_cancel_until(start: Timestamp, p: &Policy) -> Timestamp {
         .unwrap_or(start)
 }
 
+/// Whether `actor` moving the booking now would dodge the late-cancellation terms: a
+/// mentee who moves an accepted session within the notice could then cancel the new
+/// time for everything back, the mentor left with a slot freed at short notice and
+/// nothing for it. So within the notice a mentee cannot move an accepted session
+/// (the mentor still can), unless late cancellations are refunded in full anyway.
+pub fn move_too_late(f: &Facts, actor: Actor, p: &Policy) -> bool {
+    actor == Actor::Mentee
+        && f.status == BookingStatus::Accepted
+        && f.timed
+        && p.late_refund_percent < 100
+        && f.now >= free_cancel_until(f.start, p)
+}
+
 pub fn settle(
     cost: i64,
     from: BookingStatus,
@@ -344,6 +357,53 @@ mod tests {
             expires_at: h(48),
             now,
         }
+    }
+
+    #[test]
+    fn a_mentee_moves_an_accepted_session_only_before_the_notice() {
+        let p = Policy::default(); // 24 hours, half back when late
+        // The start is h(100): free to move until h(76).
+        assert!(!move_too_late(
+            &facts(S::Accepted, true, h(75)),
+            Actor::Mentee,
+            &p
+        ));
+        assert!(move_too_late(
+            &facts(S::Accepted, true, h(76)),
+            Actor::Mentee,
+            &p
+        ));
+        assert!(move_too_late(
+            &facts(S::Accepted, true, h(99)),
+            Actor::Mentee,
+            &p
+        ));
+        // The mentor may; a pending request holds nothing; a review has no time.
+        assert!(!move_too_late(
+            &facts(S::Accepted, true, h(99)),
+            Actor::Mentor,
+            &p
+        ));
+        assert!(!move_too_late(
+            &facts(S::Pending, true, h(99)),
+            Actor::Mentee,
+            &p
+        ));
+        assert!(!move_too_late(
+            &facts(S::Accepted, false, h(99)),
+            Actor::Mentee,
+            &p
+        ));
+        // Late cancellations refunded in full: moving late dodges nothing.
+        let generous = Policy {
+            late_refund_percent: 100,
+            ..p
+        };
+        assert!(!move_too_late(
+            &facts(S::Accepted, true, h(99)),
+            Actor::Mentee,
+            &generous
+        ));
     }
 
     #[test]

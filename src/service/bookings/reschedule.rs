@@ -37,6 +37,9 @@ pub async fn reschedule(
     let facts = facts_of(&b.b, now);
     rules::next(&facts, BookingAction::Reschedule, actor)
         .map_err(|r| refusal(r, BookingAction::Reschedule))?;
+    if rules::move_too_late(&facts, actor, &ctx.config.policy) {
+        return Err(super::transition::late_move(ctx));
+    }
     let end = start + SignedDuration::from_mins(b.b.duration_minutes);
     if start == b.b.start_at {
         return Err(AppError::invalid(

@@ -24,6 +24,19 @@ pub(super) fn refusal(r: Refusal, action: BookingAction) -> AppError {
     }
 }
 
+/// Why a mentee cannot move an accepted session within the cancellation notice
+/// ([`rules::move_too_late`]).
+pub(super) fn late_move(ctx: &Ctx) -> AppError {
+    AppError::conflict(
+        "invalid_transition",
+        format!(
+            "The session starts in less than {} hours, too soon for you to move it. Cancel it \
+             (the late-cancellation terms apply) or ask your mentor to move it.",
+            ctx.config.policy.full_refund_notice_hours
+        ),
+    )
+}
+
 pub(super) fn meeting_link(ctx: &Ctx, booking_id: &str) -> String {
     let mut bytes = [0u8; 10];
     // A predictable room name would let strangers join: stop rather than guess.
@@ -53,7 +66,13 @@ pub fn preview(
 ) -> AppResult<Preview> {
     let actor = actor_of(b, user).ok_or(AppError::NotFound)?;
     let now = ctx.now();
-    let to = rules::next(&facts_of(&b.b, now), action, actor).map_err(|r| refusal(r, action))?;
+    let facts = facts_of(&b.b, now);
+    let to = rules::next(&facts, action, actor).map_err(|r| refusal(r, action))?;
+    if action == BookingAction::Reschedule
+        && rules::move_too_late(&facts, actor, &ctx.config.policy)
+    {
+        return Err(late_move(ctx));
+    }
     let settlement = if to.is_live() {
         rules::Settlement::default()
     } else {

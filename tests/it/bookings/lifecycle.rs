@@ -719,3 +719,84 @@ async fn review_services_are_delivered_by_a_deadline() {
     assert!(late["cancel_reason"].as_str().unwrap().contains("deadline"));
     app.assert_ledger_ok().await;
 }
+
+/// Within the cancellation notice a mentee cannot move an accepted session: moving it
+/// later and then cancelling would get everything back where a late cancellation pays
+/// the mentor. The mentor still can; a request not yet accepted still can be moved;
+/// the booking page says why instead of offering the move.
+#[tokio::test]
+async fn a_mentee_cannot_move_an_accepted_session_within_the_notice() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let id = &accepted_booking(&app, &mentor, &mentee, &service, TUE_10).await;
+    let (_, pending) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, &service, TUE_11),
+        )
+        .await;
+    let pending = pending["id"].as_str().unwrap().to_string();
+    let move_to = |id: String, who: &'static str, start: &'static str| {
+        let (app, token) = (
+            &app,
+            if who == "mentor" {
+                mentor.token()
+            } else {
+                mentee.token()
+            },
+        );
+        async move {
+            app.post(
+                &format!("/api/v1/bookings/{id}/reschedule"),
+                token,
+                json!({"start": start}),
+            )
+            .await
+        }
+    };
+    // 25 hours ahead (the notice is 24) the mentee may move it and back again.
+    assert_eq!(
+        move_to(id.clone(), "mentee", WED_10).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        move_to(id.clone(), "mentee", TUE_10).await.0,
+        StatusCode::OK
+    );
+
+    // 23 hours ahead: no longer, and nothing changes.
+    app.clock.advance(SignedDuration::from_hours(2));
+    let late = move_to(id.clone(), "mentee", WED_10).await;
+    assert_problem(&late, 409, "invalid_transition");
+    assert!(
+        late.1["detail"]
+            .as_str()
+            .unwrap()
+            .contains("less than 24 hours"),
+        "{}",
+        late.1
+    );
+    let (_, b) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentee.token())
+        .await;
+    assert_eq!(b["start"], TUE_10);
+    let c = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/bookings/{id}")).await;
+    assert!(
+        page.contains("too soon for you to move it"),
+        "the page says why"
+    );
+    assert!(!page.contains("name=\"start\""), "and offers no move");
+    // A request not yet accepted holds no one's time: it may still move.
+    assert_eq!(
+        move_to(pending, "mentee", "2026-03-04T11:00:00Z").await.0,
+        StatusCode::OK
+    );
+    // The mentor may move the session (the mentee is told).
+    assert_eq!(
+        move_to(id.clone(), "mentor", WED_10).await.0,
+        StatusCode::OK
+    );
+}

@@ -55,6 +55,8 @@ pub(super) struct BookingPage {
     /// What declining would do.
     decline_consequence: String,
     can_reschedule: bool,
+    /// Why this side cannot move the session now (too close to its start).
+    move_refused: Option<String>,
     can_finish: bool,
     /// What marking it done does (the confirmation's text).
     complete_confirm: String,
@@ -114,7 +116,14 @@ async fn render_booking(
         return Err(AppError::NotFound.into()); // admins use the API
     }
     let review = reviews::of_booking(&state.ctx, &id).await?;
-    let slots = if b.b.timed && b.b.status.is_live() && b.b.start_at > state.ctx.clock.now() {
+    // A live session ahead may move, unless it is too late for this side to move it
+    // (a mentee within the cancellation notice): then the page says why instead.
+    let movable = b.b.timed && b.b.status.is_live() && b.b.start_at > state.ctx.clock.now();
+    let move_refused = movable
+        .then(|| bookings::preview(&state.ctx, &b, &me, BookingAction::Reschedule).err())
+        .flatten()
+        .map(|e| e.detail());
+    let slots = if movable && move_refused.is_none() {
         reschedule_options(state, web, &b, &zone_of(Some(&me))).await?
     } else {
         vec![]
@@ -202,6 +211,7 @@ async fn render_booking(
             .map(|p| consequence(&b, &p))
             .unwrap_or_default(),
         can_reschedule: !slots.is_empty(),
+        move_refused,
         can_finish: status == BookingStatus::Accepted && r.timed && started,
         complete_confirm: bookings::preview(&state.ctx, &b, &me, BookingAction::Complete)
             .map(|p| match p.settlement.to_mentor {
