@@ -1153,6 +1153,27 @@ async fn attendees_review_once_and_it_counts_in_the_rating() {
     .await;
     let (_, html) = text(&c, &app, &format!("/groups/{id2}")).await;
     assert!(html.contains("How was it?"), "{html}");
+    assert!(
+        html.contains("<option value=\"\">Choose a rating</option>"),
+        "no rating is chosen for the person"
+    );
+    let res = c
+        .post(app.url(&format!("/groups/{id2}/review")))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("rating", ""),
+            ("comment", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a rating is required"
+    );
+    let (_, html) = text(&c, &app, &format!("/groups/{id2}")).await;
+    assert!(html.contains("How was it?"), "nothing was saved");
     let res = c
         .post(app.url(&format!("/groups/{id2}/review")))
         .form(&[

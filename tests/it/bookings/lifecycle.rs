@@ -800,3 +800,50 @@ async fn a_mentee_cannot_move_an_accepted_session_within_the_notice() {
         StatusCode::OK
     );
 }
+
+/// The review form of a session starts with no stars chosen, and posting it without a
+/// rating saves nothing (a pre-chosen 5 let an empty click post five stars).
+#[tokio::test]
+async fn a_review_needs_a_rating_chosen_by_the_mentee() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let id = &accepted_booking(&app, &mentor, &mentee, &service, TUE_10).await;
+    app.clock.set("2026-03-03T11:30:00Z".parse().unwrap());
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/complete"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let c = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/bookings/{id}")).await;
+    assert!(page.contains("How was it?"), "{page}");
+    assert!(
+        !page.contains("name=\"rating\" value=\"5\" checked"),
+        "no star is chosen for the mentee"
+    );
+    let res = c
+        .post(app.url(&format!("/bookings/{id}/review")))
+        .form(&[
+            ("csrf", crate::web_mentors::csrf_of(&page).as_str()),
+            ("comment", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Choose 1 to 5 stars."));
+    let (_, reviews) = app
+        .get(&format!("/api/v1/mentors/{}/reviews", mentor.user_id), None)
+        .await;
+    assert_eq!(
+        reviews["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing saved: {reviews}"
+    );
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/bookings/{id}")).await;
+    assert!(page.contains("How was it?"), "the form is still offered");
+}

@@ -254,7 +254,7 @@ async fn render_booking(
             .as_ref()
             .and_then(|f| f.rating.trim().parse().ok())
             .filter(|n| (1..=5).contains(n))
-            .unwrap_or(5),
+            .unwrap_or(0),
         draft_comment: typed(|f| &f.comment, ""),
         draft_reply: typed(|f| &f.reply, ""),
         draft_start: typed(|f| &f.start, ""),
