@@ -147,6 +147,28 @@ async fn pages_need_a_session_and_come_back_after_sign_in() {
             .unwrap()
             .contains("The email or password is not correct.")
     );
+    // A form left empty is told what is missing, not that a password was wrong.
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", ""),
+            ("password", ""),
+            ("next", "/settings"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("Type your email and your password."),
+        "{body}"
+    );
+    assert!(
+        body.contains("name=\"next\" value=\"/settings\""),
+        "still coming back"
+    );
     let res = c
         .post(app.url("/login"))
         .form(&[

@@ -169,7 +169,16 @@ async fn the_find_page_explains_bad_filters() {
     let app = TestApp::spawn().await;
     let (status, html) = text(&client(), &app, "/mentorship/find?min_rating=abc").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("min_rating is a number from 0 to 5."));
+    assert!(
+        html.contains("Minimum rating: A rating from 0 to 5, such as 4.5."),
+        "{html}"
+    );
+    let (status, html) = text(&client(), &app, "/mentorship/find?q=%F0%9F%98%80").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("“😀” holds no letter or digit to search for"),
+        "{html}"
+    );
     let (status, html) = text(&client(), &app, "/mentorship/find?q=nobody").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("No mentor matches yet"));
@@ -353,7 +362,10 @@ async fn the_find_page_offers_the_vocabulary_and_a_price_range() {
     assert!(html.contains(&format!("/mentors/{}", cheap.user_id)));
     let (status, html) = text(&c, &app, "/mentorship/find?min_rate=30&max_rate=20").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("the lowest price must not exceed the highest"));
+    assert!(
+        html.contains("Price from: The lowest price is above the highest."),
+        "{html}"
+    );
 }
 
 /// Posts a form and returns the status and the page.

@@ -240,6 +240,26 @@ async fn login(
         email: f.email.clone(),
         password: f.password,
     };
+    // An empty field is a form left unfilled, not a wrong password: say what is missing.
+    let missing = match (input.email.trim().is_empty(), input.password.is_empty()) {
+        (true, true) => Some("Type your email and your password."),
+        (true, false) => Some("Type your email too."),
+        (false, true) => Some("Type your password too."),
+        (false, false) => None,
+    };
+    if let Some(missing) = missing {
+        return Ok(web.render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &LoginPage {
+                layout: web.layout(),
+                email: f.email,
+                signup_href: with_next("/signup", &next_of(&next)),
+                next,
+                form_error: Some(missing.to_string()),
+            },
+        ));
+    }
     let result = match state.limit_auth("login", &web.client.ip, &f.email) {
         Ok(()) => accounts::login_web(&state.ctx, &input, &web.client).await,
         Err(e) => Err(e),

@@ -88,7 +88,16 @@ impl FormErrors {
                 }
                 name
             });
-        format!("{label}: {}", e.message)
+        // A message that already names its field ("Email is required.") stands alone.
+        let named = e
+            .message
+            .get(..label.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(&label));
+        if named {
+            e.message.clone()
+        } else {
+            format!("{label}: {}", e.message)
+        }
     }
 
     /// `aria-invalid`'s value for a field.
@@ -118,5 +127,42 @@ pub fn in_words(e: &AppError) -> String {
             .collect::<Vec<_>>()
             .join(" "),
         other => other.detail(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(field: &str, message: &str) -> FieldError {
+        FieldError {
+            field: field.into(),
+            code: "invalid".into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn a_summary_line_names_its_field_once() {
+        let errors = FormErrors::default().labelled(&[("bio", "Introduce yourself")]);
+        assert_eq!(
+            errors.line(&error("email", "Email is required.")),
+            "Email is required."
+        );
+        assert_eq!(
+            errors.line(&error("bio", "Introduce yourself: who you are.")),
+            "Introduce yourself: who you are."
+        );
+        assert_eq!(
+            errors.line(&error(
+                "email",
+                "An email address looks like name@example.com."
+            )),
+            "Email: An email address looks like name@example.com."
+        );
+        assert_eq!(
+            errors.line(&error("first_name", "Must not be empty.")),
+            "First name: Must not be empty."
+        );
     }
 }

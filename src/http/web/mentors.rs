@@ -1,7 +1,6 @@
 //! Discovery and mentorship pages: find a mentor, a mentor's profile (with the request
 //! form), and the mentorship hub (my mentors, my mentees, discover).
 
-use crate::http::web::in_words;
 use askama::Template;
 use axum::{
     Router,
@@ -191,6 +190,9 @@ struct FindPage {
     mentors: Vec<CardView>,
     /// How many mentors the search found (up to 1,000).
     total: Option<i64>,
+    /// The words typed hold no letter or digit to search for (`😀`, `*`): the page
+    /// says so rather than "found for “😀”" over every mentor.
+    q_unsearchable: bool,
     error: Option<String>,
     next_href: Option<String>,
 }
@@ -282,7 +284,19 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
             )
         }
         Err(e @ AppError::Invalid(_)) => {
-            let msg = in_words(&e);
+            // Each problem named by the filter's label, as the form shows it.
+            let errors = super::FormErrors::from_error(&e).labelled(&[
+                ("min_rating", "Minimum rating"),
+                ("min_rate", "Price from"),
+                ("max_rate", "Price to"),
+                ("sort", "Sort"),
+            ]);
+            let msg = errors
+                .all()
+                .iter()
+                .map(|fe| errors.line(fe))
+                .collect::<Vec<_>>()
+                .join(" ");
             (vec![], Some(msg), None, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => return Err(e.into()),
@@ -295,6 +309,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
             .filter(|t| !t.is_empty())
             .collect::<Vec<_>>()
     };
+    let q_unsearchable = !f.q.trim().is_empty() && mentors::search_words(&f.q).is_empty();
     let filtered = !(f.expertise.trim().is_empty()
         && skills.is_empty()
         && f.industry.trim().is_empty()
@@ -321,6 +336,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
             ],
             mentors,
             total,
+            q_unsearchable,
             error,
             next_href,
         },

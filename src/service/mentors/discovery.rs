@@ -61,29 +61,23 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Sea
         raw.parse::<f64>()
             .ok()
             .filter(|r| (0.0..=5.0).contains(r))
-            .ok_or(("invalid_number", "min_rating is a number from 0 to 5."))
+            .ok_or(("invalid_number", "A rating from 0 to 5, such as 4.5."))
     });
-    let rate = |field: &'static str| {
-        move |raw: &str| {
-            raw.parse::<i64>().ok().filter(|r| *r >= 0).ok_or((
-                "invalid_number",
-                if field == "min_rate" {
-                    "min_rate is a whole number of credits, 0 or more."
-                } else {
-                    "max_rate is a whole number of credits, 0 or more."
-                },
-            ))
-        }
+    let rate = |raw: &str| {
+        raw.parse::<i64>()
+            .ok()
+            .filter(|r| *r >= 0)
+            .ok_or(("invalid_number", "A whole number of credits, 0 or more."))
     };
-    let min_rate = optional(&mut v, "min_rate", &p.min_rate, rate("min_rate"));
-    let max_rate = optional(&mut v, "max_rate", &p.max_rate, rate("max_rate"));
+    let min_rate = optional(&mut v, "min_rate", &p.min_rate, rate);
+    let max_rate = optional(&mut v, "max_rate", &p.max_rate, rate);
     if let (Some(lo), Some(hi)) = (min_rate, max_rate)
         && lo > hi
     {
         v.push(FieldError::new(
             "min_rate",
             "invalid_range",
-            "min_rate is above max_rate: the lowest price must not exceed the highest.",
+            "The lowest price is above the highest.",
         ));
     }
     let words = search_words(p.q.as_deref().unwrap_or(""));
@@ -96,7 +90,7 @@ pub fn parse_search(p: &SearchParams, offset: i64, limit: i64) -> AppResult<(Sea
             v.push(FieldError::new(
                 "sort",
                 "invalid_sort",
-                "sort is one of relevance, rating, price, soonest.",
+                "Sort by relevance, rating, price or soonest.",
             ));
             None
         }
