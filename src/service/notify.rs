@@ -53,12 +53,34 @@ pub async fn mark_all_read(ctx: &Ctx, user_id: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// A kind of notification, its label and default channels.
+/// A kind of notification, its label, default channels and whom it can reach.
 pub struct Kind {
     pub kind: &'static str,
     pub label: &'static str,
     pub in_app: bool,
     pub email: bool,
+    pub audience: Audience,
+}
+
+/// Who can receive a kind of notification: the settings page offers a person only
+/// the kinds that can reach them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Everyone,
+    /// Mentors offering services (booked, asked for mentorship, reviewed, calendars).
+    Mentors,
+    Administrators,
+}
+
+impl Kind {
+    /// Whether this kind can reach someone who is (or is not) a mentor and an admin.
+    pub fn reaches(&self, mentor: bool, admin: bool) -> bool {
+        match self.audience {
+            Audience::Everyone => true,
+            Audience::Mentors => mentor,
+            Audience::Administrators => admin,
+        }
+    }
 }
 
 pub const BOOKING_REQUESTED: &str = "booking_requested";
@@ -87,114 +109,133 @@ pub const KINDS: &[Kind] = &[
         label: "Someone books a session with me",
         in_app: true,
         email: true,
+        audience: Audience::Mentors,
     },
     Kind {
         kind: BOOKING_ACCEPTED,
         label: "My booking is accepted",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: BOOKING_DECLINED,
         label: "My booking is declined",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: BOOKING_CANCELLED,
         label: "A booking is cancelled",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: BOOKING_RESCHEDULED,
         label: "A booking is moved",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: BOOKING_EXPIRED,
         label: "A booking request expires",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: BOOKING_REMINDER,
         label: "Reminders 24 hours and 1 hour before a session",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: NEW_MESSAGE,
         label: "A new chat message while I am away",
         in_app: true,
         email: false,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: REVIEW_DELIVERED,
         label: "A review I booked (a résumé, some code) is delivered",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: REVIEW_RECEIVED,
         label: "I receive a review",
         in_app: true,
         email: true,
+        audience: Audience::Mentors,
     },
     Kind {
         kind: MENTORSHIP_REQUESTED,
         label: "Someone asks me for mentorship",
         in_app: true,
         email: true,
+        audience: Audience::Mentors,
     },
     Kind {
         kind: MENTORSHIP_ANSWERED,
         label: "My mentorship request is answered",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: APPLICATION_DECIDED,
         label: "My mentor application is decided",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: PAYMENT_UPDATED,
         label: "A credit purchase goes through, fails or is refunded",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: CREDIT_REQUEST_ANSWERED,
         label: "My request for credits is answered",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: GROUP_SEAT,
         label: "My place in a group session changes (seated from the waitlist, passed over, cancelled)",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: PROGRAM_UPDATE,
         label: "News from my programs (matched, made a manager)",
         in_app: true,
         email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: CALENDAR_FAILING,
         label: "A calendar I connected cannot be read (mentors)",
         in_app: true,
         email: true,
+        audience: Audience::Mentors,
     },
     Kind {
         kind: CREDIT_REQUESTED,
         label: "A member asks for credits (administrators)",
         in_app: true,
         email: true,
+        audience: Audience::Administrators,
     },
 ];
 

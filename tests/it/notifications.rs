@@ -437,3 +437,98 @@ async fn the_data_export_holds_bookings_credits_and_messages() {
             .any(|n| n["kind"] == "booking_requested")
     );
 }
+
+/// The settings page offers a person only the notifications that can reach them (a
+/// mentee is never booked nor asked for credits as an admin), and saving it leaves the
+/// kinds it did not show as they were.
+#[tokio::test]
+async fn the_settings_page_offers_the_kinds_that_can_reach_me() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.register("only-mentee@example.com").await;
+    app.approved_mentor(
+        &admin,
+        "teach@example.com",
+        mentor_profile(&["rust"], &[], 10),
+    )
+    .await;
+    let page = |email: &'static str| {
+        let app = &app;
+        async move {
+            let c = crate::web_mentors::sign_in(app, email, "correct horse battery").await;
+            let (_, html) = crate::web_mentors::text(&c, app, "/settings/notifications").await;
+            (c, html)
+        }
+    };
+    let (c, mentee_page) = page("only-mentee@example.com").await;
+    assert!(
+        mentee_page.contains("My booking is accepted"),
+        "{mentee_page}"
+    );
+    for hidden in [
+        "Someone books a session with me",
+        "A member asks for credits",
+        "I receive a review",
+    ] {
+        assert!(!mentee_page.contains(hidden), "{hidden}");
+    }
+    let (_, mentor_page) = page("teach@example.com").await;
+    assert!(mentor_page.contains("Someone books a session with me"));
+    assert!(!mentor_page.contains("A member asks for credits"));
+
+    // The mentee turns off emails of accepted bookings; the unseen kinds keep theirs.
+    let form: Vec<(String, String)> = [("csrf", crate::web_mentors::csrf_of(&mentee_page))]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .chain(
+            [
+                "booking_accepted_in_app",
+                "new_message_in_app",
+                "new_message_email",
+            ]
+            .map(|k| (k.to_string(), "on".to_string())),
+        )
+        .collect();
+    let res = c
+        .post(app.url("/settings/notifications"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "only-mentee@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    let token = login.1["access_token"].as_str().unwrap().to_string();
+    let (_, prefs) = app
+        .get("/api/v1/me/notification-preferences", Some(&token))
+        .await;
+    let of = |kind: &str| {
+        let p = prefs["preferences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["kind"] == kind)
+            .unwrap()
+            .clone();
+        (
+            p["in_app"].as_bool().unwrap(),
+            p["email"].as_bool().unwrap(),
+        )
+    };
+    assert_eq!(of("booking_accepted"), (true, false));
+    assert_eq!(
+        of("booking_declined"),
+        (false, false),
+        "shown and left unticked"
+    );
+    assert_eq!(
+        of("booking_requested"),
+        (true, true),
+        "not shown: as it was"
+    );
+}

@@ -435,7 +435,17 @@ struct PrefsPage {
 async fn prefs_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.require_user()?.user.clone();
     let show_services = crate::service::mentors::offers_services(&state.ctx, &me).await;
-    let prefs = notify::preferences(&state.ctx, &me.id).await?;
+    // Only the kinds that can reach this person (a mentee is never booked).
+    let admin = crate::service::admin::is_admin(&me);
+    let prefs = notify::preferences(&state.ctx, &me.id)
+        .await?
+        .into_iter()
+        .filter(|p| {
+            notify::KINDS
+                .iter()
+                .any(|k| k.kind == p.kind && k.reaches(show_services, admin))
+        })
+        .collect();
     Ok(web.render(
         &state,
         &PrefsPage {
@@ -459,8 +469,12 @@ async fn save_prefs(
         .unwrap_or("");
     web.check_csrf(csrf)?;
     let has = |k: &str| form.iter().any(|(n, _)| n == k);
+    // The kinds the page showed this person; the others keep what they were.
+    let mentor = crate::service::mentors::offers_services(&state.ctx, &me).await;
+    let admin = crate::service::admin::is_admin(&me);
     let prefs: Vec<notify::Preference> = notify::KINDS
         .iter()
+        .filter(|k| k.reaches(mentor, admin))
         .map(|k| notify::Preference {
             kind: k.kind.into(),
             label: String::new(),
