@@ -356,8 +356,13 @@ async fn the_booking_form_is_a_checkout_summary() {
         "no request that cannot succeed"
     );
     assert!(
-        html.contains("href=\"/credits#ask\""),
-        "the way to credits is right there"
+        html.contains("href=\"/credits?need=20#ask\""),
+        "the way to credits is right there, asking for what is lacking"
+    );
+    let (_, credits) = crate::web_mentors::text(&p, &app, "/credits?need=20").await;
+    assert!(
+        credits.contains("name=\"credits\" type=\"number\" inputmode=\"numeric\" min=\"1\" max=\"10000\" required value=\"20\""),
+        "{credits}"
     );
 }
 

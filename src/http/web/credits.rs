@@ -182,10 +182,25 @@ fn ask_errors(e: &AppError) -> FormErrors {
     FormErrors::from_error(e).labelled(&[("credits", "Credits"), ("note", "What they are for")])
 }
 
-async fn credits_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
+/// `?need=N`: the booking page sends a person short of credits here asking for what
+/// they lack, so the form starts with that many.
+#[derive(Debug, Default, Deserialize)]
+struct NeedQuery {
+    #[serde(default)]
+    need: String,
+}
+
+async fn credits_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
     let me = web.require_user()?.user.clone();
+    let need = super::page_query::<NeedQuery>(&uri)
+        .need
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=10_000).contains(n))
+        .unwrap_or(10);
     let ask = AskForm {
-        credits: "10".into(),
+        credits: need.to_string(),
         ..Default::default()
     };
     render_credits(&state, &web, &me, (ask, FormErrors::default())).await
