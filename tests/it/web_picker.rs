@@ -347,6 +347,27 @@ async fn the_booking_form_is_a_checkout_summary() {
     );
     assert!(html.contains("own currency"), "what a credit is worth");
     assert!(!html.contains("disabled"));
+    // A time that cannot be booked says so before the form is filled in: a past one,
+    // one off the mentor's grid (07:07), one outside their hours (Nairobi 03:00).
+    for (start, says) in [
+        ("2026-03-01T07:00:00Z", "This time has already passed."),
+        ("2026-03-11T07:07:00Z", "This time is not free"),
+        ("2026-03-11T00:00:00Z", "This time is not free"),
+    ] {
+        let (s, html) = page(
+            &c,
+            &app,
+            &format!("/mentors/{id}/book?service={service}&start={start}"),
+            "en-GB",
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{start}");
+        assert!(html.contains(says), "{start}: {html}");
+        assert!(
+            html.contains("type=\"submit\" disabled>Request booking"),
+            "{start}: no request that cannot succeed"
+        );
+    }
 
     let p = crate::web_mentors::sign_in(&app, "poor@example.com", "correct horse battery").await;
     let (_, html) = page(&p, &app, &form, "en-GB").await;

@@ -205,17 +205,52 @@ pub(super) async fn check_slot<T: RequestTx>(
             (start, end),
         )
         .await?;
+    // The mentee's own session then says more than "not free" (their own booking of
+    // this very slot, submitted again, is one).
+    if found.mentee_busy {
+        return Err(AppError::conflict("slot_unavailable", c.mentee_busy));
+    }
     let free = availability::free_among(ctx, a, &found.busy, (start, probe_end), duration);
     if free.first() != Some(&start) {
         return Err(slot_taken());
-    }
-    if found.mentee_busy {
-        return Err(AppError::conflict("slot_unavailable", c.mentee_busy));
     }
     Ok(found.balance)
 }
 
 pub(super) const MENTEE_BUSY: &str = "You already have a session at that time.";
+
+/// Whether a booking request could go through now, reading only: for the booking
+/// form, which says why not (a past time, one not among the mentor's free times,
+/// another session of the mentee's then) before anyone fills it in. The request
+/// itself checks everything again under the write lock.
+pub async fn looks_bookable(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -> AppResult<()> {
+    let p = prepare(ctx, mentee, input).await?;
+    let Some(a) = &p.availability else {
+        return Ok(());
+    };
+    let free = availability::free_starts(
+        ctx,
+        &ctx.db.generic,
+        a,
+        &availability::SlotAsk {
+            mentor_id: &p.mentor_id,
+            duration: p.context.duration_minutes,
+            from: p.start,
+            to: p.start + SignedDuration::from_mins(1),
+            except: None,
+            except_hold: None,
+        },
+    )
+    .await?;
+    if free.first() != Some(&p.start) {
+        return Err(AppError::conflict(
+            "slot_unavailable",
+            "This time is not free: it is taken, or outside the mentor's hours. Pick one of \
+             the free times.",
+        ));
+    }
+    Ok(())
+}
 
 /// What paying for a booking needs to know before the checkout: its cost and, for a
 /// timed session, the slot to hold (mentor, start, end in µs). Checks the request the

@@ -57,6 +57,8 @@ pub(super) struct BookPage {
     topic: String,
     message: String,
     error: Option<String>,
+    /// The time cannot be booked now (said in `error`): no submit is offered.
+    unbookable: bool,
     /// "Buy 30 credits … and book", when credits are short and buying is on.
     buy_offer: Option<String>,
     /// "" (once), "1" (weekly) or "2" (every two weeks), and how many sessions.
@@ -172,6 +174,28 @@ pub(super) async fn render_book(
         );
         (due, String::new(), policy)
     };
+    // A time that cannot be booked is said at once, not after the form is filled in
+    // (a link to a past time, a time taken meanwhile or never offered).
+    let mut error = error;
+    let mut unbookable = false;
+    if timed && error.is_none() && series.is_none() {
+        let ask = BookingInput {
+            mentor_id: mentor_id.clone(),
+            service_id: service.id.clone(),
+            start: Some(q.start.clone()),
+            topic: String::new(),
+            message: String::new(),
+            timezone: None,
+        };
+        match bookings::looks_bookable(&state.ctx, &me, &ask).await {
+            Ok(()) => {}
+            Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
+                error = Some(in_words(&e));
+                unbookable = true;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     let balance = credits::balance(&state.ctx, &me.id).await.unwrap_or(0);
     Ok(web.render_status(
         state,
@@ -203,6 +227,7 @@ pub(super) async fn render_book(
             topic,
             message,
             error,
+            unbookable,
             repeat,
             occurrences: if occurrences.is_empty() {
                 "4".into()
