@@ -279,10 +279,11 @@ pub async fn run_maintenance(ctx: &crate::service::Ctx) {
     if let Err(e) = articles::refresh_rendering(ctx, 100).await {
         tracing::warn!(error = %e, "rendering stored articles again failed; will retry");
     }
+    if let Err(e) = crate::service::forms::prune(ctx).await {
+        tracing::warn!(error = %e, "forgetting old form sendings failed; will retry");
+    }
 }
 
-/// Opens the configured database (creating the data directory for SQLite) and applies
-/// migrations.
 /// The database for a command that checks what is there (`ledger verify`): an error,
 /// rather than a new empty database that passes every check, when the address given
 /// (a mistyped data directory, an empty PostgreSQL database) holds none.
@@ -316,6 +317,8 @@ async fn migrate_logged(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Opens the configured database (creating the data directory for SQLite) and applies
+/// the migrations it lacks.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = open_database_unmigrated(config).await?;
     migrate_logged(&db).await?;

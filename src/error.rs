@@ -104,6 +104,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("slot_unavailable", "The time is no longer free."),
     (
+        "form_in_flight",
+        "The same form is being sent already; reload in a moment.",
+    ),
+    (
         "insufficient_credits",
         "The wallet does not hold enough credits.",
     ),

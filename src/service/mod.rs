@@ -16,6 +16,7 @@ pub mod credits;
 pub mod dashboard;
 pub mod demo;
 pub mod events;
+pub mod forms;
 pub mod groups;
 pub mod jobs;
 pub mod mentees;

@@ -378,3 +378,102 @@ async fn an_article_reads_well_and_ends_with_its_author() {
     );
     assert!(!feed.contains("Intro Prefer") && !feed.contains("|---|"));
 }
+
+/// The key of a rendered form (its hidden `form_key`).
+fn form_key_of(html: &str) -> String {
+    let marker = "name=\"form_key\" value=\"";
+    let start = html.find(marker).expect("a form_key field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+/// A form that creates something, sent again from the same page (Back, then the same
+/// button; or two clicks at once), does its work once and leads to what the first
+/// sending made; a sending refused for its input lets the corrected form through.
+#[tokio::test]
+async fn a_form_sent_twice_makes_one_article_and_one_comment() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.approved_mentor(
+        &admin,
+        "twice@example.com",
+        mentor_profile(&["rust"], &[], 10),
+    )
+    .await;
+    let c = sign_in(&app, "twice@example.com", PASSWORD).await;
+    let (_, editor) = text(&c, &app, "/articles/new").await;
+    let (csrf, key) = (csrf_of(&editor), form_key_of(&editor));
+    let article = [
+        ("csrf", csrf.as_str()),
+        ("form_key", key.as_str()),
+        ("title", "Once only"),
+        ("content", "Written once."),
+        ("tags", "rust"),
+        ("visibility", "public"),
+        ("action", "publish"),
+    ];
+    let first = post_form(&c, &app, "/articles/new", &article).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let again = post_form(&c, &app, "/articles/new", &article).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&again),
+        location(&first),
+        "led to the same article"
+    );
+    let count = |sql: &'static str| {
+        let pool = app.ctx().db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM articles").await, 1);
+    let (_, page) = text(&c, &app, &location(&again)).await;
+    assert!(page.contains("had been sent already"), "the page says why");
+
+    // Comments: a refused sending (empty) lets go of the key; then two at once.
+    let slug = location(&first)
+        .trim_start_matches("/articles/")
+        .to_string();
+    let (_, page) = text(&c, &app, &format!("/articles/{slug}")).await;
+    let (csrf, key) = (csrf_of(&page), form_key_of(&page));
+    let path = format!("/articles/{slug}/comments");
+    let empty = post_form(
+        &c,
+        &app,
+        &path,
+        &[("csrf", &csrf), ("form_key", &key), ("body", " ")],
+    )
+    .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let comment = [
+        ("csrf", csrf.as_str()),
+        ("form_key", key.as_str()),
+        ("body", "Thanks!"),
+    ];
+    let (a, b) = tokio::join!(
+        post_form(&c, &app, &path, &comment),
+        post_form(&c, &app, &path, &comment)
+    );
+    assert_eq!(
+        (a.status(), b.status()),
+        (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER)
+    );
+    assert_eq!(location(&a), location(&b));
+    assert_eq!(count("SELECT COUNT(*) FROM article_comments").await, 1);
+    // A new rendering of the page is a new form: another comment is welcome.
+    let (_, page) = text(&c, &app, &format!("/articles/{slug}")).await;
+    assert_ne!(form_key_of(&page), key);
+    let another = [
+        ("csrf", csrf.as_str()),
+        ("form_key", &form_key_of(&page)),
+        ("body", "Thanks!"),
+    ];
+    assert_eq!(
+        post_form(&c, &app, &path, &another).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM article_comments").await, 2);
+}

@@ -19,6 +19,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Welcome to mentorhub! Your account is ready.",
     ),
     ("signed_in", "ok", "You are signed in."),
+    (
+        "already_sent",
+        "info",
+        "That form had been sent already (you went back to it): here is what it did. Nothing was done twice.",
+    ),
     ("signed_out", "info", "You are signed out."),
     ("profile_saved", "ok", "Your profile is saved."),
     (

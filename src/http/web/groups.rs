@@ -448,6 +448,9 @@ async fn attendance(
 struct EditorForm {
     #[serde(default)]
     csrf: String,
+    /// The page's key: a session is published once however often the form is sent.
+    #[serde(default)]
+    form_key: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -473,6 +476,7 @@ impl Default for EditorForm {
     fn default() -> Self {
         EditorForm {
             csrf: String::new(),
+            form_key: String::new(),
             title: String::new(),
             description: String::new(),
             start: String::new(),
@@ -594,36 +598,40 @@ async fn publish(
         show_names: f.show_names.is_some(),
         ..GroupInput::default()
     };
-    let result = if errs.is_empty() {
-        groups::create(&state.ctx, &me, &input).await
-    } else {
-        // Every error at once: the rest of the form's, beside the numbers'.
-        if let Err(more) = group::check(&input.raw(), state.ctx.now()) {
-            let more: Vec<_> = more
-                .into_iter()
-                .filter(|e| !errs.iter().any(|x| x.field == e.field))
-                .collect();
-            errs.extend(more);
+    let form_key = f.form_key.clone();
+    web.once(&state, &me.id, &form_key, async {
+        let result = if errs.is_empty() {
+            groups::create(&state.ctx, &me, &input).await
+        } else {
+            // Every error at once: the rest of the form's, beside the numbers'.
+            if let Err(more) = group::check(&input.raw(), state.ctx.now()) {
+                let more: Vec<_> = more
+                    .into_iter()
+                    .filter(|e| !errs.iter().any(|x| x.field == e.field))
+                    .collect();
+                errs.extend(more);
+            }
+            Err(AppError::Invalid(errs))
+        };
+        match result {
+            Ok(rows) => Ok(web.redirect_flash(
+                &format!("/groups/{}", rows.first().map_or("", |g| g.id.as_str())),
+                "group_published",
+            )),
+            Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => Ok(web.render_status(
+                &state,
+                crate::http::problem::status_of(&e),
+                &EditorPage {
+                    layout: web.layout(),
+                    errors: FormErrors::from_error(&e).ids("").labelled(LABELS),
+                    f,
+                    timezone: me.timezone.clone(),
+                },
+            )),
+            Err(e) => Err(e.into()),
         }
-        Err(AppError::Invalid(errs))
-    };
-    match result {
-        Ok(rows) => Ok(web.redirect_flash(
-            &format!("/groups/{}", rows.first().map_or("", |g| g.id.as_str())),
-            "group_published",
-        )),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => Ok(web.render_status(
-            &state,
-            crate::http::problem::status_of(&e),
-            &EditorPage {
-                layout: web.layout(),
-                errors: FormErrors::from_error(&e).ids("").labelled(LABELS),
-                f,
-                timezone: me.timezone.clone(),
-            },
-        )),
-        Err(e) => Err(e.into()),
-    }
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -437,7 +437,68 @@ impl WebCtx {
             unread_notifications: self.counts.0,
             unread_messages: self.counts.1,
             assets: asset_version(),
+            form_key: crate::service::auth::new_token(),
         }
+    }
+
+    /// Handles a form that creates something at most once per rendering of its page:
+    /// `form_key` is the page's [`Layout::form_key`] as sent back. The first sending
+    /// runs `act`; one that follows is led to where the first led (a flash says so),
+    /// and one sent while the first is on its way waits for it. A sending `act`
+    /// refuses (the page comes back with the reasons) lets go of the key, so the
+    /// corrected form can be sent. Without a usable key (a client that sends none),
+    /// `act` simply runs.
+    pub async fn once(
+        &self,
+        state: &AppState,
+        user_id: &str,
+        form_key: &str,
+        act: impl std::future::Future<Output = PageResult>,
+    ) -> PageResult {
+        use crate::service::forms::{self, Sending};
+        let usable = (16..=64).contains(&form_key.len())
+            && form_key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !usable {
+            return act.await;
+        }
+        // Per form: one page may hold several, all rendered with the same key.
+        let key = format!("{}|{form_key}", self.path);
+        let ctx = &state.ctx;
+        let mut waited = 0;
+        loop {
+            match forms::claim(ctx, user_id, &key).await? {
+                Sending::First => break,
+                Sending::Done(location) => {
+                    return Ok(self.redirect_flash(&location, "already_sent"));
+                }
+                Sending::Busy if waited < 100 => {
+                    waited += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Sending::Busy => {
+                    return Err(AppError::conflict(
+                        "form_in_flight",
+                        "This form is still being sent. Reload the page in a moment.",
+                    )
+                    .into());
+                }
+            }
+        }
+        let res = act.await;
+        let led_to = res
+            .as_ref()
+            .ok()
+            .filter(|r| r.status().is_redirection())
+            .and_then(|r| r.headers().get(header::LOCATION))
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string);
+        match led_to {
+            Some(location) => forms::finish(ctx, user_id, &key, &location).await?,
+            None => forms::release(ctx, user_id, &key).await?,
+        }
+        res
     }
 
     fn cookie(&self, name: &'static str, value: String, max_age_secs: i64) -> String {
@@ -615,6 +676,9 @@ pub struct Layout {
     pub unread_messages: i64,
     /// The stylesheet's and script's version, in their addresses ([`asset_version`]).
     pub assets: &'static str,
+    /// A fresh random key for the forms of this page that create something (hidden
+    /// field `form_key`): sent twice, such a form does its work once ([`WebCtx::once`]).
+    pub form_key: String,
 }
 
 #[derive(Template)]
@@ -644,6 +708,7 @@ pub fn error_page(state: &AppState, web: Option<&WebCtx>, e: AppError) -> Respon
         unread_notifications: 0,
         unread_messages: 0,
         assets: asset_version(),
+        form_key: String::new(),
     });
     let page = ErrorPage {
         layout,

@@ -34,6 +34,9 @@ impl EditPage {
 pub(super) struct EditForm {
     #[serde(default)]
     csrf: String,
+    /// The page's key: a new article is made once however often the form is sent.
+    #[serde(default)]
+    form_key: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -165,23 +168,26 @@ pub(super) async fn create(
         tags: split_tags(&f.tags),
         visibility: Some(f.visibility.clone()),
     };
-    let r = async {
-        let a = articles::create(&state.ctx, &me, &input).await?;
-        if f.action == "publish" {
-            articles::publish(&state.ctx, &me, &a.id).await
-        } else {
-            Ok(a)
+    web.once(&state, &me.id, &f.form_key, async {
+        let r = async {
+            let a = articles::create(&state.ctx, &me, &input).await?;
+            if f.action == "publish" {
+                articles::publish(&state.ctx, &me, &a.id).await
+            } else {
+                Ok(a)
+            }
         }
-    }
-    .await;
-    Ok(match r {
-        Ok(a) if a.is_published() => {
-            web.redirect_flash(&format!("/articles/{}", a.slug), "article_published")
-        }
-        Ok(a) => web.redirect_flash(&format!("/articles/{}/edit", a.slug), "article_saved"),
-        Err(e @ AppError::Invalid(_)) => editor_again(&state, &web, None, false, &f, Some(&e)),
-        Err(e) => return Err(e.into()),
+        .await;
+        Ok(match r {
+            Ok(a) if a.is_published() => {
+                web.redirect_flash(&format!("/articles/{}", a.slug), "article_published")
+            }
+            Ok(a) => web.redirect_flash(&format!("/articles/{}/edit", a.slug), "article_saved"),
+            Err(e @ AppError::Invalid(_)) => editor_again(&state, &web, None, false, &f, Some(&e)),
+            Err(e) => return Err(e.into()),
+        })
     })
+    .await
 }
 
 pub(super) async fn save(

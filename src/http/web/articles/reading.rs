@@ -156,6 +156,9 @@ pub(super) async fn article_action(
 pub(super) struct CommentForm {
     #[serde(default)]
     csrf: String,
+    /// The page's key: a comment is posted once however often the form is sent.
+    #[serde(default)]
+    form_key: String,
     #[serde(default)]
     body: String,
 }
@@ -171,26 +174,29 @@ pub(super) async fn comment(
     let input = CommentInput {
         body: f.body.clone(),
     };
-    let result = articles::add_comment(&state.ctx, &me, &a.id, &input).await;
-    Ok(match result {
-        Ok(c) => web.redirect_flash(
-            &format!("/articles/{slug}#comment-{}", c.id),
-            "comment_posted",
-        ),
-        Err(e @ AppError::Invalid(_)) => {
-            let msg = in_words(&e);
-            render_article(
-                &state,
-                &web,
-                &a,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(msg),
-                f.body.chars().take(article::COMMENT_MAX * 2).collect(),
-            )
-            .await?
-        }
-        Err(e) => return Err(e.into()),
+    web.once(&state, &me.id, &f.form_key, async {
+        let result = articles::add_comment(&state.ctx, &me, &a.id, &input).await;
+        Ok(match result {
+            Ok(c) => web.redirect_flash(
+                &format!("/articles/{slug}#comment-{}", c.id),
+                "comment_posted",
+            ),
+            Err(e @ AppError::Invalid(_)) => {
+                let msg = in_words(&e);
+                render_article(
+                    &state,
+                    &web,
+                    &a,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(msg),
+                    f.body.chars().take(article::COMMENT_MAX * 2).collect(),
+                )
+                .await?
+            }
+            Err(e) => return Err(e.into()),
+        })
     })
+    .await
 }
 
 pub(super) async fn delete_comment(
