@@ -161,6 +161,10 @@ pub struct EntryView {
     pub kind: String,
     pub memo: String,
     pub booking_id: Option<String>,
+    /// For an entry of a booking: its title, start and the other person.
+    pub booking_title: Option<String>,
+    pub booking_start: Option<String>,
+    pub booking_with: Option<String>,
     pub created_at: String,
 }
 
@@ -196,6 +200,9 @@ pub async fn view(
                 kind: r.kind,
                 memo: r.memo,
                 booking_id: r.booking_id,
+                booking_title: r.booking_title,
+                booking_start: r.booking_start.map(|t| t.to_string()),
+                booking_with: r.booking_with,
                 created_at: r.created_at.to_string(),
             })
             .collect(),

@@ -403,6 +403,10 @@ pub struct EntryRow {
     pub memo: String,
     pub booking_id: Option<String>,
     pub created_at: Timestamp,
+    /// The booking's title, start and the other person's name, for an entry of one.
+    pub booking_title: Option<String>,
+    pub booking_start: Option<Timestamp>,
+    pub booking_with: Option<String>,
 }
 }
 
@@ -429,8 +433,13 @@ pub async fn wallet_entries<'e, E: Executor<'e, Database = Any>>(
     limit: i64,
 ) -> sqlx::Result<Vec<EntryRow>> {
     sqlx::query_as(
-        "SELECT e.id, e.amount, t.kind, t.memo, t.booking_id, e.created_at FROM ledger_entries e \
+        "SELECT e.id, e.amount, t.kind, t.memo, t.booking_id, e.created_at, \
+         b.title AS booking_title, b.start_at AS booking_start, \
+         CASE WHEN o.id IS NULL THEN NULL ELSE o.first_name || ' ' || o.last_name END AS booking_with \
+         FROM ledger_entries e \
          JOIN ledger_transfers t ON t.id = e.transfer_id JOIN ledger_accounts a ON a.id = e.account_id \
+         LEFT JOIN bookings b ON b.id = t.booking_id \
+         LEFT JOIN users o ON o.id = CASE WHEN b.mentee_id = $1 THEN b.mentor_id ELSE b.mentee_id END \
          WHERE a.kind = 'wallet' AND a.user_id = $1 AND ($2 IS NULL OR e.id < $2) \
          ORDER BY e.id DESC LIMIT $3",
     )

@@ -42,6 +42,9 @@ pub struct EntryLine {
     pub amount: i64,
     pub memo: String,
     pub booking_id: String,
+    /// The booking it moved credits for, in words: "Career chat with Ada Lovelace,
+    /// Tue 3 Mar 2026, 10:00" (empty for other entries).
+    pub booking: String,
 }
 
 /// A request for credits as a page shows it.
@@ -162,6 +165,17 @@ async fn render_credits(
                     amount: e.amount,
                     memo: e.memo,
                     booking_id: e.booking_id.unwrap_or_default(),
+                    booking: match (e.booking_title, e.booking_with) {
+                        (Some(title), Some(with)) => {
+                            let at = e
+                                .booking_start
+                                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                                .map(|t| format!(", {}", web.when(t, &tz)))
+                                .unwrap_or_default();
+                            format!("{title} with {with}{at}")
+                        }
+                        _ => String::new(),
+                    },
                 })
                 .collect(),
             packs: if payments::enabled(&state.ctx) {

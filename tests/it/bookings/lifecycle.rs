@@ -847,3 +847,38 @@ async fn a_review_needs_a_rating_chosen_by_the_mentee() {
     let (_, page) = crate::web_mentors::text(&c, &app, &format!("/bookings/{id}")).await;
     assert!(page.contains("How was it?"), "the form is still offered");
 }
+
+/// The credits history says which booking each movement was for: its title, the
+/// other person and when, on both sides' pages.
+#[tokio::test]
+async fn the_credits_history_names_the_booking_of_each_movement() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let id = &accepted_booking(&app, &mentor, &mentee, &service, TUE_10).await;
+    let (_, b) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentee.token())
+        .await;
+    let title = b["title"].as_str().unwrap().to_string();
+    let (_, me) = app.get("/api/v1/me", mentor.token()).await;
+    let mentor_name = format!(
+        "{} {}",
+        me["first_name"].as_str().unwrap(),
+        me["last_name"].as_str().unwrap()
+    );
+    let c = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, "/credits").await;
+    let line = format!(
+        "Credits held for a booking · <a href=\"/bookings/{id}\">{title} with {mentor_name}, Tue 3 Mar 2026"
+    );
+    assert!(page.contains(&line), "{line}\n{page}");
+    let (_, api) = app.get("/api/v1/me/credits", mentee.token()).await;
+    let held = api["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "booking_hold")
+        .unwrap();
+    assert_eq!(held["booking_with"], mentor_name.as_str());
+    assert_eq!(held["booking_start"], TUE_10);
+}
