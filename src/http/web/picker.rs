@@ -307,9 +307,19 @@ fn tabs(link: &Links, services: &[ServiceRow], current: &str, month: Date) -> Ve
         .iter()
         .map(|s| Tab {
             href: link.to(&s.id, month, None, "#book"),
+            // A review is written by a deadline: no minutes to show.
             label: format!(
-                "{} · {} min · {} credits",
-                s.title, s.duration_minutes, s.credit_cost
+                "{} · {} · {}",
+                s.title,
+                if s.kind.is_review() {
+                    "written, by a deadline".to_string()
+                } else {
+                    format!("{} min", s.duration_minutes)
+                },
+                match s.credit_cost {
+                    0 => "free".to_string(),
+                    n => format!("{n} credits"),
+                }
             ),
             current: s.id == current,
         })

@@ -625,6 +625,18 @@ async fn review_services_are_delivered_by_a_deadline() {
         .post("/api/v1/me/services", mentor.token(), json!({"kind": "resume_review", "title": "CV review", "duration_minutes": 45, "credit_cost": 25}))
         .await;
     let svc = svc["id"].as_str().unwrap();
+    // The mentor's page names it as written by a deadline, not by minutes.
+    let (_, profile) = crate::web_mentors::text(
+        &crate::web_mentors::client(),
+        &app,
+        &format!("/mentors/{}", mentor.user_id),
+    )
+    .await;
+    assert!(
+        profile.contains("CV review · written, by a deadline · 25 credits"),
+        "{profile}"
+    );
+    assert!(!profile.contains("CV review · 45 min"));
     let (status, r) = app
         .post(
             "/api/v1/bookings",
