@@ -105,12 +105,14 @@ pub fn invite_metadata(b: &store::bookings::BookingFull) -> Value {
     })
 }
 
-/// A booking changed: its invite follows the status and a system message says so.
-/// Returns the thread to push to (after commit).
+/// A booking changed: its invite follows the status and time, and a system message
+/// says so. The person whose action it was (`by`) is not shown their own news as
+/// unread. Returns the thread to push to (after commit).
 pub async fn booking_changed(
     tx: &mut Tx,
     b: &store::bookings::BookingFull,
     what: &str,
+    by: Option<&str>,
     now: jiff::Timestamp,
 ) -> AppResult<Option<String>> {
     let Some(invite) = store::messages::invite_of(&mut **tx, &b.b.id).await? else {
@@ -120,7 +122,7 @@ pub async fn booking_changed(
     meta["status"] = json!(b.b.status);
     meta["start"] = json!(ts(b.b.start_at));
     meta["end"] = json!(ts(b.b.end_at));
-    store::messages::insert_message_after(
+    let line = store::messages::insert_message_after(
         tx,
         &NewMessage {
             thread_id: &invite.thread_id,
@@ -134,6 +136,9 @@ pub async fn booking_changed(
         Some((&invite.id, &meta)),
     )
     .await?;
+    if let Some(by) = by {
+        store::messages::read_own_line(&mut **tx, &invite.thread_id, by, &line, now).await?;
+    }
     Ok(Some(invite.thread_id))
 }
 

@@ -87,7 +87,16 @@ pub async fn reschedule(
         true,
     );
     notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
+    // The pair's chat says so too, and its invite shows the new time.
+    let what = super::transition::chat_line("moved", &after);
+    let thread = messages::booking_changed(&mut tx, &after, &what, Some(&user.id), now).await?;
     tx.commit().await?;
+    if let Some(t) = thread {
+        live.push(
+            vec![after.b.mentor_id.to_string(), after.b.mentee_id.to_string()],
+            crate::service::events::Event::ThreadUpdated { thread_id: t },
+        );
+    }
     live.publish(ctx).await;
     // Both people's: a mentor who booked someone else is busy then as well.
     for person in [&b.b.mentor_id, &b.b.mentee_id] {

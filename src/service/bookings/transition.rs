@@ -233,20 +233,22 @@ pub(super) async fn transition(
         .await?
         .ok_or(AppError::NotFound)?;
     notify_transition(ctx, &mut tx, &after, action, actor, reason, now, &mut live).await?;
-    // Which booking, for a pair with several in one thread: its title and topic.
-    let topic = match after.b.topic.trim() {
-        "" => String::new(),
-        t => format!(" ({t})"),
-    };
-    let what = format!(
-        "Booking {}: {}{topic}",
-        to.as_str().replace('_', " "),
-        after.b.title
-    );
-    let thread = messages::booking_changed(&mut tx, &after, &what, now).await?;
+    let what = chat_line(&to.as_str().replace('_', " "), &after);
+    let thread = messages::booking_changed(&mut tx, &after, &what, user_id, now).await?;
     tx.commit().await?;
     announce(ctx, live, &b.b, to, thread).await;
     Ok(after)
+}
+
+/// The pair's chat line about a booking's change ("Booking cancelled: Career chat
+/// (interviews)"): which booking, for a pair with several in one thread, by its
+/// title and topic.
+pub(super) fn chat_line(change: &str, b: &BookingFull) -> String {
+    let topic = match b.b.topic.trim() {
+        "" => String::new(),
+        t => format!(" ({t})"),
+    };
+    format!("Booking {change}: {}{topic}", b.b.title)
 }
 
 /// The ledger memo of a finished booking's settlement.

@@ -451,6 +451,16 @@ async fn reschedule_moves_atomically_and_keeps_history() {
         409,
         "slot_unavailable",
     );
+    // The mentee has read their chat with the mentor so far.
+    let (_, mine) = app.get("/api/v1/threads", mentee.token()).await;
+    let thread = mine["items"][0]["id"].as_str().unwrap().to_string();
+    app.call(
+        Method::POST,
+        &format!("/api/v1/threads/{thread}/read"),
+        mentee.token(),
+        None,
+    )
+    .await;
     let (status, r) = app
         .post(
             &format!("/api/v1/bookings/{id}/reschedule"),
@@ -477,6 +487,33 @@ async fn reschedule_moves_atomically_and_keeps_history() {
         (moved["from_start"].as_str(), moved["to_start"].as_str()),
         (Some(TUE_10), Some(WED_10))
     );
+    // The pair's chat says so and its invite shows the new time; the mentee, who moved
+    // it, is not shown their own news as unread, the mentor is.
+    let (_, mine) = app.get("/api/v1/threads", mentee.token()).await;
+    let thread = &mine["items"][0];
+    assert_eq!(
+        thread["last_message"]["content"], "Booking moved: 1:1 mentoring session (Career)",
+        "{thread}"
+    );
+    assert_eq!(thread["unread_count"], 0, "{thread}");
+    let (_, theirs) = app.get("/api/v1/threads", mentor.token()).await;
+    assert!(theirs["items"][0]["unread_count"].as_i64().unwrap() >= 1);
+    let (_, lines) = app
+        .get(
+            &format!(
+                "/api/v1/threads/{}/messages",
+                thread["id"].as_str().unwrap()
+            ),
+            mentee.token(),
+        )
+        .await;
+    let invite = lines["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "invite")
+        .expect("the booking's invite");
+    assert_eq!(invite["metadata"]["start"], WED_10, "{invite}");
     // The mentor is told the time it was moved from and why.
     let (_, inbox) = app.get("/api/v1/notifications", mentor.token()).await;
     let note = inbox["items"]
