@@ -178,6 +178,13 @@ async fn picking_a_day_a_month_and_nonsense() {
     assert!(html.contains("aria-label=\"Wednesday 11 March, 8 times free\" aria-current=\"date\""));
     // Weekends are not links.
     assert!(html.contains("aria-label=\"Saturday 14 March, nothing free\""));
+    // Past the mentor's horizon (60 days) the page says so, not "try the next month".
+    let (_, html) = page(&c, &app, &format!("{base}?month=2026-06"), "en-GB").await;
+    assert!(
+        html.contains("takes bookings up to 60 days ahead: nothing can be booked this far yet."),
+        "{html}"
+    );
+    assert!(!html.contains("data-nav=\"month\">July</a>.</p>"), "{html}");
     // The next month's own calendar.
     let (_, html) = page(&c, &app, &format!("{base}?month=2026-04"), "en-GB").await;
     assert!(html.contains("April 2026") && html.contains("aria-label=\"Previous month, March\""));

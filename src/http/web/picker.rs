@@ -116,6 +116,9 @@ pub struct Picker {
     pub next_free_label: String,
     /// The mentor has no free time open at all (none within the horizon).
     pub nothing_open: bool,
+    /// The month shown starts beyond how far ahead the mentor takes bookings (that
+    /// many days): no month after it has anything either.
+    pub beyond_horizon: Option<i64>,
     pub signed_in: bool,
     pub is_self: bool,
 }
@@ -195,6 +198,22 @@ pub async fn build(
             .await?
         }
         None => BTreeMap::new(),
+    };
+    // An empty month past the mentor's horizon: said, rather than a chain of "try
+    // the next month" links through empty months.
+    let beyond_horizon = match (free.is_empty() && timed, month.to_zoned(tz.clone())) {
+        (true, Ok(first)) => availability::load(&state.ctx, mentor.id)
+            .await?
+            .map(|a| a.settings.horizon_days)
+            .filter(|days| {
+                state
+                    .ctx
+                    .clock
+                    .now()
+                    .saturating_add(jiff::SignedDuration::from_hours(24 * days))
+                    .is_ok_and(|edge| first.timestamp() >= edge)
+            }),
+        _ => None,
     };
     let chosen = asked_day
         .filter(|d| free.contains_key(d))
@@ -277,6 +296,7 @@ pub async fn build(
         next_free_href,
         next_free_label,
         nothing_open: timed && mentor.next_free.is_none(),
+        beyond_horizon,
         signed_in: web.auth.is_some(),
         is_self: mentor.is_self,
     })
