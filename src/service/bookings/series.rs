@@ -103,6 +103,9 @@ pub struct SeriesPreview {
     pub tz: jiff::tz::TimeZone,
     /// What one session costs.
     pub cost_each: i64,
+    /// How far ahead the mentor takes bookings: a start from then on is not free
+    /// because it is too far ahead, not because it is taken.
+    pub horizon_end: Timestamp,
 }
 
 pub async fn preview_series(
@@ -119,6 +122,7 @@ pub async fn preview_series(
     let (Some(first), Some(last)) = (starts.first(), starts.last()) else {
         return Ok(SeriesPreview {
             dates: vec![],
+            horizon_end: horizon_end(&a, p.now),
             tz: a.tz,
             cost_each: p.context.credit_cost,
         });
@@ -142,9 +146,16 @@ pub async fn preview_series(
             .iter()
             .map(|s| (*s, free.binary_search(s).is_ok()))
             .collect(),
+        horizon_end: horizon_end(&a, p.now),
         tz: a.tz,
         cost_each: p.context.credit_cost,
     })
+}
+
+/// The end of how far ahead the mentor takes bookings, from `now`.
+fn horizon_end(a: &crate::domain::availability::Availability, now: Timestamp) -> Timestamp {
+    now.saturating_add(SignedDuration::from_hours(24 * a.settings.horizon_days))
+        .unwrap_or(Timestamp::MAX)
 }
 
 fn single(input: &SeriesInput) -> BookingInput {

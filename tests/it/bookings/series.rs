@@ -370,6 +370,18 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
     assert!(html.contains("Tue 31 Mar 2026"), "{html}");
     assert!(html.contains("Book these 3 sessions"));
     assert_eq!(app.balance(&mentee).await, (100, 0));
+    // Ten weekly sessions run past the mentor's 60 days: those dates say why, and the
+    // form says what to do instead of offering nothing.
+    let mut long = base.clone();
+    long.retain(|(k, _)| *k != "occurrences");
+    long.push(("occurrences", "10".into()));
+    let html = post(long).await.text().await.unwrap();
+    assert!(
+        html.contains("too far ahead: the mentor takes bookings only so far"),
+        "{html}"
+    );
+    assert!(!html.contains("taken: pick another start"), "{html}");
+    assert!(html.contains("id=\"series-blocked\""), "{html}");
     // A changed choice shows its dates again rather than booking.
     let mut changed = base.clone();
     changed.retain(|(k, _)| *k != "occurrences");

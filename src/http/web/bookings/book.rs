@@ -70,8 +70,8 @@ pub(super) struct BookPage {
 
 /// A series shown before it is booked.
 pub(super) struct SeriesPlan {
-    /// Each session: when (the viewer's zone) and whether it is free.
-    dates: Vec<(String, bool)>,
+    /// Each session: when (the viewer's zone) and, when it is not free, why.
+    dates: Vec<(String, &'static str)>,
     /// "Tuesdays at 4:00 PM in Europe/Berlin": the time every session keeps.
     keeps: String,
     total: i64,
@@ -403,6 +403,7 @@ async fn book_series(
                 dates,
                 tz: kept,
                 cost_each,
+                horizon_end,
             }) => {
                 let tz = q.zone(&me);
                 let keeps = dates.first().map(|(t, _)| {
@@ -422,9 +423,16 @@ async fn book_series(
                         .into_iter()
                         .map(|(t, free)| {
                             let z = t.to_zoned(tz.clone());
+                            let why = match (free, t >= horizon_end) {
+                                (true, _) => "",
+                                (false, true) => {
+                                    "too far ahead: the mentor takes bookings only so far; book fewer sessions"
+                                }
+                                (false, false) => "taken: pick another start or fewer sessions",
+                            };
                             (
                                 format!("{}, {}", z.strftime("%a %-d %b %Y"), web.clock_time(&z)),
-                                free,
+                                why,
                             )
                         })
                         .collect(),
