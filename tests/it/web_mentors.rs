@@ -553,3 +553,20 @@ async fn older_forms_follow_the_error_pattern_and_keep_what_was_typed() {
     );
     assert!(html.contains("aria-describedby=\"message-hint message-error\""));
 }
+
+/// A mentor's experience reads as a CV does ("Aug 2011 – now"), not as stored dates.
+#[tokio::test]
+async fn experience_periods_read_as_months() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut profile = crate::support::mentor_profile(&["rust"], &[], 10);
+    profile["experience"] = serde_json::json!([
+        {"company": "Hooli", "title": "Engineer", "start_date": "2011-08-01", "end_date": "2015-02-01"},
+        {"company": "Pied Piper", "title": "CTO", "start_date": "2015-03-01"}
+    ]);
+    let m = app.approved_mentor(&admin, "cv@example.com", profile).await;
+    let (_, html) = text(&client(), &app, &format!("/mentors/{}", m.user_id)).await;
+    assert!(html.contains("Aug 2011 – Feb 2015"), "{html}");
+    assert!(html.contains("Mar 2015 – now"), "{html}");
+    assert!(!html.contains("2011-08-01"));
+}

@@ -505,8 +505,10 @@ async fn render_mentor(
             .map(|e| ExperienceLine {
                 period: format!(
                     "{} – {}",
-                    e.start_date,
-                    e.end_date.unwrap_or_else(|| "now".into())
+                    month_year(&e.start_date),
+                    e.end_date
+                        .as_deref()
+                        .map_or_else(|| "now".into(), month_year)
                 ),
                 title: e.title,
                 company: e.company,
@@ -827,4 +829,12 @@ fn end_consequence(other: &str, i_mentor: bool) -> String {
          conversation stays; a new mentorship needs a new request.",
         if i_mentor { "mentee" } else { "mentor" }
     )
+}
+
+/// A stored date of a mentor's experience ("2011-08-01") as people write it on a CV
+/// ("Aug 2011"); kept as it is when it is not a date.
+fn month_year(date: &str) -> String {
+    date.parse::<jiff::civil::Date>()
+        .map(|d| d.strftime("%b %Y").to_string())
+        .unwrap_or_else(|_| date.to_string())
 }
