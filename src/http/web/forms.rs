@@ -135,11 +135,7 @@ mod tests {
     use super::*;
 
     fn error(field: &str, message: &str) -> FieldError {
-        FieldError {
-            field: field.into(),
-            code: "invalid".into(),
-            message: message.into(),
-        }
+        FieldError::new(field, "required", message)
     }
 
     #[test]
