@@ -439,6 +439,60 @@ pub async fn add_comment(
         .ok_or(AppError::NotFound)
 }
 
+/// How long an identical comment or article from the same person counts as the first
+/// one sent again rather than a new one (see [`resent_comment`]).
+pub const RESENT_WITHIN_MINUTES: i64 = 10;
+
+fn resent_since(ctx: &Ctx) -> jiff::Timestamp {
+    ctx.now()
+        .checked_sub(jiff::SignedDuration::from_mins(RESENT_WITHIN_MINUTES))
+        .unwrap_or(jiff::Timestamp::MIN)
+}
+
+/// The same person's identical comment on this article in the last minutes, if any:
+/// the comment form sent again. Going Back after posting reloads the page (pages are
+/// not stored), which puts the typed text back but gives the form a new key, so the
+/// form's key alone ([`crate::service::forms`]) cannot tell; the text can.
+pub async fn resent_comment(
+    ctx: &Ctx,
+    user: &UserRow,
+    article_id: &str,
+    input: &CommentInput,
+) -> AppResult<Option<String>> {
+    let Ok(body) = text::optional_text("body", &input.body, COMMENT_MAX) else {
+        return Ok(None);
+    };
+    if body.is_empty() {
+        return Ok(None);
+    }
+    Ok(store::articles::same_comment_since(
+        &ctx.db.pool,
+        article_id,
+        &user.id,
+        &body,
+        resent_since(ctx),
+    )
+    .await?)
+}
+
+/// The same person's article started with the same title in the last minutes, if any:
+/// the editor of a new article sent again (see [`resent_comment`]).
+pub async fn resent_article(
+    ctx: &Ctx,
+    user: &UserRow,
+    input: &ArticleInput,
+) -> AppResult<Option<ArticleRow>> {
+    let Ok(title) = text::required_line("title", &input.title, article::TITLE_MAX) else {
+        return Ok(None);
+    };
+    match store::articles::same_title_since(&ctx.db.pool, &user.id, &title, resent_since(ctx))
+        .await?
+    {
+        Some(id) => Ok(Some(load(ctx, Some(user), &id).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Deletes a comment: its author, the article's author, or an admin. Returns the
 /// article it was on.
 pub async fn delete_comment(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {

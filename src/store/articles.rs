@@ -697,3 +697,43 @@ pub async fn author_stats<'e, E: Executor<'e, Database = Any>>(
     .fetch_one(ex)
     .await
 }
+
+/// The newest comment `author_id` wrote on `article_id` with exactly `body` since
+/// `since`, if any (a comment form sent again).
+pub async fn same_comment_since<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    article_id: &str,
+    author_id: &str,
+    body: &str,
+    since: Timestamp,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM article_comments WHERE article_id = $1 AND author_id = $2 \
+         AND body = $3 AND created_at >= $4 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(article_id)
+    .bind(author_id)
+    .bind(body)
+    .bind(since.stored())
+    .fetch_optional(ex)
+    .await
+}
+
+/// The newest article `author_id` started with exactly `title` since `since`, if any
+/// (an editor sent again): its id.
+pub async fn same_title_since<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    author_id: &str,
+    title: &str,
+    since: Timestamp,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM articles WHERE author_id = $1 AND title = $2 AND created_at >= $3 \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(author_id)
+    .bind(title)
+    .bind(since.stored())
+    .fetch_optional(ex)
+    .await
+}

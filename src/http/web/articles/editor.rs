@@ -169,6 +169,14 @@ pub(super) async fn create(
         visibility: Some(f.visibility.clone()),
     };
     web.once(&state, &me.id, &f.form_key, async {
+        if let Some(a) = articles::resent_article(&state.ctx, &me, &input).await? {
+            let to = if a.is_published() {
+                format!("/articles/{}", a.slug)
+            } else {
+                format!("/articles/{}/edit", a.slug)
+            };
+            return Ok(web.redirect_flash(&to, "already_sent"));
+        }
         let r = async {
             let a = articles::create(&state.ctx, &me, &input).await?;
             if f.action == "publish" {

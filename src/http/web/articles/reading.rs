@@ -175,6 +175,11 @@ pub(super) async fn comment(
         body: f.body.clone(),
     };
     web.once(&state, &me.id, &f.form_key, async {
+        if let Some(id) = articles::resent_comment(&state.ctx, &me, &a.id, &input).await? {
+            return Ok(
+                web.redirect_flash(&format!("/articles/{slug}#comment-{id}"), "already_sent")
+            );
+        }
         let result = articles::add_comment(&state.ctx, &me, &a.id, &input).await;
         Ok(match result {
             Ok(c) => web.redirect_flash(
