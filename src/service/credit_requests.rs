@@ -326,16 +326,18 @@ async fn answer(
     if member.deleted_at.is_some() {
         return Ok(());
     }
+    // What was granted, said as it is when it is less than what was asked.
+    let granted = if credits == r.credits {
+        format!("Your request for {} credits was granted", r.credits)
+    } else {
+        format!(
+            "You asked for {} credits and were granted {credits}",
+            r.credits
+        )
+    };
     let body = match (to, words.is_empty()) {
-        (CreditRequestStatus::Granted, true) => {
-            format!("Your request for {} credits was granted.", r.credits)
-        }
-        (CreditRequestStatus::Granted, false) => {
-            format!(
-                "Your request for {} credits was granted: {words}",
-                r.credits
-            )
-        }
+        (CreditRequestStatus::Granted, true) => format!("{granted}."),
+        (CreditRequestStatus::Granted, false) => format!("{granted}: {words}"),
         _ => format!("Reason: {words}"),
     };
     let note = notify::Note {

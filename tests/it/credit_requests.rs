@@ -154,7 +154,7 @@ async fn a_member_asks_an_admin_grants_once_and_the_member_is_told() {
             .iter()
             .any(|(k, t)| k == "credit_request_answered"
                 && t.contains("You received 25 credits")
-                && t.contains("Welcome aboard")),
+                && t.contains("You asked for 30 credits and were granted 25: Welcome aboard")),
         "{member_notes:?}"
     );
     let (_, stats) = app.get("/api/v1/admin/stats", admin.token()).await;

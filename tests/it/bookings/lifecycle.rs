@@ -931,3 +931,48 @@ async fn the_credits_history_names_the_booking_of_each_movement() {
     assert_eq!(held["booking_with"], mentor_name.as_str());
     assert_eq!(held["booking_start"], TUE_10);
 }
+
+/// On a request waiting for them the mentor is offered Decline, not also Cancel; the
+/// move form takes a reason, which the other side is told.
+#[tokio::test]
+async fn the_booking_page_offers_one_way_to_refuse_and_a_reason_to_move() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (_, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, &service, WED_10),
+        )
+        .await;
+    let id = b["id"].as_str().unwrap();
+    let m = crate::web_mentors::sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&m, &app, &format!("/bookings/{id}")).await;
+    assert!(
+        page.contains(&format!("/bookings/{id}/do/decline")),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("/bookings/{id}/do/cancel")),
+        "{page}"
+    );
+    assert!(page.contains("id=\"move-reason\""));
+    let res = m
+        .post(app.url(&format!("/bookings/{id}/reschedule")))
+        .form(&[
+            ("csrf", crate::web_mentors::csrf_of(&page).as_str()),
+            ("start", "2026-03-04T11:00:00Z"),
+            ("reason", "A clash on my side"),
+            ("confirmed", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, inbox) = app.get("/api/v1/notifications", mentee.token()).await;
+    assert!(
+        inbox.to_string().contains("Reason: A clash on my side"),
+        "{inbox}"
+    );
+}

@@ -203,7 +203,11 @@ async fn render_booking(
         their_pre: theirs.pre_for_other().unwrap_or_default().to_string(),
         their_post: theirs.post_for_other().unwrap_or_default().to_string(),
         can_accept: i_am_mentor && status == BookingStatus::Pending && now < r.expires_at,
-        can_cancel: live && (!r.timed || !started),
+        // A request waiting for the mentor's answer is declined by them, not cancelled
+        // (two buttons doing one thing).
+        can_cancel: live
+            && (!r.timed || !started)
+            && !(i_am_mentor && status == BookingStatus::Pending),
         cancel_consequence: bookings::preview(&state.ctx, &b, &me, BookingAction::Cancel)
             .map(|p| consequence(&b, &p))
             .unwrap_or_default(),
