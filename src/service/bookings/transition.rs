@@ -458,11 +458,18 @@ pub(super) async fn notify_transition(
     now: jiff::Timestamp,
     live: &mut Live,
 ) -> AppResult<()> {
-    let detail = if reason.is_empty() {
+    let mut detail = if reason.is_empty() {
         String::new()
     } else {
         format!("Reason: {reason}")
     };
+    // An accepted session's email carries where to meet.
+    if action == BookingAction::Accept && !b.b.meeting_link.is_empty() {
+        if !detail.is_empty() {
+            detail.push('\n');
+        }
+        detail.push_str(&format!("Meeting link: {}", b.b.meeting_link));
+    }
     let notes: Vec<(bool, &'static str, &str, bool)> = match action {
         BookingAction::Accept => vec![(false, notify::BOOKING_ACCEPTED, "Booking accepted", true)],
         BookingAction::Decline => {

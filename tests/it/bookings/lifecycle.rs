@@ -858,6 +858,14 @@ async fn a_review_needs_a_rating_chosen_by_the_mentee() {
     let admin = app.admin().await;
     let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
     let id = &accepted_booking(&app, &mentor, &mentee, &service, TUE_10).await;
+    // The acceptance told the mentee where to meet.
+    let (_, inbox) = app.get("/api/v1/notifications", mentee.token()).await;
+    assert!(
+        inbox
+            .to_string()
+            .contains("Meeting link: https://meet.jit.si/mentorhub-"),
+        "{inbox}"
+    );
     app.clock.set("2026-03-03T11:30:00Z".parse().unwrap());
     let (status, _) = app
         .post(
