@@ -166,6 +166,9 @@ async fn render_booking(
     };
     // The notes as typed only when the notes form was the one refused.
     let notes = kept.as_ref().filter(|_| error_form == "notes");
+    // A request waiting for the mentor's answer is declined by them, not cancelled
+    // (two buttons doing one thing).
+    let mentor_answers = i_am_mentor && status == BookingStatus::Pending;
     let page = BookingPage {
         layout: web.layout(),
         series,
@@ -203,11 +206,7 @@ async fn render_booking(
         their_pre: theirs.pre_for_other().unwrap_or_default().to_string(),
         their_post: theirs.post_for_other().unwrap_or_default().to_string(),
         can_accept: i_am_mentor && status == BookingStatus::Pending && now < r.expires_at,
-        // A request waiting for the mentor's answer is declined by them, not cancelled
-        // (two buttons doing one thing).
-        can_cancel: live
-            && (!r.timed || !started)
-            && !(i_am_mentor && status == BookingStatus::Pending),
+        can_cancel: live && (!r.timed || !started) && !mentor_answers,
         cancel_consequence: bookings::preview(&state.ctx, &b, &me, BookingAction::Cancel)
             .map(|p| consequence(&b, &p))
             .unwrap_or_default(),
