@@ -230,7 +230,8 @@ pub async fn act(
             return Err(AppError::conflict(
                 "mentor_at_capacity",
                 format!(
-                    "You already mentor {active} people, your maximum. End a mentorship or raise max_mentees first."
+                    "You already mentor {active} people, your limit. End a mentorship, or raise the \
+                     number of mentees you take in your mentor profile, first."
                 ),
             ));
         }

@@ -505,3 +505,50 @@ async fn racing_requests_create_one_relationship_and_five_pending_at_most() {
     }
     assert_eq!(ok, 4, "five pending at most, one was already pending");
 }
+
+/// A mentor at capacity who accepts on the page comes back to their list told why,
+/// not to an error page.
+#[tokio::test]
+async fn accepting_at_capacity_on_the_page_says_why_and_stays() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut p = mentor_profile(&["x"], &[], 1);
+    p["max_mentees"] = json!(1);
+    let mentor = app.approved_mentor(&admin, "full@example.com", p).await;
+    let mut ids = vec![];
+    for i in 0..2 {
+        let s = app.register(&format!("f{i}@example.com")).await;
+        let (_, m) = app
+            .post(
+                "/api/v1/mentorships",
+                s.token(),
+                json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
+            )
+            .await;
+        ids.push(m["id"].as_str().unwrap().to_string());
+    }
+    app.post(
+        &format!("/api/v1/mentorships/{}/accept", ids[0]),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let c = crate::web_mentors::sign_in(&app, "full@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, "/mentorship?tab=mentees").await;
+    let res = c
+        .post(app.url(&format!("/mentorship/{}/accept", ids[1])))
+        .form(&[
+            ("csrf", crate::web_mentors::csrf_of(&page).as_str()),
+            ("back", "mentees"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/mentorship?tab=mentees");
+    let (_, page) = crate::web_mentors::text(&c, &app, "/mentorship?tab=mentees").await;
+    assert!(
+        page.contains("You already mentor as many people as you take"),
+        "{page}"
+    );
+}

@@ -60,6 +60,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Request accepted. Say hello to your new mentee!",
     ),
     ("mentorship_declined", "info", "Request declined."),
+    (
+        "mentor_at_capacity",
+        "error",
+        "You already mentor as many people as you take: end a mentorship, or raise the number of mentees you take in your mentor profile, then accept.",
+    ),
     ("mentorship_cancelled", "info", "Request withdrawn."),
     (
         "mentorship_ended",

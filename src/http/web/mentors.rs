@@ -818,8 +818,15 @@ async fn act(
         ));
     }
     let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
-    mentorships::act(&state.ctx, &me, &id, action, &AnswerInput { reason }).await?;
-    Ok(web.redirect_flash(back, flash))
+    match mentorships::act(&state.ctx, &me, &id, action, &AnswerInput { reason }).await {
+        Ok(_) => Ok(web.redirect_flash(back, flash)),
+        // Full: back where they were, saying so, rather than an error page.
+        Err(AppError::Conflict {
+            code: "mentor_at_capacity",
+            ..
+        }) => Ok(web.redirect_flash(back, "mentor_at_capacity")),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// What ending a mentorship does, as its confirmation says.
