@@ -116,6 +116,8 @@ pub async fn suspend(
     let mut tx = ctx.db.begin_write().await?;
     store::users::set_suspension(&mut *tx, &user.id, Some(now), &reason, now).await?;
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
+    // Nor may a reset link from before the suspension work once it is lifted.
+    store::password_resets::spend_all_for_user(&mut *tx, &user.id, now).await?;
     store::audit::insert(
         &mut *tx,
         &NewAudit {
@@ -256,6 +258,8 @@ pub async fn create_admin(
                 .await?;
             store::users::set_password_hash(&mut *tx, &existing.id, &hash, now).await?;
             store::sessions::revoke_all_for_user(&mut *tx, &existing.id, None, now).await?;
+            // A reset link asked for before must not set another password over this one.
+            store::password_resets::spend_all_for_user(&mut *tx, &existing.id, now).await?;
             (existing.id.into(), AdminCreated::Promoted)
         }
         _ => {

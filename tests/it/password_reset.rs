@@ -291,3 +291,43 @@ async fn the_pages_take_a_visitor_from_sign_in_to_a_new_password_and_signed_in()
     let (_, used) = page(&c, &app, &format!("/reset-password?token={token}")).await;
     assert!(used.contains("does not work"));
 }
+
+/// A link asked for before a suspension, or before an operator set the password with
+/// `admin create`, no longer works afterwards (it was spent with the sessions).
+#[tokio::test]
+async fn suspension_and_an_operator_set_password_spend_the_links() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let s = app.register("spent@example.com").await;
+    ask(&app, "spent@example.com").await;
+    let before = token_in(&reset_emails(&app, "spent@example.com").await[0]);
+    for action in ["suspend", "unsuspend"] {
+        let (status, body) = app
+            .post(
+                &format!("/api/v1/admin/users/{}/{action}", s.user_id),
+                admin.token(),
+                json!({"reason": "a test"}),
+            )
+            .await;
+        assert!(status.is_success(), "{action}: {body}");
+    }
+    assert_eq!(
+        confirm(&app, &before, "a brand new password").await.1["errors"][0]["code"],
+        "invalid_reset_link"
+    );
+
+    app.clock.advance(SignedDuration::from_mins(2));
+    ask(&app, "spent@example.com").await;
+    let again = token_in(&reset_emails(&app, "spent@example.com").await[0]);
+    mentorhub::service::admin::create_admin(app.ctx(), "spent@example.com", "set by the operator")
+        .await
+        .unwrap();
+    assert_eq!(
+        confirm(&app, &again, "a brand new password").await.1["errors"][0]["code"],
+        "invalid_reset_link"
+    );
+    assert_eq!(
+        login(&app, "spent@example.com", "set by the operator").await,
+        StatusCode::OK
+    );
+}
