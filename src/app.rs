@@ -68,8 +68,13 @@ impl App {
         let statistics = (background
             && self.state.ctx.db.backend == crate::store::Backend::Postgres)
             .then(|| tokio::spawn(statistics(self.state.ctx.db.clone())));
-        let header_read_timeout = self.state.ctx.config.header_read_timeout;
-        let served = serve_connections(listener, self.router, header_read_timeout, shutdown).await;
+        let config = &self.state.ctx.config;
+        let limits = http::serve::Limits {
+            header_read: config.header_read_timeout,
+            write_stall: config.write_stall_timeout,
+            shutdown_grace: config.request_timeout,
+        };
+        let served = http::serve::serve_connections(listener, self.router, limits, shutdown).await;
         // Live sockets outlive their HTTP connections: they are told the server is
         // going away (and reconnect elsewhere or later) rather than cut off.
         self.state
@@ -91,80 +96,6 @@ impl App {
         crate::service::events::leave_presence(&self.state.ctx).await;
         served
     }
-}
-
-/// Accepts connections and serves HTTP/1.1 on each (with upgrades, for the live
-/// sockets) until `shutdown` resolves; then stops accepting, lets every connection
-/// finish its request in flight and returns. What `axum::serve` does, plus a deadline
-/// for each request's headers (`header_read_timeout`), which `axum::serve` cannot set:
-/// without it a client sending a byte now and then holds its connection forever, and
-/// enough of them use up the process's file descriptors.
-async fn serve_connections(
-    listener: TcpListener,
-    router: Router,
-    header_read_timeout: std::time::Duration,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    use tower::ServiceExt as _;
-
-    // Connections watch `stop` to shut down gracefully; each holds a `done` receiver,
-    // so `done_tx.closed()` resolves once the last one has finished.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
-    let (done_tx, done_rx) = tokio::sync::watch::channel(());
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait, then accept again.
-                    tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let router = router.clone();
-        let service =
-            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut()
-                    .insert(axum::extract::ConnectInfo(peer));
-                router.clone().oneshot(req)
-            });
-        let mut stop = stop_rx.clone();
-        let done = done_rx.clone();
-        tokio::spawn(async move {
-            let mut http = hyper::server::conn::http1::Builder::new();
-            http.timer(TokioTimer::new())
-                .header_read_timeout(header_read_timeout);
-            let conn = http
-                .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades();
-            let mut conn = std::pin::pin!(conn);
-            tokio::select! {
-                result = conn.as_mut() => {
-                    if let Err(e) = result {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                }
-                _ = stop.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                }
-            }
-            drop(done);
-        });
-    }
-    drop(listener);
-    drop(stop_rx);
-    let _ = stop_tx.send(());
-    drop(done_rx);
-    done_tx.closed().await;
-    Ok(())
 }
 
 /// How often SQLite's write-ahead log is copied back into the database file.

@@ -39,6 +39,12 @@ pub struct Config {
     /// or from the end of its previous request) before the connection is closed: a
     /// client trickling bytes cannot hold a connection forever.
     pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body once its headers arrived:
+    /// one that falls silent is answered 408 and disconnected.
+    pub body_read_timeout: Duration,
+    /// How long a write to a client may make no progress (the client stopped reading
+    /// what it is sent) before the connection is closed.
+    pub write_stall_timeout: Duration,
     /// Approve mentor applications at once instead of queueing them for an admin.
     pub auto_approve_mentors: bool,
     /// How long a discovery result may be served from cache (zero: no cache).
@@ -123,6 +129,8 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
+            write_stall_timeout: Duration::from_secs(30),
             auto_approve_mentors: false,
             search_cache_ttl: Duration::from_secs(10),
             meeting_url_template: "https://meet.jit.si/mentorhub-{room}".into(),
@@ -207,6 +215,8 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("write_stall_timeout", &self.write_stall_timeout)
             .field("auto_approve_mentors", &self.auto_approve_mentors)
             .field("search_cache_ttl", &self.search_cache_ttl)
             .field("meeting_url_template", &self.meeting_url_template)

@@ -45,6 +45,9 @@ pub enum AppError {
     MethodNotAllowed,
     /// The body is larger than the server accepts: 413.
     PayloadTooLarge { limit_bytes: usize },
+    /// The body did not arrive within its deadline (the client fell silent): 408, and
+    /// the connection is closed.
+    BodyTimeout { limit: std::time::Duration },
     /// The body is not in a format this endpoint takes: 415.
     UnsupportedMediaType { detail: String },
     /// A feature that is switched off or a dependency that is down: 503.
@@ -59,12 +62,16 @@ pub type AppResult<T> = Result<T, AppError>;
 /// list (a test keeps it and the code in step). Field-level codes (`errors[].code`)
 /// belong to their fields and are not listed here.
 pub const CODES: &[(&str, &str)] = &[
-    // Request shape (400, 413, 415, 405).
+    // Request shape (400, 408, 413, 415, 405).
     ("bad_request", "The request is malformed as a whole."),
     ("bad_query", "The query string cannot be read."),
     ("bad_form", "The form cannot be read."),
     ("malformed_json", "The body is not valid JSON."),
     ("unreadable_body", "The body could not be read."),
+    (
+        "request_timeout",
+        "The body did not arrive in time; the connection is closed.",
+    ),
     (
         "nul_character",
         "Text holds a NUL character (U+0000), refused everywhere.",
@@ -350,6 +357,7 @@ impl AppError {
             AppError::RateLimited { .. } => "rate_limited",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::BodyTimeout { .. } => "request_timeout",
             AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
             AppError::Internal(_) => "internal_error",
         }
@@ -371,6 +379,10 @@ impl AppError {
             | AppError::Unavailable { detail, .. } => detail.clone(),
             AppError::NotFound => "The requested resource does not exist.".into(),
             AppError::MethodNotAllowed => "This path does not accept this HTTP method.".into(),
+            AppError::BodyTimeout { limit } => format!(
+                "The request body did not arrive within {} seconds; send it again.",
+                limit.as_secs()
+            ),
             AppError::RateLimited { retry_after_secs } => {
                 format!("Too many attempts. Try again in {retry_after_secs} seconds.")
             }

@@ -10,7 +10,10 @@
 //! and a `\u0000` escape in any other body (JSON, and whatever claims to be something
 //! else: a signed webhook is read as JSON whatever its `Content-Type`). The body is
 //! read into memory within the configured body limit (a larger one is `413`), as the
-//! handlers' extractors would have done anyway.
+//! handlers' extractors would have done anyway, and within the body deadline (a client
+//! that falls silent is answered `408 request_timeout` and disconnected): this layer
+//! runs before the request timeout starts and before a write is put on its own task,
+//! so no handler ever waits on the network for its input.
 
 use axum::{
     body::Body,
@@ -85,9 +88,20 @@ pub async fn refuse_nul(State(state): State<AppState>, req: Request, next: Next)
         });
     let (parts, body) = req.into_parts();
     let limit = state.ctx.config.max_body_bytes;
-    let bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(b) => b,
-        Err(e) => {
+    let deadline = state.ctx.config.body_read_timeout;
+    let read = tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await;
+    let bytes = match read {
+        Ok(Ok(b)) => b,
+        Err(_) => {
+            // Fallen silent: answered, and the connection closed rather than kept
+            // waiting for the rest (see `super::serve`).
+            let req = Request::from_parts(parts, Body::empty());
+            let mut res = answer(&state, &req, AppError::BodyTimeout { limit: deadline });
+            res.headers_mut()
+                .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+            return res;
+        }
+        Ok(Err(e)) => {
             // Over the limit, or a body that broke off (the client went away, bad
             // chunking): neither reaches a handler.
             let too_large =

@@ -5,6 +5,7 @@ pub mod api;
 pub mod extract;
 pub mod hygiene;
 pub mod problem;
+pub mod serve;
 pub mod web;
 
 use std::{sync::Arc, time::Instant};
@@ -76,12 +77,14 @@ pub fn router(state: AppState, api: axum::Router<AppState>) -> Router {
         )))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(detach_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), timeout))
+        // Outside the timeout and the write's own task: the body is read whole, within
+        // its own deadline, before the handler's time starts (see `serve`).
         .layer(middleware::from_fn_with_state(
             state.clone(),
             hygiene::refuse_nul,
         ))
-        .layer(middleware::from_fn(detach_writes))
-        .layer(middleware::from_fn_with_state(state.clone(), timeout))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(DefaultBodyLimit::max(max_body))

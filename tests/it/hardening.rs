@@ -870,3 +870,167 @@ async fn a_client_trickling_its_headers_is_cut_off_at_the_deadline() {
         StatusCode::OK
     );
 }
+
+/// A client that sends a request's headers and part of its body, then falls silent, is
+/// answered `408 request_timeout` at the body deadline and disconnected — rather than
+/// answered by the request timeout while the connection (and the write's task, waiting
+/// on the rest of the body) stay open. Nothing of the request is done; the server
+/// serves others meanwhile and after.
+#[tokio::test]
+async fn a_client_falling_silent_mid_body_is_answered_408_and_disconnected() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut config = crate::support::test_config();
+    config.body_read_timeout = Duration::from_millis(1500);
+    let app = TestApp::spawn_with(config).await;
+    let body = json!({"email": "silent@example.com", "password": "correct horse battery",
+        "first_name": "Silent", "last_name": "Client"})
+    .to_string();
+    let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/auth/register HTTP/1.1\r\nHost: mentorhub\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body.as_bytes()[..body.len() - 5]).await.unwrap();
+    let started = Instant::now();
+    let mut buf = vec![0u8; 4096];
+    // Within the deadline the server waits for the rest.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(700), s.read(&mut buf))
+            .await
+            .is_err(),
+        "the server waits for the body before its deadline"
+    );
+    // Meanwhile others are served.
+    let (status, _) = app.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut answer = Vec::new();
+    let ended = loop {
+        match tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await {
+            Err(_) => panic!(
+                "still connected 10 s after the body deadline; got {}",
+                String::from_utf8_lossy(&answer)
+            ),
+            Ok(Ok(0) | Err(_)) => break started.elapsed(),
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+        }
+    };
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    assert!(
+        ended >= Duration::from_millis(1400) && ended < Duration::from_secs(5),
+        "ended after {ended:?}"
+    );
+    // The same body sent whole registers: nothing was left half done.
+    let (status, b) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            serde_json::from_str(&body).unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+}
+
+/// Opens a connection whose receive buffer is small and sends `n` requests for the
+/// API document down it at once, pipelined, without reading a byte of the answers.
+async fn stop_reading_after(app: &TestApp, n: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut s = socket.connect(app.addr).await.unwrap();
+    let one = "GET /api/openapi.json HTTP/1.1\r\nHost: mentorhub\r\n\r\n";
+    s.write_all(one.repeat(n).as_bytes()).await.unwrap();
+    s
+}
+
+/// Reads what a connection holds until it ends or `idle` passes without a byte;
+/// returns the byte count and whether it ended.
+async fn drain(s: &mut tokio::net::TcpStream, idle: std::time::Duration) -> (usize, bool) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0;
+    loop {
+        match tokio::time::timeout(idle, s.read(&mut buf)).await {
+            Err(_) => return (total, false),
+            Ok(Ok(0) | Err(_)) => return (total, true),
+            Ok(Ok(n)) => total += n,
+        }
+    }
+}
+
+/// Pipelined requests for the API document, each answer this many bytes.
+async fn document_size(app: &TestApp) -> usize {
+    let res = app.http.get(app.url("/api/openapi.json")).send().await.unwrap();
+    res.bytes().await.unwrap().len()
+}
+
+/// How many answers of `size` bytes overflow what the kernel buffers on loopback
+/// (a few MB each way) several times over.
+fn overflowing(size: usize) -> usize {
+    (32 * 1024 * 1024 / size).max(8)
+}
+
+/// A client that asks for much and reads none of it, so that the server's writes
+/// cannot go on, is disconnected once a write has been stuck for the stall deadline;
+/// a client that reads gets every answer on the same terms.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_disconnected() {
+    use std::time::Duration;
+
+    let mut config = crate::support::test_config();
+    config.write_stall_timeout = Duration::from_millis(1500);
+    let app = TestApp::spawn_with(config).await;
+    let size = document_size(&app).await;
+    let n = overflowing(size);
+
+    // Control: read as it comes, and every answer arrives (so a count short of it
+    // below is the server's doing).
+    let mut reading = stop_reading_after(&app, n).await;
+    let (got, _) = drain(&mut reading, Duration::from_secs(1)).await;
+    assert!(got >= n * size, "a reading client got {got} of {} bytes", n * size);
+
+    let mut stuck = stop_reading_after(&app, n).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (got, ended) = drain(&mut stuck, Duration::from_secs(5)).await;
+    assert!(ended, "the connection of a client that stopped reading is still open");
+    assert!(
+        got < n * size,
+        "every answer arrived ({got} bytes): the server never stopped"
+    );
+    let (status, _) = app.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// A stop waits for requests in flight, but not forever: a connection stuck on a
+/// client that reads nothing is dropped after the grace (the request timeout), so a
+/// stop ends.
+#[tokio::test]
+async fn a_stop_does_not_wait_forever_on_a_stuck_client() {
+    use std::time::{Duration, Instant};
+
+    let mut config = crate::support::test_config();
+    config.write_stall_timeout = Duration::from_secs(600);
+    config.request_timeout = Duration::from_millis(1500);
+    let mut app = TestApp::spawn_with(config).await;
+    let size = document_size(&app).await;
+    let _stuck = stop_reading_after(&app, overflowing(size)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(20), app.stop())
+        .await
+        .expect("the stop still waits on a client that reads nothing after 20 s");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1000) && took < Duration::from_secs(5),
+        "stopped after {took:?}"
+    );
+}
