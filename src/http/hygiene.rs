@@ -97,8 +97,10 @@ pub async fn refuse_nul(State(state): State<AppState>, req: Request, next: Next)
             // waiting for the rest (see `super::serve`).
             let req = Request::from_parts(parts, Body::empty());
             let mut res = answer(&state, &req, AppError::BodyTimeout { limit: deadline });
-            res.headers_mut()
-                .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+            res.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
             return res;
         }
         Ok(Err(e)) => {

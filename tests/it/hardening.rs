@@ -894,7 +894,9 @@ async fn a_client_falling_silent_mid_body_is_answered_408_and_disconnected() {
         body.len()
     );
     s.write_all(head.as_bytes()).await.unwrap();
-    s.write_all(&body.as_bytes()[..body.len() - 5]).await.unwrap();
+    s.write_all(&body.as_bytes()[..body.len() - 5])
+        .await
+        .unwrap();
     let started = Instant::now();
     let mut buf = vec![0u8; 4096];
     // Within the deadline the server waits for the rest.
@@ -969,7 +971,12 @@ async fn drain(s: &mut tokio::net::TcpStream, idle: std::time::Duration) -> (usi
 
 /// Pipelined requests for the API document, each answer this many bytes.
 async fn document_size(app: &TestApp) -> usize {
-    let res = app.http.get(app.url("/api/openapi.json")).send().await.unwrap();
+    let res = app
+        .http
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     res.bytes().await.unwrap().len()
 }
 
@@ -996,12 +1003,19 @@ async fn a_client_that_stops_reading_is_disconnected() {
     // below is the server's doing).
     let mut reading = stop_reading_after(&app, n).await;
     let (got, _) = drain(&mut reading, Duration::from_secs(1)).await;
-    assert!(got >= n * size, "a reading client got {got} of {} bytes", n * size);
+    assert!(
+        got >= n * size,
+        "a reading client got {got} of {} bytes",
+        n * size
+    );
 
     let mut stuck = stop_reading_after(&app, n).await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     let (got, ended) = drain(&mut stuck, Duration::from_secs(5)).await;
-    assert!(ended, "the connection of a client that stopped reading is still open");
+    assert!(
+        ended,
+        "the connection of a client that stopped reading is still open"
+    );
     assert!(
         got < n * size,
         "every answer arrived ({got} bytes): the server never stopped"
