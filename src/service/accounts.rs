@@ -370,6 +370,8 @@ pub async fn change_password(
     store::users::set_password_hash(&mut *tx, &user.id, &hash, now).await?;
     store::password_resets::spend_all_for_user(&mut *tx, &user.id, now).await?;
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, Some(current_session), now).await?;
+    let body = password_changed_email(ctx, user, "in its settings; every other sign-in was ended");
+    queue_security_email(&mut tx, user, PASSWORD_CHANGED_SUBJECT, &body, now).await?;
     tx.commit().await?;
     ctx.realtime
         .sessions_ended(ctx, &user.id, Ended::AllBut(current_session))
@@ -417,12 +419,6 @@ pub async fn request_password_reset(ctx: &Ctx, input: &ResetRequest) -> AppResul
     {
         return Ok(());
     }
-    if let Some(last) = store::password_resets::last_requested(&ctx.db.pool, &user.id).await?
-        && now.duration_since(last).as_secs() < RESET_EMAIL_GAP_SECS
-    {
-        tracing::info!(user_id = %user.id, "password reset asked again too soon; nothing sent");
-        return Ok(());
-    }
     let token = auth::new_token();
     let body = format!(
         "Hello {},\n\nSomeone, we hope you, asked to reset the password of your mentorhub \
@@ -432,6 +428,15 @@ pub async fn request_password_reset(ctx: &Ctx, input: &ResetRequest) -> AppResul
         user.first_name, ctx.config.base_url
     );
     let mut tx = ctx.db.begin_write().await?;
+    // The account's row locked, so that of requests sent at once (on any instance) one
+    // sends and the others see its link.
+    store::bookings::lock_users(&mut tx, ctx.db.backend, &[user.id.to_string()]).await?;
+    if let Some(last) = store::password_resets::last_requested(&mut *tx, &user.id).await?
+        && now.duration_since(last).as_secs() < RESET_EMAIL_GAP_SECS
+    {
+        tracing::info!(user_id = %user.id, "password reset asked again too soon; nothing sent");
+        return Ok(());
+    }
     store::password_resets::insert(
         &mut *tx,
         &auth::hash_token(&token),
@@ -440,30 +445,62 @@ pub async fn request_password_reset(ctx: &Ctx, input: &ResetRequest) -> AppResul
         now,
     )
     .await?;
+    queue_security_email(&mut tx, &user, "Reset your mentorhub password", &body, now).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, "password reset link sent");
+    Ok(())
+}
+
+/// Queues an email about the account's security (a reset link, a changed password) in
+/// `tx`: it goes whatever the notification preferences say, to any address mail can
+/// reach (not to the `.invalid` placeholders of closed accounts).
+async fn queue_security_email(
+    tx: &mut store::Tx,
+    user: &UserRow,
+    subject: &str,
+    body: &str,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    if user.email.ends_with(".invalid") {
+        return Ok(());
+    }
     let outbox_id = store::notify::queue_email(
-        &mut tx,
+        tx,
         &store::notify::NewEmail {
             user_id: Some(&user.id),
             to_email: &user.email,
-            subject: "Reset your mentorhub password",
-            body: &body,
+            subject,
+            body,
             ics: "",
             now,
         },
     )
     .await?;
     super::jobs::enqueue(
-        &mut tx,
+        tx,
         &super::jobs::Job::EmailSend { outbox_id },
         now,
         None,
         now,
     )
     .await?;
-    tx.commit().await?;
-    tracing::info!(user_id = %user.id, "password reset link sent");
     Ok(())
 }
+
+/// The email telling an account its password changed (`how`), so that a change its
+/// owner did not make is noticed.
+fn password_changed_email(ctx: &Ctx, user: &UserRow, how: &str) -> String {
+    format!(
+        "Hello {},\n\nThe password of your mentorhub account was just changed {how}.\n\n\
+         If that was you, there is nothing to do. If it was not, choose a new password \
+         now at {}/forgot-password (the link goes to this address) and tell an \
+         administrator.\n\n--\nmentorhub\n",
+        user.first_name, ctx.config.base_url
+    )
+}
+
+/// The subject of [`password_changed_email`].
+pub const PASSWORD_CHANGED_SUBJECT: &str = "Your mentorhub password was changed";
 
 fn bad_reset_link() -> AppError {
     AppError::invalid(
@@ -538,6 +575,12 @@ async fn spend_reset_link(ctx: &Ctx, input: &ResetConfirm) -> AppResult<(UserRow
     store::users::set_password_hash(&mut *tx, &user.id, &hash, now).await?;
     store::password_resets::spend_all_for_user(&mut *tx, &user.id, now).await?;
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
+    let body = password_changed_email(
+        ctx,
+        &user,
+        "with a reset link sent to this address; every sign-in was ended",
+    );
+    queue_security_email(&mut tx, &user, PASSWORD_CHANGED_SUBJECT, &body, now).await?;
     Ok((user, tx))
 }
 

@@ -86,19 +86,14 @@ pub async fn ask(ctx: &Ctx, user: &UserRow, input: &AskInput) -> AppResult<Credi
         ));
     }
     let who = display_name(user);
-    for (admin_id, email) in store::credit_requests::admins(&mut *tx).await? {
-        let note = notify::Note {
-            user_id: &admin_id,
-            email: &email,
-            kind: notify::CREDIT_REQUESTED,
-            title: format!("{who} asks for {} credits", input.credits),
-            body: note.clone(),
-            link: "/admin/credit-requests".into(),
-            related_id: Some(&id),
-            ics: None,
-        };
-        notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
-    }
+    let note = notify::AdminNote {
+        kind: notify::CREDIT_REQUESTED,
+        title: format!("{who} asks for {} credits", input.credits),
+        body: note,
+        link: "/admin/credit-requests".into(),
+        related_id: &id,
+    };
+    notify::tell_admins(ctx, &mut tx, &note, now, &mut live).await?;
     tx.commit().await?;
     live.publish(ctx).await;
     ctx.admin_stats.invalidate();
@@ -306,6 +301,7 @@ async fn answer(
     live: &mut Live,
 ) -> AppResult<()> {
     let now = ctx.now();
+    notify::handled_by_admins(tx, notify::CREDIT_REQUESTED, &r.id, now, live).await?;
     store::audit::insert(
         &mut **tx,
         &NewAudit {

@@ -517,6 +517,20 @@ impl Live {
             .push((user.to_string(), event.to_value()));
     }
 
+    /// `user`'s unread count changed (notifications marked read): their badge follows.
+    pub fn count_changed(&mut self, user: &str) {
+        self.notification(
+            user,
+            Event::Notification {
+                id: None,
+                kind: None,
+                title: None,
+                link: None,
+                unread_count: None,
+            },
+        );
+    }
+
     pub fn is_empty(&self) -> bool {
         self.events.is_empty() && self.notifications.is_empty()
     }

@@ -279,6 +279,7 @@ pub async fn act(
         };
         super::notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
     }
+    super::notify::seen_by_acting(&mut tx, &user.id, id, now, &mut live).await?;
     tx.commit().await?;
     live.publish(ctx).await;
     if matches!(to, MentorshipStatus::Accepted | MentorshipStatus::Ended) {

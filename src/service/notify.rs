@@ -102,6 +102,8 @@ pub const CREDIT_REQUEST_ANSWERED: &str = "credit_request_answered";
 pub const GROUP_SEAT: &str = "group_seat";
 pub const PROGRAM_UPDATE: &str = "program_update";
 pub const CALENDAR_FAILING: &str = "calendar_failing";
+pub const MENTOR_APPLIED: &str = "mentor_applied";
+pub const REPORT_FILED: &str = "report_filed";
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -237,6 +239,20 @@ pub const KINDS: &[Kind] = &[
         email: true,
         audience: Audience::Administrators,
     },
+    Kind {
+        kind: MENTOR_APPLIED,
+        label: "Someone applies to mentor (administrators)",
+        in_app: true,
+        email: true,
+        audience: Audience::Administrators,
+    },
+    Kind {
+        kind: REPORT_FILED,
+        label: "A member reports something (administrators)",
+        in_app: true,
+        email: true,
+        audience: Audience::Administrators,
+    },
 ];
 
 /// Whether a user wants `kind` in-app and by email, from their stored preference
@@ -279,6 +295,72 @@ pub struct Note<'a> {
     pub related_id: Option<&'a str>,
     /// An iCalendar file to attach to the email.
     pub ics: Option<String>,
+}
+
+/// What the administrators are told of (a request for credits, an application, a
+/// report): one notification to each active administrator, in the caller's
+/// transaction.
+pub struct AdminNote<'a> {
+    pub kind: &'static str,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub related_id: &'a str,
+}
+
+/// Tells every active administrator `note` (see [`AdminNote`]).
+pub async fn tell_admins(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    note: &AdminNote<'_>,
+    now: jiff::Timestamp,
+    live: &mut Live,
+) -> AppResult<()> {
+    for (admin_id, email) in store::users::admins(&mut **tx).await? {
+        let one = Note {
+            user_id: &admin_id,
+            email: &email,
+            kind: note.kind,
+            title: note.title.clone(),
+            body: note.body.clone(),
+            link: note.link.clone(),
+            related_id: Some(note.related_id),
+            ics: None,
+        };
+        notify(ctx, tx, &one, now, live).await?;
+    }
+    Ok(())
+}
+
+/// Marks read what `user_id` was told about `related_id` (a booking, a mentorship),
+/// now that they acted on it: what asked for their attention has had it. Their badge
+/// follows after the commit.
+pub async fn seen_by_acting(
+    tx: &mut Tx,
+    user_id: &str,
+    related_id: &str,
+    now: jiff::Timestamp,
+    live: &mut Live,
+) -> AppResult<()> {
+    if store::notify::mark_read_about(&mut **tx, user_id, related_id, now).await? > 0 {
+        live.count_changed(user_id);
+    }
+    Ok(())
+}
+
+/// Marks read every administrator's notification of `kind` about `related_id` (see
+/// [`AdminNote`]): one of them handled it, so it asks nobody's attention any more.
+pub async fn handled_by_admins(
+    tx: &mut Tx,
+    kind: &str,
+    related_id: &str,
+    now: jiff::Timestamp,
+    live: &mut Live,
+) -> AppResult<()> {
+    for user in store::notify::mark_read_by_admins(&mut **tx, kind, related_id, now).await? {
+        live.count_changed(&user);
+    }
+    Ok(())
 }
 
 /// Records a notification in the caller's transaction, as the recipient prefers: an
@@ -403,6 +485,13 @@ pub fn booking_note<'a>(
         format!("Due: {}", at(r.end_at, tz))
     };
     let mut body = format!("{} with {other}.\n{when}", r.title);
+    if !r.topic.trim().is_empty() {
+        body.push_str(&format!("\nTopic: {}", r.topic.trim()));
+    }
+    // A request waits for the mentor's answer until it expires: say until when.
+    if kind == BOOKING_REQUESTED {
+        body.push_str(&format!("\nAnswer by: {}", at(r.expires_at, tz)));
+    }
     if !detail.is_empty() {
         body.push_str(&format!("\n{detail}"));
     }

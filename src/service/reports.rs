@@ -104,25 +104,30 @@ pub async fn report(ctx: &Ctx, who: &UserRow, input: &ReportInput) -> AppResult<
             "You cannot report yourself.",
         ));
     }
-    target_summary(ctx, who, kind, &id).await?;
+    let summary = target_summary(ctx, who, kind, &id).await?;
     let report_id = new_id();
+    let now = ctx.now();
+    let mut live = super::events::Live::new();
     let mut tx = ctx.db.begin_write().await?;
-    let written = store::reports::insert(
-        &mut tx,
-        &report_id,
-        &who.id,
-        (kind, &id),
-        &reason,
-        ctx.now(),
-    )
-    .await?;
+    let written =
+        store::reports::insert(&mut tx, &report_id, &who.id, (kind, &id), &reason, now).await?;
     if !written {
         return Err(AppError::conflict(
             "already_reported",
             "You already reported this; an admin will look at it.",
         ));
     }
+    let note = super::notify::AdminNote {
+        kind: super::notify::REPORT_FILED,
+        title: format!("Reported: {summary}"),
+        body: reason,
+        link: "/admin/reports".into(),
+        // The target, not the report: resolving closes every report on it at once.
+        related_id: &id,
+    };
+    super::notify::tell_admins(ctx, &mut tx, &note, now, &mut live).await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     Ok(report_id)
 }
 
@@ -248,6 +253,15 @@ pub async fn resolve(
             return Err(e);
         }
     }
+    let mut live = super::events::Live::new();
+    super::notify::handled_by_admins(
+        &mut tx,
+        super::notify::REPORT_FILED,
+        target.1,
+        now,
+        &mut live,
+    )
+    .await?;
     store::audit::insert(
         &mut *tx,
         &store::audit::NewAudit {
@@ -262,6 +276,7 @@ pub async fn resolve(
     )
     .await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     store::reports::get(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)

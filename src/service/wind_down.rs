@@ -3,8 +3,10 @@
 //! mentor, declined) as if the person had done it — the usual rules, refunds and
 //! notifications, with the reason said — and the group sessions it leads are cancelled
 //! with every seat refunded; when the person closes their own account, the seats they
-//! hold are left for the line, and their mentorships and requests end. One that the
-//! other side changed meanwhile is skipped.
+//! hold are left for the line, and their mentorships and requests end; when an
+//! administrator suspends them, their waiting mentorship requests (sent or received)
+//! end and their accepted mentorships stay. One that the other side changed meanwhile
+//! is skipped.
 
 use super::Ctx;
 use crate::{
@@ -65,11 +67,18 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
             (_, Why::Suspended) => {} // a seat stays theirs: it is theirs to leave
         }
     }
-    if why == Why::Closed {
+    // A closed account's mentorships end; a suspended one's waiting requests end (the
+    // other side is told, and may ask again or elsewhere), its accepted mentorships
+    // stay for the administrators to lift the suspension or not.
+    let statuses = match why {
+        Why::Closed => vec!["pending".into(), "accepted".into()],
+        Why::Suspended => vec!["pending".into()],
+    };
+    {
         let filter = crate::store::mentorships::ListFilter {
             user_id: user.id.to_string(),
             role: None,
-            statuses: vec!["pending".into(), "accepted".into()],
+            statuses,
             before_id: None,
             limit: 1000,
         };

@@ -131,15 +131,3 @@ pub async fn withdraw_open(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::
     .await?;
     Ok(())
 }
-
-/// The ids and emails of the admins who can answer a request (active accounts).
-pub async fn admins<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-) -> sqlx::Result<Vec<(String, String)>> {
-    sqlx::query_as(
-        "SELECT id, email FROM users WHERE roles LIKE '%,admin,%' \
-         AND suspended_at IS NULL AND deleted_at IS NULL ORDER BY id LIMIT 100",
-    )
-    .fetch_all(ex)
-    .await
-}

@@ -178,6 +178,46 @@ pub async fn mark_read<'e, E: Executor<'e, Database = Any>>(
     Ok(r.rows_affected())
 }
 
+/// Marks read `user_id`'s unread notifications about `related_id` (they acted on it,
+/// so what asked for their attention has had it). Returns how many.
+pub async fn mark_read_about<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    related_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE notifications SET read_at = $3, updated_at = $3 \
+         WHERE user_id = $1 AND read_at IS NULL AND related_id = $2",
+    )
+    .bind(user_id)
+    .bind(related_id)
+    .bind(now.stored())
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Marks read every administrator's unread notification of `kind` about `related_id`
+/// (one of them handled it); returns whose changed.
+pub async fn mark_read_by_admins<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    kind: &str,
+    related_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "UPDATE notifications SET read_at = $3, updated_at = $3 \
+         WHERE user_id IN (SELECT id FROM users WHERE roles LIKE '%,admin,%') \
+         AND read_at IS NULL AND kind = $1 AND related_id = $2 RETURNING user_id",
+    )
+    .bind(kind)
+    .bind(related_id)
+    .bind(now.stored())
+    .fetch_all(ex)
+    .await
+}
+
 pub async fn get<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,

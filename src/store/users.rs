@@ -286,3 +286,16 @@ pub async fn count_active<'e, E: Executor<'e, Database = Any>>(ex: E) -> sqlx::R
     .fetch_one(ex)
     .await
 }
+
+/// The ids and emails of the active administrators (whom a request for credits, a
+/// mentor application or a report is told to).
+pub async fn admins<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT id, email FROM users WHERE roles LIKE '%,admin,%' \
+         AND suspended_at IS NULL AND deleted_at IS NULL ORDER BY id LIMIT 100",
+    )
+    .fetch_all(ex)
+    .await
+}

@@ -95,6 +95,27 @@ async fn applying_then_approval_makes_a_listed_mentor() {
         .await;
     assert_eq!(status, StatusCode::OK, "{p}");
     assert_eq!(p["status"], "approved");
+    // Ann is told what follows, with the admins' words, and led to her hours.
+    let (_, n) = app.get("/api/v1/notifications", ann.token()).await;
+    let decided = n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "application_decided")
+        .expect("told of the decision")
+        .clone();
+    assert!(
+        decided["body"]
+            .as_str()
+            .unwrap()
+            .contains("Your profile is now public")
+            && decided["body"]
+                .as_str()
+                .unwrap()
+                .ends_with("From the administrators: Welcome!"),
+        "{decided}"
+    );
+    assert_eq!(decided["link"], "/settings/availability");
     let (_, me) = app.get("/api/v1/me", ann.token()).await;
     assert_eq!(me["roles"], json!(["mentee", "mentor"]));
     let (_, services) = app
@@ -173,6 +194,32 @@ async fn rejection_is_explained_and_reapplying_files_again() {
         )
         .await;
     assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+    // The admins were told of each application (Bo's first and Bo's second), not of
+    // an edit to one still waiting.
+    app.call(
+        Method::PUT,
+        "/api/v1/me/mentor-profile",
+        bo.token(),
+        Some(mentor_profile(&["design"], &["figma", "sketch"], 10)),
+    )
+    .await;
+    let (_, n) = app
+        .get("/api/v1/notifications?limit=50", admin.token())
+        .await;
+    let told: Vec<String> = n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "mentor_applied")
+        .map(|i| format!("{} / {} / {}", i["title"], i["body"], i["link"]))
+        .collect();
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(
+        told[0].contains("applies to mentor")
+            && told[0].contains("Staff Engineer, Acme. Expertise: design.")
+            && told[0].contains("/admin/applications"),
+        "{told:?}"
+    );
     assert_problem(
         &app.get(
             "/api/v1/admin/mentor-applications?status=bogus",

@@ -552,3 +552,80 @@ async fn accepting_at_capacity_on_the_page_says_why_and_stays() {
         "{page}"
     );
 }
+
+/// A suspended person's waiting requests end, sent and received, each with its reason,
+/// so nobody accepts or waits on an account that cannot act; an accepted mentorship
+/// stays, for the suspension may be lifted.
+#[tokio::test]
+async fn a_suspension_ends_waiting_requests_and_keeps_accepted_mentorships() {
+    let (app, admin, mentor) = setup().await;
+    let other = app
+        .approved_mentor(
+            &admin,
+            "other@example.com",
+            mentor_profile(&["backend"], &["go"], 10),
+        )
+        .await;
+    let mentee = app.register("suspended@example.com").await;
+    let ask = |to: &str| {
+        let (app, mentee) = (&app, &mentee);
+        let body = json!({"mentor_id": to, "message": "Hello, I would value your guidance."});
+        async move { app.post("/api/v1/mentorships", mentee.token(), body).await }
+    };
+    let (_, waiting) = ask(&other.user_id).await;
+    let (_, kept) = ask(&mentor.user_id).await;
+    let kept = kept["id"].as_str().unwrap().to_string();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/mentorships/{kept}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // And one the suspended mentor has received, from someone else.
+    let asker = app.register("asker@example.com").await;
+    let (_, received) = app
+        .post(
+            "/api/v1/mentorships",
+            asker.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
+        )
+        .await;
+    for who in [&mentee.user_id, &mentor.user_id] {
+        let (status, b) = app
+            .post(
+                &format!("/api/v1/admin/users/{who}/suspend"),
+                admin.token(),
+                json!({"reason": "Under review"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+    }
+    let (_, w) = app
+        .get(
+            &format!("/api/v1/mentorships/{}", waiting["id"].as_str().unwrap()),
+            other.token(),
+        )
+        .await;
+    assert_eq!(w["status"], "cancelled", "{w}");
+    let (_, r) = app
+        .get(
+            &format!("/api/v1/mentorships/{}", received["id"].as_str().unwrap()),
+            asker.token(),
+        )
+        .await;
+    assert_eq!(r["status"], "declined", "{r}");
+    assert!(
+        r["answer"]
+            .as_str()
+            .is_some_and(|t| t.contains("no longer active")),
+        "{r}"
+    );
+    // Neither side can sign in now: read it as stored.
+    let k = mentorhub::store::mentorships::get(&app.ctx().db.pool, &kept)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(k.m.status.as_str(), "accepted");
+}

@@ -532,3 +532,128 @@ async fn the_settings_page_offers_the_kinds_that_can_reach_me() {
         "not shown: as it was"
     );
 }
+
+/// The kinds of `s`'s unread notifications.
+async fn unread_kinds(app: &TestApp, s: &Session) -> Vec<String> {
+    let (_, n) = app
+        .get("/api/v1/notifications?unread=true&limit=50", s.token())
+        .await;
+    n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// What asked for someone's attention stops asking once they acted on it: a mentor's
+/// request notice once they answered it, a booking's once they accepted it, and every
+/// admin's notice of a request for credits once one of them answered it. Other
+/// notices stay unread.
+#[tokio::test]
+async fn acting_on_what_a_notification_is_about_marks_it_read() {
+    let app = TestApp::spawn().await;
+    let (mentor, mentee) = mentor_with_a_request(&app, "acts@example.com").await;
+    let waiting = |kinds: Vec<String>| kinds.contains(&"mentorship_requested".to_string());
+    assert!(waiting(unread_kinds(&app, &mentor).await));
+    let (_, m) = app
+        .get(
+            "/api/v1/mentorships?role=mentor&status=pending",
+            mentor.token(),
+        )
+        .await;
+    let id = m["items"][0]["id"].as_str().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/mentorships/{id}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!waiting(unread_kinds(&app, &mentor).await));
+    // The mentee's notice of the answer is theirs to read.
+    assert_eq!(unread_kinds(&app, &mentee).await, ["mentorship_answered"]);
+
+    // Two bookings waiting; accepting one reads its notice only.
+    let (_, services) = app
+        .get(
+            &format!("/api/v1/mentors/{}/services", mentor.user_id),
+            None,
+        )
+        .await;
+    let service = services["items"][0]["id"].as_str().unwrap().to_string();
+    app.set_availability(&mentor, crate::support::weekdays_nine_to_five("UTC"))
+        .await;
+    let admin = app.admin().await;
+    app.grant(&admin, &mentee.user_id, 100).await;
+    let mut ids = vec![];
+    for start in ["2026-03-03T10:00:00Z", "2026-03-04T10:00:00Z"] {
+        let (status, b) = app
+            .post(
+                "/api/v1/bookings",
+                mentee.token(),
+                json!({"mentor_id": mentor.user_id, "service_id": service, "start": start}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+        ids.push(b["id"].as_str().unwrap().to_string());
+    }
+    let requests = |kinds: Vec<String>| kinds.iter().filter(|k| *k == "booking_requested").count();
+    assert_eq!(requests(unread_kinds(&app, &mentor).await), 2);
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/bookings/{}/accept", ids[0]),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(requests(unread_kinds(&app, &mentor).await), 1);
+
+    // Two admins are told of a request for credits; one answers for both.
+    mentorhub::service::admin::create_admin(app.ctx(), "second@example.com", "admin password 2")
+        .await
+        .unwrap();
+    let (_, body) = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "second@example.com", "password": "admin password 2"}),
+        )
+        .await;
+    let second = Session::from_auth(&body);
+    let (status, r) = app
+        .post(
+            "/api/v1/me/credit-requests",
+            mentee.token(),
+            json!({"credits": 20, "note": "For two more sessions"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    for a in [&admin, &second] {
+        assert!(
+            unread_kinds(&app, a)
+                .await
+                .contains(&"credit_requested".to_string())
+        );
+    }
+    let (status, _) = app
+        .post(
+            &format!(
+                "/api/v1/admin/credit-requests/{}/grant",
+                r["id"].as_str().unwrap()
+            ),
+            second.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for a in [&admin, &second] {
+        assert!(
+            !unread_kinds(&app, a)
+                .await
+                .contains(&"credit_requested".to_string())
+        );
+    }
+}

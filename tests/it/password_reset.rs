@@ -18,6 +18,17 @@ async fn reset_emails(app: &TestApp, to: &str) -> Vec<String> {
         .collect()
 }
 
+/// The "password changed" emails sent to `to`, newest first.
+async fn changed_emails(app: &TestApp, to: &str) -> Vec<String> {
+    mentorhub::store::notify::emails_for(&app.ctx().db.pool, to)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.subject == mentorhub::service::accounts::PASSWORD_CHANGED_SUBJECT)
+        .map(|m| m.body)
+        .collect()
+}
+
 /// The token of the link in a reset email.
 fn token_in(body: &str) -> String {
     let at = body.find("/reset-password?token=").expect("a reset link") + 22;
@@ -137,6 +148,10 @@ async fn reset_links_expire_lose_to_a_password_change_and_one_request_wins_a_rac
             Some(json!({"current_password": "correct horse battery", "new_password": "changed in settings"})))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    // The owner is told, in case it was not them.
+    let told = changed_emails(&app, "race@example.com").await;
+    assert_eq!(told.len(), 1);
+    assert!(told[0].contains("in its settings") && told[0].contains("/forgot-password"));
     assert_eq!(
         confirm(&app, &before_change, "a brand new password")
             .await
@@ -179,6 +194,9 @@ async fn reset_links_expire_lose_to_a_password_change_and_one_request_wins_a_rac
         .await,
         StatusCode::OK
     );
+    let told = changed_emails(&app, "race@example.com").await;
+    assert_eq!(told.len(), 2, "one more for the reset that won");
+    assert!(told[0].contains("with a reset link"), "{}", told[0]);
 
     // A closed account gets no email.
     let bye = app.register("gone@example.com").await;
@@ -186,6 +204,14 @@ async fn reset_links_expire_lose_to_a_password_change_and_one_request_wins_a_rac
         .await;
     assert_eq!(ask(&app, "gone@example.com").await.0, StatusCode::ACCEPTED);
     assert!(reset_emails(&app, "gone@example.com").await.is_empty());
+
+    // Sixteen requests for one address at once (a double click, a script): one email.
+    app.register("burst@example.com").await;
+    let asks = (0..16).map(|_| ask(&app, "burst@example.com"));
+    for (status, body) in futures_util::future::join_all(asks).await {
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    assert_eq!(reset_emails(&app, "burst@example.com").await.len(), 1);
 }
 
 fn browser_like() -> Client {

@@ -120,6 +120,25 @@ async fn members_report_what_they_see_and_admins_resolve() {
     let (_, q) = app.get("/api/v1/admin/reports", admin.token()).await;
     let items = q["items"].as_array().unwrap();
     assert_eq!(items.len(), 4);
+    // Each report reached the admins as it was filed (the refused ones did not), with
+    // what it is about, the reason and the way to the queue.
+    let (_, n) = app
+        .get("/api/v1/notifications?limit=50", admin.token())
+        .await;
+    let told: Vec<&serde_json::Value> = n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "report_filed")
+        .collect();
+    assert_eq!(told.len(), 4, "{n}");
+    assert!(
+        told.iter()
+            .any(|i| i["title"] == "Reported: Article “Spammy”"
+                && i["body"] == "Not OK here"
+                && i["link"] == "/admin/reports"),
+        "{n}"
+    );
     let id_of = |kind: &str| {
         items.iter().find(|r| r["target_type"] == kind).unwrap()["id"]
             .as_str()

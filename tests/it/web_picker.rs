@@ -258,6 +258,15 @@ async fn a_visitor_who_picks_a_time_signs_up_and_comes_back_to_it() {
             || next.contains("start=2026-03-11T06:00:00Z"),
         "{next}"
     );
+    // Opened directly while signed out (a shared link, a session that ran out), the
+    // booking form sends to sign in and back with its query.
+    let res = c.get(app.url(&next)).send().await.unwrap();
+    let to = res.headers()[header::LOCATION].to_str().unwrap();
+    assert!(
+        to.starts_with(&format!("/login?next=/mentors/{id}/book%3Fservice%3D"))
+            && to.contains("%26start%3D2026-03-11T06"),
+        "{to}"
+    );
     let res = c
         .post(app.url("/signup"))
         .form(&[

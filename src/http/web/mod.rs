@@ -213,6 +213,9 @@ pub struct WebCtx {
     flash: Option<Flash>,
     had_flash: bool,
     pub path: String,
+    /// Where a sign-in comes back to: the path, and a page's query (the mentor,
+    /// service and time a booking form was opened with).
+    here: String,
     secure_cookies: bool,
     /// Unread notifications and chat messages, for the navigation badges.
     counts: (i64, i64),
@@ -264,6 +267,12 @@ where
             flash: flash_cookie.as_deref().and_then(flash_from_code),
             had_flash: flash_cookie.is_some(),
             path: parts.uri.path().to_string(),
+            here: match parts.uri.query() {
+                Some(q) if parts.method == axum::http::Method::GET && q.len() <= 1000 => {
+                    format!("{}?{q}", parts.uri.path())
+                }
+                _ => parts.uri.path().to_string(),
+            },
             secure_cookies: state.ctx.config.secure_cookies,
             visitor_zone: cookie(&parts.headers, ZONE_COOKIE)
                 .and_then(|z| jiff::tz::TimeZone::get(&urldecode(&z)).ok()),
@@ -604,7 +613,7 @@ impl WebCtx {
         match &self.auth {
             Some(a) => Ok(a),
             None => Err(self.redirect_flash(
-                &format!("/login?next={}", urlencode(&self.path)),
+                &format!("/login?next={}", urlencode(&self.here)),
                 "sign_in_first",
             )),
         }

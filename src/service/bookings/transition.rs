@@ -233,6 +233,9 @@ pub(super) async fn transition(
         .await?
         .ok_or(AppError::NotFound)?;
     notify_transition(ctx, &mut tx, &after, action, actor, reason, now, &mut live).await?;
+    if let Some(user_id) = user_id {
+        notify::seen_by_acting(&mut tx, user_id, id.as_str(), now, &mut live).await?;
+    }
     let what = chat_line(&to.as_str().replace('_', " "), &after);
     let thread = messages::booking_changed(&mut tx, &after, &what, user_id, now).await?;
     tx.commit().await?;
@@ -469,6 +472,13 @@ pub(super) async fn notify_transition(
             detail.push('\n');
         }
         detail.push_str(&format!("Meeting link: {}", b.b.meeting_link));
+    }
+    // A delivered review says where it is.
+    if action == BookingAction::Deliver && !b.b.delivery_url.is_empty() {
+        if !detail.is_empty() {
+            detail.push('\n');
+        }
+        detail.push_str(&format!("The review: {}", b.b.delivery_url));
     }
     let notes: Vec<(bool, &'static str, &str, bool)> = match action {
         BookingAction::Accept => vec![(false, notify::BOOKING_ACCEPTED, "Booking accepted", true)],

@@ -64,6 +64,22 @@ pub(super) async fn audit_decision(
     Ok(())
 }
 
+/// What a decided applicant is told: what follows, and the admins' words if any.
+fn decision_body(approve: bool, reason: &str) -> String {
+    let next = if approve {
+        "Your profile is now public: mentees can find you, ask you for mentorship and \
+         book your services. Next, open your weekly hours (Settings › Availability) and \
+         check your services, so that there are times to book."
+    } else {
+        "Your profile stays private. You can improve it and apply again from \
+         Settings › Mentor profile."
+    };
+    match reason.trim() {
+        "" => next.to_string(),
+        r => format!("{next}\nFrom the administrators: {r}"),
+    }
+}
+
 pub(super) fn require_admin(actor: &UserRow) -> AppResult<()> {
     if Roles::from_db(&actor.roles).has(Role::Admin) {
         Ok(())
@@ -154,12 +170,24 @@ pub async fn decide(
         } else {
             "Your mentor application was not approved".into()
         },
-        body: reason.clone(),
-        link: "/settings/mentor".into(),
+        body: decision_body(approve, &reason),
+        link: if approve {
+            "/settings/availability".into()
+        } else {
+            "/settings/mentor".into()
+        },
         related_id: None,
         ics: None,
     };
     crate::service::notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
+    crate::service::notify::handled_by_admins(
+        &mut tx,
+        crate::service::notify::MENTOR_APPLIED,
+        user_id,
+        now,
+        &mut live,
+    )
+    .await?;
     audit_decision(&mut tx, Some(&actor.id), user_id, from, to, &reason, now).await?;
     tx.commit().await?;
     live.publish(ctx).await;

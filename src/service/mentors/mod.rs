@@ -290,7 +290,28 @@ pub async fn save_profile(
         let from = old_status.unwrap_or(MentorStatus::Draft);
         audit_decision(&mut tx, None, &user.id, from, status, "auto-approved", now).await?;
     }
+    let mut live = crate::service::events::Live::new();
+    if reapply && status == MentorStatus::Pending {
+        let headline = [title.as_str(), company.as_str()]
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let note = crate::service::notify::AdminNote {
+            kind: crate::service::notify::MENTOR_APPLIED,
+            title: format!("{} {} applies to mentor", user.first_name, user.last_name),
+            body: if headline.is_empty() {
+                format!("Expertise: {}.", expertise.join(", "))
+            } else {
+                format!("{headline}. Expertise: {}.", expertise.join(", "))
+            },
+            link: "/admin/applications".into(),
+            related_id: &user.id,
+        };
+        crate::service::notify::tell_admins(ctx, &mut tx, &note, now, &mut live).await?;
+    }
     tx.commit().await?;
+    live.publish(ctx).await;
     if approved {
         // Approval may bring the first service, from which the next free slot is found.
         crate::service::availability::refresh_next_free_after(ctx, &user.id).await;

@@ -740,6 +740,12 @@ async fn review_services_are_delivered_by_a_deadline() {
         "{notes:?}"
     );
     assert_eq!(notes[0].1, json!(format!("/bookings/{id}")));
+    assert!(
+        after
+            .to_string()
+            .contains("The review: https://docs.example.com/review"),
+        "the notice names the delivered link: {after}"
+    );
 
     // An undelivered review is cancelled with a refund at its deadline.
     let (_, r2) = app
@@ -858,6 +864,9 @@ async fn a_review_needs_a_rating_chosen_by_the_mentee() {
     let admin = app.admin().await;
     let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
     let id = &accepted_booking(&app, &mentor, &mentee, &service, TUE_10).await;
+    // The request told the mentor until when to answer it.
+    let (_, inbox) = app.get("/api/v1/notifications", mentor.token()).await;
+    assert!(inbox.to_string().contains("Answer by: "), "{inbox}");
     // The acceptance told the mentee where to meet.
     let (_, inbox) = app.get("/api/v1/notifications", mentee.token()).await;
     assert!(

@@ -74,12 +74,15 @@ impl TestDb {
             .filter(|u| !u.is_empty())
         {
             Some(admin_url) => {
+                let template = PG_TEMPLATE.get_or_init(|| pg_template(&admin_url)).await;
                 let name = format!("mh_test_{}", uuid_simple());
                 let admin = sqlx_admin(&admin_url).await;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&admin)
-                    .await
-                    .expect("create the test database");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE DATABASE {name} TEMPLATE {template}"
+                )))
+                .execute(&admin)
+                .await
+                .expect("create the test database");
                 admin.close().await;
                 let url = replace_db_name(&admin_url, &name);
                 TestDb {
@@ -136,6 +139,79 @@ impl Drop for TestDb {
             .join();
         }
     }
+}
+
+/// The migrated database every PostgreSQL test database is copied from (see
+/// [`pg_template`]), once per test process.
+static PG_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+/// A database holding every migration, named after the migrations' content, made once
+/// and kept between runs: copying it (`CREATE DATABASE … TEMPLATE`) takes a few
+/// milliseconds, where migrating each test's database from nothing took most of a
+/// second. Built under a name of its own and renamed when complete, so a run never
+/// copies a half-migrated one; of two runs building it at once, one keeps its copy.
+async fn pg_template(admin_url: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the PostgreSQL migrations")
+        .map(|e| e.expect("a migration").path())
+        .collect();
+    files.sort();
+    // SipHash with fixed keys: the same migrations give the same name in every run.
+    let mut h = std::hash::DefaultHasher::new();
+    for f in &files {
+        f.file_name().hash(&mut h);
+        std::fs::read(f).expect("a migration").hash(&mut h);
+    }
+    let name = format!("mh_tmpl_{:016x}", h.finish());
+    let admin = sqlx_admin(admin_url).await;
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&admin)
+        .await
+        .expect("look for the template database");
+    if exists.is_none() {
+        let building = format!("{name}_{}", uuid_simple());
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}")))
+            .execute(&admin)
+            .await
+            .expect("create the template database");
+        let db = Db::connect_with(&replace_db_name(admin_url, &building), 1)
+            .await
+            .expect("connect to the template database");
+        db.migrate().await.expect("migrate the template database");
+        db.pool.close().await;
+        db.generic.close().await;
+        // A closed connection's server process may linger a moment, refusing the
+        // rename: try again until it is gone, or another run's copy exists.
+        for attempt in 0.. {
+            let renamed = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "ALTER DATABASE {building} RENAME TO {name}"
+            )))
+            .execute(&admin)
+            .await;
+            let Err(e) = renamed else { break };
+            let theirs: Option<i32> =
+                sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                    .bind(&name)
+                    .fetch_optional(&admin)
+                    .await
+                    .expect("look for the template database");
+            if theirs.is_some() {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {building} WITH (FORCE)"
+                )))
+                .execute(&admin)
+                .await;
+                break;
+            }
+            assert!(attempt < 100, "cannot name the template database: {e}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    admin.close().await;
+    name
 }
 
 async fn sqlx_admin(url: &str) -> sqlx::AnyPool {
