@@ -5,15 +5,15 @@
 //!
 //! - **headers**: a client has [`Limits::header_read`] to send a request's headers,
 //!   from connecting or from the end of its previous request (hyper's timer);
-//! - **body**: it then has [`Limits::body_read`] to send the body (read whole, before
-//!   any handler runs, by [`super::hygiene::refuse_nul`]); one that falls silent is
-//!   answered `408 request_timeout` and disconnected;
+//! - **body**: it then has `Config::body_read_timeout` to send the body (read whole,
+//!   before any handler runs, by [`super::hygiene::refuse_nul`]); one that falls
+//!   silent is answered `408 request_timeout` and disconnected;
 //! - **its own reading**: a client that stops reading what it is sent (so that the
 //!   socket's buffers fill and a write cannot go on) for [`Limits::write_stall`] is
 //!   disconnected ([`StallDeadline`]); a live socket too;
 //! - **shutdown**: connections are asked to finish the request in flight and close;
-//!   after [`Limits::shutdown_grace`] those still open are dropped, so a stop never
-//!   waits on a client.
+//!   after [`Limits::shutdown_grace`] the loop returns without them (the process
+//!   exits and they are cut), so a stop never waits on a client.
 
 use std::{
     future::Future,
@@ -111,7 +111,7 @@ pub async fn serve_connections(
         tracing::warn!(
             open = done_tx.receiver_count(),
             grace_secs = limits.shutdown_grace.as_secs_f64(),
-            "connections still open after the shutdown grace; dropping them"
+            "connections still open after the shutdown grace; stopping without them"
         );
     }
     Ok(())

@@ -93,6 +93,7 @@ pub const BOOKING_REMINDER: &str = "booking_reminder";
 pub const NEW_MESSAGE: &str = "new_message";
 pub const REVIEW_RECEIVED: &str = "review_received";
 pub const REVIEW_DELIVERED: &str = "review_delivered";
+pub const SESSION_COMPLETED: &str = "session_completed";
 pub const MENTORSHIP_REQUESTED: &str = "mentorship_requested";
 pub const MENTORSHIP_ANSWERED: &str = "mentorship_answered";
 pub const APPLICATION_DECIDED: &str = "application_decided";
@@ -165,6 +166,13 @@ pub const KINDS: &[Kind] = &[
     Kind {
         kind: REVIEW_DELIVERED,
         label: "A review I booked (a résumé, some code) is delivered",
+        in_app: true,
+        email: true,
+        audience: Audience::Everyone,
+    },
+    Kind {
+        kind: SESSION_COMPLETED,
+        label: "A session of mine is over (a prompt to review it)",
         in_app: true,
         email: true,
         audience: Audience::Everyone,

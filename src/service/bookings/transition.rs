@@ -529,6 +529,16 @@ pub(super) async fn notify_transition(
         BookingAction::Deliver => {
             vec![(false, notify::REVIEW_DELIVERED, "Review delivered", false)]
         }
+        // The session is over: the mentee is asked how it went (the booking's page
+        // holds the review form).
+        BookingAction::Complete => {
+            detail = format!(
+                "How did it go? Rate the session and say a word about it: it helps {} and \
+                 the mentees who come next.",
+                b.mentor_first_name
+            );
+            vec![(false, notify::SESSION_COMPLETED, "Session completed", false)]
+        }
         _ => vec![],
     };
     for (to_mentor, kind, headline, attach) in notes {

@@ -884,6 +884,20 @@ async fn a_review_needs_a_rating_chosen_by_the_mentee() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    // The mentee is asked how it went, and led to the form.
+    let (_, inbox) = app.get("/api/v1/notifications", mentee.token()).await;
+    let prompt = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "session_completed")
+        .expect("a prompt to review")
+        .clone();
+    assert_eq!(prompt["link"], json!(format!("/bookings/{id}")));
+    assert!(
+        prompt["body"].as_str().unwrap().contains("How did it go?"),
+        "{prompt}"
+    );
     let c = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
     let (_, page) = crate::web_mentors::text(&c, &app, &format!("/bookings/{id}")).await;
     assert!(page.contains("How was it?"), "{page}");
