@@ -402,6 +402,25 @@ async fn a_form_sent_twice_makes_one_article_and_one_comment() {
     let c = sign_in(&app, "twice@example.com", PASSWORD).await;
     let (_, editor) = text(&c, &app, "/articles/new").await;
     let (csrf, key) = (csrf_of(&editor), form_key_of(&editor));
+    // A preview brings the same form back with the same key (a new one would let a
+    // Back past the preview send the article a second time).
+    let preview = post_form(
+        &c,
+        &app,
+        "/articles/new",
+        &[
+            ("csrf", csrf.as_str()),
+            ("form_key", key.as_str()),
+            ("title", "Once only"),
+            ("content", "Written once."),
+            ("tags", "rust"),
+            ("visibility", "public"),
+            ("action", "preview"),
+        ],
+    )
+    .await;
+    assert_eq!(preview.status(), StatusCode::OK);
+    assert_eq!(form_key_of(&preview.text().await.unwrap()), key);
     let article = [
         ("csrf", csrf.as_str()),
         ("form_key", key.as_str()),

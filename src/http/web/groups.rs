@@ -622,7 +622,7 @@ async fn publish(
                 &state,
                 crate::http::problem::status_of(&e),
                 &EditorPage {
-                    layout: web.layout(),
+                    layout: web.layout_keeping(&form_key),
                     errors: FormErrors::from_error(&e).ids("").labelled(LABELS),
                     f,
                     timezone: me.timezone.clone(),

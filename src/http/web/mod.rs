@@ -465,11 +465,7 @@ impl WebCtx {
         act: impl std::future::Future<Output = PageResult>,
     ) -> PageResult {
         use crate::service::forms::{self, Sending};
-        let usable = (16..=64).contains(&form_key.len())
-            && form_key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !usable {
+        if !usable_form_key(form_key) {
             return act.await;
         }
         // Per form: one page may hold several, all rendered with the same key.
@@ -508,6 +504,17 @@ impl WebCtx {
             None => forms::release(ctx, user_id, &key).await?,
         }
         res
+    }
+
+    /// The layout of a form page coming back as the same form (a preview, a refusal):
+    /// it keeps the key it was sent with, so that going Back past it and sending again
+    /// is still caught by [`WebCtx::once`].
+    pub fn layout_keeping(&self, form_key: &str) -> Layout {
+        let mut layout = self.layout();
+        if usable_form_key(form_key) {
+            layout.form_key = form_key.to_string();
+        }
+        layout
     }
 
     fn cookie(&self, name: &'static str, value: String, max_age_secs: i64) -> String {
@@ -618,6 +625,15 @@ impl WebCtx {
             )),
         }
     }
+}
+
+/// Whether a form key sent back is one a page could have rendered (see
+/// [`WebCtx::once`]).
+fn usable_form_key(form_key: &str) -> bool {
+    (16..=64).contains(&form_key.len())
+        && form_key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Undoes [`urlencode`] (a cookie's value).

@@ -128,7 +128,7 @@ pub(super) fn editor_again(
         state,
         status,
         &EditPage {
-            layout: web.layout(),
+            layout: web.layout_keeping(&f.form_key),
             slug,
             published,
             title: f.title.clone(),
