@@ -415,7 +415,9 @@ pub async fn request_password_reset(ctx: &Ctx, input: &ResetRequest) -> AppResul
         return Ok(());
     };
     let now = ctx.now();
-    if user.deleted_at.is_some() || user.suspended_at.is_some() || user.email.ends_with(".invalid")
+    if user.deleted_at.is_some()
+        || user.suspended_at.is_some()
+        || !super::notify::mail_reaches(&user.email)
     {
         return Ok(());
     }
@@ -461,7 +463,7 @@ async fn queue_security_email(
     body: &str,
     now: jiff::Timestamp,
 ) -> AppResult<()> {
-    if user.email.ends_with(".invalid") {
+    if !super::notify::mail_reaches(&user.email) {
         return Ok(());
     }
     let outbox_id = store::notify::queue_email(

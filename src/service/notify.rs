@@ -282,9 +282,14 @@ pub fn email_body(ctx: &Ctx, note: &Note<'_>) -> String {
     )
 }
 
-/// Whether a note's email can go anywhere (demo and closed accounts use `.invalid`).
+/// Whether a note's email can go anywhere (see [`mail_reaches`]).
 pub fn deliverable(note: &Note<'_>) -> bool {
-    !note.email.ends_with(".invalid")
+    mail_reaches(note.email)
+}
+
+/// Whether mail to `address` can go anywhere: demo and closed accounts use `.invalid`.
+pub fn mail_reaches(address: &str) -> bool {
+    !address.ends_with(".invalid")
 }
 
 fn kind_info(kind: &str) -> Option<&'static Kind> {

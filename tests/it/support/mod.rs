@@ -166,12 +166,7 @@ async fn pg_template(admin_url: &str) -> String {
     }
     let name = format!("mh_tmpl_{:016x}", h.finish());
     let admin = sqlx_admin(admin_url).await;
-    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
-        .bind(&name)
-        .fetch_optional(&admin)
-        .await
-        .expect("look for the template database");
-    if exists.is_none() {
+    if !database_exists(&admin, &name).await {
         let building = format!("{name}_{}", uuid_simple());
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}")))
             .execute(&admin)
@@ -192,13 +187,7 @@ async fn pg_template(admin_url: &str) -> String {
             .execute(&admin)
             .await;
             let Err(e) = renamed else { break };
-            let theirs: Option<i32> =
-                sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
-                    .bind(&name)
-                    .fetch_optional(&admin)
-                    .await
-                    .expect("look for the template database");
-            if theirs.is_some() {
+            if database_exists(&admin, &name).await {
                 let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "DROP DATABASE IF EXISTS {building} WITH (FORCE)"
                 )))
@@ -212,6 +201,16 @@ async fn pg_template(admin_url: &str) -> String {
     }
     admin.close().await;
     name
+}
+
+/// Whether the server holds a database named `name`.
+async fn database_exists(admin: &sqlx::AnyPool, name: &str) -> bool {
+    let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(admin)
+        .await
+        .expect("look for a database");
+    found.is_some()
 }
 
 async fn sqlx_admin(url: &str) -> sqlx::AnyPool {
