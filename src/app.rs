@@ -201,6 +201,9 @@ pub async fn run_maintenance(ctx: &crate::service::Ctx) {
     if let Err(e) = groups::decide_due(ctx).await {
         tracing::warn!(error = %e, "checking group sessions' minimum attendance failed; will retry");
     }
+    if let Err(e) = groups::give_rooms(ctx).await {
+        tracing::warn!(error = %e, "giving group sessions their meeting rooms failed; will retry");
+    }
     if let Err(e) = groups::finish_due(ctx).await {
         tracing::warn!(error = %e, "closing past group sessions failed; will retry");
     }

@@ -75,6 +75,16 @@ pub fn group_event(
     } else {
         IcsStatus::Confirmed
     };
+    // The room is for the mentor and the seated (a calendar of a seat that ended, or
+    // of a cancelled session, says so without a way in).
+    let link = (status == IcsStatus::Confirmed
+        && matches!(seat, None | Some(SeatStatus::Seated))
+        && !g.meeting_link.is_empty())
+    .then(|| g.meeting_link.clone());
+    let mut description = g.description.clone();
+    if let Some(l) = &link {
+        description.push_str(&format!("\n\nJoin: {l}"));
+    }
     IcsEvent {
         uid: format!("group-{}@mentorhub", g.id),
         // A seat that ended is a change for this calendar even if the session is not.
@@ -87,12 +97,12 @@ pub fn group_event(
             g.title, g.mentor_first_name, g.mentor_last_name
         ),
         description: format!(
-            "{}\n\nSession: {}/groups/{}",
-            g.description, ctx.config.base_url, g.id
+            "{description}\n\nSession: {}/groups/{}",
+            ctx.config.base_url, g.id
         )
         .trim_start()
         .to_string(),
-        url: None,
+        url: link,
         status,
         organizer: None,
         attendees: vec![],

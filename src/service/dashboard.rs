@@ -79,7 +79,7 @@ pub struct SessionItem {
     pub with_role: String,
     /// A group session the user leads: how many are seated.
     pub seated: Option<i64>,
-    /// Once accepted.
+    /// A booking once accepted; a group session the user leads or is seated in.
     pub meeting_link: Option<String>,
 }
 
@@ -117,7 +117,8 @@ fn group_session(g: &store::dashboard::GroupLine, now: Timestamp, tz: &TimeZone)
         },
         with_role: if g.leads { "attendees" } else { "mentor" }.into(),
         seated: g.leads.then_some(g.seated),
-        meeting_link: None,
+        // Led or seated in (the only lines read), and open.
+        meeting_link: Some(g.meeting_link.clone()).filter(|l| !l.is_empty()),
     }
 }
 

@@ -123,9 +123,17 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
             store::messages::create_thread(&mut tx, "group", &d.title, Some(&mentor.id), None, now)
                 .await?;
         store::messages::add_participant(&mut tx, &thread, &mentor.id, now).await?;
+        let room = super::new_meeting_link(ctx, &id);
         store::groups::insert(
             &mut tx,
-            &new_group(&id, mentor, d, &mentor.timezone, input.show_names, &thread),
+            &new_group(
+                &id,
+                mentor,
+                d,
+                &mentor.timezone,
+                input.show_names,
+                (&thread, &room),
+            ),
             now,
         )
         .await?;
@@ -179,7 +187,14 @@ pub async fn update(
     store::groups::update(
         &mut tx,
         id,
-        &new_group(id, mentor, &d, &g.timezone, input.show_names, &g.thread_id),
+        &new_group(
+            id,
+            mentor,
+            &d,
+            &g.timezone,
+            input.show_names,
+            (&g.thread_id, &g.meeting_link),
+        ),
         now,
     )
     .await?;
@@ -271,7 +286,7 @@ fn new_group<'a>(
     d: &'a Draft,
     timezone: &'a str,
     show_names: bool,
-    thread_id: &'a str,
+    (thread_id, meeting_link): (&'a str, &'a str),
 ) -> NewGroup<'a> {
     NewGroup {
         id,
@@ -289,7 +304,42 @@ fn new_group<'a>(
         join_until: d.join_until,
         show_names,
         thread_id,
+        meeting_link,
     }
+}
+
+/// The session's meeting link as `viewer_id` may see it: its mentor and whoever holds
+/// a seat, while it is open (nobody else: a link is a way in).
+pub fn meeting_link_for<'a>(
+    g: &'a GroupRow,
+    viewer_id: Option<&str>,
+    seat: Option<&SeatRow>,
+) -> Option<&'a str> {
+    let inside = viewer_id.is_some_and(|v| v == g.mentor_id.as_str())
+        || seat.is_some_and(|s| s.status == SeatStatus::Seated);
+    (inside && g.status == group::GroupStatus::Open && !g.meeting_link.is_empty())
+        .then_some(g.meeting_link.as_str())
+}
+
+/// Gives open sessions published before meeting rooms existed a room each (the
+/// maintenance pass; nothing to do once they have one), and refreshes their mentor's
+/// calendar copy. Returns how many were given one.
+pub async fn give_rooms(ctx: &Ctx) -> AppResult<usize> {
+    let now = ctx.now();
+    let mut given = 0;
+    for id in store::groups::without_room(&ctx.db.pool, 100).await? {
+        let mut tx = ctx.db.begin_write().await?;
+        let Some(g) = store::groups::get_unranked(&mut *tx, &id).await? else {
+            continue;
+        };
+        let room = super::new_meeting_link(ctx, &id);
+        if store::groups::set_room(&mut *tx, &id, &room, now).await? {
+            store::calendars::enqueue_push_group(&mut tx, &id, &g.mentor_id, now).await?;
+            given += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(given)
 }
 
 /// Whether `viewer` may see the session (the audience rule of articles).
@@ -691,8 +741,9 @@ async fn promote(
                         &user_id,
                         format!("You have a seat in “{}”", g.title),
                         format!(
-                            "A seat freed and it is yours: {} credits are held for it.",
-                            g.credits_per_seat
+                            "A seat freed and it is yours: {} credits are held for it.{}",
+                            g.credits_per_seat,
+                            join_line(g)
                         ),
                         now,
                         live,
@@ -1095,8 +1146,11 @@ pub async fn remind(ctx: &Ctx, session_id: &str, start_at: i64, lead: &str) -> A
                 kind: notify::BOOKING_REMINDER,
                 title: format!("{headline}: “{}”", g.title),
                 body: format!(
-                    "The group session “{}” with {} {} starts {when}.",
-                    g.title, g.mentor_first_name, g.mentor_last_name
+                    "The group session “{}” with {} {} starts {when}.{}",
+                    g.title,
+                    g.mentor_first_name,
+                    g.mentor_last_name,
+                    join_line(&g)
                 ),
                 link: format!("/groups/{}", g.id),
                 related_id: Some(&g.id),
@@ -1110,6 +1164,16 @@ pub async fn remind(ctx: &Ctx, session_id: &str, start_at: i64, lead: &str) -> A
     tx.commit().await?;
     live.publish(ctx).await;
     Ok(())
+}
+
+/// "Join: <link>" on its own paragraph, for a message to the seated or the mentor
+/// (nothing while the session has no room yet).
+fn join_line(g: &GroupRow) -> String {
+    if g.meeting_link.is_empty() {
+        String::new()
+    } else {
+        format!("\n\nJoin: {}", g.meeting_link)
+    }
 }
 
 /// The session's start in the person's zone and, when it differs, the mentor's.

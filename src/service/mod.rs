@@ -35,6 +35,19 @@ use std::sync::Arc;
 
 use crate::{clock::Clock, config::Config, store::Db};
 
+/// A new meeting room's link for a booking or a group session `id`: the configured
+/// template with a random room name (`{room}`) and the id (`{booking_id}`).
+pub(crate) fn new_meeting_link(ctx: &Ctx, id: &str) -> String {
+    let mut bytes = [0u8; 10];
+    // A predictable room name would let strangers join: stop rather than guess.
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    let room = hex::encode(bytes);
+    ctx.config
+        .meeting_url_template
+        .replace("{room}", &room)
+        .replace("{booking_id}", id)
+}
+
 /// Which database engine serves (for health answers and metrics).
 pub use crate::store::Backend;
 

@@ -376,6 +376,7 @@ pub struct GroupLine {
     pub seated: i64,
     /// The user leads it (else they have a seat).
     pub leads: bool,
+    pub meeting_link: String,
 }
 }
 
@@ -390,7 +391,7 @@ pub async fn upcoming_groups<'e, E: Executor<'e, Database = Any>>(
     sqlx::query_as(
         "SELECT g.id, g.title, g.start_at, g.end_at, g.mentor_id, u.first_name AS mentor_first_name, \
          u.last_name AS mentor_last_name, g.seated, \
-         CAST(CASE WHEN g.mentor_id = $1 THEN 1 ELSE 0 END AS BIGINT) AS leads \
+         CAST(CASE WHEN g.mentor_id = $1 THEN 1 ELSE 0 END AS BIGINT) AS leads, g.meeting_link \
          FROM group_sessions g JOIN users u ON u.id = g.mentor_id \
          WHERE g.status = 'open' AND g.end_at > $2 AND (g.mentor_id = $1 OR g.id IN \
          (SELECT s.session_id FROM group_seats s WHERE s.user_id = $1 AND s.status = 'seated')) \

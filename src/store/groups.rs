@@ -44,6 +44,9 @@ pub struct GroupRow {
     pub status: GroupStatus,
     pub cancel_reason: String,
     pub sequence: i64,
+    /// The meeting room (empty only until maintenance gives an older session one);
+    /// for its mentor and the seated: see `service::groups::meeting_link_for`.
+    pub meeting_link: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -58,7 +61,8 @@ macro_rules! group_select {
              g.timezone, g.seats, g.credits_per_seat, g.audience, g.min_attendance, \
              g.decide_at, g.join_until, g.show_names, g.thread_id, g.seated, ",
             $waiting,
-            " AS waiting, g.status, g.cancel_reason, g.sequence, g.created_at, g.updated_at \
+            " AS waiting, g.status, g.cancel_reason, g.sequence, g.meeting_link, g.created_at, \
+             g.updated_at \
              FROM group_sessions g JOIN users u ON u.id = g.mentor_id"
         )
     };
@@ -89,14 +93,17 @@ pub struct NewGroup<'a> {
     pub join_until: Timestamp,
     pub show_names: bool,
     pub thread_id: &'a str,
+    /// Written on insert only: an edit keeps the room people were sent.
+    pub meeting_link: &'a str,
 }
 
 pub async fn insert(tx: &mut Tx, g: &NewGroup<'_>, now: Timestamp) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO group_sessions (id, mentor_id, title, description, start_at, end_at, timezone, \
          seats, credits_per_seat, audience, min_attendance, decide_at, join_until, show_names, \
-         thread_id, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'open', $16, $16)",
+         thread_id, status, meeting_link, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'open', $16, \
+         $17, $17)",
     )
     .bind(g.id)
     .bind(g.mentor_id)
@@ -113,6 +120,7 @@ pub async fn insert(tx: &mut Tx, g: &NewGroup<'_>, now: Timestamp) -> sqlx::Resu
     .bind(g.join_until.stored())
     .bind(g.show_names.stored())
     .bind(g.thread_id)
+    .bind(g.meeting_link)
     .bind(now.stored())
     .execute(&mut **tx)
     .await?;
@@ -558,6 +566,39 @@ pub async fn leave_lines(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Re
     .execute(&mut **tx)
     .await?;
     Ok(r.rows_affected())
+}
+
+/// Open sessions without a meeting room yet (published before rooms existed).
+pub async fn without_room<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM group_sessions WHERE status = 'open' AND meeting_link = '' LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// Gives a session its room unless it has one (two instances filling at once keep
+/// the first).
+pub async fn set_room<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    link: &str,
+    now: Timestamp,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE group_sessions SET meeting_link = $2, sequence = sequence + 1, updated_at = $3 \
+         WHERE id = $1 AND meeting_link = ''",
+    )
+    .bind(id)
+    .bind(link)
+    .bind(now.stored())
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// Rewrites a session's fields (its seats must be empty: the caller checks).

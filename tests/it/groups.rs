@@ -1433,3 +1433,179 @@ async fn a_mentee_closing_their_account_cancels_as_they_would() {
     assert_eq!(gs["my_seat"]["status"], "seated", "the line moved up: {gs}");
     app.assert_ledger_ok().await;
 }
+
+/// A session has a meeting room from the moment it is published: its mentor and
+/// whoever holds a seat get the link (API, page, dashboard, reminders, the seat from
+/// the line, calendar files); nobody else, and nobody once their seat or the session
+/// ended. A session published before rooms existed gets one at the next maintenance.
+#[tokio::test]
+async fn the_meeting_room_is_for_the_mentor_and_the_seated_only() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 0)).await;
+    let id = g["id"].as_str().unwrap();
+    let link = g["meeting_link"]
+        .as_str()
+        .expect("the mentor sees it")
+        .to_string();
+    assert!(link.starts_with("https://"), "{link}");
+    let path = format!("/api/v1/group-sessions/{id}");
+    let (_, anon) = app.get(&path, None).await;
+    assert_eq!(anon["meeting_link"], Value::Null, "{anon}");
+
+    let a = member(&app, &admin, "a@example.com", 0).await;
+    let b = member(&app, &admin, "b@example.com", 0).await;
+    let c = member(&app, &admin, "c@example.com", 0).await;
+    let d = member(&app, &admin, "d@example.com", 0).await;
+    let (_, seat) = join(&app, &a, id).await;
+    assert_eq!(
+        seat["meeting_link"],
+        json!(link),
+        "the seat's answer has it: {seat}"
+    );
+    join(&app, &b, id).await;
+    let (_, waiting) = join(&app, &c, id).await;
+    assert_eq!(waiting["my_seat"]["status"], "waiting");
+    assert_eq!(
+        waiting["meeting_link"],
+        Value::Null,
+        "not in line: {waiting}"
+    );
+    let (_, stranger) = app.get(&path, d.token()).await;
+    assert_eq!(stranger["meeting_link"], Value::Null);
+    let (_, list) = app.get("/api/v1/group-sessions", d.token()).await;
+    assert!(!list.to_string().contains(&link), "nor in the list: {list}");
+
+    let (_, dash) = app.get("/api/v1/me/dashboard", a.token()).await;
+    assert_eq!(dash["upcoming"][0]["meeting_link"], json!(link), "{dash}");
+    let (_, dash) = app.get("/api/v1/me/dashboard", m.token()).await;
+    assert_eq!(dash["upcoming"][0]["meeting_link"], json!(link), "{dash}");
+
+    let page = format!("/groups/{id}");
+    let ac = sign_in(&app, "a@example.com", "correct horse battery").await;
+    let (_, html) = text(&ac, &app, &page).await;
+    assert!(
+        html.contains("Join the meeting") && html.contains(&link),
+        "{html}"
+    );
+    let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    assert!(text(&mc, &app, &page).await.1.contains(&link));
+    for who in ["c@example.com", "d@example.com"] {
+        let s = sign_in(&app, who, "correct horse battery").await;
+        let (_, html) = text(&s, &app, &page).await;
+        assert!(!html.contains(&link), "{who}: {html}");
+    }
+
+    let ics = |s: &Session| {
+        let (app, token) = (&app, s.token().unwrap().to_string());
+        async move {
+            let res = app
+                .http
+                .get(app.url(&format!("/api/v1/group-sessions/{id}/ics")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            res.text().await.unwrap()
+        }
+    };
+    assert!(ics(&a).await.contains(&format!("URL:{link}")));
+    assert!(ics(&m).await.contains(&format!("URL:{link}")));
+
+    // Reminders carry it (24 hours before: the 3rd, 15:00).
+    app.clock.set("2026-03-03T15:00:01Z".parse().unwrap());
+    app.tick().await;
+    let reminder = |notes: &Value| {
+        notes["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["kind"] == "booking_reminder")
+            .cloned()
+            .unwrap_or_else(|| panic!("a reminder: {notes}"))
+    };
+    for s in [&a, &m] {
+        let (_, notes) = app.get("/api/v1/notifications", s.token()).await;
+        let r = reminder(&notes);
+        assert!(
+            r["body"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("Join: {link}")),
+            "{r}"
+        );
+    }
+    // b leaves: c is seated from the line and told where to go; b no longer sees it.
+    assert_eq!(leave(&app, &b, id).await.0, StatusCode::OK);
+    let (_, notes) = app.get("/api/v1/notifications", c.token()).await;
+    assert!(
+        notes["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "group_seat"
+                && n["body"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("Join: {link}"))),
+        "{notes}"
+    );
+    let (_, now_c) = app.get(&path, c.token()).await;
+    assert_eq!(now_c["meeting_link"], json!(link));
+    let (_, gone) = app.get(&path, b.token()).await;
+    assert_eq!(gone["meeting_link"], Value::Null, "{gone}");
+    assert!(!ics_of_left(&app, &b, id).await.contains(&link));
+
+    // Cancelled: nobody is sent there any more.
+    app.post(
+        &format!("/api/v1/group-sessions/{id}/cancel"),
+        m.token(),
+        json!({"reason": "ill"}),
+    )
+    .await;
+    let (_, after) = app.get(&path, m.token()).await;
+    assert_eq!(after["meeting_link"], Value::Null, "{after}");
+
+    // An older session without a room gets its own at the next maintenance pass.
+    let mut later = session(2, 0);
+    later["start"] = json!("2026-03-10T15:00:00Z");
+    let old = publish(&app, &m, later).await;
+    let old_id = old["id"].as_str().unwrap();
+    sqlx::query("UPDATE group_sessions SET meeting_link = '' WHERE id = $1")
+        .bind(old_id)
+        .execute(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    let old_path = format!("/api/v1/group-sessions/{old_id}");
+    let (_, before) = app.get(&old_path, m.token()).await;
+    assert_eq!(before["meeting_link"], Value::Null, "{before}");
+    app.tick().await;
+    let (_, given) = app.get(&old_path, m.token()).await;
+    let room = given["meeting_link"].as_str().expect("given a room");
+    assert!(room.starts_with("https://") && room != old["meeting_link"] && room != link);
+}
+
+/// The calendar file of a session one has left (their feed keeps it, cancelled).
+async fn ics_of_left(app: &TestApp, s: &Session, id: &str) -> String {
+    let (status, feed) = app
+        .post("/api/v1/me/calendar-feed", s.token(), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let url = feed["url"].as_str().unwrap();
+    let text = app
+        .http
+        .get(app.url(url.trim_start_matches(&app.base)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(&format!("UID:group-{id}@mentorhub")),
+        "{text}"
+    );
+    text
+}

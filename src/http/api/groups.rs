@@ -59,6 +59,9 @@ pub struct GroupView {
     pub thread_id: String,
     /// Your place: `seated` or `waiting` (with `ahead`), or none.
     pub my_seat: Option<MySeat>,
+    /// Where the session takes place: for its mentor and whoever holds a seat, while
+    /// it is open.
+    pub meeting_link: Option<String>,
 }
 
 /// Your place in a session.
@@ -70,8 +73,10 @@ pub struct MySeat {
     pub credits_held: i64,
 }
 
-fn view(g: GroupRow, seat: Option<SeatRow>) -> GroupView {
+fn view(g: GroupRow, seat: Option<SeatRow>, viewer: Option<&str>) -> GroupView {
+    let meeting_link = groups::meeting_link_for(&g, viewer, seat.as_ref()).map(str::to_string);
     GroupView {
+        meeting_link,
         id: g.id,
         mentor_id: g.mentor_id.to_string(),
         mentor_name: format!("{} {}", g.mentor_first_name, g.mentor_last_name)
@@ -139,7 +144,10 @@ async fn create(
     Ok((
         StatusCode::CREATED,
         axum::Json(GroupList {
-            items: rows.into_iter().map(|g| view(g, None)).collect(),
+            items: rows
+                .into_iter()
+                .map(|g| view(g, None, Some(me.user.id.as_str())))
+                .collect(),
             next_cursor: None,
         }),
     ))
@@ -179,7 +187,7 @@ async fn list(
         items: rows
             .into_iter()
             .take(limit as usize)
-            .map(|g| view(g, None))
+            .map(|g| view(g, None, me.as_ref().map(|a| a.user.id.as_str())))
             .collect(),
         next_cursor: more.then(|| offset_cursor(offset + limit)),
     }))
@@ -195,7 +203,11 @@ async fn get_one(
     IdPath(id): IdPath,
 ) -> Result<axum::Json<GroupView>, AppError> {
     let (g, seat) = groups::get(&state.ctx, me.as_ref().map(|a| &a.user), &id).await?;
-    Ok(axum::Json(view(g, seat)))
+    Ok(axum::Json(view(
+        g,
+        seat,
+        me.as_ref().map(|a| a.user.id.as_str()),
+    )))
 }
 
 /// Why the session is cancelled (attendees read it).
@@ -219,7 +231,7 @@ async fn cancel(
     ApiJson(input): ApiJson<CancelInput>,
 ) -> Result<axum::Json<GroupView>, AppError> {
     let g = groups::cancel(&state.ctx, &me.user, &id, &input.reason).await?;
-    Ok(axum::Json(view(g, None)))
+    Ok(axum::Json(view(g, None, Some(me.user.id.as_str()))))
 }
 
 /// Take a seat (its credits are held in escrow), or a place in line when the session
@@ -235,7 +247,10 @@ async fn join(
     IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let (g, seat) = groups::join(&state.ctx, &me.user, &id).await?;
-    Ok((StatusCode::CREATED, axum::Json(view(g, Some(seat)))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(view(g, Some(seat), Some(me.user.id.as_str()))),
+    ))
 }
 
 /// What leaving did.
@@ -331,7 +346,7 @@ async fn attendance(
     ApiJson(input): ApiJson<AttendanceInput>,
 ) -> Result<axum::Json<GroupView>, AppError> {
     let g = groups::attendance(&state.ctx, &me.user, &id, &input).await?;
-    Ok(axum::Json(view(g, None)))
+    Ok(axum::Json(view(g, None, Some(me.user.id.as_str()))))
 }
 
 /// The line, in order: all of it for the mentor; for anyone else their own place in
@@ -392,7 +407,7 @@ async fn update(
     ApiJson(input): ApiJson<GroupInput>,
 ) -> Result<axum::Json<GroupView>, AppError> {
     let g = groups::update(&state.ctx, &me.user, &id, &input).await?;
-    Ok(axum::Json(view(g, None)))
+    Ok(axum::Json(view(g, None, Some(me.user.id.as_str()))))
 }
 
 /// A review of a group session.

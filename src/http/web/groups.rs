@@ -174,6 +174,8 @@ struct SessionPage {
     reviews: Vec<(String, String, String, String)>,
     /// Why joining failed.
     error: Option<String>,
+    /// The meeting room, for the mentor and the seated while the session is open.
+    meeting_link: Option<String>,
 }
 
 async fn render_session(
@@ -270,6 +272,8 @@ async fn render_session(
         may_review,
         reviews,
         error,
+        meeting_link: groups::meeting_link_for(&g, me.map(|u| u.id.as_str()), seat.as_ref())
+            .map(str::to_string),
         g: card(web, &g),
     };
     Ok(web.render_status(state, status, &page))

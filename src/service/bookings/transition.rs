@@ -37,17 +37,6 @@ pub(super) fn late_move(ctx: &Ctx) -> AppError {
     )
 }
 
-pub(super) fn meeting_link(ctx: &Ctx, booking_id: &str) -> String {
-    let mut bytes = [0u8; 10];
-    // A predictable room name would let strangers join: stop rather than guess.
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    let room = hex::encode(bytes);
-    ctx.config
-        .meeting_url_template
-        .replace("{room}", &room)
-        .replace("{booking_id}", booking_id)
-}
-
 /// What an action would do to a booking now, for a confirmation: the status it leads
 /// to and how the held credits would be settled. Nothing is written; the action itself
 /// decides again when it runs.
@@ -313,7 +302,7 @@ async fn record_action(
     let id = &b.id;
     Ok(match action {
         BookingAction::Accept => {
-            let link = meeting_link(ctx, id);
+            let link = crate::service::new_meeting_link(ctx, id);
             if b.timed {
                 store::bookings::set_text(&mut *tx, id, BookingText::MeetingLink, &link, now)
                     .await?;
