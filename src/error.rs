@@ -166,6 +166,18 @@ pub const CODES: &[(&str, &str)] = &[
     ("already_reviewed", "The booking has its review."),
     ("already_replied", "The review has its reply."),
     ("already_reported", "You reported this already."),
+    (
+        "not_disputable",
+        "This booking's outcome is not one you can dispute (not finished, a cancellation, it went your way, or it cost nothing).",
+    ),
+    (
+        "dispute_closed",
+        "The 7 days to dispute this outcome are over.",
+    ),
+    (
+        "already_disputed",
+        "This booking's outcome is already disputed.",
+    ),
     ("already_resolved", "The report is resolved."),
     (
         "request_open",

@@ -5,6 +5,7 @@ pub mod article;
 pub mod availability;
 pub mod booking;
 pub mod credit;
+pub mod dispute;
 pub mod group;
 pub mod highlight;
 pub mod ical;

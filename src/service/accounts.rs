@@ -697,6 +697,7 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
     let notifications = store::notify::list(pool, &user.id, false, None, MAX).await?;
     let (articles, comments, bookmarks) = store::articles::export_of(pool, &user.id).await?;
     let payments = store::payments::for_user(pool, &user.id, None, MAX).await?;
+    let disputes = store::disputes::opened_by(pool, &user.id, MAX).await?;
     let credit_requests =
         store::credit_requests::list(pool, Some(&user.id), None, None, MAX).await?;
     let led = store::groups::calendar_of(pool, &user.id, jiff::Timestamp::MIN, None).await?;
@@ -753,6 +754,11 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
         "credit_requests": credit_requests.iter().map(|r| json!({
             "credits": r.credits, "note": r.note, "status": r.status, "granted": r.granted,
             "answer": r.answer, "created_at": ts(r.created_at), "decided_at": r.decided_at.map(ts),
+        })).collect::<Vec<_>>(),
+        "disputes_opened": disputes.iter().map(|d| json!({
+            "booking_id": d.booking_id, "reason": d.reason, "status": d.status.as_str(),
+            "resolution": d.resolution, "created_at": ts(d.created_at),
+            "resolved_at": d.resolved_at.map(ts),
         })).collect::<Vec<_>>(),
         "payments": payments.iter().map(|p| json!({
             "id": p.id, "credits": p.credits, "amount_cents": p.amount_cents, "currency": p.currency,

@@ -81,8 +81,38 @@ pub async fn settle(
     }
     let escrow = store::ledger::escrow_of_booking(&mut **tx, booking_id).await?;
     let mut legs = vec![(escrow, -total)];
-    // What comes back to the mentee returns to a program's sponsored credits first, as
-    // far as they paid (to the program itself once it is over), the rest to the wallet.
+    legs.extend(settlement_legs(tx, booking_id, mentee_id, mentor_id, s, now).await?);
+    let outcome = store::ledger::transfer(
+        tx,
+        &Transfer {
+            key: &format!("settle:{booking_id}"),
+            kind: "booking_settle",
+            booking_id: Some(booking_id),
+            actor_id: None,
+            memo,
+            legs,
+            now,
+        },
+    )
+    .await
+    .map_err(|e| transfer_error(e, total))?;
+    Ok(matches!(outcome, Outcome::Applied(_)))
+}
+
+/// Where a booking's settlement sends its credits (the credit legs; the escrow leg
+/// that pays them is the caller's): what comes back to the mentee returns to a
+/// program's sponsored credits first, as far as they paid (to the program itself once
+/// it is over), the rest to the wallet; the mentor's share to their wallet; the fee to
+/// revenue.
+pub async fn settlement_legs(
+    tx: &mut Tx,
+    booking_id: &str,
+    mentee_id: &str,
+    mentor_id: &str,
+    s: &Settlement,
+    now: jiff::Timestamp,
+) -> AppResult<Vec<(String, i64)>> {
+    let mut legs = vec![];
     let mut to_wallet = s.to_mentee;
     if s.to_mentee > 0
         && let Some((account, held, program, over)) =
@@ -111,21 +141,7 @@ pub async fn settle(
     if s.to_platform > 0 {
         legs.push((REVENUE.to_string(), s.to_platform));
     }
-    let outcome = store::ledger::transfer(
-        tx,
-        &Transfer {
-            key: &format!("settle:{booking_id}"),
-            kind: "booking_settle",
-            booking_id: Some(booking_id),
-            actor_id: None,
-            memo,
-            legs,
-            now,
-        },
-    )
-    .await
-    .map_err(|e| transfer_error(e, total))?;
-    Ok(matches!(outcome, Outcome::Applied(_)))
+    Ok(legs)
 }
 
 /// `GET /api/v1/me/credits`.

@@ -15,6 +15,7 @@ pub mod credit_requests;
 pub mod credits;
 pub mod dashboard;
 pub mod demo;
+pub mod disputes;
 pub mod events;
 pub mod forms;
 pub mod groups;

@@ -105,6 +105,8 @@ pub const PROGRAM_UPDATE: &str = "program_update";
 pub const CALENDAR_FAILING: &str = "calendar_failing";
 pub const MENTOR_APPLIED: &str = "mentor_applied";
 pub const REPORT_FILED: &str = "report_filed";
+pub const BOOKING_DISPUTE: &str = "booking_dispute";
+pub const DISPUTE_OPENED: &str = "dispute_opened";
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -220,6 +222,13 @@ pub const KINDS: &[Kind] = &[
         audience: Audience::Everyone,
     },
     Kind {
+        kind: BOOKING_DISPUTE,
+        label: "How one of my sessions ended is disputed, or the dispute decided",
+        in_app: true,
+        email: true,
+        audience: Audience::Everyone,
+    },
+    Kind {
         kind: GROUP_SEAT,
         label: "My place in a group session changes (seated from the waitlist, passed over, cancelled)",
         in_app: true,
@@ -250,6 +259,13 @@ pub const KINDS: &[Kind] = &[
     Kind {
         kind: MENTOR_APPLIED,
         label: "Someone applies to mentor (administrators)",
+        in_app: true,
+        email: true,
+        audience: Audience::Administrators,
+    },
+    Kind {
+        kind: DISPUTE_OPENED,
+        label: "A member disputes how a session ended (administrators)",
         in_app: true,
         email: true,
         audience: Audience::Administrators,

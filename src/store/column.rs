@@ -200,6 +200,7 @@ words!(
     crate::domain::group::GroupStatus => "group session status",
     crate::domain::group::SeatStatus => "seat status",
     crate::domain::program::ProgramStatus => "program status",
+    crate::domain::dispute::DisputeStatus => "dispute status",
 );
 
 impl Column for crate::domain::article::Visibility {

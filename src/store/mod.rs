@@ -19,6 +19,7 @@ pub mod column;
 pub mod credit_requests;
 pub mod dashboard;
 pub mod discovery;
+pub mod disputes;
 pub mod forms;
 pub mod groups;
 pub mod jobs;
@@ -655,8 +656,8 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes", 24 "0024_password_resets", 25 "0025_form_submissions", 26 "0026_group_meeting_links");
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes", 24 "0024_password_resets", 25 "0025_form_submissions", 26 "0026_group_meeting_links");
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes", 24 "0024_password_resets", 25 "0025_form_submissions", 26 "0026_group_meeting_links", 27 "0027_booking_disputes");
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes", 24 "0024_password_resets", 25 "0025_form_submissions", 26 "0026_group_meeting_links", 27 "0027_booking_disputes");
 
 /// True when the error is a unique-constraint violation (on either engine).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {

@@ -22,6 +22,7 @@ mod calendars;
 mod contract;
 mod credit_requests;
 mod dashboards;
+mod disputes;
 mod errors;
 mod fuzz;
 mod groups;

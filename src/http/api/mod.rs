@@ -9,6 +9,7 @@ pub mod bookings;
 pub mod calendars;
 pub mod credit_requests;
 pub mod dashboard;
+pub mod disputes;
 pub mod groups;
 pub mod me;
 pub mod mentors;
@@ -160,6 +161,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(payments::router())
         .merge(dashboard::router())
         .merge(reports::router())
+        .merge(disputes::router())
         .merge(credit_requests::router())
         .merge(groups::router())
         .merge(programs::router())

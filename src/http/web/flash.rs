@@ -328,6 +328,16 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ),
     ("report_resolved", "ok", "Report resolved."),
     (
+        "dispute_opened",
+        "ok",
+        "Dispute sent. An administrator will decide; you will both be told.",
+    ),
+    (
+        "dispute_resolved",
+        "ok",
+        "Dispute decided; both people were told.",
+    ),
+    (
         "credits_asked",
         "ok",
         "Your request is with the administrators: you will be notified of their answer.",

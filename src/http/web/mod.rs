@@ -21,6 +21,7 @@ mod chat;
 mod confirm;
 mod credits;
 mod dashboards;
+mod disputes;
 mod flash;
 mod forms;
 mod groups;
@@ -155,6 +156,7 @@ pub fn router() -> Router<AppState> {
         .merge(payments::router())
         .merge(dashboards::router())
         .merge(reports::router())
+        .merge(disputes::router())
         .merge(credits::router())
         .merge(mentees::router())
         .merge(groups::router())

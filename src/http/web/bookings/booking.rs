@@ -1,6 +1,7 @@
 //! One booking: its page (both zones, history, notes, review), its calendar file, and the actions on it.
 
 use super::*;
+use crate::domain::dispute::Remedy;
 use crate::http::web::in_words;
 
 pub struct HistoryLine {
@@ -73,6 +74,13 @@ pub(super) struct BookingPage {
     review_reply: String,
     can_reply: bool,
     slots: Vec<(String, String)>,
+    /// The booking's dispute, if it has one.
+    dispute: Option<DisputeBox>,
+    /// The viewer may dispute how it ended: what granting would do (else empty).
+    dispute_effect: String,
+    /// Until when.
+    dispute_until: String,
+    draft_dispute: String,
     history: Vec<HistoryLine>,
     /// A refused form's problem, and which form it was ("deliver", "review", "reply",
     /// "notes", "move", "actions"): shown above that form, whose input is kept.
@@ -84,6 +92,16 @@ pub(super) struct BookingPage {
     draft_comment: String,
     draft_reply: String,
     draft_start: String,
+}
+
+/// A dispute of how the session ended, as its page shows it.
+struct DisputeBox {
+    mine: bool,
+    when: String,
+    reason: String,
+    /// `open`, `rejected` or `granted`.
+    status: &'static str,
+    resolution: String,
 }
 
 pub(super) async fn booking_page(
@@ -116,6 +134,7 @@ async fn render_booking(
         return Err(AppError::NotFound.into()); // admins use the API
     }
     let review = reviews::of_booking(&state.ctx, &id).await?;
+    let dispute = disputes::of_booking(&state.ctx, &me, &id).await?;
     // A live session ahead may move, unless it is too late for this side to move it
     // (a mentee within the cancellation notice): then the page says why instead.
     let movable = b.b.timed && b.b.status.is_live() && b.b.start_at > state.ctx.clock.now();
@@ -235,6 +254,27 @@ async fn render_booking(
         review_reply: review.as_ref().map(|x| x.reply.clone()).unwrap_or_default(),
         can_reply: i_am_mentor && review.as_ref().is_some_and(|x| x.replied_at.is_none()),
         slots,
+        dispute_effect: match (&dispute, disputes::may_dispute(&state.ctx, &me, &b)) {
+            (None, Ok(Remedy::RefundMentee)) => {
+                format!("the {} credits it cost come back to you.", r.credits_held)
+            }
+            (None, Ok(Remedy::PayMentor)) => {
+                "you are paid for it as for a session held.".to_string()
+            }
+            _ => String::new(),
+        },
+        dispute_until: web.when(
+            crate::domain::dispute::open_until(r.finished_at.unwrap_or(r.updated_at)),
+            &tz,
+        ),
+        draft_dispute: typed(|f| &f.reason, ""),
+        dispute: dispute.map(|d| DisputeBox {
+            mine: d.opened_by == me.id.as_str(),
+            when: web.when(d.created_at, &tz),
+            reason: d.reason,
+            status: d.status.as_str(),
+            resolution: d.resolution,
+        }),
         history: history
             .into_iter()
             .map(|e| HistoryLine {
@@ -690,6 +730,32 @@ pub(super) async fn review(
                     rating,
                     comment: f.comment,
                 },
+            )
+            .await
+            .map(|_| ())
+        },
+    )
+    .await
+}
+
+pub(super) async fn dispute(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<BookingForm>,
+) -> PageResult {
+    booking_action(
+        state,
+        web,
+        id,
+        f,
+        ("dispute", "dispute_opened"),
+        |state, me, id, f| async move {
+            disputes::open(
+                &state.ctx,
+                &me,
+                &id,
+                &disputes::DisputeInput { reason: f.reason },
             )
             .await
             .map(|_| ())

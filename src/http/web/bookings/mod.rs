@@ -40,7 +40,7 @@ use crate::{
     service::{
         availability::{self, AvailabilityIo, OverrideIo, RuleIo, SettingsIo},
         bookings::{self, ActInput, BookingInput, DeliverInput, NotesInput, RescheduleInput},
-        credits, mentors, reviews,
+        credits, disputes, mentors, reviews,
     },
 };
 
@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/bookings/{id}/notes", post(save_notes))
         .route("/bookings/{id}/review", post(review))
         .route("/bookings/{id}/reply", post(reply))
+        .route("/bookings/{id}/dispute", post(dispute))
         .route("/bookings/{id}/reschedule", post(reschedule))
         .route("/bookings/{id}/deliver", post(deliver))
         .route("/bookings/{id}/do/{action}", post(act))
