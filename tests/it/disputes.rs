@@ -171,7 +171,10 @@ async fn a_session_marked_done_is_disputed_and_granting_refunds_the_mentee() {
     let (_, list) = app.get("/api/v1/admin/disputes", admin.token()).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
     let (_, export) = app.get("/api/v1/me/export", mentee.token()).await;
-    assert_eq!(export["disputes_opened"][0]["status"], "granted", "{export}");
+    assert_eq!(
+        export["disputes_opened"][0]["status"], "granted",
+        "{export}"
+    );
 }
 
 /// A mentee who reported their mentor absent got their credits back; the mentor
