@@ -12,8 +12,20 @@ use crate::error::FieldError;
 pub struct Email(String);
 
 impl Email {
+    /// Trimmed, lower case, and with full-width forms folded to ASCII (`ａｄａ＠ｅｘａｍｐｌｅ．ｃｏｍ`
+    /// is `ada@example.com`, as an input method may type it): one address cannot be
+    /// registered twice in two widths, nor sign in as someone it only looks like.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let v = raw.trim().to_lowercase();
+        let v: String = raw
+            .chars()
+            .map(|c| match c {
+                // Full-width ASCII (U+FF01–U+FF5E) sits 0xFEE0 above ASCII.
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '\u{3000}' => ' ',
+                c => c,
+            })
+            .collect();
+        let v = v.trim().to_lowercase();
         let bad = |msg: &str| FieldError::new("email", "invalid_email", msg);
         if v.is_empty() {
             return Err(FieldError::new("email", "required", "Email is required."));
@@ -204,6 +216,17 @@ mod tests {
             Email::parse("  Ada@Example.COM ").unwrap().as_str(),
             "ada@example.com"
         );
+        for wide in [
+            "ａｄａ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+            "ＡＤＡ@example.com",
+            "\u{3000}ada@example.com",
+        ] {
+            assert_eq!(
+                Email::parse(wide).unwrap().as_str(),
+                "ada@example.com",
+                "{wide}"
+            );
+        }
         for bad in [
             "",
             "ada",

@@ -22,7 +22,7 @@ use crate::service::{Ctx, events};
 /// On PostgreSQL: receives the live events every instance publishes and hands them to
 /// this instance's sockets. Reconnects after a lost connection.
 pub async fn listen(ctx: Ctx) {
-    let url = ctx.config.effective_database_url();
+    let url = crate::store::postgres_url(&ctx.config.effective_database_url());
     loop {
         match sqlx::postgres::PgListener::connect(&url).await {
             Ok(mut l) => {

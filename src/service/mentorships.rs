@@ -279,6 +279,42 @@ pub async fn act(
         };
         super::notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
     }
+    // An ended mentorship, or a request its mentee withdrew, is news for the other
+    // side (with the reason, when one was given).
+    if matches!(to, MentorshipStatus::Ended | MentorshipStatus::Cancelled) {
+        let (other_id, who, tab) = match side {
+            Side::Mentor => (
+                &m.mentee_id,
+                format!("{} {}", row.mentor_first_name, row.mentor_last_name),
+                "mentors",
+            ),
+            Side::Mentee => (
+                &m.mentor_id,
+                format!("{} {}", row.mentee_first_name, row.mentee_last_name),
+                "mentees",
+            ),
+        };
+        // What they were told before about it (a request, its answer) is settled;
+        // marked read first, so the news below stays unread.
+        super::notify::seen_by_acting(&mut tx, other_id, id, now, &mut live).await?;
+        if let Some(other) = store::users::by_id(&mut *tx, other_id).await? {
+            let note = super::notify::Note {
+                user_id: &other.id,
+                email: &other.email,
+                kind: super::notify::MENTORSHIP_ANSWERED,
+                title: if to == MentorshipStatus::Ended {
+                    format!("{} ended your mentorship", who.trim())
+                } else {
+                    format!("{} withdrew their mentorship request", who.trim())
+                },
+                body: reason.clone(),
+                link: format!("/mentorship?tab={tab}"),
+                related_id: Some(id),
+                ics: None,
+            };
+            super::notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
+        }
+    }
     super::notify::seen_by_acting(&mut tx, &user.id, id, now, &mut live).await?;
     tx.commit().await?;
     live.publish(ctx).await;

@@ -195,7 +195,7 @@ pub const KINDS: &[Kind] = &[
     },
     Kind {
         kind: MENTORSHIP_ANSWERED,
-        label: "My mentorship request is answered",
+        label: "My mentorship request is answered, or a mentorship of mine ends or pauses",
         in_app: true,
         email: true,
         audience: Audience::Everyone,

@@ -5,8 +5,8 @@
 //! with every seat refunded; when the person closes their own account, the seats they
 //! hold are left for the line, and their mentorships and requests end; when an
 //! administrator suspends them, their waiting mentorship requests (sent or received)
-//! end and their accepted mentorships stay. One that the other side changed meanwhile
-//! is skipped.
+//! end and their accepted mentorships stay, the other side told why the person went
+//! quiet. One that the other side changed meanwhile is skipped.
 
 use super::Ctx;
 use crate::{
@@ -95,6 +95,56 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
             skip_refused(mentorships::act(ctx, user, &m.m.id, action, &input).await)?;
         }
     }
+    if why == Why::Suspended {
+        tell_accepted_mentorships(ctx, user).await?;
+    }
+    Ok(())
+}
+
+/// A suspended person's accepted mentorships stay: the other side of each is told why
+/// the person went quiet and what stays.
+async fn tell_accepted_mentorships(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
+    use crate::{service::notify, store};
+    let filter = store::mentorships::ListFilter {
+        user_id: user.id.to_string(),
+        role: None,
+        statuses: vec!["accepted".into()],
+        before_id: None,
+        limit: 1000,
+    };
+    let accepted = mentorships::list(ctx, &filter).await?;
+    if accepted.is_empty() {
+        return Ok(());
+    }
+    let now = ctx.now();
+    let mut live = super::events::Live::new();
+    let mut tx = ctx.db.begin_write().await?;
+    for m in accepted {
+        let (other_id, tab) = if m.m.mentor_id == user.id {
+            (&m.m.mentee_id, "mentors")
+        } else {
+            (&m.m.mentor_id, "mentees")
+        };
+        let Some(other) = store::users::by_id(&mut *tx, other_id).await? else {
+            continue;
+        };
+        let note = notify::Note {
+            user_id: &other.id,
+            email: &other.email,
+            kind: notify::MENTORSHIP_ANSWERED,
+            title: format!("{}'s account is no longer active", user.first_name),
+            body: format!(
+                "Your coming sessions with {} were cancelled (their credits settled as for any cancellation). Your mentorship stays as it is: if the account becomes active again you carry on, and you may end it from your mentorship page.",
+                user.first_name
+            ),
+            link: format!("/mentorship?tab={tab}"),
+            related_id: Some(&m.m.id),
+            ics: None,
+        };
+        notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
+    }
+    tx.commit().await?;
+    live.publish(ctx).await;
     Ok(())
 }
 

@@ -77,6 +77,56 @@ impl FromStr for Backend {
     }
 }
 
+/// The PostgreSQL URL as mentorhub connects with it (other URLs unchanged). TLS
+/// follows the URL's `sslmode` — `disable`, `prefer` (try TLS, accept any certificate:
+/// libpq's default), `require` (TLS or nothing, any certificate), `verify-ca` (a
+/// certificate signed by a trusted authority), `verify-full` (and naming the host) —
+/// with the system's root certificates, or the authority in `sslrootcert=<file>`.
+/// Without an `sslmode`, a server on this machine (a loopback address, `localhost`, or
+/// a Unix socket) is reached without TLS — there is no network to protect, and a
+/// handshake and encryption on every round trip would tax each booking — and any
+/// other server with `prefer`.
+pub fn postgres_url(url: &str) -> String {
+    let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    else {
+        return url.to_string();
+    };
+    let (authority_path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let params: Vec<(&str, &str)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .collect();
+    if params.iter().any(|(k, _)| *k == "sslmode") {
+        return url.to_string();
+    }
+    let authority = authority_path.split('/').next().unwrap_or_default();
+    let hosts = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let socket = params
+        .iter()
+        .any(|(k, v)| *k == "host" && (v.starts_with('/') || v.starts_with("%2F")));
+    let local = |h: &str| {
+        let name = match h.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => h.rsplit_once(':').map_or(h, |(name, _)| name),
+        };
+        name.is_empty()
+            || name.eq_ignore_ascii_case("localhost")
+            || name
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    };
+    if socket || hosts.split(',').all(local) {
+        let joiner = if query.is_empty() { '?' } else { '&' };
+        let base = url.strip_suffix('?').unwrap_or(url);
+        format!("{base}{joiner}sslmode=disable")
+    } else {
+        url.to_string()
+    }
+}
+
 /// A handle to the database: cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -350,6 +400,7 @@ impl Db {
     /// `connections` connections for queries (and half as many more for reads by key);
     /// SQLite's pools are fixed.
     pub async fn connect_with(url: &str, connections: u32) -> anyhow::Result<Self> {
+        let url = &postgres_url(url);
         let connections = connections.max(1);
         sqlx::any::install_default_drivers();
         let backend: Backend = url.parse()?;
@@ -900,4 +951,39 @@ pub async fn notify_instances(
         .execute(pool)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::postgres_url;
+
+    #[test]
+    fn a_local_server_is_reached_without_tls_unless_the_url_says_otherwise() {
+        let local = [
+            "postgres://postgres@127.0.0.1:5432/db",
+            "postgres://u:p@localhost/db",
+            "postgresql://[::1]:5432/db",
+            "postgres:///db",
+            "postgres://u@/db?host=/var/run/postgresql",
+        ];
+        for url in local {
+            let got = postgres_url(url);
+            assert!(got.ends_with("sslmode=disable"), "{url} → {got}");
+            assert!(got.starts_with(url), "{url} → {got}");
+        }
+        assert_eq!(
+            postgres_url("postgres://127.0.0.1/db?application_name=x"),
+            "postgres://127.0.0.1/db?application_name=x&sslmode=disable"
+        );
+        for kept in [
+            "postgres://db.example.com/mentorhub",
+            "postgres://u:p@10.0.0.5:5432/db",
+            "postgres://127.0.0.1/db?sslmode=require",
+            "postgres://localhost/db?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+            "postgres://127.0.0.1,db.example.com/db",
+            "sqlite://data/mentorhub.db?mode=rwc",
+        ] {
+            assert_eq!(postgres_url(kept), kept);
+        }
+    }
 }

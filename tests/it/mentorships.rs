@@ -628,4 +628,100 @@ async fn a_suspension_ends_waiting_requests_and_keeps_accepted_mentorships() {
         .unwrap()
         .unwrap();
     assert_eq!(k.m.status.as_str(), "accepted");
+    // The mentor of the kept mentorship was told why their mentee went quiet (before
+    // their own suspension), and the other mentor that the request was withdrawn.
+    let pool = &app.ctx().db.pool;
+    let told = mentorhub::store::notify::list(pool, &mentor.user_id, true, None, 50)
+        .await
+        .unwrap();
+    assert!(
+        told.iter().any(|n| n.kind == "mentorship_answered"
+            && n.title == "Test's account is no longer active"
+            && n.related_id.as_deref() == Some(kept.as_str())),
+        "{told:?}"
+    );
+    let (_, notes) = app.get("/api/v1/notifications", other.token()).await;
+    assert!(
+        notes["items"].as_array().unwrap().iter().any(|n| n["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("withdrew their mentorship request")
+            && n["body"].as_str().unwrap().contains("no longer active")),
+        "{notes}"
+    );
+}
+
+/// Ending a mentorship, or withdrawing a request, tells the other side (with the
+/// reason); the withdrawn request's notice no longer asks the mentor's attention.
+#[tokio::test]
+async fn an_ended_mentorship_or_a_withdrawn_request_is_news_for_the_other_side() {
+    let (app, _admin, mentor) = setup().await;
+    let mentee = app.register("mentee@example.com").await;
+    let ask = || {
+        let (app, mentee, to) = (&app, &mentee, mentor.user_id.clone());
+        let body = json!({"mentor_id": to, "message": "Hello, I would value your guidance."});
+        async move {
+            let (status, m) = app.post("/api/v1/mentorships", mentee.token(), body).await;
+            assert_eq!(status, StatusCode::CREATED, "{m}");
+            m["id"].as_str().unwrap().to_string()
+        }
+    };
+    let unread = |s: &Session| {
+        let (app, token) = (&app, s.token().unwrap().to_string());
+        async move {
+            let (_, n) = app
+                .get("/api/v1/notifications?unread=true", Some(&token))
+                .await;
+            // About mentorships only (an approved mentor was told of the approval).
+            n["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["kind"].as_str().unwrap().starts_with("mentorship_"))
+                .cloned()
+                .collect::<Vec<_>>()
+        }
+    };
+    let first = ask().await;
+    assert_eq!(unread(&mentor).await.len(), 1, "the request");
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/mentorships/{first}/cancel"),
+            mentee.token(),
+            json!({"reason": "Found a mentor at work."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let news = unread(&mentor).await;
+    assert_eq!(news.len(), 1, "the request's notice is settled: {news:?}");
+    assert_eq!(
+        news[0]["title"],
+        "Test mentee withdrew their mentorship request"
+    );
+    assert_eq!(news[0]["body"], "Found a mentor at work.");
+
+    let second = ask().await;
+    app.post(
+        &format!("/api/v1/mentorships/{second}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/mentorships/{second}/end"),
+            mentor.token(),
+            json!({"reason": "We reached the goals."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let news = unread(&mentee).await;
+    assert!(
+        news.iter().any(|n| n["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("ended your mentorship")
+            && n["body"] == "We reached the goals."),
+        "{news:?}"
+    );
 }

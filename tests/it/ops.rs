@@ -175,3 +175,47 @@ async fn shutdown_closes_live_sockets_as_going_away() {
         Ok(1001)
     );
 }
+
+/// TLS to PostgreSQL follows the URL's `sslmode`: none given on loopback, no TLS;
+/// `require`, an encrypted connection; `verify-full` against a certificate no trusted
+/// authority signed (the test server's own self-signed one), no start, with the
+/// reason — the check sees a failure before trusting a success.
+#[tokio::test]
+async fn postgres_tls_follows_the_urls_sslmode() {
+    use mentorhub::store::Db;
+    let db = crate::support::TestDb::new().await;
+    if !db.is_postgres() {
+        eprintln!("skipped: TLS to PostgreSQL is tested when TEST_DATABASE_URL is set");
+        return;
+    }
+    let with = |mode: &str| {
+        let sep = if db.url.contains('?') { '&' } else { '?' };
+        format!("{}{sep}sslmode={mode}", db.url)
+    };
+    let encrypted = |d: Db| async move {
+        sqlx::query_scalar::<_, bool>("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(&d.pool)
+            .await
+            .expect("read pg_stat_ssl")
+    };
+    let plain = Db::connect_with(&db.url, 1).await.expect("connect");
+    let offered: String = sqlx::query_scalar("SELECT setting FROM pg_settings WHERE name = 'ssl'")
+        .fetch_one(&plain.pool)
+        .await
+        .unwrap();
+    if offered != "on" {
+        eprintln!("skipped: this PostgreSQL server does not offer TLS (ssl = {offered})");
+        return;
+    }
+    assert!(!encrypted(plain).await, "loopback without sslmode: no TLS");
+    let tls = Db::connect_with(&with("require"), 1)
+        .await
+        .expect("connect with sslmode=require");
+    assert!(encrypted(tls).await, "sslmode=require: TLS");
+    let refused = Db::connect_with(&with("verify-full"), 1).await;
+    let why = format!(
+        "{:#}",
+        refused.expect_err("an unverifiable certificate is refused")
+    );
+    assert!(why.contains("certificate"), "{why}");
+}
