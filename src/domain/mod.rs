@@ -4,6 +4,7 @@
 pub mod article;
 pub mod availability;
 pub mod booking;
+pub mod clock;
 pub mod credit;
 pub mod dispute;
 pub mod group;

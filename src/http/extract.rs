@@ -197,7 +197,11 @@ pub fn client_info(parts: &Parts, trust_forwarded_for: bool) -> ClientInfo {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    ClientInfo { ip, user_agent }
+    ClientInfo {
+        ip,
+        user_agent,
+        hour12: crate::http::web::browser_hour12(&parts.headers),
+    }
 }
 
 /// JSON body whose every failure is a clear problem: 415 without a JSON content type,

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     domain::{
+        clock,
         ids::new_id,
         text,
         user::{Email, Password, Role, Roles, TimeZoneName},
@@ -32,6 +33,11 @@ pub struct RegisterInput {
     /// IANA time zone name; defaults to UTC.
     #[serde(default)]
     pub timezone: Option<String>,
+    /// How emails and pages write times: `24h` (14:00) or `12h` (2:00 PM); absent or
+    /// empty: learned from the browser at the first sign-in on the web, 24-hour until
+    /// then.
+    #[serde(default)]
+    pub clock: Option<String>,
     /// Also apply to become a mentor (completed by filling in the mentor profile).
     #[serde(default)]
     pub as_mentor: Option<bool>,
@@ -55,6 +61,7 @@ struct ValidRegistration {
     first_name: String,
     last_name: String,
     timezone: TimeZoneName,
+    clock: String,
 }
 
 fn validate_registration(input: &RegisterInput) -> AppResult<ValidRegistration> {
@@ -71,17 +78,24 @@ fn validate_registration(input: &RegisterInput) -> AppResult<ValidRegistration> 
         "timezone",
         input.timezone.as_deref().unwrap_or("UTC"),
     ));
+    let clock = v.check(clock::parse("clock", input.clock.as_deref().unwrap_or("")));
     v.finish()?;
-    match (email, password, first_name, last_name, timezone) {
-        (Some(email), Some(password), Some(first_name), Some(last_name), Some(timezone)) => {
-            Ok(ValidRegistration {
-                email,
-                password,
-                first_name,
-                last_name,
-                timezone,
-            })
-        }
+    match (email, password, first_name, last_name, timezone, clock) {
+        (
+            Some(email),
+            Some(password),
+            Some(first_name),
+            Some(last_name),
+            Some(timezone),
+            Some(clock),
+        ) => Ok(ValidRegistration {
+            email,
+            password,
+            first_name,
+            last_name,
+            timezone,
+            clock,
+        }),
         _ => Err(AppError::Internal(anyhow::anyhow!(
             "validator passed with a missing field"
         ))),
@@ -118,6 +132,7 @@ async fn create_user(
             first_name: &r.first_name,
             last_name: &r.last_name,
             timezone: r.timezone.as_str(),
+            clock: &r.clock,
             now,
         },
     )
@@ -228,6 +243,9 @@ pub async fn login_web(
     let user = check_credentials(ctx, input).await?;
     let mut tx = ctx.db.begin_write().await?;
     let session = auth::start_web_session(ctx, &mut tx, &user.id, client).await?;
+    if user.hour12().is_none() {
+        store::users::learn_clock(&mut *tx, &user.id, client.hour12).await?;
+    }
     tx.commit().await?;
     Ok((user, session))
 }
@@ -249,6 +267,9 @@ pub struct ProfilePatch {
     pub linkedin_url: Option<String>,
     /// IANA time zone name, e.g. `Europe/Paris`.
     pub timezone: Option<String>,
+    /// How emails and pages write times: `24h` (14:00), `12h` (2:00 PM), or empty to
+    /// follow the browser on pages (emails then use 24 hours).
+    pub clock: Option<String>,
 }
 
 #[tracing::instrument(name = "accounts::update_profile", skip_all, fields(user_id = %user.id))]
@@ -291,6 +312,7 @@ pub async fn update_profile(ctx: &Ctx, user: &UserRow, patch: &ProfilePatch) -> 
         "timezone",
         &pick(&patch.timezone, &user.timezone),
     ));
+    let clock = v.check(clock::parse("clock", &pick(&patch.clock, &user.clock)));
     v.finish()?;
     let (
         Some(first_name),
@@ -301,6 +323,7 @@ pub async fn update_profile(ctx: &Ctx, user: &UserRow, patch: &ProfilePatch) -> 
         Some(resume_url),
         Some(linkedin_url),
         Some(timezone),
+        Some(clock),
     ) = (
         first_name,
         last_name,
@@ -310,6 +333,7 @@ pub async fn update_profile(ctx: &Ctx, user: &UserRow, patch: &ProfilePatch) -> 
         resume_url,
         linkedin_url,
         timezone,
+        clock,
     )
     else {
         return Err(AppError::Internal(anyhow::anyhow!(
@@ -328,6 +352,7 @@ pub async fn update_profile(ctx: &Ctx, user: &UserRow, patch: &ProfilePatch) -> 
             resume_url: &resume_url,
             linkedin_url: &linkedin_url,
             timezone: timezone.as_str(),
+            clock: &clock,
         },
         ctx.now(),
     )
@@ -635,6 +660,7 @@ async fn export_account(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Valu
             "resume_url": user.resume_url,
             "linkedin_url": user.linkedin_url,
             "timezone": user.timezone,
+            "clock": user.clock,
             "created_at": ts(user.created_at),
             "updated_at": ts(user.updated_at),
         },

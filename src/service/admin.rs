@@ -280,6 +280,7 @@ pub async fn create_admin(
                     first_name: &local.chars().take(100).collect::<String>(),
                     last_name: "(admin)",
                     timezone: "UTC",
+                    clock: "",
                     now,
                 },
             )

@@ -79,7 +79,7 @@ pub fn may_dispute(ctx: &Ctx, me: &UserRow, b: &BookingFull) -> AppResult<Remedy
             format!(
                 "An outcome can be disputed for {} days after it settled; this one settled on {}.",
                 dispute::DISPUTE_DAYS,
-                notify::at(settled, &me.timezone)
+                me.reads().at(settled)
             ),
         ));
     }

@@ -272,7 +272,7 @@ async fn ensure_free(
             "time_taken",
             format!(
                 "You already have a session or booking at {}. Pick another time.",
-                notify::span((clash.start, clash.end), &mentor.timezone)
+                mentor.reads().span((clash.start, clash.end))
             ),
         ));
     }
@@ -539,10 +539,7 @@ pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, Sea
     if now >= g.join_until {
         return Err(AppError::conflict(
             "joining_closed",
-            format!(
-                "Joining closed at {}.",
-                notify::at(g.join_until, &me.timezone)
-            ),
+            format!("Joining closed at {}.", me.reads().at(g.join_until)),
         ));
     }
     if let Some(status) = store::groups::live_status(&mut *tx, id, &me.id).await? {
@@ -830,7 +827,7 @@ async fn tell(
     let Some(u) = store::users::by_id(&mut **tx, user_id).await? else {
         return Ok(());
     };
-    let when = both_zones(g, &u.timezone);
+    let when = both_zones(g, u.reads());
     notify::notify(
         ctx,
         tx,
@@ -1136,7 +1133,7 @@ pub async fn remind(ctx: &Ctx, session_id: &str, start_at: i64, lead: &str) -> A
         let Some(u) = store::users::by_id(&mut *tx, &user_id).await? else {
             continue;
         };
-        let when = both_zones(&g, &u.timezone);
+        let when = both_zones(&g, u.reads());
         notify::notify(
             ctx,
             &mut tx,
@@ -1177,14 +1174,14 @@ fn join_line(g: &GroupRow) -> String {
 }
 
 /// The session's start in the person's zone and, when it differs, the mentor's.
-fn both_zones(g: &GroupRow, tz: &str) -> String {
-    if tz == g.timezone {
-        notify::at(g.start_at, tz)
+fn both_zones(g: &GroupRow, reader: crate::domain::clock::Reader<'_>) -> String {
+    if reader.zone == g.timezone {
+        reader.at(g.start_at)
     } else {
         format!(
             "{} — {}",
-            notify::at(g.start_at, tz),
-            notify::at(g.start_at, &g.timezone)
+            reader.at(g.start_at),
+            reader.in_zone(&g.timezone).at(g.start_at)
         )
     }
 }

@@ -155,6 +155,9 @@ pub async fn readiness(ctx: &Ctx) -> Result<(), String> {
 pub struct ClientInfo {
     pub ip: String,
     pub user_agent: String,
+    /// Whether the browser's language writes times on a 12-hour clock (learned as the
+    /// person's clock at their first sign-in on the web, unless they chose one).
+    pub hour12: bool,
 }
 
 /// Microseconds in a `std::time::Duration`, saturating.

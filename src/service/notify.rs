@@ -2,7 +2,6 @@
 //! outbox), per kind and channel as each user prefers. Emails show booking times in
 //! the recipient's zone and the other party's, with the booking's `.ics` attached.
 
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -452,29 +451,6 @@ pub async fn notify(
     Ok(())
 }
 
-fn zone(name: &str) -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC)
-}
-
-/// "Tue 3 Mar 2026, 10:00 (Europe/Paris)".
-pub fn at(t: Timestamp, tz_name: &str) -> String {
-    format!(
-        "{} ({tz_name})",
-        t.to_zoned(zone(tz_name)).strftime("%a %-d %b %Y, %H:%M")
-    )
-}
-
-/// "Thu 5 Mar 2026, 10:00–11:00 (Europe/Paris)" (the end's date too when it differs).
-pub fn span((start, end): (Timestamp, Timestamp), tz_name: &str) -> String {
-    let (s, e) = (start.to_zoned(zone(tz_name)), end.to_zoned(zone(tz_name)));
-    let end = if s.date() == e.date() {
-        e.strftime("%H:%M").to_string()
-    } else {
-        e.strftime("%a %-d %b %Y, %H:%M").to_string()
-    };
-    format!("{}–{end} ({tz_name})", s.strftime("%a %-d %b %Y, %H:%M"))
-}
-
 /// The notification for one side of a booking event: times in the recipient's zone and
 /// the other side's, the `.ics` attached for events that change the calendar.
 pub fn booking_note<'a>(
@@ -487,11 +463,11 @@ pub fn booking_note<'a>(
     attach: bool,
 ) -> Note<'a> {
     let r = &b.b;
-    let (user_id, email, tz, other, other_tz) = if to_mentor {
+    let (user_id, email, reader, other, other_tz) = if to_mentor {
         (
             r.mentor_id.as_str(),
             b.mentor_email.as_str(),
-            b.mentor_timezone.as_str(),
+            b.mentor_reads(),
             format!("{} {}", b.mentee_first_name, b.mentee_last_name),
             b.mentee_timezone.as_str(),
         )
@@ -499,7 +475,7 @@ pub fn booking_note<'a>(
         (
             r.mentee_id.as_str(),
             b.mentee_email.as_str(),
-            b.mentee_timezone.as_str(),
+            b.mentee_reads(),
             format!("{} {}", b.mentor_first_name, b.mentor_last_name),
             b.mentor_timezone.as_str(),
         )
@@ -507,11 +483,11 @@ pub fn booking_note<'a>(
     let when = if r.timed {
         format!(
             "When: {}\nFor {other}: {}",
-            at(r.start_at, tz),
-            at(r.start_at, other_tz)
+            reader.at(r.start_at),
+            reader.in_zone(other_tz).at(r.start_at)
         )
     } else {
-        format!("Due: {}", at(r.end_at, tz))
+        format!("Due: {}", reader.at(r.end_at))
     };
     let mut body = format!("{} with {other}.\n{when}", r.title);
     if !r.topic.trim().is_empty() {
@@ -519,7 +495,7 @@ pub fn booking_note<'a>(
     }
     // A request waits for the mentor's answer until it expires: say until when.
     if kind == BOOKING_REQUESTED {
-        body.push_str(&format!("\nAnswer by: {}", at(r.expires_at, tz)));
+        body.push_str(&format!("\nAnswer by: {}", reader.at(r.expires_at)));
     }
     if !detail.is_empty() {
         body.push_str(&format!("\n{detail}"));

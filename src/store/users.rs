@@ -23,6 +23,8 @@ pub struct UserRow {
     pub resume_url: String,
     pub linkedin_url: String,
     pub timezone: String,
+    /// `24h`, `12h`, or empty while unknown (see [`UserRow::hour12`]).
+    pub clock: String,
     pub suspended_at: Option<Timestamp>,
     pub suspended_reason: String,
     pub deleted_at: Option<Timestamp>,
@@ -34,7 +36,7 @@ pub struct UserRow {
 /// The columns of [`UserRow`], for queries that join.
 pub const USER_COLUMNS: &str = "u.id, u.email, u.password_hash, u.roles, u.first_name, \
     u.last_name, u.headline, u.bio, u.avatar_url, u.resume_url, u.linkedin_url, u.timezone, \
-    u.suspended_at, u.suspended_reason, u.deleted_at, u.created_at, u.updated_at";
+    u.clock, u.suspended_at, u.suspended_reason, u.deleted_at, u.created_at, u.updated_at";
 
 pub struct NewUser<'a> {
     pub id: &'a str,
@@ -44,7 +46,43 @@ pub struct NewUser<'a> {
     pub first_name: &'a str,
     pub last_name: &'a str,
     pub timezone: &'a str,
+    /// `24h`, `12h` or empty (unknown).
+    pub clock: &'a str,
     pub now: Timestamp,
+}
+
+impl UserRow {
+    /// Whether the person reads times on a 12-hour clock ("2:00 PM"): `Some` once
+    /// known (chosen, or taken from their browser), `None` before.
+    pub fn hour12(&self) -> Option<bool> {
+        match self.clock.as_str() {
+            "12h" => Some(true),
+            "24h" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// How messages to this person write times: their clock, 24-hour while unknown.
+    pub fn reads(&self) -> crate::domain::clock::Reader<'_> {
+        crate::domain::clock::Reader {
+            zone: &self.timezone,
+            hour12: self.hour12().unwrap_or(false),
+        }
+    }
+}
+
+/// Records the clock a person's browser writes times with, unless one is known.
+pub async fn learn_clock<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    hour12: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET clock = $2 WHERE id = $1 AND clock = ''")
+        .bind(id)
+        .bind(if hour12 { "12h" } else { "24h" })
+        .execute(ex)
+        .await?;
+    Ok(())
 }
 
 /// Whether it was written: `false` when a unique key already held it (a duplicate,
@@ -55,7 +93,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
 ) -> sqlx::Result<bool> {
     let written = sqlx::query(
         "INSERT INTO users (id, email, password_hash, roles, first_name, last_name, timezone, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT DO NOTHING",
+         created_at, updated_at, clock) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) \
+         ON CONFLICT DO NOTHING",
     )
     .bind(u.id)
     .bind(u.email)
@@ -65,6 +104,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(u.last_name)
     .bind(u.timezone)
     .bind(u.now.stored())
+    .bind(u.clock)
     .execute(ex)
     .await?;
     Ok(written.rows_affected() == 1)
@@ -100,6 +140,7 @@ pub struct ProfileUpdate<'a> {
     pub resume_url: &'a str,
     pub linkedin_url: &'a str,
     pub timezone: &'a str,
+    pub clock: &'a str,
 }
 
 pub async fn update_profile<'e, E: Executor<'e, Database = Any>>(
@@ -110,8 +151,8 @@ pub async fn update_profile<'e, E: Executor<'e, Database = Any>>(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE users SET first_name = $2, last_name = $3, headline = $4, bio = $5, \
-         avatar_url = $6, resume_url = $7, linkedin_url = $8, timezone = $9, updated_at = $10 \
-         WHERE id = $1 AND deleted_at IS NULL",
+         avatar_url = $6, resume_url = $7, linkedin_url = $8, timezone = $9, updated_at = $10, \
+         clock = $11 WHERE id = $1 AND deleted_at IS NULL",
     )
     .bind(id)
     .bind(p.first_name)
@@ -123,6 +164,7 @@ pub async fn update_profile<'e, E: Executor<'e, Database = Any>>(
     .bind(p.linkedin_url)
     .bind(p.timezone)
     .bind(now.stored())
+    .bind(p.clock)
     .execute(ex)
     .await?;
     Ok(())
@@ -187,7 +229,7 @@ pub async fn anonymise<'e, E: Executor<'e, Database = Any>>(
     sqlx::query(
         "UPDATE users SET email = $2, password_hash = '!', first_name = 'Deleted', \
          last_name = 'user', headline = '', bio = '', avatar_url = '', resume_url = '', \
-         linkedin_url = '', timezone = 'UTC', deleted_at = $3, updated_at = $3 WHERE id = $1",
+         linkedin_url = '', timezone = 'UTC', clock = '', deleted_at = $3, updated_at = $3 WHERE id = $1",
     )
     .bind(id)
     .bind(format!("deleted-{id}@deleted.invalid"))

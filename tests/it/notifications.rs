@@ -662,3 +662,188 @@ async fn acting_on_what_a_notification_is_about_marks_it_read() {
         );
     }
 }
+
+/// Signs in on the web with a browser whose first language is `language`.
+async fn sign_in_speaking(app: &TestApp, email: &str, language: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        reqwest::header::HeaderValue::from_str(language).unwrap(),
+    );
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let (_, html) = crate::web_mentors::text(&c, app, "/login").await;
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", crate::web_mentors::csrf_of(&html).as_str()),
+            ("email", email),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign in {email}");
+    c
+}
+
+async fn patch_me(app: &TestApp, s: &Session, body: Value) -> (StatusCode, Value) {
+    app.call(Method::PATCH, "/api/v1/me", s.token(), Some(body))
+        .await
+}
+
+async fn clock_of(app: &TestApp, s: &Session) -> String {
+    let (_, me) = app.get("/api/v1/me", s.token()).await;
+    me["clock"].as_str().unwrap().to_string()
+}
+
+/// The body of `s`'s latest notification of `kind`.
+async fn latest_body(app: &TestApp, s: &Session, kind: &str) -> String {
+    let (_, n) = app.get("/api/v1/notifications?limit=100", s.token()).await;
+    n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == kind)
+        .unwrap_or_else(|| panic!("a {kind} notification: {n}"))["body"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn times_in_notifications_and_emails_follow_the_readers_clock() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        smtp_url: Some(format!("smtp://{}", sink.addr)),
+        ..test_config()
+    })
+    .await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "America/New_York", 10, 100).await;
+    let mentor_email = "mentor@example.com";
+
+    // Made through the API without saying: unknown. The first sign-in on the web
+    // learns it from the browser; a later one with another language changes nothing.
+    assert_eq!(clock_of(&app, &mentor).await, "");
+    let (status, _) = patch_me(&app, &mentor, json!({"timezone": "America/New_York"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let web = sign_in_speaking(&app, mentor_email, "en-US,en;q=0.9").await;
+    assert_eq!(clock_of(&app, &mentor).await, "12h");
+    sign_in_speaking(&app, mentor_email, "fr-FR,fr;q=0.9").await;
+    assert_eq!(clock_of(&app, &mentor).await, "12h", "learned once");
+
+    // A clock that is not one is refused, changing nothing.
+    assert_problem(
+        &patch_me(
+            &app,
+            &mentee,
+            json!({"clock": "am/pm", "first_name": "Changed"}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let (_, me) = app.get("/api/v1/me", mentee.token()).await;
+    assert_eq!(
+        (me["clock"].as_str(), me["first_name"].as_str()),
+        (Some(""), Some("Test"))
+    );
+    let (status, me) = patch_me(&app, &mentee, json!({"clock": "24h"})).await;
+    assert_eq!(
+        (status, me["clock"].as_str()),
+        (StatusCode::OK, Some("24h"))
+    );
+
+    // 15:00 UTC is 10:00 AM in New York (EST) on 4 March 2026.
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-04T15:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let asked = latest_body(&app, &mentor, "booking_requested").await;
+    assert!(
+        asked.contains("When: Wed 4 Mar 2026, 10:00 AM (America/New_York)")
+            && asked.contains(": Wed 4 Mar 2026, 3:00 PM (UTC)"),
+        "the mentor's clock, in both zones: {asked}"
+    );
+    app.post(
+        &format!("/api/v1/bookings/{}/accept", b["id"].as_str().unwrap()),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let accepted = latest_body(&app, &mentee, "booking_accepted").await;
+    assert!(
+        accepted.contains("When: Wed 4 Mar 2026, 15:00 (UTC)")
+            && accepted.contains(": Wed 4 Mar 2026, 10:00 (America/New_York)"),
+        "the mentee's: {accepted}"
+    );
+    // The emails say the same.
+    app.tick().await;
+    let mut mails = vec![];
+    for _ in 0..50 {
+        mails = sink.messages.lock().await.clone();
+        if mails.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains("10:00 AM (America/New_York)")),
+        "the mentor's email: {mails:?}"
+    );
+    assert!(
+        mails.iter().any(|m| m.contains("15:00 (UTC)")),
+        "the mentee's email: {mails:?}"
+    );
+
+    // The mentor picks 24 hours on the profile page: pages and messages follow.
+    let (_, html) = crate::web_mentors::text(&web, &app, "/settings").await;
+    assert!(
+        html.contains(r#"<option value="12h" selected>"#),
+        "shown as chosen"
+    );
+    let booking_page = format!("/bookings/{}", b["id"].as_str().unwrap());
+    let (_, page) = crate::web_mentors::text(&web, &app, &booking_page).await;
+    assert!(page.contains("10:00 AM"), "12-hour pages before");
+    let res = web
+        .post(app.url("/settings/profile"))
+        .form(&[
+            ("csrf", crate::web_mentors::csrf_of(&html).as_str()),
+            ("first_name", "Test"),
+            ("last_name", "mentor"),
+            ("timezone", "America/New_York"),
+            ("clock", "24h"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(clock_of(&app, &mentor).await, "24h");
+    let (_, page) = crate::web_mentors::text(&web, &app, &booking_page).await;
+    assert!(
+        page.contains("10:00") && !page.contains("10:00 AM"),
+        "24-hour pages after, whatever the browser's language"
+    );
+    app.post(
+        &format!("/api/v1/bookings/{}/cancel", b["id"].as_str().unwrap()),
+        mentee.token(),
+        json!({}),
+    )
+    .await;
+    let cancelled = latest_body(&app, &mentor, "booking_cancelled").await;
+    assert!(
+        cancelled.contains("When: Wed 4 Mar 2026, 10:00 (America/New_York)"),
+        "{cancelled}"
+    );
+}

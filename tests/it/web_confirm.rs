@@ -60,14 +60,22 @@ async fn cancelling_a_booking_late_asks_first_and_says_what_comes_back() {
         held - half
     );
     assert!(page.contains(&words), "the page says it before: {page}");
-    // Times as the reader's browser writes them, like the slot picker's: 24-hour here,
-    // 12-hour for an American English browser.
+    // Times on the reader's clock: 24-hour here (learned from a browser that did not
+    // say otherwise at sign-in), 12-hour once they choose it.
     assert!(
         page.contains("<strong>Mon 2 Mar 2026, 15:00 – 16:00</strong>"),
         "{page}"
     );
-    let (_, us) =
-        crate::web_picker::page(&c, &app, &format!("/bookings/{id}"), "en-US,en;q=0.9").await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            mentee.token(),
+            Some(json!({"clock": "12h"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, us) = crate::web_picker::page(&c, &app, &format!("/bookings/{id}"), "en-GB").await;
     assert!(
         us.contains("<strong>Mon 2 Mar 2026, 3:00 PM – 4:00 PM</strong>"),
         "{us}"

@@ -475,7 +475,8 @@ async fn a_mentor_is_not_offered_a_checkout_with_themselves() {
 }
 
 /// The notification list and the conversation list write times on the reader's clock,
-/// as every other page does (they were always on 24 hours).
+/// as every other page does (they were always on 24 hours): the browser's for a
+/// visitor, the account's once known, whatever the browser then says.
 #[tokio::test]
 async fn notification_and_chat_times_follow_the_readers_clock() {
     let app = TestApp::spawn().await;
@@ -491,10 +492,22 @@ async fn notification_and_chat_times_follow_the_readers_clock() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let c = crate::web_mentors::sign_in(&app, "mentor@example.com", "correct horse battery").await;
-    for path in ["/notifications", "/chat"] {
-        let (_, us) = page(&c, &app, path, "en-US,en;q=0.9").await;
-        assert!(us.contains("2 Mar, 9:00 AM"), "{path}: {us}");
-        let (_, gb) = page(&c, &app, path, "en-GB").await;
-        assert!(gb.contains("2 Mar, 09:00"), "{path}: {gb}");
+    for (clock, browser, shown) in [
+        ("12h", "en-GB", "2 Mar, 9:00 AM"),
+        ("24h", "en-US,en;q=0.9", "2 Mar, 09:00"),
+    ] {
+        let (status, _) = app
+            .call(
+                reqwest::Method::PATCH,
+                "/api/v1/me",
+                mentor.token(),
+                Some(serde_json::json!({ "clock": clock })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        for path in ["/notifications", "/chat"] {
+            let (_, html) = page(&c, &app, path, browser).await;
+            assert!(html.contains(shown), "{clock} {path}: {html}");
+        }
     }
 }

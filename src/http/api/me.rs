@@ -36,7 +36,7 @@ async fn get_me(CurrentUser(me): CurrentUser) -> axum::Json<UserView> {
 }
 
 /// Update profile fields; absent fields are kept, an empty string clears an optional one.
-/// URLs must be https; `timezone` must be an IANA name.
+/// URLs must be https; `timezone` must be an IANA name; `clock` is `24h`, `12h` or empty.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
     request_body = ProfilePatch,
     responses(

@@ -185,6 +185,9 @@ pub struct UserView {
     pub linkedin_url: String,
     /// IANA time zone name.
     pub timezone: String,
+    /// How emails and pages write times: `24h`, `12h`, or empty while unknown (pages
+    /// then follow the browser; emails use 24 hours).
+    pub clock: String,
     /// `active`, `suspended` or `deleted`.
     pub status: String,
     pub created_at: String,
@@ -210,6 +213,7 @@ impl From<&UserRow> for UserView {
             resume_url: u.resume_url.clone(),
             linkedin_url: u.linkedin_url.clone(),
             timezone: u.timezone.clone(),
+            clock: u.clock.clone(),
             status: user_status(u).to_string(),
             created_at: ts(u.created_at),
             updated_at: ts(u.updated_at),

@@ -132,6 +132,8 @@ async fn signup(
         first_name: f.first_name.clone(),
         last_name: f.last_name.clone(),
         timezone: Some(f.timezone.clone()).filter(|t| !t.is_empty()),
+        // The browser's way of writing times, for the emails as for the pages.
+        clock: Some(if web.client.hour12 { "12h" } else { "24h" }.into()),
         as_mentor: Some(f.as_mentor.is_some()),
     };
     let result = match state.limit_auth("register", &web.client.ip, &f.email) {
@@ -496,6 +498,7 @@ struct ProfileValues {
     resume_url: String,
     linkedin_url: String,
     timezone: String,
+    clock: String,
 }
 
 impl From<&UserRow> for ProfileValues {
@@ -509,6 +512,7 @@ impl From<&UserRow> for ProfileValues {
             resume_url: u.resume_url.clone(),
             linkedin_url: u.linkedin_url.clone(),
             timezone: u.timezone.clone(),
+            clock: u.clock.clone(),
         }
     }
 }
@@ -545,6 +549,7 @@ const SETTINGS_LABELS: &[(&str, &str)] = &[
     ("resume_url", "Résumé URL"),
     ("linkedin_url", "LinkedIn URL"),
     ("timezone", "Time zone"),
+    ("clock", "Times"),
     ("current_password", "Current password"),
     ("new_password", "New password"),
     ("confirm_password", "Your password"),
@@ -585,6 +590,9 @@ struct ProfileForm {
     linkedin_url: String,
     #[serde(default)]
     timezone: String,
+    /// Absent (a form from before the field): left as it is.
+    #[serde(default)]
+    clock: Option<String>,
 }
 
 async fn save_profile(
@@ -602,6 +610,7 @@ async fn save_profile(
         resume_url: Some(f.resume_url.clone()),
         linkedin_url: Some(f.linkedin_url.clone()),
         timezone: Some(f.timezone.clone()),
+        clock: f.clock.clone(),
     };
     let result = accounts::update_profile(&state.ctx, &me, &patch).await;
     Ok(match result {
@@ -621,6 +630,7 @@ async fn save_profile(
                     resume_url: f.resume_url,
                     linkedin_url: f.linkedin_url,
                     timezone: f.timezone,
+                    clock: f.clock.unwrap_or(me.clock.clone()),
                 },
                 timezones: timezones(),
                 errors: FormErrors::from_error(&e).ids("").labelled(SETTINGS_LABELS),

@@ -41,7 +41,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::{FromRef, FromRequest, FromRequestParts, Request, rejection::FormRejection},
-    http::{HeaderValue, StatusCode, header, request::Parts},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
@@ -260,6 +260,12 @@ where
             ),
             None => (0, 0),
         };
+        // A person's own clock once known (chosen, or learned from their browser);
+        // the browser's language otherwise.
+        let hour12 = auth
+            .as_ref()
+            .and_then(|a| a.user.hour12())
+            .unwrap_or_else(|| browser_hour12(&parts.headers));
         let web = WebCtx {
             counts,
             auth,
@@ -278,11 +284,7 @@ where
             secure_cookies: state.ctx.config.secure_cookies,
             visitor_zone: cookie(&parts.headers, ZONE_COOKIE)
                 .and_then(|z| jiff::tz::TimeZone::get(&urldecode(&z)).ok()),
-            hour12: parts
-                .headers
-                .get(axum::http::header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(writes_12_hour_times),
+            hour12,
         };
         if let Some(slot) = parts.extensions.get::<WebSlot>() {
             *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(web.clone());
@@ -305,27 +307,12 @@ pub fn zone_of(user: Option<&crate::service::accounts::UserRow>) -> jiff::tz::Ti
         .unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
-/// Whether the first language of an `Accept-Language` header writes times on a
-/// 12-hour clock: English as written in the US (and English with no region, which
-/// browsers send there), Canada, Australia, New Zealand, India, the Philippines and
-/// Pakistan.
-pub fn writes_12_hour_times(header: &str) -> bool {
-    let first = header
-        .split(',')
-        .next()
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let mut parts = first.split(['-', '_']);
-    let (lang, region) = (parts.next().unwrap_or(""), parts.next());
-    lang == "en"
-        && matches!(
-            region,
-            None | Some("us" | "ca" | "au" | "nz" | "in" | "ph" | "pk")
-        )
+/// Whether the browser's first language writes times on a 12-hour clock.
+pub fn browser_hour12(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(crate::domain::clock::writes_12_hour_times)
 }
 
 /// The cookie that keeps a visitor's zone.

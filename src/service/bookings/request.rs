@@ -392,10 +392,12 @@ pub(super) fn new_booking(
         mentor_last_name: c.mentor_last_name.clone(),
         mentor_email: c.mentor_email.clone(),
         mentor_timezone: c.mentor_timezone.clone(),
+        mentor_clock: c.mentor_clock.clone(),
         mentee_first_name: c.mentee_first_name.clone(),
         mentee_last_name: c.mentee_last_name.clone(),
         mentee_email: c.mentee_email.clone(),
         mentee_timezone: c.mentee_timezone.clone(),
+        mentee_clock: c.mentee_clock.clone(),
     }
 }
 

@@ -68,12 +68,12 @@ pub async fn reschedule(
         .ok_or(AppError::NotFound)?;
     // The other side is told the time it was moved from (in their zone) and why.
     let to_mentor = actor == Actor::Mentee;
-    let their_zone = if to_mentor {
-        after.mentor_timezone.as_str()
+    let reader = if to_mentor {
+        after.mentor_reads()
     } else {
-        after.mentee_timezone.as_str()
+        after.mentee_reads()
     };
-    let mut detail = format!("Moved from: {}", notify::at(b.b.start_at, their_zone));
+    let mut detail = format!("Moved from: {}", reader.at(b.b.start_at));
     if !reason.is_empty() {
         detail.push_str(&format!("\nReason: {reason}"));
     }

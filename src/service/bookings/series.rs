@@ -287,7 +287,7 @@ pub async fn request_series(
         job.thread_id = thread.clone();
         let written = write_request(ctx, &mut *tx, job, false)
             .await
-            .map_err(|e| occurrence_refused(e, *start, &a.tz, total))?;
+            .map_err(|e| occurrence_refused(e, *start, &a.tz, mentee.reads().hour12, total))?;
         match written {
             Written::Booked { thread_id } => thread = Some(thread_id),
             Written::Replay { id, hash: stored } => {
@@ -345,11 +345,13 @@ fn occurrence_refused(
     e: AppError,
     start: Timestamp,
     tz: &jiff::tz::TimeZone,
+    hour12: bool,
     total: i64,
 ) -> AppError {
+    let time = if hour12 { "%-I:%M %p" } else { "%H:%M" };
     let when = start
         .to_zoned(tz.clone())
-        .strftime("%A %-d %B %Y, %H:%M (%Z)")
+        .strftime(&format!("%A %-d %B %Y, {time} (%Z)"))
         .to_string();
     match e {
         AppError::Conflict { code, detail } => AppError::Conflict {

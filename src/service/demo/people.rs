@@ -20,6 +20,7 @@ impl Filler<'_> {
                 first_name: "Demo",
                 last_name: "Admin",
                 timezone: "UTC",
+                clock: "",
                 now: from_micros(now),
             },
         )
@@ -51,6 +52,7 @@ impl Filler<'_> {
                         first_name: first,
                         last_name: last,
                         timezone: zone,
+                        clock: "",
                         now: from_micros(at),
                     },
                 )
@@ -156,6 +158,7 @@ impl Filler<'_> {
                 first_name: first,
                 last_name: last,
                 timezone: zone,
+                clock: "",
                 now: from_micros(since),
             },
         )
@@ -172,6 +175,7 @@ impl Filler<'_> {
                 resume_url: "",
                 linkedin_url: "",
                 timezone: zone,
+                clock: "",
             },
             from_micros(now),
         )

@@ -79,15 +79,36 @@ pub struct BookingFull {
     pub mentor_last_name: String,
     pub mentor_email: String,
     pub mentor_timezone: String,
+    pub mentor_clock: String,
     pub mentee_first_name: String,
     pub mentee_last_name: String,
     pub mentee_email: String,
     pub mentee_timezone: String,
+    pub mentee_clock: String,
+}
+
+impl BookingFull {
+    /// How messages to the mentor write times.
+    pub fn mentor_reads(&self) -> crate::domain::clock::Reader<'_> {
+        crate::domain::clock::Reader {
+            zone: &self.mentor_timezone,
+            hour12: self.mentor_clock == "12h",
+        }
+    }
+
+    /// How messages to the mentee write times.
+    pub fn mentee_reads(&self) -> crate::domain::clock::Reader<'_> {
+        crate::domain::clock::Reader {
+            zone: &self.mentee_timezone,
+            hour12: self.mentee_clock == "12h",
+        }
+    }
 }
 
 const FULL: &str = "SELECT b.*, a.first_name AS mentor_first_name, a.last_name AS mentor_last_name, \
-    a.email AS mentor_email, a.timezone AS mentor_timezone, c.first_name AS mentee_first_name, \
-    c.last_name AS mentee_last_name, c.email AS mentee_email, c.timezone AS mentee_timezone \
+    a.email AS mentor_email, a.timezone AS mentor_timezone, a.clock AS mentor_clock, \
+    c.first_name AS mentee_first_name, c.last_name AS mentee_last_name, c.email AS mentee_email, \
+    c.timezone AS mentee_timezone, c.clock AS mentee_clock \
     FROM bookings b JOIN users a ON a.id = b.mentor_id JOIN users c ON c.id = b.mentee_id";
 
 pub struct NewBooking<'a> {

@@ -24,10 +24,12 @@ pub struct RequestContext {
     pub mentor_last_name: String,
     pub mentor_email: String,
     pub mentor_timezone: String,
+    pub mentor_clock: String,
     pub mentee_first_name: String,
     pub mentee_last_name: String,
     pub mentee_email: String,
     pub mentee_timezone: String,
+    pub mentee_clock: String,
     /// The mentor's cached next free slot.
     pub next_free_at: Option<Timestamp>,
     /// The mentor's stored preference for booking-request notifications, if any.
@@ -133,9 +135,10 @@ fn request_context_sql() -> &'static str {
          (SELECT m.id FROM mentorships m WHERE m.mentor_id = s.mentor_id AND m.mentee_id = $3 \
           AND m.status = 'accepted') AS mentorship_id, \
          u.first_name AS mentor_first_name, u.last_name AS mentor_last_name, \
-         u.email AS mentor_email, u.timezone AS mentor_timezone, \
+         u.email AS mentor_email, u.timezone AS mentor_timezone, u.clock AS mentor_clock, \
          c.first_name AS mentee_first_name, c.last_name AS mentee_last_name, \
-         c.email AS mentee_email, c.timezone AS mentee_timezone, p.next_free_at, \
+         c.email AS mentee_email, c.timezone AS mentee_timezone, c.clock AS mentee_clock, \
+         p.next_free_at, \
          (SELECT np.in_app FROM notification_preferences np WHERE np.user_id = s.mentor_id \
           AND np.kind = 'booking_requested') AS pref_in_app, \
          (SELECT np.email FROM notification_preferences np WHERE np.user_id = s.mentor_id \

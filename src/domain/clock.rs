@@ -1,0 +1,166 @@
+//! How a person reads times in what they are sent: their zone and their clock
+//! (`14:00` or `2:00 PM`). A person's clock is stored on their account (`users.clock`:
+//! `24h`, `12h`, or empty while unknown), learned from their browser's language when
+//! they first use the site and changed on their profile; messages to someone whose
+//! clock is unknown use 24 hours.
+
+use jiff::Timestamp;
+
+use crate::error::FieldError;
+
+/// The values `users.clock` takes, with what the profile form shows for each.
+pub const CHOICES: [(&str, &str); 3] = [
+    ("", "As my browser writes them"),
+    ("24h", "24-hour (14:00)"),
+    ("12h", "12-hour (2:00 PM)"),
+];
+
+/// Checks a clock sent by a client: `24h`, `12h`, or empty (follow the browser).
+pub fn parse(field: &str, value: &str) -> Result<String, FieldError> {
+    let v = value.trim();
+    if CHOICES.iter().any(|(c, _)| *c == v) {
+        Ok(v.to_string())
+    } else {
+        Err(FieldError::new(
+            field,
+            "invalid",
+            "Choose 24h, 12h, or leave it empty to follow your browser.",
+        ))
+    }
+}
+
+/// Whether the first language of an `Accept-Language` header writes times on a
+/// 12-hour clock: English as written in the US (and English with no region, which
+/// browsers send there), Canada, Australia, New Zealand, India, the Philippines and
+/// Pakistan.
+pub fn writes_12_hour_times(header: &str) -> bool {
+    let first = header
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let mut parts = first.split(['-', '_']);
+    let (lang, region) = (parts.next().unwrap_or(""), parts.next());
+    lang == "en"
+        && matches!(
+            region,
+            None | Some("us" | "ca" | "au" | "nz" | "in" | "ph" | "pk")
+        )
+}
+
+/// A reader of times: the zone they are written in (an IANA name; an unknown one reads
+/// as UTC) and the clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    pub zone: &'a str,
+    pub hour12: bool,
+}
+
+impl<'a> Reader<'a> {
+    /// The same reader, with times in another zone (e.g. the other side's).
+    pub fn in_zone(self, zone: &'a str) -> Reader<'a> {
+        Reader { zone, ..self }
+    }
+
+    fn tz(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(self.zone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    fn time(&self, z: &jiff::Zoned) -> String {
+        if self.hour12 {
+            z.strftime("%-I:%M %p").to_string()
+        } else {
+            z.strftime("%H:%M").to_string()
+        }
+    }
+
+    fn day_and_time(&self, z: &jiff::Zoned) -> String {
+        format!("{}, {}", z.strftime("%a %-d %b %Y"), self.time(z))
+    }
+
+    /// "Tue 3 Mar 2026, 10:00 (Europe/Paris)" or "…, 10:00 AM (America/New_York)".
+    pub fn at(&self, t: Timestamp) -> String {
+        format!(
+            "{} ({})",
+            self.day_and_time(&t.to_zoned(self.tz())),
+            self.zone
+        )
+    }
+
+    /// "Thu 5 Mar 2026, 10:00–11:00 (Europe/Paris)" (the end's date too when it
+    /// differs).
+    pub fn span(&self, (start, end): (Timestamp, Timestamp)) -> String {
+        let (s, e) = (start.to_zoned(self.tz()), end.to_zoned(self.tz()));
+        let end = if s.date() == e.date() {
+            self.time(&e)
+        } else {
+            self.day_and_time(&e)
+        };
+        format!("{}–{end} ({})", self.day_and_time(&s), self.zone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_reader_writes_times_on_their_clock_in_their_zone() {
+        let paris = Reader {
+            zone: "Europe/Paris",
+            hour12: false,
+        };
+        let ny = Reader {
+            zone: "America/New_York",
+            hour12: true,
+        };
+        let start = t("2026-03-03T13:05:00Z");
+        assert_eq!(paris.at(start), "Tue 3 Mar 2026, 14:05 (Europe/Paris)");
+        assert_eq!(ny.at(start), "Tue 3 Mar 2026, 8:05 AM (America/New_York)");
+        assert_eq!(
+            ny.in_zone("Europe/Paris").at(start),
+            "Tue 3 Mar 2026, 2:05 PM (Europe/Paris)"
+        );
+        let end = t("2026-03-03T14:05:00Z");
+        assert_eq!(
+            ny.span((start, end)),
+            "Tue 3 Mar 2026, 8:05 AM–9:05 AM (America/New_York)"
+        );
+        assert_eq!(
+            paris.span((start, t("2026-03-03T23:30:00Z"))),
+            "Tue 3 Mar 2026, 14:05–Wed 4 Mar 2026, 00:30 (Europe/Paris)"
+        );
+        // A zone this build does not know reads as UTC, under the name given.
+        let odd = Reader {
+            zone: "Mars/Olympus",
+            hour12: false,
+        };
+        assert_eq!(odd.at(start), "Tue 3 Mar 2026, 13:05 (Mars/Olympus)");
+    }
+
+    #[test]
+    fn a_clock_is_one_of_three_values() {
+        assert_eq!(parse("clock", " 12h ").unwrap(), "12h");
+        assert_eq!(parse("clock", "").unwrap(), "");
+        assert!(parse("clock", "12").is_err());
+        assert!(parse("clock", "am/pm").is_err());
+    }
+
+    #[test]
+    fn the_browsers_first_language_says_which_clock() {
+        assert!(writes_12_hour_times("en-US,en;q=0.9"));
+        assert!(writes_12_hour_times("en"));
+        assert!(writes_12_hour_times("en_AU"));
+        assert!(!writes_12_hour_times("en-GB,en-US;q=0.8"));
+        assert!(!writes_12_hour_times("fr-FR,en-US;q=0.5"));
+        assert!(!writes_12_hour_times(""));
+    }
+}
