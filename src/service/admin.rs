@@ -114,12 +114,27 @@ pub async fn suspend(
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
-    store::users::set_suspension(&mut *tx, &user.id, Some(now), &reason, now).await?;
-    store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
+    suspend_in(&mut tx, actor, &user, &reason, now).await?;
+    tx.commit().await?;
+    after_suspension(ctx, actor, &user).await;
+    target(ctx, id).await
+}
+
+/// The suspension itself, inside `tx`: the account is marked, its sessions and reset
+/// links end, the audit log says who and why. [`after_suspension`] follows the commit.
+pub(crate) async fn suspend_in(
+    tx: &mut store::Tx,
+    actor: &UserRow,
+    user: &UserRow,
+    reason: &str,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    store::users::set_suspension(&mut **tx, &user.id, Some(now), reason, now).await?;
+    store::sessions::revoke_all_for_user(&mut **tx, &user.id, None, now).await?;
     // Nor may a reset link from before the suspension work once it is lifted.
-    store::password_resets::spend_all_for_user(&mut *tx, &user.id, now).await?;
+    store::password_resets::spend_all_for_user(&mut **tx, &user.id, now).await?;
     store::audit::insert(
-        &mut *tx,
+        &mut **tx,
         &NewAudit {
             actor_id: Some(&actor.id),
             action: "user.suspend",
@@ -131,7 +146,12 @@ pub async fn suspend(
         },
     )
     .await?;
-    tx.commit().await?;
+    Ok(())
+}
+
+/// What follows a committed suspension: the person's open pages and sockets close,
+/// listings forget them, and their coming sessions are wound down.
+pub(crate) async fn after_suspension(ctx: &Ctx, actor: &UserRow, user: &UserRow) {
     ctx.realtime
         .sessions_ended(ctx, &user.id, super::events::Ended::All)
         .await;
@@ -140,11 +160,10 @@ pub async fn suspend(
     // nor mentors keep time for a suspended mentee. The suspension stands whatever
     // happens here: a failure is logged for the operator, not answered.
     if let Err(e) =
-        super::wind_down::wind_down(ctx, &user, super::wind_down::Why::Suspended, actor).await
+        super::wind_down::wind_down(ctx, user, super::wind_down::Why::Suspended, actor).await
     {
         tracing::error!(user_id = %user.id, error = %e.detail(), "cancelling a suspended person's sessions failed");
     }
-    target(ctx, id).await
 }
 
 #[tracing::instrument(name = "admin::unsuspend", skip_all, fields(user_id = %actor.id, id = %id))]

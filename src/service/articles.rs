@@ -271,22 +271,34 @@ pub async fn unpublish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Article
     let row = load_own(ctx, user, id, true).await?;
     if row.is_published() {
         let mut tx = ctx.db.begin_write().await?;
-        store::articles::unpublish(&mut tx, id, ctx.now()).await?;
-        if row.author_id != user.id {
-            audit(
-                &mut tx,
-                &user.id,
-                "article.unpublish",
-                ("article", id),
-                serde_json::json!({"status": row.status, "title": row.title}),
-                serde_json::json!({"status": "draft"}),
-                ctx.now(),
-            )
-            .await?;
-        }
+        unpublish_in(&mut tx, user, &row, ctx.now()).await?;
         tx.commit().await?;
     }
     load(ctx, Some(user), id).await
+}
+
+/// Takes `row` (published) back to its author's drafts inside `tx`, audited when
+/// someone else (an admin) does it.
+pub(crate) async fn unpublish_in(
+    tx: &mut store::Tx,
+    user: &UserRow,
+    row: &ArticleRow,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    store::articles::unpublish(tx, &row.id, now).await?;
+    if row.author_id != user.id {
+        audit(
+            tx,
+            &user.id,
+            "article.unpublish",
+            ("article", &row.id),
+            serde_json::json!({"status": row.status, "title": row.title}),
+            serde_json::json!({"status": "draft"}),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 #[tracing::instrument(name = "articles::delete", skip_all, fields(user_id = %user.id, id = %id))]
@@ -507,22 +519,35 @@ pub async fn delete_comment(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Ar
             "Only the comment's author, the article's author or an admin can delete it.",
         ));
     }
-    store::articles::delete_comment(&ctx.db.pool, id).await?;
-    if admin && c.author_id != user.id && row.author_id != user.id {
-        let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_write().await?;
+    delete_comment_in(&mut tx, user, &c, &row, ctx.now()).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Deletes comment `c` on `article` inside `tx`, audited when an admin deletes what is
+/// neither theirs nor on their article.
+pub(crate) async fn delete_comment_in(
+    tx: &mut store::Tx,
+    user: &UserRow,
+    c: &store::articles::CommentRow,
+    article: &ArticleRow,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    store::articles::delete_comment(&mut **tx, &c.id).await?;
+    if is_admin(user) && c.author_id != user.id && article.author_id != user.id {
         audit(
-            &mut tx,
+            tx,
             &user.id,
             "comment.delete",
-            ("comment", id),
+            ("comment", &c.id),
             serde_json::json!({"body": c.body, "author_id": c.author_id, "article_id": c.article_id}),
             serde_json::Value::Null,
-            ctx.now(),
+            now,
         )
         .await?;
-        tx.commit().await?;
     }
-    Ok(row)
+    Ok(())
 }
 
 /// Records an admin's moderation in the audit log, in the same transaction.

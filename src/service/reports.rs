@@ -56,7 +56,7 @@ async fn target_summary(ctx: &Ctx, who: &UserRow, kind: &str, id: &str) -> AppRe
                 .await?
                 .ok_or(AppError::NotFound)?;
             super::articles::load(ctx, Some(who), &c.article_id).await?;
-            Ok(format!("Comment: {}", excerpt(&c.body)))
+            Ok(format!("Comment: {}", excerpt(&c.body, 120)))
         }
         "message" => {
             let m = store::messages::message(&ctx.db.pool, id)
@@ -64,7 +64,7 @@ async fn target_summary(ctx: &Ctx, who: &UserRow, kind: &str, id: &str) -> AppRe
                 .filter(|m| m.deleted_at.is_none())
                 .ok_or(AppError::NotFound)?;
             super::messages::my_thread(ctx, who, &m.thread_id).await?;
-            Ok(format!("Message: {}", excerpt(&m.content)))
+            Ok(format!("Message: {}", excerpt(&m.content, 120)))
         }
         _ => {
             let u = store::users::by_id(&ctx.db.pool, id)
@@ -76,9 +76,10 @@ async fn target_summary(ctx: &Ctx, who: &UserRow, kind: &str, id: &str) -> AppRe
     }
 }
 
-fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(120).collect();
-    if s.chars().count() > 120 {
+/// The first `n` characters of `s`, with an ellipsis when there were more.
+fn excerpt(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
         out.push('…');
     }
     out
@@ -173,30 +174,57 @@ pub async fn list(
 
 /// Removes a reported thing: unpublishes an article, deletes a comment or a message,
 /// suspends a person.
-async fn remove(ctx: &Ctx, admin: &UserRow, target: (&str, &str), reason: &str) -> AppResult<()> {
-    match target.0 {
+/// The admin's action on a reported target, inside the transaction that closes its
+/// reports (one commit: never reports closed as acted on with the target left as it
+/// was, nor the reverse). A target already gone or already acted on (an article back
+/// in drafts, a deleted comment or message, a suspended user) needs nothing more.
+/// Answers the user suspended, for what follows the commit
+/// ([`super::admin::after_suspension`]).
+async fn act(
+    tx: &mut store::Tx,
+    admin: &UserRow,
+    (kind, id): (&str, &str),
+    reason: &str,
+    now: jiff::Timestamp,
+) -> AppResult<Option<UserRow>> {
+    match kind {
         "article" => {
-            super::articles::unpublish(ctx, admin, target.1).await?;
+            let row = store::articles::get(&mut **tx, Some(&admin.id), Some(id), None).await?;
+            if let Some(row) = row.filter(|a| a.is_published()) {
+                super::articles::unpublish_in(tx, admin, &row, now).await?;
+            }
         }
         "comment" => {
-            super::articles::delete_comment(ctx, admin, target.1).await?;
+            if let Some(c) = store::articles::comment(&mut **tx, id).await?
+                && let Some(article) =
+                    store::articles::get(&mut **tx, Some(&admin.id), Some(&c.article_id), None)
+                        .await?
+            {
+                super::articles::delete_comment_in(tx, admin, &c, &article, now).await?;
+            }
         }
         "message" => {
-            store::messages::delete_message(&ctx.db.pool, target.1, ctx.now()).await?;
+            store::messages::delete_message(&mut **tx, id, now).await?;
         }
         _ => {
-            super::admin::suspend(
-                ctx,
-                admin,
-                target.1,
-                &super::admin::SuspendInput {
-                    reason: Some(format!("Reported: {reason}")),
-                },
-            )
-            .await?;
+            let user = store::users::by_id(&mut **tx, id)
+                .await?
+                .filter(|u| u.deleted_at.is_none() && u.suspended_at.is_none());
+            if let Some(user) = user {
+                if user.id == admin.id {
+                    return Err(AppError::conflict(
+                        "cannot_suspend_self",
+                        "You cannot suspend your own account.",
+                    ));
+                }
+                // The suspension's reason holds 500 characters; a report's, 1000.
+                let why = excerpt(&format!("Reported: {reason}"), 499);
+                super::admin::suspend_in(tx, admin, &user, &why, now).await?;
+                return Ok(Some(user));
+            }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 #[tracing::instrument(name = "reports::resolve", skip_all, fields(user_id = %admin.id, id = %id))]
@@ -231,7 +259,8 @@ pub async fn resolve(
         }
     };
     // Claimed first: of admins resolving at once, one closes the target's open
-    // reports and acts; the others are told it is resolved.
+    // reports and acts, in the same transaction; the others are told it is resolved.
+    // A refused action rolls the claim back with it.
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     let closed = store::reports::resolve(&mut tx, target, status, &note, &admin.id, now).await?;
@@ -241,18 +270,11 @@ pub async fn resolve(
             "This report is already resolved.",
         ));
     }
-    if status == "actioned" {
-        tx.commit().await?;
-        // The action itself, through the same rules as everywhere (and its own audit
-        // entry where it has one). Refused, the reports are open again.
-        let done = remove(ctx, admin, target, &r.reason).await;
-        tx = ctx.db.begin_write().await?;
-        if let Err(e) = done {
-            store::reports::reopen(&mut tx, target, &admin.id, now).await?;
-            tx.commit().await?;
-            return Err(e);
-        }
-    }
+    let suspended = if status == "actioned" {
+        act(&mut tx, admin, target, &r.reason, now).await?
+    } else {
+        None
+    };
     let mut live = super::events::Live::new();
     super::notify::handled_by_admins(
         &mut tx,
@@ -277,6 +299,9 @@ pub async fn resolve(
     .await?;
     tx.commit().await?;
     live.publish(ctx).await;
+    if let Some(user) = suspended {
+        super::admin::after_suspension(ctx, admin, &user).await;
+    }
     store::reports::get(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)

@@ -81,28 +81,6 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// Opens again the reports on `target` that `admin_id` closed at `now` (their action
-/// was refused).
-pub async fn reopen(
-    tx: &mut Tx,
-    target: (&str, &str),
-    admin_id: &str,
-    now: Timestamp,
-) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE reports SET status = 'open', resolution = '', resolved_by = NULL, resolved_at = NULL, \
-         updated_at = $4 WHERE target_type = $1 AND target_id = $2 AND resolved_by = $3 \
-         AND resolved_at = $4",
-    )
-    .bind(target.0)
-    .bind(target.1)
-    .bind(admin_id)
-    .bind(now.stored())
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected())
-}
-
 /// Closes every open report on the target with this outcome; returns how many (0:
 /// another admin resolved them first).
 pub async fn resolve(

@@ -463,3 +463,119 @@ async fn concurrent_resolutions_have_one_winner() {
         assert_eq!(decisions, 1, "round {round}: {audit}");
     }
 }
+
+/// Acting on a report is one step with closing it: refused, nothing changes and the
+/// report stays open; a target already gone needs nothing more; a report's reason of
+/// any length can suspend (the suspension keeps its first 500 characters).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acting_on_a_report_and_closing_it_are_one_step() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "author@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    let reader = app.register("reader@example.com").await;
+    let troll = app.register("troll@example.com").await;
+    let report = |kind: &str, id: &str, reason: &str| {
+        let body = json!({"target_type": kind, "target_id": id, "reason": reason});
+        let (app, t) = (&app, reader.token().map(str::to_string));
+        async move {
+            let (s, r) = app.post("/api/v1/reports", t.as_deref(), body).await;
+            assert_eq!(s, StatusCode::CREATED, "{r}");
+            r["id"].as_str().unwrap().to_string()
+        }
+    };
+    let resolve = |id: String| {
+        let (app, t) = (&app, admin.token().map(str::to_string));
+        async move {
+            app.post(
+                &format!("/api/v1/admin/reports/{id}/resolve"),
+                t.as_deref(),
+                json!({"action": "remove"}),
+            )
+            .await
+        }
+    };
+    let open_reports = || async {
+        let (_, q) = app.get("/api/v1/admin/reports", admin.token()).await;
+        q["items"].as_array().unwrap().len()
+    };
+
+    // The admin reported: removing would suspend themselves. Refused, still open, and
+    // no decision in the audit log.
+    let on_admin = report("user", &admin.user_id, "Abuses their power").await;
+    assert_problem(&resolve(on_admin).await, 409, "cannot_suspend_self");
+    assert_eq!(open_reports().await, 1);
+    let (_, log) = app
+        .get("/api/v1/admin/audit?action=report.", admin.token())
+        .await;
+    assert!(log["items"].as_array().unwrap().is_empty(), "{log}");
+
+    // A long reason (the most a report takes) suspends all the same.
+    let long = "Sends the same insulting message to everyone, again and again. ".repeat(15);
+    let long: String = long.chars().take(1000).collect();
+    let on_troll = report("user", &troll.user_id, &long).await;
+    let (s, r) = resolve(on_troll).await;
+    assert_eq!(
+        (s, r["status"].as_str()),
+        (StatusCode::OK, Some("actioned")),
+        "{r}"
+    );
+    assert_problem(
+        &app.get("/api/v1/me", troll.token()).await,
+        401,
+        "invalid_token",
+    );
+    let why: String = sqlx::query_scalar("SELECT suspended_reason FROM users WHERE id = $1")
+        .bind(&troll.user_id)
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert!(why.starts_with("Reported: Sends the same"), "{why}");
+    assert_eq!(why.chars().count(), 500, "{why}");
+
+    // A comment its author deleted before the admin came: closed as acted on.
+    let (_, a) = app
+        .post(
+            "/api/v1/articles",
+            mentor.token(),
+            json!({"title": "Open thread", "content": "Say hello"}),
+        )
+        .await;
+    let article = a["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/articles/{article}/publish"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let (_, c) = app
+        .post(
+            &format!("/api/v1/articles/{article}/comments"),
+            mentor.token(),
+            json!({"body": "a regrettable joke"}),
+        )
+        .await;
+    let comment = c["id"].as_str().unwrap().to_string();
+    let on_comment = report("comment", &comment, "Offensive").await;
+    let (s, _) = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/comments/{comment}"),
+            mentor.token(),
+            None,
+        )
+        .await;
+    assert!(s.is_success(), "{s}");
+    let (s, r) = resolve(on_comment).await;
+    assert_eq!(
+        (s, r["status"].as_str()),
+        (StatusCode::OK, Some("actioned")),
+        "{r}"
+    );
+    assert_eq!(open_reports().await, 1, "only the one on the admin is left");
+}
