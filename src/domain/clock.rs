@@ -8,23 +8,20 @@ use jiff::Timestamp;
 
 use crate::error::FieldError;
 
-/// The values `users.clock` takes, with what the profile form shows for each.
-pub const CHOICES: [(&str, &str); 3] = [
-    ("", "As my browser writes them"),
-    ("24h", "24-hour (14:00)"),
-    ("12h", "12-hour (2:00 PM)"),
-];
+/// The clocks a person chooses from, with what the profile form shows for each.
+pub const CHOICES: [(&str, &str); 2] = [("24h", "24-hour (14:00)"), ("12h", "12-hour (2:00 PM)")];
 
-/// Checks a clock sent by a client: `24h`, `12h`, or empty (follow the browser).
+/// Checks a clock sent by a client: `24h`, `12h`, or empty (unknown: learned again
+/// from the browser at the next sign-in on the web).
 pub fn parse(field: &str, value: &str) -> Result<String, FieldError> {
     let v = value.trim();
-    if CHOICES.iter().any(|(c, _)| *c == v) {
+    if v.is_empty() || CHOICES.iter().any(|(c, _)| *c == v) {
         Ok(v.to_string())
     } else {
         Err(FieldError::new(
             field,
             "invalid",
-            "Choose 24h, 12h, or leave it empty to follow your browser.",
+            "Choose 24h or 12h (or leave it empty to take your browser's at the next sign-in).",
         ))
     }
 }

@@ -267,8 +267,9 @@ pub struct ProfilePatch {
     pub linkedin_url: Option<String>,
     /// IANA time zone name, e.g. `Europe/Paris`.
     pub timezone: Option<String>,
-    /// How emails and pages write times: `24h` (14:00), `12h` (2:00 PM), or empty to
-    /// follow the browser on pages (emails then use 24 hours).
+    /// How emails and pages write times: `24h` (14:00) or `12h` (2:00 PM); empty
+    /// forgets it (pages follow the browser, emails use 24 hours, until the next sign-in
+    /// on the web learns the browser's).
     pub clock: Option<String>,
 }
 

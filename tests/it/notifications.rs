@@ -830,6 +830,20 @@ async fn times_in_notifications_and_emails_follow_the_readers_clock() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(clock_of(&app, &mentor).await, "24h");
+    sign_in_speaking(&app, mentor_email, "en-US").await;
+    assert_eq!(clock_of(&app, &mentor).await, "24h", "a choice stays");
+    // Forgotten through the API: the form shows the browser's, the next sign-in
+    // learns it again.
+    let (status, _) = patch_me(&app, &mentor, json!({"clock": ""})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, html) = crate::web_picker::page(&web, &app, "/settings", "en-US").await;
+    assert!(
+        html.contains(r#"<option value="12h" selected>"#),
+        "the browser's"
+    );
+    assert!(!html.contains(r#"<option value="">"#), "two choices only");
+    sign_in_speaking(&app, mentor_email, "en-GB").await;
+    assert_eq!(clock_of(&app, &mentor).await, "24h");
     let (_, page) = crate::web_mentors::text(&web, &app, &booking_page).await;
     assert!(
         page.contains("10:00") && !page.contains("10:00 AM"),

@@ -517,6 +517,17 @@ impl From<&UserRow> for ProfileValues {
     }
 }
 
+impl ProfileValues {
+    /// An account whose clock is not known yet shows the one its pages use (the
+    /// browser's), which saving the form then keeps.
+    fn clock_shown(mut self, web: &WebCtx) -> Self {
+        if self.clock.is_empty() {
+            self.clock = if web.hour12 { "12h" } else { "24h" }.into();
+        }
+        self
+    }
+}
+
 #[derive(Template)]
 #[template(path = "settings.html")]
 struct SettingsPage {
@@ -562,7 +573,7 @@ async fn settings(State(state): State<AppState>, web: WebCtx) -> PageResult {
         &SettingsPage {
             layout: web.layout(),
             show_services: offers_services(&state, &me).await,
-            p: ProfileValues::from(&me),
+            p: ProfileValues::from(&me).clock_shown(&web),
             timezones: timezones(),
             errors: FormErrors::default(),
             failed: "",
@@ -631,7 +642,8 @@ async fn save_profile(
                     linkedin_url: f.linkedin_url,
                     timezone: f.timezone,
                     clock: f.clock.unwrap_or(me.clock.clone()),
-                },
+                }
+                .clock_shown(&web),
                 timezones: timezones(),
                 errors: FormErrors::from_error(&e).ids("").labelled(SETTINGS_LABELS),
                 failed: "profile",
@@ -668,7 +680,7 @@ async fn settings_with_errors(
         &SettingsPage {
             layout: web.layout(),
             show_services: offers_services(state, me).await,
-            p: ProfileValues::from(me),
+            p: ProfileValues::from(me).clock_shown(web),
             timezones: timezones(),
             errors: FormErrors::from_error(e).ids("").labelled(SETTINGS_LABELS),
             failed,
