@@ -476,6 +476,8 @@ pub struct AdminTotals {
     pub payments_flagged: i64,
     /// Reports of content or people waiting for an admin.
     pub reports_open: i64,
+    /// Disputed session outcomes waiting for an admin.
+    pub disputes_open: i64,
     /// Members' requests for credits waiting for an admin.
     pub credit_requests_open: i64,
     pub jobs_dead: i64,
@@ -571,6 +573,7 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
         articles_published: t.articles_published,
         payments_flagged: t.payments_flagged,
         reports_open: t.reports_open,
+        disputes_open: t.disputes_open,
         credit_requests_open: t.credit_requests_open,
         jobs_dead: t.jobs_dead,
         group_sessions_upcoming: t.group_sessions_upcoming,

@@ -202,6 +202,35 @@ pub async fn list(ctx: &Ctx, admin: &UserRow, status: DisputeStatus) -> AppResul
     Ok(store::disputes::list(&ctx.db.pool, status, 200).await?)
 }
 
+/// One dispute with its session's history (admins).
+pub async fn one_with_history(
+    ctx: &Ctx,
+    admin: &UserRow,
+    id: &str,
+) -> AppResult<(DisputeRow, Vec<store::bookings::EventRow>)> {
+    require_admin(admin)?;
+    let d = store::disputes::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let history = store::bookings::events(&ctx.db.pool, &d.booking_id).await?;
+    Ok((d, history))
+}
+
+/// [`list`], each with its session's history (what the admin reads before deciding:
+/// who marked it done or reported whom absent, and when).
+pub async fn list_with_history(
+    ctx: &Ctx,
+    admin: &UserRow,
+    status: DisputeStatus,
+) -> AppResult<Vec<(DisputeRow, Vec<store::bookings::EventRow>)>> {
+    let mut out = vec![];
+    for d in list(ctx, admin, status).await? {
+        let history = store::bookings::events(&ctx.db.pool, &d.booking_id).await?;
+        out.push((d, history));
+    }
+    Ok(out)
+}
+
 /// An admin decides a dispute; granting settles the session again (see the module).
 #[tracing::instrument(name = "disputes::resolve", skip_all, fields(user_id = %admin.id, id = %id))]
 pub async fn resolve(
@@ -260,13 +289,27 @@ pub async fn resolve(
     let after = store::bookings::get(&mut *tx, &b.b.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let what = match status {
-        DisputeStatus::Granted if after.b.credits_refunded == after.b.credits_held => format!(
-            "The {} credits it cost went back to the mentee.",
+    let refunded = after.b.credits_refunded == after.b.credits_held;
+    let (mentor, mentee) = (
+        format!("{} {}", after.mentor_first_name, after.mentor_last_name),
+        format!("{} {}", after.mentee_first_name, after.mentee_last_name),
+    );
+    // What it did, in each one's words.
+    let what = |to_mentor: bool| match status {
+        DisputeStatus::Granted if refunded && to_mentor => format!(
+            "The {} credits it cost went back to {mentee}.",
             after.b.credits_held
         ),
+        DisputeStatus::Granted if refunded => format!(
+            "The {} credits it cost came back to you.",
+            after.b.credits_held
+        ),
+        DisputeStatus::Granted if to_mentor => format!(
+            "It counts as held after all: you were paid {} credits.",
+            after.b.credits_paid
+        ),
         DisputeStatus::Granted => format!(
-            "The mentee paid it after all: {} credits to the mentor.",
+            "It counts as held after all: {} of its credits went to {mentor}.",
             after.b.credits_paid
         ),
         _ => "The outcome stands; the credits stay where they went.".to_string(),
@@ -276,9 +319,17 @@ pub async fn resolve(
     } else {
         format!("\n\nThe administrators' note: {note}")
     };
-    for (user_id, email) in [
-        (after.b.mentor_id.as_str(), after.mentor_email.as_str()),
-        (after.b.mentee_id.as_str(), after.mentee_email.as_str()),
+    for (user_id, email, to_mentor) in [
+        (
+            after.b.mentor_id.as_str(),
+            after.mentor_email.as_str(),
+            true,
+        ),
+        (
+            after.b.mentee_id.as_str(),
+            after.mentee_email.as_str(),
+            false,
+        ),
     ] {
         notify::notify(
             ctx,
@@ -288,7 +339,7 @@ pub async fn resolve(
                 email,
                 kind: notify::BOOKING_DISPUTE,
                 title: format!("The dispute about “{}” was {verdict}", after.b.title),
-                body: format!("{what}{said}"),
+                body: format!("{}{said}", what(to_mentor)),
                 link: format!("/bookings/{}", after.b.id),
                 related_id: Some(&after.b.id),
                 ics: None,

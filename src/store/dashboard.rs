@@ -525,6 +525,7 @@ pub struct PlatformTotals {
     pub articles_published: i64,
     pub payments_flagged: i64,
     pub reports_open: i64,
+    pub disputes_open: i64,
     pub credit_requests_open: i64,
     pub jobs_dead: i64,
     pub group_sessions_upcoming: i64,
@@ -548,6 +549,7 @@ pub async fn platform_totals<'e, E: Executor<'e, Database = Any>>(
          (SELECT COUNT(*) FROM articles WHERE status = 'published') AS articles_published, \
          (SELECT COUNT(*) FROM payments WHERE flag <> '') AS payments_flagged, \
          (SELECT COUNT(*) FROM reports WHERE status = 'open') AS reports_open, \
+         (SELECT COUNT(*) FROM booking_disputes WHERE status = 'open') AS disputes_open, \
          (SELECT COUNT(*) FROM credit_requests WHERE status = 'open') AS credit_requests_open, \
          (SELECT COUNT(*) FROM jobs WHERE status = 'dead') AS jobs_dead, \
          (SELECT COUNT(*) FROM group_sessions WHERE status = 'open') AS group_sessions_upcoming, \

@@ -29,6 +29,8 @@ pub struct DisputeRow {
     pub mentor_name: String,
     pub mentee_id: String,
     pub mentee_name: String,
+    /// Who decided it (once decided).
+    pub resolver_name: Option<String>,
 }
 }
 
@@ -36,9 +38,11 @@ const SELECT: &str = "SELECT d.id, d.booking_id, d.opened_by, d.reason, d.status
     d.resolved_at, d.created_at, b.title, b.start_at, b.status AS booking_status, \
     b.no_show_party, b.credits_held, b.mentor_id, \
     TRIM(m.first_name || ' ' || m.last_name) AS mentor_name, b.mentee_id, \
-    TRIM(e.first_name || ' ' || e.last_name) AS mentee_name \
+    TRIM(e.first_name || ' ' || e.last_name) AS mentee_name, \
+    TRIM(r.first_name || ' ' || r.last_name) AS resolver_name \
     FROM booking_disputes d JOIN bookings b ON b.id = d.booking_id \
-    JOIN users m ON m.id = b.mentor_id JOIN users e ON e.id = b.mentee_id";
+    JOIN users m ON m.id = b.mentor_id JOIN users e ON e.id = b.mentee_id \
+    LEFT JOIN users r ON r.id = d.resolved_by";
 
 /// Whether it was written: `false` when the booking already has a dispute (perhaps
 /// sent at the same time).

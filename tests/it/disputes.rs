@@ -379,10 +379,31 @@ async fn the_pages_dispute_and_decide() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("I waited 30 minutes in the room."), "{html}");
     assert!(html.contains("reported the mentee absent"), "{html}");
+    // The session's history, with who did what, times with the admin's zone.
+    assert!(html.contains("no show by "), "{html}");
+    assert!(html.contains(" (UTC): accepted by "), "{html}");
+    assert!(
+        !html.contains(&format!("href=\"/bookings/{id}\"")),
+        "no page admins cannot open"
+    );
     let (status, _) = text(&c, &app, "/admin/disputes").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, list) = app.get("/api/v1/admin/disputes", admin.token()).await;
     let did = list["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, overview) = text(&ac, &app, "/admin/stats").await;
+    assert!(
+        overview.contains("1 disputed session</a> to decide"),
+        "the overview points to it: {overview}"
+    );
+    // Granting is asked first, saying what it does.
+    let confirm = format!("/admin/disputes/{did}/grant");
+    assert!(html.contains(&format!("href=\"{confirm}\"")), "{html}");
+    let (status, html) = text(&ac, &app, &confirm).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Granting gives the 40 credits back to "),
+        "{html}"
+    );
     let res = ac
         .post(app.url(&format!("/admin/disputes/{did}/resolve")))
         .form(&[
@@ -402,6 +423,10 @@ async fn the_pages_dispute_and_decide() {
     assert_eq!(app.balance(&mentee).await, (100, 0));
     // Deciding again from a stale page says so, changing nothing.
     let (_, html) = text(&ac, &app, "/admin/disputes?status=granted").await;
+    assert!(html.contains("Granted by "), "who decided: {html}");
+    let (status, stale) = text(&ac, &app, &confirm).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(stale.contains("already decided"), "{stale}");
     let again = ac
         .post(app.url(&format!("/admin/disputes/{did}/resolve")))
         .form(&[("csrf", csrf_of(&html).as_str()), ("action", "reject")])

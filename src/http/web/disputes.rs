@@ -21,15 +21,19 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/disputes", get(queue))
+        .route("/admin/disputes/{id}/grant", get(confirm_grant))
         .route("/admin/disputes/{id}/resolve", post(resolve))
 }
 
 struct Line {
     id: String,
     when: String,
-    booking_id: String,
     title: String,
     session: String,
+    /// The session's history, oldest first: (when, what and who).
+    history: Vec<(String, String)>,
+    /// "Granted by Ada Admin on …" once decided.
+    decided: String,
     /// "Marked done", "The mentee reported absent", …
     outcome: String,
     /// Who disputes it, and the other side.
@@ -70,53 +74,10 @@ async fn render(
 ) -> PageResult {
     let me = require_admin(state, web)?;
     let show = DisputeStatus::parse(status).unwrap_or(DisputeStatus::Open);
-    let tz = super::zone_of(Some(&me));
-    let rows = disputes::list(&state.ctx, &me, show).await?;
-    let lines = rows
+    let lines = disputes::list_with_history(&state.ctx, &me, show)
+        .await?
         .into_iter()
-        .map(|d| {
-            let remedy = crate::domain::dispute::rule(d.booking_status, &d.no_show_party);
-            let by_mentee = d.opened_by == d.mentee_id;
-            Line {
-                id: d.id.clone(),
-                when: web.when(d.created_at, &tz),
-                booking_id: d.booking_id.clone(),
-                title: d.title.clone(),
-                session: web.when(d.start_at, &tz),
-                outcome: match (d.booking_status.as_str(), d.no_show_party.as_str()) {
-                    ("no_show", "mentee") => {
-                        format!("{} reported the mentee absent", d.mentor_name)
-                    }
-                    ("no_show", _) => format!("{} reported the mentor absent", d.mentee_name),
-                    _ => "Completed (marked done, or by itself after its end)".to_string(),
-                },
-                by: if by_mentee {
-                    format!(
-                        "{} (mentee), about {} (mentor)",
-                        d.mentee_name, d.mentor_name
-                    )
-                } else {
-                    format!(
-                        "{} (mentor), about {} (mentee)",
-                        d.mentor_name, d.mentee_name
-                    )
-                },
-                reason: d.reason.clone(),
-                grant: match remedy {
-                    Some((_, Remedy::RefundMentee)) => format!(
-                        "Grant: the {} credits go back to {}.",
-                        d.credits_held, d.mentee_name
-                    ),
-                    Some((_, Remedy::PayMentor)) => format!(
-                        "Grant: {} pays the {} credits after all (to {}, less the fee).",
-                        d.mentee_name, d.credits_held, d.mentor_name
-                    ),
-                    None => String::new(),
-                },
-                status: d.status.as_str(),
-                resolution: d.resolution.clone(),
-            }
-        })
+        .map(|(d, history)| line(web, &me, d, history))
         .collect();
     Ok(web.render_status(
         state,
@@ -126,6 +87,121 @@ async fn render(
             lines,
             show: show.as_str(),
             error,
+        },
+    ))
+}
+
+/// A dispute as the admin reads it, times in their zone and on their clock.
+fn line(
+    web: &WebCtx,
+    me: &crate::service::accounts::UserRow,
+    d: crate::store::disputes::DisputeRow,
+    history: Vec<crate::store::bookings::EventRow>,
+) -> Line {
+    let tz = super::zone_of(Some(me));
+    let zone = tz.iana_name().unwrap_or("UTC").to_string();
+    let at = |t: jiff::Timestamp| format!("{} ({zone})", web.when(t, &tz));
+    let remedy = crate::domain::dispute::rule(d.booking_status, &d.no_show_party);
+    let by_mentee = d.opened_by == d.mentee_id;
+    let who = |actor: &Option<String>| match actor.as_deref() {
+        None => "by itself".to_string(),
+        Some(a) if a == d.mentor_id => format!("by {} (mentor)", d.mentor_name),
+        Some(a) if a == d.mentee_id => format!("by {} (mentee)", d.mentee_name),
+        Some(_) => "by an admin".to_string(),
+    };
+    Line {
+        id: d.id.clone(),
+        when: at(d.created_at),
+        title: d.title.clone(),
+        session: at(d.start_at),
+        history: history
+            .iter()
+            .map(|e| {
+                let what = match (e.kind.as_str(), e.to_start) {
+                    ("rescheduled", Some(t)) => format!("moved to {}", at(t)),
+                    (k, _) => k.replace('_', " "),
+                };
+                let detail = if e.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", e.detail)
+                };
+                (
+                    at(e.created_at),
+                    format!("{what} {}{detail}", who(&e.actor_id)),
+                )
+            })
+            .collect(),
+        decided: match (&d.resolver_name, d.resolved_at) {
+            (Some(name), Some(t)) => format!(
+                "{} by {name} on {}",
+                if d.status == DisputeStatus::Granted {
+                    "Granted"
+                } else {
+                    "Rejected"
+                },
+                at(t)
+            ),
+            _ => String::new(),
+        },
+        outcome: match (d.booking_status.as_str(), d.no_show_party.as_str()) {
+            ("no_show", "mentee") => format!("{} reported the mentee absent", d.mentor_name),
+            ("no_show", _) => format!("{} reported the mentor absent", d.mentee_name),
+            _ => "Completed: held and paid (see the history for who said so)".to_string(),
+        },
+        by: if by_mentee {
+            format!(
+                "{} (mentee), about {} (mentor)",
+                d.mentee_name, d.mentor_name
+            )
+        } else {
+            format!(
+                "{} (mentor), about {} (mentee)",
+                d.mentor_name, d.mentee_name
+            )
+        },
+        reason: d.reason.clone(),
+        grant: match remedy {
+            Some((_, Remedy::RefundMentee)) => format!(
+                "Granting gives the {} credits back to {}.",
+                d.credits_held, d.mentee_name
+            ),
+            Some((_, Remedy::PayMentor)) => format!(
+                "Granting makes {} pay the {} credits after all (to {}, less the fee).",
+                d.mentee_name, d.credits_held, d.mentor_name
+            ),
+            None => String::new(),
+        },
+        status: d.status.as_str(),
+        resolution: d.resolution.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_dispute_grant.html")]
+struct GrantPage {
+    layout: Layout,
+    d: Line,
+}
+
+/// Granting moves credits: the admin reads what it does and confirms.
+async fn confirm_grant(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    let id = path_id(&id)?;
+    let (d, history) = disputes::one_with_history(&state.ctx, &me, &id).await?;
+    if d.status != DisputeStatus::Open {
+        let said = Some("This dispute is already decided.".to_string());
+        return render(&state, &web, "open", StatusCode::CONFLICT, said).await;
+    }
+    Ok(web.render(
+        &state,
+        &GrantPage {
+            layout: web.layout(),
+            d: line(&web, &me, d, history),
         },
     ))
 }
