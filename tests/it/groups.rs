@@ -781,6 +781,7 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
     assert!(html.contains("18:00 (Africa/Nairobi) for"));
     assert!(html.contains("Leave before") && html.contains("all 10 credits come back"));
     assert!(html.contains("Take a seat for 10 credits"));
+    assert!(html.contains("With a seat, the meeting link shows here"));
     let res = ac
         .post(app.url(&format!("{at}/join")))
         .form(&[("csrf", csrf_of(&html).as_str())])
@@ -790,6 +791,11 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = text(&ac, &app, &at).await;
     assert!(html.contains("You have a seat."), "{html}");
+    // The terms of leaving stay in sight, and the cost says where the credits are.
+    assert!(
+        html.contains("Leave before") && html.contains("10 credits, held for your seat"),
+        "{html}"
+    );
     assert_eq!(app.balance(&a).await, (20, 10));
 
     // Leaving asks first and says what comes back.

@@ -354,7 +354,7 @@ async fn the_booking_form_is_a_checkout_summary() {
         "the mentor's zone beside"
     );
     assert!(
-        html.contains("Free to cancel until Tue 10 Mar 2026, 07:00; after that, once accepted, you get 50 % back."),
+        html.contains("Free to cancel until Tue 10 Mar 2026, 07:00; after that, once accepted, you get 50% back."),
         "the policy as it applies to this booking"
     );
     assert!(

@@ -161,8 +161,9 @@ struct SessionPage {
     /// "seated", "waiting" or "".
     my_status: &'static str,
     my_ahead: i64,
-    /// "Free cancellation until …, then 50 % back."
+    /// "Leave before … and all 10 credits come back; later, 50% come back …"
     policy: String,
+
     started: bool,
     roster: Vec<RosterLine>,
     line: Vec<RosterLine>,
@@ -250,7 +251,7 @@ async fn render_session(
         "Free to join and to leave.".to_string()
     } else {
         format!(
-            "Leave before {} and all {} credits come back; later, {} % come back and the rest goes to the mentor.",
+            "Leave before {} and all {} credits come back; later, {}% come back and the rest goes to the mentor.",
             web.when(free_until, &tz),
             g.credits_per_seat,
             p.late_refund_percent.clamp(0, 100)

@@ -151,7 +151,7 @@ pub(super) async fn render_book(
         )
     } else {
         let policy = format!(
-            "Free to cancel until {} accepts; after that you get {late} % back.",
+            "Free to cancel until {} accepts; after that you get {late}% back.",
             mentor.first_name
         );
         // A review is due a fixed time after its request (config `review_due_hours`).
@@ -256,10 +256,10 @@ fn when_and_policy(
     let policy = if late == 100 {
         "Free to cancel until the session starts.".to_string()
     } else if free_until <= state.ctx.clock.now() {
-        format!("Free to cancel until {mentor_name} accepts; after that you get {late} % back.")
+        format!("Free to cancel until {mentor_name} accepts; after that you get {late}% back.")
     } else {
         format!(
-            "Free to cancel until {}; after that, once accepted, you get {late} % back.",
+            "Free to cancel until {}; after that, once accepted, you get {late}% back.",
             web.when(free_until, tz)
         )
     };
