@@ -511,3 +511,24 @@ async fn notification_and_chat_times_follow_the_readers_clock() {
         }
     }
 }
+
+/// Addresses people type or cut short lead somewhere: the booking form without a slot
+/// to the mentor's times, the list of bookings to the sessions tab.
+#[tokio::test]
+async fn a_booking_address_without_a_slot_leads_to_the_mentors_times() {
+    let app = TestApp::spawn().await;
+    let id = nairobi_mentor(&app).await;
+    let res = client()
+        .get(app.url(&format!("/mentors/{id}/book")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        format!("/mentors/{id}#book").as_str()
+    );
+    let res = client().get(app.url("/bookings")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/mentorship?tab=sessions");
+}

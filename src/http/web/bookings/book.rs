@@ -278,6 +278,15 @@ pub(super) async fn book_form(
     uri: Uri,
 ) -> PageResult {
     let q: BookQuery = page_query(&uri);
+    // Reached without a slot (an address typed or cut short): the mentor's page, where
+    // times are picked.
+    if q.service.trim().is_empty() && q.start.trim().is_empty() {
+        let mentor_id = path_id(&id)?;
+        let to = format!("/mentors/{mentor_id}#book");
+        return Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to(&to),
+        ));
+    }
     render_book(&state, &web, &id, &q, StatusCode::OK, BookEntry::default()).await
 }
 

@@ -47,6 +47,11 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/mentors/{id}/book", get(book_form).post(book))
+        // Where one's bookings are listed (an address people type).
+        .route(
+            "/bookings",
+            get(|| async { axum::response::Redirect::to("/mentorship?tab=sessions") }),
+        )
         .route("/bookings/{id}", get(booking_page))
         .route("/bookings/{id}/ics", get(booking_ics))
         .route("/bookings/{id}/notes", post(save_notes))
