@@ -279,6 +279,19 @@ async fn a_mentor_reported_absent_disputes_and_a_spent_wallet_refuses_the_grant(
         409,
         "dispute_closed",
     );
+    // The page says so to the mentee (and offers no form); the mentor had nothing to
+    // dispute.
+    let page = format!("/bookings/{b}");
+    for (email, shown) in [("mentee@example.com", true), ("mentor@example.com", false)] {
+        let c = crate::web_mentors::sign_in(&app, email, "correct horse battery").await;
+        let (_, html) = crate::web_mentors::text(&c, &app, &page).await;
+        assert_eq!(
+            html.contains("The time to dispute how it ended closed on Wed 11 Mar 2026"),
+            shown,
+            "{email}: {html}"
+        );
+        assert!(!html.contains("Dispute the outcome"), "{html}");
+    }
 }
 
 /// Eight identical disputes sent at once open one; the rest are told it is open.

@@ -84,7 +84,7 @@ const FLASHES: &[(&str, &str, &str)] = &[
     (
         "group_published",
         "ok",
-        "Your group session is published. People who may see it can join now.",
+        "Your group session is published: everyone it is open to can take a seat now.",
     ),
     (
         "group_seated",

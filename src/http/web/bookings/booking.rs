@@ -80,6 +80,8 @@ pub(super) struct BookingPage {
     dispute_effect: String,
     /// Until when.
     dispute_until: String,
+    /// "The time to dispute how it ended closed on …": for the side that could have.
+    dispute_closed: String,
     draft_dispute: String,
     history: Vec<HistoryLine>,
     /// A refused form's problem, and which form it was ("deliver", "review", "reply",
@@ -188,6 +190,7 @@ async fn render_booking(
     // A request waiting for the mentor's answer is declined by them, not cancelled
     // (two buttons doing one thing).
     let mentor_answers = i_am_mentor && status == BookingStatus::Pending;
+    let dispute_ends = crate::domain::dispute::open_until(r.finished_at.unwrap_or(r.updated_at));
     let page = BookingPage {
         layout: web.layout(),
         series,
@@ -263,10 +266,21 @@ async fn render_booking(
             }
             _ => String::new(),
         },
-        dispute_until: web.when(
-            crate::domain::dispute::open_until(r.finished_at.unwrap_or(r.updated_at)),
-            &tz,
-        ),
+        dispute_until: web.when(dispute_ends, &tz),
+        dispute_closed: match crate::domain::dispute::rule(status, &r.no_show_party) {
+            Some((side, _))
+                if dispute.is_none()
+                    && r.credits_held > 0
+                    && (side == Actor::Mentor) == i_am_mentor
+                    && now >= dispute_ends =>
+            {
+                format!(
+                    "The time to dispute how it ended closed on {}.",
+                    web.when(dispute_ends, &tz)
+                )
+            }
+            _ => String::new(),
+        },
         draft_dispute: typed(|f| &f.reason, ""),
         dispute: dispute.map(|d| DisputeBox {
             mine: d.opened_by == me.id.as_str(),
