@@ -198,6 +198,9 @@ pub async fn run_maintenance(ctx: &crate::service::Ctx) {
     if let Err(e) = availability::refresh_stale(ctx, 200).await {
         tracing::warn!(error = %e, "refreshing next free slots failed; will retry");
     }
+    if let Err(e) = crate::service::wind_down::finish_interrupted(ctx).await {
+        tracing::warn!(error = %e, "finishing interrupted suspensions failed; will retry");
+    }
     if let Err(e) = groups::decide_due(ctx).await {
         tracing::warn!(error = %e, "checking group sessions' minimum attendance failed; will retry");
     }

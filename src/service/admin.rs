@@ -159,10 +159,13 @@ pub(crate) async fn after_suspension(ctx: &Ctx, actor: &UserRow, user: &UserRow)
     // Mentees do not keep paying for sessions a suspended mentor will not come to,
     // nor mentors keep time for a suspended mentee. The suspension stands whatever
     // happens here: a failure is logged for the operator, not answered.
-    if let Err(e) =
-        super::wind_down::wind_down(ctx, user, super::wind_down::Why::Suspended, actor).await
-    {
-        tracing::error!(user_id = %user.id, error = %e.detail(), "cancelling a suspended person's sessions failed");
+    // A failure (or a crash before the end) is finished by the maintenance pass
+    // ([`super::wind_down::finish_interrupted`]).
+    match super::wind_down::wind_down(ctx, user, super::wind_down::Why::Suspended, actor).await {
+        Ok(()) => super::wind_down::done(ctx, user).await,
+        Err(e) => {
+            tracing::error!(user_id = %user.id, error = %e.detail(), "cancelling a suspended person's sessions failed; the maintenance pass retries");
+        }
     }
 }
 

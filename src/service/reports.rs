@@ -172,8 +172,6 @@ pub async fn list(
     Ok(out)
 }
 
-/// Removes a reported thing: unpublishes an article, deletes a comment or a message,
-/// suspends a person.
 /// The admin's action on a reported target, inside the transaction that closes its
 /// reports (one commit: never reports closed as acted on with the target left as it
 /// was, nor the reverse). A target already gone or already acted on (an article back

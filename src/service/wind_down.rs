@@ -101,6 +101,44 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
     Ok(())
 }
 
+/// How long after a suspension the maintenance pass takes over its wind-down, if the
+/// request that suspended did not finish it (it is normally done within a second).
+pub const TAKE_OVER_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+
+/// Records that `user`'s suspension is wound down (a failure to record it only means
+/// the maintenance pass winds it down again, which finds nothing left to do).
+pub async fn done(ctx: &Ctx, user: &UserRow) {
+    if let Err(e) = crate::store::users::mark_wound_down(&ctx.db.pool, &user.id, ctx.now()).await {
+        tracing::warn!(user_id = %user.id, error = %e, "recording a finished wind-down failed");
+    }
+}
+
+/// Finishes the wind-downs of suspensions that their request did not finish (a crash
+/// between the suspension's commit and the end of its wind-down, or a database that
+/// failed meanwhile): a few at a time, each suspended for [`TAKE_OVER_AFTER`]. The
+/// group sessions such a person leads are cancelled in their own name. Returns how
+/// many were finished.
+pub async fn finish_interrupted(ctx: &Ctx) -> AppResult<usize> {
+    let before = ctx
+        .now()
+        .saturating_sub(TAKE_OVER_AFTER)
+        .unwrap_or(ctx.now());
+    let due = crate::store::users::not_wound_down(&ctx.db.pool, before, 10).await?;
+    let mut finished = 0;
+    for user in due {
+        match wind_down(ctx, &user, Why::Suspended, &user).await {
+            Ok(()) => {
+                done(ctx, &user).await;
+                finished += 1;
+            }
+            Err(e) => {
+                tracing::warn!(user_id = %user.id, error = %e.detail(), "winding down a suspension failed; will retry");
+            }
+        }
+    }
+    Ok(finished)
+}
+
 /// A suspended person's accepted mentorships stay: the other side of each is told why
 /// the person went quiet and what stays.
 async fn tell_accepted_mentorships(ctx: &Ctx, user: &UserRow) -> AppResult<()> {

@@ -204,6 +204,38 @@ pub async fn set_suspension<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Records that `id`'s suspension was wound down at `now`.
+pub async fn mark_wound_down<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    now: Timestamp,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET wound_down_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now.stored())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Suspended (since `before` or earlier) people whose suspension was not wound down:
+/// the oldest first, up to `limit`.
+pub async fn not_wound_down<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    before: Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as(
+        "SELECT * FROM users WHERE suspended_at IS NOT NULL AND suspended_at <= $1 \
+         AND deleted_at IS NULL AND (wound_down_at IS NULL OR wound_down_at < suspended_at) \
+         ORDER BY suspended_at LIMIT $2",
+    )
+    .bind(before.stored())
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
 pub async fn set_roles<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,

@@ -582,3 +582,86 @@ fn migrate_reports_settings_read_plainly_and_a_refused_database_says_why() {
         started.elapsed()
     );
 }
+
+/// A suspension whose wind-down was cut short (the server died after the suspension
+/// committed, before the mentor's coming sessions were cancelled) is finished by the
+/// maintenance pass a few minutes on, once; a suspension wound down by its request is
+/// not wound down again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_suspension_is_wound_down_by_maintenance_once() {
+    use mentorhub::store::column::Column;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-04T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let booking = b["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/bookings/{booking}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    assert_eq!(app.balance(&mentee).await, (90, 10));
+
+    // The suspension commits as the request writes it, and the process dies then.
+    sqlx::query("UPDATE users SET suspended_at = $1, suspended_reason = 'Spam' WHERE id = $2")
+        .bind(app.clock_now().stored())
+        .bind(&mentor.user_id)
+        .execute(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    let status_of = || async {
+        let (_, b) = app
+            .get(&format!("/api/v1/bookings/{booking}"), mentee.token())
+            .await;
+        b["status"].as_str().unwrap().to_string()
+    };
+    // Not at once: the request that suspends may still be winding it down.
+    app.tick().await;
+    assert_eq!(status_of().await, "accepted");
+    app.clock.advance(jiff::SignedDuration::from_mins(6));
+    app.tick().await;
+    assert_eq!(status_of().await, "cancelled", "taken over");
+    assert_eq!(app.balance(&mentee).await, (100, 0), "refunded");
+    let notices = || async {
+        let (_, n) = app
+            .get("/api/v1/notifications?limit=100", mentee.token())
+            .await;
+        n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["kind"] == "mentorship_answered" || x["kind"] == "booking_cancelled")
+            .count()
+    };
+    let told = notices().await;
+    assert!(told >= 1, "the mentee is told");
+    app.clock.advance(jiff::SignedDuration::from_mins(6));
+    app.tick().await;
+    assert_eq!(notices().await, told, "once");
+
+    // A suspension made through the API winds down at once and is not taken over.
+    let (other, _) = app.second_mentor(&admin).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/admin/users/{}/suspend", other.user_id),
+            admin.token(),
+            json!({"reason": "Spam"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let wound: Option<i64> = sqlx::query_scalar("SELECT wound_down_at FROM users WHERE id = $1")
+        .bind(&other.user_id)
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert!(wound.is_some(), "recorded by the request");
+    app.assert_ledger_ok().await;
+}

@@ -95,8 +95,8 @@ async fn render(
 fn line(
     web: &WebCtx,
     me: &crate::service::accounts::UserRow,
-    d: crate::store::disputes::DisputeRow,
-    history: Vec<crate::store::bookings::EventRow>,
+    d: disputes::DisputeRow,
+    history: Vec<crate::service::bookings::EventRow>,
 ) -> Line {
     let tz = super::zone_of(Some(me));
     let zone = tz.iana_name().unwrap_or("UTC").to_string();
