@@ -147,7 +147,7 @@ fn line(
         outcome: match (d.booking_status.as_str(), d.no_show_party.as_str()) {
             ("no_show", "mentee") => format!("{} reported the mentee absent", d.mentor_name),
             ("no_show", _) => format!("{} reported the mentor absent", d.mentee_name),
-            _ => "Completed: held and paid (see the history for who said so)".to_string(),
+            _ => "Completed: counted as held (marked done, or by itself after its end)".to_string(),
         },
         by: if by_mentee {
             format!(
@@ -163,8 +163,8 @@ fn line(
         reason: d.reason.clone(),
         grant: match remedy {
             Some((_, Remedy::RefundMentee)) => format!(
-                "Granting gives the {} credits back to {}.",
-                d.credits_held, d.mentee_name
+                "Granting gives the {} credits back to {}, taking back what the session paid {}.",
+                d.credits_held, d.mentee_name, d.mentor_name
             ),
             Some((_, Remedy::PayMentor)) => format!(
                 "Granting makes {} pay the {} credits after all (to {}, less the fee).",
