@@ -105,8 +105,9 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
 /// request that suspended did not finish it (it is normally done within a second).
 pub const TAKE_OVER_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 
-/// Records that `user`'s suspension is wound down (a failure to record it only means
-/// the maintenance pass winds it down again, which finds nothing left to do).
+/// Records that `user`'s suspension is wound down. Should recording fail, the
+/// maintenance pass winds it down again: nothing is left to cancel, but the other
+/// sides of accepted mentorships are told a second time.
 pub async fn done(ctx: &Ctx, user: &UserRow) {
     if let Err(e) = crate::store::users::mark_wound_down(&ctx.db.pool, &user.id, ctx.now()).await {
         tracing::warn!(user_id = %user.id, error = %e, "recording a finished wind-down failed");
