@@ -26,6 +26,25 @@ pub fn parse(field: &str, value: &str) -> Result<String, FieldError> {
     }
 }
 
+/// What `users.clock` holds for a clock.
+pub fn stored(hour12: bool) -> &'static str {
+    if hour12 { "12h" } else { "24h" }
+}
+
+/// The clock `users.clock` holds: `Some(true)` for 12 hours, `None` while unknown.
+pub fn hour12_of(stored: &str) -> Option<bool> {
+    match stored {
+        "12h" => Some(true),
+        "24h" => Some(false),
+        _ => None,
+    }
+}
+
+/// The `strftime` format of a time of day on a clock: "9:00 AM" or "09:00".
+pub fn time_format(hour12: bool) -> &'static str {
+    if hour12 { "%-I:%M %p" } else { "%H:%M" }
+}
+
 /// Whether the first language of an `Accept-Language` header writes times on a
 /// 12-hour clock: English as written in the US (and English with no region, which
 /// browsers send there), Canada, Australia, New Zealand, India, the Philippines and
@@ -58,6 +77,15 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A person reading in `zone` whose `users.clock` is `clock` (24 hours while
+    /// unknown).
+    pub fn of(zone: &'a str, clock: &str) -> Reader<'a> {
+        Reader {
+            zone,
+            hour12: hour12_of(clock).unwrap_or(false),
+        }
+    }
+
     /// The same reader, with times in another zone (e.g. the other side's).
     pub fn in_zone(self, zone: &'a str) -> Reader<'a> {
         Reader { zone, ..self }
@@ -68,11 +96,7 @@ impl<'a> Reader<'a> {
     }
 
     fn time(&self, z: &jiff::Zoned) -> String {
-        if self.hour12 {
-            z.strftime("%-I:%M %p").to_string()
-        } else {
-            z.strftime("%H:%M").to_string()
-        }
+        z.strftime(time_format(self.hour12)).to_string()
     }
 
     fn day_and_time(&self, z: &jiff::Zoned) -> String {

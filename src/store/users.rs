@@ -55,19 +55,12 @@ impl UserRow {
     /// Whether the person reads times on a 12-hour clock ("2:00 PM"): `Some` once
     /// known (chosen, or taken from their browser), `None` before.
     pub fn hour12(&self) -> Option<bool> {
-        match self.clock.as_str() {
-            "12h" => Some(true),
-            "24h" => Some(false),
-            _ => None,
-        }
+        crate::domain::clock::hour12_of(&self.clock)
     }
 
     /// How messages to this person write times: their clock, 24-hour while unknown.
     pub fn reads(&self) -> crate::domain::clock::Reader<'_> {
-        crate::domain::clock::Reader {
-            zone: &self.timezone,
-            hour12: self.hour12().unwrap_or(false),
-        }
+        crate::domain::clock::Reader::of(&self.timezone, &self.clock)
     }
 }
 
@@ -79,7 +72,7 @@ pub async fn learn_clock<'e, E: Executor<'e, Database = Any>>(
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET clock = $2 WHERE id = $1 AND clock = ''")
         .bind(id)
-        .bind(if hour12 { "12h" } else { "24h" })
+        .bind(crate::domain::clock::stored(hour12))
         .execute(ex)
         .await?;
     Ok(())

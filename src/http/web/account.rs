@@ -133,7 +133,7 @@ async fn signup(
         last_name: f.last_name.clone(),
         timezone: Some(f.timezone.clone()).filter(|t| !t.is_empty()),
         // The browser's way of writing times, for the emails as for the pages.
-        clock: Some(if web.client.hour12 { "12h" } else { "24h" }.into()),
+        clock: Some(crate::domain::clock::stored(web.client.hour12).into()),
         as_mentor: Some(f.as_mentor.is_some()),
     };
     let result = match state.limit_auth("register", &web.client.ip, &f.email) {
@@ -522,7 +522,7 @@ impl ProfileValues {
     /// browser's), which saving the form then keeps.
     fn clock_shown(mut self, web: &WebCtx) -> Self {
         if self.clock.is_empty() {
-            self.clock = if web.hour12 { "12h" } else { "24h" }.into();
+            self.clock = crate::domain::clock::stored(web.hour12).into();
         }
         self
     }

@@ -365,11 +365,8 @@ impl WebCtx {
 
     /// "9:00 AM" or "09:00", as the person reads times.
     pub fn clock_time(&self, z: &jiff::Zoned) -> String {
-        if self.hour12 {
-            z.strftime("%-I:%M %p").to_string()
-        } else {
-            z.strftime("%H:%M").to_string()
-        }
+        z.strftime(crate::domain::clock::time_format(self.hour12))
+            .to_string()
     }
 
     /// The token forms must carry.

@@ -348,7 +348,7 @@ fn occurrence_refused(
     hour12: bool,
     total: i64,
 ) -> AppError {
-    let time = if hour12 { "%-I:%M %p" } else { "%H:%M" };
+    let time = crate::domain::clock::time_format(hour12);
     let when = start
         .to_zoned(tz.clone())
         .strftime(&format!("%A %-d %B %Y, {time} (%Z)"))

@@ -90,18 +90,12 @@ pub struct BookingFull {
 impl BookingFull {
     /// How messages to the mentor write times.
     pub fn mentor_reads(&self) -> crate::domain::clock::Reader<'_> {
-        crate::domain::clock::Reader {
-            zone: &self.mentor_timezone,
-            hour12: self.mentor_clock == "12h",
-        }
+        crate::domain::clock::Reader::of(&self.mentor_timezone, &self.mentor_clock)
     }
 
     /// How messages to the mentee write times.
     pub fn mentee_reads(&self) -> crate::domain::clock::Reader<'_> {
-        crate::domain::clock::Reader {
-            zone: &self.mentee_timezone,
-            hour12: self.mentee_clock == "12h",
-        }
+        crate::domain::clock::Reader::of(&self.mentee_timezone, &self.mentee_clock)
     }
 }
 
