@@ -178,14 +178,21 @@ pub const CODES: &[(&str, &str)] = &[
         "already_disputed",
         "This booking's outcome is already disputed.",
     ),
-    ("already_resolved", "The report is resolved."),
+    (
+        "already_resolved",
+        "The report or the dispute is already decided.",
+    ),
     (
         "request_open",
         "A request for credits is already waiting for an admin.",
     ),
     (
         "already_answered",
-        "The request for credits is answered or withdrawn.",
+        "Answered already: the request for credits (answered or withdrawn), or the dispute (its other side answers once).",
+    ),
+    (
+        "not_yours_to_answer",
+        "You opened this dispute: only its other side answers it.",
     ),
     (
         "account_closed",

@@ -725,6 +725,7 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
     let (articles, comments, bookmarks) = store::articles::export_of(pool, &user.id).await?;
     let payments = store::payments::for_user(pool, &user.id, None, MAX).await?;
     let disputes = store::disputes::opened_by(pool, &user.id, MAX).await?;
+    let answered = store::disputes::answered_by(pool, &user.id, MAX).await?;
     let credit_requests =
         store::credit_requests::list(pool, Some(&user.id), None, None, MAX).await?;
     let led = store::groups::calendar_of(pool, &user.id, jiff::Timestamp::MIN, None).await?;
@@ -786,6 +787,10 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
             "booking_id": d.booking_id, "reason": d.reason, "status": d.status.as_str(),
             "resolution": d.resolution, "created_at": ts(d.created_at),
             "resolved_at": d.resolved_at.map(ts),
+        })).collect::<Vec<_>>(),
+        "disputes_answered": answered.iter().map(|d| json!({
+            "booking_id": d.booking_id, "answer": d.answer,
+            "answered_at": d.answered_at.map(ts), "status": d.status.as_str(),
         })).collect::<Vec<_>>(),
         "payments": payments.iter().map(|p| json!({
             "id": p.id, "credits": p.credits, "amount_cents": p.amount_cents, "currency": p.currency,

@@ -521,12 +521,23 @@ pub struct AdminStats {
 pub const ADMIN_STATS_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The platform figures, computed at most every 30 seconds per time zone (they scan
-/// whole tables; an admin does not need them fresher).
+/// whole tables; an admin does not need them fresher) — except what waits for an
+/// admin (applications, reports, disputes, requests for credits, flagged payments,
+/// dead jobs), counted on every call: an admin who just decided the last dispute
+/// must not be sent back to it by the overview.
 pub async fn admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats> {
     super::admin::require_admin(admin)?;
     let tz = admin.timezone.clone();
     let now = ctx.now();
-    if let Some(stats) = ctx.admin_stats.get(&tz, to_micros(now)) {
+    if let Some(mut stats) = ctx.admin_stats.get(&tz, to_micros(now)) {
+        let w = store::dashboard::waiting(&ctx.db.pool).await?;
+        let t = &mut stats.totals;
+        t.applications_pending = w.applications_pending;
+        t.payments_flagged = w.payments_flagged;
+        t.reports_open = w.reports_open;
+        t.disputes_open = w.disputes_open;
+        t.credit_requests_open = w.credit_requests_open;
+        t.jobs_dead = w.jobs_dead;
         return Ok(stats);
     }
     let generation = ctx.admin_stats.generation();

@@ -38,6 +38,14 @@ pub struct DisputeInput {
     pub reason: String,
 }
 
+/// `POST /api/v1/bookings/{id}/dispute/answer`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeAnswerInput {
+    /// The other side's account of what happened, for the admins (1-2000 characters).
+    pub answer: String,
+}
+
 /// `POST /api/v1/admin/disputes/{id}/resolve`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -143,7 +151,7 @@ pub async fn open(
             kind: notify::BOOKING_DISPUTE,
             title: format!("{} disputes how “{}” ended", mine.0, b.b.title),
             body: format!(
-                "{} says: {reason}\n\nAn administrator will look at it and decide; you will be told.",
+                "{} says: {reason}\n\nYou can give your side of it on the session's page; an administrator reads both and decides, and you will both be told.",
                 mine.0
             ),
             link: format!("/bookings/{id}"),
@@ -157,6 +165,101 @@ pub async fn open(
     tx.commit().await?;
     live.publish(ctx).await;
     store::disputes::get(&ctx.db.pool, &dispute_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The other side of a dispute gives their account of it, once, while the admins have
+/// not decided; the side that opened it is told.
+#[tracing::instrument(name = "disputes::answer", skip_all, fields(user_id = %me.id))]
+pub async fn answer(
+    ctx: &Ctx,
+    me: &UserRow,
+    id: &BookingId,
+    input: &DisputeAnswerInput,
+) -> AppResult<DisputeRow> {
+    let b = super::bookings::get(ctx, me, id).await?;
+    if b.b.mentor_id != me.id && b.b.mentee_id != me.id {
+        return Err(AppError::NotFound);
+    }
+    let d = store::disputes::of_booking(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if d.opened_by == me.id.as_str() {
+        return Err(AppError::conflict(
+            "not_yours_to_answer",
+            "You opened this dispute: the answer is the other side's to give.",
+        ));
+    }
+    let text = text::optional_text("answer", &input.answer, 2000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    if text.is_empty() {
+        return Err(AppError::invalid(
+            "answer",
+            "required",
+            "Say what happened from your side: the admins read it before deciding.",
+        ));
+    }
+    let closed = |d: &DisputeRow| {
+        if d.status != DisputeStatus::Open {
+            AppError::conflict(
+                "already_resolved",
+                "This dispute is already decided: there is nothing left to answer.",
+            )
+        } else {
+            AppError::conflict(
+                "already_answered",
+                "You already answered this dispute; an answer is given once.",
+            )
+        }
+    };
+    if d.status != DisputeStatus::Open || d.answered_at.is_some() {
+        return Err(closed(&d));
+    }
+    let now = ctx.now();
+    let mut live = Live::new();
+    let mut tx = ctx.db.begin_write().await?;
+    if !store::disputes::answer(&mut tx, &d.id, &text, now).await? {
+        drop(tx);
+        let d = store::disputes::get(&ctx.db.pool, &d.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Err(closed(&d));
+    }
+    store::bookings::add_event(
+        &mut tx,
+        id,
+        Some(&me.id),
+        "dispute_answered",
+        None,
+        &text,
+        now,
+    )
+    .await?;
+    let (mine, theirs) = people(&b, &me.id);
+    notify::notify(
+        ctx,
+        &mut tx,
+        &notify::Note {
+            user_id: theirs.1,
+            email: theirs.2,
+            kind: notify::BOOKING_DISPUTE,
+            title: format!("{} answered your dispute about “{}”", mine.0, b.b.title),
+            body: format!(
+                "{} says: {text}\n\nAn administrator reads both sides and decides; you will be told.",
+                mine.0
+            ),
+            link: format!("/bookings/{id}"),
+            related_id: Some(id),
+            ics: None,
+        },
+        now,
+        &mut live,
+    )
+    .await?;
+    tx.commit().await?;
+    live.publish(ctx).await;
+    store::disputes::get(&ctx.db.pool, &d.id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -223,12 +326,19 @@ pub async fn list_with_history(
     admin: &UserRow,
     status: DisputeStatus,
 ) -> AppResult<Vec<(DisputeRow, Vec<store::bookings::EventRow>)>> {
-    let mut out = vec![];
-    for d in list(ctx, admin, status).await? {
-        let history = store::bookings::events(&ctx.db.pool, &d.booking_id).await?;
-        out.push((d, history));
+    let disputes = list(ctx, admin, status).await?;
+    let ids: Vec<&str> = disputes.iter().map(|d| d.booking_id.as_str()).collect();
+    let mut histories: std::collections::HashMap<String, Vec<_>> = Default::default();
+    for e in store::bookings::events_of(&ctx.db.pool, &ids).await? {
+        histories.entry(e.booking_id.clone()).or_default().push(e);
     }
-    Ok(out)
+    Ok(disputes
+        .into_iter()
+        .map(|d| {
+            let history = histories.remove(&d.booking_id).unwrap_or_default();
+            (d, history)
+        })
+        .collect())
 }
 
 /// An admin decides a dispute; granting settles the session again (see the module).

@@ -560,6 +560,33 @@ pub async fn platform_totals<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// What waits for an admin, counted now (each count served by an index): the
+/// overview's to-do list, which must not lag behind a decision as the cached
+/// figures may.
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct Waiting {
+    pub applications_pending: i64,
+    pub payments_flagged: i64,
+    pub reports_open: i64,
+    pub disputes_open: i64,
+    pub credit_requests_open: i64,
+    pub jobs_dead: i64,
+}
+
+pub async fn waiting<'e, E: Executor<'e, Database = Any>>(ex: E) -> sqlx::Result<Waiting> {
+    sqlx::query_as(
+        "SELECT \
+         (SELECT COUNT(*) FROM mentor_profiles WHERE status = 'pending') AS applications_pending, \
+         (SELECT COUNT(*) FROM payments WHERE flag <> '') AS payments_flagged, \
+         (SELECT COUNT(*) FROM reports WHERE status = 'open') AS reports_open, \
+         (SELECT COUNT(*) FROM booking_disputes WHERE status = 'open') AS disputes_open, \
+         (SELECT COUNT(*) FROM credit_requests WHERE status = 'open') AS credit_requests_open, \
+         (SELECT COUNT(*) FROM jobs WHERE status = 'dead') AS jobs_dead",
+    )
+    .fetch_one(ex)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::week_of;

@@ -31,6 +31,9 @@ pub struct DisputeRow {
     pub mentee_name: String,
     /// Who decided it (once decided).
     pub resolver_name: Option<String>,
+    /// The other side's account of it ('' until they give one).
+    pub answer: String,
+    pub answered_at: Option<Timestamp>,
 }
 }
 
@@ -39,7 +42,7 @@ const SELECT: &str = "SELECT d.id, d.booking_id, d.opened_by, d.reason, d.status
     b.no_show_party, b.credits_held, b.mentor_id, \
     TRIM(m.first_name || ' ' || m.last_name) AS mentor_name, b.mentee_id, \
     TRIM(e.first_name || ' ' || e.last_name) AS mentee_name, \
-    TRIM(r.first_name || ' ' || r.last_name) AS resolver_name \
+    TRIM(r.first_name || ' ' || r.last_name) AS resolver_name, d.answer, d.answered_at \
     FROM booking_disputes d JOIN bookings b ON b.id = d.booking_id \
     JOIN users m ON m.id = b.mentor_id JOIN users e ON e.id = b.mentee_id \
     LEFT JOIN users r ON r.id = d.resolved_by";
@@ -105,6 +108,23 @@ pub async fn opened_by<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// The disputes a person answered (the other side of them), newest first (their data
+/// export).
+pub async fn answered_by<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<DisputeRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE d.answered_at IS NOT NULL AND d.opened_by <> $1 \
+         AND (b.mentor_id = $1 OR b.mentee_id = $1) ORDER BY d.answered_at DESC, d.id LIMIT $2"
+    )))
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
 /// Disputes in `status` (open ones oldest first, the rest newest first).
 pub async fn list<'e, E: Executor<'e, Database = Any>>(
     ex: E,
@@ -123,6 +143,21 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     .bind(limit)
     .fetch_all(ex)
     .await
+}
+
+/// Records the other side's answer to an open dispute; `false` when it is decided
+/// or already answered (perhaps at the same time).
+pub async fn answer(tx: &mut Tx, id: &str, answer: &str, now: Timestamp) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE booking_disputes SET answer = $2, answered_at = $3, updated_at = $3 \
+         WHERE id = $1 AND status = 'open' AND answered_at IS NULL",
+    )
+    .bind(id)
+    .bind(answer)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// Closes an open dispute; `false` when it was no longer open (another admin).

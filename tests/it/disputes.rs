@@ -133,6 +133,8 @@ async fn a_session_marked_done_is_disputed_and_granting_refunds_the_mentee() {
         422,
         "invalid_input",
     );
+    let (_, stats) = app.get("/api/v1/admin/stats", admin.token()).await;
+    assert_eq!(stats["totals"]["disputes_open"], 1, "{stats}");
     // Four admins' clicks at once: one decides, the rest are told it is decided.
     let answers = join_all((0..4).map(|_| resolve(&app, &admin, did, "grant"))).await;
     let ok = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
@@ -147,6 +149,11 @@ async fn a_session_marked_done_is_disputed_and_granting_refunds_the_mentee() {
         app.balance(&mentee).await,
         (100, 0),
         "refunded in full, once"
+    );
+    let (_, stats) = app.get("/api/v1/admin/stats", admin.token()).await;
+    assert_eq!(
+        stats["totals"]["disputes_open"], 0,
+        "the overview's to-do list follows the decision at once, its figures cached or not"
     );
     assert_eq!(
         app.balance(&mentor).await.0,
@@ -325,8 +332,140 @@ async fn a_booking_is_disputed_once_whatever_the_races() {
     assert_eq!(kinds(&notes, "dispute_opened"), 1);
 }
 
+async fn answer(app: &TestApp, s: &Session, id: &str, text: &str) -> (StatusCode, Value) {
+    app.post(
+        &format!("/api/v1/bookings/{id}/dispute/answer"),
+        s.token(),
+        json!({"answer": text}),
+    )
+    .await
+}
+
+/// The side whose word settled the session answers the dispute, once whatever the
+/// races and only while it is open; the opener cannot answer their own, a stranger
+/// sees nothing, and the opener is told of the answer. The admins' list carries it.
+#[tokio::test]
+async fn the_other_side_answers_a_dispute_once_while_it_is_open() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 40, 200).await;
+    let id = accepted(&app, &mentor, &mentee, &service, TUE_10).await;
+    let other = accepted(&app, &mentor, &mentee, &service, WED_10).await;
+    app.clock.set("2026-03-04T10:05:00Z".parse().unwrap());
+    for b in [&id, &other] {
+        let (status, body) = app
+            .post(
+                &format!("/api/v1/bookings/{b}/complete"),
+                mentor.token(),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    assert_problem(
+        &answer(&app, &mentor, &id, "It went fine.").await,
+        404,
+        "not_found",
+    );
+    let (status, d) = dispute(&app, &mentee, &id, "The mentor left after ten minutes.").await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    assert_eq!(
+        (d["answer"].as_str(), d["answered_at"].as_str()),
+        (Some(""), None)
+    );
+    assert_problem(
+        &answer(&app, &mentee, &id, "And I mean it.").await,
+        409,
+        "not_yours_to_answer",
+    );
+    let stranger = app.register("stranger@example.com").await;
+    assert_problem(&answer(&app, &stranger, &id, "Hm.").await, 404, "not_found");
+    assert_problem(
+        &answer(&app, &mentor, &id, "   ").await,
+        422,
+        "invalid_input",
+    );
+    let (_, before) = app.get("/api/v1/notifications", mentee.token()).await;
+
+    let answers = join_all((0..6).map(|i| {
+        let text = format!("We covered the whole plan in the hour ({i}).");
+        let (app, mentor, id) = (&app, &mentor, &id);
+        async move { answer(app, mentor, id, &text).await }
+    }))
+    .await;
+    let ok: Vec<_> = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::OK)
+        .collect();
+    assert_eq!(ok.len(), 1, "{answers:?}");
+    for (s, b) in answers.iter().filter(|(s, _)| *s != StatusCode::OK) {
+        assert_eq!(
+            (*s, b["code"].as_str()),
+            (StatusCode::CONFLICT, Some("already_answered")),
+            "{b}"
+        );
+    }
+    let given = ok[0].1["answer"].as_str().unwrap().to_string();
+    assert!(given.starts_with("We covered the whole plan"), "{given}");
+    assert!(ok[0].1["answered_at"].is_string());
+    let (_, seen) = app
+        .get(&format!("/api/v1/bookings/{id}/dispute"), mentee.token())
+        .await;
+    assert_eq!(
+        seen["answer"],
+        json!(given),
+        "the one stored is the one answered"
+    );
+    let (_, after) = app.get("/api/v1/notifications", mentee.token()).await;
+    assert_eq!(
+        kinds(&after, "booking_dispute"),
+        kinds(&before, "booking_dispute") + 1,
+        "the opener is told once: {after}"
+    );
+    assert!(
+        after.to_string().contains("answered your dispute"),
+        "{after}"
+    );
+    let (_, list) = app.get("/api/v1/admin/disputes", admin.token()).await;
+    assert_eq!(list["items"][0]["answer"], json!(given), "{list}");
+    let (_, b) = app
+        .get(&format!("/api/v1/bookings/{id}"), mentor.token())
+        .await;
+    let answered: Vec<_> = b["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "dispute_answered")
+        .collect();
+    assert_eq!(answered.len(), 1, "in the session's history once: {b}");
+    assert_eq!(answered[0]["actor_id"], json!(mentor.user_id));
+    let (_, export) = app.get("/api/v1/me/export", mentor.token()).await;
+    assert_eq!(
+        export["disputes_answered"][0]["answer"],
+        json!(given),
+        "{export}"
+    );
+
+    // Decided before an answer came: nothing left to answer.
+    let (status, d2) = dispute(&app, &mentee, &other, "Same again.").await;
+    assert_eq!(status, StatusCode::CREATED, "{d2}");
+    let (status, _) = resolve(&app, &admin, d2["id"].as_str().unwrap(), "reject").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_problem(
+        &answer(&app, &mentor, &other, "Too late?").await,
+        409,
+        "already_resolved",
+    );
+    let (_, d2) = app
+        .get(&format!("/api/v1/bookings/{other}/dispute"), mentor.token())
+        .await;
+    assert_eq!(d2["answer"], "", "changed nothing: {d2}");
+    app.assert_ledger_ok().await;
+}
+
 /// The pages: the booking's page offers the form to the side that may dispute (and
-/// keeps what was typed when refused), the admins' queue decides it.
+/// keeps what was typed when refused), then the answer form to the other side; the
+/// admins' queue shows both and decides it.
 #[tokio::test]
 async fn the_pages_dispute_and_decide() {
     let app = TestApp::spawn().await;
@@ -386,11 +525,50 @@ async fn the_pages_dispute_and_decide() {
         "{html}"
     );
     assert!(html.contains("An administrator will decide"));
+    assert!(
+        !html.contains("Send my answer"),
+        "not the opener's to answer"
+    );
+
+    // The mentor, whose word settled it, gives their side (kept when refused).
+    let (_, html) = text(&mc, &app, &page).await;
+    assert!(html.contains("Your side of it"), "{html}");
+    let answer_at = format!("/bookings/{id}/dispute/answer");
+    let refused = mc
+        .post(app.url(&answer_at))
+        .form(&[("csrf", csrf_of(&html).as_str()), ("answer", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("role=\"alert\""));
+    let sent = mc
+        .post(app.url(&answer_at))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("answer", "I waited in the room; nobody came."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&mc, &app, &page).await;
+    assert!(html.contains("You answered on "), "{html}");
+    assert!(!html.contains("Send my answer"), "once");
+    let (_, html) = text(&c, &app, &page).await;
+    assert!(
+        html.contains("answered on ") && html.contains("I waited in the room; nobody came."),
+        "{html}"
+    );
 
     let ac = sign_in(&app, "root@example.com", "admin password 1").await;
     let (status, html) = text(&ac, &app, "/admin/disputes").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("I waited 30 minutes in the room."), "{html}");
+    assert!(
+        html.contains("I waited in the room; nobody came."),
+        "both sides: {html}"
+    );
     assert!(html.contains("reported the mentee absent"), "{html}");
     // The session's history, with who did what, times with the admin's zone.
     assert!(html.contains("no show by "), "{html}");

@@ -15,12 +15,13 @@ use crate::{
         extract::{ApiJson, ApiQuery, BookingPath, CurrentUser, IdPath},
         problem::Problem,
     },
-    service::disputes::{self, DisputeInput, DisputeRow, ResolveDisputeInput},
+    service::disputes::{self, DisputeAnswerInput, DisputeInput, DisputeRow, ResolveDisputeInput},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(open, get_one))
+        .routes(routes!(answer))
         .routes(routes!(list))
         .routes(routes!(resolve))
 }
@@ -45,6 +46,9 @@ pub struct DisputeView {
     pub status: DisputeStatus,
     /// The admins' note.
     pub resolution: String,
+    /// The other side's account ('' until they give one).
+    pub answer: String,
+    pub answered_at: Option<String>,
     pub created_at: String,
     pub resolved_at: Option<String>,
 }
@@ -65,6 +69,8 @@ fn view(d: DisputeRow) -> DisputeView {
         reason: d.reason,
         status: d.status,
         resolution: d.resolution,
+        answer: d.answer,
+        answered_at: d.answered_at.map(ts),
         created_at: ts(d.created_at),
         resolved_at: d.resolved_at.map(ts),
     }
@@ -86,6 +92,25 @@ async fn open(
 ) -> Result<impl IntoResponse, AppError> {
     let d = disputes::open(&state.ctx, &me.user, &id, &input).await?;
     Ok((StatusCode::CREATED, axum::Json(view(d))))
+}
+
+/// The other side of a dispute (the one whose word settled the session) gives their
+/// account of it for the admins: once, while the dispute is open. The side that
+/// opened it is told.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/dispute/answer", tag = "bookings",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = DisputeAnswerInput,
+    responses((status = 200, body = DisputeView),
+        (status = 404, description = "no such booking, or it has no dispute", body = Problem),
+        (status = 409, description = "`not_yours_to_answer`, `already_answered`, `already_resolved`", body = Problem),
+        (status = 422, body = Problem)))]
+async fn answer(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    BookingPath(id): BookingPath,
+    ApiJson(input): ApiJson<DisputeAnswerInput>,
+) -> Result<axum::Json<DisputeView>, AppError> {
+    let d = disputes::answer(&state.ctx, &me.user, &id, &input).await?;
+    Ok(axum::Json(view(d)))
 }
 
 /// The booking's dispute, if it has one (participants and admins).

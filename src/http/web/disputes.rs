@@ -39,6 +39,8 @@ struct Line {
     /// Who disputes it, and the other side.
     by: String,
     reason: String,
+    /// "Ada Mentor (mentor), on …: “…”", or that they have not answered yet.
+    answer: String,
     /// What granting does, in words.
     grant: String,
     status: &'static str,
@@ -161,6 +163,20 @@ fn line(
             )
         },
         reason: d.reason.clone(),
+        answer: {
+            let other = if by_mentee {
+                format!("{} (mentor)", d.mentor_name)
+            } else {
+                format!("{} (mentee)", d.mentee_name)
+            };
+            match d.answered_at {
+                Some(t) => format!("{other}, on {}: “{}”", at(t), d.answer),
+                None if d.status == DisputeStatus::Open => {
+                    format!("{other} has not answered yet (they can, once, until it is decided).")
+                }
+                None => format!("{other} did not answer."),
+            }
+        },
         grant: match remedy {
             Some((_, Remedy::RefundMentee)) => format!(
                 "Granting gives the {} credits back to {}, taking back what the session paid {}.",

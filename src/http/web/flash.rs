@@ -333,6 +333,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Dispute sent. An administrator will decide; you will both be told.",
     ),
     (
+        "dispute_answered",
+        "ok",
+        "Answer sent. An administrator reads both sides and decides; you will both be told.",
+    ),
+    (
         "dispute_resolved",
         "ok",
         "Dispute decided; both people were told.",

@@ -427,6 +427,7 @@ row! {
 #[derive(Debug, Clone)]
 pub struct EventRow {
     pub id: String,
+    pub booking_id: String,
     pub actor_id: Option<String>,
     pub kind: String,
     pub from_start: Option<Timestamp>,
@@ -441,12 +442,34 @@ pub async fn events<'e, E: Executor<'e, Database = Any>>(
     booking_id: &str,
 ) -> sqlx::Result<Vec<EventRow>> {
     sqlx::query_as(
-        "SELECT id, actor_id, kind, from_start, to_start, detail, created_at FROM booking_events \
-         WHERE booking_id = $1 ORDER BY id",
+        "SELECT id, booking_id, actor_id, kind, from_start, to_start, detail, created_at \
+         FROM booking_events WHERE booking_id = $1 ORDER BY id",
     )
     .bind(booking_id)
     .fetch_all(ex)
     .await
+}
+
+/// The histories of several bookings in one read, each oldest first.
+pub async fn events_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    booking_ids: &[&str],
+) -> sqlx::Result<Vec<EventRow>> {
+    if booking_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut b = SqlBuilder::new(
+        "SELECT id, booking_id, actor_id, kind, from_start, to_start, detail, created_at \
+         FROM booking_events WHERE booking_id IN (",
+    );
+    for (i, id) in booking_ids.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.bind(Arg::Text(id.to_string()));
+    }
+    b.push(") ORDER BY booking_id, id");
+    b.query_as().fetch_all(ex).await
 }
 
 #[derive(Debug, Clone, Default)]

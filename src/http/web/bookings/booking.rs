@@ -83,6 +83,7 @@ pub(super) struct BookingPage {
     /// "The time to dispute how it ended closed on …": for the side that could have.
     dispute_closed: String,
     draft_dispute: String,
+    draft_answer: String,
     history: Vec<HistoryLine>,
     /// A refused form's problem, and which form it was ("deliver", "review", "reply",
     /// "notes", "move", "actions"): shown above that form, whose input is kept.
@@ -104,6 +105,11 @@ struct DisputeBox {
     /// `open`, `rejected` or `granted`.
     status: &'static str,
     resolution: String,
+    /// The other side's answer, and when it came ('' before).
+    answer: String,
+    answered_when: String,
+    /// The viewer is the other side and may still answer.
+    may_answer: bool,
 }
 
 pub(super) async fn booking_page(
@@ -282,9 +288,15 @@ async fn render_booking(
             _ => String::new(),
         },
         draft_dispute: typed(|f| &f.reason, ""),
+        draft_answer: typed(|f| &f.answer, ""),
         dispute: dispute.map(|d| DisputeBox {
             mine: d.opened_by == me.id.as_str(),
             when: web.when(d.created_at, &tz),
+            may_answer: d.opened_by != me.id.as_str()
+                && d.status == crate::domain::dispute::DisputeStatus::Open
+                && d.answered_at.is_none(),
+            answered_when: d.answered_at.map(|t| web.when(t, &tz)).unwrap_or_default(),
+            answer: d.answer,
             reason: d.reason,
             status: d.status.as_str(),
             resolution: d.resolution,
@@ -445,6 +457,8 @@ pub(super) struct BookingForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    answer: String,
     #[serde(default)]
     start: String,
     #[serde(default)]
@@ -770,6 +784,32 @@ pub(super) async fn dispute(
                 &me,
                 &id,
                 &disputes::DisputeInput { reason: f.reason },
+            )
+            .await
+            .map(|_| ())
+        },
+    )
+    .await
+}
+
+pub(super) async fn answer_dispute(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<BookingForm>,
+) -> PageResult {
+    booking_action(
+        state,
+        web,
+        id,
+        f,
+        ("answer", "dispute_answered"),
+        |state, me, id, f| async move {
+            disputes::answer(
+                &state.ctx,
+                &me,
+                &id,
+                &disputes::DisputeAnswerInput { answer: f.answer },
             )
             .await
             .map(|_| ())

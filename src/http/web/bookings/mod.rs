@@ -58,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/bookings/{id}/review", post(review))
         .route("/bookings/{id}/reply", post(reply))
         .route("/bookings/{id}/dispute", post(dispute))
+        .route("/bookings/{id}/dispute/answer", post(answer_dispute))
         .route("/bookings/{id}/reschedule", post(reschedule))
         .route("/bookings/{id}/deliver", post(deliver))
         .route("/bookings/{id}/do/{action}", post(act))
