@@ -359,7 +359,7 @@ async fn new_accounts_get_the_welcome_grant_once_and_see_what_a_credit_is_worth(
 async fn asking_and_answering_through_the_pages() {
     let app = TestApp::spawn().await;
     app.admin().await;
-    app.register("newcomer@example.com").await;
+    let member = app.register("newcomer@example.com").await;
     let c = sign_in(&app, "newcomer@example.com", "correct horse battery").await;
     let (s, html) = text(&c, &app, "/credits").await;
     assert_eq!(s, StatusCode::OK);
@@ -430,6 +430,34 @@ async fn asking_and_answering_through_the_pages() {
     let marker = "action=\"/admin/credit-requests/";
     let start = queue.find(marker).unwrap() + marker.len();
     let id = &queue[start..start + queue[start..].find('/').unwrap()];
+    // Refused answers (a blank reason, an amount that is not a number) come back as
+    // the queue with the reason beside the request and what was typed kept.
+    for (action, form) in [
+        ("decline", [("reason", "   "), ("note", "")]),
+        ("grant", [("credits", "twenty"), ("note", "Kept note")]),
+    ] {
+        let mut fields = vec![("csrf", csrf_of(&queue))];
+        fields.extend(form.iter().map(|(k, v)| (*k, v.to_string())));
+        let res = a
+            .post(app.url(&format!("/admin/credit-requests/{id}/{action}")))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{action}");
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("role=\"alert\"") && page.contains("asks for 20 credits"),
+            "{action}: {page}"
+        );
+        if action == "grant" {
+            assert!(
+                page.contains("value=\"twenty\"") && page.contains("value=\"Kept note\""),
+                "{page}"
+            );
+        }
+    }
+    assert_eq!(app.balance(&member).await.0, 0, "nothing granted");
     let res = a
         .post(app.url(&format!("/admin/credit-requests/{id}/grant")))
         .form(&[

@@ -257,6 +257,30 @@ async fn reporting_and_resolving_through_the_pages() {
         html.contains("<summary>Report</summary>"),
         "readers can report"
     );
+    // A blank reason (spaces pass the browser's `required`) comes back as the form
+    // with the reason, on a page of its own, keeping where to go back to.
+    let res = c
+        .post(app.url("/reports"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("target_type", "article"),
+            ("target_id", a["id"].as_str().unwrap()),
+            ("reason", "   "),
+            ("back", &format!("/articles/{slug}")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("role=\"alert\"") && page.contains("Say what is wrong"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("href=\"/articles/{slug}\"")) && page.contains("name=\"target_id\""),
+        "{page}"
+    );
     let res = c
         .post(app.url("/reports"))
         .form(&[

@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 
 use super::{
-    FormErrors, Layout, PageResult, WebCtx, WebForm, admin::require_admin, page_query,
+    FormErrors, Layout, PageResult, WebCtx, WebForm, admin::require_admin, in_words, page_query,
     payments::PackLine, zone_of,
 };
 use crate::{
@@ -289,6 +289,23 @@ struct QueuePage {
     /// `open` or `all`.
     show: String,
     worth: String,
+    /// An answer that was refused: for which request, why, and what was typed.
+    refused: Option<RefusedAnswer>,
+}
+
+impl QueuePage {
+    /// The refused answer, when it was to request `id`.
+    fn refused_for(&self, id: &str) -> Option<&RefusedAnswer> {
+        self.refused.as_ref().filter(|x| x.id == id)
+    }
+}
+
+struct RefusedAnswer {
+    id: String,
+    error: String,
+    credits: String,
+    note: String,
+    reason: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -301,16 +318,33 @@ async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResu
     let me = require_admin(&state, &web)?;
     let q: QueueQuery = page_query(&uri);
     let show = if q.status == "all" { "all" } else { "open" };
+    render_queue(&state, &web, &me, show, None).await
+}
+
+async fn render_queue(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    show: &str,
+    refused: Option<RefusedAnswer>,
+) -> PageResult {
     let status = (show == "open").then_some(CreditRequestStatus::Open);
-    let tz = zone_of(Some(&me));
-    let rows = credit_requests::queue(&state.ctx, &me, status, None, 200).await?;
-    Ok(web.render(
-        &state,
+    let tz = zone_of(Some(me));
+    let rows = credit_requests::queue(&state.ctx, me, status, None, 200).await?;
+    let code = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(web.render_status(
+        state,
+        code,
         &QueuePage {
             layout: web.layout(),
-            lines: rows.into_iter().map(|r| line(&web, r, &tz)).collect(),
+            lines: rows.into_iter().map(|r| line(web, r, &tz)).collect(),
             show: show.to_string(),
             worth: credits::worth(&state.ctx),
+            refused,
         },
     ))
 }
@@ -327,15 +361,31 @@ struct AnswerForm {
     reason: String,
 }
 
-/// The queue's answer: back to the queue with what happened, or the error page with
-/// the reason (a bad amount, an empty reason).
-fn answered(web: &WebCtx, r: Result<CreditRequestRow, AppError>, done: &'static str) -> PageResult {
+/// The queue's answer: back to the queue with what happened, or the queue again with
+/// the reason beside the request and what was typed (a bad amount, an empty reason).
+async fn answered(
+    (state, web, me): (&AppState, &WebCtx, &UserRow),
+    id: &str,
+    f: AnswerForm,
+    r: Result<CreditRequestRow, AppError>,
+    done: &'static str,
+) -> PageResult {
     match r {
         Ok(_) => Ok(web.redirect_flash("/admin/credit-requests", done)),
         Err(AppError::Conflict {
             code: "already_answered",
             ..
         }) => Ok(web.redirect_flash("/admin/credit-requests", "credit_request_answered")),
+        Err(e @ AppError::Invalid(_)) => {
+            let refused = RefusedAnswer {
+                id: id.to_string(),
+                error: in_words(&e),
+                credits: f.credits,
+                note: f.note,
+                reason: f.reason,
+            };
+            render_queue(state, web, me, "open", Some(refused)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -349,22 +399,27 @@ async fn grant(
     let me = require_admin(&state, &web)?;
     web.check_csrf(&f.csrf)?;
     let id = path_id(&id)?;
-    let credits = match f.credits.trim() {
-        "" => None,
-        raw => Some(raw.parse::<i64>().map_err(|_| {
+    let r = match f.credits.trim() {
+        "" => Ok(None),
+        raw => raw.parse::<i64>().map(Some).map_err(|_| {
             AppError::invalid(
                 "credits",
                 "invalid_number",
                 "Enter a whole number of credits.",
             )
-        })?),
+        }),
     };
-    let input = GrantInput {
-        credits,
-        note: Some(f.note.clone()),
+    let r = match r {
+        Ok(credits) => {
+            let input = GrantInput {
+                credits,
+                note: Some(f.note.clone()),
+            };
+            credit_requests::grant(&state.ctx, &me, &id, &input).await
+        }
+        Err(e) => Err(e),
     };
-    let r = credit_requests::grant(&state.ctx, &me, &id, &input).await;
-    answered(&web, r, "credit_request_granted")
+    answered((&state, &web, &me), &id, f, r, "credit_request_granted").await
 }
 
 async fn decline(
@@ -380,5 +435,5 @@ async fn decline(
         reason: f.reason.clone(),
     };
     let r = credit_requests::decline(&state.ctx, &me, &id, &input).await;
-    answered(&web, r, "credit_request_declined")
+    answered((&state, &web, &me), &id, f, r, "credit_request_declined").await
 }

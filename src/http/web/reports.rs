@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::{Path, State},
-    http::Uri,
+    http::{StatusCode, Uri},
     routing::{get, post},
 };
 use serde::Deserialize;
@@ -54,8 +54,40 @@ async fn report(
     Ok(match reports::report(&state.ctx, &me, &input).await {
         Ok(_) => web.redirect_flash(&back, "report_sent"),
         Err(AppError::Conflict { .. }) => web.redirect_flash(&back, "report_already"),
+        // The small form under the reported thing comes back as a page of its own,
+        // with the reason and what was typed (the page it came from is not redrawn).
+        Err(AppError::Invalid(errors)) => web.render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ReportPage {
+                layout: web.layout(),
+                error: errors
+                    .iter()
+                    .map(|e| match e.code.as_str() {
+                        "required" => "Say what is wrong: the admins read it before acting.",
+                        _ => e.message.as_str(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                target_type: f.target_type,
+                target_id: f.target_id,
+                reason: f.reason,
+                back,
+            },
+        ),
         Err(e) => return Err(e.into()),
     })
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    layout: Layout,
+    error: String,
+    target_type: String,
+    target_id: String,
+    reason: String,
+    back: String,
 }
 
 struct Line {
