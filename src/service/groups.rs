@@ -435,6 +435,7 @@ async fn hold(
     seat_id: &str,
     user_id: &str,
     amount: i64,
+    title: &str,
     now: Timestamp,
 ) -> Result<(), TransferError> {
     if amount == 0 {
@@ -448,7 +449,7 @@ async fn hold(
             kind: "seat_hold",
             booking_id: None,
             actor_id: Some(user_id),
-            memo: "A seat in a group session",
+            memo: &seat_memo(title),
             legs: vec![
                 (wallet, -amount),
                 (store::ledger::escrow_for(seat_id), amount),
@@ -458,6 +459,11 @@ async fn hold(
     )
     .await
     .map(|_| ())
+}
+
+/// What a seat's credits are for, in a wallet's history.
+fn seat_memo(title: &str) -> String {
+    format!("A seat in the group session “{title}”")
 }
 
 /// The idempotency key of a seat's hold transfer.
@@ -471,7 +477,7 @@ async fn settle(
     ctx: &Ctx,
     tx: &mut Tx,
     seat: &SeatRow,
-    mentor_id: &str,
+    (mentor_id, title): (&str, &str),
     to_person: i64,
     now: Timestamp,
 ) -> AppResult<()> {
@@ -504,7 +510,7 @@ async fn settle(
             kind: "seat_settle",
             booking_id: None,
             actor_id: None,
-            memo: "A seat in a group session",
+            memo: &seat_memo(title),
             legs,
             now,
         },
@@ -560,7 +566,7 @@ pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, Sea
     }
     let seat_id = new_id();
     if g.seated < g.seats {
-        hold(&mut tx, &seat_id, &me.id, g.credits_per_seat, now)
+        hold(&mut tx, &seat_id, &me.id, g.credits_per_seat, &g.title, now)
             .await
             .map_err(|e| match e {
                 TransferError::Db(e) => e.into(),
@@ -657,7 +663,15 @@ pub async fn leave(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<Left> {
             .collect();
         store::bookings::lock_users(&mut tx, ctx.db.backend, &line).await?;
         let s = group::leave_settlement(seat.credits_held, g.start_at, now, &ctx.config.policy);
-        settle(ctx, &mut tx, &seat, &g.mentor_id, s.to_mentee, now).await?;
+        settle(
+            ctx,
+            &mut tx,
+            &seat,
+            (&g.mentor_id, &g.title),
+            s.to_mentee,
+            now,
+        )
+        .await?;
         store::groups::move_seat(
             &mut tx,
             &seat.id,
@@ -718,7 +732,7 @@ async fn promote(
                 rest = &rest[decided.min(rest.len())..];
                 continue;
             }
-            match hold(tx, seat_id, &user_id, g.credits_per_seat, now).await {
+            match hold(tx, seat_id, &user_id, g.credits_per_seat, &g.title, now).await {
                 Ok(()) => {
                     store::groups::move_seat(
                         tx,
@@ -897,7 +911,7 @@ async fn cancel_in(
     let everyone = store::groups::seats(&mut **tx, &g.id, None).await?;
     for s in everyone.iter().filter(|s| s.status.is_live()) {
         if s.status == SeatStatus::Seated {
-            settle(ctx, tx, s, &g.mentor_id, s.credits_held, now).await?;
+            settle(ctx, tx, s, (&g.mentor_id, &g.title), s.credits_held, now).await?;
         }
         store::groups::move_seat(
             tx,
@@ -996,7 +1010,7 @@ async fn complete_in(
 ) -> AppResult<()> {
     let now = ctx.now();
     for s in seated {
-        settle(ctx, tx, s, &g.mentor_id, 0, now).await?;
+        settle(ctx, tx, s, (&g.mentor_id, &g.title), 0, now).await?;
         let to = if absent.iter().any(|a| a.as_str() == s.user_id.as_str()) {
             SeatStatus::Absent
         } else {

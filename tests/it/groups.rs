@@ -211,6 +211,15 @@ async fn joining_holds_credits_leaving_follows_the_policy_and_the_line_waits() {
     assert_eq!(status, StatusCode::CREATED, "{seat}");
     assert_eq!(seat["my_seat"]["status"], "seated");
     assert_eq!(app.balance(&a).await.0, 70);
+    let (_, credits) = app.get("/api/v1/me/credits", a.token()).await;
+    assert_eq!(
+        credits["entries"][0]["memo"],
+        format!(
+            "A seat in the group session “{}”",
+            g["title"].as_str().unwrap()
+        ),
+        "the history names the session: {credits}"
+    );
     assert_problem(&join(&app, &a, id).await, 409, "already_joined");
     assert_problem(&join(&app, &m, id).await, 409, "own_session");
     assert_problem(&join(&app, &poor, id).await, 402, "insufficient_credits");

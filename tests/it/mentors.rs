@@ -719,6 +719,27 @@ async fn demo_data_is_a_consistent_living_marketplace() {
     );
     assert_eq!(
         count(
+            "SELECT COUNT(*) FROM bookings b JOIN users u ON u.id = b.mentee_id \
+             WHERE b.created_at < u.created_at"
+        )
+        .await,
+        0,
+        "nobody requested a session before joining"
+    );
+    // A wallet's history is listed newest first by entry: its dates read in order
+    // (the demo writes past sessions in the order they took place).
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM ledger_entries a JOIN ledger_entries b \
+             ON b.account_id = a.account_id AND b.id > a.id AND b.created_at < a.created_at \
+             JOIN ledger_accounts w ON w.id = a.account_id WHERE w.kind = 'wallet'"
+        )
+        .await,
+        0,
+        "credit histories read in time order"
+    );
+    assert_eq!(
+        count(
             "SELECT COUNT(*) FROM mentor_profiles WHERE status = 'approved' \
              AND (decided_at IS NULL OR decided_at < applied_at)"
         )

@@ -87,18 +87,47 @@ pub(super) async fn grant(
     Ok(())
 }
 
-/// A past, completed and reviewed session, paid through the ledger like a real one.
-pub(super) async fn past_session(
-    tx: &mut store::Tx,
-    mentor_id: &str,
-    mentee_id: &str,
-    service_id: &str,
-    cost: i64,
-    at: i64,
-    g: &mut Gen,
-) -> AppResult<()> {
+/// A past session, drawn when its mentor is made and written later, in the order the
+/// sessions took place (so that each person's credit history reads in time order).
+pub(super) struct PastSession {
+    pub(super) mentor_id: String,
+    pub(super) mentee_id: String,
+    pub(super) service_id: String,
+    pub(super) cost: i64,
+    pub(super) at: i64,
+    pub(super) rating: i64,
+    pub(super) comment: &'static str,
+}
+
+/// A past, completed and reviewed session, paid through the ledger like a real one:
+/// requested three days ahead with credits the admins granted for it, then held.
+pub(super) async fn past_session(tx: &mut store::Tx, p: &PastSession) -> AppResult<()> {
+    let PastSession {
+        mentor_id,
+        mentee_id,
+        service_id,
+        cost,
+        at,
+        rating,
+        comment,
+    } = p;
+    let (mentor_id, mentee_id, service_id, cost, at) = (
+        mentor_id.as_str(),
+        mentee_id.as_str(),
+        service_id.as_str(),
+        *cost,
+        *at,
+    );
+    let requested = at - 3 * DAY;
     let id = new_id();
-    grant(tx, mentee_id, cost, "Credits for a past session (demo)", at).await?;
+    grant(
+        tx,
+        mentee_id,
+        cost,
+        "Credits from the admins (demo)",
+        requested,
+    )
+    .await?;
     store::bookings::insert(
         tx,
         &store::bookings::NewBooking {
@@ -120,11 +149,11 @@ pub(super) async fn past_session(
             expires_at: from_micros(at),
             idempotency_key: None,
             request_hash: "",
-            now: from_micros(at - 3 * 24 * 3_600_000_000),
+            now: from_micros(requested),
         },
     )
     .await?;
-    crate::service::credits::hold(tx, mentee_id, &id, cost, from_micros(at)).await?;
+    crate::service::credits::hold(tx, mentee_id, &id, cost, from_micros(requested)).await?;
     for (from, to, finished) in [
         ("pending", "accepted", false),
         ("accepted", "completed", true),
@@ -158,7 +187,6 @@ pub(super) async fn past_session(
         from_micros(at),
     )
     .await?;
-    let rating = [5, 5, 4, 5, 4, 3][g.below(6)];
     store::reviews::insert(
         tx,
         &store::reviews::NewReview {
@@ -166,8 +194,8 @@ pub(super) async fn past_session(
             booking_id: &id,
             mentor_id,
             mentee_id,
-            rating,
-            comment: COMMENTS[g.below(COMMENTS.len())],
+            rating: *rating,
+            comment,
             now: from_micros(at + 3_600_000_000),
         },
     )

@@ -85,6 +85,8 @@ pub async fn fill(
             ..Default::default()
         },
         mentee_ids: Vec::with_capacity(mentees),
+        mentee_joined: Vec::with_capacity(mentees),
+        past: vec![],
         mentor_ids: Vec::with_capacity(mentors),
         session_of: Vec::with_capacity(mentors),
         max_of: Vec::with_capacity(mentors),
@@ -93,6 +95,7 @@ pub async fn fill(
     f.admin().await?;
     f.mentees(mentees).await?;
     f.mentors(mentors).await?;
+    f.past_sessions().await?;
     f.mentorships().await?;
     f.articles().await?;
     f.upcoming().await?;
@@ -112,6 +115,10 @@ struct Filler<'a> {
     show: bool,
     report: DemoReport,
     mentee_ids: Vec<String>,
+    /// When each mentee joined.
+    mentee_joined: Vec<i64>,
+    /// The mentors' past sessions, drawn with each mentor, written in time order.
+    past: Vec<builders::PastSession>,
     mentor_ids: Vec<String>,
     /// Each mentor's session service.
     session_of: Vec<String>,

@@ -31,7 +31,12 @@ impl Filler<'_> {
 
     pub(super) async fn mentees(&mut self, mentees: usize) -> AppResult<()> {
         let (ctx, show_progress, hash, now) = (self.ctx, self.show, self.hash.clone(), self.now);
-        let (g, j, mentee_ids) = (&mut self.g, &mut self.j, &mut self.mentee_ids);
+        let (g, j, mentee_ids, mentee_joined) = (
+            &mut self.g,
+            &mut self.j,
+            &mut self.mentee_ids,
+            &mut self.mentee_joined,
+        );
         // Mentees first (mentors' past sessions need them), each with some credits.
         for start in (0..mentees).step_by(BATCH) {
             let mut tx = ctx.db.begin_write().await?;
@@ -74,6 +79,7 @@ impl Filler<'_> {
                 .await?;
                 grant(&mut tx, &id, 200, "Welcome credits (demo)", at).await?;
                 mentee_ids.push(id);
+                mentee_joined.push(at);
                 progress("mentees", i + 1, mentees, show_progress);
             }
             tx.commit().await?;
@@ -91,7 +97,7 @@ impl Filler<'_> {
                 let (id, rate, max_mentees, zone) = self.mentor(&mut tx, i, &mentor_roles).await?;
                 let session_id = self.services(&mut tx, &id, rate).await?;
                 self.hours(&mut tx, &id, zone).await?;
-                self.history(&mut tx, &id, &session_id, rate).await?;
+                self.history(&id, &session_id, rate);
                 self.mentor_ids.push(id);
                 self.session_of.push(session_id);
                 self.max_of.push(max_mentees);
@@ -332,26 +338,68 @@ impl Filler<'_> {
     }
 
     /// Some mentors have a history: past sessions that were reviewed, spread over the
-    /// last year (dashboards chart the last six months of it).
-    async fn history(
-        &mut self,
-        tx: &mut Tx,
-        id: &str,
-        session_id: &str,
-        rate: i64,
-    ) -> AppResult<()> {
+    /// last year (dashboards chart the last six months of it), each after its mentee
+    /// joined. Drawn here, written by [`Self::past_sessions`].
+    fn history(&mut self, id: &str, session_id: &str, rate: i64) {
         let now = self.now;
         let (g, mentee_ids) = (&mut self.g, &self.mentee_ids);
-        // Some mentors have a history: past sessions that were reviewed, spread
-        // over the last year (dashboards chart the last six months of it).
-        if !mentee_ids.is_empty() && g.below(3) != 0 {
-            let reviews = 1 + g.below(5);
-            for _ in 0..reviews {
-                let mentee = &mentee_ids[g.below(mentee_ids.len())];
-                let at = now - (1 + g.below(364) as i64) * DAY - 3 * 3_600_000_000;
-                past_session(tx, id, mentee, session_id, rate, at, g).await?;
+        if mentee_ids.is_empty() || g.below(3) == 0 {
+            return;
+        }
+        let reviews = 1 + g.below(5);
+        for _ in 0..reviews {
+            let m = g.below(mentee_ids.len());
+            let days = 1 + g.below(364) as i64;
+            let rating = [5, 5, 4, 5, 4, 3][g.below(6)];
+            let comment = COMMENTS[g.below(COMMENTS.len())];
+            // Requested three days ahead, at least a day after the mentee joined (a
+            // newcomer's first session falls in their first days; one who joined
+            // this week has none yet).
+            let first = self.mentee_joined[m] + 4 * DAY;
+            if first > now - DAY {
+                continue;
             }
-            store::reviews::recompute_rating(tx, id, from_micros(now)).await?;
+            let at = (now - days * DAY - 3 * 3_600_000_000).max(first);
+            self.past.push(PastSession {
+                mentor_id: id.to_string(),
+                mentee_id: mentee_ids[m].clone(),
+                service_id: session_id.to_string(),
+                cost: rate,
+                at,
+                rating,
+                comment,
+            });
+        }
+    }
+
+    /// Writes the drawn past sessions oldest first, then the mentors' ratings.
+    pub(super) async fn past_sessions(&mut self) -> AppResult<()> {
+        let (ctx, show_progress) = (self.ctx, self.show);
+        let mut past = std::mem::take(&mut self.past);
+        past.sort_by_key(|p| p.at);
+        let total = past.len();
+        for (n, batch) in past.chunks(BATCH).enumerate() {
+            let mut tx = ctx.db.begin_write().await?;
+            for p in batch {
+                past_session(&mut tx, p).await?;
+            }
+            tx.commit().await?;
+            progress(
+                "sessions",
+                (n * BATCH + batch.len()).min(total),
+                total,
+                show_progress,
+            );
+        }
+        let mut mentors: Vec<&str> = past.iter().map(|p| p.mentor_id.as_str()).collect();
+        mentors.sort_unstable();
+        mentors.dedup();
+        for chunk in mentors.chunks(BATCH) {
+            let mut tx = ctx.db.begin_write().await?;
+            for id in chunk {
+                store::reviews::recompute_rating(&mut tx, id, from_micros(self.now)).await?;
+            }
+            tx.commit().await?;
         }
         Ok(())
     }
