@@ -295,6 +295,20 @@ pub fn free_slots(a: &Availability, busy: &[Busy], q: &SlotQuery) -> Vec<Timesta
 /// Parses `"HH:MM"` (00:00 to 24:00) into minutes since midnight.
 pub fn parse_hhmm(field: &str, raw: &str) -> Result<Minute, FieldError> {
     let bad = || FieldError::new(field, "invalid_time", "Use a 24-hour time like 09:30.");
+    if raw.trim().is_empty() {
+        let which = if field.ends_with("end") {
+            "an end"
+        } else if field.ends_with("start") {
+            "a start"
+        } else {
+            "a"
+        };
+        return Err(FieldError::new(
+            field,
+            "required",
+            format!("Enter {which} time."),
+        ));
+    }
     let (h, m) = raw.trim().split_once(':').ok_or_else(bad)?;
     if h.len() != 2 || m.len() != 2 {
         return Err(bad());
@@ -705,6 +719,16 @@ mod tests {
         for bad in ["9:30", "24:30", "12:60", "noon", "", "-1:00"] {
             assert!(parse_hhmm("t", bad).is_err(), "{bad}");
         }
+        // A missing time is said as missing, not as a bad format.
+        let e = parse_hhmm("weekly[0].end", " ").unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("required", "Enter an end time.")
+        );
+        assert_eq!(
+            parse_hhmm("weekly[0].start", "").unwrap_err().message,
+            "Enter a start time."
+        );
         assert_eq!(parse_weekday("w", "Monday").unwrap(), Weekday::Monday);
         assert!(parse_weekday("w", "mon").is_err());
         assert!(check_settings(&Settings::default()).is_empty());

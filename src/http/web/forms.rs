@@ -81,13 +81,7 @@ impl FormErrors {
             .iter()
             .find(|(f, _)| *f == e.field)
             .map(|(_, l)| l.clone())
-            .unwrap_or_else(|| {
-                let mut name = e.field.replace('_', " ");
-                if let Some(first) = name.get_mut(0..1) {
-                    first.make_ascii_uppercase();
-                }
-                name
-            });
+            .unwrap_or_else(|| field_words(&e.field));
         // A message that already names its field ("Email is required.") stands alone.
         let named = e
             .message
@@ -115,6 +109,35 @@ impl FormErrors {
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
     }
+}
+
+/// A field's name in words, for a page that gave no label: `experience[0].end_date`
+/// is "Experience 1, end date" (a person counts from one; brackets and dots are the
+/// API's).
+fn field_words(field: &str) -> String {
+    let mut out = String::new();
+    let mut rest = field;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('[') {
+            let (n, tail) = after.split_once(']').unwrap_or((after, ""));
+            match n.parse::<usize>() {
+                Ok(i) => out.push_str(&format!(" {}", i + 1)),
+                Err(_) => out.push_str(&format!(" {n}")),
+            }
+            rest = tail;
+        } else if let Some(tail) = rest.strip_prefix('.') {
+            out.push_str(", ");
+            rest = tail;
+        } else {
+            let end = rest.find(['[', '.']).unwrap_or(rest.len());
+            out.push_str(&rest[..end].replace('_', " "));
+            rest = &rest[end..];
+        }
+    }
+    if let Some(first) = out.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    out
 }
 
 /// What went wrong, in words for a page's banner: every field's message, or the
@@ -160,5 +183,17 @@ mod tests {
             errors.line(&error("first_name", "Must not be empty.")),
             "First name: Must not be empty."
         );
+    }
+
+    #[test]
+    fn field_names_read_as_words() {
+        assert_eq!(field_words("first_name"), "First name");
+        assert_eq!(
+            field_words("experience[0].end_date"),
+            "Experience 1, end date"
+        );
+        assert_eq!(field_words("weekly[2].start"), "Weekly 3, start");
+        assert_eq!(field_words("a[x]"), "A x");
+        assert_eq!(field_words(""), "");
     }
 }
