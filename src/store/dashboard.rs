@@ -449,7 +449,9 @@ pub async fn bookings_by_status<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
-/// The audit log, newest first, filtered by action prefix, actor, or target.
+/// The audit log, newest first, filtered by action prefix (words separated by spaces
+/// match the code's `.` and `_`: "credit request grant" finds `credit_request.grant`),
+/// actor, or target.
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
     pub action: Option<String>,
@@ -492,8 +494,15 @@ pub async fn audit<'e, E: Executor<'e, Database = Any>>(
          LEFT JOIN users t ON a.target_type = 'user' AND t.id = a.target_id WHERE 1 = 1",
     );
     if let Some(action) = &f.action {
+        // As typed from the code ("credit_request.") or from the page's words
+        // ("credit request grant"): a space stands for one `.` or `_`.
+        let words: Vec<String> = action
+            .to_lowercase()
+            .split_whitespace()
+            .map(super::like_escape)
+            .collect();
         b.push(" AND a.action LIKE ")
-            .bind(Arg::Text(format!("{}%", super::like_escape(action))))
+            .bind(Arg::Text(format!("{}%", words.join("_"))))
             .push(" ESCAPE '\\'");
     }
     if let Some(actor) = &f.actor_id {

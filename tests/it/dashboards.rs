@@ -373,6 +373,24 @@ async fn admin_stats_count_the_platform_and_only_admins_see_them() {
     assert_eq!(grants["items"].as_array().unwrap().len(), 1);
     assert_eq!(grants["items"][0]["after"]["amount"], 70);
     assert_eq!(grants["items"][0]["actor_email"], "root@example.com");
+    // The words the audit page shows ("credits grant") find it too; others do not.
+    for (words, found) in [
+        ("Credits grant", 1),
+        ("credits  gr", 1),
+        ("credits refund", 0),
+    ] {
+        let (_, by_words) = app
+            .get(
+                &format!("/api/v1/admin/audit?action={}", words.replace(' ', "%20")),
+                admin.token(),
+            )
+            .await;
+        assert_eq!(
+            by_words["items"].as_array().unwrap().len(),
+            found,
+            "{words}"
+        );
+    }
     let (_, none) = app
         .get(
             &format!("/api/v1/admin/audit?target={}", mentor.user_id),

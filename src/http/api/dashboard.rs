@@ -58,7 +58,8 @@ async fn admin_stats(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
-    /// Actions starting with this (e.g. `user.`, `payment.refund`).
+    /// Actions starting with this (e.g. `user.`, `payment.refund`); words separated by
+    /// spaces match the dots and underscores (`credit request grant`).
     pub action: Option<String>,
     /// Only this admin's actions (a user id).
     pub actor: Option<String>,
