@@ -184,6 +184,16 @@ pub async fn load_slug(ctx: &Ctx, reader: Option<&UserRow>, slug: &str) -> AppRe
     readable(ctx, reader, row).await
 }
 
+/// For a visitor who is not signed in and was refused an article: whom it is shared
+/// with when signing in may open it (a published article of an active author, for
+/// members or the author's mentees), else `None` (nothing to say: a 404).
+pub async fn shared_with(ctx: &Ctx, slug: &str) -> AppResult<Option<Visibility>> {
+    let row = store::articles::get(&ctx.db.pool, None, None, Some(slug)).await?;
+    Ok(row
+        .filter(|r| r.is_published() && !r.author_inactive && r.visibility != Visibility::Public)
+        .map(|r| r.visibility))
+}
+
 async fn readable(ctx: &Ctx, reader: Option<&UserRow>, row: ArticleRow) -> AppResult<ArticleRow> {
     let admin = reader.is_some_and(is_admin);
     let is_author = reader.is_some_and(|u| u.id == row.author_id);

@@ -182,9 +182,23 @@ async fn a_mentor_writes_previews_saves_and_publishes_through_forms() {
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("<strong>out loud</strong>"));
     assert!(html.contains("1 view"), "the member's read counted");
-    // Members-only: not for anonymous visitors, not on their feed.
-    let (s, _) = text(&client(), &app, &format!("/articles/{slug}")).await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Members-only: not for anonymous visitors, not on their feed; a shared link
+    // asks them to sign in and comes back to the article.
+    let visitor = client();
+    let res = visitor
+        .get(app.url(&format!("/articles/{slug}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/login?next=/articles/{slug}"));
+    let (_, login) = text(&visitor, &app, &location(&res)).await;
+    assert!(
+        login.contains("This article is for members: sign in to read it."),
+        "{login}"
+    );
+    let (s, body) = text(&client(), &app, "/articles/no-such-article-0000").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a slug that is not there: {body}");
     let (_, feed) = text(&client(), &app, "/articles").await;
     assert!(!feed.contains("Interview tips"));
     let (_, feed) = text(&plain, &app, "/articles?tag=interviews").await;

@@ -50,6 +50,16 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("roles_saved", "ok", "The roles are saved."),
     ("sign_in_first", "info", "Sign in to continue."),
     (
+        "sign_in_members_article",
+        "info",
+        "This article is for members: sign in to read it.",
+    ),
+    (
+        "sign_in_mentees_article",
+        "info",
+        "This article is for its author's mentees: sign in to read it if you are one.",
+    ),
+    (
         "request_sent",
         "ok",
         "Your request is on its way. The mentor has 14 days to answer.",

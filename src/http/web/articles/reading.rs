@@ -39,9 +39,25 @@ pub(super) async fn load_by_slug(
     slug: &str,
 ) -> Result<ArticleRow, Response> {
     let me = web.auth.as_ref().map(|a| &a.user);
-    articles::load_slug(&state.ctx, me, slug)
-        .await
-        .map_err(|e| error_page(state, Some(web), e))
+    match articles::load_slug(&state.ctx, me, slug).await {
+        Ok(a) => Ok(a),
+        // A shared link to an article for members: sign in, then read it.
+        Err(AppError::NotFound) if me.is_none() => {
+            match articles::shared_with(&state.ctx, slug).await {
+                Ok(Some(v)) => Err(web.redirect_flash(
+                    &format!("/login?next={}", crate::http::web::urlencode(&web.here)),
+                    if v == Visibility::MyMentees {
+                        "sign_in_mentees_article"
+                    } else {
+                        "sign_in_members_article"
+                    },
+                )),
+                Ok(None) => Err(error_page(state, Some(web), AppError::NotFound)),
+                Err(e) => Err(error_page(state, Some(web), e)),
+            }
+        }
+        Err(e) => Err(error_page(state, Some(web), e)),
+    }
 }
 
 pub(super) async fn article_page(
