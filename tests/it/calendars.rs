@@ -701,6 +701,17 @@ async fn connecting_checks_the_input_the_password_and_the_address() {
         )
         .await;
     assert_problem(&got, 503, "calendars_off");
+    // The page says so in a mentor's words; the setting's name is for the admins.
+    use crate::web_mentors::{sign_in, text};
+    let c = sign_in(&off, "c@example.com", "correct horse battery").await;
+    let (_, page) = text(&c, &off, "/settings/calendars").await;
+    assert!(
+        page.contains("ask its administrators") && !page.contains("MENTORHUB_CALENDAR_KEY"),
+        "{page}"
+    );
+    let a = sign_in(&off, "root@example.com", "admin password 1").await;
+    let (_, page) = text(&a, &off, "/settings/calendars").await;
+    assert!(page.contains("MENTORHUB_CALENDAR_KEY"), "{page}");
     let strict = TestApp::spawn_with(mentorhub::config::Config {
         calendar_key: Some([1u8; 32]),
         ..test_config()

@@ -41,6 +41,8 @@ struct CalendarsPage {
     layout: Layout,
     show_services: bool,
     enabled: bool,
+    /// The viewer runs the site (told which setting turns calendars on).
+    is_admin: bool,
     rows: Vec<Row>,
     server_url: String,
     username: String,
@@ -87,6 +89,7 @@ async fn render(
             layout: web.layout(),
             show_services: crate::service::mentors::offers_services(&state.ctx, &me).await,
             enabled: calendars::enabled(&state.ctx),
+            is_admin: web.is_admin(),
             rows,
             server_url: entry.0,
             username: entry.1,
