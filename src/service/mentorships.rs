@@ -256,7 +256,14 @@ pub async fn act(
         return Err(wrong_state(action, current));
     }
     if to == MentorshipStatus::Accepted {
-        super::messages::mentorship_started(&mut tx, &m.mentor_id, &m.mentee_id, now).await?;
+        super::messages::mentorship_started(
+            &mut tx,
+            &m.mentor_id,
+            &m.mentee_id,
+            Some(&user.id),
+            now,
+        )
+        .await?;
     }
     if matches!(to, MentorshipStatus::Accepted | MentorshipStatus::Declined)
         && let Some(mentee) = store::users::by_id(&mut *tx, &m.mentee_id).await?

@@ -142,15 +142,17 @@ pub async fn booking_changed(
     Ok(Some(invite.thread_id))
 }
 
-/// A mentorship was accepted: the pair's thread opens (or is reused) with a note.
+/// A mentorship was accepted: the pair's thread opens (or is reused) with a note,
+/// not unread for the person who accepted it (`by`).
 pub async fn mentorship_started(
     tx: &mut Tx,
     mentor_id: &str,
     mentee_id: &str,
+    by: Option<&str>,
     now: jiff::Timestamp,
 ) -> AppResult<String> {
     let thread = direct_thread(tx, mentee_id, mentor_id, now).await?;
-    post_in(
+    let line = post_in(
         tx,
         &NewMessage {
             thread_id: &thread,
@@ -163,6 +165,9 @@ pub async fn mentorship_started(
         },
     )
     .await?;
+    if let Some(by) = by {
+        store::messages::read_own_line(&mut **tx, &thread, by, &line.id, now).await?;
+    }
     Ok(thread)
 }
 

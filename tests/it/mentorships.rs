@@ -78,6 +78,13 @@ async fn a_mentee_can_send_a_request_and_a_mentor_can_accept() {
         )
         .await;
     assert_eq!(mine["items"][0]["mentor"]["id"], mentor.user_id.as_str());
+    // The pair's thread opens with a note: news to the mentee, not to the mentor
+    // whose click it was.
+    let (_, theirs) = app.get("/api/v1/threads", mentee.token()).await;
+    assert_eq!(theirs["unread_total"], 1, "{theirs}");
+    let (_, own) = app.get("/api/v1/threads", mentor.token()).await;
+    assert_eq!(own["items"].as_array().unwrap().len(), 1, "{own}");
+    assert_eq!(own["unread_total"], 0, "{own}");
     assert_problem(
         &app.post(
             &format!("/api/v1/mentorships/{id}/accept"),

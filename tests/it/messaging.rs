@@ -59,10 +59,10 @@ async fn accepting_a_mentorship_opens_a_thread_and_messages_flow() {
     assert_eq!(m["content"], "Hello!\nFirst question…");
     let (_, list) = app.get("/api/v1/threads", mentor.token()).await;
     assert_eq!(
-        list["items"][0]["unread_count"], 2,
-        "the system note and the message"
+        list["items"][0]["unread_count"], 1,
+        "the message (the system note was the mentor's own doing)"
     );
-    assert_eq!(list["unread_total"], 2);
+    assert_eq!(list["unread_total"], 1);
     assert_eq!(list["items"][0]["last_message"]["id"], m["id"]);
     assert_eq!(
         app.call(

@@ -516,7 +516,7 @@ async fn publish_one(
             "The proposals changed meanwhile; reload them.",
         ));
     }
-    crate::service::messages::mentorship_started(tx, &d.mentor_id, &d.mentee_id, now).await?;
+    crate::service::messages::mentorship_started(tx, &d.mentor_id, &d.mentee_id, None, now).await?;
     super::progress::seed_goals(tx, &mentorship, &program.goals, now).await?;
     if program.budget_per_mentee > 0 {
         let account = store::ledger::sponsored_account(tx, &program.id, &d.mentee_id, now).await?;
