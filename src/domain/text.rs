@@ -143,6 +143,30 @@ pub fn optional_https_url(field: &str, raw: &str) -> Result<String, FieldError> 
     Ok(v.to_string())
 }
 
+/// [`optional_https_url`] on LinkedIn (`linkedin.com` or one of its subdomains): the
+/// profile shows it as the person's LinkedIn, so it must lead there.
+pub fn optional_linkedin_url(field: &str, raw: &str) -> Result<String, FieldError> {
+    let v = optional_https_url(field, raw)?;
+    if v.is_empty() {
+        return Ok(v);
+    }
+    let authority = v[8..].split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if host == "linkedin.com" || host.ends_with(".linkedin.com") {
+        Ok(v)
+    } else {
+        Err(FieldError::new(
+            field,
+            "not_linkedin",
+            "Must be a LinkedIn address, e.g. https://www.linkedin.com/in/your-name.",
+        ))
+    }
+}
+
 /// Whether a host name (lower case, letters, digits, `-` and `.`) names something
 /// outside the viewer's machine and network (see [`optional_https_url`]).
 fn public_host(host: &str) -> bool {
@@ -236,6 +260,30 @@ mod tests {
             "invalid_characters"
         );
         assert_eq!(optional_text("f", "a\r\nb", 10).unwrap(), "a\nb");
+    }
+
+    #[test]
+    fn linkedin_addresses_lead_to_linkedin() {
+        for ok in [
+            "https://www.linkedin.com/in/pat",
+            "https://linkedin.com/in/pat",
+            "https://de.LinkedIn.com/in/pat",
+            "",
+        ] {
+            assert!(optional_linkedin_url("l", ok).is_ok(), "{ok}");
+        }
+        for (bad, code) in [
+            ("https://evil.example.com/x", "not_linkedin"),
+            ("https://linkedin.com.evil.example/in/x", "not_linkedin"),
+            ("https://notlinkedin.com/in/x", "not_linkedin"),
+            ("http://www.linkedin.com/in/pat", "invalid_url"),
+        ] {
+            assert_eq!(
+                optional_linkedin_url("l", bad).unwrap_err().code,
+                code,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -305,7 +305,7 @@ pub async fn update_profile(ctx: &Ctx, user: &UserRow, patch: &ProfilePatch) -> 
         "resume_url",
         &pick(&patch.resume_url, &user.resume_url),
     ));
-    let linkedin_url = v.check(text::optional_https_url(
+    let linkedin_url = v.check(text::optional_linkedin_url(
         "linkedin_url",
         &pick(&patch.linkedin_url, &user.linkedin_url),
     ));

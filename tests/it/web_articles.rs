@@ -182,6 +182,15 @@ async fn a_mentor_writes_previews_saves_and_publishes_through_forms() {
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("<strong>out loud</strong>"));
     assert!(html.contains("1 view"), "the member's read counted");
+    assert!(
+        html.contains("Book a session with "),
+        "a reader may book the author"
+    );
+    let (_, own) = text(&c, &app, &format!("/articles/{slug}")).await;
+    assert!(
+        !own.contains("Book a session with ") && own.contains("Your articles"),
+        "not the author with themselves"
+    );
     // Members-only: not for anonymous visitors, not on their feed; a shared link
     // asks them to sign in and comes back to the article.
     let visitor = client();

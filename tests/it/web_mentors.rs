@@ -173,6 +173,10 @@ async fn the_find_page_explains_bad_filters() {
         html.contains("Minimum rating: A rating from 0 to 5, such as 4.5."),
         "{html}"
     );
+    assert!(
+        !html.contains("No mentor matches yet"),
+        "a refused search found nothing because it did not run: {html}"
+    );
     let (status, html) = text(&client(), &app, "/mentorship/find?q=%F0%9F%98%80").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
