@@ -251,7 +251,32 @@ pub fn excerpt(src: &str) -> String {
             Event::Text(t) | Event::Code(t) if skipping == 0 => {
                 text.push_str(&t);
             }
-            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item) => {
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            // A list inside an item's line introduces it.
+            Event::Start(Tag::List(_)) if skipping == 0 && !text.trim_end().is_empty() => {
+                let kept = text.trim_end().len();
+                text.truncate(kept);
+                if !text.ends_with(['.', '!', '?', ':', ';', '…']) {
+                    text.push(':');
+                }
+                text.push(' ');
+            }
+            // A paragraph or a list's item ends a phrase: without its own punctuation,
+            // the next one would run into it ("one classic book the source code"), so
+            // an item ends with ";", the list and a paragraph with ".".
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::List(_)) if skipping == 0 => {
+                let end = match ev {
+                    Event::End(TagEnd::Item) => ';',
+                    _ => '.',
+                };
+                let kept = text.trim_end().len();
+                text.truncate(kept);
+                if text.ends_with(';') && end == '.' {
+                    text.pop();
+                }
+                if !text.is_empty() && !text.ends_with(['.', '!', '?', ':', ';', '…']) {
+                    text.push(end);
+                }
                 text.push(' ');
             }
             _ => {}
@@ -382,6 +407,17 @@ mod tests {
             "{long}"
         );
         assert_eq!(excerpt(""), "");
+        // Lists and short paragraphs do not run together.
+        assert_eq!(
+            excerpt(
+                "Read:\n\n- one classic book\n- the source code\n\nTalk to users\n\nPick one bet"
+            ),
+            "Read: one classic book; the source code. Talk to users. Pick one bet."
+        );
+        assert_eq!(
+            excerpt("1. First, *time* it!\n2. Then change one thing\n   - nested item\n\nDone."),
+            "First, time it! Then change one thing: nested item. Done."
+        );
     }
 
     #[test]

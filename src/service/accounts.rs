@@ -263,7 +263,7 @@ pub struct ProfilePatch {
     pub avatar_url: Option<String>,
     /// https URL of a résumé.
     pub resume_url: Option<String>,
-    /// https URL of a LinkedIn profile.
+    /// https URL of a LinkedIn profile (on `linkedin.com`; `not_linkedin` otherwise).
     pub linkedin_url: Option<String>,
     /// IANA time zone name, e.g. `Europe/Paris`.
     pub timezone: Option<String>,

@@ -109,6 +109,11 @@ async fn apply_through_the_form_then_an_admin_approves_on_the_queue_page() {
     let a = sign_in(&app, "boss@example.com", "boss password 1").await;
     let (_, html) = text(&a, &app, "/admin/applications").await;
     assert!(html.contains("Twenty years of shipping software."));
+    assert!(
+        html.contains("<dt>Industries</dt><dd>fintech</dd>")
+            && html.contains("CTO at Acme, 2015-01 to now"),
+        "the admin reads the whole application: {html}"
+    );
     let me = mentorhub::store::users::by_email(&app.ctx().db.pool, "applicant@example.com")
         .await
         .unwrap()
@@ -510,6 +515,13 @@ async fn older_forms_follow_the_error_pattern_and_keep_what_was_typed() {
         "{html}"
     );
     assert!(html.contains("aria-describedby=\"new-credit_cost-error\""));
+    // The missing title is said at once too, before the credits (the form's order).
+    let (title_at, credits_at) = (
+        html.find("href=\"#new-title\">")
+            .expect("the title's error in the summary"),
+        html.find("href=\"#new-credit_cost\">").unwrap(),
+    );
+    assert!(title_at < credits_at, "{html}");
     assert!(html.contains(">Typed description</textarea>"));
     assert!(html.contains("<option value=\"custom\" selected>"));
     let row = html

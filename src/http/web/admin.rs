@@ -333,6 +333,9 @@ pub struct ApplicationLine {
     pub title_company: String,
     pub expertise: String,
     pub skills: String,
+    pub industries: String,
+    /// "Staff engineer at Acme, 2019-03 to now: …", one per position.
+    pub experience: Vec<String>,
     pub bio: String,
     pub hourly_rate: i64,
     pub max_mentees: i64,
@@ -384,6 +387,30 @@ async fn applications(State(state): State<AppState>, web: WebCtx, uri: Uri) -> P
                     .join(" at "),
                 expertise: p.expertise.clone().join(", "),
                 skills: p.skills.clone().join(", "),
+                industries: p.industries.clone().join(", "),
+                experience: p
+                    .experience
+                    .iter()
+                    .map(|e| {
+                        let month = |d: &str| d.get(..7).unwrap_or(d).to_string();
+                        let until = e
+                            .end_date
+                            .as_deref()
+                            .filter(|d| !d.is_empty())
+                            .map_or_else(|| "now".to_string(), month);
+                        let what = format!(
+                            "{} at {}, {} to {until}",
+                            e.title,
+                            e.company,
+                            month(&e.start_date)
+                        );
+                        if e.description.is_empty() {
+                            what
+                        } else {
+                            format!("{what}: {}", e.description)
+                        }
+                    })
+                    .collect(),
                 bio: p.bio.clone(),
                 hourly_rate: p.hourly_rate,
                 max_mentees: p.max_mentees,

@@ -502,7 +502,7 @@ struct ServiceForm {
 fn service_numbers(f: &ServiceForm) -> Result<(i64, i64), AppError> {
     let d = f.duration_minutes.trim().parse::<i64>();
     let c = f.credit_cost.trim().parse::<i64>();
-    let mut errs = vec![];
+    let mut errs: Vec<crate::error::FieldError> = vec![];
     if d.is_err() {
         errs.push(crate::error::FieldError::new(
             "duration_minutes",
@@ -517,10 +517,38 @@ fn service_numbers(f: &ServiceForm) -> Result<(i64, i64), AppError> {
             "Enter the credits as a whole number.",
         ));
     }
-    match (d, c) {
-        (Ok(d), Ok(c)) => Ok((d, c)),
-        _ => Err(AppError::Invalid(errs)),
+    if let (Ok(d), Ok(c)) = (&d, &c) {
+        return Ok((*d, *c));
     }
+    // Said with the numbers: whatever else is wrong (a missing title, minutes out of
+    // range), checked with a stand-in for the number that did not parse.
+    let rest = ServiceInput {
+        kind: f.kind.clone(),
+        title: f.title.clone(),
+        description: f.description.clone(),
+        duration_minutes: d.unwrap_or(60),
+        credit_cost: c.unwrap_or(1),
+        active: true,
+    };
+    if let Err(AppError::Invalid(more)) = mentors::check_service(&rest) {
+        let unparsed: Vec<String> = errs.iter().map(|e| e.field.clone()).collect();
+        errs.extend(more.into_iter().filter(|e| !unparsed.contains(&e.field)));
+    }
+    // In the form's order.
+    let order = [
+        "kind",
+        "title",
+        "description",
+        "duration_minutes",
+        "credit_cost",
+    ];
+    errs.sort_by_key(|e| {
+        order
+            .iter()
+            .position(|f| *f == e.field)
+            .unwrap_or(order.len())
+    });
+    Err(AppError::Invalid(errs))
 }
 
 /// After a service form: back to the page with a flash, or the page again with the

@@ -39,6 +39,12 @@ pub(super) struct ValidService {
     active: bool,
 }
 
+/// Checks a service's fields without writing anything (a page whose numbers did not
+/// parse says every other problem at once, too).
+pub fn check_service(input: &ServiceInput) -> AppResult<()> {
+    validate_service(input).map(|_| ())
+}
+
 pub(super) fn validate_service(input: &ServiceInput) -> AppResult<ValidService> {
     let mut v = Validator::new();
     let kind = v.check(ServiceKind::parse(&input.kind).ok_or_else(|| {
