@@ -231,6 +231,23 @@ pub fn reading_minutes(src: &str) -> i64 {
 
 /// A plain-text excerpt of a Markdown body for cards and lists: its text, without
 /// markup or code blocks, whitespace collapsed, cut at a word near 240 characters.
+/// Ends the phrase an excerpt has so far with `mark` unless it has its own
+/// punctuation (a sentence's end replaces an item's `;`).
+fn end_phrase(text: &mut String, mark: char) {
+    let kept = text.trim_end().len();
+    text.truncate(kept);
+    if text.is_empty() {
+        return;
+    }
+    if mark == '.' && text.ends_with(';') {
+        text.pop();
+    }
+    if !text.ends_with(['.', '!', '?', ':', ';', '…']) {
+        text.push(mark);
+    }
+    text.push(' ');
+}
+
 pub fn excerpt(src: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
@@ -253,31 +270,13 @@ pub fn excerpt(src: &str) -> String {
             }
             Event::SoftBreak | Event::HardBreak => text.push(' '),
             // A list inside an item's line introduces it.
-            Event::Start(Tag::List(_)) if skipping == 0 && !text.trim_end().is_empty() => {
-                let kept = text.trim_end().len();
-                text.truncate(kept);
-                if !text.ends_with(['.', '!', '?', ':', ';', '…']) {
-                    text.push(':');
-                }
-                text.push(' ');
-            }
+            Event::Start(Tag::List(_)) if skipping == 0 => end_phrase(&mut text, ':'),
             // A paragraph or a list's item ends a phrase: without its own punctuation,
             // the next one would run into it ("one classic book the source code"), so
             // an item ends with ";", the list and a paragraph with ".".
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::List(_)) if skipping == 0 => {
-                let end = match ev {
-                    Event::End(TagEnd::Item) => ';',
-                    _ => '.',
-                };
-                let kept = text.trim_end().len();
-                text.truncate(kept);
-                if text.ends_with(';') && end == '.' {
-                    text.pop();
-                }
-                if !text.is_empty() && !text.ends_with(['.', '!', '?', ':', ';', '…']) {
-                    text.push(end);
-                }
-                text.push(' ');
+            Event::End(TagEnd::Item) if skipping == 0 => end_phrase(&mut text, ';'),
+            Event::End(TagEnd::Paragraph | TagEnd::List(_)) if skipping == 0 => {
+                end_phrase(&mut text, '.');
             }
             _ => {}
         }

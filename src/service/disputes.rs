@@ -145,19 +145,15 @@ pub async fn open(
     notify::notify(
         ctx,
         &mut tx,
-        &notify::Note {
-            user_id: theirs.1,
-            email: theirs.2,
-            kind: notify::BOOKING_DISPUTE,
-            title: format!("{} disputes how “{}” ended", mine.0, b.b.title),
-            body: format!(
+        &news(
+            (theirs.1, theirs.2),
+            id,
+            format!("{} disputes how “{}” ended", mine.0, b.b.title),
+            format!(
                 "{} says: {reason}\n\nYou can give your side of it on the session's page; an administrator reads both and decides, and you will both be told.",
                 mine.0
             ),
-            link: format!("/bookings/{id}"),
-            related_id: Some(id),
-            ics: None,
-        },
+        ),
         now,
         &mut live,
     )
@@ -240,19 +236,15 @@ pub async fn answer(
     notify::notify(
         ctx,
         &mut tx,
-        &notify::Note {
-            user_id: theirs.1,
-            email: theirs.2,
-            kind: notify::BOOKING_DISPUTE,
-            title: format!("{} answered your dispute about “{}”", mine.0, b.b.title),
-            body: format!(
+        &news(
+            (theirs.1, theirs.2),
+            id,
+            format!("{} answered your dispute about “{}”", mine.0, b.b.title),
+            format!(
                 "{} says: {text}\n\nAn administrator reads both sides and decides; you will be told.",
                 mine.0
             ),
-            link: format!("/bookings/{id}"),
-            related_id: Some(id),
-            ics: None,
-        },
+        ),
         now,
         &mut live,
     )
@@ -262,6 +254,26 @@ pub async fn answer(
     store::disputes::get(&ctx.db.pool, &d.id)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// A dispute's news for one side of its booking `(user id, email)`, linked to the
+/// booking's page.
+fn news<'a>(
+    (user_id, email): (&'a str, &'a str),
+    booking_id: &'a str,
+    title: String,
+    body: String,
+) -> notify::Note<'a> {
+    notify::Note {
+        user_id,
+        email,
+        kind: notify::BOOKING_DISPUTE,
+        title,
+        body,
+        link: format!("/bookings/{booking_id}"),
+        related_id: Some(booking_id),
+        ics: None,
+    }
 }
 
 /// (name, user id, email) of the person `me_id` and of the other side.
@@ -444,16 +456,12 @@ pub async fn resolve(
         notify::notify(
             ctx,
             &mut tx,
-            &notify::Note {
-                user_id,
-                email,
-                kind: notify::BOOKING_DISPUTE,
-                title: format!("The dispute about “{}” was {verdict}", after.b.title),
-                body: format!("{}{said}", what(to_mentor)),
-                link: format!("/bookings/{}", after.b.id),
-                related_id: Some(&after.b.id),
-                ics: None,
-            },
+            &news(
+                (user_id, email),
+                &after.b.id,
+                format!("The dispute about “{}” was {verdict}", after.b.title),
+                format!("{}{said}", what(to_mentor)),
+            ),
             now,
             &mut live,
         )

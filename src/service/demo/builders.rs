@@ -102,21 +102,12 @@ pub(super) struct PastSession {
 /// A past, completed and reviewed session, paid through the ledger like a real one:
 /// requested three days ahead with credits the admins granted for it, then held.
 pub(super) async fn past_session(tx: &mut store::Tx, p: &PastSession) -> AppResult<()> {
-    let PastSession {
-        mentor_id,
-        mentee_id,
-        service_id,
-        cost,
-        at,
-        rating,
-        comment,
-    } = p;
     let (mentor_id, mentee_id, service_id, cost, at) = (
-        mentor_id.as_str(),
-        mentee_id.as_str(),
-        service_id.as_str(),
-        *cost,
-        *at,
+        p.mentor_id.as_str(),
+        p.mentee_id.as_str(),
+        p.service_id.as_str(),
+        p.cost,
+        p.at,
     );
     let requested = at - 3 * DAY;
     let id = new_id();
@@ -194,8 +185,8 @@ pub(super) async fn past_session(tx: &mut store::Tx, p: &PastSession) -> AppResu
             booking_id: &id,
             mentor_id,
             mentee_id,
-            rating: *rating,
-            comment,
+            rating: p.rating,
+            comment: p.comment,
             now: from_micros(at + 3_600_000_000),
         },
     )
