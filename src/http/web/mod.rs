@@ -605,11 +605,13 @@ impl WebCtx {
     pub fn require_user(&self) -> Result<&Authenticated, Response> {
         match &self.auth {
             Some(a) => Ok(a),
-            None => Err(self.redirect_flash(
-                &format!("/login?next={}", urlencode(&self.here)),
-                "sign_in_first",
-            )),
+            None => Err(self.to_sign_in("sign_in_first")),
         }
+    }
+
+    /// To the sign-in page, saying `flash`, and back here after.
+    pub fn to_sign_in(&self, flash: &'static str) -> Response {
+        self.redirect_flash(&format!("/login?next={}", urlencode(&self.here)), flash)
     }
 }
 

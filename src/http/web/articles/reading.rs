@@ -44,14 +44,11 @@ pub(super) async fn load_by_slug(
         // A shared link to an article for members: sign in, then read it.
         Err(AppError::NotFound) if me.is_none() => {
             match articles::shared_with(&state.ctx, slug).await {
-                Ok(Some(v)) => Err(web.redirect_flash(
-                    &format!("/login?next={}", crate::http::web::urlencode(&web.here)),
-                    if v == Visibility::MyMentees {
-                        "sign_in_mentees_article"
-                    } else {
-                        "sign_in_members_article"
-                    },
-                )),
+                Ok(Some(v)) => Err(web.to_sign_in(if v == Visibility::MyMentees {
+                    "sign_in_mentees_article"
+                } else {
+                    "sign_in_members_article"
+                })),
                 Ok(None) => Err(error_page(state, Some(web), AppError::NotFound)),
                 Err(e) => Err(error_page(state, Some(web), e)),
             }
