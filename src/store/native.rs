@@ -157,7 +157,7 @@ impl NativeConn {
         )
         .map_err(to_sqlx)?;
         for pragma in super::SQLITE_PRAGMAS {
-            // `journal_mode` answers with a row; the others with none.
+            // `journal_mode` and `journal_size_limit` answer with a row; the others with none.
             conn.query_row(pragma, [], |_| Ok(()))
                 .or_else(|e| match e {
                     rusqlite::Error::QueryReturnedNoRows => Ok(()),

@@ -8,7 +8,8 @@
 //! PostgreSQL one transaction a group) each get their own answer, a failed group is
 //! written again request by request, and the ledger stays exact when many pairs book
 //! at once; reads by key made at once are answered together, each with its own row,
-//! and a take that fails is read again alone.
+//! and a take that fails is read again alone; SQLite's write-ahead log gives its disk
+//! space back after a burst.
 
 use std::{
     collections::HashMap,
@@ -1678,4 +1679,67 @@ async fn a_silent_smtp_server_does_not_hold_the_job_worker() {
     mentorhub::jobs::run_due(app.ctx(), "worker").await.unwrap();
     let sent = deliveries(&sink).await;
     assert_eq!(sent.get("Mail 0"), Some(&1), "{sent:?}");
+}
+
+/// After a burst of writes the write-ahead log gives its disk space back: once a
+/// checkpoint has copied it into the database file, the next write starts the log over
+/// and cuts the file down to the limit (`journal_size_limit`), instead of keeping it at
+/// its largest size for as long as the server runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_write_ahead_log_shrinks_after_a_burst() {
+    if TestDb::new().await.is_postgres() {
+        eprintln!("skipped: the write-ahead log file is SQLite's");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_on(
+        TestDb::sqlite_in(dir.path()),
+        test_config(),
+        ManualClock::new(crate::support::test_epoch()),
+    )
+    .await;
+    let wal = dir.path().join("test.db-wal");
+    let pool = &app.ctx().db.pool;
+    // One transaction of 96 MiB: its frames all go into the log, whatever the
+    // checkpoints do meanwhile.
+    let mut tx = pool.begin().await.unwrap();
+    let filler = vec![0x5au8; 1024 * 1024];
+    for n in 0..96 {
+        sqlx::query("INSERT INTO write_probes (id, filler, created_at) VALUES ($1, $2, 0)")
+            .bind(format!("burst-{n}"))
+            .bind(&filler)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    sqlx::query("DELETE FROM write_probes")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let burst = std::fs::metadata(&wal).unwrap().len();
+    assert!(
+        burst > 90 * 1024 * 1024,
+        "the burst filled the log: {burst}"
+    );
+    // Later writes, with the server's checkpointer running beside them.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut size = burst;
+    while Instant::now() < deadline {
+        app.ctx().db.checkpoint().await.unwrap();
+        sqlx::query("INSERT INTO write_probes (id, filler, created_at) VALUES ($1, x'00', 0)")
+            .bind(mentorhub::domain::ids::new_id())
+            .execute(pool)
+            .await
+            .unwrap();
+        size = std::fs::metadata(&wal).unwrap().len();
+        if size <= 64 * 1024 * 1024 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        size <= 64 * 1024 * 1024,
+        "the log still holds {size} bytes of disk after the burst"
+    );
 }
