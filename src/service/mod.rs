@@ -135,20 +135,28 @@ fn dav_client() -> reqwest::Client {
 }
 
 /// Whether this instance can serve: the database answers a read and takes a write,
-/// each within three seconds. `Err` says why not.
+/// both within 900 ms — in time for an orchestrator's probe (Kubernetes waits one
+/// second by default). A database out of reach would otherwise hold the answer for
+/// as long as the pool keeps trying to connect. `Err` says why not.
 pub async fn readiness(ctx: &Ctx) -> Result<(), String> {
-    let limit = std::time::Duration::from_secs(3);
-    match tokio::time::timeout(limit, ctx.db.ping()).await {
-        Err(_) => return Err("the database did not answer within 3 s".into()),
+    let deadline = tokio::time::Instant::now() + READINESS_WITHIN;
+    let within = READINESS_WITHIN.as_millis();
+    match tokio::time::timeout_at(deadline, ctx.db.ping()).await {
+        Err(_) => return Err(format!("the database did not answer within {within} ms")),
         Ok(Err(e)) => return Err(format!("the database does not answer: {e}")),
         Ok(Ok(())) => {}
     }
-    match tokio::time::timeout(limit, ctx.db.probe_write(ctx.now())).await {
-        Err(_) => Err("the database did not take a write within 3 s".into()),
+    match tokio::time::timeout_at(deadline, ctx.db.probe_write(ctx.now())).await {
+        Err(_) => Err(format!(
+            "the database did not take a write within {within} ms"
+        )),
         Ok(Err(e)) => Err(format!("the database cannot take a write: {e}")),
         Ok(Ok(())) => Ok(()),
     }
 }
+
+/// How long readiness waits for the database in all.
+const READINESS_WITHIN: std::time::Duration = std::time::Duration::from_millis(900);
 
 /// Where a request came from; recorded on sessions.
 #[derive(Debug, Clone, Default)]

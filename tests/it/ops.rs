@@ -219,3 +219,68 @@ async fn postgres_tls_follows_the_urls_sslmode() {
     );
     assert!(why.contains("certificate"), "{why}");
 }
+
+/// With PostgreSQL out of reach (its connections cut, new ones refused), readiness
+/// says so within about a second, in time for an orchestrator's probe (one second is
+/// Kubernetes' default), and says so again as quickly while it stays away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_answers_quickly_when_postgres_is_out_of_reach() {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let db = crate::support::TestDb::new().await;
+    if !db.is_postgres() {
+        eprintln!("skipped: a database out of reach is a PostgreSQL server's");
+        return;
+    }
+    // The server reaches PostgreSQL through a relay this test can cut.
+    let mut target = reqwest::Url::parse(&db.url).unwrap();
+    let upstream = format!(
+        "{}:{}",
+        target.host_str().unwrap(),
+        target.port().unwrap_or(5432)
+    );
+    let relay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = relay.local_addr().unwrap().port();
+    let links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+    let accepting = tokio::spawn({
+        let links = links.clone();
+        async move {
+            loop {
+                let (mut inbound, _) = relay.accept().await.unwrap();
+                let upstream = upstream.clone();
+                links.lock().unwrap().push(tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                }));
+            }
+        }
+    });
+    target.set_host(Some("127.0.0.1")).unwrap();
+    target.set_port(Some(port)).unwrap();
+    let mut relayed = db.shared();
+    relayed.url = target.to_string();
+    let app = crate::support::TestApp::spawn_on(
+        relayed,
+        crate::support::test_config(),
+        mentorhub::clock::ManualClock::new(crate::support::test_epoch()),
+    )
+    .await;
+    assert_eq!(app.get("/readyz", None).await.0, StatusCode::OK);
+
+    accepting.abort();
+    let _ = accepting.await;
+    for link in links.lock().unwrap().drain(..) {
+        link.abort();
+    }
+    // More times than the server has pooled connections: each dead one fails once,
+    // then new ones are refused.
+    for _ in 0..12 {
+        let started = Instant::now();
+        let (status, body) = app.get("/readyz", None).await;
+        let took = started.elapsed();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(body["reason"].is_string(), "{body}");
+        assert!(took < Duration::from_millis(1500), "took {took:?}: {body}");
+    }
+}
