@@ -199,6 +199,25 @@ pub fn windows_on(a: &Availability, date: Date) -> Vec<(Timestamp, Timestamp)> {
         .collect()
 }
 
+/// The time off (a day off or a blocked window, in the mentor's zone) that covers part
+/// of `[start, end)`, if any: a session booked before the mentor took that time off.
+pub fn time_off_during(
+    a: &Availability,
+    start: Timestamp,
+    end: Timestamp,
+) -> Option<&DateOverride> {
+    a.overrides.iter().filter(|o| !o.available).find(|o| {
+        let (from, to) = o.window.unwrap_or((0, 1440));
+        match (
+            local_instant(&a.tz, o.date, from, false),
+            local_instant(&a.tz, o.date, to, true),
+        ) {
+            (Some(off_start), Some(off_end)) => start < off_end && off_start < end,
+            _ => false,
+        }
+    })
+}
+
 /// Free start instants for a service of `q.duration_minutes`, sorted and distinct.
 pub fn free_slots(a: &Availability, busy: &[Busy], q: &SlotQuery) -> Vec<Timestamp> {
     let st = &a.settings;
@@ -623,6 +642,51 @@ mod tests {
             [ts("2026-01-04T23:00:00Z")],
             "Monday 2026-01-05 10:00 +11:00"
         );
+    }
+
+    #[test]
+    fn time_off_covering_a_session_is_found_in_the_mentors_zone() {
+        // Berlin is UTC+1 in December.
+        let mut a = avail("Europe/Berlin", vec![]);
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        a.overrides = vec![
+            DateOverride {
+                date: d("2026-12-10"),
+                available: true,
+                window: Some((1080, 1200)),
+            }, // extra hours: not time off
+            DateOverride {
+                date: d("2026-12-10"),
+                available: false,
+                window: Some((600, 660)),
+            }, // blocked 10:00–11:00 Berlin
+            DateOverride {
+                date: d("2026-12-12"),
+                available: false,
+                window: None,
+            }, // day off
+        ];
+        let off = |s: &str, e: &str| time_off_during(&a, ts(s), ts(e)).map(|o| o.date);
+        // 10:30–11:30 Berlin overlaps the blocked hour; 11:00–12:00 only touches it.
+        assert_eq!(
+            off("2026-12-10T09:30:00Z", "2026-12-10T10:30:00Z"),
+            Some(d("2026-12-10"))
+        );
+        assert_eq!(off("2026-12-10T10:00:00Z", "2026-12-10T11:00:00Z"), None);
+        // Extra hours are not time off.
+        assert_eq!(off("2026-12-10T17:00:00Z", "2026-12-10T18:00:00Z"), None);
+        // The whole Berlin day: 23:30 UTC on the 11th is 00:30 on the 12th there, and
+        // 22:30 UTC on the 12th is 23:30; 23:00 UTC on the 12th is the next day.
+        assert_eq!(
+            off("2026-12-11T23:30:00Z", "2026-12-12T00:30:00Z"),
+            Some(d("2026-12-12"))
+        );
+        assert_eq!(
+            off("2026-12-12T22:30:00Z", "2026-12-12T23:00:00Z"),
+            Some(d("2026-12-12"))
+        );
+        assert_eq!(off("2026-12-12T23:00:00Z", "2026-12-13T00:00:00Z"), None);
+        assert_eq!(off("2026-12-11T22:00:00Z", "2026-12-11T23:00:00Z"), None);
     }
 
     #[test]

@@ -76,7 +76,14 @@ struct Parsed {
     settings: Settings,
 }
 
-fn parse(input: &AvailabilityIo) -> AppResult<Parsed> {
+/// What a new availability is checked against: the exception dates saved before and
+/// the time now (exceptions are for today or later; see [`settle_past_exceptions`]).
+struct Saved<'a> {
+    dates: Vec<&'a str>,
+    now: Timestamp,
+}
+
+fn parse(input: &AvailabilityIo, saved: Option<&Saved>) -> AppResult<Parsed> {
     let mut v = Validator::new();
     let tz = v.check(TimeZoneName::parse("timezone", &input.timezone));
     if input.weekly.len() > 50 {
@@ -166,6 +173,9 @@ fn parse(input: &AvailabilityIo) -> AppResult<Parsed> {
                 available: o.available,
                 window,
             });
+            if let (Some(tz), Some(saved)) = (&tz, saved) {
+                settle_past_exception(&mut v, &mut overrides, i, tz, saved);
+            }
         }
     }
     let settings: Settings = input.settings.into();
@@ -223,7 +233,16 @@ pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult
             "Fill in your mentor profile first: availability belongs to mentors.",
         ));
     }
-    let p = parse(input)?;
+    let before = store::availability::get(&ctx.db.pool, &user.id).await?;
+    let now = ctx.clock.now();
+    let saved = Saved {
+        dates: before
+            .iter()
+            .flat_map(|b| b.overrides.iter().map(|o| o.date.as_str()))
+            .collect(),
+        now,
+    };
+    let p = parse(input, Some(&saved))?;
     // Store the normalised form.
     let weekly: Vec<RuleIo> = p
         .weekly
@@ -244,7 +263,6 @@ pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult
             end: o.window.map(|w| av::format_hhmm(w.1)),
         })
         .collect();
-    let now = ctx.clock.now();
     let row = AvailabilityRow {
         mentor_id: user.id.to_string(),
         timezone: p.tz.as_str().to_string(),
@@ -259,7 +277,6 @@ pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult
         created_at: now,
         updated_at: now,
     };
-    let before = store::availability::get(&ctx.db.pool, &user.id).await?;
     store::availability::put(&ctx.db.pool, &row).await?;
     if before.is_none_or(|b| b.timezone != row.timezone) {
         // All-day events block whole days of the mentor's zone: read them again in the
@@ -268,6 +285,97 @@ pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult
     }
     refresh_next_free(ctx, &user.id).await?;
     Ok(to_io(&row))
+}
+
+/// Exceptions are for today or later (in the availability's zone): a new one (the
+/// last of `overrides`, sent as `overrides[i]`) for a date that has passed is refused
+/// (`past_date`), and one saved before whose date has since passed is dropped (it no
+/// longer changes anything, and the list would otherwise only grow).
+fn settle_past_exception(
+    v: &mut Validator,
+    overrides: &mut Vec<DateOverride>,
+    i: usize,
+    tz: &TimeZoneName,
+    saved: &Saved,
+) {
+    let Some(date) = overrides.last().map(|o| o.date) else {
+        return;
+    };
+    let zone = TimeZone::get(tz.as_str()).unwrap_or(TimeZone::UTC);
+    if date >= saved.now.to_zoned(zone).date() {
+        return;
+    }
+    overrides.pop();
+    if !saved.dates.contains(&date.to_string().as_str()) {
+        v.push(FieldError::new(
+            &format!("overrides[{i}].date"),
+            "past_date",
+            format!("{date} has passed: an exception is for today or a later date."),
+        ));
+    }
+}
+
+/// One of the mentor's coming sessions that falls in time they have taken off.
+#[derive(Debug, Clone)]
+pub struct BookedInTimeOff {
+    /// The booking's id, or the group session's.
+    pub id: String,
+    pub group: bool,
+    pub title: String,
+    /// Who booked it (a group session: empty).
+    pub with: String,
+    pub start_at: Timestamp,
+    /// The exception's date, and whether it is a whole day off.
+    pub date: jiff::civil::Date,
+    pub day_off: bool,
+}
+
+/// The mentor's coming sessions (requested, accepted, or group sessions they lead)
+/// that fall in a day off or a blocked window: an exception only stops new bookings,
+/// so these stay booked until the mentor moves or cancels them.
+pub async fn booked_in_time_off(ctx: &Ctx, mentor_id: &str) -> AppResult<Vec<BookedInTimeOff>> {
+    let Some(a) = load(ctx, mentor_id).await? else {
+        return Ok(vec![]);
+    };
+    if a.overrides.iter().all(|o| o.available) {
+        return Ok(vec![]);
+    }
+    let now = ctx.clock.now();
+    let mut found = vec![];
+    for b in store::dashboard::upcoming(&ctx.db.pool, mentor_id, now, 500).await? {
+        if b.other_is_mentor {
+            continue;
+        }
+        if let Some(o) = av::time_off_during(&a, b.start_at, b.end_at) {
+            found.push(BookedInTimeOff {
+                id: b.id,
+                group: false,
+                title: b.title,
+                with: format!("{} {}", b.other_first_name, b.other_last_name),
+                start_at: b.start_at,
+                date: o.date,
+                day_off: o.window.is_none(),
+            });
+        }
+    }
+    for g in store::dashboard::upcoming_groups(&ctx.db.pool, mentor_id, now, 500).await? {
+        if !g.leads {
+            continue;
+        }
+        if let Some(o) = av::time_off_during(&a, g.start_at, g.end_at) {
+            found.push(BookedInTimeOff {
+                id: g.id,
+                group: true,
+                title: g.title,
+                with: String::new(),
+                start_at: g.start_at,
+                date: o.date,
+                day_off: o.window.is_none(),
+            });
+        }
+    }
+    found.sort_by_key(|f| f.start_at);
+    Ok(found)
 }
 
 /// The domain form of a mentor's availability, if they set one.
@@ -280,7 +388,7 @@ pub async fn load(ctx: &Ctx, mentor_id: &str) -> AppResult<Option<Availability>>
 
 pub fn from_row(row: &AvailabilityRow) -> AppResult<Availability> {
     let io = to_io(row);
-    let p = parse(&io)?;
+    let p = parse(&io, None)?;
     Ok(Availability {
         tz: TimeZone::get(p.tz.as_str()).unwrap_or(TimeZone::UTC),
         weekly: p.weekly,

@@ -123,3 +123,75 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
     let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
     assert_eq!(saved["overrides"].as_array().unwrap().len(), 0, "{saved}");
 }
+
+/// A day off (or a blocked window) taken where a session is already booked does not
+/// cancel it: the availability page says which sessions are still booked in time the
+/// mentor took off, in the availability's zone, each linked to where it can be moved
+/// or cancelled; a session outside the exception is not named.
+#[tokio::test]
+async fn sessions_booked_in_time_taken_off_are_pointed_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "Europe/Paris", 10, 100).await;
+    let mut ids = vec![];
+    // Tuesday 3 March 10:00 and 14:00 in Paris (UTC+1).
+    for start in ["2026-03-03T09:00:00Z", "2026-03-03T13:00:00Z"] {
+        let (status, b) = app
+            .post(
+                "/api/v1/bookings",
+                mentee.token(),
+                serde_json::json!({"mentor_id": mentor.user_id, "service_id": service, "start": start, "topic": "Plans"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+        ids.push(b["id"].as_str().unwrap().to_string());
+    }
+    let c = sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(!page.contains("still booked"), "no exception yet");
+
+    let mut body = crate::support::weekdays_nine_to_five("Europe/Paris");
+    body["overrides"] = serde_json::json!([{"date": "2026-03-03", "available": false, "start": "09:30", "end": "11:00"}]);
+    app.set_availability(&mentor, body.clone()).await;
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(
+        page.contains("A session is still booked in time you took off"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("href=\"/bookings/{}\"", ids[0])),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("href=\"/bookings/{}\"", ids[1])),
+        "{page}"
+    );
+    assert!(
+        page.contains("in the time you blocked on Tuesday 3 March"),
+        "{page}"
+    );
+
+    // The whole day off: both are named; once one is cancelled, only the other.
+    body["overrides"] = serde_json::json!([{"date": "2026-03-03", "available": false}]);
+    app.set_availability(&mentor, body).await;
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(page.contains("2 sessions are still booked"), "{page}");
+    assert!(
+        page.contains("in your day off on Tuesday 3 March"),
+        "{page}"
+    );
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", ids[1]),
+            mentor.token(),
+            serde_json::json!({"reason": "Day off"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(page.contains("A session is still booked"), "{page}");
+    assert!(
+        !page.contains(&format!("href=\"/bookings/{}\"", ids[1])),
+        "{page}"
+    );
+}

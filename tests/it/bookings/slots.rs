@@ -227,3 +227,64 @@ async fn discovery_knows_who_is_free_and_when() {
         );
     }
 }
+
+/// Exceptions are for today or later in the mentor's zone: a new one for a date that
+/// has passed is refused with the reason (and nothing is saved); one saved earlier
+/// whose date has since passed is dropped quietly when the availability is saved
+/// again, so sending back what was read always works.
+#[tokio::test]
+async fn exceptions_are_for_today_or_later() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(&admin, "t@example.com", mentor_profile(&["x"], &[], 10))
+        .await;
+    // The test clock reads Monday 2 March 2026, 09:00 UTC: in Honolulu (UTC−10) it
+    // is still Sunday 1 March, which is "today" there.
+    let mut body = weekdays_nine_to_five("Pacific/Honolulu");
+    body["overrides"] = json!([{"date": "2026-03-01", "available": false}, {"date": "2026-03-05", "available": false}]);
+    app.set_availability(&mentor, body.clone()).await;
+    body["timezone"] = json!("UTC");
+    body["overrides"] = json!([{"date": "2026-03-05", "available": false}, {"date": "2026-02-27", "available": false}]);
+    let got = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/availability",
+            mentor.token(),
+            Some(body),
+        )
+        .await;
+    assert_problem(&got, 422, "invalid_input");
+    assert_eq!(
+        got.1["errors"][0]["field"], "overrides[1].date",
+        "{}",
+        got.1
+    );
+    assert_eq!(got.1["errors"][0]["code"], "past_date");
+    assert_eq!(
+        got.1["errors"][0]["message"],
+        "2026-02-27 has passed: an exception is for today or a later date."
+    );
+    let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
+    assert_eq!(
+        saved["timezone"], "Pacific/Honolulu",
+        "nothing saved: {saved}"
+    );
+    assert_eq!(saved["overrides"].as_array().unwrap().len(), 2, "{saved}");
+
+    // Two days on, what was read is sent back: the passed day is dropped, not refused.
+    app.clock.advance(jiff::SignedDuration::from_hours(48));
+    let (status, again) = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/availability",
+            mentor.token(),
+            Some(saved),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(
+        again["overrides"],
+        json!([{"date": "2026-03-05", "available": false, "start": null, "end": null}])
+    );
+}

@@ -61,6 +61,58 @@ pub(super) struct AvailabilityPage {
     preview: Vec<PreviewDay>,
     /// The length of the service the preview is for (minutes; 0: none).
     preview_minutes: i64,
+    /// Coming sessions that fall in time taken off: they stay booked.
+    booked_off: Vec<BookedOffLine>,
+}
+
+/// A coming session in a day off or a blocked window, linked to where it can be moved
+/// or cancelled.
+pub struct BookedOffLine {
+    pub href: String,
+    pub title: String,
+    pub with: String,
+    pub when: String,
+    /// "your day off on Thursday 10 December" / "the time you blocked on …".
+    pub why: String,
+}
+
+/// The mentor's coming sessions in time they have taken off, in the availability's
+/// zone (empty when they cannot be read: the page still shows).
+async fn booked_off_of(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    zone: &str,
+) -> Vec<BookedOffLine> {
+    let Ok(found) = availability::booked_in_time_off(&state.ctx, &me.id).await else {
+        return vec![];
+    };
+    let tz = TimeZone::get(zone).unwrap_or(TimeZone::UTC);
+    found
+        .into_iter()
+        .map(|f| {
+            let day = f.date.strftime("%A %-d %B").to_string();
+            BookedOffLine {
+                href: if f.group {
+                    format!("/groups/{}", f.id)
+                } else {
+                    format!("/bookings/{}", f.id)
+                },
+                title: f.title,
+                with: if f.group {
+                    "group session".into()
+                } else {
+                    format!("with {}", f.with)
+                },
+                when: web.when(f.start_at, &tz),
+                why: if f.day_off {
+                    format!("your day off on {day}")
+                } else {
+                    format!("the time you blocked on {day}")
+                },
+            }
+        })
+        .collect()
 }
 
 /// One day of the preview: its free start times, and the times the mentor's own
@@ -253,6 +305,7 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
     let io = availability::get(&state.ctx, &me).await?;
     let (days, overrides) = page_from(&io, &HashMap::new());
     let (preview, preview_minutes) = preview_of(&state, &web, &me).await;
+    let booked_off = booked_off_of(&state, &web, &me, &io.timezone).await;
     Ok(web.render(
         &state,
         &AvailabilityPage {
@@ -267,6 +320,7 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
             errors: FormErrors::default(),
             preview,
             preview_minutes,
+            booked_off,
         },
     ))
 }
@@ -429,6 +483,8 @@ pub(super) async fn save_availability(
             let (at, summary, errors) = place_errors(&e, &origins, &io);
             let (days, overrides) = page_from(&io, &at);
             let (preview, preview_minutes) = preview_of(&state, &web, &me).await;
+            let saved = availability::get(&state.ctx, &me).await?;
+            let booked_off = booked_off_of(&state, &web, &me, &saved.timezone).await;
             web.render_status(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -444,6 +500,7 @@ pub(super) async fn save_availability(
                     errors,
                     preview,
                     preview_minutes,
+                    booked_off,
                 },
             )
         }
