@@ -59,6 +59,10 @@ async fn an_admin_starts_a_program_mentees_apply_and_the_manager_publishes() {
     let m = b.twin().await;
     m.sign_in(&app.url(""), "dee@example.com", PASSWORD).await;
     m.goto(&app.url(&format!("/programs/{id}"))).await;
+    assert!(
+        !m.page_has("Send my application").await,
+        "a mentor is offered the pool, not the mentees' application"
+    );
     m.fill("#f-m-capacity", "2").await;
     m.click("input[name='answers.interviewer'][value='Yes']")
         .await;

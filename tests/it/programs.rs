@@ -1456,3 +1456,122 @@ async fn where_the_program_allows_it_a_mentee_chooses_their_mentor() {
         .await;
     assert_eq!(g["program_id"], *id);
 }
+
+/// A program cannot be made, moved or opened so that it is already over or its
+/// applications already closed; a running program's passed closing date is fine. A
+/// program left without dates closes its applications at 09:00 in its creator's zone.
+#[tokio::test]
+async fn a_program_is_not_made_or_opened_already_over() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // The clock reads 2 March 2026, 09:00 UTC.
+    let (status, b) = app
+        .post(
+            "/api/v1/programs",
+            admin.token(),
+            json!({"name": "Last year", "applications_open_at": "2025-01-01T09:00:00Z",
+                   "applications_close_at": "2025-02-01T09:00:00Z",
+                   "starts_at": "2025-02-01T09:00:00Z", "ends_at": "2025-03-01T09:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let said: Vec<(&str, &str)> = b["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("applications_close_at", "in_the_past"),
+            ("ends_at", "in_the_past")
+        ]
+    );
+    let (_, list) = app.get("/api/v1/programs", admin.token()).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "nothing made");
+    // On the page, each date's reason is beside its date.
+    let c = crate::web_mentors::sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, "/programs/new").await;
+    let csrf = crate::web_mentors::csrf_of(&page);
+    let res = c
+        .post(app.url("/programs/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Last year"),
+            ("applications_open_on", "2025-01-01"),
+            ("applications_close_on", "2025-02-01"),
+            ("starts_on", "2025-02-01"),
+            ("ends_on", "2025-03-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<p class=\"error\" id=\"f-ends_on-error\">The program would already be over: choose an end after today.</p>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"f-applications_close_on-error\""),
+        "{html}"
+    );
+
+    // Made in Tokyo's zone without dates: applications close on 16 March at 09:00
+    // there (00:00 UTC).
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            admin.token(),
+            Some(json!({"timezone": "Asia/Tokyo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let p = create(&app, &admin, json!({"name": "Spring"})).await;
+    assert_eq!(p["applications_close_at"], "2026-03-16T00:00:00Z", "{p}");
+    let id = p["id"].as_str().unwrap().to_string();
+
+    // Two weeks and a day on, the draft's applications would already be closed.
+    app.clock.advance(jiff::SignedDuration::from_hours(15 * 24));
+    assert_problem(
+        &act(&app, &admin, &id, "open").await,
+        409,
+        "applications_closed",
+    );
+    let (status, b) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/programs/{id}"),
+            admin.token(),
+            Some(json!({"applications_close_at": "2026-03-10T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["errors"][0]["code"], "in_the_past", "{b}");
+    let (status, b) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/programs/{id}"),
+            admin.token(),
+            Some(json!({"applications_close_at": "2026-03-31T00:00:00Z", "starts_at": "2026-04-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (status, b) = act(&app, &admin, &id, "open").await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    // Once running, its passed closing date does not stop other changes.
+    app.clock.advance(jiff::SignedDuration::from_hours(20 * 24));
+    let (status, b) = act(&app, &admin, &id, "start").await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (status, b) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/programs/{id}"),
+            admin.token(),
+            Some(json!({"description": "Now running."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+}

@@ -322,7 +322,8 @@ async fn render_program(
         agendas: p.agendas.clone(),
         pool: pool_rows.iter().map(pool_line).collect(),
         manages: a.manages,
-        may_apply: accepting && mine.is_none() && my_pool.is_none(),
+        // A mentor is offered the pool, not the mentees' application.
+        may_apply: accepting && !approved && mine.is_none() && my_pool.is_none(),
         may_choose: p.self_matching
             && matches!(p.status, ProgramStatus::Open | ProgramStatus::Running)
             && mine.as_ref().is_some_and(|m| m.status == "applied"),
@@ -711,6 +712,25 @@ fn details_input(f: &DetailsForm, tz: &jiff::tz::TimeZone) -> ProgramInput {
     }
 }
 
+/// The details form's errors, each on its input: the API names a date by its instant
+/// (`ends_at`), the form by its day (`ends_on`).
+fn details_errors(e: &AppError) -> FormErrors {
+    let AppError::Invalid(errors) = e else {
+        return FormErrors::from_error(e);
+    };
+    let on_the_form = errors
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            if let Some(stem) = f.field.strip_suffix("_at") {
+                f.field = format!("{stem}_on");
+            }
+            f
+        })
+        .collect();
+    FormErrors::from_error(&AppError::Invalid(on_the_form)).labelled(DETAIL_LABELS)
+}
+
 const DETAIL_LABELS: &[(&str, &str)] = &[
     ("name", "Name"),
     ("description", "Description"),
@@ -718,10 +738,10 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("join_rule", "Who may join"),
     ("invite_code", "Invite code"),
     ("email_domain", "Email domain"),
-    ("applications_open_at", "Applications open"),
-    ("applications_close_at", "Applications close"),
-    ("starts_at", "Starts"),
-    ("ends_at", "Ends"),
+    ("applications_open_on", "Applications open"),
+    ("applications_close_on", "Applications close"),
+    ("starts_on", "Starts"),
+    ("ends_on", "Ends"),
     ("mentor_capacity", "Mentees per mentor"),
     ("sessions_expected", "Sessions expected"),
     ("budget_per_mentee", "Credits per mentee"),
@@ -850,7 +870,7 @@ async fn create(
     match programs::create(&state.ctx, &me, &input).await {
         Ok(p) => Ok(web.redirect_flash(&format!("/programs/{}/manage", p.id), "program_created")),
         Err(e @ AppError::Invalid(_)) => {
-            let errors = FormErrors::from_error(&e).labelled(DETAIL_LABELS);
+            let errors = details_errors(&e);
             render_new(&state, &web, &me, DetailsView::typed(&f), errors).await
         }
         Err(e) => Err(e.into()),
@@ -1177,7 +1197,7 @@ async fn manage_action(
             match programs::update(ctx, &me, &id, &input).await {
                 Ok(_) => Ok("program_updated"),
                 Err(e @ AppError::Invalid(_)) => {
-                    let errors = FormErrors::from_error(&e).labelled(DETAIL_LABELS);
+                    let errors = details_errors(&e);
                     return render_manage(
                         &state,
                         &web,

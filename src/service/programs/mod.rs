@@ -32,7 +32,7 @@ use crate::{
             self, Goal, JoinRule, ProgramAction, ProgramStatus, Question, RawProgram, Template,
         },
     },
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, FieldError},
     store::{
         self, Tx,
         ledger::{Outcome, Transfer, WORLD},
@@ -261,8 +261,15 @@ impl Merged {
     }
 
     /// A new program's starting point: the template's texts and numbers, dates from
-    /// the input or from now.
-    fn from_template(t: Option<&Template>, input: &ProgramInput, now: jiff::Timestamp) -> Self {
+    /// the input or from now. Applications left without a closing date close two weeks
+    /// after they open, at 09:00 in the creator's zone (not at the minute the program
+    /// was made, which every page would then show as its odd closing time).
+    fn from_template(
+        t: Option<&Template>,
+        input: &ProgramInput,
+        now: jiff::Timestamp,
+        zone: &jiff::tz::TimeZone,
+    ) -> Self {
         // A time out of range is left to the validation of the whole input, which
         // refuses it with its reason; here it only must not be added to.
         let parse = |raw: &Option<String>| {
@@ -270,8 +277,15 @@ impl Merged {
                 .and_then(|s| crate::clock::parse_instant(s).ok())
         };
         let open: jiff::Timestamp = parse(&input.applications_open_at).unwrap_or(now);
-        let close = parse(&input.applications_close_at)
-            .unwrap_or(open + jiff::SignedDuration::from_hours(14 * 24));
+        let close = parse(&input.applications_close_at).unwrap_or_else(|| {
+            let two_weeks = open + jiff::SignedDuration::from_hours(14 * 24);
+            two_weeks
+                .to_zoned(zone.clone())
+                .date()
+                .at(9, 0, 0, 0)
+                .to_zoned(zone.clone())
+                .map_or(two_weeks, |z| z.timestamp())
+        });
         let starts = parse(&input.starts_at).unwrap_or(close.max(open));
         let weeks = t.map_or(12, |t| t.weeks.clamp(1, 104));
         let ends = starts + jiff::SignedDuration::from_hours(weeks * 7 * 24);
@@ -320,6 +334,53 @@ impl Merged {
         set(&mut self.goals, &i.goals);
         set(&mut self.agendas, &i.agendas);
         self
+    }
+
+    /// Dates that would leave the program over, or its applications closed, before
+    /// it could take anyone: on creation, and when a change moves them (a running
+    /// program's applications closed long ago, which is fine).
+    fn past_errors(&self, before: Option<&ProgramRow>, now: jiff::Timestamp) -> Vec<FieldError> {
+        let at = |raw: &str| crate::clock::parse_instant(raw).ok();
+        let mut errors = vec![];
+        let moved_close = before.is_none_or(|b| {
+            matches!(b.status, ProgramStatus::Draft | ProgramStatus::Open)
+                && at(&self.close) != Some(b.applications_close_at)
+        });
+        if moved_close && at(&self.close).is_some_and(|c| c <= now) {
+            errors.push(FieldError::new(
+                "applications_close_at",
+                "in_the_past",
+                "Applications would already be closed: choose a closing date after today.",
+            ));
+        }
+        let moved_end = before.is_none_or(|b| at(&self.ends) != Some(b.ends_at));
+        if moved_end && at(&self.ends).is_some_and(|e| e <= now) {
+            errors.push(FieldError::new(
+                "ends_at",
+                "in_the_past",
+                "The program would already be over: choose an end after today.",
+            ));
+        }
+        errors
+    }
+
+    /// The program's checks, with `more` problems found beside them (all said at once,
+    /// one a field).
+    fn check_with(&self, more: Vec<FieldError>) -> AppResult<program::Draft> {
+        match self.check() {
+            Ok(d) if more.is_empty() => Ok(d),
+            Ok(_) => Err(AppError::Invalid(more)),
+            Err(AppError::Invalid(mut errors)) => {
+                // One reason a field: its own check's comes first.
+                for e in more {
+                    if !errors.iter().any(|x| x.field == e.field) {
+                        errors.push(e);
+                    }
+                }
+                Err(AppError::Invalid(errors))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn check(&self) -> AppResult<program::Draft> {
@@ -406,9 +467,9 @@ pub async fn create(ctx: &Ctx, admin: &UserRow, input: &ProgramInput) -> AppResu
         Some(id) => Some(template(ctx, id.trim()).await?),
         None => None,
     };
-    let draft = Merged::from_template(t.as_ref(), input, now)
-        .apply(input)
-        .check()?;
+    let zone = jiff::tz::TimeZone::get(&admin.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let merged = Merged::from_template(t.as_ref(), input, now, &zone).apply(input);
+    let draft = merged.check_with(merged.past_errors(None, now))?;
     let id = new_id();
     let mut tx = ctx.db.begin_write().await?;
     store::programs::insert(
@@ -472,7 +533,8 @@ pub async fn update(
             ),
         ));
     }
-    let draft = Merged::from_program(&current).apply(input).check()?;
+    let merged = Merged::from_program(&current).apply(input);
+    let draft = merged.check_with(merged.past_errors(Some(&current), now))?;
     let answered = !store::programs::applications(&mut *tx, id)
         .await?
         .is_empty();
@@ -528,6 +590,20 @@ pub async fn act(
             ),
         ));
     };
+    if action == ProgramAction::Open {
+        if current.ends_at <= now {
+            return Err(AppError::conflict(
+                "already_over",
+                "This program's end date has passed: change its dates before opening it.",
+            ));
+        }
+        if current.applications_close_at <= now {
+            return Err(AppError::conflict(
+                "applications_closed",
+                "Its applications would already be closed: move the closing date after today before opening it.",
+            ));
+        }
+    }
     if !store::programs::set_status(&mut tx, id, current.status, to, now).await? {
         return Err(AppError::conflict(
             "invalid_transition",
