@@ -139,6 +139,10 @@ pub const CODES: &[(&str, &str)] = &[
         "The program takes no applications now.",
     ),
     (
+        "already_over",
+        "The program's end date has passed: it cannot open.",
+    ),
+    (
         "capacity_below_matches",
         "A mentor's capacity in a program cannot go below their pairings.",
     ),

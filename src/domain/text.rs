@@ -223,8 +223,30 @@ fn public_ipv4(ip: std::net::Ipv4Addr) -> bool {
         || (a == 198 && (b == 18 || b == 19)))
 }
 
+/// A person's words ended as a sentence: a full stop added unless they already end
+/// with one ("Sick today — sorry!" stays as it is, "I am ill" gets its ".").
+pub fn as_sentence(words: &str) -> String {
+    let words = words.trim_end();
+    if words.is_empty() || words.ends_with(['.', '!', '?', '…']) {
+        words.to_string()
+    } else {
+        format!("{words}.")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn words_end_as_a_sentence_once() {
+        assert_eq!(super::as_sentence("I am ill"), "I am ill.");
+        assert_eq!(
+            super::as_sentence("Sick today — sorry! "),
+            "Sick today — sorry!"
+        );
+        assert_eq!(super::as_sentence("Moved (see chat)"), "Moved (see chat).");
+        assert_eq!(super::as_sentence(""), "");
+    }
+
     use super::*;
 
     #[test]

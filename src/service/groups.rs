@@ -466,6 +466,19 @@ fn seat_memo(title: &str) -> String {
     format!("A seat in the group session “{title}”")
 }
 
+/// What a seat's settlement is, in the wallets' histories: the person's credits back
+/// (all or part: the mentor has the rest), or the mentor's pay.
+fn settle_memo(title: &str, to_person: i64, held: i64) -> String {
+    let seat = seat_memo(title);
+    if to_person >= held {
+        format!("{seat}: credits returned")
+    } else if to_person > 0 {
+        format!("{seat}: part of the credits returned")
+    } else {
+        seat
+    }
+}
+
 /// The idempotency key of a seat's hold transfer.
 fn seat_hold_key(seat_id: &str) -> String {
     format!("seat:{seat_id}:hold")
@@ -510,7 +523,7 @@ async fn settle(
             kind: "seat_settle",
             booking_id: None,
             actor_id: None,
-            memo: &seat_memo(title),
+            memo: &settle_memo(title, to_person, held),
             legs,
             now,
         },
@@ -944,6 +957,12 @@ async fn cancel_in(
     }
     store::groups::cancel(tx, &g.id, reason, now).await?;
     store::calendars::enqueue_push_group(tx, &g.id, &g.mentor_id, now).await?;
+    // The chat stays (people may still want a word), saying so.
+    let note = format!(
+        "This session is cancelled. {}",
+        crate::domain::text::as_sentence(why)
+    );
+    super::messages::platform_note(tx, &g.thread_id, &note, now, live).await?;
     Ok(())
 }
 

@@ -142,6 +142,38 @@ pub async fn booking_changed(
     Ok(Some(invite.thread_id))
 }
 
+/// A note from the platform in a thread (a group session cancelled), shown live to
+/// everyone in it once the transaction commits.
+pub async fn platform_note(
+    tx: &mut Tx,
+    thread_id: &str,
+    text: &str,
+    now: jiff::Timestamp,
+    live: &mut super::events::Live,
+) -> AppResult<()> {
+    let line = post_in(
+        tx,
+        &NewMessage {
+            thread_id,
+            sender_id: None,
+            kind: "system",
+            content: text,
+            metadata: &json!({}),
+            booking_id: None,
+            now,
+        },
+    )
+    .await?;
+    let people = store::messages::participants(&mut **tx, thread_id).await?;
+    live.push(
+        people.into_iter().map(|p| p.user_id).collect(),
+        Event::Message {
+            message: message_json(&line),
+        },
+    );
+    Ok(())
+}
+
 /// A mentorship was accepted: the pair's thread opens (or is reused) with a note,
 /// not unread for the person who accepted it (`by`).
 pub async fn mentorship_started(
@@ -456,6 +488,17 @@ pub async fn page(
 ) -> AppResult<Vec<MessageRow>> {
     my_thread(ctx, me, thread_id).await?;
     Ok(store::messages::messages(&ctx.db.pool, thread_id, before, limit).await?)
+}
+
+/// The first names of those who wrote in one of my threads and have left it, to name
+/// their messages: (user id, first name).
+pub async fn former_writers(
+    ctx: &Ctx,
+    me: &UserRow,
+    thread_id: &str,
+) -> AppResult<Vec<(String, String)>> {
+    my_thread(ctx, me, thread_id).await?;
+    Ok(store::messages::former_writers(&ctx.db.pool, thread_id).await?)
 }
 
 /// One message of one of my threads (another thread's is "not found").

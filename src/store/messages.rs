@@ -160,6 +160,22 @@ pub async fn remove_participant(tx: &mut Tx, thread_id: &str, user_id: &str) -> 
     Ok(())
 }
 
+/// The first names of those who wrote in a thread and are no longer in it (a seat
+/// left, an account closed): (user id, first name).
+pub async fn former_writers<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    thread_id: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT u.id, u.first_name FROM users u WHERE u.id IN \
+         (SELECT m.sender_id FROM messages m WHERE m.thread_id = $1 AND m.sender_id IS NOT NULL) \
+         AND u.id NOT IN (SELECT p.user_id FROM thread_participants p WHERE p.thread_id = $1)",
+    )
+    .bind(thread_id)
+    .fetch_all(ex)
+    .await
+}
+
 pub async fn participants<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     thread_id: &str,

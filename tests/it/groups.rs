@@ -241,6 +241,13 @@ async fn joining_holds_credits_leaving_follows_the_policy_and_the_line_waits() {
     assert_eq!(left["refunded"], 30);
     assert_eq!(left["seat_taken_by_waitlist"], true);
     assert_eq!(app.balance(&a).await.0, 100);
+    let title = g["title"].as_str().unwrap();
+    let (_, credits) = app.get("/api/v1/me/credits", a.token()).await;
+    assert_eq!(
+        credits["entries"][0]["memo"],
+        format!("A seat in the group session “{title}”: credits returned"),
+        "a refund reads as one: {credits}"
+    );
     assert_eq!(app.balance(&c).await.0, 70, "charged when seated");
     let (_, now) = app
         .get(&format!("/api/v1/group-sessions/{id}"), c.token())
@@ -253,6 +260,12 @@ async fn joining_holds_credits_leaving_follows_the_policy_and_the_line_waits() {
     app.clock.advance(jiff::SignedDuration::from_hours(40));
     let (_, left) = leave(&app, &b, id).await;
     assert_eq!(left["refunded"], 15);
+    let (_, credits) = app.get("/api/v1/me/credits", b.token()).await;
+    assert_eq!(
+        credits["entries"][0]["memo"],
+        format!("A seat in the group session “{title}”: part of the credits returned"),
+        "{credits}"
+    );
     assert_eq!(left["seat_taken_by_waitlist"], false, "nobody in line");
     assert_eq!(app.balance(&m).await.0, 15);
     assert_problem(&leave(&app, &b, id).await, 409, "not_joined");
@@ -364,6 +377,21 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
     let m = mentor(&app, &admin).await;
     let g = publish(&app, &m, session(2, 25)).await;
     let id = g["id"].as_str().unwrap();
+    // One writes in the session's chat, then leaves: their line keeps their name.
+    // Then three join for two seats.
+    let thread = g["thread_id"].as_str().unwrap().to_string();
+    let leaver = member(&app, &admin, "leaver@example.com", 50).await;
+    join(&app, &leaver, id).await;
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            leaver.token(),
+            json!({"content": "See you all there"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (status, _) = leave(&app, &leaver, id).await;
+    assert_eq!(status, StatusCode::OK);
     let mut people = vec![];
     for i in 0..3 {
         let p = member(&app, &admin, &format!("p{i}@example.com"), 50).await;
@@ -407,6 +435,30 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
     }
     assert_problem(&join(&app, &stranger, id).await, 409, "session_closed");
     app.assert_ledger_ok().await;
+    // Its page reads as cancelled, not as a session with seats left to take.
+    let c = crate::web_mentors::sign_in(&app, "p0@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/groups/{id}")).await;
+    assert!(
+        page.contains("This session was cancelled: I am ill. Every seat's credits went back."),
+        "{page}"
+    );
+    assert!(page.contains("25 credits a seat, all returned"), "{page}");
+    assert!(!page.contains("id=\"seats\""), "{page}");
+    // The chat says so; the line of the one who left still names them.
+    let (_, chat) = crate::web_mentors::text(&c, &app, &format!("/chat/{thread}")).await;
+    assert!(
+        chat.contains("This session is cancelled. The mentor cancelled it: I am ill."),
+        "{chat}"
+    );
+    let line = chat
+        .split("<li class=\"message")
+        .find(|l| l.contains("See you all there"))
+        .expect("the line is shown");
+    assert!(
+        line.contains("<span class=\"sender\">Test</span>"),
+        "{line}"
+    );
+    assert!(line.contains("More on this message from Test"), "{line}");
 }
 
 /// 100 people join a 10-seat session at once (over two instances on PostgreSQL):

@@ -157,7 +157,8 @@ async fn render_conversation(
     let mut rows = messages::page(&state.ctx, me, &thread_id, None, 100).await?;
     rows.reverse();
     messages::read(&state.ctx, me, &thread_id, None).await?;
-    let names = first_names(&t);
+    let former = messages::former_writers(&state.ctx, me, &thread_id).await?;
+    let names = first_names(&t, &[]);
     let others: Vec<&str> = names
         .iter()
         .map(|(id, _)| *id)
@@ -168,6 +169,7 @@ async fn render_conversation(
         _ => String::new(),
     };
     let tz = super::zone_of(Some(me));
+    let names = first_names(&t, &former);
     let messages = rows
         .into_iter()
         .map(|m| message_line(m, me, &names, &tz, web))
@@ -191,11 +193,16 @@ async fn render_conversation(
     ))
 }
 
-/// The thread's people as (id, first name), to name a message's sender.
-fn first_names(t: &ThreadSummary) -> Vec<(&str, &str)> {
+/// The thread's people as (id, first name), to name a message's sender, then those
+/// who wrote in it and have left (`former`).
+fn first_names<'a>(
+    t: &'a ThreadSummary,
+    former: &'a [(String, String)],
+) -> Vec<(&'a str, &'a str)> {
     t.participants
         .iter()
         .map(|p| (p.user_id.as_str(), p.first_name.as_str()))
+        .chain(former.iter().map(|(id, name)| (id.as_str(), name.as_str())))
         .collect()
 }
 
@@ -283,7 +290,8 @@ async fn one_message(
     let (thread, id) = (path_id(&thread)?, path_id(&id)?);
     let m = messages::one(&state.ctx, &me, &thread, &id).await?;
     let t = messages::summary(&state.ctx, &me, &thread, false).await?;
-    let names = first_names(&t);
+    // What arrives live comes from someone still in the thread.
+    let names = first_names(&t, &[]);
     let tz = super::zone_of(Some(&me));
     Ok(web.render(
         &state,

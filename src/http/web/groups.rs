@@ -91,7 +91,7 @@ pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
         waiting: g.waiting,
         credits: g.credits_per_seat,
         status: g.status.as_str(),
-        cancel_reason: g.cancel_reason.clone(),
+        cancel_reason: crate::domain::text::as_sentence(&g.cancel_reason),
     }
 }
 
