@@ -540,3 +540,55 @@ async fn finishing_a_session_asks_first_and_a_no_show_waits_ten_minutes() {
         "{page}"
     );
 }
+
+/// A free session speaks of no credits: the checkout says "Free" and that it can be
+/// cancelled at any time, requesting it and having it declined say nothing of credits
+/// held or given back.
+#[tokio::test]
+async fn a_free_session_speaks_of_no_credits() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, _, _) = app.booking_setup(&admin, "UTC", 0, 0).await;
+    let (s, svc) = app
+        .post("/api/v1/me/services", mentor.token(), json!({"kind": "session", "title": "Free chat", "duration_minutes": 30, "credit_cost": 0}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{svc}");
+    let svc = svc["id"].as_str().unwrap();
+    let c = sign_in(&app, "mentee@example.com", PASSWORD).await;
+    let path = format!(
+        "/mentors/{}/book?service={svc}&start=2026-03-03T10:00:00Z",
+        mentor.user_id
+    );
+    let (s, checkout) = text(&c, &app, &path).await;
+    assert_eq!(s, StatusCode::OK, "{checkout}");
+    assert!(checkout.contains("<dt>Cost</dt><dd><strong>Free</strong></dd>"), "{checkout}");
+    assert!(checkout.contains("Free: cancel at any time."), "{checkout}");
+    assert!(!checkout.contains("held until"), "{checkout}");
+    let res = post(
+        &c,
+        &app,
+        &format!("/mentors/{}/book", mentor.user_id),
+        &[
+            ("csrf", &csrf_of(&checkout)),
+            ("service", svc),
+            ("start", "2026-03-03T10:00:00Z"),
+            ("topic", "Hello"),
+        ],
+    )
+    .await;
+    let to = res.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert_eq!(
+        flash_after(&c, &app, res).await,
+        "Booking requested: the mentor is asked to accept it."
+    );
+    let m = sign_in(&app, "mentor@example.com", PASSWORD).await;
+    let (_, page) = text(&m, &app, &to).await;
+    let res = post(
+        &m,
+        &app,
+        &format!("{to}/do/decline"),
+        &[("csrf", &csrf_of(&page)), ("confirmed", "1")],
+    )
+    .await;
+    assert_eq!(flash_after(&m, &app, res).await, "Booking declined.");
+}

@@ -251,6 +251,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Booking requested: the credits are held until the mentor answers.",
     ),
     (
+        "booking_requested_free",
+        "ok",
+        "Booking requested: the mentor is asked to accept it.",
+    ),
+    (
         "booking_accepted",
         "ok",
         "Booking accepted. The meeting link is below.",
@@ -263,7 +268,7 @@ const FLASHES: &[(&str, &str, &str)] = &[
     (
         "booking_declined",
         "info",
-        "Booking declined; the credits went back.",
+        "Booking declined.",
     ),
     ("booking_cancelled", "info", "Booking cancelled."),
     (

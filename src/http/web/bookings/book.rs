@@ -337,7 +337,14 @@ pub(super) async fn book(
     };
     let result = bookings::request(&state.ctx, &me, &input, None).await;
     Ok(match result {
-        Ok((b, _)) => web.redirect_flash(&format!("/bookings/{}", b.b.id), "booking_requested"),
+        Ok((b, _)) => web.redirect_flash(
+            &format!("/bookings/{}", b.b.id),
+            if b.b.credits_held > 0 {
+                "booking_requested"
+            } else {
+                "booking_requested_free"
+            },
+        ),
         Err(
             e @ (AppError::Invalid(_)
             | AppError::Conflict { .. }
