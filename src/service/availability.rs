@@ -179,7 +179,22 @@ fn parse(input: &AvailabilityIo, saved: Option<&Saved>) -> AppResult<Parsed> {
         }
     }
     let settings: Settings = input.settings.into();
-    for e in av::check_settings(&settings) {
+    let errors = av::check_settings(&settings);
+    // Start times fall on multiples of five minutes (9:00, 9:15), not 9:07, 9:14:
+    // asked of what is saved now (one saved before still loads).
+    if saved.is_some()
+        && settings.slot_step_minutes % 5 != 0
+        && !errors
+            .iter()
+            .any(|e| e.field == "settings.slot_step_minutes")
+    {
+        v.push(FieldError::new(
+            "settings.slot_step_minutes",
+            "not_multiple_of_5",
+            "The time between start times is a multiple of 5 minutes (such as 15, 30 or 60).",
+        ));
+    }
+    for e in errors {
         v.push(e);
     }
     v.finish()?;
@@ -253,9 +268,12 @@ pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult
             end: av::format_hhmm(r.end),
         })
         .collect();
-    let overrides: Vec<OverrideIo> = p
-        .overrides
-        .iter()
+    // Exceptions are kept in date order (the page lists them so), whatever order
+    // they came in.
+    let mut by_date: Vec<&DateOverride> = p.overrides.iter().collect();
+    by_date.sort_by_key(|o| (o.date, o.window.map(|w| w.0)));
+    let overrides: Vec<OverrideIo> = by_date
+        .into_iter()
         .map(|o| OverrideIo {
             date: o.date.to_string(),
             available: o.available,

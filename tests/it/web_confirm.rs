@@ -561,7 +561,10 @@ async fn a_free_session_speaks_of_no_credits() {
     );
     let (s, checkout) = text(&c, &app, &path).await;
     assert_eq!(s, StatusCode::OK, "{checkout}");
-    assert!(checkout.contains("<dt>Cost</dt><dd><strong>Free</strong></dd>"), "{checkout}");
+    assert!(
+        checkout.contains("<dt>Cost</dt><dd><strong>Free</strong></dd>"),
+        "{checkout}"
+    );
     assert!(checkout.contains("Free: cancel at any time."), "{checkout}");
     assert!(!checkout.contains("held until"), "{checkout}");
     let res = post(
@@ -576,7 +579,10 @@ async fn a_free_session_speaks_of_no_credits() {
         ],
     )
     .await;
-    let to = res.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let to = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         flash_after(&c, &app, res).await,
         "Booking requested: the mentor is asked to accept it."

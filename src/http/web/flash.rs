@@ -265,11 +265,7 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "ok",
         "Review accepted: deliver it below by its due date.",
     ),
-    (
-        "booking_declined",
-        "info",
-        "Booking declined.",
-    ),
+    ("booking_declined", "info", "Booking declined."),
     ("booking_cancelled", "info", "Booking cancelled."),
     (
         "booking_cancelled_mine",

@@ -287,4 +287,32 @@ async fn exceptions_are_for_today_or_later() {
         again["overrides"],
         json!([{"date": "2026-03-05", "available": false, "start": null, "end": null}])
     );
+
+    // Exceptions are kept in date order; start times every 7 minutes are refused.
+    let mut body = weekdays_nine_to_five("UTC");
+    body["overrides"] = json!([{"date": "2026-03-20", "available": false}, {"date": "2026-03-06", "available": false}]);
+    body["settings"]["slot_step_minutes"] = json!(7);
+    let got = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/availability",
+            mentor.token(),
+            Some(body.clone()),
+        )
+        .await;
+    assert_problem(&got, 422, "invalid_input");
+    assert_eq!(got.1["errors"][0]["field"], "settings.slot_step_minutes");
+    assert_eq!(got.1["errors"][0]["code"], "not_multiple_of_5");
+    body["settings"]["slot_step_minutes"] = json!(15);
+    let (status, saved) = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/availability",
+            mentor.token(),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["overrides"][0]["date"], "2026-03-06");
+    assert_eq!(saved["overrides"][1]["date"], "2026-03-20");
 }

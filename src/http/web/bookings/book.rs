@@ -444,7 +444,9 @@ async fn book_series(
                                 (false, true) => {
                                     "too far ahead: the mentor takes bookings only so far; book fewer sessions"
                                 }
-                                (false, false) => "taken: pick another start or fewer sessions",
+                                (false, false) => {
+                                    "not free (the mentor is booked or away then): pick another start or fewer sessions"
+                                }
                             };
                             (
                                 format!("{}, {}", z.strftime("%a %-d %b %Y"), web.clock_time(&z)),
