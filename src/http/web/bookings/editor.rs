@@ -302,6 +302,11 @@ fn page_from(
 
 pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.require_user()?.user.clone();
+    // Availability belongs to a mentor profile (a mentee following an old link is
+    // taken to where one starts).
+    if !crate::service::mentors::offers_services(&state.ctx, &me).await {
+        return Ok(web.redirect_flash("/settings/mentor", "mentor_profile_first"));
+    }
     let io = availability::get(&state.ctx, &me).await?;
     let (days, overrides) = page_from(&io, &HashMap::new());
     let (preview, preview_minutes) = preview_of(&state, &web, &me).await;
