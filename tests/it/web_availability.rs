@@ -149,7 +149,11 @@ async fn sessions_booked_in_time_taken_off_are_pointed_out() {
     // A mentee following a link to the editor is taken to where a mentor profile
     // starts.
     let m = sign_in(&app, "mentee@example.com", "correct horse battery").await;
-    let res = m.get(app.url("/settings/availability")).send().await.unwrap();
+    let res = m
+        .get(app.url("/settings/availability"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/settings/mentor");
     let c = sign_in(&app, "mentor@example.com", "correct horse battery").await;

@@ -380,7 +380,10 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
         html.contains("too far ahead: the mentor takes bookings only so far"),
         "{html}"
     );
-    assert!(!html.contains("not free (the mentor is booked or away then)"), "{html}");
+    assert!(
+        !html.contains("not free (the mentor is booked or away then)"),
+        "{html}"
+    );
     assert!(html.contains("id=\"series-blocked\""), "{html}");
     // A changed choice shows its dates again rather than booking.
     let mut changed = base.clone();
@@ -487,4 +490,44 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
     );
     assert!(page.contains(&said), "{said} in {page}");
     app.assert_ledger_ok().await;
+}
+
+/// A series that costs more than the mentee has says how many more credits they need
+/// and links to asking the administrators for them, rather than only refusing.
+#[tokio::test]
+async fn a_series_beyond_the_balance_says_where_to_get_credits() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, _, service) = app.booking_setup(&admin, "UTC", 30, 50).await;
+    let c = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, page) = text(
+        &c,
+        &app,
+        &format!(
+            "/mentors/{}/book?service={service}&start=2026-03-17T10:00:00Z",
+            mentor.user_id
+        ),
+    )
+    .await;
+    let res = c
+        .post(app.url(&format!("/mentors/{}/book", mentor.user_id)))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("service", service.as_str()),
+            ("start", "2026-03-17T10:00:00Z"),
+            ("topic", "Weekly"),
+            ("repeat", "1"),
+            ("occurrences", "2"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("The series costs 60 credits and you have 50: <a href=\"/credits?need=10#ask\">ask the administrators for 10 more</a>, or choose fewer sessions."),
+        "{html}"
+    );
+    assert!(!html.contains("Book these 2 sessions"), "{html}");
 }
