@@ -101,7 +101,7 @@ pub async fn push(ctx: &Ctx, thread_id: &str, event: Event) {
 pub fn invite_metadata(b: &store::bookings::BookingFull) -> Value {
     json!({
         "booking_id": b.b.id, "status": b.b.status, "title": b.b.title,
-        "start": ts(b.b.start_at), "end": ts(b.b.end_at),
+        "start": ts(b.b.start_at), "end": ts(b.b.end_at), "timed": b.b.timed,
     })
 }
 

@@ -548,7 +548,7 @@ async fn finishing_a_session_asks_first_and_a_no_show_waits_ten_minutes() {
 async fn a_free_session_speaks_of_no_credits() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let (mentor, _, _) = app.booking_setup(&admin, "UTC", 0, 0).await;
+    let (mentor, mentee, _) = app.booking_setup(&admin, "UTC", 0, 0).await;
     let (s, svc) = app
         .post("/api/v1/me/services", mentor.token(), json!({"kind": "session", "title": "Free chat", "duration_minutes": 30, "credit_cost": 0}))
         .await;
@@ -576,6 +576,7 @@ async fn a_free_session_speaks_of_no_credits() {
             ("service", svc),
             ("start", "2026-03-03T10:00:00Z"),
             ("topic", "Hello"),
+            ("message", "Hi!\nMy notes: https://example.com/notes"),
         ],
     )
     .await;
@@ -586,6 +587,25 @@ async fn a_free_session_speaks_of_no_credits() {
     assert_eq!(
         flash_after(&c, &app, res).await,
         "Booking requested: the mentor is asked to accept it."
+    );
+    // In the pair's chat the request names the session and when it is, and its
+    // message keeps its lines and its link.
+    let (_, threads) = app.get("/api/v1/threads", mentee.token()).await;
+    let thread = threads["items"][0]["id"].as_str().unwrap();
+    let (_, chat) = text(&c, &app, &format!("/chat/{thread}")).await;
+    let line = chat
+        .split("<li class=\"message")
+        .find(|l| l.contains("class=\"invite\""))
+        .expect("the request is in the chat");
+    assert!(
+        line.contains(&format!(
+            "Booking request: <a href=\"{to}\">Free chat, Tue 3 Mar 2026, 10:00</a> · pending"
+        )),
+        "{line}"
+    );
+    assert!(
+        line.contains("<span class=\"text\">Hi!\nMy notes: <a href=\"https://example.com/notes\""),
+        "{line}"
     );
     let m = sign_in(&app, "mentor@example.com", PASSWORD).await;
     let (_, page) = text(&m, &app, &to).await;

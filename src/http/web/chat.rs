@@ -126,6 +126,9 @@ pub struct MessageLine {
     pub when: String,
     pub booking_id: String,
     pub status: String,
+    /// A booking request's session: its title and, for a timed one, when it is (in
+    /// the reader's zone and clock).
+    pub session: String,
 }
 
 #[derive(Template)]
@@ -236,7 +239,23 @@ fn message_line(
         when: format!("{}, {}", z.strftime("%-d %b"), web.clock_time(&z)),
         booking_id: m.booking_id.clone().unwrap_or_default(),
         status: m.metadata["status"].as_str().unwrap_or("").to_string(),
+        session: invite_session(&m.metadata, tz, web),
         id: m.id,
+    }
+}
+
+/// "Career chat, Tue 3 Mar 2026, 10:00": a booking request's title and, when it has a
+/// time (not a review), its start; empty for other messages.
+fn invite_session(meta: &serde_json::Value, tz: &jiff::tz::TimeZone, web: &WebCtx) -> String {
+    let title = meta["title"].as_str().unwrap_or("");
+    let start = meta["start"]
+        .as_str()
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok());
+    match start {
+        Some(t) if meta["timed"].as_bool() != Some(false) => {
+            format!("{title}, {}", web.when(t, tz))
+        }
+        _ => title.to_string(),
     }
 }
 
