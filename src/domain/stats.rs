@@ -22,6 +22,18 @@ pub fn week_starts(now: Timestamp, tz: &TimeZone, weeks: usize) -> Vec<Zoned> {
     out
 }
 
+/// How many weeks (Monday to Sunday in `tz`) hold the instants from `from` to `to`:
+/// 1 when both fall in the same week, whatever the days between.
+pub fn weeks_spanned(from: Timestamp, to: Timestamp, tz: &TimeZone) -> usize {
+    let monday = |t: Timestamp| {
+        let d = t.to_zoned(tz.clone()).date();
+        let back = i64::from(d.weekday().to_monday_zero_offset());
+        d.checked_sub(back.days()).unwrap_or(d)
+    };
+    let days = (monday(to) - monday(from)).get_days();
+    usize::try_from(days / 7).unwrap_or(0) + 1
+}
+
 /// Sums `(instant, amount)` into the weeks starting at `starts` (each week runs to the
 /// next start; the last to `starts.last() + 1 week`). Instants outside are ignored.
 pub fn weekly_sums(starts: &[Zoned], events: &[(Timestamp, i64)]) -> Vec<i64> {
@@ -261,6 +273,35 @@ pub fn stacked_bar_chart_svg(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn weeks_spanned_counts_calendar_weeks() {
+        let utc = TimeZone::UTC;
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        // Thursday 3 December 2026 to the same day: one week; to Sunday: still one;
+        // to Monday 7 December: two.
+        assert_eq!(
+            weeks_spanned(t("2026-12-03T09:00:00Z"), t("2026-12-03T10:00:00Z"), &utc),
+            1
+        );
+        assert_eq!(
+            weeks_spanned(t("2026-12-03T09:00:00Z"), t("2026-12-06T23:00:00Z"), &utc),
+            1
+        );
+        assert_eq!(
+            weeks_spanned(t("2026-12-03T09:00:00Z"), t("2026-12-07T00:00:00Z"), &utc),
+            2
+        );
+        assert_eq!(
+            weeks_spanned(t("2026-11-30T00:00:00Z"), t("2026-12-20T12:00:00Z"), &utc),
+            3
+        );
+        // A later start than end counts as one week.
+        assert_eq!(
+            weeks_spanned(t("2026-12-20T00:00:00Z"), t("2026-12-03T00:00:00Z"), &utc),
+            1
+        );
+    }
+
     use super::*;
 
     #[test]

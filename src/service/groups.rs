@@ -150,9 +150,11 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
     Ok(out)
 }
 
-/// Changes a session nobody has joined yet (its mentor): every field as on
-/// publishing, one occurrence, never over the mentor's other commitments. The
-/// reminders follow the new start; calendars see a new SEQUENCE.
+/// Changes a session (its mentor): every field as on publishing, one occurrence,
+/// never over the mentor's other commitments, while nobody has joined; once someone
+/// has, only its title, description and whether attendees see each other's names
+/// (what people joined for — its time, length, seats, price and audience — stays).
+/// The reminders follow a new start; calendars see a new SEQUENCE.
 pub async fn update(
     ctx: &Ctx,
     mentor: &UserRow,
@@ -176,10 +178,23 @@ pub async fn update(
     if g.status != group::GroupStatus::Open {
         return Err(not_open(&g));
     }
-    if !store::groups::seats(&mut *tx, id, None).await?.is_empty() {
+    // Seated or in line (someone who left holds nothing).
+    let joined = store::groups::seats(&mut *tx, id, None)
+        .await?
+        .iter()
+        .any(|s| s.status.is_live());
+    let same_terms = d.start == g.start_at
+        && d.end() == g.end_at
+        && d.seats == g.seats
+        && d.credits_per_seat == g.credits_per_seat
+        && d.audience == g.audience
+        && d.min_attendance == g.min_attendance
+        && d.decide_at == g.decide_at
+        && d.join_until == g.join_until;
+    if joined && !same_terms {
         return Err(AppError::conflict(
             "invalid_transition",
-            "People have joined this session: it can no longer be changed. Cancel it and publish another if you must.",
+            "People have joined this session: only its title, description and names setting can change. To change its time, seats, price or audience, cancel it and publish another.",
         ));
     }
     store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor.id, &mentor.id).await?;

@@ -1094,7 +1094,7 @@ async fn the_waitlist_the_calendar_file_and_shown_names() {
 }
 
 /// A session nobody joined can be changed (the reminders follow, calendars see a new
-/// SEQUENCE); once someone joined it cannot.
+/// SEQUENCE); once someone joined only its words can.
 #[tokio::test]
 async fn a_session_changes_until_someone_joins() {
     let app = TestApp::spawn().await;
@@ -1132,7 +1132,14 @@ async fn a_session_changes_until_someone_joins() {
     app.tick().await;
     let (_, notes) = app.get("/api/v1/notifications", a.token()).await;
     assert!(notes.to_string().contains("Tomorrow"), "{notes}");
-    // Joined: no more changes.
+    // Joined: its words may change, not what people joined for.
+    moved["title"] = json!("Rust in practice: traits");
+    let (status, g) = app
+        .call(Method::PUT, &path, m.token(), Some(moved.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{g}");
+    assert_eq!(g["title"], "Rust in practice: traits");
+    moved["start"] = json!("2026-03-04T18:00:00Z");
     assert_problem(
         &app.call(Method::PUT, &path, m.token(), Some(moved)).await,
         409,
@@ -1675,4 +1682,114 @@ async fn ics_of_left(app: &TestApp, s: &Session, id: &str) -> String {
         "{text}"
     );
     text
+}
+
+/// The mentor changes a published session on its page: anything while nobody has
+/// joined; once someone has, its title, description and names setting only (the time,
+/// seats, price and audience people joined for stay, on the page and through the API).
+#[tokio::test]
+async fn a_mentor_changes_a_session_on_its_page_within_what_people_joined_for() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(3, 10)).await;
+    let id = g["id"].as_str().unwrap().to_string();
+    let c = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, page) = text(&c, &app, &format!("/groups/{id}")).await;
+    assert!(
+        page.contains(&format!("href=\"/groups/{id}/edit\"")),
+        "{page}"
+    );
+    let (status, form) = text(&c, &app, &format!("/groups/{id}/edit")).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    // Filled in with the session, its start in the mentor's zone (UTC here).
+    assert!(form.contains("value=\"Rust in practice\""), "{form}");
+    assert!(form.contains("value=\"2026-03-04T15:00\""), "{form}");
+    assert!(!form.contains("locked-hint") && !form.contains("name=\"repeat_weeks\""));
+    let fields = |title: &str, start: &str, seats: &str| {
+        vec![
+            ("csrf".to_string(), csrf_of(&form)),
+            ("title".into(), title.into()),
+            ("description".into(), "Bring a laptop".into()),
+            ("start".into(), start.into()),
+            ("duration_minutes".into(), "90".into()),
+            ("seats".into(), seats.into()),
+            ("credits_per_seat".into(), "10".into()),
+            ("audience".into(), "public".into()),
+        ]
+    };
+    // Nobody has joined: an hour later and four seats.
+    let res = c
+        .post(app.url(&format!("/groups/{id}/edit")))
+        .form(&fields("Rust in practice", "2026-03-04T16:00", "4"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, now) = app
+        .get(&format!("/api/v1/group-sessions/{id}"), m.token())
+        .await;
+    assert_eq!(now["start_at"], "2026-03-04T16:00:00Z", "{now}");
+    assert_eq!(now["seats"], 4);
+    assert_eq!(now["description"], "Bring a laptop");
+
+    // Someone joins: the form keeps the terms and still takes a new title.
+    let p = member(&app, &admin, "p@example.com", 50).await;
+    join(&app, &p, &id).await;
+    let (_, form) = text(&c, &app, &format!("/groups/{id}/edit")).await;
+    assert!(form.contains("id=\"locked-hint\""), "{form}");
+    assert!(
+        form.contains("name=\"seats\" value=\"4\" disabled"),
+        "{form}"
+    );
+    let mut renamed = fields("Rust in practice: traits", "", "");
+    renamed.retain(|(k, _)| {
+        ![
+            "start",
+            "duration_minutes",
+            "seats",
+            "credits_per_seat",
+            "audience",
+        ]
+        .contains(&k.as_str())
+    });
+    let res = c
+        .post(app.url(&format!("/groups/{id}/edit")))
+        .form(&renamed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, now) = app
+        .get(&format!("/api/v1/group-sessions/{id}"), m.token())
+        .await;
+    assert_eq!(now["title"], "Rust in practice: traits", "{now}");
+    assert_eq!(
+        (now["start_at"].as_str(), now["seats"].as_i64()),
+        (Some("2026-03-04T16:00:00Z"), Some(4))
+    );
+    // Through the API, a new time is refused with the reason.
+    let mut moved = session(4, 10);
+    moved["start"] = json!("2026-03-04T17:00:00Z");
+    let (status, b) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/group-sessions/{id}"),
+            m.token(),
+            Some(moved),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{b}");
+    assert!(
+        b["detail"]
+            .as_str()
+            .unwrap()
+            .contains("only its title, description"),
+        "{b}"
+    );
+    // Someone else's session has no editor for them.
+    let other = sign_in(&app, "p@example.com", "correct horse battery").await;
+    let (status, _) = text(&other, &app, &format!("/groups/{id}/edit")).await;
+    assert_ne!(status, StatusCode::OK);
 }

@@ -393,8 +393,10 @@ async fn ics(
     ))
 }
 
-/// Change a session nobody has joined yet (its mentor): the whole session as on
-/// publishing (one occurrence). Once someone joined, cancel and publish anew.
+/// Change a session (its mentor): the whole session as on publishing (one
+/// occurrence) while nobody has joined; once someone has, only its title, description
+/// and `show_names` (its time, length, seats, price and audience stay: cancel and
+/// publish anew to change those).
 #[utoipa::path(put, path = "/api/v1/group-sessions/{id}", tag = "group sessions",
     security(("bearer" = [])), params(("id" = String, Path)), request_body = GroupInput,
     responses((status = 200, body = GroupView), (status = 404, body = Problem),

@@ -92,6 +92,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Fill in your mentor profile first.",
     ),
     (
+        "group_updated",
+        "ok",
+        "The session is saved. Its page shows the change to everyone.",
+    ),
+    (
         "group_published",
         "ok",
         "Your group session is published: everyone it is open to can take a seat now.",

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}", get(session_page))
         .route("/groups/{id}/join", post(join))
         .route("/groups/{id}/leave", post(leave))
+        .route("/groups/{id}/edit", get(edit_page).post(save_edit))
         .route("/groups/{id}/cancel", post(cancel))
         .route("/groups/{id}/attendance", post(attendance))
         .route("/groups/{id}/review", post(review))
@@ -502,6 +503,12 @@ struct EditorPage {
     f: EditorForm,
     timezone: String,
     errors: FormErrors,
+    /// Where the form goes: `/groups/new`, or a session's `/groups/{id}/edit`.
+    action: String,
+    /// Changing a published session (no "Weeks"; its page to go back to).
+    editing: Option<String>,
+    /// People have joined: its time, length, seats, price and audience stay.
+    locked: bool,
 }
 
 /// The editor's labels, for its error summary.
@@ -542,6 +549,9 @@ async fn editor(State(state): State<AppState>, web: WebCtx) -> PageResult {
             f: EditorForm::default(),
             timezone: me.timezone.clone(),
             errors: FormErrors::default(),
+            action: "/groups/new".into(),
+            editing: None,
+            locked: false,
         },
     ))
 }
@@ -563,19 +573,10 @@ fn number(field: &str, raw: &str, errs: &mut Vec<crate::error::FieldError>) -> O
     })
 }
 
-async fn publish(
-    State(state): State<AppState>,
-    web: WebCtx,
-    WebForm(f): WebForm<EditorForm>,
-) -> PageResult {
-    let me = match approved_mentor(&state, &web).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    web.check_csrf(&f.csrf)?;
-    let mut errs = vec![];
-    // The start is typed in the mentor's zone.
-    let tz = zone_of(Some(&me));
+/// The editor's form as the API's input, the start read in the mentor's zone; what
+/// cannot be read goes into `errs` beside its field.
+fn input_of(f: &EditorForm, me: &UserRow, errs: &mut Vec<crate::error::FieldError>) -> GroupInput {
+    let tz = zone_of(Some(me));
     let start = match f.start.trim().parse::<jiff::civil::DateTime>() {
         Ok(dt) => dt
             .to_zoned(tz.clone())
@@ -591,32 +592,55 @@ async fn publish(
             None
         }
     };
-    let input = GroupInput {
+    GroupInput {
         title: f.title.clone(),
         description: f.description.clone(),
         start,
-        duration_minutes: number("duration_minutes", &f.duration_minutes, &mut errs),
-        seats: number("seats", &f.seats, &mut errs),
-        credits_per_seat: number("credits_per_seat", &f.credits_per_seat, &mut errs),
+        duration_minutes: number("duration_minutes", &f.duration_minutes, errs),
+        seats: number("seats", &f.seats, errs),
+        credits_per_seat: number("credits_per_seat", &f.credits_per_seat, errs),
         audience: Some(f.audience.clone()),
-        repeat_weeks: number("repeat_weeks", &f.repeat_weeks, &mut errs),
+        repeat_weeks: number("repeat_weeks", &f.repeat_weeks, errs),
         show_names: f.show_names.is_some(),
         ..GroupInput::default()
+    }
+}
+
+/// Every error at once: the form's own (numbers that do not read) beside the
+/// session's checks.
+fn all_errors(
+    input: &GroupInput,
+    mut errs: Vec<crate::error::FieldError>,
+    now: jiff::Timestamp,
+) -> AppError {
+    if let Err(more) = group::check(&input.raw(), now) {
+        let more: Vec<_> = more
+            .into_iter()
+            .filter(|e| !errs.iter().any(|x| x.field == e.field))
+            .collect();
+        errs.extend(more);
+    }
+    AppError::Invalid(errs)
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<EditorForm>,
+) -> PageResult {
+    let me = match approved_mentor(&state, &web).await {
+        Ok(me) => me,
+        Err(r) => return r,
     };
+    web.check_csrf(&f.csrf)?;
+    let mut errs = vec![];
+    let input = input_of(&f, &me, &mut errs);
     let form_key = f.form_key.clone();
     web.once(&state, &me.id, &form_key, async {
         let result = if errs.is_empty() {
             groups::create(&state.ctx, &me, &input).await
         } else {
-            // Every error at once: the rest of the form's, beside the numbers'.
-            if let Err(more) = group::check(&input.raw(), state.ctx.now()) {
-                let more: Vec<_> = more
-                    .into_iter()
-                    .filter(|e| !errs.iter().any(|x| x.field == e.field))
-                    .collect();
-                errs.extend(more);
-            }
-            Err(AppError::Invalid(errs))
+            Err(all_errors(&input, errs, state.ctx.now()))
         };
         match result {
             Ok(rows) => Ok(web.redirect_flash(
@@ -631,12 +655,137 @@ async fn publish(
                     errors: FormErrors::from_error(&e).ids("").labelled(LABELS),
                     f,
                     timezone: me.timezone.clone(),
+                    action: "/groups/new".into(),
+                    editing: None,
+                    locked: false,
                 },
             )),
             Err(e) => Err(e.into()),
         }
     })
     .await
+}
+
+/// The session as its editor shows it: its fields, the start in the mentor's zone.
+fn form_of(g: &GroupRow, tz: &jiff::tz::TimeZone) -> EditorForm {
+    EditorForm {
+        title: g.title.clone(),
+        description: g.description.clone(),
+        start: g
+            .start_at
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string(),
+        duration_minutes: g.end_at.duration_since(g.start_at).as_mins().to_string(),
+        seats: g.seats.to_string(),
+        credits_per_seat: g.credits_per_seat.to_string(),
+        audience: g.audience.as_str().to_string(),
+        repeat_weeks: "1".into(),
+        show_names: g.show_names.then(|| "on".to_string()),
+        ..EditorForm::default()
+    }
+}
+
+/// The mentor's open session to change, whether people have joined it (seated or in
+/// line), or where to go instead.
+async fn editable(
+    state: &AppState,
+    web: &WebCtx,
+    id: &str,
+) -> Result<(UserRow, GroupRow, bool), PageResult> {
+    let me = approved_mentor(state, web).await?;
+    let g = match groups::get(&state.ctx, Some(&me), id).await {
+        Ok((g, _)) => g,
+        Err(e) => return Err(Err(e.into())),
+    };
+    if g.mentor_id != me.id {
+        return Err(Err(AppError::NotFound.into()));
+    }
+    if g.status != GroupStatus::Open {
+        // Over or cancelled: nothing to change; its page says why.
+        return Err(Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to(&format!("/groups/{id}")),
+        )));
+    }
+    let locked = g.seated + g.waiting > 0;
+    Ok((me, g, locked))
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let (me, g, locked) = match editable(&state, &web, &id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    Ok(web.render(
+        &state,
+        &EditorPage {
+            layout: web.layout(),
+            f: form_of(&g, &zone_of(Some(&me))),
+            timezone: me.timezone.clone(),
+            errors: FormErrors::default(),
+            action: format!("/groups/{id}/edit"),
+            editing: Some(format!("/groups/{id}")),
+            locked,
+        },
+    ))
+}
+
+async fn save_edit(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(mut f): WebForm<EditorForm>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let (me, g, locked) = match editable(&state, &web, &id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    web.check_csrf(&f.csrf)?;
+    let tz = zone_of(Some(&me));
+    if locked {
+        // The fields people joined for are not on the form: they stay.
+        let kept = form_of(&g, &tz);
+        f.start = kept.start;
+        f.duration_minutes = kept.duration_minutes;
+        f.seats = kept.seats;
+        f.credits_per_seat = kept.credits_per_seat;
+        f.audience = kept.audience;
+    }
+    f.repeat_weeks = "1".into();
+    let mut errs = vec![];
+    let mut input = input_of(&f, &me, &mut errs);
+    // What the form does not show (set through the API) stays as it is.
+    input.min_attendance = g.min_attendance;
+    input.decide_at = g.decide_at.map(|t| t.to_string());
+    input.join_until = (g.join_until != g.start_at || locked).then(|| g.join_until.to_string());
+    let result = if errs.is_empty() {
+        groups::update(&state.ctx, &me, &id, &input).await
+    } else {
+        Err(all_errors(&input, errs, state.ctx.now()))
+    };
+    match result {
+        Ok(_) => Ok(web.redirect_flash(&format!("/groups/{id}"), "group_updated")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => Ok(web.render_status(
+            &state,
+            crate::http::problem::status_of(&e),
+            &EditorPage {
+                layout: web.layout(),
+                errors: FormErrors::from_error(&e).ids("").labelled(LABELS),
+                f,
+                timezone: me.timezone.clone(),
+                action: format!("/groups/{id}/edit"),
+                editing: Some(format!("/groups/{id}")),
+                locked,
+            },
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

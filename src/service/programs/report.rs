@@ -188,7 +188,8 @@ pub async fn report_of(ctx: &Ctx, a: &Access, tz: &jiff::tz::TimeZone) -> AppRes
         returned,
         available: store::ledger::balance_of(pool, &format!("program:{id}")).await?,
     };
-    let weeks = (days(p.applications_open_at, now.min(p.ends_at)) / 7.0).ceil() as usize + 1;
+    // The weeks since the one applications opened in (none before it).
+    let weeks = stats::weeks_spanned(p.applications_open_at, now.min(p.ends_at), tz);
     let starts = stats::week_starts(now.min(p.ends_at), tz, weeks.clamp(1, 52));
     let weekly_of = |events: Vec<(Timestamp, i64)>| {
         stats::series(&starts, &stats::weekly_sums(&starts, &events))
