@@ -525,18 +525,12 @@ pub async fn audit<'e, E: Executor<'e, Database = Any>>(
 pub struct PlatformTotals {
     pub users: i64,
     pub mentors_approved: i64,
-    pub applications_pending: i64,
     pub mentorships_active: i64,
     /// The outside world's balance (negative: what it gave, less refunds).
     pub world_balance: i64,
     pub credits_spent: i64,
     pub messages: i64,
     pub articles_published: i64,
-    pub payments_flagged: i64,
-    pub reports_open: i64,
-    pub disputes_open: i64,
-    pub credit_requests_open: i64,
-    pub jobs_dead: i64,
     pub group_sessions_upcoming: i64,
     pub group_sessions_held: i64,
     pub group_attendees: i64,
@@ -549,18 +543,12 @@ pub async fn platform_totals<'e, E: Executor<'e, Database = Any>>(
         "SELECT \
          (SELECT COUNT(*) FROM users WHERE deleted_at IS NULL) AS users, \
          (SELECT COUNT(*) FROM mentor_profiles WHERE status = 'approved') AS mentors_approved, \
-         (SELECT COUNT(*) FROM mentor_profiles WHERE status = 'pending') AS applications_pending, \
          (SELECT COUNT(*) FROM mentorships WHERE status = 'accepted') AS mentorships_active, \
          COALESCE((SELECT balance FROM ledger_accounts WHERE id = 'world'), 0) AS world_balance, \
          (SELECT CAST(COALESCE(SUM(credits_paid), 0) AS BIGINT) FROM bookings \
           WHERE credits_paid > 0) AS credits_spent, \
          (SELECT COUNT(*) FROM messages) AS messages, \
          (SELECT COUNT(*) FROM articles WHERE status = 'published') AS articles_published, \
-         (SELECT COUNT(*) FROM payments WHERE flag <> '') AS payments_flagged, \
-         (SELECT COUNT(*) FROM reports WHERE status = 'open') AS reports_open, \
-         (SELECT COUNT(*) FROM booking_disputes WHERE status = 'open') AS disputes_open, \
-         (SELECT COUNT(*) FROM credit_requests WHERE status = 'open') AS credit_requests_open, \
-         (SELECT COUNT(*) FROM jobs WHERE status = 'dead') AS jobs_dead, \
          (SELECT COUNT(*) FROM group_sessions WHERE status = 'open') AS group_sessions_upcoming, \
          (SELECT COUNT(*) FROM group_sessions WHERE status = 'completed') AS group_sessions_held, \
          (SELECT COUNT(*) FROM group_seats WHERE status = 'attended') AS group_attendees",

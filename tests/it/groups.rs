@@ -1793,3 +1793,36 @@ async fn a_mentor_changes_a_session_on_its_page_within_what_people_joined_for() 
     let (status, _) = text(&other, &app, &format!("/groups/{id}/edit")).await;
     assert_ne!(status, StatusCode::OK);
 }
+
+/// Publishing weekly sessions from the page says how many were made.
+#[tokio::test]
+async fn publishing_weekly_sessions_says_how_many() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    mentor(&app, &admin).await;
+    let c = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, "/groups/new").await;
+    let res = c
+        .post(app.url("/groups/new"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("title", "Weekly office hours"),
+            ("start", "2026-03-04T18:00"),
+            ("seats", "5"),
+            ("duration_minutes", "60"),
+            ("credits_per_seat", "0"),
+            ("audience", "public"),
+            ("repeat_weeks", "3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let at = res.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = text(&c, &app, &at).await;
+    assert!(
+        page.contains("3 weekly sessions are published, each with its own page"),
+        "{page}"
+    );
+}

@@ -97,6 +97,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "The session is saved. Its page shows the change to everyone.",
     ),
     (
+        "group_published_weekly",
+        "ok",
+        "{0} weekly sessions are published, each with its own page, seats and chat: this is the first. The others are on your dashboard and under Group sessions.",
+    ),
+    (
         "group_published",
         "ok",
         "Your group session is published: everyone it is open to can take a seat now.",

@@ -643,10 +643,18 @@ async fn publish(
             Err(all_errors(&input, errs, state.ctx.now()))
         };
         match result {
-            Ok(rows) => Ok(web.redirect_flash(
-                &format!("/groups/{}", rows.first().map_or("", |g| g.id.as_str())),
-                "group_published",
-            )),
+            Ok(rows) => {
+                let first = format!("/groups/{}", rows.first().map_or("", |g| g.id.as_str()));
+                Ok(if rows.len() > 1 {
+                    web.redirect_flash_numbers(
+                        &first,
+                        "group_published_weekly",
+                        &[rows.len() as i64],
+                    )
+                } else {
+                    web.redirect_flash(&first, "group_published")
+                })
+            }
             Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => Ok(web.render_status(
                 &state,
                 crate::http::problem::status_of(&e),
