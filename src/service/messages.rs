@@ -132,6 +132,7 @@ pub async fn booking_changed(
             metadata: &json!({"booking_id": b.b.id, "status": b.b.status}),
             booking_id: None,
             now,
+            actor_id: by,
         },
         Some((&invite.id, &meta)),
     )
@@ -161,6 +162,7 @@ pub async fn platform_note(
             metadata: &json!({}),
             booking_id: None,
             now,
+            actor_id: None,
         },
     )
     .await?;
@@ -194,6 +196,7 @@ pub async fn mentorship_started(
             metadata: &json!({}),
             booking_id: None,
             now,
+            actor_id: by,
         },
     )
     .await?;
@@ -444,6 +447,7 @@ pub async fn send(
             metadata: &json!({}),
             booking_id: None,
             now,
+            actor_id: None,
         },
     )
     .await?;

@@ -205,7 +205,8 @@ pub async fn is_participant<'e, E: Executor<'e, Database = Any>>(
 }
 
 const UNREAD: &str = "(SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id AND m.id > p.last_read_id \
-    AND (m.sender_id IS NULL OR m.sender_id <> p.user_id) AND m.deleted_at IS NULL)";
+    AND (m.sender_id IS NULL OR m.sender_id <> p.user_id) \
+    AND (m.actor_id IS NULL OR m.actor_id <> p.user_id) AND m.deleted_at IS NULL)";
 
 /// My threads (archived or not), most recent activity first.
 pub async fn my_threads<'e, E: Executor<'e, Database = Any>>(
@@ -259,7 +260,8 @@ pub async fn unread_total<'e, E: Executor<'e, Database = Any>>(
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM messages m JOIN thread_participants p ON p.thread_id = m.thread_id \
          WHERE p.user_id = $1 AND p.archived = 0 AND m.id > p.last_read_id \
-         AND (m.sender_id IS NULL OR m.sender_id <> p.user_id) AND m.deleted_at IS NULL",
+         AND (m.sender_id IS NULL OR m.sender_id <> p.user_id) \
+         AND (m.actor_id IS NULL OR m.actor_id <> p.user_id) AND m.deleted_at IS NULL",
     )
     .bind(user_id)
     .fetch_one(ex)
@@ -295,20 +297,23 @@ pub struct NewMessage<'a> {
     pub metadata: &'a serde_json::Value,
     pub booking_id: Option<&'a str>,
     pub now: Timestamp,
+    /// A system line's actor: the person whose action it reports, for whom it is
+    /// never unread.
+    pub actor_id: Option<&'a str>,
 }
 
 /// The statements of [`insert_message`]: the message, the thread's last activity, and
 /// an archived thread brought back for everyone.
 const MESSAGE_STATEMENTS: [&str; 3] = [
-    "INSERT INTO messages (id, thread_id, sender_id, kind, content, metadata, booking_id, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    "INSERT INTO messages (id, thread_id, sender_id, kind, content, metadata, booking_id, created_at, updated_at, actor_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
     "UPDATE threads SET last_message_at = $8, updated_at = $8 WHERE id = $2",
     "UPDATE thread_participants SET archived = 0, updated_at = $8 WHERE thread_id = $2 AND archived = 1",
 ];
 
-/// [`MESSAGE_STATEMENTS`] after an update of another message's metadata (`$9`, `$10`).
+/// [`MESSAGE_STATEMENTS`] after an update of another message's metadata (`$10`, `$11`).
 const MESSAGE_AFTER_UPDATE: [&str; 4] = [
-    "UPDATE messages SET metadata = $10, updated_at = $8 WHERE id = $9",
+    "UPDATE messages SET metadata = $11, updated_at = $8 WHERE id = $10",
     MESSAGE_STATEMENTS[0],
     MESSAGE_STATEMENTS[1],
     MESSAGE_STATEMENTS[2],
@@ -338,7 +343,8 @@ pub async fn read_own_line<'e, E: Executor<'e, Database = Any>>(
          WHERE thread_id = $1 AND user_id = $2 AND last_read_id < $3 \
          AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = $1 \
          AND m.id > thread_participants.last_read_id AND m.id < $3 \
-         AND (m.sender_id IS NULL OR m.sender_id <> $2) AND m.deleted_at IS NULL)",
+         AND (m.sender_id IS NULL OR m.sender_id <> $2) \
+         AND (m.actor_id IS NULL OR m.actor_id <> $2) AND m.deleted_at IS NULL)",
     )
     .bind(thread_id)
     .bind(user_id)
@@ -369,7 +375,8 @@ pub async fn insert_message_after(
         .bind(m.content)
         .bind(m.metadata.to_string())
         .bind(m.booking_id)
-        .bind(m.now.stored());
+        .bind(m.now.stored())
+        .bind(m.actor_id);
     if let Some((other, metadata)) = update {
         q = q.bind(other).bind(metadata.to_string());
     }

@@ -332,6 +332,12 @@ async fn a_booking_request_is_an_invite_that_follows_the_booking() {
     );
     let inv = items.iter().find(|m| m["kind"] == "invite").unwrap();
     assert_eq!(inv["metadata"]["status"], "accepted");
+    // The line about the mentor's own answer is no news to them, even with the
+    // request before it still unread: one unread line each.
+    for who in [&mentor, &mentee] {
+        let (_, threads) = app.get("/api/v1/threads", who.token()).await;
+        assert_eq!(threads["items"][0]["unread_count"], 1, "{threads}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

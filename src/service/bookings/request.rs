@@ -487,6 +487,7 @@ pub async fn request_holding(
             metadata: &invite_meta,
             booking_id: Some(&id),
             now,
+            actor_id: None,
         },
     );
     // The invite is in the pair's own thread: its people are the two of them.
