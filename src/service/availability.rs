@@ -359,39 +359,36 @@ pub async fn booked_in_time_off(ctx: &Ctx, mentor_id: &str) -> AppResult<Vec<Boo
         return Ok(vec![]);
     }
     let now = ctx.clock.now();
-    let mut found = vec![];
-    for b in store::dashboard::upcoming(&ctx.db.pool, mentor_id, now, 500).await? {
-        if b.other_is_mentor {
-            continue;
-        }
-        if let Some(o) = av::time_off_during(&a, b.start_at, b.end_at) {
-            found.push(BookedInTimeOff {
-                id: b.id,
-                group: false,
-                title: b.title,
-                with: format!("{} {}", b.other_first_name, b.other_last_name),
-                start_at: b.start_at,
-                date: o.date,
-                day_off: o.window.is_none(),
-            });
-        }
-    }
-    for g in store::dashboard::upcoming_groups(&ctx.db.pool, mentor_id, now, 500).await? {
-        if !g.leads {
-            continue;
-        }
-        if let Some(o) = av::time_off_during(&a, g.start_at, g.end_at) {
-            found.push(BookedInTimeOff {
-                id: g.id,
-                group: true,
-                title: g.title,
-                with: String::new(),
-                start_at: g.start_at,
-                date: o.date,
-                day_off: o.window.is_none(),
-            });
-        }
-    }
+    let pool = &ctx.db.pool;
+    // (id, group, title, with whom, start, end) of each coming session they give.
+    let bookings = store::dashboard::upcoming(pool, mentor_id, now, 500)
+        .await?
+        .into_iter()
+        .filter(|b| !b.other_is_mentor)
+        .map(|b| {
+            let with = format!("{} {}", b.other_first_name, b.other_last_name);
+            (b.id, false, b.title, with, b.start_at, b.end_at)
+        });
+    let groups = store::dashboard::upcoming_groups(pool, mentor_id, now, 500)
+        .await?
+        .into_iter()
+        .filter(|g| g.leads)
+        .map(|g| (g.id, true, g.title, String::new(), g.start_at, g.end_at));
+    let mut found: Vec<BookedInTimeOff> = bookings
+        .chain(groups)
+        .filter_map(|(id, group, title, with, start_at, end_at)| {
+            let off = av::time_off_during(&a, start_at, end_at)?;
+            Some(BookedInTimeOff {
+                id,
+                group,
+                title,
+                with,
+                start_at,
+                date: off.date,
+                day_off: off.window.is_none(),
+            })
+        })
+        .collect();
     found.sort_by_key(|f| f.start_at);
     Ok(found)
 }

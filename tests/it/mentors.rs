@@ -166,6 +166,17 @@ async fn rejection_is_explained_and_reapplying_files_again() {
         Some(mentor_profile(&["design"], &[], 10)),
     )
     .await;
+    // A rejection says why (the applicant reads it to improve the application).
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/admin/mentor-applications/{}/reject", bo.user_id),
+            admin.token(),
+            json!({"reason": "  "}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
     let (status, p) = app
         .post(
             &format!("/api/v1/admin/mentor-applications/{}/reject", bo.user_id),

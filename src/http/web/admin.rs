@@ -452,7 +452,15 @@ async fn decide(
     let me = require_admin(&state, &web)?;
     web.check_csrf(&f.csrf)?;
     let id = path_id(&id)?;
-    mentors::decide(&state.ctx, &me, &id, approve, Some(&f.reason)).await?;
+    match mentors::decide(&state.ctx, &me, &id, approve, Some(&f.reason)).await {
+        Ok(_) => {}
+        // A rejection without its reason (the form asks for it; a browser without
+        // the check sends it empty): back to the queue, saying so.
+        Err(AppError::Invalid(_)) if !approve => {
+            return Ok(web.redirect_flash("/admin/applications", "application_reason_needed"));
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(web.redirect_flash(
         "/admin/applications",
         if approve {

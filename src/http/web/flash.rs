@@ -251,6 +251,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ),
     ("application_rejected", "info", "Application rejected."),
     (
+        "application_reason_needed",
+        "error",
+        "Nothing was rejected: say why in the reason box (the applicant reads it to improve the application).",
+    ),
+    (
         "own_profile",
         "info",
         "This is your own profile: mentees book these times. You cannot book yourself.",

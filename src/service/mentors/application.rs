@@ -115,6 +115,14 @@ pub async fn decide(
     require_admin(actor)?;
     let reason = text::optional_line("reason", reason.unwrap_or(""), 500)
         .map_err(|e| AppError::Invalid(vec![e]))?;
+    // The applicant is told why, so that they know what to improve.
+    if !approve && reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "required",
+            "Say why the application is rejected: the applicant reads it to improve it.",
+        ));
+    }
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     let mut live = crate::service::events::Live::new();
