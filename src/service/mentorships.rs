@@ -88,6 +88,16 @@ pub async fn request(
             "There is no such mentor taking requests.",
         )]));
     }
+    // A mentor whose places are all taken could not accept it (their answer checks
+    // again, under their lock): the mentee hears so now, not after waiting.
+    if let Some(profile) = store::mentors::profile(&ctx.db.pool, &mentor_id).await?
+        && store::mentors::active_mentees(&ctx.db.pool, &mentor_id).await? >= profile.max_mentees
+    {
+        return Err(AppError::conflict(
+            "mentor_at_capacity",
+            "This mentor mentors as many people as they take for now: book a session with them, or ask again later.",
+        ));
+    }
     let now = ctx.now();
     let id = new_id();
     let mut tx = ctx.db.begin_write().await?;

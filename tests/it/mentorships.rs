@@ -448,6 +448,24 @@ async fn racing_accepts_respect_max_mentees() {
         )
         .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    // Full: a new request is refused at once (not left waiting for an answer that
+    // cannot be yes), and the profile says so instead of offering the form.
+    let late = app.register("late@example.com").await;
+    assert_problem(
+        &app.post(
+            "/api/v1/mentorships",
+            late.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
+        )
+        .await,
+        409,
+        "mentor_at_capacity",
+    );
+    let c = crate::web_mentors::sign_in(&app, "late@example.com", "correct horse battery").await;
+    let (_, page) =
+        crate::web_mentors::text(&c, &app, &format!("/mentors/{}", mentor.user_id)).await;
+    assert!(page.contains("id=\"mentor-full\""), "{page}");
+    assert!(!page.contains("Request mentorship</button>"), "{page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
