@@ -139,6 +139,10 @@ pub const CODES: &[(&str, &str)] = &[
         "The program takes no applications now.",
     ),
     (
+        "mentorship_over",
+        "The mentorship has ended: its goals are kept to read.",
+    ),
+    (
         "already_over",
         "The program's end date has passed: it cannot open.",
     ),

@@ -750,3 +750,84 @@ async fn an_ended_mentorship_or_a_withdrawn_request_is_news_for_the_other_side()
         "{news:?}"
     );
 }
+
+/// A mentorship's progress page names the skills of the mentee's learning profile
+/// (outside a program), and once the mentorship has ended it is a record to read:
+/// no form, and its goals refuse changes (409 mentorship_over).
+#[tokio::test]
+async fn an_ended_mentorships_progress_is_kept_to_read() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(&admin, "m@example.com", mentor_profile(&["x"], &[], 1))
+        .await;
+    let mentee = app.register("e@example.com").await;
+    let (status, b) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/me/mentee-profile",
+            mentee.token(),
+            Some(json!({"bio": "", "goals": [], "skills": ["figma", "sketch"], "interests": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (_, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
+        )
+        .await;
+    let id = m["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/mentorships/{id}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let c = crate::web_mentors::sign_in(&app, "e@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/mentorship/{id}")).await;
+    assert!(page.contains("<td>figma</td>"), "{page}");
+    assert!(
+        page.contains("/progress/skills"),
+        "the self-rating form: {page}"
+    );
+    let goal = |title: &str| json!({"title": title, "milestones": ["First step"]});
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/mentorships/{id}/goals"),
+            mentee.token(),
+            goal("Ship a portfolio"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/mentorships/{id}/end"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_problem(
+        &app.post(
+            &format!("/api/v1/mentorships/{id}/goals"),
+            mentee.token(),
+            goal("Another"),
+        )
+        .await,
+        409,
+        "mentorship_over",
+    );
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/mentorship/{id}")).await;
+    assert!(page.contains("id=\"over\""), "{page}");
+    assert!(
+        page.contains("Ship a portfolio"),
+        "the goals stay to read: {page}"
+    );
+    assert!(
+        !page.contains("/progress/"),
+        "no form posts to the progress: {page}"
+    );
+}

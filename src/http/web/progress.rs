@@ -70,6 +70,10 @@ struct ProgressPage {
     agendas: Vec<(Vec<String>, bool)>,
     in_pair: bool,
     is_mentee: bool,
+    /// One of the pair, while the mentorship is live: the forms are offered.
+    editable: bool,
+    /// The mentorship has ended (or was never taken up): its record, to read.
+    over: bool,
     errors: FormErrors,
 }
 
@@ -166,6 +170,8 @@ async fn render(state: &AppState, web: &WebCtx, id: &str, errors: FormErrors) ->
         sessions,
         in_pair: p.in_pair,
         is_mentee: p.viewer_is_mentee,
+        editable: p.in_pair && p.is_live(),
+        over: !p.is_live(),
         mentor_name,
         mentee_name,
         errors,

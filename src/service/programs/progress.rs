@@ -8,6 +8,7 @@
 //! The pair changes it; the program's managers (and admins) read it; anyone else gets
 //! 404.
 
+use crate::domain::mentorship::MentorshipStatus;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -49,6 +50,14 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// The mentorship is requested or accepted (its goals may change).
+    pub fn is_live(&self) -> bool {
+        matches!(
+            self.mentorship.m.status,
+            MentorshipStatus::Pending | MentorshipStatus::Accepted
+        )
+    }
+
     pub fn milestones(&self) -> (usize, usize) {
         let all: Vec<&MilestoneRow> = self.goals.iter().flat_map(|(_, m)| m).collect();
         (
@@ -94,12 +103,19 @@ async fn reader(
     Ok((m, program, false))
 }
 
-/// The pair only: changing a mentorship's progress.
+/// The pair only, while the mentorship is live (requested or accepted): changing a
+/// mentorship's progress. An ended one keeps its goals as they were, to read.
 async fn writer(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Progress> {
     let p = view(ctx, user, id).await?;
     if !p.in_pair {
         return Err(AppError::forbidden(
             "Only the mentor and the mentee change their goals; managers read them.",
+        ));
+    }
+    if !p.is_live() {
+        return Err(AppError::conflict(
+            "mentorship_over",
+            "This mentorship is over: its goals and milestones stay as they were, to read.",
         ));
     }
     Ok(p)
@@ -121,14 +137,19 @@ pub async fn view(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Progress> {
             (g, mine)
         })
         .collect();
+    // The skills worked on: a program's application names them; otherwise the
+    // mentee's learning profile does.
     let mut skills: BTreeMap<String, (Option<i64>, Option<i64>)> = BTreeMap::new();
-    if let Some(p) = &program
-        && let Some(app) =
-            store::programs::application_of(&ctx.db.pool, &p.id, &mentorship.m.mentee_id).await?
-    {
-        for t in app.topics {
-            skills.entry(t).or_default();
-        }
+    let named = match &program {
+        Some(p) => store::programs::application_of(&ctx.db.pool, &p.id, &mentorship.m.mentee_id)
+            .await?
+            .map(|app| app.topics),
+        None => store::mentors::mentee_profile(&ctx.db.pool, &mentorship.m.mentee_id)
+            .await?
+            .map(|profile| profile.skills),
+    };
+    for t in named.unwrap_or_default() {
+        skills.entry(t).or_default();
     }
     for (skill, phase, level) in store::progress::assessments(&ctx.db.pool, id).await? {
         let e = skills.entry(skill).or_default();
