@@ -830,4 +830,11 @@ async fn an_ended_mentorships_progress_is_kept_to_read() {
         !page.contains("/progress/"),
         "no form posts to the progress: {page}"
     );
+    // And it can be found again from the mentorship lists.
+    let (_, hub) = crate::web_mentors::text(&c, &app, "/mentorship?tab=mentors").await;
+    assert!(hub.contains("Past mentorships"), "{hub}");
+    assert!(
+        hub.contains(&format!("href=\"/mentorship/{id}\">goals and progress</a>")),
+        "{hub}"
+    );
 }

@@ -628,6 +628,9 @@ struct HubPage {
     recommendations: Vec<CardView>,
     upcoming: Vec<super::bookings::SessionLine>,
     past: Vec<super::bookings::SessionLine>,
+    /// Mentorships that have ended, newest first: (mentorship id, other person's id,
+    /// their name, "ended 3 Dec 2026").
+    ended: Vec<(String, String, String, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -693,6 +696,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
     let mut lines = vec![];
     let mut recommendations = vec![];
     let (mut upcoming, mut past) = (vec![], vec![]);
+    let mut ended = vec![];
     if tab == "sessions" {
         (upcoming, past) = super::bookings::sessions(&state, &web, &me).await?;
     } else if tab == "discover" {
@@ -721,6 +725,30 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
             .collect();
         // Requests waiting for an answer first.
         lines.sort_by_key(|l| l.status != MentorshipStatus::Pending.as_str());
+        // Ended ones stay to be found again: their goals and history are kept.
+        let over = mentorships::list(
+            &state.ctx,
+            &ListFilter {
+                statuses: vec!["ended".into()],
+                limit: 50,
+                ..filter
+            },
+        )
+        .await?;
+        ended = over
+            .iter()
+            .map(|r| {
+                let line = relation_line(r, as_mentor, now, &tz);
+                let when = r.m.ended_at.unwrap_or(r.m.updated_at);
+                let day = when.to_zoned(tz.clone()).strftime("%-d %b %Y").to_string();
+                (
+                    line.id,
+                    line.other_id,
+                    line.other_name,
+                    format!("ended {day}"),
+                )
+            })
+            .collect();
     }
     Ok(web.render(
         &state,
@@ -732,6 +760,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
             recommendations,
             upcoming,
             past,
+            ended,
         },
     ))
 }
