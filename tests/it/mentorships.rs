@@ -792,6 +792,26 @@ async fn an_ended_mentorships_progress_is_kept_to_read() {
         page.contains("/progress/skills"),
         "the self-rating form: {page}"
     );
+    // A goal sent without its title comes back with what was typed and the reason
+    // beside the field named as the page names it.
+    let res = c
+        .post(app.url(&format!("/mentorship/{id}/progress/goal")))
+        .form(&[
+            ("csrf", crate::web_mentors::csrf_of(&page).as_str()),
+            ("title", " "),
+            ("milestones", "Pick a case study\nDraft it"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Pick a case study\nDraft it</textarea>"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"f-title-error\""), "{html}");
+    assert!(html.contains(">Goal: "), "{html}");
     let goal = |title: &str| json!({"title": title, "milestones": ["First step"]});
     let (status, b) = app
         .post(

@@ -70,6 +70,8 @@ struct ProgressPage {
     agendas: Vec<(Vec<String>, bool)>,
     in_pair: bool,
     is_mentee: bool,
+    /// A refused form's input, shown again beside its error.
+    typed: Typed,
     /// One of the pair, while the mentorship is live: the forms are offered.
     editable: bool,
     /// The mentorship has ended (or was never taken up): its record, to read.
@@ -77,7 +79,22 @@ struct ProgressPage {
     errors: FormErrors,
 }
 
-async fn render(state: &AppState, web: &WebCtx, id: &str, errors: FormErrors) -> PageResult {
+/// What a refused goal or milestone form held, shown again: (which form — "goal" or a
+/// goal's id for its new milestone —, the title, the milestones).
+#[derive(Default)]
+struct Typed {
+    form: String,
+    title: String,
+    milestones: String,
+}
+
+async fn render(
+    state: &AppState,
+    web: &WebCtx,
+    id: &str,
+    errors: FormErrors,
+    typed: Typed,
+) -> PageResult {
     let me = web.require_user()?.user.clone();
     let p: Progress = progress::view(&state.ctx, &me, id).await?;
     let tz = web.zone();
@@ -171,6 +188,7 @@ async fn render(state: &AppState, web: &WebCtx, id: &str, errors: FormErrors) ->
         in_pair: p.in_pair,
         is_mentee: p.viewer_is_mentee,
         editable: p.in_pair && p.is_live(),
+        typed,
         over: !p.is_live(),
         mentor_name,
         mentee_name,
@@ -186,7 +204,7 @@ async fn render(state: &AppState, web: &WebCtx, id: &str, errors: FormErrors) ->
 
 async fn page(State(state): State<AppState>, web: WebCtx, Path(id): Path<String>) -> PageResult {
     let id = path_id(&id)?;
-    render(&state, &web, &id, FormErrors::default()).await
+    render(&state, &web, &id, FormErrors::default(), Typed::default()).await
 }
 
 async fn change(
@@ -282,13 +300,27 @@ async fn change(
     match done {
         Ok(flash) => Ok(web.redirect_flash(&format!("/mentorship/{id}"), flash)),
         Err(e @ AppError::Invalid(_)) => {
+            let title = if what == "goal" {
+                "Goal"
+            } else {
+                "New milestone"
+            };
             let errors = FormErrors::from_error(&e).labelled(&[
-                ("title", "Title"),
+                ("title", title),
                 ("milestones", "Milestones"),
                 ("levels", "Skills"),
                 ("booking_id", "Session"),
             ]);
-            render(&state, &web, &id, errors).await
+            let typed = Typed {
+                form: if what == "goal" {
+                    "goal".into()
+                } else {
+                    get("goal_id")
+                },
+                title: get("title"),
+                milestones: get("milestones"),
+            };
+            render(&state, &web, &id, errors, typed).await
         }
         Err(e) => Err(e.into()),
     }
