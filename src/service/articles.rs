@@ -453,9 +453,32 @@ pub async fn add_comment(
         ));
     }
     let id = new_id();
+    let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
-    store::articles::insert_comment(&mut tx, &id, article_id, &user.id, &body, ctx.now()).await?;
+    let mut live = super::events::Live::new();
+    store::articles::insert_comment(&mut tx, &id, article_id, &user.id, &body, now).await?;
+    // The author hears of it (not of their own replies).
+    if row.author_id != *user.id
+        && let Some(author) = store::users::by_id(&mut *tx, &row.author_id).await?
+        && author.deleted_at.is_none()
+    {
+        let note = super::notify::Note {
+            user_id: &author.id,
+            email: &author.email,
+            kind: super::notify::ARTICLE_COMMENT,
+            title: format!(
+                "{} {} commented on “{}”",
+                user.first_name, user.last_name, row.title
+            ),
+            body: body.chars().take(280).collect(),
+            link: format!("/articles/{}#comments", row.slug),
+            related_id: Some(&row.id),
+            ics: None,
+        };
+        super::notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
+    }
     tx.commit().await?;
+    live.publish(ctx).await;
     store::articles::comment(&ctx.db.pool, &id)
         .await?
         .ok_or(AppError::NotFound)

@@ -106,6 +106,7 @@ pub const MENTOR_APPLIED: &str = "mentor_applied";
 pub const REPORT_FILED: &str = "report_filed";
 pub const BOOKING_DISPUTE: &str = "booking_dispute";
 pub const DISPUTE_OPENED: &str = "dispute_opened";
+pub const ARTICLE_COMMENT: &str = "article_comment";
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -268,6 +269,13 @@ pub const KINDS: &[Kind] = &[
         in_app: true,
         email: true,
         audience: Audience::Administrators,
+    },
+    Kind {
+        kind: ARTICLE_COMMENT,
+        label: "Someone comments on my article",
+        in_app: true,
+        email: false,
+        audience: Audience::Mentors,
     },
     Kind {
         kind: REPORT_FILED,

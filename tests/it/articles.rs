@@ -538,3 +538,62 @@ async fn writes_racing_the_articles_deletion_never_answer_500() {
         "the race was met (checked, then gone): {answers:?}"
     );
 }
+
+/// An article's author hears of each comment someone else leaves on it (in the app;
+/// the notification settings offer it), never of their own.
+#[tokio::test]
+async fn the_author_is_told_of_comments() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let author = app
+        .approved_mentor(&admin, "writer@example.com", mentor_profile(&["x"], &[], 1))
+        .await;
+    let reader = app.register("reader@example.com").await;
+    let a = write(
+        &app,
+        &author,
+        json!({"title": "On reviews", "content": "Read the diff twice."}),
+    )
+    .await;
+    let id = a["id"].as_str().unwrap().to_string();
+    publish(&app, &author, &id).await;
+    let count = |n: &Value| {
+        n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "article_comment")
+            .count()
+    };
+    for (who, body) in [(&reader, "Twice at least!"), (&author, "Thanks")] {
+        let (status, b) = app
+            .post(
+                &format!("/api/v1/articles/{id}/comments"),
+                who.token(),
+                json!({"body": body}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+    }
+    let (_, notes) = app.get("/api/v1/notifications", author.token()).await;
+    assert_eq!(count(&notes), 1, "{notes}");
+    let note = notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "article_comment")
+        .unwrap();
+    assert!(
+        note["title"]
+            .as_str()
+            .unwrap()
+            .contains("commented on “On reviews”"),
+        "{note}"
+    );
+    assert!(
+        note["link"].as_str().unwrap().ends_with("#comments"),
+        "{note}"
+    );
+    let (_, notes) = app.get("/api/v1/notifications", reader.token()).await;
+    assert_eq!(count(&notes), 0, "{notes}");
+}
