@@ -236,6 +236,15 @@ async fn a_mentor_writes_previews_saves_and_publishes_through_forms() {
         dash.contains("1 published, 0 drafts, read 1 time."),
         "{dash}"
     );
+    // For the author's mentees only: a member who is not one is told so (403), as a
+    // visitor is asked to sign in, rather than "does not exist".
+    sqlx::query("UPDATE articles SET visibility = 'my_mentees'")
+        .execute(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    let (s, html) = text(&plain, &app, &format!("/articles/{slug}")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
+    assert!(html.contains("This article is for its author"), "{html}");
 }
 
 #[tokio::test]

@@ -53,6 +53,19 @@ pub(super) async fn load_by_slug(
                 Err(e) => Err(error_page(state, Some(web), e)),
             }
         }
+        // Signed in but not among its author's mentees: say so, as a visitor is told
+        // (not "does not exist").
+        Err(AppError::NotFound) => match articles::shared_with(&state.ctx, slug).await {
+            Ok(Some(Visibility::MyMentees)) => Err(error_page(
+                state,
+                Some(web),
+                AppError::forbidden(
+                    "This article is for its author's mentees: it opens to them while their mentorship lasts.",
+                ),
+            )),
+            Ok(_) => Err(error_page(state, Some(web), AppError::NotFound)),
+            Err(e) => Err(error_page(state, Some(web), e)),
+        },
         Err(e) => Err(error_page(state, Some(web), e)),
     }
 }
