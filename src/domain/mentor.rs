@@ -54,9 +54,33 @@ pub fn normalize_tag(raw: &str) -> String {
 
 /// Normalises a list of tags (deduplicated, order kept) and checks its limits.
 pub fn tags(field: &str, raw: &[String]) -> Result<Vec<String>, FieldError> {
+    entries(field, raw, normalize_tag)
+}
+
+/// A list of a person's own phrases (a mentee's goals: "Get a UX job"): spaces
+/// tidied, their case kept, the same phrase in another case once, the limits of tags.
+pub fn phrases(field: &str, raw: &[String]) -> Result<Vec<String>, FieldError> {
+    let mut out = entries(field, raw, |t| {
+        t.split_whitespace().collect::<Vec<_>>().join(" ")
+    })?;
+    let mut seen = Vec::new();
+    out.retain(|p| {
+        let key = p.to_lowercase();
+        let first = !seen.contains(&key);
+        seen.push(key);
+        first
+    });
+    Ok(out)
+}
+
+fn entries(
+    field: &str,
+    raw: &[String],
+    tidy: impl Fn(&str) -> String,
+) -> Result<Vec<String>, FieldError> {
     let mut out: Vec<String> = Vec::new();
     for t in raw {
-        let t = normalize_tag(t);
+        let t = tidy(t);
         if t.is_empty() {
             continue;
         }
@@ -260,6 +284,24 @@ pub fn credit_cost(v: i64) -> Result<i64, FieldError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn phrases_keep_their_case_and_come_once() {
+        let raw = [
+            "Get a  UX job".to_string(),
+            "get a ux job".into(),
+            " ".into(),
+            "Learn Rust".into(),
+        ];
+        assert_eq!(
+            super::phrases("goals", &raw).unwrap(),
+            ["Get a UX job", "Learn Rust"]
+        );
+        assert_eq!(
+            super::tags("skills", &raw).unwrap(),
+            ["get a ux job", "learn rust"]
+        );
+    }
+
     use super::*;
 
     #[test]

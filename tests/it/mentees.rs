@@ -52,7 +52,11 @@ async fn a_mentors_sees_who_asks_and_strangers_see_nothing() {
     }
     let (s, own) = app.get(&path, mentee.token()).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(own["goals"], json!(["land a data engineering job"]));
+    assert_eq!(
+        own["goals"],
+        json!(["Land a data engineering job"]),
+        "the mentee's own words, their case kept"
+    );
     assert_eq!(app.get(&path, admin.token()).await.0, StatusCode::OK);
     assert_problem(&app.get(&path, None).await, 401, "unauthenticated");
 

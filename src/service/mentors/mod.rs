@@ -372,7 +372,8 @@ pub async fn save_mentee_profile(
 ) -> AppResult<store::mentors::MenteeProfileRow> {
     let mut v = Validator::new();
     let bio = v.check(text::optional_text("bio", &input.bio, 5000));
-    let goals = v.check(mentor::tags("goals", &input.goals));
+    // Goals are the mentee's own words: their case stays (matching lower-cases them).
+    let goals = v.check(mentor::phrases("goals", &input.goals));
     let skills = v.check(mentor::tags("skills", &input.skills));
     let interests = v.check(mentor::tags("interests", &input.interests));
     v.finish()?;
