@@ -561,3 +561,53 @@ async fn login_and_register_are_rate_limited_per_address_and_account() {
     app.clock.advance(SignedDuration::from_secs(61));
     assert_eq!(attempt("a@example.com").await.0, StatusCode::UNAUTHORIZED);
 }
+
+/// Closing an account on its page asks for the password again, and says which is
+/// wrong: none given, or not the right one; nothing is closed until it is right.
+#[tokio::test]
+async fn closing_an_account_on_the_page_asks_for_the_password() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    app.register("leaving@example.com").await;
+    let c = sign_in(&app, "leaving@example.com", "correct horse battery").await;
+    let (_, page) = text(&c, &app, "/settings").await;
+    let csrf = csrf_of(&page);
+    for (password, says) in [
+        (
+            "",
+            "Enter your password to close the account; nothing was closed.",
+        ),
+        (
+            "not it",
+            "The password is not correct; the account was not closed.",
+        ),
+    ] {
+        let res = c
+            .post(app.url("/settings/delete"))
+            .form(&[("csrf", csrf.as_str()), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text().await.unwrap();
+        assert!(html.contains(says), "{html}");
+    }
+    let res = c
+        .post(app.url("/settings/delete"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            serde_json::json!({"email": "leaving@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED, "closed");
+}

@@ -725,6 +725,14 @@ async fn close_account(
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
     // On the web a stolen cookie must not be enough to close an account: ask again.
+    if f.password.is_empty() {
+        let e = AppError::invalid(
+            "confirm_password",
+            "required",
+            "Enter your password to close the account; nothing was closed.",
+        );
+        return Ok(settings_with_errors(&state, &web, &me, "delete", &e).await);
+    }
     if !auth::verify_password(&f.password, &me.password_hash).await? {
         let e = AppError::invalid(
             "confirm_password",
