@@ -381,8 +381,27 @@ pub async fn change_password(
     current_session: &str,
     input: &PasswordChange,
 ) -> AppResult<()> {
-    let new = Password::parse("new_password", &input.new_password)
-        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let mut v = Validator::new();
+    let new = v.check(Password::parse("new_password", &input.new_password));
+    if input.current_password.is_empty() {
+        v.push(FieldError::new(
+            "current_password",
+            "required",
+            "Enter your current password.",
+        ));
+    } else if new.is_some() && input.new_password == input.current_password {
+        v.push(FieldError::new(
+            "new_password",
+            "same_password",
+            "The new password is the one you have: choose another.",
+        ));
+    }
+    v.finish()?;
+    let Some(new) = new else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "validator passed without a new password"
+        )));
+    };
     if !auth::verify_password(&input.current_password, &user.password_hash).await? {
         return Err(AppError::invalid(
             "current_password",

@@ -384,6 +384,49 @@ async fn password_change_ends_other_sessions() {
         )
         .await;
     assert_problem(&weak, 422, "invalid_input");
+    // No current password, and a "new" one that is the current one: each said.
+    let said = |b: &serde_json::Value| -> Vec<(String, String)> {
+        b["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["field"].as_str().unwrap().into(),
+                    e["code"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    let (_, missing) = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            a.token(),
+            Some(json!({"current_password": "", "new_password": "short"})),
+        )
+        .await;
+    assert_eq!(
+        said(&missing),
+        [
+            ("new_password".to_string(), "too_short".to_string()),
+            ("current_password".into(), "required".into())
+        ],
+        "{missing}"
+    );
+    let same = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            a.token(),
+            Some(json!({"current_password": "correct horse battery", "new_password": "correct horse battery"})),
+        )
+        .await;
+    assert_problem(&same, 422, "invalid_input");
+    assert_eq!(
+        said(&same.1),
+        [("new_password".to_string(), "same_password".to_string())]
+    );
     assert_eq!(
         app.get("/api/v1/me", Some(&b_access)).await.0,
         StatusCode::OK,
