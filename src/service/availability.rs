@@ -77,7 +77,7 @@ struct Parsed {
 }
 
 /// What a new availability is checked against: the exception dates saved before and
-/// the time now (exceptions are for today or later; see [`settle_past_exceptions`]).
+/// the time now (exceptions are for today or later; see [`settle_past_exception`]).
 struct Saved<'a> {
     dates: Vec<&'a str>,
     now: Timestamp,
