@@ -65,15 +65,16 @@ struct ValidRegistration {
 }
 
 fn validate_registration(input: &RegisterInput) -> AppResult<ValidRegistration> {
+    // Checked in the sign-up form's order, so its summary reads top to bottom.
     let mut v = Validator::new();
-    let email = v.check(Email::parse(&input.email));
-    let password = v.check(Password::parse("password", &input.password));
     let first_name = v.check(text::required_line(
         "first_name",
         &input.first_name,
         NAME_MAX,
     ));
     let last_name = v.check(text::required_line("last_name", &input.last_name, NAME_MAX));
+    let email = v.check(Email::parse(&input.email));
+    let password = v.check(Password::parse("password", &input.password));
     let timezone = v.check(TimeZoneName::parse(
         "timezone",
         input.timezone.as_deref().unwrap_or("UTC"),
