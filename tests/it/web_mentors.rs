@@ -586,3 +586,32 @@ async fn experience_periods_read_as_months() {
     assert!(html.contains("Mar 2015 – now"), "{html}");
     assert!(!html.contains("2011-08-01"));
 }
+
+/// A later page of mentors says which ones it shows and leads back to the first.
+#[tokio::test]
+async fn a_later_page_of_mentors_leads_back_to_the_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    for i in 0..25 {
+        app.approved_mentor(
+            &admin,
+            &format!("m{i}@example.com"),
+            mentor_profile(&["pagination"], &[], 10),
+        )
+        .await;
+    }
+    let (_, first) = text(&client(), &app, "/mentorship/find?expertise=pagination").await;
+    assert!(!first.contains("Back to the first page"), "{first}");
+    let start = first
+        .find("/mentorship/find?expertise=pagination&#38;cursor=")
+        .expect("a next page");
+    let next = first[start..start + first[start..].find('"').unwrap()].replace("&#38;", "&");
+    let (_, second) = text(&client(), &app, &next).await;
+    assert!(second.contains("Mentors 25–25 of 25"), "{second}");
+    assert!(
+        second
+            .contains("href=\"/mentorship/find?expertise=pagination\">Back to the first page</a>"),
+        "{second}"
+    );
+    assert!(!second.contains(">More mentors</a>"), "{second}");
+}

@@ -195,6 +195,8 @@ struct FindPage {
     q_unsearchable: bool,
     error: Option<String>,
     next_href: Option<String>,
+    /// On a later page: (the first page, "25–48 of 60").
+    earlier: Option<(String, String)>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -257,15 +259,25 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
     }
     .await;
     let mut total = None;
+    // A later page: where its first one is, and which mentors this page shows.
+    let mut earlier = None;
     let (mentors, error, next_href, status) = match result {
         Ok((offset, rows, found, words)) => {
             total = Some(found);
+            let kept: Vec<&str> = uri
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .filter(|kv| !kv.starts_with("cursor=") && !kv.is_empty())
+                .collect();
+            let shown = (rows.len() as i64).min(limit);
+            if offset > 0 {
+                earlier = Some((
+                    format!("/mentorship/find?{}", kept.join("&")),
+                    format!("{}–{} of {found}", offset + 1, offset + shown),
+                ));
+            }
             let next = (rows.len() as i64 > limit).then(|| {
-                let q = uri.query().unwrap_or("");
-                let kept: Vec<&str> = q
-                    .split('&')
-                    .filter(|kv| !kv.starts_with("cursor=") && !kv.is_empty())
-                    .collect();
                 format!(
                     "/mentorship/find?{}{}cursor={}",
                     kept.join("&"),
@@ -339,6 +351,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
             q_unsearchable,
             error,
             next_href,
+            earlier,
         },
     ))
 }
