@@ -9,9 +9,7 @@ use jiff::{Timestamp, ToSpan, Zoned, civil::Weekday, tz::TimeZone};
 /// contains `now`. Each is a Monday 00:00 in `tz` (or the first instant of that day,
 /// where midnight does not exist).
 pub fn week_starts(now: Timestamp, tz: &TimeZone, weeks: usize) -> Vec<Zoned> {
-    let today = now.to_zoned(tz.clone()).date();
-    let back = i64::from(today.weekday().to_monday_zero_offset());
-    let monday = today.checked_sub(back.days()).unwrap_or(today);
+    let monday = monday_of(now, tz);
     let mut out = Vec::with_capacity(weeks);
     for i in (0..weeks as i64).rev() {
         let day = monday.checked_sub((7 * i).days()).unwrap_or(monday);
@@ -25,13 +23,15 @@ pub fn week_starts(now: Timestamp, tz: &TimeZone, weeks: usize) -> Vec<Zoned> {
 /// How many weeks (Monday to Sunday in `tz`) hold the instants from `from` to `to`:
 /// 1 when both fall in the same week, whatever the days between.
 pub fn weeks_spanned(from: Timestamp, to: Timestamp, tz: &TimeZone) -> usize {
-    let monday = |t: Timestamp| {
-        let d = t.to_zoned(tz.clone()).date();
-        let back = i64::from(d.weekday().to_monday_zero_offset());
-        d.checked_sub(back.days()).unwrap_or(d)
-    };
-    let days = (monday(to) - monday(from)).get_days();
+    let days = (monday_of(to, tz) - monday_of(from, tz)).get_days();
     usize::try_from(days / 7).unwrap_or(0) + 1
+}
+
+/// The Monday (in `tz`) of the week holding `t`.
+fn monday_of(t: Timestamp, tz: &TimeZone) -> jiff::civil::Date {
+    let day = t.to_zoned(tz.clone()).date();
+    let back = i64::from(day.weekday().to_monday_zero_offset());
+    day.checked_sub(back.days()).unwrap_or(day)
 }
 
 /// Sums `(instant, amount)` into the weeks starting at `starts` (each week runs to the

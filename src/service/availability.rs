@@ -350,13 +350,17 @@ pub struct BookedInTimeOff {
 
 /// The mentor's coming sessions (requested, accepted, or group sessions they lead)
 /// that fall in a day off or a blocked window: an exception only stops new bookings,
-/// so these stay booked until the mentor moves or cancels them.
-pub async fn booked_in_time_off(ctx: &Ctx, mentor_id: &str) -> AppResult<Vec<BookedInTimeOff>> {
+/// so these stay booked until the mentor moves or cancels them. With the zone of the
+/// availability, whose dates they are.
+pub async fn booked_in_time_off(
+    ctx: &Ctx,
+    mentor_id: &str,
+) -> AppResult<(TimeZone, Vec<BookedInTimeOff>)> {
     let Some(a) = load(ctx, mentor_id).await? else {
-        return Ok(vec![]);
+        return Ok((TimeZone::UTC, vec![]));
     };
     if a.overrides.iter().all(|o| o.available) {
-        return Ok(vec![]);
+        return Ok((a.tz, vec![]));
     }
     let now = ctx.clock.now();
     let pool = &ctx.db.pool;
@@ -390,7 +394,7 @@ pub async fn booked_in_time_off(ctx: &Ctx, mentor_id: &str) -> AppResult<Vec<Boo
         })
         .collect();
     found.sort_by_key(|f| f.start_at);
-    Ok(found)
+    Ok((a.tz, found))
 }
 
 /// The domain form of a mentor's availability, if they set one.

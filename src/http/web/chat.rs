@@ -160,11 +160,10 @@ async fn render_conversation(
     let mut rows = messages::page(&state.ctx, me, &thread_id, None, 100).await?;
     rows.reverse();
     messages::read(&state.ctx, me, &thread_id, None).await?;
-    let former = messages::former_writers(&state.ctx, me, &thread_id).await?;
-    let names = first_names(&t, &[]);
-    let others: Vec<&str> = names
+    let others: Vec<&str> = t
+        .participants
         .iter()
-        .map(|(id, _)| *id)
+        .map(|p| p.user_id.as_str())
         .filter(|id| *id != me.id.as_str())
         .collect();
     let profile_href = match others.as_slice() {
@@ -172,6 +171,7 @@ async fn render_conversation(
         _ => String::new(),
     };
     let tz = super::zone_of(Some(me));
+    let former = messages::former_writers(&state.ctx, me, &thread_id).await?;
     let names = first_names(&t, &former);
     let messages = rows
         .into_iter()

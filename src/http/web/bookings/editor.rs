@@ -76,18 +76,12 @@ pub struct BookedOffLine {
     pub why: String,
 }
 
-/// The mentor's coming sessions in time they have taken off, in the availability's
-/// zone (empty when they cannot be read: the page still shows).
-async fn booked_off_of(
-    state: &AppState,
-    web: &WebCtx,
-    me: &UserRow,
-    zone: &str,
-) -> Vec<BookedOffLine> {
-    let Ok(found) = availability::booked_in_time_off(&state.ctx, &me.id).await else {
+/// The mentor's coming sessions in time they have taken off, in the saved
+/// availability's zone (empty when they cannot be read: the page still shows).
+async fn booked_off_of(state: &AppState, web: &WebCtx, me: &UserRow) -> Vec<BookedOffLine> {
+    let Ok((tz, found)) = availability::booked_in_time_off(&state.ctx, &me.id).await else {
         return vec![];
     };
-    let tz = TimeZone::get(zone).unwrap_or(TimeZone::UTC);
     found
         .into_iter()
         .map(|f| {
@@ -310,7 +304,7 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
     let io = availability::get(&state.ctx, &me).await?;
     let (days, overrides) = page_from(&io, &HashMap::new());
     let (preview, preview_minutes) = preview_of(&state, &web, &me).await;
-    let booked_off = booked_off_of(&state, &web, &me, &io.timezone).await;
+    let booked_off = booked_off_of(&state, &web, &me).await;
     Ok(web.render(
         &state,
         &AvailabilityPage {
@@ -488,8 +482,7 @@ pub(super) async fn save_availability(
             let (at, summary, errors) = place_errors(&e, &origins, &io);
             let (days, overrides) = page_from(&io, &at);
             let (preview, preview_minutes) = preview_of(&state, &web, &me).await;
-            let saved = availability::get(&state.ctx, &me).await?;
-            let booked_off = booked_off_of(&state, &web, &me, &saved.timezone).await;
+            let booked_off = booked_off_of(&state, &web, &me).await;
             web.render_status(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
