@@ -4,12 +4,20 @@
 # SERVER_LOG sets the server's RUST_LOG (e.g. mentorhub::service::booking_writer=debug
 # for each batch's size and timings); KEEP_LOG=path keeps the server's log after exit.
 
+# PG_ADMIN_URL with its database name replaced by $1, keeping any query string (a Unix
+# socket: postgres://postgres@localhost/postgres?host=/var/run/postgresql).
+pg_url_for() {
+  local base=${PG_ADMIN_URL%%\?*}
+  echo "${base%/*}/$1${PG_ADMIN_URL#"$base"}"
+}
+
 start_engine() {
   if [ "$1" = postgres ]; then
     PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
     BENCH_DB="mh_bench_$$"
     psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $BENCH_DB"
-    export DATABASE_URL="${PG_ADMIN_URL%/*}/$BENCH_DB"
+    export DATABASE_URL
+    DATABASE_URL=$(pg_url_for "$BENCH_DB")
   elif [ "$1" != sqlite ]; then
     echo "engine: sqlite or postgres" >&2
     exit 2

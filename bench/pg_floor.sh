@@ -7,7 +7,8 @@
 # A real booking adds its statements' own work (the write of thirteen rows and their
 # foreign-key checks, the reads' index scans) and the server's HTTP, JSON and auth.
 #
-#   bench/pg_floor.sh [SECS]       (PG_ADMIN_URL as in bench/lib.sh)
+#   bench/pg_floor.sh [SECS]       (PG_ADMIN_URL as in bench/lib.sh; through the Unix
+#   socket: PG_ADMIN_URL='postgres://postgres@localhost/postgres?host=/var/run/postgresql')
 set -euo pipefail
 SECS=${1:-10}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -15,7 +16,8 @@ DB="mh_floor_$$"
 DIR=$(mktemp -d)
 psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $DB"
 trap 'psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"; rm -rf "$DIR"' EXIT
-URL="${PG_ADMIN_URL%/*}/$DB"
+BASE=${PG_ADMIN_URL%%\?*}
+URL="${BASE%/*}/$DB${PG_ADMIN_URL#"$BASE"}"
 psql -q "$URL" -c "CREATE TABLE floor_rows (id bigserial PRIMARY KEY, v int NOT NULL)"
 cat >"$DIR/booking.sql" <<'SQL'
 SELECT 1;
