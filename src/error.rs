@@ -143,6 +143,10 @@ pub const CODES: &[(&str, &str)] = &[
         "The mentorship has ended: its goals are kept to read.",
     ),
     (
+        "program_goal",
+        "The program set this goal for every pair: it can be renamed, not removed.",
+    ),
+    (
         "already_over",
         "The program's end date has passed: it cannot open.",
     ),

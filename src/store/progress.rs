@@ -14,6 +14,8 @@ pub struct GoalRow {
     pub id: String,
     pub title: String,
     pub position: i64,
+    /// None for a goal copied from the mentorship's program.
+    pub created_by: Option<String>,
 }
 }
 
@@ -27,6 +29,8 @@ pub struct MilestoneRow {
     pub done_at: Option<Timestamp>,
     pub done_by: Option<String>,
     pub booking_id: Option<String>,
+    /// None for one copied from the program (or written before authors were kept).
+    pub created_by: Option<String>,
 }
 }
 
@@ -53,23 +57,26 @@ pub async fn insert_goal(
     Ok(())
 }
 
+/// A milestone of a goal; `created_by` None for one copied from a program.
 pub async fn insert_milestone(
     tx: &mut Tx,
     id: &str,
     goal_id: &str,
     mentorship_id: &str,
     title: &str,
+    created_by: Option<&str>,
     now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO mentorship_milestones (id, goal_id, mentorship_id, title, position, created_at, updated_at) \
+        "INSERT INTO mentorship_milestones (id, goal_id, mentorship_id, title, position, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM mentorship_milestones WHERE goal_id = $2), \
-         $5, $5)",
+         $5, $6, $6)",
     )
     .bind(id)
     .bind(goal_id)
     .bind(mentorship_id)
     .bind(title)
+    .bind(created_by)
     .bind(now.stored())
     .execute(&mut **tx)
     .await?;
@@ -81,7 +88,7 @@ pub async fn goals<'e, E: Executor<'e, Database = Any>>(
     mentorship_id: &str,
 ) -> sqlx::Result<Vec<GoalRow>> {
     sqlx::query_as(
-        "SELECT id, title, position FROM mentorship_goals WHERE mentorship_id = $1 ORDER BY position, id",
+        "SELECT id, title, position, created_by FROM mentorship_goals WHERE mentorship_id = $1 ORDER BY position, id",
     )
     .bind(mentorship_id)
     .fetch_all(ex)
@@ -93,7 +100,7 @@ pub async fn milestones<'e, E: Executor<'e, Database = Any>>(
     mentorship_id: &str,
 ) -> sqlx::Result<Vec<MilestoneRow>> {
     sqlx::query_as(
-        "SELECT id, goal_id, title, position, done_at, done_by, booking_id FROM mentorship_milestones \
+        "SELECT id, goal_id, title, position, done_at, done_by, booking_id, created_by FROM mentorship_milestones \
          WHERE mentorship_id = $1 ORDER BY position, id",
     )
     .bind(mentorship_id)
@@ -118,6 +125,31 @@ pub async fn rename_goal(
     .bind(now.stored())
     .execute(&mut **tx)
     .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Removes a goal of the mentorship with its milestones; false when it has no such goal.
+pub async fn remove_goal(tx: &mut Tx, id: &str, mentorship_id: &str) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM mentorship_milestones WHERE goal_id = $1 AND mentorship_id = $2")
+        .bind(id)
+        .bind(mentorship_id)
+        .execute(&mut **tx)
+        .await?;
+    let r = sqlx::query("DELETE FROM mentorship_goals WHERE id = $1 AND mentorship_id = $2")
+        .bind(id)
+        .bind(mentorship_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Removes a milestone of the mentorship; false when it has no such milestone.
+pub async fn remove_milestone(tx: &mut Tx, id: &str, mentorship_id: &str) -> sqlx::Result<bool> {
+    let r = sqlx::query("DELETE FROM mentorship_milestones WHERE id = $1 AND mentorship_id = $2")
+        .bind(id)
+        .bind(mentorship_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 

@@ -858,3 +858,175 @@ async fn an_ended_mentorships_progress_is_kept_to_read() {
         "{hub}"
     );
 }
+
+/// Accepts a request from `mentee` to `mentor`; the mentorship's id.
+async fn accepted(app: &TestApp, mentee: &Session, mentor: &Session) -> String {
+    let (status, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let id = m["id"].as_str().unwrap().to_string();
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/mentorships/{id}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    id
+}
+
+#[tokio::test]
+async fn goals_and_milestones_are_renamed_and_removed_by_the_pair_only() {
+    let (app, _admin, mentor) = setup().await;
+    let mentee = app.register("e@example.com").await;
+    let id = accepted(&app, &mentee, &mentor).await;
+    let goals = format!("/api/v1/mentorships/{id}/goals");
+    let (status, v) = app
+        .post(
+            &goals,
+            mentee.token(),
+            json!({"title": "Ship a portfolio", "milestones": ["Pick a case study", "Draft it"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (_, v) = app
+        .post(&goals, mentee.token(), json!({"title": "Learn SQL"}))
+        .await;
+    let portfolio = v["goals"][0]["id"].as_str().unwrap().to_string();
+    let sql = v["goals"][1]["id"].as_str().unwrap().to_string();
+    let draft = v["goals"][0]["milestones"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // On the page: a refused rename comes back open, with what was typed and why.
+    let c = crate::web_mentors::sign_in(&app, "e@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/mentorship/{id}")).await;
+    assert!(page.contains("Rename or remove this goal"), "{page}");
+    let csrf = crate::web_mentors::csrf_of(&page);
+    let post = |what: &str, fields: Vec<(&str, &str)>| {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(fields);
+        c.post(app.url(&format!("/mentorship/{id}/progress/{what}")))
+            .form(&form)
+            .send()
+    };
+    let res = post(
+        "rename_goal",
+        vec![("goal_id", portfolio.as_str()), ("title", "  ")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!("id=\"rename-{portfolio}-error\"")),
+        "{html}"
+    );
+    assert!(html.contains("<details class=\"no-print\" open>"), "{html}");
+    let res = post(
+        "rename_goal",
+        vec![
+            ("goal_id", portfolio.as_str()),
+            ("title", "Ship a UX portfolio"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = post(
+        "rename_milestone",
+        vec![
+            ("milestone_id", draft.as_str()),
+            ("title", "Draft the case study"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Removing asks first (without JavaScript) and removes nothing until confirmed.
+    let res = post("remove_milestone", vec![("milestone_id", draft.as_str())])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Remove the milestone “Draft the case study”?"),
+        "{html}"
+    );
+    let (_, v) = app.get(&goals, mentee.token()).await;
+    assert_eq!(v["goals"][0]["title"], "Ship a UX portfolio", "{v}");
+    assert_eq!(v["milestones"], 2, "nothing removed before the answer: {v}");
+    let res = post(
+        "remove_milestone",
+        vec![("milestone_id", draft.as_str()), ("confirmed", "1")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, v) = app.get(&goals, mentee.token()).await;
+    assert_eq!(v["milestones"], 1, "{v}");
+    assert_eq!(v["goals"][0]["milestones"][0]["title"], "Pick a case study");
+
+    // Nobody outside the pair removes anything; a goal of another mentorship is not
+    // this one's to remove.
+    let other = app.register("other@example.com").await;
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("{goals}/{sql}"),
+            other.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let other_id = accepted(&app, &other, &mentor).await;
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/mentorships/{other_id}/goals/{sql}"),
+            mentor.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The mentor removes a goal with its milestone through the API.
+    let (status, v) = app
+        .call(
+            Method::DELETE,
+            &format!("{goals}/{portfolio}"),
+            mentor.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["goals"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["goals"][0]["title"], "Learn SQL");
+    assert_eq!(v["milestones"], 0, "its milestones went with it: {v}");
+
+    // Once the mentorship is over, its record stays as it was.
+    app.post(
+        &format!("/api/v1/mentorships/{id}/end"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    assert_problem(
+        &app.call(
+            Method::DELETE,
+            &format!("{goals}/{sql}"),
+            mentee.token(),
+            None,
+        )
+        .await,
+        409,
+        "mentorship_over",
+    );
+}

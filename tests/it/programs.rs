@@ -1195,6 +1195,55 @@ async fn a_pair_tracks_goals_skills_and_sessions_and_the_report_shows_it() {
         more["goals"][2]["milestones"][1]["title"],
         "Practise the call"
     );
+    // The program's goals and milestones stay (renamed at most); what the pair adds,
+    // even under a program goal, is theirs to remove.
+    let program_goal = more["goals"][0]["id"].as_str().unwrap().to_string();
+    let program_step = more["goals"][0]["milestones"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for path in [
+        format!("{goals_path}/{program_goal}"),
+        format!("/api/v1/mentorships/{ms}/milestones/{program_step}"),
+    ] {
+        assert_problem(
+            &app.call(Method::DELETE, &path, mentee.token(), None).await,
+            409,
+            "program_goal",
+        );
+    }
+    let (status, extra) = app
+        .post(
+            &format!("/api/v1/mentorships/{ms}/milestones"),
+            mentee.token(),
+            json!({"goal_id": program_goal, "title": "A mock round with a friend"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{extra}");
+    let mine = extra["goals"][0]["milestones"][3]["id"].as_str().unwrap();
+    let (status, back) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/mentorships/{ms}/milestones/{mine}"),
+            mentee.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{back}");
+    assert_eq!(back["milestones"], 7, "{back}");
+    let c = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/mentorship/{ms}")).await;
+    assert_eq!(
+        page.matches("<summary>Rename this goal</summary>").count(),
+        2,
+        "the program's two goals: {page}"
+    );
+    assert_eq!(
+        page.matches("<summary>Rename or remove this goal</summary>")
+            .count(),
+        1,
+        "the pair's own: {page}"
+    );
 
     // A session held counts, and a milestone links to it.
     let (status, b) = app

@@ -23,9 +23,9 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(goals, add_goal))
-        .routes(routes!(rename_goal))
+        .routes(routes!(rename_goal, remove_goal))
         .routes(routes!(add_milestone))
-        .routes(routes!(change_milestone))
+        .routes(routes!(change_milestone, remove_milestone))
         .routes(routes!(skills, assess))
 }
 
@@ -174,6 +174,20 @@ async fn rename_goal(
     Ok(axum::Json(current(&state, &me, &id).await?))
 }
 
+/// Remove a goal with its milestones (the pair); answers the progress as it is then.
+#[utoipa::path(delete, path = "/api/v1/mentorships/{id}/goals/{goal_id}", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path), ("goal_id" = String, Path)),
+    responses((status = 200, body = ProgressView), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn remove_goal(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPairPath(id, goal): IdPairPath,
+) -> Result<axum::Json<ProgressView>, AppError> {
+    progress::remove_goal(&state.ctx, &me.0.user, &id, &goal).await?;
+    Ok(axum::Json(current(&state, &me, &id).await?))
+}
+
 /// Add a milestone to a goal (the pair).
 #[utoipa::path(post, path = "/api/v1/mentorships/{id}/milestones", tag = "programs",
     security(("bearer" = [])), params(("id" = String, Path)), request_body = MilestoneInput,
@@ -206,6 +220,20 @@ async fn change_milestone(
     ApiJson(input): ApiJson<MilestonePatch>,
 ) -> Result<axum::Json<ProgressView>, AppError> {
     progress::change_milestone(&state.ctx, &me.0.user, &id, &milestone, &input).await?;
+    Ok(axum::Json(current(&state, &me, &id).await?))
+}
+
+/// Remove a milestone (the pair); answers the progress as it is then.
+#[utoipa::path(delete, path = "/api/v1/mentorships/{id}/milestones/{milestone_id}", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path), ("milestone_id" = String, Path)),
+    responses((status = 200, body = ProgressView), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn remove_milestone(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPairPath(id, milestone): IdPairPath,
+) -> Result<axum::Json<ProgressView>, AppError> {
+    progress::remove_milestone(&state.ctx, &me.0.user, &id, &milestone).await?;
     Ok(axum::Json(current(&state, &me, &id).await?))
 }
 

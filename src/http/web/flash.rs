@@ -237,6 +237,9 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("program_nudges_saved", "ok", "The nudge rules are saved."),
     ("milestone_saved", "ok", "Saved."),
     ("goal_added", "ok", "Goal added."),
+    ("goal_renamed", "ok", "Goal renamed."),
+    ("goal_removed", "ok", "Goal removed, with its milestones."),
+    ("milestone_removed", "ok", "Milestone removed."),
     ("skills_saved", "ok", "Your ratings are saved."),
     ("service_saved", "ok", "Service saved."),
     (

@@ -14,7 +14,7 @@ use axum::{
     routing::{get, post},
 };
 
-use super::{FormErrors, Layout, PageResult, WebCtx, WebForm};
+use super::{FormErrors, Layout, PageResult, WebCtx, WebForm, confirm};
 use crate::{
     error::AppError,
     http::{AppState, extract::path_id},
@@ -32,6 +32,11 @@ pub fn router() -> Router<AppState> {
 pub struct MilestoneLine {
     pub id: String,
     pub title: String,
+    /// The rename form: its value (the title, or what a refused rename held) and
+    /// whether it comes back refused (open, with its error).
+    pub rename: (String, bool),
+    /// Not one the program set (those stay).
+    pub removable: bool,
     pub done: bool,
     /// "Done on 3 Mar 2026 by Dee".
     pub done_note: String,
@@ -42,6 +47,8 @@ pub struct MilestoneLine {
 pub struct GoalLine {
     pub id: String,
     pub title: String,
+    pub rename: (String, bool),
+    pub removable: bool,
     pub milestones: Vec<MilestoneLine>,
 }
 
@@ -79,8 +86,9 @@ struct ProgressPage {
     errors: FormErrors,
 }
 
-/// What a refused goal or milestone form held, shown again: (which form — "goal" or a
-/// goal's id for its new milestone —, the title, the milestones).
+/// What a refused goal or milestone form held, shown again: (which form — "goal", a
+/// goal's id for its new milestone, or "rename-" and the renamed goal's or milestone's
+/// id —, the title, the milestones).
 #[derive(Default)]
 struct Typed {
     form: String,
@@ -114,17 +122,27 @@ async fn render(
         .map(|(b, at)| (b.clone(), web.when(*at, &tz)))
         .collect();
     let (done, total) = p.milestones();
+    // The rename form of `id`: its value, and whether it comes back refused.
+    let rename = |id: &str, title: &str| {
+        let refused = typed.form.strip_prefix("rename-") == Some(id);
+        let value = if refused { &typed.title } else { title };
+        (value.to_string(), refused)
+    };
     let goals = p
         .goals
         .iter()
         .map(|(g, ms)| GoalLine {
             id: g.id.clone(),
             title: g.title.clone(),
+            rename: rename(&g.id, &g.title),
+            removable: !p.set_by_program(g, None),
             milestones: ms
                 .iter()
                 .map(|x| MilestoneLine {
                     id: x.id.clone(),
                     title: x.title.clone(),
+                    rename: rename(&x.id, &x.title),
+                    removable: !p.set_by_program(g, Some(x)),
                     done: x.done_at.is_some(),
                     done_note: match (x.done_at, &x.done_by) {
                         (Some(at), by) => format!(
@@ -263,6 +281,34 @@ async fn change(
         )
         .await
         .map(|_| "goal_added"),
+        "rename_goal" => {
+            progress::rename_goal(ctx, &me, &id, &path_id(&get("goal_id"))?, &get("title"))
+                .await
+                .map(|_| "goal_renamed")
+        }
+        "rename_milestone" => progress::change_milestone(
+            ctx,
+            &me,
+            &id,
+            &path_id(&get("milestone_id"))?,
+            &MilestonePatch {
+                title: Some(get("title")),
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|_| "milestone_saved"),
+        "remove_goal" | "remove_milestone" if !confirm::confirmed(&get("confirmed")) => {
+            return ask_removal(&state, &web, &me, &id, &what, &get).await;
+        }
+        "remove_goal" => progress::remove_goal(ctx, &me, &id, &path_id(&get("goal_id"))?)
+            .await
+            .map(|_| "goal_removed"),
+        "remove_milestone" => {
+            progress::remove_milestone(ctx, &me, &id, &path_id(&get("milestone_id"))?)
+                .await
+                .map(|_| "milestone_removed")
+        }
         "milestone" => progress::add_milestone(
             ctx,
             &me,
@@ -300,10 +346,10 @@ async fn change(
     match done {
         Ok(flash) => Ok(web.redirect_flash(&format!("/mentorship/{id}"), flash)),
         Err(e @ AppError::Invalid(_)) => {
-            let title = if what == "goal" {
-                "Goal"
-            } else {
-                "New milestone"
+            let title = match what.as_str() {
+                "goal" | "rename_goal" => "Goal",
+                "rename_milestone" => "Milestone",
+                _ => "New milestone",
             };
             let errors = FormErrors::from_error(&e).labelled(&[
                 ("title", title),
@@ -312,10 +358,11 @@ async fn change(
                 ("booking_id", "Session"),
             ]);
             let typed = Typed {
-                form: if what == "goal" {
-                    "goal".into()
-                } else {
-                    get("goal_id")
+                form: match what.as_str() {
+                    "goal" => "goal".into(),
+                    "rename_goal" => format!("rename-{}", get("goal_id")),
+                    "rename_milestone" => format!("rename-{}", get("milestone_id")),
+                    _ => get("goal_id"),
                 },
                 title: get("title"),
                 milestones: get("milestones"),
@@ -324,4 +371,68 @@ async fn change(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Asks before removing a goal or a milestone (without JavaScript; with it the form's
+/// `data-confirm` asked already), naming it and what goes with it.
+async fn ask_removal(
+    state: &AppState,
+    web: &WebCtx,
+    me: &crate::service::accounts::UserRow,
+    id: &str,
+    what: &str,
+    get: &impl Fn(&str) -> String,
+) -> PageResult {
+    let p = progress::view(&state.ctx, me, id).await?;
+    let goal = what == "remove_goal";
+    let (field, target) = if goal {
+        ("goal_id", path_id(&get("goal_id"))?)
+    } else {
+        ("milestone_id", path_id(&get("milestone_id"))?)
+    };
+    let (question, consequence) = if goal {
+        let (g, ms) = p
+            .goals
+            .iter()
+            .find(|(g, _)| g.id == target)
+            .ok_or(AppError::NotFound)?;
+        (
+            format!("Remove the goal “{}”?", g.title),
+            match ms.len() {
+                0 => "It has no milestone. This cannot be undone.".to_string(),
+                1 => "Its milestone goes with it. This cannot be undone.".to_string(),
+                n => format!("Its {n} milestones go with it. This cannot be undone."),
+            },
+        )
+    } else {
+        let m = p
+            .goals
+            .iter()
+            .flat_map(|(_, ms)| ms)
+            .find(|m| m.id == target)
+            .ok_or(AppError::NotFound)?;
+        (
+            format!("Remove the milestone “{}”?", m.title),
+            "This cannot be undone.".to_string(),
+        )
+    };
+    Ok(confirm::page(
+        state,
+        web,
+        confirm::Confirm {
+            question,
+            consequence,
+            action: format!("/mentorship/{id}/progress/{what}"),
+            fields: vec![(field, target)],
+            yes: if goal {
+                "Yes, remove the goal"
+            } else {
+                "Yes, remove the milestone"
+            },
+            back: format!("/mentorship/{id}"),
+            no: "No, keep it",
+            reason: None,
+            errors: FormErrors::default(),
+        },
+    ))
 }

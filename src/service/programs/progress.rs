@@ -66,6 +66,15 @@ impl Progress {
         )
     }
 
+    /// The program set this goal (or this milestone of it) for every pair: copied onto
+    /// the mentorship when it was paired (no author), so it stays (it may be renamed).
+    /// What the pair adds, even to a program's goal, is theirs to remove.
+    pub fn set_by_program(&self, goal: &GoalRow, milestone: Option<&MilestoneRow>) -> bool {
+        self.program.is_some()
+            && goal.created_by.is_none()
+            && milestone.is_none_or(|m| m.created_by.is_none())
+    }
+
     /// The last session or message, if any.
     pub fn last_contact(&self) -> Option<jiff::Timestamp> {
         let a = self.activity.as_ref()?;
@@ -233,7 +242,8 @@ pub async fn seed_goals(
         let gid = new_id();
         store::progress::insert_goal(tx, &gid, mentorship_id, &g.title, None, now).await?;
         for m in &g.milestones {
-            store::progress::insert_milestone(tx, &new_id(), &gid, mentorship_id, m, now).await?;
+            store::progress::insert_milestone(tx, &new_id(), &gid, mentorship_id, m, None, now)
+                .await?;
         }
     }
     Ok(())
@@ -279,7 +289,8 @@ pub async fn add_goal(ctx: &Ctx, user: &UserRow, id: &str, input: &GoalInput) ->
     let gid = new_id();
     store::progress::insert_goal(&mut tx, &gid, id, &title, Some(&user.id), now).await?;
     for m in &milestones {
-        store::progress::insert_milestone(&mut tx, &new_id(), &gid, id, m, now).await?;
+        store::progress::insert_milestone(&mut tx, &new_id(), &gid, id, m, Some(&user.id), now)
+            .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -300,6 +311,59 @@ pub async fn rename_goal(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Removes a goal and its milestones (either of the pair, while the mentorship is live;
+/// not one the program set, see [`Progress::set_by_program`]).
+pub async fn remove_goal(ctx: &Ctx, user: &UserRow, id: &str, goal_id: &str) -> AppResult<()> {
+    let p = writer(ctx, user, id).await?;
+    let (goal, _) = p
+        .goals
+        .iter()
+        .find(|(g, _)| g.id == goal_id)
+        .ok_or(AppError::NotFound)?;
+    if p.set_by_program(goal, None) {
+        return Err(program_goal("goal"));
+    }
+    let mut tx = ctx.db.begin_write().await?;
+    if !store::progress::remove_goal(&mut tx, goal_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a milestone (either of the pair, while the mentorship is live).
+pub async fn remove_milestone(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+    milestone_id: &str,
+) -> AppResult<()> {
+    let p = writer(ctx, user, id).await?;
+    let (goal, milestone) = p
+        .goals
+        .iter()
+        .find_map(|(g, ms)| Some((g, ms.iter().find(|m| m.id == milestone_id)?)))
+        .ok_or(AppError::NotFound)?;
+    if p.set_by_program(goal, Some(milestone)) {
+        return Err(program_goal("milestone"));
+    }
+    let mut tx = ctx.db.begin_write().await?;
+    if !store::progress::remove_milestone(&mut tx, milestone_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn program_goal(what: &str) -> AppError {
+    AppError::conflict(
+        "program_goal",
+        format!(
+            "This {what} is one the program set for every pair, so it stays; rename it if its wording does not fit yours."
+        ),
+    )
 }
 
 /// `POST /api/v1/mentorships/{id}/milestones`.
@@ -333,8 +397,16 @@ pub async fn add_milestone(
         ));
     }
     let mut tx = ctx.db.begin_write().await?;
-    store::progress::insert_milestone(&mut tx, &new_id(), &input.goal_id, id, &title, ctx.now())
-        .await?;
+    store::progress::insert_milestone(
+        &mut tx,
+        &new_id(),
+        &input.goal_id,
+        id,
+        &title,
+        Some(&user.id),
+        ctx.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
