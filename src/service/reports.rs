@@ -76,6 +76,16 @@ async fn target_summary(ctx: &Ctx, who: &UserRow, kind: &str, id: &str) -> AppRe
     }
 }
 
+/// A reported target no longer there, as the queue names it.
+fn gone(kind: &str) -> &'static str {
+    match kind {
+        "article" => "An article since deleted",
+        "comment" => "A comment since deleted",
+        "message" => "A message since deleted",
+        _ => "An account since closed",
+    }
+}
+
 /// The first `n` characters of `s`, with an ellipsis when there were more.
 fn excerpt(s: &str, n: usize) -> String {
     let mut out: String = s.chars().take(n).collect();
@@ -151,25 +161,40 @@ pub async fn list(
     let rows = store::reports::list(&ctx.db.pool, status, before, limit).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let summary = target_summary(ctx, admin, &row.target_type, &row.target_id)
-            .await
-            .unwrap_or_else(|_| format!("{} {} (gone)", row.target_type, row.target_id));
-        let link = match row.target_type.as_str() {
-            "article" => store::articles::get(&ctx.db.pool, None, Some(&row.target_id), None)
-                .await?
-                .map(|a| format!("/articles/{}", a.slug)),
-            "comment" => match store::articles::comment(&ctx.db.pool, &row.target_id).await? {
-                Some(c) => store::articles::get(&ctx.db.pool, None, Some(&c.article_id), None)
-                    .await?
-                    .map(|a| format!("/articles/{}#comment-{}", a.slug, c.id)),
-                None => None,
-            },
-            "user" => Some(format!("/admin?q={}", row.target_id)),
-            _ => None,
-        };
-        out.push(ReportLine { row, summary, link });
+        out.push(describe(ctx, admin, row).await?);
     }
     Ok(out)
+}
+
+/// One report as the queue shows it (admins).
+pub async fn line(ctx: &Ctx, admin: &UserRow, id: &str) -> AppResult<ReportLine> {
+    super::admin::require_admin(admin)?;
+    let row = store::reports::get(&ctx.db.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    describe(ctx, admin, row).await
+}
+
+/// A report with what it is about, in words, and where an admin sees it.
+async fn describe(ctx: &Ctx, admin: &UserRow, row: ReportRow) -> AppResult<ReportLine> {
+    let summary = target_summary(ctx, admin, &row.target_type, &row.target_id)
+        .await
+        .unwrap_or_else(|_| gone(&row.target_type).to_string());
+    let link = match row.target_type.as_str() {
+        "article" => store::articles::get(&ctx.db.pool, None, Some(&row.target_id), None)
+            .await?
+            .map(|a| format!("/articles/{}", a.slug)),
+        "comment" => match store::articles::comment(&ctx.db.pool, &row.target_id).await? {
+            Some(c) => store::articles::get(&ctx.db.pool, None, Some(&c.article_id), None)
+                .await?
+                .map(|a| format!("/articles/{}#comment-{}", a.slug, c.id)),
+            None => None,
+        },
+        // The admin console finds an account by its id.
+        "user" => Some(format!("/admin?q={}", row.target_id)),
+        _ => None,
+    };
+    Ok(ReportLine { row, summary, link })
 }
 
 /// The admin's action on a reported target, inside the transaction that closes its

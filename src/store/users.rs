@@ -267,7 +267,8 @@ pub async fn anonymise<'e, E: Executor<'e, Database = Any>>(
 /// Filters for the admin's user list.
 #[derive(Debug, Default)]
 pub struct UserFilter {
-    /// Matches email or name, case-insensitively (already LIKE-escaped, lower-cased).
+    /// Matches email or name, case-insensitively (already LIKE-escaped, lower-cased),
+    /// or the whole id (as the report queue and the audit log link to an account).
     pub q: Option<String>,
     /// A `LIKE` pattern on `roles` (see `Roles::like_pattern`).
     pub role_pattern: Option<String>,
@@ -296,7 +297,7 @@ pub async fn search<'e, E: Executor<'e, Database = Any>>(
     };
     let sql = format!(
         "SELECT * FROM users WHERE ($1 IS NULL OR LOWER(email) LIKE $1 ESCAPE '\\' \
-         OR LOWER(first_name || ' ' || last_name) LIKE $1 ESCAPE '\\') \
+         OR LOWER(first_name || ' ' || last_name) LIKE $1 ESCAPE '\\' OR id = $5) \
          AND ($2 IS NULL OR roles LIKE $2) AND ($3 IS NULL OR id < $3){status_sql} \
          ORDER BY id DESC LIMIT $4"
     );
@@ -305,6 +306,7 @@ pub async fn search<'e, E: Executor<'e, Database = Any>>(
         .bind(f.role_pattern.as_deref())
         .bind(f.before_id.as_deref())
         .bind(f.limit)
+        .bind(f.q.as_deref())
         .fetch_all(ex)
         .await
 }

@@ -603,3 +603,68 @@ async fn acting_on_a_report_and_closing_it_are_one_step() {
     );
     assert_eq!(open_reports().await, 1, "only the one on the admin is left");
 }
+
+#[tokio::test]
+async fn removing_a_reported_account_on_the_page_asks_first_and_links_to_it() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    app.admin().await;
+    let reader = app.register("reader@example.com").await;
+    let troll = app.register("troll@example.com").await;
+    let (status, r) = app
+        .post(
+            "/api/v1/reports",
+            reader.token(),
+            json!({"target_type": "user", "target_id": troll.user_id, "reason": "Spam in chat"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let report = r["id"].as_str().unwrap().to_string();
+    let adm = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, html) = text(&adm, &app, "/admin/reports").await;
+    // The dialog says what Remove does to an account; the link finds the account.
+    assert!(
+        html.contains(
+            "data-confirm=\"Suspend the account of Test troll? They are signed out everywhere"
+        ),
+        "{html}"
+    );
+    let link = format!("/admin?q={}", troll.user_id);
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+    let (_, users) = text(&adm, &app, &link).await;
+    assert!(users.contains("troll@example.com"), "{users}");
+    assert!(!users.contains("reader@example.com"), "{users}");
+    // Without the dialog (no script) the page asks; nothing happens until confirmed.
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let mut form = vec![("csrf", csrf_of(&html))];
+        form.extend(fields.into_iter().map(|(k, v)| (k, v.to_string())));
+        adm.post(app.url(&format!("/admin/reports/{report}/resolve")))
+            .form(&form)
+            .send()
+    };
+    let res = post(vec![("action", "remove"), ("note", "third time")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Suspend the account of Test troll?") && page.contains("Yes, remove"),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"third time\""),
+        "the note is carried: {page}"
+    );
+    let (status, _) = app.get("/api/v1/me", troll.token()).await;
+    assert_eq!(status, StatusCode::OK, "not suspended before the answer");
+    let res = post(vec![
+        ("action", "remove"),
+        ("note", "third time"),
+        ("confirmed", "1"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, _) = app.get("/api/v1/me", troll.token()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "suspended once confirmed");
+}

@@ -10,7 +10,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Layout, PageResult, WebCtx, WebForm, admin::require_admin, page_query, safe_next};
+use super::{
+    FormErrors, Layout, PageResult, WebCtx, WebForm, admin::require_admin, confirm, page_query,
+    safe_next,
+};
 use crate::{
     error::AppError,
     http::{AppState, extract::path_id},
@@ -99,6 +102,8 @@ struct Line {
     reason: String,
     status: String,
     resolution: String,
+    /// What "Remove" does to this target, as its confirmation says.
+    remove: String,
 }
 
 #[derive(Template)]
@@ -132,6 +137,7 @@ async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResu
                     id: l.row.id.clone(),
                     when: web.when(l.row.created_at, &tz),
                     reporter: l.row.reporter_email.clone(),
+                    remove: removal(&l.row.target_type, &l.summary).1,
                     what: l.summary,
                     link: l.link.unwrap_or_default(),
                     reason: l.row.reason.clone(),
@@ -152,6 +158,35 @@ struct ResolveForm {
     action: String,
     #[serde(default)]
     note: String,
+    /// `1` once the admin confirmed a removal.
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// What removing a reported target does: (the question, the question with its
+/// consequence for the dialog).
+fn removal(kind: &str, summary: &str) -> (String, String) {
+    let (question, consequence) = match kind {
+        "article" => (
+            format!("Unpublish {summary}?"),
+            "It goes back to its author's drafts.",
+        ),
+        "comment" | "message" => (
+            format!("Delete this {kind}?"),
+            "It is deleted for everyone.",
+        ),
+        _ => (
+            format!(
+                "Suspend the account of {}?",
+                summary.trim_start_matches("User ")
+            ),
+            "They are signed out everywhere and cannot sign in until an admin restores \
+             the account; their coming bookings and the group sessions they lead are \
+             cancelled and refunded, and their waiting mentorship requests end.",
+        ),
+    };
+    let full = format!("{question} {consequence} Every open report on it is closed.");
+    (question, full)
 }
 
 async fn resolve(
@@ -163,6 +198,25 @@ async fn resolve(
     let me = require_admin(&state, &web)?;
     web.check_csrf(&f.csrf)?;
     let id = path_id(&id)?;
+    if f.action == "remove" && !confirm::confirmed(&f.confirmed) {
+        let line = reports::line(&state.ctx, &me, &id).await?;
+        let (question, full) = removal(&line.row.target_type, &line.summary);
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                consequence: full[question.len()..].trim_start().to_string(),
+                question,
+                action: format!("/admin/reports/{id}/resolve"),
+                fields: vec![("action", "remove".into()), ("note", f.note.clone())],
+                yes: "Yes, remove",
+                back: "/admin/reports".into(),
+                no: "No, go back",
+                reason: None,
+                errors: FormErrors::default(),
+            },
+        ));
+    }
     let input = ResolveInput {
         action: f.action.clone(),
         note: Some(f.note.clone()),
