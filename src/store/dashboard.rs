@@ -523,7 +523,9 @@ pub async fn audit<'e, E: Executor<'e, Database = Any>>(
 /// served by an index or a small table).
 #[derive(Debug, Clone, Default, FromRow)]
 pub struct PlatformTotals {
+    /// Accounts not closed (suspended ones included).
     pub users: i64,
+    /// Approved mentors whose account is open and not suspended (listed or not).
     pub mentors_approved: i64,
     pub mentorships_active: i64,
     /// The outside world's balance (negative: what it gave, less refunds).
@@ -542,7 +544,9 @@ pub async fn platform_totals<'e, E: Executor<'e, Database = Any>>(
     sqlx::query_as(
         "SELECT \
          (SELECT COUNT(*) FROM users WHERE deleted_at IS NULL) AS users, \
-         (SELECT COUNT(*) FROM mentor_profiles WHERE status = 'approved') AS mentors_approved, \
+         (SELECT COUNT(*) FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
+          WHERE p.status = 'approved' AND u.suspended_at IS NULL AND u.deleted_at IS NULL) \
+          AS mentors_approved, \
          (SELECT COUNT(*) FROM mentorships WHERE status = 'accepted') AS mentorships_active, \
          COALESCE((SELECT balance FROM ledger_accounts WHERE id = 'world'), 0) AS world_balance, \
          (SELECT CAST(COALESCE(SUM(credits_paid), 0) AS BIGINT) FROM bookings \

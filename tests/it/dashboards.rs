@@ -277,11 +277,25 @@ async fn admin_stats_count_the_platform_and_only_admins_see_them() {
         "unauthenticated",
     );
 
+    // A suspended mentor is no longer counted among the approved (their account is,
+    // among the accounts).
+    let gone = app
+        .approved_mentor(&admin, "gone@example.com", mentor_profile(&["go"], &[], 10))
+        .await;
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/admin/users/{}/suspend", gone.user_id),
+            admin.token(),
+            json!({"reason": "Spam"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+
     let (s, st) = app.get("/api/v1/admin/stats", admin.token()).await;
     assert_eq!(s, StatusCode::OK, "{st}");
     let t = &st["totals"];
-    assert_eq!(t["users"], 3);
-    assert_eq!(t["mentors_approved"], 1);
+    assert_eq!(t["users"], 4);
+    assert_eq!(t["mentors_approved"], 1, "{t}");
     assert_eq!(t["credits_granted"], 70);
     assert_eq!(t["credits_spent"], 30);
     let by_status: Vec<(String, i64)> = t["bookings_by_status"]
@@ -299,7 +313,7 @@ async fn admin_stats_count_the_platform_and_only_admins_see_them() {
     let series = &st["series"];
     assert_eq!(
         week(&series["signups"], "2026-03-02"),
-        3,
+        4,
         "everyone signed up this week"
     );
     assert_eq!(week(&series["bookings"], "2026-02-09"), 2);
@@ -356,7 +370,8 @@ async fn admin_stats_count_the_platform_and_only_admins_see_them() {
     assert!(html.contains("<td>2026-02-09</td><td>1</td><td>1</td><td>2</td>"));
     assert_eq!(week(&series["credits_granted"], "2026-03-02"), 70);
     assert_eq!(week(&series["credits_spent"], "2026-02-09"), 30);
-    assert_eq!(week(&series["mentors_approved"], "2026-03-02"), 1);
+    // The weekly series counts approvals when they were made.
+    assert_eq!(week(&series["mentors_approved"], "2026-03-02"), 2);
 
     // Every admin action so far is in the audit log, filterable.
     let (_, log) = app.get("/api/v1/admin/audit", admin.token()).await;
