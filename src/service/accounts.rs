@@ -836,12 +836,24 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
     store::users::anonymise(&mut *tx, &user.id, now).await?;
     store::articles::erase_user(&mut tx, &user.id).await?;
-    store::credit_requests::withdraw_open(&mut tx, &user.id, now).await?;
+    // An open request for credits waits for the admins no more.
+    let mut live = super::events::Live::new();
+    for id in store::credit_requests::withdraw_open(&mut tx, &user.id, now).await? {
+        super::notify::handled_by_admins(
+            &mut tx,
+            super::notify::CREDIT_REQUESTED,
+            &id,
+            now,
+            &mut live,
+        )
+        .await?;
+    }
     // Out of every line, so no freed seat goes to a closed account.
     store::groups::leave_lines(&mut tx, &user.id, now).await?;
     // Connected calendars: the sealed passwords and everything read from them.
     super::calendars::erase_user(&mut tx, &user.id).await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     ctx.realtime.sessions_ended(ctx, &user.id, Ended::All).await;
     ctx.discovery.invalidate();
     tracing::info!(user_id = %user.id, "account closed");

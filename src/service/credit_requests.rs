@@ -153,7 +153,11 @@ pub async fn withdraw(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<CreditRe
     if !closed {
         return Err(answered());
     }
+    // Nothing waits for the admins any more: their notices of it are read.
+    let mut live = Live::new();
+    notify::handled_by_admins(&mut tx, notify::CREDIT_REQUESTED, id, ctx.now(), &mut live).await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     ctx.admin_stats.invalidate();
     get(ctx, id).await
 }

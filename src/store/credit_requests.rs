@@ -120,14 +120,18 @@ pub async fn close(
 }
 
 /// Withdraws a member's open request (their account is closing).
-pub async fn withdraw_open(tx: &mut Tx, user_id: &str, now: Timestamp) -> sqlx::Result<()> {
-    sqlx::query(
+/// Withdraws a member's open request (at most one); the ids withdrawn.
+pub async fn withdraw_open(
+    tx: &mut Tx,
+    user_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
         "UPDATE credit_requests SET status = 'withdrawn', decided_at = $2, updated_at = $2 \
-         WHERE user_id = $1 AND status = 'open'",
+         WHERE user_id = $1 AND status = 'open' RETURNING id",
     )
     .bind(user_id)
     .bind(now.stored())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .fetch_all(&mut **tx)
+    .await
 }

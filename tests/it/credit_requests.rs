@@ -253,6 +253,18 @@ async fn a_declined_request_says_why_and_a_member_withdraws_their_own() {
     .await;
     let id = r["id"].as_str().unwrap().to_string();
     let withdraw = format!("/api/v1/me/credit-requests/{id}/withdraw");
+    let unread = |who: &Session| {
+        let (app, t) = (&app, who.token().map(str::to_string));
+        async move {
+            let (_, n) = app.get("/api/v1/notifications", t.as_deref()).await;
+            n["unread_count"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(
+        unread(&admin).await,
+        1,
+        "the new request waits for an admin"
+    );
     // Another member's request does not exist for you.
     assert_problem(
         &app.post(&withdraw, other.token(), json!({})).await,
@@ -264,6 +276,7 @@ async fn a_declined_request_says_why_and_a_member_withdraws_their_own() {
         (s, w["status"].as_str()),
         (StatusCode::OK, Some("withdrawn"))
     );
+    assert_eq!(unread(&admin).await, 0, "a withdrawn request waits no more");
     assert_problem(
         &app.post(&withdraw, member.token(), json!({})).await,
         409,
@@ -512,4 +525,8 @@ async fn no_request_stays_open_for_an_account_closed_meanwhile() {
             .collect();
         assert!(mine.is_empty(), "round {round}: {mine:?}");
     }
+    // And none asks for the admins' attention: each notice went with its request.
+    let (_, n) = app.get("/api/v1/notifications", admin.token()).await;
+    assert!(n["items"].as_array().is_some_and(|i| !i.is_empty()), "{n}");
+    assert_eq!(n["unread_count"], 0, "{n}");
 }
