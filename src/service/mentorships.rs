@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::Ctx;
+use super::{Ctx, wind_down::Why};
 use crate::{
     domain::{
         ids::new_id,
@@ -43,6 +43,11 @@ pub struct AnswerInput {
     /// A note to the other side (e.g. why a request was declined).
     #[serde(default)]
     pub reason: Option<String>,
+    /// Set by [`super::wind_down`] only: the acting person's account closes or was
+    /// suspended, so the other side is told it ended, not that the person chose to
+    /// decline or end it (and, for a closed account, without the person's name).
+    #[serde(skip)]
+    pub account_gone: Option<Why>,
 }
 
 const DAY_MICROS: i64 = 24 * 3600 * 1_000_000;
@@ -279,16 +284,24 @@ pub async fn act(
         && let Some(mentee) = store::users::by_id(&mut *tx, &m.mentee_id).await?
     {
         let accepted = to == MentorshipStatus::Accepted;
+        let mentor = format!("{} {}", row.mentor_first_name, row.mentor_last_name);
         let note = super::notify::Note {
             user_id: &mentee.id,
             email: &mentee.email,
             kind: super::notify::MENTORSHIP_ANSWERED,
-            title: format!(
-                "{} {} {} your mentorship request",
-                row.mentor_first_name,
-                row.mentor_last_name,
-                if accepted { "accepted" } else { "declined" }
-            ),
+            title: match input.account_gone {
+                Some(Why::Closed) => {
+                    "Your mentorship request ended: the mentor closed their account".into()
+                }
+                Some(Why::Suspended) => {
+                    format!("Your mentorship request to {} ended", mentor.trim())
+                }
+                None => format!(
+                    "{} {} your mentorship request",
+                    mentor.trim(),
+                    if accepted { "accepted" } else { "declined" }
+                ),
+            },
             body: reason.clone(),
             link: "/mentorship?tab=mentors".into(),
             related_id: Some(id),
@@ -299,6 +312,11 @@ pub async fn act(
     // An ended mentorship, or a request its mentee withdrew, is news for the other
     // side (with the reason, when one was given).
     if matches!(to, MentorshipStatus::Ended | MentorshipStatus::Cancelled) {
+        let role = if side == Side::Mentor {
+            "mentor"
+        } else {
+            "mentee"
+        };
         let (other_id, who, tab) = match side {
             Side::Mentor => (
                 &m.mentee_id,
@@ -319,10 +337,23 @@ pub async fn act(
                 user_id: &other.id,
                 email: &other.email,
                 kind: super::notify::MENTORSHIP_ANSWERED,
-                title: if to == MentorshipStatus::Ended {
-                    format!("{} ended your mentorship", who.trim())
-                } else {
-                    format!("{} withdrew their mentorship request", who.trim())
+                title: match (input.account_gone, to == MentorshipStatus::Ended) {
+                    (None, true) => format!("{} ended your mentorship", who.trim()),
+                    (None, false) => {
+                        format!("{} withdrew their mentorship request", who.trim())
+                    }
+                    (Some(Why::Closed), true) => {
+                        format!("Your mentorship ended: the {role} closed their account")
+                    }
+                    (Some(Why::Closed), false) => {
+                        "A mentorship request to you ended: the mentee closed their account".into()
+                    }
+                    (Some(Why::Suspended), true) => {
+                        format!("Your mentorship with {} ended", who.trim())
+                    }
+                    (Some(Why::Suspended), false) => {
+                        format!("{}'s mentorship request ended", who.trim())
+                    }
                 },
                 body: reason.clone(),
                 link: format!("/mentorship?tab={tab}"),

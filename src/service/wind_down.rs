@@ -1,7 +1,7 @@
 //! What an account leaves behind when it closes or is suspended: the sessions it would
-//! never come to. Its coming bookings are cancelled (or, waiting for its answer as the
-//! mentor, declined) as if the person had done it — the usual rules, refunds and
-//! notifications, with the reason said — and the group sessions it leads are cancelled
+//! never come to. Its coming bookings are cancelled (also those waiting for its answer
+//! as the mentor) as if the person had done it — the usual rules, refunds and
+//! notifications, with the reason said by the person's part, never their name — and the group sessions it leads are cancelled
 //! with every seat refunded; when the person closes their own account, the seats they
 //! hold are left for the line, and their mentorships and requests end; when an
 //! administrator suspends them, their waiting mentorship requests (sent or received)
@@ -11,7 +11,7 @@
 use super::Ctx;
 use crate::{
     domain::{
-        booking::{BookingAction, BookingStatus},
+        booking::BookingAction,
         mentorship::{Action, MentorshipStatus},
     },
     error::{AppError, AppResult},
@@ -33,9 +33,11 @@ pub enum Why {
 /// with its error, before the account is erased.
 pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> AppResult<()> {
     let now = ctx.now();
-    let reason = match why {
-        Why::Closed => format!("{} closed their account.", user.first_name),
-        Why::Suspended => format!("{}'s account is no longer active.", user.first_name),
+    // Said of the person by their part (never by name: a closed account's name is
+    // erased, and the reason stays on the booking).
+    let reason = |role: &str| match why {
+        Why::Closed => format!("The {role} closed their account."),
+        Why::Suspended => format!("The {role}'s account is no longer active."),
     };
     let filter = bookings::ListFilter {
         user_id: user.id.to_string(),
@@ -47,22 +49,24 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
         if b.b.timed && b.b.start_at <= now {
             continue; // under way: completed or reported as usual
         }
-        let action = if b.b.mentor_id == user.id && b.b.status == BookingStatus::Pending {
-            BookingAction::Decline
+        // Cancelled, also a request waiting for the person's answer as the mentor: they
+        // did not decline it (all is refunded either way).
+        let role = if b.b.mentor_id == user.id {
+            "mentor"
         } else {
-            BookingAction::Cancel
+            "mentee"
         };
         let input = bookings::ActInput {
-            reason: Some(reason.clone()),
+            reason: Some(reason(role)),
         };
-        skip_refused(bookings::act(ctx, Some(user), &b.b.id, action, &input).await)?;
+        skip_refused(bookings::act(ctx, Some(user), &b.b.id, BookingAction::Cancel, &input).await)?;
     }
     for (start, g) in dashboard::coming_group_sessions(ctx, user).await? {
         if start <= now {
             continue; // under way
         }
         match (g.status.as_str(), why) {
-            ("leading", _) => skip_refused(groups::cancel(ctx, by, &g.id, &reason).await)?,
+            ("leading", _) => skip_refused(groups::cancel(ctx, by, &g.id, &reason("host")).await)?,
             (_, Why::Closed) => skip_refused(groups::leave(ctx, user, &g.id).await)?,
             (_, Why::Suspended) => {} // a seat stays theirs: it is theirs to leave
         }
@@ -90,7 +94,8 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
                 _ => Action::End,
             };
             let input = mentorships::AnswerInput {
-                reason: Some(reason.clone()),
+                reason: Some(reason(if mentor { "mentor" } else { "mentee" })),
+                account_gone: Some(why),
             };
             skip_refused(mentorships::act(ctx, user, &m.m.id, action, &input).await)?;
         }

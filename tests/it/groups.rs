@@ -1420,8 +1420,15 @@ async fn a_closed_or_suspended_mentors_sessions_are_cancelled_and_refunded() {
         let (_, bk) = app
             .get(&format!("/api/v1/bookings/{booking}"), e.token())
             .await;
-        // Waiting for the mentor's answer, it is declined as the mentor would.
-        assert_eq!(bk["status"], "declined", "{why}: {bk}");
+        // Waiting for the mentor's answer, it is cancelled (the mentor did not decline
+        // it), by the mentor's part, never their name.
+        assert_eq!(bk["status"], "cancelled", "{why}: {bk}");
+        assert!(
+            bk["cancel_reason"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("The mentor")),
+            "{why}: {bk}"
+        );
         assert_eq!(app.balance(&e).await, (50, 0), "{why}: everything back");
         let (_, ms) = app
             .get(&format!("/api/v1/mentorships/{mentorship}"), e.token())
@@ -1432,7 +1439,16 @@ async fn a_closed_or_suspended_mentors_sessions_are_cancelled_and_refunded() {
         // The mentee is told why, in words about the mentor.
         let (_, n) = app.get("/api/v1/notifications", e.token()).await;
         let said = n.to_string();
-        assert!(said.contains("Booking declined"), "{why}: {said}");
+        assert!(said.contains("Booking cancelled"), "{why}: {said}");
+        assert!(!said.contains("declined your"), "{why}: {said}");
+        assert!(
+            said.contains(if why == "closed" {
+                "Your mentorship request ended: the mentor closed their account"
+            } else {
+                "Your mentorship request to "
+            }),
+            "{why}: {said}"
+        );
         assert!(!said.contains("Review not delivered"), "{why}: {said}");
         let because = if why == "closed" {
             "closed their account."

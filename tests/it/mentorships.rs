@@ -654,7 +654,8 @@ async fn a_suspension_ends_waiting_requests_and_keeps_accepted_mentorships() {
         .unwrap();
     assert_eq!(k.m.status.as_str(), "accepted");
     // The mentor of the kept mentorship was told why their mentee went quiet (before
-    // their own suspension), and the other mentor that the request was withdrawn.
+    // their own suspension), and the other mentor that the request ended (not that
+    // the mentee withdrew it).
     let pool = &app.ctx().db.pool;
     let told = mentorhub::store::notify::list(pool, &mentor.user_id, true, None, 50)
         .await
@@ -670,7 +671,7 @@ async fn a_suspension_ends_waiting_requests_and_keeps_accepted_mentorships() {
         notes["items"].as_array().unwrap().iter().any(|n| n["title"]
             .as_str()
             .unwrap()
-            .ends_with("withdrew their mentorship request")
+            .ends_with("'s mentorship request ended")
             && n["body"].as_str().unwrap().contains("no longer active")),
         "{notes}"
     );

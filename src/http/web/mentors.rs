@@ -860,7 +860,18 @@ async fn act(
         ));
     }
     let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
-    match mentorships::act(&state.ctx, &me, &id, action, &AnswerInput { reason }).await {
+    match mentorships::act(
+        &state.ctx,
+        &me,
+        &id,
+        action,
+        &AnswerInput {
+            reason,
+            ..Default::default()
+        },
+    )
+    .await
+    {
         Ok(_) => Ok(web.redirect_flash(back, flash)),
         // Full: back where they were, saying so, rather than an error page.
         Err(AppError::Conflict {
