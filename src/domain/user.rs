@@ -6,6 +6,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 
+/// The address a closed account's email becomes (`deleted-{id}@deleted.invalid`): the
+/// account is erased, and pages speak of it as "Deleted user", with nothing of theirs.
+pub fn erased_email(id: &str) -> String {
+    format!("deleted-{id}@deleted.invalid")
+}
+
+/// Whether an account's email says it was closed (see [`erased_email`]).
+pub fn is_erased(email: &str) -> bool {
+    email.starts_with("deleted-") && email.ends_with("@deleted.invalid")
+}
+
 /// A syntactically valid email address, trimmed and lower-cased (addresses are
 /// compared case-insensitively).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -257,7 +257,7 @@ pub async fn anonymise<'e, E: Executor<'e, Database = Any>>(
          linkedin_url = '', timezone = 'UTC', clock = '', deleted_at = $3, updated_at = $3 WHERE id = $1",
     )
     .bind(id)
-    .bind(format!("deleted-{id}@deleted.invalid"))
+    .bind(crate::domain::user::erased_email(id))
     .bind(now.stored())
     .execute(ex)
     .await?;

@@ -1512,6 +1512,18 @@ async fn a_mentee_closing_their_account_cancels_as_they_would() {
         .get(&format!("/api/v1/bookings/{id}"), mentor.token())
         .await;
     assert_eq!(bk["status"], "cancelled", "{bk}");
+    assert_eq!(bk["cancel_reason"], "The mentee closed their account.");
+    // The mentor's page of it says nothing more of the person than that.
+    let c = crate::web_mentors::sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/bookings/{id}")).await;
+    assert!(
+        page.contains("with Deleted user <span class=\"muted\">(account closed)</span>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("For Deleted user") && !page.contains("Share with"),
+        "no zone of theirs, nobody to share notes with: {page}"
+    );
     let (mentor_after, _) = app.balance(&mentor).await;
     assert!(
         mentor_after > mentor_before && mentor_after - mentor_before < held,

@@ -28,6 +28,8 @@ pub(super) struct BookingPage {
     ends: String,
     zone: String,
     other_zone_time: String,
+    /// The other person closed their account.
+    other_gone: bool,
     topic: String,
     message: String,
     /// The message as text runs and links (a CV shared as a link opens).
@@ -158,19 +160,23 @@ async fn render_booking(
     let r = &b.b;
     let tz = zone_of(Some(&me));
     let i_am_mentor = r.mentor_id == me.id;
-    let (other_name, other_id, other_tz) = if i_am_mentor {
+    let (other_name, other_id, other_tz, other_email) = if i_am_mentor {
         (
             format!("{} {}", b.mentee_first_name, b.mentee_last_name),
             r.mentee_id.to_string(),
             b.mentee_timezone.clone(),
+            &b.mentee_email,
         )
     } else {
         (
             format!("{} {}", b.mentor_first_name, b.mentor_last_name),
             r.mentor_id.to_string(),
             b.mentor_timezone.clone(),
+            &b.mentor_email,
         )
     };
+    // A closed account: no zone of theirs to show, nobody to share notes with.
+    let other_gone = crate::domain::user::is_erased(other_email);
     let other_zone = TimeZone::get(&other_tz).unwrap_or(TimeZone::UTC);
     let status = r.status;
     let now = state.ctx.clock.now();
@@ -206,6 +212,7 @@ async fn render_booking(
         i_am_mentor,
         other_name,
         other_id,
+        other_gone,
         timed: r.timed,
         span: web.span((r.start_at, r.end_at), &tz),
         ends: web.when(r.end_at, &tz),
