@@ -139,7 +139,8 @@ async fn fallback(State(state): State<AppState>, req: Request) -> Response {
 
 /// 405, except for a browser opening the address of a form (a reload of the page a
 /// refused form came back on, an address copied from the bar): it is sent to the page
-/// the form belongs to — `/bookings/{id}` for `/bookings/{id}/reschedule` — or home.
+/// the form belongs to — `/bookings/{id}` for `/bookings/{id}/reschedule`, `/settings`
+/// for `/settings/password` — or home.
 async fn method_not_allowed(req: Request) -> Response {
     use axum::http::Method;
     if wants_html(&req) && matches!(*req.method(), Method::GET | Method::HEAD) {
@@ -156,6 +157,8 @@ async fn method_not_allowed(req: Request) -> Response {
             .collect();
         let to = match segments.as_slice() {
             [kind, id, _, ..] if plain(kind) && plain(id) => format!("/{kind}/{id}"),
+            // `/settings/password` → `/settings`, `/credits/ask` → `/credits`.
+            [kind, _] if plain(kind) => format!("/{kind}"),
             _ => "/".to_string(),
         };
         return axum::response::Redirect::to(&to).into_response();

@@ -479,6 +479,20 @@ async fn moving_a_booking_needs_a_time_chosen() {
             format!("/bookings/{id}").as_str()
         );
     }
+    // A form's address one level down leads to its page.
+    for (path, page) in [
+        ("/settings/password", "/settings"),
+        ("/credits/ask", "/credits"),
+    ] {
+        let res = c
+            .get(app.url(path))
+            .header(header::ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection(), "{path}: {}", res.status());
+        assert_eq!(res.headers()[header::LOCATION], page, "{path}");
+    }
     let (status, body) = app
         .get(&format!("/api/v1/bookings/{id}/accept"), mentee.token())
         .await;

@@ -465,6 +465,26 @@ async fn older_forms_follow_the_error_pattern_and_keep_what_was_typed() {
         "in the password form"
     );
     assert!(html.contains("href=\"#current_password\">Current password: "));
+    // A password longer than allowed is refused in words, never cut short: the field
+    // has no maxlength for a browser to cut a pasted password at.
+    assert!(!html.contains("maxlength=\"128\""), "{html}");
+    let long = "a".repeat(200);
+    let (status, html) = post_form(
+        &c,
+        &app,
+        "/settings/password",
+        &[
+            ("csrf", csrf.as_str()),
+            ("current_password", "correct horse battery"),
+            ("new_password", long.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("href=\"#new_password\">New password: "),
+        "{html}"
+    );
 
     // The learning profile.
     let many = (0..25)
