@@ -602,6 +602,17 @@ async fn a_free_session_speaks_of_no_credits() {
         flash_after(&c, &app, res).await,
         "Booking requested: the mentor is asked to accept it."
     );
+    // The checkout opened again (the browser's Back) points to the booking made, not
+    // to a time "not free".
+    let (_, again) = text(&c, &app, &path).await;
+    assert!(
+        again.contains(&format!(
+            "You have already asked Test mentor for this time: <a href=\"{to}\">see your booking</a>."
+        )),
+        "{again}"
+    );
+    assert!(!again.contains("This time is not free"), "{again}");
+    assert!(!again.contains(">Request booking</button>"), "{again}");
     // In the pair's chat the request names the session and when it is, and its
     // message keeps its lines and its link.
     let (_, threads) = app.get("/api/v1/threads", mentee.token()).await;

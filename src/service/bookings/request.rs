@@ -252,6 +252,33 @@ pub async fn looks_bookable(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -
     Ok(())
 }
 
+/// The mentee's own live booking with this mentor starting at `start`, if any: what a
+/// booking form opened again for a time they booked (the browser's Back) points to,
+/// rather than calling the time "not free".
+pub async fn own_booking_at(
+    ctx: &Ctx,
+    mentee: &UserRow,
+    mentor_id: &str,
+    start: jiff::Timestamp,
+) -> AppResult<Option<String>> {
+    let at = start.as_microsecond();
+    let filter = ListFilter {
+        user_id: mentee.id.to_string(),
+        role: Some("mentee"),
+        statuses: vec!["pending".into(), "accepted".into()],
+        from: Some(at),
+        to: Some(at + 1),
+        with_user: Some(mentor_id.to_string()),
+        limit: 5,
+        ..Default::default()
+    };
+    let found = crate::store::bookings::list(&ctx.db.pool, &filter).await?;
+    Ok(found
+        .into_iter()
+        .find(|b| b.b.start_at == start)
+        .map(|b| b.b.id.to_string()))
+}
+
 /// What paying for a booking needs to know before the checkout: its cost and, for a
 /// timed session, the slot to hold (mentor, start, end in µs). Checks the request the
 /// way booking it would, and that the slot is free now.

@@ -59,6 +59,8 @@ pub(super) struct BookPage {
     error: Option<String>,
     /// The time cannot be booked now (said in `error`): no submit is offered.
     unbookable: bool,
+    /// The mentee's own booking of this very time (instead of `error`).
+    own_booking: Option<String>,
     /// "Buy 30 credits … and book", when credits are short and buying is on.
     buy_offer: Option<String>,
     /// "" (once), "1" (weekly) or "2" (every two weeks), and how many sessions.
@@ -178,6 +180,7 @@ pub(super) async fn render_book(
     // (a link to a past time, a time taken meanwhile or never offered).
     let mut error = error;
     let mut unbookable = false;
+    let mut own_booking = None;
     if timed && error.is_none() && series.is_none() {
         let ask = BookingInput {
             mentor_id: mentor_id.clone(),
@@ -190,7 +193,15 @@ pub(super) async fn render_book(
         match bookings::looks_bookable(&state.ctx, &me, &ask).await {
             Ok(()) => {}
             Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
-                error = Some(in_words(&e));
+                // Their own booking of this very time (the form opened again with the
+                // browser's Back): said so, with the way to it.
+                own_booking = match q.start.parse::<Timestamp>() {
+                    Ok(at) => bookings::own_booking_at(&state.ctx, &me, &mentor_id, at).await?,
+                    Err(_) => None,
+                };
+                if own_booking.is_none() {
+                    error = Some(in_words(&e));
+                }
                 unbookable = true;
             }
             Err(e) => return Err(e.into()),
@@ -228,6 +239,7 @@ pub(super) async fn render_book(
             message,
             error,
             unbookable,
+            own_booking,
             repeat,
             occurrences: if occurrences.is_empty() {
                 "4".into()
