@@ -102,6 +102,16 @@ async fn every_journey_page_passes_axe_at_both_widths() {
     let mentee = app.register("mentee@example.com").await;
     app.grant(&admin, &mentee.user_id, 100).await;
     let service = app.first_service(&mentor.user_id).await;
+    // A title as long as allowed, in one unbroken word: the profile must still not
+    // scroll sideways on a phone.
+    let (status, long) = app
+        .post(
+            "/api/v1/me/services",
+            mentor.token(),
+            json!({"kind": "session", "title": "W".repeat(120), "duration_minutes": 30, "credit_cost": 5}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{long}");
     let (_, m) = app
         .post(
             "/api/v1/mentorships",
