@@ -94,7 +94,40 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const picker of document.querySelectorAll("[data-picker]")) {
     enhancePicker(picker);
   }
+  for (const repeat of document.querySelectorAll("[data-series-cost]")) {
+    seriesCost(repeat);
+  }
 });
+
+// The booking form's repeat choice: what the series would cost, said as it is chosen
+// (the summary above is the one session's; the dates come on the next page).
+function seriesCost(box) {
+  const every = box.querySelector("select[name=repeat]");
+  const count = box.querySelector("input[name=occurrences]");
+  const out = box.querySelector("#series-cost");
+  if (!every || !count || !out) return;
+  const cost = Number(box.dataset.seriesCost);
+  const balance = Number(box.dataset.balance);
+  const show = () => {
+    const n = Math.round(Number(count.value));
+    if (!every.value || !(n >= 2 && n <= 26)) {
+      out.hidden = true;
+      out.textContent = "";
+      return;
+    }
+    const total = cost * n;
+    out.hidden = false;
+    out.className = total > balance ? "error" : "hint";
+    out.textContent =
+      cost === 0
+        ? `${n} sessions, free.`
+        : `${n} sessions: ${total} credits in all (${cost} each); you have ${balance}` +
+          (total > balance ? `, ${total - balance} short.` : ".");
+  };
+  every.addEventListener("change", show);
+  count.addEventListener("input", show);
+  show();
+}
 
 // Tells the server a destructive form was confirmed in the dialog.
 function markConfirmed(form) {

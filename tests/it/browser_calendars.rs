@@ -72,6 +72,11 @@ async fn a_mentor_connects_a_calendar_and_a_mentee_books_a_weekly_series() {
     .await;
     m.click("#repeat-every option[value='1']").await;
     m.fill("#occurrences", "3").await;
+    // What the series costs is said as it is chosen, before the dates' page.
+    assert!(
+        m.wait_for_text("3 sessions: 30 credits in all (10 each)")
+            .await
+    );
     m.click_button("Request booking").await;
     assert!(m.wait_for_text("3 sessions, 30 credits in all").await);
     assert!(m.page_has("Tue 31 Mar 2026").await);
