@@ -466,8 +466,11 @@ async fn a_mentors_dashboard_puts_requests_first_and_walks_a_new_mentor_through_
     );
     assert!(!html.contains("My own learning"));
 
+    // Approved already: found now, bookable once the hours are open.
     assert!(
-        html.contains("can book you once your weekly hours are open"),
+        html.contains(
+            "2 of 4 done. Mentees find you in search now, and can book you once your weekly hours are open"
+        ),
         "{html}"
     );
 

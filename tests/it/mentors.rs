@@ -189,6 +189,14 @@ async fn rejection_is_explained_and_reapplying_files_again() {
     let (_, mine) = app.get("/api/v1/me/mentor-profile", bo.token()).await;
     assert_eq!(mine["status"], "rejected");
     assert_eq!(mine["decision_reason"], "Add more experience");
+    // Their dashboard is a member's, saying where to apply again: no mentor figures.
+    let c = crate::web_mentors::sign_in(&app, "bo@example.com", "correct horse battery").await;
+    let (_, html) = crate::web_mentors::text(&c, &app, "/dashboard").await;
+    assert!(html.contains("id=\"application-refused\""), "{html}");
+    assert!(
+        !html.contains("Get ready for mentees") && !html.contains("id=\"mentoring\""),
+        "{html}"
+    );
     let (_, p) = app
         .call(
             Method::PUT,

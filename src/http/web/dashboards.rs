@@ -150,6 +150,8 @@ struct SessionRow {
 struct DashboardPage {
     layout: Layout,
     first_name: String,
+    /// The member's application to mentor was refused (they see the mentee's view).
+    application_refused: bool,
     my_id: String,
     is_admin: bool,
     /// What people would like to know and the profile does not say yet ("a headline"),
@@ -201,7 +203,13 @@ fn session_row(web: &WebCtx, s: &dashboard::SessionItem, tz: &jiff::tz::TimeZone
 
 async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.require_user()?.user.clone();
-    let d = dashboard::for_user(&state.ctx, &me).await?;
+    let mut d = dashboard::for_user(&state.ctx, &me).await?;
+    // A refused application leaves a member, not a mentor: the mentee's dashboard, with
+    // a word on where to apply again (no mentor figures, no setup steps).
+    let application_refused = d.mentor.as_ref().is_some_and(|m| m.status == "rejected");
+    if application_refused {
+        d.mentor = None;
+    }
     let tz = super::zone_of(Some(&me));
     let sessions = d
         .upcoming
@@ -298,12 +306,21 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
         layout: web.layout(),
         checklist_done: checklist.iter().filter(|c| c.0).count(),
         // Every step but the photo is needed before a mentee can book.
-        checklist_note: if checklist.iter().take(3).all(|c| c.0) {
-            "Mentees can book you now; a photo helps them choose you."
-        } else {
-            "Mentees find you in search once you are approved, and can book you once your \
-             weekly hours are open and you offer a service."
+        checklist_note: match (
+            checklist.first().is_some_and(|c| c.0),
+            checklist.iter().take(3).all(|c| c.0),
+        ) {
+            (_, true) => "Mentees can book you now; a photo helps them choose you.",
+            (true, false) => {
+                "Mentees find you in search now, and can book you once your weekly hours \
+                 are open and you offer a service."
+            }
+            (false, _) => {
+                "Mentees find you in search once you are approved, and can book you once \
+                 your weekly hours are open and you offer a service."
+            }
         },
+        application_refused,
         checklist: if checklist.iter().all(|c| c.0) {
             vec![]
         } else {
