@@ -114,6 +114,22 @@ fn parse(input: &AvailabilityIo, saved: Option<&Saved>) -> AppResult<Parsed> {
                     "The end must be after the start.",
                 ));
             } else {
+                // Hours of one day that overlap are surely a slip (two rows typed for
+                // one stretch): said beside the later row, nothing saved.
+                let clash = weekly
+                    .iter()
+                    .find(|w: &&WeeklyRule| w.weekday == weekday && w.start < end && start < w.end);
+                if let Some(w) = clash {
+                    v.push(FieldError::new(
+                        &f("start"),
+                        "overlaps",
+                        format!(
+                            "These hours overlap {}–{} on the same day: make them one, or change one.",
+                            av::format_hhmm(w.start),
+                            av::format_hhmm(w.end)
+                        ),
+                    ));
+                }
                 weekly.push(WeeklyRule {
                     weekday,
                     start,

@@ -76,6 +76,22 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
         "{saved}"
     );
 
+    // Hours of one day that overlap are refused beside the later row.
+    let mut overlapping = base.to_vec();
+    overlapping.extend([("monday_start_1", "11:00"), ("monday_end_1", "13:00")]);
+    let res = c
+        .post(app.url("/settings/availability"))
+        .form(&overlapping)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Monday, hours 2: These hours overlap 09:00–12:00 on the same day"),
+        "{html}"
+    );
+
     // Right, with Monday copied to the weekdays and a day off.
     let mut good = base.to_vec();
     good.extend([
