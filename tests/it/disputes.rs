@@ -586,21 +586,56 @@ async fn the_pages_dispute_and_decide() {
         overview.contains("1 disputed session</a> to decide"),
         "the overview points to it: {overview}"
     );
-    // Granting is asked first, saying what it does.
-    let confirm = format!("/admin/disputes/{did}/grant");
-    assert!(html.contains(&format!("href=\"{confirm}\"")), "{html}");
-    let (status, html) = text(&ac, &app, &confirm).await;
-    assert_eq!(status, StatusCode::OK);
+    // Either decision is asked first, saying what it does, with the note typed on
+    // the queue carried over; nothing is decided until confirmed.
+    let (_, queue) = text(&ac, &app, "/admin/disputes").await;
+    let csrf = csrf_of(&queue);
+    let resolve = format!("/admin/disputes/{did}/resolve");
+    let res = ac
+        .post(app.url(&resolve))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "reject"),
+            ("note", "Seen"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let asked = res.text().await.unwrap();
     assert!(
-        html.contains("Granting gives the 40 credits back to "),
-        "{html}"
+        asked.contains("Reject this dispute?") && asked.contains("value=\"Seen\""),
+        "{asked}"
     );
     let res = ac
-        .post(app.url(&format!("/admin/disputes/{did}/resolve")))
+        .post(app.url(&resolve))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "grant"),
+            ("note", "Logs show no join."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Granting gives the 40 credits back to ")
+            && html.contains("value=\"Logs show no join.\""),
+        "{html}"
+    );
+    let (_, still) = app.get("/api/v1/admin/disputes", admin.token()).await;
+    assert_eq!(still["items"][0]["status"], "open", "{still}");
+    let confirm = format!("/admin/disputes/{did}/grant");
+    let (status, _) = text(&ac, &app, &confirm).await;
+    assert_eq!(status, StatusCode::OK);
+    let res = ac
+        .post(app.url(&resolve))
         .form(&[
             ("csrf", csrf_of(&html).as_str()),
             ("action", "grant"),
             ("note", "Logs show no join."),
+            ("confirmed", "1"),
         ])
         .send()
         .await
@@ -620,7 +655,11 @@ async fn the_pages_dispute_and_decide() {
     assert!(stale.contains("already decided"), "{stale}");
     let again = ac
         .post(app.url(&format!("/admin/disputes/{did}/resolve")))
-        .form(&[("csrf", csrf_of(&html).as_str()), ("action", "reject")])
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("action", "reject"),
+            ("confirmed", "1"),
+        ])
         .send()
         .await
         .unwrap();

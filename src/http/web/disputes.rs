@@ -10,7 +10,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Layout, PageResult, WebCtx, WebForm, admin::require_admin, in_words, page_query};
+use super::{
+    FormErrors, Layout, PageResult, WebCtx, WebForm, admin::require_admin, confirm, in_words,
+    page_query,
+};
 use crate::{
     domain::{dispute::DisputeStatus, dispute::Remedy},
     error::AppError,
@@ -198,6 +201,8 @@ fn line(
 struct GrantPage {
     layout: Layout,
     d: Line,
+    /// The note typed on the queue before "Grant…", carried over.
+    note: String,
 }
 
 /// Granting moves credits: the admin reads what it does and confirms.
@@ -206,18 +211,50 @@ async fn confirm_grant(
     web: WebCtx,
     Path(id): Path<String>,
 ) -> PageResult {
-    let me = require_admin(&state, &web)?;
-    let id = path_id(&id)?;
-    let (d, history) = disputes::one_with_history(&state.ctx, &me, &id).await?;
+    ask(&state, &web, &path_id(&id)?, "grant", String::new()).await
+}
+
+/// Asks before deciding (a decision is final and moves credits or not): granting on a
+/// page saying what it does, rejecting with the same question (which, with script,
+/// the queue's button asked already). A note typed on the queue is carried over.
+async fn ask(state: &AppState, web: &WebCtx, id: &str, action: &str, note: String) -> PageResult {
+    let me = require_admin(state, web)?;
+    let (d, history) = disputes::one_with_history(&state.ctx, &me, id).await?;
     if d.status != DisputeStatus::Open {
         let said = Some("This dispute is already decided.".to_string());
-        return render(&state, &web, "open", StatusCode::CONFLICT, said).await;
+        return render(state, web, "open", StatusCode::CONFLICT, said).await;
     }
-    Ok(web.render(
-        &state,
-        &GrantPage {
-            layout: web.layout(),
-            d: line(&web, &me, d, history),
+    let d = line(web, &me, d, history);
+    if action == "grant" {
+        return Ok(web.render(
+            state,
+            &GrantPage {
+                layout: web.layout(),
+                d,
+                note,
+            },
+        ));
+    }
+    Ok(confirm::page(
+        state,
+        web,
+        confirm::Confirm {
+            question: "Reject this dispute?".into(),
+            consequence: format!(
+                "The outcome stands and both are told{}. A decision is final.",
+                if note.trim().is_empty() {
+                    ""
+                } else {
+                    ", with your note"
+                }
+            ),
+            action: format!("/admin/disputes/{}/resolve", d.id),
+            fields: vec![("action", "reject".into()), ("note", note)],
+            yes: "Yes, reject",
+            back: "/admin/disputes".into(),
+            no: "No, go back",
+            reason: None,
+            errors: FormErrors::default(),
         },
     ))
 }
@@ -230,6 +267,9 @@ struct ResolveForm {
     action: String,
     #[serde(default)]
     note: String,
+    /// `1` once the admin confirmed the decision.
+    #[serde(default)]
+    confirmed: String,
 }
 
 async fn resolve(
@@ -241,6 +281,9 @@ async fn resolve(
     let me = require_admin(&state, &web)?;
     web.check_csrf(&f.csrf)?;
     let id = path_id(&id)?;
+    if !confirm::confirmed(&f.confirmed) && matches!(f.action.as_str(), "grant" | "reject") {
+        return ask(&state, &web, &id, &f.action, f.note).await;
+    }
     let input = ResolveDisputeInput {
         action: f.action.clone(),
         note: Some(f.note.clone()),
