@@ -22,6 +22,9 @@ pub struct DisputeRow {
     pub created_at: Timestamp,
     pub title: String,
     pub start_at: Timestamp,
+    /// A timed session (else a written review, requested at `start_at`).
+    pub timed: bool,
+    pub delivered_at: Option<Timestamp>,
     pub booking_status: crate::domain::booking::BookingStatus,
     pub no_show_party: String,
     pub credits_held: i64,
@@ -38,7 +41,8 @@ pub struct DisputeRow {
 }
 
 const SELECT: &str = "SELECT d.id, d.booking_id, d.opened_by, d.reason, d.status, d.resolution, \
-    d.resolved_at, d.created_at, b.title, b.start_at, b.status AS booking_status, \
+    d.resolved_at, d.created_at, b.title, b.start_at, b.timed, b.delivered_at, \
+    b.status AS booking_status, \
     b.no_show_party, b.credits_held, b.mentor_id, \
     TRIM(m.first_name || ' ' || m.last_name) AS mentor_name, b.mentee_id, \
     TRIM(e.first_name || ' ' || e.last_name) AS mentee_name, \

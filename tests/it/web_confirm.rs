@@ -412,6 +412,31 @@ async fn a_review_says_when_it_is_due_and_accepting_it_says_what_comes_next() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Disputed, it reads as a review on both sides: its history, not a session's;
+    // delivered, not "held"; when it was delivered, not a session time.
+    let (_, page) = text(&c, &app, &format!("/bookings/{id}")).await;
+    assert!(page.contains("the review's history"), "{page}");
+    let (s, d) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/dispute"),
+            mentee.token(),
+            json!({"reason": "The notes were about someone else's CV."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let (_, page) = text(&c, &app, &format!("/bookings/{id}")).await;
+    assert!(
+        page.contains("You disputed how this review ended"),
+        "{page}"
+    );
+    let a = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, queue) = text(&a, &app, "/admin/disputes").await;
+    assert!(
+        queue.contains("CV review, delivered ")
+            && queue.contains("Delivered by Test mentor: counted as done"),
+        "{queue}"
+    );
+    assert!(!queue.contains("counted as held"), "{queue}");
 }
 
 #[tokio::test]

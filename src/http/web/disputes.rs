@@ -118,7 +118,11 @@ fn line(
         id: d.id.clone(),
         when: at(d.created_at),
         title: d.title.clone(),
-        session: at(d.start_at),
+        session: match (d.timed, d.delivered_at) {
+            (true, _) => at(d.start_at),
+            (false, Some(t)) => format!("delivered {}", at(t)),
+            (false, None) => format!("requested {}", at(d.start_at)),
+        },
         history: history
             .iter()
             .map(|e| {
@@ -152,6 +156,7 @@ fn line(
         outcome: match (d.booking_status.as_str(), d.no_show_party.as_str()) {
             ("no_show", "mentee") => format!("{} reported the mentee absent", d.mentor_name),
             ("no_show", _) => format!("{} reported the mentor absent", d.mentee_name),
+            _ if !d.timed => format!("Delivered by {}: counted as done", d.mentor_name),
             _ => "Completed: counted as held (marked done, or by itself after its end)".to_string(),
         },
         by: if by_mentee {
