@@ -177,7 +177,8 @@ pub struct EntryView {
     pub kind: String,
     pub memo: String,
     pub booking_id: Option<String>,
-    /// For an entry of a booking: its title, start and the other person.
+    /// For an entry of a booking: its title, start (a timed session's only: a review
+    /// has none) and the other person.
     pub booking_title: Option<String>,
     pub booking_start: Option<String>,
     pub booking_with: Option<String>,

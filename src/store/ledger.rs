@@ -434,7 +434,7 @@ pub async fn wallet_entries<'e, E: Executor<'e, Database = Any>>(
 ) -> sqlx::Result<Vec<EntryRow>> {
     sqlx::query_as(
         "SELECT e.id, e.amount, t.kind, t.memo, t.booking_id, e.created_at, \
-         b.title AS booking_title, b.start_at AS booking_start, \
+         b.title AS booking_title, CASE WHEN b.timed = 1 THEN b.start_at END AS booking_start, \
          CASE WHEN o.id IS NULL THEN NULL ELSE o.first_name || ' ' || o.last_name END AS booking_with \
          FROM ledger_entries e \
          JOIN ledger_transfers t ON t.id = e.transfer_id JOIN ledger_accounts a ON a.id = e.account_id \

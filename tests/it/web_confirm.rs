@@ -437,6 +437,9 @@ async fn a_review_says_when_it_is_due_and_accepting_it_says_what_comes_next() {
         "{queue}"
     );
     assert!(!queue.contains("counted as held"), "{queue}");
+    // The wallet's lines name the review without a time it never had.
+    let (_, wallet) = text(&c, &app, "/credits").await;
+    assert!(wallet.contains("CV review with Test mentor<"), "{wallet}");
 }
 
 #[tokio::test]
