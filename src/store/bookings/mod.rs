@@ -262,12 +262,16 @@ pub struct StatusChange<'a> {
     pub now: Timestamp,
 }
 
+/// Moves a booking from one status to another. Its calendar event's `SEQUENCE` goes up
+/// whenever its calendar status changes (accepted: confirmed; cancelled, declined or
+/// expired: cancelled), so that calendars take the newer file for the older.
 pub async fn change_status(tx: &mut Tx, c: &StatusChange<'_>) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE bookings SET status = $3, credits_refunded = credits_refunded + $4, \
          credits_paid = credits_paid + $5, finished_at = CASE WHEN $6 = 1 THEN $7 ELSE finished_at END, \
          accepted_at = CASE WHEN $3 = 'accepted' THEN $7 ELSE accepted_at END, \
-         sequence = sequence + CASE WHEN $3 IN ('accepted', 'cancelled') THEN 1 ELSE 0 END, \
+         sequence = sequence + CASE WHEN $3 IN ('accepted', 'cancelled', 'declined', 'expired') \
+         THEN 1 ELSE 0 END, \
          updated_at = $7 WHERE id = $1 AND status = $2",
     )
     .bind(c.id)

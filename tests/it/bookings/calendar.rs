@@ -81,6 +81,44 @@ async fn calendar_files_parse_and_follow_changes() {
     assert_eq!(prop(ev, "STATUS"), "CANCELLED");
     assert_eq!(prop(ev, "DTSTART"), "20260304T100000Z");
     assert_eq!(prop(ev, "SEQUENCE"), "3", "accept, move, cancel");
+    // A declined request's file cancels the tentative one it replaces: a newer
+    // SEQUENCE, or calendars keep the first.
+    let (s, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": TUE_10}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let declined = b["id"].as_str().unwrap().to_string();
+    let ics_of = |id: String| {
+        let (app, token) = (&app, mentee.access.clone());
+        async move {
+            app.http
+                .get(app.url(&format!("/api/v1/bookings/{id}/ics")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let before = parse(&ics_of(declined.clone()).await);
+    assert_eq!(prop(&before.events[0], "SEQUENCE"), "0");
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/bookings/{declined}/decline"),
+            mentor.token(),
+            json!({"reason": "Away that day"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let after = parse(&ics_of(declined).await);
+    assert_eq!(prop(&after.events[0], "STATUS"), "CANCELLED");
+    assert_eq!(prop(&after.events[0], "SEQUENCE"), "1");
     // A re-issued feed revokes the old URL.
     app.post("/api/v1/me/calendar-feed", mentor.token(), json!({}))
         .await;
