@@ -609,6 +609,23 @@ async fn a_free_session_speaks_of_no_credits() {
     );
     assert!(checkout.contains("Free: cancel at any time."), "{checkout}");
     assert!(!checkout.contains("held until"), "{checkout}");
+    // A repeat the form does not offer books nothing (not one session instead).
+    let res = post(
+        &c,
+        &app,
+        &format!("/mentors/{}/book", mentor.user_id),
+        &[
+            ("csrf", &csrf_of(&checkout)),
+            ("service", svc),
+            ("start", "2026-03-03T10:00:00Z"),
+            ("repeat", "3"),
+            ("occurrences", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, none) = app.get("/api/v1/bookings", mentee.token()).await;
+    assert_eq!(none["items"].as_array().map(Vec::len), Some(0), "{none}");
     let res = post(
         &c,
         &app,

@@ -339,6 +339,16 @@ pub(super) async fn book(
     if matches!(f.repeat.as_str(), "1" | "2") {
         return book_series(state, web, id, f, me).await;
     }
+    // Only the form's three choices: anything else books nothing rather than one
+    // session the person did not ask for.
+    if !f.repeat.is_empty() {
+        return Err(AppError::invalid(
+            "repeat",
+            "invalid",
+            "How often: choose just this session, every week or every two weeks.",
+        )
+        .into());
+    }
     let input = BookingInput {
         mentor_id: id.clone(),
         service_id: f.service.clone(),
