@@ -300,6 +300,7 @@ async fn suspend(
             reason: Some(confirm::Reason {
                 label: "Reason",
                 required: true,
+                max: 500,
                 value: f.reason,
             }),
             errors,

@@ -17,6 +17,8 @@ use crate::http::AppState;
 pub struct Reason {
     pub label: &'static str,
     pub required: bool,
+    /// The most characters the action takes (as its own form says).
+    pub max: usize,
     /// What was typed already.
     pub value: String,
 }

@@ -406,6 +406,7 @@ async fn cancel(
         reason: Some(confirm::Reason {
             label: "Why (attendees read this)",
             required: true,
+            max: 500,
             value: f.reason.clone(),
         }),
         errors,

@@ -853,6 +853,7 @@ async fn act(
                 reason: Some(confirm::Reason {
                     label: "Reason, for them",
                     required: false,
+                    max: 1000,
                     value: f.reason,
                 }),
                 errors: FormErrors::default(),

@@ -617,6 +617,7 @@ async fn give_back(
                 reason: Some(confirm::Reason {
                     label: "Reason, for the other person",
                     required: false,
+                    max: 1000,
                     value: f.reason,
                 }),
                 errors: FormErrors::default(),
@@ -981,6 +982,7 @@ pub(super) async fn series_act(
                 reason: Some(confirm::Reason {
                     label: "Reason, for the other person",
                     required: false,
+                    max: 1000,
                     value: f.reason,
                 }),
                 errors: FormErrors::default(),
