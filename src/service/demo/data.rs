@@ -308,7 +308,7 @@ pub(super) const ARTICLES: &[(&str, &str)] = &[
          - Not writing things down\n\nEach one is easy to fix once you see it.",
     ),
     (
-        "How to prepare for a {area} interview",
+        "Preparing for {area} interviews",
         "## Before\n\nList the **three projects** you can talk about for ten minutes each.\n\n\
          ## During\n\nThink aloud. Interviewers grade your reasoning, not only the answer.\n\n\
          ## After\n\nWrite down what you were asked; it is the best study guide for next time.\n\n\

@@ -146,9 +146,9 @@ impl Filler<'_> {
             expertise.join(" and ")
         );
         let bio = format!(
-            "I'm a {} at {company} with {years} years of experience in {}. I mentor people on {} \
-             and love helping with {}. Bring your questions, your code or your career plans.",
-            title.to_lowercase(),
+            "I'm {} {title} at {company} with {years} years of experience in {}. I mentor people \
+             on {} and love helping with {}. Bring your questions, your code or your career plans.",
+            a_or_an(title),
             industries.join(" and "),
             expertise.join(" and "),
             skills.join(", ")
@@ -402,5 +402,35 @@ impl Filler<'_> {
             tx.commit().await?;
         }
         Ok(())
+    }
+}
+
+/// "a" or "an" before a title as it is said: "an Engineering Manager", "an ML Engineer",
+/// "a CTO".
+fn a_or_an(title: &str) -> &'static str {
+    let mut chars = title.chars();
+    let first = chars.next().unwrap_or(' ');
+    let acronym = chars.next().is_some_and(char::is_uppercase);
+    let vowel_sound = if acronym {
+        "AEFHILMNORSX".contains(first)
+    } else {
+        "AEIOUaeiou".contains(first)
+    };
+    if vowel_sound { "an" } else { "a" }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn titles_take_the_article_they_are_said_with() {
+        for (title, a) in [
+            ("Engineering Manager", "an"),
+            ("ML Engineer", "an"),
+            ("CTO", "a"),
+            ("VP Engineering", "a"),
+            ("Staff Engineer", "a"),
+        ] {
+            assert_eq!(super::a_or_an(title), a, "{title}");
+        }
     }
 }
