@@ -232,6 +232,21 @@ pub async fn set_roles(
         ));
     }
     let before = Roles::from_db(&user.roles);
+    // Mentoring comes with an approved application (the profile, the listing, the
+    // services): the role alone would make a mentor nobody can find or book.
+    if roles.has(Role::Mentor) && !before.has(Role::Mentor) {
+        let approved = store::mentors::profile(&ctx.db.pool, &user.id)
+            .await?
+            .is_some_and(|p| p.status == crate::domain::mentor::MentorStatus::Approved);
+        if !approved {
+            return Err(AppError::invalid(
+                "roles",
+                "no_approved_application",
+                "The mentor role comes with an approved mentor application: they apply from \
+                 their settings, and you approve it under Applications.",
+            ));
+        }
+    }
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     store::users::set_roles(&mut *tx, &user.id, &roles.to_db(), now).await?;

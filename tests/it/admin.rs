@@ -220,7 +220,8 @@ async fn admins_set_roles() {
     let admin = app.admin().await;
     let user = app.register("role@example.com").await;
     let path = format!("/api/v1/admin/users/{}/roles", user.user_id);
-    let (status, u) = app
+    // The mentor role comes with an approved application, not on its own.
+    let refused = app
         .call(
             Method::PUT,
             &path,
@@ -228,12 +229,41 @@ async fn admins_set_roles() {
             Some(json!({"roles": ["mentor"]})),
         )
         .await;
+    assert_problem(&refused, 422, "invalid_input");
+    assert_eq!(refused.1["errors"][0]["code"], "no_approved_application");
+    // On the console, the tick box comes back saying why, nothing changed.
+    let c = crate::web_mentors::sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, "/admin").await;
+    let res = c
+        .post(app.url(&format!("/admin/users/{}/roles", user.user_id)))
+        .form(&[
+            ("csrf", crate::web_mentors::csrf_of(&page).as_str()),
+            ("mentor", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        crate::web_confirm::flash_after(&c, &app, res)
+            .await
+            .contains("the mentor role comes with an approved mentor application")
+    );
+    let (_, me) = app.get("/api/v1/me", user.token()).await;
+    assert_eq!(me["roles"], json!(["mentee"]));
+    let (status, u) = app
+        .call(
+            Method::PUT,
+            &path,
+            admin.token(),
+            Some(json!({"roles": ["admin"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{u}");
-    assert_eq!(u["roles"], json!(["mentee", "mentor"]));
+    assert_eq!(u["roles"], json!(["mentee", "admin"]));
     let (_, me) = app.get("/api/v1/me", user.token()).await;
     assert_eq!(
         me["roles"],
-        json!(["mentee", "mentor"]),
+        json!(["mentee", "admin"]),
         "takes effect on the next request"
     );
     let bad = app

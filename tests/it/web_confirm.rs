@@ -17,7 +17,7 @@ async fn post(c: &Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> r
 }
 
 /// The flash the next page shows.
-async fn flash_after(c: &Client, app: &TestApp, res: reqwest::Response) -> String {
+pub(crate) async fn flash_after(c: &Client, app: &TestApp, res: reqwest::Response) -> String {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let to = res.headers()[header::LOCATION]
         .to_str()

@@ -323,7 +323,13 @@ async fn roles(
     Path(id): Path<String>,
     WebForm(f): WebForm<ActionForm>,
 ) -> PageResult {
-    run(state, web, id, f, "roles").await
+    require_admin(&state, &web)?;
+    match act(&state, &web, &id, &f, "roles").await {
+        Ok(flash) => Ok(web.redirect_flash("/admin", flash)),
+        // The one refusal a form of tick boxes can meet.
+        Err(AppError::Invalid(_)) => Ok(web.redirect_flash("/admin", "roles_need_application")),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub struct ApplicationLine {

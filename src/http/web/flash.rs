@@ -48,6 +48,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ),
     ("user_unsuspended", "ok", "The suspension is lifted."),
     ("roles_saved", "ok", "The roles are saved."),
+    (
+        "roles_need_application",
+        "error",
+        "Nothing changed: the mentor role comes with an approved mentor application (they apply from their settings; you approve it under Applications).",
+    ),
     ("sign_in_first", "info", "Sign in to continue."),
     (
         "sign_in_members_article",
