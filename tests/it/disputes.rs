@@ -529,6 +529,19 @@ async fn the_pages_dispute_and_decide() {
         !html.contains("Send my answer"),
         "not the opener's to answer"
     );
+    // Sent again (the browser's Back): the page says why nothing changed.
+    let again = c
+        .post(app.url(&action))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("reason", "I waited 30 minutes in the room."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let again = again.text().await.unwrap();
+    assert!(again.contains("already disputed"), "{again}");
 
     // The mentor, whose word settled it, gives their side (kept when refused).
     let (_, html) = text(&mc, &app, &page).await;
