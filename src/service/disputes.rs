@@ -565,7 +565,7 @@ async fn settle_again(
             kind: "booking_dispute",
             booking_id: Some(&b.b.id),
             actor_id: Some(admin_id),
-            memo: "Dispute granted: settled again",
+            memo: "Dispute granted: the credits moved the other way",
             legs: net,
             now,
         },

@@ -930,7 +930,10 @@ async fn goals_and_milestones_are_renamed_and_removed_by_the_pair_only() {
         html.contains(&format!("id=\"rename-{portfolio}-error\"")),
         "{html}"
     );
-    assert!(html.contains("<details class=\"edit no-print\" open>"), "{html}");
+    assert!(
+        html.contains("<details class=\"edit no-print\" open>"),
+        "{html}"
+    );
     let res = post(
         "rename_goal",
         vec![

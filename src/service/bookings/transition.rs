@@ -197,7 +197,7 @@ pub(super) async fn transition(
         ));
     }
     if finished {
-        let memo = settle_memo(to);
+        let memo = settle_memo(to, &s);
         credits::settle(&mut tx, id, &b.b.mentee_id, &b.b.mentor_id, &s, memo, now).await?;
     }
     let user_id = user.map(|u| u.id.as_str());
@@ -243,14 +243,17 @@ pub(super) fn chat_line(change: &str, b: &BookingFull) -> String {
     format!("Booking {change}: {}{topic}", b.b.title)
 }
 
-/// The ledger memo of a finished booking's settlement.
-fn settle_memo(to: BookingStatus) -> &'static str {
+/// The ledger memo of a finished booking's settlement, read by both people in their
+/// wallets: a cancellation says how the credits went (all back, or split late).
+fn settle_memo(to: BookingStatus, s: &rules::Settlement) -> &'static str {
     match to {
         BookingStatus::Completed => "Session completed",
         BookingStatus::Declined => "Request declined: credits returned",
         BookingStatus::Expired => "Request expired: credits returned",
         BookingStatus::NoShow => "No-show settled",
-        _ => "Booking cancelled",
+        _ if s.to_mentor == 0 => "Booking cancelled: credits returned",
+        _ if s.to_mentee == 0 => "Cancelled late: the credits go to the mentor",
+        _ => "Cancelled late: part back to the mentee, part to the mentor",
     }
 }
 

@@ -414,6 +414,28 @@ async fn cancellation_refunds_follow_the_policy() {
     assert_eq!(c["credits_refunded"], 40);
     assert_eq!(app.balance(&mentee).await, (180, 0));
     assert_eq!(app.balance(&mentor).await, (20, 0));
+    // Each wallet line says how the credits of a cancellation went.
+    let (_, w) = app.get("/api/v1/me/credits", mentor.token()).await;
+    assert_eq!(
+        w["entries"][0]["memo"], "Cancelled late: part back to the mentee, part to the mentor",
+        "{w}"
+    );
+    let (_, w) = app.get("/api/v1/me/credits", mentee.token()).await;
+    let memos: Vec<&str> = w["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["memo"].as_str())
+        .collect();
+    assert_eq!(
+        memos[..3],
+        [
+            "Booking cancelled: credits returned",
+            "Cancelled late: part back to the mentee, part to the mentor",
+            "Booking cancelled: credits returned",
+        ],
+        "{w}"
+    );
     assert_problem(
         &app.post(
             &format!("/api/v1/bookings/{}/cancel", ids[2]),
