@@ -464,13 +464,14 @@ async fn prefs_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let show_services = crate::service::mentors::offers_services(&state.ctx, &me).await;
     // Only the kinds that can reach this person (a mentee is never booked).
     let admin = crate::service::admin::is_admin(&me);
+    let paying = crate::service::payments::enabled(&state.ctx);
     let prefs = notify::preferences(&state.ctx, &me.id)
         .await?
         .into_iter()
         .filter(|p| {
             notify::KINDS
                 .iter()
-                .any(|k| k.kind == p.kind && k.reaches(show_services, admin))
+                .any(|k| k.kind == p.kind && shown(k, show_services, admin, paying))
         })
         .collect();
     Ok(web.render(
@@ -481,6 +482,12 @@ async fn prefs_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
             prefs,
         },
     ))
+}
+
+/// Whether the preferences page offers a kind: one that can reach this person, and
+/// news of purchases only where credits can be bought.
+fn shown(k: &notify::Kind, mentor: bool, admin: bool, paying: bool) -> bool {
+    k.reaches(mentor, admin) && (paying || k.kind != notify::PAYMENT_UPDATED)
 }
 
 async fn save_prefs(
@@ -499,9 +506,10 @@ async fn save_prefs(
     // The kinds the page showed this person; the others keep what they were.
     let mentor = crate::service::mentors::offers_services(&state.ctx, &me).await;
     let admin = crate::service::admin::is_admin(&me);
+    let paying = crate::service::payments::enabled(&state.ctx);
     let prefs: Vec<notify::Preference> = notify::KINDS
         .iter()
-        .filter(|k| k.reaches(mentor, admin))
+        .filter(|k| shown(k, mentor, admin, paying))
         .map(|k| notify::Preference {
             kind: k.kind.into(),
             label: String::new(),
