@@ -76,6 +76,12 @@ async fn target_summary(ctx: &Ctx, who: &UserRow, kind: &str, id: &str) -> AppRe
     }
 }
 
+/// What a report would be about, in words ("Article “…”", "User …"), for the member
+/// reporting it: only what they can see (else not found).
+pub async fn what(ctx: &Ctx, who: &UserRow, kind: &str, id: &str) -> AppResult<String> {
+    target_summary(ctx, who, kind, id).await
+}
+
 /// A reported target no longer there, as the queue names it.
 fn gone(kind: &str) -> &'static str {
     match kind {

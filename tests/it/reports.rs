@@ -278,6 +278,10 @@ async fn reporting_and_resolving_through_the_pages() {
         "{page}"
     );
     assert!(
+        page.contains("<p id=\"reported\">Article “Offensive”</p>"),
+        "it says what is reported: {page}"
+    );
+    assert!(
         page.contains(&format!("href=\"/articles/{slug}\"")) && page.contains("name=\"target_id\""),
         "{page}"
     );

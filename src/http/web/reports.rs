@@ -64,6 +64,9 @@ async fn report(
             StatusCode::UNPROCESSABLE_ENTITY,
             &ReportPage {
                 layout: web.layout(),
+                what: reports::what(&state.ctx, &me, &f.target_type, &f.target_id)
+                    .await
+                    .unwrap_or_default(),
                 error: errors
                     .iter()
                     .map(|e| match e.code.as_str() {
@@ -86,6 +89,8 @@ async fn report(
 #[template(path = "report.html")]
 struct ReportPage {
     layout: Layout,
+    /// What is reported, in words ("" when it cannot be said).
+    what: String,
     error: String,
     target_type: String,
     target_id: String,
