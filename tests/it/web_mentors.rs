@@ -66,6 +66,9 @@ async fn apply_through_the_form_then_an_admin_approves_on_the_queue_page() {
             ("expertise", ""),
             ("hourly_rate", "lots"),
             ("max_mentees", "2"),
+            ("exp_company_0", "Acme"),
+            ("exp_start_0", "2020-01-01"),
+            ("exp_end_0", "2019-01-01"),
         ])
         .send()
         .await
@@ -74,6 +77,19 @@ async fn apply_through_the_form_then_an_admin_approves_on_the_queue_page() {
     let html = res.text().await.unwrap();
     assert!(
         html.contains("Kept bio") && html.contains("Enter a whole number."),
+        "{html}"
+    );
+    // An experience row's errors are beside its own inputs too.
+    for field in ["title", "end"] {
+        assert!(
+            html.contains(&format!(
+                "<p class=\"field-error\" id=\"exp_{field}_0-error\">"
+            )),
+            "{field}: {html}"
+        );
+    }
+    assert!(
+        html.contains("aria-describedby=\"exp_end_0-error\""),
         "{html}"
     );
 

@@ -109,6 +109,12 @@ impl FormErrors {
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
     }
+
+    /// The error of a field of a list's row (`experience[0].end_date`), for a form
+    /// that draws the rows in a loop.
+    pub fn row(&self, list: &str, i: &usize, field: &str) -> Option<&str> {
+        self.get(&format!("{list}[{i}].{field}"))
+    }
 }
 
 /// A field's name in words, for a page that gave no label: `experience[0].end_date`

@@ -138,6 +138,35 @@ pub struct ExpRow {
     pub description: String,
 }
 
+/// One input of an experience row: (the form's name part, the API field its errors
+/// come under, the label, the input type, the value).
+pub type ExpField<'a> = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'a str,
+);
+
+impl ExpRow {
+    /// The row's inputs, in the form's order.
+    pub fn fields(&self) -> [ExpField<'_>; 5] {
+        [
+            ("company", "company", "Company", "text", &self.company),
+            ("title", "title", "Title", "text", &self.title),
+            ("start", "start_date", "From", "date", &self.start_date),
+            ("end", "end_date", "To (empty: now)", "date", &self.end_date),
+            (
+                "description",
+                "description",
+                "What you did",
+                "text",
+                &self.description,
+            ),
+        ]
+    }
+}
+
 #[derive(Template)]
 #[template(path = "settings_mentor.html")]
 struct MentorFormPage {
