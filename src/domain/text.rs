@@ -234,8 +234,38 @@ pub fn as_sentence(words: &str) -> String {
     }
 }
 
+/// A count as people read it, thousands grouped: 14100 is "14,100", -2500 "-2,500".
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_group_their_thousands() {
+        for (n, said) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (14100, "14,100"),
+            (1234567, "1,234,567"),
+            (-2500, "-2,500"),
+        ] {
+            assert_eq!(super::grouped(n), said);
+        }
+    }
+
     #[test]
     fn words_end_as_a_sentence_once() {
         assert_eq!(super::as_sentence("I am ill"), "I am ill.");

@@ -231,7 +231,10 @@ async fn ask(
         let mut errors = vec![FieldError::new(
             "credits",
             "invalid_number",
-            format!("Enter a whole number of credits, from 1 to {MAX_REQUEST}."),
+            format!(
+                "Enter a whole number of credits, from 1 to {}.",
+                crate::domain::text::grouped(MAX_REQUEST)
+            ),
         )];
         let rest = AskInput {
             credits: 1,

@@ -408,6 +408,13 @@ struct StatsPage {
     charts: Vec<Chart>,
 }
 
+impl StatsPage {
+    /// A total as people read it ("14,100").
+    fn n(&self, v: &i64) -> String {
+        crate::domain::text::grouped(*v)
+    }
+}
+
 async fn stats_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = require_admin(&state, &web)?;
     let s = dashboard::admin_stats(&state.ctx, &me).await?;
