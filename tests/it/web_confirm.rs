@@ -273,7 +273,13 @@ async fn a_suspension_needs_a_reason_and_a_confirmation() {
     app.admin().await;
     let user = app.register("troll@example.com").await;
     let c = sign_in(&app, "root@example.com", "admin password 1").await;
-    let (_, users) = text(&c, &app, "/admin").await;
+    let (_, users) = text(&c, &app, "/admin?q=troll").await;
+    // A row's action comes back to the console as it was searched.
+    let here = "/admin?q=troll&#38;role=&#38;status=";
+    assert!(
+        users.contains(&format!("name=\"back\" value=\"{here}\"")),
+        "{users}"
+    );
     assert!(
         !users.contains("btn btn-danger btn-small\" type=\"submit\">Suspend"),
         "no red button on every row"
@@ -311,9 +317,14 @@ async fn a_suspension_needs_a_reason_and_a_confirmation() {
             ("csrf", &csrf),
             ("confirmed", "1"),
             ("reason", "Spam in chat"),
+            ("back", "/admin?q=troll&role=&status="),
         ],
     )
     .await;
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        "/admin?q=troll&role=&status="
+    );
     assert!(flash_after(&c, &app, res).await.contains("suspended"));
     assert_eq!(
         app.get("/api/v1/me", user.token()).await.0,

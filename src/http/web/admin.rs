@@ -11,7 +11,8 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    FormErrors, Layout, PageResult, WebCtx, WebForm, confirm, error_page, page_query, urlencode,
+    FormErrors, Layout, PageResult, WebCtx, WebForm, confirm, error_page, page_query, safe_next,
+    urlencode,
 };
 use crate::{
     domain::{
@@ -65,6 +66,8 @@ struct UserLine {
 #[template(path = "admin.html")]
 struct AdminPage {
     layout: Layout,
+    /// This page's address with its search, where a row's actions come back to.
+    here: String,
     q: String,
     role: String,
     status: String,
@@ -188,6 +191,12 @@ async fn render_console(
         code,
         &AdminPage {
             layout: web.layout(),
+            here: format!(
+                "/admin?q={}&role={}&status={}",
+                urlencode(&q.q),
+                urlencode(&q.role),
+                urlencode(&q.status)
+            ),
             q: q.q,
             role: q.role,
             status: q.status,
@@ -209,6 +218,9 @@ struct ActionForm {
     /// `1` once the admin confirmed a suspension.
     #[serde(default)]
     confirmed: String,
+    /// The console's address with its search, to come back to.
+    #[serde(default)]
+    back: String,
     #[serde(default)]
     mentor: Option<String>,
     #[serde(default)]
@@ -254,7 +266,17 @@ async fn act(
 async fn run(state: AppState, web: WebCtx, id: String, f: ActionForm, action: &str) -> PageResult {
     require_admin(&state, &web)?;
     let flash = act(&state, &web, &id, &f, action).await?;
-    Ok(web.redirect_flash("/admin", flash))
+    Ok(web.redirect_flash(&back_to(&f.back), flash))
+}
+
+/// Where a row's action comes back to: the console as it was searched.
+fn back_to(back: &str) -> String {
+    let to = safe_next(back);
+    if to == "/admin" || to.starts_with("/admin?") {
+        to
+    } else {
+        "/admin".into()
+    }
 }
 
 /// Suspending asks first, with a reason (required) and what it does; a missing reason
@@ -269,7 +291,7 @@ async fn suspend(
     web.check_csrf(&f.csrf)?;
     let errors = if confirm::confirmed(&f.confirmed) {
         match act(&state, &web, &id, &f, "suspend").await {
-            Ok(flash) => return Ok(web.redirect_flash("/admin", flash)),
+            Ok(flash) => return Ok(web.redirect_flash(&back_to(&f.back), flash)),
             Err(e @ AppError::Invalid(_)) => {
                 FormErrors::from_error(&e).labelled(&[("reason", "Reason")])
             }
@@ -293,9 +315,9 @@ async fn suspend(
                           bring them back). The reason is kept in the audit log."
                 .into(),
             action: format!("/admin/users/{}/suspend", user.id),
-            fields: vec![],
+            fields: vec![("back", back_to(&f.back))],
             yes: "Yes, suspend",
-            back: "/admin".into(),
+            back: back_to(&f.back),
             no: "No, go back",
             reason: Some(confirm::Reason {
                 label: "Reason",
@@ -324,10 +346,11 @@ async fn roles(
     WebForm(f): WebForm<ActionForm>,
 ) -> PageResult {
     require_admin(&state, &web)?;
+    let back = back_to(&f.back);
     match act(&state, &web, &id, &f, "roles").await {
-        Ok(flash) => Ok(web.redirect_flash("/admin", flash)),
+        Ok(flash) => Ok(web.redirect_flash(&back, flash)),
         // The one refusal a form of tick boxes can meet.
-        Err(AppError::Invalid(_)) => Ok(web.redirect_flash("/admin", "roles_need_application")),
+        Err(AppError::Invalid(_)) => Ok(web.redirect_flash(&back, "roles_need_application")),
         Err(e) => Err(e.into()),
     }
 }
