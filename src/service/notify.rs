@@ -526,6 +526,64 @@ pub fn booking_note<'a>(
     }
 }
 
+/// One notification for several sessions of a series that changed together (accepted,
+/// declined or cancelled at once): each session's time in the reader's zone, its
+/// meeting link once it has one, and every session's event in the attached `.ics`.
+/// `done` holds at least one booking; all are of one pair and one series.
+pub fn series_note<'a>(
+    ctx: &Ctx,
+    done: &'a [BookingFull],
+    to_mentor: bool,
+    kind: &'static str,
+    headline: &str,
+    detail: &str,
+    attach: bool,
+) -> Note<'a> {
+    let first = &done[0];
+    let mut note = booking_note(ctx, first, to_mentor, kind, headline, detail, attach);
+    let reader = if to_mentor {
+        first.mentor_reads()
+    } else {
+        first.mentee_reads()
+    };
+    let other = if to_mentor {
+        format!("{} {}", first.mentee_first_name, first.mentee_last_name)
+    } else {
+        format!("{} {}", first.mentor_first_name, first.mentor_last_name)
+    };
+    let r = &first.b;
+    let sessions = if done.len() == 1 {
+        "1 session".to_string()
+    } else {
+        format!("{} sessions", done.len())
+    };
+    note.title = format!("{headline}: {sessions} of {} with {other}", r.title);
+    let mut body = format!("{sessions} of {} with {other}:", r.title);
+    for b in done {
+        body.push_str(&format!("\n- {}", reader.at(b.b.start_at)));
+        if kind == BOOKING_ACCEPTED && !b.b.meeting_link.is_empty() {
+            body.push_str(&format!(" (meeting link: {})", b.b.meeting_link));
+        }
+    }
+    if !r.topic.trim().is_empty() {
+        body.push_str(&format!("\nTopic: {}", r.topic.trim()));
+    }
+    if !detail.is_empty() {
+        body.push_str(&format!("\n{detail}"));
+    }
+    note.body = body;
+    note.ics = (attach && r.timed).then(|| {
+        ics::calendar(
+            "mentorhub booking",
+            &done
+                .iter()
+                .map(|b| super::calendar::event(ctx, b, note.user_id))
+                .collect::<Vec<_>>(),
+        )
+    });
+    note
+}
+
 /// A reminder job: only for a booking still accepted at the same start.
 pub async fn booking_reminder(
     ctx: &Ctx,

@@ -437,15 +437,130 @@ pub async fn answer_series(
             "No session of this series waits for an answer.",
         ));
     }
-    for b in pending {
-        match act(ctx, Some(mentor), &b.b.id, action, input).await {
-            Ok(_) => {}
-            // Changed meanwhile (expired, cancelled): the others are still answered.
+    let ids: Vec<BookingId> = pending.iter().map(|b| b.b.id.clone()).collect();
+    act_on_series(ctx, mentor, &s, &ids, action, input.reason.as_deref()).await?;
+    get_series(ctx, mentor, id).await
+}
+
+/// Applies `action` to the sessions `ids` of series `s` in one transaction, and tells
+/// the other person once for all of them (one notification, one email with every
+/// session's event, one chat line). A session that changed meanwhile (expired,
+/// cancelled) is left as it is; when none is left to change, nothing is written.
+async fn act_on_series(
+    ctx: &Ctx,
+    user: &UserRow,
+    s: &Series,
+    ids: &[BookingId],
+    action: BookingAction,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    let reason = text::optional_text("reason", reason.unwrap_or(""), 1000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let now = ctx.now();
+    let mut live = Live::new();
+    let mut tx = ctx.db.begin_write().await?;
+    store::bookings::lock_people(&mut tx, ctx.db.backend, &s.row.mentor_id, &s.row.mentee_id)
+        .await?;
+    let step = Step {
+        user: Some(user),
+        action,
+        reason: &reason,
+        tell: Tell::Caller,
+        now,
+    };
+    let mut done = Vec::with_capacity(ids.len());
+    let mut actor = Actor::System;
+    for id in ids {
+        match apply(ctx, &mut tx, id, &step, None, &mut live).await {
+            Ok(a) => {
+                actor = a.actor;
+                done.push(a.after);
+            }
+            // Changed meanwhile: the others still go ahead.
             Err(AppError::Conflict { .. }) => {}
             Err(e) => return Err(e),
         }
     }
-    get_series(ctx, mentor, id).await
+    if done.is_empty() {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            "These sessions changed meanwhile; reload the series.",
+        ));
+    }
+    let (kind, change, attach) = match action {
+        BookingAction::Accept => (notify::BOOKING_ACCEPTED, "accepted", true),
+        BookingAction::Decline => (notify::BOOKING_DECLINED, "declined", false),
+        _ => (notify::BOOKING_CANCELLED, "cancelled", true),
+    };
+    let detail = if reason.is_empty() {
+        String::new()
+    } else {
+        format!("Reason: {reason}")
+    };
+    let headline = format!("Series {change}");
+    let note = notify::series_note(
+        ctx,
+        &done,
+        actor == Actor::Mentee,
+        kind,
+        &headline,
+        &detail,
+        attach,
+    );
+    notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
+    let thread = series_chat_line(&mut tx, s, &done, change, user.id.as_str(), now).await?;
+    tx.commit().await?;
+    let (mut live, mut thread) = (live, thread);
+    for b in &done {
+        announce(
+            ctx,
+            std::mem::take(&mut live),
+            &b.b,
+            b.b.status,
+            thread.take(),
+        )
+        .await;
+    }
+    Ok(())
+}
+
+/// The pair's chat line of a series change ("Series accepted: 4 sessions of Career
+/// chat"), on the series' booking invite (its first session's); none when the series
+/// has no invite in a thread.
+async fn series_chat_line(
+    tx: &mut store::Tx,
+    s: &Series,
+    done: &[BookingFull],
+    change: &str,
+    by: &str,
+    now: Timestamp,
+) -> AppResult<Option<String>> {
+    for o in &s.occurrences {
+        if store::messages::invite_of(&mut **tx, &o.b.id)
+            .await?
+            .is_none()
+        {
+            continue;
+        }
+        let current = match done.iter().find(|d| d.b.id == o.b.id) {
+            Some(d) => d.clone(),
+            None => store::bookings::get(&mut **tx, &o.b.id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        };
+        let sessions = if done.len() == 1 {
+            "1 session".to_string()
+        } else {
+            format!("{} sessions", done.len())
+        };
+        let topic = match current.b.topic.trim() {
+            "" => String::new(),
+            t => format!(" ({t})"),
+        };
+        let what = format!("Series {change}: {sessions} of {}{topic}", current.b.title);
+        return messages::booking_changed(tx, &current, &what, Some(by), now).await;
+    }
+    Ok(None)
 }
 
 /// Cancels the live occurrences from `from_booking_id` on (or all still to come), for
@@ -489,14 +604,15 @@ pub async fn cancel_series(
             "No session of this series is left to cancel from there.",
         ));
     }
-    let act_input = ActInput {
-        reason: input.reason.clone(),
-    };
-    for b in to_cancel {
-        match act(ctx, Some(user), &b.b.id, BookingAction::Cancel, &act_input).await {
-            Ok(_) | Err(AppError::Conflict { .. }) => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let ids: Vec<BookingId> = to_cancel.iter().map(|b| b.b.id.clone()).collect();
+    act_on_series(
+        ctx,
+        user,
+        &s,
+        &ids,
+        BookingAction::Cancel,
+        input.reason.as_deref(),
+    )
+    .await?;
     get_series(ctx, user, id).await
 }

@@ -153,7 +153,59 @@ pub(super) async fn transition(
     let mut live = Live::new();
     let mut tx = ctx.db.begin_write().await?;
     store::bookings::lock_people(&mut tx, ctx.db.backend, &people.0, &people.1).await?;
-    let b = store::bookings::get_for_update(&mut tx, ctx.db.backend, id)
+    let step = Step {
+        user,
+        action,
+        reason,
+        tell: Tell::Each,
+        now,
+    };
+    let done = apply(ctx, &mut tx, id, &step, delivery, &mut live).await?;
+    tx.commit().await?;
+    announce(ctx, live, &done.after.b, done.after.b.status, done.thread).await;
+    Ok(done.after)
+}
+
+/// Who tells the two people of a transition: the transition itself (a booking on its
+/// own), or its caller, once for several (a series' sessions answered or cancelled
+/// together, see [`super::series`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tell {
+    Each,
+    Caller,
+}
+
+/// One transition to apply: by whom, which, why, told how, when.
+pub(super) struct Step<'a> {
+    pub user: Option<&'a UserRow>,
+    pub action: BookingAction,
+    pub reason: &'a str,
+    pub tell: Tell,
+    pub now: Timestamp,
+}
+
+/// A transition written (not yet committed): the booking as it is now, who did it,
+/// and the chat thread that got a line.
+pub(super) struct Applied {
+    pub after: BookingFull,
+    pub actor: Actor,
+    pub thread: Option<String>,
+}
+
+/// Applies one transition inside `tx`, whose caller has locked the booking's two
+/// people. A refusal (the rules, or the booking changed meanwhile) is an
+/// `AppError::Conflict` or `Forbidden` returned before anything of this booking is
+/// written, so the caller may go on with others in the same transaction.
+pub(super) async fn apply(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    id: &BookingId,
+    step: &Step<'_>,
+    delivery: Option<(String, String)>,
+    live: &mut Live,
+) -> AppResult<Applied> {
+    let (user, action, reason, now) = (step.user, step.action, step.reason, step.now);
+    let b = store::bookings::get_for_update(tx, ctx.db.backend, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let actor = match user {
@@ -178,7 +230,7 @@ pub(super) async fn transition(
         rules::Settlement::default()
     };
     let moved = store::bookings::change_status(
-        &mut tx,
+        tx,
         &StatusChange {
             id,
             from: from.as_str(),
@@ -198,12 +250,12 @@ pub(super) async fn transition(
     }
     if finished {
         let memo = settle_memo(to, &s);
-        credits::settle(&mut tx, id, &b.b.mentee_id, &b.b.mentor_id, &s, memo, now).await?;
+        credits::settle(tx, id, &b.b.mentee_id, &b.b.mentor_id, &s, memo, now).await?;
     }
     let user_id = user.map(|u| u.id.as_str());
     let event = record_action(
         ctx,
-        &mut tx,
+        tx,
         &b.b,
         (action, actor, user_id),
         reason,
@@ -211,25 +263,33 @@ pub(super) async fn transition(
         now,
     )
     .await?;
-    store::bookings::add_event(&mut tx, id, user_id, event, None, reason, now).await?;
+    store::bookings::add_event(tx, id, user_id, event, None, reason, now).await?;
     if b.b.timed {
-        store::calendars::enqueue_push(&mut tx, id, &b.b.mentor_id, now).await?;
+        store::calendars::enqueue_push(tx, id, &b.b.mentor_id, now).await?;
     }
     if to == BookingStatus::Accepted {
-        schedule_accepted(ctx, &mut tx, &b.b, b.b.start_at, b.b.end_at, now).await?;
+        schedule_accepted(ctx, tx, &b.b, b.b.start_at, b.b.end_at, now).await?;
     }
-    let after = store::bookings::get(&mut *tx, id)
+    let after = store::bookings::get(&mut **tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    notify_transition(ctx, &mut tx, &after, action, actor, reason, now, &mut live).await?;
-    if let Some(user_id) = user_id {
-        notify::seen_by_acting(&mut tx, user_id, id.as_str(), now, &mut live).await?;
+    if step.tell == Tell::Each {
+        notify_transition(ctx, tx, &after, action, actor, reason, now, live).await?;
     }
-    let what = chat_line(&to.as_str().replace('_', " "), &after);
-    let thread = messages::booking_changed(&mut tx, &after, &what, user_id, now).await?;
-    tx.commit().await?;
-    announce(ctx, live, &b.b, to, thread).await;
-    Ok(after)
+    if let Some(user_id) = user_id {
+        notify::seen_by_acting(tx, user_id, id.as_str(), now, live).await?;
+    }
+    let thread = if step.tell == Tell::Each {
+        let what = chat_line(&to.as_str().replace('_', " "), &after);
+        messages::booking_changed(tx, &after, &what, user_id, now).await?
+    } else {
+        None
+    };
+    Ok(Applied {
+        after,
+        actor,
+        thread,
+    })
 }
 
 /// The pair's chat line about a booking's change ("Booking cancelled: Career chat
@@ -260,7 +320,7 @@ fn settle_memo(to: BookingStatus, s: &rules::Settlement) -> &'static str {
 /// After the commit: the live events of a booking that moved to `to` (and of its
 /// thread, when a line was added there), and the mentor's next free slot when time
 /// came free.
-async fn announce(
+pub(super) async fn announce(
     ctx: &Ctx,
     mut live: Live,
     b: &store::bookings::BookingRow,

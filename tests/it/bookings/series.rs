@@ -27,6 +27,27 @@ fn statuses(s: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The titles of `who`'s notifications, newest first.
+async fn titles(app: &TestApp, who: &Session) -> Vec<String> {
+    let (_, n) = app.get("/api/v1/notifications", who.token()).await;
+    n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The emails to `to` whose subject starts with `subject`.
+async fn mails(app: &TestApp, to: &str, subject: &str) -> Vec<mentorhub::store::notify::OutboxRow> {
+    mentorhub::store::notify::emails_for(&app.ctx().db.pool, to)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.subject.starts_with(subject))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancelled() {
     let app = TestApp::spawn().await;
@@ -115,6 +136,29 @@ async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancell
         .await;
     assert_eq!(status, StatusCode::OK, "{s}");
     assert_eq!(statuses(&s), ["accepted"; 4]);
+    // The mentee is told once, with every date and every session in the calendar file.
+    let told = titles(&app, &mentee).await;
+    assert_eq!(
+        told.iter()
+            .filter(|t| t.starts_with("Series accepted: 4 sessions of"))
+            .count(),
+        1,
+        "{told:?}"
+    );
+    assert!(
+        !told.iter().any(|t| t.starts_with("Booking accepted")),
+        "{told:?}"
+    );
+    let sent = mails(&app, "mentee@example.com", "Series accepted").await;
+    assert_eq!(sent.len(), 1, "one email for the series");
+    assert_eq!(sent[0].ics.matches("BEGIN:VEVENT").count(), 4);
+    assert_eq!(
+        sent[0].body.matches("meeting link: ").count(),
+        4,
+        "{}",
+        sent[0].body
+    );
+    assert!(sent[0].body.contains("Tue 31 Mar 2026"), "{}", sent[0].body);
 
     // Moving one session leaves the others.
     let (status, b) = app
@@ -164,6 +208,23 @@ async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancell
         s["bookings"][3]["credits_refunded"].as_i64().unwrap() > 0,
         "{s}"
     );
+    // The mentor is told once of the two, with the reason.
+    let told = titles(&app, &mentor).await;
+    assert_eq!(
+        told.iter()
+            .filter(|t| t.starts_with("Series cancelled: 2 sessions of"))
+            .count(),
+        1,
+        "{told:?}"
+    );
+    let sent = mails(&app, "mentor@example.com", "Series cancelled").await;
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].body.contains("Reason: Moving away"),
+        "{}",
+        sent[0].body
+    );
+    assert_eq!(sent[0].ics.matches("STATUS:CANCELLED").count(), 2);
     let (balance, held) = app.balance(&mentee).await;
     assert_eq!(held, 10, "only the second session still holds credits");
     assert!(balance >= 60, "refunds came back: {balance}");
