@@ -250,6 +250,55 @@ async fn admins_set_roles() {
     );
     let (_, me) = app.get("/api/v1/me", user.token()).await;
     assert_eq!(me["roles"], json!(["mentee"]));
+    // Making someone an administrator asks first; nothing changes until confirmed.
+    let grant = |confirmed: &'static str| {
+        let page = page.clone();
+        let c = c.clone();
+        let url = app.url(&format!("/admin/users/{}/roles", user.user_id));
+        async move {
+            let csrf = crate::web_mentors::csrf_of(&page);
+            let mut form = vec![
+                ("csrf", csrf.as_str()),
+                ("admin", "on"),
+                ("back", "/admin?q=role"),
+            ];
+            if !confirmed.is_empty() {
+                form.push(("confirmed", confirmed));
+            }
+            c.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    let asked = grant("").await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    let asked = asked.text().await.unwrap();
+    assert!(
+        asked.contains("Make Test role (role@example.com) an administrator?"),
+        "{asked}"
+    );
+    assert!(asked.contains("name=\"admin\" value=\"on\""), "{asked}");
+    let (_, me) = app.get("/api/v1/me", user.token()).await;
+    assert_eq!(
+        me["roles"],
+        json!(["mentee"]),
+        "not before the confirmation"
+    );
+    let done = grant("1").await;
+    assert!(
+        crate::web_confirm::flash_after(&c, &app, done)
+            .await
+            .contains("The roles are saved.")
+    );
+    let (_, me) = app.get("/api/v1/me", user.token()).await;
+    assert_eq!(me["roles"], json!(["mentee", "admin"]));
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &path,
+            admin.token(),
+            Some(json!({"roles": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let (status, u) = app
         .call(
             Method::PUT,

@@ -228,6 +228,16 @@ async fn a_mentor_writes_previews_saves_and_publishes_through_forms() {
         .unwrap();
     let (_, profile) = text(&plain, &app, &format!("/mentors/{mentor_id}")).await;
     assert!(profile.contains("Interview tips"));
+    // The feed by author; a cut-short author link finds nothing and says so.
+    let (s, by) = text(&plain, &app, &format!("/articles?author={mentor_id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(by.contains("Interview tips"), "{by}");
+    for other in [&mentor_id[..8], "00000000-0000-0000-0000-000000000000"] {
+        let (s, by) = text(&plain, &app, &format!("/articles?author={other}")).await;
+        assert_eq!(s, StatusCode::OK, "{by}");
+        assert!(!by.contains("Interview tips"), "{by}");
+        assert!(by.contains("No published article by this author."), "{by}");
+    }
     let (_, kb) = text(&c, &app, &format!("/mentors/{mentor_id}/articles")).await;
     assert!(kb.contains("Your articles") && kb.contains("Interview tips"));
     // The author's figures on the dashboard.

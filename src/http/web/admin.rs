@@ -345,8 +345,39 @@ async fn roles(
     Path(id): Path<String>,
     WebForm(f): WebForm<ActionForm>,
 ) -> PageResult {
-    require_admin(&state, &web)?;
+    let me = require_admin(&state, &web)?;
     let back = back_to(&f.back);
+    // Making someone an administrator hands them every account: asked first.
+    if f.admin.is_some() && !confirm::confirmed(&f.confirmed) {
+        web.check_csrf(&f.csrf)?;
+        let user = admin::user(&state.ctx, &me, &path_id(&id)?).await?;
+        if !Roles::from_db(&user.roles).has(Role::Admin) {
+            let name = format!("{} {}", user.first_name, user.last_name);
+            let mut fields = vec![("back", back.clone()), ("admin", "on".to_string())];
+            if f.mentor.is_some() {
+                fields.push(("mentor", "on".to_string()));
+            }
+            return Ok(confirm::page(
+                &state,
+                &web,
+                confirm::Confirm {
+                    question: format!("Make {} ({}) an administrator?", name.trim(), user.email),
+                    consequence: "They will see and change every account: suspend and \
+                                  restore members, grant credits, approve mentors, settle \
+                                  reports and disputes, and make or unmake administrators. \
+                                  The change is kept in the audit log."
+                        .into(),
+                    action: format!("/admin/users/{}/roles", user.id),
+                    fields,
+                    yes: "Yes, make them an administrator",
+                    back,
+                    no: "No, go back",
+                    reason: None,
+                    errors: FormErrors::default(),
+                },
+            ));
+        }
+    }
     match act(&state, &web, &id, &f, "roles").await {
         Ok(flash) => Ok(web.redirect_flash(&back, flash)),
         // The one refusal a form of tick boxes can meet.

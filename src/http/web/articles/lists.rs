@@ -42,9 +42,17 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
     let f: FeedQuery = page_query(&uri);
     let me = web.auth.as_ref().map(|a| &a.user);
     let tz = web.zone();
-    let mut q = feed_query(me, Some(&f.tag), Some(&f.author), Some(&f.q), None)?;
+    // An author link that does not hold an id (cut short, mistyped) finds no article,
+    // as an unknown author does: the page says so instead of refusing.
+    let bad_author = feed_query(me, None, Some(&f.author), None, None).is_err();
+    let author = Some(f.author.as_str()).filter(|_| !bad_author);
+    let mut q = feed_query(me, Some(&f.tag), author, Some(&f.q), None)?;
     q.after = cursor_of(&f.cursor);
-    let (rows, next) = page(&state, q, 20).await?;
+    let (rows, next) = if bad_author {
+        (Vec::new(), None)
+    } else {
+        page(&state, q, 20).await?
+    };
     let chips = articles::tags(&state.ctx, me, 20).await?;
     let next = next.map(|c| {
         format!(
@@ -54,6 +62,7 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
             urlencode(&f.author)
         )
     });
+    let by_author = !f.author.trim().is_empty();
     let filtered = !f.q.trim().is_empty() || !f.tag.trim().is_empty();
     let page = ListPage {
         layout: web.layout(),
@@ -68,6 +77,8 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
         cards: rows.iter().map(|r| ArticleCard::new(r, &tz)).collect(),
         empty: if filtered {
             "No article matches. Try fewer words or another tag.".into()
+        } else if by_author {
+            "No published article by this author.".into()
         } else {
             "No article is published yet.".into()
         },
