@@ -310,6 +310,22 @@ pub struct ThreadSummary {
     pub thread: MyThreadRow,
     pub participants: Vec<ParticipantRow>,
     pub last: Option<MessageRow>,
+    /// A group session's thread: the session as it is now (its title follows a
+    /// rename; weekly repeats, which share a title, differ by their start).
+    pub group: Option<store::groups::ThreadGroupRow>,
+}
+
+/// The group sessions of those of `threads` that are a session's.
+async fn groups_of(
+    ctx: &Ctx,
+    threads: &[&MyThreadRow],
+) -> AppResult<Vec<store::groups::ThreadGroupRow>> {
+    let ids: Vec<String> = threads
+        .iter()
+        .filter(|t| t.t.kind == "group")
+        .map(|t| t.t.id.clone())
+        .collect();
+    Ok(store::groups::of_threads(&ctx.db.pool, &ids).await?)
 }
 
 /// A page of my threads, most recently active first: those after the cursor `before`
@@ -325,6 +341,7 @@ pub async fn my_threads(
     let rows = store::messages::my_threads(pool, me, Some(archived), before, limit).await?;
     let ids: Vec<String> = rows.iter().map(|t| t.t.id.clone()).collect();
     let mut lasts = store::messages::last_messages(pool, &ids).await?;
+    let mut groups = groups_of(ctx, &rows.iter().collect::<Vec<_>>()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for thread in rows {
         let participants = store::messages::participants(pool, &thread.t.id).await?;
@@ -332,10 +349,15 @@ pub async fn my_threads(
             .iter()
             .position(|m| m.thread_id == thread.t.id)
             .map(|i| lasts.swap_remove(i));
+        let group = groups
+            .iter()
+            .position(|g| g.thread_id == thread.t.id)
+            .map(|i| groups.swap_remove(i));
         out.push(ThreadSummary {
             thread,
             participants,
             last,
+            group,
         });
     }
     Ok(out)
@@ -358,10 +380,12 @@ pub async fn summary(
     } else {
         None
     };
+    let group = groups_of(ctx, &[&thread]).await?.pop();
     Ok(ThreadSummary {
         participants: store::messages::participants(pool, id).await?,
         last,
         thread,
+        group,
     })
 }
 

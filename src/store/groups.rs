@@ -137,6 +137,38 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+row! {
+/// A group session as its chat thread is named: its title and start.
+#[derive(Debug, Clone)]
+pub struct ThreadGroupRow {
+    pub thread_id: String,
+    pub id: String,
+    pub title: String,
+    pub start_at: Timestamp,
+}
+}
+
+/// The sessions whose chat threads these are (by the index on `thread_id`).
+pub async fn of_threads<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    thread_ids: &[String],
+) -> sqlx::Result<Vec<ThreadGroupRow>> {
+    if thread_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut b = SqlBuilder::new(
+        "SELECT thread_id, id, title, start_at FROM group_sessions WHERE thread_id IN (",
+    );
+    for (i, id) in thread_ids.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.bind(Arg::Text(id.clone()));
+    }
+    b.push(")");
+    b.query_as().fetch_all(ex).await
+}
+
 /// A session without counting its line (`waiting` is 0): what a write transaction
 /// needs, read in one index lookup however long the line.
 pub async fn get_unranked<'e, E: Executor<'e, Database = Any>>(

@@ -193,6 +193,58 @@ async fn weekly_repeats_keep_the_local_time() {
             "2026-03-19T22:00:00Z"
         ]
     );
+    // Each has its chat, named by the session as it is now and told apart by its date.
+    let first = b["items"][0]["id"].as_str().unwrap().to_string();
+    let mut renamed = session(10, 0);
+    renamed["start"] = json!("2026-03-05T23:00:00Z");
+    renamed["title"] = json!("Rust, week one");
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/group-sessions/{first}"),
+            m.token(),
+            Some(renamed),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, threads) = app.get("/api/v1/threads", m.token()).await;
+    let mut named: Vec<(String, String)> = threads["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["group_session_start"].as_str().unwrap().to_string(),
+                t["title"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            ("2026-03-05T23:00:00Z".into(), "Rust, week one".into()),
+            ("2026-03-12T22:00:00Z".into(), "Rust in practice".into()),
+            ("2026-03-19T22:00:00Z".into(), "Rust in practice".into()),
+        ],
+        "{threads}"
+    );
+    let c = crate::web_mentors::sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, chat) = crate::web_mentors::text(&c, &app, "/chat").await;
+    for name in [
+        "Rust, week one, Thu 5 Mar 2026, 18:00",
+        "Rust in practice, Thu 12 Mar 2026, 18:00",
+        "Rust in practice, Thu 19 Mar 2026, 18:00",
+    ] {
+        assert!(chat.contains(name), "{name}: {chat}");
+    }
+    let thread = threads["items"][0]["id"].as_str().unwrap();
+    let session_id = threads["items"][0]["group_session_id"].as_str().unwrap();
+    let (_, conversation) = crate::web_mentors::text(&c, &app, &format!("/chat/{thread}")).await;
+    assert!(
+        conversation.contains(&format!("<a href=\"/groups/{session_id}\">")),
+        "the heading leads to the session: {conversation}"
+    );
 }
 
 #[tokio::test]

@@ -45,7 +45,12 @@ pub struct ThreadView {
     pub id: String,
     /// `direct` or `group`.
     pub kind: String,
+    /// A group session's thread: the session's current title.
     pub title: String,
+    /// A group session's thread: the session, and when it starts (weekly repeats
+    /// share a title).
+    pub group_session_id: Option<String>,
+    pub group_session_start: Option<String>,
     pub participants: Vec<ParticipantView>,
     pub unread_count: i64,
     pub archived: bool,
@@ -58,10 +63,13 @@ pub struct ThreadView {
 
 fn thread_view(summary: ThreadSummary) -> ThreadView {
     let t = summary.thread;
+    let group = summary.group;
     ThreadView {
         id: t.t.id,
         kind: t.t.kind,
-        title: t.t.title,
+        title: group.as_ref().map_or(t.t.title, |g| g.title.clone()),
+        group_session_id: group.as_ref().map(|g| g.id.clone()),
+        group_session_start: group.as_ref().map(|g| ts(g.start_at)),
         participants: summary
             .participants
             .into_iter()

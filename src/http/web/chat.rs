@@ -55,8 +55,13 @@ struct ThreadsPage {
     threads: Vec<ThreadLine>,
 }
 
-/// A thread's title, or the names of the others in it.
-fn thread_name(t: &ThreadSummary, me: &str) -> String {
+/// A thread's title, or the names of the others in it; a group session's thread is
+/// named by the session as it is now, with its start in the reader's zone ("Rust
+/// basics, Tue 8 Dec 2026, 18:00"), which tells weekly repeats apart.
+fn thread_name(t: &ThreadSummary, me: &str, web: &WebCtx, tz: &jiff::tz::TimeZone) -> String {
+    if let Some(g) = &t.group {
+        return format!("{}, {}", g.title, web.when(g.start_at, tz));
+    }
     if !t.thread.t.title.is_empty() {
         return t.thread.t.title.clone();
     }
@@ -94,7 +99,7 @@ async fn threads(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let mut threads = vec![];
     for t in rows {
         threads.push(ThreadLine {
-            name: thread_name(&t, &me.id),
+            name: thread_name(&t, &me.id, &web, &tz),
             preview: t.last.as_ref().map(preview).unwrap_or_default(),
             unread: t.thread.unread_count,
             when: short_time(
@@ -166,8 +171,9 @@ async fn render_conversation(
         .map(|p| p.user_id.as_str())
         .filter(|id| *id != me.id.as_str())
         .collect();
-    let profile_href = match others.as_slice() {
-        [other] => crate::service::mentees::profile_href(&state.ctx, me, other).await?,
+    let profile_href = match (&t.group, others.as_slice()) {
+        (Some(g), _) => format!("/groups/{}", g.id),
+        (None, [other]) => crate::service::mentees::profile_href(&state.ctx, me, other).await?,
         _ => String::new(),
     };
     let tz = super::zone_of(Some(me));
@@ -185,7 +191,7 @@ async fn render_conversation(
         &ConversationPage {
             layout,
             self_path: format!("/chat/{thread_id}"),
-            name: thread_name(&t, &me.id),
+            name: thread_name(&t, &me.id, web, &tz),
             profile_href,
             thread_id,
             me: me.id.to_string(),
