@@ -161,6 +161,10 @@ struct Settings {
         global = true
     )]
     mail_from: String,
+    /// Where members write to the people who run this site: shown in every page's
+    /// footer and to a suspended member at sign-in. Unset: not shown.
+    #[arg(long, env = "MENTORHUB_CONTACT_EMAIL", global = true)]
+    contact_email: Option<String>,
     /// Stripe secret API key (sk_live_… or sk_test_…). Unset: buying credits is off.
     #[arg(
         long,
@@ -308,6 +312,14 @@ impl Settings {
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
                 .map_err(|e| anyhow::anyhow!("MENTORHUB_SMTP_URL: {e}"))?;
         }
+        let contact_email = match self.contact_email.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(
+                crate::domain::user::Email::parse(raw)
+                    .map_err(|e| anyhow::anyhow!("MENTORHUB_CONTACT_EMAIL: {}", e.message))?
+                    .to_string(),
+            ),
+        };
         let calendar_key = match self.calendar_key.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(raw) => Some(
@@ -355,6 +367,7 @@ impl Settings {
                 .unwrap_or(defaults.meeting_url_template.clone()),
             smtp_url: self.smtp_url.filter(|u| !u.trim().is_empty()),
             mail_from: self.mail_from,
+            contact_email,
             policy: crate::domain::booking::Policy {
                 full_refund_notice_hours: self.cancel_notice_hours,
                 late_refund_percent: self.late_cancel_refund_percent,

@@ -66,6 +66,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of every email.
     pub mail_from: String,
+    /// Where members write to the people who run the site (every page's footer, and
+    /// what a suspended member is told at sign-in); `None`: not shown.
+    pub contact_email: Option<String>,
     /// Run the job worker, the maintenance loop and (on PostgreSQL) the statistics
     /// loop in this process (tests that drive time-driven work themselves switch them
     /// off).
@@ -140,6 +143,7 @@ impl Default for Config {
             completion_grace_minutes: 60,
             smtp_url: None,
             mail_from: "mentorhub <no-reply@mentorhub.invalid>".into(),
+            contact_email: None,
             background_workers: true,
             booking_direct_writes: 4,
             job_lease: Duration::from_secs(60),
@@ -226,6 +230,7 @@ impl fmt::Debug for Config {
             .field("completion_grace_minutes", &self.completion_grace_minutes)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
+            .field("contact_email", &self.contact_email)
             .field("background_workers", &self.background_workers)
             .field("booking_direct_writes", &self.booking_direct_writes)
             .field("job_lease", &self.job_lease)

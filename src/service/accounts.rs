@@ -215,9 +215,12 @@ pub async fn check_credentials(ctx: &Ctx, input: &LoginInput) -> AppResult<UserR
         return Err(bad_credentials());
     }
     if user.suspended_at.is_some() {
-        return Err(AppError::forbidden(
-            "This account is suspended. Contact the administrators of this site.",
-        ));
+        return Err(AppError::forbidden(match &ctx.config.contact_email {
+            Some(to) => {
+                format!("This account is suspended. To ask why or to appeal, write to {to}.")
+            }
+            None => "This account is suspended. Contact the administrators of this site.".into(),
+        }));
     }
     Ok(user)
 }

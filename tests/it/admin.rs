@@ -214,6 +214,64 @@ async fn suspension_ends_sessions_at_once_and_is_audited() {
     );
 }
 
+/// With a contact address set, every page's footer gives it and a suspended member
+/// is told where to write, on the API and on the sign-in page; without one, neither.
+#[tokio::test]
+async fn a_suspended_member_is_told_where_to_write() {
+    let mut config = crate::support::test_config();
+    config.contact_email = Some("help@example.org".into());
+    let app = TestApp::spawn_with(config).await;
+    let admin = app.admin().await;
+    let user = app.register("sus@example.com").await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/admin/users/{}/suspend", user.user_id),
+            admin.token(),
+            json!({"reason": "spam"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "sus@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_problem(&login, 403, "forbidden");
+    assert_eq!(
+        login.1["detail"],
+        "This account is suspended. To ask why or to appeal, write to help@example.org."
+    );
+    let c = crate::web_mentors::client();
+    let (_, page) = crate::web_mentors::text(&c, &app, "/login").await;
+    assert!(
+        page.contains("Write to <a href=\"mailto:help@example.org\">help@example.org</a>"),
+        "{page}"
+    );
+    let html = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", crate::web_mentors::csrf_of(&page).as_str()),
+            ("email", "sus@example.com"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("To ask why or to appeal, write to help@example.org."),
+        "{html}"
+    );
+
+    let plain = TestApp::spawn().await;
+    let (_, page) = crate::web_mentors::text(&crate::web_mentors::client(), &plain, "/login").await;
+    assert!(!page.contains("mailto:"), "{page}");
+}
+
 #[tokio::test]
 async fn admins_set_roles() {
     let app = TestApp::spawn().await;

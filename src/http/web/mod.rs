@@ -227,6 +227,8 @@ pub struct WebCtx {
     /// Times as "9:00 AM" rather than "09:00" (the browser's first language is one
     /// that writes them so).
     pub hour12: bool,
+    /// The site's contact address (`MENTORHUB_CONTACT_EMAIL`), for the footer.
+    contact: String,
 }
 
 impl<S> FromRequestParts<S> for WebCtx
@@ -285,6 +287,7 @@ where
             visitor_zone: cookie(&parts.headers, ZONE_COOKIE)
                 .and_then(|z| jiff::tz::TimeZone::get(&urldecode(&z)).ok()),
             hour12,
+            contact: state.ctx.config.contact_email.clone().unwrap_or_default(),
         };
         if let Some(slot) = parts.extensions.get::<WebSlot>() {
             *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(web.clone());
@@ -433,6 +436,7 @@ impl WebCtx {
             unread_messages: self.counts.1,
             assets: asset_version(),
             form_key: crate::service::auth::new_token(),
+            contact: self.contact.clone(),
         }
     }
 
@@ -692,6 +696,8 @@ pub struct Layout {
     /// A fresh random key for the forms of this page that create something (hidden
     /// field `form_key`): sent twice, such a form does its work once ([`WebCtx::once`]).
     pub form_key: String,
+    /// The site's contact address, in the footer; empty: none is shown.
+    pub contact: String,
 }
 
 #[derive(Template)]
@@ -722,6 +728,7 @@ pub fn error_page(state: &AppState, web: Option<&WebCtx>, e: AppError) -> Respon
         unread_messages: 0,
         assets: asset_version(),
         form_key: String::new(),
+        contact: state.ctx.config.contact_email.clone().unwrap_or_default(),
     });
     let page = ErrorPage {
         layout,
