@@ -320,8 +320,8 @@ pub async fn resolve(
             action,
             target_type: target.0,
             target_id: target.1,
-            before: serde_json::json!({"reports_open": closed, "reason": r.reason}),
-            after: serde_json::json!({"status": status, "note": note}),
+            before: serde_json::json!({"status": "open", "reason": r.reason}),
+            after: serde_json::json!({"status": status, "note": note, "reports_closed": closed}),
             now,
         },
     )

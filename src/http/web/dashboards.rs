@@ -486,6 +486,55 @@ struct AuditRow {
     change: Vec<String>,
 }
 
+/// The audit log's actions (their codes, as the API filters by) in words, in the
+/// order the page's filter lists them.
+const ACTIONS: &[(&str, &str)] = &[
+    ("user.suspend", "account suspended"),
+    ("user.unsuspend", "account restored"),
+    ("user.set_roles", "roles changed"),
+    ("user.admin_create", "administrator created (command line)"),
+    ("mentor.approve", "mentor application approved"),
+    ("mentor.reject", "mentor application refused"),
+    ("credits.grant", "credits granted"),
+    ("credit_request.grant", "credit request granted"),
+    ("credit_request.decline", "credit request declined"),
+    ("report.action", "report upheld, content removed"),
+    ("report.dismiss", "report dismissed"),
+    ("dispute.grant", "dispute granted"),
+    ("dispute.reject", "dispute rejected"),
+    ("article.unpublish", "article unpublished"),
+    ("article.delete", "article deleted"),
+    ("comment.delete", "comment deleted"),
+    ("payment.refund", "payment refunded"),
+    ("payment.flag_resolved", "payment flag resolved"),
+    ("program.created", "program created"),
+    ("program.updated", "program changed"),
+    ("program.funded", "program funded"),
+    ("program.manager_added", "program manager added"),
+    ("program.manager_removed", "program manager removed"),
+    ("program.nudges_set", "program reminders set"),
+    ("program.proposals_computed", "program pairs proposed"),
+    ("program.paired_by_hand", "program pair made by hand"),
+    ("program.published", "program published"),
+    ("program.pairing_removed", "program pair removed"),
+    ("program.pairings_swapped", "program pairs swapped"),
+    ("program.self_matched", "program member chose a mentor"),
+    ("program.saved_as_template", "program saved as a template"),
+    ("job.retry", "job retried"),
+];
+
+/// An audit entry's action in words ("report upheld, content removed"); one
+/// [`ACTIONS`] does not know reads as its code with spaces.
+pub fn action_label(action: &str) -> String {
+    ACTIONS
+        .iter()
+        .find(|(code, _)| *code == action)
+        .map_or_else(
+            || action.replace(['.', '_'], " "),
+            |(_, l)| (*l).to_string(),
+        )
+}
+
 /// An audit entry's change in words: "suspended: no → yes", "reason: Spam", one line
 /// a field (what the entry's JSON holds before and after).
 pub fn describe_change(before: &str, after: &str) -> Vec<String> {
@@ -530,6 +579,8 @@ pub fn describe_change(before: &str, after: &str) -> Vec<String> {
 #[template(path = "admin_audit.html")]
 struct AuditPage {
     layout: Layout,
+    /// The filter's choices: (code, words).
+    actions: &'static [(&'static str, &'static str)],
     action: String,
     target: String,
     rows: Vec<AuditRow>,
@@ -564,6 +615,7 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
     };
     let page = AuditPage {
         layout: web.layout(),
+        actions: ACTIONS,
         action: q.action.clone(),
         target: q.target.clone(),
         rows: rows
@@ -575,7 +627,7 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
                     ("", Some(email)) => email.clone(),
                     (name, Some(email)) => format!("{name} ({email})"),
                 },
-                action: r.action.replace(['.', '_'], " "),
+                action: action_label(&r.action),
                 target: if r.target_email.is_empty() {
                     format!("{} {}", r.target_type, r.target_id)
                 } else {
