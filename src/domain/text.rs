@@ -250,6 +250,36 @@ pub fn grouped(n: i64) -> String {
     out
 }
 
+/// `text` with every whole-word occurrence of `name` ("Ada Lovelace", not inside
+/// "Ada Lovelaces") replaced by `with`; `None` when there is none. A closed account's
+/// name leaves what others were told of it this way.
+pub fn replace_name(text: &str, name: &str, with: &str) -> Option<String> {
+    if name.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(at) = rest.find(name) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + name.len()..].chars().next();
+        let alone =
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric);
+        // Whole words only; the text before a partial match stays as it was.
+        let (head, replacement) = if alone {
+            changed = true;
+            (&rest[..at], with)
+        } else {
+            (&rest[..at], &rest[at..at + name.len()])
+        };
+        out.push_str(head);
+        out.push_str(replacement);
+        rest = &rest[at + name.len()..];
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -393,5 +423,37 @@ mod tests {
             let e = optional_https_url("u", local).unwrap_err();
             assert_eq!(e.code, "local_address", "{local}");
         }
+    }
+
+    #[test]
+    fn a_name_is_replaced_as_a_whole_word_only() {
+        let with = "Deleted user";
+        assert_eq!(
+            replace_name(
+                "Booking accepted: Career chat with Ada Lovelace",
+                "Ada Lovelace",
+                with
+            )
+            .as_deref(),
+            Some("Booking accepted: Career chat with Deleted user")
+        );
+        assert_eq!(
+            replace_name("Ada Lovelace, then Ada Lovelace.", "Ada Lovelace", with).as_deref(),
+            Some("Deleted user, then Deleted user.")
+        );
+        assert_eq!(
+            replace_name("Ada Lovelaces club", "Ada Lovelace", with),
+            None
+        );
+        assert_eq!(replace_name("Nada Lovelace", "Ada Lovelace", with), None);
+        assert_eq!(
+            replace_name("Nada Lovelace met Ada Lovelace", "Ada Lovelace", with).as_deref(),
+            Some("Nada Lovelace met Deleted user")
+        );
+        assert_eq!(
+            replace_name("Zoë Ångström: hi", "Zoë Ångström", with).as_deref(),
+            Some("Deleted user: hi")
+        );
+        assert_eq!(replace_name("anything", "", with), None);
     }
 }

@@ -825,6 +825,9 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
     }))
 }
 
+/// How a closed account is named where it was named before (its row's new name).
+const ERASED_NAME: &str = "Deleted user";
+
 /// Closes an account: its coming bookings, group sessions, seats and mentorships end
 /// ([`super::wind_down`]), personal data is erased, the row stays so that shared
 /// history (bookings, messages, ledger) keeps pointing at an anonymous "Deleted user",
@@ -834,9 +837,33 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     // Coming sessions and requests end first, while the other side still reads who
     // cancelled them.
     super::wind_down::wind_down(ctx, user, super::wind_down::Why::Closed, user).await?;
+    // What others were told of it by name ("… with Ada Lovelace"), found before the
+    // write (a read of every notification and email), rewritten in it by id.
+    let name = format!("{} {}", user.first_name.trim(), user.last_name.trim());
+    let only_theirs =
+        store::users::others_named(&ctx.db.pool, &user.id, &user.first_name, &user.last_name)
+            .await?;
+    let named = store::notify::naming(
+        &ctx.db.pool,
+        &user.id,
+        &store::like_escape(&name),
+        only_theirs,
+    )
+    .await?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
+    for (table, id, title, body) in named {
+        let (t, b) = (
+            text::replace_name(&title, &name, ERASED_NAME),
+            text::replace_name(&body, &name, ERASED_NAME),
+        );
+        if t.is_some() || b.is_some() {
+            let row = (table, id, t.unwrap_or(title), b.unwrap_or(body));
+            store::notify::rewrite_named(&mut tx, &row).await?;
+        }
+    }
+    store::notify::erase_user(&mut tx, &user.id).await?;
     store::users::anonymise(&mut *tx, &user.id, now).await?;
     store::articles::erase_user(&mut tx, &user.id).await?;
     // An open request for credits waits for the admins no more.

@@ -426,3 +426,75 @@ pub async fn emails_for<'e, E: Executor<'e, Database = Any>>(
         .fetch_all(ex)
         .await
 }
+
+/// A closed account's own notifications, preferences and emails (every email to a
+/// person is written with their id): nobody can read them any more, and the emails
+/// hold its address.
+pub async fn erase_user(tx: &mut Tx, user_id: &str) -> sqlx::Result<()> {
+    for sql in [
+        "DELETE FROM notifications WHERE user_id = $1",
+        "DELETE FROM notification_preferences WHERE user_id = $1",
+        "DELETE FROM outbox WHERE user_id = $1",
+    ] {
+        sqlx::query(sql).bind(user_id).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Where a closed account's name may still be written: other people's notifications
+/// and emails. `(table, id, title or subject, body)`.
+pub type NamedText = (&'static str, String, String, String);
+
+/// Other people's notifications and emails whose title or body holds `name` (a
+/// closed account's full name; `pattern` is it LIKE-escaped). With `only_theirs`
+/// (someone else bears the same name, and mentions of it may be theirs), only the
+/// notifications about the account's own bookings and mentorships, and no email.
+pub async fn naming(
+    pool: &sqlx::Pool<Any>,
+    user_id: &str,
+    pattern: &str,
+    only_theirs: bool,
+) -> sqlx::Result<Vec<NamedText>> {
+    let mut out = Vec::new();
+    for (table, title) in [("notifications", "title"), ("outbox", "subject")] {
+        let scope = match (only_theirs, table) {
+            (false, _) => "",
+            (true, "notifications") => {
+                " AND related_id IN (SELECT id FROM bookings WHERE mentee_id = $1 \
+                 UNION SELECT id FROM bookings WHERE mentor_id = $1 \
+                 UNION SELECT id FROM mentorships WHERE mentee_id = $1 \
+                 UNION SELECT id FROM mentorships WHERE mentor_id = $1)"
+            }
+            (true, _) => continue,
+        };
+        let sql = format!(
+            "SELECT id, {title}, body FROM {table} WHERE user_id IS NOT NULL AND user_id <> $1 \
+             AND ({title} LIKE $2 ESCAPE '\\' OR body LIKE $2 ESCAPE '\\'){scope}"
+        );
+        let rows: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(format!("%{pattern}%"))
+            .fetch_all(pool)
+            .await?;
+        out.extend(rows.into_iter().map(|(id, t, b)| (table, id, t, b)));
+    }
+    Ok(out)
+}
+
+/// Rewrites one row found by [`naming`].
+pub async fn rewrite_named(tx: &mut Tx, row: &NamedText) -> sqlx::Result<()> {
+    let (table, id, title, body) = row;
+    let title_col = if *table == "outbox" {
+        "subject"
+    } else {
+        "title"
+    };
+    let sql = format!("UPDATE {table} SET {title_col} = $2, body = $3 WHERE id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(title)
+        .bind(body)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

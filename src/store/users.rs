@@ -264,6 +264,25 @@ pub async fn anonymise<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Whether another account still open bears this first and last name.
+pub async fn others_named<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    first_name: &str,
+    last_name: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE first_name = $2 AND last_name = $3 AND id <> $1 \
+         AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .bind(first_name)
+    .bind(last_name)
+    .fetch_one(ex)
+    .await?;
+    Ok(n > 0)
+}
+
 /// Filters for the admin's user list.
 #[derive(Debug, Default)]
 pub struct UserFilter {

@@ -654,3 +654,130 @@ async fn closing_an_account_on_the_page_asks_for_the_password() {
         .await;
     assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED, "closed");
 }
+
+/// The titles and bodies of `user_id`'s notifications, and the subjects and bodies of
+/// the emails to `to`, as one text.
+async fn told(app: &TestApp, user_id: &str, to: &str) -> String {
+    let pool = &app.ctx().db.pool;
+    let notes: Vec<(String, String)> =
+        sqlx::query_as("SELECT title, body FROM notifications WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let mails = mentorhub::store::notify::emails_for(pool, to)
+        .await
+        .unwrap();
+    notes
+        .into_iter()
+        .map(|(t, b)| format!("{t}\n{b}"))
+        .chain(
+            mails
+                .into_iter()
+                .map(|m| format!("{}\n{}", m.subject, m.body)),
+        )
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Rows of `table` whose `user_id` is this one.
+async fn rows_of(app: &TestApp, table: &str, user_id: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM {table} WHERE user_id = $1"
+    )))
+    .bind(user_id)
+    .fetch_one(&app.ctx().db.pool)
+    .await
+    .unwrap()
+}
+
+/// Closing an account takes its name out of what others were told of it (their
+/// notifications and the emails kept of them) and erases what it was told itself;
+/// when someone else bears the same name, only what was about the account's own
+/// bookings changes.
+#[tokio::test]
+async fn a_closed_accounts_name_leaves_what_others_were_told() {
+    let book = |mentor: &str, service: &str, start: &str| json!({"mentor_id": mentor, "service_id": service, "start": start, "topic": "Career"});
+    // Alone with the name.
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, &service, "2026-03-05T10:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/bookings/{}/accept", b["id"].as_str().unwrap()),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let before = told(&app, &mentor.user_id, "mentor@example.com").await;
+    assert!(before.contains("with Test mentee"), "{before}");
+    assert!(rows_of(&app, "notifications", &mentee.user_id).await > 0);
+    let (status, _) = app
+        .call(Method::DELETE, "/api/v1/me", mentee.token(), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let after = told(&app, &mentor.user_id, "mentor@example.com").await;
+    assert!(!after.contains("Test mentee"), "{after}");
+    assert!(after.contains("with Deleted user"), "{after}");
+    for table in ["notifications", "outbox", "notification_preferences"] {
+        assert_eq!(rows_of(&app, table, &mentee.user_id).await, 0, "{table}");
+    }
+
+    // Another "Test mentee" (another address) books the same mentor: the mentions of
+    // that one stay as they were.
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let twin = app.register("mentee@elsewhere.example.com").await;
+    app.grant(&admin, &twin.user_id, 100).await;
+    for (who, start) in [
+        (&mentee, "2026-03-05T10:00:00Z"),
+        (&twin, "2026-03-05T11:00:00Z"),
+    ] {
+        let (status, _) = app
+            .post(
+                "/api/v1/bookings",
+                who.token(),
+                book(&mentor.user_id, &service, start),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, _) = app
+        .call(Method::DELETE, "/api/v1/me", mentee.token(), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let titles: Vec<String> = sqlx::query_scalar(
+        "SELECT title FROM notifications WHERE user_id = $1 AND kind = 'booking_requested'",
+    )
+    .bind(&mentor.user_id)
+    .fetch_all(&app.ctx().db.pool)
+    .await
+    .unwrap();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert_eq!(
+        titles
+            .iter()
+            .filter(|t| t.ends_with("with Deleted user"))
+            .count(),
+        1,
+        "{titles:?}"
+    );
+    assert_eq!(
+        titles
+            .iter()
+            .filter(|t| t.ends_with("with Test mentee"))
+            .count(),
+        1,
+        "{titles:?}"
+    );
+}
