@@ -453,6 +453,11 @@ pub async fn send(
     // which from inside the transaction would hold one connection while waiting for
     // another (with every connection held that way, none would come back).
     let people = store::messages::participants(&ctx.db.pool, thread_id).await?;
+    // A group session's line is named by the session, and its writers by first name
+    // only (attendees may not even see each other's names on the session's page).
+    let group = store::groups::of_threads(&ctx.db.pool, &[thread_id.to_string()])
+        .await?
+        .pop();
     let mut away = vec![];
     for p in &people {
         if p.user_id != me.id && !super::events::is_online(ctx, &p.user_id).await {
@@ -479,12 +484,22 @@ pub async fn send(
     for user_id in away {
         if let Some(u) = store::users::by_id(&mut *tx, user_id).await? {
             let preview: String = content.chars().take(140).collect();
+            let (title, body) = match &group {
+                Some(g) => (
+                    format!("New message in “{}”, {}", g.title, u.reads().at(g.start_at)),
+                    format!("{}: {preview}", me.first_name),
+                ),
+                None => (
+                    format!("New message from {} {}", me.first_name, me.last_name),
+                    preview,
+                ),
+            };
             let note = super::notify::Note {
                 user_id: &u.id,
                 email: &u.email,
                 kind: super::notify::NEW_MESSAGE,
-                title: format!("New message from {} {}", me.first_name, me.last_name),
-                body: preview,
+                title,
+                body,
                 link: format!("/chat/{thread_id}"),
                 related_id: Some(thread_id),
                 ics: None,
@@ -546,6 +561,7 @@ pub async fn read(
     message_id: Option<&str>,
 ) -> AppResult<()> {
     my_thread(ctx, me, thread_id).await?;
+    let all = message_id.is_none();
     let upto = match message_id {
         Some(id) => {
             store::messages::message(&ctx.db.pool, id)
@@ -563,6 +579,13 @@ pub async fn read(
         },
     };
     store::messages::mark_read(&ctx.db.pool, thread_id, &me.id, &upto, ctx.now()).await?;
+    // The whole thread read: its "new message" notifications have had their attention.
+    if all && store::notify::mark_read_about(&ctx.db.pool, &me.id, thread_id, ctx.now()).await? > 0
+    {
+        let mut live = super::events::Live::new();
+        live.count_changed(&me.id);
+        live.publish(ctx).await;
+    }
     push(
         ctx,
         thread_id,

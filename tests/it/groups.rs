@@ -442,6 +442,40 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
+    // The mentor, away, is told which session's line it is, and by first name only.
+    let (_, n) = app.get("/api/v1/notifications", m.token()).await;
+    let note = n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "new_message")
+        .unwrap_or_else(|| panic!("{n}"))
+        .clone();
+    assert_eq!(
+        note["title"],
+        "New message in “Rust in practice”, Wed 4 Mar 2026, 15:00 (UTC)"
+    );
+    assert_eq!(note["body"], "Test: See you all there");
+    assert_eq!(note["read"], false);
+    // Reading the line reads its notification.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/read"),
+            m.token(),
+            json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    let (_, n) = app.get("/api/v1/notifications", m.token()).await;
+    assert!(
+        n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "new_message")
+            .all(|i| i["read"] == true),
+        "{n}"
+    );
     let (status, _) = leave(&app, &leaver, id).await;
     assert_eq!(status, StatusCode::OK);
     let mut people = vec![];
