@@ -108,14 +108,39 @@ function seriesCost(box) {
   if (!every || !count || !out) return;
   const cost = Number(box.dataset.seriesCost);
   const balance = Number(box.dataset.balance);
+  // The summary above says one session's cost and balance; a chosen series says the
+  // series' instead (and the one session's again when the choice is undone).
+  const costLine = document.getElementById("cost-line");
+  const balanceLine = document.getElementById("balance-line");
+  const single = [costLine, balanceLine].map((el) => el && el.innerHTML);
+  const summary = (n, total) => {
+    if (costLine && cost > 0) {
+      costLine.textContent = "";
+      const strong = document.createElement("strong");
+      strong.textContent = `${total} credits`;
+      costLine.append(strong, ` for ${n} sessions (${cost} each), held until ` +
+        `${costLine.dataset.answers} answers (all back if they decline)`);
+    }
+    if (balanceLine) {
+      balanceLine.textContent = total <= balance
+        ? `${balance} credits → ${balance - total} after booking the series`
+        : `${balance} credits`;
+    }
+  };
+  const restore = () => {
+    if (costLine) costLine.innerHTML = single[0];
+    if (balanceLine) balanceLine.innerHTML = single[1];
+  };
   const show = () => {
     const n = Math.round(Number(count.value));
     if (!every.value || !(n >= 2 && n <= 26)) {
       out.hidden = true;
       out.textContent = "";
+      restore();
       return;
     }
     const total = cost * n;
+    summary(n, total);
     out.hidden = false;
     out.className = total > balance ? "error" : "hint";
     out.textContent =
