@@ -511,11 +511,11 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    let asked = res.text().await.unwrap();
+    assert!(asked.contains("Cancel this session and all that follow?"));
     assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Cancel this session and all that follow?")
+        asked.contains("2 sessions will be cancelled, this one and those after it"),
+        "{asked}"
     );
     let res = c
         .post(app.url(&format!("/bookings/series/{series_id}/do/cancel")))
@@ -550,6 +550,14 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
         sum("credits_held")
     );
     assert!(page.contains(&said), "{said} in {page}");
+    // The confirmation had said the same numbers before.
+    let (back, held) = (sum("credits_refunded"), sum("credits_held"));
+    let foretold = if back == held {
+        format!("All {held} of their credits come back to you.")
+    } else {
+        format!("{back} of their {held} credits come back to you")
+    };
+    assert!(asked.contains(&foretold), "{foretold} in {asked}");
     app.assert_ledger_ok().await;
 }
 

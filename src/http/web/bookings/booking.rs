@@ -928,6 +928,54 @@ pub(super) struct SeriesForm {
     from: String,
 }
 
+/// What cancelling series `id` from session `from` on would do, in numbers: how many
+/// sessions, and how their held credits would go (each by the cancellation policy).
+async fn series_cancel_consequence(
+    state: &AppState,
+    me: &UserRow,
+    id: &str,
+    from: &crate::domain::ids::BookingId,
+) -> Result<String, AppError> {
+    let s = bookings::get_series(&state.ctx, me, id).await?;
+    let start = s
+        .occurrences
+        .iter()
+        .find(|o| &o.b.id == from)
+        .map(|o| o.b.start_at)
+        .ok_or(AppError::NotFound)?;
+    let now = state.ctx.now();
+    let (mut n, mut held, mut back) = (0, 0, 0);
+    for o in &s.occurrences {
+        if o.b.status.is_live() && o.b.start_at >= start && o.b.end_at > now {
+            let p = bookings::preview(&state.ctx, o, me, BookingAction::Cancel)?;
+            n += 1;
+            held += o.b.credits_held;
+            back += p.settlement.to_mentee;
+        }
+    }
+    let sessions = if n == 1 {
+        "1 session".to_string()
+    } else {
+        format!("{n} sessions")
+    };
+    let mine = s.row.mentee_id == me.id.as_str();
+    let money = match (held, mine) {
+        (0, _) => String::new(),
+        (h, true) if back == h => format!(" All {h} of their credits come back to you."),
+        (h, true) => format!(
+            " {back} of their {h} credits come back to you; {} go to the mentor \
+             (late cancellations, by the policy).",
+            h - back
+        ),
+        (h, false) if back == h => format!(" The mentee gets all {h} of their credits back."),
+        (h, false) => format!(" The mentee gets {back} of their {h} credits back."),
+    };
+    Ok(format!(
+        "{sessions} will be cancelled, this one and those after it; earlier sessions stay \
+         booked.{money}"
+    ))
+}
+
 /// Accept or decline every waiting session, or cancel from one session on (asked
 /// first, with what happens to the credits).
 pub(super) async fn series_act(
@@ -968,12 +1016,18 @@ pub(super) async fn series_act(
         _ => return Err(AppError::NotFound.into()),
     };
     if !confirm::confirmed(&f.confirmed) {
+        // Cancelling says in numbers what it would do.
+        let consequence = if action == "cancel" {
+            series_cancel_consequence(&state, &me, &id, &from).await?
+        } else {
+            consequence.to_string()
+        };
         return Ok(confirm::page(
             &state,
             &web,
             confirm::Confirm {
                 question: question.into(),
-                consequence: consequence.into(),
+                consequence,
                 action: format!("/bookings/series/{id}/do/{action}"),
                 fields: vec![("from", from.to_string())],
                 yes,
