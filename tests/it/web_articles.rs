@@ -232,11 +232,13 @@ async fn a_mentor_writes_previews_saves_and_publishes_through_forms() {
     let (s, by) = text(&plain, &app, &format!("/articles?author={mentor_id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(by.contains("Interview tips"), "{by}");
+    assert!(by.contains("By <strong>Test writer</strong>."), "{by}");
     for other in [&mentor_id[..8], "00000000-0000-0000-0000-000000000000"] {
         let (s, by) = text(&plain, &app, &format!("/articles?author={other}")).await;
         assert_eq!(s, StatusCode::OK, "{by}");
         assert!(!by.contains("Interview tips"), "{by}");
         assert!(by.contains("No published article by this author."), "{by}");
+        assert!(by.contains("This author link leads to no one"), "{by}");
     }
     let (_, kb) = text(&c, &app, &format!("/mentors/{mentor_id}/articles")).await;
     assert!(kb.contains("Your articles") && kb.contains("Interview tips"));

@@ -13,6 +13,9 @@ pub(super) struct ListPage {
     q: String,
     tag: String,
     author: String,
+    /// The feed by one author: their name, said above the list; empty for an author
+    /// link that leads to no one.
+    author_name: String,
     chips: Vec<TagLink>,
     cards: Vec<ArticleCard>,
     empty: String,
@@ -63,6 +66,14 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
         )
     });
     let by_author = !f.author.trim().is_empty();
+    let author_name = match author.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(id) => match crate::service::accounts::public_profile(&state.ctx, id).await {
+            Ok(u) => format!("{} {}", u.first_name, u.last_name),
+            Err(AppError::NotFound) => String::new(),
+            Err(e) => return Err(e.into()),
+        },
+        None => String::new(),
+    };
     let filtered = !f.q.trim().is_empty() || !f.tag.trim().is_empty();
     let page = ListPage {
         layout: web.layout(),
@@ -73,6 +84,7 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
         q: f.q.clone(),
         tag: article_tag(&f.tag),
         author: f.author.clone(),
+        author_name,
         chips: tag_links(&chips),
         cards: rows.iter().map(|r| ArticleCard::new(r, &tz)).collect(),
         empty: if filtered {
@@ -134,6 +146,7 @@ pub(super) async fn knowledge_base(
         q: String::new(),
         tag: String::new(),
         author: author.id.to_string(),
+        author_name: String::new(),
         chips: vec![],
         cards: rows.iter().map(|r| ArticleCard::new(r, &tz)).collect(),
         empty: if mine {
@@ -172,6 +185,7 @@ pub(super) async fn bookmarks_page(
         q: String::new(),
         tag: String::new(),
         author: String::new(),
+        author_name: String::new(),
         chips: vec![],
         cards: rows.iter().map(|r| ArticleCard::new(r, &tz)).collect(),
         empty: "Nothing saved yet. Use “Bookmark” on an article to keep it here.".into(),
