@@ -439,6 +439,14 @@ async fn managers_see_and_act_only_within_their_program() {
         .map(|a| a["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["program.proposals_computed"], "{audit}");
+    // The audit page says it in words and leads to the program.
+    let c = crate::web_mentors::sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, "/admin/audit").await;
+    assert!(page.contains("program pairs proposed"), "{page}");
+    assert!(
+        page.contains(&format!("<a href=\"/programs/{mine}\">")),
+        "{page}"
+    );
 
     // No longer a manager: no longer anything.
     let (status, _) = app

@@ -637,10 +637,10 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
                 } else {
                     format!("{} ({})", r.target_name.trim(), r.target_email)
                 },
-                target_href: if r.target_email.is_empty() {
-                    String::new()
-                } else {
-                    format!("/admin?q={}", super::urlencode(&r.target_email))
+                target_href: match (r.target_type.as_str(), r.target_email.is_empty()) {
+                    (_, false) => format!("/admin?q={}", super::urlencode(&r.target_email)),
+                    ("program", true) => format!("/programs/{}", r.target_id),
+                    _ => String::new(),
                 },
                 change: describe_change(&r.before_json, &r.after_json),
             })
