@@ -250,6 +250,15 @@ pub fn grouped(n: i64) -> String {
     out
 }
 
+/// "1 session", "3 sessions": a count with its noun.
+pub fn sessions(n: usize) -> String {
+    if n == 1 {
+        "1 session".to_string()
+    } else {
+        format!("{n} sessions")
+    }
+}
+
 /// `text` with every whole-word occurrence of `name` ("Ada Lovelace", not inside
 /// "Ada Lovelaces") replaced by `with`; `None` when there is none. A closed account's
 /// name leaves what others were told of it this way.

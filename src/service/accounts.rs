@@ -853,13 +853,13 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
-    for (table, id, title, body) in named {
+    for (table, column, id, title, body) in named {
         let (t, b) = (
             text::replace_name(&title, &name, ERASED_NAME),
             text::replace_name(&body, &name, ERASED_NAME),
         );
         if t.is_some() || b.is_some() {
-            let row = (table, id, t.unwrap_or(title), b.unwrap_or(body));
+            let row = (table, column, id, t.unwrap_or(title), b.unwrap_or(body));
             store::notify::rewrite_named(&mut tx, &row).await?;
         }
     }

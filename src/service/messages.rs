@@ -453,17 +453,22 @@ pub async fn send(
     // which from inside the transaction would hold one connection while waiting for
     // another (with every connection held that way, none would come back).
     let people = store::messages::participants(&ctx.db.pool, thread_id).await?;
-    // A group session's line is named by the session, and its writers by first name
-    // only (attendees may not even see each other's names on the session's page).
-    let group = store::groups::of_threads(&ctx.db.pool, &[thread_id.to_string()])
-        .await?
-        .pop();
     let mut away = vec![];
     for p in &people {
         if p.user_id != me.id && !super::events::is_online(ctx, &p.user_id).await {
             away.push(p.user_id.as_str());
         }
     }
+    // Those away are told of a group session's line by the session, and of its writers
+    // by first name only (attendees may not even see each other's names on the
+    // session's page); nobody away, nothing to name.
+    let group = if away.is_empty() {
+        None
+    } else {
+        store::groups::of_threads(&ctx.db.pool, &[thread_id.to_string()])
+            .await?
+            .pop()
+    };
     let mut tx = ctx.db.begin_write().await?;
     let mut live = super::events::Live::new();
     let m = post_in(

@@ -552,11 +552,7 @@ pub fn series_note<'a>(
         format!("{} {}", first.mentor_first_name, first.mentor_last_name)
     };
     let r = &first.b;
-    let sessions = if done.len() == 1 {
-        "1 session".to_string()
-    } else {
-        format!("{} sessions", done.len())
-    };
+    let sessions = crate::domain::text::sessions(done.len());
     note.title = format!("{headline}: {sessions} of {} with {other}", r.title);
     let mut body = format!("{sessions} of {} with {other}:", r.title);
     for b in done {

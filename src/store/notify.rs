@@ -442,8 +442,8 @@ pub async fn erase_user(tx: &mut Tx, user_id: &str) -> sqlx::Result<()> {
 }
 
 /// Where a closed account's name may still be written: other people's notifications
-/// and emails. `(table, id, title or subject, body)`.
-pub type NamedText = (&'static str, String, String, String);
+/// and emails. `(table, its title column, id, title or subject, body)`.
+pub type NamedText = (&'static str, &'static str, String, String, String);
 
 /// Other people's notifications and emails whose title or body holds `name` (a
 /// closed account's full name; `pattern` is it LIKE-escaped). With `only_theirs`
@@ -476,19 +476,14 @@ pub async fn naming(
             .bind(format!("%{pattern}%"))
             .fetch_all(pool)
             .await?;
-        out.extend(rows.into_iter().map(|(id, t, b)| (table, id, t, b)));
+        out.extend(rows.into_iter().map(|(id, t, b)| (table, title, id, t, b)));
     }
     Ok(out)
 }
 
 /// Rewrites one row found by [`naming`].
 pub async fn rewrite_named(tx: &mut Tx, row: &NamedText) -> sqlx::Result<()> {
-    let (table, id, title, body) = row;
-    let title_col = if *table == "outbox" {
-        "subject"
-    } else {
-        "title"
-    };
+    let (table, title_col, id, title, body) = row;
     let sql = format!("UPDATE {table} SET {title_col} = $2, body = $3 WHERE id = $1");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)

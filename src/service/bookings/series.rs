@@ -548,11 +548,7 @@ async fn series_chat_line(
                 .await?
                 .ok_or(AppError::NotFound)?,
         };
-        let sessions = if done.len() == 1 {
-            "1 session".to_string()
-        } else {
-            format!("{} sessions", done.len())
-        };
+        let sessions = text::sessions(done.len());
         let topic = match current.b.topic.trim() {
             "" => String::new(),
             t => format!(" ({t})"),

@@ -953,11 +953,7 @@ async fn series_cancel_consequence(
             back += p.settlement.to_mentee;
         }
     }
-    let sessions = if n == 1 {
-        "1 session".to_string()
-    } else {
-        format!("{n} sessions")
-    };
+    let sessions = crate::domain::text::sessions(n);
     let mine = s.row.mentee_id == me.id.as_str();
     let money = match (held, mine) {
         (0, _) => String::new(),
