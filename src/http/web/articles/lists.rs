@@ -47,9 +47,13 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
     let tz = web.zone();
     // An author link that does not hold an id (cut short, mistyped) finds no article,
     // as an unknown author does: the page says so instead of refusing.
-    let bad_author = feed_query(me, None, Some(&f.author), None, None).is_err();
-    let author = Some(f.author.as_str()).filter(|_| !bad_author);
-    let mut q = feed_query(me, Some(&f.tag), author, Some(&f.q), None)?;
+    let author = match f.author.trim() {
+        "" => None,
+        raw => Some(crate::domain::ids::parse_id(raw)),
+    };
+    let bad_author = matches!(author, Some(None));
+    let author = author.flatten();
+    let mut q = feed_query(me, Some(&f.tag), author.as_deref(), Some(&f.q), None)?;
     q.after = cursor_of(&f.cursor);
     let (rows, next) = if bad_author {
         (Vec::new(), None)
@@ -66,7 +70,7 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
         )
     });
     let by_author = !f.author.trim().is_empty();
-    let author_name = match author.map(str::trim).filter(|a| !a.is_empty()) {
+    let author_name = match &author {
         Some(id) => match crate::service::accounts::public_profile(&state.ctx, id).await {
             Ok(u) => format!("{} {}", u.first_name, u.last_name),
             Err(AppError::NotFound) => String::new(),
