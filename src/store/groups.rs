@@ -159,13 +159,7 @@ pub async fn of_threads<'e, E: Executor<'e, Database = Any>>(
     let mut b = SqlBuilder::new(
         "SELECT thread_id, id, title, start_at FROM group_sessions WHERE thread_id IN (",
     );
-    for (i, id) in thread_ids.iter().enumerate() {
-        if i > 0 {
-            b.push(", ");
-        }
-        b.bind(Arg::Text(id.clone()));
-    }
-    b.push(")");
+    b.bind_list(thread_ids).push(")");
     b.query_as().fetch_all(ex).await
 }
 
