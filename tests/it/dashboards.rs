@@ -237,6 +237,35 @@ async fn a_mentees_dashboard_lists_mentors_and_their_articles() {
     let (_, d) = app.get("/api/v1/me/dashboard", mentor.token()).await;
     assert_eq!(d["mentor"]["active_mentees"], 1);
     assert_eq!(d["mentor"]["response_rate"], 100);
+
+    // "Chat" beside a mentor (and beside a mentee on the mentor's dashboard) opens
+    // the conversation with that person, not the list of every conversation.
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let mut threads = Vec::new();
+    for (email, other) in [
+        ("reader@example.com", &mentor.user_id),
+        ("writer@example.com", &mentee.user_id),
+    ] {
+        let c = sign_in(&app, email, "correct horse battery").await;
+        let (_, html) = text(&c, &app, "/dashboard").await;
+        let action = format!("action=\"/chat/with/{other}\"");
+        assert!(html.contains(&action), "{action} in {html}");
+        assert!(!html.contains("<a href=\"/chat\">Chat</a>"), "{html}");
+        let res = c
+            .post(app.url(&format!("/chat/with/{other}")))
+            .form(&[("csrf", csrf_of(&html).as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+        let to = res.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            to.starts_with("/chat/") && to.ends_with("#composer"),
+            "{to}"
+        );
+        threads.push(to);
+    }
+    assert_eq!(threads[0], threads[1], "both open the one conversation");
 }
 
 #[tokio::test]
