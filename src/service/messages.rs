@@ -106,11 +106,13 @@ pub fn invite_metadata(b: &store::bookings::BookingFull) -> Value {
 }
 
 /// A booking changed: its invite follows the status and time, and a system message
-/// says so. The person whose action it was (`by`) is not shown their own news as
+/// says so, carrying the starts of the `sessions` it is about (`starts`, none for a
+/// review) for each reader to see in their own zone. The person whose action it was (`by`) is not shown their own news as
 /// unread. Returns the thread to push to (after commit).
 pub async fn booking_changed(
     tx: &mut Tx,
     b: &store::bookings::BookingFull,
+    sessions: &[store::bookings::BookingFull],
     what: &str,
     by: Option<&str>,
     now: jiff::Timestamp,
@@ -129,7 +131,15 @@ pub async fn booking_changed(
             sender_id: None,
             kind: "system",
             content: what,
-            metadata: &json!({"booking_id": b.b.id, "status": b.b.status}),
+            metadata: &json!({
+                "booking_id": b.b.id,
+                "status": b.b.status,
+                "starts": sessions
+                    .iter()
+                    .filter(|s| s.b.timed)
+                    .map(|s| ts(s.b.start_at))
+                    .collect::<Vec<_>>(),
+            }),
             booking_id: None,
             now,
             actor_id: by,

@@ -238,8 +238,8 @@ fn message_line(
                     .map(|(_, n)| n.to_string())
             })
             .unwrap_or_default(),
+        parts: linkify(&with_dates(&m, tz, web)),
         kind: m.kind.clone(),
-        parts: linkify(&m.content),
         content: m.content.clone(),
         deleted: m.deleted_at.is_some(),
         when: format!("{}, {}", z.strftime("%-d %b"), web.clock_time(&z)),
@@ -248,6 +248,52 @@ fn message_line(
         session: invite_session(&m.metadata, tz, web),
         id: m.id,
     }
+}
+
+/// A booking's system line with the dates it is about, in the reader's zone:
+/// "Booking cancelled: Career chat · Tue 3 Mar 2026, 10:00", or for a series "Series
+/// accepted: 3 sessions of Career chat · Tue 3 Mar, Tue 10 Mar, Tue 17 Mar 2026 at
+/// 10:00" (each with its time when the times differ, as across a change of summer
+/// time). Other messages as written.
+fn with_dates(m: &MessageRow, tz: &jiff::tz::TimeZone, web: &WebCtx) -> String {
+    let starts: Vec<jiff::Zoned> = match m.metadata["starts"].as_array() {
+        Some(a) if m.kind == "system" => a
+            .iter()
+            .filter_map(|s| s.as_str()?.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.to_zoned(tz.clone()))
+            .collect(),
+        _ => vec![],
+    };
+    let dates = match starts.as_slice() {
+        [] => return m.content.clone(),
+        [one] => web.when(one.timestamp(), tz),
+        [first, .., last] => {
+            let clock = web.clock_time(first);
+            if starts.iter().all(|z| web.clock_time(z) == clock) {
+                let year = first.year() != last.year();
+                let days: Vec<String> = starts
+                    .iter()
+                    .map(|z| {
+                        let fmt = if year { "%a %-d %b %Y" } else { "%a %-d %b" };
+                        z.strftime(fmt).to_string()
+                    })
+                    .collect();
+                let tail = if year {
+                    String::new()
+                } else {
+                    last.strftime(" %Y").to_string()
+                };
+                format!("{}{tail} at {clock}", days.join(", "))
+            } else {
+                starts
+                    .iter()
+                    .map(|z| web.when(z.timestamp(), tz))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
+        }
+    };
+    format!("{} · {dates}", m.content)
 }
 
 /// "Career chat, Tue 3 Mar 2026, 10:00": a booking request's title and, when it has a

@@ -89,7 +89,15 @@ pub async fn reschedule(
     notify::notify(ctx, &mut tx, &note, now, &mut live).await?;
     // The pair's chat says so too, and its invite shows the new time.
     let what = super::transition::chat_line("moved", &after);
-    let thread = messages::booking_changed(&mut tx, &after, &what, Some(&user.id), now).await?;
+    let thread = messages::booking_changed(
+        &mut tx,
+        &after,
+        std::slice::from_ref(&after),
+        &what,
+        Some(&user.id),
+        now,
+    )
+    .await?;
     notify::seen_by_acting(&mut tx, &user.id, id.as_str(), now, &mut live).await?;
     tx.commit().await?;
     if let Some(t) = thread {

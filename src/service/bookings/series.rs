@@ -554,7 +554,7 @@ async fn series_chat_line(
             t => format!(" ({t})"),
         };
         let what = format!("Series {change}: {sessions} of {}{topic}", current.b.title);
-        return messages::booking_changed(tx, &current, &what, Some(by), now).await;
+        return messages::booking_changed(tx, &current, done, &what, Some(by), now).await;
     }
     Ok(None)
 }

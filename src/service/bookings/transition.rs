@@ -281,7 +281,15 @@ pub(super) async fn apply(
     }
     let thread = if step.tell == Tell::Each {
         let what = chat_line(&to.as_str().replace('_', " "), &after);
-        messages::booking_changed(tx, &after, &what, user_id, now).await?
+        messages::booking_changed(
+            tx,
+            &after,
+            std::slice::from_ref(&after),
+            &what,
+            user_id,
+            now,
+        )
+        .await?
     } else {
         None
     };

@@ -159,6 +159,50 @@ async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancell
         sent[0].body
     );
     assert!(sent[0].body.contains("Tue 31 Mar 2026"), "{}", sent[0].body);
+    // The pair's chat line names the dates, each reader in their own zone: the mentor
+    // in Berlin sees one clock time, the mentee in UTC each session's own (the
+    // change of summer time moves it).
+    let (_, threads) = app.get("/api/v1/threads", mentee.token()).await;
+    let thread = threads["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, msgs) = app
+        .get(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentee.token(),
+        )
+        .await;
+    let line = &msgs["items"][0];
+    assert!(
+        line["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Series accepted: 4 sessions of"),
+        "{line}"
+    );
+    assert_eq!(
+        line["metadata"]["starts"][2], "2026-03-31T14:00:00Z",
+        "{line}"
+    );
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        mentor.token(),
+        Some(json!({"timezone": "Europe/Berlin"})),
+    )
+    .await;
+    for (email, dates) in [
+        (
+            "mentor@example.com",
+            " · Tue 17 Mar, Tue 24 Mar, Tue 31 Mar, Tue 7 Apr 2026 at 16:00</span>",
+        ),
+        (
+            "mentee@example.com",
+            " · Tue 17 Mar 2026, 15:00; Tue 24 Mar 2026, 15:00; Tue 31 Mar 2026, 14:00; Tue 7 Apr 2026, 14:00</span>",
+        ),
+    ] {
+        let c = crate::web_mentors::sign_in(&app, email, "correct horse battery").await;
+        let (_, html) = crate::web_mentors::text(&c, &app, &format!("/chat/{thread}")).await;
+        assert!(html.contains(dates), "{email}: {html}");
+    }
 
     // Moving one session leaves the others.
     let (status, b) = app
