@@ -407,6 +407,9 @@ pub struct EntryRow {
     pub booking_title: Option<String>,
     pub booking_start: Option<Timestamp>,
     pub booking_with: Option<String>,
+    /// For an entry of a group session's seat: the session and its start.
+    pub group_session_id: Option<String>,
+    pub group_start: Option<Timestamp>,
 }
 }
 
@@ -425,7 +428,9 @@ pub async fn grant_of<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// A wallet's entries, newest first.
+/// A wallet's entries, newest first. A seat's transfers are keyed `seat:<seat id>:hold`
+/// and `seat:<seat id>:settle` (ids are 36-character UUIDs), which finds their group
+/// session by the seat's primary key.
 pub async fn wallet_entries<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
@@ -435,11 +440,15 @@ pub async fn wallet_entries<'e, E: Executor<'e, Database = Any>>(
     sqlx::query_as(
         "SELECT e.id, e.amount, t.kind, t.memo, t.booking_id, e.created_at, \
          b.title AS booking_title, CASE WHEN b.timed = 1 THEN b.start_at END AS booking_start, \
-         CASE WHEN o.id IS NULL THEN NULL ELSE o.first_name || ' ' || o.last_name END AS booking_with \
+         CASE WHEN o.id IS NULL THEN NULL ELSE o.first_name || ' ' || o.last_name END AS booking_with, \
+         g.id AS group_session_id, g.start_at AS group_start \
          FROM ledger_entries e \
          JOIN ledger_transfers t ON t.id = e.transfer_id JOIN ledger_accounts a ON a.id = e.account_id \
          LEFT JOIN bookings b ON b.id = t.booking_id \
          LEFT JOIN users o ON o.id = CASE WHEN b.mentee_id = $1 THEN b.mentor_id ELSE b.mentee_id END \
+         LEFT JOIN group_seats gs ON gs.id = CASE WHEN t.kind IN ('seat_hold', 'seat_settle') \
+              THEN substr(t.idempotency_key, 6, 36) END \
+         LEFT JOIN group_sessions g ON g.id = gs.session_id \
          WHERE a.kind = 'wallet' AND a.user_id = $1 AND ($2 IS NULL OR e.id < $2) \
          ORDER BY e.id DESC LIMIT $3",
     )

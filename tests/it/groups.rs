@@ -272,6 +272,11 @@ async fn joining_holds_credits_leaving_follows_the_policy_and_the_line_waits() {
         ),
         "the history names the session: {credits}"
     );
+    assert_eq!(credits["entries"][0]["group_session_id"], id, "{credits}");
+    assert_eq!(
+        credits["entries"][0]["group_start"], g["start_at"],
+        "{credits}"
+    );
     assert_problem(&join(&app, &a, id).await, 409, "already_joined");
     assert_problem(&join(&app, &m, id).await, 409, "own_session");
     assert_problem(&join(&app, &poor, id).await, 402, "insufficient_credits");
@@ -300,6 +305,16 @@ async fn joining_holds_credits_leaving_follows_the_policy_and_the_line_waits() {
         format!("A seat in the group session “{title}”: credits returned"),
         "a refund reads as one: {credits}"
     );
+    assert_eq!(credits["entries"][0]["group_session_id"], id, "{credits}");
+    // The wallet page dates both lines and leads to the session.
+    let web = crate::web_mentors::sign_in(&app, "a@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&web, &app, "/credits").await;
+    assert_eq!(
+        page.matches(&format!(" · <a href=\"/groups/{id}\">"))
+            .count(),
+        2,
+        "{page}"
+    );
     assert_eq!(app.balance(&c).await.0, 70, "charged when seated");
     let (_, now) = app
         .get(&format!("/api/v1/group-sessions/{id}"), c.token())
@@ -320,6 +335,11 @@ async fn joining_holds_credits_leaving_follows_the_policy_and_the_line_waits() {
     );
     assert_eq!(left["seat_taken_by_waitlist"], false, "nobody in line");
     assert_eq!(app.balance(&m).await.0, 15);
+    let (_, paid) = app.get("/api/v1/me/credits", m.token()).await;
+    assert_eq!(
+        paid["entries"][0]["group_session_id"], id,
+        "the mentor's pay too: {paid}"
+    );
     assert_problem(&leave(&app, &b, id).await, 409, "not_joined");
     app.assert_ledger_ok().await;
 }

@@ -45,6 +45,10 @@ pub struct EntryLine {
     /// The booking it moved credits for, in words: "Career chat with Ada Lovelace,
     /// Tue 3 Mar 2026, 10:00" (empty for other entries).
     pub booking: String,
+    /// The group session of a seat's entry, and its start in words (both empty for
+    /// other entries).
+    pub group_id: String,
+    pub group_when: String,
 }
 
 /// A request for credits as a page shows it.
@@ -176,6 +180,12 @@ async fn render_credits(
                         }
                         _ => String::new(),
                     },
+                    group_when: e
+                        .group_start
+                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                        .map(|t| web.when(t, &tz))
+                        .unwrap_or_default(),
+                    group_id: e.group_session_id.unwrap_or_default(),
                 })
                 .collect(),
             packs: if payments::enabled(&state.ctx) {
