@@ -245,6 +245,22 @@ async fn weekly_repeats_keep_the_local_time() {
         conversation.contains(&format!("<a href=\"/groups/{session_id}\">")),
         "the heading leads to the session: {conversation}"
     );
+    // And the session's page leads to its chat: the mentor's and a seated member's,
+    // not someone without a seat.
+    let chat = format!("href=\"/chat/{thread}\"");
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/groups/{session_id}")).await;
+    assert!(page.contains(&chat), "{page}");
+    for (email, seated) in [("seated@example.com", true), ("outside@example.com", false)] {
+        let who = member(&app, &admin, email, 0).await;
+        if seated {
+            assert_eq!(join(&app, &who, session_id).await.0, StatusCode::CREATED);
+        }
+        let web = crate::web_mentors::sign_in(&app, email, "correct horse battery").await;
+        let (_, page) =
+            crate::web_mentors::text(&web, &app, &format!("/groups/{session_id}")).await;
+        assert_eq!(page.contains(&chat), seated, "{email}: {page}");
+        assert!(!page.contains("href=\"/chat\">messages"), "{page}");
+    }
 }
 
 #[tokio::test]

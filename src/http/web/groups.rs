@@ -178,6 +178,8 @@ struct SessionPage {
     error: Option<String>,
     /// The meeting room, for the mentor and the seated while the session is open.
     meeting_link: Option<String>,
+    /// The session's chat, for those in it (the mentor and the seated); else "".
+    chat_href: String,
 }
 
 async fn render_session(
@@ -274,6 +276,11 @@ async fn render_session(
         may_review,
         reviews,
         error,
+        chat_href: if seated || me.is_some_and(|u| u.id == g.mentor_id) {
+            format!("/chat/{}", g.thread_id)
+        } else {
+            String::new()
+        },
         meeting_link: groups::meeting_link_for(&g, me.map(|u| u.id.as_str()), seat.as_ref())
             .map(str::to_string),
         g: card(web, &g),
