@@ -257,17 +257,25 @@ pub async fn update(
     load(ctx, Some(user), id).await
 }
 
-#[tracing::instrument(name = "articles::publish", skip_all, fields(user_id = %user.id, id = %id))]
-pub async fn publish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
-    let row = load_own(ctx, user, id, false).await?;
-    require_writer(ctx, user).await?;
-    if row.title.trim().is_empty() || row.content.trim().is_empty() {
+/// Whether an article with this title and text may be published: both written. The
+/// editor asks before it saves a new article to publish it, so that a refused
+/// "Publish" leaves no empty draft behind.
+pub fn publishable(title: &str, content: &str) -> AppResult<()> {
+    if title.trim().is_empty() || content.trim().is_empty() {
         return Err(AppError::invalid(
             "content",
             "empty",
             "Write something before publishing.",
         ));
     }
+    Ok(())
+}
+
+#[tracing::instrument(name = "articles::publish", skip_all, fields(user_id = %user.id, id = %id))]
+pub async fn publish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
+    let row = load_own(ctx, user, id, false).await?;
+    require_writer(ctx, user).await?;
+    publishable(&row.title, &row.content)?;
     if !row.is_published() {
         let mut tx = ctx.db.begin_write().await?;
         store::articles::publish(&mut tx, id, ctx.now()).await?;

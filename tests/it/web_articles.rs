@@ -465,6 +465,39 @@ async fn a_form_sent_twice_makes_one_article_and_one_comment() {
     .await;
     assert_eq!(preview.status(), StatusCode::OK);
     assert_eq!(form_key_of(&preview.text().await.unwrap()), key);
+    // "Publish" with no text yet is refused and saves nothing: no empty draft, and
+    // the same form then publishes what was written after all.
+    let refused = post_form(
+        &c,
+        &app,
+        "/articles/new",
+        &[
+            ("csrf", csrf.as_str()),
+            ("form_key", key.as_str()),
+            ("title", "Once only"),
+            ("content", " "),
+            ("tags", "rust"),
+            ("visibility", "public"),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = refused.text().await.unwrap();
+    assert!(
+        refused.contains("Write something before publishing."),
+        "{refused}"
+    );
+    let articles = || {
+        let pool = app.ctx().db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM articles")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(articles().await, 0, "no draft left behind");
     let article = [
         ("csrf", csrf.as_str()),
         ("form_key", key.as_str()),
@@ -476,6 +509,11 @@ async fn a_form_sent_twice_makes_one_article_and_one_comment() {
     ];
     let first = post_form(&c, &app, "/articles/new", &article).await;
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !location(&first).ends_with("/edit"),
+        "published: {}",
+        location(&first)
+    );
     let again = post_form(&c, &app, "/articles/new", &article).await;
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
     assert_eq!(

@@ -178,6 +178,9 @@ pub(super) async fn create(
             return Ok(web.redirect_flash(&to, "already_sent"));
         }
         let r = async {
+            if f.action == "publish" {
+                articles::publishable(&input.title, &input.content)?;
+            }
             let a = articles::create(&state.ctx, &me, &input).await?;
             if f.action == "publish" {
                 articles::publish(&state.ctx, &me, &a.id).await
