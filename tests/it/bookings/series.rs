@@ -490,6 +490,26 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
         "{html}"
     );
     assert!(html.contains("id=\"series-blocked\""), "{html}");
+    assert!(
+        html.contains("name=\"look\" value=\"1\">Look again</button>"),
+        "a way on: {html}"
+    );
+    // "Look again" with the same choice shows its dates again, and with "just this
+    // session" the single session's form, the text kept; neither books anything.
+    for (repeat, shows) in [("1", "id=\"series-blocked\""), ("", "Request booking")] {
+        let mut look = base.clone();
+        look.retain(|(k, _)| *k != "occurrences" && *k != "repeat");
+        look.push(("repeat", repeat.into()));
+        look.push(("occurrences", "10".into()));
+        look.push(("confirm_series", "1:10".into()));
+        look.push(("look", "1".into()));
+        let res = post(look).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains(shows), "{repeat}: {html}");
+        assert!(html.contains("value=\"Weekly\""), "the topic kept: {html}");
+        assert_eq!(app.balance(&mentee).await, (100, 0), "nothing booked");
+    }
     // A changed choice shows its dates again rather than booking.
     let mut changed = base.clone();
     changed.retain(|(k, _)| *k != "occurrences");

@@ -327,6 +327,11 @@ pub(in crate::http::web) struct BookForm {
     /// shows its dates again).
     #[serde(default)]
     pub(in crate::http::web) confirm_series: String,
+    /// Set by "Look again" under a series that cannot be booked as shown: the form
+    /// comes back for the new choice (its dates, or the single session's form) and
+    /// nothing is booked.
+    #[serde(default)]
+    pub(in crate::http::web) look: String,
 }
 
 pub(super) async fn book(
@@ -348,6 +353,19 @@ pub(super) async fn book(
             "How often: choose just this session, every week or every two weeks.",
         )
         .into());
+    }
+    if !f.look.is_empty() {
+        let q = BookQuery {
+            service: f.service,
+            start: f.start,
+            tz: f.tz,
+        };
+        let entry = BookEntry {
+            topic: f.topic,
+            message: f.message,
+            ..BookEntry::default()
+        };
+        return render_book(&state, &web, &id, &q, StatusCode::OK, entry).await;
     }
     let input = BookingInput {
         mentor_id: id.clone(),
@@ -435,7 +453,7 @@ async fn book_series(
             AppError::Invalid(_) | AppError::Conflict { .. } | AppError::PaymentRequired { .. }
         )
     };
-    if f.confirm_series != format!("{}:{}", f.repeat, f.occurrences) {
+    if !f.look.is_empty() || f.confirm_series != format!("{}:{}", f.repeat, f.occurrences) {
         return match bookings::preview_series(&state.ctx, &me, &input).await {
             Ok(bookings::SeriesPreview {
                 dates,
