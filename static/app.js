@@ -112,14 +112,19 @@ function seriesCost(box) {
   // series' instead (and the one session's again when the choice is undone).
   const costLine = document.getElementById("cost-line");
   const balanceLine = document.getElementById("balance-line");
-  const single = [costLine, balanceLine].map((el) => el && el.innerHTML);
+  // The cancellation rule too: one session's date, or the rule of each in a series.
+  const policyLine = document.getElementById("policy");
+  const single = [costLine, balanceLine, policyLine].map((el) => el && el.innerHTML);
   const summary = (n, total) => {
     if (costLine && cost > 0) {
       costLine.textContent = "";
       const strong = document.createElement("strong");
       strong.textContent = `${total} credits`;
-      costLine.append(strong, ` for ${n} sessions (${cost} each), held until ` +
-        `${costLine.dataset.answers} answers (all back if they decline)`);
+      costLine.append(strong, ` for ${n} sessions (${cost} each), each held until its ` +
+        `session is over (all back if ${costLine.dataset.answers} declines)`);
+    }
+    if (policyLine && policyLine.dataset.series) {
+      policyLine.textContent = policyLine.dataset.series;
     }
     if (balanceLine) {
       balanceLine.textContent = total <= balance
@@ -130,6 +135,7 @@ function seriesCost(box) {
   const restore = () => {
     if (costLine) costLine.innerHTML = single[0];
     if (balanceLine) balanceLine.innerHTML = single[1];
+    if (policyLine) policyLine.innerHTML = single[2];
   };
   const show = () => {
     const n = Math.round(Number(count.value));

@@ -80,6 +80,11 @@ async fn a_mentor_connects_a_calendar_and_a_mentee_books_a_weekly_series() {
     // The summary above follows: the series' cost and the balance after it.
     assert!(m.wait_for_text("30 credits for 3 sessions (10 each)").await);
     assert!(m.page_has("after booking the series").await);
+    // And the cancellation rule of each session, not the first one's date.
+    assert!(
+        m.wait_for_text("Each session: free to cancel until 24 hours before it starts")
+            .await
+    );
     m.click_button("Request booking").await;
     assert!(m.wait_for_text("3 sessions, 30 credits in all").await);
     assert!(m.page_has("Tue 31 Mar 2026").await);

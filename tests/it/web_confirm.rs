@@ -85,7 +85,7 @@ async fn cancelling_a_booking_late_asks_first_and_says_what_comes_back() {
         page.contains(">Join the meeting</a>") && page.contains(">Add to my calendar (.ics)</a>")
     );
     assert!(
-        page.contains(&format!("<dd>{held} held until the booking ends</dd>")),
+        page.contains(&format!("<dd>{held} held until the session is over</dd>")),
         "{page}"
     );
     assert!(

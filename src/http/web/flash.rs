@@ -180,7 +180,7 @@ const FLASHES: &[(&str, &str, &str)] = &[
     (
         "series_requested",
         "ok",
-        "Your series is requested: every session's credits are held until the mentor answers.",
+        "Your series is requested: each session's credits are held until it is over, and all come back if the mentor declines.",
     ),
     (
         "series_accepted",
@@ -271,7 +271,7 @@ const FLASHES: &[(&str, &str, &str)] = &[
     (
         "booking_requested",
         "ok",
-        "Booking requested: the credits are held until the mentor answers.",
+        "Booking requested: the credits are held until it is done, and all come back if the mentor declines.",
     ),
     (
         "booking_requested_free",

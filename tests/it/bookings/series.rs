@@ -474,6 +474,16 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
     assert!(html.contains("3 sessions, 30 credits in all"), "{html}");
     assert!(html.contains("Tue 31 Mar 2026"), "{html}");
     assert!(html.contains("Book these 3 sessions"));
+    // The sessions' dates differ, so the summary states the rule of each, not the
+    // first session's date; the single session's form carries it for the script.
+    let rule = "Each session: free to cancel until 24 hours before it starts; after that, once accepted, you get 50% back.";
+    assert!(html.contains(&format!(">{rule}</dd>")), "{html}");
+    assert!(!html.contains("Free to cancel until Mon"), "{html}");
+    assert!(page.contains(&format!("data-series=\"{rule}\"")), "{page}");
+    assert!(
+        html.contains("each held until its session is over (all back if"),
+        "{html}"
+    );
     assert_eq!(app.balance(&mentee).await, (100, 0));
     // Ten weekly sessions run past the mentor's 60 days: those dates say why, and the
     // form says what to do instead of offering nothing.

@@ -51,6 +51,8 @@ pub(super) struct BookPage {
     mentor_time: String,
     /// When cancelling stops being free, and what comes back then.
     policy: String,
+    /// The same for each session of a series, whose dates differ: the rule, not a date.
+    series_policy: String,
     /// "1 credit = 1.00 USD".
     worth: String,
     balance: i64,
@@ -228,6 +230,7 @@ pub(super) async fn render_book(
             account_zone,
             mentor_time,
             policy,
+            series_policy: series_policy(&state.ctx.config.policy),
             worth: credits::worth(&state.ctx),
             buy_offer: (balance < service.credit_cost)
                 .then(|| {
@@ -249,6 +252,23 @@ pub(super) async fn render_book(
             series,
         },
     ))
+}
+
+/// The cancellation rule of each session in a series: "Each session: free to cancel
+/// until 24 hours before it starts; after that, once accepted, you get 50% back."
+fn series_policy(p: &crate::domain::booking::Policy) -> String {
+    let late = p.late_refund_percent.clamp(0, 100);
+    if late == 100 || p.full_refund_notice_hours <= 0 {
+        return "Each session: free to cancel until it starts.".into();
+    }
+    let notice = match p.full_refund_notice_hours {
+        h if h > 0 && h % 24 == 0 && h > 24 => format!("{} days", h / 24),
+        1 => "1 hour".into(),
+        h => format!("{h} hours"),
+    };
+    format!(
+        "Each session: free to cancel until {notice} before it starts; after that, once accepted, you get {late}% back."
+    )
 }
 
 /// A timed booking's summary lines: when (the viewer's zone), when for the mentor

@@ -225,7 +225,13 @@ async fn render_booking(
         topic: r.topic.clone(),
         message: r.message.clone(),
         message_parts: crate::http::web::chat::linkify(&r.message),
-        credits: credits_line(r.credits_held, r.credits_refunded, r.credits_paid, live),
+        credits: credits_line(
+            r.credits_held,
+            r.credits_refunded,
+            r.credits_paid,
+            live,
+            r.timed,
+        ),
         live,
         link: r.meeting_link.clone(),
         expires: web.when(r.expires_at, &tz),
@@ -338,14 +344,20 @@ async fn render_booking(
     Ok(web.render_status(state, status_code, &page))
 }
 
-/// Where a booking's credits are, in words: held while it is live, then what went to
-/// the mentor and what came back ("25 paid to the mentor, 25 refunded").
-fn credits_line(held: i64, refunded: i64, paid: i64, live: bool) -> String {
+/// Where a booking's credits are, in words: held while it is live (as the booking form
+/// and its confirmation say), then what went to the mentor and what came back ("25
+/// paid to the mentor, 25 refunded").
+fn credits_line(held: i64, refunded: i64, paid: i64, live: bool, timed: bool) -> String {
     if held == 0 {
         return "none".into();
     }
     if live {
-        return format!("{held} held until the booking ends");
+        let until = if timed {
+            "the session is over"
+        } else {
+            "the review is delivered"
+        };
+        return format!("{held} held until {until}");
     }
     let parts: Vec<String> = [(paid, "paid to the mentor"), (refunded, "refunded")]
         .into_iter()
