@@ -92,6 +92,40 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
         "{html}"
     );
 
+    // A blocked window without its hours is not quietly a whole day off: refused,
+    // the row shown again as a blocked window, nothing saved.
+    for (from, to) in [("", ""), ("10:00", "")] {
+        let mut blocked = base.to_vec();
+        blocked.extend([
+            ("ov_date_0", "2026-03-10"),
+            ("ov_kind_0", "blocked"),
+            ("ov_start_0", from),
+            ("ov_end_0", to),
+        ]);
+        let res = c
+            .post(app.url("/settings/availability"))
+            .form(&blocked)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{from}–{to}"
+        );
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("Enter the hours to block, from and to, or choose a day off."),
+            "{html}"
+        );
+        assert!(
+            html.contains("<option value=\"blocked\" selected>"),
+            "still a blocked window: {html}"
+        );
+        let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
+        assert_eq!(saved["overrides"].as_array().unwrap().len(), 0, "{saved}");
+    }
+
     // Right, with Monday copied to the weekdays and a day off.
     let mut good = base.to_vec();
     good.extend([

@@ -270,7 +270,7 @@ fn page_from(
         .iter()
         .map(|o| OverrideRow {
             date: o.date.clone(),
-            kind: match (o.available, o.start.is_some()) {
+            kind: match (o.available, o.start.is_some() || o.end.is_some()) {
                 (true, _) => "extra",
                 (false, true) => "blocked",
                 (false, false) => "off",
@@ -368,11 +368,18 @@ fn read_form(form: &[(String, String)]) -> (AvailabilityIo, Origins) {
         }
         let kind = get(&format!("ov_kind_{i}"));
         let (s, e) = (get(&format!("ov_start_{i}")), get(&format!("ov_end_{i}")));
+        // A blocked window keeps its hours even when left empty (`Some("")`), so that
+        // it is refused as such rather than read as a day off.
+        let keep = |x: String| match kind.as_str() {
+            "off" => None,
+            "blocked" => Some(x),
+            _ => Some(x).filter(|x| !x.is_empty()),
+        };
         overrides.push(OverrideIo {
             date,
             available: kind == "extra",
-            start: Some(s).filter(|x| !x.is_empty() && kind != "off"),
-            end: Some(e).filter(|x| !x.is_empty() && kind != "off"),
+            start: keep(s),
+            end: keep(e),
         });
     }
     let num = |k: &str, default: i64| {
@@ -394,6 +401,29 @@ fn read_form(form: &[(String, String)]) -> (AvailabilityIo, Origins) {
         },
     };
     (io, origins)
+}
+
+/// A blocked window whose hours were left empty, refused before anything is saved (an
+/// exception without hours is a whole day off, which the person did not choose).
+fn blocked_without_hours(io: &AvailabilityIo) -> Option<AppError> {
+    let empty = |x: &Option<String>| x.as_deref().is_some_and(|x| x.trim().is_empty());
+    let errors: Vec<crate::error::FieldError> = io
+        .overrides
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| !o.available && (empty(&o.start) || empty(&o.end)))
+        .map(|(i, o)| {
+            crate::error::FieldError::new(
+                &format!(
+                    "overrides[{i}].{}",
+                    if empty(&o.start) { "start" } else { "end" }
+                ),
+                "required",
+                "Enter the hours to block, from and to, or choose a day off.",
+            )
+        })
+        .collect();
+    (!errors.is_empty()).then_some(AppError::Invalid(errors))
 }
 
 /// The index in `weekly[3].end`-style paths: ("weekly", 3, "end").
@@ -476,7 +506,11 @@ pub(super) async fn save_availability(
         .unwrap_or("");
     web.check_csrf(csrf)?;
     let (io, origins) = read_form(&form);
-    Ok(match availability::put(&state.ctx, &me, &io).await {
+    let saved = match blocked_without_hours(&io) {
+        Some(e) => Err(e),
+        None => availability::put(&state.ctx, &me, &io).await,
+    };
+    Ok(match saved {
         Ok(_) => web.redirect_flash("/settings/availability", "availability_saved"),
         Err(e @ AppError::Invalid(_)) => {
             let (at, summary, errors) = place_errors(&e, &origins, &io);
