@@ -869,7 +869,7 @@ async fn tell(
     let Some(u) = store::users::by_id(&mut **tx, user_id).await? else {
         return Ok(());
     };
-    let when = both_zones(g, u.reads());
+    let when = both_zones(g, user_id, u.reads());
     notify::notify(
         ctx,
         tx,
@@ -1181,7 +1181,7 @@ pub async fn remind(ctx: &Ctx, session_id: &str, start_at: i64, lead: &str) -> A
         let Some(u) = store::users::by_id(&mut *tx, &user_id).await? else {
             continue;
         };
-        let when = both_zones(&g, u.reads());
+        let when = both_zones(&g, &user_id, u.reads());
         notify::notify(
             ctx,
             &mut tx,
@@ -1221,14 +1221,19 @@ fn join_line(g: &GroupRow) -> String {
     }
 }
 
-/// The session's start in the person's zone and, when it differs, the mentor's.
-fn both_zones(g: &GroupRow, reader: crate::domain::clock::Reader<'_>) -> String {
-    if reader.zone == g.timezone {
+/// The session's start in the person's zone and, when it differs, the mentor's, saying
+/// whose it is (one moment in two zones, not a range): "Thu 10 Dec 2026, 6:00 PM
+/// (Europe/Warsaw); for Radia Murphy, Thu 10 Dec 2026, 12:00 PM (America/New_York)".
+/// The mentor reads their own only.
+fn both_zones(g: &GroupRow, user_id: &str, reader: crate::domain::clock::Reader<'_>) -> String {
+    if reader.zone == g.timezone || user_id == g.mentor_id.as_str() {
         reader.at(g.start_at)
     } else {
         format!(
-            "{} — {}",
+            "{}; for {} {}, {}",
             reader.at(g.start_at),
+            g.mentor_first_name,
+            g.mentor_last_name,
             reader.in_zone(&g.timezone).at(g.start_at)
         )
     }

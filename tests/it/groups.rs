@@ -541,6 +541,30 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
         422,
         "invalid_input",
     );
+    // The mentor's confirmation says whom it reaches and what comes back.
+    let web =
+        crate::web_mentors::sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&web, &app, &format!("/groups/{id}")).await;
+    let res = web
+        .post(app.url(&format!("/groups/{id}/cancel")))
+        .form(&[("csrf", crate::web_mentors::csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
+    let ask = res.text().await.unwrap();
+    assert!(
+        ask.contains("The 2 people seated and the 1 person in line are told, with your reason. Each seat&#39;s 25 credits go back in full."),
+        "{ask}"
+    );
+    // One of them reads times in Tokyo: their notice gives the session's time in
+    // their zone and, saying whose, the mentor's (one moment, not a range).
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        people[0].token(),
+        Some(json!({"timezone": "Asia/Tokyo"})),
+    )
+    .await;
     let (status, g) = app
         .post(
             &format!("/api/v1/group-sessions/{id}/cancel"),
@@ -555,13 +579,22 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
         let (_, notes) = app.get("/api/v1/notifications", p.token()).await;
         assert!(notes.to_string().contains("I am ill"), "{notes}");
     }
+    let (_, notes) = app.get("/api/v1/notifications", people[0].token()).await;
+    let body = notes["items"][0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("When: Thu 5 Mar 2026, 00:00 (Asia/Tokyo); for ")
+            && body.ends_with(", Wed 4 Mar 2026, 15:00 (UTC)."),
+        "{body}"
+    );
     assert_problem(&join(&app, &stranger, id).await, 409, "session_closed");
     app.assert_ledger_ok().await;
     // Its page reads as cancelled, not as a session with seats left to take.
     let c = crate::web_mentors::sign_in(&app, "p0@example.com", "correct horse battery").await;
     let (_, page) = crate::web_mentors::text(&c, &app, &format!("/groups/{id}")).await;
     assert!(
-        page.contains("This session was cancelled: I am ill. Every seat's credits went back."),
+        page.contains(
+            "This session was cancelled: I am ill. Anyone who had a seat got their credits back."
+        ),
         "{page}"
     );
     assert!(page.contains("25 credits a seat, all returned"), "{page}");

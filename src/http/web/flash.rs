@@ -130,7 +130,12 @@ const FLASHES: &[(&str, &str, &str)] = &[
     (
         "group_cancelled",
         "info",
-        "The session is cancelled: everyone seated got their credits back and was told.",
+        "The session is cancelled: everyone seated got their credits back, and everyone seated or in line was told.",
+    ),
+    (
+        "group_cancelled_empty",
+        "info",
+        "The session is cancelled. Nobody had a seat, so no one needed telling.",
     ),
     (
         "group_attendance",

@@ -401,10 +401,12 @@ async fn cancel(
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
     let id = path_id(&id)?;
-    let ask = |errors: FormErrors| {
-        confirm::Confirm {
+    // Who it reaches, as it stands: nobody yet, or the seated (refunded) and the line.
+    let (g, _) = groups::get(&state.ctx, Some(&me), &id).await?;
+    let consequence = cancel_consequence(g.seated, g.waiting, g.credits_per_seat);
+    let ask = |errors: FormErrors| confirm::Confirm {
         question: "Cancel this group session?".into(),
-        consequence: "Everyone seated gets all their credits back, and everyone seated or in line is told, with your reason.".into(),
+        consequence: consequence.clone(),
         action: format!("/groups/{id}/cancel"),
         fields: vec![],
         yes: "Yes, cancel the session",
@@ -417,17 +419,61 @@ async fn cancel(
             value: f.reason.clone(),
         }),
         errors,
-    }
     };
     if !confirm::confirmed(&f.confirmed) {
         return Ok(confirm::page(&state, &web, ask(FormErrors::default())));
     }
     match groups::cancel(&state.ctx, &me, &id, &f.reason).await {
-        Ok(_) => Ok(web.redirect_flash(&format!("/groups/{id}"), "group_cancelled")),
+        Ok(_) => Ok(web.redirect_flash(
+            &format!("/groups/{id}"),
+            if g.seated + g.waiting == 0 {
+                "group_cancelled_empty"
+            } else {
+                "group_cancelled"
+            },
+        )),
         Err(e @ AppError::Invalid(_)) => {
             Ok(confirm::page(&state, &web, ask(FormErrors::from_error(&e))))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// What cancelling a session does, for the confirmation: "The 3 seated get their 25
+/// credits back, and they and the 2 in line are told, with your reason."
+fn cancel_consequence(seated: i64, waiting: i64, credits: i64) -> String {
+    let people = |n: i64| {
+        if n == 1 {
+            "1 person".to_string()
+        } else {
+            format!("{n} people")
+        }
+    };
+    let told = match (seated, waiting) {
+        (0, 0) => {
+            return "Nobody has a seat or a place in line, so no one is told and no credits move."
+                .into();
+        }
+        (0, w) => format!(
+            "Nobody has a seat; the {} in line {} told, with your reason.",
+            people(w),
+            if w == 1 { "is" } else { "are" }
+        ),
+        (s, 0) => format!(
+            "The {} seated {} told, with your reason.",
+            people(s),
+            if s == 1 { "is" } else { "are" }
+        ),
+        (s, w) => format!(
+            "The {} seated and the {} in line are told, with your reason.",
+            people(s),
+            people(w)
+        ),
+    };
+    if seated > 0 && credits > 0 {
+        format!("{told} Each seat's {credits} credits go back in full.")
+    } else {
+        told
     }
 }
 
@@ -833,5 +879,30 @@ async fn review(
             render_session(&state, &web, &id, status, Some(in_words(&e))).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cancel_consequence;
+
+    #[test]
+    fn cancelling_says_whom_it_reaches() {
+        assert_eq!(
+            cancel_consequence(0, 0, 25),
+            "Nobody has a seat or a place in line, so no one is told and no credits move."
+        );
+        assert_eq!(
+            cancel_consequence(0, 2, 25),
+            "Nobody has a seat; the 2 people in line are told, with your reason."
+        );
+        assert_eq!(
+            cancel_consequence(1, 0, 0),
+            "The 1 person seated is told, with your reason."
+        );
+        assert_eq!(
+            cancel_consequence(3, 1, 10),
+            "The 3 people seated and the 1 person in line are told, with your reason. Each seat's 10 credits go back in full."
+        );
     }
 }
