@@ -17,6 +17,9 @@ pub const MAX_SEATS: i64 = 200;
 pub const MAX_SEAT_CREDITS: i64 = 100_000;
 /// Most weekly occurrences one publication makes.
 pub const MAX_REPEAT_WEEKS: i64 = 12;
+/// How far ahead a session may start (the first of a weekly run; the longest a mentor
+/// lets one-to-one bookings reach ahead, too).
+pub const MAX_DAYS_AHEAD: i64 = 365;
 
 /// Where a session is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -188,6 +191,16 @@ pub fn check(raw: &RawGroup<'_>, now: Timestamp) -> Result<Draft, Vec<FieldError
                     "start",
                     "in_the_past",
                     "The start is in the past.",
+                ));
+                None
+            }
+            Ok(t) if t > now + SignedDuration::from_hours(24 * MAX_DAYS_AHEAD) => {
+                push(FieldError::new(
+                    "start",
+                    "too_far_ahead",
+                    format!(
+                        "A session starts within {MAX_DAYS_AHEAD} days from now: pick an earlier date."
+                    ),
                 ));
                 None
             }
@@ -432,6 +445,11 @@ mod tests {
             .collect();
         assert_eq!(fields, ["decide_at", "join_until"]);
         assert!(check(&raw(&past), h(0)).is_err(), "no session in the past");
+        let far = h(24 * MAX_DAYS_AHEAD + 1).to_string();
+        let far_err = check(&raw(&far), h(0)).unwrap_err();
+        assert_eq!(far_err[0].code, "too_far_ahead", "{far_err:?}");
+        let year = h(24 * MAX_DAYS_AHEAD).to_string();
+        assert!(check(&raw(&year), h(0)).is_ok(), "a year ahead is fine");
     }
 
     #[test]
