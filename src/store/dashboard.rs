@@ -475,6 +475,10 @@ pub struct AuditLine {
     /// A user target's name and email (empty for other targets).
     pub target_name: String,
     pub target_email: String,
+    /// A program's name, a booking's or an article's title (empty for other targets,
+    /// or one since deleted), and an article's slug.
+    pub target_title: String,
+    pub target_slug: String,
     pub before_json: String,
     pub after_json: String,
     pub created_at: Timestamp,
@@ -489,9 +493,14 @@ pub async fn audit<'e, E: Executor<'e, Database = Any>>(
         "SELECT a.id, a.actor_id, u.email AS actor_email, \
          COALESCE(u.first_name || ' ' || u.last_name, '') AS actor_name, a.action, \
          a.target_type, a.target_id, COALESCE(t.first_name || ' ' || t.last_name, '') AS target_name, \
-         COALESCE(t.email, '') AS target_email, a.before_json, a.after_json, a.created_at \
+         COALESCE(t.email, '') AS target_email, \
+         COALESCE(p.name, b.title, ar.title, '') AS target_title, COALESCE(ar.slug, '') AS target_slug, \
+         a.before_json, a.after_json, a.created_at \
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
-         LEFT JOIN users t ON a.target_type = 'user' AND t.id = a.target_id WHERE 1 = 1",
+         LEFT JOIN users t ON a.target_type = 'user' AND t.id = a.target_id \
+         LEFT JOIN programs p ON a.target_type = 'program' AND p.id = a.target_id \
+         LEFT JOIN bookings b ON a.target_type = 'booking' AND b.id = a.target_id \
+         LEFT JOIN articles ar ON a.target_type = 'article' AND ar.id = a.target_id WHERE 1 = 1",
     );
     if let Some(action) = &f.action {
         // As typed from the code ("credit_request.") or from the page's words

@@ -444,8 +444,8 @@ async fn managers_see_and_act_only_within_their_program() {
     let (_, page) = crate::web_mentors::text(&c, &app, "/admin/audit").await;
     assert!(page.contains("program pairs proposed"), "{page}");
     assert!(
-        page.contains(&format!("<a href=\"/programs/{mine}\">")),
-        "{page}"
+        page.contains(&format!("<a href=\"/programs/{mine}\">program “Mine”</a>")),
+        "by its name: {page}"
     );
 
     // No longer a manager: no longer anything.

@@ -632,14 +632,20 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
                     (name, Some(email)) => format!("{name} ({email})"),
                 },
                 action: action_label(&r.action),
-                target: if r.target_email.is_empty() {
-                    format!("{} {}", r.target_type, r.target_id)
-                } else {
+                target: if !r.target_email.is_empty() {
                     format!("{} ({})", r.target_name.trim(), r.target_email)
+                } else if !r.target_title.is_empty() {
+                    format!("{} “{}”", r.target_type, r.target_title)
+                } else {
+                    format!("{} {}", r.target_type, r.target_id)
                 },
                 target_href: match (r.target_type.as_str(), r.target_email.is_empty()) {
                     (_, false) => format!("/admin?q={}", super::urlencode(&r.target_email)),
                     ("program", true) => format!("/programs/{}", r.target_id),
+                    ("booking", true) => format!("/bookings/{}", r.target_id),
+                    ("article", true) if !r.target_slug.is_empty() => {
+                        format!("/articles/{}", r.target_slug)
+                    }
                     _ => String::new(),
                 },
                 change: describe_change(&r.before_json, &r.after_json),
