@@ -54,15 +54,24 @@ pub fn normalize_tag(raw: &str) -> String {
 
 /// Normalises a list of tags (deduplicated, order kept) and checks its limits.
 pub fn tags(field: &str, raw: &[String]) -> Result<Vec<String>, FieldError> {
-    entries(field, raw, normalize_tag)
+    entries(field, raw, normalize_tag, MAX_TAGS)
+}
+
+/// [`tags`] with a list of at most `max` (an article's ten), one message whatever the
+/// count sent.
+pub fn tags_up_to(field: &str, raw: &[String], max: usize) -> Result<Vec<String>, FieldError> {
+    entries(field, raw, normalize_tag, max.min(MAX_TAGS))
 }
 
 /// A list of a person's own phrases (a mentee's goals: "Get a UX job"): spaces
 /// tidied, their case kept, the same phrase in another case once, the limits of tags.
 pub fn phrases(field: &str, raw: &[String]) -> Result<Vec<String>, FieldError> {
-    let mut out = entries(field, raw, |t| {
-        t.split_whitespace().collect::<Vec<_>>().join(" ")
-    })?;
+    let mut out = entries(
+        field,
+        raw,
+        |t| t.split_whitespace().collect::<Vec<_>>().join(" "),
+        MAX_TAGS,
+    )?;
     let mut seen = Vec::new();
     out.retain(|p| {
         let key = p.to_lowercase();
@@ -77,6 +86,7 @@ fn entries(
     field: &str,
     raw: &[String],
     tidy: impl Fn(&str) -> String,
+    max: usize,
 ) -> Result<Vec<String>, FieldError> {
     let mut out: Vec<String> = Vec::new();
     for t in raw {
@@ -97,11 +107,11 @@ fn entries(
             out.push(t);
         }
     }
-    if out.len() > MAX_TAGS {
+    if out.len() > max {
         return Err(FieldError::new(
             field,
             "too_many",
-            format!("At most {MAX_TAGS} entries."),
+            format!("At most {max} entries."),
         ));
     }
     Ok(out)
@@ -317,6 +327,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(got, ["rust", "distributed systems"]);
+        // A shorter list says its own limit, however far past it the list goes.
+        for n in [11, 15, 30] {
+            let many: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+            let e = tags_up_to("tags", &many, 10).unwrap_err();
+            assert_eq!(e.message, "At most 10 entries.", "{n}");
+        }
+        assert_eq!(tags_up_to("tags", &["a".into()], 10).unwrap(), ["a"]);
         assert!(
             tags(
                 "skills",

@@ -21,7 +21,7 @@ use crate::{
         ids::new_id,
         mentor, text,
     },
-    error::{AppError, AppResult, FieldError, Validator},
+    error::{AppError, AppResult, Validator},
     store::{
         self,
         articles::{ArticleFields, ReaderQ},
@@ -84,17 +84,7 @@ fn check(title: &str, content: &str, tags: &[String], visibility: &str) -> AppRe
     let mut v = Validator::new();
     let title = v.check(text::required_line("title", title, TITLE_MAX));
     let content = v.check(text::optional_text("content", content, CONTENT_MAX));
-    let tags = v.check(mentor::tags("tags", tags).and_then(|t| {
-        if t.len() > MAX_TAGS {
-            Err(FieldError::new(
-                "tags",
-                "too_many",
-                format!("At most {MAX_TAGS} tags."),
-            ))
-        } else {
-            Ok(t)
-        }
-    }));
+    let tags = v.check(mentor::tags_up_to("tags", tags, MAX_TAGS));
     let visibility = v.check(Visibility::parse(visibility));
     v.finish()?;
     Ok(Checked {
