@@ -483,6 +483,44 @@ async fn moving_a_booking_needs_a_time_chosen() {
         "{page}"
     );
     assert!(page.contains("data-confirm=\"Move this booking"), "{page}");
+    // The list is a screenful: "Later times" goes on from its last start, as far as
+    // the mentor takes bookings, and "Earliest times" comes back.
+    let values = |html: &str| -> Vec<String> {
+        html.split("<option value=\"")
+            .skip(2)
+            .map(|o| o[..o.find('"').unwrap()].to_string())
+            .collect()
+    };
+    let first = values(&page);
+    assert_eq!(first.len(), 60, "{page}");
+    let last = first.last().unwrap();
+    let later = format!("/bookings/{id}?move_after={last}#new-start");
+    assert!(
+        page.contains(&format!("<a href=\"{later}\">Later times</a>")),
+        "{page}"
+    );
+    assert!(!page.contains("Earliest times"), "{page}");
+    let (_, next) = text(&c, &app, &later.replace("#new-start", "")).await;
+    let second = values(&next);
+    assert!(!second.is_empty(), "{next}");
+    assert!(
+        second.iter().all(|v| v.as_str() > last.as_str()),
+        "{last} then {second:?}"
+    );
+    assert!(next.contains("Earliest times</a>"), "{next}");
+    // Far past the mentor's horizon: nothing to list, the way back still there.
+    let (_, far) = text(
+        &c,
+        &app,
+        &format!("/bookings/{id}?move_after=2027-01-01T00:00:00Z"),
+    )
+    .await;
+    assert!(values(&far).is_empty(), "{far}");
+    assert!(
+        far.contains("No free time in these two weeks.") && far.contains("Earliest times</a>"),
+        "{far}"
+    );
+    assert!(!far.contains("Later times"), "{far}");
     let res = post(
         &c,
         &app,

@@ -76,6 +76,10 @@ pub(super) struct BookingPage {
     review_reply: String,
     can_reply: bool,
     slots: Vec<(String, String)>,
+    /// The "Move to" list shows later times than the first ones: a link back to them.
+    moved_on: bool,
+    /// The last start listed, when the mentor's horizon holds later ones (a link on).
+    later_from: Option<String>,
     /// The booking's dispute, if it has one.
     dispute: Option<DisputeBox>,
     /// The viewer may dispute how it ended: what granting would do (else empty).
@@ -118,8 +122,20 @@ pub(super) async fn booking_page(
     State(state): State<AppState>,
     web: WebCtx,
     Path(id): Path<String>,
+    uri: Uri,
 ) -> PageResult {
-    render_booking(&state, &web, &id, None).await
+    let q: MoveQuery = page_query(&uri);
+    let after = q.move_after.parse::<Timestamp>().ok();
+    render_booking(&state, &web, &id, None, after).await
+}
+
+/// The booking page's query: `move_after` lists the times to move to after that
+/// instant (the "Later times" link), for a mentor whose horizon holds more than the
+/// first screenful.
+#[derive(Debug, Default, Deserialize)]
+struct MoveQuery {
+    #[serde(default)]
+    move_after: String,
 }
 
 /// A form of the booking page that was refused: which one, why, and what was typed.
@@ -136,6 +152,7 @@ async fn render_booking(
     web: &WebCtx,
     id: &str,
     refused: Option<Refused>,
+    move_after: Option<Timestamp>,
 ) -> PageResult {
     let me = web.require_user()?.user.clone();
     let id = booking_path(id)?;
@@ -152,11 +169,13 @@ async fn render_booking(
         .then(|| bookings::preview(&state.ctx, &b, &me, BookingAction::Reschedule).err())
         .flatten()
         .map(|e| e.detail());
-    let slots = if movable && move_refused.is_none() {
-        reschedule_options(state, web, &b, &zone_of(Some(&me))).await?
+    let may_move = movable && move_refused.is_none();
+    let moves = if may_move {
+        reschedule_options(state, web, &b, &zone_of(Some(&me)), move_after).await?
     } else {
-        vec![]
+        MoveOptions::default()
     };
+    let MoveOptions { slots, later_from } = moves;
     let r = &b.b;
     let tz = zone_of(Some(&me));
     let i_am_mentor = r.mentor_id == me.id;
@@ -254,7 +273,9 @@ async fn render_booking(
         decline_consequence: bookings::preview(&state.ctx, &b, &me, BookingAction::Decline)
             .map(|p| consequence(&b, &p))
             .unwrap_or_default(),
-        can_reschedule: !slots.is_empty(),
+        can_reschedule: !slots.is_empty()
+            || later_from.is_some()
+            || (may_move && move_after.is_some()),
         move_refused,
         can_finish: status == BookingStatus::Accepted && r.timed && started,
         complete_confirm: bookings::preview(&state.ctx, &b, &me, BookingAction::Complete)
@@ -275,7 +296,9 @@ async fn render_booking(
             .unwrap_or_default(),
         review_reply: review.as_ref().map(|x| x.reply.clone()).unwrap_or_default(),
         can_reply: i_am_mentor && review.as_ref().is_some_and(|x| x.replied_at.is_none()),
+        moved_on: may_move && move_after.is_some(),
         slots,
+        later_from,
         dispute_effect: match (&dispute, disputes::may_dispute(&state.ctx, &me, &b)) {
             (None, Ok(Remedy::RefundMentee)) => {
                 format!("the {} credits it cost come back to you.", r.credits_held)
@@ -428,32 +451,65 @@ pub(super) fn consequence(b: &BookingFull, p: &bookings::Preview) -> String {
     }
 }
 
-/// Free starts in the next two weeks a live booking could move to (value, label).
+/// The times a live booking could move to, a screenful at a time.
+#[derive(Default)]
+pub(super) struct MoveOptions {
+    /// (value, label) of each free start.
+    pub slots: Vec<(String, String)>,
+    /// The last start listed, when the mentor's horizon holds later ones.
+    pub later_from: Option<String>,
+}
+
+/// Most starts one "Move to" list offers.
+const MOVE_OPTIONS: usize = 60;
+
+/// Free starts a live booking could move to: the first [`MOVE_OPTIONS`] within two
+/// weeks after `after` (or now), and whether later ones may follow within the mentor's
+/// horizon (the list goes on from its last start).
 pub(super) async fn reschedule_options(
     state: &AppState,
     web: &WebCtx,
     b: &BookingFull,
     tz: &TimeZone,
-) -> Result<Vec<(String, String)>, AppError> {
+    after: Option<Timestamp>,
+) -> Result<MoveOptions, AppError> {
     let Some(a) = availability::load(&state.ctx, &b.b.mentor_id).await? else {
-        return Ok(vec![]);
+        return Ok(MoveOptions::default());
     };
     let now = state.ctx.clock.now();
+    let horizon = now + SignedDuration::from_hours(24 * a.settings.horizon_days.max(0));
+    let from = after
+        .map(|t| t + SignedDuration::from_secs(1))
+        .filter(|t| *t > now)
+        .unwrap_or(now)
+        .min(horizon);
+    let to = (from + SignedDuration::from_hours(24 * 14)).min(horizon);
     let ask = availability::SlotAsk {
         mentor_id: &b.b.mentor_id,
         duration: b.b.duration_minutes,
-        from: now,
-        to: now + SignedDuration::from_hours(24 * 14),
+        from,
+        to,
         except: Some(&b.b.id),
         except_hold: None,
     };
     let starts = availability::free_starts(&state.ctx, &state.ctx.db.generic, &a, &ask).await?;
-    Ok(starts
+    let starts: Vec<Timestamp> = starts
         .into_iter()
         .filter(|s| *s != b.b.start_at)
-        .take(60)
-        .map(|s| (s.to_string(), web.when(s, tz)))
-        .collect())
+        .take(MOVE_OPTIONS)
+        .collect();
+    let more = starts.len() == MOVE_OPTIONS || to < horizon;
+    Ok(MoveOptions {
+        later_from: starts
+            .last()
+            .filter(|_| more)
+            .map(|t| t.to_string())
+            .or_else(|| (more && starts.is_empty()).then(|| to.to_string())),
+        slots: starts
+            .into_iter()
+            .map(|s| (s.to_string(), web.when(s, tz)))
+            .collect(),
+    })
 }
 
 pub(super) async fn booking_ics(
@@ -529,7 +585,7 @@ where
                 status: crate::http::problem::status_of(&e),
                 f,
             };
-            render_booking(&state, &web, &id, Some(refused)).await
+            render_booking(&state, &web, &id, Some(refused), None).await
         }
         Err(e) => Err(e.into()),
     }
