@@ -54,6 +54,7 @@ async fn a_mentor_connects_a_calendar_and_a_mentee_books_a_weekly_series() {
     b.screenshots("calendars-02-settings").await;
     b.goto(&app.url("/settings/availability#preview")).await;
     assert!(b.page_has("Your next two weeks").await);
+    assert!(b.page_has("busy in your own calendar").await);
     // Wednesday's 10:00Z event, in Berlin time on the browser's (en-US) 12-hour clock.
     assert!(
         b.page_has("busy 11:00 AM–12:00 PM").await,

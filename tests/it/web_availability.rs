@@ -156,6 +156,9 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
     // The exception is a row of its own, removable; one empty row adds another.
     let (_, page) = text(&c, &app, "/settings/availability").await;
     assert!(page.contains("<legend>Exception 1</legend>") && page.contains("name=\"ov_remove_0\""));
+    // Calendars cannot be connected on this server: the preview does not point there.
+    assert!(page.contains("What mentees can book now"), "{page}");
+    assert!(!page.contains("your own calendar"), "{page}");
     assert!(page.contains("<legend>New exception</legend>"));
     let mut remove = base.to_vec();
     remove.extend([

@@ -61,6 +61,8 @@ pub(super) struct AvailabilityPage {
     preview: Vec<PreviewDay>,
     /// The length of the service the preview is for (minutes; 0: none).
     preview_minutes: i64,
+    /// Calendars can be connected here (the preview's greyed times come from them).
+    calendars_on: bool,
     /// Coming sessions that fall in time taken off: they stay booked.
     booked_off: Vec<BookedOffLine>,
 }
@@ -319,6 +321,7 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
             errors: FormErrors::default(),
             preview,
             preview_minutes,
+            calendars_on: crate::service::calendars::enabled(&state.ctx),
             booked_off,
         },
     ))
@@ -532,6 +535,7 @@ pub(super) async fn save_availability(
                     errors,
                     preview,
                     preview_minutes,
+                    calendars_on: crate::service::calendars::enabled(&state.ctx),
                     booked_off,
                 },
             )
