@@ -143,6 +143,12 @@ pub async fn issue_feed(ctx: &Ctx, user: &UserRow) -> AppResult<String> {
     Ok(format!("{}/calendar/{token}.ics", ctx.config.base_url))
 }
 
+/// When the user's feed address was issued (none: they have not asked for one). The
+/// address itself is shown only when issued: only its hash is kept.
+pub async fn feed_issued(ctx: &Ctx, user: &UserRow) -> AppResult<Option<jiff::Timestamp>> {
+    Ok(store::calendar::feed_issued(&ctx.db.pool, &user.id).await?)
+}
+
 /// The feed for a token: the user's bookings from 90 days ago on (meetings only).
 pub async fn feed(ctx: &Ctx, token: &str) -> AppResult<String> {
     if token.is_empty() || token.len() > 128 {

@@ -40,3 +40,23 @@ pub async fn user_of_feed<'e, E: Executor<'e, Database = Any>>(
         .await?;
     Ok(user.filter(|u| u.suspended_at.is_none() && u.deleted_at.is_none()))
 }
+
+/// When the user's current feed address was issued, if they have one.
+pub async fn feed_issued<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<Option<Timestamp>> {
+    let stored: Option<i64> =
+        sqlx::query_scalar("SELECT updated_at FROM calendar_feeds WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(ex)
+            .await?;
+    stored
+        .map(|t| {
+            Timestamp::decode(t).map_err(|reason| sqlx::Error::ColumnDecode {
+                index: "updated_at".into(),
+                source: reason.into(),
+            })
+        })
+        .transpose()
+}

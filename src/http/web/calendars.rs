@@ -1,6 +1,8 @@
-//! "Calendars" in the settings: connect a CalDAV account, see each connection's state
-//! and last read, choose which calendars make you busy and which one receives your
-//! bookings, read now, disconnect. Forms only; no script needed.
+//! "Calendars" in the settings: for everyone, the private address a calendar program
+//! subscribes to (their sessions and group seats); for mentors, connect a CalDAV
+//! account, see each connection's state and last read, choose which calendars make
+//! them busy and which one receives their bookings, read now, disconnect. Forms only;
+//! no script needed.
 
 use askama::Template;
 use axum::{
@@ -14,12 +16,16 @@ use super::{FormErrors, Layout, PageResult, WebCtx, WebForm, confirm, zone_of};
 use crate::{
     error::AppError,
     http::{AppState, extract::path_id},
-    service::calendars::{self, CalendarPatch, ConnectInput, ConnectionPatch, ConnectionView},
+    service::{
+        calendar,
+        calendars::{self, CalendarPatch, ConnectInput, ConnectionPatch, ConnectionView},
+    },
 };
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings/calendars", get(page).post(connect))
+        .route("/settings/calendars/feed", post(issue_feed))
         .route("/settings/calendars/{id}", post(save))
         .route("/settings/calendars/{id}/sync", post(sync))
         .route("/settings/calendars/{id}/disconnect", post(disconnect))
@@ -47,6 +53,10 @@ struct CalendarsPage {
     server_url: String,
     username: String,
     errors: FormErrors,
+    /// The feed address just issued: shown this once (only its hash is kept).
+    new_feed: Option<String>,
+    /// When the current feed address was issued, if there is one.
+    feed_issued: Option<String>,
 }
 
 async fn render(
@@ -54,9 +64,13 @@ async fn render(
     web: &WebCtx,
     entry: (String, String),
     errors: FormErrors,
+    new_feed: Option<String>,
 ) -> PageResult {
     let me = web.require_user()?.user.clone();
     let tz = zone_of(Some(&me));
+    let feed_issued = calendar::feed_issued(&state.ctx, &me)
+        .await?
+        .map(|t| web.when(t, &tz));
     let rows = calendars::list(&state.ctx, &me)
         .await?
         .into_iter()
@@ -98,12 +112,58 @@ async fn render(
                 ("username", "User name"),
                 ("password", "App password"),
             ]),
+            new_feed,
+            feed_issued,
         },
     ))
 }
 
 async fn page(State(state): State<AppState>, web: WebCtx) -> PageResult {
-    render(&state, &web, Default::default(), FormErrors::default()).await
+    render(
+        &state,
+        &web,
+        Default::default(),
+        FormErrors::default(),
+        None,
+    )
+    .await
+}
+
+/// Issues the person's calendar feed address and shows it once; a new one replaces
+/// the old (asked first, as calendars subscribed to the old one stop updating).
+async fn issue_feed(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<ActionForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    if calendar::feed_issued(&state.ctx, &me).await?.is_some() && !confirm::confirmed(&f.confirmed)
+    {
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                question: "Get a new calendar address?".into(),
+                consequence: "The old address stops working at once: calendars subscribed to it stop showing your sessions until you subscribe them to the new one.".into(),
+                action: "/settings/calendars/feed".into(),
+                fields: vec![],
+                yes: "Yes, get a new address",
+                back: "/settings/calendars#feed".into(),
+                no: "No, keep the old one",
+                reason: None,
+                errors: FormErrors::default(),
+            },
+        ));
+    }
+    let url = calendar::issue_feed(&state.ctx, &me).await?;
+    render(
+        &state,
+        &web,
+        Default::default(),
+        FormErrors::default(),
+        Some(url),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,6 +202,7 @@ async fn connect(
                 &web,
                 (f.server_url, f.username),
                 FormErrors::from_error(&e),
+                None,
             )
             .await
         }

@@ -127,3 +127,73 @@ async fn calendar_files_parse_and_follow_changes() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The feed address from the settings page, for a mentee too: shown once when issued,
+/// then only when it was; a new one asks first and stops the old.
+#[tokio::test]
+async fn a_mentee_gets_a_calendar_address_from_the_settings() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let id = accepted_booking(&app, &mentor, &mentee, &service, TUE_10).await;
+    let c = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, settings) = text(&c, &app, "/settings").await;
+    assert!(
+        settings.contains("<a href=\"/settings/calendars\">Calendars</a>"),
+        "a tab for everyone: {settings}"
+    );
+    let (_, page) = text(&c, &app, "/settings/calendars").await;
+    assert!(page.contains("Get my calendar address"), "{page}");
+    assert!(
+        !page.contains("Connect your own calendar"),
+        "mentors only: {page}"
+    );
+    let issue = |confirmed: bool, csrf: String| {
+        let c = &c;
+        let url = app.url("/settings/calendars/feed");
+        async move {
+            let mut form = vec![("csrf", csrf)];
+            if confirmed {
+                form.push(("confirmed", "1".into()));
+            }
+            let res = c.post(url).form(&form).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let address = |html: &str| -> String {
+        let marker = "id=\"feed-url\" readonly value=\"";
+        let at = html.find(marker).unwrap_or_else(|| panic!("{html}")) + marker.len();
+        html[at..at + html[at..].find('"').unwrap()].to_string()
+    };
+    let (status, shown) = issue(false, csrf_of(&page)).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = address(&shown);
+    let path = first.trim_start_matches(&app.base).to_string();
+    assert!(
+        path.starts_with("/calendar/") && path.ends_with(".ics"),
+        "{first}"
+    );
+    let feed = app.http.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(feed.status(), StatusCode::OK);
+    assert!(
+        feed.text()
+            .await
+            .unwrap()
+            .contains(&format!("UID:{id}@mentorhub"))
+    );
+    // Later: said to exist, not shown again.
+    let (_, page) = text(&c, &app, "/settings/calendars").await;
+    assert!(page.contains("You have an address, issued "), "{page}");
+    assert!(!page.contains(&first), "{page}");
+    // A new one asks first, then replaces it: the old one stops.
+    let (_, ask) = issue(false, csrf_of(&page)).await;
+    assert!(ask.contains("Get a new calendar address?"), "{ask}");
+    let (_, now) = text(&c, &app, "/settings/calendars").await;
+    assert!(!now.contains("feed-url"), "nothing issued without a yes");
+    let (_, shown) = issue(true, csrf_of(&page)).await;
+    let second = address(&shown);
+    assert_ne!(first, second);
+    let old = app.http.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(old.status(), StatusCode::NOT_FOUND);
+}
