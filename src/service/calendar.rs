@@ -136,6 +136,23 @@ pub async fn booking_ics(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<Str
     ))
 }
 
+/// A series' sessions as one calendar file, for either person: every session, a
+/// cancelled or declined one marked cancelled (so a calendar that imported the file
+/// before drops it). Not for a series of reviews (it has no times).
+pub async fn series_ics(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<String> {
+    let s = super::bookings::get_series(ctx, viewer, id).await?;
+    if s.row.mentor_id != viewer.id.as_str() && s.row.mentee_id != viewer.id.as_str() {
+        return Err(AppError::NotFound);
+    }
+    let events: Vec<_> = s
+        .occurrences
+        .iter()
+        .filter(|b| b.b.timed)
+        .map(|b| event(ctx, b, &viewer.id))
+        .collect();
+    Ok(ics::calendar("mentorhub series", &events))
+}
+
 /// Issues (or re-issues, revoking the old one) the user's secret feed URL.
 pub async fn issue_feed(ctx: &Ctx, user: &UserRow) -> AppResult<String> {
     let token = auth::new_token();

@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create))
         .routes(routes!(preview))
         .routes(routes!(get_one))
+        .routes(routes!(series_ics))
         .routes(routes!(accept))
         .routes(routes!(decline))
         .routes(routes!(cancel))
@@ -135,6 +136,23 @@ async fn get_one(
 ) -> Result<axum::Json<SeriesView>, AppError> {
     let s = bookings::get_series(&state.ctx, &me.user, &id).await?;
     Ok(axum::Json(series_view(&s, &me.user.id)))
+}
+
+/// Every session of the series as one iCalendar (RFC 5545) file; a cancelled or
+/// declined one is marked cancelled.
+#[utoipa::path(get, path = "/api/v1/bookings/series/{id}/ics", tag = "bookings", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "text/calendar", content_type = "text/calendar"), (status = 404, body = Problem)))]
+async fn series_ics(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<Response, AppError> {
+    let body = crate::service::calendar::series_ics(&state.ctx, &me.user, &id).await?;
+    Ok(super::bookings::calendar_response(
+        body,
+        &format!("series-{id}.ics"),
+    ))
 }
 
 /// Accept every session of the series still waiting (the mentor).

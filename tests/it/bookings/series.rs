@@ -287,6 +287,47 @@ async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancell
         .unwrap();
     assert!(text.contains("STATUS:CANCELLED"), "{text}");
     assert!(text.contains(&format!("UID:{}@mentorhub", ids[2])));
+    // The whole series in one file: every session by its own UID, the three
+    // cancelled ones marked so, the one still on confirmed.
+    let series_ics = |who: &Session| {
+        app.http
+            .get(app.url(&format!("/api/v1/bookings/series/{id}/ics")))
+            .bearer_auth(&who.access)
+            .send()
+    };
+    let res = series_ics(&mentor).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let text = res.text().await.unwrap();
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 4, "{text}");
+    assert_eq!(text.matches("STATUS:CANCELLED").count(), 3, "{text}");
+    assert!(
+        text.contains(&format!("UID:{}@mentorhub", ids[1])),
+        "{text}"
+    );
+    let outsider = app.register("outsider@example.com").await;
+    assert_eq!(
+        series_ics(&outsider).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    // The booking page links it.
+    let c = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/bookings/{}", ids[1])).await;
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/bookings/series/{id}/ics\">Add all 4 sessions to my calendar (.ics)</a>"
+        )),
+        "{page}"
+    );
+    let (status, file) =
+        crate::web_mentors::text(&c, &app, &format!("/bookings/series/{id}/ics")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(file.matches("BEGIN:VEVENT").count(), 4);
 
     // Nothing left to cancel from the third on.
     let got = app

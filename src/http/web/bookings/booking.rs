@@ -526,6 +526,21 @@ pub(super) async fn booking_ics(
     ))
 }
 
+/// Every session of a series in one calendar file (the series box's link).
+pub(super) async fn series_ics(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let me = web.require_user()?.user.clone();
+    let id = path_id(&id)?;
+    let body = crate::service::calendar::series_ics(&state.ctx, &me, &id).await?;
+    Ok(crate::http::api::bookings::calendar_response(
+        body,
+        &format!("series-{id}.ics"),
+    ))
+}
+
 #[derive(Debug, Default, Clone, Deserialize)]
 pub(super) struct BookingForm {
     #[serde(default)]

@@ -63,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .route("/bookings/{id}/deliver", post(deliver))
         .route("/bookings/{id}/do/{action}", post(act))
         .route("/bookings/series/{id}/do/{action}", post(series_act))
+        .route("/bookings/series/{id}/ics", get(series_ics))
         .route(
             "/settings/availability",
             get(availability_form).post(save_availability),
