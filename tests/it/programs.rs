@@ -447,6 +447,13 @@ async fn managers_see_and_act_only_within_their_program() {
         page.contains(&format!("<a href=\"/programs/{mine}\">program “Mine”</a>")),
         "by its name: {page}"
     );
+    // The program's dates say their zone (the reader's).
+    let (_, page) = crate::web_mentors::text(&c, &app, "/programs").await;
+    let when = page
+        .split("<p class=\"muted small\">")
+        .find(|p| p.contains(" · runs "))
+        .unwrap_or_else(|| panic!("{page}"));
+    assert!(when.starts_with("Applications until ") && when.contains(" (UTC)</p>"), "{when}");
 
     // No longer a manager: no longer anything.
     let (status, _) = app

@@ -57,7 +57,8 @@ pub struct ProgramCard {
     pub name: String,
     pub description: String,
     pub status: &'static str,
-    /// "Applications until 16 March 2026 09:00 · runs 16 March – 8 June 2026".
+    /// "Applications until Mon 16 Mar 2026, 09:00 · runs Mon 16 Mar 2026, 09:00 – Mon 8
+    /// Jun 2026, 09:00 (Europe/Paris)": in the reader's zone, said once at the end.
     pub when: String,
     pub accepting: bool,
     pub budget: i64,
@@ -88,9 +89,10 @@ fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
         description: p.description.clone(),
         status: p.status.as_str(),
         when: format!(
-            "{apply} · runs {} – {}",
+            "{apply} · runs {} – {} ({})",
             web.when(p.starts_at, &tz),
-            web.when(p.ends_at, &tz)
+            web.when(p.ends_at, &tz),
+            tz.iana_name().unwrap_or("UTC")
         ),
         accepting,
         budget: p.budget_per_mentee,
