@@ -344,7 +344,10 @@ fn settle_past_exception(
         v.push(FieldError::new(
             &format!("overrides[{i}].date"),
             "past_date",
-            format!("{date} has passed: an exception is for today or a later date."),
+            format!(
+                "{} has passed: an exception is for today or a later date.",
+                date.strftime("%a %-d %b %Y")
+            ),
         ));
     }
 }

@@ -453,7 +453,10 @@ async fn managers_see_and_act_only_within_their_program() {
         .split("<p class=\"muted small\">")
         .find(|p| p.contains(" · runs "))
         .unwrap_or_else(|| panic!("{page}"));
-    assert!(when.starts_with("Applications until ") && when.contains(" (UTC)</p>"), "{when}");
+    assert!(
+        when.starts_with("Applications until ") && when.contains(" (UTC)</p>"),
+        "{when}"
+    );
 
     // No longer a manager: no longer anything.
     let (status, _) = app

@@ -115,8 +115,10 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
         );
         let html = res.text().await.unwrap();
         assert!(
-            html.contains("Enter the hours to block, from and to, or choose a day off."),
-            "{html}"
+            html.contains(
+                "Exception 1 (Tue 10 Mar 2026): Enter the hours to block, from and to, or choose a day off."
+            ),
+            "the summary names the date in words: {html}"
         );
         assert!(
             html.contains("<option value=\"blocked\" selected>"),

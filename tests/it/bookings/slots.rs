@@ -263,7 +263,7 @@ async fn exceptions_are_for_today_or_later() {
     assert_eq!(got.1["errors"][0]["code"], "past_date");
     assert_eq!(
         got.1["errors"][0]["message"],
-        "2026-02-27 has passed: an exception is for today or a later date."
+        "Fri 27 Feb 2026 has passed: an exception is for today or a later date."
     );
     let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
     assert_eq!(

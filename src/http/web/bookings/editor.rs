@@ -474,7 +474,21 @@ fn place_errors(
                     };
                     summary.push((
                         format!("ov_{input}_{i}"),
-                        format!("Exception {} ({}): {}", i + 1, o.date, f.message),
+                        match o.date.parse::<jiff::civil::Date>() {
+                            // The message names the date already ("Wed 1 Jan 2020 has passed").
+                            Ok(d)
+                                if f.message.contains(&d.strftime("%a %-d %b %Y").to_string()) =>
+                            {
+                                format!("Exception {}: {}", i + 1, f.message)
+                            }
+                            Ok(d) => format!(
+                                "Exception {} ({}): {}",
+                                i + 1,
+                                d.strftime("%a %-d %b %Y"),
+                                f.message
+                            ),
+                            Err(_) => format!("Exception {}: {}", i + 1, f.message),
+                        },
                     ));
                 }
             }
