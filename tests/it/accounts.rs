@@ -611,9 +611,21 @@ async fn login_and_register_are_rate_limited_per_address_and_account() {
 async fn closing_an_account_on_the_page_asks_for_the_password() {
     use crate::web_mentors::{csrf_of, sign_in, text};
     let app = TestApp::spawn().await;
-    app.register("leaving@example.com").await;
+    let leaving = app.register("leaving@example.com").await;
     let c = sign_in(&app, "leaving@example.com", "correct horse battery").await;
     let (_, page) = text(&c, &app, "/settings").await;
+    assert!(
+        !page.contains("closing-credits"),
+        "no credits, nothing to say: {page}"
+    );
+    // Credits in the wallet are said to go with the account, before it is closed.
+    let admin = app.admin().await;
+    app.grant(&admin, &leaving.user_id, 35).await;
+    let (_, page) = text(&c, &app, "/settings").await;
+    assert!(
+        page.contains("<strong>Your 35 credits go with the account</strong>"),
+        "{page}"
+    );
     let csrf = csrf_of(&page);
     for (password, says) in [
         (

@@ -539,6 +539,8 @@ struct SettingsPage {
     /// Which of the page's forms the errors are of: `profile`, `password`, `delete`
     /// (its summary shows there), or "".
     failed: &'static str,
+    /// The wallet's credits, which go with a closed account (said beside closing).
+    balance: i64,
 }
 
 /// The sign-up form's labels, for its error summary.
@@ -577,6 +579,7 @@ async fn settings(State(state): State<AppState>, web: WebCtx) -> PageResult {
             timezones: timezones(),
             errors: FormErrors::default(),
             failed: "",
+            balance: crate::service::credits::balance(&state.ctx, &me.id).await?,
         },
     ))
 }
@@ -647,6 +650,7 @@ async fn save_profile(
                 timezones: timezones(),
                 errors: FormErrors::from_error(&e).ids("").labelled(SETTINGS_LABELS),
                 failed: "profile",
+                balance: crate::service::credits::balance(&state.ctx, &me.id).await?,
             },
         ),
         Err(e) => return Err(e.into()),
@@ -684,6 +688,11 @@ async fn settings_with_errors(
             timezones: timezones(),
             errors: FormErrors::from_error(e).ids("").labelled(SETTINGS_LABELS),
             failed,
+            // Shown again after a refused form: a figure that cannot be read leaves the
+            // line out rather than failing the page.
+            balance: crate::service::credits::balance(&state.ctx, &me.id)
+                .await
+                .unwrap_or(0),
         },
     )
 }
