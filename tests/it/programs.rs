@@ -1642,3 +1642,51 @@ async fn a_program_is_not_made_or_opened_already_over() {
         .await;
     assert_eq!(status, StatusCode::OK, "{b}");
 }
+
+/// A mentee ranking the same mentor twice is told so (nothing sent); once applied,
+/// the program page shows what they sent: their ranking, named.
+#[tokio::test]
+async fn a_ranking_names_each_mentor_once_and_the_applicant_sees_what_they_sent() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = open_program(&app, &admin, "Spring cohort", 0).await;
+    let ada = pool_mentor(&app, &admin, &id, "ada@example.com", &["rust"], 2).await;
+    let bob = pool_mentor(&app, &admin, &id, "bob@example.com", &["go"], 2).await;
+    let s = app.register("twice@example.com").await;
+    let got = enrol(
+        &app,
+        &s,
+        &id,
+        json!({"role": "mentee", "choices": [ada.user_id, ada.user_id]}),
+    )
+    .await;
+    assert_problem(&got, 422, "invalid_input");
+    assert!(got.1.to_string().contains("duplicate_choice"), "{}", got.1);
+    let (_, list) = app
+        .get(&format!("/api/v1/programs/{id}"), admin.token())
+        .await;
+    assert!(
+        !list.to_string().contains("twice@example.com"),
+        "nothing sent"
+    );
+    let (status, b) = enrol(
+        &app,
+        &s,
+        &id,
+        json!({"role": "mentee", "choices": [bob.user_id, ada.user_id]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let c = crate::web_mentors::sign_in(&app, "twice@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/programs/{id}")).await;
+    let (_, bob_me) = app.get("/api/v1/me", bob.token()).await;
+    let (_, ada_me) = app.get("/api/v1/me", ada.token()).await;
+    let ranked = format!(
+        "<strong>Mentors you ranked:</strong> 1. {} {} 2. {} {}</p>",
+        bob_me["first_name"].as_str().unwrap(),
+        bob_me["last_name"].as_str().unwrap(),
+        ada_me["first_name"].as_str().unwrap(),
+        ada_me["last_name"].as_str().unwrap(),
+    );
+    assert!(page.contains(&ranked), "{ranked} in {page}");
+}

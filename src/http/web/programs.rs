@@ -235,6 +235,9 @@ pub struct MyApplication {
     pub applied: String,
     pub mentor_name: String,
     pub waiting_reason: String,
+    /// What they sent, as the managers read it: "1. Ada Lovelace 2. Linus Nadella",
+    /// and "Question: answer" lines.
+    pub sent: ApplicantLine,
 }
 
 #[derive(Template)]
@@ -299,7 +302,7 @@ async fn render_program(
         .find(|m| m.mentor_id == *me.id && m.status == "active")
         .map(|m| (m.capacity, m.matched));
     let mine = match mine_row {
-        Some(app) => Some(my_application(state, me, &a, app).await?),
+        Some(app) => Some(my_application(state, me, &a, app, &pool_rows).await?),
         None => None,
     };
     let accepting = p.status == ProgramStatus::Open
@@ -366,6 +369,7 @@ async fn my_application(
     me: &UserRow,
     a: &Access,
     app: &ApplicationRow,
+    pool: &[PoolRow],
 ) -> Result<MyApplication, AppError> {
     let tz = jiff::tz::TimeZone::get(&me.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let mentor_name = if app.status == "matched" {
@@ -389,6 +393,7 @@ async fn my_application(
             .to_string(),
         mentor_name,
         waiting_reason: app.unmatched_reason.clone(),
+        sent: applicant_line(app, pool, &a.program.mentee_questions),
     })
 }
 

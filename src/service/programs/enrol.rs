@@ -137,14 +137,25 @@ async fn apply(
             }
         };
     let pool = store::programs::pool(&ctx.db.pool, &p.id, true).await?;
+    // A ranking names each mentor once: the same one twice is a slip to point out
+    // (the second choice would otherwise be lost without a word).
     let mut choices: Vec<String> = vec![];
+    let mut twice = false;
     for c in &input.choices {
         let c = c.trim().to_string();
-        if !choices.contains(&c) {
+        if choices.contains(&c) {
+            twice = true;
+        } else {
             choices.push(c);
         }
     }
-    if choices.len() > MAX_CHOICES {
+    if twice {
+        errors.push(crate::error::FieldError::new(
+            "choices",
+            "duplicate_choice",
+            "You ranked the same mentor twice: choose each mentor once, or leave a choice empty.",
+        ));
+    } else if choices.len() > MAX_CHOICES {
         errors.push(crate::error::FieldError::new(
             "choices",
             "too_many",
