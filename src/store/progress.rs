@@ -269,14 +269,35 @@ pub struct ActivityRow {
 }
 }
 
-/// The activity of a program's mentorships (or of one), at `now`.
+/// Which mentorships [`activity`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Pairs<'a> {
+    /// A program's mentorships, or one of them.
+    Program(&'a str, Option<&'a str>),
+    /// One mentorship, in a program or not.
+    One(&'a str),
+}
+
+/// The activity of mentorships (a program's, or one), at `now`.
 pub async fn activity<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    program_id: &str,
-    mentorship_id: Option<&str>,
+    pairs: Pairs<'_>,
     now: Timestamp,
 ) -> sqlx::Result<Vec<ActivityRow>> {
-    sqlx::query_as(
+    // Each a lookup by its own key: the program's mentorships, or the one by id.
+    let (program_id, mentorship_id, filter) = match pairs {
+        Pairs::Program(p, one) => (
+            Some(p),
+            one,
+            "m.program_id = $1 AND ($2 IS NULL OR m.id = $2)",
+        ),
+        Pairs::One(id) => (
+            None,
+            Some(id),
+            "m.id = $2 AND ($1 IS NULL OR m.program_id = $1)",
+        ),
+    };
+    let sql = format!(
         "SELECT m.id AS mentorship_id, m.mentor_id, m.mentee_id, \
          a.first_name AS mentor_first_name, a.last_name AS mentor_last_name, \
          b.first_name AS mentee_first_name, b.last_name AS mentee_last_name, m.status, m.started_at, \
@@ -307,14 +328,15 @@ pub async fn activity<'e, E: Executor<'e, Database = Any>>(
           WHERE k.mentor_id = m.mentor_id AND k.mentee_id = m.mentee_id AND r.mentee_id = m.mentee_id \
           AND k.start_at >= m.started_at) AS rating_sum \
          FROM mentorships m JOIN users a ON a.id = m.mentor_id JOIN users b ON b.id = m.mentee_id \
-         WHERE m.program_id = $1 AND ($2 IS NULL OR m.id = $2) AND m.started_at IS NOT NULL \
-         ORDER BY a.first_name, a.last_name, b.first_name, b.last_name, m.id",
-    )
-    .bind(program_id)
-    .bind(mentorship_id)
-    .bind(now.stored())
-    .fetch_all(ex)
-    .await
+         WHERE {filter} AND m.started_at IS NOT NULL \
+         ORDER BY a.first_name, a.last_name, b.first_name, b.last_name, m.id"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(program_id)
+        .bind(mentorship_id)
+        .bind(now.stored())
+        .fetch_all(ex)
+        .await
 }
 
 /// The program a mentorship belongs to, if any.

@@ -1034,3 +1034,73 @@ async fn goals_and_milestones_are_renamed_and_removed_by_the_pair_only() {
         "mentorship_over",
     );
 }
+
+/// A mentorship outside any program counts its sessions held and its last contact
+/// too (a message, a session), on the API and its page.
+#[tokio::test]
+async fn a_mentorship_outside_programs_counts_sessions_and_contact() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let id = accepted(&app, &mentee, &mentor).await;
+    let goals = format!("/api/v1/mentorships/{id}/goals");
+    let (_, p) = app.get(&goals, mentee.token()).await;
+    assert_eq!(p["sessions_held"], 0, "{p}");
+    assert!(p["last_contact"].is_null(), "{p}");
+    // A message is contact.
+    app.clock.advance(jiff::SignedDuration::from_mins(5));
+    let (status, t) = app
+        .post(
+            "/api/v1/threads",
+            mentee.token(),
+            json!({"participant_ids": [mentor.user_id]}),
+        )
+        .await;
+    assert!(status.is_success(), "{t}");
+    let thread = t["id"].as_str().unwrap();
+    let (status, msg) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentee.token(),
+            json!({"content": "Hello!"}),
+        )
+        .await;
+    assert!(status.is_success(), "{msg}");
+    let (_, p) = app.get(&goals, mentor.token()).await;
+    assert_eq!(p["last_contact"], msg["created_at"], "{p}");
+    // A session held is counted.
+    let (_, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-03T10:00:00Z"}),
+        )
+        .await;
+    let booking = b["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/bookings/{booking}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    app.clock.set("2026-03-03T11:05:00Z".parse().unwrap());
+    let (status, c) = app
+        .post(
+            &format!("/api/v1/bookings/{booking}/complete"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    let (_, p) = app.get(&goals, mentee.token()).await;
+    assert_eq!(p["sessions_held"], 1, "{p}");
+    assert_eq!(p["last_contact"], "2026-03-03T10:00:00Z", "{p}");
+    let web =
+        crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&web, &app, &format!("/mentorship/{id}")).await;
+    assert!(page.contains("<dd id=\"sessions-held\">1</dd>"), "{page}");
+    assert!(
+        page.contains("<dt>Last contact</dt><dd>Tue 3 Mar 2026, 10:00</dd>"),
+        "{page}"
+    );
+}

@@ -169,16 +169,19 @@ pub async fn view(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Progress> {
         }
     }
     let now = ctx.now();
-    let (activity, health) = match &program {
-        Some(p) => {
-            let a = store::progress::activity(&ctx.db.pool, &p.id, Some(id), now)
-                .await?
-                .into_iter()
-                .next();
-            let h = a.as_ref().map(|a| health_of(a, p, now));
-            (a, h)
-        }
-        None => (None, None),
+    // Sessions held and the last contact, for any mentorship; its health is judged
+    // against a program's expectations, so only in one.
+    let pairs = match &program {
+        Some(p) => store::progress::Pairs::Program(&p.id, Some(id)),
+        None => store::progress::Pairs::One(id),
+    };
+    let activity = store::progress::activity(&ctx.db.pool, pairs, now)
+        .await?
+        .into_iter()
+        .next();
+    let health = match (&program, &activity) {
+        (Some(p), Some(a)) => Some(health_of(a, p, now)),
+        _ => None,
     };
     let sessions = store::bookings::list(
         &ctx.db.pool,
