@@ -114,6 +114,9 @@ function seriesCost(box) {
   const balanceLine = document.getElementById("balance-line");
   // The cancellation rule too: one session's date, or the rule of each in a series.
   const policyLine = document.getElementById("policy");
+  // One session's shortfall ("10 more are needed") says nothing true of a series: the
+  // line below says the series' own while one is chosen.
+  const short = document.getElementById("short");
   const single = [costLine, balanceLine, policyLine].map((el) => el && el.innerHTML);
   const summary = (n, total) => {
     if (costLine && cost > 0) {
@@ -126,6 +129,7 @@ function seriesCost(box) {
     if (policyLine && policyLine.dataset.series) {
       policyLine.textContent = policyLine.dataset.series;
     }
+    if (short) short.hidden = true;
     if (balanceLine) {
       balanceLine.textContent = total <= balance
         ? `${balance} credits → ${balance - total} after booking the series`
@@ -136,6 +140,7 @@ function seriesCost(box) {
     if (costLine) costLine.innerHTML = single[0];
     if (balanceLine) balanceLine.innerHTML = single[1];
     if (policyLine) policyLine.innerHTML = single[2];
+    if (short) short.hidden = false;
   };
   const show = () => {
     const n = Math.round(Number(count.value));
@@ -293,6 +298,21 @@ function live() {
     scrollDown();
   };
 
+  // A message's "⋯" menu opened near the list's end shows what it holds, not below
+  // the list's visible part ("toggle" does not bubble: listened for on the way down).
+  if (list) {
+    list.addEventListener(
+      "toggle",
+      (e) => {
+        const menu = e.target;
+        if (menu.open && menu.closest && menu.closest(".msg-menu")) {
+          menu.scrollIntoView({ block: "nearest" });
+        }
+      },
+      true,
+    );
+  }
+
   const markRead = () => {
     if (!thread) return;
     fetch(`/api/v1/threads/${thread}/read`, { method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" });
@@ -345,6 +365,9 @@ function live() {
   const composer = document.getElementById("composer");
   if (composer && thread) {
     scrollDown();
+    // Again once images and fonts have settled the page's height (on a phone the
+    // first scroll can fall short, leaving the last message under the composer).
+    window.addEventListener("load", scrollDown, { once: true });
     const box = composer.querySelector("textarea");
     const count = document.getElementById("composer-count");
     const send = composer.querySelector("button[type=submit]");
