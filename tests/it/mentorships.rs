@@ -296,6 +296,23 @@ async fn decline_cancel_and_who_may_do_what() {
         404,
         "not_found",
     );
+    // Each asker still finds their request, with the answer they got; a request that
+    // never became a mentorship has no progress to open.
+    for (email, says) in [
+        ("a@example.com", "request declined "),
+        ("b@example.com", "request withdrawn "),
+    ] {
+        let c = crate::web_mentors::sign_in(&app, email, "correct horse battery").await;
+        let (_, hub) = crate::web_mentors::text(&c, &app, "/mentorship?tab=mentors").await;
+        let line = hub
+            .split("<li>")
+            .find(|l| l.contains(says))
+            .unwrap_or_else(|| panic!("{email}: {hub}"));
+        assert!(!line.contains("goals and progress"), "{line}");
+        if email == "a@example.com" {
+            assert!(line.contains(": “Full this month”</span>"), "{line}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -853,7 +870,7 @@ async fn an_ended_mentorships_progress_is_kept_to_read() {
     );
     // And it can be found again from the mentorship lists.
     let (_, hub) = crate::web_mentors::text(&c, &app, "/mentorship?tab=mentors").await;
-    assert!(hub.contains("Past mentorships"), "{hub}");
+    assert!(hub.contains("Past requests and mentorships"), "{hub}");
     assert!(
         hub.contains(&format!("href=\"/mentorship/{id}\">goals and progress</a>")),
         "{hub}"

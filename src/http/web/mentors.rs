@@ -641,15 +641,60 @@ struct HubPage {
     recommendations: Vec<CardView>,
     upcoming: Vec<super::bookings::SessionLine>,
     past: Vec<super::bookings::SessionLine>,
-    /// Mentorships that have ended, newest first: (mentorship id, other person's id,
-    /// their name, "ended 3 Dec 2026").
-    ended: Vec<(String, String, String, String)>,
+    /// Mentorships that have ended and requests that were answered no, withdrawn or
+    /// left unanswered, newest first.
+    ended: Vec<PastLine>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct HubQuery {
     #[serde(default)]
     tab: String,
+}
+
+/// A past mentorship or request on the hub.
+pub struct PastLine {
+    pub id: String,
+    pub other_id: String,
+    pub name: String,
+    /// "ended 3 Dec 2026", "declined 3 Dec 2026: “My spots are full”", "withdrawn 3
+    /// Dec 2026", "not answered in time (3 Dec 2026)".
+    pub what: String,
+    /// It was a mentorship: its goals and progress can be read.
+    pub progress: bool,
+}
+
+fn past_line(
+    r: &MentorshipListRow,
+    as_mentor: bool,
+    now: jiff::Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> PastLine {
+    let line = relation_line(r, as_mentor, now, tz);
+    let day = |t: jiff::Timestamp| t.to_zoned(tz.clone()).strftime("%-d %b %Y").to_string();
+    let what = match r.m.status {
+        MentorshipStatus::Declined => {
+            let when = day(r.m.responded_at.unwrap_or(r.m.updated_at));
+            match r.m.answer.trim() {
+                "" => format!("request declined {when}"),
+                why => format!("request declined {when}: “{why}”"),
+            }
+        }
+        MentorshipStatus::Cancelled => {
+            format!("request withdrawn {}", day(r.m.updated_at))
+        }
+        MentorshipStatus::Expired => {
+            format!("request not answered in time ({})", day(r.m.expires_at))
+        }
+        _ => format!("ended {}", day(r.m.ended_at.unwrap_or(r.m.updated_at))),
+    };
+    PastLine {
+        id: line.id,
+        other_id: line.other_id,
+        name: line.other_name,
+        what,
+        progress: r.m.started_at.is_some(),
+    }
 }
 
 fn relation_line(
@@ -738,11 +783,14 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
             .collect();
         // Requests waiting for an answer first.
         lines.sort_by_key(|l| l.status != MentorshipStatus::Pending.as_str());
-        // Ended ones stay to be found again: their goals and history are kept.
+        // Ended ones stay to be found again (their goals and history are kept), and
+        // so do requests that came to nothing, with the answer given.
         let over = mentorships::list(
             &state.ctx,
             &ListFilter {
-                statuses: vec!["ended".into()],
+                statuses: ["ended", "declined", "cancelled", "expired"]
+                    .map(String::from)
+                    .to_vec(),
                 limit: 50,
                 ..filter
             },
@@ -750,17 +798,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
         .await?;
         ended = over
             .iter()
-            .map(|r| {
-                let line = relation_line(r, as_mentor, now, &tz);
-                let when = r.m.ended_at.unwrap_or(r.m.updated_at);
-                let day = when.to_zoned(tz.clone()).strftime("%-d %b %Y").to_string();
-                (
-                    line.id,
-                    line.other_id,
-                    line.other_name,
-                    format!("ended {day}"),
-                )
-            })
+            .map(|r| past_line(r, as_mentor, now, &tz))
             .collect();
     }
     Ok(web.render(
