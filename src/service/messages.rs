@@ -120,6 +120,7 @@ pub async fn booking_changed(
     let Some(invite) = store::messages::invite_of(&mut **tx, &b.b.id).await? else {
         return Ok(None);
     };
+    // What else the invite says (a series' size) stays as it was written.
     let mut meta = invite.metadata.clone();
     meta["status"] = json!(b.b.status);
     meta["start"] = json!(ts(b.b.start_at));

@@ -297,17 +297,29 @@ fn with_dates(m: &MessageRow, tz: &jiff::tz::TimeZone, web: &WebCtx) -> String {
 }
 
 /// "Career chat, Tue 3 Mar 2026, 10:00": a booking request's title and, when it has a
-/// time (not a review), its start; empty for other messages.
+/// time (not a review), its start, and for a series' first session how many there are
+/// ("…, the first of 4 sessions, every week"); empty for other messages.
 fn invite_session(meta: &serde_json::Value, tz: &jiff::tz::TimeZone, web: &WebCtx) -> String {
     let title = meta["title"].as_str().unwrap_or("");
     let start = meta["start"]
         .as_str()
         .and_then(|s| s.parse::<jiff::Timestamp>().ok());
-    match start {
+    let session = match start {
         Some(t) if meta["timed"].as_bool() != Some(false) => {
             format!("{title}, {}", web.when(t, tz))
         }
         _ => title.to_string(),
+    };
+    match meta["series_sessions"].as_i64() {
+        Some(n) if n > 1 => format!(
+            "{session}, the first of {n} sessions, every {}",
+            if meta["series_every_weeks"].as_i64() == Some(2) {
+                "two weeks"
+            } else {
+                "week"
+            }
+        ),
+        _ => session,
     }
 }
 

@@ -257,7 +257,10 @@ pub async fn request_series(
             outbox: new_id(),
             message: new_id(),
         };
-        let invite_meta = messages::invite_metadata(&booking);
+        // The invite (the first session's) says it opens a series.
+        let mut invite_meta = messages::invite_metadata(&booking);
+        invite_meta["series_sessions"] = starts.len().into();
+        invite_meta["series_every_weeks"] = input.every_weeks.into();
         let mut rows = request_rows(
             ctx,
             &booking,

@@ -202,6 +202,11 @@ async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancell
         let c = crate::web_mentors::sign_in(&app, email, "correct horse battery").await;
         let (_, html) = crate::web_mentors::text(&c, &app, &format!("/chat/{thread}")).await;
         assert!(html.contains(dates), "{email}: {html}");
+        // The invite opening the series says it does.
+        assert!(
+            html.contains(", the first of 4 sessions, every week</a>"),
+            "{email}: {html}"
+        );
     }
 
     // Moving one session leaves the others.
