@@ -104,6 +104,7 @@ pub const PROGRAM_UPDATE: &str = "program_update";
 pub const CALENDAR_FAILING: &str = "calendar_failing";
 pub const MENTOR_APPLIED: &str = "mentor_applied";
 pub const REPORT_FILED: &str = "report_filed";
+pub const REPORT_DECIDED: &str = "report_decided";
 pub const BOOKING_DISPUTE: &str = "booking_dispute";
 pub const DISPUTE_OPENED: &str = "dispute_opened";
 pub const ARTICLE_COMMENT: &str = "article_comment";
@@ -283,6 +284,13 @@ pub const KINDS: &[Kind] = &[
         in_app: true,
         email: true,
         audience: Audience::Administrators,
+    },
+    Kind {
+        kind: REPORT_DECIDED,
+        label: "Something I reported is decided",
+        in_app: true,
+        email: false,
+        audience: Audience::Everyone,
     },
 ];
 

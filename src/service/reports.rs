@@ -63,8 +63,20 @@ async fn target_summary(ctx: &Ctx, who: &UserRow, kind: &str, id: &str) -> AppRe
                 .await?
                 .filter(|m| m.deleted_at.is_none())
                 .ok_or(AppError::NotFound)?;
-            super::messages::my_thread(ctx, who, &m.thread_id).await?;
-            Ok(format!("Message: {}", excerpt(&m.content, 120)))
+            // A member reports only what their own chats hold; an admin reads a
+            // reported message (and who sent it) without being in the chat.
+            if !super::admin::is_admin(who) {
+                super::messages::my_thread(ctx, who, &m.thread_id).await?;
+                return Ok(format!("Message: {}", excerpt(&m.content, 120)));
+            }
+            let from = match &m.sender_id {
+                Some(s) => store::users::by_id(&ctx.db.pool, s)
+                    .await?
+                    .map(|u| format!(" from {} {} ({})", u.first_name, u.last_name, u.email))
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            Ok(format!("Message{from}: {}", excerpt(&m.content, 120)))
         }
         _ => {
             let u = store::users::by_id(&ctx.db.pool, id)
@@ -80,6 +92,81 @@ async fn target_summary(ctx: &Ctx, who: &UserRow, kind: &str, id: &str) -> AppRe
 /// reporting it: only what they can see (else not found).
 pub async fn what(ctx: &Ctx, who: &UserRow, kind: &str, id: &str) -> AppResult<String> {
     target_summary(ctx, who, kind, id).await
+}
+
+/// What was reported, as its reporter is told of it: "the message", "the comment on
+/// “Title”", "the article “Title”", "the account of Ada Lovelace".
+async fn what_it_was(ctx: &Ctx, (kind, id): (&str, &str)) -> AppResult<String> {
+    let pool = &ctx.db.pool;
+    Ok(match kind {
+        "article" => match store::articles::get(pool, None, Some(id), None).await? {
+            Some(a) => format!("the article “{}”", a.title),
+            None => "the article".into(),
+        },
+        "comment" => match store::articles::comment(pool, id).await? {
+            Some(c) => match store::articles::get(pool, None, Some(&c.article_id), None).await? {
+                Some(a) => format!("the comment on “{}”", a.title),
+                None => "the comment".into(),
+            },
+            None => "the comment".into(),
+        },
+        "message" => "the chat message".into(),
+        _ => match store::users::by_id(pool, id).await? {
+            Some(u) => format!("the account of {} {}", u.first_name, u.last_name),
+            None => "the account".into(),
+        },
+    })
+}
+
+/// Tells one reporter how their report ended: removed (or the account suspended), or
+/// looked at and left as it was.
+#[allow(clippy::too_many_arguments)]
+async fn tell_reporter(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    reporter: &str,
+    what: &str,
+    status: &str,
+    (kind, _): (&str, &str),
+    now: jiff::Timestamp,
+    live: &mut super::events::Live,
+) -> AppResult<()> {
+    let Some(u) = store::users::by_id(&mut **tx, reporter).await? else {
+        return Ok(());
+    };
+    if u.deleted_at.is_some() {
+        return Ok(());
+    }
+    let done = match (status, kind) {
+        ("actioned", "user") => "suspended",
+        ("actioned", "article") => "taken down",
+        ("actioned", _) => "removed",
+        _ => "",
+    };
+    let (title, body) = if done.is_empty() {
+        (
+            "Your report was looked at".to_string(),
+            format!(
+                "Thank you for reporting {what}. An administrator looked at it and left it as it is: it did not break the site's rules as they read them."
+            ),
+        )
+    } else {
+        (
+            format!("What you reported was {done}"),
+            format!("Thank you for reporting {what}: an administrator agreed, and it was {done}."),
+        )
+    };
+    let note = super::notify::Note {
+        user_id: &u.id,
+        email: &u.email,
+        kind: super::notify::REPORT_DECIDED,
+        title,
+        body,
+        link: String::new(),
+        related_id: None,
+        ics: None,
+    };
+    super::notify::notify(ctx, tx, &note, now, live).await
 }
 
 /// A reported target no longer there, as the queue names it.
@@ -196,8 +283,12 @@ async fn describe(ctx: &Ctx, admin: &UserRow, row: ReportRow) -> AppResult<Repor
                 .map(|a| format!("/articles/{}#comment-{}", a.slug, c.id)),
             None => None,
         },
-        // The admin console finds an account by its id.
+        // The admin console finds an account by its id (a message's: its sender's).
         "user" => Some(format!("/admin?q={}", row.target_id)),
+        "message" => store::messages::message(&ctx.db.pool, &row.target_id)
+            .await?
+            .and_then(|m| m.sender_id)
+            .map(|s| format!("/admin?q={s}")),
         _ => None,
     };
     Ok(ReportLine { row, summary, link })
@@ -290,9 +381,13 @@ pub async fn resolve(
     // Claimed first: of admins resolving at once, one closes the target's open
     // reports and acts, in the same transaction; the others are told it is resolved.
     // A refused action rolls the claim back with it.
+    // What it is, named for the reporters before the action may take it away (and
+    // before the write lock).
+    let what = what_it_was(ctx, target).await?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
-    let closed = store::reports::resolve(&mut tx, target, status, &note, &admin.id, now).await?;
+    let reporters = store::reports::resolve(&mut tx, target, status, &note, &admin.id, now).await?;
+    let closed = reporters.len();
     if closed == 0 {
         return Err(AppError::conflict(
             "already_resolved",
@@ -305,6 +400,19 @@ pub async fn resolve(
         None
     };
     let mut live = super::events::Live::new();
+    // Whoever reported it hears the outcome (not the admin's note, which is for the
+    // admins), once each.
+    let mut told: Vec<&str> = vec![];
+    for reporter in &reporters {
+        if told.contains(&reporter.as_str()) {
+            continue;
+        }
+        told.push(reporter);
+        tell_reporter(
+            ctx, &mut tx, reporter, &what, status, target, now, &mut live,
+        )
+        .await?;
+    }
     super::notify::handled_by_admins(
         &mut tx,
         super::notify::REPORT_FILED,

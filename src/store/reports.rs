@@ -81,8 +81,8 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// Closes every open report on the target with this outcome; returns how many (0:
-/// another admin resolved them first).
+/// Closes every open report on the target with this outcome; returns who filed them
+/// (none: another admin resolved them first).
 pub async fn resolve(
     tx: &mut Tx,
     target: (&str, &str),
@@ -90,10 +90,10 @@ pub async fn resolve(
     resolution: &str,
     admin_id: &str,
     now: Timestamp,
-) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
         "UPDATE reports SET status = $3, resolution = $4, resolved_by = $5, resolved_at = $6, updated_at = $6 \
-         WHERE target_type = $1 AND target_id = $2 AND status = 'open'",
+         WHERE target_type = $1 AND target_id = $2 AND status = 'open' RETURNING reporter_id",
     )
     .bind(target.0)
     .bind(target.1)
@@ -101,7 +101,6 @@ pub async fn resolve(
     .bind(resolution)
     .bind(admin_id)
     .bind(now.stored())
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected())
+    .fetch_all(&mut **tx)
+    .await
 }

@@ -160,6 +160,26 @@ async fn members_report_what_they_see_and_admins_resolve() {
         .await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["status"], "actioned");
+    // Whoever reported it hears how it ended (not the admins' note).
+    for who in [&reader, &troll] {
+        let (_, n) = app.get("/api/v1/notifications", who.token()).await;
+        let decided: Vec<&serde_json::Value> = n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "report_decided")
+            .collect();
+        assert_eq!(decided.len(), 1, "{n}");
+        assert_eq!(decided[0]["title"], "What you reported was taken down");
+        assert_eq!(
+            decided[0]["body"],
+            "Thank you for reporting the article “Spammy”: an administrator agreed, and it was taken down."
+        );
+        assert!(
+            !decided[0]["body"].as_str().unwrap().contains("spam"),
+            "{n}"
+        );
+    }
     assert_problem(
         &app.get(&format!("/api/v1/articles/{article}"), reader.token())
             .await,
@@ -346,6 +366,13 @@ async fn reporting_and_resolving_through_the_pages() {
     assert!(html.contains("Nothing reported"), "{html}");
     let (s, _) = text(&c, &app, "/admin/reports").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // The reader is told it was looked at and left as it is.
+    let (_, notes) = text(&c, &app, "/notifications").await;
+    assert!(
+        notes.contains("Your report was looked at")
+            && notes.contains("Thank you for reporting the article “Offensive”. An administrator looked at it and left it as it is"),
+        "{notes}"
+    );
 }
 
 #[tokio::test]
@@ -413,6 +440,27 @@ async fn people_and_chat_messages_are_reported_from_their_pages() {
         .collect();
     kinds.sort();
     assert_eq!(kinds, ["message", "user"]);
+    // The admin, not in the chat, reads the reported message and who sent it.
+    let item = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["target_type"] == "message")
+        .unwrap();
+    let summary = item["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Message from ")
+            && summary.contains("(mentor@example.com): Something rude"),
+        "{summary}"
+    );
+    let a = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, queue) = text(&a, &app, "/admin/reports").await;
+    assert!(!queue.contains("A message since deleted"), "{queue}");
+    assert!(queue.contains("Something rude"), "{queue}");
+    assert!(
+        queue.contains(&format!("/admin?q={}", mentor.user_id)),
+        "leads to the sender: {queue}"
+    );
 }
 
 /// Admins resolving one report at once, some dismissing and some removing: exactly
