@@ -245,6 +245,17 @@ async fn weekly_repeats_keep_the_local_time() {
         conversation.contains(&format!("<a href=\"/groups/{session_id}\">")),
         "the heading leads to the session: {conversation}"
     );
+    // Named as the session's chat, not "Chat with" a session; an empty one says what
+    // it is for.
+    assert!(
+        conversation
+            .contains("<title>Rust in practice, Thu 19 Mar 2026, 18:00 · chat · mentorhub</title>"),
+        "{conversation}"
+    );
+    assert!(
+        conversation.contains("id=\"group-chat-hint\""),
+        "{conversation}"
+    );
     // And the session's page leads to its chat: the mentor's and a seated member's,
     // not someone without a seat.
     let chat = format!("href=\"/chat/{thread}\"");
@@ -553,7 +564,8 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
         .unwrap();
     let ask = res.text().await.unwrap();
     assert!(
-        ask.contains("The 2 people seated and the 1 person in line are told, with your reason. Each seat&#39;s 25 credits go back in full."),
+        ask.contains("The 2 people seated and the 1 person in line are told, with your reason. Each seat&#39;s 25 credits go back in full. Only this date is cancelled: your other sessions, weekly repeats too, stay on.")
+            && ask.contains("Cancel “Rust in practice”, Wed 4 Mar 2026, 15:00?"),
         "{ask}"
     );
     // One of them reads times in Tokyo: their notice gives the session's time in

@@ -144,8 +144,10 @@ struct ConversationPage {
     self_path: String,
     thread_id: String,
     name: String,
-    /// The other person's profile, in a conversation of two.
+    /// The other person's profile, in a conversation of two; a group session's page.
     profile_href: String,
+    /// The chat of a group session (named by the session, not "Chat with …").
+    group: bool,
     me: String,
     messages: Vec<MessageLine>,
     error: Option<String>,
@@ -192,6 +194,7 @@ async fn render_conversation(
             layout,
             self_path: format!("/chat/{thread_id}"),
             name: thread_name(&t, &me.id, web, &tz),
+            group: t.group.is_some(),
             profile_href,
             thread_id,
             me: me.id.to_string(),

@@ -403,9 +403,17 @@ async fn cancel(
     let id = path_id(&id)?;
     // Who it reaches, as it stands: nobody yet, or the seated (refunded) and the line.
     let (g, _) = groups::get(&state.ctx, Some(&me), &id).await?;
-    let consequence = cancel_consequence(g.seated, g.waiting, g.credits_per_seat);
+    let consequence = format!(
+        "{} Only this date is cancelled: your other sessions, weekly repeats too, stay on.",
+        cancel_consequence(g.seated, g.waiting, g.credits_per_seat)
+    );
+    let question = format!(
+        "Cancel “{}”, {}?",
+        g.title,
+        web.when(g.start_at, &web.zone())
+    );
     let ask = |errors: FormErrors| confirm::Confirm {
-        question: "Cancel this group session?".into(),
+        question: question.clone(),
         consequence: consequence.clone(),
         action: format!("/groups/{id}/cancel"),
         fields: vec![],
