@@ -197,6 +197,12 @@ async fn rejection_is_explained_and_reapplying_files_again() {
         !html.contains("Get ready for mentees") && !html.contains("id=\"mentoring\""),
         "{html}"
     );
+    // The reason reads as one sentence, with a stop of its own or without.
+    let (_, form) = crate::web_mentors::text(&c, &app, "/settings/mentor").await;
+    assert!(
+        form.contains("Your application was not approved: Add more experience. Update it and save to apply again."),
+        "{form}"
+    );
     let (_, p) = app
         .call(
             Method::PUT,

@@ -254,7 +254,8 @@ async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
             layout: web.layout(),
             show_services: p.as_ref().is_some_and(|p| p.status != MentorStatus::Draft),
             status,
-            decision_reason: reason,
+            // Written as a sentence once, whether or not the admin ended it with a stop.
+            decision_reason: crate::domain::text::as_sentence(&reason),
             f: values,
             rows,
             errors: FormErrors::default(),
@@ -350,7 +351,9 @@ async fn save_mentor(
                         .as_ref()
                         .map(|p| p.status.as_str().to_string())
                         .unwrap_or_default(),
-                    decision_reason: current.map(|p| p.decision_reason).unwrap_or_default(),
+                    decision_reason: current
+                        .map(|p| crate::domain::text::as_sentence(&p.decision_reason))
+                        .unwrap_or_default(),
                     f: values,
                     rows,
                     errors: FormErrors::from_error(&e).ids("").labelled(&[
