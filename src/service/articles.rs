@@ -247,6 +247,15 @@ pub async fn update(
     load(ctx, Some(user), id).await
 }
 
+/// A published article only its author's mentees may read, while the author has none:
+/// nobody can read it yet (the editor says so rather than "your readers can find it").
+pub async fn unread_for_want_of_mentees(ctx: &Ctx, a: &ArticleRow) -> AppResult<bool> {
+    if !a.is_published() || a.visibility != Visibility::MyMentees {
+        return Ok(false);
+    }
+    Ok(store::mentors::active_mentees(&ctx.db.pool, &a.author_id).await? == 0)
+}
+
 /// Whether an article with this title and text may be published: both written. The
 /// editor asks before it saves a new article to publish it, so that a refused
 /// "Publish" leaves no empty draft behind.

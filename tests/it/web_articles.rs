@@ -333,12 +333,20 @@ async fn readers_bookmark_and_comment_through_forms_and_text_is_escaped() {
         &c,
         &app,
         &format!("/articles/{slug}/comments"),
-        &[("csrf", &csrf), ("body", "Nice <b>post</b>")],
+        &[
+            ("csrf", &csrf),
+            ("body", "Nice <b>post</b>, see https://example.com/more."),
+        ],
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = text(&c, &app, &format!("/articles/{slug}")).await;
     assert!(html.contains("Nice &#60;b&#62;post&#60;/b&#62;"), "{html}");
+    // A web address in a comment is a link, as in chat; the text around it stays text.
+    assert!(
+        html.contains("<a href=\"https://example.com/more\" rel=\"nofollow noopener noreferrer ugc\" target=\"_blank\">https://example.com/more</a>."),
+        "{html}"
+    );
     assert!(html.contains("Comments (1)"));
     // Without the token, nothing happens.
     let res = post_form(
@@ -609,4 +617,66 @@ async fn a_form_sent_twice_makes_one_article_and_one_comment() {
     app.clock.advance(jiff::SignedDuration::from_mins(11));
     resend("Thanks!").await;
     assert_eq!(count("SELECT COUNT(*) FROM article_comments").await, 3);
+}
+
+/// Publishing for one's mentees with none yet says nobody can read it; with a mentee,
+/// the usual word.
+#[tokio::test]
+async fn publishing_for_mentees_one_does_not_have_says_nobody_can_read_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "lonely@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    let c = sign_in(&app, "lonely@example.com", PASSWORD).await;
+    let publish = |title: &'static str| {
+        let c = &c;
+        let app = &app;
+        async move {
+            let (_, editor) = text(c, app, "/articles/new").await;
+            let res = post_form(
+                c,
+                app,
+                "/articles/new",
+                &[
+                    ("csrf", csrf_of(&editor).as_str()),
+                    ("title", title),
+                    ("content", "For my mentees."),
+                    ("visibility", "my_mentees"),
+                    ("action", "publish"),
+                ],
+            )
+            .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            text(c, app, &location(&res)).await.1
+        }
+    };
+    let page = publish("Only for you").await;
+    assert!(
+        page.contains("only your mentees may read it and you have none yet"),
+        "{page}"
+    );
+    let mentee = app.register("reader@example.com").await;
+    let (_, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
+        )
+        .await;
+    app.post(
+        &format!("/api/v1/mentorships/{}/accept", m["id"].as_str().unwrap()),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let page = publish("Now for my mentee").await;
+    assert!(
+        page.contains("Published: your readers can find it now."),
+        "{page}"
+    );
 }

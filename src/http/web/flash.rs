@@ -334,6 +334,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Published: your readers can find it now.",
     ),
     (
+        "article_published_unread",
+        "info",
+        "Published, but only your mentees may read it and you have none yet: nobody can read it until you do, or until you let members or everyone read it.",
+    ),
+    (
         "article_unpublished",
         "info",
         "Unpublished: the article is a draft again, visible only to you.",

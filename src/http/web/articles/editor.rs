@@ -153,6 +153,22 @@ pub(super) fn editor_again(
     )
 }
 
+/// What saving a published article says: `usual`, unless nobody can read it yet (for
+/// the author's mentees only, and they have none).
+async fn published_flash(
+    state: &AppState,
+    a: &articles::ArticleRow,
+    usual: &'static str,
+) -> Result<&'static str, AppError> {
+    Ok(
+        if articles::unread_for_want_of_mentees(&state.ctx, a).await? {
+            "article_published_unread"
+        } else {
+            usual
+        },
+    )
+}
+
 pub(super) async fn create(
     State(state): State<AppState>,
     web: WebCtx,
@@ -190,9 +206,10 @@ pub(super) async fn create(
         }
         .await;
         Ok(match r {
-            Ok(a) if a.is_published() => {
-                web.redirect_flash(&format!("/articles/{}", a.slug), "article_published")
-            }
+            Ok(a) if a.is_published() => web.redirect_flash(
+                &format!("/articles/{}", a.slug),
+                published_flash(&state, &a, "article_published").await?,
+            ),
             Ok(a) => web.redirect_flash(&format!("/articles/{}/edit", a.slug), "article_saved"),
             Err(e @ AppError::Invalid(_)) => editor_again(&state, &web, None, false, &f, Some(&e)),
             Err(e) => return Err(e.into()),
@@ -238,11 +255,16 @@ pub(super) async fn save(
     Ok(match r {
         Ok(a) if a.is_published() => web.redirect_flash(
             &format!("/articles/{}", a.slug),
-            if was_published {
-                "article_saved"
-            } else {
-                "article_published"
-            },
+            published_flash(
+                &state,
+                &a,
+                if was_published {
+                    "article_saved"
+                } else {
+                    "article_published"
+                },
+            )
+            .await?,
         ),
         Ok(a) => web.redirect_flash(&format!("/articles/{}/edit", a.slug), "article_saved"),
         Err(e @ AppError::Invalid(_)) => {

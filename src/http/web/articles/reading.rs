@@ -27,7 +27,9 @@ pub(super) struct ArticlePage {
 pub(super) struct CommentLine {
     id: String,
     author: String,
-    body: String,
+    /// The text in runs, its web links apart (made clickable, as in chat): (text, href
+    /// or "").
+    parts: Vec<(String, String)>,
     date: String,
     can_delete: bool,
     mine: bool,
@@ -112,7 +114,7 @@ pub(super) async fn render_article(
             .map(|c| CommentLine {
                 id: c.id.clone(),
                 author: format!("{} {}", c.first_name, c.last_name),
-                body: c.body.clone(),
+                parts: crate::http::web::chat::linkify(&c.body),
                 date: web.when(c.created_at, &tz),
                 can_delete: me.is_some_and(|u| u.id == c.author_id) || is_author || is_admin,
                 mine: me.is_some_and(|u| u.id == c.author_id),
