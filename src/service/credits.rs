@@ -182,6 +182,9 @@ pub struct EntryView {
     pub booking_title: Option<String>,
     pub booking_start: Option<String>,
     pub booking_with: Option<String>,
+    /// For an entry of a booking: its status now (a hold's line reads with it: still
+    /// held, or paid to the mentor).
+    pub booking_status: Option<String>,
     /// For an entry of a seat in a group session: the session and its start.
     pub group_session_id: Option<String>,
     pub group_start: Option<String>,
@@ -223,6 +226,7 @@ pub async fn view(
                 booking_title: r.booking_title,
                 booking_start: r.booking_start.map(|t| t.to_string()),
                 booking_with: r.booking_with,
+                booking_status: r.booking_status,
                 group_session_id: r.group_session_id,
                 group_start: r.group_start.map(|t| t.to_string()),
                 created_at: r.created_at.to_string(),

@@ -407,6 +407,8 @@ pub struct EntryRow {
     pub booking_title: Option<String>,
     pub booking_start: Option<Timestamp>,
     pub booking_with: Option<String>,
+    /// The booking's status now, for an entry of one.
+    pub booking_status: Option<String>,
     /// For an entry of a group session's seat: the session and its start.
     pub group_session_id: Option<String>,
     pub group_start: Option<Timestamp>,
@@ -441,7 +443,7 @@ pub async fn wallet_entries<'e, E: Executor<'e, Database = Any>>(
         "SELECT e.id, e.amount, t.kind, t.memo, t.booking_id, e.created_at, \
          b.title AS booking_title, CASE WHEN b.timed = 1 THEN b.start_at END AS booking_start, \
          CASE WHEN o.id IS NULL THEN NULL ELSE o.first_name || ' ' || o.last_name END AS booking_with, \
-         g.id AS group_session_id, g.start_at AS group_start \
+         b.status AS booking_status, g.id AS group_session_id, g.start_at AS group_start \
          FROM ledger_entries e \
          JOIN ledger_transfers t ON t.id = e.transfer_id JOIN ledger_accounts a ON a.id = e.account_id \
          LEFT JOIN bookings b ON b.id = t.booking_id \

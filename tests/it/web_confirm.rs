@@ -468,6 +468,12 @@ async fn moving_a_booking_needs_a_time_chosen() {
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let id = b["id"].as_str().unwrap();
     let c = sign_in(&app, "mentee@example.com", PASSWORD).await;
+    // The wallet's line of the hold says where the credits are now.
+    let (_, wallet) = text(&c, &app, "/credits").await;
+    assert!(
+        wallet.contains("<span class=\"muted small\">(held: waiting for an answer)</span>"),
+        "{wallet}"
+    );
     let (_, page) = text(&c, &app, &format!("/bookings/{id}")).await;
     // Start and end with the date said once, for both people.
     assert!(

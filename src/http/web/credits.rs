@@ -49,6 +49,9 @@ pub struct EntryLine {
     /// other entries).
     pub group_id: String,
     pub group_when: String,
+    /// Where a hold's credits are now: "held until the session is over", "paid to the
+    /// mentor" (empty for other lines, whose own words say it).
+    pub now: &'static str,
 }
 
 /// A request for credits as a page shows it.
@@ -186,6 +189,17 @@ async fn render_credits(
                         .map(|t| web.when(t, &tz))
                         .unwrap_or_default(),
                     group_id: e.group_session_id.unwrap_or_default(),
+                    now: match (e.kind.as_str(), e.booking_status.as_deref()) {
+                        ("booking_hold", Some("pending")) => "held: waiting for an answer",
+                        ("booking_hold", Some("accepted")) => "held until it is over",
+                        ("booking_hold", Some("completed")) => "paid to the mentor",
+                        ("booking_hold", Some("no_show")) => "settled as a no-show",
+                        // What came back is a line of its own.
+                        ("booking_hold", Some("declined")) => "declined",
+                        ("booking_hold", Some("cancelled")) => "cancelled",
+                        ("booking_hold", Some("expired")) => "not answered in time",
+                        _ => "",
+                    },
                 })
                 .collect(),
             packs: if payments::enabled(&state.ctx) {

@@ -436,6 +436,16 @@ async fn cancellation_refunds_follow_the_policy() {
         ],
         "{w}"
     );
+    // A hold's line carries its booking's state now.
+    assert!(
+        w["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "booking_hold")
+            .all(|e| e["booking_status"] == "cancelled"),
+        "{w}"
+    );
     assert_problem(
         &app.post(
             &format!("/api/v1/bookings/{}/cancel", ids[2]),
