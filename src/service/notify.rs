@@ -105,6 +105,7 @@ pub const CALENDAR_FAILING: &str = "calendar_failing";
 pub const MENTOR_APPLIED: &str = "mentor_applied";
 pub const REPORT_FILED: &str = "report_filed";
 pub const REPORT_DECIDED: &str = "report_decided";
+pub const CONTENT_REMOVED: &str = "content_removed";
 pub const BOOKING_DISPUTE: &str = "booking_dispute";
 pub const DISPUTE_OPENED: &str = "dispute_opened";
 pub const ARTICLE_COMMENT: &str = "article_comment";
@@ -284,6 +285,13 @@ pub const KINDS: &[Kind] = &[
         in_app: true,
         email: true,
         audience: Audience::Administrators,
+    },
+    Kind {
+        kind: CONTENT_REMOVED,
+        label: "Something I wrote is removed after a report",
+        in_app: true,
+        email: true,
+        audience: Audience::Everyone,
     },
     Kind {
         kind: REPORT_DECIDED,

@@ -301,17 +301,27 @@ async fn describe(ctx: &Ctx, admin: &UserRow, row: ReportRow) -> AppResult<Repor
 /// Answers the user suspended, for what follows the commit
 /// ([`super::admin::after_suspension`]).
 async fn act(
+    ctx: &Ctx,
     tx: &mut store::Tx,
     admin: &UserRow,
     (kind, id): (&str, &str),
     reason: &str,
     now: jiff::Timestamp,
+    live: &mut super::events::Live,
 ) -> AppResult<Option<UserRow>> {
+    // Its author is told what was removed, not who reported it nor their words.
+    let mut removed: Option<(String, String, String, String)> = None;
     match kind {
         "article" => {
             let row = store::articles::get(&mut **tx, Some(&admin.id), Some(id), None).await?;
             if let Some(row) = row.filter(|a| a.is_published()) {
                 super::articles::unpublish_in(tx, admin, &row, now).await?;
+                removed = Some((
+                    row.author_id.clone(),
+                    format!("Your article “{}” was taken down", row.title),
+                    "An administrator took it back to your drafts after a report that it breaks the site's rules. Change it, and publish it again once it keeps to them.".into(),
+                    format!("/articles/{}/edit", row.slug),
+                ));
             }
         }
         "comment" => {
@@ -321,10 +331,29 @@ async fn act(
                         .await?
             {
                 super::articles::delete_comment_in(tx, admin, &c, &article, now).await?;
+                removed = Some((
+                    c.author_id.clone(),
+                    format!("Your comment on “{}” was removed", article.title),
+                    "An administrator removed it after a report that it breaks the site's rules."
+                        .into(),
+                    format!("/articles/{}#comments", article.slug),
+                ));
             }
         }
         "message" => {
+            let m = store::messages::message(&mut **tx, id).await?;
             store::messages::delete_message(&mut **tx, id, now).await?;
+            if let Some(m) = m.filter(|m| m.deleted_at.is_none())
+                && let Some(sender) = m.sender_id
+            {
+                removed = Some((
+                    sender,
+                    "A chat message of yours was removed".into(),
+                    "An administrator removed it after a report that it breaks the site's rules."
+                        .into(),
+                    format!("/chat/{}", m.thread_id),
+                ));
+            }
         }
         _ => {
             let user = store::users::by_id(&mut **tx, id)
@@ -343,6 +372,23 @@ async fn act(
                 return Ok(Some(user));
             }
         }
+    }
+    if let Some((author, title, body, link)) = removed
+        && let Some(u) = store::users::by_id(&mut **tx, &author)
+            .await?
+            .filter(|u| u.deleted_at.is_none())
+    {
+        let note = super::notify::Note {
+            user_id: &u.id,
+            email: &u.email,
+            kind: super::notify::CONTENT_REMOVED,
+            title,
+            body,
+            link,
+            related_id: None,
+            ics: None,
+        };
+        super::notify::notify(ctx, tx, &note, now, live).await?;
     }
     Ok(None)
 }
@@ -394,12 +440,12 @@ pub async fn resolve(
             "This report is already resolved.",
         ));
     }
+    let mut live = super::events::Live::new();
     let suspended = if status == "actioned" {
-        act(&mut tx, admin, target, &r.reason, now).await?
+        act(ctx, &mut tx, admin, target, &r.reason, now, &mut live).await?
     } else {
         None
     };
-    let mut live = super::events::Live::new();
     // Whoever reported it hears the outcome (not the admin's note, which is for the
     // admins), once each.
     let mut told: Vec<&str> = vec![];

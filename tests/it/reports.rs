@@ -209,6 +209,26 @@ async fn members_report_what_they_see_and_admins_resolve() {
         .await
         .unwrap();
     assert_eq!(n, 0);
+    // Each author is told what of theirs was removed, not who reported it or why in
+    // the reporter's words.
+    for (who, title) in [
+        (&mentor, "Your article “Spammy” was taken down"),
+        (&troll, "Your comment on “Spammy” was removed"),
+    ] {
+        let (_, n) = app.get("/api/v1/notifications", who.token()).await;
+        let removed: Vec<&serde_json::Value> = n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "content_removed")
+            .collect();
+        assert_eq!(removed.len(), 1, "{n}");
+        assert_eq!(removed[0]["title"], title, "{n}");
+        assert!(
+            !removed[0]["body"].as_str().unwrap().contains("Not OK here"),
+            "{n}"
+        );
+    }
     let on_user = id_of("user");
     assert_problem(
         &app.post(
