@@ -636,6 +636,16 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
 }
 
 /// The audit log (admins).
+/// The account with this email, for the audit page's "person" filter (admins).
+pub async fn person_by_email(ctx: &Ctx, admin: &UserRow, email: &str) -> AppResult<Option<String>> {
+    super::admin::require_admin(admin)?;
+    Ok(
+        store::users::by_email(&ctx.db.pool, &email.trim().to_lowercase())
+            .await?
+            .map(|u| u.id.to_string()),
+    )
+}
+
 pub async fn audit(
     ctx: &Ctx,
     admin: &UserRow,

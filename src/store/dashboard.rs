@@ -457,6 +457,8 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub actor_id: Option<String>,
     pub target_id: Option<String>,
+    /// Lines where this person acted or was acted on.
+    pub person_id: Option<String>,
     pub before_id: Option<String>,
     pub limit: i64,
 }
@@ -516,6 +518,13 @@ pub async fn audit<'e, E: Executor<'e, Database = Any>>(
     }
     if let Some(actor) = &f.actor_id {
         b.push(" AND a.actor_id = ").bind(Arg::Text(actor.clone()));
+    }
+    if let Some(person) = &f.person_id {
+        b.push(" AND (a.actor_id = ")
+            .bind(Arg::Text(person.clone()))
+            .push(" OR a.target_id = ")
+            .bind(Arg::Text(person.clone()))
+            .push(")");
     }
     if let Some(target) = &f.target_id {
         b.push(" AND a.target_id = ")

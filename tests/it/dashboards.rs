@@ -449,6 +449,26 @@ async fn admin_stats_count_the_platform_and_only_admins_see_them() {
             .all(|a| a["target_id"] == mentor.user_id.as_str()),
         "{none}"
     );
+    // The page finds a person by email, in any case: what was done to them (the
+    // learner: the grant) or by them (the admin: everything here).
+    let c = crate::web_mentors::sign_in(&app, "root@example.com", "admin password 1").await;
+    let rows = |html: &str| html.matches("<tr><td data-label=\"When\">").count();
+    let (_, page) =
+        crate::web_mentors::text(&c, &app, "/admin/audit?target=Learner%40Example.com").await;
+    assert_eq!(rows(&page), 1, "{page}");
+    let (_, page) =
+        crate::web_mentors::text(&c, &app, "/admin/audit?target=root%40example.com").await;
+    assert_eq!(
+        rows(&page),
+        log["items"].as_array().unwrap().len(),
+        "{page}"
+    );
+    let (_, page) =
+        crate::web_mentors::text(&c, &app, "/admin/audit?target=nobody%40example.com").await;
+    assert!(
+        page.contains("No account has the email nobody@example.com."),
+        "{page}"
+    );
 }
 
 #[tokio::test]

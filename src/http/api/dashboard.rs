@@ -104,6 +104,7 @@ async fn audit_log(
             action: p.action.filter(|s| !s.trim().is_empty()),
             actor_id: p.actor.filter(|s| !s.trim().is_empty()),
             target_id: p.target.filter(|s| !s.trim().is_empty()),
+            person_id: None,
             before_id: decode_cursor(p.cursor.as_deref())?,
             limit: limit + 1,
         },

@@ -587,6 +587,8 @@ struct AuditPage {
     actions: &'static [(&'static str, &'static str)],
     action: String,
     target: String,
+    /// The email typed is nobody's.
+    unknown_email: bool,
     rows: Vec<AuditRow>,
     next: Option<String>,
 }
@@ -596,14 +598,34 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
     let q: AuditQuery = page_query(&uri);
     let tz = super::zone_of(Some(&me));
     let limit = 100;
+    // The box takes a person's email (what they did and what was done to them) or the
+    // id of what was acted on.
+    let typed = q.target.trim();
+    let (person_id, target_id, unknown_email) = if typed.contains('@') {
+        match dashboard::person_by_email(&state.ctx, &me, typed).await? {
+            Some(id) => (Some(id), None, false),
+            None => (None, None, true),
+        }
+    } else {
+        (
+            None,
+            Some(typed.to_string()).filter(|s| !s.is_empty()),
+            false,
+        )
+    };
     let f = AuditFilter {
         action: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),
         actor_id: None,
-        target_id: Some(q.target.trim().to_string()).filter(|s| !s.is_empty()),
+        target_id,
+        person_id,
         before_id: Some(q.cursor.clone()).filter(|s| !s.is_empty()),
         limit: limit + 1,
     };
-    let mut rows = dashboard::audit(&state.ctx, &me, &f).await?;
+    let mut rows = if unknown_email {
+        vec![]
+    } else {
+        dashboard::audit(&state.ctx, &me, &f).await?
+    };
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| {
@@ -622,6 +644,7 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
         actions: ACTIONS,
         action: q.action.clone(),
         target: q.target.clone(),
+        unknown_email,
         rows: rows
             .iter()
             .map(|r| AuditRow {
