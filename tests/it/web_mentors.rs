@@ -146,6 +146,15 @@ async fn apply_through_the_form_then_an_admin_approves_on_the_queue_page() {
         html.contains(&format!("/mentors/{}", me.id)),
         "listed after approval"
     );
+    // An approved mentor's card offers to withdraw the approval, asking first, not
+    // to "reject" an application already decided.
+    let (_, approved) = text(&a, &app, "/admin/applications?status=approved").await;
+    assert!(
+        approved.contains(">Withdraw approval</button>")
+            && approved.contains("data-confirm=\"Withdraw ")
+            && !approved.contains(">Reject</button>"),
+        "{approved}"
+    );
     // Every order the search knows is offered, the chosen one kept.
     let (_, html) = text(&client(), &app, "/mentorship/find?q=shipping&sort=soonest").await;
     assert!(
