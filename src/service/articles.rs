@@ -247,6 +247,14 @@ pub async fn update(
     load(ctx, Some(user), id).await
 }
 
+/// The tags as saving would check them, for the editor's preview to say what saving
+/// would refuse (more than ten, one too long) before anything is sent to be saved.
+pub fn check_tags(tags: &[String]) -> AppResult<()> {
+    mentor::tags_up_to("tags", tags, MAX_TAGS)
+        .map(|_| ())
+        .map_err(|e| AppError::Invalid(vec![e]))
+}
+
 /// A published article only its author's mentees may read, while the author has none:
 /// nobody can read it yet (the editor says so rather than "your readers can find it").
 pub async fn unread_for_want_of_mentees(ctx: &Ctx, a: &ArticleRow) -> AppResult<bool> {

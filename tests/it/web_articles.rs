@@ -454,6 +454,34 @@ async fn a_form_sent_twice_makes_one_article_and_one_comment() {
     let c = sign_in(&app, "twice@example.com", PASSWORD).await;
     let (_, editor) = text(&c, &app, "/articles/new").await;
     let (csrf, key) = (csrf_of(&editor), form_key_of(&editor));
+    // A preview says what saving would refuse of the tags (twelve), and still shows
+    // the text.
+    let twelve = (1..=12)
+        .map(|i| format!("t{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let res = post_form(
+        &c,
+        &app,
+        "/articles/new",
+        &[
+            ("csrf", csrf.as_str()),
+            ("form_key", key.as_str()),
+            ("title", "Once only"),
+            ("content", "Written *once*."),
+            ("tags", twelve.as_str()),
+            ("visibility", "public"),
+            ("action", "preview"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("At most 10 entries."), "{html}");
+    assert!(
+        html.contains("<em>once</em>"),
+        "the preview still shows: {html}"
+    );
     // A preview brings the same form back with the same key (a new one would let a
     // Back past the preview send the article a second time).
     let preview = post_form(

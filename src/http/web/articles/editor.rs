@@ -176,7 +176,8 @@ pub(super) async fn create(
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
     if f.action == "preview" {
-        return Ok(editor_again(&state, &web, None, false, &f, None));
+        let tags = articles::check_tags(&split_tags(&f.tags)).err();
+        return Ok(editor_again(&state, &web, None, false, &f, tags.as_ref()));
     }
     let input = ArticleInput {
         title: f.title.clone(),
@@ -227,13 +228,14 @@ pub(super) async fn save(
     let me = web.signed_in_form(&state, &f.csrf)?;
     let a = load_by_slug(&state, &web, &slug).await?;
     if f.action == "preview" {
+        let tags = articles::check_tags(&split_tags(&f.tags)).err();
         return Ok(editor_again(
             &state,
             &web,
             Some(slug),
             a.is_published(),
             &f,
-            None,
+            tags.as_ref(),
         ));
     }
     let patch = ArticlePatch {
