@@ -250,6 +250,16 @@ pub fn grouped(n: i64) -> String {
     out
 }
 
+/// How often a series repeats, in words: "every week", or "every two weeks" (a series
+/// repeats every one or two weeks).
+pub fn every_weeks(n: i64) -> &'static str {
+    if n == 2 {
+        "every two weeks"
+    } else {
+        "every week"
+    }
+}
+
 /// "1 session", "3 sessions": a count with its noun.
 pub fn sessions(n: usize) -> String {
     if n == 1 {

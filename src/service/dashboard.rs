@@ -635,7 +635,6 @@ async fn compute_admin_stats(ctx: &Ctx, admin: &UserRow) -> AppResult<AdminStats
     })
 }
 
-/// The audit log (admins).
 /// The account with this email, for the audit page's "person" filter (admins).
 pub async fn person_by_email(ctx: &Ctx, admin: &UserRow, email: &str) -> AppResult<Option<String>> {
     super::admin::require_admin(admin)?;
@@ -646,6 +645,7 @@ pub async fn person_by_email(ctx: &Ctx, admin: &UserRow, email: &str) -> AppResu
     )
 }
 
+/// The audit log (admins).
 pub async fn audit(
     ctx: &Ctx,
     admin: &UserRow,

@@ -118,32 +118,16 @@ async fn what_it_was(ctx: &Ctx, (kind, id): (&str, &str)) -> AppResult<String> {
     })
 }
 
-/// Tells one reporter how their report ended: removed (or the account suspended), or
-/// looked at and left as it was.
-#[allow(clippy::too_many_arguments)]
-async fn tell_reporter(
-    ctx: &Ctx,
-    tx: &mut store::Tx,
-    reporter: &str,
-    what: &str,
-    status: &str,
-    (kind, _): (&str, &str),
-    now: jiff::Timestamp,
-    live: &mut super::events::Live,
-) -> AppResult<()> {
-    let Some(u) = store::users::by_id(&mut **tx, reporter).await? else {
-        return Ok(());
-    };
-    if u.deleted_at.is_some() {
-        return Ok(());
-    }
+/// How a report ended, as its reporters are told (title, body): removed (taken down,
+/// the account suspended), or looked at and left as it was.
+fn outcome(what: &str, status: &str, kind: &str) -> (String, String) {
     let done = match (status, kind) {
         ("actioned", "user") => "suspended",
         ("actioned", "article") => "taken down",
         ("actioned", _) => "removed",
         _ => "",
     };
-    let (title, body) = if done.is_empty() {
+    if done.is_empty() {
         (
             "Your report was looked at".to_string(),
             format!(
@@ -155,13 +139,30 @@ async fn tell_reporter(
             format!("What you reported was {done}"),
             format!("Thank you for reporting {what}: an administrator agreed, and it was {done}."),
         )
+    }
+}
+
+/// Tells one reporter how their report ended ([`outcome`]).
+async fn tell_reporter(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    reporter: &str,
+    (title, body): &(String, String),
+    now: jiff::Timestamp,
+    live: &mut super::events::Live,
+) -> AppResult<()> {
+    let Some(u) = store::users::by_id(&mut **tx, reporter).await? else {
+        return Ok(());
     };
+    if u.deleted_at.is_some() {
+        return Ok(());
+    }
     let note = super::notify::Note {
         user_id: &u.id,
         email: &u.email,
         kind: super::notify::REPORT_DECIDED,
-        title,
-        body,
+        title: title.clone(),
+        body: body.clone(),
         link: String::new(),
         related_id: None,
         ics: None,
@@ -447,17 +448,11 @@ pub async fn resolve(
         None
     };
     // Whoever reported it hears the outcome (not the admin's note, which is for the
-    // admins), once each.
-    let mut told: Vec<&str> = vec![];
+    // admins): once each, as a member has one open report on a target at most (the
+    // unique index `reports_open_once`).
+    let said = outcome(&what, status, target.0);
     for reporter in &reporters {
-        if told.contains(&reporter.as_str()) {
-            continue;
-        }
-        told.push(reporter);
-        tell_reporter(
-            ctx, &mut tx, reporter, &what, status, target, now, &mut live,
-        )
-        .await?;
+        tell_reporter(ctx, &mut tx, reporter, &said, now, &mut live).await?;
     }
     super::notify::handled_by_admins(
         &mut tx,

@@ -52,11 +52,6 @@ pub async fn feed_issued<'e, E: Executor<'e, Database = Any>>(
             .fetch_optional(ex)
             .await?;
     stored
-        .map(|t| {
-            Timestamp::decode(t).map_err(|reason| sqlx::Error::ColumnDecode {
-                index: "updated_at".into(),
-                source: reason.into(),
-            })
-        })
+        .map(|t| super::column::instant(t, "updated_at"))
         .transpose()
 }

@@ -272,8 +272,8 @@ pub struct ActivityRow {
 /// Which mentorships [`activity`] reads.
 #[derive(Debug, Clone, Copy)]
 pub enum Pairs<'a> {
-    /// A program's mentorships, or one of them.
-    Program(&'a str, Option<&'a str>),
+    /// A program's mentorships.
+    Program(&'a str),
     /// One mentorship, in a program or not.
     One(&'a str),
 }
@@ -285,17 +285,9 @@ pub async fn activity<'e, E: Executor<'e, Database = Any>>(
     now: Timestamp,
 ) -> sqlx::Result<Vec<ActivityRow>> {
     // Each a lookup by its own key: the program's mentorships, or the one by id.
-    let (program_id, mentorship_id, filter) = match pairs {
-        Pairs::Program(p, one) => (
-            Some(p),
-            one,
-            "m.program_id = $1 AND ($2 IS NULL OR m.id = $2)",
-        ),
-        Pairs::One(id) => (
-            None,
-            Some(id),
-            "m.id = $2 AND ($1 IS NULL OR m.program_id = $1)",
-        ),
+    let (key, filter) = match pairs {
+        Pairs::Program(p) => (p, "m.program_id = $1"),
+        Pairs::One(id) => (id, "m.id = $1"),
     };
     let sql = format!(
         "SELECT m.id AS mentorship_id, m.mentor_id, m.mentee_id, \
@@ -304,9 +296,9 @@ pub async fn activity<'e, E: Executor<'e, Database = Any>>(
          (SELECT COUNT(*) FROM bookings k WHERE k.mentor_id = m.mentor_id AND k.mentee_id = m.mentee_id \
           AND k.status = 'completed' AND k.start_at >= m.started_at) AS held, \
          (SELECT MIN(k.start_at) FROM bookings k WHERE k.mentor_id = m.mentor_id AND k.mentee_id = m.mentee_id \
-          AND k.status IN ('completed', 'accepted') AND k.start_at >= m.started_at AND k.start_at <= $3) AS first_session, \
+          AND k.status IN ('completed', 'accepted') AND k.start_at >= m.started_at AND k.start_at <= $2) AS first_session, \
          (SELECT MAX(k.start_at) FROM bookings k WHERE k.mentor_id = m.mentor_id AND k.mentee_id = m.mentee_id \
-          AND k.status IN ('completed', 'accepted') AND k.start_at >= m.started_at AND k.start_at <= $3) AS last_session, \
+          AND k.status IN ('completed', 'accepted') AND k.start_at >= m.started_at AND k.start_at <= $2) AS last_session, \
          (SELECT MAX(x.created_at) FROM messages x JOIN threads t ON t.id = x.thread_id \
           WHERE t.pair_key = CASE WHEN m.mentor_id < m.mentee_id THEN m.mentor_id || ':' || m.mentee_id \
           ELSE m.mentee_id || ':' || m.mentor_id END AND x.kind <> 'system' AND x.created_at >= m.started_at) AS last_message, \
@@ -332,8 +324,7 @@ pub async fn activity<'e, E: Executor<'e, Database = Any>>(
          ORDER BY a.first_name, a.last_name, b.first_name, b.last_name, m.id"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(program_id)
-        .bind(mentorship_id)
+        .bind(key)
         .bind(now.stored())
         .fetch_all(ex)
         .await

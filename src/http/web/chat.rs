@@ -274,13 +274,9 @@ fn with_dates(m: &MessageRow, tz: &jiff::tz::TimeZone, web: &WebCtx) -> String {
             let clock = web.clock_time(first);
             if starts.iter().all(|z| web.clock_time(z) == clock) {
                 let year = first.year() != last.year();
-                let days: Vec<String> = starts
-                    .iter()
-                    .map(|z| {
-                        let fmt = if year { "%a %-d %b %Y" } else { "%a %-d %b" };
-                        z.strftime(fmt).to_string()
-                    })
-                    .collect();
+                let fmt = if year { "%a %-d %b %Y" } else { "%a %-d %b" };
+                let days: Vec<String> =
+                    starts.iter().map(|z| z.strftime(fmt).to_string()).collect();
                 let tail = if year {
                     String::new()
                 } else {
@@ -315,12 +311,8 @@ fn invite_session(meta: &serde_json::Value, tz: &jiff::tz::TimeZone, web: &WebCt
     };
     match meta["series_sessions"].as_i64() {
         Some(n) if n > 1 => format!(
-            "{session}, the first of {n} sessions, every {}",
-            if meta["series_every_weeks"].as_i64() == Some(2) {
-                "two weeks"
-            } else {
-                "week"
-            }
+            "{session}, the first of {n} sessions, {}",
+            crate::domain::text::every_weeks(meta["series_every_weeks"].as_i64().unwrap_or(1))
         ),
         _ => session,
     }

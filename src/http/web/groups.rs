@@ -447,8 +447,8 @@ async fn cancel(
     }
 }
 
-/// What cancelling a session does, for the confirmation: "The 3 seated get their 25
-/// credits back, and they and the 2 in line are told, with your reason."
+/// What cancelling a session does, for the confirmation: "The 3 people seated and the 2
+/// people in line are told, with your reason. Each seat's 25 credits go back in full."
 fn cancel_consequence(seated: i64, waiting: i64, credits: i64) -> String {
     let people = |n: i64| {
         if n == 1 {

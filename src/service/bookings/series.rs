@@ -237,13 +237,9 @@ pub async fn request_series(
             false,
         );
         note.title = format!(
-            "New series request: {} sessions, every {}",
+            "New series request: {} sessions, {}",
             starts.len(),
-            if input.every_weeks == 1 {
-                "week"
-            } else {
-                "two weeks"
-            }
+            text::every_weeks(input.every_weeks)
         );
         let (in_app, email) = notify::wants_stored(
             notify::BOOKING_REQUESTED,

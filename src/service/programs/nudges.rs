@@ -144,12 +144,8 @@ async fn due(ctx: &Ctx, p: &ProgramRow, at: jiff::Timestamp) -> AppResult<Vec<Nu
             });
         }
     };
-    let pairs = store::progress::activity(
-        &ctx.db.pool,
-        store::progress::Pairs::Program(&p.id, None),
-        at,
-    )
-    .await?;
+    let pairs =
+        store::progress::activity(&ctx.db.pool, store::progress::Pairs::Program(&p.id), at).await?;
     let live_pairs = pairs
         .iter()
         .filter(|x| x.status == crate::domain::mentorship::MentorshipStatus::Accepted);

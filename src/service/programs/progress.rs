@@ -171,11 +171,7 @@ pub async fn view(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Progress> {
     let now = ctx.now();
     // Sessions held and the last contact, for any mentorship; its health is judged
     // against a program's expectations, so only in one.
-    let pairs = match &program {
-        Some(p) => store::progress::Pairs::Program(&p.id, Some(id)),
-        None => store::progress::Pairs::One(id),
-    };
-    let activity = store::progress::activity(&ctx.db.pool, pairs, now)
+    let activity = store::progress::activity(&ctx.db.pool, store::progress::Pairs::One(id), now)
         .await?
         .into_iter()
         .next();

@@ -137,7 +137,7 @@ pub async fn report_of(ctx: &Ctx, a: &Access, tz: &jiff::tz::TimeZone) -> AppRes
     let applications = store::programs::applications(pool, id).await?;
     let matches = store::programs::matches(pool, id).await?;
     let activity: Vec<ActivityRow> =
-        store::progress::activity(pool, store::progress::Pairs::Program(id, None), now).await?;
+        store::progress::activity(pool, store::progress::Pairs::Program(id), now).await?;
     let expected = p.sessions_expected;
     let reached = |x: &ActivityRow| x.held >= expected.max(1) || (expected == 0 && x.held > 0);
     let funnel = Funnel {

@@ -262,7 +262,7 @@ fn series_policy(p: &crate::domain::booking::Policy) -> String {
         return "Each session: free to cancel until it starts.".into();
     }
     let notice = match p.full_refund_notice_hours {
-        h if h > 0 && h % 24 == 0 && h > 24 => format!("{} days", h / 24),
+        h if h > 24 && h % 24 == 0 => format!("{} days", h / 24),
         1 => "1 hour".into(),
         h => format!("{h} hours"),
     };

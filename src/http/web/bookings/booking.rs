@@ -968,11 +968,7 @@ async fn series_box(
         .map_or(now, |o| o.b.start_at);
     Ok(SeriesBox {
         id: s.row.id.clone(),
-        every: if s.row.every_weeks == 2 {
-            "every two weeks"
-        } else {
-            "every week"
-        },
+        every: crate::domain::text::every_weeks(s.row.every_weeks),
         can_answer: s.row.mentor_id == me.id.as_str()
             && s.occurrences
                 .iter()
