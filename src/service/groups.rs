@@ -213,6 +213,9 @@ pub async fn update(
         now,
     )
     .await?;
+    if d.start != g.start_at {
+        unschedule_reminders(&mut tx, id, g.start_at).await?;
+    }
     schedule_reminders(&mut tx, id, d.start, now).await?;
     store::calendars::enqueue_push_group(&mut tx, id, &mentor.id, now).await?;
     tx.commit().await?;
@@ -224,34 +227,43 @@ pub async fn update(
         .ok_or_else(not_found)
 }
 
-/// The reminder jobs of a session starting at `start` (keyed by the start: a moved
-/// session gets new ones, and the old ones find nothing to do).
+/// The reminder jobs of a session starting at `start`, 24 hours and 1 hour before:
+/// each with when it runs and its dedupe key, which names the start (a moved session
+/// gets new ones, and [`unschedule_reminders`] takes the old ones back).
+fn reminders(id: &str, start: Timestamp) -> [(crate::domain::job::Job, Timestamp, String); 2] {
+    [("24h", 24), ("1h", 1)].map(|(lead, before)| {
+        (
+            crate::domain::job::Job::GroupReminder {
+                session_id: id.to_string(),
+                start_at: start.as_microsecond(),
+                lead: lead.to_string(),
+            },
+            start - jiff::SignedDuration::from_hours(before),
+            format!("group-remind:{lead}:{id}:{}", start.as_microsecond()),
+        )
+    })
+}
+
+/// Queues a session's reminders (see [`reminders`]) whose moment is still ahead.
 async fn schedule_reminders(
     tx: &mut Tx,
     id: &str,
     start: Timestamp,
     now: Timestamp,
 ) -> AppResult<()> {
-    for (lead, before) in [("24h", 24), ("1h", 1)] {
-        let at = start - jiff::SignedDuration::from_hours(before);
+    for (job, at, key) in reminders(id, start) {
         if at > now {
-            super::jobs::enqueue(
-                tx,
-                &crate::domain::job::Job::GroupReminder {
-                    session_id: id.to_string(),
-                    start_at: start.as_microsecond(),
-                    lead: lead.to_string(),
-                },
-                at,
-                Some(&format!(
-                    "group-remind:{lead}:{id}:{}",
-                    start.as_microsecond()
-                )),
-                now,
-            )
-            .await?;
+            super::jobs::enqueue(tx, &job, at, Some(&key), now).await?;
         }
     }
+    Ok(())
+}
+
+/// Takes back the reminders still queued for a session starting at `start`, when it
+/// moves from that time or is cancelled (they would find nothing to do).
+async fn unschedule_reminders(tx: &mut Tx, id: &str, start: Timestamp) -> AppResult<()> {
+    let keys = reminders(id, start).map(|(_, _, key)| key);
+    store::jobs::drop_queued(&mut **tx, &keys).await?;
     Ok(())
 }
 
@@ -971,6 +983,7 @@ async fn cancel_in(
         .await?;
     }
     store::groups::cancel(tx, &g.id, reason, now).await?;
+    unschedule_reminders(tx, &g.id, g.start_at).await?;
     store::calendars::enqueue_push_group(tx, &g.id, &g.mentor_id, now).await?;
     // The chat stays (people may still want a word), saying so.
     let note = format!(

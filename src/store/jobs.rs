@@ -112,6 +112,22 @@ pub async fn release<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Removes the queued (not yet claimed) jobs with these dedupe keys, in one statement.
+pub async fn drop_queued<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    keys: &[String],
+) -> sqlx::Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut b = crate::store::SqlBuilder::new(
+        "DELETE FROM jobs WHERE status = 'queued' AND dedupe_key IN (",
+    );
+    b.bind_list(keys).push(")");
+    b.query().execute(ex).await?;
+    Ok(())
+}
+
 /// Marks jobs done (those this worker still holds), in one statement.
 pub async fn done<'e, E: Executor<'e, Database = Any>>(
     ex: E,

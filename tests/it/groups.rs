@@ -2021,3 +2021,67 @@ async fn publishing_weekly_sessions_says_how_many() {
         "{page}"
     );
 }
+
+/// A session's reminders are queued for its start; moved, they follow it, and
+/// cancelled, they go: the job queue holds only work that will do something.
+#[tokio::test]
+async fn a_sessions_reminders_follow_its_moves_and_go_with_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(5, 10)).await;
+    let id = g["id"].as_str().unwrap().to_string();
+    let queued = || async {
+        let mut keys: Vec<String> = sqlx::query_scalar(
+            "SELECT dedupe_key FROM jobs WHERE status = 'queued' AND kind = 'group.reminder' \
+             AND payload LIKE $1",
+        )
+        .bind(format!("%{id}%"))
+        .fetch_all(&app.ctx().db.pool)
+        .await
+        .unwrap();
+        keys.sort();
+        keys
+    };
+    let micros = |at: &str| {
+        at.parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_microsecond()
+            .to_string()
+    };
+    let before = queued().await;
+    assert_eq!(before.len(), 2, "{before:?}");
+    assert!(before.iter().all(|k| k.ends_with(&micros(&start()))));
+    let mut moved = session(5, 10);
+    moved["start"] = json!("2026-03-05T15:00:00Z");
+    let (status, b) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/group-sessions/{id}"),
+            m.token(),
+            Some(moved),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let after = queued().await;
+    assert_eq!(
+        after.len(),
+        2,
+        "the old start's reminders stay queued: {after:?}"
+    );
+    assert!(
+        after
+            .iter()
+            .all(|k| k.ends_with(&micros("2026-03-05T15:00:00Z"))),
+        "{after:?}"
+    );
+    let (status, c) = app
+        .post(
+            &format!("/api/v1/group-sessions/{id}/cancel"),
+            m.token(),
+            json!({"reason": "Ill"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(queued().await, Vec::<String>::new());
+}

@@ -120,7 +120,7 @@ pub async fn reschedule(
 }
 
 /// Writes the move of booking `b` to `(start, end)` by `by`: the new times and expiry,
-/// the "rescheduled" event, and for an accepted booking the jobs of the new time (its
+/// the "rescheduled" event, and for an accepted booking the jobs of the new time in place of the old time's (its
 /// reminders and completion; a pending one expires by its new `expires_at`, which the
 /// expiry sweep reads).
 async fn move_booking(
@@ -163,6 +163,7 @@ async fn move_booking(
     .await?;
     store::calendars::enqueue_push(tx, id, &b.mentor_id, now).await?;
     if b.status != BookingStatus::Pending {
+        unschedule_accepted(ctx, tx, b, b.start_at, b.end_at).await?;
         schedule_accepted(ctx, tx, b, start, end, now).await?;
     }
     Ok(())

@@ -269,6 +269,8 @@ pub(super) async fn apply(
     }
     if to == BookingStatus::Accepted {
         schedule_accepted(ctx, tx, &b.b, b.b.start_at, b.b.end_at, now).await?;
+    } else if finished && from == BookingStatus::Accepted {
+        unschedule_accepted(ctx, tx, &b.b, b.b.start_at, b.b.end_at).await?;
     }
     let after = store::bookings::get(&mut **tx, id)
         .await?
@@ -458,9 +460,49 @@ pub async fn save_notes(
         .ok_or(AppError::NotFound)
 }
 
-/// Jobs an accepted booking needs: completion (or the review's deadline) and, for a
-/// session, reminders 24 hours and 1 hour before. Keyed by start, so a moved booking
-/// gets new ones and the old ones find nothing to do.
+/// Jobs an accepted booking needs for its time `(start, end)`: completion (or the
+/// review's deadline) and, for a session, reminders 24 hours and 1 hour before; each
+/// with when it runs and its dedupe key. Keys name the time, so a moved booking gets
+/// new ones ([`unschedule_accepted`] takes the old ones back).
+fn followups(
+    ctx: &Ctx,
+    b: &store::bookings::BookingRow,
+    start: Timestamp,
+    end: Timestamp,
+) -> Vec<(jobs::Job, i64, String)> {
+    let id = &b.id;
+    let (start, end) = (to_micros(start), to_micros(end));
+    let finish_at = if b.timed {
+        end + ctx.config.completion_grace_minutes * 60_000_000
+    } else {
+        end
+    };
+    let mut out = vec![(
+        jobs::Job::BookingFinish {
+            booking_id: id.clone(),
+        },
+        finish_at,
+        format!("finish:{id}:{finish_at}"),
+    )];
+    if b.timed {
+        for (lead, before) in [("24h", 24 * HOUR), ("1h", HOUR)] {
+            let reminder = jobs::Job::BookingReminder {
+                booking_id: id.clone(),
+                start_at: start,
+                lead: lead.to_string(),
+            };
+            out.push((
+                reminder,
+                start - before,
+                format!("remind:{lead}:{id}:{start}"),
+            ));
+        }
+    }
+    out
+}
+
+/// Queues an accepted booking's jobs for its time (see [`followups`]); a reminder
+/// whose moment has passed is not queued.
 pub(super) async fn schedule_accepted(
     ctx: &Ctx,
     tx: &mut store::Tx,
@@ -469,43 +511,33 @@ pub(super) async fn schedule_accepted(
     end: Timestamp,
     now: jiff::Timestamp,
 ) -> AppResult<()> {
-    let id = &b.id;
-    let (start, end) = (to_micros(start), to_micros(end));
-    let finish_at = if b.timed {
-        end + ctx.config.completion_grace_minutes * 60_000_000
-    } else {
-        end
-    };
-    jobs::enqueue(
-        tx,
-        &jobs::Job::BookingFinish {
-            booking_id: id.clone(),
-        },
-        from_micros(finish_at),
-        Some(&format!("finish:{id}:{finish_at}")),
-        now,
-    )
-    .await?;
-    if b.timed {
-        for (lead, before) in [("24h", 24 * HOUR), ("1h", HOUR)] {
-            let at = start - before;
-            if at > to_micros(now) {
-                let reminder = jobs::Job::BookingReminder {
-                    booking_id: id.clone(),
-                    start_at: start,
-                    lead: lead.to_string(),
-                };
-                jobs::enqueue(
-                    tx,
-                    &reminder,
-                    from_micros(at),
-                    Some(&format!("remind:{lead}:{id}:{start}")),
-                    now,
-                )
-                .await?;
-            }
+    for (job, at, key) in followups(ctx, b, start, end) {
+        let reminder = matches!(job, jobs::Job::BookingReminder { .. });
+        if reminder && at <= to_micros(now) {
+            continue;
         }
+        jobs::enqueue(tx, &job, from_micros(at), Some(&key), now).await?;
     }
+    Ok(())
+}
+
+/// Takes back the jobs [`schedule_accepted`] queued for an accepted booking's time
+/// `(start, end)` when the booking moves from it or ends before it (cancelled,
+/// completed or marked early): they would find nothing to do, and the job queue an
+/// admin reads should hold only work that will. A job already running is left to
+/// finish (its handler re-checks the booking).
+pub(super) async fn unschedule_accepted(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    b: &store::bookings::BookingRow,
+    start: Timestamp,
+    end: Timestamp,
+) -> AppResult<()> {
+    let keys: Vec<String> = followups(ctx, b, start, end)
+        .into_iter()
+        .map(|(_, _, key)| key)
+        .collect();
+    store::jobs::drop_queued(&mut **tx, &keys).await?;
     Ok(())
 }
 

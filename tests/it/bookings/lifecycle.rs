@@ -1039,3 +1039,64 @@ async fn the_booking_page_offers_one_way_to_refuse_and_a_reason_to_move() {
         "{inbox}"
     );
 }
+
+/// An accepted session's reminders and its completion are queued for its time; when
+/// the session moves they follow it, and when it ends early (cancelled, marked) they
+/// go, so the job queue an admin reads holds only work that will do something.
+#[tokio::test]
+async fn a_sessions_reminders_follow_its_moves_and_go_with_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let id = &accepted_booking(&app, &mentor, &mentee, &service, "2026-03-05T10:00:00Z").await;
+    let queued = || async {
+        let mut keys: Vec<String> = sqlx::query_scalar(
+            "SELECT dedupe_key FROM jobs WHERE status = 'queued' \
+             AND kind IN ('booking.reminder', 'booking.finish') AND payload LIKE $1",
+        )
+        .bind(format!("%{id}%"))
+        .fetch_all(&app.ctx().db.pool)
+        .await
+        .unwrap();
+        keys.sort();
+        keys
+    };
+    let starts = |at: &str| at.parse::<jiff::Timestamp>().unwrap().as_microsecond();
+    let thu = starts("2026-03-05T10:00:00Z");
+    let fri = starts("2026-03-06T10:00:00Z");
+    let before = queued().await;
+    assert_eq!(before.len(), 3, "{before:?}");
+    assert!(
+        before
+            .iter()
+            .all(|k| k.contains(&thu.to_string()) || k.starts_with("finish:"))
+    );
+    let (status, r) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/reschedule"),
+            mentee.token(),
+            json!({"start": "2026-03-06T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let moved = queued().await;
+    assert_eq!(moved.len(), 3, "the old time's jobs stay queued: {moved:?}");
+    assert!(
+        moved
+            .iter()
+            .filter(|k| k.starts_with("remind:"))
+            .all(|k| k.ends_with(&fri.to_string())),
+        "{moved:?}"
+    );
+    assert!(moved.iter().all(|k| !before.contains(k)), "{moved:?}");
+    let (status, c) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            mentee.token(),
+            json!({"reason": "Plans changed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(queued().await, Vec::<String>::new());
+    app.assert_ledger_ok().await;
+}
