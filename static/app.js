@@ -108,6 +108,12 @@ function seriesCost(box) {
   if (!every || !count || !out) return;
   const cost = Number(box.dataset.seriesCost);
   const balance = Number(box.dataset.balance);
+  // A program's credits go first for sessions with this mentor; the wallet pays the
+  // rest.
+  const program = Number(box.dataset.program) || 0;
+  const walletPays = (total) => total - Math.min(program, total);
+  const programUses = document.getElementById("program-uses");
+  const walletLine = document.getElementById("wallet-pays");
   // The summary above says one session's cost and balance; a chosen series says the
   // series' instead (and the one session's again when the choice is undone).
   const costLine = document.getElementById("cost-line");
@@ -117,7 +123,8 @@ function seriesCost(box) {
   // One session's shortfall ("10 more are needed") says nothing true of a series: the
   // line below says the series' own while one is chosen.
   const short = document.getElementById("short");
-  const single = [costLine, balanceLine, policyLine].map((el) => el && el.innerHTML);
+  const single = [costLine, balanceLine, policyLine, programUses, walletLine]
+    .map((el) => el && el.innerHTML);
   const summary = (n, total) => {
     if (costLine && cost > 0) {
       costLine.textContent = "";
@@ -130,9 +137,12 @@ function seriesCost(box) {
       policyLine.textContent = policyLine.dataset.series;
     }
     if (short) short.hidden = true;
+    const pay = walletPays(total);
+    if (programUses) programUses.textContent = `${total - pay}`;
+    if (walletLine) walletLine.textContent = `${pay}`;
     if (balanceLine) {
-      balanceLine.textContent = total <= balance
-        ? `${balance} credits → ${balance - total} after booking the series`
+      balanceLine.textContent = pay <= balance
+        ? `${balance} credits → ${balance - pay} after booking the series`
         : `${balance} credits`;
     }
   };
@@ -140,6 +150,8 @@ function seriesCost(box) {
     if (costLine) costLine.innerHTML = single[0];
     if (balanceLine) balanceLine.innerHTML = single[1];
     if (policyLine) policyLine.innerHTML = single[2];
+    if (programUses) programUses.innerHTML = single[3];
+    if (walletLine) walletLine.innerHTML = single[4];
     if (short) short.hidden = false;
   };
   const show = () => {
@@ -151,14 +163,16 @@ function seriesCost(box) {
       return;
     }
     const total = cost * n;
+    const pay = walletPays(total);
     summary(n, total);
     out.hidden = false;
-    out.className = total > balance ? "error" : "hint";
+    out.className = pay > balance ? "error" : "hint";
+    const own = pay < total ? `; your wallet pays ${pay} of them` : "";
     out.textContent =
       cost === 0
         ? `${n} sessions, free.`
-        : `${n} sessions: ${total} credits in all (${cost} each); you have ${balance}` +
-          (total > balance ? `, ${total - balance} short.` : ".");
+        : `${n} sessions: ${total} credits in all (${cost} each)${own}; you have ${balance}` +
+          (pay > balance ? `, ${pay - balance} short.` : ".");
   };
   every.addEventListener("change", show);
   count.addEventListener("input", show);

@@ -782,6 +782,7 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
             "balance": store::ledger::wallet_balance(pool, &user.id).await?,
             "entries": entries.iter().map(|e| json!({
                 "amount": e.amount, "kind": e.kind, "memo": e.memo, "booking_id": e.booking_id, "at": ts(e.created_at),
+                "program": e.program_name,
             })).collect::<Vec<_>>(),
         },
         "reviews_received": reviews.iter().map(|r| json!({

@@ -151,7 +151,8 @@ pub struct CreditsView {
     pub balance: i64,
     /// Credits held in escrow for pending and accepted bookings.
     pub held: i64,
-    /// Wallet history, newest first.
+    /// Credit history, newest first: the wallet's movements and those of program
+    /// credits (each with its `program_name`).
     pub entries: Vec<EntryView>,
     pub next_cursor: Option<String>,
     /// What a credit is worth on this site, in a sentence ("1 credit = 1.00 USD").
@@ -188,12 +189,30 @@ pub struct EntryView {
     /// For an entry of a seat in a group session: the session and its start.
     pub group_session_id: Option<String>,
     pub group_start: Option<String>,
+    /// Set when the credits that moved were a program's sponsored credits (spent first
+    /// on sessions with the program's mentor), not the wallet's: the program's name.
+    /// Such lines do not add up to the wallet's balance.
+    pub program_name: Option<String>,
     pub created_at: String,
 }
 
 /// What the user's wallet holds now.
 pub async fn balance(ctx: &Ctx, user_id: &str) -> AppResult<i64> {
     Ok(store::ledger::wallet_balance(&ctx.db.pool, user_id).await?)
+}
+
+/// The program credits a mentee's booking with this mentor spends before the wallet:
+/// the program's name and how many are left (none when there are none to spend).
+pub async fn sponsored_for(
+    ctx: &Ctx,
+    mentee_id: &str,
+    mentor_id: &str,
+) -> AppResult<Option<(String, i64)>> {
+    Ok(
+        store::ledger::sponsored_for(&ctx.db.pool, mentee_id, mentor_id)
+            .await?
+            .filter(|(_, left)| *left > 0),
+    )
 }
 
 pub async fn view(
@@ -229,6 +248,7 @@ pub async fn view(
                 booking_status: r.booking_status,
                 group_session_id: r.group_session_id,
                 group_start: r.group_start.map(|t| t.to_string()),
+                program_name: r.program_name,
                 created_at: r.created_at.to_string(),
             })
             .collect(),

@@ -212,6 +212,27 @@ pub async fn sponsored_of<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// What a mentee's bookings with this mentor spend first: the sponsored credits of the
+/// program that paired them (its name and the credits left), while the pair's
+/// mentorship is accepted and the program open or running — the same account a
+/// booking request's context finds.
+pub async fn sponsored_for<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentee_id: &str,
+    mentor_id: &str,
+) -> sqlx::Result<Option<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT pr.name, la.balance FROM mentorships m JOIN programs pr ON pr.id = m.program_id \
+         JOIN ledger_accounts la ON la.program_id = m.program_id AND la.kind = 'sponsored' \
+         AND la.user_id = $1 WHERE m.mentor_id = $2 AND m.mentee_id = $1 \
+         AND m.status = 'accepted' AND pr.status IN ('open', 'running')",
+    )
+    .bind(mentee_id)
+    .bind(mentor_id)
+    .fetch_optional(ex)
+    .await
+}
+
 #[derive(Debug)]
 pub enum TransferError {
     /// This account would go below zero.
@@ -412,6 +433,8 @@ pub struct EntryRow {
     /// For an entry of a group session's seat: the session and its start.
     pub group_session_id: Option<String>,
     pub group_start: Option<Timestamp>,
+    /// For a movement of a program's sponsored credits (not the wallet's): the program.
+    pub program_name: Option<String>,
 }
 }
 
@@ -430,20 +453,17 @@ pub async fn grant_of<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// A wallet's entries, newest first. A seat's transfers are keyed `seat:<seat id>:hold`
-/// and `seat:<seat id>:settle` (ids are 36-character UUIDs), which finds their group
-/// session by the seat's primary key.
-pub async fn wallet_entries<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-    user_id: &str,
-    before_id: Option<&str>,
-    limit: i64,
-) -> sqlx::Result<Vec<EntryRow>> {
-    sqlx::query_as(
+/// A history's lines from the accounts `accounts` picks (a join and the start of the
+/// `WHERE`, over `a`), with `program` as the program's name. A seat's transfers are
+/// keyed `seat:<seat id>:hold` and `seat:<seat id>:settle` (ids are 36-character
+/// UUIDs), which finds their group session by the seat's primary key.
+fn entries_sql(accounts: &str, program: &str) -> String {
+    format!(
         "SELECT e.id, e.amount, t.kind, t.memo, t.booking_id, e.created_at, \
          b.title AS booking_title, CASE WHEN b.timed = 1 THEN b.start_at END AS booking_start, \
          CASE WHEN o.id IS NULL THEN NULL ELSE o.first_name || ' ' || o.last_name END AS booking_with, \
-         b.status AS booking_status, g.id AS group_session_id, g.start_at AS group_start \
+         b.status AS booking_status, g.id AS group_session_id, g.start_at AS group_start, \
+         {program} AS program_name \
          FROM ledger_entries e \
          JOIN ledger_transfers t ON t.id = e.transfer_id JOIN ledger_accounts a ON a.id = e.account_id \
          LEFT JOIN bookings b ON b.id = t.booking_id \
@@ -451,14 +471,44 @@ pub async fn wallet_entries<'e, E: Executor<'e, Database = Any>>(
          LEFT JOIN group_seats gs ON gs.id = CASE WHEN t.kind IN ('seat_hold', 'seat_settle') \
               THEN substr(t.idempotency_key, 6, 36) END \
          LEFT JOIN group_sessions g ON g.id = gs.session_id \
-         WHERE a.kind = 'wallet' AND a.user_id = $1 AND ($2 IS NULL OR e.id < $2) \
-         ORDER BY e.id DESC LIMIT $3",
+         {accounts} AND a.user_id = $1 AND ($2 IS NULL OR e.id < $2) \
+         ORDER BY e.id DESC LIMIT $3"
     )
-    .bind(user_id)
-    .bind(before_id)
-    .bind(limit)
-    .fetch_all(ex)
-    .await
+}
+
+/// A member's credit history, newest first: their wallet's movements and those of
+/// their programs' sponsored credits (`program_name` set), one list by entry id. Each
+/// kind of account is read by its own index, in order, and the two merged.
+pub async fn wallet_entries(
+    ex: &sqlx::Pool<Any>,
+    user_id: &str,
+    before_id: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<EntryRow>> {
+    static WALLET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static SPONSORED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let wallet =
+        WALLET.get_or_init(|| entries_sql("WHERE a.kind = 'wallet'", "CAST(NULL AS TEXT)"));
+    let sponsored = SPONSORED.get_or_init(|| {
+        entries_sql(
+            "LEFT JOIN programs sp ON sp.id = a.program_id WHERE a.kind = 'sponsored'",
+            "sp.name",
+        )
+    });
+    let mut rows: Vec<EntryRow> = Vec::new();
+    for sql in [wallet, sponsored] {
+        rows.extend(
+            sqlx::query_as::<_, EntryRow>(sql.as_str())
+                .bind(user_id)
+                .bind(before_id)
+                .bind(limit)
+                .fetch_all(ex)
+                .await?,
+        );
+    }
+    rows.sort_by(|a, b| b.id.cmp(&a.id));
+    rows.truncate(limit.max(0) as usize);
+    Ok(rows)
 }
 
 /// Credits a mentee has in escrow for live bookings and group seats.

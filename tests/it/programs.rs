@@ -964,6 +964,22 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
 
     let book =
         |start: &str| json!({"mentor_id": mentor.user_id, "service_id": service, "start": start});
+    // The booking page says what the program pays and what the wallet does.
+    use crate::web_mentors::{sign_in, text};
+    let page = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let form = |start: &str| {
+        format!(
+            "/mentors/{}/book?service={service}&start={start}",
+            mentor.user_id
+        )
+    };
+    let (_, html) = text(&page, &app, &form("2026-03-03T10:00:00Z")).await;
+    assert!(
+        html.contains("<span id=\"program-uses\">30</span> from Sponsored go first (you have 40 there for sessions with ")
+            && html.contains("your wallet pays <span id=\"wallet-pays\">0</span>")
+            && html.contains("50 credits → <strong id=\"balance-after\">50</strong> after booking"),
+        "{html}"
+    );
     // The first session: 30 sponsored, nothing of their own.
     let (status, first) = app
         .post(
@@ -975,6 +991,14 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
     assert_eq!(status, StatusCode::CREATED, "{first}");
     assert_eq!(sponsored(&app, &id, &mentee.user_id).await, 10);
     assert_eq!(app.balance(&mentee).await, (50, 30));
+    let (_, html) = text(&page, &app, &form("2026-03-03T11:00:00Z")).await;
+    assert!(
+        html.contains(
+            "<span id=\"program-uses\">10</span> from Sponsored go first (you have 10 there"
+        ) && html.contains("your wallet pays <span id=\"wallet-pays\">20</span>")
+            && html.contains("50 credits → <strong id=\"balance-after\">30</strong> after booking"),
+        "{html}"
+    );
     // The second: the last 10 sponsored, 20 of their own.
     let (status, second) = app
         .post(
@@ -987,6 +1011,32 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
     assert_eq!(sponsored(&app, &id, &mentee.user_id).await, 0);
     assert_eq!(app.balance(&mentee).await, (30, 60));
     app.assert_ledger_ok().await;
+    // The history lists the program's credits beside the wallet's, so a 30-credit
+    // hold reads as 10 + 20.
+    let (_, c) = app.get("/api/v1/me/credits", mentee.token()).await;
+    let mut lines: Vec<(i64, Option<&str>)> = c["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(4)
+        .map(|e| (e["amount"].as_i64().unwrap(), e["program_name"].as_str()))
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            (-30, Some("Sponsored")),
+            (-20, None),
+            (-10, Some("Sponsored")),
+            (40, Some("Sponsored"))
+        ],
+        "{c}"
+    );
+    let (_, html) = text(&page, &app, "/credits").await;
+    assert!(
+        html.contains("<span class=\"badge\">Sponsored credits</span>"),
+        "{html}"
+    );
     // Cancelled early (full refund): the sponsored part goes back to the program
     // credits, the rest to the wallet.
     let (status, c) = app

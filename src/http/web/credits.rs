@@ -49,6 +49,9 @@ pub struct EntryLine {
     /// other entries).
     pub group_id: String,
     pub group_when: String,
+    /// The program whose credits moved, for a line of program credits (empty for the
+    /// wallet's).
+    pub program: String,
     /// Where a hold's credits are now: "held until the session is over", "paid to the
     /// mentor" (empty for other lines, whose own words say it).
     pub now: &'static str,
@@ -189,6 +192,7 @@ async fn render_credits(
                         .map(|t| web.when(t, &tz))
                         .unwrap_or_default(),
                     group_id: e.group_session_id.unwrap_or_default(),
+                    program: e.program_name.unwrap_or_default(),
                     now: match (e.kind.as_str(), e.booking_status.as_deref()) {
                         ("booking_hold", Some("pending")) => "held: waiting for an answer",
                         ("booking_hold", Some("accepted")) => "held until it is over",

@@ -55,7 +55,15 @@ pub(super) struct BookPage {
     series_policy: String,
     /// "1 credit = 1.00 USD".
     worth: String,
+    /// The wallet's credits.
     balance: i64,
+    /// A program's credits that go first for sessions with this mentor: its name and
+    /// how many are left there.
+    program: Option<(String, i64)>,
+    /// What the wallet pays of one session (its cost less the program's credits), and
+    /// of the series shown.
+    pay: i64,
+    series_pay: i64,
     topic: String,
     message: String,
     error: Option<String>,
@@ -210,6 +218,10 @@ pub(super) async fn render_book(
         }
     }
     let balance = credits::balance(&state.ctx, &me.id).await.unwrap_or(0);
+    let program = credits::sponsored_for(&state.ctx, &me.id, &mentor_id).await?;
+    let left = program.as_ref().map_or(0, |(_, n)| *n);
+    let pay = service.credit_cost - left.min(service.credit_cost);
+    let series_pay = series.as_ref().map_or(0, |p| p.total - left.min(p.total));
     Ok(web.render_status(
         state,
         status,
@@ -232,12 +244,13 @@ pub(super) async fn render_book(
             policy,
             series_policy: series_policy(&state.ctx.config.policy),
             worth: credits::worth(&state.ctx),
-            buy_offer: (balance < service.credit_cost)
-                .then(|| {
-                    crate::http::web::payments::offer_for(state, service.credit_cost - balance)
-                })
+            buy_offer: (balance < pay)
+                .then(|| crate::http::web::payments::offer_for(state, pay - balance))
                 .flatten(),
             balance,
+            program,
+            pay,
+            series_pay,
             topic,
             message,
             error,
