@@ -700,6 +700,24 @@ async fn proposals_are_reviewed_then_published_with_sponsored_credits() {
         .clone();
     assert_eq!(z_draft["explanation"], "2nd choice");
     assert_eq!(z_draft["choice_rank"], 2);
+    // The manager's page counts the proposals against each mentor's places, as
+    // pairing by hand does: all three are full, so y cannot be paired by hand there.
+    {
+        use crate::web_mentors::{sign_in, text};
+        let page = sign_in(&app, "root@example.com", "admin password 1").await;
+        let (_, html) = text(&page, &app, &format!("/programs/{id}/manage")).await;
+        assert!(
+            html.contains(
+                "<td>0 of 2 <span class=\"muted small\">(2 proposed, not published yet)</span></td>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("Every mentor in the pool is full: remove a proposal above")
+                && !html.contains(&format!("id=\"pair-{waiting}\"")),
+            "{html}"
+        );
+    }
     // The same input gives the same proposal.
     let (_, again) = app
         .post(

@@ -132,6 +132,9 @@ pub struct PoolLine {
     pub tags: String,
     pub seats_left: i64,
     pub capacity: i64,
+    /// Draft pairings proposed to them and not published yet (a manager's page
+    /// counts them against the places left; 0 elsewhere).
+    pub proposed: i64,
     pub status: String,
 }
 
@@ -151,7 +154,19 @@ fn pool_line(m: &PoolRow) -> PoolLine {
             .join(", "),
         seats_left: (m.capacity - m.matched).max(0),
         capacity: m.capacity,
+        proposed: 0,
         status: m.status.clone(),
+    }
+}
+
+/// A pool mentor as the manager's page lists them: their places left count the draft
+/// pairings proposed to them too, as pairing by hand does.
+fn managed_pool_line(m: &PoolRow, drafts: &[MatchRow]) -> PoolLine {
+    let proposed = drafts.iter().filter(|d| d.mentor_id == m.mentor_id).count() as i64;
+    PoolLine {
+        seats_left: (m.capacity - m.matched - proposed).max(0),
+        proposed,
+        ..pool_line(m)
     }
 }
 
@@ -985,6 +1000,8 @@ struct ManagePage {
     details_errors: FormErrors,
     managers: Vec<(String, String, String)>,
     pool: Vec<PoolLine>,
+    /// No active mentor of the pool has a place left (pairing by hand has no choice).
+    pool_full: bool,
     applicants: Vec<ApplicantLine>,
     drafts: Vec<PairingLine>,
     published: Vec<PairingLine>,
@@ -1033,6 +1050,10 @@ async fn render_manage(
     a.require_manager()?;
     let p = &a.program;
     let props = proposals::list(&state.ctx, me, id).await?;
+    let pool: Vec<PoolLine> = pool_rows
+        .iter()
+        .map(|m| managed_pool_line(m, &props.drafts))
+        .collect();
     let now = state.ctx.now();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -1052,7 +1073,10 @@ async fn render_manage(
             FormErrors::default()
         },
         managers: programs::managers(&state.ctx, &a).await?,
-        pool: pool_rows.iter().map(pool_line).collect(),
+        pool_full: !pool
+            .iter()
+            .any(|m| m.status == "active" && m.seats_left > 0),
+        pool,
         applicants: apps
             .iter()
             .map(|x| applicant_line(x, &pool_rows, &p.mentee_questions))
