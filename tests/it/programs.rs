@@ -171,9 +171,52 @@ async fn a_program_starts_from_a_template_and_follows_its_states() {
     assert_eq!(p["mentee_questions"][1]["id"], "track");
     assert_eq!(p["goals"][1]["milestones"][2], "Present it to your mentor");
     assert_eq!(p["sessions_expected"], 6);
-    // Twelve weeks after applications close, two weeks from now.
-    assert_eq!(p["applications_close_at"], "2026-03-16T09:00:00Z");
-    assert_eq!(p["ends_at"], "2026-06-08T09:00:00Z");
+    // Whole days in the creator's zone: applications close at the end of the day two
+    // weeks from now, the twelve weeks start the next day and end at the end of their
+    // last day.
+    assert_eq!(p["applications_close_at"], "2026-03-16T23:59:00Z");
+    assert_eq!(p["starts_at"], "2026-03-17T00:00:00Z");
+    assert_eq!(p["ends_at"], "2026-06-08T23:59:00Z");
+    // Read as days where they are whole days, with times elsewhere.
+    {
+        use crate::web_mentors::{sign_in, text};
+        let c = sign_in(&app, "root@example.com", "admin password 1").await;
+        let (_, page) = text(
+            &c,
+            &app,
+            &format!("/programs/{}", p["id"].as_str().unwrap()),
+        )
+        .await;
+        assert!(
+            page.contains("Applications closed · runs Tue 17 Mar 2026 – Mon 8 Jun 2026 (UTC)")
+                || page.contains("Applications until Mon 16 Mar 2026 · runs Tue 17 Mar 2026 – Mon 8 Jun 2026 (UTC)"),
+            "{page}"
+        );
+        app.call(
+            Method::PATCH,
+            "/api/v1/me",
+            admin.token(),
+            Some(json!({"timezone": "Asia/Tokyo"})),
+        )
+        .await;
+        let (_, page) = text(
+            &c,
+            &app,
+            &format!("/programs/{}", p["id"].as_str().unwrap()),
+        )
+        .await;
+        assert!(
+            page.contains("runs Tue 17 Mar 2026, 09:00 – Tue 9 Jun 2026, 08:59 (Asia/Tokyo)"),
+            "{page}"
+        );
+        app.call(
+            Method::PATCH,
+            "/api/v1/me",
+            admin.token(),
+            Some(json!({"timezone": "UTC"})),
+        )
+        .await;
+    }
 
     // A draft is the managers' alone.
     assert_problem(
@@ -1594,7 +1637,7 @@ async fn where_the_program_allows_it_a_mentee_chooses_their_mentor() {
 
 /// A program cannot be made, moved or opened so that it is already over or its
 /// applications already closed; a running program's passed closing date is fine. A
-/// program left without dates closes its applications at 09:00 in its creator's zone.
+/// program left without dates closes its applications at 23:59 in its creator's zone.
 #[tokio::test]
 async fn a_program_is_not_made_or_opened_already_over() {
     let app = TestApp::spawn().await;
@@ -1653,8 +1696,8 @@ async fn a_program_is_not_made_or_opened_already_over() {
         "{html}"
     );
 
-    // Made in Tokyo's zone without dates: applications close on 16 March at 09:00
-    // there (00:00 UTC).
+    // Made in Tokyo's zone without dates: applications close on 16 March at 23:59
+    // there (14:59 UTC).
     let (status, _) = app
         .call(
             Method::PATCH,
@@ -1665,7 +1708,7 @@ async fn a_program_is_not_made_or_opened_already_over() {
         .await;
     assert_eq!(status, StatusCode::OK);
     let p = create(&app, &admin, json!({"name": "Spring"})).await;
-    assert_eq!(p["applications_close_at"], "2026-03-16T00:00:00Z", "{p}");
+    assert_eq!(p["applications_close_at"], "2026-03-16T14:59:00Z", "{p}");
     let id = p["id"].as_str().unwrap().to_string();
 
     // Two weeks and a day on, the draft's applications would already be closed.

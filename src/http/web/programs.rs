@@ -57,8 +57,9 @@ pub struct ProgramCard {
     pub name: String,
     pub description: String,
     pub status: &'static str,
-    /// "Applications until Mon 16 Mar 2026, 09:00 · runs Mon 16 Mar 2026, 09:00 – Mon 8
-    /// Jun 2026, 09:00 (Europe/Paris)": in the reader's zone, said once at the end.
+    /// "Applications until Mon 16 Mar 2026 · runs Tue 17 Mar 2026 – Mon 8 Jun 2026
+    /// (Europe/Paris)": in the reader's zone, said once at the end; a day where the
+    /// date is a whole day there, with the time where it is not.
     pub when: String,
     pub accepting: bool,
     pub budget: i64,
@@ -70,16 +71,21 @@ fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
     let accepting = p.status == ProgramStatus::Open
         && p.applications_open_at <= now
         && now < p.applications_close_at;
+    // A date picked as a day (opening at its first minute, closing at its last) reads
+    // as that day where it is one; elsewhere, with the time it is there.
+    let on = |t: jiff::Timestamp, (hour, minute): (i8, i8)| {
+        let z = t.to_zoned(tz.clone());
+        if (z.hour(), z.minute()) == (hour, minute) {
+            z.strftime("%a %-d %b %Y").to_string()
+        } else {
+            web.when(t, &tz)
+        }
+    };
+    let (first, last) = ((0, 0), (23, 59));
     let apply = if p.status == ProgramStatus::Open && now < p.applications_open_at {
-        format!(
-            "Applications open {}",
-            web.when(p.applications_open_at, &tz)
-        )
+        format!("Applications open {}", on(p.applications_open_at, first))
     } else if accepting {
-        format!(
-            "Applications until {}",
-            web.when(p.applications_close_at, &tz)
-        )
+        format!("Applications until {}", on(p.applications_close_at, last))
     } else {
         "Applications closed".to_string()
     };
@@ -90,8 +96,8 @@ fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
         status: p.status.as_str(),
         when: format!(
             "{apply} · runs {} – {} ({})",
-            web.when(p.starts_at, &tz),
-            web.when(p.ends_at, &tz),
+            on(p.starts_at, first),
+            on(p.ends_at, last),
             tz.iana_name().unwrap_or("UTC")
         ),
         accepting,
@@ -675,7 +681,8 @@ struct DetailsForm {
     invite_code: String,
     #[serde(default)]
     email_domain: String,
-    /// Dates as the date inputs send them (YYYY-MM-DD), at 09:00 in the admin's zone.
+    /// Dates as the date inputs send them (YYYY-MM-DD), in the admin's zone: what opens
+    /// or starts on a day does so at 00:00, what closes or ends on it at 23:59.
     #[serde(default)]
     applications_open_on: String,
     #[serde(default)]
@@ -701,7 +708,9 @@ fn details_input(f: &DetailsForm, tz: &jiff::tz::TimeZone) -> ProgramInput {
         let t = raw.trim();
         (!t.is_empty()).then(|| t.parse().unwrap_or(-1))
     };
-    let day = |raw: &str| -> Option<String> {
+    // A day opens at its first minute and closes at its last (in the admin's zone):
+    // applications that close on the 18th take the whole 18th.
+    let day = |raw: &str, (hour, minute): (i8, i8)| -> Option<String> {
         let t = raw.trim();
         if t.is_empty() {
             return None;
@@ -709,11 +718,12 @@ fn details_input(f: &DetailsForm, tz: &jiff::tz::TimeZone) -> ProgramInput {
         Some(
             t.parse::<jiff::civil::Date>()
                 .ok()
-                .and_then(|d| d.at(9, 0, 0, 0).to_zoned(tz.clone()).ok())
+                .and_then(|d| d.at(hour, minute, 0, 0).to_zoned(tz.clone()).ok())
                 .map(|z| z.timestamp().to_string())
                 .unwrap_or_else(|| t.to_string()),
         )
     };
+    let (first, last) = ((0, 0), (23, 59));
     ProgramInput {
         name: Some(f.name.clone()).filter(|n| !n.trim().is_empty() || f.template_id.is_empty()),
         description: Some(f.description.clone())
@@ -722,10 +732,10 @@ fn details_input(f: &DetailsForm, tz: &jiff::tz::TimeZone) -> ProgramInput {
         join_rule: Some(f.join_rule.clone()).filter(|r| !r.is_empty()),
         invite_code: Some(f.invite_code.clone()),
         email_domain: Some(f.email_domain.clone()),
-        applications_open_at: day(&f.applications_open_on),
-        applications_close_at: day(&f.applications_close_on),
-        starts_at: day(&f.starts_on),
-        ends_at: day(&f.ends_on),
+        applications_open_at: day(&f.applications_open_on, first),
+        applications_close_at: day(&f.applications_close_on, last),
+        starts_at: day(&f.starts_on, first),
+        ends_at: day(&f.ends_on, last),
         mentor_capacity: number(&f.mentor_capacity),
         sessions_expected: number(&f.sessions_expected),
         budget_per_mentee: number(&f.budget_per_mentee),

@@ -261,9 +261,11 @@ impl Merged {
     }
 
     /// A new program's starting point: the template's texts and numbers, dates from
-    /// the input or from now. Applications left without a closing date close two weeks
-    /// after they open, at 09:00 in the creator's zone (not at the minute the program
-    /// was made, which every page would then show as its odd closing time).
+    /// the input or from now. Dates left out are whole days in the creator's zone, as
+    /// the pages' date fields make them: applications close at 23:59 on the day two
+    /// weeks after they open (not at the minute the program was made, which every page
+    /// would then show as its odd closing time), the program starts at 00:00 the day
+    /// after they close and ends at 23:59 on the last day of its weeks.
     fn from_template(
         t: Option<&Template>,
         input: &ProgramInput,
@@ -276,19 +278,19 @@ impl Merged {
             raw.as_deref()
                 .and_then(|s| crate::clock::parse_instant(s).ok())
         };
-        let open: jiff::Timestamp = parse(&input.applications_open_at).unwrap_or(now);
-        let close = parse(&input.applications_close_at).unwrap_or_else(|| {
-            let two_weeks = open + jiff::SignedDuration::from_hours(14 * 24);
-            two_weeks
-                .to_zoned(zone.clone())
+        // `t`'s day, `days` later, at `(hour, minute)` in the creator's zone.
+        let at = |t: jiff::Timestamp, days: i64, (hour, minute): (i8, i8)| {
+            t.to_zoned(zone.clone())
                 .date()
-                .at(9, 0, 0, 0)
-                .to_zoned(zone.clone())
-                .map_or(two_weeks, |z| z.timestamp())
-        });
-        let starts = parse(&input.starts_at).unwrap_or(close.max(open));
+                .checked_add(jiff::Span::new().days(days))
+                .and_then(|d| d.at(hour, minute, 0, 0).to_zoned(zone.clone()))
+                .map_or(t, |z| z.timestamp())
+        };
+        let open: jiff::Timestamp = parse(&input.applications_open_at).unwrap_or(now);
+        let close = parse(&input.applications_close_at).unwrap_or_else(|| at(open, 14, (23, 59)));
+        let starts = parse(&input.starts_at).unwrap_or_else(|| at(close, 1, (0, 0)).max(open));
         let weeks = t.map_or(12, |t| t.weeks.clamp(1, 104));
-        let ends = starts + jiff::SignedDuration::from_hours(weeks * 7 * 24);
+        let ends = at(starts, weeks * 7 - 1, (23, 59));
         Self {
             name: t.map(|t| t.name.clone()).unwrap_or_default(),
             description: t.map(|t| t.description.clone()).unwrap_or_default(),
@@ -785,7 +787,10 @@ pub async fn save_template(
         .description
         .clone()
         .unwrap_or_else(|| p.description.clone());
-    let weeks = (p.ends_at.duration_since(p.starts_at).as_hours() / (7 * 24)).max(1);
+    // To the nearest week: a program of whole days ends a minute before its last
+    // week is full.
+    let week = 7 * 24 * 60;
+    let weeks = ((p.ends_at.duration_since(p.starts_at).as_mins() + week / 2) / week).max(1);
     let id = new_id();
     let t = Template {
         id: id.clone(),
