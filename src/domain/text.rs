@@ -234,6 +234,16 @@ pub fn as_sentence(words: &str) -> String {
     }
 }
 
+/// At most `n` characters of `text`, with "…" when some were cut.
+pub fn clipped(text: &str, n: usize) -> String {
+    let short: String = text.chars().take(n).collect();
+    if short.len() < text.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
 /// A count as people read it, thousands grouped: 14100 is "14,100", -2500 "-2,500".
 pub fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

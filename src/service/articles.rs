@@ -21,7 +21,7 @@ use crate::{
         ids::new_id,
         mentor, text,
     },
-    error::{AppError, AppResult, Validator},
+    error::{AppError, AppResult, FieldError, Validator},
     store::{
         self,
         articles::{ArticleFields, ReaderQ},
@@ -267,15 +267,28 @@ pub async fn unread_for_want_of_mentees(ctx: &Ctx, a: &ArticleRow) -> AppResult<
 /// Whether an article with this title and text may be published: both written. The
 /// editor asks before it saves a new article to publish it, so that a refused
 /// "Publish" leaves no empty draft behind.
+/// Each part missing is said on its own field.
 pub fn publishable(title: &str, content: &str) -> AppResult<()> {
-    if title.trim().is_empty() || content.trim().is_empty() {
-        return Err(AppError::invalid(
+    let mut errors = vec![];
+    if title.trim().is_empty() {
+        errors.push(FieldError::new(
+            "title",
+            "empty",
+            "Give the article a title before publishing.",
+        ));
+    }
+    if content.trim().is_empty() {
+        errors.push(FieldError::new(
             "content",
             "empty",
             "Write something before publishing.",
         ));
     }
-    Ok(())
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
 }
 
 #[tracing::instrument(name = "articles::publish", skip_all, fields(user_id = %user.id, id = %id))]
@@ -555,7 +568,13 @@ pub async fn resent_article(
 
 /// Deletes a comment: its author, the article's author, or an admin. Returns the
 /// article it was on.
-pub async fn delete_comment(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
+/// A comment `user` may delete (theirs, on their article, or as an admin), with its
+/// article: what deleting it would remove, for the page that asks first.
+pub async fn deletable_comment(
+    ctx: &Ctx,
+    user: &UserRow,
+    id: &str,
+) -> AppResult<(store::articles::CommentRow, ArticleRow)> {
     let c = store::articles::comment(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -567,6 +586,11 @@ pub async fn delete_comment(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Ar
             "Only the comment's author, the article's author or an admin can delete it.",
         ));
     }
+    Ok((c, row))
+}
+
+pub async fn delete_comment(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
+    let (c, row) = deletable_comment(ctx, user, id).await?;
     let mut tx = ctx.db.begin_write().await?;
     delete_comment_in(&mut tx, user, &c, &row, ctx.now()).await?;
     tx.commit().await?;

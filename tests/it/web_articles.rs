@@ -257,6 +257,29 @@ async fn a_mentor_writes_previews_saves_and_publishes_through_forms() {
     let (s, html) = text(&plain, &app, &format!("/articles/{slug}")).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
     assert!(html.contains("This article is for its author"), "{html}");
+    // Deleting asks first without the browser's dialog, then deletes.
+    let (_, page) = text(&c, &app, &format!("/articles/{slug}")).await;
+    let csrf = csrf_of(&page);
+    let delete = format!("/articles/{slug}/delete");
+    let res = post_form(&c, &app, &delete, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ask = res.text().await.unwrap();
+    assert!(
+        ask.contains("Delete “Interview tips”?") && ask.contains("unpublish it instead"),
+        "{ask}"
+    );
+    let (s, _) = text(&c, &app, &format!("/articles/{slug}")).await;
+    assert_eq!(s, StatusCode::OK, "still there");
+    let res = post_form(
+        &c,
+        &app,
+        &delete,
+        &[("csrf", csrf.as_str()), ("confirmed", "1")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (s, _) = text(&c, &app, &format!("/articles/{slug}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -363,11 +386,30 @@ async fn readers_bookmark_and_comment_through_forms_and_text_is_escaped() {
         .fetch_one(&app.ctx().db.pool)
         .await
         .unwrap();
+    // Without the browser's dialog, a page asks first and nothing goes yet.
     let res = post_form(
         &c,
         &app,
         &format!("/comments/{comment_id}/delete"),
         &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ask = res.text().await.unwrap();
+    assert!(
+        ask.contains("Delete this comment?") && ask.contains("Your comment on “"),
+        "{ask}"
+    );
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM article_comments")
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
+    let res = post_form(
+        &c,
+        &app,
+        &format!("/comments/{comment_id}/delete"),
+        &[("csrf", &csrf), ("confirmed", "1")],
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -533,6 +575,31 @@ async fn a_form_sent_twice_makes_one_article_and_one_comment() {
                 .unwrap()
         }
     };
+    assert_eq!(articles().await, 0, "no draft left behind");
+    // A title of spaces is said on the title, not on the text.
+    let untitled = post_form(
+        &c,
+        &app,
+        "/articles/new",
+        &[
+            ("csrf", csrf.as_str()),
+            ("form_key", key.as_str()),
+            ("title", "   "),
+            ("content", "Written."),
+            ("tags", "rust"),
+            ("visibility", "public"),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    assert_eq!(untitled.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let untitled = untitled.text().await.unwrap();
+    assert!(
+        untitled.contains(
+            "<p class=\"error\" id=\"title-error\">Give the article a title before publishing.</p>"
+        ) && !untitled.contains("Write something before publishing."),
+        "{untitled}"
+    );
     assert_eq!(articles().await, 0, "no draft left behind");
     let article = [
         ("csrf", csrf.as_str()),

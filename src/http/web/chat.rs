@@ -84,12 +84,7 @@ fn preview(m: &MessageRow) -> String {
         "invite" => format!("Booking request: {}", m.content),
         _ => m.content.clone(),
     };
-    let short: String = text.chars().take(80).collect();
-    if short.len() < text.len() {
-        format!("{short}…")
-    } else {
-        short
-    }
+    crate::domain::text::clipped(&text, 80)
 }
 
 async fn threads(State(state): State<AppState>, web: WebCtx) -> PageResult {

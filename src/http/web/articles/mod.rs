@@ -26,7 +26,7 @@ use jiff::tz::TimeZone;
 use crate::domain::article::Visibility;
 use serde::Deserialize;
 
-use super::{CsrfForm, Layout, PageResult, WebCtx, WebForm, error_page, page_query, urlencode};
+use super::{Layout, PageResult, WebCtx, WebForm, error_page, page_query, urlencode};
 use crate::{
     domain::article,
     error::AppError,

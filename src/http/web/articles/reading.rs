@@ -1,7 +1,7 @@
 //! One article: its page, the author's and admins' actions, comments.
 
 use super::*;
-use crate::http::web::in_words;
+use crate::http::web::{FormErrors, confirm, in_words};
 
 #[derive(Template)]
 #[template(path = "article.html")]
@@ -135,12 +135,37 @@ pub(super) async fn article_action(
     State(state): State<AppState>,
     web: WebCtx,
     Path((slug, action)): Path<(String, String)>,
-    WebForm(f): WebForm<CsrfForm>,
+    WebForm(f): WebForm<DeleteForm>,
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
     let a = load_by_slug(&state, &web, &slug).await?;
     let ctx = &state.ctx;
     let here = format!("/articles/{slug}");
+    if action == "delete" && !confirm::confirmed(&f.confirmed) {
+        let instead = if a.author_id == me.id {
+            " To take it away for now, unpublish it instead."
+        } else {
+            ""
+        };
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                question: format!("Delete “{}”?", a.title),
+                consequence: format!(
+                    "The article goes, with its comments and readers' bookmarks. This cannot \
+                     be undone.{instead}"
+                ),
+                action: format!("/articles/{slug}/delete"),
+                fields: vec![],
+                yes: "Yes, delete it",
+                back: here,
+                no: "No, keep it",
+                reason: None,
+                errors: FormErrors::default(),
+            },
+        ));
+    }
     let (result, to, flash) = match action.as_str() {
         "publish" => (
             articles::publish(ctx, &me, &a.id).await.map(|_| ()),
@@ -232,14 +257,53 @@ pub(super) async fn comment(
     .await
 }
 
+/// A deletion's form: asked in the browser's dialog (`confirmed=1`), or, without
+/// JavaScript, on a page of its own first.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
 pub(super) async fn delete_comment(
     State(state): State<AppState>,
     web: WebCtx,
     Path(id): Path<String>,
-    WebForm(f): WebForm<CsrfForm>,
+    WebForm(f): WebForm<DeleteForm>,
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
     let id = path_id(&id)?;
+    if !confirm::confirmed(&f.confirmed) {
+        let (c, a) = articles::deletable_comment(&state.ctx, &me, &id).await?;
+        let whose = if c.author_id == me.id {
+            "Your comment".to_string()
+        } else {
+            format!("{} {}'s comment", c.first_name, c.last_name)
+                .trim()
+                .to_string()
+        };
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                question: "Delete this comment?".into(),
+                consequence: format!(
+                    "{whose} on “{}” goes for every reader: “{}”. This cannot be undone.",
+                    a.title,
+                    crate::domain::text::clipped(c.body.trim(), 120)
+                ),
+                action: format!("/comments/{id}/delete"),
+                fields: vec![],
+                yes: "Yes, delete it",
+                back: format!("/articles/{}#comments", a.slug),
+                no: "No, keep it",
+                reason: None,
+                errors: FormErrors::default(),
+            },
+        ));
+    }
     let a = articles::delete_comment(&state.ctx, &me, &id).await?;
     Ok(web.redirect_flash(&format!("/articles/{}#comments", a.slug), "comment_deleted"))
 }
