@@ -83,7 +83,7 @@ async fn a_mentor_connects_a_calendar_and_a_mentee_books_a_weekly_series() {
     assert!(m.page_has("after booking the series").await);
     // And the cancellation rule of each session, not the first one's date.
     assert!(
-        m.wait_for_text("Each session: free to cancel until 24 hours before it starts")
+        m.wait_for_text("or until 24 hours before it starts, whichever is later")
             .await
     );
     m.click_button("Request booking").await;

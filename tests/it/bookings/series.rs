@@ -522,10 +522,21 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
     assert!(html.contains("Book these 3 sessions"));
     // The sessions' dates differ, so the summary states the rule of each, not the
     // first session's date; the single session's form carries it for the script.
-    let rule = "Each session: free to cancel until 24 hours before it starts; after that, once accepted, you get 50% back.";
+    let rule = "Each session: free to cancel until Test accepts it or until 24 hours before it starts, whichever is later; after that you get 50% back.";
     assert!(html.contains(&format!(">{rule}</dd>")), "{html}");
     assert!(!html.contains("Free to cancel until Mon"), "{html}");
     assert!(page.contains(&format!("data-series=\"{rule}\"")), "{page}");
+    // A series whose first session is within the notice says that for it only the
+    // acceptance counts (the clock reads Monday 09:00 UTC; Tuesday 08:00 is 23 h on).
+    let soon = format!(
+        "/mentors/{}/book?service={service}&start=2026-03-03T08:00:00Z",
+        mentor.user_id
+    );
+    let (_, near) = text(&c, &app, &soon).await;
+    assert!(
+        near.contains("whichever is later; after that you get 50% back. The first starts within 24 hours: once Test accepts it, you get 50% back.\""),
+        "{near}"
+    );
     assert!(
         html.contains("each held until its session is over (all back if"),
         "{html}"

@@ -242,7 +242,12 @@ pub(super) async fn render_book(
             account_zone,
             mentor_time,
             policy,
-            series_policy: series_policy(&state.ctx.config.policy),
+            series_policy: series_policy(
+                &state.ctx.config.policy,
+                &mentor.first_name,
+                crate::clock::parse_instant(&q.start).ok().filter(|_| timed),
+                state.ctx.clock.now(),
+            ),
             worth: credits::worth(&state.ctx),
             buy_offer: (balance < pay)
                 .then(|| crate::http::web::payments::offer_for(state, pay - balance))
@@ -268,8 +273,15 @@ pub(super) async fn render_book(
 }
 
 /// The cancellation rule of each session in a series: "Each session: free to cancel
-/// until 24 hours before it starts; after that, once accepted, you get 50% back."
-fn series_policy(p: &crate::domain::booking::Policy) -> String {
+/// until Ada accepts it or until 24 hours before it starts, whichever is later; after
+/// that you get 50% back." — and when the first (at `first`) is already within the
+/// notice, that for it only the acceptance counts.
+fn series_policy(
+    p: &crate::domain::booking::Policy,
+    mentor: &str,
+    first: Option<Timestamp>,
+    now: Timestamp,
+) -> String {
     let late = p.late_refund_percent.clamp(0, 100);
     if late == 100 || p.full_refund_notice_hours <= 0 {
         return "Each session: free to cancel until it starts.".into();
@@ -279,8 +291,14 @@ fn series_policy(p: &crate::domain::booking::Policy) -> String {
         1 => "1 hour".into(),
         h => format!("{h} hours"),
     };
+    let soon = match first {
+        Some(t) if crate::domain::booking::free_cancel_until(t, p) <= now => format!(
+            " The first starts within {notice}: once {mentor} accepts it, you get {late}% back."
+        ),
+        _ => String::new(),
+    };
     format!(
-        "Each session: free to cancel until {notice} before it starts; after that, once accepted, you get {late}% back."
+        "Each session: free to cancel until {mentor} accepts it or until {notice} before it starts, whichever is later; after that you get {late}% back.{soon}"
     )
 }
 
