@@ -499,7 +499,7 @@ pub fn check(raw: &RawProgram<'_>) -> Result<Draft, Vec<FieldError>> {
         errors.push(FieldError::new(
             "applications_close_at",
             "invalid_range",
-            "Applications close after they open.",
+            "Close applications after they open: pick a later closing date.",
         ));
     }
     if let (Some(s), Some(e)) = (starts, ends)

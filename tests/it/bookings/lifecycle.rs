@@ -1089,6 +1089,12 @@ async fn a_sessions_reminders_follow_its_moves_and_go_with_it() {
         "{moved:?}"
     );
     assert!(moved.iter().all(|k| !before.contains(k)), "{moved:?}");
+    // The page offers notes while the session is on, and none once it never will be.
+    let web =
+        crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let path = format!("/bookings/{id}");
+    let page = || crate::web_mentors::text(&web, &app, &path);
+    assert!(page().await.1.contains("Save notes"));
     let (status, c) = app
         .post(
             &format!("/api/v1/bookings/{id}/cancel"),
@@ -1098,5 +1104,11 @@ async fn a_sessions_reminders_follow_its_moves_and_go_with_it() {
         .await;
     assert_eq!(status, StatusCode::OK, "{c}");
     assert_eq!(queued().await, Vec::<String>::new());
+    let (status, html) = page().await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("Save notes") && html.contains("cancelled"),
+        "{html}"
+    );
     app.assert_ledger_ok().await;
 }

@@ -949,6 +949,8 @@ pub(super) struct SeriesBox {
     can_answer: bool,
     /// Live sessions from this one on that have not started.
     can_cancel_from_here: usize,
+    /// Sessions still on (pending or accepted), for the calendar file's link.
+    live: usize,
 }
 
 async fn series_box(
@@ -977,6 +979,11 @@ async fn series_box(
             .occurrences
             .iter()
             .filter(|o| o.b.status.is_live() && o.b.start_at >= this_start && o.b.start_at > now)
+            .count(),
+        live: s
+            .occurrences
+            .iter()
+            .filter(|o| o.b.status.is_live())
             .count(),
         sessions: s
             .occurrences
