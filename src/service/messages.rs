@@ -62,6 +62,7 @@ pub fn stored(id: String, m: &NewMessage<'_>) -> MessageRow {
         deleted_at: None,
         created_at: m.now,
         updated_at: m.now,
+        actor_id: m.actor_id.map(str::to_string),
     }
 }
 

@@ -60,6 +60,8 @@ pub struct MessageRow {
     pub deleted_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Whose action a system line reports ("Booking cancelled" by the mentee).
+    pub actor_id: Option<String>,
 }
 }
 

@@ -129,6 +129,9 @@ pub struct MessageLine {
     /// A booking request's session: its title and, for a timed one, when it is (in
     /// the reader's zone and clock).
     pub session: String,
+    /// For a line about someone's action ("Booking cancelled"): "by you", "by Ada
+    /// Lovelace"; empty otherwise.
+    pub by: String,
 }
 
 #[derive(Template)]
@@ -244,6 +247,16 @@ fn message_line(
         booking_id: m.booking_id.clone().unwrap_or_default(),
         status: m.metadata["status"].as_str().unwrap_or("").to_string(),
         session: invite_session(&m.metadata, tz, web),
+        by: match m.actor_id.as_deref() {
+            _ if m.kind != "system" => String::new(),
+            Some(a) if a == me.id.as_str() => "by you".into(),
+            Some(a) => names
+                .iter()
+                .find(|(id, _)| *id == a)
+                .map(|(_, n)| format!("by {n}"))
+                .unwrap_or_default(),
+            None => String::new(),
+        },
         id: m.id,
     }
 }

@@ -546,6 +546,20 @@ async fn reschedule_moves_atomically_and_keeps_history() {
         .find(|m| m["kind"] == "invite")
         .expect("the booking's invite");
     assert_eq!(invite["metadata"]["start"], WED_10, "{invite}");
+    // The chat's line says who moved it: the mentee, to each in their words.
+    let chat = format!("/chat/{}", thread["id"].as_str().unwrap());
+    for (email, by) in [
+        ("mentor@example.com", "· by Test</span>"),
+        ("mentee@example.com", "· by you</span>"),
+    ] {
+        let web = crate::web_mentors::sign_in(&app, email, "correct horse battery").await;
+        let (_, html) = crate::web_mentors::text(&web, &app, &chat).await;
+        let line = html
+            .split("<li class=\"message system\"")
+            .find(|l| l.contains("Booking moved: 1:1 mentoring session (Career)"))
+            .unwrap_or_else(|| panic!("{html}"));
+        assert!(line.contains(by), "{line}");
+    }
     // The mentor is told the time it was moved from and why.
     let (_, inbox) = app.get("/api/v1/notifications", mentor.token()).await;
     let note = inbox["items"]
