@@ -24,6 +24,24 @@ document.addEventListener("DOMContentLoaded", () => {
       strip.scrollLeft = current.offsetLeft - strip.offsetLeft - (strip.clientWidth - current.offsetWidth) / 2;
     }
   }
+  // A Copy button beside a read-only address (shown only where it can work).
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const field = document.getElementById(button.dataset.copy);
+    if (!field) continue;
+    button.hidden = false;
+    field.addEventListener("focus", () => field.select());
+    button.addEventListener("click", async () => {
+      field.select();
+      let copied = false;
+      try {
+        await navigator.clipboard.writeText(field.value);
+        copied = true;
+      } catch (_) {
+        copied = document.execCommand && document.execCommand("copy");
+      }
+      button.textContent = copied ? "Copied" : "Select and copy it";
+    });
+  }
   // A form that came back with errors: take the reader to its summary.
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();

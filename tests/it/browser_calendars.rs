@@ -52,6 +52,14 @@ async fn a_mentor_connects_a_calendar_and_a_mentee_books_a_weekly_series() {
     b.click_button("Save choices").await;
     assert!(b.wait_for_text("Your calendar choices are saved").await);
     b.screenshots("calendars-02-settings").await;
+    // The subscription address, with a button to copy it (the page works without
+    // script; with it, the button shows and answers).
+    b.click_button("Get my calendar address").await;
+    assert!(b.wait_for_text("copy it now, it is not shown again").await);
+    assert!(b.value("#feed-url").await.contains("/calendar/"));
+    b.click("button[data-copy]").await;
+    let said = b.text("button[data-copy]").await;
+    assert!(said == "Copied" || said == "Select and copy it", "{said}");
     b.goto(&app.url("/settings/availability#preview")).await;
     assert!(b.page_has("Your next two weeks").await);
     assert!(b.page_has("busy in your own calendar").await);
