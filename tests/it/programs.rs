@@ -845,6 +845,24 @@ async fn proposals_are_reviewed_then_published_with_sponsored_credits() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{manual}");
     assert_eq!(manual["explanation"], "paired by a manager");
+    // The audit page says who was paired, swapped and removed by name, not by id.
+    {
+        use crate::web_mentors::{sign_in, text};
+        let page = sign_in(&app, "root@example.com", "admin password 1").await;
+        let (_, audit) = text(&page, &app, "/admin/audit").await;
+        for words in [
+            "mentee: Test y",
+            "mentor: Test bob",
+            "mentees: Test z, Test v",
+            "mentee: Test z",
+        ] {
+            assert!(audit.contains(words), "{words}: {audit}");
+        }
+        assert!(
+            !audit.contains("application id:") && !audit.contains("mentor id:"),
+            "{audit}"
+        );
+    }
 
     // Publishing needs the funding for every grant; refused whole, nothing changes.
     assert_problem(

@@ -566,6 +566,11 @@ pub fn describe_change(before: &str, after: &str) -> Vec<String> {
     };
     let mut keys: Vec<&String> = after.keys().collect();
     keys.extend(before.keys().filter(|k| !after.contains_key(*k)));
+    // Ids are for the record: an entry that also says something in words ("mentor:
+    // Ada Lovelace" beside "mentor_id") is read by its words alone.
+    if keys.iter().any(|k| !k.ends_with("_id")) {
+        keys.retain(|k| !k.ends_with("_id"));
+    }
     keys.into_iter()
         .map(|k| {
             let name = k.replace('_', " ");

@@ -310,7 +310,12 @@ pub async fn manual(
         user,
         "program.paired_by_hand",
         id,
-        serde_json::json!({"application_id": app.id, "mentor_id": m.mentor_id}),
+        serde_json::json!({
+            "mentee_id": app.mentee_id,
+            "mentee": format!("{} {}", app.first_name, app.last_name).trim(),
+            "mentor_id": m.mentor_id,
+            "mentor": format!("{} {}", m.first_name, m.last_name).trim(),
+        }),
         now,
     )
     .await?;
@@ -379,7 +384,14 @@ pub async fn swap(ctx: &Ctx, user: &UserRow, id: &str, input: &SwapInput) -> App
         user,
         "program.pairings_swapped",
         id,
-        serde_json::json!({"first": input.first, "second": input.second}),
+        serde_json::json!({
+            "first_id": input.first,
+            "second_id": input.second,
+            "mentees": pairs
+                .iter()
+                .map(|x| format!("{} {}", x.mentee_first_name, x.mentee_last_name).trim().to_string())
+                .collect::<Vec<_>>(),
+        }),
         now,
     )
     .await?;
@@ -415,7 +427,13 @@ pub async fn remove(ctx: &Ctx, user: &UserRow, id: &str, match_id: &str) -> AppR
         user,
         "program.pairing_removed",
         id,
-        serde_json::json!({"pairing": match_id, "mentee_id": m.mentee_id, "mentor_id": m.mentor_id}),
+        serde_json::json!({
+            "pairing_id": match_id,
+            "mentee_id": m.mentee_id,
+            "mentee": format!("{} {}", m.mentee_first_name, m.mentee_last_name).trim(),
+            "mentor_id": m.mentor_id,
+            "mentor": format!("{} {}", m.mentor_first_name, m.mentor_last_name).trim(),
+        }),
         now,
     )
     .await?;
@@ -673,7 +691,10 @@ pub async fn choose(
         user,
         "program.self_matched",
         id,
-        serde_json::json!({"mentor_id": m.mentor_id}),
+        serde_json::json!({
+            "mentor_id": m.mentor_id,
+            "mentor": format!("{} {}", m.first_name, m.last_name).trim(),
+        }),
         now,
     )
     .await?;
