@@ -57,7 +57,15 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select[data-detect-timezone]")) {
     try {
       const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      if (zone && select.value === "UTC" && [...select.options].some((o) => o.value === zone)) {
+      if (zone && select.value === "UTC") {
+        // An old name some browsers still report (Asia/Calcutta) is not listed: it is
+        // offered as it is, and the server knows it.
+        if (![...select.options].some((o) => o.value === zone)) {
+          const own = document.createElement("option");
+          own.value = zone;
+          own.textContent = zone;
+          select.prepend(own);
+        }
         select.value = zone;
       }
     } catch (_) {

@@ -494,3 +494,48 @@ async fn assets_are_addressed_by_their_version() {
         assert!(res.text().await.unwrap().starts_with("<svg"));
     }
 }
+
+/// The time zone picker lists each place once, by its current name with its offset
+/// from UTC; someone whose zone is an old name (set through the API, or reported by
+/// their browser) still sees it chosen, so saving the form does not move them.
+#[tokio::test]
+async fn the_zone_picker_lists_each_place_once_and_keeps_an_old_name() {
+    let app = TestApp::spawn().await;
+    let c = browser_like();
+    sign_up(&c, &app, "zones@example.com").await;
+    let (_, html) = page(&c, &app, "/settings").await;
+    assert!(
+        html.contains("<option value=\"Asia/Kolkata\">Asia/Kolkata (UTC+05:30)</option>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<option value=\"America/Sao_Paulo\">America/Sao_Paulo (UTC−03:00)</option>"),
+        "{html}"
+    );
+    for old in [
+        "Asia/Calcutta",
+        "US/Eastern",
+        "Australia/NSW",
+        "Europe/Kiev",
+    ] {
+        assert!(!html.contains(&format!("value=\"{old}\"")), "{old} listed");
+    }
+    let res = c
+        .patch(app.url("/api/v1/me"))
+        .header("x-csrf-token", csrf_of(&html))
+        .json(&json!({"timezone": "Asia/Calcutta"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, html) = page(&c, &app, "/settings").await;
+    assert!(
+        html.contains("<option selected>Asia/Calcutta</option>"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches(" selected>").count(),
+        html.matches("<select").count(),
+        "one choice a select"
+    );
+}

@@ -46,7 +46,7 @@ struct SignupPage {
     first_name: String,
     last_name: String,
     timezone: String,
-    timezones: &'static [String],
+    timezones: super::Zones,
     errors: FormErrors,
     form_error: Option<String>,
     /// Where to go once signed up (a slot picked before having an account); empty:
@@ -534,7 +534,7 @@ struct SettingsPage {
     layout: Layout,
     show_services: bool,
     p: ProfileValues,
-    timezones: &'static [String],
+    timezones: super::Zones,
     errors: FormErrors,
     /// Which of the page's forms the errors are of: `profile`, `password`, `delete`
     /// (its summary shows there), or "".

@@ -803,8 +803,76 @@ where
     }
 }
 
-/// Every IANA zone name in the bundled database, sorted, for time zone pickers.
-pub fn timezones() -> &'static [String] {
+/// Old names the time zone database keeps as links to a current zone (Asia/Calcutta
+/// for Asia/Kolkata, US/Eastern for America/New_York): a picker that listed both would
+/// offer the same place twice. A person whose zone is one of them still sees it chosen
+/// ([`Zones::has`]), and a browser that reports one (some still do) is still followed.
+const ZONE_ALIASES: &[&str] = &[
+    "Africa/Asmera",
+    "Africa/Timbuktu",
+    "America/Argentina/ComodRivadavia",
+    "America/Atka",
+    "America/Buenos_Aires",
+    "America/Catamarca",
+    "America/Coral_Harbour",
+    "America/Cordoba",
+    "America/Ensenada",
+    "America/Fort_Wayne",
+    "America/Godthab",
+    "America/Indianapolis",
+    "America/Jujuy",
+    "America/Knox_IN",
+    "America/Louisville",
+    "America/Mendoza",
+    "America/Montreal",
+    "America/Nipigon",
+    "America/Pangnirtung",
+    "America/Porto_Acre",
+    "America/Rainy_River",
+    "America/Rosario",
+    "America/Santa_Isabel",
+    "America/Shiprock",
+    "America/Thunder_Bay",
+    "America/Virgin",
+    "America/Yellowknife",
+    "Antarctica/South_Pole",
+    "Asia/Ashkhabad",
+    "Asia/Calcutta",
+    "Asia/Chongqing",
+    "Asia/Chungking",
+    "Asia/Dacca",
+    "Asia/Harbin",
+    "Asia/Istanbul",
+    "Asia/Kashgar",
+    "Asia/Katmandu",
+    "Asia/Macao",
+    "Asia/Rangoon",
+    "Asia/Saigon",
+    "Asia/Tel_Aviv",
+    "Asia/Thimbu",
+    "Asia/Ujung_Pandang",
+    "Asia/Ulan_Bator",
+    "Atlantic/Faeroe",
+    "Atlantic/Jan_Mayen",
+    "Australia/Currie",
+    "Europe/Belfast",
+    "Europe/Kiev",
+    "Europe/Tiraspol",
+    "Europe/Uzhgorod",
+    "Europe/Zaporozhye",
+    "Pacific/Enderbury",
+    "Pacific/Johnston",
+    "Pacific/Ponape",
+    "Pacific/Samoa",
+    "Pacific/Truk",
+    "Pacific/Yap",
+];
+
+/// Region-wide old names ("US/Pacific", "Canada/Atlantic", "Australia/NSW"): links too.
+const ZONE_ALIAS_PREFIXES: &[&str] = &["Brazil/", "Canada/", "Chile/", "Mexico/", "US/"];
+
+/// Every current IANA zone name in the bundled database, sorted.
+pub fn zone_names() -> &'static [String] {
     static ZONES: OnceLock<Vec<String>> = OnceLock::new();
     ZONES.get_or_init(|| {
         let mut v: Vec<String> = jiff::tz::db()
@@ -812,9 +880,87 @@ pub fn timezones() -> &'static [String] {
             .map(|n| n.to_string())
             .filter(|n| n.contains('/') || n == "UTC")
             .filter(|n| !n.starts_with("Etc/") && !n.starts_with("SystemV/"))
+            .filter(|n| !ZONE_ALIASES.contains(&n.as_str()))
+            .filter(|n| !ZONE_ALIAS_PREFIXES.iter().any(|p| n.starts_with(p)))
+            // Australia's state abbreviations ("Australia/NSW", "Australia/ACT").
+            .filter(|n| {
+                !n.strip_prefix("Australia/").is_some_and(|rest| {
+                    rest.len() <= 3 && rest.chars().all(|c| c.is_ascii_uppercase())
+                })
+            })
+            .filter(|n| {
+                !matches!(
+                    n.as_str(),
+                    "Australia/Canberra"
+                        | "Australia/North"
+                        | "Australia/South"
+                        | "Australia/West"
+                        | "Australia/Queensland"
+                        | "Australia/Tasmania"
+                        | "Australia/Victoria"
+                        | "Australia/Yancowinna"
+                )
+            })
             .collect();
         v.sort();
         v.dedup();
         v
     })
+}
+
+/// A time zone picker's choices: each current zone with its offset from UTC now
+/// ("Asia/Kolkata (UTC+05:30)"), so that a person finds theirs by the hour as well as
+/// by the city. Made at most every ten minutes (offsets change with summer time).
+#[derive(Clone)]
+pub struct Zones(std::sync::Arc<Vec<(String, String)>>);
+
+impl Zones {
+    /// (name, label) in name order.
+    pub fn iter(&self) -> impl Iterator<Item = &(String, String)> {
+        self.0.iter()
+    }
+
+    /// Whether `name` is one of the choices (an old name someone still has is not: the
+    /// picker then offers it first, chosen).
+    pub fn has(&self, name: &str) -> bool {
+        self.0
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .is_ok()
+    }
+}
+
+/// The picker's choices now (see [`Zones`]).
+pub fn timezones() -> Zones {
+    static CACHE: std::sync::Mutex<Option<(std::time::Instant, Zones)>> =
+        std::sync::Mutex::new(None);
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((made, zones)) = cache.as_ref()
+        && made.elapsed() < std::time::Duration::from_secs(600)
+    {
+        return zones.clone();
+    }
+    let now = jiff::Timestamp::now();
+    let labelled = zone_names()
+        .iter()
+        .map(|name| {
+            let offset = jiff::tz::TimeZone::get(name)
+                .map(|tz| tz.to_offset(now))
+                .unwrap_or(jiff::tz::Offset::UTC);
+            (name.clone(), format!("{name} ({})", utc_offset(offset)))
+        })
+        .collect();
+    let zones = Zones(std::sync::Arc::new(labelled));
+    *cache = Some((std::time::Instant::now(), zones.clone()));
+    zones
+}
+
+/// "UTC", "UTC+05:30", "UTC−03:00".
+fn utc_offset(o: jiff::tz::Offset) -> String {
+    let secs = o.seconds();
+    if secs == 0 {
+        return "UTC".into();
+    }
+    let sign = if secs < 0 { '−' } else { '+' };
+    let m = secs.unsigned_abs() / 60;
+    format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
 }

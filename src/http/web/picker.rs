@@ -99,7 +99,7 @@ pub struct Picker {
     pub month: String,
     pub date: String,
     pub zone: String,
-    pub zones: &'static [String],
+    pub zones: super::Zones,
     pub mentor_zone: String,
     pub month_label: String,
     pub prev_month: String,

@@ -48,7 +48,7 @@ pub(super) struct AvailabilityPage {
     layout: Layout,
     show_services: bool,
     timezone: String,
-    timezones: &'static [String],
+    timezones: crate::http::web::Zones,
     days: Vec<DayRow>,
     overrides: Vec<OverrideRow>,
     /// The booking rules: (field, label, value, least, most).
