@@ -115,10 +115,12 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
     // The mentor's row, as a booking with them takes it: no booking slips in between
     // the check and the insert.
     store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor.id, &mentor.id).await?;
-    let mut ids = vec![];
+    let mut ids: Vec<String> = vec![];
     for d in &drafts {
         ensure_free(ctx, &mut tx, mentor, d, None).await?;
         let id = new_id();
+        // A weekly run: each names its first session.
+        let run = (drafts.len() > 1).then(|| ids.first().unwrap_or(&id).clone());
         let thread =
             store::messages::create_thread(&mut tx, "group", &d.title, Some(&mentor.id), None, now)
                 .await?;
@@ -133,6 +135,7 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
                 &mentor.timezone,
                 input.show_names,
                 (&thread, &room),
+                run.as_deref(),
             ),
             now,
         )
@@ -209,6 +212,7 @@ pub async fn update(
             &g.timezone,
             input.show_names,
             (&g.thread_id, &g.meeting_link),
+            None,
         ),
         now,
     )
@@ -314,6 +318,7 @@ fn new_group<'a>(
     timezone: &'a str,
     show_names: bool,
     (thread_id, meeting_link): (&'a str, &'a str),
+    repeats_id: Option<&'a str>,
 ) -> NewGroup<'a> {
     NewGroup {
         id,
@@ -332,6 +337,7 @@ fn new_group<'a>(
         show_names,
         thread_id,
         meeting_link,
+        repeats_id,
     }
 }
 
@@ -901,9 +907,31 @@ async fn tell(
     .await
 }
 
+/// The later open sessions of `g`'s weekly run, for its mentor (or an admin) to see
+/// what "cancel this and the later ones" reaches; none for anyone else.
+pub async fn later_repeats(ctx: &Ctx, viewer: &UserRow, g: &GroupRow) -> AppResult<Vec<GroupRow>> {
+    if g.mentor_id != viewer.id && !is_admin(viewer) {
+        return Ok(vec![]);
+    }
+    let now = ctx.now();
+    Ok(store::groups::later_repeats(&ctx.db.pool, &g.id)
+        .await?
+        .into_iter()
+        .filter(|l| l.start_at > now)
+        .collect())
+}
+
 /// The mentor (or an admin) cancels an open session: every seat is refunded in full,
-/// the line is closed, everyone is told.
-pub async fn cancel(ctx: &Ctx, by: &UserRow, id: &str, reason: &str) -> AppResult<GroupRow> {
+/// the line is closed, everyone is told. With `following`, so is every later session
+/// of the weekly run it was published in that has not started, in the same
+/// transaction. Returns the sessions cancelled, this one first.
+pub async fn cancel(
+    ctx: &Ctx,
+    by: &UserRow,
+    id: &str,
+    reason: &str,
+    following: bool,
+) -> AppResult<Vec<GroupRow>> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::invalid(
@@ -921,20 +949,26 @@ pub async fn cancel(ctx: &Ctx, by: &UserRow, id: &str, reason: &str) -> AppResul
     if g.status != group::GroupStatus::Open {
         return Err(not_open(&g));
     }
-    cancel_in(
-        ctx,
-        &mut tx,
-        &g,
-        &format!("The mentor cancelled it: {reason}"),
-        reason,
-        &mut live,
-    )
-    .await?;
+    let why = format!("The mentor cancelled it: {reason}");
+    cancel_in(ctx, &mut tx, &g, &why, reason, &mut live).await?;
+    let mut ids = vec![g.id.clone()];
+    if following {
+        // Locked in start order after this one, as every cancelling of a run does.
+        for later in store::groups::later_repeats(&mut *tx, id).await? {
+            let l = locked(ctx, &mut tx, &later.id).await?;
+            if l.status == group::GroupStatus::Open && l.start_at > ctx.now() {
+                cancel_in(ctx, &mut tx, &l, &why, reason, &mut live).await?;
+                ids.push(l.id.clone());
+            }
+        }
+    }
     tx.commit().await?;
     live.publish(ctx).await;
-    store::groups::get(&ctx.db.pool, id)
-        .await?
-        .ok_or_else(not_found)
+    let mut out = vec![];
+    for id in ids {
+        out.extend(store::groups::get(&ctx.db.pool, &id).await?);
+    }
+    Ok(out)
 }
 
 /// Cancels a locked open session: refunds and tells everyone (`why` opens their

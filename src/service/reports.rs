@@ -284,12 +284,12 @@ async fn describe(ctx: &Ctx, admin: &UserRow, row: ReportRow) -> AppResult<Repor
                 .map(|a| format!("/articles/{}#comment-{}", a.slug, c.id)),
             None => None,
         },
-        // The admin console finds an account by its id (a message's: its sender's).
-        "user" => Some(format!("/admin?q={}", row.target_id)),
+        // The account's page in the admin console (a message's: its sender's).
+        "user" => Some(format!("/admin/users/{}", row.target_id)),
         "message" => store::messages::message(&ctx.db.pool, &row.target_id)
             .await?
             .and_then(|m| m.sender_id)
-            .map(|s| format!("/admin?q={s}")),
+            .map(|s| format!("/admin/users/{s}")),
         _ => None,
     };
     Ok(ReportLine { row, summary, link })

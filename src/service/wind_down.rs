@@ -66,7 +66,9 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
             continue; // under way
         }
         match (g.status.as_str(), why) {
-            ("leading", _) => skip_refused(groups::cancel(ctx, by, &g.id, &reason("host")).await)?,
+            ("leading", _) => {
+                skip_refused(groups::cancel(ctx, by, &g.id, &reason("host"), false).await)?
+            }
             (_, Why::Closed) => skip_refused(groups::leave(ctx, user, &g.id).await)?,
             (_, Why::Suspended) => {} // a seat stays theirs: it is theirs to leave
         }

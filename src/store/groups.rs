@@ -95,15 +95,17 @@ pub struct NewGroup<'a> {
     pub thread_id: &'a str,
     /// Written on insert only: an edit keeps the room people were sent.
     pub meeting_link: &'a str,
+    /// The first session of the weekly run it was published in (insert only).
+    pub repeats_id: Option<&'a str>,
 }
 
 pub async fn insert(tx: &mut Tx, g: &NewGroup<'_>, now: Timestamp) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO group_sessions (id, mentor_id, title, description, start_at, end_at, timezone, \
          seats, credits_per_seat, audience, min_attendance, decide_at, join_until, show_names, \
-         thread_id, status, meeting_link, created_at, updated_at) \
+         thread_id, status, meeting_link, created_at, updated_at, repeats_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'open', $16, \
-         $17, $17)",
+         $17, $17, $18)",
     )
     .bind(g.id)
     .bind(g.mentor_id)
@@ -122,9 +124,26 @@ pub async fn insert(tx: &mut Tx, g: &NewGroup<'_>, now: Timestamp) -> sqlx::Resu
     .bind(g.thread_id)
     .bind(g.meeting_link)
     .bind(now.stored())
+    .bind(g.repeats_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The open sessions of session `id`'s weekly run that start after it, earliest first.
+pub async fn later_repeats<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Vec<GroupRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE g.repeats_id = (SELECT r.repeats_id FROM group_sessions r WHERE r.id = $1) \
+         AND g.status = 'open' \
+         AND g.start_at > (SELECT r.start_at FROM group_sessions r WHERE r.id = $1) \
+         ORDER BY g.start_at"
+    )))
+    .bind(id)
+    .fetch_all(ex)
+    .await
 }
 
 pub async fn get<'e, E: Executor<'e, Database = Any>>(

@@ -711,8 +711,8 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes", 24 "0024_password_resets", 25 "0025_form_submissions", 26 "0026_group_meeting_links", 27 "0027_booking_disputes", 28 "0028_clock", 29 "0029_wound_down", 30 "0030_dispute_answer", 31 "0031_message_actor", 32 "0032_milestone_author", 33 "0033_group_thread");
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes", 24 "0024_password_resets", 25 "0025_form_submissions", 26 "0026_group_meeting_links", 27 "0027_booking_disputes", 28 "0028_clock", 29 "0029_wound_down", 30 "0030_dispute_answer", 31 "0031_message_actor", 32 "0032_milestone_author", 33 "0033_group_thread");
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes", 24 "0024_password_resets", 25 "0025_form_submissions", 26 "0026_group_meeting_links", 27 "0027_booking_disputes", 28 "0028_clock", 29 "0029_wound_down", 30 "0030_dispute_answer", 31 "0031_message_actor", 32 "0032_milestone_author", 33 "0033_group_thread", 34 "0034_sponsored_by_member", 35 "0035_group_repeats");
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_mentors", 3 "0003_bookings", 4 "0004_messaging", 5 "0005_articles", 6 "0006_inactive_users", 7 "0007_payments", 8 "0008_reports", 9 "0009_platform_figures", 10 "0010_write_path", 11 "0011_presence", 12 "0012_credit_requests", 13 "0013_article_rendering", 14 "0014_group_sessions", 15 "0015_programs", 16 "0016_program_ledger", 17 "0017_program_progress", 18 "0018_calendars", 19 "0019_booking_series", 20 "0020_job_lease_index", 21 "0021_escrow_shards", 22 "0022_write_path_indexes", 23 "0023_partial_reference_indexes", 24 "0024_password_resets", 25 "0025_form_submissions", 26 "0026_group_meeting_links", 27 "0027_booking_disputes", 28 "0028_clock", 29 "0029_wound_down", 30 "0030_dispute_answer", 31 "0031_message_actor", 32 "0032_milestone_author", 33 "0033_group_thread", 34 "0034_sponsored_by_member", 35 "0035_group_repeats");
 
 /// True when the error is a unique-constraint violation (on either engine).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -960,6 +960,30 @@ pub async fn notify_instances(
 #[cfg(test)]
 mod tests {
     use super::postgres_url;
+
+    /// Every migration file is applied: listed once, in order, with the version its
+    /// name starts with, on both engines (a file left out of the list would never run).
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        for (dir, listed) in [
+            ("sqlite", super::MIGRATIONS_SQLITE),
+            ("postgres", super::MIGRATIONS_POSTGRES),
+        ] {
+            let path = format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR"));
+            let mut files: Vec<String> = std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter_map(|n| n.strip_suffix(".sql").map(str::to_string))
+                .collect();
+            files.sort();
+            let names: Vec<String> = listed.iter().map(|(_, n, _)| n.to_string()).collect();
+            assert_eq!(names, files, "{dir}: the list and the files differ");
+            for (i, (version, name, _)) in listed.iter().enumerate() {
+                assert_eq!(*version, i as i64 + 1, "{name}");
+                assert!(name.starts_with(&format!("{version:04}_")), "{name}");
+            }
+        }
+    }
 
     #[test]
     fn a_local_server_is_reached_without_tls_unless_the_url_says_otherwise() {

@@ -802,3 +802,70 @@ async fn an_interrupted_suspension_is_wound_down_by_maintenance_once() {
     assert!(wound.is_some(), "recorded by the request");
     app.assert_ledger_ok().await;
 }
+
+/// An admin opens one user's page from the console: who they are, their credits and
+/// latest movements, their bookings on either side, and the console's actions, which
+/// come back to that page. Nobody else may open it, and a closed account has none.
+#[tokio::test]
+async fn an_admin_reads_one_users_page() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service,
+                   "start": "2026-03-03T10:00:00Z", "topic": "Career"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let c = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, list) = text(&c, &app, "/admin?q=mentee").await;
+    let page = format!("/admin/users/{}", mentee.user_id);
+    assert!(
+        list.contains(&format!("<a href=\"{page}\">Test mentee</a>")),
+        "{list}"
+    );
+    let (status, html) = text(&c, &app, &page).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    for words in [
+        "mentee@example.com",
+        "<span class=\"stat-value\" id=\"user-balance\">70</span>",
+        "Credits held for a booking",
+        "1:1 mentoring session</a></td><td>mentee</td><td>Test mentor</td><td>pending</td>",
+        "/admin/audit?target=mentee%40example.com",
+    ] {
+        assert!(html.contains(words), "{words}: {html}");
+    }
+    // The mentor's page shows the same booking from their side.
+    let (_, theirs) = text(&c, &app, &format!("/admin/users/{}", mentor.user_id)).await;
+    assert!(
+        theirs.contains("</a></td><td>mentor</td><td>Test mentee</td><td>pending</td>"),
+        "{theirs}"
+    );
+    // Its actions come back to it.
+    let res = c
+        .post(app.url(&format!("/admin/users/{}/roles", mentee.user_id)))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("back", page.as_str()),
+            ("mentor", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], page.as_str());
+    // Nobody else opens it; a closed account has none.
+    let m = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    assert_eq!(text(&m, &app, &page).await.0, StatusCode::FORBIDDEN);
+    let gone = app.register("gone@example.com").await;
+    let (status, _) = app
+        .call(Method::DELETE, "/api/v1/me", gone.token(), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = text(&c, &app, &format!("/admin/users/{}", gone.user_id)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

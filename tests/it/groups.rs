@@ -2085,3 +2085,100 @@ async fn a_sessions_reminders_follow_its_moves_and_go_with_it() {
     assert_eq!(status, StatusCode::OK, "{c}");
     assert_eq!(queued().await, Vec::<String>::new());
 }
+
+/// A weekly run is cancelled from one date on in one go: that date and the later ones
+/// (not the earlier), each seat refunded and each date's people told; the page offers
+/// it beside cancelling the one date, and asks first.
+#[tokio::test]
+async fn a_weekly_run_is_cancelled_from_one_date_on() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let mut body = session(5, 10);
+    body["repeat_weeks"] = json!(4);
+    let (status, b) = app.post("/api/v1/group-sessions", m.token(), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let ids: Vec<String> = b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 4);
+    // Someone holds a seat in the third week, someone else in the first.
+    let a = member(&app, &admin, "ann@example.com", 30).await;
+    let z = member(&app, &admin, "zed@example.com", 30).await;
+    assert_eq!(join(&app, &a, &ids[2]).await.0, StatusCode::CREATED);
+    assert_eq!(join(&app, &z, &ids[0]).await.0, StatusCode::CREATED);
+    let status_of = |id: String| {
+        let app = &app;
+        async move {
+            let (_, g) = app.get(&format!("/api/v1/group-sessions/{id}"), None).await;
+            g["status"].as_str().unwrap().to_string()
+        }
+    };
+
+    // The second week's page offers both, and asks before cancelling three dates.
+    let c = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, page) = text(&c, &app, &format!("/groups/{}", ids[1])).await;
+    assert!(page.contains(">Cancel this date</button>"), "{page}");
+    assert!(
+        page.contains(">Cancel this and the 2 later dates (until Wed 25 Mar 2026)</button>"),
+        "{page}"
+    );
+    let res = c
+        .post(app.url(&format!("/groups/{}/cancel", ids[1])))
+        .form(&[("csrf", csrf_of(&page).as_str()), ("following", "1")])
+        .send()
+        .await
+        .unwrap();
+    let ask = res.text().await.unwrap();
+    assert!(
+        ask.contains("and its 2 later dates, until Wed 25 Mar 2026?")
+            && ask.contains("3 dates in all. The 1 person seated is told, with your reason. Each seat&#39;s 10 credits go back in full."),
+        "{ask}"
+    );
+    assert_eq!(status_of(ids[1].clone()).await, "open", "nothing yet");
+    let res = c
+        .post(app.url(&format!("/groups/{}/cancel", ids[1])))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("following", "1"),
+            ("confirmed", "1"),
+            ("reason", "Moving house"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut now = vec![];
+    for id in &ids {
+        now.push(status_of(id.clone()).await);
+    }
+    assert_eq!(now, ["open", "cancelled", "cancelled", "cancelled"]);
+    assert_eq!(app.balance(&a).await, (30, 0), "refunded in full");
+    assert_eq!(app.balance(&z).await, (20, 10), "the first week stays");
+    let (_, notes) = app.get("/api/v1/notifications", a.token()).await;
+    assert!(notes.to_string().contains("Moving house"), "{notes}");
+    let (_, page) = text(&c, &app, &format!("/groups/{}", ids[1])).await;
+    assert!(page.contains("3 dates are cancelled"), "{page}");
+    // The first week, alone now, offers only itself.
+    let (_, page) = text(&c, &app, &format!("/groups/{}", ids[0])).await;
+    assert!(
+        page.contains(">Cancel the session</button>") && !page.contains("later dates"),
+        "{page}"
+    );
+    // Through the API too: one date alone unless asked for the rest.
+    let (status, g) = app
+        .post(
+            &format!("/api/v1/group-sessions/{}/cancel", ids[0]),
+            m.token(),
+            json!({"reason": "Ill", "following": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{g}");
+    assert_eq!(g["id"], ids[0].as_str());
+    assert_eq!(app.balance(&z).await, (30, 0));
+    app.assert_ledger_ok().await;
+}

@@ -478,7 +478,7 @@ async fn people_and_chat_messages_are_reported_from_their_pages() {
     assert!(!queue.contains("A message since deleted"), "{queue}");
     assert!(queue.contains("Something rude"), "{queue}");
     assert!(
-        queue.contains(&format!("/admin?q={}", mentor.user_id)),
+        queue.contains(&format!("/admin/users/{}", mentor.user_id)),
         "leads to the sender: {queue}"
     );
 }
@@ -717,11 +717,11 @@ async fn removing_a_reported_account_on_the_page_asks_first_and_links_to_it() {
         ),
         "{html}"
     );
-    let link = format!("/admin?q={}", troll.user_id);
+    let link = format!("/admin/users/{}", troll.user_id);
     assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
-    let (_, users) = text(&adm, &app, &link).await;
-    assert!(users.contains("troll@example.com"), "{users}");
-    assert!(!users.contains("reader@example.com"), "{users}");
+    let (_, user) = text(&adm, &app, &link).await;
+    assert!(user.contains("troll@example.com"), "{user}");
+    assert!(!user.contains("reader@example.com"), "{user}");
     // Without the dialog (no script) the page asks; nothing happens until confirmed.
     let post = |fields: Vec<(&'static str, &'static str)>| {
         let mut form = vec![("csrf", csrf_of(&html))];

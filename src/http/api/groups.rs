@@ -215,10 +215,15 @@ async fn get_one(
 #[serde(deny_unknown_fields)]
 pub struct CancelInput {
     pub reason: String,
+    /// Also cancel every later session of the weekly run this one was published in
+    /// (those not started yet); each is refunded and told like this one.
+    #[serde(default)]
+    pub following: bool,
 }
 
 /// Cancel a session (its mentor, or an admin): every seat is refunded in full and
-/// everyone seated or in line is told.
+/// everyone seated or in line is told. With `following`, the later dates of the weekly
+/// run it was published in go too (those not started), in one transaction.
 #[utoipa::path(post, path = "/api/v1/group-sessions/{id}/cancel", tag = "group sessions",
     security(("bearer" = [])), params(("id" = String, Path)), request_body = CancelInput,
     responses((status = 200, body = GroupView), (status = 404, body = Problem),
@@ -230,7 +235,11 @@ async fn cancel(
     IdPath(id): IdPath,
     ApiJson(input): ApiJson<CancelInput>,
 ) -> Result<axum::Json<GroupView>, AppError> {
-    let g = groups::cancel(&state.ctx, &me.user, &id, &input.reason).await?;
+    let g = groups::cancel(&state.ctx, &me.user, &id, &input.reason, input.following)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
     Ok(axum::Json(view(g, None, Some(me.user.id.as_str()))))
 }
 

@@ -28,13 +28,14 @@ use crate::{
     service::{
         accounts::{UserRow, UserStatus},
         admin::{self, RolesInput, SuspendInput, UserQuery},
-        jobs, mentors,
+        bookings, credits, jobs, mentors,
     },
 };
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(console))
+        .route("/admin/users/{id}", get(user_page))
         .route("/admin/users/{id}/suspend", post(suspend))
         .route("/admin/users/{id}/unsuspend", post(unsuspend))
         .route("/admin/users/{id}/roles", post(roles))
@@ -49,7 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/applications/{id}/reject", post(reject_application))
 }
 
-struct UserLine {
+pub(super) struct UserLine {
     id: String,
     name: String,
     email: String,
@@ -159,33 +160,7 @@ async fn render_console(
     } else {
         None
     };
-    let users = rows
-        .iter()
-        .map(|u| {
-            let roles = Roles::from_db(&u.roles);
-            let status = user_status(u);
-            UserLine {
-                id: u.id.to_string(),
-                name: format!("{} {}", u.first_name, u.last_name),
-                email: u.email.clone(),
-                roles: roles
-                    .list()
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                is_mentor: roles.has(Role::Mentor),
-                is_admin: roles.has(Role::Admin),
-                status,
-                joined: u
-                    .created_at
-                    .to_zoned(tz.clone())
-                    .strftime("%-d %b %Y")
-                    .to_string(),
-                editable: u.id != me.id && status != "deleted",
-            }
-        })
-        .collect();
+    let users = rows.iter().map(|u| user_line(u, me, &tz)).collect();
     Ok(web.render_status(
         state,
         code,
@@ -206,6 +181,143 @@ async fn render_console(
             errors,
         },
     ))
+}
+
+/// A user as the console lists them (`me`: the admin reading).
+fn user_line(u: &UserRow, me: &UserRow, tz: &jiff::tz::TimeZone) -> UserLine {
+    let roles = Roles::from_db(&u.roles);
+    let status = user_status(u);
+    UserLine {
+        id: u.id.to_string(),
+        name: format!("{} {}", u.first_name, u.last_name),
+        email: u.email.clone(),
+        roles: roles
+            .list()
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        is_mentor: roles.has(Role::Mentor),
+        is_admin: roles.has(Role::Admin),
+        status,
+        joined: u
+            .created_at
+            .to_zoned(tz.clone())
+            .strftime("%-d %b %Y")
+            .to_string(),
+        editable: u.id != me.id && status != "deleted",
+    }
+}
+
+/// One user for the admins: who they are, their credits and latest movements, their
+/// latest bookings on either side, the way to what the audit says of them, and the
+/// console's actions on them (coming back here).
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+struct UserPage {
+    layout: Layout,
+    u: UserLine,
+    /// This page, where the actions come back to.
+    here: String,
+    zone: String,
+    suspended_reason: String,
+    balance: i64,
+    held: i64,
+    /// (program id, name, credits).
+    sponsored: Vec<(String, String, i64)>,
+    /// (when, memo, amount, booking id).
+    entries: Vec<(String, String, i64, String)>,
+    /// (booking id, when, title, their side, the other person, status).
+    bookings: Vec<(String, String, String, &'static str, String, String)>,
+    audit_href: String,
+}
+
+async fn user_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    let id = path_id(&id)?;
+    let u = admin::user(&state.ctx, &me, &id).await?;
+    let tz = web.zone();
+    let money = credits::view(&state.ctx, &u, None, 10).await?;
+    let bookings = bookings::list(
+        &state.ctx,
+        &bookings::ListFilter {
+            user_id: u.id.to_string(),
+            role: None,
+            statuses: vec![],
+            from: None,
+            to: None,
+            mentorship_id: None,
+            with_user: None,
+            ascending: false,
+            after: None,
+            limit: 10,
+        },
+    )
+    .await?;
+    let page = UserPage {
+        layout: web.layout(),
+        here: format!("/admin/users/{id}"),
+        zone: u.timezone.clone(),
+        suspended_reason: u.suspended_reason.clone(),
+        balance: money.balance,
+        held: money.held,
+        sponsored: money
+            .sponsored
+            .into_iter()
+            .map(|s| (s.program_id, s.program_name, s.credits))
+            .collect(),
+        entries: money
+            .entries
+            .into_iter()
+            .map(|e| {
+                let when = e
+                    .created_at
+                    .parse::<jiff::Timestamp>()
+                    .map(|t| web.when(t, &tz))
+                    .unwrap_or(e.created_at);
+                let memo = match e.program_name {
+                    Some(p) => format!("{} ({p} credits)", e.memo),
+                    None => e.memo,
+                };
+                (when, memo, e.amount, e.booking_id.unwrap_or_default())
+            })
+            .collect(),
+        bookings: bookings
+            .iter()
+            .map(|b| {
+                let (side, other) = if b.b.mentee_id == u.id {
+                    (
+                        "mentee",
+                        format!("{} {}", b.mentor_first_name, b.mentor_last_name),
+                    )
+                } else {
+                    (
+                        "mentor",
+                        format!("{} {}", b.mentee_first_name, b.mentee_last_name),
+                    )
+                };
+                (
+                    b.b.id.to_string(),
+                    if b.b.timed {
+                        web.when(b.b.start_at, &tz)
+                    } else {
+                        "review".to_string()
+                    },
+                    b.b.title.clone(),
+                    side,
+                    other.trim().to_string(),
+                    b.b.status.as_str().replace('_', "-"),
+                )
+            })
+            .collect(),
+        audit_href: format!("/admin/audit?target={}", urlencode(&u.email)),
+        u: user_line(&u, &me, &tz),
+    };
+    Ok(web.render(&state, &page))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -269,10 +381,11 @@ async fn run(state: AppState, web: WebCtx, id: String, f: ActionForm, action: &s
     Ok(web.redirect_flash(&back_to(&f.back), flash))
 }
 
-/// Where a row's action comes back to: the console as it was searched.
+/// Where a row's action comes back to: the console as it was searched, or the user's
+/// own page.
 fn back_to(back: &str) -> String {
     let to = safe_next(back);
-    if to == "/admin" || to.starts_with("/admin?") {
+    if to == "/admin" || to.starts_with("/admin?") || to.starts_with("/admin/users/") {
         to
     } else {
         "/admin".into()

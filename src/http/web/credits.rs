@@ -90,7 +90,7 @@ fn line(web: &WebCtx, r: CreditRequestRow, tz: &TimeZone) -> RequestLine {
         id: r.id,
         when: web.when(r.created_at, tz),
         who: if who.is_empty() { r.email.clone() } else { who },
-        account_link: format!("/admin?q={}", super::urlencode(&r.email)),
+        account_link: format!("/admin/users/{}", r.user_id),
         email: r.email,
         balance: r.balance,
         credits: r.credits,

@@ -138,6 +138,16 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "The session is cancelled. Nobody had a seat, so no one needed telling.",
     ),
     (
+        "group_run_cancelled",
+        "info",
+        "{0} dates are cancelled: everyone seated got their credits back, and everyone seated or in line was told.",
+    ),
+    (
+        "group_run_cancelled_empty",
+        "info",
+        "{0} dates are cancelled. Nobody had a seat, so no one needed telling.",
+    ),
+    (
         "group_attendance",
         "ok",
         "Attendance recorded: the seats are paid to you.",

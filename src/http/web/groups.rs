@@ -180,6 +180,10 @@ struct SessionPage {
     meeting_link: Option<String>,
     /// The session's chat, for those in it (the mentor and the seated); else "".
     chat_href: String,
+    /// For its mentor: the later sessions of the weekly run it was published in that
+    /// have not started (cancelling can take them too), and the last one's date.
+    later: usize,
+    last_date: String,
 }
 
 async fn render_session(
@@ -250,6 +254,12 @@ async fn render_session(
     let p = &state.ctx.config.policy;
     let free_until = free_cancel_until(g.start_at, p);
     let tz = web.zone();
+    let later = match me {
+        Some(u) if is_mentor && g.status == GroupStatus::Open => {
+            groups::later_repeats(&state.ctx, u, &g).await?
+        }
+        _ => vec![],
+    };
     let policy = if g.credits_per_seat == 0 {
         "Free to join and to leave.".to_string()
     } else {
@@ -283,6 +293,11 @@ async fn render_session(
         },
         meeting_link: groups::meeting_link_for(&g, me.map(|u| u.id.as_str()), seat.as_ref())
             .map(str::to_string),
+        last_date: later
+            .last()
+            .map(|l| day_of(l.start_at, &tz))
+            .unwrap_or_default(),
+        later: later.len(),
         g: card(web, &g),
     };
     Ok(web.render_status(state, status, &page))
@@ -305,6 +320,14 @@ struct CsrfForm {
     confirmed: String,
     #[serde(default)]
     reason: String,
+    /// Cancelling: "1" takes the later sessions of the weekly run too.
+    #[serde(default)]
+    following: String,
+}
+
+/// "Tue 29 Dec 2026" in `tz`.
+fn day_of(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    t.to_zoned(tz.clone()).strftime("%a %-d %b %Y").to_string()
 }
 
 async fn join(
@@ -403,21 +426,67 @@ async fn cancel(
     let id = path_id(&id)?;
     // Who it reaches, as it stands: nobody yet, or the seated (refunded) and the line.
     let (g, _) = groups::get(&state.ctx, Some(&me), &id).await?;
-    let consequence = format!(
-        "{} Only this date is cancelled: your other sessions, weekly repeats too, stay on.",
-        cancel_consequence(g.seated, g.waiting, g.credits_per_seat)
-    );
-    let question = format!(
-        "Cancel “{}”, {}?",
-        g.title,
-        web.when(g.start_at, &web.zone())
-    );
+    let following = f.following == "1";
+    let later = if following {
+        groups::later_repeats(&state.ctx, &me, &g).await?
+    } else {
+        vec![]
+    };
+    let tz = web.zone();
+    let (question, consequence) = if later.is_empty() {
+        (
+            format!("Cancel “{}”, {}?", g.title, web.when(g.start_at, &tz)),
+            format!(
+                "{} Only this date is cancelled: your other sessions, weekly repeats too, stay on.",
+                cancel_consequence(g.seated, g.waiting, g.credits_per_seat)
+            ),
+        )
+    } else {
+        let all = std::iter::once(&g).chain(later.iter());
+        let (seated, waiting) = all
+            .clone()
+            .fold((0, 0), |(s, w), x| (s + x.seated, w + x.waiting));
+        let credits = g.credits_per_seat;
+        let same_price = all.clone().all(|x| x.credits_per_seat == credits);
+        let mut told = cancel_consequence(seated, waiting, if same_price { credits } else { 0 });
+        if !same_price && seated > 0 {
+            told.push_str(" Every seat's credits go back in full.");
+        }
+        let last = later
+            .last()
+            .map(|l| day_of(l.start_at, &tz))
+            .unwrap_or_default();
+        let when = web.when(g.start_at, &tz);
+        (
+            if later.len() == 1 {
+                format!("Cancel “{}” on {when} and its next date, {last}?", g.title)
+            } else {
+                format!(
+                    "Cancel “{}” on {when} and its {} later dates, until {last}?",
+                    g.title,
+                    later.len()
+                )
+            },
+            format!(
+                "{} dates in all. {told} Each date's attendees are told about their own.",
+                later.len() + 1
+            ),
+        )
+    };
     let ask = |errors: FormErrors| confirm::Confirm {
         question: question.clone(),
         consequence: consequence.clone(),
         action: format!("/groups/{id}/cancel"),
-        fields: vec![],
-        yes: "Yes, cancel the session",
+        fields: if following {
+            vec![("following", "1".to_string())]
+        } else {
+            vec![]
+        },
+        yes: if later.is_empty() {
+            "Yes, cancel the session"
+        } else {
+            "Yes, cancel these dates"
+        },
         back: format!("/groups/{id}"),
         no: "No, keep it",
         reason: Some(confirm::Reason {
@@ -431,15 +500,20 @@ async fn cancel(
     if !confirm::confirmed(&f.confirmed) {
         return Ok(confirm::page(&state, &web, ask(FormErrors::default())));
     }
-    match groups::cancel(&state.ctx, &me, &id, &f.reason).await {
-        Ok(_) => Ok(web.redirect_flash(
-            &format!("/groups/{id}"),
-            if g.seated + g.waiting == 0 {
-                "group_cancelled_empty"
-            } else {
-                "group_cancelled"
-            },
-        )),
+    match groups::cancel(&state.ctx, &me, &id, &f.reason, following).await {
+        Ok(done) => {
+            let people: i64 = std::iter::once(&g)
+                .chain(later.iter())
+                .map(|x| x.seated + x.waiting)
+                .sum();
+            let flash = match (done.len(), people) {
+                (1, 0) => "group_cancelled_empty",
+                (1, _) => "group_cancelled",
+                (_, 0) => "group_run_cancelled_empty",
+                _ => "group_run_cancelled",
+            };
+            Ok(web.redirect_flash_numbers(&format!("/groups/{id}"), flash, &[done.len() as i64]))
+        }
         Err(e @ AppError::Invalid(_)) => {
             Ok(confirm::page(&state, &web, ask(FormErrors::from_error(&e))))
         }
