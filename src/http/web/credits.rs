@@ -109,6 +109,10 @@ struct AskForm {
     credits: String,
     #[serde(default)]
     note: String,
+    /// The booking form the person came from (a series they could not pay yet), to go
+    /// back to.
+    #[serde(default)]
+    back: String,
 }
 
 #[derive(Template)]
@@ -130,6 +134,8 @@ struct CreditsPage {
     past: Vec<RequestLine>,
     ask: AskForm,
     errors: FormErrors,
+    /// The booking form to go back to (empty: none).
+    back: String,
 }
 
 async fn render_credits(
@@ -213,10 +219,20 @@ async fn render_credits(
             },
             open: open.into_iter().next(),
             past,
+            back: booking_form(&ask.back),
             ask,
             errors,
         },
     ))
+}
+
+/// `back` when it is a booking form on this site (where "ask for credits" was left
+/// from), else nothing.
+fn booking_form(back: &str) -> String {
+    let ok = super::is_local_path(back)
+        && back.starts_with("/mentors/")
+        && back.split('?').next().is_some_and(|p| p.ends_with("/book"));
+    if ok { back.to_string() } else { String::new() }
 }
 
 /// The ask form's errors, its fields named as labelled.
@@ -230,11 +246,14 @@ fn ask_errors(e: &AppError) -> FormErrors {
 struct NeedQuery {
     #[serde(default)]
     need: String,
+    #[serde(default)]
+    back: String,
 }
 
 async fn credits_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
     let me = web.require_user()?.user.clone();
-    let need = super::page_query::<NeedQuery>(&uri)
+    let q = super::page_query::<NeedQuery>(&uri);
+    let need = q
         .need
         .trim()
         .parse::<i64>()
@@ -243,6 +262,7 @@ async fn credits_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> P
         .unwrap_or(10);
     let ask = AskForm {
         credits: need.to_string(),
+        back: booking_form(&q.back),
         ..Default::default()
     };
     render_credits(&state, &web, &me, (ask, FormErrors::default())).await
@@ -279,7 +299,13 @@ async fn ask(
         note: f.note.clone(),
     };
     match credit_requests::ask(&state.ctx, &me, &input).await {
-        Ok(_) => Ok(web.redirect_flash("/credits", "credits_asked")),
+        Ok(_) => {
+            let to = match booking_form(&f.back) {
+                b if b.is_empty() => "/credits".to_string(),
+                b => format!("/credits?back={}", super::urlencode(&b)),
+            };
+            Ok(web.redirect_flash(&to, "credits_asked"))
+        }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             render_credits(&state, &web, &me, (f, ask_errors(&e))).await
         }

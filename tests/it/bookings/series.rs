@@ -732,3 +732,88 @@ async fn a_series_beyond_the_balance_says_where_to_get_credits() {
     );
     assert!(!html.contains("Book these 2 sessions"), "{html}");
 }
+
+/// A mentee short of credits for a series asks the administrators from the form and
+/// finds their way back to it, the repeat still chosen.
+#[tokio::test]
+async fn asking_for_credits_for_a_series_leads_back_to_it() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, _mentee, service) = app.booking_setup(&admin, "UTC", 30, 50).await;
+    let c = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let form = format!(
+        "/mentors/{}/book?service={service}&start=2026-03-17T15:00:00Z",
+        mentor.user_id
+    );
+    let (_, page) = text(&c, &app, &form).await;
+    let res = c
+        .post(app.url(&format!("/mentors/{}/book", mentor.user_id)))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("service", service.as_str()),
+            ("start", "2026-03-17T15:00:00Z"),
+            ("repeat", "1"),
+            ("occurrences", "3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    let link = html
+        .split("id=\"series-short\">")
+        .nth(1)
+        .and_then(|t| t.split("<a href=\"").nth(1))
+        .and_then(|t| t.split('"').next())
+        .unwrap_or_else(|| panic!("{html}"))
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(link.starts_with("/credits?need=40&back="), "{link}");
+    let (_, credits) = text(&c, &app, &link).await;
+    let back = "/mentors/".to_string() + &mentor.user_id;
+    assert!(
+        credits.contains(&format!("name=\"back\" value=\"{back}/book?")),
+        "{credits}"
+    );
+    let hidden = credits
+        .split("name=\"back\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    let res = c
+        .post(app.url("/credits/ask"))
+        .form(&[
+            ("csrf", csrf_of(&credits).as_str()),
+            ("credits", "40"),
+            ("note", "Three weekly sessions"),
+            ("back", hidden.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/credits?back="), "{to}");
+    let (_, after) = text(&c, &app, &to).await;
+    let again = after
+        .split("<a href=\"")
+        .find(|t| t.contains("id=\"back-to-booking\""))
+        .and_then(|t| t.split('"').next())
+        .unwrap_or_else(|| panic!("{after}"))
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    let (_, form_again) = text(&c, &app, &again).await;
+    assert!(
+        form_again.contains("<option value=\"1\" selected>Every week</option>"),
+        "{form_again}"
+    );
+    assert!(
+        form_again.contains("name=\"occurrences\" value=\"3\""),
+        "{form_again}"
+    );
+    // Anything but a booking form is not offered as the way back.
+    let (_, other) = text(&c, &app, "/credits?back=%2Fadmin").await;
+    assert!(!other.contains("name=\"back\""), "{other}");
+}

@@ -15,6 +15,11 @@ pub(super) struct BookQuery {
     /// picked in their browser's zone and then signed in keeps seeing that zone.
     #[serde(default)]
     tz: String,
+    /// A repeat chosen before leaving the form (to ask for credits): it opens with it.
+    #[serde(default)]
+    repeat: String,
+    #[serde(default)]
+    occurrences: String,
 }
 
 impl BookQuery {
@@ -60,6 +65,9 @@ pub(super) struct BookPage {
     /// A program's credits that go first for sessions with this mentor: its name and
     /// how many are left there.
     program: Option<(String, i64)>,
+    /// This form again with the series chosen, for the way back from asking for
+    /// credits (encoded for a query).
+    series_back: String,
     /// What the wallet pays of one session (its cost less the program's credits), and
     /// of the series shown.
     pay: i64,
@@ -222,6 +230,14 @@ pub(super) async fn render_book(
     let left = program.as_ref().map_or(0, |(_, n)| *n);
     let pay = service.credit_cost - left.min(service.credit_cost);
     let series_pay = series.as_ref().map_or(0, |p| p.total - left.min(p.total));
+    let series_back = urlencode(&format!(
+        "/mentors/{mentor_id}/book?service={}&start={}&tz={}&repeat={}&occurrences={}",
+        urlencode(&q.service),
+        urlencode(&q.start),
+        urlencode(tz.iana_name().unwrap_or_default()),
+        urlencode(&repeat),
+        urlencode(&occurrences),
+    ));
     Ok(web.render_status(
         state,
         status,
@@ -253,6 +269,7 @@ pub(super) async fn render_book(
                 .then(|| crate::http::web::payments::offer_for(state, pay - balance))
                 .flatten(),
             balance,
+            series_back,
             program,
             pay,
             series_pay,
@@ -350,7 +367,20 @@ pub(super) async fn book_form(
             axum::response::Redirect::to(&to),
         ));
     }
-    render_book(&state, &web, &id, &q, StatusCode::OK, BookEntry::default()).await
+    // Back from asking for credits with a repeat chosen: the form opens with it (the
+    // dates are listed again once it is sent).
+    let entry = BookEntry {
+        repeat: Some(q.repeat.trim())
+            .filter(|r| matches!(*r, "1" | "2"))
+            .unwrap_or_default()
+            .to_string(),
+        occurrences: Some(q.occurrences.trim())
+            .filter(|n| n.parse::<u8>().is_ok_and(|n| (2..=26).contains(&n)))
+            .unwrap_or_default()
+            .to_string(),
+        ..BookEntry::default()
+    };
+    render_book(&state, &web, &id, &q, StatusCode::OK, entry).await
 }
 
 /// The booking form (also posted by "buy what is missing and book").
@@ -410,6 +440,7 @@ pub(super) async fn book(
             service: f.service,
             start: f.start,
             tz: f.tz,
+            ..BookQuery::default()
         };
         let entry = BookEntry {
             topic: f.topic,
@@ -446,6 +477,7 @@ pub(super) async fn book(
                 service: f.service,
                 start: f.start,
                 tz: f.tz,
+                ..BookQuery::default()
             };
             render_book(
                 &state,
@@ -489,6 +521,7 @@ async fn book_series(
         service: f.service.clone(),
         start: f.start.clone(),
         tz: f.tz.clone(),
+        ..BookQuery::default()
     };
     let entry = |error: Option<String>, series: Option<SeriesPlan>| BookEntry {
         error,
