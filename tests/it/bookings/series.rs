@@ -727,7 +727,7 @@ async fn a_series_beyond_the_balance_says_where_to_get_credits() {
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("The series costs 60 credits and you have 50: <a href=\"/credits?need=10&amp;back=%2Fmentors%2F")
+        html.contains("The series costs 60 credits and you have 50: <a href=\"/credits?need=10&amp;back=/mentors/")
             && html.contains("#ask\">ask the administrators for 10 more</a>, or choose fewer sessions above and look again."),
         "{html}"
     );
