@@ -266,8 +266,7 @@ pub async fn unread_for_want_of_mentees(ctx: &Ctx, a: &ArticleRow) -> AppResult<
 
 /// Whether an article with this title and text may be published: both written. The
 /// editor asks before it saves a new article to publish it, so that a refused
-/// "Publish" leaves no empty draft behind.
-/// Each part missing is said on its own field.
+/// "Publish" leaves no empty draft behind. Each part missing is said on its own field.
 pub fn publishable(title: &str, content: &str) -> AppResult<()> {
     let mut errors = vec![];
     if title.trim().is_empty() {
@@ -566,8 +565,6 @@ pub async fn resent_article(
     }
 }
 
-/// Deletes a comment: its author, the article's author, or an admin. Returns the
-/// article it was on.
 /// A comment `user` may delete (theirs, on their article, or as an admin), with its
 /// article: what deleting it would remove, for the page that asks first.
 pub async fn deletable_comment(
@@ -589,6 +586,8 @@ pub async fn deletable_comment(
     Ok((c, row))
 }
 
+/// Deletes a comment: its author, the article's author, or an admin. Returns the
+/// article it was on.
 pub async fn delete_comment(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
     let (c, row) = deletable_comment(ctx, user, id).await?;
     let mut tx = ctx.db.begin_write().await?;

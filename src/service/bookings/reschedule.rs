@@ -120,9 +120,9 @@ pub async fn reschedule(
 }
 
 /// Writes the move of booking `b` to `(start, end)` by `by`: the new times and expiry,
-/// the "rescheduled" event, and for an accepted booking the jobs of the new time in place of the old time's (its
-/// reminders and completion; a pending one expires by its new `expires_at`, which the
-/// expiry sweep reads).
+/// the "rescheduled" event, and for an accepted booking the jobs of the new time in
+/// place of the old time's (its reminders and completion; a pending one expires by its
+/// new `expires_at`, which the expiry sweep reads).
 async fn move_booking(
     ctx: &Ctx,
     tx: &mut store::Tx,
