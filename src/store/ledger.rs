@@ -174,6 +174,23 @@ pub async fn sponsored_hold<'e, E: Executor<'e, Database = Any>>(
     }))
 }
 
+/// The program whose sponsored credits paid part of a booking's hold, by name, and how
+/// many of the held credits were theirs.
+pub async fn sponsored_share<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    booking_id: &str,
+) -> sqlx::Result<Option<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT p.name, CAST(0 - e.amount AS BIGINT) FROM ledger_transfers t \
+         JOIN ledger_entries e ON e.transfer_id = t.id \
+         JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'sponsored' \
+         JOIN programs p ON p.id = a.program_id WHERE t.idempotency_key = $1",
+    )
+    .bind(booking_hold_key(booking_id))
+    .fetch_optional(ex)
+    .await
+}
+
 /// An account's balance (0 when it does not exist).
 pub async fn balance_of<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) -> sqlx::Result<i64> {
     let b: Option<i64> = sqlx::query_scalar(BALANCE_OF)

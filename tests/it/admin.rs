@@ -839,6 +839,25 @@ async fn an_admin_reads_one_users_page() {
     ] {
         assert!(html.contains(words), "{words}: {html}");
     }
+    // Its booking opens read-only for the admin, naming both people.
+    let booking = format!("/admin/bookings/{}", b["id"].as_str().unwrap());
+    assert!(html.contains(&format!("<a href=\"{booking}\">")), "{html}");
+    let (status, view) = text(&c, &app, &booking).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    for words in [
+        format!(
+            "<a href=\"/admin/users/{}\">Test mentor</a>",
+            mentor.user_id
+        ),
+        format!(
+            "<a href=\"/admin/users/{}\">Test mentee</a>",
+            mentee.user_id
+        ),
+        "<dt>Credits</dt><dd>30 held</dd>".to_string(),
+        "requested".to_string(),
+    ] {
+        assert!(view.contains(&words), "{words}: {view}");
+    }
     // The mentor's page shows the same booking from their side.
     let (_, theirs) = text(&c, &app, &format!("/admin/users/{}", mentor.user_id)).await;
     assert!(
@@ -861,6 +880,7 @@ async fn an_admin_reads_one_users_page() {
     // Nobody else opens it; a closed account has none.
     let m = sign_in(&app, "mentee@example.com", "correct horse battery").await;
     assert_eq!(text(&m, &app, &page).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(text(&m, &app, &booking).await.0, StatusCode::FORBIDDEN);
     let gone = app.register("gone@example.com").await;
     let (status, _) = app
         .call(Method::DELETE, "/api/v1/me", gone.token(), None)

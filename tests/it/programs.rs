@@ -1068,6 +1068,17 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
+    // Its page says where the held credits came from.
+    let (_, mine) = text(
+        &page,
+        &app,
+        &format!("/bookings/{}", first["id"].as_str().unwrap()),
+    )
+    .await;
+    assert!(
+        mine.contains("30 held until the session is over (30 of them from Sponsored)"),
+        "{mine}"
+    );
     assert_eq!(sponsored(&app, &id, &mentee.user_id).await, 10);
     assert_eq!(app.balance(&mentee).await, (50, 30));
     let (_, html) = text(&page, &app, &form("2026-03-03T11:00:00Z")).await;

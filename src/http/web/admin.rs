@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(console))
         .route("/admin/users/{id}", get(user_page))
+        .route("/admin/bookings/{id}", get(booking_page))
         .route("/admin/users/{id}/suspend", post(suspend))
         .route("/admin/users/{id}/unsuspend", post(unsuspend))
         .route("/admin/users/{id}/roles", post(roles))
@@ -316,6 +317,94 @@ async fn user_page(
             .collect(),
         audit_href: format!("/admin/audit?target={}", urlencode(&u.email)),
         u: user_line(&u, &me, &tz),
+    };
+    Ok(web.render(&state, &page))
+}
+
+/// One booking for the admins, read-only (its own page is for its two people): what,
+/// when, who, where the credits stand, and its history. The audit log and a user's
+/// page lead here.
+#[derive(Template)]
+#[template(path = "admin_booking.html")]
+struct BookingPage {
+    layout: Layout,
+    id: String,
+    title: String,
+    topic: String,
+    when: String,
+    zone: String,
+    mentor: (String, String),
+    mentee: (String, String),
+    status: String,
+    /// (held, refunded to the mentee, paid to the mentor).
+    credits: (i64, i64, i64),
+    /// A program's share of the held credits: (program, credits).
+    program: Option<(String, i64)>,
+    /// (when, what, by whom).
+    history: Vec<(String, String, String)>,
+}
+
+async fn booking_page(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let me = require_admin(&state, &web)?;
+    let id = crate::http::extract::booking_path(&id)?;
+    let (b, events) = bookings::with_history(&state.ctx, &me, &id).await?;
+    let program = bookings::program_share(&state.ctx, &me, &id).await?;
+    let tz = web.zone();
+    let r = &b.b;
+    let name = |first: &str, last: &str| format!("{first} {last}").trim().to_string();
+    let mentor = (
+        r.mentor_id.to_string(),
+        name(&b.mentor_first_name, &b.mentor_last_name),
+    );
+    let mentee = (
+        r.mentee_id.to_string(),
+        name(&b.mentee_first_name, &b.mentee_last_name),
+    );
+    let who = |actor: &Option<String>| match actor.as_deref() {
+        None => "the system".to_string(),
+        Some(a) if a == mentor.0 => mentor.1.clone(),
+        Some(a) if a == mentee.0 => mentee.1.clone(),
+        Some(_) => "an admin".to_string(),
+    };
+    let history = events
+        .iter()
+        .map(|e| {
+            let moved = match (e.from_start, e.to_start) {
+                (Some(f), Some(t)) => format!(" from {} to {}", web.when(f, &tz), web.when(t, &tz)),
+                _ => String::new(),
+            };
+            let detail = match e.detail.trim() {
+                "" => String::new(),
+                d => format!(": {d}"),
+            };
+            (
+                web.when(e.created_at, &tz),
+                format!("{}{moved}{detail}", e.kind.replace('_', " ")),
+                who(&e.actor_id),
+            )
+        })
+        .collect();
+    let page = BookingPage {
+        layout: web.layout(),
+        id: r.id.to_string(),
+        title: r.title.clone(),
+        topic: r.topic.clone(),
+        when: if r.timed {
+            web.span((r.start_at, r.end_at), &tz)
+        } else {
+            format!("a review, due {}", web.when(r.end_at, &tz))
+        },
+        zone: tz.iana_name().unwrap_or("UTC").to_string(),
+        status: r.status.as_str().replace('_', "-"),
+        credits: (r.credits_held, r.credits_refunded, r.credits_paid),
+        program,
+        history,
+        mentor,
+        mentee,
     };
     Ok(web.render(&state, &page))
 }

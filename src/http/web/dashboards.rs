@@ -670,7 +670,7 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
                 target_href: match (r.target_type.as_str(), r.target_email.is_empty()) {
                     (_, false) => format!("/admin/users/{}", r.target_id),
                     ("program", true) => format!("/programs/{}", r.target_id),
-                    ("booking", true) => format!("/bookings/{}", r.target_id),
+                    ("booking", true) => format!("/admin/bookings/{}", r.target_id),
                     ("article", true) if !r.target_slug.is_empty() => {
                         format!("/articles/{}", r.target_slug)
                     }

@@ -161,6 +161,8 @@ async fn render_booking(
         return Err(AppError::NotFound.into()); // admins use the API
     }
     let review = reviews::of_booking(&state.ctx, &id).await?;
+    // The share a program's credits paid, said beside the credits held.
+    let program = bookings::program_share(&state.ctx, &me, &id).await?;
     let dispute = disputes::of_booking(&state.ctx, &me, &id).await?;
     // A live session ahead may move, unless it is too late for this side to move it
     // (a mentee within the cancellation notice): then the page says why instead.
@@ -244,13 +246,25 @@ async fn render_booking(
         topic: r.topic.clone(),
         message: r.message.clone(),
         message_parts: crate::http::web::chat::linkify(&r.message),
-        credits: credits_line(
-            r.credits_held,
-            r.credits_refunded,
-            r.credits_paid,
-            live,
-            r.timed,
-        ),
+        credits: {
+            let line = credits_line(
+                r.credits_held,
+                r.credits_refunded,
+                r.credits_paid,
+                live,
+                r.timed,
+            );
+            match program {
+                Some((name, n)) if n > 0 && live => format!("{line} ({n} of them from {name})"),
+                Some((name, n)) if n > 0 => {
+                    format!(
+                        "{line} (of the {} held, {n} came from {name})",
+                        r.credits_held
+                    )
+                }
+                _ => line,
+            }
+        },
         live,
         link: r.meeting_link.clone(),
         expires: web.when(r.expires_at, &tz),
