@@ -682,6 +682,12 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
         sum("credits_held")
     );
     assert!(page.contains(&said), "{said} in {page}");
+    // A cancelled session's page offers no "cancel this and the rest".
+    let (_, cancelled) = crate::web_mentors::text(&c, &app, &format!("/bookings/{second}")).await;
+    assert!(
+        cancelled.contains("Part of a series") && !cancelled.contains("Cancel this and the"),
+        "{cancelled}"
+    );
     // The confirmation had said the same numbers before.
     let (back, held) = (sum("credits_refunded"), sum("credits_held"));
     let foretold = if back == held {
@@ -817,4 +823,39 @@ async fn asking_for_credits_for_a_series_leads_back_to_it() {
     // Anything but a booking form is not offered as the way back.
     let (_, other) = text(&c, &app, "/credits?back=%2Fadmin").await;
     assert!(!other.contains("name=\"back\""), "{other}");
+}
+
+/// One session of a series cancelled alone: its page offers no "cancel this and the
+/// rest" (it is over), and an earlier one's counts only the sessions still on.
+#[tokio::test]
+async fn a_cancelled_session_of_a_series_offers_no_cancelling_of_the_rest() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (status, s) = app
+        .post(
+            "/api/v1/bookings/series",
+            mentee.token(),
+            series(&mentor.user_id, &service, "2026-03-17T15:00:00Z", 1, 4),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    let id = |i: usize| s["bookings"][i]["id"].as_str().unwrap().to_string();
+    let (status, c) = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", id(1)),
+            mentee.token(),
+            json!({"reason": "Away that week"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    let web = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, second) = text(&web, &app, &format!("/bookings/{}", id(1))).await;
+    assert!(
+        second.contains("Part of a series") && !second.contains("Cancel this and the"),
+        "{second}"
+    );
+    let (_, first) = text(&web, &app, &format!("/bookings/{}", id(0))).await;
+    assert!(first.contains("Cancel this and the 2 after it"), "{first}");
 }
