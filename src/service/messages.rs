@@ -108,8 +108,10 @@ pub fn invite_metadata(b: &store::bookings::BookingFull) -> Value {
 
 /// A booking changed: its invite follows the status and time, and a system message
 /// says so, carrying the starts of the `sessions` it is about (`starts`, none for a
-/// review) for each reader to see in their own zone. The person whose action it was (`by`) is not shown their own news as
-/// unread. Returns the thread to push to (after commit).
+/// review) for each reader to see in their own zone; a later session of a series,
+/// which has no invite of its own, gets its line in the series' thread. The person
+/// whose action it was (`by`) is not shown their own news as unread. Returns the
+/// thread to push to (after commit).
 pub async fn booking_changed(
     tx: &mut Tx,
     b: &store::bookings::BookingFull,
@@ -118,8 +120,17 @@ pub async fn booking_changed(
     by: Option<&str>,
     now: jiff::Timestamp,
 ) -> AppResult<Option<String>> {
-    let Some(invite) = store::messages::invite_of(&mut **tx, &b.b.id).await? else {
-        return Ok(None);
+    // A session of a series other than its first has no invite of its own: its line
+    // goes in the series' thread, and the series' invite (the first session's) stays.
+    let (invite, own) = match store::messages::invite_of(&mut **tx, &b.b.id).await? {
+        Some(i) => (i, true),
+        None => match &b.b.series_id {
+            Some(series) => match store::messages::series_invite(&mut **tx, series).await? {
+                Some(i) => (i, false),
+                None => return Ok(None),
+            },
+            None => return Ok(None),
+        },
     };
     // What else the invite says (a series' size) stays as it was written.
     let mut meta = invite.metadata.clone();
@@ -146,7 +157,7 @@ pub async fn booking_changed(
             now,
             actor_id: by,
         },
-        Some((&invite.id, &meta)),
+        own.then_some((invite.id.as_str(), &meta)),
     )
     .await?;
     if let Some(by) = by {

@@ -493,6 +493,21 @@ pub async fn invite_of<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// The invite of series `series_id` in its pair's chat (its first session's: a series
+/// has one).
+pub async fn series_invite<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    series_id: &str,
+) -> sqlx::Result<Option<MessageRow>> {
+    sqlx::query_as(
+        "SELECT * FROM messages WHERE kind = 'invite' AND booking_id IN \
+         (SELECT id FROM bookings WHERE series_id = $1) LIMIT 1",
+    )
+    .bind(series_id)
+    .fetch_optional(ex)
+    .await
+}
+
 /// Whether two users are connected (a mentorship or a booking between them, either way).
 /// Stops at the first row found, each direction on its own index (a count read every
 /// booking the pair ever had).

@@ -858,4 +858,31 @@ async fn a_cancelled_session_of_a_series_offers_no_cancelling_of_the_rest() {
     );
     let (_, first) = text(&web, &app, &format!("/bookings/{}", id(0))).await;
     assert!(first.contains("Cancel this and the 2 after it"), "{first}");
+    // The pair's chat says so, with that session's date; the series' invite stays.
+    let (_, threads) = app.get("/api/v1/threads", mentor.token()).await;
+    let thread = threads["items"][0]["id"].as_str().unwrap();
+    let (_, lines) = app
+        .get(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentor.token(),
+        )
+        .await;
+    let items = lines["items"].as_array().unwrap();
+    let line = items
+        .iter()
+        .find(|m| {
+            m["kind"] == "system"
+                && m["content"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Booking cancelled")
+        })
+        .unwrap_or_else(|| panic!("{lines}"));
+    assert_eq!(
+        line["metadata"]["starts"],
+        json!([s["bookings"][1]["start"]]),
+        "{line}"
+    );
+    let invite = items.iter().find(|m| m["kind"] == "invite").unwrap();
+    assert_eq!(invite["metadata"]["status"], "pending", "{invite}");
 }
