@@ -2136,7 +2136,7 @@ async fn a_weekly_run_is_cancelled_from_one_date_on() {
     let ask = res.text().await.unwrap();
     assert!(
         ask.contains("and its 2 later dates, until Wed 25 Mar 2026?")
-            && ask.contains("3 dates in all. The 1 person seated is told, with your reason. Each seat&#39;s 10 credits go back in full."),
+            && ask.contains("3 dates in all. Across these dates 1 seat is taken: whoever holds them is told, with your reason. Each seat&#39;s 10 credits go back in full."),
         "{ask}"
     );
     assert_eq!(status_of(ids[1].clone()).await, "open", "nothing yet");

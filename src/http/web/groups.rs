@@ -448,10 +448,7 @@ async fn cancel(
             .fold((0, 0), |(s, w), x| (s + x.seated, w + x.waiting));
         let credits = g.credits_per_seat;
         let same_price = all.clone().all(|x| x.credits_per_seat == credits);
-        let mut told = cancel_consequence(seated, waiting, if same_price { credits } else { 0 });
-        if !same_price && seated > 0 {
-            told.push_str(" Every seat's credits go back in full.");
-        }
+        let told = run_consequence(seated, waiting, same_price.then_some(credits));
         let last = later
             .last()
             .map(|l| day_of(l.start_at, &tz))
@@ -519,6 +516,41 @@ async fn cancel(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// What cancelling several dates does: counted in seats and places in line (one
+/// person may hold a seat on several dates), and what the seats' credits do (`credits`:
+/// each seat's price when all dates have the same).
+fn run_consequence(seats: i64, places: i64, credits: Option<i64>) -> String {
+    if seats + places == 0 {
+        return "Nobody has a seat or a place in line on these dates, so no one is told and no credits move.".into();
+    }
+    let count = |n: i64, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let held = match (seats, places) {
+        (s, 0) => count(s, "seat is taken", "seats are taken"),
+        (0, p) => format!(
+            "no seat is taken and {}",
+            count(p, "place in line is held", "places in line are held")
+        ),
+        (s, p) => format!(
+            "{} and {} held",
+            count(s, "seat is taken", "seats are taken"),
+            count(p, "place in line", "places in line")
+        ),
+    };
+    let money = match credits {
+        _ if seats == 0 => String::new(),
+        Some(0) => String::new(),
+        Some(c) => format!(" Each seat's {c} credits go back in full."),
+        None => " Every seat's credits go back in full.".into(),
+    };
+    format!("Across these dates {held}: whoever holds them is told, with your reason.{money}")
 }
 
 /// What cancelling a session does, for the confirmation: "The 3 people seated and the 2
@@ -967,6 +999,27 @@ async fn review(
 #[cfg(test)]
 mod tests {
     use super::cancel_consequence;
+
+    #[test]
+    fn cancelling_a_run_counts_seats_not_people() {
+        use super::run_consequence;
+        assert_eq!(
+            run_consequence(0, 0, Some(10)),
+            "Nobody has a seat or a place in line on these dates, so no one is told and no credits move."
+        );
+        assert_eq!(
+            run_consequence(3, 1, Some(10)),
+            "Across these dates 3 seats are taken and 1 place in line held: whoever holds them is told, with your reason. Each seat's 10 credits go back in full."
+        );
+        assert_eq!(
+            run_consequence(0, 2, None),
+            "Across these dates no seat is taken and 2 places in line are held: whoever holds them is told, with your reason."
+        );
+        assert_eq!(
+            run_consequence(1, 0, None),
+            "Across these dates 1 seat is taken: whoever holds them is told, with your reason. Every seat's credits go back in full."
+        );
+    }
 
     #[test]
     fn cancelling_says_whom_it_reaches() {
