@@ -220,7 +220,9 @@ struct UserPage {
     u: UserLine,
     /// This page, where the actions come back to.
     here: String,
+    /// The user's own zone, and the admin's (which the times here are in).
     zone: String,
+    my_zone: String,
     suspended_reason: String,
     balance: i64,
     held: i64,
@@ -263,6 +265,7 @@ async fn user_page(
         layout: web.layout(),
         here: format!("/admin/users/{id}"),
         zone: u.timezone.clone(),
+        my_zone: tz.iana_name().unwrap_or("UTC").to_string(),
         suspended_reason: u.suspended_reason.clone(),
         balance: money.balance,
         held: money.held,
@@ -280,9 +283,10 @@ async fn user_page(
                     .parse::<jiff::Timestamp>()
                     .map(|t| web.when(t, &tz))
                     .unwrap_or(e.created_at);
+                // A program's credits say whose (unless the memo names it already).
                 let memo = match e.program_name {
-                    Some(p) => format!("{} ({p} credits)", e.memo),
-                    None => e.memo,
+                    Some(p) if !e.memo.contains(&p) => format!("{} ({p} credits)", e.memo),
+                    _ => e.memo,
                 };
                 (when, memo, e.amount, e.booking_id.unwrap_or_default())
             })
