@@ -487,7 +487,10 @@ async fn asking_and_answering_through_the_pages() {
     assert!(queue.contains("No request waits for you."), "{queue}");
     // Answered, it reads in the past.
     let (_, all) = text(&a, &app, "/admin/credit-requests?status=all").await;
-    assert!(all.contains("asked for 20 credits") && !all.contains("asks for 20"), "{all}");
+    assert!(
+        all.contains("asked for 20 credits") && !all.contains("asks for 20"),
+        "{all}"
+    );
     let (_, html) = text(&c, &app, "/credits").await;
     assert!(html.contains("id=\"balance\">20<") && html.contains("Granted 20 credits"));
 }

@@ -756,6 +756,15 @@ async fn proposals_are_reviewed_then_published_with_sponsored_credits() {
             "{html}"
         );
         assert!(
+            !html.contains(">Give this mentor</button>"),
+            "no mentor has a place to give: {html}"
+        );
+        assert_eq!(
+            html.matches("(Test bob)</option>").count(),
+            4,
+            "Bob's two mentees are not offered a swap with each other: {html}"
+        );
+        assert!(
             html.contains("Every mentor in the pool is full: remove a proposal above")
                 && !html.contains(&format!("id=\"pair-{waiting}\"")),
             "{html}"

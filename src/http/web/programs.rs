@@ -920,6 +920,10 @@ pub struct PairingLine {
     pub mentor_name: String,
     pub explanation: String,
     pub origin: String,
+    /// On the manager's page: another mentor with a place left can take this draft, and
+    /// another draft has a different mentor to swap with (each control shows only then).
+    pub can_move: bool,
+    pub can_swap: bool,
 }
 
 fn pairing_line(m: &MatchRow) -> PairingLine {
@@ -935,7 +939,23 @@ fn pairing_line(m: &MatchRow) -> PairingLine {
             .to_string(),
         explanation: m.explanation.clone(),
         origin: m.origin.clone(),
+        can_move: false,
+        can_swap: false,
     }
+}
+
+/// The drafts as the manager's page lists them, each saying which changes apply.
+fn draft_lines(drafts: &[MatchRow], pool: &[PoolLine]) -> Vec<PairingLine> {
+    drafts
+        .iter()
+        .map(|d| PairingLine {
+            can_move: pool
+                .iter()
+                .any(|m| m.status == "active" && m.id != d.mentor_id && m.seats_left > 0),
+            can_swap: drafts.iter().any(|o| o.mentor_id != d.mentor_id),
+            ..pairing_line(d)
+        })
+        .collect()
 }
 
 /// An application as the console lists it.
@@ -1064,6 +1084,7 @@ async fn render_manage(
         .iter()
         .map(|m| managed_pool_line(m, &props.drafts))
         .collect();
+    let drafts = draft_lines(&props.drafts, &pool);
     let now = state.ctx.now();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -1092,7 +1113,7 @@ async fn render_manage(
             .map(|x| applicant_line(x, &pool_rows, &p.mentee_questions))
             .collect(),
         grant_total: p.budget_per_mentee * props.drafts.len() as i64,
-        drafts: props.drafts.iter().map(pairing_line).collect(),
+        drafts,
         published: props.published.iter().map(pairing_line).collect(),
         queue: props
             .queue
