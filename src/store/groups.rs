@@ -164,6 +164,8 @@ pub struct ThreadGroupRow {
     pub id: String,
     pub title: String,
     pub start_at: Timestamp,
+    /// `open`, `cancelled` or `completed`.
+    pub status: String,
 }
 }
 
@@ -176,7 +178,7 @@ pub async fn of_threads<'e, E: Executor<'e, Database = Any>>(
         return Ok(vec![]);
     }
     let mut b = SqlBuilder::new(
-        "SELECT thread_id, id, title, start_at FROM group_sessions WHERE thread_id IN (",
+        "SELECT thread_id, id, title, start_at, status FROM group_sessions WHERE thread_id IN (",
     );
     b.bind_list(thread_ids).push(")");
     b.query_as().fetch_all(ex).await

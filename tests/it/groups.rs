@@ -2163,6 +2163,17 @@ async fn a_weekly_run_is_cancelled_from_one_date_on() {
     assert!(notes.to_string().contains("Moving house"), "{notes}");
     let (_, page) = text(&c, &app, &format!("/groups/{}", ids[1])).await;
     assert!(page.contains("3 dates are cancelled"), "{page}");
+    // Its chat says the session is cancelled and who still reads it.
+    let chat: String = sqlx::query_scalar("SELECT thread_id FROM group_sessions WHERE id = $1")
+        .bind(&ids[1])
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    let (_, conversation) = text(&c, &app, &format!("/chat/{chat}")).await;
+    assert!(
+        conversation.contains("This group session is cancelled; its chat stays open"),
+        "{conversation}"
+    );
     // The first week, alone now, offers only itself.
     let (_, page) = text(&c, &app, &format!("/groups/{}", ids[0])).await;
     assert!(

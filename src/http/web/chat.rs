@@ -146,6 +146,8 @@ struct ConversationPage {
     profile_href: String,
     /// The chat of a group session (named by the session, not "Chat with …").
     group: bool,
+    /// That session is cancelled (its chat stays open to who was in it).
+    group_cancelled: bool,
     me: String,
     messages: Vec<MessageLine>,
     error: Option<String>,
@@ -193,6 +195,7 @@ async fn render_conversation(
             self_path: format!("/chat/{thread_id}"),
             name: thread_name(&t, &me.id, web, &tz),
             group: t.group.is_some(),
+            group_cancelled: t.group.as_ref().is_some_and(|g| g.status == "cancelled"),
             profile_href,
             thread_id,
             me: me.id.to_string(),
