@@ -399,7 +399,7 @@ async fn reporting_and_resolving_through_the_pages() {
 async fn people_and_chat_messages_are_reported_from_their_pages() {
     use crate::web_mentors::{csrf_of, sign_in, text};
     let app = TestApp::spawn().await;
-    let (admin, mentor, _, thread) = crate::messaging::pair(&app).await;
+    let (admin, mentor, mentee, thread) = crate::messaging::pair(&app).await;
     let (_, msg) = app
         .post(
             &format!("/api/v1/threads/{thread}/messages"),
@@ -480,6 +480,14 @@ async fn people_and_chat_messages_are_reported_from_their_pages() {
     assert!(
         queue.contains(&format!("/admin/users/{}", mentor.user_id)),
         "leads to the sender: {queue}"
+    );
+    // And to who reported it.
+    let reporter = &mentee.user_id;
+    assert!(
+        queue.contains(&format!(
+            "<a href=\"/admin/users/{reporter}\">mentee@example.com</a>"
+        )),
+        "{queue}"
     );
 }
 

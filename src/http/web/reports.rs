@@ -102,6 +102,7 @@ struct Line {
     id: String,
     when: String,
     reporter: String,
+    reporter_id: String,
     what: String,
     link: String,
     reason: String,
@@ -142,6 +143,12 @@ async fn queue(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResu
                     id: l.row.id.clone(),
                     when: web.when(l.row.created_at, &tz),
                     reporter: l.row.reporter_email.clone(),
+                    // A closed account has no page.
+                    reporter_id: if crate::domain::user::is_erased(&l.row.reporter_email) {
+                        String::new()
+                    } else {
+                        l.row.reporter_id.clone()
+                    },
                     remove: removal(&l.row.target_type, &l.summary).1,
                     what: l.summary,
                     link: l.link.unwrap_or_default(),
