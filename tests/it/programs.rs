@@ -862,7 +862,7 @@ async fn proposals_are_reviewed_then_published_with_sponsored_credits() {
         for words in [
             "mentee: Test y",
             "mentor: Test bob",
-            "mentees: Test z, Test v",
+            "now: Test z with Test bob, Test v with Test cyd",
             "mentee: Test z",
         ] {
             assert!(audit.contains(words), "{words}: {audit}");

@@ -277,6 +277,12 @@ pub async fn manual(
     let matches = store::programs::matches(&mut *tx, id).await?;
     let (m, own) = with_room(&pool, &matches, &app.id, &input.mentor_id)?;
     let (rank, score, why) = explained(&app, Some(m), "paired by a manager");
+    // The mentor a draft had before, for the audit log.
+    let before = own.map(|o| {
+        format!("{} {}", o.mentor_first_name, o.mentor_last_name)
+            .trim()
+            .to_string()
+    });
     let match_id = match own {
         Some(o) => {
             store::programs::set_match_mentor(&mut tx, &o.id, &m.mentor_id, rank, score, &why, now)
@@ -310,12 +316,18 @@ pub async fn manual(
         user,
         "program.paired_by_hand",
         id,
-        serde_json::json!({
-            "mentee_id": app.mentee_id,
-            "mentee": format!("{} {}", app.first_name, app.last_name).trim(),
-            "mentor_id": m.mentor_id,
-            "mentor": format!("{} {}", m.first_name, m.last_name).trim(),
-        }),
+        {
+            let mut said = serde_json::json!({
+                "mentee_id": app.mentee_id,
+                "mentee": format!("{} {}", app.first_name, app.last_name).trim(),
+                "mentor_id": m.mentor_id,
+                "mentor": format!("{} {}", m.first_name, m.last_name).trim(),
+            });
+            if let Some(b) = before {
+                said["instead_of"] = b.into();
+            }
+            said
+        },
         now,
     )
     .await?;
@@ -379,6 +391,17 @@ pub async fn swap(ctx: &Ctx, user: &UserRow, id: &str, input: &SwapInput) -> App
         )
         .await?;
     }
+    let name = |first: &str, last: &str| format!("{first} {last}").trim().to_string();
+    let now_with: Vec<String> = [(&pairs[0], &pairs[1]), (&pairs[1], &pairs[0])]
+        .iter()
+        .map(|(x, y)| {
+            format!(
+                "{} with {}",
+                name(&x.mentee_first_name, &x.mentee_last_name),
+                name(&y.mentor_first_name, &y.mentor_last_name)
+            )
+        })
+        .collect();
     audit(
         &mut tx,
         user,
@@ -387,10 +410,8 @@ pub async fn swap(ctx: &Ctx, user: &UserRow, id: &str, input: &SwapInput) -> App
         serde_json::json!({
             "first_id": input.first,
             "second_id": input.second,
-            "mentees": pairs
-                .iter()
-                .map(|x| format!("{} {}", x.mentee_first_name, x.mentee_last_name).trim().to_string())
-                .collect::<Vec<_>>(),
+            // Who is now with whom (each took the other's mentor).
+            "now": now_with,
         }),
         now,
     )
