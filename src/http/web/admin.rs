@@ -51,7 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/applications/{id}/reject", post(reject_application))
 }
 
-pub(super) struct UserLine {
+struct UserLine {
     id: String,
     name: String,
     email: String,
