@@ -834,7 +834,7 @@ async fn an_admin_reads_one_users_page() {
         "mentee@example.com",
         "<span class=\"stat-value\" id=\"user-balance\">70</span>",
         "Credits held for a booking",
-        "1:1 mentoring session</a></td><td>mentee</td><td>Test mentor</td><td>pending</td>",
+        "1:1 mentoring session</a></td><td data-label=\"As\">mentee</td><td data-label=\"With\">Test mentor</td><td data-label=\"Status\">pending</td>",
         "/admin/audit?target=mentee%40example.com",
     ] {
         assert!(html.contains(words), "{words}: {html}");
@@ -861,7 +861,7 @@ async fn an_admin_reads_one_users_page() {
     // The mentor's page shows the same booking from their side.
     let (_, theirs) = text(&c, &app, &format!("/admin/users/{}", mentor.user_id)).await;
     assert!(
-        theirs.contains("</a></td><td>mentor</td><td>Test mentee</td><td>pending</td>"),
+        theirs.contains("</a></td><td data-label=\"As\">mentor</td><td data-label=\"With\">Test mentee</td><td data-label=\"Status\">pending</td>"),
         "{theirs}"
     );
     // Its actions come back to it.
