@@ -1839,3 +1839,42 @@ async fn a_ranking_names_each_mentor_once_and_the_applicant_sees_what_they_sent(
     );
     assert!(page.contains(&ranked), "{ranked} in {page}");
 }
+
+/// A draft given another mentor by hand: the audit log names the mentor it had.
+#[tokio::test]
+async fn a_draft_given_another_mentor_says_whom_it_had() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = open_program(&app, &admin, "Moves", 0).await;
+    let ann = pool_mentor(&app, &admin, &id, "ann@example.com", &["python"], 1).await;
+    let bob = pool_mentor(&app, &admin, &id, "bob@example.com", &["go"], 1).await;
+    let x = apply(&app, &id, "x@example.com", &[&ann]).await;
+    let (status, p) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals"),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["drafts"][0]["mentor_id"], *ann.user_id);
+    let application = p["drafts"][0]["application_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, m) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals/manual"),
+            admin.token(),
+            json!({"application_id": application, "mentor_id": bob.user_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    assert_eq!(m["mentee_id"], *x.user_id);
+    let c = crate::web_mentors::sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, audit) = crate::web_mentors::text(&c, &app, "/admin/audit").await;
+    assert!(
+        audit.contains("mentor: Test bob") && audit.contains("instead of: Test ann"),
+        "{audit}"
+    );
+}
