@@ -311,6 +311,8 @@ async fn every_journey_page_passes_axe_at_both_widths() {
                 "/admin/reports".into(),
                 "/admin/audit".into(),
                 "/admin/jobs".into(),
+                format!("/admin/users/{}", mentee.user_id),
+                format!("/admin/bookings/{booking}"),
                 "/programs/new".into(),
                 format!("{program}/manage"),
                 format!("{program}/report"),
