@@ -356,7 +356,7 @@ async fn booking_page(
     let me = require_admin(&state, &web)?;
     let id = crate::http::extract::booking_path(&id)?;
     let (b, events) = bookings::with_history(&state.ctx, &me, &id).await?;
-    let program = bookings::program_share(&state.ctx, &me, &id).await?;
+    let program = bookings::program_share(&state.ctx, &b).await?;
     let tz = web.zone();
     let r = &b.b;
     let name = |first: &str, last: &str| format!("{first} {last}").trim().to_string();

@@ -262,7 +262,7 @@ async fn credits_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> P
         .unwrap_or(10);
     let ask = AskForm {
         credits: need.to_string(),
-        back: booking_form(&q.back),
+        back: q.back,
         ..Default::default()
     };
     render_credits(&state, &web, &me, (ask, FormErrors::default())).await

@@ -854,7 +854,18 @@ const ZONE_ALIASES: &[&str] = &[
     "Asia/Ulan_Bator",
     "Atlantic/Faeroe",
     "Atlantic/Jan_Mayen",
+    "Australia/ACT",
+    "Australia/Canberra",
     "Australia/Currie",
+    "Australia/LHI",
+    "Australia/NSW",
+    "Australia/North",
+    "Australia/Queensland",
+    "Australia/South",
+    "Australia/Tasmania",
+    "Australia/Victoria",
+    "Australia/West",
+    "Australia/Yancowinna",
     "Europe/Belfast",
     "Europe/Kiev",
     "Europe/Tiraspol",
@@ -868,7 +879,7 @@ const ZONE_ALIASES: &[&str] = &[
     "Pacific/Yap",
 ];
 
-/// Region-wide old names ("US/Pacific", "Canada/Atlantic", "Australia/NSW"): links too.
+/// Region-wide old names ("US/Pacific", "Canada/Atlantic"): links too.
 const ZONE_ALIAS_PREFIXES: &[&str] = &["Brazil/", "Canada/", "Chile/", "Mexico/", "US/"];
 
 /// Every current IANA zone name in the bundled database, sorted.
@@ -882,25 +893,6 @@ pub fn zone_names() -> &'static [String] {
             .filter(|n| !n.starts_with("Etc/") && !n.starts_with("SystemV/"))
             .filter(|n| !ZONE_ALIASES.contains(&n.as_str()))
             .filter(|n| !ZONE_ALIAS_PREFIXES.iter().any(|p| n.starts_with(p)))
-            // Australia's state abbreviations ("Australia/NSW", "Australia/ACT").
-            .filter(|n| {
-                !n.strip_prefix("Australia/").is_some_and(|rest| {
-                    rest.len() <= 3 && rest.chars().all(|c| c.is_ascii_uppercase())
-                })
-            })
-            .filter(|n| {
-                !matches!(
-                    n.as_str(),
-                    "Australia/Canberra"
-                        | "Australia/North"
-                        | "Australia/South"
-                        | "Australia/West"
-                        | "Australia/Queensland"
-                        | "Australia/Tasmania"
-                        | "Australia/Victoria"
-                        | "Australia/Yancowinna"
-                )
-            })
             .collect();
         v.sort();
         v.dedup();

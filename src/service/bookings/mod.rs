@@ -194,15 +194,10 @@ pub async fn get(ctx: &Ctx, viewer: &UserRow, id: &BookingId) -> AppResult<Booki
         .ok_or(AppError::NotFound)
 }
 
-/// The part of a booking's held credits a program's sponsored credits paid: the
-/// program's name and the credits (for its two people and admins).
-pub async fn program_share(
-    ctx: &Ctx,
-    viewer: &UserRow,
-    id: &BookingId,
-) -> AppResult<Option<(String, i64)>> {
-    get(ctx, viewer, id).await?;
-    Ok(store::ledger::sponsored_share(&ctx.db.pool, id.as_str()).await?)
+/// The part of booking `b`'s held credits a program's sponsored credits paid: the
+/// program's name and the credits (`b` as [`get`] gave it to one who may see it).
+pub async fn program_share(ctx: &Ctx, b: &BookingFull) -> AppResult<Option<(String, i64)>> {
+    Ok(store::ledger::sponsored_share(&ctx.db.pool, b.b.id.as_str()).await?)
 }
 
 pub async fn list(ctx: &Ctx, filter: &ListFilter) -> AppResult<Vec<BookingFull>> {

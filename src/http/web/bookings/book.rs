@@ -375,7 +375,10 @@ pub(super) async fn book_form(
             .unwrap_or_default()
             .to_string(),
         occurrences: Some(q.occurrences.trim())
-            .filter(|n| n.parse::<u8>().is_ok_and(|n| (2..=26).contains(&n)))
+            .filter(|n| {
+                n.parse::<i64>()
+                    .is_ok_and(|n| (2..=bookings::MAX_OCCURRENCES).contains(&n))
+            })
             .unwrap_or_default()
             .to_string(),
         ..BookEntry::default()

@@ -162,7 +162,7 @@ async fn render_booking(
     }
     let review = reviews::of_booking(&state.ctx, &id).await?;
     // The share a program's credits paid, said beside the credits held.
-    let program = bookings::program_share(&state.ctx, &me, &id).await?;
+    let program = bookings::program_share(&state.ctx, &b).await?;
     let dispute = disputes::of_booking(&state.ctx, &me, &id).await?;
     // A live session ahead may move, unless it is too late for this side to move it
     // (a mentee within the cancellation notice): then the page says why instead.
