@@ -153,7 +153,8 @@ pub(super) async fn render_book(
         .filter(|own| own.iana_name() != tz.iana_name())
         .map(|own| tz_name(&own));
     let late = state.ctx.config.policy.late_refund_percent.clamp(0, 100);
-    let (start_local, mentor_time, policy) = if timed {
+    // `first`: a session's start (none for a review).
+    let (start_local, mentor_time, policy, first) = if timed {
         let start = crate::clock::parse_instant(&q.start).map_err(|why| {
             AppError::invalid(
                 "start",
@@ -162,13 +163,14 @@ pub(super) async fn render_book(
             )
         })?;
         let end = start + SignedDuration::from_mins(service.duration_minutes);
-        when_and_policy(
+        let (when, theirs, policy) = when_and_policy(
             state,
             web,
             (&mentor.first_name, &mentor.timezone),
             (start, end),
             &tz,
-        )
+        );
+        (when, theirs, policy, Some(start))
     } else {
         let policy = format!(
             "Free to cancel until {} accepts; after that you get {late}% back.",
@@ -192,7 +194,7 @@ pub(super) async fn render_book(
             web.when(due, &tz),
             tz_name(&tz)
         );
-        (due, String::new(), policy)
+        (due, String::new(), policy, None)
     };
     // A time that cannot be booked is said at once, not after the form is filled in
     // (a link to a past time, a time taken meanwhile or never offered).
@@ -261,7 +263,7 @@ pub(super) async fn render_book(
             series_policy: series_policy(
                 &state.ctx.config.policy,
                 &mentor.first_name,
-                crate::clock::parse_instant(&q.start).ok().filter(|_| timed),
+                first,
                 state.ctx.clock.now(),
             ),
             worth: credits::worth(&state.ctx),
