@@ -433,6 +433,9 @@ async fn cancel(
         vec![]
     };
     let tz = web.zone();
+    // Seats and places in line on every date it reaches.
+    let all = || std::iter::once(&g).chain(later.iter());
+    let (seated, waiting) = all().fold((0, 0), |(s, w), x| (s + x.seated, w + x.waiting));
     let (question, consequence) = if later.is_empty() {
         (
             format!("Cancel “{}”, {}?", g.title, web.when(g.start_at, &tz)),
@@ -442,12 +445,8 @@ async fn cancel(
             ),
         )
     } else {
-        let all = std::iter::once(&g).chain(later.iter());
-        let (seated, waiting) = all
-            .clone()
-            .fold((0, 0), |(s, w), x| (s + x.seated, w + x.waiting));
         let credits = g.credits_per_seat;
-        let same_price = all.clone().all(|x| x.credits_per_seat == credits);
+        let same_price = all().all(|x| x.credits_per_seat == credits);
         let told = run_consequence(seated, waiting, same_price.then_some(credits));
         let last = later
             .last()
@@ -499,11 +498,7 @@ async fn cancel(
     }
     match groups::cancel(&state.ctx, &me, &id, &f.reason, following).await {
         Ok(done) => {
-            let people: i64 = std::iter::once(&g)
-                .chain(later.iter())
-                .map(|x| x.seated + x.waiting)
-                .sum();
-            let flash = match (done.len(), people) {
+            let flash = match (done.len(), seated + waiting) {
                 (1, 0) => "group_cancelled_empty",
                 (1, _) => "group_cancelled",
                 (_, 0) => "group_run_cancelled_empty",
