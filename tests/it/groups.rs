@@ -2031,18 +2031,7 @@ async fn a_sessions_reminders_follow_its_moves_and_go_with_it() {
     let m = mentor(&app, &admin).await;
     let g = publish(&app, &m, session(5, 10)).await;
     let id = g["id"].as_str().unwrap().to_string();
-    let queued = || async {
-        let mut keys: Vec<String> = sqlx::query_scalar(
-            "SELECT dedupe_key FROM jobs WHERE status = 'queued' AND kind = 'group.reminder' \
-             AND payload LIKE $1",
-        )
-        .bind(format!("%{id}%"))
-        .fetch_all(&app.ctx().db.pool)
-        .await
-        .unwrap();
-        keys.sort();
-        keys
-    };
+    let queued = || app.queued_job_keys(&["group.reminder"], &id);
     let micros = |at: &str| {
         at.parse::<jiff::Timestamp>()
             .unwrap()

@@ -1063,18 +1063,7 @@ async fn a_sessions_reminders_follow_its_moves_and_go_with_it() {
     let admin = app.admin().await;
     let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
     let id = &accepted_booking(&app, &mentor, &mentee, &service, "2026-03-05T10:00:00Z").await;
-    let queued = || async {
-        let mut keys: Vec<String> = sqlx::query_scalar(
-            "SELECT dedupe_key FROM jobs WHERE status = 'queued' \
-             AND kind IN ('booking.reminder', 'booking.finish') AND payload LIKE $1",
-        )
-        .bind(format!("%{id}%"))
-        .fetch_all(&app.ctx().db.pool)
-        .await
-        .unwrap();
-        keys.sort();
-        keys
-    };
+    let queued = || app.queued_job_keys(&["booking.reminder", "booking.finish"], id);
     let starts = |at: &str| at.parse::<jiff::Timestamp>().unwrap().as_microsecond();
     let thu = starts("2026-03-05T10:00:00Z");
     let fri = starts("2026-03-06T10:00:00Z");

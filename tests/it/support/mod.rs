@@ -571,6 +571,22 @@ impl TestApp {
         )
     }
 
+    /// The dedupe keys of the queued jobs of these kinds whose payload names `about`
+    /// (a booking's or a session's id), sorted.
+    pub async fn queued_job_keys(&self, kinds: &[&str], about: &str) -> Vec<String> {
+        let mut keys: Vec<(String, String)> = sqlx::query_as(
+            "SELECT kind, dedupe_key FROM jobs WHERE status = 'queued' AND payload LIKE $1",
+        )
+        .bind(format!("%{about}%"))
+        .fetch_all(&self.ctx().db.pool)
+        .await
+        .unwrap();
+        keys.retain(|(kind, _)| kinds.contains(&kind.as_str()));
+        let mut keys: Vec<String> = keys.into_iter().map(|(_, key)| key).collect();
+        keys.sort();
+        keys
+    }
+
     pub fn clock_now(&self) -> jiff::Timestamp {
         use mentorhub::clock::Clock;
         self.clock.now()
