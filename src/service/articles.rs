@@ -82,7 +82,7 @@ struct Checked {
 
 fn check(title: &str, content: &str, tags: &[String], visibility: &str) -> AppResult<Checked> {
     let mut v = Validator::new();
-    let title = v.check(text::required_line("title", title, TITLE_MAX));
+    let title = v.check(text::required_line("title", title, TITLE_MAX).map_err(untitled));
     let content = v.check(text::optional_text("content", content, CONTENT_MAX));
     let tags = v.check(mentor::tags_up_to("tags", tags, MAX_TAGS));
     let visibility = v.check(Visibility::parse(visibility));
@@ -94,6 +94,21 @@ fn check(title: &str, content: &str, tags: &[String], visibility: &str) -> AppRe
         visibility: visibility.unwrap_or(Visibility::Public),
     })
 }
+
+/// A missing title said as publishing says it, so that saving a draft and publishing
+/// refuse an untitled article with the same words.
+fn untitled(e: FieldError) -> FieldError {
+    if e.code == "required" {
+        FieldError {
+            message: UNTITLED.into(),
+            ..e
+        }
+    } else {
+        e
+    }
+}
+
+const UNTITLED: &str = "Give the article a title.";
 
 /// The fields made from the checked ones: HTML, excerpt, search text.
 struct Derived {
@@ -270,11 +285,7 @@ pub async fn unread_for_want_of_mentees(ctx: &Ctx, a: &ArticleRow) -> AppResult<
 pub fn publishable(title: &str, content: &str) -> AppResult<()> {
     let mut errors = vec![];
     if title.trim().is_empty() {
-        errors.push(FieldError::new(
-            "title",
-            "empty",
-            "Give the article a title before publishing.",
-        ));
+        errors.push(FieldError::new("title", "empty", UNTITLED));
     }
     if content.trim().is_empty() {
         errors.push(FieldError::new(

@@ -595,12 +595,35 @@ async fn a_form_sent_twice_makes_one_article_and_one_comment() {
     assert_eq!(untitled.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let untitled = untitled.text().await.unwrap();
     assert!(
-        untitled.contains(
-            "<p class=\"error\" id=\"title-error\">Give the article a title before publishing.</p>"
-        ) && !untitled.contains("Write something before publishing."),
+        untitled.contains("<p class=\"error\" id=\"title-error\">Give the article a title.</p>")
+            && !untitled.contains("Write something before publishing."),
         "{untitled}"
     );
     assert_eq!(articles().await, 0, "no draft left behind");
+    // Saving it as a draft is refused with the same words.
+    let draft = post_form(
+        &c,
+        &app,
+        "/articles/new",
+        &[
+            ("csrf", csrf.as_str()),
+            ("form_key", key.as_str()),
+            ("title", "   "),
+            ("content", "Written."),
+            ("tags", "rust"),
+            ("visibility", "public"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(draft.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let draft = draft.text().await.unwrap();
+    assert!(
+        draft.contains("<p class=\"error\" id=\"title-error\">Give the article a title.</p>")
+            && !draft.contains("This field is required."),
+        "{draft}"
+    );
+    assert_eq!(articles().await, 0, "no draft made");
     let article = [
         ("csrf", csrf.as_str()),
         ("form_key", key.as_str()),
