@@ -288,7 +288,7 @@ async fn forms_say_every_error_at_once_and_name_the_field() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("href=\"#title\">Title: This field is required.</a>"),
+        html.contains("href=\"#title\">Title: Give the article a title.</a>"),
         "{html}"
     );
     assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"title-error\""));
