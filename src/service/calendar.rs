@@ -97,7 +97,7 @@ pub fn group_event(
             g.title, g.mentor_first_name, g.mentor_last_name
         ),
         description: format!(
-            "{description}\n\nSession: {}/groups/{}",
+            "{description}\n\nSession: {}/group-sessions/{}",
             ctx.config.base_url, g.id
         )
         .trim_start()

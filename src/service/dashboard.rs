@@ -57,7 +57,7 @@ fn person(p: &PersonLine) -> PersonItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionItem {
     /// `booking` (a 1:1 session: `/bookings/{id}`) or `group` (a group session the
-    /// user leads or has a seat in: `/groups/{id}`).
+    /// user leads or has a seat in: `/group-sessions/{id}`).
     pub kind: String,
     pub id: String,
     pub title: String,

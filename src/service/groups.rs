@@ -897,7 +897,7 @@ async fn tell(
             kind: notify::GROUP_SEAT,
             title,
             body: format!("{body}\n\nWhen: {when}."),
-            link: format!("/groups/{}", g.id),
+            link: format!("/group-sessions/{}", g.id),
             related_id: Some(&g.id),
             ics: None,
         },
@@ -1244,7 +1244,7 @@ pub async fn remind(ctx: &Ctx, session_id: &str, start_at: i64, lead: &str) -> A
                     g.mentor_last_name,
                     join_line(&g)
                 ),
-                link: format!("/groups/{}", g.id),
+                link: format!("/group-sessions/{}", g.id),
                 related_id: Some(&g.id),
                 ics: None,
             },
@@ -1362,7 +1362,7 @@ pub async fn review(
                     me.first_name, me.last_name, g.title, input.rating
                 ),
                 body: input.comment.clone(),
-                link: format!("/groups/{id}"),
+                link: format!("/group-sessions/{id}"),
                 related_id: Some(id),
                 ics: None,
             },

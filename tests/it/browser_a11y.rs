@@ -154,7 +154,7 @@ async fn every_journey_page_passes_axe_at_both_widths() {
         )
         .await;
     assert_eq!(status, reqwest::StatusCode::CREATED, "{g}");
-    let group = format!("/groups/{}", g["items"][0]["id"].as_str().unwrap());
+    let group = format!("/group-sessions/{}", g["items"][0]["id"].as_str().unwrap());
     let asker = app.register("asker@example.com").await;
     app.post(
         "/api/v1/me/credit-requests",
@@ -230,7 +230,7 @@ async fn every_journey_page_passes_axe_at_both_widths() {
             mid_path.clone(),
             "/articles".into(),
             format!("/articles/{slug}"),
-            "/groups".into(),
+            "/group-sessions".into(),
             group.clone(),
         ],
     )
@@ -285,7 +285,7 @@ async fn every_journey_page_passes_axe_at_both_widths() {
                 "/settings/calendars".into(),
                 "/articles/new".into(),
                 format!("/chat/{thread}"),
-                "/groups/new".into(),
+                "/group-sessions/new".into(),
                 group.clone(),
                 program.clone(),
             ],

@@ -27,7 +27,7 @@ async fn a_mentor_publishes_three_join_one_leaves_and_the_line_is_seated_live() 
     };
     b.sign_in(&app.url(""), "gia@example.com", "correct horse battery")
         .await;
-    b.goto(&app.url("/groups/new")).await;
+    b.goto(&app.url("/group-sessions/new")).await;
     b.fill("#title", "Career questions").await;
     b.fill("#description", "Bring yours.").await;
     b.js("document.querySelector('#start').value = '2026-03-05T16:00';")
@@ -38,8 +38,8 @@ async fn a_mentor_publishes_three_join_one_leaves_and_the_line_is_seated_live() 
     b.click_button("Publish").await;
     assert!(b.wait_for_text("Your group session is published").await);
     let path = b.path().await;
-    assert!(path.starts_with("/groups/"), "{path}");
-    let id = path.trim_start_matches("/groups/").to_string();
+    assert!(path.starts_with("/group-sessions/"), "{path}");
+    let id = path.trim_start_matches("/group-sessions/").to_string();
     b.screenshots("groups-02-published").await;
 
     // Two take the seats (through the API); the third joins the line on the page.

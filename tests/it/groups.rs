@@ -242,7 +242,7 @@ async fn weekly_repeats_keep_the_local_time() {
     let session_id = threads["items"][0]["group_session_id"].as_str().unwrap();
     let (_, conversation) = crate::web_mentors::text(&c, &app, &format!("/chat/{thread}")).await;
     assert!(
-        conversation.contains(&format!("<a href=\"/groups/{session_id}\">")),
+        conversation.contains(&format!("<a href=\"/group-sessions/{session_id}\">")),
         "the heading leads to the session: {conversation}"
     );
     // Named as the session's chat, not "Chat with" a session; an empty one says what
@@ -259,7 +259,8 @@ async fn weekly_repeats_keep_the_local_time() {
     // And the session's page leads to its chat: the mentor's and a seated member's,
     // not someone without a seat.
     let chat = format!("href=\"/chat/{thread}\"");
-    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/groups/{session_id}")).await;
+    let (_, page) =
+        crate::web_mentors::text(&c, &app, &format!("/group-sessions/{session_id}")).await;
     assert!(page.contains(&chat), "{page}");
     for (email, seated) in [("seated@example.com", true), ("outside@example.com", false)] {
         let who = member(&app, &admin, email, 0).await;
@@ -268,7 +269,7 @@ async fn weekly_repeats_keep_the_local_time() {
         }
         let web = crate::web_mentors::sign_in(&app, email, "correct horse battery").await;
         let (_, page) =
-            crate::web_mentors::text(&web, &app, &format!("/groups/{session_id}")).await;
+            crate::web_mentors::text(&web, &app, &format!("/group-sessions/{session_id}")).await;
         assert_eq!(page.contains(&chat), seated, "{email}: {page}");
         assert!(!page.contains("href=\"/chat\">messages"), "{page}");
     }
@@ -337,7 +338,7 @@ async fn joining_holds_credits_leaving_follows_the_policy_and_the_line_waits() {
     let web = crate::web_mentors::sign_in(&app, "a@example.com", "correct horse battery").await;
     let (_, page) = crate::web_mentors::text(&web, &app, "/credits").await;
     assert_eq!(
-        page.matches(&format!(" · <a href=\"/groups/{id}\">"))
+        page.matches(&format!(" · <a href=\"/group-sessions/{id}\">"))
             .count(),
         2,
         "{page}"
@@ -555,9 +556,9 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
     // The mentor's confirmation says whom it reaches and what comes back.
     let web =
         crate::web_mentors::sign_in(&app, "groupie@example.com", "correct horse battery").await;
-    let (_, page) = crate::web_mentors::text(&web, &app, &format!("/groups/{id}")).await;
+    let (_, page) = crate::web_mentors::text(&web, &app, &format!("/group-sessions/{id}")).await;
     let res = web
-        .post(app.url(&format!("/groups/{id}/cancel")))
+        .post(app.url(&format!("/group-sessions/{id}/cancel")))
         .form(&[("csrf", crate::web_mentors::csrf_of(&page))])
         .send()
         .await
@@ -602,7 +603,7 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
     app.assert_ledger_ok().await;
     // Its page reads as cancelled, not as a session with seats left to take.
     let c = crate::web_mentors::sign_in(&app, "p0@example.com", "correct horse battery").await;
-    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/groups/{id}")).await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/group-sessions/{id}")).await;
     assert!(
         page.contains(
             "This session was cancelled: I am ill. Anyone who had a seat got their credits back."
@@ -937,13 +938,13 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
     )
     .await;
     let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
-    let (status, html) = text(&mc, &app, "/groups/new").await;
+    let (status, html) = text(&mc, &app, "/group-sessions/new").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("In your zone, Africa/Nairobi."));
     let csrf = csrf_of(&html);
     // Everything wrong at once, typed input kept.
     let res = mc
-        .post(app.url("/groups/new"))
+        .post(app.url("/group-sessions/new"))
         .form(&[
             ("csrf", csrf.as_str()),
             ("title", "Typed title"),
@@ -963,7 +964,7 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
     assert!(html.contains("href=\"#seats\">Seats: Enter a whole number.</a>"));
     assert!(html.contains("value=\"Typed title\""));
     let res = mc
-        .post(app.url("/groups/new"))
+        .post(app.url("/group-sessions/new"))
         .form(&[
             ("csrf", csrf.as_str()),
             ("title", "Career chat"),
@@ -980,7 +981,7 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let at = res.headers()["location"].to_str().unwrap().to_string();
-    let id = at.trim_start_matches("/groups/").to_string();
+    let id = at.trim_start_matches("/group-sessions/").to_string();
     let (_, g) = app.get(&format!("/api/v1/group-sessions/{id}"), None).await;
     assert_eq!(g["start_at"], "2026-03-04T15:00:00Z", "18:00 in Nairobi");
 
@@ -994,11 +995,21 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
     )
     .await;
     let ac = sign_in(&app, "ann@example.com", "correct horse battery").await;
-    let (_, html) = text(&ac, &app, "/groups").await;
+    let (_, html) = text(&ac, &app, "/group-sessions").await;
     assert!(
         html.contains("Career chat") && html.contains("2 of 2 seats left"),
         "{html}"
     );
+    // The pages' old addresses (in notices and calendar files sent before) lead to
+    // the same page, query and method kept.
+    for (old, new) in [
+        (format!("/groups/{id}"), at.clone()),
+        ("/groups?q=career".to_string(), "/group-sessions?q=career".to_string()),
+    ] {
+        let res = ac.get(app.url(&old)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT, "{old}");
+        assert_eq!(res.headers()["location"], new.as_str(), "{old}");
+    }
     let (_, html) = text(&ac, &app, &format!("/mentors/{}", m.user_id)).await;
     assert!(html.contains("id=\"group-sessions\"") && html.contains("Career chat"));
     let (_, html) = text(&ac, &app, &at).await;
@@ -1253,10 +1264,10 @@ async fn the_waitlist_the_calendar_file_and_shown_names() {
     assert_eq!(status, StatusCode::NOT_FOUND, "no seat, no calendar entry");
 
     let c = sign_in(&app, "ada@example.com", "correct horse battery").await;
-    let (_, html) = text(&c, &app, &format!("/groups/{id}")).await;
+    let (_, html) = text(&c, &app, &format!("/group-sessions/{id}")).await;
     assert!(html.contains("Also seated: Test."), "{html}");
     let c = sign_in(&app, "cy@example.com", "correct horse battery").await;
-    let (_, html) = text(&c, &app, &format!("/groups/{id}")).await;
+    let (_, html) = text(&c, &app, &format!("/group-sessions/{id}")).await;
     assert!(!html.contains("Also seated"), "not to those in line");
 }
 
@@ -1371,7 +1382,7 @@ async fn attendees_review_once_and_it_counts_in_the_rating() {
     // On the page: the reviews; the form only for an attendee who has not reviewed.
     use crate::web_mentors::{csrf_of, sign_in, text};
     let c = sign_in(&app, "a@example.com", "correct horse battery").await;
-    let (_, html) = text(&c, &app, &format!("/groups/{id}")).await;
+    let (_, html) = text(&c, &app, &format!("/group-sessions/{id}")).await;
     assert!(
         html.contains("id=\"reviews\"") && html.contains("Useful."),
         "{html}"
@@ -1392,14 +1403,14 @@ async fn attendees_review_once_and_it_counts_in_the_rating() {
         json!({"absent": []}),
     )
     .await;
-    let (_, html) = text(&c, &app, &format!("/groups/{id2}")).await;
+    let (_, html) = text(&c, &app, &format!("/group-sessions/{id2}")).await;
     assert!(html.contains("How was it?"), "{html}");
     assert!(
         html.contains("<option value=\"\">Choose a rating</option>"),
         "no rating is chosen for the person"
     );
     let res = c
-        .post(app.url(&format!("/groups/{id2}/review")))
+        .post(app.url(&format!("/group-sessions/{id2}/review")))
         .form(&[
             ("csrf", csrf_of(&html).as_str()),
             ("rating", ""),
@@ -1413,10 +1424,10 @@ async fn attendees_review_once_and_it_counts_in_the_rating() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "a rating is required"
     );
-    let (_, html) = text(&c, &app, &format!("/groups/{id2}")).await;
+    let (_, html) = text(&c, &app, &format!("/group-sessions/{id2}")).await;
     assert!(html.contains("How was it?"), "nothing was saved");
     let res = c
-        .post(app.url(&format!("/groups/{id2}/review")))
+        .post(app.url(&format!("/group-sessions/{id2}/review")))
         .form(&[
             ("csrf", csrf_of(&html).as_str()),
             ("rating", "5"),
@@ -1426,7 +1437,7 @@ async fn attendees_review_once_and_it_counts_in_the_rating() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (_, html) = text(&c, &app, &format!("/groups/{id2}")).await;
+    let (_, html) = text(&c, &app, &format!("/group-sessions/{id2}")).await;
     assert!(html.contains("Thank you for your review.") && html.contains("5 of 5 stars"));
 }
 
@@ -1469,7 +1480,7 @@ async fn coming_group_sessions_are_listed_with_the_bookings() {
     assert_eq!(up[0]["seated"], 1);
     assert_eq!(up[0]["with_id"], "");
 
-    let link = format!("href=\"/groups/{gid}\"");
+    let link = format!("href=\"/group-sessions/{gid}\"");
     let ac = sign_in(&app, "ann@example.com", "correct horse battery").await;
     for page in ["/dashboard", "/mentorship?tab=sessions"] {
         let (s, html) = text(&ac, &app, page).await;
@@ -1752,7 +1763,7 @@ async fn the_meeting_room_is_for_the_mentor_and_the_seated_only() {
     let (_, dash) = app.get("/api/v1/me/dashboard", m.token()).await;
     assert_eq!(dash["upcoming"][0]["meeting_link"], json!(link), "{dash}");
 
-    let page = format!("/groups/{id}");
+    let page = format!("/group-sessions/{id}");
     let ac = sign_in(&app, "a@example.com", "correct horse battery").await;
     let (_, html) = text(&ac, &app, &page).await;
     assert!(
@@ -1891,12 +1902,12 @@ async fn a_mentor_changes_a_session_on_its_page_within_what_people_joined_for() 
     let g = publish(&app, &m, session(3, 10)).await;
     let id = g["id"].as_str().unwrap().to_string();
     let c = sign_in(&app, "groupie@example.com", "correct horse battery").await;
-    let (_, page) = text(&c, &app, &format!("/groups/{id}")).await;
+    let (_, page) = text(&c, &app, &format!("/group-sessions/{id}")).await;
     assert!(
-        page.contains(&format!("href=\"/groups/{id}/edit\"")),
+        page.contains(&format!("href=\"/group-sessions/{id}/edit\"")),
         "{page}"
     );
-    let (status, form) = text(&c, &app, &format!("/groups/{id}/edit")).await;
+    let (status, form) = text(&c, &app, &format!("/group-sessions/{id}/edit")).await;
     assert_eq!(status, StatusCode::OK, "{form}");
     // Filled in with the session, its start in the mentor's zone (UTC here).
     assert!(form.contains("value=\"Rust in practice\""), "{form}");
@@ -1916,7 +1927,7 @@ async fn a_mentor_changes_a_session_on_its_page_within_what_people_joined_for() 
     };
     // Nobody has joined: an hour later and four seats.
     let res = c
-        .post(app.url(&format!("/groups/{id}/edit")))
+        .post(app.url(&format!("/group-sessions/{id}/edit")))
         .form(&fields("Rust in practice", "2026-03-04T16:00", "4"))
         .send()
         .await
@@ -1932,7 +1943,7 @@ async fn a_mentor_changes_a_session_on_its_page_within_what_people_joined_for() 
     // Someone joins: the form keeps the terms and still takes a new title.
     let p = member(&app, &admin, "p@example.com", 50).await;
     join(&app, &p, &id).await;
-    let (_, form) = text(&c, &app, &format!("/groups/{id}/edit")).await;
+    let (_, form) = text(&c, &app, &format!("/group-sessions/{id}/edit")).await;
     assert!(form.contains("id=\"locked-hint\""), "{form}");
     assert!(
         form.contains("name=\"seats\" value=\"4\" disabled"),
@@ -1950,7 +1961,7 @@ async fn a_mentor_changes_a_session_on_its_page_within_what_people_joined_for() 
         .contains(&k.as_str())
     });
     let res = c
-        .post(app.url(&format!("/groups/{id}/edit")))
+        .post(app.url(&format!("/group-sessions/{id}/edit")))
         .form(&renamed)
         .send()
         .await
@@ -1985,7 +1996,7 @@ async fn a_mentor_changes_a_session_on_its_page_within_what_people_joined_for() 
     );
     // Someone else's session has no editor for them.
     let other = sign_in(&app, "p@example.com", "correct horse battery").await;
-    let (status, _) = text(&other, &app, &format!("/groups/{id}/edit")).await;
+    let (status, _) = text(&other, &app, &format!("/group-sessions/{id}/edit")).await;
     assert_ne!(status, StatusCode::OK);
 }
 
@@ -1997,9 +2008,9 @@ async fn publishing_weekly_sessions_says_how_many() {
     let admin = app.admin().await;
     mentor(&app, &admin).await;
     let c = sign_in(&app, "groupie@example.com", "correct horse battery").await;
-    let (_, html) = text(&c, &app, "/groups/new").await;
+    let (_, html) = text(&c, &app, "/group-sessions/new").await;
     let res = c
-        .post(app.url("/groups/new"))
+        .post(app.url("/group-sessions/new"))
         .form(&[
             ("csrf", csrf_of(&html).as_str()),
             ("title", "Weekly office hours"),
@@ -2110,14 +2121,14 @@ async fn a_weekly_run_is_cancelled_from_one_date_on() {
 
     // The second week's page offers both, and asks before cancelling three dates.
     let c = sign_in(&app, "groupie@example.com", "correct horse battery").await;
-    let (_, page) = text(&c, &app, &format!("/groups/{}", ids[1])).await;
+    let (_, page) = text(&c, &app, &format!("/group-sessions/{}", ids[1])).await;
     assert!(page.contains(">Cancel this date</button>"), "{page}");
     assert!(
         page.contains(">Cancel this and the 2 later dates (until Wed 25 Mar 2026)</button>"),
         "{page}"
     );
     let res = c
-        .post(app.url(&format!("/groups/{}/cancel", ids[1])))
+        .post(app.url(&format!("/group-sessions/{}/cancel", ids[1])))
         .form(&[("csrf", csrf_of(&page).as_str()), ("following", "1")])
         .send()
         .await
@@ -2130,7 +2141,7 @@ async fn a_weekly_run_is_cancelled_from_one_date_on() {
     );
     assert_eq!(status_of(ids[1].clone()).await, "open", "nothing yet");
     let res = c
-        .post(app.url(&format!("/groups/{}/cancel", ids[1])))
+        .post(app.url(&format!("/group-sessions/{}/cancel", ids[1])))
         .form(&[
             ("csrf", csrf_of(&page).as_str()),
             ("following", "1"),
@@ -2150,7 +2161,7 @@ async fn a_weekly_run_is_cancelled_from_one_date_on() {
     assert_eq!(app.balance(&z).await, (20, 10), "the first week stays");
     let (_, notes) = app.get("/api/v1/notifications", a.token()).await;
     assert!(notes.to_string().contains("Moving house"), "{notes}");
-    let (_, page) = text(&c, &app, &format!("/groups/{}", ids[1])).await;
+    let (_, page) = text(&c, &app, &format!("/group-sessions/{}", ids[1])).await;
     assert!(page.contains("3 dates are cancelled"), "{page}");
     // Its chat says the session is cancelled and who still reads it.
     let chat: String = sqlx::query_scalar("SELECT thread_id FROM group_sessions WHERE id = $1")
@@ -2164,7 +2175,7 @@ async fn a_weekly_run_is_cancelled_from_one_date_on() {
         "{conversation}"
     );
     // The first week, alone now, offers only itself.
-    let (_, page) = text(&c, &app, &format!("/groups/{}", ids[0])).await;
+    let (_, page) = text(&c, &app, &format!("/group-sessions/{}", ids[0])).await;
     assert!(
         page.contains(">Cancel the session</button>") && !page.contains("later dates"),
         "{page}"

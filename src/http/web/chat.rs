@@ -174,7 +174,7 @@ async fn render_conversation(
         .filter(|id| *id != me.id.as_str())
         .collect();
     let profile_href = match (&t.group, others.as_slice()) {
-        (Some(g), _) => format!("/groups/{}", g.id),
+        (Some(g), _) => format!("/group-sessions/{}", g.id),
         (None, [other]) => crate::service::mentees::profile_href(&state.ctx, me, other).await?,
         _ => String::new(),
     };

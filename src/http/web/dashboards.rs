@@ -178,7 +178,7 @@ fn session_row(web: &WebCtx, s: &dashboard::SessionItem, tz: &jiff::tz::TimeZone
     let group = s.kind == "group";
     SessionRow {
         href: if group {
-            format!("/groups/{}", s.id)
+            format!("/group-sessions/{}", s.id)
         } else {
             format!("/bookings/{}", s.id)
         },

@@ -1,8 +1,11 @@
-//! Group sessions on the pages: the "Group sessions" tab of discovery (`/groups`), a
-//! session's page (`/groups/{id}`: times in both zones, seats left or your place in
+//! Group sessions on the pages: the "Group sessions" tab of discovery (`/group-sessions`), a
+//! session's page (`/group-sessions/{id}`: times in both zones, seats left or your place in
 //! line, joining with the cost and the policy said first, leaving through a
 //! confirmation that says what comes back; for the mentor the roster, the line,
-//! attendance and cancelling), and the mentor's editor (`/groups/new`).
+//! attendance and cancelling), and the mentor's editor (`/group-sessions/new`).
+//! The pages lived under `/groups` before API.md's paths were followed: links to
+//! them already sent (notifications, emails, calendar files, chat) are answered with a
+//! permanent redirect to the same page here, method and query kept.
 
 use crate::http::web::in_words;
 use std::collections::HashMap;
@@ -33,15 +36,17 @@ use crate::{
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/groups", get(list_page))
-        .route("/groups/new", get(editor).post(publish))
-        .route("/groups/{id}", get(session_page))
-        .route("/groups/{id}/join", post(join))
-        .route("/groups/{id}/leave", post(leave))
-        .route("/groups/{id}/edit", get(edit_page).post(save_edit))
-        .route("/groups/{id}/cancel", post(cancel))
-        .route("/groups/{id}/attendance", post(attendance))
-        .route("/groups/{id}/review", post(review))
+        .route("/group-sessions", get(list_page))
+        .route("/group-sessions/new", get(editor).post(publish))
+        .route("/group-sessions/{id}", get(session_page))
+        .route("/group-sessions/{id}/join", post(join))
+        .route("/group-sessions/{id}/leave", post(leave))
+        .route("/group-sessions/{id}/edit", get(edit_page).post(save_edit))
+        .route("/group-sessions/{id}/cancel", post(cancel))
+        .route("/group-sessions/{id}/attendance", post(attendance))
+        .route("/group-sessions/{id}/review", post(review))
+        .route("/groups", axum::routing::any(moved))
+        .route("/groups/{*rest}", axum::routing::any(moved))
 }
 
 /// A session as a card or a page shows it.
@@ -94,6 +99,16 @@ pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
         status: g.status.as_str(),
         cancel_reason: crate::domain::text::as_sentence(&g.cancel_reason),
     }
+}
+
+/// An old `/groups…` address: the same page under `/group-sessions` (308, so a form
+/// posted there is posted again to the new address).
+async fn moved(uri: Uri) -> axum::response::Response {
+    let rest = uri.path().strip_prefix("/groups").unwrap_or_default();
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    axum::response::IntoResponse::into_response(axum::response::Redirect::permanent(&format!(
+        "/group-sessions{rest}{query}"
+    )))
 }
 
 #[derive(Template)]
@@ -340,9 +355,9 @@ async fn join(
     let id = path_id(&id)?;
     match groups::join(&state.ctx, &me, &id).await {
         Ok((_, seat)) if seat.status == SeatStatus::Seated => {
-            Ok(web.redirect_flash(&format!("/groups/{id}"), "group_seated"))
+            Ok(web.redirect_flash(&format!("/group-sessions/{id}"), "group_seated"))
         }
-        Ok(_) => Ok(web.redirect_flash(&format!("/groups/{id}"), "group_waiting")),
+        Ok(_) => Ok(web.redirect_flash(&format!("/group-sessions/{id}"), "group_waiting")),
         Err(e @ (AppError::Conflict { .. } | AppError::PaymentRequired { .. })) => {
             let status = crate::http::problem::status_of(&e);
             render_session(&state, &web, &id, status, Some(e.detail())).await
@@ -361,7 +376,7 @@ async fn leave(
     let id = path_id(&id)?;
     let (g, seat) = groups::get(&state.ctx, Some(&me), &id).await?;
     let Some(seat) = seat else {
-        return Ok(web.redirect_flash(&format!("/groups/{id}"), "group_left_line"));
+        return Ok(web.redirect_flash(&format!("/group-sessions/{id}"), "group_left_line"));
     };
     if !confirm::confirmed(&f.confirmed) {
         let (question, consequence) = if seat.status == SeatStatus::Seated {
@@ -398,10 +413,10 @@ async fn leave(
             confirm::Confirm {
                 question,
                 consequence,
-                action: format!("/groups/{id}/leave"),
+                action: format!("/group-sessions/{id}/leave"),
                 fields: vec![],
                 yes: "Yes, leave",
-                back: format!("/groups/{id}"),
+                back: format!("/group-sessions/{id}"),
                 no: "No, stay",
                 reason: None,
                 errors: FormErrors::default(),
@@ -410,9 +425,13 @@ async fn leave(
     }
     let left = groups::leave(&state.ctx, &me, &id).await?;
     Ok(if seat.status == SeatStatus::Seated {
-        web.redirect_flash_numbers(&format!("/groups/{id}"), "group_left", &[left.refunded])
+        web.redirect_flash_numbers(
+            &format!("/group-sessions/{id}"),
+            "group_left",
+            &[left.refunded],
+        )
     } else {
-        web.redirect_flash(&format!("/groups/{id}"), "group_left_line")
+        web.redirect_flash(&format!("/group-sessions/{id}"), "group_left_line")
     })
 }
 
@@ -472,7 +491,7 @@ async fn cancel(
     let ask = |errors: FormErrors| confirm::Confirm {
         question: question.clone(),
         consequence: consequence.clone(),
-        action: format!("/groups/{id}/cancel"),
+        action: format!("/group-sessions/{id}/cancel"),
         fields: if following {
             vec![("following", "1".to_string())]
         } else {
@@ -483,7 +502,7 @@ async fn cancel(
         } else {
             "Yes, cancel these dates"
         },
-        back: format!("/groups/{id}"),
+        back: format!("/group-sessions/{id}"),
         no: "No, keep it",
         reason: Some(confirm::Reason {
             label: "Why (attendees read this)",
@@ -504,7 +523,11 @@ async fn cancel(
                 (_, 0) => "group_run_cancelled_empty",
                 _ => "group_run_cancelled",
             };
-            Ok(web.redirect_flash_numbers(&format!("/groups/{id}"), flash, &[done.len() as i64]))
+            Ok(web.redirect_flash_numbers(
+                &format!("/group-sessions/{id}"),
+                flash,
+                &[done.len() as i64],
+            ))
         }
         Err(e @ AppError::Invalid(_)) => {
             Ok(confirm::page(&state, &web, ask(FormErrors::from_error(&e))))
@@ -603,7 +626,7 @@ async fn attendance(
         .map(str::to_string)
         .collect();
     match groups::attendance(&state.ctx, &me, &id, &AttendanceInput { absent }).await {
-        Ok(_) => Ok(web.redirect_flash(&format!("/groups/{id}"), "group_attendance")),
+        Ok(_) => Ok(web.redirect_flash(&format!("/group-sessions/{id}"), "group_attendance")),
         Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
             let status = crate::http::problem::status_of(&e);
             render_session(&state, &web, &id, status, Some(in_words(&e))).await
@@ -666,7 +689,7 @@ struct EditorPage {
     f: EditorForm,
     timezone: String,
     errors: FormErrors,
-    /// Where the form goes: `/groups/new`, or a session's `/groups/{id}/edit`.
+    /// Where the form goes: `/group-sessions/new`, or a session's `/group-sessions/{id}/edit`.
     action: String,
     /// Changing a published session (no "Weeks"; its page to go back to).
     editing: Option<String>,
@@ -712,7 +735,7 @@ async fn editor(State(state): State<AppState>, web: WebCtx) -> PageResult {
             f: EditorForm::default(),
             timezone: me.timezone.clone(),
             errors: FormErrors::default(),
-            action: "/groups/new".into(),
+            action: "/group-sessions/new".into(),
             editing: None,
             locked: false,
         },
@@ -807,7 +830,10 @@ async fn publish(
         };
         match result {
             Ok(rows) => {
-                let first = format!("/groups/{}", rows.first().map_or("", |g| g.id.as_str()));
+                let first = format!(
+                    "/group-sessions/{}",
+                    rows.first().map_or("", |g| g.id.as_str())
+                );
                 Ok(if rows.len() > 1 {
                     web.redirect_flash_numbers(
                         &first,
@@ -826,7 +852,7 @@ async fn publish(
                     errors: FormErrors::from_error(&e).ids("").labelled(LABELS),
                     f,
                     timezone: me.timezone.clone(),
-                    action: "/groups/new".into(),
+                    action: "/group-sessions/new".into(),
                     editing: None,
                     locked: false,
                 },
@@ -875,7 +901,7 @@ async fn editable(
     if g.status != GroupStatus::Open {
         // Over or cancelled: nothing to change; its page says why.
         return Err(Ok(axum::response::IntoResponse::into_response(
-            axum::response::Redirect::to(&format!("/groups/{id}")),
+            axum::response::Redirect::to(&format!("/group-sessions/{id}")),
         )));
     }
     let locked = g.seated + g.waiting > 0;
@@ -899,8 +925,8 @@ async fn edit_page(
             f: form_of(&g, &zone_of(Some(&me))),
             timezone: me.timezone.clone(),
             errors: FormErrors::default(),
-            action: format!("/groups/{id}/edit"),
-            editing: Some(format!("/groups/{id}")),
+            action: format!("/group-sessions/{id}/edit"),
+            editing: Some(format!("/group-sessions/{id}")),
             locked,
         },
     ))
@@ -941,7 +967,7 @@ async fn save_edit(
         Err(all_errors(&input, errs, state.ctx.now()))
     };
     match result {
-        Ok(_) => Ok(web.redirect_flash(&format!("/groups/{id}"), "group_updated")),
+        Ok(_) => Ok(web.redirect_flash(&format!("/group-sessions/{id}"), "group_updated")),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => Ok(web.render_status(
             &state,
             crate::http::problem::status_of(&e),
@@ -950,8 +976,8 @@ async fn save_edit(
                 errors: FormErrors::from_error(&e).ids("").labelled(LABELS),
                 f,
                 timezone: me.timezone.clone(),
-                action: format!("/groups/{id}/edit"),
-                editing: Some(format!("/groups/{id}")),
+                action: format!("/group-sessions/{id}/edit"),
+                editing: Some(format!("/group-sessions/{id}")),
                 locked,
             },
         )),
@@ -982,7 +1008,7 @@ async fn review(
         comment: f.comment,
     };
     match groups::review(&state.ctx, &me, &id, &input).await {
-        Ok(()) => Ok(web.redirect_flash(&format!("/groups/{id}"), "review_saved")),
+        Ok(()) => Ok(web.redirect_flash(&format!("/group-sessions/{id}"), "review_saved")),
         Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
             let status = crate::http::problem::status_of(&e);
             render_session(&state, &web, &id, status, Some(in_words(&e))).await

@@ -90,7 +90,7 @@ async fn booked_off_of(state: &AppState, web: &WebCtx, me: &UserRow) -> Vec<Book
             let day = f.date.strftime("%A %-d %B").to_string();
             BookedOffLine {
                 href: if f.group {
-                    format!("/groups/{}", f.id)
+                    format!("/group-sessions/{}", f.id)
                 } else {
                     format!("/bookings/{}", f.id)
                 },

@@ -149,7 +149,7 @@ pub async fn sessions(
         .map(|b| (b.b.start_at, line(b)))
         .chain(groups.into_iter().map(|(start, g)| {
             let line = SessionLine {
-                href: format!("/groups/{}", g.id),
+                href: format!("/group-sessions/{}", g.id),
                 status: g.group_label().unwrap_or_default(),
                 title: g.title,
                 with: g.with_name,
