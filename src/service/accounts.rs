@@ -891,6 +891,43 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     Ok(())
 }
 
+/// A user's profile as `viewer` may read it through `GET /api/v1/users/{id}`: a listed
+/// mentor's for anyone (their page is public); anyone else's only for themselves,
+/// admins, and the people on the other side of a mentorship or booking with them (the
+/// rule of the mentee page); for everyone else it is not found, so names and links
+/// of members are not handed to whoever holds an id. The admin role is said only to
+/// the person and to admins.
+pub async fn profile_for(ctx: &Ctx, viewer: Option<&UserRow>, id: &str) -> AppResult<UserRow> {
+    let mut user = public_profile(ctx, id).await?;
+    let privileged = viewer.is_some_and(|v| v.id == user.id || super::admin::is_admin(v));
+    let may = privileged
+        || store::discovery::listed_mentor(&ctx.db.pool, &user.id)
+            .await?
+            .is_some()
+        || match viewer {
+            Some(v) => {
+                let pool = &ctx.db.pool;
+                store::mentors::knows_mentee(pool, &v.id, &user.id).await?
+                    || store::mentors::knows_mentee(pool, &user.id, &v.id).await?
+            }
+            None => false,
+        };
+    if !may {
+        return Err(AppError::NotFound);
+    }
+    if !privileged {
+        let roles = crate::domain::user::Roles::from_db(&user.roles);
+        let shown: Vec<_> = roles
+            .list()
+            .iter()
+            .copied()
+            .filter(|r| *r != crate::domain::user::Role::Admin)
+            .collect();
+        user.roles = crate::domain::user::Roles::new(shown).to_db();
+    }
+    Ok(user)
+}
+
 /// A public profile: visible while the account is active.
 pub async fn public_profile(ctx: &Ctx, id: &str) -> AppResult<UserRow> {
     store::users::by_id(&ctx.db.pool, id)

@@ -4,7 +4,7 @@ use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{TestApp, assert_problem, test_config};
+use crate::support::{TestApp, assert_problem, mentor_profile, test_config};
 
 #[tokio::test]
 async fn register_then_me_then_login_with_any_case() {
@@ -542,13 +542,61 @@ async fn closing_an_account_erases_it_and_frees_the_email() {
 #[tokio::test]
 async fn public_profiles_show_no_private_fields() {
     let app = TestApp::spawn().await;
+    let admin = app.admin().await;
     let s = app.register("pub@example.com").await;
-    let (status, p) = app.get(&format!("/api/v1/users/{}", s.user_id), None).await;
+    let user = format!("/api/v1/users/{}", s.user_id);
+    let (status, p) = app.get(&user, s.token()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(p["id"], s.user_id.as_str());
     assert!(
         p.get("email").is_none() && p.get("resume_url").is_none() && p.get("timezone").is_none()
     );
+    // A member's name and links are not for whoever holds their id: a visitor and a
+    // stranger find nothing; a mentor they asked for mentorship does.
+    let stranger = app.register("stranger@example.com").await;
+    assert_problem(&app.get(&user, None).await, 404, "not_found");
+    assert_problem(&app.get(&user, stranger.token()).await, 404, "not_found");
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "mentor@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    assert_problem(&app.get(&user, mentor.token()).await, 404, "not_found");
+    let (status, _) = app
+        .post(
+            "/api/v1/mentorships",
+            s.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Teach me"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, p) = app.get(&user, mentor.token()).await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["roles"], json!(["mentee"]));
+    // A listed mentor's profile is public; an admin's role is theirs and admins' to see.
+    let (status, m) = app
+        .get(&format!("/api/v1/users/{}", mentor.user_id), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{m}");
+    let boss = format!("/api/v1/users/{}", admin.user_id);
+    assert_problem(&app.get(&boss, None).await, 404, "not_found");
+    let (_, own) = app.get(&boss, admin.token()).await;
+    assert!(
+        own["roles"].as_array().unwrap().contains(&json!("admin")),
+        "{own}"
+    );
+    let (status, _) = app
+        .post(
+            "/api/v1/mentorships",
+            admin.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Me too"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, seen) = app.get(&boss, mentor.token()).await;
+    assert_eq!(seen["roles"], json!(["mentee"]), "{seen}");
     assert_problem(
         &app.get("/api/v1/users/not-a-uuid", None).await,
         404,

@@ -1004,7 +1004,10 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
     // the same page, query and method kept.
     for (old, new) in [
         (format!("/groups/{id}"), at.clone()),
-        ("/groups?q=career".to_string(), "/group-sessions?q=career".to_string()),
+        (
+            "/groups?q=career".to_string(),
+            "/group-sessions?q=career".to_string(),
+        ),
     ] {
         let res = ac.get(app.url(&old)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT, "{old}");

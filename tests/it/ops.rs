@@ -32,7 +32,8 @@ async fn health_and_readiness() {
 async fn metrics_count_requests_by_route_template() {
     let app = TestApp::spawn().await;
     let s = app.register("m@example.com").await;
-    app.get(&format!("/api/v1/users/{}", s.user_id), None).await;
+    app.get(&format!("/api/v1/users/{}", s.user_id), s.token())
+        .await;
     app.get("/api/v1/users/0190b1c4-0000-7000-8000-000000000000", None)
         .await;
     let text = app

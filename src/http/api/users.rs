@@ -10,7 +10,7 @@ use super::ts;
 use crate::{
     domain::user::{Role, Roles},
     error::AppError,
-    http::extract::CurrentUser,
+    http::extract::{CurrentUser, MaybeUser},
     http::{AppState, extract::IdPath, problem::Problem},
     service::{accounts, mentees},
 };
@@ -35,7 +35,9 @@ pub struct PublicUserView {
     pub created_at: String,
 }
 
-/// A user's public profile. Suspended and closed accounts are not found.
+/// A user's public profile: a listed mentor's for anyone; anyone else's for
+/// themselves, admins, and the people they have a mentorship or booking with (not
+/// found for others). Suspended and closed accounts are not found.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
     params(("id" = String, Path, description = "User id")),
     responses(
@@ -44,9 +46,10 @@ pub struct PublicUserView {
     ))]
 async fn get_user(
     State(state): State<AppState>,
+    MaybeUser(me): MaybeUser,
     IdPath(id): IdPath,
 ) -> Result<axum::Json<PublicUserView>, AppError> {
-    let u = accounts::public_profile(&state.ctx, &id).await?;
+    let u = accounts::profile_for(&state.ctx, me.as_ref().map(|a| &a.user), &id).await?;
     Ok(axum::Json(PublicUserView {
         id: u.id.to_string(),
         first_name: u.first_name,
