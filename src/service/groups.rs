@@ -58,15 +58,24 @@ pub struct GroupInput {
     pub duration_minutes: Option<i64>,
     /// 2 to 200.
     pub seats: Option<i64>,
-    /// Default 0 (free).
+    /// Default 0 (free). (`credit_cost` is taken too, as API.md names it.)
+    #[serde(alias = "credit_cost")]
     pub credits_per_seat: Option<i64>,
     /// `public` (default), `members` or `my_mentees`.
     pub audience: Option<String>,
-    /// Cancel (and refund) if fewer are seated at `decide_at`.
+    /// Cancel (and refund) if fewer are seated at `decide_at` (`min_attendees` is
+    /// taken too).
+    #[serde(alias = "min_attendees")]
     pub min_attendance: Option<i64>,
     pub decide_at: Option<String>,
-    /// Joining closes then (default: the start).
+    /// Joining closes then (default: the start; `join_deadline` is taken too).
+    #[serde(alias = "join_deadline")]
     pub join_until: Option<String>,
+    /// The IANA zone the session is set in: its weekly repeats keep their local time
+    /// there across summer time, and pages show its time there beside the reader's
+    /// (default: the mentor's zone).
+    #[serde(default)]
+    pub timezone: Option<String>,
     /// Attendees see each other's first names.
     #[serde(default)]
     pub show_names: bool,
@@ -97,6 +106,99 @@ fn not_found() -> AppError {
     AppError::NotFound
 }
 
+/// The session's zone: the one given (checked), else `default`.
+fn zone_of(input: &GroupInput, default: &str) -> AppResult<String> {
+    match input.timezone.as_deref() {
+        Some(raw) => crate::domain::user::TimeZoneName::parse("timezone", raw)
+            .map(|z| z.as_str().to_string())
+            .map_err(|e| AppError::Invalid(vec![e])),
+        None => Ok(default.to_string()),
+    }
+}
+
+/// `PATCH /api/v1/group-sessions/{id}`: [`update`] with what the patch leaves out as
+/// it is now.
+pub async fn patch(
+    ctx: &Ctx,
+    mentor: &UserRow,
+    id: &str,
+    patch: GroupPatch,
+) -> AppResult<GroupRow> {
+    let g = store::groups::get(&ctx.db.pool, id)
+        .await?
+        .filter(|g| g.mentor_id == mentor.id)
+        .ok_or_else(not_found)?;
+    update(ctx, mentor, id, &patched(&g, patch)).await
+}
+
+/// The input that changes `g` by `patch`: what the patch leaves out stays as it is.
+fn patched(g: &GroupRow, patch: GroupPatch) -> GroupInput {
+    let ts = |t: Timestamp| t.to_string();
+    GroupInput {
+        title: patch.title.unwrap_or_else(|| g.title.clone()),
+        description: patch.description.unwrap_or_else(|| g.description.clone()),
+        start: Some(patch.start.unwrap_or_else(|| ts(g.start_at))),
+        duration_minutes: Some(
+            patch
+                .duration_minutes
+                .unwrap_or((g.end_at.as_second() - g.start_at.as_second()) / 60),
+        ),
+        seats: Some(patch.seats.unwrap_or(g.seats)),
+        credits_per_seat: Some(patch.credits_per_seat.unwrap_or(g.credits_per_seat)),
+        audience: Some(
+            patch
+                .audience
+                .unwrap_or_else(|| g.audience.as_str().to_string()),
+        ),
+        min_attendance: match patch.min_attendance {
+            Some(v) => v,
+            None => g.min_attendance,
+        },
+        decide_at: match patch.decide_at {
+            Some(v) => v,
+            None => g.decide_at.map(ts),
+        },
+        join_until: Some(patch.join_until.unwrap_or_else(|| ts(g.join_until))),
+        show_names: patch.show_names.unwrap_or(g.show_names),
+        repeat_weeks: None,
+        timezone: Some(patch.timezone.unwrap_or_else(|| g.timezone.clone())),
+    }
+}
+
+/// A field that was sent, `null` or not (one left out stays `None` by `default`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `PATCH /api/v1/group-sessions/{id}`: any field of [`GroupInput`] but `repeat_weeks`;
+/// one left out stays as it is, `null` clears the minimum attendance and its time.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub start: Option<String>,
+    pub duration_minutes: Option<i64>,
+    pub seats: Option<i64>,
+    #[serde(alias = "credit_cost")]
+    pub credits_per_seat: Option<i64>,
+    pub audience: Option<String>,
+    #[serde(default, alias = "min_attendees", deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub min_attendance: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub decide_at: Option<Option<String>>,
+    #[serde(alias = "join_deadline")]
+    pub join_until: Option<String>,
+    pub show_names: Option<bool>,
+    pub timezone: Option<String>,
+}
+
 /// Publishes a session (and its weekly repeats): only approved mentors, never over
 /// their own bookings, held slots or sessions.
 pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResult<Vec<GroupRow>> {
@@ -107,7 +209,8 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
     }
     let now = ctx.now();
     let first = group::check(&input.raw(), now).map_err(AppError::Invalid)?;
-    let tz = jiff::tz::TimeZone::get(&mentor.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let zone = zone_of(input, &mentor.timezone)?;
+    let tz = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let drafts: Vec<Draft> = (0..first.repeat_weeks)
         .filter_map(|n| first.week(n, &tz))
         .collect();
@@ -132,7 +235,7 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
                 &id,
                 mentor,
                 d,
-                &mentor.timezone,
+                &zone,
                 input.show_names,
                 (&thread, &room),
                 run.as_deref(),
@@ -175,6 +278,7 @@ pub async fn update(
     let d = group::check(&input.raw(), now).map_err(AppError::Invalid)?;
     let mut tx = ctx.db.begin_write().await?;
     let g = locked(ctx, &mut tx, id).await?;
+    let zone = zone_of(input, &g.timezone)?;
     if g.mentor_id != mentor.id {
         return Err(not_found());
     }
@@ -209,7 +313,7 @@ pub async fn update(
             id,
             mentor,
             &d,
-            &g.timezone,
+            &zone,
             input.show_names,
             (&g.thread_id, &g.meeting_link),
             None,

@@ -566,6 +566,13 @@ async fn a_server_that_goes_away_shows_as_failing_keeps_its_busy_times_and_recov
     server.stop();
     let c = server_read(&app, &mentor, &conn).await;
     assert_eq!(c["status"], "failing", "{c}");
+    // "Sync now" for every calendar at once (API.md's `POST /me/calendars/sync`).
+    let (status, all) = app
+        .post("/api/v1/me/calendars/sync", mentor.token(), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(all["items"][0]["id"], conn.as_str());
+    assert_eq!(all["items"][0]["status"], "failing", "{all}");
     assert!(
         c["last_error"]
             .as_str()

@@ -2196,3 +2196,170 @@ async fn a_weekly_run_is_cancelled_from_one_date_on() {
     assert_eq!(app.balance(&z).await, (30, 0));
     app.assert_ledger_ok().await;
 }
+
+/// The contract API.md gives: created with its field names (`credit_cost`,
+/// `min_attendees`, `join_deadline`, `timezone`), read with `seats_taken`, changed
+/// with `PATCH` (what is left out stays), cancelled with `DELETE` (refunds), and
+/// attendance recorded with `PUT`.
+#[tokio::test]
+async fn the_api_md_names_and_verbs_work() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(
+        &app,
+        &m,
+        json!({"title": "By the book", "description": "API.md", "start": start(),
+               "duration_minutes": 60, "seats": 3, "credit_cost": 10, "audience": "public",
+               "timezone": "Europe/Paris", "min_attendees": 1,
+               "decide_at": "2026-03-04T12:00:00Z", "join_deadline": "2026-03-04T14:00:00Z",
+               "repeat_weeks": 2}),
+    )
+    .await;
+    let id = g["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        (
+            &g["credits_per_seat"],
+            &g["min_attendance"],
+            &g["join_until"],
+            &g["timezone"]
+        ),
+        (
+            &json!(10),
+            &json!(1),
+            &json!("2026-03-04T14:00:00Z"),
+            &json!("Europe/Paris")
+        ),
+        "{g}"
+    );
+    assert_problem(
+        &app.post(
+            "/api/v1/group-sessions",
+            m.token(),
+            json!({"title": "Nowhere", "start": "2026-03-05T15:00:00Z", "timezone": "Mars/Base"}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let a = member(&app, &admin, "a@example.com", 30).await;
+    let one = format!("/api/v1/group-sessions/{id}");
+    let (_, before) = app.get(&one, a.token()).await;
+    assert_eq!(
+        (&before["seats_taken"], &before["seats_left"]),
+        (&json!(0), &json!(3))
+    );
+
+    // PATCH while nobody has joined: the time moves, the rest stays.
+    let (status, moved) = app
+        .call(
+            Method::PATCH,
+            &one,
+            m.token(),
+            Some(
+                json!({"start": "2026-03-04T16:00:00Z", "min_attendees": null,
+                        "decide_at": null, "join_deadline": "2026-03-04T16:00:00Z"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["start_at"], "2026-03-04T16:00:00Z");
+    assert_eq!(moved["min_attendance"], Value::Null);
+    assert_eq!(
+        (
+            &moved["title"],
+            &moved["credits_per_seat"],
+            &moved["seats"],
+            &moved["end_at"]
+        ),
+        (
+            &json!("By the book"),
+            &json!(10),
+            &json!(3),
+            &json!("2026-03-04T17:00:00Z")
+        )
+    );
+    let (status, _) = join(&app, &a, &id).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, seated) = app.get(&one, a.token()).await;
+    assert_eq!(
+        (&seated["seats_taken"], &seated["seats_left"]),
+        (&json!(1), &json!(2))
+    );
+    // Once someone has joined, only the words change.
+    assert_problem(
+        &app.call(Method::PATCH, &one, m.token(), Some(json!({"seats": 5})))
+            .await,
+        409,
+        "invalid_transition",
+    );
+    let (status, renamed) = app
+        .call(
+            Method::PATCH,
+            &one,
+            m.token(),
+            Some(json!({"title": "Renamed"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    assert_eq!(renamed["title"], "Renamed");
+    assert_problem(
+        &app.call(
+            Method::PATCH,
+            &one,
+            a.token(),
+            Some(json!({"title": "Mine"})),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+
+    // PUT attendance, after the start.
+    app.clock.set("2026-03-04T16:30:00Z".parse().unwrap());
+    let (status, done) = app
+        .call(
+            Method::PUT,
+            &format!("{one}/attendance"),
+            m.token(),
+            Some(json!({"absent": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "completed");
+
+    // DELETE cancels the next week's session, with no body, and refunds its seat.
+    let (_, list) = app
+        .get(
+            "/api/v1/group-sessions?from=2026-03-05T00:00:00Z",
+            a.token(),
+        )
+        .await;
+    let next = list["items"][0]["id"].as_str().unwrap().to_string();
+    let (status, _) = join(&app, &a, &next).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(app.balance(&a).await.0, 10);
+    assert_problem(
+        &app.call(
+            Method::DELETE,
+            &format!("/api/v1/group-sessions/{next}"),
+            a.token(),
+            None,
+        )
+        .await,
+        404,
+        "not_found",
+    );
+    let (status, gone) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/group-sessions/{next}"),
+            m.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{gone}");
+    assert_eq!(gone["status"], "cancelled");
+    assert_eq!(app.balance(&a).await.0, 20, "refunded in full");
+    app.assert_ledger_ok().await;
+}

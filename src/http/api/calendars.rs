@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update, disconnect))
         .routes(routes!(update_calendar))
         .routes(routes!(resync))
+        .routes(routes!(resync_all))
 }
 
 /// A connected calendar account (the password is never shown).
@@ -171,4 +172,18 @@ async fn resync(
 ) -> Result<axum::Json<ConnectionOut>, AppError> {
     let c = calendars::resync(&state.ctx, &me.user, &id).await?;
     Ok(axum::Json(out(c)))
+}
+
+/// Read every connected calendar again now; each says how it went (`status`,
+/// `last_error`).
+#[utoipa::path(post, path = "/api/v1/me/calendars/sync", tag = "calendars",
+    security(("bearer" = [])), responses((status = 200, body = ConnectionList)))]
+async fn resync_all(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+) -> Result<axum::Json<ConnectionList>, AppError> {
+    let items = calendars::resync_all(&state.ctx, &me.user).await?;
+    Ok(axum::Json(ConnectionList {
+        items: items.into_iter().map(out).collect(),
+    }))
 }

@@ -11,20 +11,22 @@ use crate::{
     error::AppError,
     http::{
         AppState,
-        extract::{ApiJson, ApiQuery, CurrentUser, IdPath, MaybeUser},
+        extract::{ApiJson, ApiQuery, CurrentUser, IdPath, MaybeUser, OptionalJson},
         problem::Problem,
     },
-    service::groups::{self, AttendanceInput, GroupInput, GroupRow, ListFilter, SeatRow},
+    service::groups::{
+        self, AttendanceInput, GroupInput, GroupPatch, GroupRow, ListFilter, SeatRow,
+    },
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
-        .routes(routes!(get_one, update))
+        .routes(routes!(get_one, update, patch, delete))
         .routes(routes!(cancel))
         .routes(routes!(join, leave))
         .routes(routes!(roster))
-        .routes(routes!(attendance))
+        .routes(routes!(attendance, attendance_put))
         .routes(routes!(waitlist))
         .routes(routes!(ics))
         .routes(routes!(review, reviews))
@@ -43,6 +45,8 @@ pub struct GroupView {
     /// The mentor's zone (times are UTC; show them in both zones).
     pub timezone: String,
     pub seats: i64,
+    /// Seats held (seated people).
+    pub seats_taken: i64,
     pub seats_left: i64,
     /// How many wait in line.
     pub waiting: i64,
@@ -88,6 +92,7 @@ fn view(g: GroupRow, seat: Option<SeatRow>, viewer: Option<&str>) -> GroupView {
         end_at: ts(g.end_at),
         timezone: g.timezone,
         seats: g.seats,
+        seats_taken: g.seated,
         seats_left: (g.seats - g.seated).max(0),
         waiting: g.waiting,
         credits_per_seat: g.credits_per_seat,
@@ -485,4 +490,74 @@ async fn reviews(
     Ok(axum::Json(
         review_list(&state, me.as_ref().map(|a| &a.user), &id).await?,
     ))
+}
+
+/// Change some of a session's fields (its mentor): those left out stay as they are;
+/// the rules of `PUT` apply (everything while nobody has joined; then only the title,
+/// description, `show_names` and `timezone`).
+#[utoipa::path(patch, path = "/api/v1/group-sessions/{id}", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = GroupPatch,
+    responses((status = 200, body = GroupView), (status = 404, body = Problem),
+        (status = 409, description = "`invalid_transition`, `time_taken`, `session_closed`", body = Problem),
+        (status = 422, body = Problem)))]
+async fn patch(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<GroupPatch>,
+) -> Result<axum::Json<GroupView>, AppError> {
+    let g = groups::patch(&state.ctx, &me.user, &id, input).await?;
+    Ok(axum::Json(view(g, None, Some(me.user.id.as_str()))))
+}
+
+/// What `DELETE` may say; both optional.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteInput {
+    /// Why (attendees read it; default "No reason given.").
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub following: bool,
+}
+
+/// Cancel a session, as `POST …/cancel` does (every seat refunded in full, everyone
+/// told), with the body optional.
+#[utoipa::path(delete, path = "/api/v1/group-sessions/{id}", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = DeleteInput,
+    responses((status = 200, body = GroupView), (status = 404, body = Problem),
+        (status = 409, description = "`session_closed`", body = Problem),
+        (status = 422, body = Problem)))]
+async fn delete(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    IdPath(id): IdPath,
+    OptionalJson(body): OptionalJson<DeleteInput>,
+) -> Result<axum::Json<GroupView>, AppError> {
+    let input = body.unwrap_or_default();
+    let reason = input
+        .reason
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| "No reason given.".to_string());
+    let g = groups::cancel(&state.ctx, &me.user, &id, &reason, input.following)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    Ok(axum::Json(view(g, None, Some(me.user.id.as_str()))))
+}
+
+/// Record who came: the same as `POST …/attendance`.
+#[utoipa::path(put, path = "/api/v1/group-sessions/{id}/attendance", tag = "group sessions",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = AttendanceInput,
+    responses((status = 200, body = GroupView), (status = 404, body = Problem),
+        (status = 409, description = "`invalid_transition`, `session_closed`", body = Problem),
+        (status = 422, body = Problem)))]
+async fn attendance_put(
+    state: State<AppState>,
+    me: CurrentUser,
+    id: IdPath,
+    input: ApiJson<AttendanceInput>,
+) -> Result<axum::Json<GroupView>, AppError> {
+    attendance(state, me, id, input).await
 }

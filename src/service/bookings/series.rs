@@ -26,7 +26,8 @@ pub struct SeriesInput {
     pub start: String,
     /// 1: every week; 2: every two weeks.
     pub every_weeks: i64,
-    /// How many sessions, 2 to 26.
+    /// How many sessions, 2 to 26 (`count` is taken too, as API.md names it).
+    #[serde(alias = "count")]
     pub occurrences: i64,
     #[serde(default)]
     pub topic: String,

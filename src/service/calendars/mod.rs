@@ -432,6 +432,15 @@ pub async fn erase_user(tx: &mut store::Tx, user_id: &str) -> AppResult<()> {
 
 /// "Sync now": finds the account's calendars again (new ones count as busy) and reads
 /// them at once; the answer shows the outcome.
+/// Reads every calendar account of the person again now (`POST
+/// /api/v1/me/calendars/sync`), one after the other, and lists them with how each went.
+pub async fn resync_all(ctx: &Ctx, user: &UserRow) -> AppResult<Vec<ConnectionView>> {
+    for c in store::calendars::connections_of(&ctx.db.pool, &user.id).await? {
+        resync(ctx, user, &c.id).await?;
+    }
+    list(ctx, user).await
+}
+
 pub async fn resync(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ConnectionView> {
     let c = owned(ctx, user, id).await?;
     if let Ok(password) = password_of(ctx, &c)

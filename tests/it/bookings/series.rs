@@ -64,6 +64,18 @@ async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancell
     assert_eq!(preview.0, StatusCode::OK, "{}", preview.1);
     assert_eq!(preview.1["items"][2]["start"], "2026-03-31T14:00:00Z");
     assert!(preview.1["items"][2]["free"].as_bool().unwrap());
+    // API.md's name for the number of sessions, `count`, says the same.
+    let mut by_count = series(&mentor.user_id, &service, "2026-03-17T15:00:00Z", 1, 4);
+    let n = by_count
+        .as_object_mut()
+        .unwrap()
+        .remove("occurrences")
+        .unwrap();
+    by_count["count"] = n;
+    let counted = app
+        .post("/api/v1/bookings/series/preview", mentee.token(), by_count)
+        .await;
+    assert_eq!(counted, preview);
 
     let (status, s) = app
         .post(
