@@ -1295,6 +1295,23 @@ async fn a_pair_tracks_goals_skills_and_sessions_and_the_report_shows_it() {
         s["items"][0],
         json!({"skill": "go", "start": 2, "end": null})
     );
+    // POST and PATCH (API.md's verbs) rate as PUT does; what is not sent is kept.
+    for (method, level) in [(Method::POST, 4), (Method::PATCH, 5)] {
+        let (status, s) = app
+            .call(
+                method.clone(),
+                &skills,
+                mentee.token(),
+                Some(json!({"phase": "end", "levels": {"go": level}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{method}: {s}");
+        assert_eq!(
+            s["items"][0],
+            json!({"skill": "go", "start": 2, "end": level})
+        );
+        assert_eq!(s["items"][1]["start"], 3, "{s}");
+    }
 
     // Either person ticks milestones; outsiders see nothing; managers only read.
     let first = g["goals"][0]["milestones"][0]["id"]
@@ -1362,6 +1379,18 @@ async fn a_pair_tracks_goals_skills_and_sessions_and_the_report_shows_it() {
         more["goals"][2]["milestones"][1]["title"],
         "Practise the call"
     );
+    // API.md's GET on milestones: every one, with its goal.
+    let (status, listed) = app
+        .get(
+            &format!("/api/v1/mentorships/{ms}/milestones"),
+            mentee.token(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 7, "{listed}");
+    assert_eq!(items[6]["title"], "Practise the call");
+    assert_eq!(items[6]["goal_id"], new_goal);
     // The program's goals and milestones stay (renamed at most); what the pair adds,
     // even under a program goal, is theirs to remove.
     let program_goal = more["goals"][0]["id"].as_str().unwrap().to_string();

@@ -24,9 +24,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(goals, add_goal))
         .routes(routes!(rename_goal, remove_goal))
-        .routes(routes!(add_milestone))
+        .routes(routes!(milestones, add_milestone))
         .routes(routes!(change_milestone, remove_milestone))
-        .routes(routes!(skills, assess))
+        .routes(routes!(skills, assess, assess_post, assess_patch))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -188,6 +188,46 @@ async fn remove_goal(
     Ok(axum::Json(current(&state, &me, &id).await?))
 }
 
+/// A milestone with the goal it belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoalMilestoneView {
+    pub goal_id: String,
+    pub goal_title: String,
+    #[serde(flatten)]
+    pub milestone: MilestoneView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MilestoneList {
+    pub items: Vec<GoalMilestoneView>,
+}
+
+/// Every milestone of the mentorship's goals, goal by goal (the pair, their program's
+/// managers and admins).
+#[utoipa::path(get, path = "/api/v1/mentorships/{id}/milestones", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = MilestoneList), (status = 404, body = Problem)))]
+async fn milestones(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<axum::Json<MilestoneList>, AppError> {
+    let goals = current(&state, &me, &id).await?.goals;
+    Ok(axum::Json(MilestoneList {
+        items: goals
+            .into_iter()
+            .flat_map(|g| {
+                let (goal_id, goal_title) = (g.id, g.title);
+                g.milestones.into_iter().map(move |m| GoalMilestoneView {
+                    goal_id: goal_id.clone(),
+                    goal_title: goal_title.clone(),
+                    milestone: m,
+                })
+            })
+            .collect(),
+    }))
+}
+
 /// Add a milestone to a goal (the pair).
 #[utoipa::path(post, path = "/api/v1/mentorships/{id}/milestones", tag = "programs",
     security(("bearer" = [])), params(("id" = String, Path)), request_body = MilestoneInput,
@@ -271,4 +311,32 @@ async fn assess(
     Ok(axum::Json(SkillList {
         items: current(&state, &me, &id).await?.skills,
     }))
+}
+
+/// Rate your skills: the same as `PUT` (the ratings sent are stored, the others kept).
+#[utoipa::path(post, path = "/api/v1/mentorships/{id}/skills", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = SkillsInput,
+    responses((status = 200, body = SkillList), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn assess_post(
+    state: State<AppState>,
+    me: CurrentUser,
+    id: IdPath,
+    input: ApiJson<SkillsInput>,
+) -> Result<axum::Json<SkillList>, AppError> {
+    assess(state, me, id, input).await
+}
+
+/// Rate your skills: the same as `PUT`.
+#[utoipa::path(patch, path = "/api/v1/mentorships/{id}/skills", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = SkillsInput,
+    responses((status = 200, body = SkillList), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn assess_patch(
+    state: State<AppState>,
+    me: CurrentUser,
+    id: IdPath,
+    input: ApiJson<SkillsInput>,
+) -> Result<axum::Json<SkillList>, AppError> {
+    assess(state, me, id, input).await
 }
