@@ -8,6 +8,7 @@ use super::{Ctx, auth};
 use crate::{
     domain::{
         ids::new_id,
+        mentor::MentorStatus,
         text,
         user::{Email, Password, Role, Roles},
     },
@@ -233,11 +234,22 @@ pub async fn set_roles(
     }
     let before = Roles::from_db(&user.roles);
     // Mentoring comes with an approved application (the profile, the listing, the
-    // services): the role alone would make a mentor nobody can find or book.
+    // services): the role alone would make a mentor nobody can find or book. Taking
+    // the role away suspends the approved profile (out of search, no new bookings or
+    // requests; what is booked stays), and giving it back lifts that suspension.
+    let status = store::mentors::profile(&ctx.db.pool, &user.id)
+        .await?
+        .map(|p| p.status);
+    let profile_to = match (before.has(Role::Mentor), roles.has(Role::Mentor), status) {
+        (true, false, Some(MentorStatus::Approved)) => Some(MentorStatus::Suspended),
+        (false, true, Some(MentorStatus::Suspended)) => Some(MentorStatus::Approved),
+        _ => None,
+    };
     if roles.has(Role::Mentor) && !before.has(Role::Mentor) {
-        let approved = store::mentors::profile(&ctx.db.pool, &user.id)
-            .await?
-            .is_some_and(|p| p.status == crate::domain::mentor::MentorStatus::Approved);
+        let approved = matches!(
+            status,
+            Some(MentorStatus::Approved | MentorStatus::Suspended)
+        );
         if !approved {
             return Err(AppError::invalid(
                 "roles",
@@ -250,6 +262,14 @@ pub async fn set_roles(
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     store::users::set_roles(&mut *tx, &user.id, &roles.to_db(), now).await?;
+    if let Some(to) = profile_to {
+        let reason = match to {
+            MentorStatus::Suspended => "an administrator took the mentor role away",
+            _ => "",
+        };
+        store::mentors::set_status(&mut tx, &user.id, to.as_str(), reason, Some(&actor.id), now)
+            .await?;
+    }
     store::audit::insert(
         &mut *tx,
         &NewAudit {

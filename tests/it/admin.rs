@@ -889,3 +889,78 @@ async fn an_admin_reads_one_users_page() {
     let (status, _) = text(&c, &app, &format!("/admin/users/{}", gone.user_id)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Taking the mentor role away takes the mentor out of search, their page and new
+/// bookings (what is booked stays); giving it back lists them again.
+#[tokio::test]
+async fn without_the_mentor_role_a_mentor_is_unlisted_until_it_comes_back() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let book =
+        |start: &str| json!({"mentor_id": mentor.user_id, "service_id": service, "start": start});
+    let (status, booked) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-04T10:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{booked}");
+    let page = format!("/api/v1/mentors/{}", mentor.user_id);
+    assert_eq!(app.get(&page, mentee.token()).await.0, StatusCode::OK);
+    let roles = format!("/api/v1/admin/users/{}/roles", mentor.user_id);
+    let (status, u) = app
+        .call(
+            Method::PUT,
+            &roles,
+            admin.token(),
+            Some(json!({"roles": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_problem(&app.get(&page, mentee.token()).await, 404, "not_found");
+    let (_, found) = app.get("/api/v1/mentors?q=backend", mentee.token()).await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 0, "{found}");
+    assert_problem(
+        &app.post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-04T12:00:00Z"),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let (_, mine) = app.get("/api/v1/me/mentor-profile", mentor.token()).await;
+    assert_eq!(mine["status"], "suspended", "{mine}");
+    let (status, kept) = app
+        .get(
+            &format!("/api/v1/bookings/{}", booked["id"].as_str().unwrap()),
+            mentee.token(),
+        )
+        .await;
+    assert_eq!(
+        (status, &kept["status"]),
+        (StatusCode::OK, &json!("pending"))
+    );
+
+    let (status, u) = app
+        .call(
+            Method::PUT,
+            &roles,
+            admin.token(),
+            Some(json!({"roles": ["mentor"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_eq!(app.get(&page, mentee.token()).await.0, StatusCode::OK);
+    let (status, again) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book("2026-03-04T12:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+}
