@@ -573,12 +573,13 @@ pub async fn preview(ctx: &Ctx, mentor: &UserRow, days: i64) -> AppResult<Option
 /// the service's length in minutes and its free start times.
 pub async fn slots(
     ctx: &Ctx,
+    viewer: Option<&UserRow>,
     mentor_id: &str,
     service_id: &str,
     from: Timestamp,
     to: Timestamp,
 ) -> AppResult<(i64, Vec<Timestamp>)> {
-    store::discovery::listed_mentor(&ctx.db.pool, mentor_id)
+    store::discovery::visible_mentor(&ctx.db.pool, mentor_id, viewer.map(|v| v.id.as_str()))
         .await?
         .ok_or(AppError::NotFound)?;
     let service = super::mentors::offered_service(ctx, mentor_id, service_id)

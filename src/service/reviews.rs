@@ -149,11 +149,12 @@ pub async fn reply(
 /// A listed mentor's reviews, newest first.
 pub async fn for_mentor(
     ctx: &Ctx,
+    viewer: Option<&UserRow>,
     mentor_id: &str,
     before_id: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<ReviewRow>> {
-    store::discovery::listed_mentor(&ctx.db.pool, mentor_id)
+    store::discovery::visible_mentor(&ctx.db.pool, mentor_id, viewer.map(|v| v.id.as_str()))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(store::reviews::for_mentor(&ctx.db.pool, mentor_id, before_id, limit).await?)

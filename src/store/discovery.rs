@@ -6,9 +6,18 @@ use sqlx::{Any, Executor, FromRow};
 
 use super::{Arg, Backend, SqlBuilder, column::row, mentors::PROFILE_COLUMNS};
 
+macro_rules! active_approved {
+    () => {
+        "p.status = 'approved' AND u.suspended_at IS NULL AND u.deleted_at IS NULL"
+    };
+}
+
+/// An approved mentor with an active account (profile `p`, user `u`), public or not:
+/// their mentees with an accepted mentorship still see and book a hidden one.
+pub const ACTIVE_APPROVED: &str = active_approved!();
+
 /// The condition that makes a mentor visible in discovery (profile `p`, user `u`).
-pub const LISTED: &str = "p.status = 'approved' AND p.is_public = 1 \
-    AND u.suspended_at IS NULL AND u.deleted_at IS NULL";
+pub const LISTED: &str = concat!(active_approved!(), " AND p.is_public = 1");
 
 /// A listed mentor with what a result card shows.
 #[derive(Debug, Clone, FromRow)]
@@ -255,14 +264,26 @@ pub async fn vocabulary<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// One listed mentor, by id.
+pub async fn listed_mentor<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> sqlx::Result<Option<MentorCardRow>> {
+    visible_mentor(ex, id, None).await
+}
+
+/// One mentor `viewer` may see and book, by id: a listed one, or an approved one who
+/// hides their profile from search (`is_public` off) from everyone but their mentees
+/// with an accepted mentorship.
 ///
 /// The listing is checked on the row found by its key (a column), not in `WHERE`:
 /// there PostgreSQL estimated the status tests at 0.5 % of the rows and walked every
 /// approved mentor's profile through the status index to find this one (the profile
-/// page and the slot listing read it).
-pub async fn listed_mentor<'e, E: Executor<'e, Database = Any>>(
+/// page and the slot listing read it). The mentorship is looked up only for a hidden
+/// profile (`CASE` stops at the first true branch).
+pub async fn visible_mentor<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
+    viewer: Option<&str>,
 ) -> sqlx::Result<Option<MentorCardRow>> {
     #[derive(FromRow)]
     struct Found {
@@ -272,11 +293,14 @@ pub async fn listed_mentor<'e, E: Executor<'e, Database = Any>>(
     }
     let sql = format!(
         "SELECT {PROFILE_COLUMNS}{CARD_EXTRA}, \
-         CAST(CASE WHEN {LISTED} THEN 1 ELSE 0 END AS BIGINT) AS listed \
+         CAST(CASE WHEN {LISTED} THEN 1 WHEN {ACTIVE_APPROVED} AND EXISTS (SELECT 1 \
+         FROM mentorships m WHERE m.mentor_id = p.user_id AND m.mentee_id = $2 \
+         AND m.status = 'accepted') THEN 1 ELSE 0 END AS BIGINT) AS listed \
          FROM mentor_profiles p JOIN users u ON u.id = p.user_id WHERE p.user_id = $1"
     );
     let found: Option<Found> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(viewer.unwrap_or(""))
         .fetch_optional(ex)
         .await?;
     Ok(found.filter(|f| f.listed == 1).map(|f| f.card))

@@ -1121,3 +1121,74 @@ async fn a_mentorship_outside_programs_counts_sessions_and_contact() {
         "{page}"
     );
 }
+
+/// A mentor who hides their profile (`is_public` off) leaves search and their page for
+/// everyone else, but their mentees keep seeing them and booking them.
+#[tokio::test]
+async fn a_hidden_mentor_stays_open_to_their_mentees() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let stranger = app.register("stranger@example.com").await;
+    app.grant(&admin, &stranger.user_id, 100).await;
+    let (_, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Teach me"}),
+        )
+        .await;
+    let id = m["id"].as_str().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/mentorships/{id}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut hidden = mentor_profile(&["backend"], &["rust"], 10);
+    hidden["is_public"] = json!(false);
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/mentor-profile",
+            mentor.token(),
+            Some(hidden),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let m = &mentor.user_id;
+    let paths = [
+        format!("/api/v1/mentors/{m}"),
+        format!("/api/v1/mentors/{m}/services"),
+        format!("/api/v1/mentors/{m}/reviews"),
+        format!("/api/v1/mentors/{m}/slots?service_id={service}&from=2026-03-04T00:00:00Z"),
+    ];
+    for p in &paths {
+        assert_problem(&app.get(p, None).await, 404, "not_found");
+        assert_problem(&app.get(p, stranger.token()).await, 404, "not_found");
+        let (status, body) = app.get(p, mentee.token()).await;
+        assert_eq!(status, StatusCode::OK, "{p}: {body}");
+    }
+    let (_, found) = app.get("/api/v1/mentors?q=backend", mentee.token()).await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 0, "not in search");
+    let book = json!({"mentor_id": m, "service_id": service, "start": "2026-03-04T10:00:00Z"});
+    assert_problem(
+        &app.post("/api/v1/bookings", stranger.token(), book.clone())
+            .await,
+        422,
+        "invalid_input",
+    );
+    let (status, b) = app.post("/api/v1/bookings", mentee.token(), book).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    // Their page too.
+    let page = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery")
+        .await
+        .get(app.url(&format!("/mentors/{m}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+}

@@ -1,5 +1,6 @@
 //! `/api/v1/bookings*`, reviews, calendar files, credits.
 
+use crate::http::extract::MaybeUser;
 use axum::{
     extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
@@ -668,12 +669,14 @@ pub struct ReviewList {
     responses((status = 200, body = ReviewList), (status = 404, body = Problem)))]
 async fn mentor_reviews(
     State(s): State<AppState>,
+    MaybeUser(me): MaybeUser,
     IdPath(id): IdPath,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<axum::Json<ReviewList>, AppError> {
     let limit = parse_limit(p.limit)?;
     let before = decode_cursor(p.cursor.as_deref())?;
-    let mut rows = reviews::for_mentor(&s.ctx, &id, before.as_deref(), limit + 1).await?;
+    let viewer = me.as_ref().map(|a| &a.user);
+    let mut rows = reviews::for_mentor(&s.ctx, viewer, &id, before.as_deref(), limit + 1).await?;
     let next_cursor = next_page(&mut rows, limit, |r| r.id.clone());
     Ok(axum::Json(ReviewList {
         items: rows.iter().map(ReviewView::from).collect(),

@@ -599,9 +599,10 @@ async fn delete_service(
     responses((status = 200, body = ServiceList), (status = 404, body = Problem)))]
 async fn mentor_services(
     State(state): State<AppState>,
+    MaybeUser(me): MaybeUser,
     IdPath(id): IdPath,
 ) -> Result<axum::Json<ServiceList>, AppError> {
-    let rows = mentors::public_services(&state.ctx, &id).await?;
+    let rows = mentors::public_services(&state.ctx, me.as_ref().map(|a| &a.user), &id).await?;
     Ok(axum::Json(ServiceList {
         items: rows.iter().map(ServiceView::from).collect(),
     }))

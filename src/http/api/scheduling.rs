@@ -1,5 +1,6 @@
 //! Availability (mine) and free slots (a mentor's).
 
+use crate::http::extract::MaybeUser;
 use axum::extract::State;
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
@@ -59,7 +60,8 @@ pub struct SlotParams {
     pub from: Option<String>,
     /// RFC 3339; default `from` + 7 days; at most 62 days after `from`.
     pub to: Option<String>,
-    /// IANA zone for the `local` renderings (default UTC).
+    /// IANA zone for the `local` renderings (default: the signed-in caller's zone, else
+    /// UTC).
     pub tz: Option<String>,
 }
 
@@ -105,10 +107,12 @@ pub fn viewer_zone(raw: Option<&str>) -> Result<(String, TimeZone), AppError> {
     responses((status = 200, body = SlotList), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn slots(
     State(state): State<AppState>,
+    MaybeUser(me): MaybeUser,
     IdPath(id): IdPath,
     ApiQuery(p): ApiQuery<SlotParams>,
 ) -> Result<axum::Json<SlotList>, AppError> {
-    let (tz_name, tz) = viewer_zone(p.tz.as_deref())?;
+    let me = me.as_ref().map(|a| &a.user);
+    let (tz_name, tz) = viewer_zone(p.tz.as_deref().or(me.map(|u| u.timezone.as_str())))?;
     let from = match p.from.as_deref() {
         Some(raw) => parse_instant("from", raw)?,
         None => state.ctx.clock.now(),
@@ -124,7 +128,8 @@ async fn slots(
             "This mentor offers no such service.",
         )
     })?;
-    let (duration, starts) = availability::slots(&state.ctx, &id, &service_id, from, to).await?;
+    let (duration, starts) =
+        availability::slots(&state.ctx, me, &id, &service_id, from, to).await?;
     let d = SignedDuration::from_mins(duration);
     let local = |t: Timestamp| {
         t.to_zoned(tz.clone())

@@ -451,7 +451,7 @@ async fn render_mentor(
         .chosen_zone()
         .map(|(_, z)| z)
         .unwrap_or_else(|| web.zone());
-    let reviews = crate::service::reviews::for_mentor(&state.ctx, id, None, 5)
+    let reviews = crate::service::reviews::for_mentor(&state.ctx, viewer, id, None, 5)
         .await
         .unwrap_or_default();
     let articles = super::articles::latest_by(state, viewer, id, 3, &tz)

@@ -104,7 +104,9 @@ pub(super) async fn prepare(
     };
     let Some(context) = context else {
         return Err(
-            match store::discovery::listed_mentor(&ctx.db.pool, &mentor_id).await? {
+            match store::discovery::visible_mentor(&ctx.db.pool, &mentor_id, Some(&mentee.id))
+                .await?
+            {
                 None => no_mentor(),
                 Some(_) => no_service(),
             },

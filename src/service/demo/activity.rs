@@ -117,7 +117,7 @@ impl Filler<'_> {
             }
             let (mentor, service) = (&mentor_ids[*k], &session_of[*k]);
             let (_, slots) =
-                crate::service::availability::slots(ctx, mentor, service, from, to).await?;
+                crate::service::availability::slots(ctx, None, mentor, service, from, to).await?;
             let Some(start) = slots.get(g.below(slots.len())).copied() else {
                 continue;
             };

@@ -326,7 +326,9 @@ pub async fn mentor_page(
     viewer: Option<&UserRow>,
     id: &str,
 ) -> AppResult<MentorCardRow> {
-    if let Some(m) = store::discovery::listed_mentor(&ctx.db.pool, id).await? {
+    if let Some(m) =
+        store::discovery::visible_mentor(&ctx.db.pool, id, viewer.map(|v| v.id.as_str())).await?
+    {
         return Ok(m);
     }
     let privileged =

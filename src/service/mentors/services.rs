@@ -183,9 +183,13 @@ pub async fn delete_service(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<()
     Ok(())
 }
 
-/// Active services of a listed mentor (404 for anyone else).
-pub async fn public_services(ctx: &Ctx, mentor_id: &str) -> AppResult<Vec<ServiceRow>> {
-    store::discovery::listed_mentor(&ctx.db.pool, mentor_id)
+/// Active services of a mentor `viewer` may see (404 for anyone else).
+pub async fn public_services(
+    ctx: &Ctx,
+    viewer: Option<&UserRow>,
+    mentor_id: &str,
+) -> AppResult<Vec<ServiceRow>> {
+    store::discovery::visible_mentor(&ctx.db.pool, mentor_id, viewer.map(|v| v.id.as_str()))
         .await?
         .ok_or(AppError::NotFound)?;
     offered_services(ctx, mentor_id).await

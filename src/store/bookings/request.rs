@@ -58,6 +58,9 @@ pub struct RequestContext {
     /// tests at 0.5 % of the rows and walked every approved mentor's profile through
     /// the status index to find this one.
     pub listed: bool,
+    /// Whether the mentor is approved and active, public or not: a hidden profile
+    /// takes bookings from mentees with an accepted mentorship.
+    pub approved: bool,
 }
 }
 
@@ -122,9 +125,9 @@ pub async fn request_context_in<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// The context [`request_context`] answers: only a listed mentor's (see
-/// [`RequestContext::listed`]).
+/// [`RequestContext::listed`]), or a hidden one's for their mentee.
 fn listed_only(found: Option<RequestContext>) -> Option<RequestContext> {
-    found.filter(|c| c.listed)
+    found.filter(|c| c.listed || (c.approved && c.mentorship_id.is_some()))
 }
 
 fn request_context_sql() -> &'static str {
@@ -155,12 +158,14 @@ fn request_context_sql() -> &'static str {
          a.buffer_before_minutes AS av_buffer_before_minutes, \
          a.buffer_after_minutes AS av_buffer_after_minutes, a.horizon_days AS av_horizon_days, \
          a.slot_step_minutes AS av_slot_step_minutes, a.max_per_day AS av_max_per_day, \
-         CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) AS listed \
+         CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) AS listed, \
+         CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) AS approved \
          FROM services s JOIN mentor_profiles p ON p.user_id = s.mentor_id \
          JOIN users u ON u.id = s.mentor_id JOIN users c ON c.id = $3 \
          LEFT JOIN availability a ON a.mentor_id = s.mentor_id \
          WHERE s.id = $2 AND s.mentor_id = $1 AND s.active = 1 AND s.deleted_at IS NULL",
-            crate::store::discovery::LISTED
+            crate::store::discovery::LISTED,
+            crate::store::discovery::ACTIVE_APPROVED
         )
     })
 }
