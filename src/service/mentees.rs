@@ -25,6 +25,10 @@ pub struct MenteeDetail {
     pub goals: Vec<String>,
     pub skills: Vec<String>,
     pub interests: Vec<String>,
+    /// Their résumé and LinkedIn addresses (from their settings; empty when not given),
+    /// for the reviews they book and the mentors who read them.
+    pub resume_url: String,
+    pub linkedin_url: String,
     /// Sessions with the viewer as their mentor, newest first (at most 20).
     pub sessions: Vec<BookingFull>,
 }
@@ -83,6 +87,8 @@ pub async fn detail(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<MenteeDe
         goals,
         skills,
         interests,
+        resume_url: user.resume_url,
+        linkedin_url: user.linkedin_url,
         sessions,
     })
 }

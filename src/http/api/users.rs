@@ -87,6 +87,10 @@ pub struct MenteeView {
     pub goals: Vec<String>,
     pub skills: Vec<String>,
     pub interests: Vec<String>,
+    /// Their résumé address (empty when not given): what a résumé review reads.
+    pub resume_url: String,
+    /// Their LinkedIn profile (empty when not given): what a LinkedIn review reads.
+    pub linkedin_url: String,
     /// Your sessions with them, newest first (at most 20).
     pub sessions: Vec<SessionTogether>,
 }
@@ -113,6 +117,8 @@ async fn get_mentee(
         goals: d.goals,
         skills: d.skills,
         interests: d.interests,
+        resume_url: d.resume_url,
+        linkedin_url: d.linkedin_url,
         sessions: d
             .sessions
             .into_iter()

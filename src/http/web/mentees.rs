@@ -41,6 +41,8 @@ struct MenteePage {
     goals: Vec<String>,
     skills: Vec<String>,
     interests: Vec<String>,
+    resume_url: String,
+    linkedin_url: String,
     sessions: Vec<SessionLine>,
     is_self: bool,
 }
@@ -77,6 +79,8 @@ async fn mentee_page(
             goals: d.goals,
             skills: d.skills,
             interests: d.interests,
+            resume_url: d.resume_url,
+            linkedin_url: d.linkedin_url,
             sessions: d
                 .sessions
                 .into_iter()

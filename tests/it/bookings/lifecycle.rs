@@ -734,6 +734,46 @@ async fn review_services_are_delivered_by_a_deadline() {
         "due in 72 hours"
     );
     let id = r["id"].as_str().unwrap();
+    // What is reviewed: the mentee's résumé from their settings, on the booking page
+    // for both (the mentee told where to give it while it is missing) and for the
+    // mentor through the mentee's profile.
+    let page = format!("/bookings/{id}");
+    let mentor_web =
+        crate::web_mentors::sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let mentee_web =
+        crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, html) = crate::web_mentors::text(&mentee_web, &app, &page).await;
+    assert!(
+        html.contains("<dt>Your résumé</dt><dd id=\"reviewed\">Not given yet:"),
+        "{html}"
+    );
+    let cv = "https://example.com/ada-cv.pdf";
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            mentee.token(),
+            Some(json!({"resume_url": cv})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, html) = crate::web_mentors::text(&mentor_web, &app, &page).await;
+    assert!(
+        html.contains(&format!(
+            "<dt>Their résumé</dt><dd id=\"reviewed\"><a href=\"{cv}\""
+        )),
+        "{html}"
+    );
+    let (_, seen) = app
+        .get(
+            &format!("/api/v1/mentees/{}", mentee.user_id),
+            mentor.token(),
+        )
+        .await;
+    assert_eq!(seen["resume_url"], cv, "{seen}");
+    let (_, html) =
+        crate::web_mentors::text(&mentor_web, &app, &format!("/mentees/{}", mentee.user_id)).await;
+    assert!(html.contains(&format!("<a href=\"{cv}\"")), "{html}");
     app.post(
         &format!("/api/v1/bookings/{id}/accept"),
         mentor.token(),

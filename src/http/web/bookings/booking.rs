@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::dispute::Remedy;
+use crate::domain::mentor::ServiceKind;
 use crate::http::web::in_words;
 
 pub struct HistoryLine {
@@ -30,6 +31,9 @@ pub(super) struct BookingPage {
     other_zone_time: String,
     /// The other person closed their account.
     other_gone: bool,
+    /// A résumé or LinkedIn review: what is reviewed ("résumé", "LinkedIn profile")
+    /// and the mentee's address for it from their settings (empty when not given).
+    reviewed: Option<(&'static str, String)>,
     topic: String,
     message: String,
     /// The message as text runs and links (a CV shared as a link opens).
@@ -224,6 +228,23 @@ async fn render_booking(
     // (two buttons doing one thing).
     let mentor_answers = i_am_mentor && status == BookingStatus::Pending;
     let dispute_ends = crate::domain::dispute::open_until(r.finished_at.unwrap_or(r.updated_at));
+    let reviewed = match r.kind {
+        ServiceKind::ResumeReview | ServiceKind::LinkedinReview => {
+            let mentee = if i_am_mentor {
+                crate::service::accounts::public_profile(&state.ctx, &r.mentee_id)
+                    .await
+                    .ok()
+            } else {
+                Some(me.clone())
+            };
+            let (what, url) = match (r.kind, mentee) {
+                (ServiceKind::ResumeReview, m) => ("résumé", m.map(|m| m.resume_url)),
+                (_, m) => ("LinkedIn profile", m.map(|m| m.linkedin_url)),
+            };
+            Some((what, url.unwrap_or_default()))
+        }
+        _ => None,
+    };
     let page = BookingPage {
         layout: web.layout(),
         series,
@@ -243,6 +264,7 @@ async fn render_booking(
             web.span((r.start_at, r.end_at), &other_zone),
             other_tz
         ),
+        reviewed,
         topic: r.topic.clone(),
         message: r.message.clone(),
         message_parts: crate::http::web::chat::linkify(&r.message),
