@@ -206,7 +206,8 @@ pub fn client_info(parts: &Parts, trust_forwarded_for: bool) -> ClientInfo {
 
 /// JSON body whose every failure is a clear problem: 415 without a JSON content type,
 /// 400 for malformed JSON, 422 for wrong types, missing or unknown fields, 413 when too
-/// large.
+/// large. Every body is an object: serde would read a struct from an array of its
+/// fields in order (`["id", "text"]`), which no client means; that is 422 too.
 #[derive(Debug, Clone)]
 pub struct ApiJson<T>(pub T);
 
@@ -219,13 +220,50 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_rejection(
-                rejection,
-                AppState::from_ref(state).ctx.config.max_body_bytes,
-            )),
+        let limit = AppState::from_ref(state).ctx.config.max_body_bytes;
+        if !json_content_type(req.headers()) {
+            return Err(json_rejection(
+                JsonRejection::MissingJsonContentType(Default::default()),
+                limit,
+            ));
         }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(e) => return Err(json_rejection(JsonRejection::BytesRejection(e), limit)),
+        };
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if matches!(first, Some(b) if *b != b'{') {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "body",
+                "invalid_value",
+                "The body is a JSON object of named fields (`{…}`).",
+            )]));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection, limit)),
+        }
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json`, or a type ending in
+/// `+json`), parameters such as `charset` aside — what `axum::Json` accepts.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("application", sub)) => sub == "json" || sub.ends_with("+json"),
+        _ => false,
     }
 }
 

@@ -114,6 +114,47 @@ async fn malformed_bodies_get_clear_problems() {
         (415, Some("unsupported_media_type"))
     );
 
+    // A struct is not read from an array of its fields, and nothing is changed.
+    let s0 = app.register("arr@example.com").await;
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/v1/auth/login",
+            br#"["a@b.co", "x"]"#.to_vec(),
+        ),
+        (Method::PATCH, "/api/v1/me", br#"  ["Eve"]"#.to_vec()),
+        (Method::PUT, "/api/v1/me/mentee-profile", b"[]".to_vec()),
+    ] {
+        let (s, b, _) = raw(&app, method, path, json, body, s0.token()).await;
+        assert_eq!(
+            (
+                s.as_u16(),
+                b["code"].as_str(),
+                b["errors"][0]["field"].as_str()
+            ),
+            (422, Some("invalid_input"), Some("body")),
+            "{path}: {b}"
+        );
+    }
+    let (_, me) = app.get("/api/v1/me", s0.token()).await;
+    assert_ne!(me["first_name"], "Eve");
+    // A charset or a `+json` type is JSON still.
+    for ctype in [
+        "application/json; charset=utf-8",
+        "application/merge-patch+json",
+    ] {
+        let (s, b, _) = raw(
+            &app,
+            Method::PATCH,
+            "/api/v1/me",
+            Some(ctype),
+            br#"{"first_name": "Ann"}"#.to_vec(),
+            s0.token(),
+        )
+        .await;
+        assert_eq!(s.as_u16(), 200, "{ctype}: {b}");
+    }
+
     let big = vec![b'a'; 1024 * 1024 + 10];
     let (s, b, _) = raw(&app, Method::POST, "/api/v1/auth/register", json, big, None).await;
     assert_eq!(
