@@ -514,6 +514,19 @@ pub async fn get(
     Ok((g, seat))
 }
 
+/// Who a session is for when it is not for everyone (`members` or `my_mentees`): what
+/// a visitor following a shared link is told before signing in. `None` for a public
+/// session or none at all.
+pub async fn shared_with(
+    ctx: &Ctx,
+    id: &str,
+) -> AppResult<Option<crate::domain::article::Visibility>> {
+    Ok(store::groups::get_unranked(&ctx.db.pool, id)
+        .await?
+        .map(|g| g.audience)
+        .filter(|a| *a != crate::domain::article::Visibility::Public))
+}
+
 /// A session the viewer may see, without counting its line or reading their place:
 /// what an action checks before its transaction.
 async fn seen(ctx: &Ctx, viewer: Option<&UserRow>, id: &str) -> AppResult<GroupRow> {

@@ -431,6 +431,25 @@ async fn the_audience_rule_holds_on_every_endpoint() {
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
     let (_, list) = app.get("/api/v1/group-sessions", None).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    // A visitor following a shared link is asked to sign in and comes back to it; a
+    // link to nothing stays "not found".
+    let visitor = crate::web_mentors::client();
+    let res = visitor
+        .get(app.url(&format!("/group-sessions/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/login?next=/group-sessions/{id}").as_str()
+    );
+    let res = visitor
+        .get(app.url("/group-sessions/0190b1c4-0000-7000-8000-000000000000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // A mentee of the mentor sees and joins it.
     let mentee = member(&app, &admin, "mentee@example.com", 0).await;

@@ -60,6 +60,16 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "This article is for members: sign in to read it.",
     ),
     (
+        "sign_in_members_group",
+        "info",
+        "This group session is for members: sign in to see it and join.",
+    ),
+    (
+        "sign_in_mentees_group",
+        "info",
+        "This group session is for its mentor's mentees: sign in to see it if you are one.",
+    ),
+    (
         "sign_in_mentees_article",
         "info",
         "This article is for its author's mentees: sign in to read it if you are one.",

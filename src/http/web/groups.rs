@@ -209,7 +209,20 @@ async fn render_session(
     error: Option<String>,
 ) -> PageResult {
     let me = web.auth.as_ref().map(|a| &a.user);
-    let (g, seat) = groups::get(&state.ctx, me, id).await?;
+    let (g, seat) = match groups::get(&state.ctx, me, id).await {
+        Ok(found) => found,
+        // A shared link to a session for members: sign in, then see it.
+        Err(AppError::NotFound) if me.is_none() => {
+            return Err(match groups::shared_with(&state.ctx, id).await? {
+                Some(crate::domain::article::Visibility::MyMentees) => {
+                    web.to_sign_in("sign_in_mentees_group").into()
+                }
+                Some(_) => web.to_sign_in("sign_in_members_group").into(),
+                None => AppError::NotFound.into(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let is_mentor = me.is_some_and(|u| u.id == g.mentor_id) || web.is_admin();
     let (roster, line) = if let (true, Some(u)) = (is_mentor, me) {
         let seats = groups::roster_of(&state.ctx, u, &g, seat.as_ref()).await?;
