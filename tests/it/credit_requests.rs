@@ -430,6 +430,24 @@ async fn asking_and_answering_through_the_pages() {
     // The note quoted as it ends, without a second full stop.
     assert!(html.contains("“Two sessions with my mentor.”\n"), "{html}");
     assert!(html.contains("Withdraw the request"));
+    // Asking again from a page loaded before (another tab) says why it is refused.
+    let res = c
+        .post(app.url("/credits/ask"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("credits", "5"),
+            ("note", "From a stale tab"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("role=\"alert\" tabindex=\"-1\">You already have a request waiting")
+            && html.contains("id=\"open-request\""),
+        "{html}"
+    );
 
     // The admin: the attention line, then the queue, granted in one step.
     let a = sign_in(&app, "root@example.com", "admin password 1").await;
@@ -466,6 +484,20 @@ async fn asking_and_answering_through_the_pages() {
         if action == "grant" {
             assert!(
                 page.contains("value=\"twenty\"") && page.contains("value=\"Kept note\""),
+                "{page}"
+            );
+        } else {
+            // Said as the reason's, above the decline form; the grant form keeps the
+            // amount asked for.
+            let at = page.find("/decline\" class=\"stack\">").unwrap();
+            assert!(
+                page[at..].trim_start_matches(|c| c != '<').contains(
+                    "role=\"alert\" tabindex=\"-1\">Say why you decline: they read it with the answer."
+                ),
+                "{page}"
+            );
+            assert!(
+                page.contains("min=\"1\" max=\"1000000\" value=\"20\" required"),
                 "{page}"
             );
         }

@@ -359,8 +359,12 @@ impl QueuePage {
 
 struct RefusedAnswer {
     id: String,
+    /// `grant` or `decline`: the form the reason is said above.
+    form: &'static str,
     error: String,
-    credits: String,
+    /// The amount typed into the refused grant (a refused decline keeps the amount
+    /// asked for in the grant form).
+    credits: Option<String>,
     note: String,
     reason: String,
 }
@@ -425,7 +429,7 @@ async fn answered(
     id: &str,
     f: AnswerForm,
     r: Result<CreditRequestRow, AppError>,
-    done: &'static str,
+    (form, done): (&'static str, &'static str),
 ) -> PageResult {
     match r {
         Ok(_) => Ok(web.redirect_flash("/admin/credit-requests", done)),
@@ -436,8 +440,9 @@ async fn answered(
         Err(e @ AppError::Invalid(_)) => {
             let refused = RefusedAnswer {
                 id: id.to_string(),
+                form,
                 error: in_words(&e),
-                credits: f.credits,
+                credits: (form == "grant").then_some(f.credits),
                 note: f.note,
                 reason: f.reason,
             };
@@ -476,7 +481,14 @@ async fn grant(
         }
         Err(e) => Err(e),
     };
-    answered((&state, &web, &me), &id, f, r, "credit_request_granted").await
+    answered(
+        (&state, &web, &me),
+        &id,
+        f,
+        r,
+        ("grant", "credit_request_granted"),
+    )
+    .await
 }
 
 async fn decline(
@@ -492,5 +504,12 @@ async fn decline(
         reason: f.reason.clone(),
     };
     let r = credit_requests::decline(&state.ctx, &me, &id, &input).await;
-    answered((&state, &web, &me), &id, f, r, "credit_request_declined").await
+    answered(
+        (&state, &web, &me),
+        &id,
+        f,
+        r,
+        ("decline", "credit_request_declined"),
+    )
+    .await
 }
