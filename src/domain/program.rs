@@ -511,6 +511,15 @@ pub fn check(raw: &RawProgram<'_>) -> Result<Draft, Vec<FieldError>> {
             "The program ends after it starts.",
         ));
     }
+    if let (Some(c), Some(e)) = (close, ends)
+        && c > e
+    {
+        errors.push(FieldError::new(
+            "applications_close_at",
+            "invalid_range",
+            "Close applications before the program ends: pick an earlier closing date or a later end.",
+        ));
+    }
     if let (Some(o), Some(s)) = (open, starts)
         && s < o
     {
@@ -1155,6 +1164,22 @@ mod tests {
                 "mentor_capacity"
             ]
         );
+        // Applications that would close after the program is over.
+        let late = RawProgram {
+            applications_close_at: Some("2027-03-21T00:00:00Z"),
+            ..raw()
+        };
+        let errors = check(&late).unwrap_err();
+        assert_eq!(
+            (errors.len(), errors[0].field.as_str(), errors[0].code.as_str()),
+            (1, "applications_close_at", "invalid_range"),
+            "{errors:?}"
+        );
+        let on_the_last_day = RawProgram {
+            applications_close_at: Some("2027-03-20T00:00:00Z"),
+            ..raw()
+        };
+        assert!(check(&on_the_last_day).is_ok());
     }
 
     #[test]
