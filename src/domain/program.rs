@@ -1171,7 +1171,11 @@ mod tests {
         };
         let errors = check(&late).unwrap_err();
         assert_eq!(
-            (errors.len(), errors[0].field.as_str(), errors[0].code.as_str()),
+            (
+                errors.len(),
+                errors[0].field.as_str(),
+                errors[0].code.as_str()
+            ),
             (1, "applications_close_at", "invalid_range"),
             "{errors:?}"
         );

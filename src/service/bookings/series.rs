@@ -242,6 +242,20 @@ pub async fn request_series(
             starts.len(),
             text::every_weeks(input.every_weeks)
         );
+        if i == 0 {
+            // Every date, so the mentor can check them from the message alone.
+            let reader = booking.mentor_reads();
+            let dates: Vec<String> = starts
+                .iter()
+                .map(|t| format!("- {}", reader.at(*t)))
+                .collect();
+            note.body = format!(
+                "{}\nAll {} sessions:\n{}",
+                note.body,
+                starts.len(),
+                dates.join("\n")
+            );
+        }
         let (in_app, email) = notify::wants_stored(
             notify::BOOKING_REQUESTED,
             p.context.pref_in_app.zip(p.context.pref_email),

@@ -129,6 +129,15 @@ async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancell
         })
         .count();
     assert_eq!(series_notes, 1, "{n}");
+    // It lists every date in the mentor's own zone (UTC here: Berlin's summer time
+    // moves the last two).
+    let body = n["items"][0]["body"].as_str().unwrap();
+    assert!(
+        body.contains(
+            "All 4 sessions:\n- Tue 17 Mar 2026, 15:00 (UTC)\n- Tue 24 Mar 2026, 15:00 (UTC)\n- Tue 31 Mar 2026, 14:00 (UTC)\n- Tue 7 Apr 2026, 14:00 (UTC)"
+        ),
+        "{body}"
+    );
 
     // The mentee cannot answer; the mentor accepts all four.
     let got = app
