@@ -743,6 +743,8 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
     .await?;
     let entries = store::ledger::wallet_entries(pool, &user.id, None, MAX).await?;
     let reviews = store::reviews::for_mentor(pool, &user.id, None, MAX).await?;
+    let reviews_written = store::reviews::written_by(pool, &user.id, MAX).await?;
+    let group_reviews_written = store::groups::reviews_written_by(pool, &user.id).await?;
     let messages = store::messages::sent_by(pool, &user.id, MAX).await?;
     let notifications = store::notify::list(pool, &user.id, false, None, MAX).await?;
     let (articles, comments, bookmarks) = store::articles::export_of(pool, &user.id).await?;
@@ -788,6 +790,13 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
         "reviews_received": reviews.iter().map(|r| json!({
             "rating": r.rating, "comment": r.comment, "reply": r.reply, "at": ts(r.created_at),
         })).collect::<Vec<_>>(),
+        "reviews_written": reviews_written.iter().map(|r| json!({
+            "booking_id": r.booking_id, "mentor_id": r.mentor_id, "session": r.service_title,
+            "rating": r.rating, "comment": r.comment, "reply": r.reply, "at": ts(r.created_at),
+        })).chain(group_reviews_written.iter().map(|(session_id, title, rating, comment, at)| json!({
+            "group_session_id": session_id, "session": title, "rating": rating,
+            "comment": comment, "at": ts(crate::clock::from_micros(*at)),
+        }))).collect::<Vec<_>>(),
         "messages_written": messages.iter().map(|m| json!({
             "thread_id": m.thread_id, "kind": m.kind, "content": m.content, "deleted": m.deleted_at.is_some(), "at": ts(m.created_at),
         })).collect::<Vec<_>>(),

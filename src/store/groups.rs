@@ -736,6 +736,22 @@ pub async fn reviews<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// The reviews a person wrote of sessions they sat in, newest first: (session id,
+/// its title, rating, comment, when) — for their data export.
+pub async fn reviews_written_by<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<Vec<(String, String, i64, String, i64)>> {
+    sqlx::query_as(
+        "SELECT r.session_id, g.title, r.rating, r.comment, r.created_at FROM group_seats s \
+         JOIN group_reviews r ON r.seat_id = s.id JOIN group_sessions g ON g.id = r.session_id \
+         WHERE s.user_id = $1 ORDER BY r.id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(ex)
+    .await
+}
+
 /// Whether this seat has its review.
 pub async fn reviewed<'e, E: Executor<'e, Database = Any>>(
     ex: E,

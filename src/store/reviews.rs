@@ -69,6 +69,20 @@ pub async fn for_mentor<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// The reviews a mentee wrote, newest first (their data export).
+pub async fn written_by<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentee_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<ReviewRow>> {
+    let sql = format!("{SELECT} WHERE r.mentee_id = $1 ORDER BY r.id DESC LIMIT $2");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(mentee_id)
+        .bind(limit)
+        .fetch_all(ex)
+        .await
+}
+
 pub struct NewReview<'a> {
     pub id: &'a str,
     pub booking_id: &'a str,

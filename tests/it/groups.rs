@@ -1383,6 +1383,15 @@ async fn attendees_review_once_and_it_counts_in_the_rating() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{list}");
     assert_eq!(list["items"][0]["rating"], 4);
+    let (_, export) = app.get("/api/v1/me/export", a.token()).await;
+    assert_eq!(
+        (
+            &export["reviews_written"][0]["group_session_id"],
+            &export["reviews_written"][0]["comment"]
+        ),
+        (&json!(id), &json!("Useful.")),
+        "{export}"
+    );
     assert_problem(
         &app.post(&path, a.token(), json!({"rating": 5})).await,
         409,

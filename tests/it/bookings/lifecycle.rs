@@ -136,6 +136,13 @@ async fn book_accept_complete_review_and_the_money_follows() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{r}");
+    // The mentee's data export holds the review they wrote.
+    let (_, export) = app.get("/api/v1/me/export", mentee.token()).await;
+    assert_eq!(
+        export["reviews_written"][0]["comment"], "Very helpful",
+        "{export}"
+    );
+    assert_eq!(export["reviews_written"][0]["booking_id"], id);
     assert_problem(
         &app.post(
             &format!("/api/v1/bookings/{id}/review"),
