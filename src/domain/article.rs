@@ -162,8 +162,9 @@ fn fold_latin(c: char) -> char {
 
 /// The rendering [`render_markdown`] and [`excerpt`] make; raised when their output
 /// changes, so stored articles are rendered again (1: highlighted code, excerpts
-/// without headings, tables or code).
-pub const RENDER_VERSION: i64 = 1;
+/// without headings, tables or code; 2: excerpts without the text of inline scripts
+/// and styles).
+pub const RENDER_VERSION: i64 = 2;
 
 /// Markdown to sanitised HTML, safe to put in a page as is.
 pub fn render_markdown(src: &str) -> String {
@@ -259,7 +260,22 @@ pub fn excerpt(src: &str) -> String {
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     let mut text = String::new();
     let mut skipping = 0usize;
+    // Inside an inline `<script>` or `<style>`: its text is not shown on the page (the
+    // sanitizer drops it with the tags), so not in the excerpt either.
+    let mut in_raw = false;
     for ev in Parser::new_ext(src, opts) {
+        if let Event::InlineHtml(h) = &ev {
+            let tag = h.trim_start().to_ascii_lowercase();
+            if tag.starts_with("<script") || tag.starts_with("<style") {
+                in_raw = true;
+            } else if tag.starts_with("</script") || tag.starts_with("</style") {
+                in_raw = false;
+            }
+            continue;
+        }
+        if in_raw {
+            continue;
+        }
         match ev {
             Event::Start(Tag::CodeBlock(_) | Tag::Heading { .. } | Tag::Table(_)) => skipping += 1,
             Event::End(TagEnd::CodeBlock | TagEnd::Heading(_) | TagEnd::Table) => {
@@ -394,6 +410,9 @@ mod tests {
             "# Title\n\nSome *emphasis*, `code` and [a link](https://x.example).\n\n```\nlet hidden = 1;\n```\n\n<script>x</script>",
         );
         assert_eq!(e, "Some emphasis, code and a link.");
+        // Nor the text of a script or style inside a paragraph (the page drops it).
+        let e = excerpt("Some **markdown** <script>alert(1)</script> and <STYLE>p{}</STYLE>more.");
+        assert_eq!(e, "Some markdown and more.");
         // Tables and headings do not leak; code keeps its angle brackets.
         let e = excerpt("## Setup\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nUse `Vec<T>` here.");
         assert_eq!(e, "Use Vec<T> here.");

@@ -425,7 +425,8 @@ async fn articles_stored_by_an_older_rendering_are_rendered_again() {
         e["html"].as_str().unwrap().contains("<code>code</code>"),
         "{e}"
     );
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM articles WHERE render_version < 1")
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM articles WHERE render_version < $1")
+        .bind(mentorhub::domain::article::RENDER_VERSION)
         .fetch_one(&app.ctx().db.pool)
         .await
         .unwrap();
