@@ -127,6 +127,17 @@ fn escape(s: &str) -> String {
     out
 }
 
+/// "1 session", "2 sessions": a count and its unit (given in the plural, every one
+/// ending in "s"), escaped for the SVG.
+fn counted(n: i64, unit: &str) -> String {
+    let unit = if n == 1 {
+        unit.strip_suffix('s').unwrap_or(unit)
+    } else {
+        unit
+    };
+    format!("{n} {}", escape(unit))
+}
+
 /// A bar chart as inline SVG: one `<rect class="bar">` per point (each with a
 /// `<title>` naming its week and value), a baseline, the maximum on the axis, and the
 /// first and last week under it. `role="img"` with a title and a summary description;
@@ -147,10 +158,10 @@ pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> Str
     let mut svg = format!(
         "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" \
          preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\">\
-         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {total} {} in all, at most {max} in one week.</desc>",
+         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {} in all, at most {max} in one week.</desc>",
         escape(title),
         points.len(),
-        escape(unit),
+        counted(total, unit),
     );
     svg.push_str(&format!(
         "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{W}\" y2=\"{y}\"/>\
@@ -169,10 +180,9 @@ pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> Str
         let x = LEFT + i as f64 * slot + (slot - bar_w) / 2.0;
         let y = H - BOTTOM - h;
         svg.push_str(&format!(
-            "<rect class=\"bar\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\"><title>Week of {}: {} {}</title></rect>",
+            "<rect class=\"bar\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\"><title>Week of {}: {}</title></rect>",
             escape(&p.week),
-            p.value,
-            escape(unit)
+            counted(p.value, unit)
         ));
     }
     if let (Some(first), Some(last)) = (points.first(), points.last()) {
@@ -220,13 +230,13 @@ pub fn stacked_bar_chart_svg(
     let mut svg = format!(
         "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" \
          preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\">\
-         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {total} {} in all, at most {max} in one week.</desc>\
+         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {} in all, at most {max} in one week.</desc>\
          <line class=\"axis\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{W}\" y2=\"{y}\"/>\
          <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{max}</text>\
          <text class=\"tick\" x=\"{tx}\" y=\"{y}\" text-anchor=\"end\">0</text>",
         escape(title),
         weeks.len(),
-        escape(unit),
+        counted(total, unit),
         y = H - BOTTOM,
         tx = LEFT - 6.0,
         ty = TOP + 4.0,
@@ -254,10 +264,9 @@ pub fn stacked_bar_chart_svg(
             format!(" ({})", parts.join(", "))
         };
         svg.push_str(&format!(
-            "<rect class=\"bar stacked\" x=\"{x:.1}\" y=\"{base:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\"><title>Week of {}: {} {}{breakdown}</title></rect>",
+            "<rect class=\"bar stacked\" x=\"{x:.1}\" y=\"{base:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\"><title>Week of {}: {}{breakdown}</title></rect>",
             escape(week),
-            totals[w],
-            escape(unit)
+            counted(totals[w], unit)
         ));
     }
     if let (Some(first), Some(last)) = (weeks.first(), weeks.last()) {
@@ -396,6 +405,21 @@ mod tests {
         assert_eq!(svg.matches("class=\"seg seg-2\"").count(), 1);
         assert!(svg.contains("Week of 2026-03-02: 4 bookings (3 completed, 1 cancelled)"));
         assert!(svg.contains("Week of 2026-03-09: 0 bookings</title>"));
+        // One is said in the singular.
+        let one = bar_chart_svg(
+            "c",
+            "Sign-ups",
+            "sign-ups",
+            &[Point {
+                week: "2026-03-02".into(),
+                value: 1,
+            }],
+        );
+        assert!(
+            one.contains("Week of 2026-03-02: 1 sign-up</title>")
+                && one.contains("1 sign-up in all"),
+            "{one}"
+        );
         assert!(svg.contains("1 no_show &lt;x&gt;"), "labels are escaped");
         assert!(svg.contains("6 bookings in all, at most 4 in one week"));
         // The tallest week fills the plot; its segments stack to the bar's height.
