@@ -602,7 +602,7 @@ pub async fn slots(
         return Err(AppError::invalid(
             "to",
             "before_from",
-            "`to` is after `from`.",
+            "`to` must come after `from`.",
         ));
     }
     if to.duration_since(from) > SignedDuration::from_hours(24 * MAX_RANGE_DAYS) {

@@ -20,6 +20,14 @@ pub(super) fn slot_taken() -> AppError {
     )
 }
 
+/// A time that is not one of the mentor's bookable times, busy or not.
+pub(super) fn not_offered() -> AppError {
+    AppError::conflict(
+        "slot_unavailable",
+        "This time is not one of the mentor's bookable times (their hours, notice and how far ahead they take bookings). Pick one of their free slots.",
+    )
+}
+
 pub(super) fn request_hash(input: &BookingInput) -> String {
     let canonical = serde_json::to_string(input).unwrap_or_default();
     hex::encode(Sha256::digest(canonical.as_bytes()))
@@ -214,7 +222,14 @@ pub(super) async fn check_slot<T: RequestTx>(
     }
     let free = availability::free_among(ctx, a, &found.busy, (start, probe_end), duration);
     if free.first() != Some(&start) {
-        return Err(slot_taken());
+        // Taken, or never one of the mentor's times at all (their hours, steps, notice
+        // and horizon): each is said as it is.
+        let offered = availability::free_among(ctx, a, &[], (start, probe_end), duration);
+        return Err(if offered.first() == Some(&start) {
+            slot_taken()
+        } else {
+            not_offered()
+        });
     }
     Ok(found.balance)
 }

@@ -152,7 +152,7 @@ fn availability_window(
         return Err(AppError::invalid(
             "available_to",
             "before_from",
-            "available_to is after available_from.",
+            "available_to must come after available_from.",
         ));
     }
     let longest =

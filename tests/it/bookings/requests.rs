@@ -38,15 +38,18 @@ async fn taken_or_invalid_slots_are_refused() {
         .0,
         StatusCode::CREATED
     );
-    assert_problem(
-        &app.post(
+    let taken = app
+        .post(
             "/api/v1/bookings",
             other.token(),
             book(&mentor.user_id, &service, TUE_10),
         )
-        .await,
-        409,
-        "slot_unavailable",
+        .await;
+    assert_problem(&taken, 409, "slot_unavailable");
+    assert_eq!(
+        taken.1["detail"], "This time is no longer free. Pick another slot.",
+        "{}",
+        taken.1
     );
     // Outside the rules, not on the step, in the past, a weekend.
     for start in [
@@ -55,17 +58,36 @@ async fn taken_or_invalid_slots_are_refused() {
         "2026-03-02T08:00:00Z",
         "2026-03-07T10:00:00Z",
     ] {
-        assert_problem(
-            &app.post(
+        let refused = app
+            .post(
                 "/api/v1/bookings",
                 other.token(),
                 book(&mentor.user_id, &service, start),
             )
-            .await,
-            409,
-            "slot_unavailable",
+            .await;
+        assert_problem(&refused, 409, "slot_unavailable");
+        // A time never offered is not said to be "no longer" free.
+        assert!(
+            !refused.1["detail"].as_str().unwrap().contains("no longer"),
+            "{start}: {}",
+            refused.1
         );
     }
+    let never = app
+        .post(
+            "/api/v1/bookings",
+            other.token(),
+            book(&mentor.user_id, &service, "2026-03-03T18:00:00Z"),
+        )
+        .await;
+    assert!(
+        never.1["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("This time is not one of the mentor's bookable times"),
+        "{}",
+        never.1
+    );
     // A past start says so.
     let past = app
         .post(
