@@ -106,7 +106,7 @@ fn parse(input: &AvailabilityIo, saved: Option<&Saved>) -> AppResult<Parsed> {
         let wd = v.check(av::parse_weekday(&f("weekday"), &r.weekday));
         let s = v.check(av::parse_hhmm(&f("start"), &r.start));
         let e = v.check(av::parse_hhmm(&f("end"), &r.end));
-        if let (Some(weekday), Some(start), Some(end)) = (wd, s, e) {
+        if let (Some(weekday), Some(start), Some(end)) = (wd, s, e.map(|e| until_midnight(s, e))) {
             if end <= start {
                 v.push(FieldError::new(
                     &f("end"),
@@ -150,10 +150,11 @@ fn parse(input: &AvailabilityIo, saved: Option<&Saved>) -> AppResult<Parsed> {
         ) {
             (None, None) => Some(None),
             (Some(s), Some(e)) => {
-                match (
-                    v.check(av::parse_hhmm(&f("start"), s)),
-                    v.check(av::parse_hhmm(&f("end"), e)),
-                ) {
+                let s = v.check(av::parse_hhmm(&f("start"), s));
+                let e = v
+                    .check(av::parse_hhmm(&f("end"), e))
+                    .map(|e| until_midnight(s, e));
+                match (s, e) {
                     (Some(s), Some(e)) if e > s => Some(Some((s, e))),
                     (Some(_), Some(_)) => {
                         v.push(FieldError::new(
@@ -468,6 +469,17 @@ pub fn busy_pad(a: &Availability, duration: i64) -> SignedDuration {
 }
 
 /// Free starts of `duration` minutes in `[from, to)` given the mentor's busy intervals
+/// An end of `00:00` after a later start is midnight at the day's end (`24:00`): the
+/// way a clock (and a browser's time field, which cannot show `24:00`) says "until
+/// midnight".
+fn until_midnight(start: Option<av::Minute>, end: av::Minute) -> av::Minute {
+    if end == 0 && start.is_some_and(|s| s > 0) {
+        24 * 60
+    } else {
+        end
+    }
+}
+
 /// around that range (see [`busy_pad`]).
 pub fn free_among(
     ctx: &Ctx,

@@ -177,6 +177,44 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
     assert_eq!(saved["overrides"].as_array().unwrap().len(), 0, "{saved}");
+
+    // Hours until midnight: an end of 00:00 after the start (all a time field can
+    // say) is midnight; the page shows it as 00:00 again, and saving the page as it
+    // is keeps it.
+    let mut late = base.to_vec();
+    late.extend([("tuesday_start_0", "23:00"), ("tuesday_end_0", "00:00")]);
+    let res = c
+        .post(app.url("/settings/availability"))
+        .form(&late)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
+    let tuesday = |saved: &serde_json::Value| {
+        saved["weekly"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["weekday"] == "tuesday")
+            .cloned()
+    };
+    let t = tuesday(&saved).expect("saved");
+    assert_eq!((t["start"].as_str(), t["end"].as_str()), (Some("23:00"), Some("24:00")));
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(
+        page.contains("name=\"tuesday_end_0\" value=\"00:00\""),
+        "shown as the field can: {page}"
+    );
+    let res = c
+        .post(app.url("/settings/availability"))
+        .form(&late)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, again) = app.get("/api/v1/me/availability", mentor.token()).await;
+    assert_eq!(tuesday(&again), Some(t));
 }
 
 /// A day off (or a blocked window) taken where a session is already booked does not

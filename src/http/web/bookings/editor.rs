@@ -227,6 +227,16 @@ fn label_of(day: &str) -> String {
     label
 }
 
+/// An end as a time field shows it: midnight at the day's end (`24:00`, which the
+/// field cannot show) as `00:00`, which saving reads back as midnight.
+fn field_end(end: &str) -> String {
+    if end == "24:00" {
+        "00:00".into()
+    } else {
+        end.to_string()
+    }
+}
+
 fn page_from(
     io: &AvailabilityIo,
     errors: &HashMap<String, String>,
@@ -240,7 +250,7 @@ fn page_from(
                 .filter(|r| r.weekday == *d)
                 .map(|r| WindowRow {
                     start: r.start.clone(),
-                    end: r.end.clone(),
+                    end: field_end(&r.end),
                     spare: false,
                     error: None,
                 })
@@ -279,7 +289,7 @@ fn page_from(
             }
             .into(),
             start: o.start.clone().unwrap_or_default(),
-            end: o.end.clone().unwrap_or_default(),
+            end: field_end(o.end.as_deref().unwrap_or_default()),
             error: None,
         })
         .collect();
