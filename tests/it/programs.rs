@@ -343,6 +343,23 @@ async fn managers_see_and_act_only_within_their_program() {
     let m = pool_mentor(&app, &admin, &mine, "m@example.com", &["python"], 2).await;
     apply(&app, &mine, "a@example.com", &[&m]).await;
     apply(&app, &other, "b@example.com", &[]).await;
+    // The programs page says where each person stands in which program.
+    for (email, said) in [
+        ("m@example.com", "You are in the mentor pool"),
+        ("a@example.com", "You applied"),
+    ] {
+        let c = crate::web_mentors::sign_in(&app, email, "correct horse battery").await;
+        let (_, page) = crate::web_mentors::text(&c, &app, "/programs").await;
+        let card = page
+            .split("<article class=\"card stack\">")
+            .find(|c| c.contains(&format!("/programs/{mine}\"")))
+            .unwrap_or_else(|| panic!("{page}"));
+        assert!(
+            card.contains(&format!("<span class=\"badge\">{said}</span>")),
+            "{card}"
+        );
+        assert_eq!(page.matches(said).count(), 1, "only on its program: {page}");
+    }
 
     // Within their program: the enrolments, proposals, changes, transitions.
     let (_, e) = app

@@ -200,7 +200,10 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
             .cloned()
     };
     let t = tuesday(&saved).expect("saved");
-    assert_eq!((t["start"].as_str(), t["end"].as_str()), (Some("23:00"), Some("24:00")));
+    assert_eq!(
+        (t["start"].as_str(), t["end"].as_str()),
+        (Some("23:00"), Some("24:00"))
+    );
     let (_, page) = text(&c, &app, "/settings/availability").await;
     assert!(
         page.contains("name=\"tuesday_end_0\" value=\"00:00\""),

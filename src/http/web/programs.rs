@@ -64,6 +64,8 @@ pub struct ProgramCard {
     pub accepting: bool,
     pub budget: i64,
     pub sessions_expected: i64,
+    /// Where the reader stands in it ("You applied", …; empty when nowhere).
+    pub mine: &'static str,
 }
 
 fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
@@ -103,6 +105,7 @@ fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
         accepting,
         budget: p.budget_per_mentee,
         sessions_expected: p.sessions_expected,
+        mine: "",
     }
 }
 
@@ -118,11 +121,19 @@ async fn list_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.require_user()?.user.clone();
     let now = state.ctx.now();
     let rows = programs::list(&state.ctx, &me).await?;
+    let places = programs::my_places(&state.ctx, &me).await?;
     Ok(web.render(
         &state,
         &ListPage {
             layout: web.layout(),
-            programs: rows.iter().map(|p| card(&web, p, now)).collect(),
+            programs: rows
+                .iter()
+                .map(|p| {
+                    let mut c = card(&web, p, now);
+                    c.mine = places.get(&p.id).copied().unwrap_or_default();
+                    c
+                })
+                .collect(),
             can_create: admin::is_admin(&me),
         },
     ))

@@ -156,6 +156,28 @@ pub async fn pairing_of(
 }
 
 /// The programs `user` may see, newest first.
+/// Where the person stands in each program they applied to or joined as a mentor:
+/// program id → "You applied", "You are matched" or "You are in the mentor pool"
+/// (withdrawn places left out).
+pub async fn my_places(
+    ctx: &Ctx,
+    user: &UserRow,
+) -> AppResult<std::collections::HashMap<String, &'static str>> {
+    let rows = store::programs::enrolments_of(&ctx.db.pool, &user.id).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(program, _, role, status, ..)| {
+            let said = match (role.as_str(), status.as_str()) {
+                ("mentee", "applied") => "You applied",
+                ("mentee", "matched") => "You are matched",
+                ("mentor", "active") => "You are in the mentor pool",
+                _ => return None,
+            };
+            Some((program, said))
+        })
+        .collect())
+}
+
 pub async fn list(ctx: &Ctx, user: &UserRow) -> AppResult<Vec<ProgramRow>> {
     Ok(store::programs::list(
         &ctx.db.pool,
