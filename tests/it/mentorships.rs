@@ -1184,11 +1184,24 @@ async fn a_hidden_mentor_stays_open_to_their_mentees() {
     let (status, b) = app.post("/api/v1/bookings", mentee.token(), book).await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
     // Their page too.
-    let page = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery")
-        .await
+    let c = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let page = c
         .get(app.url(&format!("/mentors/{m}")))
         .send()
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
+    // "Schedule a new session" on the Sessions tab, "Book a session" beside the
+    // mentor on My mentors: both lead to the mentor's slot picker.
+    let (_, hub) = crate::web_mentors::text(&c, &app, "/mentorship?tab=sessions").await;
+    assert!(
+        hub.contains("Schedule a new session")
+            && hub.contains(&format!("href=\"/mentors/{m}#book\">With Test mentor</a>")),
+        "{hub}"
+    );
+    let (_, hub) = crate::web_mentors::text(&c, &app, "/mentorship?tab=mentors").await;
+    assert!(
+        hub.contains(&format!("href=\"/mentors/{m}#book\">Book a session</a>")),
+        "{hub}"
+    );
 }

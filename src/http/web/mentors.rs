@@ -641,6 +641,8 @@ struct HubPage {
     recommendations: Vec<CardView>,
     upcoming: Vec<super::bookings::SessionLine>,
     past: Vec<super::bookings::SessionLine>,
+    /// The Sessions tab's "Schedule a new session": the person's mentors (id, name).
+    book_with: Vec<(String, String)>,
     /// Mentorships that have ended and requests that were answered no, withdrawn or
     /// left unanswered, newest first.
     ended: Vec<PastLine>,
@@ -755,8 +757,24 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
     let mut recommendations = vec![];
     let (mut upcoming, mut past) = (vec![], vec![]);
     let mut ended = vec![];
+    let mut book_with = vec![];
     if tab == "sessions" {
         (upcoming, past) = super::bookings::sessions(&state, &web, &me).await?;
+        let mine = ListFilter {
+            user_id: me.id.to_string(),
+            role: Some("mentee"),
+            statuses: vec!["accepted".into()],
+            before_id: None,
+            limit: 100,
+        };
+        book_with = mentorships::list(&state.ctx, &mine)
+            .await?
+            .iter()
+            .map(|r| {
+                let l = relation_line(r, false, state.ctx.clock.now(), &tz);
+                (l.other_id, l.other_name)
+            })
+            .collect();
     } else if tab == "discover" {
         let recs = mentors::recommended(&state.ctx, &me, 12).await?;
         recommendations = recs
@@ -808,6 +826,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
             tab,
             is_mentor,
             lines,
+            book_with,
             recommendations,
             upcoming,
             past,
