@@ -751,6 +751,20 @@ async fn demo_data_is_a_consistent_living_marketplace() {
         0,
         "nobody requested a session before joining"
     );
+    // Nobody is in two sessions at once, on either side (as booking would refuse).
+    for side in ["mentee_id", "mentor_id"] {
+        let sql = format!(
+            "SELECT COUNT(*) FROM bookings a JOIN bookings b ON b.{side} = a.{side} \
+             AND a.id < b.id AND a.start_at < b.end_at AND b.start_at < a.end_at \
+             WHERE a.status IN ('pending', 'accepted', 'completed') \
+             AND b.status IN ('pending', 'accepted', 'completed')"
+        );
+        let clashes: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(clashes, 0, "overlapping sessions by {side}");
+    }
     // A wallet's history is listed newest first by entry: its dates read in order
     // (the demo writes past sessions in the order they took place).
     assert_eq!(

@@ -87,6 +87,7 @@ pub async fn fill(
         mentee_ids: Vec::with_capacity(mentees),
         mentee_joined: Vec::with_capacity(mentees),
         past: vec![],
+        past_hours: std::collections::HashSet::new(),
         mentor_ids: Vec::with_capacity(mentors),
         session_of: Vec::with_capacity(mentors),
         max_of: Vec::with_capacity(mentors),
@@ -119,6 +120,9 @@ struct Filler<'a> {
     mentee_joined: Vec<i64>,
     /// The mentors' past sessions, drawn with each mentor, written in time order.
     past: Vec<builders::PastSession>,
+    /// The hours (from the epoch) each person already has a past session in, so
+    /// that nobody is drawn in two at once.
+    past_hours: std::collections::HashSet<(String, i64)>,
     mentor_ids: Vec<String>,
     /// Each mentor's session service.
     session_of: Vec<String>,

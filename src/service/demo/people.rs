@@ -359,7 +359,25 @@ impl Filler<'_> {
             if first > now - DAY {
                 continue;
             }
-            let at = (now - days * DAY - 3 * 3_600_000_000).max(first);
+            // On the hour; while either person already has a session then (a real
+            // booking would have been refused), the nearest free hour from their
+            // first possible day to a day ago, or none.
+            const HOUR: i64 = 3_600_000_000;
+            let wanted = (now - days * DAY - 3 * HOUR).max(first).div_euclid(HOUR) * HOUR;
+            let busy = |at: i64| {
+                [id, mentee_ids[m].as_str()]
+                    .iter()
+                    .any(|who| self.past_hours.contains(&(who.to_string(), at / HOUR)))
+            };
+            let Some(at) = (0..96)
+                .flat_map(|k| [wanted - k * HOUR, wanted + k * HOUR])
+                .find(|at| *at >= first.div_euclid(HOUR) * HOUR && *at <= now - DAY && !busy(*at))
+            else {
+                continue;
+            };
+            for who in [id, mentee_ids[m].as_str()] {
+                self.past_hours.insert((who.to_string(), at / HOUR));
+            }
             self.past.push(PastSession {
                 mentor_id: id.to_string(),
                 mentee_id: mentee_ids[m].clone(),
