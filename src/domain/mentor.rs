@@ -138,7 +138,15 @@ fn date(field: &str, raw: &str) -> Result<jiff::civil::Date, FieldError> {
         .map_err(|_| FieldError::new(field, "invalid_date", "Use a date like 2021-09-01."))
 }
 
-pub fn experience(entries: &[ExperienceEntry], v: &mut Validator) -> Vec<ExperienceEntry> {
+/// Checks work history: each entry with a company, a title and a start date; an end
+/// date (none for a current position) after the start. Neither date comes after
+/// `today` (the latest date it is anywhere): a position is listed once it has
+/// started, and one still held has no end yet.
+pub fn experience(
+    entries: &[ExperienceEntry],
+    today: jiff::civil::Date,
+    v: &mut Validator,
+) -> Vec<ExperienceEntry> {
     if entries.len() > 30 {
         v.push(FieldError::new(
             "experience",
@@ -163,6 +171,26 @@ pub fn experience(entries: &[ExperienceEntry], v: &mut Validator) -> Vec<Experie
             None => Some(None),
             Some(raw) => v.check(date(&f("end_date"), raw)).map(Some),
         };
+        if let Some(s) = start
+            && s > today
+        {
+            v.push(FieldError::new(
+                &f("start_date"),
+                "in_the_future",
+                "The start date is in the future: add the position once it has started.",
+            ));
+            continue;
+        }
+        if let Some(Some(en)) = end
+            && en > today
+        {
+            v.push(FieldError::new(
+                &f("end_date"),
+                "in_the_future",
+                "The end date is in the future: leave it empty for a position you hold now.",
+            ));
+            continue;
+        }
         if let (Some(s), Some(Some(en))) = (start, end)
             && en < s
         {
@@ -365,6 +393,7 @@ mod tests {
                 end_date: Some("2019-01-01".into()),
                 description: String::new(),
             }],
+            jiff::civil::date(2026, 3, 2),
             &mut v,
         );
         assert!(got.is_empty());
@@ -378,10 +407,39 @@ mod tests {
                 end_date: Some("".into()),
                 description: String::new(),
             }],
+            jiff::civil::date(2026, 3, 2),
             &mut v,
         );
         assert!(v.finish().is_ok());
         assert_eq!(got[0].end_date, None);
+        // Dates after today are refused, each on its field.
+        for (start, end, field) in [
+            ("2030-01-01", "", "experience[0].start_date"),
+            ("2020-01-01", "2026-03-03", "experience[0].end_date"),
+        ] {
+            let mut v = Validator::new();
+            let got = experience(
+                &[ExperienceEntry {
+                    company: "Acme".into(),
+                    title: "Engineer".into(),
+                    start_date: start.into(),
+                    end_date: Some(end.into()),
+                    description: String::new(),
+                }],
+                jiff::civil::date(2026, 3, 2),
+                &mut v,
+            );
+            assert!(got.is_empty());
+            match v.finish() {
+                Err(AppError::Invalid(e)) => {
+                    assert_eq!(
+                        (e[0].field.as_str(), e[0].code.as_str()),
+                        (field, "in_the_future")
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -324,7 +324,8 @@ async fn save_mentor(
             max_mentees: 1,
             ..input.clone()
         };
-        if let Err(AppError::Invalid(more)) = mentors::check_profile(&rest) {
+        let today = mentors::latest_today(state.ctx.now());
+        if let Err(AppError::Invalid(more)) = mentors::check_profile(&rest, today) {
             errors.extend(more.into_iter().filter(|e| !errors_for_numbers(&e.field)));
         }
         Err(AppError::Invalid(errors))

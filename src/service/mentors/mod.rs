@@ -152,7 +152,18 @@ pub struct CheckedProfile {
 }
 
 /// Checks a mentor profile without saving it: every error at once.
-pub fn check_profile(input: &MentorProfileInput) -> AppResult<CheckedProfile> {
+/// The latest date it is anywhere at `now` (UTC's, a day ahead for the zones east of
+/// it): what a date "not after today" is checked against, whatever the person's zone.
+pub fn latest_today(now: jiff::Timestamp) -> jiff::civil::Date {
+    (now + jiff::SignedDuration::from_hours(14))
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+pub fn check_profile(
+    input: &MentorProfileInput,
+    today: jiff::civil::Date,
+) -> AppResult<CheckedProfile> {
     let mut v = Validator::new();
     let bio = v.check(text::optional_text("bio", &input.bio, 5000).and_then(|b| {
         if b.is_empty() {
@@ -180,7 +191,7 @@ pub fn check_profile(input: &MentorProfileInput) -> AppResult<CheckedProfile> {
     let industries = v.check(mentor::tags("industries", &input.industries));
     let company = v.check(text::optional_line("company", &input.company, 120));
     let title = v.check(text::optional_line("title", &input.title, 120));
-    let experience = mentor::experience(&input.experience, &mut v);
+    let experience = mentor::experience(&input.experience, today, &mut v);
     let hourly_rate = v.check(mentor::hourly_rate(input.hourly_rate));
     let max_mentees = v.check(mentor::max_mentees(input.max_mentees));
     v.finish()?;
@@ -240,7 +251,7 @@ pub async fn save_profile(
         experience,
         hourly_rate,
         max_mentees,
-    } = check_profile(input)?;
+    } = check_profile(input, latest_today(ctx.now()))?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     let existing = store::mentors::profile(&mut *tx, &user.id).await?;
