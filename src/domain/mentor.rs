@@ -431,7 +431,7 @@ mod tests {
             );
             assert!(got.is_empty());
             match v.finish() {
-                Err(AppError::Invalid(e)) => {
+                Err(crate::error::AppError::Invalid(e)) => {
                     assert_eq!(
                         (e[0].field.as_str(), e[0].code.as_str()),
                         (field, "in_the_future")
