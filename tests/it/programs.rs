@@ -1408,6 +1408,42 @@ async fn a_pair_tracks_goals_skills_and_sessions_and_the_report_shows_it() {
     assert_eq!(items.len(), 7, "{listed}");
     assert_eq!(items[6]["title"], "Practise the call");
     assert_eq!(items[6]["goal_id"], new_goal);
+    // And PATCH on the collections, the goal or milestone named in the body.
+    let (status, renamed) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/mentorships/{ms}/goals"),
+            mentee.token(),
+            Some(json!({"goal_id": new_goal, "title": "Negotiate well"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    assert_eq!(renamed["goals"][2]["title"], "Negotiate well");
+    let step = items[6]["id"].as_str().unwrap();
+    let (status, ticked) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/mentorships/{ms}/milestones"),
+            mentor.token(),
+            Some(json!({"milestone_id": step, "title": "Practise the call twice"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ticked}");
+    assert_eq!(
+        ticked["goals"][2]["milestones"][1]["title"], "Practise the call twice",
+        "{ticked}"
+    );
+    assert_problem(
+        &app.call(
+            Method::PATCH,
+            &format!("/api/v1/mentorships/{ms}/milestones"),
+            mentor.token(),
+            Some(json!({"milestone_id": "nothing", "done": true})),
+        )
+        .await,
+        404,
+        "not_found",
+    );
     // The program's goals and milestones stay (renamed at most); what the pair adds,
     // even under a program goal, is theirs to remove.
     let program_goal = more["goals"][0]["id"].as_str().unwrap().to_string();

@@ -22,9 +22,9 @@ use crate::{
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(goals, add_goal))
+        .routes(routes!(goals, add_goal, rename_named_goal))
         .routes(routes!(rename_goal, remove_goal))
-        .routes(routes!(milestones, add_milestone))
+        .routes(routes!(milestones, add_milestone, change_named_milestone))
         .routes(routes!(change_milestone, remove_milestone))
         .routes(routes!(skills, assess, assess_post, assess_patch))
 }
@@ -339,4 +339,61 @@ async fn assess_patch(
     input: ApiJson<SkillsInput>,
 ) -> Result<axum::Json<SkillList>, AppError> {
     assess(state, me, id, input).await
+}
+
+/// A goal to rename, named in the body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedGoalPatch {
+    pub goal_id: String,
+    pub title: String,
+}
+
+/// Rename a goal named in the body (API.md's `PATCH …/goals`): the same as `PATCH
+/// …/goals/{goal_id}`.
+#[utoipa::path(patch, path = "/api/v1/mentorships/{id}/goals", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = NamedGoalPatch,
+    responses((status = 200, body = ProgressView), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn rename_named_goal(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<NamedGoalPatch>,
+) -> Result<axum::Json<ProgressView>, AppError> {
+    progress::rename_goal(&state.ctx, &me.0.user, &id, &input.goal_id, &input.title).await?;
+    Ok(axum::Json(current(&state, &me, &id).await?))
+}
+
+/// A milestone to change, named in the body, with what changes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedMilestonePatch {
+    pub milestone_id: String,
+    /// Ticked off (true) or open again (false).
+    pub done: Option<bool>,
+    pub title: Option<String>,
+    /// The session whose notes cover it (one of this pair's bookings); "" unlinks.
+    pub booking_id: Option<String>,
+}
+
+/// Change a milestone named in the body (API.md's `PATCH …/milestones`): the same as
+/// `PATCH …/milestones/{milestone_id}`.
+#[utoipa::path(patch, path = "/api/v1/mentorships/{id}/milestones", tag = "programs",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = NamedMilestonePatch,
+    responses((status = 200, body = ProgressView), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn change_named_milestone(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<NamedMilestonePatch>,
+) -> Result<axum::Json<ProgressView>, AppError> {
+    let patch = MilestonePatch {
+        done: input.done,
+        title: input.title,
+        booking_id: input.booking_id,
+    };
+    progress::change_milestone(&state.ctx, &me.0.user, &id, &input.milestone_id, &patch).await?;
+    Ok(axum::Json(current(&state, &me, &id).await?))
 }
