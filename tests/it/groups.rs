@@ -450,6 +450,18 @@ async fn the_audience_rule_holds_on_every_endpoint() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Signed in but not a mentee of the mentor: told whom it is for.
+    let sc =
+        crate::web_mentors::sign_in(&app, "stranger@example.com", "correct horse battery").await;
+    let (status, html) =
+        crate::web_mentors::text(&sc, &app, &format!("/group-sessions/{id}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        html.contains("This group session is for its mentor"),
+        "{html}"
+    );
+    let res = visitor.get(app.url("/groups/")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/group-sessions");
 
     // A mentee of the mentor sees and joins it.
     let mentee = member(&app, &admin, "mentee@example.com", 0).await;

@@ -1185,12 +1185,14 @@ async fn a_hidden_mentor_stays_open_to_their_mentees() {
     assert_eq!(status, StatusCode::CREATED, "{b}");
     // Their page too.
     let c = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
-    let page = c
-        .get(app.url(&format!("/mentors/{m}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
+    let (status, page) = crate::web_mentors::text(&c, &app, &format!("/mentors/{m}")).await;
+    assert_eq!(status, StatusCode::OK);
+    // Told why they see it, not "only you and admins".
+    assert!(
+        page.contains("hides this profile from search: you see it as their mentee.")
+            && !page.contains("Only you"),
+        "{page}"
+    );
     // "Schedule a new session" on the Sessions tab, "Book a session" beside the
     // mentor on My mentors: both lead to the mentor's slot picker.
     let (_, hub) = crate::web_mentors::text(&c, &app, "/mentorship?tab=sessions").await;

@@ -367,8 +367,8 @@ async fn the_booking_form_is_a_checkout_summary() {
     // one off the mentor's grid (07:07), one outside their hours (Nairobi 03:00).
     for (start, says) in [
         ("2026-03-01T07:00:00Z", "This time has already passed."),
-        ("2026-03-11T07:07:00Z", "This time is not free"),
-        ("2026-03-11T00:00:00Z", "This time is not free"),
+        ("2026-03-11T07:07:00Z", "This time is not one of the mentor"),
+        ("2026-03-11T00:00:00Z", "This time is not one of the mentor"),
     ] {
         let (s, html) = page(
             &c,

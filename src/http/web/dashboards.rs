@@ -42,7 +42,13 @@ pub(super) fn chart(id: &str, title: &str, unit: &str, points: &[Point]) -> Char
         id: id.into(),
         title: title.into(),
         svg: bar_chart_svg(id, title, unit, points),
-        columns: vec!["Value".into()],
+        // The unit as a heading: "sessions" → "Sessions".
+        columns: vec![{
+            let mut c = unit.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        }],
         rows: points
             .iter()
             .map(|p| (p.week.clone(), vec![p.value]))

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/group-sessions/{id}/attendance", post(attendance))
         .route("/group-sessions/{id}/review", post(review))
         .route("/groups", axum::routing::any(moved))
+        .route("/groups/", axum::routing::any(moved))
         .route("/groups/{*rest}", axum::routing::any(moved))
 }
 
@@ -104,7 +105,10 @@ pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
 /// An old `/groups…` address: the same page under `/group-sessions` (308, so a form
 /// posted there is posted again to the new address).
 async fn moved(uri: Uri) -> axum::response::Response {
-    let rest = uri.path().strip_prefix("/groups").unwrap_or_default();
+    let rest = match uri.path().strip_prefix("/groups").unwrap_or_default() {
+        "/" => "",
+        rest => rest,
+    };
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     axum::response::IntoResponse::into_response(axum::response::Redirect::permanent(&format!(
         "/group-sessions{rest}{query}"
@@ -219,6 +223,16 @@ async fn render_session(
                 }
                 Some(_) => web.to_sign_in("sign_in_members_group").into(),
                 None => AppError::NotFound.into(),
+            });
+        }
+        // Signed in but not among the mentor's mentees: say so, as articles do.
+        Err(AppError::NotFound) => {
+            return Err(match groups::shared_with(&state.ctx, id).await? {
+                Some(crate::domain::article::Visibility::MyMentees) => AppError::forbidden(
+                    "This group session is for its mentor's mentees: it opens to them while their mentorship lasts.",
+                )
+                .into(),
+                _ => AppError::NotFound.into(),
             });
         }
         Err(e) => return Err(e.into()),

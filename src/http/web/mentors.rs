@@ -506,11 +506,22 @@ async fn render_mentor(
             "{} of {} mentee spots taken",
             row.active_mentees, p.max_mentees
         ),
+        // Who sees an unlisted profile, and why: the mentor and admins; a hidden
+        // approved mentor's own mentees too, told so in their words.
         unlisted_status: (p.status != MentorStatus::Approved || !p.is_public).then(|| {
-            if !p.is_public && p.status == MentorStatus::Approved {
-                "hidden from discovery".to_string()
+            let own_or_admin = viewer.is_some_and(|v| v.id == id) || web.is_admin();
+            if !own_or_admin {
+                format!(
+                    "{} hides this profile from search: you see it as their mentee.",
+                    row.first_name
+                )
+            } else if !p.is_public && p.status == MentorStatus::Approved {
+                "Only you, your mentees and admins see this page: the profile is hidden from discovery.".to_string()
             } else {
-                p.status.as_str().to_string()
+                format!(
+                    "Only you and admins see this page: the profile is {}.",
+                    p.status.as_str()
+                )
             }
         }),
         experience: experience

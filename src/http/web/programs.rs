@@ -64,8 +64,8 @@ pub struct ProgramCard {
     pub accepting: bool,
     pub budget: i64,
     pub sessions_expected: i64,
-    /// Where the reader stands in it ("You applied", …; empty when nowhere).
-    pub mine: &'static str,
+    /// Where the reader stands in it ("You applied", …; none when nowhere).
+    pub mine: Vec<&'static str>,
 }
 
 fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
@@ -105,7 +105,7 @@ fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
         accepting,
         budget: p.budget_per_mentee,
         sessions_expected: p.sessions_expected,
-        mine: "",
+        mine: vec![],
     }
 }
 
@@ -130,7 +130,7 @@ async fn list_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
                 .iter()
                 .map(|p| {
                     let mut c = card(&web, p, now);
-                    c.mine = places.get(&p.id).copied().unwrap_or_default();
+                    c.mine = places.get(&p.id).cloned().unwrap_or_default();
                     c
                 })
                 .collect(),

@@ -260,11 +260,19 @@ pub async fn looks_bookable(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -
     )
     .await?;
     if free.first() != Some(&p.start) {
-        return Err(AppError::conflict(
-            "slot_unavailable",
-            "This time is not free: it is taken, or outside the mentor's hours. Pick one of \
-             the free times.",
-        ));
+        // Said as the request would say it: taken, or never one of the mentor's times.
+        let offered = availability::free_among(
+            ctx,
+            a,
+            &[],
+            (p.start, p.start + SignedDuration::from_mins(1)),
+            p.context.duration_minutes,
+        );
+        return Err(if offered.first() == Some(&p.start) {
+            slot_taken()
+        } else {
+            not_offered()
+        });
     }
     Ok(())
 }

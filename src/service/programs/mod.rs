@@ -157,25 +157,24 @@ pub async fn pairing_of(
 
 /// The programs `user` may see, newest first.
 /// Where the person stands in each program they applied to or joined as a mentor:
-/// program id → "You applied", "You are matched" or "You are in the mentor pool"
-/// (withdrawn places left out).
+/// program id → what they are there: "You applied", "You are matched", "You are in
+/// the mentor pool" (both, when someone is on both sides; withdrawn places left out).
 pub async fn my_places(
     ctx: &Ctx,
     user: &UserRow,
-) -> AppResult<std::collections::HashMap<String, &'static str>> {
+) -> AppResult<std::collections::HashMap<String, Vec<&'static str>>> {
     let rows = store::programs::enrolments_of(&ctx.db.pool, &user.id).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(program, _, role, status, ..)| {
-            let said = match (role.as_str(), status.as_str()) {
-                ("mentee", "applied") => "You applied",
-                ("mentee", "matched") => "You are matched",
-                ("mentor", "active") => "You are in the mentor pool",
-                _ => return None,
-            };
-            Some((program, said))
-        })
-        .collect())
+    let mut places: std::collections::HashMap<String, Vec<&'static str>> = Default::default();
+    for (program, _, role, status, ..) in rows {
+        let said = match (role.as_str(), status.as_str()) {
+            ("mentee", "applied") => "You applied",
+            ("mentee", "matched") => "You are matched",
+            ("mentor", "active") => "You are in the mentor pool",
+            _ => continue,
+        };
+        places.entry(program).or_default().push(said);
+    }
+    Ok(places)
 }
 
 pub async fn list(ctx: &Ctx, user: &UserRow) -> AppResult<Vec<ProgramRow>> {

@@ -754,6 +754,17 @@ async fn review_services_are_delivered_by_a_deadline() {
         html.contains("<dt>Your résumé</dt><dd id=\"reviewed\">Not given yet:"),
         "{html}"
     );
+    // The request form says it before the credits are held.
+    let (_, form) = crate::web_mentors::text(
+        &mentee_web,
+        &app,
+        &format!("/mentors/{}/book?service={svc}", mentor.user_id),
+    )
+    .await;
+    assert!(
+        form.contains("<dt>Your résumé</dt><dd id=\"reviewed\">Not given yet:"),
+        "{form}"
+    );
     let cv = "https://example.com/ada-cv.pdf";
     let (status, _) = app
         .call(

@@ -43,6 +43,9 @@ pub(super) struct BookPage {
     duration: i64,
     cost: i64,
     timed: bool,
+    /// A résumé or LinkedIn review: what the mentor will read ("résumé", "LinkedIn
+    /// profile") and the address from the mentee's settings (empty when not given).
+    reviewed: Option<(&'static str, String)>,
     start: String,
     /// "Tue 3 Mar 2026, 2:00 PM – 3:00 PM" in the viewer's zone.
     start_local: String,
@@ -148,6 +151,13 @@ pub(super) async fn render_book(
         .into());
     };
     let timed = !service.kind.is_review();
+    let reviewed = match service.kind {
+        crate::domain::mentor::ServiceKind::ResumeReview => Some(("résumé", me.resume_url.clone())),
+        crate::domain::mentor::ServiceKind::LinkedinReview => {
+            Some(("LinkedIn profile", me.linkedin_url.clone()))
+        }
+        _ => None,
+    };
     let tz = q.zone(&me);
     let account_zone = Some(zone_of(Some(&me)))
         .filter(|own| own.iana_name() != tz.iana_name())
@@ -252,6 +262,7 @@ pub(super) async fn render_book(
             duration: service.duration_minutes,
             cost: service.credit_cost,
             timed,
+            reviewed,
             start: q.start.clone(),
             start_local,
             zone: tz_name(&tz),
