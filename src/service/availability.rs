@@ -468,7 +468,6 @@ pub fn busy_pad(a: &Availability, duration: i64) -> SignedDuration {
     )
 }
 
-/// Free starts of `duration` minutes in `[from, to)` given the mentor's busy intervals
 /// An end of `00:00` after a later start is midnight at the day's end (`24:00`): the
 /// way a clock (and a browser's time field, which cannot show `24:00`) says "until
 /// midnight".
@@ -480,6 +479,7 @@ fn until_midnight(start: Option<av::Minute>, end: av::Minute) -> av::Minute {
     }
 }
 
+/// Free starts of `duration` minutes in `[from, to)` given the mentor's busy intervals
 /// around that range (see [`busy_pad`]).
 pub fn free_among(
     ctx: &Ctx,
