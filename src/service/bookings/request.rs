@@ -21,11 +21,28 @@ pub(super) fn slot_taken() -> AppError {
 }
 
 /// A time that is not one of the mentor's bookable times, busy or not.
-pub(super) fn not_offered() -> AppError {
+fn not_offered() -> AppError {
     AppError::conflict(
         "slot_unavailable",
         "This time is not one of the mentor's bookable times (their hours, notice and how far ahead they take bookings). Pick one of their free slots.",
     )
+}
+
+/// Why `start` is not among the mentor's free starts: taken, or never one of their
+/// times at all (their hours, steps, notice and horizon) — told apart by computing the
+/// free starts again without the busy times. Only a refusal pays for it.
+fn refused_slot(
+    ctx: &Ctx,
+    a: &crate::domain::availability::Availability,
+    start: jiff::Timestamp,
+    duration: i64,
+) -> AppError {
+    let probe = (start, start + SignedDuration::from_mins(1));
+    if availability::free_among(ctx, a, &[], probe, duration).first() == Some(&start) {
+        slot_taken()
+    } else {
+        not_offered()
+    }
 }
 
 pub(super) fn request_hash(input: &BookingInput) -> String {
@@ -222,14 +239,7 @@ pub(super) async fn check_slot<T: RequestTx>(
     }
     let free = availability::free_among(ctx, a, &found.busy, (start, probe_end), duration);
     if free.first() != Some(&start) {
-        // Taken, or never one of the mentor's times at all (their hours, steps, notice
-        // and horizon): each is said as it is.
-        let offered = availability::free_among(ctx, a, &[], (start, probe_end), duration);
-        return Err(if offered.first() == Some(&start) {
-            slot_taken()
-        } else {
-            not_offered()
-        });
+        return Err(refused_slot(ctx, a, start, duration));
     }
     Ok(found.balance)
 }
@@ -260,19 +270,8 @@ pub async fn looks_bookable(ctx: &Ctx, mentee: &UserRow, input: &BookingInput) -
     )
     .await?;
     if free.first() != Some(&p.start) {
-        // Said as the request would say it: taken, or never one of the mentor's times.
-        let offered = availability::free_among(
-            ctx,
-            a,
-            &[],
-            (p.start, p.start + SignedDuration::from_mins(1)),
-            p.context.duration_minutes,
-        );
-        return Err(if offered.first() == Some(&p.start) {
-            slot_taken()
-        } else {
-            not_offered()
-        });
+        // Said as the request would say it.
+        return Err(refused_slot(ctx, a, p.start, p.context.duration_minutes));
     }
     Ok(())
 }
