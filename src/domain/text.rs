@@ -33,6 +33,26 @@ pub fn required_line(field: &str, raw: &str, max: usize) -> Result<String, Field
     line(field, v, max)
 }
 
+/// [`required_line`], saying `missing` (in the words of the form it is on) when
+/// nothing was written.
+pub fn required_line_saying(
+    field: &str,
+    raw: &str,
+    max: usize,
+    missing: &str,
+) -> Result<String, FieldError> {
+    required_line(field, raw, max).map_err(|e| {
+        if e.code == "required" {
+            FieldError {
+                message: missing.into(),
+                ..e
+            }
+        } else {
+            e
+        }
+    })
+}
+
 /// Trims and checks an optional single-line text of at most `max` characters
 /// (empty means "not set").
 pub fn optional_line(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {

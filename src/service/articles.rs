@@ -82,7 +82,9 @@ struct Checked {
 
 fn check(title: &str, content: &str, tags: &[String], visibility: &str) -> AppResult<Checked> {
     let mut v = Validator::new();
-    let title = v.check(text::required_line("title", title, TITLE_MAX).map_err(untitled));
+    let title = v.check(text::required_line_saying(
+        "title", title, TITLE_MAX, UNTITLED,
+    ));
     let content = v.check(text::optional_text("content", content, CONTENT_MAX));
     let tags = v.check(mentor::tags_up_to("tags", tags, MAX_TAGS));
     let visibility = v.check(Visibility::parse(visibility));
@@ -95,19 +97,7 @@ fn check(title: &str, content: &str, tags: &[String], visibility: &str) -> AppRe
     })
 }
 
-/// A missing title said as publishing says it, so that saving a draft and publishing
-/// refuse an untitled article with the same words.
-fn untitled(e: FieldError) -> FieldError {
-    if e.code == "required" {
-        FieldError {
-            message: UNTITLED.into(),
-            ..e
-        }
-    } else {
-        e
-    }
-}
-
+/// A missing title, said in the same words whether a draft is saved or published.
 const UNTITLED: &str = "Give the article a title.";
 
 /// The fields made from the checked ones: HTML, excerpt, search text.

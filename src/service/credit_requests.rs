@@ -265,17 +265,13 @@ pub async fn decline(
 ) -> AppResult<CreditRequestRow> {
     require_admin(admin)?;
     let r = get(ctx, id).await?;
-    let reason = text::required_line("reason", &input.reason, 500).map_err(|e| {
-        let e = if e.code == "required" {
-            FieldError {
-                message: "Say why you decline: they read it with the answer.".into(),
-                ..e
-            }
-        } else {
-            e
-        };
-        AppError::Invalid(vec![e])
-    })?;
+    let reason = text::required_line_saying(
+        "reason",
+        &input.reason,
+        500,
+        "Say why you decline: they read it with the answer.",
+    )
+    .map_err(|e| AppError::Invalid(vec![e]))?;
     let member = store::users::by_id(&ctx.db.pool, &r.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
