@@ -151,13 +151,7 @@ pub(super) async fn render_book(
         .into());
     };
     let timed = !service.kind.is_review();
-    let reviewed = match service.kind {
-        crate::domain::mentor::ServiceKind::ResumeReview => Some(("résumé", me.resume_url.clone())),
-        crate::domain::mentor::ServiceKind::LinkedinReview => {
-            Some(("LinkedIn profile", me.linkedin_url.clone()))
-        }
-        _ => None,
-    };
+    let reviewed = reviewed(service.kind, Some(&me));
     let tz = q.zone(&me);
     let account_zone = Some(zone_of(Some(&me)))
         .filter(|own| own.iana_name() != tz.iana_name())

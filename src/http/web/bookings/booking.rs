@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::domain::dispute::Remedy;
-use crate::domain::mentor::ServiceKind;
 use crate::http::web::in_words;
 
 pub struct HistoryLine {
@@ -228,22 +227,16 @@ async fn render_booking(
     // (two buttons doing one thing).
     let mentor_answers = i_am_mentor && status == BookingStatus::Pending;
     let dispute_ends = crate::domain::dispute::open_until(r.finished_at.unwrap_or(r.updated_at));
-    let reviewed = match r.kind {
-        ServiceKind::ResumeReview | ServiceKind::LinkedinReview => {
-            let mentee = if i_am_mentor {
-                crate::service::accounts::public_profile(&state.ctx, &r.mentee_id)
-                    .await
-                    .ok()
-            } else {
-                Some(me.clone())
-            };
-            let (what, url) = match (r.kind, mentee) {
-                (ServiceKind::ResumeReview, m) => ("résumé", m.map(|m| m.resume_url)),
-                (_, m) => ("LinkedIn profile", m.map(|m| m.linkedin_url)),
-            };
-            Some((what, url.unwrap_or_default()))
+    // The mentee's address is read (for the mentor) only for a review.
+    let reviewed = match (r.kind.is_review(), i_am_mentor) {
+        (false, _) => None,
+        (true, false) => reviewed(r.kind, Some(&me)),
+        (true, true) => {
+            let mentee = crate::service::accounts::public_profile(&state.ctx, &r.mentee_id)
+                .await
+                .ok();
+            reviewed(r.kind, mentee.as_ref())
         }
-        _ => None,
     };
     let page = BookingPage {
         layout: web.layout(),

@@ -44,6 +44,22 @@ use crate::{
     },
 };
 
+/// A résumé or LinkedIn review: what the mentor reads ("résumé", "LinkedIn profile")
+/// and the mentee's address for it from their settings (empty when not given or when
+/// the mentee cannot be read); `None` for other services.
+fn reviewed(
+    kind: crate::domain::mentor::ServiceKind,
+    mentee: Option<&UserRow>,
+) -> Option<(&'static str, String)> {
+    use crate::domain::mentor::ServiceKind::{LinkedinReview, ResumeReview};
+    let (what, address): (_, fn(&UserRow) -> &String) = match kind {
+        ResumeReview => ("résumé", |u| &u.resume_url),
+        LinkedinReview => ("LinkedIn profile", |u| &u.linkedin_url),
+        _ => return None,
+    };
+    Some((what, mentee.map(address).cloned().unwrap_or_default()))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/mentors/{id}/book", get(book_form).post(book))
