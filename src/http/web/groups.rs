@@ -215,20 +215,14 @@ async fn render_session(
     let me = web.auth.as_ref().map(|a| &a.user);
     let (g, seat) = match groups::get(&state.ctx, me, id).await {
         Ok(found) => found,
-        // A shared link to a session for members: sign in, then see it.
-        Err(AppError::NotFound) if me.is_none() => {
-            return Err(match groups::shared_with(&state.ctx, id).await? {
-                Some(crate::domain::article::Visibility::MyMentees) => {
-                    web.to_sign_in("sign_in_mentees_group").into()
-                }
-                Some(_) => web.to_sign_in("sign_in_members_group").into(),
-                None => AppError::NotFound.into(),
-            });
-        }
-        // Signed in but not among the mentor's mentees: say so, as articles do.
+        // A shared link to a session for members: a visitor signs in, then sees it; a
+        // member who is not among the mentor's mentees is told so, as articles do.
         Err(AppError::NotFound) => {
-            return Err(match groups::shared_with(&state.ctx, id).await? {
-                Some(crate::domain::article::Visibility::MyMentees) => AppError::forbidden(
+            use crate::domain::article::Visibility::MyMentees;
+            return Err(match (me, groups::shared_with(&state.ctx, id).await?) {
+                (None, Some(MyMentees)) => web.to_sign_in("sign_in_mentees_group").into(),
+                (None, Some(_)) => web.to_sign_in("sign_in_members_group").into(),
+                (Some(_), Some(MyMentees)) => AppError::forbidden(
                     "This group session is for its mentor's mentees: it opens to them while their mentorship lasts.",
                 )
                 .into(),
