@@ -106,14 +106,18 @@ fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// The session's zone: the one given (checked), else `default`.
-fn zone_of(input: &GroupInput, default: &str) -> AppResult<String> {
-    match input.timezone.as_deref() {
-        Some(raw) => crate::domain::user::TimeZoneName::parse("timezone", raw)
-            .map(|z| z.as_str().to_string())
-            .map_err(|e| AppError::Invalid(vec![e])),
-        None => Ok(default.to_string()),
-    }
+/// The zone the input gives the session, checked (`None` when it gives none: the
+/// mentor's on publishing, the session's own on a change).
+fn zone_given(input: &GroupInput) -> AppResult<Option<String>> {
+    input
+        .timezone
+        .as_deref()
+        .map(|raw| {
+            crate::domain::user::TimeZoneName::parse("timezone", raw)
+                .map(|z| z.as_str().to_string())
+                .map_err(|e| AppError::Invalid(vec![e]))
+        })
+        .transpose()
 }
 
 /// `PATCH /api/v1/group-sessions/{id}`: [`update`] with what the patch leaves out as
@@ -209,7 +213,7 @@ pub async fn create(ctx: &Ctx, mentor: &UserRow, input: &GroupInput) -> AppResul
     }
     let now = ctx.now();
     let first = group::check(&input.raw(), now).map_err(AppError::Invalid)?;
-    let zone = zone_of(input, &mentor.timezone)?;
+    let zone = zone_given(input)?.unwrap_or_else(|| mentor.timezone.clone());
     let tz = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let drafts: Vec<Draft> = (0..first.repeat_weeks)
         .filter_map(|n| first.week(n, &tz))
@@ -276,9 +280,10 @@ pub async fn update(
         ));
     }
     let d = group::check(&input.raw(), now).map_err(AppError::Invalid)?;
+    let zone = zone_given(input)?;
     let mut tx = ctx.db.begin_write().await?;
     let g = locked(ctx, &mut tx, id).await?;
-    let zone = zone_of(input, &g.timezone)?;
+    let zone = zone.unwrap_or_else(|| g.timezone.clone());
     if g.mentor_id != mentor.id {
         return Err(not_found());
     }
