@@ -1960,3 +1960,84 @@ async fn a_draft_given_another_mentor_says_whom_it_had() {
         "{audit}"
     );
 }
+
+#[tokio::test]
+async fn pairing_by_hand_starts_on_the_applicants_best_open_choice() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = open_program(&app, &admin, "Hand", 25).await;
+    let ann = pool_mentor(&app, &admin, &id, "ann@example.com", &["python"], 1).await;
+    pool_mentor(&app, &admin, &id, "bob@example.com", &["go"], 1).await;
+    let cyd = pool_mentor(&app, &admin, &id, "cyd@example.com", &["rust"], 1).await;
+    let x = apply(&app, &id, "x@example.com", &[&ann]).await;
+    let y = apply(&app, &id, "y@example.com", &[&ann, &cyd]).await;
+    let z = apply(&app, &id, "z@example.com", &[]).await;
+    let (status, p) = app
+        .get(&format!("/api/v1/programs/{id}/proposals"), admin.token())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let app_id = |s: &Session| -> String {
+        p["queue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["mentee_id"] == *s.user_id)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (xa, ya, za) = (app_id(&x), app_id(&y), app_id(&z));
+    let page = sign_in(&app, "root@example.com", "admin password 1").await;
+    let menu = |html: &str, app_id: &str| -> String {
+        let start = html.find(&format!("id=\"pair-{app_id}\"")).expect(html);
+        html[start..start + html[start..].find("</select>").unwrap()].to_string()
+    };
+    let option = |m: &Session, rest: &str| format!("<option value=\"{}\"{rest}", m.user_id);
+    let (_, html) = text(&page, &app, &format!("/programs/{id}/manage")).await;
+    // Nothing proposed: x's and y's menus start on Ann, each marked with its rank.
+    let x_menu = menu(&html, &xa);
+    assert!(
+        x_menu.contains(&option(
+            &ann,
+            " selected>Test ann (1 of 1 left, their 1st choice)"
+        )),
+        "{x_menu}"
+    );
+    let y_menu = menu(&html, &ya);
+    assert!(
+        y_menu.contains(&option(
+            &ann,
+            " selected>Test ann (1 of 1 left, their 1st choice)"
+        )) && y_menu.contains(&option(&cyd, ">Test cyd (1 of 1 left, their 2nd choice)")),
+        "{y_menu}"
+    );
+    // x paired with Ann by hand: Ann's one place is proposed, so y's menu starts on
+    // Cyd, their 2nd choice; z ranked nobody, so theirs starts on the first mentor.
+    let (status, m) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals/manual"),
+            admin.token(),
+            json!({"application_id": xa, "mentor_id": ann.user_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let (_, html) = text(&page, &app, &format!("/programs/{id}/manage")).await;
+    let y_menu = menu(&html, &ya);
+    assert!(
+        y_menu.contains(&option(
+            &cyd,
+            " selected>Test cyd (1 of 1 left, their 2nd choice)"
+        )) && y_menu.contains(&option(
+            &ann,
+            " disabled>Test ann (full, 1 proposed, their 1st choice)"
+        )),
+        "{y_menu}"
+    );
+    let z_menu = menu(&html, &za);
+    assert!(
+        !z_menu.contains(" selected>") && !z_menu.contains("choice)"),
+        "{z_menu}"
+    );
+}

@@ -1027,6 +1027,53 @@ fn applicant_line(a: &ApplicationRow, pool: &[PoolRow], questions: &[Question]) 
     }
 }
 
+/// An applicant waiting for a pairing, as the console's "Waiting" list shows them.
+pub struct QueueLine {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+    /// The mentor the hand-pairing menu starts on: the applicant's highest-ranked
+    /// choice who is active with a place left ("" when none is: the menu's first
+    /// mentor with a place).
+    pub pick: String,
+    /// The applicant's choices, in rank order (mentor ids).
+    pub choices: Vec<String>,
+}
+
+impl QueueLine {
+    /// "their 1st choice" and so on for mentor `id`, "" when they did not rank them.
+    pub fn rank_of(&self, id: &str) -> String {
+        match self.choices.iter().position(|c| c == id) {
+            Some(0) => ", their 1st choice".into(),
+            Some(1) => ", their 2nd choice".into(),
+            Some(2) => ", their 3rd choice".into(),
+            Some(n) => format!(", their {}th choice", n + 1),
+            None => String::new(),
+        }
+    }
+}
+
+fn queue_line(a: &ApplicationRow, pool: &[PoolLine]) -> QueueLine {
+    let open = |id: &String| {
+        pool.iter()
+            .any(|m| &m.id == id && m.status == "active" && m.seats_left > 0)
+    };
+    QueueLine {
+        id: a.id.clone(),
+        name: format!("{} {}", a.first_name, a.last_name)
+            .trim()
+            .to_string(),
+        reason: a.unmatched_reason.clone(),
+        pick: a
+            .choices
+            .iter()
+            .find(|c| open(c))
+            .cloned()
+            .unwrap_or_default(),
+        choices: a.choices.clone(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "program_manage.html")]
 struct ManagePage {
@@ -1046,8 +1093,8 @@ struct ManagePage {
     applicants: Vec<ApplicantLine>,
     drafts: Vec<PairingLine>,
     published: Vec<PairingLine>,
-    /// Applicants no pairing holds: (application id, name, reason).
-    queue: Vec<(String, String, String)>,
+    /// Applicants no pairing holds.
+    queue: Vec<QueueLine>,
     /// What publishing the drafts grants.
     grant_total: i64,
     live: bool,
@@ -1102,6 +1149,7 @@ async fn render_manage(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let queue = props.queue.iter().map(|x| queue_line(x, &pool)).collect();
     let page = ManagePage {
         layout: web.layout(),
         p: card(web, p, now),
@@ -1126,19 +1174,7 @@ async fn render_manage(
         grant_total: p.budget_per_mentee * props.drafts.len() as i64,
         drafts,
         published: props.published.iter().map(pairing_line).collect(),
-        queue: props
-            .queue
-            .iter()
-            .map(|x| {
-                (
-                    x.id.clone(),
-                    format!("{} {}", x.first_name, x.last_name)
-                        .trim()
-                        .to_string(),
-                    x.unmatched_reason.clone(),
-                )
-            })
-            .collect(),
+        queue,
         live: matches!(p.status, ProgramStatus::Open | ProgramStatus::Running),
         rules: nudges::rules(&state.ctx, id)
             .await?
