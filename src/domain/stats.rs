@@ -135,7 +135,7 @@ fn counted(n: i64, unit: &str) -> String {
     } else {
         unit
     };
-    format!("{n} {}", escape(unit))
+    format!("{} {}", super::text::grouped(n), escape(unit))
 }
 
 /// A bar chart as inline SVG: one `<rect class="bar">` per point (each with a
@@ -158,18 +158,20 @@ pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> Str
     let mut svg = format!(
         "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" \
          preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\">\
-         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {} in all, at most {max} in one week.</desc>",
+         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {} in all, at most {top} in one week.</desc>",
         escape(title),
         points.len(),
         counted(total, unit),
+        top = super::text::grouped(max),
     );
     svg.push_str(&format!(
         "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{W}\" y2=\"{y}\"/>\
-         <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{max}</text>\
+         <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{top}</text>\
          <text class=\"tick\" x=\"{tx}\" y=\"{y}\" text-anchor=\"end\">0</text>",
         y = H - BOTTOM,
         tx = LEFT - 6.0,
         ty = TOP + 4.0,
+        top = super::text::grouped(max),
     ));
     for (i, p) in points.iter().enumerate() {
         let h = if p.value <= 0 {
@@ -230,13 +232,14 @@ pub fn stacked_bar_chart_svg(
     let mut svg = format!(
         "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" \
          preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\">\
-         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {} in all, at most {max} in one week.</desc>\
+         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {} in all, at most {top} in one week.</desc>\
          <line class=\"axis\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{W}\" y2=\"{y}\"/>\
-         <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{max}</text>\
+         <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{top}</text>\
          <text class=\"tick\" x=\"{tx}\" y=\"{y}\" text-anchor=\"end\">0</text>",
         escape(title),
         weeks.len(),
         counted(total, unit),
+        top = super::text::grouped(max),
         y = H - BOTTOM,
         tx = LEFT - 6.0,
         ty = TOP + 4.0,
@@ -255,7 +258,7 @@ pub fn stacked_bar_chart_svg(
             svg.push_str(&format!(
                 "<rect class=\"seg seg-{k}\" x=\"{x:.1}\" y=\"{base:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\"/>"
             ));
-            parts.push(format!("{v} {}", escape(&layer.0)));
+            parts.push(format!("{} {}", super::text::grouped(v), escape(&layer.0)));
         }
         let h = H - BOTTOM - base;
         let breakdown = if parts.is_empty() {
@@ -384,6 +387,28 @@ mod tests {
         assert!(svg.contains("role=\"img\""));
         assert!(svg.contains("<title id=\"sessions-t\">Sessions per week</title>"));
         assert!(svg.contains("26 weeks, 50 sessions in all, at most 4 in one week."));
+        // Thousands are grouped, in the summary, the axis and each bar.
+        let big = bar_chart_svg(
+            "credits",
+            "Credits",
+            "credits",
+            &[
+                Point {
+                    week: "2026-03-02".into(),
+                    value: 12_400,
+                },
+                Point {
+                    week: "2026-03-09".into(),
+                    value: 1_000,
+                },
+            ],
+        );
+        assert!(
+            big.contains("2 weeks, 13,400 credits in all, at most 12,400 in one week.")
+                && big.contains("text-anchor=\"end\">12,400</text>")
+                && big.contains("Week of 2026-03-09: 1,000 credits</title>"),
+            "{big}"
+        );
         let empty = bar_chart_svg("x", "<b>", "u", &[]);
         assert!(empty.contains("&lt;b&gt;") && !empty.contains("<b>"));
     }

@@ -37,6 +37,13 @@ pub struct Chart {
     pub period: String,
 }
 
+impl Chart {
+    /// The total as people read it: "12,400".
+    pub fn total_said(&self) -> String {
+        crate::domain::text::grouped(self.total)
+    }
+}
+
 pub(super) fn chart(id: &str, title: &str, unit: &str, points: &[Point]) -> Chart {
     Chart {
         id: id.into(),
