@@ -994,6 +994,36 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
     assert!(html.contains("2 things to fix"), "{html}");
     assert!(html.contains("href=\"#seats\">Seats: Enter a whole number.</a>"));
     assert!(html.contains("value=\"Typed title\""));
+    // A date without its time (a browser without a date-time picker) is not read as
+    // that day's midnight, and no typed start makes the page fail.
+    for start in [
+        "2026-03-04",
+        "2026-03-04T",
+        "2026-03-0éT18:00",
+        "2026-03-04T18:00é",
+    ] {
+        let res = mc
+            .post(app.url("/group-sessions/new"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("title", "Career chat"),
+                ("start", start),
+                ("seats", "2"),
+                ("duration_minutes", "60"),
+                ("credits_per_seat", "10"),
+                ("audience", "public"),
+                ("repeat_weeks", "1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{start}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("href=\"#start\">Starts: Enter a date and a time.</a>"),
+            "{start}: {html}"
+        );
+    }
     let res = mc
         .post(app.url("/group-sessions/new"))
         .form(&[

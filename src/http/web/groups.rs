@@ -784,13 +784,18 @@ fn number(field: &str, raw: &str, errs: &mut Vec<crate::error::FieldError>) -> O
 /// cannot be read goes into `errs` beside its field.
 fn input_of(f: &EditorForm, me: &UserRow, errs: &mut Vec<crate::error::FieldError>) -> GroupInput {
     let tz = zone_of(Some(me));
-    let start = match f.start.trim().parse::<jiff::civil::DateTime>() {
-        Ok(dt) => dt
+    // jiff reads a date alone as its midnight; a start needs its time of day.
+    let typed = f.start.trim();
+    let has_time = typed
+        .get(10..)
+        .is_some_and(|rest| rest.len() > 1 && rest.starts_with(['T', 't', ' ']));
+    let start = match typed.parse::<jiff::civil::DateTime>() {
+        Ok(dt) if has_time => dt
             .to_zoned(tz.clone())
             .ok()
             .map(|z| z.timestamp().to_string()),
-        Err(_) if f.start.trim().is_empty() => None,
-        Err(_) => {
+        _ if typed.is_empty() => None,
+        _ => {
             errs.push(crate::error::FieldError::new(
                 "start",
                 "invalid_datetime",
