@@ -160,6 +160,19 @@ pub async fn for_mentor(
     Ok(store::reviews::for_mentor(&ctx.db.pool, mentor_id, before_id, limit).await?)
 }
 
+/// The latest reviews a mentor's page shows, of bookings and of group sessions.
+pub async fn on_profile(
+    ctx: &Ctx,
+    viewer: Option<&UserRow>,
+    mentor_id: &str,
+    limit: i64,
+) -> AppResult<Vec<store::reviews::ProfileReview>> {
+    store::discovery::visible_mentor(&ctx.db.pool, mentor_id, viewer.map(|v| v.id.as_str()))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(store::reviews::latest_on_profile(&ctx.db.pool, mentor_id, limit).await?)
+}
+
 pub async fn of_booking(ctx: &Ctx, booking_id: &str) -> AppResult<Option<ReviewRow>> {
     Ok(store::reviews::of_booking(&ctx.db.pool, booking_id).await?)
 }

@@ -69,6 +69,57 @@ pub async fn for_mentor<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// A review as a mentor's page lists it, of a booking or of a group session.
+pub struct ProfileReview {
+    pub rating: i64,
+    pub comment: String,
+    /// The mentor's answer ("" for none; group sessions' reviews have none).
+    pub reply: String,
+    pub created_at: Timestamp,
+    pub first_name: String,
+    pub last_name: String,
+    /// The booking's or the group session's title.
+    pub title: String,
+}
+
+/// A mentor's latest reviews of both kinds (bookings' and group sessions', both of
+/// which count in the rating), newest first.
+pub async fn latest_on_profile<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<ProfileReview>> {
+    let rows: Vec<(i64, String, String, i64, String, String, String)> = sqlx::query_as(
+        "SELECT rating, comment, reply, created_at, first_name, last_name, title FROM (\
+           SELECT r.rating, r.comment, r.reply, r.created_at, u.first_name, u.last_name, \
+                  b.title, r.id FROM reviews r JOIN users u ON u.id = r.mentee_id \
+                  JOIN bookings b ON b.id = r.booking_id WHERE r.mentor_id = $1 \
+           UNION ALL \
+           SELECT r.rating, r.comment, '', r.created_at, u.first_name, u.last_name, \
+                  g.title, r.id FROM group_reviews r JOIN users u ON u.id = r.user_id \
+                  JOIN group_sessions g ON g.id = r.session_id WHERE r.mentor_id = $1\
+         ) x ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(mentor_id)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(rating, comment, reply, at, first_name, last_name, title)| ProfileReview {
+                rating,
+                comment,
+                reply,
+                created_at: Timestamp::from_microsecond(at).unwrap_or_default(),
+                first_name,
+                last_name,
+                title,
+            },
+        )
+        .collect())
+}
+
 /// The reviews a mentee wrote, newest first (their data export).
 pub async fn written_by<'e, E: Executor<'e, Database = Any>>(
     ex: E,

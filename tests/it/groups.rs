@@ -2433,3 +2433,50 @@ async fn the_api_md_names_and_verbs_work() {
     assert_eq!(app.balance(&a).await.0, 20, "refunded in full");
     app.assert_ledger_ok().await;
 }
+
+/// A mentor's page rounds the average half up (3, 5, 5 and 4 are 4.25: "4.3", as the
+/// dashboard says) and dates each review and names its service.
+#[tokio::test]
+async fn the_profile_rounds_the_rating_half_up_and_dates_each_review() {
+    use crate::web_mentors::text;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(4, 0)).await;
+    let id = g["id"].as_str().unwrap();
+    let mut people = vec![];
+    for (n, rating) in [3, 5, 5, 4].into_iter().enumerate() {
+        let s = member(&app, &admin, &format!("r{n}@example.com"), 0).await;
+        join(&app, &s, id).await;
+        people.push((s, rating));
+    }
+    app.clock.advance(jiff::SignedDuration::from_hours(55));
+    app.post(
+        &format!("/api/v1/group-sessions/{id}/attendance"),
+        m.token(),
+        json!({"absent": []}),
+    )
+    .await;
+    let path = format!("/api/v1/group-sessions/{id}/reviews");
+    for (s, rating) in &people {
+        let (status, b) = app.post(&path, s.token(), json!({"rating": rating})).await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+    }
+    let (_, html) = text(
+        &crate::web_mentors::client(),
+        &app,
+        &format!("/mentors/{}", m.user_id),
+    )
+    .await;
+    assert!(html.contains("★ 4.3 (4)"), "{html}");
+    assert!(
+        html.contains(
+            "<span class=\"sr-only\">Rated 4 of 5: </span><span aria-hidden=\"true\">★★★★☆</span>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("Test r. · Rust in practice · Mar 2026</span>"),
+        "{html}"
+    );
+}

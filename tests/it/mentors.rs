@@ -330,6 +330,17 @@ async fn services_belong_to_their_mentor() {
     let (status, svc) = app.post("/api/v1/me/services", m.token(), body).await;
     assert_eq!(status, StatusCode::CREATED, "{svc}");
     let id = svc["id"].as_str().unwrap();
+    // Its profile names it once: a title that is its kind's label gets no badge.
+    let (_, html) = crate::web_mentors::text(
+        &crate::web_mentors::client(),
+        &app,
+        &format!("/mentors/{}", m.user_id),
+    )
+    .await;
+    assert!(
+        html.contains("<li><strong>Résumé review</strong><br>"),
+        "{html}"
+    );
     let bad = app
         .post(
             "/api/v1/me/services",

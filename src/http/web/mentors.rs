@@ -81,7 +81,13 @@ impl CardView {
             role_line,
             expertise: p.expertise.clone().into_iter().take(5).collect(),
             rating: if p.rating_count > 0 {
-                format!("★ {:.1} ({})", p.rating_avg, p.rating_count)
+                // Rounded half up, as the dashboard does (4.25 is 4.3, not the
+                // formatter's half-to-even 4.2).
+                format!(
+                    "★ {:.1} ({})",
+                    (p.rating_avg * 10.0).round() / 10.0,
+                    p.rating_count
+                )
             } else {
                 "New mentor".into()
             },
@@ -378,6 +384,10 @@ pub struct ReviewLine {
     pub comment: String,
     pub by: String,
     pub reply: String,
+    pub rating: i64,
+    /// The month it was written ("Nov 2026") and the service it was for.
+    pub when: String,
+    pub service: String,
 }
 
 #[derive(Template)]
@@ -451,7 +461,7 @@ async fn render_mentor(
         .chosen_zone()
         .map(|(_, z)| z)
         .unwrap_or_else(|| web.zone());
-    let reviews = crate::service::reviews::for_mentor(&state.ctx, viewer, id, None, 5)
+    let reviews = crate::service::reviews::on_profile(&state.ctx, viewer, id, 5)
         .await
         .unwrap_or_default();
     let articles = super::articles::latest_by(state, viewer, id, 3, &tz)
@@ -490,10 +500,17 @@ async fn render_mentor(
                 comment: r.comment.clone(),
                 by: format!(
                     "{} {}.",
-                    r.mentee_first_name,
-                    r.mentee_last_name.chars().next().unwrap_or(' ')
+                    r.first_name,
+                    r.last_name.chars().next().unwrap_or(' ')
                 ),
                 reply: r.reply.clone(),
+                when: r
+                    .created_at
+                    .to_zoned(tz.clone())
+                    .strftime("%b %Y")
+                    .to_string(),
+                service: r.title.clone(),
+                rating: r.rating.clamp(0, 5),
             })
             .collect(),
         m: CardView::from_row(&row),
