@@ -219,6 +219,10 @@ pub const CODES: &[(&str, &str)] = &[
         "An admin cannot take their own admin role.",
     ),
     (
+        "last_admin",
+        "The only admin cannot close their account: make another member an admin first.",
+    ),
+    (
         "time_taken",
         "The mentor already has a session or booking at that time.",
     ),

@@ -844,6 +844,24 @@ const ERASED_NAME: &str = "Deleted user";
 /// and every session ends.
 #[tracing::instrument(name = "accounts::close_account", skip_all, fields(user_id = %user.id))]
 pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
+    let admin =
+        crate::domain::user::Roles::from_db(&user.roles).has(crate::domain::user::Role::Admin);
+    let last_admin = || {
+        AppError::conflict(
+            "last_admin",
+            "You are the only admin: make another member an admin before closing your \
+             account, so that someone can still approve mentors, grant credits and answer \
+             reports. Nothing was closed.",
+        )
+    };
+    if admin
+        && !store::users::admins(&ctx.db.pool)
+            .await?
+            .iter()
+            .any(|(id, _)| *id != user.id)
+    {
+        return Err(last_admin());
+    }
     // Coming sessions and requests end first, while the other side still reads who
     // cancelled them.
     super::wind_down::wind_down(ctx, user, super::wind_down::Why::Closed, user).await?;
@@ -862,6 +880,9 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     .await?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
+    if admin && store::users::other_admins_locked(&mut tx, ctx.db.backend, &user.id).await? == 0 {
+        return Err(last_admin());
+    }
     store::sessions::revoke_all_for_user(&mut *tx, &user.id, None, now).await?;
     for (table, column, id, title, body) in named {
         let (t, b) = (

@@ -375,6 +375,28 @@ pub async fn count_active<'e, E: Executor<'e, Database = Any>>(ex: E) -> sqlx::R
     .await
 }
 
+/// How many active administrators other than `id` there are. On PostgreSQL their
+/// rows are locked until the transaction ends, so that two admins closing their
+/// accounts at once cannot both count the other (SQLite's writer is alone already).
+pub async fn other_admins_locked(
+    tx: &mut super::Tx,
+    backend: super::Backend,
+    id: &str,
+) -> sqlx::Result<usize> {
+    let lock = match backend {
+        super::Backend::Postgres => " FOR NO KEY UPDATE",
+        super::Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "SELECT id FROM users WHERE roles LIKE '%,admin,%' AND suspended_at IS NULL \
+         AND deleted_at IS NULL ORDER BY id{lock}"
+    );
+    let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(ids.iter().filter(|a| *a != id).count())
+}
+
 /// The ids and emails of the active administrators (whom a request for credits, a
 /// mentor application or a report is told to).
 pub async fn admins<'e, E: Executor<'e, Database = Any>>(

@@ -964,3 +964,64 @@ async fn without_the_mentor_role_a_mentor_is_unlisted_until_it_comes_back() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{again}");
 }
+
+/// The only admin cannot close their account (the site would have nobody to approve
+/// mentors, grant credits or answer reports); once another admin exists, they can.
+#[tokio::test]
+async fn the_last_admin_cannot_close_their_account() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let close = || app.call(Method::DELETE, "/api/v1/me", admin.token(), None);
+    assert_problem(&close().await, 409, "last_admin");
+    let (status, me) = app.get("/api/v1/me", admin.token()).await;
+    assert_eq!(status, StatusCode::OK, "nothing was closed: {me}");
+    // The settings page says why, beside its form.
+    let c = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, html) = text(&c, &app, "/settings").await;
+    let res = c
+        .post(app.url("/settings/delete"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("password", "admin password 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("You are the only admin: make another member an admin"),
+        "{html}"
+    );
+    // A suspended admin does not count; an active one does.
+    let other = app.register("second@example.com").await;
+    let roles = format!("/api/v1/admin/users/{}/roles", other.user_id);
+    let (status, b) = app
+        .call(
+            Method::PUT,
+            &roles,
+            admin.token(),
+            Some(json!({"roles": ["mentee", "admin"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/admin/users/{}/suspend", other.user_id),
+            admin.token(),
+            json!({"reason": "on leave"}),
+        )
+        .await;
+    assert!(status.is_success(), "{b}");
+    assert_problem(&close().await, 409, "last_admin");
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/admin/users/{}/unsuspend", other.user_id),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{b}");
+    assert_eq!(close().await.0, StatusCode::NO_CONTENT);
+}

@@ -750,7 +750,14 @@ async fn close_account(
         );
         return Ok(settings_with_errors(&state, &web, &me, "delete", &e).await);
     }
-    accounts::close_account(&state.ctx, &me).await?;
+    if let Err(e) = accounts::close_account(&state.ctx, &me).await {
+        return match e {
+            AppError::Conflict { .. } => {
+                Ok(settings_with_errors(&state, &web, &me, "delete", &e).await)
+            }
+            e => Err(e.into()),
+        };
+    }
     let mut res = web.redirect_flash("/", "account_closed");
     web.clear_session_cookie(&mut res);
     Ok(res)
