@@ -666,9 +666,9 @@ async fn connecting_checks_the_input_the_password_and_the_address() {
     assert_eq!(got.1["errors"].as_array().unwrap().len(), 2, "{}", got.1);
     let (_, l) = app.get("/api/v1/me/calendars", mentor.token()).await;
     assert_eq!(l["items"].as_array().unwrap().len(), 0, "nothing stored");
-    // A direct calendar address works too.
+    // A direct calendar address works too (given as API.md's `url`).
     let (status, c) = try_connect(
-        json!({"server_url": server.calendar_url("work"), "username": USER, "password": PASSWORD}),
+        json!({"url": server.calendar_url("work"), "username": USER, "password": PASSWORD}),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{c}");

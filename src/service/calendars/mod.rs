@@ -60,7 +60,8 @@ use caldav::{Dav, DavError};
 #[serde(deny_unknown_fields)]
 pub struct ConnectInput {
     /// The CalDAV server's address: the account's URL, or just the server's (found
-    /// through `/.well-known/caldav`).
+    /// through `/.well-known/caldav`). API.md's name `url` is taken too.
+    #[serde(alias = "url")]
     pub server_url: String,
     pub username: String,
     /// An app password (stored encrypted, never shown again).
