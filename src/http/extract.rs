@@ -352,8 +352,9 @@ where
                 let msg = std::error::Error::source(&e)
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| e.body_text());
+                let (field, msg) = query_field(&msg);
                 Err(AppError::Invalid(vec![FieldError::new(
-                    "query",
+                    &field,
                     "invalid_value",
                     msg,
                 )]))
@@ -361,6 +362,32 @@ where
             Err(other) => Err(AppError::bad_request("bad_query", other.body_text())),
         }
     }
+}
+
+/// The parameter a query string's error is about, and the reason: "limit: invalid
+/// digit found in string" is about `limit`; "unknown field `x`, expected …" and
+/// "missing field `x`" about `x`; anything else about the `query` as a whole.
+fn query_field(msg: &str) -> (String, String) {
+    let is_name = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c))
+    };
+    if let Some((name, why)) = msg.split_once(": ")
+        && is_name(name)
+    {
+        return (name.to_string(), why.to_string());
+    }
+    for lead in ["unknown field `", "missing field `"] {
+        if let Some(rest) = msg.strip_prefix(lead)
+            && let Some((name, _)) = rest.split_once('`')
+            && is_name(name)
+        {
+            return (name.to_string(), msg.to_string());
+        }
+    }
+    ("query".to_string(), msg.to_string())
 }
 
 /// Reads a path id: anything that is not a well-formed id is "not found".

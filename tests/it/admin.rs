@@ -97,6 +97,13 @@ async fn admins_search_filter_and_page_users() {
             "invalid_input",
         );
     }
+    // A parameter that does not parse is named as the field at fault.
+    for (query, field) in [("limit=abc", "limit"), ("unread=1", "unread")] {
+        let (_, b) = app
+            .get(&format!("/api/v1/notifications?{query}"), admin.token())
+            .await;
+        assert_eq!(b["errors"][0]["field"], field, "{b}");
+    }
 }
 
 #[tokio::test]
