@@ -231,6 +231,11 @@ where
             Ok(b) => b,
             Err(e) => return Err(json_rejection(JsonRejection::BytesRejection(e), limit)),
         };
+        // A UTF-8 byte-order mark before the text is allowed and ignored (RFC 8259 §8.1).
+        let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(_) => bytes.slice(3..),
+            None => bytes,
+        };
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
         if matches!(first, Some(b) if *b != b'{') {
             return Err(AppError::Invalid(vec![FieldError::new(

@@ -3,7 +3,9 @@
 //! webhook payload. PostgreSQL cannot store or even compare a text holding one (the
 //! query fails), SQLite silently truncates at it, and no person types one; so it is
 //! refused here with `400 nul_character` before any handler runs, and no engine ever
-//! sees it. Other control characters are each field's business (`domain::text`).
+//! sees it. Other control characters are each field's business (`domain::text`). A
+//! body with a `Content-Encoding` (gzip, br) is refused as well, `415`: nothing here
+//! decompresses, and its bytes are not the text they would be read as.
 //!
 //! The check reads the encoded request, without decoding it: `%00` in the path, the
 //! query or an `application/x-www-form-urlencoded` body, a raw NUL byte in any body,
@@ -76,6 +78,23 @@ pub async fn refuse_nul(State(state): State<AppState>, req: Request, next: Next)
     }
     if !has_body(&req) {
         return next.run(req).await;
+    }
+    // A compressed body would be read as the text it is not (its bytes checked for
+    // NULs, parsed as JSON or a form): say so instead (RFC 7694).
+    let encoded = req
+        .headers()
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("?").split(','))
+        .any(|c| !c.trim().eq_ignore_ascii_case("identity") && !c.trim().is_empty());
+    if encoded {
+        return answer(
+            &state,
+            &req,
+            AppError::UnsupportedMediaType {
+                detail: "Send the body uncompressed: no `Content-Encoding` is accepted.".into(),
+            },
+        );
     }
     let form = req
         .headers()

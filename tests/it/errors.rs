@@ -54,6 +54,39 @@ async fn malformed_bodies_get_clear_problems() {
     );
     assert_eq!(ctype, "application/problem+json");
 
+    // A UTF-8 byte-order mark before the JSON is ignored: the body is read as sent.
+    app.register("bom@example.com").await;
+    let (s, b, _) = raw(
+        &app,
+        Method::POST,
+        "/api/v1/auth/login",
+        json,
+        b"\xEF\xBB\xBF{\"email\": \"bom@example.com\", \"password\": \"correct horse battery\"}"
+            .to_vec(),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // A compressed body is refused as such, not read as text it is not.
+    let gz = app
+        .http
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(vec![
+            0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xab, 0xae, 5, 0, 0x43, 0xbf, 0xa6, 0xa3, 2, 0, 0,
+            0,
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let b: Value = gz.json().await.unwrap();
+    assert!(
+        b["detail"].as_str().unwrap().contains("uncompressed"),
+        "{b}"
+    );
+
     let (s, b, _) = raw(
         &app,
         Method::POST,
