@@ -183,11 +183,25 @@ fn already() -> AppError {
 }
 
 /// Gets a mentorship the user is part of (404 otherwise).
+/// A mentorship, for its pair; a program's pair also for that program's managers and
+/// the admins (who follow its progress). Anyone else finds nothing.
 pub async fn get(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<MentorshipListRow> {
-    store::mentorships::get(&ctx.db.pool, id)
+    let m = store::mentorships::get(&ctx.db.pool, id)
         .await?
-        .filter(|m| m.m.mentor_id == user.id || m.m.mentee_id == user.id)
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    if m.m.mentor_id == user.id || m.m.mentee_id == user.id {
+        return Ok(m);
+    }
+    let Some(program) = store::progress::program_of(&ctx.db.pool, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    if super::admin::is_admin(user)
+        || store::programs::is_manager(&ctx.db.pool, &program, &user.id).await?
+    {
+        Ok(m)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Applies an answer or an ending to a mentorship.

@@ -839,6 +839,16 @@ async fn an_ended_mentorships_progress_is_kept_to_read() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
+    // A mentorship outside any program is the pair's alone: an admin finds neither
+    // it nor its progress.
+    for path in [
+        format!("/api/v1/mentorships/{id}"),
+        format!("/api/v1/mentorships/{id}/goals"),
+        format!("/api/v1/mentorships/{id}/milestones"),
+        format!("/api/v1/mentorships/{id}/skills"),
+    ] {
+        assert_problem(&app.get(&path, admin.token()).await, 404, "not_found");
+    }
 
     let (status, _) = app
         .post(

@@ -1272,6 +1272,12 @@ async fn a_pair_tracks_goals_skills_and_sessions_and_the_report_shows_it() {
     );
     assert_eq!(g["sessions_expected"], 4);
     assert_eq!(g["health"], "on_track");
+    // A program's pair: the admins (as its managers) read the mentorship and its
+    // progress alike.
+    for path in [format!("/api/v1/mentorships/{ms}"), goals_path.clone()] {
+        let (status, b) = app.get(&path, admin.token()).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {b}");
+    }
 
     // Only the mentee rates their skills; 1 to 5.
     let skills = format!("/api/v1/mentorships/{ms}/skills");

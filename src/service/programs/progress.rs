@@ -82,7 +82,9 @@ impl Progress {
     }
 }
 
-/// Who `user` is to mentorship `id`: (the mentorship, its program, in the pair).
+/// Who `user` is to mentorship `id`: (the mentorship, its program, in the pair). The
+/// pair reads it, and for a program's pair the program's managers and the admins (as
+/// `GET /api/v1/mentorships/{id}` does); anyone else finds nothing.
 async fn reader(
     ctx: &Ctx,
     user: &UserRow,
@@ -104,7 +106,8 @@ async fn reader(
         Some(p) => {
             is_admin(user) || store::programs::is_manager(&ctx.db.pool, &p.id, &user.id).await?
         }
-        None => is_admin(user),
+        // A mentorship outside any program is the pair's alone.
+        None => false,
     };
     if !manages {
         return Err(AppError::NotFound);
