@@ -61,6 +61,9 @@ pub struct IcsEvent {
     pub organizer: Option<(String, String)>,
     /// `(display name, email)` of each required participant.
     pub attendees: Vec<(String, String)>,
+    /// Shown without making the time busy (`TRANSP:TRANSPARENT`): a deadline, not a
+    /// meeting.
+    pub transparent: bool,
 }
 
 /// A whole `VCALENDAR` with these events (zero events is valid). `name` becomes
@@ -106,7 +109,14 @@ fn push_event(out: &mut String, ev: &IcsEvent) {
     for (name, email) in &ev.attendees {
         push_person(out, "ATTENDEE", ";ROLE=REQ-PARTICIPANT", name, email);
     }
-    push_line(out, "TRANSP:OPAQUE");
+    push_line(
+        out,
+        if ev.transparent {
+            "TRANSP:TRANSPARENT"
+        } else {
+            "TRANSP:OPAQUE"
+        },
+    );
     push_line(out, "END:VEVENT");
 }
 
@@ -210,6 +220,7 @@ mod tests {
             status: IcsStatus::Confirmed,
             organizer: Some(("Ann \"The\" Mentor".into(), " ann@x.test ".into())),
             attendees: vec![("Bob".into(), "<bob@x.test>".into())],
+            transparent: false,
         }
     }
 

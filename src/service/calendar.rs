@@ -46,13 +46,21 @@ pub fn event(ctx: &Ctx, b: &BookingFull, viewer_id: &str) -> IcsEvent {
         "Booking: {}/bookings/{}",
         ctx.config.base_url, b.b.id
     ));
+    // A written review is not met at a time: it shows as its deadline, a moment that
+    // keeps nobody busy, rather than days blocked from the request to the deadline.
+    let (start, summary) = if b.b.timed {
+        (b.b.start_at, format!("{} with {other}", b.b.title))
+    } else {
+        (b.b.end_at, format!("Due: {} with {other}", b.b.title))
+    };
     IcsEvent {
         uid: format!("{}@mentorhub", b.b.id),
         sequence: b.b.sequence,
         stamp: b.b.updated_at,
-        start: b.b.start_at,
+        start,
         end: b.b.end_at,
-        summary: format!("{} with {other}", b.b.title),
+        summary,
+        transparent: !b.b.timed,
         description,
         url: Some(b.b.meeting_link.clone()).filter(|l| !l.is_empty()),
         status,
@@ -106,6 +114,7 @@ pub fn group_event(
         status,
         organizer: None,
         attendees: vec![],
+        transparent: false,
     }
 }
 

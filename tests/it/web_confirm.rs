@@ -368,6 +368,24 @@ async fn a_review_says_when_it_is_due_and_accepting_it_says_what_comes_next() {
         .await;
     assert_eq!(b["end"], "2026-03-05T09:00:00Z", "{b}");
     let id = b["id"].as_str().unwrap();
+    // Its calendar file shows the deadline, keeping nobody busy until then.
+    let ics = app
+        .http
+        .get(app.url(&format!("/api/v1/bookings/{id}/ics")))
+        .bearer_auth(mentee.token().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ics.contains("DTSTART:20260305T090000Z")
+            && ics.contains("DTEND:20260305T090000Z")
+            && ics.contains("SUMMARY:Due: CV review with ")
+            && ics.contains("TRANSP:TRANSPARENT"),
+        "{ics}"
+    );
     let m = sign_in(&app, "mentor@example.com", PASSWORD).await;
     let (_, page) = text(&m, &app, &format!("/bookings/{id}")).await;
     // The CV shared as a link opens from the booking; the notes speak of a review.
