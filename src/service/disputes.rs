@@ -115,6 +115,18 @@ pub async fn open(
             "Say what happened: the admins decide on it.",
         ));
     }
+    // Disputed before: said as such (once decided, the outcome may now look as if it
+    // went the other side's way, which is not why it cannot be disputed again).
+    if let Some(d) = store::disputes::of_booking(&ctx.db.pool, id).await? {
+        return Err(AppError::conflict(
+            "already_disputed",
+            if d.resolved_at.is_some() {
+                "This session's outcome was disputed and an administrator decided it: the decision is final."
+            } else {
+                "This session's outcome is already disputed; the admins will decide once."
+            },
+        ));
+    }
     may_dispute(ctx, me, &b)?;
     let now = ctx.now();
     let dispute_id = new_id();

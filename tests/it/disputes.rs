@@ -160,6 +160,20 @@ async fn a_session_marked_done_is_disputed_and_granting_refunds_the_mentee() {
         0,
         "the mentor's pay went back"
     );
+    // Decided: neither side disputes it again, and the mentor is told why (not that
+    // the outcome, now a refund, went their way).
+    for s in [&mentor, &mentee] {
+        let got = dispute(&app, s, &id, "again").await;
+        assert_problem(&got, 409, "already_disputed");
+        assert!(
+            got.1["detail"]
+                .as_str()
+                .unwrap()
+                .contains("an administrator decided it"),
+            "{}",
+            got.1
+        );
+    }
     app.assert_ledger_ok().await;
     let (_, b) = app
         .get(&format!("/api/v1/bookings/{id}"), mentee.token())

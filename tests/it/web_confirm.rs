@@ -368,6 +368,21 @@ async fn a_review_says_when_it_is_due_and_accepting_it_says_what_comes_next() {
         .await;
     assert_eq!(b["end"], "2026-03-05T09:00:00Z", "{b}");
     let id = b["id"].as_str().unwrap();
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/deliver"),
+            mentee.token(),
+            json!({"text": "mine"}),
+        )
+        .await;
+    assert_eq!(
+        (status, b["detail"].as_str()),
+        (
+            StatusCode::FORBIDDEN,
+            Some("Only the mentor delivers a review.")
+        ),
+        "{b}"
+    );
     // Its calendar file shows the deadline, keeping nobody busy until then.
     let ics = app
         .http

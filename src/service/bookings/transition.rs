@@ -8,9 +8,8 @@ pub(super) fn refusal(r: Refusal, action: BookingAction) -> AppError {
             BookingAction::Accept | BookingAction::Decline => {
                 "Only the mentor answers a booking request."
             }
-            BookingAction::Complete | BookingAction::Deliver => {
-                "Only the mentor completes a booking."
-            }
+            BookingAction::Complete => "Only the mentor completes a booking.",
+            BookingAction::Deliver => "Only the mentor delivers a review.",
             BookingAction::MenteeNoShow => "Only the mentor reports that the mentee did not come.",
             BookingAction::MentorNoShow => "Only the mentee reports that the mentor did not come.",
             _ => "You cannot do this to this booking.",
