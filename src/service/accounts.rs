@@ -772,8 +772,14 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
         })).collect::<Vec<_>>(),
         "bookings": bookings.iter().map(|b| {
             let mine_mentor = b.b.mentor_id == user.id;
+            let with = if mine_mentor {
+                format!("{} {}", b.mentee_first_name, b.mentee_last_name)
+            } else {
+                format!("{} {}", b.mentor_first_name, b.mentor_last_name)
+            };
             json!({
                 "id": b.b.id, "role": if mine_mentor { "mentor" } else { "mentee" }, "title": b.b.title,
+                "mentor_id": b.b.mentor_id, "mentee_id": b.b.mentee_id, "with": with.trim(),
                 "status": b.b.status, "start": ts(b.b.start_at), "end": ts(b.b.end_at), "topic": b.b.topic,
                 "message": b.b.message, "credits": b.b.credits_held,
                 "my_pre_meeting_notes": if mine_mentor { &b.b.mentor_pre_notes } else { &b.b.mentee_pre_notes },
@@ -799,6 +805,8 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
         }))).collect::<Vec<_>>(),
         "messages_written": messages.iter().map(|m| json!({
             "thread_id": m.thread_id, "kind": m.kind, "content": m.content, "deleted": m.deleted_at.is_some(), "at": ts(m.created_at),
+            // An invite is a booking's card in the chat: its booking, in "bookings".
+            "booking_id": m.booking_id,
         })).collect::<Vec<_>>(),
         "notifications": notifications.iter().map(|n| json!({
             "kind": n.kind, "title": n.title, "body": n.body, "read": n.read_at.is_some(), "at": ts(n.created_at),

@@ -428,8 +428,27 @@ async fn the_data_export_holds_bookings_credits_and_messages() {
     let (status, doc) = app.get("/api/v1/me/export", mentee.token()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["bookings"][0]["topic"], "Export me");
+    let booking = &doc["bookings"][0];
+    assert_eq!(
+        (&booking["mentor_id"], &booking["mentee_id"]),
+        (&json!(mentor.user_id), &json!(mentee.user_id)),
+        "who it was with: {booking}"
+    );
+    assert!(
+        booking["with"].as_str().unwrap().starts_with("Test "),
+        "{booking}"
+    );
     assert_eq!(doc["credits"]["balance"], 40);
     assert_eq!(doc["messages_written"][0]["content"], "My words");
+    // The booking's card in the chat names its booking.
+    assert!(
+        doc["messages_written"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "invite" && m["booking_id"] == booking["id"]),
+        "{doc}"
+    );
     assert_eq!(doc["mentee_profile"]["goals"], json!(["learn rust"]));
     assert_eq!(doc["mentorships"].as_array().unwrap().len(), 1);
     let (_, m) = app.get("/api/v1/me/export", mentor.token()).await;
