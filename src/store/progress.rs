@@ -255,6 +255,8 @@ pub struct ActivityRow {
     pub first_session: Option<Timestamp>,
     /// The last session held or accepted, at or before now.
     pub last_session: Option<Timestamp>,
+    /// The next session booked (accepted or asked for) after now.
+    pub next_session: Option<Timestamp>,
     pub last_message: Option<Timestamp>,
     pub milestones: i64,
     pub milestones_done: i64,
@@ -299,6 +301,8 @@ pub async fn activity<'e, E: Executor<'e, Database = Any>>(
           AND k.status IN ('completed', 'accepted') AND k.start_at >= m.started_at AND k.start_at <= $2) AS first_session, \
          (SELECT MAX(k.start_at) FROM bookings k WHERE k.mentor_id = m.mentor_id AND k.mentee_id = m.mentee_id \
           AND k.status IN ('completed', 'accepted') AND k.start_at >= m.started_at AND k.start_at <= $2) AS last_session, \
+         (SELECT MIN(k.start_at) FROM bookings k WHERE k.mentor_id = m.mentor_id AND k.mentee_id = m.mentee_id \
+          AND k.status IN ('accepted', 'pending') AND k.start_at > $2) AS next_session, \
          (SELECT MAX(x.created_at) FROM messages x JOIN threads t ON t.id = x.thread_id \
           WHERE t.pair_key = CASE WHEN m.mentor_id < m.mentee_id THEN m.mentor_id || ':' || m.mentee_id \
           ELSE m.mentee_id || ':' || m.mentor_id END AND x.kind <> 'system' AND x.created_at >= m.started_at) AS last_message, \

@@ -1609,7 +1609,7 @@ async fn nudges_go_out_once_per_person_whatever_the_instances() {
     let app = TestApp::spawn().await;
     let second = app.second_instance().await;
     let admin = app.admin().await;
-    let (id, mentor, mentee, _, _) = published_pair(&app, &admin).await;
+    let (id, mentor, mentee, service, _) = published_pair(&app, &admin).await;
     // Someone no mentor fits waits.
     let lonely = app.register("lonely@example.com").await;
     let (status, b) = enrol(
@@ -1676,6 +1676,40 @@ async fn nudges_go_out_once_per_person_whatever_the_instances() {
     ];
     expected.sort();
     assert_eq!(who, expected);
+    // A first session booked ahead is what the pair's nudge would ask for: while it
+    // stands, the pair is not nudged to book one.
+    let (status, booked) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-10T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{booked}");
+    let preview = |at: &'static str| {
+        let (app, token, path) = (&app, admin.token().map(str::to_string), path.clone());
+        async move {
+            let (_, p) = app
+                .get(&format!("{path}/preview?at={at}"), token.as_deref())
+                .await;
+            p["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["rule"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(preview("2026-03-06T10:00:00Z").await, ["unmatched"]);
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", booked["id"].as_str().unwrap()),
+            mentee.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(preview("2026-03-06T10:00:00Z").await.len(), 3);
     // Nothing was sent by the preview, nor before it is due.
     app.tick().await;
     let count = || async {

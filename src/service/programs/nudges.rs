@@ -156,7 +156,11 @@ async fn due(ctx: &Ctx, p: &ProgramRow, at: jiff::Timestamp) -> AppResult<Vec<Nu
                     let Some(started) = x.started_at else {
                         continue;
                     };
-                    if x.first_session.is_none() && day_after(started, r.days) <= at {
+                    // A first session booked ahead is what the nudge would ask for.
+                    if x.first_session.is_none()
+                        && x.next_session.is_none()
+                        && day_after(started, r.days) <= at
+                    {
                         for (who, name, other) in both(x) {
                             push(
                                 "no_session",
