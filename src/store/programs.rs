@@ -35,6 +35,8 @@ pub struct ProgramRow {
     pub mentor_questions: Vec<Question>,
     pub goals: Vec<Goal>,
     pub agendas: Vec<Vec<String>>,
+    /// The zone its dates are days in (IANA name).
+    pub timezone: String,
     pub template: String,
     pub status: ProgramStatus,
     pub created_by: String,
@@ -47,7 +49,7 @@ pub struct ProgramRow {
 const PROGRAM_COLUMNS: &str = "id, name, description, join_rule, invite_code, email_domain, \
     applications_open_at, applications_close_at, starts_at, ends_at, mentor_capacity, \
     sessions_expected, budget_per_mentee, self_matching, mentee_questions, mentor_questions, \
-    goals, agendas, template, status, created_by, completed_at, created_at, updated_at";
+    goals, agendas, timezone, template, status, created_by, completed_at, created_at, updated_at";
 
 /// A program's fields to write (new or changed).
 pub struct ProgramFields<'a> {
@@ -68,6 +70,7 @@ pub struct ProgramFields<'a> {
     pub mentor_questions: &'a [Question],
     pub goals: &'a [Goal],
     pub agendas: &'a [Vec<String>],
+    pub timezone: &'a str,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -95,6 +98,7 @@ fn bind_fields<'q>(q: Query<'q>, f: &ProgramFields<'_>) -> Query<'q> {
         .bind(json(&f.mentor_questions))
         .bind(json(&f.goals))
         .bind(json(&f.agendas))
+        .bind(f.timezone.to_string())
 }
 
 pub async fn insert(
@@ -109,9 +113,9 @@ pub async fn insert(
         "INSERT INTO programs (id, name, description, join_rule, invite_code, email_domain, \
          applications_open_at, applications_close_at, starts_at, ends_at, mentor_capacity, \
          sessions_expected, budget_per_mentee, self_matching, mentee_questions, mentor_questions, \
-         goals, agendas, template, status, created_by, created_at, updated_at) \
+         goals, agendas, timezone, template, status, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-         $19, 'draft', $20, $21, $21)",
+         $19, $20, 'draft', $21, $22, $22)",
     )
     .bind(id);
     bind_fields(q, f)
@@ -134,7 +138,7 @@ pub async fn update(
          email_domain = $6, applications_open_at = $7, applications_close_at = $8, starts_at = $9, \
          ends_at = $10, mentor_capacity = $11, sessions_expected = $12, budget_per_mentee = $13, \
          self_matching = $14, mentee_questions = $15, mentor_questions = $16, goals = $17, \
-         agendas = $18, updated_at = $19 WHERE id = $1",
+         agendas = $18, timezone = $19, updated_at = $20 WHERE id = $1",
     )
     .bind(id);
     bind_fields(q, f)

@@ -177,7 +177,7 @@ async fn a_program_starts_from_a_template_and_follows_its_states() {
     assert_eq!(p["applications_close_at"], "2026-03-16T23:59:00Z");
     assert_eq!(p["starts_at"], "2026-03-17T00:00:00Z");
     assert_eq!(p["ends_at"], "2026-06-08T23:59:00Z");
-    // Read as days where they are whole days, with times elsewhere.
+    // Read as the program's days (in the zone it was made in) by every reader.
     {
         use crate::web_mentors::{sign_in, text};
         let c = sign_in(&app, "root@example.com", "admin password 1").await;
@@ -188,9 +188,10 @@ async fn a_program_starts_from_a_template_and_follows_its_states() {
         )
         .await;
         assert!(
-            page.contains("Applications closed · runs Tue 17 Mar 2026 – Mon 8 Jun 2026 (UTC)")
-                || page.contains("Applications until Mon 16 Mar 2026 · runs Tue 17 Mar 2026 – Mon 8 Jun 2026 (UTC)"),
-            "{page}"
+            page.contains(
+                "Applications not open yet · runs Tue 17 Mar 2026 – Mon 8 Jun 2026 (UTC)"
+            ),
+            "a draft: {page}"
         );
         app.call(
             Method::PATCH,
@@ -205,8 +206,9 @@ async fn a_program_starts_from_a_template_and_follows_its_states() {
             &format!("/programs/{}", p["id"].as_str().unwrap()),
         )
         .await;
+        // Its dates are the program's days, whoever reads them.
         assert!(
-            page.contains("runs Tue 17 Mar 2026, 09:00 – Tue 9 Jun 2026, 08:59 (Asia/Tokyo)"),
+            page.contains("runs Tue 17 Mar 2026 – Mon 8 Jun 2026 (dates in UTC)"),
             "{page}"
         );
         app.call(
@@ -2080,4 +2082,75 @@ async fn pairing_by_hand_starts_on_the_applicants_best_open_choice() {
         !z_menu.contains(" selected>") && !z_menu.contains("choice)"),
         "{z_menu}"
     );
+}
+
+/// A program's dates are days in its own zone (given, or its creator's): the same
+/// days for every reader, who is also told when applications close in their time.
+#[tokio::test]
+async fn a_programs_dates_are_days_in_its_own_zone_for_every_reader() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    assert_problem(
+        &app.post(
+            "/api/v1/programs",
+            admin.token(),
+            json!({"name": "Zoned", "timezone": "Mars/Olympus"}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let p = create(
+        &app,
+        &admin,
+        json!({"name": "Zoned", "timezone": "Europe/Berlin"}),
+    )
+    .await;
+    assert_eq!(p["timezone"], "Europe/Berlin");
+    // Two weeks from the test's Monday, to the end of that day in Berlin.
+    assert_eq!(p["applications_close_at"], "2026-03-16T22:59:00Z", "{p}");
+    let id = p["id"].as_str().unwrap().to_string();
+    act(&app, &admin, &id, "open").await;
+    app.register("ny@example.com").await;
+    let ny = sign_in(&app, "ny@example.com", "correct horse battery").await;
+    let (_, me) = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "ny@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        Some(me["access_token"].as_str().unwrap()),
+        Some(json!({"timezone": "America/New_York"})),
+    )
+    .await;
+    let (_, page) = text(&ny, &app, &format!("/programs/{id}")).await;
+    assert!(
+        page.contains("Applications until Mon 16 Mar 2026 (Mon 16 Mar 2026, ")
+            && page.contains(" your time) · runs Tue 17 Mar 2026 – ")
+            && page.contains(" (dates in Europe/Berlin)"),
+        "{page}"
+    );
+    // The manager (in UTC) edits the program's days, in its zone; a change keeps it.
+    let c = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, page) = text(&c, &app, &format!("/programs/{id}/manage")).await;
+    assert!(
+        page.contains("Dates are whole days in Europe/Berlin")
+            && page.contains("value=\"2026-03-16\""),
+        "{page}"
+    );
+    let (status, p) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/programs/{id}"),
+            admin.token(),
+            Some(json!({"name": "Zoned again"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["timezone"], "Europe/Berlin");
 }

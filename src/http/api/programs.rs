@@ -75,6 +75,8 @@ pub struct ProgramView {
     pub mentor_questions: Vec<Question>,
     pub goals: Vec<Goal>,
     pub agendas: Vec<Vec<String>>,
+    /// The IANA zone its dates are days in.
+    pub timezone: String,
     /// The template it was started from ('' for none).
     pub template: String,
     pub status: ProgramStatus,
@@ -116,6 +118,7 @@ async fn view(state: &AppState, a: Access) -> Result<ProgramView, AppError> {
         mentor_questions: p.mentor_questions,
         goals: p.goals,
         agendas: p.agendas,
+        timezone: p.timezone,
         template: p.template,
         status: p.status,
         you_manage: a.manages,

@@ -68,8 +68,17 @@ pub struct ProgramCard {
     pub mine: Vec<&'static str>,
 }
 
+/// The zone a program's dates are days in.
+pub fn program_zone(p: &ProgramRow) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(&p.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
 fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
-    let tz = web.zone();
+    // Its dates are days in its own zone, the same days for every reader; a reader
+    // elsewhere is also told when applications close in their own time.
+    let tz = program_zone(p);
+    let mine = web.zone();
+    let elsewhere = tz.iana_name() != mine.iana_name();
     let accepting = p.status == ProgramStatus::Open
         && p.applications_open_at <= now
         && now < p.applications_close_at;
@@ -87,7 +96,17 @@ fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
     let apply = if p.status == ProgramStatus::Open && now < p.applications_open_at {
         format!("Applications open {}", on(p.applications_open_at, first))
     } else if accepting {
-        format!("Applications until {}", on(p.applications_close_at, last))
+        let yours = if elsewhere {
+            format!(" ({} your time)", web.when(p.applications_close_at, &mine))
+        } else {
+            String::new()
+        };
+        format!(
+            "Applications until {}{yours}",
+            on(p.applications_close_at, last)
+        )
+    } else if p.status == ProgramStatus::Draft {
+        "Applications not open yet".to_string()
     } else {
         "Applications closed".to_string()
     };
@@ -97,9 +116,10 @@ fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
         description: p.description.clone(),
         status: p.status.as_str(),
         when: format!(
-            "{apply} · runs {} – {} ({})",
+            "{apply} · runs {} – {} ({}{})",
             on(p.starts_at, first),
             on(p.ends_at, last),
+            if elsewhere { "dates in " } else { "" },
             tz.iana_name().unwrap_or("UTC")
         ),
         accepting,
@@ -818,6 +838,8 @@ pub struct DetailsView {
     pub sessions_expected: String,
     pub budget_per_mentee: String,
     pub self_matching: bool,
+    /// The zone its dates are days in ("" on a new program: the creator's own).
+    pub zone: String,
 }
 
 impl DetailsView {
@@ -837,6 +859,7 @@ impl DetailsView {
             sessions_expected: f.sessions_expected.clone(),
             budget_per_mentee: f.budget_per_mentee.clone(),
             self_matching: f.self_matching == "on",
+            zone: String::new(),
         }
     }
 
@@ -857,6 +880,7 @@ impl DetailsView {
             sessions_expected: p.sessions_expected.to_string(),
             budget_per_mentee: p.budget_per_mentee.to_string(),
             self_matching: p.self_matching,
+            zone: p.timezone.clone(),
         }
     }
 }
@@ -1156,7 +1180,7 @@ async fn render_manage(
         is_admin: admin::is_admin(me),
         actions: actions_for(p.status),
         funding: programs::funding(&state.ctx, id).await?,
-        d: details.unwrap_or_else(|| DetailsView::of(p, &web.zone())),
+        d: details.unwrap_or_else(|| DetailsView::of(p, &program_zone(p))),
         details_errors: if errors_for == "details" {
             errors.clone()
         } else {
@@ -1299,9 +1323,11 @@ async fn manage_action(
         }
         "details" => {
             let form = details_form(&f);
+            // The form's days are the program's, in its own zone.
+            let zone = program_zone(&programs::access(ctx, &me, &id).await?.program);
             let input = ProgramInput {
                 template_id: None,
-                ..details_input(&form, &web.zone())
+                ..details_input(&form, &zone)
             };
             match programs::update(ctx, &me, &id, &input).await {
                 Ok(_) => Ok("program_updated"),
@@ -1312,7 +1338,10 @@ async fn manage_action(
                         &web,
                         &me,
                         &id,
-                        Some(DetailsView::typed(&form)),
+                        Some(DetailsView {
+                            zone: zone.iana_name().unwrap_or("UTC").to_string(),
+                            ..DetailsView::typed(&form)
+                        }),
                         ("details".into(), errors),
                     )
                     .await;

@@ -77,6 +77,9 @@ pub struct ProgramInput {
     pub goals: Option<Vec<Goal>>,
     /// Topics per session, session 1 first.
     pub agendas: Option<Vec<Vec<String>>>,
+    /// The IANA zone its dates are days in (default: the creator's zone; on a change,
+    /// kept). Pages show its dates as days there to every reader.
+    pub timezone: Option<String>,
 }
 
 /// A program with what the viewer may do with it.
@@ -252,6 +255,8 @@ struct Merged {
     mentor_questions: Vec<Question>,
     goals: Vec<Goal>,
     agendas: Vec<Vec<String>>,
+    /// The zone its dates are days in.
+    zone: String,
 }
 
 fn rfc(t: jiff::Timestamp) -> String {
@@ -278,6 +283,7 @@ impl Merged {
             mentor_questions: p.mentor_questions.clone(),
             goals: p.goals.clone(),
             agendas: p.agendas.clone(),
+            zone: p.timezone.clone(),
         }
     }
 
@@ -330,6 +336,7 @@ impl Merged {
             mentor_questions: t.map(|t| t.mentor_questions.clone()).unwrap_or_default(),
             goals: t.map(|t| t.goals.clone()).unwrap_or_default(),
             agendas: t.map(|t| t.agendas.clone()).unwrap_or_default(),
+            zone: zone.iana_name().unwrap_or("UTC").to_string(),
         }
     }
 
@@ -430,7 +437,20 @@ impl Merged {
     }
 }
 
-fn fields(d: &program::Draft) -> ProgramFields<'_> {
+/// The zone an input gives a program, checked (`None` when it gives none).
+fn zone_given(input: &ProgramInput) -> AppResult<Option<String>> {
+    input
+        .timezone
+        .as_deref()
+        .map(|raw| {
+            crate::domain::user::TimeZoneName::parse("timezone", raw)
+                .map(|z| z.as_str().to_string())
+                .map_err(|e| AppError::Invalid(vec![e]))
+        })
+        .transpose()
+}
+
+fn fields<'a>(d: &'a program::Draft, zone: &'a str) -> ProgramFields<'a> {
     let (code, domain) = match &d.join_rule {
         JoinRule::Anyone => ("", ""),
         JoinRule::Invite(c) => (c.as_str(), ""),
@@ -454,6 +474,7 @@ fn fields(d: &program::Draft) -> ProgramFields<'_> {
         mentor_questions: &d.mentor_questions,
         goals: &d.goals,
         agendas: &d.agendas,
+        timezone: zone,
     }
 }
 
@@ -490,7 +511,11 @@ pub async fn create(ctx: &Ctx, admin: &UserRow, input: &ProgramInput) -> AppResu
         Some(id) => Some(template(ctx, id.trim()).await?),
         None => None,
     };
-    let zone = jiff::tz::TimeZone::get(&admin.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    // Dates left out are days in the program's zone: the one given, or the creator's.
+    let zone = zone_given(input)?
+        .and_then(|z| jiff::tz::TimeZone::get(&z).ok())
+        .or_else(|| jiff::tz::TimeZone::get(&admin.timezone).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
     let merged = Merged::from_template(t.as_ref(), input, now, &zone).apply(input);
     let draft = merged.check_with(merged.past_errors(None, now))?;
     let id = new_id();
@@ -498,7 +523,7 @@ pub async fn create(ctx: &Ctx, admin: &UserRow, input: &ProgramInput) -> AppResu
     store::programs::insert(
         &mut tx,
         &id,
-        &fields(&draft),
+        &fields(&draft, &merged.zone),
         t.as_ref().map_or("", |t| t.id.as_str()),
         &admin.id,
         now,
@@ -556,7 +581,10 @@ pub async fn update(
             ),
         ));
     }
-    let merged = Merged::from_program(&current).apply(input);
+    let mut merged = Merged::from_program(&current).apply(input);
+    if let Some(zone) = zone_given(input)? {
+        merged.zone = zone;
+    }
     let draft = merged.check_with(merged.past_errors(Some(&current), now))?;
     let answered = !store::programs::applications(&mut *tx, id)
         .await?
@@ -567,7 +595,7 @@ pub async fn update(
             "Mentees have answered the intake already: its questions stay as they are.",
         ));
     }
-    store::programs::update(&mut tx, id, &fields(&draft), now).await?;
+    store::programs::update(&mut tx, id, &fields(&draft, &merged.zone), now).await?;
     audit(
         &mut tx,
         user,
