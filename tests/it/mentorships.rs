@@ -1216,4 +1216,17 @@ async fn a_hidden_mentor_stays_open_to_their_mentees() {
         hub.contains(&format!("href=\"/mentors/{m}#book\">Book a session</a>")),
         "{hub}"
     );
+    assert!(
+        !hub.contains("Your mentees book sessions with you"),
+        "a mentee is not told what mentors are: {hub}"
+    );
+    // The mentor's Sessions tab speaks to a mentor: their mentees book on their page.
+    let mc = crate::web_mentors::sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let (_, hub) = crate::web_mentors::text(&mc, &app, "/mentorship?tab=sessions").await;
+    assert!(
+        hub.contains(&format!(
+            "Your mentees book sessions with you on <a href=\"/mentors/{m}#book\">your page</a>"
+        )) && hub.contains("To be mentored yourself, pick a time"),
+        "{hub}"
+    );
 }

@@ -665,6 +665,8 @@ struct HubPage {
     layout: Layout,
     tab: String,
     is_mentor: bool,
+    /// Their own id (a mentor's page, where their mentees book).
+    me_id: String,
     lines: Vec<RelationLine>,
     recommendations: Vec<CardView>,
     upcoming: Vec<super::bookings::SessionLine>,
@@ -853,6 +855,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
             layout: web.layout(),
             tab,
             is_mentor,
+            me_id: me.id.to_string(),
             lines,
             book_with,
             recommendations,
