@@ -23,6 +23,10 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
     let (s, page) = text(&c, &app, "/settings/availability").await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("<legend>Monday</legend>") && page.contains("+ add hours"));
+    assert!(
+        !page.contains("id=\"zone-differs\""),
+        "same zone as the profile: {page}"
+    );
     let csrf = csrf_of(&page);
     let base = [
         ("csrf", csrf.as_str()),
@@ -218,6 +222,19 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, again) = app.get("/api/v1/me/availability", mentor.token()).await;
     assert_eq!(tuesday(&again), Some(t));
+    // Hours kept in another zone than the profile's are said to be so.
+    let res = c
+        .post(app.url("/settings/availability"))
+        .form(&base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(
+        page.contains("These hours are in Europe/Paris, and your profile's time zone is UTC"),
+        "{page}"
+    );
 }
 
 /// A day off (or a blocked window) taken where a session is already booked does not

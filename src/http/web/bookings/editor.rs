@@ -48,6 +48,9 @@ pub(super) struct AvailabilityPage {
     layout: Layout,
     show_services: bool,
     timezone: String,
+    /// The zone of their profile (pages and times they read), when the hours are in
+    /// another one ("" when the same).
+    profile_zone: String,
     timezones: crate::http::web::Zones,
     days: Vec<DayRow>,
     overrides: Vec<OverrideRow>,
@@ -306,6 +309,15 @@ fn page_from(
     (days, overrides)
 }
 
+/// The profile's zone when the weekly hours are in another one ("" otherwise).
+fn other_zone(me: &crate::store::users::UserRow, hours_zone: &str) -> String {
+    if me.timezone == hours_zone {
+        String::new()
+    } else {
+        me.timezone.clone()
+    }
+}
+
 pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.require_user()?.user.clone();
     // Availability belongs to a mentor profile (a mentee following an old link is
@@ -323,6 +335,7 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
             layout: web.layout(),
             show_services: true,
             timezone: io.timezone.clone(),
+            profile_zone: other_zone(&me, &io.timezone),
             timezones: timezones(),
             days,
             overrides,
@@ -551,6 +564,7 @@ pub(super) async fn save_availability(
                     layout: web.layout(),
                     show_services: true,
                     timezone: io.timezone.clone(),
+                    profile_zone: other_zone(&me, &io.timezone),
                     timezones: timezones(),
                     days,
                     overrides,
