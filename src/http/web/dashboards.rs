@@ -123,12 +123,14 @@ fn countdown(minutes: i64) -> String {
     }
 }
 
+/// Minutes as hours, to the hundredth and without trailing zeros: 90 is "1.5", 15 is
+/// "0.25", 20 is "0.33" (a quarter hour is not "0.2").
 fn hours(minutes: i64) -> String {
     if minutes % 60 == 0 {
-        format!("{}", minutes / 60)
-    } else {
-        format!("{:.1}", minutes as f64 / 60.0)
+        return format!("{}", minutes / 60);
     }
+    let s = format!("{:.2}", minutes as f64 / 60.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A request waiting for the mentor's answer.
@@ -720,5 +722,19 @@ mod tests {
         );
         assert_eq!(describe_change("null", r#"{"amount": 30}"#), ["amount: 30"]);
         assert_eq!(describe_change("not json", "{}"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn hours_are_said_to_the_hundredth() {
+        for (minutes, said) in [
+            (0, "0"),
+            (15, "0.25"),
+            (20, "0.33"),
+            (90, "1.5"),
+            (120, "2"),
+            (45, "0.75"),
+        ] {
+            assert_eq!(super::hours(minutes), said, "{minutes}");
+        }
     }
 }
