@@ -1748,6 +1748,14 @@ async fn nudges_go_out_once_per_person_whatever_the_instances() {
     assert_eq!(view["sent"].as_array().unwrap().len(), 3);
     // Managers only.
     assert_problem(&app.get(&path, mentee.token()).await, 403, "forbidden");
+    // The audit log says what was set, rule by rule.
+    let c = crate::web_mentors::sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, audit) = crate::web_mentors::text(&c, &app, "/admin/audit").await;
+    assert!(
+        audit.contains("A matched pair has had no session: on, 3 days")
+            && audit.contains("An applicant is still waiting for a match: on, 2 days"),
+        "{audit}"
+    );
 }
 
 #[tokio::test]

@@ -107,12 +107,29 @@ pub async fn set_rules(
     for r in &input.rules {
         store::programs::set_nudge_rule(&mut tx, id, &r.rule, r.days, r.enabled, now).await?;
     }
+    // The log reads each rule by its label: "The program ends soon: on, 5 days".
+    let said: serde_json::Map<String, serde_json::Value> = input
+        .rules
+        .iter()
+        .map(|r| {
+            let label = RULES
+                .iter()
+                .find(|(k, _, _)| *k == r.rule)
+                .map_or(r.rule.as_str(), |(_, _, l)| *l);
+            let state = if r.enabled {
+                format!("on, {} day{}", r.days, if r.days == 1 { "" } else { "s" })
+            } else {
+                "off".to_string()
+            };
+            (label.to_string(), serde_json::Value::String(state))
+        })
+        .collect();
     audit(
         &mut tx,
         user,
         "program.nudges_set",
         id,
-        serde_json::to_value(&input.rules).unwrap_or_default(),
+        serde_json::Value::Object(said),
         now,
     )
     .await?;
