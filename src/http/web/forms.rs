@@ -56,16 +56,35 @@ impl FormErrors {
     }
 
     /// Names the fields as their labels do, for the summary: `(field, label)`.
-    pub fn labelled(mut self, labels: &[(&str, &str)]) -> Self {
-        self.1 = labels
-            .iter()
-            .map(|(f, l)| (f.to_string(), l.to_string()))
-            .collect();
-        self
+    pub fn labelled(self, labels: &[(&str, &str)]) -> Self {
+        self.labelled_owned(
+            labels
+                .iter()
+                .map(|(f, l)| (f.to_string(), l.to_string()))
+                .collect(),
+        )
     }
 
-    /// The same, with labels made at run time (a form's own questions).
+    /// The same, with labels made at run time (a form's own questions). The labels
+    /// are given in the form's order, and the summary follows it: a form-wide error
+    /// first, then each field's (`experience[1].title` where `experience` stands),
+    /// fields the page did not label last, each group as the checks found them.
     pub fn labelled_owned(mut self, labels: Vec<(String, String)>) -> Self {
+        let rank = |field: &str| -> usize {
+            if field.is_empty() {
+                return 0;
+            }
+            labels
+                .iter()
+                .position(|(f, _)| {
+                    field == f
+                        || field
+                            .strip_prefix(f.as_str())
+                            .is_some_and(|rest| rest.starts_with(['[', '.']))
+                })
+                .map_or(usize::MAX, |i| i + 1)
+        };
+        self.0.sort_by_key(|e| rank(&e.field));
         self.1 = labels;
         self
     }
@@ -165,6 +184,26 @@ mod tests {
 
     fn error(field: &str, message: &str) -> FieldError {
         FieldError::new(field, "required", message)
+    }
+
+    #[test]
+    fn the_summary_follows_the_forms_order() {
+        let found = vec![
+            error("hourly_rate", "a"),
+            error("bio", "b"),
+            error("nickname", "c"),
+            error("experience[0].title", "d"),
+            error("", "e"),
+            error("expertise", "f"),
+        ];
+        let errors = FormErrors(found, vec![], None).labelled(&[
+            ("bio", "About"),
+            ("expertise", "Expertise"),
+            ("hourly_rate", "Credits per hour"),
+            ("experience", "Experience"),
+        ]);
+        let order: Vec<&str> = errors.all().iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(order, ["e", "b", "f", "a", "d", "c"]);
     }
 
     #[test]

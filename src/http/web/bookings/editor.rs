@@ -310,7 +310,7 @@ fn page_from(
 }
 
 /// The profile's zone when the weekly hours are in another one ("" otherwise).
-fn other_zone(me: &crate::store::users::UserRow, hours_zone: &str) -> String {
+fn other_zone(me: &crate::service::accounts::UserRow, hours_zone: &str) -> String {
     if me.timezone == hours_zone {
         String::new()
     } else {
