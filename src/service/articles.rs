@@ -498,7 +498,7 @@ pub async fn add_comment(
                 "{} {} commented on “{}”",
                 user.first_name, user.last_name, row.title
             ),
-            body: body.chars().take(280).collect(),
+            body: comment_excerpt(&body),
             link: format!("/articles/{}#comments", row.slug),
             related_id: Some(&row.id),
             ics: None,
@@ -510,6 +510,11 @@ pub async fn add_comment(
     store::articles::comment(&ctx.db.pool, &id)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// What the article's author is told of a comment: its first 280 characters.
+fn comment_excerpt(body: &str) -> String {
+    body.chars().take(280).collect()
 }
 
 /// How long an identical comment or article from the same person counts as the first
@@ -607,6 +612,19 @@ pub(crate) async fn delete_comment_in(
     now: jiff::Timestamp,
 ) -> AppResult<()> {
     store::articles::delete_comment(&mut **tx, &c.id).await?;
+    // The article's author was told of it with its words: those go too.
+    store::notify::redact_body(
+        tx,
+        (
+            &article.author_id,
+            super::notify::ARTICLE_COMMENT,
+            &article.id,
+        ),
+        &comment_excerpt(&c.body),
+        "(This comment was deleted.)",
+        now,
+    )
+    .await?;
     if is_admin(user) && c.author_id != user.id && article.author_id != user.id {
         audit(
             tx,

@@ -482,6 +482,31 @@ pub async fn naming(
 }
 
 /// Rewrites one row found by [`naming`].
+/// Replaces the body of `user_id`'s notifications of `kind` about `related_id` whose
+/// body is `body` (a removed comment quoted in "… commented on …"), so that what was
+/// taken away is not still read there. Returns how many changed.
+pub async fn redact_body(
+    tx: &mut Tx,
+    (user_id, kind, related_id): (&str, &str, &str),
+    body: &str,
+    replacement: &str,
+    now: Timestamp,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE notifications SET body = $5, updated_at = $6 \
+         WHERE user_id = $1 AND kind = $2 AND related_id = $3 AND body = $4",
+    )
+    .bind(user_id)
+    .bind(kind)
+    .bind(related_id)
+    .bind(body)
+    .bind(replacement)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn rewrite_named(tx: &mut Tx, row: &NamedText) -> sqlx::Result<()> {
     let (table, title_col, id, title, body) = row;
     let sql = format!("UPDATE {table} SET {title_col} = $2, body = $3 WHERE id = $1");

@@ -198,6 +198,17 @@ async fn members_report_what_they_see_and_admins_resolve() {
     );
     // The comment is deleted, the user suspended.
     let on_comment = id_of("comment");
+    let told_of_comment = || async {
+        let (_, n) = app.get("/api/v1/notifications", mentor.token()).await;
+        n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "article_comment")
+            .map(|i| i["body"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(told_of_comment().await, ["rude words"]);
     app.post(
         &format!("/api/v1/admin/reports/{on_comment}/resolve"),
         admin.token(),
@@ -209,6 +220,8 @@ async fn members_report_what_they_see_and_admins_resolve() {
         .await
         .unwrap();
     assert_eq!(n, 0);
+    // The article's author was told of it in its words: those are gone too.
+    assert_eq!(told_of_comment().await, ["(This comment was deleted.)"]);
     // Each author is told what of theirs was removed, not who reported it or why in
     // the reporter's words.
     for (who, title) in [
