@@ -312,6 +312,22 @@ function live() {
 
   // A message arriving live is drawn by the server, exactly as the page draws those it
   // loaded (sender, time, links, the message menu).
+  // An edited message is drawn again as the server draws it (links, "edited").
+  const replaceMessage = async (m) => {
+    const old = list.querySelector(`[data-id="${CSS.escape(m.id)}"]`);
+    if (!old) return;
+    try {
+      const res = await fetch(`/chat/${thread}/messages/${m.id}`, { credentials: "same-origin" });
+      if (!res.ok) return;
+      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      const li = doc.querySelector("li.message");
+      if (li) old.replaceWith(document.importNode(li, true));
+    } catch (_) {
+      const text = old.querySelector(".text");
+      if (text) text.textContent = m.content || "";
+    }
+  };
+
   const appendMessage = async (m) => {
     if (!list || list.querySelector(`[data-id="${CSS.escape(m.id)}"]`)) return;
     let li = null;
@@ -373,6 +389,10 @@ function live() {
     } else if (e.type === "message_deleted" && list) {
       const li = list.querySelector(`[data-id="${CSS.escape(e.message_id)}"] .text`);
       if (li) li.textContent = "(deleted)";
+      const menu = list.querySelector(`[data-id="${CSS.escape(e.message_id)}"] .msg-menu`);
+      if (menu) menu.remove();
+    } else if (e.type === "message_updated" && list && e.message.thread_id === thread) {
+      replaceMessage(e.message);
     } else if (e.type === "typing" && thread && e.thread_id === thread && typing) {
       typing.textContent = "typing…";
       typing.hidden = false;

@@ -540,3 +540,133 @@ fn topic_part(b: &Value) -> String {
         t => format!(" ({t})"),
     }
 }
+
+/// On the conversation page a person edits and deletes their own messages (deleting
+/// asks first), never another's, and archives a conversation out of their inbox
+/// until someone writes in it.
+#[tokio::test]
+async fn the_pages_edit_and_delete_my_messages_and_archive_a_conversation() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let (_admin, mentor, mentee, thread) = pair(&app).await;
+    let path = format!("/api/v1/threads/{thread}/messages");
+    let (_, mine) = app
+        .post(&path, mentee.token(), json!({"content": "Se you tomorrow"}))
+        .await;
+    let mine = mine["id"].as_str().unwrap().to_string();
+    let (_, theirs) = app
+        .post(&path, mentor.token(), json!({"content": "Sure"}))
+        .await;
+    let theirs = theirs["id"].as_str().unwrap().to_string();
+    let c = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let page = format!("/chat/{thread}");
+    let (_, html) = text(&c, &app, &page).await;
+    let edit_of = |id: &str| format!("action=\"/chat/{thread}/messages/{id}/edit\"");
+    assert!(html.contains(&edit_of(&mine)), "{html}");
+    assert!(!html.contains(&edit_of(&theirs)), "not another's: {html}");
+    let post = |to: String, form: Vec<(&'static str, String)>| {
+        let c = &c;
+        let url = app.url(&to);
+        async move {
+            let res = c.post(url).form(&form).send().await.unwrap();
+            let status = res.status();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (status, location, res.text().await.unwrap())
+        }
+    };
+    let csrf = csrf_of(&html);
+    // Edited: the fixed words, marked as edited.
+    let (status, to, _) = post(
+        format!("/chat/{thread}/messages/{mine}/edit"),
+        vec![
+            ("csrf", csrf.clone()),
+            ("content", "See you tomorrow".into()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (
+            StatusCode::SEE_OTHER,
+            format!("/chat/{thread}#m-{mine}").as_str()
+        )
+    );
+    let (_, html) = text(&c, &app, &page).await;
+    assert!(
+        html.contains("See you tomorrow") && !html.contains("Se you"),
+        "{html}"
+    );
+    assert!(html.contains(" · edited</span>"), "{html}");
+    // An empty edit changes nothing and says why; another's message cannot be edited.
+    let (_, _, html) = post(
+        format!("/chat/{thread}/messages/{mine}/edit"),
+        vec![("csrf", csrf.clone()), ("content", "  ".into())],
+    )
+    .await;
+    assert!(
+        html.contains("Your message was not changed.") && html.contains("See you tomorrow"),
+        "{html}"
+    );
+    let (status, _, _) = post(
+        format!("/chat/{thread}/messages/{theirs}/edit"),
+        vec![("csrf", csrf.clone()), ("content", "Hacked".into())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, msgs) = app.get(&path, mentor.token()).await;
+    assert!(!msgs.to_string().contains("Hacked"), "{msgs}");
+    // Deleting asks first, then leaves "(deleted)" in its place.
+    let delete = format!("/chat/{thread}/messages/{mine}/delete");
+    let (status, _, html) = post(delete.clone(), vec![("csrf", csrf.clone())]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Delete this message?"), "{html}");
+    let (_, msgs) = app.get(&path, mentor.token()).await;
+    assert!(
+        msgs.to_string().contains("See you tomorrow"),
+        "not yet: {msgs}"
+    );
+    let (status, _, _) = post(
+        delete,
+        vec![("csrf", csrf.clone()), ("confirmed", "1".into())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = text(&c, &app, &page).await;
+    assert!(
+        html.contains("(deleted)") && !html.contains("See you tomorrow"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&edit_of(&mine)),
+        "nothing left to edit: {html}"
+    );
+    // Archived: out of the inbox, in the archive, back when the mentor writes.
+    let (status, to, _) = post(
+        format!("/chat/{thread}/archive"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!((status, to.as_str()), (StatusCode::SEE_OTHER, "/chat"));
+    let (_, inbox) = text(&c, &app, "/chat").await;
+    assert!(
+        !inbox.contains(&format!("href=\"/chat/{thread}\""))
+            && inbox.contains("Archived conversations (1)"),
+        "{inbox}"
+    );
+    let (_, archive) = text(&c, &app, "/chat?archived=1").await;
+    assert!(
+        archive.contains(&format!("href=\"/chat/{thread}\"")),
+        "{archive}"
+    );
+    app.post(&path, mentor.token(), json!({"content": "One more thing"}))
+        .await;
+    let (_, inbox) = text(&c, &app, "/chat").await;
+    assert!(
+        inbox.contains(&format!("href=\"/chat/{thread}\"")),
+        "{inbox}"
+    );
+}

@@ -26,6 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/chat", get(threads))
         .route("/chat/{id}", get(conversation).post(send))
         .route("/chat/{id}/messages/{message}", get(one_message))
+        .route("/chat/{id}/messages/{message}/edit", post(edit_message))
+        .route("/chat/{id}/messages/{message}/delete", post(delete_message))
+        .route("/chat/{id}/archive", post(archive))
+        .route("/chat/{id}/unarchive", post(unarchive))
         .route("/chat/with/{user}", post(chat_with))
         .route("/notifications", get(notifications))
         .route("/notifications/read-all", post(read_all))
@@ -53,6 +57,16 @@ pub struct ThreadLine {
 struct ThreadsPage {
     layout: Layout,
     threads: Vec<ThreadLine>,
+    /// The archived conversations are listed (not the inbox).
+    archived: bool,
+    /// How many conversations the other list holds.
+    elsewhere: usize,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ThreadsQuery {
+    #[serde(default)]
+    archived: String,
 }
 
 /// A thread's title, or the names of the others in it; a group session's thread is
@@ -87,9 +101,17 @@ fn preview(m: &MessageRow) -> String {
     crate::domain::text::clipped(&text, 80)
 }
 
-async fn threads(State(state): State<AppState>, web: WebCtx) -> PageResult {
+async fn threads(
+    State(state): State<AppState>,
+    web: WebCtx,
+    axum::extract::Query(q): axum::extract::Query<ThreadsQuery>,
+) -> PageResult {
     let me = web.require_user()?.user.clone();
-    let rows = messages::my_threads(&state.ctx, &me.id, false, None, 100).await?;
+    let archived = q.archived == "1";
+    let rows = messages::my_threads(&state.ctx, &me.id, archived, None, 100).await?;
+    let elsewhere = messages::my_threads(&state.ctx, &me.id, !archived, None, 100)
+        .await?
+        .len();
     let tz = super::zone_of(Some(&me));
     let mut threads = vec![];
     for t in rows {
@@ -110,6 +132,8 @@ async fn threads(State(state): State<AppState>, web: WebCtx) -> PageResult {
         &ThreadsPage {
             layout: web.layout(),
             threads,
+            archived,
+            elsewhere,
         },
     ))
 }
@@ -132,6 +156,11 @@ pub struct MessageLine {
     /// For a line about someone's action ("Booking cancelled"): "by you", "by Ada
     /// Lovelace"; empty otherwise.
     pub by: String,
+    /// Changed since it was sent.
+    pub edited: bool,
+    /// The reader wrote it and may still change it (a text) or delete it.
+    pub editable: bool,
+    pub deletable: bool,
 }
 
 #[derive(Template)]
@@ -152,6 +181,8 @@ struct ConversationPage {
     messages: Vec<MessageLine>,
     error: Option<String>,
     draft: String,
+    /// Out of the reader's inbox (until someone writes in it).
+    archived: bool,
 }
 
 async fn render_conversation(
@@ -202,6 +233,7 @@ async fn render_conversation(
             messages,
             error,
             draft,
+            archived: t.thread.archived,
         },
     ))
 }
@@ -230,8 +262,13 @@ fn message_line(
     web: &WebCtx,
 ) -> MessageLine {
     let z = m.created_at.to_zoned(tz.clone());
+    let mine = m.sender_id.as_deref() == Some(me.id.as_str());
+    let live = m.deleted_at.is_none();
     MessageLine {
-        mine: m.sender_id.as_deref() == Some(me.id.as_str()),
+        mine,
+        edited: live && m.edited_at.is_some(),
+        editable: mine && live && m.kind == "text",
+        deletable: mine && live && matches!(m.kind.as_str(), "text" | "image"),
         sender: m
             .sender_id
             .as_ref()
@@ -390,6 +427,103 @@ async fn one_message(
             self_path: format!("/chat/{thread}"),
         },
     ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ChangeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// Edits one of my messages from its menu; a refused text comes back above the
+/// composer, saying why.
+async fn edit_message(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path((thread, id)): Path<(String, String)>,
+    WebForm(f): WebForm<ChangeForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let (thread, id) = (path_id(&thread)?, path_id(&id)?);
+    messages::one(&state.ctx, &me, &thread, &id).await?;
+    let input = messages::EditInput { content: f.content };
+    match messages::edit(&state.ctx, &me, &id, &input).await {
+        Ok(_) => Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to(&format!("/chat/{thread}#m-{id}")),
+        )),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let msg = format!("Your message was not changed. {}", in_words(&e));
+            render_conversation(&state, &web, &me, &thread, Some(msg), String::new()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes one of my messages, once confirmed: it stays in the conversation as
+/// "(deleted)".
+async fn delete_message(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path((thread, id)): Path<(String, String)>,
+    WebForm(f): WebForm<ChangeForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let (thread, id) = (path_id(&thread)?, path_id(&id)?);
+    let m = messages::one(&state.ctx, &me, &thread, &id).await?;
+    if !super::confirm::confirmed(&f.confirmed) {
+        return Ok(super::confirm::page(
+            &state,
+            &web,
+            super::confirm::Confirm {
+                question: "Delete this message?".into(),
+                consequence: format!(
+                    "“{}” is taken away for everyone in the conversation, who see “(deleted)” in its place.",
+                    crate::domain::text::clipped(&m.content, 120)
+                ),
+                action: format!("/chat/{thread}/messages/{id}/delete"),
+                fields: vec![],
+                yes: "Yes, delete it",
+                back: format!("/chat/{thread}#m-{id}"),
+                no: "No, keep it",
+                reason: None,
+                errors: super::FormErrors::default(),
+            },
+        ));
+    }
+    messages::delete(&state.ctx, &me, &id).await?;
+    Ok(axum::response::IntoResponse::into_response(
+        axum::response::Redirect::to(&format!("/chat/{thread}")),
+    ))
+}
+
+/// Takes a conversation out of my inbox (it comes back when someone writes in it).
+async fn archive(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    messages::archive(&state.ctx, &me, &id, true).await?;
+    Ok(web.redirect_flash("/chat", "conversation_archived"))
+}
+
+/// Puts an archived conversation back in my inbox.
+async fn unarchive(
+    State(state): State<AppState>,
+    web: WebCtx,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let id = path_id(&id)?;
+    messages::archive(&state.ctx, &me, &id, false).await?;
+    Ok(web.redirect_flash(&format!("/chat/{id}"), "conversation_unarchived"))
 }
 
 async fn conversation(

@@ -49,6 +49,16 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("user_unsuspended", "ok", "The suspension is lifted."),
     ("roles_saved", "ok", "The roles are saved."),
     (
+        "conversation_archived",
+        "ok",
+        "The conversation is archived: it comes back here when someone writes in it.",
+    ),
+    (
+        "conversation_unarchived",
+        "ok",
+        "The conversation is back in your inbox.",
+    ),
+    (
         "roles_need_application",
         "error",
         "Nothing changed: the mentor role comes with an approved mentor application (they apply from their settings; you approve it under Applications).",
