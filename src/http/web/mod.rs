@@ -411,8 +411,12 @@ impl WebCtx {
                 current,
             });
         };
-        add("/", "Home");
+        // Signed in, the dashboard is home (the brand still leads to the front page).
+        if self.auth.is_none() {
+            add("/", "Home");
+        }
         add("/mentorship/find", "Find a mentor");
+        add("/group-sessions", "Group sessions");
         add("/articles", "Articles");
         if self.auth.is_some() {
             add("/dashboard", "Dashboard");
