@@ -100,8 +100,8 @@ pub fn recommend(mentee: &MenteeInterests, candidates: &[Candidate]) -> Vec<Reco
             }
             if c.rating_count > 0 && c.rating_avg >= 4.0 {
                 reasons.push(format!(
-                    "rated {:.1} from {} review{}",
-                    c.rating_avg,
+                    "rated {} from {} review{}",
+                    super::text::rating(c.rating_avg),
                     c.rating_count,
                     if c.rating_count == 1 { "" } else { "s" }
                 ));

@@ -264,6 +264,12 @@ pub fn clipped(text: &str, n: usize) -> String {
     }
 }
 
+/// An average rating as pages say it, to one decimal rounded half up: 4.25 is "4.3"
+/// (the formatter alone would round half to even, "4.2").
+pub fn rating(avg: f64) -> String {
+    format!("{:.1}", (avg * 10.0).round() / 10.0)
+}
+
 /// A count as people read it, thousands grouped: 14100 is "14,100", -2500 "-2,500".
 pub fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -342,6 +348,19 @@ mod tests {
             (-2500, "-2,500"),
         ] {
             assert_eq!(super::grouped(n), said);
+        }
+    }
+
+    #[test]
+    fn ratings_round_half_up() {
+        for (avg, said) in [
+            (4.25, "4.3"),
+            (4.75, "4.8"),
+            (4.0, "4.0"),
+            (4.333, "4.3"),
+            (5.0, "5.0"),
+        ] {
+            assert_eq!(super::rating(avg), said, "{avg}");
         }
     }
 

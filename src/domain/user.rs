@@ -215,6 +215,12 @@ impl TimeZoneName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A zone an input may give (`None` when it gives none), checked and spelt as the
+    /// database knows it.
+    pub fn optional(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
+        raw.map(|r| Self::parse(field, r).map(|z| z.0)).transpose()
+    }
 }
 
 #[cfg(test)]

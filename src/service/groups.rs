@@ -109,15 +109,8 @@ fn not_found() -> AppError {
 /// The zone the input gives the session, checked (`None` when it gives none: the
 /// mentor's on publishing, the session's own on a change).
 fn zone_given(input: &GroupInput) -> AppResult<Option<String>> {
-    input
-        .timezone
-        .as_deref()
-        .map(|raw| {
-            crate::domain::user::TimeZoneName::parse("timezone", raw)
-                .map(|z| z.as_str().to_string())
-                .map_err(|e| AppError::Invalid(vec![e]))
-        })
-        .transpose()
+    crate::domain::user::TimeZoneName::optional("timezone", input.timezone.as_deref())
+        .map_err(|e| AppError::Invalid(vec![e]))
 }
 
 /// `PATCH /api/v1/group-sessions/{id}`: [`update`] with what the patch leaves out as

@@ -2434,7 +2434,7 @@ async fn the_api_md_names_and_verbs_work() {
     app.assert_ledger_ok().await;
 }
 
-/// A mentor's page rounds the average half up (3, 5, 5 and 4 are 4.25: "4.3", as the
+/// A mentor's page rounds the average half up (3, 5, 5 and 4, twice, are 4.25: "4.3", as the
 /// dashboard says) and dates each review and names its service.
 #[tokio::test]
 async fn the_profile_rounds_the_rating_half_up_and_dates_each_review() {
@@ -2442,10 +2442,10 @@ async fn the_profile_rounds_the_rating_half_up_and_dates_each_review() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let m = mentor(&app, &admin).await;
-    let g = publish(&app, &m, session(4, 0)).await;
+    let g = publish(&app, &m, session(8, 0)).await;
     let id = g["id"].as_str().unwrap();
     let mut people = vec![];
-    for (n, rating) in [3, 5, 5, 4].into_iter().enumerate() {
+    for (n, rating) in [3, 5, 5, 4, 3, 5, 5, 4].into_iter().enumerate() {
         let s = member(&app, &admin, &format!("r{n}@example.com"), 0).await;
         join(&app, &s, id).await;
         people.push((s, rating));
@@ -2468,7 +2468,11 @@ async fn the_profile_rounds_the_rating_half_up_and_dates_each_review() {
         &format!("/mentors/{}", m.user_id),
     )
     .await;
-    assert!(html.contains("★ 4.3 (4)"), "{html}");
+    assert!(html.contains("★ 4.3 (8)"), "{html}");
+    assert!(
+        html.contains("The latest 5 of 8 reviews.") && html.matches("Rated ").count() == 5,
+        "{html}"
+    );
     assert!(
         html.contains(
             "<span class=\"sr-only\">Rated 4 of 5: </span><span aria-hidden=\"true\">★★★★☆</span>"

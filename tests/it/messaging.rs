@@ -611,6 +611,13 @@ async fn the_pages_edit_and_delete_my_messages_and_archive_a_conversation() {
         html.contains("Your message was not changed.") && html.contains("See you tomorrow"),
         "{html}"
     );
+    // Said in the message's own menu, open, beside the box it was typed in.
+    let menu = html
+        .split("<details class=\"msg-menu\" open>")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the menu is open: {html}"));
+    let said = menu.find("Your message was not changed.").expect(menu);
+    assert!(said < menu.find("</details>").expect(menu), "{menu}");
     let (status, _, _) = post(
         format!("/chat/{thread}/messages/{theirs}/edit"),
         vec![("csrf", csrf.clone()), ("content", "Hacked".into())],

@@ -28,8 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/chat/{id}/messages/{message}", get(one_message))
         .route("/chat/{id}/messages/{message}/edit", post(edit_message))
         .route("/chat/{id}/messages/{message}/delete", post(delete_message))
-        .route("/chat/{id}/archive", post(archive))
-        .route("/chat/{id}/unarchive", post(unarchive))
+        .route("/chat/{id}/{action}", post(archive))
         .route("/chat/with/{user}", post(chat_with))
         .route("/notifications", get(notifications))
         .route("/notifications/read-all", post(read_all))
@@ -161,6 +160,8 @@ pub struct MessageLine {
     /// The reader wrote it and may still change it (a text) or delete it.
     pub editable: bool,
     pub deletable: bool,
+    /// Why an edit of it was refused ("" when none): its menu opens with it.
+    pub edit_error: String,
 }
 
 #[derive(Template)]
@@ -185,6 +186,10 @@ struct ConversationPage {
     archived: bool,
 }
 
+/// An edit of one of my messages that came back refused: (message id, why, what was
+/// typed), shown in that message's open menu.
+type Refused = (String, String, String);
+
 async fn render_conversation(
     state: &AppState,
     web: &WebCtx,
@@ -192,6 +197,7 @@ async fn render_conversation(
     id: &str,
     error: Option<String>,
     draft: String,
+    refused_edit: Option<Refused>,
 ) -> PageResult {
     let thread_id = path_id(id)?;
     let t = messages::summary(&state.ctx, me, &thread_id, false).await?;
@@ -214,7 +220,16 @@ async fn render_conversation(
     let names = first_names(&t, &former);
     let messages = rows
         .into_iter()
-        .map(|m| message_line(m, me, &names, &tz, web))
+        .map(|m| {
+            let mut line = message_line(m, me, &names, &tz, web);
+            if let Some((id, why, typed)) = &refused_edit
+                && *id == line.id
+            {
+                line.edit_error = why.clone();
+                line.content = typed.clone();
+            }
+            line
+        })
         .collect();
     // This thread is read now: the navigation's count says so.
     let mut layout = web.layout();
@@ -269,6 +284,7 @@ fn message_line(
         edited: live && m.edited_at.is_some(),
         editable: mine && live && m.kind == "text",
         deletable: mine && live && matches!(m.kind.as_str(), "text" | "image"),
+        edit_error: String::new(),
         sender: m
             .sender_id
             .as_ref()
@@ -456,8 +472,9 @@ async fn edit_message(
             axum::response::Redirect::to(&format!("/chat/{thread}#m-{id}")),
         )),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let msg = format!("Your message was not changed. {}", in_words(&e));
-            render_conversation(&state, &web, &me, &thread, Some(msg), String::new()).await
+            let why = format!("Your message was not changed. {}", in_words(&e));
+            let refused = Some((id.clone(), why, input.content));
+            render_conversation(&state, &web, &me, &thread, None, String::new(), refused).await
         }
         Err(e) => Err(e.into()),
     }
@@ -500,30 +517,27 @@ async fn delete_message(
     ))
 }
 
-/// Takes a conversation out of my inbox (it comes back when someone writes in it).
+/// Takes a conversation out of my inbox (`archive`: it comes back when someone writes
+/// in it), or puts it back (`unarchive`).
 async fn archive(
     State(state): State<AppState>,
     web: WebCtx,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
     WebForm(f): WebForm<CsrfForm>,
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
     let id = path_id(&id)?;
-    messages::archive(&state.ctx, &me, &id, true).await?;
-    Ok(web.redirect_flash("/chat", "conversation_archived"))
-}
-
-/// Puts an archived conversation back in my inbox.
-async fn unarchive(
-    State(state): State<AppState>,
-    web: WebCtx,
-    Path(id): Path<String>,
-    WebForm(f): WebForm<CsrfForm>,
-) -> PageResult {
-    let me = web.signed_in_form(&state, &f.csrf)?;
-    let id = path_id(&id)?;
-    messages::archive(&state.ctx, &me, &id, false).await?;
-    Ok(web.redirect_flash(&format!("/chat/{id}"), "conversation_unarchived"))
+    let archived = match action.as_str() {
+        "archive" => true,
+        "unarchive" => false,
+        _ => return Err(AppError::NotFound.into()),
+    };
+    messages::archive(&state.ctx, &me, &id, archived).await?;
+    Ok(if archived {
+        web.redirect_flash("/chat", "conversation_archived")
+    } else {
+        web.redirect_flash(&format!("/chat/{id}"), "conversation_unarchived")
+    })
 }
 
 async fn conversation(
@@ -532,7 +546,7 @@ async fn conversation(
     Path(id): Path<String>,
 ) -> PageResult {
     let me = web.require_user()?.user.clone();
-    render_conversation(&state, &web, &me, &id, None, String::new()).await
+    render_conversation(&state, &web, &me, &id, None, String::new(), None).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -567,7 +581,7 @@ async fn send(
         )),
         Err(e @ AppError::Invalid(_)) => {
             let msg = in_words(&e);
-            render_conversation(&state, &web, &me, &tid, Some(msg), f.content).await?
+            render_conversation(&state, &web, &me, &tid, Some(msg), f.content, None).await?
         }
         Err(e) => return Err(e.into()),
     })

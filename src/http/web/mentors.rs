@@ -81,11 +81,9 @@ impl CardView {
             role_line,
             expertise: p.expertise.clone().into_iter().take(5).collect(),
             rating: if p.rating_count > 0 {
-                // Rounded half up, as the dashboard does (4.25 is 4.3, not the
-                // formatter's half-to-even 4.2).
                 format!(
-                    "★ {:.1} ({})",
-                    (p.rating_avg * 10.0).round() / 10.0,
+                    "★ {} ({})",
+                    crate::domain::text::rating(p.rating_avg),
                     p.rating_count
                 )
             } else {
@@ -400,6 +398,8 @@ struct MentorPage {
     picker: Picker,
     next_free: String,
     reviews: Vec<ReviewLine>,
+    /// How many reviews the rating counts (the page lists the latest few).
+    review_total: i64,
     articles: Vec<super::articles::ArticleCard>,
     /// Their upcoming group sessions the viewer may see.
     groups: Vec<super::groups::GroupCard>,
@@ -492,6 +492,7 @@ async fn render_mentor(
         missed: p.no_show_count,
         picker,
         next_free: p.next_free_at.map(|t| web.when(t, &tz)).unwrap_or_default(),
+        review_total: p.rating_count,
         reviews: reviews
             .iter()
             .map(|r| ReviewLine {

@@ -439,15 +439,8 @@ impl Merged {
 
 /// The zone an input gives a program, checked (`None` when it gives none).
 fn zone_given(input: &ProgramInput) -> AppResult<Option<String>> {
-    input
-        .timezone
-        .as_deref()
-        .map(|raw| {
-            crate::domain::user::TimeZoneName::parse("timezone", raw)
-                .map(|z| z.as_str().to_string())
-                .map_err(|e| AppError::Invalid(vec![e]))
-        })
-        .transpose()
+    crate::domain::user::TimeZoneName::optional("timezone", input.timezone.as_deref())
+        .map_err(|e| AppError::Invalid(vec![e]))
 }
 
 fn fields<'a>(d: &'a program::Draft, zone: &'a str) -> ProgramFields<'a> {
