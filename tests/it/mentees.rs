@@ -206,7 +206,10 @@ async fn a_booking_opens_the_profile_with_the_sessions_together_and_pages_link_i
     // profile's "about me" counts as a bio.
     let own = sign_in(&app, "mentee@example.com", "correct horse battery").await;
     let (_, dash) = text(&own, &app, "/dashboard").await;
-    assert!(dash.contains("Add a headline.</p>"), "{dash}");
+    assert!(
+        dash.contains("from what your profile says: add a headline.</p>"),
+        "{dash}"
+    );
     // A stranger's page: not found.
     app.register("nosy@example.com").await;
     let n = sign_in(&app, "nosy@example.com", "correct horse battery").await;

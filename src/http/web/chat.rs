@@ -100,12 +100,9 @@ fn preview(m: &MessageRow) -> String {
     crate::domain::text::clipped(&text, 80)
 }
 
-async fn threads(
-    State(state): State<AppState>,
-    web: WebCtx,
-    axum::extract::Query(q): axum::extract::Query<ThreadsQuery>,
-) -> PageResult {
+async fn threads(State(state): State<AppState>, web: WebCtx, uri: axum::http::Uri) -> PageResult {
     let me = web.require_user()?.user.clone();
+    let q: ThreadsQuery = super::page_query(&uri);
     let archived = q.archived == "1";
     let rows = messages::my_threads(&state.ctx, &me.id, archived, None, 100).await?;
     let elsewhere = messages::my_threads(&state.ctx, &me.id, !archived, None, 100)
@@ -455,8 +452,8 @@ struct ChangeForm {
     confirmed: String,
 }
 
-/// Edits one of my messages from its menu; a refused text comes back above the
-/// composer, saying why.
+/// Edits one of my messages from its menu; a refused text comes back in that menu,
+/// open, saying why.
 async fn edit_message(
     State(state): State<AppState>,
     web: WebCtx,
