@@ -386,6 +386,11 @@ pub async fn my_threads(
     Ok(out)
 }
 
+/// How many of my threads are archived (or not): the other list's count on a page.
+pub async fn thread_count(ctx: &Ctx, me: &str, archived: bool) -> AppResult<i64> {
+    Ok(store::messages::count_threads(&ctx.db.pool, me, archived).await?)
+}
+
 /// One of my threads, summed up as in [`my_threads`]; its newest message only when
 /// `with_last` (a page that lists the messages anyway does not need it).
 pub async fn summary(

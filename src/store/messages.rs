@@ -210,6 +210,21 @@ const UNREAD: &str = "(SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id 
     AND (m.sender_id IS NULL OR m.sender_id <> p.user_id) \
     AND (m.actor_id IS NULL OR m.actor_id <> p.user_id) AND m.deleted_at IS NULL)";
 
+/// How many threads I am in, archived or not (by the participants' user index).
+pub async fn count_threads<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    archived: bool,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM thread_participants WHERE user_id = $1 AND archived = $2",
+    )
+    .bind(user_id)
+    .bind(i64::from(archived))
+    .fetch_one(ex)
+    .await
+}
+
 /// My threads (archived or not), most recent activity first.
 pub async fn my_threads<'e, E: Executor<'e, Database = Any>>(
     ex: E,

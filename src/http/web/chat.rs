@@ -59,7 +59,7 @@ struct ThreadsPage {
     /// The archived conversations are listed (not the inbox).
     archived: bool,
     /// How many conversations the other list holds.
-    elsewhere: usize,
+    elsewhere: i64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,9 +105,7 @@ async fn threads(State(state): State<AppState>, web: WebCtx, uri: axum::http::Ur
     let q: ThreadsQuery = super::page_query(&uri);
     let archived = q.archived == "1";
     let rows = messages::my_threads(&state.ctx, &me.id, archived, None, 100).await?;
-    let elsewhere = messages::my_threads(&state.ctx, &me.id, !archived, None, 100)
-        .await?
-        .len();
+    let elsewhere = messages::thread_count(&state.ctx, &me.id, !archived).await?;
     let tz = super::zone_of(Some(&me));
     let mut threads = vec![];
     for t in rows {
