@@ -135,7 +135,10 @@ impl JoinRule {
     pub fn admits(&self, email: &str, code: Option<&str>) -> bool {
         match self {
             Self::Anyone => true,
-            Self::Invite(c) => code.is_some_and(|given| given.trim() == c),
+            // A code is read out and typed again: its letters' case does not count.
+            Self::Invite(c) => {
+                code.is_some_and(|given| given.trim().to_lowercase() == c.trim().to_lowercase())
+            }
             Self::Domain(d) => email
                 .rsplit_once('@')
                 .map(|(_, host)| host.to_ascii_lowercase())
@@ -258,14 +261,17 @@ fn bounded(
     field: &str,
     value: i64,
     range: std::ops::RangeInclusive<i64>,
-    what: &str,
     errors: &mut Vec<FieldError>,
 ) -> i64 {
     if !range.contains(&value) {
         errors.push(FieldError::new(
             field,
             "invalid_number",
-            format!("{what} is {} to {}.", range.start(), range.end()),
+            format!(
+                "Enter a whole number from {} to {}.",
+                super::text::grouped(*range.start()),
+                super::text::grouped(*range.end())
+            ),
         ));
     }
     value
@@ -533,21 +539,18 @@ pub fn check(raw: &RawProgram<'_>) -> Result<Draft, Vec<FieldError>> {
         "mentor_capacity",
         raw.mentor_capacity.unwrap_or(3),
         1..=MAX_CAPACITY,
-        "A mentor's capacity",
         &mut errors,
     );
     let sessions = bounded(
         "sessions_expected",
         raw.sessions_expected.unwrap_or(4),
         0..=MAX_SESSIONS_EXPECTED,
-        "The sessions expected",
         &mut errors,
     );
     let budget = bounded(
         "budget_per_mentee",
         raw.budget_per_mentee.unwrap_or(0),
         0..=MAX_BUDGET,
-        "The budget per mentee",
         &mut errors,
     );
     let mentee_questions = check_questions("mentee_questions", raw.mentee_questions)
@@ -1201,7 +1204,11 @@ mod tests {
         assert!(!domain.admits("ada@example.org.evil.com", None));
         let invite = JoinRule::Invite("SPRING-27".into());
         assert!(invite.admits("x@y.z", Some(" SPRING-27 ")));
-        assert!(!invite.admits("x@y.z", Some("spring-27")));
+        assert!(
+            invite.admits("x@y.z", Some("spring-27")),
+            "a code is not case-sensitive"
+        );
+        assert!(!invite.admits("x@y.z", Some("spring-28")));
         assert!(!invite.admits("x@y.z", None));
     }
 

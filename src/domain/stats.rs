@@ -138,6 +138,14 @@ fn counted(n: i64, unit: &str) -> String {
     format!("{} {}", super::text::grouped(n), escape(unit))
 }
 
+/// The room left of a chart's plot for its axis label (the largest value, "2,200"),
+/// in the chart's units: a phone draws the 640 units at about half size with labels
+/// of 19 units (about 11 a character), a desktop at 11.
+fn axis_room(max: i64) -> f64 {
+    let chars = super::text::grouped(max).chars().count() as f64;
+    (11.0 * chars + 14.0).max(40.0)
+}
+
 /// A bar chart as inline SVG: one `<rect class="bar">` per point (each with a
 /// `<title>` naming its week and value), a baseline, the maximum on the axis, and the
 /// first and last week under it. `role="img"` with a title and a summary description;
@@ -147,17 +155,17 @@ pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> Str
     const H: f64 = 180.0;
     const TOP: f64 = 16.0;
     const BOTTOM: f64 = 24.0;
-    const LEFT: f64 = 40.0;
     let max = points.iter().map(|p| p.value).max().unwrap_or(0).max(1);
+    let left = axis_room(max);
     let total: i64 = points.iter().map(|p| p.value).sum();
     let n = points.len().max(1) as f64;
-    let slot = (W - LEFT) / n;
+    let slot = (W - left) / n;
     let bar_w = (slot * 0.7).max(1.0);
     let plot_h = H - TOP - BOTTOM;
     let id = escape(id);
     let mut svg = format!(
         "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" \
-         preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\">\
+         xmlns=\"http://www.w3.org/2000/svg\">\
          <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {} in all, at most {top} in one week.</desc>",
         escape(title),
         points.len(),
@@ -165,11 +173,11 @@ pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> Str
         top = super::text::grouped(max),
     );
     svg.push_str(&format!(
-        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{W}\" y2=\"{y}\"/>\
+        "<line class=\"axis\" x1=\"{left}\" y1=\"{y}\" x2=\"{W}\" y2=\"{y}\"/>\
          <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{top}</text>\
          <text class=\"tick\" x=\"{tx}\" y=\"{y}\" text-anchor=\"end\">0</text>",
         y = H - BOTTOM,
-        tx = LEFT - 6.0,
+        tx = left - 6.0,
         ty = TOP + 4.0,
         top = super::text::grouped(max),
     ));
@@ -179,7 +187,7 @@ pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> Str
         } else {
             (p.value as f64 / max as f64 * plot_h).max(1.0)
         };
-        let x = LEFT + i as f64 * slot + (slot - bar_w) / 2.0;
+        let x = left + i as f64 * slot + (slot - bar_w) / 2.0;
         let y = H - BOTTOM - h;
         svg.push_str(&format!(
             "<rect class=\"bar\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\"><title>Week of {}: {}</title></rect>",
@@ -189,7 +197,7 @@ pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> Str
     }
     if let (Some(first), Some(last)) = (points.first(), points.last()) {
         svg.push_str(&format!(
-            "<text class=\"tick\" x=\"{LEFT}\" y=\"{H}\">{}</text><text class=\"tick\" x=\"{W}\" y=\"{H}\" text-anchor=\"end\">{}</text>",
+            "<text class=\"tick\" x=\"{left}\" y=\"{H}\">{}</text><text class=\"tick\" x=\"{W}\" y=\"{H}\" text-anchor=\"end\">{}</text>",
             escape(&first.week),
             escape(&last.week)
         ));
@@ -215,25 +223,25 @@ pub fn stacked_bar_chart_svg(
     const H: f64 = 180.0;
     const TOP: f64 = 16.0;
     const BOTTOM: f64 = 24.0;
-    const LEFT: f64 = 40.0;
     let value =
         |layer: &(String, Vec<i64>), week: usize| layer.1.get(week).copied().unwrap_or(0).max(0);
     let totals: Vec<i64> = (0..weeks.len())
         .map(|w| layers.iter().map(|l| value(l, w)).sum())
         .collect();
     let max = totals.iter().copied().max().unwrap_or(0).max(1);
+    let left = axis_room(max);
     let total: i64 = totals.iter().sum();
     let n = weeks.len().max(1) as f64;
-    let slot = (W - LEFT) / n;
+    let slot = (W - left) / n;
     let bar_w = (slot * 0.7).max(1.0);
     let plot_h = H - TOP - BOTTOM;
     let scale = |v: i64| v as f64 / max as f64 * plot_h;
     let id = escape(id);
     let mut svg = format!(
         "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" \
-         preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\">\
+         xmlns=\"http://www.w3.org/2000/svg\">\
          <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{} weeks, {} in all, at most {top} in one week.</desc>\
-         <line class=\"axis\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{W}\" y2=\"{y}\"/>\
+         <line class=\"axis\" x1=\"{left}\" y1=\"{y}\" x2=\"{W}\" y2=\"{y}\"/>\
          <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{top}</text>\
          <text class=\"tick\" x=\"{tx}\" y=\"{y}\" text-anchor=\"end\">0</text>",
         escape(title),
@@ -241,11 +249,11 @@ pub fn stacked_bar_chart_svg(
         counted(total, unit),
         top = super::text::grouped(max),
         y = H - BOTTOM,
-        tx = LEFT - 6.0,
+        tx = left - 6.0,
         ty = TOP + 4.0,
     );
     for (w, week) in weeks.iter().enumerate() {
-        let x = LEFT + w as f64 * slot + (slot - bar_w) / 2.0;
+        let x = left + w as f64 * slot + (slot - bar_w) / 2.0;
         let mut base = H - BOTTOM;
         let mut parts = vec![];
         for (k, layer) in layers.iter().enumerate() {
@@ -274,7 +282,7 @@ pub fn stacked_bar_chart_svg(
     }
     if let (Some(first), Some(last)) = (weeks.first(), weeks.last()) {
         svg.push_str(&format!(
-            "<text class=\"tick\" x=\"{LEFT}\" y=\"{H}\">{}</text><text class=\"tick\" x=\"{W}\" y=\"{H}\" text-anchor=\"end\">{}</text>",
+            "<text class=\"tick\" x=\"{left}\" y=\"{H}\">{}</text><text class=\"tick\" x=\"{W}\" y=\"{H}\" text-anchor=\"end\">{}</text>",
             escape(first),
             escape(last)
         ));

@@ -70,7 +70,27 @@ fn line(field: &str, v: &str, max: usize) -> Result<String, FieldError> {
             "Control characters and line breaks are not allowed here.",
         ));
     }
+    // A one-line text is set inside sentences ("Booking moved: <topic> · Mon 7 Dec"):
+    // an unclosed override or isolate would turn the words after it backwards.
+    if let Some(c) = v.chars().find(|c| is_direction_control(*c)) {
+        return Err(FieldError::new(
+            field,
+            "invalid_characters",
+            format!(
+                "The invisible text-direction character U+{:04X} is not allowed here: it \
+                 would turn the words after it backwards.",
+                c as u32
+            ),
+        ));
+    }
     Ok(v.to_string())
+}
+
+/// The embedding, override and isolate characters of Unicode's bidirectional
+/// algorithm (U+202A–U+202E, U+2066–U+2069); the plain marks (U+200E, U+200F, U+061C)
+/// stay allowed, as they change no neighbouring text.
+fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Checks a multi-line text of at most `max` characters (newlines and tabs allowed).
@@ -337,6 +357,18 @@ pub fn replace_name(text: &str, name: &str, with: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_line_refuses_direction_overrides_but_keeps_right_to_left_words() {
+        let e = super::required_line("topic", "Zalgo \u{202E}RTL", 200).unwrap_err();
+        assert_eq!(e.code, "invalid_characters");
+        assert!(e.message.contains("U+202E"), "{}", e.message);
+        assert!(super::optional_line("topic", "a \u{2067}b", 200).is_err());
+        assert_eq!(
+            super::required_line("topic", "مرحبا \u{200F}world", 200).unwrap(),
+            "مرحبا \u{200F}world"
+        );
+    }
+
     #[test]
     fn counts_group_their_thousands() {
         for (n, said) in [

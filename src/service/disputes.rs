@@ -558,7 +558,6 @@ async fn settle_again(
         }
     }
     net.retain(|(_, a)| *a != 0);
-    let shown = serde_json::json!(net);
     let mentor_wallet = store::ledger::wallet(tx, &b.b.mentor_id, now).await?;
     let mentee_wallet = store::ledger::wallet(tx, &b.b.mentee_id, now).await?;
     let who_spent = |account: &str| {
@@ -570,6 +569,12 @@ async fn settle_again(
             format!("The account {account}")
         }
     };
+    // The audit log reads each leg in words: "Ada Lovelace's wallet: -80".
+    let shown = serde_json::json!(
+        net.iter()
+            .map(|(account, amount)| format!("{}: {amount:+}", who_spent(account)))
+            .collect::<Vec<_>>()
+    );
     store::ledger::transfer(
         tx,
         &Transfer {

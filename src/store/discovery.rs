@@ -337,6 +337,11 @@ pub struct CandidateRow {
 }
 }
 
+/// Leaves out the mentors of a mentorship of the mentee bound next, pending or
+/// accepted (closed with `)`).
+const NOT_ASKED: &str = " AND p.user_id NOT IN (SELECT m.mentor_id FROM mentorships m \
+    WHERE m.status IN ('pending', 'accepted') AND m.mentee_id = ";
+
 const CANDIDATE_COLUMNS: &str = "p.user_id, p.expertise, p.skills, p.industries, p.rating_avg, \
     p.rating_count, p.max_mentees, \
     (SELECT COUNT(*) FROM mentorships m WHERE m.mentor_id = p.user_id AND m.status = 'accepted') \
@@ -344,7 +349,8 @@ const CANDIDATE_COLUMNS: &str = "p.user_id, p.expertise, p.skills, p.industries,
 
 /// Listed mentors worth ranking for someone interested in `terms`: the best rated
 /// `limit` sharing a tag with them, then the best rated `limit` overall (so a mentee
-/// without interests still gets suggestions), without repeats.
+/// without interests still gets suggestions), without repeats — and without the
+/// mentors they already have or have asked (a mentorship pending or accepted).
 pub async fn recommendation_candidates<'e, E: Executor<'e, Database = Any> + Copy>(
     ex: E,
     terms: &[String],
@@ -358,6 +364,9 @@ pub async fn recommendation_candidates<'e, E: Executor<'e, Database = Any> + Cop
              WHERE {LISTED} AND p.user_id <> "
         ));
         b.bind(Arg::Text(exclude_user.into()));
+        b.push(NOT_ASKED)
+            .bind(Arg::Text(exclude_user.into()))
+            .push(")");
         b.push(" AND p.user_id IN (SELECT t.user_id FROM mentor_tags t WHERE t.tag IN (");
         for (i, t) in terms.iter().enumerate() {
             if i > 0 {
@@ -371,7 +380,7 @@ pub async fn recommendation_candidates<'e, E: Executor<'e, Database = Any> + Cop
     }
     let sql = format!(
         "SELECT {CANDIDATE_COLUMNS} FROM mentor_profiles p JOIN users u ON u.id = p.user_id \
-         WHERE {LISTED} AND p.user_id <> $1 \
+         WHERE {LISTED} AND p.user_id <> $1{NOT_ASKED}$1) \
          ORDER BY p.rating_avg DESC, p.rating_count DESC, p.user_id LIMIT $2"
     );
     let top: Vec<CandidateRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -238,6 +238,9 @@ pub struct ListFilter<'a> {
     pub mentor_id: Option<&'a str>,
     /// Only sessions whose mentor carries this skill or expertise.
     pub skill: Option<&'a str>,
+    /// Only sessions whose title or description holds these words (as typed,
+    /// matched without case), or whose mentor carries them as a skill or expertise.
+    pub words: Option<&'a str>,
     pub from: Timestamp,
     pub to: Option<Timestamp>,
     pub offset: i64,
@@ -267,6 +270,19 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
         )
         .bind(Arg::Text(s.into()))
         .push(")");
+    }
+    if let Some(w) = f.words {
+        let pattern = format!("%{}%", super::like_escape(&w.to_lowercase()));
+        b.push(" AND (LOWER(g.title) LIKE ")
+            .bind(Arg::Text(pattern.clone()))
+            .push(" ESCAPE '\\' OR LOWER(g.description) LIKE ")
+            .bind(Arg::Text(pattern))
+            .push(
+                " ESCAPE '\\' OR g.mentor_id IN (SELECT t.user_id FROM mentor_tags t \
+                 WHERE t.kind IN ('skill', 'expertise') AND t.tag = ",
+            )
+            .bind(Arg::Text(crate::domain::mentor::normalize_tag(w)))
+            .push("))");
     }
     if !viewer.is_admin {
         match viewer.user_id {

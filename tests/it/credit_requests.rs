@@ -392,7 +392,7 @@ async fn asking_and_answering_through_the_pages() {
     assert!(html.contains("2 things to fix"), "{html}");
     assert!(html.contains("href=\"#f-credits\"") && html.contains("href=\"#f-note\""));
     assert!(
-        html.contains("What they are for: This field is required."),
+        html.contains("What are they for? This field is required."),
         "{html}"
     );
     assert!(html.contains("aria-describedby=\"f-credits-error\""));

@@ -2484,3 +2484,54 @@ async fn the_profile_rounds_the_rating_half_up_and_dates_each_review() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn the_list_is_searched_by_words_of_the_title_or_a_skill_of_the_mentor() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    publish(
+        &app,
+        &m,
+        json!({"title": "Mock interviews: behavioural questions", "description": "Practise the STAR method",
+               "start": start(), "duration_minutes": 60, "seats": 5, "credits_per_seat": 0}),
+    )
+    .await;
+    let found = |q: &'static str| {
+        let app = &app;
+        async move {
+            let (status, r) = app.get(&format!("/api/v1/group-sessions?{q}"), None).await;
+            assert_eq!(status, StatusCode::OK, "{r}");
+            r["items"].as_array().unwrap().len()
+        }
+    };
+    // A word of the title (any case), of the description, or the mentor's skill.
+    assert_eq!(found("q=interviews").await, 1);
+    assert_eq!(found("q=BEHAVIOURAL").await, 1);
+    assert_eq!(found("q=star%20method").await, 1);
+    assert_eq!(found("q=rust").await, 1);
+    assert_eq!(found("q=figma").await, 0);
+    // LIKE's own characters are only characters.
+    assert_eq!(found("q=%25").await, 0);
+    assert_eq!(found("q=_").await, 0);
+    // `skill` stays the mentor's skill alone.
+    assert_eq!(found("skill=interviews").await, 0);
+    assert_eq!(found("skill=rust").await, 1);
+    let long = "x".repeat(201);
+    let (status, r) = app
+        .get(&format!("/api/v1/group-sessions?q={long}"), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    // The page's box is the same search.
+    let (_, html) = crate::web_mentors::text(
+        &crate::web_mentors::client(),
+        &app,
+        "/group-sessions?skill=interviews",
+    )
+    .await;
+    assert!(
+        html.contains("Mock interviews: behavioural questions")
+            && html.contains("1 session coming up."),
+        "{html}"
+    );
+}

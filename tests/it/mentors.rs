@@ -655,6 +655,24 @@ async fn recommendations_explain_themselves_and_full_mentors_sink() {
             .contains(&json!("currently at capacity"))
     );
     assert_eq!(items[2]["mentor"]["accepting_mentees"], false);
+
+    // A mentor already asked is not suggested again.
+    let (status, _) = app
+        .post(
+            "/api/v1/mentorships",
+            me.token(),
+            json!({"mentor_id": good.user_id, "message": "Hello, I would value your guidance."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, r) = app.get("/api/v1/mentors/recommended", me.token()).await;
+    let order: Vec<&str> = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["mentor"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, [other.user_id.as_str(), full.user_id.as_str()]);
     assert_problem(
         &app.get("/api/v1/mentors/recommended", None).await,
         401,

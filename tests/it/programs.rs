@@ -770,7 +770,7 @@ async fn proposals_are_reviewed_then_published_with_sponsored_credits() {
         let (_, html) = text(&page, &app, &format!("/programs/{id}/manage")).await;
         assert!(
             html.contains(
-                "<td>0 of 2 <span class=\"muted small\">(2 proposed, not published yet)</span></td>"
+                "<td data-label=\"Places left\">0 of 2 <span class=\"muted small\">(2 proposed, not published yet)</span></td>"
             ),
             "{html}"
         );
@@ -1274,6 +1274,19 @@ async fn a_pair_tracks_goals_skills_and_sessions_and_the_report_shows_it() {
     );
     assert_eq!(g["sessions_expected"], 4);
     assert_eq!(g["health"], "on_track");
+    // A milestone too long is named by its place, the limit said per milestone.
+    let (status, b) = app
+        .post(
+            &goals_path,
+            mentee.token(),
+            json!({"title": "Portfolio", "milestones": ["Short one", "x".repeat(201)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(
+        b["errors"][0]["message"], "Each milestone is at most 200 characters; milestone 2 has 201.",
+        "{b}"
+    );
     // A program's pair: the admins (as its managers) read the mentorship and its
     // progress alike.
     for path in [format!("/api/v1/mentorships/{ms}"), goals_path.clone()] {
@@ -2138,8 +2151,10 @@ async fn a_programs_dates_are_days_in_its_own_zone_for_every_reader() {
     .await;
     let (_, page) = text(&ny, &app, &format!("/programs/{id}")).await;
     assert!(
-        page.contains("Applications until Mon 16 Mar 2026 (Mon 16 Mar 2026, ")
-            && page.contains(" your time) · runs Tue 17 Mar 2026 – ")
+        page.contains("Applications close Mon 16 Mar 2026, ")
+            && page.contains(
+                " your time (the end of Mon 16 Mar 2026 in Europe/Berlin) · runs Tue 17 Mar 2026 – "
+            )
             && page.contains(" (dates in Europe/Berlin)"),
         "{page}"
     );
@@ -2161,4 +2176,89 @@ async fn a_programs_dates_are_days_in_its_own_zone_for_every_reader() {
         .await;
     assert_eq!(status, StatusCode::OK, "{p}");
     assert_eq!(p["timezone"], "Europe/Berlin");
+}
+
+#[tokio::test]
+async fn the_console_says_what_is_missing_before_asking_and_keeps_a_refused_nudge() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // 30 credits a mentee, nothing funded: publishing one pairing is 30 short.
+    let id = open_program(&app, &admin, "Underfunded", 30).await;
+    let ann = pool_mentor(&app, &admin, &id, "ann@example.com", &["python"], 1).await;
+    apply(&app, &id, "x@example.com", &[&ann]).await;
+    let (status, p) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals"),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let c = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, html) = text(&c, &app, &format!("/programs/{id}/manage")).await;
+    assert!(
+        html.contains("disabled aria-describedby=\"underfunded\">Publish 1 pairing</button>")
+            && html.contains(
+                "30 credits are granted on publishing and the program's funding holds 0:</strong> <a href=\"#funding\">add 30 or more</a> first."
+            ),
+        "{html}"
+    );
+    // Sent all the same (an old page): the refusal at once, not a question first.
+    let csrf = csrf_of(&html);
+    let res = c
+        .post(app.url(&format!("/programs/{id}/manage/publish")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Publishing 1 pairing grants 30 credits and the program&#39;s funding holds 0: add 30 or more to its funding first")
+            && !page.contains("Yes, publish"),
+        "{page}"
+    );
+    // Starting the running window asks first, saying applications close early.
+    let res = c
+        .post(app.url(&format!("/programs/{id}/manage/state")))
+        .form(&[("csrf", csrf.as_str()), ("state", "start")])
+        .send()
+        .await
+        .unwrap();
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Start the program&#39;s running window now?")
+            && page.contains("Applications close now instead of on ")
+            && page.contains("Yes, start it"),
+        "{page}"
+    );
+    let (_, p) = app
+        .get(&format!("/api/v1/programs/{id}"), admin.token())
+        .await;
+    assert_eq!(p["status"], "open", "asking changed nothing: {p}");
+    // A refused nudge: said beside its field by the rule's label; what was sent stays.
+    let res = c
+        .post(app.url(&format!("/programs/{id}/manage/nudges")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("on.unmatched", "1"),
+            ("days.unmatched", "400"),
+            ("days.no_session", "9"),
+            ("days.no_contact", "14"),
+            ("days.ending", "7"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("href=\"#days-unmatched\">")
+            && page.contains(", days: A rule waits 1 to 365 days.")
+            && page.contains("id=\"days-unmatched-error\">A rule waits 1 to 365 days.</span>")
+            && page.contains("name=\"on.unmatched\" value=\"1\" checked>")
+            && page.contains("name=\"days.unmatched\" type=\"number\" min=\"1\" max=\"365\" inputmode=\"numeric\" required value=\"400\"")
+            && page.contains("name=\"days.no_session\" type=\"number\" min=\"1\" max=\"365\" inputmode=\"numeric\" required value=\"9\""),
+        "{page}"
+    );
 }

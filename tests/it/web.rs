@@ -398,6 +398,16 @@ async fn a_refused_grant_says_why_and_keeps_what_was_typed() {
         "{again}"
     );
     assert_eq!(app.balance(&member).await.0, 0, "nothing granted");
+    // A number too large for any wallet is still a number; every field is said at once.
+    let res = grant("", "99999999999999999999", csrf_of(&again)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(
+        again.contains("2 things to fix")
+            && again.contains(">Email is required.</a>")
+            && again.contains(">Credits: Grant between 1 and 1,000,000 credits.</a>"),
+        "{again}"
+    );
     let res = grant("member@example.com", "50", csrf_of(&again)).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.balance(&member).await.0, 50);

@@ -92,6 +92,16 @@ async fn cancelling_a_booking_late_asks_first_and_says_what_comes_back() {
         page.contains("data-confirm=\"Cancel this booking? You get"),
         "and asks"
     );
+    assert!(
+        page.contains(&format!(
+            "id=\"cancel-consequence\">If you cancel now, you get {half} of {held}"
+        )),
+        "{page}"
+    );
+    assert!(
+        !page.contains("id=\"book-again\""),
+        "a live booking: {page}"
+    );
     let csrf = csrf_of(&page);
 
     // Posted without a confirmation (no JavaScript): a page that asks, nothing done.
@@ -141,6 +151,14 @@ async fn cancelling_a_booking_late_asks_first_and_says_what_comes_back() {
     assert!(
         page.contains(&format!(
             "<dd>{paid} paid to the mentor, {half} refunded</dd>"
+        )),
+        "{page}"
+    );
+    // And the way on: another time with the same mentor.
+    assert!(
+        page.contains(&format!(
+            "<p id=\"book-again\"><a class=\"btn\" href=\"/mentors/{}#book\">Book another time with ",
+            mentor.user_id
         )),
         "{page}"
     );

@@ -337,7 +337,7 @@ async fn the_booking_form_is_a_checkout_summary() {
     );
     let rich = app.register("rich@example.com").await;
     app.grant(&admin, &rich.user_id, 100).await;
-    app.register("poor@example.com").await;
+    let poor = app.register("poor@example.com").await;
     let service = app.first_service(&id).await;
     // Wednesday 11 March 10:00 in Nairobi, 07:00 UTC.
     let form = format!("/mentors/{id}/book?service={service}&start=2026-03-11T07:00:00Z");
@@ -401,6 +401,41 @@ async fn the_booking_form_is_a_checkout_summary() {
         credits.contains("name=\"credits\" type=\"number\" inputmode=\"numeric\" min=\"1\" max=\"10000\" required value=\"20\""),
         "{credits}"
     );
+    // Once asked, the page says the request is waiting instead of sending them to ask
+    // again; a request too small for this booking is said to be.
+    for (asked, says) in [
+        (
+            15,
+            "request for 15 credits</a> is waiting for an administrator: come back to book once it is granted (it does not cover this booking: withdraw it and ask for 20 or more).",
+        ),
+        (
+            25,
+            "request for 25 credits</a> is waiting for an administrator: come back to book once it is granted.",
+        ),
+    ] {
+        let (s, r) = app
+            .post(
+                "/api/v1/me/credit-requests",
+                poor.token(),
+                serde_json::json!({"credits": asked, "note": "For a session"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let (_, html) = page(&p, &app, &form, "en-GB").await;
+        assert!(html.contains(says), "{html}");
+        assert!(!html.contains("Ask the administrators for credits</a>, then come back"));
+        let (s, r) = app
+            .post(
+                &format!(
+                    "/api/v1/me/credit-requests/{}/withdraw",
+                    r["id"].as_str().unwrap()
+                ),
+                poor.token(),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+    }
 }
 
 /// A signed-in viewer's own sessions (on either side) mark the times that clash with

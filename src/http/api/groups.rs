@@ -125,6 +125,9 @@ pub struct ListParams {
     pub mentor_id: Option<String>,
     /// A skill or expertise of the mentor.
     pub skill: Option<String>,
+    /// Words in the title or description (without case), or a skill or expertise
+    /// of the mentor.
+    pub q: Option<String>,
     /// Starting from (RFC 3339; default now).
     pub from: Option<String>,
     /// Starting before (RFC 3339).
@@ -174,12 +177,20 @@ async fn list(
     let limit = parse_limit(p.limit)?;
     let offset = search_offset(p.cursor.as_deref())?;
     let skill = p.skill.as_deref().map(crate::domain::mentor::normalize_tag);
+    if p.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(AppError::invalid(
+            "q",
+            "too_long",
+            "Must be at most 200 characters.",
+        ));
+    }
     let rows = groups::list(
         &state.ctx,
         me.as_ref().map(|a| &a.user),
         &ListFilter {
             mentor_id: p.mentor_id.as_deref(),
             skill: skill.as_deref(),
+            words: p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()),
             from: instant("from", p.from.as_deref())?.unwrap_or_else(|| state.ctx.now()),
             to: instant("to", p.to.as_deref())?,
             offset,

@@ -75,6 +75,8 @@ struct AdminPage {
     status: String,
     users: Vec<UserLine>,
     next_href: Option<String>,
+    /// A later page (not the first): the first is offered too.
+    paged: bool,
     /// A refused grant: what was typed, and why.
     grant: GrantForm,
     errors: FormErrors,
@@ -138,6 +140,7 @@ async fn render_console(
         _ => None,
     };
     let before_id = decode_cursor(Some(&q.cursor)).unwrap_or(None);
+    let paged = before_id.is_some();
     let limit = 50;
     let query = UserQuery {
         q: Some(q.q.clone()),
@@ -178,6 +181,7 @@ async fn render_console(
             status: q.status,
             users,
             next_href,
+            paged,
             grant,
             errors,
         },
@@ -776,14 +780,52 @@ async fn grant_credits(
     let me = require_admin(&state, &web)?;
     web.check_csrf(&f.csrf)?;
     let granted = async {
-        let user = admin::user_by_email(&state.ctx, &me, &f.email).await?;
-        let amount = f.amount.trim().parse::<i64>().map_err(|_| {
-            AppError::invalid(
+        // Every field's problem at once: the member, the number, the reason.
+        let mut found = vec![];
+        let user = match admin::user_by_email(&state.ctx, &me, &f.email).await {
+            Ok(u) => Some(u),
+            Err(AppError::Invalid(e)) => {
+                found.extend(e);
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let typed = f.amount.trim();
+        let amount = match typed.parse::<i64>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => Some(n),
+            // A whole number all the same (too large for any wallet, or 0 or less).
+            Ok(_) => None,
+            Err(_)
+                if !typed.is_empty()
+                    && typed
+                        .trim_start_matches('-')
+                        .bytes()
+                        .all(|b| b.is_ascii_digit()) =>
+            {
+                None
+            }
+            Err(_) => {
+                found.push(crate::error::FieldError::new(
+                    "amount",
+                    "invalid_number",
+                    "Enter a whole number of credits.",
+                ));
+                Some(0)
+            }
+        };
+        if amount.is_none() {
+            found.push(crate::error::FieldError::new(
                 "amount",
-                "invalid_number",
-                "Enter a whole number of credits.",
-            )
-        })?;
+                "out_of_range",
+                "Grant between 1 and 1,000,000 credits.",
+            ));
+        }
+        if let Err(e) = crate::domain::text::required_line("reason", &f.reason, 500) {
+            found.push(e);
+        }
+        let (Some(user), Some(amount), true) = (user, amount, found.is_empty()) else {
+            return Err(AppError::Invalid(found));
+        };
         let g = crate::service::credits::grant(
             &state.ctx,
             &me,

@@ -237,7 +237,7 @@ fn booking_form(back: &str) -> String {
 
 /// The ask form's errors, its fields named as labelled.
 fn ask_errors(e: &AppError) -> FormErrors {
-    FormErrors::from_error(e).labelled(&[("credits", "Credits"), ("note", "What they are for")])
+    FormErrors::from_error(e).labelled(&[("credits", "Credits"), ("note", "What are they for?")])
 }
 
 /// `?need=N`: the booking page sends a person short of credits here asking for what

@@ -611,6 +611,8 @@ struct AuditPage {
     unknown_email: bool,
     rows: Vec<AuditRow>,
     next: Option<String>,
+    /// On a later page: the first page of the same filter.
+    first: Option<String>,
 }
 
 async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
@@ -695,6 +697,13 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
             })
             .collect(),
         next,
+        first: (!q.cursor.is_empty()).then(|| {
+            format!(
+                "/admin/audit?action={}&target={}",
+                super::urlencode(&q.action),
+                super::urlencode(&q.target)
+            )
+        }),
     };
     Ok(web.render(&state, &page))
 }

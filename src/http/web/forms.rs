@@ -108,6 +108,9 @@ impl FormErrors {
             .is_some_and(|start| start.eq_ignore_ascii_case(&label));
         if named {
             e.message.clone()
+        } else if label.ends_with(['?', '.', ':', '!']) {
+            // A label that is a question ("Which track fits you best?") takes no colon.
+            format!("{label} {}", e.message)
         } else {
             format!("{label}: {}", e.message)
         }

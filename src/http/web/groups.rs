@@ -133,13 +133,17 @@ struct ListQuery {
 async fn list_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
     let q: ListQuery = page_query(&uri);
     let me = web.auth.as_ref().map(|a| &a.user);
-    let skill = crate::domain::mentor::normalize_tag(&q.skill);
+    // The box takes a topic as much as a skill: "interviews" finds "Mock interviews"
+    // as well as the mentors who list it.
+    let words: String = q.skill.trim().chars().take(200).collect();
+    let words = words.as_str();
     let rows = groups::list(
         &state.ctx,
         me,
         &ListFilter {
             mentor_id: None,
-            skill: (!skill.is_empty()).then_some(skill.as_str()),
+            skill: None,
+            words: (!words.is_empty()).then_some(words),
             from: state.ctx.now(),
             to: None,
             offset: 0,

@@ -473,6 +473,7 @@ async fn render_mentor(
         &crate::service::groups::ListFilter {
             mentor_id: Some(id),
             skill: None,
+            words: None,
             from: state.ctx.now(),
             to: None,
             offset: 0,

@@ -95,16 +95,16 @@ fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
     let (first, last) = ((0, 0), (23, 59));
     let apply = if p.status == ProgramStatus::Open && now < p.applications_open_at {
         format!("Applications open {}", on(p.applications_open_at, first))
-    } else if accepting {
-        let yours = if elsewhere {
-            format!(" ({} your time)", web.when(p.applications_close_at, &mine))
-        } else {
-            String::new()
-        };
+    } else if accepting && elsewhere {
+        // The reader's own deadline first; the program's day after it.
         format!(
-            "Applications until {}{yours}",
-            on(p.applications_close_at, last)
+            "Applications close {} your time (the end of {} in {})",
+            web.when(p.applications_close_at, &mine),
+            on(p.applications_close_at, last),
+            tz.iana_name().unwrap_or("UTC")
         )
+    } else if accepting {
+        format!("Applications until {}", on(p.applications_close_at, last))
     } else if p.status == ProgramStatus::Draft {
         "Applications not open yet".to_string()
     } else {
@@ -550,7 +550,7 @@ fn form_errors(e: &AppError, questions: &[Question]) -> FormErrors {
     let mut labels: Vec<(String, String)> = [
         ("choices", "Your choice of mentors"),
         ("invite_code", "Invite code"),
-        ("capacity", "Mentees you take"),
+        ("capacity", "How many mentees you take here"),
     ]
     .iter()
     .map(|(f, l)| (f.to_string(), l.to_string()))
@@ -787,6 +787,10 @@ fn details_errors(e: &AppError) -> FormErrors {
             let mut f = f.clone();
             if let Some(stem) = f.field.strip_suffix("_at") {
                 f.field = format!("{stem}_on");
+                // The form sends a day: a day it could not read is said as one.
+                if f.message.contains("RFC 3339") {
+                    f.message = "Enter a date as year-month-day, such as 2026-12-31.".into();
+                }
             }
             f
         })
@@ -1123,7 +1127,8 @@ struct ManagePage {
     grant_total: i64,
     live: bool,
     /// The nudge rules, with their labels.
-    rules: Vec<(Rule, &'static str)>,
+    /// Each nudge rule, its label, and the error beside its days (a refused save).
+    rules: Vec<(Rule, &'static str, Option<String>)>,
     /// Who the rules would nudge 24 hours from now: (rule label, name, title).
     tomorrow: Vec<(String, String)>,
     /// How many nudges went out.
@@ -1157,6 +1162,7 @@ async fn render_manage(
     id: &str,
     details: Option<DetailsView>,
     (errors_for, errors): (String, FormErrors),
+    typed_rules: Option<Vec<Rule>>,
 ) -> PageResult {
     let (a, pool_rows, apps) = enrol::enrolments(&state.ctx, me, id).await?;
     a.require_manager()?;
@@ -1200,17 +1206,20 @@ async fn render_manage(
         published: props.published.iter().map(pairing_line).collect(),
         queue,
         live: matches!(p.status, ProgramStatus::Open | ProgramStatus::Running),
-        rules: nudges::rules(&state.ctx, id)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let label = nudges::RULES
-                    .iter()
-                    .find(|(k, _, _)| *k == r.rule)
-                    .map_or("", |(_, _, l)| *l);
-                (r, label)
-            })
-            .collect(),
+        rules: match typed_rules {
+            Some(typed) => typed,
+            None => nudges::rules(&state.ctx, id).await?,
+        }
+        .into_iter()
+        .map(|r| {
+            let label = nudges::RULES
+                .iter()
+                .find(|(k, _, _)| *k == r.rule)
+                .map_or("", |(_, _, l)| *l);
+            let error = errors.get(&format!("days-{}", r.rule)).map(str::to_string);
+            (r, label, error)
+        })
+        .collect(),
         tomorrow: nudges::preview(
             &state.ctx,
             me,
@@ -1242,6 +1251,7 @@ async fn manage_page(
         &id,
         None,
         (String::new(), FormErrors::default()),
+        None,
     )
     .await
 }
@@ -1317,6 +1327,38 @@ async fn manage_action(
                     },
                 ));
             }
+            // Starting cannot be undone and ends the application window early when
+            // it is still open: said first, and asked.
+            if a == ProgramAction::Start && !confirm::confirmed(&f.confirmed) {
+                let p = programs::access(ctx, &me, &id).await?.program;
+                let early = ctx.now() < p.applications_close_at;
+                return Ok(confirm::page(
+                    &state,
+                    &web,
+                    confirm::Confirm {
+                        question: "Start the program's running window now?".into(),
+                        consequence: if early {
+                            format!(
+                                "Applications close now instead of on {}: nobody more can apply \
+                                 or join the pool, and the program cannot go back to open. \
+                                 Pairings can still be made and published.",
+                                web.when(p.applications_close_at, &program_zone(&p))
+                            )
+                        } else {
+                            "The program cannot go back to open. Pairings can still be made \
+                             and published."
+                                .into()
+                        },
+                        action: format!("/programs/{id}/manage/state"),
+                        fields: vec![("state", f.state.clone())],
+                        yes: "Yes, start it",
+                        back: back.clone(),
+                        no: "Not yet",
+                        reason: None,
+                        errors: FormErrors::default(),
+                    },
+                ));
+            }
             programs::act(ctx, &me, &id, a)
                 .await
                 .map(|_| "program_state")
@@ -1343,6 +1385,7 @@ async fn manage_action(
                             ..DetailsView::typed(&form)
                         }),
                         ("details".into(), errors),
+                        None,
                     )
                     .await;
                 }
@@ -1375,7 +1418,7 @@ async fn manage_action(
             Err(e) => Err(e),
         },
         "nudges" => {
-            let rules = nudges::RULES
+            let rules: Vec<Rule> = nudges::RULES
                 .iter()
                 .map(|(rule, default, _)| Rule {
                     rule: rule.to_string(),
@@ -1386,9 +1429,56 @@ async fn manage_action(
                     enabled: f.details.contains_key(&format!("on.{rule}")),
                 })
                 .collect();
-            nudges::set_rules(ctx, &me, &id, &RulesInput { rules })
-                .await
-                .map(|_| "program_nudges_saved")
+            match nudges::set_rules(
+                ctx,
+                &me,
+                &id,
+                &RulesInput {
+                    rules: rules.clone(),
+                },
+            )
+            .await
+            {
+                Ok(_) => Ok("program_nudges_saved"),
+                // Each refused number is said beside its rule's field, by the rule's
+                // label, and the form comes back as it was sent.
+                Err(AppError::Invalid(found)) => {
+                    let mut labels = vec![];
+                    let errors = found
+                        .into_iter()
+                        .map(|mut e| {
+                            let n = e
+                                .field
+                                .strip_prefix("rules[")
+                                .and_then(|rest| rest.split(']').next())
+                                .and_then(|n| n.parse::<usize>().ok());
+                            if let Some(r) = n.and_then(|n| rules.get(n)) {
+                                let label = nudges::RULES
+                                    .iter()
+                                    .find(|(k, _, _)| *k == r.rule)
+                                    .map_or("", |(_, _, l)| *l);
+                                e.field = format!("days-{}", r.rule);
+                                labels.push((e.field.clone(), format!("{label}, days")));
+                            }
+                            e
+                        })
+                        .collect();
+                    let errors = FormErrors::from_error(&AppError::Invalid(errors))
+                        .labelled_owned(labels)
+                        .ids("");
+                    return render_manage(
+                        &state,
+                        &web,
+                        &me,
+                        &id,
+                        None,
+                        ("nudges".into(), errors),
+                        Some(rules),
+                    )
+                    .await;
+                }
+                Err(e) => Err(e),
+            }
         }
         "remove-manager" => programs::set_manager(ctx, &me, &id, &f.user_id, false)
             .await
@@ -1425,9 +1515,13 @@ async fn manage_action(
             Err(_) => Err(AppError::NotFound),
         },
         "publish" => {
-            if !confirm::confirmed(&f.confirmed) {
-                let props = proposals::list(ctx, &me, &id).await?;
-                let a = programs::access(ctx, &me, &id).await?;
+            let props = proposals::list(ctx, &me, &id).await?;
+            let a = programs::access(ctx, &me, &id).await?;
+            let need = a.program.budget_per_mentee * props.drafts.len() as i64;
+            // Not funded enough: no question to answer, the refusal (and how much is
+            // missing) comes back on the page at once.
+            let funded = programs::funding(ctx, &id).await?.available >= need;
+            if !confirm::confirmed(&f.confirmed) && funded {
                 return Ok(confirm::page(
                     &state,
                     &web,
@@ -1435,8 +1529,7 @@ async fn manage_action(
                         question: format!("Publish {} pairings?", props.drafts.len()),
                         consequence: format!(
                             "Each pair becomes a mentorship with its chat, both people are told, and each mentee gets {} credits from the program ({} in all).",
-                            a.program.budget_per_mentee,
-                            a.program.budget_per_mentee * props.drafts.len() as i64
+                            a.program.budget_per_mentee, need
                         ),
                         action: format!("/programs/{id}/manage/publish"),
                         fields: vec![],
@@ -1465,7 +1558,7 @@ async fn manage_action(
                 ("second", "The other pairing"),
                 ("first", "The pairing"),
             ]);
-            render_manage(&state, &web, &me, &id, None, (action, errors)).await
+            render_manage(&state, &web, &me, &id, None, (action, errors), None).await
         }
         Err(e) => Err(e.into()),
     }

@@ -41,8 +41,8 @@ impl Filler<'_> {
         for start in (0..mentees).step_by(BATCH) {
             let mut tx = ctx.db.begin_write().await?;
             for i in start..(start + BATCH).min(mentees) {
-                let id = new_id();
                 let at = joined(j, now);
+                let id = crate::domain::ids::id_made_at(at);
                 let first = g.pick(FIRST);
                 let last = g.pick(LAST);
                 let zone = ZONES[g.below(ZONES.len())];
@@ -119,7 +119,7 @@ impl Filler<'_> {
         let (now, hash) = (self.now, self.hash.clone());
         let since = joined(&mut self.j, now);
         let g = &mut self.g;
-        let id = new_id();
+        let id = crate::domain::ids::id_made_at(since);
         let first = g.pick(FIRST);
         let last = g.pick(LAST);
         let zone = ZONES[i % ZONES.len()];

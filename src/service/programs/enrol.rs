@@ -241,7 +241,7 @@ async fn opt_in(ctx: &Ctx, user: &UserRow, a: &Access, input: &EnrolInput) -> Ap
         errors.push(crate::error::FieldError::new(
             "capacity",
             "invalid_number",
-            "Take 1 to 50 mentees in a program.",
+            "Enter a whole number from 1 to 50.",
         ));
     }
     let answers = match program::check_answers("answers", &p.mentor_questions, &input.answers) {

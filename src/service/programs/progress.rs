@@ -284,7 +284,20 @@ pub async fn add_goal(ctx: &Ctx, user: &UserRow, id: &str, input: &GoalInput) ->
     let milestones = input
         .milestones
         .iter()
-        .map(|m| line("milestones", m))
+        .enumerate()
+        .map(|(i, m)| {
+            line("milestones", m).map_err(|e| match e {
+                AppError::Invalid(mut errors) if errors.iter().any(|f| f.code == "too_long") => {
+                    errors[0].message = format!(
+                        "Each milestone is at most 200 characters; milestone {} has {}.",
+                        i + 1,
+                        m.trim().chars().count()
+                    );
+                    AppError::Invalid(errors)
+                }
+                e => e,
+            })
+        })
         .collect::<AppResult<Vec<_>>>()?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;

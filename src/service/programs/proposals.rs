@@ -499,9 +499,15 @@ pub async fn publish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Published
         return Err(AppError::conflict(
             "program_underfunded",
             format!(
-                "Publishing {} pairings grants {need} credits and the program's funding holds {available}. \
-                 An administrator funds the program first.",
-                drafts.len()
+                "Publishing {} grants {need} credits and the program's funding holds \
+                 {available}: add {} or more to its funding first (an administrator does, under \
+                 Funding).",
+                if drafts.len() == 1 {
+                    "1 pairing".to_string()
+                } else {
+                    format!("{} pairings", drafts.len())
+                },
+                need - available
             ),
         ));
     }

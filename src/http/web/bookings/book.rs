@@ -84,6 +84,8 @@ pub(super) struct BookPage {
     own_booking: Option<String>,
     /// "Buy 30 credits … and book", when credits are short and buying is on.
     buy_offer: Option<String>,
+    /// Credits short and a request for credits already waiting: how many it asks.
+    waiting_request: Option<i64>,
     /// "" (once), "1" (weekly) or "2" (every two weeks), and how many sessions.
     repeat: String,
     occurrences: String,
@@ -236,6 +238,17 @@ pub(super) async fn render_book(
     let left = program.as_ref().map_or(0, |(_, n)| *n);
     let pay = service.credit_cost - left.min(service.credit_cost);
     let series_pay = series.as_ref().map_or(0, |p| p.total - left.min(p.total));
+    // Short of credits with a request already sent: the page says it is waiting
+    // rather than sending the mentee to ask again (one request is open at a time).
+    let waiting_request = if balance < pay {
+        crate::service::credit_requests::mine(&state.ctx, &me, None, 1)
+            .await?
+            .into_iter()
+            .find(|r| r.status == crate::domain::credit::CreditRequestStatus::Open)
+            .map(|r| r.credits)
+    } else {
+        None
+    };
     let series_back = urlencode(&format!(
         "/mentors/{mentor_id}/book?service={}&start={}&tz={}&repeat={}&occurrences={}",
         urlencode(&q.service),
@@ -275,6 +288,7 @@ pub(super) async fn render_book(
             buy_offer: (balance < pay)
                 .then(|| crate::http::web::payments::offer_for(state, pay - balance))
                 .flatten(),
+            waiting_request,
             balance,
             series_back,
             program,

@@ -58,6 +58,8 @@ pub(super) struct BookingPage {
     can_cancel: bool,
     /// What cancelling would do to the credits now ("You get 30 of 30 credits back.").
     cancel_consequence: String,
+    /// "If you cancel now, you get …" under the button.
+    cancel_if_now: String,
     /// What declining would do.
     decline_consequence: String,
     can_reschedule: bool,
@@ -212,6 +214,9 @@ async fn render_booking(
         Some(sid) => Some(series_box(state, web, &me, sid, r.id.as_str(), &tz).await?),
         None => None,
     };
+    let cancel_consequence = bookings::preview(&state.ctx, &b, &me, BookingAction::Cancel)
+        .map(|p| consequence(&b, &p))
+        .unwrap_or_default();
     let (status_code, error, error_form, kept) = match refused {
         Some(x) => (x.status, Some(x.error), x.form, Some(x.f)),
         None => (StatusCode::OK, None, "", None),
@@ -237,7 +242,9 @@ async fn render_booking(
                 .ok();
             reviewed(r.kind, mentee.as_ref())
         }
-    };
+    }
+    // Once the review is done or called off, nobody is asked for the link any more.
+    .filter(|(_, url)| live || !url.is_empty());
     let page = BookingPage {
         layout: web.layout(),
         series,
@@ -296,9 +303,8 @@ async fn render_booking(
         their_post: theirs.post_for_other().unwrap_or_default().to_string(),
         can_accept: i_am_mentor && status == BookingStatus::Pending && now < r.expires_at,
         can_cancel: live && (!r.timed || !started) && !mentor_answers,
-        cancel_consequence: bookings::preview(&state.ctx, &b, &me, BookingAction::Cancel)
-            .map(|p| consequence(&b, &p))
-            .unwrap_or_default(),
+        cancel_if_now: if_now("cancel", &cancel_consequence),
+        cancel_consequence,
         decline_consequence: bookings::preview(&state.ctx, &b, &me, BookingAction::Decline)
             .map(|p| consequence(&b, &p))
             .unwrap_or_default(),
@@ -478,6 +484,19 @@ pub(super) fn consequence(b: &BookingFull, p: &bookings::Preview) -> String {
             b.mentee_first_name
         ),
     }
+}
+
+/// "If you cancel now, you get 90 of 90 credits back." — a consequence said after
+/// the action it follows ("No credits were paid for it." stands alone).
+fn if_now(action: &str, consequence: &str) -> String {
+    if consequence.starts_with("No credits") {
+        return consequence.to_string();
+    }
+    let rest = match consequence.strip_prefix("You ") {
+        Some(rest) => format!("you {rest}"),
+        None => consequence.to_string(),
+    };
+    format!("If you {action} now, {rest}")
 }
 
 /// The times a live booking could move to, a screenful at a time.
