@@ -272,10 +272,28 @@ pub async fn update(
             "A published session changes alone; publish more weeks as new sessions.",
         ));
     }
-    let d = group::check(&input.raw(), now).map_err(AppError::Invalid)?;
+    // A change that keeps every time as it is (a new title after the join deadline)
+    // is not checked against now: those times were checked when they were set.
+    let before = store::groups::get(&ctx.db.pool, id).await?;
+    let check_at = before
+        .as_ref()
+        .filter(|g| same_times(g, input))
+        .map_or(now, |g| {
+            let earliest = [Some(g.start_at), Some(g.join_until), g.decide_at]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(g.start_at);
+            now.min(earliest - jiff::SignedDuration::from_secs(1))
+        });
+    let d = group::check(&input.raw(), check_at).map_err(AppError::Invalid)?;
     let zone = zone_given(input)?;
     let mut tx = ctx.db.begin_write().await?;
     let g = locked(ctx, &mut tx, id).await?;
+    // Changed since it was read (a move at the same moment): checked again at now.
+    if check_at != now && !same_times(&g, input) {
+        group::check(&input.raw(), now).map_err(AppError::Invalid)?;
+    }
     let zone = zone.unwrap_or_else(|| g.timezone.clone());
     if g.mentor_id != mentor.id {
         return Err(not_found());
@@ -331,6 +349,21 @@ pub async fn update(
     store::groups::get(&ctx.db.pool, id)
         .await?
         .ok_or_else(not_found)
+}
+
+/// Whether `input` gives `g`'s own times (start, length, join deadline, decision time).
+fn same_times(g: &GroupRow, input: &GroupInput) -> bool {
+    let at = |raw: &Option<String>| raw.as_deref().map(|s| crate::clock::parse_instant(s).ok());
+    at(&input.start) == Some(Some(g.start_at))
+        && input.duration_minutes == Some((g.end_at.as_second() - g.start_at.as_second()) / 60)
+        && match at(&input.join_until) {
+            Some(t) => t == Some(g.join_until),
+            None => g.join_until == g.start_at,
+        }
+        && match &input.decide_at {
+            Some(raw) => crate::clock::parse_instant(raw).ok() == g.decide_at,
+            None => g.decide_at.is_none(),
+        }
 }
 
 /// The reminder jobs of a session starting at `start`, 24 hours and 1 hour before:
@@ -510,6 +543,19 @@ pub async fn get(
         None => None,
     };
     Ok((g, seat))
+}
+
+/// The viewer's live places (seated or in line) among listed sessions.
+pub async fn my_seats(
+    ctx: &Ctx,
+    viewer: Option<&UserRow>,
+    rows: &[GroupRow],
+) -> AppResult<Vec<SeatRow>> {
+    let Some(u) = viewer else {
+        return Ok(vec![]);
+    };
+    let ids: Vec<String> = rows.iter().map(|g| g.id.clone()).collect();
+    Ok(store::groups::live_seats_among(&ctx.db.pool, &u.id, &ids).await?)
 }
 
 /// Who a session is for when it is not for everyone (`members` or `my_mentees`): what

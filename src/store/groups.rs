@@ -393,6 +393,30 @@ pub async fn live_seat<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// The person's live places among these sessions (a list's "my seat" column), by the
+/// sessions' keys of the live-seat index.
+pub async fn live_seats_among<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    session_ids: &[String],
+) -> sqlx::Result<Vec<SeatRow>> {
+    if session_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut b = SqlBuilder::new(SEAT);
+    b.push(" WHERE s.user_id = ")
+        .bind(Arg::Text(user_id.into()))
+        .push(" AND s.status IN ('seated', 'waiting') AND s.session_id IN (");
+    for (i, id) in session_ids.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.bind(Arg::Text(id.clone()));
+    }
+    b.push(")");
+    b.query_as().fetch_all(ex).await
+}
+
 /// Everyone in the session with this status (all when `None`), in line order.
 pub async fn seats<'e, E: Executor<'e, Database = Any>>(
     ex: E,

@@ -2385,6 +2385,34 @@ async fn the_api_md_names_and_verbs_work() {
         "not_found",
     );
 
+    // The words change after the join deadline and after the start too: the times
+    // sent back unchanged are not checked against now (they were when set).
+    for at in ["2026-03-04T16:00:30Z", "2026-03-04T16:45:00Z"] {
+        app.clock.set(at.parse().unwrap());
+        let (status, renamed) = app
+            .call(
+                Method::PATCH,
+                &one,
+                m.token(),
+                Some(json!({"title": format!("Renamed at {at}"), "description": "New words"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{at}: {renamed}");
+        assert_eq!(renamed["description"], "New words");
+    }
+    // A time that does change still is.
+    assert_problem(
+        &app.call(
+            Method::PATCH,
+            &one,
+            m.token(),
+            Some(json!({"join_until": "2026-03-04T15:10:00Z"})),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+
     // PUT attendance, after the start.
     app.clock.set("2026-03-04T16:30:00Z".parse().unwrap());
     let (status, done) = app
@@ -2490,13 +2518,21 @@ async fn the_list_is_searched_by_words_of_the_title_or_a_skill_of_the_mentor() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let m = mentor(&app, &admin).await;
-    publish(
+    let g = publish(
         &app,
         &m,
         json!({"title": "Mock interviews: behavioural questions", "description": "Practise the STAR method",
                "start": start(), "duration_minutes": 60, "seats": 5, "credits_per_seat": 0}),
     )
     .await;
+    // The list says the reader's own place, as the session's page does.
+    let a = member(&app, &admin, "seated@example.com", 0).await;
+    let (status, _) = join(&app, &a, g["id"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, r) = app.get("/api/v1/group-sessions", a.token()).await;
+    assert_eq!(r["items"][0]["my_seat"]["status"], "seated", "{r}");
+    let (_, r) = app.get("/api/v1/group-sessions", None).await;
+    assert_eq!(r["items"][0]["my_seat"], Value::Null, "{r}");
     let found = |q: &'static str| {
         let app = &app;
         async move {

@@ -805,7 +805,10 @@ async fn an_ended_mentorships_progress_is_kept_to_read() {
     .await;
     let c = crate::web_mentors::sign_in(&app, "e@example.com", "correct horse battery").await;
     let (_, page) = crate::web_mentors::text(&c, &app, &format!("/mentorship/{id}")).await;
-    assert!(page.contains("<td data-label=\"Skill\">figma</td>"), "{page}");
+    assert!(
+        page.contains("<td data-label=\"Skill\">figma</td>"),
+        "{page}"
+    );
     assert!(
         page.contains("/progress/skills"),
         "the self-rating form: {page}"

@@ -199,11 +199,18 @@ async fn list(
     )
     .await?;
     let more = rows.len() as i64 > limit;
+    let rows: Vec<GroupRow> = rows.into_iter().take(limit as usize).collect();
+    let mut seats = groups::my_seats(&state.ctx, me.as_ref().map(|a| &a.user), &rows).await?;
     Ok(axum::Json(GroupList {
         items: rows
             .into_iter()
-            .take(limit as usize)
-            .map(|g| view(g, None, me.as_ref().map(|a| a.user.id.as_str())))
+            .map(|g| {
+                let seat = seats
+                    .iter()
+                    .position(|s| s.session_id == g.id)
+                    .map(|i| seats.swap_remove(i));
+                view(g, seat, me.as_ref().map(|a| a.user.id.as_str()))
+            })
             .collect(),
         next_cursor: more.then(|| offset_cursor(offset + limit)),
     }))
