@@ -211,6 +211,10 @@ pub const CODES: &[(&str, &str)] = &[
         "The account is closed: nothing can be granted to it.",
     ),
     (
+        "email_unreachable",
+        "No email can reach the account's address, so it cannot be confirmed.",
+    ),
+    (
         "cannot_suspend_self",
         "An admin cannot suspend their own account.",
     ),

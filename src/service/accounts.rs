@@ -635,6 +635,98 @@ async fn spend_reset_link(ctx: &Ctx, input: &ResetConfirm) -> AppResult<(UserRow
     Ok((user, tx))
 }
 
+/// How long an email confirmation link works.
+pub const CONFIRM_LINK_HOURS: i64 = 48;
+
+/// What asking for an email confirmation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmationSent {
+    /// A link went to the address.
+    Sent,
+    /// The address is confirmed already: nothing to send.
+    AlreadyConfirmed,
+    /// A link was sent less than a minute ago: that one is on its way.
+    TooSoon,
+}
+
+/// Whether the account confirmed its address (a program open to an email domain asks).
+pub async fn email_confirmed(ctx: &Ctx, user: &UserRow) -> AppResult<bool> {
+    Ok(store::email_confirmations::confirmed(&ctx.db.pool, &user.id, &user.email).await?)
+}
+
+/// Mails the account a link that confirms its address (at most one a minute).
+#[tracing::instrument(name = "accounts::request_email_confirmation", skip_all, fields(user_id = %user.id))]
+pub async fn request_email_confirmation(ctx: &Ctx, user: &UserRow) -> AppResult<ConfirmationSent> {
+    if !super::notify::mail_reaches(&user.email) {
+        return Err(AppError::conflict(
+            "email_unreachable",
+            "No email can reach this account's address.",
+        ));
+    }
+    if email_confirmed(ctx, user).await? {
+        return Ok(ConfirmationSent::AlreadyConfirmed);
+    }
+    let now = ctx.now();
+    let token = auth::new_token();
+    let body = format!(
+        "Hello {},\n\nTo confirm that {} is your address on mentorhub, open this link:\n\n\
+         {}/confirm-email?token={token}\n\nIt works once, for {CONFIRM_LINK_HOURS} hours. A \
+         program open to the members of your organisation asks for a confirmed address.\n\n\
+         If you did not ask, ignore this email: nothing changes.\n\n--\nmentorhub\n",
+        user.first_name, user.email, ctx.config.base_url
+    );
+    let mut tx = ctx.db.begin_write().await?;
+    // One link a minute, whatever the instances: the account's row is locked first.
+    store::bookings::lock_users(&mut tx, ctx.db.backend, &[user.id.to_string()]).await?;
+    if let Some(last) = store::email_confirmations::last_requested(&mut *tx, &user.id).await?
+        && now.duration_since(last).as_secs() < RESET_EMAIL_GAP_SECS
+    {
+        return Ok(ConfirmationSent::TooSoon);
+    }
+    store::email_confirmations::insert(
+        &mut *tx,
+        &auth::hash_token(&token),
+        (&user.id, &user.email),
+        crate::clock::after(now, CONFIRM_LINK_HOURS * 3_600_000_000),
+        now,
+    )
+    .await?;
+    queue_security_email(&mut tx, user, "Confirm your email address", &body, now).await?;
+    tx.commit().await?;
+    Ok(ConfirmationSent::Sent)
+}
+
+/// Uses a confirmation link: the address it was sent to is confirmed, if it is still
+/// the account's. Answers the account.
+#[tracing::instrument(name = "accounts::confirm_email", skip_all)]
+pub async fn confirm_email(ctx: &Ctx, token: &str) -> AppResult<UserRow> {
+    let bad = || {
+        AppError::invalid(
+            "token",
+            "invalid_confirmation_link",
+            "This confirmation link does not work: it was used already, it has expired, or \
+             it was not copied whole. Ask for a new one from your settings.",
+        )
+    };
+    if token.trim().is_empty() || token.len() > 200 {
+        return Err(bad());
+    }
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let Some((user_id, email)) =
+        store::email_confirmations::spend(&mut *tx, &auth::hash_token(token.trim()), now).await?
+    else {
+        return Err(bad());
+    };
+    let user = match store::users::by_id(&mut *tx, &user_id).await? {
+        Some(u) if u.deleted_at.is_none() && u.email == email => u,
+        _ => return Err(bad()),
+    };
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, "email address confirmed");
+    Ok(user)
+}
+
 /// Everything the platform holds about a user, as JSON: account, sign-ins, profiles,
 /// mentorships, bookings (with notes), credits, reviews, messages written,
 /// notifications and admin actions on the account.

@@ -703,8 +703,146 @@ async fn enrolments_follow_the_join_rule_the_window_and_the_intake() {
             .iter()
             .any(|p| p["id"] == *did)
     );
+    // An address at the domain is not enough: anyone can sign up with one. Its owner
+    // confirms it first, by the link mailed to it.
+    let (status, b) = enrol(&app, &insider, did, json!({"role": "mentee"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{b}");
+    assert!(
+        b["detail"]
+            .as_str()
+            .unwrap()
+            .contains("confirmed email address at acme.test: confirm ada@lab.acme.test first"),
+        "{b}"
+    );
+    let (_, st) = app
+        .get("/api/v1/me/email-confirmation", insider.token())
+        .await;
+    assert_eq!(st["confirmed"], false, "{st}");
+    let (status, sent) = app
+        .post("/api/v1/me/email-confirmation", insider.token(), json!({}))
+        .await;
+    assert_eq!(
+        (status, &sent["outcome"]),
+        (StatusCode::ACCEPTED, &json!("sent")),
+        "{sent}"
+    );
+    // A second ask within the minute sends nothing more.
+    let (status, again) = app
+        .post("/api/v1/me/email-confirmation", insider.token(), json!({}))
+        .await;
+    assert_eq!(
+        (status, &again["outcome"]),
+        (StatusCode::ACCEPTED, &json!("too_soon"))
+    );
+    let mails: Vec<String> =
+        mentorhub::store::notify::emails_for(&app.ctx().db.pool, "ada@lab.acme.test")
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject == "Confirm your email address")
+            .map(|m| m.body)
+            .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let at = mails[0].find("/confirm-email?token=").expect("a link") + 21;
+    let token = mails[0][at..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    // A mangled token confirms nothing; the whole one does, once.
+    assert_problem(
+        &app.post(
+            "/api/v1/auth/confirm-email",
+            None,
+            json!({"token": format!("{token}x")}),
+        )
+        .await,
+        422,
+        "invalid_input",
+    );
+    let (status, ok) = app
+        .post("/api/v1/auth/confirm-email", None, json!({"token": token}))
+        .await;
+    assert_eq!(
+        (status, &ok["confirmed"]),
+        (StatusCode::OK, &json!(true)),
+        "{ok}"
+    );
+    assert_problem(
+        &app.post("/api/v1/auth/confirm-email", None, json!({"token": token}))
+            .await,
+        422,
+        "invalid_input",
+    );
     let (status, b) = enrol(&app, &insider, did, json!({"role": "mentee"})).await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (status, b) = app
+        .post("/api/v1/me/email-confirmation", insider.token(), json!({}))
+        .await;
+    assert_eq!(
+        (status, &b["outcome"]),
+        (StatusCode::OK, &json!("already_confirmed"))
+    );
+    // The page of a domain program offers the link to an unconfirmed member, and the
+    // link's page confirms only with its button.
+    let other = app.register("bob@acme.test").await;
+    let c = crate::web_mentors::sign_in(&app, "bob@acme.test", "correct horse battery").await;
+    let (_, html) = crate::web_mentors::text(&c, &app, &format!("/programs/{did}")).await;
+    assert!(
+        html.contains("id=\"confirm-email\"")
+            && html.contains("show that bob@acme.test is yours")
+            && !html.contains("id=\"apply\""),
+        "{html}"
+    );
+    let res = c
+        .post(app.url("/settings/email-confirmation"))
+        .form(&[
+            ("csrf", crate::web_mentors::csrf_of(&html).as_str()),
+            ("back", &format!("/programs/{did}")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/programs/{did}").as_str()
+    );
+    let body = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "bob@acme.test")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.subject == "Confirm your email address")
+        .unwrap()
+        .body;
+    let at = body.find("/confirm-email?token=").unwrap() + 21;
+    let token = body[at..].split_whitespace().next().unwrap().to_string();
+    let (_, page) =
+        crate::web_mentors::text(&c, &app, &format!("/confirm-email?token={token}")).await;
+    assert!(page.contains(">Confirm my address</button>"), "{page}");
+    let (_, st) = app
+        .get("/api/v1/me/email-confirmation", other.token())
+        .await;
+    assert_eq!(
+        st["confirmed"], false,
+        "opening the link alone confirms nothing"
+    );
+    let res = c
+        .post(app.url("/confirm-email"))
+        .form(&[
+            ("csrf", crate::web_mentors::csrf_of(&page).as_str()),
+            ("token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/settings");
+    let (_, st) = app
+        .get("/api/v1/me/email-confirmation", other.token())
+        .await;
+    assert_eq!(st["confirmed"], true, "{st}");
+    let (_, html) = crate::web_mentors::text(&c, &app, &format!("/programs/{did}")).await;
+    assert!(html.contains("id=\"apply\"") && !html.contains("id=\"confirm-email\""));
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! `/api/v1/auth/*`: register, login, refresh, logout, password reset.
+//! `/api/v1/auth/*`: register, login, refresh, logout, password reset, email
+//! confirmation (and `/api/v1/me/email-confirmation`, which asks for a link).
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(request_password_reset))
         .routes(routes!(reset_password))
+        .routes(routes!(
+            request_email_confirmation,
+            email_confirmation_state
+        ))
+        .routes(routes!(confirm_email))
 }
 
 /// A signed-in user and their tokens.
@@ -185,4 +191,88 @@ async fn reset_password(
     state.limit_auth("reset_confirm", &client.ip, &auth::hash_token(&input.token))?;
     accounts::reset_password(&state.ctx, &input).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether the caller's address is confirmed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailConfirmation {
+    pub email: String,
+    pub confirmed: bool,
+    /// What asking did: `sent`, `already_confirmed`, or `too_soon` (a link went less
+    /// than a minute ago); absent on `GET`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<&'static str>,
+}
+
+/// Whether your email address is confirmed (a program open to an email domain admits
+/// only a confirmed address there).
+#[utoipa::path(get, path = "/api/v1/me/email-confirmation", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = EmailConfirmation), (status = 401, body = Problem)))]
+async fn email_confirmation_state(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+) -> Result<axum::Json<EmailConfirmation>, AppError> {
+    let confirmed = accounts::email_confirmed(&state.ctx, &me.user).await?;
+    Ok(axum::Json(EmailConfirmation {
+        email: me.user.email.clone(),
+        confirmed,
+        outcome: None,
+    }))
+}
+
+/// Mail a link that confirms your address (it works once, for 48 hours; at most one a
+/// minute).
+#[utoipa::path(post, path = "/api/v1/me/email-confirmation", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 202, description = "A link is on its way (or was, under a minute ago)", body = EmailConfirmation),
+        (status = 200, description = "The address is confirmed already", body = EmailConfirmation),
+        (status = 401, body = Problem),
+    ))]
+async fn request_email_confirmation(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+) -> Result<axum::response::Response, AppError> {
+    use accounts::ConfirmationSent as S;
+    let outcome = accounts::request_email_confirmation(&state.ctx, &me.user).await?;
+    let (status, word) = match outcome {
+        S::Sent => (StatusCode::ACCEPTED, "sent"),
+        S::TooSoon => (StatusCode::ACCEPTED, "too_soon"),
+        S::AlreadyConfirmed => (StatusCode::OK, "already_confirmed"),
+    };
+    let body = EmailConfirmation {
+        email: me.user.email.clone(),
+        confirmed: outcome == S::AlreadyConfirmed,
+        outcome: Some(word),
+    };
+    Ok((status, axum::Json(body)).into_response())
+}
+
+/// The token of an emailed confirmation link.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmEmailInput {
+    pub token: String,
+}
+
+/// Confirm an address with the emailed link's token (no sign-in needed: the link is
+/// the proof).
+#[utoipa::path(post, path = "/api/v1/auth/confirm-email", tag = "auth",
+    request_body = ConfirmEmailInput,
+    responses(
+        (status = 200, body = EmailConfirmation),
+        (status = 422, description = "The link does not work (`invalid_confirmation_link`: used, expired or mangled)", body = Problem),
+        (status = 429, description = "Too many attempts", body = Problem),
+    ))]
+async fn confirm_email(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(input): ApiJson<ConfirmEmailInput>,
+) -> Result<axum::Json<EmailConfirmation>, AppError> {
+    state.limit_auth("confirm_email", &client.ip, &auth::hash_token(&input.token))?;
+    let user = accounts::confirm_email(&state.ctx, &input.token).await?;
+    Ok(axum::Json(EmailConfirmation {
+        email: user.email,
+        confirmed: true,
+        outcome: None,
+    }))
 }

@@ -32,6 +32,11 @@ pub fn router() -> Router<AppState> {
         .route("/logout", get(logout_form).post(logout))
         .route("/forgot-password", get(forgot_form).post(forgot))
         .route("/reset-password", get(reset_form).post(reset))
+        .route(
+            "/confirm-email",
+            get(confirm_email_form).post(confirm_email),
+        )
+        .route("/settings/email-confirmation", post(send_confirmation))
         .route("/settings", get(settings))
         .route("/settings/profile", post(save_profile))
         .route("/settings/password", post(change_password))
@@ -393,6 +398,98 @@ async fn reset_form(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
         errors: FormErrors::default(),
     };
     Ok(web.render(&state, &page))
+}
+
+#[derive(Template)]
+#[template(path = "confirm_email.html")]
+struct ConfirmEmailPage {
+    layout: Layout,
+    token: String,
+    /// Why the link did not work (after the button).
+    error: Option<String>,
+}
+
+/// An emailed confirmation link opens a page with a button: following the link alone
+/// (as a mail scanner does) confirms nothing.
+async fn confirm_email_form(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
+    let token = page_query::<TokenQuery>(&uri).token;
+    let page = ConfirmEmailPage {
+        layout: web.layout(),
+        token,
+        error: None,
+    };
+    Ok(web.render(&state, &page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ConfirmEmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+}
+
+async fn confirm_email(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<ConfirmEmailForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let result =
+        match state.limit_auth("confirm_email", &web.client.ip, &auth::hash_token(&f.token)) {
+            Ok(()) => accounts::confirm_email(&state.ctx, &f.token).await,
+            Err(e) => Err(e),
+        };
+    match result {
+        Ok(_) => {
+            let to = if web.auth.is_some() {
+                "/settings"
+            } else {
+                "/login"
+            };
+            Ok(web.redirect_flash(to, "email_confirmed"))
+        }
+        Err(AppError::Invalid(found)) => {
+            let page = ConfirmEmailPage {
+                layout: web.layout(),
+                token: String::new(),
+                error: found.into_iter().next().map(|f| f.message),
+            };
+            Ok(web.render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SendConfirmationForm {
+    #[serde(default)]
+    csrf: String,
+    /// Where to come back to (a page of this site).
+    #[serde(default)]
+    back: String,
+}
+
+/// "Send me a confirmation link", from the settings or a program's page.
+async fn send_confirmation(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<SendConfirmationForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    use accounts::ConfirmationSent as S;
+    let flash = match accounts::request_email_confirmation(&state.ctx, &me).await? {
+        S::Sent => "confirmation_sent",
+        S::TooSoon => "confirmation_too_soon",
+        S::AlreadyConfirmed => "email_confirmed",
+    };
+    // Only a path of this site (never "//elsewhere").
+    let back = if super::is_local_path(&f.back) {
+        f.back.as_str()
+    } else {
+        "/settings"
+    };
+    Ok(web.redirect_flash(back, flash))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -27,6 +27,17 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("signed_out", "info", "You are signed out."),
     ("profile_saved", "ok", "Your profile is saved."),
     (
+        "confirmation_sent",
+        "ok",
+        "A link to confirm your email address is on its way: open it from your inbox (it works for 48 hours).",
+    ),
+    (
+        "confirmation_too_soon",
+        "info",
+        "A confirmation link went to your address less than a minute ago: look for it in your inbox (or your spam folder).",
+    ),
+    ("email_confirmed", "ok", "Your email address is confirmed."),
+    (
         "password_changed",
         "ok",
         "Your password is changed. Your other sessions were signed out.",

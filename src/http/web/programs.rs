@@ -309,6 +309,9 @@ struct ProgramPage {
     /// The viewer's application waits and the program lets mentees choose.
     may_choose: bool,
     needs_code: bool,
+    /// A program open to an email domain, and the viewer's address there is not
+    /// confirmed yet: the page offers the link instead of forms that would be refused.
+    must_confirm: Option<(String, String)>,
     mentee_fields: Vec<QuestionField>,
     mentor_fields: Vec<QuestionField>,
     /// The ranked choices as typed (three, "" for none).
@@ -361,6 +364,13 @@ async fn render_program(
         && p.applications_open_at <= now
         && now < p.applications_close_at;
     let approved = mentors::is_approved(&state.ctx, &me.id).await?;
+    let must_confirm = if p.join_rule == "domain"
+        && !crate::service::accounts::email_confirmed(&state.ctx, me).await?
+    {
+        Some((me.email.clone(), p.email_domain.clone()))
+    } else {
+        None
+    };
     let mut choices = typed.choices.clone();
     choices.resize(3, String::new());
     let status = if errors.is_empty() {
@@ -391,6 +401,7 @@ async fn render_program(
         mine,
         my_pool,
         needs_code: p.join_rule == "invite",
+        must_confirm,
         mentee_fields: fields_for(
             &p.mentee_questions,
             &typed.answers,

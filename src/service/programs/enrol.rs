@@ -94,6 +94,17 @@ pub async fn enrol(ctx: &Ctx, user: &UserRow, id: &str, input: &EnrolInput) -> A
     let a = access(ctx, user, id).await?;
     let who = role(&input.role)?;
     check_rule(&a, user, input.invite_code.as_deref())?;
+    // An address at the domain proves nothing until its owner shows they read it.
+    if let JoinRule::Domain(d) = a.join_rule()
+        && !crate::service::accounts::email_confirmed(ctx, user).await?
+    {
+        return Err(AppError::forbidden(format!(
+            "This program is for members with a confirmed email address at {d}: confirm \
+             {} first (a link is mailed from the program's page, or by POST \
+             /api/v1/me/email-confirmation).",
+            user.email
+        )));
+    }
     match who {
         Role::Mentee => apply(ctx, user, &a, input).await.map(Enrolled::Mentee),
         Role::Mentor => opt_in(ctx, user, &a, input).await.map(Enrolled::Mentor),
