@@ -438,6 +438,7 @@ pub(super) fn new_booking(
             request_hash: hash.to_string(),
             created_at: now,
             updated_at: now,
+            short_notice_by_mentor: false,
         },
         mentor_first_name: c.mentor_first_name.clone(),
         mentor_last_name: c.mentor_last_name.clone(),

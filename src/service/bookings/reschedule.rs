@@ -37,7 +37,7 @@ pub async fn reschedule(
     let facts = facts_of(&b.b, now);
     rules::next(&facts, BookingAction::Reschedule, actor)
         .map_err(|r| refusal(r, BookingAction::Reschedule))?;
-    if rules::move_too_late(&facts, actor, &ctx.config.policy) {
+    if rules::move_too_late(&facts, actor, &ctx.config.policy) && !b.b.short_notice_by_mentor {
         return Err(super::transition::late_move(ctx));
     }
     let end = start + SignedDuration::from_mins(b.b.duration_minutes);
@@ -142,12 +142,19 @@ async fn move_booking(
     } else {
         b.expires_at
     };
+    // The mentor moving an accepted session to within the notice: its mentee may then
+    // cancel it for everything back (the late terms are for times the mentee chose).
+    let policy = &ctx.config.policy;
+    let short_notice = by == b.mentor_id.as_str()
+        && b.status == BookingStatus::Accepted
+        && b.timed
+        && start < crate::clock::after(now, policy.full_refund_notice_hours * 3_600_000_000);
     store::bookings::reschedule(
         &mut *tx,
         id,
-        to_micros(start),
-        to_micros(end),
+        (to_micros(start), to_micros(end)),
         expires_at,
+        short_notice,
         now,
     )
     .await?;

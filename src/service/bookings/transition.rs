@@ -23,6 +23,17 @@ pub(super) fn refusal(r: Refusal, action: BookingAction) -> AppError {
     }
 }
 
+/// The start a cancellation's notice is counted to: the session's, unless its mentor
+/// moved it to within the notice — then no notice is late (the mentee did not choose
+/// that time), so everything comes back.
+pub(super) fn notice_start(b: &store::bookings::BookingRow) -> Timestamp {
+    if b.short_notice_by_mentor {
+        Timestamp::MAX
+    } else {
+        b.start_at
+    }
+}
+
 /// Why a mentee cannot move an accepted session within the cancellation notice
 /// ([`rules::move_too_late`]).
 pub(super) fn late_move(ctx: &Ctx) -> AppError {
@@ -58,6 +69,7 @@ pub fn preview(
     let to = rules::next(&facts, action, actor).map_err(|r| refusal(r, action))?;
     if action == BookingAction::Reschedule
         && rules::move_too_late(&facts, actor, &ctx.config.policy)
+        && !b.b.short_notice_by_mentor
     {
         return Err(late_move(ctx));
     }
@@ -69,7 +81,7 @@ pub fn preview(
             b.b.status,
             to,
             actor,
-            b.b.start_at,
+            notice_start(&b.b),
             now,
             &ctx.config.policy,
         )
@@ -221,7 +233,7 @@ pub(super) async fn apply(
             from,
             to,
             actor,
-            b.b.start_at,
+            notice_start(&b.b),
             now,
             &ctx.config.policy,
         )

@@ -67,6 +67,9 @@ pub struct BookingRow {
     pub request_hash: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Its mentor moved it to a time within the cancellation notice: its mentee may
+    /// cancel that time for everything back (migration 0038).
+    pub short_notice_by_mentor: bool,
 }
 }
 
@@ -357,20 +360,21 @@ pub async fn set_delivery(
 pub async fn reschedule(
     tx: &mut Tx,
     id: &str,
-    start: i64,
-    end: i64,
+    (start, end): (i64, i64),
     expires_at: Timestamp,
+    short_notice_by_mentor: bool,
     now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE bookings SET start_at = $2, end_at = $3, expires_at = $4, sequence = sequence + 1, \
-         updated_at = $5 WHERE id = $1",
+         updated_at = $5, short_notice_by_mentor = $6 WHERE id = $1",
     )
     .bind(id)
     .bind(start)
     .bind(end)
     .bind(expires_at.stored())
     .bind(now.stored())
+    .bind(i64::from(short_notice_by_mentor))
     .execute(&mut **tx)
     .await?;
     Ok(())

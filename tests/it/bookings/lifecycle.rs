@@ -1173,3 +1173,52 @@ async fn a_sessions_reminders_follow_its_moves_and_go_with_it() {
     );
     app.assert_ledger_ok().await;
 }
+
+/// The late-cancellation terms are for a time the mentee chose: a mentor who moves an
+/// accepted session to within the notice leaves its mentee free to cancel that time
+/// for everything back (and to move it); a move further ahead keeps the terms.
+#[tokio::test]
+async fn a_time_the_mentor_moved_within_the_notice_cancels_for_everything_back() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 40, 200).await;
+    let refunded = |id: String| {
+        let app = &app;
+        let token = mentee.token().map(str::to_string);
+        async move {
+            let (status, r) = app
+                .post(
+                    &format!("/api/v1/bookings/{id}/cancel"),
+                    token.as_deref(),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{r}");
+            r["credits_refunded"].as_i64().unwrap()
+        }
+    };
+    // Moved by the mentor to today 15:00, six hours ahead: everything back.
+    let id = accepted_booking(&app, &mentor, &mentee, &service, WED_10).await;
+    let (status, r) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/reschedule"),
+            mentor.token(),
+            json!({"start": "2026-03-02T15:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(refunded(id).await, 40);
+    // Moved by the mentor two days ahead, then cancelled late: the usual half.
+    let id = accepted_booking(&app, &mentor, &mentee, &service, TUE_10).await;
+    let (status, r) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/reschedule"),
+            mentor.token(),
+            json!({"start": WED_10}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    app.clock.set("2026-03-03T12:00:00Z".parse().unwrap());
+    assert_eq!(refunded(id).await, 20);
+    app.assert_ledger_ok().await;
+}
