@@ -99,7 +99,12 @@ fn entries(
                 field,
                 "invalid_tag",
                 format!(
-                    "Each entry has at most {TAG_MAX_CHARS} characters and no control characters."
+                    "“{}” is too long or holds a control character: each entry has at most \
+                     {TAG_MAX_CHARS} characters.",
+                    super::text::clipped(
+                        &t.chars().filter(|c| !c.is_control()).collect::<String>(),
+                        48
+                    )
                 ),
             ));
         }

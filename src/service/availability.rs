@@ -184,6 +184,27 @@ fn parse(input: &AvailabilityIo, saved: Option<&Saved>) -> AppResult<Parsed> {
             ));
             continue;
         }
+        // A whole day off and hours on that same day say two things at once.
+        if let (Some(d), Some(w)) = (date, window) {
+            let off = |available: bool, window: &Option<(av::Minute, av::Minute)>| {
+                !available && window.is_none()
+            };
+            let this_off = off(o.available, &w);
+            let clash = overrides
+                .iter()
+                .any(|x: &DateOverride| x.date == d && off(x.available, &x.window) != this_off);
+            if clash {
+                v.push(FieldError::new(
+                    &f("date"),
+                    "conflicting_exceptions",
+                    format!(
+                        "{} is a day off in another exception: remove one of them.",
+                        d.strftime("%a %-d %b %Y")
+                    ),
+                ));
+                continue;
+            }
+        }
         if let (Some(date), Some(window)) = (date, window) {
             overrides.push(DateOverride {
                 date,

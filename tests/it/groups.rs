@@ -1078,10 +1078,10 @@ async fn the_pages_publish_join_confirm_leaving_and_show_the_roster() {
     assert!(html.contains("id=\"group-sessions\"") && html.contains("Career chat"));
     let (_, html) = text(&ac, &app, &at).await;
     assert!(
-        html.contains("Wed 4 Mar 2026, 07:00 (America/Los_Angeles)"),
+        html.contains("Wed 4 Mar 2026, 07:00 – 08:00 (America/Los_Angeles)"),
         "{html}"
     );
-    assert!(html.contains("18:00 (Africa/Nairobi) for"));
+    assert!(html.contains("18:00 – 19:00 (Africa/Nairobi) for"));
     assert!(html.contains("Leave before") && html.contains("all 10 credits come back"));
     assert!(html.contains("Take a seat for 10 credits"));
     assert!(html.contains("With a seat, the meeting link shows here"));

@@ -132,6 +132,53 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
         assert_eq!(saved["overrides"].as_array().unwrap().len(), 0, "{saved}");
     }
 
+    // Nothing said twice or left out is quietly dropped or reset: hours without a
+    // date, a day off that also has extra hours, a booking rule emptied.
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (
+            &[
+                ("ov_date_0", ""),
+                ("ov_kind_0", "extra"),
+                ("ov_start_0", "12:00"),
+                ("ov_end_0", "14:00"),
+            ],
+            "Exception 1: Use a date like 2026-03-02.",
+        ),
+        (
+            &[
+                ("ov_date_0", "2026-03-10"),
+                ("ov_kind_0", "off"),
+                ("ov_date_1", "2026-03-10"),
+                ("ov_kind_1", "extra"),
+                ("ov_start_1", "15:00"),
+                ("ov_end_1", "16:00"),
+            ],
+            "Tue 10 Mar 2026 is a day off in another exception: remove one of them.",
+        ),
+        (
+            &[("min_notice_minutes", "")],
+            "href=\"#min_notice_minutes\"",
+        ),
+    ];
+    for (extra, says) in cases {
+        let mut sent: Vec<(&str, &str)> = base.to_vec();
+        for (k, v) in extra {
+            sent.retain(|(x, _)| x != k);
+            sent.push((k, v));
+        }
+        let res = c
+            .post(app.url("/settings/availability"))
+            .form(&sent)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{says}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(says), "{says}: {html}");
+        let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
+        assert_eq!(saved["overrides"].as_array().unwrap().len(), 0, "{saved}");
+    }
+
     // Right, with Monday copied to the weekdays and a day off.
     let mut good = base.to_vec();
     good.extend([

@@ -82,15 +82,20 @@ pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
         mentor_name: format!("{} {}", g.mentor_first_name, g.mentor_last_name)
             .trim()
             .to_string(),
+        // From when to when: a session past midnight says the day it ends.
         when: format!(
             "{} ({})",
-            web.when(g.start_at, &tz),
+            web.span((g.start_at, g.end_at), &tz),
             tz.iana_name().unwrap_or("UTC")
         ),
         mentor_when: if same {
             String::new()
         } else {
-            format!("{} ({})", web.when(g.start_at, &mentor_tz), g.timezone)
+            format!(
+                "{} ({})",
+                web.span((g.start_at, g.end_at), &mentor_tz),
+                g.timezone
+            )
         },
         duration_minutes: g.end_at.duration_since(g.start_at).as_mins(),
         seats: g.seats,

@@ -96,7 +96,13 @@ pub(super) async fn render_article(
     let (_, comments) = articles::comments(&state.ctx, me, &a.id, None, 500).await?;
     let is_admin = web.is_admin();
     let is_author = me.is_some_and(|u| u.id == a.author_id);
-    let published_at = a.published_at.unwrap_or(a.created_at);
+    // A draft says when it was created (one published once and taken back keeps its
+    // old publication date, which is not its creation).
+    let published_at = if a.is_published() {
+        a.published_at.unwrap_or(a.created_at)
+    } else {
+        a.created_at
+    };
     let page = ArticlePage {
         layout: web.layout(),
         a: ArticleCard::new(a, &tz),

@@ -389,11 +389,15 @@ fn read_form(form: &[(String, String)]) -> (AvailabilityIo, Origins) {
     let mut overrides = vec![];
     for i in 0..400 {
         let date = get(&format!("ov_date_{i}"));
-        if date.is_empty() || !get(&format!("ov_remove_{i}")).is_empty() {
+        let (s, e) = (get(&format!("ov_start_{i}")), get(&format!("ov_end_{i}")));
+        // A row left blank is no exception; hours without a date are one that lacks
+        // its date (refused, not dropped).
+        if (date.is_empty() && s.is_empty() && e.is_empty())
+            || !get(&format!("ov_remove_{i}")).is_empty()
+        {
             continue;
         }
         let kind = get(&format!("ov_kind_{i}"));
-        let (s, e) = (get(&format!("ov_start_{i}")), get(&format!("ov_end_{i}")));
         // A blocked window keeps its hours even when left empty (`Some("")`), so that
         // it is refused as such rather than read as a day off.
         let keep = |x: String| match kind.as_str() {
@@ -408,10 +412,11 @@ fn read_form(form: &[(String, String)]) -> (AvailabilityIo, Origins) {
             end: keep(e),
         });
     }
-    let num = |k: &str, default: i64| {
-        get(k)
-            .parse::<i64>()
-            .unwrap_or(if get(k).is_empty() { default } else { -1 })
+    // A rule absent from the form keeps its default; one emptied on the page is no
+    // number (refused with its range, not quietly reset).
+    let num = |k: &str, default: i64| match form.iter().find(|(n, _)| n == k) {
+        None => default,
+        Some((_, v)) => v.trim().parse::<i64>().unwrap_or(-1),
     };
     let io = AvailabilityIo {
         timezone: get("timezone"),
