@@ -142,11 +142,12 @@ async fn move_booking(
     } else {
         b.expires_at
     };
-    // The mentor moving an accepted session to within the notice: its mentee may then
-    // cancel it for everything back (the late terms are for times the mentee chose).
+    // The mentor moving a session (accepted, or a request they accept later) to within
+    // the notice: its mentee may then cancel it for everything back (the late terms
+    // are for times the mentee chose).
     let policy = &ctx.config.policy;
     let short_notice = by == b.mentor_id.as_str()
-        && b.status == BookingStatus::Accepted
+        && matches!(b.status, BookingStatus::Accepted | BookingStatus::Pending)
         && b.timed
         && start < crate::clock::after(now, policy.full_refund_notice_hours * 3_600_000_000);
     store::bookings::reschedule(
