@@ -119,7 +119,16 @@ async fn render(
     let sessions: Vec<(String, String)> = p
         .sessions
         .iter()
-        .map(|(b, at)| (b.clone(), web.when(*at, &tz)))
+        .map(|(b, at, review)| {
+            let when = web.when(*at, &tz);
+            // A review is named, with when it is due (its start is only its request).
+            let label = if review.is_empty() {
+                when
+            } else {
+                format!("{review}, due {when}")
+            };
+            (b.clone(), label)
+        })
         .collect();
     let (done, total) = p.milestones();
     // The rename form of `id`: its value, and whether it comes back refused.

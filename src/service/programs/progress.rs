@@ -42,8 +42,9 @@ pub struct Progress {
     pub skills: Vec<(String, Option<i64>, Option<i64>)>,
     pub activity: Option<ActivityRow>,
     pub health: Option<Health>,
-    /// The pair's sessions held or to come: (booking id, start), newest first.
-    pub sessions: Vec<(String, jiff::Timestamp)>,
+    /// The pair's sessions held or to come, newest first: (booking id, start, or for a
+    /// review its due time, and the review's title — empty for a session).
+    pub sessions: Vec<(String, jiff::Timestamp, String)>,
     /// The viewer is one of the pair (may change it).
     pub in_pair: bool,
     pub viewer_is_mentee: bool,
@@ -195,7 +196,13 @@ pub async fn view(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Progress> {
     )
     .await?
     .into_iter()
-    .map(|k| (k.b.id.to_string(), k.b.start_at))
+    .map(|k| {
+        if k.b.timed {
+            (k.b.id.to_string(), k.b.start_at, String::new())
+        } else {
+            (k.b.id.to_string(), k.b.end_at, k.b.title.clone())
+        }
+    })
     .collect();
     Ok(Progress {
         sessions,

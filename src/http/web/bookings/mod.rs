@@ -113,7 +113,7 @@ pub async fn sessions(
         },
     )
     .await?;
-    let past = bookings::list(
+    let mut past = bookings::list(
         &state.ctx,
         &ListFilter {
             user_id: me.id.to_string(),
@@ -129,6 +129,8 @@ pub async fn sessions(
         },
     )
     .await?;
+    // Latest first by the time each line shows: a session's start, a review's due time.
+    past.sort_by_key(|b| std::cmp::Reverse(if b.b.timed { b.b.start_at } else { b.b.end_at }));
     let groups = crate::service::dashboard::coming_group_sessions(&state.ctx, me).await?;
     let line = |b: &BookingFull| {
         let mentor = b.b.mentor_id == me.id;
