@@ -287,6 +287,26 @@ pub struct GrantView {
     pub replayed: bool,
 }
 
+/// A grant's amount (1 to 1,000,000) and reason (required, one line): the reason, or
+/// every problem at once.
+pub fn check_grant(amount: i64, reason: &str) -> Result<String, Vec<crate::error::FieldError>> {
+    let mut errors = vec![];
+    if !(1..=1_000_000).contains(&amount) {
+        errors.push(crate::error::FieldError::new(
+            "amount",
+            "out_of_range",
+            "Grant between 1 and 1,000,000 credits.",
+        ));
+    }
+    let reason = crate::domain::text::required_line("reason", reason, 500)
+        .map_err(|e| errors.push(e))
+        .ok();
+    match reason {
+        Some(r) if errors.is_empty() => Ok(r),
+        _ => Err(errors),
+    }
+}
+
 /// Grants credits from the outside world to a user's wallet. With an idempotency key,
 /// a retried request grants once.
 #[tracing::instrument(name = "credits::grant", skip_all, fields(user_id = %actor.id))]
@@ -301,21 +321,7 @@ pub async fn grant(
             "Only administrators can grant credits.",
         ));
     }
-    let mut v = crate::error::Validator::new();
-    if !(1..=1_000_000).contains(&input.amount) {
-        v.push(crate::error::FieldError::new(
-            "amount",
-            "out_of_range",
-            "Grant between 1 and 1,000,000 credits.",
-        ));
-    }
-    let reason = v.check(crate::domain::text::required_line(
-        "reason",
-        &input.reason,
-        500,
-    ));
-    v.finish()?;
-    let reason = reason.unwrap_or_default();
+    let reason = check_grant(input.amount, &input.reason).map_err(AppError::Invalid)?;
     let user_id = crate::domain::ids::parse_id(&input.user_id)
         .ok_or_else(|| AppError::invalid("user_id", "not_found", "There is no such user."))?;
     let user = store::users::by_id(&ctx.db.pool, &user_id)

@@ -791,37 +791,27 @@ async fn grant_credits(
             Err(e) => return Err(e),
         };
         let typed = f.amount.trim();
+        // A whole number too large for any wallet is still a number: out of range.
+        let digits = !typed.is_empty()
+            && typed
+                .trim_start_matches('-')
+                .bytes()
+                .all(|b| b.is_ascii_digit());
         let amount = match typed.parse::<i64>() {
-            Ok(n) if (1..=1_000_000).contains(&n) => Some(n),
-            // A whole number all the same (too large for any wallet, or 0 or less).
-            Ok(_) => None,
-            Err(_)
-                if !typed.is_empty()
-                    && typed
-                        .trim_start_matches('-')
-                        .bytes()
-                        .all(|b| b.is_ascii_digit()) =>
-            {
-                None
-            }
+            Ok(n) => Some(n),
+            Err(_) if digits => Some(0),
             Err(_) => {
                 found.push(crate::error::FieldError::new(
                     "amount",
                     "invalid_number",
                     "Enter a whole number of credits.",
                 ));
-                Some(0)
+                None
             }
         };
-        if amount.is_none() {
-            found.push(crate::error::FieldError::new(
-                "amount",
-                "out_of_range",
-                "Grant between 1 and 1,000,000 credits.",
-            ));
-        }
-        if let Err(e) = crate::domain::text::required_line("reason", &f.reason, 500) {
-            found.push(e);
+        // The service's own checks, every problem at once (a number typed or not).
+        if let Err(e) = crate::service::credits::check_grant(amount.unwrap_or(1), &f.reason) {
+            found.extend(e);
         }
         let (Some(user), Some(amount), true) = (user, amount, found.is_empty()) else {
             return Err(AppError::Invalid(found));

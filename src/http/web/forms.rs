@@ -139,6 +139,14 @@ impl FormErrors {
     }
 }
 
+/// The parts of a list entry's field path, `weekly[3].end` → ("weekly", 3, "end"):
+/// for a page that places an API error beside the row it came from.
+pub fn path_parts(field: &str) -> Option<(&str, usize, &str)> {
+    let (list, rest) = field.split_once('[')?;
+    let (index, name) = rest.split_once("].")?;
+    Some((list, index.parse().ok()?, name))
+}
+
 /// A field's name in words, for a page that gave no label: `experience[0].end_date`
 /// is "Experience 1, end date" (a person counts from one; brackets and dots are the
 /// API's).
@@ -184,6 +192,17 @@ pub fn in_words(e: &AppError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_paths_split_into_list_index_and_field() {
+        assert_eq!(path_parts("weekly[12].end"), Some(("weekly", 12, "end")));
+        assert_eq!(
+            path_parts("overrides[0].date"),
+            Some(("overrides", 0, "date"))
+        );
+        assert_eq!(path_parts("settings.max_per_day"), None);
+        assert_eq!(path_parts("weekly[x].end"), None);
+    }
 
     fn error(field: &str, message: &str) -> FieldError {
         FieldError::new(field, "required", message)

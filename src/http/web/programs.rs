@@ -1458,11 +1458,9 @@ async fn manage_action(
                     let errors = found
                         .into_iter()
                         .map(|mut e| {
-                            let n = e
-                                .field
-                                .strip_prefix("rules[")
-                                .and_then(|rest| rest.split(']').next())
-                                .and_then(|n| n.parse::<usize>().ok());
+                            let n = super::forms::path_parts(&e.field)
+                                .filter(|(list, _, _)| *list == "rules")
+                                .map(|(_, n, _)| n);
                             if let Some(r) = n.and_then(|n| rules.get(n)) {
                                 let label = nudges::RULES
                                     .iter()

@@ -457,13 +457,6 @@ fn blocked_without_hours(io: &AvailabilityIo) -> Option<AppError> {
     (!errors.is_empty()).then_some(AppError::Invalid(errors))
 }
 
-/// The index in `weekly[3].end`-style paths: ("weekly", 3, "end").
-fn path_parts(field: &str) -> Option<(&str, usize, &str)> {
-    let (list, rest) = field.split_once('[')?;
-    let (index, name) = rest.split_once("].")?;
-    Some((list, index.parse().ok()?, name))
-}
-
 /// The API's errors placed on the page: by window / exception row (keys `monday_1`,
 /// `ov_0`), the summary's lines with the input each links to, and the rest by field
 /// name (the zone, the booking rules).
@@ -481,7 +474,7 @@ fn place_errors(
     // Exception `i` is shown again as row `i` (removed rows are left out, the kept
     // ones come first, in order).
     for f in errs {
-        match path_parts(&f.field) {
+        match crate::http::web::forms::path_parts(&f.field) {
             Some(("weekly", i, name)) => {
                 if let Some((day, w)) = origins.weekly.get(i) {
                     let input = if name == "start" { "start" } else { "end" };
@@ -585,20 +578,4 @@ pub(super) async fn save_availability(
         }
         Err(e) => return Err(e.into()),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::path_parts;
-
-    #[test]
-    fn api_paths_split_into_list_index_and_field() {
-        assert_eq!(path_parts("weekly[12].end"), Some(("weekly", 12, "end")));
-        assert_eq!(
-            path_parts("overrides[0].date"),
-            Some(("overrides", 0, "date"))
-        );
-        assert_eq!(path_parts("settings.max_per_day"), None);
-        assert_eq!(path_parts("weekly[x].end"), None);
-    }
 }
