@@ -365,3 +365,166 @@ async fn sessions_booked_in_time_taken_off_are_pointed_out() {
         "{page}"
     );
 }
+
+/// Two weeks of holiday are one row: "Date" and "Until" send a day off for every date
+/// between them (saved one date each, as the API keeps them), the page shows the run as
+/// one row again, saving the page as it is keeps it, one tick removes it; an "Until"
+/// before the first date or unreadable is refused beside the row, and a date of the run
+/// that clashes with another exception is named.
+#[tokio::test]
+async fn a_holiday_is_one_row_from_its_first_day_until_its_last() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentor = app
+        .approved_mentor(
+            &admin,
+            "mentor@example.com",
+            mentor_profile(&["x"], &[], 10),
+        )
+        .await;
+    let c = sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(page.contains("name=\"ov_until_0\""), "{page}");
+    let csrf = csrf_of(&page);
+    let base = [
+        ("csrf", csrf.as_str()),
+        ("timezone", "Europe/Paris"),
+        ("monday_start_0", "09:00"),
+        ("monday_end_0", "12:00"),
+        ("min_notice_minutes", "60"),
+        ("buffer_before_minutes", "0"),
+        ("buffer_after_minutes", "0"),
+        ("horizon_days", "30"),
+        ("slot_step_minutes", "30"),
+        ("max_per_day", "0"),
+    ];
+    let post = |extra: Vec<(&'static str, &'static str)>| {
+        let mut sent: Vec<(&str, &str)> = base.to_vec();
+        sent.extend(extra);
+        let req = c.post(app.url("/settings/availability")).form(&sent);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let saved_dates = || async {
+        let (_, saved) = app.get("/api/v1/me/availability", mentor.token()).await;
+        saved["overrides"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["date"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+
+    // Refused, nothing saved: the last day before the first, a last day that is no
+    // date, a run whose date clashes with a single day's extra hours.
+    for (extra, says) in [
+        (
+            vec![
+                ("ov_date_0", "2026-03-10"),
+                ("ov_until_0", "2026-03-02"),
+                ("ov_kind_0", "off"),
+            ],
+            "Exception 1 (Tue 10 Mar 2026): The last day (Mon 2 Mar 2026) is before the first.",
+        ),
+        (
+            vec![
+                ("ov_date_0", "2026-03-10"),
+                ("ov_until_0", "next week"),
+                ("ov_kind_0", "off"),
+            ],
+            "Use a date like 2026-03-02 for the last day, or leave it empty.",
+        ),
+        (
+            vec![
+                ("ov_date_0", "2026-03-10"),
+                ("ov_until_0", "2028-03-10"),
+                ("ov_kind_0", "off"),
+            ],
+            "One exception covers at most 366 days; this one covers 732.",
+        ),
+        (
+            vec![
+                ("ov_date_0", "2026-03-09"),
+                ("ov_until_0", "2026-03-13"),
+                ("ov_kind_0", "off"),
+                ("ov_date_1", "2026-03-12"),
+                ("ov_kind_1", "extra"),
+                ("ov_start_1", "18:00"),
+                ("ov_end_1", "19:00"),
+            ],
+            "Exception 2: Thu 12 Mar 2026 is a day off in another exception: remove one of them.",
+        ),
+    ] {
+        let (status, html) = post(extra).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{says}");
+        assert!(html.contains(says), "{says}: {html}");
+        assert!(html.contains("id=\"ov_error_"), "beside the row: {html}");
+        assert!(saved_dates().await.is_empty());
+    }
+    // The row is shown again as it was filled in.
+    let (_, html) = post(vec![
+        ("ov_date_0", "2026-03-10"),
+        ("ov_until_0", "2026-03-02"),
+        ("ov_kind_0", "off"),
+    ])
+    .await;
+    assert!(
+        html.contains("name=\"ov_until_0\" value=\"2026-03-02\""),
+        "{html}"
+    );
+
+    // Saved: a week off, and the lunch hour blocked on three days after it.
+    let (status, html) = post(vec![
+        ("ov_date_0", "2026-03-09"),
+        ("ov_until_0", "2026-03-15"),
+        ("ov_kind_0", "off"),
+        ("ov_date_1", "2026-03-16"),
+        ("ov_until_1", "2026-03-18"),
+        ("ov_kind_1", "blocked"),
+        ("ov_start_1", "12:00"),
+        ("ov_end_1", "13:00"),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let dates = saved_dates().await;
+    assert_eq!(dates.len(), 10, "{dates:?}");
+    assert_eq!(dates[0], "2026-03-09");
+    assert_eq!(dates[6], "2026-03-15");
+    assert_eq!(dates[9], "2026-03-18");
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(
+        page.contains("name=\"ov_date_0\" value=\"2026-03-09\"")
+            && page.contains("name=\"ov_until_0\" value=\"2026-03-15\"")
+            && page.contains("name=\"ov_date_1\" value=\"2026-03-16\"")
+            && page.contains("name=\"ov_until_1\" value=\"2026-03-18\""),
+        "two rows: {page}"
+    );
+    assert!(page.contains("<legend>Exception 1 (several days)</legend>"));
+    assert!(!page.contains("name=\"ov_remove_2\""), "no third row: {page}");
+
+    // Saved again as the page shows it: the same ten dates. Removing the first row
+    // removes its whole week.
+    let same = vec![
+        ("ov_date_0", "2026-03-09"),
+        ("ov_until_0", "2026-03-15"),
+        ("ov_kind_0", "off"),
+        ("ov_date_1", "2026-03-16"),
+        ("ov_until_1", "2026-03-18"),
+        ("ov_kind_1", "blocked"),
+        ("ov_start_1", "12:00"),
+        ("ov_end_1", "13:00"),
+    ];
+    let (status, _) = post(same.clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(saved_dates().await, dates);
+    let mut removed = same;
+    removed.push(("ov_remove_0", "on"));
+    let (status, _) = post(removed).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        saved_dates().await,
+        ["2026-03-16", "2026-03-17", "2026-03-18"]
+    );
+}

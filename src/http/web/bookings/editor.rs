@@ -1,6 +1,8 @@
 //! The mentor's availability editor: a day at a time (its hours, "+ add hours", and
 //! Monday's hours copied to the other weekdays in one tick), date exceptions one row at
-//! a time, the booking rules. Errors are said in plain words beside the field they are
+//! a time (a row with an "Until" date stands for every date from its first to its last,
+//! such as a holiday; the API stores them one date each, and the page shows a run of
+//! consecutive dates alike as one row again), the booking rules. Errors are said in plain words beside the field they are
 //! about (and in a summary linking to it), never as `weekly[2].end`.
 
 use std::collections::HashMap;
@@ -33,9 +35,12 @@ pub struct DayRow {
     pub windows: Vec<WindowRow>,
 }
 
-/// A date exception; the last row is the empty one to add with.
+/// A date exception, or the same one on every date from `date` to `until`; the last
+/// row is the empty one to add with.
 pub struct OverrideRow {
     pub date: String,
+    /// The last date of a run ("" for one date).
+    pub until: String,
     pub kind: String,
     pub start: String,
     pub end: String,
@@ -169,11 +174,92 @@ async fn preview_of(state: &AppState, web: &WebCtx, me: &UserRow) -> (Vec<Previe
     (days.into_iter().map(|(_, d)| d).collect(), p.duration)
 }
 
-/// Where each entry of the sent `weekly` list is shown again: the day and place among
-/// its windows of weekly rule `i` (override `i` is shown again as row `i`).
+/// Where each entry of the sent lists is shown again: the day and place among its
+/// windows of weekly rule `i`, the exception row of override `i` (a row with an
+/// "Until" date sends one override a date), and the rows as they were filled in.
 #[derive(Default)]
 struct Origins {
     weekly: Vec<(String, usize)>,
+    overrides: Vec<usize>,
+    rows: Vec<OverrideRow>,
+    /// Rows whose "Until" cannot be read: (row, message), said before anything is sent.
+    until_errors: Vec<(usize, String)>,
+}
+
+/// The most dates one row may cover (the API keeps at most 366 exceptions).
+const MAX_RUN_DAYS: i64 = 366;
+
+/// An exception's kind as the page names it.
+fn kind_of(o: &OverrideIo) -> &'static str {
+    match (o.available, o.start.is_some() || o.end.is_some()) {
+        (true, _) => "extra",
+        (false, true) => "blocked",
+        (false, false) => "off",
+    }
+}
+
+/// The saved exceptions as rows: consecutive dates with the same kind and hours, one
+/// after the other in the list, are one row from the first date until the last.
+fn rows_of(overrides: &[OverrideIo]) -> Vec<OverrideRow> {
+    let mut rows: Vec<OverrideRow> = vec![];
+    let mut last: Option<(&OverrideIo, jiff::civil::Date)> = None;
+    for o in overrides {
+        let date = o.date.parse::<jiff::civil::Date>().ok();
+        let follows = match (last, date) {
+            (Some((prev, prev_date)), Some(d)) => {
+                prev.available == o.available
+                    && prev.start == o.start
+                    && prev.end == o.end
+                    && prev_date.tomorrow().ok() == Some(d)
+            }
+            _ => false,
+        };
+        match rows.last_mut() {
+            Some(row) if follows => row.until = o.date.clone(),
+            _ => rows.push(OverrideRow {
+                date: o.date.clone(),
+                until: String::new(),
+                kind: kind_of(o).into(),
+                start: o.start.clone().unwrap_or_default(),
+                end: field_end(o.end.as_deref().unwrap_or_default()),
+                error: None,
+            }),
+        }
+        last = date.map(|d| (o, d));
+    }
+    rows
+}
+
+/// The dates a row covers: `date` alone, or each date to `until`; an "Until" that
+/// cannot be read, is before the first date or makes the run too long is an error
+/// (a first date that cannot be read is sent as it is, for the API to say so).
+fn dates_of(date: &str, until: &str) -> Result<Vec<String>, String> {
+    let Ok(first) = date.parse::<jiff::civil::Date>() else {
+        return Ok(vec![date.to_string()]);
+    };
+    if until.is_empty() {
+        return Ok(vec![date.to_string()]);
+    }
+    let Ok(last) = until.parse::<jiff::civil::Date>() else {
+        return Err("Use a date like 2026-03-02 for the last day, or leave it empty.".into());
+    };
+    if last < first {
+        return Err(format!(
+            "The last day ({}) is before the first.",
+            last.strftime("%a %-d %b %Y")
+        ));
+    }
+    let days = first.until(last).map(|s| s.get_days()).unwrap_or(i32::MAX) as i64 + 1;
+    if days > MAX_RUN_DAYS {
+        return Err(format!(
+            "One exception covers at most {MAX_RUN_DAYS} days; this one covers {days}."
+        ));
+    }
+    Ok(first
+        .series(jiff::Span::new().days(1))
+        .take(days as usize)
+        .map(|d| d.to_string())
+        .collect())
 }
 
 fn rules_of(s: &SettingsIo) -> Vec<(&'static str, &'static str, i64, i64, i64)> {
@@ -242,6 +328,7 @@ fn field_end(end: &str) -> String {
 
 fn page_from(
     io: &AvailabilityIo,
+    rows: Vec<OverrideRow>,
     errors: &HashMap<String, String>,
 ) -> (Vec<DayRow>, Vec<OverrideRow>) {
     let days = WEEKDAYS
@@ -280,24 +367,10 @@ fn page_from(
             }
         })
         .collect();
-    let mut overrides: Vec<OverrideRow> = io
-        .overrides
-        .iter()
-        .map(|o| OverrideRow {
-            date: o.date.clone(),
-            kind: match (o.available, o.start.is_some() || o.end.is_some()) {
-                (true, _) => "extra",
-                (false, true) => "blocked",
-                (false, false) => "off",
-            }
-            .into(),
-            start: o.start.clone().unwrap_or_default(),
-            end: field_end(o.end.as_deref().unwrap_or_default()),
-            error: None,
-        })
-        .collect();
+    let mut overrides = rows;
     overrides.push(OverrideRow {
         date: String::new(),
+        until: String::new(),
         kind: "off".into(),
         start: String::new(),
         end: String::new(),
@@ -326,7 +399,7 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
         return Ok(web.redirect_flash("/settings/mentor", "mentor_profile_first"));
     }
     let io = availability::get(&state.ctx, &me).await?;
-    let (days, overrides) = page_from(&io, &HashMap::new());
+    let (days, overrides) = page_from(&io, rows_of(&io.overrides), &HashMap::new());
     let (preview, preview_minutes) = preview_of(&state, &web, &me).await;
     let booked_off = booked_off_of(&state, &web, &me).await;
     Ok(web.render(
@@ -389,27 +462,49 @@ fn read_form(form: &[(String, String)]) -> (AvailabilityIo, Origins) {
     let mut overrides = vec![];
     for i in 0..400 {
         let date = get(&format!("ov_date_{i}"));
+        let until = get(&format!("ov_until_{i}"));
         let (s, e) = (get(&format!("ov_start_{i}")), get(&format!("ov_end_{i}")));
         // A row left blank is no exception; hours without a date are one that lacks
         // its date (refused, not dropped).
-        if (date.is_empty() && s.is_empty() && e.is_empty())
+        if (date.is_empty() && until.is_empty() && s.is_empty() && e.is_empty())
             || !get(&format!("ov_remove_{i}")).is_empty()
         {
             continue;
         }
         let kind = get(&format!("ov_kind_{i}"));
+        let kind = match kind.as_str() {
+            "blocked" | "extra" => kind,
+            _ => "off".to_string(),
+        };
         // A blocked window keeps its hours even when left empty (`Some("")`), so that
         // it is refused as such rather than read as a day off.
-        let keep = |x: String| match kind.as_str() {
+        let keep = |x: &str| match kind.as_str() {
             "off" => None,
-            "blocked" => Some(x),
-            _ => Some(x).filter(|x| !x.is_empty()),
+            "blocked" => Some(x.to_string()),
+            _ => Some(x.to_string()).filter(|x| !x.is_empty()),
         };
-        overrides.push(OverrideIo {
+        let row = origins.rows.len();
+        match dates_of(&date, &until) {
+            Ok(dates) => {
+                for d in dates {
+                    overrides.push(OverrideIo {
+                        date: d,
+                        available: kind == "extra",
+                        start: keep(&s),
+                        end: keep(&e),
+                    });
+                    origins.overrides.push(row);
+                }
+            }
+            Err(message) => origins.until_errors.push((row, message)),
+        }
+        origins.rows.push(OverrideRow {
             date,
-            available: kind == "extra",
-            start: keep(s),
-            end: keep(e),
+            until,
+            kind,
+            start: s,
+            end: e,
+            error: None,
         });
     }
     // A rule absent from the form keeps its default; one emptied on the page is no
@@ -434,26 +529,33 @@ fn read_form(form: &[(String, String)]) -> (AvailabilityIo, Origins) {
     (io, origins)
 }
 
-/// A blocked window whose hours were left empty, refused before anything is saved (an
-/// exception without hours is a whole day off, which the person did not choose).
-fn blocked_without_hours(io: &AvailabilityIo) -> Option<AppError> {
-    let empty = |x: &Option<String>| x.as_deref().is_some_and(|x| x.trim().is_empty());
-    let errors: Vec<crate::error::FieldError> = io
-        .overrides
+/// What the page refuses before anything is sent: a blocked window whose hours were
+/// left empty (an exception without hours is a whole day off, which the person did not
+/// choose) and an "Until" that cannot be read. The fields are by row (`rows[i].…`).
+fn refused_before_sending(origins: &Origins) -> Option<AppError> {
+    let mut errors: Vec<crate::error::FieldError> = origins
+        .rows
         .iter()
         .enumerate()
-        .filter(|(_, o)| !o.available && (empty(&o.start) || empty(&o.end)))
+        .filter(|(_, o)| o.kind == "blocked" && (o.start.is_empty() || o.end.is_empty()))
         .map(|(i, o)| {
             crate::error::FieldError::new(
                 &format!(
-                    "overrides[{i}].{}",
-                    if empty(&o.start) { "start" } else { "end" }
+                    "rows[{i}].{}",
+                    if o.start.is_empty() { "start" } else { "end" }
                 ),
                 "required",
                 "Enter the hours to block, from and to, or choose a day off.",
             )
         })
         .collect();
+    for (i, message) in &origins.until_errors {
+        errors.push(crate::error::FieldError::new(
+            &format!("rows[{i}].until"),
+            "invalid_until",
+            message.clone(),
+        ));
+    }
     (!errors.is_empty()).then_some(AppError::Invalid(errors))
 }
 
@@ -471,8 +573,8 @@ fn place_errors(
     let AppError::Invalid(errs) = e else {
         return (at, summary, FormErrors::default());
     };
-    // Exception `i` is shown again as row `i` (removed rows are left out, the kept
-    // ones come first, in order).
+    // Exception `i` is shown again as the row it came from (removed rows are left out,
+    // the kept ones come first, in order); a row is named once in the summary.
     for f in errs {
         match crate::http::web::forms::path_parts(&f.field) {
             Some(("weekly", i, name)) => {
@@ -485,33 +587,43 @@ fn place_errors(
                     ));
                 }
             }
-            Some(("overrides", i, name)) => {
-                if let Some(o) = io.overrides.get(i) {
-                    at.entry(format!("ov_{i}")).or_insert(f.message.clone());
-                    let input = match name {
-                        "date" => "date",
-                        "end" => "end",
-                        _ => "start",
-                    };
-                    summary.push((
-                        format!("ov_{input}_{i}"),
-                        match o.date.parse::<jiff::civil::Date>() {
-                            // The message names the date already ("Wed 1 Jan 2020 has passed").
-                            Ok(d)
-                                if f.message.contains(&d.strftime("%a %-d %b %Y").to_string()) =>
-                            {
-                                format!("Exception {}: {}", i + 1, f.message)
-                            }
-                            Ok(d) => format!(
-                                "Exception {} ({}): {}",
-                                i + 1,
-                                d.strftime("%a %-d %b %Y"),
-                                f.message
-                            ),
-                            Err(_) => format!("Exception {}: {}", i + 1, f.message),
-                        },
-                    ));
+            Some((list @ ("overrides" | "rows"), i, name)) => {
+                // The row it came from, and the date it is about (a run's date that
+                // has passed names that date, not the run's first).
+                let (row, sent) = if list == "rows" {
+                    (Some(i), None)
+                } else {
+                    (origins.overrides.get(i).copied(), io.overrides.get(i))
+                };
+                let Some((row, o)) = row.and_then(|r| Some((r, origins.rows.get(r)?))) else {
+                    continue;
+                };
+                let key = format!("ov_{row}");
+                if at.contains_key(&key) {
+                    continue;
                 }
+                at.insert(key, f.message.clone());
+                let date = sent.map_or(o.date.as_str(), |x| x.date.as_str());
+                let input = match name {
+                    "date" | "until" | "end" => name,
+                    _ => "start",
+                };
+                let n = row + 1;
+                summary.push((
+                    format!("ov_{input}_{row}"),
+                    match date.parse::<jiff::civil::Date>() {
+                        // The message names the date already ("Wed 1 Jan 2020 has passed").
+                        Ok(d) if f.message.contains(&d.strftime("%a %-d %b %Y").to_string()) => {
+                            format!("Exception {n}: {}", f.message)
+                        }
+                        Ok(d) => format!(
+                            "Exception {n} ({}): {}",
+                            d.strftime("%a %-d %b %Y"),
+                            f.message
+                        ),
+                        Err(_) => format!("Exception {n}: {}", f.message),
+                    },
+                ));
             }
             _ => {
                 let name = f.field.strip_prefix("settings.").unwrap_or(&f.field);
@@ -544,7 +656,7 @@ pub(super) async fn save_availability(
         .unwrap_or("");
     web.check_csrf(csrf)?;
     let (io, origins) = read_form(&form);
-    let saved = match blocked_without_hours(&io) {
+    let saved = match refused_before_sending(&origins) {
         Some(e) => Err(e),
         None => availability::put(&state.ctx, &me, &io).await,
     };
@@ -552,7 +664,7 @@ pub(super) async fn save_availability(
         Ok(_) => web.redirect_flash("/settings/availability", "availability_saved"),
         Err(e @ AppError::Invalid(_)) => {
             let (at, summary, errors) = place_errors(&e, &origins, &io);
-            let (days, overrides) = page_from(&io, &at);
+            let (days, overrides) = page_from(&io, origins.rows, &at);
             let (preview, preview_minutes) = preview_of(&state, &web, &me).await;
             let booked_off = booked_off_of(&state, &web, &me).await;
             web.render_status(
