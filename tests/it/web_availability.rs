@@ -502,7 +502,10 @@ async fn a_holiday_is_one_row_from_its_first_day_until_its_last() {
         "two rows: {page}"
     );
     assert!(page.contains("<legend>Exception 1 (several days)</legend>"));
-    assert!(!page.contains("name=\"ov_remove_2\""), "no third row: {page}");
+    assert!(
+        !page.contains("name=\"ov_remove_2\""),
+        "no third row: {page}"
+    );
 
     // Saved again as the page shows it: the same ten dates. Removing the first row
     // removes its whole week.
