@@ -131,6 +131,10 @@ pub const CODES: &[(&str, &str)] = &[
         "The mentor takes no more mentees now.",
     ),
     (
+        "same_person",
+        "A program draft pairs someone with themselves.",
+    ),
+    (
         "already_enrolled",
         "You have applied to this program already.",
     ),

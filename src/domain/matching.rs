@@ -26,6 +26,9 @@ const MAX_SHARED: usize = 5;
 #[derive(Debug, Clone)]
 pub struct Applicant {
     pub id: String,
+    /// The applicant's user id: never paired with themselves (someone in a program's
+    /// mentor pool may apply as a mentee too).
+    pub person: String,
     /// Mentor ids, first choice first.
     pub choices: Vec<String>,
     /// Normalised goals and skills.
@@ -77,6 +80,9 @@ fn ordinal(rank: i64) -> &'static str {
 
 /// What a pair is worth and why (none when there is no reason to pair them).
 pub fn assess(a: &Applicant, m: &Mentor) -> Option<Pair> {
+    if a.person == m.id {
+        return None;
+    }
     let rank = a
         .choices
         .iter()
@@ -260,6 +266,7 @@ mod tests {
     fn app(id: &str, choices: &[&str], topics: &[&str]) -> Applicant {
         Applicant {
             id: id.into(),
+            person: format!("person-{id}"),
             choices: choices.iter().map(|c| c.to_string()).collect(),
             topics: topics.iter().map(|c| c.to_string()).collect(),
         }
@@ -279,6 +286,20 @@ mod tests {
             .iter()
             .find(|p| p.applicant_id == applicant)
             .map(|p| p.mentor_id.as_str())
+    }
+
+    #[test]
+    fn nobody_is_paired_with_themselves() {
+        // `m` mentors in the pool and applies as a mentee too, sharing every topic with
+        // themselves: paired with the other mentor, never with themselves.
+        let mut me = app("a", &[], &["rust"]);
+        me.person = "m".into();
+        assert!(assess(&me, &mentor("m", 1, &["rust"])).is_none());
+        let o = assign(
+            &[me],
+            &[mentor("m", 1, &["rust"]), mentor("n", 1, &["rust"])],
+        );
+        assert_eq!(mentor_of(&o, "a"), Some("n"));
     }
 
     #[test]

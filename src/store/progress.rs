@@ -83,6 +83,42 @@ pub async fn insert_milestone(
     Ok(())
 }
 
+/// Locks a mentorship's goals and milestones against another writer until the end of
+/// `tx` (PostgreSQL: the mentorship's row, `FOR NO KEY UPDATE`, which what references
+/// it does not wait for; SQLite's write transaction holds the whole database already),
+/// so that a count read after it still holds when the write commits.
+pub async fn lock_plan(
+    tx: &mut Tx,
+    backend: super::Backend,
+    mentorship_id: &str,
+) -> sqlx::Result<()> {
+    if backend == super::Backend::Postgres {
+        sqlx::query("SELECT id FROM mentorships WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(mentorship_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many goals a mentorship has, whether `goal_id` is one of them (1 or 0), and how
+/// many milestones that goal has.
+pub async fn plan_counts(
+    tx: &mut Tx,
+    mentorship_id: &str,
+    goal_id: &str,
+) -> sqlx::Result<(i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM mentorship_goals WHERE mentorship_id = $1), \
+         (SELECT COUNT(*) FROM mentorship_goals WHERE mentorship_id = $1 AND id = $2), \
+         (SELECT COUNT(*) FROM mentorship_milestones WHERE mentorship_id = $1 AND goal_id = $2)",
+    )
+    .bind(mentorship_id)
+    .bind(goal_id)
+    .fetch_one(&mut **tx)
+    .await
+}
+
 pub async fn goals<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     mentorship_id: &str,

@@ -1233,3 +1233,61 @@ async fn a_hidden_mentor_stays_open_to_their_mentees() {
         "{hub}"
     );
 }
+
+/// The limits on goals and milestones hold for requests sent at once: each is counted
+/// again under a lock in its write, so 30 goals sent together make 20, and 30
+/// milestones sent together to one goal make 20 (before, each request counted what it
+/// read before writing, and all of them passed).
+#[tokio::test]
+async fn goal_and_milestone_limits_hold_for_requests_sent_at_once() {
+    let (app, _admin, mentor) = setup().await;
+    let mentee = app.register("e@example.com").await;
+    let id = accepted(&app, &mentee, &mentor).await;
+    let goals = format!("/api/v1/mentorships/{id}/goals");
+    let sends = (0..30).map(|i| {
+        let (app, goals, token) = (&app, goals.clone(), mentee.token());
+        async move {
+            app.post(&goals, token, json!({"title": format!("Goal {i}")}))
+                .await
+                .0
+        }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    let made = answers
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert_eq!((made, refused), (20, 10), "{answers:?}");
+    let (_, v) = app.get(&goals, mentee.token()).await;
+    assert_eq!(v["goals"].as_array().unwrap().len(), 20, "{v}");
+    let goal = v["goals"][0]["id"].as_str().unwrap().to_string();
+    let milestones = format!("/api/v1/mentorships/{id}/milestones");
+    let sends = (0..30).map(|i| {
+        let (app, milestones, token, goal) = (&app, milestones.clone(), mentor.token(), &goal);
+        async move {
+            app.post(
+                &milestones,
+                token,
+                json!({"goal_id": goal, "title": format!("Step {i}")}),
+            )
+            .await
+            .0
+        }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    let made = answers
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    assert_eq!(made, 20, "{answers:?}");
+    let (_, v) = app.get(&goals, mentee.token()).await;
+    assert_eq!(
+        v["goals"][0]["milestones"].as_array().unwrap().len(),
+        20,
+        "{v}"
+    );
+}

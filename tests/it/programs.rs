@@ -1956,6 +1956,56 @@ async fn where_the_program_allows_it_a_mentee_chooses_their_mentor() {
     assert_eq!(g["program_id"], *id);
 }
 
+/// A mentor of a program's pool who applies to it as a mentee too is never paired with
+/// themselves: not by choosing, not by a manager's hand (a 422 naming the field, not the
+/// database's refusal as a 500).
+#[tokio::test]
+async fn nobody_mentors_themselves_in_a_program() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = open_program(&app, &admin, "Selves", 0).await;
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/programs/{id}"),
+        admin.token(),
+        Some(json!({"self_matching": true})),
+    )
+    .await;
+    let m = pool_mentor(&app, &admin, &id, "m@example.com", &["go"], 2).await;
+    let (status, b) = enrol(&app, &m, &id, json!({"role": "mentee"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let me = json!({"mentor_id": m.user_id});
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/programs/{id}/self-match"),
+            m.token(),
+            me.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["errors"][0]["code"], "same_person", "{b}");
+    let (_, queue) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals"),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(queue["drafts"].as_array().unwrap().len(), 0, "{queue}");
+    let application = queue["queue"][0]["id"].as_str().unwrap().to_string();
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/programs/{id}/proposals/manual"),
+            admin.token(),
+            json!({"application_id": application, "mentor_id": m.user_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["errors"][0]["code"], "same_person", "{b}");
+    let (_, ms) = app.get("/api/v1/mentorships?role=mentee", m.token()).await;
+    assert_eq!(ms["items"].as_array().unwrap().len(), 0, "{ms}");
+}
+
 /// A program cannot be made, moved or opened so that it is already over or its
 /// applications already closed; a running program's passed closing date is fine. A
 /// program left without dates closes its applications at 23:59 in its creator's zone.

@@ -271,15 +271,38 @@ fn line(field: &str, raw: &str) -> AppResult<String> {
     text::required_line(field, raw, 200).map_err(|e| AppError::Invalid(vec![e]))
 }
 
+/// The most goals a mentorship has (twice what a program brings, for the pair's own).
+const GOALS_PER_MENTORSHIP: i64 = program::MAX_GOALS as i64 * 2;
+
+fn too_many_goals() -> AppError {
+    AppError::invalid(
+        "title",
+        "too_many",
+        format!("A mentorship has at most {GOALS_PER_MENTORSHIP} goals."),
+    )
+}
+
+fn unknown_goal() -> AppError {
+    AppError::invalid(
+        "goal_id",
+        "unknown_goal",
+        "This mentorship has no such goal.",
+    )
+}
+
+fn too_many_milestones() -> AppError {
+    AppError::invalid(
+        "title",
+        "too_many",
+        format!("A goal has at most {} milestones.", program::MAX_MILESTONES),
+    )
+}
+
 pub async fn add_goal(ctx: &Ctx, user: &UserRow, id: &str, input: &GoalInput) -> AppResult<()> {
     let p = writer(ctx, user, id).await?;
     let title = line("title", &input.title)?;
-    if p.goals.len() >= program::MAX_GOALS * 2 {
-        return Err(AppError::invalid(
-            "title",
-            "too_many",
-            "A mentorship has at most 20 goals.",
-        ));
+    if p.goals.len() as i64 >= GOALS_PER_MENTORSHIP {
+        return Err(too_many_goals());
     }
     if input.milestones.len() > program::MAX_MILESTONES {
         return Err(AppError::invalid(
@@ -308,6 +331,12 @@ pub async fn add_goal(ctx: &Ctx, user: &UserRow, id: &str, input: &GoalInput) ->
         .collect::<AppResult<Vec<_>>>()?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
+    // Counted again under the lock: requests sent at once cannot pass the limit
+    // together.
+    store::progress::lock_plan(&mut tx, ctx.db.backend, id).await?;
+    if store::progress::plan_counts(&mut tx, id, "").await?.0 >= GOALS_PER_MENTORSHIP {
+        return Err(too_many_goals());
+    }
     let gid = new_id();
     store::progress::insert_goal(&mut tx, &gid, id, &title, Some(&user.id), now).await?;
     for m in &milestones {
@@ -348,6 +377,7 @@ pub async fn remove_goal(ctx: &Ctx, user: &UserRow, id: &str, goal_id: &str) -> 
         return Err(program_goal("goal"));
     }
     let mut tx = ctx.db.begin_write().await?;
+    store::progress::lock_plan(&mut tx, ctx.db.backend, id).await?;
     if !store::progress::remove_goal(&mut tx, goal_id, id).await? {
         return Err(AppError::NotFound);
     }
@@ -405,20 +435,22 @@ pub async fn add_milestone(
     let p = writer(ctx, user, id).await?;
     let title = line("title", &input.title)?;
     let Some((_, ms)) = p.goals.iter().find(|(g, _)| g.id == input.goal_id) else {
-        return Err(AppError::invalid(
-            "goal_id",
-            "unknown_goal",
-            "This mentorship has no such goal.",
-        ));
+        return Err(unknown_goal());
     };
     if ms.len() >= program::MAX_MILESTONES {
-        return Err(AppError::invalid(
-            "title",
-            "too_many",
-            "A goal has at most 20 milestones.",
-        ));
+        return Err(too_many_milestones());
     }
     let mut tx = ctx.db.begin_write().await?;
+    store::progress::lock_plan(&mut tx, ctx.db.backend, id).await?;
+    // Counted again under the lock (and the goal still there: removed meanwhile, it is
+    // said so rather than failing on its reference).
+    let (_, goal, milestones) = store::progress::plan_counts(&mut tx, id, &input.goal_id).await?;
+    if goal == 0 {
+        return Err(unknown_goal());
+    }
+    if milestones >= program::MAX_MILESTONES as i64 {
+        return Err(too_many_milestones());
+    }
     store::progress::insert_milestone(
         &mut tx,
         &new_id(),

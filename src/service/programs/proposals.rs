@@ -88,6 +88,7 @@ where
 fn applicant(a: &ApplicationRow) -> Applicant {
     Applicant {
         id: a.id.clone(),
+        person: a.mentee_id.clone(),
         choices: a.choices.clone(),
         topics: a.topics.clone(),
     }
@@ -140,14 +141,23 @@ fn taken(matches: &[MatchRow], but: Option<&str>) -> BTreeMap<String, i64> {
     n
 }
 
-/// The pool mentor `mentor_id` if they have room for application `app_id` (its own
-/// draft, if any, does not count against them), with that draft.
+/// The pool mentor `mentor_id` if they have room for application `app` (its own
+/// draft, if any, does not count against them) and are not its applicant, with that
+/// draft.
 fn with_room<'a>(
     pool: &'a [PoolRow],
     matches: &'a [MatchRow],
-    app_id: &str,
+    app: &ApplicationRow,
     mentor_id: &str,
 ) -> AppResult<(&'a PoolRow, Option<&'a MatchRow>)> {
+    let app_id = app.id.as_str();
+    if app.mentee_id == mentor_id {
+        return Err(AppError::invalid(
+            "mentor_id",
+            "same_person",
+            "Someone cannot be their own mentor: choose another mentor.",
+        ));
+    }
     let Some(m) = pool.iter().find(|m| m.mentor_id == mentor_id) else {
         return Err(AppError::invalid(
             "mentor_id",
@@ -275,7 +285,7 @@ pub async fn manual(
     }
     let pool = store::programs::pool(&mut *tx, id, true).await?;
     let matches = store::programs::matches(&mut *tx, id).await?;
-    let (m, own) = with_room(&pool, &matches, &app.id, &input.mentor_id)?;
+    let (m, own) = with_room(&pool, &matches, &app, &input.mentor_id)?;
     let (rank, score, why) = explained(&app, Some(m), "paired by a manager");
     // The mentor a draft had before, for the audit log.
     let before = own.map(|o| {
@@ -485,6 +495,18 @@ pub async fn publish(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Published
         .into_iter()
         .filter(|m| m.status == "draft")
         .collect();
+    // A draft that pairs someone with themselves (saved before drafts were checked
+    // for it) is named, not published.
+    if let Some(d) = drafts.iter().find(|d| d.mentee_id == d.mentor_id) {
+        return Err(AppError::conflict(
+            "same_person",
+            format!(
+                "The draft for {} {} pairs them with themselves: choose another mentor for \
+                 them first.",
+                d.mentee_first_name, d.mentee_last_name
+            ),
+        ));
+    }
     if drafts.is_empty() {
         return Err(AppError::conflict(
             "nothing_to_publish",
@@ -679,7 +701,7 @@ pub async fn choose(
     }
     let pool = store::programs::pool(&mut *tx, id, true).await?;
     let matches = store::programs::matches(&mut *tx, id).await?;
-    let (m, own) = with_room(&pool, &matches, &app.id, &input.mentor_id)?;
+    let (m, own) = with_room(&pool, &matches, &app, &input.mentor_id)?;
     let fund = store::ledger::program_account(&mut tx, id, now).await?;
     if store::ledger::balance_of(&mut *tx, &fund).await? < p.budget_per_mentee {
         return Err(AppError::conflict(
