@@ -418,6 +418,32 @@ async fn the_socket_refuses_strangers_and_foreign_pages() {
         ok.is_ok(),
         "a token in the query works for clients without headers"
     );
+    // Plain HTTP to the socket's address, or a query that cannot be read, is answered
+    // with a problem like every other refusal (it was axum's text/plain).
+    let http = format!("http://{}/api/v1/ws", app.addr);
+    for (req, status, code) in [
+        (
+            app.http.get(&http).bearer_auth(&s.access),
+            400,
+            "bad_request",
+        ),
+        (
+            app.http
+                .get(format!("{http}?access_token=a&access_token=b")),
+            422,
+            "invalid_input",
+        ),
+    ] {
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status);
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/problem+json",
+            "{code}"
+        );
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["code"], code, "{body}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@
 //! after the upgrade is `crate::realtime::socket`.
 
 use axum::{
-    extract::{State, WebSocketUpgrade},
+    extract::{State, WebSocketUpgrade, ws::rejection::WebSocketUpgradeRejection},
     http::{HeaderMap, header},
     response::Response,
 };
@@ -49,13 +49,13 @@ fn origin_ok(headers: &HeaderMap, base_url: &str) -> bool {
 /// Upgrade to a WebSocket carrying live events (messages, read receipts, typing,
 /// notifications, booking changes).
 #[utoipa::path(get, path = "/api/v1/ws", tag = "messages", security(("bearer" = [])), params(WsParams),
-    responses((status = 101, description = "Switching to the WebSocket protocol"), (status = 401, body = Problem), (status = 403, description = "Foreign Origin", body = Problem)))]
+    responses((status = 101, description = "Switching to the WebSocket protocol"), (status = 400, description = "Not a WebSocket handshake", body = Problem), (status = 422, description = "A query parameter cannot be read", body = Problem), (status = 401, body = Problem), (status = 403, description = "Foreign Origin", body = Problem)))]
 async fn ws(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     headers: HeaderMap,
-    axum::extract::Query(p): axum::extract::Query<WsParams>,
-    upgrade: WebSocketUpgrade,
+    crate::http::extract::ApiQuery(p): crate::http::extract::ApiQuery<WsParams>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, AppError> {
     if !origin_ok(&headers, &state.ctx.config.base_url) {
         return Err(AppError::forbidden(
@@ -74,6 +74,17 @@ async fn ws(
             })?,
         (None, None) => return Err(AppError::unauthorized("unauthenticated", "Sign in first.")),
     };
+    // A plain request (no `Upgrade: websocket`, another method or version) is told so
+    // as a problem, like every other refusal, once it is known who asks.
+    let upgrade = upgrade.map_err(|e| {
+        AppError::bad_request(
+            "bad_request",
+            format!(
+                "This address only opens a WebSocket ({}).",
+                e.body_text().trim_end_matches('.')
+            ),
+        )
+    })?;
     // Small buffers: clients send tiny frames (typing, ping), and 1,000 idle sockets
     // should not cost 128 KiB each (tungstenite's default read buffer).
     Ok(upgrade
