@@ -325,6 +325,15 @@ pub fn sessions(n: usize) -> String {
     }
 }
 
+/// A notice in hours as said: "1 hour", "12 hours", "2 days" (whole days past a day).
+pub fn notice(hours: i64) -> String {
+    match hours {
+        h if h > 24 && h % 24 == 0 => format!("{} days", h / 24),
+        1 => "1 hour".into(),
+        h => format!("{h} hours"),
+    }
+}
+
 /// `text` with every whole-word occurrence of `name` ("Ada Lovelace", not inside
 /// "Ada Lovelaces") replaced by `with`; `None` when there is none. A closed account's
 /// name leaves what others were told of it this way.

@@ -535,8 +535,44 @@ async fn moving_a_booking_needs_a_time_chosen() {
     // Nothing chosen up front, and the move asks first with JavaScript.
     assert!(
         page.contains(
-            "<select id=\"new-start\" name=\"start\" required><option value=\"\">Choose a new time</option>"
+            "<select id=\"new-start\" name=\"start\" required aria-describedby=\"move-soon\"><option value=\"\">Choose a new time</option>"
         ),
+        "{page}"
+    );
+    // The times within the cancellation notice (the clock reads Mon 2 Mar, 09:00) are
+    // set apart and said to be final: once there, the mentee cannot move the session
+    // again and its late-cancellation terms apply.
+    let soon = "Within 24 hours — final: you cannot move it again, and cancelling returns 50%";
+    assert!(
+        page.contains(&format!("<optgroup label=\"{soon}\">"))
+            && page.contains(&format!("<p class=\"hint\" id=\"move-soon\">{soon}.")),
+        "{page}"
+    );
+    // The mentor's list has no such group (the terms are the mentee's), and says the
+    // mentee's time beside each start once they read another zone, their night named.
+    let (status, v) = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            mentee.token(),
+            Some(json!({"timezone": "Asia/Tokyo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let m = sign_in(&app, "mentor@example.com", PASSWORD).await;
+    let (_, theirs) = text(&m, &app, &format!("/bookings/{id}")).await;
+    assert!(!theirs.contains("<optgroup"), "{theirs}");
+    assert!(
+        theirs.contains(">Mon 2 Mar 2026, 09:00 — 18:00 for Test</option>")
+            && theirs
+                .contains(">Mon 2 Mar 2026, 16:00 — Tue 3 Mar 01:00 for Test, at night</option>"),
+        "{theirs}"
+    );
+    let (before, after_group) = page.split_once("<optgroup label=\"Later\">").unwrap();
+    assert!(
+        before.contains("<option value=\"2026-03-02T16:00:00Z\">")
+            && !before.contains("<option value=\"2026-03-03T09:00:00Z\">")
+            && after_group.contains("<option value=\"2026-03-03T09:00:00Z\">"),
         "{page}"
     );
     assert!(page.contains("data-confirm=\"Move this booking"), "{page}");

@@ -324,11 +324,7 @@ fn series_policy(
     if late == 100 || p.full_refund_notice_hours <= 0 {
         return "Each session: free to cancel until it starts.".into();
     }
-    let notice = match p.full_refund_notice_hours {
-        h if h > 24 && h % 24 == 0 => format!("{} days", h / 24),
-        1 => "1 hour".into(),
-        h => format!("{h} hours"),
-    };
+    let notice = crate::domain::text::notice(p.full_refund_notice_hours);
     let soon = match first {
         Some(t) if crate::domain::booking::free_cancel_until(t, p) <= now => format!(
             " The first starts within {notice}: once {mentor} accepts it, you get {late}% back."

@@ -81,6 +81,9 @@ pub(super) struct BookingPage {
     review_reply: String,
     can_reply: bool,
     slots: Vec<(String, String)>,
+    /// How many of the first `slots` start within the notice (see `MoveOptions`).
+    soon: usize,
+    soon_label: String,
     /// The "Move to" list shows later times than the first ones: a link back to them.
     moved_on: bool,
     /// The last start listed, when the mentor's horizon holds later ones (a link on).
@@ -182,7 +185,12 @@ async fn render_booking(
     } else {
         MoveOptions::default()
     };
-    let MoveOptions { slots, later_from } = moves;
+    let MoveOptions {
+        slots,
+        soon,
+        soon_label,
+        later_from,
+    } = moves;
     let r = &b.b;
     let tz = zone_of(Some(&me));
     let i_am_mentor = r.mentor_id == me.id;
@@ -333,6 +341,8 @@ async fn render_booking(
         can_reply: i_am_mentor && review.as_ref().is_some_and(|x| x.replied_at.is_none()),
         moved_on: may_move && move_after.is_some(),
         slots,
+        soon,
+        soon_label,
         later_from,
         dispute_effect: match (&dispute, disputes::may_dispute(&state.ctx, &me, &b)) {
             (None, Ok(Remedy::RefundMentee)) => {
@@ -502,10 +512,50 @@ fn if_now(action: &str, consequence: &str) -> String {
 /// The times a live booking could move to, a screenful at a time.
 #[derive(Default)]
 pub(super) struct MoveOptions {
-    /// (value, label) of each free start.
+    /// (value, label) of each free start; a label says the other side's time too
+    /// when they read another zone ("… — 11:00 PM for Elena, at night").
     pub slots: Vec<(String, String)>,
+    /// How many of the first `slots` start within the cancellation notice, for a
+    /// mentee (0 for a mentor, or when every cancellation is refunded in full): the
+    /// list sets them apart, since a session moved there cannot be moved again by its
+    /// mentee and its late-cancellation terms apply.
+    pub soon: usize,
+    /// What the list says of those first times.
+    pub soon_label: String,
     /// The last start listed, when the mentor's horizon holds later ones.
     pub later_from: Option<String>,
+}
+
+/// A start as one side reads it, with the other side's time when their zone differs
+/// and a word when it falls in their night (22:00–07:00).
+fn move_label(
+    web: &WebCtx,
+    s: Timestamp,
+    tz: &TimeZone,
+    (other_first, other_zone): (&str, &str),
+) -> String {
+    let mine = web.when(s, tz);
+    let Ok(theirs) = TimeZone::get(other_zone) else {
+        return mine;
+    };
+    let (z, me) = (s.to_zoned(theirs), s.to_zoned(tz.clone()));
+    if z.offset() == me.offset() {
+        return mine;
+    }
+    let day = if z.date() == me.date() {
+        String::new()
+    } else {
+        format!("{} ", z.strftime("%a %-d %b"))
+    };
+    let night = if z.hour() < 7 || z.hour() >= 22 {
+        ", at night"
+    } else {
+        ""
+    };
+    format!(
+        "{mine} — {day}{} for {other_first}{night}",
+        web.clock_time(&z)
+    )
 }
 
 /// Most starts one "Move to" list offers.
@@ -547,15 +597,39 @@ pub(super) async fn reschedule_options(
         .take(MOVE_OPTIONS)
         .collect();
     let more = starts.len() == MOVE_OPTIONS || to < horizon;
+    // A mentee moving to within the notice makes the move final (see `soon`).
+    let i_am_mentee = web
+        .auth
+        .as_ref()
+        .is_some_and(|a| a.user.id == b.b.mentee_id);
+    let policy = &state.ctx.config.policy;
+    let late = policy.late_refund_percent.clamp(0, 100);
+    let notice = policy.full_refund_notice_hours;
+    let soon = if i_am_mentee && late < 100 && notice > 0 {
+        let edge = crate::clock::after(now, notice * 3_600_000_000);
+        starts.iter().take_while(|s| **s < edge).count()
+    } else {
+        0
+    };
+    let other = if i_am_mentee {
+        (b.mentor_first_name.as_str(), b.mentor_timezone.as_str())
+    } else {
+        (b.mentee_first_name.as_str(), b.mentee_timezone.as_str())
+    };
     Ok(MoveOptions {
         later_from: starts
             .last()
             .filter(|_| more)
             .map(|t| t.to_string())
             .or_else(|| (more && starts.is_empty()).then(|| to.to_string())),
+        soon,
+        soon_label: format!(
+            "Within {} — final: you cannot move it again, and cancelling returns {late}%",
+            crate::domain::text::notice(notice)
+        ),
         slots: starts
             .into_iter()
-            .map(|s| (s.to_string(), web.when(s, tz)))
+            .map(|s| (s.to_string(), move_label(web, s, tz, other)))
             .collect(),
     })
 }
