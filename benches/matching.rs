@@ -30,6 +30,7 @@ fn cohort(applicants: usize, mentors: usize) -> (Vec<Applicant>, Vec<Mentor>) {
     let apps = (0..applicants)
         .map(|i| Applicant {
             id: format!("a{i:05}"),
+            person: format!("p{i:05}"),
             choices: (0..3).map(|_| format!("m{:04}", next(mentors))).collect(),
             topics: (0..3).map(|_| topic(next(30))).collect(),
         })
