@@ -68,6 +68,24 @@ pub fn writes_12_hour_times(header: &str) -> bool {
         )
 }
 
+/// What marks a stamp in stored text: a control character no person's text may hold
+/// (`domain::text` refuses them).
+const STAMP: char = '\u{1}';
+
+/// A moment written into text that is kept and shown later (a notification), to be
+/// read in its reader's zone and on their clock as they are when it is shown, not as
+/// they were when it was written: [`Reader::read`] writes it out. An email, sent at
+/// once, is read when it is composed.
+pub fn stamp(t: Timestamp) -> String {
+    format!("{STAMP}{}{STAMP}", t.as_microsecond())
+}
+
+/// A moment as [`stamp`], shown in `zone` (someone else's: "For Ada: …") on the
+/// reader's clock.
+pub fn stamp_in(zone: &str, t: Timestamp) -> String {
+    format!("{STAMP}{} {zone}{STAMP}", t.as_microsecond())
+}
+
 /// A reader of times: the zone they are written in (an IANA name; an unknown one reads
 /// as UTC) and the clock.
 #[derive(Debug, Clone, Copy)]
@@ -112,6 +130,48 @@ impl<'a> Reader<'a> {
         )
     }
 
+    /// `text` with its stamps ([`stamp`], [`stamp_in`]) written as this reader reads
+    /// them: "Tue 3 Mar 2026, 10:00 (Europe/Paris)" in their zone, or in the stamp's
+    /// own zone, on their clock. Text without stamps comes back as it is.
+    pub fn read<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        if !text.contains(STAMP) {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len() + 32);
+        let mut parts = text.split(STAMP);
+        out.push_str(parts.next().unwrap_or(""));
+        // Each stamp is followed by the text up to the next one.
+        while let Some(inner) = parts.next() {
+            let after = parts.next();
+            let read = after.is_some().then(|| self.read_stamp(inner)).flatten();
+            match read {
+                Some(written) => out.push_str(&written),
+                // Not a stamp (never written so; kept as it was).
+                None => {
+                    out.push(STAMP);
+                    out.push_str(inner);
+                    if after.is_some() {
+                        out.push(STAMP);
+                    }
+                }
+            }
+            out.push_str(after.unwrap_or(""));
+        }
+        std::borrow::Cow::Owned(out)
+    }
+
+    fn read_stamp(&self, inner: &str) -> Option<String> {
+        let (micros, zone) = match inner.split_once(' ') {
+            Some((m, z)) => (m, Some(z)),
+            None => (inner, None),
+        };
+        let t = Timestamp::from_microsecond(micros.parse().ok()?).ok()?;
+        Some(match zone {
+            Some(z) => self.in_zone(z).at(t),
+            None => self.at(t),
+        })
+    }
+
     /// "Thu 5 Mar 2026, 10:00–11:00 (Europe/Paris)" (the end's date too when it
     /// differs).
     pub fn span(&self, (start, end): (Timestamp, Timestamp)) -> String {
@@ -131,6 +191,36 @@ mod tests {
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn stamps_are_read_in_the_readers_zone_and_clock_when_shown() {
+        let at = t("2026-03-03T09:00:00Z");
+        let text = format!(
+            "When: {}\nFor Ada: {}.",
+            stamp(at),
+            stamp_in("Asia/Tokyo", at)
+        );
+        let paris = Reader::of("Europe/Paris", "24h");
+        assert_eq!(
+            paris.read(&text),
+            "When: Tue 3 Mar 2026, 10:00 (Europe/Paris)\nFor Ada: Tue 3 Mar 2026, 18:00 (Asia/Tokyo)."
+        );
+        // The same text, read after its reader moved and took a 12-hour clock.
+        let ny = Reader::of("America/New_York", "12h");
+        assert_eq!(
+            ny.read(&text),
+            "When: Tue 3 Mar 2026, 4:00 AM (America/New_York)\nFor Ada: Tue 3 Mar 2026, 6:00 PM (Asia/Tokyo)."
+        );
+        // Text without stamps, or with a lone or unreadable marker, is kept as it is.
+        assert!(matches!(
+            paris.read("No times"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        for odd in ["a\u{1}b", "a\u{1}x\u{1}b", "\u{1}1\u{1}\u{1}"] {
+            let read = paris.read(odd);
+            assert!(read.contains("\u{1}"), "{odd:?}: {read:?}");
+        }
     }
 
     #[test]

@@ -838,7 +838,11 @@ async fn export_activity(ctx: &Ctx, user: &UserRow) -> AppResult<serde_json::Val
     let reviews_written = store::reviews::written_by(pool, &user.id, MAX).await?;
     let group_reviews_written = store::groups::reviews_written_by(pool, &user.id).await?;
     let messages = store::messages::sent_by(pool, &user.id, MAX).await?;
-    let notifications = store::notify::list(pool, &user.id, false, None, MAX).await?;
+    let notifications: Vec<_> = store::notify::list(pool, &user.id, false, None, MAX)
+        .await?
+        .into_iter()
+        .map(|n| super::notify::read_as(user.reads(), n))
+        .collect();
     let (articles, comments, bookmarks) = store::articles::export_of(pool, &user.id).await?;
     let payments = store::payments::for_user(pool, &user.id, None, MAX).await?;
     let disputes = store::disputes::opened_by(pool, &user.id, MAX).await?;

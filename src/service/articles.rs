@@ -491,6 +491,7 @@ pub async fn add_comment(
         && author.deleted_at.is_none()
     {
         let note = super::notify::Note {
+            reader: None,
             user_id: &author.id,
             email: &author.email,
             kind: super::notify::ARTICLE_COMMENT,

@@ -346,6 +346,7 @@ async fn answer(
         _ => format!("Reason: {words}"),
     };
     let note = notify::Note {
+        reader: None,
         user_id: &member.id,
         email: &member.email,
         kind: notify::CREDIT_REQUEST_ANSWERED,

@@ -277,6 +277,7 @@ fn news<'a>(
     body: String,
 ) -> notify::Note<'a> {
     notify::Note {
+        reader: None,
         user_id,
         email,
         kind: notify::BOOKING_DISPUTE,

@@ -1053,6 +1053,7 @@ async fn tell(
         ctx,
         tx,
         &notify::Note {
+            reader: Some(u.reads()),
             user_id,
             email: &u.email,
             kind: notify::GROUP_SEAT,
@@ -1394,6 +1395,7 @@ pub async fn remind(ctx: &Ctx, session_id: &str, start_at: i64, lead: &str) -> A
             ctx,
             &mut tx,
             &notify::Note {
+                reader: Some(u.reads()),
                 user_id: &user_id,
                 email: &u.email,
                 kind: notify::BOOKING_REMINDER,
@@ -1433,16 +1435,19 @@ fn join_line(g: &GroupRow) -> String {
 /// whose it is (one moment in two zones, not a range): "Thu 10 Dec 2026, 6:00 PM
 /// (Europe/Warsaw); for Radia Murphy, Thu 10 Dec 2026, 12:00 PM (America/New_York)".
 /// The mentor reads their own only.
+/// The times are stamped (written out in the reader's zone and clock when the
+/// notification is read).
 fn both_zones(g: &GroupRow, user_id: &str, reader: crate::domain::clock::Reader<'_>) -> String {
+    use crate::domain::clock::{stamp, stamp_in};
     if reader.zone == g.timezone || user_id == g.mentor_id.as_str() {
-        reader.at(g.start_at)
+        stamp(g.start_at)
     } else {
         format!(
             "{}; for {} {}, {}",
-            reader.at(g.start_at),
+            stamp(g.start_at),
             g.mentor_first_name,
             g.mentor_last_name,
-            reader.in_zone(&g.timezone).at(g.start_at)
+            stamp_in(&g.timezone, g.start_at)
         )
     }
 }
@@ -1515,6 +1520,7 @@ pub async fn review(
             ctx,
             &mut tx,
             &notify::Note {
+                reader: None,
                 user_id: &g.mentor_id,
                 email: &mentor.email,
                 kind: notify::REVIEW_RECEIVED,

@@ -154,6 +154,7 @@ pub async fn request(
     .await?;
     if let Some(mentor) = store::users::by_id(&mut *tx, &mentor_id).await? {
         let note = super::notify::Note {
+            reader: None,
             user_id: &mentor.id,
             email: &mentor.email,
             kind: super::notify::MENTORSHIP_REQUESTED,
@@ -300,6 +301,7 @@ pub async fn act(
         let accepted = to == MentorshipStatus::Accepted;
         let mentor = format!("{} {}", row.mentor_first_name, row.mentor_last_name);
         let note = super::notify::Note {
+            reader: None,
             user_id: &mentee.id,
             email: &mentee.email,
             kind: super::notify::MENTORSHIP_ANSWERED,
@@ -348,6 +350,7 @@ pub async fn act(
         super::notify::seen_by_acting(&mut tx, other_id, id, now, &mut live).await?;
         if let Some(other) = store::users::by_id(&mut *tx, other_id).await? {
             let note = super::notify::Note {
+                reader: None,
                 user_id: &other.id,
                 email: &other.email,
                 kind: super::notify::MENTORSHIP_ANSWERED,

@@ -528,6 +528,7 @@ pub async fn send(
                 ),
             };
             let note = super::notify::Note {
+                reader: None,
                 user_id: &u.id,
                 email: &u.email,
                 kind: super::notify::NEW_MESSAGE,

@@ -13,18 +13,27 @@ use crate::{
     store::{self, Tx, bookings::BookingFull, notify::NewNotification},
 };
 
+use super::accounts::UserRow;
+use crate::domain::clock::{stamp, stamp_in};
+
 pub use crate::store::notify::NotificationRow;
 
 /// A page of a user's notifications, newest first: those before the one with id
 /// `before`, at most `limit`.
 pub async fn inbox(
     ctx: &Ctx,
-    user_id: &str,
+    user: &UserRow,
     unread_only: bool,
     before: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<NotificationRow>> {
-    Ok(store::notify::list(&ctx.db.pool, user_id, unread_only, before, limit).await?)
+    Ok(
+        store::notify::list(&ctx.db.pool, &user.id, unread_only, before, limit)
+            .await?
+            .into_iter()
+            .map(|n| read_as(user.reads(), n))
+            .collect(),
+    )
 }
 
 /// How many of a user's notifications are unread (counted up to 1,000).
@@ -35,14 +44,15 @@ pub async fn unread_count(ctx: &Ctx, user_id: &str) -> AppResult<i64> {
 /// Marks one of the user's notifications read and pushes the new unread count to their
 /// sockets; another user's notification is "not found". Returns it (pages follow its
 /// link).
-pub async fn mark_read(ctx: &Ctx, user_id: &str, id: &str) -> AppResult<NotificationRow> {
+pub async fn mark_read(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<NotificationRow> {
+    let user_id = user.id.as_str();
     let n = store::notify::get(&ctx.db.pool, id)
         .await?
         .filter(|n| n.user_id == user_id)
         .ok_or(AppError::NotFound)?;
     store::notify::mark_read(&ctx.db.pool, user_id, Some(&n.id), ctx.now()).await?;
     ctx.realtime.notify_count(ctx, user_id).await;
-    Ok(n)
+    Ok(read_as(user.reads(), n))
 }
 
 /// Marks all of a user's notifications read and pushes the count (zero).
@@ -313,12 +323,34 @@ pub fn wants_stored(kind: &str, stored: Option<(bool, bool)>) -> (bool, bool) {
     }
 }
 
-/// The text of a notification's email.
+/// The text of a notification's email: its times written out for its reader now.
 pub fn email_body(ctx: &Ctx, note: &Note<'_>) -> String {
     format!(
         "{}\n\n{}\n\nOpen: {}{}\n\n--\nmentorhub. Choose which emails you get: {}/settings/notifications\n",
-        note.title, note.body, ctx.config.base_url, note.link, ctx.config.base_url
+        note.title,
+        reader_of(note).read(&note.body),
+        ctx.config.base_url,
+        note.link,
+        ctx.config.base_url
     )
+}
+
+/// How a note's recipient reads times (UTC on 24 hours when the note does not say).
+fn reader_of<'a>(note: &Note<'a>) -> crate::domain::clock::Reader<'a> {
+    note.reader
+        .unwrap_or(crate::domain::clock::Reader::of("UTC", "24h"))
+}
+
+/// A stored notification as its reader reads it now: the moments stamped into its
+/// body written out in their zone and on their clock of today (see [`Note::reader`]).
+pub fn read_as(
+    reader: crate::domain::clock::Reader<'_>,
+    mut n: NotificationRow,
+) -> NotificationRow {
+    if let std::borrow::Cow::Owned(body) = reader.read(&n.body) {
+        n.body = body;
+    }
+    n
 }
 
 /// Whether a note's email can go anywhere (see [`mail_reaches`]).
@@ -347,6 +379,12 @@ pub struct Note<'a> {
     pub related_id: Option<&'a str>,
     /// An iCalendar file to attach to the email.
     pub ics: Option<String>,
+    /// How the recipient reads times, for the moments stamped into `body`
+    /// ([`crate::domain::clock::stamp`]; a `title` is written out already): the email
+    /// is written out with it now; the in-app notification keeps its stamps, written
+    /// out when it is read ([`read_as`]), in the zone and on the clock its reader has
+    /// then. `None`: UTC, 24 hours.
+    pub reader: Option<crate::domain::clock::Reader<'a>>,
 }
 
 /// What the administrators are told of (a request for credits, an application, a
@@ -370,6 +408,7 @@ pub async fn tell_admins(
 ) -> AppResult<()> {
     for (admin_id, email) in store::users::admins(&mut **tx).await? {
         let one = Note {
+            reader: None,
             user_id: &admin_id,
             email: &email,
             kind: note.kind,
@@ -504,14 +543,15 @@ pub fn booking_note<'a>(
             b.mentor_timezone.as_str(),
         )
     };
+    // Times are stamped, written out in the reader's zone and clock when read.
     let when = if r.timed {
         format!(
             "When: {}\nFor {other}: {}",
-            reader.at(r.start_at),
-            reader.in_zone(other_tz).at(r.start_at)
+            stamp(r.start_at),
+            stamp_in(other_tz, r.start_at)
         )
     } else {
-        format!("Due: {}", reader.at(r.end_at))
+        format!("Due: {}", stamp(r.end_at))
     };
     let mut body = format!("{} with {other}.\n{when}", r.title);
     if !r.topic.trim().is_empty() {
@@ -519,7 +559,7 @@ pub fn booking_note<'a>(
     }
     // A request waits for the mentor's answer until it expires: say until when.
     if kind == BOOKING_REQUESTED {
-        body.push_str(&format!("\nAnswer by: {}", reader.at(r.expires_at)));
+        body.push_str(&format!("\nAnswer by: {}", stamp(r.expires_at)));
     }
     if !detail.is_empty() {
         body.push_str(&format!("\n{detail}"));
@@ -539,6 +579,7 @@ pub fn booking_note<'a>(
         link: format!("/bookings/{}", r.id),
         related_id: Some(r.id.as_str()),
         ics,
+        reader: Some(reader),
     }
 }
 
@@ -557,11 +598,6 @@ pub fn series_note<'a>(
 ) -> Note<'a> {
     let first = &done[0];
     let mut note = booking_note(ctx, first, to_mentor, kind, headline, detail, attach);
-    let reader = if to_mentor {
-        first.mentor_reads()
-    } else {
-        first.mentee_reads()
-    };
     let other = if to_mentor {
         format!("{} {}", first.mentee_first_name, first.mentee_last_name)
     } else {
@@ -572,7 +608,7 @@ pub fn series_note<'a>(
     note.title = format!("{headline}: {sessions} of {} with {other}", r.title);
     let mut body = format!("{sessions} of {} with {other}:", r.title);
     for b in done {
-        body.push_str(&format!("\n- {}", reader.at(b.b.start_at)));
+        body.push_str(&format!("\n- {}", stamp(b.b.start_at)));
         if kind == BOOKING_ACCEPTED && !b.b.meeting_link.is_empty() {
             body.push_str(&format!(" (meeting link: {})", b.b.meeting_link));
         }

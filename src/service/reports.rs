@@ -158,6 +158,7 @@ async fn tell_reporter(
         return Ok(());
     }
     let note = super::notify::Note {
+        reader: None,
         user_id: &u.id,
         email: &u.email,
         kind: super::notify::REPORT_DECIDED,
@@ -380,6 +381,7 @@ async fn act(
             .filter(|u| u.deleted_at.is_none())
     {
         let note = super::notify::Note {
+            reader: None,
             user_id: &u.id,
             email: &u.email,
             kind: super::notify::CONTENT_REMOVED,

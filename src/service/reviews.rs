@@ -90,6 +90,7 @@ pub async fn create(
         ));
     }
     let note = super::notify::Note {
+        reader: None,
         user_id: &b.b.mentor_id,
         email: &b.mentor_email,
         kind: super::notify::REVIEW_RECEIVED,

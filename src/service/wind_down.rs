@@ -175,6 +175,7 @@ async fn tell_accepted_mentorships(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
             continue;
         };
         let note = notify::Note {
+            reader: None,
             user_id: &other.id,
             email: &other.email,
             kind: notify::MENTORSHIP_ANSWERED,

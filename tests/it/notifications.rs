@@ -881,4 +881,41 @@ async fn times_in_notifications_and_emails_follow_the_readers_clock() {
         cancelled.contains("When: Wed 4 Mar 2026, 10:00 (America/New_York)"),
         "{cancelled}"
     );
+    // What was written before the change is read on today's clock, and in today's
+    // zone once the mentor moves: a notification keeps its moments, not their words
+    // (the other side's time stays in the other side's zone).
+    let asked = latest_body(&app, &mentor, "booking_requested").await;
+    assert!(
+        asked.contains("When: Wed 4 Mar 2026, 10:00 (America/New_York)")
+            && asked.contains(": Wed 4 Mar 2026, 15:00 (UTC)")
+            && !asked.contains("AM"),
+        "{asked}"
+    );
+    let (status, _) = patch_me(
+        &app,
+        &mentor,
+        json!({"timezone": "Europe/Paris", "clock": "12h"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let asked = latest_body(&app, &mentor, "booking_requested").await;
+    assert!(
+        asked.contains("When: Wed 4 Mar 2026, 4:00 PM (Europe/Paris)")
+            && asked.contains(": Wed 4 Mar 2026, 3:00 PM (UTC)")
+            && asked.contains("Answer by: "),
+        "{asked}"
+    );
+    assert!(!asked.contains('\u{1}'), "no stamp left: {asked:?}");
+    let (_, page) = crate::web_mentors::text(&web, &app, "/notifications").await;
+    assert!(
+        page.contains("When: Wed 4 Mar 2026, 4:00 PM (Europe/Paris)"),
+        "{page}"
+    );
+    let (_, export) = app.get("/api/v1/me/export", mentor.token()).await;
+    assert!(
+        export
+            .to_string()
+            .contains("When: Wed 4 Mar 2026, 4:00 PM (Europe/Paris)"),
+        "{export}"
+    );
 }

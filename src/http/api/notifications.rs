@@ -82,7 +82,7 @@ async fn list(
     let before = decode_cursor(p.cursor.as_deref())?;
     let mut rows = notify::inbox(
         &s.ctx,
-        &me.user.id,
+        &me.user,
         p.unread.unwrap_or(false),
         before.as_deref(),
         limit + 1,
@@ -104,7 +104,7 @@ async fn read_one(
     CurrentUser(me): CurrentUser,
     IdPath(id): IdPath,
 ) -> Result<StatusCode, AppError> {
-    notify::mark_read(&s.ctx, &me.user.id, &id).await?;
+    notify::mark_read(&s.ctx, &me.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

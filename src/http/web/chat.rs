@@ -599,7 +599,7 @@ struct NotificationsPage {
 
 async fn notifications(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let me = web.require_user()?.user.clone();
-    let rows = notify::inbox(&state.ctx, &me.id, false, None, 100).await?;
+    let rows = notify::inbox(&state.ctx, &me, false, None, 100).await?;
     let tz = super::zone_of(Some(&me));
     let items = rows
         .into_iter()
@@ -624,7 +624,7 @@ async fn notifications(State(state): State<AppState>, web: WebCtx) -> PageResult
 async fn open(State(state): State<AppState>, web: WebCtx, Path(id): Path<String>) -> PageResult {
     let me = web.require_user()?.user.clone();
     let id = path_id(&id)?;
-    let n = notify::mark_read(&state.ctx, &me.id, &id).await?;
+    let n = notify::mark_read(&state.ctx, &me, &id).await?;
     let to = if super::is_local_path(&n.link) {
         n.link
     } else {

@@ -66,14 +66,10 @@ pub async fn reschedule(
     let after = store::bookings::get(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    // The other side is told the time it was moved from (in their zone) and why.
+    // The other side is told the time it was moved from (in their zone, when they
+    // read it) and why.
     let to_mentor = actor == Actor::Mentee;
-    let reader = if to_mentor {
-        after.mentor_reads()
-    } else {
-        after.mentee_reads()
-    };
-    let mut detail = format!("Moved from: {}", reader.at(b.b.start_at));
+    let mut detail = format!("Moved from: {}", crate::domain::clock::stamp(b.b.start_at));
     if !reason.is_empty() {
         detail.push_str(&format!("\nReason: {reason}"));
     }

@@ -244,10 +244,9 @@ pub async fn request_series(
         );
         if i == 0 {
             // Every date, so the mentor can check them from the message alone.
-            let reader = booking.mentor_reads();
             let dates: Vec<String> = starts
                 .iter()
-                .map(|t| format!("- {}", reader.at(*t)))
+                .map(|t| format!("- {}", crate::domain::clock::stamp(*t)))
                 .collect();
             note.body = format!(
                 "{}\nAll {} sessions:\n{}",

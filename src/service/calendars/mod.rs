@@ -555,6 +555,7 @@ async fn tell(
         ctx,
         tx,
         &notify::Note {
+            reader: None,
             user_id: &user.id,
             email: &user.email,
             kind: notify::CALENDAR_FAILING,

@@ -170,6 +170,7 @@ pub async fn decide(
         store::users::set_roles(&mut *tx, user_id, &Roles::new(roles).to_db(), now).await?;
     }
     let note = crate::service::notify::Note {
+        reader: None,
         user_id: &user.id,
         email: &user.email,
         kind: crate::service::notify::APPLICATION_DECIDED,

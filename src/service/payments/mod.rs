@@ -470,6 +470,7 @@ pub async fn place_booking(ctx: &Ctx, payment_id: &str) -> AppResult<()> {
                 ctx,
                 &mut tx,
                 &notify::Note {
+                    reader: None,
                     user_id: &user.id,
                     email: &user.email,
                     kind: notify::PAYMENT_UPDATED,
@@ -529,6 +530,7 @@ async fn notify_buyer(ctx: &Ctx, payment_id: &str, what: &str) -> AppResult<()> 
         ctx,
         &mut tx,
         &notify::Note {
+            reader: None,
             user_id: &user.id,
             email: &user.email,
             kind: notify::PAYMENT_UPDATED,

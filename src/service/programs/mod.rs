@@ -928,6 +928,7 @@ pub async fn set_manager(
                 ctx,
                 &mut tx,
                 &notify::Note {
+                    reader: None,
                     user_id: &user.id,
                     email: &user.email,
                     kind: notify::PROGRAM_UPDATE,

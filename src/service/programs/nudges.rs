@@ -339,6 +339,7 @@ pub async fn send_due(ctx: &Ctx) -> AppResult<usize> {
                 ctx,
                 &mut tx,
                 &notify::Note {
+                    reader: None,
                     user_id: &person.id,
                     email: &person.email,
                     kind: notify::PROGRAM_UPDATE,

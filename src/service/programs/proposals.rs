@@ -638,6 +638,7 @@ async fn publish_one(
             ctx,
             tx,
             &notify::Note {
+                reader: None,
                 user_id: &person.id,
                 email: &person.email,
                 kind: notify::PROGRAM_UPDATE,
