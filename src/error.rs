@@ -111,6 +111,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("slot_unavailable", "The time is no longer free."),
     (
+        "account_unavailable",
+        "An account of the booking was closed or suspended meanwhile.",
+    ),
+    (
         "form_in_flight",
         "The same form is being sent already; reload in a moment.",
     ),

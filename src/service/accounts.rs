@@ -1021,6 +1021,14 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     live.publish(ctx).await;
     ctx.realtime.sessions_ended(ctx, &user.id, Ended::All).await;
     ctx.discovery.invalidate();
+    // A request whose checks read the account open before the close, written after the
+    // first pass read what to end, is ended now; anything written later is refused by
+    // its own lock (the account reads closed there).
+    if let Err(e) =
+        super::wind_down::wind_down(ctx, user, super::wind_down::Why::Closed, user).await
+    {
+        tracing::error!(user_id = %user.id, error = %e.detail(), "ending what was booked while the account closed failed");
+    }
     tracing::info!(user_id = %user.id, "account closed");
     Ok(())
 }

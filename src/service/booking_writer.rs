@@ -246,6 +246,19 @@ async fn write_batch(ctx: &Ctx, conn: &mut NativeConn, batch: Vec<Item>) {
     if batch.len() == 1 {
         // Alone: the transaction is the request's; a refusal rolls it all back.
         for (job, reply) in batch {
+            // Someone of it closed or suspended since its checks: nothing to write.
+            let (mentor, mentee) = job.people();
+            match crate::store::bookings::people_open_native(conn, mentor, mentee) {
+                Ok(true) => {}
+                open => {
+                    roll_back(conn);
+                    let _ = reply.send(Err(match open {
+                        Err(e) => e.into(),
+                        Ok(_) => super::bookings::account_gone(),
+                    }));
+                    return;
+                }
+            }
             match guarded(super::bookings::write_request(ctx, conn, &job, false)).await {
                 Ok(written) => answers.push((reply, Some(Ok(written)))),
                 Err(refusal) => {
@@ -260,6 +273,19 @@ async fn write_batch(ctx: &Ctx, conn: &mut NativeConn, batch: Vec<Item>) {
             if broken.is_some() {
                 answers.push((reply, None));
                 continue;
+            }
+            let (mentor, mentee) = job.people();
+            match crate::store::bookings::people_open_native(conn, mentor, mentee) {
+                Ok(true) => {}
+                Ok(false) => {
+                    answers.push((reply, Some(Err(super::bookings::account_gone()))));
+                    continue;
+                }
+                Err(e) => {
+                    broken = Some(e);
+                    answers.push((reply, None));
+                    continue;
+                }
             }
             if let Err(e) = conn.savepoint(Savepoint::Set, "booking") {
                 broken = Some(e);

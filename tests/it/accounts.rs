@@ -841,3 +841,68 @@ async fn a_closed_accounts_name_leaves_what_others_were_told() {
         "{titles:?}"
     );
 }
+
+/// Closing an account while bookings with it are being made leaves none of them
+/// standing: a request whose checks read the account open before the close is either
+/// ended by the close (cancelled, refunded) or refused by its own write, which reads
+/// the account again under its lock (`account_unavailable`). Tried from both sides:
+/// the mentee closing while booking, the mentor closing while being booked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_an_account_while_it_is_being_booked_leaves_no_booking_standing() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, _) = app.booking_setup(&admin, "UTC", 10, 1000).await;
+    let (status, s) = app
+        .post(
+            "/api/v1/me/services",
+            mentor.token(),
+            json!({"kind": "resume_review", "title": "CV review", "duration_minutes": 45, "credit_cost": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    let service = s["id"].as_str().unwrap().to_string();
+    let other = app.register("other@example.com").await;
+    app.grant(&admin, &other.user_id, 1000).await;
+    let live = |user: String| {
+        let pool = app.ctx().db.pool.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM bookings WHERE (mentee_id = $1 OR mentor_id = $1) \
+                 AND status IN ('pending', 'accepted')",
+            )
+            .bind(user)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            n
+        }
+    };
+    for (closing, booker) in [(&mentee, &mentee), (&mentor, &other)] {
+        let book = (0..30).map(|i| {
+            let (app, token, body) = (
+                &app,
+                booker.token(),
+                json!({"mentor_id": mentor.user_id, "service_id": service, "topic": format!("During {i}")}),
+            );
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(i)).await;
+                app.post("/api/v1/bookings", token, body).await
+            }
+        });
+        let close = async {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            app.call(Method::DELETE, "/api/v1/me", closing.token(), None)
+                .await
+        };
+        let (answers, (closed, _)) = tokio::join!(futures_util::future::join_all(book), close);
+        assert_eq!(closed, StatusCode::NO_CONTENT);
+        for (status, b) in &answers {
+            assert!(
+                status.is_success() || status.is_client_error(),
+                "{status} {b}"
+            );
+        }
+        assert_eq!(live(closing.user_id.to_string()).await, 0, "{answers:?}");
+    }
+    app.assert_ledger_ok().await;
+}

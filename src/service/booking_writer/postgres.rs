@@ -108,7 +108,9 @@ async fn write_group(ctx: &Ctx, group: Vec<Item>) {
 pub(super) async fn write_alone(ctx: &Ctx, job: &WriteJob) -> AppResult<Written> {
     let mut tx = ctx.db.begin_write().await?;
     let (mentor, mentee) = job.people();
-    store::bookings::lock_people(&mut tx, ctx.db.backend, mentor, mentee).await?;
+    if !store::bookings::lock_people_open(&mut tx, ctx.db.backend, mentor, mentee).await? {
+        return Err(crate::service::bookings::account_gone());
+    }
     let written = guarded(crate::service::bookings::write_request(
         ctx, &mut *tx, job, false,
     ))
@@ -146,7 +148,7 @@ async fn write_together(ctx: &Ctx, jobs: &[&WriteJob]) -> anyhow::Result<Vec<App
         .collect();
     people.sort_unstable();
     people.dedup();
-    batch::lock_all(&mut tx, &people).await?;
+    let gone = batch::lock_all(&mut tx, &people).await?;
     let mut escrow: Vec<String> = jobs
         .iter()
         .map(|j| store::ledger::escrow_for(&j.rows().booking.id))
@@ -158,6 +160,13 @@ async fn write_together(ctx: &Ctx, jobs: &[&WriteJob]) -> anyhow::Result<Vec<App
     let mut runs = Vec::with_capacity(jobs.len());
     for ((job, asks), answers) in jobs.iter().zip(asks).zip(answers) {
         let mut run = Prefetched::new(asks, answers);
+        // Someone of it closed or suspended since its checks: refused, nothing written.
+        let (mentor, mentee) = job.people();
+        if gone.iter().any(|g| g == mentor || g == mentee) {
+            outcomes.push(Err(crate::service::bookings::account_gone()));
+            runs.push(run);
+            continue;
+        }
         let outcome = guarded(crate::service::bookings::write_request(
             ctx, &mut run, job, false,
         ))

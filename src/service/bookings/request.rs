@@ -13,6 +13,16 @@ pub(super) fn slot_passed(start: Timestamp, now: Timestamp) -> AppResult<()> {
     Ok(())
 }
 
+/// A request one of whose two people was closed or suspended after its checks were
+/// read and before its write (the write's lock reads it again).
+pub(in crate::service) fn account_gone() -> AppError {
+    AppError::conflict(
+        "account_unavailable",
+        "An account of this booking was closed or suspended while it was being made: nothing \
+         was booked or charged.",
+    )
+}
+
 pub(super) fn slot_taken() -> AppError {
     AppError::conflict(
         "slot_unavailable",

@@ -293,7 +293,11 @@ pub async fn request_series(
     }
 
     let mut tx = ctx.db.begin_write().await?;
-    store::bookings::lock_people(&mut tx, ctx.db.backend, &first.mentor_id, &mentee.id).await?;
+    if !store::bookings::lock_people_open(&mut tx, ctx.db.backend, &first.mentor_id, &mentee.id)
+        .await?
+    {
+        return Err(super::request::account_gone());
+    }
     store::bookings::insert_series(&mut tx, &series_row).await?;
     let mut thread = first.context.thread_id.clone();
     for (job, start) in jobs_.iter_mut().zip(&starts) {

@@ -388,17 +388,26 @@ pub async fn read_all(
 }
 
 /// Locks these people's rows in id order, in one statement (the first lock of every
-/// booking action, as [`lock_people`]), and plans the rest of the transaction generically.
-pub async fn lock_all(conn: &mut AnyConnection, ids: &[&str]) -> sqlx::Result<()> {
-    sqlx::query(
-        "SELECT id, set_config('plan_cache_mode', 'force_generic_plan', true) FROM users \
-         WHERE id IN (SELECT json_array_elements_text(CAST($1 AS json))) \
-         ORDER BY id FOR NO KEY UPDATE",
-    )
+/// booking action, as [`lock_people`]), and plans the rest of the transaction
+/// generically. Returns those of them who cannot book or be booked any more (an
+/// account closed or suspended since their request was read: see [`lock_people_open`]).
+pub async fn lock_all(conn: &mut AnyConnection, ids: &[&str]) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(concat!(
+        "SELECT id, set_config('plan_cache_mode', 'force_generic_plan', true), ",
+        open_sql!(),
+        " FROM users WHERE id IN (SELECT json_array_elements_text(CAST($1 AS json))) \
+         ORDER BY id FOR NO KEY UPDATE"
+    ))
     .bind(serde_json::Value::from(ids.to_vec()).to_string())
     .fetch_all(conn)
     .await?;
-    Ok(())
+    let mut gone: Vec<String> = ids
+        .iter()
+        .filter(|id| !rows.iter().any(|(r, _, open)| r == *id && *open == 1))
+        .map(|id| id.to_string())
+        .collect();
+    gone.sort_unstable();
+    Ok(gone)
 }
 
 /// The last of [`REQUEST_STATEMENTS`]: the credit of the booking's escrow account.

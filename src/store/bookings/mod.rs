@@ -253,6 +253,54 @@ pub async fn lock_people(tx: &mut Tx, backend: Backend, a: &str, b: &str) -> sql
     Ok(())
 }
 
+/// Whether a `users` row may still book or be booked: 1 while neither closed nor
+/// suspended, else 0 (a column of the queries below).
+macro_rules! open_sql {
+    () => {
+        "CASE WHEN deleted_at IS NULL AND suspended_at IS NULL THEN 1 ELSE 0 END"
+    };
+}
+pub(crate) use open_sql;
+
+/// [`lock_people`] for a booking request, and whether both people may still book and be
+/// booked: an account closed or suspended after the request was read (its checks ran
+/// before the write) must not get a booking. On PostgreSQL the lock's own statement
+/// answers it (no round trip more); on SQLite, whose writer holds the database, one
+/// read.
+pub async fn lock_people_open(
+    tx: &mut Tx,
+    backend: Backend,
+    a: &str,
+    b: &str,
+) -> sqlx::Result<bool> {
+    let people = if a == b { 1 } else { 2 };
+    if backend == Backend::Postgres {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(concat!(
+            "SELECT id, set_config('plan_cache_mode', 'force_generic_plan', true), ",
+            open_sql!(),
+            " FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE"
+        ))
+        .bind(a)
+        .bind(b)
+        .fetch_all(&mut **tx)
+        .await?;
+        return Ok(rows.iter().filter(|r| r.2 == 1).count() == people);
+    }
+    let open: i64 = sqlx::query_scalar(PEOPLE_OPEN)
+        .bind(a)
+        .bind(b)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(open == people as i64)
+}
+
+/// How many of two people (one when the same) may still book and be booked.
+pub const PEOPLE_OPEN: &str = concat!(
+    "SELECT COUNT(*) FROM users WHERE id IN ($1, $2) AND ",
+    open_sql!(),
+    " = 1"
+);
+
 /// Moves a booking from `from` to `to` status (only if still in `from`) and records the
 /// settlement amounts. Returns whether it moved.
 pub struct StatusChange<'a> {
