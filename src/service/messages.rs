@@ -338,6 +338,23 @@ pub struct ThreadSummary {
     pub group: Option<store::groups::ThreadGroupRow>,
 }
 
+/// The people of a thread as `me` may see them: in a group session's thread whose
+/// session keeps its attendees' names from each other, an attendee sees the mentor and
+/// themselves only (what they write still says who wrote it, as on the session's page).
+fn visible(
+    me: &str,
+    group: Option<&store::groups::ThreadGroupRow>,
+    people: Vec<ParticipantRow>,
+) -> Vec<ParticipantRow> {
+    match group {
+        Some(g) if !g.show_names && g.mentor_id != me => people
+            .into_iter()
+            .filter(|p| p.user_id == me || p.user_id == g.mentor_id)
+            .collect(),
+        _ => people,
+    }
+}
+
 /// The group sessions of those of `threads` that are a session's.
 async fn groups_of(
     ctx: &Ctx,
@@ -376,6 +393,7 @@ pub async fn my_threads(
             .iter()
             .position(|g| g.thread_id == thread.t.id)
             .map(|i| groups.swap_remove(i));
+        let participants = visible(me, group.as_ref(), participants);
         out.push(ThreadSummary {
             thread,
             participants,
@@ -410,7 +428,11 @@ pub async fn summary(
     };
     let group = groups_of(ctx, &[&thread]).await?.pop();
     Ok(ThreadSummary {
-        participants: store::messages::participants(pool, id).await?,
+        participants: visible(
+            &me.id,
+            group.as_ref(),
+            store::messages::participants(pool, id).await?,
+        ),
         last,
         thread,
         group,

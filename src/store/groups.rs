@@ -166,6 +166,9 @@ pub struct ThreadGroupRow {
     pub start_at: Timestamp,
     /// `open`, `cancelled` or `completed`.
     pub status: String,
+    pub mentor_id: String,
+    /// Whether those seated see who else is (else only the mentor does).
+    pub show_names: bool,
 }
 }
 
@@ -178,7 +181,8 @@ pub async fn of_threads<'e, E: Executor<'e, Database = Any>>(
         return Ok(vec![]);
     }
     let mut b = SqlBuilder::new(
-        "SELECT thread_id, id, title, start_at, status FROM group_sessions WHERE thread_id IN (",
+        "SELECT thread_id, id, title, start_at, status, mentor_id, show_names FROM group_sessions \
+         WHERE thread_id IN (",
     );
     b.bind_list(thread_ids).push(")");
     b.query_as().fetch_all(ex).await

@@ -1335,6 +1335,78 @@ async fn the_waitlist_the_calendar_file_and_shown_names() {
     assert!(!html.contains("Also seated"), "not to those in line");
 }
 
+/// Where the mentor keeps attendees' names from each other, the session's chat does
+/// too: an attendee sees the mentor and themselves among its people (the thread and
+/// the list of threads), the mentor sees everyone; shown names show everyone.
+#[tokio::test]
+async fn a_chat_keeps_attendees_names_as_the_session_does() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let mut body = session(3, 0);
+    body["show_names"] = json!(false);
+    let g = publish(&app, &m, body).await;
+    let id = g["id"].as_str().unwrap();
+    let thread = g["thread_id"].as_str().unwrap().to_string();
+    let mut people = vec![];
+    for name in ["ada", "bo"] {
+        let p = member(&app, &admin, &format!("{name}@example.com"), 0).await;
+        join(&app, &p, id).await;
+        people.push(p);
+    }
+    let seen = |v: &serde_json::Value| -> Vec<String> {
+        let mut ids: Vec<String> = v["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let ada_sees = sorted(vec![m.user_id.to_string(), people[0].user_id.to_string()]);
+    let everyone = sorted(vec![
+        m.user_id.to_string(),
+        people[0].user_id.to_string(),
+        people[1].user_id.to_string(),
+    ]);
+    let (status, t) = app
+        .get(&format!("/api/v1/threads/{thread}"), people[0].token())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!(seen(&t), ada_sees, "{t}");
+    let (_, list) = app.get("/api/v1/threads", people[0].token()).await;
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == *thread)
+        .cloned()
+        .unwrap();
+    assert_eq!(seen(&listed), ada_sees, "{listed}");
+    let (_, t) = app
+        .get(&format!("/api/v1/threads/{thread}"), m.token())
+        .await;
+    assert_eq!(seen(&t), everyone, "the mentor: {t}");
+    let (status, v) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/group-sessions/{id}"),
+            m.token(),
+            Some(json!({"show_names": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (_, t) = app
+        .get(&format!("/api/v1/threads/{thread}"), people[0].token())
+        .await;
+    assert_eq!(seen(&t), everyone, "names shown: {t}");
+}
+
 /// A session nobody joined can be changed (the reminders follow, calendars see a new
 /// SEQUENCE); once someone joined only its words can.
 #[tokio::test]
