@@ -66,6 +66,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("bad_request", "The request is malformed as a whole."),
     ("bad_query", "The query string cannot be read."),
     ("bad_form", "The form cannot be read."),
+    (
+        "too_many_fields",
+        "The form holds more fields than any page sends.",
+    ),
     ("malformed_json", "The body is not valid JSON."),
     ("unreadable_body", "The body could not be read."),
     (

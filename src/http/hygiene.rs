@@ -5,7 +5,9 @@
 //! refused here with `400 nul_character` before any handler runs, and no engine ever
 //! sees it. Other control characters are each field's business (`domain::text`). A
 //! body with a `Content-Encoding` (gzip, br) is refused as well, `415`: nothing here
-//! decompresses, and its bytes are not the text they would be read as.
+//! decompresses, and its bytes are not the text they would be read as. A form of more
+//! than [`MAX_FORM_FIELDS`] fields is refused too (`400 too_many_fields`): no page
+//! sends one, and handlers look fields up by name.
 //!
 //! The check reads the encoded request, without decoding it: `%00` in the path, the
 //! query or an `application/x-www-form-urlencoded` body, a raw NUL byte in any body,
@@ -27,6 +29,10 @@ use axum::{
 
 use super::AppState;
 use crate::error::AppError;
+
+/// The most fields a form may hold: the availability editor's longest (a year of
+/// single-date exceptions, five inputs each, and a week of hours) fits about twice.
+pub const MAX_FORM_FIELDS: usize = 4_000;
 
 fn refused() -> AppError {
     AppError::bad_request(
@@ -144,9 +150,21 @@ pub async fn refuse_nul(State(state): State<AppState>, req: Request, next: Next)
     } else {
         json_nul(&bytes)
     };
+    // Far more fields than any page has: refused before a handler looks them up.
+    let crowded = form && bytes.iter().filter(|b| **b == b'&').count() >= MAX_FORM_FIELDS;
     let req = Request::from_parts(parts, Body::from(bytes));
     if nul {
         return answer(&state, &req, refused());
+    }
+    if crowded {
+        return answer(
+            &state,
+            &req,
+            AppError::bad_request(
+                "too_many_fields",
+                format!("A form holds at most {MAX_FORM_FIELDS} fields."),
+            ),
+        );
     }
     next.run(req).await
 }

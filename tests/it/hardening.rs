@@ -462,6 +462,46 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// A form of hundreds of thousands of fields (a megabyte of `a=&a=&…`, within the body
+/// limit) is refused at the edge, quickly, before any handler looks its fields up one
+/// by one (the availability editor took two seconds of CPU over one before); a form of
+/// the size pages send still goes through.
+#[tokio::test]
+async fn a_form_of_too_many_fields_is_refused_before_any_handler() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.approved_mentor(
+        &admin,
+        "m@example.com",
+        crate::support::mentor_profile(&["x"], &[], 10),
+    )
+    .await;
+    let c = crate::web_mentors::sign_in(&app, "m@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, "/settings/availability").await;
+    let csrf = crate::web_mentors::csrf_of(&page);
+    let post = |body: String| {
+        let req = c
+            .post(app.url("/settings/availability"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        async move {
+            let started = std::time::Instant::now();
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            (status, res.text().await.unwrap(), started.elapsed())
+        }
+    };
+    let crowded = format!("csrf={csrf}&timezone=UTC{}", "&a=".repeat(300_000));
+    let (status, html, took) = post(crowded).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{html}");
+    assert!(html.contains("A form holds at most 4000 fields."), "{html}");
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+    // Two thousand fields: read, and answered on their merits.
+    let long = format!("csrf={csrf}&timezone=Not%2FAZone{}", "&a=".repeat(2_000));
+    let (status, html, _) = post(long).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+}
+
 #[tokio::test]
 async fn a_signed_webhook_with_a_nul_is_refused_before_the_database() {
     let stripe = crate::support::StripeStandIn::start().await;

@@ -427,10 +427,15 @@ pub(super) async fn availability_form(State(state): State<AppState>, web: WebCtx
 /// from. Monday's hours go to the other weekdays when "copy" is ticked; exceptions
 /// ticked for removal are left out.
 fn read_form(form: &[(String, String)]) -> (AvailabilityIo, Origins) {
+    // By name (the first of a name counts), so that a long form is read in one pass.
+    let mut fields: HashMap<&str, &str> = HashMap::with_capacity(form.len());
+    for (n, v) in form {
+        fields.entry(n.as_str()).or_insert(v.as_str());
+    }
     let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
+        fields
+            .get(k)
+            .map(|v| v.trim().to_string())
             .unwrap_or_default()
     };
     let copy = !get("copy_weekdays").is_empty();
@@ -509,9 +514,9 @@ fn read_form(form: &[(String, String)]) -> (AvailabilityIo, Origins) {
     }
     // A rule absent from the form keeps its default; one emptied on the page is no
     // number (refused with its range, not quietly reset).
-    let num = |k: &str, default: i64| match form.iter().find(|(n, _)| n == k) {
+    let num = |k: &str, default: i64| match fields.get(k) {
         None => default,
-        Some((_, v)) => v.trim().parse::<i64>().unwrap_or(-1),
+        Some(v) => v.trim().parse::<i64>().unwrap_or(-1),
     };
     let io = AvailabilityIo {
         timezone: get("timezone"),
