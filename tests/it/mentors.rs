@@ -963,3 +963,36 @@ async fn the_next_free_time_shows_from_approval_and_follows_the_services() {
     let (_, m) = app.get(&path, None).await;
     assert!(m["next_free_slot"].is_string(), "{m}");
 }
+
+/// The limit of 30 services holds for requests sent at once (each counts again under
+/// the mentor profile's lock in its write).
+#[tokio::test]
+async fn the_services_limit_holds_for_requests_sent_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = app
+        .approved_mentor(&admin, "m@example.com", mentor_profile(&["x"], &[], 10))
+        .await;
+    let (_, before) = app.get("/api/v1/me/services", m.token()).await;
+    let had = before["items"].as_array().map_or(0, Vec::len);
+    let sends = (0..40).map(|i| {
+        let (app, token) = (&app, m.token());
+        async move {
+            app.post(
+                "/api/v1/me/services",
+                token,
+                json!({"kind": "resume_review", "title": format!("Review {i}"), "duration_minutes": 45, "credit_cost": 20}),
+            )
+            .await
+            .0
+        }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    let made = answers
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    assert_eq!(made, 30 - had, "{answers:?}");
+    let (_, after) = app.get("/api/v1/me/services", m.token()).await;
+    assert_eq!(after["items"].as_array().unwrap().len(), 30, "{after}");
+}

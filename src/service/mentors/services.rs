@@ -99,7 +99,11 @@ pub async fn create_service(
 ) -> AppResult<ServiceRow> {
     require_mentor_profile(ctx, user).await?;
     let s = validate_service(input)?;
-    if store::mentors::services_of(&ctx.db.pool, &user.id, true)
+    // Counted under the mentor profile's lock, in the write: requests sent at once
+    // cannot pass the limit together.
+    let mut tx = ctx.db.begin_write().await?;
+    store::mentors::lock_profile(&mut tx, ctx.db.backend, &user.id).await?;
+    if store::mentors::services_of(&mut *tx, &user.id, true)
         .await?
         .len()
         >= 30
@@ -111,7 +115,7 @@ pub async fn create_service(
     }
     let id = new_id();
     store::mentors::insert_service(
-        &ctx.db.pool,
+        &mut *tx,
         &id,
         &user.id,
         &ServiceWrite {
@@ -125,6 +129,7 @@ pub async fn create_service(
         ctx.now(),
     )
     .await?;
+    tx.commit().await?;
     // The next free slot is found for the shortest timed service.
     crate::service::availability::refresh_next_free_after(ctx, &user.id).await;
     store::mentors::service(&ctx.db.pool, &id)
