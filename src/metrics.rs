@@ -40,8 +40,17 @@ impl Metrics {
     }
 
     /// Records one finished request. `route` is the matched template (`/api/v1/users/{id}`),
-    /// never the raw path, so cardinality stays bounded.
+    /// never the raw path, and a method not among HTTP's own is `other`, so cardinality
+    /// stays bounded whatever clients send.
     pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        const METHODS: [&str; 9] = [
+            "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+        ];
+        let method = if METHODS.contains(&method) {
+            method
+        } else {
+            "other"
+        };
         let secs = elapsed.as_secs_f64();
         let mut map = self.series.lock().unwrap_or_else(|e| e.into_inner());
         let s = map
@@ -133,5 +142,21 @@ mod tests {
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"0.05\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));
+    }
+
+    #[test]
+    fn made_up_methods_share_one_series() {
+        let m = Metrics::new();
+        for i in 0..100 {
+            m.record(&format!("M{i}X"), "/healthz", 405, Duration::from_millis(1));
+        }
+        let text = m.render();
+        assert!(
+            text.contains(
+                "http_requests_total{method=\"other\",route=\"/healthz\",status=\"405\"} 100"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("M1X"), "{text}");
     }
 }
