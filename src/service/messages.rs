@@ -538,7 +538,7 @@ pub async fn send(
     store::messages::mark_read(&mut *tx, thread_id, &me.id, &m.id, now).await?;
     for user_id in away {
         if let Some(u) = store::users::by_id(&mut *tx, user_id).await? {
-            let preview: String = content.chars().take(140).collect();
+            let preview = preview(&content);
             let (title, body) = match &group {
                 Some(g) => (
                     format!("New message in “{}”, {}", g.title, u.reads().at(g.start_at)),
@@ -707,7 +707,13 @@ pub async fn edit(ctx: &Ctx, me: &UserRow, id: &str, input: &EditInput) -> AppRe
             "Write something, or delete the message.",
         ));
     }
-    store::messages::edit_message(&ctx.db.pool, id, &content, ctx.now()).await?;
+    // Read before the write transaction (which must not wait for a second connection).
+    let people = participant_ids(ctx, &m.thread_id).await?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    store::messages::edit_message(&mut *tx, id, &content, now).await?;
+    rewrite_notes(&mut tx, me, &m, &people, Some(&content), now).await?;
+    tx.commit().await?;
     let m = store::messages::message(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -725,7 +731,12 @@ pub async fn edit(ctx: &Ctx, me: &UserRow, id: &str, input: &EditInput) -> AppRe
 #[tracing::instrument(name = "messages::delete", skip_all, fields(user_id = %me.id, id = %id))]
 pub async fn delete(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<()> {
     let m = own_message(ctx, me, id).await?;
-    store::messages::delete_message(&ctx.db.pool, id, ctx.now()).await?;
+    let people = participant_ids(ctx, &m.thread_id).await?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    store::messages::delete_message(&mut *tx, id, now).await?;
+    rewrite_notes(&mut tx, me, &m, &people, None, now).await?;
+    tx.commit().await?;
     push(
         ctx,
         &m.thread_id,
@@ -735,6 +746,44 @@ pub async fn delete(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<()> {
         },
     )
     .await;
+    Ok(())
+}
+
+/// What a notification of a new message says of it: its first 140 characters.
+fn preview(content: &str) -> String {
+    content.chars().take(140).collect()
+}
+
+/// What the thread's other people were told of message `m` by notification (its
+/// preview, "Ada: …" in a group's thread) follows its edit (`Some`: the new text) or
+/// its deletion (`None`), so that what its writer took back is not read there still.
+/// An email already sent stays as it went.
+async fn rewrite_notes(
+    tx: &mut Tx,
+    me: &UserRow,
+    m: &MessageRow,
+    people: &[String],
+    new: Option<&str>,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    let old = preview(&m.content);
+    let new = new.map_or_else(|| "(deleted)".to_string(), preview);
+    for user_id in people {
+        if user_id == me.id.as_str() {
+            continue;
+        }
+        let about = (
+            user_id.as_str(),
+            super::notify::NEW_MESSAGE,
+            m.thread_id.as_str(),
+        );
+        store::notify::redact_body(tx, about, &old, &new, now).await?;
+        let (old, new) = (
+            format!("{}: {old}", me.first_name),
+            format!("{}: {new}", me.first_name),
+        );
+        store::notify::redact_body(tx, about, &old, &new, now).await?;
+    }
     Ok(())
 }
 

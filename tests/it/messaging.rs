@@ -703,3 +703,62 @@ async fn the_pages_edit_and_delete_my_messages_and_archive_a_conversation() {
         "{inbox}"
     );
 }
+
+/// A message its writer edits or deletes is not read as it was in the recipient's
+/// notification of it: the notification follows the edit, and says "(deleted)" once
+/// the message is gone; another message's notification is left as it is.
+#[tokio::test]
+async fn a_notification_follows_its_message_edited_then_deleted() {
+    let app = TestApp::spawn().await;
+    let (_, mentor, mentee, thread) = pair(&app).await;
+    let mut ids = vec![];
+    for text in ["secret to be deleted 12345", "kept as it is"] {
+        let (status, m) = app
+            .post(
+                &format!("/api/v1/threads/{thread}/messages"),
+                mentee.token(),
+                json!({"content": text}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{m}");
+        ids.push(m["id"].as_str().unwrap().to_string());
+    }
+    let bodies = || async {
+        let (_, n) = app
+            .get("/api/v1/notifications?limit=100", mentor.token())
+            .await;
+        let mut b: Vec<String> = n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "new_message")
+            .map(|i| i["body"].as_str().unwrap().to_string())
+            .collect();
+        b.sort();
+        b
+    };
+    assert_eq!(
+        bodies().await,
+        ["kept as it is", "secret to be deleted 12345"]
+    );
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/messages/{}", ids[0]),
+            mentee.token(),
+            Some(json!({"content": "secret, edited"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bodies().await, ["kept as it is", "secret, edited"]);
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/messages/{}", ids[0]),
+            mentee.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(bodies().await, ["(deleted)", "kept as it is"]);
+}
