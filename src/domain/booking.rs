@@ -125,6 +125,16 @@ pub fn no_show_from(start: Timestamp, end: Timestamp) -> Timestamp {
         .unwrap_or(start)
 }
 
+/// From when its mentor may mark a session done: halfway through it. One that ends
+/// early is done from then; before, the mentee may still be in it, with its meeting
+/// link (the sweep completes every session once it is over).
+pub fn done_from(start: Timestamp, end: Timestamp) -> Timestamp {
+    let half = end.duration_since(start) / 2;
+    start
+        .saturating_add(half.max(SignedDuration::ZERO))
+        .unwrap_or(start)
+}
+
 /// The status after `actor` does `action`, or why not.
 pub fn next(f: &Facts, action: BookingAction, actor: Actor) -> Result<BookingStatus, Refusal> {
     use BookingAction as A;
@@ -201,6 +211,11 @@ pub fn next(f: &Facts, action: BookingAction, actor: Actor) -> Result<BookingSta
             }
             if !started {
                 return Err(Refusal::WrongTime("The session has not started yet."));
+            }
+            if f.now < done_from(f.start, f.end) {
+                return Err(Refusal::WrongTime(
+                    "A session can be marked done from halfway through it: the mentee may still be in it.",
+                ));
             }
             Ok(S::Completed)
         }
@@ -430,8 +445,13 @@ mod tests {
             assert!(next(&at(min(4), min(5)), action, actor).is_err());
             assert_eq!(next(&at(min(5), min(5)), action, actor), Ok(S::NoShow));
         }
+        // Done, by contrast, from halfway through: a session ending early is done then.
+        assert!(matches!(
+            next(&at(min(29), h(101)), A::Complete, Actor::Mentor),
+            Err(Refusal::WrongTime(_))
+        ));
         assert_eq!(
-            next(&at(h(100), h(101)), A::Complete, Actor::Mentor),
+            next(&at(min(30), h(101)), A::Complete, Actor::Mentor),
             Ok(S::Completed)
         );
     }
@@ -471,7 +491,12 @@ mod tests {
             Err(Refusal::WrongKind(_))
         ));
         let started = facts(S::Accepted, true, h(100));
-        assert_eq!(next(&started, A::Complete, Actor::Mentor), Ok(S::Completed));
+        assert!(matches!(
+            next(&started, A::Complete, Actor::Mentor),
+            Err(Refusal::WrongTime(_))
+        ));
+        let half = facts(S::Accepted, true, h(100) + SignedDuration::from_mins(30));
+        assert_eq!(next(&half, A::Complete, Actor::Mentor), Ok(S::Completed));
         let late = Facts {
             now: h(100) + SignedDuration::from_mins(NO_SHOW_AFTER_MINUTES),
             ..started

@@ -77,7 +77,7 @@ async fn a_session_marked_done_is_disputed_and_granting_refunds_the_mentee() {
     let admin = app.admin().await;
     let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 40, 100).await;
     let id = accepted(&app, &mentor, &mentee, &service, TUE_10).await;
-    app.clock.set("2026-03-03T10:05:00Z".parse().unwrap());
+    app.clock.set("2026-03-03T10:35:00Z".parse().unwrap());
     let (status, b) = app
         .post(
             &format!("/api/v1/bookings/{id}/complete"),
@@ -285,7 +285,7 @@ async fn a_mentor_reported_absent_disputes_and_a_spent_wallet_refuses_the_grant(
     app.assert_ledger_ok().await;
 
     // Session b is marked done; 7 days later it can no longer be disputed.
-    app.clock.set("2026-03-04T10:05:00Z".parse().unwrap());
+    app.clock.set("2026-03-04T10:35:00Z".parse().unwrap());
     let (status, _) = app
         .post(
             &format!("/api/v1/bookings/{b}/complete"),
@@ -294,7 +294,7 @@ async fn a_mentor_reported_absent_disputes_and_a_spent_wallet_refuses_the_grant(
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    app.clock.set("2026-03-11T10:06:00Z".parse().unwrap());
+    app.clock.set("2026-03-11T10:36:00Z".parse().unwrap());
     assert_problem(
         &dispute(&app, &mentee, &b, "late").await,
         409,
@@ -365,7 +365,7 @@ async fn the_other_side_answers_a_dispute_once_while_it_is_open() {
     let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 40, 200).await;
     let id = accepted(&app, &mentor, &mentee, &service, TUE_10).await;
     let other = accepted(&app, &mentor, &mentee, &service, WED_10).await;
-    app.clock.set("2026-03-04T10:05:00Z".parse().unwrap());
+    app.clock.set("2026-03-04T10:35:00Z".parse().unwrap());
     for b in [&id, &other] {
         let (status, body) = app
             .post(

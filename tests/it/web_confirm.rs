@@ -697,10 +697,11 @@ async fn finishing_a_session_asks_first_and_a_no_show_waits_ten_minutes() {
     let no_show = format!("action=\"/bookings/{id}/do/no-show\"");
     app.clock.set("2026-03-02T15:05:00Z".parse().unwrap());
     let (_, page) = text(&as_mentor, &app, &format!("/bookings/{id}")).await;
+    // Done only from halfway through (the mentee may still be in it), said so.
     assert!(
-        page.contains("data-confirm=\"Mark this session as done? ")
-            && page.contains("credits are paid to you now."),
-        "done asks first: {page}"
+        !page.contains("/do/complete")
+            && page.contains("You can mark it done from Mon 2 Mar 2026, 15:30, halfway through"),
+        "{page}"
     );
     assert!(!page.contains(&no_show), "no no-show 5 minutes in: {page}");
     assert!(
@@ -712,6 +713,16 @@ async fn finishing_a_session_asks_first_and_a_no_show_waits_ten_minutes() {
     app.clock.set("2026-03-02T15:10:00Z".parse().unwrap());
     let (_, page) = text(&as_mentor, &app, &format!("/bookings/{id}")).await;
     assert!(page.contains(&no_show), "{page}");
+    crate::support::assert_problem(
+        &app.post(
+            &format!("/api/v1/bookings/{id}/complete"),
+            mentor.token(),
+            json!({}),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
     assert!(
         page.contains("data-confirm=\"Report that Test did not come? You are paid"),
         "{page}"
@@ -723,6 +734,27 @@ async fn finishing_a_session_asks_first_and_a_no_show_waits_ten_minutes() {
         ),
         "{page}"
     );
+    app.clock.set("2026-03-02T15:30:00Z".parse().unwrap());
+    let (_, page) = text(&as_mentor, &app, &format!("/bookings/{id}")).await;
+    assert!(
+        page.contains("data-confirm=\"Mark this session as done? ")
+            && page.contains("credits are paid to you now."),
+        "done asks first: {page}"
+    );
+    // Done halfway through: the mentee keeps the meeting link until its end.
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/complete"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (_, page) = text(&as_mentee, &app, &format!("/bookings/{id}")).await;
+    assert!(page.contains("Join the meeting"), "{page}");
+    app.clock.set("2026-03-02T16:00:00Z".parse().unwrap());
+    let (_, page) = text(&as_mentee, &app, &format!("/bookings/{id}")).await;
+    assert!(!page.contains("Join the meeting"), "{page}");
 }
 
 /// A free session speaks of no credits: the checkout says "Free" and that it can be

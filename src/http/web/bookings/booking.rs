@@ -41,6 +41,9 @@ pub(super) struct BookingPage {
     credits: String,
     /// Pending or accepted: the meeting link and the calendar file are offered.
     live: bool,
+    /// The meeting link is offered: while live, and until its scheduled end once done
+    /// (its mentor may mark it done from halfway through).
+    meeting_on: bool,
     link: String,
     expires: String,
     decline_reason: String,
@@ -66,6 +69,9 @@ pub(super) struct BookingPage {
     /// Why this side cannot move the session now (too close to its start).
     move_refused: Option<String>,
     can_finish: bool,
+    /// It may be marked done now (from halfway through), and when it may be if not.
+    done_ready: bool,
+    done_at: String,
     /// What marking it done does (the confirmation's text).
     complete_confirm: String,
     /// A no-show may be reported now (from 10 minutes after the start).
@@ -217,6 +223,7 @@ async fn render_booking(
     let live = status.is_live();
     let started = now >= r.start_at;
     let no_show_from = crate::domain::booking::no_show_from(r.start_at, r.end_at);
+    let done_from = crate::domain::booking::done_from(r.start_at, r.end_at);
     let [mine, theirs] = crate::service::bookings::notes_of(r, i_am_mentor);
     let series = match &r.series_id {
         Some(sid) => Some(series_box(state, web, &me, sid, r.id.as_str(), &tz).await?),
@@ -296,6 +303,7 @@ async fn render_booking(
             }
         },
         live,
+        meeting_on: live || (status == BookingStatus::Completed && r.timed && now < r.end_at),
         link: r.meeting_link.clone(),
         expires: web.when(r.expires_at, &tz),
         decline_reason: r.decline_reason.clone(),
@@ -327,6 +335,8 @@ async fn render_booking(
                 n => format!("Mark this session as done? {n} credits are paid to you now."),
             })
             .unwrap_or_default(),
+        done_ready: now >= done_from,
+        done_at: web.when(done_from, &tz),
         no_show_ready: now >= no_show_from,
         no_show_at: web.when(no_show_from, &tz),
         no_show_confirm: no_show_confirm(&state.ctx, &b, &me, i_am_mentor),
