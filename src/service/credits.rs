@@ -159,6 +159,23 @@ pub struct CreditsView {
     pub worth: String,
     /// Credits programs gave you, spent first on sessions with your program mentor.
     pub sponsored: Vec<SponsoredView>,
+    /// As a mentor: what is held for you until your coming sessions are done.
+    pub coming: ComingView,
+}
+
+/// What a mentor is to be paid from escrow as their coming sessions are done (the
+/// site's share, `fee_percent`, is kept from each payment).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ComingView {
+    /// Credits held for accepted sessions and reviews, and how many they are.
+    pub accepted_credits: i64,
+    pub accepted: i64,
+    /// Credits held for requests waiting for your answer, and how many they are.
+    pub requested_credits: i64,
+    pub requested: i64,
+    /// Credits held for seats taken in your open group sessions.
+    pub seats_credits: i64,
+    pub fee_percent: i64,
 }
 
 /// A program's sponsored credits.
@@ -223,6 +240,16 @@ pub async fn view(
 ) -> AppResult<CreditsView> {
     let balance = store::ledger::wallet_balance(&ctx.db.pool, &user.id).await?;
     let held = store::ledger::held_for(&ctx.db.pool, &user.id).await?;
+    let (accepted_credits, accepted, requested_credits, requested, seats_credits) =
+        store::ledger::coming_to(&ctx.db.pool, &user.id).await?;
+    let coming = ComingView {
+        accepted_credits,
+        accepted,
+        requested_credits,
+        requested,
+        seats_credits,
+        fee_percent: ctx.config.policy.platform_fee_percent.clamp(0, 100),
+    };
     let mut rows =
         store::ledger::wallet_entries(&ctx.db.pool, &user.id, before_id, limit + 1).await?;
     let next_cursor = if rows.len() as i64 > limit {
@@ -234,6 +261,7 @@ pub async fn view(
     Ok(CreditsView {
         balance,
         held,
+        coming,
         entries: rows
             .into_iter()
             .map(|r| EntryView {

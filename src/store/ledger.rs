@@ -544,6 +544,29 @@ pub async fn held_for<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// What a mentor is to be paid from escrow: credits held for their accepted sessions
+/// and reviews (and how many), for requests still waiting for their answer (and how
+/// many), and for the seats taken in their open group sessions. By the mentor's
+/// indexes on bookings and group sessions.
+pub async fn coming_to<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+) -> sqlx::Result<(i64, i64, i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'accepted' THEN credits_held END), 0) AS BIGINT), \
+         CAST(COUNT(CASE WHEN status = 'accepted' THEN 1 END) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN status = 'pending' THEN credits_held END), 0) AS BIGINT), \
+         CAST(COUNT(CASE WHEN status = 'pending' THEN 1 END) AS BIGINT), \
+         CAST(COALESCE((SELECT SUM(s.credits_held) FROM group_sessions g \
+         JOIN group_seats s ON s.session_id = g.id AND s.status = 'seated' \
+         WHERE g.mentor_id = $1 AND g.status = 'open'), 0) AS BIGINT) \
+         FROM bookings WHERE mentor_id = $1 AND status IN ('pending', 'accepted')",
+    )
+    .bind(mentor_id)
+    .fetch_one(ex)
+    .await
+}
+
 /// Checks every ledger invariant; returns the breaches found (empty: all hold).
 pub async fn verify<'e, E: Executor<'e, Database = Any> + Copy>(
     ex: E,

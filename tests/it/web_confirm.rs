@@ -865,3 +865,55 @@ async fn a_free_session_speaks_of_no_credits() {
     .await;
     assert_eq!(flash_after(&m, &app, res).await, "Booking declined.");
 }
+
+/// A mentor sees what is held for them until their coming sessions are done: the
+/// credits of accepted sessions, and apart those of requests still waiting for their
+/// answer (API and credits page); a mentee who mentors nobody sees no such box.
+#[tokio::test]
+async fn a_mentor_sees_what_is_held_for_their_coming_sessions() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let mut ids = vec![];
+    for start in ["2026-03-03T10:00:00Z", "2026-03-04T10:00:00Z"] {
+        let (s, b) = app
+            .post(
+                "/api/v1/bookings",
+                mentee.token(),
+                json!({"mentor_id": mentor.user_id, "service_id": service, "start": start}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        ids.push(b["id"].as_str().unwrap().to_string());
+    }
+    app.post(
+        &format!("/api/v1/bookings/{}/accept", ids[0]),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let (_, v) = app.get("/api/v1/me/credits", mentor.token()).await;
+    assert_eq!(
+        (
+            v["coming"]["accepted_credits"].as_i64(),
+            v["coming"]["accepted"].as_i64(),
+            v["coming"]["requested_credits"].as_i64(),
+            v["coming"]["requested"].as_i64()
+        ),
+        (Some(30), Some(1), Some(30), Some(1)),
+        "{v}"
+    );
+    let c = sign_in(&app, "mentor@example.com", PASSWORD).await;
+    let (_, page) = text(&c, &app, "/credits").await;
+    assert!(
+        page.contains("To be paid to you")
+            && page.contains(
+                "<span class=\"stat-value\">30</span><span class=\"stat-label\">held for your 1 accepted session</span>"
+            )
+            && page.contains("in 1 request waiting for your answer"),
+        "{page}"
+    );
+    let m = sign_in(&app, "mentee@example.com", PASSWORD).await;
+    let (_, page) = text(&m, &app, "/credits").await;
+    assert!(!page.contains("To be paid to you"), "{page}");
+}

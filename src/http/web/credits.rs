@@ -136,6 +136,48 @@ struct CreditsPage {
     errors: FormErrors,
     /// The booking form to go back to (empty: none).
     back: String,
+    /// As a mentor: what is held for them until their coming sessions are done.
+    coming: Option<ComingLines>,
+}
+
+/// The "To be paid to you" box of a mentor's credits page, in words.
+struct ComingLines {
+    accepted_credits: i64,
+    /// "2 accepted sessions" ("reviews" count as sessions here).
+    accepted: String,
+    seats_credits: i64,
+    requested_credits: i64,
+    /// "3 requests"; empty when none waits.
+    requested: String,
+    fee_percent: i64,
+}
+
+/// The box for someone who offers services, or who is owed credits anyway (a mentor
+/// who stopped offering them, with sessions still to come).
+fn coming_lines(c: &credits::ComingView, mentor: bool) -> Option<ComingLines> {
+    let owed = c.accepted_credits + c.seats_credits + c.requested_credits;
+    if !mentor && owed == 0 {
+        return None;
+    }
+    let plural = |n: i64, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    Some(ComingLines {
+        accepted_credits: c.accepted_credits,
+        accepted: plural(c.accepted, "accepted session", "accepted sessions"),
+        seats_credits: c.seats_credits,
+        requested_credits: c.requested_credits,
+        requested: if c.requested == 0 {
+            String::new()
+        } else {
+            plural(c.requested, "request", "requests")
+        },
+        fee_percent: c.fee_percent,
+    })
 }
 
 async fn render_credits(
@@ -145,6 +187,8 @@ async fn render_credits(
     (ask, errors): (AskForm, FormErrors),
 ) -> PageResult {
     let v = credits::view(&state.ctx, me, None, 100).await?;
+    let mentor = crate::service::mentors::offers_services(&state.ctx, me).await;
+    let coming = coming_lines(&v.coming, mentor);
     let tz = zone_of(Some(me));
     let (open, past): (Vec<_>, Vec<_>) = credit_requests::mine(&state.ctx, me, None, 20)
         .await?
@@ -163,6 +207,7 @@ async fn render_credits(
             layout: web.layout(),
             balance: v.balance,
             held: v.held,
+            coming,
             worth: v.worth,
             sponsored: v
                 .sponsored
