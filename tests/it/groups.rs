@@ -1335,6 +1335,50 @@ async fn the_waitlist_the_calendar_file_and_shown_names() {
     assert!(!html.contains("Also seated"), "not to those in line");
 }
 
+/// A session nobody joined is cancelled without a reason asked for (there is nobody
+/// to read one), and its mentor's page does not name them as someone else.
+#[tokio::test]
+async fn an_empty_session_is_cancelled_without_a_reason() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    // Kept in New York's time, while the mentor reads UTC.
+    let mut body = session(2, 0);
+    body["timezone"] = json!("America/New_York");
+    let g = publish(&app, &m, body).await;
+    let id = g["id"].as_str().unwrap();
+    let web =
+        crate::web_mentors::sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&web, &app, &format!("/group-sessions/{id}")).await;
+    assert!(
+        page.contains("(UTC)") && !page.contains("for Test") && !page.contains("America/New_York)"),
+        "the mentor's own time: {page}"
+    );
+    let csrf = crate::web_mentors::csrf_of(&page);
+    let res = web
+        .post(app.url(&format!("/group-sessions/{id}/cancel")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let ask = res.text().await.unwrap();
+    assert!(
+        ask.contains("Nobody has a seat or a place in line") && !ask.contains("name=\"reason\""),
+        "{ask}"
+    );
+    let res = web
+        .post(app.url(&format!("/group-sessions/{id}/cancel")))
+        .form(&[("csrf", csrf.as_str()), ("confirmed", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, after) = app
+        .get(&format!("/api/v1/group-sessions/{id}"), m.token())
+        .await;
+    assert_eq!(after["status"], "cancelled", "{after}");
+}
+
 /// Where the mentor keeps attendees' names from each other, the session's chat does
 /// too: an attendee sees the mentor and themselves among its people (the thread and
 /// the list of threads), the mentor sees everyone; shown names show everyone.

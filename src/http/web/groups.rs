@@ -73,7 +73,10 @@ pub struct GroupCard {
 pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
     let tz = web.zone();
     let mentor_tz = jiff::tz::TimeZone::get(&g.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let same = tz.iana_name() == mentor_tz.iana_name();
+    // The mentor reads it in their own (profile's) zone: the session's zone is only
+    // where their hours are kept, not someone else's time to show them.
+    let mine = web.auth.as_ref().is_some_and(|a| a.user.id == g.mentor_id);
+    let same = mine || tz.iana_name() == mentor_tz.iana_name();
     GroupCard {
         id: g.id.clone(),
         title: g.title.clone(),
@@ -534,7 +537,8 @@ async fn cancel(
         },
         back: format!("/group-sessions/{id}"),
         no: "No, keep it",
-        reason: Some(confirm::Reason {
+        // Nobody to read a reason: none is asked for.
+        reason: (seated + waiting > 0).then(|| confirm::Reason {
             label: "Why (attendees read this)",
             required: true,
             max: 500,
@@ -545,7 +549,12 @@ async fn cancel(
     if !confirm::confirmed(&f.confirmed) {
         return Ok(confirm::page(&state, &web, ask(FormErrors::default())));
     }
-    match groups::cancel(&state.ctx, &me, &id, &f.reason, following).await {
+    let reason = if seated + waiting == 0 && f.reason.trim().is_empty() {
+        "No reason given."
+    } else {
+        f.reason.as_str()
+    };
+    match groups::cancel(&state.ctx, &me, &id, reason, following).await {
         Ok(done) => {
             let flash = match (done.len(), seated + waiting) {
                 (1, 0) => "group_cancelled_empty",
