@@ -1112,14 +1112,14 @@ pub async fn cancel(
         return Err(not_open(&g));
     }
     let why = format!("The mentor cancelled it: {reason}");
-    cancel_in(ctx, &mut tx, &g, &why, reason, &mut live).await?;
+    cancel_in(ctx, &mut tx, &g, (&why, reason), Some(&by.id), &mut live).await?;
     let mut ids = vec![g.id.clone()];
     if following {
         // Locked in start order after this one, as every cancelling of a run does.
         for later in store::groups::later_repeats(&mut *tx, id).await? {
             let l = locked(ctx, &mut tx, &later.id).await?;
             if l.status == group::GroupStatus::Open && l.start_at > ctx.now() {
-                cancel_in(ctx, &mut tx, &l, &why, reason, &mut live).await?;
+                cancel_in(ctx, &mut tx, &l, (&why, reason), Some(&by.id), &mut live).await?;
                 ids.push(l.id.clone());
             }
         }
@@ -1139,8 +1139,8 @@ async fn cancel_in(
     ctx: &Ctx,
     tx: &mut Tx,
     g: &GroupRow,
-    why: &str,
-    reason: &str,
+    (why, reason): (&str, &str),
+    by: Option<&str>,
     live: &mut Live,
 ) -> AppResult<()> {
     let now = ctx.now();
@@ -1186,7 +1186,7 @@ async fn cancel_in(
         "This session is cancelled. {}",
         crate::domain::text::as_sentence(why)
     );
-    super::messages::platform_note(tx, &g.thread_id, &note, now, live).await?;
+    super::messages::platform_note(tx, &g.thread_id, &note, by, now, live).await?;
     Ok(())
 }
 
@@ -1294,8 +1294,8 @@ pub async fn decide_due(ctx: &Ctx) -> AppResult<usize> {
                 ctx,
                 &mut tx,
                 &g,
-                &why,
-                "minimum attendance not reached",
+                (&why, "minimum attendance not reached"),
+                None,
                 &mut live,
             )
             .await?;

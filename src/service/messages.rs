@@ -161,17 +161,22 @@ pub async fn booking_changed(
     )
     .await?;
     if let Some(by) = by {
-        store::messages::read_own_line(&mut **tx, &invite.thread_id, by, &line, now).await?;
+        // The request they answered is no news to them either.
+        let seen = own.then_some(invite.id.as_str());
+        store::messages::read_own_line(&mut **tx, &invite.thread_id, by, (&line, seen), now)
+            .await?;
     }
     Ok(Some(invite.thread_id))
 }
 
 /// A note from the platform in a thread (a group session cancelled), shown live to
-/// everyone in it once the transaction commits.
+/// everyone in it once the transaction commits; not unread for the person whose action
+/// it tells of (`by`).
 pub async fn platform_note(
     tx: &mut Tx,
     thread_id: &str,
     text: &str,
+    by: Option<&str>,
     now: jiff::Timestamp,
     live: &mut super::events::Live,
 ) -> AppResult<()> {
@@ -185,10 +190,13 @@ pub async fn platform_note(
             metadata: &json!({}),
             booking_id: None,
             now,
-            actor_id: None,
+            actor_id: by,
         },
     )
     .await?;
+    if let Some(by) = by {
+        store::messages::read_own_line(&mut **tx, thread_id, by, (&line.id, None), now).await?;
+    }
     let people = store::messages::participants(&mut **tx, thread_id).await?;
     live.push(
         people.into_iter().map(|p| p.user_id).collect(),
@@ -224,7 +232,7 @@ pub async fn mentorship_started(
     )
     .await?;
     if let Some(by) = by {
-        store::messages::read_own_line(&mut **tx, &thread, by, &line.id, now).await?;
+        store::messages::read_own_line(&mut **tx, &thread, by, (&line.id, None), now).await?;
     }
     Ok(thread)
 }

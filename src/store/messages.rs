@@ -346,13 +346,14 @@ pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> sqlx::Result<Str
 /// [`insert_message`], first setting the metadata of message `update.0` (an invite
 /// that follows its booking) to `update.1`, in the same round trip.
 /// Marks line `message_id` read for `user_id` when it is the only one they have not
-/// read in the thread: a line about their own action is no news to them, but it must
-/// not mark read what the other person wrote before it.
+/// read in the thread (besides `seen`, the booking request they have just answered,
+/// whose invite is no news to them either): a line about their own action is no news
+/// to them, but it must not mark read what the other person wrote before it.
 pub async fn read_own_line<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     thread_id: &str,
     user_id: &str,
-    message_id: &str,
+    (message_id, seen): (&str, Option<&str>),
     now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -361,12 +362,14 @@ pub async fn read_own_line<'e, E: Executor<'e, Database = Any>>(
          AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = $1 \
          AND m.id > thread_participants.last_read_id AND m.id < $3 \
          AND (m.sender_id IS NULL OR m.sender_id <> $2) \
-         AND (m.actor_id IS NULL OR m.actor_id <> $2) AND m.deleted_at IS NULL)",
+         AND (m.actor_id IS NULL OR m.actor_id <> $2) AND m.deleted_at IS NULL \
+         AND m.id <> $5)",
     )
     .bind(thread_id)
     .bind(user_id)
     .bind(message_id)
     .bind(now.stored())
+    .bind(seen.unwrap_or(""))
     .execute(ex)
     .await?;
     Ok(())

@@ -1377,6 +1377,17 @@ async fn an_empty_session_is_cancelled_without_a_reason() {
         .get(&format!("/api/v1/group-sessions/{id}"), m.token())
         .await;
     assert_eq!(after["status"], "cancelled", "{after}");
+    // The chat's line about the mentor's own cancelling is no news to them.
+    let (_, threads) = app.get("/api/v1/threads", m.token()).await;
+    let chat = threads["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == g["thread_id"])
+        .cloned()
+        .unwrap();
+    assert_eq!(chat["last_message"]["kind"], "system", "{chat}");
+    assert_eq!(chat["unread_count"], 0, "{chat}");
 }
 
 /// Where the mentor keeps attendees' names from each other, the session's chat does

@@ -332,12 +332,30 @@ async fn a_booking_request_is_an_invite_that_follows_the_booking() {
     );
     let inv = items.iter().find(|m| m["kind"] == "invite").unwrap();
     assert_eq!(inv["metadata"]["status"], "accepted");
-    // The line about the mentor's own answer is no news to them, even with the
-    // request before it still unread: one unread line each.
-    for who in [&mentor, &mentee] {
+    // The line about the mentor's own answer is no news to them, nor is the request
+    // they answered: nothing unread for them; the mentee has the answer to read.
+    for (who, unread) in [(&mentor, 0), (&mentee, 1)] {
         let (_, threads) = app.get("/api/v1/threads", who.token()).await;
-        assert_eq!(threads["items"][0]["unread_count"], 1, "{threads}");
+        assert_eq!(threads["items"][0]["unread_count"], unread, "{threads}");
     }
+    // Something the mentee wrote before the answer stays unread for the mentor.
+    let (_, b2) = app.post("/api/v1/bookings", mentee.token(), json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-04T10:00:00Z"})).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentee.token(),
+            json!({"content": "Also, can we talk about interviews?"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.post(
+        &format!("/api/v1/bookings/{}/accept", b2["id"].as_str().unwrap()),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    let (_, threads) = app.get("/api/v1/threads", mentor.token()).await;
+    assert_eq!(threads["items"][0]["unread_count"], 2, "{threads}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
