@@ -392,9 +392,23 @@ async fn the_booking_form_is_a_checkout_summary() {
         html.contains("type=\"submit\" disabled"),
         "no request that cannot succeed"
     );
+    // The way to credits is right there, asking for what is lacking, and comes back
+    // to this booking form.
+    let link = html
+        .split("href=\"/credits?need=20&amp;back=")
+        .nth(1)
+        .and_then(|rest| rest.split('#').next())
+        .unwrap_or_else(|| panic!("{html}"));
+    assert!(link.starts_with("/mentors/"), "{link}");
+    let (_, asked) = crate::web_mentors::text(
+        &p,
+        &app,
+        &format!("/credits?need=20&back={}", link.replace("&amp;", "&")),
+    )
+    .await;
     assert!(
-        html.contains("href=\"/credits?need=20#ask\""),
-        "the way to credits is right there, asking for what is lacking"
+        asked.contains("name=\"back\" value=\"/mentors/"),
+        "the ask form carries the way back: {asked}"
     );
     let (_, credits) = crate::web_mentors::text(&p, &app, "/credits?need=20").await;
     assert!(

@@ -71,6 +71,8 @@ pub(super) struct BookPage {
     /// This form again with the series chosen, for the way back from asking for
     /// credits (encoded for a query).
     series_back: String,
+    /// This form again for the one session, the same way back.
+    single_back: String,
     /// What the wallet pays of one session (its cost less the program's credits), and
     /// of the series shown.
     pay: i64,
@@ -249,6 +251,12 @@ pub(super) async fn render_book(
     } else {
         None
     };
+    let single_back = urlencode(&format!(
+        "/mentors/{mentor_id}/book?service={}&start={}&tz={}",
+        urlencode(&q.service),
+        urlencode(&q.start),
+        urlencode(tz.iana_name().unwrap_or_default()),
+    ));
     let series_back = urlencode(&format!(
         "/mentors/{mentor_id}/book?service={}&start={}&tz={}&repeat={}&occurrences={}",
         urlencode(&q.service),
@@ -291,6 +299,7 @@ pub(super) async fn render_book(
             waiting_request,
             balance,
             series_back,
+            single_back,
             program,
             pay,
             series_pay,
