@@ -171,6 +171,8 @@ impl ExpRow {
 #[template(path = "settings_mentor.html")]
 struct MentorFormPage {
     layout: Layout,
+    /// Their public page's address.
+    page: String,
     show_services: bool,
     status: String,
     decision_reason: String,
@@ -252,6 +254,7 @@ async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
         &state,
         &MentorFormPage {
             layout: web.layout(),
+            page: format!("/mentors/{}", me.id),
             show_services: p.as_ref().is_some_and(|p| p.status != MentorStatus::Draft),
             status,
             // Written as a sentence once, whether or not the admin ended it with a stop.
@@ -345,6 +348,7 @@ async fn save_mentor(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &MentorFormPage {
                     layout: web.layout(),
+                    page: format!("/mentors/{}", me.id),
                     show_services: current
                         .as_ref()
                         .is_some_and(|p| p.status != MentorStatus::Draft),

@@ -324,6 +324,9 @@ pub(super) fn chat_line(change: &str, b: &BookingFull) -> String {
     format!("Booking {change}: {}{topic}", b.b.title)
 }
 
+/// The memo of a late cancellation's split, read alike by both sides.
+pub const LATE_SPLIT: &str = "Cancelled late: split as the late-cancellation terms say";
+
 /// The ledger memo of a finished booking's settlement, read by both people in their
 /// wallets: a cancellation says how the credits went (all back, or split late).
 fn settle_memo(to: BookingStatus, s: &rules::Settlement) -> &'static str {
@@ -334,7 +337,7 @@ fn settle_memo(to: BookingStatus, s: &rules::Settlement) -> &'static str {
         BookingStatus::NoShow => "No-show settled",
         _ if s.to_mentor == 0 => "Booking cancelled: credits returned",
         _ if s.to_mentee == 0 => "Cancelled late: the credits go to the mentor",
-        _ => "Cancelled late: part back to the mentee, part to the mentor",
+        _ => LATE_SPLIT,
     }
 }
 

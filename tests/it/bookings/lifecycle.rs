@@ -424,7 +424,7 @@ async fn cancellation_refunds_follow_the_policy() {
     // Each wallet line says how the credits of a cancellation went.
     let (_, w) = app.get("/api/v1/me/credits", mentor.token()).await;
     assert_eq!(
-        w["entries"][0]["memo"], "Cancelled late: part back to the mentee, part to the mentor",
+        w["entries"][0]["memo"], "Cancelled late: split as the late-cancellation terms say",
         "{w}"
     );
     let (_, w) = app.get("/api/v1/me/credits", mentee.token()).await;
@@ -438,7 +438,7 @@ async fn cancellation_refunds_follow_the_policy() {
         memos[..3],
         [
             "Booking cancelled: credits returned",
-            "Cancelled late: part back to the mentee, part to the mentor",
+            "Cancelled late: split as the late-cancellation terms say",
             "Booking cancelled: credits returned",
         ],
         "{w}"

@@ -288,8 +288,8 @@ async fn render_booking(
                 r.credits_held,
                 r.credits_refunded,
                 r.credits_paid,
-                live,
-                r.timed,
+                (live, r.timed),
+                i_am_mentor,
             );
             match program {
                 Some((name, n)) if n > 0 && live => format!("{line} ({n} of them from {name})"),
@@ -424,8 +424,15 @@ async fn render_booking(
 
 /// Where a booking's credits are, in words: held while it is live (as the booking form
 /// and its confirmation say), then what went to the mentor and what came back ("25
-/// paid to the mentor, 25 refunded").
-fn credits_line(held: i64, refunded: i64, paid: i64, live: bool, timed: bool) -> String {
+/// paid to the mentor, 25 refunded"; to its mentor, "25 paid to you, 25 refunded to
+/// the mentee").
+fn credits_line(
+    held: i64,
+    refunded: i64,
+    paid: i64,
+    (live, timed): (bool, bool),
+    to_mentor: bool,
+) -> String {
     if held == 0 {
         return "none".into();
     }
@@ -437,7 +444,12 @@ fn credits_line(held: i64, refunded: i64, paid: i64, live: bool, timed: bool) ->
         };
         return format!("{held} held until {until}");
     }
-    let parts: Vec<String> = [(paid, "paid to the mentor"), (refunded, "refunded")]
+    let (to_them, back) = if to_mentor {
+        ("paid to you", "refunded to the mentee")
+    } else {
+        ("paid to the mentor", "refunded")
+    };
+    let parts: Vec<String> = [(paid, to_them), (refunded, back)]
         .into_iter()
         .filter(|(n, _)| *n > 0)
         .map(|(n, what)| format!("{n} {what}"))
