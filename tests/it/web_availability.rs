@@ -340,6 +340,17 @@ async fn sessions_booked_in_time_taken_off_are_pointed_out() {
         page.contains("in the time you blocked on Tuesday 3 March"),
         "{page}"
     );
+    // The request's own page says so to its mentor (not to its mentee, not on the
+    // other request).
+    let (_, one) = text(&c, &app, &format!("/bookings/{}", ids[0])).await;
+    assert!(
+        one.contains("This request falls in the time you blocked on Tuesday 3 March: taking time off does not cancel what was booked. Decline it"),
+        "{one}"
+    );
+    let (_, other) = text(&c, &app, &format!("/bookings/{}", ids[1])).await;
+    assert!(!other.contains("in-time-off"), "{other}");
+    let (_, theirs) = text(&m, &app, &format!("/bookings/{}", ids[0])).await;
+    assert!(!theirs.contains("in-time-off"), "{theirs}");
 
     // The whole day off: both are named; once one is cancelled, only the other.
     body["overrides"] = serde_json::json!([{"date": "2026-03-03", "available": false}]);

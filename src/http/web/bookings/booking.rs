@@ -68,6 +68,9 @@ pub(super) struct BookingPage {
     can_reschedule: bool,
     /// Why this side cannot move the session now (too close to its start).
     move_refused: Option<String>,
+    /// To its mentor, a coming session in time they took off: "your day off on Monday
+    /// 21 December" (taking it off did not cancel it).
+    time_off: Option<String>,
     can_finish: bool,
     /// It may be marked done now (from halfway through), and when it may be if not.
     done_ready: bool,
@@ -224,6 +227,21 @@ async fn render_booking(
     let started = now >= r.start_at;
     let no_show_from = crate::domain::booking::no_show_from(r.start_at, r.end_at);
     let done_from = crate::domain::booking::done_from(r.start_at, r.end_at);
+    let time_off = if i_am_mentor && live && r.timed && r.start_at > now {
+        crate::service::availability::load(&state.ctx, &r.mentor_id)
+            .await?
+            .and_then(|a| {
+                let off = crate::domain::availability::time_off_during(&a, r.start_at, r.end_at)?;
+                let day = off.date.strftime("%A %-d %B");
+                Some(if off.window.is_none() {
+                    format!("your day off on {day}")
+                } else {
+                    format!("the time you blocked on {day}")
+                })
+            })
+    } else {
+        None
+    };
     let [mine, theirs] = crate::service::bookings::notes_of(r, i_am_mentor);
     let series = match &r.series_id {
         Some(sid) => Some(series_box(state, web, &me, sid, r.id.as_str(), &tz).await?),
@@ -328,6 +346,7 @@ async fn render_booking(
             || later_from.is_some()
             || (may_move && move_after.is_some()),
         move_refused,
+        time_off,
         can_finish: status == BookingStatus::Accepted && r.timed && started,
         complete_confirm: bookings::preview(&state.ctx, &b, &me, BookingAction::Complete)
             .map(|p| match p.settlement.to_mentor {
