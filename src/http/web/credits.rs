@@ -143,7 +143,7 @@ struct CreditsPage {
 /// The "To be paid to you" box of a mentor's credits page, in words.
 struct ComingLines {
     accepted_credits: i64,
-    /// "2 accepted sessions" ("reviews" count as sessions here).
+    /// "2 accepted sessions" ("reviews" count as sessions here); empty when none.
     accepted: String,
     seats_credits: i64,
     requested_credits: i64,
@@ -168,7 +168,11 @@ fn coming_lines(c: &credits::ComingView, mentor: bool) -> Option<ComingLines> {
     };
     Some(ComingLines {
         accepted_credits: c.accepted_credits,
-        accepted: plural(c.accepted, "accepted session", "accepted sessions"),
+        accepted: if c.accepted == 0 {
+            String::new()
+        } else {
+            plural(c.accepted, "accepted session", "accepted sessions")
+        },
         seats_credits: c.seats_credits,
         requested_credits: c.requested_credits,
         requested: if c.requested == 0 {

@@ -93,6 +93,7 @@ pub(super) struct BookingPage {
     /// How many of the first `slots` start within the notice (see `MoveOptions`).
     soon: usize,
     soon_label: String,
+    soon_hint: String,
     /// The "Move to" list shows later times than the first ones: a link back to them.
     moved_on: bool,
     /// The last start listed, when the mentor's horizon holds later ones (a link on).
@@ -198,6 +199,7 @@ async fn render_booking(
         slots,
         soon,
         soon_label,
+        soon_hint,
         later_from,
     } = moves;
     let r = &b.b;
@@ -372,6 +374,7 @@ async fn render_booking(
         slots,
         soon,
         soon_label,
+        soon_hint,
         later_from,
         dispute_effect: match (&dispute, disputes::may_dispute(&state.ctx, &me, &b)) {
             (None, Ok(Remedy::RefundMentee)) => {
@@ -561,8 +564,9 @@ pub(super) struct MoveOptions {
     /// list sets them apart, since a session moved there cannot be moved again by its
     /// mentee and its late-cancellation terms apply.
     pub soon: usize,
-    /// What the list says of those first times.
+    /// What the list says of those first times (the group's label), and under it.
     pub soon_label: String,
+    pub soon_hint: String,
     /// The last start listed, when the mentor's horizon holds later ones.
     pub later_from: Option<String>,
 }
@@ -665,7 +669,12 @@ pub(super) async fn reschedule_options(
             .or_else(|| (more && starts.is_empty()).then(|| to.to_string())),
         soon,
         soon_label: format!(
-            "Within {} — final: you cannot move it again, and cancelling returns {late}%",
+            "Within {}: final, cancelling returns {late}%",
+            crate::domain::text::notice(notice)
+        ),
+        soon_hint: format!(
+            "A time within the next {} is final: once the session is moved there, you \
+             cannot move it again, and cancelling it returns {late}% of its credits.",
             crate::domain::text::notice(notice)
         ),
         slots: starts
