@@ -468,7 +468,6 @@ impl RequestTx for AnyConnection {
     }
 }
 
-/// The native connection answers at once: each future is ready when first polled.
 /// Whether both people of a request may still book and be booked (see
 /// [`super::lock_people_open`]), on SQLite's booking writer.
 pub fn people_open_native(conn: &mut NativeConn, a: &str, b: &str) -> sqlx::Result<bool> {
@@ -476,6 +475,7 @@ pub fn people_open_native(conn: &mut NativeConn, a: &str, b: &str) -> sqlx::Resu
     Ok(open.first().copied().unwrap_or(0) == if a == b { 1 } else { 2 })
 }
 
+/// The native connection answers at once: each future is ready when first polled.
 impl RequestTx for NativeConn {
     fn by_idempotency_key<'a>(
         &'a mut self,
