@@ -2,8 +2,9 @@
 //! Monday's hours copied to the other weekdays in one tick), date exceptions one row at
 //! a time (a row with an "Until" date stands for every date from its first to its last,
 //! such as a holiday; the API stores them one date each, and the page shows a run of
-//! consecutive dates alike as one row again), the booking rules. Errors are said in plain words beside the field they are
-//! about (and in a summary linking to it), never as `weekly[2].end`.
+//! consecutive dates alike as one row again), the booking rules. Errors are said in
+//! plain words beside the field they are about (and in a summary linking to it), never
+//! as `weekly[2].end`.
 
 use std::collections::HashMap;
 
