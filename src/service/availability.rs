@@ -97,7 +97,7 @@ fn parse(input: &AvailabilityIo, saved: Option<&Saved>) -> AppResult<Parsed> {
         v.push(FieldError::new(
             "overrides",
             "too_many",
-            "At most 366 overrides.",
+            "At most 366 exceptions in all (one for each date a row covers): remove some.",
         ));
     }
     let mut weekly = vec![];
@@ -194,13 +194,15 @@ fn parse(input: &AvailabilityIo, saved: Option<&Saved>) -> AppResult<Parsed> {
                 .iter()
                 .any(|x: &DateOverride| x.date == d && off(x.available, &x.window) != this_off);
             if clash {
+                let day = d.strftime("%a %-d %b %Y");
                 v.push(FieldError::new(
                     &f("date"),
                     "conflicting_exceptions",
-                    format!(
-                        "{} is a day off in another exception: remove one of them.",
-                        d.strftime("%a %-d %b %Y")
-                    ),
+                    if this_off {
+                        format!("{day} has hours in another exception: remove one of them.")
+                    } else {
+                        format!("{day} is a day off in another exception: remove one of them.")
+                    },
                 ));
                 continue;
             }
@@ -310,6 +312,15 @@ pub async fn put(ctx: &Ctx, user: &UserRow, input: &AvailabilityIo) -> AppResult
     // they came in.
     let mut by_date: Vec<&DateOverride> = p.overrides.iter().collect();
     by_date.sort_by_key(|o| (o.date, o.window.map(|w| w.0)));
+    // The same exception said twice (two holidays that overlap) is kept once.
+    let mut kept: Vec<&DateOverride> = Vec::with_capacity(by_date.len());
+    by_date.retain(|o| {
+        let new = !kept.contains(o);
+        if new {
+            kept.push(o);
+        }
+        new
+    });
     let overrides: Vec<OverrideIo> = by_date
         .into_iter()
         .map(|o| OverrideIo {

@@ -541,4 +541,56 @@ async fn a_holiday_is_one_row_from_its_first_day_until_its_last() {
         saved_dates().await,
         ["2026-03-16", "2026-03-17", "2026-03-18"]
     );
+
+    // Two holidays that overlap are kept as their dates once each: one row again.
+    let (status, _) = post(vec![
+        ("ov_date_0", "2026-03-24"),
+        ("ov_until_0", "2026-03-26"),
+        ("ov_kind_0", "off"),
+        ("ov_date_1", "2026-03-25"),
+        ("ov_until_1", "2026-03-27"),
+        ("ov_kind_1", "off"),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        saved_dates().await,
+        ["2026-03-24", "2026-03-25", "2026-03-26", "2026-03-27"]
+    );
+    let (_, page) = text(&c, &app, "/settings/availability").await;
+    assert!(
+        page.contains("name=\"ov_until_0\" value=\"2026-03-27\"")
+            && !page.contains("name=\"ov_remove_1\""),
+        "{page}"
+    );
+    // A day off whose date another row gives hours is said so from its own side; a
+    // year of dates and one more is said of the exceptions as a whole, linked.
+    for (extra, says) in [
+        (
+            vec![
+                ("ov_date_0", "2026-03-28"),
+                ("ov_until_0", "2026-03-30"),
+                ("ov_kind_0", "blocked"),
+                ("ov_start_0", "09:00"),
+                ("ov_end_0", "10:00"),
+                ("ov_date_1", "2026-03-29"),
+                ("ov_kind_1", "off"),
+            ],
+            "Exception 2: Sun 29 Mar 2026 has hours in another exception: remove one of them.",
+        ),
+        (
+            vec![
+                ("ov_date_0", "2026-04-01"),
+                ("ov_until_0", "2027-04-01"),
+                ("ov_kind_0", "off"),
+                ("ov_date_1", "2026-03-20"),
+                ("ov_kind_1", "off"),
+            ],
+            "<a href=\"#ov_date_0\">Exceptions: At most 366 exceptions in all (one for each date a row covers): remove some.</a>",
+        ),
+    ] {
+        let (status, html) = post(extra).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{says}");
+        assert!(html.contains(says), "{says}: {html}");
+    }
 }

@@ -631,6 +631,13 @@ fn place_errors(
                     },
                 ));
             }
+            // The exceptions as a whole (too many dates): said at their first row.
+            None if f.field == "overrides" => {
+                summary.push((
+                    "ov_date_0".to_string(),
+                    format!("Exceptions: {}", f.message),
+                ));
+            }
             _ => {
                 let name = f.field.strip_prefix("settings.").unwrap_or(&f.field);
                 summary.push((name.to_string(), f.message.clone()));
