@@ -68,6 +68,12 @@ pub fn writes_12_hour_times(header: &str) -> bool {
         )
 }
 
+/// Whether a local time falls in its reader's night (22:00 to 07:00): the picker and
+/// the "Move to" list name such times.
+pub fn at_night(z: &jiff::Zoned) -> bool {
+    z.hour() < 7 || z.hour() >= 22
+}
+
 /// What marks a stamp in stored text: a control character no person's text may hold
 /// (`domain::text` refuses them).
 const STAMP: char = '\u{1}';

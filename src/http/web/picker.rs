@@ -460,7 +460,7 @@ fn slot(
     clash: bool,
 ) -> Slot {
     let time = web.clock_time(z);
-    let night = z.hour() < 7 || z.hour() >= 22;
+    let night = crate::domain::clock::at_night(z);
     let mentor_time = if same_zone {
         String::new()
     } else {

@@ -190,10 +190,18 @@ async fn render_booking(
         .flatten()
         .map(|e| e.detail());
     let may_move = movable && move_refused.is_none();
-    let moves = if may_move {
-        reschedule_options(state, web, &b, &zone_of(Some(&me)), move_after).await?
+    // The mentor's availability, read once: the times the session may move to, and
+    // for its mentor whether it falls in time they took off.
+    let avail = if movable && (may_move || b.b.mentor_id == me.id) {
+        availability::load(&state.ctx, &b.b.mentor_id).await?
     } else {
-        MoveOptions::default()
+        None
+    };
+    let moves = match &avail {
+        Some(a) if may_move => {
+            reschedule_options(state, web, &b, a, &zone_of(Some(&me)), move_after).await?
+        }
+        _ => MoveOptions::default(),
     };
     let MoveOptions {
         slots,
@@ -229,21 +237,16 @@ async fn render_booking(
     let started = now >= r.start_at;
     let no_show_from = crate::domain::booking::no_show_from(r.start_at, r.end_at);
     let done_from = crate::domain::booking::done_from(r.start_at, r.end_at);
-    let time_off = if i_am_mentor && live && r.timed && r.start_at > now {
-        crate::service::availability::load(&state.ctx, &r.mentor_id)
-            .await?
-            .and_then(|a| {
-                let off = crate::domain::availability::time_off_during(&a, r.start_at, r.end_at)?;
-                let day = off.date.strftime("%A %-d %B");
-                Some(if off.window.is_none() {
-                    format!("your day off on {day}")
-                } else {
-                    format!("the time you blocked on {day}")
-                })
-            })
-    } else {
-        None
-    };
+    // (`avail` is read for its mentor only while the session is live and ahead.)
+    let time_off = avail.as_ref().filter(|_| i_am_mentor).and_then(|a| {
+        let off = crate::domain::availability::time_off_during(a, r.start_at, r.end_at)?;
+        let day = off.date.strftime("%A %-d %B");
+        Some(if off.window.is_none() {
+            format!("your day off on {day}")
+        } else {
+            format!("the time you blocked on {day}")
+        })
+    });
     let [mine, theirs] = crate::service::bookings::notes_of(r, i_am_mentor);
     let series = match &r.series_id {
         Some(sid) => Some(series_box(state, web, &me, sid, r.id.as_str(), &tz).await?),
@@ -592,7 +595,7 @@ fn move_label(
     } else {
         format!("{} ", z.strftime("%a %-d %b"))
     };
-    let night = if z.hour() < 7 || z.hour() >= 22 {
+    let night = if crate::domain::clock::at_night(&z) {
         ", at night"
     } else {
         ""
@@ -613,12 +616,10 @@ pub(super) async fn reschedule_options(
     state: &AppState,
     web: &WebCtx,
     b: &BookingFull,
+    a: &crate::domain::availability::Availability,
     tz: &TimeZone,
     after: Option<Timestamp>,
 ) -> Result<MoveOptions, AppError> {
-    let Some(a) = availability::load(&state.ctx, &b.b.mentor_id).await? else {
-        return Ok(MoveOptions::default());
-    };
     let now = state.ctx.clock.now();
     let horizon = now + SignedDuration::from_hours(24 * a.settings.horizon_days.max(0));
     let from = after
@@ -635,7 +636,7 @@ pub(super) async fn reschedule_options(
         except: Some(&b.b.id),
         except_hold: None,
     };
-    let starts = availability::free_starts(&state.ctx, &state.ctx.db.generic, &a, &ask).await?;
+    let starts = availability::free_starts(&state.ctx, &state.ctx.db.generic, a, &ask).await?;
     let starts: Vec<Timestamp> = starts
         .into_iter()
         .filter(|s| *s != b.b.start_at)
