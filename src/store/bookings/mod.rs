@@ -224,6 +224,15 @@ pub async fn lock_users(tx: &mut Tx, backend: Backend, ids: &[String]) -> sqlx::
     Ok(())
 }
 
+/// Whether a `users` row may still book or be booked: 1 while neither closed nor
+/// suspended, else 0 (a column of the queries below).
+macro_rules! open_sql {
+    () => {
+        "CASE WHEN deleted_at IS NULL AND suspended_at IS NULL THEN 1 ELSE 0 END"
+    };
+}
+pub(crate) use open_sql;
+
 /// Serialises every booking action that involves either person: takes both users'
 /// row locks in id order in one statement (Postgres). This is the first lock of the
 /// global order every booking action follows (people, then the booking, then ledger
@@ -241,26 +250,24 @@ pub async fn lock_users(tx: &mut Tx, backend: Backend, ids: &[String]) -> sqlx::
 /// statistics) are the right ones: key lookups, one mentor's index range, inserts.
 pub async fn lock_people(tx: &mut Tx, backend: Backend, a: &str, b: &str) -> sqlx::Result<()> {
     if backend == Backend::Postgres {
-        sqlx::query(
-            "SELECT id, set_config('plan_cache_mode', 'force_generic_plan', true) FROM users \
-             WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE",
-        )
-        .bind(a)
-        .bind(b)
-        .fetch_all(&mut **tx)
-        .await?;
+        lock_two(tx, a, b).await?;
     }
     Ok(())
 }
 
-/// Whether a `users` row may still book or be booked: 1 while neither closed nor
-/// suspended, else 0 (a column of the queries below).
-macro_rules! open_sql {
-    () => {
-        "CASE WHEN deleted_at IS NULL AND suspended_at IS NULL THEN 1 ELSE 0 END"
-    };
+/// PostgreSQL's lock of [`lock_people`], answering for each person locked whether
+/// they may still book and be booked (see [`lock_people_open`]).
+async fn lock_two(tx: &mut Tx, a: &str, b: &str) -> sqlx::Result<Vec<(String, String, i64)>> {
+    sqlx::query_as(concat!(
+        "SELECT id, set_config('plan_cache_mode', 'force_generic_plan', true), ",
+        open_sql!(),
+        " FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE"
+    ))
+    .bind(a)
+    .bind(b)
+    .fetch_all(&mut **tx)
+    .await
 }
-pub(crate) use open_sql;
 
 /// [`lock_people`] for a booking request, and whether both people may still book and be
 /// booked: an account closed or suspended after the request was read (its checks ran
@@ -275,15 +282,7 @@ pub async fn lock_people_open(
 ) -> sqlx::Result<bool> {
     let people = if a == b { 1 } else { 2 };
     if backend == Backend::Postgres {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(concat!(
-            "SELECT id, set_config('plan_cache_mode', 'force_generic_plan', true), ",
-            open_sql!(),
-            " FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE"
-        ))
-        .bind(a)
-        .bind(b)
-        .fetch_all(&mut **tx)
-        .await?;
+        let rows = lock_two(tx, a, b).await?;
         return Ok(rows.iter().filter(|r| r.2 == 1).count() == people);
     }
     let open: i64 = sqlx::query_scalar(PEOPLE_OPEN)
