@@ -268,7 +268,13 @@ pub async fn view(
                 id: r.id,
                 amount: r.amount,
                 kind: r.kind,
-                memo: r.memo,
+                // Written before the memo read the same from either side: said as
+                // it is now, on the page and through the API alike.
+                memo: if r.memo == "Cancelled late: part back to the mentee, part to the mentor" {
+                    super::bookings::LATE_SPLIT.to_string()
+                } else {
+                    r.memo
+                },
                 booking_id: r.booking_id,
                 booking_title: r.booking_title,
                 booking_start: r.booking_start.map(|t| t.to_string()),

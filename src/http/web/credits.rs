@@ -228,13 +228,7 @@ async fn render_credits(
                         .map(|t| web.when(t, &tz))
                         .unwrap_or(e.created_at),
                     amount: e.amount,
-                    // Written before the memo was the same from either side.
-                    memo: if e.memo == "Cancelled late: part back to the mentee, part to the mentor"
-                    {
-                        crate::service::bookings::LATE_SPLIT.to_string()
-                    } else {
-                        e.memo
-                    },
+                    memo: e.memo,
                     booking_id: e.booking_id.unwrap_or_default(),
                     booking: match (e.booking_title, e.booking_with) {
                         (Some(title), Some(with)) => {
