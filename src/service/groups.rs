@@ -1083,6 +1083,9 @@ pub async fn later_repeats(ctx: &Ctx, viewer: &UserRow, g: &GroupRow) -> AppResu
         .collect())
 }
 
+/// The reason a cancellation gives when its mentor gave none.
+pub const NO_REASON: &str = "No reason given.";
+
 /// The mentor (or an admin) cancels an open session: every seat is refunded in full,
 /// the line is closed, everyone is told. With `following`, so is every later session
 /// of the weekly run it was published in that has not started, in the same

@@ -725,14 +725,16 @@ pub async fn edit(ctx: &Ctx, me: &UserRow, id: &str, input: &EditInput) -> AppRe
     let m = store::messages::message(&ctx.db.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    push(
-        ctx,
-        &m.thread_id,
-        Event::MessageUpdated {
-            message: message_json(&m),
-        },
-    )
-    .await;
+    // To the people read before the write (as `push` would read them again).
+    ctx.realtime
+        .publish(
+            ctx,
+            &people,
+            Event::MessageUpdated {
+                message: message_json(&m),
+            },
+        )
+        .await;
     Ok(m)
 }
 
@@ -745,15 +747,16 @@ pub async fn delete(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<()> {
     store::messages::delete_message(&mut *tx, id, now).await?;
     rewrite_notes(&mut tx, me, &m, &people, None, now).await?;
     tx.commit().await?;
-    push(
-        ctx,
-        &m.thread_id,
-        Event::MessageDeleted {
-            thread_id: m.thread_id.clone(),
-            message_id: id.to_string(),
-        },
-    )
-    .await;
+    ctx.realtime
+        .publish(
+            ctx,
+            &people,
+            Event::MessageDeleted {
+                thread_id: m.thread_id.clone(),
+                message_id: id.to_string(),
+            },
+        )
+        .await;
     Ok(())
 }
 

@@ -556,7 +556,7 @@ async fn delete(
     let reason = input
         .reason
         .filter(|r| !r.trim().is_empty())
-        .unwrap_or_else(|| "No reason given.".to_string());
+        .unwrap_or_else(|| groups::NO_REASON.to_string());
     let g = groups::cancel(&state.ctx, &me.user, &id, &reason, input.following)
         .await?
         .into_iter()

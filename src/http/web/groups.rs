@@ -550,7 +550,7 @@ async fn cancel(
         return Ok(confirm::page(&state, &web, ask(FormErrors::default())));
     }
     let reason = if seated + waiting == 0 && f.reason.trim().is_empty() {
-        "No reason given."
+        groups::NO_REASON
     } else {
         f.reason.as_str()
     };
