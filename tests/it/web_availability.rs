@@ -8,6 +8,22 @@ use crate::{
     web_mentors::{csrf_of, sign_in, text},
 };
 
+/// The editor's form with Monday morning's hours in Paris and its booking rules.
+fn base_form(csrf: &str) -> [(&'static str, &str); 10] {
+    [
+        ("csrf", csrf),
+        ("timezone", "Europe/Paris"),
+        ("monday_start_0", "09:00"),
+        ("monday_end_0", "12:00"),
+        ("min_notice_minutes", "60"),
+        ("buffer_before_minutes", "0"),
+        ("buffer_after_minutes", "0"),
+        ("horizon_days", "30"),
+        ("slot_step_minutes", "30"),
+        ("max_per_day", "0"),
+    ]
+}
+
 #[tokio::test]
 async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
     let app = TestApp::spawn().await;
@@ -28,18 +44,7 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
         "same zone as the profile: {page}"
     );
     let csrf = csrf_of(&page);
-    let base = [
-        ("csrf", csrf.as_str()),
-        ("timezone", "Europe/Paris"),
-        ("monday_start_0", "09:00"),
-        ("monday_end_0", "12:00"),
-        ("min_notice_minutes", "60"),
-        ("buffer_before_minutes", "0"),
-        ("buffer_after_minutes", "0"),
-        ("horizon_days", "30"),
-        ("slot_step_minutes", "30"),
-        ("max_per_day", "0"),
-    ];
+    let base = base_form(&csrf);
 
     // Wrong: hours that end before they start, a negative limit. Nothing is saved,
     // and each error is said beside its field and named in the summary.
@@ -397,18 +402,7 @@ async fn a_holiday_is_one_row_from_its_first_day_until_its_last() {
     let (_, page) = text(&c, &app, "/settings/availability").await;
     assert!(page.contains("name=\"ov_until_0\""), "{page}");
     let csrf = csrf_of(&page);
-    let base = [
-        ("csrf", csrf.as_str()),
-        ("timezone", "Europe/Paris"),
-        ("monday_start_0", "09:00"),
-        ("monday_end_0", "12:00"),
-        ("min_notice_minutes", "60"),
-        ("buffer_before_minutes", "0"),
-        ("buffer_after_minutes", "0"),
-        ("horizon_days", "30"),
-        ("slot_step_minutes", "30"),
-        ("max_per_day", "0"),
-    ];
+    let base = base_form(&csrf);
     let post = |extra: Vec<(&'static str, &'static str)>| {
         let mut sent: Vec<(&str, &str)> = base.to_vec();
         sent.extend(extra);
