@@ -50,6 +50,10 @@ pub enum AppError {
     BodyTimeout { limit: std::time::Duration },
     /// The body is not in a format this endpoint takes: 415.
     UnsupportedMediaType { detail: String },
+    /// The request's target (path and query) is longer than the server reads: 414.
+    UriTooLong { limit_bytes: usize },
+    /// The request's header fields together are larger than the server reads: 431.
+    HeadersTooLarge { limit_bytes: usize },
     /// A feature that is switched off or a dependency that is down: 503.
     Unavailable { code: &'static str, detail: String },
     /// A bug or an outage; logged with its cause, answered with a generic body: 500.
@@ -92,6 +96,14 @@ pub const CODES: &[(&str, &str)] = &[
     (
         "unsupported_media_type",
         "The body is not in a format this endpoint takes.",
+    ),
+    (
+        "uri_too_long",
+        "The path and query are longer than the server reads.",
+    ),
+    (
+        "headers_too_large",
+        "The header fields are larger than the server reads.",
     ),
     ("method_not_allowed", "The path does not take this method."),
     // Who you are (401, 403, 404, 429).
@@ -410,6 +422,8 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::BodyTimeout { .. } => "request_timeout",
             AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            AppError::UriTooLong { .. } => "uri_too_long",
+            AppError::HeadersTooLarge { .. } => "headers_too_large",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -442,6 +456,13 @@ impl AppError {
                     "The request body is larger than the {limit_bytes} bytes this server accepts."
                 )
             }
+            AppError::UriTooLong { limit_bytes } => format!(
+                "The path and query are longer than the {limit_bytes} bytes this server reads."
+            ),
+            AppError::HeadersTooLarge { limit_bytes } => format!(
+                "The header fields (cookies included) are larger than the {limit_bytes} bytes \
+                 this server reads."
+            ),
             AppError::Internal(_) => "Something went wrong on our side.".into(),
         }
     }

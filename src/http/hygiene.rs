@@ -9,6 +9,15 @@
 //! than [`MAX_FORM_FIELDS`] fields is refused too (`400 too_many_fields`): no page
 //! sends one, and handlers look fields up by name.
 //!
+//! The request's head is bounded here too, with a reason: a path and query longer than
+//! [`MAX_URI_BYTES`] is `414 uri_too_long`, header fields of more than
+//! [`MAX_HEADER_BYTES`] in all are `431 headers_too_large` (no page or client of ours
+//! comes near either; hyper's own limits, far above them — a 64 KiB target, a head
+//! over its read buffer — answer the same statuses without a body, before any of
+//! this runs). A path whose percent-decoding is not UTF-8 names nothing here (every
+//! id, slug and file name is text) and is `404 not_found`, as a page for a browser,
+//! rather than the router's plain-text 400.
+//!
 //! The check reads the encoded request, without decoding it: `%00` in the path, the
 //! query or an `application/x-www-form-urlencoded` body, a raw NUL byte in any body,
 //! and a `\u0000` escape in any other body (JSON, and whatever claims to be something
@@ -29,6 +38,12 @@ use axum::{
 
 use super::AppState;
 use crate::error::AppError;
+
+/// The longest path and query read, in bytes as sent (percent-encoded).
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+
+/// The most bytes of header fields read, names and values together.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 /// The most fields a form may hold: the availability editor's longest (a year of
 /// single-date exceptions, five inputs each, and a week of hours) fits about twice.
@@ -74,13 +89,41 @@ fn has_body(req: &Request) -> bool {
     }
 }
 
+/// Whether a percent-encoded path decodes to UTF-8 text.
+pub fn decodes_to_text(path: &str) -> bool {
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .is_ok()
+}
+
 /// The middleware (see the module documentation).
 pub async fn refuse_nul(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let uri = req.uri();
+    let target = uri.path().len() + uri.query().map_or(0, |q| q.len() + 1);
+    if target > MAX_URI_BYTES {
+        let e = AppError::UriTooLong {
+            limit_bytes: MAX_URI_BYTES,
+        };
+        return answer(&state, &req, e);
+    }
+    let head: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if head > MAX_HEADER_BYTES {
+        let e = AppError::HeadersTooLarge {
+            limit_bytes: MAX_HEADER_BYTES,
+        };
+        return answer(&state, &req, e);
+    }
     let in_uri = encoded_nul(uri.path().as_bytes())
         || uri.query().is_some_and(|q| encoded_nul(q.as_bytes()));
     if in_uri {
         return answer(&state, &req, refused());
+    }
+    if !decodes_to_text(uri.path()) {
+        return answer(&state, &req, AppError::NotFound);
     }
     if !has_body(&req) {
         return next.run(req).await;
@@ -181,6 +224,14 @@ fn answer(state: &AppState, req: &Request, e: AppError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_that_decode_to_text() {
+        assert!(decodes_to_text("/mentors/%C3%A9t%C3%A9"));
+        assert!(decodes_to_text("/a%2Fb/%25FF"));
+        assert!(!decodes_to_text("/mentors/%FF%FE"));
+        assert!(!decodes_to_text("/x/%C0%80"), "an overlong NUL");
+    }
 
     #[test]
     fn finds_encoded_nuls_only() {

@@ -42,6 +42,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         AppError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
         AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        AppError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+        AppError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -299,7 +299,7 @@ async fn send(
     url: &str,
     token: Option<&str>,
     body: Option<(&str, String)>,
-) -> (StatusCode, String) {
+) -> (StatusCode, String, String) {
     let mut req = c.request(method.clone(), url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -312,7 +312,13 @@ async fn send(
         .send()
         .await
         .unwrap();
-    (res.status(), res.text().await.unwrap())
+    let kind = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (res.status(), kind, res.text().await.unwrap())
 }
 
 #[tokio::test]
@@ -412,19 +418,26 @@ async fn no_route_lets_a_nul_through_and_hostile_text_never_makes_a_5xx() {
                         continue;
                     }
                     requests += 1;
-                    let (status, text) = send(client, method, &url, token, body.clone()).await;
-                    let wrong = if nul {
-                        status != StatusCode::BAD_REQUEST
-                            || (api && !text.contains("nul_character"))
-                    } else {
-                        // The one documented 5xx: buying credits is not set up here.
-                        status.is_server_error()
-                            && !(status == StatusCode::SERVICE_UNAVAILABLE
-                                && text.contains("Buying credits is not enabled"))
-                    };
+                    let (status, kind, text) =
+                        send(client, method, &url, token, body.clone()).await;
+                    // Every refusal says why, in the form its reader reads: a page, or
+                    // problem+json (a path that decodes to no text was a plain-text
+                    // 400 from the router).
+                    let explained = kind.starts_with("text/html")
+                        || kind.starts_with("application/problem+json");
+                    let wrong = (status.is_client_error() && !explained)
+                        || if nul {
+                            status != StatusCode::BAD_REQUEST
+                                || (api && !text.contains("nul_character"))
+                        } else {
+                            // The one documented 5xx: buying credits is not set up here.
+                            status.is_server_error()
+                                && !(status == StatusCode::SERVICE_UNAVAILABLE
+                                    && text.contains("Buying credits is not enabled"))
+                        };
                     if wrong {
                         failures.push(format!(
-                            "{method} {target} {} as {}: {status} {}",
+                            "{method} {target} {} as {}: {status} ({kind}) {}",
                             body.as_ref().map(|b| b.0).unwrap_or(""),
                             if signed_in { "admin" } else { "anonymous" },
                             text.chars().take(120).collect::<String>()
@@ -460,6 +473,73 @@ fn percent_decode(s: &str) -> String {
         .map(|(_, v)| v.into_bytes())
         .unwrap_or_else(|| s.as_bytes().to_vec());
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A request whose target or header fields are longer than the server reads is refused
+/// with a reason (414, 431; as a page for a browser), and one just within the limits
+/// is answered on its merits; neither reaches a handler's work when refused.
+#[tokio::test]
+async fn an_oversized_request_head_is_refused_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let c = &app.http;
+    // The target: a search query just within 16 KiB, then just over.
+    let query = |n: usize| format!("/api/v1/mentors?q={}", "a".repeat(n));
+    let within = query(16 * 1024 - "/api/v1/mentors?q=".len());
+    let res = c.get(app.url(&within)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c.get(app.url(&format!("{within}a"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::URI_TOO_LONG);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "uri_too_long", "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("16384 bytes"),
+        "{body}"
+    );
+    // A browser gets a page that says so.
+    let res = browser_like()
+        .get(app.url(&format!("/mentors?q={}", "a".repeat(20_000))))
+        .header(header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::URI_TOO_LONG);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("The path and query are longer than the 16384 bytes this server reads."),
+        "{html}"
+    );
+    // Header fields: 32 KiB in all are read, more are refused.
+    let big = |n: usize| {
+        c.get(app.url("/api/v1/mentors"))
+            .header("x-filler", "b".repeat(n))
+    };
+    let res = big(24 * 1024).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = big(40 * 1024).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "headers_too_large", "{body}");
+    // A path that decodes to no text names nothing: 404, a page for a browser.
+    let res = browser_like()
+        .get(app.url("/mentors/%FF%FE"))
+        .header(header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let kind = res.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(kind.starts_with("text/html"), "{kind}");
+    let res = c
+        .get(app.url("/api/v1/articles/%C0%80"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "not_found", "{body}");
 }
 
 /// A form of hundreds of thousands of fields (a megabyte of `a=&a=&…`, within the body

@@ -285,20 +285,22 @@ pub(super) struct PreviewForm {
 }
 
 /// The editor's live preview: the sanitised HTML of the Markdown sent, exactly as it
-/// would be published. Signed-in users only, with the form's CSRF token.
+/// would be published. Signed-in users only, with the form's CSRF token; a refusal is
+/// problem+json, as this is read by the editor's script, not shown as a page.
 pub(super) async fn preview(web: WebCtx, WebForm(f): WebForm<PreviewForm>) -> Response {
     if web.auth.is_none() {
-        return (StatusCode::UNAUTHORIZED, "Sign in to preview.").into_response();
+        return AppError::unauthorized("unauthenticated", "Sign in to preview.").into_response();
     }
-    if web.check_csrf(&f.csrf).is_err() {
-        return (StatusCode::FORBIDDEN, "Reload the page and try again.").into_response();
+    if let Err(e) = web.check_csrf(&f.csrf) {
+        return e.into_response();
     }
     if f.content.chars().count() > article::CONTENT_MAX {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
+        let e = AppError::invalid(
+            "content",
+            "too_long",
             "The article is longer than 100,000 characters.",
-        )
-            .into_response();
+        );
+        return e.into_response();
     }
     (
         [
