@@ -2698,3 +2698,80 @@ async fn the_list_is_searched_by_words_of_the_title_or_a_skill_of_the_mentor() {
         "{html}"
     );
 }
+
+/// Weekly sessions published into time the mentor took off are published (the mentor
+/// chose each time), and the mentor is told: the flash after publishing counts them,
+/// and each such session's page says whose time off it falls in; a session outside it,
+/// and an attendee, see nothing of it.
+#[tokio::test]
+async fn sessions_published_into_time_off_are_pointed_out() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let mut body = crate::support::weekdays_nine_to_five("UTC");
+    // Wednesday 11 March off: the second of three weekly sessions from 4 March.
+    body["overrides"] = json!([{"date": "2026-03-11", "available": false}]);
+    app.set_availability(&m, body).await;
+    let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, html) = text(&mc, &app, "/group-sessions/new").await;
+    let res = mc
+        .post(app.url("/group-sessions/new"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("title", "Career chat"),
+            ("start", "2026-03-04T15:00"),
+            ("seats", "4"),
+            ("duration_minutes", "60"),
+            ("credits_per_seat", "10"),
+            ("audience", "public"),
+            ("repeat_weeks", "3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let first = res.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = text(&mc, &app, &first).await;
+    assert!(
+        page.contains(
+            "3 weekly sessions are published, each with its own page, seats and chat: this \
+             is the first. In time you took off: 1 of them (your availability page lists \
+             them; cancel those you will miss)."
+        ),
+        "{page}"
+    );
+    assert!(
+        !page.contains("id=\"in-time-off\""),
+        "the first is not: {page}"
+    );
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/group-sessions?mentor_id={}", m.user_id),
+            None,
+        )
+        .await;
+    let second = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["start_at"] == "2026-03-11T15:00:00Z")
+        .unwrap_or_else(|| panic!("{list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/group-sessions/{second}");
+    let (_, page) = text(&mc, &app, &path).await;
+    assert!(
+        page.contains(
+            "This session falls in your day off on Wednesday 11 March: taking time off does \
+             not cancel a published session. Cancel it if you will be away."
+        ),
+        "{page}"
+    );
+    // An attendee sees the session, not its mentor's time off.
+    member(&app, &admin, "ann@example.com", 30).await;
+    let ac = sign_in(&app, "ann@example.com", "correct horse battery").await;
+    let (_, page) = text(&ac, &app, &path).await;
+    assert!(!page.contains("id=\"in-time-off\""), "{page}");
+}

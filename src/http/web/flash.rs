@@ -138,6 +138,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "{0} weekly sessions are published, each with its own page, seats and chat: this is the first. The others are on your dashboard and under Group sessions.",
     ),
     (
+        "group_published_weekly_off",
+        "ok",
+        "{0} weekly sessions are published, each with its own page, seats and chat: this is the first. In time you took off: {1} of them (your availability page lists them; cancel those you will miss).",
+    ),
+    (
         "group_published",
         "ok",
         "Your group session is published: everyone it is open to can take a seat now.",

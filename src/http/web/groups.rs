@@ -215,6 +215,8 @@ struct SessionPage {
     /// have not started (cancelling can take them too), and the last one's date.
     later: usize,
     last_date: String,
+    /// For its mentor, a coming session in time they took off: "your day off on …".
+    time_off: Option<String>,
 }
 
 async fn render_session(
@@ -308,6 +310,17 @@ async fn render_session(
         }
         _ => vec![],
     };
+    // Publishing or taking time off later does not cancel a session: its mentor is
+    // told here when it falls in time they took off.
+    let time_off = match me {
+        Some(u) if u.id == g.mentor_id && g.status == GroupStatus::Open && now < g.start_at => {
+            in_time_off(state, &g.mentor_id, &[&g])
+                .await
+                .pop()
+                .flatten()
+        }
+        _ => None,
+    };
     let policy = if g.credits_per_seat == 0 {
         "Free to join and to leave.".to_string()
     } else {
@@ -346,9 +359,30 @@ async fn render_session(
             .map(|l| day_of(l.start_at, &tz))
             .unwrap_or_default(),
         later: later.len(),
+        time_off,
         g: card(web, &g),
     };
     Ok(web.render_status(state, status, &page))
+}
+
+/// For each of a mentor's sessions, the time off it falls in, in their pages' words
+/// (none when their availability cannot be read: the page still shows).
+async fn in_time_off(
+    state: &AppState,
+    mentor_id: &str,
+    sessions: &[&GroupRow],
+) -> Vec<Option<String>> {
+    let a = match crate::service::availability::load(&state.ctx, mentor_id).await {
+        Ok(Some(a)) => a,
+        _ => return sessions.iter().map(|_| None).collect(),
+    };
+    sessions
+        .iter()
+        .map(|g| {
+            crate::domain::availability::time_off_during(&a, g.start_at, g.end_at)
+                .map(|off| super::time_off_words(off.date, off.window.is_none()))
+        })
+        .collect()
 }
 
 async fn session_page(
@@ -878,7 +912,16 @@ async fn publish(
                     "/group-sessions/{}",
                     rows.first().map_or("", |g| g.id.as_str())
                 );
-                Ok(if rows.len() > 1 {
+                let all: Vec<&GroupRow> = rows.iter().collect();
+                let off = in_time_off(&state, &me.id, &all).await;
+                let off = off.iter().flatten().count() as i64;
+                Ok(if rows.len() > 1 && off > 0 {
+                    web.redirect_flash_numbers(
+                        &first,
+                        "group_published_weekly_off",
+                        &[rows.len() as i64, off],
+                    )
+                } else if rows.len() > 1 {
                     web.redirect_flash_numbers(
                         &first,
                         "group_published_weekly",

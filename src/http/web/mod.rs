@@ -633,6 +633,17 @@ fn usable_form_key(form_key: &str) -> bool {
 }
 
 /// Undoes [`urlencode`] (a cookie's value).
+/// A mentor's time off as their pages name it: "your day off on Thursday 10
+/// December", or "the time you blocked on …" for a window of hours.
+pub fn time_off_words(date: jiff::civil::Date, day_off: bool) -> String {
+    let day = date.strftime("%A %-d %B");
+    if day_off {
+        format!("your day off on {day}")
+    } else {
+        format!("the time you blocked on {day}")
+    }
+}
+
 pub fn urldecode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()

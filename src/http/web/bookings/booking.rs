@@ -239,13 +239,8 @@ async fn render_booking(
     let done_from = crate::domain::booking::done_from(r.start_at, r.end_at);
     // (`avail` is read for its mentor only while the session is live and ahead.)
     let time_off = avail.as_ref().filter(|_| i_am_mentor).and_then(|a| {
-        let off = crate::domain::availability::time_off_during(a, r.start_at, r.end_at)?;
-        let day = off.date.strftime("%A %-d %B");
-        Some(if off.window.is_none() {
-            format!("your day off on {day}")
-        } else {
-            format!("the time you blocked on {day}")
-        })
+        crate::domain::availability::time_off_during(a, r.start_at, r.end_at)
+            .map(|off| crate::http::web::time_off_words(off.date, off.window.is_none()))
     });
     let [mine, theirs] = crate::service::bookings::notes_of(r, i_am_mentor);
     let series = match &r.series_id {

@@ -95,27 +95,20 @@ async fn booked_off_of(state: &AppState, web: &WebCtx, me: &UserRow) -> Vec<Book
     };
     found
         .into_iter()
-        .map(|f| {
-            let day = f.date.strftime("%A %-d %B").to_string();
-            BookedOffLine {
-                href: if f.group {
-                    format!("/group-sessions/{}", f.id)
-                } else {
-                    format!("/bookings/{}", f.id)
-                },
-                title: f.title,
-                with: if f.group {
-                    "group session".into()
-                } else {
-                    format!("with {}", f.with)
-                },
-                when: web.when(f.start_at, &tz),
-                why: if f.day_off {
-                    format!("your day off on {day}")
-                } else {
-                    format!("the time you blocked on {day}")
-                },
-            }
+        .map(|f| BookedOffLine {
+            href: if f.group {
+                format!("/group-sessions/{}", f.id)
+            } else {
+                format!("/bookings/{}", f.id)
+            },
+            title: f.title,
+            with: if f.group {
+                "group session".into()
+            } else {
+                format!("with {}", f.with)
+            },
+            when: web.when(f.start_at, &tz),
+            why: crate::http::web::time_off_words(f.date, f.day_off),
         })
         .collect()
 }
