@@ -660,3 +660,48 @@ async fn a_later_page_of_mentors_leads_back_to_the_first() {
     );
     assert!(!second.contains(">More mentors</a>"), "{second}");
 }
+
+/// The profile's "credits per hour" is what the mentor's page and search's price filter
+/// show, while a booking costs its service's price: the profile form says when the two
+/// disagree (a service repriced after approval), and says nothing while they agree.
+#[tokio::test]
+async fn the_profile_says_when_its_hourly_rate_is_not_what_the_calls_cost() {
+    let app = crate::support::TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = app
+        .approved_mentor(
+            &admin,
+            "rate@example.com",
+            crate::support::mentor_profile(&["x"], &[], 40),
+        )
+        .await;
+    let c = sign_in(&app, "rate@example.com", "correct horse battery").await;
+    let (_, page) = text(&c, &app, "/settings/mentor").await;
+    assert!(page.contains("value=\"40\""), "{page}");
+    assert!(
+        !page.contains("id=\"hourly_rate-note\""),
+        "they agree: {page}"
+    );
+    let (_, services) = app.get("/api/v1/me/services", m.token()).await;
+    let id = services["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{services}"))
+        .to_string();
+    let (status, s) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/me/services/{id}"),
+            m.token(),
+            Some(serde_json::json!({"duration_minutes": 30, "credit_cost": 30})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    let (_, page) = text(&c, &app, "/settings/mentor").await;
+    assert!(
+        page.contains(
+            "Your video calls cost 60 credits an hour at their own prices, which is what a \
+             booking costs; this figure is what your page and search&#39;s price filter show."
+        ),
+        "{page}"
+    );
+}

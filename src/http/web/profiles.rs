@@ -179,6 +179,44 @@ struct MentorFormPage {
     f: MentorFormValues,
     rows: Vec<ExpRow>,
     errors: FormErrors,
+    /// When the video-call services' prices are not this rate an hour: what they are.
+    rate_note: Option<String>,
+}
+
+/// What the mentor's video calls cost an hour, when that is not `rate` (the figure
+/// their page and search's price filter show; a booking costs its service's price).
+async fn rate_note(state: &AppState, mentor_id: &str, rate: &str) -> Option<String> {
+    let services = mentors::offered_services(&state.ctx, mentor_id)
+        .await
+        .ok()?;
+    let hourly: Vec<(i64, &str)> = services
+        .iter()
+        .filter(|s| s.kind == crate::domain::mentor::ServiceKind::Session && s.duration_minutes > 0)
+        .map(|s| {
+            (
+                (s.credit_cost * 60 + s.duration_minutes / 2) / s.duration_minutes,
+                s.title.as_str(),
+            )
+        })
+        .collect();
+    let rate: i64 = rate.trim().parse().ok()?;
+    let (lo, hi) = (
+        hourly.iter().map(|h| h.0).min()?,
+        hourly.iter().map(|h| h.0).max()?,
+    );
+    if lo == rate && hi == rate {
+        return None;
+    }
+    let cost = if lo == hi {
+        format!("{lo} credits an hour")
+    } else {
+        format!("{lo} to {hi} credits an hour")
+    };
+    Some(format!(
+        "Your video calls cost {cost} at their own prices, which is what a booking \
+         costs; this figure is what your page and search's price filter show. Change \
+         it or the services' prices so that they agree."
+    ))
 }
 
 #[derive(Debug, Default, Clone)]
@@ -250,9 +288,11 @@ async fn mentor_form(State(state): State<AppState>, web: WebCtx) -> PageResult {
             description: String::new(),
         });
     }
+    let rate_note = rate_note(&state, &me.id, &values.hourly_rate).await;
     Ok(web.render(
         &state,
         &MentorFormPage {
+            rate_note,
             layout: web.layout(),
             page: format!("/mentors/{}", me.id),
             show_services: p.as_ref().is_some_and(|p| p.status != MentorStatus::Draft),
@@ -347,6 +387,7 @@ async fn save_mentor(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &MentorFormPage {
+                    rate_note: None,
                     layout: web.layout(),
                     page: format!("/mentors/{}", me.id),
                     show_services: current
