@@ -523,9 +523,7 @@ pub async fn send(
     let group = if away.is_empty() {
         None
     } else {
-        store::groups::of_threads(&ctx.db.pool, &[thread_id.to_string()])
-            .await?
-            .pop()
+        group_of(ctx, thread_id).await?
     };
     let mut tx = ctx.db.begin_write().await?;
     let mut live = super::events::Live::new();
@@ -546,19 +544,9 @@ pub async fn send(
     store::messages::mark_read(&mut *tx, thread_id, &me.id, &m.id, now).await?;
     for user_id in away {
         if let Some(u) = store::users::by_id(&mut *tx, user_id).await? {
-            let preview = preview(&content);
-            let (title, body) = match &group {
-                Some(g) => (
-                    format!("New message in “{}”, {}", g.title, u.reads().at(g.start_at)),
-                    format!("{}: {preview}", me.first_name),
-                ),
-                None => (
-                    format!("New message from {} {}", me.first_name, me.last_name),
-                    preview,
-                ),
-            };
+            let (title, body) = note_text(group.as_ref(), me, &u.id, &preview(&content));
             let note = super::notify::Note {
-                reader: None,
+                reader: Some(u.reads()),
                 user_id: &u.id,
                 email: &u.email,
                 kind: super::notify::NEW_MESSAGE,
@@ -598,13 +586,20 @@ pub async fn page(
 }
 
 /// The first names of those who wrote in one of my threads and have left it, to name
-/// their messages: (user id, first name).
+/// their messages: (user id, first name). None to an attendee of a group session that
+/// keeps its attendees' names from each other (as [`visible`]).
 pub async fn former_writers(
     ctx: &Ctx,
     me: &UserRow,
     thread_id: &str,
 ) -> AppResult<Vec<(String, String)>> {
     my_thread(ctx, me, thread_id).await?;
+    if let Some(g) = group_of(ctx, thread_id).await?
+        && !g.show_names
+        && g.mentor_id != me.id
+    {
+        return Ok(vec![]);
+    }
     Ok(store::messages::former_writers(&ctx.db.pool, thread_id).await?)
 }
 
@@ -717,10 +712,19 @@ pub async fn edit(ctx: &Ctx, me: &UserRow, id: &str, input: &EditInput) -> AppRe
     }
     // Read before the write transaction (which must not wait for a second connection).
     let people = participant_ids(ctx, &m.thread_id).await?;
+    let group = group_of(ctx, &m.thread_id).await?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     store::messages::edit_message(&mut *tx, id, &content, now).await?;
-    rewrite_notes(&mut tx, me, &m, &people, Some(&content), now).await?;
+    rewrite_notes(
+        &mut tx,
+        (me, group.as_ref()),
+        &m,
+        &people,
+        Some(&content),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     let m = store::messages::message(&ctx.db.pool, id)
         .await?
@@ -742,10 +746,11 @@ pub async fn edit(ctx: &Ctx, me: &UserRow, id: &str, input: &EditInput) -> AppRe
 pub async fn delete(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<()> {
     let m = own_message(ctx, me, id).await?;
     let people = participant_ids(ctx, &m.thread_id).await?;
+    let group = group_of(ctx, &m.thread_id).await?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
     store::messages::delete_message(&mut *tx, id, now).await?;
-    rewrite_notes(&mut tx, me, &m, &people, None, now).await?;
+    rewrite_notes(&mut tx, (me, group.as_ref()), &m, &people, None, now).await?;
     tx.commit().await?;
     ctx.realtime
         .publish(
@@ -765,13 +770,59 @@ fn preview(content: &str) -> String {
     content.chars().take(140).collect()
 }
 
+/// The title and body of the notification of a new message (`preview`) by `writer` to
+/// `reader_id`. In a group session's chat: the session and its time (stamped, so that
+/// it is written out in the reader's zone when read), and the writer by first name —
+/// or as "An attendee" to another attendee when the session hides names (its mentor
+/// is always named, and sees every name); between two people, the writer's name.
+fn note_text(
+    group: Option<&store::groups::ThreadGroupRow>,
+    writer: &UserRow,
+    reader_id: &str,
+    preview: &str,
+) -> (String, String) {
+    match group {
+        Some(g) => {
+            let named = g.show_names || writer.id == g.mentor_id || reader_id == g.mentor_id;
+            let who = if named {
+                writer.first_name.as_str()
+            } else {
+                "An attendee"
+            };
+            (
+                format!("New message in “{}”", g.title),
+                format!(
+                    "{who}: {preview}\nThe session: {}",
+                    crate::domain::clock::stamp(g.start_at)
+                ),
+            )
+        }
+        None => (
+            format!(
+                "New message from {} {}",
+                writer.first_name, writer.last_name
+            ),
+            preview.to_string(),
+        ),
+    }
+}
+
+/// The group session whose chat this thread is, if it is one.
+async fn group_of(ctx: &Ctx, thread_id: &str) -> AppResult<Option<store::groups::ThreadGroupRow>> {
+    Ok(
+        store::groups::of_threads(&ctx.db.pool, &[thread_id.to_string()])
+            .await?
+            .pop(),
+    )
+}
+
 /// What the thread's other people were told of message `m` by notification (its
-/// preview, "Ada: …" in a group's thread) follows its edit (`Some`: the new text) or
-/// its deletion (`None`), so that what its writer took back is not read there still.
-/// An email already sent stays as it went.
+/// preview, [`note_text`]) follows its edit (`Some`: the new text) or its deletion
+/// (`None`), so that what its writer took back is not read there still. An email
+/// already sent stays as it went.
 async fn rewrite_notes(
     tx: &mut Tx,
-    me: &UserRow,
+    (me, group): (&UserRow, Option<&store::groups::ThreadGroupRow>),
     m: &MessageRow,
     people: &[String],
     new: Option<&str>,
@@ -788,12 +839,17 @@ async fn rewrite_notes(
             super::notify::NEW_MESSAGE,
             m.thread_id.as_str(),
         );
-        store::notify::redact_body(tx, about, &old, &new, now).await?;
-        let (old, new) = (
-            format!("{}: {old}", me.first_name),
-            format!("{}: {new}", me.first_name),
-        );
-        store::notify::redact_body(tx, about, &old, &new, now).await?;
+        let (_, was) = note_text(group, me, user_id, &old);
+        let (_, now_reads) = note_text(group, me, user_id, &new);
+        store::notify::redact_body(tx, about, &was, &now_reads, now).await?;
+        if group.is_some() {
+            // Written before the session's time moved into the body: "Ada: …".
+            let (was, now_reads) = (
+                format!("{}: {old}", me.first_name),
+                format!("{}: {new}", me.first_name),
+            );
+            store::notify::redact_body(tx, about, &was, &now_reads, now).await?;
+        }
     }
     Ok(())
 }

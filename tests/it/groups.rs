@@ -530,11 +530,11 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
         .find(|i| i["kind"] == "new_message")
         .unwrap_or_else(|| panic!("{n}"))
         .clone();
+    assert_eq!(note["title"], "New message in “Rust in practice”");
     assert_eq!(
-        note["title"],
-        "New message in “Rust in practice”, Wed 4 Mar 2026, 15:00 (UTC)"
+        note["body"],
+        "Test: See you all there\nThe session: Wed 4 Mar 2026, 15:00 (UTC)"
     );
-    assert_eq!(note["body"], "Test: See you all there");
     assert_eq!(note["read"], false);
     // Reading the line reads its notification.
     let (status, _) = app
@@ -2774,4 +2774,95 @@ async fn sessions_published_into_time_off_are_pointed_out() {
     let ac = sign_in(&app, "ann@example.com", "correct horse battery").await;
     let (_, page) = text(&ac, &app, &path).await;
     assert!(!page.contains("id=\"in-time-off\""), "{page}");
+}
+
+/// A session that hides its attendees' names hides them in chat notifications too: an
+/// attendee away is told "An attendee: …" of another attendee's line (its mentor is
+/// named, and the mentor is told every name); the session's time in a notification
+/// follows its reader's zone when they change it; an edit rewrites each reader's copy.
+#[tokio::test]
+async fn chat_notifications_keep_hidden_names_hidden_and_follow_the_readers_zone() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let mut body = session(3, 0);
+    body["show_names"] = json!(false);
+    let g = publish(&app, &m, body).await;
+    let (id, thread) = (g["id"].as_str().unwrap(), g["thread_id"].as_str().unwrap());
+    let ann = member(&app, &admin, "ann@example.com", 0).await;
+    let bob = member(&app, &admin, "bob@example.com", 0).await;
+    for p in [&ann, &bob] {
+        assert_eq!(join(&app, p, id).await.0, StatusCode::CREATED);
+    }
+    let (status, line) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            ann.token(),
+            json!({"content": "Hello all"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{line}");
+    let note_of = |s: &Session| {
+        let (app, token) = (&app, s.token().map(str::to_string));
+        async move {
+            let (_, n) = app.get("/api/v1/notifications", token.as_deref()).await;
+            n["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["kind"] == "new_message")
+                .unwrap_or_else(|| panic!("{n}"))["body"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert_eq!(
+        note_of(&bob).await,
+        "An attendee: Hello all\nThe session: Wed 4 Mar 2026, 15:00 (UTC)"
+    );
+    assert!(note_of(&m).await.starts_with("Test: Hello all\n"));
+    // Bob moves to Tokyo: the session's time follows.
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        bob.token(),
+        Some(json!({"timezone": "Asia/Tokyo"})),
+    )
+    .await;
+    let tokyo = note_of(&bob).await;
+    assert!(
+        tokyo.contains("The session: Thu 5 Mar 2026, 00:00 (Asia/Tokyo)"),
+        "{tokyo}"
+    );
+    // An edit follows into each copy, names still hidden.
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/messages/{}", line["id"].as_str().unwrap()),
+            ann.token(),
+            Some(json!({"content": "Hello everyone"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        note_of(&bob)
+            .await
+            .starts_with("An attendee: Hello everyone\n")
+    );
+    assert!(note_of(&m).await.starts_with("Test: Hello everyone\n"));
+    // On the chat page Ann's line is an attendee's, before and after she leaves.
+    let bc = crate::web_mentors::sign_in(&app, "bob@example.com", "correct horse battery").await;
+    for left in [false, true] {
+        if left {
+            assert_eq!(leave(&app, &ann, id).await.0, StatusCode::OK);
+        }
+        let (_, page) = crate::web_mentors::text(&bc, &app, &format!("/chat/{thread}")).await;
+        assert!(
+            page.contains("<span class=\"sender\">An attendee</span>")
+                && page.contains("More on this message from An attendee")
+                && !page.contains("<span class=\"sender\">Test</span>"),
+            "left: {left}: {page}"
+        );
+    }
 }

@@ -280,14 +280,16 @@ fn message_line(
         editable: mine && live && m.kind == "text",
         deletable: mine && live && matches!(m.kind.as_str(), "text" | "image"),
         edit_error: String::new(),
+        // Someone whose name this reader may not see (a group session that hides its
+        // attendees' names from each other) is "An attendee".
         sender: m
             .sender_id
             .as_ref()
-            .and_then(|s| {
+            .map(|s| {
                 names
                     .iter()
                     .find(|(id, _)| id == s)
-                    .map(|(_, n)| n.to_string())
+                    .map_or_else(|| "An attendee".to_string(), |(_, n)| n.to_string())
             })
             .unwrap_or_default(),
         parts: linkify(&with_dates(&m, tz, web)),
