@@ -643,7 +643,8 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
     );
     assert!(page.contains("25 credits a seat, all returned"), "{page}");
     assert!(!page.contains("id=\"seats\""), "{page}");
-    // The chat says so; the line of the one who left still names them.
+    // The chat says so; the line of the one who left is still an attendee's (the
+    // session keeps attendees' names from each other, so not their name).
     let (_, chat) = crate::web_mentors::text(&c, &app, &format!("/chat/{thread}")).await;
     assert!(
         chat.contains("This session is cancelled. The mentor cancelled it: I am ill."),
@@ -654,10 +655,13 @@ async fn cancelling_refunds_every_seat_in_full_and_tells_everyone() {
         .find(|l| l.contains("See you all there"))
         .expect("the line is shown");
     assert!(
-        line.contains("<span class=\"sender\">Test</span>"),
+        line.contains("<span class=\"sender\">An attendee</span>"),
         "{line}"
     );
-    assert!(line.contains("More on this message from Test"), "{line}");
+    assert!(
+        line.contains("More on this message from An attendee"),
+        "{line}"
+    );
 }
 
 /// 100 people join a 10-seat session at once (over two instances on PostgreSQL):
