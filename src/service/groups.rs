@@ -667,7 +667,10 @@ fn settle_memo(title: &str, to_person: i64, held: i64) -> String {
     if to_person >= held {
         format!("{seat}: credits returned")
     } else if to_person > 0 {
-        format!("{seat}: part of the credits returned")
+        // Read in both wallets' histories: whose each part is.
+        format!(
+            "{seat}: {to_person} of {held} credits back to the attendee, the rest to the mentor"
+        )
     } else {
         seat
     }
@@ -1388,12 +1391,19 @@ pub async fn remind(ctx: &Ctx, session_id: &str, start_at: i64, lead: &str) -> A
             .into_iter()
             .map(|s| s.user_id.into())
             .collect();
+    let seated = people.len();
     people.push(g.mentor_id.to_string());
     for user_id in people {
         let Some(u) = store::users::by_id(&mut *tx, &user_id).await? else {
             continue;
         };
         let when = both_zones(&g, &user_id, u.reads());
+        // Its mentor leads it; everyone else attends it with them.
+        let with = if user_id == g.mentor_id.as_str() {
+            format!("you lead ({seated} seated)")
+        } else {
+            format!("with {} {}", g.mentor_first_name, g.mentor_last_name)
+        };
         notify::notify(
             ctx,
             &mut tx,
@@ -1404,10 +1414,8 @@ pub async fn remind(ctx: &Ctx, session_id: &str, start_at: i64, lead: &str) -> A
                 kind: notify::BOOKING_REMINDER,
                 title: format!("{headline}: “{}”", g.title),
                 body: format!(
-                    "The group session “{}” with {} {} starts {when}.{}",
+                    "The group session “{}” {with} starts {when}.{}",
                     g.title,
-                    g.mentor_first_name,
-                    g.mentor_last_name,
                     join_line(&g)
                 ),
                 link: format!("/group-sessions/{}", g.id),

@@ -358,7 +358,10 @@ async fn joining_holds_credits_leaving_follows_the_policy_and_the_line_waits() {
     let (_, credits) = app.get("/api/v1/me/credits", b.token()).await;
     assert_eq!(
         credits["entries"][0]["memo"],
-        format!("A seat in the group session “{title}”: part of the credits returned"),
+        format!(
+            "A seat in the group session “{title}”: 15 of 30 credits back to the attendee, \
+             the rest to the mentor"
+        ),
         "{credits}"
     );
     assert_eq!(left["seat_taken_by_waitlist"], false, "nobody in line");
@@ -1174,8 +1177,18 @@ async fn reminders_go_to_everyone_seated_and_not_after_a_cancellation() {
     let (_, notes) = app.get("/api/v1/notifications", a.token()).await;
     assert_eq!(reminders(&notes), 1, "{notes}");
     assert!(notes.to_string().contains("Tomorrow"));
+    assert!(
+        notes.to_string().contains("“Rust in practice” with Test "),
+        "an attendee's is with the mentor: {notes}"
+    );
     let (_, notes) = app.get("/api/v1/notifications", m.token()).await;
     assert_eq!(reminders(&notes), 1, "the mentor too: {notes}");
+    assert!(
+        notes
+            .to_string()
+            .contains("The group session “Rust in practice” you lead (1 seated) starts"),
+        "the mentor's is theirs to lead: {notes}"
+    );
     // And one hour before; the cancelled one (the 5th) never reminds.
     app.clock.set("2026-03-04T14:00:01Z".parse().unwrap());
     app.tick().await;
@@ -2869,4 +2882,30 @@ async fn chat_notifications_keep_hidden_names_hidden_and_follow_the_readers_zone
             "left: {left}: {page}"
         );
     }
+}
+
+/// Within the notice before a paid session, its page names no deadline already gone: it
+/// says what leaving now returns.
+#[tokio::test]
+async fn within_the_notice_the_page_says_what_leaving_now_returns() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 10)).await;
+    let id = g["id"].as_str().unwrap();
+    let a = member(&app, &admin, "ann@example.com", 30).await;
+    assert_eq!(join(&app, &a, id).await.0, StatusCode::CREATED);
+    let ac = crate::web_mentors::sign_in(&app, "ann@example.com", "correct horse battery").await;
+    let path = format!("/group-sessions/{id}");
+    let (_, html) = crate::web_mentors::text(&ac, &app, &path).await;
+    assert!(html.contains("Leave before Tue 3 Mar 2026"), "{html}");
+    // The session starts at 15:00 on the 4th: from 15:00 on the 3rd, within 24 hours.
+    app.clock.set("2026-03-03T16:00:00Z".parse().unwrap());
+    let (_, html) = crate::web_mentors::text(&ac, &app, &path).await;
+    assert!(
+        html.contains(
+            "Leaving now, 50% of the 10 credits come back and the rest goes to the mentor."
+        ) && !html.contains("Leave before"),
+        "{html}"
+    );
 }

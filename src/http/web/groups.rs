@@ -323,6 +323,13 @@ async fn render_session(
     };
     let policy = if g.credits_per_seat == 0 {
         "Free to join and to leave.".to_string()
+    } else if now >= free_until {
+        // Within the notice already: no deadline to name.
+        format!(
+            "Leaving now, {}% of the {} credits come back and the rest goes to the mentor.",
+            p.late_refund_percent.clamp(0, 100),
+            g.credits_per_seat
+        )
     } else {
         format!(
             "Leave before {} and all {} credits come back; later, {}% come back and the rest goes to the mentor.",
