@@ -180,9 +180,15 @@ pub async fn set_status(
     to: ProgramStatus,
     now: Timestamp,
 ) -> sqlx::Result<bool> {
+    // Started before its applications close, a program's closing date says what
+    // happened: they closed now (within the table's rule that they close after they
+    // open). Its running dates stay as planned (a template made from it keeps them).
     let r = sqlx::query(
         "UPDATE programs SET status = $3, updated_at = $4, \
-         completed_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN $4 ELSE completed_at END \
+         completed_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN $4 ELSE completed_at END, \
+         applications_close_at = CASE WHEN $3 = 'running' \
+           AND applications_close_at > $4 AND applications_open_at < $4 \
+           THEN $4 ELSE applications_close_at END \
          WHERE id = $1 AND status = $2",
     )
     .bind(id)

@@ -276,7 +276,26 @@ async fn a_program_starts_from_a_template_and_follows_its_states() {
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(changed["budget_per_mentee"], 30);
     assert_eq!(changed["name"], "Switch 2026");
-    assert_eq!(act(&app, &admin, id, "start").await.1["status"], "running");
+    // Started before its applications close: they closed then (the running dates stay
+    // as planned).
+    let (_, before) = app
+        .get(&format!("/api/v1/programs/{id}"), admin.token())
+        .await;
+    assert!(
+        before["applications_close_at"].as_str().unwrap() > "2026-03-02T10:00:00Z",
+        "{before}"
+    );
+    app.clock.advance(jiff::SignedDuration::from_hours(1));
+    let (_, started) = act(&app, &admin, id, "start").await;
+    assert_eq!(started["status"], "running", "{started}");
+    assert_eq!(
+        started["applications_close_at"], "2026-03-02T10:00:00Z",
+        "{started}"
+    );
+    assert_eq!(
+        (&started["starts_at"], &started["ends_at"]),
+        (&before["starts_at"], &before["ends_at"])
+    );
     assert_eq!(
         act(&app, &admin, id, "complete").await.1["status"],
         "completed"

@@ -1314,6 +1314,8 @@ async fn manage_action(
             if matches!(a, ProgramAction::Complete | ProgramAction::Cancel)
                 && !confirm::confirmed(&f.confirmed)
             {
+                let p = programs::access(ctx, &me, &id).await?.program;
+                let draft = p.status == crate::domain::program::ProgramStatus::Draft;
                 return Ok(confirm::page(
                     &state,
                     &web,
@@ -1323,7 +1325,11 @@ async fn manage_action(
                         } else {
                             "Cancel this program?".into()
                         },
-                        consequence: "Draft proposals are dropped and the mentees' unspent sponsored credits go back to the program. Its mentorships go on outside it.".into(),
+                        consequence: if draft {
+                            "It was never opened: nobody has seen or joined it. It stays listed for you as cancelled and cannot be opened again.".into()
+                        } else {
+                            "Draft proposals are dropped and the mentees' unspent sponsored credits go back to the program. Its mentorships go on outside it.".into()
+                        },
                         action: format!("/programs/{id}/manage/state"),
                         fields: vec![("state", f.state.clone())],
                         yes: if a == ProgramAction::Complete {
@@ -1332,7 +1338,11 @@ async fn manage_action(
                             "Yes, cancel it"
                         },
                         back: back.clone(),
-                        no: "No, keep it going",
+                        no: if draft {
+                            "No, keep the draft"
+                        } else {
+                            "No, keep it going"
+                        },
                         reason: None,
                         errors: FormErrors::default(),
                     },
@@ -1350,9 +1360,9 @@ async fn manage_action(
                         question: "Start the program's running window now?".into(),
                         consequence: if early {
                             format!(
-                                "Applications close now instead of on {}: nobody more can apply \
-                                 or join the pool, and the program cannot go back to open. \
-                                 Pairings can still be made and published.",
+                                "Applications close now instead of on {}: no more mentees can \
+                                 apply (mentors can still join the pool), and the program cannot \
+                                 go back to open. Pairings can still be made and published.",
                                 web.when(p.applications_close_at, &program_zone(&p))
                             )
                         } else {
