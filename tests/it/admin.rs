@@ -846,6 +846,27 @@ async fn an_admin_reads_one_users_page() {
     ] {
         assert!(html.contains(words), "{words}: {html}");
     }
+    // Credits are granted from here too, and it comes back here.
+    let res = c
+        .post(app.url("/admin/credits"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", "mentee@example.com"),
+            ("amount", "5"),
+            ("reason", "Goodwill"),
+            ("back", page.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], page.as_str());
+    let (_, html) = text(&c, &app, &page).await;
+    assert!(
+        html.contains("Granted 5 credits; their balance is now 75.")
+            && html.contains("<span class=\"stat-value\" id=\"user-balance\">75</span>"),
+        "{html}"
+    );
     // Its booking opens read-only for the admin, naming both people.
     let booking = format!("/admin/bookings/{}", b["id"].as_str().unwrap());
     assert!(html.contains(&format!("<a href=\"{booking}\">")), "{html}");

@@ -770,6 +770,9 @@ struct GrantForm {
     amount: String,
     #[serde(default)]
     reason: String,
+    /// The member's own admin page, when the grant was made there: where it goes back.
+    #[serde(default)]
+    back: String,
 }
 
 async fn grant_credits(
@@ -832,11 +835,15 @@ async fn grant_credits(
     .await;
     match granted {
         // Back to the list showing just the member credited, and what they have now.
-        Ok((user, g)) => Ok(web.redirect_flash_numbers(
-            &format!("/admin?q={}", urlencode(&user.email)),
-            "credits_granted_to",
-            &[g.amount, g.balance],
-        )),
+        Ok((user, g)) => Ok(if f.back == format!("/admin/users/{}", user.id) {
+            web.redirect_flash_numbers(&f.back, "credits_granted_here", &[g.amount, g.balance])
+        } else {
+            web.redirect_flash_numbers(
+                &format!("/admin?q={}", urlencode(&user.email)),
+                "credits_granted_to",
+                &[g.amount, g.balance],
+            )
+        }),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let errors = FormErrors::from_error(&e).ids("grant-").labelled(&[
                 ("email", "Email"),

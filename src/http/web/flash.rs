@@ -370,6 +370,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "ok",
         "Granted {0} credits to the member below; their balance is now {1}.",
     ),
+    (
+        "credits_granted_here",
+        "ok",
+        "Granted {0} credits; their balance is now {1}.",
+    ),
     ("notifications_read", "ok", "All notifications marked read."),
     ("preferences_saved", "ok", "Notification settings saved."),
     ("job_retried", "ok", "The job is queued again."),
