@@ -463,6 +463,12 @@ async fn admin_stats_count_the_platform_and_only_admins_see_them() {
         log["items"].as_array().unwrap().len(),
         "{page}"
     );
+    // The page also takes an action as it shows it ("credits granted").
+    for (words, found) in [("Credits%20granted", 1), ("payment%20refunded", 0)] {
+        let (_, page) =
+            crate::web_mentors::text(&c, &app, &format!("/admin/audit?action={words}")).await;
+        assert_eq!(rows(&page), found, "{words}: {page}");
+    }
     let (_, page) =
         crate::web_mentors::text(&c, &app, "/admin/audit?target=nobody%40example.com").await;
     assert!(

@@ -542,6 +542,17 @@ const ACTIONS: &[(&str, &str)] = &[
     ("job.retry", "job retried"),
 ];
 
+/// The action filter as typed: an action's words as the page shows them ("credit
+/// request granted") stand for its code; anything else is read as a code or its
+/// start, a space for a `.` or `_` ("credit request grant", "user.").
+fn action_code(typed: &str) -> String {
+    let typed = typed.trim();
+    ACTIONS
+        .iter()
+        .find(|(_, label)| label.eq_ignore_ascii_case(typed))
+        .map_or_else(|| typed.to_string(), |(code, _)| (*code).to_string())
+}
+
 /// An audit entry's action in words ("report upheld, content removed"); one
 /// [`ACTIONS`] does not know reads as its code with spaces.
 pub fn action_label(action: &str) -> String {
@@ -636,7 +647,7 @@ async fn audit_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
         )
     };
     let f = AuditFilter {
-        action: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),
+        action: Some(action_code(&q.action)).filter(|s| !s.is_empty()),
         actor_id: None,
         target_id,
         person_id,
