@@ -123,6 +123,10 @@ async fn an_admin_starts_a_program_mentees_apply_and_the_manager_publishes() {
     b.fill("#f-email", "max@example.com").await;
     b.click_button("Make manager").await;
     assert!(b.wait_for_text("They manage this program now").await);
+    // Twice: said, and nothing changes.
+    b.fill("#f-email", "MAX@example.com").await;
+    b.click_button("Make manager").await;
+    assert!(b.wait_for_text("They manage this program already").await);
 
     // The manager computes, reviews and publishes.
     let mgr = b.twin().await;

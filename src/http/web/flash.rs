@@ -260,6 +260,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "They manage this program now, and were told.",
     ),
     (
+        "program_manager_already",
+        "info",
+        "They manage this program already: nothing changed.",
+    ),
+    (
         "program_manager_removed",
         "info",
         "They no longer manage this program.",

@@ -1430,7 +1430,13 @@ async fn manage_action(
         "add-manager" => match admin::user_by_email(ctx, &me, f.email.trim()).await {
             Ok(u) => programs::set_manager(ctx, &me, &id, &u.id, true)
                 .await
-                .map(|_| "program_manager_added"),
+                .map(|added| {
+                    if added {
+                        "program_manager_added"
+                    } else {
+                        "program_manager_already"
+                    }
+                }),
             Err(AppError::NotFound) => Err(AppError::invalid(
                 "email",
                 "unknown_user",

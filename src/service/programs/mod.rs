@@ -874,14 +874,15 @@ pub async fn managers(ctx: &Ctx, a: &Access) -> AppResult<Vec<(String, String, S
         .collect())
 }
 
-/// Makes a member manager of a program, or no longer (admins only).
+/// Makes a member manager of a program, or no longer (admins only); whether that
+/// changed anything (adding a manager twice, or removing one who is not, does not).
 pub async fn set_manager(
     ctx: &Ctx,
     admin: &UserRow,
     program_id: &str,
     user_id: &str,
     manager: bool,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     super::admin::require_admin(admin)?;
     access(ctx, admin, program_id).await?;
     let Some(user) = store::users::by_id(&ctx.db.pool, user_id).await? else {
@@ -944,9 +945,9 @@ pub async fn set_manager(
             .await?;
             tx.commit().await?;
             live.publish(ctx).await;
-            return Ok(());
+            return Ok(true);
         }
     }
     tx.commit().await?;
-    Ok(())
+    Ok(changed)
 }
