@@ -104,7 +104,7 @@ async fn a_newcomer_asks_for_credits_and_an_admin_grants_them_from_the_attention
     a.screenshots("journey-credits-04-queue").await;
     a.click_button("Grant").await;
     assert!(
-        a.wait_for_text("Granted: the credits are in the member's wallet")
+        a.wait_for_text("Granted 30 of the 30 credits asked: they are in the member's wallet")
             .await
     );
     a.close().await;

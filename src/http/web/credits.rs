@@ -481,6 +481,12 @@ async fn answered(
     (form, done): (&'static str, &'static str),
 ) -> PageResult {
     match r {
+        // A grant says how much went (it may differ from what was asked).
+        Ok(row) if form == "grant" => Ok(web.redirect_flash_numbers(
+            "/admin/credit-requests",
+            done,
+            &[row.granted, row.credits],
+        )),
         Ok(_) => Ok(web.redirect_flash("/admin/credit-requests", done)),
         Err(AppError::Conflict {
             code: "already_answered",

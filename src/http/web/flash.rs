@@ -451,7 +451,7 @@ const FLASHES: &[(&str, &str, &str)] = &[
     (
         "credit_request_granted",
         "ok",
-        "Granted: the credits are in the member's wallet and they are notified.",
+        "Granted {0} of the {1} credits asked: they are in the member's wallet and they are notified.",
     ),
     (
         "credit_request_declined",
