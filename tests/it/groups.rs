@@ -2909,3 +2909,57 @@ async fn within_the_notice_the_page_says_what_leaving_now_returns() {
         "{html}"
     );
 }
+
+/// The publishing page sets what the API does: the fewest seated for the session to go
+/// ahead (decided 24 hours before unless said) and when joining closes, in hours before
+/// the start; a decision time already past is refused beside its field, input kept.
+#[tokio::test]
+async fn the_publishing_page_sets_a_minimum_and_when_joining_closes() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    mentor(&app, &admin).await;
+    let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, html) = text(&mc, &app, "/group-sessions/new").await;
+    assert!(html.contains("<label for=\"min_attendance\">Go ahead with at least</label>"));
+    let csrf = csrf_of(&html);
+    let send = |decide: &'static str| {
+        let req = mc.post(app.url("/group-sessions/new")).form(&[
+            ("csrf", csrf.as_str()),
+            ("title", "Career chat"),
+            ("start", "2026-03-04T15:00"),
+            ("seats", "6"),
+            ("duration_minutes", "60"),
+            ("credits_per_seat", "0"),
+            ("audience", "public"),
+            ("repeat_weeks", "1"),
+            ("min_attendance", "3"),
+            ("decide_at", decide),
+            ("join_until", "2"),
+        ]);
+        async move { req.send().await.unwrap() }
+    };
+    // 60 hours before the start is before now (2 March, 09:00).
+    let res = send("60").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains(
+            "href=\"#decide_at\">Decided, hours before: The decision time is after now and no \
+             later than the start.</a>"
+        ) && page.contains("id=\"min_attendance\"")
+            && page.contains("value=\"60\""),
+        "{page}"
+    );
+    let res = send("").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/group-sessions/")
+        .to_string();
+    let (_, g) = app.get(&format!("/api/v1/group-sessions/{id}"), None).await;
+    assert_eq!(g["min_attendance"], 3, "{g}");
+    assert_eq!(g["decide_at"], "2026-03-03T15:00:00Z", "{g}");
+    assert_eq!(g["join_until"], "2026-03-04T13:00:00Z", "{g}");
+}

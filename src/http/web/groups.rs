@@ -742,6 +742,15 @@ struct EditorForm {
     repeat_weeks: String,
     #[serde(default)]
     show_names: Option<String>,
+    /// Publishing only (a change keeps what was set): the fewest seated for the session
+    /// to go ahead, and how many hours before the start that is decided (blank: 24).
+    #[serde(default)]
+    min_attendance: String,
+    #[serde(default)]
+    decide_at: String,
+    /// Hours before the start that joining closes (blank: at the start).
+    #[serde(default)]
+    join_until: String,
 }
 
 impl Default for EditorForm {
@@ -758,6 +767,9 @@ impl Default for EditorForm {
             audience: "public".into(),
             repeat_weeks: "1".into(),
             show_names: None,
+            min_attendance: String::new(),
+            decide_at: String::new(),
+            join_until: String::new(),
         }
     }
 }
@@ -777,6 +789,33 @@ struct EditorPage {
     locked: bool,
 }
 
+impl EditorPage {
+    /// The limits set on publishing: (field, label, hint, value as typed).
+    fn limits(&self) -> [(&'static str, &'static str, &'static str, &str); 3] {
+        [
+            (
+                "min_attendance",
+                "Go ahead with at least",
+                "People seated; blank: it goes ahead with anyone. Fewer, and it is \
+                 cancelled and everyone refunded.",
+                &self.f.min_attendance,
+            ),
+            (
+                "decide_at",
+                "Decided, hours before",
+                "When that is decided; blank: 24 hours before it starts.",
+                &self.f.decide_at,
+            ),
+            (
+                "join_until",
+                "Joining closes, hours before",
+                "Blank: people can join until it starts.",
+                &self.f.join_until,
+            ),
+        ]
+    }
+}
+
 /// The editor's labels, for its error summary.
 const LABELS: &[(&str, &str)] = &[
     ("title", "Title"),
@@ -787,6 +826,9 @@ const LABELS: &[(&str, &str)] = &[
     ("credits_per_seat", "Credits per seat"),
     ("audience", "Who can join"),
     ("repeat_weeks", "Weeks"),
+    ("min_attendance", "Go ahead with at least"),
+    ("decide_at", "Decided, hours before"),
+    ("join_until", "Joining closes, hours before"),
 ];
 
 async fn approved_mentor(state: &AppState, web: &WebCtx) -> Result<UserRow, PageResult> {
@@ -849,10 +891,7 @@ fn input_of(f: &EditorForm, me: &UserRow, errs: &mut Vec<crate::error::FieldErro
         .get(10..)
         .is_some_and(|rest| rest.len() > 1 && rest.starts_with(['T', 't', ' ']));
     let start = match typed.parse::<jiff::civil::DateTime>() {
-        Ok(dt) if has_time => dt
-            .to_zoned(tz.clone())
-            .ok()
-            .map(|z| z.timestamp().to_string()),
+        Ok(dt) if has_time => dt.to_zoned(tz.clone()).ok().map(|z| z.timestamp()),
         _ if typed.is_empty() => None,
         _ => {
             errs.push(crate::error::FieldError::new(
@@ -863,10 +902,27 @@ fn input_of(f: &EditorForm, me: &UserRow, errs: &mut Vec<crate::error::FieldErro
             None
         }
     };
+    // Hours before the start, as the instants the API takes.
+    let before = |field: &str, raw: &str, errs: &mut Vec<crate::error::FieldError>| {
+        let hours = number(field, raw, errs)?;
+        let at = start?
+            .checked_sub(jiff::SignedDuration::from_hours(hours))
+            .ok()?;
+        Some(at.to_string())
+    };
+    let min_attendance = number("min_attendance", &f.min_attendance, errs);
+    let decide_at = match (min_attendance, f.decide_at.trim()) {
+        (Some(_), "") => before("decide_at", "24", errs),
+        (_, raw) => before("decide_at", raw, errs),
+    };
+    let join_until = before("join_until", &f.join_until, errs);
     GroupInput {
         title: f.title.clone(),
         description: f.description.clone(),
-        start,
+        start: start.map(|t| t.to_string()),
+        min_attendance,
+        decide_at,
+        join_until,
         duration_minutes: number("duration_minutes", &f.duration_minutes, errs),
         seats: number("seats", &f.seats, errs),
         credits_per_seat: number("credits_per_seat", &f.credits_per_seat, errs),
