@@ -45,6 +45,14 @@ async fn without_stripe_the_credits_page_does_not_offer_buying() {
         !html.contains("Buy credits") && html.contains("Ask for credits"),
         "{html}"
     );
+    // The admins' payments page says buying is off, rather than only "No payment yet".
+    app.admin().await;
+    let a = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, html) = text(&a, &app, "/admin/payments").await;
+    assert!(
+        html.contains("Buying credits is switched off on this site"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -123,6 +131,7 @@ async fn buying_a_pack_through_the_pages() {
     // The admin sees both and refunds the first from the page.
     let a = sign_in(&app, "root@example.com", "admin password 1").await;
     let (_, html) = text(&a, &app, "/admin/payments").await;
+    assert!(!html.contains("id=\"buying-off\""), "buying is on: {html}");
     assert!(
         html.contains("buyer@example.com") && html.contains(">Refund</button>"),
         "{html}"

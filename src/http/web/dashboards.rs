@@ -602,11 +602,14 @@ pub fn describe_change(before: &str, after: &str) -> Vec<String> {
             let name = k.replace('_', " ");
             match (before.get(k), after.get(k)) {
                 (Some(b), Some(a)) if b != a => format!("{name}: {} → {}", say(b), say(a)),
+                // A field left empty says nothing ("reason: (empty)" on an approval).
+                (None, Some(Value::String(a))) if a.is_empty() => String::new(),
                 (_, Some(a)) => format!("{name}: {}", say(a)),
                 (Some(b), None) => format!("{name} was {}", say(b)),
                 (None, None) => String::new(),
             }
         })
+        .filter(|line| !line.is_empty())
         .collect()
 }
 
@@ -742,6 +745,11 @@ mod tests {
         );
         assert_eq!(describe_change("null", r#"{"amount": 30}"#), ["amount: 30"]);
         assert_eq!(describe_change("not json", "{}"), Vec::<String>::new());
+        assert_eq!(
+            describe_change("null", r#"{"reason": "", "approved": true}"#),
+            ["approved: yes"],
+            "a field left empty says nothing"
+        );
     }
 
     #[test]

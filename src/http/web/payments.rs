@@ -286,6 +286,8 @@ struct AdminPage {
     layout: Layout,
     lines: Vec<AdminLine>,
     flagged_only: bool,
+    /// Buying credits is set up (a Stripe key); else the page says so.
+    enabled: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -303,6 +305,7 @@ async fn admin_list(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
     Ok(web.render(
         &state,
         &AdminPage {
+            enabled: crate::service::payments::enabled(&state.ctx),
             layout: web.layout(),
             lines: rows
                 .iter()
