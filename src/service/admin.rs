@@ -101,7 +101,7 @@ pub async fn suspend(
     actor: &UserRow,
     id: &str,
     input: &SuspendInput,
-) -> AppResult<UserRow> {
+) -> AppResult<(UserRow, Option<super::wind_down::Ended>)> {
     require_admin(actor)?;
     let user = target(ctx, id).await?;
     if user.id == actor.id {
@@ -117,8 +117,8 @@ pub async fn suspend(
     let mut tx = ctx.db.begin_write().await?;
     suspend_in(&mut tx, actor, &user, &reason, now).await?;
     tx.commit().await?;
-    after_suspension(ctx, actor, &user).await;
-    target(ctx, id).await
+    let ended = after_suspension(ctx, actor, &user).await;
+    Ok((target(ctx, id).await?, ended))
 }
 
 /// The suspension itself, inside `tx`: the account is marked, its sessions and reset
@@ -152,7 +152,11 @@ pub(crate) async fn suspend_in(
 
 /// What follows a committed suspension: the person's open pages and sockets close,
 /// listings forget them, and their coming sessions are wound down.
-pub(crate) async fn after_suspension(ctx: &Ctx, actor: &UserRow, user: &UserRow) {
+pub(crate) async fn after_suspension(
+    ctx: &Ctx,
+    actor: &UserRow,
+    user: &UserRow,
+) -> Option<super::wind_down::Ended> {
     ctx.realtime
         .sessions_ended(ctx, &user.id, super::events::Ended::All)
         .await;
@@ -163,9 +167,13 @@ pub(crate) async fn after_suspension(ctx: &Ctx, actor: &UserRow, user: &UserRow)
     // A failure (or a crash before the end) is finished by the maintenance pass
     // ([`super::wind_down::finish_interrupted`]).
     match super::wind_down::wind_down(ctx, user, super::wind_down::Why::Suspended, actor).await {
-        Ok(()) => super::wind_down::done(ctx, user).await,
+        Ok(ended) => {
+            super::wind_down::done(ctx, user).await;
+            Some(ended)
+        }
         Err(e) => {
             tracing::error!(user_id = %user.id, error = %e.detail(), "cancelling a suspended person's sessions failed; the maintenance pass retries");
+            None
         }
     }
 }

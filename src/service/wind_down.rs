@@ -31,7 +31,16 @@ pub enum Why {
 /// themselves when closing, the administrator who suspended them). An action refused
 /// because things changed meanwhile (a 4xx) is skipped; any other failure stops here
 /// with its error, before the account is erased.
-pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> AppResult<()> {
+/// What a wind-down ended: the coming bookings cancelled and the group sessions (the
+/// person led) cancelled.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Ended {
+    pub bookings: usize,
+    pub groups: usize,
+}
+
+pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> AppResult<Ended> {
+    let mut ended = Ended::default();
     let now = ctx.now();
     // Said of the person by their part (never by name: a closed account's name is
     // erased, and the reason stays on the booking).
@@ -59,7 +68,11 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
         let input = bookings::ActInput {
             reason: Some(reason(role)),
         };
-        skip_refused(bookings::act(ctx, Some(user), &b.b.id, BookingAction::Cancel, &input).await)?;
+        if skip_refused(
+            bookings::act(ctx, Some(user), &b.b.id, BookingAction::Cancel, &input).await,
+        )? {
+            ended.bookings += 1;
+        }
     }
     for (start, g) in dashboard::coming_group_sessions(ctx, user).await? {
         if start <= now {
@@ -67,9 +80,13 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
         }
         match (g.status.as_str(), why) {
             ("leading", _) => {
-                skip_refused(groups::cancel(ctx, by, &g.id, &reason("host"), false).await)?
+                if skip_refused(groups::cancel(ctx, by, &g.id, &reason("host"), false).await)? {
+                    ended.groups += 1;
+                }
             }
-            (_, Why::Closed) => skip_refused(groups::leave(ctx, user, &g.id).await)?,
+            (_, Why::Closed) => {
+                skip_refused(groups::leave(ctx, user, &g.id).await)?;
+            }
             (_, Why::Suspended) => {} // a seat stays theirs: it is theirs to leave
         }
     }
@@ -105,7 +122,7 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
     if why == Why::Suspended {
         tell_accepted_mentorships(ctx, user).await?;
     }
-    Ok(())
+    Ok(ended)
 }
 
 /// How long after a suspension the maintenance pass takes over its wind-down, if the
@@ -135,7 +152,7 @@ pub async fn finish_interrupted(ctx: &Ctx) -> AppResult<usize> {
     let mut finished = 0;
     for user in due {
         match wind_down(ctx, &user, Why::Suspended, &user).await {
-            Ok(()) => {
+            Ok(_) => {
                 done(ctx, &user).await;
                 finished += 1;
             }
@@ -195,14 +212,14 @@ async fn tell_accepted_mentorships(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     Ok(())
 }
 
-/// Done, or refused because the thing changed meanwhile (answered, cancelled, started):
-/// either way nothing is left to do. Anything else is an error.
-fn skip_refused<T>(r: AppResult<T>) -> AppResult<()> {
+/// Done (`true`), or refused because the thing changed meanwhile (answered, cancelled,
+/// started: `false`): either way nothing is left to do. Anything else is an error.
+fn skip_refused<T>(r: AppResult<T>) -> AppResult<bool> {
     match r {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(true),
         Err(e @ (AppError::Conflict { .. } | AppError::NotFound | AppError::Invalid(_))) => {
             tracing::info!(error = %e.detail(), "left as it is");
-            Ok(())
+            Ok(false)
         }
         Err(e) => Err(e),
     }

@@ -1053,3 +1053,45 @@ async fn the_last_admin_cannot_close_their_account() {
     assert!(status.is_success(), "{b}");
     assert_eq!(close().await.0, StatusCode::NO_CONTENT);
 }
+
+/// Suspending from the pages says what the suspension ended, with its figures.
+#[tokio::test]
+async fn a_suspension_says_what_it_cancelled() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service,
+                   "start": "2026-03-03T10:00:00Z", "topic": "Career"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let c = sign_in(&app, "root@example.com", "admin password 1").await;
+    let page = format!("/admin/users/{}", mentor.user_id);
+    let (_, html) = text(&c, &app, &page).await;
+    let res = c
+        .post(app.url(&format!("{page}/suspend")))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("confirmed", "1"),
+            ("reason", "Fake profile"),
+            ("back", page.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&c, &app, &page).await;
+    assert!(
+        html.contains(
+            "The user is suspended and signed out everywhere. Cancelled, everyone told and \
+             refunded — coming bookings: 1; group sessions they led: 0."
+        ),
+        "{html}"
+    );
+    assert_eq!(app.balance(&mentee).await, (100, 0), "refunded");
+}

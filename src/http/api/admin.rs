@@ -116,7 +116,7 @@ async fn suspend(
     OptionalJson(body): OptionalJson<SuspendInput>,
 ) -> Result<axum::Json<UserView>, AppError> {
     let input = body.unwrap_or_default();
-    let u = admin::suspend(&state.ctx, &me.user, &id, &input).await?;
+    let (u, _) = admin::suspend(&state.ctx, &me.user, &id, &input).await?;
     Ok(axum::Json(UserView::from(&u)))
 }
 

@@ -442,7 +442,7 @@ async fn act(
     id: &str,
     f: &ActionForm,
     action: &str,
-) -> Result<&'static str, AppError> {
+) -> Result<(&'static str, Vec<i64>), AppError> {
     web.check_csrf(&f.csrf)?;
     let me = web.auth.as_ref().ok_or(AppError::NotFound)?.user.clone();
     let id = path_id(id)?;
@@ -451,12 +451,21 @@ async fn act(
             let input = SuspendInput {
                 reason: Some(f.reason.clone()),
             };
-            admin::suspend(&state.ctx, &me, &id, &input).await?;
-            Ok("user_suspended")
+            // What it ended, with its figures (when the wind-down finished here; else
+            // the maintenance pass finishes it, and the plain words stand).
+            Ok(
+                match admin::suspend(&state.ctx, &me, &id, &input).await?.1 {
+                    Some(e) if e.bookings + e.groups > 0 => (
+                        "user_suspended_ended",
+                        vec![e.bookings as i64, e.groups as i64],
+                    ),
+                    _ => ("user_suspended", vec![]),
+                },
+            )
         }
         "unsuspend" => {
             admin::unsuspend(&state.ctx, &me, &id).await?;
-            Ok("user_unsuspended")
+            Ok(("user_unsuspended", vec![]))
         }
         _ => {
             let mut roles = vec![];
@@ -467,15 +476,15 @@ async fn act(
                 roles.push("admin".to_string());
             }
             admin::set_roles(&state.ctx, &me, &id, &RolesInput { roles }).await?;
-            Ok("roles_saved")
+            Ok(("roles_saved", vec![]))
         }
     }
 }
 
 async fn run(state: AppState, web: WebCtx, id: String, f: ActionForm, action: &str) -> PageResult {
     require_admin(&state, &web)?;
-    let flash = act(&state, &web, &id, &f, action).await?;
-    Ok(web.redirect_flash(&back_to(&f.back), flash))
+    let (flash, numbers) = act(&state, &web, &id, &f, action).await?;
+    Ok(web.redirect_flash_numbers(&back_to(&f.back), flash, &numbers))
 }
 
 /// Where a row's action comes back to: the console as it was searched, or the user's
@@ -501,7 +510,9 @@ async fn suspend(
     web.check_csrf(&f.csrf)?;
     let errors = if confirm::confirmed(&f.confirmed) {
         match act(&state, &web, &id, &f, "suspend").await {
-            Ok(flash) => return Ok(web.redirect_flash(&back_to(&f.back), flash)),
+            Ok((flash, numbers)) => {
+                return Ok(web.redirect_flash_numbers(&back_to(&f.back), flash, &numbers));
+            }
             Err(e @ AppError::Invalid(_)) => {
                 FormErrors::from_error(&e).labelled(&[("reason", "Reason")])
             }
@@ -589,7 +600,7 @@ async fn roles(
         }
     }
     match act(&state, &web, &id, &f, "roles").await {
-        Ok(flash) => Ok(web.redirect_flash(&back, flash)),
+        Ok((flash, numbers)) => Ok(web.redirect_flash_numbers(&back, flash, &numbers)),
         // The one refusal a form of tick boxes can meet.
         Err(AppError::Invalid(_)) => Ok(web.redirect_flash(&back, "roles_need_application")),
         Err(e) => Err(e.into()),

@@ -57,6 +57,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "ok",
         "The user is suspended and signed out everywhere.",
     ),
+    (
+        "user_suspended_ended",
+        "ok",
+        "The user is suspended and signed out everywhere. Cancelled, everyone told and refunded — coming bookings: {0}; group sessions they led: {1}.",
+    ),
     ("user_unsuspended", "ok", "The suspension is lifted."),
     ("roles_saved", "ok", "The roles are saved."),
     (
