@@ -151,8 +151,6 @@ fn axis_room(max: i64) -> f64 {
 /// first and last week under it. `role="img"` with a title and a summary description;
 /// pages add the full table next to it as the text alternative.
 pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> String {
-    const W: f64 = 640.0;
-    const H: f64 = 180.0;
     const TOP: f64 = 16.0;
     const BOTTOM: f64 = 24.0;
     let max = points.iter().map(|p| p.value).max().unwrap_or(0).max(1);
@@ -195,13 +193,8 @@ pub fn bar_chart_svg(id: &str, title: &str, unit: &str, points: &[Point]) -> Str
             counted(p.value, unit)
         ));
     }
-    if let (Some(first), Some(last)) = (points.first(), points.last()) {
-        svg.push_str(&format!(
-            "<text class=\"tick\" x=\"{left}\" y=\"{H}\">{}</text><text class=\"tick\" x=\"{W}\" y=\"{H}\" text-anchor=\"end\">{}</text>",
-            escape(&first.week),
-            escape(&last.week)
-        ));
-    }
+    let weeks: Vec<&str> = points.iter().map(|p| p.week.as_str()).collect();
+    svg.push_str(&week_ticks(&weeks, left));
     svg.push_str("</svg>");
     svg
 }
@@ -219,8 +212,6 @@ pub fn stacked_bar_chart_svg(
     weeks: &[String],
     layers: &[(String, Vec<i64>)],
 ) -> String {
-    const W: f64 = 640.0;
-    const H: f64 = 180.0;
     const TOP: f64 = 16.0;
     const BOTTOM: f64 = 24.0;
     let value =
@@ -280,15 +271,31 @@ pub fn stacked_bar_chart_svg(
             counted(totals[w], unit)
         ));
     }
-    if let (Some(first), Some(last)) = (weeks.first(), weeks.last()) {
-        svg.push_str(&format!(
+    let weeks: Vec<&str> = weeks.iter().map(|w| w.as_ref()).collect();
+    svg.push_str(&week_ticks(&weeks, left));
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A chart's width and height, in its own units.
+const W: f64 = 640.0;
+const H: f64 = 180.0;
+
+/// The x axis' labels: the first week at the left and the last at the right; one week
+/// alone is named once (it was written at both ends).
+fn week_ticks(weeks: &[&str], left: impl std::fmt::Display) -> String {
+    match (weeks.first(), weeks.last()) {
+        (Some(first), Some(last)) if weeks.len() > 1 => format!(
             "<text class=\"tick\" x=\"{left}\" y=\"{H}\">{}</text><text class=\"tick\" x=\"{W}\" y=\"{H}\" text-anchor=\"end\">{}</text>",
             escape(first),
             escape(last)
-        ));
+        ),
+        (Some(only), _) => format!(
+            "<text class=\"tick\" x=\"{left}\" y=\"{H}\">{}</text>",
+            escape(only)
+        ),
+        _ => String::new(),
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 #[cfg(test)]
@@ -419,6 +426,19 @@ mod tests {
         );
         let empty = bar_chart_svg("x", "<b>", "u", &[]);
         assert!(empty.contains("&lt;b&gt;") && !empty.contains("<b>"));
+        // One week is named once under its axis, not at both ends.
+        let one = bar_chart_svg(
+            "x",
+            "One",
+            "u",
+            &[Point {
+                week: "2026-11-30".into(),
+                value: 3,
+            }],
+        );
+        assert_eq!(one.matches(">2026-11-30</text>").count(), 1, "{one}");
+        assert_eq!(big.matches(">2026-03-02</text>").count(), 1, "{big}");
+        assert_eq!(big.matches(">2026-03-09</text>").count(), 1, "{big}");
     }
 
     #[test]
