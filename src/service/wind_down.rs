@@ -27,10 +27,6 @@ pub enum Why {
     Suspended,
 }
 
-/// Ends what `user` would not come to; `by` cancels the group sessions they lead (they
-/// themselves when closing, the administrator who suspended them). An action refused
-/// because things changed meanwhile (a 4xx) is skipped; any other failure stops here
-/// with its error, before the account is erased.
 /// What a wind-down ended: the coming bookings cancelled and the group sessions (the
 /// person led) cancelled.
 #[derive(Debug, Default, Clone, Copy)]
@@ -39,6 +35,10 @@ pub struct Ended {
     pub groups: usize,
 }
 
+/// Ends what `user` would not come to; `by` cancels the group sessions they lead (they
+/// themselves when closing, the administrator who suspended them); says what it ended.
+/// An action refused because things changed meanwhile (a 4xx) is skipped; any other
+/// failure stops here with its error, before the account is erased.
 pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> AppResult<Ended> {
     let mut ended = Ended::default();
     let now = ctx.now();

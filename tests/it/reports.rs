@@ -776,4 +776,10 @@ async fn removing_a_reported_account_on_the_page_asks_first_and_links_to_it() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (status, _) = app.get("/api/v1/me", troll.token()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "suspended once confirmed");
+    // The queue says what the removal did.
+    let (_, queue) = text(&adm, &app, "/admin/reports").await;
+    assert!(
+        queue.contains("Report upheld: the account is suspended and signed out"),
+        "{queue}"
+    );
 }

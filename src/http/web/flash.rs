@@ -433,6 +433,21 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ),
     ("report_resolved", "ok", "Report resolved."),
     (
+        "report_removed_article",
+        "ok",
+        "Report upheld: the article is back in its author's drafts, its author is told, and every open report on it is closed.",
+    ),
+    (
+        "report_removed_content",
+        "ok",
+        "Report upheld: it is deleted for everyone, its author is told, and every open report on it is closed.",
+    ),
+    (
+        "report_removed_user",
+        "ok",
+        "Report upheld: the account is suspended and signed out, its coming sessions are cancelled and refunded, and every open report on it is closed.",
+    ),
+    (
         "dispute_opened",
         "ok",
         "Dispute sent. An administrator will decide; you will both be told.",

@@ -229,10 +229,22 @@ async fn resolve(
             },
         ));
     }
+    // A removal says what it did to what was reported (read before it is removed).
+    let removed = if f.action == "remove" {
+        Some(reports::line(&state.ctx, &me, &id).await?.row.target_type)
+    } else {
+        None
+    };
     let input = ResolveInput {
         action: f.action.clone(),
         note: Some(f.note.clone()),
     };
     reports::resolve(&state.ctx, &me, &id, &input).await?;
-    Ok(web.redirect_flash("/admin/reports", "report_resolved"))
+    let flash = match removed.as_deref() {
+        Some("article") => "report_removed_article",
+        Some("comment" | "message") => "report_removed_content",
+        Some(_) => "report_removed_user",
+        None => "report_resolved",
+    };
+    Ok(web.redirect_flash("/admin/reports", flash))
 }
