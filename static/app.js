@@ -391,6 +391,9 @@ function live() {
       if (li) li.textContent = "(deleted)";
       const menu = list.querySelector(`[data-id="${CSS.escape(e.message_id)}"] .msg-menu`);
       if (menu) menu.remove();
+      // A deleted message is not "edited" any more (as the page reloaded says).
+      const meta = list.querySelector(`[data-id="${CSS.escape(e.message_id)}"] .meta`);
+      if (meta) meta.textContent = meta.textContent.replace(/ · edited$/, "");
     } else if (e.type === "message_updated" && list && e.message.thread_id === thread) {
       replaceMessage(e.message);
     } else if (e.type === "typing" && thread && e.thread_id === thread && typing) {

@@ -256,6 +256,37 @@ async fn a_mentor_reads_who_asks_accepts_and_chats_and_an_admin_suspends_with_a_
         "sender, link, menu"
     );
     assert_eq!(b.value("#content").await, "", "the composer is emptied");
+    // Lena writes, corrects, then deletes a line: the open page follows each step, and
+    // a deleted line no longer says it was edited (as the page reloaded says).
+    let (_, line) = app
+        .post(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentee.token(),
+            serde_json::json!({"content": "A typo hre"}),
+        )
+        .await;
+    let line = line["id"].as_str().unwrap().to_string();
+    assert!(b.wait_for_text("A typo hre").await);
+    app.call(
+        reqwest::Method::PATCH,
+        &format!("/api/v1/messages/{line}"),
+        mentee.token(),
+        Some(serde_json::json!({"content": "A typo here"})),
+    )
+    .await;
+    assert!(b.wait_for_text("A typo here").await);
+    let meta = format!("return document.querySelector('[data-id=\"{line}\"] .meta').textContent;");
+    assert!(b.js(&meta).await.as_str().unwrap().ends_with("edited"));
+    app.call(
+        reqwest::Method::DELETE,
+        &format!("/api/v1/messages/{line}"),
+        mentee.token(),
+        None,
+    )
+    .await;
+    assert!(b.wait_for_text("(deleted)").await);
+    let shown = b.js(&meta).await;
+    assert!(!shown.as_str().unwrap().contains("edited"), "{shown}");
     b.screenshots("journey-mentor-03-chat").await;
     other.close().await;
     b.click_button("Sign out").await;
