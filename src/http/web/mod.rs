@@ -632,7 +632,6 @@ fn usable_form_key(form_key: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Undoes [`urlencode`] (a cookie's value).
 /// A mentor's time off as their pages name it: "your day off on Thursday 10
 /// December", or "the time you blocked on …" for a window of hours.
 pub fn time_off_words(date: jiff::civil::Date, day_off: bool) -> String {
@@ -644,6 +643,7 @@ pub fn time_off_words(date: jiff::civil::Date, day_off: bool) -> String {
     }
 }
 
+/// Undoes [`urlencode`] (a cookie's value).
 pub fn urldecode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()

@@ -189,21 +189,13 @@ async fn rate_note(state: &AppState, mentor_id: &str, rate: &str) -> Option<Stri
     let services = mentors::offered_services(&state.ctx, mentor_id)
         .await
         .ok()?;
-    let hourly: Vec<(i64, &str)> = services
+    let hourly: Vec<i64> = services
         .iter()
         .filter(|s| s.kind == crate::domain::mentor::ServiceKind::Session && s.duration_minutes > 0)
-        .map(|s| {
-            (
-                (s.credit_cost * 60 + s.duration_minutes / 2) / s.duration_minutes,
-                s.title.as_str(),
-            )
-        })
+        .map(|s| (s.credit_cost * 60 + s.duration_minutes / 2) / s.duration_minutes)
         .collect();
     let rate: i64 = rate.trim().parse().ok()?;
-    let (lo, hi) = (
-        hourly.iter().map(|h| h.0).min()?,
-        hourly.iter().map(|h| h.0).max()?,
-    );
+    let (lo, hi) = (*hourly.iter().min()?, *hourly.iter().max()?);
     if lo == rate && hi == rate {
         return None;
     }
