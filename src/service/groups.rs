@@ -20,7 +20,9 @@
 //!
 //! The per-user calendar feed and the data export include sessions (see
 //! `calendar::group_event`, `accounts::export`), and so do the dashboards' figures.
-//! A session nobody has joined yet can be changed. Each attendee may review a session
+//! A session nobody has joined yet can be changed; once people have, its words, its
+//! names setting and its seats (never fewer than are seated; added seats go to the
+//! line at once, like a freed one) — not its time, price or audience. Each attendee may review a session
 //! once; the review counts in the mentor's rating.
 
 use jiff::Timestamp;
@@ -302,13 +304,13 @@ pub async fn update(
         return Err(not_open(&g));
     }
     // Seated or in line (someone who left holds nothing).
-    let joined = store::groups::seats(&mut *tx, id, None)
-        .await?
-        .iter()
-        .any(|s| s.status.is_live());
+    let places = store::groups::seats(&mut *tx, id, None).await?;
+    let joined = places.iter().any(|s| s.status.is_live());
+    let in_line = places.iter().any(|s| s.status == SeatStatus::Waiting);
+    // The seats may change once people joined (never below those seated); added seats
+    // go to the line below, as a freed one does.
     let same_terms = d.start == g.start_at
         && d.end() == g.end_at
-        && d.seats == g.seats
         && d.credits_per_seat == g.credits_per_seat
         && d.audience == g.audience
         && d.min_attendance == g.min_attendance
@@ -317,10 +319,39 @@ pub async fn update(
     if joined && !same_terms {
         return Err(AppError::conflict(
             "invalid_transition",
-            "People have joined this session: only its title, description and names setting can change. To change its time, seats, price or audience, cancel it and publish another.",
+            "People have joined this session: only its title, description, names setting and seats can change. To change its time, price or audience, cancel it and publish another.",
         ));
     }
-    store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor.id, &mentor.id).await?;
+    if d.seats < g.seated {
+        return Err(AppError::invalid(
+            "seats",
+            "too_few_seats",
+            format!(
+                "{} {} a seat: the session keeps at least that many.",
+                g.seated,
+                if g.seated == 1 {
+                    "person has"
+                } else {
+                    "people have"
+                }
+            ),
+        ));
+    }
+    // The mentor and, when seats are added, the people in line who may take them: in
+    // one statement, in id order (the order every booking keeps).
+    let promoting = d.seats > g.seats && in_line && now < g.join_until;
+    if promoting {
+        let mut people = vec![mentor.id.to_string()];
+        people.extend(
+            places
+                .iter()
+                .filter(|s| s.status == SeatStatus::Waiting)
+                .map(|s| s.user_id.to_string()),
+        );
+        store::bookings::lock_users(&mut tx, ctx.db.backend, &people).await?;
+    } else {
+        store::bookings::lock_people(&mut tx, ctx.db.backend, &mentor.id, &mentor.id).await?;
+    }
     ensure_free(ctx, &mut tx, mentor, &d, Some((g.start_at, g.end_at))).await?;
     store::groups::update(
         &mut tx,
@@ -342,7 +373,12 @@ pub async fn update(
     }
     schedule_reminders(&mut tx, id, d.start, now).await?;
     store::calendars::enqueue_push_group(&mut tx, id, &mentor.id, now).await?;
+    let mut live = Live::new();
+    if promoting {
+        promote(ctx, &mut tx, &g, d.seats - g.seats, now, &mut live).await?;
+    }
     tx.commit().await?;
+    live.publish(ctx).await;
     use super::availability::{TimeChange, mark_next_free};
     mark_next_free(ctx, &mentor.id, TimeChange::Freed(g.start_at, g.end_at));
     mark_next_free(ctx, &mentor.id, TimeChange::Taken);
@@ -962,7 +998,7 @@ async fn promote(
                         &user_id,
                         format!("You have a seat in “{}”", g.title),
                         format!(
-                            "A seat freed and it is yours: {} credits are held for it.{}",
+                            "A seat opened and it is yours: {} credits are held for it.{}",
                             g.credits_per_seat,
                             join_line(g)
                         ),
@@ -1025,10 +1061,10 @@ async fn pass_over(
         format!("A seat in “{}” went to the next in line", g.title),
         match why {
             PassedOver::Credits => format!(
-                "A seat freed while you were first in line, but your wallet had less than the {} credits it costs, so you were passed over. Add credits and join again if seats are left.",
+                "A seat opened while you were first in line, but your wallet had less than the {} credits it costs, so you were passed over. Add credits and join again if seats are left.",
                 g.credits_per_seat
             ),
-            PassedOver::Busy => "A seat freed while you were first in line, but you now have another session at that time, so you were passed over.".to_string(),
+            PassedOver::Busy => "A seat opened while you were first in line, but you now have another session at that time, so you were passed over.".to_string(),
         },
         now,
         live,

@@ -2163,19 +2163,18 @@ async fn a_mentor_changes_a_session_on_its_page_within_what_people_joined_for() 
     let (_, form) = text(&c, &app, &format!("/group-sessions/{id}/edit")).await;
     assert!(form.contains("id=\"locked-hint\""), "{form}");
     assert!(
-        form.contains("name=\"seats\" value=\"4\" disabled"),
+        form.contains("name=\"credits_per_seat\" value=\"10\" disabled"),
         "{form}"
     );
-    let mut renamed = fields("Rust in practice: traits", "", "");
+    // The seats stay open, with how many are taken.
+    assert!(
+        form.contains("name=\"seats\" value=\"4\" min=\"2\""),
+        "{form}"
+    );
+    assert!(form.contains("1 person has a seat: no fewer."), "{form}");
+    let mut renamed = fields("Rust in practice: traits", "", "5");
     renamed.retain(|(k, _)| {
-        ![
-            "start",
-            "duration_minutes",
-            "seats",
-            "credits_per_seat",
-            "audience",
-        ]
-        .contains(&k.as_str())
+        !["start", "duration_minutes", "credits_per_seat", "audience"].contains(&k.as_str())
     });
     let res = c
         .post(app.url(&format!("/group-sessions/{id}/edit")))
@@ -2190,7 +2189,7 @@ async fn a_mentor_changes_a_session_on_its_page_within_what_people_joined_for() 
     assert_eq!(now["title"], "Rust in practice: traits", "{now}");
     assert_eq!(
         (now["start_at"].as_str(), now["seats"].as_i64()),
-        (Some("2026-03-04T16:00:00Z"), Some(4))
+        (Some("2026-03-04T16:00:00Z"), Some(5))
     );
     // Through the API, a new time is refused with the reason.
     let mut moved = session(4, 10);
@@ -2500,10 +2499,15 @@ async fn the_api_md_names_and_verbs_work() {
         (&seated["seats_taken"], &seated["seats_left"]),
         (&json!(1), &json!(2))
     );
-    // Once someone has joined, only the words change.
+    // Once someone has joined, only the words and the seats change.
     assert_problem(
-        &app.call(Method::PATCH, &one, m.token(), Some(json!({"seats": 5})))
-            .await,
+        &app.call(
+            Method::PATCH,
+            &one,
+            m.token(),
+            Some(json!({"credits_per_seat": 5})),
+        )
+        .await,
         409,
         "invalid_transition",
     );
@@ -2962,4 +2966,89 @@ async fn the_publishing_page_sets_a_minimum_and_when_joining_closes() {
     assert_eq!(g["min_attendance"], 3, "{g}");
     assert_eq!(g["decide_at"], "2026-03-03T15:00:00Z", "{g}");
     assert_eq!(g["join_until"], "2026-03-04T13:00:00Z", "{g}");
+}
+
+/// A full session's mentor adds seats: the line is seated in order (each charged and
+/// told), the seats never go below those seated, and nothing else of the terms moves.
+#[tokio::test]
+async fn added_seats_go_to_the_line_and_seats_never_drop_below_the_seated() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(3, 5)).await;
+    let id = g["id"].as_str().unwrap();
+    let path = format!("/api/v1/group-sessions/{id}");
+    let a = member(&app, &admin, "a@example.com", 10).await;
+    let b = member(&app, &admin, "b@example.com", 10).await;
+    let e = member(&app, &admin, "e@example.com", 10).await;
+    let poor = member(&app, &admin, "poor@example.com", 0).await;
+    let c = member(&app, &admin, "c@example.com", 10).await;
+    let d = member(&app, &admin, "d@example.com", 10).await;
+    for s in [&a, &b, &e] {
+        assert_eq!(join(&app, s, id).await.0, StatusCode::CREATED);
+    }
+    for s in [&poor, &c, &d] {
+        let (_, w) = join(&app, s, id).await;
+        assert_eq!(w["my_seat"]["status"], "waiting", "{w}");
+    }
+    // Fewer seats than are seated: refused with the reason, nothing changes.
+    let (status, b1) = app
+        .call(Method::PATCH, &path, m.token(), Some(json!({"seats": 2})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b1}");
+    assert!(
+        b1.to_string().contains("3 people have a seat"),
+        "the reason names the seated: {b1}"
+    );
+    // Two more seats: the first in line cannot pay and is passed over; the next two
+    // are seated, charged and told.
+    let (status, g) = app
+        .call(Method::PATCH, &path, m.token(), Some(json!({"seats": 5})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{g}");
+    assert_eq!(
+        (g["seats"].as_i64(), g["seats_taken"].as_i64()),
+        (Some(5), Some(5)),
+        "{g}"
+    );
+    for s in [&c, &d] {
+        let (_, me) = app.get(&path, s.token()).await;
+        assert_eq!(me["my_seat"]["status"], "seated", "{me}");
+        assert_eq!(app.balance(s).await.0, 5);
+        let (_, notes) = app.get("/api/v1/notifications", s.token()).await;
+        assert!(notes.to_string().contains("A seat opened"), "{notes}");
+    }
+    let (_, me) = app.get(&path, poor.token()).await;
+    assert_ne!(me["my_seat"]["status"], "seated", "{me}");
+    // One seat more with nobody in line left, then back down to the five seated; the
+    // price still cannot move.
+    let (status, g) = app
+        .call(Method::PATCH, &path, m.token(), Some(json!({"seats": 6})))
+        .await;
+    assert_eq!(
+        (status, g["seats_left"].as_i64()),
+        (StatusCode::OK, Some(1)),
+        "{g}"
+    );
+    let (status, g) = app
+        .call(
+            Method::PATCH,
+            &path,
+            m.token(),
+            Some(json!({"seats": 5, "title": "Traits"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{g}");
+    assert_problem(
+        &app.call(
+            Method::PATCH,
+            &path,
+            m.token(),
+            Some(json!({"credits_per_seat": 6})),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+    app.assert_ledger_ok().await;
 }

@@ -785,11 +785,29 @@ struct EditorPage {
     action: String,
     /// Changing a published session (no "Weeks"; its page to go back to).
     editing: Option<String>,
-    /// People have joined: its time, length, seats, price and audience stay.
+    /// People have joined: its time, length, price and audience stay; its seats go no
+    /// lower than [`Self::seated`].
     locked: bool,
+    /// Seated and in line now (0 on publishing).
+    seated: i64,
+    waiting: i64,
 }
 
 impl EditorPage {
+    /// Under the seats of a session people joined: how many are seated, and what
+    /// added seats do.
+    fn seats_hint(&self) -> String {
+        let seated = match self.seated {
+            1 => "1 person has a seat".to_string(),
+            n => format!("{n} people have a seat"),
+        };
+        match self.waiting {
+            0 => format!("{seated}: no fewer."),
+            1 => format!("{seated}: no fewer. An added seat goes to the 1 person in line."),
+            n => format!("{seated}: no fewer. Added seats go to the {n} people in line, in order."),
+        }
+    }
+
     /// The limits set on publishing: (field, label, hint, value as typed).
     fn limits(&self) -> [(&'static str, &'static str, &'static str, &str); 3] {
         [
@@ -860,6 +878,8 @@ async fn editor(State(state): State<AppState>, web: WebCtx) -> PageResult {
             action: "/group-sessions/new".into(),
             editing: None,
             locked: false,
+            seated: 0,
+            waiting: 0,
         },
     ))
 }
@@ -1005,6 +1025,8 @@ async fn publish(
                     action: "/group-sessions/new".into(),
                     editing: None,
                     locked: false,
+                    seated: 0,
+                    waiting: 0,
                 },
             )),
             Err(e) => Err(e.into()),
@@ -1078,6 +1100,8 @@ async fn edit_page(
             action: format!("/group-sessions/{id}/edit"),
             editing: Some(format!("/group-sessions/{id}")),
             locked,
+            seated: g.seated,
+            waiting: g.waiting,
         },
     ))
 }
@@ -1096,11 +1120,10 @@ async fn save_edit(
     web.check_csrf(&f.csrf)?;
     let tz = zone_of(Some(&me));
     if locked {
-        // The fields people joined for are not on the form: they stay.
+        // The fields people joined for are not on the form: they stay (the seats are).
         let kept = form_of(&g, &tz);
         f.start = kept.start;
         f.duration_minutes = kept.duration_minutes;
-        f.seats = kept.seats;
         f.credits_per_seat = kept.credits_per_seat;
         f.audience = kept.audience;
     }
@@ -1129,6 +1152,8 @@ async fn save_edit(
                 action: format!("/group-sessions/{id}/edit"),
                 editing: Some(format!("/group-sessions/{id}")),
                 locked,
+                seated: g.seated,
+                waiting: g.waiting,
             },
         )),
         Err(e) => Err(e.into()),
