@@ -512,14 +512,26 @@ async fn queue_security_email(
     body: &str,
     now: jiff::Timestamp,
 ) -> AppResult<()> {
-    if !super::notify::mail_reaches(&user.email) {
+    queue_security_email_to(tx, (&user.id, &user.email), subject, body, now).await
+}
+
+/// [`queue_security_email`] to the address given (`to`: the account and the address;
+/// a new address being confirmed is not the account's yet).
+async fn queue_security_email_to(
+    tx: &mut store::Tx,
+    (user_id, to): (&str, &str),
+    subject: &str,
+    body: &str,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    if !super::notify::mail_reaches(to) {
         return Ok(());
     }
     let outbox_id = store::notify::queue_email(
         tx,
         &store::notify::NewEmail {
-            user_id: Some(&user.id),
-            to_email: &user.email,
+            user_id: Some(user_id),
+            to_email: to,
             subject,
             body,
             ics: "",
@@ -697,9 +709,10 @@ pub async fn request_email_confirmation(ctx: &Ctx, user: &UserRow) -> AppResult<
 }
 
 /// Uses a confirmation link: the address it was sent to is confirmed, if it is still
-/// the account's. Answers the account.
+/// the account's, or becomes the account's when the link answered a change of
+/// address. Answers the account, and whether its address changed.
 #[tracing::instrument(name = "accounts::confirm_email", skip_all)]
-pub async fn confirm_email(ctx: &Ctx, token: &str) -> AppResult<UserRow> {
+pub async fn confirm_email(ctx: &Ctx, token: &str) -> AppResult<(UserRow, bool)> {
     let bad = || {
         AppError::invalid(
             "token",
@@ -719,12 +732,156 @@ pub async fn confirm_email(ctx: &Ctx, token: &str) -> AppResult<UserRow> {
         return Err(bad());
     };
     let user = match store::users::by_id(&mut *tx, &user_id).await? {
-        Some(u) if u.deleted_at.is_none() && u.email == email => u,
+        // Its own address confirmed; or a new one taken, by an account in good standing.
+        Some(u) if u.deleted_at.is_none() && (u.email == email || u.suspended_at.is_none()) => u,
         _ => return Err(bad()),
     };
+    if user.email == email {
+        tx.commit().await?;
+        tracing::info!(user_id = %user.id, "email address confirmed");
+        return Ok((user, false));
+    }
+    // A link to a new address (see `request_email_change`): the address becomes the
+    // account's; no older link (to either address, or a password reset sent to the
+    // old one) works any more; the old address is told.
+    if !store::users::set_email(&mut *tx, &user.id, &email, now).await? {
+        return Err(new_email_taken("token"));
+    }
+    store::email_confirmations::expire_all_for_user(&mut *tx, &user.id, now).await?;
+    store::password_resets::spend_all_for_user(&mut *tx, &user.id, now).await?;
+    let body = format!(
+        "Hello {},\n\nThe address of your mentorhub account is now {email}: sign in with it \
+         from now on. This one, {}, no longer receives anything from mentorhub.\n\nIf you \
+         did not make this change, tell the site's administrators at once.\n\n--\nmentorhub\n",
+        user.first_name, user.email
+    );
+    queue_security_email(&mut tx, &user, "Your mentorhub address changed", &body, now).await?;
+    if let Err(e) = tx.commit().await {
+        return Err(match e {
+            sqlx::Error::Database(ref d) if d.is_unique_violation() => new_email_taken("token"),
+            e => e.into(),
+        });
+    }
+    tracing::info!(user_id = %user.id, "email address changed");
+    let user = store::users::by_id(&ctx.db.pool, &user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((user, true))
+}
+
+/// Another account holds the address (`field`: where the form asked for it).
+fn new_email_taken(field: &str) -> AppError {
+    AppError::invalid(
+        field,
+        "email_taken",
+        "Another account uses this address: it cannot be yours too.",
+    )
+}
+
+/// `POST /api/v1/me/email`: a new address for the account, with the password.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChange {
+    pub new_email: String,
+    pub password: String,
+}
+
+/// Mails a link to a new address; following it makes that address the account's
+/// (the account keeps its address until then). The password is asked, so a session
+/// left open cannot take the account away; at most one link a minute, and a new one
+/// makes the earlier ones stop working. Answers the address the link went to, or
+/// `None` when one went less than a minute ago.
+#[tracing::instrument(name = "accounts::request_email_change", skip_all, fields(user_id = %user.id))]
+pub async fn request_email_change(
+    ctx: &Ctx,
+    user: &UserRow,
+    input: &EmailChange,
+) -> AppResult<Option<String>> {
+    let mut v = Validator::new();
+    let email = v.check(Email::parse(&input.new_email).map_err(|mut e| {
+        e.field = "new_email".into();
+        e
+    }));
+    if input.password.is_empty() {
+        v.push(FieldError::new(
+            "password",
+            "required",
+            "Enter your password.",
+        ));
+    }
+    if let Some(e) = &email
+        && e.as_str() == user.email
+    {
+        v.push(FieldError::new(
+            "new_email",
+            "unchanged",
+            "This is your address already.",
+        ));
+    }
+    v.finish()?;
+    let Some(email) = email else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "validator passed without an address"
+        )));
+    };
+    if !super::notify::mail_reaches(email.as_str()) {
+        return Err(AppError::invalid(
+            "new_email",
+            "email_unreachable",
+            "No email can reach this address.",
+        ));
+    }
+    if !auth::verify_password(&input.password, &user.password_hash).await? {
+        return Err(AppError::invalid(
+            "password",
+            "wrong_password",
+            "The password is not correct.",
+        ));
+    }
+    let now = ctx.now();
+    let token = auth::new_token();
+    let body = format!(
+        "Hello {},\n\nTo make {} the address of your mentorhub account (it is {} now), \
+         open this link:\n\n{}/confirm-email?token={token}\n\nIt works once, for \
+         {CONFIRM_LINK_HOURS} hours; until then nothing changes.\n\nIf you did not ask, \
+         ignore this email.\n\n--\nmentorhub\n",
+        user.first_name,
+        email.as_str(),
+        user.email,
+        ctx.config.base_url
+    );
+    let mut tx = ctx.db.begin_write().await?;
+    store::bookings::lock_users(&mut tx, ctx.db.backend, &[user.id.to_string()]).await?;
+    if store::users::by_email(&mut *tx, email.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(new_email_taken("new_email"));
+    }
+    if let Some(last) = store::email_confirmations::last_requested(&mut *tx, &user.id).await?
+        && now.duration_since(last).as_secs() < RESET_EMAIL_GAP_SECS
+    {
+        return Ok(None);
+    }
+    store::email_confirmations::expire_all_for_user(&mut *tx, &user.id, now).await?;
+    store::email_confirmations::insert(
+        &mut *tx,
+        &auth::hash_token(&token),
+        (&user.id, email.as_str()),
+        crate::clock::after(now, CONFIRM_LINK_HOURS * 3_600_000_000),
+        now,
+    )
+    .await?;
+    queue_security_email_to(
+        &mut tx,
+        (&user.id, email.as_str()),
+        "Confirm your new email address",
+        &body,
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    tracing::info!(user_id = %user.id, "email address confirmed");
-    Ok(user)
+    Ok(Some(email.as_str().to_string()))
 }
 
 /// Everything the platform holds about a user, as JSON: account, sign-ins, profiles,

@@ -79,3 +79,22 @@ pub async fn confirmed<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(found.is_some())
 }
+
+/// Makes every link of the account not used yet stop working at `now` (expired, not
+/// used: a link that was never followed confirms nothing). A new address asked for,
+/// or one taken, leaves no older link able to set another.
+pub async fn expire_all_for_user<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    now: Timestamp,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE email_confirmations SET expires_at = $2 \
+         WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(user_id)
+    .bind(now.stored())
+    .execute(ex)
+    .await?;
+    Ok(())
+}

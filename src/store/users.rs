@@ -123,6 +123,27 @@ pub async fn by_email<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// Gives the account the address `email`, unless another account holds it: whether it
+/// did. (Two accounts taking one address at once: the unique index refuses the second,
+/// which the caller reads as taken.)
+pub async fn set_email<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    email: &str,
+    now: Timestamp,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET email = $2, updated_at = $3 WHERE id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM users o WHERE o.email = $2)",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(now.stored())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// The profile fields a user edits about themself.
 pub struct ProfileUpdate<'a> {
     pub first_name: &'a str,

@@ -906,3 +906,287 @@ async fn closing_an_account_while_it_is_being_booked_leaves_no_booking_standing(
     }
     app.assert_ledger_ok().await;
 }
+
+/// The latest email to `to` with this subject: its body.
+async fn mail_to(app: &TestApp, to: &str, subject: &str) -> Option<String> {
+    mentorhub::store::notify::emails_for(&app.ctx().db.pool, to)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.subject == subject)
+        .map(|m| m.body)
+}
+
+/// The token of the link `path?token=` in an email.
+fn link_token(body: &str, path: &str) -> String {
+    let at = body.find(&format!("{path}?token=")).expect("a link") + path.len() + 7;
+    body[at..].split_whitespace().next().unwrap().to_string()
+}
+
+async fn login_status(app: &TestApp, email: &str) -> StatusCode {
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        json!({"email": email, "password": "correct horse battery"}),
+    )
+    .await
+    .0
+}
+
+/// A new address takes the password, goes to the new address as a link, and only
+/// the link changes it: then the old address is told, signs in no more, and a reset
+/// link mailed to it before stops working. Bad asks are refused with their reason.
+#[tokio::test]
+async fn a_new_email_address_is_the_accounts_once_its_link_is_followed() {
+    let app = TestApp::spawn().await;
+    let a = app.register("ada@example.com").await;
+    app.register("taken@example.com").await;
+    let ask = |email: &str, password: &str| {
+        app.post(
+            "/api/v1/me/email",
+            a.token(),
+            json!({"new_email": email, "password": password}),
+        )
+    };
+    for (email, password, field, code) in [
+        (
+            "ada.new@example.com",
+            "wrong password!",
+            "password",
+            "wrong_password",
+        ),
+        ("ada.new@example.com", "", "password", "required"),
+        (
+            "Ada@Example.com",
+            "correct horse battery",
+            "new_email",
+            "unchanged",
+        ),
+        (
+            "taken@example.com",
+            "correct horse battery",
+            "new_email",
+            "email_taken",
+        ),
+        (
+            "not an address",
+            "correct horse battery",
+            "new_email",
+            "invalid_email",
+        ),
+    ] {
+        let (status, b) = ask(email, password).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email}: {b}");
+        assert_eq!(
+            (&b["errors"][0]["field"], &b["errors"][0]["code"]),
+            (&json!(field), &json!(code)),
+            "{email}: {b}"
+        );
+    }
+    // A reset link asked for the old address before the change.
+    app.post(
+        "/api/v1/auth/password-reset",
+        None,
+        json!({"email": "ada@example.com"}),
+    )
+    .await;
+    let reset = link_token(
+        &mail_to(&app, "ada@example.com", "Reset your mentorhub password")
+            .await
+            .expect("a reset email"),
+        "/reset-password",
+    );
+    let (status, sent) = ask(" Ada.New@Example.com ", "correct horse battery").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+    assert_eq!(
+        (&sent["email"], &sent["new_email"], &sent["outcome"]),
+        (
+            &json!("ada@example.com"),
+            &json!("ada.new@example.com"),
+            &json!("sent")
+        )
+    );
+    // Nothing changes before the link is followed; a second ask within the minute
+    // sends nothing.
+    let (_, me) = app.get("/api/v1/me", a.token()).await;
+    assert_eq!(me["email"], "ada@example.com", "{me}");
+    assert_eq!(login_status(&app, "ada@example.com").await, StatusCode::OK);
+    let (_, again) = ask("ada.new@example.com", "correct horse battery").await;
+    assert_eq!(again["outcome"], "too_soon", "{again}");
+    let mail = mail_to(
+        &app,
+        "ada.new@example.com",
+        "Confirm your new email address",
+    )
+    .await
+    .expect("a link to the new address");
+    assert!(mail.contains("(it is ada@example.com now)"), "{mail}");
+    let token = link_token(&mail, "/confirm-email");
+    let (status, ok) = app
+        .post("/api/v1/auth/confirm-email", None, json!({"token": token}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ok}");
+    assert_eq!(
+        (&ok["email"], &ok["confirmed"]),
+        (&json!("ada.new@example.com"), &json!(true))
+    );
+    let (_, me) = app.get("/api/v1/me", a.token()).await;
+    assert_eq!(
+        me["email"], "ada.new@example.com",
+        "the session stays: {me}"
+    );
+    assert_eq!(
+        login_status(&app, "ada.new@example.com").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        login_status(&app, "ada@example.com").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let told = mail_to(&app, "ada@example.com", "Your mentorhub address changed")
+        .await
+        .expect("the old address is told");
+    assert!(told.contains("is now ada.new@example.com"), "{told}");
+    // The reset link of the old address, and the used link, work no more.
+    let (status, b) = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({"token": reset, "new_password": "another password 9"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_problem(
+        &app.post("/api/v1/auth/confirm-email", None, json!({"token": token}))
+            .await,
+        422,
+        "invalid_input",
+    );
+    let (_, st) = app.get("/api/v1/me/email-confirmation", a.token()).await;
+    assert_eq!(st["confirmed"], true, "the new address was proven: {st}");
+}
+
+/// Two accounts asking for one new address: the first to follow its link gets it; the
+/// other's link is refused with the reason and changes nothing. A newer ask makes an
+/// older link stop working.
+#[tokio::test]
+async fn one_new_address_goes_to_one_account() {
+    let app = TestApp::spawn().await;
+    let a = app.register("a@example.com").await;
+    let b = app.register("b@example.com").await;
+    let mut tokens = vec![];
+    for s in [&a, &b] {
+        let (status, sent) = app
+            .post(
+                "/api/v1/me/email",
+                s.token(),
+                json!({"new_email": "shared@example.com", "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(
+            (status, &sent["outcome"]),
+            (StatusCode::ACCEPTED, &json!("sent"))
+        );
+        let mail = mail_to(&app, "shared@example.com", "Confirm your new email address")
+            .await
+            .expect("a link");
+        tokens.push(link_token(&mail, "/confirm-email"));
+    }
+    let (status, ok) = app
+        .post(
+            "/api/v1/auth/confirm-email",
+            None,
+            json!({"token": tokens[1]}),
+        )
+        .await;
+    assert_eq!(
+        (status, &ok["email"]),
+        (StatusCode::OK, &json!("shared@example.com"))
+    );
+    let (status, refused) = app
+        .post(
+            "/api/v1/auth/confirm-email",
+            None,
+            json!({"token": tokens[0]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["errors"][0]["code"], "email_taken", "{refused}");
+    let (_, me) = app.get("/api/v1/me", a.token()).await;
+    assert_eq!(me["email"], "a@example.com");
+    // A newer ask (after the minute) makes the older link stop working.
+    let ask = |to: &'static str| {
+        app.post(
+            "/api/v1/me/email",
+            a.token(),
+            json!({"new_email": to, "password": "correct horse battery"}),
+        )
+    };
+    app.clock.advance(SignedDuration::from_secs(61));
+    ask("first@example.com").await;
+    app.clock.advance(SignedDuration::from_secs(61));
+    ask("second@example.com").await;
+    let first = link_token(
+        &mail_to(&app, "first@example.com", "Confirm your new email address")
+            .await
+            .unwrap(),
+        "/confirm-email",
+    );
+    assert_problem(
+        &app.post("/api/v1/auth/confirm-email", None, json!({"token": first}))
+            .await,
+        422,
+        "invalid_input",
+    );
+    let (_, me) = app.get("/api/v1/me", a.token()).await;
+    assert_eq!(me["email"], "a@example.com");
+}
+
+/// The settings page shows the address and changes it: a refused change says why and
+/// keeps what was typed; a sent one says what happens next.
+#[tokio::test]
+async fn the_settings_page_shows_and_changes_the_address() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    app.register("page@example.com").await;
+    let c = sign_in(&app, "page@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, "/settings").await;
+    assert!(
+        html.contains("You sign in with <strong>page@example.com</strong>, not confirmed yet."),
+        "{html}"
+    );
+    assert!(html.contains("Send me a confirmation link"), "{html}");
+    let post = |email: &'static str, password: &'static str, csrf: String| {
+        c.post(app.url("/settings/email"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("new_email", email),
+                ("password", password),
+            ])
+            .send()
+    };
+    let res = post("page.new@example.com", "not my password", csrf_of(&html))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("id=\"email_password-error\">The password is not correct."),
+        "{html}"
+    );
+    assert!(html.contains("value=\"page.new@example.com\""), "{html}");
+    let res = post(
+        "page.new@example.com",
+        "correct horse battery",
+        csrf_of(&html),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&c, &app, "/settings").await;
+    assert!(
+        html.contains("A link is on its way to your new address"),
+        "{html}"
+    );
+    assert!(html.contains("<strong>page@example.com</strong>"), "{html}");
+}

@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             email_confirmation_state
         ))
         .routes(routes!(confirm_email))
+        .routes(routes!(request_email_change))
 }
 
 /// A signed-in user and their tokens.
@@ -247,6 +248,48 @@ async fn request_email_confirmation(
     Ok((status, axum::Json(body)).into_response())
 }
 
+/// Where the link to a new address went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailChangeSent {
+    /// The account's address, unchanged until the link is followed.
+    pub email: String,
+    /// The address the link went to.
+    pub new_email: String,
+    /// `sent`, or `too_soon` (a link went less than a minute ago: nothing sent now).
+    pub outcome: &'static str,
+}
+
+/// Change your address: a link goes to the new one, and following it (`POST
+/// /api/v1/auth/confirm-email`) makes it the account's; the old address is told. Asks
+/// for the password; at most one link a minute; a new link makes earlier ones stop
+/// working; a password reset link sent before stops working once the address changes.
+#[utoipa::path(post, path = "/api/v1/me/email", tag = "auth", security(("bearer" = [])),
+    request_body = accounts::EmailChange,
+    responses(
+        (status = 202, description = "A link is on its way to the new address (or was, under a minute ago)", body = EmailChangeSent),
+        (status = 401, body = Problem),
+        (status = 429, description = "Too many attempts", body = Problem),
+        (status = 422, description = "Not an address, the current one, taken by another account (`email_taken`), or a wrong password (`wrong_password`)", body = Problem),
+    ))]
+async fn request_email_change(
+    State(state): State<AppState>,
+    Client(client): Client,
+    CurrentUser(me): CurrentUser,
+    ApiJson(input): ApiJson<accounts::EmailChange>,
+) -> Result<axum::response::Response, AppError> {
+    // The password is checked: guesses are limited as sign-ins are.
+    state.limit_auth("email_change", &client.ip, &me.user.email)?;
+    let sent = accounts::request_email_change(&state.ctx, &me.user, &input).await?;
+    let body = EmailChangeSent {
+        email: me.user.email.clone(),
+        new_email: sent
+            .clone()
+            .unwrap_or_else(|| input.new_email.trim().to_string()),
+        outcome: if sent.is_some() { "sent" } else { "too_soon" },
+    };
+    Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
+}
+
 /// The token of an emailed confirmation link.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -269,7 +312,7 @@ async fn confirm_email(
     ApiJson(input): ApiJson<ConfirmEmailInput>,
 ) -> Result<axum::Json<EmailConfirmation>, AppError> {
     state.limit_auth("confirm_email", &client.ip, &auth::hash_token(&input.token))?;
-    let user = accounts::confirm_email(&state.ctx, &input.token).await?;
+    let (user, _) = accounts::confirm_email(&state.ctx, &input.token).await?;
     Ok(axum::Json(EmailConfirmation {
         email: user.email,
         confirmed: true,

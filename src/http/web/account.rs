@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
             get(confirm_email_form).post(confirm_email),
         )
         .route("/settings/email-confirmation", post(send_confirmation))
+        .route("/settings/email", post(change_email))
         .route("/settings", get(settings))
         .route("/settings/profile", post(save_profile))
         .route("/settings/password", post(change_password))
@@ -441,13 +442,20 @@ async fn confirm_email(
             Err(e) => Err(e),
         };
     match result {
-        Ok(_) => {
+        Ok((_, changed)) => {
             let to = if web.auth.is_some() {
                 "/settings"
             } else {
                 "/login"
             };
-            Ok(web.redirect_flash(to, "email_confirmed"))
+            Ok(web.redirect_flash(
+                to,
+                if changed {
+                    "email_changed"
+                } else {
+                    "email_confirmed"
+                },
+            ))
         }
         Err(AppError::Invalid(found)) => {
             let page = ConfirmEmailPage {
@@ -638,6 +646,13 @@ struct SettingsPage {
     failed: &'static str,
     /// The wallet's credits, which go with a closed account (said beside closing).
     balance: i64,
+    /// The account's address; whether it is confirmed, and whether mail reaches it at
+    /// all (a demo account's does not).
+    email: String,
+    email_confirmed: bool,
+    email_reachable: bool,
+    /// The new address typed into the change form, shown again when it was refused.
+    new_email: String,
 }
 
 /// The sign-up form's labels, for its error summary.
@@ -663,6 +678,8 @@ const SETTINGS_LABELS: &[(&str, &str)] = &[
     ("current_password", "Current password"),
     ("new_password", "New password"),
     ("confirm_password", "Your password"),
+    ("new_email", "New email address"),
+    ("email_password", "Your password"),
 ];
 
 async fn settings(State(state): State<AppState>, web: WebCtx) -> PageResult {
@@ -677,6 +694,10 @@ async fn settings(State(state): State<AppState>, web: WebCtx) -> PageResult {
             errors: FormErrors::default(),
             failed: "",
             balance: crate::service::credits::balance(&state.ctx, &me.id).await?,
+            email: me.email.clone(),
+            email_confirmed: accounts::email_confirmed(&state.ctx, &me).await?,
+            email_reachable: crate::service::notify::mail_reaches(&me.email),
+            new_email: String::new(),
         },
     ))
 }
@@ -748,6 +769,10 @@ async fn save_profile(
                 errors: FormErrors::from_error(&e).ids("").labelled(SETTINGS_LABELS),
                 failed: "profile",
                 balance: crate::service::credits::balance(&state.ctx, &me.id).await?,
+                email: me.email.clone(),
+                email_confirmed: accounts::email_confirmed(&state.ctx, &me).await?,
+                email_reachable: crate::service::notify::mail_reaches(&me.email),
+                new_email: String::new(),
             },
         ),
         Err(e) => return Err(e.into()),
@@ -775,6 +800,17 @@ async fn settings_with_errors(
     failed: &'static str,
     e: &AppError,
 ) -> Response {
+    settings_page_with_errors(state, web, me, (failed, e), "").await
+}
+
+/// [`settings_with_errors`], with the new address typed into the change form.
+async fn settings_page_with_errors(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+    (failed, e): (&'static str, &AppError),
+    new_email: &str,
+) -> Response {
     web.render_status(
         state,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -790,8 +826,56 @@ async fn settings_with_errors(
             balance: crate::service::credits::balance(&state.ctx, &me.id)
                 .await
                 .unwrap_or(0),
+            email: me.email.clone(),
+            email_confirmed: accounts::email_confirmed(&state.ctx, me)
+                .await
+                .unwrap_or(false),
+            email_reachable: crate::service::notify::mail_reaches(&me.email),
+            new_email: new_email.to_string(),
         },
     )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    new_email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// "Change email": a link goes to the new address (see `accounts::request_email_change`).
+async fn change_email(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<EmailForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    let input = accounts::EmailChange {
+        new_email: f.new_email.clone(),
+        password: f.password,
+    };
+    let result = match state.limit_auth("email_change", &web.client.ip, &me.email) {
+        Ok(()) => accounts::request_email_change(&state.ctx, &me, &input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(Some(_)) => Ok(web.redirect_flash("/settings", "email_change_sent")),
+        Ok(None) => Ok(web.redirect_flash("/settings", "confirmation_too_soon")),
+        Err(AppError::Invalid(mut found)) => {
+            // The page has two password fields: this form's is `email_password`.
+            for e in &mut found {
+                if e.field == "password" {
+                    e.field = "email_password".into();
+                }
+            }
+            let e = AppError::Invalid(found);
+            Ok(settings_page_with_errors(&state, &web, &me, ("email", &e), &f.new_email).await)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn change_password(

@@ -38,6 +38,16 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ),
     ("email_confirmed", "ok", "Your email address is confirmed."),
     (
+        "email_changed",
+        "ok",
+        "Your new email address is confirmed and is now the account's: sign in with it from now on.",
+    ),
+    (
+        "email_change_sent",
+        "ok",
+        "A link is on its way to your new address: your address changes when you open it (it works for 48 hours). Until then, you keep signing in with this one.",
+    ),
+    (
         "password_changed",
         "ok",
         "Your password is changed. Your other sessions were signed out.",
