@@ -1058,7 +1058,7 @@ async fn pass_over(
         tx,
         g,
         user_id,
-        format!("A seat in “{}” went to the next in line", g.title),
+        format!("You were passed over for a seat in “{}”", g.title),
         match why {
             PassedOver::Credits => format!(
                 "A seat opened while you were first in line, but your wallet had less than the {} credits it costs, so you were passed over. Add credits and join again if seats are left.",

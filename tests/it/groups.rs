@@ -795,7 +795,9 @@ async fn ten_leaving_at_once_give_exactly_ten_seats_to_the_line() {
             assert_eq!(status, None, "line {i} passed over: {me}");
             let (_, notes) = app.get("/api/v1/notifications", p.token()).await;
             assert!(
-                notes.to_string().contains("went to the next in line"),
+                notes
+                    .to_string()
+                    .contains("You were passed over for a seat"),
                 "{notes}"
             );
         } else {
@@ -3000,6 +3002,23 @@ async fn added_seats_go_to_the_line_and_seats_never_drop_below_the_seated() {
         b1.to_string().contains("3 people have a seat"),
         "the reason names the seated: {b1}"
     );
+    // The page warns the one in line whose wallet cannot pay a seat, not the others.
+    {
+        use crate::web_mentors::{sign_in, text};
+        let page = |email: &'static str| {
+            let app = &app;
+            async move {
+                let c = sign_in(app, email, "correct horse battery").await;
+                text(&c, app, &format!("/group-sessions/{id}")).await.1
+            }
+        };
+        let html = page("poor@example.com").await;
+        assert!(
+            html.contains("Your wallet holds 0 of the 5 credits a seat costs"),
+            "{html}"
+        );
+        assert!(!page("c@example.com").await.contains("short-wallet"));
+    }
     // Two more seats: the first in line cannot pay and is passed over; the next two
     // are seated, charged and told.
     let (status, g) = app

@@ -193,6 +193,9 @@ struct SessionPage {
     /// "seated", "waiting" or "".
     my_status: &'static str,
     my_ahead: i64,
+    /// In line for a seat the wallet cannot pay now: what it holds (a freed seat would
+    /// pass them over).
+    short_wallet: Option<i64>,
     /// "Leave before … and all 10 credits come back; later, 50% come back …"
     policy: String,
 
@@ -338,8 +341,16 @@ async fn render_session(
             p.late_refund_percent.clamp(0, 100)
         )
     };
+    let short_wallet = match (me, seat.as_ref()) {
+        (Some(u), Some(s)) if s.status == SeatStatus::Waiting && g.credits_per_seat > 0 => {
+            let balance = crate::service::credits::balance(&state.ctx, &u.id).await?;
+            (balance < g.credits_per_seat).then_some(balance)
+        }
+        _ => None,
+    };
     let page = SessionPage {
         layout: web.layout(),
+        short_wallet,
         open: g.status == GroupStatus::Open,
         joinable: g.status == GroupStatus::Open && now < g.join_until,
         is_mentor,
