@@ -952,6 +952,17 @@ async fn the_next_free_time_shows_from_approval_and_follows_the_services() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, m) = app.get(&path, None).await;
     assert!(m["next_free_slot"].is_null(), "{m}");
+    let find = || async {
+        let c = crate::web_mentors::client();
+        crate::web_mentors::text(&c, &app, "/mentorship/find?sort=soonest")
+            .await
+            .1
+    };
+    let html = find().await;
+    assert!(
+        html.contains(&format!("/mentors/{}", s.user_id)) && !html.contains("Next free: "),
+        "{html}"
+    );
     let (status, body) = app
         .post(
             "/api/v1/me/services",
@@ -962,6 +973,9 @@ async fn the_next_free_time_shows_from_approval_and_follows_the_services() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (_, m) = app.get(&path, None).await;
     assert!(m["next_free_slot"].is_string(), "{m}");
+    // The search's card says when (its "Soonest free" orders by it).
+    let html = find().await;
+    assert!(html.contains("Next free: Mon 2 Mar 2026"), "{html}");
 }
 
 /// The limit of 30 services holds for requests sent at once (each counts again under

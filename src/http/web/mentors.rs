@@ -55,6 +55,8 @@ pub struct CardView {
     pub reasons: Vec<String>,
     /// The mentor's expertise and skills that match the search ("rust").
     pub matched: Vec<String>,
+    /// When the mentor is next free, in the viewer's zone ("" when not shown or none).
+    pub next_free: String,
 }
 
 impl CardView {
@@ -93,7 +95,16 @@ impl CardView {
             accepting: r.active_mentees < p.max_mentees,
             reasons: vec![],
             matched: vec![],
+            next_free: String::new(),
         }
+    }
+
+    /// Says when the mentor is next free (the search's "Soonest free" orders by it).
+    pub fn next_free(mut self, r: &MentorCardRow, web: &WebCtx) -> Self {
+        if let Some(t) = r.profile.next_free_at {
+            self.next_free = web.when(t, &web.zone());
+        }
+        self
     }
 
     /// Marks the card's expertise and skills that a search word starts (any word of
@@ -292,7 +303,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
             (
                 rows.iter()
                     .take(limit as usize)
-                    .map(|r| CardView::from_row(r).matching(r, &words))
+                    .map(|r| CardView::from_row(r).matching(r, &words).next_free(r, &web))
                     .collect(),
                 None,
                 next,
@@ -813,7 +824,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
             .iter()
             .map(|(row, rec)| CardView {
                 reasons: rec.reasons.clone(),
-                ..CardView::from_row(row)
+                ..CardView::from_row(row).next_free(row, &web)
             })
             .collect()
     } else {
