@@ -179,7 +179,7 @@ impl<'a> Reader<'a> {
     }
 
     /// "Thu 5 Mar 2026, 10:00–11:00 (Europe/Paris)" (the end's date too when it
-    /// differs).
+    /// differs; and when the clocks change in between, by how much).
     pub fn span(&self, (start, end): (Timestamp, Timestamp)) -> String {
         let (s, e) = (start.to_zoned(self.tz()), end.to_zoned(self.tz()));
         let end = if s.date() == e.date() {
@@ -187,8 +187,27 @@ impl<'a> Reader<'a> {
         } else {
             self.day_and_time(&e)
         };
-        format!("{}–{end} ({})", self.day_and_time(&s), self.zone)
+        let change = clock_change(&s, &e).map_or(String::new(), |c| format!("; {c}"));
+        format!("{}–{end} ({}{change})", self.day_and_time(&s), self.zone)
     }
+}
+
+/// "the clocks go back an hour in between" when the zone's offset at `end` is not the
+/// one at `start` (a span over a summer-time change reads "1:30 – 1:30", or an hour
+/// "9:00 – 11:00"); `None` when it is the same.
+pub fn clock_change(start: &jiff::Zoned, end: &jiff::Zoned) -> Option<String> {
+    let by = end.offset().seconds() - start.offset().seconds();
+    if by == 0 {
+        return None;
+    }
+    let minutes = by.abs() / 60;
+    let amount = match minutes {
+        60 => "an hour".to_string(),
+        m if m % 60 == 0 => format!("{} hours", m / 60),
+        m => format!("{m} minutes"),
+    };
+    let way = if by < 0 { "back" } else { "forward" };
+    Some(format!("the clocks go {way} {amount} in between"))
 }
 
 #[cfg(test)]
@@ -197,6 +216,30 @@ mod tests {
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_span_over_a_clock_change_says_so() {
+        let toronto = Reader::of("America/Toronto", "12h");
+        // 1:30 EDT to 1:30 EST: an hour that reads as none.
+        assert_eq!(
+            toronto.span((t("2027-11-07T05:30:00Z"), t("2027-11-07T06:30:00Z"))),
+            "Sun 7 Nov 2027, 1:30 AM–1:30 AM (America/Toronto; the clocks go back an hour in between)"
+        );
+        assert_eq!(
+            toronto.span((t("2027-03-14T06:00:00Z"), t("2027-03-14T07:00:00Z"))),
+            "Sun 14 Mar 2027, 1:00 AM–3:00 AM (America/Toronto; the clocks go forward an hour in between)"
+        );
+        assert_eq!(
+            toronto.span((t("2027-03-15T06:00:00Z"), t("2027-03-15T07:00:00Z"))),
+            "Mon 15 Mar 2027, 2:00 AM–3:00 AM (America/Toronto)"
+        );
+        // Lord Howe moves half an hour.
+        let z = |s: &str| t(s).to_zoned(jiff::tz::TimeZone::get("Australia/Lord_Howe").unwrap());
+        assert_eq!(
+            clock_change(&z("2027-04-03T14:00:00Z"), &z("2027-04-03T16:00:00Z")).as_deref(),
+            Some("the clocks go back 30 minutes in between")
+        );
     }
 
     #[test]

@@ -111,7 +111,7 @@ fn parse(input: &AvailabilityIo, saved: Option<&Saved>) -> AppResult<Parsed> {
                 v.push(FieldError::new(
                     &f("end"),
                     "before_start",
-                    "The end must be after the start.",
+                    "The end must be after the start. For hours past midnight, end them at 00:00 and go on from 00:00 the next day.",
                 ));
             } else {
                 // Hours of one day that overlap are surely a slip (two rows typed for
@@ -160,7 +160,7 @@ fn parse(input: &AvailabilityIo, saved: Option<&Saved>) -> AppResult<Parsed> {
                         v.push(FieldError::new(
                             &f("end"),
                             "before_start",
-                            "The end must be after the start.",
+                            "The end must be after the start. For hours past midnight, end them at 00:00 and go on from 00:00 the next day.",
                         ));
                         None
                     }

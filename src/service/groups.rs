@@ -1278,7 +1278,39 @@ pub async fn attendance(
         ));
     }
     complete_in(ctx, &mut tx, &g, &seated, &input.absent).await?;
+    // Each one marked absent learns it, and what their seat paid.
+    let mut live = Live::new();
+    for s in seated.iter().filter(|s| {
+        input
+            .absent
+            .iter()
+            .any(|a| a.as_str() == s.user_id.as_str())
+    }) {
+        let paid = if s.credits_held > 0 {
+            format!(
+                " As with a missed 1:1 session, the {} credits of your seat went to {}.",
+                s.credits_held, mentor.first_name
+            )
+        } else {
+            String::new()
+        };
+        tell(
+            ctx,
+            &mut tx,
+            &g,
+            &s.user_id,
+            format!("Marked absent from “{}”", g.title),
+            format!(
+                "{} recorded that you did not come.{paid} If you were there, say so to them in the session's chat.",
+                mentor.first_name
+            ),
+            now,
+            &mut live,
+        )
+        .await?;
+    }
     tx.commit().await?;
+    live.publish(ctx).await;
     store::groups::get(&ctx.db.pool, id)
         .await?
         .ok_or_else(not_found)
@@ -1398,6 +1430,19 @@ pub async fn roster_of(
         ));
     }
     Ok(store::groups::seats(&ctx.db.pool, &g.id, Some(SeatStatus::Seated)).await?)
+}
+
+/// Who came and who was marked absent, once attendance is recorded: for the mentor
+/// (or an admin) only; nobody else.
+pub async fn attendance_of(ctx: &Ctx, viewer: &UserRow, g: &GroupRow) -> AppResult<Vec<SeatRow>> {
+    if g.mentor_id != viewer.id && !is_admin(viewer) {
+        return Ok(vec![]);
+    }
+    let all = store::groups::seats(&ctx.db.pool, &g.id, None).await?;
+    Ok(all
+        .into_iter()
+        .filter(|s| matches!(s.status, SeatStatus::Attended | SeatStatus::Absent))
+        .collect())
 }
 
 /// A `group.reminder` job: reminds everyone seated, as each prefers (the booking

@@ -318,7 +318,26 @@ pub async fn act(
                     if accepted { "accepted" } else { "declined" }
                 ),
             },
-            body: reason.clone(),
+            body: {
+                // What comes next, then the mentor's word when they gave one.
+                let next = match (input.account_gone, accepted) {
+                    (None, true) => format!(
+                        "You are {}'s mentee now: book a session from their profile, and \
+                         write to them in Chat.",
+                        row.mentor_first_name
+                    ),
+                    (None, false) => {
+                        "You may ask another mentor: Find a mentor lists who takes mentees."
+                            .to_string()
+                    }
+                    _ => String::new(),
+                };
+                match (next.is_empty(), reason.is_empty()) {
+                    (true, _) => reason.clone(),
+                    (false, true) => next,
+                    (false, false) => format!("{}: {reason}\n\n{next}", row.mentor_first_name),
+                }
+            },
             link: "/mentorship?tab=mentors".into(),
             related_id: Some(id),
             ics: None,

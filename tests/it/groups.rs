@@ -852,6 +852,34 @@ async fn attendance_pays_the_mentor_for_every_seat_and_unrecorded_sessions_close
         .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(done["status"], "completed");
+    // The one marked absent is told what their seat paid; the one who came is not.
+    let told = |s: &Session| {
+        let app = &app;
+        let token = s.token().map(str::to_string);
+        async move {
+            app.get("/api/v1/notifications", token.as_deref())
+                .await
+                .1
+                .to_string()
+        }
+    };
+    let absent_note = told(&b).await;
+    assert!(
+        absent_note.contains("Marked absent from")
+            && absent_note.contains("the 20 credits of your seat went to Test"),
+        "{absent_note}"
+    );
+    assert!(!told(&a).await.contains("Marked absent"));
+    // The mentor's page lists who came and who did not.
+    {
+        use crate::web_mentors::{sign_in, text};
+        let c = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+        let (_, html) = text(&c, &app, &format!("/group-sessions/{id}")).await;
+        assert!(
+            html.contains("Came (1)") && html.contains("<ul id=\"absent\"><li>Test b</li></ul>"),
+            "{html}"
+        );
+    }
     assert_eq!(app.balance(&m).await.0, 40, "both seats pay");
     assert_eq!(app.balance(&c).await, (20, 0), "the line paid nothing");
     assert_problem(
@@ -3070,4 +3098,109 @@ async fn added_seats_go_to_the_line_and_seats_never_drop_below_the_seated() {
         "invalid_transition",
     );
     app.assert_ledger_ok().await;
+}
+
+/// The publishing form refuses a start the clocks skip (spring forward) with the
+/// reason, rather than moving it; the attendance form asks before it ends the session;
+/// added seats say on the page who took them.
+#[tokio::test]
+async fn the_editor_refuses_a_skipped_time_and_says_who_took_added_seats() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            m.token(),
+            Some(json!({"timezone": "America/Toronto", "clock": "24h"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let c = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, html) = text(&c, &app, "/group-sessions/new").await;
+    let form = |start: &'static str, seats: &'static str| {
+        vec![
+            ("csrf", csrf_of(&html)),
+            ("title", "Standup".to_string()),
+            ("start", start.to_string()),
+            ("duration_minutes", "60".to_string()),
+            ("seats", seats.to_string()),
+            ("credits_per_seat", "5".to_string()),
+            ("audience", "public".to_string()),
+            ("repeat_weeks", "1".to_string()),
+        ]
+    };
+    let res = c
+        .post(app.url("/group-sessions/new"))
+        .form(&form("2026-03-08T02:30", "2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains(
+            "02:30 does not exist on Sun 8 Mar 2026 in America/Toronto: the clocks go forward then."
+        ),
+        "{page}"
+    );
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/group-sessions?mentor_id={}", m.user_id),
+            None,
+        )
+        .await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
+    // An hour that exists: published; two join a full session's line.
+    let res = c
+        .post(app.url("/group-sessions/new"))
+        .form(&form("2026-03-09T10:00", "2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/group-sessions?mentor_id={}", m.user_id),
+            None,
+        )
+        .await;
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    for (email, credits) in [
+        ("a@example.com", 10),
+        ("b@example.com", 10),
+        ("poor@example.com", 0),
+        ("d@example.com", 10),
+    ] {
+        let s = member(&app, &admin, email, credits).await;
+        join(&app, &s, &id).await;
+    }
+    let (_, edit) = text(&c, &app, &format!("/group-sessions/{id}/edit")).await;
+    let res = c
+        .post(app.url(&format!("/group-sessions/{id}/edit")))
+        .form(&[
+            ("csrf", csrf_of(&edit).as_str()),
+            ("title", "Standup"),
+            ("description", ""),
+            ("seats", "4"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = text(&c, &app, &format!("/group-sessions/{id}")).await;
+    assert!(
+        page.contains("seated in the added seats: 1; passed over"),
+        "{page}"
+    );
+    assert!(page.contains("at that time): 1."), "{page}");
+    // After its start, recording attendance asks first.
+    app.clock.set("2026-03-09T14:01:00Z".parse().unwrap());
+    let (_, page) = text(&c, &app, &format!("/group-sessions/{id}")).await;
+    assert!(
+        page.contains("data-confirm=\"Record attendance now? The session is then over"),
+        "{page}"
+    );
 }

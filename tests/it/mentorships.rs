@@ -71,6 +71,19 @@ async fn a_mentee_can_send_a_request_and_a_mentor_can_accept() {
     assert_eq!(status, StatusCode::OK, "{m}");
     assert_eq!(m["status"], "accepted");
     assert!(m["started_at"].is_string());
+    // The mentee's notice says what comes next (it had no body).
+    let (_, notes) = app.get("/api/v1/notifications", mentee.token()).await;
+    let note = &notes["items"][0];
+    assert!(
+        note["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("accepted your mentorship request")
+            && note["body"].as_str().unwrap().contains(
+                "mentee now: book a session from their profile, and write to them in Chat."
+            ),
+        "{note}"
+    );
     let (_, mine) = app
         .get(
             "/api/v1/mentorships?role=mentee&status=accepted",

@@ -63,13 +63,13 @@ async fn a_mentor_sets_weekly_hours_exceptions_and_reads_plain_errors() {
     assert!(!html.contains("weekly["), "no internal paths: {html}");
     assert!(
         html.contains(
-            "<a href=\"#monday_end_1\">Monday, hours 2: The end must be after the start.</a>"
+            "<a href=\"#monday_end_1\">Monday, hours 2: The end must be after the start. For hours past midnight, end them at 00:00 and go on from 00:00 the next day.</a>"
         ),
         "{html}"
     );
     assert!(
         html.contains(
-            "<p class=\"error\" id=\"monday_error_1\">The end must be after the start.</p>"
+            "<p class=\"error\" id=\"monday_error_1\">The end must be after the start. For hours past midnight, end them at 00:00 and go on from 00:00 the next day.</p>"
         )
     );
     assert!(html.contains("aria-describedby=\"monday_error_1\""));

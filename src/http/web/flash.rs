@@ -148,6 +148,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "The session is saved. Its page shows the change to everyone.",
     ),
     (
+        "group_seats_given",
+        "ok",
+        "The session is saved. From the line, seated in the added seats: {0}; passed over (a wallet short of a seat's credits, or another session at that time): {1}. Each was told.",
+    ),
+    (
         "group_published_weekly",
         "ok",
         "{0} weekly sessions are published, each with its own page, seats and chat: this is the first. The others are on your dashboard and under Group sessions.",

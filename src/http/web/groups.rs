@@ -201,6 +201,9 @@ struct SessionPage {
 
     started: bool,
     roster: Vec<RosterLine>,
+    /// Once attendance is recorded: who was marked absent (the roster then lists who
+    /// came).
+    absent: Vec<RosterLine>,
     line: Vec<RosterLine>,
     /// The other seated attendees' first names (when the mentor shows them).
     classmates: Vec<String>,
@@ -249,8 +252,13 @@ async fn render_session(
         Err(e) => return Err(e.into()),
     };
     let is_mentor = me.is_some_and(|u| u.id == g.mentor_id) || web.is_admin();
-    let (roster, line) = if let (true, Some(u)) = (is_mentor, me) {
-        let seats = groups::roster_of(&state.ctx, u, &g, seat.as_ref()).await?;
+    let (roster, line, absent) = if let (true, Some(u)) = (is_mentor, me) {
+        // Open: who holds a seat or waits; over: who came and who did not.
+        let seats = if g.status == GroupStatus::Completed {
+            groups::attendance_of(&state.ctx, u, &g).await?
+        } else {
+            groups::roster_of(&state.ctx, u, &g, seat.as_ref()).await?
+        };
         let to_line = |s: &SeatRow| RosterLine {
             user_id: s.user_id.to_string(),
             name: format!("{} {}", s.first_name, s.last_name)
@@ -260,7 +268,7 @@ async fn render_session(
         (
             seats
                 .iter()
-                .filter(|s| s.status == SeatStatus::Seated)
+                .filter(|s| matches!(s.status, SeatStatus::Seated | SeatStatus::Attended))
                 .map(to_line)
                 .collect(),
             seats
@@ -268,9 +276,14 @@ async fn render_session(
                 .filter(|s| s.status == SeatStatus::Waiting)
                 .map(to_line)
                 .collect(),
+            seats
+                .iter()
+                .filter(|s| s.status == SeatStatus::Absent)
+                .map(to_line)
+                .collect(),
         )
     } else {
-        (vec![], vec![])
+        (vec![], vec![], vec![])
     };
     // Seated attendees see each other's first names when the mentor shows them.
     let seated = seat
@@ -360,6 +373,7 @@ async fn render_session(
         policy,
         started: now >= g.start_at,
         roster,
+        absent,
         line,
         classmates,
         may_review,
@@ -922,6 +936,27 @@ fn input_of(f: &EditorForm, me: &UserRow, errs: &mut Vec<crate::error::FieldErro
         .get(10..)
         .is_some_and(|rest| rest.len() > 1 && rest.starts_with(['T', 't', ' ']));
     let start = match typed.parse::<jiff::civil::DateTime>() {
+        // A time the clocks skip that day (spring forward) is no time at all: said,
+        // rather than moved past the gap unasked.
+        Ok(dt)
+            if has_time
+                && matches!(
+                    tz.to_ambiguous_timestamp(dt).offset(),
+                    jiff::tz::AmbiguousOffset::Gap { .. }
+                ) =>
+        {
+            errs.push(crate::error::FieldError::new(
+                "start",
+                "no_such_time",
+                format!(
+                    "{} does not exist on {} in {}: the clocks go forward then. Choose another time.",
+                    dt.strftime(crate::domain::clock::time_format(me.hour12().unwrap_or(false))),
+                    dt.strftime("%a %-d %b %Y"),
+                    tz.iana_name().unwrap_or("your zone")
+                ),
+            ));
+            None
+        }
         Ok(dt) if has_time => dt.to_zoned(tz.clone()).ok().map(|z| z.timestamp()),
         _ if typed.is_empty() => None,
         _ => {
@@ -1151,7 +1186,17 @@ async fn save_edit(
         Err(all_errors(&input, errs, state.ctx.now()))
     };
     match result {
-        Ok(_) => Ok(web.redirect_flash(&format!("/group-sessions/{id}"), "group_updated")),
+        Ok(after) => {
+            // Seats added with people in line: who took them, who was passed over.
+            let seated = after.seated - g.seated;
+            let passed = (g.waiting - after.waiting - seated).max(0);
+            let to = format!("/group-sessions/{id}");
+            Ok(if seated > 0 || passed > 0 {
+                web.redirect_flash_numbers(&to, "group_seats_given", &[seated, passed])
+            } else {
+                web.redirect_flash(&to, "group_updated")
+            })
+        }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => Ok(web.render_status(
             &state,
             crate::http::problem::status_of(&e),

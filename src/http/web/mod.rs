@@ -347,7 +347,8 @@ impl WebCtx {
     }
 
     /// "Mon 2 Mar 2026, 9:00 AM – 10:00 AM": the date once, unless the end falls on
-    /// another day ("…, 11:30 PM – Tue 3 Mar, 12:30 AM").
+    /// another day ("…, 11:30 PM – Tue 3 Mar, 12:30 AM"); when the clocks change in
+    /// between, it says so ("1:30 AM – 1:30 AM, the clocks go back an hour in between").
     pub fn span(
         &self,
         (start, end): (jiff::Timestamp, jiff::Timestamp),
@@ -359,8 +360,10 @@ impl WebCtx {
         } else {
             format!("{}, ", e.strftime("%a %-d %b"))
         };
+        let change =
+            crate::domain::clock::clock_change(&s, &e).map_or(String::new(), |c| format!(", {c}"));
         format!(
-            "{} – {end_day}{}",
+            "{} – {end_day}{}{change}",
             self.when(start, tz),
             self.clock_time(&e)
         )

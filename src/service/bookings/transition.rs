@@ -648,8 +648,63 @@ pub(super) async fn notify_transition(
         _ => vec![],
     };
     for (to_mentor, kind, headline, attach) in notes {
-        let note = notify::booking_note(ctx, b, to_mentor, kind, headline, &detail, attach);
+        // Where the credits went, said to each side in its own words.
+        let said = match money_line(b, action, to_mentor) {
+            Some(m) if detail.is_empty() => m,
+            Some(m) => format!("{m}\n{detail}"),
+            None => detail.clone(),
+        };
+        let note = notify::booking_note(ctx, b, to_mentor, kind, headline, &said, attach);
         notify::notify(ctx, tx, &note, now, live).await?;
     }
     Ok(())
+}
+
+/// What a finished booking's credits did, for one side's notice (`b` as settled):
+/// the mentee learns what came back to them, the mentor what was paid to them; the
+/// side a no-show report went against learns it may dispute it. `None` when the
+/// booking cost nothing or the notice has nothing to say of money.
+fn money_line(b: &BookingFull, action: BookingAction, to_mentor: bool) -> Option<String> {
+    let r = &b.b;
+    if r.credits_held == 0 {
+        return None;
+    }
+    let dispute = format!(
+        " If that is not what happened, dispute it from the booking's page within {} days.",
+        crate::domain::dispute::DISPUTE_DAYS
+    );
+    let (held, back, paid) = (r.credits_held, r.credits_refunded, r.credits_paid);
+    let to_mentee = || {
+        if back == held {
+            format!("All {held} credits held for it are back in your wallet.")
+        } else if back == 0 {
+            format!(
+                "The {held} credits held for it are not returned: they went to {}.",
+                b.mentor_first_name
+            )
+        } else {
+            format!(
+                "{back} of the {held} credits held for it came back to you; the rest went to {}.",
+                b.mentor_first_name
+            )
+        }
+    };
+    match (action, to_mentor) {
+        (BookingAction::MenteeNoShow, false) => Some(format!(
+            "{} marked that you did not come. {}{dispute}",
+            b.mentor_first_name,
+            to_mentee()
+        )),
+        (BookingAction::MentorNoShow, true) => Some(format!(
+            "{} reported that you did not come: their {back} credits went back to them.{dispute}",
+            b.mentee_first_name
+        )),
+        (BookingAction::Decline | BookingAction::Expire | BookingAction::Cancel, false) => {
+            Some(to_mentee())
+        }
+        (BookingAction::Cancel, true) if paid > 0 => Some(format!(
+            "As the cancellation terms say, {paid} of the {held} credits are paid to you."
+        )),
+        _ => None,
+    }
 }

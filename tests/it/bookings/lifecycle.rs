@@ -703,7 +703,67 @@ async fn no_shows_and_notes() {
         m["missed_sessions"], 1,
         "the mentor's no-show counts against them"
     );
+    // Each side reported against learns where the credits went, and that it may
+    // dispute the report.
+    let body_of = |s: &crate::support::Session, kind: &'static str| {
+        let app = &app;
+        let token = s.token().map(str::to_string);
+        async move {
+            let (_, notes) = app.get("/api/v1/notifications", token.as_deref()).await;
+            notes["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["title"].as_str().unwrap_or("").starts_with(kind))
+                .map(|n| n["body"].as_str().unwrap().to_string())
+                .unwrap_or_default()
+        }
+    };
+    let to_mentee = body_of(&mentee, "Marked as missed").await;
+    assert!(
+        to_mentee.contains(
+            "Test marked that you did not come. The 10 credits held for it are not returned: they went to Test. If that is not what happened, dispute it from the booking's page within 7 days."
+        ),
+        "{to_mentee}"
+    );
+    let to_mentor = body_of(&mentor, "Reported as missed").await;
+    assert!(
+        to_mentor.contains("reported that you did not come: their 10 credits went back to them."),
+        "{to_mentor}"
+    );
     app.assert_ledger_ok().await;
+}
+
+/// A declined request's notice says the credits are back.
+#[tokio::test]
+async fn a_declined_request_says_the_credits_are_back() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (_, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            book(&mentor.user_id, &service, TUE_10),
+        )
+        .await;
+    let id = b["id"].as_str().unwrap();
+    let (status, d) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/decline"),
+            mentor.token(),
+            json!({"reason": "Away that week"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    let (_, notes) = app.get("/api/v1/notifications", mentee.token()).await;
+    let note = notes["items"][0].to_string();
+    assert!(
+        note.contains(
+            "All 10 credits held for it are back in your wallet.\\nReason: Away that week"
+        ),
+        "{note}"
+    );
 }
 
 #[tokio::test]
