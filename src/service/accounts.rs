@@ -744,8 +744,13 @@ pub async fn confirm_email(ctx: &Ctx, token: &str) -> AppResult<(UserRow, bool)>
     // A link to a new address (see `request_email_change`): the address becomes the
     // account's; no older link (to either address, or a password reset sent to the
     // old one) works any more; the old address is told.
-    if !store::users::set_email(&mut *tx, &user.id, &email, now).await? {
-        return Err(new_email_taken("token"));
+    // Taken meanwhile by another account: refused (on PostgreSQL a concurrent taker's
+    // commit makes this statement fail on the unique index, read the same way).
+    match store::users::set_email(&mut *tx, &user.id, &email, now).await {
+        Ok(true) => {}
+        Ok(false) => return Err(new_email_taken("token")),
+        Err(e) if store::is_unique_violation(&e) => return Err(new_email_taken("token")),
+        Err(e) => return Err(e.into()),
     }
     store::email_confirmations::expire_all_for_user(&mut *tx, &user.id, now).await?;
     store::password_resets::spend_all_for_user(&mut *tx, &user.id, now).await?;
@@ -756,12 +761,7 @@ pub async fn confirm_email(ctx: &Ctx, token: &str) -> AppResult<(UserRow, bool)>
         user.first_name, user.email
     );
     queue_security_email(&mut tx, &user, "Your mentorhub address changed", &body, now).await?;
-    if let Err(e) = tx.commit().await {
-        return Err(match e {
-            sqlx::Error::Database(ref d) if d.is_unique_violation() => new_email_taken("token"),
-            e => e.into(),
-        });
-    }
+    tx.commit().await?;
     tracing::info!(user_id = %user.id, "email address changed");
     let user = store::users::by_id(&ctx.db.pool, &user.id)
         .await?

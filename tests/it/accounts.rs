@@ -1114,6 +1114,37 @@ async fn one_new_address_goes_to_one_account() {
     assert_eq!(refused["errors"][0]["code"], "email_taken", "{refused}");
     let (_, me) = app.get("/api/v1/me", a.token()).await;
     assert_eq!(me["email"], "a@example.com");
+    // Two links to one address followed at the same moment: one 200, one 422, never a
+    // 5xx (on PostgreSQL the unique index refuses the second).
+    let c = app.register("c@example.com").await;
+    let d = app.register("d@example.com").await;
+    let mut race = vec![];
+    for s in [&c, &d] {
+        app.post(
+            "/api/v1/me/email",
+            s.token(),
+            json!({"new_email": "race@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+        race.push(link_token(
+            &mail_to(&app, "race@example.com", "Confirm your new email address")
+                .await
+                .unwrap(),
+            "/confirm-email",
+        ));
+    }
+    let confirm = |t: String| {
+        let app = &app;
+        async move {
+            app.post("/api/v1/auth/confirm-email", None, json!({"token": t}))
+                .await
+                .0
+        }
+    };
+    let (x, y) = tokio::join!(confirm(race[0].clone()), confirm(race[1].clone()));
+    let mut got = vec![x.as_u16(), y.as_u16()];
+    got.sort_unstable();
+    assert_eq!(got, vec![200, 422]);
     // A newer ask (after the minute) makes the older link stop working.
     let ask = |to: &'static str| {
         app.post(

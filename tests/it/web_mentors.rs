@@ -679,8 +679,9 @@ async fn the_profile_says_when_its_hourly_rate_is_not_what_the_calls_cost() {
     let (_, page) = text(&c, &app, "/settings/mentor").await;
     assert!(page.contains("value=\"40\""), "{page}");
     assert!(
-        !page.contains("id=\"hourly_rate-note\""),
-        "they agree: {page}"
+        page.contains("changing this figure does not change them.")
+            && !page.contains("Your video calls cost"),
+        "they agree: only what the figure is for: {page}"
     );
     let (_, services) = app.get("/api/v1/me/services", m.token()).await;
     let id = services["items"][0]["id"]
