@@ -1288,7 +1288,7 @@ pub async fn attendance(
     }) {
         let paid = if s.credits_held > 0 {
             format!(
-                " As with a missed 1:1 session, the {} credits of your seat went to {}.",
+                " As with a missed 1:1 session, your seat's {} credits pay {} for it.",
                 s.credits_held, mentor.first_name
             )
         } else {

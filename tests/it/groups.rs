@@ -866,7 +866,7 @@ async fn attendance_pays_the_mentor_for_every_seat_and_unrecorded_sessions_close
     let absent_note = told(&b).await;
     assert!(
         absent_note.contains("Marked absent from")
-            && absent_note.contains("the 20 credits of your seat went to Test"),
+            && absent_note.contains("your seat's 20 credits pay Test for it"),
         "{absent_note}"
     );
     assert!(!told(&a).await.contains("Marked absent"));

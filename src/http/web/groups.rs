@@ -1187,11 +1187,12 @@ async fn save_edit(
     };
     match result {
         Ok(after) => {
-            // Seats added with people in line: who took them, who was passed over.
-            let seated = after.seated - g.seated;
+            // Seats added with people in line: who took them, who was passed over (as
+            // read before and after; someone leaving meanwhile blurs it, never below 0).
+            let seated = (after.seated - g.seated).max(0);
             let passed = (g.waiting - after.waiting - seated).max(0);
             let to = format!("/group-sessions/{id}");
-            Ok(if seated > 0 || passed > 0 {
+            Ok(if after.seats > g.seats && (seated > 0 || passed > 0) {
                 web.redirect_flash_numbers(&to, "group_seats_given", &[seated, passed])
             } else {
                 web.redirect_flash(&to, "group_updated")

@@ -679,12 +679,12 @@ fn money_line(b: &BookingFull, action: BookingAction, to_mentor: bool) -> Option
             format!("All {held} credits held for it are back in your wallet.")
         } else if back == 0 {
             format!(
-                "The {held} credits held for it are not returned: they went to {}.",
+                "The {held} credits held for it are not returned: they pay {} for the session.",
                 b.mentor_first_name
             )
         } else {
             format!(
-                "{back} of the {held} credits held for it came back to you; the rest went to {}.",
+                "{back} of the {held} credits held for it came back to you; the rest pays {}.",
                 b.mentor_first_name
             )
         }

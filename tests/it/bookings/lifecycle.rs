@@ -722,7 +722,7 @@ async fn no_shows_and_notes() {
     let to_mentee = body_of(&mentee, "Marked as missed").await;
     assert!(
         to_mentee.contains(
-            "Test marked that you did not come. The 10 credits held for it are not returned: they went to Test. If that is not what happened, dispute it from the booking's page within 7 days."
+            "Test marked that you did not come. The 10 credits held for it are not returned: they pay Test for the session. If that is not what happened, dispute it from the booking's page within 7 days."
         ),
         "{to_mentee}"
     );
