@@ -690,22 +690,47 @@ pub async fn request_email_confirmation(ctx: &Ctx, user: &UserRow) -> AppResult<
     let mut tx = ctx.db.begin_write().await?;
     // One link a minute, whatever the instances: the account's row is locked first.
     store::bookings::lock_users(&mut tx, ctx.db.backend, &[user.id.to_string()]).await?;
-    if let Some(last) = store::email_confirmations::last_requested(&mut *tx, &user.id).await?
-        && now.duration_since(last).as_secs() < RESET_EMAIL_GAP_SECS
-    {
+    if confirmation_too_soon(&mut tx, &user.id, now).await? {
         return Ok(ConfirmationSent::TooSoon);
     }
+    store_confirmation_link(&mut tx, &token, (&user.id, &user.email), now).await?;
+    queue_security_email(&mut tx, user, "Confirm your email address", &body, now).await?;
+    tx.commit().await?;
+    Ok(ConfirmationSent::Sent)
+}
+
+/// Whether a link of either kind (confirming the address, or a new one) went to the
+/// account less than a minute ago: one a minute, read in `tx` with the account's row
+/// locked, whatever the instances.
+async fn confirmation_too_soon(
+    tx: &mut store::Tx,
+    user_id: &str,
+    now: jiff::Timestamp,
+) -> AppResult<bool> {
+    Ok(
+        store::email_confirmations::last_requested(&mut **tx, user_id)
+            .await?
+            .is_some_and(|last| now.duration_since(last).as_secs() < RESET_EMAIL_GAP_SECS),
+    )
+}
+
+/// Stores the hash of a link's `token` confirming `email` for the account, working
+/// for [`CONFIRM_LINK_HOURS`].
+async fn store_confirmation_link(
+    tx: &mut store::Tx,
+    token: &str,
+    (user_id, email): (&str, &str),
+    now: jiff::Timestamp,
+) -> AppResult<()> {
     store::email_confirmations::insert(
-        &mut *tx,
-        &auth::hash_token(&token),
-        (&user.id, &user.email),
+        &mut **tx,
+        &auth::hash_token(token),
+        (user_id, email),
         crate::clock::after(now, CONFIRM_LINK_HOURS * 3_600_000_000),
         now,
     )
     .await?;
-    queue_security_email(&mut tx, user, "Confirm your email address", &body, now).await?;
-    tx.commit().await?;
-    Ok(ConfirmationSent::Sent)
+    Ok(())
 }
 
 /// Uses a confirmation link: the address it was sent to is confirmed, if it is still
@@ -858,20 +883,11 @@ pub async fn request_email_change(
     {
         return Err(new_email_taken("new_email"));
     }
-    if let Some(last) = store::email_confirmations::last_requested(&mut *tx, &user.id).await?
-        && now.duration_since(last).as_secs() < RESET_EMAIL_GAP_SECS
-    {
+    if confirmation_too_soon(&mut tx, &user.id, now).await? {
         return Ok(None);
     }
     store::email_confirmations::expire_all_for_user(&mut *tx, &user.id, now).await?;
-    store::email_confirmations::insert(
-        &mut *tx,
-        &auth::hash_token(&token),
-        (&user.id, email.as_str()),
-        crate::clock::after(now, CONFIRM_LINK_HOURS * 3_600_000_000),
-        now,
-    )
-    .await?;
+    store_confirmation_link(&mut tx, &token, (&user.id, email.as_str()), now).await?;
     queue_security_email_to(
         &mut tx,
         (&user.id, email.as_str()),
