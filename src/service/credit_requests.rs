@@ -85,7 +85,7 @@ pub async fn ask(ctx: &Ctx, user: &UserRow, input: &AskInput) -> AppResult<Credi
             "You already have a request waiting for an admin; withdraw it to ask again.",
         ));
     }
-    let who = display_name(user);
+    let who = user.display_name();
     let note = notify::AdminNote {
         kind: notify::CREDIT_REQUESTED,
         title: format!("{who} asks for {} credits", input.credits),
@@ -117,14 +117,6 @@ pub fn check_ask(input: &AskInput) -> AppResult<String> {
     ));
     v.finish()?;
     Ok(note.unwrap_or_default())
-}
-
-fn display_name(u: &UserRow) -> String {
-    let name = format!("{} {}", u.first_name, u.last_name);
-    match name.trim() {
-        "" => u.email.clone(),
-        n => n.to_string(),
-    }
 }
 
 async fn get(ctx: &Ctx, id: &str) -> AppResult<CreditRequestRow> {

@@ -834,7 +834,25 @@ pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, Sea
         store::groups::insert_seat(&mut tx, &seat_id, id, &me.id, SeatStatus::Waiting, 0, now)
             .await?;
     }
+    let mut live = Live::new();
+    let name = me.display_name();
+    let (title, body) = if g.seated < g.seats {
+        (
+            format!("{name} joined “{}”", g.title),
+            format!("{} of {} seats are taken now.", g.seated + 1, g.seats),
+        )
+    } else {
+        (
+            format!("{name} is in line for “{}”", g.title),
+            format!(
+                "Every seat is taken; {} in line now. A seat you add or one someone leaves goes to the first in line.",
+                g.waiting + 1
+            ),
+        )
+    };
+    tell(ctx, &mut tx, &g, &g.mentor_id, (notify::GROUP_ROSTER, title, body), now, &mut live).await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     let seat = store::groups::live_seat(&ctx.db.pool, id, &me.id)
         .await?
         .ok_or_else(not_found)?;
@@ -930,9 +948,21 @@ pub async fn leave(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<Left> {
         store::groups::add_seated(&mut tx, id, -1, now).await?;
         store::messages::remove_participant(&mut tx, &g.thread_id, &me.id).await?;
         out.refunded = s.to_mentee;
+        let mut took = vec![];
         if now < g.join_until {
-            out.promoted = promote(ctx, &mut tx, &g, 1, now, &mut live).await?;
+            took = promote(ctx, &mut tx, &g, 1, now, &mut live).await?;
+            out.promoted = took.len();
         }
+        let mut body = String::new();
+        for user_id in &took {
+            if let Some(u) = store::users::by_id(&mut *tx, user_id).await? {
+                body.push_str(&format!("{} took the seat from the line. ", u.display_name()));
+            }
+        }
+        let seated = g.seated - 1 + took.len() as i64;
+        body.push_str(&format!("{seated} of {} seats are taken now.", g.seats));
+        let title = format!("{} left “{}”", me.display_name(), g.title);
+        tell(ctx, &mut tx, &g, &g.mentor_id, (notify::GROUP_ROSTER, title, body), now, &mut live).await?;
     }
     tx.commit().await?;
     live.publish(ctx).await;
@@ -949,11 +979,11 @@ async fn promote(
     free: i64,
     now: Timestamp,
     live: &mut Live,
-) -> AppResult<usize> {
+) -> AppResult<Vec<String>> {
     let line = store::groups::line_with_balances(tx, &g.id).await?;
-    let mut seated = 0usize;
+    let mut took: Vec<String> = vec![];
     let mut rest: &[(String, String, i64)] = &line;
-    while seated < free as usize && !rest.is_empty() {
+    while took.len() < free as usize && !rest.is_empty() {
         let view: Vec<InLine<'_>> = rest
             .iter()
             .map(|(seat_id, _, balance)| InLine {
@@ -991,22 +1021,14 @@ async fn promote(
                     .await?;
                     store::groups::add_seated(tx, &g.id, 1, now).await?;
                     store::messages::add_participant(tx, &g.thread_id, &user_id, now).await?;
-                    tell(
-                        ctx,
-                        tx,
-                        g,
-                        &user_id,
-                        format!("You have a seat in “{}”", g.title),
-                        format!(
-                            "A seat opened and it is yours: {} credits are held for it.{}",
-                            g.credits_per_seat,
-                            join_line(g)
-                        ),
-                        now,
-                        live,
-                    )
-                    .await?;
-                    seated += 1;
+                    let title = format!("You have a seat in “{}”", g.title);
+                    let body = format!(
+                        "A seat opened and it is yours: {} credits are held for it.{}",
+                        g.credits_per_seat,
+                        join_line(g)
+                    );
+                    tell(ctx, tx, g, &user_id, (notify::GROUP_SEAT, title, body), now, live).await?;
+                    took.push(user_id);
                 }
                 // Spent meanwhile (another transaction): passed over, like the rest.
                 Err(TransferError::Insufficient { .. }) => {
@@ -1017,7 +1039,7 @@ async fn promote(
         }
         rest = &rest[decided.min(rest.len())..];
     }
-    Ok(seated)
+    Ok(took)
 }
 
 /// Why someone first in line did not get a freed seat.
@@ -1053,34 +1075,25 @@ async fn pass_over(
         now,
     )
     .await?;
-    tell(
-        ctx,
-        tx,
-        g,
-        user_id,
-        format!("You were passed over for a seat in “{}”", g.title),
-        match why {
+    let title = format!("You were passed over for a seat in “{}”", g.title);
+    let body = match why {
             PassedOver::Credits => format!(
                 "A seat opened while you were first in line, but your wallet had less than the {} credits it costs, so you were passed over. Add credits and join again if seats are left.",
                 g.credits_per_seat
             ),
             PassedOver::Busy => "A seat opened while you were first in line, but you now have another session at that time, so you were passed over.".to_string(),
-        },
-        now,
-        live,
-    )
-    .await
+    };
+    tell(ctx, tx, g, user_id, (notify::GROUP_SEAT, title, body), now, live).await
 }
 
-/// Notifies one person about their place in a session.
-#[allow(clippy::too_many_arguments)]
+/// Notifies one person about a session: of their place in it (`GROUP_SEAT`), or its
+/// mentor of who joins and leaves (`GROUP_ROSTER`). `note` is the kind, title and body.
 async fn tell(
     ctx: &Ctx,
     tx: &mut Tx,
     g: &GroupRow,
     user_id: &str,
-    title: String,
-    body: String,
+    (kind, title, body): (&'static str, String, String),
     now: Timestamp,
     live: &mut Live,
 ) -> AppResult<()> {
@@ -1095,7 +1108,7 @@ async fn tell(
             reader: Some(u.reads()),
             user_id,
             email: &u.email,
-            kind: notify::GROUP_SEAT,
+            kind,
             title,
             body: format!("{body}\n\nWhen: {when}."),
             link: format!("/group-sessions/{}", g.id),
@@ -1208,17 +1221,8 @@ async fn cancel_in(
         } else {
             why.to_string()
         };
-        tell(
-            ctx,
-            tx,
-            g,
-            &s.user_id,
-            format!("“{}” is cancelled", g.title),
-            body,
-            now,
-            live,
-        )
-        .await?;
+        let title = format!("“{}” is cancelled", g.title);
+        tell(ctx, tx, g, &s.user_id, (notify::GROUP_SEAT, title, body), now, live).await?;
     }
     store::groups::cancel(tx, &g.id, reason, now).await?;
     unschedule_reminders(tx, &g.id, g.start_at).await?;
@@ -1294,20 +1298,12 @@ pub async fn attendance(
         } else {
             String::new()
         };
-        tell(
-            ctx,
-            &mut tx,
-            &g,
-            &s.user_id,
-            format!("Marked absent from “{}”", g.title),
-            format!(
-                "{} recorded that you did not come.{paid} If you were there, say so to them in the session's chat.",
-                mentor.first_name
-            ),
-            now,
-            &mut live,
-        )
-        .await?;
+        let title = format!("Marked absent from “{}”", g.title);
+        let body = format!(
+            "{} recorded that you did not come.{paid} If you were there, say so to them in the session's chat.",
+            mentor.first_name
+        );
+        tell(ctx, &mut tx, &g, &s.user_id, (notify::GROUP_SEAT, title, body), now, &mut live).await?;
     }
     tx.commit().await?;
     live.publish(ctx).await;

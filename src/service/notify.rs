@@ -110,6 +110,7 @@ pub const PAYMENT_UPDATED: &str = "payment_updated";
 pub const CREDIT_REQUESTED: &str = "credit_requested";
 pub const CREDIT_REQUEST_ANSWERED: &str = "credit_request_answered";
 pub const GROUP_SEAT: &str = "group_seat";
+pub const GROUP_ROSTER: &str = "group_roster";
 pub const PROGRAM_UPDATE: &str = "program_update";
 pub const CALENDAR_FAILING: &str = "calendar_failing";
 pub const MENTOR_APPLIED: &str = "mentor_applied";
@@ -246,6 +247,13 @@ pub const KINDS: &[Kind] = &[
         in_app: true,
         email: true,
         audience: Audience::Everyone,
+    },
+    Kind {
+        kind: GROUP_ROSTER,
+        label: "Someone joins, waits for or leaves a group session I lead",
+        in_app: true,
+        email: false,
+        audience: Audience::Mentors,
     },
     Kind {
         kind: PROGRAM_UPDATE,

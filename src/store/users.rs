@@ -58,6 +58,16 @@ impl UserRow {
         crate::domain::clock::hour12_of(&self.clock)
     }
 
+    /// The name people are shown ("Ada Lovelace"), or the email address when both
+    /// names are empty.
+    pub fn display_name(&self) -> String {
+        let name = format!("{} {}", self.first_name, self.last_name);
+        match name.trim() {
+            "" => self.email.clone(),
+            n => n.to_string(),
+        }
+    }
+
     /// How messages to this person write times: their clock, 24-hour while unknown.
     pub fn reads(&self) -> crate::domain::clock::Reader<'_> {
         crate::domain::clock::Reader::of(&self.timezone, &self.clock)

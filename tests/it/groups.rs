@@ -376,6 +376,75 @@ async fn joining_holds_credits_leaving_follows_the_policy_and_the_line_waits() {
 }
 
 #[tokio::test]
+async fn the_mentor_is_told_who_joins_waits_for_a_seat_and_leaves() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 30)).await;
+    let id = g["id"].as_str().unwrap();
+    let ann = member(&app, &admin, "ann@example.com", 100).await;
+    let bob = member(&app, &admin, "bob@example.com", 100).await;
+    let cy = member(&app, &admin, "cy@example.com", 100).await;
+    let roster = || async {
+        app.notifications(&m)
+            .await
+            .into_iter()
+            .filter(|n| n["kind"] == "group_roster")
+            .map(|n| (n["title"].as_str().unwrap().to_string(), n["body"].as_str().unwrap().to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert!(roster().await.is_empty());
+
+    for who in [&ann, &bob, &cy] {
+        assert_eq!(join(&app, who, id).await.0, StatusCode::CREATED);
+    }
+    let told = roster().await;
+    assert_eq!(told.len(), 3, "{told:?}");
+    assert_eq!(told[2].0, "Test ann joined “Rust in practice”");
+    assert!(told[2].1.starts_with("1 of 2 seats are taken now."), "{told:?}");
+    assert!(told[1].1.starts_with("2 of 2 seats are taken now."), "{told:?}");
+    assert_eq!(told[0].0, "Test cy is in line for “Rust in practice”");
+    assert!(told[0].1.starts_with("Every seat is taken; 1 in line now."), "{told:?}");
+    assert!(told[0].1.contains("When: "), "{told:?}");
+
+    // A seated person leaves: the mentor learns who took the seat from the line.
+    assert_eq!(leave(&app, &ann, id).await.0, StatusCode::OK);
+    let told = roster().await;
+    assert_eq!(told.len(), 4, "{told:?}");
+    assert_eq!(told[0].0, "Test ann left “Rust in practice”");
+    assert!(
+        told[0].1.starts_with("Test cy took the seat from the line. 2 of 2 seats are taken now."),
+        "{told:?}"
+    );
+    // Nobody in line: a seat stays free.
+    assert_eq!(leave(&app, &bob, id).await.0, StatusCode::OK);
+    let told = roster().await;
+    assert!(told[0].1.starts_with("1 of 2 seats are taken now."), "{told:?}");
+
+    // In-app only by default: no email to the mentor for any of it; their settings
+    // offer the kind.
+    let mails = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "groupie@example.com")
+        .await
+        .unwrap();
+    assert!(
+        !mails.iter().any(|e| e.subject.contains("Rust in practice")),
+        "{:?}",
+        mails.iter().map(|e| &e.subject).collect::<Vec<_>>()
+    );
+    let kinds = |p: Value| {
+        p["preferences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["kind"] == "group_roster")
+            .map(|k| (k["in_app"].clone(), k["email"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let (_, p) = app.get("/api/v1/me/notification-preferences", m.token()).await;
+    assert_eq!(kinds(p), vec![(json!(true), json!(false))]);
+}
+
+#[tokio::test]
 async fn a_seat_and_a_booking_never_overlap_for_one_person() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;

@@ -563,6 +563,24 @@ impl TestApp {
         s["items"][0]["id"].as_str().expect("a service").to_string()
     }
 
+    /// `who`'s notifications as the API lists them, newest first (at most 100).
+    pub async fn notifications(&self, who: &Session) -> Vec<Value> {
+        let (status, n) = self
+            .get("/api/v1/notifications?limit=100", who.token())
+            .await;
+        assert_eq!(status, StatusCode::OK, "{n}");
+        n["items"].as_array().expect("items").clone()
+    }
+
+    /// The titles of `who`'s notifications, newest first.
+    pub async fn notification_titles(&self, who: &Session) -> Vec<String> {
+        self.notifications(who)
+            .await
+            .iter()
+            .map(|i| i["title"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     pub async fn balance(&self, s: &Session) -> (i64, i64) {
         let (_, c) = self.get("/api/v1/me/credits", s.token()).await;
         (
