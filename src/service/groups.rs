@@ -850,7 +850,16 @@ pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, Sea
             ),
         )
     };
-    tell(ctx, &mut tx, &g, &g.mentor_id, (notify::GROUP_ROSTER, title, body), now, &mut live).await?;
+    tell(
+        ctx,
+        &mut tx,
+        &g,
+        &g.mentor_id,
+        (notify::GROUP_ROSTER, title, body),
+        now,
+        &mut live,
+    )
+    .await?;
     tx.commit().await?;
     live.publish(ctx).await;
     let seat = store::groups::live_seat(&ctx.db.pool, id, &me.id)
@@ -956,13 +965,25 @@ pub async fn leave(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<Left> {
         let mut body = String::new();
         for user_id in &took {
             if let Some(u) = store::users::by_id(&mut *tx, user_id).await? {
-                body.push_str(&format!("{} took the seat from the line. ", u.display_name()));
+                body.push_str(&format!(
+                    "{} took the seat from the line. ",
+                    u.display_name()
+                ));
             }
         }
         let seated = g.seated - 1 + took.len() as i64;
         body.push_str(&format!("{seated} of {} seats are taken now.", g.seats));
         let title = format!("{} left “{}”", me.display_name(), g.title);
-        tell(ctx, &mut tx, &g, &g.mentor_id, (notify::GROUP_ROSTER, title, body), now, &mut live).await?;
+        tell(
+            ctx,
+            &mut tx,
+            &g,
+            &g.mentor_id,
+            (notify::GROUP_ROSTER, title, body),
+            now,
+            &mut live,
+        )
+        .await?;
     }
     tx.commit().await?;
     live.publish(ctx).await;
@@ -1027,7 +1048,16 @@ async fn promote(
                         g.credits_per_seat,
                         join_line(g)
                     );
-                    tell(ctx, tx, g, &user_id, (notify::GROUP_SEAT, title, body), now, live).await?;
+                    tell(
+                        ctx,
+                        tx,
+                        g,
+                        &user_id,
+                        (notify::GROUP_SEAT, title, body),
+                        now,
+                        live,
+                    )
+                    .await?;
                     took.push(user_id);
                 }
                 // Spent meanwhile (another transaction): passed over, like the rest.
@@ -1083,7 +1113,16 @@ async fn pass_over(
             ),
             PassedOver::Busy => "A seat opened while you were first in line, but you now have another session at that time, so you were passed over.".to_string(),
     };
-    tell(ctx, tx, g, user_id, (notify::GROUP_SEAT, title, body), now, live).await
+    tell(
+        ctx,
+        tx,
+        g,
+        user_id,
+        (notify::GROUP_SEAT, title, body),
+        now,
+        live,
+    )
+    .await
 }
 
 /// Notifies one person about a session: of their place in it (`GROUP_SEAT`), or its
@@ -1222,7 +1261,16 @@ async fn cancel_in(
             why.to_string()
         };
         let title = format!("“{}” is cancelled", g.title);
-        tell(ctx, tx, g, &s.user_id, (notify::GROUP_SEAT, title, body), now, live).await?;
+        tell(
+            ctx,
+            tx,
+            g,
+            &s.user_id,
+            (notify::GROUP_SEAT, title, body),
+            now,
+            live,
+        )
+        .await?;
     }
     store::groups::cancel(tx, &g.id, reason, now).await?;
     unschedule_reminders(tx, &g.id, g.start_at).await?;
@@ -1303,7 +1351,16 @@ pub async fn attendance(
             "{} recorded that you did not come.{paid} If you were there, say so to them in the session's chat.",
             mentor.first_name
         );
-        tell(ctx, &mut tx, &g, &s.user_id, (notify::GROUP_SEAT, title, body), now, &mut live).await?;
+        tell(
+            ctx,
+            &mut tx,
+            &g,
+            &s.user_id,
+            (notify::GROUP_SEAT, title, body),
+            now,
+            &mut live,
+        )
+        .await?;
     }
     tx.commit().await?;
     live.publish(ctx).await;

@@ -775,12 +775,8 @@ async fn an_interrupted_suspension_is_wound_down_by_maintenance_once() {
     assert_eq!(status_of().await, "cancelled", "taken over");
     assert_eq!(app.balance(&mentee).await, (100, 0), "refunded");
     let notices = || async {
-        let (_, n) = app
-            .get("/api/v1/notifications?limit=100", mentee.token())
-            .await;
-        n["items"]
-            .as_array()
-            .unwrap()
+        app.notifications(&mentee)
+            .await
             .iter()
             .filter(|x| x["kind"] == "mentorship_answered" || x["kind"] == "booking_cancelled")
             .count()

@@ -390,7 +390,12 @@ async fn the_mentor_is_told_who_joins_waits_for_a_seat_and_leaves() {
             .await
             .into_iter()
             .filter(|n| n["kind"] == "group_roster")
-            .map(|n| (n["title"].as_str().unwrap().to_string(), n["body"].as_str().unwrap().to_string()))
+            .map(|n| {
+                (
+                    n["title"].as_str().unwrap().to_string(),
+                    n["body"].as_str().unwrap().to_string(),
+                )
+            })
             .collect::<Vec<_>>()
     };
     assert!(roster().await.is_empty());
@@ -401,10 +406,19 @@ async fn the_mentor_is_told_who_joins_waits_for_a_seat_and_leaves() {
     let told = roster().await;
     assert_eq!(told.len(), 3, "{told:?}");
     assert_eq!(told[2].0, "Test ann joined “Rust in practice”");
-    assert!(told[2].1.starts_with("1 of 2 seats are taken now."), "{told:?}");
-    assert!(told[1].1.starts_with("2 of 2 seats are taken now."), "{told:?}");
+    assert!(
+        told[2].1.starts_with("1 of 2 seats are taken now."),
+        "{told:?}"
+    );
+    assert!(
+        told[1].1.starts_with("2 of 2 seats are taken now."),
+        "{told:?}"
+    );
     assert_eq!(told[0].0, "Test cy is in line for “Rust in practice”");
-    assert!(told[0].1.starts_with("Every seat is taken; 1 in line now."), "{told:?}");
+    assert!(
+        told[0].1.starts_with("Every seat is taken; 1 in line now."),
+        "{told:?}"
+    );
     assert!(told[0].1.contains("When: "), "{told:?}");
 
     // A seated person leaves: the mentor learns who took the seat from the line.
@@ -413,13 +427,18 @@ async fn the_mentor_is_told_who_joins_waits_for_a_seat_and_leaves() {
     assert_eq!(told.len(), 4, "{told:?}");
     assert_eq!(told[0].0, "Test ann left “Rust in practice”");
     assert!(
-        told[0].1.starts_with("Test cy took the seat from the line. 2 of 2 seats are taken now."),
+        told[0]
+            .1
+            .starts_with("Test cy took the seat from the line. 2 of 2 seats are taken now."),
         "{told:?}"
     );
     // Nobody in line: a seat stays free.
     assert_eq!(leave(&app, &bob, id).await.0, StatusCode::OK);
     let told = roster().await;
-    assert!(told[0].1.starts_with("1 of 2 seats are taken now."), "{told:?}");
+    assert!(
+        told[0].1.starts_with("1 of 2 seats are taken now."),
+        "{told:?}"
+    );
 
     // In-app only by default: no email to the mentor for any of it; their settings
     // offer the kind.
@@ -440,7 +459,9 @@ async fn the_mentor_is_told_who_joins_waits_for_a_seat_and_leaves() {
             .map(|k| (k["in_app"].clone(), k["email"].clone()))
             .collect::<Vec<_>>()
     };
-    let (_, p) = app.get("/api/v1/me/notification-preferences", m.token()).await;
+    let (_, p) = app
+        .get("/api/v1/me/notification-preferences", m.token())
+        .await;
     assert_eq!(kinds(p), vec![(json!(true), json!(false))]);
 }
 

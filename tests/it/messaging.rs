@@ -742,12 +742,9 @@ async fn a_notification_follows_its_message_edited_then_deleted() {
         ids.push(m["id"].as_str().unwrap().to_string());
     }
     let bodies = || async {
-        let (_, n) = app
-            .get("/api/v1/notifications?limit=100", mentor.token())
-            .await;
-        let mut b: Vec<String> = n["items"]
-            .as_array()
-            .unwrap()
+        let mut b: Vec<String> = app
+            .notifications(&mentor)
+            .await
             .iter()
             .filter(|i| i["kind"] == "new_message")
             .map(|i| i["body"].as_str().unwrap().to_string())

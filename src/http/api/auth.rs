@@ -303,7 +303,7 @@ pub struct ConfirmEmailInput {
     request_body = ConfirmEmailInput,
     responses(
         (status = 200, body = EmailConfirmation),
-        (status = 422, description = "The link does not work (`invalid_confirmation_link`: used, expired or mangled)", body = Problem),
+        (status = 422, description = "The link does not work (`invalid_confirmation_link`: used, expired or mangled), or the new address it confirms was taken meanwhile by another account (`email_taken`)", body = Problem),
         (status = 429, description = "Too many attempts", body = Problem),
     ))]
 async fn confirm_email(

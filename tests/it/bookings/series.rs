@@ -27,17 +27,6 @@ fn statuses(s: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-/// The titles of `who`'s notifications, newest first.
-async fn titles(app: &TestApp, who: &Session) -> Vec<String> {
-    let (_, n) = app.get("/api/v1/notifications", who.token()).await;
-    n["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["title"].as_str().unwrap().to_string())
-        .collect()
-}
-
 /// The emails to `to` whose subject starts with `subject`.
 async fn mails(app: &TestApp, to: &str, subject: &str) -> Vec<mentorhub::store::notify::OutboxRow> {
     mentorhub::store::notify::emails_for(&app.ctx().db.pool, to)
@@ -158,7 +147,7 @@ async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancell
     assert_eq!(status, StatusCode::OK, "{s}");
     assert_eq!(statuses(&s), ["accepted"; 4]);
     // The mentee is told once, with every date and every session in the calendar file.
-    let told = titles(&app, &mentee).await;
+    let told = app.notification_titles(&mentee).await;
     assert_eq!(
         told.iter()
             .filter(|t| t.starts_with("Series accepted: 4 sessions of"))
@@ -279,7 +268,7 @@ async fn a_weekly_series_keeps_local_time_across_dst_and_is_answered_and_cancell
         "{s}"
     );
     // The mentor is told once of the two, with the reason.
-    let told = titles(&app, &mentor).await;
+    let told = app.notification_titles(&mentor).await;
     assert_eq!(
         told.iter()
             .filter(|t| t.starts_with("Series cancelled: 2 sessions of"))
