@@ -167,7 +167,8 @@ pub struct RecommendedItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MenteeDashboard {
     pub mentors: Vec<PersonItem>,
-    /// Completed session time received, in minutes.
+    /// Completed session time received, in minutes: timed 1:1 sessions and group
+    /// sessions attended.
     pub minutes_received: i64,
     /// My mentorship requests waiting for an answer.
     pub pending_mentorship_requests: i64,
@@ -211,7 +212,8 @@ pub struct MentorDashboard {
     pub capacity: i64,
     /// Requests waiting for my answer, oldest first.
     pub waiting: Vec<WaitingItem>,
-    /// Completed session time given, in minutes (1:1 sessions).
+    /// Completed session time given, in minutes: timed 1:1 sessions and group
+    /// sessions held.
     pub minutes_given: i64,
     /// My group sessions still to take place, and held.
     pub group_sessions_upcoming: i64,

@@ -184,7 +184,7 @@ fn week_of(at: &str, first: usize, lo: usize, hi: usize) -> String {
 /// A mentee's own figures.
 #[derive(Debug, Clone, Copy, FromRow)]
 pub struct MenteeFigures {
-    /// Minutes of completed timed sessions received.
+    /// Minutes of completed timed sessions received, and of group sessions attended.
     pub minutes_received: i64,
     /// Mentorship requests still waiting for an answer.
     pub pending_mentorship_requests: i64,
@@ -200,7 +200,10 @@ pub async fn mentee_figures<'e, E: Executor<'e, Database = Any>>(
     sqlx::query_as(
         "SELECT \
          (SELECT CAST(COALESCE(SUM(duration_minutes), 0) AS BIGINT) FROM bookings \
-          WHERE mentee_id = $1 AND status = 'completed' AND timed = 1) AS minutes_received, \
+          WHERE mentee_id = $1 AND status = 'completed' AND timed = 1) \
+         + (SELECT CAST(COALESCE(SUM((g.end_at - g.start_at) / 60000000), 0) AS BIGINT) \
+          FROM group_seats s JOIN group_sessions g ON g.id = s.session_id \
+          WHERE s.user_id = $1 AND s.status = 'attended') AS minutes_received, \
          (SELECT COUNT(*) FROM mentorships WHERE mentee_id = $1 AND status = 'pending' \
           AND expires_at > $2) AS pending_mentorship_requests, \
          (SELECT COUNT(*) FROM bookings WHERE mentee_id = $1 AND status = 'pending') \
@@ -241,7 +244,9 @@ pub async fn mentor_figures<'e, E: Executor<'e, Database = Any>>(
     let sql = format!(
         "SELECT \
          (SELECT CAST(COALESCE(SUM(duration_minutes), 0) AS BIGINT) FROM bookings \
-          WHERE mentor_id = $1 AND status = 'completed' AND timed = 1) AS minutes_given, \
+          WHERE mentor_id = $1 AND status = 'completed' AND timed = 1) \
+         + (SELECT CAST(COALESCE(SUM((end_at - start_at) / 60000000), 0) AS BIGINT) \
+          FROM group_sessions WHERE mentor_id = $1 AND status = 'completed') AS minutes_given, \
          (SELECT CAST(COALESCE(SUM(credits_paid), 0) AS BIGINT) FROM bookings \
           WHERE mentor_id = $1) + (SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) \
           FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id \

@@ -1026,6 +1026,24 @@ async fn attendance_pays_the_mentor_for_every_seat_and_unrecorded_sessions_close
     assert_eq!(mine["group_sessions_held"], 2, "{dash}");
     assert_eq!(mine["group_attendees"], 2);
     assert_eq!(mine["earnings"], 50);
+    assert_eq!(
+        mine["minutes_given"],
+        90 + 90,
+        "the time of both sessions held"
+    );
+    let (_, dash) = app.get("/api/v1/me/dashboard", a.token()).await;
+    assert_eq!(dash["mentee"]["minutes_received"], 90, "attended: {dash}");
+    let (_, dash) = app.get("/api/v1/me/dashboard", b.token()).await;
+    assert_eq!(dash["mentee"]["minutes_received"], 0, "absent: {dash}");
+    let web =
+        crate::web_mentors::sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&web, &app, "/dashboard").await;
+    assert!(
+        page.contains(
+            "<span class=\"stat-value\">3</span><span class=\"stat-label\">hours given</span>"
+        ),
+        "{page}"
+    );
     let (_, stats) = app.get("/api/v1/admin/stats", admin.token()).await;
     assert_eq!(stats["totals"]["group_sessions_held"], 2, "{stats}");
     assert_eq!(stats["totals"]["group_attendees"], 2);
