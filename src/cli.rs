@@ -559,7 +559,7 @@ async fn demo(config: Config, mentors: usize, mentees: Option<usize>) -> anyhow:
         Ok(r) => {
             println!(
                 "demo data ready in {:.1}s: {} mentors, {} mentees, {} mentorships, {} articles, \
-                 {} sessions coming up.\n\
+                 {} sessions and {} group sessions coming up.\n\
                  Every demo account's password is `{}`: sign in as {} (admin), \
                  mentor1@demo.example.com or mentee1@demo.example.com.",
                 started.elapsed().as_secs_f64(),
@@ -568,6 +568,7 @@ async fn demo(config: Config, mentors: usize, mentees: Option<usize>) -> anyhow:
                 r.mentorships,
                 r.articles,
                 r.upcoming,
+                r.group_sessions,
                 crate::service::demo::DEMO_PASSWORD,
                 r.admin_email
             );

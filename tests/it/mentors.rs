@@ -728,6 +728,21 @@ async fn demo_data_is_a_consistent_living_marketplace() {
     .unwrap();
     assert_eq!((programs, applied), (1, 20));
     assert!(drafts > 0, "proposals to review");
+    // Group sessions to try: three mentors' (one weekly), joined through the API's
+    // code, one full with people in line.
+    assert_eq!(report.group_sessions, 5);
+    let (_, list) = app.get("/api/v1/group-sessions?limit=50", None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 5, "{list}");
+    let (seated, waiting, held): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM group_seats WHERE status = 'seated'), \
+         (SELECT COUNT(*) FROM group_seats WHERE status = 'waiting'), \
+         (SELECT CAST(COALESCE(SUM(credits_held), 0) AS BIGINT) FROM group_seats)",
+    )
+    .fetch_one(&app.ctx().db.pool)
+    .await
+    .unwrap();
+    assert_eq!((seated, waiting), (4 + 2 + 3, 2));
+    assert_eq!(held, 4 * 10 + 3 * 15, "seats paid from wallets");
     // Some sessions are coming up, booked like real ones (credits held).
     let now = mentorhub::clock::to_micros(app.clock_now());
     let (ahead, held): (i64, i64) = sqlx::query_as(

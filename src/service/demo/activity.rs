@@ -268,3 +268,102 @@ impl Filler<'_> {
         Ok(())
     }
 }
+
+/// The demo's group sessions: title, description, seats, credits a seat, weeks
+/// repeated, and how many mentees try to join (more than the seats: a line).
+const GROUPS: &[(&str, &str, i64, i64, i64, usize)] = &[
+    (
+        "Mock system design interview, in a small group",
+        "One of you designs a URL shortener out loud while the rest of us ask what an \
+         interviewer would. Everyone gets a turn at the hard questions; bring paper.",
+        6,
+        10,
+        1,
+        4,
+    ),
+    (
+        "Weekly office hours: your questions on breaking into tech",
+        "An open hour: CVs, first jobs, learning plans, whatever is on your mind. Free \
+         to join; come when you like.",
+        8,
+        0,
+        3,
+        2,
+    ),
+    (
+        "Résumé clinic: three résumés reviewed live",
+        "Three attendees share their résumé on screen and we rewrite the weakest lines \
+         together; the others learn from watching. Small on purpose.",
+        3,
+        15,
+        1,
+        5,
+    ),
+];
+
+impl Filler<'_> {
+    /// Group sessions to try: the first three mentors each publish one (one of them
+    /// weekly, one free) at 17:00 in their zone some days ahead, and mentees join
+    /// through the same code as the API (seats paid from their wallets; the last one
+    /// fills and has a line).
+    pub(super) async fn groups(&mut self) -> AppResult<()> {
+        use crate::service::groups::{self, GroupInput};
+        let ctx = self.ctx;
+        let mut joiners = self.mentee_ids.iter().cycle();
+        for (n, (title, description, seats, credits, weeks, joining)) in GROUPS.iter().enumerate() {
+            let Some(mentor_id) = self.mentor_ids.get(n) else {
+                break;
+            };
+            let Some(mentor) = store::users::by_id(&ctx.db.pool, mentor_id).await? else {
+                continue;
+            };
+            let zone = jiff::tz::TimeZone::get(&mentor.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let today = ctx.now().to_zoned(zone.clone()).date();
+            // The first day from `3 + 2n` days ahead whose 17:00 the mentor has free.
+            let mut published = None;
+            for ahead in 0..14 {
+                let day = today + jiff::Span::new().days(3 + 2 * n as i64 + ahead);
+                let Ok(start) = day.at(17, 0, 0, 0).to_zoned(zone.clone()) else {
+                    continue;
+                };
+                let input = GroupInput {
+                    title: title.to_string(),
+                    description: description.to_string(),
+                    start: Some(start.timestamp().to_string()),
+                    duration_minutes: Some(60),
+                    seats: Some(*seats),
+                    credits_per_seat: Some(*credits),
+                    show_names: true,
+                    repeat_weeks: Some(*weeks),
+                    ..Default::default()
+                };
+                match groups::create(ctx, &mentor, &input).await {
+                    Ok(made) => {
+                        published = made.into_iter().next();
+                        self.report.group_sessions += *weeks as usize;
+                        break;
+                    }
+                    // The mentor is busy then: the next day.
+                    Err(AppError::Conflict { .. }) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            let Some(g) = published else { continue };
+            let mut joined = 0;
+            for _ in 0..self.mentee_ids.len() {
+                if joined == *joining {
+                    break;
+                }
+                let Some(id) = joiners.next() else { break };
+                let Some(u) = store::users::by_id(&ctx.db.pool, id).await? else {
+                    continue;
+                };
+                // Busy then, or short of credits: the next mentee.
+                if groups::join(ctx, &u, &g.id).await.is_ok() {
+                    joined += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -10,7 +10,8 @@
 //! texts), `builders` the generator and the pieces `fill` writes with (grants, past
 //! sessions, progress). `fill` runs its phases in a fixed order over one [`Filler`]:
 //! `people` (the admin, mentees, mentors with their profile, services, hours and
-//! history) then `activity` (mentorships, articles, upcoming sessions). The
+//! history) then `activity` (mentorships, articles, upcoming sessions, a program,
+//! group sessions). The
 //! generator is drawn in the same order as ever, so the same seed gives the same
 //! marketplace.
 
@@ -50,6 +51,8 @@ pub struct DemoReport {
     pub articles: usize,
     /// Sessions booked ahead (accepted or waiting for the mentor).
     pub upcoming: usize,
+    /// Group sessions published (each week of a weekly one counted).
+    pub group_sessions: usize,
     pub admin_email: String,
 }
 
@@ -101,6 +104,7 @@ pub async fn fill(
     f.articles().await?;
     f.upcoming().await?;
     f.program().await?;
+    f.groups().await?;
     f.finish().await?;
     Ok(f.report)
 }
