@@ -62,7 +62,7 @@ pub struct SessionItem {
     pub id: String,
     pub title: String,
     /// A booking: `pending` or `accepted`. A group session: `seated` (the user has a
-    /// seat) or `leading` (the user is its mentor).
+    /// seat), `waiting` (in line for one) or `leading` (the user is its mentor).
     pub status: String,
     pub start: String,
     pub end: String,
@@ -79,6 +79,8 @@ pub struct SessionItem {
     pub with_role: String,
     /// A group session the user leads: how many are seated.
     pub seated: Option<i64>,
+    /// A group session the user is in line for: how many are ahead (0: next).
+    pub ahead: Option<i64>,
     /// A booking once accepted; a group session the user leads or is seated in.
     pub meeting_link: Option<String>,
 }
@@ -100,7 +102,7 @@ fn group_session(g: &store::dashboard::GroupLine, now: Timestamp, tz: &TimeZone)
         kind: "group".into(),
         id: g.id.clone(),
         title: g.title.clone(),
-        status: if g.leads { "leading" } else { "seated" }.into(),
+        status: if g.leads { "leading" } else { g.place.as_str() }.into(),
         start: g.start_at.to_string(),
         end: g.end_at.to_string(),
         start_local,
@@ -117,8 +119,10 @@ fn group_session(g: &store::dashboard::GroupLine, now: Timestamp, tz: &TimeZone)
         },
         with_role: if g.leads { "attendees" } else { "mentor" }.into(),
         seated: g.leads.then_some(g.seated),
-        // Led or seated in (the only lines read), and open.
-        meeting_link: Some(g.meeting_link.clone()).filter(|l| !l.is_empty()),
+        ahead: (!g.leads && g.place == "waiting").then_some(g.ahead),
+        // Led or seated in, and open: the room is theirs (not the line's).
+        meeting_link: Some(g.meeting_link.clone())
+            .filter(|l| !l.is_empty() && (g.leads || g.place == "seated")),
     }
 }
 
@@ -143,6 +147,7 @@ fn session(s: &SessionLine, now: Timestamp, tz: &TimeZone) -> SessionItem {
         }
         .to_string(),
         seated: None,
+        ahead: None,
         meeting_link: (s.status == BookingStatus::Accepted && !s.meeting_link.is_empty())
             .then(|| s.meeting_link.clone()),
     }
@@ -260,16 +265,62 @@ pub async fn coming_group_sessions(
     )
 }
 
+/// The user's group sessions that are over or were cancelled (led, or with a seat
+/// then), latest first, each with its start and how it reads in a list of sessions.
+pub async fn past_group_sessions(
+    ctx: &Ctx,
+    user: &UserRow,
+    limit: i64,
+) -> AppResult<Vec<(Timestamp, store::dashboard::GroupLine, String)>> {
+    Ok(
+        store::dashboard::past_groups(&ctx.db.pool, &user.id, ctx.clock.now(), limit)
+            .await?
+            .into_iter()
+            .map(|g| {
+                let label = past_label(&g);
+                (g.start_at, g, label)
+            })
+            .collect(),
+    )
+}
+
+/// "your group session, held", "group session, attended", "group session,
+/// cancelled"…
+fn past_label(g: &store::dashboard::GroupLine) -> String {
+    let how = match (g.leads, g.status.as_str(), g.place.as_str()) {
+        (_, "cancelled", _) | (false, _, "refunded") => "cancelled".to_string(),
+        (true, "completed", _) => "held".to_string(),
+        (true, _, _) => seated(g.seated),
+        (false, _, "attended") => "attended".to_string(),
+        (false, _, "absent") => "marked absent".to_string(),
+        (false, _, _) => "over".to_string(),
+    };
+    let whose = if g.leads {
+        "your group session"
+    } else {
+        "group session"
+    };
+    format!("{whose}, {how}")
+}
+
+fn seated(n: i64) -> String {
+    format!("{n} seated")
+}
+
 impl SessionItem {
     /// How a group session reads in a list of sessions ("your group session, 3
-    /// seated" when the user leads it); `None` for a booking.
+    /// seated" when the user leads it, "group session, in line (next)"); `None` for a
+    /// booking.
     pub fn group_label(&self) -> Option<String> {
-        match (self.kind == "group", self.seated) {
-            (false, _) => None,
-            (true, Some(1)) => Some("your group session, 1 seated".into()),
-            (true, Some(n)) => Some(format!("your group session, {n} seated")),
-            (true, None) => Some("group session".into()),
+        if self.kind != "group" {
+            return None;
         }
+        Some(match (self.seated, self.ahead) {
+            (Some(n), _) => format!("your group session, {}", seated(n)),
+            (None, Some(0)) => "group session, in line (next)".into(),
+            (None, Some(n)) => format!("group session, in line ({n} ahead)"),
+            (None, None) => "group session".into(),
+        })
     }
 }
 

@@ -367,7 +367,7 @@ pub async fn upcoming<'e, E: Executor<'e, Database = Any>>(
 }
 
 row! {
-/// A group session the user leads or has a seat in.
+/// A group session the user leads or has a place in (a seat, or in line).
 #[derive(Debug, Clone)]
 pub struct GroupLine {
     pub id: String,
@@ -379,29 +379,77 @@ pub struct GroupLine {
     pub mentor_last_name: String,
     /// People seated now.
     pub seated: i64,
-    /// The user leads it (else they have a seat).
+    /// The user leads it (else they have a place in it).
     pub leads: bool,
+    /// The session's status (`open`, `completed`, `cancelled`).
+    pub status: String,
+    /// The user's place: `seated`, `waiting`, or once over `attended`, `absent`,
+    /// `refunded` (cancelled); empty for the mentor.
+    pub place: String,
+    /// In line: how many are ahead of the user (0: next).
+    pub ahead: i64,
     pub meeting_link: String,
 }
 }
 
-/// The user's coming group sessions (open, not yet over), led or seated in, soonest
-/// first.
+/// The columns of [`GroupLine`] from `group_sessions g`, its mentor `u` and the user's
+/// place `s` (left-joined), the user being `$1`.
+const GROUP_LINE: &str = "SELECT g.id, g.title, g.start_at, g.end_at, g.mentor_id, \
+    u.first_name AS mentor_first_name, u.last_name AS mentor_last_name, g.seated, \
+    CAST(CASE WHEN g.mentor_id = $1 THEN 1 ELSE 0 END AS BIGINT) AS leads, g.status, \
+    COALESCE(s.status, '') AS place, \
+    CASE WHEN s.status = 'waiting' THEN (SELECT COUNT(*) FROM group_seats w \
+      WHERE w.session_id = s.session_id AND w.status = 'waiting' \
+      AND (w.queued_at < s.queued_at OR (w.queued_at = s.queued_at AND w.id < s.id))) \
+      ELSE 0 END AS ahead, g.meeting_link \
+    FROM group_sessions g JOIN users u ON u.id = g.mentor_id \
+    LEFT JOIN group_seats s ON s.session_id = g.id AND s.user_id = $1";
+
+/// Sessions the user (`$1`) leads or has a place in with one of `places`: each side
+/// read by its index (the mentor's sessions, the user's seats).
+fn led_or_in(places: &str) -> String {
+    format!(
+        "(g.mentor_id = $1 OR g.id IN (SELECT p.session_id FROM group_seats p \
+         WHERE p.user_id = $1 AND p.status IN {places}))"
+    )
+}
+
+/// The user's coming group sessions (open, not yet over), led, seated in or waited
+/// for in line, soonest first.
 pub async fn upcoming_groups<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
     now: Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<GroupLine>> {
-    sqlx::query_as(
-        "SELECT g.id, g.title, g.start_at, g.end_at, g.mentor_id, u.first_name AS mentor_first_name, \
-         u.last_name AS mentor_last_name, g.seated, \
-         CAST(CASE WHEN g.mentor_id = $1 THEN 1 ELSE 0 END AS BIGINT) AS leads, g.meeting_link \
-         FROM group_sessions g JOIN users u ON u.id = g.mentor_id \
-         WHERE g.status = 'open' AND g.end_at > $2 AND (g.mentor_id = $1 OR g.id IN \
-         (SELECT s.session_id FROM group_seats s WHERE s.user_id = $1 AND s.status = 'seated')) \
-         ORDER BY g.start_at LIMIT $3",
-    )
+    const PLACES: &str = "('seated', 'waiting')";
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{GROUP_LINE} AND s.status IN {PLACES} \
+         WHERE g.status = 'open' AND g.end_at > $2 AND {} ORDER BY g.start_at LIMIT $3",
+        led_or_in(PLACES)
+    )))
+    .bind(user_id)
+    .bind(now.stored())
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// The user's group sessions that are over or were cancelled, led or with a seat in
+/// them then (attended, absent, refunded when cancelled, or seated in one not yet
+/// closed), latest first.
+pub async fn past_groups<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    now: Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<GroupLine>> {
+    const PLACES: &str = "('seated', 'attended', 'absent', 'refunded')";
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{GROUP_LINE} AND s.status IN {PLACES} \
+         WHERE (g.status <> 'open' OR g.end_at <= $2) AND {} ORDER BY g.start_at DESC LIMIT $3",
+        led_or_in(PLACES)
+    )))
     .bind(user_id)
     .bind(now.stored())
     .bind(limit)

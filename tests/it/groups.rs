@@ -1858,6 +1858,121 @@ async fn coming_group_sessions_are_listed_with_the_bookings() {
     assert_eq!(d["upcoming"].as_array().unwrap().len(), 1, "{d}");
 }
 
+/// A place in line is listed as coming (with how many are ahead, without the room);
+/// sessions held, attended or cancelled stay in the past list of each side.
+#[tokio::test]
+async fn the_line_is_listed_as_coming_and_past_or_cancelled_sessions_stay_listed() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 5)).await;
+    let gid = g["id"].as_str().unwrap();
+    let mut later = session(2, 5);
+    later["title"] = json!("Cancelled workshop");
+    later["start"] = json!("2026-03-06T15:00:00Z");
+    let g2 = publish(&app, &m, later).await;
+    let gid2 = g2["id"].as_str().unwrap();
+    let people = [
+        member(&app, &admin, "ann@example.com", 50).await,
+        member(&app, &admin, "bob@example.com", 50).await,
+        member(&app, &admin, "cy@example.com", 50).await,
+        member(&app, &admin, "dee@example.com", 50).await,
+    ];
+    for p in &people {
+        assert_eq!(join(&app, p, gid).await.0, StatusCode::CREATED);
+    }
+    assert_eq!(join(&app, &people[0], gid2).await.0, StatusCode::CREATED);
+    assert_eq!(join(&app, &people[3], gid2).await.0, StatusCode::CREATED);
+
+    // Dee is second in line: coming, said so, no room.
+    let (_, d) = app.get("/api/v1/me/dashboard", people[3].token()).await;
+    let up = d["upcoming"].as_array().unwrap();
+    let first = up
+        .iter()
+        .find(|u| u["id"] == gid)
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(first["status"], "waiting", "{d}");
+    assert_eq!(first["ahead"], 1);
+    assert!(
+        first["meeting_link"].is_null(),
+        "the room is for the seated: {d}"
+    );
+    let dc = sign_in(&app, "dee@example.com", "correct horse battery").await;
+    for page in ["/dashboard", "/mentorship?tab=sessions"] {
+        let (_, html) = text(&dc, &app, page).await;
+        assert!(
+            html.contains("group session, in line (1 ahead)"),
+            "{page}: {html}"
+        );
+    }
+    let (_, d) = app.get("/api/v1/me/dashboard", people[2].token()).await;
+    let cy = d["upcoming"].as_array().unwrap();
+    assert_eq!(cy[0]["ahead"], 0, "{d}");
+
+    // The second session is cancelled; the first is held (attendance recorded).
+    let (s, b) = app
+        .post(
+            &format!("/api/v1/group-sessions/{gid2}/cancel"),
+            m.token(),
+            json!({"reason": "I am ill"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    app.clock.set("2026-03-04T16:35:00Z".parse().unwrap());
+    let (s, b) = app
+        .post(
+            &format!("/api/v1/group-sessions/{gid}/attendance"),
+            m.token(),
+            json!({"absent": [people[1].user_id]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    let ac = sign_in(&app, "ann@example.com", "correct horse battery").await;
+    let (_, html) = text(&ac, &app, "/mentorship?tab=sessions").await;
+    let past = &html[html.find("Past and cancelled").expect("the past list")..];
+    assert!(
+        past.contains(&format!("href=\"/group-sessions/{gid}\"")),
+        "{past}"
+    );
+    assert!(past.contains("group session, attended"), "{past}");
+    assert!(
+        past.contains(&format!("href=\"/group-sessions/{gid2}\"")),
+        "{past}"
+    );
+    assert!(past.contains("group session, cancelled"), "{past}");
+    assert!(
+        past.find(&gid2.to_string()).unwrap() < past.find(&gid.to_string()).unwrap(),
+        "latest first"
+    );
+    let bc = sign_in(&app, "bob@example.com", "correct horse battery").await;
+    let (_, html) = text(&bc, &app, "/mentorship?tab=sessions").await;
+    assert!(html.contains("group session, marked absent"), "{html}");
+    let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, html) = text(&mc, &app, "/mentorship?tab=sessions").await;
+    let past = &html[html.find("Past and cancelled").expect("the past list")..];
+    assert!(past.contains("your group session, held"), "{past}");
+    assert!(past.contains("your group session, cancelled"), "{past}");
+    // Dee had a seat in the cancelled one, and only a place in line in the one held.
+    let (_, html) = text(&dc, &app, "/mentorship?tab=sessions").await;
+    let past = &html[html.find("Past and cancelled").expect("the past list")..];
+    assert!(
+        past.contains(&format!("href=\"/group-sessions/{gid2}\"")),
+        "{past}"
+    );
+    assert!(
+        !past.contains(&format!("href=\"/group-sessions/{gid}\"")),
+        "{past}"
+    );
+    // The mentor's dashboard leads to these lists.
+    let (_, html) = text(&mc, &app, "/dashboard").await;
+    assert!(
+        html.contains("<a href=\"/mentorship?tab=sessions\">group sessions</a>"),
+        "{html}"
+    );
+}
+
 /// Once the session has started a seat is kept: leaving would refund part of a
 /// session already under way (the line can still be left).
 #[tokio::test]

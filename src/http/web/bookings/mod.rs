@@ -113,7 +113,7 @@ pub async fn sessions(
         },
     )
     .await?;
-    let mut past = bookings::list(
+    let past = bookings::list(
         &state.ctx,
         &ListFilter {
             user_id: me.id.to_string(),
@@ -129,8 +129,6 @@ pub async fn sessions(
         },
     )
     .await?;
-    // Latest first by the time each line shows: a session's start, a review's due time.
-    past.sort_by_key(|b| std::cmp::Reverse(if b.b.timed { b.b.start_at } else { b.b.end_at }));
     let groups = crate::service::dashboard::coming_group_sessions(&state.ctx, me).await?;
     let line = |b: &BookingFull| {
         let mentor = b.b.mentor_id == me.id;
@@ -180,9 +178,34 @@ pub async fn sessions(
         }))
         .collect();
     coming.sort_by_key(|(start, _)| *start);
+    // Group sessions held, attended or cancelled among the past bookings, latest first.
+    let past_groups = crate::service::dashboard::past_group_sessions(&state.ctx, me, 30).await?;
+    let mut gone: Vec<(Timestamp, SessionLine)> = past
+        .iter()
+        .map(|b| (if b.b.timed { b.b.start_at } else { b.b.end_at }, line(b)))
+        .chain(past_groups.into_iter().map(|(start, g, label)| {
+            let line = SessionLine {
+                href: format!("/group-sessions/{}", g.id),
+                status: label,
+                with: if g.leads {
+                    String::new()
+                } else {
+                    format!("{} {}", g.mentor_first_name, g.mentor_last_name)
+                },
+                role: if g.leads { "attendees" } else { "mentor" }.into(),
+                title: g.title,
+                when: web.when(start, &tz),
+                needs_answer: false,
+                link: String::new(),
+            };
+            (start, line)
+        }))
+        .collect();
+    gone.sort_by_key(|(start, _)| std::cmp::Reverse(*start));
+    gone.truncate(30);
     Ok((
         coming.into_iter().map(|(_, l)| l).collect(),
-        past.iter().map(line).collect(),
+        gone.into_iter().map(|(_, l)| l).collect(),
     ))
 }
 
