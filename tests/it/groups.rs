@@ -1858,6 +1858,52 @@ async fn coming_group_sessions_are_listed_with_the_bookings() {
     assert_eq!(d["upcoming"].as_array().unwrap().len(), 1, "{d}");
 }
 
+/// Someone whose wallet cannot pay a seat is told so on the page before they try,
+/// with the way to credits, instead of a button that can only fail.
+#[tokio::test]
+async fn the_page_says_a_short_wallet_cannot_take_a_seat_before_the_click() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 20)).await;
+    let id = g["id"].as_str().unwrap();
+    member(&app, &admin, "poor@example.com", 5).await;
+    let rich = member(&app, &admin, "rich@example.com", 50).await;
+    let other = member(&app, &admin, "other@example.com", 50).await;
+    let page = |email: &'static str| {
+        let app = &app;
+        async move {
+            let c = sign_in(app, email, "correct horse battery").await;
+            text(&c, app, &format!("/group-sessions/{id}")).await.1
+        }
+    };
+    let html = page("poor@example.com").await;
+    assert!(
+        html.contains("Your wallet holds 5 of the 20 credits a seat costs</strong>, so you cannot take one yet."),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"/credits\">Add or ask for credits</a>"),
+        "{html}"
+    );
+    assert!(!html.contains("Take a seat for 20 credits"), "{html}");
+    let html = page("rich@example.com").await;
+    assert!(html.contains("Take a seat for 20 credits"), "{html}");
+    assert!(!html.contains("short-wallet"), "{html}");
+    // Full: the line costs nothing to join, so it is offered, with the warning.
+    assert_eq!(join(&app, &rich, id).await.0, StatusCode::CREATED);
+    assert_eq!(join(&app, &other, id).await.0, StatusCode::CREATED);
+    let html = page("poor@example.com").await;
+    assert!(
+        html.contains("you may join the line, but if a seat frees"),
+        "{html}"
+    );
+    assert!(html.contains("Join the line</button>"), "{html}");
+    // The mentor is never warned about their own session.
+    assert!(!page("groupie@example.com").await.contains("short-wallet"));
+}
+
 /// A place in line is listed as coming (with how many are ahead, without the room);
 /// sessions held, attended or cancelled stay in the past list of each side.
 #[tokio::test]

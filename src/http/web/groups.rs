@@ -193,8 +193,9 @@ struct SessionPage {
     /// "seated", "waiting" or "".
     my_status: &'static str,
     my_ahead: i64,
-    /// In line for a seat the wallet cannot pay now: what it holds (a freed seat would
-    /// pass them over).
+    /// In line for a seat the wallet cannot pay now, or not joined and unable to pay
+    /// one: what the wallet holds (a freed seat would pass them over; a free seat
+    /// cannot be taken).
     short_wallet: Option<i64>,
     /// "Leave before … and all 10 credits come back; later, 50% come back …"
     policy: String,
@@ -354,8 +355,13 @@ async fn render_session(
             p.late_refund_percent.clamp(0, 100)
         )
     };
+    // In line, or about to join, with a wallet that cannot pay a seat: what it holds.
     let short_wallet = match (me, seat.as_ref()) {
-        (Some(u), Some(s)) if s.status == SeatStatus::Waiting && g.credits_per_seat > 0 => {
+        (Some(u), seat)
+            if g.credits_per_seat > 0
+                && u.id != g.mentor_id
+                && seat.is_none_or(|s| s.status == SeatStatus::Waiting) =>
+        {
             let balance = crate::service::credits::balance(&state.ctx, &u.id).await?;
             (balance < g.credits_per_seat).then_some(balance)
         }
