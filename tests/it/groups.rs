@@ -1952,6 +1952,21 @@ async fn the_line_is_listed_as_coming_and_past_or_cancelled_sessions_stay_listed
             "{page}: {html}"
         );
     }
+    // The list's cards say each viewer's part.
+    let (_, html) = text(&dc, &app, "/group-sessions").await;
+    assert!(html.contains(">You are in line (1 ahead)</span>"), "{html}");
+    assert!(
+        html.contains(">You have a seat</span>"),
+        "the second: {html}"
+    );
+    let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, html) = text(&mc, &app, "/group-sessions").await;
+    assert_eq!(html.matches(">You lead it</span>").count(), 2, "{html}");
+    let (_, html) = text(&crate::web_mentors::client(), &app, "/group-sessions").await;
+    assert!(
+        !html.contains("badge badge-ok"),
+        "a visitor has no part: {html}"
+    );
     let (_, d) = app.get("/api/v1/me/dashboard", people[2].token()).await;
     let cy = d["upcoming"].as_array().unwrap();
     assert_eq!(cy[0]["ahead"], 0, "{d}");
@@ -1995,7 +2010,6 @@ async fn the_line_is_listed_as_coming_and_past_or_cancelled_sessions_stay_listed
     let bc = sign_in(&app, "bob@example.com", "correct horse battery").await;
     let (_, html) = text(&bc, &app, "/mentorship?tab=sessions").await;
     assert!(html.contains("group session, marked absent"), "{html}");
-    let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
     let (_, html) = text(&mc, &app, "/mentorship?tab=sessions").await;
     let past = &html[html.find("Past and cancelled").expect("the past list")..];
     assert!(past.contains("your group session, held"), "{past}");
@@ -3005,16 +3019,30 @@ async fn the_list_is_searched_by_words_of_the_title_or_a_skill_of_the_mentor() {
         .get(&format!("/api/v1/group-sessions?q={long}"), None)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
-    // The page's box is the same search.
+    // The page's box is the same search, named `q` as in the API (`skill`, its old
+    // name, still works).
+    for query in ["q=interviews", "skill=interviews"] {
+        let (_, html) = crate::web_mentors::text(
+            &crate::web_mentors::client(),
+            &app,
+            &format!("/group-sessions?{query}"),
+        )
+        .await;
+        assert!(
+            html.contains("Mock interviews: behavioural questions")
+                && html.contains("1 session coming up."),
+            "{query}: {html}"
+        );
+        assert!(html.contains("name=\"q\" value=\"interviews\""), "{html}");
+    }
     let (_, html) = crate::web_mentors::text(
         &crate::web_mentors::client(),
         &app,
-        "/group-sessions?skill=interviews",
+        "/group-sessions?q=cooking",
     )
     .await;
     assert!(
-        html.contains("Mock interviews: behavioural questions")
-            && html.contains("1 session coming up."),
+        html.contains("No group session coming up for “cooking” yet."),
         "{html}"
     );
 }

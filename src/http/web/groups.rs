@@ -68,6 +68,34 @@ pub struct GroupCard {
     pub credits: i64,
     pub status: &'static str,
     pub cancel_reason: String,
+    /// The viewer's part in it, for lists: "You lead it", "You have a seat", "You are
+    /// in line (next)"…; "" when none (or not read).
+    pub mine: String,
+}
+
+/// Cards of `rows`, each saying the viewer's part in it (their places read at once).
+pub async fn cards(
+    state: &AppState,
+    web: &WebCtx,
+    rows: &[GroupRow],
+) -> Result<Vec<GroupCard>, AppError> {
+    let me = web.auth.as_ref().map(|a| &a.user);
+    let seats = groups::my_seats(&state.ctx, me, rows).await?;
+    Ok(rows
+        .iter()
+        .map(|g| {
+            let mut c = card(web, g);
+            let place = seats.iter().find(|s| s.session_id == g.id);
+            c.mine = match place {
+                _ if me.is_some_and(|u| u.id == g.mentor_id) => "You lead it".into(),
+                Some(s) if s.status == SeatStatus::Seated => "You have a seat".into(),
+                Some(s) if s.ahead == 0 => "You are in line (next)".into(),
+                Some(s) => format!("You are in line ({} ahead)", s.ahead),
+                None => String::new(),
+            };
+            c
+        })
+        .collect())
 }
 
 pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
@@ -107,6 +135,7 @@ pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
         credits: g.credits_per_seat,
         status: g.status.as_str(),
         cancel_reason: crate::domain::text::as_sentence(&g.cancel_reason),
+        mine: String::new(),
     }
 }
 
@@ -127,13 +156,17 @@ async fn moved(uri: Uri) -> axum::response::Response {
 #[template(path = "groups.html")]
 struct ListPage {
     layout: Layout,
-    skill: String,
+    q: String,
     groups: Vec<GroupCard>,
     can_publish: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct ListQuery {
+    /// Words of the title or description, or a skill of the mentor.
+    #[serde(default)]
+    q: String,
+    /// The box's name before it was `q` (links kept work).
     #[serde(default)]
     skill: String,
 }
@@ -143,7 +176,12 @@ async fn list_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Page
     let me = web.auth.as_ref().map(|a| &a.user);
     // The box takes a topic as much as a skill: "interviews" finds "Mock interviews"
     // as well as the mentors who list it.
-    let words: String = q.skill.trim().chars().take(200).collect();
+    let asked = if q.q.trim().is_empty() {
+        &q.skill
+    } else {
+        &q.q
+    };
+    let words: String = asked.trim().chars().take(200).collect();
     let words = words.as_str();
     let rows = groups::list(
         &state.ctx,
@@ -167,8 +205,8 @@ async fn list_page(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Page
         &state,
         &ListPage {
             layout: web.layout(),
-            groups: rows.iter().map(|g| card(&web, g)).collect(),
-            skill: q.skill,
+            groups: cards(&state, &web, &rows).await?,
+            q: words.to_string(),
             can_publish,
         },
     ))

@@ -492,10 +492,8 @@ async fn render_mentor(
         },
     )
     .await
-    .unwrap_or_default()
-    .iter()
-    .map(|g| super::groups::card(web, g))
-    .collect();
+    .unwrap_or_default();
+    let groups = super::groups::cards(state, web, &groups).await?;
     let page = MentorPage {
         articles,
         groups,
