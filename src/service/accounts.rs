@@ -1208,9 +1208,9 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
 
 /// A user's profile as `viewer` may read it through `GET /api/v1/users/{id}`: a listed
 /// mentor's for anyone (their page is public); anyone else's only for themselves,
-/// admins, and the people on the other side of a mentorship or booking with them (the
-/// rule of the mentee page); for everyone else it is not found, so names and links
-/// of members are not handed to whoever holds an id. The admin role is said only to
+/// admins, and the people on the other side of a mentorship, booking or group
+/// session with them (the rule of the mentee page); for everyone else it is not
+/// found, so names and links of members are not handed to whoever holds an id. The admin role is said only to
 /// the person and to admins.
 pub async fn profile_for(ctx: &Ctx, viewer: Option<&UserRow>, id: &str) -> AppResult<UserRow> {
     let mut user = public_profile(ctx, id).await?;

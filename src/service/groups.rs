@@ -1257,6 +1257,8 @@ async fn cancel_in(
                 "{why}\n\nYour {} credits are back in your wallet.",
                 s.credits_held
             )
+        } else if s.status == SeatStatus::Waiting && g.credits_per_seat > 0 {
+            format!("{why}\n\nYou were in line for a seat, so nothing was charged.")
         } else {
             why.to_string()
         };
@@ -1485,8 +1487,9 @@ pub async fn roster_of(
     Ok(store::groups::seats(&ctx.db.pool, &g.id, Some(SeatStatus::Seated)).await?)
 }
 
-/// Who came and who was marked absent, once attendance is recorded: for the mentor
-/// (or an admin) only; nobody else.
+/// Who came and who was marked absent, once attendance is recorded, or who had a
+/// seat or a place in line when it was cancelled (`refunded`; `seated_at` tells which):
+/// for the mentor (or an admin) only; nobody else.
 pub async fn attendance_of(ctx: &Ctx, viewer: &UserRow, g: &GroupRow) -> AppResult<Vec<SeatRow>> {
     if g.mentor_id != viewer.id && !is_admin(viewer) {
         return Ok(vec![]);
@@ -1494,8 +1497,19 @@ pub async fn attendance_of(ctx: &Ctx, viewer: &UserRow, g: &GroupRow) -> AppResu
     let all = store::groups::seats(&ctx.db.pool, &g.id, None).await?;
     Ok(all
         .into_iter()
-        .filter(|s| matches!(s.status, SeatStatus::Attended | SeatStatus::Absent))
+        .filter(|s| {
+            matches!(
+                s.status,
+                SeatStatus::Attended | SeatStatus::Absent | SeatStatus::Refunded
+            )
+        })
         .collect())
+}
+
+/// Whether the viewer is in the session's chat (its mentor, the seated, and once it
+/// is over or cancelled those who had a seat then: the chat stays).
+pub async fn in_chat(ctx: &Ctx, viewer: &UserRow, g: &GroupRow) -> AppResult<bool> {
+    Ok(store::messages::is_participant(&ctx.db.pool, &g.thread_id, &viewer.id).await?)
 }
 
 /// A `group.reminder` job: reminds everyone seated, as each prefers (the booking

@@ -268,8 +268,8 @@ pub struct MenteeProfileRow {
 }
 
 /// Whether `mentor_id` mentors, mentored or is asked to mentor `mentee_id`: a
-/// mentorship between them that is pending, accepted or ended, or a booking of any
-/// status.
+/// mentorship between them that is pending, accepted or ended, a booking of any
+/// status, or a seat or place in line in one of the mentor's group sessions.
 pub async fn knows_mentee<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     mentor_id: &str,
@@ -278,7 +278,9 @@ pub async fn knows_mentee<'e, E: Executor<'e, Database = Any>>(
     let n: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM mentorships WHERE mentor_id = $1 AND mentee_id = $2 \
          AND status IN ('pending', 'accepted', 'ended')) \
-         + (SELECT COUNT(*) FROM bookings WHERE mentor_id = $1 AND mentee_id = $2)",
+         + (SELECT COUNT(*) FROM bookings WHERE mentor_id = $1 AND mentee_id = $2) \
+         + (SELECT COUNT(*) FROM group_seats s JOIN group_sessions g ON g.id = s.session_id \
+         WHERE g.mentor_id = $1 AND s.user_id = $2)",
     )
     .bind(mentor_id)
     .bind(mentee_id)

@@ -966,7 +966,11 @@ async fn attendance_pays_the_mentor_for_every_seat_and_unrecorded_sessions_close
         let c = sign_in(&app, "groupie@example.com", "correct horse battery").await;
         let (_, html) = text(&c, &app, &format!("/group-sessions/{id}")).await;
         assert!(
-            html.contains("Came (1)") && html.contains("<ul id=\"absent\"><li>Test b</li></ul>"),
+            html.contains("Came (1)")
+                && html.contains(&format!(
+                    "<ul id=\"absent\"><li><a href=\"/mentees/{}\">Test b</a></li></ul>",
+                    b.user_id
+                )),
             "{html}"
         );
     }
@@ -1856,6 +1860,83 @@ async fn coming_group_sessions_are_listed_with_the_bookings() {
     assert_eq!(leave(&app, &ann, gid).await.0, StatusCode::OK);
     let (_, d) = app.get("/api/v1/me/dashboard", ann.token()).await;
     assert_eq!(d["upcoming"].as_array().unwrap().len(), 1, "{d}");
+}
+
+/// A cancelled session's page keeps its chat for those who had a seat and the mentor,
+/// and shows the mentor who had a seat or a place in line; the people in line are
+/// told nothing was charged; the mentor may open each one's mentee page.
+#[tokio::test]
+async fn a_cancelled_sessions_page_keeps_the_chat_and_says_whom_it_reached() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 10)).await;
+    let id = g["id"].as_str().unwrap();
+    let ann = member(&app, &admin, "ann@example.com", 50).await;
+    let bob = member(&app, &admin, "bob@example.com", 50).await;
+    let cy = member(&app, &admin, "cy@example.com", 50).await;
+    for p in [&ann, &bob, &cy] {
+        assert_eq!(join(&app, p, id).await.0, StatusCode::CREATED);
+    }
+    let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let (_, html) = text(&mc, &app, &format!("/group-sessions/{id}")).await;
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/mentees/{}\">Test ann</a>",
+            ann.user_id
+        )),
+        "{html}"
+    );
+    let (s, b) = app
+        .post(
+            &format!("/api/v1/group-sessions/{id}/cancel"),
+            m.token(),
+            json!({"reason": "I am ill"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    let (_, html) = text(&mc, &app, &format!("/group-sessions/{id}")).await;
+    assert!(
+        html.contains("Had a seat when it was cancelled (2)"),
+        "{html}"
+    );
+    assert!(html.contains("Were in line (1)"), "{html}");
+    assert!(
+        html.contains(&format!("<a href=\"/mentees/{}\">Test cy</a>", cy.user_id)),
+        "{html}"
+    );
+    assert!(html.contains("Open the session's chat"), "{html}");
+    let (s, _) = text(&mc, &app, &format!("/mentees/{}", cy.user_id)).await;
+    assert_eq!(s, StatusCode::OK, "the mentor may read who joined");
+    let ac = sign_in(&app, "ann@example.com", "correct horse battery").await;
+    let (_, html) = text(&ac, &app, &format!("/group-sessions/{id}")).await;
+    assert!(html.contains("Open the session's chat"), "{html}");
+    assert!(
+        !html.contains("Had a seat when"),
+        "the mentor's list only: {html}"
+    );
+    // Cy was only in line: not in the chat, and told nothing was charged.
+    let cc = sign_in(&app, "cy@example.com", "correct horse battery").await;
+    let (_, html) = text(&cc, &app, &format!("/group-sessions/{id}")).await;
+    assert!(!html.contains("Open the session's chat"), "{html}");
+    let told = app.notifications(&cy).await;
+    assert!(
+        told[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("You were in line for a seat, so nothing was charged."),
+        "{told:?}"
+    );
+    let told = app.notifications(&bob).await;
+    assert!(
+        told[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("Your 10 credits are back in your wallet."),
+        "{told:?}"
+    );
 }
 
 /// Someone whose wallet cannot pay a seat is told so on the page before they try,

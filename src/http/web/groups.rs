@@ -292,11 +292,16 @@ async fn render_session(
     };
     let is_mentor = me.is_some_and(|u| u.id == g.mentor_id) || web.is_admin();
     let (roster, line, absent) = if let (true, Some(u)) = (is_mentor, me) {
-        // Open: who holds a seat or waits; over: who came and who did not.
-        let seats = if g.status == GroupStatus::Completed {
-            groups::attendance_of(&state.ctx, u, &g).await?
-        } else {
+        // Open: who holds a seat or waits; over: who came and who did not; cancelled:
+        // who had a seat (listed as seated) or a place in line then.
+        let seats = if g.status == GroupStatus::Open {
             groups::roster_of(&state.ctx, u, &g, seat.as_ref()).await?
+        } else {
+            groups::attendance_of(&state.ctx, u, &g).await?
+        };
+        let had_seat = |s: &&SeatRow| {
+            matches!(s.status, SeatStatus::Seated | SeatStatus::Attended)
+                || (s.status == SeatStatus::Refunded && s.seated_at.is_some())
         };
         let to_line = |s: &SeatRow| RosterLine {
             user_id: s.user_id.to_string(),
@@ -305,14 +310,13 @@ async fn render_session(
                 .to_string(),
         };
         (
+            seats.iter().filter(had_seat).map(to_line).collect(),
             seats
                 .iter()
-                .filter(|s| matches!(s.status, SeatStatus::Seated | SeatStatus::Attended))
-                .map(to_line)
-                .collect(),
-            seats
-                .iter()
-                .filter(|s| s.status == SeatStatus::Waiting)
+                .filter(|s| {
+                    s.status == SeatStatus::Waiting
+                        || (s.status == SeatStatus::Refunded && s.seated_at.is_none())
+                })
                 .map(to_line)
                 .collect(),
             seats
@@ -423,10 +427,15 @@ async fn render_session(
         may_review,
         reviews,
         error,
-        chat_href: if seated || me.is_some_and(|u| u.id == g.mentor_id) {
-            format!("/chat/{}", g.thread_id)
-        } else {
-            String::new()
+        chat_href: match me {
+            Some(u) if seated || u.id == g.mentor_id => format!("/chat/{}", g.thread_id),
+            // Over or cancelled: the chat stays for those who had a seat then.
+            Some(u)
+                if g.status != GroupStatus::Open && groups::in_chat(&state.ctx, u, &g).await? =>
+            {
+                format!("/chat/{}", g.thread_id)
+            }
+            _ => String::new(),
         },
         meeting_link: groups::meeting_link_for(&g, me.map(|u| u.id.as_str()), seat.as_ref())
             .map(str::to_string),
