@@ -598,11 +598,9 @@ async fn cancel(
     // Who it reaches, as it stands: nobody yet, or the seated (refunded) and the line.
     let (g, _) = groups::get(&state.ctx, Some(&me), &id).await?;
     let following = f.following == "1";
-    let later = if following {
-        groups::later_repeats(&state.ctx, &me, &g).await?
-    } else {
-        vec![]
-    };
+    let repeats = groups::later_repeats(&state.ctx, &me, &g).await?;
+    let stay_on = if following { 0 } else { repeats.len() };
+    let later = if following { repeats } else { vec![] };
     let tz = web.zone();
     // Seats and places in line on every date it reaches.
     let all = || std::iter::once(&g).chain(later.iter());
@@ -610,10 +608,19 @@ async fn cancel(
     let (question, consequence) = if later.is_empty() {
         (
             format!("Cancel “{}”, {}?", g.title, web.when(g.start_at, &tz)),
-            format!(
-                "{} Only this date is cancelled: your other sessions, weekly repeats too, stay on.",
-                cancel_consequence(g.seated, g.waiting, g.credits_per_seat)
-            ),
+            match stay_on {
+                0 => cancel_consequence(g.seated, g.waiting, g.credits_per_seat),
+                n => format!(
+                    "{} Only this date is cancelled: the {} of this weekly session stay{} on.",
+                    cancel_consequence(g.seated, g.waiting, g.credits_per_seat),
+                    if n == 1 {
+                        "next date".to_string()
+                    } else {
+                        format!("{n} later dates")
+                    },
+                    if n == 1 { "s" } else { "" }
+                ),
+            },
         )
     } else {
         let credits = g.credits_per_seat;
@@ -1161,14 +1168,18 @@ async fn editable(
     web: &WebCtx,
     id: &str,
 ) -> Result<(UserRow, GroupRow, bool), PageResult> {
-    let me = approved_mentor(state, web).await?;
-    let g = match groups::get(&state.ctx, Some(&me), id).await {
-        Ok((g, _)) => g,
+    // Someone else's session is not there to change, whoever asks (a mentee is not
+    // sent to write a mentor profile first).
+    let signed_in = match web.require_user() {
+        Ok(a) => a.user.clone(),
+        Err(r) => return Err(Ok(r)),
+    };
+    let g = match groups::get(&state.ctx, Some(&signed_in), id).await {
+        Ok((g, _)) if g.mentor_id == signed_in.id => g,
+        Ok(_) => return Err(Err(AppError::NotFound.into())),
         Err(e) => return Err(Err(e.into())),
     };
-    if g.mentor_id != me.id {
-        return Err(Err(AppError::NotFound.into()));
-    }
+    let me = approved_mentor(state, web).await?;
     if g.status != GroupStatus::Open {
         // Over or cancelled: nothing to change; its page says why.
         return Err(Ok(axum::response::IntoResponse::into_response(
