@@ -241,6 +241,9 @@ pub struct Dashboard {
     pub timezone: String,
     pub credits_balance: i64,
     pub credits_held: i64,
+    /// Programs' sponsored credits, spent on sessions with the program mentor (apart
+    /// from the balance).
+    pub credits_sponsored: i64,
     /// My coming sessions, as mentee or mentor, soonest first.
     pub upcoming: Vec<SessionItem>,
     pub mentee: MenteeDashboard,
@@ -407,6 +410,7 @@ pub async fn for_user(ctx: &Ctx, user: &UserRow) -> AppResult<Dashboard> {
         timezone: tz.iana_name().unwrap_or("UTC").to_string(),
         credits_balance: credits.balance,
         credits_held: credits.held,
+        credits_sponsored: credits.sponsored.iter().map(|s| s.credits).sum(),
         upcoming: {
             let mut all: Vec<(Timestamp, SessionItem)> = (upcoming.iter())
                 .map(|s| (s.start_at, session(s, now, &tz)))

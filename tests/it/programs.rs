@@ -1225,6 +1225,27 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
         c["sponsored"],
         json!([{"program_id": id, "program_name": "Sponsored", "credits": 40}])
     );
+    // The dashboard counts them beside the wallet.
+    let (_, d) = app.get("/api/v1/me/dashboard", mentee.token()).await;
+    assert_eq!(
+        (
+            d["credits_balance"].as_i64(),
+            d["credits_sponsored"].as_i64()
+        ),
+        (Some(50), Some(40)),
+        "{d}"
+    );
+    {
+        use crate::web_mentors::{sign_in, text};
+        let c = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+        let (_, html) = text(&c, &app, "/dashboard").await;
+        assert!(
+            html.contains(
+                "<a href=\"/credits\">program credits</a>, for sessions with your program mentor"
+            ),
+            "{html}"
+        );
+    }
 
     let book =
         |start: &str| json!({"mentor_id": mentor.user_id, "service_id": service, "start": start});
@@ -1312,6 +1333,12 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
         html.contains("<span class=\"badge\">Sponsored credits</span>"),
         "{html}"
     );
+    // The grant's memo names the program: its badge does not again.
+    assert!(
+        html.contains("<span class=\"badge\">program credits</span> Sponsored credits from"),
+        "{html}"
+    );
+
     // Cancelled early (full refund): the sponsored part goes back to the program
     // credits, the rest to the wallet.
     let (status, c) = app

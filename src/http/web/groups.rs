@@ -868,7 +868,7 @@ struct EditorPage {
     errors: FormErrors,
     /// Where the form goes: `/group-sessions/new`, or a session's `/group-sessions/{id}/edit`.
     action: String,
-    /// Changing a published session (no "Weeks"; its page to go back to).
+    /// Changing a published session (no weekly repeats; its page to go back to).
     editing: Option<String>,
     /// People have joined: its time, length, price and audience stay; its seats go no
     /// lower than [`Self::seated`].
@@ -928,7 +928,7 @@ const LABELS: &[(&str, &str)] = &[
     ("seats", "Seats"),
     ("credits_per_seat", "Credits per seat"),
     ("audience", "Who can join"),
-    ("repeat_weeks", "Weeks"),
+    ("repeat_weeks", "Held weekly, how many times"),
     ("min_attendance", "Go ahead with at least"),
     ("decide_at", "Decided, hours before"),
     ("join_until", "Joining closes, hours before"),

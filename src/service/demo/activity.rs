@@ -166,7 +166,7 @@ impl Filler<'_> {
 
 impl Filler<'_> {
     /// A program to try: "Career switch — spring cohort" from its template, open, with
-    /// funding, the first eight mentors in its pool and twenty mentees applied, and the
+    /// funding for 120 credits a mentee (an hour with most of its mentors), the first eight mentors in its pool and twenty mentees applied, and the
     /// proposals computed for the admin to review and publish.
     pub(super) async fn program(&mut self) -> AppResult<()> {
         use crate::domain::program::Answer;
@@ -186,7 +186,7 @@ impl Filler<'_> {
             &ProgramInput {
                 template_id: Some("builtin:career-switch".into()),
                 name: Some("Career switch — spring cohort".into()),
-                budget_per_mentee: Some(20),
+                budget_per_mentee: Some(120),
                 ..Default::default()
             },
         )
@@ -203,7 +203,7 @@ impl Filler<'_> {
             &admin,
             &p.id,
             &FundingInput {
-                credits: 2_000,
+                credits: 3_000,
                 memo: "Demo sponsor".into(),
             },
         )
