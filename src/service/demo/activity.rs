@@ -166,8 +166,9 @@ impl Filler<'_> {
 
 impl Filler<'_> {
     /// A program to try: "Career switch — spring cohort" from its template, open, with
-    /// funding for 120 credits a mentee (an hour with most of its mentors), the first eight mentors in its pool and twenty mentees applied, and the
-    /// proposals computed for the admin to review and publish.
+    /// funding for 120 credits a mentee (an hour with most of its mentors), the first
+    /// eight mentors in its pool and twenty mentees applied, and the proposals computed
+    /// for the admin to review and publish.
     pub(super) async fn program(&mut self) -> AppResult<()> {
         use crate::domain::program::Answer;
         use crate::service::programs::{
