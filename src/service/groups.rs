@@ -1174,6 +1174,22 @@ pub async fn later_repeats(ctx: &Ctx, viewer: &UserRow, g: &GroupRow) -> AppResu
         .collect())
 }
 
+/// The other coming dates of the weekly run `g` was published in that the viewer may
+/// see (one date's audience may have been changed alone), for its page.
+pub async fn other_dates(
+    ctx: &Ctx,
+    viewer: Option<&UserRow>,
+    g: &GroupRow,
+) -> AppResult<Vec<GroupRow>> {
+    let mut out = vec![];
+    for d in store::groups::other_dates(&ctx.db.pool, &g.id, ctx.now()).await? {
+        if visible(ctx, viewer, &d).await? {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
 /// The reason a cancellation gives when its mentor gave none.
 pub const NO_REASON: &str = "No reason given.";
 

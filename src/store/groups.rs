@@ -146,6 +146,23 @@ pub async fn later_repeats<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// The other open sessions of the weekly run `id` was published in, starting after
+/// `from`, soonest first (none for a one-off session).
+pub async fn other_dates<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    from: Timestamp,
+) -> sqlx::Result<Vec<GroupRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE g.repeats_id = (SELECT r.repeats_id FROM group_sessions r WHERE r.id = $1) \
+         AND g.id <> $1 AND g.status = 'open' AND g.start_at > $2 ORDER BY g.start_at LIMIT 12"
+    )))
+    .bind(id)
+    .bind(from.stored())
+    .fetch_all(ex)
+    .await
+}
+
 pub async fn get<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,

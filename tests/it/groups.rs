@@ -1973,6 +1973,7 @@ async fn the_page_says_a_short_wallet_cannot_take_a_seat_before_the_click() {
     let html = page("rich@example.com").await;
     assert!(html.contains("Take a seat for 20 credits"), "{html}");
     assert!(!html.contains("short-wallet"), "{html}");
+    assert!(!html.contains("Other dates"), "a one-off session: {html}");
     // Full: the line costs nothing to join, so it is offered, with the warning.
     assert_eq!(join(&app, &rich, id).await.0, StatusCode::CREATED);
     assert_eq!(join(&app, &other, id).await.0, StatusCode::CREATED);
@@ -2735,6 +2736,26 @@ async fn a_weekly_run_is_cancelled_from_one_date_on() {
         }
     };
 
+    // Each date's page leads to the other coming dates, each with the reader's part.
+    {
+        let zc = sign_in(&app, "zed@example.com", "correct horse battery").await;
+        let (_, page) = text(&zc, &app, &format!("/group-sessions/{}", ids[1])).await;
+        let others = &page[page
+            .find("Other dates of this weekly session")
+            .expect(&page)..];
+        for (n, id) in ids.iter().enumerate() {
+            assert_eq!(
+                others.contains(&format!("href=\"/group-sessions/{id}\"")),
+                n != 1,
+                "date {n}: {others}"
+            );
+        }
+        assert_eq!(
+            others.matches(">You have a seat</span>").count(),
+            1,
+            "{others}"
+        );
+    }
     // The second week's page offers both, and asks before cancelling three dates.
     let c = sign_in(&app, "groupie@example.com", "correct horse battery").await;
     let (_, page) = text(&c, &app, &format!("/group-sessions/{}", ids[1])).await;

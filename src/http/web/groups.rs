@@ -262,6 +262,8 @@ struct SessionPage {
     last_date: String,
     /// For its mentor, a coming session in time they took off: "your day off on …".
     time_off: Option<String>,
+    /// The other coming dates of its weekly run, as cards (each joined separately).
+    other_dates: Vec<GroupCard>,
 }
 
 async fn render_session(
@@ -445,6 +447,10 @@ async fn render_session(
             .unwrap_or_default(),
         later: later.len(),
         time_off,
+        other_dates: {
+            let rows = groups::other_dates(&state.ctx, me, &g).await?;
+            cards(state, web, &rows).await?
+        },
         g: card(web, &g),
     };
     Ok(web.render_status(state, status, &page))
