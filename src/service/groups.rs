@@ -1190,6 +1190,35 @@ pub async fn other_dates(
     Ok(out)
 }
 
+/// Why `viewer` cannot read a chat thread that is a group session's they may see (they
+/// are in line, left, or never joined): the refusal to show instead of "not found".
+/// `None` when the thread is not such a session's (or not one they may see).
+pub async fn chat_refused(
+    ctx: &Ctx,
+    viewer: &UserRow,
+    thread_id: &str,
+) -> AppResult<Option<AppError>> {
+    let Some(t) = store::groups::of_threads(&ctx.db.pool, &[thread_id.to_string()])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let Ok(g) = seen(ctx, Some(viewer), &t.id).await else {
+        return Ok(None);
+    };
+    Ok(Some(AppError::forbidden(format!(
+        "The chat of “{}” is for its mentor and the people with a seat{}.",
+        g.title,
+        if g.status == group::GroupStatus::Open && ctx.now() < g.join_until {
+            "; take a seat on the session's page to join it"
+        } else {
+            ""
+        }
+    ))))
+}
+
 /// The reason a cancellation gives when its mentor gave none.
 pub const NO_REASON: &str = "No reason given.";
 

@@ -1880,6 +1880,19 @@ async fn a_cancelled_sessions_page_keeps_the_chat_and_says_whom_it_reached() {
     for p in [&ann, &bob, &cy] {
         assert_eq!(join(&app, p, id).await.0, StatusCode::CREATED);
     }
+    // Cy, in line, is told why the chat is not theirs (not "not found").
+    let thread: String = sqlx::query_scalar("SELECT thread_id FROM group_sessions WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    let cc = sign_in(&app, "cy@example.com", "correct horse battery").await;
+    let (s, html) = text(&cc, &app, &format!("/chat/{thread}")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
+    assert!(
+        html.contains("is for its mentor and the people with a seat; take a seat on the session&#39;s page to join it."),
+        "{html}"
+    );
     let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
     let (_, html) = text(&mc, &app, &format!("/group-sessions/{id}")).await;
     assert!(
@@ -1919,9 +1932,17 @@ async fn a_cancelled_sessions_page_keeps_the_chat_and_says_whom_it_reached() {
         "the mentor's list only: {html}"
     );
     // Cy was only in line: not in the chat, and told nothing was charged.
-    let cc = sign_in(&app, "cy@example.com", "correct horse battery").await;
     let (_, html) = text(&cc, &app, &format!("/group-sessions/{id}")).await;
     assert!(!html.contains("Open the session's chat"), "{html}");
+    let (s, html) = text(&cc, &app, &format!("/chat/{thread}")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
+    assert!(
+        html.contains("people with a seat.</"),
+        "nothing to join now: {html}"
+    );
+    // A thread that is no session's stays not found.
+    let (s, _) = text(&cc, &app, "/chat/0000000000000000000000000a").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let told = app.notifications(&cy).await;
     assert!(
         told[0]["body"]

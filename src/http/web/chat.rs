@@ -543,7 +543,17 @@ async fn conversation(
     Path(id): Path<String>,
 ) -> PageResult {
     let me = web.require_user()?.user.clone();
-    render_conversation(&state, &web, &me, &id, None, String::new(), None).await
+    match render_conversation(&state, &web, &me, &id, None, String::new(), None).await {
+        // A group session's chat the reader is not in: why, rather than "not found".
+        Err(e @ super::PageError::Failed(AppError::NotFound)) => {
+            let thread_id = path_id(&id)?;
+            match crate::service::groups::chat_refused(&state.ctx, &me, &thread_id).await? {
+                Some(refusal) => Err(refusal.into()),
+                None => Err(e),
+            }
+        }
+        other => other,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
