@@ -1210,8 +1210,8 @@ pub async fn close_account(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
 /// mentor's for anyone (their page is public); anyone else's only for themselves,
 /// admins, and the people on the other side of a mentorship, booking or group
 /// session with them (the rule of the mentee page); for everyone else it is not
-/// found, so names and links of members are not handed to whoever holds an id. The admin role is said only to
-/// the person and to admins.
+/// found, so names and links of members are not handed to whoever holds an id. The
+/// admin role is said only to the person and to admins.
 pub async fn profile_for(ctx: &Ctx, viewer: Option<&UserRow>, id: &str) -> AppResult<UserRow> {
     let mut user = public_profile(ctx, id).await?;
     let privileged = viewer.is_some_and(|v| v.id == user.id || super::admin::is_admin(v));

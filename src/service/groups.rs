@@ -1107,11 +1107,11 @@ async fn pass_over(
     .await?;
     let title = format!("You were passed over for a seat in “{}”", g.title);
     let body = match why {
-            PassedOver::Credits => format!(
-                "A seat opened while you were first in line, but your wallet had less than the {} credits it costs, so you were passed over. Add credits and join again if seats are left.",
-                g.credits_per_seat
-            ),
-            PassedOver::Busy => "A seat opened while you were first in line, but you now have another session at that time, so you were passed over.".to_string(),
+        PassedOver::Credits => format!(
+            "A seat opened while you were first in line, but your wallet had less than the {} credits it costs, so you were passed over. Add credits and join again if seats are left.",
+            g.credits_per_seat
+        ),
+        PassedOver::Busy => "A seat opened while you were first in line, but you now have another session at that time, so you were passed over.".to_string(),
     };
     tell(
         ctx,
@@ -1125,8 +1125,8 @@ async fn pass_over(
     .await
 }
 
-/// Notifies one person about a session: of their place in it (`GROUP_SEAT`), or its
-/// mentor of who joins and leaves (`GROUP_ROSTER`). `note` is the kind, title and body.
+/// Notifies one person about a session (the kind, title and body given): of their
+/// place in it (`GROUP_SEAT`), or its mentor of who joins and leaves (`GROUP_ROSTER`).
 async fn tell(
     ctx: &Ctx,
     tx: &mut Tx,

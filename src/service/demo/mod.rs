@@ -11,9 +11,8 @@
 //! sessions, progress). `fill` runs its phases in a fixed order over one [`Filler`]:
 //! `people` (the admin, mentees, mentors with their profile, services, hours and
 //! history) then `activity` (mentorships, articles, upcoming sessions, a program,
-//! group sessions). The
-//! generator is drawn in the same order as ever, so the same seed gives the same
-//! marketplace.
+//! group sessions). The generator is drawn in the same order as ever, so the same
+//! seed gives the same marketplace.
 
 mod activity;
 mod builders;
