@@ -207,6 +207,9 @@ pub async fn run_maintenance(ctx: &crate::service::Ctx) {
     if let Err(e) = groups::give_rooms(ctx).await {
         tracing::warn!(error = %e, "giving group sessions their meeting rooms failed; will retry");
     }
+    if let Err(e) = groups::fill_search_docs(ctx).await {
+        tracing::warn!(error = %e, "writing group sessions' search text failed; will retry");
+    }
     if let Err(e) = groups::finish_due(ctx).await {
         tracing::warn!(error = %e, "closing past group sessions failed; will retry");
     }

@@ -124,7 +124,7 @@ const SLUG_WORDS_MAX: usize = 60;
 pub fn slug(title: &str, id: &str) -> String {
     let mut words = String::new();
     for c in title.chars() {
-        let c = fold_latin(c);
+        let c = super::text::fold_latin(c);
         if c.is_ascii_alphanumeric() {
             if words.len() >= SLUG_WORDS_MAX {
                 break;
@@ -142,21 +142,6 @@ pub fn slug(title: &str, id: &str) -> String {
         (true, false) => format!("article-{tail}"),
         (false, true) => words.to_string(),
         (false, false) => format!("{words}-{tail}"),
-    }
-}
-
-/// Common accented Latin letters to their base letter, so "Café" gives "cafe".
-fn fold_latin(c: char) -> char {
-    match c {
-        'à'..='å' | 'À'..='Å' => 'a',
-        'ç' | 'Ç' => 'c',
-        'è'..='ë' | 'È'..='Ë' => 'e',
-        'ì'..='ï' | 'Ì'..='Ï' => 'i',
-        'ñ' | 'Ñ' => 'n',
-        'ò'..='ö' | 'Ò'..='Ö' | 'ø' | 'Ø' => 'o',
-        'ù'..='ü' | 'Ù'..='Ü' => 'u',
-        'ý' | 'ÿ' | 'Ý' => 'y',
-        other => other,
     }
 }
 

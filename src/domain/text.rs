@@ -364,6 +364,30 @@ pub fn replace_name(text: &str, name: &str, with: &str) -> Option<String> {
     changed.then_some(out)
 }
 
+/// Common accented Latin letters to their base letter, so "Café" gives "cafe".
+pub fn fold_latin(c: char) -> char {
+    match c {
+        'à'..='å' | 'À'..='Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è'..='ë' | 'È'..='Ë' => 'e',
+        'ì'..='ï' | 'Ì'..='Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò'..='ö' | 'Ò'..='Ö' | 'ø' | 'Ø' => 'o',
+        'ù'..='ü' | 'Ù'..='Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        other => other,
+    }
+}
+
+/// Text as a search matches it: lower case, common accents dropped ("Résumé" and
+/// "resume" are the same words).
+pub fn folded(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(fold_latin)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -564,5 +588,11 @@ mod tests {
             Some("Deleted user: hi")
         );
         assert_eq!(replace_name("anything", "", with), None);
+    }
+
+    #[test]
+    fn folding_drops_case_and_common_accents() {
+        assert_eq!(super::folded("Résumé Clinic"), "resume clinic");
+        assert_eq!(super::folded("ÇA VA, Zoë"), "ca va, zoe");
     }
 }

@@ -546,6 +546,22 @@ pub async fn give_rooms(ctx: &Ctx) -> AppResult<usize> {
     Ok(given)
 }
 
+/// Writes the search text of open sessions published before it existed (the
+/// maintenance pass; nothing to do once each has it). Returns how many were written.
+pub async fn fill_search_docs(ctx: &Ctx) -> AppResult<usize> {
+    let missing = store::groups::without_search_doc(&ctx.db.pool, 200).await?;
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    // In the write turn, as every write (one transaction for the batch).
+    let mut tx = ctx.db.begin_write().await?;
+    for (id, title, description) in &missing {
+        store::groups::fill_search_doc(&mut *tx, id, title, description).await?;
+    }
+    tx.commit().await?;
+    Ok(missing.len())
+}
+
 /// Whether `viewer` may see the session (the audience rule of articles).
 async fn visible(ctx: &Ctx, viewer: Option<&UserRow>, g: &GroupRow) -> AppResult<bool> {
     let admin = viewer.is_some_and(is_admin);
@@ -842,11 +858,16 @@ pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, Sea
             format!("{} of {} seats are taken now.", g.seated + 1, g.seats),
         )
     } else {
+        // The session was read without its line: the new place says how long it is
+        // (it is the last).
+        let ahead = store::groups::live_seat(&mut *tx, id, &me.id)
+            .await?
+            .map_or(0, |s| s.ahead);
         (
             format!("{name} is in line for “{}”", g.title),
             format!(
                 "Every seat is taken; {} in line now. A seat you add or one someone leaves goes to the first in line.",
-                g.waiting + 1
+                ahead + 1
             ),
         )
     };
@@ -1190,14 +1211,14 @@ pub async fn other_dates(
     Ok(out)
 }
 
-/// Why `viewer` cannot read a chat thread that is a group session's they may see (they
-/// are in line, left, or never joined): the refusal to show instead of "not found".
-/// `None` when the thread is not such a session's (or not one they may see).
-pub async fn chat_refused(
+/// The group session whose chat thread `thread_id` is, when `viewer` may see the
+/// session (whether or not they are in its chat): where a page sends someone the chat
+/// is not for, rather than answering "not found".
+pub async fn session_of_chat(
     ctx: &Ctx,
     viewer: &UserRow,
     thread_id: &str,
-) -> AppResult<Option<AppError>> {
+) -> AppResult<Option<GroupRow>> {
     let Some(t) = store::groups::of_threads(&ctx.db.pool, &[thread_id.to_string()])
         .await?
         .into_iter()
@@ -1205,18 +1226,7 @@ pub async fn chat_refused(
     else {
         return Ok(None);
     };
-    let Ok(g) = seen(ctx, Some(viewer), &t.id).await else {
-        return Ok(None);
-    };
-    Ok(Some(AppError::forbidden(format!(
-        "The chat of “{}” is for its mentor and the people with a seat{}.",
-        g.title,
-        if g.status == group::GroupStatus::Open && ctx.now() < g.join_until {
-            "; take a seat on the session's page to join it"
-        } else {
-            ""
-        }
-    ))))
+    Ok(seen(ctx, Some(viewer), &t.id).await.ok())
 }
 
 /// The reason a cancellation gives when its mentor gave none.
@@ -1250,19 +1260,51 @@ pub async fn cancel(
     if g.status != group::GroupStatus::Open {
         return Err(not_open(&g));
     }
-    let why = format!("The mentor cancelled it: {reason}");
+    let by_admin = g.mentor_id != by.id;
+    let why = if by_admin {
+        format!("An administrator cancelled it: {reason}")
+    } else {
+        format!("The mentor cancelled it: {reason}")
+    };
     cancel_in(ctx, &mut tx, &g, (&why, reason), Some(&by.id), &mut live).await?;
-    let mut ids = vec![g.id.clone()];
+    let mut cancelled = vec![g];
     if following {
         // Locked in start order after this one, as every cancelling of a run does.
         for later in store::groups::later_repeats(&mut *tx, id).await? {
             let l = locked(ctx, &mut tx, &later.id).await?;
             if l.status == group::GroupStatus::Open && l.start_at > ctx.now() {
                 cancel_in(ctx, &mut tx, &l, (&why, reason), Some(&by.id), &mut live).await?;
-                ids.push(l.id.clone());
+                cancelled.push(l);
             }
         }
     }
+    // An administrator cancelled a mentor's session: the mentor is told, as its
+    // attendees are (a mentor cancelling their own knows).
+    if by_admin {
+        for c in &cancelled {
+            let title = format!("“{}” is cancelled", c.title);
+            // (Read without its line: seated is counted, and a line needs a full session.)
+            let told = match c.seated {
+                0 => "Nobody had joined it.".to_string(),
+                _ if c.credits_per_seat > 0 => {
+                    "Everyone who had a seat or a place in line was told, and every seat's credits went back.".to_string()
+                }
+                _ => "Everyone who had a seat or a place in line was told.".to_string(),
+            };
+            let body = format!("An administrator cancelled your group session: {reason}\n\n{told}");
+            tell(
+                ctx,
+                &mut tx,
+                c,
+                &c.mentor_id,
+                (notify::GROUP_SEAT, title, body),
+                ctx.now(),
+                &mut live,
+            )
+            .await?;
+        }
+    }
+    let ids: Vec<String> = cancelled.into_iter().map(|c| c.id).collect();
     tx.commit().await?;
     live.publish(ctx).await;
     let mut out = vec![];

@@ -2,8 +2,9 @@
 //! learning profile they fill in under Settings), and the sessions the two had.
 //!
 //! Visible to the mentee, to admins, and to a mentor the mentee asked, is or was
-//! mentored by, or booked (a mentorship pending, accepted or ended, or any booking);
-//! to anyone else the mentee does not exist (404).
+//! mentored by, booked, or joined a group session of (a mentorship pending, accepted
+//! or ended, any booking, a seat or a place in line); to anyone else the mentee does
+//! not exist (404).
 
 use super::{Ctx, admin::is_admin};
 use crate::{
@@ -31,6 +32,9 @@ pub struct MenteeDetail {
     pub linkedin_url: String,
     /// Sessions with the viewer as their mentor, newest first (at most 20).
     pub sessions: Vec<BookingFull>,
+    /// The viewer's group sessions they had a seat or a place in line in, newest
+    /// first (at most 20).
+    pub group_sessions: Vec<store::groups::SharedSession>,
 }
 
 /// Where a person's profile is for `viewer`: their mentee page when the viewer mentors
@@ -72,6 +76,11 @@ pub async fn detail(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<MenteeDe
         )
         .await?
     };
+    let group_sessions = if me {
+        vec![]
+    } else {
+        store::groups::shared_with_mentor(pool, &viewer.id, &id, 20).await?
+    };
     let (bio, goals, skills, interests) = match profile {
         Some(p) => (p.bio, p.goals, p.skills, p.interests),
         None => (String::new(), vec![], vec![], vec![]),
@@ -90,5 +99,6 @@ pub async fn detail(ctx: &Ctx, viewer: &UserRow, id: &str) -> AppResult<MenteeDe
         resume_url: user.resume_url,
         linkedin_url: user.linkedin_url,
         sessions,
+        group_sessions,
     })
 }

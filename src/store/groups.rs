@@ -103,9 +103,9 @@ pub async fn insert(tx: &mut Tx, g: &NewGroup<'_>, now: Timestamp) -> sqlx::Resu
     sqlx::query(
         "INSERT INTO group_sessions (id, mentor_id, title, description, start_at, end_at, timezone, \
          seats, credits_per_seat, audience, min_attendance, decide_at, join_until, show_names, \
-         thread_id, status, meeting_link, created_at, updated_at, repeats_id) \
+         thread_id, status, meeting_link, created_at, updated_at, repeats_id, search_doc) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'open', $16, \
-         $17, $17, $18)",
+         $17, $17, $18, $19)",
     )
     .bind(g.id)
     .bind(g.mentor_id)
@@ -125,8 +125,45 @@ pub async fn insert(tx: &mut Tx, g: &NewGroup<'_>, now: Timestamp) -> sqlx::Resu
     .bind(g.meeting_link)
     .bind(now.stored())
     .bind(g.repeats_id)
+    .bind(search_doc(g.title, g.description))
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// What a session's search matches: its title and description, folded.
+fn search_doc(title: &str, description: &str) -> String {
+    crate::domain::text::folded(&format!("{title}\n{description}"))
+}
+
+/// Open sessions whose search text is not written yet (published before it was), at
+/// most `limit`: (id, title, description).
+pub async fn without_search_doc<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    sqlx::query_as(
+        "SELECT id, title, description FROM group_sessions \
+         WHERE status = 'open' AND search_doc = '' LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// Writes a session's search text from its title and description (unless a change
+/// wrote it meanwhile).
+pub async fn fill_search_doc<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    title: &str,
+    description: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE group_sessions SET search_doc = $2 WHERE id = $1 AND search_doc = ''")
+        .bind(id)
+        .bind(search_doc(title, description))
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -159,6 +196,40 @@ pub async fn other_dates<'e, E: Executor<'e, Database = Any>>(
     )))
     .bind(id)
     .bind(from.stored())
+    .fetch_all(ex)
+    .await
+}
+
+row! {
+/// A group session of a mentor that a person had a place in, and that place.
+#[derive(Debug, Clone)]
+pub struct SharedSession {
+    pub id: String,
+    pub title: String,
+    pub start_at: Timestamp,
+    /// The person's place's status (`seated`, `waiting`, `attended`, …).
+    pub place: String,
+}
+}
+
+/// The group sessions of `mentor_id` that `user_id` had a seat or a place in line in
+/// (their latest place in each), latest first.
+pub async fn shared_with_mentor<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mentor_id: &str,
+    user_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<SharedSession>> {
+    sqlx::query_as(
+        "SELECT g.id, g.title, g.start_at, s.status AS place FROM group_seats s \
+         JOIN group_sessions g ON g.id = s.session_id \
+         WHERE s.user_id = $2 AND g.mentor_id = $1 AND s.id = (SELECT l.id FROM group_seats l \
+         WHERE l.session_id = s.session_id AND l.user_id = $2 ORDER BY l.queued_at DESC, l.id DESC LIMIT 1) \
+         ORDER BY g.start_at DESC LIMIT $3",
+    )
+    .bind(mentor_id)
+    .bind(user_id)
+    .bind(limit)
     .fetch_all(ex)
     .await
 }
@@ -293,8 +364,13 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
         .push(")");
     }
     if let Some(w) = f.words {
+        // The folded text ("resume" finds "Résumé"), and as typed for a session whose
+        // folded text the maintenance pass has not written yet.
+        let folded = format!("%{}%", super::like_escape(&crate::domain::text::folded(w)));
         let pattern = format!("%{}%", super::like_escape(&w.to_lowercase()));
-        b.push(" AND (LOWER(g.title) LIKE ")
+        b.push(" AND (g.search_doc LIKE ")
+            .bind(Arg::Text(folded))
+            .push(" ESCAPE '\\' OR LOWER(g.title) LIKE ")
             .bind(Arg::Text(pattern.clone()))
             .push(" ESCAPE '\\' OR LOWER(g.description) LIKE ")
             .bind(Arg::Text(pattern))
@@ -714,8 +790,8 @@ pub async fn update(tx: &mut Tx, id: &str, g: &NewGroup<'_>, now: Timestamp) -> 
     sqlx::query(
         "UPDATE group_sessions SET title = $2, description = $3, start_at = $4, end_at = $5, \
          seats = $6, credits_per_seat = $7, audience = $8, min_attendance = $9, decide_at = $10, \
-         join_until = $11, show_names = $12, sequence = sequence + 1, updated_at = $13 \
-         WHERE id = $1",
+         join_until = $11, show_names = $12, sequence = sequence + 1, updated_at = $13, \
+         search_doc = $14 WHERE id = $1",
     )
     .bind(id)
     .bind(g.title)
@@ -730,6 +806,7 @@ pub async fn update(tx: &mut Tx, id: &str, g: &NewGroup<'_>, now: Timestamp) -> 
     .bind(g.join_until.stored())
     .bind(g.show_names.stored())
     .bind(now.stored())
+    .bind(search_doc(g.title, g.description))
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -385,6 +385,7 @@ async fn the_mentor_is_told_who_joins_waits_for_a_seat_and_leaves() {
     let ann = member(&app, &admin, "ann@example.com", 100).await;
     let bob = member(&app, &admin, "bob@example.com", 100).await;
     let cy = member(&app, &admin, "cy@example.com", 100).await;
+    let dee = member(&app, &admin, "dee@example.com", 100).await;
     let roster = || async {
         app.notifications(&m)
             .await
@@ -400,31 +401,35 @@ async fn the_mentor_is_told_who_joins_waits_for_a_seat_and_leaves() {
     };
     assert!(roster().await.is_empty());
 
-    for who in [&ann, &bob, &cy] {
+    for who in [&ann, &bob, &cy, &dee] {
         assert_eq!(join(&app, who, id).await.0, StatusCode::CREATED);
     }
     let told = roster().await;
-    assert_eq!(told.len(), 3, "{told:?}");
-    assert_eq!(told[2].0, "Test ann joined “Rust in practice”");
+    assert_eq!(told.len(), 4, "{told:?}");
+    assert_eq!(told[3].0, "Test ann joined “Rust in practice”");
     assert!(
-        told[2].1.starts_with("1 of 2 seats are taken now."),
+        told[3].1.starts_with("1 of 2 seats are taken now."),
         "{told:?}"
     );
     assert!(
-        told[1].1.starts_with("2 of 2 seats are taken now."),
+        told[2].1.starts_with("2 of 2 seats are taken now."),
         "{told:?}"
     );
-    assert_eq!(told[0].0, "Test cy is in line for “Rust in practice”");
+    assert_eq!(told[1].0, "Test cy is in line for “Rust in practice”");
     assert!(
-        told[0].1.starts_with("Every seat is taken; 1 in line now."),
+        told[1].1.starts_with("Every seat is taken; 1 in line now."),
         "{told:?}"
     );
-    assert!(told[0].1.contains("When: "), "{told:?}");
+    assert!(told[1].1.contains("When: "), "{told:?}");
+    assert!(
+        told[0].1.starts_with("Every seat is taken; 2 in line now."),
+        "the line's length: {told:?}"
+    );
 
     // A seated person leaves: the mentor learns who took the seat from the line.
     assert_eq!(leave(&app, &ann, id).await.0, StatusCode::OK);
     let told = roster().await;
-    assert_eq!(told.len(), 4, "{told:?}");
+    assert_eq!(told.len(), 5, "{told:?}");
     assert_eq!(told[0].0, "Test ann left “Rust in practice”");
     assert!(
         told[0]
@@ -432,7 +437,9 @@ async fn the_mentor_is_told_who_joins_waits_for_a_seat_and_leaves() {
             .starts_with("Test cy took the seat from the line. 2 of 2 seats are taken now."),
         "{told:?}"
     );
-    // Nobody in line: a seat stays free.
+    // Dee leaves the line (not told), then, nobody in line, a seat stays free.
+    assert_eq!(leave(&app, &dee, id).await.0, StatusCode::OK);
+    assert_eq!(roster().await.len(), 5);
     assert_eq!(leave(&app, &bob, id).await.0, StatusCode::OK);
     let told = roster().await;
     assert!(
@@ -1880,19 +1887,32 @@ async fn a_cancelled_sessions_page_keeps_the_chat_and_says_whom_it_reached() {
     for p in [&ann, &bob, &cy] {
         assert_eq!(join(&app, p, id).await.0, StatusCode::CREATED);
     }
-    // Cy, in line, is told why the chat is not theirs (not "not found").
+    // Cy, in line, is led to the session, told whose the chat is (not "not found").
     let thread: String = sqlx::query_scalar("SELECT thread_id FROM group_sessions WHERE id = $1")
         .bind(id)
         .fetch_one(&app.ctx().db.pool)
         .await
         .unwrap();
     let cc = sign_in(&app, "cy@example.com", "correct horse battery").await;
-    let (s, html) = text(&cc, &app, &format!("/chat/{thread}")).await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
+    // Where opening the chat leads Cy.
+    let to_session = |c: reqwest::Client| {
+        let url = app.url(&format!("/chat/{thread}"));
+        async move {
+            let res = c.get(url).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            res.headers()["location"].to_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(
+        to_session(cc.clone()).await,
+        format!("/group-sessions/{id}")
+    );
+    let (_, html) = text(&cc, &app, &format!("/group-sessions/{id}")).await;
     assert!(
-        html.contains("is for its mentor and the people with a seat; take a seat on the session&#39;s page to join it."),
+        html.contains("A session&#39;s chat is for its mentor and the people with a seat."),
         "{html}"
     );
+
     let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
     let (_, html) = text(&mc, &app, &format!("/group-sessions/{id}")).await;
     assert!(
@@ -1922,8 +1942,19 @@ async fn a_cancelled_sessions_page_keeps_the_chat_and_says_whom_it_reached() {
         "{html}"
     );
     assert!(html.contains("Open the session's chat"), "{html}");
-    let (s, _) = text(&mc, &app, &format!("/mentees/{}", cy.user_id)).await;
+    let (s, html) = text(&mc, &app, &format!("/mentees/{}", cy.user_id)).await;
     assert_eq!(s, StatusCode::OK, "the mentor may read who joined");
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/group-sessions/{id}\">Rust in practice</a>"
+        )) && html.contains("group session, cancelled"),
+        "the session they shared: {html}"
+    );
+    let (_, view) = app
+        .get(&format!("/api/v1/mentees/{}", ann.user_id), m.token())
+        .await;
+    assert_eq!(view["group_sessions"][0]["id"], id, "{view}");
+    assert_eq!(view["group_sessions"][0]["place"], "refunded", "{view}");
     let ac = sign_in(&app, "ann@example.com", "correct horse battery").await;
     let (_, html) = text(&ac, &app, &format!("/group-sessions/{id}")).await;
     assert!(html.contains("Open the session's chat"), "{html}");
@@ -1934,11 +1965,9 @@ async fn a_cancelled_sessions_page_keeps_the_chat_and_says_whom_it_reached() {
     // Cy was only in line: not in the chat, and told nothing was charged.
     let (_, html) = text(&cc, &app, &format!("/group-sessions/{id}")).await;
     assert!(!html.contains("Open the session's chat"), "{html}");
-    let (s, html) = text(&cc, &app, &format!("/chat/{thread}")).await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
-    assert!(
-        html.contains("people with a seat.</"),
-        "nothing to join now: {html}"
+    assert_eq!(
+        to_session(cc.clone()).await,
+        format!("/group-sessions/{id}")
     );
     // A thread that is no session's stays not found.
     let (s, _) = text(&cc, &app, "/chat/0000000000000000000000000a").await;
@@ -1959,6 +1988,128 @@ async fn a_cancelled_sessions_page_keeps_the_chat_and_says_whom_it_reached() {
             .contains("Your 10 credits are back in your wallet."),
         "{told:?}"
     );
+}
+
+/// An administrator may cancel a mentor's session (not change it): they are asked
+/// why even when nobody joined, and the mentor is told, with the reason; attendees
+/// read who cancelled it.
+#[tokio::test]
+async fn an_administrator_cancelling_asks_why_and_tells_the_mentor() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 10)).await;
+    let id = g["id"].as_str().unwrap();
+    let g2 = publish(&app, &m, {
+        let mut s = session(2, 10);
+        s["start"] = json!("2026-03-06T15:00:00Z");
+        s
+    })
+    .await;
+    let id2 = g2["id"].as_str().unwrap();
+    let ann = member(&app, &admin, "ann@example.com", 50).await;
+    assert_eq!(join(&app, &ann, id2).await.0, StatusCode::CREATED);
+
+    let ac = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, page) = text(&ac, &app, &format!("/group-sessions/{id}")).await;
+    assert!(
+        !page.contains("Change the session"),
+        "not theirs to change: {page}"
+    );
+    assert!(
+        page.contains("10 credits a seat, paid to Test groupie after the session"),
+        "{page}"
+    );
+    let cancel = |fields: Vec<(&'static str, String)>| {
+        let (ac, app) = (&ac, &app);
+        async move {
+            ac.post(app.url(&format!("/group-sessions/{id}/cancel")))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let ask = cancel(vec![("csrf", csrf_of(&page))])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(ask.contains("Why (the mentor reads this)"), "{ask}");
+    assert!(
+        ask.contains("so no credits move. Test is told, with your reason.")
+            && !ask.contains("no one is told"),
+        "{ask}"
+    );
+    // Confirmed without a reason: asked again, nothing cancelled.
+    let again = cancel(vec![("csrf", csrf_of(&page)), ("confirmed", "1".into())]).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, now) = app.get(&format!("/api/v1/group-sessions/{id}"), None).await;
+    assert_eq!(now["status"], "open");
+    let done = cancel(vec![
+        ("csrf", csrf_of(&page)),
+        ("confirmed", "1".into()),
+        ("reason", "Against the community rules".into()),
+    ])
+    .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let told = app.notifications(&m).await;
+    assert_eq!(
+        told[0]["title"], "“Rust in practice” is cancelled",
+        "{told:?}"
+    );
+    assert!(
+        told[0]["body"].as_str().unwrap().starts_with(
+            "An administrator cancelled your group session: Against the community rules\n\nNobody had joined it."
+        ),
+        "{told:?}"
+    );
+    // Through the API, with someone seated: they read who cancelled it.
+    let (s, b) = app
+        .post(
+            &format!("/api/v1/group-sessions/{id2}/cancel"),
+            admin.token(),
+            json!({"reason": "The mentor asked us to"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let told = app.notifications(&ann).await;
+    assert!(
+        told[0]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("An administrator cancelled it: The mentor asked us to"),
+        "{told:?}"
+    );
+    let told = app.notifications(&m).await;
+    assert!(
+        told[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("every seat's credits went back"),
+        "{told:?}"
+    );
+    // The mentor cancelling their own is not told of it.
+    let g3 = publish(&app, &m, {
+        let mut s = session(2, 10);
+        s["start"] = json!("2026-03-07T15:00:00Z");
+        s
+    })
+    .await;
+    let before = app.notifications(&m).await.len();
+    let (s, _) = app
+        .post(
+            &format!(
+                "/api/v1/group-sessions/{}/cancel",
+                g3["id"].as_str().unwrap()
+            ),
+            m.token(),
+            json!({"reason": "Changed my mind"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.notifications(&m).await.len(), before);
 }
 
 /// Someone whose wallet cannot pay a seat is told so on the page before they try,
@@ -1983,11 +2134,11 @@ async fn the_page_says_a_short_wallet_cannot_take_a_seat_before_the_click() {
     };
     let html = page("poor@example.com").await;
     assert!(
-        html.contains("Your wallet holds 5 of the 20 credits a seat costs</strong>, so you cannot take one yet."),
+        html.contains("Your wallet holds 5 of the 20 credits a seat costs</strong>, so you cannot take one yet:"),
         "{html}"
     );
     assert!(
-        html.contains("href=\"/credits\">Add or ask for credits</a>"),
+        html.contains("<a href=\"/credits\">add or ask for credits</a>, then come back"),
         "{html}"
     );
     assert!(!html.contains("Take a seat for 20 credits"), "{html}");
@@ -1995,6 +2146,19 @@ async fn the_page_says_a_short_wallet_cannot_take_a_seat_before_the_click() {
     assert!(html.contains("Take a seat for 20 credits"), "{html}");
     assert!(!html.contains("short-wallet"), "{html}");
     assert!(!html.contains("Other dates"), "a one-off session: {html}");
+    // The mentor's time is said beside the reader's only when the clocks differ then
+    // (London keeps UTC's clock in early March; Paris does not).
+    for (zone, shown) in [("Europe/London", false), ("Europe/Paris", true)] {
+        app.call(
+            Method::PATCH,
+            "/api/v1/me",
+            rich.token(),
+            Some(json!({"timezone": zone})),
+        )
+        .await;
+        let html = page("rich@example.com").await;
+        assert_eq!(html.contains("for Test groupie"), shown, "{zone}: {html}");
+    }
     // Full: the line costs nothing to join, so it is offered, with the warning.
     assert_eq!(join(&app, &rich, id).await.0, StatusCode::CREATED);
     assert_eq!(join(&app, &other, id).await.0, StatusCode::CREATED);
@@ -3177,6 +3341,32 @@ async fn the_list_is_searched_by_words_of_the_title_or_a_skill_of_the_mentor() {
         );
         assert!(html.contains("name=\"q\" value=\"interviews\""), "{html}");
     }
+    // Accents and case do not matter either way, also for a session published before
+    // its search text was kept (the maintenance pass writes it).
+    let (_, made) = app
+        .post(
+            "/api/v1/group-sessions",
+            m.token(),
+            json!({"title": "Résumé clinic", "start": "2026-03-05T15:00:00Z", "seats": 4}),
+        )
+        .await;
+    let made = made["items"][0]["id"].as_str().unwrap().to_string();
+    for q in ["q=resume", "q=R%C3%89SUM%C3%89", "q=r%C3%A9sum%C3%A9"] {
+        assert_eq!(found(q).await, 1, "{q}");
+    }
+    sqlx::query("UPDATE group_sessions SET search_doc = '' WHERE id = $1")
+        .bind(&made)
+        .execute(&app.ctx().db.pool)
+        .await
+        .unwrap();
+    assert_eq!(found("q=r%C3%A9sum%C3%A9").await, 1, "as typed, meanwhile");
+    assert_eq!(found("q=resume").await, 0, "not folded yet");
+    app.tick().await;
+    assert_eq!(
+        found("q=resume").await,
+        1,
+        "written by the maintenance pass"
+    );
     let (_, html) = crate::web_mentors::text(
         &crate::web_mentors::client(),
         &app,

@@ -93,10 +93,25 @@ pub struct MenteeView {
     pub linkedin_url: String,
     /// Your sessions with them, newest first (at most 20).
     pub sessions: Vec<SessionTogether>,
+    /// Your group sessions they had a seat or a place in line in, newest first (at
+    /// most 20).
+    pub group_sessions: Vec<GroupTogether>,
+}
+
+/// One of your group sessions a mentee had a place in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupTogether {
+    pub id: String,
+    pub title: String,
+    pub start: String,
+    /// Their place: `seated`, `waiting`, `attended`, `absent`, `refunded` (cancelled),
+    /// `skipped` (passed over) or `left`.
+    pub place: String,
 }
 
 /// A mentee's learning profile and your sessions together: for the mentee, admins,
-/// and mentors they asked, booked, or are or were mentored by (anyone else: 404).
+/// and mentors they asked, booked, are or were mentored by, or whose group session
+/// they joined (anyone else: 404).
 #[utoipa::path(get, path = "/api/v1/mentees/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, body = MenteeView), (status = 404, body = Problem)))]
@@ -128,6 +143,16 @@ async fn get_mentee(
                 status: b.b.status.as_str().to_string(),
                 start: ts(b.b.start_at),
                 topic: b.b.topic,
+            })
+            .collect(),
+        group_sessions: d
+            .group_sessions
+            .into_iter()
+            .map(|g| GroupTogether {
+                id: g.id,
+                title: g.title,
+                start: ts(g.start_at),
+                place: g.place,
             })
             .collect(),
     }))

@@ -544,11 +544,15 @@ async fn conversation(
 ) -> PageResult {
     let me = web.require_user()?.user.clone();
     match render_conversation(&state, &web, &me, &id, None, String::new(), None).await {
-        // A group session's chat the reader is not in: why, rather than "not found".
+        // A group session's chat the reader is not in (in line, left, never joined):
+        // its page, saying whose the chat is, rather than "not found".
         Err(e @ super::PageError::Failed(AppError::NotFound)) => {
             let thread_id = path_id(&id)?;
-            match crate::service::groups::chat_refused(&state.ctx, &me, &thread_id).await? {
-                Some(refusal) => Err(refusal.into()),
+            match crate::service::groups::session_of_chat(&state.ctx, &me, &thread_id).await? {
+                Some(g) => Ok(web.redirect_flash(
+                    &format!("/group-sessions/{}", g.id),
+                    "group_chat_for_seated",
+                )),
                 None => Err(e),
             }
         }

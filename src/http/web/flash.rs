@@ -173,6 +173,16 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "You have a seat. The credits are held until the session.",
     ),
     (
+        "group_seated_free",
+        "ok",
+        "You have a seat. The session is free: nothing is charged.",
+    ),
+    (
+        "group_left_free",
+        "info",
+        "You left the session: your seat is free for someone else.",
+    ),
+    (
         "group_waiting",
         "info",
         "The session is full: you are in line. Nothing is charged until you get a seat.",
@@ -187,6 +197,21 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "group_cancelled",
         "info",
         "The session is cancelled: everyone seated got their credits back, and everyone seated or in line was told.",
+    ),
+    (
+        "group_chat_for_seated",
+        "info",
+        "A session's chat is for its mentor and the people with a seat.",
+    ),
+    (
+        "group_cancelled_free",
+        "info",
+        "The session is cancelled: everyone seated or in line was told.",
+    ),
+    (
+        "group_run_cancelled_free",
+        "info",
+        "{0} dates are cancelled: everyone seated or in line was told.",
     ),
     (
         "group_cancelled_empty",

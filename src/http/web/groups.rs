@@ -104,7 +104,10 @@ pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
     // The mentor reads it in their own (profile's) zone: the session's zone is only
     // where their hours are kept, not someone else's time to show them.
     let mine = web.auth.as_ref().is_some_and(|a| a.user.id == g.mentor_id);
-    let same = mine || tz.iana_name() == mentor_tz.iana_name();
+    // The same clock in both zones then (Toronto and New York): said once.
+    let same = mine
+        || tz.iana_name() == mentor_tz.iana_name()
+        || web.span((g.start_at, g.end_at), &tz) == web.span((g.start_at, g.end_at), &mentor_tz);
     GroupCard {
         id: g.id.clone(),
         title: g.title.clone(),
@@ -227,6 +230,8 @@ struct SessionPage {
     joinable: bool,
     /// The viewer is the mentor (or an admin): the roster, attendance, cancelling.
     is_mentor: bool,
+    /// The viewer is its mentor (not an admin): changing it.
+    is_own: bool,
     signed_in: bool,
     /// "seated", "waiting" or "".
     my_status: &'static str,
@@ -417,6 +422,7 @@ async fn render_session(
         open: g.status == GroupStatus::Open,
         joinable: g.status == GroupStatus::Open && now < g.join_until,
         is_mentor,
+        is_own: me.is_some_and(|u| u.id == g.mentor_id),
         signed_in: me.is_some(),
         my_status: seat.as_ref().map_or("", |s| s.status.as_str()),
         my_ahead: seat.as_ref().map_or(0, |s| s.ahead),
@@ -512,9 +518,14 @@ async fn join(
     let me = web.signed_in_form(&state, &f.csrf)?;
     let id = path_id(&id)?;
     match groups::join(&state.ctx, &me, &id).await {
-        Ok((_, seat)) if seat.status == SeatStatus::Seated => {
-            Ok(web.redirect_flash(&format!("/group-sessions/{id}"), "group_seated"))
-        }
+        Ok((g, seat)) if seat.status == SeatStatus::Seated => Ok(web.redirect_flash(
+            &format!("/group-sessions/{id}"),
+            if g.credits_per_seat == 0 {
+                "group_seated_free"
+            } else {
+                "group_seated"
+            },
+        )),
         Ok(_) => Ok(web.redirect_flash(&format!("/group-sessions/{id}"), "group_waiting")),
         Err(e @ (AppError::Conflict { .. } | AppError::PaymentRequired { .. })) => {
             let status = crate::http::problem::status_of(&e);
@@ -545,18 +556,18 @@ async fn leave(
                 &state.ctx.config.policy,
             )
             .to_mentee;
+            let to_line = g.waiting > 0 && state.ctx.now() < g.join_until;
             (
                 format!("Leave “{}”?", g.title),
-                if g.waiting > 0 && state.ctx.now() < g.join_until {
-                    format!(
-                        "You get {back} of {} credits back, and your seat goes to the first person in line who can pay for it.",
-                        seat.credits_held
-                    )
-                } else {
-                    format!(
-                        "You get {back} of {} credits back, and your seat is free for someone else.",
-                        seat.credits_held
-                    )
+                match (seat.credits_held, to_line) {
+                    (0, true) => "Your seat goes to the first person in line.".to_string(),
+                    (0, false) => "Your seat is free for someone else.".to_string(),
+                    (held, true) => format!(
+                        "You get {back} of {held} credits back, and your seat goes to the first person in line who can pay for it."
+                    ),
+                    (held, false) => format!(
+                        "You get {back} of {held} credits back, and your seat is free for someone else."
+                    ),
                 },
             )
         } else {
@@ -582,15 +593,19 @@ async fn leave(
         ));
     }
     let left = groups::leave(&state.ctx, &me, &id).await?;
-    Ok(if seat.status == SeatStatus::Seated {
-        web.redirect_flash_numbers(
-            &format!("/group-sessions/{id}"),
-            "group_left",
-            &[left.refunded],
-        )
-    } else {
-        web.redirect_flash(&format!("/group-sessions/{id}"), "group_left_line")
-    })
+    Ok(
+        if seat.status == SeatStatus::Seated && seat.credits_held == 0 {
+            web.redirect_flash(&format!("/group-sessions/{id}"), "group_left_free")
+        } else if seat.status == SeatStatus::Seated {
+            web.redirect_flash_numbers(
+                &format!("/group-sessions/{id}"),
+                "group_left",
+                &[left.refunded],
+            )
+        } else {
+            web.redirect_flash(&format!("/group-sessions/{id}"), "group_left_line")
+        },
+    )
 }
 
 async fn cancel(
@@ -611,6 +626,8 @@ async fn cancel(
     // Seats and places in line on every date it reaches.
     let all = || std::iter::once(&g).chain(later.iter());
     let (seated, waiting) = all().fold((0, 0), |(s, w), x| (s + x.seated, w + x.waiting));
+    // An administrator cancelling a mentor's session: the mentor is told why.
+    let by_admin = g.mentor_id != me.id;
     let (question, consequence) = if later.is_empty() {
         (
             format!("Cancel “{}”, {}?", g.title, web.when(g.start_at, &tz)),
@@ -653,6 +670,19 @@ async fn cancel(
             ),
         )
     };
+    let consequence = if by_admin {
+        // Someone is told: the mentor.
+        format!(
+            "{} {} is told, with your reason.",
+            consequence.replace(
+                "so no one is told and no credits move",
+                "so no credits move"
+            ),
+            g.mentor_first_name
+        )
+    } else {
+        consequence
+    };
     let ask = |errors: FormErrors| confirm::Confirm {
         question: question.clone(),
         consequence: consequence.clone(),
@@ -669,9 +699,14 @@ async fn cancel(
         },
         back: format!("/group-sessions/{id}"),
         no: "No, keep it",
-        // Nobody to read a reason: none is asked for.
-        reason: (seated + waiting > 0).then(|| confirm::Reason {
-            label: "Why (attendees read this)",
+        // Nobody to read a reason: none is asked for (an administrator's is read by
+        // the mentor).
+        reason: (seated + waiting > 0 || by_admin).then(|| confirm::Reason {
+            label: match (by_admin, seated + waiting > 0) {
+                (true, true) => "Why (the mentor and the attendees read this)",
+                (true, false) => "Why (the mentor reads this)",
+                _ => "Why (attendees read this)",
+            },
             required: true,
             max: 500,
             value: f.reason.clone(),
@@ -681,17 +716,20 @@ async fn cancel(
     if !confirm::confirmed(&f.confirmed) {
         return Ok(confirm::page(&state, &web, ask(FormErrors::default())));
     }
-    let reason = if seated + waiting == 0 && f.reason.trim().is_empty() {
+    let reason = if seated + waiting == 0 && !by_admin && f.reason.trim().is_empty() {
         groups::NO_REASON
     } else {
         f.reason.as_str()
     };
     match groups::cancel(&state.ctx, &me, &id, reason, following).await {
         Ok(done) => {
-            let flash = match (done.len(), seated + waiting) {
-                (1, 0) => "group_cancelled_empty",
-                (1, _) => "group_cancelled",
-                (_, 0) => "group_run_cancelled_empty",
+            let free = all().all(|x| x.credits_per_seat == 0);
+            let flash = match (done.len(), seated + waiting, free) {
+                (1, 0, _) => "group_cancelled_empty",
+                (1, _, true) => "group_cancelled_free",
+                (1, _, false) => "group_cancelled",
+                (_, 0, _) => "group_run_cancelled_empty",
+                (_, _, true) => "group_run_cancelled_free",
                 _ => "group_run_cancelled",
             };
             Ok(web.redirect_flash_numbers(

@@ -20,7 +20,8 @@ pub fn router() -> Router<AppState> {
 }
 
 struct SessionLine {
-    id: String,
+    /// The booking's page, or the group session's.
+    href: String,
     title: String,
     when: String,
     status: String,
@@ -81,24 +82,62 @@ async fn mentee_page(
             interests: d.interests,
             resume_url: d.resume_url,
             linkedin_url: d.linkedin_url,
-            sessions: d
-                .sessions
-                .into_iter()
-                .map(|b| SessionLine {
-                    id: b.b.id.to_string(),
-                    title: if b.b.topic.is_empty() {
-                        b.b.title.clone()
-                    } else {
-                        format!("{}: {}", b.b.title, b.b.topic)
-                    },
-                    when: if b.b.timed {
-                        web.when(b.b.start_at, &tz)
-                    } else {
-                        format!("due {}", web.when(b.b.end_at, &tz))
-                    },
-                    status: b.b.status.as_str().replace('_', " "),
-                })
-                .collect(),
+            sessions: {
+                // Bookings and group sessions, newest first by the time each shows.
+                let mut all: Vec<(jiff::Timestamp, SessionLine)> = d
+                    .group_sessions
+                    .into_iter()
+                    .map(|g| {
+                        let line = SessionLine {
+                            href: format!("/group-sessions/{}", g.id),
+                            when: web.when(g.start_at, &tz),
+                            status: format!("group session, {}", place_words(&g.place)),
+                            title: g.title,
+                        };
+                        (g.start_at, line)
+                    })
+                    .collect();
+                all.extend(d.sessions.into_iter().map(|b| {
+                    let at = if b.b.timed { b.b.start_at } else { b.b.end_at };
+                    (at, booking_line(&b, &web, &tz))
+                }));
+                all.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+                all.into_iter().map(|(_, l)| l).collect()
+            },
         },
     ))
+}
+
+/// A person's place in a group session, in words.
+fn place_words(place: &str) -> &'static str {
+    match place {
+        "seated" => "seated",
+        "waiting" => "in line",
+        "attended" => "attended",
+        "absent" => "marked absent",
+        "refunded" => "cancelled",
+        "skipped" => "passed over",
+        _ => "left",
+    }
+}
+
+fn booking_line(
+    b: &crate::store::bookings::BookingFull,
+    web: &WebCtx,
+    tz: &jiff::tz::TimeZone,
+) -> SessionLine {
+    SessionLine {
+        href: format!("/bookings/{}", b.b.id),
+        title: if b.b.topic.is_empty() {
+            b.b.title.clone()
+        } else {
+            format!("{}: {}", b.b.title, b.b.topic)
+        },
+        when: if b.b.timed {
+            web.when(b.b.start_at, tz)
+        } else {
+            format!("due {}", web.when(b.b.end_at, tz))
+        },
+        status: b.b.status.as_str().replace('_', " "),
+    }
 }
