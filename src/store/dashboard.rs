@@ -422,16 +422,13 @@ pub async fn upcoming_groups<'e, E: Executor<'e, Database = Any>>(
     now: Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<GroupLine>> {
-    const PLACES: &str = "('seated', 'waiting')";
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{GROUP_LINE} AND s.status IN {PLACES} \
-         WHERE g.status = 'open' AND g.end_at > $2 AND {} ORDER BY g.start_at LIMIT $3",
-        led_or_in(PLACES)
-    )))
-    .bind(user_id)
-    .bind(now.stored())
-    .bind(limit)
-    .fetch_all(ex)
+    group_lines(
+        ex,
+        (user_id, now, limit),
+        "('seated', 'waiting')",
+        "g.status = 'open' AND g.end_at > $2",
+        "g.start_at",
+    )
     .await
 }
 
@@ -444,11 +441,28 @@ pub async fn past_groups<'e, E: Executor<'e, Database = Any>>(
     now: Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<GroupLine>> {
-    const PLACES: &str = "('seated', 'attended', 'absent', 'refunded')";
+    group_lines(
+        ex,
+        (user_id, now, limit),
+        "('seated', 'attended', 'absent', 'refunded')",
+        "(g.status <> 'open' OR g.end_at <= $2)",
+        "g.start_at DESC",
+    )
+    .await
+}
+
+/// The sessions `user_id` leads or has a place in with one of `places`, that pass
+/// `when` (`$2` is `now`), in `order`, at most `limit`.
+async fn group_lines<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    (user_id, now, limit): (&str, Timestamp, i64),
+    places: &str,
+    when: &str,
+    order: &str,
+) -> sqlx::Result<Vec<GroupLine>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{GROUP_LINE} AND s.status IN {PLACES} \
-         WHERE (g.status <> 'open' OR g.end_at <= $2) AND {} ORDER BY g.start_at DESC LIMIT $3",
-        led_or_in(PLACES)
+        "{GROUP_LINE} AND s.status IN {places} WHERE {when} AND {} ORDER BY {order} LIMIT $3",
+        led_or_in(places)
     )))
     .bind(user_id)
     .bind(now.stored())
