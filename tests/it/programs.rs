@@ -1245,6 +1245,24 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
             ),
             "{html}"
         );
+        // A group session of the program mentor says its seat is not paid with them.
+        let (status, g) = app
+            .post(
+                "/api/v1/group-sessions",
+                mentor.token(),
+                json!({"title": "Open hour", "start": "2026-03-05T20:00:00Z", "seats": 4,
+                       "credits_per_seat": 5}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{g}");
+        let gid = g["items"][0]["id"].as_str().unwrap();
+        let (_, html) = text(&c, &app, &format!("/group-sessions/{gid}")).await;
+        assert!(
+            html.contains(
+                "A seat is paid from your wallet: your Sponsored credits pay 1:1 sessions with"
+            ),
+            "{html}"
+        );
     }
 
     let book =

@@ -240,6 +240,9 @@ struct SessionPage {
     /// one: what the wallet holds (a freed seat would pass them over; a free seat
     /// cannot be taken).
     short_wallet: Option<i64>,
+    /// Not joined, holding a program's credits for this mentor: the program's name
+    /// (a seat is paid from the wallet, not with them).
+    program_credits: Option<String>,
     /// "Leave before … and all 10 credits come back; later, 50% come back …"
     policy: String,
 
@@ -416,9 +419,20 @@ async fn render_session(
         }
         _ => None,
     };
+    // Program credits pay 1:1 sessions with the program mentor, not seats: said to a
+    // mentee who holds some for this mentor, before they take a seat.
+    let program_credits = match (me, seat.as_ref()) {
+        (Some(u), None) if g.credits_per_seat > 0 && u.id != g.mentor_id => {
+            crate::service::credits::sponsored_for(&state.ctx, &u.id, &g.mentor_id)
+                .await?
+                .map(|(program, _)| program)
+        }
+        _ => None,
+    };
     let page = SessionPage {
         layout: web.layout(),
         short_wallet,
+        program_credits,
         open: g.status == GroupStatus::Open,
         joinable: g.status == GroupStatus::Open && now < g.join_until,
         is_mentor,
