@@ -122,7 +122,7 @@ fn place_words(place: &str) -> &'static str {
 }
 
 fn booking_line(
-    b: &crate::store::bookings::BookingFull,
+    b: &crate::service::bookings::BookingFull,
     web: &WebCtx,
     tz: &jiff::tz::TimeZone,
 ) -> SessionLine {
