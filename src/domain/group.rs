@@ -93,6 +93,20 @@ impl SeatStatus {
         .find(|s| s.as_str() == raw)
     }
 
+    /// The place as pages say it after "group session, ": "in line", "marked absent",
+    /// "cancelled" (refunded when the session was)…
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Self::Seated => "seated",
+            Self::Waiting => "in line",
+            Self::Left => "left",
+            Self::Skipped => "passed over",
+            Self::Refunded => "cancelled",
+            Self::Attended => "attended",
+            Self::Absent => "marked absent",
+        }
+    }
+
     /// Seated or waiting: the person is in the session.
     pub fn is_live(self) -> bool {
         matches!(self, Self::Seated | Self::Waiting)

@@ -290,13 +290,15 @@ pub async fn past_group_sessions(
 /// "your group session, held", "group session, attended", "group session,
 /// cancelled"…
 fn past_label(g: &store::dashboard::GroupLine) -> String {
-    let how = match (g.leads, g.status.as_str(), g.place.as_str()) {
-        (_, "cancelled", _) | (false, _, "refunded") => "cancelled".to_string(),
+    use crate::domain::group::SeatStatus;
+    let place = SeatStatus::parse(&g.place);
+    let how = match (g.leads, g.status.as_str(), place) {
+        (_, "cancelled", _) => "cancelled".to_string(),
         (true, "completed", _) => "held".to_string(),
         (true, _, _) => seated(g.seated),
-        (false, _, "attended") => "attended".to_string(),
-        (false, _, "absent") => "marked absent".to_string(),
-        (false, _, _) => "over".to_string(),
+        // Still seated in one not yet closed: over, attendance not recorded yet.
+        (false, _, None | Some(SeatStatus::Seated)) => "over".to_string(),
+        (false, _, Some(p)) => p.in_words().to_string(),
     };
     let whose = if g.leads {
         "your group session"

@@ -405,15 +405,6 @@ const GROUP_LINE: &str = "SELECT g.id, g.title, g.start_at, g.end_at, g.mentor_i
     FROM group_sessions g JOIN users u ON u.id = g.mentor_id \
     LEFT JOIN group_seats s ON s.session_id = g.id AND s.user_id = $1";
 
-/// Sessions the user (`$1`) leads or has a place in with one of `places`: each side
-/// read by its index (the mentor's sessions, the user's seats).
-fn led_or_in(places: &str) -> String {
-    format!(
-        "(g.mentor_id = $1 OR g.id IN (SELECT p.session_id FROM group_seats p \
-         WHERE p.user_id = $1 AND p.status IN {places}))"
-    )
-}
-
 /// The user's coming group sessions (open, not yet over), led, seated in or waited
 /// for in line, soonest first.
 pub async fn upcoming_groups<'e, E: Executor<'e, Database = Any>>(
@@ -452,7 +443,8 @@ pub async fn past_groups<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// The sessions `user_id` leads or has a place in with one of `places`, that pass
-/// `when` (`$2` is `now`), in `order`, at most `limit`.
+/// `when` (`$2` is `now`), in `order`, at most `limit`; each side read by its index
+/// (the mentor's sessions, the user's seats).
 async fn group_lines<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     (user_id, now, limit): (&str, Timestamp, i64),
@@ -461,8 +453,9 @@ async fn group_lines<'e, E: Executor<'e, Database = Any>>(
     order: &str,
 ) -> sqlx::Result<Vec<GroupLine>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{GROUP_LINE} AND s.status IN {places} WHERE {when} AND {} ORDER BY {order} LIMIT $3",
-        led_or_in(places)
+        "{GROUP_LINE} AND s.status IN {places} WHERE {when} AND (g.mentor_id = $1 OR g.id IN \
+         (SELECT p.session_id FROM group_seats p WHERE p.user_id = $1 AND p.status IN {places})) \
+         ORDER BY {order} LIMIT $3"
     )))
     .bind(user_id)
     .bind(now.stored())

@@ -642,14 +642,16 @@ async fn cancel(
     let (seated, waiting) = all().fold((0, 0), |(s, w), x| (s + x.seated, w + x.waiting));
     // An administrator cancelling a mentor's session: the mentor is told why.
     let by_admin = g.mentor_id != me.id;
+    let consequence_of =
+        |g: &GroupRow| cancel_consequence(g.seated, g.waiting, g.credits_per_seat, by_admin);
     let (question, consequence) = if later.is_empty() {
         (
             format!("Cancel “{}”, {}?", g.title, web.when(g.start_at, &tz)),
             match stay_on {
-                0 => cancel_consequence(g.seated, g.waiting, g.credits_per_seat),
+                0 => consequence_of(&g),
                 n => format!(
                     "{} Only this date is cancelled: the {} of this weekly session stay{} on.",
-                    cancel_consequence(g.seated, g.waiting, g.credits_per_seat),
+                    consequence_of(&g),
                     if n == 1 {
                         "next date".to_string()
                     } else {
@@ -662,7 +664,7 @@ async fn cancel(
     } else {
         let credits = g.credits_per_seat;
         let same_price = all().all(|x| x.credits_per_seat == credits);
-        let told = run_consequence(seated, waiting, same_price.then_some(credits));
+        let told = run_consequence(seated, waiting, same_price.then_some(credits), by_admin);
         let last = later
             .last()
             .map(|l| day_of(l.start_at, &tz))
@@ -685,13 +687,8 @@ async fn cancel(
         )
     };
     let consequence = if by_admin {
-        // Someone is told: the mentor.
         format!(
-            "{} {} is told, with your reason.",
-            consequence.replace(
-                "so no one is told and no credits move",
-                "so no credits move"
-            ),
+            "{consequence} {} is told, with your reason.",
             g.mentor_first_name
         )
     } else {
@@ -762,9 +759,9 @@ async fn cancel(
 /// What cancelling several dates does: counted in seats and places in line (one
 /// person may hold a seat on several dates), and what the seats' credits do (`credits`:
 /// each seat's price when all dates have the same).
-fn run_consequence(seats: i64, places: i64, credits: Option<i64>) -> String {
+fn run_consequence(seats: i64, places: i64, credits: Option<i64>, mentor_told: bool) -> String {
     if seats + places == 0 {
-        return "Nobody has a seat or a place in line on these dates, so no one is told and no credits move.".into();
+        return nobody_joined(" on these dates", mentor_told);
     }
     let count = |n: i64, one: &str, many: &str| {
         if n == 1 {
@@ -794,9 +791,20 @@ fn run_consequence(seats: i64, places: i64, credits: Option<i64>) -> String {
     format!("Across these dates {held}: whoever holds them is told, with your reason.{money}")
 }
 
+/// Cancelling dates nobody joined (`on` names them, or ""): no credits move, and no
+/// one is told but the mentor when an administrator cancels (`mentor_told`; the
+/// caller says so).
+fn nobody_joined(on: &str, mentor_told: bool) -> String {
+    if mentor_told {
+        format!("Nobody has a seat or a place in line{on}, so no credits move.")
+    } else {
+        format!("Nobody has a seat or a place in line{on}, so no one is told and no credits move.")
+    }
+}
+
 /// What cancelling a session does, for the confirmation: "The 3 people seated and the 2
 /// people in line are told, with your reason. Each seat's 25 credits go back in full."
-fn cancel_consequence(seated: i64, waiting: i64, credits: i64) -> String {
+fn cancel_consequence(seated: i64, waiting: i64, credits: i64, mentor_told: bool) -> String {
     let people = |n: i64| {
         if n == 1 {
             "1 person".to_string()
@@ -805,10 +813,7 @@ fn cancel_consequence(seated: i64, waiting: i64, credits: i64) -> String {
         }
     };
     let told = match (seated, waiting) {
-        (0, 0) => {
-            return "Nobody has a seat or a place in line, so no one is told and no credits move."
-                .into();
-        }
+        (0, 0) => return nobody_joined("", mentor_told),
         (0, w) => format!(
             "Nobody has a seat; the {} in line {} told, with your reason.",
             people(w),
@@ -1379,19 +1384,19 @@ mod tests {
     fn cancelling_a_run_counts_seats_not_people() {
         use super::run_consequence;
         assert_eq!(
-            run_consequence(0, 0, Some(10)),
+            run_consequence(0, 0, Some(10), false),
             "Nobody has a seat or a place in line on these dates, so no one is told and no credits move."
         );
         assert_eq!(
-            run_consequence(3, 1, Some(10)),
+            run_consequence(3, 1, Some(10), false),
             "Across these dates 3 seats are taken and 1 place in line held: whoever holds them is told, with your reason. Each seat's 10 credits go back in full."
         );
         assert_eq!(
-            run_consequence(0, 2, None),
+            run_consequence(0, 2, None, false),
             "Across these dates no seat is taken and 2 places in line are held: whoever holds them is told, with your reason."
         );
         assert_eq!(
-            run_consequence(1, 0, None),
+            run_consequence(1, 0, None, false),
             "Across these dates 1 seat is taken: whoever holds them is told, with your reason. Every seat's credits go back in full."
         );
     }
@@ -1399,19 +1404,24 @@ mod tests {
     #[test]
     fn cancelling_says_whom_it_reaches() {
         assert_eq!(
-            cancel_consequence(0, 0, 25),
+            cancel_consequence(0, 0, 25, false),
             "Nobody has a seat or a place in line, so no one is told and no credits move."
         );
         assert_eq!(
-            cancel_consequence(0, 2, 25),
+            cancel_consequence(0, 0, 25, true),
+            "Nobody has a seat or a place in line, so no credits move.",
+            "an administrator's: the mentor is told (the caller says so)"
+        );
+        assert_eq!(
+            cancel_consequence(0, 2, 25, false),
             "Nobody has a seat; the 2 people in line are told, with your reason."
         );
         assert_eq!(
-            cancel_consequence(1, 0, 0),
+            cancel_consequence(1, 0, 0, false),
             "The 1 person seated is told, with your reason."
         );
         assert_eq!(
-            cancel_consequence(3, 1, 10),
+            cancel_consequence(3, 1, 10, false),
             "The 3 people seated and the 1 person in line are told, with your reason. Each seat's 10 credits go back in full."
         );
     }

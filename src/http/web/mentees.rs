@@ -11,6 +11,7 @@ use axum::{
 
 use super::{Layout, PageResult, WebCtx, picker::city};
 use crate::{
+    domain::group::SeatStatus,
     http::{AppState, extract::path_id},
     service::mentees,
 };
@@ -91,7 +92,10 @@ async fn mentee_page(
                         let line = SessionLine {
                             href: format!("/group-sessions/{}", g.id),
                             when: web.when(g.start_at, &tz),
-                            status: format!("group session, {}", place_words(&g.place)),
+                            status: format!(
+                                "group session, {}",
+                                SeatStatus::parse(&g.place).map_or("left", SeatStatus::in_words)
+                            ),
                             title: g.title,
                         };
                         (g.start_at, line)
@@ -106,19 +110,6 @@ async fn mentee_page(
             },
         },
     ))
-}
-
-/// A person's place in a group session, in words.
-fn place_words(place: &str) -> &'static str {
-    match place {
-        "seated" => "seated",
-        "waiting" => "in line",
-        "attended" => "attended",
-        "absent" => "marked absent",
-        "refunded" => "cancelled",
-        "skipped" => "passed over",
-        _ => "left",
-    }
 }
 
 fn booking_line(
