@@ -49,6 +49,8 @@ pub struct GroupRow {
     pub meeting_link: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The weekly run it was published in (its first session's id); none for a one-off.
+    pub repeats_id: Option<String>,
 }
 }
 
@@ -62,7 +64,7 @@ macro_rules! group_select {
              g.decide_at, g.join_until, g.show_names, g.thread_id, g.seated, ",
             $waiting,
             " AS waiting, g.status, g.cancel_reason, g.sequence, g.meeting_link, g.created_at, \
-             g.updated_at \
+             g.updated_at, g.repeats_id \
              FROM group_sessions g JOIN users u ON u.id = g.mentor_id"
         )
     };

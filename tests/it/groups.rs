@@ -273,6 +273,22 @@ async fn weekly_repeats_keep_the_local_time() {
         assert_eq!(page.contains(&chat), seated, "{email}: {page}");
         assert!(!page.contains("href=\"/chat\">messages"), "{page}");
     }
+    // Each date says which weekly run it is in; a one-off is in none. The list's cards
+    // say which are weekly.
+    for g in b["items"].as_array().unwrap() {
+        assert_eq!(g["weekly_run"], json!(first), "{g}");
+    }
+    let mut once = session(10, 0);
+    once["start"] = json!("2026-03-06T15:00:00Z");
+    let once = publish(&app, &m, once).await;
+    assert_eq!(once["weekly_run"], Value::Null, "{once}");
+    let (_, list) =
+        crate::web_mentors::text(&reqwest::Client::new(), &app, "/group-sessions").await;
+    assert_eq!(
+        list.matches("<span class=\"badge\">Weekly</span>").count(),
+        3,
+        "{list}"
+    );
 }
 
 #[tokio::test]
@@ -3622,6 +3638,127 @@ async fn the_publishing_page_sets_a_minimum_and_when_joining_closes() {
     assert_eq!(g["min_attendance"], 3, "{g}");
     assert_eq!(g["decide_at"], "2026-03-03T15:00:00Z", "{g}");
     assert_eq!(g["join_until"], "2026-03-04T13:00:00Z", "{g}");
+}
+
+/// Until somebody joins, the editor changes the minimum attendance and when joining
+/// closes as the publishing page sets them; a limit left as it reads keeps its instant
+/// (one set to the minute through the API); once people joined, the limits are not
+/// on the form and stay.
+#[tokio::test]
+async fn the_editor_changes_the_limits_until_somebody_joins() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let mut body = session(6, 0);
+    body["start"] = json!("2026-03-04T15:00:00Z");
+    body["duration_minutes"] = json!(60);
+    body["min_attendance"] = json!(3);
+    body["decide_at"] = json!("2026-03-03T14:30:00Z");
+    body["join_until"] = json!("2026-03-04T13:00:00Z");
+    let g = publish(&app, &m, body).await;
+    let id = g["id"].as_str().unwrap().to_string();
+    let mc = sign_in(&app, "groupie@example.com", "correct horse battery").await;
+    let edit = format!("/group-sessions/{id}/edit");
+    let (_, html) = text(&mc, &app, &edit).await;
+    for (field, value) in [
+        ("min_attendance", "3"),
+        ("decide_at", "24"),
+        ("join_until", "2"),
+    ] {
+        assert!(
+            html.contains(&format!("name=\"{field}\" value=\"{value}\"")),
+            "{field}: {html}"
+        );
+    }
+    let save =
+        |title: &'static str, min: &'static str, decide: &'static str, join: &'static str| {
+            let req = mc.post(app.url(&edit)).form(&[
+                ("csrf", csrf_of(&html).as_str()),
+                ("title", title),
+                ("start", "2026-03-04T15:00"),
+                ("seats", "6"),
+                ("duration_minutes", "60"),
+                ("credits_per_seat", "0"),
+                ("audience", "public"),
+                ("min_attendance", min),
+                ("decide_at", decide),
+                ("join_until", join),
+            ]);
+            async move { req.send().await.unwrap() }
+        };
+    let api = format!("/api/v1/group-sessions/{id}");
+    // A new title only: every limit as it was, the decision at 14:30 (not 15:00).
+    assert_eq!(
+        save("Career chat", "3", "24", "2").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, g) = app.get(&api, None).await;
+    assert_eq!(
+        (
+            &g["title"],
+            &g["min_attendance"],
+            &g["decide_at"],
+            &g["join_until"]
+        ),
+        (
+            &json!("Career chat"),
+            &json!(3),
+            &json!("2026-03-03T14:30:00Z"),
+            &json!("2026-03-04T13:00:00Z")
+        ),
+        "{g}"
+    );
+    // A lower minimum decided 12 hours before; joining open until the start.
+    assert_eq!(
+        save("Career chat", "2", "12", "").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, g) = app.get(&api, None).await;
+    assert_eq!(
+        (&g["min_attendance"], &g["decide_at"], &g["join_until"]),
+        (
+            &json!(2),
+            &json!("2026-03-04T03:00:00Z"),
+            &json!("2026-03-04T15:00:00Z")
+        ),
+        "{g}"
+    );
+    // No minimum: nothing to decide, whatever the decision field still says.
+    assert_eq!(
+        save("Career chat", "", "12", "").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, g) = app.get(&api, None).await;
+    assert_eq!(
+        (&g["min_attendance"], &g["decide_at"]),
+        (&Value::Null, &Value::Null),
+        "{g}"
+    );
+    // Somebody joined: the limits leave the form, and a form that still sends them
+    // changes nothing of them.
+    let a = member(&app, &admin, "a@example.com", 0).await;
+    assert_eq!(join(&app, &a, &id).await.0, StatusCode::CREATED);
+    let (_, locked) = text(&mc, &app, &edit).await;
+    assert!(!locked.contains("id=\"min_attendance\""), "{locked}");
+    assert!(
+        locked.contains("minimum attendance and joining deadline stay"),
+        "{locked}"
+    );
+    assert_eq!(
+        save("Career talk", "4", "30", "5").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, g) = app.get(&api, None).await;
+    assert_eq!(
+        (&g["title"], &g["min_attendance"], &g["join_until"]),
+        (
+            &json!("Career talk"),
+            &Value::Null,
+            &json!("2026-03-04T15:00:00Z")
+        ),
+        "{g}"
+    );
 }
 
 /// A full session's mentor adds seats: the line is seated in order (each charged and

@@ -66,6 +66,9 @@ pub struct GroupView {
     /// Where the session takes place: for its mentor and whoever holds a seat, while
     /// it is open.
     pub meeting_link: Option<String>,
+    /// The weekly run it was published in (the run's first session's id), whose other
+    /// dates are joined one by one; none for a one-off.
+    pub weekly_run: Option<String>,
 }
 
 /// Your place in a session.
@@ -104,6 +107,7 @@ fn view(g: GroupRow, seat: Option<SeatRow>, viewer: Option<&str>) -> GroupView {
         status: g.status,
         cancel_reason: g.cancel_reason,
         thread_id: g.thread_id,
+        weekly_run: g.repeats_id,
         my_seat: seat.map(|s| MySeat {
             status: s.status,
             ahead: s.ahead,

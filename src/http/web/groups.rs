@@ -71,6 +71,8 @@ pub struct GroupCard {
     /// The viewer's part in it, for lists: "You lead it", "You have a seat", "You are
     /// in line (next)"…; "" when none (or not read).
     pub mine: String,
+    /// One date of a weekly run (each date is joined on its own).
+    pub weekly: bool,
 }
 
 /// Cards of `rows`, each saying the viewer's part in it (their places read at once).
@@ -139,6 +141,7 @@ pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
         status: g.status.as_str(),
         cancel_reason: crate::domain::text::as_sentence(&g.cancel_reason),
         mine: String::new(),
+        weekly: g.repeats_id.is_some(),
     }
 }
 
@@ -933,7 +936,7 @@ struct EditorPage {
     action: String,
     /// Changing a published session (no weekly repeats; its page to go back to).
     editing: Option<String>,
-    /// People have joined: its time, length, price and audience stay; its seats go no
+    /// People have joined: its time, length, price, audience and limits stay; its seats go no
     /// lower than [`Self::seated`].
     locked: bool,
     /// Seated and in line now (0 on publishing).
@@ -1100,7 +1103,9 @@ fn input_of(f: &EditorForm, me: &UserRow, errs: &mut Vec<crate::error::FieldErro
         Some(at.to_string())
     };
     let min_attendance = number("min_attendance", &f.min_attendance, errs);
+    // Without a minimum there is nothing to decide: its time is not read.
     let decide_at = match (min_attendance, f.decide_at.trim()) {
+        (None, _) => None,
         (Some(_), "") => before("decide_at", "24", errs),
         (_, raw) => before("decide_at", raw, errs),
     };
@@ -1220,8 +1225,25 @@ fn form_of(g: &GroupRow, tz: &jiff::tz::TimeZone) -> EditorForm {
         audience: g.audience.as_str().to_string(),
         repeat_weeks: "1".into(),
         show_names: g.show_names.then(|| "on".to_string()),
+        min_attendance: g.min_attendance.map(|n| n.to_string()).unwrap_or_default(),
+        decide_at: g
+            .decide_at
+            .map(|t| hours_before(g.start_at, t))
+            .unwrap_or_default(),
+        join_until: if g.join_until == g.start_at {
+            String::new()
+        } else {
+            hours_before(g.start_at, g.join_until)
+        },
         ..EditorForm::default()
     }
+}
+
+/// How many hours before `start` the instant `at` is, as the form's fields say it
+/// (whole hours; one set through the API to the minute reads rounded down, and
+/// stays as it was unless the field is changed: see [`save_edit`]).
+fn hours_before(start: jiff::Timestamp, at: jiff::Timestamp) -> String {
+    (start.duration_since(at).as_secs() / 3600).to_string()
 }
 
 /// The mentor's open session to change, whether people have joined it (seated or in
@@ -1303,10 +1325,21 @@ async fn save_edit(
     f.repeat_weeks = "1".into();
     let mut errs = vec![];
     let mut input = input_of(&f, &me, &mut errs);
-    // What the form does not show (set through the API) stays as it is.
-    input.min_attendance = g.min_attendance;
-    input.decide_at = g.decide_at.map(|t| t.to_string());
-    input.join_until = (g.join_until != g.start_at || locked).then(|| g.join_until.to_string());
+    // The limits: as they are once people joined (the form does not show them then),
+    // and a field left as it read keeps its instant (one set to the minute through
+    // the API is shown in whole hours) while the start stays.
+    let shown = form_of(&g, &tz);
+    let kept_start = input.start.as_deref() == Some(g.start_at.to_string().as_str());
+    if locked || (kept_start && f.min_attendance.trim() == shown.min_attendance) {
+        input.min_attendance = g.min_attendance;
+    }
+    let decide_kept = kept_start && f.decide_at.trim() == shown.decide_at;
+    if locked || (decide_kept && input.min_attendance.is_some() && g.decide_at.is_some()) {
+        input.decide_at = g.decide_at.map(|t| t.to_string());
+    }
+    if locked || (kept_start && f.join_until.trim() == shown.join_until) {
+        input.join_until = (g.join_until != g.start_at || locked).then(|| g.join_until.to_string());
+    }
     let result = if errs.is_empty() {
         groups::update(&state.ctx, &me, &id, &input).await
     } else {
