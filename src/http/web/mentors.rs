@@ -530,10 +530,7 @@ async fn render_mentor(
         city: picker::city(&row.timezone),
         skills: p.skills.clone(),
         industries: p.industries.clone(),
-        capacity: format!(
-            "{} of {} mentee spots taken",
-            row.active_mentees, p.max_mentees
-        ),
+        capacity: spots(row.active_mentees, p.max_mentees),
         // Who sees an unlisted profile, and why: the mentor and admins; a hidden
         // approved mentor's own mentees too, told so in their words.
         unlisted_status: (p.status != MentorStatus::Approved || !p.is_public).then(|| {
@@ -997,4 +994,29 @@ fn month_year(date: &str) -> String {
     date.parse::<jiff::civil::Date>()
         .map(|d| d.strftime("%b %Y").to_string())
         .unwrap_or_else(|_| date.to_string())
+}
+
+/// How many of a mentor's mentee spots are taken, in words. A mentor may have more
+/// mentees than spots (matched by a program to the capacity they gave its pool, or
+/// spots lowered since): then all are taken, and how many mentees they have is said
+/// apart ("3 of 2 taken" reads as a mistake).
+fn spots(mentees: i64, max: i64) -> String {
+    match mentees {
+        n if n < max => format!("{n} of {max} mentee spots taken"),
+        n if n == max => format!("All {max} mentee spots taken"),
+        n => format!("All {max} mentee spots taken ({n} mentees now)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spots_never_read_more_taken_than_there_are() {
+        assert_eq!(super::spots(1, 3), "1 of 3 mentee spots taken");
+        assert_eq!(super::spots(3, 3), "All 3 mentee spots taken");
+        assert_eq!(
+            super::spots(3, 2),
+            "All 2 mentee spots taken (3 mentees now)"
+        );
+    }
 }
