@@ -115,20 +115,26 @@ pub async fn suspend(
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
-    suspend_in(&mut tx, actor, &user, &reason, now).await?;
+    let mut live = super::events::Live::new();
+    suspend_in(ctx, &mut tx, actor, &user, &reason, now, &mut live).await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     let ended = after_suspension(ctx, actor, &user).await;
     Ok((target(ctx, id).await?, ended))
 }
 
 /// The suspension itself, inside `tx`: the account is marked, its sessions and reset
-/// links end, the audit log says who and why. [`after_suspension`] follows the commit.
+/// links end, the audit log says who and why, the person is told (by email: they
+/// cannot sign in; in the app, read once it is lifted). [`after_suspension`] follows
+/// the commit.
 pub(crate) async fn suspend_in(
+    ctx: &Ctx,
     tx: &mut store::Tx,
     actor: &UserRow,
     user: &UserRow,
     reason: &str,
     now: jiff::Timestamp,
+    live: &mut super::events::Live,
 ) -> AppResult<()> {
     store::users::set_suspension(&mut **tx, &user.id, Some(now), reason, now).await?;
     store::sessions::revoke_all_for_user(&mut **tx, &user.id, None, now).await?;
@@ -147,7 +153,49 @@ pub(crate) async fn suspend_in(
         },
     )
     .await?;
-    Ok(())
+    // The reason is the administrators' (the audit log's), not quoted to the person.
+    let contact = match ctx.config.contact_email.as_deref() {
+        Some(c) => format!("To ask why or to appeal, write to {c}."),
+        None => "To ask why or to appeal, contact the site's administrators.".into(),
+    };
+    tell_account(
+        ctx,
+        tx,
+        user,
+        "Your account is suspended",
+        format!(
+            "An administrator suspended your account. While it is suspended you cannot \
+             sign in, and your coming sessions are cancelled with their credits refunded \
+             to whoever paid them. {contact}"
+        ),
+        now,
+        live,
+    )
+    .await
+}
+
+/// A notice to `user` of their account's standing, in the caller's transaction.
+async fn tell_account(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    user: &UserRow,
+    title: &str,
+    body: String,
+    now: jiff::Timestamp,
+    live: &mut super::events::Live,
+) -> AppResult<()> {
+    let note = super::notify::Note {
+        reader: None,
+        user_id: &user.id,
+        email: &user.email,
+        kind: super::notify::ACCOUNT_STATUS,
+        title: title.into(),
+        body,
+        link: "/dashboard".into(),
+        related_id: None,
+        ics: None,
+    };
+    super::notify::notify(ctx, tx, &note, now, live).await
 }
 
 /// What follows a committed suspension: the person's open pages and sockets close,
@@ -184,7 +232,23 @@ pub async fn unsuspend(ctx: &Ctx, actor: &UserRow, id: &str) -> AppResult<UserRo
     let user = target(ctx, id).await?;
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
+    let mut live = super::events::Live::new();
     store::users::set_suspension(&mut *tx, &user.id, None, "", now).await?;
+    if user.suspended_at.is_some() && user.deleted_at.is_none() {
+        tell_account(
+            ctx,
+            &mut tx,
+            &user,
+            "Your account is active again",
+            "An administrator lifted the suspension of your account: you can sign in again. \
+             Sessions cancelled while it was suspended stay cancelled (their credits were \
+             refunded); book again when you are ready."
+                .into(),
+            now,
+            &mut live,
+        )
+        .await?;
+    }
     store::audit::insert(
         &mut *tx,
         &NewAudit {
@@ -199,6 +263,7 @@ pub async fn unsuspend(ctx: &Ctx, actor: &UserRow, id: &str) -> AppResult<UserRo
     )
     .await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     ctx.discovery.invalidate();
     target(ctx, id).await
 }

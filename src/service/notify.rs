@@ -120,6 +120,7 @@ pub const CONTENT_REMOVED: &str = "content_removed";
 pub const BOOKING_DISPUTE: &str = "booking_dispute";
 pub const DISPUTE_OPENED: &str = "dispute_opened";
 pub const ARTICLE_COMMENT: &str = "article_comment";
+pub const ACCOUNT_STATUS: &str = "account_status";
 
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -307,6 +308,13 @@ pub const KINDS: &[Kind] = &[
     Kind {
         kind: CONTENT_REMOVED,
         label: "Something I wrote is removed after a report",
+        in_app: true,
+        email: true,
+        audience: Audience::Everyone,
+    },
+    Kind {
+        kind: ACCOUNT_STATUS,
+        label: "My account is suspended, or active again",
         in_app: true,
         email: true,
         audience: Audience::Everyone,

@@ -370,7 +370,7 @@ async fn act(
                 }
                 // The suspension's reason holds 500 characters; a report's, 1000.
                 let why = excerpt(&format!("Reported: {reason}"), 499);
-                super::admin::suspend_in(tx, admin, &user, &why, now).await?;
+                super::admin::suspend_in(ctx, tx, admin, &user, &why, now, live).await?;
                 return Ok(Some(user));
             }
         }

@@ -283,22 +283,29 @@ pub struct PersonLine {
 }
 }
 
-/// The user's current mentors (`as_mentee`) or mentees.
+/// The user's current mentors (`as_mentee`) or mentees, whose accounts are open (a
+/// suspended one is on the mentorship page, marked not active).
 pub async fn relations<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
     as_mentee: bool,
 ) -> sqlx::Result<Vec<PersonLine>> {
-    let (me, other) = if as_mentee {
-        ("mentee_id", "mentor_id")
+    // A mentor takes part while approved too (their profile opens to their mentees).
+    let (me, other, approved) = if as_mentee {
+        (
+            "mentee_id",
+            "mentor_id",
+            " AND EXISTS (SELECT 1 FROM mentor_profiles p WHERE p.user_id = u.id \
+             AND p.status = 'approved')",
+        )
     } else {
-        ("mentor_id", "mentee_id")
+        ("mentor_id", "mentee_id", "")
     };
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT m.id, u.id AS user_id, u.first_name, u.last_name, u.headline, \
          COALESCE(m.started_at, m.created_at) AS since FROM mentorships m \
          JOIN users u ON u.id = m.{other} WHERE m.{me} = $1 AND m.status = 'accepted' \
-         ORDER BY since DESC LIMIT 50"
+         AND u.suspended_at IS NULL AND u.deleted_at IS NULL{approved} ORDER BY since DESC LIMIT 50"
     )))
     .bind(user_id)
     .fetch_all(ex)

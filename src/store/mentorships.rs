@@ -40,12 +40,22 @@ pub struct MentorshipListRow {
     pub mentee_last_name: String,
     pub mentee_headline: String,
     pub mentee_avatar_url: String,
+    /// 1 while the mentor takes sessions (approved, account neither suspended nor
+    /// closed): their profile opens and books.
+    pub mentor_open: i64,
+    /// 1 while the mentee's account is neither suspended nor closed.
+    pub mentee_open: i64,
 }
 
 const LIST_SELECT: &str = "SELECT m.*, a.first_name AS mentor_first_name, a.last_name AS mentor_last_name, \
     a.headline AS mentor_headline, a.avatar_url AS mentor_avatar_url, \
     b.first_name AS mentee_first_name, b.last_name AS mentee_last_name, \
-    b.headline AS mentee_headline, b.avatar_url AS mentee_avatar_url \
+    b.headline AS mentee_headline, b.avatar_url AS mentee_avatar_url, \
+    CAST(CASE WHEN a.suspended_at IS NULL AND a.deleted_at IS NULL AND EXISTS (SELECT 1 \
+    FROM mentor_profiles mp WHERE mp.user_id = m.mentor_id AND mp.status = 'approved') \
+    THEN 1 ELSE 0 END AS BIGINT) AS mentor_open, \
+    CAST(CASE WHEN b.suspended_at IS NULL AND b.deleted_at IS NULL THEN 1 ELSE 0 END AS BIGINT) \
+    AS mentee_open \
     FROM mentorships m JOIN users a ON a.id = m.mentor_id JOIN users b ON b.id = m.mentee_id";
 
 pub struct NewMentorship<'a> {

@@ -1091,3 +1091,122 @@ async fn a_suspension_says_what_it_cancelled() {
     );
     assert_eq!(app.balance(&mentee).await, (100, 0), "refunded");
 }
+
+/// A suspended mentor is told by email (they cannot sign in), and told again when it
+/// is lifted; their mentee's pages mark them not active instead of leading to their
+/// profile and booking (which answer 404 meanwhile), and lead there again after.
+#[tokio::test]
+async fn a_suspended_mentor_is_told_and_their_mentee_is_not_sent_to_a_404() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let (_, m) = app
+        .post(
+            "/api/v1/mentorships",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
+        )
+        .await;
+    let mentorship = m["id"].as_str().unwrap().to_string();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/mentorships/{mentorship}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service,
+                   "start": "2026-03-03T10:00:00Z", "topic": "Career"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let booking = b["id"].as_str().unwrap().to_string();
+    let c = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let book = format!("href=\"/mentors/{}#book\"", mentor.user_id);
+    let (_, before) = text(&c, &app, "/mentorship?tab=mentors").await;
+    assert!(
+        before.contains(&book) && !before.contains("not active"),
+        "{before}"
+    );
+
+    let suspend = format!("/api/v1/admin/users/{}/suspend", mentor.user_id);
+    let (status, _) = app
+        .post(&suspend, admin.token(), json!({"reason": "Under review"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let subjects = |to: &'static str| {
+        let pool = app.ctx().db.pool.clone();
+        async move {
+            mentorhub::store::notify::emails_for(&pool, to)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.subject, e.body))
+                .collect::<Vec<_>>()
+        }
+    };
+    let mails = subjects("mentor@example.com").await;
+    let (subject, body) = &mails[0];
+    assert!(subject.contains("Your account is suspended"), "{mails:?}");
+    assert!(
+        body.contains("cannot sign in") && !body.contains("Under review"),
+        "{body}"
+    );
+
+    // The mentee: the mentorship stays, marked; no way to a profile that is not there.
+    let (_, page) = text(&c, &app, "/mentorship?tab=mentors").await;
+    assert!(
+        page.contains("not active") && !page.contains(&book),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("href=\"/mentors/{}\"", mentor.user_id)),
+        "{page}"
+    );
+    let (_, listed) = app
+        .get("/api/v1/mentorships?role=mentee", mentee.token())
+        .await;
+    assert_eq!(
+        listed["items"][0]["mentor_active"],
+        json!(false),
+        "{listed}"
+    );
+    assert_eq!(listed["items"][0]["mentee_active"], json!(true), "{listed}");
+    let (_, dashboard) = text(&c, &app, "/dashboard").await;
+    assert!(
+        !dashboard.contains(&format!("/mentors/{}\"", mentor.user_id)),
+        "{dashboard}"
+    );
+    let (_, cancelled) = text(&c, &app, &format!("/bookings/{booking}")).await;
+    assert!(!cancelled.contains("id=\"book-again\""), "{cancelled}");
+    let (status, _) = text(&c, &app, &format!("/mentors/{}", mentor.user_id)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Lifted: told, and the mentee is led to book again.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/admin/users/{}/unsuspend", mentor.user_id),
+            admin.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mails = subjects("mentor@example.com").await;
+    assert!(
+        mails[0].0.contains("Your account is active again"),
+        "{mails:?}"
+    );
+    let (_, page) = text(&c, &app, "/mentorship?tab=mentors").await;
+    assert!(
+        page.contains(&book) && !page.contains("not active"),
+        "{page}"
+    );
+    let (_, cancelled) = text(&c, &app, &format!("/bookings/{booking}")).await;
+    assert!(cancelled.contains("id=\"book-again\""), "{cancelled}");
+}

@@ -54,6 +54,11 @@ pub struct MentorshipView {
     pub started_at: Option<String>,
     pub ended_at: Option<String>,
     pub ended_by: Option<String>,
+    /// Whether the mentor takes sessions now (an approved mentor whose account is
+    /// neither suspended nor closed): false, and their profile and booking answer 404.
+    pub mentor_active: bool,
+    /// Whether the mentee's account is neither suspended nor closed.
+    pub mentee_active: bool,
 }
 
 impl From<&MentorshipListRow> for MentorshipView {
@@ -84,6 +89,8 @@ impl From<&MentorshipListRow> for MentorshipView {
             started_at: m.started_at.map(ts),
             ended_at: m.ended_at.map(ts),
             ended_by: m.ended_by.clone(),
+            mentor_active: r.mentor_open == 1,
+            mentee_active: r.mentee_open == 1,
         }
     }
 }

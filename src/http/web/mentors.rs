@@ -665,6 +665,9 @@ pub struct RelationLine {
     pub message: String,
     pub since: String,
     pub waiting: String,
+    /// The other takes part now: a mentor who takes sessions, a mentee whose account
+    /// is open. Not: no profile link, no booking, no message; ending stays.
+    pub other_open: bool,
 }
 
 #[derive(Template)]
@@ -702,6 +705,8 @@ pub struct PastLine {
     pub what: String,
     /// It was a mentorship: its goals and progress can be read.
     pub progress: bool,
+    /// The other takes part now (see [`RelationLine::other_open`]).
+    pub open: bool,
 }
 
 fn past_line(
@@ -734,6 +739,7 @@ fn past_line(
         name: line.other_name,
         what,
         progress: r.m.started_at.is_some(),
+        open: line.other_open,
     }
 }
 
@@ -744,17 +750,19 @@ fn relation_line(
     tz: &jiff::tz::TimeZone,
 ) -> RelationLine {
     let m = &r.m;
-    let (other_id, name, headline) = if i_am_mentor {
+    let (other_id, name, headline, open) = if i_am_mentor {
         (
             m.mentee_id.clone(),
             format!("{} {}", r.mentee_first_name, r.mentee_last_name),
             r.mentee_headline.clone(),
+            r.mentee_open == 1,
         )
     } else {
         (
             m.mentor_id.clone(),
             format!("{} {}", r.mentor_first_name, r.mentor_last_name),
             r.mentor_headline.clone(),
+            r.mentor_open == 1,
         )
     };
     let day = |t: jiff::Timestamp| t.to_zoned(tz.clone()).strftime("%-d %b %Y").to_string();
@@ -772,6 +780,7 @@ fn relation_line(
             1 => "1 day ago".into(),
             n => format!("{n} days ago"),
         },
+        other_open: open,
     }
 }
 
@@ -808,6 +817,7 @@ async fn hub(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult
         book_with = mentorships::list(&state.ctx, &mine)
             .await?
             .iter()
+            .filter(|r| r.mentor_open == 1)
             .map(|r| {
                 let l = relation_line(r, false, state.ctx.clock.now(), &tz);
                 (l.other_id, l.other_name)

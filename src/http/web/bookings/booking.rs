@@ -30,6 +30,9 @@ pub(super) struct BookingPage {
     other_zone_time: String,
     /// The other person closed their account.
     other_gone: bool,
+    /// The mentee may book this mentor again from here (it is over, and the mentor
+    /// takes sessions).
+    can_book_again: bool,
     /// A résumé or LinkedIn review: what is reviewed ("résumé", "LinkedIn profile")
     /// and the mentee's address for it from their settings (empty when not given).
     reviewed: Option<(&'static str, String)>,
@@ -230,6 +233,14 @@ async fn render_booking(
     };
     // A closed account: no zone of theirs to show, nobody to share notes with.
     let other_gone = crate::domain::user::is_erased(other_email);
+    // Booking again, offered to the mentee once it is over: while the mentor takes
+    // sessions (their profile opens to this mentee), not to a 404.
+    let can_book_again = !i_am_mentor
+        && !other_gone
+        && !r.status.is_live()
+        && crate::service::mentors::mentor_page(&state.ctx, Some(&me), &r.mentor_id)
+            .await
+            .is_ok();
     let other_zone = TimeZone::get(&other_tz).unwrap_or(TimeZone::UTC);
     let status = r.status;
     let now = state.ctx.clock.now();
@@ -288,6 +299,7 @@ async fn render_booking(
         other_name,
         other_id,
         other_gone,
+        can_book_again,
         timed: r.timed,
         span: web.span((r.start_at, r.end_at), &tz),
         ends: web.when(r.end_at, &tz),
