@@ -511,6 +511,9 @@ pub async fn send(
     // which from inside the transaction would hold one connection while waiting for
     // another (with every connection held that way, none would come back).
     let people = store::messages::participants(&ctx.db.pool, thread_id).await?;
+    if nobody_reads(&people, &me.id) {
+        return Err(AppError::conflict("recipient_closed", CLOSED_NOTE));
+    }
     let mut away = vec![];
     for p in &people {
         if p.user_id != me.id && !super::events::is_online(ctx, &p.user_id).await {
@@ -572,6 +575,18 @@ pub async fn send(
         )
         .await;
     Ok(m)
+}
+
+/// What a conversation whose other people all closed their accounts says where its
+/// composer was, and what sending there answers (`409 recipient_closed`).
+pub const CLOSED_NOTE: &str = "This person closed their account: nobody reads this \
+    conversation any more. What was written stays here.";
+
+/// Whether everyone in a thread but `me` closed their account (a thread with others,
+/// all gone): a message there would be read by nobody.
+pub fn nobody_reads(people: &[ParticipantRow], me: &str) -> bool {
+    let mut others = people.iter().filter(|p| p.user_id != me).peekable();
+    others.peek().is_some() && others.all(|p| p.closed == 1)
 }
 
 pub async fn page(

@@ -74,6 +74,8 @@ pub struct ParticipantRow {
     pub avatar_url: String,
     pub last_read_id: String,
     pub archived: bool,
+    /// 1 when their account is closed (nobody reads for them any more).
+    pub closed: i64,
 }
 }
 
@@ -183,7 +185,8 @@ pub async fn participants<'e, E: Executor<'e, Database = Any>>(
     thread_id: &str,
 ) -> sqlx::Result<Vec<ParticipantRow>> {
     sqlx::query_as(
-        "SELECT p.user_id, u.first_name, u.last_name, u.avatar_url, p.last_read_id, p.archived \
+        "SELECT p.user_id, u.first_name, u.last_name, u.avatar_url, p.last_read_id, p.archived, \
+         CAST(CASE WHEN u.deleted_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS closed \
          FROM thread_participants p JOIN users u ON u.id = p.user_id WHERE p.thread_id = $1 ORDER BY u.first_name, p.user_id",
     )
     .bind(thread_id)

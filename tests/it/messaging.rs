@@ -777,3 +777,73 @@ async fn a_notification_follows_its_message_edited_then_deleted() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(bodies().await, ["(deleted)", "kept as it is"]);
 }
+
+/// Once the other person closed their account, nobody reads the conversation: sending
+/// is refused with the reason (409, nothing stored), and the page says so where its
+/// composer was; before, the same message goes through.
+#[tokio::test]
+async fn nobody_is_written_to_after_they_closed_their_account() {
+    let app = TestApp::spawn().await;
+    let (_, mentor, mentee, thread) = pair(&app).await;
+    let path = format!("/api/v1/threads/{thread}/messages");
+    let (status, _) = app
+        .post(
+            &path,
+            Some(mentee.token().unwrap()),
+            json!({"content": "Still there?"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let c = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, &format!("/chat/{thread}")).await;
+    assert!(
+        page.contains("id=\"composer\"") && !page.contains("closed-note"),
+        "{page}"
+    );
+
+    let mentor_web =
+        crate::web_mentors::sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let (status, _) = app
+        .call(Method::DELETE, "/api/v1/me", mentee.token(), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, page) = crate::web_mentors::text(&mentor_web, &app, &format!("/chat/{thread}")).await;
+    assert!(
+        page.contains("id=\"closed-note\"") && !page.contains("id=\"composer\""),
+        "{page}"
+    );
+    let (_, before) = app
+        .get(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentor.token(),
+        )
+        .await;
+    let count = before["items"].as_array().unwrap().len();
+    let refused = app
+        .post(
+            &path,
+            mentor.token(),
+            json!({"content": "Are you still there?"}),
+        )
+        .await;
+    assert_problem(&refused, 409, "recipient_closed");
+    assert!(
+        refused.1["detail"]
+            .as_str()
+            .unwrap()
+            .contains("closed their account"),
+        "{}",
+        refused.1
+    );
+    let (_, after) = app
+        .get(
+            &format!("/api/v1/threads/{thread}/messages"),
+            mentor.token(),
+        )
+        .await;
+    assert_eq!(
+        after["items"].as_array().unwrap().len(),
+        count,
+        "nothing stored"
+    );
+}

@@ -211,7 +211,9 @@ async fn list_messages(
 /// Send a message (`text`, or `image` with an https URL). Pushed live to participants.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/messages", tag = "messages", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = MessageInput,
-    responses((status = 201, description = "The message", body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The message", body = Object), (status = 404, body = Problem),
+        (status = 409, description = "`recipient_closed`: everyone else in the thread closed their account", body = Problem),
+        (status = 422, body = Problem)))]
 async fn send(
     State(s): State<AppState>,
     CurrentUser(me): CurrentUser,

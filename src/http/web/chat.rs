@@ -179,6 +179,14 @@ struct ConversationPage {
     draft: String,
     /// Out of the reader's inbox (until someone writes in it).
     archived: bool,
+    /// Everyone else closed their account: no composer, a line saying so.
+    closed: bool,
+}
+
+impl ConversationPage {
+    fn closed_note(&self) -> &'static str {
+        messages::CLOSED_NOTE
+    }
 }
 
 /// An edit of one of my messages that came back refused: (message id, why, what was
@@ -238,6 +246,7 @@ async fn render_conversation(
             group: t.group.is_some(),
             group_cancelled: t.group.as_ref().is_some_and(|g| g.status == "cancelled"),
             profile_href,
+            closed: messages::nobody_reads(&t.participants, &me.id),
             thread_id,
             me: me.id.to_string(),
             messages,
@@ -590,7 +599,7 @@ async fn send(
         Ok(_) => axum::response::IntoResponse::into_response(axum::response::Redirect::to(
             &format!("/chat/{tid}#composer"),
         )),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let msg = in_words(&e);
             render_conversation(&state, &web, &me, &tid, Some(msg), f.content, None).await?
         }
