@@ -279,6 +279,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Your series is requested: each session's credits are held until it is over, and all come back if the mentor declines.",
     ),
     (
+        "series_requested_free",
+        "ok",
+        "Your series is requested: the mentor is asked to accept its sessions.",
+    ),
+    (
         "series_accepted",
         "ok",
         "Every waiting session of the series is accepted.",

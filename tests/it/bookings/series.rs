@@ -614,6 +614,10 @@ async fn the_booking_form_lists_a_series_dates_before_booking_it() {
         page.contains("Part of a series: 3 sessions, every week"),
         "{page}"
     );
+    assert!(
+        page.contains("Your series is requested: each session&#39;s credits are held"),
+        "{page}"
+    );
     assert!(page.contains("Cancel this and the 2 after it"), "{page}");
 
     // The mentor accepts all from the page.
@@ -895,4 +899,41 @@ async fn a_cancelled_session_of_a_series_offers_no_cancelling_of_the_rest() {
     );
     let invite = items.iter().find(|m| m["kind"] == "invite").unwrap();
     assert_eq!(invite["metadata"]["status"], "pending", "{invite}");
+}
+
+/// A series of free sessions is not spoken of in credits once requested.
+#[tokio::test]
+async fn a_free_series_is_requested_without_credits_said() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, _mentee, service) = app.booking_setup(&admin, "Europe/Berlin", 0, 0).await;
+    let c = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let form = format!(
+        "/mentors/{}/book?service={service}&start=2026-03-17T15:00:00Z",
+        mentor.user_id
+    );
+    let (_, page) = text(&c, &app, &form).await;
+    let res = c
+        .post(app.url(&format!("/mentors/{}/book", mentor.user_id)))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("service", service.as_str()),
+            ("start", "2026-03-17T15:00:00Z"),
+            ("topic", "Weekly"),
+            ("repeat", "1"),
+            ("occurrences", "2"),
+            ("confirm_series", "1:2"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = text(&c, &app, &to).await;
+    assert!(
+        page.contains("Your series is requested: the mentor is asked to accept its sessions."),
+        "{page}"
+    );
+    assert!(!page.contains("credits are held"), "{page}");
 }

@@ -640,7 +640,15 @@ async fn book_series(
                 .first()
                 .map(|b| b.b.id.to_string())
                 .unwrap_or_default();
-            Ok(web.redirect_flash(&format!("/bookings/{first}"), "series_requested"))
+            let paid = s.occurrences.iter().any(|b| b.b.credits_held > 0);
+            Ok(web.redirect_flash(
+                &format!("/bookings/{first}"),
+                if paid {
+                    "series_requested"
+                } else {
+                    "series_requested_free"
+                },
+            ))
         }
         Err(e) if refused(&e) => {
             let status = crate::http::problem::status_of(&e);
