@@ -71,6 +71,12 @@ fn shared<'a>(terms: &BTreeSet<String>, tags: &'a [String]) -> Vec<&'a str> {
 /// Ranks `candidates` for a mentee, best first; ties break by id for stable output.
 pub fn recommend(mentee: &MenteeInterests, candidates: &[Candidate]) -> Vec<Recommendation> {
     let terms = mentee_terms(mentee);
+    // The mentee's own skills, apart: a mentor's skill among them is a skill they
+    // share; one matching only a goal or interest is one the mentor can help with.
+    let own = mentee_terms(&MenteeInterests {
+        skills: mentee.skills.clone(),
+        ..MenteeInterests::default()
+    });
     let mut out: Vec<Recommendation> = candidates
         .iter()
         .map(|c| {
@@ -89,8 +95,13 @@ pub fn recommend(mentee: &MenteeInterests, candidates: &[Candidate]) -> Vec<Reco
                 0.75
             };
             let mut reasons = vec![];
-            if !skills.is_empty() {
-                reasons.push(format!("shares skills: {}", skills.join(", ")));
+            let (same, helps): (Vec<&str>, Vec<&str>) =
+                skills.iter().partition(|t| own.contains(**t));
+            if !same.is_empty() {
+                reasons.push(format!("shares skills: {}", same.join(", ")));
+            }
+            if !helps.is_empty() {
+                reasons.push(format!("can help with: {}", helps.join(", ")));
             }
             if !expertise.is_empty() {
                 reasons.push(format!("expert in: {}", expertise.join(", ")));
@@ -173,7 +184,9 @@ mod tests {
             got.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
             ["b", "c", "a"]
         );
-        assert_eq!(got[0].reasons[0], "shares skills: rust, tokio");
+        // Tokio is the mentee's skill too; Rust is their goal.
+        assert_eq!(got[0].reasons[0], "shares skills: tokio");
+        assert_eq!(got[0].reasons[1], "can help with: rust");
         assert!(got[2].reasons.iter().any(|r| r.starts_with("rated 5.0")));
     }
 

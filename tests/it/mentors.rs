@@ -640,7 +640,8 @@ async fn recommendations_explain_themselves_and_full_mentors_sink() {
         items[0]["reasons"]
             .as_array()
             .unwrap()
-            .contains(&json!("shares skills: rust"))
+            .contains(&json!("can help with: rust")),
+        "Rust is the mentee's goal, not their skill: {r}"
     );
     assert!(
         items[0]["reasons"]

@@ -751,9 +751,38 @@ async fn finishing_a_session_asks_first_and_a_no_show_waits_ten_minutes() {
     assert_eq!(status, StatusCode::OK, "{b}");
     let (_, page) = text(&as_mentee, &app, &format!("/bookings/{id}")).await;
     assert!(page.contains("Join the meeting"), "{page}");
-    app.clock.set("2026-03-02T16:00:00Z".parse().unwrap());
+    // And half an hour past it (a call that runs over), not later.
+    app.clock.set("2026-03-02T16:29:00Z".parse().unwrap());
+    let (_, page) = text(&as_mentee, &app, &format!("/bookings/{id}")).await;
+    assert!(page.contains("Join the meeting"), "{page}");
+    app.clock.set("2026-03-02T16:30:00Z".parse().unwrap());
     let (_, page) = text(&as_mentee, &app, &format!("/bookings/{id}")).await;
     assert!(!page.contains("Join the meeting"), "{page}");
+    // Nor on an accepted session long over that nobody marked done yet.
+    let (s, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-03T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let later = b["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/bookings/{later}/accept"),
+        mentor.token(),
+        json!({}),
+    )
+    .await;
+    app.clock.set("2026-03-03T11:20:00Z".parse().unwrap());
+    let (_, page) = text(&as_mentee, &app, &format!("/bookings/{later}")).await;
+    assert!(page.contains("Join the meeting"), "{page}");
+    app.clock.set("2026-03-03T11:45:00Z".parse().unwrap());
+    let (_, page) = text(&as_mentor, &app, &format!("/bookings/{later}")).await;
+    assert!(
+        !page.contains("Join the meeting") && page.contains("accepted"),
+        "{page}"
+    );
 }
 
 /// A free session speaks of no credits: the checkout says "Free" and that it can be

@@ -438,7 +438,8 @@ async fn search(
 pub struct RecommendedMentor {
     pub mentor: MentorCard,
     pub score: f64,
-    /// Why this mentor, in words ("shares skills: rust, tokio").
+    /// Why this mentor, in words ("shares skills: tokio" — a skill of yours too;
+    /// "can help with: rust" — one of your goals or interests).
     pub reasons: Vec<String>,
 }
 

@@ -9,7 +9,7 @@ use axum::{
     routing::get,
 };
 
-use super::{Layout, PageResult, WebCtx, picker::city};
+use super::{Layout, PageResult, WebCtx};
 use crate::{
     domain::group::SeatStatus,
     http::{AppState, extract::path_id},
@@ -38,7 +38,6 @@ struct MenteePage {
     headline: String,
     avatar_url: String,
     zone: String,
-    city: String,
     bio: String,
     goals: Vec<String>,
     skills: Vec<String>,
@@ -75,7 +74,6 @@ async fn mentee_page(
             initials,
             headline: d.headline,
             avatar_url: d.avatar_url,
-            city: city(&d.timezone),
             zone: d.timezone,
             bio: d.bio,
             goals: d.goals,

@@ -333,7 +333,10 @@ async fn render_booking(
             }
         },
         live,
-        meeting_on: live || (status == BookingStatus::Completed && r.timed && now < r.end_at),
+        // Until half an hour after its end (a call that runs over, someone dropped
+        // rejoining), not on a session long over and not yet marked done.
+        meeting_on: (live || (status == BookingStatus::Completed && r.timed))
+            && (!r.timed || now < r.end_at + jiff::SignedDuration::from_mins(30)),
         link: r.meeting_link.clone(),
         expires: web.when(r.expires_at, &tz),
         decline_reason: r.decline_reason.clone(),
