@@ -90,6 +90,13 @@ async fn a_visitor_sees_free_days_and_times_in_their_zone_and_clock() {
         "the zone shown"
     );
     assert!(html.contains("March 2026"), "the month of the test clock");
+    // A service's tab: its title isolated (a right-to-left one keeps the length and
+    // the price after it), then its length and price.
+    assert!(
+        html.contains("data-nav=\"service\" aria-current=\"true\" class=\"current\"><bdi>")
+            && html.contains("</bdi> · 60 min · 20 credits</a>"),
+        "{html}"
+    );
     // The test clock is Monday 2 March 2026, 09:00 UTC (01:00 in Los Angeles): the
     // weekdays of March are free from Monday evening in LA on.
     let days = hrefs(&html, "class=\"day free");

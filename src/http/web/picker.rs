@@ -56,7 +56,11 @@ impl PickerQuery {
 /// A service, as a tab of the picker.
 pub struct Tab {
     pub href: String,
-    pub label: String,
+    /// The service's title, as its mentor wrote it (isolated on the page: a title in
+    /// a right-to-left script does not carry what follows with it).
+    pub title: String,
+    /// Its length (or "written, by a deadline") and price.
+    pub details: String,
     pub current: bool,
 }
 
@@ -328,9 +332,9 @@ fn tabs(link: &Links, services: &[ServiceRow], current: &str, month: Date) -> Ve
         .map(|s| Tab {
             href: link.to(&s.id, month, None, "#book"),
             // A review is written by a deadline: no minutes to show.
-            label: format!(
-                "{} · {} · {}",
-                s.title,
+            title: s.title.clone(),
+            details: format!(
+                "{} · {}",
                 if s.kind.is_review() {
                     "written, by a deadline".to_string()
                 } else {
