@@ -141,6 +141,20 @@ async fn apply_through_the_form_then_an_admin_approves_on_the_queue_page() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The same form sent again (Back, or a second tab): the queue, saying so.
+    let again = a
+        .post(app.url(&format!("/admin/applications/{}/approve", me.id)))
+        .form(&[("csrf", csrf_of(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(again.headers()["location"], "/admin/applications");
+    let (_, queue) = text(&a, &app, "/admin/applications").await;
+    assert!(
+        queue.contains("That application was answered already"),
+        "{queue}"
+    );
     let (_, html) = text(&client(), &app, "/mentorship/find?q=shipping").await;
     assert!(
         html.contains(&format!("/mentors/{}", me.id)),

@@ -741,6 +741,11 @@ async fn decide(
         Err(AppError::Invalid(_)) if !approve => {
             return Ok(web.redirect_flash("/admin/applications", "application_reason_needed"));
         }
+        // Answered already (a second tab, the form sent again after Back): the queue,
+        // saying so, rather than an error page.
+        Err(AppError::Conflict { .. }) => {
+            return Ok(web.redirect_flash("/admin/applications", "application_already_decided"));
+        }
         Err(e) => return Err(e.into()),
     }
     Ok(web.redirect_flash(

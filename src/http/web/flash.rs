@@ -359,6 +359,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Service removed: mentees can no longer book it; bookings already made stay.",
     ),
     (
+        "application_already_decided",
+        "info",
+        "That application was answered already (in another tab, or the form was sent again): nothing changed. The mentor's account page shows where it stands.",
+    ),
+    (
         "application_approved",
         "ok",
         "Application approved: the mentor is now listed.",
