@@ -190,6 +190,55 @@ impl Roles {
     }
 }
 
+/// Old names of zones that browsers still report (their time zone data follows CLDR,
+/// which kept some names the IANA database has since replaced), and other old names
+/// people meet, with the zone's current name: the same clocks, the name the pickers
+/// list. Each old name is a link to the new one in the IANA database.
+const ZONE_RENAMES: &[(&str, &str)] = &[
+    ("Africa/Asmera", "Africa/Asmara"),
+    ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+    ("America/Catamarca", "America/Argentina/Catamarca"),
+    ("America/Coral_Harbour", "America/Atikokan"),
+    ("America/Cordoba", "America/Argentina/Cordoba"),
+    ("America/Godthab", "America/Nuuk"),
+    ("America/Indianapolis", "America/Indiana/Indianapolis"),
+    ("America/Jujuy", "America/Argentina/Jujuy"),
+    ("America/Louisville", "America/Kentucky/Louisville"),
+    ("America/Mendoza", "America/Argentina/Mendoza"),
+    ("America/Montreal", "America/Toronto"),
+    ("Asia/Calcutta", "Asia/Kolkata"),
+    ("Asia/Chongqing", "Asia/Shanghai"),
+    ("Asia/Chungking", "Asia/Shanghai"),
+    ("Asia/Dacca", "Asia/Dhaka"),
+    ("Asia/Harbin", "Asia/Shanghai"),
+    ("Asia/Istanbul", "Europe/Istanbul"),
+    ("Asia/Katmandu", "Asia/Kathmandu"),
+    ("Asia/Macao", "Asia/Macau"),
+    ("Asia/Rangoon", "Asia/Yangon"),
+    ("Asia/Saigon", "Asia/Ho_Chi_Minh"),
+    ("Asia/Tel_Aviv", "Asia/Jerusalem"),
+    ("Asia/Thimbu", "Asia/Thimphu"),
+    ("Asia/Ujung_Pandang", "Asia/Makassar"),
+    ("Asia/Ulan_Bator", "Asia/Ulaanbaatar"),
+    ("Atlantic/Faeroe", "Atlantic/Faroe"),
+    ("Australia/Canberra", "Australia/Sydney"),
+    ("Europe/Belfast", "Europe/London"),
+    ("Europe/Kiev", "Europe/Kyiv"),
+    ("Europe/Uzhgorod", "Europe/Kyiv"),
+    ("Europe/Zaporozhye", "Europe/Kyiv"),
+    ("Pacific/Enderbury", "Pacific/Kanton"),
+    ("Pacific/Ponape", "Pacific/Pohnpei"),
+    ("Pacific/Truk", "Pacific/Chuuk"),
+];
+
+/// The current name of the zone `name` (itself when it is not an old one).
+pub fn current_zone_name(name: &str) -> &str {
+    ZONE_RENAMES
+        .iter()
+        .find(|(old, _)| *old == name)
+        .map_or(name, |(_, new)| new)
+}
+
 /// A valid IANA time zone name such as `Europe/Paris` (or `UTC`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeZoneName(String);
@@ -208,8 +257,10 @@ impl TimeZoneName {
             return Err(bad());
         }
         let tz = jiff::tz::TimeZone::get(v).map_err(|_| bad())?;
-        // Canonical spelling as the database knows it (e.g. "utc" → "UTC").
-        Ok(Self(tz.iana_name().unwrap_or(v).to_string()))
+        // Canonical spelling as the database knows it (e.g. "utc" → "UTC"), and a
+        // zone's current name for an old one a browser still reports.
+        let name = tz.iana_name().unwrap_or(v);
+        Ok(Self(current_zone_name(name).to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -226,6 +277,27 @@ impl TimeZoneName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_zone_names_become_the_current_ones_with_the_same_clocks() {
+        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+        for (old, new) in ZONE_RENAMES {
+            let (a, b) = (
+                jiff::tz::TimeZone::get(old).unwrap_or_else(|_| panic!("{old}")),
+                jiff::tz::TimeZone::get(new).unwrap_or_else(|_| panic!("{new}")),
+            );
+            assert_eq!(a.to_offset(now), b.to_offset(now), "{old} → {new}");
+            assert_eq!(current_zone_name(new), *new, "{new} is current");
+        }
+        assert_eq!(
+            TimeZoneName::parse("timezone", "Asia/Calcutta").unwrap().as_str(),
+            "Asia/Kolkata"
+        );
+        assert_eq!(
+            TimeZoneName::parse("timezone", "Europe/Paris").unwrap().as_str(),
+            "Europe/Paris"
+        );
+    }
 
     #[test]
     fn emails_normalise_and_reject() {

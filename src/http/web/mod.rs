@@ -284,8 +284,10 @@ where
                 _ => parts.uri.path().to_string(),
             },
             secure_cookies: state.ctx.config.secure_cookies,
-            visitor_zone: cookie(&parts.headers, ZONE_COOKIE)
-                .and_then(|z| jiff::tz::TimeZone::get(&urldecode(&z)).ok()),
+            visitor_zone: cookie(&parts.headers, ZONE_COOKIE).and_then(|z| {
+                jiff::tz::TimeZone::get(crate::domain::user::current_zone_name(&urldecode(&z)))
+                    .ok()
+            }),
             hour12,
             contact: state.ctx.config.contact_email.clone().unwrap_or_default(),
         };
