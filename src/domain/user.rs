@@ -290,11 +290,15 @@ mod tests {
             assert_eq!(current_zone_name(new), *new, "{new} is current");
         }
         assert_eq!(
-            TimeZoneName::parse("timezone", "Asia/Calcutta").unwrap().as_str(),
+            TimeZoneName::parse("timezone", "Asia/Calcutta")
+                .unwrap()
+                .as_str(),
             "Asia/Kolkata"
         );
         assert_eq!(
-            TimeZoneName::parse("timezone", "Europe/Paris").unwrap().as_str(),
+            TimeZoneName::parse("timezone", "Europe/Paris")
+                .unwrap()
+                .as_str(),
             "Europe/Paris"
         );
     }

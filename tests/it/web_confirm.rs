@@ -945,3 +945,69 @@ async fn a_mentor_sees_what_is_held_for_their_coming_sessions() {
     let (_, page) = text(&m, &app, "/credits").await;
     assert!(!page.contains("To be paid to you"), "{page}");
 }
+
+/// A time taken by someone else while the checkout was open: sending it says so and
+/// does not offer the same button again; the checkout of one's own booking (Back after
+/// booking) forecasts no balance, as nothing more would be spent.
+#[tokio::test]
+async fn a_time_taken_meanwhile_is_not_offered_again_and_a_booked_one_forecasts_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, _mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let other = app.register("other@example.com").await;
+    app.grant(&admin, &other.user_id, 100).await;
+    let c = sign_in(&app, "mentee@example.com", PASSWORD).await;
+    let checkout = |start: &str| {
+        format!(
+            "/mentors/{}/book?service={service}&start={start}",
+            mentor.user_id
+        )
+    };
+    let (_, page) = text(&c, &app, &checkout("2026-03-03T10:00:00Z")).await;
+    let enabled = "type=\"submit\">Request booking</button>";
+    assert!(
+        page.contains(enabled) && page.contains("id=\"balance-after\""),
+        "{page}"
+    );
+    let (status, _) = app
+        .post(
+            "/api/v1/bookings",
+            other.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service,
+                   "start": "2026-03-03T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let book = format!("/mentors/{}/book", mentor.user_id);
+    let form = |start: &'static str, csrf: String| {
+        let service = service.clone();
+        let (c, app, book) = (&c, &app, book.clone());
+        async move {
+            post(
+                c,
+                app,
+                &book,
+                &[
+                    ("csrf", &csrf),
+                    ("service", &service),
+                    ("start", start),
+                    ("topic", "Hello"),
+                ],
+            )
+            .await
+        }
+    };
+    let res = form("2026-03-03T10:00:00Z", csrf_of(&page)).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let refused = res.text().await.unwrap();
+    assert!(refused.contains("no longer free"), "{refused}");
+    assert!(!refused.contains(enabled), "{refused}");
+    assert!(refused.contains("Pick another time</a>"), "{refused}");
+    // Booked, then the checkout again: the way to the booking, no forecast.
+    let (_, page) = text(&c, &app, &checkout("2026-03-03T11:00:00Z")).await;
+    let res = form("2026-03-03T11:00:00Z", csrf_of(&page)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, again) = text(&c, &app, &checkout("2026-03-03T11:00:00Z")).await;
+    assert!(again.contains("You have already asked"), "{again}");
+    assert!(!again.contains("id=\"balance-after\""), "{again}");
+}

@@ -285,8 +285,7 @@ where
             },
             secure_cookies: state.ctx.config.secure_cookies,
             visitor_zone: cookie(&parts.headers, ZONE_COOKIE).and_then(|z| {
-                jiff::tz::TimeZone::get(crate::domain::user::current_zone_name(&urldecode(&z)))
-                    .ok()
+                jiff::tz::TimeZone::get(crate::domain::user::current_zone_name(&urldecode(&z))).ok()
             }),
             hour12,
             contact: state.ctx.config.contact_email.clone().unwrap_or_default(),

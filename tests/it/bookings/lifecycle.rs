@@ -783,7 +783,7 @@ async fn review_services_are_delivered_by_a_deadline() {
     )
     .await;
     assert!(
-        profile.contains("CV review · written, by a deadline · 25 credits"),
+        profile.contains("CV review</bdi> · written, by a deadline · 25 credits"),
         "{profile}"
     );
     assert!(!profile.contains("CV review · 45 min"));

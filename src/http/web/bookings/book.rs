@@ -206,10 +206,12 @@ pub(super) async fn render_book(
     };
     // A time that cannot be booked is said at once, not after the form is filled in
     // (a link to a past time, a time taken meanwhile or never offered).
+    // A request refused on sending (the time taken meanwhile) is checked the same
+    // way: its reason is said, and the button is not offered again for that time.
     let mut error = error;
     let mut unbookable = false;
     let mut own_booking = None;
-    if timed && error.is_none() && series.is_none() {
+    if timed && series.is_none() {
         let ask = BookingInput {
             mentor_id: mentor_id.clone(),
             service_id: service.id.clone(),
@@ -227,8 +229,11 @@ pub(super) async fn render_book(
                     Ok(at) => bookings::own_booking_at(&state.ctx, &me, &mentor_id, at).await?,
                     Err(_) => None,
                 };
-                if own_booking.is_none() {
+                if own_booking.is_none() && error.is_none() {
                     error = Some(in_words(&e));
+                }
+                if own_booking.is_some() {
+                    error = None;
                 }
                 unbookable = true;
             }
