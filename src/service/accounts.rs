@@ -803,6 +803,18 @@ fn new_email_taken(field: &str) -> AppError {
     )
 }
 
+/// The new address the account asked for and has not confirmed yet, with until when
+/// its link works (`None`: no change waits).
+pub async fn pending_email_change(
+    ctx: &Ctx,
+    user: &UserRow,
+) -> AppResult<Option<(String, jiff::Timestamp)>> {
+    Ok(
+        store::email_confirmations::pending_change(&ctx.db.pool, &user.id, &user.email, ctx.now())
+            .await?,
+    )
+}
+
 /// `POST /api/v1/me/email`: a new address for the account, with the password.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -98,3 +98,25 @@ pub async fn expire_all_for_user<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(())
 }
+
+/// The account's link to a new address that still works at `now` (not `current`, the
+/// address it has: a link confirming that one changes nothing): the address and until
+/// when, the latest if several.
+pub async fn pending_change<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    current: &str,
+    now: Timestamp,
+) -> sqlx::Result<Option<(String, Timestamp)>> {
+    let found: Option<(String, i64)> = sqlx::query_as(
+        "SELECT email, expires_at FROM email_confirmations WHERE user_id = $1 \
+         AND email <> $2 AND used_at IS NULL AND expires_at > $3 \
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(current)
+    .bind(now.stored())
+    .fetch_optional(ex)
+    .await?;
+    Ok(found.map(|(email, at)| (email, from_micros(at))))
+}

@@ -1220,4 +1220,16 @@ async fn the_settings_page_shows_and_changes_the_address() {
         "{html}"
     );
     assert!(html.contains("<strong>page@example.com</strong>"), "{html}");
+    // The change waits, said on every visit until the link is opened (not only in
+    // the one-time message), with until when it works; then it is gone.
+    let (_, later) = text(&c, &app, "/settings").await;
+    assert!(
+        later.contains(
+            "Waiting for you to open the link sent to <strong>page.new@example.com</strong>"
+        ) && later.contains("the link works until Wed 4 Mar 2026, 09:00"),
+        "{later}"
+    );
+    app.clock.set("2026-03-04T09:00:00Z".parse().unwrap());
+    let (_, expired) = text(&c, &app, "/settings").await;
+    assert!(!expired.contains("id=\"email-pending\""), "{expired}");
 }

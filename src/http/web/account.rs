@@ -653,6 +653,21 @@ struct SettingsPage {
     email_reachable: bool,
     /// The new address typed into the change form, shown again when it was refused.
     new_email: String,
+    /// A change waiting for its link to be opened: (the new address, until when its
+    /// link works, in the reader's time).
+    email_pending: Option<(String, String)>,
+}
+
+/// The address change waiting for `me` to open its link, for the settings page.
+async fn email_pending(
+    state: &AppState,
+    web: &WebCtx,
+    me: &UserRow,
+) -> Result<Option<(String, String)>, AppError> {
+    let tz = super::zone_of(Some(me));
+    Ok(accounts::pending_email_change(&state.ctx, me)
+        .await?
+        .map(|(to, until)| (to, web.when(until, &tz))))
 }
 
 /// The sign-up form's labels, for its error summary.
@@ -698,6 +713,7 @@ async fn settings(State(state): State<AppState>, web: WebCtx) -> PageResult {
             email_confirmed: accounts::email_confirmed(&state.ctx, &me).await?,
             email_reachable: crate::service::notify::mail_reaches(&me.email),
             new_email: String::new(),
+            email_pending: email_pending(&state, &web, &me).await?,
         },
     ))
 }
@@ -773,6 +789,7 @@ async fn save_profile(
                 email_confirmed: accounts::email_confirmed(&state.ctx, &me).await?,
                 email_reachable: crate::service::notify::mail_reaches(&me.email),
                 new_email: String::new(),
+                email_pending: email_pending(&state, &web, &me).await?,
             },
         ),
         Err(e) => return Err(e.into()),
@@ -832,6 +849,7 @@ async fn settings_page_with_errors(
                 .unwrap_or(false),
             email_reachable: crate::service::notify::mail_reaches(&me.email),
             new_email: new_email.to_string(),
+            email_pending: email_pending(state, web, me).await.unwrap_or_default(),
         },
     )
 }
