@@ -44,12 +44,28 @@ pub(super) fn list_param(raw: &Option<String>) -> Vec<String> {
 
 /// Splits free text into searchable words (letters and digits only, at most 8).
 pub fn search_words(q: &str) -> Vec<String> {
-    q.split(|c: char| !c.is_alphanumeric())
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| w.to_lowercase().chars().take(40).collect::<String>())
-        .take(8)
-        .collect()
+        .collect();
+    // The little words of a sentence ("mentors for rust and go") would match every
+    // name and skill they begin ("and" in "android"): left out, unless nothing else
+    // was asked.
+    let meaningful: Vec<String> = words
+        .iter()
+        .filter(|w| !SEARCH_STOPWORDS.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    let kept = if meaningful.is_empty() { words } else { meaningful };
+    kept.into_iter().take(8).collect()
 }
+
+/// Words a search leaves out when it has others (see [`search_words`]).
+const SEARCH_STOPWORDS: &[&str] = &[
+    "a", "an", "and", "or", "not", "the", "of", "to", "in", "for", "with", "on", "at", "my",
+    "i", "me", "is", "are", "who", "how", "what", "mentor", "mentors",
+];
 
 /// A time window a mentor must have a free slot in.
 pub type Window = Option<(jiff::Timestamp, jiff::Timestamp)>;
@@ -385,4 +401,17 @@ pub async fn recommended(
                 .map(|c| (c.clone(), rec))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_words;
+
+    #[test]
+    fn the_little_words_of_a_sentence_are_not_searched_unless_alone() {
+        assert_eq!(search_words("Mentors for Rust and Go"), ["rust", "go"]);
+        assert_eq!(search_words("AND OR NOT *"), ["and", "or", "not"]);
+        assert_eq!(search_words("C++ or C#"), ["c", "c"]);
+        assert!(search_words("  !!  ").is_empty());
+    }
 }
