@@ -131,6 +131,10 @@ pub const CODES: &[(&str, &str)] = &[
         "An account of the booking was closed or suspended meanwhile.",
     ),
     (
+        "recipient_closed",
+        "Everyone else in the conversation closed their account.",
+    ),
+    (
         "form_in_flight",
         "The same form is being sent already; reload in a moment.",
     ),
