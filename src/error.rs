@@ -131,6 +131,10 @@ pub const CODES: &[(&str, &str)] = &[
         "An account of the booking was closed or suspended meanwhile.",
     ),
     (
+        "edit_conflict",
+        "Changed since it was read (expected_updated_at): nothing saved.",
+    ),
+    (
         "recipient_closed",
         "Everyone else in the conversation closed their account.",
     ),

@@ -54,6 +54,21 @@ pub struct ArticlePatch {
     pub content: Option<String>,
     pub tags: Option<Vec<String>>,
     pub visibility: Option<String>,
+    /// The article's `updated_at` as the editor read it: when it changed since (saved
+    /// from another tab, another device), nothing is saved and the answer is
+    /// `409 edit_conflict` — one change never silently undoes another. Left out, the
+    /// change applies whatever happened since.
+    #[serde(default)]
+    pub expected_updated_at: Option<String>,
+}
+
+fn edit_conflict() -> AppError {
+    AppError::conflict(
+        "edit_conflict",
+        "This article was changed since you opened it (in another tab or window), so \
+         these changes were not saved. Your text is kept here: open the article again to \
+         see what is saved now, then make your changes there.",
+    )
 }
 
 /// `POST /api/v1/articles/{id}/comments`.
@@ -244,10 +259,26 @@ pub async fn update(
             .as_deref()
             .unwrap_or(row.visibility.as_str()),
     )?;
+    let expected = match patch.expected_updated_at.as_deref() {
+        None => None,
+        Some(raw) => Some(crate::clock::parse_instant(raw).map_err(|_| {
+            AppError::invalid(
+                "expected_updated_at",
+                "invalid_datetime",
+                "expected_updated_at is the article's updated_at as you read it.",
+            )
+        })?),
+    };
+    if expected.is_some_and(|t| t != row.updated_at) {
+        return Err(edit_conflict());
+    }
     let now = ctx.now();
     let d = c.derive();
     let mut tx = ctx.db.begin_write().await?;
-    store::articles::update(&mut tx, id, &c.fields(&d), now).await?;
+    // Checked again in the write (a save from elsewhere between the read and here).
+    if !store::articles::update(&mut tx, id, &c.fields(&d), expected, now).await? {
+        return Err(edit_conflict());
+    }
     tx.commit().await?;
     load(ctx, Some(user), id).await
 }

@@ -300,16 +300,36 @@ pub async fn insert(
     set_tags(tx, id, f.tags, now).await
 }
 
+/// `updated_at` set by a write at the instant parameter `$p`: later than it was, always
+/// (a clock that reads the same twice still tells two saves apart, which is what an
+/// editor's `expected_updated_at` compares).
+macro_rules! later_updated_at {
+    ($p:literal) => {
+        concat!(
+            "updated_at = CASE WHEN ",
+            $p,
+            " > updated_at THEN ",
+            $p,
+            " ELSE updated_at + 1 END"
+        )
+    };
+}
+
+/// Writes an article's fields; with `expected`, only while its `updated_at` is that
+/// (false: it changed since, nothing written).
 pub async fn update(
     tx: &mut Tx,
     id: &str,
     f: &ArticleFields<'_>,
+    expected: Option<Timestamp>,
     now: Timestamp,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(concat!(
         "UPDATE articles SET title = $2, content = $3, html = $4, excerpt = $5, tags = $6, \
-         visibility = $7, search_doc = $8, updated_at = $9, render_version = $10 WHERE id = $1",
-    )
+         visibility = $7, search_doc = $8, ",
+        later_updated_at!("$9"),
+        ", render_version = $10 WHERE id = $1 AND ($11 = 0 OR updated_at = $12)"
+    ))
     .bind(id)
     .bind(f.title)
     .bind(f.content)
@@ -320,9 +340,16 @@ pub async fn update(
     .bind(f.search_doc)
     .bind(now.stored())
     .bind(RENDER_VERSION)
+    .bind(i64::from(expected.is_some()))
+    .bind(expected.map_or(0, |t| t.stored()))
     .execute(&mut **tx)
-    .await?;
-    set_tags(tx, id, f.tags, now).await
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Ok(false);
+    }
+    set_tags(tx, id, f.tags, now).await?;
+    Ok(true)
 }
 
 /// Articles whose stored HTML and excerpt an older rendering made: `(id, content)`.
@@ -383,8 +410,12 @@ async fn set_tags(tx: &mut Tx, id: &str, tags: &[String], now: Timestamp) -> sql
 /// Publishes a draft: keeps the first publication time if it was published before.
 pub async fn publish(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE articles SET status = 'published', published_at = COALESCE(published_at, $2), \
-         listed_at = COALESCE(published_at, $2), updated_at = $2 WHERE id = $1",
+        concat!(
+            "UPDATE articles SET status = 'published', published_at = COALESCE(published_at, $2), \
+             listed_at = COALESCE(published_at, $2), ",
+            later_updated_at!("$2"),
+            " WHERE id = $1"
+        ),
     )
     .bind(id)
     .bind(now.stored())
@@ -394,7 +425,11 @@ pub async fn publish(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<()> 
 }
 
 pub async fn unpublish(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<()> {
-    sqlx::query("UPDATE articles SET status = 'draft', updated_at = $2 WHERE id = $1")
+    sqlx::query(concat!(
+        "UPDATE articles SET status = 'draft', ",
+        later_updated_at!("$2"),
+        " WHERE id = $1"
+    ))
         .bind(id)
         .bind(now.stored())
         .execute(&mut **tx)

@@ -779,3 +779,95 @@ async fn publishing_for_mentees_one_does_not_have_says_nobody_can_read_it() {
         "{page}"
     );
 }
+
+/// One article open in two tabs: the second save does not silently undo the first. It
+/// is refused (409) with the reason and its text kept on the page; the saved article is
+/// the first tab's. The API does the same with `expected_updated_at`.
+#[tokio::test]
+async fn a_save_from_a_stale_editor_is_refused_not_lost() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let writer = app
+        .approved_mentor(
+            &admin,
+            "writer@example.com",
+            mentor_profile(&["rust"], &[], 10),
+        )
+        .await;
+    let (status, a) = app
+        .post(
+            "/api/v1/articles",
+            writer.token(),
+            json!({"title": "Two tabs", "content": "Body text", "tags": ["rust"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let (id, slug) = (a["id"].as_str().unwrap(), a["slug"].as_str().unwrap());
+    let c = sign_in(&app, "writer@example.com", PASSWORD).await;
+    let edit = format!("/articles/{slug}/edit");
+    let (_, one) = text(&c, &app, &edit).await;
+    let (_, two) = text(&c, &app, &edit).await;
+    let version = |html: &str| {
+        let m = "name=\"version\" value=\"";
+        let i = html.find(m).expect("the editor carries its version") + m.len();
+        html[i..i + html[i..].find('"').unwrap()].to_string()
+    };
+    let save = |page: String, title: &'static str, content: &'static str| {
+        let (c, app, edit) = (&c, &app, edit.clone());
+        async move {
+            post_form(
+                c,
+                app,
+                &edit,
+                &[
+                    ("csrf", &csrf_of(&page)),
+                    ("version", &version(&page)),
+                    ("title", title),
+                    ("content", content),
+                    ("tags", "rust"),
+                    ("visibility", "public"),
+                ],
+            )
+            .await
+        }
+    };
+    let first = save(one, "Two tabs", "Body text\n\nA paragraph from tab one.").await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let second = save(two, "Title changed in tab two", "Body text").await;
+    assert_eq!(second.status(), StatusCode::CONFLICT);
+    let page = second.text().await.unwrap();
+    assert!(page.contains("was changed since you opened it"), "{page}");
+    assert!(
+        page.contains("value=\"Title changed in tab two\""),
+        "kept: {page}"
+    );
+    let (_, saved) = app
+        .get(&format!("/api/v1/articles/{id}"), writer.token())
+        .await;
+    assert_eq!(saved["title"], "Two tabs", "{saved}");
+    assert_eq!(
+        saved["content"], "Body text\n\nA paragraph from tab one.",
+        "{saved}"
+    );
+
+    // The API: a stale version is refused, the current one and none are taken.
+    let patch = |body: serde_json::Value| {
+        let (app, writer) = (&app, &writer);
+        async move {
+            app.call(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/articles/{id}"),
+                writer.token(),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let stale = patch(json!({"title": "Stale", "expected_updated_at": a["updated_at"]})).await;
+    crate::support::assert_problem(&stale, 409, "edit_conflict");
+    let fresh = patch(json!({"title": "Fresh", "expected_updated_at": saved["updated_at"]})).await;
+    assert_eq!(fresh.0, StatusCode::OK, "{}", fresh.1);
+    let blind = patch(json!({"title": "Blind"})).await;
+    assert_eq!(blind.0, StatusCode::OK, "{}", blind.1);
+    assert_eq!(blind.1["title"], "Blind");
+}

@@ -57,14 +57,18 @@ pub fn search_words(q: &str) -> Vec<String> {
         .filter(|w| !SEARCH_STOPWORDS.contains(&w.as_str()))
         .cloned()
         .collect();
-    let kept = if meaningful.is_empty() { words } else { meaningful };
+    let kept = if meaningful.is_empty() {
+        words
+    } else {
+        meaningful
+    };
     kept.into_iter().take(8).collect()
 }
 
 /// Words a search leaves out when it has others (see [`search_words`]).
 const SEARCH_STOPWORDS: &[&str] = &[
-    "a", "an", "and", "or", "not", "the", "of", "to", "in", "for", "with", "on", "at", "my",
-    "i", "me", "is", "are", "who", "how", "what", "mentor", "mentors",
+    "a", "an", "and", "or", "not", "the", "of", "to", "in", "for", "with", "on", "at", "my", "i",
+    "me", "is", "are", "who", "how", "what", "mentor", "mentors",
 ];
 
 /// A time window a mentor must have a free slot in.

@@ -16,6 +16,9 @@ pub(super) struct EditPage {
     preview: String,
     errors: crate::http::web::FormErrors,
     form_error: Option<String>,
+    /// The saved article's `updated_at` the form was opened with ("" for a new one):
+    /// a save from elsewhere since makes this one a conflict, not a silent undo.
+    version: String,
 }
 
 pub(super) const VISIBILITIES: &[(&str, &str)] = &[
@@ -48,6 +51,9 @@ pub(super) struct EditForm {
     /// `save` (default), `publish` or `preview`.
     #[serde(default)]
     action: String,
+    /// See [`EditPage::version`].
+    #[serde(default)]
+    version: String,
 }
 
 pub(super) fn split_tags(raw: &str) -> Vec<String> {
@@ -75,6 +81,7 @@ pub(super) async fn new_form(State(state): State<AppState>, web: WebCtx) -> Page
             preview: String::new(),
             errors: Default::default(),
             form_error: None,
+            version: String::new(),
         },
     ))
 }
@@ -98,6 +105,7 @@ pub(super) async fn edit_form(
             tags: a.tags.clone().join(", "),
             visibility: a.visibility.as_str().to_string(),
             preview: a.html.clone(),
+            version: a.updated_at.to_string(),
             title: a.title,
             content: a.content,
             errors: Default::default(),
@@ -119,11 +127,7 @@ pub(super) fn editor_again(
         AppError::Invalid(_) => None,
         other => Some(other.detail()),
     });
-    let status = if e.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = e.map_or(StatusCode::OK, crate::http::problem::status_of);
     web.render_status(
         state,
         status,
@@ -149,6 +153,7 @@ pub(super) fn editor_again(
                 })
                 .unwrap_or_default(),
             form_error,
+            version: f.version.clone(),
         },
     )
 }
@@ -243,6 +248,8 @@ pub(super) async fn save(
         content: Some(f.content.clone()),
         tags: Some(split_tags(&f.tags)),
         visibility: Some(f.visibility.clone()),
+        // A form of before this field (a page open across an upgrade) saves as before.
+        expected_updated_at: Some(f.version.clone()).filter(|v| !v.is_empty()),
     };
     let r = async {
         let a = articles::update(&state.ctx, &me, &a.id, &patch).await?;
@@ -269,7 +276,7 @@ pub(super) async fn save(
             .await?,
         ),
         Ok(a) => web.redirect_flash(&format!("/articles/{}/edit", a.slug), "article_saved"),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             editor_again(&state, &web, Some(slug), a.is_published(), &f, Some(&e))
         }
         Err(e) => return Err(e.into()),
