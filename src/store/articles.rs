@@ -409,14 +409,12 @@ async fn set_tags(tx: &mut Tx, id: &str, tags: &[String], now: Timestamp) -> sql
 
 /// Publishes a draft: keeps the first publication time if it was published before.
 pub async fn publish(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<()> {
-    sqlx::query(
-        concat!(
-            "UPDATE articles SET status = 'published', published_at = COALESCE(published_at, $2), \
+    sqlx::query(concat!(
+        "UPDATE articles SET status = 'published', published_at = COALESCE(published_at, $2), \
              listed_at = COALESCE(published_at, $2), ",
-            later_updated_at!("$2"),
-            " WHERE id = $1"
-        ),
-    )
+        later_updated_at!("$2"),
+        " WHERE id = $1"
+    ))
     .bind(id)
     .bind(now.stored())
     .execute(&mut **tx)
@@ -430,10 +428,10 @@ pub async fn unpublish(tx: &mut Tx, id: &str, now: Timestamp) -> sqlx::Result<()
         later_updated_at!("$2"),
         " WHERE id = $1"
     ))
-        .bind(id)
-        .bind(now.stored())
-        .execute(&mut **tx)
-        .await?;
+    .bind(id)
+    .bind(now.stored())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

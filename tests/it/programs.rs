@@ -1358,15 +1358,30 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
     );
 
     // Cancelled early (full refund): the sponsored part goes back to the program
-    // credits, the rest to the wallet.
-    let (status, c) = app
-        .post(
-            &format!("/api/v1/bookings/{}/cancel", second["id"].as_str().unwrap()),
-            mentee.token(),
-            json!({"reason": "clash"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{c}");
+    // credits, the rest to the wallet, and the page says so in numbers.
+    let cancel_on_page = |booking: String| {
+        let (page, app) = (&page, &app);
+        async move {
+            let path = format!("/bookings/{booking}");
+            let (_, html) = text(page, app, &path).await;
+            let res = page
+                .post(app.url(&format!("{path}/do/cancel")))
+                .form(&[
+                    ("csrf", crate::web_mentors::csrf_of(&html).as_str()),
+                    ("confirmed", "1"),
+                    ("reason", "clash"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            crate::web_confirm::flash_after(page, app, res).await
+        }
+    };
+    let said = cancel_on_page(second["id"].as_str().unwrap().to_string()).await;
+    assert_eq!(
+        said,
+        "Booking cancelled: 30 of 30 credits are back: 20 in your wallet, 10 in your program credits."
+    );
     assert_eq!(sponsored(&app, &id, &mentee.user_id).await, 10);
     assert_eq!(app.balance(&mentee).await, (50, 30));
     // A session with another mentor is paid from the wallet only.
@@ -1392,14 +1407,11 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
     act(&app, &admin, &id, "start").await;
     let (_, done) = act(&app, &admin, &id, "complete").await;
     assert_eq!(done["funding"], json!({"available": 10, "sponsored": 0}));
-    let (status, c) = app
-        .post(
-            &format!("/api/v1/bookings/{}/cancel", first["id"].as_str().unwrap()),
-            mentee.token(),
-            json!({"reason": "moving"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{c}");
+    let said = cancel_on_page(first["id"].as_str().unwrap().to_string()).await;
+    assert_eq!(
+        said,
+        "Booking cancelled: 30 of 30 credits are back: 0 in your wallet, 30 with the program that paid them, which has ended."
+    );
     assert_eq!(app.balance(&mentee).await, (45, 5));
     let (_, v) = app
         .get(&format!("/api/v1/programs/{id}"), admin.token())

@@ -299,6 +299,16 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Sessions cancelled: {0}; {1} of their {2} credits are back in your wallet.",
     ),
     (
+        "series_cancelled_mine_program",
+        "info",
+        "Sessions cancelled: {0}; {1} of their {2} credits are back: {3} in your wallet, {4} in your program credits.",
+    ),
+    (
+        "series_cancelled_mine_ended",
+        "info",
+        "Sessions cancelled: {0}; {1} of their {2} credits are back: {3} in your wallet, {4} with the program that paid them, which has ended.",
+    ),
+    (
         "series_cancelled_theirs",
         "info",
         "Sessions cancelled: {0}; {1} of their {2} credits went back to the mentee.",
@@ -405,6 +415,16 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "booking_cancelled_mine",
         "info",
         "Booking cancelled: {0} of {1} credits are back in your wallet.",
+    ),
+    (
+        "booking_cancelled_mine_program",
+        "info",
+        "Booking cancelled: {0} of {1} credits are back: {2} in your wallet, {3} in your program credits.",
+    ),
+    (
+        "booking_cancelled_mine_ended",
+        "info",
+        "Booking cancelled: {0} of {1} credits are back: {2} in your wallet, {3} with the program that paid them, which has ended.",
     ),
     (
         "booking_cancelled_theirs",
@@ -540,17 +560,21 @@ pub(super) fn flash_from_code(raw: &str) -> Option<Flash> {
     let code = parts.next()?;
     let numbers: Vec<&str> = parts.collect();
     let whole = |n: &&str| !n.is_empty() && n.len() <= 12 && n.bytes().all(|b| b.is_ascii_digit());
-    if numbers.len() > 3 || !numbers.iter().all(whole) {
+    if numbers.len() > 5 || !numbers.iter().all(whole) {
         return None;
     }
     let (_, kind, template) = FLASHES.iter().find(|(c, _, _)| *c == code)?;
+    // A number for each place its message has ({0}, {1}…): one waiting for a number
+    // it was not given is not shown (one given more than it says is, the rest unsaid).
+    let places = (0..10)
+        .take_while(|i| template.contains(&format!("{{{i}}}")))
+        .count();
+    if numbers.len() < places {
+        return None;
+    }
     let mut message = template.to_string();
     for (i, n) in numbers.iter().enumerate() {
         message = message.replace(&format!("{{{i}}}"), n);
-    }
-    // A message still waiting for a number it was not given is not shown.
-    if message.contains("{0}") || message.contains("{1}") || message.contains("{2}") {
-        return None;
     }
     Some(Flash { kind, message })
 }
@@ -581,7 +605,7 @@ mod tests {
             "booking_cancelled_mine:15",
             "booking_cancelled_mine:<b>:30",
             "booking_cancelled_mine:-1:30",
-            "booking_cancelled_mine:1:2:3:4",
+            "booking_cancelled_mine:1:2:3:4:5:6",
             "nope:1",
             "signed_in:",
         ] {
@@ -590,6 +614,13 @@ mod tests {
         assert_eq!(
             with_numbers("booking_cancelled_mine", &[15, 30]),
             "booking_cancelled_mine:15:30"
+        );
+        assert_eq!(
+            flash_from_code("series_cancelled_mine_program:2:60:60:40:20")
+                .unwrap()
+                .message,
+            "Sessions cancelled: 2; 60 of their 60 credits are back: 40 in your wallet, 20 in \
+             your program credits."
         );
     }
 }

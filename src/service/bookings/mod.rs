@@ -200,6 +200,22 @@ pub async fn program_share(ctx: &Ctx, b: &BookingFull) -> AppResult<Option<(Stri
     Ok(store::ledger::sponsored_share(&ctx.db.pool, b.b.id.as_str()).await?)
 }
 
+/// Where the credits that came back from booking `b` (as settled) went: how many to a
+/// program — the mentee's credits of it, or the program itself once it is over
+/// (`true`) — the rest being in the mentee's wallet (see
+/// [`crate::service::credits::settlement_legs`]). `(0, false)`: all to the wallet.
+pub async fn refund_split(ctx: &Ctx, b: &BookingFull) -> AppResult<(i64, bool)> {
+    if b.b.credits_refunded == 0 {
+        return Ok((0, false));
+    }
+    Ok(
+        match store::ledger::sponsored_hold(&ctx.db.pool, b.b.id.as_str()).await? {
+            Some((_, held, _, over)) => (held.min(b.b.credits_refunded), over),
+            None => (0, false),
+        },
+    )
+}
+
 pub async fn list(ctx: &Ctx, filter: &ListFilter) -> AppResult<Vec<BookingFull>> {
     Ok(store::bookings::list(&ctx.db.pool, filter).await?)
 }

@@ -647,9 +647,18 @@ pub(super) async fn notify_transition(
         }
         _ => vec![],
     };
+    // What came back to a program rather than the wallet (read only when something
+    // came back), for the mentee's words.
+    let program = if b.b.credits_refunded > 0 {
+        store::ledger::sponsored_hold(&mut **tx, b.b.id.as_str())
+            .await?
+            .map(|(_, held, _, over)| (held.min(b.b.credits_refunded), over))
+    } else {
+        None
+    };
     for (to_mentor, kind, headline, attach) in notes {
         // Where the credits went, said to each side in its own words.
-        let said = match money_line(b, action, to_mentor) {
+        let said = match money_line(b, action, to_mentor, program) {
             Some(m) if detail.is_empty() => m,
             Some(m) => format!("{m}\n{detail}"),
             None => detail.clone(),
@@ -664,7 +673,12 @@ pub(super) async fn notify_transition(
 /// the mentee learns what came back to them, the mentor what was paid to them; the
 /// side a no-show report went against learns it may dispute it. `None` when the
 /// booking cost nothing or the notice has nothing to say of money.
-fn money_line(b: &BookingFull, action: BookingAction, to_mentor: bool) -> Option<String> {
+fn money_line(
+    b: &BookingFull,
+    action: BookingAction,
+    to_mentor: bool,
+    program: Option<(i64, bool)>,
+) -> Option<String> {
     let r = &b.b;
     if r.credits_held == 0 {
         return None;
@@ -674,9 +688,10 @@ fn money_line(b: &BookingFull, action: BookingAction, to_mentor: bool) -> Option
         crate::domain::dispute::DISPUTE_DAYS
     );
     let (held, back, paid) = (r.credits_held, r.credits_refunded, r.credits_paid);
+    let place = refund_place(back, program);
     let to_mentee = || {
         if back == held {
-            format!("All {held} credits held for it are back in your wallet.")
+            format!("All {held} credits held for it are {place}.")
         } else if back == 0 {
             format!(
                 "The {held} credits held for it are not returned: they pay {} for the session.",
@@ -684,7 +699,7 @@ fn money_line(b: &BookingFull, action: BookingAction, to_mentor: bool) -> Option
             )
         } else {
             format!(
-                "{back} of the {held} credits held for it came back to you; the rest pays {}.",
+                "{back} of the {held} credits held for it are {place}; the rest pays {}.",
                 b.mentor_first_name
             )
         }
@@ -706,5 +721,54 @@ fn money_line(b: &BookingFull, action: BookingAction, to_mentor: bool) -> Option
             "As the cancellation terms say, {paid} of the {held} credits are paid to you."
         )),
         _ => None,
+    }
+}
+
+/// Where `back` credits that came back to a mentee are, `program` being how many of
+/// them went to the program that paid them and whether it is over: "back in your
+/// wallet", "back in your program credits", or both in numbers.
+pub fn refund_place(back: i64, program: Option<(i64, bool)>) -> String {
+    let gone = "with the program that paid them, which has ended";
+    match program.map(|(p, over)| (p.min(back), over)) {
+        None | Some((0, _)) => "back in your wallet".into(),
+        Some((p, false)) if p == back => "back in your program credits".into(),
+        Some((p, true)) if p == back => format!("back {gone}"),
+        Some((p, over)) => format!(
+            "back: {} in your wallet, {p} {}",
+            back - p,
+            if over {
+                gone
+            } else {
+                "in your program credits"
+            }
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refund_place;
+
+    #[test]
+    fn a_refund_says_where_its_credits_went() {
+        assert_eq!(refund_place(40, None), "back in your wallet");
+        assert_eq!(refund_place(40, Some((0, false))), "back in your wallet");
+        assert_eq!(
+            refund_place(40, Some((40, false))),
+            "back in your program credits"
+        );
+        assert_eq!(
+            refund_place(40, Some((40, true))),
+            "back with the program that paid them, which has ended"
+        );
+        assert_eq!(
+            refund_place(20, Some((30, false))),
+            "back in your program credits",
+            "never more to the program than came back"
+        );
+        assert_eq!(
+            refund_place(40, Some((10, false))),
+            "back: 30 in your wallet, 10 in your program credits"
+        );
     }
 }

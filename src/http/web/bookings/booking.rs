@@ -903,9 +903,18 @@ async fn give_back(
                 "booking_declined"
             },
         ),
-        (true, true, true) => {
-            web.redirect_flash_numbers(&to, "booking_cancelled_mine", &[back, held])
-        }
+        (true, true, true) => match bookings::refund_split(&state.ctx, &after).await? {
+            (0, _) => web.redirect_flash_numbers(&to, "booking_cancelled_mine", &[back, held]),
+            (program, over) => web.redirect_flash_numbers(
+                &to,
+                if over {
+                    "booking_cancelled_mine_ended"
+                } else {
+                    "booking_cancelled_mine_program"
+                },
+                &[back, held, back - program, program],
+            ),
+        },
         (true, true, false) => {
             web.redirect_flash_numbers(&to, "booking_cancelled_theirs", &[back, held])
         }
@@ -1345,12 +1354,33 @@ pub(super) async fn series_act(
         let held: i64 = cancelled.iter().map(|o| o.b.credits_held).sum();
         let count = cancelled.len() as i64;
         let mentee = after.row.mentee_id == me.id.as_str();
-        let code = if mentee {
-            "series_cancelled_mine"
-        } else {
-            "series_cancelled_theirs"
+        if !mentee {
+            return Ok(web.redirect_flash_numbers(
+                &back,
+                "series_cancelled_theirs",
+                &[count, back_credits, held],
+            ));
+        }
+        // What of it went to a program rather than the wallet (one program pays a
+        // series: its sessions share a mentor).
+        let (mut program, mut over) = (0, false);
+        for o in &cancelled {
+            let (p, ended) = bookings::refund_split(&state.ctx, o).await?;
+            program += p;
+            over |= ended && p > 0;
+        }
+        let (code, numbers) = match (program, over) {
+            (0, _) => ("series_cancelled_mine", vec![count, back_credits, held]),
+            (p, over) => (
+                if over {
+                    "series_cancelled_mine_ended"
+                } else {
+                    "series_cancelled_mine_program"
+                },
+                vec![count, back_credits, held, back_credits - p, p],
+            ),
         };
-        return Ok(web.redirect_flash_numbers(&back, code, &[count, back_credits, held]));
+        return Ok(web.redirect_flash_numbers(&back, code, &numbers));
     }
     Ok(web.redirect_flash(&back, flash))
 }
