@@ -539,6 +539,17 @@ pub async fn add_bookmark(
     Ok(done.rows_affected() == 1)
 }
 
+/// How many articles `user_id` saved, readable now or not.
+pub async fn bookmark_count<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM article_bookmarks WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(ex)
+        .await
+}
+
 pub async fn remove_bookmark<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,

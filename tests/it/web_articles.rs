@@ -340,6 +340,25 @@ async fn readers_bookmark_and_comment_through_forms_and_text_is_escaped() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, marks) = text(&c, &app, "/articles/bookmarks").await;
     assert!(marks.contains("Title") && marks.contains("My bookmarks"));
+    // Unpublished for a while: the list says the saved article cannot be read now,
+    // not that nothing was saved; published again, it is back.
+    for (action, gone) in [("unpublish", true), ("publish", false)] {
+        let (s, _) = app
+            .post(
+                &format!("/api/v1/articles/{id}/{action}"),
+                mentor.token(),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, marks) = text(&c, &app, "/articles/bookmarks").await;
+        assert_eq!(
+            marks.contains("The article you saved cannot be read now"),
+            gone,
+            "{marks}"
+        );
+        assert!(!marks.contains("Nothing saved yet"), "{marks}");
+    }
     let (_, html) = text(&c, &app, &format!("/articles/{slug}")).await;
     assert!(html.contains("Bookmarked ✓"));
 

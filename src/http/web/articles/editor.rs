@@ -22,9 +22,9 @@ pub(super) struct EditPage {
 }
 
 pub(super) const VISIBILITIES: &[(&str, &str)] = &[
-    ("public", "Public: anyone, signed in or not"),
-    ("members", "Members: anyone signed in"),
-    ("my_mentees", "My mentees: only my current mentees"),
+    ("public", "Anyone (public)"),
+    ("members", "Signed-in members"),
+    ("my_mentees", "My current mentees only"),
 ];
 
 impl EditPage {

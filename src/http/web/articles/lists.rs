@@ -181,6 +181,23 @@ pub(super) async fn bookmarks_page(
         ..Default::default()
     };
     let (rows, next) = page(&state, q, 20).await?;
+    // Saved, but none readable now: said, rather than "nothing saved".
+    let saved = if rows.is_empty() && f.cursor.is_empty() {
+        articles::bookmarks_saved(&state.ctx, &me).await?
+    } else {
+        0
+    };
+    let empty = match saved {
+        0 => "Nothing saved yet. Use “Bookmark” on an article to keep it here.".to_string(),
+        1 => "The article you saved cannot be read now: its author unpublished it, or it is \
+              for mentees you are no longer one of. It comes back here if that changes."
+            .to_string(),
+        n => format!(
+            "None of the {n} articles you saved can be read now: their authors unpublished \
+             them, or they are for mentees you are no longer one of. They come back here if \
+             that changes."
+        ),
+    };
     let page = ListPage {
         layout: web.layout(),
         heading: "My bookmarks".into(),
@@ -192,7 +209,7 @@ pub(super) async fn bookmarks_page(
         author_name: String::new(),
         chips: vec![],
         cards: rows.iter().map(|r| ArticleCard::new(r, &tz)).collect(),
-        empty: "Nothing saved yet. Use “Bookmark” on an article to keep it here.".into(),
+        empty,
         next: next.map(|c| format!("/articles/bookmarks?cursor={c}")),
         can_write: false,
         my_id: me.id.to_string(),
