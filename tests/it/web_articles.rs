@@ -432,6 +432,23 @@ async fn readers_bookmark_and_comment_through_forms_and_text_is_escaped() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The same delete again (a second tab): back to the article, saying it is gone.
+    let back = format!("/articles/{slug}#comments");
+    for confirmed in ["", "1"] {
+        let res = post_form(
+            &c,
+            &app,
+            &format!("/comments/{comment_id}/delete"),
+            &[("csrf", &csrf), ("confirmed", confirmed), ("back", &back)],
+        )
+        .await;
+        assert_eq!(location(&res), back);
+        let said = crate::web_confirm::flash_after(&c, &app, res).await;
+        assert!(
+            said.contains("That comment is not there any more"),
+            "{said}"
+        );
+    }
     let res = post_form(
         &c,
         &app,

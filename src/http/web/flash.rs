@@ -478,6 +478,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
     ("bookmark_added", "ok", "Saved to your bookmarks."),
     ("bookmark_removed", "info", "Removed from your bookmarks."),
     ("comment_posted", "ok", "Comment posted."),
+    (
+        "comment_gone",
+        "info",
+        "That comment is not there any more: it was deleted already (in another tab, or by someone else).",
+    ),
     ("comment_deleted", "info", "Comment deleted."),
     (
         "slot_held",

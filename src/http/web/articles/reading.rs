@@ -271,6 +271,10 @@ pub(super) struct DeleteForm {
     csrf: String,
     #[serde(default)]
     confirmed: String,
+    /// The article's page the form was on: where a comment deleted meanwhile (from
+    /// another tab) leads back to, said so.
+    #[serde(default)]
+    back: String,
 }
 
 pub(super) async fn delete_comment(
@@ -281,8 +285,20 @@ pub(super) async fn delete_comment(
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
     let id = path_id(&id)?;
+    let gone = || {
+        let back = crate::http::web::safe_next(&f.back);
+        let to = if back.starts_with("/articles/") {
+            back
+        } else {
+            "/articles".to_string()
+        };
+        web.redirect_flash(&to, "comment_gone")
+    };
     if !confirm::confirmed(&f.confirmed) {
-        let (c, a) = articles::deletable_comment(&state.ctx, &me, &id).await?;
+        let (c, a) = match articles::deletable_comment(&state.ctx, &me, &id).await {
+            Err(AppError::NotFound) => return Ok(gone()),
+            other => other?,
+        };
         let whose = if c.author_id == me.id {
             "Your comment".to_string()
         } else {
@@ -301,7 +317,7 @@ pub(super) async fn delete_comment(
                     crate::domain::text::clipped(c.body.trim(), 120)
                 ),
                 action: format!("/comments/{id}/delete"),
-                fields: vec![],
+                fields: vec![("back", format!("/articles/{}#comments", a.slug))],
                 yes: "Yes, delete it",
                 back: format!("/articles/{}#comments", a.slug),
                 no: "No, keep it",
@@ -310,6 +326,11 @@ pub(super) async fn delete_comment(
             },
         ));
     }
-    let a = articles::delete_comment(&state.ctx, &me, &id).await?;
-    Ok(web.redirect_flash(&format!("/articles/{}#comments", a.slug), "comment_deleted"))
+    match articles::delete_comment(&state.ctx, &me, &id).await {
+        Ok(a) => {
+            Ok(web.redirect_flash(&format!("/articles/{}#comments", a.slug), "comment_deleted"))
+        }
+        Err(AppError::NotFound) => Ok(gone()),
+        Err(e) => Err(e.into()),
+    }
 }
