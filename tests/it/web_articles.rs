@@ -340,6 +340,12 @@ async fn readers_bookmark_and_comment_through_forms_and_text_is_escaped() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, marks) = text(&c, &app, "/articles/bookmarks").await;
     assert!(marks.contains("Title") && marks.contains("My bookmarks"));
+    // A search with nothing to search for says so above the articles it shows.
+    let (_, feed) = text(&c, &app, "/articles?q=%F0%9F%9A%80").await;
+    assert!(
+        feed.contains("“🚀” holds no letter or digit to search for, so every article is shown."),
+        "{feed}"
+    );
     // Unpublished for a while: the list says the saved article cannot be read now,
     // not that nothing was saved; published again, it is back.
     for (action, gone) in [("unpublish", true), ("publish", false)] {

@@ -82,8 +82,17 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
     let page = ListPage {
         layout: web.layout(),
         heading: "Articles".into(),
-        intro: "What mentors have written: guides, lessons learned, answers to common questions."
-            .into(),
+        // A query with nothing to search for (an emoji, punctuation) filters nothing:
+        // said, rather than showing every article as if they matched.
+        intro: if !f.q.trim().is_empty() && crate::service::mentors::search_words(&f.q).is_empty() {
+            format!(
+                "“{}” holds no letter or digit to search for, so every article is shown.",
+                f.q.trim()
+            )
+        } else {
+            "What mentors have written: guides, lessons learned, answers to common questions."
+                .into()
+        },
         is_feed: true,
         q: f.q.clone(),
         tag: article_tag(&f.tag),
