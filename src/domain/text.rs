@@ -388,6 +388,16 @@ pub fn folded(text: &str) -> String {
         .collect()
 }
 
+/// "1 day", "3 days": a count with its noun, plural unless one (`plural` is the
+/// noun's plural: "mentees", "days").
+pub fn counted(n: i64, one: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {plural}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

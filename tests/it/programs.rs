@@ -2526,3 +2526,31 @@ async fn the_console_says_what_is_missing_before_asking_and_keeps_a_refused_nudg
         "{page}"
     );
 }
+
+/// Withdrawing from a page opened before the match (a second tab): back to the
+/// program, saying there is nothing to withdraw, not a bare 409 page.
+#[tokio::test]
+async fn withdrawing_once_matched_says_so_on_the_program_page() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, _mentor, _mentee, _service, _mentorship) = published_pair(&app, &admin).await;
+    let c = sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (_, page) = text(&c, &app, &format!("/programs/{id}")).await;
+    let res = c
+        .post(app.url(&format!("/programs/{id}/withdraw")))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("role", "mentee"),
+            ("confirmed", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        format!("/programs/{id}").as_str()
+    );
+    let said = crate::web_confirm::flash_after(&c, &app, res).await;
+    assert!(said.starts_with("You are matched already"), "{said}");
+}

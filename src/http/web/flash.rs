@@ -249,6 +249,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "You are in the program's pool of mentors.",
     ),
     (
+        "program_matched_already",
+        "info",
+        "You are matched already, so there is no application to withdraw: to stop, end the mentorship from its page.",
+    ),
+    (
         "program_withdrawn",
         "info",
         "Your application is withdrawn.",

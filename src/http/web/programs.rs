@@ -654,7 +654,7 @@ async fn withdraw(
             },
         ));
     }
-    enrol::leave(
+    match enrol::leave(
         &state.ctx,
         &me,
         &id,
@@ -662,7 +662,16 @@ async fn withdraw(
             role: if mentee { "mentee" } else { "mentor" }.into(),
         },
     )
-    .await?;
+    .await
+    {
+        Ok(()) => {}
+        // Matched meanwhile (another tab chose a mentor; the managers published): the
+        // program's page, which shows the mentorship, says so.
+        Err(AppError::Conflict { .. }) if mentee => {
+            return Ok(web.redirect_flash(&format!("/programs/{id}"), "program_matched_already"));
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(web.redirect_flash(
         &format!("/programs/{id}"),
         if mentee {

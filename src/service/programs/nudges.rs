@@ -212,8 +212,9 @@ async fn due(ctx: &Ctx, p: &ProgramRow, at: jiff::Timestamp) -> AppResult<Vec<Nu
                                 name,
                                 &x.mentorship_id,
                                 format!(
-                                    "You and {other} have not been in touch for {} days ({})",
-                                    r.days, p.name
+                                    "You and {other} have not been in touch for {} ({})",
+                                    crate::domain::text::counted(r.days, "day", "days"),
+                                    p.name
                                 ),
                             );
                         }
@@ -251,8 +252,9 @@ async fn due(ctx: &Ctx, p: &ProgramRow, at: jiff::Timestamp) -> AppResult<Vec<Nu
                             name,
                             &p.id,
                             format!(
-                                "{} ends in {} days: log your sessions, tick your milestones, rate your skills",
-                                p.name, r.days
+                                "{} ends in {}: log your sessions, tick your milestones, rate your skills",
+                                p.name,
+                                crate::domain::text::counted(r.days, "day", "days")
                             ),
                         );
                     }
