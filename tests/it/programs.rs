@@ -2554,3 +2554,59 @@ async fn withdrawing_once_matched_says_so_on_the_program_page() {
     let said = crate::web_confirm::flash_after(&c, &app, res).await;
     assert!(said.starts_with("You are matched already"), "{said}");
 }
+
+/// Saving a running program's details with its dates as they read keeps their
+/// instants: applications closed early by starting it stay closed then, not until
+/// the last minute of that day.
+#[tokio::test]
+async fn saving_details_keeps_dates_that_were_not_changed() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = open_program(&app, &admin, "Spring", 10).await;
+    let (status, b) = act(&app, &admin, &id, "start").await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (_, before) = app
+        .get(&format!("/api/v1/programs/{id}"), admin.token())
+        .await;
+    let closed = before["applications_close_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let c = sign_in(&app, "root@example.com", "admin password 1").await;
+    let (_, html) = text(&c, &app, &format!("/programs/{id}/manage")).await;
+    let day = |field: &str| before[field].as_str().unwrap()[..10].to_string();
+    let s = |field: &str| match &before[field] {
+        Value::String(v) => v.clone(),
+        other => other.to_string(),
+    };
+    let res = c
+        .post(app.url(&format!("/programs/{id}/manage/details")))
+        .form(&[
+            ("csrf", csrf_of(&html)),
+            ("name", s("name")),
+            ("description", "A typo fixed.".to_string()),
+            ("join_rule", s("join_rule")),
+            ("invite_code", String::new()),
+            ("email_domain", String::new()),
+            ("applications_open_on", day("applications_open_at")),
+            ("applications_close_on", day("applications_close_at")),
+            ("starts_on", day("starts_at")),
+            ("ends_on", day("ends_at")),
+            ("mentor_capacity", s("mentor_capacity")),
+            ("sessions_expected", s("sessions_expected")),
+            ("budget_per_mentee", s("budget_per_mentee")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, after) = app
+        .get(&format!("/api/v1/programs/{id}"), admin.token())
+        .await;
+    assert_eq!(after["description"], "A typo fixed.", "{after}");
+    assert_eq!(after["applications_close_at"], json!(closed), "{after}");
+    for field in ["applications_open_at", "starts_at", "ends_at"] {
+        assert_eq!(after[field], before[field], "{field}");
+    }
+}

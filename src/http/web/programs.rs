@@ -1396,11 +1396,36 @@ async fn manage_action(
         "details" => {
             let form = details_form(&f);
             // The form's days are the program's, in its own zone.
-            let zone = program_zone(&programs::access(ctx, &me, &id).await?.program);
-            let input = ProgramInput {
+            let p = programs::access(ctx, &me, &id).await?.program;
+            let zone = program_zone(&p);
+            let mut input = ProgramInput {
                 template_id: None,
                 ..details_input(&form, &zone)
             };
+            // A day left as it reads keeps its instant: applications closed early by
+            // starting the program stay closed then, not until the day's last minute.
+            let kept = |typed: &str, at: jiff::Timestamp| {
+                (typed.trim() == at.to_zoned(zone.clone()).date().to_string())
+                    .then(|| at.to_string())
+            };
+            for (typed, at, field) in [
+                (
+                    &form.applications_open_on,
+                    p.applications_open_at,
+                    &mut input.applications_open_at,
+                ),
+                (
+                    &form.applications_close_on,
+                    p.applications_close_at,
+                    &mut input.applications_close_at,
+                ),
+                (&form.starts_on, p.starts_at, &mut input.starts_at),
+                (&form.ends_on, p.ends_at, &mut input.ends_at),
+            ] {
+                if let Some(same) = kept(typed, at) {
+                    *field = Some(same);
+                }
+            }
             match programs::update(ctx, &me, &id, &input).await {
                 Ok(_) => Ok("program_updated"),
                 Err(e @ AppError::Invalid(_)) => {
