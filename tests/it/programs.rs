@@ -2610,3 +2610,57 @@ async fn saving_details_keeps_dates_that_were_not_changed() {
         assert_eq!(after[field], before[field], "{field}");
     }
 }
+
+/// A program cancelled or completed tells its mentees: one still waiting that their
+/// application closes unmatched (their page says so, without the withdraw button),
+/// one matched that the mentorship goes on without the program's credits.
+#[tokio::test]
+async fn a_program_that_ends_tells_its_mentees() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, _mentor, mentee, _service, _mentorship) = published_pair(&app, &admin).await;
+    let waiting = app.register("waiting@example.com").await;
+    let (status, b) = enrol(
+        &app,
+        &waiting,
+        &id,
+        json!({"role": "mentee",
+               "answers": {"target": "Backend", "rounds": ["Coding"], "skills": "Go"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let c = sign_in(&app, "waiting@example.com", "correct horse battery").await;
+    let (_, before) = text(&c, &app, &format!("/programs/{id}")).await;
+    assert!(before.contains("Withdraw my application") && !before.contains("application-closed"));
+    let (status, b) = act(&app, &admin, &id, "cancel").await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let name = b["name"].as_str().unwrap().to_string();
+    let told = app.notifications(&waiting).await;
+    assert!(
+        told.iter().any(
+            |n| n["title"] == format!("The program {name} was cancelled")
+                && n["body"]
+                    .as_str()
+                    .unwrap()
+                    .contains("ended before you were matched")
+        ),
+        "{told:?}"
+    );
+    let told = app.notifications(&mentee).await;
+    assert!(
+        told.iter().any(
+            |n| n["title"] == format!("The program {name} was cancelled")
+                && n["body"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Your mentorship goes on")
+        ),
+        "{told:?}"
+    );
+    let (_, after) = text(&c, &app, &format!("/programs/{id}")).await;
+    assert!(
+        after.contains("id=\"application-closed\"") && !after.contains("Withdraw my application"),
+        "{after}"
+    );
+}

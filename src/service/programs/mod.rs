@@ -655,9 +655,11 @@ pub async fn act(
         ));
     }
     let mut returned = 0;
+    let mut live = super::events::Live::new();
     if to.is_over() {
         store::programs::remove_drafts(&mut tx, id, store::programs::Drafts::All, now).await?;
         returned = return_sponsored(&mut tx, user, id, now).await?;
+        tell_over(ctx, &mut tx, &current, action, now, &mut live).await?;
     }
     audit(
         &mut tx,
@@ -669,7 +671,63 @@ pub async fn act(
     )
     .await?;
     tx.commit().await?;
+    live.publish(ctx).await;
     get_row(ctx, id).await
+}
+
+/// Tells a program's mentees that it is over (completed or cancelled), in `tx`: those
+/// still waiting that their application ends unmatched, those matched that their
+/// mentorship goes on without the program's credits (what was left of them went back
+/// to it).
+async fn tell_over(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    p: &ProgramRow,
+    action: ProgramAction,
+    now: jiff::Timestamp,
+    live: &mut super::events::Live,
+) -> AppResult<()> {
+    let how = if action == ProgramAction::Cancel {
+        "was cancelled"
+    } else {
+        "has ended"
+    };
+    for a in store::programs::applications(&mut **tx, &p.id).await? {
+        let (title, body) = match a.status.as_str() {
+            "applied" => (
+                format!("The program {} {how}", p.name),
+                "It ended before you were matched with a mentor: your application closes \
+                 with it. You can still find a mentor and ask them yourself."
+                    .to_string(),
+            ),
+            "matched" => (
+                format!("The program {} {how}", p.name),
+                "Your mentorship goes on outside it, as long as you and your mentor keep it; \
+                 program credits you had not spent went back to the program."
+                    .to_string(),
+            ),
+            _ => continue,
+        };
+        notify::notify(
+            ctx,
+            tx,
+            &notify::Note {
+                reader: None,
+                user_id: &a.mentee_id,
+                email: &a.email,
+                kind: notify::PROGRAM_UPDATE,
+                title,
+                body,
+                link: format!("/programs/{}", p.id),
+                related_id: Some(&p.id),
+                ics: None,
+            },
+            now,
+            live,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Moves what is left in the program's sponsored accounts back to its funding
