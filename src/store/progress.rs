@@ -398,6 +398,25 @@ pub async fn sessions_held<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// A program's sponsored credits held now for its mentees' coming sessions (in escrow
+/// for pending and accepted bookings), neither spent nor unspent yet.
+pub async fn program_credits_held<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    program_id: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(0 - e.amount), 0) AS BIGINT) FROM ledger_entries e \
+         JOIN ledger_accounts a ON a.id = e.account_id \
+         JOIN ledger_transfers t ON t.id = e.transfer_id \
+         JOIN bookings b ON b.id = t.booking_id \
+         WHERE a.program_id = $1 AND a.kind = 'sponsored' AND t.kind = 'booking_hold' \
+         AND b.status IN ('pending', 'accepted')",
+    )
+    .bind(program_id)
+    .fetch_one(ex)
+    .await
+}
+
 /// A program's credit movements by kind: (transfer kind, credits into the program's
 /// sponsored accounts or out of its funding account).
 pub async fn program_credits<'e, E: Executor<'e, Database = Any>>(

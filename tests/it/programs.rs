@@ -1292,6 +1292,19 @@ async fn sponsored_credits_pay_program_sessions_first_and_come_back_on_refunds()
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
+    // The program's report counts them held for a coming session, not spent.
+    let (_, r) = app
+        .get(&format!("/api/v1/programs/{id}/report"), admin.token())
+        .await;
+    assert_eq!(
+        (
+            &r["budget"]["held"],
+            &r["budget"]["spent"],
+            &r["budget"]["unspent"]
+        ),
+        (&json!(30), &json!(0), &json!(10)),
+        "{r}"
+    );
     // Its page says where the held credits came from.
     let (_, mine) = text(
         &page,

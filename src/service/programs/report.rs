@@ -43,8 +43,10 @@ pub struct Budget {
     pub funded: i64,
     /// Granted to matched mentees.
     pub granted: i64,
-    /// Of what was granted: spent on sessions, still held by mentees, returned.
+    /// Of what was granted: spent on sessions held, held for coming sessions (not
+    /// spent yet: it comes back if they are cancelled), still with mentees, returned.
     pub spent: i64,
+    pub held: i64,
     pub unspent: i64,
     pub returned: i64,
     /// In the funding account, not granted.
@@ -181,10 +183,12 @@ pub async fn report_of(ctx: &Ctx, a: &Access, tz: &jiff::tz::TimeZone) -> AppRes
         .sum();
     let granted = -moved("program_grant");
     let returned = moved("program_return") + moved("booking_settle");
+    let held_credits = store::progress::program_credits_held(pool, id).await?;
     let budget = Budget {
         funded: moved("program_fund"),
         granted,
-        spent: granted - unspent - returned,
+        spent: granted - unspent - returned - held_credits,
+        held: held_credits,
         unspent,
         returned,
         available: store::ledger::balance_of(pool, &format!("program:{id}")).await?,
@@ -350,6 +354,7 @@ pub fn csv(r: &Report, table: &str) -> AppResult<String> {
                 ("credits_funded", r.budget.funded.to_string()),
                 ("credits_granted", r.budget.granted.to_string()),
                 ("credits_spent", r.budget.spent.to_string()),
+                ("credits_held", r.budget.held.to_string()),
                 ("credits_unspent", r.budget.unspent.to_string()),
                 ("credits_returned", r.budget.returned.to_string()),
                 ("credits_available", r.budget.available.to_string()),
