@@ -1450,6 +1450,20 @@ async fn published_pair(
     act(app, admin, &id, "open").await;
     let (status, b) = enrol(app, &mentor, &id, json!({"role": "mentor"})).await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
+    // Their learning profile names other things than the application's skills: the
+    // pair's skills are the application's.
+    let (status, _) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/me/mentee-profile",
+            mentee.token(),
+            Some(
+                json!({"bio": "", "goals": ["Negotiate an offer"], "skills": ["typescript"],
+                        "interests": []}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let (status, b) = enrol(
         app,
         &mentee,

@@ -150,13 +150,28 @@ pub async fn view(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<Progress> {
             (g, mine)
         })
         .collect();
-    // The skills worked on: a program's application names them; otherwise the
-    // mentee's learning profile does.
+    // The skills worked on: a program's application names them (its answers to the
+    // skills questions; the topics it was matched on when it asked none); otherwise
+    // the mentee's learning profile does.
     let mut skills: BTreeMap<String, (Option<i64>, Option<i64>)> = BTreeMap::new();
     let named = match &program {
         Some(p) => store::programs::application_of(&ctx.db.pool, &p.id, &mentorship.m.mentee_id)
             .await?
-            .map(|app| app.topics),
+            .map(|app| {
+                let answered: Vec<String> = p
+                    .mentee_questions
+                    .iter()
+                    .filter(|q| q.kind == crate::domain::program::QuestionKind::Skills)
+                    .filter_map(|q| app.answers.get(&q.id)?.as_array().cloned())
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect();
+                if answered.is_empty() {
+                    app.topics
+                } else {
+                    answered
+                }
+            }),
         None => store::mentors::mentee_profile(&ctx.db.pool, &mentorship.m.mentee_id)
             .await?
             .map(|profile| profile.skills),
