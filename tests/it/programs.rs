@@ -2691,3 +2691,19 @@ async fn a_program_that_ends_tells_its_mentees() {
         "{after}"
     );
 }
+
+/// An applicant ranking mentors sees which are full, and is told when all are.
+#[tokio::test]
+async fn the_application_form_marks_full_mentors() {
+    use crate::web_mentors::{sign_in, text};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, mentor, _mentee, _service, _mentorship) = published_pair(&app, &admin).await;
+    let (status, b) = enrol(&app, &mentor, &id, json!({"role": "mentor", "capacity": 1})).await;
+    assert!(status.is_success(), "{b}");
+    app.register("late@example.com").await;
+    let c = sign_in(&app, "late@example.com", "correct horse battery").await;
+    let (_, page) = text(&c, &app, &format!("/programs/{id}")).await;
+    assert!(page.contains(" (full)"), "{page}");
+    assert!(page.contains("id=\"pool-full\""), "{page}");
+}

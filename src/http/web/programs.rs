@@ -324,6 +324,11 @@ struct ProgramPage {
 }
 
 impl ProgramPage {
+    /// Every pool mentor is full (the application form says so above the choices).
+    fn pool_full(&self) -> bool {
+        !self.pool.is_empty() && self.pool.iter().all(|m| m.seats_left == 0)
+    }
+
     /// Whether mentor `id` was the `n`th choice (0 first) as typed.
     fn chosen(&self, n: &usize, id: &str) -> bool {
         self.choices.get(*n).is_some_and(|c| c == id)
