@@ -2707,3 +2707,39 @@ async fn the_application_form_marks_full_mentors() {
     assert!(page.contains(" (full)"), "{page}");
     assert!(page.contains("id=\"pool-full\""), "{page}");
 }
+
+/// Once mentees are matched, the credits per mentee they were granted stay (the
+/// pages and the report say it from the program's figure): a change is refused beside
+/// its field; other details still change.
+#[tokio::test]
+async fn the_credits_per_mentee_stay_once_mentees_are_matched() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (id, _mentor, _mentee, _service, _mentorship) = published_pair(&app, &admin).await;
+    let path = format!("/api/v1/programs/{id}");
+    let (_, before) = app.get(&path, admin.token()).await;
+    let refused = app
+        .call(
+            reqwest::Method::PATCH,
+            &path,
+            admin.token(),
+            Some(json!({"budget_per_mentee": before["budget_per_mentee"].as_i64().unwrap() + 70})),
+        )
+        .await;
+    assert_problem(&refused, 422, "invalid_input");
+    assert_eq!(
+        refused.1["errors"][0]["code"], "budget_granted",
+        "{}",
+        refused.1
+    );
+    let (status, changed) = app
+        .call(
+            reqwest::Method::PATCH,
+            &path,
+            admin.token(),
+            Some(json!({"description": "Still the same budget."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["budget_per_mentee"], before["budget_per_mentee"]);
+}

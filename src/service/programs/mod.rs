@@ -579,9 +579,23 @@ pub async fn update(
         merged.zone = zone;
     }
     let draft = merged.check_with(merged.past_errors(Some(&current), now))?;
-    let answered = !store::programs::applications(&mut *tx, id)
-        .await?
-        .is_empty();
+    let applications = store::programs::applications(&mut *tx, id).await?;
+    let answered = !applications.is_empty();
+    // What matched mentees were granted is history: their pages and the report say it
+    // from the program's figure.
+    if draft.budget_per_mentee != current.budget_per_mentee
+        && applications.iter().any(|a| a.status == "matched")
+    {
+        return Err(AppError::invalid(
+            "budget_per_mentee",
+            "budget_granted",
+            format!(
+                "Matched mentees were granted {} credits each already: the credits per mentee \
+                 stay as they are (to give someone more, grant them credits).",
+                current.budget_per_mentee
+            ),
+        ));
+    }
     if answered && draft.mentee_questions != current.mentee_questions {
         return Err(AppError::conflict(
             "intake_answered",
