@@ -2690,6 +2690,11 @@ async fn a_program_that_ends_tells_its_mentees() {
         after.contains("id=\"application-closed\"") && !after.contains("Withdraw my application"),
         "{after}"
     );
+    // Its dates read as what was planned, not as a program that runs.
+    assert!(
+        after.contains(" · was to run ") && !after.contains(" · runs "),
+        "{after}"
+    );
 }
 
 /// An applicant ranking mentors sees which are full, and is told when all are.

@@ -115,8 +115,16 @@ fn card(web: &WebCtx, p: &ProgramRow, now: jiff::Timestamp) -> ProgramCard {
         name: p.name.clone(),
         description: p.description.clone(),
         status: p.status.as_str(),
+        // A program over says so of its dates (one cancelled or completed before them
+        // did not run then).
         when: format!(
-            "{apply} · runs {} – {} ({}{})",
+            "{apply} · {} {} – {} ({}{})",
+            match p.status {
+                ProgramStatus::Cancelled => "was to run",
+                ProgramStatus::Completed if p.ends_at > now => "planned to run",
+                ProgramStatus::Completed => "ran",
+                _ => "runs",
+            },
             on(p.starts_at, first),
             on(p.ends_at, last),
             if elsewhere { "dates in " } else { "" },
