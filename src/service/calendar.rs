@@ -100,10 +100,14 @@ pub fn group_event(
         stamp: g.updated_at,
         start: g.start_at,
         end: g.end_at,
-        summary: format!(
-            "{} (group session with {} {})",
-            g.title, g.mentor_first_name, g.mentor_last_name
-        ),
+        // The mentor's own calendar says it is theirs to lead, not "with" themselves.
+        summary: match seat {
+            None => format!("{} (group session you lead)", g.title),
+            Some(_) => format!(
+                "{} (group session with {} {})",
+                g.title, g.mentor_first_name, g.mentor_last_name
+            ),
+        },
         description: format!(
             "{description}\n\nSession: {}/group-sessions/{}",
             ctx.config.base_url, g.id

@@ -1498,12 +1498,24 @@ async fn the_waitlist_the_calendar_file_and_shown_names() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    let file = res.text().await.unwrap();
     assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains(&format!("UID:group-{id}@mentorhub"))
+        file.contains(&format!("UID:group-{id}@mentorhub")),
+        "{file}"
     );
+    assert!(file.contains("(group session with Test"), "{file}");
+    // The mentor's own file says it is theirs to lead.
+    let own = app
+        .http
+        .get(app.url(&ics))
+        .bearer_auth(m.token().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(own.contains("(group session you lead)"), "{own}");
     let (status, _) = app.get(&ics, people[3].token()).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "no seat, no calendar entry");
 

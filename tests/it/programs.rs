@@ -1007,7 +1007,10 @@ async fn proposals_are_reviewed_then_published_with_sponsored_credits() {
         .unwrap()
         .clone();
     assert_eq!(zd["origin"], "manual");
-    assert_eq!(zd["explanation"], "swapped by a manager");
+    assert_eq!(
+        zd["explanation"],
+        "swapped by a manager; not among their choices"
+    );
     // Remove z's draft; the one waiting takes Bob's seat by hand.
     let (status, _) = app
         .call(
@@ -1029,7 +1032,10 @@ async fn proposals_are_reviewed_then_published_with_sponsored_credits() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{manual}");
-    assert_eq!(manual["explanation"], "paired by a manager");
+    assert_eq!(
+        manual["explanation"],
+        "paired by a manager; not among their choices"
+    );
     // The audit page says who was paired, swapped and removed by name, not by id.
     {
         use crate::web_mentors::{sign_in, text};
@@ -1823,6 +1829,15 @@ async fn a_pair_tracks_goals_skills_and_sessions_and_the_report_shows_it() {
         .await
         .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    // Named by the program, so two programs' files do not share a name.
+    let file = csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        file.starts_with("attachment; filename=\"program-prep-") && file.ends_with("-funnel.csv\""),
+        "{file}"
+    );
     assert_eq!(
         csv.text().await.unwrap(),
         "stage,count\r\napplied,1\r\nmatched,1\r\nfirst_session,1\r\nexpected_reached,0\r\ncompleted,0\r\n"

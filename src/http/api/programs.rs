@@ -767,7 +767,10 @@ async fn report(
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"program-{table}.csv\""),
+                    format!(
+                        "attachment; filename=\"{}\"",
+                        report::csv_file_name(&r, table)
+                    ),
                 ),
             ],
             body,

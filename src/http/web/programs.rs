@@ -1762,7 +1762,10 @@ async fn report_csv(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"program-{table}.csv\""),
+                format!(
+                    "attachment; filename=\"{}\"",
+                    report::csv_file_name(&r, table)
+                ),
             ),
         ],
         body,

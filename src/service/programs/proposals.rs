@@ -126,6 +126,9 @@ fn mentor(m: &PoolRow, room: i64) -> Mentor {
 fn explained(app: &ApplicationRow, m: Option<&PoolRow>, by: &str) -> (Option<i64>, i64, String) {
     match m.and_then(|m| matching::assess(&applicant(app), &mentor(m, 1))) {
         Some(p) => (p.choice_rank, p.score, format!("{by}; {}", p.explanation)),
+        // A manager's pick that is not one of their choices (and shares nothing): said,
+        // as matching says it (a mentee's own choice is theirs by definition).
+        None if by.ends_with("by a manager") => (None, 0, format!("{by}; not among their choices")),
         None => (None, 0, by.to_string()),
     }
 }

@@ -79,6 +79,7 @@ pub struct Weekly {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Report {
     pub program_id: String,
+    pub program_name: String,
     pub funnel: Funnel,
     /// Median days from applying to being matched, and from the match to the first
     /// session (none while nobody got there).
@@ -237,6 +238,7 @@ pub async fn report_of(ctx: &Ctx, a: &Access, tz: &jiff::tz::TimeZone) -> AppRes
         .collect();
     Ok(Report {
         program_id: id.to_string(),
+        program_name: p.name.clone(),
         funnel,
         median_days_to_match: median(to_match),
         median_days_to_first_session: median(to_first),
@@ -267,6 +269,15 @@ pub async fn report_of(ctx: &Ctx, a: &Access, tz: &jiff::tz::TimeZone) -> AppRes
 pub const TABLES: [&str; 4] = ["funnel", "weekly", "pairs", "summary"];
 
 /// One of the report's tables as CSV (see [`TABLES`]).
+/// The file name a table of the report downloads as: the program's name (and id, so
+/// that two programs' files never share one) and the table's.
+pub fn csv_file_name(r: &Report, table: &str) -> String {
+    format!(
+        "program-{}-{table}.csv",
+        crate::domain::article::slug(&r.program_name, &r.program_id)
+    )
+}
+
 pub fn csv(r: &Report, table: &str) -> AppResult<String> {
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     Ok(match table {
