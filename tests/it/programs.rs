@@ -2472,6 +2472,9 @@ async fn a_programs_dates_are_days_in_its_own_zone_for_every_reader() {
             && page.contains("value=\"2026-03-16\""),
         "{page}"
     );
+    // A new program's form names the zone its days will be in: its creator's.
+    let (_, new) = text(&c, &app, "/programs/new").await;
+    assert!(new.contains("Dates are whole days in UTC, "), "{new}");
     let (status, p) = app
         .call(
             Method::PATCH,

@@ -945,7 +945,15 @@ async fn render_new(
         &NewPage {
             layout: web.layout(),
             templates,
-            d: f,
+            // A new program's days are in its creator's zone: named on the form.
+            d: DetailsView {
+                zone: if f.zone.is_empty() {
+                    web.zone().iana_name().unwrap_or("UTC").to_string()
+                } else {
+                    f.zone.clone()
+                },
+                ..f
+            },
             details_errors: errors.clone(),
             errors,
         },
@@ -991,7 +999,6 @@ pub struct PairingLine {
     pub mentor_id: String,
     pub mentor_name: String,
     pub explanation: String,
-    pub origin: String,
     /// On the manager's page: another mentor with a place left can take this draft, and
     /// another draft has a different mentor to swap with (each control shows only then).
     pub can_move: bool,
@@ -1010,7 +1017,6 @@ fn pairing_line(m: &MatchRow) -> PairingLine {
             .trim()
             .to_string(),
         explanation: m.explanation.clone(),
-        origin: m.origin.clone(),
         can_move: false,
         can_swap: false,
     }
