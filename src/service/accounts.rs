@@ -668,7 +668,13 @@ pub async fn email_confirmed(ctx: &Ctx, user: &UserRow) -> AppResult<bool> {
 
 /// Mails the account a link that confirms its address (at most one a minute).
 #[tracing::instrument(name = "accounts::request_email_confirmation", skip_all, fields(user_id = %user.id))]
-pub async fn request_email_confirmation(ctx: &Ctx, user: &UserRow) -> AppResult<ConfirmationSent> {
+/// `next`: a path of this site the link's page leads back to once confirmed (the
+/// program page it was asked from), checked by the caller.
+pub async fn request_email_confirmation(
+    ctx: &Ctx,
+    user: &UserRow,
+    next: Option<&str>,
+) -> AppResult<ConfirmationSent> {
     if !super::notify::mail_reaches(&user.email) {
         return Err(AppError::conflict(
             "email_unreachable",
@@ -680,9 +686,25 @@ pub async fn request_email_confirmation(ctx: &Ctx, user: &UserRow) -> AppResult<
     }
     let now = ctx.now();
     let token = auth::new_token();
+    // Letters, digits and `/-_.` as they are; anything else percent-encoded.
+    let back = next
+        .map(|n| {
+            let enc: String = n
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"/-_.".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            format!("&next={enc}")
+        })
+        .unwrap_or_default();
     let body = format!(
         "Hello {},\n\nTo confirm that {} is your address on mentorhub, open this link:\n\n\
-         {}/confirm-email?token={token}\n\nIt works once, for {CONFIRM_LINK_HOURS} hours. A \
+         {}/confirm-email?token={token}{back}\n\nIt works once, for {CONFIRM_LINK_HOURS} hours. A \
          program open to the members of your organisation asks for a confirmed address.\n\n\
          If you did not ask, ignore this email: nothing changes.\n\n--\nmentorhub\n",
         user.first_name, user.email, ctx.config.base_url

@@ -1233,3 +1233,50 @@ async fn the_settings_page_shows_and_changes_the_address() {
     let (_, expired) = text(&c, &app, "/settings").await;
     assert!(!expired.contains("id=\"email-pending\""), "{expired}");
 }
+
+/// A confirmation link asked for from a program's page leads back to it once the
+/// address is confirmed (from the settings, back to the settings).
+#[tokio::test]
+async fn a_confirmation_asked_from_a_program_leads_back_to_it() {
+    use crate::web_mentors::{csrf_of, sign_in, text};
+    let app = TestApp::spawn().await;
+    app.register("joiner@example.com").await;
+    let c = sign_in(&app, "joiner@example.com", "correct horse battery").await;
+    let (_, settings) = text(&c, &app, "/settings").await;
+    let program = "/programs/01a24707-0000-7000-8000-000000000001";
+    let res = c
+        .post(app.url("/settings/email-confirmation"))
+        .form(&[("csrf", csrf_of(&settings).as_str()), ("back", program)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], program);
+    let mail = mail_to(&app, "joiner@example.com", "Confirm your email address")
+        .await
+        .unwrap();
+    let link = link_token(&mail, "/confirm-email");
+    let (token, next) = link.split_once("&next=").expect("the way back in the link");
+    assert_eq!(next, program);
+    let (_, page) = text(
+        &c,
+        &app,
+        &format!("/confirm-email?token={token}&next={next}"),
+    )
+    .await;
+    assert!(
+        page.contains(&format!("name=\"next\" value=\"{program}\"")),
+        "{page}"
+    );
+    let res = c
+        .post(app.url("/confirm-email"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("token", token),
+            ("next", next),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], program);
+}

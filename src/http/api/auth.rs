@@ -234,7 +234,7 @@ async fn request_email_confirmation(
     CurrentUser(me): CurrentUser,
 ) -> Result<axum::response::Response, AppError> {
     use accounts::ConfirmationSent as S;
-    let outcome = accounts::request_email_confirmation(&state.ctx, &me.user).await?;
+    let outcome = accounts::request_email_confirmation(&state.ctx, &me.user, None).await?;
     let (status, word) = match outcome {
         S::Sent => (StatusCode::ACCEPTED, "sent"),
         S::TooSoon => (StatusCode::ACCEPTED, "too_soon"),

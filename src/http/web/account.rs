@@ -386,6 +386,9 @@ struct ResetPage {
 struct TokenQuery {
     #[serde(default)]
     token: String,
+    /// Where a confirmation link leads once used (a page of this site).
+    #[serde(default)]
+    next: String,
 }
 
 async fn reset_form(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
@@ -406,6 +409,8 @@ async fn reset_form(State(state): State<AppState>, web: WebCtx, uri: Uri) -> Pag
 struct ConfirmEmailPage {
     layout: Layout,
     token: String,
+    /// Where to go once confirmed ("" for the settings).
+    next: String,
     /// Why the link did not work (after the button).
     error: Option<String>,
 }
@@ -413,10 +418,13 @@ struct ConfirmEmailPage {
 /// An emailed confirmation link opens a page with a button: following the link alone
 /// (as a mail scanner does) confirms nothing.
 async fn confirm_email_form(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResult {
-    let token = page_query::<TokenQuery>(&uri).token;
+    let q = page_query::<TokenQuery>(&uri);
     let page = ConfirmEmailPage {
         layout: web.layout(),
-        token,
+        token: q.token,
+        next: Some(q.next)
+            .filter(|n| super::is_local_path(n))
+            .unwrap_or_default(),
         error: None,
     };
     Ok(web.render(&state, &page))
@@ -428,6 +436,8 @@ struct ConfirmEmailForm {
     csrf: String,
     #[serde(default)]
     token: String,
+    #[serde(default)]
+    next: String,
 }
 
 async fn confirm_email(
@@ -443,10 +453,13 @@ async fn confirm_email(
         };
     match result {
         Ok((_, changed)) => {
-            let to = if web.auth.is_some() {
-                "/settings"
-            } else {
+            let to = if web.auth.is_none() {
                 "/login"
+            } else if !changed && super::is_local_path(&f.next) {
+                // Back to the page it was asked from (a program's).
+                f.next.as_str()
+            } else {
+                "/settings"
             };
             Ok(web.redirect_flash(
                 to,
@@ -461,6 +474,7 @@ async fn confirm_email(
             let page = ConfirmEmailPage {
                 layout: web.layout(),
                 token: String::new(),
+                next: String::new(),
                 error: found.into_iter().next().map(|f| f.message),
             };
             Ok(web.render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, &page))
@@ -486,7 +500,10 @@ async fn send_confirmation(
 ) -> PageResult {
     let me = web.signed_in_form(&state, &f.csrf)?;
     use accounts::ConfirmationSent as S;
-    let flash = match accounts::request_email_confirmation(&state.ctx, &me).await? {
+    // Asked from a program's page: the link leads back there once confirmed.
+    let next = (super::is_local_path(&f.back) && f.back.starts_with("/programs/"))
+        .then_some(f.back.as_str());
+    let flash = match accounts::request_email_confirmation(&state.ctx, &me, next).await? {
         S::Sent => "confirmation_sent",
         S::TooSoon => "confirmation_too_soon",
         S::AlreadyConfirmed => "email_confirmed",
