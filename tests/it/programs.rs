@@ -835,9 +835,17 @@ async fn enrolments_follow_the_join_rule_the_window_and_the_intake() {
         .unwrap()
         .body;
     let at = body.find("/confirm-email?token=").unwrap() + 21;
-    let token = body[at..].split_whitespace().next().unwrap().to_string();
-    let (_, page) =
-        crate::web_mentors::text(&c, &app, &format!("/confirm-email?token={token}")).await;
+    let link = body[at..].split_whitespace().next().unwrap().to_string();
+    // The link leads back to the program it was asked from.
+    let (token, next) = link.split_once("&next=").unwrap();
+    let (token, next) = (token.to_string(), next.to_string());
+    assert_eq!(next, format!("/programs/{did}"));
+    let (_, page) = crate::web_mentors::text(
+        &c,
+        &app,
+        &format!("/confirm-email?token={token}&next={next}"),
+    )
+    .await;
     assert!(page.contains(">Confirm my address</button>"), "{page}");
     let (_, st) = app
         .get("/api/v1/me/email-confirmation", other.token())
@@ -851,11 +859,12 @@ async fn enrolments_follow_the_join_rule_the_window_and_the_intake() {
         .form(&[
             ("csrf", crate::web_mentors::csrf_of(&page).as_str()),
             ("token", &token),
+            ("next", &next),
         ])
         .send()
         .await
         .unwrap();
-    assert_eq!(res.headers()["location"], "/settings");
+    assert_eq!(res.headers()["location"], next.as_str());
     let (_, st) = app
         .get("/api/v1/me/email-confirmation", other.token())
         .await;
