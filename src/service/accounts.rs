@@ -666,10 +666,10 @@ pub async fn email_confirmed(ctx: &Ctx, user: &UserRow) -> AppResult<bool> {
     Ok(store::email_confirmations::confirmed(&ctx.db.pool, &user.id, &user.email).await?)
 }
 
-/// Mails the account a link that confirms its address (at most one a minute).
+/// Mails the account a link that confirms its address (at most one a minute). `next`:
+/// a path of this site the link's page leads back to once confirmed (the program page
+/// it was asked from), checked by the caller.
 #[tracing::instrument(name = "accounts::request_email_confirmation", skip_all, fields(user_id = %user.id))]
-/// `next`: a path of this site the link's page leads back to once confirmed (the
-/// program page it was asked from), checked by the caller.
 pub async fn request_email_confirmation(
     ctx: &Ctx,
     user: &UserRow,

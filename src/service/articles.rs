@@ -455,13 +455,13 @@ pub async fn tags(
     Ok(store::articles::tag_counts(&ctx.db.pool, &reader_q(reader), limit).await?)
 }
 
-/// Bookmarks an article the user may read (idempotent).
 /// How many articles `user` saved, including those they cannot read now (unpublished,
 /// or for mentees they no longer are one of): a bookmark waits for them to come back.
 pub async fn bookmarks_saved(ctx: &Ctx, user: &UserRow) -> AppResult<i64> {
     Ok(store::articles::bookmark_count(&ctx.db.pool, &user.id).await?)
 }
 
+/// Bookmarks an article the user may read (idempotent).
 pub async fn bookmark(ctx: &Ctx, user: &UserRow, id: &str) -> AppResult<ArticleRow> {
     let row = load(ctx, Some(user), id).await?;
     if !row.is_published() {

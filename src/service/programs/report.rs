@@ -268,7 +268,6 @@ pub async fn report_of(ctx: &Ctx, a: &Access, tz: &jiff::tz::TimeZone) -> AppRes
 /// The report's tables as CSV, by name.
 pub const TABLES: [&str; 4] = ["funnel", "weekly", "pairs", "summary"];
 
-/// One of the report's tables as CSV (see [`TABLES`]).
 /// The file name a table of the report downloads as: the program's name (and id, so
 /// that two programs' files never share one) and the table's.
 pub fn csv_file_name(r: &Report, table: &str) -> String {
@@ -278,6 +277,7 @@ pub fn csv_file_name(r: &Report, table: &str) -> String {
     )
 }
 
+/// One of the report's tables as CSV (see [`TABLES`]).
 pub fn csv(r: &Report, table: &str) -> AppResult<String> {
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     Ok(match table {
