@@ -1011,3 +1011,36 @@ async fn a_time_taken_meanwhile_is_not_offered_again_and_a_booked_one_forecasts_
     assert!(again.contains("You have already asked"), "{again}");
     assert!(!again.contains("id=\"balance-after\""), "{again}");
 }
+
+/// A notification's links open from the notifications page (an accepted session's
+/// meeting link).
+#[tokio::test]
+async fn a_notification_links_what_it_names() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 30, 100).await;
+    let (_, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service, "start": "2026-03-03T10:00:00Z"}),
+        )
+        .await;
+    let id = b["id"].as_str().unwrap();
+    let (status, accepted) = app
+        .post(
+            &format!("/api/v1/bookings/{id}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    let link = accepted["meeting_link"].as_str().unwrap().to_string();
+    assert!(link.starts_with("https://"), "{accepted}");
+    let c = sign_in(&app, "mentee@example.com", PASSWORD).await;
+    let (_, page) = text(&c, &app, "/notifications").await;
+    assert!(
+        page.contains(&format!("Meeting link: <a href=\"{link}\" rel=\"noopener noreferrer\" target=\"_blank\">{link}</a>")),
+        "{page}"
+    );
+}

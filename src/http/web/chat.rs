@@ -610,7 +610,8 @@ async fn send(
 pub struct NotificationLine {
     pub id: String,
     pub title: String,
-    pub body: String,
+    /// The body's text and its web links (a meeting link opens from here).
+    pub body: Vec<(String, String)>,
     pub when: String,
     pub unread: bool,
 }
@@ -632,7 +633,7 @@ async fn notifications(State(state): State<AppState>, web: WebCtx) -> PageResult
             unread: n.read_at.is_none(),
             when: short_time(&web, n.created_at, &tz),
             title: n.title,
-            body: n.body,
+            body: linkify(&n.body),
             id: n.id,
         })
         .collect();
