@@ -173,6 +173,12 @@ pub async fn issue_feed(ctx: &Ctx, user: &UserRow) -> AppResult<String> {
     Ok(format!("{}/calendar/{token}.ics", ctx.config.base_url))
 }
 
+/// Turns the user's feed address off: it answers 404 from now on, until they get a
+/// new one. Whether there was one.
+pub async fn revoke_feed(ctx: &Ctx, user: &UserRow) -> AppResult<bool> {
+    Ok(store::calendar::delete_feed(&ctx.db.pool, &user.id).await?)
+}
+
 /// When the user's feed address was issued (none: they have not asked for one). The
 /// address itself is shown only when issued: only its hash is kept.
 pub async fn feed_issued(ctx: &Ctx, user: &UserRow) -> AppResult<Option<jiff::Timestamp>> {

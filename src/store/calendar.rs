@@ -22,6 +22,19 @@ pub async fn put_feed<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Takes the user's feed address away (its calendars stop updating); false when
+/// there was none.
+pub async fn delete_feed<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
+        .bind(user_id)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// The active user a feed token belongs to.
 pub async fn user_of_feed<'e, E: Executor<'e, Database = Any>>(
     ex: E,

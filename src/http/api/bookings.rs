@@ -52,7 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deliver))
         .routes(routes!(notes))
         .routes(routes!(ics))
-        .routes(routes!(calendar_feed))
+        .routes(routes!(calendar_feed, revoke_calendar_feed))
         .routes(routes!(review))
         .routes(routes!(mentor_reviews))
         .routes(routes!(reply))
@@ -599,6 +599,18 @@ async fn calendar_feed(
 ) -> Result<impl IntoResponse, AppError> {
     let url = calendar::issue_feed(&s.ctx, &me.user).await?;
     Ok((StatusCode::CREATED, axum::Json(FeedView { url })))
+}
+
+/// Turn my calendar feed URL off: it answers 404 until a new one is issued (204, also
+/// when there was none).
+#[utoipa::path(delete, path = "/api/v1/me/calendar-feed", tag = "bookings", security(("bearer" = [])),
+    responses((status = 204)))]
+async fn revoke_calendar_feed(
+    State(s): State<AppState>,
+    CurrentUser(me): CurrentUser,
+) -> Result<impl IntoResponse, AppError> {
+    calendar::revoke_feed(&s.ctx, &me.user).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings/calendars", get(page).post(connect))
         .route("/settings/calendars/feed", post(issue_feed))
+        .route("/settings/calendars/feed/off", post(revoke_feed))
         .route("/settings/calendars/{id}", post(save))
         .route("/settings/calendars/{id}/sync", post(sync))
         .route("/settings/calendars/{id}/disconnect", post(disconnect))
@@ -127,6 +128,35 @@ async fn page(State(state): State<AppState>, web: WebCtx) -> PageResult {
         None,
     )
     .await
+}
+
+/// Turns the person's calendar feed address off (asked first: calendars subscribed to
+/// it stop showing their sessions).
+async fn revoke_feed(
+    State(state): State<AppState>,
+    web: WebCtx,
+    WebForm(f): WebForm<ActionForm>,
+) -> PageResult {
+    let me = web.signed_in_form(&state, &f.csrf)?;
+    if !confirm::confirmed(&f.confirmed) {
+        return Ok(confirm::page(
+            &state,
+            &web,
+            confirm::Confirm {
+                question: "Turn your calendar address off?".into(),
+                consequence: "It stops working at once: calendars subscribed to it stop showing your sessions. You can get a new address later.".into(),
+                action: "/settings/calendars/feed/off".into(),
+                fields: vec![],
+                yes: "Yes, turn it off",
+                back: "/settings/calendars#feed".into(),
+                no: "No, keep it",
+                reason: None,
+                errors: FormErrors::default(),
+            },
+        ));
+    }
+    calendar::revoke_feed(&state.ctx, &me).await?;
+    Ok(web.redirect_flash("/settings/calendars#feed", "calendar_feed_off"))
 }
 
 /// Issues the person's calendar feed address and shows it once; a new one replaces

@@ -274,6 +274,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "The calendar could not be read: see why below. Its last good busy times still count.",
     ),
     (
+        "calendar_feed_off",
+        "info",
+        "Your calendar address is off: it shows nothing any more. Get a new one whenever you want your sessions in a calendar again.",
+    ),
+    (
         "calendar_disconnected",
         "info",
         "Disconnected. Its busy times no longer block your slots.",

@@ -196,4 +196,65 @@ async fn a_mentee_gets_a_calendar_address_from_the_settings() {
     assert_ne!(first, second);
     let old = app.http.get(app.url(&path)).send().await.unwrap();
     assert_eq!(old.status(), StatusCode::NOT_FOUND);
+    // Turned off (asked first): the address stops, the page offers a new one.
+    let second_path = second.trim_start_matches(&app.base).to_string();
+    assert_eq!(
+        app.http
+            .get(app.url(&second_path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let (_, page) = text(&c, &app, "/settings/calendars").await;
+    let off = |confirmed: &'static str| {
+        c.post(app.url("/settings/calendars/feed/off"))
+            .form(&[("csrf", csrf_of(&page).as_str()), ("confirmed", confirmed)])
+            .send()
+    };
+    let ask = off("").await.unwrap().text().await.unwrap();
+    assert!(ask.contains("Turn your calendar address off?"), "{ask}");
+    assert_eq!(off("1").await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.http
+            .get(app.url(&second_path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let (_, page) = text(&c, &app, "/settings/calendars").await;
+    assert!(
+        page.contains("Your calendar address is off") && page.contains("Get my calendar address"),
+        "{page}"
+    );
+    // And through the API: 204, the address gone.
+    let (_, issued) = app
+        .post("/api/v1/me/calendar-feed", mentee.token(), json!({}))
+        .await;
+    let api_path = issued["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(&app.base)
+        .to_string();
+    let (status, _) = app
+        .call(
+            reqwest::Method::DELETE,
+            "/api/v1/me/calendar-feed",
+            mentee.token(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.http
+            .get(app.url(&api_path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
