@@ -398,6 +398,19 @@ pub fn counted(n: i64, one: &str, plural: &str) -> String {
     }
 }
 
+/// Percent-encodes a path for use in a query string: everything but unreserved
+/// characters and `/`.
+pub fn urlencode(s: &str) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    const KEEP: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'/');
+    utf8_percent_encode(s, KEEP).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -686,21 +686,8 @@ pub async fn request_email_confirmation(
     }
     let now = ctx.now();
     let token = auth::new_token();
-    // Letters, digits and `/-_.` as they are; anything else percent-encoded.
     let back = next
-        .map(|n| {
-            let enc: String = n
-                .bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b"/-_.".contains(&b) {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect();
-            format!("&next={enc}")
-        })
+        .map(|n| format!("&next={}", crate::domain::text::urlencode(n)))
         .unwrap_or_default();
     let body = format!(
         "Hello {},\n\nTo confirm that {} is your address on mentorhub, open this link:\n\n\

@@ -1314,13 +1314,14 @@ async fn save_edit(
     };
     web.check_csrf(&f.csrf)?;
     let tz = zone_of(Some(&me));
+    // The session as its form shows it.
+    let shown = form_of(&g, &tz);
     if locked {
         // The fields people joined for are not on the form: they stay (the seats are).
-        let kept = form_of(&g, &tz);
-        f.start = kept.start;
-        f.duration_minutes = kept.duration_minutes;
-        f.credits_per_seat = kept.credits_per_seat;
-        f.audience = kept.audience;
+        f.start = shown.start.clone();
+        f.duration_minutes = shown.duration_minutes.clone();
+        f.credits_per_seat = shown.credits_per_seat.clone();
+        f.audience = shown.audience.clone();
     }
     f.repeat_weeks = "1".into();
     let mut errs = vec![];
@@ -1328,7 +1329,6 @@ async fn save_edit(
     // The limits: as they are once people joined (the form does not show them then),
     // and a field left as it read keeps its instant (one set to the minute through
     // the API is shown in whole hours) while the start stays.
-    let shown = form_of(&g, &tz);
     let kept_start = input.start.as_deref() == Some(g.start_at.to_string().as_str());
     if locked || (kept_start && f.min_attendance.trim() == shown.min_attendance) {
         input.min_attendance = g.min_attendance;

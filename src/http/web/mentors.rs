@@ -336,7 +336,7 @@ async fn find(State(state): State<AppState>, web: WebCtx, uri: Uri) -> PageResul
             .filter(|t| !t.is_empty())
             .collect::<Vec<_>>()
     };
-    let q_unsearchable = !f.q.trim().is_empty() && mentors::search_words(&f.q).is_empty();
+    let q_unsearchable = mentors::nothing_to_search(&f.q);
     let filtered = !(f.expertise.trim().is_empty()
         && skills.is_empty()
         && f.industry.trim().is_empty()

@@ -654,18 +654,7 @@ pub fn urldecode(s: &str) -> String {
         .into_owned()
 }
 
-/// Percent-encodes a path for use in a query string: everything but unreserved
-/// characters and `/`.
-pub fn urlencode(s: &str) -> String {
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-    const KEEP: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~')
-        .remove(b'/');
-    utf8_percent_encode(s, KEEP).to_string()
-}
+pub use crate::domain::text::urlencode;
 
 /// A local path to return to after sign-in; anything else (another site, `//host`)
 /// becomes the dashboard.

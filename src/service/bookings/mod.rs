@@ -205,11 +205,19 @@ pub async fn program_share(ctx: &Ctx, b: &BookingFull) -> AppResult<Option<(Stri
 /// (`true`) — the rest being in the mentee's wallet (see
 /// [`crate::service::credits::settlement_legs`]). `(0, false)`: all to the wallet.
 pub async fn refund_split(ctx: &Ctx, b: &BookingFull) -> AppResult<(i64, bool)> {
+    refund_split_in(&ctx.db.pool, b).await
+}
+
+/// [`refund_split`] read through `ex` (the transaction that settled it, for its notice).
+pub(super) async fn refund_split_in<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    b: &BookingFull,
+) -> AppResult<(i64, bool)> {
     if b.b.credits_refunded == 0 {
         return Ok((0, false));
     }
     Ok(
-        match store::ledger::sponsored_hold(&ctx.db.pool, b.b.id.as_str()).await? {
+        match store::ledger::sponsored_hold(ex, b.b.id.as_str()).await? {
             Some((_, held, _, over)) => (held.min(b.b.credits_refunded), over),
             None => (0, false),
         },

@@ -647,15 +647,8 @@ pub(super) async fn notify_transition(
         }
         _ => vec![],
     };
-    // What came back to a program rather than the wallet (read only when something
-    // came back), for the mentee's words.
-    let program = if b.b.credits_refunded > 0 {
-        store::ledger::sponsored_hold(&mut **tx, b.b.id.as_str())
-            .await?
-            .map(|(_, held, _, over)| (held.min(b.b.credits_refunded), over))
-    } else {
-        None
-    };
+    // What came back to a program rather than the wallet, for the mentee's words.
+    let program = super::refund_split_in(&mut **tx, b).await?;
     for (to_mentor, kind, headline, attach) in notes {
         // Where the credits went, said to each side in its own words.
         let said = match money_line(b, action, to_mentor, program) {
@@ -677,7 +670,7 @@ fn money_line(
     b: &BookingFull,
     action: BookingAction,
     to_mentor: bool,
-    program: Option<(i64, bool)>,
+    program: (i64, bool),
 ) -> Option<String> {
     let r = &b.b;
     if r.credits_held == 0 {
@@ -725,15 +718,16 @@ fn money_line(
 }
 
 /// Where `back` credits that came back to a mentee are, `program` being how many of
-/// them went to the program that paid them and whether it is over: "back in your
-/// wallet", "back in your program credits", or both in numbers.
-pub fn refund_place(back: i64, program: Option<(i64, bool)>) -> String {
+/// them went to the program that paid them and whether it is over (see
+/// [`super::refund_split`]): "back in your wallet", "back in your program credits", or
+/// both in numbers.
+pub fn refund_place(back: i64, (program, over): (i64, bool)) -> String {
     let gone = "with the program that paid them, which has ended";
-    match program.map(|(p, over)| (p.min(back), over)) {
-        None | Some((0, _)) => "back in your wallet".into(),
-        Some((p, false)) if p == back => "back in your program credits".into(),
-        Some((p, true)) if p == back => format!("back {gone}"),
-        Some((p, over)) => format!(
+    match (program.min(back), over) {
+        (0, _) => "back in your wallet".into(),
+        (p, false) if p == back => "back in your program credits".into(),
+        (p, true) if p == back => format!("back {gone}"),
+        (p, over) => format!(
             "back: {} in your wallet, {p} {}",
             back - p,
             if over {
@@ -751,23 +745,23 @@ mod tests {
 
     #[test]
     fn a_refund_says_where_its_credits_went() {
-        assert_eq!(refund_place(40, None), "back in your wallet");
-        assert_eq!(refund_place(40, Some((0, false))), "back in your wallet");
+        assert_eq!(refund_place(40, (0, false)), "back in your wallet");
+        assert_eq!(refund_place(40, (0, true)), "back in your wallet");
         assert_eq!(
-            refund_place(40, Some((40, false))),
+            refund_place(40, (40, false)),
             "back in your program credits"
         );
         assert_eq!(
-            refund_place(40, Some((40, true))),
+            refund_place(40, (40, true)),
             "back with the program that paid them, which has ended"
         );
         assert_eq!(
-            refund_place(20, Some((30, false))),
+            refund_place(20, (30, false)),
             "back in your program credits",
             "never more to the program than came back"
         );
         assert_eq!(
-            refund_place(40, Some((10, false))),
+            refund_place(40, (10, false)),
             "back: 30 in your wallet, 10 in your program credits"
         );
     }

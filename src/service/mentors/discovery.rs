@@ -65,6 +65,12 @@ pub fn search_words(q: &str) -> Vec<String> {
     kept.into_iter().take(8).collect()
 }
 
+/// Whether `q` asks something but holds nothing to search for (an emoji, punctuation):
+/// the lists then say so rather than show everything as if it matched.
+pub fn nothing_to_search(q: &str) -> bool {
+    !q.trim().is_empty() && search_words(q).is_empty()
+}
+
 /// Words a search leaves out when it has others (see [`search_words`]).
 const SEARCH_STOPWORDS: &[&str] = &[
     "a", "an", "and", "or", "not", "the", "of", "to", "in", "for", "with", "on", "at", "my", "i",

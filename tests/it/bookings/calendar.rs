@@ -198,15 +198,11 @@ async fn a_mentee_gets_a_calendar_address_from_the_settings() {
     assert_eq!(old.status(), StatusCode::NOT_FOUND);
     // Turned off (asked first): the address stops, the page offers a new one.
     let second_path = second.trim_start_matches(&app.base).to_string();
-    assert_eq!(
-        app.http
-            .get(app.url(&second_path))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    let feed_status = |path: String| {
+        let app = &app;
+        async move { app.http.get(app.url(&path)).send().await.unwrap().status() }
+    };
+    assert_eq!(feed_status(second_path.clone()).await, StatusCode::OK);
     let (_, page) = text(&c, &app, "/settings/calendars").await;
     let off = |confirmed: &'static str| {
         c.post(app.url("/settings/calendars/feed/off"))
@@ -217,12 +213,7 @@ async fn a_mentee_gets_a_calendar_address_from_the_settings() {
     assert!(ask.contains("Turn your calendar address off?"), "{ask}");
     assert_eq!(off("1").await.unwrap().status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        app.http
-            .get(app.url(&second_path))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        feed_status(second_path.clone()).await,
         StatusCode::NOT_FOUND
     );
     let (_, page) = text(&c, &app, "/settings/calendars").await;
@@ -248,13 +239,5 @@ async fn a_mentee_gets_a_calendar_address_from_the_settings() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.http
-            .get(app.url(&api_path))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(feed_status(api_path.clone()).await, StatusCode::NOT_FOUND);
 }

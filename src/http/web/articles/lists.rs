@@ -84,7 +84,7 @@ pub(super) async fn feed(State(state): State<AppState>, web: WebCtx, uri: Uri) -
         heading: "Articles".into(),
         // A query with nothing to search for (an emoji, punctuation) filters nothing:
         // said, rather than showing every article as if they matched.
-        intro: if !f.q.trim().is_empty() && crate::service::mentors::search_words(&f.q).is_empty() {
+        intro: if crate::service::mentors::nothing_to_search(&f.q) {
             format!(
                 "“{}” holds no letter or digit to search for, so every article is shown.",
                 f.q.trim()
