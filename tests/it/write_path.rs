@@ -1379,6 +1379,143 @@ async fn requests_of_different_people_written_together_each_get_their_own_answer
     app.assert_ledger_ok().await;
 }
 
+/// Requests that share people and wait together in PostgreSQL's queue (a mentee asking
+/// for two times, two mentees wanting one mentor's time, the same request sent twice
+/// with one key, a wallet that pays for one of two) are written group after group in one
+/// transaction, each group reading what the groups before it wrote: every request gets
+/// the answer it would get alone, in the order it came, and the counters show one take
+/// written that way. On SQLite the same requests go through its group commit and get
+/// the same answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn requests_sharing_people_in_one_take_are_answered_in_their_order() {
+    let app = Arc::new(grouping_app().await);
+    let postgres = app.ctx().db.backend == mentorhub::store::Backend::Postgres;
+    if postgres && app.ctx().config.database_connections < 2 {
+        eprintln!(
+            "skipped: holding the writer needs two PostgreSQL connections (TEST_DATABASE_CONNECTIONS)"
+        );
+        return;
+    }
+    let admin = app.admin().await;
+    // Mentors 0–3 are booked; 4 and 5 hold the writer's two takes on PostgreSQL.
+    let mut mentors = vec![];
+    for i in 0..6 {
+        mentors.push(bookable_mentor(&app, &admin, &format!("layer-mentor{i}@example.com")).await);
+    }
+    // Mentee 2 can pay for one session only; mentees 4 and 5 make the held requests.
+    let mut mentees = vec![];
+    for i in 0..6 {
+        let e = app.register(&format!("layer-mentee{i}@example.com")).await;
+        app.grant(&admin, &e.user_id, if i == 2 { 10 } else { 100 })
+            .await;
+        mentees.push(e);
+    }
+    let request = |e: usize, m: usize, slot: &str, key: Option<&str>| {
+        let (app, token) = (app.clone(), mentees[e].access.clone());
+        let body = book(&mentors[m].0.user_id, &mentors[m].1, slot);
+        let key = key.map(str::to_string);
+        async move {
+            let mut r = app
+                .http
+                .post(app.url("/api/v1/bookings"))
+                .bearer_auth(&token)
+                .json(&body);
+            if let Some(k) = key {
+                r = r.header("idempotency-key", k);
+            }
+            let r = r.send().await.unwrap();
+            let replayed = r.headers().get("idempotent-replayed").is_some();
+            (r.status(), replayed, r.json::<Value>().await.unwrap())
+        }
+    };
+    let blocker = if postgres {
+        let mut tx = app.ctx().db.pool.begin().await.unwrap();
+        sqlx::query("SELECT id FROM users WHERE id IN ($1, $2) FOR UPDATE")
+            .bind(&mentors[4].0.user_id)
+            .bind(&mentors[5].0.user_id)
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+        Some(tx)
+    } else {
+        None
+    };
+    let (ten, eleven) = ("2026-03-03T10:00:00Z", "2026-03-03T11:00:00Z");
+    let mut held = vec![];
+    for i in [4, 5] {
+        held.push(tokio::spawn(request(i, i, ten, None)));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // In this order, one at a time into the queue.
+    let asked = [
+        (0, 0, ten, None),
+        (0, 0, eleven, None),
+        (1, 0, ten, None),
+        (2, 1, ten, None),
+        (2, 1, eleven, None),
+        (3, 2, ten, Some("again")),
+        (3, 2, ten, Some("again")),
+        (1, 3, eleven, None),
+    ];
+    let mut waiting = vec![];
+    for (e, m, slot, key) in asked {
+        waiting.push(tokio::spawn(request(e, m, slot, key)));
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    if let Some(tx) = blocker {
+        assert!(
+            held.iter().chain(&waiting).all(|h| !h.is_finished()),
+            "every request waits behind the held ones"
+        );
+        tx.rollback().await.unwrap();
+    }
+    for h in held {
+        let (status, _, body) = h.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let mut answers = vec![];
+    for t in waiting {
+        answers.push(t.await.unwrap());
+    }
+    let [first, second, taken, paid, short, once, twice, other] = &answers[..] else {
+        unreachable!()
+    };
+    for ok in [first, second, paid, once, twice, other] {
+        assert_eq!(ok.0, StatusCode::CREATED, "{}", ok.2);
+    }
+    assert_eq!(taken.0, StatusCode::CONFLICT, "{}", taken.2);
+    assert_eq!(taken.2["code"], "slot_unavailable");
+    assert_eq!(short.0, StatusCode::PAYMENT_REQUIRED, "{}", short.2);
+    assert_eq!(short.2["code"], "insufficient_credits");
+    assert_eq!(once.2["id"], twice.2["id"], "one booking for the key");
+    assert!(!once.1 && twice.1, "the second is the replay");
+    assert_ne!(first.2["id"], second.2["id"]);
+    // Charged once for each booking; the pair's two bookings share one new thread.
+    for (i, want) in [(0, (80, 20)), (1, (90, 10)), (2, (0, 10)), (3, (90, 10))] {
+        assert_eq!(app.balance(&mentees[i]).await, want, "mentee {i}");
+    }
+    let (_, threads) = app.get("/api/v1/threads", mentees[0].token()).await;
+    let items = threads["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{threads}");
+    let (_, listed) = app
+        .get("/api/v1/bookings?role=mentor", mentors[0].0.token())
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "{listed}");
+    if postgres {
+        use std::sync::atomic::Ordering::Relaxed;
+        let stats = &app.ctx().booking_groups;
+        assert_eq!(stats.failed_groups.load(Relaxed), 0, "{stats:?}");
+        assert_eq!(
+            stats.layered_takes.load(Relaxed),
+            1,
+            "one take of groups: {stats:?}"
+        );
+        assert!(stats.groups.load(Relaxed) >= 3, "{stats:?}");
+    }
+    app.assert_ledger_ok().await;
+}
+
 /// A group whose transaction fails as a whole (here a trigger refuses any statement
 /// that writes more than one booking) is written again one request at a time: every
 /// request still gets its booking, charged once, and the counters show the failed

@@ -27,9 +27,9 @@ use crate::{
 const WAVES: usize = 2;
 
 /// Once fewer than [`WAVES`] takes are being written, takes the requests waiting (up to
-/// [`BATCH`]), groups them, and writes the groups side by side. Groups written at once
-/// may share people: their locks, taken in id order, make the later wait for the
-/// earlier's commit.
+/// [`BATCH`]), groups them, and writes the take (see [`write_take`]). Two takes written
+/// at once may share people: their locks, taken in id order, make the later wait for
+/// the earlier's commit.
 pub(super) async fn run(ctx: Ctx, mut queue: mpsc::Receiver<Item>) {
     let waves = Arc::new(Semaphore::new(WAVES));
     loop {
@@ -41,7 +41,7 @@ pub(super) async fn run(ctx: Ctx, mut queue: mpsc::Receiver<Item>) {
         };
         let ctx = ctx.clone();
         tokio::spawn(async move {
-            join_all(groups(waiting).into_iter().map(|g| write_group(&ctx, g))).await;
+            write_take(&ctx, groups(waiting)).await;
             drop(turn);
         });
     }
@@ -70,15 +70,53 @@ fn groups(items: Vec<Item>) -> Vec<Vec<Item>> {
     groups.into_iter().map(|(_, g)| g).collect()
 }
 
+/// A take's groups. Several (they share people: a mentee who asked twice) are written
+/// one after the other in one transaction — the people locked once, each group's reads
+/// seeing the groups written before it, one commit — instead of one transaction each
+/// waiting for the one before to commit. If that transaction fails, each group is
+/// written on its own as before.
+async fn write_take(ctx: &Ctx, groups: Vec<Vec<Item>>) {
+    if groups.len() > 1 {
+        let layers: Vec<Vec<&WriteJob>> = (groups.iter())
+            .map(|g| g.iter().map(|(job, _)| job).collect())
+            .collect();
+        match write_together(ctx, &layers).await {
+            Ok(outcomes) => {
+                drop(layers);
+                let stats = &ctx.booking_groups;
+                stats.layered_takes.fetch_add(1, Relaxed);
+                for (group, outcomes) in groups.into_iter().zip(outcomes) {
+                    stats.groups.fetch_add(1, Relaxed);
+                    stats.together.fetch_add(group.len() as u64, Relaxed);
+                    for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
+                        let _ = reply.send(outcome);
+                    }
+                }
+                return;
+            }
+            Err(e) => {
+                ctx.booking_groups.failed_groups.fetch_add(1, Relaxed);
+                tracing::warn!(
+                    error = %e,
+                    groups = groups.len(),
+                    "a take of booking requests failed; writing each group alone"
+                )
+            }
+        }
+    }
+    join_all(groups.into_iter().map(|g| write_group(ctx, g))).await;
+}
+
 async fn write_group(ctx: &Ctx, group: Vec<Item>) {
     tracing::debug!(size = group.len(), "booking group");
     if group.len() > 1 {
         let jobs: Vec<&WriteJob> = group.iter().map(|(job, _)| job).collect();
-        match write_together(ctx, &jobs).await {
+        match write_together(ctx, &[jobs]).await {
             Ok(outcomes) => {
                 let stats = &ctx.booking_groups;
                 stats.groups.fetch_add(1, Relaxed);
                 stats.together.fetch_add(group.len() as u64, Relaxed);
+                let outcomes = outcomes.into_iter().next().unwrap_or_default();
                 for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
                     let _ = reply.send(outcome);
                 }
@@ -121,26 +159,33 @@ pub(super) async fn write_alone(ctx: &Ctx, job: &WriteJob) -> AppResult<Written>
     Ok(written)
 }
 
-/// Requests that share no person, in one transaction: each one's outcome (a refusal
-/// changes nothing), or an error when the transaction failed (nothing was written).
-async fn write_together(ctx: &Ctx, jobs: &[&WriteJob]) -> anyhow::Result<Vec<AppResult<Written>>> {
+/// Groups of requests, no person twice within a group, in one transaction, group after
+/// group: each request's outcome (a refusal changes nothing), or an error when the
+/// transaction failed (nothing was written).
+async fn write_together(
+    ctx: &Ctx,
+    layers: &[Vec<&WriteJob>],
+) -> anyhow::Result<Vec<Vec<AppResult<Written>>>> {
     // The dry runs: what each request asks (no database involved).
-    let mut asks = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let mut recorder = Recorder::default();
-        // Its outcome does not matter: only how far it got and what it asked.
-        let _ = guarded(crate::service::bookings::write_request(
-            ctx,
-            &mut recorder,
-            job,
-            false,
-        ))
-        .await;
-        asks.push(recorder.asks);
+    let mut asks = Vec::with_capacity(layers.len());
+    for jobs in layers {
+        let mut layer = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let mut recorder = Recorder::default();
+            // Its outcome does not matter: only how far it got and what it asked.
+            let _ = guarded(crate::service::bookings::write_request(
+                ctx,
+                &mut recorder,
+                job,
+                false,
+            ))
+            .await;
+            layer.push(recorder.asks);
+        }
+        asks.push(layer);
     }
     let mut tx = ctx.db.begin_write().await?;
-    let mut people: Vec<&str> = jobs
-        .iter()
+    let mut people: Vec<&str> = (layers.iter().flatten())
         .flat_map(|j| {
             let (a, b) = j.people();
             [a, b]
@@ -149,13 +194,31 @@ async fn write_together(ctx: &Ctx, jobs: &[&WriteJob]) -> anyhow::Result<Vec<App
     people.sort_unstable();
     people.dedup();
     let gone = batch::lock_all(&mut tx, &people).await?;
+    let mut outcomes = Vec::with_capacity(layers.len());
+    for (jobs, asks) in layers.iter().zip(asks) {
+        outcomes.push(write_layer(ctx, &mut tx, jobs, asks, &gone).await?);
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// One group of [`write_together`], its people locked: reads what every request needs
+/// (seeing the groups written before it), runs each, writes the rows of those that
+/// booked.
+async fn write_layer(
+    ctx: &Ctx,
+    tx: &mut sqlx::AnyConnection,
+    jobs: &[&WriteJob],
+    asks: Vec<batch::Asks>,
+    gone: &[String],
+) -> anyhow::Result<Vec<AppResult<Written>>> {
     let mut escrow: Vec<String> = jobs
         .iter()
         .map(|j| store::ledger::escrow_for(&j.rows().booking.id))
         .collect();
     escrow.sort_unstable();
     escrow.dedup();
-    let answers = batch::read_all(&mut tx, &asks, &escrow).await?;
+    let answers = batch::read_all(&mut *tx, &asks, &escrow).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut runs = Vec::with_capacity(jobs.len());
     for ((job, asks), answers) in jobs.iter().zip(asks).zip(answers) {
@@ -183,14 +246,13 @@ async fn write_together(ctx: &Ctx, jobs: &[&WriteJob]) -> anyhow::Result<Vec<App
         let Some((thread, sponsored)) = &run.insert else {
             continue;
         };
-        batch::create_thread(&mut tx, std::mem::take(&mut run.new_thread)).await?;
+        batch::create_thread(&mut *tx, std::mem::take(&mut run.new_thread)).await?;
         writes.push((
             job.rows(),
             thread.as_str(),
             sponsored.as_ref().map(|(a, n)| (a.as_str(), *n)),
         ));
     }
-    batch::write_all(&mut tx, &writes).await?;
-    tx.commit().await?;
+    batch::write_all(&mut *tx, &writes).await?;
     Ok(outcomes)
 }
