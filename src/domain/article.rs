@@ -148,19 +148,44 @@ pub fn slug(title: &str, id: &str) -> String {
 /// The rendering [`render_markdown`] and [`excerpt`] make; raised when their output
 /// changes, so stored articles are rendered again (1: highlighted code, excerpts
 /// without headings, tables or code; 2: excerpts without the text of inline scripts
-/// and styles).
-pub const RENDER_VERSION: i64 = 2;
+/// and styles; 3: task lists' boxes and table columns' alignment).
+pub const RENDER_VERSION: i64 = 3;
 
 /// Markdown to sanitised HTML, safe to put in a page as is.
 pub fn render_markdown(src: &str) -> String {
-    use pulldown_cmark::{Options, Parser, html};
+    use pulldown_cmark::{Parser, html};
 
-    let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_TABLES);
-    opts.insert(Options::ENABLE_STRIKETHROUGH);
     let mut raw = String::with_capacity(src.len() * 3 / 2);
-    html::push_html(&mut raw, highlighted(Parser::new_ext(src, opts)));
-    sanitize(&raw)
+    html::push_html(&mut raw, highlighted(Parser::new_ext(src, options())));
+    sanitize(&aligned(&raw))
+}
+
+/// The Markdown read for pages and excerpts alike: CommonMark with GitHub's tables,
+/// strikethrough and task lists.
+fn options() -> pulldown_cmark::Options {
+    use pulldown_cmark::Options;
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+}
+
+/// A table column's alignment (`|:---:|`) as a class: the renderer writes it as a
+/// `style` attribute, which the sanitizer drops and the site's policy would not apply
+/// (no inline styles).
+fn aligned(html: &str) -> String {
+    const ALIGN: [(&str, &str); 3] = [
+        (" style=\"text-align: left\"", " class=\"al-left\""),
+        (" style=\"text-align: center\"", " class=\"al-center\""),
+        (" style=\"text-align: right\"", " class=\"al-right\""),
+    ];
+    if !html.contains(" style=\"text-align: ") {
+        return html.to_string();
+    }
+    let mut out = html.to_string();
+    for (style, class) in ALIGN {
+        for cell in ["<th", "<td"] {
+            out = out.replace(&format!("{cell}{style}>"), &format!("{cell}{class}>"));
+        }
+    }
+    out
 }
 
 /// The events with each code block replaced by its highlighted HTML
@@ -192,6 +217,12 @@ fn highlighted<'a>(
             ))))
         }
         (Some(_), _) => None,
+        // A task list's box, as text: the page has no form fields in an article.
+        (None, Event::TaskListMarker(done)) => Some(Event::Text(CowStr::from(if done {
+            "☑\u{a0}"
+        } else {
+            "☐\u{a0}"
+        }))),
         (None, ev) => Some(ev),
     })
 }
@@ -201,6 +232,8 @@ fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
         .url_schemes(schemes)
         .add_allowed_classes("span", &["hl-c", "hl-s", "hl-n", "hl-k", "hl-t"])
+        .add_allowed_classes("th", &["al-left", "al-center", "al-right"])
+        .add_allowed_classes("td", &["al-left", "al-center", "al-right"])
         .link_rel(Some("nofollow noopener noreferrer"))
         .clean(html)
         .to_string()
@@ -235,20 +268,17 @@ fn end_phrase(text: &mut String, mark: char) {
 }
 
 pub fn excerpt(src: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
     // Read as the article is rendered (tables included), keeping the running text
     // only: headings (the title says enough), code blocks and tables are left out, so
     // neither their words nor their syntax run into the sentences.
-    let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_TABLES);
-    opts.insert(Options::ENABLE_STRIKETHROUGH);
     let mut text = String::new();
     let mut skipping = 0usize;
     // Inside an inline `<script>` or `<style>`: its text is not shown on the page (the
     // sanitizer drops it with the tags), so not in the excerpt either.
     let mut in_raw = false;
-    for ev in Parser::new_ext(src, opts) {
+    for ev in Parser::new_ext(src, options()) {
         if let Event::InlineHtml(h) = &ev {
             let tag = h.trim_start().to_ascii_lowercase();
             if tag.starts_with("<script") || tag.starts_with("<style") {
@@ -421,6 +451,31 @@ mod tests {
             excerpt("1. First, *time* it!\n2. Then change one thing\n   - nested item\n\nDone."),
             "First, time it! Then change one thing: nested item. Done."
         );
+    }
+
+    #[test]
+    fn task_lists_and_column_alignment_render_without_forms_or_styles() {
+        let html = render_markdown("- [x] read the brief\n- [ ] write the test\n");
+        assert!(html.contains("<li>☑&nbsp;read the brief</li>"), "{html}");
+        assert!(html.contains("<li>☐&nbsp;write the test</li>"), "{html}");
+        assert!(!html.contains("<input") && !html.contains("[x]"), "{html}");
+        assert_eq!(
+            excerpt("- [x] read the brief\n- [ ] write the test"),
+            "read the brief; write the test."
+        );
+        let html = render_markdown("| a | b | c | d |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |\n");
+        for want in [
+            "<th class=\"al-left\">a</th>",
+            "<th class=\"al-center\">b</th>",
+            "<td class=\"al-right\">3</td>",
+            "<td>4</td>",
+        ] {
+            assert!(html.contains(want), "{want} in {html}");
+        }
+        assert!(!html.contains("style"), "{html}");
+        // Raw HTML keeps no style and no other class.
+        let html = render_markdown("<table><tr><td style=\"color: red\" class=\"x al-center\">1</td></tr></table>");
+        assert!(!html.contains("style") && !html.contains("\"x"), "{html}");
     }
 
     #[test]
