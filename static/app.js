@@ -302,12 +302,11 @@ function live() {
     count.textContent = n >= 1000 ? "999+" : String(n);
     el.hidden = n <= 0;
   };
-  // The newest message in view: the list scrolled to its end, and the page to its end
-  // too, or the composer (sticky at the window's bottom) would cover the last lines.
+  // The newest message in view: the page scrolled to its end (the composer, sticky at
+  // the window's foot, would otherwise cover the last lines).
   const scrollDown = () => {
     if (!list) return;
-    list.scrollTop = list.scrollHeight;
-    if (document.getElementById("composer")) window.scrollTo(0, document.documentElement.scrollHeight);
+    window.scrollTo(0, document.documentElement.scrollHeight);
   };
 
   // A message arriving live is drawn by the server, exactly as the page draws those it
@@ -369,6 +368,39 @@ function live() {
     );
   }
 
+  // The list of conversations follows what is written anywhere: drawn again by the
+  // server (order, previews, unread counts, a conversation new or back from the
+  // archive), a burst of messages at once, keeping the keyboard's place in it.
+  let listTimer = null;
+  const refreshList = () => {
+    if (!document.getElementById("threads")) return;
+    clearTimeout(listTimer);
+    listTimer = setTimeout(async () => {
+      try {
+        const res = await fetch(location.href, { credentials: "same-origin" });
+        const old = document.getElementById("threads");
+        if (!res.ok || !old) return;
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        const fresh = doc.getElementById("threads");
+        if (!fresh) return;
+        const focused = document.activeElement && document.activeElement.closest
+          ? document.activeElement.closest("[data-thread]")
+          : null;
+        old.replaceWith(document.importNode(fresh, true));
+        // The unread count in the menu, as the server counts it (one's own lines
+        // written in another tab are not unread).
+        const badge = doc.querySelector("#chat-badge .n");
+        setBadge("chat-badge", badge && !doc.getElementById("chat-badge").hidden ? parseInt(badge.textContent, 10) || 0 : 0);
+        if (focused) {
+          const again = document.querySelector(`#threads [data-thread="${CSS.escape(focused.dataset.thread)}"] a`);
+          if (again) again.focus();
+        }
+      } catch (_) {
+        // The list stays as it was; a reload shows the rest.
+      }
+    }, 250);
+  };
+
   const markRead = () => {
     if (!thread) return;
     fetch(`/api/v1/threads/${thread}/read`, { method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" });
@@ -382,10 +414,14 @@ function live() {
         appendMessage(e.message);
         if (typing) typing.hidden = true;
         if (e.message.sender_id !== me) markRead();
+      } else if (document.getElementById("threads")) {
+        refreshList();
       } else if (e.message.sender_id !== me) {
         const count = document.querySelector("#chat-badge .n");
         setBadge("chat-badge", (parseInt(count ? count.textContent : "0", 10) || 0) + 1);
       }
+    } else if ((e.type === "message_deleted" || e.type === "message_updated") && !list) {
+      refreshList();
     } else if (e.type === "message_deleted" && list) {
       const li = list.querySelector(`[data-id="${CSS.escape(e.message_id)}"] .text`);
       if (li) li.textContent = "(deleted)";
@@ -425,12 +461,14 @@ function live() {
   connect();
 
   // The composer: send without reloading; typing indicators (at most every 2 s).
-  const composer = document.getElementById("composer");
-  if (composer && thread) {
+  if (list) {
     scrollDown();
     // Again once images and fonts have settled the page's height (on a phone the
     // first scroll can fall short, leaving the last message under the composer).
     window.addEventListener("load", scrollDown, { once: true });
+  }
+  const composer = document.getElementById("composer");
+  if (composer && thread) {
     const box = composer.querySelector("textarea");
     const count = document.getElementById("composer-count");
     const send = composer.querySelector("button[type=submit]");

@@ -474,7 +474,9 @@ mod tests {
         }
         assert!(!html.contains("style"), "{html}");
         // Raw HTML keeps no style and no other class.
-        let html = render_markdown("<table><tr><td style=\"color: red\" class=\"x al-center\">1</td></tr></table>");
+        let html = render_markdown(
+            "<table><tr><td style=\"color: red\" class=\"x al-center\">1</td></tr></table>",
+        );
         assert!(!html.contains("style") && !html.contains("\"x"), "{html}");
     }
 

@@ -215,6 +215,89 @@ async fn newest_in_view(br: &Browser) -> bool {
         == serde_json::json!(true)
 }
 
+/// The list of conversations follows what is written while it is open: the
+/// conversation written in moves to the top with its new line and its unread count,
+/// and the menu's count follows, without a reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conversation_list_follows_new_messages_live() {
+    use crate::support::mentor_profile;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mentee = app.register("inbox@example.com").await;
+    let mut pairs = vec![];
+    for name in ["first", "second"] {
+        let mentor = app
+            .approved_mentor(
+                &admin,
+                &format!("{name}-mentor@example.com"),
+                mentor_profile(&["x"], &[], 10),
+            )
+            .await;
+        let (_, m) = app
+            .post(
+                "/api/v1/mentorships",
+                mentee.token(),
+                serde_json::json!({"mentor_id": mentor.user_id, "message": "Hello, I would value your guidance."}),
+            )
+            .await;
+        app.post(
+            &format!("/api/v1/mentorships/{}/accept", m["id"].as_str().unwrap()),
+            mentor.token(),
+            serde_json::json!({}),
+        )
+        .await;
+        let (_, threads) = app.get("/api/v1/threads", mentor.token()).await;
+        let thread = threads["items"][0]["id"].as_str().unwrap().to_string();
+        app.clock.advance(jiff::SignedDuration::from_mins(5));
+        let (s, _) = app
+            .post(
+                &format!("/api/v1/threads/{thread}/messages"),
+                mentee.token(),
+                serde_json::json!({"content": format!("Thanks, {name} mentor")}),
+            )
+            .await;
+        assert_eq!(s, reqwest::StatusCode::CREATED);
+        pairs.push((mentor, thread));
+    }
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.sign_in(&app.base, "inbox@example.com", "correct horse battery")
+        .await;
+    b.goto(&app.url("/chat")).await;
+    let first_listed = "document.querySelector('#thread-list li').dataset.thread";
+    assert_eq!(b.js(&format!("return {first_listed};")).await, pairs[1].1);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // the socket is open
+
+    app.clock.advance(jiff::SignedDuration::from_mins(5));
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/threads/{}/messages", pairs[0].1),
+            pairs[0].0.token(),
+            serde_json::json!({"content": "A new line from the first mentor"}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED);
+    assert!(
+        b.wait_for_text("A new line from the first mentor").await,
+        "the new line shows in the list without a reload"
+    );
+    assert_eq!(b.path().await, "/chat");
+    assert_eq!(
+        b.js(&format!(
+            "return [{first_listed}, \
+             document.querySelector('#thread-list li .badge').textContent, \
+             document.querySelector('#chat-badge .n').textContent, \
+             document.getElementById('chat-badge').hidden];"
+        ))
+        .await,
+        serde_json::json!([pairs[0].1, "1", "1", false]),
+        "the conversation moved up with its unread count"
+    );
+    b.screenshot("31-chat-list-live").await;
+    b.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_people_chat_live() {
     use crate::support::mentor_profile;
@@ -269,6 +352,15 @@ async fn two_people_chat_live() {
     assert!(
         newest_in_view(&a).await,
         "the newest message is not under the composer"
+    );
+    // One scroller: the page, not also the list inside it.
+    assert_eq!(
+        a.js("const l = document.getElementById('messages'); \
+             return [l.scrollHeight <= l.clientHeight + 1, \
+             document.documentElement.scrollHeight > window.innerHeight];")
+            .await,
+        serde_json::json!([true, true]),
+        "the conversation scrolls with the page only"
     );
     b.goto(&app.url("/chat")).await;
     assert!(b.page_has("Test listener").await, "the thread is listed");
