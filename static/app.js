@@ -328,6 +328,8 @@ function live() {
   };
 
   const appendMessage = async (m) => {
+    // A page of earlier messages does not end with the newest: nothing to add there.
+    if (conversation && conversation.dataset.earlier) return;
     if (!list || list.querySelector(`[data-id="${CSS.escape(m.id)}"]`)) return;
     let li = null;
     try {

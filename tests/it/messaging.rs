@@ -847,3 +847,64 @@ async fn nobody_is_written_to_after_they_closed_their_account() {
         "nothing stored"
     );
 }
+
+/// A conversation longer than a page shows its latest messages with a link to the
+/// earlier ones, whose page links back to the latest; a `before` that is not a
+/// message's id is "not found".
+#[tokio::test]
+async fn a_long_conversation_pages_back_to_its_earlier_messages() {
+    let app = TestApp::spawn().await;
+    let (_, _mentor, mentee, thread) = pair(&app).await;
+    let path = format!("/api/v1/threads/{thread}/messages");
+    for i in 0..104 {
+        let (status, body) = app
+            .post(
+                &path,
+                mentee.token(),
+                json!({"content": format!("Line {i:03}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let c = crate::web_mentors::sign_in(&app, "mentee@example.com", "correct horse battery").await;
+    let (status, page) = crate::web_mentors::text(&c, &app, &format!("/chat/{thread}")).await;
+    assert_eq!(status, StatusCode::OK);
+    // 105 messages (the system line of the acceptance, then 104): the latest 100.
+    assert_eq!(page.matches("<li class=\"message").count(), 100, "{page}");
+    assert!(
+        page.contains("Line 103") && page.contains("Line 004"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Line 003") && !page.contains("latest-link"),
+        "{page}"
+    );
+    let (_, all) = app.get(&format!("{path}?limit=100"), mentee.token()).await;
+    let oldest_shown = all["items"][99]["id"].as_str().unwrap().to_string();
+    let link = format!("/chat/{thread}?before={oldest_shown}");
+    assert!(
+        page.contains(&format!("href=\"{link}\" id=\"earlier-link\"")),
+        "{page}"
+    );
+
+    let (status, earlier) = crate::web_mentors::text(&c, &app, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        earlier.matches("<li class=\"message").count(),
+        5,
+        "{earlier}"
+    );
+    assert!(
+        earlier.contains("Line 000") && earlier.contains("Line 003"),
+        "{earlier}"
+    );
+    assert!(
+        !earlier.contains("Line 004") && !earlier.contains("earlier-link"),
+        "{earlier}"
+    );
+    assert!(earlier.contains("id=\"latest-link\"") && earlier.contains("data-earlier=\"1\""));
+
+    let (status, _) =
+        crate::web_mentors::text(&c, &app, &format!("/chat/{thread}?before=not-an-id")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

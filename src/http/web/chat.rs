@@ -181,6 +181,10 @@ struct ConversationPage {
     archived: bool,
     /// Everyone else closed their account: no composer, a line saying so.
     closed: bool,
+    /// The oldest message shown, when there are earlier ones (their page's link).
+    earlier: Option<String>,
+    /// This page shows earlier messages, not the latest (live ones are not added).
+    is_earlier: bool,
 }
 
 impl ConversationPage {
@@ -193,18 +197,42 @@ impl ConversationPage {
 /// typed), shown in that message's open menu.
 type Refused = (String, String, String);
 
+/// What a conversation's page shows besides its latest messages.
+#[derive(Debug, Default)]
+struct Shown {
+    /// Why a message was not sent, and the text kept in the composer.
+    error: Option<String>,
+    draft: String,
+    refused_edit: Option<Refused>,
+    /// A page of earlier messages: those before this one.
+    before: Option<String>,
+}
+
+/// Messages on one page of a conversation.
+const PAGE_MESSAGES: usize = 100;
+
 async fn render_conversation(
     state: &AppState,
     web: &WebCtx,
     me: &UserRow,
     id: &str,
-    error: Option<String>,
-    draft: String,
-    refused_edit: Option<Refused>,
+    shown: Shown,
 ) -> PageResult {
+    let Shown {
+        error,
+        draft,
+        refused_edit,
+        before,
+    } = shown;
     let thread_id = path_id(id)?;
     let t = messages::summary(&state.ctx, me, &thread_id, false).await?;
-    let mut rows = messages::page(&state.ctx, me, &thread_id, None, 100).await?;
+    let limit = PAGE_MESSAGES as i64 + 1;
+    let mut rows = messages::page(&state.ctx, me, &thread_id, before.as_deref(), limit).await?;
+    // One more than a page read: there are earlier ones, from the oldest shown back.
+    let earlier = (rows.len() > PAGE_MESSAGES).then(|| {
+        rows.truncate(PAGE_MESSAGES);
+        rows.last().map(|m| m.id.clone()).unwrap_or_default()
+    });
     rows.reverse();
     messages::read(&state.ctx, me, &thread_id, None).await?;
     let others: Vec<&str> = t
@@ -253,6 +281,8 @@ async fn render_conversation(
             error,
             draft,
             archived: t.thread.archived,
+            earlier,
+            is_earlier: before.is_some(),
         },
     ))
 }
@@ -479,8 +509,11 @@ async fn edit_message(
         )),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let why = format!("Your message was not changed. {}", in_words(&e));
-            let refused = Some((id.clone(), why, input.content));
-            render_conversation(&state, &web, &me, &thread, None, String::new(), refused).await
+            let shown = Shown {
+                refused_edit: Some((id.clone(), why, input.content)),
+                ..Shown::default()
+            };
+            render_conversation(&state, &web, &me, &thread, shown).await
         }
         Err(e) => Err(e.into()),
     }
@@ -546,13 +579,31 @@ async fn archive(
     })
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct ConversationQuery {
+    /// Show the messages before this one (a page of earlier ones).
+    #[serde(default)]
+    before: String,
+}
+
 async fn conversation(
     State(state): State<AppState>,
     web: WebCtx,
     Path(id): Path<String>,
+    uri: axum::http::Uri,
 ) -> PageResult {
     let me = web.require_user()?.user.clone();
-    match render_conversation(&state, &web, &me, &id, None, String::new(), None).await {
+    let q: ConversationQuery = super::page_query(&uri);
+    // Not a message's id: no such page of messages.
+    let before = match q.before.as_str() {
+        "" => None,
+        raw => Some(path_id(raw)?),
+    };
+    let shown = Shown {
+        before,
+        ..Shown::default()
+    };
+    match render_conversation(&state, &web, &me, &id, shown).await {
         // A group session's chat the reader is not in (in line, left, never joined):
         // its page, saying whose the chat is, rather than "not found".
         Err(e @ super::PageError::Failed(AppError::NotFound)) => {
@@ -600,8 +651,12 @@ async fn send(
             &format!("/chat/{tid}#composer"),
         )),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let msg = in_words(&e);
-            render_conversation(&state, &web, &me, &tid, Some(msg), f.content, None).await?
+            let shown = Shown {
+                error: Some(in_words(&e)),
+                draft: f.content,
+                ..Shown::default()
+            };
+            render_conversation(&state, &web, &me, &tid, shown).await?
         }
         Err(e) => return Err(e.into()),
     })
