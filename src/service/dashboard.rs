@@ -196,8 +196,14 @@ pub struct WaitingItem {
     /// Whole hours it has waited.
     pub waiting_hours: i64,
     /// When the session asked for starts (a timed booking; none for a mentorship or a
-    /// review): tells apart the sessions of a series.
+    /// review); of a series, its first session waiting.
     pub starts_at: Option<String>,
+    /// Sessions waiting in this request: more than one for a recurring series, whose
+    /// waiting sessions are one item (`id` is the first; its page answers them all).
+    pub sessions: i64,
+    /// Of a series: the weeks between its sessions (1 or 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every_weeks: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -454,23 +460,12 @@ async fn mentor_dashboard(
             requested_at: r.since.to_string(),
             waiting_hours: now.duration_since(r.since).as_hours().max(0),
             starts_at: None,
+            sessions: 1,
+            every_weeks: None,
         })
         .collect();
-    waiting.extend(
-        store::dashboard::waiting_bookings(pool, &user.id)
-            .await?
-            .iter()
-            .map(|b| WaitingItem {
-                kind: "booking".into(),
-                id: b.id.clone(),
-                from_id: b.other_id.clone(),
-                from_name: format!("{} {}", b.other_first_name, b.other_last_name),
-                title: b.title.clone(),
-                requested_at: b.created_at.to_string(),
-                waiting_hours: now.duration_since(b.created_at).as_hours().max(0),
-                starts_at: b.timed.then(|| b.start_at.to_string()),
-            }),
-    );
+    let bookings = store::dashboard::waiting_bookings(pool, &user.id).await?;
+    waiting.extend(waiting_bookings(&bookings, now));
     waiting.sort_by_key(|w| std::cmp::Reverse(w.waiting_hours));
     let MentorFigures {
         minutes_given,
@@ -712,4 +707,36 @@ pub async fn audit(
 ) -> AppResult<Vec<store::dashboard::AuditLine>> {
     super::admin::require_admin(admin)?;
     Ok(store::dashboard::audit(&ctx.db.pool, f).await?)
+}
+
+/// Booking requests waiting for their mentor, one item a request: the waiting sessions
+/// of a series (read in order of request, then start) are one item, its first session
+/// standing for it.
+fn waiting_bookings(rows: &[store::dashboard::WaitingBooking], now: Timestamp) -> Vec<WaitingItem> {
+    let mut out: Vec<(Option<&str>, WaitingItem)> = vec![];
+    for w in rows {
+        let b = &w.line;
+        if let Some(series) = w.series_id.as_deref()
+            && let Some((_, item)) = out.iter_mut().find(|(s, _)| *s == Some(series))
+        {
+            item.sessions += 1;
+            continue;
+        }
+        out.push((
+            w.series_id.as_deref(),
+            WaitingItem {
+                kind: "booking".into(),
+                id: b.id.clone(),
+                from_id: b.other_id.clone(),
+                from_name: format!("{} {}", b.other_first_name, b.other_last_name),
+                title: b.title.clone(),
+                requested_at: b.created_at.to_string(),
+                waiting_hours: now.duration_since(b.created_at).as_hours().max(0),
+                starts_at: b.timed.then(|| b.start_at.to_string()),
+                sessions: 1,
+                every_weeks: w.series_id.as_ref().and(w.every_weeks),
+            },
+        ));
+    }
+    out.into_iter().map(|(_, item)| item).collect()
 }

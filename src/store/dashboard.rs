@@ -472,16 +472,29 @@ async fn group_lines<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Booking requests waiting for this mentor's answer, oldest first.
+/// A booking request waiting for its mentor, with its series when it is one session of
+/// a recurring request.
+#[derive(Debug, sqlx::FromRow)]
+pub struct WaitingBooking {
+    #[sqlx(flatten)]
+    pub line: SessionLine,
+    pub series_id: Option<String>,
+    /// Its series' weeks between sessions (1 or 2).
+    pub every_weeks: Option<i64>,
+}
+
 pub async fn waiting_bookings<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     mentor_id: &str,
-) -> sqlx::Result<Vec<SessionLine>> {
+) -> sqlx::Result<Vec<WaitingBooking>> {
     sqlx::query_as(
         "SELECT b.id, b.title, b.status, b.start_at, b.end_at, b.meeting_link, u.id AS other_id, \
          u.first_name AS other_first_name, u.last_name AS other_last_name, \
-         CAST(0 AS BIGINT) AS other_is_mentor, b.created_at, b.timed \
+         CAST(0 AS BIGINT) AS other_is_mentor, b.created_at, b.timed, b.series_id, \
+         s.every_weeks \
          FROM bookings b JOIN users u ON u.id = b.mentee_id \
-         WHERE b.mentor_id = $1 AND b.status = 'pending' ORDER BY b.created_at LIMIT 50",
+         LEFT JOIN booking_series s ON s.id = b.series_id \
+         WHERE b.mentor_id = $1 AND b.status = 'pending' ORDER BY b.created_at, b.start_at LIMIT 200",
     )
     .bind(mentor_id)
     .fetch_all(ex)

@@ -268,13 +268,24 @@ async fn dashboard_page(State(state): State<AppState>, web: WebCtx) -> PageResul
                     } else {
                         format!("{} days", w.waiting_hours / 24)
                     };
-                    // A session says when (the sessions of a series read alike).
-                    let when = w
+                    // A session says when; a series how many, how often, from when.
+                    let first = w
                         .starts_at
                         .as_deref()
                         .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-                        .map(|t| format!(", {}", web.when(t, &tz)))
-                        .unwrap_or_default();
+                        .map(|t| web.when(t, &tz));
+                    let when = match (first, w.sessions) {
+                        (Some(t), 1) => format!(", {t}"),
+                        (Some(t), n) => format!(
+                            ", {n} sessions {} from {t}",
+                            if w.every_weeks == Some(2) {
+                                "every two weeks"
+                            } else {
+                                "weekly"
+                            }
+                        ),
+                        (None, _) => String::new(),
+                    };
                     WaitingLine {
                         from: w.from_name.clone(),
                         from_href: format!("/mentees/{}", w.from_id),

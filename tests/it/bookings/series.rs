@@ -937,3 +937,98 @@ async fn a_free_series_is_requested_without_credits_said() {
     );
     assert!(!page.contains("credits are held"), "{page}");
 }
+
+/// A series waiting for its mentor is one request on the mentor's dashboard (API and
+/// page): how many sessions, how often, from when, its first session's page (which
+/// answers them all); a single booking beside it stays one session; a session of the
+/// series answered alone leaves the rest counted.
+#[tokio::test]
+async fn a_waiting_series_is_one_request_on_the_mentors_dashboard() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (status, s) = app
+        .post(
+            "/api/v1/bookings/series",
+            mentee.token(),
+            series(&mentor.user_id, &service, "2026-03-10T10:00:00Z", 2, 4),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    let first = s["bookings"][0]["id"].as_str().unwrap().to_string();
+    let (status, single) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service,
+                   "start": "2026-03-04T10:00:00Z", "topic": "One off"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{single}");
+
+    let waiting = |d: &serde_json::Value| -> Vec<(String, i64, serde_json::Value)> {
+        d["mentor"]["waiting"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["kind"] == "booking")
+            .map(|w| {
+                (
+                    w["id"].as_str().unwrap().to_string(),
+                    w["sessions"].as_i64().unwrap(),
+                    w["every_weeks"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (_, d) = app.get("/api/v1/me/dashboard", mentor.token()).await;
+    let mut items = waiting(&d);
+    items.sort_by_key(|(_, n, _)| *n);
+    assert_eq!(
+        items,
+        [
+            (
+                single["id"].as_str().unwrap().to_string(),
+                1,
+                serde_json::Value::Null
+            ),
+            (first.clone(), 4, json!(2)),
+        ],
+        "{d}"
+    );
+    let c = crate::web_mentors::sign_in(&app, "mentor@example.com", "correct horse battery").await;
+    let (_, page) = crate::web_mentors::text(&c, &app, "/dashboard").await;
+    let line = page
+        .lines()
+        .find(|l| l.contains(&format!("/bookings/{first}")))
+        .unwrap_or_else(|| panic!("{page}"));
+    assert!(
+        line.contains("4 sessions every two weeks from Tue 10 Mar"),
+        "{line}"
+    );
+    // The others of the series are not lines of their own among the waiting.
+    let waiting_part = page
+        .split("id=\"waiting\"")
+        .nth(1)
+        .and_then(|p| p.split("</ul>").next())
+        .unwrap_or_else(|| panic!("{page}"));
+    assert_eq!(waiting_part.matches("<li>").count(), 2, "{waiting_part}");
+    for b in s["bookings"].as_array().unwrap().iter().skip(1) {
+        let id = b["id"].as_str().unwrap();
+        assert!(!waiting_part.contains(id), "{waiting_part}");
+    }
+
+    // One session answered on its own: the other three still wait, as one request.
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/bookings/{first}/accept"),
+            mentor.token(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, d) = app.get("/api/v1/me/dashboard", mentor.token()).await;
+    let items = waiting(&d);
+    let second = s["bookings"][1]["id"].as_str().unwrap();
+    assert!(items.contains(&(second.to_string(), 3, json!(2))), "{d}");
+}
