@@ -54,10 +54,12 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
         limit: 1000,
         ..Default::default()
     };
-    for b in bookings::list(ctx, &filter).await? {
-        if b.b.timed && b.b.start_at <= now {
-            continue; // under way: completed or reported as usual
-        }
+    let coming: Vec<_> = (bookings::list(ctx, &filter).await?.into_iter())
+        // Under way: completed or reported as usual.
+        .filter(|b| !(b.b.timed && b.b.start_at <= now))
+        .collect();
+    let mut series_done: Vec<&str> = vec![];
+    for b in &coming {
         // Cancelled, also a request waiting for the person's answer as the mentor: they
         // did not decline it (all is refunded either way).
         let role = if b.b.mentor_id == user.id {
@@ -65,6 +67,24 @@ pub async fn wind_down(ctx: &Ctx, user: &UserRow, why: Why, by: &UserRow) -> App
         } else {
             "mentee"
         };
+        // The sessions of a series still to come, cancelled together: one notice, one
+        // email and one chat line for the series, as when a person cancels it.
+        if let Some(series) = b.b.series_id.as_deref() {
+            if series_done.contains(&series) {
+                continue;
+            }
+            series_done.push(series);
+            let input = bookings::SeriesCancelInput {
+                from_booking_id: None,
+                reason: Some(reason(role)),
+            };
+            if skip_refused(bookings::cancel_series(ctx, user, series, &input).await)? {
+                ended.bookings += (coming.iter())
+                    .filter(|o| o.b.series_id.as_deref() == Some(series))
+                    .count();
+            }
+            continue;
+        }
         let input = bookings::ActInput {
             reason: Some(reason(role)),
         };

@@ -1210,3 +1210,66 @@ async fn a_suspended_mentor_is_told_and_their_mentee_is_not_sent_to_a_404() {
     let (_, cancelled) = text(&c, &app, &format!("/bookings/{booking}")).await;
     assert!(cancelled.contains("id=\"book-again\""), "{cancelled}");
 }
+
+/// A suspended mentor's waiting series is cancelled as one: the mentee hears once for
+/// the series (and once for a single booking beside it), not once a session, and every
+/// session's credits come back.
+#[tokio::test]
+async fn a_suspension_cancels_a_series_with_one_notice() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (mentor, mentee, service) = app.booking_setup(&admin, "UTC", 10, 100).await;
+    let (status, s) = app
+        .post(
+            "/api/v1/bookings/series",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service,
+                   "start": "2026-03-10T10:00:00Z", "every_weeks": 1, "occurrences": 4,
+                   "topic": "Weekly check-in"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    let (status, b) = app
+        .post(
+            "/api/v1/bookings",
+            mentee.token(),
+            json!({"mentor_id": mentor.user_id, "service_id": service,
+                   "start": "2026-03-04T10:00:00Z", "topic": "One off"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    assert_eq!(app.balance(&mentee).await, (50, 50));
+    let before = app.notifications(&mentee).await.len();
+    let (status, u) = app
+        .post(
+            &format!("/api/v1/admin/users/{}/suspend", mentor.user_id),
+            admin.token(),
+            json!({"reason": "Fake profile"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_eq!(
+        app.balance(&mentee).await,
+        (100, 0),
+        "every session refunded"
+    );
+    let told = app.notifications(&mentee).await;
+    let new: Vec<&str> = told[..told.len() - before]
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        new.len(),
+        2,
+        "one for the series, one for the single: {new:?}"
+    );
+    let (_, listed) = app.get("/api/v1/bookings", mentee.token()).await;
+    let statuses: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["cancelled"; 5], "{listed}");
+    app.assert_ledger_ok().await;
+}
