@@ -312,6 +312,60 @@ impl Settings {
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
                 .map_err(|e| anyhow::anyhow!("MENTORHUB_SMTP_URL: {e}"))?;
         }
+        // Durations and sizes with a floor: refused below it, as the README says,
+        // rather than quietly raised.
+        for (name, value, least) in [
+            (
+                "MENTORHUB_DATABASE_CONNECTIONS",
+                u64::from(self.database_connections),
+                1,
+            ),
+            ("MENTORHUB_JOB_LEASE_SECS", self.job_lease_secs, 3),
+            ("MENTORHUB_CALENDAR_SYNC_SECS", self.calendar_sync_secs, 30),
+            (
+                "MENTORHUB_ACCESS_TOKEN_TTL_SECS",
+                self.access_token_ttl_secs,
+                60,
+            ),
+            (
+                "MENTORHUB_REFRESH_TOKEN_TTL_SECS",
+                self.refresh_token_ttl_secs,
+                300,
+            ),
+            (
+                "MENTORHUB_WEB_SESSION_TTL_SECS",
+                self.web_session_ttl_secs,
+                300,
+            ),
+        ] {
+            if value < least {
+                anyhow::bail!("{name}: at least {least} (got {value})");
+            }
+        }
+        if let Some(url) = self.base_url.as_deref() {
+            check_base_url(url).map_err(|e| anyhow::anyhow!("MENTORHUB_BASE_URL: {e}"))?;
+        }
+        self.mail_from
+            .trim()
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "MENTORHUB_MAIL_FROM: an address emails can be sent from, as \
+                     `name@example.com` or `Site name <name@example.com>` (got {:?})",
+                    self.mail_from
+                )
+            })?;
+        // Credits bought are given by Stripe's webhook: a key without the webhook's
+        // secret would take buyers' money and never credit them.
+        let stripe_key = self.stripe_secret_key.as_deref().map(str::trim);
+        let webhook = self.stripe_webhook_secret.as_deref().map(str::trim);
+        if stripe_key.is_some_and(|k| !k.is_empty()) && webhook.is_none_or(|w| w.is_empty()) {
+            anyhow::bail!(
+                "MENTORHUB_STRIPE_WEBHOOK_SECRET: required with MENTORHUB_STRIPE_SECRET_KEY \
+                 (Stripe's webhook, at <base-url>/api/v1/webhooks/stripe, is what credits a \
+                 payment; without its signing secret buyers would pay and get nothing)"
+            );
+        }
         let contact_email = match self.contact_email.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(raw) => Some(
@@ -329,7 +383,7 @@ impl Settings {
         };
         Ok(Config {
             calendar_key,
-            calendar_sync_interval: Duration::from_secs(self.calendar_sync_secs.max(30)),
+            calendar_sync_interval: Duration::from_secs(self.calendar_sync_secs),
             calendar_fresh_for: Duration::from_secs(self.calendar_fresh_secs),
             calendar_keep_stale: Duration::from_secs(self.calendar_keep_stale_hours * 3600),
             calendar_allow_private: self.calendar_allow_private,
@@ -353,29 +407,29 @@ impl Settings {
             listen: self.listen,
             data_dir: self.data_dir,
             database_url: self.database_url.filter(|u| !u.trim().is_empty()),
-            database_connections: self.database_connections.max(1),
+            database_connections: self.database_connections,
             log_json: self.log_format == LogFormat::Json,
             auth_rate_limit_per_minute: self.auth_rate_limit,
             trust_forwarded_for: self.trust_forwarded_for,
             secure_cookies: self.secure_cookies,
             auto_approve_mentors: self.auto_approve_mentors,
             search_cache_ttl: Duration::from_secs(self.search_cache_secs),
-            job_lease: Duration::from_secs(self.job_lease_secs.max(3)),
+            job_lease: Duration::from_secs(self.job_lease_secs),
             meeting_url_template: self
                 .meeting_url_template
                 .filter(|t| !t.trim().is_empty())
                 .unwrap_or(defaults.meeting_url_template.clone()),
             smtp_url: self.smtp_url.filter(|u| !u.trim().is_empty()),
-            mail_from: self.mail_from,
+            mail_from: self.mail_from.trim().to_string(),
             contact_email,
             policy: crate::domain::booking::Policy {
                 full_refund_notice_hours: self.cancel_notice_hours,
                 late_refund_percent: self.late_cancel_refund_percent,
                 platform_fee_percent: self.platform_fee_percent,
             },
-            access_token_ttl: Duration::from_secs(self.access_token_ttl_secs.max(60)),
-            refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs.max(300)),
-            web_session_ttl: Duration::from_secs(self.web_session_ttl_secs.max(300)),
+            access_token_ttl: Duration::from_secs(self.access_token_ttl_secs),
+            refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs),
+            web_session_ttl: Duration::from_secs(self.web_session_ttl_secs),
             ..defaults
         })
     }
@@ -427,6 +481,24 @@ enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+/// The site's public address: `http://` or `https://`, a host, no query or fragment
+/// (links in emails and feeds are made by appending paths to it).
+fn check_base_url(raw: &str) -> Result<(), String> {
+    let url = raw.trim();
+    let rest = (url.strip_prefix("https://"))
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("an http:// or https:// address, as https://mentors.example.com (got {raw:?})")
+        })?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || rest.contains(['?', '#']) || rest.contains(char::is_whitespace) {
+        return Err(format!(
+            "an address with a host and no query, as https://mentors.example.com (got {raw:?})"
+        ));
+    }
+    Ok(())
 }
 
 fn init_logging(json: bool) {

@@ -628,9 +628,11 @@ async fn the_job_queue_as_json_for_admins() {
     );
 }
 
-/// Settings that move credits, and the meeting link and SMTP addresses, are refused
+/// Settings that move credits, floors of durations and pools, the meeting link, SMTP,
+/// sender and site addresses, and a Stripe key without its webhook secret are refused
 /// at start with their name and range, not silently clamped (a 101 % platform fee
-/// became 100 %, paying mentors nothing) or found broken at the first email.
+/// became 100 %, paying mentors nothing) or found broken at the first email or payment.
+/// A sender written with a name and the site's address with a path are taken.
 #[test]
 fn settings_out_of_range_stop_the_server_with_their_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -652,10 +654,49 @@ fn settings_out_of_range_stop_the_server_with_their_name() {
             "an https:// (or http://) address",
         ),
         ("MENTORHUB_SMTP_URL", "garbage", "MENTORHUB_SMTP_URL"),
+        // Floors are refused too, not quietly raised.
+        (
+            "MENTORHUB_JOB_LEASE_SECS",
+            "1",
+            "MENTORHUB_JOB_LEASE_SECS: at least 3 (got 1)",
+        ),
+        (
+            "MENTORHUB_DATABASE_CONNECTIONS",
+            "0",
+            "MENTORHUB_DATABASE_CONNECTIONS: at least 1 (got 0)",
+        ),
+        (
+            "MENTORHUB_ACCESS_TOKEN_TTL_SECS",
+            "0",
+            "MENTORHUB_ACCESS_TOKEN_TTL_SECS: at least 60 (got 0)",
+        ),
+        // Addresses emails are made of, found broken at start, not at the first email.
+        (
+            "MENTORHUB_MAIL_FROM",
+            "bogus",
+            "MENTORHUB_MAIL_FROM: an address",
+        ),
+        (
+            "MENTORHUB_BASE_URL",
+            "notaurl",
+            "MENTORHUB_BASE_URL: an http:// or https://",
+        ),
+        (
+            "MENTORHUB_BASE_URL",
+            "https://",
+            "MENTORHUB_BASE_URL: an address with a host",
+        ),
+        // A Stripe key without the webhook's secret would take money and credit nothing.
+        (
+            "MENTORHUB_STRIPE_SECRET_KEY",
+            "sk_test_123",
+            "MENTORHUB_STRIPE_WEBHOOK_SECRET: required with MENTORHUB_STRIPE_SECRET_KEY",
+        ),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"))
             .args(["--data-dir", dir.path().to_str().unwrap(), "migrate"])
             .env_remove("DATABASE_URL")
+            .env_remove("MENTORHUB_STRIPE_WEBHOOK_SECRET")
             .env(name, value)
             .output()
             .unwrap();
@@ -663,6 +704,25 @@ fn settings_out_of_range_stop_the_server_with_their_name() {
         assert!(!out.status.success(), "{name}={value} was taken");
         assert!(err.contains(says), "{name}={value}: {err}");
         assert!(!err.contains("panicked"), "{err}");
+    }
+    for (name, value) in [
+        (
+            "MENTORHUB_MAIL_FROM",
+            "Mentors of Acme <mentors@acme.example>",
+        ),
+        ("MENTORHUB_BASE_URL", "https://acme.example/mentoring/"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"))
+            .args(["--data-dir", dir.path().to_str().unwrap(), "migrate"])
+            .env_remove("DATABASE_URL")
+            .env(name, value)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}={value}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
