@@ -411,6 +411,32 @@ pub fn urlencode(s: &str) -> String {
     utf8_percent_encode(s, KEEP).to_string()
 }
 
+/// What an email's body keeps once delivered: a link's one-time `token=` secret (a
+/// password reset, an email confirmation) replaced by a note, so a stored copy (the
+/// outbox, the data export, a backup) never holds a live key to an account. `None` when
+/// the body has none.
+pub fn without_link_secrets(body: &str) -> Option<String> {
+    const KEY: &str = "token=";
+    if !body.contains(KEY) {
+        return None;
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find(KEY) {
+        let (before, after) = rest.split_at(at + KEY.len());
+        out.push_str(before);
+        let end = after
+            .find(|c: char| c == '&' || c == '#' || c.is_whitespace())
+            .unwrap_or(after.len());
+        if end > 0 {
+            out.push_str("(removed-once-sent)");
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -617,5 +643,19 @@ mod tests {
     fn folding_drops_case_and_common_accents() {
         assert_eq!(super::folded("Résumé Clinic"), "resume clinic");
         assert_eq!(super::folded("ÇA VA, Zoë"), "ca va, zoe");
+    }
+
+    #[test]
+    fn delivered_bodies_lose_their_link_secrets() {
+        let body = "Choose a new one here:\n\nhttps://x.example/reset-password?token=AbC-12_x\n\n\
+                    Confirm: https://x.example/confirm-email?token=zz9&next=%2Fprograms%2F1 \
+                    (once).";
+        assert_eq!(
+            super::without_link_secrets(body).unwrap(),
+            "Choose a new one here:\n\nhttps://x.example/reset-password?token=(removed-once-sent)\n\n\
+             Confirm: https://x.example/confirm-email?token=(removed-once-sent)&next=%2Fprograms%2F1 \
+             (once)."
+        );
+        assert_eq!(super::without_link_secrets("Your session is booked."), None);
     }
 }

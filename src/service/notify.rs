@@ -759,11 +759,14 @@ pub async fn send_email(
     });
     match sent {
         Ok(()) => {
+            // Delivered: the stored copy keeps no live link to an account.
+            let kept = crate::domain::text::without_link_secrets(&e.body);
             store::notify::email_outcome(
                 &mut *ctx.db.write_conn().await?,
                 outbox_id,
                 "sent",
                 "",
+                kept.as_deref(),
                 ctx.now(),
             )
             .await?;
@@ -775,6 +778,7 @@ pub async fn send_email(
                 outbox_id,
                 "queued",
                 &err,
+                None,
                 ctx.now(),
             )
             .await?;

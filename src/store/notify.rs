@@ -375,23 +375,26 @@ pub async fn renew_email_claims<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-/// Records the outcome of a sending attempt and releases its claim.
+/// Records the outcome of a sending attempt and releases its claim; `body`, when
+/// given, replaces the stored body (a delivered email's without its link secrets).
 pub async fn email_outcome<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     status: &str,
     error: &str,
+    body: Option<&str>,
     now: Timestamp,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE outbox SET status = $2, last_error = $3, attempts = attempts + 1, \
-         claimed_by = NULL, claimed_until = NULL, \
+         claimed_by = NULL, claimed_until = NULL, body = COALESCE($5, body), \
          sent_at = CASE WHEN $2 IN ('sent', 'logged') THEN $4 ELSE sent_at END, updated_at = $4 WHERE id = $1",
     )
     .bind(id)
     .bind(status)
     .bind(error)
     .bind(now.stored())
+    .bind(body)
     .execute(ex)
     .await?;
     Ok(())

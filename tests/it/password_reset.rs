@@ -357,3 +357,65 @@ async fn suspension_and_an_operator_set_password_spend_the_links() {
         StatusCode::OK
     );
 }
+
+/// A reset email delivered over SMTP keeps no live link in the database: the stored
+/// copy (outbox, data export, backups) has the token replaced, while the link that
+/// reached the mailbox still works.
+#[tokio::test]
+async fn a_delivered_reset_link_is_not_kept_in_the_outbox() {
+    let sink = crate::support::SmtpSink::start().await;
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        smtp_url: Some(format!("smtp://{}", sink.addr)),
+        ..crate::support::test_config()
+    })
+    .await;
+    app.register("kept@example.com").await;
+    let (status, _) = ask(&app, "kept@example.com").await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mut delivered = None;
+    for _ in 0..250 {
+        let mails = sink.messages.lock().await.clone();
+        if let Some(m) = mails.iter().find(|m| m.contains("reset-password?token=")) {
+            delivered = Some(m.clone());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let delivered = delivered
+        .expect("the reset email reached the SMTP server")
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    // Quoted-printable may wrap the line: the token is read up to its line's end.
+    let at = delivered.find("reset-password?token=").unwrap() + 21;
+    let token: String = delivered[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(token.len() >= 20, "{delivered}");
+    let mut stored = String::new();
+    for _ in 0..250 {
+        let rows = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "kept@example.com")
+            .await
+            .unwrap();
+        let row = rows
+            .iter()
+            .find(|m| m.subject == "Reset your mentorhub password")
+            .unwrap();
+        if row.status == "sent" {
+            stored = row.body.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        stored.contains("reset-password?token=(removed-once-sent)") && !stored.contains(&token),
+        "{stored}"
+    );
+    let (status, body) = confirm(&app, &token, "a brand new password 1").await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(
+        login(&app, "kept@example.com", "a brand new password 1").await,
+        StatusCode::OK
+    );
+}
