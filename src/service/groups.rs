@@ -1511,6 +1511,19 @@ pub async fn decide_due(ctx: &Ctx) -> AppResult<usize> {
                 &mut live,
             )
             .await?;
+            // Its mentor too: nobody else called it off.
+            let joined = match g.seated {
+                0 => "nobody had joined".to_string(),
+                1 => "1 person had joined and was refunded".to_string(),
+                n => format!("{n} people had joined and were refunded"),
+            };
+            let body = format!(
+                "It needed at least {min} people by the decision time; {joined}. The session \
+                 is cancelled and its time is free again."
+            );
+            let title = format!("“{}” is cancelled: too few joined", g.title);
+            let mentor = (notify::GROUP_SEAT, title, body);
+            tell(ctx, &mut tx, &g, &g.mentor_id, mentor, now, &mut live).await?;
             cancelled += 1;
         }
         tx.commit().await?;

@@ -244,7 +244,7 @@ pub const KINDS: &[Kind] = &[
     },
     Kind {
         kind: GROUP_SEAT,
-        label: "My place in a group session changes (seated from the waitlist, passed over, cancelled)",
+        label: "My place in a group session changes (seated from the waitlist, passed over, cancelled), or one I lead is called off",
         in_app: true,
         email: true,
         audience: Audience::Everyone,

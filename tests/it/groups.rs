@@ -1109,6 +1109,23 @@ async fn minimum_attendance_is_decided_once_at_the_decision_time() {
     assert_eq!(app.balance(&a).await, (40, 10), "refunded once");
     let (_, notes) = app.get("/api/v1/notifications", a.token()).await;
     assert!(notes.to_string().contains("Fewer than 2 people"), "{notes}");
+    // Its mentor is told too (nobody else called it off).
+    let told = app.notifications(&m).await;
+    let off = told
+        .iter()
+        .find(|n| {
+            n["title"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("is cancelled: too few joined")
+        })
+        .unwrap_or_else(|| panic!("{told:?}"));
+    assert!(
+        off["body"].as_str().unwrap().contains(
+            "It needed at least 2 people by the decision time; 1 person had joined and was refunded."
+        ),
+        "{off}"
+    );
     // Met at its decision time: it stays, even when one leaves afterwards.
     app.clock.set("2026-03-05T15:00:01Z".parse().unwrap());
     app.tick().await;
