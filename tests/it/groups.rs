@@ -3596,23 +3596,69 @@ async fn within_the_notice_the_page_says_what_leaving_now_returns() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let m = mentor(&app, &admin).await;
-    let g = publish(&app, &m, session(2, 10)).await;
+    let g = publish(&app, &m, session(2, 15)).await;
     let id = g["id"].as_str().unwrap();
     let a = member(&app, &admin, "ann@example.com", 30).await;
     assert_eq!(join(&app, &a, id).await.0, StatusCode::CREATED);
     let ac = crate::web_mentors::sign_in(&app, "ann@example.com", "correct horse battery").await;
     let path = format!("/group-sessions/{id}");
     let (_, html) = crate::web_mentors::text(&ac, &app, &path).await;
-    assert!(html.contains("Leave before Tue 3 Mar 2026"), "{html}");
+    // Said in credits as the ledger counts them: 50 % of 15 is 7.
+    assert!(
+        html.contains("Leave before Tue 3 Mar 2026")
+            && html.contains("later, 7 of them come back and the rest goes to the mentor."),
+        "{html}"
+    );
     // The session starts at 15:00 on the 4th: from 15:00 on the 3rd, within 24 hours.
     app.clock.set("2026-03-03T16:00:00Z".parse().unwrap());
     let (_, html) = crate::web_mentors::text(&ac, &app, &path).await;
     assert!(
         html.contains(
-            "Leaving now, 50% of the 10 credits come back and the rest goes to the mentor."
+            "Leaving now, 7 of the 15 credits come back and the rest goes to the mentor."
         ) && !html.contains("Leave before"),
         "{html}"
     );
+}
+
+/// A session's page says its minimum attendance, when that is decided and when joining
+/// closes, before anyone joins (they learned of them only from a refusal or a
+/// cancellation), and once the decision is made that it takes place.
+#[tokio::test]
+async fn the_page_says_the_minimum_and_when_joining_closes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let mut body = session(5, 10);
+    body["min_attendance"] = json!(2);
+    body["decide_at"] = json!("2026-03-03T15:00:00Z");
+    body["join_until"] = json!("2026-03-04T13:00:00Z");
+    let g = publish(&app, &m, body).await;
+    let id = g["id"].as_str().unwrap();
+    let ann = member(&app, &admin, "ann@example.com", 30).await;
+    let ac = crate::web_mentors::sign_in(&app, "ann@example.com", "correct horse battery").await;
+    let path = format!("/group-sessions/{id}");
+    let (_, html) = crate::web_mentors::text(&ac, &app, &path).await;
+    assert!(
+        html.contains(
+            "<dd id=\"minimum\">Takes place if at least 2 people have joined by Tue 3 Mar \
+             2026, 15:00; otherwise it is cancelled and everyone refunded</dd>"
+        ) && html.contains("<dd id=\"joining-closes\">Closes Wed 4 Mar 2026, 13:00</dd>"),
+        "{html}"
+    );
+    let bob = member(&app, &admin, "bob@example.com", 30).await;
+    for s in [&ann, &bob] {
+        assert_eq!(join(&app, s, id).await.0, StatusCode::CREATED);
+    }
+    app.clock.set("2026-03-03T15:00:01Z".parse().unwrap());
+    app.tick().await;
+    let (_, html) = crate::web_mentors::text(&ac, &app, &path).await;
+    assert!(
+        html.contains("<dd id=\"minimum\">At least 2 people joined in time: it takes place</dd>"),
+        "{html}"
+    );
+    app.clock.set("2026-03-04T13:00:01Z".parse().unwrap());
+    let (_, html) = crate::web_mentors::text(&ac, &app, &path).await;
+    assert!(html.contains("Closed Wed 4 Mar 2026, 13:00"), "{html}");
 }
 
 /// The publishing page sets what the API does: the fewest seated for the session to go

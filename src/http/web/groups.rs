@@ -73,6 +73,11 @@ pub struct GroupCard {
     pub mine: String,
     /// One date of a weekly run (each date is joined on its own).
     pub weekly: bool,
+    /// Its minimum attendance and when it is decided, in the viewer's zone ("" when it
+    /// has none, or once it is over).
+    pub minimum: String,
+    /// When joining closes, when that is before the start ("" otherwise).
+    pub joining_closes: String,
 }
 
 /// Cards of `rows`, each saying the viewer's part in it (their places read at once).
@@ -83,10 +88,11 @@ pub async fn cards(
 ) -> Result<Vec<GroupCard>, AppError> {
     let me = web.auth.as_ref().map(|a| &a.user);
     let seats = groups::my_seats(&state.ctx, me, rows).await?;
+    let now = state.ctx.now();
     Ok(rows
         .iter()
         .map(|g| {
-            let mut c = card(web, g);
+            let mut c = card(web, g, now);
             let place = seats.iter().find(|s| s.session_id == g.id);
             c.mine = match place {
                 _ if me.is_some_and(|u| u.id == g.mentor_id) => "You lead it".into(),
@@ -100,7 +106,7 @@ pub async fn cards(
         .collect())
 }
 
-pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
+pub fn card(web: &WebCtx, g: &GroupRow, now: jiff::Timestamp) -> GroupCard {
     let tz = web.zone();
     let mentor_tz = jiff::tz::TimeZone::get(&g.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     // The mentor reads it in their own (profile's) zone: the session's zone is only
@@ -142,6 +148,22 @@ pub fn card(web: &WebCtx, g: &GroupRow) -> GroupCard {
         cancel_reason: crate::domain::text::as_sentence(&g.cancel_reason),
         mine: String::new(),
         weekly: g.repeats_id.is_some(),
+        minimum: match (g.status, g.min_attendance, g.decide_at) {
+            (GroupStatus::Open, Some(min), Some(at)) if min > 1 && now >= at && g.seated >= min => {
+                format!("At least {min} people joined in time: it takes place")
+            }
+            (GroupStatus::Open, Some(min), Some(at)) if min > 1 => format!(
+                "Takes place if at least {min} people have joined by {}; otherwise it is \
+                 cancelled and everyone refunded",
+                web.when(at, &tz)
+            ),
+            _ => String::new(),
+        },
+        joining_closes: match g.status == GroupStatus::Open && g.join_until < g.start_at {
+            true if now < g.join_until => format!("Closes {}", web.when(g.join_until, &tz)),
+            true => format!("Closed {}", web.when(g.join_until, &tz)),
+            false => String::new(),
+        },
     }
 }
 
@@ -393,21 +415,23 @@ async fn render_session(
         }
         _ => None,
     };
+    // What a late leaver gets back, in credits as the ledger counts them (50 % of 15
+    // is 7, not "50 %").
+    let late_back = g.credits_per_seat * p.late_refund_percent.clamp(0, 100) / 100;
     let policy = if g.credits_per_seat == 0 {
         "Free to join and to leave.".to_string()
     } else if now >= free_until {
         // Within the notice already: no deadline to name.
         format!(
-            "Leaving now, {}% of the {} credits come back and the rest goes to the mentor.",
-            p.late_refund_percent.clamp(0, 100),
-            g.credits_per_seat
+            "Leaving now, {} of the {} credits come back and the rest goes to the mentor.",
+            late_back, g.credits_per_seat
         )
     } else {
         format!(
-            "Leave before {} and all {} credits come back; later, {}% come back and the rest goes to the mentor.",
+            "Leave before {} and all {} credits come back; later, {} of them come back and the rest goes to the mentor.",
             web.when(free_until, &tz),
             g.credits_per_seat,
-            p.late_refund_percent.clamp(0, 100)
+            late_back
         )
     };
     // In line, or about to join, with a wallet that cannot pay a seat: what it holds.
@@ -474,7 +498,7 @@ async fn render_session(
             let rows = groups::other_dates(&state.ctx, me, &g).await?;
             cards(state, web, &rows).await?
         },
-        g: card(web, &g),
+        g: card(web, &g, now),
     };
     Ok(web.render_status(state, status, &page))
 }
