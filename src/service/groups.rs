@@ -790,6 +790,18 @@ async fn settle(
 
 /// Takes a seat (its credits held) or, when the session is full, a place in line.
 pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, SeatRow)> {
+    let (g, seat, _) = join_with_key(ctx, me, id, None).await?;
+    Ok((g, seat))
+}
+
+/// [`join`], asked with an Idempotency-Key: the same key again (a retry) answers the
+/// seat it took, whatever became of it, and changes nothing (`true`: a replay).
+pub async fn join_with_key(
+    ctx: &Ctx,
+    me: &UserRow,
+    id: &str,
+    key: Option<&str>,
+) -> AppResult<(GroupRow, SeatRow, bool)> {
     let g = seen(ctx, Some(me), id).await?;
     if g.mentor_id == me.id {
         return Err(AppError::conflict(
@@ -801,6 +813,13 @@ pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, Sea
     let mut tx = ctx.db.begin_write().await?;
     let g = locked(ctx, &mut tx, id).await?;
     store::bookings::lock_people(&mut tx, ctx.db.backend, &me.id, &me.id).await?;
+    // Under the session's lock: of the same request sent at once, the first takes the
+    // seat and the others find it here.
+    if let Some(key) = key
+        && let Some(seat) = store::groups::seat_by_key(&mut *tx, id, &me.id, key).await?
+    {
+        return Ok((g, seat, true));
+    }
     if g.status != group::GroupStatus::Open {
         return Err(not_open(&g));
     }
@@ -841,14 +860,15 @@ pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, Sea
             &me.id,
             SeatStatus::Seated,
             g.credits_per_seat,
+            key,
             now,
         )
         .await?;
         store::groups::add_seated(&mut tx, id, 1, now).await?;
         store::messages::add_participant(&mut tx, &g.thread_id, &me.id, now).await?;
     } else {
-        store::groups::insert_seat(&mut tx, &seat_id, id, &me.id, SeatStatus::Waiting, 0, now)
-            .await?;
+        let waiting = SeatStatus::Waiting;
+        store::groups::insert_seat(&mut tx, &seat_id, id, &me.id, waiting, 0, key, now).await?;
     }
     let mut live = Live::new();
     let name = me.display_name();
@@ -885,7 +905,7 @@ pub async fn join(ctx: &Ctx, me: &UserRow, id: &str) -> AppResult<(GroupRow, Sea
     let g = store::groups::get(&ctx.db.pool, id)
         .await?
         .ok_or_else(not_found)?;
-    Ok((g, seat))
+    Ok((g, seat, false))
 }
 
 /// What leaving did.

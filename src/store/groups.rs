@@ -548,6 +548,8 @@ pub async fn line_with_balances(
     .await
 }
 
+/// A new seat (or place in line); `key`: the Idempotency-Key it was asked with.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_seat(
     tx: &mut Tx,
     id: &str,
@@ -555,12 +557,14 @@ pub async fn insert_seat(
     user_id: &str,
     status: SeatStatus,
     credits_held: i64,
+    key: Option<&str>,
     now: Timestamp,
 ) -> sqlx::Result<()> {
     let seated_at = (status == SeatStatus::Seated).then_some(now);
     sqlx::query(
         "INSERT INTO group_seats (id, session_id, user_id, status, credits_held, queued_at, \
-         seated_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $6)",
+         seated_at, created_at, updated_at, idempotency_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $6, $8)",
     )
     .bind(id)
     .bind(session_id)
@@ -569,9 +573,28 @@ pub async fn insert_seat(
     .bind(credits_held)
     .bind(now.stored())
     .bind(seated_at.stored())
+    .bind(key)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The seat `user_id` took in this session with this Idempotency-Key, whatever became
+/// of it since.
+pub async fn seat_by_key<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    session_id: &str,
+    user_id: &str,
+    key: &str,
+) -> sqlx::Result<Option<SeatRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SEAT} WHERE s.session_id = $1 AND s.user_id = $2 AND s.idempotency_key = $3"
+    )))
+    .bind(session_id)
+    .bind(user_id)
+    .bind(key)
+    .fetch_optional(ex)
+    .await
 }
 
 /// Moves a live seat to `to` (from `from`, or nothing changes: false).

@@ -4042,3 +4042,61 @@ async fn the_editor_refuses_a_skipped_time_and_says_who_took_added_seats() {
         "{page}"
     );
 }
+
+/// A join sent again with its Idempotency-Key (a retry after a timeout, or the same
+/// request sent at once several times) answers the seat it took — 201, the replay
+/// header, charged once — and a place in line likewise; without the key, or with
+/// another, a second join is still "already joined".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retried_join_with_its_key_answers_the_seat_it_took() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let admin = app.admin().await;
+    let m = mentor(&app, &admin).await;
+    let g = publish(&app, &m, session(2, 10)).await;
+    let id = g["id"].as_str().unwrap().to_string();
+    let send = |s: &Session, key: Option<&str>| {
+        let (app, token, id) = (app.clone(), s.access.clone(), id.clone());
+        let key = key.map(str::to_string);
+        async move {
+            let mut r = app
+                .http
+                .post(app.url(&format!("/api/v1/group-sessions/{id}/seats")))
+                .bearer_auth(&token)
+                .json(&json!({}));
+            if let Some(k) = key {
+                r = r.header("idempotency-key", k);
+            }
+            let r = r.send().await.unwrap();
+            let replayed = r.headers().get("idempotent-replayed").is_some();
+            (r.status(), replayed, r.json::<Value>().await.unwrap())
+        }
+    };
+    let a = member(&app, &admin, "ann@example.com", 50).await;
+    let answers = join_all((0..8).map(|_| send(&a, Some("join-1")))).await;
+    for (status, _, body) in &answers {
+        assert_eq!(*status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["my_seat"], answers[0].2["my_seat"], "{body}");
+    }
+    assert_eq!(
+        answers.iter().filter(|(_, r, _)| !*r).count(),
+        1,
+        "one took it"
+    );
+    assert_eq!(app.balance(&a).await, (40, 10), "charged once");
+    for key in [None, Some("join-2")] {
+        let (status, _, body) = send(&a, key).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["code"], "already_joined");
+    }
+    // In line: the same.
+    let b = member(&app, &admin, "bob@example.com", 50).await;
+    assert_eq!(join(&app, &b, &id).await.0, StatusCode::CREATED);
+    let c = member(&app, &admin, "cat@example.com", 50).await;
+    let (status, first, line) = send(&c, Some("line-1")).await;
+    assert_eq!((status, first), (StatusCode::CREATED, false), "{line}");
+    let (status, again, replay) = send(&c, Some("line-1")).await;
+    assert_eq!((status, again), (StatusCode::CREATED, true), "{replay}");
+    assert_eq!(replay["my_seat"], line["my_seat"]);
+    assert_eq!(app.balance(&c).await, (50, 0), "nothing held in line");
+    app.assert_ledger_ok().await;
+}

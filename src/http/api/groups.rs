@@ -271,9 +271,11 @@ async fn cancel(
 }
 
 /// Take a seat (its credits are held in escrow), or a place in line when the session
-/// is full. `201` either way; `my_seat` says which.
+/// is full. `201` either way; `my_seat` says which. Send `Idempotency-Key` to make a
+/// retry safe: the same key again answers the seat it took (`Idempotent-Replayed`).
 #[utoipa::path(post, path = "/api/v1/group-sessions/{id}/seats", tag = "group sessions",
-    security(("bearer" = [])), params(("id" = String, Path)),
+    security(("bearer" = [])), params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried join safe")),
     responses((status = 201, body = GroupView), (status = 402, body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "`already_joined`, `joining_closed`, `session_closed`, `slot_unavailable`, `own_session`", body = Problem)))]
@@ -281,11 +283,14 @@ async fn join(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
     IdPath(id): IdPath,
+    headers: axum::http::HeaderMap,
 ) -> Result<impl IntoResponse, AppError> {
-    let (g, seat) = groups::join(&state.ctx, &me.user, &id).await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(view(g, Some(seat), Some(me.user.id.as_str()))),
+    let key = super::bookings::idempotency_key(&headers)?;
+    let (g, seat, replayed) =
+        groups::join_with_key(&state.ctx, &me.user, &id, key.as_deref()).await?;
+    Ok(super::bookings::created(
+        view(g, Some(seat), Some(me.user.id.as_str())),
+        replayed,
     ))
 }
 
