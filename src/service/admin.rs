@@ -162,7 +162,8 @@ pub(crate) async fn suspend_in(
         ctx,
         tx,
         user,
-        "Your account is suspended",
+        // No link: they cannot sign in to follow one.
+        ("Your account is suspended", ""),
         format!(
             "An administrator suspended your account. While it is suspended you cannot \
              sign in, and your coming sessions are cancelled with their credits refunded \
@@ -174,12 +175,13 @@ pub(crate) async fn suspend_in(
     .await
 }
 
-/// A notice to `user` of their account's standing, in the caller's transaction.
+/// A notice to `user` of their account's standing, in the caller's transaction: its
+/// title and the page it leads to ("" for none).
 async fn tell_account(
     ctx: &Ctx,
     tx: &mut store::Tx,
     user: &UserRow,
-    title: &str,
+    (title, link): (&str, &str),
     body: String,
     now: jiff::Timestamp,
     live: &mut super::events::Live,
@@ -191,7 +193,7 @@ async fn tell_account(
         kind: super::notify::ACCOUNT_STATUS,
         title: title.into(),
         body,
-        link: "/dashboard".into(),
+        link: link.into(),
         related_id: None,
         ics: None,
     };
@@ -239,7 +241,7 @@ pub async fn unsuspend(ctx: &Ctx, actor: &UserRow, id: &str) -> AppResult<UserRo
             ctx,
             &mut tx,
             &user,
-            "Your account is active again",
+            ("Your account is active again", "/dashboard"),
             "An administrator lifted the suspension of your account: you can sign in again. \
              Sessions cancelled while it was suspended stay cancelled (their credits were \
              refunded); book again when you are ready."

@@ -340,14 +340,25 @@ pub fn wants_stored(kind: &str, stored: Option<(bool, bool)>) -> (bool, bool) {
 }
 
 /// The text of a notification's email: its times written out for its reader now.
+/// A note without a link says no "Open:" line; a notice of the account's standing
+/// (which cannot be turned off, and may reach someone who cannot sign in) no footer
+/// about choosing emails.
 pub fn email_body(ctx: &Ctx, note: &Note<'_>) -> String {
+    let open = match note.link.as_str() {
+        "" => String::new(),
+        link => format!("\n\nOpen: {}{link}", ctx.config.base_url),
+    };
+    let choose = match note.kind {
+        ACCOUNT_STATUS => String::new(),
+        _ => format!(
+            " Choose which emails you get: {}/settings/notifications",
+            ctx.config.base_url
+        ),
+    };
     format!(
-        "{}\n\n{}\n\nOpen: {}{}\n\n--\nmentorhub. Choose which emails you get: {}/settings/notifications\n",
+        "{}\n\n{}{open}\n\n--\nmentorhub.{choose}\n",
         note.title,
         reader_of(note).read(&note.body),
-        ctx.config.base_url,
-        note.link,
-        ctx.config.base_url
     )
 }
 

@@ -1218,6 +1218,11 @@ async fn a_suspended_mentor_is_told_and_their_mentee_is_not_sent_to_a_404() {
         body.contains("cannot sign in") && !body.contains("Under review"),
         "{body}"
     );
+    // Nothing to open or to choose: they cannot sign in.
+    assert!(
+        !body.contains("Open: ") && !body.contains("Choose which emails"),
+        "{body}"
+    );
 
     // The mentee: the mentorship stays, marked; no way to a profile that is not there.
     let (_, page) = text(&c, &app, "/mentorship?tab=mentors").await;
@@ -1259,7 +1264,9 @@ async fn a_suspended_mentor_is_told_and_their_mentee_is_not_sent_to_a_404() {
     assert_eq!(status, StatusCode::OK);
     let mails = subjects("mentor@example.com").await;
     assert!(
-        mails[0].0.contains("Your account is active again"),
+        mails[0].0.contains("Your account is active again")
+            && mails[0].1.contains("/dashboard")
+            && !mails[0].1.contains("Choose which emails"),
         "{mails:?}"
     );
     let (_, page) = text(&c, &app, "/mentorship?tab=mentors").await;
