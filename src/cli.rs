@@ -670,6 +670,8 @@ async fn admin_command(config: Config, command: AdminCommand) -> anyhow::Result<
                 }
                 _ => anyhow::bail!("give the password with --password-stdin (or --password)"),
             };
+            // Said with the account: a mistyped data directory makes a new database.
+            let place = crate::config::redact_url(&config.effective_database_url());
             let db = open_database(&config).await?;
             let ctx = Ctx::new(db, Arc::new(SystemClock), config);
             match admin::create_admin(&ctx, &email, &password).await {
@@ -678,7 +680,7 @@ async fn admin_command(config: Config, command: AdminCommand) -> anyhow::Result<
                         admin::AdminCreated::Created => "created admin",
                         admin::AdminCreated::Promoted => "made existing account an admin",
                     };
-                    println!("{what}: {} ({})", user.email, user.id);
+                    println!("{what}: {} ({}) in {place}", user.email, user.id);
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(crate::error::AppError::Invalid(errors)) => {

@@ -430,7 +430,12 @@ async fn cli_admin_create_reads_the_password_from_stdin() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("created admin: ops@example.com"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("created admin: ops@example.com"), "{said}");
+    // Where (a mistyped data directory would be a new, empty database), without a
+    // password.
+    let place = mentorhub::config::redact_url(&app.db.url);
+    assert!(said.trim_end().ends_with(&format!(" in {place}")), "{said}");
     let (status, body) = app
         .post(
             "/api/v1/auth/login",
