@@ -96,6 +96,21 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const area of document.querySelectorAll("textarea[data-preview]")) {
     livePreview(area, document.getElementById(area.dataset.preview));
   }
+  // Self-ratings of skills: the boxes show what is saved for the moment chosen (at
+  // the start, at the end), not "Not rated" after every save. Without the script they
+  // start at "Not rated", which changes nothing when sent.
+  const ratings = document.getElementById("skill-ratings");
+  if (ratings) {
+    const show = () => {
+      const phase = ratings.querySelector("input[name=phase]:checked");
+      if (!phase) return;
+      for (const box of ratings.querySelectorAll("select[data-start]")) {
+        box.value = (phase.value === "end" ? box.dataset.end : box.dataset.start) || "0";
+      }
+    };
+    for (const radio of ratings.querySelectorAll("input[name=phase]")) radio.addEventListener("change", show);
+    show();
+  }
   if (document.body.dataset.live === "1") {
     live();
   } else {

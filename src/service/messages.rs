@@ -223,7 +223,8 @@ pub async fn mentorship_started(
             thread_id: &thread,
             sender_id: None,
             kind: "system",
-            content: "Mentorship started. Say hello!",
+            // Shown "by" whoever accepted: the line says what they did.
+            content: "Mentorship request accepted. Say hello!",
             metadata: &json!({}),
             booking_id: None,
             now,

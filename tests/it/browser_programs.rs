@@ -151,6 +151,20 @@ async fn an_admin_starts_a_program_mentees_apply_and_the_manager_publishes() {
     a.screenshots("programs-06-matched").await;
     a.goto(&app.url("/credits")).await;
     assert!(a.page_has("from Spring interview prep").await);
+    // She rates a skill: the form then shows the rating saved for the moment chosen,
+    // not "Not rated" again.
+    a.goto(&app.url("/mentorship?tab=mentors")).await;
+    a.js("document.querySelector('a[href^=\"/mentorship/0\"]').click();")
+        .await;
+    assert!(a.wait_for_text("Rate yourself").await);
+    a.js("document.getElementById('level-1').value = '3';")
+        .await;
+    a.click_button("Save my ratings").await;
+    assert!(a.wait_for_text("3 of 5").await);
+    assert_eq!(a.value("#level-1").await, "3", "the start's rating shown");
+    a.js("document.querySelector('#skill-ratings input[value=end]').click();")
+        .await;
+    assert_eq!(a.value("#level-1").await, "0", "none yet at the end");
     // The mentor ticks a milestone on the mentorship's page; the report shows it.
     m.goto(&app.url("/mentorship?tab=mentees")).await;
     m.js("for (const li of document.querySelectorAll('li.card')) { if (li.textContent.includes('Test ana')) { li.querySelector('a[href^=\"/mentorship/0\"]').click(); } }")

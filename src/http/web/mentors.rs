@@ -1011,10 +1011,15 @@ fn month_year(date: &str) -> String {
 /// spots lowered since): then all are taken, and how many mentees they have is said
 /// apart ("3 of 2 taken" reads as a mistake).
 fn spots(mentees: i64, max: i64) -> String {
+    let all = match max {
+        1 => "The one mentee spot is taken".to_string(),
+        _ => format!("All {max} mentee spots taken"),
+    };
     match mentees {
+        n if n < max && max == 1 => "The one mentee spot is free".to_string(),
         n if n < max => format!("{n} of {max} mentee spots taken"),
-        n if n == max => format!("All {max} mentee spots taken"),
-        n => format!("All {max} mentee spots taken ({n} mentees now)"),
+        n if n == max => all,
+        n => format!("{all} ({n} mentees now)"),
     }
 }
 
@@ -1027,6 +1032,13 @@ mod tests {
         assert_eq!(
             super::spots(3, 2),
             "All 2 mentee spots taken (3 mentees now)"
+        );
+        // One spot is not "all 1 spots".
+        assert_eq!(super::spots(1, 1), "The one mentee spot is taken");
+        assert_eq!(super::spots(0, 1), "The one mentee spot is free");
+        assert_eq!(
+            super::spots(2, 1),
+            "The one mentee spot is taken (2 mentees now)"
         );
     }
 }
