@@ -814,11 +814,15 @@ async fn smtp_send(
         AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
         message::{Attachment, MultiPart, SinglePart, header::ContentType},
     };
+    let sender: lettre::message::Mailbox = from
+        .parse()
+        .map_err(|e| format!("bad sender address: {e}"))?;
+    // One Message-ID an email, the same on every attempt (a server that took it twice
+    // can tell), at the sender's domain.
+    let message_id = format!("<{}@{}>", e.id, sender.email.domain());
     let builder = Message::builder()
-        .from(
-            from.parse()
-                .map_err(|e| format!("bad sender address: {e}"))?,
-        )
+        .message_id(Some(message_id))
+        .from(sender)
         .to(e
             .to_email
             .parse()
