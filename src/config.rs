@@ -167,6 +167,53 @@ impl Default for Config {
 }
 
 impl Config {
+    /// What this configuration leaves off that a site people use needs, in the words
+    /// of the admin console's overview (empty: nothing).
+    pub fn setup_gaps(&self) -> Vec<String> {
+        let mut gaps = vec![];
+        if self.smtp_url.is_none() {
+            gaps.push(
+                "No email is sent: emails, password reset links included, are only written \
+                 to the server's log. Set MENTORHUB_SMTP_URL and MENTORHUB_MAIL_FROM."
+                    .to_string(),
+            );
+        }
+        if self.welcome_credits == 0 && self.stripe_secret_key.is_none() {
+            gaps.push(
+                "Members start with no credits and cannot buy any, so they cannot book until \
+                 an admin grants some (a member's page, or their requests for credits). Set \
+                 MENTORHUB_WELCOME_CREDITS, or Stripe's key and webhook secret."
+                    .to_string(),
+            );
+        }
+        if self.contact_email.is_none() {
+            gaps.push(
+                "No contact address: pages show none, and a suspended member is only told to \
+                 contact the administrators. Set MENTORHUB_CONTACT_EMAIL."
+                    .to_string(),
+            );
+        }
+        let host = (self.base_url.split("://").nth(1).unwrap_or(""))
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("");
+        if ["127.0.0.1", "localhost", "0.0.0.0", "[::1]"].contains(&host) {
+            gaps.push(format!(
+                "Links in emails and calendar feeds lead to {}, which only this machine \
+                 reaches. Set MENTORHUB_BASE_URL to the site's public address.",
+                self.base_url
+            ));
+        }
+        if self.base_url.starts_with("https://") && !self.secure_cookies {
+            gaps.push(
+                "The site is served over https but its cookies are not marked Secure. Set \
+                 MENTORHUB_SECURE_COOKIES."
+                    .to_string(),
+            );
+        }
+        gaps
+    }
+
     /// The database URL to use: the explicit one, or a SQLite file in the data directory.
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
@@ -257,6 +304,34 @@ impl fmt::Debug for Config {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_overview_names_what_a_public_site_still_lacks() {
+        let bare = super::Config::default();
+        let gaps = bare.setup_gaps();
+        for said in [
+            "No email is sent",
+            "Members start with no credits",
+            "No contact address",
+            "Links in emails and calendar feeds lead to http://127.0.0.1:8080",
+        ] {
+            assert!(gaps.iter().any(|g| g.starts_with(said)), "{said}: {gaps:?}");
+        }
+        let ready = super::Config {
+            smtp_url: Some("smtp://mail.example.com".into()),
+            welcome_credits: 20,
+            contact_email: Some("team@example.com".into()),
+            base_url: "https://mentors.example.com".into(),
+            secure_cookies: true,
+            ..super::Config::default()
+        };
+        assert_eq!(ready.setup_gaps(), Vec::<String>::new());
+        let insecure = super::Config {
+            secure_cookies: false,
+            ..ready
+        };
+        assert_eq!(insecure.setup_gaps().len(), 1);
+    }
+
     use super::*;
 
     #[test]

@@ -66,6 +66,12 @@ async fn each_dashboard_renders_its_charts() {
         assert_eq!(bars(chart).await, 26, "{chart}");
     }
     assert_eq!(b.text("#total-users").await, "3");
+    // The tests' server has no SMTP server nor welcome credits: said first.
+    let setup = b.text("#setup").await;
+    assert!(
+        setup.contains("No email is sent") && setup.contains("Members start with no credits"),
+        "{setup}"
+    );
     b.screenshot("dash-03-admin").await;
     b.goto(&app.url("/admin/audit")).await;
     assert!(

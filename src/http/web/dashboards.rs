@@ -432,6 +432,8 @@ struct StatsPage {
     layout: Layout,
     s: AdminStats,
     charts: Vec<Chart>,
+    /// What the configuration leaves off that a site people use needs.
+    setup: Vec<String>,
 }
 
 impl StatsPage {
@@ -488,6 +490,7 @@ async fn stats_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
             layout: web.layout(),
             s,
             charts,
+            setup: state.ctx.config.setup_gaps(),
         },
     ))
 }
