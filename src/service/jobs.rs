@@ -38,6 +38,32 @@ pub async fn list(
 
 pub use crate::store::jobs::JobInfo;
 
+/// What a job is about, for the admins' list: an email's recipient and subject (an
+/// undelivered email says whom it was for); "" for other kinds. One read for the list.
+pub async fn about(ctx: &Ctx, jobs: &[JobInfo]) -> AppResult<Vec<String>> {
+    let outbox_of = |j: &JobInfo| -> Option<String> {
+        (j.kind == crate::domain::job::Job::EMAIL_SEND)
+            .then(|| serde_json::from_str::<serde_json::Value>(&j.payload).ok())
+            .flatten()
+            .and_then(|p| p["outbox_id"].as_str().map(str::to_string))
+    };
+    let ids: Vec<String> = jobs.iter().filter_map(outbox_of).collect();
+    let emails = if ids.is_empty() {
+        Default::default()
+    } else {
+        super::notify::batch_emails(ctx, &ids).await?
+    };
+    Ok(jobs
+        .iter()
+        .map(|j| {
+            outbox_of(j)
+                .and_then(|id| emails.get(&id))
+                .map(|e| format!("To {}: {}", e.to_email, e.subject))
+                .unwrap_or_default()
+        })
+        .collect())
+}
+
 /// Puts a dead job back in the queue with fresh attempts (admins), recorded in the
 /// audit log in the same transaction. 404 for no such job, 409 `not_dead` for a job
 /// that is not dead.

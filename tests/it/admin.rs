@@ -491,10 +491,35 @@ async fn admins_retry_dead_jobs_from_the_console_and_it_is_audited() {
     .execute(pool)
     .await
     .unwrap();
+    // An email that could not be delivered says whom it was for and what.
+    let outbox = mentorhub::domain::ids::new_id();
+    sqlx::query(
+        "INSERT INTO outbox (id, to_email, subject, body, status, created_at, updated_at)          VALUES ($1, 'someone@example.com', 'Your booking is accepted', 'Hello', 'queued', $2, $2)",
+    )
+    .bind(&outbox)
+    .bind(now)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, \
+         last_error, created_at, updated_at) \
+         VALUES ($1, 'email.send', $3, 'dead', $2, 8, 8, 'smtp_failed: connection refused', $2, $2)",
+    )
+    .bind(mentorhub::domain::ids::new_id())
+    .bind(now)
+    .bind(json!({"outbox_id": outbox}).to_string())
+    .execute(pool)
+    .await
+    .unwrap();
 
     let adm = sign_in(&app, "root@example.com", "admin password 1").await;
     let (_, html) = text(&adm, &app, "/admin/jobs").await;
     assert!(html.contains("gave up after 8 tries"), "{html}");
+    assert!(
+        html.contains("To someone@example.com: Your booking is accepted"),
+        "{html}"
+    );
     // When it was due, in the admin's zone.
     let tokyo = app
         .clock_now()

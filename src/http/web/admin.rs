@@ -876,6 +876,8 @@ async fn grant_credits(
 pub struct JobLine {
     pub id: String,
     pub kind: String,
+    /// An email's recipient and subject ("" for other kinds).
+    pub about: String,
     pub status: String,
     pub attempts: String,
     pub run_at: String,
@@ -891,10 +893,15 @@ struct JobsPage {
     recent: Vec<JobLine>,
 }
 
-fn job_line(web: &WebCtx, j: crate::service::jobs::JobInfo, tz: &jiff::tz::TimeZone) -> JobLine {
+fn job_line(
+    web: &WebCtx,
+    (j, about): (crate::service::jobs::JobInfo, String),
+    tz: &jiff::tz::TimeZone,
+) -> JobLine {
     JobLine {
         id: j.id,
         kind: j.kind,
+        about,
         status: j.status,
         attempts: format!("{}/{}", j.attempts, j.max_attempts),
         run_at: web.when(j.run_at, tz),
@@ -907,13 +914,23 @@ async fn jobs_page(State(state): State<AppState>, web: WebCtx) -> PageResult {
     let tz = web.zone();
     let (counts, dead) = jobs::overview(&state.ctx, &me, Some("dead"), 100).await?;
     let recent = jobs::list(&state.ctx, &me, None, 50).await?;
+    let (dead_about, recent_about) = (
+        jobs::about(&state.ctx, &dead).await?,
+        jobs::about(&state.ctx, &recent).await?,
+    );
+    let lines = |rows: Vec<jobs::JobInfo>, about: Vec<String>| -> Vec<JobLine> {
+        rows.into_iter()
+            .zip(about)
+            .map(|row| job_line(&web, row, &tz))
+            .collect()
+    };
     Ok(web.render(
         &state,
         &JobsPage {
             layout: web.layout(),
             counts,
-            dead: dead.into_iter().map(|j| job_line(&web, j, &tz)).collect(),
-            recent: recent.into_iter().map(|j| job_line(&web, j, &tz)).collect(),
+            dead: lines(dead, dead_about),
+            recent: lines(recent, recent_about),
         },
     ))
 }
