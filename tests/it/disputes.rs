@@ -668,6 +668,8 @@ async fn the_pages_dispute_and_decide() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let said = crate::web_confirm::flash_after(&ac, &app, res).await;
+    assert!(said.starts_with("Dispute granted:"), "{said}");
     let (_, html) = text(&c, &app, &page).await;
     assert!(
         html.contains("Granted") && html.contains("Logs show no join."),

@@ -395,6 +395,12 @@ async fn reporting_and_resolving_through_the_pages() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Said as what it was: dismissed, the content left as it is.
+    let said = crate::web_confirm::flash_after(&adm, &app, res).await;
+    assert!(
+        said.contains("Report dismissed: what was reported stays"),
+        "{said}"
+    );
     let (_, html) = text(&adm, &app, "/admin/reports").await;
     assert!(html.contains("Nothing reported"), "{html}");
     let (s, _) = text(&c, &app, "/admin/reports").await;

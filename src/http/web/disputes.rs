@@ -294,7 +294,13 @@ async fn resolve(
         note: Some(f.note.clone()),
     };
     match disputes::resolve(&state.ctx, &me, &id, &input).await {
-        Ok(_) => Ok(web.redirect_flash("/admin/disputes", "dispute_resolved")),
+        Ok(d) => Ok(web.redirect_flash(
+            "/admin/disputes",
+            match d.status {
+                crate::domain::dispute::DisputeStatus::Granted => "dispute_granted",
+                _ => "dispute_rejected",
+            },
+        )),
         // Refused (already decided, credits spent, a bad note): the queue again with
         // why, nothing changed.
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {

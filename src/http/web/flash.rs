@@ -516,7 +516,11 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "info",
         "You already reported this; the admins will look at it.",
     ),
-    ("report_resolved", "ok", "Report resolved."),
+    (
+        "report_dismissed",
+        "ok",
+        "Report dismissed: what was reported stays as it is, and the reporter was told.",
+    ),
     (
         "report_removed_article",
         "ok",
@@ -543,9 +547,14 @@ const FLASHES: &[(&str, &str, &str)] = &[
         "Answer sent. An administrator reads both sides and decides; you will both be told.",
     ),
     (
-        "dispute_resolved",
+        "dispute_granted",
         "ok",
-        "Dispute decided; both people were told.",
+        "Dispute granted: the credits moved as its confirmation said, and both people were told.",
+    ),
+    (
+        "dispute_rejected",
+        "ok",
+        "Dispute rejected: the session's outcome stands, and both people were told.",
     ),
     (
         "credits_asked",

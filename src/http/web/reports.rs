@@ -244,7 +244,7 @@ async fn resolve(
         Some("article") => "report_removed_article",
         Some("comment" | "message") => "report_removed_content",
         Some(_) => "report_removed_user",
-        None => "report_resolved",
+        None => "report_dismissed",
     };
     Ok(web.redirect_flash("/admin/reports", flash))
 }
