@@ -523,7 +523,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(config.log_json);
+    let log_json = config.log_json;
+    init_logging(log_json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -571,11 +572,33 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "fatal");
-            eprintln!("error: {e:#}");
+            // Said once: as a log line where logs are read by machines, else as text.
+            let said = error_text(&e);
+            if log_json {
+                tracing::error!(error = said, "fatal");
+            } else {
+                eprintln!("error: {said}");
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes, each said once: a cause whose words its error already
+/// quotes (sqlx's database errors repeat their source's) is left out.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if out.contains(&part) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&part);
+    }
+    out
 }
 
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {

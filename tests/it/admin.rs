@@ -810,6 +810,11 @@ fn migrate_reports_settings_read_plainly_and_a_refused_database_says_why() {
     );
     assert!(!ok);
     assert!(err.to_lowercase().contains("refused"), "{err}");
+    // Said once, as text (the log line and the message said it twice).
+    assert!(
+        !err.contains("fatal") && err.trim().lines().count() == 1,
+        "{err}"
+    );
     assert!(
         started.elapsed() < std::time::Duration::from_secs(8),
         "said at once, not after the pool's wait: {:?}",
