@@ -396,12 +396,19 @@ pub async fn create_admin(
         }
         _ => {
             let id = new_id();
-            let local = email
+            // Named by the address's first part ("ops@…" is "Ops"): the settings page
+            // changes it. (A surname "(admin)" was shown to members, and stayed after
+            // the role was taken away.)
+            let local: String = email
                 .as_str()
                 .split('@')
                 .next()
+                .filter(|l| !l.is_empty())
                 .unwrap_or("admin")
-                .to_string();
+                .chars()
+                .enumerate()
+                .map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c })
+                .collect();
             let written = store::users::insert(
                 &mut *tx,
                 &store::users::NewUser {
@@ -410,7 +417,7 @@ pub async fn create_admin(
                     password_hash: &hash,
                     roles: &Roles::new(vec![Role::Mentee, Role::Admin]).to_db(),
                     first_name: &local.chars().take(100).collect::<String>(),
-                    last_name: "(admin)",
+                    last_name: "",
                     timezone: "UTC",
                     clock: "",
                     now,

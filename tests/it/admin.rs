@@ -445,6 +445,12 @@ async fn cli_admin_create_reads_the_password_from_stdin() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["user"]["roles"], json!(["mentee", "admin"]));
+    // Named by the address, no made-up surname members would see.
+    assert_eq!(
+        (&body["user"]["first_name"], &body["user"]["last_name"]),
+        (&json!("Ops"), &json!("")),
+        "{body}"
+    );
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentorhub"))
         .args([
