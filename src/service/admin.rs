@@ -396,9 +396,9 @@ pub async fn create_admin(
         }
         _ => {
             let id = new_id();
-            // Named by the address's first part ("ops@…" is "Ops"): the settings page
-            // changes it. (A surname "(admin)" was shown to members, and stayed after
-            // the role was taken away.)
+            // Named by the address's first part ("ops@…" is Ops Admin), a name as
+            // people write one (the settings page changes it; a profile needs both
+            // parts). A surname "(admin)" was shown to members as if it were one.
             let local: String = email
                 .as_str()
                 .split('@')
@@ -417,7 +417,7 @@ pub async fn create_admin(
                     password_hash: &hash,
                     roles: &Roles::new(vec![Role::Mentee, Role::Admin]).to_db(),
                     first_name: &local.chars().take(100).collect::<String>(),
-                    last_name: "",
+                    last_name: "Admin",
                     timezone: "UTC",
                     clock: "",
                     now,

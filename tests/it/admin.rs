@@ -445,10 +445,10 @@ async fn cli_admin_create_reads_the_password_from_stdin() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["user"]["roles"], json!(["mentee", "admin"]));
-    // Named by the address, no made-up surname members would see.
+    // Named by the address, as a name reads (it was "ops (admin)").
     assert_eq!(
         (&body["user"]["first_name"], &body["user"]["last_name"]),
-        (&json!("Ops"), &json!("")),
+        (&json!("Ops"), &json!("Admin")),
         "{body}"
     );
 
