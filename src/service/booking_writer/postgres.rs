@@ -83,15 +83,8 @@ async fn write_take(ctx: &Ctx, groups: Vec<Vec<Item>>) {
         match write_together(ctx, &layers).await {
             Ok(outcomes) => {
                 drop(layers);
-                let stats = &ctx.booking_groups;
-                stats.layered_takes.fetch_add(1, Relaxed);
-                for (group, outcomes) in groups.into_iter().zip(outcomes) {
-                    stats.groups.fetch_add(1, Relaxed);
-                    stats.together.fetch_add(group.len() as u64, Relaxed);
-                    for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
-                        let _ = reply.send(outcome);
-                    }
-                }
+                ctx.booking_groups.layered_takes.fetch_add(1, Relaxed);
+                answer(ctx, groups, outcomes);
                 return;
             }
             Err(e) => {
@@ -107,19 +100,25 @@ async fn write_take(ctx: &Ctx, groups: Vec<Vec<Item>>) {
     join_all(groups.into_iter().map(|g| write_group(ctx, g))).await;
 }
 
+/// Each request of groups written together gets its outcome, counted.
+fn answer(ctx: &Ctx, groups: Vec<Vec<Item>>, outcomes: Vec<Vec<AppResult<Written>>>) {
+    let stats = &ctx.booking_groups;
+    for (group, outcomes) in groups.into_iter().zip(outcomes) {
+        stats.groups.fetch_add(1, Relaxed);
+        stats.together.fetch_add(group.len() as u64, Relaxed);
+        for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
+            let _ = reply.send(outcome);
+        }
+    }
+}
+
 async fn write_group(ctx: &Ctx, group: Vec<Item>) {
     tracing::debug!(size = group.len(), "booking group");
     if group.len() > 1 {
         let jobs: Vec<&WriteJob> = group.iter().map(|(job, _)| job).collect();
         match write_together(ctx, &[jobs]).await {
             Ok(outcomes) => {
-                let stats = &ctx.booking_groups;
-                stats.groups.fetch_add(1, Relaxed);
-                stats.together.fetch_add(group.len() as u64, Relaxed);
-                let outcomes = outcomes.into_iter().next().unwrap_or_default();
-                for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
-                    let _ = reply.send(outcome);
-                }
+                answer(ctx, vec![group], outcomes);
                 return;
             }
             Err(e) => {
