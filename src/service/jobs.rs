@@ -38,6 +38,33 @@ pub async fn list(
 
 pub use crate::store::jobs::JobInfo;
 
+/// The background work's gauges for `/metrics` in Prometheus' text format: jobs by
+/// status (not the done), emails waiting and the oldest one's age. A database that
+/// cannot answer leaves them out (the rest of the page is still served).
+pub async fn gauges(ctx: &Ctx) -> String {
+    let read = store::jobs::gauges(&ctx.db.pool, ctx.now()).await;
+    let Ok((jobs, emails, oldest)) = read else {
+        return "# mentorhub_jobs: the database did not answer\n".to_string();
+    };
+    let mut out = String::from(
+        "# HELP mentorhub_jobs Background jobs by status (done ones are not counted).\n\
+         # TYPE mentorhub_jobs gauge\n",
+    );
+    for (status, n) in jobs {
+        out.push_str(&format!("mentorhub_jobs{{status=\"{status}\"}} {n}\n"));
+    }
+    out.push_str(&format!(
+        "# HELP mentorhub_emails_waiting Emails not yet handed to the SMTP server.\n\
+         # TYPE mentorhub_emails_waiting gauge\n\
+         mentorhub_emails_waiting {emails}\n\
+         # HELP mentorhub_emails_oldest_waiting_seconds Age of the oldest email not yet \
+         sent (0: none waits); a growing age means mail is not going out.\n\
+         # TYPE mentorhub_emails_oldest_waiting_seconds gauge\n\
+         mentorhub_emails_oldest_waiting_seconds {oldest}\n"
+    ));
+    out
+}
+
 /// What a job is about, for the admins' list: an email's recipient and subject (an
 /// undelivered email says whom it was for); "" for other kinds. One read for the list.
 pub async fn about(ctx: &Ctx, jobs: &[JobInfo]) -> AppResult<Vec<String>> {

@@ -206,6 +206,29 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// What an operator alerts on, read by index for every scrape of `/metrics`: jobs
+/// waiting, running and dead (not the done, which pile up), and emails waiting to be
+/// sent with the oldest's age in seconds at `now`.
+pub async fn gauges<'e, E: Executor<'e, Database = Any> + Copy>(
+    ex: E,
+    now: Timestamp,
+) -> sqlx::Result<(Vec<(String, i64)>, i64, i64)> {
+    let mut jobs: Vec<(String, i64)> = vec![];
+    for status in ["queued", "running", "dead"] {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE status = $1")
+            .bind(status)
+            .fetch_one(ex)
+            .await?;
+        jobs.push((status.to_string(), n));
+    }
+    let (emails, oldest): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'queued'")
+            .fetch_one(ex)
+            .await?;
+    let age = oldest.map_or(0, |t| ((now.stored() - t) / 1_000_000).max(0));
+    Ok((jobs, emails, age))
+}
+
 /// Counts by status, for the admin page and metrics.
 pub async fn counts<'e, E: Executor<'e, Database = Any>>(
     ex: E,

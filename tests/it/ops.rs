@@ -285,3 +285,57 @@ async fn readiness_answers_quickly_when_postgres_is_out_of_reach() {
         assert!(took < Duration::from_millis(1500), "took {took:?}: {body}");
     }
 }
+
+/// `/metrics` says what an operator alerts on: jobs waiting and dead, emails waiting and
+/// how long the oldest has (mail not going out shows as an age that grows).
+#[tokio::test]
+async fn metrics_show_waiting_jobs_and_emails_and_the_oldest_ones_age() {
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        background_workers: false,
+        ..crate::support::test_config()
+    })
+    .await;
+    let pool = &app.ctx().db.pool;
+    let now = mentorhub::clock::to_micros(app.clock_now());
+    for (id, status) in [
+        ("0190b1c4-0000-7000-8000-00000000000a", "queued"),
+        ("0190b1c4-0000-7000-8000-00000000000b", "dead"),
+    ] {
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, \
+             last_error, created_at, updated_at) VALUES ($1, 'noop', '{}', $2, $3, 0, 8, '', $3, $3)",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(now)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO outbox (id, to_email, subject, body, status, created_at, updated_at) \
+         VALUES ('0190b1c4-0000-7000-8000-00000000000c', 'a@example.com', 'Hi', 'Hello', 'queued', $1, $1)",
+    )
+    .bind(now)
+    .execute(pool)
+    .await
+    .unwrap();
+    app.clock.advance(jiff::SignedDuration::from_secs(300));
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "mentorhub_jobs{status=\"queued\"} ",
+        "mentorhub_jobs{status=\"dead\"} 1",
+        "mentorhub_emails_waiting ",
+        "mentorhub_emails_oldest_waiting_seconds 300",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+}

@@ -65,6 +65,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 #[utoipa::path(get, path = "/metrics", tag = "ops",
     responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let jobs = crate::service::jobs::gauges(&state.ctx).await;
     (
         [(
             header::CONTENT_TYPE,
@@ -74,6 +75,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             + &state.ctx.booking_groups.render()
             + &(state.ctx.db.coalesced.as_ref())
                 .map(|c| c.stats.render())
-                .unwrap_or_default(),
+                .unwrap_or_default()
+            + &jobs,
     )
 }
