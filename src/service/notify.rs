@@ -757,6 +757,24 @@ pub async fn send_email(
             _ => Ok(()),
         };
     }
+    // A one-time link that expired while the email waited (an SMTP server down for
+    // hours, a dead job retried later) would only lead to "this link does not work":
+    // not sent, said why; the member asks for a new one. (Claimed first: no other
+    // worker is sending it.)
+    if let Some(lasts) = link_lifetime_micros(&e.body)
+        && crate::clock::to_micros(ctx.now()) - e.created_at > lasts
+    {
+        store::notify::email_outcome(
+            &mut *ctx.db.write_conn().await?,
+            outbox_id,
+            "failed",
+            "not sent: its one-time link expired while it waited",
+            None,
+            ctx.now(),
+        )
+        .await?;
+        return Ok(());
+    }
     let sent = tokio::time::timeout(
         ctx.config.smtp_timeout,
         smtp_send(url, &ctx.config.mail_from, e, ctx.config.smtp_timeout),
@@ -798,6 +816,19 @@ pub async fn send_email(
                 detail: err,
             })
         }
+    }
+}
+
+/// How long the one-time link an email carries works, in microseconds from when the
+/// email was queued (a password reset's, an email confirmation's); none for others.
+fn link_lifetime_micros(body: &str) -> Option<i64> {
+    use super::accounts::{CONFIRM_LINK_HOURS, RESET_LINK_MINUTES};
+    if body.contains("/reset-password?token=") {
+        Some(RESET_LINK_MINUTES * 60_000_000)
+    } else if body.contains("/confirm-email?token=") {
+        Some(CONFIRM_LINK_HOURS * 3_600_000_000)
+    } else {
+        None
     }
 }
 

@@ -424,3 +424,42 @@ async fn a_delivered_reset_link_is_not_kept_in_the_outbox() {
         StatusCode::OK
     );
 }
+
+/// A reset email that could not go out within its link's hour (the SMTP server down,
+/// the job retried later) is not sent with a dead link: it is marked failed and says
+/// why; one sent in time goes out.
+#[tokio::test]
+async fn a_reset_email_whose_link_expired_while_waiting_is_not_sent() {
+    let sink = crate::support::SmtpSink::start().await;
+    let app = TestApp::spawn_with(mentorhub::config::Config {
+        smtp_url: Some(format!("smtp://{}", sink.addr)),
+        background_workers: false,
+        ..crate::support::test_config()
+    })
+    .await;
+    app.register("late@example.com").await;
+    app.register("soon@example.com").await;
+    assert_eq!(ask(&app, "late@example.com").await.0, StatusCode::ACCEPTED);
+    app.clock.advance(SignedDuration::from_mins(61));
+    assert_eq!(ask(&app, "soon@example.com").await.0, StatusCode::ACCEPTED);
+    mentorhub::jobs::run_due(app.ctx(), "test").await.unwrap();
+    let mails = sink.messages.lock().await.clone();
+    assert!(
+        mails.iter().any(|m| m.contains("To: soon@example.com"))
+            && !mails.iter().any(|m| m.contains("To: late@example.com")),
+        "{mails:?}"
+    );
+    let late = mentorhub::store::notify::emails_for(&app.ctx().db.pool, "late@example.com")
+        .await
+        .unwrap();
+    let late = late
+        .iter()
+        .find(|m| m.subject == "Reset your mentorhub password")
+        .unwrap();
+    assert_eq!(late.status, "failed");
+    assert!(
+        late.last_error.contains("link expired"),
+        "{}",
+        late.last_error
+    );
+}
