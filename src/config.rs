@@ -193,11 +193,18 @@ impl Config {
                     .to_string(),
             );
         }
-        let host = (self.base_url.split("://").nth(1).unwrap_or(""))
-            .split(['/', ':'])
+        let authority = (self.base_url.split("://").nth(1).unwrap_or(""))
+            .split('/')
             .next()
             .unwrap_or("");
-        if ["127.0.0.1", "localhost", "0.0.0.0", "[::1]"].contains(&host) {
+        let host = match authority.rsplit_once(':') {
+            // A port after the host (not inside "[::1]").
+            Some((h, port)) if !port.contains(']') => h,
+            _ => authority,
+        };
+        let local =
+            host == "localhost" || host == "[::1]" || host == "0.0.0.0" || host.starts_with("127.");
+        if local {
             gaps.push(format!(
                 "Links in emails and calendar feeds lead to {}, which only this machine \
                  reaches. Set MENTORHUB_BASE_URL to the site's public address.",
@@ -330,6 +337,22 @@ mod tests {
             ..ready
         };
         assert_eq!(insecure.setup_gaps().len(), 1);
+        for local in [
+            "http://localhost:8080",
+            "http://[::1]:8080/x",
+            "http://127.0.0.2",
+        ] {
+            let c = super::Config {
+                base_url: local.into(),
+                ..super::Config::default()
+            };
+            assert!(
+                c.setup_gaps()
+                    .iter()
+                    .any(|g| g.starts_with("Links in emails")),
+                "{local}"
+            );
+        }
     }
 
     use super::*;

@@ -341,8 +341,8 @@ pub fn wants_stored(kind: &str, stored: Option<(bool, bool)>) -> (bool, bool) {
 
 /// The text of a notification's email: its times written out for its reader now.
 /// A note without a link says no "Open:" line; a notice of the account's standing
-/// (which cannot be turned off, and may reach someone who cannot sign in) no footer
-/// about choosing emails.
+/// (which may reach someone who cannot sign in to choose anything) no footer about
+/// choosing emails.
 pub fn email_body(ctx: &Ctx, note: &Note<'_>) -> String {
     let open = match note.link.as_str() {
         "" => String::new(),
