@@ -527,7 +527,8 @@ const ACTIONS: &[(&str, &str)] = &[
     ("credits.grant", "credits granted"),
     ("credit_request.grant", "credit request granted"),
     ("credit_request.decline", "credit request declined"),
-    ("report.action", "report upheld, content removed"),
+    // What was done (removed, suspended) follows from the target beside it.
+    ("report.action", "report upheld"),
     ("report.dismiss", "report dismissed"),
     ("dispute.grant", "dispute granted"),
     ("dispute.reject", "dispute rejected"),
@@ -567,7 +568,7 @@ fn action_code(typed: &str) -> String {
         .map_or_else(|| typed.to_string(), |(code, _)| (*code).to_string())
 }
 
-/// An audit entry's action in words ("report upheld, content removed"); one
+/// An audit entry's action in words ("report upheld"); one
 /// [`ACTIONS`] does not know reads as its code with spaces.
 pub fn action_label(action: &str) -> String {
     ACTIONS
