@@ -213,14 +213,23 @@ pub async fn gauges<'e, E: Executor<'e, Database = Any> + Copy>(
     ex: E,
     now: Timestamp,
 ) -> sqlx::Result<(Vec<(String, i64)>, i64, i64)> {
-    let mut jobs: Vec<(String, i64)> = vec![];
-    for status in ["queued", "running", "dead"] {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE status = $1")
-            .bind(status)
-            .fetch_one(ex)
-            .await?;
-        jobs.push((status.to_string(), n));
-    }
+    let counted: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT status, COUNT(*) FROM jobs WHERE status IN ('queued', 'running', 'dead') \
+         GROUP BY status",
+    )
+    .fetch_all(ex)
+    .await?;
+    // Every status said, 0 when none has it (a gauge that vanishes reads as unknown).
+    let jobs = ["queued", "running", "dead"]
+        .iter()
+        .map(|status| {
+            let n = counted
+                .iter()
+                .find(|(s, _)| s == status)
+                .map_or(0, |(_, n)| *n);
+            (status.to_string(), n)
+        })
+        .collect();
     let (emails, oldest): (i64, Option<i64>) =
         sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'queued'")
             .fetch_one(ex)

@@ -4058,17 +4058,9 @@ async fn a_retried_join_with_its_key_answers_the_seat_it_took() {
         let (app, token, id) = (app.clone(), s.access.clone(), id.clone());
         let key = key.map(str::to_string);
         async move {
-            let mut r = app
-                .http
-                .post(app.url(&format!("/api/v1/group-sessions/{id}/seats")))
-                .bearer_auth(&token)
-                .json(&json!({}));
-            if let Some(k) = key {
-                r = r.header("idempotency-key", k);
-            }
-            let r = r.send().await.unwrap();
-            let replayed = r.headers().get("idempotent-replayed").is_some();
-            (r.status(), replayed, r.json::<Value>().await.unwrap())
+            let path = format!("/api/v1/group-sessions/{id}/seats");
+            app.post_keyed(&path, &token, &json!({}), key.as_deref())
+                .await
         }
     };
     let a = member(&app, &admin, "ann@example.com", 50).await;

@@ -28,6 +28,12 @@ async fn health_and_readiness() {
     assert_eq!(app.get("/healthz", None).await.0, StatusCode::OK);
 }
 
+/// The `/metrics` page as a scraper reads it.
+async fn metrics(app: &TestApp) -> String {
+    let res = app.http.get(app.url("/metrics")).send().await.unwrap();
+    res.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn metrics_count_requests_by_route_template() {
     let app = TestApp::spawn().await;
@@ -36,15 +42,7 @@ async fn metrics_count_requests_by_route_template() {
         .await;
     app.get("/api/v1/users/0190b1c4-0000-7000-8000-000000000000", None)
         .await;
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&app).await;
     assert!(
         text.contains(
             r#"http_requests_total{method="GET",route="/api/v1/users/{id}",status="200"} 1"#
@@ -321,15 +319,7 @@ async fn metrics_show_waiting_jobs_and_emails_and_the_oldest_ones_age() {
     .await
     .unwrap();
     app.clock.advance(jiff::SignedDuration::from_secs(300));
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&app).await;
     for line in [
         "mentorhub_jobs{status=\"queued\"} ",
         "mentorhub_jobs{status=\"dead\"} 1",

@@ -175,19 +175,8 @@ async fn sixteen_concurrent_retries_with_one_key_all_get_the_first_booking() {
                 book(&mentor.user_id, &service, "2026-03-03T10:00:00Z"),
             );
             tokio::spawn(async move {
-                let r = app
-                    .http
-                    .post(app.url("/api/v1/bookings"))
-                    .bearer_auth(&token)
-                    .header("idempotency-key", "retry-after-timeout")
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                let status = r.status();
-                let replayed = r.headers().get("idempotent-replayed").is_some();
-                let body: Value = r.json().await.unwrap();
-                (status, replayed, body)
+                let key = Some("retry-after-timeout");
+                app.post_keyed("/api/v1/bookings", &token, &body, key).await
             })
         })
         .collect();
@@ -1249,17 +1238,8 @@ async fn requests_of_different_people_written_together_each_get_their_own_answer
         let body = book(&mentors[m].0.user_id, &mentors[m].1, slot);
         let key = key.map(str::to_string);
         async move {
-            let mut r = app
-                .http
-                .post(app.url("/api/v1/bookings"))
-                .bearer_auth(&token)
-                .json(&body);
-            if let Some(k) = key {
-                r = r.header("idempotency-key", k);
-            }
-            let r = r.send().await.unwrap();
-            let replayed = r.headers().get("idempotent-replayed").is_some();
-            (r.status(), replayed, r.json::<Value>().await.unwrap())
+            app.post_keyed("/api/v1/bookings", &token, &body, key.as_deref())
+                .await
         }
     };
     let (ten, eleven) = ("2026-03-03T10:00:00Z", "2026-03-03T11:00:00Z");
@@ -1415,17 +1395,8 @@ async fn requests_sharing_people_in_one_take_are_answered_in_their_order() {
         let body = book(&mentors[m].0.user_id, &mentors[m].1, slot);
         let key = key.map(str::to_string);
         async move {
-            let mut r = app
-                .http
-                .post(app.url("/api/v1/bookings"))
-                .bearer_auth(&token)
-                .json(&body);
-            if let Some(k) = key {
-                r = r.header("idempotency-key", k);
-            }
-            let r = r.send().await.unwrap();
-            let replayed = r.headers().get("idempotent-replayed").is_some();
-            (r.status(), replayed, r.json::<Value>().await.unwrap())
+            app.post_keyed("/api/v1/bookings", &token, &body, key.as_deref())
+                .await
         }
     };
     let blocker = if postgres {

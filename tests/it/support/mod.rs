@@ -379,6 +379,25 @@ impl TestApp {
         self.call(Method::POST, path, token, Some(body)).await
     }
 
+    /// A POST sent as a retrying client sends it: with `key` as its Idempotency-Key
+    /// (none: no key). Returns the status, whether the answer says it is a replay, and
+    /// the body.
+    pub async fn post_keyed(
+        &self,
+        path: &str,
+        token: &str,
+        body: &Value,
+        key: Option<&str>,
+    ) -> (StatusCode, bool, Value) {
+        let mut r = self.http.post(self.url(path)).bearer_auth(token).json(body);
+        if let Some(k) = key {
+            r = r.header("idempotency-key", k);
+        }
+        let r = r.send().await.unwrap();
+        let replayed = r.headers().get("idempotent-replayed").is_some();
+        (r.status(), replayed, r.json::<Value>().await.unwrap())
+    }
+
     /// Registers a user and returns their session.
     pub async fn register(&self, email: &str) -> Session {
         let (status, body) = self
